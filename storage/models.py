@@ -1,0 +1,102 @@
+"""Plain records that cross the storage border (no SQL, no Telegram)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+RoundKind = Literal["text", "poll", "rating"]
+RoundState = Literal["scheduled", "open", "closed", "cancelled"]
+PostPurpose = Literal["open", "reminder", "close"]
+
+
+def to_ts(moment: datetime) -> float:
+    """A timezone-aware datetime as UTC epoch seconds (how storage keeps time)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.timestamp()
+
+
+def from_ts(value: float) -> datetime:
+    """UTC epoch seconds back to an aware datetime in UTC."""
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Community(_Record):
+    id: int
+    chat_id: int
+    name: str
+    active: bool
+
+
+class Round(_Record):
+    id: int
+    kind: RoundKind
+    state: RoundState
+    question: str
+    options: list[str]
+    multi: bool
+    anonymous: bool
+    opens_at: datetime
+    closes_at: datetime
+    reminder_at: datetime | None
+    cron: str | None
+    recurrence_of: int | None
+    created_at: datetime
+    opened_at: datetime | None
+    closed_at: datetime | None
+
+
+class Post(_Record):
+    round_id: int
+    community_id: int
+    chat_id: int
+    purpose: PostPurpose
+    message_id: int | None
+    poll_id: str | None
+    sent_at: datetime | None
+
+
+class TagRecord(_Record):
+    theme_id: str
+    kind: str
+    score: float
+    evidence: list[str]
+
+
+class StoredAnswer(_Record):
+    id: int
+    round_id: int
+    community_id: int
+    via: str
+    text: str
+    created_at: datetime
+    updated_at: datetime
+    hidden: bool
+    themes: list[TagRecord] = []
+
+
+class ThemeCount(_Record):
+    theme_id: str
+    kind: str
+    count: int
+
+
+class OptionCount(_Record):
+    community_id: int
+    option_index: int
+    votes: int
+
+
+class Quote(_Record):
+    answer_id: int
+    theme_id: str
+    resident: str
+    text: str
+    score: float

@@ -1,0 +1,758 @@
+"""The repository: every SQL statement Minyi runs, over any Backend.
+
+`Repository.transaction()` yields a `Session`; everything done through one session commits
+together or not at all. Method names follow add_/get_/list_/count_/delete_/set_.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from storage.backend import Backend, Row, Tx, backend_for
+from storage.migrations import migrate
+from storage.models import (
+    Community,
+    OptionCount,
+    Post,
+    PostPurpose,
+    Quote,
+    Round,
+    RoundKind,
+    RoundState,
+    StoredAnswer,
+    TagRecord,
+    ThemeCount,
+    from_ts,
+    to_ts,
+)
+
+
+class NameTaken(Exception):
+    """Another chat already uses this community name."""
+
+
+def _in(values: Sequence[Any]) -> str:
+    return "(" + ",".join("?" for _ in values) + ")"
+
+
+def _community(row: Row) -> Community:
+    return Community(
+        id=row["id"], chat_id=row["chat_id"], name=row["name"], active=bool(row["active"])
+    )
+
+
+def _opt_dt(value: float | None) -> datetime | None:
+    return None if value is None else from_ts(value)
+
+
+def _round(row: Row) -> Round:
+    return Round(
+        id=row["id"],
+        kind=row["kind"],
+        state=row["state"],
+        question=row["question"],
+        options=json.loads(row["options"]),
+        multi=bool(row["multi"]),
+        anonymous=bool(row["anonymous"]),
+        opens_at=from_ts(row["opens_at"]),
+        closes_at=from_ts(row["closes_at"]),
+        reminder_at=_opt_dt(row["reminder_at"]),
+        cron=row["cron"],
+        recurrence_of=row["recurrence_of"],
+        created_at=from_ts(row["created_at"]),
+        opened_at=_opt_dt(row["opened_at"]),
+        closed_at=_opt_dt(row["closed_at"]),
+    )
+
+
+def _post(row: Row) -> Post:
+    return Post(
+        round_id=row["round_id"],
+        community_id=row["community_id"],
+        chat_id=row["chat_id"],
+        purpose=row["purpose"],
+        message_id=row["message_id"],
+        poll_id=row["poll_id"],
+        sent_at=_opt_dt(row["sent_at"]),
+    )
+
+
+_ROUND_COLUMNS = (
+    "id, kind, state, question, options, multi, anonymous, opens_at, closes_at, reminder_at, "
+    "cron, recurrence_of, created_at, opened_at, closed_at"
+)
+_POST_SELECT = (
+    "SELECT p.round_id, p.community_id, c.chat_id, p.purpose, p.message_id, p.poll_id, "
+    "p.sent_at FROM posts p JOIN communities c ON c.id = p.community_id"
+)
+
+
+class Session:
+    """Repository operations inside one transaction."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+
+    # -- processed updates ------------------------------------------------------------------
+    async def is_update_processed(self, update_id: int) -> bool:
+        """Whether this Telegram update's effects are already committed."""
+        row = await self.tx.fetchone(
+            "SELECT 1 AS x FROM processed_updates WHERE update_id = ?", (update_id,)
+        )
+        return row is not None
+
+    async def add_processed_update(self, update_id: int, at: datetime) -> bool:
+        """Record an update as processed; False if it already was."""
+        changed = await self.tx.execute(
+            "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?) "
+            "ON CONFLICT (update_id) DO NOTHING",
+            (update_id, to_ts(at)),
+        )
+        return changed > 0
+
+    async def delete_processed_updates_before(self, before: datetime) -> int:
+        """Forget old update ids (Telegram never re-sends updates older than a day)."""
+        return await self.tx.execute(
+            "DELETE FROM processed_updates WHERE processed_at < ?", (to_ts(before),)
+        )
+
+    async def add_dead_letter(self, update_id: int, payload: str, error: str, at: datetime) -> None:
+        """Keep an update that could not be processed, whole, for an operator to replay."""
+        await self.tx.execute(
+            "INSERT INTO dead_letters (update_id, payload, error, at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (update_id) DO NOTHING",
+            (update_id, payload, error, to_ts(at)),
+        )
+
+    # -- communities ------------------------------------------------------------------------
+    async def get_community_by_chat(self, chat_id: int) -> Community | None:
+        """The community registered for a chat."""
+        row = await self.tx.fetchone("SELECT * FROM communities WHERE chat_id = ?", (chat_id,))
+        return None if row is None else _community(row)
+
+    async def get_community_by_name(self, name: str) -> Community | None:
+        """The community with this name."""
+        row = await self.tx.fetchone("SELECT * FROM communities WHERE name = ?", (name,))
+        return None if row is None else _community(row)
+
+    async def get_community(self, community_id: int) -> Community | None:
+        """A community by id."""
+        row = await self.tx.fetchone("SELECT * FROM communities WHERE id = ?", (community_id,))
+        return None if row is None else _community(row)
+
+    async def list_communities(self, active_only: bool = False) -> list[Community]:
+        """All communities, by name."""
+        where = " WHERE active = 1" if active_only else ""
+        rows = await self.tx.fetchall(f"SELECT * FROM communities{where} ORDER BY name")
+        return [_community(r) for r in rows]
+
+    async def set_community(self, chat_id: int, name: str, at: datetime) -> tuple[Community, bool]:
+        """Register a chat under `name`, or rename it; returns (community, created)."""
+        other = await self.get_community_by_name(name)
+        if other is not None and other.chat_id != chat_id:
+            raise NameTaken(name)
+        existing = await self.get_community_by_chat(chat_id)
+        if existing is None:
+            await self.tx.execute(
+                "INSERT INTO communities (chat_id, name, active, created_at) VALUES (?, ?, 1, ?)",
+                (chat_id, name, to_ts(at)),
+            )
+        else:
+            await self.tx.execute(
+                "UPDATE communities SET name = ?, active = 1 WHERE chat_id = ?", (name, chat_id)
+            )
+        community = await self.get_community_by_chat(chat_id)
+        assert community is not None
+        return community, existing is None
+
+    async def set_community_active(self, chat_id: int, active: bool) -> bool:
+        """Mark a chat's community active or not; False if the chat is no community."""
+        changed = await self.tx.execute(
+            "UPDATE communities SET active = ? WHERE chat_id = ?", (int(active), chat_id)
+        )
+        return changed > 0
+
+    async def set_community_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """A group became a supergroup: its community follows it to the new chat id."""
+        changed = await self.tx.execute(
+            "UPDATE communities SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+        )
+        return changed > 0
+
+    # -- rounds -----------------------------------------------------------------------------
+    async def add_round(
+        self,
+        *,
+        kind: RoundKind,
+        state: RoundState,
+        question: str,
+        community_ids: Sequence[int],
+        opens_at: datetime,
+        closes_at: datetime,
+        reminder_at: datetime | None,
+        created_by: str,
+        at: datetime,
+        options: Sequence[str] = (),
+        multi: bool = False,
+        anonymous: bool = False,
+        cron: str | None = None,
+        recurrence_of: int | None = None,
+    ) -> Round:
+        """Store a new round for these communities."""
+        rows = await self.tx.fetchall(
+            "INSERT INTO rounds (kind, state, question, options, multi, anonymous, opens_at, "
+            "closes_at, reminder_at, cron, recurrence_of, created_by, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                kind,
+                state,
+                question,
+                json.dumps(list(options), ensure_ascii=False),
+                int(multi),
+                int(anonymous),
+                to_ts(opens_at),
+                to_ts(closes_at),
+                None if reminder_at is None else to_ts(reminder_at),
+                cron,
+                recurrence_of,
+                created_by,
+                to_ts(at),
+            ),
+        )
+        round_id = int(rows[0]["id"])
+        await self.tx.executemany(
+            "INSERT INTO round_communities (round_id, community_id) VALUES (?, ?)",
+            [(round_id, cid) for cid in community_ids],
+        )
+        found = await self.get_round(round_id)
+        assert found is not None
+        return found
+
+    async def get_round(self, round_id: int) -> Round | None:
+        """A round by id."""
+        row = await self.tx.fetchone(
+            f"SELECT {_ROUND_COLUMNS} FROM rounds WHERE id = ?", (round_id,)
+        )
+        return None if row is None else _round(row)
+
+    async def list_rounds(
+        self,
+        *,
+        community_id: int | None = None,
+        states: Sequence[str] = (),
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Round]:
+        """Rounds, newest first, filtered by community, state and opening time."""
+        where: list[str] = []
+        params: list[Any] = []
+        if community_id is not None:
+            where.append("id IN (SELECT round_id FROM round_communities WHERE community_id = ?)")
+            params.append(community_id)
+        if states:
+            where.append(f"state IN {_in(states)}")
+            params.extend(states)
+        if since is not None:
+            where.append("opens_at >= ?")
+            params.append(to_ts(since))
+        sql = f"SELECT {_ROUND_COLUMNS} FROM rounds"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY opens_at DESC, id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_round(r) for r in await self.tx.fetchall(sql, params)]
+
+    async def list_round_communities(self, round_id: int) -> list[Community]:
+        """The communities a round is put to."""
+        rows = await self.tx.fetchall(
+            "SELECT c.* FROM communities c JOIN round_communities rc ON rc.community_id = c.id "
+            "WHERE rc.round_id = ? ORDER BY c.name",
+            (round_id,),
+        )
+        return [_community(r) for r in rows]
+
+    async def set_round_state(
+        self, round_id: int, state: RoundState, at: datetime, *, expect: RoundState
+    ) -> bool:
+        """Move a round from `expect` to `state`; False if it was not in `expect` any more."""
+        stamp = {"open": ", opened_at = ?", "closed": ", closed_at = ?"}.get(state, "")
+        params: list[Any] = [state]
+        if stamp:
+            params.append(to_ts(at))
+        params += [round_id, expect]
+        changed = await self.tx.execute(
+            f"UPDATE rounds SET state = ?{stamp} WHERE id = ? AND state = ?", params
+        )
+        return changed > 0
+
+    async def set_round_closes_at(self, round_id: int, closes_at: datetime) -> None:
+        """Move a round's closing time (closing early)."""
+        await self.tx.execute(
+            "UPDATE rounds SET closes_at = ? WHERE id = ?", (to_ts(closes_at), round_id)
+        )
+
+    async def clear_round_reminder(self, round_id: int) -> None:
+        """A reminder was queued: do not queue it again."""
+        await self.tx.execute("UPDATE rounds SET reminder_at = NULL WHERE id = ?", (round_id,))
+
+    async def list_due_rounds(self, now: datetime) -> list[Round]:
+        """Rounds with a transition due at `now`: opening, reminding or closing."""
+        ts = to_ts(now)
+        rows = await self.tx.fetchall(
+            f"SELECT {_ROUND_COLUMNS} FROM rounds WHERE "
+            "(state = 'scheduled' AND opens_at <= ?) OR "
+            "(state = 'open' AND (closes_at <= ? OR reminder_at <= ?)) "
+            "ORDER BY opens_at, id",
+            (ts, ts, ts),
+        )
+        return [_round(r) for r in rows]
+
+    async def next_due_time(self) -> datetime | None:
+        """The earliest future transition time of any round."""
+        value = await self.tx.fetchval(
+            "SELECT min(t) AS t FROM ("
+            " SELECT opens_at AS t FROM rounds WHERE state = 'scheduled'"
+            " UNION ALL SELECT closes_at FROM rounds WHERE state = 'open'"
+            " UNION ALL SELECT reminder_at FROM rounds WHERE state = 'open'"
+            " AND reminder_at IS NOT NULL) AS due"
+        )
+        return None if value is None else from_ts(value)
+
+    async def list_open_rounds_for(
+        self, community_id: int, kind: RoundKind | None = None
+    ) -> list[Round]:
+        """Open rounds put to this community, newest first."""
+        params: list[Any] = []
+        extra = ""
+        if kind is not None:
+            extra = " AND kind = ?"
+            params.append(kind)
+        params.append(community_id)
+        rows = await self.tx.fetchall(
+            f"SELECT {_ROUND_COLUMNS} FROM rounds WHERE state = 'open'{extra} AND id IN "
+            "(SELECT round_id FROM round_communities WHERE community_id = ?) "
+            "ORDER BY opens_at DESC, id DESC",
+            params,
+        )
+        return [_round(r) for r in rows]
+
+    # -- posts (the outbox) -----------------------------------------------------------------
+    async def add_posts(
+        self, round_id: int, purpose: PostPurpose, community_ids: Sequence[int]
+    ) -> None:
+        """Owe each community a message for this transition (once)."""
+        await self.tx.executemany(
+            "INSERT INTO posts (round_id, community_id, purpose) VALUES (?, ?, ?) "
+            "ON CONFLICT (round_id, community_id, purpose) DO NOTHING",
+            [(round_id, cid, purpose) for cid in community_ids],
+        )
+
+    async def list_unsent_posts(self) -> list[Post]:
+        """Messages owed and not yet accepted by Telegram, oldest round first."""
+        rows = await self.tx.fetchall(
+            f"{_POST_SELECT} WHERE p.sent_at IS NULL AND c.active = 1 "
+            "ORDER BY p.round_id, CASE p.purpose WHEN 'open' THEN 0 WHEN 'reminder' THEN 1 "
+            "ELSE 2 END, p.community_id"
+        )
+        return [_post(r) for r in rows]
+
+    async def set_post_sent(
+        self,
+        round_id: int,
+        community_id: int,
+        purpose: PostPurpose,
+        at: datetime,
+        message_id: int | None,
+        poll_id: str | None = None,
+    ) -> None:
+        """Telegram accepted the message."""
+        await self.tx.execute(
+            "UPDATE posts SET sent_at = ?, message_id = ?, poll_id = ? "
+            "WHERE round_id = ? AND community_id = ? AND purpose = ?",
+            (to_ts(at), message_id, poll_id, round_id, community_id, purpose),
+        )
+
+    async def list_posts(self, round_id: int, purpose: PostPurpose | None = None) -> list[Post]:
+        """The posts of a round."""
+        params: list[Any] = [round_id]
+        extra = ""
+        if purpose is not None:
+            extra = " AND p.purpose = ?"
+            params.append(purpose)
+        rows = await self.tx.fetchall(
+            f"{_POST_SELECT} WHERE p.round_id = ?{extra} ORDER BY c.name", params
+        )
+        return [_post(r) for r in rows]
+
+    async def get_post_by_message(self, chat_id: int, message_id: int) -> Post | None:
+        """The round post a group message replies to."""
+        row = await self.tx.fetchone(
+            f"{_POST_SELECT} WHERE c.chat_id = ? AND p.message_id = ?", (chat_id, message_id)
+        )
+        return None if row is None else _post(row)
+
+    async def get_post_by_poll(self, poll_id: str) -> Post | None:
+        """The round post that carries a Telegram poll."""
+        row = await self.tx.fetchone(f"{_POST_SELECT} WHERE p.poll_id = ?", (poll_id,))
+        return None if row is None else _post(row)
+
+    # -- answers ----------------------------------------------------------------------------
+    async def get_answer_by_source(self, source: str) -> StoredAnswer | None:
+        """The answer stored from one Telegram message."""
+        row = await self.tx.fetchone("SELECT * FROM answers WHERE source = ?", (source,))
+        return None if row is None else self._answer(row)
+
+    @staticmethod
+    def _answer(row: Row, themes: list[TagRecord] | None = None) -> StoredAnswer:
+        return StoredAnswer(
+            id=row["id"],
+            round_id=row["round_id"],
+            community_id=row["community_id"],
+            via=row["via"],
+            text=row["text"],
+            created_at=from_ts(row["created_at"]),
+            updated_at=from_ts(row["updated_at"]),
+            hidden=bool(row["hidden"]),
+            themes=themes or [],
+        )
+
+    async def add_answer(
+        self,
+        *,
+        round_id: int,
+        community_id: int,
+        resident: str,
+        source: str,
+        via: str,
+        text: str,
+        text_hash: str,
+        at: datetime,
+        themes: Sequence[TagRecord],
+    ) -> int | None:
+        """Store an answer and its themes; None if this resident already said exactly this."""
+        rows = await self.tx.fetchall(
+            "INSERT INTO answers (round_id, community_id, resident, source, via, text, text_hash, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING RETURNING id",
+            (round_id, community_id, resident, source, via, text, text_hash, to_ts(at), to_ts(at)),
+        )
+        if not rows:
+            return None
+        answer_id = int(rows[0]["id"])
+        await self.set_answer_themes(answer_id, themes)
+        return answer_id
+
+    async def set_answer_text(
+        self, answer_id: int, text: str, text_hash: str, at: datetime, themes: Sequence[TagRecord]
+    ) -> bool:
+        """An edited answer replaces the stored one; False if that would duplicate another."""
+        clash = await self.tx.fetchone(
+            "SELECT 1 AS x FROM answers a JOIN answers b ON a.round_id = b.round_id "
+            "AND a.resident = b.resident WHERE a.id = ? AND b.id <> a.id AND b.text_hash = ?",
+            (answer_id, text_hash),
+        )
+        if clash is not None:
+            return False
+        await self.tx.execute(
+            "UPDATE answers SET text = ?, text_hash = ?, updated_at = ? WHERE id = ?",
+            (text, text_hash, to_ts(at), answer_id),
+        )
+        await self.set_answer_themes(answer_id, themes)
+        return True
+
+    async def set_answer_themes(self, answer_id: int, themes: Sequence[TagRecord]) -> None:
+        """Replace an answer's themes."""
+        await self.tx.execute("DELETE FROM answer_themes WHERE answer_id = ?", (answer_id,))
+        await self.tx.executemany(
+            "INSERT INTO answer_themes (answer_id, theme_id, kind, score, evidence) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (answer_id, t.theme_id, t.kind, t.score, json.dumps(t.evidence, ensure_ascii=False))
+                for t in themes
+            ],
+        )
+
+    async def list_answers(
+        self,
+        *,
+        round_ids: Sequence[int] | None = None,
+        include_hidden: bool = False,
+        resident: str | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> list[StoredAnswer]:
+        """Answers with their themes, oldest first."""
+        where = ["a.id > ?"]
+        params: list[Any] = [after_id]
+        if round_ids is not None:
+            if not round_ids:
+                return []
+            where.append(f"a.round_id IN {_in(round_ids)}")
+            params.extend(round_ids)
+        if not include_hidden:
+            where.append("a.hidden = 0")
+        if resident is not None:
+            where.append("a.resident = ?")
+            params.append(resident)
+        sql = "SELECT a.* FROM answers a WHERE " + " AND ".join(where) + " ORDER BY a.id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = await self.tx.fetchall(sql, params)
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        theme_rows = await self.tx.fetchall(
+            "SELECT answer_id, theme_id, kind, score, evidence FROM answer_themes WHERE "
+            f"answer_id >= ? AND answer_id <= ? AND answer_id IN {_in(ids)} "
+            "ORDER BY answer_id, score DESC, theme_id",
+            [ids[0], ids[-1], *ids],
+        )
+        by_answer: dict[int, list[TagRecord]] = {}
+        for t in theme_rows:
+            by_answer.setdefault(t["answer_id"], []).append(
+                TagRecord(
+                    theme_id=t["theme_id"],
+                    kind=t["kind"],
+                    score=t["score"],
+                    evidence=json.loads(t["evidence"]),
+                )
+            )
+        return [self._answer(r, by_answer.get(r["id"])) for r in rows]
+
+    async def set_answer_hidden(self, answer_id: int, actor: str, at: datetime) -> bool:
+        """Moderation: hide an answer from reports and exports, logging who did it."""
+        changed = await self.tx.execute(
+            "UPDATE answers SET hidden = 1 WHERE id = ? AND hidden = 0", (answer_id,)
+        )
+        if changed:
+            await self.tx.execute(
+                "INSERT INTO moderation_log (answer_id, action, actor, at) VALUES (?, ?, ?, ?)",
+                (answer_id, "hide", actor, to_ts(at)),
+            )
+        return changed > 0
+
+    async def delete_resident_data(self, resident: str) -> tuple[int, int]:
+        """`/forget`: delete a resident's answers (and their themes) and votes."""
+        await self.tx.execute(
+            "DELETE FROM answer_themes WHERE answer_id IN "
+            "(SELECT id FROM answers WHERE resident = ?)",
+            (resident,),
+        )
+        answers = await self.tx.execute("DELETE FROM answers WHERE resident = ?", (resident,))
+        votes = await self.tx.execute("DELETE FROM votes WHERE resident = ?", (resident,))
+        return answers, votes
+
+    async def delete_answers_before(self, before: datetime) -> int:
+        """Retention: delete answers (and their themes) older than `before`."""
+        ts = to_ts(before)
+        await self.tx.execute(
+            "DELETE FROM answer_themes WHERE answer_id IN "
+            "(SELECT id FROM answers WHERE created_at < ?)",
+            (ts,),
+        )
+        count = await self.tx.execute("DELETE FROM answers WHERE created_at < ?", (ts,))
+        await self.tx.execute("DELETE FROM votes WHERE created_at < ?", (ts,))
+        return count
+
+    # -- votes ------------------------------------------------------------------------------
+    async def set_votes(
+        self,
+        round_id: int,
+        community_id: int,
+        resident: str,
+        option_indexes: Sequence[int],
+        at: datetime,
+    ) -> None:
+        """A resident's current choice replaces any earlier one (empty = retracted)."""
+        await self.tx.execute(
+            "DELETE FROM votes WHERE round_id = ? AND resident = ?", (round_id, resident)
+        )
+        await self.tx.executemany(
+            "INSERT INTO votes (round_id, community_id, resident, option_index, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(round_id, community_id, resident, i, to_ts(at)) for i in sorted(set(option_indexes))],
+        )
+
+    async def list_resident_votes(self, resident: str) -> list[tuple[int, int]]:
+        """(round id, option) pairs of one resident."""
+        rows = await self.tx.fetchall(
+            "SELECT round_id, option_index FROM votes WHERE resident = ? "
+            "ORDER BY round_id, option_index",
+            (resident,),
+        )
+        return [(r["round_id"], r["option_index"]) for r in rows]
+
+    async def set_poll_tally(self, poll_id: str, counts: Sequence[int]) -> None:
+        """Anonymous polls: the totals Telegram reports for one poll."""
+        await self.tx.execute("DELETE FROM poll_tallies WHERE poll_id = ?", (poll_id,))
+        await self.tx.executemany(
+            "INSERT INTO poll_tallies (poll_id, option_index, votes) VALUES (?, ?, ?)",
+            [(poll_id, i, n) for i, n in enumerate(counts)],
+        )
+
+    # -- aggregates for reports (one query each) --------------------------------------------
+    async def count_answers(self, round_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """Per community: (visible answers, unique residents) over these rounds."""
+        if not round_ids:
+            return {}
+        rows = await self.tx.fetchall(
+            "SELECT community_id, count(*) AS answers, count(DISTINCT resident) AS people "
+            f"FROM answers WHERE hidden = 0 AND round_id IN {_in(round_ids)} "
+            "GROUP BY community_id",
+            list(round_ids),
+        )
+        return {r["community_id"]: (int(r["answers"]), int(r["people"])) for r in rows}
+
+    async def count_participants(self, round_ids: Sequence[int]) -> int:
+        """Unique residents who answered or voted in these rounds."""
+        if not round_ids:
+            return 0
+        marks = _in(round_ids)
+        value = await self.tx.fetchval(
+            "SELECT count(DISTINCT resident) AS n FROM ("
+            f" SELECT resident FROM answers WHERE hidden = 0 AND round_id IN {marks}"
+            f" UNION SELECT resident FROM votes WHERE round_id IN {marks}) AS who",
+            [*round_ids, *round_ids],
+        )
+        return int(value or 0)
+
+    async def count_themes(self, round_ids: Sequence[int]) -> dict[int, list[ThemeCount]]:
+        """Per community: answers per theme over these rounds (hidden answers excluded)."""
+        if not round_ids:
+            return {}
+        rows = await self.tx.fetchall(
+            "SELECT a.community_id, t.theme_id, t.kind, count(*) AS n FROM answer_themes t "
+            "JOIN answers a ON a.id = t.answer_id "
+            f"WHERE a.hidden = 0 AND a.round_id IN {_in(round_ids)} "
+            "GROUP BY a.community_id, t.theme_id, t.kind",
+            list(round_ids),
+        )
+        out: dict[int, list[ThemeCount]] = {}
+        for r in rows:
+            out.setdefault(r["community_id"], []).append(
+                ThemeCount(theme_id=r["theme_id"], kind=r["kind"], count=int(r["n"]))
+            )
+        return out
+
+    async def count_votes(self, round_id: int) -> list[OptionCount]:
+        """Votes per community and option: recorded votes, else anonymous poll tallies."""
+        rows = await self.tx.fetchall(
+            "SELECT community_id, option_index, count(*) AS n FROM votes WHERE round_id = ? "
+            "GROUP BY community_id, option_index "
+            "UNION ALL SELECT p.community_id, t.option_index, t.votes FROM poll_tallies t "
+            "JOIN posts p ON p.poll_id = t.poll_id WHERE p.round_id = ? AND p.purpose = 'open'",
+            (round_id, round_id),
+        )
+        return [
+            OptionCount(
+                community_id=r["community_id"], option_index=r["option_index"], votes=r["n"]
+            )
+            for r in rows
+        ]
+
+    async def count_voters(self, round_id: int) -> dict[int, int]:
+        """Per community: residents with a recorded vote."""
+        rows = await self.tx.fetchall(
+            "SELECT community_id, count(DISTINCT resident) AS n FROM votes WHERE round_id = ? "
+            "GROUP BY community_id",
+            (round_id,),
+        )
+        return {r["community_id"]: int(r["n"]) for r in rows}
+
+    async def list_quote_candidates(
+        self, round_ids: Sequence[int], theme_ids: Sequence[str], per_theme: int = 12
+    ) -> list[Quote]:
+        """The best-scoring visible answers for each of these themes."""
+        if not round_ids or not theme_ids:
+            return []
+        rows = await self.tx.fetchall(
+            "SELECT answer_id, theme_id, resident, text, score FROM ("
+            " SELECT a.id AS answer_id, t.theme_id, a.resident, a.text, t.score,"
+            " row_number() OVER (PARTITION BY t.theme_id ORDER BY t.score DESC, a.id) AS rk"
+            " FROM answer_themes t JOIN answers a ON a.id = t.answer_id"
+            f" WHERE a.hidden = 0 AND a.round_id IN {_in(round_ids)}"
+            f" AND t.theme_id IN {_in(theme_ids)}) AS ranked WHERE rk <= ?"
+            " ORDER BY theme_id, rk",
+            [*round_ids, *theme_ids, per_theme],
+        )
+        return [Quote(**r) for r in rows]
+
+    async def list_answer_texts(self, round_ids: Sequence[int], limit: int = 5000) -> list[str]:
+        """Visible answer texts (for emerging terms), newest first."""
+        if not round_ids:
+            return []
+        rows = await self.tx.fetchall(
+            f"SELECT text FROM answers WHERE hidden = 0 AND round_id IN {_in(round_ids)} "
+            f"ORDER BY id DESC LIMIT {int(limit)}",
+            list(round_ids),
+        )
+        return [r["text"] for r in rows]
+
+    # -- learned models, digests ------------------------------------------------------------
+    async def set_model(self, name: str, data: bytes, at: datetime) -> None:
+        """Store (replace) a learned tagging model."""
+        await self.tx.execute(
+            "INSERT INTO learned_models (name, data, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET data = excluded.data, "
+            "created_at = excluded.created_at",
+            (name, data, to_ts(at)),
+        )
+
+    async def get_model(self, name: str) -> bytes | None:
+        """A learned tagging model, if one was stored."""
+        value = await self.tx.fetchval("SELECT data FROM learned_models WHERE name = ?", (name,))
+        return None if value is None else bytes(value)
+
+    async def add_digest_period(self, period_start: datetime) -> bool:
+        """Claim a digest period; False if it was already claimed (sent or being sent)."""
+        changed = await self.tx.execute(
+            "INSERT INTO digests (period_start) VALUES (?) ON CONFLICT (period_start) DO NOTHING",
+            (to_ts(period_start),),
+        )
+        return changed > 0
+
+    async def set_digest_sent(self, period_start: datetime, at: datetime) -> None:
+        """The digest for this period reached every staff chat."""
+        await self.tx.execute(
+            "UPDATE digests SET sent_at = ? WHERE period_start = ?",
+            (to_ts(at), to_ts(period_start)),
+        )
+
+    async def list_unsent_digests(self) -> list[datetime]:
+        """Digest periods claimed but not yet delivered (a crash in between)."""
+        rows = await self.tx.fetchall(
+            "SELECT period_start FROM digests WHERE sent_at IS NULL ORDER BY period_start"
+        )
+        return [from_ts(r["period_start"]) for r in rows]
+
+
+class Repository:
+    """The database of one deployment."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    @classmethod
+    def from_url(cls, url: str) -> Repository:
+        """The repository for a `storage.url`."""
+        return cls(backend_for(url))
+
+    async def open(self) -> None:
+        """Connect and apply pending migrations."""
+        await self.backend.open()
+        await migrate(self.backend)
+
+    async def close(self) -> None:
+        """Disconnect."""
+        await self.backend.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Session]:
+        """A session whose work commits together."""
+        async with self.backend.transaction() as tx:
+            yield Session(tx)
