@@ -1,0 +1,633 @@
+"""Telegram's side of the world: people, chats, messages, polls and the bot's update queue.
+
+The people API (`add_user`, `send_message`, `vote_poll`, `press_button`, …) is synchronous: it
+changes the world and queues the updates Telegram would send the bot. The Bot API methods in
+`sandbox.methods` change the same world on the bot's behalf.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import secrets
+import struct
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sandbox import payloads
+from sandbox.formatting import detect_entities, entity_text
+from sandbox.models import (
+    ChatState,
+    MemberStatus,
+    PollState,
+    QueuedUpdate,
+    SimChat,
+    SimUser,
+    StoredFile,
+    StoredMessage,
+)
+from sandbox.params import bad_request, forbidden
+
+# Telegram's default when `allowed_updates` was never set: everything but these.
+_NOT_DELIVERED_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+
+# The service account Telegram shows as the sender of a supergroup's migrate_from message.
+GROUP_ANONYMOUS_BOT = SimUser(id=1087968824, first_name="Group", username="GroupAnonymousBot")
+
+# A 1x1 PNG: what a simulated resident's photo contains.
+_TINY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44ae426082"
+)
+_TINY_WEBP = (
+    b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00"
+    b"\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+)
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, GIF or JPEG; a plausible default for anything else."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        width, height = struct.unpack("<HH", data[6:10])
+        return int(width), int(height)
+    if data.startswith(b"\xff\xd8"):
+        index = 2
+        while index + 9 < len(data):
+            if data[index] != 0xFF:
+                break
+            marker = data[index + 1]
+            (length,) = struct.unpack(">H", data[index + 2 : index + 4])
+            if marker in (0xC0, 0xC1, 0xC2):
+                height, width = struct.unpack(">HH", data[index + 5 : index + 9])
+                return int(width), int(height)
+            index += 2 + int(length)
+    return 800, 600
+
+
+class World:
+    """The simulated Telegram: users, chats, messages, polls, files and pending updates."""
+
+    def __init__(self, token: str, bot_username: str, clock: Callable[[], float]) -> None:
+        self.token = token
+        self.clock = clock
+        bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 123456
+        self.bot = SimUser(id=bot_id, first_name="Minyi", username=bot_username)
+        self.users: dict[int, SimUser] = {}
+        self.chats: dict[int, ChatState] = {}
+        self.polls_by_id: dict[str, PollState] = {}
+        self.files: dict[str, StoredFile] = {}
+        self.callback_queries: dict[str, dict[str, Any]] = {}
+        self.queue: list[QueuedUpdate] = []
+        self.confirmed_offset = 0
+        self.allowed_updates: frozenset[str] | None = None
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self._user_ids = itertools.count(100_000_001)
+        self._group_ids = itertools.count(4_000_000_001)
+        self._supergroup_ids = itertools.count(1_002_000_000_001)
+        self._update_ids = itertools.count(700_000_001)
+        self._file_counter = itertools.count(1)
+        self._callback_counter = itertools.count(1)
+
+    # ------------------------------------------------------------------ hooks
+    def _wake(self) -> None:
+        """Called whenever an update is queued (the emulator wakes long polls here)."""
+
+    def now(self) -> int:
+        """The current Unix time, as Telegram's `date` fields carry it."""
+        return int(self.clock())
+
+    # ------------------------------------------------------------------ people
+    def add_user(
+        self,
+        first_name: str,
+        *,
+        language_code: str | None = "zh-hans",
+        username: str | None = None,
+    ) -> SimUser:
+        """A new Telegram user who has not talked to the bot yet."""
+        user = SimUser(
+            id=next(self._user_ids),
+            first_name=first_name,
+            username=username,
+            language_code=language_code,
+        )
+        self.users[user.id] = user
+        return user
+
+    def add_group(
+        self,
+        title: str,
+        *,
+        supergroup: bool = False,
+        admins: Sequence[SimUser] = (),
+        bot_sees_all: bool = True,
+    ) -> SimChat:
+        """A new group (the first admin is its creator); the bot is not in it yet.
+
+        `bot_sees_all=False` emulates privacy mode: the bot then gets only commands, replies to
+        its messages, mentions of it and service messages (unless it is an administrator).
+        """
+        chat_id = -next(self._supergroup_ids if supergroup else self._group_ids)
+        chat = SimChat(id=chat_id, type="supergroup" if supergroup else "group", title=title)
+        state = ChatState(chat=chat, bot_sees_all=bot_sees_all)
+        for index, admin in enumerate(admins):
+            state.members[admin.id] = "creator" if index == 0 else "administrator"
+        self.chats[chat_id] = state
+        return chat
+
+    def set_bot_sees_all(self, chat: SimChat, sees_all: bool) -> None:
+        """Switch privacy mode for one group (False: the bot sees only what is meant for it)."""
+        self._state(chat.id).bot_sees_all = sees_all
+
+    def private_chat(self, user: SimUser) -> SimChat:
+        """The private chat between `user` and the bot (its id is the user's id)."""
+        state = self.chats.get(user.id)
+        if state is None:
+            state = ChatState(chat=SimChat(id=user.id, type="private", title=None))
+            self.chats[user.id] = state
+        return state.chat
+
+    def add_member(self, chat: SimChat, user: SimUser, *, as_admin: bool = False) -> None:
+        """`user` joins a group: a `new_chat_members` service message."""
+        state = self._state(chat.id)
+        state.members[user.id] = "administrator" if as_admin else "member"
+        self._post(state, user, {"new_chat_members": [payloads.user_json(user)]}, service=True)
+
+    def block_bot(self, user: SimUser) -> None:
+        """`user` blocks the bot: later sends to them get 403 "bot was blocked by the user"."""
+        self._state(self.private_chat(user).id).blocked = True
+
+    def add_bot_to_group(self, chat: SimChat, by: SimUser, *, as_admin: bool = False) -> None:
+        """`by` adds the bot: a `my_chat_member` update and a `new_chat_members` message."""
+        state = self._state(chat.id)
+        state.members.setdefault(by.id, "member")
+        old = self._bot_member_json(state)
+        state.bot_status = "administrator" if as_admin else "member"
+        state.bot_was_removed = False
+        new = self._bot_member_json(state)
+        self.queue_update(
+            "my_chat_member",
+            payloads.chat_member_updated_json(
+                payloads.chat_json(state.chat), payloads.user_json(by), self.now(), old, new
+            ),
+        )
+        bot_json = payloads.user_json(self.bot, is_bot=True)
+        self._post(state, by, {"new_chat_members": [bot_json]}, service=True)
+
+    def promote_bot(self, chat: SimChat, by: SimUser) -> None:
+        """`by` makes the bot an administrator of the group."""
+        state = self._state(chat.id)
+        old = self._bot_member_json(state)
+        state.bot_status = "administrator"
+        self.queue_update(
+            "my_chat_member",
+            payloads.chat_member_updated_json(
+                payloads.chat_json(state.chat),
+                payloads.user_json(by),
+                self.now(),
+                old,
+                self._bot_member_json(state),
+            ),
+        )
+
+    def remove_bot_from_group(self, chat: SimChat, by: SimUser) -> None:
+        """`by` removes the bot; later sends to that chat get 403 "bot was kicked"."""
+        state = self._state(chat.id)
+        old = self._bot_member_json(state)
+        # Telegram reports a bot removed from a basic group as "left", from a supergroup "kicked".
+        state.bot_status = "kicked" if chat.type == "supergroup" else "left"
+        state.bot_was_removed = True
+        self.queue_update(
+            "my_chat_member",
+            payloads.chat_member_updated_json(
+                payloads.chat_json(state.chat),
+                payloads.user_json(by),
+                self.now(),
+                old,
+                self._bot_member_json(state),
+            ),
+        )
+
+    def migrate_to_supergroup(self, chat: SimChat, *, by: SimUser | None = None) -> SimChat:
+        """Upgrade a basic group; the old id then answers 400 with `migrate_to_chat_id`.
+
+        Members, the bot's membership and the message history (same message ids) move to the
+        new supergroup; the bot gets `migrate_to_chat_id` in the old chat and
+        `migrate_from_chat_id` in the new one.
+        """
+        old = self._state(chat.id)
+        if chat.type != "group" or old.migrated_to is not None:
+            raise ValueError(f"chat {chat.id} is not a basic group that can be migrated")
+        new_chat = SimChat(id=-next(self._supergroup_ids), type="supergroup", title=chat.title)
+        new = ChatState(
+            chat=new_chat,
+            members=dict(old.members),
+            bot_status=old.bot_status,
+            bot_sees_all=old.bot_sees_all,
+            next_message_id=old.next_message_id,
+            messages=copy.deepcopy(old.messages),
+        )
+        new_chat_json = payloads.chat_json(new_chat)
+        for stored in new.messages.values():
+            stored.payload["chat"] = new_chat_json
+        self.chats[new_chat.id] = new
+        for poll in self.polls_by_id.values():
+            if poll.chat_id == chat.id:
+                poll.chat_id = new_chat.id
+        upgrader = by or self._any_admin(old)
+        self._post(old, upgrader, {"migrate_to_chat_id": new_chat.id}, service=True)
+        old.migrated_to = new_chat.id
+        self._post(
+            new,
+            GROUP_ANONYMOUS_BOT,
+            {"migrate_from_chat_id": chat.id, "sender_chat": new_chat_json},
+            service=True,
+        )
+        return new_chat
+
+    def send_message(
+        self, user: SimUser, chat: SimChat, text: str, *, reply_to: int | None = None
+    ) -> int:
+        """`user` writes `text` in `chat`; returns the message id (commands get entities)."""
+        content: dict[str, Any] = {"text": text}
+        entities = detect_entities(text)
+        if entities:
+            content["entities"] = entities
+        return self._post(self._state(chat.id), user, content, reply_to=reply_to)
+
+    def edit_message(self, user: SimUser, chat: SimChat, message_id: int, text: str) -> None:
+        """`user` edits their own message: an `edited_message` update."""
+        state = self._state(chat.id)
+        stored = state.messages.get(message_id)
+        if stored is None or stored.deleted or stored.payload.get("from", {}).get("id") != user.id:
+            raise ValueError(f"{user.first_name} has no message {message_id} in chat {chat.id}")
+        stored.payload["text"] = text
+        stored.payload.pop("entities", None)
+        entities = detect_entities(text)
+        if entities:
+            stored.payload["entities"] = entities
+        stored.payload["edit_date"] = self.now()
+        if self._bot_receives(state, stored.payload):
+            self.queue_update("edited_message", copy.deepcopy(stored.payload))
+
+    def send_sticker(self, user: SimUser, chat: SimChat, *, reply_to: int | None = None) -> int:
+        """`user` sends a sticker."""
+        stored = self.store_file(_TINY_WEBP, file_name=None, mime_type="image/webp", kind="sticker")
+        content = {"sticker": payloads.sticker_json(stored)}
+        return self._post(self._state(chat.id), user, content, reply_to=reply_to)
+
+    def send_photo(
+        self,
+        user: SimUser,
+        chat: SimChat,
+        *,
+        reply_to: int | None = None,
+        caption: str | None = None,
+        data: bytes = _TINY_PNG,
+    ) -> int:
+        """`user` sends a photo (a 1×1 PNG unless `data` is given)."""
+        stored = self.store_file(data, file_name=None, mime_type="image/png", kind="photo")
+        width, height = image_size(data)
+        content: dict[str, Any] = {"photo": payloads.photo_sizes_json(stored, width, height)}
+        if caption:
+            content["caption"] = caption
+        return self._post(self._state(chat.id), user, content, reply_to=reply_to)
+
+    def vote_poll(self, user: SimUser, poll_id: str, option_ids: Sequence[int]) -> None:
+        """`user` votes (an empty list retracts): `poll_answer` if not anonymous, then `poll`."""
+        poll = self.polls_by_id.get(poll_id)
+        if poll is None:
+            raise ValueError(f"no poll {poll_id!r}")
+        if poll.is_closed:
+            raise ValueError(f"poll {poll_id!r} is closed")
+        chosen = tuple(sorted(set(option_ids)))
+        if any(not 0 <= option < len(poll.options) for option in chosen):
+            raise ValueError(f"poll {poll_id!r} has no option among {list(option_ids)}")
+        if len(chosen) > 1 and not poll.allows_multiple_answers:
+            raise ValueError(f"poll {poll_id!r} allows one answer only")
+        previous = poll.votes.get(user.id, ())
+        if previous == chosen:
+            return
+        if previous and not poll.allows_revoting:
+            raise ValueError(f"poll {poll_id!r} does not allow changing a vote")
+        state = self.chats[poll.chat_id]
+        state.members.setdefault(user.id, "member")
+        if chosen:
+            poll.votes[user.id] = chosen
+        else:
+            poll.votes.pop(user.id, None)
+        self._refresh_poll_message(poll)
+        if not poll.is_anonymous:
+            self.queue_update("poll_answer", payloads.poll_answer_json(poll, user, chosen))
+        self.queue_update("poll", payloads.poll_json(poll))
+
+    def press_button(self, user: SimUser, chat: SimChat, message_id: int, data: str) -> str:
+        """`user` presses the inline button carrying `data`; returns the callback query id."""
+        state = self._state(chat.id)
+        stored = state.messages.get(message_id)
+        if stored is None or stored.deleted:
+            raise ValueError(f"no message {message_id} in chat {chat.id}")
+        markup = stored.payload.get("reply_markup", {})
+        rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        if not any(button.get("callback_data") == data for row in rows for button in row):
+            raise ValueError(f"message {message_id} has no button with callback_data {data!r}")
+        if chat.type != "private":
+            state.members.setdefault(user.id, "member")
+        query_id = f"{user.id}{next(self._callback_counter):08d}"
+        self.callback_queries[query_id] = {
+            "user_id": user.id,
+            "chat_id": chat.id,
+            "message_id": message_id,
+            "data": data,
+            "answered": False,
+            "answer": None,
+        }
+        self.queue_update(
+            "callback_query",
+            payloads.callback_query_json(
+                query_id,
+                user,
+                copy.deepcopy(stored.payload),
+                self.chat_instance(chat.id),
+                data,
+            ),
+        )
+        return query_id
+
+    def callback_answer(self, query_id: str) -> dict[str, Any] | None:
+        """The bot's answerCallbackQuery parameters for a press, or None while unanswered."""
+        record = self.callback_queries[query_id]
+        answer: dict[str, Any] | None = record["answer"]
+        return answer
+
+    # ------------------------------------------------------------------ observation
+    def messages_to(self, chat_id: int) -> list[dict[str, Any]]:
+        """Current state of the bot's messages in a chat; files carry `file_bytes`."""
+        return [
+            self._observable(stored)
+            for stored in self._state(chat_id).messages.values()
+            if stored.from_bot and not stored.deleted
+        ]
+
+    def history(self, chat_id: int) -> list[dict[str, Any]]:
+        """Every message in a chat (people's and the bot's), oldest first, as it is now."""
+        return [
+            self._observable(stored)
+            for stored in self._state(chat_id).messages.values()
+            if not stored.deleted
+        ]
+
+    def polls(self) -> dict[str, dict[str, Any]]:
+        """Every poll the bot sent: poll id → question, options with counts, votes, state."""
+        return {poll_id: poll.as_dict() for poll_id, poll in self.polls_by_id.items()}
+
+    def file_bytes(self, file_id: str) -> bytes:
+        """The content of a file the bot uploaded or a user sent."""
+        return self.files[file_id].data
+
+    @property
+    def pending_updates(self) -> int:
+        """Updates queued and not yet confirmed by the bot."""
+        return len(self.queue)
+
+    # ------------------------------------------------------------------ used by the Bot API
+    def chat_instance(self, chat_id: int) -> str:
+        """A stable opaque `chat_instance` for callback queries from one chat."""
+        return str(-((abs(chat_id) * 2654435761) % (1 << 62)))
+
+    def store_file(
+        self, data: bytes, *, file_name: str | None, mime_type: str | None, kind: str
+    ) -> StoredFile:
+        """Keep a file and give it Telegram-like ids and a download path."""
+        number = next(self._file_counter)
+        prefix = {"photo": "AgACAgIAAxk", "document": "BQACAgIAAxk", "sticker": "CAACAgIAAxk"}
+        file_id = f"{prefix.get(kind, 'BQACAgIAAxk')}{number:06d}{secrets.token_hex(6)}"
+        extension = {"photo": ".jpg", "sticker": ".webp"}.get(kind) or (
+            "." + file_name.rsplit(".", 1)[1] if file_name and "." in file_name else ""
+        )
+        stored = StoredFile(
+            file_id=file_id,
+            file_unique_id=f"AQAD{number:06d}",
+            data=data,
+            file_name=file_name,
+            mime_type=mime_type,
+            file_path=f"{kind}s/file_{number}{extension}",
+        )
+        self.files[file_id] = stored
+        return stored
+
+    def chat_for_bot(self, chat_id: int) -> ChatState:
+        """The chat the bot addresses, or Telegram's error for why it cannot."""
+        state = self.chats.get(chat_id)
+        if state is None or (state.chat.type == "private" and chat_id not in self.users):
+            raise bad_request("chat not found")
+        if state.migrated_to is not None:
+            raise bad_request(
+                "group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": state.migrated_to},
+            )
+        return state
+
+    def writable_chat(self, chat_id: int) -> ChatState:
+        """The chat the bot wants to post in, or the 400/403 Telegram would answer."""
+        state = self.chat_for_bot(chat_id)
+        kind = "supergroup" if state.chat.type == "supergroup" else "group"
+        if state.chat.type == "private":
+            if state.blocked:
+                raise forbidden("bot was blocked by the user")
+            if not state.started:
+                raise forbidden("bot can't initiate conversation with a user")
+        elif not state.bot_is_member:
+            if state.bot_was_removed:
+                raise forbidden(f"bot was kicked from the {kind} chat")
+            raise forbidden(f"bot is not a member of the {kind} chat")
+        return state
+
+    def readable_chat(self, chat_id: int) -> ChatState:
+        """A chat the bot may query (getChat and friends)."""
+        state = self.chat_for_bot(chat_id)
+        if state.chat.type != "private" and not state.bot_is_member:
+            raise bad_request("chat not found")
+        return state
+
+    def post_from_bot(
+        self, state: ChatState, content: dict[str, Any], *, reply_to: int | None = None
+    ) -> dict[str, Any]:
+        """Store a message the bot sent and return its payload (bots get no update for it)."""
+        message_id = self._store(state, self.bot, content, reply_to=reply_to, from_bot=True)
+        return copy.deepcopy(state.messages[message_id].payload)
+
+    def bot_member_status(self, state: ChatState) -> MemberStatus:
+        """The bot's status in a chat."""
+        return state.bot_status
+
+    def member_json(self, state: ChatState, user_id: int) -> dict[str, Any]:
+        """The `ChatMember` of a user (or the bot) in a chat."""
+        if user_id == self.bot.id:
+            return self._bot_member_json(state)
+        user = self.users.get(user_id)
+        if user is None:
+            raise bad_request("user not found")
+        if state.chat.type == "private":
+            status: MemberStatus = "member"
+        else:
+            status = state.members.get(user_id, "left")
+        return payloads.chat_member_json(payloads.user_json(user), status)
+
+    def confirm_below(self, offset: int) -> None:
+        """Forget every update whose id is below `offset` (the bot has confirmed them)."""
+        self.queue = [update for update in self.queue if update.update_id >= offset]
+        self.confirmed_offset = max(self.confirmed_offset, offset)
+
+    def deliverable(self, update: QueuedUpdate) -> bool:
+        """Whether the bot's current `allowed_updates` lets this update through."""
+        if self.allowed_updates is None:
+            return update.kind not in _NOT_DELIVERED_BY_DEFAULT
+        return update.kind in self.allowed_updates
+
+    def bot_leaves(self, state: ChatState) -> None:
+        """The bot left a group on its own (leaveChat)."""
+        old = self._bot_member_json(state)
+        state.bot_status = "left"
+        self.queue_update(
+            "my_chat_member",
+            payloads.chat_member_updated_json(
+                payloads.chat_json(state.chat),
+                payloads.user_json(self.bot, is_bot=True),
+                self.now(),
+                old,
+                self._bot_member_json(state),
+            ),
+        )
+
+    def refresh_poll(self, poll: PollState) -> None:
+        """Copy a poll's state into the message that carries it."""
+        self._refresh_poll_message(poll)
+
+    # ------------------------------------------------------------------ internals
+    def _state(self, chat_id: int) -> ChatState:
+        state = self.chats.get(chat_id)
+        if state is None:
+            raise ValueError(f"no chat {chat_id}")
+        return state
+
+    def _any_admin(self, state: ChatState) -> SimUser:
+        for user_id, status in state.members.items():
+            if status in ("creator", "administrator") and user_id in self.users:
+                return self.users[user_id]
+        for user_id in state.members:
+            if user_id in self.users:
+                return self.users[user_id]
+        raise ValueError(f"chat {state.chat.id} has no member who could do that")
+
+    def _bot_member_json(self, state: ChatState) -> dict[str, Any]:
+        bot_json = payloads.user_json(self.bot, is_bot=True)
+        return payloads.chat_member_json(bot_json, state.bot_status)
+
+    def _observable(self, stored: StoredMessage) -> dict[str, Any]:
+        data = copy.deepcopy(stored.payload)
+        if stored.file_id is not None:
+            data["file_bytes"] = self.files[stored.file_id].data
+        return data
+
+    def _refresh_poll_message(self, poll: PollState) -> None:
+        stored = self.chats[poll.chat_id].messages.get(poll.message_id)
+        if stored is not None:
+            stored.payload["poll"] = payloads.poll_json(poll)
+
+    def _store(
+        self,
+        state: ChatState,
+        sender: SimUser,
+        content: dict[str, Any],
+        *,
+        reply_to: int | None,
+        from_bot: bool,
+    ) -> int:
+        message_id = state.next_message_id
+        state.next_message_id += 1
+        is_bot = from_bot or sender.id == GROUP_ANONYMOUS_BOT.id
+        sender_json = payloads.user_json(sender, is_bot=is_bot)
+        chat_user = self.users.get(state.chat.id) if state.chat.type == "private" else None
+        payload: dict[str, Any] = {
+            "message_id": message_id,
+            "from": sender_json,
+            "chat": payloads.chat_json(state.chat, chat_user),
+            "date": self.now(),
+        }
+        if reply_to is not None:
+            target = state.messages.get(reply_to)
+            if target is None or target.deleted:
+                raise bad_request("message to be replied not found")
+            replied = copy.deepcopy(target.payload)
+            replied.pop("reply_to_message", None)
+            payload["reply_to_message"] = replied
+        payload.update(content)
+        file_id = None
+        if "document" in content:
+            file_id = content["document"]["file_id"]
+        elif "photo" in content:
+            file_id = content["photo"][-1]["file_id"]
+        state.messages[message_id] = StoredMessage(
+            payload=payload, from_bot=from_bot, file_id=file_id
+        )
+        return message_id
+
+    def _post(
+        self,
+        state: ChatState,
+        sender: SimUser,
+        content: dict[str, Any],
+        *,
+        reply_to: int | None = None,
+        service: bool = False,
+    ) -> int:
+        """A person (or Telegram) posts in a chat; the bot gets it if it may see it."""
+        if state.migrated_to is not None and not service:
+            raise ValueError(f"chat {state.chat.id} was migrated to {state.migrated_to}")
+        if state.chat.type == "private":
+            if sender.id != state.chat.id:
+                raise ValueError("only the chat's own user can write in a private chat")
+            state.started = True
+            state.blocked = False
+        elif sender.id != GROUP_ANONYMOUS_BOT.id and sender.id not in state.members:
+            state.members[sender.id] = "member"
+        message_id = self._store(state, sender, content, reply_to=reply_to, from_bot=False)
+        payload = state.messages[message_id].payload
+        if (service or self._bot_receives(state, payload)) and state.bot_is_member:
+            self.queue_update("message", copy.deepcopy(payload))
+        return message_id
+
+    def _bot_receives(self, state: ChatState, payload: dict[str, Any]) -> bool:
+        """Telegram's delivery rule for a person's message (privacy mode included)."""
+        if not state.bot_is_member:
+            return False
+        if state.chat.type == "private" or state.bot_sees_all:
+            return True
+        if state.bot_status in ("administrator", "creator"):
+            return True
+        replied = payload.get("reply_to_message")
+        if replied is not None and replied.get("from", {}).get("id") == self.bot.id:
+            return True
+        text = payload.get("text") or payload.get("caption") or ""
+        username = (self.bot.username or "").lower()
+        for entity in payload.get("entities", []):
+            part = entity_text(text, entity).lower()
+            if entity["type"] == "bot_command" and ("@" not in part or part.endswith(username)):
+                return True
+            if entity["type"] == "mention" and part == f"@{username}":
+                return True
+        return False
+
+    def queue_update(self, kind: str, body: dict[str, Any]) -> None:
+        """Queue an update of `kind` for the bot and wake whoever waits for one."""
+        update_id = next(self._update_ids)
+        self.queue.append(
+            QueuedUpdate(
+                update_id=update_id, kind=kind, payload={"update_id": update_id, kind: body}
+            )
+        )
+        self._wake()

@@ -1,0 +1,124 @@
+"""getUpdates as Telegram serves it: offsets, redelivery, long polling, conflicts."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from telegram import Bot
+from telegram.error import Conflict
+
+from sandbox.emulator import BotAPIEmulator
+from sandbox.ptb import bot_for
+
+
+async def test_get_me_returns_the_bot(emulator: BotAPIEmulator, emulator_bot: Bot) -> None:
+    """getMe answers with the bot's id and username, as PTB's initialize needs."""
+    me = await emulator_bot.get_me()
+    assert me.id == emulator.bot_user_id
+    assert me.username == "minyi_bot"
+    assert me.is_bot
+
+
+async def test_update_stays_queued_until_a_later_offset_confirms_it(
+    emulator: BotAPIEmulator, emulator_bot: Bot
+) -> None:
+    """Delivered updates are redelivered until a getUpdates call's offset moves past them."""
+    user = emulator.add_user("王芳")
+    chat = emulator.private_chat(user)
+    emulator.send_message(user, chat, "/start")
+    emulator.send_message(user, chat, "你好")
+
+    first = await emulator_bot.get_updates()
+    again = await emulator_bot.get_updates()
+    assert [u.update_id for u in again] == [u.update_id for u in first]
+    assert emulator.pending_updates == 2
+
+    rest = await emulator_bot.get_updates(offset=first[0].update_id + 1)
+    assert [u.message.text for u in rest if u.message] == ["你好"]
+    assert emulator.pending_updates == 1
+    assert emulator.confirmed_offset == first[0].update_id + 1
+
+
+async def test_unconfirmed_updates_survive_a_crashed_client(emulator: BotAPIEmulator) -> None:
+    """A new client without an offset gets what a crashed client fetched but never confirmed."""
+    user = emulator.add_user("李雷")
+    emulator.send_message(user, emulator.private_chat(user), "/start")
+    async with bot_for(emulator) as crashed:
+        seen = await crashed.get_updates()
+    async with bot_for(emulator) as restarted:
+        seen_again = await restarted.get_updates()
+    assert [u.update_id for u in seen_again] == [u.update_id for u in seen]
+    assert seen_again[0].message is not None
+    assert seen_again[0].message.text == "/start"
+
+
+async def test_long_poll_wakes_as_soon_as_an_update_is_queued(
+    emulator: BotAPIEmulator, emulator_bot: Bot
+) -> None:
+    """A waiting getUpdates returns right after a resident writes, not at its timeout."""
+    user = emulator.add_user("张伟")
+
+    async def write_later() -> None:
+        await asyncio.sleep(0.3)
+        emulator.send_message(user, emulator.private_chat(user), "在吗")
+
+    writer = asyncio.create_task(write_later())
+    started = time.monotonic()
+    updates = await emulator_bot.get_updates(timeout=10)
+    await writer
+    assert 0.25 <= time.monotonic() - started < 3
+    assert [u.message.text for u in updates if u.message] == ["在吗"]
+
+
+async def test_empty_long_poll_returns_after_its_timeout(emulator_bot: Bot) -> None:
+    """With nothing queued, getUpdates waits for its timeout and returns an empty list."""
+    started = time.monotonic()
+    assert await emulator_bot.get_updates(timeout=1) == ()
+    assert time.monotonic() - started >= 0.9
+
+
+async def test_second_poller_terminates_the_first_with_conflict(
+    emulator: BotAPIEmulator,
+) -> None:
+    """Two bot instances polling at once: the older long poll gets 409 Conflict."""
+    async with bot_for(emulator) as first, bot_for(emulator) as second:
+        waiting = asyncio.create_task(first.get_updates(timeout=5))
+        await asyncio.sleep(0.2)
+        await second.get_updates(timeout=0)
+        with pytest.raises(Conflict, match="terminated by other getUpdates request"):
+            await waiting
+
+
+async def test_negative_offset_keeps_only_the_newest_updates(
+    emulator: BotAPIEmulator, emulator_bot: Bot
+) -> None:
+    """offset=-1 returns the last update and forgets every earlier one."""
+    user = emulator.add_user("赵敏")
+    chat = emulator.private_chat(user)
+    for text in ("一", "二", "三"):
+        emulator.send_message(user, chat, text)
+    updates = await emulator_bot.get_updates(offset=-1)
+    assert [u.message.text for u in updates if u.message] == ["三"]
+    assert emulator.pending_updates == 1
+
+
+async def test_allowed_updates_filters_kinds(emulator: BotAPIEmulator, emulator_bot: Bot) -> None:
+    """Kinds left out of allowed_updates are never delivered."""
+    organiser = emulator.add_user("组织者")
+    group = emulator.add_group("碧海社区", admins=[organiser])
+    emulator.add_bot_to_group(group, organiser)
+    updates = await emulator_bot.get_updates(allowed_updates=["message"])
+    assert updates
+    assert all(u.message is not None for u in updates)
+    assert emulator.pending_updates == len(updates)
+
+
+async def test_get_updates_is_refused_while_a_webhook_is_set(emulator_bot: Bot) -> None:
+    """With a webhook set, getUpdates answers 409 as Telegram does."""
+    await emulator_bot.set_webhook("http://127.0.0.1:9/hook")
+    with pytest.raises(Conflict, match="webhook is active"):
+        await emulator_bot.get_updates()
+    await emulator_bot.delete_webhook()
+    assert await emulator_bot.get_updates() == ()
