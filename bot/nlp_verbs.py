@@ -1,0 +1,251 @@
+"""CLI glue for `minyi tag`, `minyi learn` and `minyi evaluate` (SPEC §6).
+
+bot/cli.py parses the arguments and calls these; they read and write plain streams and files,
+and all the language work happens in `nlp`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from nlp.learn import resolve_labels, train
+from nlp.metrics import Evaluation, evaluate, evaluate_multilabel
+from nlp.tagger import Tagger, ThemeTag
+
+
+class LabelledFileError(ValueError):
+    """A labelled-examples file that cannot be used, with a message naming the problem."""
+
+
+def _themes_json(tags: Sequence[ThemeTag]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": t.id,
+            "name_zh": t.name_zh,
+            "kind": t.kind,
+            "score": t.score,
+            "evidence": t.evidence,
+        }
+        for t in tags
+    ]
+
+
+def _read_texts(source: TextIO) -> list[str]:
+    """One text per line, or the `text` column of a CSV (detected by its header)."""
+    content = source.read()
+    first_line = content.split("\n", 1)[0].lstrip("\ufeff")
+    header = next(csv.reader([first_line]), [])
+    if len(header) > 1 and "text" in [h.strip() for h in header]:
+        reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
+        return [(row.get("text") or "").strip() for row in reader]
+    return [line.rstrip("\r") for line in content.split("\n") if line.strip()]
+
+
+def tag_verb(source: TextIO, jsonl: bool, tagger: Tagger, out: TextIO) -> int:
+    """`minyi tag`: tag each input text and print JSON lines or one readable line per text."""
+    for text in _read_texts(source):
+        tags = tagger.tag(text)
+        if jsonl:
+            record = {"text": text, "themes": _themes_json(tags)}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            continue
+        if tags:
+            described = "; ".join(
+                f"{t.name_zh} {t.score:.2f} ({'、'.join(t.evidence) or '—'})" for t in tags
+            )
+        else:
+            described = "—"
+        out.write(f"{text}\n    → {described}\n")
+    return 0
+
+
+def read_labelled(path: Path) -> list[tuple[str, str]]:
+    """Read a CSV with `text` and `label` columns; LabelledFileError if it has not got them."""
+    try:
+        content = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise LabelledFileError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise LabelledFileError(f"{path} is not UTF-8 text") from exc
+    reader = csv.DictReader(io.StringIO(content))
+    columns = [c.strip() for c in reader.fieldnames or []]
+    missing = [c for c in ("text", "label") if c not in columns]
+    if missing:
+        raise LabelledFileError(
+            f"{path} needs a CSV header with columns text,label; missing: {', '.join(missing)}"
+        )
+    examples: list[tuple[str, str]] = []
+    for line, row in enumerate(reader, start=2):
+        row = {(k or "").strip(): v for k, v in row.items()}
+        text = (row.get("text") or "").strip()
+        label = (row.get("label") or "").strip()
+        if not text or not label:
+            raise LabelledFileError(f"{path} line {line}: empty text or label")
+        examples.append((text, label))
+    if not examples:
+        raise LabelledFileError(f"{path} has no labelled rows")
+    return examples
+
+
+def _predict(tagger: Tagger, texts: Sequence[str], labels: Sequence[str], kind: str) -> list[Any]:
+    if kind == "principle":
+        predicted_sets: list[set[str]] = []
+        wanted = set(labels)
+        for text in texts:
+            predicted_sets.append({t.id for t in tagger.tag(text) if t.id in wanted})
+        return predicted_sets
+    return [tagger.best_of(text, labels) for text in texts]
+
+
+def _score(
+    tagger: Tagger, texts: Sequence[str], gold: Sequence[str], labels: Sequence[str], kind: str
+) -> Evaluation:
+    predicted = _predict(tagger, texts, labels, kind)
+    if kind == "principle":
+        return evaluate_multilabel(gold, predicted, labels)
+    return evaluate(gold, predicted, labels)
+
+
+def _folds(gold: Sequence[str], k: int, seed: int) -> list[list[int]]:
+    """Stratified fold assignment: each label's items dealt round-robin after a shuffle."""
+    rng = random.Random(seed)
+    folds: list[list[int]] = [[] for _ in range(k)]
+    by_label: dict[str, list[int]] = {}
+    for index, label in enumerate(gold):
+        by_label.setdefault(label, []).append(index)
+    offset = 0
+    for label in sorted(by_label):
+        items = by_label[label]
+        rng.shuffle(items)
+        for j, index in enumerate(items):
+            folds[(j + offset) % k].append(index)
+        offset += len(items)
+    return folds
+
+
+def _pool(evaluations: Sequence[Evaluation]) -> Evaluation:
+    """Average several evaluations (e.g. CV folds) theme by theme."""
+    first = evaluations[0]
+    n = len(evaluations)
+    per_theme = []
+    for i, score in enumerate(first.per_theme):
+        rows = [e.per_theme[i] for e in evaluations]
+        per_theme.append(
+            score.model_copy(
+                update={
+                    "precision": sum(r.precision for r in rows) / n,
+                    "recall": sum(r.recall for r in rows) / n,
+                    "f1": sum(r.f1 for r in rows) / n,
+                    "support": sum(r.support for r in rows),
+                }
+            )
+        )
+    return Evaluation(
+        per_theme=per_theme,
+        macro_precision=sum(e.macro_precision for e in evaluations) / n,
+        macro_recall=sum(e.macro_recall for e in evaluations) / n,
+        macro_f1=sum(e.macro_f1 for e in evaluations) / n,
+        accuracy=sum(e.accuracy for e in evaluations) / n,
+        n=sum(e.n for e in evaluations),
+    )
+
+
+def run_evaluation(
+    examples: Sequence[tuple[str, str]],
+    tagger: Tagger,
+    kind: str | None = None,
+    cv: int = 0,
+    train_per_label: int = 0,
+    seed: int = 0,
+) -> tuple[Evaluation, str]:
+    """Evaluate and describe the protocol: plain, k-fold CV, or train on N per label."""
+    taxonomy = tagger.taxonomy
+    texts = [text for text, _ in examples]
+    gold = resolve_labels([label for _, label in examples], taxonomy)
+    labels = [t.id for t in taxonomy.themes if t.id in set(gold)]
+    if kind is None:
+        kinds = {theme.kind for theme in taxonomy.themes if theme.id in set(gold)}
+        kind = "principle" if kinds == {"principle"} else "domain"
+    if cv and cv >= 2:
+        results = []
+        for fold in _folds(gold, cv, seed):
+            held = set(fold)
+            train_set = [(texts[i], gold[i]) for i in range(len(texts)) if i not in held]
+            model = train(train_set, taxonomy)
+            fold_tagger = Tagger(taxonomy, model)
+            results.append(
+                _score(fold_tagger, [texts[i] for i in fold], [gold[i] for i in fold], labels, kind)
+            )
+        return _pool(results), f"{cv}-fold cross-validation, learned model"
+    if train_per_label > 0:
+        rng = random.Random(seed)
+        chosen: set[int] = set()
+        for label in labels:
+            items = [i for i, g in enumerate(gold) if g == label]
+            rng.shuffle(items)
+            chosen.update(items[:train_per_label])
+        model = train([(texts[i], gold[i]) for i in sorted(chosen)], taxonomy)
+        rest = [i for i in range(len(texts)) if i not in chosen]
+        result = _score(
+            Tagger(taxonomy, model), [texts[i] for i in rest], [gold[i] for i in rest], labels, kind
+        )
+        return result, f"learned on {train_per_label} per label, tested on the other {len(rest)}"
+    result = _score(tagger, texts, gold, labels, kind)
+    protocol = "learned model" if tagger.model is not None else "keywords only (zero-shot)"
+    return result, protocol
+
+
+def evaluate_verb(
+    examples: Sequence[tuple[str, str]],
+    tagger: Tagger,
+    as_json: bool,
+    out: TextIO,
+    kind: str | None = None,
+    cv: int = 0,
+    train_per_label: int = 0,
+    seed: int = 0,
+) -> int:
+    """`minyi evaluate`: per-theme precision/recall/F1 and macro average, table or JSON."""
+    result, protocol = run_evaluation(examples, tagger, kind, cv, train_per_label, seed)
+    names = {t.id: t.name_zh for t in tagger.taxonomy.themes}
+    if as_json:
+        payload = {
+            "protocol": protocol,
+            "n": result.n,
+            "accuracy": round(result.accuracy, 4),
+            "macro": {
+                "precision": round(result.macro_precision, 4),
+                "recall": round(result.macro_recall, 4),
+                "f1": round(result.macro_f1, 4),
+            },
+            "themes": [
+                {
+                    "id": s.label,
+                    "name_zh": names.get(s.label, s.label),
+                    "precision": round(s.precision, 4),
+                    "recall": round(s.recall, 4),
+                    "f1": round(s.f1, 4),
+                    "support": s.support,
+                }
+                for s in result.per_theme
+            ],
+        }
+        out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    out.write(f"{protocol}; {result.n} examples\n")
+    out.write(f"{'theme':<28}{'precision':>10}{'recall':>10}{'F1':>10}{'support':>9}\n")
+    for s in result.per_theme:
+        label = f"{s.label} {names.get(s.label, '')}"
+        out.write(f"{label:<28}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}{s.support:>9}\n")
+    out.write(
+        f"{'macro':<28}{result.macro_precision:>10.3f}{result.macro_recall:>10.3f}"
+        f"{result.macro_f1:>10.3f}\n"
+    )
+    out.write(f"accuracy {result.accuracy:.3f}\n")
+    return 0

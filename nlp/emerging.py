@@ -1,0 +1,91 @@
+"""Emerging terms: residents' own words that no theme covers yet (SPEC §4)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict
+
+from nlp.segment import total_frequency, word_frequency
+from nlp.tagger import Tagger
+
+_MEANINGFUL = re.compile(r"^[\u4e00-\u9fffa-z][\u4e00-\u9fffa-z0-9\-]*$")
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _load_stop_words() -> frozenset[str]:
+    text = (resources.files("nlp") / "data" / "stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+#: Function words, pronouns, fillers and message-board boilerplate: frequent in any set of
+#: answers and never a theme (nlp/data/stopwords.txt).
+STOP_WORDS: frozenset[str] = _load_stop_words()
+
+
+class EmergingTerm(BaseModel):
+    """A frequent word matching no theme, with its count and how unusual it is here."""
+
+    model_config = ConfigDict(frozen=True)
+
+    term: str
+    count: int
+    score: float
+
+
+def emerging_terms(texts: Sequence[str], tagger: Tagger, limit: int = 10) -> list[EmergingTerm]:
+    """The most characteristic words of these texts that match no theme keyword.
+
+    A word's score is its count times the log-ratio of its share here to its share in jieba's
+    general dictionary (a smoothed background), so everyday words sink and the residents'
+    own new vocabulary rises. Stop words, numbers, single characters and words seen in only one
+    text are left out.
+    """
+    keywords = tagger.keyword_set()
+    counts: Counter[str] = Counter()
+    documents: Counter[str] = Counter()
+    for text in texts:
+        tokens = tagger.segment(text)
+        seen: set[str] = set()
+        for token in tokens:
+            if not _is_candidate(token, keywords):
+                continue
+            counts[token] += 1
+            seen.add(token)
+        documents.update(seen)
+    total_here = sum(counts.values())
+    if not total_here:
+        return []
+    background_total = total_frequency()
+    ranked: list[EmergingTerm] = []
+    for term, count in counts.items():
+        if documents[term] < 2 and len(texts) > 1:
+            continue
+        share_here = count / total_here
+        # +1 smoothing per character keeps unknown words (frequency 0) from dividing by zero
+        # while still ranking them as the most unusual.
+        share_background = (word_frequency(term) + 1.0) / background_total
+        lift = math.log(share_here / share_background)
+        if lift <= 0:
+            continue
+        ranked.append(EmergingTerm(term=term, count=count, score=round(count * lift, 3)))
+    ranked.sort(key=lambda t: (-t.score, -t.count, t.term))
+    return ranked[:limit]
+
+
+def _is_candidate(token: str, keywords: frozenset[str]) -> bool:
+    if len(token) < 2 or token in STOP_WORDS or token in keywords:
+        return False
+    if _HAS_DIGIT.search(token) or not _MEANINGFUL.match(token):
+        return False
+    # A compound containing a keyword (停车难 contains 停车) is already covered.
+    for cut in range(2, len(token) - 1):
+        if token[:cut] in keywords or token[cut:] in keywords:
+            return False
+    return True

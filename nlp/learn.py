@@ -1,0 +1,187 @@
+"""Learning from organisers' labelled examples (SPEC §4, `minyi learn`).
+
+A linear model (TF-IDF over jieba words and word pairs, multinomial logistic regression from
+scikit-learn) learns one score per labelled theme. Tagging combines it with keyword evidence;
+the evidence is still what `ThemeTag.evidence` shows.
+
+The model is stored as a NumPy `.npz` archive of plain arrays plus a JSON header and loaded with
+`allow_pickle=False`, so a model file from a deployment's data directory cannot run code.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from nlp.normalise import normalise
+from nlp.taxonomy import Taxonomy
+
+FORMAT = "minyi-learned-model"
+VERSION = 1
+
+_WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+_DIGITS = re.compile(r"^[\d.%]+$")
+
+
+def features(tokens: Sequence[str]) -> Counter[str]:
+    """Words and adjacent word pairs of a token list (punctuation and numbers dropped)."""
+    words = [t for t in tokens if _WORDLIKE.search(t) and not _DIGITS.match(t)]
+    counts: Counter[str] = Counter(words)
+    counts.update(a + " " + b for a, b in itertools.pairwise(words))
+    return counts
+
+
+class LearnedModel:
+    """A trained linear model over TF-IDF features, one row of weights per theme."""
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        vocabulary: Sequence[str],
+        idf: npt.NDArray[np.float64],
+        coef: npt.NDArray[np.float64],
+        intercept: npt.NDArray[np.float64],
+        weight: float = 0.7,
+    ) -> None:
+        if coef.shape != (len(labels), len(vocabulary)):
+            raise ValueError("model weights do not match its labels and vocabulary")
+        self.labels: list[str] = list(labels)
+        self.vocabulary: dict[str, int] = {w: i for i, w in enumerate(vocabulary)}
+        self.idf = idf
+        self.coef = coef
+        self.intercept = intercept
+        #: share of the learned probability in a combined score (the rest is keywords).
+        self.weight = weight
+
+    def check_compatible(self, taxonomy: Taxonomy) -> None:
+        """Raise ValueError naming any learned theme the taxonomy no longer has."""
+        missing = [label for label in self.labels if taxonomy.get(label) is None]
+        if missing:
+            raise ValueError(
+                "learned model refers to themes missing from the taxonomy: " + ", ".join(missing)
+            )
+
+    def predict_tokens(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Probability per learned theme id for one tokenised text."""
+        counts = features(tokens)
+        index: list[int] = []
+        values: list[float] = []
+        for feature, count in counts.items():
+            column = self.vocabulary.get(feature)
+            if column is not None:
+                index.append(column)
+                values.append((1.0 + math.log(count)) * float(self.idf[column]))
+        logits = self.intercept.copy()
+        if index:
+            vec = np.asarray(values)
+            vec /= float(np.linalg.norm(vec)) or 1.0
+            logits = logits + self.coef[:, index] @ vec
+        logits -= logits.max()
+        probs = np.exp(logits)
+        probs /= probs.sum()
+        return {label: float(p) for label, p in zip(self.labels, probs, strict=True)}
+
+    def combine(self, keyword: dict[str, float], learned: dict[str, float]) -> dict[str, float]:
+        """Blend keyword scores with learned probabilities for the themes the model knows."""
+        combined = dict(keyword)
+        for label, prob in learned.items():
+            combined[label] = self.weight * prob + (1.0 - self.weight) * keyword.get(label, 0.0)
+        return combined
+
+    def to_bytes(self) -> bytes:
+        """Serialise to an .npz archive of plain arrays (no pickle)."""
+        header = {"format": FORMAT, "version": VERSION, "weight": self.weight}
+        vocab = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            header=np.array(json.dumps(header)),
+            labels=np.array(self.labels, dtype=np.str_),
+            vocabulary=np.array(vocab, dtype=np.str_),
+            idf=self.idf,
+            coef=self.coef,
+            intercept=self.intercept,
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LearnedModel:
+        """Load a model written by `to_bytes`; ValueError if it is not one."""
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+                header: dict[str, Any] = json.loads(str(archive["header"]))
+                if header.get("format") != FORMAT or header.get("version") != VERSION:
+                    raise ValueError("not a Minyi learned model (or an unsupported version)")
+                return cls(
+                    labels=[str(x) for x in archive["labels"]],
+                    vocabulary=[str(x) for x in archive["vocabulary"]],
+                    idf=np.asarray(archive["idf"], dtype=np.float64),
+                    coef=np.asarray(archive["coef"], dtype=np.float64),
+                    intercept=np.asarray(archive["intercept"], dtype=np.float64),
+                    weight=float(header.get("weight", 0.7)),
+                )
+        except (OSError, KeyError, json.JSONDecodeError, EOFError) as exc:
+            raise ValueError(f"cannot read learned model: {exc}") from exc
+
+
+def resolve_labels(labels: Iterable[str], taxonomy: Taxonomy) -> list[str]:
+    """Map each label (theme id or name_zh) to a theme id; ValueError names unknown labels."""
+    resolved: list[str] = []
+    unknown: list[str] = []
+    for label in labels:
+        theme = taxonomy.get(label.strip())
+        if theme is None:
+            if label not in unknown:
+                unknown.append(label)
+        else:
+            resolved.append(theme.id)
+    if unknown:
+        raise ValueError("unknown theme label(s): " + ", ".join(repr(u) for u in unknown))
+    return resolved
+
+
+def train(examples: Sequence[tuple[str, str]], taxonomy: Taxonomy, c: float = 10.0) -> LearnedModel:
+    """Train a model from (text, label) pairs; label = theme id or name_zh."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from nlp.tagger import Tagger
+
+    labels = resolve_labels([label for _, label in examples], taxonomy)
+    distinct = sorted(set(labels))
+    if len(distinct) < 2:
+        raise ValueError("need labelled examples of at least two themes to learn")
+    tagger = Tagger(taxonomy)
+    docs = [features(tagger.tokens(normalise(text))) for text, _ in examples]
+    vectoriser = TfidfVectorizer(
+        analyzer=_identity, sublinear_tf=True, min_df=1 if len(docs) < 2000 else 2
+    )
+    matrix = vectoriser.fit_transform(docs)
+    classifier = LogisticRegression(C=c, max_iter=2000)
+    classifier.fit(matrix, labels)
+    coef = np.asarray(classifier.coef_, dtype=np.float64)
+    intercept = np.asarray(classifier.intercept_, dtype=np.float64)
+    if coef.shape[0] == 1:  # binary: sklearn keeps one row, for the second class
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    vocab = vectoriser.get_feature_names_out()
+    return LearnedModel(
+        labels=[str(x) for x in classifier.classes_],
+        vocabulary=[str(x) for x in vocab],
+        idf=np.asarray(vectoriser.idf_, dtype=np.float64),
+        coef=coef,
+        intercept=intercept,
+    )
+
+
+def _identity(counts: Counter[str]) -> list[str]:
+    return list(counts.elements())

@@ -1,0 +1,113 @@
+"""Precision, recall and F1 per theme, and their macro average."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ThemeScore(BaseModel):
+    """Precision, recall and F1 of one theme (label) over a set of predictions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+class Evaluation(BaseModel):
+    """Per-theme scores and their unweighted (macro) mean."""
+
+    model_config = ConfigDict(frozen=True)
+
+    per_theme: list[ThemeScore]
+    macro_precision: float
+    macro_recall: float
+    macro_f1: float
+    accuracy: float
+    n: int
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def evaluate(
+    gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str] | None = None
+) -> Evaluation:
+    """Single-label evaluation: one gold and one predicted label per item.
+
+    `labels` fixes which labels are scored and in which order (default: every gold label,
+    sorted); a label never predicted has precision 0.
+    """
+    if len(gold) != len(predicted):
+        raise ValueError("gold and predicted differ in length")
+    scored = list(labels) if labels is not None else sorted(set(gold))
+    per_theme: list[ThemeScore] = []
+    for label in scored:
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p == label)
+        n_pred = sum(1 for p in predicted if p == label)
+        n_gold = sum(1 for g in gold if g == label)
+        precision = tp / n_pred if n_pred else 0.0
+        recall = tp / n_gold if n_gold else 0.0
+        per_theme.append(
+            ThemeScore(
+                label=label,
+                precision=precision,
+                recall=recall,
+                f1=_f1(precision, recall),
+                support=n_gold,
+            )
+        )
+    count = len(per_theme) or 1
+    correct = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p)
+    return Evaluation(
+        per_theme=per_theme,
+        macro_precision=sum(s.precision for s in per_theme) / count,
+        macro_recall=sum(s.recall for s in per_theme) / count,
+        macro_f1=sum(s.f1 for s in per_theme) / count,
+        accuracy=correct / len(gold) if gold else 0.0,
+        n=len(gold),
+    )
+
+
+def evaluate_multilabel(
+    gold: Sequence[str], predicted: Sequence[set[str]], labels: Sequence[str]
+) -> Evaluation:
+    """Multi-label evaluation: each item has one gold label and any number of predicted ones.
+
+    Used for principles, where an answer may carry several; an item counts as correct for
+    accuracy when its gold label is among its predictions.
+    """
+    if len(gold) != len(predicted):
+        raise ValueError("gold and predicted differ in length")
+    per_theme: list[ThemeScore] = []
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and label in p)
+        n_pred = sum(1 for p in predicted if label in p)
+        n_gold = sum(1 for g in gold if g == label)
+        precision = tp / n_pred if n_pred else 0.0
+        recall = tp / n_gold if n_gold else 0.0
+        per_theme.append(
+            ThemeScore(
+                label=label,
+                precision=precision,
+                recall=recall,
+                f1=_f1(precision, recall),
+                support=n_gold,
+            )
+        )
+    count = len(per_theme) or 1
+    correct = sum(1 for g, p in zip(gold, predicted, strict=True) if g in p)
+    return Evaluation(
+        per_theme=per_theme,
+        macro_precision=sum(s.precision for s in per_theme) / count,
+        macro_recall=sum(s.recall for s in per_theme) / count,
+        macro_f1=sum(s.f1 for s in per_theme) / count,
+        accuracy=correct / len(gold) if gold else 0.0,
+        n=len(gold),
+    )

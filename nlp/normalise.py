@@ -1,0 +1,51 @@
+"""Text normalisation for tagging: one script, one width, one case, no emoji or URLs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import zhconv
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9.-]+\.(?:com|cn|net|org)(?:/\S*)?", re.I)
+# Emoji and pictographs, dingbats, variation selectors, zero-width joiner, skin tones, flags.
+_EMOJI = re.compile(
+    "["
+    "\U0001f000-\U0001faff"
+    "\U00002600-\U000027bf"
+    "\U0001f1e6-\U0001f1ff"
+    "\u2b00-\u2bff"
+    "\ufe0e\ufe0f\u200d"
+    "\U000e0020-\U000e007f"
+    "]+"
+)
+_SPACES = re.compile(r"\s+")
+
+# Full-width ASCII (U+FF01..U+FF5E) to half-width, and the ideographic space to a space.
+_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_WIDTH[0x3000] = 0x20
+
+
+def fold_width(text: str) -> str:
+    """Full-width Latin letters, digits and ASCII punctuation to half-width."""
+    return text.translate(_WIDTH)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese to Simplified (phrase-aware, via zhconv)."""
+    return str(zhconv.convert(text, "zh-cn"))
+
+
+def normalise(text: str) -> str:
+    """Fold a resident's text for matching: Traditional→Simplified, full→half width,
+    casefold, URLs and emoji removed, runs of white space collapsed.
+
+    The stored answer keeps the original; this is only what the tagger reads.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = fold_width(text)
+    text = _URL.sub(" ", text)
+    text = _EMOJI.sub(" ", text)
+    text = to_simplified(text)
+    text = text.casefold()
+    return _SPACES.sub(" ", text).strip()

@@ -1,0 +1,88 @@
+"""jieba segmentation with the taxonomy's keywords as a user dictionary.
+
+jieba is the only segmenter in the project and this is the only module that imports it.
+The big prefix dictionary is built once per process from jieba's on-disk cache (kept in the
+user cache directory, so a restart does not rebuild it); each distinct keyword set then gets a
+private `jieba.Tokenizer` sharing a copy of that dictionary, so the bot's words never leak into
+the global `jieba.dt` or between taxonomies.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import jieba
+
+_LOCK = threading.Lock()
+_BASE: jieba.Tokenizer | None = None
+_BY_KEYWORDS: dict[frozenset[str], jieba.Tokenizer] = {}
+
+
+def cache_dir() -> Path:
+    """Directory for jieba's dictionary cache: $MINYI_CACHE_DIR, else the XDG user cache."""
+    explicit = os.environ.get("MINYI_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "minyi"
+
+
+def _base_tokenizer() -> jieba.Tokenizer:
+    """jieba's default dictionary, loaded once per process (from the disk cache if present)."""
+    global _BASE
+    if _BASE is None:
+        # jieba logs its start-up at DEBUG on its own logger; keep it quiet but not silent.
+        jieba.setLogLevel(logging.WARNING)
+        tokenizer = jieba.Tokenizer()
+        directory = cache_dir()
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            tokenizer.tmp_dir = str(directory)
+        except OSError:
+            pass  # unwritable home: jieba falls back to the system temp directory
+        tokenizer.initialize()
+        _BASE = tokenizer
+    return _BASE
+
+
+def is_cjk_word(word: str) -> bool:
+    """True if the word contains a CJK ideograph (and so belongs in jieba's dictionary)."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in word)
+
+
+def tokenizer_for(keywords: Iterable[str]) -> jieba.Tokenizer:
+    """A private tokenizer whose dictionary also holds these (normalised) keywords."""
+    key = frozenset(keywords)
+    with _LOCK:
+        cached = _BY_KEYWORDS.get(key)
+        if cached is not None:
+            return cached
+        base = _base_tokenizer()
+        tokenizer = jieba.Tokenizer()
+        tokenizer.FREQ = dict(base.FREQ)
+        tokenizer.total = base.total
+        tokenizer.initialized = True
+        tokenizer.tmp_dir = base.tmp_dir
+        for word in sorted(key):
+            if is_cjk_word(word) and " " not in word and not tokenizer.FREQ.get(word):
+                # suggest_freq (freq=None) gives the lowest frequency that still lets the
+                # word come out whole, so keywords do not swallow better segmentations.
+                tokenizer.add_word(word)
+        _BY_KEYWORDS[key] = tokenizer
+        return tokenizer
+
+
+def word_frequency(word: str) -> int:
+    """The word's frequency in jieba's general dictionary (0 if unknown)."""
+    freq = _base_tokenizer().FREQ.get(word, 0)
+    return int(freq)
+
+
+def total_frequency() -> int:
+    """Sum of all frequencies in jieba's general dictionary."""
+    return int(_base_tokenizer().total)

@@ -1,0 +1,26 @@
+"""Shared fixtures for the nlp tests: one taxonomy and one tagger per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlp.tagger import Tagger
+from nlp.taxonomy import Taxonomy, load_taxonomy
+
+REPO = Path(__file__).resolve().parents[2]
+DEV_CSV = REPO.parent / "shared" / "data" / "citizen_messages_dev.csv"
+PRINCIPLES_CSV = REPO / "tests" / "data" / "principles_labelled.csv"
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    """The built-in taxonomy."""
+    return load_taxonomy()
+
+
+@pytest.fixture(scope="session")
+def tagger(taxonomy: Taxonomy) -> Tagger:
+    """A keyword-only tagger over the built-in taxonomy."""
+    return Tagger(taxonomy)

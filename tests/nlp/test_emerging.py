@@ -1,0 +1,57 @@
+"""Emerging terms: frequent new words that match no theme, ranked against a background."""
+
+from __future__ import annotations
+
+from nlp.emerging import emerging_terms
+from nlp.tagger import Tagger
+
+ANSWERS = [
+    "希望小区能建一个共享菜园，大家一起种菜。",
+    "共享菜园这个想法很好，老人孩子都能参与。",
+    "我支持共享菜园，可以放在三号楼后面的空地。",
+    "共享菜园要有人管理浇水。",
+    "附近没有公园，建个口袋公园吧。",
+    "口袋公园可以让老人散步。",
+    "我们需要的是更多的停车位。",
+    "停车位不够，停车太难了。",
+    "今天是2024年3月15日，我们开会讨论了很多问题。",
+]
+
+
+def test_new_words_rise_and_theme_words_do_not_appear(tagger: Tagger) -> None:
+    """Repeated words outside the taxonomy (共享菜园) surface; keywords (停车位) do not."""
+    terms = [t.term for t in emerging_terms(ANSWERS, tagger, limit=10)]
+    assert "共享菜园" in terms or "菜园" in terms
+    assert "口袋公园" in terms or "口袋" in terms
+    assert "停车位" not in terms
+    assert "停车" not in terms
+
+
+def test_stop_words_numbers_and_single_characters_are_left_out(tagger: Tagger) -> None:
+    """Function words, numbers and one-character tokens never appear."""
+    terms = [t.term for t in emerging_terms(ANSWERS, tagger, limit=50)]
+    assert all(len(t) >= 2 for t in terms)
+    assert not any(ch.isdigit() for t in terms for ch in t)
+    for word in ("我们", "希望", "问题", "今天", "可以"):
+        assert word not in terms
+
+
+def test_ranking_is_by_score_and_limit_is_kept(tagger: Tagger) -> None:
+    """Terms come highest score first and at most `limit` of them."""
+    terms = emerging_terms(ANSWERS, tagger, limit=2)
+    assert len(terms) == 2
+    assert terms[0].score >= terms[1].score
+    assert terms[0].count >= 2
+
+
+def test_background_frequency_beats_raw_counts(tagger: Tagger) -> None:
+    """A common everyday word repeated as often as a new one ranks below it."""
+    texts = ["大家觉得菜园子很好，东西很好"] * 3
+    terms = [t.term for t in emerging_terms(texts, tagger, limit=5)]
+    assert "菜园子" in terms
+    assert "东西" not in terms or terms.index("菜园子") < terms.index("东西")
+
+
+def test_no_texts_no_terms(tagger: Tagger) -> None:
+    """An empty set of answers gives no terms."""
+    assert emerging_terms([], tagger) == []

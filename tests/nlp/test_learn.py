@@ -1,0 +1,84 @@
+"""Learning from labelled examples: training, combining with keywords, safe round trip."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.learn import LearnedModel, train
+from nlp.tagger import Tagger
+from nlp.taxonomy import Taxonomy
+
+# A deployment-specific word the taxonomy does not know: "三号井" is this estate's
+# nickname for a broken well cover residents keep reporting.
+EXAMPLES = [
+    ("三号井又冒水了", "城乡建设"),
+    ("三号井盖松了，晚上很危险", "urban_rural_construction"),
+    ("三号井那边的水管爆了", "城乡建设"),
+    ("三号井周围一直很臭", "城乡建设"),
+    ("学校门口的补习班太多了", "教育文体"),
+    ("孩子的作业太多，睡得太晚", "education_culture_sports"),
+    ("老师收钱给学生补课", "教育文体"),
+    ("幼儿园收费太贵", "教育文体"),
+]
+
+
+@pytest.fixture(scope="module")
+def model(taxonomy: Taxonomy) -> LearnedModel:
+    """A small model trained on the examples above."""
+    return train(EXAMPLES, taxonomy)
+
+
+def test_learned_model_knows_its_labels(model: LearnedModel) -> None:
+    """Labels given by name_zh or id are resolved to theme ids."""
+    assert sorted(model.labels) == ["education_culture_sports", "urban_rural_construction"]
+
+
+def test_learned_word_lifts_its_theme(taxonomy: Taxonomy, model: LearnedModel) -> None:
+    """After learning, a text with only the deployment's own word gets the learned theme."""
+    plain = Tagger(taxonomy)
+    learned = Tagger(taxonomy, model)
+    text = "三号井今天又出问题了"
+    assert "urban_rural_construction" not in [t.id for t in plain.tag(text)]
+    tags = {t.id: t for t in learned.tag(text)}
+    assert "urban_rural_construction" in tags
+    assert tags["urban_rural_construction"].evidence == []  # learned, no keyword matched
+
+
+def test_keyword_evidence_stays_visible_with_a_model(
+    taxonomy: Taxonomy, model: LearnedModel
+) -> None:
+    """Keyword evidence is still shown beside the learned score."""
+    tags = {t.id: t for t in Tagger(taxonomy, model).tag("学校老师有偿补课")}
+    assert {"学校", "有偿补课"} <= set(tags["education_culture_sports"].evidence)
+
+
+def test_round_trip_through_bytes(taxonomy: Taxonomy, model: LearnedModel) -> None:
+    """A model saved with to_bytes and loaded with from_bytes tags identically."""
+    loaded = LearnedModel.from_bytes(model.to_bytes())
+    texts = ["三号井又冒水了", "幼儿园老师", "停车难"]
+    assert Tagger(taxonomy, loaded).tag_many(texts) == Tagger(taxonomy, model).tag_many(texts)
+
+
+def test_model_bytes_are_not_pickle(model: LearnedModel) -> None:
+    """The stored model is a zip of .npy arrays, loadable without pickle."""
+    data = model.to_bytes()
+    assert data[:2] == b"PK"
+    assert b"cnumpy" not in data  # pickle's global opcode for numpy objects
+
+
+def test_garbage_bytes_are_refused() -> None:
+    """Bytes that are not a model give ValueError, not a crash or code execution."""
+    with pytest.raises(ValueError):
+        LearnedModel.from_bytes(b"not a model")
+
+
+def test_unknown_label_is_named(taxonomy: Taxonomy) -> None:
+    """Training with a label that is no theme raises ValueError naming it."""
+    with pytest.raises(ValueError, match="'外星人'"):
+        train([("a", "城乡建设"), ("b", "外星人")], taxonomy)
+
+
+def test_one_label_is_not_enough(taxonomy: Taxonomy) -> None:
+    """Learning needs at least two themes."""
+    with pytest.raises(ValueError, match="at least two"):
+        train([("a", "城乡建设"), ("b", "城乡建设")], taxonomy)
