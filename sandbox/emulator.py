@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from sandbox.flood import SENDING_METHODS, FloodControl
 from sandbox.methods import METHODS
 from sandbox.models import Fault, FaultKind, QueuedUpdate, RecordedCall
 from sandbox.params import ApiError, Params, bad_request, read_params
@@ -68,6 +69,12 @@ class BotAPIEmulator(World):
         self.webhook_allowed_updates: list[str] | None = None
         # Telegram retries a failed webhook delivery after a growing delay; kept short here.
         self.webhook_retry_delay = 0.2
+        # The next N acknowledged webhook deliveries are POSTed once more, as when Telegram
+        # never saw the acknowledgement: for testing that processing is idempotent.
+        self.webhook_duplicates = 0
+        # None: no flood limits. Set a FloodControl (or call enable_flood_control) to have sends
+        # beyond Telegram's limits answered with 429 and counted in `violations`.
+        self.flood_control: FloodControl | None = None
         self.webhook_deliveries: list[dict[str, Any]] = []
         self._webhook_last_error: tuple[int, str] | None = None
         self._webhook_in_flight: set[int] = set()
@@ -199,6 +206,11 @@ class BotAPIEmulator(World):
             Fault(kind=kind, method=method, remaining=count, retry_after=retry_after)
         )
 
+    def enable_flood_control(self) -> FloodControl:
+        """Answer sends beyond Telegram's flood limits with 429; returns the counter."""
+        self.flood_control = FloodControl()
+        return self.flood_control
+
     def _take_fault(self, method: str) -> Fault | None:
         for fault in self.faults:
             matches = (
@@ -252,11 +264,7 @@ class BotAPIEmulator(World):
         fault = self._take_fault(method or call.method)
         if fault is not None:
             if fault.kind == "429":
-                raise ApiError(
-                    429,
-                    f"Too Many Requests: retry after {fault.retry_after}",
-                    {"retry_after": fault.retry_after},
-                )
+                raise _too_many_requests(fault.retry_after)
             if fault.kind == "500":
                 raise ApiError(500, "Internal Server Error")
             if fault.kind == "502":
@@ -267,6 +275,10 @@ class BotAPIEmulator(World):
         if method is None:
             raise ApiError(404, "Not Found")
         params = Params(raw)
+        if self.flood_control is not None and method in SENDING_METHODS and params.has("chat_id"):
+            retry_after = self.flood_control.check(params.chat_id(), time.monotonic())
+            if retry_after is not None:
+                raise _too_many_requests(retry_after)
         special: dict[str, Callable[[Params], Awaitable[Any]]] = {
             "getUpdates": self._get_updates,
             "setWebhook": self._set_webhook,
@@ -439,7 +451,9 @@ class BotAPIEmulator(World):
         self.webhook_deliveries.append(
             {"update_id": update.update_id, "url": url, "status": status, "time": self.clock()}
         )
-        if status is not None and 200 <= status < 300:
+        if status is not None and 200 <= status < 300 and self.webhook_duplicates > 0:
+            self.webhook_duplicates -= 1
+        elif status is not None and 200 <= status < 300:
             self.queue = [queued for queued in self.queue if queued.update_id != update.update_id]
             self.confirmed_offset = max(self.confirmed_offset, update.update_id + 1)
             self._webhook_next_attempt.pop(update.update_id, None)
@@ -459,6 +473,12 @@ def _drop(request: web.Request) -> None:
     if transport is not None:
         transport.abort()
     raise _Dropped
+
+
+def _too_many_requests(retry_after: int) -> ApiError:
+    return ApiError(
+        429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+    )
 
 
 def _error_response(exc: ApiError) -> web.Response:

@@ -9,6 +9,9 @@ from telegram.error import NetworkError, RetryAfter
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat
 
+# PTB itself warns about the future type of RetryAfter.retry_after when it builds the error.
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
 
 def _group(emulator: BotAPIEmulator) -> SimChat:
     organiser = emulator.add_user("陈主任")
@@ -17,8 +20,6 @@ def _group(emulator: BotAPIEmulator) -> SimChat:
     return group
 
 
-# PTB itself warns about RetryAfter.retry_after's future type when the error is built.
-@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_429_raises_retry_after_and_sends_nothing(
     emulator: BotAPIEmulator, emulator_bot: Bot
 ) -> None:
@@ -71,3 +72,17 @@ async def test_fault_count_and_method_matching(emulator: BotAPIEmulator, emulato
     with pytest.raises(NetworkError):
         await emulator_bot.get_updates()
     assert emulator.pending_updates > 0
+
+
+async def test_flood_control_refuses_the_21st_message_a_minute_in_a_group(
+    emulator: BotAPIEmulator, emulator_bot: Bot
+) -> None:
+    """With flood control on, a group takes 20 messages a minute; the next is a 429."""
+    group = _group(emulator)
+    flood = emulator.enable_flood_control()
+    for n in range(20):
+        await emulator_bot.send_message(group.id, f"第{n}条")
+    with pytest.raises(RetryAfter):
+        await emulator_bot.send_message(group.id, "太多了")
+    assert flood.violations == 1
+    assert len(emulator.messages_to(group.id)) == 20
