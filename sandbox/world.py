@@ -421,6 +421,8 @@ class World:
 
     def chat_for_bot(self, chat_id: int) -> ChatState:
         """The chat the bot addresses, or Telegram's error for why it cannot."""
+        if chat_id in self.users and chat_id not in self.chats:
+            self.private_chat(self.users[chat_id])  # a known user: 403 until they start the bot
         state = self.chats.get(chat_id)
         if state is None or (state.chat.type == "private" and chat_id not in self.users):
             raise bad_request("chat not found")
@@ -595,6 +597,10 @@ class World:
             state.blocked = False
         elif sender.id != GROUP_ANONYMOUS_BOT.id and sender.id not in state.members:
             state.members[sender.id] = "member"
+        if reply_to is not None and (
+            reply_to not in state.messages or state.messages[reply_to].deleted
+        ):
+            raise ValueError(f"no message {reply_to} to reply to in chat {state.chat.id}")
         message_id = self._store(state, sender, content, reply_to=reply_to, from_bot=False)
         payload = state.messages[message_id].payload
         if (service or self._bot_receives(state, payload)) and state.bot_is_member:

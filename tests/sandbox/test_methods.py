@@ -336,3 +336,12 @@ async def test_commands_are_stored_per_scope(emulator_bot: Bot) -> None:
     assert await emulator_bot.get_my_commands() == ()
     with pytest.raises(BadRequest, match=r"(?i)BOT_COMMAND_INVALID"):
         await emulator_bot.set_my_commands([BotCommand("Bad-Name", "x")])
+
+
+async def test_known_user_who_never_wrote_gets_403_not_400(
+    emulator: BotAPIEmulator, emulator_bot: Bot
+) -> None:
+    """Messaging an organiser who never opened the bot is 403, as Telegram answers."""
+    organiser = emulator.add_user("从未私聊")
+    with pytest.raises(Forbidden, match=r"(?i)bot can't initiate conversation"):
+        await emulator_bot.send_message(organiser.id, "报告")
