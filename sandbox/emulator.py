@@ -273,6 +273,7 @@ class BotAPIEmulator(World):
             if fault.kind == "drop":
                 _drop(request)
         if method is None:
+            logger.warning("the emulator does not know Bot API method %r: 404", call.method)
             raise ApiError(404, "Not Found")
         params = Params(raw)
         if self.flood_control is not None and method in SENDING_METHODS and params.has("chat_id"):

@@ -137,6 +137,23 @@ def render_text(
     else:
         text = source
         entities = list(given_entities) if isinstance(given_entities, list) else []
+    text, entities = _strip(text, entities)
     if not entities:
         entities = [e for e in detect_entities(text) if e["type"] == "bot_command"]
     return text, entities
+
+
+def _strip(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """Telegram trims leading and trailing whitespace from a message; entities follow."""
+    stripped = text.strip()
+    if stripped == text:
+        return text, entities
+    shift = utf16_len(text[: len(text) - len(text.lstrip())])
+    end = utf16_len(stripped)
+    kept: list[dict[str, Any]] = []
+    for entity in entities:
+        start = max(int(entity["offset"]) - shift, 0)
+        stop = min(int(entity["offset"]) + int(entity["length"]) - shift, end)
+        if stop > start:
+            kept.append({**entity, "offset": start, "length": stop - start})
+    return stripped, kept

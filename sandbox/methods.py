@@ -428,7 +428,16 @@ def get_file(world: World, p: Params) -> Any:
 
 
 def harmless(world: World, p: Params) -> Any:
-    """logOut / close: accepted and ignored."""
+    """logOut, close and cosmetic settings (descriptions, menu button): accepted and ignored."""
+    return True
+
+
+def pin_chat_message(world: World, p: Params) -> Any:
+    """pinChatMessage / unpinChatMessage: the message must exist; nothing else is emulated."""
+    state = world.writable_chat(p.chat_id())
+    message_id = p.opt_int("message_id")
+    if message_id is not None and message_id not in state.messages:
+        raise bad_request("message to pin not found")
     return True
 
 
@@ -455,6 +464,12 @@ METHODS: dict[str, Method] = {
     "sendChatAction": send_chat_action,
     "leaveChat": leave_chat,
     "getFile": get_file,
+    "pinChatMessage": pin_chat_message,
+    "unpinChatMessage": pin_chat_message,
+    "setMyDescription": harmless,
+    "setMyShortDescription": harmless,
+    "setMyName": harmless,
+    "setChatMenuButton": harmless,
 }
 
 __all__ = ["METHODS", "ApiError", "Method"]

@@ -153,7 +153,22 @@ class World:
     def add_member(self, chat: SimChat, user: SimUser, *, as_admin: bool = False) -> None:
         """`user` joins a group: a `new_chat_members` service message."""
         state = self._state(chat.id)
+        old = payloads.chat_member_json(
+            payloads.user_json(user), state.members.get(user.id, "left")
+        )
         state.members[user.id] = "administrator" if as_admin else "member"
+        if state.bot_status == "administrator":
+            # Only administrator bots get chat_member updates (and only if they ask for them).
+            self.queue_update(
+                "chat_member",
+                payloads.chat_member_updated_json(
+                    payloads.chat_json(state.chat),
+                    payloads.user_json(user),
+                    self.now(),
+                    old,
+                    payloads.chat_member_json(payloads.user_json(user), state.members[user.id]),
+                ),
+            )
         self._post(state, user, {"new_chat_members": [payloads.user_json(user)]}, service=True)
 
     def block_bot(self, user: SimUser) -> None:

@@ -345,3 +345,13 @@ async def test_known_user_who_never_wrote_gets_403_not_400(
     organiser = emulator.add_user("从未私聊")
     with pytest.raises(Forbidden, match=r"(?i)bot can't initiate conversation"):
         await emulator_bot.send_message(organiser.id, "报告")
+
+
+async def test_surrounding_whitespace_is_trimmed_like_telegram(
+    emulator: BotAPIEmulator, emulator_bot: Bot
+) -> None:
+    """Leading and trailing whitespace is dropped and entity offsets shift with it."""
+    _, group = _community(emulator)
+    sent = await emulator_bot.send_message(group.id, "\n  <b>标题</b>\n\n", parse_mode="HTML")
+    assert sent.text == "标题"
+    assert [(e.type, e.offset, e.length) for e in sent.entities] == [("bold", 0, 2)]

@@ -84,6 +84,7 @@ async def test_every_update_kind_round_trips(emulator: BotAPIEmulator, emulator_
     emulator.vote_poll(resident, anonymous.poll.id, [0])
     await emulator_bot.stop_poll(group.id, named.message_id)
     emulator.promote_bot(group, organiser)
+    emulator.add_member(group, emulator.add_user("新成员"))
     supergroup = emulator.migrate_to_supergroup(group)
     emulator.send_message(resident, supergroup, "升级了")
     emulator.remove_bot_from_group(supergroup, organiser)
@@ -98,6 +99,7 @@ async def test_every_update_kind_round_trips(emulator: BotAPIEmulator, emulator_
         "poll",
         "poll_answer",
         "my_chat_member",
+        "chat_member",
     }
     for payload in raw:
         _assert_complete(Update.de_json(payload, emulator_bot), payload, f"update {payload}")

@@ -122,3 +122,19 @@ async def test_get_updates_is_refused_while_a_webhook_is_set(emulator_bot: Bot) 
         await emulator_bot.get_updates()
     await emulator_bot.delete_webhook()
     assert await emulator_bot.get_updates() == ()
+
+
+async def test_chat_member_updates_only_when_asked_for(
+    emulator: BotAPIEmulator, emulator_bot: Bot
+) -> None:
+    """An admin bot gets chat_member updates only if allowed_updates names them, as Telegram."""
+    organiser = emulator.add_user("组织者")
+    group = emulator.add_group("碧海社区", admins=[organiser])
+    emulator.add_bot_to_group(group, organiser, as_admin=True)
+    emulator.add_member(group, emulator.add_user("甲"))
+    default = await emulator_bot.get_updates()
+    assert not any(u.chat_member for u in default)
+    emulator.add_member(group, emulator.add_user("乙"))
+    asked = await emulator_bot.get_updates(allowed_updates=["message", "chat_member"])
+    joined = [u.chat_member for u in asked if u.chat_member]
+    assert [m.new_chat_member.user.first_name for m in joined] == ["乙"]
