@@ -477,10 +477,6 @@ class World:
         message_id = self._store(state, self.bot, content, reply_to=reply_to, from_bot=True)
         return copy.deepcopy(state.messages[message_id].payload)
 
-    def bot_member_status(self, state: ChatState) -> MemberStatus:
-        """The bot's status in a chat."""
-        return state.bot_status
-
     def member_json(self, state: ChatState, user_id: int) -> dict[str, Any]:
         """The `ChatMember` of a user (or the bot) in a chat."""
         if user_id == self.bot.id:

@@ -21,7 +21,9 @@ from telegram import (
     WebhookInfo,
 )
 
+from sandbox import payloads
 from sandbox.emulator import BotAPIEmulator
+from sandbox.models import MemberStatus
 
 
 def _assert_complete(obj: TelegramObject, payload: dict[str, Any], where: str) -> None:
@@ -172,11 +174,10 @@ async def test_member_statuses_after_removal_round_trip(
     emulator: BotAPIEmulator, emulator_bot: Bot
 ) -> None:
     """The kicked and restricted ChatMember payloads carry every field PTB requires."""
-    from sandbox import payloads
-
     user = payloads.user_json(emulator.add_user("某人"))
-    for status in ("kicked", "restricted"):
-        payload = payloads.chat_member_json(user, status)  # type: ignore[arg-type]
+    statuses: tuple[MemberStatus, ...] = ("kicked", "restricted")
+    for status in statuses:
+        payload = payloads.chat_member_json(user, status)
         _assert_complete(ChatMember.de_json(payload, emulator_bot), payload, status)
 
 
