@@ -56,6 +56,7 @@ class Round(_Record):
 class Post(_Record):
     round_id: int
     community_id: int
+    community_name: str
     chat_id: int
     purpose: PostPurpose
     message_id: int | None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,35 @@ from storage.models import (
     from_ts,
     to_ts,
 )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which answers and votes an aggregate covers: some rounds, a time window, communities."""
+
+    round_ids: Sequence[int] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    community_ids: Sequence[int] | None = None
+
+    def where(self, alias: str, *, votes: bool = False) -> tuple[str, list[Any]]:
+        """A WHERE clause (and its parameters) over table `alias`."""
+        parts: list[str] = [] if votes else [f"{alias}.hidden = 0"]
+        params: list[Any] = []
+        if self.round_ids is not None:
+            parts.append(f"{alias}.round_id IN {_in(self.round_ids)}" if self.round_ids else "1=0")
+            params.extend(self.round_ids)
+        if self.community_ids is not None:
+            ids = self.community_ids
+            parts.append(f"{alias}.community_id IN {_in(ids)}" if ids else "1=0")
+            params.extend(ids)
+        if self.since is not None:
+            parts.append(f"{alias}.created_at >= ?")
+            params.append(to_ts(self.since))
+        if self.until is not None:
+            parts.append(f"{alias}.created_at < ?")
+            params.append(to_ts(self.until))
+        return (" AND ".join(parts) or "1=1"), params
 
 
 class NameTaken(Exception):
@@ -73,6 +103,7 @@ def _post(row: Row) -> Post:
     return Post(
         round_id=row["round_id"],
         community_id=row["community_id"],
+        community_name=row["name"],
         chat_id=row["chat_id"],
         purpose=row["purpose"],
         message_id=row["message_id"],
@@ -86,7 +117,7 @@ _ROUND_COLUMNS = (
     "cron, recurrence_of, created_at, opened_at, closed_at"
 )
 _POST_SELECT = (
-    "SELECT p.round_id, p.community_id, c.chat_id, p.purpose, p.message_id, p.poll_id, "
+    "SELECT p.round_id, p.community_id, c.name, c.chat_id, p.purpose, p.message_id, p.poll_id, "
     "p.sent_at FROM posts p JOIN communities c ON c.id = p.community_id"
 )
 
@@ -524,6 +555,17 @@ class Session:
             )
         return [self._answer(r, by_answer.get(r["id"])) for r in rows]
 
+    async def list_answers_between(self, since: datetime, until: datetime) -> list[StoredAnswer]:
+        """Visible answers created in [since, until), with their themes."""
+        first = await self.tx.fetchval(
+            "SELECT min(id) AS m FROM answers WHERE created_at >= ? AND created_at < ?",
+            (to_ts(since), to_ts(until)),
+        )
+        if first is None:
+            return []
+        found = await self.list_answers(after_id=int(first) - 1)
+        return [a for a in found if since <= a.created_at < until]
+
     async def set_answer_hidden(self, answer_id: int, actor: str, at: datetime) -> bool:
         """Moderation: hide an answer from reports and exports, logging who did it."""
         changed = await self.tx.execute(
@@ -544,6 +586,7 @@ class Session:
             (resident,),
         )
         answers = await self.tx.execute("DELETE FROM answers WHERE resident = ?", (resident,))
+        await self.delete_private_session(resident)
         votes = await self.tx.execute("DELETE FROM votes WHERE resident = ?", (resident,))
         return answers, votes
 
@@ -558,6 +601,33 @@ class Session:
         count = await self.tx.execute("DELETE FROM answers WHERE created_at < ?", (ts,))
         await self.tx.execute("DELETE FROM votes WHERE created_at < ?", (ts,))
         return count
+
+    async def set_private_session(
+        self, resident: str, round_id: int, community_id: int, at: datetime
+    ) -> None:
+        """The resident's private messages now answer this round."""
+        await self.tx.execute(
+            "INSERT INTO private_sessions (resident, round_id, community_id, started_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (resident) DO UPDATE SET "
+            "round_id = excluded.round_id, community_id = excluded.community_id, "
+            "started_at = excluded.started_at",
+            (resident, round_id, community_id, to_ts(at)),
+        )
+
+    async def get_private_session(self, resident: str) -> tuple[int, int] | None:
+        """(round id, community id) the resident is answering privately, if any."""
+        row = await self.tx.fetchone(
+            "SELECT round_id, community_id FROM private_sessions WHERE resident = ?", (resident,)
+        )
+        return None if row is None else (int(row["round_id"]), int(row["community_id"]))
+
+    async def delete_private_session(self, resident: str) -> None:
+        """Forget which round a resident answers privately."""
+        await self.tx.execute("DELETE FROM private_sessions WHERE resident = ?", (resident,))
+
+    async def delete_private_sessions_for(self, round_id: int) -> None:
+        """A round closed: nobody answers it privately any more."""
+        await self.tx.execute("DELETE FROM private_sessions WHERE round_id = ?", (round_id,))
 
     # -- votes ------------------------------------------------------------------------------
     async def set_votes(
@@ -587,8 +657,13 @@ class Session:
         )
         return [(r["round_id"], r["option_index"]) for r in rows]
 
-    async def set_poll_tally(self, poll_id: str, counts: Sequence[int]) -> None:
+    async def set_poll_tally(self, poll_id: str, counts: Sequence[int], voters: int) -> None:
         """Anonymous polls: the totals Telegram reports for one poll."""
+        await self.tx.execute(
+            "INSERT INTO poll_totals (poll_id, voters) VALUES (?, ?) "
+            "ON CONFLICT (poll_id) DO UPDATE SET voters = excluded.voters",
+            (poll_id, voters),
+        )
         await self.tx.execute("DELETE FROM poll_tallies WHERE poll_id = ?", (poll_id,))
         await self.tx.executemany(
             "INSERT INTO poll_tallies (poll_id, option_index, votes) VALUES (?, ?, ?)",
@@ -596,41 +671,49 @@ class Session:
         )
 
     # -- aggregates for reports (one query each) --------------------------------------------
-    async def count_answers(self, round_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-        """Per community: (visible answers, unique residents) over these rounds."""
-        if not round_ids:
-            return {}
+    async def count_answers(self, scope: Scope) -> dict[int, tuple[int, int]]:
+        """Per community: (visible answers, unique residents) in scope."""
+        where, params = scope.where("a")
         rows = await self.tx.fetchall(
-            "SELECT community_id, count(*) AS answers, count(DISTINCT resident) AS people "
-            f"FROM answers WHERE hidden = 0 AND round_id IN {_in(round_ids)} "
-            "GROUP BY community_id",
-            list(round_ids),
+            "SELECT a.community_id, count(*) AS answers, count(DISTINCT a.resident) AS people "
+            f"FROM answers a WHERE {where} GROUP BY a.community_id",
+            params,
         )
         return {r["community_id"]: (int(r["answers"]), int(r["people"])) for r in rows}
 
-    async def count_participants(self, round_ids: Sequence[int]) -> int:
-        """Unique residents who answered or voted in these rounds."""
-        if not round_ids:
-            return 0
-        marks = _in(round_ids)
+    async def count_participants(self, scope: Scope) -> dict[int, int]:
+        """Per community: unique residents who answered or voted in scope."""
+        answers_where, answers_params = scope.where("a")
+        votes_where, votes_params = scope.where("v", votes=True)
+        rows = await self.tx.fetchall(
+            "SELECT community_id, count(DISTINCT resident) AS n FROM ("
+            f" SELECT a.community_id, a.resident FROM answers a WHERE {answers_where}"
+            f" UNION SELECT v.community_id, v.resident FROM votes v WHERE {votes_where}) AS who"
+            " GROUP BY community_id",
+            [*answers_params, *votes_params],
+        )
+        return {r["community_id"]: int(r["n"]) for r in rows}
+
+    async def count_all_participants(self, scope: Scope) -> int:
+        """Unique residents who answered or voted in scope, over all communities."""
+        answers_where, answers_params = scope.where("a")
+        votes_where, votes_params = scope.where("v", votes=True)
         value = await self.tx.fetchval(
             "SELECT count(DISTINCT resident) AS n FROM ("
-            f" SELECT resident FROM answers WHERE hidden = 0 AND round_id IN {marks}"
-            f" UNION SELECT resident FROM votes WHERE round_id IN {marks}) AS who",
-            [*round_ids, *round_ids],
+            f" SELECT a.resident FROM answers a WHERE {answers_where}"
+            f" UNION SELECT v.resident FROM votes v WHERE {votes_where}) AS who",
+            [*answers_params, *votes_params],
         )
         return int(value or 0)
 
-    async def count_themes(self, round_ids: Sequence[int]) -> dict[int, list[ThemeCount]]:
-        """Per community: answers per theme over these rounds (hidden answers excluded)."""
-        if not round_ids:
-            return {}
+    async def count_themes(self, scope: Scope) -> dict[int, list[ThemeCount]]:
+        """Per community: visible answers per theme in scope."""
+        where, params = scope.where("a")
         rows = await self.tx.fetchall(
             "SELECT a.community_id, t.theme_id, t.kind, count(*) AS n FROM answer_themes t "
-            "JOIN answers a ON a.id = t.answer_id "
-            f"WHERE a.hidden = 0 AND a.round_id IN {_in(round_ids)} "
+            f"JOIN answers a ON a.id = t.answer_id WHERE {where} "
             "GROUP BY a.community_id, t.theme_id, t.kind",
-            list(round_ids),
+            params,
         )
         out: dict[int, list[ThemeCount]] = {}
         for r in rows:
@@ -656,40 +739,43 @@ class Session:
         ]
 
     async def count_voters(self, round_id: int) -> dict[int, int]:
-        """Per community: residents with a recorded vote."""
+        """Per community: residents with a recorded vote, or an anonymous poll's voter total."""
         rows = await self.tx.fetchall(
             "SELECT community_id, count(DISTINCT resident) AS n FROM votes WHERE round_id = ? "
-            "GROUP BY community_id",
-            (round_id,),
+            "GROUP BY community_id "
+            "UNION ALL SELECT p.community_id, t.voters FROM poll_totals t "
+            "JOIN posts p ON p.poll_id = t.poll_id WHERE p.round_id = ? AND p.purpose = 'open'",
+            (round_id, round_id),
         )
-        return {r["community_id"]: int(r["n"]) for r in rows}
+        out: dict[int, int] = {}
+        for r in rows:
+            out[r["community_id"]] = out.get(r["community_id"], 0) + int(r["n"])
+        return out
 
     async def list_quote_candidates(
-        self, round_ids: Sequence[int], theme_ids: Sequence[str], per_theme: int = 12
+        self, scope: Scope, theme_ids: Sequence[str], per_theme: int = 12
     ) -> list[Quote]:
         """The best-scoring visible answers for each of these themes."""
-        if not round_ids or not theme_ids:
+        if not theme_ids:
             return []
+        where, params = scope.where("a")
         rows = await self.tx.fetchall(
             "SELECT answer_id, theme_id, resident, text, score FROM ("
             " SELECT a.id AS answer_id, t.theme_id, a.resident, a.text, t.score,"
             " row_number() OVER (PARTITION BY t.theme_id ORDER BY t.score DESC, a.id) AS rk"
-            " FROM answer_themes t JOIN answers a ON a.id = t.answer_id"
-            f" WHERE a.hidden = 0 AND a.round_id IN {_in(round_ids)}"
+            f" FROM answer_themes t JOIN answers a ON a.id = t.answer_id WHERE {where}"
             f" AND t.theme_id IN {_in(theme_ids)}) AS ranked WHERE rk <= ?"
             " ORDER BY theme_id, rk",
-            [*round_ids, *theme_ids, per_theme],
+            [*params, *theme_ids, per_theme],
         )
         return [Quote(**r) for r in rows]
 
-    async def list_answer_texts(self, round_ids: Sequence[int], limit: int = 5000) -> list[str]:
-        """Visible answer texts (for emerging terms), newest first."""
-        if not round_ids:
-            return []
+    async def list_answer_texts(self, scope: Scope, limit: int = 5000) -> list[str]:
+        """Visible answer texts in scope (for emerging terms), newest first."""
+        where, params = scope.where("a")
         rows = await self.tx.fetchall(
-            f"SELECT text FROM answers WHERE hidden = 0 AND round_id IN {_in(round_ids)} "
-            f"ORDER BY id DESC LIMIT {int(limit)}",
-            list(round_ids),
+            f"SELECT a.text FROM answers a WHERE {where} ORDER BY a.id DESC LIMIT {int(limit)}",
+            params,
         )
         return [r["text"] for r in rows]
 

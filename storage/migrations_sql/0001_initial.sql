@@ -128,3 +128,17 @@ CREATE TABLE dead_letters (
     error TEXT NOT NULL,
     at DOUBLE PRECISION NOT NULL
 );
+
+-- A resident who opened a round's start link answers privately until the round closes.
+CREATE TABLE private_sessions (
+    resident TEXT PRIMARY KEY,
+    round_id BIGINT NOT NULL REFERENCES rounds (id),
+    community_id BIGINT NOT NULL REFERENCES communities (id),
+    started_at DOUBLE PRECISION NOT NULL
+);
+
+-- Anonymous polls: Telegram's total voter count per poll.
+CREATE TABLE poll_totals (
+    poll_id TEXT PRIMARY KEY,
+    voters INTEGER NOT NULL
+);

@@ -1,0 +1,150 @@
+"""The composition root: assemble the PTB Application and run it (long polling)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from telegram import BotCommand
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    PollAnswerHandler,
+    PollHandler,
+    filters,
+)
+
+from bot.answers import RateLimiter
+from bot.config import Settings
+from bot.core import Core, open_core
+from bot.intake import error_recorder, poll_updates
+from bot.scheduler import Scheduler
+from handlers import answers, communities, reports, residents, rounds
+from handlers.context import BotData, Ctx
+
+log = logging.getLogger(__name__)
+
+MinyiApp = Application[Any, Ctx, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+ORGANISER_COMMANDS = {
+    "community": communities.community,
+    "ask": rounds.ask,
+    "poll": rounds.poll,
+    "rate": rounds.rate,
+    "schedule": rounds.schedule,
+    "rounds": rounds.rounds,
+    "close": rounds.close,
+    "cancel": rounds.cancel,
+    "report": reports.report,
+    "digest": reports.digest,
+    "themes": reports.themes,
+    "export": reports.export,
+    "hide": reports.hide,
+}
+RESIDENT_COMMANDS = {
+    "start": residents.start,
+    "help": residents.help_command,
+    "privacy": residents.privacy,
+    "mydata": residents.mydata,
+    "forget": residents.forget,
+}
+MENU = [
+    BotCommand("help", "怎么参与 / how to take part"),
+    BotCommand("privacy", "隐私说明 / privacy"),
+    BotCommand("mydata", "我的数据 / my data"),
+    BotCommand("forget", "删除我的数据 / delete my data"),
+]
+
+
+def add_handlers(app: MinyiApp) -> None:
+    """Register every handler, in the order PTB tries them (first match in a group wins)."""
+    new_messages = filters.UpdateType.MESSAGE
+    # Service messages first: a group migrating to a supergroup must move its community
+    # before anything else is looked up by chat id.
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, communities.migration))
+    app.add_handler(ChatMemberHandler(communities.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    # Commands only on new messages: editing an old /ask must not open a second round.
+    for name, callback in {**ORGANISER_COMMANDS, **RESIDENT_COMMANDS}.items():
+        app.add_handler(CommandHandler(name, callback, filters=new_messages))
+    app.add_handler(CallbackQueryHandler(answers.rating_button, pattern=answers.RATING_PATTERN))
+    app.add_handler(CallbackQueryHandler(residents.forget_button, pattern=residents.FORGET_PATTERN))
+    app.add_handler(PollAnswerHandler(answers.poll_answer))
+    app.add_handler(PollHandler(answers.poll_state))
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.EDITED_MESSAGE & filters.TEXT & ~filters.COMMAND,
+            answers.edited_answer,
+        )
+    )
+    # Last: any other new message (text or not) may be an answer.
+    app.add_handler(
+        MessageHandler(new_messages & ~filters.COMMAND & ~filters.StatusUpdate.ALL, answers.answer)
+    )
+    app.add_error_handler(error_recorder(app))
+
+
+def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
+    """The PTB Application wired to `core`, without PTB's Updater (see bot/intake.py)."""
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.telegram.base_url)
+        .updater(None)
+        .context_types(ContextTypes(bot_data=BotData))
+        # Telegram's flood limits: 30 messages/s overall, 20/min per group; RetryAfter honoured.
+        .rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=3))
+        .get_updates_read_timeout(30)
+    )
+    if settings.telegram.base_file_url:
+        builder = builder.base_file_url(settings.telegram.base_file_url)
+    app: MinyiApp = builder.build()
+    app.bot_data.core = core
+    app.bot_data.limiter = RateLimiter(per_minute=settings.limits.answers_per_minute)
+    add_handlers(app)
+    return app
+
+
+async def run_application(app: MinyiApp, core: Core, stop: asyncio.Event) -> None:
+    """Start the app and its scheduler, poll until `stop`, then shut down cleanly."""
+    async with app:
+        me = app.bot.username
+        if me:
+            core.bot_username = me
+        try:
+            await app.bot.set_my_commands(MENU)
+        except Exception as exc:  # a menu is a convenience; never block start-up on it
+            log.info("setMyCommands failed: %s", exc)
+        await app.start()
+        scheduler = Scheduler(core, app.bot)
+        assert app.job_queue is not None
+        app.job_queue.run_repeating(
+            lambda _ctx: scheduler.tick(),
+            interval=core.settings.schedule.tick_seconds,
+            first=0.2,
+            name="minyi-tick",
+        )
+        try:
+            await poll_updates(app, core, stop)
+        finally:
+            await app.stop()
+
+
+async def run_bot(settings: Settings, token: str) -> None:
+    """`minyi run`: open the database, run until SIGINT/SIGTERM."""
+    core = await open_core(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        app = build_application(settings, core, token)
+        await run_application(app, core, stop)
+    finally:
+        await core.repo.close()

@@ -1,0 +1,292 @@
+"""`minyi`, the one entry point (also `python -m bot`): SPEC §6."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.core import Core, open_core
+
+Verb = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+log = logging.getLogger("minyi")
+
+
+class CliError(Exception):
+    """A clear, short message for the person at the terminal (exit 2)."""
+
+
+async def _core(settings: Settings, *, needs_secret: bool = False) -> Core:
+
+    if needs_secret:
+        secret = settings.privacy_secret()
+    else:
+        # Verbs that only read reports never hash a resident id; any key will do.
+        secret = b"read-only" if settings.privacy.secret is None else settings.privacy_secret()
+    return await open_core(settings, secret=secret)
+
+
+async def verb_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot (long polling)."""
+    from bot.app import run_bot
+
+    token = settings.token()
+    settings.privacy_secret()  # refuse to start without one (SPEC §9)
+    await run_bot(settings, token)
+    return 0
+
+
+async def verb_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Run a whole consultation offline against the built-in emulator."""
+    from bot.demo import run_demo
+
+    return await run_demo(Path(args.out), residents=args.residents, fast=args.fast)
+
+
+async def verb_tag(args: argparse.Namespace, settings: Settings) -> int:
+    """Tag texts from a file or standard input."""
+    from bot.nlp_verbs import tag_verb
+
+    core = await _core(settings)
+    try:
+        if args.file and args.file != "-":
+            path = Path(args.file)
+            if not path.exists():
+                raise CliError(f"no such file: {path}")
+            with path.open(encoding="utf-8-sig") as source:
+                return tag_verb(source, args.jsonl, core.tagger, sys.stdout)
+        return tag_verb(sys.stdin, args.jsonl, core.tagger, sys.stdout)
+    finally:
+        await core.repo.close()
+
+
+async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
+    """Learn from labelled examples; later tagging in this deployment uses the model."""
+    from bot.core import MODEL_NAME
+    from bot.nlp_verbs import read_labelled
+    from nlp.learn import train
+
+    examples = read_labelled(Path(args.labelled))
+    core = await _core(settings)
+    try:
+        model = train(examples, core.tagger.taxonomy)
+        async with core.repo.transaction() as session:
+            await session.set_model(MODEL_NAME, model.to_bytes(), datetime.now(UTC))
+    finally:
+        await core.repo.close()
+    print(
+        f"learned from {len(examples)} labelled examples; run `minyi retag` to re-tag stored "
+        "answers"
+    )
+    return 0
+
+
+async def verb_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    """Precision, recall and F1 per theme and macro-averaged."""
+    from bot.nlp_verbs import evaluate_verb, read_labelled
+
+    examples = read_labelled(Path(args.labelled))
+    core = await _core(settings)
+    try:
+        return evaluate_verb(
+            examples,
+            core.tagger,
+            args.json,
+            sys.stdout,
+            kind=args.kind,
+            cv=args.cv,
+            train_per_label=args.train_per_label,
+            seed=args.seed,
+        )
+    finally:
+        await core.repo.close()
+
+
+def _parse_date(text: str, settings: Settings) -> datetime:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as exc:
+        raise CliError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+    return datetime.combine(day, time(0), tzinfo=settings.schedule.tz)
+
+
+async def verb_report(args: argparse.Namespace, settings: Settings) -> int:
+    """The report of every round, one round, or rounds opened since a date."""
+    from bot.report_render import render_report
+    from bot.reports import build_round_report
+
+    core = await _core(settings)
+    try:
+        async with core.repo.transaction() as session:
+            if args.round is not None:
+                found = await session.get_round(args.round)
+                if found is None:
+                    raise CliError(f"there is no round {args.round}")
+                rounds = [found]
+            else:
+                since = _parse_date(args.since, settings) if args.since else None
+                rounds = await session.list_rounds(since=since)
+        rounds = sorted(rounds, key=lambda r: r.id)
+        reports = [r for r in [await build_round_report(core, x.id) for x in rounds] if r]
+        if args.json:
+            print(
+                json.dumps(
+                    {"rounds": [r.json_dict() for r in reports]}, ensure_ascii=False, indent=2
+                )
+            )
+        else:
+            if not reports:
+                print("no rounds")
+            lang = settings.locale.default
+            print("\n\n".join(render_report(r, lang, settings.schedule.tz) for r in reports))
+    finally:
+        await core.repo.close()
+    return 0
+
+
+async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
+    """Build the digest of the last 7 days into a folder (text, PNG, CSV)."""
+    from bot.digest import build_digest
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    core = await _core(settings)
+    try:
+        digest = await build_digest(core, core.now(), settings.locale.default)
+    finally:
+        await core.repo.close()
+    (out / "digest.txt").write_text(digest.text + "\n", encoding="utf-8")
+    (out / "digest.json").write_text(
+        json.dumps(digest.report.json_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    (out / "digest.csv").write_bytes(digest.csv)
+    written = ["digest.txt", "digest.json", "digest.csv"]
+    if digest.chart_png is not None:
+        (out / "digest.png").write_bytes(digest.chart_png)
+        written.append("digest.png")
+    print(
+        f"digest {digest.since.date()} – {digest.until.date()} written to {out}: "
+        + ", ".join(written)
+    )
+    return 0
+
+
+async def verb_export(args: argparse.Namespace, settings: Settings) -> int:
+    """All answers with their themes, as CSV or JSON, to standard output."""
+    from bot.exports import export_rows, rows_to_csv, rows_to_json
+
+    core = await _core(settings)
+    try:
+        if args.round is not None:
+            async with core.repo.transaction() as session:
+                if await session.get_round(args.round) is None:
+                    raise CliError(f"there is no round {args.round}")
+        rows = await export_rows(core, args.round)
+    finally:
+        await core.repo.close()
+    if args.format == "json":
+        print(rows_to_json(rows))
+    else:
+        sys.stdout.buffer.write(rows_to_csv(rows))
+        sys.stdout.flush()
+    return 0
+
+
+async def verb_retag(args: argparse.Namespace, settings: Settings) -> int:
+    """Re-tag stored answers after the taxonomy or learned model changed."""
+    from bot.retag import retag_answers
+
+    core = await _core(settings)
+    try:
+        result = await retag_answers(core)
+    finally:
+        await core.repo.close()
+    print(f"re-tagged {result.seen} answers; {result.changed} changed")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every verb."""
+    parser = argparse.ArgumentParser(prog="minyi", description="Minyi (民意) consultation bot")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="config file (default ./config.toml, else built-in defaults)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    def add(name: str, func: Verb, help_text: str) -> argparse.ArgumentParser:
+        sub = verbs.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "--config",
+            type=Path,
+            default=argparse.SUPPRESS,
+            help="config file (default ./config.toml)",
+        )
+        sub.set_defaults(func=func)
+        return sub
+
+    add("run", verb_run, "run the bot (long polling)")
+    demo = add("demo", verb_demo, "run a whole consultation offline against the local emulator")
+    demo.add_argument("--out", default="demo-out", help="output folder (default demo-out)")
+    demo.add_argument("--residents", type=int, default=36, help="scripted residents (default 36)")
+    demo.add_argument("--fast", action="store_true", help="shorter pauses (for tests)")
+    tag = add("tag", verb_tag, "tag texts (one per line, or a CSV with a text column)")
+    tag.add_argument("--jsonl", action="store_true", help="one JSON object per input line")
+    tag.add_argument("file", nargs="?", help="input file (default standard input)")
+    learn = add("learn", verb_learn, "learn from a CSV of text,label")
+    learn.add_argument("--labelled", required=True, help="CSV with text,label columns")
+    evaluate = add("evaluate", verb_evaluate, "precision, recall and F1 on labelled examples")
+    evaluate.add_argument("--labelled", required=True, help="CSV with text,label columns")
+    evaluate.add_argument("--json", action="store_true", help="JSON instead of a table")
+    evaluate.add_argument("--kind", choices=["principle", "domain"], default=None)
+    evaluate.add_argument("--cv", type=int, default=0, help="k-fold cross-validation")
+    evaluate.add_argument(
+        "--train-per-label",
+        type=int,
+        default=0,
+        help="learn on N examples per label, test on the rest",
+    )
+    evaluate.add_argument("--seed", type=int, default=0)
+    report = add("report", verb_report, "reports from the database")
+    report.add_argument("--round", type=int, default=None)
+    report.add_argument("--since", default=None, help="rounds opened since YYYY-MM-DD")
+    report.add_argument("--json", action="store_true")
+    digest = add("digest", verb_digest, "build the digest of the last 7 days into a folder")
+    digest.add_argument("--out", default="digest-out")
+    export = add("export", verb_export, "all answers with their themes")
+    export.add_argument("--round", type=int, default=None)
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    add("retag", verb_retag, "re-tag stored answers after the taxonomy or model changed")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, load the configuration, run the verb; errors are one clear line."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "apscheduler", "jieba"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = load_settings(args.config)
+        code: int = asyncio.run(args.func(args, settings))
+        return code
+    except (ConfigError, CliError) as exc:
+        print(f"minyi: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # bad labelled files, taxonomy errors: say what, not a traceback
+        print(f"minyi: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

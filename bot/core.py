@@ -1,0 +1,109 @@
+"""The consultation core's shared state: settings, repository, tagger and clock.
+
+`Core` is what PTB's typed `bot_data` holds (see bot/app.py). Its `transaction()` claims the
+Telegram update being processed in the same transaction as the update's effects, so an update
+delivered twice changes nothing the second time (SPEC §9).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.config import Settings
+from bot.privacy import pseudonym
+from nlp.learn import LearnedModel
+from nlp.tagger import Tagger
+from nlp.taxonomy import load_taxonomy
+from storage.repository import Repository, Session
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "tagger"
+
+
+class AlreadyProcessed(Exception):
+    """This update's effects were committed before (a redelivery): do nothing."""
+
+
+@dataclass
+class UpdateClaim:
+    """The Telegram update whose effects the current task is committing."""
+
+    update_id: int
+    claimed: bool = False
+    error: BaseException | None = None
+
+
+current_update: contextvars.ContextVar[UpdateClaim | None] = contextvars.ContextVar(
+    "current_update", default=None
+)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Core:
+    """Everything the core functions need, passed explicitly."""
+
+    settings: Settings
+    repo: Repository
+    tagger: Tagger
+    secret: bytes
+    clock: Callable[[], datetime] = utcnow
+    bot_username: str = "minyi_bot"
+    # Serialises sending of owed posts within this process (the outbox, bot/delivery.py).
+    post_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def now(self) -> datetime:
+        """The current time (injectable for tests)."""
+        return self.clock()
+
+    def resident(self, user_id: int) -> str:
+        """The pseudonym stored for a Telegram user."""
+        return pseudonym(user_id, self.secret)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Session]:
+        """A repository session that also claims the current update, if any, once."""
+        async with self.repo.transaction() as session:
+            claim = current_update.get()
+            if claim is not None and not claim.claimed:
+                if not await session.add_processed_update(claim.update_id, self.now()):
+                    raise AlreadyProcessed(claim.update_id)
+                claim.claimed = True
+            yield session
+
+
+async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
+    """The taxonomy from config (or built in) and this deployment's learned model, if any."""
+    taxonomy = load_taxonomy(settings.nlp.taxonomy)
+    async with repo.transaction() as session:
+        blob = await session.get_model(MODEL_NAME)
+    model = LearnedModel.from_bytes(blob) if blob else None
+    return Tagger(taxonomy, model)
+
+
+async def open_core(settings: Settings, *, secret: bytes | None = None) -> Core:
+    """Open the database (migrating it) and load the tagger."""
+    repo = Repository.from_url(settings.storage.url)
+    await repo.open()
+    try:
+        tagger = await load_tagger(settings, repo)
+    except BaseException:
+        await repo.close()
+        raise
+    return Core(
+        settings=settings,
+        repo=repo,
+        tagger=tagger,
+        secret=secret if secret is not None else settings.privacy_secret(),
+    )

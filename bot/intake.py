@@ -1,0 +1,153 @@
+"""Update intake that never loses an answer (SPEC §9).
+
+PTB's own Updater confirms a batch to Telegram (moves the getUpdates offset) before the
+handlers have run, so a crash would lose what was in flight. Minyi polls itself: each update is
+processed, its effects committed (claiming the update id in the same transaction, see
+`Core.transaction`), and only then does the next getUpdates call carry an offset past it. An
+update seen twice is skipped; one whose processing keeps failing is kept whole in
+`dead_letters` rather than dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+
+from bot.core import AlreadyProcessed, Core, UpdateClaim, current_update
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+POLL_TIMEOUT = 10
+BATCH = 100
+
+
+class UpdateFailed(Exception):
+    """A handler raised while processing an update."""
+
+
+def error_recorder(app: Application[Any, Any, Any, Any, Any, Any]) -> Any:
+    """An error handler that marks the current update as failed (PTB swallows the error)."""
+
+    async def record(update: object, context: Any) -> None:
+        claim = current_update.get()
+        error = context.error
+        if isinstance(error, AlreadyProcessed):
+            return
+        log.error("error while processing update: %r", error, exc_info=error)
+        if claim is not None:
+            claim.error = error
+
+    return record
+
+
+async def process_update(
+    app: Application[Any, Any, Any, Any, Any, Any], core: Core, update: Update
+) -> bool:
+    """Process one update with its effects committed; False if it failed and must be retried."""
+    async with core.repo.transaction() as session:
+        if await session.is_update_processed(update.update_id):
+            return True
+    claim = UpdateClaim(update.update_id)
+    token = current_update.set(claim)
+    try:
+        await app.process_update(update)
+    finally:
+        current_update.reset(token)
+    if claim.error is not None and not claim.claimed:
+        return False
+    if not claim.claimed:
+        # Updates without effects (chatter, /help) are recorded too, so a restart skips them.
+        async with core.repo.transaction() as session:
+            await session.add_processed_update(update.update_id, core.now())
+    return True
+
+
+async def process_with_retry(
+    app: Application[Any, Any, Any, Any, Any, Any], core: Core, update: Update
+) -> None:
+    """Process an update, retrying failures; after MAX_ATTEMPTS keep it as a dead letter."""
+    delay = 0.2
+    for _attempt in range(MAX_ATTEMPTS):
+        if await process_update(app, core, update):
+            return
+        await asyncio.sleep(delay)
+        delay *= 4
+    payload = json.dumps(update.to_dict(), ensure_ascii=False)
+    log.error("update %s failed %s times; kept in dead_letters", update.update_id, MAX_ATTEMPTS)
+    async with core.repo.transaction() as session:
+        await session.add_dead_letter(update.update_id, payload, "handler failed", core.now())
+        await session.add_processed_update(update.update_id, core.now())
+
+
+async def poll_updates(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    core: Core,
+    stop: asyncio.Event,
+    poll_seconds: int = POLL_TIMEOUT,
+) -> None:
+    """Long-poll Telegram until `stop` is set, confirming each update only after it committed."""
+    offset: int | None = None
+    backoff = 0.5
+    while not stop.is_set():
+        try:
+            updates = await _get_updates_or_stop(app, offset, poll_seconds, stop)
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            await _sleep_or_stop(
+                stop, wait if isinstance(wait, int | float) else wait.total_seconds()
+            )
+            continue
+        except (TimedOut, NetworkError) as exc:
+            log.warning("getUpdates failed (%s); retrying in %.1fs", exc, backoff)
+            await _sleep_or_stop(stop, backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
+        backoff = 0.5
+        for update in updates:
+            await process_with_retry(app, core, update)
+            offset = update.update_id + 1
+            if stop.is_set():
+                break
+    if offset is not None:
+        # Confirm what was committed, so a clean restart does not even re-read it.
+        try:
+            await app.bot.get_updates(offset=offset, timeout=0, limit=1)
+        except (TimedOut, NetworkError) as exc:
+            log.info("final offset confirmation failed: %s", exc)
+
+
+async def _get_updates_or_stop(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    offset: int | None,
+    poll_seconds: int,
+    stop: asyncio.Event,
+) -> tuple[Update, ...]:
+    """One long poll, abandoned (harmlessly: nothing is confirmed) as soon as `stop` is set."""
+    fetch = asyncio.ensure_future(
+        app.bot.get_updates(
+            offset=offset, timeout=poll_seconds, limit=BATCH, allowed_updates=Update.ALL_TYPES
+        )
+    )
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({fetch, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if not fetch.done():
+        fetch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await fetch
+        return ()
+    stopped.cancel()
+    result: tuple[Update, ...] = fetch.result()
+    return result
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

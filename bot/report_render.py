@@ -1,0 +1,173 @@
+"""Reports as Telegram text (Chinese or English), split cleanly under Telegram's limit."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from bot.reports import PollResult, Report, ThemeShare
+from bot.texts import Lang, say
+
+TELEGRAM_LIMIT = 4096
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.0f}%"
+
+
+def _name(theme: ThemeShare, lang: Lang) -> str:
+    return theme.name_zh if lang == "zh" else theme.name_en
+
+
+def _poll_lines(poll: PollResult, lang: Lang) -> list[str]:
+    lines = [say("report_voters", lang, voters=poll.voters)]
+    width = max((len(o.text) for o in poll.options), default=0)
+    for option in poll.options:
+        bar = "█" * round(option.share * 10)
+        lines.append(
+            f"  {option.text.ljust(width)}  {option.votes:>4}  {_pct(option.share):>4} {bar}"
+        )
+    if poll.average is not None:
+        lines.append(say("report_average", lang, average=f"{poll.average:.2f}"))
+    return lines
+
+
+def _theme_lines(themes: list[ThemeShare], kind: str, lang: Lang, most: int = 8) -> list[str]:
+    chosen = [t for t in themes if t.kind == kind][:most]
+    return [
+        f"  {_name(t, lang)} {t.count}（{_pct(t.share)}）"
+        if lang == "zh"
+        else f"  {_name(t, lang)} {t.count} ({_pct(t.share)})"
+        for t in chosen
+    ]
+
+
+def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
+    """The full report as one text (split with `split_message` before sending)."""
+    kind = say(f"kind_{report.kind}", lang) if report.kind != "period" else say("kind_period", lang)
+    fmt = "%Y-%m-%d %H:%M"
+    lines: list[str] = []
+    if report.id is not None:
+        lines.append(
+            say(
+                "report_title",
+                lang,
+                id=report.id,
+                kind=kind,
+                state=say(f"state_{report.state}", lang),
+            )
+        )
+        lines.append(say("report_question", lang, question=report.question))
+    else:
+        lines.append(say("digest_title", lang))
+    lines.append(
+        say(
+            "report_communities",
+            lang,
+            communities="、".join(report.communities)
+            if lang == "zh"
+            else ", ".join(report.communities),
+        )
+    )
+    lines.append(
+        say(
+            "report_window",
+            lang,
+            opens=report.opens_at.astimezone(zone).strftime(fmt),
+            closes=report.closes_at.astimezone(zone).strftime(fmt),
+        )
+    )
+    lines.append(
+        say("report_counts", lang, participants=report.participants, answers=report.answers)
+    )
+    if report.poll is not None:
+        lines.append("")
+        lines.extend(_poll_lines(report.poll, lang))
+    principles = _theme_lines(report.themes, "principle", lang)
+    domains = _theme_lines(report.themes, "domain", lang)
+    if principles:
+        lines += ["", say("report_principles", lang), *principles]
+    if domains:
+        lines += ["", say("report_domains", lang), *domains]
+    if report.emerging:
+        terms = "、".join(f"{e['term']}({e['count']})" for e in report.emerging)
+        lines += ["", say("report_emerging", lang, terms=terms)]
+    if report.quotes:
+        names = {t.id: _name(t, lang) for t in report.themes}
+        lines += ["", say("report_quotes", lang)]
+        lines += [f"  「{q.text}」— {names.get(q.theme_id, q.theme_id)}" for q in report.quotes]
+    if report.previous is not None:
+        p = report.previous
+        lines += [
+            "",
+            say(
+                "report_change",
+                lang,
+                label=p.label,
+                participants=f"{report.participants - p.participants:+d}",
+                answers=f"{report.answers - p.answers:+d}",
+            ),
+        ]
+        moves = []
+        for t in report.themes[:6]:
+            delta = t.share - p.themes.get(t.id, 0.0)
+            if abs(delta) >= 0.05:
+                moves.append(f"{_name(t, lang)} {delta * 100:+.0f}pp")
+        if moves:
+            lines.append("  " + ("，".join(moves) if lang == "zh" else ", ".join(moves)))
+    if len(report.per_community) > 1:
+        lines += ["", say("report_per_community", lang)]
+        for part in report.per_community:
+            top = ", ".join(_name(t, lang) for t in part.themes[:3]) or "—"
+            line = say(
+                "report_community_line",
+                lang,
+                name=part.name,
+                participants=part.participants,
+                answers=part.answers,
+                top=top,
+            )
+            if part.poll is not None and part.poll.options:
+                best = max(part.poll.options, key=lambda o: o.votes)
+                line += f" · {best.text} {_pct(best.share)}"
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def render_summary(report: Report, lang: Lang) -> str:
+    """The short result posted back to a community when its round closes."""
+    lines = [
+        say("summary_title", lang, id=report.id, question=report.question),
+        say("report_counts", lang, participants=report.participants, answers=report.answers),
+    ]
+    if report.poll is not None:
+        lines.extend(_poll_lines(report.poll, lang))
+    top = [t for t in report.themes if t.count > 0][:5]
+    if top:
+        names = ("、" if lang == "zh" else ", ").join(
+            f"{_name(t, lang)} {_pct(t.share)}" for t in top
+        )
+        lines.append(say("summary_themes", lang, themes=names))
+    lines.append(say("summary_thanks", lang))
+    return "\n".join(lines)
+
+
+def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split at line breaks (or, for one over-long line, at the limit) into Telegram messages."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not chunks:
+        chunks.append(current)
+    return [c for c in chunks if c.strip()] or [text[:limit]]

@@ -1,0 +1,217 @@
+"""Consultation rounds: open, schedule, close, cancel and the transitions that fall due.
+
+Every transition is stored (with the posts it owes each community, see storage `posts`)
+before any Telegram message is sent; bot/delivery.py sends what is owed afterwards, so a crash
+in between neither loses nor duplicates a post (SPEC §2).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta, tzinfo
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.core import Core
+from bot.crontab import next_fire
+from bot.durations import parse_duration
+from bot.parsing import RoundRequest
+from storage.models import Community, Round
+from storage.repository import Session
+
+log = logging.getLogger(__name__)
+
+
+class RoundError(Exception):
+    """A round operation that cannot be done; `key` names the message in bot/texts."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+class RoundCreated(BaseModel):
+    """A round that was opened or scheduled, with the communities it goes to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    round: Round
+    communities: list[Community]
+
+
+def _reminder_at(core: Core, opens_at: datetime, closes_at: datetime) -> datetime | None:
+    before = core.settings.rounds.reminder_before
+    if not before:
+        return None
+    at = closes_at - parse_duration(before)
+    # A reminder only makes sense well inside the window.
+    return at if at > opens_at + (closes_at - opens_at) / 4 else None
+
+
+async def create_round(
+    core: Core,
+    request: RoundRequest,
+    communities: Sequence[Community],
+    actor: str,
+    *,
+    cron: str | None = None,
+) -> RoundCreated:
+    """Store a round: open now (owing an opening post per community) or scheduled."""
+    if not communities:
+        raise RoundError("no_communities")
+    now = core.now()
+    duration = request.duration or parse_duration(core.settings.rounds.default_duration)
+    opens_at = request.opens_at or now
+    if request.opens_at is not None and request.opens_at <= now:
+        raise RoundError("round_in_past")
+    closes_at = opens_at + duration
+    scheduled = request.opens_at is not None
+    async with core.transaction() as session:
+        created = await session.add_round(
+            kind=request.kind,  # type: ignore[arg-type]  # validated by the parser
+            state="scheduled" if scheduled else "open",
+            question=request.question,
+            community_ids=[c.id for c in communities],
+            opens_at=opens_at,
+            closes_at=closes_at,
+            reminder_at=_reminder_at(core, opens_at, closes_at),
+            created_by=actor,
+            at=now,
+            options=request.options,
+            multi=request.multi,
+            anonymous=request.anonymous,
+            cron=cron,
+        )
+        if not scheduled:
+            await session.set_round_state(created.id, "open", now, expect="open")
+            await session.add_posts(created.id, "open", [c.id for c in communities])
+            reread = await session.get_round(created.id)
+            assert reread is not None
+            created = reread
+    log.info("round %s %s (%s)", created.id, created.state, created.kind)
+    return RoundCreated(round=created, communities=list(communities))
+
+
+async def _close(session: Session, round_: Round, now: datetime, zone: tzinfo) -> bool:
+    if not await session.set_round_state(round_.id, "closed", now, expect="open"):
+        return False
+    communities = await session.list_round_communities(round_.id)
+    await session.add_posts(round_.id, "close", [c.id for c in communities])
+    await session.delete_private_sessions_for(round_.id)
+    if round_.cron:
+        await _schedule_recurrence(session, round_, now, zone)
+    return True
+
+
+async def _schedule_recurrence(
+    session: Session, round_: Round, now: datetime, zone: tzinfo
+) -> None:
+    assert round_.cron is not None
+    opens_at = next_fire(round_.cron, max(now, round_.opens_at), zone)
+    length = round_.closes_at - round_.opens_at
+    reminder = None
+    if round_.reminder_at is not None:
+        reminder = opens_at + (round_.reminder_at - round_.opens_at)
+    communities = await session.list_round_communities(round_.id)
+    await session.add_round(
+        kind=round_.kind,
+        state="scheduled",
+        question=round_.question,
+        community_ids=[c.id for c in communities],
+        opens_at=opens_at,
+        closes_at=opens_at + length,
+        reminder_at=reminder,
+        created_by="cron",
+        at=now,
+        options=round_.options,
+        multi=round_.multi,
+        anonymous=round_.anonymous,
+        cron=round_.cron,
+        recurrence_of=round_.recurrence_of or round_.id,
+    )
+
+
+async def close_round(core: Core, round_id: int) -> Round:
+    """Close an open round now (owing each community a closing post)."""
+    now = core.now()
+    async with core.transaction() as session:
+        round_ = await session.get_round(round_id)
+        if round_ is None:
+            raise RoundError("round_not_found", id=round_id)
+        if round_.state != "open":
+            raise RoundError("round_not_open", id=round_id)
+        await session.set_round_closes_at(round_id, now)
+        await _close(session, round_, now, core.settings.schedule.tz)
+        closed = await session.get_round(round_id)
+    assert closed is not None
+    return closed
+
+
+async def cancel_round(core: Core, round_id: int) -> Round:
+    """Cancel a scheduled round (it never opens)."""
+    now = core.now()
+    async with core.transaction() as session:
+        round_ = await session.get_round(round_id)
+        if round_ is None:
+            raise RoundError("round_not_found", id=round_id)
+        if not await session.set_round_state(round_id, "cancelled", now, expect="scheduled"):
+            raise RoundError("round_not_scheduled", id=round_id)
+        cancelled = await session.get_round(round_id)
+    assert cancelled is not None
+    return cancelled
+
+
+async def advance_due_rounds(core: Core, now: datetime | None = None) -> int:
+    """Do every transition that fell due (also those missed while the bot was down), once.
+
+    A scheduled round whose window already passed is opened and closed at once (its posts
+    still say so); one inside its window opens late. Returns how many transitions happened.
+    """
+    now = now or core.now()
+    zone = core.settings.schedule.tz
+    done = 0
+    async with core.repo.transaction() as session:
+        due = await session.list_due_rounds(now)
+    for round_ in due:
+        async with core.repo.transaction() as session:
+            current = await session.get_round(round_.id)
+            if current is None:
+                continue
+            if current.state == "scheduled" and current.opens_at <= now:
+                if await session.set_round_state(current.id, "open", now, expect="scheduled"):
+                    # A window that passed entirely while the bot was down is closed without
+                    # first inviting answers nobody could give.
+                    if current.closes_at > now:
+                        communities = await session.list_round_communities(current.id)
+                        await session.add_posts(current.id, "open", [c.id for c in communities])
+                    done += 1
+                current = await session.get_round(current.id)
+                assert current is not None
+            if current.state == "open" and current.closes_at <= now:
+                if await _close(session, current, now, zone):
+                    done += 1
+            elif (
+                current.state == "open"
+                and current.reminder_at is not None
+                and current.reminder_at <= now
+            ):
+                communities = await session.list_round_communities(current.id)
+                await session.add_posts(current.id, "reminder", [c.id for c in communities])
+                await session.clear_round_reminder(current.id)
+                done += 1
+    return done
+
+
+async def list_recent_rounds(
+    core: Core, community_id: int | None, closed_days: int = 14
+) -> list[Round]:
+    """Scheduled and open rounds, and those closed in the last `closed_days` days."""
+    since = core.now() - timedelta(days=closed_days)
+    async with core.repo.transaction() as session:
+        listed = await session.list_rounds(community_id=community_id, limit=200)
+    return [
+        r
+        for r in listed
+        if r.state in ("scheduled", "open") or (r.closed_at is not None and r.closed_at >= since)
+    ][:30]

@@ -1,0 +1,73 @@
+"""Scheduled work, with the database as the single source of truth.
+
+One repeating job (PTB's JobQueue, i.e. APScheduler) looks every `schedule.tick_seconds` for
+what fell due: round openings, reminders and closings (also those missed while the bot was
+down), posts still owed, the weekly digest and the daily retention purge. Nothing is armed only
+in memory, so a restart loses nothing; each transition is a guarded state change, so nothing
+happens twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from telegram import Bot
+
+from bot.core import Core
+from bot.crontab import next_fire
+from bot.delivery import send_owed_posts
+from bot.digest_job import send_due_digest
+from bot.rounds import advance_due_rounds
+
+log = logging.getLogger(__name__)
+
+RETENTION_EVERY = timedelta(hours=24)
+PROCESSED_UPDATES_KEPT = timedelta(days=2)
+
+
+async def purge_expired(core: Core) -> int:
+    """Delete answers older than privacy.retention_days, and old processed-update ids."""
+    now = core.now()
+    async with core.repo.transaction() as session:
+        deleted = await session.delete_answers_before(
+            now - timedelta(days=core.settings.privacy.retention_days)
+        )
+        await session.delete_processed_updates_before(now - PROCESSED_UPDATES_KEPT)
+    if deleted:
+        log.info("retention: deleted %s answers", deleted)
+    return deleted
+
+
+class Scheduler:
+    """The tick: everything that falls due, done once."""
+
+    def __init__(
+        self, core: Core, bot: Bot, is_leader: Callable[[], Awaitable[bool]] | None = None
+    ) -> None:
+        self.core = core
+        self.bot = bot
+        self.is_leader = is_leader
+        self._next_purge: datetime | None = None
+
+    async def tick(self) -> None:
+        """One pass over due work; errors are logged and retried on the next tick."""
+        if self.is_leader is not None and not await self.is_leader():
+            return
+        core = self.core
+        try:
+            await advance_due_rounds(core)
+            await send_owed_posts(core, self.bot)
+            await send_due_digest(core, self.bot)
+            now = core.now()
+            if self._next_purge is None or now >= self._next_purge:
+                await purge_expired(core)
+                self._next_purge = now + RETENTION_EVERY
+        except Exception:
+            log.exception("scheduler tick failed; retrying on the next tick")
+
+
+def next_digest_time(core: Core, after: datetime) -> datetime:
+    """When the next weekly digest falls due."""
+    return next_fire(core.settings.schedule.digest_cron, after, core.settings.schedule.tz)

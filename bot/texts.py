@@ -1,0 +1,272 @@
+"""Every user-facing sentence, in Chinese and English, in one place.
+
+`say(key, lang, **values)` renders a template; `lang` is "zh" or "en". Keys are grouped by
+feature. Templates use str.format fields.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+
+TEMPLATES: dict[str, tuple[str, str]] = {
+    # -- generic ------------------------------------------------------------------------------
+    "not_organiser": (
+        "抱歉，只有组织者可以使用这个命令。",
+        "Sorry, only organisers can use this command.",
+    ),
+    "group_only": (
+        "请在社区群里使用这个命令。",
+        "Please use this command in the community group.",
+    ),
+    "not_a_community": (
+        "这个群还没有登记为社区。组织者可以发送 /community <名称> 登记。",
+        "This group is not registered as a community yet. An organiser can send /community <name>.",
+    ),
+    "unknown_community": (
+        "找不到社区“{name}”。已登记的社区：{known}",
+        "No community called “{name}”. Registered communities: {known}",
+    ),
+    "usage": ("用法：{usage}", "Usage: {usage}"),
+    "error_prefix": ("⚠️ {message}", "⚠️ {message}"),
+    "internal_error": (
+        "抱歉，出了点问题，我们会重试。你的消息没有丢失。",
+        "Sorry, something went wrong; we will retry. Your message is not lost.",
+    ),
+    # -- communities --------------------------------------------------------------------------
+    "community_registered": (
+        "✅ 本群已登记为社区“{name}”。",
+        "✅ This group is now registered as the community “{name}”.",
+    ),
+    "community_renamed": (
+        "✅ 社区已更名为“{name}”。",
+        "✅ The community is now called “{name}”.",
+    ),
+    "community_name_taken": (
+        "名称“{name}”已被另一个群使用，请换一个名称。",
+        "The name “{name}” is used by another group; please choose another.",
+    ),
+    "community_name_bad": (
+        "社区名称需要 1–40 个字符。",
+        "A community name needs 1–40 characters.",
+    ),
+    # -- rounds -------------------------------------------------------------------------------
+    "round_opened": (
+        "✅ 第 {id} 轮征询已开始（{kind}），{closes} 结束，发往：{communities}。",
+        "✅ Round {id} ({kind}) is open until {closes}, in: {communities}.",
+    ),
+    "round_scheduled": (
+        "🗓 第 {id} 轮征询已安排在 {opens} 开始，{closes} 结束，发往：{communities}。",
+        "🗓 Round {id} is scheduled to open at {opens} and close at {closes}, in: {communities}.",
+    ),
+    "round_not_found": ("找不到第 {id} 轮征询。", "There is no round {id}."),
+    "round_not_open": ("第 {id} 轮征询现在没有开放。", "Round {id} is not open now."),
+    "round_not_scheduled": (
+        "第 {id} 轮征询不是待开始状态，无法取消。",
+        "Round {id} is not scheduled, so it cannot be cancelled.",
+    ),
+    "round_closed_ok": ("✅ 第 {id} 轮征询已结束。", "✅ Round {id} is closed."),
+    "round_cancelled_ok": ("✅ 第 {id} 轮征询已取消。", "✅ Round {id} is cancelled."),
+    "round_in_past": (
+        "这个时间已经过去了，请选择将来的时间。",
+        "That time is in the past; please choose a future time.",
+    ),
+    "no_rounds": ("还没有征询。", "No rounds yet."),
+    "rounds_header": ("征询列表：", "Rounds:"),
+    "round_line": (
+        "#{id} {state} · {kind} · {question} · {opens} → {closes}",
+        "#{id} {state} · {kind} · {question} · {opens} → {closes}",
+    ),
+    "open_post_text": (
+        "📣 社区征询 #{id}\n\n{question}\n\n"
+        "怎么回答：直接回复这条消息，或点此私下回答：{link}\n"
+        "截止：{closes}\n你的回答会被匿名汇总，用于社区治理讨论。详见 /privacy",
+        "📣 Community consultation #{id}\n\n{question}\n\n"
+        "How to answer: reply to this message, or answer privately: {link}\n"
+        "Closes: {closes}\nAnswers are summarised anonymously for community governance. "
+        "See /privacy",
+    ),
+    "open_post_poll_note": (
+        "📊 社区投票 #{id}：请在上方投票。截止：{closes}。详见 /privacy",
+        "📊 Community poll #{id}: vote above. Closes: {closes}. See /privacy",
+    ),
+    "open_post_rating": (
+        "⭐ 社区评分 #{id}\n\n{question}\n\n请点按 1（很差）到 5（很好）。可以在截止前修改。"
+        "\n截止：{closes}。详见 /privacy",
+        "⭐ Community rating #{id}\n\n{question}\n\nPress 1 (poor) to 5 (excellent). You can "
+        "change your vote until it closes.\nCloses: {closes}. See /privacy",
+    ),
+    "reminder_post": (
+        "⏰ 提醒：征询 #{id}“{question}”将在 {closes} 结束，还没回答的居民请抓紧。",
+        "⏰ Reminder: round #{id} “{question}” closes at {closes}. There is still time to answer.",
+    ),
+    "kind_text": ("文字征询", "text"),
+    "kind_poll": ("投票", "poll"),
+    "kind_rating": ("评分", "rating"),
+    "state_scheduled": ("待开始", "scheduled"),
+    "state_open": ("进行中", "open"),
+    "state_closed": ("已结束", "closed"),
+    "state_cancelled": ("已取消", "cancelled"),
+    # -- answers ------------------------------------------------------------------------------
+    "answer_too_long": (
+        "回答太长了（{length} 字），最多 {limit} 字。请精简后再发。",
+        "Your answer is too long ({length} characters; at most {limit}). Please shorten it.",
+    ),
+    "answer_not_text": (
+        "这轮征询只收文字回答，请用文字回复。",
+        "This round takes text answers only; please reply in words.",
+    ),
+    "answer_received_private": (
+        "✅ 已收到你对征询 #{id} 的回答，谢谢！{themes}",
+        "✅ Thank you, your answer to round #{id} is recorded. {themes}",
+    ),
+    "answer_updated_private": (
+        "✅ 你对征询 #{id} 的回答已更新。",
+        "✅ Your answer to round #{id} is updated.",
+    ),
+    "answer_duplicate": (
+        "你已经发过同样的回答，这条不会重复计算。",
+        "You already sent this answer; it counts once.",
+    ),
+    "answer_rate_limited": (
+        "你发得太快了，请稍等一分钟再回答。",
+        "You are answering very fast; please wait a minute.",
+    ),
+    "answer_themes_hint": ("（主题：{themes}）", "(themes: {themes})"),
+    "private_start": (
+        "你正在私下回答征询 #{id}：\n\n{question}\n\n请直接发送你的回答（文字）。截止：{closes}。",
+        "You are answering round #{id} privately:\n\n{question}\n\nSend your answer as a text "
+        "message. Closes: {closes}.",
+    ),
+    "private_no_session": (
+        "要回答征询，请点群里征询消息中的链接。发送 /help 查看说明。",
+        "To answer a consultation, open the link in the group's round message. Send /help.",
+    ),
+    "start_bad_link": (
+        "这个链接无效或征询已结束。",
+        "This link is not valid, or the round has ended.",
+    ),
+    "vote_recorded": ("已记录你的评分：{value}", "Your rating is recorded: {value}"),
+    "vote_closed": ("这轮评分已经结束。", "This rating round has ended."),
+    # -- resident commands --------------------------------------------------------------------
+    "help": (
+        "民意 · 社区征询机器人\n\n"
+        "居民：回复群里的征询消息即可回答；也可以点消息里的链接私下回答。\n"
+        "/privacy 我们存什么、存多久、谁能看\n/mydata 查看你的回答和投票\n"
+        "/forget 删除你的全部回答和投票\n\n"
+        "组织者：/community /ask /poll /rate /schedule /rounds /close /cancel /report "
+        "/digest /themes /export /hide",
+        "Minyi · community consultation bot\n\n"
+        "Residents: reply to the round message in the group, or open its link to answer "
+        "privately.\n/privacy what we store, for how long, who sees it\n"
+        "/mydata your answers and votes\n/forget delete all your answers and votes\n\n"
+        "Organisers: /community /ask /poll /rate /schedule /rounds /close /cancel /report "
+        "/digest /themes /export /hide",
+    ),
+    "privacy": (
+        "🔒 隐私说明\n\n"
+        "• 我们保存：你的回答文字（电话、身份证号、邮箱、银行卡号会在保存前被遮盖）、"
+        "你的投票和评分、时间。\n"
+        "• 我们不保存你的姓名、用户名或 Telegram 账号；你只以一个加密的匿名编号出现。\n"
+        "• 保存期限：{days} 天，之后自动删除。\n"
+        "• 谁能看：组织者看到匿名汇总和不署名的回答摘录；其他居民只看到群体汇总。\n"
+        "• /mydata 查看你的数据，/forget 随时全部删除。",
+        "🔒 Privacy\n\n"
+        "• We store: your answer text (phone, ID-card, e-mail and bank-card numbers are masked "
+        "before storage), your votes and ratings, and when.\n"
+        "• We never store your name, username or Telegram account; you appear only as a keyed "
+        "pseudonym.\n"
+        "• Kept for {days} days, then deleted automatically.\n"
+        "• Who sees it: organisers see anonymous summaries and unsigned quotes; other residents "
+        "see group results only.\n"
+        "• /mydata shows your data; /forget deletes all of it at any time.",
+    ),
+    "mydata_empty": ("我们没有保存你的任何回答或投票。", "We hold no answers or votes of yours."),
+    "mydata_header": (
+        "你的数据（{answers} 条回答，{votes} 个投票）：",
+        "Your data ({answers} answers, {votes} votes):",
+    ),
+    "mydata_answer": ("• #{round}：{text}", "• #{round}: {text}"),
+    "mydata_vote": ("• #{round} 投票：{choice}", "• #{round} vote: {choice}"),
+    "private_only": (
+        "为保护你的隐私，请私聊我使用这个命令。",
+        "To protect your privacy, please use this command in a private chat with me.",
+    ),
+    "forget_confirm": (
+        "确定要删除你的全部回答和投票吗？此操作不能撤销。",
+        "Delete all your answers and votes? This cannot be undone.",
+    ),
+    "forget_yes": ("确定删除", "Yes, delete"),
+    "forget_no": ("取消", "Cancel"),
+    "forget_done": (
+        "已删除你的 {answers} 条回答和 {votes} 个投票。",
+        "Deleted {answers} answers and {votes} votes.",
+    ),
+    "forget_kept": ("好的，什么都没有删除。", "OK, nothing was deleted."),
+    # -- reports ------------------------------------------------------------------------------
+    "kind_period": ("周报", "period"),
+    "report_title": (
+        "📋 征询报告 #{id}（{kind}，{state}）",
+        "📋 Report on round #{id} ({kind}, {state})",
+    ),
+    "digest_title": ("📰 社区民意周报", "📰 Weekly digest of residents' views"),
+    "report_question": ("问题：{question}", "Question: {question}"),
+    "report_communities": ("社区：{communities}", "Communities: {communities}"),
+    "report_window": ("时间：{opens} → {closes}", "Window: {opens} → {closes}"),
+    "report_counts": (
+        "参与居民：{participants} · 回答：{answers}",
+        "Participants: {participants} · Answers: {answers}",
+    ),
+    "report_voters": ("投票人数：{voters}", "Voters: {voters}"),
+    "report_average": ("  平均分：{average}", "  Average: {average}"),
+    "report_principles": ("治理原则：", "Governance principles:"),
+    "report_domains": ("服务领域：", "Service domains:"),
+    "report_emerging": ("新出现的词：{terms}", "Emerging terms: {terms}"),
+    "report_quotes": ("居民原话（匿名）：", "Residents' words (anonymous):"),
+    "report_change": (
+        "与 {label} 相比：参与 {participants}，回答 {answers}",
+        "Compared with {label}: participants {participants}, answers {answers}",
+    ),
+    "report_per_community": ("分社区：", "Per community:"),
+    "report_community_line": (
+        "  {name}：参与 {participants}，回答 {answers}；主要主题：{top}",
+        "  {name}: {participants} participants, {answers} answers; top themes: {top}",
+    ),
+    "summary_title": ("🗳 征询 #{id} 已结束：{question}", "🗳 Round #{id} has closed: {question}"),
+    "summary_themes": ("大家最关心：{themes}", "What mattered most: {themes}"),
+    "summary_thanks": (
+        "谢谢每一位参与的居民！完整报告已交给社区组织者。",
+        "Thank you to every resident who took part! The full report has gone to the organisers.",
+    ),
+    "digest_quiet": (
+        "📰 {start} 至 {end} 没有新的居民回答或投票。",
+        "📰 No new answers or votes from residents between {start} and {end}.",
+    ),
+    "chart_title": ("居民关注主题 {start} – {end}", "Themes residents raised {start} – {end}"),
+    "chart_this_period": ("本周", "this week"),
+    "chart_previous": ("上周", "last week"),
+    "chart_share": ("占回答的比例（%）", "share of answers (%)"),
+    "chart_all": ("全部社区", "all communities"),
+    "chart_answers": ("{answers} 条回答", "{answers} answers"),
+    "report_none": ("还没有可以报告的征询。", "There is no round to report on yet."),
+    "hide_done": ("✅ 回答 {id} 已隐藏，不再计入报告和导出。", "✅ Answer {id} is hidden."),
+    "hide_not_found": ("找不到回答 {id}。", "There is no answer {id}."),
+}
+
+
+def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
+    """Render the template `key` in `lang` with `values`."""
+    zh, en = TEMPLATES[key]
+    template = zh if lang == "zh" else en
+    return template.format(**values) if values else template
+
+
+def pick_lang(language_code: str | None, default: Lang = "zh") -> Lang:
+    """The reply language for a Telegram user's language code."""
+    if not language_code:
+        return default
+    code = language_code.lower()
+    if code.startswith("zh"):
+        return "zh"
+    return "en"

@@ -1,0 +1,117 @@
+"""What every handler needs: the core, the resident's language, authorisation, replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from telegram import Message, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.core import Core
+from bot.report_render import split_message
+from bot.roles import is_organiser
+from bot.texts import Lang, pick_lang, say
+from handlers.context import Ctx
+
+log = logging.getLogger(__name__)
+
+ADMIN_CACHE_SECONDS = 60.0
+SEND_ATTEMPTS = 5
+
+
+def core_of(context: Ctx) -> Core:
+    """The consultation core of this application."""
+    return context.bot_data.require_core()
+
+
+def lang_of(update: Update, context: Ctx) -> Lang:
+    """The language to answer this update's sender in."""
+    user = update.effective_user
+    default = core_of(context).settings.locale.default
+    return pick_lang(user.language_code if user else None, default)
+
+
+def in_group(update: Update) -> bool:
+    """Whether the update comes from a group or supergroup."""
+    chat = update.effective_chat
+    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+async def _is_group_admin(update: Update, context: Ctx) -> bool:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or not in_group(update):
+        return False
+    key = (chat.id, user.id)
+    cached = context.bot_data.admin_cache.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[1] < ADMIN_CACHE_SECONDS:
+        return cached[0]
+    try:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+    except (BadRequest, Forbidden, NetworkError) as exc:
+        log.info("getChatMember failed for chat %s: %s", chat.id, exc)
+        return False
+    admin = member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+    context.bot_data.admin_cache[key] = (admin, now)
+    return admin
+
+
+async def authorise(update: Update, context: Ctx) -> bool:
+    """True for an organiser; otherwise reply with a short refusal and return False."""
+    user = update.effective_user
+    if user is None:
+        return False
+    settings = core_of(context).settings
+    admin = False
+    if settings.roles.group_admins_are_organisers and user.id not in settings.roles.organisers:
+        admin = await _is_group_admin(update, context)
+    if is_organiser(settings, user.id, group_admin=admin):
+        return True
+    await reply(update, context, say("not_organiser", lang_of(update, context)))
+    return False
+
+
+async def send_with_retry(context: Ctx, chat_id: int, text: str, **kwargs: object) -> list[Message]:
+    """Send `text` (split if long), retrying network errors and flood waits with backoff."""
+    sent: list[Message] = []
+    for chunk in split_message(text):
+        delay = 0.5
+        for attempt in range(SEND_ATTEMPTS):
+            try:
+                sent.append(await context.bot.send_message(chat_id, chunk, **kwargs))  # type: ignore[arg-type]
+                break
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                await asyncio.sleep(wait if isinstance(wait, int | float) else wait.total_seconds())
+            except (TimedOut, NetworkError) as exc:
+                if isinstance(exc, BadRequest) or attempt == SEND_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(delay)
+                delay *= 2
+    return sent
+
+
+async def reply(update: Update, context: Ctx, text: str, **kwargs: object) -> None:
+    """Answer in the chat the update came from (replying to its message in groups)."""
+    chat = update.effective_chat
+    message = update.effective_message
+    if chat is None:
+        return
+    if message is not None and in_group(update):
+        kwargs.setdefault("reply_to_message_id", message.message_id)
+        kwargs.setdefault("allow_sending_without_reply", True)
+    try:
+        await send_with_retry(context, chat.id, text, **kwargs)
+    except Forbidden as exc:
+        log.info("cannot reply in chat %s: %s", chat.id, exc)
+
+
+def command_args(update: Update) -> str:
+    """The text after the command word (`/ask@bot 48h q` -> `48h q`), newlines kept."""
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    parts = text.split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""

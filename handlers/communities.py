@@ -1,0 +1,56 @@
+"""/community, and the group's lifecycle: bot added or removed, group migrated."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatMemberStatus
+
+from bot.communities import CommunityError, register_community, set_chat_active, set_chat_migrated
+from bot.parsing import UsageError, parse_community_name
+from bot.texts import say
+from handlers.common import authorise, command_args, core_of, in_group, lang_of, reply
+from handlers.context import Ctx
+from handlers.usage import usage_reply
+
+
+async def community(update: Update, context: Ctx) -> None:
+    """Register this group as a community, or rename it."""
+    if not await authorise(update, context):
+        return
+    lang = lang_of(update, context)
+    chat = update.effective_chat
+    if chat is None or not in_group(update):
+        await reply(update, context, say("group_only", lang))
+        return
+    try:
+        name = parse_community_name(command_args(update))
+        registered, created = await register_community(core_of(context), chat.id, name)
+    except UsageError as exc:
+        await usage_reply(update, context, exc)
+        return
+    except CommunityError as exc:
+        await reply(update, context, say(exc.key, lang, **exc.values))
+        return
+    key = "community_registered" if created else "community_renamed"
+    await reply(update, context, say(key, lang, name=registered.name))
+
+
+async def membership(update: Update, context: Ctx) -> None:
+    """The bot was removed from a group (community inactive) or added back (active again)."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    status = change.new_chat_member.status
+    gone = status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+    await set_chat_active(core_of(context), change.chat.id, not gone)
+
+
+async def migration(update: Update, context: Ctx) -> None:
+    """A group became a supergroup: its community and rounds follow it to the new chat id."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id is not None:
+        await set_chat_migrated(core_of(context), message.chat.id, message.migrate_to_chat_id)
+    elif message.migrate_from_chat_id is not None:
+        await set_chat_migrated(core_of(context), message.migrate_from_chat_id, message.chat.id)

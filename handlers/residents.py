@@ -1,0 +1,108 @@
+"""Resident commands: /start (with a round link), /help, /privacy, /mydata, /forget."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.answers import start_private_answer
+from bot.parsing import parse_start_payload
+from bot.residents import forget_resident, my_data
+from bot.texts import say
+from handlers.common import command_args, core_of, in_group, lang_of, reply
+from handlers.context import Ctx
+
+FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
+FORGET_PATTERN = r"^forget:(yes|no)$"
+
+
+async def start(update: Update, context: Ctx) -> None:
+    """`/start` alone shows help; `/start r<id>` begins a private answer to that round."""
+    user = update.effective_user
+    if user is None or in_group(update):
+        return
+    lang = lang_of(update, context)
+    payload = command_args(update).strip()
+    if not payload:
+        await help_command(update, context)
+        return
+    target = parse_start_payload(payload)
+    round_ = None
+    if target is not None:
+        round_ = await start_private_answer(core_of(context), user.id, target[0], target[1])
+    if round_ is None:
+        await reply(update, context, say("start_bad_link", lang))
+        return
+    zone = core_of(context).settings.schedule.tz
+    await reply(
+        update,
+        context,
+        say(
+            "private_start",
+            lang,
+            id=round_.id,
+            question=round_.question,
+            closes=round_.closes_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        ),
+    )
+
+
+async def help_command(update: Update, context: Ctx) -> None:
+    """How to take part, and the commands."""
+    await reply(update, context, say("help", lang_of(update, context)))
+
+
+async def privacy(update: Update, context: Ctx) -> None:
+    """What is stored, for how long, and who sees it."""
+    days = core_of(context).settings.privacy.retention_days
+    await reply(update, context, say("privacy", lang_of(update, context), days=days))
+
+
+async def mydata(update: Update, context: Ctx) -> None:
+    """The resident's own answers and votes, privately."""
+    user = update.effective_user
+    lang = lang_of(update, context)
+    if user is None:
+        return
+    if in_group(update):
+        await reply(update, context, say("private_only", lang))
+        return
+    data = await my_data(core_of(context), user.id)
+    if not data.answers and not data.votes:
+        await reply(update, context, say("mydata_empty", lang))
+        return
+    lines = [say("mydata_header", lang, answers=len(data.answers), votes=len(data.votes))]
+    lines += [say("mydata_answer", lang, round=a.round_id, text=a.text) for a in data.answers]
+    lines += [say("mydata_vote", lang, round=r, choice=o) for r, o in data.votes]
+    await reply(update, context, "\n".join(lines))
+
+
+async def forget(update: Update, context: Ctx) -> None:
+    """Ask for confirmation before deleting all the resident's data."""
+    lang = lang_of(update, context)
+    if in_group(update):
+        await reply(update, context, say("private_only", lang))
+        return
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(say("forget_yes", lang), callback_data=FORGET_YES),
+                InlineKeyboardButton(say("forget_no", lang), callback_data=FORGET_NO),
+            ]
+        ]
+    )
+    await reply(update, context, say("forget_confirm", lang), reply_markup=keyboard)
+
+
+async def forget_button(update: Update, context: Ctx) -> None:
+    """The resident confirmed (or declined) /forget."""
+    query = update.callback_query
+    if query is None:
+        return
+    lang = lang_of(update, context)
+    await query.answer()
+    if query.data == FORGET_YES:
+        answers, votes = await forget_resident(core_of(context), query.from_user.id)
+        text = say("forget_done", lang, answers=answers, votes=votes)
+    else:
+        text = say("forget_kept", lang)
+    await query.edit_message_text(text)
