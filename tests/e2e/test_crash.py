@@ -1,0 +1,126 @@
+"""SPEC §9 under a real crash: `minyi run` killed with SIGKILL loses and duplicates nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from sandbox.emulator import BotAPIEmulator
+from sandbox.models import SimUser
+
+PHRASES = [
+    "希望物业公开停车费的收支明细",
+    "垃圾分类点晚上没有灯，老人倒垃圾不方便",
+    "社区议事会应该让租户也能参加",
+    "电梯经常坏，维修要及时回应居民",
+    "小区门口的路口需要红绿灯，孩子上学太危险",
+    "网上办事对老年人太难了，希望保留人工窗口",
+    "广场舞噪音太大，晚上九点以后应该停止",
+    "希望社区多组织志愿者活动，大家一起参与",
+]
+
+
+def _write_config(path: Path, em: BotAPIEmulator, organiser: SimUser, database: Path) -> None:
+    path.write_text(
+        f"""
+[telegram]
+token = "{em.token}"
+base_url = "{em.base_url}"
+base_file_url = "{em.base_file_url}"
+
+[storage]
+url = "sqlite:///{database}"
+
+[roles]
+organisers = [{organiser.id}]
+
+[privacy]
+secret = "crash-test-secret"
+
+[schedule]
+tick_seconds = 0.2
+""",
+        encoding="utf-8",
+    )
+
+
+def _start(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+
+
+async def _wait_exit(proc: subprocess.Popen[bytes], seconds: float) -> int:
+    """Wait for a process without blocking the event loop the emulator runs on."""
+    for _ in range(int(seconds * 20)):
+        code = proc.poll()
+        if code is not None:
+            return code
+        await asyncio.sleep(0.05)
+    proc.kill()
+    raise AssertionError(f"process {proc.pid} did not exit within {seconds}s")
+
+
+def _stored(database: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(database) as conn:
+        return list(conn.execute("SELECT source, text FROM answers ORDER BY id"))
+
+
+async def test_sigkill_mid_batch_loses_and_duplicates_nothing(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """Hundreds of answers, the bot killed at an arbitrary moment, restarted: each stored once."""
+    em = emulator
+    organiser = em.add_user("Organiser")
+    database = tmp_path / "minyi.db"
+    config = tmp_path / "config.toml"
+    log = tmp_path / "bot.log"
+    _write_config(config, em, organiser, database)
+    group = em.add_group("碧海社区居民群")
+    em.add_bot_to_group(group, organiser)
+
+    first = _start(config, log)
+    try:
+        em.send_message(organiser, group, "/community 碧海社区")
+        em.send_message(organiser, group, "/ask 1h 你希望社区怎样改进？")
+        await em.wait_for(
+            lambda: any("社区征询 #" in m.get("text", "") for m in em.messages_to(group.id)), 60
+        )
+        post = next(m for m in em.messages_to(group.id) if "社区征询 #" in m.get("text", ""))
+        rng = random.Random(7)
+        residents = [em.add_user(f"居民{i}") for i in range(60)]
+        sent: list[str] = []
+        for i in range(300):
+            text = f"{rng.choice(PHRASES)}（第{i}条意见）"
+            em.send_message(rng.choice(residents), group, text, reply_to=post["message_id"])
+            sent.append(text)
+        # Kill at an arbitrary moment while the batch is being worked through.
+        start_offset = em.confirmed_offset
+        await em.wait_for(lambda: em.confirmed_offset > start_offset + rng.randint(1, 60), 60)
+        await asyncio.sleep(rng.random() * 0.3)
+        first.send_signal(signal.SIGKILL)
+        await _wait_exit(first, 10)
+        assert len(_stored(database)) < len(sent), "the crash came too late to test anything"
+    finally:
+        if first.poll() is None:
+            first.kill()
+
+    second = _start(config, log)
+    try:
+        await em.wait_idle(120)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert await _wait_exit(second, 30) == 0
+    stored = _stored(database)
+    assert sorted(text for _, text in stored) == sorted(sent), log.read_text()[-3000:]
+    assert len({source for source, _ in stored}) == len(sent)
