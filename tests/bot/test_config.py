@@ -1,0 +1,89 @@
+"""Configuration (SPEC §7): defaults, the example file, env overrides and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings, settings_from_dict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_match_the_spec() -> None:
+    """With no file, every key has the documented default."""
+    s = settings_from_dict({}, environ={})
+    assert s.storage.url == "sqlite:///minyi.db"
+    assert s.roles.organisers == [] and s.roles.group_admins_are_organisers is False
+    assert s.rounds.default_duration == "72h" and s.rounds.reminder_before == "24h"
+    assert s.schedule.timezone == "Asia/Shanghai" and s.schedule.digest_cron == "0 9 * * mon"
+    assert s.limits.max_answer_chars == 2000
+    assert s.privacy.retention_days == 365 and s.locale.default == "zh"
+
+
+def test_example_config_loads_and_documents_every_key() -> None:
+    """config.example.toml is valid and names every key of every table."""
+    s = load_settings(ROOT / "config.example.toml", environ={})
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    for table, model in s:
+        for key in type(model).model_fields:
+            assert f"{key} =" in text, f"{table}.{key} is not documented"
+
+
+def test_unknown_key_is_an_error_naming_it(tmp_path: Path) -> None:
+    """A typo in a key is refused with the key's name, not silently ignored."""
+    path = tmp_path / "config.toml"
+    path.write_text("[roles]\norganizers = [1]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"roles\.organizers"):
+        load_settings(path, environ={})
+
+
+def test_unknown_table_is_an_error(tmp_path: Path) -> None:
+    """An unknown table is refused with its name."""
+    path = tmp_path / "config.toml"
+    path.write_text("[telegramm]\ntoken = 'x'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="telegramm"):
+        load_settings(path, environ={})
+
+
+def test_missing_token_has_a_clear_error() -> None:
+    """Asking for the token when none is set says where to put it."""
+    s = settings_from_dict({}, environ={})
+    with pytest.raises(ConfigError, match="MINYI_TELEGRAM_TOKEN"):
+        s.token()
+
+
+def test_environment_overrides_token_and_secret() -> None:
+    """MINYI_TELEGRAM_TOKEN and MINYI_PRIVACY_SECRET win over the file."""
+    s = settings_from_dict(
+        {"telegram": {"token": "file"}, "privacy": {"secret": "file"}},
+        environ={"MINYI_TELEGRAM_TOKEN": "env-token", "MINYI_PRIVACY_SECRET": "env-secret"},
+    )
+    assert s.token() == "env-token"
+    assert s.privacy_secret() == b"env-secret"
+
+
+@pytest.mark.parametrize(
+    ("table", "body", "fragment"),
+    [
+        ("rounds", 'default_duration = "forever"', "rounds.default_duration"),
+        ("schedule", 'timezone = "Mars/Olympus"', "schedule.timezone"),
+        ("schedule", 'digest_cron = "every monday"', "schedule.digest_cron"),
+        ("storage", 'url = "mysql://x"', "storage.url"),
+        ("locale", 'default = "fr"', "locale.default"),
+        ("limits", "max_answer_chars = 0", "limits.max_answer_chars"),
+    ],
+)
+def test_bad_values_name_the_key(tmp_path: Path, table: str, body: str, fragment: str) -> None:
+    """An invalid value is refused with the key's name."""
+    path = tmp_path / "config.toml"
+    path.write_text(f"[{table}]\n{body}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=fragment):
+        load_settings(path, environ={})
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    """A --config path that does not exist is named in the error."""
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.toml", environ={})
