@@ -7,12 +7,11 @@ delivered twice changes nothing the second time (SPEC §9).
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.config import Settings
@@ -60,8 +59,12 @@ class Core:
     secret: bytes
     clock: Callable[[], datetime] = utcnow
     bot_username: str = "minyi_bot"
-    # Serialises sending of owed posts within this process (the outbox, bot/delivery.py).
-    post_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def post_lock(self) -> AbstractAsyncContextManager[None]:
+        """Serialises sending of owed posts (the outbox, bot/delivery.py) across every process
+        sharing the database, so two processes never send the same post."""
+        return self.repo.exclusive("outbox")
 
     def now(self) -> datetime:
         """The current time (injectable for tests)."""
@@ -74,13 +77,21 @@ class Core:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
         """A repository session that also claims the current update, if any, once."""
-        async with self.repo.transaction() as session:
-            claim = current_update.get()
-            if claim is not None and not claim.claimed:
-                if not await session.add_processed_update(claim.update_id, self.now()):
-                    raise AlreadyProcessed(claim.update_id)
-                claim.claimed = True
-            yield session
+        claim = current_update.get()
+        claimed_here = False
+        try:
+            async with self.repo.transaction() as session:
+                if claim is not None and not claim.claimed:
+                    if not await session.add_processed_update(claim.update_id, self.now()):
+                        raise AlreadyProcessed(claim.update_id)
+                    claim.claimed = claimed_here = True
+                yield session
+        except BaseException:
+            # Rolled back, claim included: the update must be retried, not taken as done
+            # (e.g. a unique violation or deadlock against another process on PostgreSQL).
+            if claim is not None and claimed_here:
+                claim.claimed = False
+            raise
 
 
 async def load_tagger(settings: Settings, repo: Repository) -> Tagger:

@@ -11,7 +11,7 @@ import abc
 import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,46 @@ class Backend(abc.ABC):
     def transaction(self) -> Any:
         """An async context manager yielding a Tx; commits on success, rolls back on error."""
 
+    @abc.abstractmethod
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[None]:
+        """Held by one task at a time, in every process that shares this database."""
+
+    @abc.abstractmethod
+    def leadership(self, name: str = "scheduler") -> Leadership:
+        """A claim that at most one process holds at a time (see `Leadership`)."""
+
+
+class Leadership(abc.ABC):
+    """At most one process sharing the database leads; another takes over when it dies."""
+
+    @abc.abstractmethod
+    async def is_leader(self) -> bool:
+        """Whether this process leads now (trying to become leader if nobody does)."""
+
+    @abc.abstractmethod
+    async def release(self) -> None:
+        """Stop leading (on shutdown), so another process takes over at once."""
+
+
+class SoleLeadership(Leadership):
+    """SQLite: one bot process per database file, so it always leads."""
+
+    async def is_leader(self) -> bool:
+        return True
+
+    async def release(self) -> None:
+        return None
+
+
+class LocalLocks:
+    """One asyncio.Lock per name, for serialising work inside this process."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def __call__(self, name: str) -> asyncio.Lock:
+        return self._locks.setdefault(name, asyncio.Lock())
+
 
 class _SqliteTx(Tx):
     dialect = "sqlite"
@@ -91,7 +131,7 @@ class _SqliteTx(Tx):
 
 
 class SqliteBackend(Backend):
-    """One SQLite file in WAL mode; transactions in this process are serialised."""
+    """One SQLite file in WAL mode, used by one bot process; its transactions are serialised."""
 
     dialect = "sqlite"
 
@@ -99,6 +139,7 @@ class SqliteBackend(Backend):
         self.path = path
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._named = LocalLocks()
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,6 +168,15 @@ class SqliteBackend(Backend):
                 raise
             else:
                 await self._conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        # One process per SQLite file (SPEC §8): an in-process lock is exclusive enough.
+        async with self._named(name):
+            yield
+
+    def leadership(self, name: str = "scheduler") -> Leadership:
+        return SoleLeadership()
 
 
 _PLACEHOLDER = re.compile(r"\?")

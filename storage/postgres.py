@@ -1,15 +1,32 @@
-"""PostgreSQL backend through asyncpg: a pool, one connection per transaction."""
+"""PostgreSQL backend through asyncpg: a pool, one connection per transaction.
+
+Several bot processes share one database (SPEC §8). Transactions run at READ COMMITTED: the
+repository's writes are either guarded (`UPDATE … WHERE state = ?`) or `INSERT … ON CONFLICT`,
+so a concurrent duplicate waits for the first to commit and then changes nothing. Work that must
+not run in two processes at once uses advisory locks, keyed by the schema so that deployments
+(or test runs) in separate schemas of one database do not contend: `exclusive(name)` for a
+critical section (sending the outbox), `leadership()` for the scheduler.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import zlib
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
-from storage.backend import Backend, Params, Row, Tx, to_postgres
+from storage.backend import Backend, Leadership, LocalLocks, Params, Row, Tx, to_postgres
+
+log = logging.getLogger(__name__)
+
+# The first half of every advisory lock key: "MNYI", so other applications' locks never clash.
+LOCK_CLASS = 0x4D4E5949
+LEADER_APP_PREFIX = "minyi-leader"
 
 
 class _PostgresTx(Tx):
@@ -40,6 +57,67 @@ def split_schema(url: str) -> tuple[str, str | None]:
     return rest, schema
 
 
+def lock_key(schema: str | None, name: str) -> tuple[int, int]:
+    """The two-int advisory lock key of a named lock in a schema."""
+    digest = zlib.crc32(f"{schema or 'public'}:{name}".encode())
+    return LOCK_CLASS, digest - (1 << 32) if digest >= 1 << 31 else digest
+
+
+_LOST = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+
+
+class PostgresLeadership(Leadership):
+    """A session-level advisory lock on a dedicated connection.
+
+    The lock lives as long as the connection: a process that dies (even by SIGKILL) drops its
+    connection, the server releases the lock, and the next `is_leader()` of another process
+    takes it. The connection's application_name carries the process id, so an operator (or a
+    test) can see in pg_stat_activity which process leads.
+    """
+
+    def __init__(self, url: str, key: tuple[int, int], name: str) -> None:
+        self._url = url
+        self._key = key
+        self._name = name
+        self._conn: Any = None
+        self._leading = False
+
+    async def is_leader(self) -> bool:
+        try:
+            if self._conn is None or self._conn.is_closed():
+                self._leading = False
+                self._conn = await asyncpg.connect(
+                    self._url,
+                    timeout=5,
+                    server_settings={"application_name": f"{LEADER_APP_PREFIX}:{os.getpid()}"},
+                )
+            if self._leading:
+                # Still connected means still holding the lock.
+                await self._conn.fetchval("SELECT 1", timeout=5)
+                return True
+            self._leading = bool(
+                await self._conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", *self._key)
+            )
+        except _LOST as exc:
+            log.warning("%s leadership lost or not reachable: %r", self._name, exc)
+            await self._drop()
+            return False
+        if self._leading:
+            log.info("process %s now leads (%s)", os.getpid(), self._name)
+        return self._leading
+
+    async def _drop(self) -> None:
+        conn, self._conn, self._leading = self._conn, None, False
+        if conn is not None:
+            conn.terminate()
+
+    async def release(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            with suppress(*_LOST):
+                await self._conn.close(timeout=5)
+        await self._drop()
+
+
 class PostgresBackend(Backend):
     """A connection pool to one PostgreSQL database (optionally one schema of it)."""
 
@@ -49,6 +127,7 @@ class PostgresBackend(Backend):
         self.url, self.schema = split_schema(url)
         self._pool: Any = None
         self._sizes = (min_size, max_size)
+        self._named = LocalLocks()
 
     async def open(self) -> None:
         settings = {"search_path": self.schema} if self.schema else None
@@ -74,13 +153,34 @@ class PostgresBackend(Backend):
         async with self._pool.acquire() as conn, conn.transaction():
             yield _PostgresTx(conn)
 
-    async def try_advisory_lock(self, key: int) -> Any:
-        """Hold a session-level advisory lock on a dedicated connection, or return None."""
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
         if self._pool is None:
             raise RuntimeError("database is not open")
-        conn = await asyncpg.connect(self.url)
-        got = await conn.fetchval("SELECT pg_try_advisory_lock($1)", key)
-        if got:
-            return conn
-        await conn.close()
-        return None
+        key = lock_key(self.schema, name)
+        # Tasks of this process queue on a local lock, not on pool connections.
+        async with self._named(name), self._pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1, $2)", *key)
+            try:
+                yield
+            finally:
+                # A broken connection has released the lock already; the pool resets it.
+                if not conn.is_closed():
+                    await conn.execute("SELECT pg_advisory_unlock($1, $2)", *key)
+
+    def leadership(self, name: str = "scheduler") -> Leadership:
+        return PostgresLeadership(self.url, lock_key(self.schema, name), name)
+
+    async def leader_pid(self, name: str = "scheduler") -> int | None:
+        """The process id of the bot process that leads now, if any (from pg_locks)."""
+        classid, objid = lock_key(self.schema, name)
+        async with self.transaction() as tx:
+            label = await tx.fetchval(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a "
+                "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+                "AND l.classid = ? AND l.objid = ? AND l.objsubid = 2",
+                (classid & 0xFFFFFFFF, objid & 0xFFFFFFFF),
+            )
+        if not isinstance(label, str) or not label.startswith(LEADER_APP_PREFIX + ":"):
+            return None
+        return int(label.rsplit(":", 1)[1])

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage.backend import Backend, Row, Tx, backend_for
+from storage.backend import Backend, Leadership, Row, Tx, backend_for
 from storage.migrations import migrate
 from storage.models import (
     Community,
@@ -842,3 +842,11 @@ class Repository:
         """A session whose work commits together."""
         async with self.backend.transaction() as tx:
             yield Session(tx)
+
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[None]:
+        """A critical section held by one task in all processes sharing the database."""
+        return self.backend.exclusive(name)
+
+    def leadership(self, name: str = "scheduler") -> Leadership:
+        """The claim to run scheduled work; one process holds it at a time."""
+        return self.backend.leadership(name)

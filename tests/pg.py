@@ -1,0 +1,72 @@
+"""The test PostgreSQL server: a private schema per test, dropped afterwards.
+
+The server is 127.0.0.1:5432, trust auth, database `test` (CI starts it, see .ci/run);
+MINYI_TEST_POSTGRES_URL points elsewhere. Tests skip, saying why, only if it is unreachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import threading
+import uuid
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
+
+import asyncpg
+import pytest
+
+BASE_URL = os.environ.get("MINYI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+T = TypeVar("T")
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even inside a running event loop."""
+    result: list[T] = []
+    error: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(asyncio.run(coro))
+        except BaseException as exc:
+            error.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]
+
+
+async def _execute(sql: str) -> None:
+    conn = await asyncpg.connect(BASE_URL, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@functools.cache
+def unreachable_reason() -> str | None:
+    """Why the test server cannot be used, or None if it can."""
+    try:
+        run_sync(_execute("SELECT 1"))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        return f"PostgreSQL at {BASE_URL} unreachable: {exc!r}"
+    return None
+
+
+@contextlib.contextmanager
+def postgres_schema_url() -> Iterator[str]:
+    """A `postgresql://…?schema=NAME` URL of a fresh schema, dropped (CASCADE) on exit."""
+    reason = unreachable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    schema = f"minyi_test_{uuid.uuid4().hex[:12]}"
+    try:
+        yield f"{BASE_URL}?schema={schema}"
+    finally:
+        run_sync(_execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

@@ -1,0 +1,199 @@
+"""Several processes on one database: each `Repository` here stands for one bot process.
+
+Idempotent update processing must hold on every backend; cross-process locks and scheduler
+leadership are PostgreSQL's job (a SQLite deployment is one process, which always leads).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+
+from bot.config import settings_from_dict
+from bot.core import AlreadyProcessed, Core, UpdateClaim, current_update
+from nlp.tagger import Tagger
+from nlp.taxonomy import load_taxonomy
+from storage.postgres import PostgresBackend
+from storage.repository import Repository
+from tests.pg import postgres_schema_url
+
+T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+TAXONOMY = load_taxonomy()
+
+
+@contextlib.asynccontextmanager
+async def processes(url: str, count: int = 2) -> AsyncIterator[list[Core]]:
+    """`count` cores, each with its own connection(s) to the database at `url`."""
+    settings = settings_from_dict({"storage": {"url": url}}, environ={})
+    cores = []
+    try:
+        for _ in range(count):
+            repo = Repository.from_url(url)
+            await repo.open()
+            cores.append(Core(settings, repo, Tagger(TAXONOMY), b"secret", clock=lambda: T0))
+        yield cores
+    finally:
+        for core in cores:
+            await core.repo.close()
+
+
+async def setup_round(core: Core) -> tuple[int, int]:
+    """A community and an open poll round; returns (round id, community id)."""
+    async with core.repo.transaction() as session:
+        found, _ = await session.set_community(-100, "碧海社区", T0)
+        created = await session.add_round(
+            kind="poll",
+            state="open",
+            question="要不要装充电桩？",
+            community_ids=[found.id],
+            opens_at=T0,
+            closes_at=T0,
+            reminder_at=None,
+            created_by="organiser",
+            at=T0,
+            options=["要", "不要"],
+        )
+    return created.id, found.id
+
+
+async def test_update_handled_by_two_processes_at_once_counts_once(storage_url: str) -> None:
+    """The same update processed concurrently by two processes stores its effect once."""
+    async with processes(storage_url) as (first, second):
+        round_id, community_id = await setup_round(first)
+        first_claimed = asyncio.Event()
+        outcomes: dict[str, str] = {}
+
+        async def handle(core: Core, name: str, hold: bool) -> None:
+            token = current_update.set(UpdateClaim(42))
+            try:
+                async with core.transaction() as session:
+                    await session.set_votes(round_id, community_id, "r1", [0], T0)
+                    if hold:
+                        first_claimed.set()
+                        await asyncio.sleep(0.3)  # the other process runs into our claim now
+                outcomes[name] = "stored"
+            except AlreadyProcessed:
+                outcomes[name] = "already processed"
+            finally:
+                current_update.reset(token)
+
+        holder = asyncio.create_task(handle(first, "first", hold=True))
+        await first_claimed.wait()
+        await handle(second, "second", hold=False)
+        await holder
+        assert outcomes == {"first": "stored", "second": "already processed"}
+        async with first.repo.transaction() as session:
+            assert await session.count_voters(round_id) == {community_id: 1}
+
+
+async def test_update_that_lost_a_race_is_retried_not_dropped(storage_url: str) -> None:
+    """A transaction that fails after claiming its update leaves the update unclaimed.
+
+    On PostgreSQL the second process's vote runs into the first one's uncommitted row and gets
+    a unique violation; the update must then be retried (and succeed), not taken as done.
+    """
+    async with processes(storage_url) as (first, second):
+        round_id, community_id = await setup_round(first)
+        first_wrote = asyncio.Event()
+
+        async def vote(core: Core, update_id: int, hold: bool) -> list[str]:
+            log: list[str] = []
+            for _attempt in range(3):
+                claim = UpdateClaim(update_id)
+                token = current_update.set(claim)
+                try:
+                    async with core.transaction() as session:
+                        await session.set_votes(round_id, community_id, "r1", [1], T0)
+                        if hold:
+                            first_wrote.set()
+                            await asyncio.sleep(0.3)
+                    log.append("stored")
+                    return log
+                except AlreadyProcessed:
+                    log.append("already processed")
+                    return log
+                except asyncpg.UniqueViolationError:
+                    assert not claim.claimed, "a rolled-back claim must not count as processed"
+                    log.append("conflict")
+                finally:
+                    current_update.reset(token)
+            return log
+
+        holder = asyncio.create_task(vote(first, 1, hold=True))
+        await first_wrote.wait()
+        second_log = await vote(second, 2, hold=False)
+        assert await holder == ["stored"]
+        assert second_log[-1] == "stored", second_log
+        async with first.repo.transaction() as session:
+            assert await session.is_update_processed(1)
+            assert await session.is_update_processed(2)
+            assert await session.list_resident_votes("r1") == [(round_id, 1)]
+
+
+async def test_outbox_lock_is_exclusive_across_processes() -> None:
+    """While one process sends the outbox, another process waits for its turn."""
+    with postgres_schema_url() as url:
+        async with processes(url) as (first, second):
+            order: list[str] = []
+            inside = asyncio.Event()
+
+            async def hold() -> None:
+                async with first.post_lock:
+                    order.append("first in")
+                    inside.set()
+                    await asyncio.sleep(0.3)
+                    order.append("first out")
+
+            async def wait_turn() -> None:
+                async with second.post_lock:
+                    order.append("second in")
+
+            holder = asyncio.create_task(hold())
+            await inside.wait()
+            await wait_turn()
+            await holder
+            assert order == ["first in", "first out", "second in"]
+
+
+async def test_scheduler_leadership_moves_when_the_leader_dies() -> None:
+    """One process leads; when its connection dies another takes over, and pg shows who leads."""
+    with postgres_schema_url() as url:
+        async with processes(url, 3) as (first, second, observer):
+            one, two = first.repo.leadership(), second.repo.leadership()
+            try:
+                assert await one.is_leader()
+                assert not await two.is_leader()
+                assert await one.is_leader()
+                backend = observer.repo.backend
+                assert isinstance(backend, PostgresBackend)
+                assert await backend.leader_pid() == os.getpid()
+                # Kill the leader's session, as the server does when its process dies.
+                async with observer.repo.transaction() as session:
+                    killed = await session.tx.fetchall(
+                        "SELECT pid, pg_terminate_backend(pid, 5000) AS done "
+                        "FROM pg_stat_activity WHERE application_name = ? AND pid IN "
+                        "(SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)",
+                        (f"minyi-leader:{os.getpid()}",),
+                    )
+                assert [row["done"] for row in killed] == [True]
+                assert await two.is_leader()
+                assert not await one.is_leader()  # reconnected, but the lock is taken
+                assert await backend.leader_pid() == os.getpid()
+            finally:
+                await one.release()
+                await two.release()
+            assert await backend.leader_pid() is None
+
+
+async def test_sqlite_process_always_leads(tmp_path: Path) -> None:
+    """A SQLite deployment is one process, so its scheduler always leads."""
+    async with processes(f"sqlite:///{tmp_path}/minyi.db", 1) as (only,):
+        leadership = only.repo.leadership()
+        assert await leadership.is_leader()
+        await leadership.release()

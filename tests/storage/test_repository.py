@@ -1,0 +1,412 @@
+"""The repository contract, run against every backend (see conftest: SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storage.migrations import available, current_version, migrate
+from storage.models import TagRecord
+from storage.repository import NameTaken, Repository, Scope, Session
+
+T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+
+
+def tag(theme: str, score: float = 1.0, kind: str = "domain") -> TagRecord:
+    """A theme tag with one word of evidence."""
+    return TagRecord(theme_id=theme, kind=kind, score=score, evidence=[f"{theme}词"])
+
+
+async def community(session: Session, chat_id: int, name: str) -> int:
+    """Register a community and return its id."""
+    found, _created = await session.set_community(chat_id, name, T0)
+    return found.id
+
+
+async def text_round(session: Session, community_ids: list[int], **kwargs: object) -> int:
+    """Store an open text round for these communities and return its id."""
+    values: dict[str, object] = {
+        "kind": "text",
+        "state": "open",
+        "question": "我们社区最需要改进什么？",
+        "community_ids": community_ids,
+        "opens_at": T0,
+        "closes_at": T0 + timedelta(hours=2),
+        "reminder_at": None,
+        "created_by": "organiser",
+        "at": T0,
+    }
+    values.update(kwargs)
+    created = await session.add_round(**values)  # type: ignore[arg-type]
+    return created.id
+
+
+async def answer(
+    session: Session,
+    round_id: int,
+    community_id: int,
+    resident: str,
+    text: str,
+    *,
+    at: datetime = T0,
+    themes: list[TagRecord] | None = None,
+    source: str | None = None,
+) -> int | None:
+    """Store an answer (source defaults to one derived from resident and text)."""
+    return await session.add_answer(
+        round_id=round_id,
+        community_id=community_id,
+        resident=resident,
+        source=source or f"g:{resident}:{text}",
+        via="reply",
+        text=text,
+        text_hash=str(hash(text)),
+        at=at,
+        themes=themes or [],
+    )
+
+
+class TestMigrations:
+    """Schema versions, on every backend."""
+
+    async def test_migrations_are_applied_once(self, repo: Repository) -> None:
+        """Opening a migrated database again applies nothing and keeps the latest version."""
+        assert await migrate(repo.backend) == []
+        async with repo.backend.transaction() as tx:
+            assert await current_version(tx) == available()[-1][0]
+
+
+class TestTransactions:
+    """Commit and rollback."""
+
+    async def test_error_rolls_back_everything(self, repo: Repository) -> None:
+        """A transaction that raises leaves no trace of its writes."""
+        with pytest.raises(RuntimeError):
+            async with repo.transaction() as session:
+                await community(session, -100, "碧海社区")
+                raise RuntimeError("boom")
+        async with repo.transaction() as session:
+            assert await session.list_communities() == []
+
+    async def test_unicode_round_trip(self, repo: Repository) -> None:
+        """Chinese text, emoji and quotes come back exactly as stored."""
+        text = "停车位太少了😡 \"真的\" '很难' ？"
+        async with repo.transaction() as session:
+            cid = await community(session, -100, "碧海社区")
+            rid = await text_round(session, [cid], question=text)
+            await answer(session, rid, cid, "r1", text)
+        async with repo.transaction() as session:
+            assert (await session.get_round(rid)).question == text  # type: ignore[union-attr]
+            (stored,) = await session.list_answers()
+        assert stored.text == text
+
+
+class TestProcessedUpdates:
+    """The idempotency ledger."""
+
+    async def test_an_update_is_claimed_once(self, repo: Repository) -> None:
+        """The second claim of an update id reports it was already processed."""
+        async with repo.transaction() as session:
+            assert await session.add_processed_update(7, T0)
+            assert not await session.add_processed_update(7, T0)
+            assert await session.is_update_processed(7)
+            assert not await session.is_update_processed(8)
+
+    async def test_old_update_ids_are_forgotten(self, repo: Repository) -> None:
+        """Purging before a time deletes only older update ids."""
+        async with repo.transaction() as session:
+            await session.add_processed_update(1, T0)
+            await session.add_processed_update(2, T0 + timedelta(days=3))
+            assert await session.delete_processed_updates_before(T0 + timedelta(days=1)) == 1
+            assert not await session.is_update_processed(1)
+            assert await session.is_update_processed(2)
+
+    async def test_dead_letter_is_kept_once(self, repo: Repository) -> None:
+        """A failed update is stored whole, and storing it again changes nothing."""
+        async with repo.transaction() as session:
+            await session.add_dead_letter(5, '{"update_id": 5}', "boom", T0)
+            await session.add_dead_letter(5, '{"update_id": 5}', "again", T0)
+            rows = await session.tx.fetchall("SELECT update_id, payload, error FROM dead_letters")
+        assert rows == [{"update_id": 5, "payload": '{"update_id": 5}', "error": "boom"}]
+
+
+class TestCommunities:
+    """Registering, renaming, deactivating and migrating communities."""
+
+    async def test_register_and_rename(self, repo: Repository) -> None:
+        """A chat registers once; registering it again renames it."""
+        async with repo.transaction() as session:
+            first, created = await session.set_community(-100, "碧海社区", T0)
+            again, created_again = await session.set_community(-100, "碧海新区", T0)
+            assert created and not created_again
+            assert again.id == first.id and again.name == "碧海新区"
+            assert await session.get_community_by_name("碧海社区") is None
+
+    async def test_name_taken_by_another_chat(self, repo: Repository) -> None:
+        """A name already used by another chat is refused."""
+        async with repo.transaction() as session:
+            await session.set_community(-100, "碧海社区", T0)
+            with pytest.raises(NameTaken):
+                await session.set_community(-200, "碧海社区", T0)
+
+    async def test_active_and_migration(self, repo: Repository) -> None:
+        """Deactivated communities drop out of active lists; a migrated chat keeps its id."""
+        async with repo.transaction() as session:
+            cid = await community(session, -100, "碧海社区")
+            await community(session, -200, "会展城")
+            assert await session.set_community_active(-200, False)
+            assert not await session.set_community_active(-999, False)
+            assert [c.name for c in await session.list_communities(active_only=True)] == [
+                "碧海社区"
+            ]
+            assert await session.set_community_chat(-100, -1001)
+            moved = await session.get_community_by_chat(-1001)
+            assert moved is not None and moved.id == cid
+            assert (await session.get_community(cid)).chat_id == -1001  # type: ignore[union-attr]
+
+
+class TestRounds:
+    """Round storage and guarded transitions."""
+
+    async def test_add_and_list(self, repo: Repository) -> None:
+        """A poll round keeps its options and flags; lists filter by community and state."""
+        async with repo.transaction() as session:
+            a = await community(session, -100, "A")
+            b = await community(session, -200, "B")
+            poll = await text_round(
+                session,
+                [a, b],
+                kind="poll",
+                options=["是", "否"],
+                multi=True,
+                anonymous=True,
+                cron="0 9 * * mon",
+            )
+            only_b = await text_round(session, [b], state="scheduled", opens_at=T0 + timedelta(1))
+            found = await session.get_round(poll)
+            assert found is not None
+            assert found.options == ["是", "否"] and found.multi and found.anonymous
+            assert found.cron == "0 9 * * mon" and found.opens_at == T0
+            assert [r.id for r in await session.list_rounds(community_id=a)] == [poll]
+            assert [r.id for r in await session.list_rounds(states=["scheduled"])] == [only_b]
+            assert [r.id for r in await session.list_rounds(limit=1)] == [only_b]
+            assert [r.id for r in await session.list_rounds(since=T0 + timedelta(hours=1))] == [
+                only_b
+            ]
+            names = [c.name for c in await session.list_round_communities(poll)]
+            assert names == ["A", "B"]
+
+    async def test_transition_happens_once(self, repo: Repository) -> None:
+        """A state change from an expected state succeeds once and stamps the time."""
+        async with repo.transaction() as session:
+            cid = await community(session, -100, "A")
+            rid = await text_round(session, [cid], state="scheduled")
+            at = T0 + timedelta(minutes=1)
+            assert await session.set_round_state(rid, "open", at, expect="scheduled")
+            assert not await session.set_round_state(rid, "open", at, expect="scheduled")
+            found = await session.get_round(rid)
+            assert found is not None and found.state == "open" and found.opened_at == at
+
+    async def test_due_rounds_and_next_time(self, repo: Repository) -> None:
+        """Due rounds are those to open, remind or close; the next due time is the earliest."""
+        async with repo.transaction() as session:
+            cid = await community(session, -100, "A")
+            later = await text_round(
+                session, [cid], state="scheduled", opens_at=T0 + timedelta(hours=1)
+            )
+            reminding = await text_round(session, [cid], reminder_at=T0 + timedelta(minutes=30))
+            assert await session.next_due_time() == T0 + timedelta(minutes=30)
+            assert await session.list_due_rounds(T0) == []
+            due = await session.list_due_rounds(T0 + timedelta(minutes=45))
+            assert [r.id for r in due] == [reminding]
+            await session.clear_round_reminder(reminding)
+            due = await session.list_due_rounds(T0 + timedelta(hours=1))
+            assert [r.id for r in due] == [later]
+            await session.set_round_closes_at(reminding, T0 + timedelta(minutes=5))
+            due = await session.list_due_rounds(T0 + timedelta(minutes=10))
+            assert [r.id for r in due] == [reminding]
+            assert [r.id for r in await session.list_open_rounds_for(cid, "text")] == [reminding]
+            assert await session.list_open_rounds_for(cid, "poll") == []
+
+
+class TestPosts:
+    """The outbox."""
+
+    async def test_posts_owed_once_and_marked_sent(self, repo: Repository) -> None:
+        """A post is owed once per transition; once sent it leaves the unsent list."""
+        async with repo.transaction() as session:
+            a = await community(session, -100, "A")
+            b = await community(session, -200, "B")
+            rid = await text_round(session, [a, b])
+            await session.add_posts(rid, "open", [a, b])
+            await session.add_posts(rid, "open", [a, b])
+            await session.add_posts(rid, "close", [a])
+            unsent = await session.list_unsent_posts()
+            assert [(p.purpose, p.community_name) for p in unsent] == [
+                ("open", "A"),
+                ("open", "B"),
+                ("close", "A"),
+            ]
+            await session.set_post_sent(rid, a, "open", T0, 41, "poll-1")
+            assert len(await session.list_unsent_posts()) == 2
+            by_message = await session.get_post_by_message(-100, 41)
+            assert by_message is not None and by_message.purpose == "open"
+            by_poll = await session.get_post_by_poll("poll-1")
+            assert by_poll is not None and by_poll.sent_at == T0
+            assert [p.community_name for p in await session.list_posts(rid, "open")] == ["A", "B"]
+
+    async def test_posts_to_inactive_communities_wait(self, repo: Repository) -> None:
+        """Posts for an inactive community are not listed as sendable."""
+        async with repo.transaction() as session:
+            a = await community(session, -100, "A")
+            rid = await text_round(session, [a])
+            await session.add_posts(rid, "open", [a])
+            await session.set_community_active(-100, False)
+            assert await session.list_unsent_posts() == []
+
+
+class TestAnswers:
+    """Answers, their themes, moderation, deletion and retention."""
+
+    async def test_duplicates_are_not_stored(self, repo: Repository) -> None:
+        """The same message, or the same text from the same resident, is stored once."""
+        async with repo.transaction() as session:
+            cid = await community(session, -100, "A")
+            rid = await text_round(session, [cid])
+            first = await answer(session, rid, cid, "r1", "停车难", themes=[tag("parking")])
+            assert first is not None
+            assert await answer(session, rid, cid, "r1", "停车难", source="other") is None
+            assert await answer(session, rid, cid, "r2", "别的", source="g:r1:停车难") is None
+            assert await answer(session, rid, cid, "r2", "停车难") is not None
+            stored = await session.get_answer_by_source("g:r1:停车难")
+            assert stored is not None and stored.id == first
+
+    async def test_themes_are_replaced_on_edit(self, repo: Repository) -> None:
+        """Editing an answer replaces its text and themes, unless it duplicates another."""
+        async with repo.transaction() as session:
+            cid = await community(session, -100, "A")
+            rid = await text_round(session, [cid])
+            one = await answer(session, rid, cid, "r1", "停车难", themes=[tag("parking")])
+            await answer(session, rid, cid, "r1", "垃圾多")
+            assert one is not None
+            assert not await session.set_answer_text(one, "垃圾多", str(hash("垃圾多")), T0, [])
+            later = T0 + timedelta(minutes=1)
+            assert await session.set_answer_text(
+                one, "绿化少", "h-green", later, [tag("green", 0.5), tag("env", 0.9)]
+            )
+            (edited,) = await session.list_answers(resident="r1", limit=1)
+            assert edited.text == "绿化少" and edited.updated_at == later
+            assert [t.theme_id for t in edited.themes] == ["env", "green"]
+            assert edited.themes[0].evidence == ["env词"]
+
+    async def test_hide_forget_and_retention(self, repo: Repository) -> None:
+        """Hidden answers drop out of lists; /forget and retention delete answers and votes."""
+        async with repo.transaction() as session:
+            cid = await community(session, -100, "A")
+            rid = await text_round(session, [cid])
+            old = await answer(session, rid, cid, "r1", "旧的", themes=[tag("x")])
+            new = T0 + timedelta(days=10)
+            await answer(session, rid, cid, "r2", "新的", at=new)
+            await answer(session, rid, cid, "r3", "隐藏", at=new)
+            await session.set_votes(rid, cid, "r2", [1], new)
+            await session.set_private_session("r2", rid, cid, new)
+            hidden = await session.get_answer_by_source("g:r3:隐藏")
+            assert hidden is not None
+            assert await session.set_answer_hidden(hidden.id, "organiser", new)
+            assert not await session.set_answer_hidden(hidden.id, "organiser", new)
+            assert [a.text for a in await session.list_answers()] == ["旧的", "新的"]
+            assert len(await session.list_answers(include_hidden=True)) == 3
+            between = await session.list_answers_between(new, new + timedelta(1))
+            assert [a.text for a in between] == ["新的"]
+            assert await session.delete_answers_before(T0 + timedelta(days=1)) == 1
+            assert old is not None
+            assert (
+                await session.tx.fetchall("SELECT * FROM answer_themes WHERE answer_id = ?", (old,))
+                == []
+            )
+            assert await session.delete_resident_data("r2") == (1, 1)
+            assert await session.get_private_session("r2") is None
+            assert await session.list_resident_votes("r2") == []
+
+
+class TestVotesAndAggregates:
+    """Votes, poll tallies and the report aggregates."""
+
+    async def test_votes_replace_and_tallies(self, repo: Repository) -> None:
+        """A new choice replaces the old; anonymous tallies count per community."""
+        async with repo.transaction() as session:
+            a = await community(session, -100, "A")
+            b = await community(session, -200, "B")
+            rid = await text_round(session, [a, b], kind="poll", options=["x", "y", "z"])
+            await session.set_votes(rid, a, "r1", [0, 2], T0)
+            await session.set_votes(rid, a, "r1", [1], T0)
+            await session.set_votes(rid, a, "r2", [1], T0)
+            await session.set_votes(rid, a, "r3", [], T0)
+            assert await session.list_resident_votes("r1") == [(rid, 1)]
+            await session.add_posts(rid, "open", [b])
+            await session.set_post_sent(rid, b, "open", T0, 9, "poll-b")
+            await session.set_poll_tally("poll-b", [3, 0, 1], 4)
+            await session.set_poll_tally("poll-b", [4, 0, 1], 5)
+            counted = await session.count_votes(rid)
+            votes = {(v.community_id, v.option_index): v.votes for v in counted}
+            assert votes == {(a, 1): 2, (b, 0): 4, (b, 1): 0, (b, 2): 1}
+            assert await session.count_voters(rid) == {a: 2, b: 5}
+
+    async def test_counts_themes_and_quotes(self, repo: Repository) -> None:
+        """Aggregates count visible answers per community, people, themes and best quotes."""
+        async with repo.transaction() as session:
+            a = await community(session, -100, "A")
+            b = await community(session, -200, "B")
+            rid = await text_round(session, [a, b])
+            await answer(session, rid, a, "r1", "一", themes=[tag("parking", 0.9)])
+            await answer(session, rid, a, "r1", "二", themes=[tag("parking", 0.5), tag("green")])
+            await answer(session, rid, b, "r2", "三", themes=[tag("green", 0.7)])
+            await session.set_votes(rid, b, "r3", [1], T0)
+            scope = Scope(round_ids=[rid])
+            assert await session.count_answers(scope) == {a: (2, 1), b: (1, 1)}
+            assert await session.count_participants(scope) == {a: 1, b: 2}
+            assert await session.count_all_participants(scope) == 3
+            assert await session.count_answers(Scope(round_ids=[])) == {}
+            assert await session.count_answers(Scope(community_ids=[b])) == {b: (1, 1)}
+            later = Scope(since=T0 + timedelta(seconds=1))
+            assert await session.count_answers(later) == {}
+            themes = await session.count_themes(scope)
+            assert {(t.theme_id, t.count) for t in themes[a]} == {("parking", 2), ("green", 1)}
+            quotes = await session.list_quote_candidates(scope, ["parking", "green"], per_theme=1)
+            assert [(q.theme_id, q.text) for q in quotes] == [("green", "二"), ("parking", "一")]
+            assert await session.list_answer_texts(scope, limit=2) == ["三", "二"]
+
+
+class TestModelsDigestsSessions:
+    """Learned models (binary), digest periods and private answering sessions."""
+
+    async def test_model_blob_round_trip(self, repo: Repository) -> None:
+        """A stored model comes back byte for byte, and storing again replaces it."""
+        blob = bytes(range(256)) * 4
+        async with repo.transaction() as session:
+            assert await session.get_model("tagger") is None
+            await session.set_model("tagger", b"old", T0)
+            await session.set_model("tagger", blob, T0)
+            assert await session.get_model("tagger") == blob
+
+    async def test_digest_period_claimed_once(self, repo: Repository) -> None:
+        """A digest period is claimed once and stays unsent until marked sent."""
+        async with repo.transaction() as session:
+            assert await session.add_digest_period(T0)
+            assert not await session.add_digest_period(T0)
+            assert await session.list_unsent_digests() == [T0]
+            await session.set_digest_sent(T0, T0)
+            assert await session.list_unsent_digests() == []
+
+    async def test_private_sessions(self, repo: Repository) -> None:
+        """A resident answers one round privately at a time; closing a round ends sessions."""
+        async with repo.transaction() as session:
+            cid = await community(session, -100, "A")
+            one = await text_round(session, [cid])
+            two = await text_round(session, [cid])
+            await session.set_private_session("r1", one, cid, T0)
+            await session.set_private_session("r1", two, cid, T0)
+            assert await session.get_private_session("r1") == (two, cid)
+            await session.delete_private_sessions_for(two)
+            assert await session.get_private_session("r1") is None
