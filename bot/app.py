@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import BotCommand
@@ -32,6 +33,9 @@ from handlers.context import BotData, Ctx
 log = logging.getLogger(__name__)
 
 MinyiApp = Application[Any, Ctx, dict[Any, Any], dict[Any, Any], BotData, Any]
+# How updates come in: long polling (bot/intake.py) unless another intake is given
+# (webhook mode, bot/webhook.py). It runs until the event is set.
+Intake = Callable[[MinyiApp, Core, asyncio.Event], Awaitable[None]]
 
 ORGANISER_COMMANDS = {
     "community": communities.community,
@@ -111,8 +115,14 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
     return app
 
 
-async def run_application(app: MinyiApp, core: Core, stop: asyncio.Event) -> None:
-    """Start the app and its scheduler, poll until `stop`, then shut down cleanly."""
+async def run_application(
+    app: MinyiApp, core: Core, stop: asyncio.Event, intake: Intake | None = None
+) -> None:
+    """Start the app and its scheduler, take updates until `stop`, then shut down cleanly.
+
+    The scheduler ticks in every process but works only while this process leads (always with
+    SQLite; with PostgreSQL one process at a time, see storage/postgres.py).
+    """
     async with app:
         me = app.bot.username
         if me:
@@ -122,7 +132,8 @@ async def run_application(app: MinyiApp, core: Core, stop: asyncio.Event) -> Non
         except Exception as exc:  # a menu is a convenience; never block start-up on it
             log.info("setMyCommands failed: %s", exc)
         await app.start()
-        scheduler = Scheduler(core, app.bot)
+        leadership = core.repo.leadership()
+        scheduler = Scheduler(core, app.bot, is_leader=leadership.is_leader)
         assert app.job_queue is not None
         app.job_queue.run_repeating(
             lambda _ctx: scheduler.tick(),
@@ -131,12 +142,13 @@ async def run_application(app: MinyiApp, core: Core, stop: asyncio.Event) -> Non
             name="minyi-tick",
         )
         try:
-            await poll_updates(app, core, stop)
+            await (intake or poll_updates)(app, core, stop)
         finally:
             await app.stop()
+            await leadership.release()
 
 
-async def run_bot(settings: Settings, token: str) -> None:
+async def run_bot(settings: Settings, token: str, intake: Intake | None = None) -> None:
     """`minyi run`: open the database, run until SIGINT/SIGTERM."""
     core = await open_core(settings)
     stop = asyncio.Event()
@@ -145,6 +157,6 @@ async def run_bot(settings: Settings, token: str) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         app = build_application(settings, core, token)
-        await run_application(app, core, stop)
+        await run_application(app, core, stop, intake)
     finally:
         await core.repo.close()

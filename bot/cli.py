@@ -33,12 +33,61 @@ async def _core(settings: Settings, *, needs_secret: bool = False) -> Core:
 
 
 async def verb_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the bot (long polling)."""
+    """Run the bot (long polling, or a webhook server with --webhook)."""
     from bot.app import run_bot
+    from bot.webhook import WebhookOptions, check_secret, parse_listen, serve_webhook
 
     token = settings.token()
     settings.privacy_secret()  # refuse to start without one (SPEC §9)
-    await run_bot(settings, token)
+    if not args.webhook:
+        if args.listen or args.webhook_url:
+            raise CliError("--listen and --webhook-url only make sense with --webhook")
+        await run_bot(settings, token)
+        return 0
+    secret = settings.telegram.webhook_secret
+    try:
+        host, port = parse_listen(args.listen or "127.0.0.1:8080")
+        options = WebhookOptions(
+            host=host,
+            port=port,
+            secret=check_secret(None if secret is None else secret.get_secret_value()),
+            public_url=args.webhook_url,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    await run_bot(settings, token, serve_webhook(options))
+    return 0
+
+
+async def verb_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply pending schema migrations to the configured database."""
+    from storage.backend import backend_for
+    from storage.migrations import migrate
+
+    backend = backend_for(settings.storage.url)
+    await backend.open()
+    try:
+        applied = await migrate(backend)
+    finally:
+        await backend.close()
+    if applied:
+        print("applied migrations: " + ", ".join(f"{v:04d}" for v in applied))
+    else:
+        print("database is up to date")
+    return 0
+
+
+async def verb_db_copy(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy every row of the configured database into another (e.g. SQLite to PostgreSQL)."""
+    from storage.copy import CopyError, copy_database
+
+    try:
+        counts = await copy_database(settings.storage.url, args.to)
+    except CopyError as exc:
+        raise CliError(str(exc)) from exc
+    for table, count in counts.items():
+        print(f"{table:20} {count:>9}")
+    print(f"copied {sum(counts.values())} rows; point storage.url at the new database")
     return 0
 
 
@@ -234,7 +283,34 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(func=func)
         return sub
 
-    add("run", verb_run, "run the bot (long polling)")
+    run = add("run", verb_run, "run the bot (long polling, or a webhook server)")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by HTTP POST instead of polling (needs telegram.webhook_secret)",
+    )
+    run.add_argument(
+        "--listen", default=None, metavar="HOST:PORT", help="webhook address (127.0.0.1:8080)"
+    )
+    run.add_argument(
+        "--webhook-url",
+        default=None,
+        metavar="URL",
+        help="public URL Telegram should POST to (registered with setWebhook on start)",
+    )
+    db = verbs.add_parser("db", help="database maintenance", description="database maintenance")
+    db_verbs = db.add_subparsers(dest="db_verb", required=True, metavar="DB_VERB")
+    for name, func, help_text in (
+        ("migrate", verb_db_migrate, "apply pending schema migrations"),
+        ("copy", verb_db_copy, "copy all data into another, empty database"),
+    ):
+        sub = db_verbs.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+        sub.set_defaults(func=func)
+        if name == "copy":
+            sub.add_argument(
+                "--to", required=True, metavar="URL", help="target, e.g. postgresql://host/db"
+            )
     demo = add("demo", verb_demo, "run a whole consultation offline against the local emulator")
     demo.add_argument("--out", default="demo-out", help="output folder (default demo-out)")
     demo.add_argument("--residents", type=int, default=36, help="scripted residents (default 36)")

@@ -1,0 +1,133 @@
+"""Webhook intake: Telegram POSTs each update to us (SPEC §8: several processes behind a load
+balancer share one PostgreSQL database).
+
+Each POST is processed like a polled update (bot/intake.py: `process_with_retry`, which claims
+the update id in the same transaction as its effects) and answered 200 only once the update is
+committed, or kept whole as a dead letter. Anything else answers 500, so Telegram delivers the
+update again, possibly to another process; the claim makes that redelivery harmless. The
+`X-Telegram-Bot-Api-Secret-Token` header must carry the configured secret: nobody else can
+inject updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from bot.core import Core
+from bot.intake import process_with_retry
+
+if TYPE_CHECKING:
+    from bot.app import Intake
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_PATH = "/telegram"
+HEALTH_PATH = "/healthz"
+# Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - as the secret token.
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Requests still running when we stop get this long to commit before the server closes.
+SHUTDOWN_GRACE = 30.0
+
+
+@dataclass(frozen=True)
+class WebhookOptions:
+    """Where to listen, the secret Telegram sends, and (optionally) the URL to register."""
+
+    host: str
+    port: int
+    secret: str
+    public_url: str | None = None
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """`HOST:PORT` (IPv6 hosts in brackets) as (host, port); ValueError says what is wrong."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"--listen wants HOST:PORT, e.g. 0.0.0.0:8080, not {text!r}")
+    return host.strip("[]"), int(port)
+
+
+def check_secret(secret: str | None) -> str:
+    """The webhook secret, or ValueError: without one anybody could post us updates."""
+    if not secret:
+        raise ValueError(
+            "webhook mode needs telegram.webhook_secret (1-256 characters: A-Z a-z 0-9 _ -)"
+        )
+    if not SECRET_PATTERN.match(secret):
+        raise ValueError("telegram.webhook_secret may only use A-Z a-z 0-9 _ - (1-256 chars)")
+    return secret
+
+
+def webhook_app(
+    app: Application[Any, Any, Any, Any, Any, Any], core: Core, secret: str
+) -> web.Application:
+    """The aiohttp application: POST WEBHOOK_PATH takes one update; GET HEALTH_PATH says ok."""
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            log.warning("webhook POST from %s with a wrong secret token", request.remote)
+            return web.Response(status=401, text="wrong secret token")
+        try:
+            data = json.loads(await request.read())
+            update = Update.de_json(data, app.bot)
+        except (ValueError, TypeError, KeyError) as exc:
+            # Not an update at all: retrying would not help, and there is nothing to keep.
+            log.warning("webhook POST is not a Telegram update: %r", exc)
+            return web.Response(status=400, text="not an update")
+        try:
+            await process_with_retry(app, core, update)
+        except Exception:
+            log.exception("update %s not committed; Telegram will retry it", update.update_id)
+            return web.Response(status=500, text="not committed")
+        return web.Response(text="ok")
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    server = web.Application(client_max_size=4 * 1024 * 1024)
+    server.router.add_post(WEBHOOK_PATH, receive)
+    server.router.add_get(HEALTH_PATH, health)
+    return server
+
+
+def serve_webhook(options: WebhookOptions) -> Intake:
+    """An intake for bot/app.py `run_application`: serve the webhook until `stop` is set."""
+
+    async def intake(
+        app: Application[Any, Any, Any, Any, Any, Any], core: Core, stop: asyncio.Event
+    ) -> None:
+        runner = web.AppRunner(
+            webhook_app(app, core, options.secret),
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_GRACE,
+        )
+        await runner.setup()
+        site = web.TCPSite(runner, options.host, options.port)
+        await site.start()
+        log.info("webhook listening on http://%s:%s%s", options.host, options.port, WEBHOOK_PATH)
+        try:
+            if options.public_url:
+                await app.bot.set_webhook(
+                    options.public_url,
+                    secret_token=options.secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                log.info("webhook registered with Telegram: %s", options.public_url)
+            await stop.wait()
+        finally:
+            # Stops accepting, then lets requests in flight commit and answer.
+            await runner.cleanup()
+
+    return intake
