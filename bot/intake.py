@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
@@ -87,18 +88,86 @@ async def process_with_retry(
         await session.add_processed_update(update.update_id, core.now())
 
 
+def _is_command(update: Update) -> bool:
+    message = update.message
+    return message is not None and (message.text or "").startswith("/")
+
+
+async def _process_run(
+    app: Application[Any, Any, Any, Any, Any, Any], core: Core, run: Sequence[Update]
+) -> list[Update]:
+    """Process updates in one transaction, each in a savepoint; return those that failed."""
+    failed: list[Update] = []
+    async with core.repo.batch() as session:
+        for update in run:
+            if await session.is_update_processed(update.update_id):
+                continue
+            claim = UpdateClaim(update.update_id)
+            try:
+                async with session.savepoint():
+                    token = current_update.set(claim)
+                    try:
+                        await app.process_update(update)
+                    finally:
+                        current_update.reset(token)
+                    if claim.error is not None:
+                        raise UpdateFailed(update.update_id)
+                    if not claim.claimed:
+                        await session.add_processed_update(update.update_id, core.now())
+            except UpdateFailed:
+                failed.append(update)
+    return failed
+
+
+async def process_batch(
+    app: Application[Any, Any, Any, Any, Any, Any], core: Core, updates: Sequence[Update]
+) -> None:
+    """Process a fetched batch, committing runs of answers and votes in one transaction each.
+
+    Commands are processed on their own, outside any batch: they may post to Telegram, and a
+    post must never go out for a round whose creation could still be rolled back. An update
+    that fails inside a run is undone alone (savepoint) and retried on its own afterwards.
+    """
+    index = 0
+    while index < len(updates):
+        if _is_command(updates[index]):
+            await process_with_retry(app, core, updates[index])
+            index += 1
+            continue
+        end = index
+        while end < len(updates) and not _is_command(updates[end]):
+            end += 1
+        run = updates[index:end]
+        index = end
+        try:
+            failed = await _process_run(app, core, run)
+        except Exception:
+            log.exception("batch of %s updates failed to commit; processing one by one", len(run))
+            failed = list(run)
+        for update in failed:
+            await process_with_retry(app, core, update)
+
+
 async def poll_updates(
     app: Application[Any, Any, Any, Any, Any, Any],
     core: Core,
     stop: asyncio.Event,
     poll_seconds: int = POLL_TIMEOUT,
+    caught_up: asyncio.Event | None = None,
 ) -> None:
-    """Long-poll Telegram until `stop` is set, confirming each update only after it committed."""
+    """Long-poll Telegram until `stop` is set, confirming each update only after it committed.
+
+    `caught_up` is set once the backlog waiting at start-up (what residents sent while the bot
+    was down) has been processed.
+    """
     offset: int | None = None
     backoff = 0.5
     while not stop.is_set():
+        draining = caught_up is not None and not caught_up.is_set()
         try:
-            updates = await _get_updates_or_stop(app, offset, poll_seconds, stop)
+            updates = await _get_updates_or_stop(
+                app, offset, 0 if draining else poll_seconds, stop
+            )
         except RetryAfter as exc:
             wait = exc.retry_after
             await _sleep_or_stop(
@@ -111,11 +180,11 @@ async def poll_updates(
             backoff = min(backoff * 2, 30.0)
             continue
         backoff = 0.5
-        for update in updates:
-            await process_with_retry(app, core, update)
-            offset = update.update_id + 1
-            if stop.is_set():
-                break
+        if updates:
+            await process_batch(app, core, updates)
+            offset = updates[-1].update_id + 1
+        if draining and caught_up is not None and len(updates) < BATCH:
+            caught_up.set()
     if offset is not None:
         # Confirm what was committed, so a clean restart does not even re-read it.
         try:
