@@ -112,9 +112,14 @@ async def _target_round(
         return None
 
 
-def source_key(message: IncomingMessage) -> str:
-    """A stable key of the Telegram message an answer came from (edits share it)."""
-    return f"{'p' if message.private else 'g'}:{message.chat_id}:{message.message_id}"
+def source_key(message: IncomingMessage, resident: str) -> str:
+    """A stable key of the Telegram message an answer came from (edits share it).
+
+    A private chat's id is the resident's Telegram user id, so it is keyed by the pseudonym.
+    """
+    if message.private:
+        return f"p:{resident}:{message.message_id}"
+    return f"g:{message.chat_id}:{message.message_id}"
 
 
 async def record_answer(
@@ -122,7 +127,7 @@ async def record_answer(
 ) -> AnswerResult:
     """Store (or, for an edit, replace) a resident's answer to the round it answers."""
     resident = core.resident(message.user_id)
-    source = source_key(message)
+    source = source_key(message, resident)
     if message.edited:
         async with core.repo.transaction() as session:
             existing = await session.get_answer_by_source(source)

@@ -26,6 +26,7 @@ from bot.answers import RateLimiter
 from bot.config import Settings
 from bot.core import Core, open_core
 from bot.intake import error_recorder, poll_updates
+from bot.retag import ensure_snapshot
 from bot.scheduler import Scheduler
 from handlers import answers, communities, reports, residents, rounds
 from handlers.context import BotData, Ctx
@@ -131,9 +132,11 @@ async def run_application(
             await app.bot.set_my_commands(MENU)
         except Exception as exc:  # a menu is a convenience; never block start-up on it
             log.info("setMyCommands failed: %s", exc)
+        await ensure_snapshot(core)
         await app.start()
+        caught_up = asyncio.Event()
         leadership = core.repo.leadership()
-        scheduler = Scheduler(core, app.bot, is_leader=leadership.is_leader)
+        scheduler = Scheduler(core, app.bot, is_leader=leadership.is_leader, ready=caught_up)
         assert app.job_queue is not None
         app.job_queue.run_repeating(
             lambda _ctx: scheduler.tick(),
@@ -142,7 +145,11 @@ async def run_application(
             name="minyi-tick",
         )
         try:
-            await (intake or poll_updates)(app, core, stop)
+            if intake is None:
+                await poll_updates(app, core, stop, caught_up=caught_up)
+            else:
+                caught_up.set()  # updates are pushed to us: no backlog to read first
+                await intake(app, core, stop)
         finally:
             await app.stop()
             await leadership.release()

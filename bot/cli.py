@@ -95,7 +95,20 @@ async def verb_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Run a whole consultation offline against the built-in emulator."""
     from bot.demo import run_demo
 
-    return await run_demo(Path(args.out), residents=args.residents, fast=args.fast)
+    if not args.verbose:
+        # The demo's own progress lines are the output; the bot's INFO logs would bury them.
+        logging.getLogger().setLevel(logging.WARNING)
+    return await run_demo(Path(args.out), residents=args.residents, fast=args.fast, base=settings)
+
+
+async def verb_sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the browser sandbox: the real bot behind the local emulator, until Ctrl-C."""
+    from bot.demo import run_sandbox
+
+    if not args.verbose:
+        logging.getLogger().setLevel(logging.WARNING)
+    database = Path(args.db) if args.db else None
+    return await run_sandbox(host=args.host, port=args.port, database=database, base=settings)
 
 
 async def verb_tag(args: argparse.Namespace, settings: Settings) -> int:
@@ -201,24 +214,15 @@ async def verb_report(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
     """Build the digest of the last 7 days into a folder (text, PNG, CSV)."""
-    from bot.digest import build_digest
+    from bot.digest import build_digest, write_digest
 
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     core = await _core(settings)
     try:
         digest = await build_digest(core, core.now(), settings.locale.default)
     finally:
         await core.repo.close()
-    (out / "digest.txt").write_text(digest.text + "\n", encoding="utf-8")
-    (out / "digest.json").write_text(
-        json.dumps(digest.report.json_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
-    )
-    (out / "digest.csv").write_bytes(digest.csv)
-    written = ["digest.txt", "digest.json", "digest.csv"]
-    if digest.chart_png is not None:
-        (out / "digest.png").write_bytes(digest.chart_png)
-        written.append("digest.png")
+    written = write_digest(digest, out)
     print(
         f"digest {digest.since.date()} – {digest.until.date()} written to {out}: "
         + ", ".join(written)
@@ -253,10 +257,14 @@ async def verb_retag(args: argparse.Namespace, settings: Settings) -> int:
 
     core = await _core(settings)
     try:
-        result = await retag_answers(core)
+        result = await retag_answers(core, full=args.full)
     finally:
         await core.repo.close()
-    print(f"re-tagged {result.seen} answers; {result.changed} changed")
+    how = "only those a keyword change can affect" if result.incremental else "all of them"
+    print(
+        f"{result.seen} stored answers; re-tagged {result.retagged} ({how}); "
+        f"{result.changed} got different themes"
+    )
     return 0
 
 
@@ -315,6 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="demo-out", help="output folder (default demo-out)")
     demo.add_argument("--residents", type=int, default=36, help="scripted residents (default 36)")
     demo.add_argument("--fast", action="store_true", help="shorter pauses (for tests)")
+    sandbox = add(
+        "sandbox", verb_sandbox, "try the bot in your browser: a local chat page, no Telegram"
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    sandbox.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    sandbox.add_argument("--db", default=None, help="SQLite file to keep (default: a fresh one)")
     tag = add("tag", verb_tag, "tag texts (one per line, or a CSV with a text column)")
     tag.add_argument("--jsonl", action="store_true", help="one JSON object per input line")
     tag.add_argument("file", nargs="?", help="input file (default standard input)")
@@ -341,7 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = add("export", verb_export, "all answers with their themes")
     export.add_argument("--round", type=int, default=None)
     export.add_argument("--format", choices=["csv", "json"], default="csv")
-    add("retag", verb_retag, "re-tag stored answers after the taxonomy or model changed")
+    retag = add("retag", verb_retag, "re-tag stored answers after the taxonomy or model changed")
+    retag.add_argument("--full", action="store_true", help="re-tag every answer")
     return parser
 
 

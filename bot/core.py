@@ -59,6 +59,8 @@ class Core:
     secret: bytes
     clock: Callable[[], datetime] = utcnow
     bot_username: str = "minyi_bot"
+    # Set when a resident's data was deleted: the scheduler then scrubs the database files.
+    scrub_due: bool = False
 
     @property
     def post_lock(self) -> AbstractAsyncContextManager[None]:

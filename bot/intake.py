@@ -22,6 +22,7 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
 from bot.core import AlreadyProcessed, Core, UpdateClaim, current_update
+from bot.privacy import scrub_update
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ async def process_with_retry(
             return
         await asyncio.sleep(delay)
         delay *= 4
-    payload = json.dumps(update.to_dict(), ensure_ascii=False)
+    # Kept whole but pseudonymous: no raw user id or name may reach the database (SPEC §9).
+    payload = json.dumps(scrub_update(update.to_dict(), core.secret), ensure_ascii=False)
     log.error("update %s failed %s times; kept in dead_letters", update.update_id, MAX_ATTEMPTS)
     async with core.repo.transaction() as session:
         await session.add_dead_letter(update.update_id, payload, "handler failed", core.now())

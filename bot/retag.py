@@ -1,46 +1,107 @@
-"""Re-tag stored answers after the taxonomy or the learned model changed (`minyi retag`)."""
+"""Re-tag stored answers after the taxonomy or the learned model changed (`minyi retag`).
+
+The database keeps a snapshot of the taxonomy and model the stored tags were made with. If
+only keywords changed, only answers containing a changed keyword are re-tagged (nlp.impact);
+otherwise, or without a snapshot, every answer is.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import json
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.answers import to_records
 from bot.core import Core
 from bot.exports import iter_answers
+from nlp.impact import KeywordScreen, changed_keywords
+from nlp.taxonomy import Taxonomy
 from storage.models import TagRecord
+
+SNAPSHOT = "taxonomy-snapshot"
+BATCH = 500
+
+Signature = list[tuple[str, float, tuple[str, ...]]]
 
 
 class RetagResult(BaseModel):
-    """How many answers were looked at and how many got different themes."""
+    """How many answers were looked at, re-tagged and changed, and whether it was partial."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     seen: int
+    retagged: int
     changed: int
+    incremental: bool
 
 
-Signature = list[tuple[str, float, tuple[str, ...]]]
+def _model_digest(core: Core) -> str:
+    model = core.tagger.model
+    return "" if model is None else hashlib.sha256(model.to_bytes()).hexdigest()
+
+
+def _snapshot(core: Core) -> bytes:
+    return json.dumps(
+        {"taxonomy": core.tagger.taxonomy.model_dump(mode="json"), "model": _model_digest(core)},
+        ensure_ascii=False,
+    ).encode()
+
+
+async def save_snapshot(core: Core) -> None:
+    """Record that stored tags now match the current taxonomy and model."""
+    async with core.repo.transaction() as session:
+        await session.set_model(SNAPSHOT, _snapshot(core), core.now())
+
+
+async def ensure_snapshot(core: Core) -> None:
+    """On a new deployment (no answers yet), record the taxonomy tags are made with."""
+    async with core.repo.transaction() as session:
+        if await session.get_model(SNAPSHOT) is not None:
+            return
+        if await session.list_answers(limit=1, include_hidden=True):
+            return  # tags of unknown origin: the next retag re-tags everything
+        await session.set_model(SNAPSHOT, _snapshot(core), core.now())
+
+
+async def _screen(core: Core) -> KeywordScreen | None:
+    async with core.repo.transaction() as session:
+        blob = await session.get_model(SNAPSHOT)
+    if blob is None:
+        return None
+    old = json.loads(blob)
+    if old.get("model") != _model_digest(core):
+        return None
+    changed = changed_keywords(Taxonomy.model_validate(old["taxonomy"]), core.tagger.taxonomy)
+    return None if changed is None else KeywordScreen(changed)
 
 
 def _signature(themes: Signature) -> Signature:
     return sorted((i, round(s, 6), tuple(sorted(e))) for i, s, e in themes)
 
 
-async def retag_answers(core: Core) -> RetagResult:
-    """Tag every stored answer again; store the themes of those whose tags changed."""
-    seen = changed = 0
+async def retag_answers(core: Core, *, full: bool = False) -> RetagResult:
+    """Tag stored answers again (only those a keyword change can affect, unless `full`)."""
+    screen = None if full else await _screen(core)
+    seen = retagged = changed = 0
     pending: list[tuple[int, list[TagRecord]]] = []
     async for answer in iter_answers(core, include_hidden=True):
         seen += 1
+        if screen is not None and not screen.may_affect(answer.text):
+            continue
+        retagged += 1
         tags = core.tagger.tag(answer.text)
         new = _signature([(t.id, t.score, tuple(t.evidence)) for t in tags])
         old = _signature([(t.theme_id, t.score, tuple(t.evidence)) for t in answer.themes])
         if new != old:
             pending.append((answer.id, to_records(tags)))
-        if len(pending) >= 500:
+        if len(pending) >= BATCH:
             changed += await _store(core, pending)
             pending = []
     changed += await _store(core, pending)
-    return RetagResult(seen=seen, changed=changed)
+    await save_snapshot(core)
+    return RetagResult(
+        seen=seen, retagged=retagged, changed=changed, incremental=screen is not None
+    )
 
 
 async def _store(core: Core, pending: list[tuple[int, list[TagRecord]]]) -> int:

@@ -37,6 +37,7 @@ async def purge_expired(core: Core) -> int:
         await session.delete_processed_updates_before(now - PROCESSED_UPDATES_KEPT)
     if deleted:
         log.info("retention: deleted %s answers", deleted)
+    await core.repo.scrub()
     return deleted
 
 
@@ -66,6 +67,15 @@ class Scheduler:
                 self._next_purge = now + RETENTION_EVERY
         except Exception:
             log.exception("scheduler tick failed; retrying on the next tick")
+        if core.scrub_due:
+            # A resident's /forget committed since the last tick (inside an update's
+            # transaction, where the files cannot be scrubbed): erase it from them now.
+            core.scrub_due = False
+            try:
+                await core.repo.scrub()
+            except Exception:
+                core.scrub_due = True
+                log.exception("scrubbing deleted data failed; retrying on the next tick")
 
 
 def next_digest_time(core: Core, after: datetime) -> datetime:

@@ -252,6 +252,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "report_none": ("还没有可以报告的征询。", "There is no round to report on yet."),
     "hide_done": ("✅ 回答 {id} 已隐藏，不再计入报告和导出。", "✅ Answer {id} is hidden."),
     "hide_not_found": ("找不到回答 {id}。", "There is no answer {id}."),
+    "hide_already": ("回答 {id} 已经隐藏了。", "Answer {id} is already hidden."),
 }
 
 

@@ -1,0 +1,116 @@
+"""`minyi retag`: after a keyword is added, only answers containing it are re-tagged, and the
+result is the same as re-tagging everything."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+
+from bot.answers import to_records
+from bot.config import settings_from_dict
+from bot.core import Core, open_core
+from bot.privacy import text_digest
+from bot.retag import ensure_snapshot, retag_answers
+
+TEXTS = [
+    "小区里装了快递柜以后，取件方便多了。",
+    "希望社区重大事项提前公示，让居民参与讨论。",
+    "晚上广场舞太吵了，影响休息。",
+    "快递柜旁边总有电动车乱停，物业也不管。",
+    "老人不会用手机挂号，希望医院保留人工窗口。",
+]
+NEW_KEYWORD = "快递柜"
+
+
+def _taxonomy_with_new_keyword(tmp_path: Path) -> Path:
+    text = resources.files("nlp").joinpath("data/taxonomy.toml").read_text(encoding="utf-8")
+    marker = 'id = "parking"'
+    head, tail = text.split(marker, 1)
+    start = tail.index("keywords = [") + len("keywords = [")
+    changed = head + marker + tail[:start] + f'\n  "{NEW_KEYWORD}",' + tail[start:]
+    path = tmp_path / "taxonomy.toml"
+    path.write_text(changed, encoding="utf-8")
+    return path
+
+
+async def _core(tmp_path: Path, taxonomy: Path | None) -> Core:
+    data: dict[str, object] = {"storage": {"url": f"sqlite:///{tmp_path / 'm.db'}"}}
+    if taxonomy is not None:
+        data["nlp"] = {"taxonomy": str(taxonomy)}
+    return await open_core(settings_from_dict(data, environ={}), secret=b"k")
+
+
+async def _seed(core: Core) -> None:
+    now = datetime.now(UTC)
+    async with core.repo.transaction() as session:
+        community, _ = await session.set_community(-100, "碧海社区", now)
+        round_ = await session.add_round(
+            kind="text",
+            state="open",
+            question="q",
+            community_ids=[community.id],
+            opens_at=now,
+            closes_at=now + timedelta(hours=1),
+            reminder_at=None,
+            created_by="x",
+            at=now,
+        )
+        for i, text in enumerate(TEXTS):
+            await session.add_answer(
+                round_id=round_.id,
+                community_id=community.id,
+                resident=f"r{i}",
+                source=f"g:-100:{i}",
+                via="reply",
+                text=text,
+                text_hash=text_digest(text),
+                at=now,
+                themes=to_records(core.tagger.tag(text)),
+            )
+
+
+async def _themes(core: Core) -> dict[str, list[tuple[str, float, list[str]]]]:
+    async with core.repo.transaction() as session:
+        answers = await session.list_answers(include_hidden=True)
+    return {a.text: [(t.theme_id, t.score, t.evidence) for t in a.themes] for a in answers}
+
+
+async def test_added_keyword_retags_only_answers_that_contain_it(tmp_path: Path) -> None:
+    """One added keyword: two of five answers are re-tagged, and they gain its evidence."""
+    core = await _core(tmp_path, None)
+    try:
+        await ensure_snapshot(core)
+        await _seed(core)
+    finally:
+        await core.repo.close()
+    changed = await _core(tmp_path, _taxonomy_with_new_keyword(tmp_path))
+    try:
+        result = await retag_answers(changed)
+        assert result.incremental
+        assert result.seen == len(TEXTS)
+        assert result.retagged == sum(NEW_KEYWORD in t for t in TEXTS) == 2
+        themes = await _themes(changed)
+        for text in TEXTS:
+            evidence = {w for _, _, words in themes[text] for w in words}
+            assert (NEW_KEYWORD in evidence) == (NEW_KEYWORD in text), (text, themes[text])
+        incremental = themes
+        full = await retag_answers(changed, full=True)
+        assert not full.incremental and full.retagged == len(TEXTS) and full.changed == 0
+        assert await _themes(changed) == incremental
+    finally:
+        await changed.repo.close()
+
+
+async def test_without_snapshot_everything_is_retagged(tmp_path: Path) -> None:
+    """Answers stored before any snapshot are all re-tagged (their origin is unknown)."""
+    core = await _core(tmp_path, None)
+    try:
+        await _seed(core)
+        await ensure_snapshot(core)  # answers exist: no snapshot is invented for them
+        result = await retag_answers(core)
+        assert not result.incremental and result.retagged == len(TEXTS)
+        again = await retag_answers(core)
+        assert again.incremental and again.retagged == 0
+    finally:
+        await core.repo.close()
