@@ -9,6 +9,7 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
+from typing import Literal
 
 from bot.core import Core
 from storage.models import StoredAnswer
@@ -99,7 +100,13 @@ def rows_to_json(rows: list[dict[str, object]]) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=2)
 
 
-async def hide_answer(core: Core, answer_id: int, actor: str) -> bool:
+HideOutcome = Literal["hidden", "already_hidden", "not_found"]
+
+
+async def hide_answer(core: Core, answer_id: int, actor: str) -> HideOutcome:
     """Moderation: exclude an answer from reports and exports (logged with the actor)."""
     async with core.transaction() as session:
-        return await session.set_answer_hidden(answer_id, actor, core.now())
+        if await session.set_answer_hidden(answer_id, actor, core.now()):
+            return "hidden"
+        found = await session.get_answer(answer_id)
+    return "not_found" if found is None else "already_hidden"

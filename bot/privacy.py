@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
+
+from nlp.redact import redact
 
 
 def pseudonym(user_id: int, secret: bytes) -> str:
@@ -14,3 +17,32 @@ def pseudonym(user_id: int, secret: bytes) -> str:
 def text_digest(text: str) -> str:
     """A short digest of an answer's text, to count a repeated answer once."""
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:24]
+
+
+# Keys of Telegram objects that name a person (users, private chats, contacts, mentions).
+_NAME_KEYS = frozenset({"first_name", "last_name", "username", "phone_number", "vcard", "bio"})
+
+
+def scrub_update(data: Any, secret: bytes) -> Any:
+    """A Telegram update (as JSON data) with every person reduced to their pseudonym.
+
+    Users and private chats keep only `pseudonym` (and `is_bot`, `type`); names, usernames,
+    phone numbers and raw user ids are dropped, and free text is redacted. What a resident
+    wrote stays, so a dead letter loses nothing of the answer, only who they are.
+    """
+    if isinstance(data, list):
+        return [scrub_update(item, secret) for item in data]
+    if not isinstance(data, dict):
+        return data
+    is_person = "first_name" in data or data.get("type") == "private"
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _NAME_KEYS:
+            continue
+        if key in ("id", "user_id") and (is_person or key == "user_id") and isinstance(value, int):
+            out["pseudonym"] = pseudonym(value, secret)
+        elif key in ("text", "caption") and isinstance(value, str):
+            out[key] = redact(value)
+        else:
+            out[key] = scrub_update(value, secret)
+    return out

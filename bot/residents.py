@@ -28,4 +28,6 @@ async def my_data(core: Core, user_id: int) -> MyData:
 async def forget_resident(core: Core, user_id: int) -> tuple[int, int]:
     """Delete all of a resident's answers and votes; returns (answers, votes) deleted."""
     async with core.transaction() as session:
-        return await session.delete_resident_data(core.resident(user_id))
+        deleted = await session.delete_resident_data(core.resident(user_id))
+    core.scrub_due = True
+    return deleted

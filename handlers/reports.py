@@ -96,10 +96,9 @@ async def hide(update: Update, context: Ctx) -> None:
         await usage_reply(update, context, exc)
         return
     assert answer_id is not None and update.effective_user is not None
-    if await hide_answer(core, answer_id, core.resident(update.effective_user.id)):
-        await reply(update, context, say("hide_done", lang, id=answer_id))
-    else:
-        await reply(update, context, say("hide_not_found", lang, id=answer_id))
+    outcome = await hide_answer(core, answer_id, core.resident(update.effective_user.id))
+    key = {"hidden": "hide_done", "already_hidden": "hide_already", "not_found": "hide_not_found"}
+    await reply(update, context, say(key[outcome], lang, id=answer_id))
 
 
 async def digest(update: Update, context: Ctx) -> None:

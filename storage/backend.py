@@ -66,6 +66,13 @@ class Backend(abc.ABC):
     def transaction(self) -> Any:
         """An async context manager yielding a Tx; commits on success, rolls back on error."""
 
+    async def scrub(self) -> None:
+        """Make rows deleted so far unrecoverable from the database's own files.
+
+        Nothing to do by default: PostgreSQL's (auto)vacuum reclaims dead rows.
+        """
+        return None
+
     @abc.abstractmethod
     def exclusive(self, name: str) -> AbstractAsyncContextManager[None]:
         """Held by one task at a time, in every process that shares this database."""
@@ -149,6 +156,9 @@ class SqliteBackend(Backend):
         await self._conn.execute("PRAGMA synchronous=FULL")
         await self._conn.execute("PRAGMA foreign_keys=ON")
         await self._conn.execute("PRAGMA busy_timeout=10000")
+        # /forget and retention must really erase: overwrite deleted rows with zeros instead of
+        # leaving them readable in free space of the file.
+        await self._conn.execute("PRAGMA secure_delete=ON")
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -168,6 +178,14 @@ class SqliteBackend(Backend):
                 raise
             else:
                 await self._conn.execute("COMMIT")
+
+    async def scrub(self) -> None:
+        # secure_delete zeroed the deleted rows in their pages, but the write-ahead log still
+        # holds earlier copies of those pages: copy the log into the file and truncate it.
+        if self._conn is None:
+            raise RuntimeError("database is not open")
+        async with self._lock:
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:

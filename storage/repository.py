@@ -598,6 +598,18 @@ class Session:
         found = await self.list_answers(after_id=int(first) - 1)
         return [a for a in found if since <= a.created_at < until]
 
+    async def get_answer(self, answer_id: int) -> StoredAnswer | None:
+        """One answer by id (hidden or not), without its themes."""
+        row = await self.tx.fetchone("SELECT * FROM answers WHERE id = ?", (answer_id,))
+        return None if row is None else self._answer(row)
+
+    async def list_moderation_log(self) -> list[tuple[int, str, str]]:
+        """Moderation actions, oldest first: (answer id, action, pseudonymous actor)."""
+        rows = await self.tx.fetchall(
+            "SELECT answer_id, action, actor FROM moderation_log ORDER BY id"
+        )
+        return [(int(r["answer_id"]), r["action"], r["actor"]) for r in rows]
+
     async def set_answer_hidden(self, answer_id: int, actor: str, at: datetime) -> bool:
         """Moderation: hide an answer from reports and exports, logging who did it."""
         changed = await self.tx.execute(
@@ -935,6 +947,10 @@ class Repository:
             return
         async with self.backend.transaction() as tx:
             yield Session(tx)
+
+    async def scrub(self) -> None:
+        """Make deleted rows (after /forget or retention) unrecoverable from the files."""
+        await self.backend.scrub()
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[Session]:

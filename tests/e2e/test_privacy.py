@@ -1,0 +1,330 @@
+"""Pseudonymity, redaction, /mydata, /forget, retention and /hide, end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.core import utcnow
+from bot.exports import export_rows, rows_to_json
+from bot.reports import build_round_report
+from bot.residents import my_data
+from sandbox.emulator import BotAPIEmulator
+from sandbox.models import SimChat, SimUser
+from tests.e2e.dbfiles import database_bytes, id_patterns
+from tests.harness import RunningBot, start_bot
+
+PEOPLE = [
+    ("张秀兰", "zhang_xiulan_88"),
+    ("Wenceslas", "wenceslas_kowalczyk"),
+    ("欧阳建国", "ouyang_jianguo_1960"),
+]
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+    """Wait until an async condition holds (the scheduler works in the background)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.05)
+
+
+def open_post(bot: RunningBot, group: SimChat, marker: str) -> dict[str, Any]:
+    """The bot's message in `group` whose text contains `marker` (a round's opening post)."""
+    return next(m for m in bot.emulator.messages_to(group.id) if marker in m.get("text", ""))
+
+
+async def answer_privately(bot: RunningBot, person: SimUser, round_id: int, text: str) -> None:
+    """Open the round's start link in private chat and send an answer."""
+    chat = bot.emulator.private_chat(person)
+    await bot.command(chat, f"/start r{round_id}", user=person)
+    await bot.command(chat, text, user=person)
+
+
+async def press_forget(bot: RunningBot, person: SimUser, confirm: bool) -> None:
+    """Send /forget privately and press the confirmation button."""
+    chat = bot.emulator.private_chat(person)
+    await bot.command(chat, "/forget", user=person)
+    keyboard = next(m for m in reversed(bot.emulator.messages_to(chat.id)) if "reply_markup" in m)
+    bot.emulator.press_button(
+        person, chat, keyboard["message_id"], "forget:yes" if confirm else "forget:no"
+    )
+    await bot.settle()
+
+
+async def export_csv(bot: RunningBot, group: SimChat, args: str = "") -> str:
+    """/export as the organiser; the CSV the bot sent, decoded."""
+    before = len(bot.emulator.messages_to(group.id))
+    await bot.command(group, f"/export {args}".strip())
+    sent = [m for m in bot.emulator.messages_to(group.id)[before:] if "document" in m]
+    assert sent, bot.bot_texts(group)[before:]
+    data: bytes = sent[-1]["file_bytes"]
+    return data.decode("utf-8-sig")
+
+
+async def test_database_and_exports_hold_no_raw_user_id_or_name(minyi_bot: RunningBot) -> None:
+    """After answers, edits, votes, ratings and /mydata, no resident id or name is in the files."""
+    bot = minyi_bot
+    em = bot.emulator
+    people = [em.add_user(name, username=username) for name, username in PEOPLE]
+    first, second, third = people
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 2h 你觉得小区最需要改进什么？")
+    post = open_post(bot, group, "社区征询 #1")
+    em.send_message(first, group, "希望物业公开账目，让居民参与讨论。", reply_to=post["message_id"])
+    em.send_message(third, group, "晚上停车太难了。")  # a plain message: the only open round
+    await answer_privately(bot, second, 1, "Please keep the service window for older people.")
+    private = em.private_chat(second)
+    mine = [m for m in em.history(private.id) if m.get("from", {}).get("id") == second.id]
+    em.edit_message(second, private, mine[-1]["message_id"], "Keep the window open, please.")
+
+    await bot.command(group, "/poll 1h 垃圾分类点设在哪里？ | 东门 | 西门")
+    (poll_id,) = em.polls()
+    em.vote_poll(first, poll_id, [1])
+    await bot.command(group, "/rate 1h 物业服务打几分？")
+    rating = open_post(bot, group, "社区评分 #3")
+    em.press_button(third, group, rating["message_id"], "rate:3:4")
+    await bot.settle()
+    for person in people:
+        await bot.command(em.private_chat(person), "/mydata", user=person)
+    await press_forget(bot, third, confirm=False)
+
+    async with bot.core.repo.transaction() as session:
+        assert len(await session.list_answers()) == 3
+        assert await session.list_resident_votes(bot.core.resident(first.id)) == [(2, 1)]
+    csv_text = await export_csv(bot, group)
+    assert "Keep the window open" in csv_text
+    json_text = rows_to_json(await export_rows(bot.core))
+    files = {
+        "database": database_bytes(bot.settings),
+        "csv": csv_text.encode(),
+        "json": json_text.encode(),
+    }
+    for person in [*people, bot.organiser]:
+        for where, data in files.items():
+            for pattern in id_patterns(person.id):
+                assert pattern not in data, f"user id {person.id} ({pattern!r}) in the {where}"
+            for name in (person.first_name, person.username):
+                if name:
+                    assert name.encode() not in data, f"{name} in the {where}"
+
+
+async def test_personal_numbers_are_redacted_before_storage(minyi_bot: RunningBot) -> None:
+    """Phone and ID-card numbers in group and private answers never reach the database file."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 2h 有什么问题需要物业处理？")
+    post = open_post(bot, group, "社区征询 #1")
+    resident, other = em.add_user("居民甲"), em.add_user("居民乙")
+    em.send_message(
+        resident,
+        group,
+        "楼道灯坏了，请联系我 13812345678，或者打 0851-86901234。",
+        reply_to=post["message_id"],
+    )
+    await answer_privately(bot, other, 1, "我的身份证号是110101199003071234，门禁卡办不了。")
+
+    async with bot.core.repo.transaction() as session:
+        texts = sorted(a.text for a in await session.list_answers())
+    assert any("[电话]" in t and "楼道灯坏了" in t for t in texts), texts
+    assert any("[身份证]" in t and "门禁卡办不了" in t for t in texts), texts
+    data = database_bytes(bot.settings)
+    for raw in ("13812345678", "86901234", "110101199003071234"):
+        assert raw.encode() not in data, raw
+    await bot.command(em.private_chat(other), "/mydata", user=other)
+    assert any("[身份证]" in t for t in bot.bot_texts(em.private_chat(other)))
+
+
+async def test_forget_erases_answers_and_votes_from_database_reports_and_exports(
+    minyi_bot: RunningBot,
+) -> None:
+    """After a confirmed /forget, nothing of the resident is left: DB rows, file bytes, report."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    leaver, stayer = em.add_user("要走的居民"), em.add_user("留下的居民")
+    await bot.command(group, "/ask 2h 社区治理最重要的是什么？")
+    post = open_post(bot, group, "社区征询 #1")
+    leaving_text = "我希望居委会每月公开一次会议纪要（独一无二的句子）。"
+    em.send_message(leaver, group, leaving_text, reply_to=post["message_id"])
+    em.send_message(stayer, group, "希望多听听老年人的意见。", reply_to=post["message_id"])
+    await answer_privately(bot, leaver, 1, "停车位应该公平分配。")
+    await bot.command(group, "/poll 1h 议事会几点开？ | 周六上午 | 周日下午")
+    (poll_id,) = em.polls()
+    em.vote_poll(leaver, poll_id, [0])
+    em.vote_poll(stayer, poll_id, [1])
+    await bot.command(group, "/rate 1h 物业服务打几分？")
+    em.press_button(leaver, group, open_post(bot, group, "社区评分 #3")["message_id"], "rate:3:1")
+    await bot.settle()
+
+    await press_forget(bot, leaver, confirm=False)
+    assert len((await my_data(bot.core, leaver.id)).answers) == 2
+    await press_forget(bot, leaver, confirm=True)
+    private_texts = bot.bot_texts(em.private_chat(leaver))
+    assert any("已删除你的 2 条回答和 2 个投票" in t for t in private_texts), private_texts
+
+    gone = await my_data(bot.core, leaver.id)
+    assert gone.answers == [] and gone.votes == []
+    async with bot.core.repo.transaction() as session:
+        assert [a.text for a in await session.list_answers(include_hidden=True)] == [
+            "希望多听听老年人的意见。"
+        ]
+    text_report = await build_round_report(bot.core, 1)
+    poll_report = await build_round_report(bot.core, 2)
+    rating_report = await build_round_report(bot.core, 3)
+    assert text_report is not None and poll_report is not None and rating_report is not None
+    assert (text_report.answers, text_report.participants) == (1, 1)
+    assert poll_report.poll is not None and poll_report.poll.voters == 1
+    assert [o.votes for o in poll_report.poll.options] == [0, 1]
+    assert rating_report.participants == 0
+    assert leaving_text not in await export_csv(bot, group)
+    await bot.command(em.private_chat(leaver), "/mydata", user=leaver)
+    assert "我们没有保存你的任何回答或投票" in bot.bot_texts(em.private_chat(leaver))[-1]
+
+    async def erased_from_files() -> bool:
+        return leaving_text.encode() not in database_bytes(bot.settings)
+
+    await eventually(erased_from_files)
+
+
+async def test_mydata_shows_only_ones_own_data_and_only_privately(minyi_bot: RunningBot) -> None:
+    """/mydata lists the caller's answers only, and in a group it refuses without showing any."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 2h 你最关心什么？")
+    post = open_post(bot, group, "社区征询 #1")
+    alice, bob = em.add_user("甲"), em.add_user("乙")
+    em.send_message(alice, group, "甲的秘密意见：电梯太旧。", reply_to=post["message_id"])
+    em.send_message(bob, group, "乙的意见：绿化不够。", reply_to=post["message_id"])
+    await bot.settle()
+    await bot.command(em.private_chat(bob), "/mydata", user=bob)
+    seen = "\n".join(bot.bot_texts(em.private_chat(bob)))
+    assert "绿化不够" in seen and "电梯太旧" not in seen
+    before = len(bot.bot_texts(group))
+    await bot.command(group, "/mydata", user=alice)
+    await bot.command(group, "/forget", user=alice)
+    replies = bot.bot_texts(group)[before:]
+    assert len(replies) == 2 and all("请私聊我" in r for r in replies), replies
+    assert not any("电梯太旧" in r for r in replies)
+    assert len((await my_data(bot.core, alice.id)).answers) == 1
+
+
+async def test_daily_retention_job_deletes_old_answers_and_votes(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """The scheduler's daily purge deletes answers and votes older than retention_days only."""
+    async with start_bot(emulator, tmp_path, privacy={"retention_days": 30}) as bot:
+        em = bot.emulator
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        await bot.command(group, "/ask 2h 说说你的想法")
+        await bot.command(group, "/rate 2h 打个分")
+        post = open_post(bot, group, "社区征询 #1")
+        rating = open_post(bot, group, "社区评分 #2")
+        old, new = em.add_user("老回答"), em.add_user("新回答")
+        start = utcnow()
+        bot.core.clock = lambda: utcnow() - timedelta(days=40)
+        em.send_message(old, group, "四十天前的回答", reply_to=post["message_id"])
+        em.press_button(old, group, rating["message_id"], "rate:2:2")
+        await bot.settle()
+        bot.core.clock = utcnow
+        em.send_message(new, group, "今天的回答", reply_to=post["message_id"])
+        em.press_button(new, group, rating["message_id"], "rate:2:5")
+        await bot.settle()
+
+        async def answers() -> list[str]:
+            async with bot.core.repo.transaction() as session:
+                return [a.text for a in await session.list_answers(include_hidden=True)]
+
+        assert sorted(await answers()) == ["今天的回答", "四十天前的回答"]
+        # A day later the daily job runs again (the first ran when the bot started).
+        bot.core.clock = lambda: utcnow() + timedelta(hours=25)
+
+        async def purged() -> bool:
+            return await answers() == ["今天的回答"]
+
+        await eventually(purged)
+        assert (await my_data(bot.core, old.id)).votes == []
+        assert (await my_data(bot.core, new.id)).votes == [(2, 5)]
+        assert utcnow() - start < timedelta(days=1)
+
+
+async def test_hide_removes_an_answer_from_reports_and_exports_and_logs_who(
+    minyi_bot: RunningBot,
+) -> None:
+    """/hide takes an answer out of the report and export; the log names a pseudonym, not an id."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 2h 大家有什么建议？")
+    post = open_post(bot, group, "社区征询 #1")
+    em.send_message(em.add_user("甲"), group, "建议增加停车位。", reply_to=post["message_id"])
+    em.send_message(em.add_user("乙"), group, "不当言论，应该隐藏。", reply_to=post["message_id"])
+    await bot.settle()
+    async with bot.core.repo.transaction() as session:
+        target = next(a for a in await session.list_answers() if "隐藏" in a.text)
+    assert "不当言论" in await export_csv(bot, group)
+
+    await bot.command(group, f"/hide {target.id}")
+    assert "已隐藏" in bot.bot_texts(group)[-1]
+    await bot.command(group, f"/hide {target.id}")
+    assert "已经隐藏" in bot.bot_texts(group)[-1]
+    await bot.command(group, "/hide 999")
+    assert "找不到回答 999" in bot.bot_texts(group)[-1]
+
+    report = await build_round_report(bot.core, 1)
+    assert report is not None and report.answers == 1
+    assert all("不当言论" not in q.text for q in report.quotes)
+    assert "不当言论" not in await export_csv(bot, group)
+    log = await moderation_log(bot)
+    assert log == [(target.id, "hide", bot.core.resident(bot.organiser.id))]
+    assert str(bot.organiser.id) not in repr(log)
+
+
+async def moderation_log(bot: RunningBot) -> list[tuple[int, str, str]]:
+    """Rows of the moderation log: (answer id, action, actor)."""
+    async with bot.core.repo.transaction() as session:
+        return await session.list_moderation_log()
+
+
+async def test_privacy_command_says_how_long_answers_are_kept(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """/privacy answers in the resident's language with the configured retention."""
+    async with start_bot(emulator, tmp_path, privacy={"retention_days": 90}) as bot:
+        resident = emulator.add_user("Resident", language_code="en")
+        chat = emulator.private_chat(resident)
+        await bot.command(chat, "/privacy", user=resident)
+        (text,) = bot.bot_texts(chat)
+        assert "Kept for 90 days" in text and "/forget" in text
+
+
+def test_run_refuses_to_start_without_a_privacy_secret(tmp_path: Path) -> None:
+    """`minyi run` with a token but no privacy.secret exits with an error naming the key."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[telegram]\ntoken = "123:abc"\nbase_url = "http://127.0.0.1:9/bot"\n'
+        f'[storage]\nurl = "sqlite:///{tmp_path / "minyi.db"}"\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert done.returncode != 0
+    assert "privacy.secret" in done.stderr + done.stdout
+    assert not (tmp_path / "minyi.db").exists()
