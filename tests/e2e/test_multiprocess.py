@@ -1,0 +1,295 @@
+"""Two `minyi run --webhook` processes behind a load balancer on one PostgreSQL database.
+
+The emulator POSTs updates to a small round-robin load balancer (as a city deployment would
+have) which spreads them over both processes; some updates are delivered twice. The process
+holding the scheduler lock is killed (SIGKILL) before a scheduled round opens; the other one
+takes over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from aiohttp import web
+
+from sandbox.emulator import BotAPIEmulator
+from sandbox.models import SimChat, SimUser
+from storage.postgres import PostgresBackend
+from storage.repository import Repository
+from tests.harness import SECRET
+from tests.pg import postgres_schema_url
+
+ZONE = ZoneInfo("Asia/Shanghai")
+WEBHOOK_SECRET = "hook-secret_42"
+ANSWERS = 300
+DUPLICATES = 40
+TEXTS = [
+    "小区停车位太少了，晚上回来根本找不到车位",
+    "垃圾分类的桶经常满了没人清理，味道很大",
+    "希望社区重大事项都能提前公示，让居民参与讨论",
+    "老人不会用智能手机，线上办事很难，希望保留窗口",
+    "晚上广场舞太吵了，影响休息",
+]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class LoadBalancer:
+    """Round-robin HTTP forwarding to the bot processes, skipping ones that refuse connections."""
+
+    def __init__(self, backends: list[str]) -> None:
+        self.backends = backends
+        self.forwarded: Counter[str] = Counter()
+        self._next = itertools.cycle(range(len(backends)))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/telegram"
+
+    async def forward(self, request: web.Request) -> web.Response:
+        """Pass the POST on to the next live backend; 502 if none answers."""
+        body = await request.read()
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
+        async with aiohttp.ClientSession() as session:
+            for _ in self.backends:
+                backend = self.backends[next(self._next)]
+                try:
+                    async with session.post(backend, data=body, headers=headers) as response:
+                        self.forwarded[backend] += 1
+                        return web.Response(status=response.status, body=await response.read())
+                except aiohttp.ClientConnectionError:
+                    continue
+        return web.Response(status=502)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[LoadBalancer]:
+        """Serve until the block ends."""
+        app = web.Application()
+        app.router.add_post("/telegram", self.forward)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", self.port).start()
+        try:
+            yield self
+        finally:
+            await runner.cleanup()
+
+
+@contextlib.contextmanager
+def bot_processes(
+    config: Path, ports: list[int], lb_url: str, logs: Path
+) -> Iterator[dict[int, subprocess.Popen[bytes]]]:
+    """`minyi run --webhook` once per port; {pid: process}, all stopped at the end."""
+    procs = {}
+    for port in ports:
+        log = (logs / f"bot-{port}.log").open("wb")
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "--config",
+                str(config),
+                "run",
+                "--webhook",
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--webhook-url",
+                lb_url,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        procs[proc.pid] = proc
+    try:
+        yield procs
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+async def healthy(port: int) -> bool:
+    """Whether a bot process answers on its health URL."""
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/healthz") as response,
+        ):
+            return response.status == 200
+    except aiohttp.ClientConnectionError:
+        return False
+
+
+async def wait_until(predicate: object, timeout: float, what: str) -> None:
+    """Poll an async predicate until true; fail naming `what`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if await predicate():  # type: ignore[operator]
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def round_posts(em: BotAPIEmulator, chat: SimChat, round_id: int) -> list[dict[str, object]]:
+    """The bot's opening posts for a round in a group."""
+    return [m for m in em.messages_to(chat.id) if f"社区征询 #{round_id}" in m.get("text", "")]
+
+
+async def test_two_webhook_processes_share_one_postgresql(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """Answers spread over two processes (some twice) are stored once, and a scheduled round
+    opens exactly once after the scheduler's leader is killed."""
+    em = emulator
+    organiser = em.add_user("Organiser", language_code="zh-hans")
+    group = em.add_group("碧海社区居民群")
+    em.add_bot_to_group(group, organiser)
+    ports = [free_port(), free_port()]
+    balancer = LoadBalancer([f"http://127.0.0.1:{p}/telegram" for p in ports])
+    with postgres_schema_url() as pg_url:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            "[telegram]\n"
+            f'token = "{em.token}"\nbase_url = "{em.base_url}"\n'
+            f'base_file_url = "{em.base_file_url}"\nwebhook_secret = "{WEBHOOK_SECRET}"\n'
+            f'[storage]\nurl = "{pg_url}"\n'
+            f"[roles]\norganisers = [{organiser.id}]\n"
+            f'[privacy]\nsecret = "{SECRET}"\n'
+            '[rounds]\nreminder_before = ""\n'
+            "[schedule]\ntick_seconds = 0.2\n"
+            "[limits]\nanswers_per_minute = 100\n",
+            encoding="utf-8",
+        )
+        observer = Repository.from_url(pg_url)
+        async with balancer.running():
+            with bot_processes(config, ports, balancer.url, tmp_path) as procs:
+                await wait_until(
+                    lambda: _all_healthy(ports), 60, "both bot processes to answer /healthz"
+                )
+                await em.wait_for(lambda: em.webhook_url == balancer.url, 30)
+                await observer.open()
+                try:
+                    await _scenario(em, group, organiser, procs, observer, balancer, config)
+                finally:
+                    await observer.close()
+
+
+async def _all_healthy(ports: list[int]) -> bool:
+    return all([await healthy(p) for p in ports])
+
+
+async def _scenario(
+    em: BotAPIEmulator,
+    group: SimChat,
+    organiser: SimUser,
+    procs: dict[int, subprocess.Popen[bytes]],
+    observer: Repository,
+    balancer: LoadBalancer,
+    config: Path,
+) -> None:
+    em.send_message(organiser, group, "/community 碧海社区")
+    await em.wait_for(
+        lambda: any("碧海社区" in m.get("text", "") for m in em.messages_to(group.id)), 30
+    )
+    em.send_message(organiser, group, "/ask 2h 你觉得我们社区最需要改进什么？")
+    await em.wait_for(lambda: len(round_posts(em, group, 1)) > 0, 30)
+    post_id = round_posts(em, group, 1)[0]["message_id"]
+    assert isinstance(post_id, int)
+
+    # A few hundred answers, spread over both processes; DUPLICATES of them POSTed twice.
+    em.webhook_duplicates = DUPLICATES
+    texts = [f"{TEXTS[i % len(TEXTS)]}（{i}号楼）" for i in range(ANSWERS)]
+    for i, text in enumerate(texts):
+        em.send_message(em.add_user(f"居民{i}"), group, text, reply_to=post_id)
+    await em.wait_idle(120)
+    delivered = Counter(d["update_id"] for d in em.webhook_deliveries if d["status"] == 200)
+    assert em.webhook_duplicates == 0
+    assert sum(n - 1 for n in delivered.values()) >= DUPLICATES
+    assert all(n > ANSWERS // 4 for n in balancer.forwarded.values()), balancer.forwarded
+    assert len(balancer.forwarded) == 2
+
+    # Schedule a second round for the next whole minute at least 20 s away.
+    now = datetime.now(ZONE)
+    opens = (now + timedelta(seconds=80)).replace(second=0, microsecond=0)
+    em.send_message(
+        organiser, group, f"/schedule {opens:%Y-%m-%d %H:%M} 10m 小区充电桩应该装在哪里？"
+    )
+    await wait_until(lambda: _state(observer, 2, "scheduled"), 30, "round 2 to be scheduled")
+
+    # Kill whoever holds the scheduler lock, before the round opens.
+    backend = observer.backend
+    assert isinstance(backend, PostgresBackend)
+    leader = await backend.leader_pid()
+    assert leader in procs, f"leader {leader} is not one of the bot processes {list(procs)}"
+    os.kill(leader, signal.SIGKILL)
+    procs[leader].wait(timeout=10)
+    assert datetime.now(ZONE) < opens, "the leader must die before the round opens"
+    survivor = next(pid for pid in procs if pid != leader)
+    await wait_until(
+        lambda: _leads(backend, survivor), 30, "the surviving process to take the scheduler lock"
+    )
+
+    # The round opens once, posted once, by the survivor.
+    await em.wait_for(lambda: len(round_posts(em, group, 2)) > 0, 120)
+    await asyncio.sleep(2)  # several more ticks: a second opening would show now
+    assert len(round_posts(em, group, 2)) == 1
+    async with observer.transaction() as session:
+        opened = await session.get_round(2)
+        posts = await session.list_posts(2, "open")
+        stored = await session.list_answers(round_ids=[1])
+    assert opened is not None and opened.state == "open" and opened.opened_at is not None
+    assert len(posts) == 1 and posts[0].sent_at is not None
+
+    # Every answer stored once.
+    assert sorted(a.text for a in stored) == sorted(texts)
+
+    # The report (from the CLI, against the same database) counts them correctly.
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config), "report", "--json", "--round", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    (report,) = json.loads(done.stdout)["rounds"]
+    assert report["answers"] == ANSWERS and report["participants"] == ANSWERS
+    expected = Counter(t.theme_id for a in stored for t in a.themes)
+    for theme in report["themes"]:
+        assert theme["count"] == expected[theme["id"]], theme
+    assert report["themes"], "the answers are about parking, rubbish, openness: themes expected"
+
+
+async def _leads(backend: PostgresBackend, pid: int) -> bool:
+    return await backend.leader_pid() == pid
+
+
+async def _state(observer: Repository, round_id: int, state: str) -> bool:
+    async with observer.transaction() as session:
+        found = await session.get_round(round_id)
+    return found is not None and found.state == state
