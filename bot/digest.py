@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
@@ -71,3 +73,18 @@ async def build_digest(core: Core, until: datetime, lang: Lang) -> Digest:
         csv=rows_to_csv(rows),
         active=active,
     )
+
+
+def write_digest(digest: Digest, out: Path) -> list[str]:
+    """Write the digest into folder `out` (text, JSON, CSV and the chart); the names written."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "digest.txt").write_text(digest.text + "\n", encoding="utf-8")
+    (out / "digest.json").write_text(
+        json.dumps(digest.report.json_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    (out / "digest.csv").write_bytes(digest.csv)
+    written = ["digest.txt", "digest.json", "digest.csv"]
+    if digest.chart_png is not None:
+        (out / "digest.png").write_bytes(digest.chart_png)
+        written.append("digest.png")
+    return written

@@ -76,6 +76,8 @@ class BotAPIEmulator(World):
         # beyond Telegram's limits answered with 429 and counted in `violations`.
         self.flood_control: FloodControl | None = None
         self.webhook_deliveries: list[dict[str, Any]] = []
+        # More routes on the same server, added at start (sandbox/webui.py: the browser page).
+        self.web_extensions: list[Callable[[web.Application], None]] = []
         self._webhook_last_error: tuple[int, str] | None = None
         self._webhook_in_flight: set[int] = set()
         self._webhook_next_attempt: dict[int, float] = {}
@@ -110,6 +112,8 @@ class BotAPIEmulator(World):
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        for extend in self.web_extensions:
+            extend(app)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, handler_cancellation=True)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

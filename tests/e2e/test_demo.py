@@ -1,0 +1,94 @@
+"""`minyi demo`: a whole consultation offline, at a reduced size, and the files it leaves."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.demo_script import POLL_OPTIONS, scripted_residents
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m bot …` in `cwd`, with the project's interpreter."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_demo_writes_reports_digest_chart_and_export(tmp_path: Path) -> None:
+    """`minyi demo --residents 10` plays three rounds in two communities and writes every file."""
+    out = tmp_path / "demo-out"
+    done = run_cli("demo", "--residents", "10", "--fast", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for name in (
+        "reports.txt",
+        "reports.json",
+        "digest.txt",
+        "digest.json",
+        "digest.csv",
+        "digest.png",
+        "answers.csv",
+        "transcript.txt",
+        "minyi.db",
+        "config.toml",
+    ):
+        assert (out / name).is_file(), f"{name} missing; demo said:\n{done.stdout}"
+        assert str(out / name) in done.stdout, f"the demo does not say where {name} is"
+
+    rounds = json.loads((out / "reports.json").read_text(encoding="utf-8"))["rounds"]
+    assert [r["kind"] for r in rounds] == ["text", "poll", "rating"]
+    assert all(r["state"] == "closed" for r in rounds)
+    assert all(sorted(r["communities"]) == ["会展城社区", "碧海社区"] for r in rounds)
+    text, poll, rating = rounds
+    scripted = [p for p in scripted_residents(10) if p.answer is not None]
+    # Every scripted resident answers but the few the script keeps silent (index % 9 == 4).
+    assert text["answers"] == len(scripted) - 1 == text["participants"]
+    assert any(t["kind"] == "principle" for t in text["themes"])
+    assert [o["text"] for o in poll["poll"]["options"]] == POLL_OPTIONS
+    assert poll["poll"]["voters"] == 9 == sum(o["votes"] for o in poll["poll"]["options"])
+    assert rating["poll"]["voters"] == 9
+    assert 1 <= rating["poll"]["average"] <= 5
+
+    digest = json.loads((out / "digest.json").read_text(encoding="utf-8"))
+    assert digest["answers"] == text["answers"]
+    assert (out / "digest.png").read_bytes().startswith(PNG_SIGNATURE)
+    exported = list(csv.DictReader(io.StringIO((out / "answers.csv").read_text("utf-8-sig"))))
+    assert len(exported) == text["answers"]
+    assert {row["community"] for row in exported} == {"会展城社区", "碧海社区"}
+    assert any(row["via"] != "reply" for row in exported), "no answer came in privately"
+
+    transcript = (out / "transcript.txt").read_text(encoding="utf-8")
+    assert "碧海社区居民群" in transcript and "会展城社区业主群" in transcript
+    assert "📊 " + "智慧社区治理" in transcript
+    assert "征询报告 #1" in (out / "reports.txt").read_text(encoding="utf-8")
+
+
+def test_demo_config_lets_minyi_read_the_demo_database(tmp_path: Path) -> None:
+    """The config.toml the demo writes points `minyi report --json` at the demo's database."""
+    out = tmp_path / "out"
+    assert (
+        run_cli("demo", "--residents", "4", "--fast", "--out", str(out), cwd=tmp_path).returncode
+        == 0
+    )
+    done = run_cli("--config", str(out / "config.toml"), "report", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [r["kind"] for r in json.loads(done.stdout)["rounds"]] == ["text", "poll", "rating"]
+
+
+def test_demo_refuses_a_resident_count_out_of_range(tmp_path: Path) -> None:
+    """`--residents 1` gets a one-line explanation and exit status 2, and writes nothing."""
+    done = run_cli("demo", "--residents", "1", "--out", str(tmp_path / "x"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--residents must be between 2" in done.stderr
+    assert not (tmp_path / "x").exists()
