@@ -8,8 +8,16 @@ import time
 
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 
+from bot.communities import set_chat_active
 from bot.core import Core
 from bot.report_render import split_message
 from bot.roles import is_organiser
@@ -75,7 +83,11 @@ async def authorise(update: Update, context: Ctx) -> bool:
 
 
 async def send_with_retry(context: Ctx, chat_id: int, text: str, **kwargs: object) -> list[Message]:
-    """Send `text` (split if long), retrying network errors and flood waits with backoff."""
+    """Send `text` (split if long), retrying network errors and flood waits with backoff.
+
+    AIORateLimiter already waits out most `RetryAfter`s; one that still gets here is waited out
+    too. A group that became a supergroup is followed to its new chat id.
+    """
     sent: list[Message] = []
     for chunk in split_message(text):
         delay = 0.5
@@ -84,8 +96,15 @@ async def send_with_retry(context: Ctx, chat_id: int, text: str, **kwargs: objec
                 sent.append(await context.bot.send_message(chat_id, chunk, **kwargs))  # type: ignore[arg-type]
                 break
             except RetryAfter as exc:
+                if attempt == SEND_ATTEMPTS - 1:
+                    raise
                 wait = exc.retry_after
                 await asyncio.sleep(wait if isinstance(wait, int | float) else wait.total_seconds())
+            except ChatMigrated as exc:
+                if attempt == SEND_ATTEMPTS - 1:
+                    raise
+                log.info("chat %s migrated to %s: replying there", chat_id, exc.new_chat_id)
+                chat_id = exc.new_chat_id
             except (TimedOut, NetworkError) as exc:
                 if isinstance(exc, BadRequest) or attempt == SEND_ATTEMPTS - 1:
                     raise
@@ -107,6 +126,9 @@ async def reply(update: Update, context: Ctx, text: str, **kwargs: object) -> No
         await send_with_retry(context, chat.id, text, **kwargs)
     except Forbidden as exc:
         log.info("cannot reply in chat %s: %s", chat.id, exc)
+        if in_group(update):
+            # Removed from the group (the my_chat_member update may have been missed).
+            await set_chat_active(core_of(context), chat.id, False)
 
 
 def command_args(update: Update) -> str:
