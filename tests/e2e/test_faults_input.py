@@ -1,0 +1,99 @@
+"""Hostile or careless input from residents: too long, too fast, not text, said twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sandbox.emulator import BotAPIEmulator
+from sandbox.models import SimChat
+from tests.harness import RunningBot, start_bot
+
+
+def round_post_id(bot: RunningBot, group: SimChat) -> int:
+    """The message id of round 1's opening post in `group`."""
+    post = next(m for m in bot.emulator.messages_to(group.id) if "社区征询 #1" in m.get("text", ""))
+    message_id: int = post["message_id"]
+    return message_id
+
+
+async def stored_texts(bot: RunningBot) -> list[str]:
+    """Every stored answer's text, oldest first."""
+    async with bot.core.repo.transaction() as session:
+        return [a.text for a in await session.list_answers(include_hidden=True)]
+
+
+async def test_answer_over_the_limit_is_refused_with_the_numbers(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """An answer longer than limits.max_answer_chars is not stored and the resident is told why."""
+    async with start_bot(emulator, tmp_path, limits={"max_answer_chars": 50}) as bot:
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        await bot.command(group, "/ask 2h 一句话说说你的建议")
+        resident = emulator.add_user("居民")
+        emulator.send_message(resident, group, "长" * 51, reply_to=round_post_id(bot, group))
+        emulator.send_message(resident, group, "短" * 50, reply_to=round_post_id(bot, group))
+        await bot.settle()
+        assert await stored_texts(bot) == ["短" * 50]
+        assert any("回答太长了（51 字），最多 50 字" in t for t in bot.bot_texts(group))
+
+
+async def test_a_resident_answering_too_fast_is_asked_to_slow_down(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """Beyond limits.answers_per_minute, answers are refused with a hint; others are unaffected."""
+    async with start_bot(emulator, tmp_path, limits={"answers_per_minute": 3}) as bot:
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        await bot.command(group, "/ask 2h 你的建议？")
+        spammer, neighbour = emulator.add_user("刷屏者"), emulator.add_user("邻居")
+        chat = emulator.private_chat(spammer)
+        await bot.command(chat, "/start r1", user=spammer)
+        for i in range(5):
+            emulator.send_message(spammer, chat, f"第{i}条建议：多种树。")
+        emulator.send_message(neighbour, group, "我也想要树。", reply_to=round_post_id(bot, group))
+        await bot.settle()
+        texts = await stored_texts(bot)
+        assert len(texts) == 4 and "我也想要树。" in texts
+        replies = bot.bot_texts(chat)
+        assert sum("已收到" in t for t in replies) == 3
+        assert sum("你发得太快了" in t for t in replies) == 2
+
+
+async def test_stickers_and_photos_answering_a_text_round_get_a_hint(
+    minyi_bot: RunningBot,
+) -> None:
+    """A sticker reply in the group and a photo in a private answer get the text-only hint."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 2h 你的建议？")
+    resident = em.add_user("发图的居民")
+    em.send_sticker(resident, group, reply_to=round_post_id(bot, group))
+    em.send_sticker(resident, group)  # chatter that answers nothing: left alone
+    chat = em.private_chat(resident)
+    await bot.command(chat, "/start r1", user=resident)
+    em.send_photo(resident, chat, caption="看图")
+    await bot.settle()
+    assert await stored_texts(bot) == []
+    assert sum("只收文字回答" in t for t in bot.bot_texts(group)) == 1
+    assert sum("只收文字回答" in t for t in bot.bot_texts(chat)) == 1
+
+
+async def test_the_same_text_from_one_resident_counts_once(minyi_bot: RunningBot) -> None:
+    """Repeating an answer (also with other spacing, also privately) stores it once per person."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 2h 你的建议？")
+    post = round_post_id(bot, group)
+    repeater, other = em.add_user("复读机"), em.add_user("另一位")
+    for text in ("多建充电桩。", "多建充电桩。", "  多建充电桩。  "):
+        em.send_message(repeater, group, text, reply_to=post)
+    em.send_message(other, group, "多建充电桩。", reply_to=post)
+    chat = em.private_chat(repeater)
+    await bot.command(chat, "/start r1", user=repeater)
+    await bot.command(chat, "多建充电桩。", user=repeater)
+    assert await stored_texts(bot) == ["多建充电桩。", "多建充电桩。"]
+    assert "你已经发过同样的回答" in bot.bot_texts(chat)[-1]
+    await bot.command(group, "/report")
+    report = await bot.wait_text(group, lambda t: "征询报告" in t)
+    assert "参与居民：2 · 回答：2" in report
