@@ -14,13 +14,12 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.answers import to_records
 from bot.core import Core
-from bot.exports import iter_answers
 from nlp.impact import KeywordScreen, changed_keywords
 from nlp.taxonomy import Taxonomy
 from storage.models import TagRecord
 
 SNAPSHOT = "taxonomy-snapshot"
-BATCH = 500
+PAGE = 2000
 
 Signature = list[tuple[str, float, tuple[str, ...]]]
 
@@ -83,21 +82,26 @@ async def retag_answers(core: Core, *, full: bool = False) -> RetagResult:
     """Tag stored answers again (only those a keyword change can affect, unless `full`)."""
     screen = None if full else await _screen(core)
     seen = retagged = changed = 0
-    pending: list[tuple[int, list[TagRecord]]] = []
-    async for answer in iter_answers(core, include_hidden=True):
-        seen += 1
-        if screen is not None and not screen.may_affect(answer.text):
-            continue
-        retagged += 1
-        tags = core.tagger.tag(answer.text)
-        new = _signature([(t.id, t.score, tuple(t.evidence)) for t in tags])
-        old = _signature([(t.theme_id, t.score, tuple(t.evidence)) for t in answer.themes])
-        if new != old:
-            pending.append((answer.id, to_records(tags)))
-        if len(pending) >= BATCH:
-            changed += await _store(core, pending)
-            pending = []
-    changed += await _store(core, pending)
+    after = 0
+    while True:
+        async with core.repo.transaction() as session:
+            page = await session.list_answer_texts_page(after, PAGE)
+        if not page:
+            break
+        after = page[-1][0]
+        seen += len(page)
+        chosen = [(i, t) for i, t in page if screen is None or screen.may_affect(t)]
+        retagged += len(chosen)
+        async with core.repo.transaction() as session:
+            stored = await session.get_answer_themes([i for i, _ in chosen])
+        pending: list[tuple[int, list[TagRecord]]] = []
+        for answer_id, text in chosen:
+            records = to_records(core.tagger.tag(text))
+            old = _signature([(t.theme_id, t.score, tuple(t.evidence)) for t in stored[answer_id]])
+            new = _signature([(t.theme_id, t.score, tuple(t.evidence)) for t in records])
+            if new != old:
+                pending.append((answer_id, records))
+        changed += await _store(core, pending)
     await save_snapshot(core)
     return RetagResult(
         seen=seen, retagged=retagged, changed=changed, incremental=screen is not None

@@ -610,6 +610,35 @@ class Session:
         )
         return [(int(r["answer_id"]), r["action"], r["actor"]) for r in rows]
 
+    async def list_answer_texts_page(self, after_id: int, limit: int) -> list[tuple[int, str]]:
+        """(id, text) of every answer, hidden ones too, by id: a light scan for re-tagging."""
+        rows = await self.tx.fetchall(
+            f"SELECT id, text FROM answers WHERE id > ? ORDER BY id LIMIT {int(limit)}",
+            (after_id,),
+        )
+        return [(int(r["id"]), r["text"]) for r in rows]
+
+    async def get_answer_themes(self, answer_ids: Sequence[int]) -> dict[int, list[TagRecord]]:
+        """The stored themes of some answers."""
+        if not answer_ids:
+            return {}
+        rows = await self.tx.fetchall(
+            "SELECT answer_id, theme_id, kind, score, evidence FROM answer_themes "
+            f"WHERE answer_id IN {_in(answer_ids)}",
+            list(answer_ids),
+        )
+        out: dict[int, list[TagRecord]] = {i: [] for i in answer_ids}
+        for r in rows:
+            out[r["answer_id"]].append(
+                TagRecord(
+                    theme_id=r["theme_id"],
+                    kind=r["kind"],
+                    score=r["score"],
+                    evidence=json.loads(r["evidence"]),
+                )
+            )
+        return out
+
     async def set_answer_hidden(self, answer_id: int, actor: str, at: datetime) -> bool:
         """Moderation: hide an answer from reports and exports, logging who did it."""
         changed = await self.tx.execute(
