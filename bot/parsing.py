@@ -229,7 +229,8 @@ def parse_id(command: str, args: str, *, optional: bool = False) -> int | None:
         if optional:
             return None
         raise _fail(command, "缺少编号。", "the id is missing.")
-    if len(words) > 1 or not words[0].lstrip("#").isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if len(words) > 1 or not words[0].lstrip("#").isdecimal():
         raise _fail(command, "编号应是一个数字。", "the id should be one number.")
     value = int(words[0].lstrip("#"))
     if value <= 0 or value > 2**62:
@@ -257,7 +258,7 @@ def parse_start_payload(payload: str) -> tuple[int, int | None] | None:
         return None
     body = payload[1:]
     round_part, _, community_part = body.partition("c")
-    if not round_part.isdigit() or (community_part and not community_part.isdigit()):
+    if not round_part.isdecimal() or (community_part and not community_part.isdecimal()):
         return None
     if len(round_part) > 18 or len(community_part) > 18:
         return None
