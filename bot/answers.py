@@ -138,6 +138,7 @@ async def record_answer(
         return AnswerResult(outcome="ignored")
     round_, community_id, via = target
     if round_.state != "open":
+        log.info("answer to round %s ignored: round is %s", round_.id, round_.state)
         return AnswerResult(outcome="closed", round_id=round_.id)
     if message.text is None:
         return AnswerResult(outcome="not_text", round_id=round_.id)
@@ -233,16 +234,17 @@ async def record_poll_vote(
     return "recorded" if option_ids else "retracted"
 
 
-async def record_poll_tally(
-    core: Core, poll_id: str, counts: Sequence[int], voters: int, closed: bool
-) -> bool:
+async def record_poll_tally(core: Core, poll_id: str, counts: Sequence[int], voters: int) -> bool:
     """An anonymous poll's totals, as Telegram reports them; False if not ours or closed."""
     async with core.repo.transaction() as session:
         post = await session.get_post_by_poll(poll_id)
         round_ = None if post is None else await session.get_round(post.round_id)
     if post is None or round_ is None or not round_.anonymous:
         return False
-    if round_.state != "open" and not closed:
+    if round_.state != "open":
+        # Results are what was recorded while the round was open; this includes the final
+        # `is_closed` update that stopping the poll produces.
+        log.info("poll totals for round %s ignored: round is %s", round_.id, round_.state)
         return False
     async with core.transaction() as session:
         await session.set_poll_tally(poll_id, counts, voters)
@@ -261,6 +263,7 @@ async def record_rating(
     if post is None or round_ is None or round_.kind != "rating":
         return "unknown"
     if round_.state != "open":
+        log.info("rating for round %s ignored: round is %s", round_.id, round_.state)
         return "closed"
     async with core.transaction() as session:
         await session.set_votes(

@@ -1,7 +1,9 @@
 """Sending what rounds owe communities (the outbox) through the Telegram Bot API.
 
 Transitions store their posts first (bot/rounds.py); this module sends each unsent one and
-marks it sent, so a crash re-sends only what Telegram never accepted. Telegram faults:
+marks it sent, so a crash re-sends only what Telegram never accepted (see `send_owed_posts` for
+the one residual window). The organisers' full report is owed the same way (purpose `report`),
+so a crash after the last community's summary does not lose it. Telegram faults:
 RetryAfter and network errors leave the post for the next pass; a bot removed from a group
 (403) marks the community inactive; a group that became a supergroup moves the community.
 """
@@ -16,13 +18,15 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.core import Core
 from bot.report_render import render_report, render_summary, split_message
-from bot.reports import build_round_report
+from bot.reports import Report, build_round_report
 from bot.texts import Lang, say
 from storage.models import Post, Round
 
 log = logging.getLogger(__name__)
 
 RATING_PREFIX = "rate"
+# A post Telegram keeps refusing (BadRequest) is given up after this many attempts.
+MAX_POST_ATTEMPTS = 5
 
 
 def rating_keyboard(round_id: int) -> InlineKeyboardMarkup:
@@ -104,61 +108,58 @@ async def _send_reminder(core: Core, bot: Bot, post: Post, round_: Round, lang: 
     return message.message_id
 
 
-async def _send_close(core: Core, bot: Bot, post: Post, round_: Round, lang: Lang) -> int:
-    if round_.kind == "poll":
-        async with core.repo.transaction() as session:
-            opening = [
-                p
-                for p in await session.list_posts(round_.id, "open")
-                if p.community_id == post.community_id and p.message_id is not None
-            ]
-        for p in opening:
-            try:
-                assert p.message_id is not None
+async def _stop_voting(core: Core, bot: Bot, post: Post, round_: Round) -> None:
+    """Stop the community's poll, or take the rating buttons off its message."""
+    if round_.kind == "text":
+        return
+    async with core.repo.transaction() as session:
+        opening = [
+            p
+            for p in await session.list_posts(round_.id, "open")
+            if p.community_id == post.community_id and p.message_id is not None
+        ]
+    for p in opening:
+        assert p.message_id is not None
+        try:
+            if round_.kind == "poll":
                 await bot.stop_poll(post.chat_id, p.message_id)
-            except BadRequest as exc:  # already closed, or deleted by an admin
-                log.info("stopPoll for round %s: %s", round_.id, exc)
-    elif round_.kind == "rating":
-        async with core.repo.transaction() as session:
-            opening = [
-                p
-                for p in await session.list_posts(round_.id, "open")
-                if p.community_id == post.community_id and p.message_id is not None
-            ]
-        for p in opening:
-            try:
-                assert p.message_id is not None
+            else:
                 await bot.edit_message_reply_markup(post.chat_id, p.message_id, reply_markup=None)
-            except BadRequest as exc:
-                log.info("removing rating buttons of round %s: %s", round_.id, exc)
-    report = await build_round_report(core, round_.id)
-    assert report is not None
-    # The community sees its own figures; the organisers get every community's.
-    mine = next((c for c in report.per_community if c.name == post.community_name), None)
-    text = render_summary(report, lang)
-    if mine is not None and len(report.per_community) > 1:
-        text = render_summary(
-            report.model_copy(
-                update={
-                    "participants": mine.participants,
-                    "answers": mine.answers,
-                    "poll": mine.poll,
-                    "themes": mine.themes,
-                }
-            ),
-            lang,
-        )
-    messages = await send_text(bot, post.chat_id, text)
+        except BadRequest as exc:  # already stopped (a re-sent close), or deleted by an admin
+            log.info("stopping the votes of round %s in chat %s: %s", round_.id, post.chat_id, exc)
+
+
+def _community_summary(report: Report, community_name: str, lang: Lang) -> str:
+    """The closing summary a community sees: its own figures, not every community's."""
+    mine = next((c for c in report.per_community if c.name == community_name), None)
+    if mine is None or len(report.per_community) <= 1:
+        return render_summary(report, lang)
+    return render_summary(
+        report.model_copy(
+            update={
+                "participants": mine.participants,
+                "answers": mine.answers,
+                "poll": mine.poll,
+                "themes": mine.themes,
+            }
+        ),
+        lang,
+    )
+
+
+async def _send_close(
+    core: Core, bot: Bot, post: Post, round_: Round, lang: Lang, report: Report
+) -> int:
+    await _stop_voting(core, bot, post, round_)
+    messages = await send_text(
+        bot, post.chat_id, _community_summary(report, post.community_name, lang)
+    )
     return messages[0].message_id
 
 
-async def send_report_to_organisers(core: Core, bot: Bot, round_id: int) -> None:
-    """The full report of a closed round, privately to every organiser who started the bot."""
-    report = await build_round_report(core, round_id)
-    if report is None:
-        return
-    lang = core.settings.locale.default
-    text = render_report(report, lang, core.settings.schedule.tz)
+async def _send_report(core: Core, bot: Bot, report: Report) -> None:
+    """The full report, privately to every organiser (one who never started the bot is skipped)."""
+    text = render_report(report, core.settings.locale.default, core.settings.schedule.tz)
     for organiser in core.settings.roles.organisers:
         try:
             await send_text(bot, organiser, text)
@@ -166,11 +167,50 @@ async def send_report_to_organisers(core: Core, bot: Bot, round_id: int) -> None
             log.info("organiser %s cannot receive the report: %s", organiser, exc)
 
 
+async def _mark_sent(
+    core: Core, post: Post, message_id: int | None, poll_id: str | None = None
+) -> None:
+    async with core.repo.transaction() as session:
+        await session.set_post_sent(
+            post.round_id, post.community_id, post.purpose, core.now(), message_id, poll_id
+        )
+
+
+async def _send_post(
+    core: Core, bot: Bot, post: Post, round_: Round, reports: dict[int, Report]
+) -> tuple[int | None, str | None]:
+    """Send one owed post; (message id, poll id) of what Telegram accepted."""
+    lang = core.settings.locale.default
+    if post.purpose == "open":
+        return await _send_open(core, bot, post, round_, lang)
+    if post.purpose == "reminder":
+        return await _send_reminder(core, bot, post, round_, lang), None
+    # Closing posts and the organisers' report: the report is built before any Telegram call,
+    # so the time between Telegram accepting a message and `_mark_sent` stays as short as it
+    # can be (see send_owed_posts).
+    if round_.id not in reports:
+        built = await build_round_report(core, round_.id)
+        assert built is not None
+        reports[round_.id] = built
+    if post.purpose == "close":
+        return await _send_close(core, bot, post, round_, lang, reports[round_.id]), None
+    await _send_report(core, bot, reports[round_.id])
+    return None, None
+
+
 async def send_owed_posts(core: Core, bot: Bot) -> int:
-    """Send every post owed and not yet sent; return how many were sent."""
+    """Send every post owed and not yet sent; return how many were sent.
+
+    Each post is marked as started (`attempts`) before its send and as sent right after
+    Telegram accepted it, with nothing in between. Residual risk, which Telegram's API gives no
+    way to close (no idempotency key, no reading of chat history): a crash, or a lost response
+    (`drop_after`, a timeout), after Telegram accepted a message but before `_mark_sent`
+    committed makes the next pass send it again, once, logged as a possible duplicate. We
+    prefer that to the opposite order (mark, then send), which would lose the post for good.
+    """
     sent = 0
     migrated = False
-    lang = core.settings.locale.default
+    reports: dict[int, Report] = {}
     async with core.post_lock:
         async with core.repo.transaction() as session:
             posts = await session.list_unsent_posts()
@@ -183,14 +223,29 @@ async def send_owed_posts(core: Core, bot: Bot) -> int:
                     continue
                 rounds[post.round_id] = found
             round_ = rounds[post.round_id]
+            if post.purpose in ("open", "reminder") and round_.state != "open":
+                # Telegram was unreachable until after the round closed: inviting answers now
+                # would only mislead; the closing summary still goes out.
+                log.info(
+                    "round %s is %s: its %s post is dropped", round_.id, round_.state, post.purpose
+                )
+                await _mark_sent(core, post, None)
+                continue
+            async with core.repo.transaction() as session:
+                attempts = await session.add_post_attempt(
+                    post.round_id, post.community_id, post.purpose
+                )
+            if attempts > 1:
+                log.warning(
+                    "re-sending the %s post of round %s to chat %s (attempt %s): if an earlier "
+                    "attempt reached Telegram just before a crash, this one is a duplicate",
+                    post.purpose,
+                    post.round_id,
+                    post.chat_id,
+                    attempts,
+                )
             try:
-                poll_id = None
-                if post.purpose == "open":
-                    message_id, poll_id = await _send_open(core, bot, post, round_, lang)
-                elif post.purpose == "reminder":
-                    message_id = await _send_reminder(core, bot, post, round_, lang)
-                else:
-                    message_id = await _send_close(core, bot, post, round_, lang)
+                message_id, poll_id = await _send_post(core, bot, post, round_, reports)
             except Forbidden as exc:
                 log.warning(
                     "bot cannot post in chat %s (%s): community inactive", post.chat_id, exc
@@ -204,19 +259,27 @@ async def send_owed_posts(core: Core, bot: Bot) -> int:
                     await session.set_community_chat(post.chat_id, exc.new_chat_id)
                 migrated = True
                 break
+            except BadRequest as exc:
+                # Telegram refuses this post (BadRequest is a NetworkError in PTB, so it is
+                # caught first): it must not block the posts after it. Retried on later
+                # passes, then given up.
+                if attempts >= MAX_POST_ATTEMPTS:
+                    log.error(
+                        "giving up the %s post of round %s to chat %s: %s",
+                        post.purpose,
+                        post.round_id,
+                        post.chat_id,
+                        exc,
+                    )
+                    await _mark_sent(core, post, None)
+                else:
+                    log.warning("%s post of round %s refused: %s", post.purpose, post.round_id, exc)
+                continue
             except (RetryAfter, NetworkError) as exc:
                 log.warning("post for round %s deferred: %s", post.round_id, exc)
                 break
-            async with core.repo.transaction() as session:
-                await session.set_post_sent(
-                    post.round_id, post.community_id, post.purpose, core.now(), message_id, poll_id
-                )
-                remaining = [
-                    p for p in await session.list_posts(post.round_id, "close") if p.sent_at is None
-                ]
+            await _mark_sent(core, post, message_id, poll_id)
             sent += 1
-            if post.purpose == "close" and not remaining:
-                await send_report_to_organisers(core, bot, post.round_id)
     if migrated:
         # The migrated community's posts go to its new chat id on a fresh pass.
         sent += await send_owed_posts(core, bot)

@@ -6,10 +6,12 @@ usage line and change nothing.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, tzinfo
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.crontab import validate_cron
 from bot.durations import DurationError, is_duration, parse_duration
 
 MAX_QUESTION_CHARS = 300  # Telegram polls allow 300 characters in a question.
@@ -39,8 +41,9 @@ USAGE: dict[str, tuple[str, str]] = {
     ),
     "rate": ("/rate [时长] <问题>", "/rate [duration] <question>"),
     "schedule": (
-        "/schedule <YYYY-MM-DD> <HH:MM> <时长> <问题> [| 选项 | 选项 …]",
-        "/schedule <YYYY-MM-DD> <HH:MM> <duration> <question> [| option | option …]",
+        '/schedule [--cron "0 9 * * mon"] <YYYY-MM-DD> <HH:MM> <时长> <问题> [| 选项 | 选项 …]',
+        '/schedule [--cron "0 9 * * mon"] <YYYY-MM-DD> <HH:MM> <duration> <question> '
+        "[| option | option …]",
     ),
     "close": ("/close <征询编号>", "/close <round_id>"),
     "cancel": ("/cancel <征询编号>", "/cancel <round_id>"),
@@ -69,16 +72,69 @@ class RoundRequest(_Parsed):
     anonymous: bool = False
     opens_at: datetime | None = None
     community: str | None = None  # a name or "all"; only in private chat
+    cron: str | None = None  # a recurring round re-opens on this expression
 
 
 def _fail(command: str, zh: str, en: str) -> UsageError:
     return UsageError(command, zh, en)
 
 
+# Phones and desktop apps often turn "--" into a dash; a flag written so is still a flag.
+_FLAG = re.compile(r"^(?:--|—|–)(?P<name>[A-Za-z][A-Za-z-]*)(?=\s|=|$)=?\s*")
+_QUOTED = re.compile(r"^[\"“”'‘’](?P<value>[^\"“”'‘’]*)[\"“”'‘’]\s*")
+_DATE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
+MAX_AHEAD = timedelta(days=366)
+
+
+def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict[str, str], str]:
+    """Leading `--flag`s (`--cron "…"` takes a quoted value); the rest of the text."""
+    flags: dict[str, str] = {}
+    rest = text.strip()
+    while match := _FLAG.match(rest):
+        name = match["name"].lower()
+        if name not in allowed:
+            listed = " ".join(f"--{a}" for a in allowed) or "—"
+            raise _fail(
+                command,
+                f"未知选项 --{name}（可用：{listed}）。",
+                f"unknown flag --{name} (allowed: {listed}).",
+            )
+        rest = rest[match.end() :]
+        value = ""
+        if name == "cron":
+            quoted = _QUOTED.match(rest)
+            if quoted is None or not quoted["value"].strip():
+                raise _fail(
+                    command,
+                    '--cron 后面要写带引号的表达式，例如 --cron "0 9 * * mon"。',
+                    '--cron takes a quoted expression, e.g. --cron "0 9 * * mon".',
+                )
+            value = " ".join(quoted["value"].split())
+            try:
+                validate_cron(value)
+            except ValueError as exc:
+                raise _fail(
+                    command,
+                    f"周期表达式无效：{value}",
+                    f"not a cron expression: {value} ({exc})",
+                ) from exc
+            rest = rest[quoted.end() :]
+        flags[name] = value
+    for word in rest.split():
+        flag = _FLAG.match(word)
+        if flag is not None and flag["name"].lower() in allowed:
+            raise _fail(
+                command,
+                f"选项 --{flag['name'].lower()} 要写在最前面。",
+                f"put the flag --{flag['name'].lower()} first.",
+            )
+    return flags, rest
+
+
 def _take_community(command: str, words: list[str], private: bool) -> str | None:
     if not private:
         return None
-    if not words:
+    if not words or is_duration(words[0]) or _DATE.match(words[0]) or words[0] == "|":
         raise _fail(
             command,
             "私聊中请先写社区名称或 all。",
@@ -133,14 +189,15 @@ def _options(command: str, parts: list[str]) -> list[str]:
 def parse_ask(args: str, *, private: bool = False, kind: str = "text") -> RoundRequest:
     """`/ask [community] [duration] question` (also `/rate`, with kind="rating")."""
     command = "ask" if kind == "text" else "rate"
-    words = args.split()
+    _flags, rest = _take_flags(command, args, ())
+    words = rest.split()
     community = _take_community(command, words, private)
     duration = _take_duration(command, words)
-    if "|" in " ".join(words) and kind == "text":
+    if "|" in " ".join(words):
         raise _fail(
             command,
-            "文字征询不能带选项；投票请用 /poll。",
-            "a text round takes no options; use /poll for a poll.",
+            "这种征询不能带选项；投票请用 /poll。",
+            "this round takes no options; use /poll for a poll.",
         )
     return RoundRequest(
         kind=kind,
@@ -152,19 +209,11 @@ def parse_ask(args: str, *, private: bool = False, kind: str = "text") -> RoundR
 
 def parse_poll(args: str, *, private: bool = False) -> RoundRequest:
     """`/poll [--multi] [--anonymous] [community] [duration] question | opt | opt …`."""
-    head, sep, tail = args.partition("|")
+    flags, rest = _take_flags("poll", args, ("multi", "anonymous"))
+    head, sep, tail = rest.partition("|")
     if not sep:
         raise _fail("poll", "请用 | 分隔问题和选项。", "separate the question and options with |.")
     words = head.split()
-    multi = anonymous = False
-    while words and words[0].startswith("--"):
-        flag = words.pop(0).lower()
-        if flag == "--multi":
-            multi = True
-        elif flag == "--anonymous":
-            anonymous = True
-        else:
-            raise _fail("poll", f"未知选项 {flag}。", f"unknown flag {flag}.")
     community = _take_community("poll", words, private)
     duration = _take_duration("poll", words)
     return RoundRequest(
@@ -172,8 +221,8 @@ def parse_poll(args: str, *, private: bool = False) -> RoundRequest:
         question=_question("poll", " ".join(words)),
         duration=duration,
         options=_options("poll", tail.split("|")),
-        multi=multi,
-        anonymous=anonymous,
+        multi="multi" in flags,
+        anonymous="anonymous" in flags,
         community=community,
     )
 
@@ -181,44 +230,59 @@ def parse_poll(args: str, *, private: bool = False) -> RoundRequest:
 def parse_schedule(
     args: str, *, now: datetime, zone: tzinfo, private: bool = False
 ) -> RoundRequest:
-    """`/schedule [community] YYYY-MM-DD HH:MM duration question [| opt | opt …]`."""
-    head, sep, tail = args.partition("|")
+    """`/schedule [--cron "…"] [--multi] [--anonymous] [community] [YYYY-MM-DD HH:MM] duration
+    question [| opt | opt …]` (the date and time may be left out only with --cron)."""
+    flags, rest = _take_flags("schedule", args, ("cron", "multi", "anonymous"))
+    head, sep, tail = rest.partition("|")
     words = head.split()
     community = _take_community("schedule", words, private)
-    if len(words) < 4:
-        raise _fail(
-            "schedule",
-            "需要日期、时间、时长和问题。",
-            "a date, a time, a duration and a question are needed.",
-        )
-    try:
-        opens_at = datetime.strptime(f"{words[0]} {words[1]}", "%Y-%m-%d %H:%M").replace(
-            tzinfo=zone
-        )
-    except ValueError as exc:
-        raise _fail(
-            "schedule",
-            "日期或时间格式不对，请写成 2026-12-01 09:30。",
-            "date or time not understood; write it like 2026-12-01 09:30.",
-        ) from exc
-    if opens_at <= now:
-        raise _fail("schedule", "这个时间已经过去了。", "that time is in the past.")
-    rest = words[2:]
-    duration = _take_duration("schedule", rest)
+    cron = flags.get("cron")
+    opens_at = None
+    if cron is None or (words and _DATE.match(words[0])):
+        if len(words) < 4:
+            raise _fail(
+                "schedule",
+                "需要日期、时间、时长和问题。",
+                "a date, a time, a duration and a question are needed.",
+            )
+        try:
+            day = words[0].replace("/", "-").replace(".", "-")
+            opens_at = datetime.strptime(f"{day} {words[1]}", "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+        except ValueError as exc:
+            raise _fail(
+                "schedule",
+                "日期或时间格式不对，请写成 2026-12-01 09:30。",
+                "date or time not understood; write it like 2026-12-01 09:30.",
+            ) from exc
+        if opens_at <= now:
+            raise _fail("schedule", "这个时间已经过去了。", "that time is in the past.")
+        if opens_at > now + MAX_AHEAD:
+            raise _fail(
+                "schedule",
+                "最多只能提前一年安排。",
+                "a round can be scheduled at most a year ahead.",
+            )
+        words = words[2:]
+    duration = _take_duration("schedule", words)
     if duration is None:
         raise _fail("schedule", "缺少时长（例如 48h）。", "the duration is missing (e.g. 48h).")
-    question = _question("schedule", " ".join(rest))
-    if sep:
-        return RoundRequest(
-            kind="poll",
-            question=question,
-            duration=duration,
-            options=_options("schedule", tail.split("|")),
-            opens_at=opens_at,
-            community=community,
+    question = _question("schedule", " ".join(words))
+    if not sep and ("multi" in flags or "anonymous" in flags):
+        raise _fail(
+            "schedule",
+            "--multi 和 --anonymous 只用于投票（用 | 写出选项）。",
+            "--multi and --anonymous are for polls only (give options after |).",
         )
     return RoundRequest(
-        kind="text", question=question, duration=duration, opens_at=opens_at, community=community
+        kind="poll" if sep else "text",
+        question=question,
+        duration=duration,
+        options=_options("schedule", tail.split("|")) if sep else [],
+        multi="multi" in flags,
+        anonymous="anonymous" in flags,
+        opens_at=opens_at,
+        community=community,
+        cron=cron,
     )
 
 
@@ -257,8 +321,8 @@ def parse_start_payload(payload: str) -> tuple[int, int | None] | None:
     if not payload.startswith("r"):
         return None
     body = payload[1:]
-    round_part, _, community_part = body.partition("c")
-    if not round_part.isdecimal() or (community_part and not community_part.isdecimal()):
+    round_part, sep, community_part = body.partition("c")
+    if not round_part.isdecimal() or (sep and not community_part.isdecimal()):
         return None
     if len(round_part) > 18 or len(community_part) > 18:
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -41,6 +41,7 @@ class RoundCreated(BaseModel):
 
 
 def _reminder_at(core: Core, opens_at: datetime, closes_at: datetime) -> datetime | None:
+    """When to remind a round's communities (`rounds.reminder_before` before closing), if at all."""
     before = core.settings.rounds.reminder_before
     if not before:
         return None
@@ -54,19 +55,25 @@ async def create_round(
     request: RoundRequest,
     communities: Sequence[Community],
     actor: str,
-    *,
-    cron: str | None = None,
 ) -> RoundCreated:
-    """Store a round: open now (owing an opening post per community) or scheduled."""
+    """Store a round: open now (owing an opening post per community) or scheduled.
+
+    A recurring round (`request.cron`) first opens at `request.opens_at`, or else at the
+    expression's next firing; each closing stores the next occurrence.
+    """
     if not communities:
         raise RoundError("no_communities")
     now = core.now()
     duration = request.duration or parse_duration(core.settings.rounds.default_duration)
-    opens_at = request.opens_at or now
-    if request.opens_at is not None and request.opens_at <= now:
+    cron = request.cron
+    opens_at = request.opens_at
+    if opens_at is None and cron is not None:
+        opens_at = next_fire(cron, now, core.settings.schedule.tz)
+    if opens_at is not None and opens_at <= now:
         raise RoundError("round_in_past")
+    scheduled = opens_at is not None
+    opens_at = opens_at or now
     closes_at = opens_at + duration
-    scheduled = request.opens_at is not None
     async with core.transaction() as session:
         created = await session.add_round(
             kind=request.kind,  # type: ignore[arg-type]  # validated by the parser
@@ -93,26 +100,35 @@ async def create_round(
     return RoundCreated(round=created, communities=list(communities))
 
 
-async def _close(session: Session, round_: Round, now: datetime, zone: tzinfo) -> bool:
+async def _close(core: Core, session: Session, round_: Round, now: datetime) -> bool:
+    """Close an open round: owe a summary to each community that was asked, and the report."""
     if not await session.set_round_state(round_.id, "closed", now, expect="open"):
         return False
     communities = await session.list_round_communities(round_.id)
-    await session.add_posts(round_.id, "close", [c.id for c in communities])
+    # Only communities that were asked get a summary: a window that passed entirely while the
+    # bot was down was never announced, and a result for a question nobody saw misleads.
+    asked = {p.community_id for p in await session.list_posts(round_.id, "open")}
+    await session.add_posts(round_.id, "close", [c.id for c in communities if c.id in asked])
+    # The organisers' report rides on the outbox too (one row, keyed by a community of the
+    # round) so that a crash after the summaries neither loses nor repeats it.
+    holder = next((c for c in communities if c.active), communities[0] if communities else None)
+    if holder is not None:
+        await session.add_posts(round_.id, "report", [holder.id])
     await session.delete_private_sessions_for(round_.id)
     if round_.cron:
-        await _schedule_recurrence(session, round_, now, zone)
+        await _schedule_recurrence(core, session, round_, now)
     return True
 
 
-async def _schedule_recurrence(
-    session: Session, round_: Round, now: datetime, zone: tzinfo
-) -> None:
+async def _schedule_recurrence(core: Core, session: Session, round_: Round, now: datetime) -> None:
+    """Store the next occurrence of a recurring round (once: the closing transition is guarded).
+
+    After downtime the next occurrence is the latest firing whose window is still open, opened
+    late by the next tick, else the next firing to come: missed firings never pile up.
+    """
     assert round_.cron is not None
-    opens_at = next_fire(round_.cron, max(now, round_.opens_at), zone)
     length = round_.closes_at - round_.opens_at
-    reminder = None
-    if round_.reminder_at is not None:
-        reminder = opens_at + (round_.reminder_at - round_.opens_at)
+    opens_at = next_fire(round_.cron, max(now - length, round_.opens_at), core.settings.schedule.tz)
     communities = await session.list_round_communities(round_.id)
     await session.add_round(
         kind=round_.kind,
@@ -121,7 +137,7 @@ async def _schedule_recurrence(
         community_ids=[c.id for c in communities],
         opens_at=opens_at,
         closes_at=opens_at + length,
-        reminder_at=reminder,
+        reminder_at=_reminder_at(core, opens_at, opens_at + length),
         created_by="cron",
         at=now,
         options=round_.options,
@@ -142,7 +158,7 @@ async def close_round(core: Core, round_id: int) -> Round:
         if round_.state != "open":
             raise RoundError("round_not_open", id=round_id)
         await session.set_round_closes_at(round_id, now)
-        await _close(session, round_, now, core.settings.schedule.tz)
+        await _close(core, session, round_, now)
         closed = await session.get_round(round_id)
     assert closed is not None
     return closed
@@ -169,7 +185,6 @@ async def advance_due_rounds(core: Core, now: datetime | None = None) -> int:
     still say so); one inside its window opens late. Returns how many transitions happened.
     """
     now = now or core.now()
-    zone = core.settings.schedule.tz
     done = 0
     async with core.repo.transaction() as session:
         due = await session.list_due_rounds(now)
@@ -185,11 +200,14 @@ async def advance_due_rounds(core: Core, now: datetime | None = None) -> int:
                     if current.closes_at > now:
                         communities = await session.list_round_communities(current.id)
                         await session.add_posts(current.id, "open", [c.id for c in communities])
+                        if current.reminder_at is not None and current.reminder_at <= now:
+                            # Opened late, past its reminder time: the opening is the reminder.
+                            await session.clear_round_reminder(current.id)
                     done += 1
                 current = await session.get_round(current.id)
                 assert current is not None
             if current.state == "open" and current.closes_at <= now:
-                if await _close(session, current, now, zone):
+                if await _close(core, session, current, now):
                     done += 1
             elif (
                 current.state == "open"

@@ -9,6 +9,7 @@ happens twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -45,15 +46,24 @@ class Scheduler:
     """The tick: everything that falls due, done once."""
 
     def __init__(
-        self, core: Core, bot: Bot, is_leader: Callable[[], Awaitable[bool]] | None = None
+        self,
+        core: Core,
+        bot: Bot,
+        is_leader: Callable[[], Awaitable[bool]] | None = None,
+        ready: asyncio.Event | None = None,
     ) -> None:
         self.core = core
         self.bot = bot
         self.is_leader = is_leader
+        # Set once the updates that waited while the bot was down are processed: a round due
+        # to close must first count the votes and answers sent while it was still open.
+        self.ready = ready
         self._next_purge: datetime | None = None
 
     async def tick(self) -> None:
         """One pass over due work; errors are logged and retried on the next tick."""
+        if self.ready is not None and not self.ready.is_set():
+            return
         if self.is_leader is not None and not await self.is_leader():
             return
         core = self.core

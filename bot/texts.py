@@ -72,6 +72,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "这个时间已经过去了，请选择将来的时间。",
         "That time is in the past; please choose a future time.",
     ),
+    "no_communities": (
+        "还没有可以发往的社区。请先在社区群里发送 /community <名称>。",
+        "There is no community to send this to yet. Send /community <name> in a group first.",
+    ),
+    "round_recurring": ("（每期按 {cron} 重复）", " (recurs on {cron})"),
     "no_rounds": ("还没有征询。", "No rounds yet."),
     "rounds_header": ("征询列表：", "Rounds:"),
     "round_line": (

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
+from telegram.error import BadRequest
 
 from bot.answers import (
     AnswerResult,
@@ -16,6 +19,8 @@ from bot.delivery import RATING_PREFIX
 from bot.texts import Lang, say
 from handlers.common import core_of, in_group, lang_of, reply
 from handlers.context import Ctx
+
+log = logging.getLogger(__name__)
 
 
 def _themes_hint(result: AnswerResult, lang: Lang) -> str:
@@ -110,30 +115,38 @@ async def poll_state(update: Update, context: Ctx) -> None:
         poll.id,
         [o.voter_count for o in poll.options],
         poll.total_voter_count,
-        poll.is_closed,
     )
 
 
 async def rating_button(update: Update, context: Ctx) -> None:
-    """A press on a rating round's 1–5 buttons."""
+    """A press on a rating round's 1–5 buttons (always answered, so the button stops spinning)."""
     query = update.callback_query
-    if query is None or query.data is None or query.message is None:
+    if query is None or query.data is None:
         return
     lang = lang_of(update, context)
-    parts = query.data.split(":")
-    if len(parts) != 3 or not parts[2].isdigit():
-        await query.answer()
-        return
-    value = int(parts[2])
-    outcome = await record_rating(
-        core_of(context), query.message.chat.id, query.message.message_id, query.from_user.id, value
-    )
-    if outcome == "recorded":
-        await query.answer(say("vote_recorded", lang, value=value))
-    elif outcome == "closed":
-        await query.answer(say("vote_closed", lang), show_alert=True)
-    else:
-        await query.answer()
+    text: str | None = None
+    alert = False
+    try:
+        parts = query.data.split(":")
+        if query.message is not None and len(parts) == 3 and parts[2].isdigit():
+            value = int(parts[2])
+            outcome = await record_rating(
+                core_of(context),
+                query.message.chat.id,
+                query.message.message_id,
+                query.from_user.id,
+                value,
+            )
+            if outcome == "recorded":
+                text = say("vote_recorded", lang, value=value)
+            elif outcome == "closed":
+                text, alert = say("vote_closed", lang), True
+    finally:
+        # Also when recording failed (the update is retried, and answered again then).
+        try:
+            await query.answer(text, show_alert=alert)
+        except BadRequest as exc:  # answered before, or too old: the press is recorded anyway
+            log.info("answerCallbackQuery: %s", exc)
 
 
 RATING_PATTERN = rf"^{RATING_PREFIX}:\d+:\d+$"

@@ -67,19 +67,18 @@ async def _create(update: Update, context: Ctx, parse: Parser) -> None:
     round_ = created.round
     names = "、".join(c.name for c in created.communities)
     key = "round_scheduled" if round_.state == "scheduled" else "round_opened"
-    await reply(
-        update,
-        context,
-        say(
-            key,
-            lang,
-            id=round_.id,
-            kind=say(f"kind_{round_.kind}", lang),
-            opens=_when(update, context, round_, False),
-            closes=_when(update, context, round_, True),
-            communities=names,
-        ),
+    text = say(
+        key,
+        lang,
+        id=round_.id,
+        kind=say(f"kind_{round_.kind}", lang),
+        opens=_when(update, context, round_, False),
+        closes=_when(update, context, round_, True),
+        communities=names,
     )
+    if round_.cron:
+        text += say("round_recurring", lang, cron=round_.cron)
+    await reply(update, context, text)
 
 
 async def ask(update: Update, context: Ctx) -> None:

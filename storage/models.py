@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 RoundKind = Literal["text", "poll", "rating"]
 RoundState = Literal["scheduled", "open", "closed", "cancelled"]
-PostPurpose = Literal["open", "reminder", "close"]
+PostPurpose = Literal["open", "reminder", "close", "report"]
 
 
 def to_ts(moment: datetime) -> float:
@@ -62,6 +62,7 @@ class Post(_Record):
     message_id: int | None
     poll_id: str | None
     sent_at: datetime | None
+    attempts: int = 0  # sends started; > 0 while unsent means Telegram may have it already
 
 
 class TagRecord(_Record):

@@ -1,0 +1,137 @@
+"""Round command parsing: what organisers may write, and what each malformed form is told."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.parsing import (
+    UsageError,
+    parse_ask,
+    parse_id,
+    parse_poll,
+    parse_schedule,
+    parse_start_payload,
+)
+
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+
+
+def test_ask_takes_an_optional_duration_and_in_private_a_community_first() -> None:
+    """`/ask 48h q` in a group and `/ask 碧海社区 48h q` in private both parse fully."""
+    group = parse_ask("48h 你希望社区怎样改进？")
+    assert group.duration == timedelta(hours=48) and group.community is None
+    assert group.question == "你希望社区怎样改进？"
+    private = parse_ask("碧海社区 48h 你希望社区怎样改进？", private=True)
+    assert private.community == "碧海社区" and private.duration == timedelta(hours=48)
+    everywhere = parse_ask("all 物业服务怎么样？", private=True, kind="rating")
+    assert everywhere.community == "all" and everywhere.kind == "rating"
+    assert everywhere.duration is None
+
+
+def test_poll_flags_options_and_dash_written_flags() -> None:
+    """Leading --multi/--anonymous (also as a typographic dash) and 2–10 options are read."""
+    request = parse_poll("--multi —anonymous 2h 先改善哪一项？ | 停车 | 绿化 | 照明")
+    assert (request.multi, request.anonymous) == (True, True)
+    assert request.options == ["停车", "绿化", "照明"]
+    assert request.duration == timedelta(hours=2)
+    private = parse_poll("--anonymous all 先改善哪一项？|停车|绿化", private=True)
+    assert private.community == "all" and private.anonymous and not private.multi
+
+
+def test_schedule_reads_date_time_duration_and_options_in_the_configured_zone() -> None:
+    """`/schedule 2026-03-03 09:30 48h q | a | b` is a poll opening 09:30 Shanghai time."""
+    request = parse_schedule(
+        "2026-03-03 09:30 48h 周末活动选哪天？ | 周六 | 周日", now=NOW, zone=ZONE
+    )
+    assert request.kind == "poll" and request.options == ["周六", "周日"]
+    assert request.opens_at == datetime(2026, 3, 3, 9, 30, tzinfo=ZONE)
+    text = parse_schedule(
+        "碧海社区 2026-03-03 09:30 2h 有什么意见？", now=NOW, zone=ZONE, private=True
+    )
+    assert text.kind == "text" and text.community == "碧海社区"
+
+
+def test_schedule_with_cron_may_leave_out_the_first_date() -> None:
+    """`--cron "0 9 * * mon"` makes a recurring round; the date is then optional."""
+    request = parse_schedule('--cron "0 9 * * mon" 48h 这周有什么意见？', now=NOW, zone=ZONE)
+    assert request.cron == "0 9 * * mon" and request.opens_at is None
+    smart = parse_schedule("--cron “0 9 * * *” 2026-03-05 09:00 1h 今天怎样？", now=NOW, zone=ZONE)
+    assert smart.cron == "0 9 * * *" and smart.opens_at is not None
+
+
+def test_start_payload_names_round_and_community() -> None:
+    """`r12c3` is round 12 for community 3; anything else is not a round link."""
+    assert parse_start_payload("r12c3") == (12, 3)
+    assert parse_start_payload("r12") == (12, None)
+    for bad in ("", "x12", "r", "rc3", "r12c", "r1x", "r" + "9" * 30):
+        assert parse_start_payload(bad) is None, bad
+
+
+MALFORMED: list[tuple[str, str, bool, str]] = [
+    # (command, arguments, private chat, a fragment of the English reason)
+    ("ask", "", False, "question is missing"),
+    ("ask", "48h", False, "question is missing"),
+    ("ask", "0h 问题", False, "longer than zero"),
+    ("ask", "400d 问题", False, "at most 366 days"),
+    ("ask", "48h 问题 | 选项 | 选项", False, "takes no options"),
+    ("ask", "48h 你希望社区怎样改进？", True, "name a community"),
+    ("ask", "碧海社区", True, "question is missing"),
+    ("ask", "--multi 问题", False, "unknown flag"),
+    ("ask", "问" * 301, False, "at most 300"),
+    ("rate", "", False, "question is missing"),
+    ("rate", "1h 打几分 | 1 | 2", False, "takes no options"),
+    ("poll", "问题 没有选项", False, "separate the question"),
+    ("poll", "问题 | 只有一个", False, "2 to 10 options"),
+    ("poll", "问题 | " + " | ".join(str(i) for i in range(11)), False, "2 to 10 options"),
+    ("poll", "问题 | 停车 | | 绿化", False, "option is empty"),
+    ("poll", "问题 | 停车 | 停车", False, "must be different"),
+    ("poll", "问题 | " + "长" * 101 + " | 短", False, "at most 100"),
+    ("poll", "--secret 问题 | a | b", False, "unknown flag"),
+    ("poll", "问题 --multi | a | b", False, "first"),
+    ("poll", "| a | b", False, "question is missing"),
+    ("poll", "2h 问题 | a | b", True, "name a community"),
+    ("schedule", "", False, "date, a time"),
+    ("schedule", "2026-03-03 48h 问题", False, "date, a time"),
+    ("schedule", "明天 09:00 48h 问题", False, "date or time"),
+    ("schedule", "2026-13-01 09:00 48h 问题", False, "date or time"),
+    ("schedule", "2026-03-03 25:00 48h 问题", False, "date or time"),
+    ("schedule", "2026-03-01 09:00 48h 问题", False, "in the past"),
+    ("schedule", "2028-03-03 09:00 48h 问题", False, "a year ahead"),
+    ("schedule", "2026-03-03 09:00 问题 没有时长", False, "duration is missing"),
+    ("schedule", "2026-03-03 09:00 48h 问题 | 唯一", False, "2 to 10 options"),
+    ("schedule", "--multi 2026-03-03 09:00 48h 问题", False, "polls only"),
+    ("schedule", "--cron 0 9 * * mon 48h 问题", False, "quoted expression"),
+    ("schedule", '--cron "61 9 * * *" 48h 问题', False, "not a cron"),
+    ("schedule", "2026-03-03 09:00 48h 问题", True, "name a community"),
+    ("close", "", False, "id is missing"),
+    ("close", "abc", False, "one number"),
+    ("close", "1 2", False, "one number"),
+    ("cancel", "0", False, "positive"),
+    ("cancel", "-3", False, "one number"),
+]
+
+
+def _parse(command: str, args: str, private: bool) -> object:
+    if command in ("ask", "rate"):
+        return parse_ask(args, private=private, kind="text" if command == "ask" else "rating")
+    if command == "poll":
+        return parse_poll(args, private=private)
+    if command == "schedule":
+        return parse_schedule(args, now=NOW, zone=ZONE, private=private)
+    return parse_id(command, args)
+
+
+@pytest.mark.parametrize(("command", "args", "private", "reason"), MALFORMED)
+def test_malformed_arguments_raise_a_usage_error_with_a_reason(
+    command: str, args: str, private: bool, reason: str
+) -> None:
+    """Each malformed form raises UsageError for its command, saying what is wrong in zh and en."""
+    with pytest.raises(UsageError) as raised:
+        _parse(command, args, private)
+    assert raised.value.command == command
+    assert reason in raised.value.reason_en, raised.value.reason_en
+    assert raised.value.reason_zh
