@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 
 from bot.config import Settings
 from bot.privacy import pseudonym
-from nlp.learn import LearnedModel
 from nlp.tagger import Tagger
 from nlp.taxonomy import load_taxonomy
 from storage.repository import Repository, Session
@@ -101,7 +100,11 @@ async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
     taxonomy = load_taxonomy(settings.nlp.taxonomy)
     async with repo.transaction() as session:
         blob = await session.get_model(MODEL_NAME)
-    model = LearnedModel.from_bytes(blob) if blob else None
+    model = None
+    if blob:
+        from nlp.learn import LearnedModel  # numpy: only for deployments that learned
+
+        model = LearnedModel.from_bytes(blob)
     return Tagger(taxonomy, model)
 
 

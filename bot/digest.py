@@ -8,7 +8,6 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.chart import render_chart
 from bot.core import Core
 from bot.exports import rows_to_csv
 from bot.report_render import render_report
@@ -59,6 +58,9 @@ async def build_digest(core: Core, until: datetime, lang: Lang) -> Digest:
     active = report.answers > 0 or report.participants > 0
     if active:
         text = render_report(report, lang, core.settings.schedule.tz)
+        # matplotlib is imported only when a chart is drawn: it would double the bot's start-up.
+        from bot.chart import render_chart
+
         chart = render_chart(report, lang)
     else:
         text = say("digest_quiet", lang, start=since.date(), end=until.date())
