@@ -126,9 +126,11 @@ function preview(message) {
   return who + (message.text || "").split("\n")[0];
 }
 
+const chatItems = new Map();
+
 function renderChats() {
   const list = $("chats");
-  list.replaceChildren();
+  const wanted = [];
   for (const chat of visibleChats()) {
     if (lastSeen(chat) === undefined) {
       // First sight of a chat: its history is not "unread".
@@ -137,23 +139,34 @@ function renderChats() {
     const seen = lastSeen(chat) || 0;
     const unread = chat.id === ui.chatId ? 0 : chat.messages.filter((m) => m.id > seen && m.from.id !== ui.me).length;
     const name = chatName(chat);
-    const last = chat.messages[chat.messages.length - 1];
+    const last = preview(chat.messages[chat.messages.length - 1]);
+    const active = chat.id === ui.chatId;
+    const signature = JSON.stringify([name, last, unread, active]);
+    const kept = chatItems.get(chat.id);
+    if (kept && kept.signature === signature) {
+      wanted.push(kept.node);
+      continue;
+    }
     const avatar = chat.type === "private" ? ui.world.bot.name : chat.title;
-    list.append(
-      el(
-        "li",
-        {
-          class: `chat-item${chat.id === ui.chatId ? " active" : ""}`,
-          "data-chat-id": chat.id,
-          "data-chat-type": chat.type,
-          onclick: () => openChat(chat.id),
-        },
-        el("div", { class: "avatar", style: `background:${colour(chat.id)}` }, initial(avatar)),
-        el("div", { class: "chat-body" }, el("div", { class: "chat-name" }, name), el("div", { class: "chat-last" }, preview(last))),
-        unread ? el("span", { class: "unread" }, unread) : null,
-      ),
+    const node = el(
+      "li",
+      {
+        class: `chat-item${active ? " active" : ""}`,
+        "data-chat-id": chat.id,
+        "data-chat-type": chat.type,
+        onclick: () => openChat(chat.id),
+      },
+      el("div", { class: "avatar", style: `background:${colour(chat.id)}` }, initial(avatar)),
+      el("div", { class: "chat-body" }, el("div", { class: "chat-name" }, name), el("div", { class: "chat-last" }, last)),
+      unread ? el("span", { class: "unread" }, unread) : null,
     );
+    chatItems.set(chat.id, { signature, node });
+    wanted.push(node);
   }
+  wanted.forEach((node, index) => {
+    if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
+  });
+  while (list.children.length > wanted.length) list.lastElementChild.remove();
 }
 
 function openChat(chatId) {
@@ -334,20 +347,45 @@ function welcome(chat) {
   return box;
 }
 
+// Rendered messages are kept and reused while unchanged, so a re-render (after any change in
+// the world) keeps hover, focus and half-ticked poll boxes instead of rebuilding every node.
+const rendered = new Map();
+let renderedFor = "";
+
 function renderMessages() {
   const chat = visibleChats().find((c) => c.id === ui.chatId);
   const box = $("messages");
   const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
-  box.replaceChildren();
+  const view = `${ui.me}:${ui.chatId}`;
+  if (view !== renderedFor) {
+    rendered.clear();
+    box.replaceChildren();
+    renderedFor = view;
+  }
   if (!chat) return;
   $("chat-title").textContent = chatName(chat);
   $("chat-sub").textContent =
     chat.type === "private" ? `@${ui.world.bot.username} · bot` : `${chat.members.length} 位成员 · members${chat.bot_member ? "" : " · 机器人不在群里 · bot not in group"}`;
-  if (chat.messages.length < 4) box.append(welcome(chat));
-  for (const message of chat.messages) box.append(renderMessage(message, chat));
+  const wanted = [];
+  if (chat.messages.length < 4) wanted.push(reuse("welcome", roleOf(me()), () => welcome(chat)));
+  for (const message of chat.messages) {
+    wanted.push(reuse(message.id, JSON.stringify(message), () => renderMessage(message, chat)));
+  }
+  wanted.forEach((node, index) => {
+    if (box.children[index] !== node) box.insertBefore(node, box.children[index] || null);
+  });
+  while (box.children.length > wanted.length) box.lastElementChild.remove();
   if (ui.stickBottom || nearBottom) box.scrollTop = box.scrollHeight;
   ui.stickBottom = false;
   markSeen(chat);
+}
+
+function reuse(key, signature, build) {
+  const kept = rendered.get(key);
+  if (kept && kept.signature === signature) return kept.node;
+  const node = build();
+  rendered.set(key, { signature, node });
+  return node;
 }
 
 function renderHints() {
@@ -535,6 +573,10 @@ async function fontReady() {
   // first (a local font when the machine has one, else the sandbox's copy), at most 5 s.
   const timeout = new Promise((resolve) => setTimeout(resolve, 5000));
   await Promise.race([document.fonts.load('700 16px "SandboxCJK"', "民意").catch(() => null), timeout]);
+  // Buttons laid out before the font arrived keep drawing boxes until their text is replaced.
+  for (const button of document.querySelectorAll("button")) {
+    if (button.children.length === 0) button.textContent = String(button.textContent);
+  }
 }
 
 wire();
