@@ -531,13 +531,18 @@ def _transcript_lines(message: dict[str, Any], zone: Any) -> list[str]:
 
 def _closing(result: DemoResult, out: Path, show: Progress, stream: TextIO) -> None:
     show.step(f"done in {result.seconds:.1f} s")
+    # As the person ran it (`make demo` runs .venv/bin/minyi, which is not on their PATH).
+    minyi = sys.argv[0] if Path(sys.argv[0]).name == "minyi" else "minyi"
     print(f"\nWhat the demo wrote to {out}/:", file=stream)
     for name, what in result.files.items():
         print(f"  {out / name!s:<32} {what}", file=stream)
+    report = f"{minyi} --config {out / 'config.toml'} report"
+    sandbox = f"{minyi} sandbox"
+    width = max(len(report), len(sandbox)) + 3
     print(
         "\nNext:\n"
-        f"  minyi --config {out / 'config.toml'} report   # the reports again, from the database\n"
-        "  minyi sandbox                                 # try it yourself in the browser",
+        f"  {report:<{width}}# the reports again, from the database\n"
+        f"  {sandbox:<{width}}# try it yourself in the browser",
         file=stream,
         flush=True,
     )
