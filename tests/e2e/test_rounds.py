@@ -254,3 +254,36 @@ async def test_malformed_round_commands_get_a_usage_message_and_change_nothing(
         replies = bot.bot_texts(chat)[seen:]
         assert len(replies) == 1 and expected in replies[0], (text, replies)
         assert database_rows(bot) == before, text
+
+
+async def test_recurring_round_missed_while_down_runs_once_and_reschedules(
+    minyi_bot: RunningBot,
+) -> None:
+    """`/schedule --cron` hourly: after the clock jumps three hours (the bot was not ticking),
+    the missed occurrences are not replayed; the one whose window is still open opens once."""
+    bot = minyi_bot
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, '/schedule --cron "0 * * * *" 10m 这一小时里有什么新情况？')
+    await bot.wait_text(group, lambda t: "已安排" in t and "0 * * * *" in t)
+    async with bot.core.repo.transaction() as session:
+        (first,) = await session.list_rounds()
+    assert first.state == "scheduled" and first.opens_at.minute == 0
+
+    bot.core.clock = shifted_clock(first.opens_at + timedelta(seconds=1))
+    await bot.wait_text(group, lambda t: "社区征询 #1" in t)
+    bot.core.clock = shifted_clock(first.opens_at + timedelta(hours=3, seconds=1))
+    await bot.wait_text(group, lambda t: "社区征询 #2" in t)
+    await bot.settle()
+    async with bot.core.repo.transaction() as session:
+        rounds = sorted(await session.list_rounds(), key=lambda r: r.id)
+    assert [(r.id, r.state) for r in rounds] == [(1, "closed"), (2, "open")]
+    assert rounds[1].opens_at == first.opens_at + timedelta(hours=3)
+    assert len(texts_with(bot, group, "征询 #1 已结束")) == 1
+
+    bot.core.clock = shifted_clock(first.opens_at + timedelta(hours=3, minutes=11))
+    await bot.wait_text(group, lambda t: "征询 #2 已结束" in t)
+    async with bot.core.repo.transaction() as session:
+        third = await session.get_round(3)
+    assert third is not None and third.state == "scheduled"
+    assert third.opens_at == first.opens_at + timedelta(hours=4)
+    assert len(texts_with(bot, group, "社区征询 #")) == 2
