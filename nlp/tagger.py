@@ -23,6 +23,10 @@ _HEAD_END = re.compile(r"[。！？!?\n]")
 # The longest keyword made of several tokens that we try to reassemble (English phrases,
 # Chinese keywords jieba splits).
 _MAX_NGRAM = 3
+# Share of a child domain's weight credited to its parent. Community-level themes do not
+# always sit under one first-level category (小区停车 is filed under 城乡建设 as often as
+# 交通运输), so a child's words count for its parent, but less than the parent's own words.
+PARENT_CREDIT = 0.5
 # A theme is reported when its score reaches this (keyword scores are 1 - exp(-raw)).
 MIN_SCORE = 0.2
 # Learned probabilities below this are not reported as tags unless keywords also matched.
@@ -176,7 +180,7 @@ class Tagger:
                 evidence.setdefault(theme_id, []).append(keyword)
         # Parents collect their children's evidence (the 停车 in 停车费 is also 交通运输).
         for parent, children in self._children.items():
-            extra = sum(raw.get(child, 0.0) for child in children)
+            extra = PARENT_CREDIT * sum(raw.get(child, 0.0) for child in children)
             if extra:
                 raw[parent] = raw.get(parent, 0.0) + extra
                 words = evidence.setdefault(parent, [])
