@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from bot.core import Core
-from bot.exports import rows_to_csv
+from bot.exports import period_csv
 from bot.report_render import render_report
 from bot.reports import Report, build_period_report
 from bot.texts import Lang, say
@@ -30,49 +30,36 @@ class Digest(BaseModel):
     active: bool
 
 
-async def _period_rows(core: Core, since: datetime, until: datetime) -> list[dict[str, object]]:
-    async with core.repo.transaction() as session:
-        names = {c.id: c.name for c in await session.list_communities()}
-        answers = await session.list_answers_between(since, until)
-    return [
-        {
-            "answer_id": a.id,
-            "round_id": a.round_id,
-            "community": names.get(a.community_id, ""),
-            "via": a.via,
-            "created_at": a.created_at.isoformat(),
-            "text": a.text,
-            "themes": [
-                {"id": t.theme_id, "kind": t.kind, "score": t.score, "evidence": t.evidence}
-                for t in a.themes
-            ],
-        }
-        for a in answers
-    ]
-
-
 async def build_digest(core: Core, until: datetime, lang: Lang) -> Digest:
-    """The digest of the 7 days before `until`."""
+    """The digest of the 7 days before `until`: the period report as text, the chart of
+    themes against the week before, and the CSV of the period's answers. Without any answer
+    or vote in the period it is a one-line note and no chart."""
     since = until - PERIOD
     report = await build_period_report(core, since, until)
     active = report.answers > 0 or report.participants > 0
+    zone = core.settings.schedule.tz
     if active:
-        text = render_report(report, lang, core.settings.schedule.tz)
+        text = render_report(report, lang, zone)
         # matplotlib is imported only when a chart is drawn: it would double the bot's start-up.
         from bot.chart import render_chart
 
-        chart = render_chart(report, lang)
+        chart = render_chart(report, lang, zone)
     else:
-        text = say("digest_quiet", lang, start=since.date(), end=until.date())
+        text = say(
+            "digest_quiet",
+            lang,
+            start=since.astimezone(zone).date(),
+            end=until.astimezone(zone).date(),
+        )
         chart = None
-    rows = await _period_rows(core, since, until)
+    csv, _ = await period_csv(core, since, until)
     return Digest(
         since=since,
         until=until,
         report=report,
         text=text,
         chart_png=chart,
-        csv=rows_to_csv(rows),
+        csv=csv,
         active=active,
     )
 

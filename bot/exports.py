@@ -8,7 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime
 from typing import Literal
 
 from bot.core import Core
@@ -24,8 +25,11 @@ COLUMNS = [
     "principles",
     "domains",
     "evidence",
+    "principles_zh",
+    "domains_zh",
 ]
 PAGE = 5000
+Row = dict[str, object]
 
 
 async def iter_answers(
@@ -48,51 +52,117 @@ async def iter_answers(
         after = page[-1].id
 
 
-async def export_rows(core: Core, round_id: int | None = None) -> list[dict[str, object]]:
-    """One dict per visible answer."""
+async def iter_answers_between(
+    core: Core, since: datetime, until: datetime
+) -> AsyncIterator[StoredAnswer]:
+    """Visible answers created in [since, until), by time, a page (one short read) at a time."""
+    after: tuple[datetime, int] | None = None
+    while True:
+        async with core.repo.transaction() as session:
+            page = await session.list_answers_between(since, until, after=after, limit=PAGE)
+        for item in page:
+            yield item
+        if len(page) < PAGE:
+            return
+        after = (page[-1].created_at, page[-1].id)
+
+
+async def community_names(core: Core) -> dict[int, str]:
+    """Community id -> name, for export rows."""
     async with core.repo.transaction() as session:
-        names = {c.id: c.name for c in await session.list_communities()}
-    rows: list[dict[str, object]] = []
-    async for a in iter_answers(core, round_id):
-        rows.append(
+        return {c.id: c.name for c in await session.list_communities()}
+
+
+def answer_row(answer: StoredAnswer, names: dict[int, str], core: Core) -> Row:
+    """One answer as an export row: no resident, only what was said, where and its themes."""
+    taxonomy = core.tagger.taxonomy
+
+    def name_zh(theme_id: str) -> str:
+        theme = taxonomy.get(theme_id)
+        return theme.name_zh if theme else theme_id
+
+    return {
+        "answer_id": answer.id,
+        "round_id": answer.round_id,
+        "community": names.get(answer.community_id, ""),
+        "via": answer.via,
+        "created_at": answer.created_at.astimezone(core.settings.schedule.tz).isoformat(),
+        "text": answer.text,
+        "themes": [
             {
-                "answer_id": a.id,
-                "round_id": a.round_id,
-                "community": names.get(a.community_id, ""),
-                "via": a.via,
-                "created_at": a.created_at.isoformat(),
-                "text": a.text,
-                "themes": [
-                    {"id": t.theme_id, "kind": t.kind, "score": t.score, "evidence": t.evidence}
-                    for t in a.themes
-                ],
+                "id": t.theme_id,
+                "name_zh": name_zh(t.theme_id),
+                "kind": t.kind,
+                "score": t.score,
+                "evidence": t.evidence,
             }
-        )
-    return rows
+            for t in answer.themes
+        ],
+    }
 
 
-def rows_to_csv(rows: list[dict[str, object]]) -> bytes:
-    """CSV bytes with a BOM so Excel and WPS open the Chinese text correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
+async def export_rows(core: Core, round_id: int | None = None) -> list[Row]:
+    """One dict per visible answer (of one round, or all)."""
+    names = await community_names(core)
+    return [answer_row(a, names, core) async for a in iter_answers(core, round_id)]
+
+
+def _csv_cells(row: Row) -> list[object]:
+    themes = row["themes"]
+    assert isinstance(themes, list)
+    principles = [t for t in themes if t["kind"] == "principle"]
+    domains = [t for t in themes if t["kind"] == "domain"]
+    return [
+        row["answer_id"],
+        row["round_id"],
+        row["community"],
+        row["via"],
+        row["created_at"],
+        row["text"],
+        ";".join(t["id"] for t in principles),
+        ";".join(t["id"] for t in domains),
+        ";".join(f"{t['id']}={'/'.join(t['evidence'])}" for t in themes),
+        "；".join(t["name_zh"] for t in principles),
+        "；".join(t["name_zh"] for t in domains),
+    ]
+
+
+class CsvWriter:
+    """CSV bytes with a BOM so Excel and WPS open the Chinese text correctly, row by row."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._buffer.write("\ufeff")
+        self._writer = csv.writer(self._buffer)
+        self._writer.writerow(COLUMNS)
+
+    def add(self, row: Row) -> None:
+        """Append one export row."""
+        self._writer.writerow(_csv_cells(row))
+
+    def getvalue(self) -> bytes:
+        """The whole file, UTF-8."""
+        return self._buffer.getvalue().encode("utf-8")
+
+
+def rows_to_csv(rows: Iterable[Row]) -> bytes:
+    """CSV bytes (UTF-8 with BOM) of export rows."""
+    writer = CsvWriter()
     for row in rows:
-        themes = row["themes"]
-        assert isinstance(themes, list)
-        writer.writerow(
-            [
-                row["answer_id"],
-                row["round_id"],
-                row["community"],
-                row["via"],
-                row["created_at"],
-                row["text"],
-                ";".join(t["id"] for t in themes if t["kind"] == "principle"),
-                ";".join(t["id"] for t in themes if t["kind"] == "domain"),
-                ";".join(f"{t['id']}={'/'.join(t['evidence'])}" for t in themes),
-            ]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        writer.add(row)
+    return writer.getvalue()
+
+
+async def period_csv(core: Core, since: datetime, until: datetime) -> tuple[bytes, int]:
+    """The CSV of the answers created in [since, until), read a page at a time by time; and
+    how many rows it holds."""
+    names = await community_names(core)
+    writer = CsvWriter()
+    count = 0
+    async for answer in iter_answers_between(core, since, until):
+        writer.add(answer_row(answer, names, core))
+        count += 1
+    return writer.getvalue(), count
 
 
 def rows_to_json(rows: list[dict[str, object]]) -> str:

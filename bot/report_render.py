@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.reports import PollResult, Report, ThemeShare
+from bot.reports import PollResult, Report, ThemeShare, top_themes
 from bot.texts import Lang, say
 
 TELEGRAM_LIMIT = 4096
@@ -31,7 +31,7 @@ def _poll_lines(poll: PollResult, lang: Lang) -> list[str]:
     return lines
 
 
-def _theme_lines(themes: list[ThemeShare], kind: str, lang: Lang, most: int = 8) -> list[str]:
+def _theme_lines(themes: list[ThemeShare], kind: str, lang: Lang, most: int = 15) -> list[str]:
     chosen = [t for t in themes if t.kind == kind][:most]
     return [
         f"  {_name(t, lang)} {t.count}（{_pct(t.share)}）"
@@ -82,6 +82,15 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
     if report.poll is not None:
         lines.append("")
         lines.extend(_poll_lines(report.poll, lang))
+    for round_poll in report.polls:
+        kind = say(f"kind_{round_poll.kind}", lang)
+        lines += [
+            "",
+            say(
+                "report_round_poll", lang, id=round_poll.id, kind=kind, question=round_poll.question
+            ),
+        ]
+        lines.extend(_poll_lines(round_poll.result, lang))
     principles = _theme_lines(report.themes, "principle", lang)
     domains = _theme_lines(report.themes, "domain", lang)
     if principles:
@@ -89,7 +98,9 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
     if domains:
         lines += ["", say("report_domains", lang), *domains]
     if report.emerging:
-        terms = "、".join(f"{e['term']}({e['count']})" for e in report.emerging)
+        approx = "≈" if any(e.get("estimated") for e in report.emerging) else ""
+        sep = "、" if lang == "zh" else ", "
+        terms = sep.join(f"{e['term']}({approx}{e['count']})" for e in report.emerging)
         lines += ["", say("report_emerging", lang, terms=terms)]
     if report.quotes:
         names = {t.id: _name(t, lang) for t in report.themes}
@@ -108,7 +119,7 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
             ),
         ]
         moves = []
-        for t in report.themes[:6]:
+        for t in top_themes(report.themes, 6):
             delta = t.share - p.themes.get(t.id, 0.0)
             if abs(delta) >= 0.05:
                 moves.append(f"{_name(t, lang)} {delta * 100:+.0f}pp")
@@ -116,16 +127,26 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
             lines.append("  " + ("，".join(moves) if lang == "zh" else ", ".join(moves)))
     if len(report.per_community) > 1:
         lines += ["", say("report_per_community", lang)]
+        before = report.previous.per_community if report.previous else {}
         for part in report.per_community:
-            top = ", ".join(_name(t, lang) for t in part.themes[:3]) or "—"
+            top = ("、" if lang == "zh" else ", ").join(
+                _name(t, lang) for t in top_themes(part.themes, 3)
+            )
             line = say(
                 "report_community_line",
                 lang,
                 name=part.name,
                 participants=part.participants,
                 answers=part.answers,
-                top=top,
+                top=top or "—",
             )
+            earlier = before.get(part.name)
+            if earlier is not None:
+                line += say(
+                    "report_community_change",
+                    lang,
+                    answers=f"{part.answers - earlier.answers:+d}",
+                )
             if part.poll is not None and part.poll.options:
                 best = max(part.poll.options, key=lambda o: o.votes)
                 line += f" · {best.text} {_pct(best.share)}"

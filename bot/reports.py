@@ -15,10 +15,14 @@ from pydantic import BaseModel, ConfigDict
 from bot.core import Core
 from nlp.emerging import emerging_terms
 from nlp.taxonomy import Taxonomy
-from storage.models import Community, Quote, Round, ThemeCount
+from storage.models import Community, OptionCount, Quote, Round, ThemeCount
 from storage.repository import Scope, Session
 
 QUOTE_CHARS = 140
+QUOTES = 3  # representative quotes per report, at most
+RATING_VALUES = (1, 2, 3, 4, 5)
+# Emerging terms segment answer texts (the only per-text work in a report): at most this many.
+EMERGING_SAMPLE = 1000
 
 
 class _Model(BaseModel):
@@ -59,6 +63,14 @@ class CommunityPart(_Model):
     poll: PollResult | None
 
 
+class CommunityChange(_Model):
+    """One community's figures in the previous round or period."""
+
+    participants: int
+    answers: int
+    themes: dict[str, float]  # theme id -> share then
+
+
 class Change(_Model):
     """The change against the previous round or period."""
 
@@ -66,6 +78,16 @@ class Change(_Model):
     participants: int
     answers: int
     themes: dict[str, float]  # theme id -> share then
+    per_community: dict[str, CommunityChange] = {}  # community name -> its figures then
+
+
+class RoundPoll(_Model):
+    """A poll or rating round that had votes in a period report's window."""
+
+    id: int
+    kind: str
+    question: str
+    result: PollResult
 
 
 class Report(_Model):
@@ -84,6 +106,7 @@ class Report(_Model):
     quotes: list[QuoteOut]
     per_community: list[CommunityPart]
     previous: Change | None = None
+    polls: list[RoundPoll] = []  # period reports: the poll and rating rounds voted on in it
 
     def json_dict(self) -> dict[str, object]:
         """The SPEC §6 ROUND object (plus extra keys)."""
@@ -105,6 +128,7 @@ class Report(_Model):
                     "kind": t.kind,
                     "count": t.count,
                     "share": t.share,
+                    "name_en": t.name_en,
                 }
                 for t in self.themes
             ],
@@ -112,6 +136,7 @@ class Report(_Model):
             "quotes": [q.model_dump() for q in self.quotes],
             "per_community": [c.model_dump() for c in self.per_community],
             "previous": None if self.previous is None else self.previous.model_dump(),
+            "polls": [p.model_dump() for p in self.polls],
         }
 
 
@@ -140,64 +165,105 @@ def _themes(taxonomy: Taxonomy, counts: Sequence[ThemeCount], answers: int) -> l
     return sorted(out, key=lambda t: (t.kind != "principle", -t.count, t.id))
 
 
+def top_themes(themes: Sequence[ThemeShare], most: int) -> list[ThemeShare]:
+    """The `most` most mentioned themes of either kind (ties by id, so stable)."""
+    return sorted(themes, key=lambda t: (-t.count, t.id))[:most]
+
+
 def _pick_quotes(
-    candidates: Sequence[Quote], themes: Sequence[ThemeShare], most: int = 3
+    candidates: Sequence[Quote], themes: Sequence[ThemeShare], most: int = QUOTES
 ) -> list[QuoteOut]:
-    """Up to `most` quotes for the top themes, never two from one resident or one answer."""
+    """Up to `most` quotes for the top themes, never two from one resident or one answer.
+
+    Round-robin over the top themes (best-scoring candidate first), so three themes give one
+    quote each, and fewer themes still give two or three quotes from different residents.
+    """
     by_theme: dict[str, list[Quote]] = {}
     for q in candidates:
         by_theme.setdefault(q.theme_id, []).append(q)
+    queues = [
+        (t.id, sorted(by_theme.get(t.id, []), key=lambda q: (-q.score, q.answer_id)))
+        for t in top_themes(themes, most)
+    ]
     used_residents: set[str] = set()
     used_answers: set[int] = set()
     out: list[QuoteOut] = []
-    for theme in sorted(themes, key=lambda t: -t.count):
-        for q in by_theme.get(theme.id, []):
-            if q.resident in used_residents or q.answer_id in used_answers:
-                continue
-            text = q.text if len(q.text) <= QUOTE_CHARS else q.text[: QUOTE_CHARS - 1] + "…"
-            out.append(QuoteOut(theme_id=theme.id, text=text))
-            used_residents.add(q.resident)
-            used_answers.add(q.answer_id)
-            break
-        if len(out) >= most:
-            break
+    while len(out) < most and any(queue for _, queue in queues):
+        for theme_id, queue in queues:
+            while queue:
+                q = queue.pop(0)
+                if q.resident in used_residents or q.answer_id in used_answers:
+                    continue
+                text = q.text if len(q.text) <= QUOTE_CHARS else q.text[: QUOTE_CHARS - 1] + "…"
+                out.append(QuoteOut(theme_id=theme_id, text=text))
+                used_residents.add(q.resident)
+                used_answers.add(q.answer_id)
+                break
+            if len(out) >= most:
+                break
     return out
+
+
+def _poll_results(
+    round_: Round, counts: Sequence[OptionCount], voters: dict[int, int], ids: set[int]
+) -> PollResult:
+    """Votes per option over the communities `ids`; shares are of voters (multi-answer polls
+    may add up to more than 100%)."""
+    labels = round_.options if round_.kind == "poll" else [str(v) for v in RATING_VALUES]
+    votes = [0] * len(labels)
+    for c in counts:
+        if c.community_id in ids:
+            index = c.option_index if round_.kind == "poll" else c.option_index - 1
+            if 0 <= index < len(labels):
+                votes[index] += c.votes
+    who = sum(n for cid, n in voters.items() if cid in ids)
+    average = None
+    cast_votes = sum(votes)
+    if round_.kind == "rating" and cast_votes > 0:
+        weighted = sum(value * v for value, v in zip(RATING_VALUES, votes, strict=True))
+        average = round(weighted / cast_votes, 2)
+    return PollResult(
+        voters=who,
+        options=[
+            OptionResult(text=t, votes=v, share=_share(v, who))
+            for t, v in zip(labels, votes, strict=True)
+        ],
+        average=average,
+    )
 
 
 async def _poll_result(
     session: Session, round_: Round, community_ids: Sequence[int] | None
 ) -> tuple[PollResult | None, dict[int, PollResult]]:
+    """The round's poll or rating result overall and per community (None for text rounds)."""
     if round_.kind == "text":
         return None, {}
     counts = await session.count_votes(round_.id)
     voters = await session.count_voters(round_.id)
-    labels = round_.options if round_.kind == "poll" else ["1", "2", "3", "4", "5"]
+    ids = (
+        set(community_ids)
+        if community_ids is not None
+        else {c.community_id for c in counts} | set(voters)
+    )
+    overall = _poll_results(round_, counts, voters, ids)
+    return overall, {cid: _poll_results(round_, counts, voters, {cid}) for cid in ids}
 
-    def result(ids: set[int]) -> PollResult:
-        votes = [0] * len(labels)
-        for c in counts:
-            if c.community_id in ids:
-                index = c.option_index if round_.kind == "poll" else c.option_index - 1
-                if 0 <= index < len(labels):
-                    votes[index] += c.votes
-        who = sum(n for cid, n in voters.items() if cid in ids)
-        average = None
-        cast_votes: int = sum(votes)
-        if round_.kind == "rating" and cast_votes > 0:
-            weighted = sum((i + 1) * v for i, v in enumerate(votes))
-            average = round(weighted / cast_votes, 2)
-        return PollResult(
-            voters=who,
-            options=[
-                OptionResult(text=t, votes=v, share=_share(v, who))
-                for t, v in zip(labels, votes, strict=True)
-            ],
-            average=average,
-        )
 
-    ids = set(community_ids) if community_ids is not None else {c.community_id for c in counts}
-    ids |= set(voters)
-    return result(ids), {cid: result({cid}) for cid in ids}
+async def _emerging(
+    core: Core, session: Session, scope: Scope, answers: int
+) -> list[dict[str, object]]:
+    """Emerging terms over an even sample of at most EMERGING_SAMPLE answers in scope.
+
+    Segmenting is the one per-text cost of a report, so it is bounded: above the sample size
+    every k-th answer (by a hash of its id) is read and counts are scaled back by k, marked
+    `estimated`.
+    """
+    every = max(1, -(-answers // EMERGING_SAMPLE))
+    texts = await session.list_answer_texts(scope, limit=EMERGING_SAMPLE, every=every)
+    found = emerging_terms(texts, core.tagger, limit=10)
+    if every == 1:
+        return [{"term": e.term, "count": e.count} for e in found]
+    return [{"term": e.term, "count": e.count * every, "estimated": True} for e in found]
 
 
 async def _assemble(
@@ -208,7 +274,7 @@ async def _assemble(
     round_: Round | None,
 ) -> tuple[dict[str, object], list[CommunityPart]]:
     taxonomy = core.tagger.taxonomy
-    answers = await session.count_answers(scope)
+    answers = await session.count_visible_answers(scope)
     people = await session.count_participants(scope)
     themes = await session.count_themes(scope)
     poll, per_poll = (
@@ -216,20 +282,18 @@ async def _assemble(
         if round_ is None
         else await _poll_result(session, round_, [c.id for c in communities])
     )
-    total_answers = sum(a for a, _ in answers.values())
+    total_answers = sum(answers.values())
     all_themes = _themes(taxonomy, [t for ts in themes.values() for t in ts], total_answers)
-    top = [t.id for t in sorted(all_themes, key=lambda t: -t.count)[:3]]
+    top = [t.id for t in top_themes(all_themes, QUOTES)]
     quotes = _pick_quotes(await session.list_quote_candidates(scope, top), all_themes)
-    texts = await session.list_answer_texts(scope)
-    emerging = [
-        {"term": e.term, "count": e.count} for e in emerging_terms(texts, core.tagger, limit=10)
-    ]
+    emerging = await _emerging(core, session, scope, total_answers)
     participants = await session.count_all_participants(scope)
     if poll is not None and round_ is not None and round_.anonymous:
+        # Anonymous polls: Telegram tells how many voted, never who; count them at least.
         participants = max(participants, poll.voters)
     parts = []
     for c in communities:
-        n_answers = answers.get(c.id, (0, 0))[0]
+        n_answers = answers.get(c.id, 0)
         community_poll = per_poll.get(c.id)
         who = people.get(c.id, 0)
         if community_poll is not None and round_ is not None and round_.anonymous:
@@ -254,24 +318,38 @@ async def _assemble(
     return summary, parts
 
 
-async def _change(core: Core, session: Session, scope: Scope, label: str) -> Change:
-    answers = await session.count_answers(scope)
+async def _change(
+    core: Core, session: Session, scope: Scope, label: str, communities: Sequence[Community]
+) -> Change:
+    """The figures of the previous round or period, overall and per community."""
+    taxonomy = core.tagger.taxonomy
+    answers = await session.count_visible_answers(scope)
+    people = await session.count_participants(scope)
     themes = await session.count_themes(scope)
-    total = sum(a for a, _ in answers.values())
+    total = sum(answers.values())
     shares = {
-        t.id: t.share
-        for t in _themes(core.tagger.taxonomy, [t for ts in themes.values() for t in ts], total)
+        t.id: t.share for t in _themes(taxonomy, [t for ts in themes.values() for t in ts], total)
     }
+    per_community = {}
+    for c in communities:
+        n = answers.get(c.id, 0)
+        per_community[c.name] = CommunityChange(
+            participants=people.get(c.id, 0),
+            answers=n,
+            themes={t.id: t.share for t in _themes(taxonomy, themes.get(c.id, []), n)},
+        )
     return Change(
         label=label,
         participants=await session.count_all_participants(scope),
         answers=total,
         themes=shares,
+        per_community=per_community,
     )
 
 
 async def build_round_report(core: Core, round_id: int) -> Report | None:
-    """The report of one round, with the change against the previous round of its communities."""
+    """The report of one round, with the change against the previous round of the same kind
+    put to the same communities."""
     async with core.repo.transaction() as session:
         round_ = await session.get_round(round_id)
         if round_ is None:
@@ -286,11 +364,18 @@ async def build_round_report(core: Core, round_id: int) -> Report | None:
                 for r in await session.list_rounds(
                     community_id=communities[0].id, states=("open", "closed"), limit=20
                 )
-                if r.id != round_id and r.kind == round_.kind and r.opens_at <= round_.opens_at
+                if r.id != round_id
+                and r.kind == round_.kind
+                and (r.opens_at, r.id) < (round_.opens_at, round_.id)
             ]
             if earlier:
+                before = earlier[0]
                 previous = await _change(
-                    core, session, Scope(round_ids=[earlier[0].id]), f"#{earlier[0].id}"
+                    core,
+                    session,
+                    Scope(round_ids=[before.id]),
+                    f"#{before.id}",
+                    await session.list_round_communities(before.id),
                 )
     return Report(
         id=round_.id,
@@ -306,10 +391,28 @@ async def build_round_report(core: Core, round_id: int) -> Report | None:
     )
 
 
+async def _period_polls(
+    session: Session, since: datetime, until: datetime, community_ids: Sequence[int] | None
+) -> list[RoundPoll]:
+    """Current results of the poll and rating rounds voted on in [since, until)."""
+    out = []
+    for round_id in await session.list_voted_round_ids(since, until):
+        round_ = await session.get_round(round_id)
+        if round_ is None or round_.kind == "text":
+            continue
+        result, _ = await _poll_result(session, round_, community_ids)
+        if result is not None and result.voters > 0:
+            out.append(
+                RoundPoll(id=round_.id, kind=round_.kind, question=round_.question, result=result)
+            )
+    return out
+
+
 async def build_period_report(
     core: Core, since: datetime, until: datetime, community_ids: Sequence[int] | None = None
 ) -> Report:
     """A report over every answer and vote in [since, until), against the period before."""
+    zone = core.settings.schedule.tz
     async with core.repo.transaction() as session:
         communities = [
             c
@@ -321,7 +424,9 @@ async def build_period_report(
         summary, parts = await _assemble(core, session, scope, communities, None)
         length = until - since
         before = Scope(since=since - length, until=since, community_ids=ids)
-        previous = await _change(core, session, before, f"{(since - length).date()}–{since.date()}")
+        label = f"{(since - length).astimezone(zone).date()} – {since.astimezone(zone).date()}"
+        previous = await _change(core, session, before, label, communities)
+        polls = await _period_polls(session, since, until, ids)
     return Report(
         id=None,
         kind="period",
@@ -332,6 +437,7 @@ async def build_period_report(
         closes_at=until,
         per_community=parts,
         previous=previous,
+        polls=polls,
         **summary,  # type: ignore[arg-type]
     )
 

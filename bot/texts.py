@@ -234,6 +234,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Compared with {label}: participants {participants}, answers {answers}",
     ),
     "report_per_community": ("分社区：", "Per community:"),
+    "report_round_poll": ("#{id} {kind}：{question}", "#{id} {kind}: {question}"),
+    "report_community_change": ("（回答 {answers}）", " (answers {answers})"),
     "report_community_line": (
         "  {name}：参与 {participants}，回答 {answers}；主要主题：{top}",
         "  {name}: {participants} participants, {answers} answers; top themes: {top}",

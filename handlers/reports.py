@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot.communities import community_of_chat
 from bot.digest import build_digest
+from bot.digest_job import send_digest
 from bot.exports import export_rows, hide_answer, rows_to_csv
 from bot.parsing import UsageError, parse_id
 from bot.report_render import render_report
@@ -102,19 +103,11 @@ async def hide(update: Update, context: Ctx) -> None:
 
 
 async def digest(update: Update, context: Ctx) -> None:
-    """The digest of the last 7 days, sent to the caller now."""
+    """The digest of the last 7 days, sent to the caller now (as staff chats get it)."""
     if not await authorise(update, context):
         return
     core = core_of(context)
-    lang = lang_of(update, context)
     chat = update.effective_chat
     assert chat is not None
-    built = await build_digest(core, core.now(), lang)
-    await reply(update, context, built.text)
-    if built.chart_png is not None:
-        await context.bot.send_photo(
-            chat.id, photo=io.BytesIO(built.chart_png), filename="minyi-digest.png"
-        )
-    await context.bot.send_document(
-        chat.id, document=io.BytesIO(built.csv), filename="minyi-digest.csv"
-    )
+    built = await build_digest(core, core.now(), lang_of(update, context))
+    await send_digest(core, context.bot, chat.id, built)

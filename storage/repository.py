@@ -565,7 +565,10 @@ class Session:
         sql = "SELECT a.* FROM answers a WHERE " + " AND ".join(where) + " ORDER BY a.id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        rows = await self.tx.fetchall(sql, params)
+        return await self._with_themes(await self.tx.fetchall(sql, params))
+
+    async def _with_themes(self, rows: list[Row]) -> list[StoredAnswer]:
+        """Answer rows as StoredAnswer, each with its themes (one query for the lot)."""
         if not rows:
             return []
         ids = [r["id"] for r in rows]
@@ -573,7 +576,7 @@ class Session:
             "SELECT answer_id, theme_id, kind, score, evidence FROM answer_themes WHERE "
             f"answer_id >= ? AND answer_id <= ? AND answer_id IN {_in(ids)} "
             "ORDER BY answer_id, score DESC, theme_id",
-            [ids[0], ids[-1], *ids],
+            [min(ids), max(ids), *ids],
         )
         by_answer: dict[int, list[TagRecord]] = {}
         for t in theme_rows:
@@ -587,16 +590,31 @@ class Session:
             )
         return [self._answer(r, by_answer.get(r["id"])) for r in rows]
 
-    async def list_answers_between(self, since: datetime, until: datetime) -> list[StoredAnswer]:
-        """Visible answers created in [since, until), with their themes."""
-        first = await self.tx.fetchval(
-            "SELECT min(id) AS m FROM answers WHERE created_at >= ? AND created_at < ?",
-            (to_ts(since), to_ts(until)),
+    async def list_answers_between(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        after: tuple[datetime, int] | None = None,
+        limit: int = 5000,
+    ) -> list[StoredAnswer]:
+        """One page of visible answers created in [since, until), with their themes, ordered by
+        (created_at, id); pass the last answer's (created_at, id) as `after` for the next page.
+        Each page is one range read on the created_at index, never the rest of the table."""
+        where = "a.hidden = 0 AND a.created_at < ? AND "
+        params: list[Any] = [to_ts(until)]
+        if after is None:
+            where += "a.created_at >= ?"
+            params.append(to_ts(since))
+        else:
+            where += "(a.created_at > ? OR (a.created_at = ? AND a.id > ?))"
+            params += [to_ts(after[0]), to_ts(after[0]), after[1]]
+        rows = await self.tx.fetchall(
+            f"SELECT a.* FROM answers a WHERE {where} ORDER BY a.created_at, a.id "
+            f"LIMIT {int(limit)}",
+            params,
         )
-        if first is None:
-            return []
-        found = await self.list_answers(after_id=int(first) - 1)
-        return [a for a in found if since <= a.created_at < until]
+        return await self._with_themes(rows)
 
     async def get_answer(self, answer_id: int) -> StoredAnswer | None:
         """One answer by id (hidden or not), without its themes."""
@@ -753,6 +771,16 @@ class Session:
             params,
         )
         return {r["community_id"]: (int(r["answers"]), int(r["people"])) for r in rows}
+
+    async def count_visible_answers(self, scope: Scope) -> dict[int, int]:
+        """Per community: visible answers in scope (no distinct count, so one cheap pass)."""
+        where, params = scope.where("a")
+        rows = await self.tx.fetchall(
+            f"SELECT a.community_id, count(*) AS answers FROM answers a WHERE {where} "
+            "GROUP BY a.community_id",
+            params,
+        )
+        return {r["community_id"]: int(r["answers"]) for r in rows}
 
     async def count_participants(self, scope: Scope) -> dict[int, int]:
         """Per community: unique residents who answered or voted in scope."""
@@ -915,6 +943,12 @@ class Session:
         """A learned tagging model, if one was stored."""
         value = await self.tx.fetchval("SELECT data FROM learned_models WHERE name = ?", (name,))
         return None if value is None else bytes(value)
+
+    async def get_first_community_time(self) -> datetime | None:
+        """When the deployment's first community was registered (None before that): digests
+        cover only periods that end after it."""
+        value = await self.tx.fetchval("SELECT min(created_at) AS t FROM communities")
+        return None if value is None else from_ts(value)
 
     async def add_digest_period(self, period_start: datetime) -> bool:
         """Claim a digest period; False if it was already claimed (sent or being sent)."""

@@ -1,0 +1,209 @@
+"""Report building over 100,000 and 1,000,000 stored answers, against a bare `count(*)`.
+
+Prints figures; asserts nothing about time. `--smoke` runs small sizes for CI.
+
+    python -m bench.bench_report [--smoke] [--sizes 100000,1000000] [--repeat N]
+
+For each size a fresh SQLite file is filled with synthetic rows through the repository (two
+communities; one text round last week with a tenth of the answers, one text round and one
+rating round this week with the rest; one or two themes per answer; a rating vote from every
+tenth answer). Then, in the same run and on the same file, it times:
+
+- `SELECT count(*) FROM answers` (the floor: one pass over the table's smallest index),
+- `build_round_report` for this week's text round (nine tenths of all answers in scope),
+- `build_period_report` for this week (what the weekly digest aggregates),
+- `build_round_report` for last week's round (a tenth of the answers in scope: the usual
+  case, where a report covers a slice of what is stored).
+
+The worst case on purpose: every report covers almost all stored answers, so the time must
+grow with the rows in scope, and the growth factor between sizes shows whether it grows no
+worse than linearly (a factor of about 10 for 10 times the answers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import random
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.config import settings_from_dict
+from bot.core import Core, open_core
+from bot.reports import build_period_report, build_round_report
+from nlp.taxonomy import load_taxonomy
+
+TEXTS = [
+    "小区停车位太少，晚上回来根本没地方停车，物业也不管。",
+    "楼下的广场舞音响太吵了，晚上十点还在跳，老人孩子都没法休息。",
+    "希望社区多开几次居民议事会，重大事情要先征求大家的意见。",
+    "垃圾分类的桶太少，厨余垃圾经常溢出来，臭味很大。",
+    "社区食堂能不能给独居老人送餐？很多老人不会用手机点外卖。",
+    "物业费的账目从来不公开，业主根本不知道钱花到哪里去了。",
+    "充电桩太少了，电动车只能拉飞线充电，很危险。",
+    "希望公示栏及时更新，办事流程写清楚。",
+]
+BATCH = 50_000
+NOW = datetime(2025, 3, 10, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Asia/Shanghai
+
+
+async def fill(core: Core, size: int, seed: int = 7) -> dict[str, int]:
+    """Store `size` synthetic answers (with themes and votes); return the round ids."""
+    rng = random.Random(seed)
+    themes = [(t.id, t.kind) for t in load_taxonomy().themes]
+    week = timedelta(days=7).total_seconds()
+    start = NOW.timestamp() - week
+    residents = [f"{i:064x}" for i in range(max(100, size // 20))]
+    async with core.repo.transaction() as session:
+        names = ("碧海社区", "会展城社区")
+        ids = [(await session.set_community(-1000 - i, n, NOW))[0].id for i, n in enumerate(names)]
+        rounds: dict[str, int] = {}
+        for key, kind, opens in (
+            ("last_week", "text", NOW - timedelta(days=14)),
+            ("this_week", "text", NOW - timedelta(days=7)),
+            ("rating", "rating", NOW - timedelta(days=7)),
+        ):
+            round_ = await session.add_round(
+                kind=kind,  # type: ignore[arg-type]
+                state="closed",
+                question=f"bench {key}",
+                community_ids=ids,
+                opens_at=opens,
+                closes_at=opens + timedelta(days=7),
+                reminder_at=None,
+                created_by="bench",
+                at=opens,
+            )
+            rounds[key] = round_.id
+    answer_id = 0
+    while answer_id < size:
+        answers: list[Sequence[Any]] = []
+        tags: list[Sequence[Any]] = []
+        votes: list[Sequence[Any]] = []
+        for _ in range(min(BATCH, size - answer_id)):
+            answer_id += 1
+            # Ids grow with time, as they do when answers arrive: the first tenth last week.
+            earlier = answer_id <= size // 10
+            tenth = max(1, size // 10)
+            if earlier:
+                at = start - week + week * (answer_id - 1) / tenth
+            else:
+                at = start + week * (answer_id - 1 - tenth) / max(1, size - tenth)
+            round_id = rounds["last_week" if earlier else "this_week"]
+            community = rng.choice(ids)
+            resident = rng.choice(residents)
+            text = f"{rng.choice(TEXTS)}（{answer_id}）"
+            answers.append(
+                (
+                    answer_id,
+                    round_id,
+                    community,
+                    resident,
+                    f"b:{answer_id}",
+                    "reply",
+                    text,
+                    str(answer_id),
+                    at,
+                )
+            )
+            for theme_id, kind in rng.sample(themes, rng.choice((1, 2))):
+                evidence = json.dumps([theme_id])
+                tags.append((answer_id, theme_id, kind, round(rng.random(), 3), evidence))
+            if answer_id % 10 == 1:
+                votes.append((rounds["rating"], community, f"v{answer_id}", rng.randint(1, 5), at))
+        async with core.repo.transaction() as session:
+            await session.add_synthetic_rows(answers, tags, votes)
+    return rounds
+
+
+async def best_of(repeat: int, run: Callable[[], Awaitable[object]]) -> float:
+    """The fastest of `repeat` runs, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        await run()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+async def measure(size: int, repeat: int, folder: Path) -> dict[str, float]:
+    """Fill a fresh database with `size` answers and time the reports over it."""
+    settings = settings_from_dict(
+        {"storage": {"url": f"sqlite:///{folder / f'bench-{size}.db'}"}}, environ={}
+    )
+    core = await open_core(settings, secret=b"bench")
+    core.clock = lambda: NOW
+    try:
+        started = time.perf_counter()
+        rounds = await fill(core, size)
+        loaded = time.perf_counter() - started
+
+        async def bare_count() -> int:
+            async with core.repo.transaction() as session:
+                return await session.count_stored_answers()
+
+        async def round_report() -> object:
+            return await build_round_report(core, rounds["this_week"])
+
+        async def small_round_report() -> object:
+            return await build_round_report(core, rounds["last_week"])
+
+        async def period_report() -> object:
+            return await build_period_report(core, NOW - timedelta(days=7), NOW)
+
+        report = await build_period_report(core, NOW - timedelta(days=7), NOW)
+        assert await bare_count() == size
+        figures = {
+            "load": loaded,
+            "count(*)": await best_of(repeat, bare_count),
+            "round report": await best_of(repeat, round_report),
+            "tenth round": await best_of(repeat, small_round_report),
+            "period report": await best_of(repeat, period_report),
+            "answers in week": float(report.answers),
+        }
+    finally:
+        await core.repo.close()
+    return figures
+
+
+async def run(sizes: Sequence[int], repeat: int) -> None:
+    """Measure every size and print a table with growth factors between sizes."""
+    results: list[tuple[int, dict[str, float]]] = []
+    with tempfile.TemporaryDirectory(prefix="minyi-bench-") as folder:
+        for size in sizes:
+            results.append((size, await measure(size, repeat, Path(folder))))
+    timed = ("count(*)", "round report", "period report", "tenth round")
+    print(f"best of {repeat}; SQLite file; seconds")
+    print(f"{'answers':>10} {'load':>7} " + " ".join(f"{k:>14}" for k in timed))
+    for size, figures in results:
+        cells = " ".join(f"{figures[k]:>14.3f}" for k in timed)
+        print(f"{size:>10,} {figures['load']:>7.1f} {cells}")
+    for (small, a), (large, b) in itertools.pairwise(results):
+        factor = large / small
+        growth = " ".join(f"{b[k] / a[k]:>14.1f}" for k in timed)
+        print(f"{'growth':>10} {f'x{factor:g}':>7} {growth}")
+    size, last = results[-1]
+    ratio = last["period report"] / last["count(*)"]
+    print(f"period report at {size:,} answers: {last['period report']:.2f} s (target <= 2 s),")
+    print(f"  {ratio:.0f} times a bare count(*) over the same table")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse arguments and run the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--smoke", action="store_true", help="small sizes for CI")
+    parser.add_argument("--sizes", default="100000,1000000", help="comma-separated answer counts")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    sizes = [1000, 10_000] if args.smoke else [int(s) for s in args.sizes.split(",")]
+    asyncio.run(run(sizes, 1 if args.smoke else args.repeat))
+
+
+if __name__ == "__main__":
+    main()
