@@ -1,0 +1,36 @@
+"""Report text: Chinese and English layouts, split cleanly under Telegram's 4096 limit."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.report_render import TELEGRAM_LIMIT, render_report, split_message
+from bot.reports import QuoteOut
+from tests.bot.test_chart import every_theme_report
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def test_long_report_splits_at_line_breaks_under_the_limit() -> None:
+    """A report far over 4096 characters becomes messages under the limit, cut only between
+    lines, that together hold every line."""
+    report = every_theme_report()
+    quotes = [QuoteOut(theme_id=t.id, text="居民原话" * 30) for t in report.themes]
+    long_report = report.model_copy(update={"quotes": quotes * 4})
+    text = render_report(long_report, "zh", ZONE)
+    assert len(text) > 2 * TELEGRAM_LIMIT
+    chunks = split_message(text)
+    assert len(chunks) >= 3
+    assert all(0 < len(c) <= TELEGRAM_LIMIT for c in chunks)
+    assert "\n".join(chunks).replace("\n", "") == text.replace("\n", "")
+
+
+def test_english_report_uses_english_names_and_templates() -> None:
+    """The English layout names themes in English and carries no Chinese template text."""
+    report = every_theme_report()
+    text = render_report(report, "en", ZONE)
+    assert "Weekly digest" in text and "Participants: 18 · Answers: 80" in text
+    assert "Parking" in text or "parking" in text.lower()
+    assert "参与" not in text and "治理原则" not in text
+    zh = render_report(report, "zh", ZONE)
+    assert "参与居民：18 · 回答：80" in zh and "碧海社区：参与 9，回答 40" in zh
