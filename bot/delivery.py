@@ -91,19 +91,34 @@ async def _send_open(
     return message.message_id, None
 
 
-async def _send_reminder(core: Core, bot: Bot, post: Post, round_: Round, lang: Lang) -> int:
+async def _reply_to_opening(core: Core, post: Post) -> ReplyParameters | None:
+    """Reply parameters pointing at the community's opening post of the round, if sent."""
     async with core.repo.transaction() as session:
         opening = [
             p
-            for p in await session.list_posts(round_.id, "open")
+            for p in await session.list_posts(post.round_id, "open")
             if p.community_id == post.community_id
         ]
-    reply = None
     if opening and opening[0].message_id is not None:
-        reply = ReplyParameters(message_id=opening[0].message_id, allow_sending_without_reply=True)
+        return ReplyParameters(message_id=opening[0].message_id, allow_sending_without_reply=True)
+    return None
+
+
+async def _send_reminder(core: Core, bot: Bot, post: Post, round_: Round, lang: Lang) -> int:
     text = say(
         "reminder_post", lang, id=round_.id, question=round_.question, closes=_when(core, round_)
     )
+    reply = await _reply_to_opening(core, post)
+    message = await bot.send_message(post.chat_id, text, reply_parameters=reply)
+    return message.message_id
+
+
+async def _send_poll_note(core: Core, bot: Bot, post: Post, round_: Round, lang: Lang) -> int:
+    visibility = say("poll_anonymous" if round_.anonymous else "poll_public", lang)
+    text = say(
+        "open_post_poll_note", lang, id=round_.id, closes=_when(core, round_), visibility=visibility
+    )
+    reply = await _reply_to_opening(core, post)
     message = await bot.send_message(post.chat_id, text, reply_parameters=reply)
     return message.message_id
 
@@ -183,6 +198,8 @@ async def _send_post(
     lang = core.settings.locale.default
     if post.purpose == "open":
         return await _send_open(core, bot, post, round_, lang)
+    if post.purpose == "note":
+        return await _send_poll_note(core, bot, post, round_, lang), None
     if post.purpose == "reminder":
         return await _send_reminder(core, bot, post, round_, lang), None
     # Closing posts and the organisers' report: the report is built before any Telegram call,
@@ -223,7 +240,7 @@ async def send_owed_posts(core: Core, bot: Bot) -> int:
                     continue
                 rounds[post.round_id] = found
             round_ = rounds[post.round_id]
-            if post.purpose in ("open", "reminder") and round_.state != "open":
+            if post.purpose in ("open", "note", "reminder") and round_.state != "open":
                 # Telegram was unreachable until after the round closed: inviting answers now
                 # would only mislead; the closing summary still goes out.
                 log.info(

@@ -92,12 +92,20 @@ async def create_round(
         )
         if not scheduled:
             await session.set_round_state(created.id, "open", now, expect="open")
-            await session.add_posts(created.id, "open", [c.id for c in communities])
+            await add_opening_posts(session, created, [c.id for c in communities])
             reread = await session.get_round(created.id)
             assert reread is not None
             created = reread
     log.info("round %s %s (%s)", created.id, created.state, created.kind)
     return RoundCreated(round=created, communities=list(communities))
+
+
+async def add_opening_posts(session: Session, round_: Round, community_ids: Sequence[int]) -> None:
+    """Owe each community the round's opening (and, for a native poll, which has no room for
+    it, a note on how votes are used, sent as its own post)."""
+    await session.add_posts(round_.id, "open", community_ids)
+    if round_.kind == "poll":
+        await session.add_posts(round_.id, "note", community_ids)
 
 
 async def _close(core: Core, session: Session, round_: Round, now: datetime) -> bool:
@@ -199,7 +207,7 @@ async def advance_due_rounds(core: Core, now: datetime | None = None) -> int:
                     # first inviting answers nobody could give.
                     if current.closes_at > now:
                         communities = await session.list_round_communities(current.id)
-                        await session.add_posts(current.id, "open", [c.id for c in communities])
+                        await add_opening_posts(session, current, [c.id for c in communities])
                         if current.reminder_at is not None and current.reminder_at <= now:
                             # Opened late, past its reminder time: the opening is the reminder.
                             await session.clear_round_reminder(current.id)

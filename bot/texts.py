@@ -93,8 +93,19 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "See /privacy",
     ),
     "open_post_poll_note": (
-        "📊 社区投票 #{id}：请在上方投票。截止：{closes}。详见 /privacy",
-        "📊 Community poll #{id}: vote above. Closes: {closes}. See /privacy",
+        "📊 社区投票 #{id}：请在上方的投票里选择，截止前可以改票。截止：{closes}。\n{visibility}\n"
+        "结果会匿名汇总后发回本群，用于社区治理讨论。详见 /privacy",
+        "📊 Community poll #{id}: choose in the poll above; you can change your vote until it "
+        "closes. Closes: {closes}.\n{visibility}\nResults are summarised anonymously back to "
+        "this group for the community's governance. See /privacy",
+    ),
+    "poll_anonymous": (
+        "这是匿名投票：谁投了什么，任何人（包括组织者）都看不到。",
+        "This poll is anonymous: nobody, organisers included, can see who chose what.",
+    ),
+    "poll_public": (
+        "这是公开投票：群成员可以看到谁投了什么；我们只保存匿名编号。",
+        "This poll is public: group members can see who chose what; we store only pseudonyms.",
     ),
     "open_post_rating": (
         "⭐ 社区评分 #{id}\n\n{question}\n\n请点按 1（很差）到 5（很好）。可以在截止前修改。"

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 RoundKind = Literal["text", "poll", "rating"]
 RoundState = Literal["scheduled", "open", "closed", "cancelled"]
-PostPurpose = Literal["open", "reminder", "close", "report"]
+PostPurpose = Literal["open", "note", "reminder", "close", "report"]
 
 
 def to_ts(moment: datetime) -> float:

@@ -406,8 +406,8 @@ class Session:
         """Messages owed and not yet accepted by Telegram, oldest round first."""
         rows = await self.tx.fetchall(
             f"{_POST_SELECT} WHERE p.sent_at IS NULL AND c.active = 1 "
-            "ORDER BY p.round_id, CASE p.purpose WHEN 'open' THEN 0 WHEN 'reminder' THEN 1 "
-            "WHEN 'close' THEN 2 ELSE 3 END, p.community_id"
+            "ORDER BY p.round_id, CASE p.purpose WHEN 'open' THEN 0 WHEN 'note' THEN 1 "
+            "WHEN 'reminder' THEN 2 WHEN 'close' THEN 3 ELSE 4 END, p.community_id"
         )
         return [_post(r) for r in rows]
 
