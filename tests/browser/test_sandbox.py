@@ -186,3 +186,34 @@ async def test_a_resident_cannot_open_a_round_from_the_page(
     await ui.bot_says("只有组织者").wait_for()
     async with sandbox.bot.core.repo.transaction() as session:
         assert await session.list_rounds() == []
+
+
+async def test_new_group_and_new_resident_from_the_sidebar(
+    sandbox: Sandbox, page: Any, tmp_path: Path
+) -> None:
+    """An organiser makes and registers a group; a resident added in the page joins the groups."""
+    ui = SandboxPage(page, sandbox, screens_dir(tmp_path))
+    await ui.open()
+    await ui.be("李娜（社区工作者）")
+
+    async def give_title(dialog: Any) -> None:
+        await dialog.accept("花果园社区居民群")
+
+    page.once("dialog", give_title)
+    await page.click("#new-group")
+    await page.locator("#chat-title", has_text="花果园社区居民群").wait_for()
+    assert (await page.input_value("#text")).startswith("/community")
+    await ui.write("/community 花果园社区")
+    await ui.bot_says("已登记为社区“花果园社区”").wait_for()
+
+    await page.click("#add-person summary")
+    await page.fill("#person-name", "陈阿婆")
+    await page.select_option("#person-lang", "zh-hant")
+    await page.click("#person-form button[type=submit]")
+    await page.locator("#role", has_text="居民").wait_for()
+    await page.locator("#who option:checked", has_text="陈阿婆").wait_for(state="attached")
+    await ui.chat("花果园社区居民群")
+    await page.locator(".service", has_text="陈阿婆").wait_for()
+    async with sandbox.bot.core.repo.transaction() as session:
+        names = {c.name for c in await session.list_communities()}
+    assert "花果园社区" in names
