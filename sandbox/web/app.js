@@ -178,7 +178,7 @@ function openChat(chatId) {
 }
 
 // ------------------------------------------------------------------ messages
-const LINK = /(https?:\/\/[^\s<>()（）]+)|(^|[\s(（])(\/[a-z_]+(?:@\w+)?)(?=$|[\s,.，。)）])/gi;
+const LINK = /(https?:\/\/[^\s<>()（）]+)|(^|[\s(（:：、])(\/[a-z_]+(?:@\w+)?)(?=$|[\s,.，。、)）])/gi;
 
 function richText(text) {
   // Escape first, then turn URLs and /commands into links the page handles itself.
