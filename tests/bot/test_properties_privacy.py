@@ -61,7 +61,7 @@ def test_scrubbed_update_keeps_the_words_but_no_person(
     }
     scrubbed = json.dumps(scrub_update(update, secret), ensure_ascii=False)
     assert pseudonym(user_id, secret) in scrubbed
-    assume(str(user_id) not in text)
+    assume(str(user_id) not in text and str(user_id) not in "-4000000001")
     assert str(user_id) not in scrubbed
     assert "¤" not in scrubbed, scrubbed
     assert "13812345678" not in scrubbed and "13900000000" not in scrubbed
