@@ -96,18 +96,20 @@ async def _target_round(
                 return None
             round_ = await session.get_round(found[0])
             return None if round_ is None else (round_, found[1], "private")
+        if message.reply_to_message_id is not None:
+            # A reply answers the round it replies to, or nothing (not the open round).
+            posted = await session.get_round_of_post(message.chat_id, message.reply_to_message_id)
+            if posted is None:
+                return None
+            round_, community_id, purpose = posted
+            if purpose in ("open", "reminder") and round_.kind == "text":
+                return round_, community_id, "reply"
+            return None
         community = await session.get_community_by_chat(message.chat_id)
         if community is None:
             return None
-        if message.reply_to_message_id is not None:
-            post = await session.get_post_by_message(message.chat_id, message.reply_to_message_id)
-            if post is not None and post.purpose in ("open", "reminder"):
-                round_ = await session.get_round(post.round_id)
-                if round_ is not None and round_.kind == "text":
-                    return round_, community.id, "reply"
-                return None
         open_text = await session.list_open_rounds_for(community.id, "text")
-        if len(open_text) == 1 and message.reply_to_message_id is None:
+        if len(open_text) == 1:
             return open_text[0], community.id, "group"
         return None
 

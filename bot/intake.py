@@ -97,28 +97,30 @@ def _is_command(update: Update) -> bool:
 
 async def _process_run(
     app: Application[Any, Any, Any, Any, Any, Any], core: Core, run: Sequence[Update]
-) -> list[Update]:
-    """Process updates in one transaction, each in a savepoint; return those that failed."""
-    failed: list[Update] = []
+) -> None:
+    """Process updates in one transaction that also claims them all; raise if any failed.
+
+    The run's claims are checked with one query and recorded with one statement; a plain
+    INSERT, so an id another process claimed meanwhile fails the run instead of counting twice.
+    Any failure rolls the whole run back (the caller then processes it update by update).
+    """
     async with core.repo.batch() as session:
+        done = await session.list_processed_updates([u.update_id for u in run])
+        claimed: list[int] = []
         for update in run:
-            if await session.is_update_processed(update.update_id):
+            if update.update_id in done:
                 continue
-            claim = UpdateClaim(update.update_id)
+            # Claimed by this batch (below), so core transactions must not claim it again.
+            claim = UpdateClaim(update.update_id, claimed=True)
+            token = current_update.set(claim)
             try:
-                async with session.savepoint():
-                    token = current_update.set(claim)
-                    try:
-                        await app.process_update(update)
-                    finally:
-                        current_update.reset(token)
-                    if claim.error is not None:
-                        raise UpdateFailed(update.update_id)
-                    if not claim.claimed:
-                        await session.add_processed_update(update.update_id, core.now())
-            except UpdateFailed:
-                failed.append(update)
-    return failed
+                await app.process_update(update)
+            finally:
+                current_update.reset(token)
+            if claim.error is not None:
+                raise UpdateFailed(update.update_id)
+            claimed.append(update.update_id)
+        await session.add_processed_updates(claimed, core.now())
 
 
 async def process_batch(
@@ -127,8 +129,7 @@ async def process_batch(
     """Process a fetched batch, committing runs of answers and votes in one transaction each.
 
     Commands are processed on their own, outside any batch: they may post to Telegram, and a
-    post must never go out for a round whose creation could still be rolled back. An update
-    that fails inside a run is undone alone (savepoint) and retried on its own afterwards.
+    post must never go out for a round whose creation could still be rolled back.
     """
     index = 0
     while index < len(updates):
@@ -142,12 +143,13 @@ async def process_batch(
         run = updates[index:end]
         index = end
         try:
-            failed = await _process_run(app, core, run)
-        except Exception:
-            log.exception("batch of %s updates failed to commit; processing one by one", len(run))
-            failed = list(run)
-        for update in failed:
-            await process_with_retry(app, core, update)
+            await _process_run(app, core, run)
+        except Exception as exc:
+            # Rare: the run is rolled back whole and done again one update at a time (a reply
+            # already sent for one of its updates may then be sent a second time).
+            log.warning("batch of %s updates rolled back (%r); one by one", len(run), exc)
+            for update in run:
+                await process_with_retry(app, core, update)
 
 
 async def poll_updates(
@@ -167,9 +169,7 @@ async def poll_updates(
     while not stop.is_set():
         draining = caught_up is not None and not caught_up.is_set()
         try:
-            updates = await _get_updates_or_stop(
-                app, offset, 0 if draining else poll_seconds, stop
-            )
+            updates = await _get_updates_or_stop(app, offset, 0 if draining else poll_seconds, stop)
         except RetryAfter as exc:
             wait = exc.retry_after
             await _sleep_or_stop(

@@ -10,12 +10,15 @@ from __future__ import annotations
 import abc
 import asyncio
 import re
-from collections.abc import AsyncIterator, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
+
+_T = TypeVar("_T")
 
 Row = dict[str, Any]
 Params = Sequence[Any]
@@ -114,27 +117,51 @@ class LocalLocks:
         return self._locks.setdefault(name, asyncio.Lock())
 
 
+def _execute_counting(raw: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> int:
+    cursor = raw.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _execute_fetching(raw: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[Row]:
+    cursor = raw.execute(sql, params)
+    try:
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
 class _SqliteTx(Tx):
+    """Statements on aiosqlite's worker thread, one thread hop per statement.
+
+    aiosqlite's public `execute` costs a hop for the statement and another to close its
+    cursor (three for a fetch); on the ingest path that hand-off, not SQLite, was the cost.
+    `Connection._execute` (aiosqlite's own primitive behind every public method) runs one
+    function on the worker thread instead.
+    """
+
     dialect = "sqlite"
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
+    async def _hop(self, fn: Callable[..., _T], *args: Any) -> _T:
+        # aiosqlite's `_execute` is untyped (its public wrappers are typed around it).
+        result: _T = await self._conn._execute(fn, self._conn._conn, *args)  # type: ignore[no-untyped-call]
+        return result
+
     async def execute(self, sql: str, params: Params = ()) -> int:
-        cursor = await self._conn.execute(sql, tuple(params))
-        count = cursor.rowcount
-        await cursor.close()
-        return count
+        return await self._hop(_execute_counting, sql, tuple(params))
 
     async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
-        await self._conn.executemany(sql, [tuple(r) for r in rows])
+        if rows:
+            await self._conn.executemany(sql, [tuple(r) for r in rows])
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        cursor = await self._conn.execute(sql, tuple(params))
-        names = [d[0] for d in cursor.description or ()]
-        rows = await cursor.fetchall()
-        await cursor.close()
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return await self._hop(_execute_fetching, sql, tuple(params))
 
 
 class SqliteBackend(Backend):

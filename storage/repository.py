@@ -129,23 +129,6 @@ class Session:
 
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
-        self._savepoints = 0
-
-    @asynccontextmanager
-    async def savepoint(self) -> AsyncIterator[None]:
-        """A nested unit: on an exception its work is undone and the rest of the transaction
-        goes on."""
-        self._savepoints += 1
-        name = f"sp_{self._savepoints}"
-        await self.tx.execute(f"SAVEPOINT {name}")
-        try:
-            yield
-        except BaseException:
-            await self.tx.execute(f"ROLLBACK TO SAVEPOINT {name}")
-            await self.tx.execute(f"RELEASE SAVEPOINT {name}")
-            raise
-        else:
-            await self.tx.execute(f"RELEASE SAVEPOINT {name}")
 
     # -- processed updates ------------------------------------------------------------------
     async def is_update_processed(self, update_id: int) -> bool:
@@ -163,6 +146,23 @@ class Session:
             (update_id, to_ts(at)),
         )
         return changed > 0
+
+    async def list_processed_updates(self, update_ids: Sequence[int]) -> set[int]:
+        """Which of these updates already have their effects committed."""
+        if not update_ids:
+            return set()
+        rows = await self.tx.fetchall(
+            f"SELECT update_id FROM processed_updates WHERE update_id IN {_in(update_ids)}",
+            list(update_ids),
+        )
+        return {int(r["update_id"]) for r in rows}
+
+    async def add_processed_updates(self, update_ids: Sequence[int], at: datetime) -> None:
+        """Claim updates; fails (rolling the transaction back) if one was already claimed."""
+        await self.tx.executemany(
+            "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
+            [(i, to_ts(at)) for i in update_ids],
+        )
 
     async def delete_processed_updates_before(self, before: datetime) -> int:
         """Forget old update ids (Telegram never re-sends updates older than a day)."""
@@ -459,6 +459,23 @@ class Session:
         )
         return None if row is None else _post(row)
 
+    async def get_round_of_post(
+        self, chat_id: int, message_id: int
+    ) -> tuple[Round, int, PostPurpose] | None:
+        """(round, community id, purpose) of the round post with this chat and message id:
+        one query for the hot path of residents replying to a round."""
+        columns = ", ".join(f"r.{c.strip()}" for c in _ROUND_COLUMNS.split(","))
+        row = await self.tx.fetchone(
+            f"SELECT {columns}, p.community_id AS post_community, p.purpose AS post_purpose "
+            "FROM posts p JOIN communities c ON c.id = p.community_id "
+            "JOIN rounds r ON r.id = p.round_id WHERE c.chat_id = ? AND p.message_id = ?",
+            (chat_id, message_id),
+        )
+        if row is None:
+            return None
+        community_id, purpose = row.pop("post_community"), row.pop("post_purpose")
+        return _round(row), int(community_id), purpose
+
     async def get_post_by_poll(self, poll_id: str) -> Post | None:
         """The round post that carries a Telegram poll."""
         row = await self.tx.fetchone(f"{_POST_SELECT} WHERE p.poll_id = ?", (poll_id,))
@@ -507,7 +524,7 @@ class Session:
         if not rows:
             return None
         answer_id = int(rows[0]["id"])
-        await self.set_answer_themes(answer_id, themes)
+        await self._insert_themes(answer_id, themes)
         return answer_id
 
     async def set_answer_text(
@@ -531,6 +548,9 @@ class Session:
     async def set_answer_themes(self, answer_id: int, themes: Sequence[TagRecord]) -> None:
         """Replace an answer's themes."""
         await self.tx.execute("DELETE FROM answer_themes WHERE answer_id = ?", (answer_id,))
+        await self._insert_themes(answer_id, themes)
+
+    async def _insert_themes(self, answer_id: int, themes: Sequence[TagRecord]) -> None:
         await self.tx.executemany(
             "INSERT INTO answer_themes (answer_id, theme_id, kind, score, evidence) "
             "VALUES (?, ?, ?, ?, ?)",
