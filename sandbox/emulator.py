@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import functools
 import json
 import logging
@@ -337,7 +336,7 @@ class BotAPIEmulator(World):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            self._drop_undeliverable()
+            batch = self._deliverable_head(limit)
             if generation != self._poll_generation:
                 raise ApiError(
                     409,
@@ -345,12 +344,28 @@ class BotAPIEmulator(World):
                     "make sure that only one bot instance is running",
                 )
             remaining = deadline - loop.time()
-            if self.queue or remaining <= 0 or self._stopping:
+            if batch or remaining <= 0 or self._stopping:
                 break
             event = self._changed
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
-        return [copy.deepcopy(update.payload) for update in self.queue[:limit]]
+        # Queued payloads are private copies that nothing mutates, and the reply is serialised
+        # at once: no copy needed.
+        return [update.payload for update in batch]
+
+    def _deliverable_head(self, limit: int) -> list[QueuedUpdate]:
+        """Up to `limit` deliverable updates from the front of the queue, dropping the
+        undeliverable ones met on the way (only the head is walked: the queue can be long)."""
+        out: list[QueuedUpdate] = []
+        index = 0
+        queue = self.queue
+        while index < len(queue) and len(out) < limit:
+            if self.deliverable(queue[index]):
+                out.append(queue[index])
+                index += 1
+            else:
+                del queue[index]
+        return out
 
     def _drop_undeliverable(self) -> None:
         """Updates of kinds the bot did not ask for are never delivered (nor kept)."""

@@ -7,6 +7,7 @@ changes the world and queues the updates Telegram would send the bot. The Bot AP
 
 from __future__ import annotations
 
+import bisect
 import copy
 import itertools
 import secrets
@@ -492,7 +493,8 @@ class World:
 
     def confirm_below(self, offset: int) -> None:
         """Forget every update whose id is below `offset` (the bot has confirmed them)."""
-        self.queue = [update for update in self.queue if update.update_id >= offset]
+        # The queue is in update_id order: cut its head instead of rebuilding it.
+        del self.queue[: bisect.bisect_left(self.queue, offset, key=lambda u: u.update_id)]
         self.confirmed_offset = max(self.confirmed_offset, offset)
 
     def deliverable(self, update: QueuedUpdate) -> bool:
