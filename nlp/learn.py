@@ -1,8 +1,10 @@
 """Learning from organisers' labelled examples (SPEC §4, `minyi learn`).
 
-A linear model (TF-IDF over jieba words and word pairs, multinomial logistic regression from
-scikit-learn) learns one score per labelled theme. Tagging combines it with keyword evidence;
-the evidence is still what `ThemeTag.evidence` shows.
+A linear model learns one score per labelled theme: TF-IDF over jieba words, word pairs, the
+words of the first sentence (marked apart) and character 1–3-grams (which catch words jieba
+splits and unseen names), then a linear SVM from scikit-learn. Its decision values become
+probabilities by a softmax. Tagging blends them with the keyword scores; the keyword evidence
+is still what `ThemeTag.evidence` shows.
 
 The model is stored as a NumPy `.npz` archive of plain arrays plus a JSON header and loaded with
 `allow_pickle=False`, so a model file from a deployment's data directory cannot run code.
@@ -32,11 +34,33 @@ _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 _DIGITS = re.compile(r"^[\d.%]+$")
 
 
+_HEAD_END = frozenset("。！？!?\n")
+_CHAR_NGRAMS = (1, 2, 3)
+
+
 def features(tokens: Sequence[str]) -> Counter[str]:
-    """Words and adjacent word pairs of a token list (punctuation and numbers dropped)."""
-    words = [t for t in tokens if _WORDLIKE.search(t) and not _DIGITS.match(t)]
+    """Model features of one tokenised, normalised text.
+
+    Words and adjacent word pairs (punctuation and numbers dropped), the first sentence's words
+    again with a "T:" mark (a title or opening line says most about the topic), and character
+    n-grams with a "#" mark over the text without spaces and digits.
+    """
+    words: list[str] = []
+    head: list[str] = []
+    in_head = True
+    for token in tokens:
+        if in_head and token in _HEAD_END:
+            in_head = False
+        if _WORDLIKE.search(token) and not _DIGITS.match(token):
+            words.append(token)
+            if in_head:
+                head.append(token)
     counts: Counter[str] = Counter(words)
     counts.update(a + " " + b for a, b in itertools.pairwise(words))
+    counts.update("T:" + w for w in head)
+    chars = "".join(words)
+    for n in _CHAR_NGRAMS:
+        counts.update("#" + chars[i : i + n] for i in range(len(chars) - n + 1))
     return counts
 
 
@@ -51,6 +75,7 @@ class LearnedModel:
         coef: npt.NDArray[np.float64],
         intercept: npt.NDArray[np.float64],
         weight: float = 0.7,
+        temperature: float = 3.0,
     ) -> None:
         if coef.shape != (len(labels), len(vocabulary)):
             raise ValueError("model weights do not match its labels and vocabulary")
@@ -61,6 +86,8 @@ class LearnedModel:
         self.intercept = intercept
         #: share of the learned probability in a combined score (the rest is keywords).
         self.weight = weight
+        #: scale of the decision values before the softmax that makes them probabilities.
+        self.temperature = temperature
 
     def check_compatible(self, taxonomy: Taxonomy) -> None:
         """Raise ValueError naming any learned theme the taxonomy no longer has."""
@@ -85,6 +112,7 @@ class LearnedModel:
             vec = np.asarray(values)
             vec /= float(np.linalg.norm(vec)) or 1.0
             logits = logits + self.coef[:, index] @ vec
+        logits = logits * self.temperature
         logits -= logits.max()
         probs = np.exp(logits)
         probs /= probs.sum()
@@ -99,7 +127,12 @@ class LearnedModel:
 
     def to_bytes(self) -> bytes:
         """Serialise to an .npz archive of plain arrays (no pickle)."""
-        header = {"format": FORMAT, "version": VERSION, "weight": self.weight}
+        header = {
+            "format": FORMAT,
+            "version": VERSION,
+            "weight": self.weight,
+            "temperature": self.temperature,
+        }
         vocab = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         buffer = io.BytesIO()
         np.savez_compressed(
@@ -107,8 +140,8 @@ class LearnedModel:
             header=np.array(json.dumps(header)),
             labels=np.array(self.labels, dtype=np.str_),
             vocabulary=np.array(vocab, dtype=np.str_),
-            idf=self.idf,
-            coef=self.coef,
+            idf=self.idf.astype(np.float32),
+            coef=self.coef.astype(np.float32),
             intercept=self.intercept,
         )
         return buffer.getvalue()
@@ -128,6 +161,7 @@ class LearnedModel:
                     coef=np.asarray(archive["coef"], dtype=np.float64),
                     intercept=np.asarray(archive["intercept"], dtype=np.float64),
                     weight=float(header.get("weight", 0.7)),
+                    temperature=float(header.get("temperature", 3.0)),
                 )
         except (OSError, KeyError, json.JSONDecodeError, EOFError) as exc:
             raise ValueError(f"cannot read learned model: {exc}") from exc
@@ -149,10 +183,10 @@ def resolve_labels(labels: Iterable[str], taxonomy: Taxonomy) -> list[str]:
     return resolved
 
 
-def train(examples: Sequence[tuple[str, str]], taxonomy: Taxonomy, c: float = 10.0) -> LearnedModel:
+def train(examples: Sequence[tuple[str, str]], taxonomy: Taxonomy, c: float = 0.5) -> LearnedModel:
     """Train a model from (text, label) pairs; label = theme id or name_zh."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
 
     from nlp.tagger import Tagger
 
@@ -166,13 +200,13 @@ def train(examples: Sequence[tuple[str, str]], taxonomy: Taxonomy, c: float = 10
         analyzer=_identity, sublinear_tf=True, min_df=1 if len(docs) < 2000 else 2
     )
     matrix = vectoriser.fit_transform(docs)
-    classifier = LogisticRegression(C=c, max_iter=2000)
+    classifier = LinearSVC(C=c)
     classifier.fit(matrix, labels)
     coef = np.asarray(classifier.coef_, dtype=np.float64)
     intercept = np.asarray(classifier.intercept_, dtype=np.float64)
     if coef.shape[0] == 1:  # binary: sklearn keeps one row, for the second class
-        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+        coef = np.vstack([-coef[0], coef[0]])
+        intercept = np.array([-intercept[0], intercept[0]])
     vocab = vectoriser.get_feature_names_out()
     return LearnedModel(
         labels=[str(x) for x in classifier.classes_],
