@@ -148,6 +148,14 @@ async def local_bot(
     """Run Minyi against a started `emulator` until the block ends."""
     organiser = emulator.add_user(organiser_name, language_code="zh-hans")
     settings = local_settings(emulator, database, [organiser.id], base)
+    async with serving(emulator, settings) as core:
+        yield LocalBot(emulator, core, settings, organiser)
+
+
+@contextlib.asynccontextmanager
+async def serving(emulator: BotAPIEmulator, settings: Settings) -> AsyncIterator[Core]:
+    """Run the real application with `settings` against a started `emulator` until the block
+    ends (the tests run the bot this way too)."""
     core = await open_core(settings)
     app = build_application(settings, core, emulator.token)
     stop = asyncio.Event()
@@ -156,7 +164,7 @@ async def local_bot(
         await emulator.wait_for(lambda: bool(emulator.calls_to("getUpdates")) or task.done(), 30)
         if task.done():
             task.result()
-        yield LocalBot(emulator, core, settings, organiser)
+        yield core
     finally:
         stop.set()
         try:

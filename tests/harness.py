@@ -6,7 +6,6 @@ act as organisers and residents and wait for the bot to catch up.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -16,9 +15,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.app import build_application, run_application
 from bot.config import Settings, settings_from_dict
-from bot.core import Core, open_core
+from bot.core import Core
+from bot.demo import serving
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 
@@ -54,8 +53,6 @@ class RunningBot:
     core: Core
     settings: Settings
     organiser: SimUser
-    task: asyncio.Task[None]
-    stop: asyncio.Event
     groups: dict[str, SimChat] = field(default_factory=dict)
 
     async def settle(self, timeout: float = 15.0) -> None:
@@ -97,22 +94,8 @@ async def start_bot(
     """Run Minyi against `emulator` until the block ends."""
     organiser = emulator.add_user("Organiser", language_code="zh-hans")
     settings = make_settings(tmp_path, emulator, [organiser.id], **tables)
-    core = await open_core(settings)
-    app = build_application(settings, core, emulator.token)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_application(app, core, stop))
-    running = RunningBot(emulator, core, settings, organiser, task, stop)
-    try:
-        await emulator.wait_for(lambda: bool(emulator.calls_to("getUpdates")) or task.done(), 15)
-        if task.done():
-            task.result()
-        yield running
-    finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, 20)
-        finally:
-            await core.repo.close()
+    async with serving(emulator, settings) as core:
+        yield RunningBot(emulator, core, settings, organiser)
 
 
 @pytest_asyncio.fixture
