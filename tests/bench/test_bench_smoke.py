@@ -1,0 +1,35 @@
+"""Every benchmark's smoke size runs and prints its figures, so none of them rots.
+
+Nothing here looks at how fast anything was: benchmarks print figures, tests never assert
+timings.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+CASES = [
+    ("bench.bench_tagging", ["ratio"]),
+    ("bench.bench_retag", ["speed-up", "re-tagged"]),
+    ("bench.bench_startup", ["first getUpdates", "minyi tag"]),
+    ("bench.bench_throughput", ["jieba.lcut", "ratio", "peak RSS", "stored once"]),
+    ("bench.bench_report", ["count"]),
+]
+
+
+@pytest.mark.parametrize(("module", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_benchmark_smoke_run_prints_its_figures(module: str, expected: list[str]) -> None:
+    """`python -m <bench> --smoke` exits 0 and prints the figures it exists for."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for word in expected:
+        assert word in done.stdout, (word, done.stdout)
