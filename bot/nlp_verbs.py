@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from nlp.learn import resolve_labels, train
 from nlp.metrics import Evaluation, evaluate, evaluate_multilabel
 from nlp.tagger import Tagger, ThemeTag
+from nlp.taxonomy import Taxonomy
 
 
 class LabelledFileError(ValueError):
@@ -62,6 +63,21 @@ def tag_verb(source: TextIO, jsonl: bool, tagger: Tagger, out: TextIO) -> int:
         else:
             described = "—"
         out.write(f"{text}\n    → {described}\n")
+    return 0
+
+
+def learn_verb(
+    examples: Sequence[tuple[str, str]], taxonomy: Taxonomy, model_path: Path, out: TextIO
+) -> int:
+    """`minyi learn`: train on labelled examples and save the model for this deployment."""
+    model = train(examples, taxonomy)
+    model.save(model_path)
+    counts: dict[str, int] = {}
+    for label in resolve_labels([label for _, label in examples], taxonomy):
+        counts[label] = counts.get(label, 0) + 1
+    names = {t.id: t.name_zh for t in taxonomy.themes}
+    summary = ", ".join(f"{names[label]} {n}" for label, n in sorted(counts.items()))
+    out.write(f"learned from {len(examples)} examples ({summary}); saved to {model_path}\n")
     return 0
 
 

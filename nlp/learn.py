@@ -17,8 +17,10 @@ import itertools
 import json
 import math
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -146,6 +148,22 @@ class LearnedModel:
         )
         return buffer.getvalue()
 
+    def save(self, path: Path) -> None:
+        """Write the model to a file atomically (a crash never leaves half a model)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(self.to_bytes())
+        partial.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> LearnedModel:
+        """Read a model written by `save`; ValueError if the file is not one."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"cannot read learned model {path}: {exc.strerror}") from exc
+        return cls.from_bytes(data)
+
     @classmethod
     def from_bytes(cls, data: bytes) -> LearnedModel:
         """Load a model written by `to_bytes`; ValueError if it is not one."""
@@ -163,7 +181,7 @@ class LearnedModel:
                     weight=float(header.get("weight", 0.7)),
                     temperature=float(header.get("temperature", 3.0)),
                 )
-        except (OSError, KeyError, json.JSONDecodeError, EOFError) as exc:
+        except (OSError, KeyError, json.JSONDecodeError, EOFError, zipfile.BadZipFile) as exc:
             raise ValueError(f"cannot read learned model: {exc}") from exc
 
 

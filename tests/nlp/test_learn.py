@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from nlp.learn import LearnedModel, train
 from nlp.tagger import Tagger
-from nlp.taxonomy import Taxonomy
+from nlp.taxonomy import Taxonomy, load_taxonomy
 
 # A deployment-specific word the taxonomy does not know: "三号井" is this estate's
 # nickname for a broken well cover residents keep reporting.
@@ -82,3 +84,20 @@ def test_one_label_is_not_enough(taxonomy: Taxonomy) -> None:
     """Learning needs at least two themes."""
     with pytest.raises(ValueError, match="at least two"):
         train([("a", "城乡建设"), ("b", "城乡建设")], taxonomy)
+
+
+def test_save_and_load_file(tmp_path: Path, taxonomy: Taxonomy, model: LearnedModel) -> None:
+    """save() then load() gives a model that tags the same; no partial file is left behind."""
+    path = tmp_path / "deploy" / "model.npz"
+    model.save(path)
+    assert [p.name for p in path.parent.iterdir()] == ["model.npz"]
+    loaded = LearnedModel.load(path)
+    assert Tagger(taxonomy, loaded).tag("三号井") == Tagger(taxonomy, model).tag("三号井")
+
+
+def test_model_for_a_theme_the_taxonomy_lost_is_refused(model: LearnedModel) -> None:
+    """A model naming a theme missing from the taxonomy cannot be used with it."""
+    kept = [t for t in load_taxonomy().themes if t.id == "education_culture_sports"]
+    smaller = Taxonomy(themes=kept)
+    with pytest.raises(ValueError, match="urban_rural_construction"):
+        Tagger(smaller, model)

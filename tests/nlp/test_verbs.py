@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlp_verbs import LabelledFileError, evaluate_verb, read_labelled, tag_verb
+from bot.nlp_verbs import LabelledFileError, evaluate_verb, learn_verb, read_labelled, tag_verb
+from nlp.learn import LearnedModel
 from nlp.tagger import Tagger
 
 
@@ -78,3 +79,29 @@ def test_evaluate_table_counts_mistakes(tagger: Tagger) -> None:
     assert "macro" in table
     noise_line = next(line for line in table.splitlines() if line.startswith("noise"))
     assert noise_line.split()[3] == "0.000"  # recall
+
+
+def test_learn_verb_saves_a_usable_model(tmp_path: Path, tagger: Tagger) -> None:
+    """`minyi learn` writes a model file and reports what it learned from."""
+    examples = [
+        ("三号井冒水", "城乡建设"),
+        ("三号井又坏了", "城乡建设"),
+        ("老师补课", "教育文体"),
+    ] * 2
+    out = io.StringIO()
+    path = tmp_path / "model.npz"
+    assert learn_verb(examples, tagger.taxonomy, path, out) == 0
+    assert "城乡建设 4" in out.getvalue() and path.exists()
+    assert LearnedModel.load(path).labels
+
+
+def test_evaluate_train_per_label_protocol(tagger: Tagger) -> None:
+    """--train-per-label N learns on N per label and scores only the rest."""
+    examples = [(f"三号井第{i}次冒水", "城乡建设") for i in range(6)] + [
+        (f"第{i}个老师补课", "教育文体") for i in range(6)
+    ]
+    out = io.StringIO()
+    evaluate_verb(examples, tagger, True, out, train_per_label=2)
+    payload = json.loads(out.getvalue())
+    assert payload["n"] == 8
+    assert "learned on 2 per label" in payload["protocol"]
