@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
 from bot.communities import CommunityError, community_of_chat, resolve_communities
+from bot.core import Core
 from bot.delivery import send_owed_posts
 from bot.parsing import RoundRequest, UsageError, parse_ask, parse_id, parse_poll, parse_schedule
 from bot.rounds import RoundError, cancel_round, close_round, create_round, list_recent_rounds
@@ -145,38 +146,37 @@ async def rounds(update: Update, context: Ctx) -> None:
     await reply(update, context, "\n".join(lines))
 
 
-async def close(update: Update, context: Ctx) -> None:
-    """Close an open round now."""
+async def _change_round(
+    update: Update,
+    context: Ctx,
+    command: str,
+    change: Callable[[Core, int], Awaitable[Round]],
+    done_key: str,
+) -> bool:
+    """Parse `/<command> <round_id>`, apply `change` and confirm; False if nothing changed."""
     if not await authorise(update, context):
-        return
+        return False
     lang = lang_of(update, context)
     try:
-        round_id = parse_id("close", command_args(update))
+        round_id = parse_id(command, command_args(update))
         assert round_id is not None
-        await close_round(core_of(context), round_id)
+        await change(core_of(context), round_id)
     except UsageError as exc:
         await usage_reply(update, context, exc)
-        return
+        return False
     except RoundError as exc:
         await reply(update, context, say(exc.key, lang, **exc.values))
-        return
-    await reply(update, context, say("round_closed_ok", lang, id=round_id))
-    await send_owed_posts(core_of(context), context.bot)
+        return False
+    await reply(update, context, say(done_key, lang, id=round_id))
+    return True
+
+
+async def close(update: Update, context: Ctx) -> None:
+    """Close an open round now."""
+    if await _change_round(update, context, "close", close_round, "round_closed_ok"):
+        await send_owed_posts(core_of(context), context.bot)
 
 
 async def cancel(update: Update, context: Ctx) -> None:
     """Cancel a scheduled round."""
-    if not await authorise(update, context):
-        return
-    lang = lang_of(update, context)
-    try:
-        round_id = parse_id("cancel", command_args(update))
-        assert round_id is not None
-        await cancel_round(core_of(context), round_id)
-    except UsageError as exc:
-        await usage_reply(update, context, exc)
-        return
-    except RoundError as exc:
-        await reply(update, context, say(exc.key, lang, **exc.values))
-        return
-    await reply(update, context, say("round_cancelled_ok", lang, id=round_id))
+    await _change_round(update, context, "cancel", cancel_round, "round_cancelled_ok")
