@@ -1,16 +1,43 @@
-"""Per-principle precision and recall on our own labelled resident answers."""
+"""Per-principle precision and recall on our own labelled resident answers.
+
+tests/data/principles_labelled.csv has a `split` column: `tuning` answers were written
+together with the keyword lists, `fresh` ones were written afterwards and then used to widen
+the lists, and `blind` ones were written last and never used to change a keyword. The blind
+figures are the honest estimate of keyword-only principle tagging on new wording.
+"""
 
 from __future__ import annotations
 
+import csv
+
 from bot.nlp_verbs import read_labelled, run_evaluation
+from nlp.metrics import Evaluation
 from nlp.normalise import to_simplified
 from nlp.tagger import Tagger
 from tests.nlp.conftest import PRINCIPLES_CSV
 
-# Floors well under the measured figures (see the printed table), so that a broken keyword
-# list or matcher fails loudly while ordinary keyword edits do not.
-MIN_MACRO_F1 = 0.75
-MIN_PER_PRINCIPLE_RECALL = 0.5
+# Floors under the measured figures, so a broken keyword list or matcher fails loudly while
+# ordinary keyword edits do not. Measured (keywords only): tuning+fresh macro F1 0.95;
+# blind macro P 0.42, R 0.25.
+MIN_SEEN_MACRO_F1 = 0.85
+MIN_SEEN_RECALL = 0.6
+MIN_BLIND_MACRO_PRECISION = 0.3
+
+
+def _split(name: str) -> list[tuple[str, str]]:
+    with PRINCIPLES_CSV.open(encoding="utf-8") as handle:
+        return [(r["text"], r["label"]) for r in csv.DictReader(handle) if r["split"] in name]
+
+
+def _print(title: str, result: Evaluation) -> None:
+    print(f"\n{title}: {result.n} answers")
+    print(f"  {'principle':<16}{'P':>6}{'R':>6}{'F1':>6}")
+    for s in result.per_theme:
+        print(f"  {s.label:<16}{s.precision:>6.2f}{s.recall:>6.2f}{s.f1:>6.2f}")
+    print(
+        f"  {'macro':<16}{result.macro_precision:>6.2f}{result.macro_recall:>6.2f}"
+        f"{result.macro_f1:>6.2f}"
+    )
 
 
 def test_labelled_set_is_big_and_balanced(tagger: Tagger) -> None:
@@ -23,17 +50,17 @@ def test_labelled_set_is_big_and_balanced(tagger: Tagger) -> None:
     assert sum(to_simplified(text) != text for text, _ in examples) >= 10
 
 
-def test_principles_precision_and_recall(tagger: Tagger) -> None:
-    """Each principle is found in most answers that invoke it, and macro F1 stays high."""
-    result, _ = run_evaluation(read_labelled(PRINCIPLES_CSV), tagger, kind="principle")
-    print()
-    print(f"{'principle':<16}{'P':>7}{'R':>7}{'F1':>7}")
+def test_principles_precision_and_recall_on_seen_answers(tagger: Tagger) -> None:
+    """Each principle is found in most answers its keywords were written from."""
+    result, _ = run_evaluation(_split("tuning fresh"), tagger, kind="principle")
+    _print("principles, tuning + fresh answers", result)
+    assert result.macro_f1 >= MIN_SEEN_MACRO_F1
     for s in result.per_theme:
-        print(f"{s.label:<16}{s.precision:>7.2f}{s.recall:>7.2f}{s.f1:>7.2f}")
-    print(
-        f"{'macro':<16}{result.macro_precision:>7.2f}{result.macro_recall:>7.2f}"
-        f"{result.macro_f1:>7.2f}"
-    )
-    assert result.macro_f1 >= MIN_MACRO_F1
-    for s in result.per_theme:
-        assert s.recall >= MIN_PER_PRINCIPLE_RECALL, s.label
+        assert s.recall >= MIN_SEEN_RECALL, s.label
+
+
+def test_principles_on_blind_answers(tagger: Tagger) -> None:
+    """On answers never used for tuning, what keywords find is still mostly right."""
+    result, _ = run_evaluation(_split("blind"), tagger, kind="principle")
+    _print("principles, blind answers (keywords only)", result)
+    assert result.macro_precision >= MIN_BLIND_MACRO_PRECISION
