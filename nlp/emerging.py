@@ -39,38 +39,55 @@ class EmergingTerm(BaseModel):
     score: float
 
 
-def emerging_terms(texts: Sequence[str], tagger: Tagger, limit: int = 10) -> list[EmergingTerm]:
-    """The most characteristic words of these texts that match no theme keyword.
-
-    A word's score is its count times the log-ratio of its share here to its share in jieba's
-    general dictionary (a smoothed background), so everyday words sink and the residents'
-    own new vocabulary rises. Stop words, numbers, single characters and words seen in only one
-    text are left out.
-    """
-    keywords = tagger.keyword_set()
+def _count(
+    texts: Sequence[str], tagger: Tagger, keywords: frozenset[str]
+) -> tuple[Counter[str], Counter[str]]:
+    """Candidate-word counts and in how many texts each word occurs."""
     counts: Counter[str] = Counter()
     documents: Counter[str] = Counter()
     for text in texts:
-        tokens = tagger.segment(text)
         seen: set[str] = set()
-        for token in tokens:
-            if not _is_candidate(token, keywords):
-                continue
-            counts[token] += 1
-            seen.add(token)
+        for token in tagger.segment(text):
+            if _is_candidate(token, keywords):
+                counts[token] += 1
+                seen.add(token)
         documents.update(seen)
+    return counts, documents
+
+
+def emerging_terms(
+    texts: Sequence[str],
+    tagger: Tagger,
+    limit: int = 10,
+    *,
+    background: Sequence[str] = (),
+) -> list[EmergingTerm]:
+    """The most characteristic words of these texts that match no theme keyword.
+
+    A word's score is its count times the log-ratio of its share here to its share in a
+    background: jieba's general dictionary, and, when given, `background` texts (e.g. the
+    answers of earlier periods), so everyday words and words that are always said sink and
+    the residents' new vocabulary rises. Stop words, numbers, single characters and words
+    seen in only one text are left out.
+    """
+    keywords = tagger.keyword_set()
+    counts, documents = _count(texts, tagger, keywords)
     total_here = sum(counts.values())
     if not total_here:
         return []
+    before, _ = _count(background, tagger, keywords)
+    total_before = sum(before.values())
     background_total = total_frequency()
     ranked: list[EmergingTerm] = []
     for term, count in counts.items():
         if documents[term] < 2 and len(texts) > 1:
             continue
         share_here = count / total_here
-        # +1 smoothing per character keeps unknown words (frequency 0) from dividing by zero
-        # while still ranking them as the most unusual.
+        # +1 smoothing keeps unknown words (frequency 0) from dividing by zero while still
+        # ranking them as the most unusual.
         share_background = (word_frequency(term) + 1.0) / background_total
+        if total_before:
+            share_background = max(share_background, (before[term] + 0.5) / total_before)
         lift = math.log(share_here / share_background)
         if lift <= 0:
             continue

@@ -55,3 +55,14 @@ def test_background_frequency_beats_raw_counts(tagger: Tagger) -> None:
 def test_no_texts_no_terms(tagger: Tagger) -> None:
     """An empty set of answers gives no terms."""
     assert emerging_terms([], tagger) == []
+
+
+def test_words_of_earlier_periods_do_not_emerge_again(tagger: Tagger) -> None:
+    """With earlier answers as background, a word said as often before no longer emerges."""
+    earlier = ["共享菜园还是没有建", "共享菜园的事情怎么样了", "菜园子呢"] * 2
+    now = ANSWERS
+    plain = [t.term for t in emerging_terms(now, tagger, limit=10)]
+    against_earlier = [t.term for t in emerging_terms(now, tagger, limit=10, background=earlier)]
+    assert "菜园" in plain
+    assert "菜园" not in against_earlier
+    assert "口袋公园" in against_earlier or "口袋" in against_earlier
