@@ -275,7 +275,7 @@ async def _assemble(
 ) -> tuple[dict[str, object], list[CommunityPart]]:
     taxonomy = core.tagger.taxonomy
     answers = await session.count_visible_answers(scope)
-    people = await session.count_participants(scope)
+    people, participants = await session.count_participants(scope)
     themes = await session.count_themes(scope)
     poll, per_poll = (
         (None, {})
@@ -287,7 +287,6 @@ async def _assemble(
     top = [t.id for t in top_themes(all_themes, QUOTES)]
     quotes = _pick_quotes(await session.list_quote_candidates(scope, top), all_themes)
     emerging = await _emerging(core, session, scope, total_answers)
-    participants = await session.count_all_participants(scope)
     if poll is not None and round_ is not None and round_.anonymous:
         # Anonymous polls: Telegram tells how many voted, never who; count them at least.
         participants = max(participants, poll.voters)
@@ -324,7 +323,7 @@ async def _change(
     """The figures of the previous round or period, overall and per community."""
     taxonomy = core.tagger.taxonomy
     answers = await session.count_visible_answers(scope)
-    people = await session.count_participants(scope)
+    people, participants = await session.count_participants(scope)
     themes = await session.count_themes(scope)
     total = sum(answers.values())
     shares = {
@@ -340,7 +339,7 @@ async def _change(
         )
     return Change(
         label=label,
-        participants=await session.count_all_participants(scope),
+        participants=participants,
         answers=total,
         themes=shares,
         per_community=per_community,

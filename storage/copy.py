@@ -9,6 +9,8 @@ be left behind.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from storage.backend import Backend, Tx, backend_for
 from storage.migrations import migrate
 
@@ -69,10 +71,12 @@ async def _copy_table(source: Tx, target: Tx, table: str) -> int:
     return len(rows)
 
 
-async def _advance_identities(target: Tx) -> None:
+async def advance_identities(target: Tx, tables: Sequence[str] = IDENTITY_TABLES) -> None:
+    """Move the identity sequences of `tables` past their largest id, after rows were inserted
+    with explicit ids (PostgreSQL would otherwise hand out those ids again)."""
     if target.dialect != "postgresql":
         return  # SQLite's AUTOINCREMENT follows the largest id inserted by itself.
-    for table in IDENTITY_TABLES:
+    for table in tables:
         await target.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
@@ -97,7 +101,7 @@ async def copy_between(source: Backend, target: Backend) -> dict[str, int]:
                 )
         for table in TABLES:
             counts[table] = await _copy_table(src, dst, table)
-        await _advance_identities(dst)
+        await advance_identities(dst)
     return counts
 
 

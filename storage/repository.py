@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.backend import Backend, Leadership, Row, Tx, backend_for
+from storage.copy import advance_identities
 from storage.migrations import migrate
 from storage.models import (
     Community,
@@ -117,6 +118,9 @@ def _post(row: Row) -> Post:
 _ROUND_COLUMNS = (
     "id, kind, state, question, options, multi, anonymous, opens_at, closes_at, reminder_at, "
     "cron, recurrence_of, created_at, opened_at, closed_at"
+)
+_THEME_COLUMNS = (
+    "answer_id, theme_id, kind, score, evidence, round_id, community_id, created_at, hidden"
 )
 _POST_SELECT = (
     "SELECT p.round_id, p.community_id, c.name, c.chat_id, p.purpose, p.message_id, p.poll_id, "
@@ -524,7 +528,7 @@ class Session:
         if not rows:
             return None
         answer_id = int(rows[0]["id"])
-        await self._insert_themes(answer_id, themes)
+        await self._insert_themes(answer_id, themes, (round_id, community_id, to_ts(at), 0))
         return answer_id
 
     async def set_answer_text(
@@ -548,14 +552,29 @@ class Session:
     async def set_answer_themes(self, answer_id: int, themes: Sequence[TagRecord]) -> None:
         """Replace an answer's themes."""
         await self.tx.execute("DELETE FROM answer_themes WHERE answer_id = ?", (answer_id,))
-        await self._insert_themes(answer_id, themes)
+        row = await self.tx.fetchone(
+            "SELECT round_id, community_id, created_at, hidden FROM answers WHERE id = ?",
+            (answer_id,),
+        )
+        if row is not None:
+            await self._insert_themes(answer_id, themes, tuple(row.values()))
 
-    async def _insert_themes(self, answer_id: int, themes: Sequence[TagRecord]) -> None:
+    async def _insert_themes(
+        self, answer_id: int, themes: Sequence[TagRecord], answer: Sequence[Any]
+    ) -> None:
+        """Store an answer's themes with its (round_id, community_id, created_at, hidden), which
+        theme rows repeat so that reports count themes without a join (migration 0002)."""
         await self.tx.executemany(
-            "INSERT INTO answer_themes (answer_id, theme_id, kind, score, evidence) "
-            "VALUES (?, ?, ?, ?, ?)",
+            f"INSERT INTO answer_themes ({_THEME_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (answer_id, t.theme_id, t.kind, t.score, json.dumps(t.evidence, ensure_ascii=False))
+                (
+                    answer_id,
+                    t.theme_id,
+                    t.kind,
+                    t.score,
+                    json.dumps(t.evidence, ensure_ascii=False),
+                    *answer,
+                )
                 for t in themes
             ],
         )
@@ -684,6 +703,9 @@ class Session:
         )
         if changed:
             await self.tx.execute(
+                "UPDATE answer_themes SET hidden = 1 WHERE answer_id = ?", (answer_id,)
+            )
+            await self.tx.execute(
                 "INSERT INTO moderation_log (answer_id, action, actor, at) VALUES (?, ?, ?, ?)",
                 (answer_id, "hide", actor, to_ts(at)),
             )
@@ -802,38 +824,36 @@ class Session:
         )
         return {r["community_id"]: int(r["answers"]) for r in rows}
 
-    async def count_participants(self, scope: Scope) -> dict[int, int]:
-        """Per community: unique residents who answered or voted in scope."""
+    async def count_participants(self, scope: Scope) -> tuple[dict[int, int], int]:
+        """Unique residents who answered or voted in scope: per community, and over all
+        communities (someone in two communities counts once there).
+
+        One statement: each side is collapsed to distinct (community, resident) pairs in index
+        order first, so only those pairs, not every answer, reach the union and the counts.
+        """
         answers_where, answers_params = scope.where("a")
         votes_where, votes_params = scope.where("v", votes=True)
         rows = await self.tx.fetchall(
-            "SELECT community_id, count(DISTINCT resident) AS n FROM ("
+            "WITH who AS ("
             f" SELECT a.community_id, a.resident FROM answers a WHERE {answers_where}"
-            f" UNION SELECT v.community_id, v.resident FROM votes v WHERE {votes_where}) AS who"
-            " GROUP BY community_id",
+            " GROUP BY a.community_id, a.resident"
+            f" UNION SELECT v.community_id, v.resident FROM votes v WHERE {votes_where}"
+            " GROUP BY v.community_id, v.resident)"
+            " SELECT community_id, count(*) AS n FROM who GROUP BY community_id"
+            " UNION ALL SELECT NULL, count(DISTINCT resident) FROM who",
             [*answers_params, *votes_params],
         )
-        return {r["community_id"]: int(r["n"]) for r in rows}
-
-    async def count_all_participants(self, scope: Scope) -> int:
-        """Unique residents who answered or voted in scope, over all communities."""
-        answers_where, answers_params = scope.where("a")
-        votes_where, votes_params = scope.where("v", votes=True)
-        value = await self.tx.fetchval(
-            "SELECT count(DISTINCT resident) AS n FROM ("
-            f" SELECT a.resident FROM answers a WHERE {answers_where}"
-            f" UNION SELECT v.resident FROM votes v WHERE {votes_where}) AS who",
-            [*answers_params, *votes_params],
-        )
-        return int(value or 0)
+        per_community = {r["community_id"]: int(r["n"]) for r in rows if r["community_id"]}
+        overall = sum(int(r["n"]) for r in rows if r["community_id"] is None)
+        return per_community, overall
 
     async def count_themes(self, scope: Scope) -> dict[int, list[ThemeCount]]:
-        """Per community: visible answers per theme in scope."""
-        where, params = scope.where("a")
+        """Per community: visible answers per theme in scope (theme rows carry their answer's
+        scope columns, so this reads one index of answer_themes and nothing else)."""
+        where, params = scope.where("t")
         rows = await self.tx.fetchall(
-            "SELECT a.community_id, t.theme_id, t.kind, count(*) AS n FROM answer_themes t "
-            f"JOIN answers a ON a.id = t.answer_id WHERE {where} "
-            "GROUP BY a.community_id, t.theme_id, t.kind",
+            "SELECT t.community_id, t.theme_id, t.kind, count(*) AS n FROM answer_themes t "
+            f"WHERE {where} GROUP BY t.community_id, t.theme_id, t.kind",
             params,
         )
         out: dict[int, list[ThemeCount]] = {}
@@ -876,18 +896,25 @@ class Session:
     async def list_quote_candidates(
         self, scope: Scope, theme_ids: Sequence[str], per_theme: int = 12
     ) -> list[Quote]:
-        """The best-scoring visible answers for each of these themes."""
+        """The best-scoring visible answers for each of these themes (by score, then id).
+
+        Per theme, the index on (theme, hidden, score, answer) is read from its best end until
+        `per_theme` rows in scope are found, instead of ranking every theme row in scope.
+        """
         if not theme_ids:
             return []
-        where, params = scope.where("a")
+        where, params = scope.where("t")
+        best = (
+            "SELECT * FROM (SELECT t.answer_id, t.theme_id, t.score FROM answer_themes t"
+            f" WHERE t.theme_id = ? AND {where} ORDER BY t.score DESC, t.answer_id"
+            f" LIMIT {int(per_theme)}) AS best_{{n}}"
+        )
+        union = " UNION ALL ".join(best.format(n=n) for n in range(len(theme_ids)))
         rows = await self.tx.fetchall(
-            "SELECT answer_id, theme_id, resident, text, score FROM ("
-            " SELECT a.id AS answer_id, t.theme_id, a.resident, a.text, t.score,"
-            " row_number() OVER (PARTITION BY t.theme_id ORDER BY t.score DESC, a.id) AS rk"
-            f" FROM answer_themes t JOIN answers a ON a.id = t.answer_id WHERE {where}"
-            f" AND t.theme_id IN {_in(theme_ids)}) AS ranked WHERE rk <= ?"
-            " ORDER BY theme_id, rk",
-            [*params, *theme_ids, per_theme],
+            "SELECT b.answer_id, b.theme_id, a.resident, a.text, b.score"
+            f" FROM ({union}) AS b JOIN answers a ON a.id = b.answer_id"
+            " ORDER BY b.theme_id, b.score DESC, b.answer_id",
+            [value for theme_id in theme_ids for value in (theme_id, *params)],
         )
         return [Quote(**r) for r in rows]
 
@@ -915,23 +942,27 @@ class Session:
     ) -> None:
         """Bulk-load rows for benchmarks: answers as (id, round_id, community_id, resident,
         source, via, text, text_hash, created_at), themes as (answer_id, theme_id, kind, score,
-        evidence JSON), votes as (round_id, community_id, resident, option_index, created_at);
-        times as epoch seconds."""
+        evidence JSON) of those answers, votes as (round_id, community_id, resident,
+        option_index, created_at); times as epoch seconds.
+
+        Answers keep the ids given (so that themes can name their answer); on PostgreSQL the
+        identity sequence is then moved past them, so answers stored later get fresh ids."""
         await self.tx.executemany(
             "INSERT INTO answers (id, round_id, community_id, resident, source, via, text, "
             "text_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(*row, row[8]) for row in answers],
         )
+        scope = {row[0]: (row[1], row[2], row[8], 0) for row in answers}
         await self.tx.executemany(
-            "INSERT INTO answer_themes (answer_id, theme_id, kind, score, evidence) "
-            "VALUES (?, ?, ?, ?, ?)",
-            themes,
+            f"INSERT INTO answer_themes ({_THEME_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row, *scope[row[0]]) for row in themes],
         )
         await self.tx.executemany(
             "INSERT INTO votes (round_id, community_id, resident, option_index, created_at) "
             "VALUES (?, ?, ?, ?, ?)",
             votes,
         )
+        await advance_identities(self.tx, ("answers",))
 
     async def list_answer_texts(
         self, scope: Scope, limit: int = 5000, *, every: int = 1

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage.migrations import available, current_version, migrate
+from storage.backend import backend_for
+from storage.migrations import _statements, available, current_version, migrate
 from storage.models import TagRecord
 from storage.repository import NameTaken, Repository, Scope, Session
 
@@ -75,6 +76,47 @@ class TestMigrations:
         assert await migrate(repo.backend) == []
         async with repo.backend.transaction() as tx:
             assert await current_version(tx) == available()[-1][0]
+
+    async def test_theme_rows_get_their_answers_scope(self, storage_url: str) -> None:
+        """Upgrading from version 1 copies each answer's round, community, time and visibility
+        into its theme rows, so theme counts stay what they were."""
+        backend = backend_for(storage_url)
+        await backend.open()
+        try:
+            async with backend.transaction() as tx:
+                await current_version(tx)
+                for statement in _statements(available()[0][2], backend.dialect):
+                    await tx.execute(statement)
+                await tx.execute("INSERT INTO schema_version (version) VALUES (1)")
+            async with backend.transaction() as tx:
+                session = Session(tx)
+                a = await community(session, -100, "A")
+                rid = await text_round(session, [a])
+                await tx.execute(
+                    "INSERT INTO answers (round_id, community_id, resident, source, via, text, "
+                    "text_hash, created_at, updated_at, hidden) VALUES "
+                    "(?, ?, 'r1', 's1', 'reply', '一', 'h1', 5.0, 5.0, 0), "
+                    "(?, ?, 'r2', 's2', 'reply', '二', 'h2', 6.0, 6.0, 1)",
+                    (rid, a, rid, a),
+                )
+                await tx.execute(
+                    "INSERT INTO answer_themes (answer_id, theme_id, kind, score, evidence) "
+                    "SELECT id, 'parking', 'domain', 1.0, '[]' FROM answers"
+                )
+            assert await migrate(backend) == [v for v, _, _ in available()[1:]]
+            async with backend.transaction() as tx:
+                rows = await tx.fetchall(
+                    "SELECT round_id, community_id, created_at, hidden FROM answer_themes "
+                    "ORDER BY answer_id"
+                )
+                assert rows == [
+                    {"round_id": rid, "community_id": a, "created_at": 5.0, "hidden": 0},
+                    {"round_id": rid, "community_id": a, "created_at": 6.0, "hidden": 1},
+                ]
+                themes = await Session(tx).count_themes(Scope(round_ids=[rid]))
+                assert [(t.theme_id, t.count) for t in themes[a]] == [("parking", 1)]
+        finally:
+            await backend.close()
 
 
 class TestTransactions:
@@ -365,8 +407,7 @@ class TestVotesAndAggregates:
             await session.set_votes(rid, b, "r3", [1], T0)
             scope = Scope(round_ids=[rid])
             assert await session.count_answers(scope) == {a: (2, 1), b: (1, 1)}
-            assert await session.count_participants(scope) == {a: 1, b: 2}
-            assert await session.count_all_participants(scope) == 3
+            assert await session.count_participants(scope) == ({a: 1, b: 2}, 3)
             assert await session.count_answers(Scope(round_ids=[])) == {}
             assert await session.count_answers(Scope(community_ids=[b])) == {b: (1, 1)}
             later = Scope(since=T0 + timedelta(seconds=1))
@@ -376,6 +417,51 @@ class TestVotesAndAggregates:
             quotes = await session.list_quote_candidates(scope, ["parking", "green"], per_theme=1)
             assert [(q.theme_id, q.text) for q in quotes] == [("green", "二"), ("parking", "一")]
             assert await session.list_answer_texts(scope, limit=2) == ["三", "二"]
+
+    async def test_aggregates_follow_hiding_retagging_and_windows(self, repo: Repository) -> None:
+        """Theme counts and quotes drop a hidden answer and follow a re-tag, in round and time
+        scopes alike; a resident in two communities is one participant overall."""
+        async with repo.transaction() as session:
+            a = await community(session, -100, "A")
+            b = await community(session, -200, "B")
+            rid = await text_round(session, [a, b])
+            first = await answer(session, rid, a, "r1", "一", themes=[tag("parking", 0.9)])
+            later = T0 + timedelta(hours=1)
+            second = await answer(session, rid, b, "r1", "二", at=later, themes=[tag("green")])
+            await session.set_votes(rid, b, "r2", [1], later)
+            assert first is not None and second is not None
+            window = Scope(since=later, until=later + timedelta(hours=1))
+            for scope in (Scope(round_ids=[rid]), Scope(since=T0, until=later + timedelta(1))):
+                assert await session.count_participants(scope) == ({a: 1, b: 2}, 2)
+            assert await session.count_participants(window) == ({b: 2}, 2)
+            assert await session.set_answer_hidden(first, "organiser", T0)
+            await session.set_answer_themes(second, [tag("parking", 0.5), tag("green", 0.4)])
+            for scope in (Scope(round_ids=[rid]), window, Scope(community_ids=[b])):
+                themes = await session.count_themes(scope)
+                assert {(t.theme_id, t.count) for t in themes[b]} == {("parking", 1), ("green", 1)}
+                assert a not in themes
+                quotes = await session.list_quote_candidates(scope, ["parking", "green"])
+                assert [(q.theme_id, q.answer_id) for q in quotes] == [
+                    ("green", second),
+                    ("parking", second),
+                ]
+            assert await session.count_themes(Scope(since=T0, until=later)) == {}
+
+    async def test_synthetic_rows_leave_room_for_new_answers(self, repo: Repository) -> None:
+        """After a benchmark bulk load with explicit ids, a new answer gets a fresh id."""
+        async with repo.transaction() as session:
+            a = await community(session, -100, "A")
+            rid = await text_round(session, [a])
+            ts = T0.timestamp()
+            await session.add_synthetic_rows(
+                [(7, rid, a, "r1", "b:7", "reply", "一", "h", ts)],
+                [(7, "parking", "domain", 0.5, "[]")],
+                [(rid, a, "r2", 1, ts)],
+            )
+            fresh = await answer(session, rid, a, "r3", "二", themes=[tag("green")])
+            assert fresh is not None and fresh > 7
+            themes = await session.count_themes(Scope(round_ids=[rid]))
+            assert {(t.theme_id, t.count) for t in themes[a]} == {("parking", 1), ("green", 1)}
 
 
 class TestModelsDigestsSessions:
