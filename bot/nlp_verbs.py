@@ -42,7 +42,9 @@ def _read_texts(source: TextIO) -> list[str]:
     content = source.read()
     first_line = content.split("\n", 1)[0].lstrip("\ufeff")
     header = next(csv.reader([first_line]), [])
-    if len(header) > 1 and "text" in [h.strip() for h in header]:
+    names = [h.strip() for h in header]
+    # A CSV has a `text` column; a lone word "text" on the first line is taken as that header.
+    if "text" in names and (len(names) > 1 or first_line.strip() == "text"):
         reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
         return [(row.get("text") or "").strip() for row in reader]
     return [line.rstrip("\r") for line in content.split("\n") if line.strip()]

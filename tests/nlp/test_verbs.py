@@ -105,3 +105,10 @@ def test_evaluate_train_per_label_protocol(tagger: Tagger) -> None:
     payload = json.loads(out.getvalue())
     assert payload["n"] == 8
     assert "learned on 2 per label" in payload["protocol"]
+
+
+def test_tag_single_column_csv(tagger: Tagger) -> None:
+    """A one-column CSV whose header is `text` does not tag the header as an answer."""
+    out = io.StringIO()
+    tag_verb(io.StringIO("text\n停车难\n"), True, tagger, out)
+    assert [json.loads(line)["text"] for line in out.getvalue().splitlines()] == ["停车难"]
