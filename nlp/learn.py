@@ -201,7 +201,7 @@ def resolve_labels(labels: Iterable[str], taxonomy: Taxonomy) -> list[str]:
     return resolved
 
 
-def train(examples: Sequence[tuple[str, str]], taxonomy: Taxonomy, c: float = 0.5) -> LearnedModel:
+def train(examples: Sequence[tuple[str, str]], taxonomy: Taxonomy, c: float = 1.0) -> LearnedModel:
     """Train a model from (text, label) pairs; label = theme id or name_zh."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC

@@ -59,13 +59,16 @@ class _Matcher:
                 owners = self.themes_of.setdefault(norm, [])
                 if theme.id not in owners:
                     owners.append(theme.id)
-        # A keyword shared by several unrelated themes says less about each of them.
-        roots: dict[str, set[str]] = {}
+        # A keyword shared by unrelated themes of one kind says less about each of them; a
+        # principle and a domain sharing a word (违建: 法治 and 城乡建设) do not compete.
+        self.weight: dict[str, dict[str, float]] = {}
         for keyword, owners in self.themes_of.items():
-            roots[keyword] = {taxonomy.root_of(t) + "/" + _kind(taxonomy, t) for t in owners}
-        self.weight: dict[str, float] = {
-            keyword: 1.0 / max(1, len(r)) for keyword, r in roots.items()
-        }
+            roots: dict[str, set[str]] = {}
+            for theme_id in owners:
+                roots.setdefault(_kind(taxonomy, theme_id), set()).add(taxonomy.root_of(theme_id))
+            self.weight[keyword] = {
+                theme_id: 1.0 / len(roots[_kind(taxonomy, theme_id)]) for theme_id in owners
+            }
         self.keywords = frozenset(self.themes_of)
         self.max_len = max((len(k) for k in self.keywords), default=0)
 
@@ -174,9 +177,9 @@ class Tagger:
         raw: dict[str, float] = {}
         evidence: dict[str, list[str]] = {}
         for keyword, hits in weights.items():
-            value = self._matcher.weight[keyword] * (1.0 + math.log(hits))
-            for theme_id in self._matcher.themes_of[keyword]:
-                raw[theme_id] = raw.get(theme_id, 0.0) + value
+            strength = 1.0 + math.log(hits)
+            for theme_id, weight in self._matcher.weight[keyword].items():
+                raw[theme_id] = raw.get(theme_id, 0.0) + weight * strength
                 evidence.setdefault(theme_id, []).append(keyword)
         # Parents collect their children's evidence (the 停车 in 停车费 is also 交通运输).
         for parent, children in self._children.items():
