@@ -18,6 +18,7 @@ from pathlib import Path
 
 import jieba
 
+from nlp.learn import LearnedModel
 from nlp.tagger import Tagger
 from nlp.taxonomy import load_taxonomy
 
@@ -71,9 +72,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--texts", type=Path, help="CSV with a text column")
     parser.add_argument("--size", type=int, default=2000, help="number of texts")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--model", type=Path, help="also time tagging with this learned model")
     args = parser.parse_args(argv)
-    size = 50 if args.smoke else args.size
-    repeat = 1 if args.smoke else args.repeat
+    size = 100 if args.smoke else args.size
+    repeat = 2 if args.smoke else args.repeat
     texts = load_texts(args.texts, size)
 
     started = time.perf_counter()
@@ -92,12 +94,21 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     jieba_rate = rate(plain, texts, repeat)
     tag_rate = rate(tagging, texts, repeat)
+    rates = [("jieba.lcut", jieba_rate), ("Tagger.tag", tag_rate)]
+    if args.model is not None:
+        learned = Tagger(tagger.taxonomy, LearnedModel.load(args.model))
+
+        def learned_tagging(batch: Sequence[str]) -> None:
+            for text in batch:
+                learned.tag(text)
+
+        rates.append(("Tagger.tag + learned model", rate(learned_tagging, texts, repeat)))
     chars = sum(len(t) for t in texts)
     print(f"texts: {len(texts)} ({chars} characters), best of {repeat}")
     print(f"tagger set-up (taxonomy, dictionary): {setup:.2f} s")
-    for name, value in (("jieba.lcut", jieba_rate), ("Tagger.tag", tag_rate)):
+    for name, value in rates:
         per_text = value * len(texts) / chars
-        print(f"{name}:  {value:>12,.0f} chars/s  {per_text:>8.0f} texts/s")
+        print(f"{name + ':':<28}{value:>12,.0f} chars/s  {per_text:>8.0f} texts/s")
     print(f"ratio tag/jieba: {tag_rate / jieba_rate:.2f} (target >= 0.80)")
 
 
