@@ -1,4 +1,13 @@
 """Language work for Minyi: normalise, segment, tag, redact, emerging terms, learning.
 
 Pure and synchronous; imports nothing of the bot. The only package that imports jieba.
+
+- `taxonomy`  themes (principles and domains) loaded from TOML, validated
+- `normalise` Traditional→Simplified, width, case, emoji and URLs, for matching only
+- `segment`   private jieba tokenizers with the taxonomy's keywords, cached on disk
+- `tagger`    `Tagger.tag(text)` → themes with score and evidence
+- `learn`     a model learned from labelled answers, blended with keyword scores
+- `emerging`  frequent words no theme covers yet
+- `redact`    phone, ID-card, e-mail and bank-card numbers out before storage
+- `metrics`   precision, recall, F1 per theme and macro
 """
