@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import math
 import re
 import zipfile
 from collections import Counter
@@ -85,6 +84,7 @@ class LearnedModel:
         self.vocabulary: dict[str, int] = {w: i for i, w in enumerate(vocabulary)}
         self.idf = idf
         self.coef = coef
+        self._coef_by_feature = np.ascontiguousarray(coef.T)
         self.intercept = intercept
         #: share of the learned probability in a combined score (the rest is keywords).
         self.weight = weight
@@ -102,18 +102,16 @@ class LearnedModel:
     def predict_tokens(self, tokens: Sequence[str]) -> dict[str, float]:
         """Probability per learned theme id for one tokenised text."""
         counts = features(tokens)
-        index: list[int] = []
-        values: list[float] = []
-        for feature, count in counts.items():
-            column = self.vocabulary.get(feature)
-            if column is not None:
-                index.append(column)
-                values.append((1.0 + math.log(count)) * float(self.idf[column]))
+        lookup = self.vocabulary.get
+        pairs = [(column, n) for f, n in counts.items() if (column := lookup(f)) is not None]
         logits = self.intercept.copy()
-        if index:
-            vec = np.asarray(values)
+        if pairs:
+            index = np.fromiter((c for c, _ in pairs), dtype=np.intp, count=len(pairs))
+            tf = np.fromiter((n for _, n in pairs), dtype=np.float64, count=len(pairs))
+            vec = (1.0 + np.log(tf)) * self.idf[index]
             vec /= float(np.linalg.norm(vec)) or 1.0
-            logits = logits + self.coef[:, index] @ vec
+            # Weights are kept feature-major, so one text's rows are a cheap gather.
+            logits = logits + vec @ self._coef_by_feature[index]
         logits = logits * self.temperature
         logits -= logits.max()
         probs = np.exp(logits)
