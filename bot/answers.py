@@ -64,10 +64,16 @@ class RateLimiter:
 
     per_minute: int
     _seen: dict[str, deque[float]] = field(default_factory=dict)
+    _next_prune: float = 0.0
 
     def allow(self, resident: str, now: float | None = None) -> bool:
         """Count one answer for `resident`; False if over the limit."""
         moment = time.monotonic() if now is None else now
+        if moment >= self._next_prune:
+            # Once a minute, forget residents with nothing in their window, so that the
+            # limiter's memory follows the residents answering now, not all who ever did.
+            self._seen = {r: w for r, w in self._seen.items() if w and moment - w[-1] <= 60}
+            self._next_prune = moment + 60
         window = self._seen.setdefault(resident, deque())
         while window and moment - window[0] > 60:
             window.popleft()
@@ -156,6 +162,8 @@ async def record_answer(
     tags = core.tagger.tag(clean)
     now = core.now()
     async with core.transaction() as session:
+        if not await session.lock_open_round(round_.id):
+            return AnswerResult(outcome="closed", round_id=round_.id)
         answer_id = await session.add_answer(
             round_id=round_.id,
             community_id=community_id,
@@ -187,6 +195,8 @@ async def _replace_answer(
     clean = redact(text)
     tags = core.tagger.tag(clean)
     async with core.transaction() as session:
+        if not await session.lock_open_round(round_id):
+            return AnswerResult(outcome="closed", round_id=round_id)
         replaced = await session.set_answer_text(
             answer_id, clean, text_digest(clean), core.now(), to_records(tags)
         )
@@ -230,6 +240,8 @@ async def record_poll_vote(
     if any(not 0 <= i < len(round_.options) for i in option_ids):
         return "invalid"
     async with core.transaction() as session:
+        if not await session.lock_open_round(round_.id):
+            return "closed"
         await session.set_votes(
             round_.id, post.community_id, core.resident(user_id), option_ids, core.now()
         )
@@ -268,6 +280,8 @@ async def record_rating(
         log.info("rating for round %s ignored: round is %s", round_.id, round_.state)
         return "closed"
     async with core.transaction() as session:
+        if not await session.lock_open_round(round_.id):
+            return "closed"
         await session.set_votes(
             round_.id, post.community_id, core.resident(user_id), [value], core.now()
         )

@@ -73,7 +73,7 @@ class ScheduleConfig(_Table):
     timezone: str = "Asia/Shanghai"
     digest_cron: str = "0 9 * * mon"
     # How often the scheduler looks for transitions that fell due (seconds).
-    tick_seconds: float = 1.0
+    tick_seconds: float = Field(default=1.0, gt=0)
 
     @field_validator("timezone")
     @classmethod

@@ -26,7 +26,6 @@ from handlers.context import Ctx
 
 log = logging.getLogger(__name__)
 
-ADMIN_CACHE_SECONDS = 60.0
 SEND_ATTEMPTS = 5
 
 
@@ -52,18 +51,17 @@ async def _is_group_admin(update: Update, context: Ctx) -> bool:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or not in_group(update):
         return False
-    key = (chat.id, user.id)
-    cached = context.bot_data.admin_cache.get(key)
     now = time.monotonic()
-    if cached is not None and now - cached[1] < ADMIN_CACHE_SECONDS:
-        return cached[0]
+    cached = context.bot_data.admin_cache.get(chat.id, user.id, now)
+    if cached is not None:
+        return cached
     try:
         member = await context.bot.get_chat_member(chat.id, user.id)
     except (BadRequest, Forbidden, NetworkError) as exc:
         log.info("getChatMember failed for chat %s: %s", chat.id, exc)
         return False
     admin = member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
-    context.bot_data.admin_cache[key] = (admin, now)
+    context.bot_data.admin_cache.put(chat.id, user.id, admin, now)
     return admin
 
 

@@ -12,13 +12,42 @@ from bot.core import Core
 
 
 @dataclass
+class AdminCache:
+    """Whether a user administers a group, remembered for `seconds` after a look-up.
+
+    Expired entries are dropped at most once per `seconds`, so the cache holds only the
+    recent look-ups however many users and groups pass through.
+    """
+
+    seconds: float = 60.0
+    _entries: dict[tuple[int, int], tuple[bool, float]] = field(default_factory=dict)
+    _next_prune: float = 0.0
+
+    def get(self, chat_id: int, user_id: int, now: float) -> bool | None:
+        """The remembered answer, or None if there is none younger than `seconds`."""
+        entry = self._entries.get((chat_id, user_id))
+        if entry is None or now - entry[1] >= self.seconds:
+            return None
+        return entry[0]
+
+    def put(self, chat_id: int, user_id: int, admin: bool, now: float) -> None:
+        """Remember a look-up made at `now` (monotonic seconds)."""
+        if now >= self._next_prune:
+            self._entries = {k: v for k, v in self._entries.items() if now - v[1] < self.seconds}
+            self._next_prune = now + self.seconds
+        self._entries[(chat_id, user_id)] = (admin, now)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@dataclass
 class BotData:
     """Per-application state: the core, and short-lived caches of Telegram look-ups."""
 
     core: Core | None = None
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(per_minute=10))
-    # (chat id, user id) -> (is admin, looked up at monotonic time)
-    admin_cache: dict[tuple[int, int], tuple[bool, float]] = field(default_factory=dict)
+    admin_cache: AdminCache = field(default_factory=AdminCache)
 
     def require_core(self) -> Core:
         """The core (set in post_init before any update is processed)."""

@@ -87,3 +87,10 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     """A --config path that does not exist is named in the error."""
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+@pytest.mark.parametrize("value", [0, -1, -0.5])
+def test_tick_seconds_must_be_positive(value: float) -> None:
+    """A scheduler tick of zero or less seconds is refused naming schedule.tick_seconds."""
+    with pytest.raises(ConfigError, match=r"schedule\.tick_seconds"):
+        settings_from_dict({"schedule": {"tick_seconds": value}}, environ={})

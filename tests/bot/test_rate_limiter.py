@@ -1,0 +1,22 @@
+"""The in-memory answer rate limiter: a sliding minute per resident, bounded memory."""
+
+from __future__ import annotations
+
+from bot.answers import RateLimiter
+
+
+def test_limit_applies_within_a_minute_and_lifts_after_it() -> None:
+    """A resident over the limit is refused until a minute has passed since their answers."""
+    limiter = RateLimiter(per_minute=2)
+    assert limiter.allow("a", now=100.0) and limiter.allow("a", now=101.0)
+    assert not limiter.allow("a", now=102.0)
+    assert limiter.allow("a", now=162.0)
+
+
+def test_residents_who_stopped_answering_are_forgotten() -> None:
+    """After a quiet minute the limiter keeps no entry for residents who answered long ago."""
+    limiter = RateLimiter(per_minute=5)
+    for i in range(1000):
+        limiter.allow(f"resident-{i}", now=100.0)
+    limiter.allow("late", now=300.0)
+    assert set(limiter._seen) == {"late"}
