@@ -69,6 +69,15 @@ class Backend(abc.ABC):
     def transaction(self) -> Any:
         """An async context manager yielding a Tx; commits on success, rolls back on error."""
 
+    async def analyze(self) -> None:
+        """After a bulk load: bring the planner's statistics up to date now, as the database
+        would on its own later.
+
+        Nothing to do by default: SQLite keeps no statistics unless asked, and the report
+        queries are planned onto their indexes without them.
+        """
+        return None
+
     async def scrub(self) -> None:
         """Make rows deleted so far unrecoverable from the database's own files.
 

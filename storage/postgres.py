@@ -153,6 +153,14 @@ class PostgresBackend(Backend):
         async with self._pool.acquire() as conn, conn.transaction():
             yield _PostgresTx(conn)
 
+    async def analyze(self) -> None:
+        # What autovacuum does some time after a bulk load: statistics for the planner, and the
+        # visibility map without which index-only scans still read every row from the table.
+        if self._pool is None:
+            raise RuntimeError("database is not open")
+        async with self._pool.acquire() as conn:
+            await conn.execute("VACUUM ANALYZE answers, answer_themes, votes")
+
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:
         if self._pool is None:

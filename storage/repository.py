@@ -721,6 +721,11 @@ class Session:
         answers = await self.tx.execute("DELETE FROM answers WHERE resident = ?", (resident,))
         await self.delete_private_session(resident)
         votes = await self.tx.execute("DELETE FROM votes WHERE resident = ?", (resident,))
+        # Dead letters are scrubbed to pseudonyms (bot/privacy.scrub_update) but still hold
+        # what the resident wrote.
+        await self.tx.execute(
+            "DELETE FROM dead_letters WHERE payload LIKE ?", (f'%"pseudonym": "{resident}"%',)
+        )
         return answers, votes
 
     async def delete_answers_before(self, before: datetime) -> int:
@@ -733,6 +738,7 @@ class Session:
         )
         count = await self.tx.execute("DELETE FROM answers WHERE created_at < ?", (ts,))
         await self.tx.execute("DELETE FROM votes WHERE created_at < ?", (ts,))
+        await self.tx.execute("DELETE FROM dead_letters WHERE at < ?", (ts,))
         return count
 
     async def set_private_session(
@@ -757,6 +763,14 @@ class Session:
     async def delete_private_session(self, resident: str) -> None:
         """Forget which round a resident answers privately."""
         await self.tx.execute("DELETE FROM private_sessions WHERE resident = ?", (resident,))
+
+    async def lock_open_round(self, round_id: int) -> bool:
+        """Whether the round is open, held so until this transaction ends: an answer or vote
+        written after this check cannot land in a round a concurrent close just closed
+        (SQLite: the transaction already holds the write lock; PostgreSQL: FOR SHARE)."""
+        suffix = " FOR SHARE" if self.tx.dialect == "postgresql" else ""
+        row = await self.tx.fetchone(f"SELECT state FROM rounds WHERE id = ?{suffix}", (round_id,))
+        return row is not None and row["state"] == "open"
 
     async def delete_private_sessions_for(self, round_id: int) -> None:
         """A round closed: nobody answers it privately any more."""
@@ -1061,6 +1075,10 @@ class Repository:
             return
         async with self.backend.transaction() as tx:
             yield Session(tx)
+
+    async def analyze(self) -> None:
+        """After a bulk load (benchmarks): refresh the planner's statistics now."""
+        await self.backend.analyze()
 
     async def scrub(self) -> None:
         """Make deleted rows (after /forget or retention) unrecoverable from the files."""

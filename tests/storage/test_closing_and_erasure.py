@@ -1,0 +1,87 @@
+"""Answers never land in a closed round, and erasure reaches the dead letters too.
+
+Run on every backend (the `repo` fixture of tests/storage/conftest.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+from storage.models import Round
+from storage.repository import Repository
+
+T0 = datetime(2026, 5, 1, 9, tzinfo=UTC)
+
+
+async def _open_round(repo: Repository) -> Round:
+    async with repo.transaction() as session:
+        community, _ = await session.set_community(-100, "碧海社区", T0)
+        return await session.add_round(
+            kind="text",
+            state="open",
+            question="q",
+            community_ids=[community.id],
+            opens_at=T0,
+            closes_at=T0 + timedelta(hours=1),
+            reminder_at=None,
+            created_by="o",
+            at=T0,
+        )
+
+
+async def test_lock_open_round_sees_the_state(repo: Repository) -> None:
+    """lock_open_round is true for an open round and false once it is closed."""
+    round_ = await _open_round(repo)
+    async with repo.transaction() as session:
+        assert await session.lock_open_round(round_.id)
+        assert not await session.lock_open_round(round_.id + 1000)
+    async with repo.transaction() as session:
+        assert await session.set_round_state(round_.id, "closed", T0, expect="open")
+    async with repo.transaction() as session:
+        assert not await session.lock_open_round(round_.id)
+
+
+async def test_a_close_waits_for_an_answer_that_saw_the_round_open(repo: Repository) -> None:
+    """While an answer's transaction holds the round open, a close cannot slip in before it
+    commits: the close happens after, so the answer belongs to the open round."""
+    round_ = await _open_round(repo)
+    order: list[str] = []
+    checked = asyncio.Event()
+
+    async def answer() -> None:
+        async with repo.transaction() as session:
+            assert await session.lock_open_round(round_.id)
+            checked.set()
+            await asyncio.sleep(0.3)  # the close is attempted meanwhile
+            order.append("answer committed")
+
+    async def close() -> None:
+        await checked.wait()
+        async with repo.transaction() as session:
+            await session.set_round_state(round_.id, "closed", T0, expect="open")
+        order.append("close committed")
+
+    await asyncio.gather(answer(), close())
+    assert order == ["answer committed", "close committed"]
+
+
+async def test_forget_and_retention_delete_dead_letters(repo: Repository) -> None:
+    """/forget deletes the resident's dead letters, retention deletes old ones; others stay."""
+
+    def letter(who: str) -> str:
+        return json.dumps(
+            {"message": {"from": {"pseudonym": who}, "text": "电梯坏了"}}, ensure_ascii=False
+        )
+
+    async with repo.transaction() as session:
+        await session.add_dead_letter(1, letter("a" * 32), "failed", T0)
+        await session.add_dead_letter(2, letter("b" * 32), "failed", T0 + timedelta(days=30))
+        await session.add_dead_letter(3, letter("c" * 32), "failed", T0 + timedelta(days=30))
+    async with repo.transaction() as session:
+        await session.delete_resident_data("b" * 32)
+        await session.delete_answers_before(T0 + timedelta(days=1))
+    async with repo.transaction() as session:
+        rows = await session.tx.fetchall("SELECT update_id FROM dead_letters ORDER BY update_id")
+    assert [r["update_id"] for r in rows] == [3]
