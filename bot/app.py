@@ -28,6 +28,7 @@ from bot.core import Core, open_core
 from bot.intake import error_recorder, poll_updates
 from bot.retag import ensure_snapshot
 from bot.scheduler import Scheduler
+from bot.texts import say
 from handlers import answers, communities, reports, residents, rounds
 from handlers.context import BotData, Ctx
 
@@ -60,11 +61,10 @@ RESIDENT_COMMANDS = {
     "mydata": residents.mydata,
     "forget": residents.forget,
 }
+# One bilingual menu ("怎么参与 / how to take part") for every resident.
 MENU = [
-    BotCommand("help", "怎么参与 / how to take part"),
-    BotCommand("privacy", "隐私说明 / privacy"),
-    BotCommand("mydata", "我的数据 / my data"),
-    BotCommand("forget", "删除我的数据 / delete my data"),
+    BotCommand(name, f"{say(f'menu_{name}', 'zh')} / {say(f'menu_{name}', 'en')}")
+    for name in ("help", "privacy", "mydata", "forget")
 ]
 
 

@@ -11,50 +11,31 @@ from datetime import datetime, timedelta, tzinfo
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.crontab import validate_cron
+from bot.crontab import next_fire, validate_cron
 from bot.durations import DurationError, is_duration, parse_duration
+from bot.texts import Lang, say
 
 MAX_QUESTION_CHARS = 300  # Telegram polls allow 300 characters in a question.
 MAX_OPTION_CHARS = 100  # ... and 100 per option.
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
+MAX_COMMUNITY_CHARS = 40
 
 
 class UsageError(ValueError):
-    """The arguments do not fit the command; `reason` says how, in English and Chinese."""
+    """The arguments do not fit the command; `key` names the reason's template in bot/texts.py.
 
-    def __init__(self, command: str, reason_zh: str, reason_en: str) -> None:
-        super().__init__(reason_en)
+    Handlers answer with `say(error.key, lang, **error.values)` and the command's usage line.
+    """
+
+    def __init__(self, command: str, key: str, /, **values: object) -> None:
+        super().__init__(say(key, "en", **values))
         self.command = command
-        self.reason_zh = reason_zh
-        self.reason_en = reason_en
+        self.key = key
+        self.values = values
 
-
-USAGE: dict[str, tuple[str, str]] = {
-    "community": ("/community <名称>", "/community <name>"),
-    "ask": (
-        "/ask [时长] <问题>，例如 /ask 48h 你希望社区怎样改进？",
-        "/ask [duration] <question>, e.g. /ask 48h What should our community improve?",
-    ),
-    "poll": (
-        "/poll [--multi] [--anonymous] [时长] <问题> | <选项> | <选项> [| …]",
-        "/poll [--multi] [--anonymous] [duration] <question> | <option> | <option> [| …]",
-    ),
-    "rate": ("/rate [时长] <问题>", "/rate [duration] <question>"),
-    "schedule": (
-        '/schedule [--cron "0 9 * * mon"] <YYYY-MM-DD> <HH:MM> <时长> <问题> [| 选项 | 选项 …]',
-        '/schedule [--cron "0 9 * * mon"] <YYYY-MM-DD> <HH:MM> <duration> <question> '
-        "[| option | option …]",
-    ),
-    "close": ("/close <征询编号>", "/close <round_id>"),
-    "cancel": ("/cancel <征询编号>", "/cancel <round_id>"),
-    "report": ("/report [征询编号]", "/report [round_id]"),
-    "export": ("/export [征询编号]", "/export [round_id]"),
-    "hide": ("/hide <回答编号>", "/hide <answer_id>"),
-    "rounds": ("/rounds", "/rounds"),
-    "digest": ("/digest", "/digest"),
-    "themes": ("/themes", "/themes"),
-}
-PRIVATE_PREFIX = ("<社区名称|all> ", "<community|all> ")
+    def reason(self, lang: Lang) -> str:
+        """What is wrong, in `lang`."""
+        return say(self.key, lang, **self.values)
 
 
 class _Parsed(BaseModel):
@@ -75,10 +56,6 @@ class RoundRequest(_Parsed):
     cron: str | None = None  # a recurring round re-opens on this expression
 
 
-def _fail(command: str, zh: str, en: str) -> UsageError:
-    return UsageError(command, zh, en)
-
-
 # Phones and desktop apps often turn "--" into a dash; a flag written so is still a flag.
 _FLAG = re.compile(r"^(?:--|—|–)(?P<name>[A-Za-z][A-Za-z-]*)(?=\s|=|$)=?\s*")
 _QUOTED = re.compile(r"^[\"“”'‘’](?P<value>[^\"“”'‘’]*)[\"“”'‘’]\s*")
@@ -94,40 +71,24 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
         name = match["name"].lower()
         if name not in allowed:
             listed = " ".join(f"--{a}" for a in allowed) or "—"
-            raise _fail(
-                command,
-                f"未知选项 --{name}（可用：{listed}）。",
-                f"unknown flag --{name} (allowed: {listed}).",
-            )
+            raise UsageError(command, "parse_unknown_flag", flag=name, allowed=listed)
         rest = rest[match.end() :]
         value = ""
         if name == "cron":
             quoted = _QUOTED.match(rest)
             if quoted is None or not quoted["value"].strip():
-                raise _fail(
-                    command,
-                    '--cron 后面要写带引号的表达式，例如 --cron "0 9 * * mon"。',
-                    '--cron takes a quoted expression, e.g. --cron "0 9 * * mon".',
-                )
+                raise UsageError(command, "parse_cron_unquoted")
             value = " ".join(quoted["value"].split())
             try:
                 validate_cron(value)
             except ValueError as exc:
-                raise _fail(
-                    command,
-                    f"周期表达式无效：{value}",
-                    f"not a cron expression: {value} ({exc})",
-                ) from exc
+                raise UsageError(command, "parse_cron_invalid", value=value, error=exc) from exc
             rest = rest[quoted.end() :]
         flags[name] = value
     for word in rest.split():
         flag = _FLAG.match(word)
         if flag is not None and flag["name"].lower() in allowed:
-            raise _fail(
-                command,
-                f"选项 --{flag['name'].lower()} 要写在最前面。",
-                f"put the flag --{flag['name'].lower()} first.",
-            )
+            raise UsageError(command, "parse_flag_first", flag=flag["name"].lower())
     return flags, rest
 
 
@@ -135,11 +96,7 @@ def _take_community(command: str, words: list[str], private: bool) -> str | None
     if not private:
         return None
     if not words or is_duration(words[0]) or _DATE.match(words[0]) or words[0] == "|":
-        raise _fail(
-            command,
-            "私聊中请先写社区名称或 all。",
-            "In private chat, name a community or `all` first.",
-        )
+        raise UsageError(command, "parse_community_first")
     return words.pop(0)
 
 
@@ -148,41 +105,31 @@ def _take_duration(command: str, words: list[str]) -> timedelta | None:
         try:
             return parse_duration(words.pop(0))
         except DurationError as exc:
-            raise _fail(command, f"时长无效：{exc}", f"invalid duration: {exc}") from exc
+            raise UsageError(command, exc.key, **exc.values) from exc
     return None
 
 
 def _question(command: str, text: str) -> str:
     question = " ".join(text.split())
     if not question:
-        raise _fail(command, "缺少问题。", "the question is missing.")
+        raise UsageError(command, "parse_question_missing")
     if len(question) > MAX_QUESTION_CHARS:
-        raise _fail(
-            command,
-            f"问题最多 {MAX_QUESTION_CHARS} 字。",
-            f"a question may have at most {MAX_QUESTION_CHARS} characters.",
-        )
+        raise UsageError(command, "parse_question_long", limit=MAX_QUESTION_CHARS)
     return question
 
 
 def _options(command: str, parts: list[str]) -> list[str]:
     options = [" ".join(p.split()) for p in parts]
     if any(not o for o in options):
-        raise _fail(command, "有空的选项。", "an option is empty.")
+        raise UsageError(command, "parse_option_empty")
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
-        raise _fail(
-            command,
-            f"投票需要 {MIN_OPTIONS}–{MAX_OPTIONS} 个选项（现在 {len(options)} 个）。",
-            f"a poll needs {MIN_OPTIONS} to {MAX_OPTIONS} options (got {len(options)}).",
+        raise UsageError(
+            command, "parse_option_count", min=MIN_OPTIONS, max=MAX_OPTIONS, count=len(options)
         )
     if any(len(o) > MAX_OPTION_CHARS for o in options):
-        raise _fail(
-            command,
-            f"每个选项最多 {MAX_OPTION_CHARS} 字。",
-            f"an option may have at most {MAX_OPTION_CHARS} characters.",
-        )
+        raise UsageError(command, "parse_option_long", limit=MAX_OPTION_CHARS)
     if len({o.casefold() for o in options}) != len(options):
-        raise _fail(command, "选项不能重复。", "options must be different.")
+        raise UsageError(command, "parse_option_repeated")
     return options
 
 
@@ -194,11 +141,7 @@ def parse_ask(args: str, *, private: bool = False, kind: str = "text") -> RoundR
     community = _take_community(command, words, private)
     duration = _take_duration(command, words)
     if "|" in " ".join(words):
-        raise _fail(
-            command,
-            "这种征询不能带选项；投票请用 /poll。",
-            "this round takes no options; use /poll for a poll.",
-        )
+        raise UsageError(command, "parse_no_options")
     return RoundRequest(
         kind=kind,
         question=_question(command, " ".join(words)),
@@ -212,7 +155,7 @@ def parse_poll(args: str, *, private: bool = False) -> RoundRequest:
     flags, rest = _take_flags("poll", args, ("multi", "anonymous"))
     head, sep, tail = rest.partition("|")
     if not sep:
-        raise _fail("poll", "请用 | 分隔问题和选项。", "separate the question and options with |.")
+        raise UsageError("poll", "parse_poll_separator")
     words = head.split()
     community = _take_community("poll", words, private)
     duration = _take_duration("poll", words)
@@ -237,42 +180,32 @@ def parse_schedule(
     words = head.split()
     community = _take_community("schedule", words, private)
     cron = flags.get("cron")
+    if cron is not None:
+        try:
+            next_fire(cron, now, zone)
+        except ValueError as exc:
+            # A valid expression such as "0 0 31 2 *" (31 February) can still never fire.
+            raise UsageError("schedule", "parse_cron_never", cron=cron) from exc
     opens_at = None
     if cron is None or (words and _DATE.match(words[0])):
         if len(words) < 4:
-            raise _fail(
-                "schedule",
-                "需要日期、时间、时长和问题。",
-                "a date, a time, a duration and a question are needed.",
-            )
+            raise UsageError("schedule", "parse_schedule_parts")
         try:
             day = words[0].replace("/", "-").replace(".", "-")
             opens_at = datetime.strptime(f"{day} {words[1]}", "%Y-%m-%d %H:%M").replace(tzinfo=zone)
         except ValueError as exc:
-            raise _fail(
-                "schedule",
-                "日期或时间格式不对，请写成 2026-12-01 09:30。",
-                "date or time not understood; write it like 2026-12-01 09:30.",
-            ) from exc
+            raise UsageError("schedule", "parse_schedule_when") from exc
         if opens_at <= now:
-            raise _fail("schedule", "这个时间已经过去了。", "that time is in the past.")
+            raise UsageError("schedule", "parse_schedule_past")
         if opens_at > now + MAX_AHEAD:
-            raise _fail(
-                "schedule",
-                "最多只能提前一年安排。",
-                "a round can be scheduled at most a year ahead.",
-            )
+            raise UsageError("schedule", "parse_schedule_far")
         words = words[2:]
     duration = _take_duration("schedule", words)
     if duration is None:
-        raise _fail("schedule", "缺少时长（例如 48h）。", "the duration is missing (e.g. 48h).")
+        raise UsageError("schedule", "parse_duration_missing")
     question = _question("schedule", " ".join(words))
     if not sep and ("multi" in flags or "anonymous" in flags):
-        raise _fail(
-            "schedule",
-            "--multi 和 --anonymous 只用于投票（用 | 写出选项）。",
-            "--multi and --anonymous are for polls only (give options after |).",
-        )
+        raise UsageError("schedule", "parse_poll_flags_only")
     return RoundRequest(
         kind="poll" if sep else "text",
         question=question,
@@ -292,27 +225,29 @@ def parse_id(command: str, args: str, *, optional: bool = False) -> int | None:
     if not words:
         if optional:
             return None
-        raise _fail(command, "缺少编号。", "the id is missing.")
+        raise UsageError(command, "parse_id_missing")
     # isdecimal, not isdigit: "²" is a digit that int() refuses.
     if len(words) > 1 or not words[0].lstrip("#").isdecimal():
-        raise _fail(command, "编号应是一个数字。", "the id should be one number.")
+        raise UsageError(command, "parse_id_not_number")
     value = int(words[0].lstrip("#"))
     if value <= 0 or value > 2**62:
-        raise _fail(command, "编号应是正整数。", "the id should be a positive number.")
+        raise UsageError(command, "parse_id_not_positive")
     return value
 
 
 def parse_community_name(args: str) -> str:
-    """`/community <名称>`: 1–40 characters, inner spaces folded."""
-    name = " ".join(args.split())
+    """`/community <名称>`: 1–40 characters without white space, not `all`.
+
+    White space is refused because in private chat the name is the first word of /ask, /poll,
+    /rate and /schedule: `/ask Bihai Community 48h q` would name the community `Bihai`.
+    """
+    name = args.strip()
     if not name:
-        raise _fail("community", "缺少社区名称。", "the community name is missing.")
-    if len(name) > 40 or name.casefold() == "all":
-        raise _fail(
-            "community",
-            "社区名称需要 1–40 个字符，且不能是 all。",
-            "a community name needs 1–40 characters and cannot be `all`.",
-        )
+        raise UsageError("community", "parse_community_missing")
+    if len(name.split()) > 1:
+        raise UsageError("community", "parse_community_spaces")
+    if len(name) > MAX_COMMUNITY_CHARS or name.casefold() == "all":
+        raise UsageError("community", "parse_community_bad", limit=MAX_COMMUNITY_CHARS)
     return name
 
 

@@ -47,10 +47,126 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "名称“{name}”已被另一个群使用，请换一个名称。",
         "The name “{name}” is used by another group; please choose another.",
     ),
-    "community_name_bad": (
-        "社区名称需要 1–40 个字符。",
-        "A community name needs 1–40 characters.",
+    # -- command usage (bot/parsing.py raises UsageError(command, key, **values)) -------------
+    # `{community}` is where the community argument goes in private chat ("" in a group).
+    "usage_private_community": ("<社区名称|all> ", "<community|all> "),
+    "usage_community": ("/community <名称（不含空格）>", "/community <name without spaces>"),
+    "usage_ask": (
+        "/ask {community}[时长] <问题>，例如 /ask {example}48h 你希望社区怎样改进？",
+        "/ask {community}[duration] <question>, e.g. /ask {example}48h What should our "
+        "community improve?",
     ),
+    "usage_poll": (
+        "/poll [--multi] [--anonymous] {community}[时长] <问题> | <选项> | <选项> [| …]",
+        "/poll [--multi] [--anonymous] {community}[duration] <question> | <option> | <option> "
+        "[| …]",
+    ),
+    "usage_rate": ("/rate {community}[时长] <问题>", "/rate {community}[duration] <question>"),
+    "usage_schedule": (
+        '/schedule [--cron "0 9 * * mon"] [--multi] [--anonymous] {community}<YYYY-MM-DD> '
+        "<HH:MM> <时长> <问题> [| 选项 | 选项 …]（有 --cron 时可以不写日期和时间；"
+        "--multi 和 --anonymous 只用于投票）",
+        '/schedule [--cron "0 9 * * mon"] [--multi] [--anonymous] {community}<YYYY-MM-DD> '
+        "<HH:MM> <duration> <question> [| option | option …] (with --cron the date and time "
+        "may be left out; --multi and --anonymous are for polls only)",
+    ),
+    "usage_close": ("/close <征询编号>", "/close <round_id>"),
+    "usage_cancel": ("/cancel <征询编号>", "/cancel <round_id>"),
+    "usage_report": ("/report [征询编号]", "/report [round_id]"),
+    "usage_export": ("/export [征询编号]", "/export [round_id]"),
+    "usage_hide": ("/hide <回答编号>", "/hide <answer_id>"),
+    "usage_rounds": ("/rounds", "/rounds"),
+    "usage_digest": ("/digest", "/digest"),
+    "usage_themes": ("/themes", "/themes"),
+    "parse_unknown_flag": (
+        "未知选项 --{flag}（可用：{allowed}）。",
+        "unknown flag --{flag} (allowed: {allowed}).",
+    ),
+    "parse_cron_unquoted": (
+        '--cron 后面要写带引号的表达式，例如 --cron "0 9 * * mon"。',
+        '--cron takes a quoted expression, e.g. --cron "0 9 * * mon".',
+    ),
+    "parse_cron_invalid": ("周期表达式无效：{value}", "not a cron expression: {value} ({error})"),
+    "parse_flag_first": ("选项 --{flag} 要写在最前面。", "put the flag --{flag} first."),
+    "parse_community_first": (
+        "私聊中请先写社区名称或 all。",
+        "In private chat, name a community or `all` first.",
+    ),
+    "duration_not_understood": (
+        "时长无效：“{text}”（请写成 90s、30m、48h、7d 这样）",
+        "invalid duration: not a duration: {text!r} (use e.g. 90s, 30m, 48h, 7d)",
+    ),
+    "duration_not_positive": (
+        "时长无效：时长必须大于零。",
+        "invalid duration: a duration must be longer than zero",
+    ),
+    "duration_too_long": (
+        "时长无效：时长最多 {days} 天。",
+        "invalid duration: a duration may be at most {days} days",
+    ),
+    "parse_question_missing": ("缺少问题。", "the question is missing."),
+    "parse_question_long": (
+        "问题最多 {limit} 字。",
+        "a question may have at most {limit} characters.",
+    ),
+    "parse_option_empty": ("有空的选项。", "an option is empty."),
+    "parse_option_count": (
+        "投票需要 {min}–{max} 个选项（现在 {count} 个）。",
+        "a poll needs {min} to {max} options (got {count}).",
+    ),
+    "parse_option_long": (
+        "每个选项最多 {limit} 字。",
+        "an option may have at most {limit} characters.",
+    ),
+    "parse_option_repeated": ("选项不能重复。", "options must be different."),
+    "parse_no_options": (
+        "这种征询不能带选项；投票请用 /poll。",
+        "this round takes no options; use /poll for a poll.",
+    ),
+    "parse_poll_separator": (
+        "请用 | 分隔问题和选项。",
+        "separate the question and options with |.",
+    ),
+    "parse_cron_never": (
+        "周期表达式 {cron} 永远不会触发（例如 2 月没有 31 日）。",
+        "the cron expression {cron} never fires (e.g. February has no 31st).",
+    ),
+    "parse_schedule_parts": (
+        "需要日期、时间、时长和问题。",
+        "a date, a time, a duration and a question are needed.",
+    ),
+    "parse_schedule_when": (
+        "日期或时间格式不对，请写成 2026-12-01 09:30。",
+        "date or time not understood; write it like 2026-12-01 09:30.",
+    ),
+    "parse_schedule_past": ("这个时间已经过去了。", "that time is in the past."),
+    "parse_schedule_far": (
+        "最多只能提前一年安排。",
+        "a round can be scheduled at most a year ahead.",
+    ),
+    "parse_duration_missing": ("缺少时长（例如 48h）。", "the duration is missing (e.g. 48h)."),
+    "parse_poll_flags_only": (
+        "--multi 和 --anonymous 只用于投票（用 | 写出选项）。",
+        "--multi and --anonymous are for polls only (give options after |).",
+    ),
+    "parse_id_missing": ("缺少编号。", "the id is missing."),
+    "parse_id_not_number": ("编号应是一个数字。", "the id should be one number."),
+    "parse_id_not_positive": ("编号应是正整数。", "the id should be a positive number."),
+    "parse_community_missing": ("缺少社区名称。", "the community name is missing."),
+    "parse_community_bad": (
+        "社区名称需要 1–{limit} 个字符，且不能是 all。",
+        "a community name needs 1–{limit} characters and cannot be `all`.",
+    ),
+    "parse_community_spaces": (
+        "社区名称不能有空格（私聊发起征询时，名称后面紧跟其他参数），例如 /community 碧海社区。",
+        "a community name cannot contain spaces (in private chat other arguments follow it); "
+        "write e.g. /community Bihai-Community.",
+    ),
+    # -- the command menu (one bilingual menu: "zh / en") ---------------------------------------
+    "menu_help": ("怎么参与", "how to take part"),
+    "menu_privacy": ("隐私说明", "privacy"),
+    "menu_mydata": ("我的数据", "my data"),
+    "menu_forget": ("删除我的数据", "delete my data"),
     # -- rounds -------------------------------------------------------------------------------
     "round_opened": (
         "✅ 第 {id} 轮征询已开始（{kind}），{closes} 结束，发往：{communities}。",
@@ -271,6 +387,22 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "hide_done": ("✅ 回答 {id} 已隐藏，不再计入报告和导出。", "✅ Answer {id} is hidden."),
     "hide_not_found": ("找不到回答 {id}。", "There is no answer {id}."),
     "hide_already": ("回答 {id} 已经隐藏了。", "Answer {id} is already hidden."),
+    # -- what an organiser command reaches (bot/roles.py, bot/organiser.py) ----------------------
+    "round_elsewhere": (
+        "第 {id} 轮征询不是本群社区“{community}”的征询，在这里不能查看或处理。",
+        "Round {id} is not a round of this group's community “{community}”; it cannot be "
+        "read or changed here.",
+    ),
+    "answer_elsewhere": (
+        "回答 {id} 不是本群社区“{community}”的回答，在这里不能处理。",
+        "Answer {id} is not from this group's community “{community}”; it cannot be "
+        "moderated here.",
+    ),
+    "organisers_only": (
+        "这个命令涉及所有社区，只有配置的组织者可以使用。",
+        "This command covers every community: only configured organisers can use it.",
+    ),
+    "sent_privately": ("📬 已私聊发给你。", "📬 Sent to you in a private chat."),
 }
 
 

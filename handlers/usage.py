@@ -4,31 +4,21 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.parsing import PRIVATE_PREFIX, USAGE, UsageError
-from bot.texts import say
+from bot.parsing import UsageError
+from bot.texts import Lang, say
 from handlers.common import in_group, lang_of, reply
 from handlers.context import Ctx
 
 
-def usage_line(command: str, lang: str, private: bool) -> str:
-    """`/ask [duration] <question>`, with the community argument in private chat."""
-    zh, en = USAGE[command]
-    line = zh if lang == "zh" else en
-    if private and command in ("ask", "poll", "rate", "schedule"):
-        prefix = PRIVATE_PREFIX[0] if lang == "zh" else PRIVATE_PREFIX[1]
-        head, _, rest = line.partition(" ")
-        if command == "poll":
-            # Flags come first: /poll [--multi] [--anonymous] <community> …
-            flags, _, tail = rest.partition("] [--anonymous] ")
-            line = f"{head} {flags}] [--anonymous] {prefix}{tail}"
-        else:
-            line = f"{head} {prefix}{rest}"
-    return line
+def usage_line(command: str, lang: Lang, private: bool) -> str:
+    """`/ask [duration] <question>`; in private chat with the community argument in its place."""
+    community = say("usage_private_community", lang) if private else ""
+    return say(f"usage_{command}", lang, community=community, example="all " if private else "")
 
 
 async def usage_reply(update: Update, context: Ctx, error: UsageError) -> None:
     """Tell the organiser what was wrong and how the command is written."""
     lang = lang_of(update, context)
-    reason = error.reason_zh if lang == "zh" else error.reason_en
+    reason = say("error_prefix", lang, message=error.reason(lang))
     line = usage_line(error.command, lang, private=not in_group(update))
-    await reply(update, context, f"⚠️ {reason}\n" + say("usage", lang, usage=line))
+    await reply(update, context, reason + "\n" + say("usage", lang, usage=line))

@@ -10,6 +10,7 @@ import pytest
 from bot.parsing import (
     UsageError,
     parse_ask,
+    parse_community_name,
     parse_id,
     parse_poll,
     parse_schedule,
@@ -133,5 +134,21 @@ def test_malformed_arguments_raise_a_usage_error_with_a_reason(
     with pytest.raises(UsageError) as raised:
         _parse(command, args, private)
     assert raised.value.command == command
-    assert reason in raised.value.reason_en, raised.value.reason_en
-    assert raised.value.reason_zh
+    assert reason in raised.value.reason("en"), raised.value.reason("en")
+    assert raised.value.reason("zh")
+
+
+@pytest.mark.parametrize("name", ["Bihai Community", "碧海 社区", "碧海\u3000社区", "碧海\t社区"])
+def test_community_names_with_white_space_are_refused(name: str) -> None:
+    """A name with white space is refused, since in private chat its first word would be read as
+    the whole name (`/ask Bihai Community 48h q` names `Bihai`)."""
+    with pytest.raises(UsageError) as raised:
+        parse_community_name(name)
+    assert raised.value.command == "community"
+    assert "spaces" in raised.value.reason("en") and "空格" in raised.value.reason("zh")
+
+
+def test_community_name_without_spaces_is_kept_as_written() -> None:
+    """A one-word name, Chinese or hyphenated, is accepted with outer spaces trimmed."""
+    assert parse_community_name("  碧海社区 ") == "碧海社区"
+    assert parse_community_name("Bihai-Community") == "Bihai-Community"

@@ -14,7 +14,6 @@ from bot.parsing import (
     MAX_OPTIONS,
     MAX_QUESTION_CHARS,
     MIN_OPTIONS,
-    USAGE,
     RoundRequest,
     UsageError,
     parse_ask,
@@ -24,6 +23,7 @@ from bot.parsing import (
     parse_schedule,
     parse_start_payload,
 )
+from bot.texts import TEMPLATES
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -64,8 +64,8 @@ def check_request(request: RoundRequest) -> None:
 
 def check_usage(error: UsageError) -> None:
     """A usage error names a known command and gives a reason in both languages."""
-    assert error.command in USAGE
-    assert error.reason_zh.strip() and error.reason_en.strip()
+    assert f"usage_{error.command}" in TEMPLATES
+    assert error.reason("zh").strip() and error.reason("en").strip()
 
 
 @EXAMPLES
@@ -125,13 +125,13 @@ def test_parse_id_accepts_or_explains(args: str, command: str, optional: bool) -
 @EXAMPLES
 @given(ARGS)
 def test_parse_community_name_accepts_or_explains(args: str) -> None:
-    """A community name is 1–40 characters without outer or doubled spaces, never `all`."""
+    """A community name is 1–40 characters without white space, never `all`."""
     try:
         name = parse_community_name(args)
     except UsageError as error:
         check_usage(error)
         return
-    assert 0 < len(name) <= 40 and name == " ".join(name.split())
+    assert 0 < len(name) <= 40 and name.split() == [name]
     assert name.casefold() != "all"
 
 
