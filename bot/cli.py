@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import json
 import logging
+import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time
@@ -223,9 +225,10 @@ async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await core.repo.close()
     written = write_digest(digest, out)
+    zone = settings.schedule.tz
     print(
-        f"digest {digest.since.date()} – {digest.until.date()} written to {out}: "
-        + ", ".join(written)
+        f"digest {digest.since.astimezone(zone).date()} – {digest.until.astimezone(zone).date()} "
+        f"written to {out}: " + ", ".join(written)
     )
     return 0
 
@@ -381,3 +384,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `minyi report | head`: the reader has gone, so stop quietly as Unix tools do. Point
+        # stdout at /dev/null so that flushing it at exit cannot raise a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.answers import to_records
+from bot.config import settings_from_dict
+from bot.core import open_core
+from bot.privacy import text_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELLED = ROOT / "tests" / "data" / "principles_labelled.csv"
@@ -98,3 +107,137 @@ def test_report_export_and_retag_on_an_empty_deployment(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "7" in missing.stderr
     retag = minyi(config, "retag")
     assert retag.returncode == 0 and "0 stored answers" in retag.stdout
+
+
+SEEDED = {
+    "old": ["小区停车位太少了，晚上回来没地方停。", "物业费账目从来不公开。"],
+    "new": ["希望社区重大事项提前公示，让居民参与讨论。", "晚上广场舞太吵了，影响休息。"],
+}
+
+
+def _config_in(tmp_path: Path, timezone: str = "Asia/Shanghai") -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path / "m.db"}"\n[schedule]\ntimezone = "{timezone}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+async def _seed(tmp_path: Path) -> dict[str, int]:
+    """Two closed rounds through the repository: one opened 20 days ago, one 2 days ago."""
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    core = await open_core(settings_from_dict({"storage": {"url": url}}, environ={}), secret=b"k")
+    now = datetime.now(UTC)
+    ids: dict[str, int] = {}
+    try:
+        async with core.repo.transaction() as session:
+            community, _ = await session.set_community(-100, "碧海社区", now)
+            for label, opened in (
+                ("old", now - timedelta(days=20)),
+                ("new", now - timedelta(days=2)),
+            ):
+                round_ = await session.add_round(
+                    kind="text",
+                    state="closed",
+                    question=f"{label}：社区最需要改进什么？",
+                    community_ids=[community.id],
+                    opens_at=opened,
+                    closes_at=opened + timedelta(hours=1),
+                    reminder_at=None,
+                    created_by="x",
+                    at=opened,
+                )
+                ids[label] = round_.id
+                for i, text in enumerate(SEEDED[label]):
+                    await session.add_answer(
+                        round_id=round_.id,
+                        community_id=community.id,
+                        resident=f"{label}{i}",
+                        source=f"g:-100:{label}{i}",
+                        via="reply",
+                        text=text,
+                        text_hash=text_digest(text),
+                        at=opened + timedelta(minutes=i + 1),
+                        themes=to_records(core.tagger.tag(text)),
+                    )
+    finally:
+        await core.repo.close()
+    return ids
+
+
+async def test_export_csv_has_a_bom_and_json_the_same_answers(tmp_path: Path) -> None:
+    """`minyi export` writes CSV with a BOM (for Excel/WPS) and `--format json` the same rows."""
+    config = _config_in(tmp_path)
+    await _seed(tmp_path)
+    done = minyi(config, "export")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("\ufeffanswer_id,round_id,community,")
+    rows = list(csv.DictReader(io.StringIO(done.stdout.removeprefix("\ufeff"))))
+    texts = [t for label in ("old", "new") for t in SEEDED[label]]
+    assert sorted(r["text"] for r in rows) == sorted(texts)
+    assert {r["community"] for r in rows} == {"碧海社区"}
+    as_json = minyi(config, "export", "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    assert sorted(r["text"] for r in json.loads(as_json.stdout)) == sorted(texts)
+
+
+async def test_report_since_lists_only_rounds_opened_since_that_day(tmp_path: Path) -> None:
+    """`minyi report --since DATE` reports the round opened 2 days ago, not the one 20 days ago."""
+    config = _config_in(tmp_path)
+    ids = await _seed(tmp_path)
+    since = (datetime.now(UTC) - timedelta(days=7)).date().isoformat()
+    done = minyi(config, "report", "--since", since, "--json")
+    assert done.returncode == 0, done.stderr
+    reports = json.loads(done.stdout)["rounds"]
+    assert [r["id"] for r in reports] == [ids["new"]]
+    assert reports[0]["answers"] == len(SEEDED["new"])
+    text = minyi(config, "report", "--since", since)
+    assert text.returncode == 0 and "new：社区最需要改进什么？" in text.stdout
+    assert "old：" not in text.stdout
+    bad = minyi(config, "report", "--since", "last week")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+async def test_digest_writes_its_files_and_names_its_dates_in_the_local_zone(
+    tmp_path: Path,
+) -> None:
+    """`minyi digest --out` writes text, JSON, CSV and chart, and prints the period in
+    schedule.timezone (a zone whose date differs from UTC's right now)."""
+    now = datetime.now(UTC)
+    # Kiritimati is UTC+14 and Pago Pago UTC-11: one of them is on another day than UTC now.
+    timezone = "Pacific/Kiritimati" if now.hour >= 10 else "Pacific/Pago_Pago"
+    zone = ZoneInfo(timezone)
+    assert now.astimezone(zone).date() != now.date()
+    config = _config_in(tmp_path, timezone)
+    await _seed(tmp_path)
+    out = tmp_path / "digest"
+    done = minyi(config, "digest", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    start, end = (now - timedelta(days=7)).astimezone(zone).date(), now.astimezone(zone).date()
+    assert f"digest {start} – {end} written to {out}" in done.stdout
+    assert sorted(p.name for p in out.iterdir()) == [
+        "digest.csv",
+        "digest.json",
+        "digest.png",
+        "digest.txt",
+    ]
+    assert SEEDED["new"][0] in (out / "digest.csv").read_text(encoding="utf-8-sig")
+    assert SEEDED["old"][0] not in (out / "digest.csv").read_text(encoding="utf-8-sig")
+    assert json.loads((out / "digest.json").read_text(encoding="utf-8"))["answers"] == 2
+
+
+def test_a_closed_pipe_ends_the_output_quietly(tmp_path: Path) -> None:
+    """`minyi export --format json | head` with the reader gone: no traceback, exit 141."""
+    config = _config_in(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--config", str(config), "export", "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader goes away before the first byte is written
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 141, stderr
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
