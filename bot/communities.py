@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from bot.core import Core
+from bot.errors import CoreError
 from storage.models import Community
 from storage.repository import NameTaken
 
 
-class CommunityError(Exception):
+class CommunityError(CoreError):
     """A community that cannot be registered or found; `key` names the message."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
 
 
 async def register_community(core: Core, chat_id: int, name: str) -> tuple[Community, bool]:

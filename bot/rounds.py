@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.core import Core
 from bot.crontab import next_fire
 from bot.durations import parse_duration
+from bot.errors import CoreError
 from bot.parsing import RoundRequest
 from storage.models import Community, Round
 from storage.repository import Session
@@ -23,13 +24,8 @@ from storage.repository import Session
 log = logging.getLogger(__name__)
 
 
-class RoundError(Exception):
+class RoundError(CoreError):
     """A round operation that cannot be done; `key` names the message in bot/texts."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
 
 
 class RoundCreated(BaseModel):
