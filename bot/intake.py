@@ -23,6 +23,7 @@ from telegram.ext import Application
 
 from bot.core import AlreadyProcessed, Core, UpdateClaim, current_update
 from bot.privacy import scrub_update
+from bot.replies import collecting, send_all
 
 log = logging.getLogger(__name__)
 
@@ -103,24 +104,28 @@ async def _process_run(
     The run's claims are checked with one query and recorded with one statement; a plain
     INSERT, so an id another process claimed meanwhile fails the run instead of counting twice.
     Any failure rolls the whole run back (the caller then processes it update by update).
+    Replies wait until the run has committed (bot/replies.py): the transaction is never held
+    open across Telegram's flood limits, and no receipt goes out for an answer not stored.
     """
-    async with core.repo.batch() as session:
-        done = await session.list_processed_updates([u.update_id for u in run])
-        claimed: list[int] = []
-        for update in run:
-            if update.update_id in done:
-                continue
-            # Claimed by this batch (below), so core transactions must not claim it again.
-            claim = UpdateClaim(update.update_id, claimed=True)
-            token = current_update.set(claim)
-            try:
-                await app.process_update(update)
-            finally:
-                current_update.reset(token)
-            if claim.error is not None:
-                raise UpdateFailed(update.update_id)
-            claimed.append(update.update_id)
-        await session.add_processed_updates(claimed, core.now())
+    with collecting() as replies:
+        async with core.repo.batch() as session:
+            done = await session.list_processed_updates([u.update_id for u in run])
+            claimed: list[int] = []
+            for update in run:
+                if update.update_id in done:
+                    continue
+                # Claimed by this batch (below), so core transactions must not claim it again.
+                claim = UpdateClaim(update.update_id, claimed=True)
+                token = current_update.set(claim)
+                try:
+                    await app.process_update(update)
+                finally:
+                    current_update.reset(token)
+                if claim.error is not None or session.failed:
+                    raise UpdateFailed(update.update_id)
+                claimed.append(update.update_id)
+            await session.add_processed_updates(claimed, core.now())
+    await send_all(replies)
 
 
 async def process_batch(
@@ -165,7 +170,7 @@ async def poll_updates(
     was down) has been processed.
     """
     offset: int | None = None
-    backoff = 0.5
+    backoff = db_backoff = 0.5
     while not stop.is_set():
         draining = caught_up is not None and not caught_up.is_set()
         try:
@@ -183,7 +188,19 @@ async def poll_updates(
             continue
         backoff = 0.5
         if updates:
-            await process_batch(app, core, updates)
+            try:
+                await process_batch(app, core, updates)
+            except Exception:
+                # The database failed (not a handler: those are retried, then dead-lettered).
+                # Nothing past the last commit is confirmed: fetch the same offset again, the
+                # updates already committed are skipped as processed.
+                log.exception(
+                    "processing %s updates failed; retrying in %.1fs", len(updates), db_backoff
+                )
+                await _sleep_or_stop(stop, db_backoff)
+                db_backoff = min(db_backoff * 2, 30.0)
+                continue
+            db_backoff = 0.5
             offset = updates[-1].update_id + 1
         if draining and caught_up is not None and len(updates) < BATCH:
             caught_up.set()

@@ -12,13 +12,14 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from storage.backend import Backend, Leadership, Row, Tx, backend_for
 from storage.copy import advance_identities
 from storage.migrations import migrate
 from storage.models import (
     Community,
+    DigestDelivery,
     OptionCount,
     Post,
     PostPurpose,
@@ -133,6 +134,8 @@ class Session:
 
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
+        # Set when a transaction nested in a batch failed (see Repository.transaction).
+        self.failed = False
 
     # -- processed updates ------------------------------------------------------------------
     async def is_update_processed(self, update_id: int) -> bool:
@@ -407,9 +410,11 @@ class Session:
         )
 
     async def list_unsent_posts(self) -> list[Post]:
-        """Messages owed and not yet accepted by Telegram, oldest round first."""
+        """Messages owed and not yet accepted by Telegram, oldest round first. Posts to a
+        community the bot was removed from are not owed any more; the organisers' report is
+        (it goes to their private chats, only keyed by one of the round's communities)."""
         rows = await self.tx.fetchall(
-            f"{_POST_SELECT} WHERE p.sent_at IS NULL AND c.active = 1 "
+            f"{_POST_SELECT} WHERE p.sent_at IS NULL AND (c.active = 1 OR p.purpose = 'report') "
             "ORDER BY p.round_id, CASE p.purpose WHEN 'open' THEN 0 WHEN 'note' THEN 1 "
             "WHEN 'reminder' THEN 2 WHEN 'close' THEN 3 ELSE 4 END, p.community_id"
         )
@@ -583,6 +588,7 @@ class Session:
         self,
         *,
         round_ids: Sequence[int] | None = None,
+        community_ids: Sequence[int] | None = None,
         include_hidden: bool = False,
         resident: str | None = None,
         after_id: int = 0,
@@ -591,11 +597,12 @@ class Session:
         """Answers with their themes, oldest first."""
         where = ["a.id > ?"]
         params: list[Any] = [after_id]
-        if round_ids is not None:
-            if not round_ids:
-                return []
-            where.append(f"a.round_id IN {_in(round_ids)}")
-            params.extend(round_ids)
+        for column, ids in (("round_id", round_ids), ("community_id", community_ids)):
+            if ids is not None:
+                if not ids:
+                    return []
+                where.append(f"a.{column} IN {_in(ids)}")
+                params.extend(ids)
         if not include_hidden:
             where.append("a.hidden = 0")
         if resident is not None:
@@ -1037,6 +1044,72 @@ class Session:
         )
         return [from_ts(r["period_start"]) for r in rows]
 
+    async def add_digest_deliveries(self, period_start: datetime, chat_ids: Sequence[int]) -> None:
+        """Owe each staff chat this period's digest (once; a chat already owed keeps its row)."""
+        await self.tx.executemany(
+            "INSERT INTO digest_deliveries (period_start, chat_id) VALUES (?, ?) "
+            "ON CONFLICT (period_start, chat_id) DO NOTHING",
+            [(to_ts(period_start), chat_id) for chat_id in chat_ids],
+        )
+
+    async def list_digest_deliveries(self, period_start: datetime) -> list[DigestDelivery]:
+        """Every staff chat's delivery of one period's digest, by chat id."""
+        rows = await self.tx.fetchall(
+            "SELECT period_start, chat_id, parts_sent, attempts, retry_at, done_at, outcome "
+            "FROM digest_deliveries WHERE period_start = ? ORDER BY chat_id",
+            (to_ts(period_start),),
+        )
+        return [
+            DigestDelivery(
+                period_start=from_ts(r["period_start"]),
+                chat_id=r["chat_id"],
+                parts_sent=r["parts_sent"],
+                attempts=r["attempts"],
+                retry_at=_opt_dt(r["retry_at"]),
+                done_at=_opt_dt(r["done_at"]),
+                outcome=r["outcome"],
+            )
+            for r in rows
+        ]
+
+    async def set_digest_parts_sent(
+        self, period_start: datetime, chat_id: int, parts_sent: int
+    ) -> None:
+        """Telegram accepted the digest's messages up to `parts_sent` in this chat."""
+        await self.tx.execute(
+            "UPDATE digest_deliveries SET parts_sent = ? WHERE period_start = ? AND chat_id = ?",
+            (parts_sent, to_ts(period_start), chat_id),
+        )
+
+    async def set_digest_delivery_failed(
+        self, period_start: datetime, chat_id: int, retry_at: datetime
+    ) -> int:
+        """A passing failure: try this chat again at `retry_at`; the failed attempts so far."""
+        await self.tx.execute(
+            "UPDATE digest_deliveries SET attempts = attempts + 1, retry_at = ? "
+            "WHERE period_start = ? AND chat_id = ?",
+            (to_ts(retry_at), to_ts(period_start), chat_id),
+        )
+        value = await self.tx.fetchval(
+            "SELECT attempts FROM digest_deliveries WHERE period_start = ? AND chat_id = ?",
+            (to_ts(period_start), chat_id),
+        )
+        return int(value or 0)
+
+    async def set_digest_delivery_done(
+        self,
+        period_start: datetime,
+        chat_id: int,
+        outcome: Literal["sent", "refused"],
+        at: datetime,
+    ) -> None:
+        """This chat has the whole digest (`sent`) or cannot receive it (`refused`)."""
+        await self.tx.execute(
+            "UPDATE digest_deliveries SET done_at = ?, outcome = ?, retry_at = NULL "
+            "WHERE period_start = ? AND chat_id = ?",
+            (to_ts(at), outcome, to_ts(period_start), chat_id),
+        )
+
 
 class Repository:
     """The database of one deployment."""
@@ -1071,7 +1144,12 @@ class Repository:
         """
         ambient = self._ambient.get()
         if ambient is not None:
-            yield ambient
+            try:
+                yield ambient
+            except BaseException:
+                # Its writes cannot be undone alone: the whole batch must roll back.
+                ambient.failed = True
+                raise
             return
         async with self.backend.transaction() as tx:
             yield Session(tx)
