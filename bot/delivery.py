@@ -19,7 +19,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot.core import Core
 from bot.report_render import render_report, render_summary, split_message
 from bot.reports import Report, build_round_report
-from bot.texts import Lang, say
+from bot.texts import Lang, local_minute, say
 from storage.models import Post, Round
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def start_link(core: Core, round_id: int, community_id: int) -> str:
 
 
 def _when(core: Core, round_: Round) -> str:
-    return round_.closes_at.astimezone(core.settings.schedule.tz).strftime("%Y-%m-%d %H:%M")
+    return local_minute(round_.closes_at, core.settings.schedule.tz)
 
 
 async def send_text(bot: Bot, chat_id: int, text: str, **kwargs: object) -> list[Message]:

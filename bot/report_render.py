@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from bot.reports import PollResult, Report, ThemeShare, top_themes
-from bot.texts import Lang, say
+from bot.texts import Lang, local_minute, say
 
 TELEGRAM_LIMIT = 4096
 
@@ -44,7 +44,6 @@ def _theme_lines(themes: list[ThemeShare], kind: str, lang: Lang, most: int = 15
 def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
     """The full report as one text (split with `split_message` before sending)."""
     kind = say(f"kind_{report.kind}", lang) if report.kind != "period" else say("kind_period", lang)
-    fmt = "%Y-%m-%d %H:%M"
     lines: list[str] = []
     if report.id is not None:
         lines.append(
@@ -72,8 +71,8 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
         say(
             "report_window",
             lang,
-            opens=report.opens_at.astimezone(zone).strftime(fmt),
-            closes=report.closes_at.astimezone(zone).strftime(fmt),
+            opens=local_minute(report.opens_at, zone),
+            closes=local_minute(report.closes_at, zone),
         )
     )
     lines.append(

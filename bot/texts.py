@@ -6,6 +6,7 @@ feature. Templates use str.format fields.
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Literal
 
 Lang = Literal["zh", "en"]
@@ -411,6 +412,11 @@ def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
     zh, en = TEMPLATES[key]
     template = zh if lang == "zh" else en
     return template.format(**values) if values else template
+
+
+def local_minute(moment: datetime, zone: tzinfo) -> str:
+    """How messages write a moment: to the minute, in the deployment's time zone."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def pick_lang(language_code: str | None, default: Lang = "zh") -> Lang:

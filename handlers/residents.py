@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.answers import start_private_answer
 from bot.parsing import parse_start_payload
 from bot.residents import forget_resident, my_data
-from bot.texts import say
+from bot.texts import local_minute, say
 from handlers.common import command_args, core_of, in_group, lang_of, reply
 from handlers.context import Ctx
 
@@ -41,7 +41,7 @@ async def start(update: Update, context: Ctx) -> None:
             lang,
             id=round_.id,
             question=round_.question,
-            closes=round_.closes_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            closes=local_minute(round_.closes_at, zone),
         ),
     )
 
