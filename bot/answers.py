@@ -256,8 +256,9 @@ async def record_poll_tally(core: Core, poll_id: str, counts: Sequence[int], vot
     if post is None or round_ is None or not round_.anonymous:
         return False
     if round_.state != "open":
-        # Results are what was recorded while the round was open; this includes the final
-        # `is_closed` update that stopping the poll produces.
+        # Closing stores the totals that stopping the poll returns (bot/delivery.py), votes
+        # cast between the round's closing and the stop included; the `is_closed` update that
+        # follows carries the same totals.
         log.info("poll totals for round %s ignored: round is %s", round_.id, round_.state)
         return False
     async with core.transaction() as session:

@@ -123,10 +123,12 @@ async def _send_poll_note(core: Core, bot: Bot, post: Post, round_: Round, lang:
     return message.message_id
 
 
-async def _stop_voting(core: Core, bot: Bot, post: Post, round_: Round) -> None:
-    """Stop the community's poll, or take the rating buttons off its message."""
+async def _stop_voting(core: Core, bot: Bot, post: Post, round_: Round) -> bool:
+    """Stop the community's poll, or take the rating buttons off its message; True if this
+    stored an anonymous poll's final totals (those Telegram returns on stopping it)."""
     if round_.kind == "text":
-        return
+        return False
+    stored = False
     async with core.repo.transaction() as session:
         opening = [
             p
@@ -137,11 +139,23 @@ async def _stop_voting(core: Core, bot: Bot, post: Post, round_: Round) -> None:
         assert p.message_id is not None
         try:
             if round_.kind == "poll":
-                await bot.stop_poll(post.chat_id, p.message_id)
+                poll = await bot.stop_poll(post.chat_id, p.message_id)
+                if round_.anonymous and p.poll_id is not None:
+                    # Votes cast between the round's closing and this stop reached Telegram
+                    # but no tally update the bot accepts (the round is closed): the totals
+                    # returned here are the final ones.
+                    async with core.repo.transaction() as session:
+                        await session.set_poll_tally(
+                            p.poll_id,
+                            [o.voter_count for o in poll.options],
+                            poll.total_voter_count,
+                        )
+                    stored = True
             else:
                 await bot.edit_message_reply_markup(post.chat_id, p.message_id, reply_markup=None)
         except BadRequest as exc:  # already stopped (a re-sent close), or deleted by an admin
             log.info("stopping the votes of round %s in chat %s: %s", round_.id, post.chat_id, exc)
+    return stored
 
 
 def _community_summary(report: Report, community_name: str, lang: Lang) -> str:
@@ -165,7 +179,6 @@ def _community_summary(report: Report, community_name: str, lang: Lang) -> str:
 async def _send_close(
     core: Core, bot: Bot, post: Post, round_: Round, lang: Lang, report: Report
 ) -> int:
-    await _stop_voting(core, bot, post, round_)
     messages = await send_text(
         bot, post.chat_id, _community_summary(report, post.community_name, lang)
     )
@@ -202,9 +215,12 @@ async def _send_post(
         return await _send_poll_note(core, bot, post, round_, lang), None
     if post.purpose == "reminder":
         return await _send_reminder(core, bot, post, round_, lang), None
-    # Closing posts and the organisers' report: the report is built before any Telegram call,
-    # so the time between Telegram accepting a message and `_mark_sent` stays as short as it
-    # can be (see send_owed_posts).
+    # Closing posts and the organisers' report: the poll is stopped first (its final totals
+    # go into the report), then the report is built before the summary is sent, so the time
+    # between Telegram accepting a message and `_mark_sent` stays as short as it can be (see
+    # send_owed_posts).
+    if post.purpose == "close" and await _stop_voting(core, bot, post, round_):
+        reports.pop(round_.id, None)
     if round_.id not in reports:
         built = await build_round_report(core, round_.id)
         assert built is not None

@@ -3,9 +3,13 @@
 A period ends at a fire time of `schedule.digest_cron` and covers the 7 days before it. The
 scheduler tick calls `send_due_digest`: the latest fire time at or before now is claimed in
 the `digests` table (a primary key, so only one process and only one tick ever claims it),
-the digest is sent, then the period is marked sent. A crash between claim and mark leaves it
-unsent and the next start sends it again (at least once; a staff chat may then see it twice,
-which beats never).
+each staff chat is owed it in `digest_deliveries`, and the period is marked sent once every
+staff chat has it. A chat's progress is stored after each message Telegram accepts (text
+chunks, then chart, then CSV), so a retry sends a chat only what it is missing and never again
+what it got. A passing failure (network, flood wait) retries that chat alone, later and later
+(`RETRY_FIRST` doubling up to `RETRY_MAX`); a chat that refuses (bot removed, chat not found)
+is given up for the period. A crash between Telegram accepting a message and its progress
+being stored re-sends that one message (at least once: a duplicate beats a gap).
 
 Decisions (SPEC §5 leaves them open):
 - A brand-new deployment does not send a digest for a week it did not exist in: a period is
@@ -21,19 +25,26 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.core import Core
 from bot.crontab import next_fire
 from bot.digest import Digest, build_digest
 from bot.report_render import split_message
+from storage.models import DigestDelivery
 
 log = logging.getLogger(__name__)
 
 LOOK_BACK = timedelta(days=8)
+# A staff chat that failed for a passing reason is tried again after RETRY_FIRST, then after
+# twice as long each time, at most RETRY_MAX apart (until the next period falls due).
+RETRY_FIRST = timedelta(seconds=5)
+RETRY_MAX = timedelta(hours=1)
 
 
 def last_due_period(core: Core, now: datetime) -> datetime | None:
@@ -54,43 +65,92 @@ def digest_file_names(digest: Digest, core: Core) -> tuple[str, str]:
     return f"minyi-digest-{day}.png", f"minyi-digest-{day}.csv"
 
 
-async def send_digest(core: Core, bot: Bot, chat_id: int, digest: Digest) -> None:
-    """One chat gets the digest: the text (split under Telegram's limit), then, if there was
-    any activity, the chart as a photo and the answers as a CSV document."""
-    for chunk in split_message(digest.text):
-        await bot.send_message(chat_id, chunk)
+@dataclass(frozen=True)
+class DigestPart:
+    """One message of the digest: a text chunk, the chart (photo) or the CSV (document)."""
+
+    kind: Literal["text", "photo", "document"]
+    text: str = ""
+    data: bytes = b""
+    file_name: str = ""
+
+
+def digest_parts(core: Core, digest: Digest) -> list[DigestPart]:
+    """The digest's messages in sending order: the text (split under Telegram's limit), then,
+    if there was any activity, the chart and the answers as a CSV."""
+    parts = [DigestPart("text", text=chunk) for chunk in split_message(digest.text)]
     if not digest.active:
-        return
+        return parts
     png_name, csv_name = digest_file_names(digest, core)
     if digest.chart_png is not None:
-        await bot.send_photo(chat_id, photo=io.BytesIO(digest.chart_png), filename=png_name)
-    await bot.send_document(chat_id, document=io.BytesIO(digest.csv), filename=csv_name)
+        parts.append(DigestPart("photo", data=digest.chart_png, file_name=png_name))
+    parts.append(DigestPart("document", data=digest.csv, file_name=csv_name))
+    return parts
 
 
-async def send_digest_to_staff(core: Core, bot: Bot, until: datetime) -> tuple[int, int]:
-    """Build the digest of the 7 days before `until` and send it to every staff chat; how many
-    chats received it and how many failed for a passing reason (network). A chat that refuses
-    (bot removed, never started) or fails is logged and skipped, so one bad chat id does not
-    hold the others back."""
-    digest = await build_digest(core, until, core.settings.locale.default)
-    delivered = transient = 0
-    for chat_id in core.settings.roles.staff_chats:
-        try:
-            await send_digest(core, bot, chat_id, digest)
-            delivered += 1
-        except (Forbidden, BadRequest) as exc:
-            log.warning("staff chat %s cannot receive the digest: %s", chat_id, exc)
-        except TelegramError as exc:
-            transient += 1
-            log.warning("sending the digest to staff chat %s failed: %s", chat_id, exc)
-    return delivered, transient
+async def _send_part(bot: Bot, chat_id: int, part: DigestPart) -> None:
+    if part.kind == "text":
+        await bot.send_message(chat_id, part.text)
+    elif part.kind == "photo":
+        await bot.send_photo(chat_id, photo=io.BytesIO(part.data), filename=part.file_name)
+    else:
+        await bot.send_document(chat_id, document=io.BytesIO(part.data), filename=part.file_name)
 
 
-async def send_due_digest(core: Core, bot: Bot) -> bool:
-    """If a digest period fell due and was not sent, send it (once); True if sent now."""
-    if not core.settings.roles.staff_chats:
+async def send_digest(core: Core, bot: Bot, chat_id: int, digest: Digest) -> None:
+    """One chat gets the whole digest (see `digest_parts`)."""
+    for part in digest_parts(core, digest):
+        await _send_part(bot, chat_id, part)
+
+
+def retry_delay(attempts: int, retry_after: float = 0.0) -> timedelta:
+    """How long a staff chat waits after its `attempts`-th failed attempt (at least as long
+    as Telegram asked, `retry_after` seconds)."""
+    delay = min(RETRY_FIRST * (1 << min(attempts - 1, 16)), RETRY_MAX)
+    return max(delay, timedelta(seconds=retry_after))
+
+
+async def _deliver(
+    core: Core, bot: Bot, period: datetime, owed: DigestDelivery, parts: list[DigestPart]
+) -> None:
+    """Send one staff chat the parts of the digest it does not have yet, storing its progress
+    after each; a failure schedules the next attempt or gives the chat up."""
+    chat_id = owed.chat_id
+    try:
+        for index in range(owed.parts_sent, len(parts)):
+            await _send_part(bot, chat_id, parts[index])
+            async with core.repo.transaction() as session:
+                await session.set_digest_parts_sent(period, chat_id, index + 1)
+    except (Forbidden, BadRequest) as exc:
+        log.warning("staff chat %s cannot receive the digest: %s", chat_id, exc)
+        async with core.repo.transaction() as session:
+            await session.set_digest_delivery_done(period, chat_id, "refused", core.now())
+        return
+    except TelegramError as exc:
+        wait = exc.retry_after if isinstance(exc, RetryAfter) else 0.0
+        seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
+        delay = retry_delay(owed.attempts + 1, seconds)
+        async with core.repo.transaction() as session:
+            await session.set_digest_delivery_failed(period, chat_id, core.now() + delay)
+        log.warning(
+            "sending the digest to staff chat %s failed (%s); retrying in %s", chat_id, exc, delay
+        )
+        return
+    async with core.repo.transaction() as session:
+        await session.set_digest_delivery_done(period, chat_id, "sent", core.now())
+
+
+async def send_due_digest(
+    core: Core, bot: Bot, cache: dict[datetime, Digest] | None = None
+) -> bool:
+    """Send the digest of the period that fell due to every staff chat still owed it (and
+    whose retry time came); True if some chat was sent to now and the period is complete.
+    `cache` keeps the built digest between calls while some chat still waits for it."""
+    staff = core.settings.roles.staff_chats
+    if not staff:
         return False
-    due = last_due_period(core, core.now())
+    now = core.now()
+    due = last_due_period(core, now)
     if due is None:
         return False
     async with core.repo.transaction() as session:
@@ -98,14 +158,29 @@ async def send_due_digest(core: Core, bot: Bot) -> bool:
         if started is None or due <= started:
             return False  # the deployment did not exist during this period (see above)
         claimed = await session.add_digest_period(due)
-        unsent = await session.list_unsent_digests()
-    if not claimed and due not in unsent:
-        return False
-    delivered, transient = await send_digest_to_staff(core, bot, due)
-    if delivered == 0 and transient > 0:
-        # Nobody got it and the network is to blame: leave it unsent, the next tick retries.
-        log.warning("digest for the period ending %s reached no staff chat; will retry", due)
-        return False
+        if not claimed and due not in await session.list_unsent_digests():
+            return False
+        await session.add_digest_deliveries(due, staff)
+        deliveries = {d.chat_id: d for d in await session.list_digest_deliveries(due)}
+    owed = [deliveries[c] for c in staff if deliveries[c].done_at is None]
+    ready = [d for d in owed if d.retry_at is None or d.retry_at <= now]
+    if owed and not ready:
+        return False  # every chat still owed waits for its retry time
+    if ready:
+        cache = {} if cache is None else cache
+        digest = cache.get(due)
+        if digest is None:
+            cache.clear()  # an older period's digest is not needed any more
+            digest = await build_digest(core, due, core.settings.locale.default)
+            cache[due] = digest
+        parts = digest_parts(core, digest)
+        for delivery in ready:
+            await _deliver(core, bot, due, delivery, parts)
     async with core.repo.transaction() as session:
+        deliveries = {d.chat_id: d for d in await session.list_digest_deliveries(due)}
+        if any(deliveries[c].done_at is None for c in staff):
+            return False
         await session.set_digest_sent(due, core.now())
-    return True
+    if cache is not None:
+        cache.pop(due, None)
+    return bool(ready)

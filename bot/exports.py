@@ -33,14 +33,20 @@ Row = dict[str, object]
 
 
 async def iter_answers(
-    core: Core, round_id: int | None = None, *, include_hidden: bool = False
+    core: Core,
+    round_id: int | None = None,
+    *,
+    include_hidden: bool = False,
+    community_id: int | None = None,
 ) -> AsyncIterator[StoredAnswer]:
-    """Answers (of one round, or all), oldest first, a page at a time."""
+    """Answers (of one round, or all; of one community, or all), oldest first, a page at a
+    time."""
     after = 0
     while True:
         async with core.repo.transaction() as session:
             page = await session.list_answers(
                 round_ids=None if round_id is None else [round_id],
+                community_ids=None if community_id is None else [community_id],
                 after_id=after,
                 limit=PAGE,
                 include_hidden=include_hidden,
@@ -101,10 +107,13 @@ def answer_row(answer: StoredAnswer, names: dict[int, str], core: Core) -> Row:
     }
 
 
-async def export_rows(core: Core, round_id: int | None = None) -> list[Row]:
-    """One dict per visible answer (of one round, or all)."""
+async def export_rows(
+    core: Core, round_id: int | None = None, *, community_id: int | None = None
+) -> list[Row]:
+    """One dict per visible answer (of one round, or all; of one community, or all)."""
     names = await community_names(core)
-    return [answer_row(a, names, core) async for a in iter_answers(core, round_id)]
+    answers = iter_answers(core, round_id, community_id=community_id)
+    return [answer_row(a, names, core) async for a in answers]
 
 
 def _csv_cells(row: Row) -> list[object]:

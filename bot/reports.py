@@ -346,15 +346,23 @@ async def _change(
     )
 
 
-async def build_round_report(core: Core, round_id: int) -> Report | None:
+async def build_round_report(
+    core: Core, round_id: int, *, community_id: int | None = None
+) -> Report | None:
     """The report of one round, with the change against the previous round of the same kind
-    put to the same communities."""
+    put to the same communities; with `community_id`, of that community's part only (what a
+    community's own group may be shown)."""
+    only = None if community_id is None else [community_id]
     async with core.repo.transaction() as session:
         round_ = await session.get_round(round_id)
         if round_ is None:
             return None
-        communities = await session.list_round_communities(round_id)
-        scope = Scope(round_ids=[round_id])
+        communities = [
+            c
+            for c in await session.list_round_communities(round_id)
+            if only is None or c.id in only
+        ]
+        scope = Scope(round_ids=[round_id], community_ids=only)
         summary, parts = await _assemble(core, session, scope, communities, round_)
         previous = None
         if communities:
@@ -372,9 +380,13 @@ async def build_round_report(core: Core, round_id: int) -> Report | None:
                 previous = await _change(
                     core,
                     session,
-                    Scope(round_ids=[before.id]),
+                    Scope(round_ids=[before.id], community_ids=only),
                     f"#{before.id}",
-                    await session.list_round_communities(before.id),
+                    [
+                        c
+                        for c in await session.list_round_communities(before.id)
+                        if only is None or c.id in only
+                    ],
                 )
     return Report(
         id=round_.id,

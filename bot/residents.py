@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from bot.core import Core
+from bot.texts import Lang, say
 from storage.models import StoredAnswer
 
 
@@ -23,6 +24,17 @@ async def my_data(core: Core, user_id: int) -> MyData:
         answers = await session.list_answers(resident=resident, include_hidden=True)
         votes = await session.list_resident_votes(resident)
     return MyData(answers=answers, votes=votes)
+
+
+async def my_data_text(core: Core, user_id: int, lang: Lang) -> str:
+    """A resident's own answers and votes as a reply (for /mydata, in private chat)."""
+    data = await my_data(core, user_id)
+    if not data.answers and not data.votes:
+        return say("mydata_empty", lang)
+    lines = [say("mydata_header", lang, answers=len(data.answers), votes=len(data.votes))]
+    lines += [say("mydata_answer", lang, round=a.round_id, text=a.text) for a in data.answers]
+    lines += [say("mydata_vote", lang, round=r, choice=o) for r, o in data.votes]
+    return "\n".join(lines)
 
 
 async def forget_resident(core: Core, user_id: int) -> tuple[int, int]:

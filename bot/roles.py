@@ -1,12 +1,115 @@
-"""Who may run organiser commands (SPEC §1)."""
+"""Who may run organiser commands, and over which communities (SPEC §1).
+
+A configured organiser (`roles.organisers`) has authority over every community. With
+`roles.group_admins_are_organisers`, an administrator of a group has authority over the
+community of the group the command is sent in, and nothing else: not in private chat, not in
+a group that is no community (so an admin cannot register one: only configured organisers run
+/community), not over another community's rounds and answers, not over what spans every
+community (/digest, and `all`).
+
+Where a command is sent also scopes what it shows: in a community's group, /report and
+/export address that community (SPEC §3), whoever asks.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+
 from bot.config import Settings
+from bot.core import Core
+from storage.models import Community, Round, StoredAnswer
 
 
-def is_organiser(settings: Settings, user_id: int, *, group_admin: bool = False) -> bool:
-    """Listed in roles.organisers, or an admin of the group when that is allowed."""
-    if user_id in settings.roles.organisers:
-        return True
-    return group_admin and settings.roles.group_admins_are_organisers
+@dataclass(frozen=True)
+class Caller:
+    """An authorised caller of an organiser command, and the community of the group it was
+    sent in (None in private chat or in a group that is no community)."""
+
+    user_id: int
+    community: Community | None
+    organiser: bool  # configured in roles.organisers; otherwise an admin of `community`'s group
+
+    @property
+    def scope(self) -> int | None:
+        """The community whose data the command shows: the group's; None for every community."""
+        return None if self.community is None else self.community.id
+
+    def may_act_on(self, community_ids: Collection[int]) -> bool:
+        """Whether the caller may change something of these communities."""
+        return self.organiser or (self.community is not None and self.community.id in community_ids)
+
+
+def is_organiser(settings: Settings, user_id: int) -> bool:
+    """Listed in roles.organisers: authority over every community."""
+    return user_id in settings.roles.organisers
+
+
+def caller_of(
+    settings: Settings,
+    user_id: int,
+    community: Community | None,
+    *,
+    group_admin: bool = False,
+    organisers_only: bool = False,
+) -> Caller | None:
+    """The caller's authority, or None if they may not run the command here.
+
+    `community` is the one the group is registered as (None in private chat or an unregistered
+    group); `group_admin` whether the user administers that group; `organisers_only` for
+    commands no group admin may run (/community)."""
+    if is_organiser(settings, user_id):
+        return Caller(user_id, community, organiser=True)
+    if (
+        group_admin
+        and not organisers_only
+        and community is not None
+        and settings.roles.group_admins_are_organisers
+    ):
+        return Caller(user_id, community, organiser=False)
+    return None
+
+
+class OutOfReach(Exception):
+    """What the caller asked for does not exist or is not theirs; `key` names the message."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+def require_organiser(caller: Caller) -> None:
+    """Commands over every community (/digest, `all`) are for configured organisers only."""
+    if not caller.organiser:
+        raise OutOfReach("organisers_only")
+
+
+async def round_in_reach(core: Core, caller: Caller, round_id: int, *, change: bool) -> Round:
+    """The round, if the caller may read it (`change` False: it is a round of the group's
+    community, in a group) or change it (`change` True: organisers any, admins their own)."""
+    async with core.repo.transaction() as session:
+        round_ = await session.get_round(round_id)
+        ids = (
+            [] if round_ is None else [c.id for c in await session.list_round_communities(round_id)]
+        )
+    if round_ is None:
+        raise OutOfReach("round_not_found", id=round_id)
+    scope = caller.scope
+    allowed = caller.may_act_on(ids) if change else (scope is None or scope in ids)
+    if not allowed:
+        assert caller.community is not None  # only a caller scoped to a community is refused
+        raise OutOfReach("round_elsewhere", id=round_id, community=caller.community.name)
+    return round_
+
+
+async def answer_in_reach(core: Core, caller: Caller, answer_id: int) -> StoredAnswer:
+    """The answer, if the caller may moderate it (organisers any, admins their community's)."""
+    async with core.repo.transaction() as session:
+        answer = await session.get_answer(answer_id)
+    if answer is None:
+        raise OutOfReach("hide_not_found", id=answer_id)
+    if not caller.may_act_on([answer.community_id]):
+        assert caller.community is not None
+        raise OutOfReach("answer_elsewhere", id=answer_id, community=caller.community.name)
+    return answer

@@ -132,7 +132,15 @@ async def _schedule_recurrence(core: Core, session: Session, round_: Round, now:
     """
     assert round_.cron is not None
     length = round_.closes_at - round_.opens_at
-    opens_at = next_fire(round_.cron, max(now - length, round_.opens_at), core.settings.schedule.tz)
+    try:
+        opens_at = next_fire(
+            round_.cron, max(now - length, round_.opens_at), core.settings.schedule.tz
+        )
+    except ValueError as exc:
+        # The parser refuses such expressions; one stored before it did must still let its
+        # round close (a raise here would roll the closing back on every tick).
+        log.error("round %s: no next occurrence (%s); the series ends here", round_.id, exc)
+        return
     communities = await session.list_round_communities(round_.id)
     await session.add_round(
         kind=round_.kind,
@@ -193,35 +201,47 @@ async def advance_due_rounds(core: Core, now: datetime | None = None) -> int:
     async with core.repo.transaction() as session:
         due = await session.list_due_rounds(now)
     for round_ in due:
-        async with core.repo.transaction() as session:
-            current = await session.get_round(round_.id)
-            if current is None:
-                continue
-            if current.state == "scheduled" and current.opens_at <= now:
-                if await session.set_round_state(current.id, "open", now, expect="scheduled"):
-                    # A window that passed entirely while the bot was down is closed without
-                    # first inviting answers nobody could give.
-                    if current.closes_at > now:
-                        communities = await session.list_round_communities(current.id)
-                        await add_opening_posts(session, current, [c.id for c in communities])
-                        if current.reminder_at is not None and current.reminder_at <= now:
-                            # Opened late, past its reminder time: the opening is the reminder.
-                            await session.clear_round_reminder(current.id)
-                    done += 1
-                current = await session.get_round(current.id)
-                assert current is not None
-            if current.state == "open" and current.closes_at <= now:
-                if await _close(core, session, current, now):
-                    done += 1
-            elif (
-                current.state == "open"
-                and current.reminder_at is not None
-                and current.reminder_at <= now
-            ):
-                communities = await session.list_round_communities(current.id)
-                await session.add_posts(current.id, "reminder", [c.id for c in communities])
-                await session.clear_round_reminder(current.id)
+        try:
+            done += await _advance_round(core, round_.id, now)
+        except Exception:
+            # One round that cannot advance (rolled back, retried next tick) must not hold
+            # back the rounds after it.
+            log.exception("advancing round %s failed; retrying on the next tick", round_.id)
+    return done
+
+
+async def _advance_round(core: Core, round_id: int, now: datetime) -> int:
+    """The transitions of one round that fell due, in one transaction; how many happened."""
+    done = 0
+    async with core.repo.transaction() as session:
+        current = await session.get_round(round_id)
+        if current is None:
+            return 0
+        if current.state == "scheduled" and current.opens_at <= now:
+            if await session.set_round_state(current.id, "open", now, expect="scheduled"):
+                # A window that passed entirely while the bot was down is closed without
+                # first inviting answers nobody could give.
+                if current.closes_at > now:
+                    communities = await session.list_round_communities(current.id)
+                    await add_opening_posts(session, current, [c.id for c in communities])
+                    if current.reminder_at is not None and current.reminder_at <= now:
+                        # Opened late, past its reminder time: the opening is the reminder.
+                        await session.clear_round_reminder(current.id)
                 done += 1
+            current = await session.get_round(current.id)
+            assert current is not None
+        if current.state == "open" and current.closes_at <= now:
+            if await _close(core, session, current, now):
+                done += 1
+        elif (
+            current.state == "open"
+            and current.reminder_at is not None
+            and current.reminder_at <= now
+        ):
+            communities = await session.list_round_communities(current.id)
+            await session.add_posts(current.id, "reminder", [c.id for c in communities])
+            await session.clear_round_reminder(current.id)
+            done += 1
     return done
 
 

@@ -19,6 +19,7 @@ from telegram import Bot
 from bot.core import Core
 from bot.crontab import next_fire
 from bot.delivery import send_owed_posts
+from bot.digest import Digest
 from bot.digest_job import send_due_digest
 from bot.rounds import advance_due_rounds
 
@@ -59,6 +60,8 @@ class Scheduler:
         # to close must first count the votes and answers sent while it was still open.
         self.ready = ready
         self._next_purge: datetime | None = None
+        # The digest being delivered, kept while some staff chat still waits for it.
+        self._digests: dict[datetime, Digest] = {}
 
     async def tick(self) -> None:
         """One pass over due work; errors are logged and retried on the next tick."""
@@ -67,16 +70,18 @@ class Scheduler:
         if self.is_leader is not None and not await self.is_leader():
             return
         core = self.core
-        try:
-            await advance_due_rounds(core)
-            await send_owed_posts(core, self.bot)
-            await send_due_digest(core, self.bot)
-            now = core.now()
-            if self._next_purge is None or now >= self._next_purge:
-                await purge_expired(core)
-                self._next_purge = now + RETENTION_EVERY
-        except Exception:
-            log.exception("scheduler tick failed; retrying on the next tick")
+        # Each stage on its own: one that keeps failing (a round that cannot close, a staff
+        # chat that cannot be reached) must not stop the others.
+        for name, stage in (
+            ("rounds", lambda: advance_due_rounds(core)),
+            ("posts", lambda: send_owed_posts(core, self.bot)),
+            ("digest", lambda: send_due_digest(core, self.bot, self._digests)),
+            ("retention", self._purge_if_due),
+        ):
+            try:
+                await stage()
+            except Exception:
+                log.exception("scheduler stage %s failed; retrying on the next tick", name)
         if core.scrub_due:
             # A resident's /forget committed since the last tick (inside an update's
             # transaction, where the files cannot be scrubbed): erase it from them now.
@@ -86,6 +91,13 @@ class Scheduler:
             except Exception:
                 core.scrub_due = True
                 log.exception("scrubbing deleted data failed; retrying on the next tick")
+
+    async def _purge_if_due(self) -> None:
+        """The retention purge, once every RETENTION_EVERY."""
+        now = self.core.now()
+        if self._next_purge is None or now >= self._next_purge:
+            await purge_expired(self.core)
+            self._next_purge = now + RETENTION_EVERY
 
 
 def next_digest_time(core: Core, after: datetime) -> datetime:

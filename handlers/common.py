@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -17,10 +18,11 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.communities import set_chat_active
+from bot.communities import community_of_chat, set_chat_active
 from bot.core import Core
+from bot.replies import defer
 from bot.report_render import split_message
-from bot.roles import is_organiser
+from bot.roles import Caller, caller_of, is_organiser
 from bot.texts import Lang, pick_lang, say
 from handlers.context import Ctx
 
@@ -65,19 +67,54 @@ async def _is_group_admin(update: Update, context: Ctx) -> bool:
     return admin
 
 
-async def authorise(update: Update, context: Ctx) -> bool:
-    """True for an organiser; otherwise reply with a short refusal and return False."""
+async def authorise(
+    update: Update, context: Ctx, *, organisers_only: bool = False
+) -> Caller | None:
+    """The caller of an organiser command and what they may reach (bot/roles.py); for anyone
+    else a short refusal and None. A group admin counts only in a group registered as a
+    community, and never for `organisers_only` commands."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    core = core_of(context)
+    settings = core.settings
+    community = await community_of_chat(core, chat.id) if in_group(update) else None
+    admin = False
+    if (
+        settings.roles.group_admins_are_organisers
+        and not organisers_only
+        and community is not None
+        and not is_organiser(settings, user.id)
+    ):
+        admin = await _is_group_admin(update, context)
+    caller = caller_of(
+        settings, user.id, community, group_admin=admin, organisers_only=organisers_only
+    )
+    if caller is None:
+        await reply(update, context, say("not_organiser", lang_of(update, context)))
+    return caller
+
+
+async def send_privately(
+    update: Update, context: Ctx, send: Callable[[int], Awaitable[object]]
+) -> None:
+    """Send an organiser's files or digest with `send(chat_id)` to the caller's private chat.
+
+    From a group: acknowledge there, or, if the caller never started the bot (Telegram
+    answers 403), tell them in the group to open a private chat with the bot first."""
     user = update.effective_user
     if user is None:
-        return False
-    settings = core_of(context).settings
-    admin = False
-    if settings.roles.group_admins_are_organisers and user.id not in settings.roles.organisers:
-        admin = await _is_group_admin(update, context)
-    if is_organiser(settings, user.id, group_admin=admin):
-        return True
-    await reply(update, context, say("not_organiser", lang_of(update, context)))
-    return False
+        return
+    lang = lang_of(update, context)
+    try:
+        await send(user.id)
+    except Forbidden as exc:
+        log.info("cannot send privately to %s: %s", user.id, exc)
+        if in_group(update):
+            await reply(update, context, say("private_first", lang, bot=context.bot.username))
+        return
+    if in_group(update):
+        await reply(update, context, say("sent_privately", lang))
 
 
 async def send_with_retry(context: Ctx, chat_id: int, text: str, **kwargs: object) -> list[Message]:
@@ -120,13 +157,19 @@ async def reply(update: Update, context: Ctx, text: str, **kwargs: object) -> No
     if message is not None and in_group(update):
         kwargs.setdefault("reply_to_message_id", message.message_id)
         kwargs.setdefault("allow_sending_without_reply", True)
-    try:
-        await send_with_retry(context, chat.id, text, **kwargs)
-    except Forbidden as exc:
-        log.info("cannot reply in chat %s: %s", chat.id, exc)
-        if in_group(update):
-            # Removed from the group (the my_chat_member update may have been missed).
-            await set_chat_active(core_of(context), chat.id, False)
+
+    async def send() -> None:
+        try:
+            await send_with_retry(context, chat.id, text, **kwargs)
+        except Forbidden as exc:
+            log.info("cannot reply in chat %s: %s", chat.id, exc)
+            if in_group(update):
+                # Removed from the group (the my_chat_member update may have been missed).
+                await set_chat_active(core_of(context), chat.id, False)
+
+    # Inside a batch of answers the reply waits until the batch has committed (bot/replies).
+    if not defer(send):
+        await send()
 
 
 def command_args(update: Update) -> str:

@@ -14,8 +14,8 @@ from handlers.usage import usage_reply
 
 
 async def community(update: Update, context: Ctx) -> None:
-    """Register this group as a community, or rename it."""
-    if not await authorise(update, context):
+    """Register this group as a community, or rename it (configured organisers only)."""
+    if await authorise(update, context, organisers_only=True) is None:
         return
     lang = lang_of(update, context)
     chat = update.effective_chat

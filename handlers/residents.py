@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.answers import start_private_answer
 from bot.parsing import parse_start_payload
-from bot.residents import forget_resident, my_data
+from bot.residents import forget_resident, my_data_text
 from bot.texts import local_minute, say
 from handlers.common import command_args, core_of, in_group, lang_of, reply
 from handlers.context import Ctx
@@ -66,14 +66,7 @@ async def mydata(update: Update, context: Ctx) -> None:
     if in_group(update):
         await reply(update, context, say("private_only", lang))
         return
-    data = await my_data(core_of(context), user.id)
-    if not data.answers and not data.votes:
-        await reply(update, context, say("mydata_empty", lang))
-        return
-    lines = [say("mydata_header", lang, answers=len(data.answers), votes=len(data.votes))]
-    lines += [say("mydata_answer", lang, round=a.round_id, text=a.text) for a in data.answers]
-    lines += [say("mydata_vote", lang, round=r, choice=o) for r, o in data.votes]
-    await reply(update, context, "\n".join(lines))
+    await reply(update, context, await my_data_text(core_of(context), user.id, lang))
 
 
 async def forget(update: Update, context: Ctx) -> None:

@@ -29,6 +29,7 @@ TABLES = (
     "dead_letters",
     "learned_models",
     "digests",
+    "digest_deliveries",
     "moderation_log",
     "private_sessions",
 )

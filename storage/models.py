@@ -102,3 +102,15 @@ class Quote(_Record):
     resident: str
     text: str
     score: float
+
+
+class DigestDelivery(_Record):
+    """How far one staff chat got with one period's digest."""
+
+    period_start: datetime
+    chat_id: int
+    parts_sent: int  # messages of the digest (text chunks, chart, CSV) this chat already has
+    attempts: int  # failed attempts so far
+    retry_at: datetime | None  # no new attempt before this (backoff after a failure)
+    done_at: datetime | None  # the chat has it all, or refused it for good
+    outcome: Literal["sent", "refused"] | None

@@ -23,7 +23,7 @@ from bot.core import utcnow
 from bot.digest_job import last_due_period, send_due_digest
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
-from tests.harness import start_bot
+from tests.harness import RunningBot, start_bot
 
 PREVIOUS_WEEK = {
     "碧海社区": ["物业费的账目从来不公开，希望定期公示。", "小区停车位太少，晚上没地方停车。"],
@@ -78,6 +78,16 @@ def round_post(em: BotAPIEmulator, chat: SimChat, marker: str) -> dict[str, Any]
 async def wait_until(check: Callable[[], bool], em: BotAPIEmulator) -> None:
     """Wait (bounded) for something the scheduler does on its own."""
     await em.wait_for(check, 30)
+
+
+async def wait_all_digests_sent(bot: RunningBot) -> None:
+    """Wait (bounded) until the scheduler has marked every claimed digest period as sent."""
+    for _ in range(300):
+        async with bot.core.repo.transaction() as session:
+            if not await session.list_unsent_digests():
+                return
+        await asyncio.sleep(0.1)
+    raise AssertionError("a digest period stayed unsent")
 
 
 def figure(text: str, pattern: str) -> int:
@@ -222,6 +232,7 @@ async def test_weekly_digest_reaches_every_staff_chat_once(
         (tmp_path / "digest.png").write_bytes(photos(sent[staff_group.id])[1]["file_bytes"])
 
         # -- a second trigger for the same week sends nothing --------------------------------
+        await wait_all_digests_sent(bot)
         async with Bot(bot.settings.token(), base_url=bot.settings.telegram.base_url) as api:
             assert not await send_due_digest(bot.core, api)
         await bot.settle()
@@ -263,7 +274,7 @@ async def test_new_deployment_sends_no_digest_for_a_week_before_it(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
     """A deployment started after the last fire time sends no digest for that week, while
-    /digest still builds one on demand for the organiser."""
+    /digest still builds one on demand for the organiser (in their private chat)."""
     em = emulator
     staff_user = em.add_user("值班员")
     staff_group = em.add_group("工作群")
@@ -279,7 +290,9 @@ async def test_new_deployment_sends_no_digest_for_a_week_before_it(
         async with bot.core.repo.transaction() as session:
             assert await session.list_unsent_digests() == []
 
+        private = em.private_chat(bot.organiser)
+        await bot.command(private, "/start")
         await bot.command(group, "/digest")
-        await bot.wait_text(group, lambda t: "社区民意周报" in t and "回答：1" in t)
-        await em.wait_for(lambda: len(documents(em.messages_to(group.id))) == 1, 30)
-        assert photos(em.messages_to(group.id))
+        await bot.wait_text(private, lambda t: "社区民意周报" in t and "回答：1" in t)
+        await em.wait_for(lambda: len(documents(em.messages_to(private.id))) == 1, 30)
+        assert photos(em.messages_to(private.id))

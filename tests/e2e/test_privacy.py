@@ -61,11 +61,14 @@ async def press_forget(bot: RunningBot, person: SimUser, confirm: bool) -> None:
 
 
 async def export_csv(bot: RunningBot, group: SimChat, args: str = "") -> str:
-    """/export as the organiser; the CSV the bot sent, decoded."""
-    before = len(bot.emulator.messages_to(group.id))
+    """/export as the organiser in the group; the CSV the bot sent to them privately, decoded."""
+    private = bot.emulator.private_chat(bot.organiser)
+    if not bot.emulator.messages_to(private.id):
+        await bot.command(private, "/start")  # the bot may write to them only after this
+    before = len(bot.emulator.messages_to(private.id))
     await bot.command(group, f"/export {args}".strip())
-    sent = [m for m in bot.emulator.messages_to(group.id)[before:] if "document" in m]
-    assert sent, bot.bot_texts(group)[before:]
+    sent = [m for m in bot.emulator.messages_to(private.id)[before:] if "document" in m]
+    assert sent, bot.bot_texts(group)
     data: bytes = sent[-1]["file_bytes"]
     return data.decode("utf-8-sig")
 

@@ -33,6 +33,7 @@ async def fill(repo: Repository) -> None:
         await session.set_votes(rid, a, "r1", [1, 2], T0)
         await session.set_model("tagger", bytes(range(256)), T0)
         await session.add_digest_period(T0)
+        await session.add_digest_deliveries(T0, [-300])
         await session.add_processed_update(1001, T0)
         await session.add_dead_letter(1002, '{"update_id": 1002}', "boom", T0)
         await session.set_private_session("r5", rid, a, T0)
