@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.core import Core
+from bot.errors import CoreError
 from storage.models import Community, Round, StoredAnswer
 
 
@@ -70,13 +71,8 @@ def caller_of(
     return None
 
 
-class OutOfReach(Exception):
-    """What the caller asked for does not exist or is not theirs; `key` names the message."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
+class OutOfReach(CoreError):
+    """What the caller asked for does not exist or is not theirs to read or change."""
 
 
 def require_organiser(caller: Caller) -> None:

@@ -1,0 +1,89 @@
+"""Listings as reply text: the rounds (/rounds, and the confirmation of a new round) and the
+taxonomy (/themes). Templates live in bot/texts.py."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from bot.core import Core
+from bot.roles import Caller, OutOfReach
+from bot.rounds import RoundCreated, list_recent_rounds
+from bot.texts import Lang, say
+from nlp.taxonomy import Taxonomy
+from storage.models import Round
+
+QUESTION_CHARS = 40  # a question in a listing is cut to this many characters
+SAMPLE_KEYWORDS = 6  # keywords shown per theme
+
+
+def _minute(round_: Round, zone: tzinfo, closes: bool) -> str:
+    moment = round_.closes_at if closes else round_.opens_at
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+async def rounds_text(core: Core, caller: Caller, lang: Lang, *, in_group: bool) -> str:
+    """Scheduled, open and recently closed rounds: of the group's community in a group
+    (OutOfReach `not_a_community` in a group that is none), of every community in private."""
+    if in_group and caller.community is None:
+        raise OutOfReach("not_a_community")
+    listed = await list_recent_rounds(core, caller.scope)
+    if not listed:
+        return say("no_rounds", lang)
+    zone = core.settings.schedule.tz
+    lines = [say("rounds_header", lang)]
+    for r in listed:
+        question = r.question
+        if len(question) > QUESTION_CHARS:
+            question = question[: QUESTION_CHARS - 1] + "…"
+        lines.append(
+            say(
+                "round_line",
+                lang,
+                id=r.id,
+                state=say(f"state_{r.state}", lang),
+                kind=say(f"kind_{r.kind}", lang),
+                question=question,
+                opens=_minute(r, zone, False),
+                closes=_minute(r, zone, True),
+            )
+        )
+    return "\n".join(lines)
+
+
+def round_created_text(created: RoundCreated, lang: Lang, zone: tzinfo) -> str:
+    """The confirmation of a round opened or scheduled by /ask /poll /rate /schedule."""
+    round_ = created.round
+    key = "round_scheduled" if round_.state == "scheduled" else "round_opened"
+    text = say(
+        key,
+        lang,
+        id=round_.id,
+        kind=say(f"kind_{round_.kind}", lang),
+        opens=_minute(round_, zone, False),
+        closes=_minute(round_, zone, True),
+        communities="、".join(c.name for c in created.communities),
+    )
+    if round_.cron:
+        text += say("round_recurring", lang, cron=round_.cron)
+    return text
+
+
+def themes_text(taxonomy: Taxonomy, lang: Lang) -> str:
+    """The taxonomy: principles, then domains (children indented), with sample keywords."""
+    lines = []
+    for kind, heading in (("principle", "report_principles"), ("domain", "report_domains")):
+        lines.append(say(heading, lang))
+        for t in taxonomy.themes:
+            if t.kind != kind:
+                continue
+            lines.append(
+                say(
+                    "themes_line",
+                    lang,
+                    indent="    " if t.parent else "  ",
+                    name=t.name_zh if lang == "zh" else t.name_en,
+                    id=t.id,
+                    keywords="、".join(t.keywords[:SAMPLE_KEYWORDS]),
+                )
+            )
+    return "\n".join(lines)

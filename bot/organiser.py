@@ -1,0 +1,95 @@
+"""What organiser commands do for a given caller: each checks what the caller may reach
+(bot/roles.py) and returns what to reply, so that handlers only adapt.
+
+Where output goes is decided here too: in a community's group, /report shows that community's
+part of a round (residents may see what their own community said, as in the closing summary),
+while the CSV of /export and the digest go to the caller's private chat (the handler sends
+them there) because they hold answers word for word and, for the digest, every community.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.communities import CommunityError, resolve_communities
+from bot.core import Core
+from bot.digest import Digest, build_digest
+from bot.exports import HideOutcome, export_rows, hide_answer, rows_to_csv
+from bot.report_render import render_report
+from bot.reports import build_round_report, latest_round_id
+from bot.roles import Caller, OutOfReach, answer_in_reach, require_organiser, round_in_reach
+from bot.texts import Lang
+from storage.models import Community, Round
+
+
+class ExportFile(BaseModel):
+    """A CSV to send as a document."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    data: bytes
+
+
+async def report_text(core: Core, caller: Caller, round_id: int | None, lang: Lang) -> str:
+    """The report of a round (default: the latest of the caller's community, or of all), as
+    text; in a community's group only that community's part. OutOfReach if there is none or it
+    is another community's round."""
+    if round_id is None:
+        round_id = await latest_round_id(core, caller.scope)
+        if round_id is None:
+            raise OutOfReach("report_none")
+    else:
+        await round_in_reach(core, caller, round_id, change=False)
+    built = await build_round_report(core, round_id, community_id=caller.scope)
+    if built is None:
+        raise OutOfReach("round_not_found", id=round_id)
+    return render_report(built, lang, core.settings.schedule.tz)
+
+
+async def export_file(core: Core, caller: Caller, round_id: int | None) -> ExportFile:
+    """The CSV of visible answers (of a round, or all) with their themes; in a community's
+    group only that community's answers. OutOfReach for a missing or another's round."""
+    if round_id is not None:
+        await round_in_reach(core, caller, round_id, change=False)
+    rows = await export_rows(core, round_id, community_id=caller.scope)
+    suffix = round_id or "all"
+    if caller.community is not None:
+        suffix = f"{suffix}-{caller.community.name}"
+    return ExportFile(name=f"minyi-answers-{suffix}.csv", data=rows_to_csv(rows))
+
+
+async def hide_answer_for(core: Core, caller: Caller, answer_id: int) -> HideOutcome:
+    """Hide an answer the caller may moderate (OutOfReach otherwise)."""
+    await answer_in_reach(core, caller, answer_id)
+    return await hide_answer(core, answer_id, core.resident(caller.user_id))
+
+
+async def change_round(
+    core: Core, caller: Caller, round_id: int, change: Callable[[Core, int], Awaitable[Round]]
+) -> Round:
+    """Apply `change` (close_round, cancel_round) to a round the caller may change."""
+    await round_in_reach(core, caller, round_id, change=True)
+    return await change(core, round_id)
+
+
+async def digest_now(core: Core, caller: Caller, lang: Lang) -> Digest:
+    """The digest of the last 7 days over every community: configured organisers only."""
+    require_organiser(caller)
+    return await build_digest(core, core.now(), lang)
+
+
+async def round_communities(core: Core, caller: Caller, name: str | None) -> list[Community]:
+    """The communities a new round goes to: the named one or `all` (from private chat), else
+    the group's own. CommunityError for an unknown name or a group that is no community;
+    OutOfReach if the caller may not reach them all."""
+    if name is None:
+        if caller.community is None:
+            raise CommunityError("not_a_community")
+        found = [caller.community]
+    else:
+        found = await resolve_communities(core, name)
+    if not caller.organiser and [c.id for c in found] != [caller.scope]:
+        raise OutOfReach("organisers_only")  # a group admin: their own community only
+    return found
