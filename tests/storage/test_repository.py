@@ -307,6 +307,17 @@ class TestPosts:
             await session.set_community_active(-100, False)
             assert await session.list_unsent_posts() == []
 
+    async def test_the_report_is_owed_whatever_its_community(self, repo: Repository) -> None:
+        """The organisers' report stays sendable when the community it is keyed by is inactive
+        (it goes to the organisers' private chats, not to the group)."""
+        async with repo.transaction() as session:
+            a = await community(session, -100, "A")
+            rid = await text_round(session, [a])
+            await session.add_posts(rid, "close", [a])
+            await session.add_posts(rid, "report", [a])
+            await session.set_community_active(-100, False)
+            assert [p.purpose for p in await session.list_unsent_posts()] == ["report"]
+
 
 class TestAnswers:
     """Answers, their themes, moderation, deletion and retention."""
@@ -484,6 +495,28 @@ class TestModelsDigestsSessions:
             assert await session.list_unsent_digests() == [T0]
             await session.set_digest_sent(T0, T0)
             assert await session.list_unsent_digests() == []
+
+    async def test_digest_delivery_per_chat(self, repo: Repository) -> None:
+        """Each staff chat is owed a period's digest once; its progress, failed attempts with
+        their retry time, and its end (sent or refused) are kept per chat."""
+        later = T0 + timedelta(minutes=5)
+        async with repo.transaction() as session:
+            await session.add_digest_period(T0)
+            await session.add_digest_deliveries(T0, [-1, -2, -3])
+            await session.set_digest_parts_sent(T0, -1, 2)
+            assert await session.set_digest_delivery_failed(T0, -1, later) == 1
+            assert await session.set_digest_delivery_failed(T0, -1, later) == 2
+            await session.add_digest_deliveries(T0, [-1, -2, -3])  # owed once: rows kept
+            await session.set_digest_delivery_done(T0, -2, "sent", later)
+            await session.set_digest_delivery_done(T0, -3, "refused", later)
+            rows = await session.list_digest_deliveries(T0)
+        assert [
+            (d.chat_id, d.parts_sent, d.attempts, d.retry_at, d.done_at, d.outcome) for d in rows
+        ] == [
+            (-3, 0, 0, None, later, "refused"),
+            (-2, 0, 0, None, later, "sent"),
+            (-1, 2, 2, later, None, None),
+        ]
 
     async def test_private_sessions(self, repo: Repository) -> None:
         """A resident answers one round privately at a time; closing a round ends sessions."""
