@@ -7,10 +7,10 @@ import io
 from telegram import Update
 
 from bot.digest_job import send_digest
+from bot.errors import CoreError
 from bot.listings import themes_text
 from bot.organiser import digest_now, export_file, hide_answer_for, report_text
 from bot.parsing import UsageError, parse_id
-from bot.roles import OutOfReach
 from bot.texts import say
 from handlers.common import (
     authorise,
@@ -42,7 +42,7 @@ async def report(update: Update, context: Ctx) -> None:
     except UsageError as exc:
         await usage_reply(update, context, exc)
         return
-    except OutOfReach as exc:
+    except CoreError as exc:
         await reply(update, context, say(exc.key, lang, **exc.values))
         return
     await reply(update, context, text)
@@ -60,7 +60,7 @@ async def export(update: Update, context: Ctx) -> None:
     except UsageError as exc:
         await usage_reply(update, context, exc)
         return
-    except OutOfReach as exc:
+    except CoreError as exc:
         await reply(update, context, say(exc.key, lang, **exc.values))
         return
 
@@ -91,7 +91,7 @@ async def hide(update: Update, context: Ctx) -> None:
     except UsageError as exc:
         await usage_reply(update, context, exc)
         return
-    except OutOfReach as exc:
+    except CoreError as exc:
         await reply(update, context, say(exc.key, lang, **exc.values))
         return
     await reply(update, context, say(HIDE_REPLIES[outcome], lang, id=answer_id))
@@ -106,7 +106,7 @@ async def digest(update: Update, context: Ctx) -> None:
     lang = lang_of(update, context)
     try:
         built = await digest_now(core, caller, lang)
-    except OutOfReach as exc:
+    except CoreError as exc:
         await reply(update, context, say(exc.key, lang, **exc.values))
         return
 

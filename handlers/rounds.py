@@ -6,14 +6,13 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.communities import CommunityError
 from bot.core import Core
 from bot.delivery import send_owed_posts
+from bot.errors import CoreError
 from bot.listings import round_created_text, rounds_text
 from bot.organiser import change_round, round_communities
 from bot.parsing import RoundRequest, UsageError, parse_ask, parse_id, parse_poll, parse_schedule
-from bot.roles import OutOfReach
-from bot.rounds import RoundError, cancel_round, close_round, create_round
+from bot.rounds import cancel_round, close_round, create_round
 from bot.texts import say
 from handlers.common import authorise, command_args, core_of, in_group, lang_of, reply
 from handlers.context import Ctx
@@ -36,7 +35,7 @@ async def _create(update: Update, context: Ctx, parse: Parser) -> None:
     except UsageError as exc:
         await usage_reply(update, context, exc)
         return
-    except (CommunityError, OutOfReach, RoundError) as exc:
+    except CoreError as exc:
         await reply(update, context, say(exc.key, lang, **exc.values))
         return
     await send_owed_posts(core, context.bot)
@@ -79,7 +78,7 @@ async def rounds(update: Update, context: Ctx) -> None:
     lang = lang_of(update, context)
     try:
         text = await rounds_text(core_of(context), caller, lang, in_group=in_group(update))
-    except OutOfReach as exc:
+    except CoreError as exc:
         await reply(update, context, say(exc.key, lang, **exc.values))
         return
     await reply(update, context, text)
@@ -104,7 +103,7 @@ async def _change_round(
     except UsageError as exc:
         await usage_reply(update, context, exc)
         return False
-    except (OutOfReach, RoundError) as exc:
+    except CoreError as exc:
         await reply(update, context, say(exc.key, lang, **exc.values))
         return False
     await reply(update, context, say(done_key, lang, id=round_id))

@@ -171,7 +171,8 @@ async def test_without_a_private_chat_the_group_is_told_to_open_one(
     await bot.command(group, "/digest")
     replies = sent_since(bot, group, before)
     assert [m.get("text", "") for m in replies] == [replies[0]["text"]] * 2
-    assert "请先私聊我" in replies[0]["text"] and "t.me/" in replies[0]["text"]
+    assert "请先私聊我" in replies[0]["text"]
+    assert f"https://t.me/{bot.emulator.bot.username}" in replies[0]["text"]
     private = bot.emulator.private_chat(bot.organiser)
     assert bot.emulator.messages_to(private.id) == []
 
