@@ -57,6 +57,11 @@ async def test_webhook_checks_secret_and_stores_redelivered_answers_once(
             assert not await s.is_update_processed(999_999)
 
         em.send_message(organiser, group, "/community 碧海社区")
+        # Webhook deliveries run in parallel (max_connections), so, like an organiser reading
+        # the confirmation, wait for the registration before asking.
+        await em.wait_for(
+            lambda: any("已登记" in m.get("text", "") for m in em.messages_to(group.id)), 15
+        )
         em.send_message(organiser, group, "/ask 2h 社区最需要改进什么？")
         await em.wait_for(
             lambda: any("社区征询 #" in m.get("text", "") for m in em.messages_to(group.id)), 15
