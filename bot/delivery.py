@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import PollType
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.core import Core
-from bot.report_render import render_report, render_summary, split_message
+from bot.report_render import render_report, render_summary
 from bot.reports import Report, build_round_report
+from bot.sending import send_text
 from bot.texts import Lang, local_minute, say
 from storage.models import Post, Round
 
@@ -48,14 +49,6 @@ def start_link(core: Core, round_id: int, community_id: int) -> str:
 
 def _when(core: Core, round_: Round) -> str:
     return local_minute(round_.closes_at, core.settings.schedule.tz)
-
-
-async def send_text(bot: Bot, chat_id: int, text: str, **kwargs: object) -> list[Message]:
-    """Send a text of any length as one or more messages."""
-    sent = []
-    for chunk in split_message(text):
-        sent.append(await bot.send_message(chat_id=chat_id, text=chunk, **kwargs))  # type: ignore[arg-type]
-    return sent
 
 
 async def _send_open(

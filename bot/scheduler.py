@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from telegram import Bot
 
 from bot.core import Core
-from bot.crontab import next_fire
 from bot.delivery import send_owed_posts
 from bot.digest import Digest
 from bot.digest_job import send_due_digest
@@ -98,8 +97,3 @@ class Scheduler:
         if self._next_purge is None or now >= self._next_purge:
             await purge_expired(self.core)
             self._next_purge = now + RETENTION_EVERY
-
-
-def next_digest_time(core: Core, after: datetime) -> datetime:
-    """When the next weekly digest falls due."""
-    return next_fire(core.settings.schedule.digest_cron, after, core.settings.schedule.tz)

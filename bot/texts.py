@@ -31,10 +31,6 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "usage": ("用法：{usage}", "Usage: {usage}"),
     "error_prefix": ("⚠️ {message}", "⚠️ {message}"),
-    "internal_error": (
-        "抱歉，出了点问题，我们会重试。你的消息没有丢失。",
-        "Sorry, something went wrong; we will retry. Your message is not lost.",
-    ),
     # -- communities --------------------------------------------------------------------------
     "community_registered": (
         "✅ 本群已登记为社区“{name}”。",

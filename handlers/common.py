@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -11,18 +10,15 @@ from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import (
     BadRequest,
-    ChatMigrated,
     Forbidden,
     NetworkError,
-    RetryAfter,
-    TimedOut,
 )
 
 from bot.communities import community_of_chat, set_chat_active
 from bot.core import Core
 from bot.replies import defer
-from bot.report_render import split_message
 from bot.roles import Caller, caller_of, is_organiser
+from bot.sending import send_text
 from bot.texts import Lang, pick_lang, say
 from handlers.context import Ctx
 
@@ -118,34 +114,9 @@ async def send_privately(
 
 
 async def send_with_retry(context: Ctx, chat_id: int, text: str, **kwargs: object) -> list[Message]:
-    """Send `text` (split if long), retrying network errors and flood waits with backoff.
-
-    AIORateLimiter already waits out most `RetryAfter`s; one that still gets here is waited out
-    too. A group that became a supergroup is followed to its new chat id.
-    """
-    sent: list[Message] = []
-    for chunk in split_message(text):
-        delay = 0.5
-        for attempt in range(SEND_ATTEMPTS):
-            try:
-                sent.append(await context.bot.send_message(chat_id, chunk, **kwargs))  # type: ignore[arg-type]
-                break
-            except RetryAfter as exc:
-                if attempt == SEND_ATTEMPTS - 1:
-                    raise
-                wait = exc.retry_after
-                await asyncio.sleep(wait if isinstance(wait, int | float) else wait.total_seconds())
-            except ChatMigrated as exc:
-                if attempt == SEND_ATTEMPTS - 1:
-                    raise
-                log.info("chat %s migrated to %s: replying there", chat_id, exc.new_chat_id)
-                chat_id = exc.new_chat_id
-            except (TimedOut, NetworkError) as exc:
-                if isinstance(exc, BadRequest) or attempt == SEND_ATTEMPTS - 1:
-                    raise
-                await asyncio.sleep(delay)
-                delay *= 2
-    return sent
+    """Send `text` (split if long), retrying network errors and flood waits with backoff and
+    following a group that became a supergroup (bot/sending.py)."""
+    return await send_text(context.bot, chat_id, text, attempts=SEND_ATTEMPTS, **kwargs)
 
 
 async def reply(update: Update, context: Ctx, text: str, **kwargs: object) -> None:

@@ -196,11 +196,6 @@ class Session:
         row = await self.tx.fetchone("SELECT * FROM communities WHERE name = ?", (name,))
         return None if row is None else _community(row)
 
-    async def get_community(self, community_id: int) -> Community | None:
-        """A community by id."""
-        row = await self.tx.fetchone("SELECT * FROM communities WHERE id = ?", (community_id,))
-        return None if row is None else _community(row)
-
     async def list_communities(self, active_only: bool = False) -> list[Community]:
         """All communities, by name."""
         where = " WHERE active = 1" if active_only else ""
@@ -368,17 +363,6 @@ class Session:
             (ts, ts, ts),
         )
         return [_round(r) for r in rows]
-
-    async def next_due_time(self) -> datetime | None:
-        """The earliest future transition time of any round."""
-        value = await self.tx.fetchval(
-            "SELECT min(t) AS t FROM ("
-            " SELECT opens_at AS t FROM rounds WHERE state = 'scheduled'"
-            " UNION ALL SELECT closes_at FROM rounds WHERE state = 'open'"
-            " UNION ALL SELECT reminder_at FROM rounds WHERE state = 'open'"
-            " AND reminder_at IS NOT NULL) AS due"
-        )
-        return None if value is None else from_ts(value)
 
     async def list_open_rounds_for(
         self, community_id: int, kind: RoundKind | None = None
@@ -825,16 +809,6 @@ class Session:
         )
 
     # -- aggregates for reports (one query each) --------------------------------------------
-    async def count_answers(self, scope: Scope) -> dict[int, tuple[int, int]]:
-        """Per community: (visible answers, unique residents) in scope."""
-        where, params = scope.where("a")
-        rows = await self.tx.fetchall(
-            "SELECT a.community_id, count(*) AS answers, count(DISTINCT a.resident) AS people "
-            f"FROM answers a WHERE {where} GROUP BY a.community_id",
-            params,
-        )
-        return {r["community_id"]: (int(r["answers"]), int(r["people"])) for r in rows}
-
     async def count_visible_answers(self, scope: Scope) -> dict[int, int]:
         """Per community: visible answers in scope (no distinct count, so one cheap pass)."""
         where, params = scope.where("a")

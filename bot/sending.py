@@ -1,0 +1,51 @@
+"""Sending a text of any length to a chat: split under Telegram's limit, optionally retried.
+
+Replies retry flood waits, network errors and a group's move to a supergroup themselves
+(`attempts` > 1). Outbox posts (bot/delivery.py) send once (`attempts=1`): the outbox counts
+attempts and tries again on its next pass, and a retry here would hide a possible duplicate
+from that accounting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import Bot, Message
+from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TimedOut
+
+from bot.report_render import split_message
+
+log = logging.getLogger(__name__)
+
+
+async def send_text(
+    bot: Bot, chat_id: int, text: str, *, attempts: int = 1, **kwargs: Any
+) -> list[Message]:
+    """Send `text` as one or more messages; with `attempts` > 1, RetryAfter and network
+    errors are waited out and retried (backing off) and a migrated group is followed."""
+    sent: list[Message] = []
+    for chunk in split_message(text):
+        delay = 0.5
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                sent.append(await bot.send_message(chat_id, chunk, **kwargs))
+                break
+            except RetryAfter as exc:
+                if last:
+                    raise
+                wait = exc.retry_after
+                await asyncio.sleep(wait if isinstance(wait, int | float) else wait.total_seconds())
+            except ChatMigrated as exc:
+                if last:
+                    raise
+                log.info("chat %s migrated to %s: sending there", chat_id, exc.new_chat_id)
+                chat_id = exc.new_chat_id
+            except (TimedOut, NetworkError) as exc:
+                if isinstance(exc, BadRequest) or last:
+                    raise
+                await asyncio.sleep(delay)
+                delay *= 2
+    return sent
