@@ -36,6 +36,8 @@ async def _core(settings: Settings, *, needs_secret: bool = False) -> Core:
 
 async def verb_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot (long polling, or a webhook server with --webhook)."""
+    from telegram.error import InvalidToken, NetworkError
+
     from bot.app import run_bot
     from bot.webhook import WebhookOptions, check_secret, parse_listen, serve_webhook
 
@@ -44,7 +46,15 @@ async def verb_run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.webhook:
         if args.listen or args.webhook_url:
             raise CliError("--listen and --webhook-url only make sense with --webhook")
-        await run_bot(settings, token)
+        try:
+            await run_bot(settings, token)
+        except InvalidToken as exc:
+            raise CliError(f"Telegram refused the bot token ({exc}); check telegram.token") from exc
+        except NetworkError as exc:
+            raise CliError(
+                f"cannot reach the Bot API at {settings.telegram.base_url} ({exc}); "
+                "check telegram.base_url and the network"
+            ) from exc
         return 0
     secret = settings.telegram.webhook_secret
     try:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.core import AlreadyProcessed, Core, UpdateClaim, current_update
@@ -171,6 +171,12 @@ async def poll_updates(
     """
     offset: int | None = None
     backoff = db_backoff = 0.5
+    # Long polling and a webhook exclude each other (Telegram answers getUpdates with 409
+    # while one is set): as PTB's own Updater does, remove any webhook, keeping what is pending.
+    try:
+        await app.bot.delete_webhook(drop_pending_updates=False)
+    except TelegramError as exc:
+        log.warning("deleteWebhook failed (%s); polling anyway", exc)
     while not stop.is_set():
         draining = caught_up is not None and not caught_up.is_set()
         try:
@@ -181,7 +187,8 @@ async def poll_updates(
                 stop, wait if isinstance(wait, int | float) else wait.total_seconds()
             )
             continue
-        except (TimedOut, NetworkError) as exc:
+        except (TimedOut, NetworkError, Conflict) as exc:
+            # Conflict: another process polls with this token (or a webhook was set again).
             log.warning("getUpdates failed (%s); retrying in %.1fs", exc, backoff)
             await _sleep_or_stop(stop, backoff)
             backoff = min(backoff * 2, 30.0)
