@@ -250,7 +250,7 @@ async def _poll_result(
 
 
 async def _emerging(
-    core: Core, session: Session, scope: Scope, answers: int
+    core: Core, session: Session, scope: Scope, answers: int, question: str = ""
 ) -> list[dict[str, object]]:
     """Emerging terms over an even sample of at most EMERGING_SAMPLE answers in scope.
 
@@ -260,7 +260,8 @@ async def _emerging(
     """
     every = max(1, -(-answers // EMERGING_SAMPLE))
     texts = await session.list_answer_texts(scope, limit=EMERGING_SAMPLE, every=every)
-    found = emerging_terms(texts, core.tagger, limit=10)
+    # Words the question itself used are residents answering it, not new vocabulary.
+    found = emerging_terms(texts, core.tagger, limit=10, background=[question] if question else [])
     if every == 1:
         return [{"term": e.term, "count": e.count} for e in found]
     return [{"term": e.term, "count": e.count * every, "estimated": True} for e in found]
@@ -286,7 +287,8 @@ async def _assemble(
     all_themes = _themes(taxonomy, [t for ts in themes.values() for t in ts], total_answers)
     top = [t.id for t in top_themes(all_themes, QUOTES)]
     quotes = _pick_quotes(await session.list_quote_candidates(scope, top), all_themes)
-    emerging = await _emerging(core, session, scope, total_answers)
+    question = round_.question if round_ is not None else ""
+    emerging = await _emerging(core, session, scope, total_answers, question)
     if poll is not None and round_ is not None and round_.anonymous:
         # Anonymous polls: Telegram tells how many voted, never who; count them at least.
         participants = max(participants, poll.voters)

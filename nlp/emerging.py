@@ -86,8 +86,9 @@ def emerging_terms(
         # +1 smoothing keeps unknown words (frequency 0) from dividing by zero while still
         # ranking them as the most unusual.
         share_background = (word_frequency(term) + 1.0) / background_total
-        if total_before:
-            share_background = max(share_background, (before[term] + 0.5) / total_before)
+        if before[term]:
+            # Said before (in earlier answers, or in the question itself): not new.
+            share_background = max(share_background, before[term] / total_before)
         lift = math.log(share_here / share_background)
         if lift <= 0:
             continue
