@@ -135,6 +135,14 @@ class PostgresBackend(Backend):
             conn = await asyncpg.connect(self.url)
             try:
                 await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            except (
+                asyncpg.exceptions.UniqueViolationError,
+                asyncpg.exceptions.DuplicateSchemaError,
+            ):
+                # IF NOT EXISTS is not safe against a second process creating it at the same
+                # moment (several bot processes starting together): it exists, which is all
+                # we wanted.
+                pass
             finally:
                 await conn.close()
         self._pool = await asyncpg.create_pool(

@@ -197,3 +197,16 @@ async def test_sqlite_process_always_leads(tmp_path: Path) -> None:
         leadership = only.repo.leadership()
         assert await leadership.is_leader()
         await leadership.release()
+
+
+async def test_processes_starting_together_on_a_new_schema_all_open() -> None:
+    """Several processes opening (and migrating) one fresh schema at once all succeed."""
+    with postgres_schema_url() as url:
+        repos = [Repository.from_url(url) for _ in range(4)]
+        try:
+            await asyncio.gather(*(repo.open() for repo in repos))
+            async with repos[0].transaction() as session:
+                assert await session.list_communities() == []
+        finally:
+            for repo in repos:
+                await repo.close()
