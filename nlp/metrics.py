@@ -44,35 +44,9 @@ def evaluate(
     `labels` fixes which labels are scored and in which order (default: every gold label,
     sorted); a label never predicted has precision 0.
     """
-    if len(gold) != len(predicted):
-        raise ValueError("gold and predicted differ in length")
     scored = list(labels) if labels is not None else sorted(set(gold))
-    per_theme: list[ThemeScore] = []
-    for label in scored:
-        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p == label)
-        n_pred = sum(1 for p in predicted if p == label)
-        n_gold = sum(1 for g in gold if g == label)
-        precision = tp / n_pred if n_pred else 0.0
-        recall = tp / n_gold if n_gold else 0.0
-        per_theme.append(
-            ThemeScore(
-                label=label,
-                precision=precision,
-                recall=recall,
-                f1=_f1(precision, recall),
-                support=n_gold,
-            )
-        )
-    count = len(per_theme) or 1
-    correct = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p)
-    return Evaluation(
-        per_theme=per_theme,
-        macro_precision=sum(s.precision for s in per_theme) / count,
-        macro_recall=sum(s.recall for s in per_theme) / count,
-        macro_f1=sum(s.f1 for s in per_theme) / count,
-        accuracy=correct / len(gold) if gold else 0.0,
-        n=len(gold),
-    )
+    # One predicted label is a set of one: the multi-label counts are then exactly these.
+    return evaluate_multilabel(gold, [{p} for p in predicted], scored)
 
 
 def evaluate_multilabel(
