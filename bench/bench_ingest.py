@@ -37,7 +37,7 @@ from bot.app import build_application, run_application
 from bot.config import settings_from_dict
 from bot.core import open_core
 from sandbox.emulator import BotAPIEmulator
-from storage.models import TagRecord
+from storage.models import NewAnswer, TagRecord
 from storage.repository import Repository
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -127,15 +127,17 @@ async def storage_only(url: str, answers: int, tasks: int) -> float:
                 async with repo.transaction() as session:
                     await session.add_processed_update(tasks * 1_000_000 + i, T0)
                     await session.add_answer(
-                        round_id=created.id,
-                        community_id=found.id,
-                        resident=f"r{i}",
-                        source=f"bench:{tasks}:{i}",
-                        via="reply",
-                        text=TEXTS[i % len(TEXTS)],
-                        text_hash=f"h{i}",
-                        at=T0,
-                        themes=themes,
+                        NewAnswer(
+                            round_id=created.id,
+                            community_id=found.id,
+                            resident=f"r{i}",
+                            source=f"bench:{tasks}:{i}",
+                            via="reply",
+                            text=TEXTS[i % len(TEXTS)],
+                            text_hash=f"h{i}",
+                            at=T0,
+                            themes=themes,
+                        )
                     )
 
         start = time.perf_counter()

@@ -24,6 +24,7 @@ from bot.config import settings_from_dict
 from bot.core import Core, open_core
 from bot.privacy import text_digest
 from bot.retag import ensure_snapshot, retag_answers
+from storage.models import NewAnswer
 
 NEW_KEYWORD = "快递柜"
 
@@ -55,15 +56,17 @@ async def seed(core: Core, texts: Sequence[str]) -> None:
         async with core.repo.transaction() as session:
             for i, text in enumerate(texts[start : start + 5000], start):
                 await session.add_answer(
-                    round_id=round_.id,
-                    community_id=community.id,
-                    resident=f"r{i % 5000}",
-                    source=f"bench:{i}",
-                    via="reply",
-                    text=text,
-                    text_hash=text_digest(text),
-                    at=now,
-                    themes=to_records(core.tagger.tag(text)),
+                    NewAnswer(
+                        round_id=round_.id,
+                        community_id=community.id,
+                        resident=f"r{i % 5000}",
+                        source=f"bench:{i}",
+                        via="reply",
+                        text=text,
+                        text_hash=text_digest(text),
+                        at=now,
+                        themes=to_records(core.tagger.tag(text)),
+                    )
                 )
 
 

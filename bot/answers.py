@@ -18,7 +18,8 @@ from bot.core import Core
 from bot.privacy import text_digest
 from nlp.redact import redact
 from nlp.tagger import ThemeTag
-from storage.models import Round, TagRecord
+from storage.models import NewAnswer, Round, TagRecord
+from storage.repository import Session
 
 log = logging.getLogger(__name__)
 
@@ -91,33 +92,57 @@ def to_records(tags: Sequence[ThemeTag]) -> list[TagRecord]:
     ]
 
 
-async def _target_round(
-    core: Core, message: IncomingMessage, resident: str
-) -> tuple[Round, int, str] | None:
-    """(round, community id, via) the message answers, or None if it answers nothing."""
-    async with core.repo.transaction() as session:
+Target = tuple[Round, int, str]  # (round, community id, via)
+
+
+class _Targets:
+    """Which round each message answers, each distinct lookup done once per batch."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._private: dict[str, Target | None] = {}
+        self._replies: dict[tuple[int, int], Target | None] = {}
+        self._groups: dict[int, Target | None] = {}
+
+    async def of(self, message: IncomingMessage, resident: str) -> Target | None:
+        """(round, community id, via) the message answers, or None if it answers nothing."""
         if message.private:
-            found = await session.get_private_session(resident)
-            if found is None:
-                return None
-            round_ = await session.get_round(found[0])
-            return None if round_ is None else (round_, found[1], "private")
+            if resident not in self._private:
+                self._private[resident] = await self._of_private(resident)
+            return self._private[resident]
         if message.reply_to_message_id is not None:
             # A reply answers the round it replies to, or nothing (not the open round).
-            posted = await session.get_round_of_post(message.chat_id, message.reply_to_message_id)
-            if posted is None:
-                return None
-            round_, community_id, purpose = posted
-            if purpose in ("open", "reminder") and round_.kind == "text":
-                return round_, community_id, "reply"
+            key = (message.chat_id, message.reply_to_message_id)
+            if key not in self._replies:
+                self._replies[key] = await self._of_reply(*key)
+            return self._replies[key]
+        if message.chat_id not in self._groups:
+            self._groups[message.chat_id] = await self._of_group(message.chat_id)
+        return self._groups[message.chat_id]
+
+    async def _of_private(self, resident: str) -> Target | None:
+        found = await self._session.get_private_session(resident)
+        if found is None:
             return None
-        community = await session.get_community_by_chat(message.chat_id)
+        round_ = await self._session.get_round(found[0])
+        return None if round_ is None else (round_, found[1], "private")
+
+    async def _of_reply(self, chat_id: int, message_id: int) -> Target | None:
+        posted = await self._session.get_round_of_post(chat_id, message_id)
+        if posted is None:
+            return None
+        round_, community_id, purpose = posted
+        if purpose in ("open", "reminder") and round_.kind == "text":
+            return round_, community_id, "reply"
+        return None
+
+    async def _of_group(self, chat_id: int) -> Target | None:
+        community = await self._session.get_community_by_chat(chat_id)
         if community is None:
             return None
-        open_text = await session.list_open_rounds_for(community.id, "text")
-        if len(open_text) == 1:
-            return open_text[0], community.id, "group"
-        return None
+        open_text = await self._session.list_open_rounds_for(community.id, "text")
+        # With several text rounds open, a message that replies to none of them is ambiguous.
+        return (open_text[0], community.id, "group") if len(open_text) == 1 else None
 
 
 def source_key(message: IncomingMessage, resident: str) -> str:
@@ -134,50 +159,92 @@ async def record_answer(
     core: Core, message: IncomingMessage, limiter: RateLimiter | None = None
 ) -> AnswerResult:
     """Store (or, for an edit, replace) a resident's answer to the round it answers."""
-    resident = core.resident(message.user_id)
-    source = source_key(message, resident)
     if message.edited:
+        source = source_key(message, core.resident(message.user_id))
         async with core.repo.transaction() as session:
             existing = await session.get_answer_by_source(source)
         if existing is not None:
             return await _replace_answer(core, existing.id, existing.round_id, message)
-    target = await _target_round(core, message, resident)
-    if target is None:
-        return AnswerResult(outcome="ignored")
-    round_, community_id, via = target
-    if round_.state != "open":
-        log.info("answer to round %s ignored: round is %s", round_.id, round_.state)
-        return AnswerResult(outcome="closed", round_id=round_.id)
-    if message.text is None:
-        return AnswerResult(outcome="not_text", round_id=round_.id)
-    text = message.text.strip()
-    if not text:
-        return AnswerResult(outcome="ignored")
-    limit = core.settings.limits.max_answer_chars
-    if len(text) > limit:
-        return AnswerResult(outcome="too_long", round_id=round_.id, length=len(text))
-    if limiter is not None and not limiter.allow(resident):
-        return AnswerResult(outcome="rate_limited", round_id=round_.id)
-    clean = redact(text)
-    tags = core.tagger.tag(clean)
+    return (await record_answers(core, [message], limiter))[0]
+
+
+async def record_answers(
+    core: Core, messages: Sequence[IncomingMessage], limiter: RateLimiter | None = None
+) -> list[AnswerResult]:
+    """Store new messages that answer open rounds; one result per message, in order.
+
+    Every message is judged as if it came alone, but the work is shared: each round is looked
+    up once, and the answers are written in a few statements of one transaction (a batch of
+    updates from the intake arrives here as one call).
+    """
+    residents = [core.resident(m.user_id) for m in messages]
+    async with core.repo.transaction() as session:
+        targets = _Targets(session)
+        found = [await targets.of(m, r) for m, r in zip(messages, residents, strict=True)]
+    results: list[AnswerResult | None] = [None] * len(messages)
+    pending: list[tuple[int, NewAnswer, list[ThemeTag]]] = []
     now = core.now()
-    async with core.transaction() as session:
-        if not await session.lock_open_round(round_.id):
-            return AnswerResult(outcome="closed", round_id=round_.id)
-        answer_id = await session.add_answer(
-            round_id=round_.id,
-            community_id=community_id,
-            resident=resident,
-            source=source,
-            via=via,
-            text=clean,
-            text_hash=text_digest(clean),
-            at=now,
-            themes=to_records(tags),
-        )
-    if answer_id is None:
-        return AnswerResult(outcome="duplicate", round_id=round_.id)
-    return AnswerResult(outcome="stored", round_id=round_.id, answer_id=answer_id, themes=tags)
+    limit = core.settings.limits.max_answer_chars
+    for index, (message, resident, target) in enumerate(
+        zip(messages, residents, found, strict=True)
+    ):
+        if target is None:
+            results[index] = AnswerResult(outcome="ignored")
+            continue
+        round_, community_id, via = target
+        if round_.state != "open":
+            log.info("answer to round %s ignored: round is %s", round_.id, round_.state)
+            results[index] = AnswerResult(outcome="closed", round_id=round_.id)
+            continue
+        if message.text is None:
+            results[index] = AnswerResult(outcome="not_text", round_id=round_.id)
+            continue
+        text = message.text.strip()
+        if not text:
+            results[index] = AnswerResult(outcome="ignored")
+        elif len(text) > limit:
+            results[index] = AnswerResult(outcome="too_long", round_id=round_.id, length=len(text))
+        elif limiter is not None and not limiter.allow(resident):
+            results[index] = AnswerResult(outcome="rate_limited", round_id=round_.id)
+        else:
+            clean = redact(text)
+            tags = core.tagger.tag(clean)
+            answer = NewAnswer(
+                round_id=round_.id,
+                community_id=community_id,
+                resident=resident,
+                source=source_key(message, resident),
+                via=via,
+                text=clean,
+                text_hash=text_digest(clean),
+                at=now,
+                themes=to_records(tags),
+            )
+            pending.append((index, answer, tags))
+    if pending:
+        async with core.transaction() as session:
+            still_open = {
+                round_id
+                for round_id in sorted({a.round_id for _, a, _ in pending})
+                if await session.lock_open_round(round_id)
+            }
+            storing = [(i, a, t) for i, a, t in pending if a.round_id in still_open]
+            ids = await session.add_answers([a for _, a, _ in storing])
+        for index, answer, _tags in pending:
+            if answer.round_id not in still_open:
+                results[index] = AnswerResult(outcome="closed", round_id=answer.round_id)
+        for (index, answer, tags), answer_id in zip(storing, ids, strict=True):
+            results[index] = (
+                AnswerResult(outcome="duplicate", round_id=answer.round_id)
+                if answer_id is None
+                else AnswerResult(
+                    outcome="stored", round_id=answer.round_id, answer_id=answer_id, themes=tags
+                )
+            )
+    judged = [r for r in results if r is not None]
+    if len(judged) != len(messages):
+        raise RuntimeError("a message was left without an outcome")
+    return judged
 
 
 async def _replace_answer(

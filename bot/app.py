@@ -21,11 +21,12 @@ from telegram.ext import (
     PollHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.answers import RateLimiter
 from bot.config import Settings
 from bot.core import Core, open_core
-from bot.intake import error_recorder, poll_updates
+from bot.intake import READ_MARGIN, MinyiBot, error_recorder, poll_updates
 from bot.retag import ensure_snapshot
 from bot.scheduler import Scheduler
 from bot.texts import say
@@ -95,21 +96,29 @@ def add_handlers(app: MinyiApp) -> None:
     app.add_error_handler(error_recorder(app))
 
 
+# Where PTB fetches files from unless telegram.base_file_url says otherwise.
+DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
+
+
 def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
     """The PTB Application wired to `core`, without PTB's Updater (see bot/intake.py)."""
-    builder = (
+    bot = MinyiBot(
+        token,
+        base_url=settings.telegram.base_url,
+        base_file_url=settings.telegram.base_file_url or DEFAULT_FILE_URL,
+        # What ApplicationBuilder would give: a big pool for sending, one connection polling.
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=READ_MARGIN),
+        # Telegram's flood limits: 30 messages/s overall, 20/min per group; RetryAfter honoured.
+        rate_limiter=AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=3),
+    )
+    app: MinyiApp = (
         Application.builder()
-        .token(token)
-        .base_url(settings.telegram.base_url)
+        .bot(bot)
         .updater(None)
         .context_types(ContextTypes(bot_data=BotData))
-        # Telegram's flood limits: 30 messages/s overall, 20/min per group; RetryAfter honoured.
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=3))
-        .get_updates_read_timeout(30)
+        .build()
     )
-    if settings.telegram.base_file_url:
-        builder = builder.base_file_url(settings.telegram.base_file_url)
-    app: MinyiApp = builder.build()
     app.bot_data.core = core
     app.bot_data.limiter = RateLimiter(per_minute=settings.limits.answers_per_minute)
     add_handlers(app)

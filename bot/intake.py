@@ -19,24 +19,56 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application
+from telegram.ext import Application, ExtBot
 
 from bot.core import AlreadyProcessed, Core, UpdateClaim, current_update
 from bot.privacy import scrub_update
 from bot.replies import collecting, send_all
+from handlers.answers import PlainAnswer, answer_plain, plain_answer
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 POLL_TIMEOUT = 10
 BATCH = 100
+# How long a long poll may take beyond its own timeout before we give up on the connection.
+READ_MARGIN = 30
+
+MinyiApp = Application[Any, Any, Any, Any, Any, Any]
+
+RawUpdate = dict[str, Any]  # an update as the Bot API sends it (JSON)
+
+
+class MinyiBot(ExtBot[Any]):
+    """PTB's bot, with getUpdates also available as the Bot API's plain JSON.
+
+    The answers that make up nearly all of a busy round skip PTB's object building (which
+    costs about as much as segmenting them); the intake builds PTB objects for the rest.
+    """
+
+    async def get_updates_json(
+        self, *, offset: int | None, poll_seconds: int, limit: int, allowed_updates: Sequence[str]
+    ) -> list[RawUpdate]:
+        """`get_updates`, each update left as a dict; NetworkError if the answer is not a list
+        of objects."""
+        data = {
+            "offset": offset,
+            "timeout": poll_seconds,
+            "limit": limit,
+            "allowed_updates": list(allowed_updates),
+        }
+        result = await self._post("getUpdates", data, read_timeout=poll_seconds + READ_MARGIN)
+        if not isinstance(result, list) or not all(isinstance(u, dict) for u in result):
+            raise NetworkError(f"getUpdates answered with something else: {str(result)[:200]}")
+        updates: list[RawUpdate] = result
+        return updates
 
 
 class UpdateFailed(Exception):
     """A handler raised while processing an update."""
 
 
-def error_recorder(app: Application[Any, Any, Any, Any, Any, Any]) -> Any:
+def error_recorder(app: MinyiApp) -> Any:
     """An error handler that marks the current update as failed (PTB swallows the error)."""
 
     async def record(update: object, context: Any) -> None:
@@ -51,17 +83,39 @@ def error_recorder(app: Application[Any, Any, Any, Any, Any, Any]) -> Any:
     return record
 
 
-async def process_update(
-    app: Application[Any, Any, Any, Any, Any, Any], core: Core, update: Update
-) -> bool:
+def _update_id(raw: RawUpdate) -> int:
+    update_id = raw.get("update_id")
+    if type(update_id) is not int:
+        raise ValueError(f"not a Telegram update: {str(raw)[:200]}")
+    return update_id
+
+
+async def _dispatch(app: MinyiApp, raw: RawUpdate) -> None:
+    """Run the handlers of one update: plain answers directly, anything else through PTB."""
+    plain = plain_answer(raw)
+    if plain is not None:
+        await answer_plain(app.bot, app.bot_data, [plain])
+    else:
+        await app.process_update(Update.de_json(raw, app.bot))
+
+
+async def process_update(app: MinyiApp, core: Core, raw: RawUpdate) -> bool:
     """Process one update with its effects committed; False if it failed and must be retried."""
+    update_id = _update_id(raw)
     async with core.repo.transaction() as session:
-        if await session.is_update_processed(update.update_id):
+        if await session.is_update_processed(update_id):
             return True
-    claim = UpdateClaim(update.update_id)
+    claim = UpdateClaim(update_id)
     token = current_update.set(claim)
     try:
-        await app.process_update(update)
+        await _dispatch(app, raw)
+    except AlreadyProcessed:
+        return True
+    except Exception as exc:
+        # PTB hands handler errors to `error_recorder`; the direct path and a malformed
+        # update fail here.
+        log.error("error while processing update %s: %r", update_id, exc, exc_info=exc)
+        claim.error = exc
     finally:
         current_update.reset(token)
     if claim.error is not None and not claim.claimed:
@@ -69,68 +123,81 @@ async def process_update(
     if not claim.claimed:
         # Updates without effects (chatter, /help) are recorded too, so a restart skips them.
         async with core.repo.transaction() as session:
-            await session.add_processed_update(update.update_id, core.now())
+            await session.add_processed_update(update_id, core.now())
     return True
 
 
-async def process_with_retry(
-    app: Application[Any, Any, Any, Any, Any, Any], core: Core, update: Update
-) -> None:
+async def process_with_retry(app: MinyiApp, core: Core, raw: RawUpdate) -> None:
     """Process an update, retrying failures; after MAX_ATTEMPTS keep it as a dead letter."""
     delay = 0.2
     for _attempt in range(MAX_ATTEMPTS):
-        if await process_update(app, core, update):
+        if await process_update(app, core, raw):
             return
         await asyncio.sleep(delay)
         delay *= 4
     # Kept whole but pseudonymous: no raw user id or name may reach the database (SPEC §9).
-    payload = json.dumps(scrub_update(update.to_dict(), core.secret), ensure_ascii=False)
-    log.error("update %s failed %s times; kept in dead_letters", update.update_id, MAX_ATTEMPTS)
+    update_id = _update_id(raw)
+    payload = json.dumps(scrub_update(raw, core.secret), ensure_ascii=False)
+    log.error("update %s failed %s times; kept in dead_letters", update_id, MAX_ATTEMPTS)
     async with core.repo.transaction() as session:
-        await session.add_dead_letter(update.update_id, payload, "handler failed", core.now())
-        await session.add_processed_update(update.update_id, core.now())
+        await session.add_dead_letter(update_id, payload, "handler failed", core.now())
+        await session.add_processed_update(update_id, core.now())
 
 
-def _is_command(update: Update) -> bool:
-    message = update.message
-    return message is not None and (message.text or "").startswith("/")
+def _is_command(raw: RawUpdate) -> bool:
+    message = raw.get("message")
+    text = message.get("text") if isinstance(message, dict) else None
+    return isinstance(text, str) and text.startswith("/")
 
 
-async def _process_run(
-    app: Application[Any, Any, Any, Any, Any, Any], core: Core, run: Sequence[Update]
-) -> None:
+async def _process_run(app: MinyiApp, core: Core, run: Sequence[RawUpdate]) -> None:
     """Process updates in one transaction that also claims them all; raise if any failed.
 
     The run's claims are checked with one query and recorded with one statement; a plain
     INSERT, so an id another process claimed meanwhile fails the run instead of counting twice.
-    Any failure rolls the whole run back (the caller then processes it update by update).
-    Replies wait until the run has committed (bot/replies.py): the transaction is never held
-    open across Telegram's flood limits, and no receipt goes out for an answer not stored.
+    Consecutive plain answers are recorded together (handlers/answers.py `answer_plain`),
+    everything else through PTB's handlers, in order. Any failure rolls the whole run back
+    (the caller then processes it update by update). Replies wait until the run has
+    committed (bot/replies.py): the transaction is never held open across Telegram's flood
+    limits, and no receipt goes out for an answer not stored.
     """
     with collecting() as replies:
         async with core.repo.batch() as session:
-            done = await session.list_processed_updates([u.update_id for u in run])
-            claimed: list[int] = []
-            for update in run:
-                if update.update_id in done:
-                    continue
-                # Claimed by this batch (below), so core transactions must not claim it again.
-                claim = UpdateClaim(update.update_id, claimed=True)
-                token = current_update.set(claim)
-                try:
-                    await app.process_update(update)
-                finally:
-                    current_update.reset(token)
-                if claim.error is not None or session.failed:
-                    raise UpdateFailed(update.update_id)
-                claimed.append(update.update_id)
-            await session.add_processed_updates(claimed, core.now())
+            done = await session.list_processed_updates([_update_id(u) for u in run])
+            todo = [u for u in run if _update_id(u) not in done]
+            plain = [plain_answer(u) for u in todo]
+            index = 0
+            while index < len(todo):
+                answers: list[PlainAnswer] = []
+                while index < len(todo) and (item := plain[index]) is not None:
+                    answers.append(item)
+                    index += 1
+                if answers:
+                    await answer_plain(app.bot, app.bot_data, answers)
+                else:
+                    await _process_in_batch(app, todo[index])
+                    index += 1
+                if session.failed:
+                    raise UpdateFailed("a statement of the batch failed")
+            await session.add_processed_updates([_update_id(u) for u in todo], core.now())
     await send_all(replies)
 
 
-async def process_batch(
-    app: Application[Any, Any, Any, Any, Any, Any], core: Core, updates: Sequence[Update]
-) -> None:
+async def _process_in_batch(app: MinyiApp, raw: RawUpdate) -> None:
+    """Run PTB's handlers for an update the surrounding batch claims."""
+    update_id = _update_id(raw)
+    # Claimed by the batch, so core transactions must not claim it again.
+    claim = UpdateClaim(update_id, claimed=True)
+    token = current_update.set(claim)
+    try:
+        await app.process_update(Update.de_json(raw, app.bot))
+    finally:
+        current_update.reset(token)
+    if claim.error is not None:
+        raise UpdateFailed(update_id)
+
+
+async def process_batch(app: MinyiApp, core: Core, updates: Sequence[RawUpdate]) -> None:
     """Process a fetched batch, committing runs of answers and votes in one transaction each.
 
     Commands are processed on their own, outside any batch: they may post to Telegram, and a
@@ -153,12 +220,12 @@ async def process_batch(
             # Rare: the run is rolled back whole and done again one update at a time (a reply
             # already sent for one of its updates may then be sent a second time).
             log.warning("batch of %s updates rolled back (%r); one by one", len(run), exc)
-            for update in run:
-                await process_with_retry(app, core, update)
+            for raw in run:
+                await process_with_retry(app, core, raw)
 
 
 async def poll_updates(
-    app: Application[Any, Any, Any, Any, Any, Any],
+    app: MinyiApp,
     core: Core,
     stop: asyncio.Event,
     poll_seconds: int = POLL_TIMEOUT,
@@ -208,7 +275,7 @@ async def poll_updates(
                 db_backoff = min(db_backoff * 2, 30.0)
                 continue
             db_backoff = 0.5
-            offset = updates[-1].update_id + 1
+            offset = _update_id(updates[-1]) + 1
         if draining and caught_up is not None and len(updates) < BATCH:
             caught_up.set()
     if offset is not None:
@@ -220,15 +287,18 @@ async def poll_updates(
 
 
 async def _get_updates_or_stop(
-    app: Application[Any, Any, Any, Any, Any, Any],
+    app: MinyiApp,
     offset: int | None,
     poll_seconds: int,
     stop: asyncio.Event,
-) -> tuple[Update, ...]:
+) -> list[RawUpdate]:
     """One long poll, abandoned (harmlessly: nothing is confirmed) as soon as `stop` is set."""
+    bot = app.bot
+    if not isinstance(bot, MinyiBot):
+        raise TypeError("the application's bot must be a MinyiBot (bot/app.py)")
     fetch = asyncio.ensure_future(
-        app.bot.get_updates(
-            offset=offset, timeout=poll_seconds, limit=BATCH, allowed_updates=Update.ALL_TYPES
+        bot.get_updates_json(
+            offset=offset, poll_seconds=poll_seconds, limit=BATCH, allowed_updates=Update.ALL_TYPES
         )
     )
     stopped = asyncio.ensure_future(stop.wait())
@@ -237,10 +307,9 @@ async def _get_updates_or_stop(
         fetch.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await fetch
-        return ()
+        return []
     stopped.cancel()
-    result: tuple[Update, ...] = fetch.result()
-    return result
+    return fetch.result()
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import BadRequest
 
 from bot.answers import (
     AnswerResult,
     IncomingMessage,
     record_answer,
+    record_answers,
     record_poll_tally,
     record_poll_vote,
     record_rating,
 )
+from bot.core import Core
 from bot.delivery import RATING_PREFIX
-from bot.texts import Lang, say
-from handlers.common import core_of, in_group, lang_of, reply
-from handlers.context import Ctx
+from bot.texts import Lang, pick_lang, say
+from handlers.common import core_of, in_group, lang_of, reply, reply_in_chat
+from handlers.context import BotData, Ctx
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +31,33 @@ log = logging.getLogger(__name__)
 def _themes_hint(result: AnswerResult, lang: Lang) -> str:
     names = [t.name_zh if lang == "zh" else t.name_en for t in result.themes[:3]]
     return say("answer_themes_hint", lang, themes="、".join(names)) if names else ""
+
+
+def reply_text(
+    result: AnswerResult, message: IncomingMessage, lang: Lang, limit: int
+) -> str | None:
+    """What the bot says back to a message it judged, or None (most group answers: silence)."""
+    private = message.private
+    match result.outcome:
+        case "stored" if private:
+            hint = _themes_hint(result, lang)
+            return say("answer_received_private", lang, id=result.round_id, themes=hint)
+        case "updated" if private:
+            return say("answer_updated_private", lang, id=result.round_id)
+        case "duplicate" if private:
+            return say("answer_duplicate", lang)
+        case "too_long":
+            return say("answer_too_long", lang, length=result.length, limit=limit)
+        case "not_text":
+            return say("answer_not_text", lang)
+        case "rate_limited":
+            return say("answer_rate_limited", lang)
+        case "closed" if private or message.reply_to_message_id is not None:
+            return say("round_not_open", lang, id=result.round_id)
+        case "ignored" if private and not message.edited:
+            return say("private_no_session", lang)
+        case _:
+            return None
 
 
 async def _handle(update: Update, context: Ctx, edited: bool) -> None:
@@ -46,45 +78,81 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
         reply_to_message_id=reply_to,
         edited=edited,
     )
-    result = await record_answer(core_of(context), incoming, context.bot_data.limiter)
-    lang = lang_of(update, context)
-    match result.outcome:
-        case "stored" if private:
-            await reply(
-                update,
-                context,
-                say(
-                    "answer_received_private",
-                    lang,
-                    id=result.round_id,
-                    themes=_themes_hint(result, lang),
-                ),
+    core = core_of(context)
+    result = await record_answer(core, incoming, context.bot_data.limiter)
+    text = reply_text(result, incoming, lang_of(update, context), _limit(core))
+    if text is not None:
+        await reply(update, context, text)
+
+
+def _limit(core: Core) -> int:
+    return core.settings.limits.max_answer_chars
+
+
+@dataclass(frozen=True)
+class PlainAnswer:
+    """A new text message from a person, not a command: everything answering needs."""
+
+    message: IncomingMessage
+    language_code: str | None
+
+
+def plain_answer(raw: Mapping[str, Any]) -> PlainAnswer | None:
+    """The message of a raw update (Bot API JSON) if it is a plain new text message, else None.
+
+    Nearly every update of a busy round is one: the intake hands those to `answer_plain`
+    without building PTB objects or dispatching (which cost as much as segmenting them).
+    Anything else (commands, edits, votes, service messages, bots, channels, odd shapes) goes
+    through PTB and the handlers as usual; the two paths store the same answer the same way.
+    """
+    message = raw.get("message")
+    if not isinstance(message, dict):
+        return None
+    text, sender, chat = message.get("text"), message.get("from"), message.get("chat")
+    if not (isinstance(text, str) and isinstance(sender, dict) and isinstance(chat, dict)):
+        return None
+    if text.startswith("/") or sender.get("is_bot") is not False:
+        return None
+    chat_type = chat.get("type")
+    if chat_type not in ("private", "group", "supergroup"):
+        return None
+    replied = message.get("reply_to_message")
+    reply_to = replied.get("message_id") if isinstance(replied, dict) else None
+    ids = (chat.get("id"), message.get("message_id"), sender.get("id"))
+    if not all(type(i) is int for i in ids) or not (reply_to is None or type(reply_to) is int):
+        return None
+    language = sender.get("language_code")
+    return PlainAnswer(
+        message=IncomingMessage(
+            chat_id=chat["id"],
+            private=chat_type == "private",
+            message_id=message["message_id"],
+            user_id=sender["id"],
+            text=text,
+            reply_to_message_id=reply_to,
+        ),
+        language_code=language if isinstance(language, str) else None,
+    )
+
+
+async def answer_plain(bot: Bot, data: BotData, items: Sequence[PlainAnswer]) -> None:
+    """Record plain answers (`plain_answer`) together and reply where a reply is due."""
+    core = data.require_core()
+    results = await record_answers(core, [i.message for i in items], data.limiter)
+    default = core.settings.locale.default
+    for item, result in zip(items, results, strict=True):
+        lang = pick_lang(item.language_code, default)
+        text = reply_text(result, item.message, lang, _limit(core))
+        if text is not None:
+            message = item.message
+            await reply_in_chat(
+                bot,
+                core,
+                message.chat_id,
+                text,
+                reply_to=message.message_id,
+                group=not message.private,
             )
-        case "updated" if private:
-            await reply(update, context, say("answer_updated_private", lang, id=result.round_id))
-        case "duplicate" if private:
-            await reply(update, context, say("answer_duplicate", lang))
-        case "too_long":
-            await reply(
-                update,
-                context,
-                say(
-                    "answer_too_long",
-                    lang,
-                    length=result.length,
-                    limit=core_of(context).settings.limits.max_answer_chars,
-                ),
-            )
-        case "not_text":
-            await reply(update, context, say("answer_not_text", lang))
-        case "rate_limited":
-            await reply(update, context, say("answer_rate_limited", lang))
-        case "closed" if private or reply_to is not None:
-            await reply(update, context, say("round_not_open", lang, id=result.round_id))
-        case "ignored" if private and not edited:
-            await reply(update, context, say("private_no_session", lang))
-        case _:
-            pass
 
 
 async def answer(update: Update, context: Ctx) -> None:

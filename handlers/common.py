@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from telegram import Message, Update
+from telegram import Bot, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import (
     BadRequest,
@@ -113,30 +113,47 @@ async def send_privately(
         await reply(update, context, say("sent_privately", lang))
 
 
-async def send_with_retry(context: Ctx, chat_id: int, text: str, **kwargs: object) -> list[Message]:
-    """Send `text` (split if long), retrying network errors and flood waits with backoff and
-    following a group that became a supergroup (bot/sending.py)."""
-    return await send_text(context.bot, chat_id, text, attempts=SEND_ATTEMPTS, **kwargs)
-
-
 async def reply(update: Update, context: Ctx, text: str, **kwargs: object) -> None:
     """Answer in the chat the update came from (replying to its message in groups)."""
     chat = update.effective_chat
     message = update.effective_message
     if chat is None:
         return
-    if message is not None and in_group(update):
-        kwargs.setdefault("reply_to_message_id", message.message_id)
+    await reply_in_chat(
+        context.bot,
+        core_of(context),
+        chat.id,
+        text,
+        reply_to=message.message_id if message is not None else None,
+        group=in_group(update),
+        **kwargs,
+    )
+
+
+async def reply_in_chat(
+    bot: Bot,
+    core: Core,
+    chat_id: int,
+    text: str,
+    *,
+    reply_to: int | None,
+    group: bool,
+    **kwargs: object,
+) -> None:
+    """Answer in a chat, in a group as a reply to message `reply_to`; for `reply` and for
+    answers that never became PTB objects (handlers/answers.py `answer_plain`)."""
+    if group and reply_to is not None:
+        kwargs.setdefault("reply_to_message_id", reply_to)
         kwargs.setdefault("allow_sending_without_reply", True)
 
     async def send() -> None:
         try:
-            await send_with_retry(context, chat.id, text, **kwargs)
+            await send_text(bot, chat_id, text, attempts=SEND_ATTEMPTS, **kwargs)
         except Forbidden as exc:
-            log.info("cannot reply in chat %s: %s", chat.id, exc)
-            if in_group(update):
+            log.info("cannot reply in chat %s: %s", chat_id, exc)
+            if group:
                 # Removed from the group (the my_chat_member update may have been missed).
-                await set_chat_active(core_of(context), chat.id, False)
+                await set_chat_active(core, chat_id, False)
 
     # Inside a batch of answers the reply waits until the batch has committed (bot/replies).
     if not defer(send):

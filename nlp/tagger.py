@@ -70,12 +70,15 @@ class _Matcher:
                 theme_id: 1.0 / len(roots[_kind(taxonomy, theme_id)]) for theme_id in owners
             }
         self.keywords = frozenset(self.themes_of)
-        self.max_len = max((len(k) for k in self.keywords), default=0)
+        # Every proper beginning of a keyword, as joined tokens build it ("停" of "停车位", "car"
+        # and "car park" of "car park fee"): tokens are joined further only while they can
+        # still become a keyword.
+        self.beginnings = frozenset(k[:end] for k in self.keywords for end in range(1, len(k)))
 
     def match(self, tokens: Sequence[str]) -> list[tuple[int, str]]:
         """Keywords found, each with the index of the token where it starts."""
         found: list[tuple[int, str]] = []
-        keywords = self.keywords
+        keywords, beginnings = self.keywords, self.beginnings
         words = [(i, t) for i, t in enumerate(tokens) if not t.isspace()]
         n = len(words)
         for pos in range(n):
@@ -92,16 +95,13 @@ class _Matcher:
                     if token[cut:] in keywords:
                         found.append((index, token[cut:]))
                         break
-            joined = token
-            spaced = token
+            joined = spaced = token
             for ahead in range(1, _MAX_NGRAM):
-                if pos + ahead >= n:
+                if pos + ahead >= n or (joined not in beginnings and spaced not in beginnings):
                     break
                 nxt = words[pos + ahead][1]
                 joined += nxt
                 spaced += " " + nxt
-                if len(joined) > self.max_len:
-                    break
                 if joined in keywords:
                     found.append((index, joined))
                 elif spaced in keywords:
@@ -195,15 +195,19 @@ class Tagger:
 
     def scores(self, text: str) -> dict[str, float]:
         """A score in [0, 1] for every theme (0 when nothing points to it)."""
-        return self._analyse(text)[0]
+        found = self._analyse(text)[0]
+        return {tid: found.get(tid, 0.0) for tid in self._themes}
 
     def _analyse(self, text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """Scores of the themes that may be tagged (with a model every theme, without one
+        those with evidence: the rest score 0) and the matched words per theme."""
         tokens = self.tokens(normalise(text))
         raw, evidence = self._evidence(tokens)
+        if self._model is None:
+            # Only themes with evidence can score above 0 (the common, fast case).
+            return {tid: 1.0 - math.exp(-weight) for tid, weight in raw.items()}, evidence
         scores = {tid: 1.0 - math.exp(-raw.get(tid, 0.0)) for tid in self._themes}
-        if self._model is not None:
-            scores = self._model.combine(scores, self._model.predict_tokens(tokens))
-        return scores, evidence
+        return self._model.combine(scores, self._model.predict_tokens(tokens)), evidence
 
     def tag(self, text: str) -> list[ThemeTag]:
         """Themes of a text, highest score first; [] if nothing matched."""

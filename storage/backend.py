@@ -134,6 +134,10 @@ def _execute_counting(raw: sqlite3.Connection, sql: str, params: tuple[Any, ...]
         cursor.close()
 
 
+def _execute_many(raw: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    raw.executemany(sql, rows).close()
+
+
 def _execute_fetching(raw: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[Row]:
     cursor = raw.execute(sql, params)
     try:
@@ -167,7 +171,7 @@ class _SqliteTx(Tx):
 
     async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         if rows:
-            await self._conn.executemany(sql, [tuple(r) for r in rows])
+            await self._hop(_execute_many, sql, [tuple(r) for r in rows])
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         return await self._hop(_execute_fetching, sql, tuple(params))

@@ -72,6 +72,20 @@ class TagRecord(_Record):
     evidence: list[str]
 
 
+class NewAnswer(_Record):
+    """An answer to store (text already redacted) with its themes."""
+
+    round_id: int
+    community_id: int
+    resident: str
+    source: str  # the Telegram message it came from; unique (see bot/answers.py source_key)
+    via: str
+    text: str
+    text_hash: str
+    at: datetime
+    themes: list[TagRecord] = []
+
+
 class StoredAnswer(_Record):
     id: int
     round_id: int

@@ -20,6 +20,7 @@ from storage.migrations import migrate
 from storage.models import (
     Community,
     DigestDelivery,
+    NewAnswer,
     OptionCount,
     Post,
     PostPurpose,
@@ -120,6 +121,9 @@ _ROUND_COLUMNS = (
     "id, kind, state, question, options, multi, anonymous, opens_at, closes_at, reminder_at, "
     "cron, recurrence_of, created_at, opened_at, closed_at"
 )
+# Answers per multi-row INSERT: 9 parameters each stays far below the limits of SQLite (32,766)
+# and PostgreSQL (65,535) on parameters per statement.
+_ROWS_PER_INSERT = 100
 _THEME_COLUMNS = (
     "answer_id, theme_id, kind, score, evidence, round_id, community_id, created_at, hidden"
 )
@@ -494,31 +498,48 @@ class Session:
             themes=themes or [],
         )
 
-    async def add_answer(
-        self,
-        *,
-        round_id: int,
-        community_id: int,
-        resident: str,
-        source: str,
-        via: str,
-        text: str,
-        text_hash: str,
-        at: datetime,
-        themes: Sequence[TagRecord],
-    ) -> int | None:
+    async def add_answer(self, answer: NewAnswer) -> int | None:
         """Store an answer and its themes; None if this resident already said exactly this."""
-        rows = await self.tx.fetchall(
-            "INSERT INTO answers (round_id, community_id, resident, source, via, text, text_hash, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT DO NOTHING RETURNING id",
-            (round_id, community_id, resident, source, via, text, text_hash, to_ts(at), to_ts(at)),
+        return (await self.add_answers([answer]))[0]
+
+    async def add_answers(self, answers: Sequence[NewAnswer]) -> list[int | None]:
+        """Store answers and their themes, a few statements for the lot (the ingest path);
+        for each, its id, or None if its resident already said exactly this in the round
+        (earlier, or earlier in `answers`)."""
+        ids: dict[str, int] = {}
+        for start in range(0, len(answers), _ROWS_PER_INSERT):
+            chunk = answers[start : start + _ROWS_PER_INSERT]
+            rows = await self.tx.fetchall(
+                "INSERT INTO answers (round_id, community_id, resident, source, via, text, "
+                "text_hash, created_at, updated_at) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                + " ON CONFLICT DO NOTHING RETURNING id, source",
+                [
+                    value
+                    for a in chunk
+                    for value in (
+                        a.round_id,
+                        a.community_id,
+                        a.resident,
+                        a.source,
+                        a.via,
+                        a.text,
+                        a.text_hash,
+                        to_ts(a.at),
+                        to_ts(a.at),
+                    )
+                ],
+            )
+            ids.update((str(r["source"]), int(r["id"])) for r in rows)
+        stored = [ids.get(a.source) for a in answers]
+        await self._insert_themes(
+            [
+                (answer_id, a.themes, (a.round_id, a.community_id, to_ts(a.at), 0))
+                for a, answer_id in zip(answers, stored, strict=True)
+                if answer_id is not None
+            ]
         )
-        if not rows:
-            return None
-        answer_id = int(rows[0]["id"])
-        await self._insert_themes(answer_id, themes, (round_id, community_id, to_ts(at), 0))
-        return answer_id
+        return stored
 
     async def set_answer_text(
         self, answer_id: int, text: str, text_hash: str, at: datetime, themes: Sequence[TagRecord]
@@ -546,13 +567,14 @@ class Session:
             (answer_id,),
         )
         if row is not None:
-            await self._insert_themes(answer_id, themes, tuple(row.values()))
+            await self._insert_themes([(answer_id, themes, tuple(row.values()))])
 
     async def _insert_themes(
-        self, answer_id: int, themes: Sequence[TagRecord], answer: Sequence[Any]
+        self, answers: Sequence[tuple[int, Sequence[TagRecord], Sequence[Any]]]
     ) -> None:
-        """Store an answer's themes with its (round_id, community_id, created_at, hidden), which
-        theme rows repeat so that reports count themes without a join (migration 0002)."""
+        """Store the themes of (answer id, themes, (round_id, community_id, created_at,
+        hidden)) in one statement; theme rows repeat their answer's columns so that reports
+        count themes without a join (migration 0002)."""
         await self.tx.executemany(
             f"INSERT INTO answer_themes ({_THEME_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -564,6 +586,7 @@ class Session:
                     json.dumps(t.evidence, ensure_ascii=False),
                     *answer,
                 )
+                for answer_id, themes, answer in answers
                 for t in themes
             ],
         )

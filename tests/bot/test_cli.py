@@ -15,6 +15,7 @@ from bot.answers import to_records
 from bot.config import settings_from_dict
 from bot.core import open_core
 from bot.privacy import text_digest
+from storage.models import NewAnswer
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELLED = ROOT / "tests" / "data" / "principles_labelled.csv"
@@ -151,15 +152,17 @@ async def _seed(tmp_path: Path) -> dict[str, int]:
                 ids[label] = round_.id
                 for i, text in enumerate(SEEDED[label]):
                     await session.add_answer(
-                        round_id=round_.id,
-                        community_id=community.id,
-                        resident=f"{label}{i}",
-                        source=f"g:-100:{label}{i}",
-                        via="reply",
-                        text=text,
-                        text_hash=text_digest(text),
-                        at=opened + timedelta(minutes=i + 1),
-                        themes=to_records(core.tagger.tag(text)),
+                        NewAnswer(
+                            round_id=round_.id,
+                            community_id=community.id,
+                            resident=f"{label}{i}",
+                            source=f"g:-100:{label}{i}",
+                            via="reply",
+                            text=text,
+                            text_hash=text_digest(text),
+                            at=opened + timedelta(minutes=i + 1),
+                            themes=to_records(core.tagger.tag(text)),
+                        )
                     )
     finally:
         await core.repo.close()

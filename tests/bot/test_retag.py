@@ -12,6 +12,7 @@ from bot.config import settings_from_dict
 from bot.core import Core, open_core
 from bot.privacy import text_digest
 from bot.retag import ensure_snapshot, retag_answers
+from storage.models import NewAnswer
 
 TEXTS = [
     "小区里装了快递柜以后，取件方便多了。",
@@ -58,15 +59,17 @@ async def _seed(core: Core) -> None:
         )
         for i, text in enumerate(TEXTS):
             await session.add_answer(
-                round_id=round_.id,
-                community_id=community.id,
-                resident=f"r{i}",
-                source=f"g:-100:{i}",
-                via="reply",
-                text=text,
-                text_hash=text_digest(text),
-                at=now,
-                themes=to_records(core.tagger.tag(text)),
+                NewAnswer(
+                    round_id=round_.id,
+                    community_id=community.id,
+                    resident=f"r{i}",
+                    source=f"g:-100:{i}",
+                    via="reply",
+                    text=text,
+                    text_hash=text_digest(text),
+                    at=now,
+                    themes=to_records(core.tagger.tag(text)),
+                )
             )
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from storage.backend import backend_for
 from storage.migrations import _statements, available, current_version, migrate
-from storage.models import TagRecord
+from storage.models import NewAnswer, TagRecord
 from storage.repository import NameTaken, Repository, Scope, Session
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
@@ -56,15 +56,17 @@ async def answer(
 ) -> int | None:
     """Store an answer (source defaults to one derived from resident and text)."""
     return await session.add_answer(
-        round_id=round_id,
-        community_id=community_id,
-        resident=resident,
-        source=source or f"g:{resident}:{text}",
-        via="reply",
-        text=text,
-        text_hash=str(hash(text)),
-        at=at,
-        themes=themes or [],
+        NewAnswer(
+            round_id=round_id,
+            community_id=community_id,
+            resident=resident,
+            source=source or f"g:{resident}:{text}",
+            via="reply",
+            text=text,
+            text_hash=str(hash(text)),
+            at=at,
+            themes=themes or [],
+        )
     )
 
 
