@@ -335,6 +335,44 @@ class TestAnswers:
             stored = await session.get_answer_by_source("g:r1:停车难")
             assert stored is not None and stored.id == first
 
+    async def test_a_batch_is_stored_with_its_duplicates_marked(self, repo: Repository) -> None:
+        """add_answers stores 250 answers (several INSERT statements) with their themes and
+        gives None, in place, for each repeat: of an earlier answer or of one in the batch."""
+
+        def new(i: int, resident: str, text: str) -> NewAnswer:
+            return NewAnswer(
+                round_id=rid,
+                community_id=cid,
+                resident=resident,
+                source=f"g:-100:{i}",
+                via="reply",
+                text=text,
+                text_hash=f"h-{text}",
+                at=T0,
+                themes=[tag("parking", 0.5)] if i % 2 else [],
+            )
+
+        async with repo.transaction() as session:
+            cid = await community(session, -100, "A")
+            rid = await text_round(session, [cid])
+            earlier = await session.add_answer(new(-1, "r0", "停车难"))
+            batch = [new(i, f"r{i}", f"第{i}条") for i in range(250)]
+            batch[3] = new(3, "r0", "停车难")  # r0 said this before the batch
+            batch[200] = new(200, "r7", "第7条")  # r7 says answer 7 again within the batch
+            ids = await session.add_answers(batch)
+            assert earlier is not None and ids[3] is None and ids[200] is None
+            stored = [i for i in ids if i is not None]
+            assert len(stored) == 248 == len(set(stored)) and earlier not in stored
+            answers = await session.list_answers(limit=1000)
+            assert len(answers) == 249
+            by_id = {a.id: a for a in answers}
+            assert by_id[ids[9] or 0].text == "第9条"
+            assert [t.theme_id for t in by_id[ids[9] or 0].themes] == ["parking"]
+            assert by_id[ids[8] or 0].themes == []
+            counts = await session.count_themes(Scope(round_ids=[rid]))
+            # 125 odd answers of the batch, less the repeat at 3, plus the earlier one (-1).
+            assert counts[cid][0].count == 125
+
     async def test_themes_are_replaced_on_edit(self, repo: Repository) -> None:
         """Editing an answer replaces its text and themes, unless it duplicates another."""
         async with repo.transaction() as session:
