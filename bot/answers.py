@@ -208,7 +208,6 @@ async def record_answers(
             results[index] = AnswerResult(outcome="rate_limited", round_id=round_.id)
         else:
             clean = redact(text)
-            tags = core.tagger.tag(clean)
             answer = NewAnswer(
                 round_id=round_.id,
                 community_id=community_id,
@@ -218,9 +217,13 @@ async def record_answers(
                 text=clean,
                 text_hash=text_digest(clean),
                 at=now,
-                themes=to_records(tags),
             )
-            pending.append((index, answer, tags))
+            pending.append((index, answer, []))
+    tagged = await core.tag_many([a.text for _, a, _ in pending])
+    pending = [
+        (index, answer.model_copy(update={"themes": to_records(tags)}), tags)
+        for (index, answer, _), tags in zip(pending, tagged, strict=True)
+    ]
     if pending:
         async with core.transaction() as session:
             still_open = {

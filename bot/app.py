@@ -29,6 +29,7 @@ from bot.core import Core, open_core
 from bot.intake import READ_MARGIN, MinyiBot, error_recorder, poll_updates
 from bot.retag import ensure_snapshot
 from bot.scheduler import Scheduler
+from bot.tag_helper import TagHelper
 from bot.texts import say
 from handlers import answers, communities, reports, residents, rounds
 from handlers.context import BotData, Ctx
@@ -133,6 +134,18 @@ async def run_application(
     The scheduler ticks in every process but works only while this process leads (always with
     SQLite; with PostgreSQL one process at a time, see storage/postgres.py).
     """
+    if core.settings.nlp.helper_process:
+        core.helper = TagHelper(core.tagger, core.settings)
+        core.helper.start()
+    try:
+        await _serve(app, core, stop, intake)
+    finally:
+        if core.helper is not None:
+            await core.helper.close()
+            core.helper = None
+
+
+async def _serve(app: MinyiApp, core: Core, stop: asyncio.Event, intake: Intake | None) -> None:
     async with app:
         me = app.bot.username
         if me:

@@ -100,6 +100,9 @@ class ScheduleConfig(_Table):
 
 class NlpConfig(_Table):
     taxonomy: Path | None = None
+    # A second process tags half of each big batch of answers (bot/tag_helper.py); on by
+    # default where there is a second core to run it.
+    helper_process: bool = Field(default_factory=lambda: (os.cpu_count() or 1) > 1)
 
 
 class LimitsConfig(_Table):

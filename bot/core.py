@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.config import Settings
 from bot.privacy import pseudonym
-from nlp.tagger import Tagger
+from bot.tag_helper import TagHelper
+from nlp.tagger import Tagger, ThemeTag
 from nlp.taxonomy import load_taxonomy
 from storage.repository import Repository, Session
 
@@ -60,6 +61,8 @@ class Core:
     bot_username: str = "minyi_bot"
     # Set when a resident's data was deleted: the scheduler then scrubs the database files.
     scrub_due: bool = False
+    # While the bot runs with nlp.helper_process: a second process tagging big batches.
+    helper: TagHelper | None = None
 
     @property
     def post_lock(self) -> AbstractAsyncContextManager[None]:
@@ -70,6 +73,12 @@ class Core:
     def now(self) -> datetime:
         """The current time (injectable for tests)."""
         return self.clock()
+
+    async def tag_many(self, texts: Sequence[str]) -> list[list[ThemeTag]]:
+        """Themes of each text, in order (on two cores when a helper process runs)."""
+        if self.helper is not None:
+            return await self.helper.tag_many(texts)
+        return self.tagger.tag_many(texts)
 
     def resident(self, user_id: int) -> str:
         """The pseudonym stored for a Telegram user."""

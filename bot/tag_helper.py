@@ -1,0 +1,165 @@
+"""Tagging on two cores: a helper process tags part of each big batch of answers.
+
+Segmenting with jieba is pure Python and holds the interpreter, so one process tags on one
+core. While the bot tags the first half of a batch, the helper (`python -m nlp.worker`, the
+same taxonomy and learned model) tags the second; small batches are not worth the hand-over
+and are tagged here. The helper only ever speeds things up: if it is not ready yet, dies,
+hangs or answers nonsense, its half is tagged here too and a new helper is started a little
+later, so an answer is never held up or lost because of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+from bot.config import Settings
+from nlp.tagger import Tagger, ThemeTag
+
+log = logging.getLogger(__name__)
+
+# Fewer texts than this are tagged here alone (the hand-over costs about as much as it saves).
+MIN_SHARED = 16
+# Longest wait for the helper's half of a batch (a few hundred texts take a fraction of this).
+ANSWER_TIMEOUT = 30.0
+# After the helper failed, how long to tag everything here before starting another.
+RESTART_AFTER = 30.0
+
+
+class TagHelper:
+    """A helper process tagging against the same taxonomy and model as `tagger`."""
+
+    def __init__(self, tagger: Tagger, settings: Settings) -> None:
+        self.tagger = tagger
+        self._setup = {
+            "taxonomy": str(settings.nlp.taxonomy) if settings.nlp.taxonomy else None,
+            "model": (base64.b64encode(tagger.model.to_bytes()).decode() if tagger.model else None),
+        }
+        self._process: asyncio.subprocess.Process | None = None
+        self._ready = False
+        self._lock = asyncio.Lock()
+        self._starter: asyncio.Task[None] | None = None
+        self._retry_at = 0.0
+        self.shared_batches = 0  # batches the helper took part in (for logs and tests)
+
+    @property
+    def pid(self) -> int | None:
+        """The helper's process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> None:
+        """Start the helper in the background; it takes part once it has loaded."""
+        if self._starter is None or self._starter.done():
+            self._starter = asyncio.create_task(self._start(), name="minyi-tag-helper")
+
+    async def _start(self) -> None:
+        env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "nlp.worker",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                env=env,
+            )
+            self._process = process
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write(json.dumps(self._setup).encode() + b"\n")
+            await process.stdin.drain()
+            hello = await process.stdout.readline()
+            if json.loads(hello or b"null") != {"ready": True}:
+                raise RuntimeError(f"unexpected greeting {hello[:200]!r}")
+        except Exception as exc:
+            await self._failed(f"did not start ({exc!r})")
+            return
+        self._ready = True
+        log.info("tagging helper %s ready", process.pid)
+
+    async def wait_ready(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Until the helper has started (tests; the bot never waits for it)."""
+        async with asyncio.timeout(timeout):
+            while not self._ready:
+                if self._starter is None or self._starter.done():
+                    if self._ready:
+                        break
+                    raise RuntimeError("the tagging helper did not start")
+                await asyncio.sleep(0.05)
+
+    async def tag_many(self, texts: Sequence[str]) -> list[list[ThemeTag]]:
+        """Themes of each text, in order: half of a big batch tagged by the helper."""
+        if len(texts) < MIN_SHARED:
+            return self.tagger.tag_many(texts)
+        async with self._lock:
+            if not self._ready:
+                if self._process is None and time.monotonic() >= self._retry_at:
+                    self.start()
+                return self.tagger.tag_many(texts)
+            half = len(texts) // 2
+            sent = await self._send(texts[half:])
+            mine = self.tagger.tag_many(texts[:half])
+            theirs = await self._receive(len(texts) - half) if sent else None
+            if theirs is None:
+                theirs = self.tagger.tag_many(texts[half:])
+            else:
+                self.shared_batches += 1
+            return mine + theirs
+
+    async def _send(self, texts: Sequence[str]) -> bool:
+        process = self._process
+        assert process is not None and process.stdin is not None
+        try:
+            process.stdin.write(json.dumps(list(texts), ensure_ascii=False).encode() + b"\n")
+            await process.stdin.drain()
+        except (ConnectionError, OSError) as exc:
+            await self._failed(f"could not be written to ({exc!r})")
+            return False
+        return True
+
+    async def _receive(self, count: int) -> list[list[ThemeTag]] | None:
+        process = self._process
+        assert process is not None and process.stdout is not None
+        try:
+            line = await asyncio.wait_for(process.stdout.readline(), ANSWER_TIMEOUT)
+            answer = json.loads(line)
+            if not isinstance(answer, list) or len(answer) != count:
+                raise ValueError(f"{count} texts sent, answer was {line[:200]!r}")
+            return [[ThemeTag.model_validate(t) for t in themes] for themes in answer]
+        except (TimeoutError, ValueError, TypeError) as exc:
+            # ValueError covers an empty line (the helper died) and malformed JSON.
+            await self._failed(f"gave no usable answer ({exc!r})")
+            return None
+
+    async def _failed(self, what: str) -> None:
+        log.warning("tagging helper %s; tagging here, new helper in %.0fs", what, RESTART_AFTER)
+        await self._discard()
+        self._retry_at = time.monotonic() + RESTART_AFTER
+
+    async def _discard(self) -> None:
+        self._ready = False
+        process, self._process = self._process, None
+        if process is not None and process.returncode is None:
+            process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                await process.wait()
+
+    async def close(self) -> None:
+        """Stop the helper (it ends when its input closes)."""
+        if self._starter is not None and not self._starter.done():
+            self._starter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._starter
+        async with self._lock:
+            process = self._process
+            if process is not None and process.stdin is not None:
+                process.stdin.close()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(process.wait(), 5)
+            await self._discard()

@@ -1,0 +1,49 @@
+"""A tagging helper process: tags texts for the bot over its standard input and output.
+
+    python -m nlp.worker
+
+The bot (bot/tag_helper.py) starts it and writes one JSON line to set it up,
+`{"taxonomy": <path or null>, "model": <base64 of a learned model or null>}`; the helper loads
+the same tagger the bot has and answers `{"ready": true}`. Then, per line: a JSON list of
+texts in, a JSON list of their themes out (each theme as `ThemeTag` fields). jieba is pure
+Python, so tagging in threads would share one core; a process gets the machine's second.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from pathlib import Path
+from typing import IO
+
+from nlp.tagger import Tagger
+from nlp.taxonomy import load_taxonomy
+
+
+def load(setup: dict[str, str | None]) -> Tagger:
+    """The tagger a set-up line describes."""
+    path, blob = setup.get("taxonomy"), setup.get("model")
+    taxonomy = load_taxonomy(Path(path) if path else None)
+    model = None
+    if blob:
+        from nlp.learn import LearnedModel  # numpy: only for deployments that learned
+
+        model = LearnedModel.from_bytes(base64.b64decode(blob))
+    return Tagger(taxonomy, model)
+
+
+def serve(source: IO[str], sink: IO[str]) -> None:
+    """Set up from the first line, then answer each line of texts until the input ends."""
+    tagger = load(json.loads(source.readline()))
+    sink.write('{"ready": true}\n')
+    sink.flush()
+    for line in source:
+        texts = json.loads(line)
+        themes = [[t.model_dump() for t in tagger.tag(text)] for text in texts]
+        sink.write(json.dumps(themes, ensure_ascii=False) + "\n")
+        sink.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.stdin, sys.stdout)

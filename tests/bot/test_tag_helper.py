@@ -1,0 +1,94 @@
+"""The tagging helper process (bot/tag_helper.py): same themes as tagging here, on two cores,
+and never a lost or different answer when it is missing, dies or is not ready."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot import tag_helper
+from bot.config import Settings, settings_from_dict
+from bot.tag_helper import MIN_SHARED, TagHelper
+from nlp.learn import train
+from nlp.tagger import Tagger
+from nlp.taxonomy import load_taxonomy
+
+LABELLED = Path(__file__).parent.parent / "data" / "principles_labelled.csv"
+
+
+def _texts() -> list[str]:
+    with LABELLED.open(encoding="utf-8") as handle:
+        return [row["text"] for row in csv.DictReader(handle)]
+
+
+TEXTS = _texts()[:60]
+
+
+def _settings() -> Settings:
+    return settings_from_dict(
+        {"telegram": {"token": "1:x"}, "storage": {"url": "sqlite:///unused.db"}}, environ={}
+    )
+
+
+@pytest_asyncio.fixture
+async def helper() -> AsyncIterator[TagHelper]:
+    """A started helper for the built-in taxonomy, ready to take part."""
+    running = TagHelper(Tagger(load_taxonomy(None)), _settings())
+    running.start()
+    await running.wait_ready(60)
+    try:
+        yield running
+    finally:
+        await running.close()
+
+
+async def test_a_big_batch_is_shared_and_tagged_exactly_as_here(helper: TagHelper) -> None:
+    """Half of a 60-text batch goes to the helper; every text's themes equal local tagging."""
+    assert await helper.tag_many(TEXTS) == helper.tagger.tag_many(TEXTS)
+    assert helper.shared_batches == 1
+    assert await helper.tag_many(TEXTS[: MIN_SHARED - 1]) == helper.tagger.tag_many(
+        TEXTS[: MIN_SHARED - 1]
+    )
+    assert helper.shared_batches == 1  # a small batch is tagged here alone
+
+
+async def test_a_dead_helper_costs_nothing_and_is_replaced(
+    helper: TagHelper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed between batches: the next batch is tagged here in full, then a new helper
+    starts (after RESTART_AFTER, shortened here) and takes part again."""
+    monkeypatch.setattr(tag_helper, "RESTART_AFTER", 0.0)
+    expected = helper.tagger.tag_many(TEXTS)
+    first = helper.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    assert await helper.tag_many(TEXTS) == expected
+    assert helper.shared_batches == 0 and helper.pid is None
+    assert await helper.tag_many(TEXTS) == expected  # starts a new helper, tags here meanwhile
+    await helper.wait_ready(60)
+    assert helper.pid not in (None, first)
+    assert await helper.tag_many(TEXTS) == expected
+    assert helper.shared_batches == 1
+
+
+async def test_the_helper_uses_the_learned_model_too() -> None:
+    """A deployment's learned model goes to the helper: the shared batch scores the same."""
+    taxonomy = load_taxonomy(None)
+    with LABELLED.open(encoding="utf-8") as handle:
+        examples = [(row["text"], row["label"]) for row in csv.DictReader(handle)]
+    tagger = Tagger(taxonomy, train(examples, taxonomy))
+    running = TagHelper(tagger, _settings())
+    running.start()
+    try:
+        await running.wait_ready(60)
+        assert await running.tag_many(TEXTS) == tagger.tag_many(TEXTS)
+        assert running.shared_batches == 1
+    finally:
+        await running.close()
+    assert running.pid is None
