@@ -182,7 +182,8 @@ async def record_answers(
         targets = _Targets(session)
         found = [await targets.of(m, r) for m, r in zip(messages, residents, strict=True)]
     results: list[AnswerResult | None] = [None] * len(messages)
-    pending: list[tuple[int, NewAnswer, list[ThemeTag]]] = []
+    # (message index, round id, community id, via, redacted text) of answers to store.
+    accepted: list[tuple[int, int, int, str, str]] = []
     now = core.now()
     limit = core.settings.limits.max_answer_chars
     for index, (message, resident, target) in enumerate(
@@ -207,22 +208,25 @@ async def record_answers(
         elif limiter is not None and not limiter.allow(resident):
             results[index] = AnswerResult(outcome="rate_limited", round_id=round_.id)
         else:
-            clean = redact(text)
-            answer = NewAnswer(
-                round_id=round_.id,
+            accepted.append((index, round_.id, community_id, via, redact(text)))
+    tagged = await core.tag_many([clean for *_, clean in accepted])
+    pending = [
+        (
+            index,
+            NewAnswer(
+                round_id=round_id,
                 community_id=community_id,
-                resident=resident,
-                source=source_key(message, resident),
+                resident=residents[index],
+                source=source_key(messages[index], residents[index]),
                 via=via,
                 text=clean,
                 text_hash=text_digest(clean),
                 at=now,
-            )
-            pending.append((index, answer, []))
-    tagged = await core.tag_many([a.text for _, a, _ in pending])
-    pending = [
-        (index, answer.model_copy(update={"themes": to_records(tags)}), tags)
-        for (index, answer, _), tags in zip(pending, tagged, strict=True)
+                themes=to_records(tags),
+            ),
+            tags,
+        )
+        for (index, round_id, community_id, via, clean), tags in zip(accepted, tagged, strict=True)
     ]
     if pending:
         async with core.transaction() as session:

@@ -31,6 +31,12 @@ MIN_SHARED = 16
 ANSWER_TIMEOUT = 30.0
 # After the helper failed, how long to tag everything here before starting another.
 RESTART_AFTER = 30.0
+# The helper's share of a batch starts at half and follows the two processes' speeds: it
+# shrinks while the bot waits for the helper's answer and grows while the answer is ready
+# the moment the bot has tagged its own part (JSON on the way costs the helper a little).
+SHARE_STEP = 0.02
+SHARE_LIMITS = (0.3, 0.7)
+WAITED = 0.001  # seconds of waiting that count as waiting
 
 
 class TagHelper:
@@ -48,6 +54,7 @@ class TagHelper:
         self._starter: asyncio.Task[None] | None = None
         self._retry_at = 0.0
         self.shared_batches = 0  # batches the helper took part in (for logs and tests)
+        self.share = 0.5  # of each shared batch, the part the helper tags
 
     @property
     def pid(self) -> int | None:
@@ -94,7 +101,7 @@ class TagHelper:
                 await asyncio.sleep(0.05)
 
     async def tag_many(self, texts: Sequence[str]) -> list[list[ThemeTag]]:
-        """Themes of each text, in order: half of a big batch tagged by the helper."""
+        """Themes of each text, in order: part of a big batch tagged by the helper."""
         if len(texts) < MIN_SHARED:
             return self.tagger.tag_many(texts)
         async with self._lock:
@@ -102,14 +109,17 @@ class TagHelper:
                 if self._process is None and time.monotonic() >= self._retry_at:
                     self.start()
                 return self.tagger.tag_many(texts)
-            half = len(texts) // 2
-            sent = await self._send(texts[half:])
-            mine = self.tagger.tag_many(texts[:half])
-            theirs = await self._receive(len(texts) - half) if sent else None
+            split = len(texts) - round(len(texts) * self.share)
+            sent = await self._send(texts[split:])
+            mine = self.tagger.tag_many(texts[:split])
+            waiting = time.monotonic()
+            theirs = await self._receive(len(texts) - split) if sent else None
             if theirs is None:
-                theirs = self.tagger.tag_many(texts[half:])
+                theirs = self.tagger.tag_many(texts[split:])
             else:
                 self.shared_batches += 1
+                step = -SHARE_STEP if time.monotonic() - waiting > WAITED else SHARE_STEP
+                self.share = min(max(self.share + step, SHARE_LIMITS[0]), SHARE_LIMITS[1])
             return mine + theirs
 
     async def _send(self, texts: Sequence[str]) -> bool:
