@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import BotCommand
@@ -134,18 +135,6 @@ async def run_application(
     The scheduler ticks in every process but works only while this process leads (always with
     SQLite; with PostgreSQL one process at a time, see storage/postgres.py).
     """
-    if core.settings.nlp.helper_process:
-        core.helper = TagHelper(core.tagger, core.settings)
-        core.helper.start()
-    try:
-        await _serve(app, core, stop, intake)
-    finally:
-        if core.helper is not None:
-            await core.helper.close()
-            core.helper = None
-
-
-async def _serve(app: MinyiApp, core: Core, stop: asyncio.Event, intake: Intake | None) -> None:
     async with app:
         me = app.bot.username
         if me:
@@ -179,13 +168,32 @@ async def _serve(app: MinyiApp, core: Core, stop: asyncio.Event, intake: Intake 
 
 async def run_bot(settings: Settings, token: str, intake: Intake | None = None) -> None:
     """`minyi run`: open the database, run until SIGINT/SIGTERM."""
-    core = await open_core(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    try:
+    async with open_bot(settings) as core:
         app = build_application(settings, core, token)
         await run_application(app, core, stop, intake)
+
+
+@asynccontextmanager
+async def open_bot(settings: Settings) -> AsyncIterator[Core]:
+    """The core of a running bot: `open_core`, with the tagging helper (nlp.helper_process)
+    started first so that both processes load jieba at once; closed at the end."""
+    helper = TagHelper(settings) if settings.nlp.helper_process else None
+    if helper is not None:
+        helper.start()
+    try:
+        core = await open_core(settings)
+        try:
+            if helper is not None:
+                helper.attach(core.tagger)
+                core.helper = helper
+            yield core
+        finally:
+            core.helper = None
+            await core.repo.close()
     finally:
-        await core.repo.close()
+        if helper is not None:
+            await helper.close()

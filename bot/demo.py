@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.app import build_application, run_application
+from bot.app import build_application, open_bot, run_application
 from bot.config import Settings, settings_from_dict
-from bot.core import Core, open_core
+from bot.core import Core
 from bot.demo_script import (
     BIHAI,
     GROUP_TITLES,
@@ -156,21 +156,20 @@ async def local_bot(
 async def serving(emulator: BotAPIEmulator, settings: Settings) -> AsyncIterator[Core]:
     """Run the real application with `settings` against a started `emulator` until the block
     ends (the tests run the bot this way too)."""
-    core = await open_core(settings)
-    app = build_application(settings, core, emulator.token)
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_application(app, core, stop), name="minyi-local-bot")
-    try:
-        await emulator.wait_for(lambda: bool(emulator.calls_to("getUpdates")) or task.done(), 30)
-        if task.done():
-            task.result()
-        yield core
-    finally:
-        stop.set()
+    async with open_bot(settings) as core:
+        app = build_application(settings, core, emulator.token)
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_application(app, core, stop), name="minyi-local-bot")
         try:
-            await asyncio.wait_for(task, 20)
+            await emulator.wait_for(
+                lambda: bool(emulator.calls_to("getUpdates")) or task.done(), 30
+            )
+            if task.done():
+                task.result()
+            yield core
         finally:
-            await core.repo.close()
+            stop.set()
+            await asyncio.wait_for(task, 20)
 
 
 # ---------------------------------------------------------------------- progress

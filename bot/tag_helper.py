@@ -40,14 +40,16 @@ WAITED = 0.001  # seconds of waiting that count as waiting
 
 
 class TagHelper:
-    """A helper process tagging against the same taxonomy and model as `tagger`."""
+    """A helper process tagging against the same taxonomy and model as the bot's tagger.
 
-    def __init__(self, tagger: Tagger, settings: Settings) -> None:
-        self.tagger = tagger
-        self._setup = {
-            "taxonomy": str(settings.nlp.taxonomy) if settings.nlp.taxonomy else None,
-            "model": (base64.b64encode(tagger.model.to_bytes()).decode() if tagger.model else None),
-        }
+    `start` launches it at once (it loads jieba's dictionary while the bot opens its
+    database and loads its own); `attach` then hands it the bot's tagger to copy.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._taxonomy = str(settings.nlp.taxonomy) if settings.nlp.taxonomy else None
+        self._tagger: Tagger | None = None
+        self._attached = asyncio.Event()
         self._process: asyncio.subprocess.Process | None = None
         self._ready = False
         self._lock = asyncio.Lock()
@@ -55,6 +57,18 @@ class TagHelper:
         self._retry_at = 0.0
         self.shared_batches = 0  # batches the helper took part in (for logs and tests)
         self.share = 0.5  # of each shared batch, the part the helper tags
+
+    @property
+    def tagger(self) -> Tagger:
+        """The bot's tagger (tags what the helper does not)."""
+        if self._tagger is None:
+            raise RuntimeError("attach() the bot's tagger first")
+        return self._tagger
+
+    def attach(self, tagger: Tagger) -> None:
+        """The tagger the helper must copy (same taxonomy and learned model)."""
+        self._tagger = tagger
+        self._attached.set()
 
     @property
     def pid(self) -> int | None:
@@ -79,7 +93,13 @@ class TagHelper:
             )
             self._process = process
             assert process.stdin is not None and process.stdout is not None
-            process.stdin.write(json.dumps(self._setup).encode() + b"\n")
+            await self._attached.wait()
+            model = self.tagger.model
+            setup = {
+                "taxonomy": self._taxonomy,
+                "model": base64.b64encode(model.to_bytes()).decode() if model else None,
+            }
+            process.stdin.write(json.dumps(setup).encode() + b"\n")
             await process.stdin.drain()
             hello = await process.stdout.readline()
             if json.loads(hello or b"null") != {"ready": True}:

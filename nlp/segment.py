@@ -54,6 +54,12 @@ def _base_tokenizer() -> jieba.Tokenizer:
     return _BASE
 
 
+def load_dictionary() -> None:
+    """Load jieba's dictionary now rather than on first use."""
+    with _LOCK:
+        _base_tokenizer()
+
+
 def is_cjk_word(word: str) -> bool:
     """True if the word contains a CJK ideograph (and so belongs in jieba's dictionary)."""
     return any("\u4e00" <= ch <= "\u9fff" for ch in word)

@@ -2,7 +2,8 @@
 
     python -m nlp.worker
 
-The bot (bot/tag_helper.py) starts it and writes one JSON line to set it up,
+The bot (bot/tag_helper.py) starts it first thing (it loads jieba's dictionary meanwhile) and,
+once its own tagger is loaded, writes one JSON line to set it up,
 `{"taxonomy": <path or null>, "model": <base64 of a learned model or null>}`; the helper loads
 the same tagger the bot has and answers `{"ready": true}`. Then, per line: a JSON list of
 texts in, a JSON list of their themes out (each theme as `ThemeTag` fields). jieba is pure
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from nlp.segment import load_dictionary
 from nlp.tagger import Tagger
 from nlp.taxonomy import load_taxonomy
 
@@ -35,6 +37,7 @@ def load(setup: dict[str, str | None]) -> Tagger:
 
 def serve(source: IO[str], sink: IO[str]) -> None:
     """Set up from the first line, then answer each line of texts until the input ends."""
+    load_dictionary()  # the slow part, while the bot is still loading its own tagger
     tagger = load(json.loads(source.readline()))
     sink.write('{"ready": true}\n')
     sink.flush()

@@ -39,8 +39,9 @@ def _settings() -> Settings:
 @pytest_asyncio.fixture
 async def helper() -> AsyncIterator[TagHelper]:
     """A started helper for the built-in taxonomy, ready to take part."""
-    running = TagHelper(Tagger(load_taxonomy(None)), _settings())
+    running = TagHelper(_settings())
     running.start()
+    running.attach(Tagger(load_taxonomy(None)))
     await running.wait_ready(60)
     try:
         yield running
@@ -83,8 +84,9 @@ async def test_the_helper_uses_the_learned_model_too() -> None:
     with LABELLED.open(encoding="utf-8") as handle:
         examples = [(row["text"], row["label"]) for row in csv.DictReader(handle)]
     tagger = Tagger(taxonomy, train(examples, taxonomy))
-    running = TagHelper(tagger, _settings())
+    running = TagHelper(_settings())
     running.start()
+    running.attach(tagger)
     try:
         await running.wait_ready(60)
         assert await running.tag_many(TEXTS) == tagger.tag_many(TEXTS)
