@@ -172,16 +172,19 @@ async def run_bot(settings: Settings, token: str, intake: Intake | None = None) 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with open_bot(settings) as core:
+    # A webhook brings one update per request: no batch big enough to share with a helper.
+    async with open_bot(settings, tag_helper=intake is None) as core:
         app = build_application(settings, core, token)
         await run_application(app, core, stop, intake)
 
 
 @asynccontextmanager
-async def open_bot(settings: Settings) -> AsyncIterator[Core]:
-    """The core of a running bot: `open_core`, with the tagging helper (nlp.helper_process)
-    started first so that both processes load jieba at once; closed at the end."""
-    helper = TagHelper(settings) if settings.nlp.helper_process else None
+async def open_bot(settings: Settings, *, tag_helper: bool = True) -> AsyncIterator[Core]:
+    """The core of a running bot: `open_core`, with the tagging helper (if `tag_helper` and
+    nlp.helper_process) started first so that both processes load jieba at once; closed at
+    the end."""
+    wanted = tag_helper and settings.nlp.helper_process
+    helper = TagHelper(settings) if wanted else None
     if helper is not None:
         helper.start()
     try:

@@ -36,7 +36,7 @@ RESTART_AFTER = 30.0
 # the moment the bot has tagged its own part (JSON on the way costs the helper a little).
 SHARE_STEP = 0.02
 SHARE_LIMITS = (0.3, 0.7)
-WAITED = 0.001  # seconds of waiting that count as waiting
+WAITED = 0.0002  # seconds of waiting that count as waiting
 
 
 class TagHelper:
