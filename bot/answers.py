@@ -184,7 +184,6 @@ async def record_answers(
     results: list[AnswerResult | None] = [None] * len(messages)
     # (message index, round id, community id, via, redacted text) of answers to store.
     accepted: list[tuple[int, int, int, str, str]] = []
-    now = core.now()
     limit = core.settings.limits.max_answer_chars
     for index, (message, resident, target) in enumerate(
         zip(messages, residents, found, strict=True)
@@ -209,8 +208,28 @@ async def record_answers(
             results[index] = AnswerResult(outcome="rate_limited", round_id=round_.id)
         else:
             accepted.append((index, round_.id, community_id, via, redact(text)))
-    tagged = await core.tag_many([clean for *_, clean in accepted])
-    pending = [
+    if accepted:
+        await _store_and_tag(core, messages, residents, accepted, results)
+    judged = [r for r in results if r is not None]
+    if len(judged) != len(messages):
+        raise RuntimeError("a message was left without an outcome")
+    return judged
+
+
+async def _store_and_tag(
+    core: Core,
+    messages: Sequence[IncomingMessage],
+    residents: Sequence[str],
+    accepted: Sequence[tuple[int, int, int, str, str]],
+    results: list[AnswerResult | None],
+) -> None:
+    """Store accepted answers and their themes in one transaction, filling in `results`.
+
+    The answer rows are written while the tagging helper (if any) still tags its part of the
+    batch (Core.tag_many's `meanwhile`); their theme rows follow.
+    """
+    now = core.now()
+    rows = [
         (
             index,
             NewAnswer(
@@ -222,36 +241,41 @@ async def record_answers(
                 text=clean,
                 text_hash=text_digest(clean),
                 at=now,
-                themes=to_records(tags),
             ),
-            tags,
         )
-        for (index, round_id, community_id, via, clean), tags in zip(accepted, tagged, strict=True)
+        for index, round_id, community_id, via, clean in accepted
     ]
-    if pending:
-        async with core.transaction() as session:
-            still_open = {
-                round_id
-                for round_id in sorted({a.round_id for _, a, _ in pending})
-                if await session.lock_open_round(round_id)
-            }
-            storing = [(i, a, t) for i, a, t in pending if a.round_id in still_open]
-            ids = await session.add_answers([a for _, a, _ in storing])
-        for index, answer, _tags in pending:
-            if answer.round_id not in still_open:
-                results[index] = AnswerResult(outcome="closed", round_id=answer.round_id)
-        for (index, answer, tags), answer_id in zip(storing, ids, strict=True):
-            results[index] = (
-                AnswerResult(outcome="duplicate", round_id=answer.round_id)
-                if answer_id is None
-                else AnswerResult(
-                    outcome="stored", round_id=answer.round_id, answer_id=answer_id, themes=tags
-                )
+    async with core.transaction() as session:
+        still_open = {
+            round_id
+            for round_id in sorted({row.round_id for _, row in rows})
+            if await session.lock_open_round(round_id)
+        }
+        storing = [(index, row) for index, row in rows if row.round_id in still_open]
+        ids: list[int | None] = []
+
+        async def insert_rows() -> None:
+            ids.extend(await session.add_answers([row for _, row in storing]))
+
+        tagged = await core.tag_many([row.text for _, row in storing], meanwhile=insert_rows)
+        await session.add_answer_themes(
+            [
+                (answer_id, row, to_records(tags))
+                for (_, row), answer_id, tags in zip(storing, ids, tagged, strict=True)
+                if answer_id is not None
+            ]
+        )
+    for index, row in rows:
+        if row.round_id not in still_open:
+            results[index] = AnswerResult(outcome="closed", round_id=row.round_id)
+    for (index, row), answer_id, tags in zip(storing, ids, tagged, strict=True):
+        results[index] = (
+            AnswerResult(outcome="duplicate", round_id=row.round_id)
+            if answer_id is None
+            else AnswerResult(
+                outcome="stored", round_id=row.round_id, answer_id=answer_id, themes=tags
             )
-    judged = [r for r in results if r is not None]
-    if len(judged) != len(messages):
-        raise RuntimeError("a message was left without an outcome")
-    return judged
+        )
 
 
 async def _replace_answer(

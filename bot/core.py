@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from bot.config import Settings
 from bot.privacy import pseudonym
-from bot.tag_helper import TagHelper
+from bot.tag_helper import Meanwhile, TagHelper
 from nlp.tagger import Tagger, ThemeTag
 from nlp.taxonomy import load_taxonomy
 from storage.repository import Repository, Session
@@ -74,11 +74,17 @@ class Core:
         """The current time (injectable for tests)."""
         return self.clock()
 
-    async def tag_many(self, texts: Sequence[str]) -> list[list[ThemeTag]]:
-        """Themes of each text, in order (on two cores when a helper process runs)."""
+    async def tag_many(
+        self, texts: Sequence[str], meanwhile: Meanwhile | None = None
+    ) -> list[list[ThemeTag]]:
+        """Themes of each text, in order (on two cores when a helper process runs);
+        `meanwhile` is awaited once before the last of the tagging is done (see TagHelper)."""
         if self.helper is not None:
-            return await self.helper.tag_many(texts)
-        return self.tagger.tag_many(texts)
+            return await self.helper.tag_many(texts, meanwhile)
+        tags = self.tagger.tag_many(texts)
+        if meanwhile is not None:
+            await meanwhile()
+        return tags
 
     def resident(self, user_id: int) -> str:
         """The pseudonym stored for a Telegram user."""

@@ -18,12 +18,15 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.config import Settings
 from nlp.tagger import Tagger, ThemeTag
 
 log = logging.getLogger(__name__)
+
+# Work for the bot to do while the helper still tags (Core.tag_many).
+Meanwhile = Callable[[], Awaitable[object]]
 
 # Fewer texts than this are tagged here alone (the hand-over costs about as much as it saves).
 MIN_SHARED = 16
@@ -32,11 +35,22 @@ ANSWER_TIMEOUT = 30.0
 # After the helper failed, how long to tag everything here before starting another.
 RESTART_AFTER = 30.0
 # The helper's share of a batch starts at half and follows the two processes' speeds: it
-# shrinks while the bot waits for the helper's answer and grows while the answer is ready
-# the moment the bot has tagged its own part (JSON on the way costs the helper a little).
+# shrinks when the helper finished its part after the bot finished its own (and the work
+# given to do meanwhile), grows when it finished first.
 SHARE_STEP = 0.02
-SHARE_LIMITS = (0.3, 0.7)
-WAITED = 0.0002  # seconds of waiting that count as waiting
+SHARE_LIMITS = (0.3, 0.8)
+
+
+def _split(texts: Sequence[str], part: float) -> int:
+    """The index before which `texts` hold about `part` of all their characters (the cost of
+    tagging follows length: a long message weighs as much as a dozen short ones)."""
+    goal = part * sum(len(t) for t in texts)
+    total = 0
+    for index, text in enumerate(texts):
+        if total + len(text) / 2 > goal:
+            return index
+        total += len(text)
+    return len(texts)
 
 
 class TagHelper:
@@ -56,7 +70,7 @@ class TagHelper:
         self._starter: asyncio.Task[None] | None = None
         self._retry_at = 0.0
         self.shared_batches = 0  # batches the helper took part in (for logs and tests)
-        self.share = 0.5  # of each shared batch, the part the helper tags
+        self.share = 0.5  # of each shared batch's characters, the part the helper tags
 
     @property
     def tagger(self) -> Tagger:
@@ -120,27 +134,42 @@ class TagHelper:
                     raise RuntimeError("the tagging helper did not start")
                 await asyncio.sleep(0.05)
 
-    async def tag_many(self, texts: Sequence[str]) -> list[list[ThemeTag]]:
-        """Themes of each text, in order: part of a big batch tagged by the helper."""
-        if len(texts) < MIN_SHARED:
-            return self.tagger.tag_many(texts)
+    async def tag_many(
+        self, texts: Sequence[str], meanwhile: Meanwhile | None = None
+    ) -> list[list[ThemeTag]]:
+        """Themes of each text, in order: part of a big batch tagged by the helper.
+
+        `meanwhile` (awaited once, after this process has tagged its part and before the
+        helper's part is read) is work that leaves the interpreter free, such as a database
+        write: it runs while the helper still tags, and the helper's share grows to match.
+        """
         async with self._lock:
-            if not self._ready:
-                if self._process is None and time.monotonic() >= self._retry_at:
-                    self.start()
-                return self.tagger.tag_many(texts)
-            split = len(texts) - round(len(texts) * self.share)
+            if len(texts) < MIN_SHARED or not self._usable():
+                mine = self.tagger.tag_many(texts)
+                if meanwhile is not None:
+                    await meanwhile()
+                return mine
+            split = _split(texts, 1.0 - self.share)
             sent = await self._send(texts[split:])
             mine = self.tagger.tag_many(texts[:split])
-            waiting = time.monotonic()
-            theirs = await self._receive(len(texts) - split) if sent else None
-            if theirs is None:
-                theirs = self.tagger.tag_many(texts[split:])
-            else:
-                self.shared_batches += 1
-                step = -SHARE_STEP if time.monotonic() - waiting > WAITED else SHARE_STEP
-                self.share = min(max(self.share + step, SHARE_LIMITS[0]), SHARE_LIMITS[1])
+            if meanwhile is not None:
+                await meanwhile()
+            done_here = time.monotonic()
+            answer = await self._receive(len(texts) - split) if sent else None
+            if answer is None:
+                return mine + self.tagger.tag_many(texts[split:])
+            theirs, done_there = answer
+            self.shared_batches += 1
+            # Both clocks are the machine's monotonic clock: whoever finished later had too much.
+            step = -SHARE_STEP if done_there > done_here else SHARE_STEP
+            self.share = min(max(self.share + step, SHARE_LIMITS[0]), SHARE_LIMITS[1])
             return mine + theirs
+
+    def _usable(self) -> bool:
+        """Whether the helper can take part now (if not, and it is time, start a new one)."""
+        if not self._ready and self._process is None and time.monotonic() >= self._retry_at:
+            self.start()
+        return self._ready
 
     async def _send(self, texts: Sequence[str]) -> bool:
         process = self._process
@@ -153,16 +182,18 @@ class TagHelper:
             return False
         return True
 
-    async def _receive(self, count: int) -> list[list[ThemeTag]] | None:
+    async def _receive(self, count: int) -> tuple[list[list[ThemeTag]], float] | None:
+        """The helper's themes for `count` texts and when (monotonic clock) it finished."""
         process = self._process
         assert process is not None and process.stdout is not None
         try:
             line = await asyncio.wait_for(process.stdout.readline(), ANSWER_TIMEOUT)
             answer = json.loads(line)
-            if not isinstance(answer, list) or len(answer) != count:
+            themes, done = answer["themes"], float(answer["done"])
+            if not isinstance(themes, list) or len(themes) != count:
                 raise ValueError(f"{count} texts sent, answer was {line[:200]!r}")
-            return [[ThemeTag.model_validate(t) for t in themes] for themes in answer]
-        except (TimeoutError, ValueError, TypeError) as exc:
+            return [[ThemeTag.model_validate(t) for t in tags] for tags in themes], done
+        except (TimeoutError, ValueError, TypeError, KeyError) as exc:
             # ValueError covers an empty line (the helper died) and malformed JSON.
             await self._failed(f"gave no usable answer ({exc!r})")
             return None

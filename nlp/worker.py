@@ -6,8 +6,9 @@ The bot (bot/tag_helper.py) starts it first thing (it loads jieba's dictionary m
 once its own tagger is loaded, writes one JSON line to set it up,
 `{"taxonomy": <path or null>, "model": <base64 of a learned model or null>}`; the helper loads
 the same tagger the bot has and answers `{"ready": true}`. Then, per line: a JSON list of
-texts in, a JSON list of their themes out (each theme as `ThemeTag` fields). jieba is pure
-Python, so tagging in threads would share one core; a process gets the machine's second.
+texts in, `{"themes": [...], "done": <time.monotonic()>}` out, the themes of each text as
+`ThemeTag` fields. jieba is pure Python, so tagging in threads would share one core; a process
+gets the machine's second.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import sys
+import time
 from pathlib import Path
 from typing import IO
 
@@ -44,7 +46,9 @@ def serve(source: IO[str], sink: IO[str]) -> None:
     for line in source:
         texts = json.loads(line)
         themes = [[t.model_dump() for t in tagger.tag(text)] for text in texts]
-        sink.write(json.dumps(themes, ensure_ascii=False) + "\n")
+        # When it finished, on the machine's monotonic clock: the bot balances the work by it.
+        answer = {"themes": themes, "done": time.monotonic()}
+        sink.write(json.dumps(answer, ensure_ascii=False) + "\n")
         sink.flush()
 
 

@@ -532,14 +532,26 @@ class Session:
             )
             ids.update((str(r["source"]), int(r["id"])) for r in rows)
         stored = [ids.get(a.source) for a in answers]
-        await self._insert_themes(
+        await self.add_answer_themes(
             [
-                (answer_id, a.themes, (a.round_id, a.community_id, to_ts(a.at), 0))
+                (answer_id, a, a.themes)
                 for a, answer_id in zip(answers, stored, strict=True)
                 if answer_id is not None
             ]
         )
         return stored
+
+    async def add_answer_themes(
+        self, stored: Sequence[tuple[int, NewAnswer, Sequence[TagRecord]]]
+    ) -> None:
+        """Themes of (answer id, the answer as given to add_answers, its themes): for answers
+        stored before they were tagged (the ingest path stores while tagging)."""
+        await self._insert_themes(
+            [
+                (answer_id, themes, (a.round_id, a.community_id, to_ts(a.at), 0))
+                for answer_id, a, themes in stored
+            ]
+        )
 
     async def set_answer_text(
         self, answer_id: int, text: str, text_hash: str, at: datetime, themes: Sequence[TagRecord]
