@@ -71,6 +71,7 @@ class TagHelper:
         self._retry_at = 0.0
         self.shared_batches = 0  # batches the helper took part in (for logs and tests)
         self.share = 0.5  # of each shared batch's characters, the part the helper tags
+        self._requests = 0
 
     @property
     def tagger(self) -> Tagger:
@@ -150,12 +151,15 @@ class TagHelper:
                     await meanwhile()
                 return mine
             split = _split(texts, 1.0 - self.share)
-            sent = await self._send(texts[split:])
+            self._requests += 1
+            request = self._requests
+            sent = await self._send(request, texts[split:])
+            # If this raises, the helper's answer is left unread: the next batch skips it by id.
             mine = self.tagger.tag_many(texts[:split])
             if meanwhile is not None:
                 await meanwhile()
             done_here = time.monotonic()
-            answer = await self._receive(len(texts) - split) if sent else None
+            answer = await self._receive(request, len(texts) - split) if sent else None
             if answer is None:
                 return mine + self.tagger.tag_many(texts[split:])
             theirs, done_there = answer
@@ -171,27 +175,31 @@ class TagHelper:
             self.start()
         return self._ready
 
-    async def _send(self, texts: Sequence[str]) -> bool:
+    async def _send(self, request: int, texts: Sequence[str]) -> bool:
         process = self._process
         assert process is not None and process.stdin is not None
+        line = json.dumps({"id": request, "texts": list(texts)}, ensure_ascii=False)
         try:
-            process.stdin.write(json.dumps(list(texts), ensure_ascii=False).encode() + b"\n")
+            process.stdin.write(line.encode() + b"\n")
             await process.stdin.drain()
         except (ConnectionError, OSError) as exc:
             await self._failed(f"could not be written to ({exc!r})")
             return False
         return True
 
-    async def _receive(self, count: int) -> tuple[list[list[ThemeTag]], float] | None:
-        """The helper's themes for `count` texts and when (monotonic clock) it finished."""
+    async def _receive(self, request: int, count: int) -> tuple[list[list[ThemeTag]], float] | None:
+        """The helper's themes for the `count` texts of `request` and when (monotonic clock)
+        it finished; answers to earlier requests nobody read (their batch failed) are skipped."""
         process = self._process
         assert process is not None and process.stdout is not None
         try:
-            line = await asyncio.wait_for(process.stdout.readline(), ANSWER_TIMEOUT)
-            answer = json.loads(line)
+            async with asyncio.timeout(ANSWER_TIMEOUT):
+                answer = json.loads(await process.stdout.readline())
+                while answer["id"] < request:
+                    answer = json.loads(await process.stdout.readline())
             themes, done = answer["themes"], float(answer["done"])
-            if not isinstance(themes, list) or len(themes) != count:
-                raise ValueError(f"{count} texts sent, answer was {line[:200]!r}")
+            if answer["id"] != request or not isinstance(themes, list) or len(themes) != count:
+                raise ValueError(f"request {request} of {count} texts, answer {str(answer)[:200]}")
             return [[ThemeTag.model_validate(t) for t in tags] for tags in themes], done
         except (TimeoutError, ValueError, TypeError, KeyError) as exc:
             # ValueError covers an empty line (the helper died) and malformed JSON.

@@ -5,10 +5,10 @@
 The bot (bot/tag_helper.py) starts it first thing (it loads jieba's dictionary meanwhile) and,
 once its own tagger is loaded, writes one JSON line to set it up,
 `{"taxonomy": <path or null>, "model": <base64 of a learned model or null>}`; the helper loads
-the same tagger the bot has and answers `{"ready": true}`. Then, per line: a JSON list of
-texts in, `{"themes": [...], "done": <time.monotonic()>}` out, the themes of each text as
-`ThemeTag` fields. jieba is pure Python, so tagging in threads would share one core; a process
-gets the machine's second.
+the same tagger the bot has and answers `{"ready": true}`. Then, per line,
+`{"id": n, "texts": [...]}` in and `{"id": n, "themes": [...], "done": <time.monotonic()>}`
+out, the themes of each text as `ThemeTag` fields. jieba is pure Python, so tagging in
+threads would share one core; a process gets the machine's second.
 """
 
 from __future__ import annotations
@@ -44,10 +44,10 @@ def serve(source: IO[str], sink: IO[str]) -> None:
     sink.write('{"ready": true}\n')
     sink.flush()
     for line in source:
-        texts = json.loads(line)
-        themes = [[t.model_dump() for t in tagger.tag(text)] for text in texts]
+        request = json.loads(line)
+        themes = [[t.model_dump() for t in tagger.tag(text)] for text in request["texts"]]
         # When it finished, on the machine's monotonic clock: the bot balances the work by it.
-        answer = {"themes": themes, "done": time.monotonic()}
+        answer = {"id": request["id"], "themes": themes, "done": time.monotonic()}
         sink.write(json.dumps(answer, ensure_ascii=False) + "\n")
         sink.flush()
 

@@ -59,6 +59,25 @@ async def test_a_big_batch_is_shared_and_tagged_exactly_as_here(helper: TagHelpe
     assert helper.shared_batches == 1  # a small batch is tagged here alone
 
 
+async def test_a_batch_that_fails_midway_leaves_nothing_for_the_next(helper: TagHelper) -> None:
+    """The work done meanwhile (a database write) fails after the helper got its texts: the
+    next batch, with as many texts, still gets its own themes, not the abandoned answer."""
+
+    async def failing_write() -> None:
+        raise RuntimeError("database is locked")
+
+    others = list(reversed(TEXTS))
+    with pytest.raises(RuntimeError, match="locked"):
+        await helper.tag_many(TEXTS, meanwhile=failing_write)
+    written: list[str] = []
+
+    async def write() -> None:
+        written.append("rows")
+
+    assert await helper.tag_many(others, meanwhile=write) == helper.tagger.tag_many(others)
+    assert written == ["rows"] and helper.shared_batches == 1
+
+
 async def test_a_dead_helper_costs_nothing_and_is_replaced(
     helper: TagHelper, monkeypatch: pytest.MonkeyPatch
 ) -> None:
