@@ -24,11 +24,13 @@ _SPACES = re.compile(r"\s+")
 # Full-width ASCII (U+FF01..U+FF5E) to half-width, and the ideographic space to a space.
 _WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _WIDTH[0x3000] = 0x20
+_WIDE = re.compile("[\uff01-\uff5e\u3000]")
 
 
 def fold_width(text: str) -> str:
     """Full-width Latin letters, digits and ASCII punctuation to half-width."""
-    return text.translate(_WIDTH)
+    # translate() with a table is slow on Chinese text; most texts have nothing to fold.
+    return text.translate(_WIDTH) if _WIDE.search(text) else text
 
 
 def to_simplified(text: str) -> str:
@@ -44,7 +46,8 @@ def normalise(text: str) -> str:
     """
     text = unicodedata.normalize("NFC", text)
     text = fold_width(text)
-    text = _URL.sub(" ", text)
+    if "." in text or "://" in text:  # every URL the pattern knows has one or the other
+        text = _URL.sub(" ", text)
     text = _EMOJI.sub(" ", text)
     text = to_simplified(text)
     text = text.casefold()
