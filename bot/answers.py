@@ -85,11 +85,9 @@ class RateLimiter:
 
 
 def to_records(tags: Sequence[ThemeTag]) -> list[TagRecord]:
-    """Tagger output as storage records (built without validating again: ThemeTag was)."""
+    """Tagger output as storage records."""
     return [
-        TagRecord.model_construct(
-            theme_id=t.id, kind=t.kind, score=t.score, evidence=list(t.evidence)
-        )
+        TagRecord(theme_id=t.id, kind=t.kind, score=t.score, evidence=list(t.evidence))
         for t in tags
     ]
 
@@ -231,11 +229,10 @@ async def _store_and_tag(
     batch (Core.tag_many's `meanwhile`); their theme rows follow.
     """
     now = core.now()
-    # Every field comes typed from this module (ingest is hot: no second validation).
     rows = [
         (
             index,
-            NewAnswer.model_construct(
+            NewAnswer(
                 round_id=round_id,
                 community_id=community_id,
                 resident=residents[index],
