@@ -63,6 +63,10 @@ _LOCAL_AFTER_CUE = re.compile(
 )
 
 
+# A run of four digits (any script's, as \d matches): each pattern but e-mail needs one.
+_FOUR_DIGITS = re.compile(r"\d{4}")
+
+
 def _digits(text: str) -> list[int]:
     return [int(ch) for ch in text if ch.isdigit()]
 
@@ -107,7 +111,10 @@ def _replace_card(match: re.Match[str], text: str) -> str:
 def redact(text: str) -> str:
     """Replace phone numbers, ID-card numbers, e-mail addresses and bank-card numbers with
     placeholders such as [电话]; everything else is returned unchanged."""
-    text = _EMAIL.sub(EMAIL, text)
+    if "@" in text:
+        text = _EMAIL.sub(EMAIL, text)
+    if not _FOUR_DIGITS.search(text):
+        return text  # every other kind has at least four digits in a row
     text = _ID18.sub(_replace_id, text)
     text = _CARD.sub(lambda m: _replace_card(m, text), text)
     text = _MOBILE.sub(PHONE, text)
