@@ -1,11 +1,12 @@
 """Tagging on two cores: a helper process tags part of each big batch of answers.
 
 Segmenting with jieba is pure Python and holds the interpreter, so one process tags on one
-core. While the bot tags the first half of a batch, the helper (`python -m nlp.worker`, the
-same taxonomy and learned model) tags the second; small batches are not worth the hand-over
-and are tagged here. The helper only ever speeds things up: if it is not ready yet, dies,
-hangs or answers nonsense, its half is tagged here too and a new helper is started a little
-later, so an answer is never held up or lost because of it.
+core. While the bot tags the first part of a batch (and then writes the answer rows), the
+helper (`python -m nlp.worker`, the same taxonomy and learned model) tags the rest; the split
+follows which of the two finished last. Small batches are not worth the hand-over and are
+tagged here. The helper only ever speeds things up: if it is not ready yet, dies, hangs or
+answers nonsense, its part is tagged here too and a new helper is started a little later, so
+an answer is never held up or lost because of it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ Meanwhile = Callable[[], Awaitable[object]]
 
 # Fewer texts than this are tagged here alone (the hand-over costs about as much as it saves).
 MIN_SHARED = 16
-# Longest wait for the helper's half of a batch (a few hundred texts take a fraction of this).
+# Longest wait for the helper's part of a batch (a few hundred texts take a fraction of this).
 ANSWER_TIMEOUT = 30.0
 # After the helper failed, how long to tag everything here before starting another.
 RESTART_AFTER = 30.0
