@@ -3,9 +3,12 @@ and private answers (PTB's handlers): every update is judged in order, as if alo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.texts import say
+from sandbox.emulator import BotAPIEmulator
 from tests.e2e.test_faults_input import round_post_id, stored_texts
-from tests.harness import RunningBot
+from tests.harness import RunningBot, start_bot
 
 
 async def test_a_mixed_batch_is_judged_in_order(minyi_bot: RunningBot) -> None:
@@ -47,3 +50,29 @@ async def test_a_mixed_batch_is_judged_in_order(minyi_bot: RunningBot) -> None:
         claimed = await session.list_processed_updates(sorted(batch))
     assert len(wangs) == 1 and wangs[0].via == "reply"
     assert claimed == batch
+
+
+async def test_a_busy_round_is_tagged_on_two_cores(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """With nlp.helper_process, a batch of answers is shared with the helper process, and every
+    answer is stored once with the themes the bot's own tagger gives it."""
+    async with start_bot(emulator, tmp_path, nlp={"helper_process": True}) as bot:
+        helper = bot.core.helper
+        assert helper is not None
+        await helper.wait_ready(60)
+        group = await bot.register("会展城社区业主群", "会展城社区")
+        await bot.command(group, "/ask 2h 小区最需要改进什么？")
+        post = round_post_id(bot, group)
+        texts = [f"{i}号楼门口停车太乱，垃圾分类点也没人管" for i in range(40)]
+        texts += [f"{i}栋电梯经常坏，物业维修太慢" for i in range(40)]
+        for i, text in enumerate(texts):
+            emulator.send_message(emulator.add_user(f"居民{i}"), group, text, reply_to=post)
+        await bot.settle(60)
+        assert helper.shared_batches >= 1
+        async with bot.core.repo.transaction() as session:
+            stored = await session.list_answers(limit=1000)
+        assert sorted(a.text for a in stored) == sorted(texts)
+        for answer in stored:
+            expected = {t.id for t in bot.core.tagger.tag(answer.text)}
+            assert expected and {t.theme_id for t in answer.themes} == expected
