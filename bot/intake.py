@@ -6,6 +6,11 @@ processed, its effects committed (claiming the update id in the same transaction
 `Core.transaction`), and only then does the next getUpdates call carry an offset past it. An
 update seen twice is skipped; one whose processing keeps failing is kept whole in
 `dead_letters` rather than dropped.
+
+Updates arrive as the Bot API's JSON. Runs of plain answers (handlers/answers.py
+`plain_answer`) are recorded together without PTB objects; anything else becomes a PTB
+`Update` and goes through the Application's handlers. A run of non-command updates commits
+as one transaction; a command commits on its own.
 """
 
 from __future__ import annotations
