@@ -8,7 +8,8 @@ Prints figures; asserts nothing about time. `--smoke` runs a small size for CI.
 Two figures per backend:
 
 - **end to end**: residents reply to an open text round through the local Bot API emulator; the
-  real PTB application (long polling, bot/intake.py) tags each answer and commits it with its
+  real PTB application (long polling, bot/telegram/intake.py)
+  tags each answer and commits it with its
   update claim. Timed from the first update queued to the last one confirmed: answers/s a
   single bot process sustains.
 - **storage only**: `add_answer` + its themes, one transaction (one commit) per answer, by 1 and
@@ -35,9 +36,9 @@ import asyncpg
 
 from bot.app import build_application, run_application
 from bot.config import settings_from_dict
-from bot.core import open_core
+from bot.core.base import open_core
+from bot.core.models import NewAnswer, TagRecord
 from sandbox.emulator import BotAPIEmulator
-from storage.models import NewAnswer, TagRecord
 from storage.repository import Repository
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"

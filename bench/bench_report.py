@@ -40,8 +40,8 @@ from typing import Any
 
 from bench.bench_ingest import DEFAULT_PG, _drop_schema
 from bot.config import settings_from_dict
-from bot.core import Core, open_core
-from bot.reports import build_period_report, build_round_report
+from bot.core.base import Core, open_core
+from bot.core.reports import build_period_report, build_round_report
 from nlp.taxonomy import load_taxonomy
 
 TEXTS = [
@@ -64,7 +64,7 @@ async def fill(core: Core, size: int, seed: int = 7) -> dict[str, int]:
     themes = [(t.id, t.kind) for t in load_taxonomy().themes]
     week = timedelta(days=7).total_seconds()
     start = NOW.timestamp() - week
-    # Pseudonyms as bot/privacy.py makes them: 32 hex characters.
+    # Pseudonyms as bot/core/privacy.py makes them: 32 hex characters.
     residents = [f"{i:032x}" for i in range(max(100, size // 20))]
     async with core.repo.transaction() as session:
         names = ("碧海社区", "会展城社区")

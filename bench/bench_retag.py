@@ -19,12 +19,12 @@ from importlib import resources
 from pathlib import Path
 
 from bench.corpus import answer_texts
-from bot.answers import to_records
 from bot.config import settings_from_dict
-from bot.core import Core, open_core
-from bot.privacy import text_digest
-from bot.retag import ensure_snapshot, retag_answers
-from storage.models import NewAnswer
+from bot.core.answers import to_records
+from bot.core.base import Core, open_core
+from bot.core.models import NewAnswer
+from bot.core.privacy import text_digest
+from bot.core.retag import ensure_snapshot, retag_answers
 
 NEW_KEYWORD = "快递柜"
 

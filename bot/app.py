@@ -24,22 +24,22 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.answers import RateLimiter
 from bot.config import Settings
-from bot.core import Core, open_core
-from bot.intake import READ_MARGIN, MinyiBot, error_recorder, poll_updates
-from bot.retag import ensure_snapshot
+from bot.core.answers import RateLimiter
+from bot.core.base import Core, open_core
+from bot.core.retag import ensure_snapshot
+from bot.core.tag_helper import TagHelper
+from bot.render.texts import say
 from bot.scheduler import Scheduler
-from bot.tag_helper import TagHelper
-from bot.texts import say
+from bot.telegram.intake import READ_MARGIN, MinyiBot, error_recorder, poll_updates
 from handlers import answers, communities, reports, residents, rounds
 from handlers.context import BotData, Ctx
 
 log = logging.getLogger(__name__)
 
 MinyiApp = Application[Any, Ctx, dict[Any, Any], dict[Any, Any], BotData, Any]
-# How updates come in: long polling (bot/intake.py) unless another intake is given
-# (webhook mode, bot/webhook.py). It runs until the event is set.
+# How updates come in: long polling (bot/telegram/intake.py) unless another intake is given
+# (webhook mode, bot/telegram/webhook.py). It runs until the event is set.
 Intake = Callable[[MinyiApp, Core, asyncio.Event], Awaitable[None]]
 
 ORGANISER_COMMANDS = {
@@ -103,7 +103,7 @@ DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 
 
 def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
-    """The PTB Application wired to `core`, without PTB's Updater (see bot/intake.py)."""
+    """The PTB Application wired to `core`, without PTB's Updater (see bot/telegram/intake.py)."""
     bot = MinyiBot(
         token,
         base_url=settings.telegram.base_url,

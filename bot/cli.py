@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.core import Core, open_core
+from bot.core.base import Core, open_core
 
 Verb = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 log = logging.getLogger("minyi")
@@ -39,7 +39,7 @@ async def verb_run(args: argparse.Namespace, settings: Settings) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     from bot.app import run_bot
-    from bot.webhook import WebhookOptions, check_secret, parse_listen, serve_webhook
+    from bot.telegram.webhook import WebhookOptions, check_secret, parse_listen, serve_webhook
 
     token = settings.token()
     settings.privacy_secret()  # refuse to start without one (SPEC §9)
@@ -105,7 +105,7 @@ async def verb_db_copy(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Run a whole consultation offline against the built-in emulator."""
-    from bot.demo import run_demo
+    from demo.local import run_demo
 
     if not args.verbose:
         # The demo's own progress lines are the output; the bot's INFO logs would bury them.
@@ -115,7 +115,7 @@ async def verb_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the browser sandbox: the real bot behind the local emulator, until Ctrl-C."""
-    from bot.demo import run_sandbox
+    from demo.local import run_sandbox
 
     if not args.verbose:
         logging.getLogger().setLevel(logging.WARNING)
@@ -125,7 +125,7 @@ async def verb_sandbox(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_tag(args: argparse.Namespace, settings: Settings) -> int:
     """Tag texts from a file or standard input."""
-    from bot.nlp_verbs import tag_verb
+    from bot.core.tagging import tag_verb
 
     core = await _core(settings)
     try:
@@ -142,8 +142,8 @@ async def verb_tag(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
     """Learn from labelled examples; later tagging in this deployment uses the model."""
-    from bot.core import MODEL_NAME
-    from bot.nlp_verbs import read_labelled
+    from bot.core.base import MODEL_NAME
+    from bot.core.tagging import read_labelled
     from nlp.learn import train
 
     examples = read_labelled(Path(args.labelled))
@@ -163,7 +163,7 @@ async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     """Precision, recall and F1 per theme and macro-averaged."""
-    from bot.nlp_verbs import evaluate_verb, read_labelled
+    from bot.core.tagging import evaluate_verb, read_labelled
 
     examples = read_labelled(Path(args.labelled))
     core = await _core(settings)
@@ -192,8 +192,8 @@ def _parse_date(text: str, settings: Settings) -> datetime:
 
 async def verb_report(args: argparse.Namespace, settings: Settings) -> int:
     """The report of every round, one round, or rounds opened since a date."""
-    from bot.report_render import render_report
-    from bot.reports import build_round_report
+    from bot.core.reports import build_round_report
+    from bot.render.report import render_report
 
     core = await _core(settings)
     try:
@@ -226,7 +226,7 @@ async def verb_report(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
     """Build the digest of the last 7 days into a folder (text, PNG, CSV)."""
-    from bot.digest import build_digest, write_digest
+    from bot.core.digest import build_digest, write_digest
 
     out = Path(args.out)
     core = await _core(settings)
@@ -245,7 +245,7 @@ async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_export(args: argparse.Namespace, settings: Settings) -> int:
     """All answers with their themes, as CSV or JSON, to standard output."""
-    from bot.exports import export_rows, rows_to_csv, rows_to_json
+    from bot.core.exports import export_rows, rows_to_csv, rows_to_json
 
     core = await _core(settings)
     try:
@@ -266,7 +266,7 @@ async def verb_export(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_retag(args: argparse.Namespace, settings: Settings) -> int:
     """Re-tag stored answers after the taxonomy or learned model changed."""
-    from bot.retag import retag_answers
+    from bot.core.retag import retag_answers
 
     core = await _core(settings)
     try:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from bot.durations import parse_duration
+from bot.core.durations import parse_duration
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 TOKEN_ENV = "MINYI_TELEGRAM_TOKEN"
@@ -87,7 +87,7 @@ class ScheduleConfig(_Table):
     @field_validator("digest_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from bot.crontab import validate_cron
+        from bot.core.crontab import validate_cron
 
         validate_cron(value)
         return value
@@ -100,7 +100,7 @@ class ScheduleConfig(_Table):
 
 class NlpConfig(_Table):
     taxonomy: Path | None = None
-    # A second process tags half of each big batch of answers (bot/tag_helper.py); on by
+    # A second process tags half of each big batch of answers (bot/core/tag_helper.py); on by
     # default where there is a second core to run it.
     helper_process: bool = Field(default_factory=lambda: (os.cpu_count() or 1) > 1)
 

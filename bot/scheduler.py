@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 
 from telegram import Bot
 
-from bot.core import Core
-from bot.delivery import send_owed_posts
-from bot.digest import Digest
-from bot.digest_job import send_due_digest
-from bot.rounds import advance_due_rounds
+from bot.core.base import Core
+from bot.core.digest import Digest
+from bot.core.rounds import advance_due_rounds
+from bot.telegram.digests import send_due_digest
+from bot.telegram.outbox import send_owed_posts
 
 log = logging.getLogger(__name__)
 

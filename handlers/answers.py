@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.error import BadRequest
 
-from bot.answers import (
+from bot.core.answers import (
     AnswerResult,
     IncomingMessage,
     record_answer,
@@ -19,9 +19,9 @@ from bot.answers import (
     record_poll_vote,
     record_rating,
 )
-from bot.core import Core
-from bot.delivery import RATING_PREFIX
-from bot.texts import Lang, pick_lang, say
+from bot.core.base import Core
+from bot.render.texts import Lang, pick_lang, say
+from bot.telegram.outbox import RATING_PREFIX
 from handlers.common import core_of, in_group, lang_of, reply, reply_in_chat
 from handlers.context import BotData, Ctx
 

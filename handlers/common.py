@@ -14,12 +14,12 @@ from telegram.error import (
     NetworkError,
 )
 
-from bot.communities import community_of_chat, set_chat_active
-from bot.core import Core
-from bot.replies import defer
-from bot.roles import Caller, caller_of, is_organiser
-from bot.sending import send_text
-from bot.texts import Lang, pick_lang, say
+from bot.core.base import Core
+from bot.core.communities import community_of_chat, set_chat_active
+from bot.core.roles import Caller, caller_of, is_organiser
+from bot.render.texts import Lang, pick_lang, say
+from bot.telegram.replies import defer
+from bot.telegram.sending import send_text
 from handlers.context import Ctx
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ async def _is_group_admin(update: Update, context: Ctx) -> bool:
 async def authorise(
     update: Update, context: Ctx, *, organisers_only: bool = False
 ) -> Caller | None:
-    """The caller of an organiser command and what they may reach (bot/roles.py); for anyone
+    """The caller of an organiser command and what they may reach (bot/core/roles.py); for anyone
     else a short refusal and None. A group admin counts only in a group registered as a
     community, and never for `organisers_only` commands."""
     user, chat = update.effective_user, update.effective_chat

@@ -5,9 +5,14 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 
-from bot.communities import CommunityError, register_community, set_chat_active, set_chat_migrated
-from bot.parsing import UsageError, parse_community_name
-from bot.texts import say
+from bot.core.communities import (
+    CommunityError,
+    register_community,
+    set_chat_active,
+    set_chat_migrated,
+)
+from bot.core.parsing import UsageError, parse_community_name
+from bot.render.texts import say
 from handlers.common import authorise, command_args, core_of, in_group, lang_of, reply
 from handlers.context import Ctx
 from handlers.usage import usage_reply

@@ -7,8 +7,8 @@ from typing import Any
 
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.answers import RateLimiter
-from bot.core import Core
+from bot.core.answers import RateLimiter
+from bot.core.base import Core
 
 
 @dataclass

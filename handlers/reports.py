@@ -6,12 +6,12 @@ import io
 
 from telegram import Update
 
-from bot.digest_job import send_digest
-from bot.errors import CoreError
-from bot.listings import themes_text
-from bot.organiser import digest_now, export_file, hide_answer_for, report_text
-from bot.parsing import UsageError, parse_id
-from bot.texts import say
+from bot.core.errors import CoreError
+from bot.core.organiser import digest_now, export_file, hide_answer_for, report_text
+from bot.core.parsing import UsageError, parse_id
+from bot.render.listings import themes_text
+from bot.render.texts import say
+from bot.telegram.digests import send_digest
 from handlers.common import (
     authorise,
     command_args,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.answers import start_private_answer
-from bot.parsing import parse_start_payload
-from bot.residents import forget_resident, my_data_text
-from bot.texts import local_minute, say
+from bot.core.answers import start_private_answer
+from bot.core.parsing import parse_start_payload
+from bot.core.residents import forget_resident, my_data_text
+from bot.render.texts import local_minute, say
 from handlers.common import command_args, core_of, in_group, lang_of, reply
 from handlers.context import Ctx
 

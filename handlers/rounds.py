@@ -6,18 +6,25 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.core import Core
-from bot.delivery import send_owed_posts
-from bot.errors import CoreError
-from bot.listings import round_created_text, rounds_text
-from bot.organiser import change_round, round_communities
-from bot.parsing import RoundRequest, UsageError, parse_ask, parse_id, parse_poll, parse_schedule
-from bot.rounds import cancel_round, close_round, create_round
-from bot.texts import say
+from bot.core.base import Core
+from bot.core.errors import CoreError
+from bot.core.models import Round
+from bot.core.organiser import change_round, round_communities
+from bot.core.parsing import (
+    RoundRequest,
+    UsageError,
+    parse_ask,
+    parse_id,
+    parse_poll,
+    parse_schedule,
+)
+from bot.core.rounds import cancel_round, close_round, create_round
+from bot.render.listings import round_created_text, rounds_text
+from bot.render.texts import say
+from bot.telegram.outbox import send_owed_posts
 from handlers.common import authorise, command_args, core_of, in_group, lang_of, reply
 from handlers.context import Ctx
 from handlers.usage import usage_reply
-from storage.models import Round
 
 Parser = Callable[[str, bool], RoundRequest]
 

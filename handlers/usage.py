@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.parsing import UsageError
-from bot.texts import Lang, say
+from bot.core.parsing import UsageError
+from bot.render.texts import Lang, say
 from handlers.common import in_group, lang_of, reply
 from handlers.context import Ctx
 

@@ -2,7 +2,7 @@
 
     python -m nlp.worker
 
-The bot (bot/tag_helper.py) starts it first thing (it loads jieba's dictionary meanwhile) and,
+The bot (bot/core/tag_helper.py) starts it first thing (it loads jieba's dictionary meanwhile) and,
 once its own tagger is loaded, writes one JSON line to set it up,
 `{"taxonomy": <path or null>, "model": <base64 of a learned model or null>}`; the helper loads
 the same tagger the bot has and answers `{"ready": true}`. Then, per line,

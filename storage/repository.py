@@ -14,10 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from storage.backend import Backend, Leadership, Row, Tx, backend_for
-from storage.copy import advance_identities
-from storage.migrations import migrate
-from storage.models import (
+from bot.core.models import (
     Community,
     DigestDelivery,
     NewAnswer,
@@ -34,6 +31,9 @@ from storage.models import (
     from_ts,
     to_ts,
 )
+from storage.backend import Backend, Leadership, Row, Tx, backend_for
+from storage.copy import advance_identities
+from storage.migrations import migrate
 
 
 @dataclass(frozen=True)

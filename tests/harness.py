@@ -16,8 +16,8 @@ import pytest
 import pytest_asyncio
 
 from bot.config import Settings, settings_from_dict
-from bot.core import Core
-from bot.demo import serving
+from bot.core.base import Core
+from demo.local import serving
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 

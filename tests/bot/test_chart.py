@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
-from bot.chart import _font, chart_texts, cjk_font_path, render_chart
-from bot.reports import Change, CommunityChange, CommunityPart, Report, ThemeShare
+from bot.core.reports import Change, CommunityChange, CommunityPart, Report, ThemeShare
+from bot.render.chart import _font, chart_texts, cjk_font_path, render_chart
 from nlp.taxonomy import load_taxonomy
 
 ZONE = ZoneInfo("Asia/Shanghai")

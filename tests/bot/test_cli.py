@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.answers import to_records
 from bot.config import settings_from_dict
-from bot.core import open_core
-from bot.privacy import text_digest
-from storage.models import NewAnswer
+from bot.core.answers import to_records
+from bot.core.base import open_core
+from bot.core.models import NewAnswer
+from bot.core.privacy import text_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELLED = ROOT / "tests" / "data" / "principles_labelled.csv"

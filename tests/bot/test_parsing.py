@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.parsing import (
+from bot.core.parsing import (
     UsageError,
     parse_ask,
     parse_community_name,

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.durations import parse_duration
-from bot.parsing import (
+from bot.core.durations import parse_duration
+from bot.core.parsing import (
     MAX_OPTION_CHARS,
     MAX_OPTIONS,
     MAX_QUESTION_CHARS,
@@ -23,7 +23,7 @@ from bot.parsing import (
     parse_schedule,
     parse_start_payload,
 )
-from bot.texts import TEMPLATES
+from bot.render.texts import TEMPLATES
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)

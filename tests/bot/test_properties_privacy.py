@@ -7,7 +7,7 @@ import json
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.privacy import pseudonym, scrub_update
+from bot.core.privacy import pseudonym, scrub_update
 
 IDS = st.integers(min_value=10**8, max_value=2**52)
 # Names carry a marker that nothing else in an update contains, so a leak is unmistakable.

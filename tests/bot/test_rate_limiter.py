@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answers import RateLimiter
+from bot.core.answers import RateLimiter
 
 
 def test_limit_applies_within_a_minute_and_lifts_after_it() -> None:

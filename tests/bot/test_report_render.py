@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.report_render import TELEGRAM_LIMIT, render_report, split_message
-from bot.reports import QuoteOut
+from bot.core.reports import QuoteOut
+from bot.render.report import TELEGRAM_LIMIT, render_report, split_message
 from tests.bot.test_chart import every_theme_report
 
 ZONE = ZoneInfo("Asia/Shanghai")

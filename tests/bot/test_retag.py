@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
-from bot.answers import to_records
 from bot.config import settings_from_dict
-from bot.core import Core, open_core
-from bot.privacy import text_digest
-from bot.retag import ensure_snapshot, retag_answers
-from storage.models import NewAnswer
+from bot.core.answers import to_records
+from bot.core.base import Core, open_core
+from bot.core.models import NewAnswer
+from bot.core.privacy import text_digest
+from bot.core.retag import ensure_snapshot, retag_answers
 
 TEXTS = [
     "小区里装了快递柜以后，取件方便多了。",

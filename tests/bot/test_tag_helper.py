@@ -1,4 +1,4 @@
-"""The tagging helper process (bot/tag_helper.py): same themes as tagging here, on two cores,
+"""The tagging helper process (bot/core/tag_helper.py): same themes as tagging here, on two cores,
 and never a lost or different answer when it is missing, dies or is not ready."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot import tag_helper
 from bot.config import Settings, settings_from_dict
-from bot.tag_helper import MIN_SHARED, TagHelper
+from bot.core import tag_helper
+from bot.core.tag_helper import MIN_SHARED, TagHelper
 from nlp.learn import train
 from nlp.tagger import Tagger
 from nlp.taxonomy import load_taxonomy

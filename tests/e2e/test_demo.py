@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.demo_script import POLL_OPTIONS, scripted_residents
+from demo.script import POLL_OPTIONS, scripted_residents
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

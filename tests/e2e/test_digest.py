@@ -19,8 +19,8 @@ from typing import Any
 
 from telegram import Bot
 
-from bot.core import utcnow
-from bot.digest_job import last_due_period, send_due_digest
+from bot.core.base import utcnow
+from bot.telegram.digests import last_due_period, send_due_digest
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from tests.harness import RunningBot, start_bot

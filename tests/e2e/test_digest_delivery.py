@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.core import utcnow
-from bot.digest_job import last_due_period
+from bot.core.base import utcnow
+from bot.telegram.digests import last_due_period
 from sandbox.emulator import BotAPIEmulator
 from tests.e2e.test_digest import wait_all_digests_sent
 from tests.harness import start_bot

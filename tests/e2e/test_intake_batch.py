@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.texts import say
+from bot.render.texts import say
 from sandbox.emulator import BotAPIEmulator
 from tests.e2e.test_faults_input import round_post_id, stored_texts
 from tests.harness import RunningBot, start_bot

@@ -22,7 +22,7 @@ async def test_answers_sent_while_the_database_fails_are_stored_once_it_recovers
 ) -> None:
     """While the database cannot claim updates, intake logs the failure and confirms nothing;
     once it recovers, the answer sent meanwhile is stored exactly once and intake goes on."""
-    caplog.set_level(logging.ERROR, logger="bot.intake")
+    caplog.set_level(logging.ERROR, logger="bot.telegram.intake")
     bot = minyi_bot
     em = bot.emulator
     group = await bot.register("碧海社区居民群", "碧海社区")

@@ -11,10 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.core import utcnow
-from bot.exports import export_rows, rows_to_json
-from bot.reports import build_round_report
-from bot.residents import my_data
+from bot.core.base import utcnow
+from bot.core.exports import export_rows, rows_to_json
+from bot.core.reports import build_round_report
+from bot.core.residents import my_data
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from tests.e2e.dbfiles import database_bytes, id_patterns

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import settings_from_dict
-from bot.core import open_core, utcnow
-from bot.parsing import RoundRequest
-from bot.rounds import create_round
+from bot.core.base import open_core, utcnow
+from bot.core.parsing import RoundRequest
+from bot.core.rounds import create_round
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.core import utcnow
+from bot.core.base import utcnow
 from sandbox import payloads
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat
@@ -48,7 +48,7 @@ async def test_scheduled_poll_opens_in_two_communities_and_closes_with_right_sha
 ) -> None:
     """A /schedule'd poll opens at its time in both groups, reminds once, counts a change and a
     retraction, ignores a late vote, and each summary and the report carry the right shares."""
-    caplog.set_level(logging.INFO, logger="bot.answers")
+    caplog.set_level(logging.INFO, logger="bot.core.answers")
     async with start_bot(emulator, tmp_path, rounds={"reminder_before": "30m"}) as bot:
         em = bot.emulator
         bihai = await bot.register("碧海社区居民群", "碧海社区")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.parsing import RoundRequest
-from bot.rounds import create_round
+from bot.core.parsing import RoundRequest
+from bot.core.rounds import create_round
 from tests.harness import RunningBot
 
 NEVER = "0 0 31 2 *"  # 31 February: a valid expression that never fires

@@ -8,8 +8,8 @@ from pathlib import Path
 import aiohttp
 
 from bot.app import build_application, run_application
-from bot.core import open_core
-from bot.webhook import SECRET_HEADER, WebhookOptions, serve_webhook
+from bot.core.base import open_core
+from bot.telegram.webhook import SECRET_HEADER, WebhookOptions, serve_webhook
 from sandbox.emulator import BotAPIEmulator
 from tests.e2e.test_multiprocess import free_port
 from tests.harness import make_settings

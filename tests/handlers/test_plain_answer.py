@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.answers import IncomingMessage
+from bot.core.answers import IncomingMessage
 from handlers.answers import plain_answer
 
 GROUP_REPLY: dict[str, Any] = {

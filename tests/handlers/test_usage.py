@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.parsing import parse_schedule
-from bot.texts import Lang, say
+from bot.core.parsing import parse_schedule
+from bot.render.texts import Lang, say
 from handlers.usage import usage_line
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlp_verbs import read_labelled, run_evaluation
+from bot.core.tagging import read_labelled, run_evaluation
 from nlp.tagger import Tagger
 from tests.nlp.conftest import DEV_CSV
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 
-from bot.nlp_verbs import read_labelled, run_evaluation
+from bot.core.tagging import read_labelled, run_evaluation
 from nlp.metrics import Evaluation
 from nlp.normalise import to_simplified
 from nlp.tagger import Tagger

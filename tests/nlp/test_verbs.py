@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlp_verbs import LabelledFileError, evaluate_verb, learn_verb, read_labelled, tag_verb
+from bot.core.tagging import LabelledFileError, evaluate_verb, learn_verb, read_labelled, tag_verb
 from nlp.learn import LearnedModel
 from nlp.tagger import Tagger
 

@@ -9,7 +9,7 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
-from storage.models import Round
+from bot.core.models import Round
 from storage.repository import Repository
 
 T0 = datetime(2026, 5, 1, 9, tzinfo=UTC)

@@ -16,7 +16,7 @@ from pathlib import Path
 import asyncpg
 
 from bot.config import settings_from_dict
-from bot.core import AlreadyProcessed, Core, UpdateClaim, current_update
+from bot.core.base import AlreadyProcessed, Core, UpdateClaim, current_update
 from nlp.tagger import Tagger
 from nlp.taxonomy import load_taxonomy
 from storage.postgres import PostgresBackend

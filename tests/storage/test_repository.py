@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.models import NewAnswer, TagRecord
 from storage.backend import backend_for
 from storage.migrations import _statements, available, current_version, migrate
-from storage.models import NewAnswer, TagRecord
 from storage.repository import NameTaken, Repository, Scope, Session
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)

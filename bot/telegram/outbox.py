@@ -1,6 +1,6 @@
 """Sending what rounds owe communities (the outbox) through the Telegram Bot API.
 
-Transitions store their posts first (bot/rounds.py); this module sends each unsent one and
+Transitions store their posts first (bot/core/rounds.py); this module sends each unsent one and
 marks it sent, so a crash re-sends only what Telegram never accepted (see `send_owed_posts` for
 the one residual window). The organisers' full report is owed the same way (purpose `report`),
 so a crash after the last community's summary does not lose it. Telegram faults:
@@ -16,12 +16,12 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParam
 from telegram.constants import PollType
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
-from bot.core import Core
-from bot.report_render import render_report, render_summary
-from bot.reports import Report, build_round_report
-from bot.sending import send_text
-from bot.texts import Lang, local_minute, say
-from storage.models import Post, Round
+from bot.core.base import Core
+from bot.core.models import Post, Round
+from bot.core.reports import Report, build_round_report
+from bot.render.report import render_report, render_summary
+from bot.render.texts import Lang, local_minute, say
+from bot.telegram.sending import send_text
 
 log = logging.getLogger(__name__)
 

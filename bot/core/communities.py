@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core import Core
-from bot.errors import CoreError
-from storage.models import Community
+from bot.core.base import Core
+from bot.core.errors import CoreError
+from bot.core.models import Community
 from storage.repository import NameTaken
 
 

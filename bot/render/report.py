@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.reports import PollResult, Report, ThemeShare, top_themes
-from bot.texts import Lang, local_minute, say
+from bot.core.reports import PollResult, Report, ThemeShare, top_themes
+from bot.render.texts import Lang, local_minute, say
 
 TELEGRAM_LIMIT = 4096
 

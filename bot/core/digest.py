@@ -8,11 +8,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core import Core
-from bot.exports import period_csv
-from bot.report_render import render_report
-from bot.reports import Report, build_period_report
-from bot.texts import Lang, say
+from bot.core.base import Core
+from bot.core.exports import period_csv
+from bot.core.reports import Report, build_period_report
+from bot.render.report import render_report
+from bot.render.texts import Lang, say
 
 PERIOD = timedelta(days=7)
 
@@ -41,7 +41,7 @@ async def build_digest(core: Core, until: datetime, lang: Lang) -> Digest:
     if active:
         text = render_report(report, lang, zone)
         # matplotlib is imported only when a chart is drawn: it would double the bot's start-up.
-        from bot.chart import render_chart
+        from bot.render.chart import render_chart
 
         chart = render_chart(report, lang, zone)
     else:

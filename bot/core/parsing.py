@@ -11,9 +11,9 @@ from datetime import datetime, timedelta, tzinfo
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.crontab import next_fire, validate_cron
-from bot.durations import DurationError, is_duration, parse_duration
-from bot.texts import Lang, say
+from bot.core.crontab import next_fire, validate_cron
+from bot.core.durations import DurationError, is_duration, parse_duration
+from bot.render.texts import Lang, say
 
 MAX_QUESTION_CHARS = 300  # Telegram polls allow 300 characters in a question.
 MAX_OPTION_CHARS = 100  # ... and 100 per option.
@@ -22,7 +22,8 @@ MAX_COMMUNITY_CHARS = 40
 
 
 class UsageError(ValueError):
-    """The arguments do not fit the command; `key` names the reason's template in bot/texts.py.
+    """The arguments do not fit the command; `key` names the reason's template in
+    bot/render/texts.py.
 
     Handlers answer with `say(error.key, lang, **error.values)` and the command's usage line.
     """

@@ -1,7 +1,7 @@
 """Reports: aggregate what residents said into a model (one query per aggregate).
 
 `build_round_report` covers one round, `build_period_report` a time window (the weekly
-digest). Both return `Report`, which bot/report_render.py turns into Telegram text, JSON, CSV
+digest). Both return `Report`, which bot/render/report.py turns into Telegram text, JSON, CSV
 and a chart.
 """
 
@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core import Core
+from bot.core.base import Core
+from bot.core.models import Community, OptionCount, Quote, Round, ThemeCount
 from nlp.emerging import emerging_terms
 from nlp.taxonomy import Taxonomy
-from storage.models import Community, OptionCount, Quote, Round, ThemeCount
 from storage.repository import Scope, Session
 
 QUOTE_CHARS = 140

@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Literal
 
-from bot.core import Core
-from storage.models import StoredAnswer
+from bot.core.base import Core
+from bot.core.models import StoredAnswer
 
 COLUMNS = [
     "answer_id",

@@ -2,7 +2,7 @@
 
 `local_bot` runs Minyi's real Application (bot/app.py) against a `BotAPIEmulator` and a SQLite
 file, exactly as it runs against Telegram. `run_demo` plays a scripted consultation in two
-communities (bot/demo_script.py) and writes what organisers and staff would get into a folder;
+communities (demo/script.py) and writes what organisers and staff would get into a folder;
 `run_sandbox` serves a messenger-like page (sandbox/webui.py) so a person can try it by hand.
 """
 
@@ -26,8 +26,12 @@ from typing import Any, TextIO
 
 from bot.app import build_application, open_bot, run_application
 from bot.config import Settings, settings_from_dict
-from bot.core import Core
-from bot.demo_script import (
+from bot.core.base import Core
+from bot.core.digest import build_digest, write_digest
+from bot.core.models import Post, Round
+from bot.core.reports import Report, build_round_report
+from bot.render.report import render_report
+from demo.script import (
     BIHAI,
     GROUP_TITLES,
     HUIZHANCHENG,
@@ -43,12 +47,8 @@ from bot.demo_script import (
     Resident,
     scripted_residents,
 )
-from bot.digest import build_digest, write_digest
-from bot.report_render import render_report
-from bot.reports import Report, build_round_report
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
-from storage.models import Post, Round
 
 log = logging.getLogger(__name__)
 
@@ -574,7 +574,7 @@ async def open_sandbox(
     residents: list[Resident] | None = None,
 ) -> AsyncIterator[Sandbox]:
     """The emulator serving the sandbox page, the bot behind it, two communities registered."""
-    from bot.chart import cjk_font_path
+    from bot.render.chart import cjk_font_path
     from sandbox.webui import WebUI
 
     emulator = BotAPIEmulator(host=host, port=port)

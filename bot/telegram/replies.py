@@ -1,7 +1,7 @@
 """Replies held back while a batch of updates is being committed.
 
-A run of answers and votes is processed in one transaction (bot/intake.py). Replies it causes
-(an answer too long, a round already closed) go to group chats that Telegram lets us write to
+A run of answers and votes is processed in one transaction (bot/telegram/intake.py). Replies it
+causes (an answer too long, a round already closed) go to group chats that Telegram lets us write to
 only 20 times a minute, so sending them from inside the transaction could hold the database
 for a minute while the scheduler waits. Inside `collecting()`, `defer` queues the send instead;
 the intake sends the queue once the batch has committed, and drops it if the batch is rolled

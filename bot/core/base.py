@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.config import Settings
-from bot.privacy import pseudonym
-from bot.tag_helper import Meanwhile, TagHelper
+from bot.core.privacy import pseudonym
+from bot.core.tag_helper import Meanwhile, TagHelper
 from nlp.tagger import Tagger, ThemeTag
 from nlp.taxonomy import load_taxonomy
 from storage.repository import Repository, Session
@@ -66,8 +66,8 @@ class Core:
 
     @property
     def post_lock(self) -> AbstractAsyncContextManager[None]:
-        """Serialises sending of owed posts (the outbox, bot/delivery.py) across every process
-        sharing the database, so two processes never send the same post."""
+        """Serialises sending of owed posts (the outbox, bot/telegram/outbox.py) across every
+        process sharing the database, so two processes never send the same post."""
         return self.repo.exclusive("outbox")
 
     def now(self) -> datetime:

@@ -14,8 +14,8 @@ from pathlib import Path
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from bot.reports import CommunityPart, Report, ThemeShare, top_themes
-from bot.texts import Lang, say
+from bot.core.reports import CommunityPart, Report, ThemeShare, top_themes
+from bot.render.texts import Lang, say
 
 
 @cache

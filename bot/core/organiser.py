@@ -1,5 +1,5 @@
 """What organiser commands do for a given caller: each checks what the caller may reach
-(bot/roles.py) and returns what to reply, so that handlers only adapt.
+(bot/core/roles.py) and returns what to reply, so that handlers only adapt.
 
 Where output goes is decided here too: in a community's group, /report shows that community's
 part of a round (residents may see what their own community said, as in the closing summary),
@@ -13,15 +13,15 @@ from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.communities import CommunityError, resolve_communities
-from bot.core import Core
-from bot.digest import Digest, build_digest
-from bot.exports import HideOutcome, export_rows, hide_answer, rows_to_csv
-from bot.report_render import render_report
-from bot.reports import build_round_report, latest_round_id
-from bot.roles import Caller, OutOfReach, answer_in_reach, require_organiser, round_in_reach
-from bot.texts import Lang
-from storage.models import Community, Round
+from bot.core.base import Core
+from bot.core.communities import CommunityError, resolve_communities
+from bot.core.digest import Digest, build_digest
+from bot.core.exports import HideOutcome, export_rows, hide_answer, rows_to_csv
+from bot.core.models import Community, Round
+from bot.core.reports import build_round_report, latest_round_id
+from bot.core.roles import Caller, OutOfReach, answer_in_reach, require_organiser, round_in_reach
+from bot.render.report import render_report
+from bot.render.texts import Lang
 
 
 class ExportFile(BaseModel):

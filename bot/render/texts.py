@@ -44,7 +44,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "名称“{name}”已被另一个群使用，请换一个名称。",
         "The name “{name}” is used by another group; please choose another.",
     ),
-    # -- command usage (bot/parsing.py raises UsageError(command, key, **values)) -------------
+    # -- command usage (bot/core/parsing.py raises UsageError(command, key, **values)) -------------
     # `{community}` is where the community argument goes in private chat ("" in a group).
     "usage_private_community": ("<社区名称|all> ", "<community|all> "),
     "usage_community": ("/community <名称（不含空格）>", "/community <name without spaces>"),
@@ -384,7 +384,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "hide_done": ("✅ 回答 {id} 已隐藏，不再计入报告和导出。", "✅ Answer {id} is hidden."),
     "hide_not_found": ("找不到回答 {id}。", "There is no answer {id}."),
     "hide_already": ("回答 {id} 已经隐藏了。", "Answer {id} is already hidden."),
-    # -- what an organiser command reaches (bot/roles.py, bot/organiser.py) ----------------------
+    # -- what an organiser command reaches (bot/core/roles.py, bot/core/organiser.py) ----
     "round_elsewhere": (
         "第 {id} 轮征询不是本群社区“{community}”的征询，在这里不能查看或处理。",
         "Round {id} is not a round of this group's community “{community}”; it cannot be "

@@ -17,9 +17,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.core import Core
-from bot.errors import CoreError
-from storage.models import Community, Round, StoredAnswer
+from bot.core.base import Core
+from bot.core.errors import CoreError
+from bot.core.models import Community, Round, StoredAnswer
 
 
 @dataclass(frozen=True)

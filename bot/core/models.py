@@ -78,7 +78,7 @@ class NewAnswer(_Record):
     round_id: int
     community_id: int
     resident: str
-    source: str  # the Telegram message it came from; unique (see bot/answers.py source_key)
+    source: str  # the Telegram message it came from; unique (see bot/core/answers.py source_key)
     via: str
     text: str
     text_hash: str

@@ -1,16 +1,16 @@
 """Listings as reply text: the rounds (/rounds, and the confirmation of a new round) and the
-taxonomy (/themes). Templates live in bot/texts.py."""
+taxonomy (/themes). Templates live in bot/render/texts.py."""
 
 from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.core import Core
-from bot.roles import Caller, OutOfReach
-from bot.rounds import RoundCreated, list_recent_rounds
-from bot.texts import Lang, say
+from bot.core.base import Core
+from bot.core.models import Round
+from bot.core.roles import Caller, OutOfReach
+from bot.core.rounds import RoundCreated, list_recent_rounds
+from bot.render.texts import Lang, say
 from nlp.taxonomy import Taxonomy
-from storage.models import Round
 
 QUESTION_CHARS = 40  # a question in a listing is cut to this many characters
 SAMPLE_KEYWORDS = 6  # keywords shown per theme

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 class CoreError(Exception):
-    """What was asked cannot be done; `key` names the message in bot/texts.py, `values` fill it.
+    """What was asked cannot be done; `key` names the message in bot/render/texts.py,
+    `values` fill it.
 
     Handlers answer with `say(error.key, lang, **error.values)` and change nothing.
     """

@@ -14,11 +14,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core import Core
-from bot.privacy import text_digest
+from bot.core.base import Core
+from bot.core.models import NewAnswer, Round, TagRecord
+from bot.core.privacy import text_digest
 from nlp.redact import redact
 from nlp.tagger import ThemeTag
-from storage.models import NewAnswer, Round, TagRecord
 from storage.repository import Session
 
 log = logging.getLogger(__name__)
@@ -354,7 +354,7 @@ async def record_poll_tally(core: Core, poll_id: str, counts: Sequence[int], vot
     if post is None or round_ is None or not round_.anonymous:
         return False
     if round_.state != "open":
-        # Closing stores the totals that stopping the poll returns (bot/delivery.py), votes
+        # Closing stores the totals that stopping the poll returns (bot/telegram/outbox.py), votes
         # cast between the round's closing and the stop included; the `is_closed` update that
         # follows carries the same totals.
         log.info("poll totals for round %s ignored: round is %s", round_.id, round_.state)

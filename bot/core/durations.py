@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.texts import say
+from bot.render.texts import say
 
 _PART = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
 _WHOLE = re.compile(r"^(?:\d+\s*[smhdw]\s*)+$", re.IGNORECASE)
@@ -14,7 +14,7 @@ MAX_DURATION = timedelta(days=366)
 
 
 class DurationError(ValueError):
-    """Not a duration we understand; `key` names the reason's template in bot/texts.py."""
+    """Not a duration we understand; `key` names the reason's template in bot/render/texts.py."""
 
     def __init__(self, key: str, /, **values: object) -> None:
         super().__init__(say(key, "en", **values))

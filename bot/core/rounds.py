@@ -1,8 +1,8 @@
 """Consultation rounds: open, schedule, close, cancel and the transitions that fall due.
 
 Every transition is stored (with the posts it owes each community, see storage `posts`)
-before any Telegram message is sent; bot/delivery.py sends what is owed afterwards, so a crash
-in between neither loses nor duplicates a post (SPEC §2).
+before any Telegram message is sent; bot/telegram/outbox.py sends what is owed afterwards, so a
+crash in between neither loses nor duplicates a post (SPEC §2).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core import Core
-from bot.crontab import next_fire
-from bot.durations import parse_duration
-from bot.errors import CoreError
-from bot.parsing import RoundRequest
-from storage.models import Community, Round
+from bot.core.base import Core
+from bot.core.crontab import next_fire
+from bot.core.durations import parse_duration
+from bot.core.errors import CoreError
+from bot.core.models import Community, Round
+from bot.core.parsing import RoundRequest
 from storage.repository import Session
 
 log = logging.getLogger(__name__)

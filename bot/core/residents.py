@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core import Core
-from bot.texts import Lang, say
-from storage.models import StoredAnswer
+from bot.core.base import Core
+from bot.core.models import StoredAnswer
+from bot.render.texts import Lang, say
 
 
 class MyData(BaseModel):

@@ -1,9 +1,9 @@
 """Webhook intake: Telegram POSTs each update to us (SPEC §8: several processes behind a load
 balancer share one PostgreSQL database).
 
-Each POST is processed like a polled update (bot/intake.py: `process_with_retry`, which claims
-the update id in the same transaction as its effects) and answered 200 only once the update is
-committed, or kept whole as a dead letter. Anything else answers 500, so Telegram delivers the
+Each POST is processed like a polled update (bot/telegram/intake.py: `process_with_retry`, which
+claims the update id in the same transaction as its effects) and answered 200 only once the update
+is committed, or kept whole as a dead letter. Anything else answers 500, so Telegram delivers the
 update again, possibly to another process; the claim makes that redelivery harmless. The
 `X-Telegram-Bot-Api-Secret-Token` header must carry the configured secret: nobody else can
 inject updates.
@@ -23,8 +23,8 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from bot.core import Core
-from bot.intake import process_with_retry
+from bot.core.base import Core
+from bot.telegram.intake import process_with_retry
 
 if TYPE_CHECKING:
     from bot.app import Intake

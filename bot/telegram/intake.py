@@ -26,9 +26,9 @@ from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ExtBot
 
-from bot.core import AlreadyProcessed, Core, UpdateClaim, current_update
-from bot.privacy import scrub_update
-from bot.replies import collecting, send_all
+from bot.core.base import AlreadyProcessed, Core, UpdateClaim, current_update
+from bot.core.privacy import scrub_update
+from bot.telegram.replies import collecting, send_all
 from handlers.answers import PlainAnswer, answer_plain, plain_answer
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ async def _process_run(app: MinyiApp, core: Core, run: Sequence[RawUpdate]) -> N
     Consecutive plain answers are recorded together (handlers/answers.py `answer_plain`),
     everything else through PTB's handlers, in order. Any failure rolls the whole run back
     (the caller then processes it update by update). Replies wait until the run has
-    committed (bot/replies.py): the transaction is never held open across Telegram's flood
+    committed (bot/telegram/replies.py): the transaction is never held open across Telegram's flood
     limits, and no receipt goes out for an answer not stored.
     """
     with collecting() as replies:

@@ -12,11 +12,11 @@ import json
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.answers import to_records
-from bot.core import Core
+from bot.core.answers import to_records
+from bot.core.base import Core
+from bot.core.models import TagRecord
 from nlp.impact import KeywordScreen, changed_keywords
 from nlp.taxonomy import Taxonomy
-from storage.models import TagRecord
 
 SNAPSHOT = "taxonomy-snapshot"
 PAGE = 2000

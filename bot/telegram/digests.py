@@ -32,11 +32,11 @@ from typing import Literal
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.core import Core
-from bot.crontab import next_fire
-from bot.digest import Digest, build_digest
-from bot.report_render import split_message
-from storage.models import DigestDelivery
+from bot.core.base import Core
+from bot.core.crontab import next_fire
+from bot.core.digest import Digest, build_digest
+from bot.core.models import DigestDelivery
+from bot.render.report import split_message
 
 log = logging.getLogger(__name__)
 

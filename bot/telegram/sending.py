@@ -1,7 +1,7 @@
 """Sending a text of any length to a chat: split under Telegram's limit, optionally retried.
 
 Replies retry flood waits, network errors and a group's move to a supergroup themselves
-(`attempts` > 1). Outbox posts (bot/delivery.py) send once (`attempts=1`): the outbox counts
+(`attempts` > 1). Outbox posts (bot/telegram/outbox.py) send once (`attempts=1`): the outbox counts
 attempts and tries again on its next pass, and a retry here would hide a possible duplicate
 from that accounting.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TimedOut
 
-from bot.report_render import split_message
+from bot.render.report import split_message
 
 log = logging.getLogger(__name__)
 

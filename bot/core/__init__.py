@@ -1,0 +1,1 @@
+"""The consultation core: rounds, answers, reports, digests and their records; no channel."""

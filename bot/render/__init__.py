@@ -1,0 +1,1 @@
+"""Rendering: every user-facing text template, report and digest text, charts."""

@@ -1,0 +1,1 @@
+"""The Telegram channel: intake (polling, webhook), outbox, sending, keyboards."""

@@ -1,0 +1,1 @@
+"""`minyi demo`, the browser sandbox, and the local app that the demo and the tests drive."""
