@@ -1,13 +1,18 @@
-"""The composition root: assemble the PTB Application and run it (long polling)."""
+"""The composition root: the one place everything is wired.
+
+`build_application` assembles the PTB Application: the ordered list of handlers, each command
+wrapped so that a core error becomes its reply (handlers/errors.py). `run_application` starts it
+with the outbox sender, the scheduler and an intake (long polling or a webhook).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import datetime
 
 from telegram import BotCommand
 from telegram.ext import (
@@ -29,18 +34,28 @@ from bot.core.answers import RateLimiter
 from bot.core.base import Core, open_core
 from bot.core.retag import ensure_snapshot
 from bot.core.tag_helper import TagHelper
+from bot.render.digest import Digest
 from bot.render.texts import say
 from bot.scheduler import Scheduler
-from bot.telegram.intake import READ_MARGIN, MinyiBot, error_recorder, poll_updates
+from bot.telegram.context import BotData, MinyiApp
+from bot.telegram.digests import send_due_digest
+from bot.telegram.intake import (
+    READ_MARGIN,
+    Intake,
+    MinyiBot,
+    PlainPath,
+    error_recorder,
+    poll_updates,
+)
+from bot.telegram.keyboards import FORGET_PATTERN, RATING_PATTERN
+from bot.telegram.outbox import run_outbox, send_owed_posts
 from handlers import answers, communities, reports, residents, rounds
-from handlers.context import BotData, Ctx
+from handlers.errors import replying_to_errors
 
 log = logging.getLogger(__name__)
 
-MinyiApp = Application[Any, Ctx, dict[Any, Any], dict[Any, Any], BotData, Any]
-# How updates come in: long polling (bot/telegram/intake.py) unless another intake is given
-# (webhook mode, bot/telegram/webhook.py). It runs until the event is set.
-Intake = Callable[[MinyiApp, Core, asyncio.Event], Awaitable[None]]
+# Plain new text messages skip PTB's object building (see bot/telegram/intake.py).
+PLAIN_ANSWERS = PlainPath(read=answers.read_plain_answer, record=answers.record_plain_answers)
 
 ORGANISER_COMMANDS = {
     "community": communities.community,
@@ -79,10 +94,11 @@ def add_handlers(app: MinyiApp) -> None:
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, communities.migration))
     app.add_handler(ChatMemberHandler(communities.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     # Commands only on new messages: editing an old /ask must not open a second round.
+    # Each command's MinyiError becomes its reply in one place (handlers/errors.py).
     for name, callback in {**ORGANISER_COMMANDS, **RESIDENT_COMMANDS}.items():
-        app.add_handler(CommandHandler(name, callback, filters=new_messages))
-    app.add_handler(CallbackQueryHandler(answers.rating_button, pattern=answers.RATING_PATTERN))
-    app.add_handler(CallbackQueryHandler(residents.forget_button, pattern=residents.FORGET_PATTERN))
+        app.add_handler(CommandHandler(name, replying_to_errors(callback), filters=new_messages))
+    app.add_handler(CallbackQueryHandler(answers.rating_button, pattern=RATING_PATTERN))
+    app.add_handler(CallbackQueryHandler(residents.forget_button, pattern=FORGET_PATTERN))
     app.add_handler(PollAnswerHandler(answers.poll_answer))
     app.add_handler(PollHandler(answers.poll_state))
     app.add_handler(
@@ -136,9 +152,6 @@ async def run_application(
     SQLite; with PostgreSQL one process at a time, see storage/postgres.py).
     """
     async with app:
-        me = app.bot.username
-        if me:
-            core.bot_username = me
         try:
             await app.bot.set_my_commands(MENU)
         except Exception as exc:  # a menu is a convenience; never block start-up on it
@@ -147,7 +160,15 @@ async def run_application(
         await app.start()
         caught_up = asyncio.Event()
         leadership = core.repo.leadership()
-        scheduler = Scheduler(core, app.bot, is_leader=leadership.is_leader, ready=caught_up)
+        bot = app.bot
+        digests: dict[datetime, Digest] = {}  # being delivered, kept until every chat has it
+        scheduler = Scheduler(
+            core,
+            send_posts=lambda: send_owed_posts(core, bot),
+            send_digest=lambda: send_due_digest(core, bot, digests),
+            is_leader=leadership.is_leader,
+            ready=caught_up,
+        )
         assert app.job_queue is not None
         app.job_queue.run_repeating(
             lambda _ctx: scheduler.tick(),
@@ -155,13 +176,16 @@ async def run_application(
             first=0.2,
             name="minyi-tick",
         )
+        outbox = asyncio.create_task(run_outbox(core, bot, stop), name="minyi-outbox")
         try:
             if intake is None:
-                await poll_updates(app, core, stop, caught_up=caught_up)
+                await poll_updates(app, core, PLAIN_ANSWERS, stop, caught_up=caught_up)
             else:
                 caught_up.set()  # updates are pushed to us: no backlog to read first
-                await intake(app, core, stop)
+                await intake(app, core, PLAIN_ANSWERS, stop)
         finally:
+            stop.set()
+            await outbox
             await app.stop()
             await leadership.release()
 

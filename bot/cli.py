@@ -226,7 +226,7 @@ async def verb_report(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
     """Build the digest of the last 7 days into a folder (text, PNG, CSV)."""
-    from bot.core.digest import build_digest, write_digest
+    from bot.render.digest import build_digest, write_digest
 
     out = Path(args.out)
     core = await _core(settings)

@@ -14,13 +14,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from telegram import Bot
-
 from bot.core.base import Core
-from bot.core.digest import Digest
 from bot.core.rounds import advance_due_rounds
-from bot.telegram.digests import send_due_digest
-from bot.telegram.outbox import send_owed_posts
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +43,21 @@ class Scheduler:
     def __init__(
         self,
         core: Core,
-        bot: Bot,
+        *,
+        send_posts: Callable[[], Awaitable[object]],
+        send_digest: Callable[[], Awaitable[object]],
         is_leader: Callable[[], Awaitable[bool]] | None = None,
         ready: asyncio.Event | None = None,
     ) -> None:
         self.core = core
-        self.bot = bot
+        # The channel's part of the tick: send owed posts, deliver a due digest.
+        self.send_posts = send_posts
+        self.send_digest = send_digest
         self.is_leader = is_leader
         # Set once the updates that waited while the bot was down are processed: a round due
         # to close must first count the votes and answers sent while it was still open.
         self.ready = ready
         self._next_purge: datetime | None = None
-        # The digest being delivered, kept while some staff chat still waits for it.
-        self._digests: dict[datetime, Digest] = {}
 
     async def tick(self) -> None:
         """One pass over due work; errors are logged and retried on the next tick."""
@@ -73,8 +70,8 @@ class Scheduler:
         # chat that cannot be reached) must not stop the others.
         for name, stage in (
             ("rounds", lambda: advance_due_rounds(core)),
-            ("posts", lambda: send_owed_posts(core, self.bot)),
-            ("digest", lambda: send_due_digest(core, self.bot, self._digests)),
+            ("posts", self.send_posts),
+            ("digest", self.send_digest),
             ("retention", self._purge_if_due),
         ):
             try:

@@ -27,9 +27,9 @@ from typing import Any, TextIO
 from bot.app import build_application, open_bot, run_application
 from bot.config import Settings, settings_from_dict
 from bot.core.base import Core
-from bot.core.digest import build_digest, write_digest
 from bot.core.models import Post, Round
 from bot.core.reports import Report, build_round_report
+from bot.render.digest import build_digest, write_digest
 from bot.render.report import render_report
 from demo.script import (
     BIHAI,

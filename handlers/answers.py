@@ -19,11 +19,11 @@ from bot.core.answers import (
     record_poll_vote,
     record_rating,
 )
-from bot.core.base import Core
+from bot.core.base import Core, Turn
 from bot.render.texts import Lang, pick_lang, say
-from bot.telegram.outbox import RATING_PREFIX
-from handlers.common import core_of, in_group, lang_of, reply, reply_in_chat
-from handlers.context import BotData, Ctx
+from bot.telegram.context import BotData, Ctx
+from bot.telegram.keyboards import parse_rating
+from handlers.common import core_of, in_group, lang_of, reply, reply_in_chat, turn_of
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,9 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
         edited=edited,
     )
     core = core_of(context)
-    result = await record_answer(core, incoming, context.bot_data.limiter)
+    result = await record_answer(
+        core, incoming, context.bot_data.limiter, turn=turn_of(update, context)
+    )
     text = reply_text(result, incoming, lang_of(update, context), _limit(core))
     if text is not None:
         await reply(update, context, text)
@@ -97,10 +99,11 @@ class PlainAnswer:
     language_code: str | None
 
 
-def plain_answer(raw: Mapping[str, Any]) -> PlainAnswer | None:
+def read_plain_answer(raw: Mapping[str, Any]) -> PlainAnswer | None:
     """The message of a raw update (Bot API JSON) if it is a plain new text message, else None.
 
-    Nearly every update of a busy round is one: the intake hands those to `answer_plain`
+    Nearly every update of a busy round is one: the intake hands those to
+    `record_plain_answers`
     without building PTB objects or dispatching (which cost as much as segmenting them).
     Anything else (commands, edits, votes, service messages, bots, channels, odd shapes) goes
     through PTB and the handlers as usual; the two paths store the same answer the same way.
@@ -135,10 +138,13 @@ def plain_answer(raw: Mapping[str, Any]) -> PlainAnswer | None:
     )
 
 
-async def answer_plain(bot: Bot, data: BotData, items: Sequence[PlainAnswer]) -> None:
-    """Record plain answers (`plain_answer`) together and reply where a reply is due."""
+async def record_plain_answers(
+    bot: Bot, data: BotData, items: Sequence[PlainAnswer], turn: Turn
+) -> None:
+    """Record plain answers (`read_plain_answer`) together and reply where a reply is due
+    (after `turn` has committed)."""
     core = data.require_core()
-    results = await record_answers(core, [i.message for i in items], data.limiter)
+    results = await record_answers(core, [i.message for i in items], data.limiter, turn=turn)
     default = core.settings.locale.default
     for item, result in zip(items, results, strict=True):
         lang = pick_lang(item.language_code, default)
@@ -148,6 +154,7 @@ async def answer_plain(bot: Bot, data: BotData, items: Sequence[PlainAnswer]) ->
             await reply_in_chat(
                 bot,
                 core,
+                turn,
                 message.chat_id,
                 text,
                 reply_to=message.message_id,
@@ -170,7 +177,13 @@ async def poll_answer(update: Update, context: Ctx) -> None:
     vote = update.poll_answer
     if vote is None or vote.user is None:
         return
-    await record_poll_vote(core_of(context), vote.poll_id, vote.user.id, list(vote.option_ids))
+    await record_poll_vote(
+        core_of(context),
+        vote.poll_id,
+        vote.user.id,
+        list(vote.option_ids),
+        turn=turn_of(update, context),
+    )
 
 
 async def poll_state(update: Update, context: Ctx) -> None:
@@ -183,6 +196,7 @@ async def poll_state(update: Update, context: Ctx) -> None:
         poll.id,
         [o.voter_count for o in poll.options],
         poll.total_voter_count,
+        turn=turn_of(update, context),
     )
 
 
@@ -195,26 +209,26 @@ async def rating_button(update: Update, context: Ctx) -> None:
     text: str | None = None
     alert = False
     try:
-        parts = query.data.split(":")
-        if query.message is not None and len(parts) == 3 and parts[2].isdigit():
-            value = int(parts[2])
+        press = parse_rating(query.data)
+        if query.message is not None and press is not None:
             outcome = await record_rating(
                 core_of(context),
                 query.message.chat.id,
                 query.message.message_id,
                 query.from_user.id,
-                value,
+                press.round_id,
+                press.value,
+                turn=turn_of(update, context),
             )
             if outcome == "recorded":
-                text = say("vote_recorded", lang, value=value)
+                text = say("vote_recorded", lang, value=press.value)
             elif outcome == "closed":
                 text, alert = say("vote_closed", lang), True
+            elif outcome in ("unknown", "invalid"):
+                text = say("button_not_here", lang)
     finally:
         # Also when recording failed (the update is retried, and answered again then).
         try:
             await query.answer(text, show_alert=alert)
         except BadRequest as exc:  # answered before, or too old: the press is recorded anyway
             log.info("answerCallbackQuery: %s", exc)
-
-
-RATING_PATTERN = rf"^{RATING_PREFIX}:\d+:\d+$"

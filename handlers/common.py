@@ -1,10 +1,17 @@
-"""What every handler needs: the core, the resident's language, authorisation, replies."""
+"""What every handler needs: the core and the update's turn, the resident's language,
+authorisation, replies.
+
+A handler reads the update, calls one use case of the core with plain values (and the update's
+`Turn`, so the use case's transaction claims the update), and replies with `reply`: replies
+wait on the turn until the intake has committed it (bot/telegram/intake.py), then go out.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from telegram import Bot, Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -14,15 +21,16 @@ from telegram.error import (
     NetworkError,
 )
 
-from bot.core.base import Core
+from bot.core.base import Core, Turn
 from bot.core.communities import community_of_chat, set_chat_active
 from bot.core.roles import Caller, caller_of, is_organiser
 from bot.render.texts import Lang, pick_lang, say
-from bot.telegram.replies import defer
+from bot.telegram.context import Ctx
 from bot.telegram.sending import send_text
-from handlers.context import Ctx
 
 log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
 
 SEND_ATTEMPTS = 5
 
@@ -30,6 +38,12 @@ SEND_ATTEMPTS = 5
 def core_of(context: Ctx) -> Core:
     """The consultation core of this application."""
     return context.bot_data.require_core()
+
+
+def turn_of(update: Update, context: Ctx) -> Turn | None:
+    """The turn the intake opened for this update (None outside the intake, e.g. in tests
+    that call a handler directly: then every transaction commits on its own)."""
+    return context.bot_data.turns.get(update.update_id)
 
 
 def lang_of(update: Update, context: Ctx) -> Lang:
@@ -74,7 +88,8 @@ async def authorise(
         return None
     core = core_of(context)
     settings = core.settings
-    community = await community_of_chat(core, chat.id) if in_group(update) else None
+    turn = turn_of(update, context)
+    community = await community_of_chat(core, chat.id, turn=turn) if in_group(update) else None
     admin = False
     if (
         settings.roles.group_admins_are_organisers
@@ -122,6 +137,7 @@ async def reply(update: Update, context: Ctx, text: str, **kwargs: object) -> No
     await reply_in_chat(
         context.bot,
         core_of(context),
+        turn_of(update, context),
         chat.id,
         text,
         reply_to=message.message_id if message is not None else None,
@@ -133,6 +149,7 @@ async def reply(update: Update, context: Ctx, text: str, **kwargs: object) -> No
 async def reply_in_chat(
     bot: Bot,
     core: Core,
+    turn: Turn | None,
     chat_id: int,
     text: str,
     *,
@@ -140,8 +157,9 @@ async def reply_in_chat(
     group: bool,
     **kwargs: object,
 ) -> None:
-    """Answer in a chat, in a group as a reply to message `reply_to`; for `reply` and for
-    answers that never became PTB objects (handlers/answers.py `answer_plain`)."""
+    """Answer in a chat, in a group as a reply to message `reply_to`, once `turn` has
+    committed; for `reply` and for answers that never became PTB objects
+    (handlers/answers.py `record_plain_answers`)."""
     if group and reply_to is not None:
         kwargs.setdefault("reply_to_message_id", reply_to)
         kwargs.setdefault("allow_sending_without_reply", True)
@@ -155,9 +173,10 @@ async def reply_in_chat(
                 # Removed from the group (the my_chat_member update may have been missed).
                 await set_chat_active(core, chat_id, False)
 
-    # Inside a batch of answers the reply waits until the batch has committed (bot/replies).
-    if not defer(send):
+    if turn is None:
         await send()
+    else:
+        turn.replies.append(send)
 
 
 def command_args(update: Update) -> str:

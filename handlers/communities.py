@@ -5,17 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 
-from bot.core.communities import (
-    CommunityError,
-    register_community,
-    set_chat_active,
-    set_chat_migrated,
-)
-from bot.core.parsing import UsageError, parse_community_name
+from bot.core.communities import register_community, set_chat_active, set_chat_migrated
+from bot.core.parsing import parse_community_name
 from bot.render.texts import say
-from handlers.common import authorise, command_args, core_of, in_group, lang_of, reply
-from handlers.context import Ctx
-from handlers.usage import usage_reply
+from bot.telegram.context import Ctx
+from handlers.common import authorise, command_args, core_of, in_group, lang_of, reply, turn_of
 
 
 async def community(update: Update, context: Ctx) -> None:
@@ -27,15 +21,10 @@ async def community(update: Update, context: Ctx) -> None:
     if chat is None or not in_group(update):
         await reply(update, context, say("group_only", lang))
         return
-    try:
-        name = parse_community_name(command_args(update))
-        registered, created = await register_community(core_of(context), chat.id, name)
-    except UsageError as exc:
-        await usage_reply(update, context, exc)
-        return
-    except CommunityError as exc:
-        await reply(update, context, say(exc.key, lang, **exc.values))
-        return
+    name = parse_community_name(command_args(update))
+    registered, created = await register_community(
+        core_of(context), chat.id, name, turn=turn_of(update, context)
+    )
     key = "community_registered" if created else "community_renamed"
     await reply(update, context, say(key, lang, name=registered.name))
 
@@ -47,7 +36,7 @@ async def membership(update: Update, context: Ctx) -> None:
         return
     status = change.new_chat_member.status
     gone = status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
-    await set_chat_active(core_of(context), change.chat.id, not gone)
+    await set_chat_active(core_of(context), change.chat.id, not gone, turn=turn_of(update, context))
 
 
 async def migration(update: Update, context: Ctx) -> None:
@@ -55,7 +44,12 @@ async def migration(update: Update, context: Ctx) -> None:
     message = update.effective_message
     if message is None:
         return
+    turn = turn_of(update, context)
     if message.migrate_to_chat_id is not None:
-        await set_chat_migrated(core_of(context), message.chat.id, message.migrate_to_chat_id)
+        await set_chat_migrated(
+            core_of(context), message.chat.id, message.migrate_to_chat_id, turn=turn
+        )
     elif message.migrate_from_chat_id is not None:
-        await set_chat_migrated(core_of(context), message.migrate_from_chat_id, message.chat.id)
+        await set_chat_migrated(
+            core_of(context), message.migrate_from_chat_id, message.chat.id, turn=turn
+        )

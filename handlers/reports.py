@@ -6,11 +6,14 @@ import io
 
 from telegram import Update
 
-from bot.core.errors import CoreError
-from bot.core.organiser import digest_now, export_file, hide_answer_for, report_text
-from bot.core.parsing import UsageError, parse_id
+from bot.core.moderation import hide_answer
+from bot.core.organiser import digest_now, export_file, round_report
+from bot.core.parsing import parse_id
+from bot.render.digest import render_digest
 from bot.render.listings import themes_text
+from bot.render.report import render_report
 from bot.render.texts import say
+from bot.telegram.context import Ctx
 from bot.telegram.digests import send_digest
 from handlers.common import (
     authorise,
@@ -19,9 +22,8 @@ from handlers.common import (
     lang_of,
     reply,
     send_privately,
+    turn_of,
 )
-from handlers.context import Ctx
-from handlers.usage import usage_reply
 
 HIDE_REPLIES = {
     "hidden": "hide_done",
@@ -35,16 +37,10 @@ async def report(update: Update, context: Ctx) -> None:
     caller = await authorise(update, context)
     if caller is None:
         return
-    lang = lang_of(update, context)
-    try:
-        round_id = parse_id("report", command_args(update), optional=True)
-        text = await report_text(core_of(context), caller, round_id, lang)
-    except UsageError as exc:
-        await usage_reply(update, context, exc)
-        return
-    except CoreError as exc:
-        await reply(update, context, say(exc.key, lang, **exc.values))
-        return
+    core = core_of(context)
+    round_id = parse_id("report", command_args(update), optional=True)
+    built = await round_report(core, caller, round_id)
+    text = render_report(built, lang_of(update, context), core.settings.schedule.tz)
     await reply(update, context, text)
 
 
@@ -53,16 +49,8 @@ async def export(update: Update, context: Ctx) -> None:
     caller = await authorise(update, context)
     if caller is None:
         return
-    lang = lang_of(update, context)
-    try:
-        round_id = parse_id("export", command_args(update), optional=True)
-        csv = await export_file(core_of(context), caller, round_id)
-    except UsageError as exc:
-        await usage_reply(update, context, exc)
-        return
-    except CoreError as exc:
-        await reply(update, context, say(exc.key, lang, **exc.values))
-        return
+    round_id = parse_id("export", command_args(update), optional=True)
+    csv = await export_file(core_of(context), caller, round_id)
 
     async def send(chat_id: int) -> None:
         await context.bot.send_document(chat_id, document=io.BytesIO(csv.data), filename=csv.name)
@@ -83,18 +71,10 @@ async def hide(update: Update, context: Ctx) -> None:
     caller = await authorise(update, context)
     if caller is None:
         return
-    lang = lang_of(update, context)
-    try:
-        answer_id = parse_id("hide", command_args(update))
-        assert answer_id is not None
-        outcome = await hide_answer_for(core_of(context), caller, answer_id)
-    except UsageError as exc:
-        await usage_reply(update, context, exc)
-        return
-    except CoreError as exc:
-        await reply(update, context, say(exc.key, lang, **exc.values))
-        return
-    await reply(update, context, say(HIDE_REPLIES[outcome], lang, id=answer_id))
+    answer_id = parse_id("hide", command_args(update))
+    assert answer_id is not None
+    outcome = await hide_answer(core_of(context), caller, answer_id, turn=turn_of(update, context))
+    await reply(update, context, say(HIDE_REPLIES[outcome], lang_of(update, context), id=answer_id))
 
 
 async def digest(update: Update, context: Ctx) -> None:
@@ -103,12 +83,8 @@ async def digest(update: Update, context: Ctx) -> None:
     if caller is None:
         return
     core = core_of(context)
-    lang = lang_of(update, context)
-    try:
-        built = await digest_now(core, caller, lang)
-    except CoreError as exc:
-        await reply(update, context, say(exc.key, lang, **exc.values))
-        return
+    period = await digest_now(core, caller)
+    built = render_digest(period, lang_of(update, context), core.settings.schedule.tz)
 
     async def send(chat_id: int) -> None:
         await send_digest(core, context.bot, chat_id, built)

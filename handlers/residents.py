@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+import logging
+
+from telegram import Message, Update
+from telegram.constants import ChatType
 
 from bot.core.answers import start_private_answer
 from bot.core.parsing import parse_start_payload
-from bot.core.residents import forget_resident, my_data_text
+from bot.core.residents import forget_resident, my_data
+from bot.render.residents import my_data_text
 from bot.render.texts import local_minute, say
-from handlers.common import command_args, core_of, in_group, lang_of, reply
-from handlers.context import Ctx
+from bot.telegram.context import Ctx
+from bot.telegram.keyboards import forget_keyboard, has_button, parse_forget
+from handlers.common import command_args, core_of, in_group, lang_of, reply, turn_of
 
-FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
-FORGET_PATTERN = r"^forget:(yes|no)$"
+log = logging.getLogger(__name__)
 
 
 async def start(update: Update, context: Ctx) -> None:
@@ -28,7 +32,9 @@ async def start(update: Update, context: Ctx) -> None:
     target = parse_start_payload(payload)
     round_ = None
     if target is not None:
-        round_ = await start_private_answer(core_of(context), user.id, target[0], target[1])
+        round_ = await start_private_answer(
+            core_of(context), user.id, target[0], target[1], turn=turn_of(update, context)
+        )
     if round_ is None:
         await reply(update, context, say("start_bad_link", lang))
         return
@@ -66,7 +72,8 @@ async def mydata(update: Update, context: Ctx) -> None:
     if in_group(update):
         await reply(update, context, say("private_only", lang))
         return
-    await reply(update, context, await my_data_text(core_of(context), user.id, lang))
+    data = await my_data(core_of(context), user.id)
+    await reply(update, context, my_data_text(data, lang))
 
 
 async def forget(update: Update, context: Ctx) -> None:
@@ -75,14 +82,7 @@ async def forget(update: Update, context: Ctx) -> None:
     if in_group(update):
         await reply(update, context, say("private_only", lang))
         return
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(say("forget_yes", lang), callback_data=FORGET_YES),
-                InlineKeyboardButton(say("forget_no", lang), callback_data=FORGET_NO),
-            ]
-        ]
-    )
+    keyboard = forget_keyboard(say("forget_yes", lang), say("forget_no", lang))
     await reply(update, context, say("forget_confirm", lang), reply_markup=keyboard)
 
 
@@ -92,9 +92,25 @@ async def forget_button(update: Update, context: Ctx) -> None:
     if query is None:
         return
     lang = lang_of(update, context)
+    choice = parse_forget(query.data)
+    message = query.message
+    # Only on the bot's own confirmation, in the presser's private chat: a forged press on
+    # any other message (a group's rating post) must neither delete nor edit anything.
+    if (
+        choice is None
+        or not isinstance(message, Message)
+        or message.chat.type != ChatType.PRIVATE
+        or message.chat.id != query.from_user.id
+        or not has_button(message.reply_markup, query.data or "")
+    ):
+        log.info("a forget button press on a message that is no /forget confirmation ignored")
+        await query.answer(say("button_not_here", lang))
+        return
     await query.answer()
-    if query.data == FORGET_YES:
-        answers, votes = await forget_resident(core_of(context), query.from_user.id)
+    if choice == "yes":
+        answers, votes = await forget_resident(
+            core_of(context), query.from_user.id, turn=turn_of(update, context)
+        )
         text = say("forget_done", lang, answers=answers, votes=votes)
     else:
         text = say("forget_kept", lang)

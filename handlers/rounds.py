@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from telegram import Update
 
-from bot.core.base import Core
-from bot.core.errors import CoreError
-from bot.core.models import Round
-from bot.core.organiser import change_round, round_communities
-from bot.core.parsing import (
-    RoundRequest,
-    UsageError,
-    parse_ask,
-    parse_id,
-    parse_poll,
-    parse_schedule,
-)
+from bot.core.organiser import RoundChange, change_round, recent_rounds, round_communities
+from bot.core.parsing import RoundRequest, parse_ask, parse_id, parse_poll, parse_schedule
 from bot.core.rounds import cancel_round, close_round, create_round
 from bot.render.listings import round_created_text, rounds_text
 from bot.render.texts import say
-from bot.telegram.outbox import send_owed_posts
-from handlers.common import authorise, command_args, core_of, in_group, lang_of, reply
-from handlers.context import Ctx
-from handlers.usage import usage_reply
+from bot.telegram.context import Ctx
+from handlers.common import authorise, command_args, core_of, in_group, lang_of, reply, turn_of
 
 Parser = Callable[[str, bool], RoundRequest]
 
@@ -34,18 +22,12 @@ async def _create(update: Update, context: Ctx, parse: Parser) -> None:
     if caller is None:
         return
     core = core_of(context)
+    request = parse(command_args(update), not in_group(update))
+    communities = await round_communities(core, caller, request.community)
+    created = await create_round(
+        core, request, communities, core.resident(caller.user_id), turn=turn_of(update, context)
+    )
     lang = lang_of(update, context)
-    try:
-        request = parse(command_args(update), not in_group(update))
-        communities = await round_communities(core, caller, request.community)
-        created = await create_round(core, request, communities, core.resident(caller.user_id))
-    except UsageError as exc:
-        await usage_reply(update, context, exc)
-        return
-    except CoreError as exc:
-        await reply(update, context, say(exc.key, lang, **exc.values))
-        return
-    await send_owed_posts(core, context.bot)
     await reply(update, context, round_created_text(created, lang, core.settings.schedule.tz))
 
 
@@ -82,45 +64,29 @@ async def rounds(update: Update, context: Ctx) -> None:
     caller = await authorise(update, context)
     if caller is None:
         return
-    lang = lang_of(update, context)
-    try:
-        text = await rounds_text(core_of(context), caller, lang, in_group=in_group(update))
-    except CoreError as exc:
-        await reply(update, context, say(exc.key, lang, **exc.values))
-        return
-    await reply(update, context, text)
+    core = core_of(context)
+    listed = await recent_rounds(core, caller, in_group=in_group(update))
+    await reply(
+        update, context, rounds_text(listed, lang_of(update, context), core.settings.schedule.tz)
+    )
 
 
 async def _change_round(
-    update: Update,
-    context: Ctx,
-    command: str,
-    change: Callable[[Core, int], Awaitable[Round]],
-    done_key: str,
-) -> bool:
-    """Parse `/<command> <round_id>`, apply `change` and confirm; False if nothing changed."""
+    update: Update, context: Ctx, command: str, change: RoundChange, done_key: str
+) -> None:
+    """`/<command> <round_id>`: apply `change` and confirm."""
     caller = await authorise(update, context)
     if caller is None:
-        return False
-    lang = lang_of(update, context)
-    try:
-        round_id = parse_id(command, command_args(update))
-        assert round_id is not None
-        await change_round(core_of(context), caller, round_id, change)
-    except UsageError as exc:
-        await usage_reply(update, context, exc)
-        return False
-    except CoreError as exc:
-        await reply(update, context, say(exc.key, lang, **exc.values))
-        return False
-    await reply(update, context, say(done_key, lang, id=round_id))
-    return True
+        return
+    round_id = parse_id(command, command_args(update))
+    assert round_id is not None
+    await change_round(core_of(context), caller, round_id, change, turn=turn_of(update, context))
+    await reply(update, context, say(done_key, lang_of(update, context), id=round_id))
 
 
 async def close(update: Update, context: Ctx) -> None:
     """Close an open round now."""
-    if await _change_round(update, context, "close", close_round, "round_closed_ok"):
-        await send_owed_posts(core_of(context), context.bot)
+    await _change_round(update, context, "close", close_round, "round_closed_ok")
 
 
 async def cancel(update: Update, context: Ctx) -> None:

@@ -6,7 +6,6 @@ together or not at all. Method names follow add_/get_/list_/count_/delete_/set_.
 
 from __future__ import annotations
 
-import contextvars
 import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -138,7 +137,7 @@ class Session:
 
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
-        # Set when a transaction nested in a batch failed (see Repository.transaction).
+        # Set when work that joined this session failed (see Repository.transaction).
         self.failed = False
 
     # -- processed updates ------------------------------------------------------------------
@@ -1125,10 +1124,6 @@ class Repository:
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        # The session of an open `batch()`, per task (contextvars follow asyncio tasks).
-        self._ambient: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
-            f"minyi_batch_{id(self)}", default=None
-        )
 
     @classmethod
     def from_url(cls, url: str) -> Repository:
@@ -1145,19 +1140,15 @@ class Repository:
         await self.backend.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Session]:
-        """A session whose work commits together.
-
-        Inside `batch()` (in the same task), this joins the batch's transaction instead of
-        opening another: everything commits with the batch.
-        """
-        ambient = self._ambient.get()
-        if ambient is not None:
+    async def transaction(self, join: Session | None = None) -> AsyncIterator[Session]:
+        """A session whose work commits together; with `join`, that open session instead
+        (a batch of updates committing as one): nothing commits until its owner commits."""
+        if join is not None:
             try:
-                yield ambient
+                yield join
             except BaseException:
                 # Its writes cannot be undone alone: the whole batch must roll back.
-                ambient.failed = True
+                join.failed = True
                 raise
             return
         async with self.backend.transaction() as tx:
@@ -1170,16 +1161,6 @@ class Repository:
     async def scrub(self) -> None:
         """Make deleted rows (after /forget or retention) unrecoverable from the files."""
         await self.backend.scrub()
-
-    @asynccontextmanager
-    async def batch(self) -> AsyncIterator[Session]:
-        """One transaction that every `transaction()` in this task joins until it ends."""
-        async with self.transaction() as session:
-            token = self._ambient.set(session)
-            try:
-                yield session
-            finally:
-                self._ambient.reset(token)
 
     def exclusive(self, name: str) -> AbstractAsyncContextManager[None]:
         """A critical section held by one task in all processes sharing the database."""

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core.base import Core
+from bot.core.base import Core, Turn
 from bot.core.models import NewAnswer, Round, TagRecord
 from bot.core.privacy import text_digest
 from nlp.redact import redact
@@ -156,20 +156,28 @@ def source_key(message: IncomingMessage, resident: str) -> str:
 
 
 async def record_answer(
-    core: Core, message: IncomingMessage, limiter: RateLimiter | None = None
+    core: Core,
+    message: IncomingMessage,
+    limiter: RateLimiter | None = None,
+    *,
+    turn: Turn | None = None,
 ) -> AnswerResult:
     """Store (or, for an edit, replace) a resident's answer to the round it answers."""
     if message.edited:
         source = source_key(message, core.resident(message.user_id))
-        async with core.repo.transaction() as session:
+        async with core.reading(turn) as session:
             existing = await session.get_answer_by_source(source)
         if existing is not None:
-            return await _replace_answer(core, existing.id, existing.round_id, message)
-    return (await record_answers(core, [message], limiter))[0]
+            return await _replace_answer(core, existing.id, existing.round_id, message, turn)
+    return (await record_answers(core, [message], limiter, turn=turn))[0]
 
 
 async def record_answers(
-    core: Core, messages: Sequence[IncomingMessage], limiter: RateLimiter | None = None
+    core: Core,
+    messages: Sequence[IncomingMessage],
+    limiter: RateLimiter | None = None,
+    *,
+    turn: Turn | None = None,
 ) -> list[AnswerResult]:
     """Store new messages that answer open rounds; one result per message, in order.
 
@@ -178,7 +186,7 @@ async def record_answers(
     updates from the intake arrives here as one call).
     """
     residents = [core.resident(m.user_id) for m in messages]
-    async with core.repo.transaction() as session:
+    async with core.reading(turn) as session:
         targets = _Targets(session)
         found = [await targets.of(m, r) for m, r in zip(messages, residents, strict=True)]
     results: list[AnswerResult | None] = [None] * len(messages)
@@ -209,7 +217,7 @@ async def record_answers(
         else:
             accepted.append((index, round_.id, community_id, via, redact(text)))
     if accepted:
-        await _store_and_tag(core, messages, residents, accepted, results)
+        await _store_and_tag(core, messages, residents, accepted, results, turn)
     judged = [r for r in results if r is not None]
     if len(judged) != len(messages):
         raise RuntimeError("a message was left without an outcome")
@@ -222,6 +230,7 @@ async def _store_and_tag(
     residents: Sequence[str],
     accepted: Sequence[tuple[int, int, int, str, str]],
     results: list[AnswerResult | None],
+    turn: Turn | None,
 ) -> None:
     """Store accepted answers and their themes in one transaction, filling in `results`.
 
@@ -245,7 +254,7 @@ async def _store_and_tag(
         )
         for index, round_id, community_id, via, clean in accepted
     ]
-    async with core.transaction() as session:
+    async with core.transaction(turn) as session:
         still_open = {
             round_id
             for round_id in sorted({row.round_id for _, row in rows})
@@ -279,10 +288,10 @@ async def _store_and_tag(
 
 
 async def _replace_answer(
-    core: Core, answer_id: int, round_id: int, message: IncomingMessage
+    core: Core, answer_id: int, round_id: int, message: IncomingMessage, turn: Turn | None
 ) -> AnswerResult:
     text = (message.text or "").strip()
-    async with core.repo.transaction() as session:
+    async with core.reading(turn) as session:
         round_ = await session.get_round(round_id)
     if round_ is None or round_.state != "open":
         return AnswerResult(outcome="closed", round_id=round_id)
@@ -292,7 +301,7 @@ async def _replace_answer(
         return AnswerResult(outcome="too_long", round_id=round_id, length=len(text))
     clean = redact(text)
     tags = core.tagger.tag(clean)
-    async with core.transaction() as session:
+    async with core.transaction(turn) as session:
         if not await session.lock_open_round(round_id):
             return AnswerResult(outcome="closed", round_id=round_id)
         replaced = await session.set_answer_text(
@@ -303,11 +312,11 @@ async def _replace_answer(
 
 
 async def start_private_answer(
-    core: Core, user_id: int, round_id: int, community_id: int | None
+    core: Core, user_id: int, round_id: int, community_id: int | None, *, turn: Turn | None = None
 ) -> Round | None:
     """`/start r<id>`: the resident's next private messages answer this round (if open)."""
     resident = core.resident(user_id)
-    async with core.transaction() as session:
+    async with core.transaction(turn) as session:
         round_ = await session.get_round(round_id)
         if round_ is None or round_.state != "open" or round_.kind != "text":
             return None
@@ -324,10 +333,15 @@ VoteOutcome = Literal["recorded", "retracted", "closed", "unknown", "invalid"]
 
 
 async def record_poll_vote(
-    core: Core, poll_id: str, user_id: int, option_ids: Sequence[int]
+    core: Core,
+    poll_id: str,
+    user_id: int,
+    option_ids: Sequence[int],
+    *,
+    turn: Turn | None = None,
 ) -> VoteOutcome:
     """A non-anonymous poll answer: the resident's choice replaces the earlier one."""
-    async with core.repo.transaction() as session:
+    async with core.reading(turn) as session:
         post = await session.get_post_by_poll(poll_id)
         round_ = None if post is None else await session.get_round(post.round_id)
     if post is None or round_ is None:
@@ -337,7 +351,7 @@ async def record_poll_vote(
         return "closed"
     if any(not 0 <= i < len(round_.options) for i in option_ids):
         return "invalid"
-    async with core.transaction() as session:
+    async with core.transaction(turn) as session:
         if not await session.lock_open_round(round_.id):
             return "closed"
         await session.set_votes(
@@ -346,9 +360,11 @@ async def record_poll_vote(
     return "recorded" if option_ids else "retracted"
 
 
-async def record_poll_tally(core: Core, poll_id: str, counts: Sequence[int], voters: int) -> bool:
+async def record_poll_tally(
+    core: Core, poll_id: str, counts: Sequence[int], voters: int, *, turn: Turn | None = None
+) -> bool:
     """An anonymous poll's totals, as Telegram reports them; False if not ours or closed."""
-    async with core.repo.transaction() as session:
+    async with core.reading(turn) as session:
         post = await session.get_post_by_poll(poll_id)
         round_ = None if post is None else await session.get_round(post.round_id)
     if post is None or round_ is None or not round_.anonymous:
@@ -359,26 +375,34 @@ async def record_poll_tally(core: Core, poll_id: str, counts: Sequence[int], vot
         # follows carries the same totals.
         log.info("poll totals for round %s ignored: round is %s", round_.id, round_.state)
         return False
-    async with core.transaction() as session:
+    async with core.transaction(turn) as session:
         await session.set_poll_tally(poll_id, counts, voters)
     return True
 
 
 async def record_rating(
-    core: Core, chat_id: int, message_id: int, user_id: int, value: int
+    core: Core,
+    chat_id: int,
+    message_id: int,
+    user_id: int,
+    round_id: int,
+    value: int,
+    *,
+    turn: Turn | None = None,
 ) -> VoteOutcome:
-    """A rating button press: one vote per resident, changeable while the round is open."""
+    """A rating button press on the post of round `round_id`: one vote per resident,
+    changeable while the round is open; "unknown" for a press on any other message."""
     if not 1 <= value <= 5:
         return "invalid"
-    async with core.repo.transaction() as session:
+    async with core.reading(turn) as session:
         post = await session.get_post_by_message(chat_id, message_id)
         round_ = None if post is None else await session.get_round(post.round_id)
-    if post is None or round_ is None or round_.kind != "rating":
+    if post is None or round_ is None or round_.kind != "rating" or round_.id != round_id:
         return "unknown"
     if round_.state != "open":
         log.info("rating for round %s ignored: round is %s", round_.id, round_.state)
         return "closed"
-    async with core.transaction() as session:
+    async with core.transaction(turn) as session:
         if not await session.lock_open_round(round_.id):
             return "closed"
         await session.set_votes(

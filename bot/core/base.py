@@ -1,17 +1,17 @@
 """The consultation core's shared state: settings, repository, tagger and clock.
 
-`Core` is what PTB's typed `bot_data` holds (see bot/app.py). Its `transaction()` claims the
-Telegram update being processed in the same transaction as the update's effects, so an update
-delivered twice changes nothing the second time (SPEC §9).
+Every channel holds one `Core` (Telegram: the typed `bot_data`, bot/telegram/context.py).
+`Core.transaction(turn)` claims the update a `Turn` stands for in the same transaction as its
+effects, so an update delivered twice changes nothing the second time (SPEC §9).
 """
 
 from __future__ import annotations
 
-import contextvars
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.config import Settings
@@ -31,17 +31,21 @@ class AlreadyProcessed(Exception):
 
 
 @dataclass
-class UpdateClaim:
-    """The Telegram update whose effects the current task is committing."""
+class Turn:
+    """One piece of incoming work (a Telegram update, a web form) whose effects commit once.
 
-    update_id: int
+    A channel's intake makes one and hands it to the use case it calls (`turn=`), which hands
+    it to `Core.transaction`: the first transaction records `update_id` as processed together
+    with the effects (a redelivered update then changes nothing, SPEC §9), and a turn that is
+    part of a batch joins the batch's open session instead of committing on its own.
+    Replies the channel owes for the turn wait in `replies` until the intake has committed.
+    """
+
+    update_id: int | None = None
     claimed: bool = False
     error: BaseException | None = None
-
-
-current_update: contextvars.ContextVar[UpdateClaim | None] = contextvars.ContextVar(
-    "current_update", default=None
-)
+    batch: Session | None = None
+    replies: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
 
 def utcnow() -> datetime:
@@ -58,9 +62,11 @@ class Core:
     tagger: Tagger
     secret: bytes
     clock: Callable[[], datetime] = utcnow
-    bot_username: str = "minyi_bot"
     # Set when a resident's data was deleted: the scheduler then scrubs the database files.
     scrub_due: bool = False
+    # Set after a transition stored posts it owes (the outbox, storage `posts`): a channel's
+    # outbox sender waits on it, so posts go out at once and no handler sends them itself.
+    posts_owed: asyncio.Event = field(default_factory=asyncio.Event)
     # While the bot runs with nlp.helper_process: a second process tagging big batches.
     helper: TagHelper | None = None
 
@@ -90,23 +96,32 @@ class Core:
         """The pseudonym stored for a Telegram user."""
         return pseudonym(user_id, self.secret)
 
+    def reading(self, turn: Turn | None = None) -> AbstractAsyncContextManager[Session]:
+        """A repository session for reads: it claims nothing, and joins the turn's batch (a
+        second transaction beside the batch's open one could wait on it for ever)."""
+        return self.repo.transaction(join=turn.batch if turn is not None else None)
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Session]:
-        """A repository session that also claims the current update, if any, once."""
-        claim = current_update.get()
+    async def transaction(self, turn: Turn | None = None) -> AsyncIterator[Session]:
+        """A repository session; for a `turn`, it also claims the turn's update (once), or
+        joins the turn's batch."""
+        if turn is None:
+            async with self.repo.transaction() as session:
+                yield session
+            return
         claimed_here = False
         try:
-            async with self.repo.transaction() as session:
-                if claim is not None and not claim.claimed:
-                    if not await session.add_processed_update(claim.update_id, self.now()):
-                        raise AlreadyProcessed(claim.update_id)
-                    claim.claimed = claimed_here = True
+            async with self.repo.transaction(join=turn.batch) as session:
+                if turn.update_id is not None and not turn.claimed:
+                    if not await session.add_processed_update(turn.update_id, self.now()):
+                        raise AlreadyProcessed(turn.update_id)
+                    turn.claimed = claimed_here = True
                 yield session
         except BaseException:
             # Rolled back, claim included: the update must be retried, not taken as done
             # (e.g. a unique violation or deadlock against another process on PostgreSQL).
-            if claim is not None and claimed_here:
-                claim.claimed = False
+            if claimed_here:
+                turn.claimed = False
             raise
 
 

@@ -5,21 +5,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.render.texts import say
+from bot.core.errors import DurationError
 
 _PART = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
 _WHOLE = re.compile(r"^(?:\d+\s*[smhdw]\s*)+$", re.IGNORECASE)
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_DURATION = timedelta(days=366)
-
-
-class DurationError(ValueError):
-    """Not a duration we understand; `key` names the reason's template in bot/render/texts.py."""
-
-    def __init__(self, key: str, /, **values: object) -> None:
-        super().__init__(say(key, "en", **values))
-        self.key = key
-        self.values = values
 
 
 def is_duration(text: str) -> bool:

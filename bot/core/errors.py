@@ -1,16 +1,62 @@
-"""The one error the consultation core raises for a request it cannot carry out."""
+"""The one error tree of the consultation core (like httpx's `_exceptions.py`).
+
+Every request the core cannot carry out raises a `MinyiError`: `key` names the message
+template in bot/render/texts.py and `values` fill it, so the core never renders text itself.
+Each channel maps these errors to its reply in one place (Telegram: handlers/errors.py).
+
+    MinyiError
+    ├── RefusedError      what was asked cannot be done now (a round not open, out of reach …)
+    │   ├── CommunityError    an unknown community, a chat that is none
+    │   ├── RoundError        a round that does not exist or is in the wrong state
+    │   └── OutOfReach        another community's round, an organisers-only command
+    └── InputError        the input itself is malformed
+        ├── UsageError        command arguments that do not fit (carries the command)
+        └── DurationError     a duration we do not understand
+"""
 
 from __future__ import annotations
 
 
-class CoreError(Exception):
-    """What was asked cannot be done; `key` names the message in bot/render/texts.py,
-    `values` fill it.
-
-    Handlers answer with `say(error.key, lang, **error.values)` and change nothing.
-    """
+class MinyiError(Exception):
+    """A request the core cannot carry out; nothing was changed."""
 
     def __init__(self, key: str, /, **values: object) -> None:
-        super().__init__(key)
+        super().__init__(key, values)
         self.key = key
         self.values = values
+
+    def __str__(self) -> str:
+        # A log line names the template, never the values: they may hold a resident's words.
+        return self.key
+
+
+class RefusedError(MinyiError):
+    """What was asked cannot be done in the state things are in."""
+
+
+class CommunityError(RefusedError):
+    """An unknown community name, or a chat that is not registered as one."""
+
+
+class RoundError(RefusedError):
+    """A round that does not exist, or is not in a state that allows the change."""
+
+
+class OutOfReach(RefusedError):
+    """Something the caller may not read or change (another community's, organisers only)."""
+
+
+class InputError(MinyiError):
+    """The input is malformed."""
+
+
+class UsageError(InputError):
+    """The arguments do not fit `command`; the reply adds the command's usage line."""
+
+    def __init__(self, command: str, key: str, /, **values: object) -> None:
+        super().__init__(key, **values)
+        self.command = command
+
+
+class DurationError(InputError):
+    """Not a duration we understand (90s, 30m, 48h, 7d, 1d12h)."""

@@ -10,7 +10,6 @@ import io
 import json
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
-from typing import Literal
 
 from bot.core.base import Core
 from bot.core.models import StoredAnswer
@@ -177,15 +176,3 @@ async def period_csv(core: Core, since: datetime, until: datetime) -> tuple[byte
 def rows_to_json(rows: list[dict[str, object]]) -> str:
     """JSON array, Chinese kept readable."""
     return json.dumps(rows, ensure_ascii=False, indent=2)
-
-
-HideOutcome = Literal["hidden", "already_hidden", "not_found"]
-
-
-async def hide_answer(core: Core, answer_id: int, actor: str) -> HideOutcome:
-    """Moderation: exclude an answer from reports and exports (logged with the actor)."""
-    async with core.transaction() as session:
-        if await session.set_answer_hidden(answer_id, actor, core.now()):
-            return "hidden"
-        found = await session.get_answer(answer_id)
-    return "not_found" if found is None else "already_hidden"

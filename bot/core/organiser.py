@@ -5,23 +5,24 @@ Where output goes is decided here too: in a community's group, /report shows tha
 part of a round (residents may see what their own community said, as in the closing summary),
 while the CSV of /export and the digest go to the caller's private chat (the handler sends
 them there) because they hold answers word for word and, for the digest, every community.
+Results are returned as data; the channel renders them (bot/render).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core.base import Core
-from bot.core.communities import CommunityError, resolve_communities
-from bot.core.digest import Digest, build_digest
-from bot.core.exports import HideOutcome, export_rows, hide_answer, rows_to_csv
+from bot.core.base import Core, Turn
+from bot.core.communities import resolve_communities
+from bot.core.digest import DigestPeriod, gather_digest
+from bot.core.errors import CommunityError, OutOfReach
+from bot.core.exports import export_rows, rows_to_csv
 from bot.core.models import Community, Round
-from bot.core.reports import build_round_report, latest_round_id
-from bot.core.roles import Caller, OutOfReach, answer_in_reach, require_organiser, round_in_reach
-from bot.render.report import render_report
-from bot.render.texts import Lang
+from bot.core.reports import Report, build_round_report, latest_round_id
+from bot.core.roles import Caller, require_organiser, round_in_reach
+from bot.core.rounds import list_recent_rounds
 
 
 class ExportFile(BaseModel):
@@ -32,10 +33,10 @@ class ExportFile(BaseModel):
     data: bytes
 
 
-async def report_text(core: Core, caller: Caller, round_id: int | None, lang: Lang) -> str:
-    """The report of a round (default: the latest of the caller's community, or of all), as
-    text; in a community's group only that community's part. OutOfReach if there is none or it
-    is another community's round."""
+async def round_report(core: Core, caller: Caller, round_id: int | None) -> Report:
+    """The report of a round (default: the latest of the caller's community, or of all); in a
+    community's group only that community's part. OutOfReach if there is none or it is another
+    community's round."""
     if round_id is None:
         round_id = await latest_round_id(core, caller.scope)
         if round_id is None:
@@ -45,7 +46,7 @@ async def report_text(core: Core, caller: Caller, round_id: int | None, lang: La
     built = await build_round_report(core, round_id, community_id=caller.scope)
     if built is None:
         raise OutOfReach("round_not_found", id=round_id)
-    return render_report(built, lang, core.settings.schedule.tz)
+    return built
 
 
 async def export_file(core: Core, caller: Caller, round_id: int | None) -> ExportFile:
@@ -60,24 +61,32 @@ async def export_file(core: Core, caller: Caller, round_id: int | None) -> Expor
     return ExportFile(name=f"minyi-answers-{suffix}.csv", data=rows_to_csv(rows))
 
 
-async def hide_answer_for(core: Core, caller: Caller, answer_id: int) -> HideOutcome:
-    """Hide an answer the caller may moderate (OutOfReach otherwise)."""
-    await answer_in_reach(core, caller, answer_id)
-    return await hide_answer(core, answer_id, core.resident(caller.user_id))
+class RoundChange(Protocol):
+    """close_round or cancel_round."""
+
+    async def __call__(self, core: Core, round_id: int, *, turn: Turn | None = None) -> Round: ...
 
 
 async def change_round(
-    core: Core, caller: Caller, round_id: int, change: Callable[[Core, int], Awaitable[Round]]
+    core: Core, caller: Caller, round_id: int, change: RoundChange, *, turn: Turn | None = None
 ) -> Round:
     """Apply `change` (close_round, cancel_round) to a round the caller may change."""
     await round_in_reach(core, caller, round_id, change=True)
-    return await change(core, round_id)
+    return await change(core, round_id, turn=turn)
 
 
-async def digest_now(core: Core, caller: Caller, lang: Lang) -> Digest:
-    """The digest of the last 7 days over every community: configured organisers only."""
+async def digest_now(core: Core, caller: Caller) -> DigestPeriod:
+    """The last 7 days over every community: configured organisers only."""
     require_organiser(caller)
-    return await build_digest(core, core.now(), lang)
+    return await gather_digest(core, core.now())
+
+
+async def recent_rounds(core: Core, caller: Caller, *, in_group: bool) -> list[Round]:
+    """Scheduled, open and recently closed rounds: of the group's community in a group
+    (OutOfReach `not_a_community` in a group that is none), of every community in private."""
+    if in_group and caller.community is None:
+        raise OutOfReach("not_a_community")
+    return await list_recent_rounds(core, caller.scope)
 
 
 async def round_communities(core: Core, caller: Caller, name: str | None) -> list[Community]:

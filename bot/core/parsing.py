@@ -12,31 +12,13 @@ from datetime import datetime, timedelta, tzinfo
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.crontab import next_fire, validate_cron
-from bot.core.durations import DurationError, is_duration, parse_duration
-from bot.render.texts import Lang, say
+from bot.core.durations import is_duration, parse_duration
+from bot.core.errors import DurationError, UsageError
 
 MAX_QUESTION_CHARS = 300  # Telegram polls allow 300 characters in a question.
 MAX_OPTION_CHARS = 100  # ... and 100 per option.
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 MAX_COMMUNITY_CHARS = 40
-
-
-class UsageError(ValueError):
-    """The arguments do not fit the command; `key` names the reason's template in
-    bot/render/texts.py.
-
-    Handlers answer with `say(error.key, lang, **error.values)` and the command's usage line.
-    """
-
-    def __init__(self, command: str, key: str, /, **values: object) -> None:
-        super().__init__(say(key, "en", **values))
-        self.command = command
-        self.key = key
-        self.values = values
-
-    def reason(self, lang: Lang) -> str:
-        """What is wrong, in `lang`."""
-        return say(self.key, lang, **self.values)
 
 
 class _Parsed(BaseModel):

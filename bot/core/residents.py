@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core.base import Core
+from bot.core.base import Core, Turn
 from bot.core.models import StoredAnswer
-from bot.render.texts import Lang, say
 
 
 class MyData(BaseModel):
@@ -26,20 +25,9 @@ async def my_data(core: Core, user_id: int) -> MyData:
     return MyData(answers=answers, votes=votes)
 
 
-async def my_data_text(core: Core, user_id: int, lang: Lang) -> str:
-    """A resident's own answers and votes as a reply (for /mydata, in private chat)."""
-    data = await my_data(core, user_id)
-    if not data.answers and not data.votes:
-        return say("mydata_empty", lang)
-    lines = [say("mydata_header", lang, answers=len(data.answers), votes=len(data.votes))]
-    lines += [say("mydata_answer", lang, round=a.round_id, text=a.text) for a in data.answers]
-    lines += [say("mydata_vote", lang, round=r, choice=o) for r, o in data.votes]
-    return "\n".join(lines)
-
-
-async def forget_resident(core: Core, user_id: int) -> tuple[int, int]:
+async def forget_resident(core: Core, user_id: int, *, turn: Turn | None = None) -> tuple[int, int]:
     """Delete all of a resident's answers and votes; returns (answers, votes) deleted."""
-    async with core.transaction() as session:
+    async with core.transaction(turn) as session:
         deleted = await session.delete_resident_data(core.resident(user_id))
     core.scrub_due = True
     return deleted

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.core.base import Core
-from bot.core.errors import CoreError
+from bot.core.errors import OutOfReach
 from bot.core.models import Community, Round, StoredAnswer
 
 
@@ -69,10 +69,6 @@ def caller_of(
     ):
         return Caller(user_id, community, organiser=False)
     return None
-
-
-class OutOfReach(CoreError):
-    """What the caller asked for does not exist or is not theirs to read or change."""
 
 
 def require_organiser(caller: Caller) -> None:

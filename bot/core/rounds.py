@@ -13,19 +13,15 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core.base import Core
+from bot.core.base import Core, Turn
 from bot.core.crontab import next_fire
 from bot.core.durations import parse_duration
-from bot.core.errors import CoreError
+from bot.core.errors import RoundError
 from bot.core.models import Community, Round
 from bot.core.parsing import RoundRequest
 from storage.repository import Session
 
 log = logging.getLogger(__name__)
-
-
-class RoundError(CoreError):
-    """A round operation that cannot be done; `key` names the message in bot/texts."""
 
 
 class RoundCreated(BaseModel):
@@ -51,6 +47,8 @@ async def create_round(
     request: RoundRequest,
     communities: Sequence[Community],
     actor: str,
+    *,
+    turn: Turn | None = None,
 ) -> RoundCreated:
     """Store a round: open now (owing an opening post per community) or scheduled.
 
@@ -70,7 +68,7 @@ async def create_round(
     scheduled = opens_at is not None
     opens_at = opens_at or now
     closes_at = opens_at + duration
-    async with core.transaction() as session:
+    async with core.transaction(turn) as session:
         created = await session.add_round(
             kind=request.kind,  # type: ignore[arg-type]  # validated by the parser
             state="scheduled" if scheduled else "open",
@@ -93,6 +91,8 @@ async def create_round(
             assert reread is not None
             created = reread
     log.info("round %s %s (%s)", created.id, created.state, created.kind)
+    if not scheduled:
+        core.posts_owed.set()
     return RoundCreated(round=created, communities=list(communities))
 
 
@@ -160,10 +160,10 @@ async def _schedule_recurrence(core: Core, session: Session, round_: Round, now:
     )
 
 
-async def close_round(core: Core, round_id: int) -> Round:
+async def close_round(core: Core, round_id: int, *, turn: Turn | None = None) -> Round:
     """Close an open round now (owing each community a closing post)."""
     now = core.now()
-    async with core.transaction() as session:
+    async with core.transaction(turn) as session:
         round_ = await session.get_round(round_id)
         if round_ is None:
             raise RoundError("round_not_found", id=round_id)
@@ -173,13 +173,14 @@ async def close_round(core: Core, round_id: int) -> Round:
         await _close(core, session, round_, now)
         closed = await session.get_round(round_id)
     assert closed is not None
+    core.posts_owed.set()
     return closed
 
 
-async def cancel_round(core: Core, round_id: int) -> Round:
+async def cancel_round(core: Core, round_id: int, *, turn: Turn | None = None) -> Round:
     """Cancel a scheduled round (it never opens)."""
     now = core.now()
-    async with core.transaction() as session:
+    async with core.transaction(turn) as session:
         round_ = await session.get_round(round_id)
         if round_ is None:
             raise RoundError("round_not_found", id=round_id)
@@ -207,6 +208,8 @@ async def advance_due_rounds(core: Core, now: datetime | None = None) -> int:
             # One round that cannot advance (rolled back, retried next tick) must not hold
             # back the rounds after it.
             log.exception("advancing round %s failed; retrying on the next tick", round_.id)
+    if done:
+        core.posts_owed.set()
     return done
 
 

@@ -3,12 +3,11 @@ taxonomy (/themes). Templates live in bot/render/texts.py."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import tzinfo
 
-from bot.core.base import Core
 from bot.core.models import Round
-from bot.core.roles import Caller, OutOfReach
-from bot.core.rounds import RoundCreated, list_recent_rounds
+from bot.core.rounds import RoundCreated
 from bot.render.texts import Lang, say
 from nlp.taxonomy import Taxonomy
 
@@ -21,15 +20,10 @@ def _minute(round_: Round, zone: tzinfo, closes: bool) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-async def rounds_text(core: Core, caller: Caller, lang: Lang, *, in_group: bool) -> str:
-    """Scheduled, open and recently closed rounds: of the group's community in a group
-    (OutOfReach `not_a_community` in a group that is none), of every community in private."""
-    if in_group and caller.community is None:
-        raise OutOfReach("not_a_community")
-    listed = await list_recent_rounds(core, caller.scope)
+def rounds_text(listed: Sequence[Round], lang: Lang, zone: tzinfo) -> str:
+    """Scheduled, open and recently closed rounds (bot/core/organiser.py `recent_rounds`)."""
     if not listed:
         return say("no_rounds", lang)
-    zone = core.settings.schedule.tz
     lines = [say("rounds_header", lang)]
     for r in listed:
         question = r.question

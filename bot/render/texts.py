@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Literal
 
+from bot.core.errors import MinyiError
+
 Lang = Literal["zh", "en"]
 
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -333,6 +335,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Deleted {answers} answers and {votes} votes.",
     ),
     "forget_kept": ("好的，什么都没有删除。", "OK, nothing was deleted."),
+    "button_not_here": ("这个按钮不属于这条消息。", "That button does not belong to this message."),
     # -- reports ------------------------------------------------------------------------------
     "kind_period": ("周报", "period"),
     "report_title": (
@@ -414,6 +417,11 @@ def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
     zh, en = TEMPLATES[key]
     template = zh if lang == "zh" else en
     return template.format(**values) if values else template
+
+
+def error_reason(error: MinyiError, lang: Lang) -> str:
+    """What a core error (bot/core/errors.py) says, in `lang`."""
+    return say(error.key, lang, **error.values)
 
 
 def local_minute(moment: datetime, zone: tzinfo) -> str:

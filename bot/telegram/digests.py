@@ -30,13 +30,14 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.core.base import Core
 from bot.core.crontab import next_fire
-from bot.core.digest import Digest, build_digest
 from bot.core.models import DigestDelivery
+from bot.render.digest import Digest, build_digest
 from bot.render.report import split_message
+from bot.telegram.sending import flood_wait
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +128,7 @@ async def _deliver(
             await session.set_digest_delivery_done(period, chat_id, "refused", core.now())
         return
     except TelegramError as exc:
-        wait = exc.retry_after if isinstance(exc, RetryAfter) else 0.0
-        seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
-        delay = retry_delay(owed.attempts + 1, seconds)
+        delay = retry_delay(owed.attempts + 1, flood_wait(exc))
         async with core.repo.transaction() as session:
             await session.set_digest_delivery_failed(period, chat_id, core.now() + delay)
         log.warning(

@@ -7,10 +7,15 @@ processed, its effects committed (claiming the update id in the same transaction
 update seen twice is skipped; one whose processing keeps failing is kept whole in
 `dead_letters` rather than dropped.
 
-Updates arrive as the Bot API's JSON. Runs of plain answers (handlers/answers.py
-`plain_answer`) are recorded together without PTB objects; anything else becomes a PTB
-`Update` and goes through the Application's handlers. A run of non-command updates commits
-as one transaction; a command commits on its own.
+Updates arrive as the Bot API's JSON. Runs of plain answers (the `PlainPath` bot/app.py hands
+in: handlers/answers.py `read_plain_answer` and `record_plain_answers`) are recorded together
+without PTB objects; anything else becomes a PTB `Update` and goes through the Application's
+handlers. A run of non-command updates commits as one transaction; a command commits on its own.
+
+Each update is a `Turn` (bot/core/base.py), registered in `BotData.turns` while its handlers
+run: the handlers pass it to the core, whose first transaction claims the update (or joins the
+run's open transaction), and queue their replies on it. The intake sends those replies once
+the turn (or the whole run) has committed, and drops them if it rolled back.
 """
 
 from __future__ import annotations
@@ -19,19 +24,23 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application, ExtBot
+from telegram.ext import ExtBot
 
-from bot.core.base import AlreadyProcessed, Core, UpdateClaim, current_update
+from bot.core.base import AlreadyProcessed, Core, Turn
 from bot.core.privacy import scrub_update
-from bot.telegram.replies import collecting, send_all
-from handlers.answers import PlainAnswer, answer_plain, plain_answer
+from bot.telegram.context import BotData, MinyiApp
+from bot.telegram.replies import send_all
+from bot.telegram.sending import flood_wait
 
 log = logging.getLogger(__name__)
+
+_Plain = TypeVar("_Plain")
 
 MAX_ATTEMPTS = 3
 POLL_TIMEOUT = 10
@@ -39,9 +48,16 @@ BATCH = 100
 # How long a long poll may take beyond its own timeout before we give up on the connection.
 READ_MARGIN = 30
 
-MinyiApp = Application[Any, Any, Any, Any, Any, Any]
-
 RawUpdate = dict[str, Any]  # an update as the Bot API sends it (JSON)
+
+
+@dataclass(frozen=True)
+class PlainPath(Generic[_Plain]):
+    """The direct path for plain answers: `read` picks them out of raw updates (None for any
+    other update), `record` stores a run of them under one turn."""
+
+    read: Callable[[RawUpdate], _Plain | None]
+    record: Callable[[ExtBot[Any], BotData, Sequence[_Plain], Turn], Awaitable[None]]
 
 
 class MinyiBot(ExtBot[Any]):
@@ -69,21 +85,26 @@ class MinyiBot(ExtBot[Any]):
         return updates
 
 
+# How updates come in: long polling (`poll_updates`) unless another intake is given (webhook
+# mode, bot/telegram/webhook.py). It runs until the event is set.
+Intake = Callable[[MinyiApp, Core, PlainPath[Any], asyncio.Event], Awaitable[None]]
+
+
 class UpdateFailed(Exception):
     """A handler raised while processing an update."""
 
 
 def error_recorder(app: MinyiApp) -> Any:
-    """An error handler that marks the current update as failed (PTB swallows the error)."""
+    """An error handler that marks the update's turn as failed (PTB swallows the error)."""
 
     async def record(update: object, context: Any) -> None:
-        claim = current_update.get()
         error = context.error
         if isinstance(error, AlreadyProcessed):
             return
-        log.error("error while processing update: %r", error, exc_info=error)
-        if claim is not None:
-            claim.error = error
+        log.error("error while processing an update: %s", type(error).__name__, exc_info=error)
+        turn = app.bot_data.turns.get(update.update_id) if isinstance(update, Update) else None
+        if turn is not None:
+            turn.error = error
 
     return record
 
@@ -95,48 +116,55 @@ def _update_id(raw: RawUpdate) -> int:
     return update_id
 
 
-async def _dispatch(app: MinyiApp, raw: RawUpdate) -> None:
-    """Run the handlers of one update: plain answers directly, anything else through PTB."""
-    plain = plain_answer(raw)
-    if plain is not None:
-        await answer_plain(app.bot, app.bot_data, [plain])
-    else:
-        await app.process_update(Update.de_json(raw, app.bot))
+async def _dispatch(app: MinyiApp, plain: PlainPath[Any], raw: RawUpdate, turn: Turn) -> None:
+    """Run the handlers of one update under `turn`: a plain answer directly, anything else
+    through PTB (its handlers find the turn in `BotData.turns`)."""
+    item = plain.read(raw)
+    if item is not None:
+        await plain.record(app.bot, app.bot_data, [item], turn)
+        return
+    update = Update.de_json(raw, app.bot)
+    app.bot_data.turns[update.update_id] = turn
+    try:
+        await app.process_update(update)
+    finally:
+        del app.bot_data.turns[update.update_id]
 
 
-async def process_update(app: MinyiApp, core: Core, raw: RawUpdate) -> bool:
-    """Process one update with its effects committed; False if it failed and must be retried."""
+async def process_update(app: MinyiApp, core: Core, plain: PlainPath[Any], raw: RawUpdate) -> bool:
+    """Process one update with its effects committed, then send its replies; False if it
+    failed and must be retried."""
     update_id = _update_id(raw)
     async with core.repo.transaction() as session:
         if await session.is_update_processed(update_id):
             return True
-    claim = UpdateClaim(update_id)
-    token = current_update.set(claim)
+    turn = Turn(update_id)
     try:
-        await _dispatch(app, raw)
+        await _dispatch(app, plain, raw, turn)
     except AlreadyProcessed:
         return True
     except Exception as exc:
         # PTB hands handler errors to `error_recorder`; the direct path and a malformed
         # update fail here.
-        log.error("error while processing update %s: %r", update_id, exc, exc_info=exc)
-        claim.error = exc
-    finally:
-        current_update.reset(token)
-    if claim.error is not None and not claim.claimed:
+        log.error("error while processing update %s: %s", update_id, type(exc).__name__)
+        turn.error = exc
+    if turn.error is not None and not turn.claimed:
         return False
-    if not claim.claimed:
+    if not turn.claimed:
         # Updates without effects (chatter, /help) are recorded too, so a restart skips them.
         async with core.repo.transaction() as session:
             await session.add_processed_update(update_id, core.now())
+    await send_all(turn.replies)
     return True
 
 
-async def process_with_retry(app: MinyiApp, core: Core, raw: RawUpdate) -> None:
+async def process_with_retry(
+    app: MinyiApp, core: Core, plain: PlainPath[Any], raw: RawUpdate
+) -> None:
     """Process an update, retrying failures; after MAX_ATTEMPTS keep it as a dead letter."""
     delay = 0.2
     for _attempt in range(MAX_ATTEMPTS):
-        if await process_update(app, core, raw):
+        if await process_update(app, core, plain, raw):
             return
         await asyncio.sleep(delay)
         delay *= 4
@@ -155,54 +183,47 @@ def _is_command(raw: RawUpdate) -> bool:
     return isinstance(text, str) and text.startswith("/")
 
 
-async def _process_run(app: MinyiApp, core: Core, run: Sequence[RawUpdate]) -> None:
+async def _process_run(
+    app: MinyiApp, core: Core, plain: PlainPath[Any], run: Sequence[RawUpdate]
+) -> None:
     """Process updates in one transaction that also claims them all; raise if any failed.
 
     The run's claims are checked with one query and recorded with one statement; a plain
     INSERT, so an id another process claimed meanwhile fails the run instead of counting twice.
-    Consecutive plain answers are recorded together (handlers/answers.py `answer_plain`),
-    everything else through PTB's handlers, in order. Any failure rolls the whole run back
+    Consecutive plain answers are recorded together (`plain.record`), everything else
+    through PTB's handlers, in order, each under a turn that joins the run's transaction (the
+    run claims them all, so the turns claim nothing). Any failure rolls the whole run back
     (the caller then processes it update by update). Replies wait until the run has
-    committed (bot/telegram/replies.py): the transaction is never held open across Telegram's flood
-    limits, and no receipt goes out for an answer not stored.
+    committed: the transaction is never held open across Telegram's flood limits, and no
+    receipt goes out for an answer not stored.
     """
-    with collecting() as replies:
-        async with core.repo.batch() as session:
-            done = await session.list_processed_updates([_update_id(u) for u in run])
-            todo = [u for u in run if _update_id(u) not in done]
-            plain = [plain_answer(u) for u in todo]
-            index = 0
-            while index < len(todo):
-                answers: list[PlainAnswer] = []
-                while index < len(todo) and (item := plain[index]) is not None:
-                    answers.append(item)
-                    index += 1
-                if answers:
-                    await answer_plain(app.bot, app.bot_data, answers)
-                else:
-                    await _process_in_batch(app, todo[index])
-                    index += 1
-                if session.failed:
-                    raise UpdateFailed("a statement of the batch failed")
-            await session.add_processed_updates([_update_id(u) for u in todo], core.now())
-    await send_all(replies)
+    turns: list[Turn] = []
+    async with core.repo.transaction() as session:
+        done = await session.list_processed_updates([_update_id(u) for u in run])
+        todo = [u for u in run if _update_id(u) not in done]
+        items = [plain.read(u) for u in todo]
+        index = 0
+        while index < len(todo):
+            turn = Turn(claimed=True, batch=session)
+            turns.append(turn)
+            answers: list[Any] = []
+            while index < len(todo) and (item := items[index]) is not None:
+                answers.append(item)
+                index += 1
+            if answers:
+                await plain.record(app.bot, app.bot_data, answers, turn)
+            else:
+                await _dispatch(app, plain, todo[index], turn)
+                index += 1
+            if turn.error is not None or session.failed:
+                raise UpdateFailed("an update of the batch failed")
+        await session.add_processed_updates([_update_id(u) for u in todo], core.now())
+    await send_all([send for turn in turns for send in turn.replies])
 
 
-async def _process_in_batch(app: MinyiApp, raw: RawUpdate) -> None:
-    """Run PTB's handlers for an update the surrounding batch claims."""
-    update_id = _update_id(raw)
-    # Claimed by the batch, so core transactions must not claim it again.
-    claim = UpdateClaim(update_id, claimed=True)
-    token = current_update.set(claim)
-    try:
-        await app.process_update(Update.de_json(raw, app.bot))
-    finally:
-        current_update.reset(token)
-    if claim.error is not None:
-        raise UpdateFailed(update_id)
-
-
-async def process_batch(app: MinyiApp, core: Core, updates: Sequence[RawUpdate]) -> None:
+async def process_batch(
+    app: MinyiApp, core: Core, plain: PlainPath[Any], updates: Sequence[RawUpdate]
+) -> None:
     """Process a fetched batch, committing runs of answers and votes in one transaction each.
 
     Commands are processed on their own, outside any batch: they may post to Telegram, and a
@@ -211,7 +232,7 @@ async def process_batch(app: MinyiApp, core: Core, updates: Sequence[RawUpdate])
     index = 0
     while index < len(updates):
         if _is_command(updates[index]):
-            await process_with_retry(app, core, updates[index])
+            await process_with_retry(app, core, plain, updates[index])
             index += 1
             continue
         end = index
@@ -220,18 +241,19 @@ async def process_batch(app: MinyiApp, core: Core, updates: Sequence[RawUpdate])
         run = updates[index:end]
         index = end
         try:
-            await _process_run(app, core, run)
+            await _process_run(app, core, plain, run)
         except Exception as exc:
             # Rare: the run is rolled back whole and done again one update at a time (a reply
             # already sent for one of its updates may then be sent a second time).
             log.warning("batch of %s updates rolled back (%r); one by one", len(run), exc)
             for raw in run:
-                await process_with_retry(app, core, raw)
+                await process_with_retry(app, core, plain, raw)
 
 
 async def poll_updates(
     app: MinyiApp,
     core: Core,
+    plain: PlainPath[Any],
     stop: asyncio.Event,
     poll_seconds: int = POLL_TIMEOUT,
     caught_up: asyncio.Event | None = None,
@@ -254,10 +276,7 @@ async def poll_updates(
         try:
             updates = await _get_updates_or_stop(app, offset, 0 if draining else poll_seconds, stop)
         except RetryAfter as exc:
-            wait = exc.retry_after
-            await _sleep_or_stop(
-                stop, wait if isinstance(wait, int | float) else wait.total_seconds()
-            )
+            await _sleep_or_stop(stop, flood_wait(exc))
             continue
         except (TimedOut, NetworkError, Conflict) as exc:
             # Conflict: another process polls with this token (or a webhook was set again).
@@ -268,7 +287,7 @@ async def poll_updates(
         backoff = 0.5
         if updates:
             try:
-                await process_batch(app, core, updates)
+                await process_batch(app, core, plain, updates)
             except Exception:
                 # The database failed (not a handler: those are retried, then dead-lettered).
                 # Nothing past the last commit is confirmed: fetch the same offset again, the

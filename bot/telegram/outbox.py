@@ -10,9 +10,10 @@ RetryAfter and network errors leave the post for the next pass; a bot removed fr
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram import Bot, ReplyParameters
 from telegram.constants import PollType
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
@@ -21,30 +22,19 @@ from bot.core.models import Post, Round
 from bot.core.reports import Report, build_round_report
 from bot.render.report import render_report, render_summary
 from bot.render.texts import Lang, local_minute, say
+from bot.telegram.keyboards import rating_keyboard
 from bot.telegram.sending import send_text
 
 log = logging.getLogger(__name__)
 
-RATING_PREFIX = "rate"
 # A post Telegram keeps refusing (BadRequest) is given up after this many attempts.
 MAX_POST_ATTEMPTS = 5
 
 
-def rating_keyboard(round_id: int) -> InlineKeyboardMarkup:
-    """The 1–5 buttons of a rating round."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(str(v), callback_data=f"{RATING_PREFIX}:{round_id}:{v}")
-                for v in range(1, 6)
-            ]
-        ]
-    )
-
-
-def start_link(core: Core, round_id: int, community_id: int) -> str:
-    """The deep link that starts a private answer to a round."""
-    return f"https://t.me/{core.bot_username}?start=r{round_id}c{community_id}"
+def start_link(bot: Bot, round_id: int, community_id: int) -> str:
+    """The deep link that starts a private answer to a round (the bot's username is known
+    once PTB has initialised the bot with getMe)."""
+    return f"https://t.me/{bot.username}?start=r{round_id}c{community_id}"
 
 
 def _when(core: Core, round_: Round) -> str:
@@ -77,7 +67,7 @@ async def _send_open(
         lang,
         id=round_.id,
         question=round_.question,
-        link=start_link(core, round_.id, post.community_id),
+        link=start_link(bot, round_.id, post.community_id),
         closes=closes,
     )
     message = await bot.send_message(post.chat_id, text)
@@ -222,6 +212,29 @@ async def _send_post(
         return await _send_close(core, bot, post, round_, lang, reports[round_.id]), None
     await _send_report(core, bot, reports[round_.id])
     return None, None
+
+
+async def run_outbox(core: Core, bot: Bot, stop: asyncio.Event) -> None:
+    """Send owed posts whenever the core says it owes some (`Core.posts_owed`), until `stop`.
+
+    The scheduler's tick also sends them (posts owed by another process, or left by a crash);
+    `Core.post_lock` keeps the two from sending the same post.
+    """
+    while not stop.is_set():
+        owed = asyncio.ensure_future(core.posts_owed.wait())
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({owed, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            owed.cancel()
+            stopping.cancel()
+        if stop.is_set():
+            return
+        core.posts_owed.clear()
+        try:
+            await send_owed_posts(core, bot)
+        except Exception:
+            log.exception("sending owed posts failed; the scheduler's tick retries them")
 
 
 async def send_owed_posts(core: Core, bot: Bot) -> int:

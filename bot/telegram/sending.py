@@ -13,11 +13,26 @@ import logging
 from typing import Any
 
 from telegram import Bot, Message
-from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot.render.report import split_message
 
 log = logging.getLogger(__name__)
+
+
+def flood_wait(exc: TelegramError) -> float:
+    """Seconds Telegram asked us to wait (`429 retry_after`), 0 for any other error."""
+    if not isinstance(exc, RetryAfter):
+        return 0.0
+    wait = exc.retry_after
+    return float(wait) if isinstance(wait, int | float) else wait.total_seconds()
 
 
 async def send_text(
@@ -36,8 +51,7 @@ async def send_text(
             except RetryAfter as exc:
                 if last:
                     raise
-                wait = exc.retry_after
-                await asyncio.sleep(wait if isinstance(wait, int | float) else wait.total_seconds())
+                await asyncio.sleep(flood_wait(exc))
             except ChatMigrated as exc:
                 if last:
                     raise

@@ -17,17 +17,14 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 from telegram import Update
-from telegram.ext import Application
 
 from bot.core.base import Core
-from bot.telegram.intake import process_with_retry
-
-if TYPE_CHECKING:
-    from bot.app import Intake
+from bot.telegram.context import MinyiApp
+from bot.telegram.intake import Intake, PlainPath, process_with_retry
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +66,7 @@ def check_secret(secret: str | None) -> str:
     return secret
 
 
-def webhook_app(
-    app: Application[Any, Any, Any, Any, Any, Any], core: Core, secret: str
-) -> web.Application:
+def webhook_app(app: MinyiApp, core: Core, plain: PlainPath[Any], secret: str) -> web.Application:
     """The aiohttp application: POST WEBHOOK_PATH takes one update; GET HEALTH_PATH says ok."""
 
     async def receive(request: web.Request) -> web.Response:
@@ -88,7 +83,7 @@ def webhook_app(
             log.warning("webhook POST from %s is not a Telegram update", request.remote)
             return web.Response(status=400, text="not an update")
         try:
-            await process_with_retry(app, core, data)
+            await process_with_retry(app, core, plain, data)
         except Exception:
             log.exception("update %s not committed; Telegram will retry it", data["update_id"])
             return web.Response(status=500, text="not committed")
@@ -106,11 +101,9 @@ def webhook_app(
 def serve_webhook(options: WebhookOptions) -> Intake:
     """An intake for bot/app.py `run_application`: serve the webhook until `stop` is set."""
 
-    async def intake(
-        app: Application[Any, Any, Any, Any, Any, Any], core: Core, stop: asyncio.Event
-    ) -> None:
+    async def intake(app: MinyiApp, core: Core, plain: PlainPath[Any], stop: asyncio.Event) -> None:
         runner = web.AppRunner(
-            webhook_app(app, core, options.secret),
+            webhook_app(app, core, plain, options.secret),
             access_log=None,
             shutdown_timeout=SHUTDOWN_GRACE,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.context import AdminCache
+from bot.telegram.context import AdminCache
 
 
 def test_admin_answer_is_remembered_until_it_expires() -> None:

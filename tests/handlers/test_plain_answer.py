@@ -1,4 +1,4 @@
-"""Which raw updates take the direct answer path (handlers/answers.py `plain_answer`).
+"""Which raw updates take the direct answer path (handlers/answers.py `read_plain_answer`).
 
 Only a new text message from a person in a private chat or a group qualifies; everything
 else must fall through to PTB (None), where the handlers deal with it, malformed shapes
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.core.answers import IncomingMessage
-from handlers.answers import plain_answer
+from handlers.answers import read_plain_answer
 
 GROUP_REPLY: dict[str, Any] = {
     "update_id": 7,
@@ -51,7 +51,7 @@ def changed(path: str, value: Any) -> dict[str, Any]:
 
 def test_a_group_reply_becomes_an_incoming_message() -> None:
     """Every field the answer path needs is taken from the JSON, language included."""
-    plain = plain_answer(GROUP_REPLY)
+    plain = read_plain_answer(GROUP_REPLY)
     assert plain is not None
     assert plain.language_code == "en"
     assert plain.message == IncomingMessage(
@@ -66,11 +66,11 @@ def test_a_group_reply_becomes_an_incoming_message() -> None:
 
 def test_private_and_plain_group_messages_qualify() -> None:
     """A private message is private; a group message replying to nothing has no reply id."""
-    private = plain_answer(changed("message.chat", {"id": 5, "type": "private"}))
+    private = read_plain_answer(changed("message.chat", {"id": 5, "type": "private"}))
     assert private is not None and private.message.private
-    loose = plain_answer(changed("message.reply_to_message", ...))
+    loose = read_plain_answer(changed("message.reply_to_message", ...))
     assert loose is not None and loose.message.reply_to_message_id is None
-    no_language = plain_answer(changed("message.from.language_code", ...))
+    no_language = read_plain_answer(changed("message.from.language_code", ...))
     assert no_language is not None and no_language.language_code is None
 
 
@@ -91,11 +91,11 @@ def test_private_and_plain_group_messages_qualify() -> None:
 )
 def test_anything_else_is_left_to_ptb(path: str, value: Any) -> None:
     """Commands, non-text, bots, channels and odd shapes do not take the direct path."""
-    assert plain_answer(changed(path, value)) is None
+    assert read_plain_answer(changed(path, value)) is None
 
 
 def test_edits_votes_and_button_presses_are_left_to_ptb() -> None:
     """Only `message` updates qualify: an edit carries the same message under another key."""
     edit = {"update_id": 8, "edited_message": GROUP_REPLY["message"]}
     vote = {"update_id": 9, "poll_answer": {"poll_id": "p", "option_ids": [0]}}
-    assert plain_answer(edit) is None and plain_answer(vote) is None
+    assert read_plain_answer(edit) is None and read_plain_answer(vote) is None

@@ -16,7 +16,7 @@ from pathlib import Path
 import asyncpg
 
 from bot.config import settings_from_dict
-from bot.core.base import AlreadyProcessed, Core, UpdateClaim, current_update
+from bot.core.base import AlreadyProcessed, Core, Turn
 from nlp.tagger import Tagger
 from nlp.taxonomy import load_taxonomy
 from storage.postgres import PostgresBackend
@@ -70,9 +70,8 @@ async def test_update_handled_by_two_processes_at_once_counts_once(storage_url: 
         outcomes: dict[str, str] = {}
 
         async def handle(core: Core, name: str, hold: bool) -> None:
-            token = current_update.set(UpdateClaim(42))
             try:
-                async with core.transaction() as session:
+                async with core.transaction(Turn(42)) as session:
                     await session.set_votes(round_id, community_id, "r1", [0], T0)
                     if hold:
                         first_claimed.set()
@@ -80,8 +79,6 @@ async def test_update_handled_by_two_processes_at_once_counts_once(storage_url: 
                 outcomes[name] = "stored"
             except AlreadyProcessed:
                 outcomes[name] = "already processed"
-            finally:
-                current_update.reset(token)
 
         holder = asyncio.create_task(handle(first, "first", hold=True))
         await first_claimed.wait()
@@ -105,10 +102,9 @@ async def test_update_that_lost_a_race_is_retried_not_dropped(storage_url: str) 
         async def vote(core: Core, update_id: int, hold: bool) -> list[str]:
             log: list[str] = []
             for _attempt in range(3):
-                claim = UpdateClaim(update_id)
-                token = current_update.set(claim)
+                claim = Turn(update_id)
                 try:
-                    async with core.transaction() as session:
+                    async with core.transaction(claim) as session:
                         await session.set_votes(round_id, community_id, "r1", [1], T0)
                         if hold:
                             first_wrote.set()
@@ -121,8 +117,6 @@ async def test_update_that_lost_a_race_is_retried_not_dropped(storage_url: str) 
                 except asyncpg.UniqueViolationError:
                     assert not claim.claimed, "a rolled-back claim must not count as processed"
                     log.append("conflict")
-                finally:
-                    current_update.reset(token)
             return log
 
         holder = asyncio.create_task(vote(first, 1, hold=True))

@@ -16,6 +16,7 @@ from bot.core.parsing import (
     parse_schedule,
     parse_start_payload,
 )
+from bot.render.texts import error_reason
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -134,8 +135,8 @@ def test_malformed_arguments_raise_a_usage_error_with_a_reason(
     with pytest.raises(UsageError) as raised:
         _parse(command, args, private)
     assert raised.value.command == command
-    assert reason in raised.value.reason("en"), raised.value.reason("en")
-    assert raised.value.reason("zh")
+    assert reason in error_reason(raised.value, "en"), error_reason(raised.value, "en")
+    assert error_reason(raised.value, "zh")
 
 
 @pytest.mark.parametrize("name", ["Bihai Community", "碧海 社区", "碧海\u3000社区", "碧海\t社区"])
@@ -145,7 +146,9 @@ def test_community_names_with_white_space_are_refused(name: str) -> None:
     with pytest.raises(UsageError) as raised:
         parse_community_name(name)
     assert raised.value.command == "community"
-    assert "spaces" in raised.value.reason("en") and "空格" in raised.value.reason("zh")
+    assert "spaces" in error_reason(raised.value, "en") and "空格" in error_reason(
+        raised.value, "zh"
+    )
 
 
 def test_community_name_without_spaces_is_kept_as_written() -> None:

@@ -23,7 +23,7 @@ from bot.core.parsing import (
     parse_schedule,
     parse_start_payload,
 )
-from bot.render.texts import TEMPLATES
+from bot.render.texts import TEMPLATES, error_reason
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -65,7 +65,7 @@ def check_request(request: RoundRequest) -> None:
 def check_usage(error: UsageError) -> None:
     """A usage error names a known command and gives a reason in both languages."""
     assert f"usage_{error.command}" in TEMPLATES
-    assert error.reason("zh").strip() and error.reason("en").strip()
+    assert error_reason(error, "zh").strip() and error_reason(error, "en").strip()
 
 
 @EXAMPLES

@@ -1,14 +1,19 @@
-"""The typed PTB context every handler receives: `context.bot_data` is a `BotData`."""
+"""The typed PTB context every handler receives: `context.bot_data` is a `BotData`.
+
+`BotData.turns` is how a handler finds the `Turn` of the update it handles (see
+bot/core/base.py): the intake registers it under the update id before dispatching and takes it
+back after. An explicit table rather than a context variable, so the path is visible.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core.answers import RateLimiter
-from bot.core.base import Core
+from bot.core.base import Core, Turn
 
 
 @dataclass
@@ -43,11 +48,12 @@ class AdminCache:
 
 @dataclass
 class BotData:
-    """Per-application state: the core, and short-lived caches of Telegram look-ups."""
+    """Per-application state: the core, the turns in flight, short-lived caches."""
 
     core: Core | None = None
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(per_minute=10))
     admin_cache: AdminCache = field(default_factory=AdminCache)
+    turns: dict[int, Turn] = field(default_factory=dict)
 
     def require_core(self) -> Core:
         """The core (set in post_init before any update is processed)."""
@@ -57,3 +63,4 @@ class BotData:
 
 
 Ctx = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+MinyiApp = Application[Any, Ctx, dict[Any, Any], dict[Any, Any], BotData, Any]

@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.parsing import parse_schedule
 from bot.render.texts import Lang, say
-from handlers.usage import usage_line
+from handlers.errors import usage_line
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -1,0 +1,76 @@
+"""The weekly digest rendered: text, chart and CSV for the staff chats and files (SPEC §5)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.core.base import Core
+from bot.core.digest import DigestPeriod, gather_digest
+from bot.core.reports import Report
+from bot.render.report import render_report
+from bot.render.texts import Lang, say
+
+
+class Digest(BaseModel):
+    """One period's digest, ready to send or write to files."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    since: datetime
+    until: datetime
+    report: Report
+    text: str
+    chart_png: bytes | None
+    csv: bytes
+    active: bool
+
+
+def render_digest(period: DigestPeriod, lang: Lang, zone: tzinfo) -> Digest:
+    """The period report as text and the chart of themes against the week before; without
+    any answer or vote in the period, a one-line note and no chart."""
+    if period.active:
+        text = render_report(period.report, lang, zone)
+        # matplotlib is imported only when a chart is drawn: it would double the bot's start-up.
+        from bot.render.chart import render_chart
+
+        chart = render_chart(period.report, lang, zone)
+    else:
+        text = say(
+            "digest_quiet",
+            lang,
+            start=period.since.astimezone(zone).date(),
+            end=period.until.astimezone(zone).date(),
+        )
+        chart = None
+    return Digest(
+        since=period.since,
+        until=period.until,
+        report=period.report,
+        text=text,
+        chart_png=chart,
+        csv=period.csv,
+        active=period.active,
+    )
+
+
+async def build_digest(core: Core, until: datetime, lang: Lang) -> Digest:
+    """The digest of the 7 days before `until`, rendered in `lang`."""
+    return render_digest(await gather_digest(core, until), lang, core.settings.schedule.tz)
+
+
+def write_digest(digest: Digest, out: Path) -> list[str]:
+    """Write the digest into folder `out` (text, JSON, CSV and the chart); the names written."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "digest.txt").write_text(digest.text + "\n", encoding="utf-8")
+    (out / "digest.json").write_text(
+        json.dumps(digest.report.json_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    (out / "digest.csv").write_bytes(digest.csv)
+    written = ["digest.txt", "digest.json", "digest.csv"]
+    if digest.chart_png is not None:
+        (out / "digest.png").write_bytes(digest.chart_png)
+        written.append("digest.png")
+    return written
