@@ -29,10 +29,10 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.config import Settings
 from bot.core.answers import RateLimiter
 from bot.core.base import Core, open_core
 from bot.core.retag import ensure_snapshot
+from bot.core.settings import Settings
 from bot.core.tag_helper import TagHelper
 from bot.render.digest import Digest
 from bot.render.texts import say

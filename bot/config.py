@@ -1,154 +1,20 @@
-"""Configuration: one pydantic model per TOML table (SPEC §7), loaded explicitly and passed on."""
+"""Loading the configuration (SPEC §7): a TOML file and the environment, validated into the
+core's `Settings` (bot/core/settings.py) and passed on explicitly."""
 
 from __future__ import annotations
 
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import ValidationError
 
-from bot.core.durations import parse_duration
+from bot.core.settings import SECRET_ENV, TOKEN_ENV, ConfigError, Settings
+
+__all__ = ["ConfigError", "Settings", "load_settings", "settings_from_dict"]
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
-TOKEN_ENV = "MINYI_TELEGRAM_TOKEN"
-SECRET_ENV = "MINYI_PRIVACY_SECRET"
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; the message says why and names the key."""
-
-
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TelegramConfig(_Table):
-    token: SecretStr | None = None
-    base_url: str = "https://api.telegram.org/bot"
-    base_file_url: str | None = None
-    webhook_secret: SecretStr | None = None
-
-
-class StorageConfig(_Table):
-    url: str = "sqlite:///minyi.db"
-
-    @field_validator("url")
-    @classmethod
-    def _known_scheme(cls, value: str) -> str:
-        if not (
-            value.startswith("sqlite:///") or value.startswith(("postgresql://", "postgres://"))
-        ):
-            raise ValueError("must start with sqlite:/// or postgresql://")
-        return value
-
-
-class RolesConfig(_Table):
-    organisers: list[int] = Field(default_factory=list)
-    group_admins_are_organisers: bool = False
-    staff_chats: list[int] = Field(default_factory=list)
-
-
-class RoundsConfig(_Table):
-    default_duration: str = "72h"
-    reminder_before: str = "24h"
-
-    @field_validator("default_duration")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
-
-    @field_validator("reminder_before")
-    @classmethod
-    def _optional_duration(cls, value: str) -> str:
-        if value:
-            parse_duration(value)
-        return value
-
-
-class ScheduleConfig(_Table):
-    timezone: str = "Asia/Shanghai"
-    digest_cron: str = "0 9 * * mon"
-    # How often the scheduler looks for transitions that fell due (seconds).
-    tick_seconds: float = Field(default=1.0, gt=0)
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
-
-    @field_validator("digest_cron")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        from bot.core.crontab import validate_cron
-
-        validate_cron(value)
-        return value
-
-    @property
-    def tz(self) -> ZoneInfo:
-        """The configured zone as a tzinfo."""
-        return ZoneInfo(self.timezone)
-
-
-class NlpConfig(_Table):
-    taxonomy: Path | None = None
-    # A second process tags half of each big batch of answers (bot/core/tag_helper.py); on by
-    # default where there is a second core to run it.
-    helper_process: bool = Field(default_factory=lambda: (os.cpu_count() or 1) > 1)
-
-
-class LimitsConfig(_Table):
-    max_answer_chars: int = Field(default=2000, ge=1, le=100_000)
-    # Answers one resident may send per minute before the bot asks them to slow down.
-    answers_per_minute: int = Field(default=10, ge=1)
-
-
-class PrivacyConfig(_Table):
-    secret: SecretStr | None = None
-    retention_days: int = Field(default=365, ge=1)
-
-
-class LocaleConfig(_Table):
-    default: Literal["zh", "en"] = "zh"
-
-
-class Settings(_Table):
-    """The whole configuration of one deployment."""
-
-    telegram: TelegramConfig = TelegramConfig()
-    storage: StorageConfig = StorageConfig()
-    roles: RolesConfig = RolesConfig()
-    rounds: RoundsConfig = RoundsConfig()
-    schedule: ScheduleConfig = ScheduleConfig()
-    nlp: NlpConfig = NlpConfig()
-    limits: LimitsConfig = LimitsConfig()
-    privacy: PrivacyConfig = PrivacyConfig()
-    locale: LocaleConfig = LocaleConfig()
-
-    def token(self) -> str:
-        """The bot token, or a ConfigError that says where to put it."""
-        if self.telegram.token is None or not self.telegram.token.get_secret_value():
-            raise ConfigError(
-                f"no Telegram bot token: set telegram.token in the config file or {TOKEN_ENV}"
-            )
-        return self.telegram.token.get_secret_value()
-
-    def privacy_secret(self) -> bytes:
-        """The key for pseudonymous resident ids, or a ConfigError."""
-        if self.privacy.secret is None or not self.privacy.secret.get_secret_value():
-            raise ConfigError(
-                f"no privacy secret: set privacy.secret in the config file or {SECRET_ENV} "
-                "(residents are stored only as a keyed hash of their Telegram id)"
-            )
-        return self.privacy.secret.get_secret_value().encode()
 
 
 def _describe(error: ValidationError) -> str:

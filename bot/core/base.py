@@ -14,8 +14,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.config import Settings
 from bot.core.privacy import pseudonym
+from bot.core.settings import Settings
 from bot.core.tag_helper import Meanwhile, TagHelper
 from nlp.tagger import Tagger, ThemeTag
 from nlp.taxonomy import load_taxonomy

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from bot.config import Settings
 from bot.core.base import Core
 from bot.core.errors import OutOfReach
 from bot.core.models import Community, Round, StoredAnswer
+from bot.core.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot.config import Settings
+from bot.core.settings import Settings
 from nlp.tagger import Tagger, ThemeTag
 
 log = logging.getLogger(__name__)

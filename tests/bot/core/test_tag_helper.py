@@ -19,7 +19,7 @@ from nlp.learn import train
 from nlp.tagger import Tagger
 from nlp.taxonomy import load_taxonomy
 
-LABELLED = Path(__file__).parent.parent / "data" / "principles_labelled.csv"
+LABELLED = Path(__file__).resolve().parents[2] / "data" / "principles_labelled.csv"
 
 
 def _texts() -> list[str]:
