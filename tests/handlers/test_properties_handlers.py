@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from bot.app import ORGANISER_COMMANDS, RESIDENT_COMMANDS
 from sandbox.models import SimChat
-from tests.bot.test_properties_parsing import ARGS
+from tests.bot.core.test_properties_parsing import ARGS
 from tests.harness import RunningBot
 
 TELEGRAM_LIMIT = 4096

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.reports import QuoteOut
 from bot.render.report import TELEGRAM_LIMIT, render_report, split_message
-from tests.bot.test_chart import every_theme_report
+from tests.bot.render.test_chart import every_theme_report
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
