@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
@@ -142,21 +142,17 @@ async def verb_tag(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
     """Learn from labelled examples; later tagging in this deployment uses the model."""
-    from bot.core.base import MODEL_NAME
-    from bot.core.tagging import read_labelled
-    from nlp.learn import train
+    from bot.core.tagging import learn, read_labelled
 
     examples = read_labelled(Path(args.labelled))
     core = await _core(settings)
     try:
-        model = train(examples, core.tagger.taxonomy)
-        async with core.repo.transaction() as session:
-            await session.set_model(MODEL_NAME, model.to_bytes(), datetime.now(UTC))
+        summary = await learn(core, examples)
     finally:
         await core.repo.close()
     print(
-        f"learned from {len(examples)} labelled examples; run `minyi retag` to re-tag stored "
-        "answers"
+        f"learned from {len(examples)} labelled examples ({summary}); run `minyi retag` to "
+        "re-tag stored answers"
     )
     return 0
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.core.base import MODEL_NAME, Core
 from nlp.learn import resolve_labels, train
 from nlp.metrics import Evaluation, evaluate, evaluate_multilabel
 from nlp.tagger import Tagger, ThemeTag
@@ -68,19 +69,23 @@ def tag_verb(source: TextIO, jsonl: bool, tagger: Tagger, out: TextIO) -> int:
     return 0
 
 
-def learn_verb(
-    examples: Sequence[tuple[str, str]], taxonomy: Taxonomy, model_path: Path, out: TextIO
-) -> int:
-    """`minyi learn`: train on labelled examples and save the model for this deployment."""
-    model = train(examples, taxonomy)
-    model.save(model_path)
+def learned_summary(examples: Sequence[tuple[str, str]], taxonomy: Taxonomy) -> str:
+    """How many examples of each theme a model learned from, e.g. `城乡建设 4, 教育文体 2`."""
     counts: dict[str, int] = {}
     for label in resolve_labels([label for _, label in examples], taxonomy):
         counts[label] = counts.get(label, 0) + 1
     names = {t.id: t.name_zh for t in taxonomy.themes}
-    summary = ", ".join(f"{names[label]} {n}" for label, n in sorted(counts.items()))
-    out.write(f"learned from {len(examples)} examples ({summary}); saved to {model_path}\n")
-    return 0
+    return ", ".join(f"{names[label]} {n}" for label, n in sorted(counts.items()))
+
+
+async def learn(core: Core, examples: Sequence[tuple[str, str]]) -> str:
+    """`minyi learn`: train on labelled examples and store the model for this deployment
+    (the tagger uses it from its next start; `minyi retag` applies it to stored answers).
+    Returns what it learned from (`learned_summary`)."""
+    model = train(examples, core.tagger.taxonomy)
+    async with core.transaction() as session:
+        await session.set_model(MODEL_NAME, model.to_bytes(), core.now())
+    return learned_summary(examples, core.tagger.taxonomy)
 
 
 def read_labelled(path: Path) -> list[tuple[str, str]]:

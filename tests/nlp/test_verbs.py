@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.tagging import LabelledFileError, evaluate_verb, learn_verb, read_labelled, tag_verb
-from nlp.learn import LearnedModel
+from bot.config import settings_from_dict
+from bot.core.base import load_tagger, open_core
+from bot.core.tagging import LabelledFileError, evaluate_verb, learn, read_labelled, tag_verb
 from nlp.tagger import Tagger
 
 
@@ -81,18 +82,24 @@ def test_evaluate_table_counts_mistakes(tagger: Tagger) -> None:
     assert noise_line.split()[3] == "0.000"  # recall
 
 
-def test_learn_verb_saves_a_usable_model(tmp_path: Path, tagger: Tagger) -> None:
-    """`minyi learn` writes a model file and reports what it learned from."""
+async def test_learn_stores_a_model_the_next_tagger_uses(tmp_path: Path) -> None:
+    """`minyi learn` stores the model in the deployment's database, says what it learned
+    from, and a tagger loaded afterwards carries it."""
     examples = [
         ("三号井冒水", "城乡建设"),
         ("三号井又坏了", "城乡建设"),
         ("老师补课", "教育文体"),
     ] * 2
-    out = io.StringIO()
-    path = tmp_path / "model.npz"
-    assert learn_verb(examples, tagger.taxonomy, path, out) == 0
-    assert "城乡建设 4" in out.getvalue() and path.exists()
-    assert LearnedModel.load(path).labels
+    settings = settings_from_dict({"storage": {"url": f"sqlite:///{tmp_path / 'm.db'}"}})
+    core = await open_core(settings, secret=b"test")
+    try:
+        assert core.tagger.model is None
+        summary = await learn(core, examples)
+        reloaded = await load_tagger(settings, core.repo)
+    finally:
+        await core.repo.close()
+    assert "城乡建设 4" in summary and "教育文体 2" in summary
+    assert reloaded.model is not None and reloaded.model.labels
 
 
 def test_evaluate_train_per_label_protocol(tagger: Tagger) -> None:
