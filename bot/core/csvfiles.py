@@ -277,9 +277,9 @@ def _could_be_formula(text: str) -> bool:
     if text[0] in _CONTROL_STARTS:
         return True
     for char in text:
-        # Spreadsheets trim leading blanks, and invisible format characters (zero-width
-        # spaces, bidi marks, BOM) do not stop them from reading what follows.
-        if char.isspace() or unicodedata.category(char) == "Cf":
+        # Spreadsheets trim leading blanks, and invisible characters (zero-width spaces, bidi
+        # marks, BOM, control codes such as NUL) may be dropped before the formula is read.
+        if char.isspace() or unicodedata.category(char) in ("Cf", "Cc"):
             continue
         return unicodedata.normalize("NFKC", char)[:1] in _FORMULA_STARTS
     return False

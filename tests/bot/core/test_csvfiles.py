@@ -46,6 +46,8 @@ ATTACKS = [
     "\u200b=1+1",
     "\ufeff=1+1",
     "\u202e=1+1",
+    "\x00=1+1",
+    "\x0b@SUM(1)",
     "＝1+1",
     "＋cmd|' /C calc'!A0",
     "－1+1",
@@ -69,7 +71,7 @@ def spreadsheet_view(cell: str) -> str:
     """What a spreadsheet looks at to decide on a formula: leading blanks and marks dropped."""
     start = 0
     while start < len(cell) and (
-        cell[start].isspace() or unicodedata.category(cell[start]) == "Cf"
+        cell[start].isspace() or unicodedata.category(cell[start]) in ("Cf", "Cc")
     ):
         start += 1
     return unicodedata.normalize("NFKC", cell[start : start + 1])
