@@ -1,7 +1,8 @@
 """CSV files in and out: what organisers' spreadsheets save, and what is safe to open in one.
 
 Reading accepts what Excel and WPS save on Chinese Windows (GBK/GB18030, or UTF-8 with or
-without a BOM) and names the file and line of anything wrong (the header is line 1).
+without a BOM) and names the file and line of anything wrong (the header is line 1); the
+messages themselves are in bot/render/csv_errors.py, as the core renders no text.
 
 Writing neutralises every text cell a spreadsheet would evaluate (OWASP's CSV-injection
 guidance): residents' words must never become a live formula on an official's computer
@@ -21,6 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeAlias
 
+from bot.core.errors import InputError
+
 # Organisers' files are a few thousand rows; anything far bigger is a mistake, and reading it
 # whole would take the process's memory with it.
 MAX_CSV_BYTES = 64 * 1024 * 1024
@@ -35,50 +38,35 @@ _CONTROL_STARTS = frozenset("\t\r\n")
 # Non-ASCII characters decoded as UTF-8 before the first bad byte that show a file is UTF-8.
 _UTF8_EVIDENCE = 8
 
-# Magic numbers of files people pick by mistake instead of the CSV, with what to say.
-_NOT_CSV: tuple[tuple[bytes, str, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "PNG 图片", "a PNG image"),
-    (b"\xff\xd8\xff", "JPEG 图片", "a JPEG image"),
-    (b"GIF8", "GIF 图片", "a GIF image"),
-    (b"%PDF", "PDF 文件", "a PDF file"),
-    (b"PK\x03\x04", "Excel 工作簿（.xlsx）或压缩文件", "an Excel workbook (.xlsx) or a zip file"),
-    (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-        "旧版 Excel 工作簿（.xls）",
-        "an old Excel workbook (.xls)",
-    ),
+# Signatures of files people pick by mistake instead of the CSV; the error's `kind` says which.
+_NOT_CSV: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF8", "gif"),
+    (b"%PDF", "pdf"),
+    (b"PK\x03\x04", "xlsx"),  # also any zip file
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls"),
 )
 
-_SAVE_AS_ZH = "请在表格软件中“另存为 CSV”后重试。"
-_SAVE_AS_EN = "Save it as CSV from the spreadsheet and try again."
 
+class CsvInputError(InputError):
+    """A CSV file cannot be used as given: `path` and `line` say where, `key` says why.
 
-class CsvInputError(ValueError):
-    """A CSV file cannot be used as given; `path` and `line` say where, `zh`/`en` say why.
-
-    `line` counts physical lines from 1 (the header); 0 means the file as a whole. Callers
-    that validate the values of a row raise it with `CsvInputError.at(row, zh, en)`.
+    `line` counts physical lines from 1 (the header); 0 means the file as a whole. `key` and
+    `values` name a template as for every core error; bot/render/csv_errors.py renders them
+    with the file and line in front. Callers that find a row's values wrong raise
+    `CsvInputError.at(row, key, **values)` with a key of their own.
     """
 
-    def __init__(self, path: str, line: int, zh: str, en: str) -> None:
+    def __init__(self, key: str, /, *, path: str, line: int, **values: object) -> None:
+        super().__init__(key, path=path, line=line, **values)
         self.path = path
         self.line = line
-        self.zh = zh
-        self.en = en
-        super().__init__(self.message("en"))
 
     @classmethod
-    def at(cls, row: CsvRow, zh: str, en: str) -> CsvInputError:
+    def at(cls, row: CsvRow, key: str, /, **values: object) -> CsvInputError:
         """The error for a row whose values a caller found wrong, naming the row's line."""
-        return cls(row.path, row.line, zh, en)
-
-    def message(self, lang: str) -> str:
-        """The whole message in `lang` ("zh" or "en"), file and line first."""
-        if lang == "zh":
-            where = f"{self.path} 第 {self.line} 行" if self.line else self.path
-            return f"{where}：{self.zh}"
-        where = f"{self.path}, line {self.line}" if self.line else self.path
-        return f"{where}: {self.en}"
+        return cls(key, path=row.path, line=row.line, **values)
 
 
 class CsvRow(dict[str, str]):
@@ -96,19 +84,11 @@ def read_csv_rows(path: str | Path, *, required: Sequence[str] = ()) -> list[Csv
     try:
         size = Path(path).stat().st_size
         if size > MAX_CSV_BYTES:
-            raise CsvInputError(
-                name,
-                0,
-                f"文件太大（{size} 字节，上限 {MAX_CSV_BYTES} 字节）。",
-                f"the file is too big ({size} bytes, at most {MAX_CSV_BYTES}).",
-            )
+            raise CsvInputError("csv_too_big", path=name, line=0, size=size, limit=MAX_CSV_BYTES)
         data = Path(path).read_bytes()
     except OSError as exc:
         raise CsvInputError(
-            name,
-            0,
-            f"无法读取文件（{exc.strerror or exc}）。",
-            f"cannot read the file ({exc.strerror or exc}).",
+            "csv_unreadable", path=name, line=0, reason=exc.strerror or type(exc).__name__
         ) from exc
     return parse_csv_bytes(data, name, required=required)
 
@@ -127,12 +107,7 @@ def parse_csv_bytes(data: bytes, name: str, *, required: Sequence[str] = ()) -> 
         except StopIteration:
             break
         except csv.Error as exc:
-            raise CsvInputError(
-                name,
-                start,
-                f"CSV 格式错误（{exc}），多半是引号没有配对。",
-                f"malformed CSV ({exc}), most likely an unmatched quote.",
-            ) from exc
+            raise CsvInputError("csv_malformed", path=name, line=start, reason=str(exc)) from exc
         next_line = reader.line_num + 1
         if not any(cell.strip() for cell in record):
             continue  # blank lines, and rows of empty cells that spreadsheets leave behind
@@ -141,7 +116,7 @@ def parse_csv_bytes(data: bytes, name: str, *, required: Sequence[str] = ()) -> 
             continue
         rows.append(_record(record, header, name, start))
     if header is None:
-        raise CsvInputError(name, 0, "文件是空的，没有表头。", "the file is empty (no header).")
+        raise CsvInputError("csv_empty", path=name, line=0)
     return rows
 
 
@@ -152,11 +127,11 @@ def decode_csv_bytes(data: bytes, name: str) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Excel's "Unicode text" export; checked before the NUL test, which it would fail.
         return _decode(data, "utf-16", name)
-    for magic, what_zh, what_en in _NOT_CSV:
+    for magic, kind in _NOT_CSV:
         if data.startswith(magic):
-            raise _not_text(name, what_zh, what_en)
+            raise CsvInputError("csv_not_csv", path=name, line=0, kind=kind)
     if b"\x00" in data[:8192]:
-        raise _not_text(name, "二进制文件", "a binary file")
+        raise CsvInputError("csv_not_csv", path=name, line=0, kind="binary")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -175,22 +150,8 @@ def _decode(data: bytes, encoding: str, name: str, *, skipped: int = 0) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise CsvInputError(
-            name,
-            line,
-            f"文件编码无法识别（第 {skipped + exc.start + 1} 字节），应为 UTF-8 或 GBK。"
-            + _SAVE_AS_ZH,
-            f"unreadable text at byte {skipped + exc.start + 1}: the file is neither UTF-8 "
-            "nor GBK. " + _SAVE_AS_EN,
+            "csv_encoding", path=name, line=line, byte=skipped + exc.start + 1
         ) from exc
-
-
-def _not_text(name: str, what_zh: str, what_en: str) -> CsvInputError:
-    return CsvInputError(
-        name,
-        0,
-        f"这不是 CSV 文件，而是{what_zh}。" + _SAVE_AS_ZH,
-        f"this is not a CSV file but {what_en}. " + _SAVE_AS_EN,
-    )
 
 
 def _check_header(record: list[str], name: str, line: int, required: Sequence[str]) -> list[str]:
@@ -199,44 +160,29 @@ def _check_header(record: list[str], name: str, line: int, required: Sequence[st
     while header and not header[-1]:
         header.pop()
     if "" in header:
-        blank = header.index("") + 1
-        raise CsvInputError(
-            name, line, f"表头第 {blank} 列没有名称。", f"header column {blank} has no name."
-        )
+        raise CsvInputError("csv_header_blank", path=name, line=line, column=header.index("") + 1)
     seen: set[str] = set()
     for column in header:
         if column in seen:
-            raise CsvInputError(
-                name, line, f"表头中“{column}”出现了两次。", f"header names {column!r} twice."
-            )
+            raise CsvInputError("csv_header_repeated", path=name, line=line, name=column)
         seen.add(column)
     missing = [column for column in required if column not in seen]
     if missing:
-        listed = ", ".join(missing)
         raise CsvInputError(
-            name,
-            line,
-            f"表头缺少列：{listed}（需要 {', '.join(required)}）。",
-            f"the header lacks column(s) {listed} (needed: {', '.join(required)}).",
+            "csv_header_missing",
+            path=name,
+            line=line,
+            missing=", ".join(missing),
+            needed=", ".join(required),
         )
     return header
 
 
 def _record(record: list[str], header: list[str], name: str, line: int) -> CsvRow:
     extra = record[len(header) :]
-    if any(cell.strip() for cell in extra):
+    if any(cell.strip() for cell in extra) or len(record) < len(header):
         raise CsvInputError(
-            name,
-            line,
-            f"这一行有 {len(record)} 列，表头只有 {len(header)} 列。",
-            f"this row has {len(record)} cells, the header {len(header)}.",
-        )
-    if len(record) < len(header):
-        raise CsvInputError(
-            name,
-            line,
-            f"这一行只有 {len(record)} 列，表头有 {len(header)} 列。",
-            f"this row has {len(record)} cells, the header {len(header)}.",
+            "csv_row_cells", path=name, line=line, cells=len(record), header=len(header)
         )
     return CsvRow(dict(zip(header, record, strict=False)), path=name, line=line)
 

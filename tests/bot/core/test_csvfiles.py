@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import unicodedata
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bot.core.csvfiles import (
     safe_cell,
     write_csv,
 )
+from bot.core.errors import InputError
 
 TEXT = (
     "community,indicator,period,value\n碧海社区,绿化率,2026-Q1,35.5\n汇展城社区,绿化率,2026-Q1,28\n"
@@ -102,67 +104,60 @@ def test_a_gb18030_only_character_survives(tmp_path: Path) -> None:
     assert read_csv_rows(write(tmp_path, data)) == [{"text": "䶮字的名字登记错误", "label": "公平"}]
 
 
+def refused(data: bytes, name: str = "input.csv", **kwargs: Sequence[str]) -> CsvInputError:
+    """The error reading `data` as the file `name` raises (the test fails if none is raised)."""
+    with pytest.raises(CsvInputError) as caught:
+        parse_csv_bytes(data, name, **kwargs)
+    assert caught.value.path == name
+    return caught.value
+
+
 def test_a_png_is_refused_by_name(tmp_path: Path) -> None:
     """A PNG picked by mistake is named as such, with the file's name, not a codec error."""
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01" + bytes(range(256))
     path = write(tmp_path, png, "chart.csv")
     with pytest.raises(CsvInputError) as caught:
         read_csv_rows(path)
-    assert caught.value.path == str(path)
-    assert "PNG" in caught.value.message("zh") and "PNG" in caught.value.message("en")
-    assert str(path) in str(caught.value)
-    assert "codec" not in str(caught.value)
+    assert (caught.value.key, caught.value.values["kind"]) == ("csv_not_csv", "png")
+    assert (caught.value.path, caught.value.line) == (str(path), 0)
 
 
-def test_an_excel_workbook_is_refused_with_the_fix(tmp_path: Path) -> None:
-    """An .xlsx (a zip) is named as an Excel workbook, and the message says to save as CSV."""
-    path = write(tmp_path, b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 40, "values.xlsx")
-    with pytest.raises(CsvInputError) as caught:
-        read_csv_rows(path)
-    assert "Excel" in caught.value.en and "CSV" in caught.value.en
-    assert "另存为 CSV" in caught.value.zh
+def test_an_excel_workbook_is_refused_as_one() -> None:
+    """An .xlsx (a zip) is recognised as a workbook, not decoded as text."""
+    error = refused(b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 40, "values.xlsx")
+    assert (error.key, error.values["kind"]) == ("csv_not_csv", "xlsx")
 
 
-def test_other_binary_is_refused(tmp_path: Path) -> None:
-    """A file with NUL bytes and no known signature is refused as binary, naming the file."""
-    path = write(tmp_path, b"text\n\x00\x01\x02\x03binary")
-    with pytest.raises(CsvInputError, match="binary") as caught:
-        read_csv_rows(path)
-    assert caught.value.line == 0
+def test_other_binary_is_refused() -> None:
+    """A file with NUL bytes and no known signature is refused as binary."""
+    error = refused(b"text\n\x00\x01\x02\x03binary")
+    assert (error.key, error.values["kind"], error.line) == ("csv_not_csv", "binary", 0)
 
 
-def test_an_undecodable_byte_names_its_line(tmp_path: Path) -> None:
+def test_an_undecodable_byte_names_its_line() -> None:
     """A byte that is neither UTF-8 nor GB18030 is reported with the line it sits on."""
     data = "text\n第一条意见\n".encode("gbk") + b"\xff\xff\n"
-    with pytest.raises(CsvInputError) as caught:
-        read_csv_rows(write(tmp_path, data))
-    assert caught.value.line == 3
-    assert "第 3 行" in caught.value.message("zh")
-    assert "line 3" in caught.value.message("en")
+    error = refused(data)
+    assert (error.key, error.line, error.values["byte"]) == ("csv_encoding", 3, len(data) - 2)
 
 
-def test_damaged_utf8_is_not_garbled_as_gbk(tmp_path: Path) -> None:
+def test_damaged_utf8_is_not_garbled_as_gbk() -> None:
     """A UTF-8 file with one broken byte is refused at that line rather than read as mojibake."""
-    data = "text\n小区门口的路灯坏了很久没人修\n".encode() + b"\xe6\x88\n"
-    with pytest.raises(CsvInputError) as caught:
-        read_csv_rows(write(tmp_path, data))
-    assert caught.value.line == 3
+    error = refused("text\n小区门口的路灯坏了很久没人修\n".encode() + b"\xe6\x88\n")
+    assert (error.key, error.line) == ("csv_encoding", 3)
 
 
-def test_a_bad_row_names_its_physical_line(tmp_path: Path) -> None:
+def test_a_bad_row_names_its_physical_line() -> None:
     """Lines are counted in the file (header = 1), past a quoted cell spanning two lines."""
-    data = 'text,label\n"停车难，\n车位少",停车\n\n多了一列,养老,多余\n'.encode()
-    with pytest.raises(CsvInputError) as caught:
-        read_csv_rows(write(tmp_path, data))
-    assert caught.value.line == 5
-    assert "3" in caught.value.en and "2" in caught.value.en
+    error = refused('text,label\n"停车难，\n车位少",停车\n\n多了一列,养老,多余\n'.encode())
+    assert (error.key, error.line) == ("csv_row_cells", 5)
+    assert (error.values["cells"], error.values["header"]) == (3, 2)
 
 
-def test_a_short_row_is_refused(tmp_path: Path) -> None:
+def test_a_short_row_is_refused() -> None:
     """A row with fewer cells than the header is an error at its line, not a silent None."""
-    with pytest.raises(CsvInputError) as caught:
-        read_csv_rows(write(tmp_path, "text,label\n只有文字\n".encode()))
-    assert caught.value.line == 2
+    error = refused("text,label\n只有文字\n".encode())
+    assert (error.key, error.line, error.values["cells"]) == ("csv_row_cells", 2, 1)
 
 
 def test_trailing_empty_cells_are_forgiven(tmp_path: Path) -> None:
@@ -171,45 +166,48 @@ def test_trailing_empty_cells_are_forgiven(tmp_path: Path) -> None:
     assert rows == [{"text": "垃圾分类", "label": "环境保护"}]
 
 
-def test_a_missing_required_column_is_named(tmp_path: Path) -> None:
+def test_a_missing_required_column_is_named() -> None:
     """A header without a required column names the column, on line 1."""
-    path = write(tmp_path, "text,theme\n噪音扰民,噪音\n".encode())
-    with pytest.raises(CsvInputError) as caught:
-        read_csv_rows(path, required=("text", "label"))
-    assert caught.value.line == 1 and "label" in caught.value.en and "label" in caught.value.zh
+    error = refused("text,theme\n噪音扰民,噪音\n".encode(), required=("text", "label"))
+    assert (error.key, error.line, error.values["missing"]) == ("csv_header_missing", 1, "label")
 
 
 def test_duplicate_and_blank_header_names_are_refused() -> None:
     """Two columns of one name, or a column with none, are errors on line 1."""
-    with pytest.raises(CsvInputError, match="twice"):
-        parse_csv_bytes(b"text,text\na,b\n", "dup.csv")
-    with pytest.raises(CsvInputError, match="no name") as caught:
-        parse_csv_bytes(b"text,,label\na,b,c\n", "blank.csv")
-    assert caught.value.line == 1
+    error = refused(b"text,text\na,b\n")
+    assert (error.key, error.line, error.values["name"]) == ("csv_header_repeated", 1, "text")
+    error = refused(b"text,,label\na,b,c\n")
+    assert (error.key, error.line, error.values["column"]) == ("csv_header_blank", 1, 2)
 
 
 def test_an_unmatched_quote_is_reported() -> None:
     """A quote never closed is a CSV error naming the line where its record starts."""
-    with pytest.raises(CsvInputError) as caught:
-        parse_csv_bytes('text\n好的\n"没有结束的引号\n还有\n'.encode(), "open.csv")
-    assert caught.value.line == 3
+    error = refused('text\n好的\n"没有结束的引号\n还有\n'.encode())
+    assert (error.key, error.line) == ("csv_malformed", 3)
 
 
 def test_an_empty_file_and_a_missing_file_are_reported(tmp_path: Path) -> None:
     """An empty file says it has no header; a missing one says it cannot be read."""
-    with pytest.raises(CsvInputError, match="empty"):
-        read_csv_rows(write(tmp_path, b""))
-    with pytest.raises(CsvInputError, match="cannot read") as caught:
+    assert refused(b"").key == "csv_empty"
+    with pytest.raises(CsvInputError) as caught:
         read_csv_rows(tmp_path / "nowhere.csv")
+    assert caught.value.key == "csv_unreadable"
     assert caught.value.path.endswith("nowhere.csv")
 
 
 def test_a_caller_reports_a_bad_value_at_its_row() -> None:
     """`CsvInputError.at` gives a caller's own validation the row's file and line."""
     rows = parse_csv_bytes(TEXT.encode(), "values.csv")
-    error = CsvInputError.at(rows[1], "数值无效。", "not a number.")
-    assert (error.path, error.line) == ("values.csv", 3)
-    assert error.message("zh") == "values.csv 第 3 行：数值无效。"
+    error = CsvInputError.at(rows[1], "index_not_a_number", value="28")
+    assert (error.path, error.line, error.key) == ("values.csv", 3, "index_not_a_number")
+    assert error.values["value"] == "28"
+
+
+def test_the_error_is_a_core_input_error() -> None:
+    """Channels answer it like every core error, and a log line carries only its key."""
+    error = refused(b"")
+    assert isinstance(error, InputError)
+    assert str(error) == "csv_empty"
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
