@@ -105,7 +105,7 @@ async def verb_db_copy(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Run a whole consultation offline against the built-in emulator."""
-    from demo.local import run_demo
+    from demo.play import run_demo
 
     if not args.verbose:
         # The demo's own progress lines are the output; the bot's INFO logs would bury them.
@@ -115,7 +115,7 @@ async def verb_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the browser sandbox: the real bot behind the local emulator, until Ctrl-C."""
-    from demo.local import run_sandbox
+    from demo.sandbox import run_sandbox
 
     if not args.verbose:
         logging.getLogger().setLevel(logging.WARNING)

@@ -357,7 +357,7 @@ SANDBOX_HINTS: dict[str, list[dict[str, str]]] = {
     ],
 }
 
-# The people already in the sandbox when it starts (the organiser comes first, see demo/local.py).
+# The people already in the sandbox when it starts (the organiser comes first, see demo/sandbox.py).
 SANDBOX_RESIDENTS = [
     Resident("王阿姨", BIHAI, "zh-hans", None),
     Resident("张伟", BIHAI, "zh-hans", None),

@@ -10,8 +10,10 @@ import io
 import json
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
+from typing import cast
 
 from bot.core.base import Core
+from bot.core.csvfiles import Cell, safe_cell
 from bot.core.models import StoredAnswer
 
 COLUMNS = [
@@ -115,18 +117,18 @@ async def export_rows(
     return [answer_row(a, names, core) async for a in answers]
 
 
-def _csv_cells(row: Row) -> list[object]:
+def _csv_cells(row: Row) -> list[Cell]:
     themes = row["themes"]
     assert isinstance(themes, list)
     principles = [t for t in themes if t["kind"] == "principle"]
     domains = [t for t in themes if t["kind"] == "domain"]
     return [
-        row["answer_id"],
-        row["round_id"],
-        row["community"],
-        row["via"],
-        row["created_at"],
-        row["text"],
+        cast(int, row["answer_id"]),
+        cast(int, row["round_id"]),
+        str(row["community"]),
+        str(row["via"]),
+        str(row["created_at"]),
+        str(row["text"]),
         ";".join(t["id"] for t in principles),
         ";".join(t["id"] for t in domains),
         ";".join(f"{t['id']}={'/'.join(t['evidence'])}" for t in themes),
@@ -136,7 +138,8 @@ def _csv_cells(row: Row) -> list[object]:
 
 
 class CsvWriter:
-    """CSV bytes with a BOM so Excel and WPS open the Chinese text correctly, row by row."""
+    """CSV bytes with a BOM so Excel and WPS open the Chinese text correctly, row by row; every
+    text cell goes through `safe_cell`, so a resident's `=HYPERLINK(…)` stays text."""
 
     def __init__(self) -> None:
         self._buffer = io.StringIO()
@@ -146,7 +149,7 @@ class CsvWriter:
 
     def add(self, row: Row) -> None:
         """Append one export row."""
-        self._writer.writerow(_csv_cells(row))
+        self._writer.writerow([safe_cell(cell) for cell in _csv_cells(row)])
 
     def getvalue(self) -> bytes:
         """The whole file, UTF-8."""

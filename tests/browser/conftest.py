@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from demo.local import Sandbox, open_sandbox
+from demo.sandbox import Sandbox, open_sandbox
 
 CHROMIUM_ARGS = [
     "--headless",

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from demo.local import Sandbox
+from demo.sandbox import Sandbox
 
 QUESTION = "在智慧社区里，你心目中的“好治理”是什么样的？"
 ANSWER_WANG = "有事能找到人，报修了要有回应。电梯坏了一个星期都没人管，这不行。"

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from demo.local import open_sandbox
+from demo.sandbox import open_sandbox
 
 
 async def get_state(session: aiohttp.ClientSession, base: str, since: str = "") -> Any:
