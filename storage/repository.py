@@ -30,7 +30,8 @@ from bot.core.models import (
     from_ts,
     to_ts,
 )
-from storage.backend import Backend, Leadership, Row, Tx, backend_for
+from storage.backends.base import Backend, Leadership, Row, Tx
+from storage.backends.factory import backend_for
 from storage.copy import advance_identities
 from storage.migrations import migrate
 

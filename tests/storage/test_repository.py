@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.models import NewAnswer, TagRecord
-from storage.backend import backend_for
+from storage.backends.factory import backend_for
 from storage.migrations import _statements, available, current_version, migrate
 from storage.repository import NameTaken, Repository, Scope, Session
 
