@@ -496,22 +496,6 @@ class TestVotesAndAggregates:
                 ]
             assert await session.count_themes(Scope(since=T0, until=later)) == {}
 
-    async def test_synthetic_rows_leave_room_for_new_answers(self, repo: Repository) -> None:
-        """After a benchmark bulk load with explicit ids, a new answer gets a fresh id."""
-        async with repo.transaction() as session:
-            a = await community(session, -100, "A")
-            rid = await text_round(session, [a])
-            ts = T0.timestamp()
-            await session.add_synthetic_rows(
-                [(7, rid, a, "r1", "b:7", "reply", "一", "h", ts)],
-                [(7, "parking", "domain", 0.5, "[]")],
-                [(rid, a, "r2", 1, ts)],
-            )
-            fresh = await answer(session, rid, a, "r3", "二", themes=[tag("green")])
-            assert fresh is not None and fresh > 7
-            themes = await session.count_themes(Scope(round_ids=[rid]))
-            assert {(t.theme_id, t.count) for t in themes[a]} == {("parking", 1), ("green", 1)}
-
 
 class TestModelsDigestsSessions:
     """Learned models (binary), digest periods and private answering sessions."""
