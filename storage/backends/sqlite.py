@@ -90,6 +90,8 @@ class SqliteBackend(Backend):
         self.path = path
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # The task inside a transaction, if any (see `transaction`).
+        self._holder: asyncio.Task[Any] | None = None
         self._named = LocalLocks()
 
     async def open(self) -> None:
@@ -113,15 +115,25 @@ class SqliteBackend(Backend):
     async def transaction(self) -> AsyncIterator[Tx]:
         if self._conn is None:
             raise RuntimeError("database is not open")
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            # The lock is not re-entrant: this task would wait for itself forever. Work meant
+            # to commit with the open transaction joins its session instead
+            # (Repository.transaction(join=…)).
+            raise RuntimeError("a transaction opened inside another in the same task")
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            self._holder = task
             try:
-                yield _SqliteTx(self._conn)
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
-                await self._conn.execute("COMMIT")
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield _SqliteTx(self._conn)
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                else:
+                    await self._conn.execute("COMMIT")
+            finally:
+                self._holder = None
 
     async def scrub(self) -> None:
         # secure_delete zeroed the deleted rows in their pages, but the write-ahead log still
