@@ -149,7 +149,7 @@ async def run_application(
     """Start the app and its scheduler, take updates until `stop`, then shut down cleanly.
 
     The scheduler ticks in every process but works only while this process leads (always with
-    SQLite; with PostgreSQL one process at a time, see storage/postgres.py).
+    SQLite; with PostgreSQL one process at a time, see storage/backends/postgres.py).
     """
     async with app:
         try:

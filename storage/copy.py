@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storage.backend import Backend, Tx, backend_for
+from storage.backends.base import Backend, Tx
+from storage.backends.factory import backend_for
 from storage.migrations import migrate
 
 # Referenced tables before the tables that reference them.
