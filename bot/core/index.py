@@ -717,17 +717,18 @@ def _percentiles(index_draws: Float, index: Float) -> tuple[Float, Float]:
     scored = ~np.isnan(index)
     if scored.any():
         low[scored], high[scored] = np.percentile(index_draws[:, scored], [5, 95], axis=0)
-    # When every principle score is equal the index cannot move, and the draws' index differs
-    # from the point index only by float rounding: keep the interval around the point.
-    near_low = np.abs(low - index) < 1e-9
-    near_high = np.abs(high - index) < 1e-9
-    return np.where(near_low, np.minimum(low, index), low), np.where(
-        near_high, np.maximum(high, index), high
-    )
+    return low, high
 
 
 def _num(x: float) -> float | None:
     return None if math.isnan(x) else float(x)
+
+
+def _score(x: float) -> float | None:
+    # Scores, indexes and bounds are rounded at 1e-9: an index whose weights cannot move it
+    # (one scored principle, or equal principle scores) is then the same number as its
+    # bounds, and 100 is 100, not 99.99999999999999 from a sum of weights.
+    return None if math.isnan(x) else round(float(x), _TIE_DECIMALS)
 
 
 def _community(
@@ -748,7 +749,7 @@ def _community(
     indicators = {
         ind.id: IndicatorResult(
             value=_num(now.values[c, k]),
-            score=_num(now.scores[c, k]),
+            score=_score(now.scores[c, k]),
             previous=None if before is None else _num(before.values[c, k]),
         )
         for k, ind in enumerate(framework.indicators)
@@ -756,18 +757,18 @@ def _community(
     prio = priorities.get(name)
     return CommunityResult(
         name=name,
-        index=_num(now.index[c]),
-        low=_num(low[c]),
-        high=_num(high[c]),
+        index=_score(now.index[c]),
+        low=_score(low[c]),
+        high=_score(high[c]),
         rank=int(now.ranks[c]) if ranked else None,
         rank_low=int(rank_low[c]) if ranked else None,
         rank_high=int(rank_high[c]) if ranked else None,
         coverage=float(now.coverage[c]),
         voters=0 if prio is None else prio.voters,
         weights={p: float(weights[c, j]) for j, p in enumerate(pids)},
-        principles={p: _num(now.principles[c, j]) for j, p in enumerate(pids)},
+        principles={p: _score(now.principles[c, j]) for j, p in enumerate(pids)},
         indicators=indicators,
-        previous_index=None if before is None else _num(before.index[c]),
+        previous_index=None if before is None else _score(before.index[c]),
         previous_rank=int(before.ranks[c]) if before is not None and before.ranked[c] else None,
     )
 
