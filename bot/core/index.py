@@ -338,7 +338,9 @@ def parse_values_csv(
     """
     text = decode_csv(data, name)
     reader = csv.reader(io.StringIO(text, newline=""))
-    known_communities = {_clean(c) for c in communities}
+    # A name as typed in the sheet (full-width letters, stray spaces) maps back to the name
+    # the community is registered under, which is what storage looks up.
+    known_communities = {_clean(c): c for c in communities}
     indicators = {i.id for i in framework.indicators}
     problems: list[tuple[int, str]] = []
     values: list[IndicatorValue] = []
@@ -363,7 +365,8 @@ def parse_values_csv(
             if problem is not None:
                 problems.append((line, problem))
                 continue
-            community, indicator, period, value = (_clean(c) for c in row)
+            typed, indicator, period, value = (_clean(c) for c in row)
+            community = known_communities[typed]
             key = (community, indicator, period)
             if key in first:
                 problems.append(
@@ -394,7 +397,9 @@ def _clean(cell: str) -> str:
     return unicodedata.normalize("NFKC", cell).strip().lstrip("\ufeff").strip()
 
 
-def _row_problem(row: list[str], communities: set[str], indicators: set[str]) -> str | None:
+def _row_problem(
+    row: list[str], communities: Mapping[str, str], indicators: set[str]
+) -> str | None:
     if len(row) != len(_HEADER):
         return f"{len(row)} cells, expected 4 (community,indicator,period,value)"
     community, indicator, period, value = (_clean(c) for c in row)

@@ -494,3 +494,12 @@ def test_values_of_a_nan_free_result_are_finite(framework: Framework) -> None:
     x = result.communities[0]
     assert x.indicators["a"].score == 100.0 and x.indicators["b"].score == 100.0
     assert x.index is not None and math.isfinite(x.index)
+
+
+def test_a_name_typed_with_full_width_letters_maps_to_the_registered_name(
+    framework: Framework,
+) -> None:
+    """A community typed with full-width letters and spaces imports under its registered name."""
+    data = "community,indicator,period,value\n ＡＢ社区 ,a,2025,5\n".encode()
+    values = parse_values_csv(data, name="v.csv", framework=framework, communities=["ＡＢ社区"])
+    assert values == [V("ＡＢ社区", "a", "2025", 5.0)]
