@@ -276,6 +276,19 @@ def previous_period(period: str, available: Iterable[str]) -> str | None:
     return max(earlier, key=period_key, default=None)
 
 
+def select_periods(available: Iterable[str], period: str | None = None) -> tuple[str, str | None]:
+    """The period to score (`period`, or the latest in `available`) and the previous one to
+    compare with: the two periods whose values `compute_index` needs, so a caller loads only
+    those."""
+    periods = set(available)
+    if period is None:
+        if not periods:
+            raise IndexInputError("no indicator values yet: import some with `minyi index import`")
+        period = max(periods, key=period_key)
+    check_period(period)
+    return period, previous_period(period, periods)
+
+
 def decode_csv(data: bytes, name: str) -> str:
     """Decode a CSV file's bytes: UTF-8 (with or without BOM), else GB18030 (a superset of the
     GBK that Excel on Chinese Windows saves). A binary file or UTF-16 text is refused with an
@@ -342,6 +355,7 @@ def parse_values_csv(
     # the community is registered under, which is what storage looks up.
     known_communities = {_clean(c): c for c in communities}
     indicators = {i.id for i in framework.indicators}
+    periods: set[str] = set()
     problems: list[tuple[int, str]] = []
     values: list[IndicatorValue] = []
     first: dict[tuple[str, str, str], int] = {}
@@ -354,18 +368,19 @@ def parse_values_csv(
                 continue
             if not header_seen:
                 header_seen = True
-                cells = tuple(_clean(c).lower() for c in row)
-                if cells != _HEADER:
+                header = tuple(_clean(c).lower() for c in row)
+                if header != _HEADER:
                     raise ValuesError(
                         f"{name} line {line}: the header must be {','.join(_HEADER)} "
                         f"(found {','.join(_clean(c) for c in row)[:200]!r})"
                     )
                 continue
-            problem = _row_problem(row, known_communities, indicators)
+            cells = [_clean(c) for c in row]
+            problem = _row_problem(cells, known_communities, indicators, periods)
             if problem is not None:
                 problems.append((line, problem))
                 continue
-            typed, indicator, period, value = (_clean(c) for c in row)
+            typed, indicator, period, value = cells
             community = known_communities[typed]
             key = (community, indicator, period)
             if key in first:
@@ -393,22 +408,27 @@ def parse_values_csv(
 
 
 def _clean(cell: str) -> str:
+    if cell.isascii():
+        return cell.strip()
     # NFKC folds full-width digits and letters typed with a Chinese input method to ASCII.
     return unicodedata.normalize("NFKC", cell).strip().lstrip("\ufeff").strip()
 
 
 def _row_problem(
-    row: list[str], communities: Mapping[str, str], indicators: set[str]
+    cells: list[str], communities: Mapping[str, str], indicators: set[str], periods: set[str]
 ) -> str | None:
-    if len(row) != len(_HEADER):
-        return f"{len(row)} cells, expected 4 (community,indicator,period,value)"
-    community, indicator, period, value = (_clean(c) for c in row)
+    """What is wrong with a row of cleaned cells, or None; `periods` caches valid periods."""
+    if len(cells) != len(_HEADER):
+        return f"{len(cells)} cells, expected 4 (community,indicator,period,value)"
+    community, indicator, period, value = cells
     if community not in communities:
         return f"unknown community {community[:80]!r}"
     if indicator not in indicators:
         return f"unknown indicator {indicator[:80]!r}"
-    if not _PERIOD.match(period):
-        return f"period {period[:40]!r} is not YYYY, YYYY-Qn or YYYY-MM"
+    if period not in periods:
+        if not _PERIOD.match(period):
+            return f"period {period[:40]!r} is not YYYY, YYYY-Qn or YYYY-MM"
+        periods.add(period)
     if not _NUMBER.match(value):
         return f"value {value[:40]!r} is not a number"
     if not math.isfinite(float(value)):
@@ -649,12 +669,7 @@ def compute_index(
     has values in it, votes, or is named in `communities`, with the change since the previous
     period of the same kind (scored with `previous_priorities`, default the same votes)."""
     values = list(values)
-    periods = {v.period for v in values}
-    if period is None:
-        if not periods:
-            raise IndexInputError("no indicator values yet: import some with `minyi index import`")
-        period = max(periods, key=period_key)
-    check_period(period)
+    period, before_period = select_periods({v.period for v in values}, period)
     if not 0.0 <= min_coverage <= 1.0:
         raise ValueError("min_coverage must be between 0 and 1")
     if draws < 1:
@@ -669,7 +684,6 @@ def compute_index(
         else np.ones((0, len(pids)))
     )
     now = _point(framework, values, period, names, alpha, min_coverage)
-    before_period = previous_period(period, periods)
     before: _Point | None = None
     if before_period is not None:
         prev_prio = priorities if previous_priorities is None else previous_priorities

@@ -11,6 +11,7 @@ import pytest
 from bot.core.index import (
     Framework,
     FrameworkError,
+    IndexInputError,
     IndicatorValue,
     Priorities,
     ValuesError,
@@ -22,6 +23,7 @@ from bot.core.index import (
     parse_values_csv,
     pooled_priorities,
     previous_period,
+    select_periods,
     weights_from_votes,
 )
 from nlp.taxonomy import Taxonomy, load_taxonomy
@@ -503,3 +505,13 @@ def test_a_name_typed_with_full_width_letters_maps_to_the_registered_name(
     data = "community,indicator,period,value\n ＡＢ社区 ,a,2025,5\n".encode()
     values = parse_values_csv(data, name="v.csv", framework=framework, communities=["ＡＢ社区"])
     assert values == [V("ＡＢ社区", "a", "2025", 5.0)]
+
+
+def test_select_periods_names_the_two_periods_to_load() -> None:
+    """The latest period and the one before it are what a caller loads; none is an error."""
+    assert select_periods(["2025-Q1", "2025-Q2", "2024-Q4"]) == ("2025-Q2", "2025-Q1")
+    assert select_periods(["2025-Q1", "2025-Q2"], "2025-Q1") == ("2025-Q1", None)
+    with pytest.raises(IndexInputError, match="no indicator values yet"):
+        select_periods([])
+    with pytest.raises(IndexInputError, match="is not YYYY"):
+        select_periods(["2025"], "2025-13")
