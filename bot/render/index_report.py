@@ -614,8 +614,11 @@ def _template() -> Path:
     return Path(str(resources.files("bot.render") / "templates" / "index_report.typ"))
 
 
-def pdf_data(result: IndexResult, voices: Mapping[str, CommunityVoices]) -> dict[str, Any]:
-    """Everything the PDF template prints, as plain JSON-ready data (texts pre-formatted)."""
+def pdf_data(
+    result: IndexResult, voices: Mapping[str, CommunityVoices], *, scorecards: bool = True
+) -> dict[str, Any]:
+    """Everything the PDF template prints, as plain JSON-ready data (texts pre-formatted);
+    without `scorecards`, the city table but no page per community."""
     fw = result.framework
     pnames = {p.id: p for p in fw.principles}
     communities = []
@@ -670,6 +673,7 @@ def pdf_data(result: IndexResult, voices: Mapping[str, CommunityVoices]) -> dict
         "previous_period": result.previous_period or "–",
         "city": {"index": _fmt(result.city.index), "voters": str(result.city.voters)},
         "communities": communities,
+        "cards": communities if scorecards else [],
         "sources": [
             {
                 "zh": i.name_zh,
@@ -695,11 +699,19 @@ def _quotes(voice: CommunityVoices | None, pid: str) -> list[str]:
     return [] if item is None else list(item.quotes)[:3]
 
 
-def render_pdf(result: IndexResult, voices: Mapping[str, CommunityVoices] | None = None) -> bytes:
-    """The report as an A4 PDF, Chinese set in the project's Noto Sans CJK font."""
+def render_pdf(
+    result: IndexResult,
+    voices: Mapping[str, CommunityVoices] | None = None,
+    *,
+    scorecards: bool = True,
+) -> bytes:
+    """The report as an A4 PDF, Chinese set in the project's Noto Sans CJK font: method, city
+    table, a one-page scorecard per community (unless `scorecards` is False: at about 35 ms
+    of CPU per page, a city of 1,000 communities spends most of its report time here), and
+    the indicators' sources."""
     import typst
 
-    data = json.dumps(pdf_data(result, voices or {}), ensure_ascii=False)
+    data = json.dumps(pdf_data(result, voices or {}, scorecards=scorecards), ensure_ascii=False)
     template = _template()
     # root = the template's folder: the template cannot read any file outside it.
     pdf: bytes = typst.compile(
@@ -721,10 +733,12 @@ def write_report(
     voices: Mapping[str, CommunityVoices] | None = None,
     *,
     scorecards: bool = False,
+    pdf_scorecards: bool = True,
 ) -> ReportFiles:
     """Write index.html, index.pdf, index.csv and the chart PNGs into `out` (created if
     needed); with `scorecards`, also one `scorecard_<n>.png` per community (n = its place in
-    the city table, from 1)."""
+    the city table, from 1); `pdf_scorecards` False leaves the per-community pages out of the
+    PDF (the HTML always has every scorecard)."""
     voices = voices or {}
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / "index.html"
@@ -732,7 +746,7 @@ def write_report(
     csv_path = out / "index.csv"
     csv_path.write_bytes(render_csv(result))
     pdf_path = out / "index.pdf"
-    pdf_path.write_bytes(render_pdf(result, voices))
+    pdf_path.write_bytes(render_pdf(result, voices, scorecards=pdf_scorecards))
     charts = [out / "index_city.png", out / "index_principles.png"]
     charts[0].write_bytes(city_chart_png(result))
     charts[1].write_bytes(principles_chart_png(result))
