@@ -144,6 +144,20 @@ def test_pdf_is_a4_with_pages_and_quotes_are_not_run(result: IndexResult) -> Non
         assert name.encode("utf-16-be").hex().upper().encode() in pdf
 
 
+def _pages(pdf: bytes) -> int:
+    return max(int(n) for n in re.findall(rb"/Type\s*/Pages\s*/Count\s+(\d+)", pdf))
+
+
+def test_pdf_without_scorecards_keeps_the_city_table(result: IndexResult) -> None:
+    """Leaving the scorecards out drops exactly their pages (one per community) and outline."""
+    full = render_pdf(result, VOICES)
+    lean = render_pdf(result, VOICES, scorecards=False)
+    assert _pages(full) - _pages(lean) == len(result.communities)
+    for name in ("碧海社区", "汇展城社区"):
+        assert name.encode("utf-16-be").hex().upper().encode() not in lean  # no outline entry
+    assert lean.startswith(b"%PDF-")
+
+
 def test_charts_are_png(result: IndexResult) -> None:
     """The city chart and a scorecard are PNG images."""
     assert city_chart_png(result).startswith(b"\x89PNG\r\n\x1a\n")
