@@ -11,8 +11,9 @@ reads those from its reports; nothing here touches storage or a channel.
   one wheel, no system libraries, where WeasyPrint needs Pango from the system). The data goes
   in as one JSON input that the template reads, never spliced into Typst markup, so a quote
   such as `#read("/etc/passwd")` is printed as text, not run.
-- `index.csv`: UTF-8 with BOM (Excel on Windows reads it as UTF-8), text cells neutralised
-  against spreadsheet formulas (OWASP: a leading = + - @ tab or CR gets an apostrophe).
+- `index.csv`: UTF-8 with BOM (Excel on Windows reads it as UTF-8), every cell through
+  `bot.core.csvfiles.safe_cell` (OWASP: text a spreadsheet could evaluate gets an apostrophe;
+  numbers stay numbers).
 - charts: the city chart (every community's index with its interval) and the city's principle
   scores; a scorecard PNG per community (`scorecard_png`, also what `/index` sends) is written
   only when asked, because matplotlib needs a few tenths of a second per image.
@@ -35,12 +36,13 @@ from typing import Any
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from bot.core.csvfiles import safe_cell
 from bot.core.index import CommunityResult, Framework, IndexResult
+from bot.render.chart import cjk_font_path
 
 #: At most this many communities are labelled by name in the city chart; above it the chart
 #: shows the shape of the distribution (every community a dot with its interval), unlabelled.
 CITY_CHART_LABELS = 40
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -435,11 +437,6 @@ def _sources_html(fw: Framework) -> str:
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def neutralise(cell: str) -> str:
-    """A text cell a spreadsheet will show as text: a leading = + - @ tab or CR gets a `'`."""
-    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
-
-
 def render_csv(result: IndexResult) -> bytes:
     """One row per community: rank, index, interval, coverage, change, principle scores and
     indicator values and scores; UTF-8 with BOM."""
@@ -467,13 +464,13 @@ def render_csv(result: IndexResult) -> bytes:
     writer.writerow(header)
 
     def num(x: float | int | None) -> str:
-        return "" if x is None else repr(round(x, 4)) if isinstance(x, float) else str(x)
+        return safe_cell(round(x, 4) if isinstance(x, float) else x)
 
     for c in result.communities:
         row = [
-            neutralise(result.period),
+            safe_cell(result.period),
             num(c.rank),
-            neutralise(c.name),
+            safe_cell(c.name),
             num(c.index),
             num(c.low),
             num(c.high),
@@ -494,14 +491,6 @@ def render_csv(result: IndexResult) -> bytes:
 
 
 # --- charts ---------------------------------------------------------------------------------
-
-
-@cache
-def cjk_font_path() -> Path:
-    """The CJK font file shipped with the project's dependencies (as bot/render/chart.py)."""
-    import cvttf_NotoSansCJK_Regular as font_package  # type: ignore[import-untyped]
-
-    return Path(font_package.get_TTF_path())
 
 
 @cache

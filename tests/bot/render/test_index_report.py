@@ -14,7 +14,6 @@ from bot.render.index_report import (
     CommunityVoices,
     PrincipleVoice,
     city_chart_png,
-    neutralise,
     render_csv,
     render_html,
     render_pdf,
@@ -122,14 +121,6 @@ def test_csv_has_bom_figures_and_no_live_formula(result: IndexResult) -> None:
     assert by["碧海社区"]["rank"] == "1"
     assert by["'" + HOSTILE]["rank"] == "3"  # coverage 1/2 meets min_coverage 0.5
     assert all(not r["community"].startswith(("=", "+", "-", "@")) for r in rows)
-
-
-def test_neutralise_follows_owasp() -> None:
-    """Cells starting with = + - @ tab or CR get a leading apostrophe; others are unchanged."""
-    for cell in ("=1+2", "+1", "-1+1", "@SUM(A1)", "\tx", "\rx"):
-        assert neutralise(cell) == "'" + cell
-    assert neutralise("碧海社区") == "碧海社区"
-    assert neutralise("1-2") == "1-2"
 
 
 def test_pdf_is_a4_with_pages_and_quotes_are_not_run(result: IndexResult) -> None:
