@@ -12,7 +12,7 @@ missing); a priorities round in 80 % of the communities. Steps, each timed (medi
 `--repeat` runs, seconds):
 
 - parse: `parse_values_csv` over the whole values CSV (N × K × P rows);
-- store: `index_store.replace_values` of all of it into a fresh SQLite file, one transaction;
+- store: `Session.replace_values` of all of it into a fresh SQLite file, one transaction;
 - `index --json`: what the verb does after startup: load the stored values of the latest
   period and the one before it, `compute_index`
   for the latest period with the 1,000-draw Monte Carlo (and the previous period for the
@@ -62,8 +62,8 @@ from bot.render.index_report import (
     write_report,
 )
 from nlp.taxonomy import load_taxonomy
-from storage import index_store
 from storage.repository import Repository
+from storage.repository import index as index_store
 
 T = TypeVar("T")
 
@@ -183,15 +183,15 @@ async def store_and_load(
         rows = [index_store.ValueRow(v.community, v.indicator, v.period, v.value) for v in values]
         wall, cpu = time.perf_counter(), time.process_time()
         async with repo.transaction() as s:
-            await index_store.replace_values(s.tx, "values.csv", rows, at.timestamp())
+            await s.replace_values("values.csv", rows, at.timestamp())
         stored = Timing(time.perf_counter() - wall, time.process_time() - cpu)
         # What `minyi index` reads: the periods, then the values of the latest period and the
         # one before it (for the change), not all twelve.
         wall, cpu = time.perf_counter(), time.process_time()
         async with repo.transaction() as s:
-            period, previous = select_periods(await index_store.list_periods(s.tx))
+            period, previous = select_periods(await s.list_periods())
             wanted = [period] if previous is None else [period, previous]
-            loaded = await index_store.list_values(s.tx, wanted)
+            loaded = await s.list_values(wanted)
         load = Timing(time.perf_counter() - wall, time.process_time() - cpu)
     finally:
         await repo.close()

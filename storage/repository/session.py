@@ -13,6 +13,7 @@ from storage.repository.answers import Answers
 from storage.repository.communities import Communities
 from storage.repository.digests import Digests
 from storage.repository.erasure import Erasure
+from storage.repository.index import IndexValues
 from storage.repository.learned import LearnedModels
 from storage.repository.posts import Posts
 from storage.repository.reports import Reports
@@ -33,6 +34,7 @@ class Session(
     Reports,
     Digests,
     LearnedModels,
+    IndexValues,
 ):
     """Repository operations inside one transaction."""
 

@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storage import index_store
-from storage.index_store import UnknownCommunity, ValueRow
 from storage.repository import Repository
+from storage.repository.index import UnknownCommunity, ValueRow
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -22,11 +21,11 @@ async def _communities(repo: Repository) -> None:
 async def test_latest_framework_is_in_force(repo: Repository) -> None:
     """The framework stored last is the one read back, with its text and digest intact."""
     async with repo.transaction() as s:
-        assert await index_store.get_framework(s.tx) is None
-        await index_store.add_framework(s.tx, 'principles = ["equity"]  # 第一版', 1.0)
-        second = await index_store.add_framework(s.tx, 'principles = ["efficiency"]  # 第二版', 2.0)
+        assert await s.get_framework() is None
+        await s.add_framework('principles = ["equity"]  # 第一版', 1.0)
+        second = await s.add_framework('principles = ["efficiency"]  # 第二版', 2.0)
     async with repo.transaction() as s:
-        stored = await index_store.get_framework(s.tx)
+        stored = await s.get_framework()
     assert stored == second
     assert stored is not None and stored.source.endswith("第二版") and len(stored.sha256) == 64
 
@@ -42,15 +41,15 @@ async def test_reimport_replaces_the_files_values_for_its_periods(repo: Reposito
     ]
     other = [ValueRow("汇展城社区", "gp_per_10k", "2025-Q1", 4.0)]
     async with repo.transaction() as s:
-        await index_store.replace_values(s.tx, "a.csv", first, 10.0)
-        await index_store.replace_values(s.tx, "b.csv", other, 11.0)
+        await s.replace_values("a.csv", first, 10.0)
+        await s.replace_values("b.csv", other, 11.0)
     again = [ValueRow("碧海社区", "pm25_annual", "2025-Q1", 28.5)]
     async with repo.transaction() as s:
-        await index_store.replace_values(s.tx, "a.csv", again, 12.0)
+        await s.replace_values("a.csv", again, 12.0)
     async with repo.transaction() as s:
-        values = await index_store.list_values(s.tx)
-        q1 = await index_store.list_values(s.tx, ["2025-Q1"])
-        periods = await index_store.list_periods(s.tx)
+        values = await s.list_values()
+        q1 = await s.list_values(["2025-Q1"])
+        periods = await s.list_periods()
     assert values == [
         ValueRow("汇展城社区", "gp_per_10k", "2025-Q1", 4.0),
         ValueRow("碧海社区", "pm25_annual", "2025-Q1", 28.5),
@@ -69,9 +68,9 @@ async def test_unknown_community_rolls_back_the_whole_import(repo: Repository) -
     ]
     with pytest.raises(UnknownCommunity, match="不存在社区"):
         async with repo.transaction() as s:
-            await index_store.replace_values(s.tx, "c.csv", rows, 1.0)
+            await s.replace_values("c.csv", rows, 1.0)
     async with repo.transaction() as s:
-        assert await index_store.list_values(s.tx) == []
+        assert await s.list_values() == []
 
 
 async def test_large_import_round_trips(repo: Repository) -> None:
@@ -83,9 +82,9 @@ async def test_large_import_round_trips(repo: Repository) -> None:
         for k in range(700)
     ]
     async with repo.transaction() as s:
-        assert await index_store.replace_values(s.tx, "big.csv", rows, 1.0) == 1400
+        assert await s.replace_values("big.csv", rows, 1.0) == 1400
     async with repo.transaction() as s:
-        back = await index_store.list_values(s.tx, ["2025-07"])
+        back = await s.list_values(["2025-07"])
     assert sorted(back, key=lambda r: (r.community, r.indicator)) == sorted(
         rows, key=lambda r: (r.community, r.indicator)
     )
