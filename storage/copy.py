@@ -33,9 +33,11 @@ TABLES = (
     "digest_deliveries",
     "moderation_log",
     "private_sessions",
+    "index_frameworks",
+    "index_values",
 )
 # Tables whose `id` comes from an identity sequence.
-IDENTITY_TABLES = ("communities", "rounds", "answers", "moderation_log")
+IDENTITY_TABLES = ("communities", "rounds", "answers", "moderation_log", "index_frameworks")
 # Maintained by migrations on each side, never copied.
 SKIPPED = ("schema_version",)
 BATCH = 2000
