@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from bot.core.models import (
+    Channel,
     Community,
     DigestDelivery,
     NewAnswer,
@@ -121,7 +122,7 @@ _ROUND_COLUMNS = (
     "id, kind, state, question, options, multi, anonymous, opens_at, closes_at, reminder_at, "
     "cron, recurrence_of, created_at, opened_at, closed_at"
 )
-# Answers per multi-row INSERT: 9 parameters each stays far below the limits of SQLite (32,766)
+# Answers per multi-row INSERT: 10 parameters each stays far below the limits of SQLite (32,766)
 # and PostgreSQL (65,535) on parameters per statement.
 _ROWS_PER_INSERT = 100
 _THEME_COLUMNS = (
@@ -496,6 +497,7 @@ class Session:
             updated_at=from_ts(row["updated_at"]),
             hidden=bool(row["hidden"]),
             themes=themes or [],
+            channel=row["channel"],
         )
 
     async def add_answer(self, answer: NewAnswer) -> int | None:
@@ -511,8 +513,8 @@ class Session:
             chunk = answers[start : start + _ROWS_PER_INSERT]
             rows = await self.tx.fetchall(
                 "INSERT INTO answers (round_id, community_id, resident, source, via, text, "
-                "text_hash, created_at, updated_at) VALUES "
-                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                "text_hash, created_at, updated_at, channel) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
                 + " ON CONFLICT DO NOTHING RETURNING id, source",
                 [
                     value
@@ -527,6 +529,7 @@ class Session:
                         a.text_hash,
                         to_ts(a.at),
                         to_ts(a.at),
+                        a.channel,
                     )
                 ],
             )
@@ -810,16 +813,29 @@ class Session:
         resident: str,
         option_indexes: Sequence[int],
         at: datetime,
+        channel: Channel = "telegram",
     ) -> None:
         """A resident's current choice replaces any earlier one (empty = retracted)."""
         await self.tx.execute(
             "DELETE FROM votes WHERE round_id = ? AND resident = ?", (round_id, resident)
         )
         await self.tx.executemany(
-            "INSERT INTO votes (round_id, community_id, resident, option_index, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(round_id, community_id, resident, i, to_ts(at)) for i in sorted(set(option_indexes))],
+            "INSERT INTO votes (round_id, community_id, resident, option_index, created_at, "
+            "channel) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (round_id, community_id, resident, i, to_ts(at), channel)
+                for i in sorted(set(option_indexes))
+            ],
         )
+
+    async def list_round_votes(self, round_id: int, resident: str) -> list[int]:
+        """The options (or the rating) one resident chose in one round, in order."""
+        rows = await self.tx.fetchall(
+            "SELECT option_index FROM votes WHERE round_id = ? AND resident = ? "
+            "ORDER BY option_index",
+            (round_id, resident),
+        )
+        return [int(r["option_index"]) for r in rows]
 
     async def list_resident_votes(self, resident: str) -> list[tuple[int, int]]:
         """(round id, option) pairs of one resident."""
@@ -842,6 +858,29 @@ class Session:
             "INSERT INTO poll_tallies (poll_id, option_index, votes) VALUES (?, ?, ?)",
             [(poll_id, i, n) for i, n in enumerate(counts)],
         )
+
+    async def count_answers_by_channel(self, scope: Scope) -> dict[str, int]:
+        """Visible answers in scope per channel (`telegram`, `web`)."""
+        where, params = scope.where("a")
+        rows = await self.tx.fetchall(
+            f"SELECT a.channel, count(*) AS n FROM answers a WHERE {where} GROUP BY a.channel",
+            params,
+        )
+        return {str(r["channel"]): int(r["n"]) for r in rows}
+
+    # -- web answer pages -------------------------------------------------------------------
+    async def add_web_form(self, nonce: str, at: datetime) -> bool:
+        """Mark a web form's one-time nonce used; False if it was used before (a replay)."""
+        rows = await self.tx.fetchall(
+            "INSERT INTO web_forms (nonce, used_at) VALUES (?, ?) "
+            "ON CONFLICT DO NOTHING RETURNING nonce",
+            (nonce, to_ts(at)),
+        )
+        return bool(rows)
+
+    async def delete_web_forms_before(self, before: datetime) -> int:
+        """Forget used nonces of forms that expired anyway (older than a form's lifetime)."""
+        return await self.tx.execute("DELETE FROM web_forms WHERE used_at < ?", (to_ts(before),))
 
     # -- aggregates for reports (one query each) --------------------------------------------
     async def count_visible_answers(self, scope: Scope) -> dict[int, int]:

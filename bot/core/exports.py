@@ -20,6 +20,7 @@ COLUMNS = [
     "round_id",
     "community",
     "via",
+    "channel",
     "created_at",
     "text",
     "principles",
@@ -92,6 +93,7 @@ def answer_row(answer: StoredAnswer, names: dict[int, str], core: Core) -> Row:
         "round_id": answer.round_id,
         "community": names.get(answer.community_id, ""),
         "via": answer.via,
+        "channel": answer.channel,
         "created_at": answer.created_at.astimezone(core.settings.schedule.tz).isoformat(),
         "text": answer.text,
         "themes": [
@@ -126,6 +128,7 @@ def _csv_cells(row: Row) -> list[object]:
         row["round_id"],
         row["community"],
         row["via"],
+        row["channel"],
         row["created_at"],
         row["text"],
         ";".join(t["id"] for t in principles),
