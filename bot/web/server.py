@@ -231,7 +231,9 @@ async def _guard(
         try:
             response = await handler(request)
         except web.HTTPException as exc:
-            response = exc
+            # Redirects and aiohttp's own 404s are raised: they get the headers too.
+            exc.headers.update(SECURITY_HEADERS)
+            raise
     response.headers.update(SECURITY_HEADERS)
     return response
 
