@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -570,12 +571,16 @@ async def _act(
     return outcome
 
 
+# ASCII digits only: str.isdigit() also takes "²" and "１", which int() refuses or reads.
+_DIGITS = re.compile(r"[0-9]{1,12}")
+
+
 def _choice(round_: Round, action: str, form: Fields) -> list[int]:
     if action == "retract":
         return []
     name = "value" if round_.kind == "rating" else "option"
     values = form.get(name, [])
-    if not values or len(values) > 10 or not all(v.isdigit() and len(v) <= 3 for v in values):
+    if not values or len(values) > 10 or not all(_DIGITS.fullmatch(v) for v in values):
         # An empty vote is a withdrawal only when asked for; otherwise it is a mistake.
         return [-1]
     return [int(v) for v in values]
@@ -583,7 +588,7 @@ def _choice(round_: Round, action: str, form: Fields) -> list[int]:
 
 async def _edit(state: _State, round_: Round, resident: str, answer_id: str, text: str) -> str:
     """Replace one of the visitor's own answers to this round (anyone else's: not found)."""
-    if not answer_id.isdigit() or len(answer_id) > 18:
+    if not _DIGITS.fullmatch(answer_id):
         return "not_yours"
     if not state.by_resident.allow(resident):
         return "rate_limited"

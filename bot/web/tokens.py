@@ -23,9 +23,9 @@ import time
 
 _TAG = 12  # bytes of MAC in a page address: 96 bits to guess
 _ID_LIMIT = 2**32  # round and community ids are packed as unsigned 32-bit integers
-_BROWSER = re.compile(r"^[A-Za-z0-9_-]{43}$")  # 32 random bytes, URL-safe base64
-_NONCE = re.compile(r"^[0-9]{1,12}\.[A-Za-z0-9_-]{22}$")
-_PAGE = re.compile(r"^[a-z2-7]{32}$")
+_BROWSER = re.compile(r"[A-Za-z0-9_-]{43}")  # 32 random bytes, URL-safe base64
+_NONCE = re.compile(r"[0-9]{1,12}\.[A-Za-z0-9_-]{22}")
+_PAGE = re.compile(r"[a-z2-7]{32}")
 
 
 def _key(secret: bytes, purpose: str) -> bytes:
@@ -52,7 +52,7 @@ def page_token(secret: bytes, round_id: int, community_id: int) -> str:
 
 def open_page_token(secret: bytes, token: str) -> tuple[int, int] | None:
     """(round id, community id) a page address names, or None if it is not one of ours."""
-    if not _PAGE.match(token):
+    if not _PAGE.fullmatch(token):
         return None
     try:
         sealed = base64.b32decode(token.upper())
@@ -74,7 +74,7 @@ def new_browser_token() -> str:
 
 def valid_browser_token(value: str | None) -> bool:
     """Whether a cookie value has the shape of a browser token (anything else is ignored)."""
-    return value is not None and bool(_BROWSER.match(value))
+    return value is not None and bool(_BROWSER.fullmatch(value))
 
 
 def web_pseudonym(secret: bytes, browser_token: str) -> str:
@@ -96,7 +96,7 @@ def new_nonce(now: float | None = None) -> str:
 
 def nonce_age(nonce: str, now: float | None = None) -> float | None:
     """Seconds since a nonce was issued, or None if it is malformed."""
-    if not _NONCE.match(nonce):
+    if not _NONCE.fullmatch(nonce):
         return None
     issued = int(nonce.split(".", 1)[0])
     return (time.time() if now is None else now) - issued

@@ -67,13 +67,17 @@ async def test_a_poll_vote_counts_once_per_browser_and_can_be_changed(world: Web
     assert voters == {world.communities[0].id: 2}
 
 
-async def test_a_single_choice_poll_refuses_two_options(world: WebWorld) -> None:
-    """A hand-made form with two options in a single-choice poll stores nothing."""
+async def test_hand_made_votes_are_refused(world: WebWorld) -> None:
+    """Two options in a single-choice poll, options out of range, non-ASCII digits, huge
+    numbers or no option at all store nothing and never fail the server."""
     round_ = await world.open_round("poll", "选一个", ["甲", "乙"])
     phone = await world.browser()
     page = await phone.get(world.path(round_))
-    refused = await phone.post(world.path(round_), {**page.form("vote"), "option": ["0", "1"]})
-    assert refused.status == 400 and "请选择一个有效的选项" in refused.text
+    for option in (["0", "1"], ["2"], ["-1"], ["²"], ["１"], ["9" * 400], [], ["0 "]):
+        refused = await phone.post(world.path(round_), {**page.form("vote"), "option": option})
+        assert refused.status == 400, option
+        assert "请选择一个有效的选项" in refused.text
+        page = refused
     async with world.core.repo.transaction() as session:
         assert await session.count_votes(round_.id) == []
 
