@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from bot.texts import Lang
+from bot.render.texts import Lang
 from bot.web.texts import say
 
 # One style sheet, inline: one request fewer on a slow phone connection. The page's

@@ -2,7 +2,7 @@
 print on a notice board (`/qr`, `minyi qr --round ID --out DIR`).
 
 Each PNG holds the QR code, the community's name, the question (Chinese drawn with the
-project's Noto Sans CJK font, bot/chart.py) and the link as text, for people who type it.
+project's Noto Sans CJK font, bot/render/chart.py) and the link as text, for people who type it.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.chart import cjk_font_path
-from bot.core import Core
+from bot.core.base import Core
+from bot.render.chart import cjk_font_path
 from bot.web.server import WebOptions, page_url
 
 WIDTH = 720

@@ -30,16 +30,16 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.answers import AnswerDraft, RateLimiter, cast_vote, replace_answer, store_answers
 from bot.config import Settings
-from bot.core import Core
-from bot.reports import build_round_report
-from bot.residents import data_of, forget_pseudonym
-from bot.texts import Lang, local_minute
+from bot.core.answers import AnswerDraft, RateLimiter, cast_vote, replace_answer, store_answers
+from bot.core.base import Core
+from bot.core.models import Community, Round
+from bot.core.reports import build_round_report
+from bot.core.residents import data_of, forget_pseudonym
+from bot.render.texts import Lang, local_minute
 from bot.web import pages, tokens
 from bot.web.pages import Form, Notice
 from bot.web.texts import pick_web_lang, say
-from storage.models import Community, Round
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ escapes it for HTML.
 
 from __future__ import annotations
 
-from bot.texts import Lang
+from bot.render.texts import Lang
 
 TEMPLATES: dict[str, tuple[str, str]] = {
     "site": ("民意 · 社区征询", "Minyi · community consultation"),

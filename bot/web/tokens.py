@@ -5,7 +5,7 @@
   masked with a keystream derived from the tag), so a request is checked with two HMACs and no
   database read, and a guessed address fails the MAC (96 bits) and is a plain 404.
 - A browser token (random, in a cookie) is stored only as its keyed hash, the web resident's
-  pseudonym, like Telegram ids (bot/privacy.py); the two live in separate key domains.
+  pseudonym, like Telegram ids (bot/core/privacy.py); the two live in separate key domains.
 - A form carries a one-time nonce and a CSRF token: a MAC of the browser token, the page and
   the nonce, so a form is valid only for the browser it was served to.
 """

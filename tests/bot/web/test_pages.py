@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from bot.exports import export_rows, rows_to_csv
-from bot.rounds import cancel_round, close_round
+from bot.core.exports import export_rows, rows_to_csv
+from bot.core.rounds import cancel_round, close_round
 from bot.web import tokens
 from bot.web.pages import CONTENT_SECURITY_POLICY
 from bot.web.server import page_path
@@ -123,8 +123,8 @@ async def test_scheduled_and_cancelled_rounds_say_so(world: WebWorld) -> None:
     """A cancelled round's page says it was cancelled and offers no form."""
     from datetime import timedelta
 
-    from bot.parsing import RoundRequest
-    from bot.rounds import create_round
+    from bot.core.parsing import RoundRequest
+    from bot.core.rounds import create_round
 
     request = RoundRequest(
         kind="text",

@@ -49,7 +49,7 @@ def test_malformed_tokens_are_refused_without_error() -> None:
 def test_the_browser_pseudonym_is_keyed_and_distinct_from_telegram_ones() -> None:
     """A browser's pseudonym depends on the secret, never equals its token, and a browser
     whose token is a Telegram id's digits does not share that user's pseudonym."""
-    from bot.privacy import pseudonym
+    from bot.core.privacy import pseudonym
 
     browser = tokens.new_browser_token()
     assert tokens.valid_browser_token(browser)

@@ -17,11 +17,11 @@ from typing import Any
 import aiohttp
 
 from bot.config import settings_from_dict
-from bot.core import Core, open_core
-from bot.parsing import RoundRequest
-from bot.rounds import create_round
+from bot.core.base import Core, open_core
+from bot.core.models import Community, Round
+from bot.core.parsing import RoundRequest
+from bot.core.rounds import create_round
 from bot.web.server import WebOptions, options_from, page_path, serving_web
-from storage.models import Community, Round
 
 SECRET = "web-test-secret-不要外传"
 
