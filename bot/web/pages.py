@@ -168,7 +168,7 @@ def _layout(lang: Lang, switch_href: str, body: str, title: str = "") -> str:
         "<!doctype html>\n"
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        '<meta name="referrer" content="no-referrer">'
+        '<meta name="referrer" content="same-origin">'
         f"<title>{heading}{_t('site', lang)}</title><style>{CSS}</style></head>"
         f"<body><main><header><span>{_t('site', lang)}</span>"
         f'<a href="{escape(switch_href)}" lang="{other}">{_t("switch_lang", lang)}</a>'
