@@ -138,7 +138,7 @@ class Summary:
     """A closed round's public summary for one community (its own figures only)."""
 
     participants: int
-    answers: int
+    answers: int | None  # None for poll and rating rounds (they take votes, not answers)
     voters: int | None = None
     average: float | None = None
     options: Sequence[ResultLine] = ()
@@ -260,7 +260,7 @@ def _text_form(view: OpenView) -> str:
     )
     if view.own_answers:
         items = "".join(
-            f'<details><summary><p class="mine">{escape(a.text)}</p></summary>'
+            f'<details><summary><span class="mine">{escape(a.text)}</span></summary>'
             f'<form method="post">{a.form.fields()}'
             '<input type="hidden" name="action" value="edit">'
             f'<input type="hidden" name="answer_id" value="{a.answer_id}">'
@@ -294,7 +294,12 @@ def _pct(share: float) -> str:
 
 def summary_section(lang: Lang, summary: Summary) -> str:
     """A closed round's results: counts, votes with bars, top themes, thanks."""
-    counts = _t("summary_counts", lang, participants=summary.participants, answers=summary.answers)
+    if summary.answers is None:
+        counts = _t("summary_participants", lang, participants=summary.participants)
+    else:
+        counts = _t(
+            "summary_counts", lang, participants=summary.participants, answers=summary.answers
+        )
     parts = [f"<p>{counts}</p>"]
     if summary.voters is not None:
         parts.append(f"<p>{_t('summary_voters', lang, voters=summary.voters)}</p>")

@@ -282,7 +282,7 @@ async def _closed_results(state: _State, round_: Round, community: Community, la
     poll = report.poll
     summary = pages.Summary(
         participants=report.participants,
-        answers=report.answers,
+        answers=report.answers if round_.kind == "text" else None,
         voters=None if poll is None else poll.voters,
         average=None if poll is None else poll.average,
         options=[]

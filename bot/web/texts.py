@@ -106,6 +106,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "参与居民：{participants} · 回答：{answers}",
         "Participants: {participants} · Answers: {answers}",
     ),
+    "summary_participants": ("参与居民：{participants}", "Participants: {participants}"),
     "summary_voters": ("投票人数：{voters}", "Voters: {voters}"),
     "summary_average": ("平均分：{average}", "Average: {average}"),
     "summary_themes": ("大家最关心：", "What mattered most:"),

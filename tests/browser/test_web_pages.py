@@ -7,18 +7,65 @@ Screenshots go to $MINYI_SCREENSHOTS (default: the test's temporary folder).
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pytest_asyncio
 import zxingcpp
 from PIL import Image
 
 from bot.core.rounds import close_round
+from bot.render.chart import cjk_font_path
 from bot.web.qr import round_cards
 from tests.bot.web.world import web_world
+from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
 from tests.browser.test_sandbox import screens_dir
 
-PHONE = {"width": 360, "height": 740}
+PHONE: Any = {"width": 360, "height": 740}  # playwright's ViewportSize
+
+
+@pytest_asyncio.fixture
+async def page(tmp_path: Path) -> AsyncIterator[Any]:
+    """A 360-px page of a fresh headless Chromium that has a Chinese font.
+
+    The pages load no font (a phone has its own CJK fonts); a test machine may have none, so
+    fontconfig is pointed at the project's Noto Sans CJK for this browser only."""
+    executable = chromium_path()
+    from playwright.async_api import async_playwright
+
+    fonts = tmp_path / "fonts.conf"
+    fonts.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f'<dir>{cjk_font_path().parent}</dir><include ignore_missing="yes">/etc/fonts/fonts.conf'
+        "</include></fontconfig>",
+        encoding="utf-8",
+    )
+    profile = tempfile.mkdtemp(prefix="minyi-chromium-")
+    try:
+        async with async_playwright() as driver:
+            context = await driver.chromium.launch_persistent_context(
+                profile,
+                executable_path=executable,
+                headless=True,
+                args=CHROMIUM_ARGS,
+                viewport=PHONE,
+                is_mobile=True,
+                has_touch=True,
+                locale="zh-CN",
+                env={**os.environ, "FONTCONFIG_FILE": str(fonts)},
+            )
+            try:
+                opened = context.pages[0] if context.pages else await context.new_page()
+                opened.set_default_timeout(20_000)
+                yield opened
+            finally:
+                await context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 async def _fits(page: Any) -> None:
@@ -34,7 +81,7 @@ async def test_a_resident_answers_votes_and_rates_on_a_phone(page: Any, tmp_path
     screens = screens_dir(tmp_path)
     refused: list[str] = []
     page.on("console", lambda m: refused.append(m.text) if m.type == "error" else None)
-    await page.set_viewport_size(PHONE)
+    page.on("pageerror", lambda error: refused.append(str(error)))
     async with web_world(tmp_path) as world:
         text_round = await world.open_round("text", "在智慧社区里，你心目中的“好治理”是什么样的？")
         cards = await round_cards(world.core, world.options, text_round.id)
