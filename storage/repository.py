@@ -869,14 +869,18 @@ class Session:
         return {str(r["channel"]): int(r["n"]) for r in rows}
 
     # -- web answer pages -------------------------------------------------------------------
-    async def add_web_form(self, nonce: str, at: datetime) -> bool:
-        """Mark a web form's one-time nonce used; False if it was used before (a replay)."""
+    async def add_web_forms(self, nonces: Sequence[str], at: datetime) -> set[str]:
+        """Mark web forms' one-time nonces used, in one statement; those that were not used
+        before (the others are replays). `nonces` must be distinct."""
+        if not nonces:
+            return set()
         rows = await self.tx.fetchall(
-            "INSERT INTO web_forms (nonce, used_at) VALUES (?, ?) "
-            "ON CONFLICT DO NOTHING RETURNING nonce",
-            (nonce, to_ts(at)),
+            "INSERT INTO web_forms (nonce, used_at) VALUES "
+            + ", ".join(["(?, ?)"] * len(nonces))
+            + " ON CONFLICT DO NOTHING RETURNING nonce",
+            [value for nonce in nonces for value in (nonce, to_ts(at))],
         )
-        return bool(rows)
+        return {str(r["nonce"]) for r in rows}
 
     async def delete_web_forms_before(self, before: datetime) -> int:
         """Forget used nonces of forms that expired anyway (older than a form's lifetime)."""

@@ -33,7 +33,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.core.answers import AnswerDraft, RateLimiter, cast_vote, replace_answer, store_answers
 from bot.core.base import Core
-from bot.core.models import Community, Round
+from bot.core.models import Community, Round, StoredAnswer
 from bot.core.reports import build_round_report
 from bot.core.residents import data_of, forget_pseudonym
 from bot.render.texts import Lang, local_minute
@@ -51,6 +51,9 @@ PER_ADDRESS_PER_MINUTE = 60
 # Closed rounds' summaries are rebuilt at most this often (a report reads every answer).
 SUMMARY_SECONDS = 300.0
 SUMMARY_ENTRIES = 256
+# Form posts reuse a page's round lookup this long (see _target).
+TARGET_SECONDS = 2.0
+TARGET_ENTRIES = 4096
 PRUNE_SECONDS = 600.0
 SHUTDOWN_GRACE = 30.0
 # Browsers cap cookie lifetimes at 400 days.
@@ -147,7 +150,10 @@ class _State:
     options: WebOptions
     by_resident: RateLimiter
     by_address: RateLimiter
+    commits: GroupCommit
     summaries: dict[tuple[int, int, Lang], tuple[float, str]] = field(default_factory=dict)
+    targets: dict[tuple[int, int], tuple[float, Round, Community]] = field(default_factory=dict)
+    communities: dict[int, list[Community]] = field(default_factory=dict)
 
 
 STATE: web.AppKey[_State] = web.AppKey("minyi_web", _State)
@@ -255,10 +261,22 @@ def _same_origin(request: web.Request, options: WebOptions) -> bool:
 # -- pages ---------------------------------------------------------------------------------
 
 
-async def _target(state: _State, token: str) -> tuple[Round, Community] | None:
+async def _target(
+    state: _State, token: str, *, recent: bool = False
+) -> tuple[Round, Community] | None:
+    """The round and community a page address names, or None (a plain 404).
+
+    With `recent`, a lookup up to TARGET_SECONDS old will do: the answer and vote paths check
+    again that the round is open, under a lock, in the transaction that stores (and refuse a
+    round that just closed), so a form post needs no fresh read of its own.
+    """
     opened = tokens.open_page_token(state.core.secret, token)
     if opened is None:
         return None
+    now = time.monotonic()
+    cached = state.targets.get(opened)
+    if recent and cached is not None and cached[0] > now:
+        return cached[1], cached[2]
     round_id, community_id = opened
     async with state.core.repo.transaction() as session:
         round_ = await session.get_round(round_id)
@@ -266,7 +284,12 @@ async def _target(state: _State, token: str) -> tuple[Round, Community] | None:
             return None
         communities = await session.list_round_communities(round_id)
     community = next((c for c in communities if c.id == community_id), None)
-    return None if community is None else (round_, community)
+    if community is None:
+        return None
+    if len(state.targets) >= TARGET_ENTRIES:
+        state.targets.clear()
+    state.targets[opened] = (now + TARGET_SECONDS, round_, community)
+    return round_, community
 
 
 async def _closed_results(state: _State, round_: Round, community: Community, lang: Lang) -> str:
@@ -305,14 +328,40 @@ async def _render_round(
     state: _State,
     request: web.Request,
     token: str,
-    round_: Round,
-    community: Community,
     browser: str,
     notice: Notice | None = None,
     draft: str = "",
-) -> str:
-    """The page as this browser sees it now."""
+) -> str | None:
+    """The page as this browser sees it now (None: the address names no page).
+
+    One read transaction: the round as it is now, this browser's own answers or vote.
+    """
     core = state.core
+    opened = tokens.open_page_token(core.secret, token)
+    if opened is None:
+        return None
+    resident = tokens.web_pseudonym(core.secret, browser)
+    own: list[StoredAnswer] = []
+    vote: list[int] = []
+    async with core.repo.transaction() as session:
+        round_ = await session.get_round(opened[0])
+        if round_ is None:
+            return None
+        communities = state.communities.get(round_.id)
+        if communities is None:
+            # A round's communities never change once it exists.
+            communities = await session.list_round_communities(round_.id)
+            if len(state.communities) >= TARGET_ENTRIES:
+                state.communities.clear()
+            state.communities[round_.id] = communities
+        community = next((c for c in communities if c.id == opened[1]), None)
+        if community is None:
+            return None
+        if round_.state == "open" and round_.kind == "text":
+            own = await session.list_answers(round_ids=[round_.id], resident=resident)
+        elif round_.state == "open":
+            vote = await session.list_round_votes(round_.id, resident)
+    state.targets[opened] = (time.monotonic() + TARGET_SECONDS, round_, community)
     lang = _lang(request, core)
     zone = core.settings.schedule.tz
     path = f"/r/{token}"
@@ -330,13 +379,6 @@ async def _render_round(
         return pages.state_page(
             lang, path, round_.id, round_.question, community.name, message, days, results, notice
         )
-    resident = tokens.web_pseudonym(core.secret, browser)
-    async with core.repo.transaction() as session:
-        if round_.kind == "text":
-            own = await session.list_answers(round_ids=[round_.id], resident=resident)
-            vote: list[int] = []
-        else:
-            own, vote = [], await session.list_round_votes(round_.id, resident)
     view = pages.OpenView(
         lang=lang,
         path=path,
@@ -388,14 +430,14 @@ async def round_page(request: web.Request) -> web.StreamResponse:
     """GET a round's page: the question and a form while open, the results once closed."""
     state = request.app[STATE]
     token = request.match_info["token"]
-    found = await _target(state, token)
-    if found is None:
-        return _not_found()
     browser = _browser(request, state.options)
     notice = _flash(state, request, browser, token)
     fresh = browser is None
     browser = browser or tokens.new_browser_token()
-    response = _html(await _render_round(state, request, token, *found, browser, notice))
+    body = await _render_round(state, request, token, browser, notice)
+    if body is None:
+        return _not_found()
+    response = _html(body)
     if fresh:
         _set_browser(response, state, browser)
     return response
@@ -442,17 +484,103 @@ def _check_form(state: _State, browser: str | None, scope: str, form: Fields) ->
     return nonce
 
 
-async def _claimed(state: _State, nonce: str, work: Callable[[], Awaitable[str]]) -> str:
-    """Run `work` (one core call) in one transaction with the nonce's claim: both commit or
-    neither; a nonce used before is a replay and nothing runs."""
-    core = state.core
-    async with core.repo.batch() as session:
-        if not await session.add_web_form(nonce, core.now()):
-            raise _Refused(409, "error_replayed")
-        return await work()
+@dataclass
+class _Submission:
+    """One form waiting for the next group commit: a text answer (`draft`) or other core
+    calls (`work`)."""
+
+    nonce: str
+    done: asyncio.Future[str]
+    draft: AnswerDraft | None = None
+    work: Callable[[], Awaitable[str]] | None = None
+
+
+class GroupCommit:
+    """Forms posted while a transaction commits wait and commit together in the next one.
+
+    Each form's nonce is claimed in the same transaction as its answer or vote, so a form is
+    stored once or not at all, and its browser hears the outcome only after the commit. With
+    many phones answering at once, one transaction (one fsync on SQLite, one hand-off to the
+    database thread per statement) carries many of them: the nonces are claimed in one
+    statement and the text answers stored by one `store_answers` call, as the Telegram intake
+    does with a batch of updates. If a group fails, each of its forms is tried again alone,
+    so one bad form never costs the others their answer.
+    """
+
+    MOST = 100  # forms per transaction: the lock is held well under a second
+
+    def __init__(self, core: Core, limiter: RateLimiter) -> None:
+        self._core = core
+        self._limiter = limiter
+        self._waiting: list[_Submission] = []
+        self._wake = asyncio.Event()
+
+    async def answer(self, nonce: str, draft: AnswerDraft) -> str:
+        """Store a text answer with its form's nonce; the outcome ("replayed": nothing ran)."""
+        return await self._submit(nonce, draft, None)
+
+    async def submit(self, nonce: str, work: Callable[[], Awaitable[str]]) -> str:
+        """Run `work` (core calls) with the nonce's claim in one transaction; its outcome, or
+        "replayed" if the nonce was used before (then nothing runs)."""
+        return await self._submit(nonce, None, work)
+
+    async def _submit(
+        self, nonce: str, draft: AnswerDraft | None, work: Callable[[], Awaitable[str]] | None
+    ) -> str:
+        done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Submission(nonce, done, draft, work))
+        self._wake.set()
+        return await done
+
+    async def run(self) -> None:
+        """Commit waiting forms, a group at a time, until cancelled."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._waiting:
+                group = self._waiting[: self.MOST]
+                del self._waiting[: self.MOST]
+                await self._commit(group)
+
+    async def _commit(self, group: list[_Submission]) -> None:
+        core = self._core
+        outcomes: dict[int, str] = {}
+        try:
+            async with core.repo.batch() as session:
+                first: dict[str, int] = {}
+                for index, item in enumerate(group):
+                    first.setdefault(item.nonce, index)
+                claimed = await session.add_web_forms(list(first), core.now())
+                fresh = [
+                    i
+                    for i, item in enumerate(group)
+                    if item.nonce in claimed and first[item.nonce] == i
+                ]
+                outcomes = {i: "replayed" for i in range(len(group)) if i not in fresh}
+                answers = [i for i in fresh if group[i].draft is not None]
+                drafts = [group[i].draft for i in answers]
+                results = await store_answers(core, drafts, self._limiter)
+                outcomes.update((i, r.outcome) for i, r in zip(answers, results, strict=True))
+                for i in fresh:
+                    work = group[i].work
+                    if work is not None:
+                        outcomes[i] = await work()
+        except Exception as exc:
+            if len(group) == 1:
+                if not group[0].done.done():
+                    group[0].done.set_exception(exc)
+                return
+            log.warning("a group of %s web forms failed; committing them one by one", len(group))
+            for item in group:
+                await self._commit([item])
+            return
+        for index, item in enumerate(group):
+            if not item.done.done():  # the browser may have gone (its request cancelled)
+                item.done.set_result(outcomes[index])
 
 
 _STATUS = {
+    "replayed": (409, "error_replayed"),
     "too_long": (400, "error_too_long"),
     "ignored": (400, "error_empty"),
     "not_text": (400, "error_empty"),
@@ -469,7 +597,7 @@ async def round_post(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     core = state.core
     token = request.match_info["token"]
-    found = await _target(state, token)
+    found = await _target(state, token, recent=True)
     if found is None:
         return _not_found()
     round_, community = found
@@ -485,9 +613,23 @@ async def round_post(request: web.Request) -> web.StreamResponse:
             raise _Refused(429, "error_rate_limited")
         resident = tokens.web_pseudonym(core.secret, browser)
         action = _field(form, "action")
-        outcome = await _claimed(
-            state, nonce, lambda: _act(state, round_, community, resident, action, form, draft)
-        )
+        if action == "answer" and round_.kind == "text":
+            answer = AnswerDraft(
+                round=round_,
+                community_id=community.id,
+                resident=resident,
+                source=f"w:{nonce}",
+                via="page",
+                text=draft,
+                channel="web",
+            )
+            outcome = await state.commits.answer(nonce, answer)
+        else:
+            outcome = await state.commits.submit(
+                nonce, lambda: _act(state, round_, community, resident, action, form, draft)
+            )
+        if outcome in _STATUS:
+            raise _Refused(*_STATUS[outcome])
     except _Refused as refused:
         status, key = refused.status, refused.key
         length = len(draft.strip())
@@ -498,11 +640,9 @@ async def round_post(request: web.Request) -> web.StreamResponse:
         fresh = browser is None
         browser = browser or tokens.new_browser_token()
         keep = draft if key not in ("error_replayed",) else ""
-        async with _reread(state, round_) as current:
-            body = await _render_round(
-                state, request, token, current, community, browser, notice, keep
-            )
-        response = _html(body, status)
+        # Read afresh: a refused form may have met a round that just closed.
+        body = await _render_round(state, request, token, browser, notice, keep)
+        response = _html(body or "", status)
         if fresh:
             _set_browser(response, state, browser)
         return response
@@ -510,29 +650,14 @@ async def round_post(request: web.Request) -> web.StreamResponse:
         log.exception("web answer to round %s not stored", round_.id)
         notice = Notice("error", say("error_failed", lang))
         body = await _render_round(
-            state,
-            request,
-            token,
-            round_,
-            community,
-            browser or tokens.new_browser_token(),
-            notice,
-            draft,
+            state, request, token, browser or tokens.new_browser_token(), notice, draft
         )
-        return _html(body, 500)
+        return _html(body or "", 500)
     mac = tokens.flash_token(core.secret, browser, token, outcome)
     lang_part = (
         f"&lang={request.query['lang']}" if request.query.get("lang") in ("zh", "en") else ""
     )
     raise web.HTTPSeeOther(f"/r/{token}?done={outcome}.{mac}{lang_part}")
-
-
-@contextlib.asynccontextmanager
-async def _reread(state: _State, round_: Round) -> AsyncIterator[Round]:
-    """The round as it is now (a refused form may have met a round that just closed)."""
-    async with state.core.repo.transaction() as session:
-        current = await session.get_round(round_.id)
-    yield current or round_
 
 
 async def _act(
@@ -544,33 +669,20 @@ async def _act(
     form: Fields,
     text: str,
 ) -> str:
-    """The core call one form asks for; its outcome name, or _Refused for a refusal."""
+    """The core call one form asks for; its outcome name (a refusal is mapped to its page
+    after the commit, see _STATUS: raising here would roll back the other forms of the
+    group commit)."""
     core = state.core
-    if action == "answer" and round_.kind == "text":
-        draft = AnswerDraft(
-            round=round_,
-            community_id=community.id,
-            resident=resident,
-            source=f"w:{_field(form, 'nonce')}",
-            via="page",
-            text=text,
-            channel="web",
-        )
-        result = (await store_answers(core, [draft], state.by_resident))[0]
-        outcome: str = result.outcome
-    elif action == "edit" and round_.kind == "text":
-        outcome = await _edit(state, round_, resident, _field(form, "answer_id"), text)
+    if action == "edit" and round_.kind == "text":
+        outcome: str = await _edit(state, round_, resident, _field(form, "answer_id"), text)
     elif action in ("vote", "retract") and round_.kind != "text":
         if not state.by_resident.allow(resident):
-            raise _Refused(429, "error_rate_limited")
+            return "rate_limited"
         outcome = await cast_vote(
             core, round_, community.id, resident, _choice(round_, action, form), channel="web"
         )
     else:
         outcome = "invalid"
-    if outcome in _STATUS:
-        status, key = _STATUS[outcome]
-        raise _Refused(status, key)
     return outcome
 
 
@@ -678,7 +790,9 @@ async def forget_post(request: web.Request) -> web.StreamResponse:
             answers, votes = await forget_pseudonym(core, resident)
             return f"forgotten-{answers}-{votes}"
 
-        outcome = await _claimed(state, nonce, forget)
+        outcome = await state.commits.submit(nonce, forget)
+        if outcome in _STATUS:
+            raise _Refused(*_STATUS[outcome])
     except _Refused as refused:
         lang = _lang(request, core)
         notice = Notice("error", say(refused.key, lang, length=0, limit=0))
@@ -716,11 +830,13 @@ async def _prune_forms(state: _State) -> None:
 def web_app(core: Core, options: WebOptions) -> web.Application:
     """The aiohttp application of the answer pages."""
     limit = core.settings.limits
+    by_resident = RateLimiter(per_minute=limit.answers_per_minute)
     state = _State(
         core=core,
         options=options,
-        by_resident=RateLimiter(per_minute=limit.answers_per_minute),
+        by_resident=by_resident,
         by_address=RateLimiter(per_minute=options.per_address_per_minute),
+        commits=GroupCommit(core, by_resident),
     )
     # Room for the longest answer, percent-encoded (up to 9 bytes a character), and the rest.
     app = web.Application(
@@ -728,14 +844,16 @@ def web_app(core: Core, options: WebOptions) -> web.Application:
     )
     app[STATE] = state
 
-    async def pruning(_app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(_prune_forms(state))
+    async def background(_app: web.Application) -> AsyncIterator[None]:
+        # Cleanup runs after the server stopped taking requests and those in flight ended.
+        tasks = [asyncio.create_task(_prune_forms(state)), asyncio.create_task(state.commits.run())]
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
-    app.cleanup_ctx.append(pruning)
+    app.cleanup_ctx.append(background)
     app.router.add_get("/r/{token}", round_page)
     app.router.add_post("/r/{token}", round_post)
     app.router.add_get("/me", me_page)
