@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import ipaddress
 import logging
 import re
@@ -412,7 +413,7 @@ def _flash(state: _State, request: web.Request, browser: str | None, scope: str)
     if browser is None or outcome not in _DONE_KEYS:
         return None
     expected = tokens.flash_token(state.core.secret, browser, scope, outcome)
-    if not mac or mac != expected:
+    if not hmac.compare_digest(mac.encode(), expected.encode()):
         return None
     return Notice("flash", say(_DONE_KEYS[outcome], _lang(request, state.core)))
 
@@ -760,7 +761,9 @@ async def me_page(request: web.Request) -> web.StreamResponse:
         browser is not None
         and outcome.startswith("forgotten-")
         and outcome.count("-") == 2
-        and mac == tokens.flash_token(state.core.secret, browser, "me", outcome)
+        and hmac.compare_digest(
+            mac.encode(), tokens.flash_token(state.core.secret, browser, "me", outcome).encode()
+        )
     ):
         _, answers, votes = outcome.split("-", 2)
         lang = _lang(request, state.core)

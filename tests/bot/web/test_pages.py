@@ -328,3 +328,16 @@ async def test_the_cookie_is_httponly_lax_and_stores_only_a_hash(world: WebWorld
         rows = await session.tx.fetchall("SELECT resident, source FROM answers")
     assert rows[0]["resident"] == tokens.web_pseudonym(world.core.secret, token)
     assert token not in repr(rows)
+
+
+async def test_a_confirmation_link_confirms_nothing_to_anyone_else(world: WebWorld) -> None:
+    """The "saved" notice after a redirect shows only to the browser whose form was saved: the
+    same link in another browser, or a made-up one, shows no confirmation."""
+    round_ = await world.open_round("text", QUESTION)
+    path = world.path(round_)
+    phone, other = await world.browser(), await world.browser()
+    done = await phone.post(path, {**(await phone.get(path)).form("answer"), "text": ANSWER})
+    link = done.url.removeprefix(world.base)
+    assert "已收到你的回答" in (await phone.get(link)).text
+    assert "已收到你的回答" not in (await other.get(link)).text
+    assert "已收到你的回答" not in (await other.get(path + "?done=stored.0123456789abcdef")).text
