@@ -7,9 +7,10 @@ block ends, and `page_url(core, options, round_id, community_id)` is a page's ad
 /qr and the opening posts).
 
 Every state change is one POST carrying a one-time nonce and a CSRF token (bot/web/tokens.py).
-The nonce is claimed in the same transaction as the answer or vote (`Repository.batch`), so a
-form is stored once or not at all, and the browser hears "saved" (a redirect) only after the
-commit. Refused, each with a page that changes nothing: a request naming another Host (421),
+The nonce is claimed in the same transaction as the answer or vote (`GroupCommit`: forms
+posted at the same moment share one transaction), so a form is stored once or not at all, and
+the browser hears "saved" (a redirect) only after the commit. Refused, each with a page that
+changes nothing: a request naming another Host (421),
 a cross-site POST (403, by Origin or Sec-Fetch-Site), a form without this browser's cookie or
 with a wrong token (403), an expired form (403), a replayed one (409), too many submissions
 from one browser or one address (429), and any address that is not a page (a plain 404).
