@@ -35,6 +35,7 @@ TABLES = (
     "private_sessions",
     "index_frameworks",
     "index_values",
+    "web_forms",
 )
 # Tables whose `id` comes from an identity sequence.
 IDENTITY_TABLES = ("communities", "rounds", "answers", "moderation_log", "index_frameworks")

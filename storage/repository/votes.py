@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.core.models import to_ts
+from bot.core.models import Channel, to_ts
 from storage.repository.base import Part
 
 
@@ -20,16 +20,29 @@ class Votes(Part):
         resident: str,
         option_indexes: Sequence[int],
         at: datetime,
+        channel: Channel = "telegram",
     ) -> None:
         """A resident's current choice replaces any earlier one (empty = retracted)."""
         await self.tx.execute(
             "DELETE FROM votes WHERE round_id = ? AND resident = ?", (round_id, resident)
         )
         await self.tx.executemany(
-            "INSERT INTO votes (round_id, community_id, resident, option_index, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(round_id, community_id, resident, i, to_ts(at)) for i in sorted(set(option_indexes))],
+            "INSERT INTO votes (round_id, community_id, resident, option_index, created_at, "
+            "channel) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (round_id, community_id, resident, i, to_ts(at), channel)
+                for i in sorted(set(option_indexes))
+            ],
         )
+
+    async def list_round_votes(self, round_id: int, resident: str) -> list[int]:
+        """The options (or the rating) one resident chose in one round, in order."""
+        rows = await self.tx.fetchall(
+            "SELECT option_index FROM votes WHERE round_id = ? AND resident = ? "
+            "ORDER BY option_index",
+            (round_id, resident),
+        )
+        return [int(r["option_index"]) for r in rows]
 
     async def list_resident_votes(self, resident: str) -> list[tuple[int, int]]:
         """(round id, option) pairs of one resident."""
