@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -43,6 +44,12 @@ if TYPE_CHECKING:
 Engine = Literal["jieba-rs", "jieba"]
 ENGINES: tuple[Engine, ...] = get_args(Engine)
 DEFAULT_ENGINE: Engine = "jieba-rs"
+
+# jieba's HMM step (finalseg) cuts what is not Chinese into these runs and what lies between.
+_ALNUM_RUN = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
+# Where jieba-rs's HMM step can join what jieba's splits (see _RustSegmenter.cut).
+_MERGED_HINT = re.compile(r"[a-zA-Z0-9][^a-zA-Z0-9\u4e00-\u9fd5\s][a-zA-Z0-9]")
+_HAN = re.compile(r"[\u4e00-\u9fd5]")
 
 _log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
@@ -95,7 +102,19 @@ class _RustSegmenter:
 
     def cut(self, text: str, *, hmm: bool) -> list[str]:
         """Words of `text` in order, white space kept."""
-        return self.jieba.cut(text, hmm)
+        words = self.jieba.cut(text, hmm)
+        if not hmm or _MERGED_HINT.search(text) is None:
+            return words
+        # jieba-rs's HMM step keeps a letter/digit run, one other character and more digits
+        # together (0731-8888, 2-3, x000d_1: its pattern's "." is not escaped); jieba splits
+        # them at that character. Split them as jieba does (dictionary words such as AT&T stay).
+        fixed: list[str] = []
+        for word in words:
+            if _ALNUM_RUN.fullmatch(word) or _HAN.search(word) or self.jieba.has_word(word):
+                fixed.append(word)
+            else:
+                fixed.extend(part for part in _ALNUM_RUN.split(word) if part)
+        return fixed
 
 
 def cache_dir() -> Path:
