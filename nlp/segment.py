@@ -9,9 +9,10 @@ Two engines, chosen by the `nlp.segmenter` setting:
   wheel for the platform); the fallback is logged once per process.
 
 Both engines get the same dictionary additions, in the same (sorted) order and by the same rule:
-a word with a CJK ideograph and no space that the dictionary does not know yet is added with the
-lowest frequency that still lets it come out whole (jieba's `suggest_freq`), so an added word
-does not swallow better segmentations.
+a word with a CJK ideograph and no space that the dictionary does not know yet, or knows with
+too low a frequency to come out whole on its own (县道, 上环), is added with the lowest frequency
+that lets it come out whole (jieba's `suggest_freq`), so it does not swallow better
+segmentations of the text around it.
 
 Keeping the words of different taxonomies apart:
 
@@ -56,6 +57,8 @@ _LOCK = threading.Lock()
 # jieba engine: jieba's dictionary, plus the words the first word set added (with frequencies).
 _BASE: Any = None
 _ADDED: dict[str, int] = {}
+# ... and those words' frequencies before (0: unknown or only a prefix of longer words).
+_ORIGINAL: dict[str, int] = {}
 _BY_WORDS: dict[tuple[Engine, frozenset[str]], Segmenter] = {}
 # Whether the Rust binding imported (None: not tried yet).
 _RUST_OK: bool | None = None
@@ -203,18 +206,22 @@ def _jieba_segmenter(words: frozenset[str]) -> _JiebaSegmenter:
     else:
         tokenizer = jieba.Tokenizer()
         tokenizer.FREQ = dict(base.FREQ)
-        # The first set's words become prefixes again (frequency 0), as they were before:
-        # jieba's dictionary holds every prefix of its words with frequency 0.
-        tokenizer.FREQ.update(dict.fromkeys(_ADDED, 0))
+        # The first set's words get their frequencies back (0: a prefix, as jieba's dictionary
+        # holds every prefix of its words with frequency 0); jieba's add_word added each new
+        # frequency to the total in full.
+        tokenizer.FREQ.update(_ORIGINAL)
         tokenizer.total = base.total - sum(_ADDED.values())
         tokenizer.initialized = True
         tokenizer.tmp_dir = base.tmp_dir
     for word in _candidates(words):
-        if not tokenizer.FREQ.get(word):
+        known = int(tokenizer.FREQ.get(word) or 0)
+        if not known or tokenizer.lcut(word, HMM=False) != [word]:
             # freq=None: suggest_freq's lowest frequency that keeps the word whole.
             tokenizer.add_word(word)
-            _ADDED_ANYWHERE.add(word)
+            if not known:
+                _ADDED_ANYWHERE.add(word)
             if first:
+                _ORIGINAL[word] = known
                 _ADDED[word] = int(base.FREQ[word])
     return _JiebaSegmenter(tokenizer)
 
@@ -224,10 +231,12 @@ def _rust_segmenter(words: frozenset[str]) -> _RustSegmenter:
 
     instance = rjieba.Jieba()
     for word in _candidates(words):
-        if not instance.has_word(word):
+        known = instance.has_word(word)
+        if not known or instance.cut(word, False) != [word]:
             # freq=None: jieba-rs computes suggest_freq as jieba does.
             instance.add_word(word, None, None)
-            _ADDED_ANYWHERE.add(word)
+            if not known:
+                _ADDED_ANYWHERE.add(word)
     return _RustSegmenter(instance)
 
 
@@ -280,7 +289,7 @@ def word_frequency(word: str) -> int:
         return 0
     with _LOCK:
         if _BASE is not None:
-            return int(_BASE.FREQ.get(word, 0))
+            return _ORIGINAL.get(word, int(_BASE.FREQ.get(word, 0)))
         return _reference()[0].get(word, 0)
 
 
