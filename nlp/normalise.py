@@ -33,10 +33,10 @@ def fold_width(text: str) -> str:
     return text.translate(_WIDTH) if _WIDE.search(text) else text
 
 
-_CHANGING: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+_CHANGING: tuple[frozenset[str], re.Pattern[str]] | None = None
 
 
-def _changing() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _changing() -> tuple[frozenset[str], re.Pattern[str]]:
     """Characters, and phrases without such a character, that zhconv's zh-cn table changes."""
     global _CHANGING
     if _CHANGING is None:
@@ -47,10 +47,8 @@ def _changing() -> tuple[re.Pattern[str], re.Pattern[str]]:
         phrases = sorted(
             (k for k in changing if len(k) > 1 and chars.isdisjoint(k)), key=len, reverse=True
         )
-        _CHANGING = (
-            re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]"),
-            re.compile("|".join(re.escape(p) for p in phrases)),
-        )
+        # A set, not a character class: sre scans a 4,700-character class slowly.
+        _CHANGING = (chars, re.compile("|".join(re.escape(p) for p in phrases)))
     return _CHANGING
 
 
@@ -58,9 +56,10 @@ def to_simplified(text: str) -> str:
     """Traditional Chinese to Simplified (phrase-aware, via zhconv)."""
     # zhconv matches the longest table entry at each position in pure Python (≈ 1 ms for a
     # long message); a text in which no entry that changes anything occurs comes out as it
-    # went in, and most residents write Simplified: one regex pass (≈ 4 x cheaper) tells.
+    # went in, and most residents write Simplified: a set and a regex pass (≈ 2.5 x cheaper)
+    # tell.
     chars, phrases = _changing()
-    if chars.search(text) is None and phrases.search(text) is None:
+    if chars.isdisjoint(text) and phrases.search(text) is None:
         return text
     return str(zhconv.convert(text, "zh-cn"))
 
