@@ -136,7 +136,7 @@ async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
         from nlp.learn import LearnedModel  # numpy: only for deployments that learned
 
         model = LearnedModel.from_bytes(blob)
-    return Tagger(taxonomy, model)
+    return Tagger(taxonomy, model, settings.nlp.segmenter)
 
 
 async def open_core(settings: Settings, *, secret: bytes | None = None) -> Core:

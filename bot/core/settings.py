@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot.core.durations import parse_duration
+from nlp.segment import DEFAULT_ENGINE, Engine
 
 TOKEN_ENV = "MINYI_TELEGRAM_TOKEN"
 SECRET_ENV = "MINYI_PRIVACY_SECRET"
@@ -106,6 +107,9 @@ class NlpConfig(_Table):
     # A second process tags half of each big batch of answers (bot/core/tag_helper.py); on by
     # default where there is a second core to run it.
     helper_process: bool = Field(default_factory=lambda: (os.cpu_count() or 1) > 1)
+    # Word segmentation: jieba-rs (native, the default) or jieba (pure Python, the reference);
+    # jieba-rs falls back to jieba, with a warning, where its wheel is missing.
+    segmenter: Engine = DEFAULT_ENGINE
 
 
 class LimitsConfig(_Table):

@@ -201,7 +201,7 @@ def run_evaluation(
             held = set(fold)
             train_set = [(texts[i], gold[i]) for i in range(len(texts)) if i not in held]
             model = train(train_set, taxonomy)
-            fold_tagger = Tagger(taxonomy, model)
+            fold_tagger = Tagger(taxonomy, model, tagger.segmenter)
             results.append(
                 _score(fold_tagger, [texts[i] for i in fold], [gold[i] for i in fold], labels, kind)
             )
@@ -216,7 +216,11 @@ def run_evaluation(
         model = train([(texts[i], gold[i]) for i in sorted(chosen)], taxonomy)
         rest = [i for i in range(len(texts)) if i not in chosen]
         result = _score(
-            Tagger(taxonomy, model), [texts[i] for i in rest], [gold[i] for i in rest], labels, kind
+            Tagger(taxonomy, model, tagger.segmenter),
+            [texts[i] for i in rest],
+            [gold[i] for i in rest],
+            labels,
+            kind,
         )
         return result, f"learned on {train_per_label} per label, tested on the other {len(rest)}"
     result = _score(tagger, texts, gold, labels, kind)
