@@ -61,12 +61,14 @@ def mixed_texts(count: int, seed: int = 1) -> list[str]:
     return out
 
 
-def _config(path: Path, em: BotAPIEmulator, organiser: int, database: Path) -> None:
+def _config(
+    path: Path, em: BotAPIEmulator, organiser: int, database: Path, extra: str = ""
+) -> None:
     path.write_text(
         f'[telegram]\ntoken = "{em.token}"\nbase_url = "{em.base_url}"\n'
         f'[storage]\nurl = "sqlite:///{database}"\n'
         f"[roles]\norganisers = [{organiser}]\n"
-        '[privacy]\nsecret = "bench"\n[schedule]\ntick_seconds = 0.5\n',
+        '[privacy]\nsecret = "bench"\n[schedule]\ntick_seconds = 0.5\n' + extra,
         encoding="utf-8",
     )
 
@@ -105,14 +107,18 @@ def _peak_rss_mb(pid: int) -> float:
 
 
 async def ingest(
-    texts: Sequence[str], communities: int, folder: Path, profile: Path | None = None
+    texts: Sequence[str],
+    communities: int,
+    folder: Path,
+    profile: Path | None = None,
+    extra_config: str = "",
 ) -> tuple[float, float]:
     """(answers/s, peak RSS MB) of a `minyi run` process over `texts`."""
     async with BotAPIEmulator() as em:
         organiser = em.add_user("Organiser")
         database = folder / "ingest.db"
         config = folder / "config.toml"
-        _config(config, em, organiser.id, database)
+        _config(config, em, organiser.id, database, extra_config)
         groups = [em.add_group(f"社区{i}群") for i in range(communities)]
         setup = _start(config)
         try:
