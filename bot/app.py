@@ -8,6 +8,7 @@ with the scheduler and an intake (long polling or a webhook).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -49,7 +50,8 @@ from bot.telegram.intake import (
 )
 from bot.telegram.keyboards import FORGET_PATTERN, RATING_PATTERN
 from bot.telegram.outbox import send_owed_posts
-from handlers import answers, communities, reports, residents, rounds
+from bot.web.server import options_from, page_url, serving_web
+from handlers import answers, communities, qr, reports, residents, rounds
 from handlers.errors import replying_to_errors
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ ORGANISER_COMMANDS = {
     "themes": reports.themes,
     "export": reports.export,
     "hide": reports.hide,
+    "qr": qr.qr,
 }
 RESIDENT_COMMANDS = {
     "start": residents.start,
@@ -139,6 +142,9 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
     )
     app.bot_data.core = core
     app.bot_data.limiter = RateLimiter(per_minute=settings.limits.answers_per_minute)
+    web = options_from(settings)
+    if web is not None:
+        app.bot_data.page_link = functools.partial(page_url, core, web)
     add_handlers(app)
     return app
 
@@ -148,8 +154,11 @@ async def run_application(
 ) -> None:
     """Start the app and its scheduler, take updates until `stop`, then shut down cleanly.
 
-    The scheduler ticks in every process but works only while this process leads (always with
-    SQLite; with PostgreSQL one process at a time, see storage/backends/postgres.py).
+    With `web.listen` set, the web answer pages (bot/web) are served as long as the app runs:
+    they start before the first update is taken and stop (requests in flight answered) before
+    the app does. The scheduler ticks in every process but works only while this process
+    leads (always with SQLite; with PostgreSQL one process at a time, see
+    storage/backends/postgres.py).
     """
     async with app:
         try:
@@ -177,14 +186,26 @@ async def run_application(
             name="minyi-tick",
         )
         try:
-            if intake is None:
-                await poll_updates(app, core, PLAIN_ANSWERS, stop, caught_up=caught_up)
-            else:
-                caught_up.set()  # updates are pushed to us: no backlog to read first
-                await intake(app, core, PLAIN_ANSWERS, stop)
+            async with web_pages(core):
+                if intake is None:
+                    await poll_updates(app, core, PLAIN_ANSWERS, stop, caught_up=caught_up)
+                else:
+                    caught_up.set()  # updates are pushed to us: no backlog to read first
+                    await intake(app, core, PLAIN_ANSWERS, stop)
         finally:
             await app.stop()
             await leadership.release()
+
+
+@asynccontextmanager
+async def web_pages(core: Core) -> AsyncIterator[None]:
+    """The web answer pages served while the block runs, if `web.listen` is set."""
+    options = options_from(core.settings)
+    if options is None:
+        yield
+        return
+    async with serving_web(core, options):
+        yield
 
 
 async def run_bot(settings: Settings, token: str, intake: Intake | None = None) -> None:

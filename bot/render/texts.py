@@ -77,6 +77,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "usage_rounds": ("/rounds", "/rounds"),
     "usage_digest": ("/digest", "/digest"),
     "usage_themes": ("/themes", "/themes"),
+    "usage_qr": ("/qr [征询编号]", "/qr [round_id]"),
     "parse_unknown_flag": (
         "未知选项 --{flag}（可用：{allowed}）。",
         "unknown flag --{flag} (allowed: {allowed}).",
@@ -350,6 +351,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "参与居民：{participants} · 回答：{answers}",
         "Participants: {participants} · Answers: {answers}",
     ),
+    "report_channels": (
+        "其中来自 Telegram：{telegram} · 来自网页：{web}",
+        "Of which through Telegram: {telegram} · through the web page: {web}",
+    ),
     "report_voters": ("投票人数：{voters}", "Voters: {voters}"),
     "report_average": ("  平均分：{average}", "  Average: {average}"),
     "report_principles": ("治理原则：", "Governance principles:"),
@@ -407,6 +412,31 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "请先私聊我：打开 https://t.me/{bot} 点“开始”，然后再发一次这个命令，结果会私下发给你。",
         "Please open a private chat with me first (https://t.me/{bot}, press Start), then send "
         "this command again: the result is sent to you privately.",
+    ),
+    # -- links and QR codes of the web pages (/qr, bot/core/links.py) -------------------------
+    "qr_web_off": (
+        "网页答题没有开启：请在配置里设置 web.listen（以及 web.public_url），然后重启机器人。",
+        "The web answer pages are off: set web.listen (and web.public_url) in the configuration "
+        "and restart the bot.",
+    ),
+    "qr_no_public_url": (
+        "还没有设置居民能打开的网址：请在配置里设置 web.public_url（例如 "
+        "https://minyi.example.org），然后重启机器人。",
+        "There is no address residents can open yet: set web.public_url in the configuration "
+        "(e.g. https://minyi.example.org) and restart the bot.",
+    ),
+    "qr_none": (
+        "没有正在进行或待开始的征询，无法生成二维码。",
+        "There is no open or scheduled round to make a QR code for.",
+    ),
+    "qr_round_over": (
+        "第 {id} 轮征询已经结束或取消，不再生成二维码。",
+        "Round {id} is closed or cancelled; it gets no more QR codes.",
+    ),
+    "qr_caption": (
+        "📱 第 {id} 轮征询 · {community}\n不用 Telegram 的居民可以扫码或打开这个链接回答：\n{url}",
+        "📱 Round {id} · {community}\nResidents without Telegram can scan the code or open this "
+        "link to answer:\n{url}",
     ),
     "themes_line": ("{indent}{name} ({id}): {keywords}", "{indent}{name} ({id}): {keywords}"),
 }

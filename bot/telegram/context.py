@@ -7,6 +7,7 @@ back after. An explicit table rather than a context variable, so the path is vis
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,9 @@ class BotData:
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(per_minute=10))
     admin_cache: AdminCache = field(default_factory=AdminCache)
     turns: dict[int, Turn] = field(default_factory=dict)
+    # (round id, community id) -> the web page's address, when the web pages are served;
+    # set by bot/app.py, the one module that knows both channels.
+    page_link: Callable[[int, int], str] | None = None
 
     def require_core(self) -> Core:
         """The core (set in post_init before any update is processed)."""
