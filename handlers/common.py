@@ -21,7 +21,8 @@ from telegram.error import (
     NetworkError,
 )
 
-from bot.core.base import Core, Turn
+from bot.core import privacy
+from bot.core.base import Core, OwedReply, Turn
 from bot.core.communities import community_of_chat, set_chat_active
 from bot.core.roles import Caller, caller_of, is_organiser
 from bot.render.texts import Lang, pick_lang, say
@@ -70,7 +71,7 @@ async def _is_group_admin(update: Update, context: Ctx) -> bool:
     try:
         member = await context.bot.get_chat_member(chat.id, user.id)
     except (BadRequest, Forbidden, NetworkError) as exc:
-        log.info("getChatMember failed for chat %s: %s", chat.id, exc)
+        log.info("getChatMember failed for chat %s: %s", chat.id, type(exc).__name__)
         return False
     admin = member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
     context.bot_data.admin_cache.put(chat.id, user.id, admin, now)
@@ -102,7 +103,7 @@ async def authorise(
         settings, user.id, community, group_admin=admin, organisers_only=organisers_only
     )
     if caller is None:
-        await reply(update, context, say("not_organiser", lang_of(update, context)))
+        await reply(update, context, say("not_organiser", lang_of(update, context)), refusal=True)
     return caller
 
 
@@ -119,8 +120,8 @@ async def send_privately(
     lang = lang_of(update, context)
     try:
         await send(user.id)
-    except Forbidden as exc:
-        log.info("cannot send privately to %s: %s", user.id, exc)
+    except Forbidden:
+        log.info("cannot send privately to %s: forbidden", chat_label(core_of(context), user.id))
         if in_group(update):
             await reply(update, context, say("private_first", lang, bot=context.bot.username))
         return
@@ -128,8 +129,11 @@ async def send_privately(
         await reply(update, context, say("sent_privately", lang))
 
 
-async def reply(update: Update, context: Ctx, text: str, **kwargs: object) -> None:
-    """Answer in the chat the update came from (replying to its message in groups)."""
+async def reply(
+    update: Update, context: Ctx, text: str, *, refusal: bool = False, **kwargs: object
+) -> None:
+    """Answer in the chat the update came from (replying to its message in groups); a
+    `refusal` (too long, too fast, not yours, ...) may be dropped when the chat had many."""
     chat = update.effective_chat
     message = update.effective_message
     if chat is None:
@@ -142,6 +146,7 @@ async def reply(update: Update, context: Ctx, text: str, **kwargs: object) -> No
         text,
         reply_to=message.message_id if message is not None else None,
         group=in_group(update),
+        refusal=refusal,
         **kwargs,
     )
 
@@ -155,6 +160,7 @@ async def reply_in_chat(
     *,
     reply_to: int | None,
     group: bool,
+    refusal: bool = False,
     **kwargs: object,
 ) -> None:
     """Answer in a chat, in a group as a reply to message `reply_to`, once `turn` has
@@ -167,8 +173,10 @@ async def reply_in_chat(
     async def send() -> None:
         try:
             await send_text(bot, chat_id, text, attempts=SEND_ATTEMPTS, **kwargs)
-        except Forbidden as exc:
-            log.info("cannot reply in chat %s: %s", chat_id, exc)
+        except Forbidden:
+            # A resident who blocked the bot: a private chat's id is their Telegram id, so the
+            # log names the chat by its pseudonym only (SPEC §9).
+            log.info("cannot reply in chat %s: forbidden", chat_label(core, chat_id))
             if group:
                 # Removed from the group (the my_chat_member update may have been missed).
                 await set_chat_active(core, chat_id, False)
@@ -176,7 +184,12 @@ async def reply_in_chat(
     if turn is None:
         await send()
     else:
-        turn.replies.append(send)
+        turn.replies.append(OwedReply(chat_id, send, refusal))
+
+
+def chat_label(core: Core, chat_id: int) -> str:
+    """How a log line names a chat (bot/core/privacy.py `chat_label`): never a raw user id."""
+    return privacy.chat_label(chat_id, core.secret)
 
 
 def command_args(update: Update) -> str:

@@ -36,7 +36,7 @@ async def start(update: Update, context: Ctx) -> None:
             core_of(context), user.id, target[0], target[1], turn=turn_of(update, context)
         )
     if round_ is None:
-        await reply(update, context, say("start_bad_link", lang))
+        await reply(update, context, say("start_bad_link", lang), refusal=True)
         return
     zone = core_of(context).settings.schedule.tz
     await reply(
@@ -70,7 +70,7 @@ async def mydata(update: Update, context: Ctx) -> None:
     if user is None:
         return
     if in_group(update):
-        await reply(update, context, say("private_only", lang))
+        await reply(update, context, say("private_only", lang), refusal=True)
         return
     data = await my_data(core_of(context), user.id)
     await reply(update, context, my_data_text(data, lang))
@@ -80,7 +80,7 @@ async def forget(update: Update, context: Ctx) -> None:
     """Ask for confirmation before deleting all the resident's data."""
     lang = lang_of(update, context)
     if in_group(update):
-        await reply(update, context, say("private_only", lang))
+        await reply(update, context, say("private_only", lang), refusal=True)
         return
     keyboard = forget_keyboard(say("forget_yes", lang), say("forget_no", lang))
     await reply(update, context, say("forget_confirm", lang), reply_markup=keyboard)

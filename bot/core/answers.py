@@ -61,7 +61,8 @@ class IncomingMessage(BaseModel):
 
 @dataclass
 class RateLimiter:
-    """At most `per_minute` answers per resident in any sliding minute (in memory)."""
+    """At most `per_minute` messages aimed at a round per resident in any sliding minute (in
+    memory); the callers pass the core's clock, so tests can hold time still."""
 
     per_minute: int
     _seen: dict[str, deque[float]] = field(default_factory=dict)
@@ -168,6 +169,10 @@ async def record_answer(
         async with core.reading(turn) as session:
             existing = await session.get_answer_by_source(source)
         if existing is not None:
+            if limiter is not None and not limiter.allow(
+                core.resident(message.user_id), now=core.now().timestamp()
+            ):
+                return AnswerResult(outcome="rate_limited", round_id=existing.round_id)
             return await _replace_answer(core, existing.id, existing.round_id, message, turn)
     return (await record_answers(core, [message], limiter, turn=turn))[0]
 
@@ -193,6 +198,7 @@ async def record_answers(
     # (message index, round id, community id, via, redacted text) of answers to store.
     accepted: list[tuple[int, int, int, str, str]] = []
     limit = core.settings.limits.max_answer_chars
+    clock = core.now().timestamp()
     for index, (message, resident, target) in enumerate(
         zip(messages, residents, found, strict=True)
     ):
@@ -200,6 +206,11 @@ async def record_answers(
             results[index] = AnswerResult(outcome="ignored")
             continue
         round_, community_id, via = target
+        # Every message aimed at a round counts, stickers and over-long texts too: a limit
+        # that only counted storable answers let a sticker flood through (SPEC §9).
+        if limiter is not None and not limiter.allow(resident, now=clock):
+            results[index] = AnswerResult(outcome="rate_limited", round_id=round_.id)
+            continue
         if round_.state != "open":
             log.info("answer to round %s ignored: round is %s", round_.id, round_.state)
             results[index] = AnswerResult(outcome="closed", round_id=round_.id)
@@ -212,8 +223,6 @@ async def record_answers(
             results[index] = AnswerResult(outcome="ignored")
         elif len(text) > limit:
             results[index] = AnswerResult(outcome="too_long", round_id=round_.id, length=len(text))
-        elif limiter is not None and not limiter.allow(resident):
-            results[index] = AnswerResult(outcome="rate_limited", round_id=round_.id)
         else:
             accepted.append((index, round_.id, community_id, via, redact(text)))
     if accepted:

@@ -14,6 +14,12 @@ def pseudonym(user_id: int, secret: bytes) -> str:
     return hmac.new(secret, str(user_id).encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def chat_label(chat_id: int, secret: bytes) -> str:
+    """How a log line names a chat: a group (negative id) by its id, a private chat (whose id is
+    the person's Telegram user id) by a short pseudonym, never the raw id."""
+    return str(chat_id) if chat_id < 0 else f"p:{pseudonym(chat_id, secret)[:12]}"
+
+
 def text_digest(text: str) -> str:
     """A short digest of an answer's text, to count a repeated answer once."""
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:24]

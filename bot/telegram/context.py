@@ -14,6 +14,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core.answers import RateLimiter
 from bot.core.base import Core, Turn
+from bot.telegram.replies import ReplyQueue
 
 
 @dataclass
@@ -54,6 +55,8 @@ class BotData:
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(per_minute=10))
     admin_cache: AdminCache = field(default_factory=AdminCache)
     turns: dict[int, Turn] = field(default_factory=dict)
+    # Replies owed after commit, one line per chat (bot/app.py gives it the core's clock).
+    replies: ReplyQueue = field(default_factory=lambda: ReplyQueue(label=str))
 
     def require_core(self) -> Core:
         """The core (set in post_init before any update is processed)."""

@@ -14,8 +14,9 @@ handlers. A run of non-command updates commits as one transaction; a command com
 
 Each update is a `Turn` (bot/core/base.py), registered in `BotData.turns` while its handlers
 run: the handlers pass it to the core, whose first transaction claims the update (or joins the
-run's open transaction), and queue their replies on it. The intake sends those replies once
-the turn (or the whole run) has committed, and drops them if it rolled back.
+run's open transaction), and queue their replies on it. Once the turn (or the whole run) has
+committed, the intake hands those replies to the per-chat reply queue (bot/telegram/replies.py)
+without waiting for them to be sent; it drops them if the turn rolled back.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from telegram.ext import ExtBot
 from bot.core.base import AlreadyProcessed, Core, Turn
 from bot.core.privacy import scrub_update
 from bot.telegram.context import BotData, MinyiApp
-from bot.telegram.replies import send_all
 from bot.telegram.sending import flood_wait
 
 log = logging.getLogger(__name__)
@@ -132,8 +132,8 @@ async def _dispatch(app: MinyiApp, plain: PlainPath[Any], raw: RawUpdate, turn: 
 
 
 async def process_update(app: MinyiApp, core: Core, plain: PlainPath[Any], raw: RawUpdate) -> bool:
-    """Process one update with its effects committed, then send its replies; False if it
-    failed and must be retried."""
+    """Process one update with its effects committed, then queue its replies (each chat's
+    line sends them, bot/telegram/replies.py); False if it failed and must be retried."""
     update_id = _update_id(raw)
     async with core.repo.transaction() as session:
         if await session.is_update_processed(update_id):
@@ -154,7 +154,7 @@ async def process_update(app: MinyiApp, core: Core, plain: PlainPath[Any], raw: 
         # Updates without effects (chatter, /help) are recorded too, so a restart skips them.
         async with core.repo.transaction() as session:
             await session.add_processed_update(update_id, core.now())
-    await send_all(turn.replies)
+    app.bot_data.replies.put_all(turn.replies)
     return True
 
 
@@ -218,7 +218,8 @@ async def _process_run(
             if turn.error is not None or session.failed:
                 raise UpdateFailed("an update of the batch failed")
         await session.add_processed_updates([_update_id(u) for u in todo], core.now())
-    await send_all([send for turn in turns for send in turn.replies])
+    for turn in turns:
+        app.bot_data.replies.put_all(turn.replies)
 
 
 async def process_batch(
