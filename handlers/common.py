@@ -78,6 +78,33 @@ async def _is_group_admin(update: Update, context: Ctx) -> bool:
     return admin
 
 
+# Who is in a group for Telegram (a restricted member is too, if `is_member` says so).
+_PRESENT = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER)
+
+
+async def is_group_member(context: Ctx, chat_id: int, user_id: int) -> bool:
+    """Whether `user_id` is in group `chat_id` now (getChatMember; a yes is cached briefly);
+    False when Telegram cannot tell (fail closed: only members may answer for a community)."""
+    now = time.monotonic()
+    cache = context.bot_data.member_cache
+    cached = cache.get(chat_id, user_id, now)
+    if cached is not None:
+        return cached
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except (BadRequest, Forbidden, NetworkError) as exc:
+        log.info("getChatMember failed for chat %s: %s", chat_id, type(exc).__name__)
+        return False
+    present = member.status in _PRESENT or (
+        member.status == ChatMemberStatus.RESTRICTED and bool(getattr(member, "is_member", False))
+    )
+    if present:
+        # Only a yes is remembered: someone refused who then joins must not wait for a no to
+        # expire (a stranger's refused link costs one look-up each; it sends nothing).
+        cache.put(chat_id, user_id, present, now)
+    return present
+
+
 async def authorise(
     update: Update, context: Ctx, *, organisers_only: bool = False
 ) -> Caller | None:

@@ -14,7 +14,15 @@ from bot.render.residents import my_data_text
 from bot.render.texts import local_minute, say
 from bot.telegram.context import Ctx
 from bot.telegram.keyboards import forget_keyboard, has_button, parse_forget
-from handlers.common import command_args, core_of, in_group, lang_of, reply, turn_of
+from handlers.common import (
+    command_args,
+    core_of,
+    in_group,
+    is_group_member,
+    lang_of,
+    reply,
+    turn_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +40,17 @@ async def start(update: Update, context: Ctx) -> None:
     target = parse_start_payload(payload)
     round_ = None
     if target is not None:
+
+        async def is_member(chat_id: int) -> bool:
+            return await is_group_member(context, chat_id, user.id)
+
         round_ = await start_private_answer(
-            core_of(context), user.id, target[0], target[1], turn=turn_of(update, context)
+            core_of(context),
+            user.id,
+            target[0],
+            target[1],
+            is_member=is_member,
+            turn=turn_of(update, context),
         )
     if round_ is None:
         await reply(update, context, say("start_bad_link", lang), refusal=True)

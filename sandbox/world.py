@@ -172,6 +172,13 @@ class World:
             )
         self._post(state, user, {"new_chat_members": [payloads.user_json(user)]}, service=True)
 
+    def remove_member(self, chat: SimChat, user: SimUser) -> None:
+        """`user` leaves a group: a `left_chat_member` service message; getChatMember then
+        answers "left" for them."""
+        state = self._state(chat.id)
+        state.members[user.id] = "left"
+        self._post(state, user, {"left_chat_member": payloads.user_json(user)}, service=True)
+
     def block_bot(self, user: SimUser) -> None:
         """`user` blocks the bot: later sends to them get 403 "bot was blocked by the user"."""
         self._state(self.private_chat(user).id).blocked = True

@@ -96,6 +96,17 @@ class RunningBot:
         await self.settle()
         return message_id
 
+    def join(self, person: SimUser, *groups: SimChat) -> None:
+        """`person` joins `groups` (every registered community's group when none is named)
+        unless already in: only members may answer a community's round privately."""
+        for group in groups or tuple(self.groups.values()):
+            if self.emulator.chats[group.id].members.get(person.id) not in (
+                "member",
+                "creator",
+                "administrator",
+            ):
+                self.emulator.add_member(group, person)
+
     def bot_texts(self, chat: SimChat) -> list[str]:
         """Every text the bot sent to a chat, in order."""
         return [m.get("text", "") for m in self.emulator.messages_to(chat.id)]

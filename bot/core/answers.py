@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -320,21 +320,45 @@ async def _replace_answer(
     return AnswerResult(outcome=outcome, round_id=round_id, answer_id=answer_id, themes=tags)
 
 
+# Whether the resident who followed a link is in a chat (a community's group) right now: the
+# channel answers it (Telegram: getChatMember), so the core asks no channel itself.
+IsMember = Callable[[int], Awaitable[bool]]
+
+
 async def start_private_answer(
-    core: Core, user_id: int, round_id: int, community_id: int | None, *, turn: Turn | None = None
+    core: Core,
+    user_id: int,
+    round_id: int,
+    community_id: int | None,
+    *,
+    is_member: IsMember,
+    turn: Turn | None = None,
 ) -> Round | None:
-    """`/start r<id>`: the resident's next private messages answer this round (if open)."""
+    """`/start r<id>[c<cid>]`: the resident's next private messages answer this round, for
+    that community (or the first of the round's communities whose group they are in).
+
+    Only a member of the community's group may answer for it (SPEC §9): round ids are
+    sequential and a link is easy to guess. Any refused link also ends the resident's earlier
+    private session, so their next message is not taken as an answer to another round.
+    """
     resident = core.resident(user_id)
-    async with core.transaction(turn) as session:
+    async with core.reading(turn) as session:
         round_ = await session.get_round(round_id)
-        if round_ is None or round_.state != "open" or round_.kind != "text":
+        communities = await session.list_round_communities(round_id) if round_ else []
+    chosen = None
+    if round_ is not None and round_.state == "open" and round_.kind == "text":
+        for community in communities:
+            if community_id is not None and community.id != community_id:
+                continue
+            # Asked outside any transaction: a network call must never hold one open.
+            if community.active and await is_member(community.chat_id):
+                chosen = community.id
+                break
+    async with core.transaction(turn) as session:
+        if chosen is None or round_ is None:
+            await session.delete_private_session(resident)
             return None
-        communities = await session.list_round_communities(round_id)
-        ids = [c.id for c in communities]
-        if not ids:
-            return None
-        chosen = community_id if community_id in ids else ids[0]
-        await session.set_private_session(resident, round_id, chosen, core.now())
+        await session.set_private_session(resident, round_.id, chosen, core.now())
     return round_
 
 

@@ -51,7 +51,7 @@ class ReplyQueue:
     ) -> None:
         self._label = label
         self._clock = clock
-        self._refusals_per_minute = refusals_per_minute
+        self.refusals_per_minute = refusals_per_minute
         self._max_waiting = max_waiting
         self._lines: dict[int, deque[OwedReply]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
@@ -126,7 +126,7 @@ class ReplyQueue:
         window = self._refused.setdefault(chat, deque())
         while window and now - window[0] >= WINDOW:
             window.popleft()
-        if len(window) >= self._refusals_per_minute:
+        if len(window) >= self.refusals_per_minute:
             return False
         window.append(now)
         return True
