@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import socket
@@ -25,7 +24,17 @@ from sandbox.world import World
 
 logger = logging.getLogger(__name__)
 
-_dumps = functools.partial(json.dumps, ensure_ascii=False)
+
+def _dumps(data: Any) -> str:
+    """JSON as Telegram sends it: UTF-8 text as is, but a lone surrogate (which a person's
+    client can send and UTF-8 cannot carry) as its `\\ud800` escape, as in Telegram's JSON."""
+    text = json.dumps(data, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data)
+    return text
+
 
 _BAD_GATEWAY_HTML = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"

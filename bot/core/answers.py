@@ -12,11 +12,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from bot.core.base import Core, Turn
 from bot.core.models import NewAnswer, Round, TagRecord
 from bot.core.privacy import text_digest
+from nlp.normalise import without_surrogates
 from nlp.redact import redact
 from nlp.tagger import ThemeTag
 from storage.repository import Session
@@ -57,6 +58,13 @@ class IncomingMessage(BaseModel):
     text: str | None  # None for stickers, photos and other non-text messages
     reply_to_message_id: int | None = None
     edited: bool = False
+
+    @field_validator("text")
+    @classmethod
+    def _storable(cls, text: str | None) -> str | None:
+        # A lone surrogate (valid JSON, invalid UTF-8) once made the answer unstorable and the
+        # update a dead letter: keep the answer, with U+FFFD where the broken character was.
+        return None if text is None else without_surrogates(text)
 
 
 @dataclass

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, Ti
 from telegram.ext import ExtBot
 
 from bot.core.base import AlreadyProcessed, Core, Turn
-from bot.core.privacy import scrub_update
+from bot.core.privacy import dead_letter_payload
 from bot.telegram.context import BotData, MinyiApp
 from bot.telegram.sending import flood_wait
 
@@ -80,8 +79,14 @@ class MinyiBot(ExtBot[Any]):
         }
         result = await self._post("getUpdates", data, read_timeout=poll_seconds + READ_MARGIN)
         if not isinstance(result, list) or not all(isinstance(u, dict) for u in result):
-            raise NetworkError(f"getUpdates answered with something else: {str(result)[:200]}")
-        updates: list[RawUpdate] = result
+            raise NetworkError(f"getUpdates answered with something else: {type(result).__name__}")
+        # An update without a numeric id can be neither claimed nor confirmed: processing it
+        # would fail its whole batch again on every poll. Telegram never sends one; skip it.
+        updates: list[RawUpdate] = [u for u in result if type(u.get("update_id")) is int]
+        if len(updates) != len(result):
+            log.warning(
+                "%s updates without a numeric update_id skipped", len(result) - len(updates)
+            )
         return updates
 
 
@@ -168,13 +173,15 @@ async def process_with_retry(
             return
         await asyncio.sleep(delay)
         delay *= 4
-    # Kept whole but pseudonymous: no raw user id or name may reach the database (SPEC §9).
+    # Kept whole but pseudonymous: no raw user id or name may reach the database (SPEC §9),
+    # and made so that no content (bad Unicode, deep nesting, odd types) can fail the insert:
+    # a dead letter that cannot be stored would stall the intake on this update for good.
     update_id = _update_id(raw)
-    payload = json.dumps(scrub_update(raw, core.secret), ensure_ascii=False)
-    log.error("update %s failed %s times; kept in dead_letters", update_id, MAX_ATTEMPTS)
+    payload = dead_letter_payload(raw, core.secret)
     async with core.repo.transaction() as session:
         await session.add_dead_letter(update_id, payload, "handler failed", core.now())
         await session.add_processed_update(update_id, core.now())
+    log.error("update %s failed %s times; kept in dead_letters", update_id, MAX_ATTEMPTS)
 
 
 def _is_command(raw: RawUpdate) -> bool:
