@@ -179,11 +179,7 @@ def _view(text: str, join_digits: bool) -> tuple[str, list[int]]:
             while (
                 end < len(folded)
                 and end - index < _MAX_GAP
-                and (
-                    folded[end].isspace()
-                    or folded[end] == "-"
-                    or folded[end] in invisible
-                )
+                and (folded[end].isspace() or folded[end] == "-" or folded[end] in invisible)
             ):
                 end += 1
             if end < len(folded) and folded[end].isdigit():
