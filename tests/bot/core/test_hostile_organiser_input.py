@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.durations import parse_duration
-from bot.core.errors import DurationError
+from bot.core.errors import DurationError, UsageError
 from bot.core.exports import file_name_part
-from bot.core.parsing import MAX_CRON_CHARS, UsageError, parse_ask, parse_schedule
+from bot.core.parsing import MAX_CRON_CHARS, parse_ask, parse_schedule
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
