@@ -18,6 +18,7 @@ from aiohttp import web
 from sandbox.flood import SENDING_METHODS, FloodControl
 from sandbox.methods import METHODS
 from sandbox.models import Fault, FaultKind, QueuedUpdate, RecordedCall
+from sandbox.origin import forbidden, loopback_host, same_origin
 from sandbox.params import ApiError, Params, bad_request, read_params
 from sandbox.payloads import webhook_info_json
 from sandbox.world import World
@@ -243,7 +244,20 @@ class BotAPIEmulator(World):
         self._changed.set()
         self._changed = asyncio.Event()
 
+    def _cross_site(self, request: web.Request) -> web.Response | None:
+        """A 403 for a request a web page could have made the browser send (sandbox/origin.py):
+        a Host that is not loopback (DNS rebinding), or an Origin other than this server (a
+        bot sends none); None if it may go on."""
+        if not loopback_host(request, also=(self.host,)):
+            return forbidden("the emulator answers only requests to this machine (Host)")
+        if not same_origin(request):
+            return forbidden("the emulator takes no cross-site requests (Origin)")
+        return None
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        refused = self._cross_site(request)
+        if refused is not None:
+            return refused
         if request.match_info["token"] != self.token:
             return _error_response(ApiError(401, "Unauthorized"))
         raw_name = request.match_info["method"]
@@ -308,6 +322,9 @@ class BotAPIEmulator(World):
         return result
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
+        refused = self._cross_site(request)
+        if refused is not None:
+            return refused
         if request.match_info["token"] != self.token:
             return _error_response(ApiError(401, "Unauthorized"))
         path = request.match_info["path"]
