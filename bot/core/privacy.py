@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import traceback
 from typing import Any
 
 from nlp.redact import redact
@@ -19,6 +20,16 @@ def chat_label(chat_id: int, secret: bytes) -> str:
     """How a log line names a chat: a group (negative id) by its id, a private chat (whose id is
     the person's Telegram user id) by a short pseudonym, never the raw id."""
     return str(chat_id) if chat_id < 0 else f"p:{pseudonym(chat_id, secret)[:12]}"
+
+
+def failure(exc: BaseException) -> str:
+    """An exception as a log line may show it: its type and where it was raised (the
+    traceback's frames, without locals), never its message, which can quote what a resident
+    wrote (a validation error repeats the input) and would outlive /forget in the logs."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    chained = exc.__cause__ or exc.__context__
+    cause = f" (from {type(chained).__name__})" if chained is not None else ""
+    return f"{type(exc).__name__}{cause}\n{frames}".rstrip()
 
 
 def text_digest(text: str) -> str:

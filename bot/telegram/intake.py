@@ -33,7 +33,7 @@ from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, Ti
 from telegram.ext import ExtBot
 
 from bot.core.base import AlreadyProcessed, Core, Turn
-from bot.core.privacy import dead_letter_payload
+from bot.core.privacy import dead_letter_payload, failure
 from bot.telegram.context import BotData, MinyiApp
 from bot.telegram.sending import flood_wait
 
@@ -106,7 +106,8 @@ def error_recorder(app: MinyiApp) -> Any:
         error = context.error
         if isinstance(error, AlreadyProcessed):
             return
-        log.error("error while processing an update: %s", type(error).__name__, exc_info=error)
+        # Type and frames only: the message of e.g. a validation error quotes the answer.
+        log.error("error while processing an update: %s", failure(error))
         turn = app.bot_data.turns.get(update.update_id) if isinstance(update, Update) else None
         if turn is not None:
             turn.error = error
@@ -253,7 +254,9 @@ async def process_batch(
         except Exception as exc:
             # Rare: the run is rolled back whole and done again one update at a time (a reply
             # already sent for one of its updates may then be sent a second time).
-            log.warning("batch of %s updates rolled back (%r); one by one", len(run), exc)
+            log.warning(
+                "batch of %s updates rolled back (%s); one by one", len(run), type(exc).__name__
+            )
             for raw in run:
                 await process_with_retry(app, core, plain, raw)
 
@@ -296,12 +299,15 @@ async def poll_updates(
         if updates:
             try:
                 await process_batch(app, core, plain, updates)
-            except Exception:
+            except Exception as exc:
                 # The database failed (not a handler: those are retried, then dead-lettered).
                 # Nothing past the last commit is confirmed: fetch the same offset again, the
                 # updates already committed are skipped as processed.
-                log.exception(
-                    "processing %s updates failed; retrying in %.1fs", len(updates), db_backoff
+                log.error(
+                    "processing %s updates failed; retrying in %.1fs: %s",
+                    len(updates),
+                    db_backoff,
+                    failure(exc),
                 )
                 await _sleep_or_stop(stop, db_backoff)
                 db_backoff = min(db_backoff * 2, 30.0)

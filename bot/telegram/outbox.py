@@ -19,6 +19,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.core.base import Core
 from bot.core.models import Post, Round
+from bot.core.privacy import chat_label, failure
 from bot.core.reports import Report, build_round_report
 from bot.render.report import render_report, render_summary
 from bot.render.texts import Lang, local_minute, say
@@ -175,7 +176,11 @@ async def _send_report(core: Core, bot: Bot, report: Report) -> None:
         try:
             await send_text(bot, organiser, text)
         except (Forbidden, BadRequest) as exc:
-            log.info("organiser %s cannot receive the report: %s", organiser, exc)
+            log.info(
+                "organiser %s cannot receive the report: %s",
+                chat_label(organiser, core.secret),
+                type(exc).__name__,
+            )
 
 
 async def _mark_sent(
@@ -233,8 +238,10 @@ async def run_outbox(core: Core, bot: Bot, stop: asyncio.Event) -> None:
         core.posts_owed.clear()
         try:
             await send_owed_posts(core, bot)
-        except Exception:
-            log.exception("sending owed posts failed; the scheduler's tick retries them")
+        except Exception as exc:
+            log.error(
+                "sending owed posts failed; the scheduler's tick retries them: %s", failure(exc)
+            )
 
 
 async def send_owed_posts(core: Core, bot: Bot) -> int:
