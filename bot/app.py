@@ -2,7 +2,7 @@
 
 `build_application` assembles the PTB Application: the ordered list of handlers, each command
 wrapped so that a core error becomes its reply (handlers/errors.py). `run_application` starts it
-with the outbox sender, the scheduler and an intake (long polling or a webhook).
+with the scheduler and an intake (long polling or a webhook).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from bot.telegram.intake import (
     poll_updates,
 )
 from bot.telegram.keyboards import FORGET_PATTERN, RATING_PATTERN
-from bot.telegram.outbox import run_outbox, send_owed_posts
+from bot.telegram.outbox import send_owed_posts
 from bot.telegram.replies import ReplyQueue
 from handlers import answers, communities, reports, residents, rounds
 from handlers.errors import replying_to_errors
@@ -143,7 +143,9 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
         .build()
     )
     app.bot_data.core = core
-    app.bot_data.limiter = RateLimiter(per_minute=settings.limits.answers_per_minute)
+    app.bot_data.limiter = RateLimiter(
+        per_minute=settings.limits.answers_per_minute, clock=lambda: core.now().timestamp()
+    )
     app.bot_data.replies = ReplyQueue(
         label=lambda chat_id: chat_label(chat_id, core.secret),
         clock=lambda: core.now().timestamp(),
@@ -158,7 +160,7 @@ async def run_application(
     """Start the app and its scheduler, take updates until `stop`, then shut down cleanly.
 
     The scheduler ticks in every process but works only while this process leads (always with
-    SQLite; with PostgreSQL one process at a time, see storage/postgres.py).
+    SQLite; with PostgreSQL one process at a time, see storage/backends/postgres.py).
     """
     async with app:
         try:
@@ -185,7 +187,6 @@ async def run_application(
             first=0.2,
             name="minyi-tick",
         )
-        outbox = asyncio.create_task(run_outbox(core, bot, stop), name="minyi-outbox")
         try:
             if intake is None:
                 await poll_updates(app, core, PLAIN_ANSWERS, stop, caught_up=caught_up)
@@ -193,8 +194,6 @@ async def run_application(
                 caught_up.set()  # updates are pushed to us: no backlog to read first
                 await intake(app, core, PLAIN_ANSWERS, stop)
         finally:
-            stop.set()
-            await outbox
             # Replies already owed go out if Telegram lets them within a few seconds; the rest
             # are dropped (counted in the log): their updates are committed either way.
             await app.bot_data.replies.close(REPLY_DRAIN_SECONDS)

@@ -78,8 +78,9 @@ class Core:
     clock: Callable[[], datetime] = utcnow
     # Set when a resident's data was deleted: the scheduler then scrubs the database files.
     scrub_due: bool = False
-    # Set after a transition stored posts it owes (the outbox, storage `posts`): a channel's
-    # outbox sender waits on it, so posts go out at once and no handler sends them itself.
+    # Set after a transition stored posts it owes (the outbox, storage `posts`): the channel
+    # sends them right after the commit (bot/telegram/intake.py), no handler sends them itself;
+    # the scheduler's tick sends whatever is still owed.
     posts_owed: asyncio.Event = field(default_factory=asyncio.Event)
     # While the bot runs with nlp.helper_process: a second process tagging big batches.
     helper: TagHelper | None = None

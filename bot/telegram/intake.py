@@ -32,9 +32,10 @@ from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
-from bot.core.base import AlreadyProcessed, Core, Turn
+from bot.core.base import AlreadyProcessed, Core, OwedReply, Turn
 from bot.core.privacy import dead_letter_payload, failure
 from bot.telegram.context import BotData, MinyiApp
+from bot.telegram.outbox import send_posts_if_owed
 from bot.telegram.sending import flood_wait
 
 log = logging.getLogger(__name__)
@@ -160,8 +161,20 @@ async def process_update(app: MinyiApp, core: Core, plain: PlainPath[Any], raw: 
         # Updates without effects (chatter, /help) are recorded too, so a restart skips them.
         async with core.repo.transaction() as session:
             await session.add_processed_update(update_id, core.now())
-    app.bot_data.replies.put_all(turn.replies)
+    await _after_commit(app, core, turn.replies)
     return True
+
+
+async def _after_commit(app: MinyiApp, core: Core, replies: Sequence[OwedReply]) -> None:
+    """What committed updates owe Telegram: the posts their transitions stored (the outbox),
+    sent now, then their replies, handed to the per-chat reply queue (never waited for: a
+    throttled chat must not hold up the intake, bot/telegram/replies.py)."""
+    try:
+        await send_posts_if_owed(core, app.bot)
+    except Exception as exc:
+        # Left owed: the scheduler's next tick sends them.
+        log.warning("sending owed posts failed (%s); the next tick retries", type(exc).__name__)
+    app.bot_data.replies.put_all(replies)
 
 
 async def process_with_retry(
@@ -226,8 +239,7 @@ async def _process_run(
             if turn.error is not None or session.failed:
                 raise UpdateFailed("an update of the batch failed")
         await session.add_processed_updates([_update_id(u) for u in todo], core.now())
-    for turn in turns:
-        app.bot_data.replies.put_all(turn.replies)
+    await _after_commit(app, core, [owed for turn in turns for owed in turn.replies])
 
 
 async def process_batch(

@@ -10,7 +10,6 @@ RetryAfter and network errors leave the post for the next pass; a bot removed fr
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Bot, ReplyParameters
@@ -19,7 +18,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.core.base import Core
 from bot.core.models import Post, Round
-from bot.core.privacy import chat_label, failure
+from bot.core.privacy import chat_label
 from bot.core.reports import Report, build_round_report
 from bot.render.report import render_report, render_summary
 from bot.render.texts import Lang, local_minute, say
@@ -219,29 +218,14 @@ async def _send_post(
     return None, None
 
 
-async def run_outbox(core: Core, bot: Bot, stop: asyncio.Event) -> None:
-    """Send owed posts whenever the core says it owes some (`Core.posts_owed`), until `stop`.
-
-    The scheduler's tick also sends them (posts owed by another process, or left by a crash);
-    `Core.post_lock` keeps the two from sending the same post.
-    """
-    while not stop.is_set():
-        owed = asyncio.ensure_future(core.posts_owed.wait())
-        stopping = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait({owed, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            owed.cancel()
-            stopping.cancel()
-        if stop.is_set():
-            return
-        core.posts_owed.clear()
-        try:
-            await send_owed_posts(core, bot)
-        except Exception as exc:
-            log.error(
-                "sending owed posts failed; the scheduler's tick retries them: %s", failure(exc)
-            )
+async def send_posts_if_owed(core: Core, bot: Bot) -> int:
+    """Send owed posts if a transition since the last call said it owes some
+    (`Core.posts_owed`); how many were sent. The intake calls this after each committed
+    update, before the update's replies, so an organiser's "round opened" follows the post."""
+    if not core.posts_owed.is_set():
+        return 0
+    core.posts_owed.clear()
+    return await send_owed_posts(core, bot)
 
 
 async def send_owed_posts(core: Core, bot: Bot) -> int:
