@@ -32,6 +32,7 @@ from telegram.request import HTTPXRequest
 
 from bot.core.answers import RateLimiter
 from bot.core.base import Core, open_core
+from bot.core.privacy import chat_label
 from bot.core.retag import ensure_snapshot
 from bot.core.settings import Settings
 from bot.core.tag_helper import TagHelper
@@ -50,6 +51,7 @@ from bot.telegram.intake import (
 )
 from bot.telegram.keyboards import FORGET_PATTERN, RATING_PATTERN
 from bot.telegram.outbox import send_owed_posts
+from bot.telegram.replies import ReplyQueue
 from bot.web.server import options_from, page_url, serving_web
 from handlers import answers, communities, qr, reports, residents, rounds
 from handlers.errors import replying_to_errors
@@ -117,6 +119,9 @@ def add_handlers(app: MinyiApp) -> None:
     app.add_error_handler(error_recorder(app))
 
 
+# How long a shutdown waits for owed replies before dropping them.
+REPLY_DRAIN_SECONDS = 5.0
+
 # Where PTB fetches files from unless telegram.base_file_url says otherwise.
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 
@@ -141,7 +146,13 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
         .build()
     )
     app.bot_data.core = core
-    app.bot_data.limiter = RateLimiter(per_minute=settings.limits.answers_per_minute)
+    app.bot_data.limiter = RateLimiter(
+        per_minute=settings.limits.answers_per_minute, clock=lambda: core.now().timestamp()
+    )
+    app.bot_data.replies = ReplyQueue(
+        label=lambda chat_id: chat_label(chat_id, core.secret),
+        clock=lambda: core.now().timestamp(),
+    )
     web = options_from(settings)
     if web is not None:
         app.bot_data.page_link = functools.partial(page_url, core, web)
@@ -193,6 +204,9 @@ async def run_application(
                     caught_up.set()  # updates are pushed to us: no backlog to read first
                     await intake(app, core, PLAIN_ANSWERS, stop)
         finally:
+            # Replies already owed go out if Telegram lets them within a few seconds; the rest
+            # are dropped (counted in the log): their updates are committed either way.
+            await app.bot_data.replies.close(REPLY_DRAIN_SECONDS)
             await app.stop()
             await leadership.release()
 

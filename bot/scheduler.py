@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.core.base import Core
+from bot.core.privacy import failure
 from bot.core.rounds import advance_due_rounds
 
 log = logging.getLogger(__name__)
@@ -76,17 +77,21 @@ class Scheduler:
         ):
             try:
                 await stage()
-            except Exception:
-                log.exception("scheduler stage %s failed; retrying on the next tick", name)
+            except Exception as exc:
+                log.error(
+                    "scheduler stage %s failed; retrying on the next tick: %s", name, failure(exc)
+                )
         if core.scrub_due:
             # A resident's /forget committed since the last tick (inside an update's
             # transaction, where the files cannot be scrubbed): erase it from them now.
             core.scrub_due = False
             try:
                 await core.repo.scrub()
-            except Exception:
+            except Exception as exc:
                 core.scrub_due = True
-                log.exception("scrubbing deleted data failed; retrying on the next tick")
+                log.error(
+                    "scrubbing deleted data failed; retrying on the next tick: %s", failure(exc)
+                )
 
     async def _purge_if_due(self) -> None:
         """The retention purge, once every RETENTION_EVERY."""

@@ -27,6 +27,7 @@ from aiohttp import web
 
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import ChatState, SimChat, SimUser, StoredMessage
+from sandbox.origin import forbidden, loopback_host, same_origin
 
 WEB_DIR = Path(__file__).parent / "web"
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
@@ -125,6 +126,9 @@ class WebUI:
 
     def _action(self, action: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
+            refused = self._refusal(request, changes=True)
+            if refused is not None:
+                return refused
             try:
                 body = await request.json()
                 if not isinstance(body, dict):
@@ -137,6 +141,18 @@ class WebUI:
 
         return handle
 
+    def _refusal(self, request: web.Request, *, changes: bool) -> web.Response | None:
+        """A 403 for a request from anywhere but the page on this machine (sandbox/origin.py):
+        a Host that is not loopback (DNS rebinding) and, for `changes`, anything but JSON
+        from the page's own origin (a cross-site form or fetch); None if it may go on."""
+        if not loopback_host(request, also=(self.emulator.host,)):
+            return forbidden("the sandbox answers only requests to this machine (Host)")
+        if changes and request.content_type != "application/json":
+            return forbidden("the sandbox takes only application/json")
+        if changes and not same_origin(request):
+            return forbidden("the sandbox takes requests only from its own page (Origin)")
+        return None
+
     # ------------------------------------------------------------------ state
     def version(self) -> str:
         """Changes whenever the bot called the Bot API or someone acted through the page."""
@@ -144,6 +160,9 @@ class WebUI:
         return f"{len(em.calls)}.{em.confirmed_offset}.{len(em.queue)}.{self.revision}"
 
     async def _state(self, request: web.Request) -> web.StreamResponse:
+        refused = self._refusal(request, changes=False)
+        if refused is not None:
+            return refused
         since = request.query.get("since", "")
         wait = min(float(request.query.get("wait", "25")), 60.0)
         if since and since == self.version() and wait > 0:

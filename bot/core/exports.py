@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import unicodedata
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import cast
@@ -138,6 +140,21 @@ def _csv_cells(row: Row) -> list[Cell]:
         "；".join(t["name_zh"] for t in principles),
         "；".join(t["name_zh"] for t in domains),
     ]
+
+
+# In a file name: letters and digits of any script, and - and _; everything else becomes _.
+_NOT_FILE_SAFE = re.compile(r"[^\w-]+")
+MAX_NAME_PART = 40
+
+
+def file_name_part(name: str) -> str:
+    """`name` (a community's, chosen by an organiser) made safe inside a file name: no path
+    separators or dots (`../../x` -> `x`), nothing a spreadsheet or shell reads specially at
+    the start (`=1+1` -> `1_1`), no control or invisible characters, at most 40 characters;
+    `community` if nothing is left."""
+    cleaned = _NOT_FILE_SAFE.sub("_", unicodedata.normalize("NFKC", name))
+    cleaned = cleaned.strip("_-")[:MAX_NAME_PART].strip("_-")
+    return cleaned or "community"
 
 
 class CsvWriter:

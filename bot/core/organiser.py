@@ -18,7 +18,7 @@ from bot.core.base import Core, Turn
 from bot.core.communities import resolve_communities
 from bot.core.digest import DigestPeriod, gather_digest
 from bot.core.errors import CommunityError, OutOfReach
-from bot.core.exports import export_rows, rows_to_csv
+from bot.core.exports import export_rows, file_name_part, rows_to_csv
 from bot.core.models import Community, Round
 from bot.core.reports import Report, build_round_report, latest_round_id
 from bot.core.roles import Caller, require_organiser, round_in_reach
@@ -57,7 +57,8 @@ async def export_file(core: Core, caller: Caller, round_id: int | None) -> Expor
     rows = await export_rows(core, round_id, community_id=caller.scope)
     suffix = round_id or "all"
     if caller.community is not None:
-        suffix = f"{suffix}-{caller.community.name}"
+        # The name is the organiser's free text: it must not steer where the file lands.
+        suffix = f"{suffix}-{file_name_part(caller.community.name)}"
     return ExportFile(name=f"minyi-answers-{suffix}.csv", data=rows_to_csv(rows))
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core.crontab import next_fire, validate_cron
+from bot.core.crontab import MIN_INTERVAL, next_fire, shortest_interval, validate_cron
 from bot.core.durations import is_duration, parse_duration
 from bot.core.errors import DurationError, UsageError
 
@@ -19,6 +19,7 @@ MAX_QUESTION_CHARS = 300  # Telegram polls allow 300 characters in a question.
 MAX_OPTION_CHARS = 100  # ... and 100 per option.
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 MAX_COMMUNITY_CHARS = 40
+MAX_CRON_CHARS = 100  # a real expression is a few dozen; longer is a paste or an attack
 
 
 class _Parsed(BaseModel):
@@ -61,6 +62,8 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
             quoted = _QUOTED.match(rest)
             if quoted is None or not quoted["value"].strip():
                 raise UsageError(command, "parse_cron_unquoted")
+            if len(quoted["value"]) > MAX_CRON_CHARS:
+                raise UsageError(command, "parse_cron_too_long", limit=MAX_CRON_CHARS)
             value = " ".join(quoted["value"].split())
             try:
                 validate_cron(value)
@@ -169,6 +172,9 @@ def parse_schedule(
         except ValueError as exc:
             # A valid expression such as "0 0 31 2 *" (31 February) can still never fire.
             raise UsageError("schedule", "parse_cron_never", cron=cron) from exc
+        gap = shortest_interval(cron, now, zone)
+        if gap is not None and gap < MIN_INTERVAL:
+            raise UsageError("schedule", "parse_cron_too_often", cron=cron)
     opens_at = None
     if cron is None or (words and _DATE.match(words[0])):
         if len(words) < 4:

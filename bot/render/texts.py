@@ -127,6 +127,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "请用 | 分隔问题和选项。",
         "separate the question and options with |.",
     ),
+    "parse_cron_too_long": (
+        "周期表达式最多 {limit} 个字符。",
+        "a cron expression may have at most {limit} characters.",
+    ),
+    "parse_cron_too_often": (
+        "周期征询最多每小时一次：{cron} 太频繁了。",
+        "a recurring round may open at most once an hour: {cron} is too often.",
+    ),
     "parse_cron_never": (
         "周期表达式 {cron} 永远不会触发（例如 2 月没有 31 日）。",
         "the cron expression {cron} never fires (e.g. February has no 31st).",
