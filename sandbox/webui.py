@@ -64,6 +64,9 @@ class WebUI:
         # role -> examples the page offers to that role: [{"text": …, "label": …}, …]
         self.hints = dict(hints or {})
         self.revision = 0  # bumped by every action taken through the page
+        # Other pages the bot serves, listed beside the chat: [{"label": …, "url": …}, …]
+        # (Minyi's web answer pages); whoever runs the bot keeps it current (`set_links`).
+        self.links: list[dict[str, str]] = []
 
     def attach(self) -> WebUI:
         """Add the page's routes to the emulator's server (before it starts)."""
@@ -153,6 +156,12 @@ class WebUI:
             return forbidden("the sandbox takes requests only from its own page (Origin)")
         return None
 
+    def set_links(self, links: list[dict[str, str]]) -> None:
+        """Replace the listed pages; the open page shows them at its next state."""
+        if links != self.links:
+            self.links = list(links)
+            self.revision += 1
+
     # ------------------------------------------------------------------ state
     def version(self) -> str:
         """Changes whenever the bot called the Bot API or someone acted through the page."""
@@ -180,6 +189,7 @@ class WebUI:
             "bot": {"id": em.bot.id, "name": em.bot.first_name, "username": em.bot.username},
             "commands": em.commands.get(_DEFAULT_COMMANDS, []),
             "hints": self.hints,
+            "links": self.links,
             "users": [
                 {
                     "id": user.id,
