@@ -351,6 +351,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Participants: {participants} · Answers: {answers}",
     ),
     "report_voters": ("投票人数：{voters}", "Voters: {voters}"),
+    # Poll and rating rounds have voters, not answers: "回答：0" would read as nobody took part.
+    "report_counts_votes": ("参与居民：{participants}", "Participants: {participants}"),
     "report_average": ("  平均分：{average}", "  Average: {average}"),
     "report_principles": ("治理原则：", "Governance principles:"),
     "report_domains": ("服务领域：", "Service domains:"),
@@ -367,11 +369,26 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "  {name}：参与 {participants}，回答 {answers}；主要主题：{top}",
         "  {name}: {participants} participants, {answers} answers; top themes: {top}",
     ),
+    "report_community_poll": (
+        "  {name}：投票 {voters} 人；{result}",
+        "  {name}: {voters} voters; {result}",
+    ),
+    "report_community_no_votes": ("  {name}：没有人投票", "  {name}: nobody voted"),
+    "report_poll_leader": (
+        "最多：{option}（{votes} 票，{share}）",
+        "most: {option} ({votes} votes, {share})",
+    ),
+    "report_rating_average": ("平均分 {average}", "average {average}"),
     "summary_title": ("🗳 征询 #{id} 已结束：{question}", "🗳 Round #{id} has closed: {question}"),
     "summary_themes": ("大家最关心：{themes}", "What mattered most: {themes}"),
     "summary_thanks": (
         "谢谢每一位参与的居民！完整报告已交给社区组织者。",
         "Thank you to every resident who took part! The full report has gone to the organisers.",
+    ),
+    # A round nobody took part in thanks nobody; it says so plainly instead.
+    "summary_nobody": (
+        "这一轮没有居民参与。完整报告已交给社区组织者。",
+        "No resident took part in this round. The full report has gone to the organisers.",
     ),
     "digest_quiet": (
         "📰 {start} 至 {end} 没有新的居民回答或投票。",
