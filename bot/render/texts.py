@@ -400,6 +400,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "chart_share": ("占回答的比例（%）", "share of answers (%)"),
     "chart_all": ("全部社区", "all communities"),
     "chart_answers": ("{answers} 条回答", "{answers} answers"),
+    "chart_quiet": (
+        "本周没有回答、未画出的社区：{names}",
+        "Not drawn, no answers this week: {names}",
+    ),
     "report_none": ("还没有可以报告的征询。", "There is no round to report on yet."),
     "hide_done": ("✅ 回答 {id} 已隐藏，不再计入报告和导出。", "✅ Answer {id} is hidden."),
     "hide_not_found": ("找不到回答 {id}。", "There is no answer {id}."),
