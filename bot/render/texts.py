@@ -144,6 +144,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "a round can be scheduled at most a year ahead.",
     ),
     "parse_duration_missing": ("缺少时长（例如 48h）。", "the duration is missing (e.g. 48h)."),
+    "parse_duration_malformed": (
+        "“{word}”像是写错的时长：时长请写成 90s、30m、48h、7d 或 1d12h。",
+        "“{word}” looks like a duration written wrong: write it as 90s, 30m, 48h, 7d or 1d12h.",
+    ),
     "parse_poll_flags_only": (
         "--multi 和 --anonymous 只用于投票（用 | 写出选项）。",
         "--multi and --anonymous are for polls only (give options after |).",
