@@ -310,24 +310,32 @@ async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def verb_export(args: argparse.Namespace, settings: Settings) -> int:
-    """All answers with their themes, as CSV or JSON, to standard output."""
-    from bot.core.exports import export_rows, rows_to_csv, rows_to_json
+    """All answers with their themes, as CSV or JSON, to standard output; for a poll or rating
+    round, its votes (pseudonymous) and per-community results."""
+    from bot.core.exports import export_rows, rows_to_csv, rows_to_json, vote_export, votes_to_csv
 
     require_database(args, settings)
     core = await _core(settings)
+    votes = None
     try:
         if args.round is not None:
             async with core.repo.transaction() as session:
                 if await session.get_round(args.round) is None:
                     raise CliError(f"there is no round {args.round}")
-        rows = await export_rows(core, args.round)
+            votes = await vote_export(core, args.round)
+        rows = [] if votes is not None else await export_rows(core, args.round)
     finally:
         await core.repo.close()
-    if args.format == "json":
+    if votes is not None:
+        if args.format == "json":
+            print(json.dumps(votes, ensure_ascii=False, indent=2))
+        else:
+            sys.stdout.buffer.write(votes_to_csv(votes))
+    elif args.format == "json":
         print(rows_to_json(rows))
     else:
         sys.stdout.buffer.write(rows_to_csv(rows))
-        sys.stdout.flush()
+    sys.stdout.flush()
     return 0
 
 
@@ -435,7 +443,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true")
     digest = add("digest", verb_digest, "build the digest of the last 7 days into a folder")
     digest.add_argument("--out", default="digest-out")
-    export = add("export", verb_export, "all answers with their themes")
+    export = add(
+        "export",
+        verb_export,
+        "all answers with their themes (a poll or rating round: its votes and results)",
+    )
     export.add_argument("--round", type=int, default=None)
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     retag = add("retag", verb_retag, "re-tag stored answers after the taxonomy or model changed")
