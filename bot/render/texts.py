@@ -437,11 +437,23 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 
+def join_list(items: list[str] | tuple[str, ...], lang: Lang) -> str:
+    """Names in a row as each language writes them: 停车、绿化 / parking, greening."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
 def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
-    """Render the template `key` in `lang` with `values`."""
+    """Render the template `key` in `lang` with `values`; a list or tuple value (themes,
+    communities, keywords) is joined the way `lang` lists things (`join_list`)."""
     zh, en = TEMPLATES[key]
     template = zh if lang == "zh" else en
-    return template.format(**values) if values else template
+    if not values:
+        return template
+    joined = {
+        name: join_list(value, lang) if isinstance(value, list | tuple) else value
+        for name, value in values.items()
+    }
+    return template.format(**joined)
 
 
 def error_reason(error: MinyiError, lang: Lang) -> str:
