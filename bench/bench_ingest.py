@@ -28,7 +28,7 @@ import logging
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -159,12 +159,13 @@ async def _drop_schema(base: str, schema: str) -> None:
 async def bench_backend(backend: str, answers: int, pg_base: str) -> dict[str, float]:
     """Both figures on a fresh database of one backend."""
     figures = {}
+    runners: list[tuple[str, Callable[[str], Awaitable[float]]]] = [
+        ("end to end", lambda url: end_to_end(url, answers)),
+        ("storage, 1 writer", lambda url: storage_only(url, answers, 1)),
+        ("storage, 8 writers", lambda url: storage_only(url, answers, 8)),
+    ]
     with tempfile.TemporaryDirectory() as folder:
-        for name, runner in (
-            ("end to end", lambda url: end_to_end(url, answers)),
-            ("storage, 1 writer", lambda url: storage_only(url, answers, 1)),
-            ("storage, 8 writers", lambda url: storage_only(url, answers, 8)),
-        ):
+        for name, runner in runners:
             schema = f"minyi_bench_{uuid.uuid4().hex[:10]}"
             if backend == "sqlite":
                 url = f"sqlite:///{Path(folder) / (schema + '.db')}"

@@ -6,10 +6,11 @@ Prints figures; asserts nothing about time. `--smoke` runs small sizes for CI.
                                  [--backend sqlite|postgresql] [--postgres-url URL]
 
 For each size a fresh SQLite file (or PostgreSQL schema, dropped afterwards) is filled with
-synthetic rows through the repository (two communities; one text round last week with a tenth
-of the answers, one text round and one rating round this week with the rest; one or two themes
-per answer; residents as 32-character pseudonyms; a rating vote from every tenth answer). Then,
-in the same run and on the same database, it times (median of `--repeat` runs):
+synthetic rows, bulk-loaded straight into the tables by bench/synthetic.py (two communities;
+one text round last week with a tenth of the answers, one text round and one rating round this
+week with the rest; one or two themes per answer; residents as 32-character pseudonyms; a
+rating vote from every tenth answer). Then, in the same run and on the same database, it times
+(median of `--repeat` runs):
 
 - `SELECT count(*) FROM answers` (the floor: one pass over the table's smallest index),
 - `build_round_report` for this week's text round (nine tenths of all answers in scope),
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_ingest import DEFAULT_PG, _drop_schema
+from bench.synthetic import add_synthetic_rows, count_stored_answers
 from bot.config import settings_from_dict
 from bot.core.base import Core, open_core
 from bot.core.reports import build_period_report, build_round_report
@@ -124,7 +126,7 @@ async def fill(core: Core, size: int, seed: int = 7) -> dict[str, int]:
             if answer_id % 10 == 1:
                 votes.append((rounds["rating"], community, f"v{answer_id}", rng.randint(1, 5), at))
         async with core.repo.transaction() as session:
-            await session.add_synthetic_rows(answers, tags, votes)
+            await add_synthetic_rows(session.tx, answers, tags, votes)
     return rounds
 
 
@@ -146,12 +148,13 @@ async def measure(size: int, repeat: int, url: str) -> dict[str, float]:
     try:
         started = time.perf_counter()
         rounds = await fill(core, size)
-        await core.repo.analyze()  # PostgreSQL: VACUUM ANALYZE, as autovacuum would later
+        # PostgreSQL: VACUUM ANALYZE, as autovacuum would later.
+        await core.repo.backend.analyze()
         loaded = time.perf_counter() - started
 
         async def bare_count() -> int:
             async with core.repo.transaction() as session:
-                return await session.count_stored_answers()
+                return await count_stored_answers(session.tx)
 
         async def round_report() -> object:
             return await build_round_report(core, rounds["this_week"])

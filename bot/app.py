@@ -2,7 +2,7 @@
 
 `build_application` assembles the PTB Application: the ordered list of handlers, each command
 wrapped so that a core error becomes its reply (handlers/errors.py). `run_application` starts it
-with the outbox sender, the scheduler and an intake (long polling or a webhook).
+with the scheduler and an intake (long polling or a webhook).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from bot.telegram.intake import (
     poll_updates,
 )
 from bot.telegram.keyboards import FORGET_PATTERN, RATING_PATTERN
-from bot.telegram.outbox import run_outbox, send_owed_posts
+from bot.telegram.outbox import send_owed_posts
 from handlers import answers, communities, reports, residents, rounds
 from handlers.errors import replying_to_errors
 
@@ -174,7 +174,7 @@ async def run_application(
     """Start the app and its scheduler, take updates until `stop`, then shut down cleanly.
 
     The scheduler ticks in every process but works only while this process leads (always with
-    SQLite; with PostgreSQL one process at a time, see storage/postgres.py).
+    SQLite; with PostgreSQL one process at a time, see storage/backends/postgres.py).
     """
     async with app:
         try:
@@ -196,7 +196,6 @@ async def run_application(
         )
         assert app.job_queue is not None
         schedule_ticks(app.job_queue, scheduler, core.settings.schedule.tick_seconds)
-        outbox = asyncio.create_task(run_outbox(core, bot, stop), name="minyi-outbox")
         try:
             if intake is None:
                 await poll_updates(app, core, PLAIN_ANSWERS, stop, caught_up=caught_up)
@@ -204,8 +203,6 @@ async def run_application(
                 caught_up.set()  # updates are pushed to us: no backlog to read first
                 await intake(app, core, PLAIN_ANSWERS, stop)
         finally:
-            stop.set()
-            await outbox
             await app.stop()
             await scheduler.wait_idle()
             await leadership.release()

@@ -115,7 +115,7 @@ async def verb_run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Apply pending schema migrations to the configured database."""
-    from storage.backend import backend_for
+    from storage.backends.factory import backend_for
     from storage.migrations import migrate
 
     backend = backend_for(settings.storage.url)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.models import ProgressSink
-from storage.backend import Backend, Tx, backend_for
+from storage.backends.base import Backend, Tx
+from storage.backends.factory import backend_for
 from storage.migrations import migrate
 
 # Referenced tables before the tables that reference them.
@@ -33,9 +34,12 @@ TABLES = (
     "digest_deliveries",
     "moderation_log",
     "private_sessions",
+    "index_frameworks",
+    "index_values",
+    "web_forms",
 )
 # Tables whose `id` comes from an identity sequence.
-IDENTITY_TABLES = ("communities", "rounds", "answers", "moderation_log")
+IDENTITY_TABLES = ("communities", "rounds", "answers", "moderation_log", "index_frameworks")
 # Maintained by migrations on each side, never copied.
 SKIPPED = ("schema_version",)
 BATCH = 2000

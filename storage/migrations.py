@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-from storage.backend import Backend, Tx
+from storage.backends.base import Backend, Tx
 
 _DIALECT = {
     "sqlite": {"{id}": "INTEGER PRIMARY KEY AUTOINCREMENT", "{blob}": "BLOB"},

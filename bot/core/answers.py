@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import Core, Turn
-from bot.core.models import NewAnswer, Round, TagRecord
+from bot.core.models import Channel, NewAnswer, Round, TagRecord
 from bot.core.privacy import text_digest
 from nlp.redact import redact
 from nlp.tagger import ThemeTag
@@ -155,6 +155,23 @@ def source_key(message: IncomingMessage, resident: str) -> str:
     return f"g:{message.chat_id}:{message.message_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerDraft:
+    """An answer as a channel hands it to the core: the round and community it answers
+    (already decided by the channel), who (a pseudonym), and what they wrote.
+
+    A plain dataclass, not a pydantic model: one is built per message on the ingest path.
+    """
+
+    round: Round
+    community_id: int
+    resident: str
+    source: str  # unique per message or form; an edit of the same message shares it
+    via: str  # how the channel received it: reply | private | group | page
+    text: str | None  # None for stickers, photos and other non-text messages
+    channel: Channel = "telegram"
+
+
 async def record_answer(
     core: Core,
     message: IncomingMessage,
@@ -168,7 +185,9 @@ async def record_answer(
         async with core.reading(turn) as session:
             existing = await session.get_answer_by_source(source)
         if existing is not None:
-            return await _replace_answer(core, existing.id, existing.round_id, message, turn)
+            return await replace_answer(
+                core, existing.id, existing.round_id, message.text or "", turn=turn
+            )
     return (await record_answers(core, [message], limiter, turn=turn))[0]
 
 
@@ -189,46 +208,72 @@ async def record_answers(
     async with core.reading(turn) as session:
         targets = _Targets(session)
         found = [await targets.of(m, r) for m, r in zip(messages, residents, strict=True)]
-    results: list[AnswerResult | None] = [None] * len(messages)
-    # (message index, round id, community id, via, redacted text) of answers to store.
-    accepted: list[tuple[int, int, int, str, str]] = []
+    drafts = [
+        None
+        if target is None
+        else AnswerDraft(
+            round=target[0],
+            community_id=target[1],
+            resident=resident,
+            source=source_key(message, resident),
+            via=target[2],
+            text=message.text,
+        )
+        for message, resident, target in zip(messages, residents, found, strict=True)
+    ]
+    return await store_answers(core, drafts, limiter, turn=turn)
+
+
+async def store_answers(
+    core: Core,
+    drafts: Sequence[AnswerDraft | None],
+    limiter: RateLimiter | None = None,
+    *,
+    turn: Turn | None = None,
+) -> list[AnswerResult]:
+    """Judge and store answers of any channel; one result per draft, in order (None: the
+    message answers no round, "ignored").
+
+    Redaction, length and rate limits, duplicates and the still-open check are the same for
+    every channel; accepted answers are tagged and written in one transaction.
+    """
+    results: list[AnswerResult | None] = [None] * len(drafts)
+    # (draft index, redacted text) of answers to store.
+    accepted: list[tuple[int, str]] = []
     limit = core.settings.limits.max_answer_chars
-    for index, (message, resident, target) in enumerate(
-        zip(messages, residents, found, strict=True)
-    ):
-        if target is None:
+    for index, draft in enumerate(drafts):
+        if draft is None:
             results[index] = AnswerResult(outcome="ignored")
             continue
-        round_, community_id, via = target
+        round_ = draft.round
         if round_.state != "open":
             log.info("answer to round %s ignored: round is %s", round_.id, round_.state)
             results[index] = AnswerResult(outcome="closed", round_id=round_.id)
             continue
-        if message.text is None:
+        if draft.text is None:
             results[index] = AnswerResult(outcome="not_text", round_id=round_.id)
             continue
-        text = message.text.strip()
+        text = draft.text.strip()
         if not text:
             results[index] = AnswerResult(outcome="ignored")
         elif len(text) > limit:
             results[index] = AnswerResult(outcome="too_long", round_id=round_.id, length=len(text))
-        elif limiter is not None and not limiter.allow(resident):
+        elif limiter is not None and not limiter.allow(draft.resident):
             results[index] = AnswerResult(outcome="rate_limited", round_id=round_.id)
         else:
-            accepted.append((index, round_.id, community_id, via, redact(text)))
+            accepted.append((index, redact(text)))
     if accepted:
-        await _store_and_tag(core, messages, residents, accepted, results, turn)
+        await _store_and_tag(core, drafts, accepted, results, turn)
     judged = [r for r in results if r is not None]
-    if len(judged) != len(messages):
+    if len(judged) != len(drafts):
         raise RuntimeError("a message was left without an outcome")
     return judged
 
 
 async def _store_and_tag(
     core: Core,
-    messages: Sequence[IncomingMessage],
-    residents: Sequence[str],
-    accepted: Sequence[tuple[int, int, int, str, str]],
+    drafts: Sequence[AnswerDraft | None],
+    accepted: Sequence[tuple[int, str]],
     results: list[AnswerResult | None],
     turn: Turn | None,
 ) -> None:
@@ -242,17 +287,19 @@ async def _store_and_tag(
         (
             index,
             NewAnswer(
-                round_id=round_id,
-                community_id=community_id,
-                resident=residents[index],
-                source=source_key(messages[index], residents[index]),
-                via=via,
+                round_id=draft.round.id,
+                community_id=draft.community_id,
+                resident=draft.resident,
+                source=draft.source,
+                via=draft.via,
                 text=clean,
                 text_hash=text_digest(clean),
                 at=now,
+                channel=draft.channel,
             ),
         )
-        for index, round_id, community_id, via, clean in accepted
+        for index, clean in accepted
+        if (draft := drafts[index]) is not None
     ]
     async with core.transaction(turn) as session:
         still_open = {
@@ -287,10 +334,12 @@ async def _store_and_tag(
         )
 
 
-async def _replace_answer(
-    core: Core, answer_id: int, round_id: int, message: IncomingMessage, turn: Turn | None
+async def replace_answer(
+    core: Core, answer_id: int, round_id: int, text: str, *, turn: Turn | None = None
 ) -> AnswerResult:
-    text = (message.text or "").strip()
+    """An edit: the answer's new text (redacted, re-tagged) replaces the stored one while its
+    round is open. The caller has checked that the answer is the editor's own."""
+    text = text.strip()
     async with core.reading(turn) as session:
         round_ = await session.get_round(round_id)
     if round_ is None or round_.state != "open":
@@ -346,18 +395,40 @@ async def record_poll_vote(
         round_ = None if post is None else await session.get_round(post.round_id)
     if post is None or round_ is None:
         return "unknown"
+    return await cast_vote(
+        core, round_, post.community_id, core.resident(user_id), option_ids, turn=turn
+    )
+
+
+async def cast_vote(
+    core: Core,
+    round_: Round,
+    community_id: int,
+    resident: str,
+    choice: Sequence[int],
+    channel: Channel = "telegram",
+    *,
+    turn: Turn | None = None,
+) -> VoteOutcome:
+    """A resident's poll options or rating (one value, 1-5) in a round of any channel: it
+    replaces their earlier vote while the round is open; an empty poll choice retracts it."""
+    if round_.kind == "text":
+        return "unknown"
     if round_.state != "open":
         log.info("vote for round %s ignored: round is %s", round_.id, round_.state)
         return "closed"
-    if any(not 0 <= i < len(round_.options) for i in option_ids):
+    if round_.kind == "rating":
+        if len(choice) != 1 or not 1 <= choice[0] <= 5:
+            return "invalid"
+    elif any(not 0 <= i < len(round_.options) for i in choice) or (
+        len(set(choice)) > 1 and not round_.multi
+    ):
         return "invalid"
     async with core.transaction(turn) as session:
         if not await session.lock_open_round(round_.id):
             return "closed"
-        await session.set_votes(
-            round_.id, post.community_id, core.resident(user_id), option_ids, core.now()
-        )
-    return "recorded" if option_ids else "retracted"
+        await session.set_votes(round_.id, community_id, resident, choice, core.now(), channel)
+    return "recorded" if choice else "retracted"
 
 
 async def record_poll_tally(
@@ -399,13 +470,6 @@ async def record_rating(
         round_ = None if post is None else await session.get_round(post.round_id)
     if post is None or round_ is None or round_.kind != "rating" or round_.id != round_id:
         return "unknown"
-    if round_.state != "open":
-        log.info("rating for round %s ignored: round is %s", round_.id, round_.state)
-        return "closed"
-    async with core.transaction(turn) as session:
-        if not await session.lock_open_round(round_.id):
-            return "closed"
-        await session.set_votes(
-            round_.id, post.community_id, core.resident(user_id), [value], core.now()
-        )
-    return "recorded"
+    return await cast_vote(
+        core, round_, post.community_id, core.resident(user_id), [value], turn=turn
+    )

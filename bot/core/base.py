@@ -64,8 +64,9 @@ class Core:
     clock: Callable[[], datetime] = utcnow
     # Set when a resident's data was deleted: the scheduler then scrubs the database files.
     scrub_due: bool = False
-    # Set after a transition stored posts it owes (the outbox, storage `posts`): a channel's
-    # outbox sender waits on it, so posts go out at once and no handler sends them itself.
+    # Set after a transition stored posts it owes (the outbox, storage `posts`): the channel
+    # sends them right after the commit (bot/telegram/intake.py), no handler sends them itself;
+    # the scheduler's tick sends whatever is still owed.
     posts_owed: asyncio.Event = field(default_factory=asyncio.Event)
     # While the bot runs with nlp.helper_process: a second process tagging big batches.
     helper: TagHelper | None = None
@@ -135,7 +136,7 @@ async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
         from nlp.learn import LearnedModel  # numpy: only for deployments that learned
 
         model = LearnedModel.from_bytes(blob)
-    return Tagger(taxonomy, model)
+    return Tagger(taxonomy, model, settings.nlp.segmenter)
 
 
 async def open_core(settings: Settings, *, secret: bytes | None = None) -> Core:

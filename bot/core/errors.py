@@ -46,8 +46,8 @@ class OutOfReach(RefusedError):
     """Something the caller may not read or change (another community's, organisers only)."""
 
 
-class InputError(MinyiError):
-    """The input is malformed."""
+class InputError(MinyiError, ValueError):
+    """The input is malformed (a ValueError too, so validators such as pydantic's take it)."""
 
 
 class UsageError(InputError):

@@ -27,6 +27,7 @@ COLUMNS = [
     "round_id",
     "community",
     "via",
+    "channel",
     "created_at",
     "text",
     "principles",
@@ -99,6 +100,7 @@ def answer_row(answer: StoredAnswer, names: dict[int, str], core: Core) -> Row:
         "round_id": answer.round_id,
         "community": names.get(answer.community_id, ""),
         "via": answer.via,
+        "channel": answer.channel,
         "created_at": answer.created_at.astimezone(core.settings.schedule.tz).isoformat(),
         "text": answer.text,
         "themes": [
@@ -133,6 +135,7 @@ def _csv_cells(row: Row) -> list[Cell]:
         cast(int, row["round_id"]),
         str(row["community"]),
         str(row["via"]),
+        str(row["channel"]),
         str(row["created_at"]),
         str(row["text"]),
         ";".join(t["id"] for t in principles),

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict
 RoundKind = Literal["text", "poll", "rating"]
 RoundState = Literal["scheduled", "open", "closed", "cancelled"]
 PostPurpose = Literal["open", "note", "reminder", "close", "report"]
+# Where an answer or vote came from: a Telegram chat or a web answer page (SPEC §11).
+Channel = Literal["telegram", "web"]
 
 
 def to_ts(moment: datetime) -> float:
@@ -95,12 +97,13 @@ class NewAnswer(_Record):
     round_id: int
     community_id: int
     resident: str
-    source: str  # the Telegram message it came from; unique (see bot/core/answers.py source_key)
+    source: str  # the message or form it came from; unique (see bot/core/answers.py source_key)
     via: str
     text: str
     text_hash: str
     at: datetime
     themes: list[TagRecord] = []
+    channel: Channel = "telegram"
 
 
 class StoredAnswer(_Record):
@@ -113,6 +116,7 @@ class StoredAnswer(_Record):
     updated_at: datetime
     hidden: bool
     themes: list[TagRecord] = []
+    channel: Channel = "telegram"
 
 
 class ThemeCount(_Record):

@@ -216,7 +216,7 @@ def run_evaluation(
             held = set(fold)
             train_set = [(texts[i], gold[i]) for i in range(len(texts)) if i not in held]
             model = train(train_set, taxonomy)
-            fold_tagger = Tagger(taxonomy, model)
+            fold_tagger = Tagger(taxonomy, model, tagger.segmenter)
             results.append(
                 _score(
                     fold_tagger,
@@ -240,7 +240,7 @@ def run_evaluation(
         if progress is not None:
             progress.set_total(len(rest))
         result = _score(
-            Tagger(taxonomy, model),
+            Tagger(taxonomy, model, tagger.segmenter),
             [texts[i] for i in rest],
             [gold[i] for i in rest],
             labels,

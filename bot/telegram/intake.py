@@ -35,7 +35,8 @@ from telegram.ext import ExtBot
 from bot.core.base import AlreadyProcessed, Core, Turn
 from bot.core.privacy import scrub_update
 from bot.telegram.context import BotData, MinyiApp
-from bot.telegram.replies import send_all
+from bot.telegram.outbox import send_posts_if_owed
+from bot.telegram.replies import Send, send_all
 from bot.telegram.sending import flood_wait
 
 log = logging.getLogger(__name__)
@@ -154,8 +155,19 @@ async def process_update(app: MinyiApp, core: Core, plain: PlainPath[Any], raw: 
         # Updates without effects (chatter, /help) are recorded too, so a restart skips them.
         async with core.repo.transaction() as session:
             await session.add_processed_update(update_id, core.now())
-    await send_all(turn.replies)
+    await _after_commit(app, core, turn.replies)
     return True
+
+
+async def _after_commit(app: MinyiApp, core: Core, replies: Sequence[Send]) -> None:
+    """What committed updates owe Telegram: the posts their transitions stored (the outbox),
+    then their replies."""
+    try:
+        await send_posts_if_owed(core, app.bot)
+    except Exception as exc:
+        # Left owed: the scheduler's next tick sends them.
+        log.warning("sending owed posts failed (%s); the next tick retries", type(exc).__name__)
+    await send_all(replies)
 
 
 async def process_with_retry(
@@ -218,7 +230,7 @@ async def _process_run(
             if turn.error is not None or session.failed:
                 raise UpdateFailed("an update of the batch failed")
         await session.add_processed_updates([_update_id(u) for u in todo], core.now())
-    await send_all([send for turn in turns for send in turn.replies])
+    await _after_commit(app, core, [send for turn in turns for send in turn.replies])
 
 
 async def process_batch(

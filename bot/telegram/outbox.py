@@ -10,7 +10,6 @@ RetryAfter and network errors leave the post for the next pass; a bot removed fr
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Bot, ReplyParameters
@@ -214,27 +213,14 @@ async def _send_post(
     return None, None
 
 
-async def run_outbox(core: Core, bot: Bot, stop: asyncio.Event) -> None:
-    """Send owed posts whenever the core says it owes some (`Core.posts_owed`), until `stop`.
-
-    The scheduler's tick also sends them (posts owed by another process, or left by a crash);
-    `Core.post_lock` keeps the two from sending the same post.
-    """
-    while not stop.is_set():
-        owed = asyncio.ensure_future(core.posts_owed.wait())
-        stopping = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait({owed, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            owed.cancel()
-            stopping.cancel()
-        if stop.is_set():
-            return
-        core.posts_owed.clear()
-        try:
-            await send_owed_posts(core, bot)
-        except Exception:
-            log.exception("sending owed posts failed; the scheduler's tick retries them")
+async def send_posts_if_owed(core: Core, bot: Bot) -> int:
+    """Send owed posts if a transition since the last call said it owes some
+    (`Core.posts_owed`); how many were sent. The intake calls this after each committed
+    update, before the update's replies, so an organiser's "round opened" follows the post."""
+    if not core.posts_owed.is_set():
+        return 0
+    core.posts_owed.clear()
+    return await send_owed_posts(core, bot)
 
 
 async def send_owed_posts(core: Core, bot: Bot) -> int:

@@ -18,8 +18,9 @@ CREATE INDEX votes_round ON votes (round_id, community_id, resident);
 CREATE INDEX votes_who ON votes (community_id, resident, created_at);
 
 -- Theme rows carry their answer's round, community, time and visibility, so counting themes in
--- a scope needs no join to answers. storage/repository.py keeps them equal to the answer's:
--- they are copied when themes are stored, and `hidden` follows the answer's.
+-- a scope needs no join to answers. The repository (storage/repository/answers.py) keeps them
+-- equal to the answer's: they are copied when themes are stored, and `hidden` follows the
+-- answer's.
 ALTER TABLE answer_themes ADD COLUMN round_id BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE answer_themes ADD COLUMN community_id BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE answer_themes ADD COLUMN created_at DOUBLE PRECISION NOT NULL DEFAULT 0;

@@ -28,7 +28,7 @@ from aiohttp import web
 
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
-from storage.postgres import PostgresBackend
+from storage.backends.postgres import PostgresBackend
 from storage.repository import Repository
 from tests.harness import SECRET
 from tests.pg import postgres_schema_url

@@ -19,7 +19,7 @@ from bot.config import settings_from_dict
 from bot.core.base import AlreadyProcessed, Core, Turn
 from nlp.tagger import Tagger
 from nlp.taxonomy import load_taxonomy
-from storage.postgres import PostgresBackend
+from storage.backends.postgres import PostgresBackend
 from storage.repository import Repository
 from tests.pg import postgres_schema_url
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.models import NewAnswer, TagRecord
-from storage.backend import backend_for
+from storage.backends.factory import backend_for
 from storage.migrations import _statements, available, current_version, migrate
 from storage.repository import NameTaken, Repository, Scope, Session
 
@@ -495,22 +495,6 @@ class TestVotesAndAggregates:
                     ("parking", second),
                 ]
             assert await session.count_themes(Scope(since=T0, until=later)) == {}
-
-    async def test_synthetic_rows_leave_room_for_new_answers(self, repo: Repository) -> None:
-        """After a benchmark bulk load with explicit ids, a new answer gets a fresh id."""
-        async with repo.transaction() as session:
-            a = await community(session, -100, "A")
-            rid = await text_round(session, [a])
-            ts = T0.timestamp()
-            await session.add_synthetic_rows(
-                [(7, rid, a, "r1", "b:7", "reply", "一", "h", ts)],
-                [(7, "parking", "domain", 0.5, "[]")],
-                [(rid, a, "r2", 1, ts)],
-            )
-            fresh = await answer(session, rid, a, "r3", "二", themes=[tag("green")])
-            assert fresh is not None and fresh > 7
-            themes = await session.count_themes(Scope(round_ids=[rid]))
-            assert {(t.theme_id, t.count) for t in themes[a]} == {("parking", 1), ("green", 1)}
 
 
 class TestModelsDigestsSessions:

@@ -1,109 +1,23 @@
-"""Database backends behind one small interface: a transaction that runs SQL.
+"""SQLite backend: one file in WAL mode, used by one bot process (SPEC §8).
 
-All SQL is written once, in SQLite's `?` placeholder style, in storage/repository.py; the
-PostgreSQL backend rewrites placeholders to `$n`. A backend only knows how to connect, run a
-statement and hand out transactions.
+Statements run on aiosqlite's worker thread. The process's transactions are serialised by one
+asyncio lock, and each takes SQLite's write lock as it begins (BEGIN IMMEDIATE).
 """
 
 from __future__ import annotations
 
-import abc
 import asyncio
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
 
+from storage.backends.base import Backend, Leadership, LocalLocks, Params, Row, Tx
+
 _T = TypeVar("_T")
-
-Row = dict[str, Any]
-Params = Sequence[Any]
-
-
-class Tx(abc.ABC):
-    """One open transaction."""
-
-    dialect: str
-
-    @abc.abstractmethod
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run a statement; return the number of rows it changed."""
-
-    @abc.abstractmethod
-    async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
-        """Run a statement once per row of parameters."""
-
-    @abc.abstractmethod
-    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        """Run a query and return every row as a dict."""
-
-    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        """Run a query and return its first row, if any."""
-        rows = await self.fetchall(sql, params)
-        return rows[0] if rows else None
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        """Run a query and return the first column of its first row (None if no row)."""
-        row = await self.fetchone(sql, params)
-        return None if row is None else next(iter(row.values()))
-
-
-class Backend(abc.ABC):
-    """A database: opened once, then transactions."""
-
-    dialect: str
-
-    @abc.abstractmethod
-    async def open(self) -> None:
-        """Connect."""
-
-    @abc.abstractmethod
-    async def close(self) -> None:
-        """Disconnect."""
-
-    @abc.abstractmethod
-    def transaction(self) -> Any:
-        """An async context manager yielding a Tx; commits on success, rolls back on error."""
-
-    async def analyze(self) -> None:
-        """After a bulk load: bring the planner's statistics up to date now, as the database
-        would on its own later.
-
-        Nothing to do by default: SQLite keeps no statistics unless asked, and the report
-        queries are planned onto their indexes without them.
-        """
-        return None
-
-    async def scrub(self) -> None:
-        """Make rows deleted so far unrecoverable from the database's own files.
-
-        Nothing to do by default: PostgreSQL's (auto)vacuum reclaims dead rows.
-        """
-        return None
-
-    @abc.abstractmethod
-    def exclusive(self, name: str) -> AbstractAsyncContextManager[None]:
-        """Held by one task at a time, in every process that shares this database."""
-
-    @abc.abstractmethod
-    def leadership(self, name: str = "scheduler") -> Leadership:
-        """A claim that at most one process holds at a time (see `Leadership`)."""
-
-
-class Leadership(abc.ABC):
-    """At most one process sharing the database leads; another takes over when it dies."""
-
-    @abc.abstractmethod
-    async def is_leader(self) -> bool:
-        """Whether this process leads now (trying to become leader if nobody does)."""
-
-    @abc.abstractmethod
-    async def release(self) -> None:
-        """Stop leading (on shutdown), so another process takes over at once."""
 
 
 class SoleLeadership(Leadership):
@@ -114,16 +28,6 @@ class SoleLeadership(Leadership):
 
     async def release(self) -> None:
         return None
-
-
-class LocalLocks:
-    """One asyncio.Lock per name, for serialising work inside this process."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    def __call__(self, name: str) -> asyncio.Lock:
-        return self._locks.setdefault(name, asyncio.Lock())
 
 
 def _execute_counting(raw: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> int:
@@ -186,6 +90,8 @@ class SqliteBackend(Backend):
         self.path = path
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # The task inside a transaction, if any (see `transaction`).
+        self._holder: asyncio.Task[Any] | None = None
         self._named = LocalLocks()
 
     async def open(self) -> None:
@@ -209,15 +115,25 @@ class SqliteBackend(Backend):
     async def transaction(self) -> AsyncIterator[Tx]:
         if self._conn is None:
             raise RuntimeError("database is not open")
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            # The lock is not re-entrant: this task would wait for itself forever. Work meant
+            # to commit with the open transaction joins its session instead
+            # (Repository.transaction(join=…)).
+            raise RuntimeError("a transaction opened inside another in the same task")
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            self._holder = task
             try:
-                yield _SqliteTx(self._conn)
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
-                await self._conn.execute("COMMIT")
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield _SqliteTx(self._conn)
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                else:
+                    await self._conn.execute("COMMIT")
+            finally:
+                self._holder = None
 
     async def scrub(self) -> None:
         # secure_delete zeroed the deleted rows in their pages, but the write-ahead log still
@@ -235,23 +151,3 @@ class SqliteBackend(Backend):
 
     def leadership(self, name: str = "scheduler") -> Leadership:
         return SoleLeadership()
-
-
-_PLACEHOLDER = re.compile(r"\?")
-
-
-def to_postgres(sql: str) -> str:
-    """Rewrite `?` placeholders as `$1, $2, …` (our SQL never has `?` inside literals)."""
-    counter = iter(range(1, 10_000))
-    return _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", sql)
-
-
-def backend_for(url: str) -> Backend:
-    """The backend a `storage.url` names."""
-    if url.startswith("sqlite:///"):
-        return SqliteBackend(Path(url.removeprefix("sqlite:///")))
-    if url.startswith(("postgresql://", "postgres://")):
-        from storage.postgres import PostgresBackend
-
-        return PostgresBackend(url)
-    raise ValueError(f"unsupported storage.url: {url!r}")

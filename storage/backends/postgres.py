@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import zlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -20,13 +21,21 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
-from storage.backend import Backend, Leadership, LocalLocks, Params, Row, Tx, to_postgres
+from storage.backends.base import Backend, Leadership, LocalLocks, Params, Row, Tx
 
 log = logging.getLogger(__name__)
 
 # The first half of every advisory lock key: "MNYI", so other applications' locks never clash.
 LOCK_CLASS = 0x4D4E5949
 LEADER_APP_PREFIX = "minyi-leader"
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+def to_postgres(sql: str) -> str:
+    """Rewrite `?` placeholders as `$1, $2, …` (our SQL never has `?` inside literals)."""
+    counter = iter(range(1, 10_000))
+    return _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", sql)
 
 
 class _PostgresTx(Tx):

@@ -1,0 +1,886 @@
+"""The governance index (SPEC §10): framework, values, residents' weights, scores, intervals.
+
+Pure functions over plain data: nothing here touches storage, a channel or the clock. The
+command line and the bot read the framework and the values from storage, the priorities votes
+from the latest closed `priorities` round of each community, call `compute_index`, and hand the
+result to `bot/render/index_report.py` or print `index_json(result)`.
+
+Formulas, exactly as SPEC §10:
+- indicator score `s = 100 · clamp((x − threshold) / (target − threshold), 0, 1)`;
+- principle score = mean of its indicators' scores that have a value;
+- residents' weights `w_p = (v_p + 1) / Σ_q (v_q + 1)` (equal weights without a round);
+- index `I = Σ w_p·P_p / Σ w_p` over the principles that have a score;
+- `coverage` = share of the framework's indicators with a value; ranked only if
+  `coverage ≥ min_coverage`;
+- intervals: seeded Monte Carlo draws of the weights from Dirichlet(v + 1), the 5th and 95th
+  percentiles of the index and of the rank.
+
+Ties: communities whose indexes are equal (compared at 1e-9, so that the order of a float sum
+cannot split a real tie) share the better rank and the next rank is skipped ("1, 2, 2, 4",
+competition ranking); equal communities are listed by name (code-point order). The same rule
+ranks every Monte Carlo draw.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import tomllib
+import unicodedata
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from nlp.taxonomy import Taxonomy
+
+#: Monte Carlo draws per computation (SPEC §10).
+DRAWS = 1000
+#: A values file larger than this is refused before parsing (12 periods × 1,000 communities
+#: × 30 indicators is about 15 MB).
+MAX_VALUES_BYTES = 64 * 1024 * 1024
+#: At most this many bad rows are listed in one error; the rest are counted.
+MAX_LISTED_PROBLEMS = 20
+#: Indexes closer than this are a tie (see the module docstring).
+_TIE_DECIMALS = 9
+#: Monte Carlo draws are made in chunks of this many, to bound memory (draws × communities ×
+#: principles floats per chunk); the chunking is fixed, so a seed gives the same draws always.
+_CHUNK = 100
+
+Float = npt.NDArray[np.float64]
+
+_PERIOD = re.compile(r"^(?P<year>[0-9]{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_HEADER = ("community", "indicator", "period", "value")
+
+
+class IndexInputError(ValueError):
+    """A framework or values file that cannot be used; the message names the problem."""
+
+
+class FrameworkError(IndexInputError):
+    """A framework TOML that cannot be used; the message names the indicator and field."""
+
+
+class ValuesError(IndexInputError):
+    """A values CSV that cannot be imported; `problems` lists (line, message) per bad row."""
+
+    def __init__(self, message: str, problems: Sequence[tuple[int, str]] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+
+# --- framework ------------------------------------------------------------------------------
+
+
+class Indicator(BaseModel):
+    """One indicator with its reference values; direction follows from threshold and target."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    principle: str = Field(min_length=1)
+    unit: str = Field(min_length=1, max_length=100)
+    source: str = Field(min_length=1, max_length=1000)
+    threshold: float
+    target: float
+    baseline: float | None = None
+
+    @property
+    def higher_is_better(self) -> bool:
+        """Whether a larger value scores higher (`target > threshold`)."""
+        return self.target > self.threshold
+
+
+class Principle(BaseModel):
+    """A principle the index weighs, with its names from the taxonomy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name_zh: str
+    name_en: str
+
+
+class Framework(BaseModel):
+    """A validated framework: its principles (in file order) and indicators (in file order)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    principles: tuple[Principle, ...]
+    indicators: tuple[Indicator, ...]
+
+    def indicator(self, indicator_id: str) -> Indicator | None:
+        """The indicator with this id, or None."""
+        for item in self.indicators:
+            if item.id == indicator_id:
+                return item
+        return None
+
+    def indicators_of(self, principle_id: str) -> list[Indicator]:
+        """The indicators of one principle, in file order."""
+        return [i for i in self.indicators if i.principle == principle_id]
+
+
+def parse_framework(
+    source: str | bytes, taxonomy: Taxonomy, *, name: str = "framework"
+) -> Framework:
+    """Parse and validate a framework TOML (SPEC §10).
+
+    Raises FrameworkError listing every problem, each naming the indicator and the field:
+    TOML syntax (with its line), a missing or unknown field, a principle that is not a
+    principle of the taxonomy or not in the framework's `principles`, threshold equal to
+    target, a duplicate id, a number that is not finite.
+    """
+    try:
+        text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
+    except UnicodeDecodeError as exc:
+        raise FrameworkError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise FrameworkError(f"{name}: not valid TOML: {exc}") from exc
+    problems: list[str] = []
+    unknown_top = sorted(set(data) - {"principles", "indicator"})
+    problems += [f"unknown top-level key {key!r}" for key in unknown_top]
+    principles = _framework_principles(data.get("principles"), taxonomy, problems)
+    raw_indicators = data.get("indicator")
+    if not isinstance(raw_indicators, list) or not raw_indicators:
+        problems.append("no [[indicator]] tables")
+        raw_indicators = []
+    indicators: list[Indicator] = []
+    seen: dict[str, int] = {}
+    for number, entry in enumerate(raw_indicators, start=1):
+        label = _indicator_label(number, entry)
+        if not isinstance(entry, dict):
+            problems.append(f"{label}: not a table")
+            continue
+        try:
+            indicator = Indicator.model_validate(entry)
+        except ValidationError as exc:
+            problems += [f"{label} {_field_problem(err)}" for err in exc.errors()]
+            continue
+        if indicator.id in seen:
+            problems.append(f"{label} field 'id': duplicate of indicator #{seen[indicator.id]}")
+        seen.setdefault(indicator.id, number)
+        if indicator.threshold == indicator.target:
+            problems.append(
+                f"{label} fields 'threshold' and 'target': equal ({indicator.target:g}); "
+                "the indicator would have no direction"
+            )
+        known = {p.id for p in principles}
+        if principles and indicator.principle not in known:
+            hint = "" if taxonomy.get(indicator.principle) else " (not in the taxonomy)"
+            problems.append(
+                f"{label} field 'principle': {indicator.principle!r} is not one of the "
+                f"framework's principles {sorted(known)}{hint}"
+            )
+        indicators.append(indicator)
+    used = {i.principle for i in indicators}
+    problems += [
+        f"principle {p.id!r} has no indicator (it could never get a score)"
+        for p in principles
+        if indicators and p.id not in used
+    ]
+    if problems:
+        raise FrameworkError(f"{name}: " + "; ".join(problems))
+    return Framework(principles=tuple(principles), indicators=tuple(indicators))
+
+
+def _framework_principles(raw: object, taxonomy: Taxonomy, problems: list[str]) -> list[Principle]:
+    if raw is None:
+        problems.append("missing required key 'principles' (a list of principle theme ids)")
+        return []
+    if not isinstance(raw, list) or not raw or not all(isinstance(p, str) for p in raw):
+        problems.append("'principles' must be a non-empty list of theme ids")
+        return []
+    found: list[Principle] = []
+    for pid in raw:
+        theme = taxonomy.get(pid)
+        if theme is None or theme.kind != "principle" or theme.id != pid:
+            kinds = [t.id for t in taxonomy.by_kind("principle")]
+            problems.append(f"'principles': {pid!r} is not a principle id of the taxonomy {kinds}")
+        elif any(p.id == pid for p in found):
+            problems.append(f"'principles': {pid!r} is listed twice")
+        else:
+            found.append(Principle(id=theme.id, name_zh=theme.name_zh, name_en=theme.name_en))
+    return found
+
+
+def _indicator_label(number: int, entry: object) -> str:
+    label = f"indicator #{number}"
+    if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+        label += f" ({entry['id']!r})"
+    return label
+
+
+def _field_problem(err: Any) -> str:
+    fieldname = ".".join(str(part) for part in err["loc"]) or "entry"
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif err["type"] == "missing":
+        message = "missing required field"
+    return f"field {fieldname!r}: {message}"
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    """One value of one indicator for one community in one period."""
+
+    community: str
+    indicator: str
+    period: str
+    value: float
+
+
+def check_period(period: str) -> str:
+    """Return `period` if it is `YYYY`, `YYYY-Qn` or `YYYY-MM`; raise IndexInputError if not."""
+    if not _PERIOD.match(period):
+        raise IndexInputError(
+            f"period {period!r} is not YYYY, YYYY-Qn or YYYY-MM (e.g. 2025, 2025-Q3, 2025-07)"
+        )
+    return period
+
+
+def period_key(period: str) -> tuple[int, int, int]:
+    """Chronological sort key: (year, last month covered, length in months, shortest first)."""
+    match = _PERIOD.match(period)
+    if match is None:
+        raise IndexInputError(f"period {period!r} is not YYYY, YYYY-Qn or YYYY-MM")
+    year = int(match["year"])
+    if match["quarter"]:
+        return (year, 3 * int(match["quarter"]), 3)
+    if match["month"]:
+        return (year, int(match["month"]), 1)
+    return (year, 12, 12)
+
+
+def previous_period(period: str, available: Iterable[str]) -> str | None:
+    """The latest period of the same kind (year, quarter or month) before `period` among
+    `available`, or None."""
+    kind = period_key(period)[2]
+    earlier = [
+        p for p in set(available) if period_key(p)[2] == kind and period_key(p) < period_key(period)
+    ]
+    return max(earlier, key=period_key, default=None)
+
+
+def select_periods(available: Iterable[str], period: str | None = None) -> tuple[str, str | None]:
+    """The period to score (`period`, or the latest in `available`) and the previous one to
+    compare with: the two periods whose values `compute_index` needs, so a caller loads only
+    those."""
+    periods = set(available)
+    if period is None:
+        if not periods:
+            raise IndexInputError("no indicator values yet: import some with `minyi index import`")
+        period = max(periods, key=period_key)
+    check_period(period)
+    return period, previous_period(period, periods)
+
+
+def decode_csv(data: bytes, name: str) -> str:
+    """Decode a CSV file's bytes: UTF-8 (with or without BOM), else GB18030 (a superset of the
+    GBK that Excel on Chinese Windows saves). A binary file or UTF-16 text is refused with an
+    error naming the file and what it looks like."""
+    if len(data) > MAX_VALUES_BYTES:
+        raise ValuesError(
+            f"{name}: {len(data):,} bytes is more than the {MAX_VALUES_BYTES:,} allowed"
+        )
+    looks = _binary_kind(data)
+    if looks is not None:
+        raise ValuesError(
+            f"{name} is not a CSV text file (it looks like {looks}); save the sheet as CSV "
+            "(UTF-8 or GBK) with the columns community,indicator,period,value"
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValuesError(
+                f"{name}: starts as UTF-8 but byte {exc.start + 3} is not UTF-8"
+            ) from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise ValuesError(f"{name}: neither UTF-8 nor GBK text (bad byte at {exc.start})") from exc
+
+
+def _binary_kind(data: bytes) -> str | None:
+    magic = {
+        b"\x89PNG\r\n\x1a\n": "a PNG image",
+        b"\xff\xd8\xff": "a JPEG image",
+        b"GIF8": "a GIF image",
+        b"%PDF": "a PDF document",
+        b"PK\x03\x04": "a ZIP archive, e.g. an Excel .xlsx workbook",
+        b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
+    }
+    for prefix, kind in magic.items():
+        if data.startswith(prefix):
+            return kind
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text (Excel's 'Unicode text'); save as 'CSV UTF-8' instead"
+    if b"\x00" in data[:65536]:
+        return "a binary file"
+    return None
+
+
+def parse_values_csv(
+    data: bytes, *, name: str, framework: Framework, communities: Collection[str]
+) -> list[IndicatorValue]:
+    """Parse a values CSV `community,indicator,period,value` from its bytes.
+
+    Every bad row (unknown community or indicator, bad period, a value that is not a finite
+    number, a repeated community/indicator/period, a wrong number of cells) is reported by its
+    line number, the header being line 1; if any row is bad, ValuesError lists them and no
+    value is returned, so nothing of the file is imported.
+    """
+    text = decode_csv(data, name)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    # A name as typed in the sheet (full-width letters, stray spaces) maps back to the name
+    # the community is registered under, which is what storage looks up.
+    known_communities = {_clean(c): c for c in communities}
+    indicators = {i.id for i in framework.indicators}
+    periods: set[str] = set()
+    problems: list[tuple[int, str]] = []
+    values: list[IndicatorValue] = []
+    first: dict[tuple[str, str, str], int] = {}
+    start = 1
+    header_seen = False
+    try:
+        for row in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue
+            if not header_seen:
+                header_seen = True
+                header = tuple(_clean(c).lower() for c in row)
+                if header != _HEADER:
+                    raise ValuesError(
+                        f"{name} line {line}: the header must be {','.join(_HEADER)} "
+                        f"(found {','.join(_clean(c) for c in row)[:200]!r})"
+                    )
+                continue
+            cells = [_clean(c) for c in row]
+            problem = _row_problem(cells, known_communities, indicators, periods)
+            if problem is not None:
+                problems.append((line, problem))
+                continue
+            typed, indicator, period, value = cells
+            community = known_communities[typed]
+            key = (community, indicator, period)
+            if key in first:
+                problems.append(
+                    (line, f"same community, indicator and period as line {first[key]}")
+                )
+                continue
+            first[key] = line
+            values.append(IndicatorValue(community, indicator, period, float(value)))
+    except csv.Error as exc:
+        problems.append((start, f"not readable as CSV ({exc})"))
+    if not header_seen:
+        raise ValuesError(f"{name}: empty file (expected the header {','.join(_HEADER)})")
+    if problems:
+        listed = [f"line {line}: {message}" for line, message in problems[:MAX_LISTED_PROBLEMS]]
+        more = len(problems) - len(listed)
+        tail = f"; and {more} more bad rows" if more else ""
+        raise ValuesError(
+            f"{name}: {len(problems)} bad rows, nothing imported: " + "; ".join(listed) + tail,
+            problems,
+        )
+    if not values:
+        raise ValuesError(f"{name}: no values after the header")
+    return values
+
+
+def _clean(cell: str) -> str:
+    if cell.isascii():
+        return cell.strip()
+    # NFKC folds full-width digits and letters typed with a Chinese input method to ASCII.
+    return unicodedata.normalize("NFKC", cell).strip().lstrip("\ufeff").strip()
+
+
+def _row_problem(
+    cells: list[str], communities: Mapping[str, str], indicators: set[str], periods: set[str]
+) -> str | None:
+    """What is wrong with a row of cleaned cells, or None; `periods` caches valid periods."""
+    if len(cells) != len(_HEADER):
+        return f"{len(cells)} cells, expected 4 (community,indicator,period,value)"
+    community, indicator, period, value = cells
+    if community not in communities:
+        return f"unknown community {community[:80]!r}"
+    if indicator not in indicators:
+        return f"unknown indicator {indicator[:80]!r}"
+    if period not in periods:
+        if not _PERIOD.match(period):
+            return f"period {period[:40]!r} is not YYYY, YYYY-Qn or YYYY-MM"
+        periods.add(period)
+    if not _NUMBER.match(value):
+        return f"value {value[:40]!r} is not a number"
+    if not math.isfinite(float(value)):
+        return f"value {value[:40]!r} is too large"
+    return None
+
+
+# --- weights --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Priorities:
+    """A community's latest closed `priorities` round: votes per principle id and voters."""
+
+    votes: Mapping[str, int]
+    voters: int
+
+
+def _vote_vector(principles: Sequence[str], votes: Mapping[str, int] | None) -> Float:
+    # Votes for a principle no longer in the framework are ignored: the framework may change
+    # after a round closed, and the remaining principles' votes still say what residents want.
+    counts = [int((votes or {}).get(p, 0)) for p in principles]
+    if any(c < 0 for c in counts):
+        raise ValueError("votes cannot be negative")
+    return np.asarray(counts, dtype=np.float64)
+
+
+def weights_from_votes(
+    principles: Sequence[str], votes: Mapping[str, int] | None
+) -> dict[str, float]:
+    """Residents' weights `w_p = (v_p + 1) / Σ_q (v_q + 1)`; equal weights without votes."""
+    alpha = _vote_vector(principles, votes) + 1.0
+    return {p: float(w) for p, w in zip(principles, alpha / alpha.sum(), strict=True)}
+
+
+def pooled_priorities(rounds: Iterable[Priorities]) -> Priorities:
+    """All communities' votes pooled, for the city-wide weights."""
+    votes: dict[str, int] = {}
+    voters = 0
+    for prio in rounds:
+        voters += prio.voters
+        for pid, count in prio.votes.items():
+            votes[pid] = votes.get(pid, 0) + count
+    return Priorities(votes=votes, voters=voters)
+
+
+def indicator_score(value: float, threshold: float, target: float) -> float:
+    """`100 · clamp((x − threshold) / (target − threshold), 0, 1)`."""
+    return 100.0 * min(1.0, max(0.0, (value - threshold) / (target - threshold)))
+
+
+# --- computing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """An indicator's value and score in the period, and its value in the previous period."""
+
+    value: float | None
+    score: float | None
+    previous: float | None = None
+
+
+@dataclass(frozen=True)
+class CommunityResult:
+    """One community's index, interval, rank, coverage, weights and scores."""
+
+    name: str
+    index: float | None
+    low: float | None
+    high: float | None
+    rank: int | None
+    rank_low: int | None
+    rank_high: int | None
+    coverage: float
+    voters: int
+    weights: dict[str, float]
+    principles: dict[str, float | None]
+    indicators: dict[str, IndicatorResult]
+    previous_index: float | None = None
+    previous_rank: int | None = None
+
+    @property
+    def ranked(self) -> bool:
+        """Whether the community has a rank (enough coverage)."""
+        return self.rank is not None
+
+    @property
+    def change(self) -> float | None:
+        """Index change since the previous period (None without both)."""
+        if self.index is None or self.previous_index is None:
+            return None
+        return self.index - self.previous_index
+
+
+@dataclass(frozen=True)
+class CityResult:
+    """City-wide figures: pooled weights, mean principle and indicator figures, the index."""
+
+    voters: int
+    weights: dict[str, float]
+    principles: dict[str, float | None]
+    indicators: dict[str, float | None]
+    index: float | None
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    """The index for one period: every community, highest index first."""
+
+    period: str
+    previous_period: str | None
+    framework: Framework
+    communities: list[CommunityResult]
+    city: CityResult
+    min_coverage: float
+    draws: int
+    seed: int
+    ranked_count: int = field(default=0)
+
+
+@dataclass(frozen=True)
+class _Point:
+    """The deterministic part for one period, as arrays over communities."""
+
+    values: Float  # (C, K), NaN = missing
+    scores: Float  # (C, K)
+    principles: Float  # (C, P)
+    index: Float  # (C,)
+    coverage: Float  # (C,)
+    ranked: npt.NDArray[np.bool_]  # (C,)
+    ranks: npt.NDArray[np.int64]  # (C,), 0 = unranked
+
+
+def _value_matrix(
+    framework: Framework, values: Iterable[IndicatorValue], period: str, names: Sequence[str]
+) -> Float:
+    row = {n: i for i, n in enumerate(names)}
+    col = {ind.id: k for k, ind in enumerate(framework.indicators)}
+    matrix = np.full((len(names), len(col)), np.nan)
+    for item in values:
+        if item.period == period and item.community in row and item.indicator in col:
+            matrix[row[item.community], col[item.indicator]] = item.value
+    return matrix
+
+
+def _membership(framework: Framework) -> Float:
+    pids = [p.id for p in framework.principles]
+    member = np.zeros((len(framework.indicators), len(pids)))
+    for k, ind in enumerate(framework.indicators):
+        member[k, pids.index(ind.principle)] = 1.0
+    return member
+
+
+def _index_of(weights: Float, principles: Float) -> Float:
+    """Σ w·P / Σ w over principles with a score; weights (…, C, P), principles (C, P)."""
+    has = ~np.isnan(principles)
+    filled = np.where(has, principles, 0.0)
+    num = (weights * filled).sum(axis=-1)
+    den = (weights * has).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: Float = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    return out
+
+
+def competition_ranks(index: Float) -> npt.NDArray[np.int64]:
+    """Ranks along the last axis, highest first, ties sharing the better rank ("1, 2, 2, 4")."""
+    keyed = np.round(index, _TIE_DECIMALS)
+    order = np.argsort(-keyed, axis=-1, kind="stable")
+    ordered = np.take_along_axis(keyed, order, axis=-1)
+    positions = np.broadcast_to(np.arange(keyed.shape[-1]), keyed.shape)
+    new = np.ones(keyed.shape, dtype=bool)
+    new[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+    first = np.maximum.accumulate(np.where(new, positions, 0), axis=-1)
+    ranks = np.empty(keyed.shape, dtype=np.int64)
+    np.put_along_axis(ranks, order, first + 1, axis=-1)
+    return ranks
+
+
+def _point(
+    framework: Framework,
+    values: Iterable[IndicatorValue],
+    period: str,
+    names: Sequence[str],
+    alpha: Float,
+    min_coverage: float,
+) -> _Point:
+    matrix = _value_matrix(framework, values, period, names)
+    thr = np.array([i.threshold for i in framework.indicators])
+    tgt = np.array([i.target for i in framework.indicators])
+    # clip keeps NaN (a missing value stays missing).
+    scores = 100.0 * np.clip((matrix - thr) / (tgt - thr), 0.0, 1.0)
+    has = ~np.isnan(scores)
+    member = _membership(framework)
+    counts = has.astype(np.float64) @ member
+    sums = np.where(has, scores, 0.0) @ member
+    with np.errstate(invalid="ignore", divide="ignore"):
+        principles = np.where(counts > 0, sums / np.where(counts > 0, counts, 1.0), np.nan)
+    weights = alpha / alpha.sum(axis=-1, keepdims=True)
+    index = _index_of(weights, principles)
+    coverage = has.sum(axis=1) / max(1, len(framework.indicators))
+    ranked = (coverage >= min_coverage) & ~np.isnan(index)
+    ranks = np.zeros(len(names), dtype=np.int64)
+    if ranked.any():
+        ranks[ranked] = competition_ranks(index[ranked])
+    return _Point(matrix, scores, principles, index, coverage, ranked, ranks)
+
+
+def _monte_carlo(
+    alpha: Float, principles: Float, ranked: npt.NDArray[np.bool_], draws: int, seed: int
+) -> tuple[Float, npt.NDArray[np.int64]]:
+    """Index (draws, C) under Dirichlet(alpha) weights, and ranks (draws, R) of the ranked."""
+    rng = np.random.default_rng(seed)
+    index_draws = np.empty((draws, alpha.shape[0]))
+    for start in range(0, draws, _CHUNK):
+        size = min(_CHUNK, draws - start)
+        # Dirichlet = normalised gammas; the index is a ratio in the weights, so the
+        # normalisation cancels and is skipped.
+        gammas = rng.standard_gamma(alpha, size=(size, *alpha.shape))
+        index_draws[start : start + size] = _index_of(gammas, principles)
+    rank_draws = competition_ranks(index_draws[:, ranked])
+    return index_draws, rank_draws
+
+
+def compute_index(
+    framework: Framework,
+    values: Iterable[IndicatorValue],
+    priorities: Mapping[str, Priorities],
+    *,
+    period: str | None = None,
+    communities: Iterable[str] = (),
+    min_coverage: float = 0.5,
+    draws: int = DRAWS,
+    seed: int = 0,
+    previous_priorities: Mapping[str, Priorities] | None = None,
+) -> IndexResult:
+    """The index for `period` (default: the latest period with values) of every community that
+    has values in it, votes, or is named in `communities`, with the change since the previous
+    period of the same kind (scored with `previous_priorities`, default the same votes)."""
+    values = list(values)
+    period, before_period = select_periods({v.period for v in values}, period)
+    if not 0.0 <= min_coverage <= 1.0:
+        raise ValueError("min_coverage must be between 0 and 1")
+    if draws < 1:
+        raise ValueError("draws must be at least 1")
+    names = sorted(
+        {v.community for v in values if v.period == period} | set(priorities) | set(communities)
+    )
+    pids = [p.id for p in framework.principles]
+    alpha = (
+        np.stack([_vote_vector(pids, _votes(priorities, n)) for n in names]) + 1.0
+        if names
+        else np.ones((0, len(pids)))
+    )
+    now = _point(framework, values, period, names, alpha, min_coverage)
+    before: _Point | None = None
+    if before_period is not None:
+        prev_prio = priorities if previous_priorities is None else previous_priorities
+        prev_alpha = (
+            np.stack([_vote_vector(pids, _votes(prev_prio, n)) for n in names]) + 1.0
+            if names
+            else alpha
+        )
+        before = _point(framework, values, before_period, names, prev_alpha, min_coverage)
+    index_draws, rank_draws = _monte_carlo(alpha, now.principles, now.ranked, draws, seed)
+    low, high = _percentiles(index_draws, now.index)
+    ranked_rows = np.flatnonzero(now.ranked)
+    rank_low = np.zeros(len(names), dtype=np.int64)
+    rank_high = np.zeros(len(names), dtype=np.int64)
+    if ranked_rows.size:
+        bounds = np.percentile(rank_draws, [5, 95], axis=0, method="inverted_cdf")
+        rank_low[ranked_rows] = bounds[0].astype(np.int64)
+        rank_high[ranked_rows] = bounds[1].astype(np.int64)
+    weights = alpha / alpha.sum(axis=1, keepdims=True)
+    results = [
+        _community(
+            framework, n, c, now, before, weights, low, high, rank_low, rank_high, priorities
+        )
+        for c, n in enumerate(names)
+    ]
+    results.sort(key=lambda r: (r.index is None, -round(r.index or 0.0, _TIE_DECIMALS), r.name))
+    city = _city(framework, now, priorities)
+    return IndexResult(
+        period=period,
+        previous_period=before_period,
+        framework=framework,
+        communities=results,
+        city=city,
+        min_coverage=min_coverage,
+        draws=draws,
+        seed=seed,
+        ranked_count=int(now.ranked.sum()),
+    )
+
+
+def _votes(priorities: Mapping[str, Priorities], name: str) -> Mapping[str, int] | None:
+    prio = priorities.get(name)
+    return None if prio is None else prio.votes
+
+
+def _percentiles(index_draws: Float, index: Float) -> tuple[Float, Float]:
+    low = np.full(index.shape, np.nan)
+    high = np.full(index.shape, np.nan)
+    # A community without any principle score has no index in any draw.
+    scored = ~np.isnan(index)
+    if scored.any():
+        low[scored], high[scored] = np.percentile(index_draws[:, scored], [5, 95], axis=0)
+    return low, high
+
+
+def _num(x: float) -> float | None:
+    return None if math.isnan(x) else float(x)
+
+
+def _score(x: float) -> float | None:
+    # Scores, indexes and bounds are rounded at 1e-9: an index whose weights cannot move it
+    # (one scored principle, or equal principle scores) is then the same number as its
+    # bounds, and 100 is 100, not 99.99999999999999 from a sum of weights.
+    return None if math.isnan(x) else round(float(x), _TIE_DECIMALS)
+
+
+def _community(
+    framework: Framework,
+    name: str,
+    c: int,
+    now: _Point,
+    before: _Point | None,
+    weights: Float,
+    low: Float,
+    high: Float,
+    rank_low: npt.NDArray[np.int64],
+    rank_high: npt.NDArray[np.int64],
+    priorities: Mapping[str, Priorities],
+) -> CommunityResult:
+    pids = [p.id for p in framework.principles]
+    ranked = bool(now.ranked[c])
+    indicators = {
+        ind.id: IndicatorResult(
+            value=_num(now.values[c, k]),
+            score=_score(now.scores[c, k]),
+            previous=None if before is None else _num(before.values[c, k]),
+        )
+        for k, ind in enumerate(framework.indicators)
+    }
+    prio = priorities.get(name)
+    return CommunityResult(
+        name=name,
+        index=_score(now.index[c]),
+        low=_score(low[c]),
+        high=_score(high[c]),
+        rank=int(now.ranks[c]) if ranked else None,
+        rank_low=int(rank_low[c]) if ranked else None,
+        rank_high=int(rank_high[c]) if ranked else None,
+        coverage=float(now.coverage[c]),
+        voters=0 if prio is None else prio.voters,
+        weights={p: float(weights[c, j]) for j, p in enumerate(pids)},
+        principles={p: _score(now.principles[c, j]) for j, p in enumerate(pids)},
+        indicators=indicators,
+        previous_index=None if before is None else _score(before.index[c]),
+        previous_rank=int(before.ranks[c]) if before is not None and before.ranked[c] else None,
+    )
+
+
+def _city(framework: Framework, now: _Point, priorities: Mapping[str, Priorities]) -> CityResult:
+    pids = [p.id for p in framework.principles]
+    pooled = pooled_priorities(priorities.values())
+    weights = weights_from_votes(pids, pooled.votes)
+    with np.errstate(invalid="ignore"):
+        means_p = [
+            _num(float(np.nanmean(col))) if (~np.isnan(col)).any() else None
+            for col in now.principles.T
+        ]
+        means_i = [
+            _num(float(np.nanmean(col))) if (~np.isnan(col)).any() else None for col in now.values.T
+        ]
+    scored = [(weights[p], s) for p, s in zip(pids, means_p, strict=True) if s is not None]
+    total = sum(w for w, _ in scored)
+    return CityResult(
+        voters=pooled.voters,
+        weights=weights,
+        principles=dict(zip(pids, means_p, strict=True)),
+        indicators={i.id: m for i, m in zip(framework.indicators, means_i, strict=True)},
+        index=sum(w * s for w, s in scored) / total if scored else None,
+    )
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+def _r(x: float | None, digits: int = 4) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def index_json(result: IndexResult) -> dict[str, Any]:
+    """The `minyi index --json` object (SPEC §10), communities highest index first.
+
+    Added keys: `previous_period`, `min_coverage`, `draws`, `seed`, `city`, and per community
+    `previous_index`, `previous_rank`, `change`, and each indicator's `previous` value.
+    """
+    fw = result.framework
+    return {
+        "period": result.period,
+        "previous_period": result.previous_period,
+        "min_coverage": result.min_coverage,
+        "draws": result.draws,
+        "seed": result.seed,
+        "framework": {
+            "principles": [
+                {"id": p.id, "name_zh": p.name_zh, "name_en": p.name_en} for p in fw.principles
+            ],
+            "indicators": [
+                {
+                    "id": i.id,
+                    "name_zh": i.name_zh,
+                    "name_en": i.name_en,
+                    "principle": i.principle,
+                    "unit": i.unit,
+                    "threshold": i.threshold,
+                    "target": i.target,
+                    "baseline": i.baseline,
+                }
+                for i in fw.indicators
+            ],
+        },
+        "city": {
+            "index": _r(result.city.index),
+            "voters": result.city.voters,
+            "weights": {p: _r(w) for p, w in result.city.weights.items()},
+            "principles": {p: _r(s) for p, s in result.city.principles.items()},
+            "indicators": {i: _r(v) for i, v in result.city.indicators.items()},
+        },
+        "communities": [
+            {
+                "name": c.name,
+                "index": _r(c.index),
+                "low": _r(c.low),
+                "high": _r(c.high),
+                "rank": c.rank,
+                "rank_low": c.rank_low,
+                "rank_high": c.rank_high,
+                "coverage": _r(c.coverage),
+                "voters": c.voters,
+                "weights": {p: _r(w) for p, w in c.weights.items()},
+                "principles": {p: _r(s) for p, s in c.principles.items()},
+                "indicators": {
+                    i: {"value": v.value, "score": _r(v.score), "previous": v.previous}
+                    for i, v in c.indicators.items()
+                },
+                "previous_index": _r(c.previous_index),
+                "previous_rank": c.previous_rank,
+                "change": _r(c.change),
+            }
+            for c in result.communities
+        ],
+    }

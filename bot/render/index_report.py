@@ -1,0 +1,747 @@
+"""The published governance index (SPEC §10): HTML, PDF, CSV and chart PNGs.
+
+Input is plain data: an `IndexResult` from bot/core/index.py and, per community, what its
+residents said in the period's rounds (`CommunityVoices`: the share of answers tagged with each
+principle and two or three representative, already redacted, anonymous quotes). The caller
+reads those from its reports; nothing here touches storage or a channel.
+
+- `index.html`: one bilingual page that opens offline: no script, no font, image or style from
+  anywhere else; bars are drawn with CSS. A CSS-only switch shows Chinese, English or both.
+- `index.pdf`: A4 through Typst (the `typst` package from PyPI: a self-contained compiler in
+  one wheel, no system libraries, where WeasyPrint needs Pango from the system). The data goes
+  in as one JSON input that the template reads, never spliced into Typst markup, so a quote
+  such as `#read("/etc/passwd")` is printed as text, not run.
+- `index.csv`: UTF-8 with BOM (Excel on Windows reads it as UTF-8), every cell through
+  `bot.core.csvfiles.safe_cell` (OWASP: text a spreadsheet could evaluate gets an apostrophe;
+  numbers stay numbers).
+- charts: the city chart (every community's index with its interval) and the city's principle
+  scores; a scorecard PNG per community (`scorecard_png`, also what `/index` sends) is written
+  only when asked, because matplotlib needs a few tenths of a second per image.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from bot.core.csvfiles import safe_cell
+from bot.core.index import CommunityResult, Framework, IndexResult
+from bot.render.chart import cjk_font_path
+
+#: At most this many communities are labelled by name in the city chart; above it the chart
+#: shows the shape of the distribution (every community a dot with its interval), unlabelled.
+CITY_CHART_LABELS = 40
+
+
+@dataclass(frozen=True)
+class PrincipleVoice:
+    """What residents said about one principle in the period: share of answers and quotes."""
+
+    share: float
+    answers: int = 0
+    quotes: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class CommunityVoices:
+    """One community's answers in the period and their voices per principle id."""
+
+    answers: int = 0
+    principles: Mapping[str, PrincipleVoice] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """The files one report wrote."""
+
+    html: Path
+    pdf: Path
+    csv: Path
+    charts: list[Path]
+
+
+# Every user-facing text of the report, (Chinese, English).
+TEXTS: dict[str, tuple[str, str]] = {
+    "title": ("智慧城市与社会治理指数", "Smart Cities and Social Governance Index"),
+    "period": ("统计期", "Period"),
+    "previous": ("上期", "Previous period"),
+    "none": ("无", "none"),
+    "method": ("计算方法", "How the index is computed"),
+    "method_1": (
+        "居民在“优先事项”投票中选出对自己最重要的治理原则。"
+        "每项原则的权重 = (票数 + 1) ÷ 所有原则的(票数 + 1)之和；没有投票的社区各原则权重相同。",
+        "Residents vote for the governance principles that matter most to them. A principle's "
+        "weight is (its votes + 1) divided by the sum of (votes + 1) over all principles; a "
+        "community without a vote weighs them equally.",
+    ),
+    "method_2": (
+        "每项指标都有两个参考值：达到“阈值”得 0 分，达到“目标”得 100 分，中间按比例计分，"
+        "超出两端按 0 或 100 计。目标低于阈值时，数值越低越好。",
+        "Each indicator has two reference values: the threshold scores 0 and the target "
+        "scores 100, in proportion between them, capped at 0 and 100 beyond. Where the target "
+        "is below the threshold, lower is better.",
+    ),
+    "method_3": (
+        "原则得分 = 该原则下有数据的指标得分的平均值；指数 = 有得分的原则按居民权重的加权平均。",
+        "A principle's score is the mean of its indicators' scores that have data; the index "
+        "is the residents' weighted mean of the principles that have a score.",
+    ),
+    "method_4": (
+        "数据覆盖率 = 有数据的指标占全部指标的比例；覆盖率低于 {cov} 的社区有指数但不参与排名。",
+        "Coverage is the share of indicators with data; a community below {cov} gets an index "
+        "but no rank.",
+    ),
+    "method_5": (
+        "区间：按居民投票的不确定性随机抽取 {draws} 组权重（种子 {seed}），"
+        "取指数与排名的第 5 和第 95 百分位。区间越宽，说明结果越取决于权重。",
+        "Intervals: {draws} random draws of the weights reflecting the uncertainty of the "
+        "votes (seed {seed}); the 5th and 95th percentiles of the index and of the rank. A wide "
+        "interval means the result depends on the weights.",
+    ),
+    "city_table": ("各社区指数", "Index by community"),
+    "city": ("全市（合并投票）", "City (all votes pooled)"),
+    "rank": ("排名", "Rank"),
+    "community": ("社区", "Community"),
+    "index": ("指数", "Index"),
+    "interval": ("90% 区间", "90% interval"),
+    "rank_range": ("排名区间", "Rank range"),
+    "coverage": ("覆盖率", "Coverage"),
+    "voters": ("投票人数", "Voters"),
+    "change": ("较上期", "Change"),
+    "unranked": ("未排名", "unranked"),
+    "scorecard": ("社区评分卡", "Community scorecard"),
+    "principle": ("原则", "Principle"),
+    "weight": ("居民权重", "Residents' weight"),
+    "score": ("得分", "Score"),
+    "residents_said": ("居民怎么说", "What residents said"),
+    "of_answers": ("的回答提到", "of answers mention it"),
+    "no_voices": ("本期没有相关回答", "no answers about it this period"),
+    "indicator": ("指标", "Indicator"),
+    "value": ("数值", "Value"),
+    "threshold": ("阈值(0分)", "Threshold (0)"),
+    "target": ("目标(100分)", "Target (100)"),
+    "no_data": ("无数据", "no data"),
+    "sources": ("指标与数据来源", "Indicators and sources"),
+    "unit": ("单位", "Unit"),
+    "source": ("来源", "Source"),
+    "baseline": ("基线", "Baseline"),
+    "show": ("显示", "Show"),
+    "both": ("中英", "Both"),
+    "answers": ("本期回答", "answers this period"),
+    "city_chart": ("各社区指数及 90% 区间", "Index by community with 90% interval"),
+    "principles_chart": ("全市各原则得分", "City principle scores"),
+}
+
+
+def t(key: str, **fields: object) -> tuple[str, str]:
+    """A report text in Chinese and English, with fields filled in."""
+    zh, en = TEXTS[key]
+    return zh.format(**fields), en.format(**fields)
+
+
+def _fmt(x: float | None, digits: int = 1) -> str:
+    if x is None or math.isnan(x):
+        return "–"
+    return f"{x:.{digits}f}"
+
+
+def _fmt_value(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:.6g}" if abs(x) < 1e6 else f"{x:.4g}"
+
+
+def _change(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:+.1f}"
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
+ sans-serif;margin:0;color:#1d2733;background:#f6f7f9;line-height:1.5}
+main{max-width:1100px;margin:0 auto;padding:16px}
+h1{font-size:1.6em;margin:.2em 0}h2{margin-top:1.6em;border-bottom:2px solid #2b7bba}
+.en{color:#55606e;font-size:.92em}
+span.en::before{content:" · "}h1 span.en::before,h2 span.en::before,h3 span.en::before,
+ th span.en::before{content:""}
+h1 .en,h2 .en,h3 .en,th .en{display:block}
+#l-zh:checked~main .en{display:none}#l-en:checked~main .zh{display:none}
+#l-en:checked~main span.en::before{content:""}
+.switch{position:sticky;top:0;background:#fff;padding:6px 16px;border-bottom:1px solid #ddd;
+ z-index:2}
+input[name=lang]{position:absolute;opacity:0}
+label{cursor:pointer;text-decoration:underline}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:.92em}
+th,td{padding:4px 6px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
+th{background:#eef2f6;font-weight:600}td.n{text-align:right;white-space:nowrap}
+.bar{position:relative;height:12px;background:#e9edf1;border-radius:6px;min-width:120px}
+.bar i{position:absolute;top:0;bottom:0;left:0;background:#2b7bba;border-radius:6px}
+.iv{position:relative;height:12px;min-width:160px;background:#f0f2f5}
+.iv i{position:absolute;top:3px;height:6px;background:#9fc3e2}
+.iv b{position:absolute;top:0;width:3px;height:12px;background:#0b4f8a}
+.card{background:#fff;border:1px solid #dde2e8;border-radius:8px;padding:12px 16px;margin:18px 0}
+.head{display:flex;gap:24px;flex-wrap:wrap;align-items:baseline}
+.big{font-size:2em;font-weight:700;color:#0b4f8a}
+.up{color:#1a7f37}.down{color:#b42318}.muted{color:#8a94a3}
+blockquote{margin:4px 0;padding:2px 8px;border-left:3px solid #c9d6e3;color:#333;font-size:.92em}
+.unranked{color:#8a94a3}a{color:#0b4f8a}
+@media print{.switch{display:none}.card{break-inside:avoid}}
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _bi(pair: tuple[str, str], tag: str = "span") -> str:
+    zh, en = pair
+    return f'<{tag} class="zh">{_e(zh)}</{tag}><{tag} class="en">{_e(en)}</{tag}>'
+
+
+def _name(zh: str, en: str) -> str:
+    return _bi((zh, en))
+
+
+def _bar(score: float | None) -> str:
+    if score is None:
+        return f'<span class="muted">{_bi(t("no_data"))}</span>'
+    width = max(0.0, min(100.0, score))
+    return (
+        f'<div class="bar" title="{score:.1f}"><i style="width:{width:.1f}%"></i></div>'
+        f"<small>{score:.1f}</small>"
+    )
+
+
+def _interval(c: CommunityResult) -> str:
+    if c.index is None or c.low is None or c.high is None:
+        return "–"
+    low, high, point = (max(0.0, min(100.0, x)) for x in (c.low, c.high, c.index))
+    return (
+        f'<div class="iv" title="{c.low:.1f}–{c.high:.1f}">'
+        f'<i style="left:{low:.1f}%;width:{max(0.5, high - low):.1f}%"></i>'
+        f'<b style="left:calc({point:.1f}% - 1px)"></b></div>'
+        f"<small>{c.low:.1f}–{c.high:.1f}</small>"
+    )
+
+
+def _change_html(x: float | None) -> str:
+    if x is None:
+        return '<span class="muted">–</span>'
+    css = "up" if x > 0 else "down" if x < 0 else "muted"
+    arrow = "▲" if x > 0 else "▼" if x < 0 else "＝"
+    return f'<span class="{css}">{arrow} {x:+.1f}</span>'
+
+
+def _rank_html(c: CommunityResult) -> str:
+    if c.rank is None:
+        return f'<span class="unranked">{_bi(t("unranked"))}</span>'
+    return str(c.rank)
+
+
+def _rank_range(c: CommunityResult) -> str:
+    if c.rank_low is None or c.rank_high is None:
+        return "–"
+    return f"{c.rank_low}–{c.rank_high}"
+
+
+def render_html(result: IndexResult, voices: Mapping[str, CommunityVoices] | None = None) -> str:
+    """The whole report as one self-contained bilingual HTML page."""
+    voices = voices or {}
+    fw = result.framework
+    parts: list[str] = []
+    title = t("title")
+    parts.append(
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{_e(title[0])} {_e(result.period)} · {_e(title[1])}</title>"
+        f"<style>{_CSS}</style></head><body>"
+    )
+    # The language switch: the radio inputs are siblings of <main> so that the CSS rule
+    # `#l-zh:checked ~ main .en` can hide the other language; their labels sit in the bar.
+    show, both = t("show"), t("both")
+    parts.append(
+        '<input type="radio" name="lang" id="l-both" checked>'
+        '<input type="radio" name="lang" id="l-zh"><input type="radio" name="lang" id="l-en">'
+        f'<div class="switch">{_e(show[0])} / {_e(show[1])}: '
+        f'<label for="l-both">{_e(both[0])} / {_e(both[1])}</label> · '
+        '<label for="l-zh">中文</label> · <label for="l-en">English</label></div>'
+    )
+    parts.append("<main>")
+    parts.append(f"<h1>{_bi(title)}</h1>")
+    prev = result.previous_period or "–"
+    parts.append(
+        f"<p>{_bi(t('period'))}: <b>{_e(result.period)}</b> &nbsp; "
+        f"{_bi(t('previous'))}: {_e(prev)}</p>"
+    )
+    parts.append(_method_html(result))
+    parts.append(_city_table_html(result))
+    parts.append(f"<h2>{_bi(t('scorecard'))}</h2>")
+    for number, community in enumerate(result.communities):
+        parts.append(_scorecard_html(fw, number, community, voices.get(community.name)))
+    parts.append(_sources_html(fw))
+    parts.append("</main></body></html>")
+    return "".join(parts)
+
+
+def _method_html(result: IndexResult) -> str:
+    cov = f"{result.min_coverage:.0%}"
+    items = [
+        t("method_1"),
+        t("method_2"),
+        t("method_3"),
+        t("method_4", cov=cov),
+        t("method_5", draws=result.draws, seed=result.seed),
+    ]
+    rows = "".join(f"<li>{_bi(item, 'p')}</li>" for item in items)
+    return f"<h2>{_bi(t('method'))}</h2><ol>{rows}</ol>"
+
+
+def _city_table_html(result: IndexResult) -> str:
+    head = "".join(
+        f"<th>{_bi(t(k))}</th>"
+        for k in (
+            "rank",
+            "community",
+            "index",
+            "interval",
+            "rank_range",
+            "coverage",
+            "voters",
+            "change",
+        )
+    )
+    city = result.city
+    rows = [
+        f"<tr><td></td><td><b>{_bi(t('city'))}</b></td><td class='n'>{_fmt(city.index)}</td>"
+        f"<td></td><td></td><td></td><td class='n'>{city.voters}</td><td></td></tr>"
+    ]
+    for number, c in enumerate(result.communities):
+        rows.append(
+            f"<tr><td class='n'>{_rank_html(c)}</td>"
+            f"<td><a href='#c{number}'>{_e(c.name)}</a></td>"
+            f"<td class='n'><b>{_fmt(c.index)}</b></td><td>{_interval(c)}</td>"
+            f"<td class='n'>{_rank_range(c)}</td><td class='n'>{c.coverage:.0%}</td>"
+            f"<td class='n'>{c.voters}</td><td class='n'>{_change_html(c.change)}</td></tr>"
+        )
+    return (
+        f"<h2>{_bi(t('city_table'))}</h2><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _scorecard_html(
+    fw: Framework, number: int, c: CommunityResult, voices: CommunityVoices | None
+) -> str:
+    rank = _rank_html(c)
+    head = (
+        f'<div class="card" id="c{number}"><h3>{_e(c.name)}</h3><div class="head">'
+        f'<div>{_bi(t("index"))}<br><span class="big">{_fmt(c.index)}</span></div>'
+        f"<div>{_bi(t('interval'))}<br>{_fmt(c.low)}–{_fmt(c.high)}</div>"
+        f"<div>{_bi(t('rank'))}<br>{rank} ({_rank_range(c)})</div>"
+        f"<div>{_bi(t('change'))}<br>{_change_html(c.change)}</div>"
+        f"<div>{_bi(t('coverage'))}<br>{c.coverage:.0%}</div>"
+        f"<div>{_bi(t('voters'))}<br>{c.voters}</div>"
+    )
+    if voices is not None:
+        head += f"<div>{_bi(t('answers'))}<br>{voices.answers}</div>"
+    head += "</div>"
+    principle_rows = []
+    for p in fw.principles:
+        voice = voices.principles.get(p.id) if voices else None
+        principle_rows.append(
+            f"<tr><td>{_name(p.name_zh, p.name_en)}</td>"
+            f"<td class='n'>{c.weights.get(p.id, 0.0):.0%}</td>"
+            f"<td>{_bar(c.principles.get(p.id))}</td><td>{_voice_html(voice)}</td></tr>"
+        )
+    principles = (
+        f"<table><thead><tr><th>{_bi(t('principle'))}</th><th>{_bi(t('weight'))}</th>"
+        f"<th>{_bi(t('score'))}</th><th>{_bi(t('residents_said'))}</th></tr></thead>"
+        f"<tbody>{''.join(principle_rows)}</tbody></table>"
+    )
+    indicator_rows = []
+    names = {p.id: p for p in fw.principles}
+    for ind in fw.indicators:
+        res = c.indicators.get(ind.id)
+        value = res.value if res else None
+        previous = res.previous if res else None
+        delta = None if value is None or previous is None else value - previous
+        principle = names[ind.principle]
+        indicator_rows.append(
+            f"<tr><td>{_name(ind.name_zh, ind.name_en)}</td>"
+            f"<td>{_name(principle.name_zh, principle.name_en)}</td>"
+            f"<td class='n'><b>{_fmt_value(value)}</b> {_e(ind.unit)}</td>"
+            f"<td class='n'>{_fmt_value(ind.threshold)}</td>"
+            f"<td class='n'>{_fmt_value(ind.target)}</td>"
+            f"<td>{_bar(res.score if res else None)}</td>"
+            f"<td class='n'>{_fmt_value(previous)} {_delta_html(delta, ind.higher_is_better)}</td>"
+            "</tr>"
+        )
+    indicators = (
+        f"<table><thead><tr><th>{_bi(t('indicator'))}</th><th>{_bi(t('principle'))}</th>"
+        f"<th>{_bi(t('value'))}</th><th>{_bi(t('threshold'))}</th><th>{_bi(t('target'))}</th>"
+        f"<th>{_bi(t('score'))}</th><th>{_bi(t('previous'))}</th></tr></thead>"
+        f"<tbody>{''.join(indicator_rows)}</tbody></table>"
+    )
+    return head + principles + "<p></p>" + indicators + "</div>"
+
+
+def _delta_html(delta: float | None, higher_is_better: bool) -> str:
+    if delta is None or delta == 0:
+        return ""
+    better = (delta > 0) == higher_is_better
+    return f'<span class="{"up" if better else "down"}">({delta:+.3g})</span>'
+
+
+def _voice_html(voice: PrincipleVoice | None) -> str:
+    if voice is None or (voice.answers == 0 and voice.share == 0 and not voice.quotes):
+        return f'<span class="muted">{_bi(t("no_voices"))}</span>'
+    of = t("of_answers")
+    parts = [f"<b>{voice.share:.0%}</b> {_bi(of)}"]
+    parts += [f"<blockquote>“{_e(q)}”</blockquote>" for q in list(voice.quotes)[:3]]
+    return "".join(parts)
+
+
+def _sources_html(fw: Framework) -> str:
+    head = "".join(
+        f"<th>{_bi(t(k))}</th>"
+        for k in ("indicator", "unit", "threshold", "target", "baseline", "source")
+    )
+    rows = "".join(
+        f"<tr><td>{_name(i.name_zh, i.name_en)} <small class='muted'>{_e(i.id)}</small></td>"
+        f"<td>{_e(i.unit)}</td><td class='n'>{_fmt_value(i.threshold)}</td>"
+        f"<td class='n'>{_fmt_value(i.target)}</td><td class='n'>{_fmt_value(i.baseline)}</td>"
+        f"<td>{_e(i.source)}</td></tr>"
+        for i in fw.indicators
+    )
+    return (
+        f"<h2>{_bi(t('sources'))}</h2><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def render_csv(result: IndexResult) -> bytes:
+    """One row per community: rank, index, interval, coverage, change, principle scores and
+    indicator values and scores; UTF-8 with BOM."""
+    fw = result.framework
+    header = [
+        "period",
+        "rank",
+        "community",
+        "index",
+        "low",
+        "high",
+        "rank_low",
+        "rank_high",
+        "coverage",
+        "voters",
+        "previous_index",
+        "change",
+    ]
+    header += [f"principle:{p.id}" for p in fw.principles]
+    header += [f"weight:{p.id}" for p in fw.principles]
+    for ind in fw.indicators:
+        header += [f"value:{ind.id}", f"score:{ind.id}"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+
+    def num(x: float | int | None) -> str:
+        return safe_cell(round(x, 4) if isinstance(x, float) else x)
+
+    for c in result.communities:
+        row = [
+            safe_cell(result.period),
+            num(c.rank),
+            safe_cell(c.name),
+            num(c.index),
+            num(c.low),
+            num(c.high),
+            num(c.rank_low),
+            num(c.rank_high),
+            num(c.coverage),
+            num(c.voters),
+            num(c.previous_index),
+            num(c.change),
+        ]
+        row += [num(c.principles.get(p.id)) for p in fw.principles]
+        row += [num(c.weights.get(p.id)) for p in fw.principles]
+        for ind in fw.indicators:
+            res = c.indicators.get(ind.id)
+            row += [num(res.value if res else None), num(res.score if res else None)]
+        writer.writerow(row)
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+
+@cache
+def _font() -> font_manager.FontProperties:
+    path = cjk_font_path()
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path))
+
+
+def _png(fig: Figure) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=100)
+    return out.getvalue()
+
+
+def city_chart_png(result: IndexResult) -> bytes:
+    """Every community's index (dot) and 90% interval (line), highest first; labelled by name
+    up to CITY_CHART_LABELS communities."""
+    font = _font()
+    scored = [c for c in result.communities if c.index is not None]
+    labelled = len(scored) <= CITY_CHART_LABELS
+    height = 0.28 * len(scored) + 1.6 if labelled else 5.0
+    fig = Figure(figsize=(8.0, max(2.6, height)))
+    ax = fig.subplots()
+    ys = list(range(len(scored)))
+    points = [c.index if c.index is not None else math.nan for c in scored]
+    lows = [c.low if c.low is not None else p for c, p in zip(scored, points, strict=True)]
+    highs = [c.high if c.high is not None else p for c, p in zip(scored, points, strict=True)]
+    ax.hlines(ys, lows, highs, color="#9fc3e2", linewidth=3 if labelled else 1)
+    colours = ["#0b4f8a" if c.rank is not None else "#b0b7c0" for c in scored]
+    ax.scatter(points, ys, color=colours, s=22 if labelled else 4, zorder=3)
+    if labelled:
+        ax.set_yticks(ys, [c.name for c in scored], fontproperties=font)
+    else:
+        ax.set_yticks([])
+        ax.set_ylabel(f"{len(scored)} 个社区 communities", fontproperties=font)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.grid(axis="x", alpha=0.3)
+    zh, en = t("city_chart")
+    ax.set_title(f"{zh} · {en} · {result.period}", fontproperties=font)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def principles_chart_png(result: IndexResult) -> bytes:
+    """The city's mean score per principle, with the pooled residents' weight beside it."""
+    font = _font()
+    fw = result.framework
+    labels = [f"{p.name_zh} {p.name_en}" for p in fw.principles]
+    scores = [result.city.principles.get(p.id) or 0.0 for p in fw.principles]
+    fig = Figure(figsize=(8.0, 0.42 * len(labels) + 1.4))
+    ax = fig.subplots()
+    ys = list(range(len(labels)))
+    ax.barh(ys, scores, color="#2b7bba")
+    for y, p in zip(ys, fw.principles, strict=True):
+        weight = result.city.weights.get(p.id, 0.0)
+        ax.text(101, y, f"w {weight:.0%}", va="center", fontsize=8, fontproperties=font)
+    ax.set_yticks(ys, labels, fontproperties=font)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 112)
+    zh, en = t("principles_chart")
+    ax.set_title(f"{zh} · {en} · {result.period}", fontproperties=font)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def scorecard_png(result: IndexResult, community: CommunityResult) -> bytes:
+    """One community's scorecard image: principle scores as bars with the residents' weights,
+    and the index, interval, rank and change in the title."""
+    font = _font()
+    fw = result.framework
+    labels = [f"{p.name_zh} {p.name_en}" for p in fw.principles]
+    scores = [community.principles.get(p.id) for p in fw.principles]
+    fig = Figure(figsize=(7.0, 0.42 * len(labels) + 1.8))
+    ax = fig.subplots()
+    ys = list(range(len(labels)))
+    ax.barh(ys, [s or 0.0 for s in scores], color="#2b7bba")
+    for y, p, s in zip(ys, fw.principles, scores, strict=True):
+        text = "无数据 no data" if s is None else f"{s:.0f}"
+        weight = community.weights.get(p.id, 0.0)
+        ax.text(
+            (s or 0.0) + 1,
+            y,
+            f"{text}  (w {weight:.0%})",
+            va="center",
+            fontsize=8,
+            fontproperties=font,
+        )
+    ax.set_yticks(ys, labels, fontproperties=font)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 118)
+    rank = "未排名 unranked" if community.rank is None else f"排名 Rank {community.rank}"
+    fig.suptitle(
+        f"{community.name} · {result.period}\n"
+        f"指数 Index {_fmt(community.index)} [{_fmt(community.low)}–{_fmt(community.high)}]"
+        f" · {rank} · 较上期 Change {_change(community.change)}",
+        fontproperties=font,
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return _png(fig)
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def _template() -> Path:
+    # A real file: the package is installed unzipped (setuptools package-data).
+    return Path(str(resources.files("bot.render") / "templates" / "index_report.typ"))
+
+
+def pdf_data(
+    result: IndexResult, voices: Mapping[str, CommunityVoices], *, scorecards: bool = True
+) -> dict[str, Any]:
+    """Everything the PDF template prints, as plain JSON-ready data (texts pre-formatted);
+    without `scorecards`, the city table but no page per community."""
+    fw = result.framework
+    pnames = {p.id: p for p in fw.principles}
+    communities = []
+    for c in result.communities:
+        voice = voices.get(c.name)
+        communities.append(
+            {
+                "name": c.name,
+                "index": _fmt(c.index),
+                "interval": f"{_fmt(c.low)}–{_fmt(c.high)}",
+                "rank": "–" if c.rank is None else str(c.rank),
+                "rank_range": _rank_range(c),
+                "coverage": f"{c.coverage:.0%}",
+                "voters": str(c.voters),
+                "change": _change(c.change),
+                "answers": None if voice is None else str(voice.answers),
+                "principles": [
+                    {
+                        "zh": p.name_zh,
+                        "en": p.name_en,
+                        "weight": f"{c.weights.get(p.id, 0.0):.0%}",
+                        "score": c.principles.get(p.id),
+                        "share": _share(voice, p.id),
+                        "quotes": _quotes(voice, p.id),
+                    }
+                    for p in fw.principles
+                ],
+                "indicators": [
+                    {
+                        "zh": ind.name_zh,
+                        "en": ind.name_en,
+                        "principle": pnames[ind.principle].name_zh,
+                        "unit": ind.unit,
+                        "value": _fmt_value(c.indicators[ind.id].value),
+                        "previous": _fmt_value(c.indicators[ind.id].previous),
+                        "threshold": _fmt_value(ind.threshold),
+                        "target": _fmt_value(ind.target),
+                        "score": c.indicators[ind.id].score,
+                    }
+                    for ind in fw.indicators
+                ],
+            }
+        )
+    return {
+        "texts": {
+            key: list(
+                t(key, cov=f"{result.min_coverage:.0%}", draws=result.draws, seed=result.seed)
+            )
+            for key in TEXTS
+        },
+        "period": result.period,
+        "previous_period": result.previous_period or "–",
+        "city": {"index": _fmt(result.city.index), "voters": str(result.city.voters)},
+        "communities": communities,
+        "cards": communities if scorecards else [],
+        "sources": [
+            {
+                "zh": i.name_zh,
+                "en": i.name_en,
+                "unit": i.unit,
+                "threshold": _fmt_value(i.threshold),
+                "target": _fmt_value(i.target),
+                "baseline": _fmt_value(i.baseline),
+                "source": i.source,
+            }
+            for i in fw.indicators
+        ],
+    }
+
+
+def _share(voice: CommunityVoices | None, pid: str) -> str | None:
+    item = voice.principles.get(pid) if voice else None
+    return None if item is None else f"{item.share:.0%}"
+
+
+def _quotes(voice: CommunityVoices | None, pid: str) -> list[str]:
+    item = voice.principles.get(pid) if voice else None
+    return [] if item is None else list(item.quotes)[:3]
+
+
+def render_pdf(
+    result: IndexResult,
+    voices: Mapping[str, CommunityVoices] | None = None,
+    *,
+    scorecards: bool = True,
+) -> bytes:
+    """The report as an A4 PDF, Chinese set in the project's Noto Sans CJK font: method, city
+    table, a one-page scorecard per community (unless `scorecards` is False: at about 35 ms
+    of CPU per page, a city of 1,000 communities spends most of its report time here), and
+    the indicators' sources."""
+    import typst
+
+    data = json.dumps(pdf_data(result, voices or {}, scorecards=scorecards), ensure_ascii=False)
+    template = _template()
+    # root = the template's folder: the template cannot read any file outside it.
+    pdf: bytes = typst.compile(
+        str(template),
+        root=str(template.parent),
+        font_paths=[str(cjk_font_path().parent)],
+        sys_inputs={"data": data},
+        format="pdf",
+    )
+    return pdf
+
+
+# --- the whole report -----------------------------------------------------------------------
+
+
+def write_report(
+    result: IndexResult,
+    out: Path,
+    voices: Mapping[str, CommunityVoices] | None = None,
+    *,
+    scorecards: bool = False,
+    pdf_scorecards: bool = True,
+) -> ReportFiles:
+    """Write index.html, index.pdf, index.csv and the chart PNGs into `out` (created if
+    needed); with `scorecards`, also one `scorecard_<n>.png` per community (n = its place in
+    the city table, from 1); `pdf_scorecards` False leaves the per-community pages out of the
+    PDF (the HTML always has every scorecard)."""
+    voices = voices or {}
+    out.mkdir(parents=True, exist_ok=True)
+    html_path = out / "index.html"
+    html_path.write_text(render_html(result, voices), encoding="utf-8")
+    csv_path = out / "index.csv"
+    csv_path.write_bytes(render_csv(result))
+    pdf_path = out / "index.pdf"
+    pdf_path.write_bytes(render_pdf(result, voices, scorecards=pdf_scorecards))
+    charts = [out / "index_city.png", out / "index_principles.png"]
+    charts[0].write_bytes(city_chart_png(result))
+    charts[1].write_bytes(principles_chart_png(result))
+    if scorecards:
+        for number, community in enumerate(result.communities, start=1):
+            path = out / f"scorecard_{number}.png"
+            path.write_bytes(scorecard_png(result, community))
+            charts.append(path)
+    return ReportFiles(html=html_path, pdf=pdf_path, csv=csv_path, charts=charts)

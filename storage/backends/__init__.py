@@ -1,0 +1,1 @@
+"""Database backends: the interfaces (base), SQLite, PostgreSQL, and the factory choosing one."""

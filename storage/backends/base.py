@@ -1,0 +1,109 @@
+"""The interface every database backend offers: a transaction that runs SQL.
+
+All SQL is written once, in SQLite's `?` placeholder style, in storage/repository/; the
+PostgreSQL backend rewrites placeholders to `$n`. A backend only knows how to connect, run a
+statement and hand out transactions.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+Row = dict[str, Any]
+Params = Sequence[Any]
+
+
+class Tx(abc.ABC):
+    """One open transaction."""
+
+    dialect: str
+
+    @abc.abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; return the number of rows it changed."""
+
+    @abc.abstractmethod
+    async def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        """Run a statement once per row of parameters."""
+
+    @abc.abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run a query and return every row as a dict."""
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Run a query and return its first row, if any."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        """Run a query and return the first column of its first row (None if no row)."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+
+class Backend(abc.ABC):
+    """A database: opened once, then transactions."""
+
+    dialect: str
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Disconnect."""
+
+    @abc.abstractmethod
+    def transaction(self) -> Any:
+        """An async context manager yielding a Tx; commits on success, rolls back on error."""
+
+    async def analyze(self) -> None:
+        """After a bulk load: bring the planner's statistics up to date now, as the database
+        would on its own later.
+
+        Nothing to do by default: SQLite keeps no statistics unless asked, and the report
+        queries are planned onto their indexes without them.
+        """
+        return None
+
+    async def scrub(self) -> None:
+        """Make rows deleted so far unrecoverable from the database's own files.
+
+        Nothing to do by default: PostgreSQL's (auto)vacuum reclaims dead rows.
+        """
+        return None
+
+    @abc.abstractmethod
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[None]:
+        """Held by one task at a time, in every process that shares this database."""
+
+    @abc.abstractmethod
+    def leadership(self, name: str = "scheduler") -> Leadership:
+        """A claim that at most one process holds at a time (see `Leadership`)."""
+
+
+class Leadership(abc.ABC):
+    """At most one process sharing the database leads; another takes over when it dies."""
+
+    @abc.abstractmethod
+    async def is_leader(self) -> bool:
+        """Whether this process leads now (trying to become leader if nobody does)."""
+
+    @abc.abstractmethod
+    async def release(self) -> None:
+        """Stop leading (on shutdown), so another process takes over at once."""
+
+
+class LocalLocks:
+    """One asyncio.Lock per name, for serialising work inside this process."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def __call__(self, name: str) -> asyncio.Lock:
+        return self._locks.setdefault(name, asyncio.Lock())

@@ -1,0 +1,288 @@
+"""Answers and their themes (what residents said, and what it is about), and moderation:
+hiding an answer from reports and exports, with a log of who hid it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.core.models import NewAnswer, StoredAnswer, TagRecord, from_ts, to_ts
+from storage.backends.base import Row
+from storage.repository.base import Part, placeholders
+
+# Answers per multi-row INSERT: 10 parameters each stays far below the limits of SQLite (32,766)
+# and PostgreSQL (65,535) on parameters per statement.
+_ROWS_PER_INSERT = 100
+_THEME_COLUMNS = (
+    "answer_id, theme_id, kind, score, evidence, round_id, community_id, created_at, hidden"
+)
+
+
+def _answer(row: Row, themes: list[TagRecord] | None = None) -> StoredAnswer:
+    return StoredAnswer(
+        id=row["id"],
+        round_id=row["round_id"],
+        community_id=row["community_id"],
+        via=row["via"],
+        text=row["text"],
+        created_at=from_ts(row["created_at"]),
+        updated_at=from_ts(row["updated_at"]),
+        hidden=bool(row["hidden"]),
+        themes=themes or [],
+        channel=row["channel"],
+    )
+
+
+class Answers(Part):
+    """Tables `answers`, `answer_themes` and `moderation_log`."""
+
+    async def get_answer_by_source(self, source: str) -> StoredAnswer | None:
+        """The answer stored from one Telegram message."""
+        row = await self.tx.fetchone("SELECT * FROM answers WHERE source = ?", (source,))
+        return None if row is None else _answer(row)
+
+    async def get_answer(self, answer_id: int) -> StoredAnswer | None:
+        """One answer by id (hidden or not), without its themes."""
+        row = await self.tx.fetchone("SELECT * FROM answers WHERE id = ?", (answer_id,))
+        return None if row is None else _answer(row)
+
+    async def add_answer(self, answer: NewAnswer) -> int | None:
+        """Store an answer and its themes; None if this resident already said exactly this."""
+        return (await self.add_answers([answer]))[0]
+
+    async def add_answers(self, answers: Sequence[NewAnswer]) -> list[int | None]:
+        """Store answers and their themes, a few statements for the lot (the ingest path);
+        for each, its id, or None if its resident already said exactly this in the round
+        (earlier, or earlier in `answers`)."""
+        ids: dict[str, int] = {}
+        for start in range(0, len(answers), _ROWS_PER_INSERT):
+            chunk = answers[start : start + _ROWS_PER_INSERT]
+            rows = await self.tx.fetchall(
+                "INSERT INTO answers (round_id, community_id, resident, source, via, text, "
+                "text_hash, created_at, updated_at, channel) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                + " ON CONFLICT DO NOTHING RETURNING id, source",
+                [
+                    value
+                    for a in chunk
+                    for value in (
+                        a.round_id,
+                        a.community_id,
+                        a.resident,
+                        a.source,
+                        a.via,
+                        a.text,
+                        a.text_hash,
+                        to_ts(a.at),
+                        to_ts(a.at),
+                        a.channel,
+                    )
+                ],
+            )
+            ids.update((str(r["source"]), int(r["id"])) for r in rows)
+        stored = [ids.get(a.source) for a in answers]
+        await self.add_answer_themes(
+            [
+                (answer_id, a, a.themes)
+                for a, answer_id in zip(answers, stored, strict=True)
+                if answer_id is not None
+            ]
+        )
+        return stored
+
+    async def add_answer_themes(
+        self, stored: Sequence[tuple[int, NewAnswer, Sequence[TagRecord]]]
+    ) -> None:
+        """Themes of (answer id, the answer as given to add_answers, its themes): for answers
+        stored before they were tagged (the ingest path stores while tagging)."""
+        await self._insert_themes(
+            [
+                (answer_id, themes, (a.round_id, a.community_id, to_ts(a.at), 0))
+                for answer_id, a, themes in stored
+            ]
+        )
+
+    async def set_answer_text(
+        self, answer_id: int, text: str, text_hash: str, at: datetime, themes: Sequence[TagRecord]
+    ) -> bool:
+        """An edited answer replaces the stored one; False if that would duplicate another."""
+        clash = await self.tx.fetchone(
+            "SELECT 1 AS x FROM answers a JOIN answers b ON a.round_id = b.round_id "
+            "AND a.resident = b.resident WHERE a.id = ? AND b.id <> a.id AND b.text_hash = ?",
+            (answer_id, text_hash),
+        )
+        if clash is not None:
+            return False
+        await self.tx.execute(
+            "UPDATE answers SET text = ?, text_hash = ?, updated_at = ? WHERE id = ?",
+            (text, text_hash, to_ts(at), answer_id),
+        )
+        await self.set_answer_themes(answer_id, themes)
+        return True
+
+    async def set_answer_themes(self, answer_id: int, themes: Sequence[TagRecord]) -> None:
+        """Replace an answer's themes."""
+        await self.tx.execute("DELETE FROM answer_themes WHERE answer_id = ?", (answer_id,))
+        row = await self.tx.fetchone(
+            "SELECT round_id, community_id, created_at, hidden FROM answers WHERE id = ?",
+            (answer_id,),
+        )
+        if row is not None:
+            await self._insert_themes([(answer_id, themes, tuple(row.values()))])
+
+    async def _insert_themes(
+        self, answers: Sequence[tuple[int, Sequence[TagRecord], Sequence[Any]]]
+    ) -> None:
+        """Store the themes of (answer id, themes, (round_id, community_id, created_at,
+        hidden)) in one statement; theme rows repeat their answer's columns so that reports
+        count themes without a join (migration 0002)."""
+        await self.tx.executemany(
+            f"INSERT INTO answer_themes ({_THEME_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    answer_id,
+                    t.theme_id,
+                    t.kind,
+                    t.score,
+                    json.dumps(t.evidence, ensure_ascii=False),
+                    *answer,
+                )
+                for answer_id, themes, answer in answers
+                for t in themes
+            ],
+        )
+
+    async def list_answers(
+        self,
+        *,
+        round_ids: Sequence[int] | None = None,
+        community_ids: Sequence[int] | None = None,
+        include_hidden: bool = False,
+        resident: str | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> list[StoredAnswer]:
+        """Answers with their themes, oldest first."""
+        where = ["a.id > ?"]
+        params: list[Any] = [after_id]
+        for column, ids in (("round_id", round_ids), ("community_id", community_ids)):
+            if ids is not None:
+                if not ids:
+                    return []
+                where.append(f"a.{column} IN {placeholders(ids)}")
+                params.extend(ids)
+        if not include_hidden:
+            where.append("a.hidden = 0")
+        if resident is not None:
+            where.append("a.resident = ?")
+            params.append(resident)
+        sql = "SELECT a.* FROM answers a WHERE " + " AND ".join(where) + " ORDER BY a.id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return await self._with_themes(await self.tx.fetchall(sql, params))
+
+    async def _with_themes(self, rows: list[Row]) -> list[StoredAnswer]:
+        """Answer rows as StoredAnswer, each with its themes (one query for the lot)."""
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        theme_rows = await self.tx.fetchall(
+            "SELECT answer_id, theme_id, kind, score, evidence FROM answer_themes WHERE "
+            f"answer_id >= ? AND answer_id <= ? AND answer_id IN {placeholders(ids)} "
+            "ORDER BY answer_id, score DESC, theme_id",
+            [min(ids), max(ids), *ids],
+        )
+        by_answer: dict[int, list[TagRecord]] = {}
+        for t in theme_rows:
+            by_answer.setdefault(t["answer_id"], []).append(
+                TagRecord(
+                    theme_id=t["theme_id"],
+                    kind=t["kind"],
+                    score=t["score"],
+                    evidence=json.loads(t["evidence"]),
+                )
+            )
+        return [_answer(r, by_answer.get(r["id"])) for r in rows]
+
+    async def list_answers_between(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        after: tuple[datetime, int] | None = None,
+        limit: int = 5000,
+    ) -> list[StoredAnswer]:
+        """One page of visible answers created in [since, until), with their themes, ordered by
+        (created_at, id); pass the last answer's (created_at, id) as `after` for the next page.
+        Each page is one range read on the created_at index, never the rest of the table."""
+        where = "a.hidden = 0 AND a.created_at < ? AND "
+        params: list[Any] = [to_ts(until)]
+        if after is None:
+            where += "a.created_at >= ?"
+            params.append(to_ts(since))
+        else:
+            where += "(a.created_at > ? OR (a.created_at = ? AND a.id > ?))"
+            params += [to_ts(after[0]), to_ts(after[0]), after[1]]
+        rows = await self.tx.fetchall(
+            f"SELECT a.* FROM answers a WHERE {where} ORDER BY a.created_at, a.id "
+            f"LIMIT {int(limit)}",
+            params,
+        )
+        return await self._with_themes(rows)
+
+    async def count_stored_answers(self) -> int:
+        """Every stored answer, hidden ones too: what a re-tag walks through."""
+        return int(await self.tx.fetchval("SELECT count(*) AS n FROM answers") or 0)
+
+    async def list_answer_texts_page(self, after_id: int, limit: int) -> list[tuple[int, str]]:
+        """(id, text) of every answer, hidden ones too, by id: a light scan for re-tagging."""
+        rows = await self.tx.fetchall(
+            f"SELECT id, text FROM answers WHERE id > ? ORDER BY id LIMIT {int(limit)}",
+            (after_id,),
+        )
+        return [(int(r["id"]), r["text"]) for r in rows]
+
+    async def get_answer_themes(self, answer_ids: Sequence[int]) -> dict[int, list[TagRecord]]:
+        """The stored themes of some answers."""
+        if not answer_ids:
+            return {}
+        rows = await self.tx.fetchall(
+            "SELECT answer_id, theme_id, kind, score, evidence FROM answer_themes "
+            f"WHERE answer_id IN {placeholders(answer_ids)}",
+            list(answer_ids),
+        )
+        out: dict[int, list[TagRecord]] = {i: [] for i in answer_ids}
+        for r in rows:
+            out[r["answer_id"]].append(
+                TagRecord(
+                    theme_id=r["theme_id"],
+                    kind=r["kind"],
+                    score=r["score"],
+                    evidence=json.loads(r["evidence"]),
+                )
+            )
+        return out
+
+    async def set_answer_hidden(self, answer_id: int, actor: str, at: datetime) -> bool:
+        """Moderation: hide an answer from reports and exports, logging who did it."""
+        changed = await self.tx.execute(
+            "UPDATE answers SET hidden = 1 WHERE id = ? AND hidden = 0", (answer_id,)
+        )
+        if changed:
+            await self.tx.execute(
+                "UPDATE answer_themes SET hidden = 1 WHERE answer_id = ?", (answer_id,)
+            )
+            await self.tx.execute(
+                "INSERT INTO moderation_log (answer_id, action, actor, at) VALUES (?, ?, ?, ?)",
+                (answer_id, "hide", actor, to_ts(at)),
+            )
+        return changed > 0
+
+    async def list_moderation_log(self) -> list[tuple[int, str, str]]:
+        """Moderation actions, oldest first: (answer id, action, pseudonymous actor)."""
+        rows = await self.tx.fetchall(
+            "SELECT answer_id, action, actor FROM moderation_log ORDER BY id"
+        )
+        return [(int(r["answer_id"]), r["action"], r["actor"]) for r in rows]

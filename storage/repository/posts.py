@@ -1,0 +1,126 @@
+"""Posts, the outbox: the messages each community is owed for a round's transitions, and what
+Telegram made of them (message and poll ids)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.core.models import Post, PostPurpose, Round, to_ts
+from storage.backends.base import Row
+from storage.repository.base import ROUND_COLUMNS, Part, optional_time, round_from
+
+_POST_SELECT = (
+    "SELECT p.round_id, p.community_id, c.name, c.chat_id, p.purpose, p.message_id, p.poll_id, "
+    "p.sent_at, p.attempts FROM posts p JOIN communities c ON c.id = p.community_id"
+)
+
+
+def _post(row: Row) -> Post:
+    return Post(
+        round_id=row["round_id"],
+        community_id=row["community_id"],
+        community_name=row["name"],
+        chat_id=row["chat_id"],
+        purpose=row["purpose"],
+        message_id=row["message_id"],
+        poll_id=row["poll_id"],
+        sent_at=optional_time(row["sent_at"]),
+        attempts=row["attempts"],
+    )
+
+
+class Posts(Part):
+    """Table `posts`."""
+
+    async def add_posts(
+        self, round_id: int, purpose: PostPurpose, community_ids: Sequence[int]
+    ) -> None:
+        """Owe each community a message for this transition (once)."""
+        await self.tx.executemany(
+            "INSERT INTO posts (round_id, community_id, purpose) VALUES (?, ?, ?) "
+            "ON CONFLICT (round_id, community_id, purpose) DO NOTHING",
+            [(round_id, cid, purpose) for cid in community_ids],
+        )
+
+    async def list_unsent_posts(self) -> list[Post]:
+        """Messages owed and not yet accepted by Telegram, oldest round first. Posts to a
+        community the bot was removed from are not owed any more; the organisers' report is
+        (it goes to their private chats, only keyed by one of the round's communities)."""
+        rows = await self.tx.fetchall(
+            f"{_POST_SELECT} WHERE p.sent_at IS NULL AND (c.active = 1 OR p.purpose = 'report') "
+            "ORDER BY p.round_id, CASE p.purpose WHEN 'open' THEN 0 WHEN 'note' THEN 1 "
+            "WHEN 'reminder' THEN 2 WHEN 'close' THEN 3 ELSE 4 END, p.community_id"
+        )
+        return [_post(r) for r in rows]
+
+    async def add_post_attempt(self, round_id: int, community_id: int, purpose: PostPurpose) -> int:
+        """A send of this post is about to start; returns the attempts so far, this one included."""
+        await self.tx.execute(
+            "UPDATE posts SET attempts = attempts + 1 "
+            "WHERE round_id = ? AND community_id = ? AND purpose = ?",
+            (round_id, community_id, purpose),
+        )
+        value = await self.tx.fetchval(
+            "SELECT attempts FROM posts WHERE round_id = ? AND community_id = ? AND purpose = ?",
+            (round_id, community_id, purpose),
+        )
+        return int(value or 0)
+
+    async def set_post_sent(
+        self,
+        round_id: int,
+        community_id: int,
+        purpose: PostPurpose,
+        at: datetime,
+        message_id: int | None,
+        poll_id: str | None = None,
+    ) -> None:
+        """Telegram accepted the message."""
+        await self.tx.execute(
+            "UPDATE posts SET sent_at = ?, message_id = ?, poll_id = ? "
+            "WHERE round_id = ? AND community_id = ? AND purpose = ?",
+            (to_ts(at), message_id, poll_id, round_id, community_id, purpose),
+        )
+
+    async def list_posts(self, round_id: int, purpose: PostPurpose | None = None) -> list[Post]:
+        """The posts of a round."""
+        params: list[Any] = [round_id]
+        extra = ""
+        if purpose is not None:
+            extra = " AND p.purpose = ?"
+            params.append(purpose)
+        rows = await self.tx.fetchall(
+            f"{_POST_SELECT} WHERE p.round_id = ?{extra} ORDER BY c.name", params
+        )
+        return [_post(r) for r in rows]
+
+    async def get_post_by_message(self, chat_id: int, message_id: int) -> Post | None:
+        """The round post a group message replies to."""
+        row = await self.tx.fetchone(
+            f"{_POST_SELECT} WHERE c.chat_id = ? AND p.message_id = ?", (chat_id, message_id)
+        )
+        return None if row is None else _post(row)
+
+    async def get_round_of_post(
+        self, chat_id: int, message_id: int
+    ) -> tuple[Round, int, PostPurpose] | None:
+        """(round, community id, purpose) of the round post with this chat and message id:
+        one query for the hot path of residents replying to a round."""
+        columns = ", ".join(f"r.{c.strip()}" for c in ROUND_COLUMNS.split(","))
+        row = await self.tx.fetchone(
+            f"SELECT {columns}, p.community_id AS post_community, p.purpose AS post_purpose "
+            "FROM posts p JOIN communities c ON c.id = p.community_id "
+            "JOIN rounds r ON r.id = p.round_id WHERE c.chat_id = ? AND p.message_id = ?",
+            (chat_id, message_id),
+        )
+        if row is None:
+            return None
+        community_id, purpose = row.pop("post_community"), row.pop("post_purpose")
+        return round_from(row), int(community_id), purpose
+
+    async def get_post_by_poll(self, poll_id: str) -> Post | None:
+        """The round post that carries a Telegram poll."""
+        row = await self.tx.fetchone(f"{_POST_SELECT} WHERE p.poll_id = ?", (poll_id,))
+        return None if row is None else _post(row)

@@ -1,0 +1,172 @@
+"""The published index report: offline bilingual HTML, CSV safe for spreadsheets, PDF, PNGs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.core.index import IndexResult, IndicatorValue, Priorities, compute_index, parse_framework
+from bot.render.index_report import (
+    CommunityVoices,
+    PrincipleVoice,
+    city_chart_png,
+    render_csv,
+    render_html,
+    render_pdf,
+    scorecard_png,
+    write_report,
+)
+from nlp.taxonomy import load_taxonomy
+
+FRAMEWORK = """
+principles = ["equity", "efficiency"]
+
+[[indicator]]
+id = "rent"
+name_zh = "住房支出占收入比例"
+name_en = "Housing cost share"
+principle = "equity"
+unit = "%"
+source = "住户调查"
+threshold = 50.0
+target = 30.0
+
+[[indicator]]
+id = "online"
+name_zh = "全程网办比例"
+name_en = "Services fully online"
+principle = "efficiency"
+unit = "%"
+source = "事项清单"
+threshold = 50.0
+target = 100.0
+"""
+HOSTILE = '=HYPERLINK("http://evil.example","点我")'
+PERIOD = "2025-Q3"
+
+
+def _values(period: str, rent_bihai: float) -> list[IndicatorValue]:
+    return [
+        IndicatorValue("碧海社区", "rent", period, rent_bihai),
+        IndicatorValue("碧海社区", "online", period, 75.0),
+        IndicatorValue("汇展城社区", "rent", period, 45.0),
+        IndicatorValue("汇展城社区", "online", period, 100.0),
+        IndicatorValue(HOSTILE, "online", period, 60.0),
+    ]
+
+
+@pytest.fixture(scope="module")
+def result() -> IndexResult:
+    """碧海: rent 35 -> (35-50)/(30-50) = 75, online 75 -> 50; votes equity 2, efficiency 0 ->
+    weights 3/4, 1/4 -> index 0.75·75 + 0.25·50 = 68.75. 汇展城: rent 45 -> 25, online 100 ->
+    100, equal weights -> 62.5. The hostile name: online 60 -> 20, coverage 1/2."""
+    framework = parse_framework(FRAMEWORK, load_taxonomy())
+    values = _values("2025-Q2", 40.0) + _values(PERIOD, 35.0)
+    priorities = {"碧海社区": Priorities({"equity": 2}, voters=2)}
+    return compute_index(framework, values, priorities, period=PERIOD, draws=200, seed=5)
+
+
+VOICES = {
+    "碧海社区": CommunityVoices(
+        answers=12,
+        principles={
+            "equity": PrincipleVoice(
+                0.5, 6, ["房租太贵了", "<script>alert(1)</script>", '#panic("injected")']
+            )
+        },
+    )
+}
+
+
+def test_the_hand_computed_index_is_what_the_report_shows(result: IndexResult) -> None:
+    """The fixture's indexes are the hand-computed ones, so the report tests check real figures."""
+    by = {c.name: c for c in result.communities}
+    assert by["碧海社区"].index == pytest.approx(68.75)
+    assert by["汇展城社区"].index == pytest.approx(62.5)
+    assert by["碧海社区"].change == pytest.approx(68.75 - (0.75 * 50 + 0.25 * 50))
+
+
+def test_html_is_bilingual_self_contained_and_escaped(result: IndexResult) -> None:
+    """Every community and both languages are on the page, nothing is loaded from elsewhere,
+    and residents' quotes and community names are shown as text, never as markup."""
+    page = render_html(result, VOICES)
+    for community in result.communities:
+        assert f">{_escaped(community.name)}<" in page
+    assert "计算方法" in page and "How the index is computed" in page
+    assert "68.8" in page and "62.5" in page
+    assert "房租太贵了" in page and "50%" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert not re.search(r"<script|<link|<img|<iframe|@import|url\(|src=", page, re.I)
+    assert not re.search(r"https?://(?!evil\.example)", page)  # only inside the escaped name
+
+
+def _escaped(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def test_csv_has_bom_figures_and_no_live_formula(result: IndexResult) -> None:
+    """The CSV starts with a BOM, carries the figures, and a name that is a formula is text."""
+    data = render_csv(result)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    by = {r["community"]: r for r in rows}
+    assert float(by["碧海社区"]["index"]) == pytest.approx(68.75)
+    assert float(by["碧海社区"]["score:rent"]) == pytest.approx(75.0)
+    assert by["碧海社区"]["rank"] == "1"
+    assert by["'" + HOSTILE]["rank"] == "3"  # coverage 1/2 meets min_coverage 0.5
+    assert all(not r["community"].startswith(("=", "+", "-", "@")) for r in rows)
+
+
+def test_pdf_is_a4_with_pages_and_quotes_are_not_run(result: IndexResult) -> None:
+    """The PDF is a valid PDF with pages and the communities' names (in its outline); a quote
+    written as Typst code (`#panic(...)`) is printed, not run."""
+    pdf = render_pdf(result, VOICES)
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    counts = [int(n) for n in re.findall(rb"/Type\s*/Pages\s*/Count\s+(\d+)", pdf)]
+    assert counts and max(counts) >= 1
+    assert b"/MediaBox[0 0 595.2" in pdf.replace(b" [", b"[")
+    for name in ("碧海社区", "汇展城社区"):
+        assert name.encode("utf-16-be").hex().upper().encode() in pdf
+
+
+def _pages(pdf: bytes) -> int:
+    return max(int(n) for n in re.findall(rb"/Type\s*/Pages\s*/Count\s+(\d+)", pdf))
+
+
+def test_pdf_without_scorecards_keeps_the_city_table(result: IndexResult) -> None:
+    """Leaving the scorecards out drops exactly their pages (one per community) and outline."""
+    full = render_pdf(result, VOICES)
+    lean = render_pdf(result, VOICES, scorecards=False)
+    assert _pages(full) - _pages(lean) == len(result.communities)
+    for name in ("碧海社区", "汇展城社区"):
+        assert name.encode("utf-16-be").hex().upper().encode() not in lean  # no outline entry
+    assert lean.startswith(b"%PDF-")
+
+
+def test_charts_are_png(result: IndexResult) -> None:
+    """The city chart and a scorecard are PNG images."""
+    assert city_chart_png(result).startswith(b"\x89PNG\r\n\x1a\n")
+    assert scorecard_png(result, result.communities[0]).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_write_report_writes_every_file(result: IndexResult, tmp_path: Path) -> None:
+    """The report directory gets index.html, index.pdf, index.csv, the charts and scorecards."""
+    files = write_report(result, tmp_path / "out", VOICES, scorecards=True)
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == [
+        "index.csv",
+        "index.html",
+        "index.pdf",
+        "index_city.png",
+        "index_principles.png",
+        "scorecard_1.png",
+        "scorecard_2.png",
+        "scorecard_3.png",
+    ]
+    assert files.html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
