@@ -114,6 +114,12 @@ _UNIT_WORDS = frozenset(
         "weeks",
     ]
 )
+# A number and a Chinese unit of time alone as the first word (48小时, 3天, 2周): meant as a
+# duration, which must be written 48h, 3d, 2w. Not 月/日/分, which are dates and scores
+# (3月, 5日, 5分); a longer word (3天后开会…) is the question.
+_CJK_DURATION = re.compile(
+    r"^\d+(?:[.,]\d+)?\s*个?(?:小时|钟头|分钟|秒钟?|天|周|星期|礼拜)[?？!！.。,，:：]*$"
+)
 # Lower-case words after a number that are not meant as durations (times of day, ordinals).
 _NOT_UNITS = frozenset(["am", "pm", "st", "nd", "rd", "th"])
 
@@ -126,12 +132,16 @@ def looks_like_bad_duration(words: list[str]) -> bool:
     ASCII letters, with nothing else but trailing punctuation, is a bad duration when its
     letters have a lower-case letter (`3x`, `48hh`; not `10am` or `3rd`) or, in capitals, are
     a unit word (`2DAYS`). Capitals otherwise are names of things (`5G 信号…`, `4K 电视…`).
-    A bare number followed by an ASCII unit word (`2 days`, `48 h`) is one too. Any Chinese in
-    the first word makes it part of the question (`3号楼电梯…`, `5G信号…`), and a bare number
+    A bare number followed by an ASCII unit word (`2 days`, `48 h`) is one too, and so is a
+    first word that is only a number and a Chinese unit of time (`48小时`, `3天`, `2周`; not
+    月, 日 or 分: `3月`, `5日`, `5分` are dates and scores). Any other Chinese in the first word
+    makes it part of the question (`3号楼电梯…`, `5G信号…`, `3天后…`), and a bare number
     followed by Chinese (`3 号楼…`) is a question as well.
     """
     if not words:
         return False
+    if _CJK_DURATION.match(words[0]):
+        return True
     match = _NUMBER_LETTERS.match(words[0])
     if match is not None:
         letters = match["letters"]

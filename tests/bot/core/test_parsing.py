@@ -168,6 +168,9 @@ def test_community_name_without_spaces_is_kept_as_written() -> None:
         "2 days 你希望社区怎样改进？",
         "48 H 你希望社区怎样改进？",
         "2DAYS 你希望社区怎样改进？",
+        "48小时 你希望社区怎样改进？",
+        "3天 你希望社区怎样改进？",
+        "2个星期 你希望社区怎样改进？",
     ],
 )
 def test_a_duration_written_wrong_gets_a_usage_reply(args: str) -> None:
@@ -197,6 +200,9 @@ def test_a_duration_written_wrong_gets_a_usage_reply(args: str) -> None:
         "3rd 期工程什么时候开始？",
         "2024年的整改落实了吗？",
         "12345 热线好打吗？",
+        "3天后的议事会你来吗？",
+        "3月 的活动大家满意吗？",
+        "5分 满分的话你给物业打几分？",
     ],
 )
 def test_questions_starting_with_a_number_are_kept_whole(args: str) -> None:
