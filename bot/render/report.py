@@ -126,7 +126,14 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
     if len(report.per_community) > 1:
         lines += ["", say("report_per_community", lang)]
         before = report.previous.per_community if report.previous else {}
+        silent = [
+            p.name
+            for p in report.per_community
+            if p.poll is None and p.participants == 0 and p.answers == 0
+        ]
         for part in report.per_community:
+            if part.name in silent:
+                continue  # named once below: a line of zeros per community says nothing
             if part.poll is not None:
                 lines.append(_community_poll_line(part, part.poll, lang))
                 continue
@@ -149,6 +156,8 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
                     answers=f"{part.answers - earlier.answers:+d}",
                 )
             lines.append(line)
+        if silent:
+            lines.append(say("report_communities_silent", lang, names=silent))
     return "\n".join(lines)
 
 

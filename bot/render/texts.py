@@ -385,6 +385,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "  {name}：投票 {voters} 人；{result}",
         "  {name}: {voters} voters; {result}",
     ),
+    "report_communities_silent": ("  没有回答：{names}", "  no answers from: {names}"),
     "report_community_no_votes": ("  {name}：没有人投票", "  {name}: nobody voted"),
     "report_poll_leader": (
         "最多：{option}（{votes} 票，{share}）",
