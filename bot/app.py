@@ -14,15 +14,18 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from telegram import BotCommand
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    CallbackContext,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    JobQueue,
     MessageHandler,
     PollAnswerHandler,
     PollHandler,
@@ -160,6 +163,28 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
     return app
 
 
+def schedule_ticks(job_queue: JobQueue[Any], scheduler: Scheduler, interval: float) -> None:
+    """Run the scheduler's tick every `interval` seconds through PTB's JobQueue.
+
+    The job only starts a tick (`Scheduler.tick_soon`, which skips while one still runs), so
+    the APScheduler job is never found running. Coalescing and no misfire limit: ticks that a
+    stalled event loop missed become one late tick, never a burst and never a warning.
+    """
+    job_queue.run_repeating(
+        _start_tick,
+        interval=interval,
+        first=0.2,
+        name="minyi-tick",
+        data=scheduler,
+        job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+
+
+async def _start_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    assert context.job is not None and isinstance(context.job.data, Scheduler)
+    context.job.data.tick_soon()
+
+
 async def run_application(
     app: MinyiApp, core: Core, stop: asyncio.Event, intake: Intake | None = None
 ) -> None:
@@ -190,12 +215,7 @@ async def run_application(
             ready=caught_up,
         )
         assert app.job_queue is not None
-        app.job_queue.run_repeating(
-            lambda _ctx: scheduler.tick(),
-            interval=core.settings.schedule.tick_seconds,
-            first=0.2,
-            name="minyi-tick",
-        )
+        schedule_ticks(app.job_queue, scheduler, core.settings.schedule.tick_seconds)
         try:
             async with web_pages(core):
                 if intake is None:
@@ -208,6 +228,7 @@ async def run_application(
             # are dropped (counted in the log): their updates are committed either way.
             await app.bot_data.replies.close(REPLY_DRAIN_SECONDS)
             await app.stop()
+            await scheduler.wait_idle()
             await leadership.release()
 
 

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 def _themes_hint(result: AnswerResult, lang: Lang) -> str:
     names = [t.name_zh if lang == "zh" else t.name_en for t in result.themes[:3]]
-    return say("answer_themes_hint", lang, themes="、".join(names)) if names else ""
+    return say("answer_themes_hint", lang, themes=names) if names else ""
 
 
 # Outcomes whose reply says "no": capped per chat (bot/telegram/replies.py), so a resident

@@ -19,7 +19,8 @@ import contextlib
 import functools
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,8 @@ class WebUI:
         font: Path | None = None,
         title: str = "Sandbox",
         hints: dict[str, list[dict[str, str]]] | None = None,
+        hint_values: Callable[[], Awaitable[Mapping[str, object]]] | None = None,
+        zone: tzinfo | None = None,
     ) -> None:
         self.emulator = emulator
         # user id -> a role label the page shows beside the name (e.g. "organiser").
@@ -63,6 +66,12 @@ class WebUI:
         self.title = title
         # role -> examples the page offers to that role: [{"text": …, "label": …}, …]
         self.hints = dict(hints or {})
+        # Fills `{name}` in hint labels and texts when the page asks (e.g. how many
+        # communities `/ask all` reaches), so a hint never states a stale number.
+        self.hint_values = hint_values
+        # The zone the page shows message times in: the bot's, so times in bubbles and in the
+        # bot's own texts agree whatever the browser's zone is.
+        self.zone = zone or UTC
         self.revision = 0  # bumped by every action taken through the page
         # Other pages the bot serves, listed beside the chat: [{"label": …, "url": …}, …]
         # (Minyi's web answer pages); whoever runs the bot keeps it current (`set_links`).
@@ -177,9 +186,26 @@ class WebUI:
         if since and since == self.version() and wait > 0:
             with contextlib.suppress(TimeoutError):
                 await self.emulator.wait_for(lambda: self.version() != since, wait)
-        return web.json_response(self.snapshot(), dumps=_dumps)
+        values = {} if self.hint_values is None else await self.hint_values()
+        return web.json_response(self.snapshot(values), dumps=_dumps)
 
-    def snapshot(self) -> dict[str, Any]:
+    def _filled_hints(self, values: Mapping[str, object]) -> dict[str, list[dict[str, str]]]:
+        def fill(text: str) -> str:
+            # Plain replacement, not str.format: a hint may hold braces of its own.
+            for name, value in values.items():
+                text = text.replace("{" + name + "}", str(value))
+            return text
+
+        return {
+            role: [{key: fill(value) for key, value in hint.items()} for hint in hints]
+            for role, hints in self.hints.items()
+        }
+
+    def _zone_json(self) -> dict[str, str]:
+        offset = datetime.now(self.zone).strftime("%z") or "+0000"
+        return {"name": str(self.zone), "offset": f"{offset[:3]}:{offset[3:]}"}
+
+    def snapshot(self, hint_values: Mapping[str, object] | None = None) -> dict[str, Any]:
         """Everything the page shows: the bot, people, chats with their messages."""
         em = self.emulator
         return {
@@ -188,7 +214,8 @@ class WebUI:
             "font": self.font is not None,
             "bot": {"id": em.bot.id, "name": em.bot.first_name, "username": em.bot.username},
             "commands": em.commands.get(_DEFAULT_COMMANDS, []),
-            "hints": self.hints,
+            "hints": self._filled_hints(hint_values or {}),
+            "zone": self._zone_json(),
             "links": self.links,
             "users": [
                 {
