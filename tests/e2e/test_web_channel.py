@@ -1,6 +1,6 @@
 """The web channel beside Telegram in one running bot: `/qr` sends each community's card, the
-card leads to a working page, and answers and votes of both channels add up exactly in
-`/report` and `minyi report --json`."""
+card leads to a working page, answers and votes of both channels add up exactly in `/report`
+and `minyi report --json`, and the pages start and stop with the bot in either intake mode."""
 
 from __future__ import annotations
 
@@ -16,10 +16,14 @@ import aiohttp
 import zxingcpp
 from PIL import Image
 
+from bot.app import build_application, run_application
+from bot.core.base import open_core
+from bot.telegram.webhook import WebhookOptions, serve_webhook
+from bot.web.server import options_from, page_url
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat
 from tests.bot.web.world import Browser, free_port
-from tests.harness import SECRET, RunningBot, start_bot
+from tests.harness import SECRET, RunningBot, make_settings, start_bot
 
 QUESTION = "你希望社区怎样改进？"
 TELEGRAM_ANSWERS = [
@@ -94,7 +98,7 @@ async def test_telegram_and_web_answers_add_up_in_reports(
 ) -> None:
     """Three Telegram answers and four web answers (from the page the /qr card decodes to) to
     one round, and votes of both channels in a poll, count exactly once each in /report and
-    in `minyi report --json`, with the split per channel."""
+    in `minyi report --json`, with the split per channel; the pages stop with the bot."""
     port = free_port()
     async with start_bot(emulator, tmp_path, web=_web_tables(port)) as running:
         em = running.emulator
@@ -173,6 +177,7 @@ async def test_telegram_and_web_answers_add_up_in_reports(
             await running.command(private, f"/qr {asked}")
             assert reason in running.bot_texts(private)[-1]
             assert _cards(running, mark) == []
+    assert await _page_status(url) is None, "the pages outlived the bot"
 
 
 async def test_qr_refusals_say_why(emulator: BotAPIEmulator, tmp_path: Path) -> None:
@@ -190,3 +195,67 @@ async def test_qr_refusals_say_why(emulator: BotAPIEmulator, tmp_path: Path) -> 
         private = emulator.private_chat(running.organiser)
         await running.command(private, "/qr 1")
         assert "web.public_url" in running.bot_texts(private)[-1]
+
+
+async def _page_status(url: str) -> int | None:
+    """The status of GET `url`, or None if nothing listens there."""
+    async with aiohttp.ClientSession() as session:
+        try:
+            async with session.get(url) as page:
+                return page.status
+        except aiohttp.ClientConnectionError:
+            return None
+
+
+async def test_webhook_mode_serves_the_pages_and_stops_them_with_the_bot(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """With a webhook intake and web.listen, a round opened through the webhook has a working
+    page that takes an answer; when the bot stops, the pages stop too."""
+    em = emulator
+    organiser = em.add_user("Organiser", language_code="zh-hans")
+    hook_port, web_port = free_port(), free_port()
+    settings = make_settings(
+        tmp_path,
+        em,
+        [organiser.id],
+        telegram={"webhook_secret": "hook-secret_1"},
+        web=_web_tables(web_port),
+    )
+    options = options_from(settings)
+    assert options is not None
+    url = f"http://127.0.0.1:{hook_port}/telegram"
+    core = await open_core(settings)
+    stop = asyncio.Event()
+    hook = WebhookOptions("127.0.0.1", hook_port, "hook-secret_1", public_url=url)
+    app = build_application(settings, core, em.token)
+    task = asyncio.create_task(run_application(app, core, stop, serve_webhook(hook)))
+    try:
+        await em.wait_for(lambda: em.webhook_url == url or task.done(), 30)
+        group = em.add_group("碧海社区居民群")
+        em.add_bot_to_group(group, organiser)
+        em.send_message(organiser, group, "/community 碧海社区")
+        await em.wait_for(
+            lambda: any("已登记" in m.get("text", "") for m in em.messages_to(group.id)), 15
+        )
+        em.send_message(organiser, group, f"/ask 1h {QUESTION}")
+        await em.wait_for(
+            lambda: any("社区征询 #" in m.get("text", "") for m in em.messages_to(group.id)), 15
+        )
+        async with core.repo.transaction() as session:
+            (round_,) = await session.list_rounds(states=("open",))
+            (community,) = await session.list_round_communities(round_.id)
+        base = options.public_url
+        path = page_url(core, options, round_.id, community.id).removeprefix(base)
+        phone = Browser(base, aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)))
+        try:
+            page = await phone.get(path)
+            done = await phone.post(path, {**page.form("answer"), "text": WEB_ANSWERS[0]})
+            assert done.status == 200 and "?done=stored." in done.url
+        finally:
+            await phone.session.close()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        await core.repo.close()
+    assert await _page_status(base + path) is None, "the pages outlived the bot"
