@@ -26,12 +26,17 @@ from nlp.taxonomy import Taxonomy
 
 __all__ = [
     "LearnedModel",
+    "choose_threshold",
     "features",
     "resolve_labels",
     "train",
     "train_multilabel",
-    "choose_threshold",
 ]
+
+# Character pieces of the principle model: pairs carry most of what 1- and 3-grams add
+# (5-fold CV on the training answers: macro F1 0.801 against 0.807 with 1-3) at a third of
+# the lookups, which keeps tagging near plain jieba's speed.
+MULTILABEL_CHAR_NGRAMS = (2,)
 
 # Thresholds a multi-label model may use: below 0.2 almost anything would be tagged, above 0.8
 # the model would hardly ever speak.
@@ -90,12 +95,14 @@ def _identity(counts: Counter[str]) -> list[str]:
     return list(counts.elements())
 
 
-def _keyword_features(tagger: Tagger, texts: Sequence[str]) -> list[Counter[str]]:
+def _keyword_features(
+    tagger: Tagger, texts: Sequence[str], char_ngrams: Sequence[int] = MULTILABEL_CHAR_NGRAMS
+) -> list[Counter[str]]:
     """Features of each text with the taxonomy's keyword hits, as tagging computes them."""
     docs: list[Counter[str]] = []
     for text in texts:
         tokens = tagger.tokens(normalise(text))
-        docs.append(features(tokens, tagger.strong_themes(tokens)))
+        docs.append(features(tokens, tagger.strong_themes(tokens), char_ngrams))
     return docs
 
 
@@ -190,4 +197,5 @@ def train_multilabel(
         intercept=intercept,
         thresholds=thresholds,
         uses_keywords=True,
+        char_ngrams=MULTILABEL_CHAR_NGRAMS,
     )

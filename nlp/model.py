@@ -45,16 +45,24 @@ MULTILABEL_VERSION = 2
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 _DIGITS = re.compile(r"^[\d.%]+$")
 _HEAD_END = frozenset("。！？!?\n")
-_CHAR_NGRAMS = (1, 2, 3)
+#: character n-gram sizes of a model that does not say (every version-1 model).
+DEFAULT_CHAR_NGRAMS: tuple[int, ...] = (1, 2, 3)
 # Keyword-hit features are marked so they can never collide with a word of the text.
 KEYWORD_MARK = "K:"
 # Features never shown as "the words that weighed most": single characters say too little.
 _MIN_SHOWN_CHARS = 2
+# A character piece that starts or ends with one of these straddles two words ("的意" of
+# "的意见"): shown as evidence it reads as noise.
+_GLUE = frozenset("的了是在和也就都又我你他她们这那有个")
 # A file bigger than this is not a model we wrote (the shipped one is well under 1 MB).
 _MAX_BYTES = 64 * 1024 * 1024
 
 
-def features(tokens: Sequence[str], keyword_themes: Iterable[str] = ()) -> Counter[str]:
+def features(
+    tokens: Sequence[str],
+    keyword_themes: Iterable[str] = (),
+    char_ngrams: Sequence[int] = DEFAULT_CHAR_NGRAMS,
+) -> Counter[str]:
     """Model features of one tokenised, normalised text.
 
     Words and adjacent word pairs (punctuation and numbers dropped), the first sentence's words
@@ -76,7 +84,7 @@ def features(tokens: Sequence[str], keyword_themes: Iterable[str] = ()) -> Count
     counts.update(a + " " + b for a, b in itertools.pairwise(words))
     counts.update("T:" + w for w in head)
     chars = "".join(words)
-    for n in _CHAR_NGRAMS:
+    for n in char_ngrams:
         counts.update("#" + chars[i : i + n] for i in range(len(chars) - n + 1))
     counts.update(KEYWORD_MARK + theme for theme in keyword_themes)
     return counts
@@ -90,6 +98,8 @@ def _shown(feature: str) -> str | None:
         feature = feature[2:]
     elif feature.startswith("#"):
         feature = feature[1:]
+        if feature[:1] in _GLUE or feature[-1:] in _GLUE:
+            return None
     if " " in feature and not feature.isascii():
         feature = feature.replace(" ", "")
     return feature if len(feature) >= _MIN_SHOWN_CHARS else None
@@ -109,6 +119,7 @@ class LearnedModel:
         temperature: float = 3.0,
         thresholds: Sequence[float] | None = None,
         uses_keywords: bool = False,
+        char_ngrams: Sequence[int] = DEFAULT_CHAR_NGRAMS,
     ) -> None:
         if coef.shape != (len(labels), len(vocabulary)):
             raise ValueError("model weights do not match its labels and vocabulary")
@@ -116,6 +127,8 @@ class LearnedModel:
             raise ValueError("model arrays do not match its labels and vocabulary")
         if thresholds is not None and len(thresholds) != len(labels):
             raise ValueError("model thresholds do not match its labels")
+        if not char_ngrams or any(not 1 <= n <= 5 for n in char_ngrams):
+            raise ValueError("model character n-gram sizes must be between 1 and 5")
         if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
             raise ValueError("model weights are not finite numbers")
         self.labels: list[str] = list(labels)
@@ -137,6 +150,8 @@ class LearnedModel:
         )
         #: whether the features include the taxonomy's keyword hits ("K:<theme>").
         self.uses_keywords = uses_keywords
+        #: the character n-gram sizes among the features.
+        self.char_ngrams = tuple(int(n) for n in char_ngrams)
 
     @property
     def multilabel(self) -> bool:
@@ -178,11 +193,16 @@ class LearnedModel:
             probs /= probs.sum()
         return {label: float(p) for label, p in zip(self.labels, probs, strict=True)}
 
+    def features(self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()) -> Counter[str]:
+        """This model's features of one tokenised text (see `features`)."""
+        themes = keyword_themes if self.uses_keywords else ()
+        return features(tokens, themes, self.char_ngrams)
+
     def predict_tokens(
         self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()
     ) -> dict[str, float]:
         """Probability per learned theme id for one tokenised text."""
-        return self.predict_features(features(tokens, keyword_themes))
+        return self.predict_features(self.features(tokens, keyword_themes))
 
     def weighed_most(self, counts: Mapping[str, int], label: str, limit: int = 3) -> list[str]:
         """The words of a text that pushed its score for `label` up the most, strongest first."""
@@ -219,6 +239,7 @@ class LearnedModel:
         if self.thresholds is not None:
             header["thresholds"] = [self.thresholds[label] for label in self.labels]
             header["uses_keywords"] = self.uses_keywords
+            header["char_ngrams"] = list(self.char_ngrams)
         buffer = io.BytesIO()
         np.savez_compressed(
             buffer,
@@ -273,6 +294,7 @@ class LearnedModel:
                     temperature=float(header.get("temperature", 3.0)),
                     thresholds=[float(t) for t in thresholds] if thresholds else None,
                     uses_keywords=bool(header.get("uses_keywords", False)),
+                    char_ngrams=[int(n) for n in header.get("char_ngrams", DEFAULT_CHAR_NGRAMS)],
                 )
         except (
             OSError,

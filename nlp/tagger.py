@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from nlp.model import LearnedModel, default_principle_model, features
+from nlp.model import LearnedModel, default_principle_model
 from nlp.normalise import normalise
 from nlp.segment import tokenizer_for
 from nlp.taxonomy import Taxonomy
@@ -146,7 +146,7 @@ class Tagger:
         self,
         taxonomy: Taxonomy,
         model: LearnedModel | None = None,
-        principle_model: LearnedModel | None | Literal["default"] = "default",
+        principle_model: LearnedModel | Literal["default"] | None = "default",
     ) -> None:
         self._taxonomy = taxonomy
         self._model = model
@@ -266,11 +266,11 @@ class Tagger:
         analysis = _Analysis(scores, evidence, strong)
         principle_model = self._principle_model
         if principle_model is not None:
-            counts = features(tokens, sorted(strong) if principle_model.uses_keywords else ())
+            counts = principle_model.features(tokens, sorted(strong))
             analysis.principle_features = counts
             scores.update(principle_model.predict_features(counts))
         if self._model is not None:
-            counts = features(tokens, sorted(strong) if self._model.uses_keywords else ())
+            counts = self._model.features(tokens, sorted(strong))
             analysis.model_features = counts
             full = {tid: scores.get(tid, 0.0) for tid in self._themes}
             analysis.scores = self._model.combine(full, self._model.predict_features(counts))
@@ -287,9 +287,9 @@ class Tagger:
             return model.weighed_most(analysis.model_features, theme_id)
         principle_model = self._principle_model
         if principle_model is not None and principle_model.thresholds is not None:
-            threshold = principle_model.thresholds.get(theme_id)
-            if threshold is not None:
-                if score < threshold:
+            limit = principle_model.thresholds.get(theme_id)
+            if limit is not None:
+                if score < limit:
                     return None
                 return principle_model.weighed_most(analysis.principle_features, theme_id)
         # Keywords alone: a theme needs a word that is not merely generic (小区, app).
