@@ -58,6 +58,10 @@ _GLUE = frozenset("的了是在和也就都又我你他她们这那有个")
 _MAX_BYTES = 64 * 1024 * 1024
 
 
+#: One text as a model sees it: the columns of its known features and their weights.
+Vector = tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]
+
+
 def features(
     tokens: Sequence[str],
     keyword_themes: Iterable[str] = (),
@@ -134,6 +138,8 @@ class LearnedModel:
         self.labels: list[str] = list(labels)
         self.vocabulary: dict[str, int] = {w: i for i, w in enumerate(vocabulary)}
         self._features = list(vocabulary)
+        # Character pieces looked up without their "#" mark: tagging skips building the string.
+        self._pieces = {f[1:]: i for i, f in enumerate(self._features) if f.startswith("#")}
         self.idf = idf
         self.coef = coef
         self._coef_by_feature = np.ascontiguousarray(coef.T)
@@ -166,7 +172,7 @@ class LearnedModel:
                 "learned model refers to themes missing from the taxonomy: " + ", ".join(missing)
             )
 
-    def _vector(self, counts: Mapping[str, int]) -> tuple[npt.NDArray[np.intp], Any]:
+    def vectorise(self, counts: Mapping[str, int]) -> Vector:
         """Column indices and L2-normalised TF-IDF values of the known features."""
         lookup = self.vocabulary.get
         pairs = [(column, n) for f, n in counts.items() if (column := lookup(f)) is not None]
@@ -177,9 +183,45 @@ class LearnedModel:
             vec /= float(np.linalg.norm(vec)) or 1.0
         return index, vec
 
+    def vectorise_tokens(self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()) -> Vector:
+        """`vectorise(self.features(tokens, keyword_themes))`, without building every feature
+        string (tagging's hot path: most character pieces of a long text are unknown)."""
+        words: list[str] = []
+        head = 0
+        in_head = True
+        for token in tokens:
+            if in_head and token in _HEAD_END:
+                in_head = False
+            if _WORDLIKE.search(token) and not _DIGITS.match(token):
+                words.append(token)
+                if in_head:
+                    head += 1
+        get = self.vocabulary.get
+        columns = [get(w) for w in words]
+        columns += [get(a + " " + b) for a, b in itertools.pairwise(words)]
+        columns += [get("T:" + w) for w in words[:head]]
+        chars = "".join(words)
+        piece = self._pieces.get
+        for n in self.char_ngrams:
+            columns += [piece(chars[i : i + n]) for i in range(len(chars) - n + 1)]
+        if self.uses_keywords:
+            columns += [get(KEYWORD_MARK + theme) for theme in keyword_themes]
+        counts = Counter(c for c in columns if c is not None)
+        index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if not len(index):
+            return index, tf
+        vec = (1.0 + np.log(tf)) * self.idf[index]
+        vec /= float(np.linalg.norm(vec)) or 1.0
+        return index, vec
+
     def predict_features(self, counts: Mapping[str, int]) -> dict[str, float]:
         """Probability per learned theme id for one text's features."""
-        index, vec = self._vector(counts)
+        return self.predict_vector(self.vectorise(counts))
+
+    def predict_vector(self, vector: Vector) -> dict[str, float]:
+        """Probability per learned theme id for one text's vector (from `vectorise`)."""
+        index, vec = vector
         logits = self.intercept.copy()
         if len(index):
             # Weights are kept feature-major, so one text's rows are a cheap gather.
@@ -204,10 +246,10 @@ class LearnedModel:
         """Probability per learned theme id for one tokenised text."""
         return self.predict_features(self.features(tokens, keyword_themes))
 
-    def weighed_most(self, counts: Mapping[str, int], label: str, limit: int = 3) -> list[str]:
+    def weighed_most(self, vector: Vector, label: str, limit: int = 3) -> list[str]:
         """The words of a text that pushed its score for `label` up the most, strongest first."""
         row = self.labels.index(label)
-        index, vec = self._vector(counts)
+        index, vec = vector
         if not len(index):
             return []
         contribution = vec * self.coef[row, index]

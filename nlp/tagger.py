@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from nlp.model import LearnedModel, default_principle_model
+from nlp.model import LearnedModel, Vector, default_principle_model
 from nlp.normalise import normalise
 from nlp.segment import tokenizer_for
 from nlp.taxonomy import Taxonomy
@@ -36,6 +36,8 @@ _MAX_NGRAM = 3
 PARENT_CREDIT = 0.5
 # A theme is reported when its score reaches this (keyword scores are 1 - exp(-raw)).
 MIN_SCORE = 0.2
+# What an analysis holds before a model has read the text.
+_EMPTY: Vector = (np.zeros(0, dtype=np.intp), np.zeros(0))
 # Learned probabilities below this are not reported as tags unless keywords also matched.
 MIN_LEARNED = 0.35
 
@@ -266,14 +268,14 @@ class Tagger:
         analysis = _Analysis(scores, evidence, strong)
         principle_model = self._principle_model
         if principle_model is not None:
-            counts = principle_model.features(tokens, sorted(strong))
-            analysis.principle_features = counts
-            scores.update(principle_model.predict_features(counts))
+            vector = principle_model.vectorise_tokens(tokens, sorted(strong))
+            analysis.principle_vector = vector
+            scores.update(principle_model.predict_vector(vector))
         if self._model is not None:
-            counts = self._model.features(tokens, sorted(strong))
-            analysis.model_features = counts
+            vector = self._model.vectorise_tokens(tokens, sorted(strong))
+            analysis.model_vector = vector
             full = {tid: scores.get(tid, 0.0) for tid in self._themes}
-            analysis.scores = self._model.combine(full, self._model.predict_features(counts))
+            analysis.scores = self._model.combine(full, self._model.predict_vector(vector))
         return analysis
 
     def _decide(self, theme_id: str, score: float, analysis: _Analysis) -> list[str] | None:
@@ -284,14 +286,14 @@ class Tagger:
             threshold = MIN_SCORE if has_strong else MIN_LEARNED
             if score < threshold:
                 return None
-            return model.weighed_most(analysis.model_features, theme_id)
+            return model.weighed_most(analysis.model_vector, theme_id)
         principle_model = self._principle_model
         if principle_model is not None and principle_model.thresholds is not None:
             limit = principle_model.thresholds.get(theme_id)
             if limit is not None:
                 if score < limit:
                     return None
-                return principle_model.weighed_most(analysis.principle_features, theme_id)
+                return principle_model.weighed_most(analysis.principle_vector, theme_id)
         # Keywords alone: a theme needs a word that is not merely generic (小区, app).
         return [] if has_strong and score >= MIN_SCORE else None
 
@@ -331,7 +333,7 @@ class Tagger:
 class _Analysis:
     """One text's scores and what they rest on: keyword evidence and model features."""
 
-    __slots__ = ("evidence", "model_features", "principle_features", "scores", "strong")
+    __slots__ = ("evidence", "model_vector", "principle_vector", "scores", "strong")
 
     def __init__(
         self, scores: dict[str, float], evidence: dict[str, list[str]], strong: set[str]
@@ -339,5 +341,5 @@ class _Analysis:
         self.scores = scores
         self.evidence = evidence
         self.strong = strong
-        self.principle_features: Counter[str] = Counter()
-        self.model_features: Counter[str] = Counter()
+        self.principle_vector: Vector = _EMPTY
+        self.model_vector: Vector = _EMPTY

@@ -216,3 +216,24 @@ def test_bad_answers_file_is_refused(tmp_path: Path, taxonomy: Taxonomy) -> None
             csv.writer(handle).writerows([["text", "labels", "split"], row])
         with pytest.raises(AnswersFileError, match="line 2"):
             read_answers(path, taxonomy)
+
+
+def test_tagging_fast_path_sees_the_features_training_saw(default_tagger: Tagger) -> None:
+    """vectorise_tokens gives exactly the vector of the features the model was trained on."""
+    model = default_tagger.principle_model
+    assert model is not None
+    texts = [
+        "物业费收了这么多年，账目从来没有公开过。问了也没人回！",
+        "Nobody asked us before they cut down the trees.",
+        "社區的公共空間怎麼用，應該讓居民一起討論決定。2024年",
+        "",
+    ]
+    for text in texts:
+        tokens = default_tagger.tokens(to_simplified(text).casefold())
+        themes = default_tagger.strong_themes(tokens)
+        slow_index, slow_vec = model.vectorise(model.features(tokens, themes))
+        fast_index, fast_vec = model.vectorise_tokens(tokens, themes)
+        slow = dict(zip(slow_index.tolist(), slow_vec.tolist(), strict=True))
+        fast = dict(zip(fast_index.tolist(), fast_vec.tolist(), strict=True))
+        assert slow.keys() == fast.keys()
+        assert all(abs(slow[k] - fast[k]) < 1e-12 for k in slow)
