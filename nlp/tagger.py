@@ -36,6 +36,13 @@ _MAX_NGRAM = 3
 PARENT_CREDIT = 0.5
 # A theme is reported when its score reaches this (keyword scores are 1 - exp(-raw)).
 MIN_SCORE = 0.2
+# A principle its keywords point to is tagged from this model probability, below the model's
+# own threshold for it (5-fold CV on the training answers: macro F1 0.812 against 0.801, recall
+# 0.83 against 0.78, precision 0.80 against 0.83).
+KEYWORD_BACKED = 0.4
+# The principle model reads at most this many characters of a text: it learned from answers of
+# under 100 characters, and beyond this a long petition costs time without telling it more.
+PRINCIPLE_READ_CHARS = 500
 # What an analysis holds before a model has read the text.
 _EMPTY: Vector = (np.zeros(0, dtype=np.intp), np.zeros(0))
 # Learned probabilities below this are not reported as tags unless keywords also matched.
@@ -130,6 +137,16 @@ class _Matcher:
 def _kind(taxonomy: Taxonomy, theme_id: str) -> str:
     theme = taxonomy.get(theme_id)
     return theme.kind if theme is not None else ""
+
+
+def _leading(tokens: list[str], limit: int = PRINCIPLE_READ_CHARS) -> list[str]:
+    """The tokens that make up the first `limit` characters (all of a short text)."""
+    total = 0
+    for i, token in enumerate(tokens):
+        total += len(token)
+        if total > limit:
+            return tokens[:i]
+    return tokens
 
 
 def _head_token_count(tokens: Sequence[str]) -> int:
@@ -268,7 +285,7 @@ class Tagger:
         analysis = _Analysis(scores, evidence, strong)
         principle_model = self._principle_model
         if principle_model is not None:
-            vector = principle_model.vectorise_tokens(tokens, sorted(strong))
+            vector = principle_model.vectorise_tokens(_leading(tokens), sorted(strong))
             analysis.principle_vector = vector
             scores.update(principle_model.predict_vector(vector))
         if self._model is not None:
@@ -291,7 +308,7 @@ class Tagger:
         if principle_model is not None and principle_model.thresholds is not None:
             limit = principle_model.thresholds.get(theme_id)
             if limit is not None:
-                if score < limit:
+                if score < (min(limit, KEYWORD_BACKED) if has_strong else limit):
                     return None
                 return principle_model.weighed_most(analysis.principle_vector, theme_id)
         # Keywords alone: a theme needs a word that is not merely generic (小区, app).

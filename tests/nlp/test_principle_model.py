@@ -31,8 +31,9 @@ from tests.nlp.conftest import ANSWERS_CSV
 BLIND_MACRO_F1 = 0.75
 BLIND_RECALL = 0.6
 BLIND_MACRO_PRECISION = 0.75
-# Measured once with the final model: participation 0.72, inclusiveness 0.67, rule of law 0.66
-# (the other seven 0.82–0.93). A floor under that, not the target, so the test states the truth.
+# Measured with the final model: participation 0.70, inclusiveness 0.67, rule of law 0.64 (the
+# other seven 0.79–0.93; macro P 0.80, R 0.79, F1 0.79). A floor under that, not the target,
+# so the test states the truth.
 PRECISION_FLOOR = 0.6
 
 
@@ -237,3 +238,11 @@ def test_tagging_fast_path_sees_the_features_training_saw(default_tagger: Tagger
         fast = dict(zip(fast_index.tolist(), fast_vec.tolist(), strict=True))
         assert slow.keys() == fast.keys()
         assert all(abs(slow[k] - fast[k]) < 1e-12 for k in slow)
+
+
+def test_a_huge_answer_is_tagged(default_tagger: Tagger) -> None:
+    """A 30,000-character answer is tagged; keywords are found to its very end."""
+    text = "物业费的账目从来不公开。" + "今天天气不错。" * 4000 + "停车位太少"
+    tags = {t.id: t for t in default_tagger.tag(text)}
+    assert "停车位" in tags["parking"].evidence
+    assert all(0.0 <= t.score <= 1.0 for t in tags.values())
