@@ -4,6 +4,9 @@ reaches the targets on the blind fifth of the labelled answers it never saw."""
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -246,3 +249,20 @@ def test_a_huge_answer_is_tagged(default_tagger: Tagger) -> None:
     tags = {t.id: t for t in default_tagger.tag(text)}
     assert "停车位" in tags["parking"].evidence
     assert all(0.0 <= t.score <= 1.0 for t in tags.values())
+
+
+def test_tagging_imports_neither_the_trainer_nor_scikit_learn() -> None:
+    """nlp.tagger loads the model from nlp.model; nlp.learn (and sklearn) stay unimported."""
+    probe = (
+        "import sys, nlp.tagger, nlp.model; "
+        "print(sorted(m for m in ('nlp.learn', 'sklearn') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert done.stdout.strip() == "[]"
