@@ -339,7 +339,8 @@ SANDBOX_HINTS: dict[str, list[dict[str, str]]] = {
         {"where": "group", "label": "/close 结束征询", "text": "/close …"},
         {
             "where": "private",
-            "label": "/ask all 两个社区一起问",
+            # {communities}: filled by the page with how many communities there are now.
+            "label": "/ask all {communities} 个社区一起问",
             "text": f"/ask all 48h {TEXT_QUESTION}",
         },
         {"where": "private", "label": "/rounds", "text": "/rounds"},
@@ -347,6 +348,7 @@ SANDBOX_HINTS: dict[str, list[dict[str, str]]] = {
         {"where": "private", "label": "/close 结束", "text": "/close …"},
         {"where": "private", "label": "/digest 周报+图表", "text": "/digest"},
         {"where": "private", "label": "/export 导出 CSV", "text": "/export"},
+        {"where": "private", "label": "/qr 网页二维码", "text": "/qr"},
         {"where": "private", "label": "/themes 主题表", "text": "/themes"},
     ],
     "resident": [

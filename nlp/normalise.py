@@ -27,6 +27,16 @@ _WIDTH[0x3000] = 0x20
 _WIDE = re.compile("[\uff01-\uff5e\u3000]")
 
 
+# Lone UTF-16 surrogates: JSON may carry them ("\ud800"), no UTF-8 database can store them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD (the replacement character), so it
+    can be encoded as UTF-8 and stored."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def fold_width(text: str) -> str:
     """Full-width Latin letters, digits and ASCII punctuation to half-width."""
     # translate() with a table is slow on Chinese text; most texts have nothing to fold.

@@ -8,15 +8,16 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from bot.core.base import Core, Turn
 from bot.core.models import Channel, NewAnswer, Round, TagRecord
 from bot.core.privacy import text_digest
+from nlp.normalise import without_surrogates
 from nlp.redact import redact
 from nlp.tagger import ThemeTag
 from storage.repository import Session
@@ -58,18 +59,28 @@ class IncomingMessage(BaseModel):
     reply_to_message_id: int | None = None
     edited: bool = False
 
+    @field_validator("text")
+    @classmethod
+    def _storable(cls, text: str | None) -> str | None:
+        # A lone surrogate (valid JSON, invalid UTF-8) once made the answer unstorable and the
+        # update a dead letter: keep the answer, with U+FFFD where the broken character was.
+        return None if text is None else without_surrogates(text)
+
 
 @dataclass
 class RateLimiter:
-    """At most `per_minute` answers per resident in any sliding minute (in memory)."""
+    """At most `per_minute` messages aimed at a round per resident in any sliding minute (in
+    memory). `clock` (seconds) is injectable: the Telegram channel gives it the core's clock,
+    so tests can hold time still."""
 
     per_minute: int
+    clock: Callable[[], float] = time.monotonic
     _seen: dict[str, deque[float]] = field(default_factory=dict)
     _next_prune: float = 0.0
 
     def allow(self, resident: str, now: float | None = None) -> bool:
         """Count one answer for `resident`; False if over the limit."""
-        moment = time.monotonic() if now is None else now
+        moment = self.clock() if now is None else now
         if moment >= self._next_prune:
             # Once a minute, forget residents with nothing in their window, so that the
             # limiter's memory follows the residents answering now, not all who ever did.
@@ -185,6 +196,8 @@ async def record_answer(
         async with core.reading(turn) as session:
             existing = await session.get_answer_by_source(source)
         if existing is not None:
+            if limiter is not None and not limiter.allow(core.resident(message.user_id)):
+                return AnswerResult(outcome="rate_limited", round_id=existing.round_id)
             return await replace_answer(
                 core, existing.id, existing.round_id, message.text or "", turn=turn
             )
@@ -246,6 +259,11 @@ async def store_answers(
             results[index] = AnswerResult(outcome="ignored")
             continue
         round_ = draft.round
+        # Every message aimed at a round counts, stickers and over-long texts too: a limit
+        # that only counted storable answers let a sticker flood through (SPEC §9).
+        if limiter is not None and not limiter.allow(draft.resident):
+            results[index] = AnswerResult(outcome="rate_limited", round_id=round_.id)
+            continue
         if round_.state != "open":
             log.info("answer to round %s ignored: round is %s", round_.id, round_.state)
             results[index] = AnswerResult(outcome="closed", round_id=round_.id)
@@ -253,13 +271,12 @@ async def store_answers(
         if draft.text is None:
             results[index] = AnswerResult(outcome="not_text", round_id=round_.id)
             continue
-        text = draft.text.strip()
+        # Whatever the channel: a lone surrogate becomes U+FFFD, never an unstorable answer.
+        text = without_surrogates(draft.text).strip()
         if not text:
             results[index] = AnswerResult(outcome="ignored")
         elif len(text) > limit:
             results[index] = AnswerResult(outcome="too_long", round_id=round_.id, length=len(text))
-        elif limiter is not None and not limiter.allow(draft.resident):
-            results[index] = AnswerResult(outcome="rate_limited", round_id=round_.id)
         else:
             accepted.append((index, redact(text)))
     if accepted:
@@ -339,7 +356,7 @@ async def replace_answer(
 ) -> AnswerResult:
     """An edit: the answer's new text (redacted, re-tagged) replaces the stored one while its
     round is open. The caller has checked that the answer is the editor's own."""
-    text = text.strip()
+    text = without_surrogates(text).strip()
     async with core.reading(turn) as session:
         round_ = await session.get_round(round_id)
     if round_ is None or round_.state != "open":
@@ -360,21 +377,45 @@ async def replace_answer(
     return AnswerResult(outcome=outcome, round_id=round_id, answer_id=answer_id, themes=tags)
 
 
+# Whether the resident who followed a link is in a chat (a community's group) right now: the
+# channel answers it (Telegram: getChatMember), so the core asks no channel itself.
+IsMember = Callable[[int], Awaitable[bool]]
+
+
 async def start_private_answer(
-    core: Core, user_id: int, round_id: int, community_id: int | None, *, turn: Turn | None = None
+    core: Core,
+    user_id: int,
+    round_id: int,
+    community_id: int | None,
+    *,
+    is_member: IsMember,
+    turn: Turn | None = None,
 ) -> Round | None:
-    """`/start r<id>`: the resident's next private messages answer this round (if open)."""
+    """`/start r<id>[c<cid>]`: the resident's next private messages answer this round, for
+    that community (or the first of the round's communities whose group they are in).
+
+    Only a member of the community's group may answer for it (SPEC §9): round ids are
+    sequential and a link is easy to guess. Any refused link also ends the resident's earlier
+    private session, so their next message is not taken as an answer to another round.
+    """
     resident = core.resident(user_id)
-    async with core.transaction(turn) as session:
+    async with core.reading(turn) as session:
         round_ = await session.get_round(round_id)
-        if round_ is None or round_.state != "open" or round_.kind != "text":
+        communities = await session.list_round_communities(round_id) if round_ else []
+    chosen = None
+    if round_ is not None and round_.state == "open" and round_.kind == "text":
+        for community in communities:
+            if community_id is not None and community.id != community_id:
+                continue
+            # Asked outside any transaction: a network call must never hold one open.
+            if community.active and await is_member(community.chat_id):
+                chosen = community.id
+                break
+    async with core.transaction(turn) as session:
+        if chosen is None or round_ is None:
+            await session.delete_private_session(resident)
             return None
-        communities = await session.list_round_communities(round_id)
-        ids = [c.id for c in communities]
-        if not ids:
-            return None
-        chosen = community_id if community_id in ids else ids[0]
-        await session.set_private_session(resident, round_id, chosen, core.now())
+        await session.set_private_session(resident, round_.id, chosen, core.now())
     return round_
 
 

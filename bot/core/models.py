@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,6 +24,23 @@ def to_ts(moment: datetime) -> float:
 def from_ts(value: float) -> datetime:
     """UTC epoch seconds back to an aware datetime in UTC."""
     return datetime.fromtimestamp(value, tz=UTC)
+
+
+class ProgressSink(Protocol):
+    """Where long work reports how far it got (bot/progress.py's bar, passed in by bot/cli.py).
+
+    The core and storage take one as an argument instead of importing a progress library, so
+    they stay free of any terminal concern; None means nobody is watching.
+    """
+
+    def set_total(self, total: int | None) -> None:
+        """How many items there are in all, once known."""
+
+    def advance(self, done: int = 1) -> None:
+        """`done` more items are finished."""
+
+    def describe(self, label: str) -> None:
+        """What is being worked on now (e.g. the table being copied)."""
 
 
 class _Record(BaseModel):

@@ -232,6 +232,10 @@ class Answers(Part):
         )
         return await self._with_themes(rows)
 
+    async def count_stored_answers(self) -> int:
+        """Every stored answer, hidden ones too: what a re-tag walks through."""
+        return int(await self.tx.fetchval("SELECT count(*) AS n FROM answers") or 0)
+
     async def list_answer_texts_page(self, after_id: int, limit: int) -> list[tuple[int, str]]:
         """(id, text) of every answer, hidden ones too, by id: a light scan for re-tagging."""
         rows = await self.tx.fetchall(

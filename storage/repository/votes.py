@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.core.models import Channel, to_ts
+from bot.core.models import Channel, from_ts, to_ts
 from storage.repository.base import Part
 
 
@@ -52,6 +52,24 @@ class Votes(Part):
             (resident,),
         )
         return [(r["round_id"], r["option_index"]) for r in rows]
+
+    async def list_votes(self, round_id: int) -> list[tuple[int, str, int, datetime]]:
+        """(community id, resident pseudonym, option, when) of every recorded vote of a round,
+        by community, resident and option (anonymous polls have none: only tallies)."""
+        rows = await self.tx.fetchall(
+            "SELECT community_id, resident, option_index, created_at FROM votes "
+            "WHERE round_id = ? ORDER BY community_id, resident, option_index",
+            (round_id,),
+        )
+        return [
+            (
+                int(r["community_id"]),
+                r["resident"],
+                int(r["option_index"]),
+                from_ts(r["created_at"]),
+            )
+            for r in rows
+        ]
 
     async def set_poll_tally(self, poll_id: str, counts: Sequence[int], voters: int) -> None:
         """Anonymous polls: the totals Telegram reports for one poll."""
