@@ -8,8 +8,8 @@ long — from many residents, replying to open text rounds in several communitie
 confirmed the last update (by the no-loss guarantee: every answer committed and tagged), and
 check that every answer is stored exactly once. Plain `jieba.lcut` over the same texts is
 timed just before and just after each ingest (the machine's speed drifts; its mean is the
-baseline of that run). Prints answers/s for both, the ratio and the peak RSS of the bot with its
-tagging helper per run, then the medians; asserts nothing about time.
+baseline of that run). Prints answers/s for both, the ratio and the peak RSS of the bot (and any child
+process) per run, then the medians; asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ async def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _peak_rss_mb_with_children(pid: int) -> float:
-    """Peak RSS of a process plus that of each of its children (the tagging helper)."""
+    """Peak RSS of a process plus that of each of its children, if any."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return _peak_rss_mb(pid) + sum(_peak_rss_mb(int(child)) for child in children)
 
@@ -196,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(
             f"run {run}: plain jieba.lcut {plain:6.0f} texts/s, minyi ingest {rate:6.0f} "
             f"answers/s (every answer stored once), ratio {rate / plain:.2f}, "
-            f"peak RSS of the bot and its helper {rss:.0f} MB"
+            f"peak RSS of the bot {rss:.0f} MB"
         )
     plain = statistics.median(r[0] for r in runs)
     rate = statistics.median(r[1] for r in runs)
@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"plain jieba.lcut:   {plain:8.0f} texts/s")
     print(f"minyi ingest:       {rate:8.0f} answers/s  (every answer stored once)")
     print(f"ratio:              {ratio:8.2f}")
-    print(f"bot peak RSS:       {rss:8.0f} MB (bot and tagging helper together, highest run)")
+    print(f"bot peak RSS:       {rss:8.0f} MB (highest run)")
 
 
 if __name__ == "__main__":

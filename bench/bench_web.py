@@ -53,7 +53,6 @@ def _settings(db: Path, port: int) -> Settings:
         {
             "storage": {"url": f"sqlite:///{db}"},
             "privacy": {"secret": "bench-web-secret"},
-            "nlp": {"helper_process": False},
             # The bench's phones all come from 127.0.0.1: lift the per-browser limit too, so
             # that every answer is one the server must store.
             "limits": {"answers_per_minute": 100_000},

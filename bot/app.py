@@ -38,7 +38,6 @@ from bot.core.base import Core, open_core
 from bot.core.privacy import chat_label
 from bot.core.retag import ensure_snapshot
 from bot.core.settings import Settings
-from bot.core.tag_helper import TagHelper
 from bot.render.digest import Digest
 from bot.render.texts import say
 from bot.scheduler import Scheduler
@@ -249,31 +248,16 @@ async def run_bot(settings: Settings, token: str, intake: Intake | None = None) 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    # A webhook brings one update per request: no batch big enough to share with a helper.
-    async with open_bot(settings, tag_helper=intake is None) as core:
+    async with open_bot(settings) as core:
         app = build_application(settings, core, token)
         await run_application(app, core, stop, intake)
 
 
 @asynccontextmanager
-async def open_bot(settings: Settings, *, tag_helper: bool = True) -> AsyncIterator[Core]:
-    """The core of a running bot: `open_core`, with the tagging helper (if `tag_helper` and
-    nlp.helper_process) started first so that both processes load jieba at once; closed at
-    the end."""
-    wanted = tag_helper and settings.nlp.helper_process
-    helper = TagHelper(settings) if wanted else None
-    if helper is not None:
-        helper.start()
+async def open_bot(settings: Settings) -> AsyncIterator[Core]:
+    """The core of a running bot (`open_core`), its database closed at the end."""
+    core = await open_core(settings)
     try:
-        core = await open_core(settings)
-        try:
-            if helper is not None:
-                helper.attach(core.tagger)
-                core.helper = helper
-            yield core
-        finally:
-            core.helper = None
-            await core.repo.close()
+        yield core
     finally:
-        if helper is not None:
-            await helper.close()
+        await core.repo.close()

@@ -42,7 +42,6 @@ def make_settings(
         "privacy": {"secret": SECRET},
         "schedule": {"tick_seconds": 0.2},
         # Small batches never reach a tagging helper; tests that need one ask for it.
-        "nlp": {"helper_process": False},
     }
     for name, values in tables.items():
         data.setdefault(name, {}).update(values)

@@ -294,11 +294,7 @@ async def _store_and_tag(
     results: list[AnswerResult | None],
     turn: Turn | None,
 ) -> None:
-    """Store accepted answers and their themes in one transaction, filling in `results`.
-
-    The answer rows are written while the tagging helper (if any) still tags its part of the
-    batch (Core.tag_many's `meanwhile`); their theme rows follow.
-    """
+    """Store accepted answers and their themes in one transaction, filling in `results`."""
     now = core.now()
     rows = [
         (
@@ -325,12 +321,10 @@ async def _store_and_tag(
             if await session.lock_open_round(round_id)
         }
         storing = [(index, row) for index, row in rows if row.round_id in still_open]
-        ids: list[int | None] = []
-
-        async def insert_rows() -> None:
-            ids.extend(await session.add_answers([row for _, row in storing]))
-
-        tagged = await core.tag_many([row.text for _, row in storing], meanwhile=insert_rows)
+        ids = await session.add_answers([row for _, row in storing])
+        # In this process: with jieba-rs, a batch of 100 long answers tags in ~25 ms, and a
+        # second tagging process no longer paid for itself (bench/README.md, issue 18).
+        tagged = core.tagger.tag_many([row.text for _, row in storing])
         await session.add_answer_themes(
             [
                 (answer_id, row, to_records(tags))

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.core.privacy import pseudonym
 from bot.core.settings import Settings
-from bot.core.tag_helper import Meanwhile, TagHelper
-from nlp.tagger import Tagger, ThemeTag
+from nlp.tagger import Tagger
 from nlp.taxonomy import load_taxonomy
 from storage.repository import Repository, Session
 
@@ -82,8 +81,6 @@ class Core:
     # sends them right after the commit (bot/telegram/intake.py), no handler sends them itself;
     # the scheduler's tick sends whatever is still owed.
     posts_owed: asyncio.Event = field(default_factory=asyncio.Event)
-    # While the bot runs with nlp.helper_process: a second process tagging big batches.
-    helper: TagHelper | None = None
 
     @property
     def post_lock(self) -> AbstractAsyncContextManager[None]:
@@ -94,18 +91,6 @@ class Core:
     def now(self) -> datetime:
         """The current time (injectable for tests)."""
         return self.clock()
-
-    async def tag_many(
-        self, texts: Sequence[str], meanwhile: Meanwhile | None = None
-    ) -> list[list[ThemeTag]]:
-        """Themes of each text, in order (on two cores when a helper process runs);
-        `meanwhile` is awaited once before the last of the tagging is done (see TagHelper)."""
-        if self.helper is not None:
-            return await self.helper.tag_many(texts, meanwhile)
-        tags = self.tagger.tag_many(texts)
-        if meanwhile is not None:
-            await meanwhile()
-        return tags
 
     def resident(self, user_id: int) -> str:
         """The pseudonym stored for a Telegram user."""

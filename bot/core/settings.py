@@ -6,7 +6,7 @@ the environment at the edge, and passes them on explicitly.
 
 from __future__ import annotations
 
-import os
+import logging
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot.core.durations import parse_duration
 from nlp.segment import DEFAULT_ENGINE, Engine
+
+_log = logging.getLogger(__name__)
 
 TOKEN_ENV = "MINYI_TELEGRAM_TOKEN"
 SECRET_ENV = "MINYI_PRIVACY_SECRET"
@@ -104,12 +106,22 @@ class ScheduleConfig(_Table):
 
 class NlpConfig(_Table):
     taxonomy: Path | None = None
-    # A second process tags half of each big batch of answers (bot/core/tag_helper.py); on by
-    # default where there is a second core to run it.
-    helper_process: bool = Field(default_factory=lambda: (os.cpu_count() or 1) > 1)
+    # Deprecated and ignored: the tagging helper process is gone (issue 18: with jieba-rs it
+    # no longer paid for itself). Still accepted so that existing config files keep loading.
+    helper_process: bool | None = None
     # Word segmentation: jieba-rs (native, the default) or jieba (pure Python, the reference);
     # jieba-rs falls back to jieba, with a warning, where its wheel is missing.
     segmenter: Engine = DEFAULT_ENGINE
+
+    @field_validator("helper_process")
+    @classmethod
+    def _deprecated_helper(cls, value: bool | None) -> bool | None:
+        if value is not None:
+            _log.warning(
+                "nlp.helper_process is deprecated and ignored: the bot tags in its own process; "
+                "nlp.helper_process 已弃用，不再生效：机器人在自身进程内分类"
+            )
+        return value
 
 
 class LimitsConfig(_Table):

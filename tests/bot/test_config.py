@@ -103,3 +103,11 @@ def test_segmenter_is_chosen_by_config_and_checked() -> None:
     assert chosen.nlp.segmenter == "jieba"
     with pytest.raises(ConfigError, match=r"nlp\.segmenter"):
         settings_from_dict({"nlp": {"segmenter": "jieba_fast"}}, environ={})
+
+
+def test_the_removed_helper_process_key_still_loads(caplog: pytest.LogCaptureFixture) -> None:
+    """An old config setting nlp.helper_process still loads, with a deprecation warning."""
+    with caplog.at_level("WARNING"):
+        settings = settings_from_dict({"nlp": {"helper_process": True}}, environ={})
+    assert settings.nlp.segmenter == "jieba-rs"
+    assert "nlp.helper_process is deprecated" in caplog.text

@@ -166,7 +166,6 @@ async def web_world(tmp_path: Path, **tables: dict[str, Any]) -> AsyncIterator[W
     data: dict[str, Any] = {
         "storage": {"url": f"sqlite:///{tmp_path / 'minyi.db'}"},
         "privacy": {"secret": SECRET},
-        "nlp": {"helper_process": False},
         "web": {"listen": f"127.0.0.1:{port}", "public_url": f"http://127.0.0.1:{port}"},
     }
     for name, values in tables.items():
