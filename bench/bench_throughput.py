@@ -8,8 +8,8 @@ long — from many residents, replying to open text rounds in several communitie
 confirmed the last update (by the no-loss guarantee: every answer committed and tagged), and
 check that every answer is stored exactly once. Plain `jieba.lcut` over the same texts is
 timed just before and just after each ingest (the machine's speed drifts; its mean is the
-baseline of that run). Prints answers/s for both, the ratio and the peak RSS of the bot (and any child
-process) per run, then the medians; asserts nothing about time.
+baseline of that run). Prints answers/s for both, the ratio and the bot's peak RSS per run,
+then the medians; asserts nothing about time.
 """
 
 from __future__ import annotations
