@@ -18,7 +18,8 @@ Keeping the words of different taxonomies apart:
 
 - jieba-rs: every word set gets its own `rjieba.Jieba` instance, whose dictionary is private to
   it (≈ 25 MB and 0.15 s each; a process nearly always tags against one taxonomy). The module
-  functions of `rjieba` (its default instance) are never used or changed.
+  functions of `rjieba` (its default instance) are never used or changed, and not even built:
+  the compiled module is loaded without the package's `__init__` (see `_extension_class`).
 - jieba: the big prefix dictionary is built once per process from jieba's on-disk cache (kept in
   the user cache directory, so a restart does not rebuild it), in a private `jieba.Tokenizer`:
   the bot's words never leak into the global `jieba.dt`. The first word set is added to that
@@ -31,9 +32,12 @@ so a process segmenting with jieba-rs does not pay for jieba's import at start-u
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import logging
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -60,8 +64,9 @@ _ADDED: dict[str, int] = {}
 # ... and those words' frequencies before (0: unknown or only a prefix of longer words).
 _ORIGINAL: dict[str, int] = {}
 _BY_WORDS: dict[tuple[Engine, frozenset[str]], Segmenter] = {}
-# Whether the Rust binding imported (None: not tried yet).
+# Whether the Rust binding imported (None: not tried yet), and its class.
 _RUST_OK: bool | None = None
+_RUST_CLASS: type[rjieba.Jieba] | None = None
 # Words any segmenter added: they are keywords, not general vocabulary (see word_frequency).
 _ADDED_ANYWHERE: set[str] = set()
 # The general dictionary's frequencies, read from jieba's dict.txt when jieba is not loaded.
@@ -130,13 +135,59 @@ def cache_dir() -> Path:
     return base / "minyi"
 
 
+def _rust_class() -> type[rjieba.Jieba]:
+    """rjieba's `Jieba` class, if possible without running the package's `__init__`."""
+    global _RUST_CLASS
+    if _RUST_CLASS is None:
+        _RUST_CLASS = _extension_class() or _package_class()
+    return _RUST_CLASS
+
+
+def _package_class() -> type[rjieba.Jieba]:
+    import rjieba
+
+    return rjieba.Jieba
+
+
+def _extension_class() -> type[rjieba.Jieba] | None:
+    """The class from rjieba's compiled module, loaded straight from its file.
+
+    `import rjieba` builds a default dictionary at once (≈ 0.15 s quiet, 0.5 s busy, and ≈ 25 MB)
+    that Minyi never uses: every word set gets its own instance. The compiled module is
+    registered as `rjieba.rjieba`, so a later `import rjieba` elsewhere reuses it. None if the
+    file is not where a normal install puts it (then the package is imported as usual).
+    """
+    if "rjieba" in sys.modules:
+        return None
+    try:
+        spec = importlib.util.find_spec("rjieba")
+    except (ImportError, ValueError):
+        return None
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in folders:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = Path(folder) / f"rjieba{suffix}"
+            if not path.is_file():
+                continue
+            loader = importlib.machinery.ExtensionFileLoader("rjieba.rjieba", str(path))
+            found = importlib.util.spec_from_file_location("rjieba.rjieba", path, loader=loader)
+            if found is None:
+                return None
+            module = importlib.util.module_from_spec(found)
+            loader.exec_module(module)
+            sys.modules["rjieba.rjieba"] = module
+            jieba_class: type[rjieba.Jieba] = module.Jieba
+            return jieba_class
+    return None
+
+
 def rust_available() -> bool:
     """True if the jieba-rs binding imports here; the first failure is logged (once)."""
     global _RUST_OK
     if _RUST_OK is None:
         try:
-            import rjieba  # noqa: F401  (imported for its availability only)
-        except ImportError as exc:
+            _rust_class()
+        except (ImportError, OSError) as exc:
             _log.warning(
                 "jieba-rs (rjieba) unavailable (%s): segmenting with jieba, about 20 x slower; "
                 "jieba-rs（rjieba）不可用，改用 jieba 分词，速度约慢 20 倍",
@@ -175,15 +226,6 @@ def _base_tokenizer() -> Any:
         tokenizer.initialize()
         _BASE = tokenizer
     return _BASE
-
-
-def load_dictionary(engine: Engine = DEFAULT_ENGINE) -> None:
-    """Load the engine's dictionary now rather than on first use."""
-    with _LOCK:
-        if resolve_engine(engine) == "jieba":
-            _base_tokenizer()
-        else:
-            import rjieba  # noqa: F401  (its import builds rjieba's default dictionary, ≈ 0.15 s)
 
 
 def is_cjk_word(word: str) -> bool:
@@ -227,9 +269,7 @@ def _jieba_segmenter(words: frozenset[str]) -> _JiebaSegmenter:
 
 
 def _rust_segmenter(words: frozenset[str]) -> _RustSegmenter:
-    import rjieba
-
-    instance = rjieba.Jieba()
+    instance = _rust_class()()
     for word in _candidates(words):
         known = instance.has_word(word)
         if not known or instance.cut(word, False) != [word]:

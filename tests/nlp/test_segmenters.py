@@ -152,3 +152,22 @@ def test_missing_rjieba_falls_back_to_jieba_and_says_so_once(tmp_path: Path) -> 
     assert done.stdout.split() == ["jieba", "jieba", "碧海议事厅/门口"]
     warnings = [line for line in done.stderr.splitlines() if "rjieba" in line]
     assert len(warnings) == 1 and warnings[0].startswith("nlp.segment ")
+
+
+def test_jieba_rs_loads_no_dictionary_but_its_own() -> None:
+    """A jieba-rs segmenter in a fresh process does not run rjieba's package import (which
+    builds a default dictionary nobody uses), and a later `import rjieba` still works."""
+    code = (
+        "import sys\n"
+        "from nlp.segment import segmenter_for\n"
+        "cutter = segmenter_for(['碧海议事厅'], 'jieba-rs')\n"
+        "print(cutter.engine, 'rjieba' in sys.modules, cutter.cut('去碧海议事厅', hmm=False))\n"
+        "import rjieba\n"
+        "print(rjieba.cut('去碧海议事厅', False))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    first, second = done.stdout.splitlines()
+    assert first == "jieba-rs False ['去', '碧海议事厅']"
+    assert "碧海议事厅" not in second
