@@ -18,6 +18,11 @@ rating vote from every tenth answer). Then, in the same run and on the same data
 - `build_round_report` for last week's round (a tenth of the answers in scope: the usual
   case, where a report covers a slice of what is stored).
 
+On SQLite the round and period reports are also timed cold: before each run the database is
+closed, its file's pages are dropped from the operating system's cache (fsync, then
+`posix_fadvise(DONTNEED)`: no root needed) and a fresh core opens it, as after a restart or
+when the file has been pushed out of memory by other work; only the report is timed.
+
 The worst case on purpose: every report covers almost all stored answers, so the time must
 grow with the rows in scope, and the growth factor between sizes shows whether it grows no
 worse than linearly (a factor of about 10 for 10 times the answers).
@@ -29,6 +34,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -140,6 +146,39 @@ async def median_of(repeat: int, run: Callable[[], Awaitable[object]]) -> float:
     return statistics.median(times)
 
 
+def drop_from_os_cache(database: Path) -> None:
+    """Write the database's files out and ask the kernel to forget their cached pages."""
+    for path in (database, database.with_name(database.name + "-wal")):
+        if not path.exists():
+            continue
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+async def cold_median_of(
+    repeat: int, url: str, build: Callable[[Core], Awaitable[object]]
+) -> tuple[float, float, float]:
+    """(median, fastest, slowest) of `repeat` cold runs of `build` (see the module note)."""
+    database = Path(url.removeprefix("sqlite:///"))
+    settings = settings_from_dict({"storage": {"url": url}}, environ={})
+    times = []
+    for _ in range(repeat):
+        drop_from_os_cache(database)
+        core = await open_core(settings, secret=b"bench")
+        core.clock = lambda: NOW
+        try:
+            started = time.perf_counter()
+            await build(core)
+            times.append(time.perf_counter() - started)
+        finally:
+            await core.repo.close()
+    return statistics.median(times), min(times), max(times)
+
+
 async def measure(size: int, repeat: int, url: str) -> dict[str, float]:
     """Fill a fresh database with `size` answers and time the reports over it."""
     settings = settings_from_dict({"storage": {"url": url}}, environ={})
@@ -177,6 +216,22 @@ async def measure(size: int, repeat: int, url: str) -> dict[str, float]:
         }
     finally:
         await core.repo.close()
+    if url.startswith("sqlite:///"):
+        week = rounds["this_week"]
+        cold_round = await cold_median_of(repeat, url, lambda c: build_round_report(c, week))
+        cold_period = await cold_median_of(
+            repeat, url, lambda c: build_period_report(c, NOW - timedelta(days=7), NOW)
+        )
+        for name, (median, fastest, slowest) in (
+            ("cold round", cold_round),
+            ("cold period", cold_period),
+        ):
+            figures[name] = median
+            figures[name + " range"] = slowest - fastest
+            print(
+                f"{size:,} answers, {name} report: median {median:.3f} s "
+                f"({fastest:.3f}-{slowest:.3f}) of {repeat} cold runs"
+            )
     return figures
 
 
@@ -195,7 +250,9 @@ async def run(sizes: Sequence[int], repeat: int, backend: str, pg_base: str) -> 
             finally:
                 if backend == "postgresql":
                     await _drop_schema(pg_base, schema)
-    timed = ("count(*)", "round report", "period report", "tenth round")
+    timed: tuple[str, ...] = ("count(*)", "round report", "period report", "tenth round")
+    if all("cold round" in figures for _, figures in results):
+        timed += ("cold round", "cold period")
     print(f"median of {repeat}; {backend}; seconds")
     print(f"{'answers':>10} {'load':>7} " + " ".join(f"{k:>14}" for k in timed))
     for size, figures in results:
