@@ -11,6 +11,8 @@ import sys
 
 import pytest
 
+from tests.pg import BASE_URL, unreachable_reason
+
 CASES = [
     ("bench.bench_tagging", ["ratio"]),
     ("bench.bench_retag", ["speed-up", "re-tagged"]),
@@ -34,3 +36,21 @@ def test_benchmark_smoke_run_prints_its_figures(module: str, expected: list[str]
     assert done.returncode == 0, done.stderr[-3000:]
     for word in expected:
         assert word in done.stdout, (word, done.stdout)
+
+
+def test_webhook_benchmark_smoke_stores_every_answer_once() -> None:
+    """`bench.bench_webhook --smoke` delivers the same answers to 1 and to 2 webhook processes
+    on PostgreSQL and finds each stored exactly once (it exits non-zero otherwise)."""
+    reason = unreachable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.bench_webhook", "--smoke", "--postgres-url", BASE_URL],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "1 process(es):" in done.stdout and "2 process(es):" in done.stdout, done.stdout
+    assert done.stdout.count("every answer stored once") == 2, done.stdout
