@@ -20,7 +20,6 @@ import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.core.links import LinkedRound
-from bot.render.chart import cjk_font_path
 
 WIDTH = 720
 MARGIN = 40
@@ -44,6 +43,10 @@ class QrCard:
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
+    # Imported here: bot/render/chart.py imports matplotlib (≈ 0.6 s), which a bot that only
+    # serves QR cards, or none, must not pay for at start-up.
+    from bot.render.chart import cjk_font_path
+
     return ImageFont.truetype(str(cjk_font_path()), size)
 
 
