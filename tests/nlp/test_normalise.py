@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 
 import zhconv
 
@@ -50,3 +52,23 @@ def test_simplified_folding_skips_only_texts_zhconv_leaves_alone() -> None:
             texts += [row["text"] for row in csv.DictReader(handle)]
     assert [to_simplified(t) for t in texts] == [zhconv.convert(t, "zh-cn") for t in texts]
     assert to_simplified("醫院") == "医院" and to_simplified("么二三") != "么二三"
+
+
+def test_normalise_converts_without_importing_pkg_resources() -> None:
+    """In a fresh process, nlp.normalise converts Traditional text with zhconv's dictionary
+    while pkg_resources (slow to import) stays unimported, and a later import of it works."""
+    code = (
+        "import sys\n"
+        "from nlp.normalise import normalise\n"
+        "print(normalise('這個停車場發展很亂'), 'pkg_resources' in sys.modules)\n"
+        "import pkg_resources\n"
+        "print(pkg_resources.__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert done.stdout.splitlines() == ["这个停车场发展很乱 False", "pkg_resources"]
