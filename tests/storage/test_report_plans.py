@@ -1,4 +1,4 @@
-"""The per-channel answer count of reports reads an index only (migration 0007), on SQLite."""
+"""The per-channel answer count of reports reads an index only (migration 0009), on SQLite."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
--- Minyi schema, version 7: the channel count reads an index too (bench/README.md, "Reports").
+-- Minyi schema, version 9: the channel count reads an index too (bench/README.md, "Reports").
 --
 -- Reports count answers per channel (migration 0006) over a round or a time window. The
 -- channel was in no index, so that count looked up every answer in scope in the table: at
