@@ -37,6 +37,11 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.core.csvfiles import CsvInputError, decode_csv_bytes
+from bot.core.errors import FrameworkError as FrameworkError
+from bot.core.errors import IndexInputError as IndexInputError
+from bot.core.errors import MinyiError
+from bot.core.errors import ValuesError as ValuesError
 from nlp.taxonomy import Taxonomy
 
 #: Monte Carlo draws per computation (SPEC §10).
@@ -57,22 +62,6 @@ Float = npt.NDArray[np.float64]
 _PERIOD = re.compile(r"^(?P<year>[0-9]{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _HEADER = ("community", "indicator", "period", "value")
-
-
-class IndexInputError(ValueError):
-    """A framework or values file that cannot be used; the message names the problem."""
-
-
-class FrameworkError(IndexInputError):
-    """A framework TOML that cannot be used; the message names the indicator and field."""
-
-
-class ValuesError(IndexInputError):
-    """A values CSV that cannot be imported; `problems` lists (line, message) per bad row."""
-
-    def __init__(self, message: str, problems: Sequence[tuple[int, str]] = ()) -> None:
-        super().__init__(message)
-        self.problems = list(problems)
 
 
 # --- framework ------------------------------------------------------------------------------
@@ -142,93 +131,98 @@ def parse_framework(
     try:
         text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
     except UnicodeDecodeError as exc:
-        raise FrameworkError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise FrameworkError(name, [MinyiError("fw_not_utf8", byte=exc.start + 1)]) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise FrameworkError(f"{name}: not valid TOML: {exc}") from exc
-    problems: list[str] = []
+        raise FrameworkError(name, [MinyiError("fw_not_toml", error=str(exc))]) from exc
+    problems: list[MinyiError] = []
     unknown_top = sorted(set(data) - {"principles", "indicator"})
-    problems += [f"unknown top-level key {key!r}" for key in unknown_top]
+    problems += [MinyiError("fw_unknown_top", key=key) for key in unknown_top]
     principles = _framework_principles(data.get("principles"), taxonomy, problems)
     raw_indicators = data.get("indicator")
     if not isinstance(raw_indicators, list) or not raw_indicators:
-        problems.append("no [[indicator]] tables")
+        problems.append(MinyiError("fw_no_indicators"))
         raw_indicators = []
     indicators: list[Indicator] = []
     seen: dict[str, int] = {}
     for number, entry in enumerate(raw_indicators, start=1):
         label = _indicator_label(number, entry)
         if not isinstance(entry, dict):
-            problems.append(f"{label}: not a table")
+            problems.append(MinyiError("fw_not_table", indicator=label))
             continue
         try:
             indicator = Indicator.model_validate(entry)
         except ValidationError as exc:
-            problems += [f"{label} {_field_problem(err)}" for err in exc.errors()]
+            problems += [_field_problem(label, err) for err in exc.errors()]
             continue
         if indicator.id in seen:
-            problems.append(f"{label} field 'id': duplicate of indicator #{seen[indicator.id]}")
+            problems.append(MinyiError("fw_duplicate", indicator=label, first=seen[indicator.id]))
         seen.setdefault(indicator.id, number)
         if indicator.threshold == indicator.target:
-            problems.append(
-                f"{label} fields 'threshold' and 'target': equal ({indicator.target:g}); "
-                "the indicator would have no direction"
-            )
+            problems.append(MinyiError("fw_equal", indicator=label, value=f"{indicator.target:g}"))
         known = {p.id for p in principles}
         if principles and indicator.principle not in known:
-            hint = "" if taxonomy.get(indicator.principle) else " (not in the taxonomy)"
             problems.append(
-                f"{label} field 'principle': {indicator.principle!r} is not one of the "
-                f"framework's principles {sorted(known)}{hint}"
+                MinyiError(
+                    "fw_indicator_principle"
+                    if taxonomy.get(indicator.principle)
+                    else "fw_indicator_principle_unknown",
+                    indicator=label,
+                    principle=indicator.principle,
+                    known=", ".join(sorted(known)),
+                )
             )
         indicators.append(indicator)
     used = {i.principle for i in indicators}
     problems += [
-        f"principle {p.id!r} has no indicator (it could never get a score)"
+        MinyiError("fw_principle_unused", id=p.id)
         for p in principles
         if indicators and p.id not in used
     ]
     if problems:
-        raise FrameworkError(f"{name}: " + "; ".join(problems))
+        raise FrameworkError(name, problems)
     return Framework(principles=tuple(principles), indicators=tuple(indicators))
 
 
-def _framework_principles(raw: object, taxonomy: Taxonomy, problems: list[str]) -> list[Principle]:
+def _framework_principles(
+    raw: object, taxonomy: Taxonomy, problems: list[MinyiError]
+) -> list[Principle]:
     if raw is None:
-        problems.append("missing required key 'principles' (a list of principle theme ids)")
+        problems.append(MinyiError("fw_principles_missing"))
         return []
     if not isinstance(raw, list) or not raw or not all(isinstance(p, str) for p in raw):
-        problems.append("'principles' must be a non-empty list of theme ids")
+        problems.append(MinyiError("fw_principles_type"))
         return []
     found: list[Principle] = []
     for pid in raw:
         theme = taxonomy.get(pid)
         if theme is None or theme.kind != "principle" or theme.id != pid:
-            kinds = [t.id for t in taxonomy.by_kind("principle")]
-            problems.append(f"'principles': {pid!r} is not a principle id of the taxonomy {kinds}")
+            kinds = ", ".join(t.id for t in taxonomy.by_kind("principle"))
+            problems.append(MinyiError("fw_principle_unknown", id=pid[:80], known=kinds))
         elif any(p.id == pid for p in found):
-            problems.append(f"'principles': {pid!r} is listed twice")
+            problems.append(MinyiError("fw_principle_twice", id=pid))
         else:
             found.append(Principle(id=theme.id, name_zh=theme.name_zh, name_en=theme.name_en))
     return found
 
 
 def _indicator_label(number: int, entry: object) -> str:
-    label = f"indicator #{number}"
+    # Language-neutral: the templates put "indicator"/"指标" in front of it.
+    label = f"#{number}"
     if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-        label += f" ({entry['id']!r})"
+        label += f" ({entry['id'][:64]!r})"
     return label
 
 
-def _field_problem(err: Any) -> str:
+def _field_problem(label: str, err: Any) -> MinyiError:
     fieldname = ".".join(str(part) for part in err["loc"]) or "entry"
-    message = err["msg"]
     if err["type"] == "extra_forbidden":
-        message = "unknown field"
-    elif err["type"] == "missing":
-        message = "missing required field"
-    return f"field {fieldname!r}: {message}"
+        return MinyiError("fw_field_unknown", indicator=label, field=fieldname[:64])
+    if err["type"] == "missing":
+        return MinyiError("fw_field_missing", indicator=label, field=fieldname)
+    # pydantic's own words (English) say what the value should be.
+    return MinyiError("fw_field_bad", indicator=label, field=fieldname, message=err["msg"])
 
 
 # --- values ---------------------------------------------------------------------------------
@@ -247,9 +241,7 @@ class IndicatorValue:
 def check_period(period: str) -> str:
     """Return `period` if it is `YYYY`, `YYYY-Qn` or `YYYY-MM`; raise IndexInputError if not."""
     if not _PERIOD.match(period):
-        raise IndexInputError(
-            f"period {period!r} is not YYYY, YYYY-Qn or YYYY-MM (e.g. 2025, 2025-Q3, 2025-07)"
-        )
+        raise IndexInputError("index_period_bad", period=period[:40])
     return period
 
 
@@ -257,7 +249,7 @@ def period_key(period: str) -> tuple[int, int, int]:
     """Chronological sort key: (year, last month covered, length in months, shortest first)."""
     match = _PERIOD.match(period)
     if match is None:
-        raise IndexInputError(f"period {period!r} is not YYYY, YYYY-Qn or YYYY-MM")
+        raise IndexInputError("index_period_bad", period=period[:40])
     year = int(match["year"])
     if match["quarter"]:
         return (year, 3 * int(match["quarter"]), 3)
@@ -283,80 +275,44 @@ def select_periods(available: Iterable[str], period: str | None = None) -> tuple
     periods = set(available)
     if period is None:
         if not periods:
-            raise IndexInputError("no indicator values yet: import some with `minyi index import`")
+            raise IndexInputError("index_no_values")
         period = max(periods, key=period_key)
     check_period(period)
     return period, previous_period(period, periods)
 
 
-def decode_csv(data: bytes, name: str) -> str:
-    """Decode a CSV file's bytes: UTF-8 (with or without BOM), else GB18030 (a superset of the
-    GBK that Excel on Chinese Windows saves). A binary file or UTF-16 text is refused with an
-    error naming the file and what it looks like."""
-    if len(data) > MAX_VALUES_BYTES:
-        raise ValuesError(
-            f"{name}: {len(data):,} bytes is more than the {MAX_VALUES_BYTES:,} allowed"
-        )
-    looks = _binary_kind(data)
-    if looks is not None:
-        raise ValuesError(
-            f"{name} is not a CSV text file (it looks like {looks}); save the sheet as CSV "
-            "(UTF-8 or GBK) with the columns community,indicator,period,value"
-        )
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValuesError(
-                f"{name}: starts as UTF-8 but byte {exc.start + 3} is not UTF-8"
-            ) from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ValuesError(f"{name}: neither UTF-8 nor GBK text (bad byte at {exc.start})") from exc
-
-
-def _binary_kind(data: bytes) -> str | None:
-    magic = {
-        b"\x89PNG\r\n\x1a\n": "a PNG image",
-        b"\xff\xd8\xff": "a JPEG image",
-        b"GIF8": "a GIF image",
-        b"%PDF": "a PDF document",
-        b"PK\x03\x04": "a ZIP archive, e.g. an Excel .xlsx workbook",
-        b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
-    }
-    for prefix, kind in magic.items():
-        if data.startswith(prefix):
-            return kind
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16 text (Excel's 'Unicode text'); save as 'CSV UTF-8' instead"
-    if b"\x00" in data[:65536]:
-        return "a binary file"
-    return None
-
-
 def parse_values_csv(
     data: bytes, *, name: str, framework: Framework, communities: Collection[str]
 ) -> list[IndicatorValue]:
-    """Parse a values CSV `community,indicator,period,value` from its bytes.
+    """Parse a values CSV `community,indicator,period,value` from its bytes (UTF-8 with or
+    without BOM, or GBK: bot/core/csvfiles.py `decode_csv_bytes`).
 
     Every bad row (unknown community or indicator, bad period, a value that is not a finite
     number, a repeated community/indicator/period, a wrong number of cells) is reported by its
-    line number, the header being line 1; if any row is bad, ValuesError lists them and no
-    value is returned, so nothing of the file is imported.
+    line number, the header being line 1; if any row is bad, ValuesError lists them (each a
+    `CsvInputError` naming the file and line) and no value is returned, so nothing of the file
+    is imported.
     """
-    text = decode_csv(data, name)
+    if len(data) > MAX_VALUES_BYTES:
+        raise ValuesError(
+            name,
+            [
+                CsvInputError(
+                    "csv_too_big", path=name, line=0, size=len(data), limit=MAX_VALUES_BYTES
+                )
+            ],
+        )
+    try:
+        text = decode_csv_bytes(data, name)
+    except CsvInputError as exc:
+        raise ValuesError(name, [exc]) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
     # A name as typed in the sheet (full-width letters, stray spaces) maps back to the name
     # the community is registered under, which is what storage looks up.
     known_communities = {_clean(c): c for c in communities}
     indicators = {i.id for i in framework.indicators}
     periods: set[str] = set()
-    problems: list[tuple[int, str]] = []
+    problems: list[MinyiError] = []
     values: list[IndicatorValue] = []
     first: dict[tuple[str, str, str], int] = {}
     start = 1
@@ -369,41 +325,47 @@ def parse_values_csv(
             if not header_seen:
                 header_seen = True
                 header = tuple(_clean(c).lower() for c in row)
+                while header and not header[-1]:
+                    header = header[:-1]  # spreadsheets leave separators of unused columns
                 if header != _HEADER:
+                    found = ",".join(_clean(c) for c in row)[:200]
                     raise ValuesError(
-                        f"{name} line {line}: the header must be {','.join(_HEADER)} "
-                        f"(found {','.join(_clean(c) for c in row)[:200]!r})"
+                        name,
+                        [
+                            CsvInputError(
+                                "index_header",
+                                path=name,
+                                line=line,
+                                found=found,
+                                needed=",".join(_HEADER),
+                            )
+                        ],
                     )
                 continue
             cells = [_clean(c) for c in row]
             problem = _row_problem(cells, known_communities, indicators, periods)
             if problem is not None:
-                problems.append((line, problem))
+                key, details = problem
+                problems.append(CsvInputError(key, path=name, line=line, **details))
                 continue
             typed, indicator, period, value = cells
             community = known_communities[typed]
-            key = (community, indicator, period)
-            if key in first:
+            key3 = (community, indicator, period)
+            if key3 in first:
                 problems.append(
-                    (line, f"same community, indicator and period as line {first[key]}")
+                    CsvInputError("index_repeated", path=name, line=line, first=first[key3])
                 )
                 continue
-            first[key] = line
+            first[key3] = line
             values.append(IndicatorValue(community, indicator, period, float(value)))
     except csv.Error as exc:
-        problems.append((start, f"not readable as CSV ({exc})"))
+        problems.append(CsvInputError("csv_malformed", path=name, line=start, reason=str(exc)))
     if not header_seen:
-        raise ValuesError(f"{name}: empty file (expected the header {','.join(_HEADER)})")
+        raise ValuesError(name, [CsvInputError("csv_empty", path=name, line=0)])
     if problems:
-        listed = [f"line {line}: {message}" for line, message in problems[:MAX_LISTED_PROBLEMS]]
-        more = len(problems) - len(listed)
-        tail = f"; and {more} more bad rows" if more else ""
-        raise ValuesError(
-            f"{name}: {len(problems)} bad rows, nothing imported: " + "; ".join(listed) + tail,
-            problems,
-        )
+        raise ValuesError(name, problems)
     if not values:
-        raise ValuesError(f"{name}: no values after the header")
+        raise ValuesError(name, [CsvInputError("index_no_rows", path=name, line=0)])
     return values
 
 
@@ -416,23 +378,24 @@ def _clean(cell: str) -> str:
 
 def _row_problem(
     cells: list[str], communities: Mapping[str, str], indicators: set[str], periods: set[str]
-) -> str | None:
-    """What is wrong with a row of cleaned cells, or None; `periods` caches valid periods."""
+) -> tuple[str, dict[str, object]] | None:
+    """What is wrong with a row of cleaned cells (template key and values), or None;
+    `periods` caches valid periods."""
     if len(cells) != len(_HEADER):
-        return f"{len(cells)} cells, expected 4 (community,indicator,period,value)"
+        return "csv_row_cells", {"cells": len(cells), "header": len(_HEADER)}
     community, indicator, period, value = cells
     if community not in communities:
-        return f"unknown community {community[:80]!r}"
+        return "index_unknown_community", {"community": community[:80]}
     if indicator not in indicators:
-        return f"unknown indicator {indicator[:80]!r}"
+        return "index_unknown_indicator", {"indicator": indicator[:80]}
     if period not in periods:
         if not _PERIOD.match(period):
-            return f"period {period[:40]!r} is not YYYY, YYYY-Qn or YYYY-MM"
+            return "index_period_bad", {"period": period[:40]}
         periods.add(period)
     if not _NUMBER.match(value):
-        return f"value {value[:40]!r} is not a number"
+        return "index_not_number", {"value": value[:40]}
     if not math.isfinite(float(value)):
-        return f"value {value[:40]!r} is too large"
+        return "index_too_large", {"value": value[:40]}
     return None
 
 

@@ -39,6 +39,7 @@ from matplotlib.figure import Figure
 from bot.core.csvfiles import safe_cell
 from bot.core.index import CommunityResult, Framework, IndexResult
 from bot.render.chart import cjk_font_path
+from bot.render.texts import TEMPLATES
 
 #: At most this many communities are labelled by name in the city chart; above it the chart
 #: shows the shape of the distribution (every community a dot with its interval), unlabelled.
@@ -72,82 +73,57 @@ class ReportFiles:
     charts: list[Path]
 
 
-# Every user-facing text of the report, (Chinese, English).
-TEXTS: dict[str, tuple[str, str]] = {
-    "title": ("智慧城市与社会治理指数", "Smart Cities and Social Governance Index"),
-    "period": ("统计期", "Period"),
-    "previous": ("上期", "Previous period"),
-    "none": ("无", "none"),
-    "method": ("计算方法", "How the index is computed"),
-    "method_1": (
-        "居民在“优先事项”投票中选出对自己最重要的治理原则。"
-        "每项原则的权重 = (票数 + 1) ÷ 所有原则的(票数 + 1)之和；没有投票的社区各原则权重相同。",
-        "Residents vote for the governance principles that matter most to them. A principle's "
-        "weight is (its votes + 1) divided by the sum of (votes + 1) over all principles; a "
-        "community without a vote weighs them equally.",
-    ),
-    "method_2": (
-        "每项指标都有两个参考值：达到“阈值”得 0 分，达到“目标”得 100 分，中间按比例计分，"
-        "超出两端按 0 或 100 计。目标低于阈值时，数值越低越好。",
-        "Each indicator has two reference values: the threshold scores 0 and the target "
-        "scores 100, in proportion between them, capped at 0 and 100 beyond. Where the target "
-        "is below the threshold, lower is better.",
-    ),
-    "method_3": (
-        "原则得分 = 该原则下有数据的指标得分的平均值；指数 = 有得分的原则按居民权重的加权平均。",
-        "A principle's score is the mean of its indicators' scores that have data; the index "
-        "is the residents' weighted mean of the principles that have a score.",
-    ),
-    "method_4": (
-        "数据覆盖率 = 有数据的指标占全部指标的比例；覆盖率低于 {cov} 的社区有指数但不参与排名。",
-        "Coverage is the share of indicators with data; a community below {cov} gets an index "
-        "but no rank.",
-    ),
-    "method_5": (
-        "区间：按居民投票的不确定性随机抽取 {draws} 组权重（种子 {seed}），"
-        "取指数与排名的第 5 和第 95 百分位。区间越宽，说明结果越取决于权重。",
-        "Intervals: {draws} random draws of the weights reflecting the uncertainty of the "
-        "votes (seed {seed}); the 5th and 95th percentiles of the index and of the rank. A wide "
-        "interval means the result depends on the weights.",
-    ),
-    "city_table": ("各社区指数", "Index by community"),
-    "city": ("全市（合并投票）", "City (all votes pooled)"),
-    "rank": ("排名", "Rank"),
-    "community": ("社区", "Community"),
-    "index": ("指数", "Index"),
-    "interval": ("90% 区间", "90% interval"),
-    "rank_range": ("排名区间", "Rank range"),
-    "coverage": ("覆盖率", "Coverage"),
-    "voters": ("投票人数", "Voters"),
-    "change": ("较上期", "Change"),
-    "unranked": ("未排名", "unranked"),
-    "scorecard": ("社区评分卡", "Community scorecard"),
-    "principle": ("原则", "Principle"),
-    "weight": ("居民权重", "Residents' weight"),
-    "score": ("得分", "Score"),
-    "residents_said": ("居民怎么说", "What residents said"),
-    "of_answers": ("的回答提到", "of answers mention it"),
-    "no_voices": ("本期没有相关回答", "no answers about it this period"),
-    "indicator": ("指标", "Indicator"),
-    "value": ("数值", "Value"),
-    "threshold": ("阈值(0分)", "Threshold (0)"),
-    "target": ("目标(100分)", "Target (100)"),
-    "no_data": ("无数据", "no data"),
-    "sources": ("指标与数据来源", "Indicators and sources"),
-    "unit": ("单位", "Unit"),
-    "source": ("来源", "Source"),
-    "baseline": ("基线", "Baseline"),
-    "show": ("显示", "Show"),
-    "both": ("中英", "Both"),
-    "answers": ("本期回答", "answers this period"),
-    "city_chart": ("各社区指数及 90% 区间", "Index by community with 90% interval"),
-    "principles_chart": ("全市各原则得分", "City principle scores"),
-}
+# The report's texts live with every other user-facing text in bot/render/texts.py, under
+# `ix_<key>`; the report prints both languages at once, so it reads the (Chinese, English) pair.
+TEXT_KEYS: tuple[str, ...] = (
+    "title",
+    "period",
+    "previous",
+    "none",
+    "method",
+    "method_1",
+    "method_2",
+    "method_3",
+    "method_4",
+    "method_5",
+    "city_table",
+    "city",
+    "rank",
+    "community",
+    "index",
+    "interval",
+    "rank_range",
+    "coverage",
+    "voters",
+    "change",
+    "unranked",
+    "scorecard",
+    "principle",
+    "weight",
+    "score",
+    "residents_said",
+    "of_answers",
+    "no_voices",
+    "indicator",
+    "value",
+    "threshold",
+    "target",
+    "no_data",
+    "sources",
+    "unit",
+    "source",
+    "baseline",
+    "show",
+    "both",
+    "answers",
+    "city_chart",
+    "principles_chart",
+)
 
 
 def t(key: str, **fields: object) -> tuple[str, str]:
     """A report text in Chinese and English, with fields filled in."""
-    zh, en = TEXTS[key]
+    zh, en = TEMPLATES[f"ix_{key}"]
     return zh.format(**fields), en.format(**fields)
 
 
@@ -656,7 +632,7 @@ def pdf_data(
             key: list(
                 t(key, cov=f"{result.min_coverage:.0%}", draws=result.draws, seed=result.seed)
             )
-            for key in TEXTS
+            for key in TEXT_KEYS
         },
         "period": result.period,
         "previous_period": result.previous_period or "–",
