@@ -49,7 +49,7 @@ from bot.telegram.intake import (
 )
 from bot.telegram.keyboards import FORGET_PATTERN, RATING_PATTERN
 from bot.telegram.outbox import send_owed_posts
-from handlers import answers, communities, reports, residents, rounds
+from handlers import answers, communities, index, reports, residents, rounds
 from handlers.errors import replying_to_errors
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ ORGANISER_COMMANDS = {
     "ask": rounds.ask,
     "poll": rounds.poll,
     "rate": rounds.rate,
+    "priorities": rounds.priorities,
+    "index": index.index,
     "schedule": rounds.schedule,
     "rounds": rounds.rounds,
     "close": rounds.close,

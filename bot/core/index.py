@@ -31,6 +31,7 @@ import tomllib
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any
 
 import numpy as np
@@ -266,6 +267,29 @@ def previous_period(period: str, available: Iterable[str]) -> str | None:
         p for p in set(available) if period_key(p)[2] == kind and period_key(p) < period_key(period)
     ]
     return max(earlier, key=period_key, default=None)
+
+
+def period_bounds(period: str, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The start (inclusive) and end (exclusive) of a period in the deployment's time zone."""
+    year, last_month, months = period_key(period)
+    first_month = last_month - months + 1
+    start = datetime(year, first_month, 1, tzinfo=zone)
+    end = (
+        datetime(year + 1, 1, 1, tzinfo=zone)
+        if last_month == 12
+        else (datetime(year, last_month + 1, 1, tzinfo=zone))
+    )
+    return start, end
+
+
+def period_of(moment: datetime, months: int, zone: tzinfo) -> str:
+    """The period of `months` months (1, 3 or 12) that holds `moment` in `zone`."""
+    local = moment.astimezone(zone)
+    if months == 12:
+        return f"{local.year:04d}"
+    if months == 3:
+        return f"{local.year:04d}-Q{(local.month - 1) // 3 + 1}"
+    return f"{local.year:04d}-{local.month:02d}"
 
 
 def select_periods(available: Iterable[str], period: str | None = None) -> tuple[str, str | None]:
@@ -776,6 +800,26 @@ def _city(framework: Framework, now: _Point, priorities: Mapping[str, Priorities
         indicators={i.id: m for i, m in zip(framework.indicators, means_i, strict=True)},
         index=sum(w * s for w, s in scored) / total if scored else None,
     )
+
+
+# --- residents' voices ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrincipleVoice:
+    """What residents said about one principle in the period: share of answers and quotes."""
+
+    share: float
+    answers: int = 0
+    quotes: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class CommunityVoices:
+    """One community's answers in the period and their voices per principle id."""
+
+    answers: int = 0
+    principles: Mapping[str, PrincipleVoice] = field(default_factory=dict)
 
 
 # --- JSON -----------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-RoundKind = Literal["text", "poll", "rating"]
+RoundKind = Literal["text", "poll", "rating", "priorities"]
+#: Kinds posted as a native Telegram poll (votes arrive as poll answers).
+POLL_KINDS: tuple[RoundKind, ...] = ("poll", "priorities")
 RoundState = Literal["scheduled", "open", "closed", "cancelled"]
 PostPurpose = Literal["open", "note", "reminder", "close", "report"]
 
@@ -51,6 +53,15 @@ class Round(_Record):
     created_at: datetime
     opened_at: datetime | None
     closed_at: datetime | None
+    # The index (SPEC §10): a priorities round's principle ids in option order; the indicator
+    # a `/rate --indicator` round feeds.
+    principles: list[str] = []
+    indicator: str | None = None
+
+    @property
+    def is_poll(self) -> bool:
+        """Whether the round is posted as a native Telegram poll."""
+        return self.kind in POLL_KINDS
 
 
 class Post(_Record):

@@ -170,7 +170,7 @@ def top_themes(themes: Sequence[ThemeShare], most: int) -> list[ThemeShare]:
     return sorted(themes, key=lambda t: (-t.count, t.id))[:most]
 
 
-def _pick_quotes(
+def pick_quotes(
     candidates: Sequence[Quote], themes: Sequence[ThemeShare], most: int = QUOTES
 ) -> list[QuoteOut]:
     """Up to `most` quotes for the top themes, never two from one resident or one answer.
@@ -209,11 +209,11 @@ def _poll_results(
 ) -> PollResult:
     """Votes per option over the communities `ids`; shares are of voters (multi-answer polls
     may add up to more than 100%)."""
-    labels = round_.options if round_.kind == "poll" else [str(v) for v in RATING_VALUES]
+    labels = round_.options if round_.is_poll else [str(v) for v in RATING_VALUES]
     votes = [0] * len(labels)
     for c in counts:
         if c.community_id in ids:
-            index = c.option_index if round_.kind == "poll" else c.option_index - 1
+            index = c.option_index if round_.is_poll else c.option_index - 1
             if 0 <= index < len(labels):
                 votes[index] += c.votes
     who = sum(n for cid, n in voters.items() if cid in ids)
@@ -286,7 +286,7 @@ async def _assemble(
     total_answers = sum(answers.values())
     all_themes = _themes(taxonomy, [t for ts in themes.values() for t in ts], total_answers)
     top = [t.id for t in top_themes(all_themes, QUOTES)]
-    quotes = _pick_quotes(await session.list_quote_candidates(scope, top), all_themes)
+    quotes = pick_quotes(await session.list_quote_candidates(scope, top), all_themes)
     question = round_.question if round_ is not None else ""
     emerging = await _emerging(core, session, scope, total_answers, question)
     if poll is not None and round_ is not None and round_.anonymous:

@@ -122,6 +122,16 @@ class LocaleConfig(_Table):
     default: Literal["zh", "en"] = "zh"
 
 
+class IndexConfig(_Table):
+    """The governance index (SPEC §10)."""
+
+    # The framework TOML in force when none was stored with `minyi index framework`; default:
+    # the shipped example (bot/core/data/index_framework.toml).
+    framework: Path | None = None
+    # Share of the framework's indicators a community needs a value for to be ranked.
+    min_coverage: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
 class Settings(_Table):
     """The whole configuration of one deployment."""
 
@@ -134,6 +144,7 @@ class Settings(_Table):
     limits: LimitsConfig = LimitsConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     locale: LocaleConfig = LocaleConfig()
+    index: IndexConfig = IndexConfig()
 
     def token(self) -> str:
         """The bot token, or a ConfigError that says where to put it."""

@@ -26,8 +26,8 @@ import html
 import io
 import json
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -38,29 +38,16 @@ from matplotlib.figure import Figure
 
 from bot.core.csvfiles import safe_cell
 from bot.core.index import CommunityResult, Framework, IndexResult
+
+# The report's input records belong to the core (it fills them); importable from here too.
+from bot.core.index import CommunityVoices as CommunityVoices
+from bot.core.index import PrincipleVoice as PrincipleVoice
 from bot.render.chart import cjk_font_path
 from bot.render.texts import TEMPLATES
 
 #: At most this many communities are labelled by name in the city chart; above it the chart
 #: shows the shape of the distribution (every community a dot with its interval), unlabelled.
 CITY_CHART_LABELS = 40
-
-
-@dataclass(frozen=True)
-class PrincipleVoice:
-    """What residents said about one principle in the period: share of answers and quotes."""
-
-    share: float
-    answers: int = 0
-    quotes: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class CommunityVoices:
-    """One community's answers in the period and their voices per principle id."""
-
-    answers: int = 0
-    principles: Mapping[str, PrincipleVoice] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

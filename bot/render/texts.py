@@ -60,7 +60,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "/poll [--multi] [--anonymous] {community}[duration] <question> | <option> | <option> "
         "[| …]",
     ),
-    "usage_rate": ("/rate {community}[时长] <问题>", "/rate {community}[duration] <question>"),
+    "usage_rate": (
+        "/rate [--indicator <指标编号>] {community}[时长] <问题>",
+        "/rate [--indicator <indicator id>] {community}[duration] <question>",
+    ),
     "usage_schedule": (
         '/schedule [--cron "0 9 * * mon"] [--multi] [--anonymous] {community}<YYYY-MM-DD> '
         "<HH:MM> <时长> <问题> [| 选项 | 选项 …]（有 --cron 时可以不写日期和时间；"
@@ -287,13 +290,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "/privacy 我们存什么、存多久、谁能看\n/mydata 查看你的回答和投票\n"
         "/forget 删除你的全部回答和投票\n\n"
         "组织者：/community /ask /poll /rate /schedule /rounds /close /cancel /report "
-        "/digest /themes /export /hide",
+        "/digest /themes /export /hide /priorities /index",
         "Minyi · community consultation bot\n\n"
         "Residents: reply to the round message in the group, or open its link to answer "
         "privately.\n/privacy what we store, for how long, who sees it\n"
         "/mydata your answers and votes\n/forget delete all your answers and votes\n\n"
         "Organisers: /community /ask /poll /rate /schedule /rounds /close /cancel /report "
-        "/digest /themes /export /hide",
+        "/digest /themes /export /hide /priorities /index",
     ),
     "privacy": (
         "🔒 隐私说明\n\n"
@@ -414,14 +417,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "/priorities {community}[时长] [问题]",
         "/priorities {community}[duration] [question]",
     ),
-    "usage_rate_indicator": (
-        "/rate --indicator <指标编号> {community}[时长] <问题>",
-        "/rate --indicator <indicator id> {community}[duration] <question>",
-    ),
     "usage_index": (
         "/index [统计期] 或 /index post [统计期]",
         "/index [period] or /index post [period]",
     ),
+    "parse_index_words": ("最多写一个统计期。", "give at most one period."),
     "parse_indicator_missing": (
         "--indicator 后面要写指标编号，例如 --indicator satisfaction_property。",
         "--indicator takes an indicator id, e.g. --indicator satisfaction_property.",
@@ -430,9 +430,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "指数框架里没有指标“{indicator}”。可用的指标：{known}",
         "The index framework has no indicator “{indicator}”. Indicators: {known}",
     ),
-    "index_too_many_principles": (
-        "指数框架有 {count} 项原则，投票最多 {max} 个选项。",
-        "The index framework has {count} principles; a poll takes at most {max} options.",
+    "index_principles_poll": (
+        "指数框架有 {count} 项原则，优先事项投票需要 {min}–{max} 项。",
+        "The index framework has {count} principles; a priorities poll needs {min} to {max}.",
     ),
     "kind_priorities": ("优先事项投票", "priorities"),
     "priorities_question": (

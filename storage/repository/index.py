@@ -140,6 +140,13 @@ class IndexValues(Part):
         # Sorted here, not in SQL: PostgreSQL's collation would order names unlike SQLite's.
         return sorted(found, key=lambda r: (r.period, r.community, r.indicator))
 
+    async def list_periods_imported_since(self, since: float) -> list[str]:
+        """Periods with a value imported at or after `since` (UTC epoch seconds), text order."""
+        rows = await self.tx.fetchall(
+            "SELECT DISTINCT period FROM index_values WHERE imported_at >= ?", (since,)
+        )
+        return sorted(str(r["period"]) for r in rows)
+
     async def list_periods(self) -> list[str]:
         """Every period that has at least one stored value (text order)."""
         rows = await self.tx.fetchall("SELECT DISTINCT period FROM index_values")
