@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.base import Core, open_core
+from bot.core.errors import MinyiError
 
 Verb = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 log = logging.getLogger("minyi")
@@ -277,6 +278,115 @@ async def verb_retag(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+#: `minyi index report` writes one scorecard PNG per community up to this many communities
+#: (matplotlib takes about 0.2 s an image; the HTML and PDF always have every scorecard).
+SCORECARD_PNGS_UP_TO = 60
+
+
+def _read_input(path_text: str) -> tuple[bytes, str]:
+    """A file's bytes and the name errors show."""
+    path = Path(path_text)
+    try:
+        return path.read_bytes(), path.name
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+async def verb_index(args: argparse.Namespace, settings: Settings) -> int:
+    """The governance index (SPEC §10): compute, or (sub-verbs) store a framework, import
+    values, write the published report."""
+    sub = getattr(args, "index_verb", None)
+    if sub == "framework":
+        return await _index_framework(args, settings)
+    if sub == "import":
+        return await _index_import(args, settings)
+    if sub == "report":
+        return await _index_report(args, settings)
+    from bot.core.index import index_json
+    from bot.core.indexing import compute
+    from bot.render.index_text import index_table
+
+    core = await _core(settings)
+    try:
+        result = await compute(core, args.period)
+    finally:
+        await core.repo.close()
+    if args.json:
+        print(json.dumps(index_json(result), ensure_ascii=False, indent=2))
+    else:
+        print(index_table(result, settings.locale.default))
+    return 0
+
+
+async def _index_framework(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.indexing import store_framework
+    from bot.render.texts import say
+
+    data, name = _read_input(args.file)
+    core = await _core(settings)
+    try:
+        framework = await store_framework(core, data, name)
+    finally:
+        await core.repo.close()
+    lang = settings.locale.default
+    print(
+        say(
+            "index_framework_stored",
+            lang,
+            principles=len(framework.principles),
+            indicators=len(framework.indicators),
+        )
+    )
+    return 0
+
+
+async def _index_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.indexing import import_values
+    from bot.render.texts import say
+
+    data, name = _read_input(args.file)
+    core = await _core(settings)
+    try:
+        summary = await import_values(core, data, name)
+    finally:
+        await core.repo.close()
+    periods = ", ".join(summary.periods)
+    print(say("index_imported", settings.locale.default, rows=summary.rows, periods=periods))
+    return 0
+
+
+async def _index_report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.indexing import community_voices, compute
+    from bot.progress import progress_bar
+    from bot.render.index_report import report_parts, write_report
+    from bot.render.texts import say
+
+    out = Path(args.out)
+    core = await _core(settings)
+    try:
+        result = await compute(core, args.period)
+        voices = await community_voices(core, result)
+    finally:
+        await core.repo.close()
+    scorecards = len(result.communities) <= SCORECARD_PNGS_UP_TO
+    with progress_bar(
+        "index report", report_parts(result, scorecards=scorecards), unit="file"
+    ) as bar:
+        files = await asyncio.to_thread(
+            write_report,
+            result,
+            out,
+            voices,
+            scorecards=scorecards,
+            on_part=lambda _name: bar.advance(),
+        )
+    names = [files.html.name, files.pdf.name, files.csv.name, *(p.name for p in files.charts)]
+    if len(names) > 8:
+        names = [*names[:7], f"… ({len(names) - 7} more)"]
+    print(say("index_report_written", settings.locale.default, out=out, files=", ".join(names)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every verb."""
     parser = argparse.ArgumentParser(prog="minyi", description="Minyi (民意) consultation bot")
@@ -366,6 +476,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     retag = add("retag", verb_retag, "re-tag stored answers after the taxonomy or model changed")
     retag.add_argument("--full", action="store_true", help="re-tag every answer")
+    index = add("index", verb_index, "the governance index (compute; or framework/import/report)")
+    index.add_argument("--period", default=None, help="YYYY, YYYY-Qn or YYYY-MM (default latest)")
+    index.add_argument("--json", action="store_true", help="the JSON of SPEC §10")
+    index_verbs = index.add_subparsers(dest="index_verb", required=False, metavar="INDEX_VERB")
+    for name, help_text in (
+        ("framework", "validate and store the index framework (TOML)"),
+        ("import", "import indicator values (CSV community,indicator,period,value)"),
+        ("report", "write the published report: index.html, index.pdf, index.csv, charts"),
+    ):
+        sub = index_verbs.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+        if name == "report":
+            sub.add_argument("--period", default=None, help="YYYY, YYYY-Qn or YYYY-MM")
+            sub.add_argument("--out", required=True, help="output folder")
+        else:
+            sub.add_argument("file", help="the TOML file" if name == "framework" else "the CSV")
     return parser
 
 
@@ -384,6 +510,11 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except (ConfigError, CliError) as exc:
         print(f"minyi: {exc}", file=sys.stderr)
+        return 2
+    except MinyiError as exc:  # a core error: its message, in the deployment's language
+        from bot.render.errors import describe_error
+
+        print(f"minyi: {describe_error(exc, settings.locale.default)}", file=sys.stderr)
         return 2
     except ValueError as exc:  # bad labelled files, taxonomy errors: say what, not a traceback
         print(f"minyi: {exc}", file=sys.stderr)

@@ -26,7 +26,7 @@ import html
 import io
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -679,6 +679,11 @@ def render_pdf(
 # --- the whole report -----------------------------------------------------------------------
 
 
+def report_parts(result: IndexResult, *, scorecards: bool) -> int:
+    """How many files `write_report` writes."""
+    return 5 + (len(result.communities) if scorecards else 0)
+
+
 def write_report(
     result: IndexResult,
     out: Path,
@@ -686,25 +691,34 @@ def write_report(
     *,
     scorecards: bool = False,
     pdf_scorecards: bool = True,
+    on_part: Callable[[str], None] | None = None,
 ) -> ReportFiles:
     """Write index.html, index.pdf, index.csv and the chart PNGs into `out` (created if
     needed); with `scorecards`, also one `scorecard_<n>.png` per community (n = its place in
     the city table, from 1); `pdf_scorecards` False leaves the per-community pages out of the
-    PDF (the HTML always has every scorecard)."""
+    PDF (the HTML always has every scorecard). `on_part(file name)` is called after each file
+    is written (a progress bar counts them: `report_parts` says how many there are)."""
     voices = voices or {}
+    done = on_part or (lambda _name: None)
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / "index.html"
     html_path.write_text(render_html(result, voices), encoding="utf-8")
+    done(html_path.name)
     csv_path = out / "index.csv"
     csv_path.write_bytes(render_csv(result))
+    done(csv_path.name)
     pdf_path = out / "index.pdf"
     pdf_path.write_bytes(render_pdf(result, voices, scorecards=pdf_scorecards))
+    done(pdf_path.name)
     charts = [out / "index_city.png", out / "index_principles.png"]
     charts[0].write_bytes(city_chart_png(result))
+    done(charts[0].name)
     charts[1].write_bytes(principles_chart_png(result))
+    done(charts[1].name)
     if scorecards:
         for number, community in enumerate(result.communities, start=1):
             path = out / f"scorecard_{number}.png"
             path.write_bytes(scorecard_png(result, community))
             charts.append(path)
+            done(path.name)
     return ReportFiles(html=html_path, pdf=pdf_path, csv=csv_path, charts=charts)
