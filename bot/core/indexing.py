@@ -15,14 +15,17 @@ Channels call these with plain values and render the result with bot/render/inde
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
 from bot.core.base import Core
-from bot.core.errors import IndexInputError
+from bot.core.errors import IndexInputError, MinyiError
 from bot.core.index import (
     DRAWS,
     CommunityVoices,
@@ -43,6 +46,8 @@ from bot.core.index import (
 from bot.core.models import Round
 from bot.core.reports import QUOTES, ThemeShare, pick_quotes
 from storage.repository import Scope, Session, ValueRow
+
+log = logging.getLogger(__name__)
 
 #: A rating round's per-community mean counts only with at least this many votes (one vote
 #: is one resident's view, not the community's).
@@ -283,7 +288,47 @@ async def community_voices(core: Core, result: IndexResult) -> dict[str, Communi
     return out
 
 
-async def periods_imported_since(core: Core, since: datetime) -> list[str]:
-    """Periods that got new imported values at or after `since` (the weekly digest's news)."""
+class IndexChange(BaseModel):
+    """One community's index in a period and its change since the previous one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    index: float
+    change: float | None
+
+
+class IndexNews(BaseModel):
+    """The digest's news about the index: a period whose values arrived since `since`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    period: str
+    scored: int  # communities with an index
+    changes: list[IndexChange]  # largest changes first (at most `most`)
+
+
+async def index_news(core: Core, since: datetime, *, most: int = 3) -> IndexNews | None:
+    """The latest period that got imported values at or after `since`, scored, with the
+    `most` largest changes since the previous period; None if no values arrived (or the
+    index cannot be computed: the digest goes out without the line, and the log says why)."""
     async with core.repo.transaction() as session:
-        return await session.list_periods_imported_since(since.timestamp())
+        periods = await session.list_periods_imported_since(since.timestamp())
+    if not periods:
+        return None
+    latest = max(periods, key=period_key)
+    try:
+        # One draw: the digest names indexes and changes, not their intervals.
+        result = await compute(core, latest, draws=1)
+    except MinyiError as exc:
+        log.warning("the digest leaves the index out: %s", exc)
+        return None
+    scored = [c for c in result.communities if c.index is not None]
+    moved = sorted(
+        (c for c in scored if c.change is not None), key=lambda c: (-abs(c.change or 0.0), c.name)
+    )
+    return IndexNews(
+        period=result.period,
+        scored=len(scored),
+        changes=[
+            IndexChange(name=c.name, index=c.index or 0.0, change=c.change) for c in moved[:most]
+        ],
+    )

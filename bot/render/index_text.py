@@ -8,13 +8,12 @@ monospaced font; no matplotlib or Typst here, so the text verbs stay quick to st
 from __future__ import annotations
 
 from bot.core.index import CommunityResult, IndexResult
+from bot.core.indexing import IndexNews
 from bot.render.texts import Lang, say
 from bot.render.widths import format_table, truncate
 
 #: Community names are cut to this many display columns in the table.
 NAME_COLUMNS = 24
-#: The digest names at most this many communities whose index moved most.
-DIGEST_CHANGES = 3
 
 
 def _num(x: float | None) -> str:
@@ -85,17 +84,12 @@ def index_post_caption(result: IndexResult, community: CommunityResult, lang: La
     )
 
 
-def index_digest_line(result: IndexResult, lang: Lang) -> str:
+def index_digest_line(news: IndexNews, lang: Lang) -> str:
     """The digest's line when a period got new values: how many communities are scored and
     the largest changes since the previous period."""
-    scored = [c for c in result.communities if c.index is not None]
-    moved = sorted(
-        (c for c in scored if c.change is not None),
-        key=lambda c: (-abs(c.change or 0.0), c.name),
-    )[:DIGEST_CHANGES]
     sep = "，" if lang == "zh" else ", "
     changes = sep.join(
         say("index_digest_change", lang, name=c.name, index=_num(c.index), change=_signed(c.change))
-        for c in moved
+        for c in news.changes
     )
-    return say("index_digest", lang, period=result.period, communities=len(scored), changes=changes)
+    return say("index_digest", lang, period=news.period, communities=news.scored, changes=changes)
