@@ -288,6 +288,22 @@ async def community_voices(core: Core, result: IndexResult) -> dict[str, Communi
     return out
 
 
+async def published_index(
+    core: Core, period: str | None = None
+) -> tuple[IndexResult, dict[str, CommunityVoices]] | None:
+    """What the published report shows for `period` (default the latest): the index and the
+    residents' voices (anonymous quotes only), or None before any value exists. The public web
+    pages render it with bot/render/index_report.py `render_html` (the city, or one
+    community with `community=`); computing draws the Monte Carlo, so they should cache it."""
+    try:
+        result = await compute(core, period)
+    except IndexInputError as exc:
+        if exc.key == "index_no_values":
+            return None
+        raise
+    return result, await community_voices(core, result)
+
+
 class IndexChange(BaseModel):
     """One community's index in a period and its change since the previous one."""
 

@@ -222,8 +222,15 @@ def _rank_range(c: CommunityResult) -> str:
     return f"{c.rank_low}–{c.rank_high}"
 
 
-def render_html(result: IndexResult, voices: Mapping[str, CommunityVoices] | None = None) -> str:
-    """The whole report as one self-contained bilingual HTML page."""
+def render_html(
+    result: IndexResult,
+    voices: Mapping[str, CommunityVoices] | None = None,
+    *,
+    community: str | None = None,
+) -> str:
+    """The whole report as one self-contained bilingual HTML page; with `community`, that
+    community's page (method, its scorecard, sources) without the city table, as the public
+    web pages show one community at a time."""
     voices = voices or {}
     fw = result.framework
     parts: list[str] = []
@@ -252,10 +259,12 @@ def render_html(result: IndexResult, voices: Mapping[str, CommunityVoices] | Non
         f"{_bi(t('previous'))}: {_e(prev)}</p>"
     )
     parts.append(_method_html(result))
-    parts.append(_city_table_html(result))
+    if community is None:
+        parts.append(_city_table_html(result))
     parts.append(f"<h2>{_bi(t('scorecard'))}</h2>")
-    for number, community in enumerate(result.communities):
-        parts.append(_scorecard_html(fw, number, community, voices.get(community.name)))
+    for number, item in enumerate(result.communities):
+        if community is None or item.name == community:
+            parts.append(_scorecard_html(fw, number, item, voices.get(item.name)))
     parts.append(_sources_html(fw))
     parts.append("</main></body></html>")
     return "".join(parts)
