@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.errors import UsageError
 from bot.core.parsing import (
-    UsageError,
     parse_ask,
     parse_community_name,
     parse_id,

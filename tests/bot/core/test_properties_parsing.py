@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.durations import parse_duration
+from bot.core.errors import UsageError
 from bot.core.parsing import (
     MAX_OPTION_CHARS,
     MAX_OPTIONS,
     MAX_QUESTION_CHARS,
     MIN_OPTIONS,
     RoundRequest,
-    UsageError,
     parse_ask,
     parse_community_name,
     parse_id,
