@@ -281,6 +281,10 @@ async def verb_retag(args: argparse.Namespace, settings: Settings) -> int:
 #: `minyi index report` writes one scorecard PNG per community up to this many communities
 #: (matplotlib takes about 0.2 s an image; the HTML and PDF always have every scorecard).
 SCORECARD_PNGS_UP_TO = 60
+#: ... and the PDF has a page per community up to this many (Typst takes about 35 ms of CPU a
+#: page: 1,000 communities would spend 34 s there, bench/README.md); above it the PDF holds
+#: the method, the city table and the sources, and the HTML every scorecard.
+PDF_SCORECARDS_UP_TO = 200
 
 
 def _read_input(path_text: str) -> tuple[bytes, str]:
@@ -369,6 +373,7 @@ async def _index_report(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await core.repo.close()
     scorecards = len(result.communities) <= SCORECARD_PNGS_UP_TO
+    pdf_scorecards = len(result.communities) <= PDF_SCORECARDS_UP_TO
     with progress_bar(
         "index report", report_parts(result, scorecards=scorecards), unit="file"
     ) as bar:
@@ -378,6 +383,7 @@ async def _index_report(args: argparse.Namespace, settings: Settings) -> int:
             out,
             voices,
             scorecards=scorecards,
+            pdf_scorecards=pdf_scorecards,
             on_part=lambda _name: bar.advance(),
         )
     names = [files.html.name, files.pdf.name, files.csv.name, *(p.name for p in files.charts)]
