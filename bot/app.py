@@ -13,15 +13,18 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from telegram import BotCommand
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    CallbackContext,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    JobQueue,
     MessageHandler,
     PollAnswerHandler,
     PollHandler,
@@ -31,6 +34,7 @@ from telegram.request import HTTPXRequest
 
 from bot.core.answers import RateLimiter
 from bot.core.base import Core, open_core
+from bot.core.privacy import chat_label
 from bot.core.retag import ensure_snapshot
 from bot.core.settings import Settings
 from bot.core.tag_helper import TagHelper
@@ -49,6 +53,7 @@ from bot.telegram.intake import (
 )
 from bot.telegram.keyboards import FORGET_PATTERN, RATING_PATTERN
 from bot.telegram.outbox import send_owed_posts
+from bot.telegram.replies import ReplyQueue
 from handlers import answers, communities, index, reports, residents, rounds
 from handlers.errors import replying_to_errors
 
@@ -116,6 +121,9 @@ def add_handlers(app: MinyiApp) -> None:
     app.add_error_handler(error_recorder(app))
 
 
+# How long a shutdown waits for owed replies before dropping them.
+REPLY_DRAIN_SECONDS = 5.0
+
 # Where PTB fetches files from unless telegram.base_file_url says otherwise.
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 
@@ -140,9 +148,37 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
         .build()
     )
     app.bot_data.core = core
-    app.bot_data.limiter = RateLimiter(per_minute=settings.limits.answers_per_minute)
+    app.bot_data.limiter = RateLimiter(
+        per_minute=settings.limits.answers_per_minute, clock=lambda: core.now().timestamp()
+    )
+    app.bot_data.replies = ReplyQueue(
+        label=lambda chat_id: chat_label(chat_id, core.secret),
+        clock=lambda: core.now().timestamp(),
+    )
     add_handlers(app)
     return app
+
+
+def schedule_ticks(job_queue: JobQueue[Any], scheduler: Scheduler, interval: float) -> None:
+    """Run the scheduler's tick every `interval` seconds through PTB's JobQueue.
+
+    The job only starts a tick (`Scheduler.tick_soon`, which skips while one still runs), so
+    the APScheduler job is never found running. Coalescing and no misfire limit: ticks that a
+    stalled event loop missed become one late tick, never a burst and never a warning.
+    """
+    job_queue.run_repeating(
+        _start_tick,
+        interval=interval,
+        first=0.2,
+        name="minyi-tick",
+        data=scheduler,
+        job_kwargs={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+
+
+async def _start_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    assert context.job is not None and isinstance(context.job.data, Scheduler)
+    context.job.data.tick_soon()
 
 
 async def run_application(
@@ -172,12 +208,7 @@ async def run_application(
             ready=caught_up,
         )
         assert app.job_queue is not None
-        app.job_queue.run_repeating(
-            lambda _ctx: scheduler.tick(),
-            interval=core.settings.schedule.tick_seconds,
-            first=0.2,
-            name="minyi-tick",
-        )
+        schedule_ticks(app.job_queue, scheduler, core.settings.schedule.tick_seconds)
         try:
             if intake is None:
                 await poll_updates(app, core, PLAIN_ANSWERS, stop, caught_up=caught_up)
@@ -185,7 +216,11 @@ async def run_application(
                 caught_up.set()  # updates are pushed to us: no backlog to read first
                 await intake(app, core, PLAIN_ANSWERS, stop)
         finally:
+            # Replies already owed go out if Telegram lets them within a few seconds; the rest
+            # are dropped (counted in the log): their updates are committed either way.
+            await app.bot_data.replies.close(REPLY_DRAIN_SECONDS)
             await app.stop()
+            await scheduler.wait_idle()
             await leadership.release()
 
 

@@ -12,10 +12,14 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
 from bot.core.base import Core, open_core
 from bot.core.errors import MinyiError
+
+if TYPE_CHECKING:
+    from nlp.tagger import Tagger
 
 Verb = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 log = logging.getLogger("minyi")
@@ -23,6 +27,43 @@ log = logging.getLogger("minyi")
 
 class CliError(Exception):
     """A clear, short message for the person at the terminal (exit 2)."""
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a `sqlite:///` storage URL (None for PostgreSQL or an in-memory database)."""
+    if not url.startswith("sqlite:///"):
+        return None
+    name = url.removeprefix("sqlite:///")
+    return None if name in ("", ":memory:") else Path(name)
+
+
+def database_missing(settings: Settings) -> Path | None:
+    """The configured SQLite file when it does not exist (None if it does, or for PostgreSQL).
+
+    Checked before opening: opening creates the file and migrates it, so a verb run with the
+    wrong (or no) config would otherwise report on a new empty database as if all were well.
+    """
+    path = sqlite_file(settings.storage.url)
+    return path if path is not None and not path.exists() else None
+
+
+def _config_used(args: argparse.Namespace) -> str:
+    if args.config is not None:
+        return str(args.config)
+    if DEFAULT_CONFIG_PATH.exists():
+        return str(DEFAULT_CONFIG_PATH)
+    return "none (no ./config.toml, built-in defaults)"
+
+
+def require_database(args: argparse.Namespace, settings: Settings) -> None:
+    """CliError naming `--config` when the configured SQLite database does not exist."""
+    missing = database_missing(settings)
+    if missing is not None:
+        raise CliError(
+            f"there is no database at {missing} (storage.url = {settings.storage.url}; "
+            f"config file: {_config_used(args)}). Pass --config with your deployment's "
+            "config.toml; nothing was created"
+        )
 
 
 async def _core(settings: Settings, *, needs_secret: bool = False) -> Core:
@@ -92,10 +133,13 @@ async def verb_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_db_copy(args: argparse.Namespace, settings: Settings) -> int:
     """Copy every row of the configured database into another (e.g. SQLite to PostgreSQL)."""
+    from bot.progress import progress_bar
     from storage.copy import CopyError, copy_database
 
+    require_database(args, settings)
     try:
-        counts = await copy_database(settings.storage.url, args.to)
+        with progress_bar("copying", unit="row") as bar:
+            counts = await copy_database(settings.storage.url, args.to, bar)
     except CopyError as exc:
         raise CliError(str(exc)) from exc
     for table, count in counts.items():
@@ -124,31 +168,49 @@ async def verb_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     return await run_sandbox(host=args.host, port=args.port, database=database, base=settings)
 
 
-async def verb_tag(args: argparse.Namespace, settings: Settings) -> int:
-    """Tag texts from a file or standard input."""
-    from bot.core.tagging import tag_verb
+async def _tagger(settings: Settings) -> Tagger:
+    """The deployment's tagger (its learned model, if any); keywords only when the configured
+    SQLite database does not exist, which is then left uncreated (tagging writes nothing)."""
+    from bot.core.base import load_tagger
+    from nlp.tagger import Tagger
+    from nlp.taxonomy import load_taxonomy
 
+    if database_missing(settings) is not None:
+        return Tagger(load_taxonomy(settings.nlp.taxonomy))
     core = await _core(settings)
     try:
-        if args.file and args.file != "-":
-            path = Path(args.file)
-            if not path.exists():
-                raise CliError(f"no such file: {path}")
-            with path.open(encoding="utf-8-sig") as source:
-                return tag_verb(source, args.jsonl, core.tagger, sys.stdout)
-        return tag_verb(sys.stdin, args.jsonl, core.tagger, sys.stdout)
+        return await load_tagger(settings, core.repo)
     finally:
         await core.repo.close()
+
+
+async def verb_tag(args: argparse.Namespace, settings: Settings) -> int:
+    """Tag texts from a file or standard input (one per line, or a CSV's `text` column)."""
+    from bot.core.tagging import read_texts, tag_verb
+    from bot.progress import progress_bar
+
+    if args.file and args.file != "-":
+        path = Path(args.file)
+        if not path.exists():
+            raise CliError(f"no such file: {path}")
+        texts = read_texts(path.read_bytes(), str(path))
+    else:
+        texts = read_texts(sys.stdin.buffer.read(), "<stdin>")
+    tagger = await _tagger(settings)
+    with progress_bar("tagging", len(texts), unit="text") as bar:
+        return tag_verb(texts, args.jsonl, tagger, sys.stdout, bar)
 
 
 async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
     """Learn from labelled examples; later tagging in this deployment uses the model."""
     from bot.core.tagging import learn, read_labelled
+    from bot.progress import progress_bar
 
     examples = read_labelled(Path(args.labelled))
     core = await _core(settings)
     try:
-        summary = await learn(core, examples)
+        with progress_bar("learning", len(examples), unit="text") as bar:
+            summary = await learn(core, examples, bar)
     finally:
         await core.repo.close()
     print(
@@ -160,23 +222,28 @@ async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     """Precision, recall and F1 per theme and macro-averaged."""
-    from bot.core.tagging import evaluate_verb, read_labelled
+    from bot.core.tagging import evaluation_json, read_labelled, run_evaluation
+    from bot.progress import progress_bar
+    from bot.render.evaluation import render_evaluation
 
     examples = read_labelled(Path(args.labelled))
-    core = await _core(settings)
-    try:
-        return evaluate_verb(
+    tagger = await _tagger(settings)
+    with progress_bar("evaluating", unit="text") as bar:
+        result, protocol = run_evaluation(
             examples,
-            core.tagger,
-            args.json,
-            sys.stdout,
+            tagger,
             kind=args.kind,
             cv=args.cv,
             train_per_label=args.train_per_label,
             seed=args.seed,
+            progress=bar,
         )
-    finally:
-        await core.repo.close()
+    if args.json:
+        payload = evaluation_json(result, protocol, tagger.taxonomy)
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(render_evaluation(result, protocol, tagger.taxonomy))
+    return 0
 
 
 def _parse_date(text: str, settings: Settings) -> datetime:
@@ -192,6 +259,7 @@ async def verb_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.reports import build_round_report
     from bot.render.report import render_report
 
+    require_database(args, settings)
     core = await _core(settings)
     try:
         async with core.repo.transaction() as session:
@@ -226,6 +294,7 @@ async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.digest import build_digest, write_digest
 
     out = Path(args.out)
+    require_database(args, settings)
     core = await _core(settings)
     try:
         digest = await build_digest(core, core.now(), settings.locale.default)
@@ -241,33 +310,45 @@ async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def verb_export(args: argparse.Namespace, settings: Settings) -> int:
-    """All answers with their themes, as CSV or JSON, to standard output."""
-    from bot.core.exports import export_rows, rows_to_csv, rows_to_json
+    """All answers with their themes, as CSV or JSON, to standard output; for a poll or rating
+    round, its votes (pseudonymous) and per-community results."""
+    from bot.core.exports import export_rows, rows_to_csv, rows_to_json, vote_export, votes_to_csv
 
+    require_database(args, settings)
     core = await _core(settings)
+    votes = None
     try:
         if args.round is not None:
             async with core.repo.transaction() as session:
                 if await session.get_round(args.round) is None:
                     raise CliError(f"there is no round {args.round}")
-        rows = await export_rows(core, args.round)
+            votes = await vote_export(core, args.round)
+        rows = [] if votes is not None else await export_rows(core, args.round)
     finally:
         await core.repo.close()
-    if args.format == "json":
+    if votes is not None:
+        if args.format == "json":
+            print(json.dumps(votes, ensure_ascii=False, indent=2))
+        else:
+            sys.stdout.buffer.write(votes_to_csv(votes))
+    elif args.format == "json":
         print(rows_to_json(rows))
     else:
         sys.stdout.buffer.write(rows_to_csv(rows))
-        sys.stdout.flush()
+    sys.stdout.flush()
     return 0
 
 
 async def verb_retag(args: argparse.Namespace, settings: Settings) -> int:
     """Re-tag stored answers after the taxonomy or learned model changed."""
     from bot.core.retag import retag_answers
+    from bot.progress import progress_bar
 
+    require_database(args, settings)
     core = await _core(settings)
     try:
-        result = await retag_answers(core, full=args.full)
+        with progress_bar("re-tagging", unit="answer") as bar:
+            result = await retag_answers(core, full=args.full, progress=bar)
     finally:
         await core.repo.close()
     how = "only those a keyword change can affect" if result.incremental else "all of them"
@@ -477,7 +558,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true")
     digest = add("digest", verb_digest, "build the digest of the last 7 days into a folder")
     digest.add_argument("--out", default="digest-out")
-    export = add("export", verb_export, "all answers with their themes")
+    export = add(
+        "export",
+        verb_export,
+        "all answers with their themes (a poll or rating round: its votes and results)",
+    )
     export.add_argument("--round", type=int, default=None)
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     retag = add("retag", verb_retag, "re-tag stored answers after the taxonomy or model changed")
@@ -510,6 +595,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("httpx", "apscheduler", "jieba"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    settings: Settings | None = None
     try:
         settings = load_settings(args.config)
         code: int = asyncio.run(args.func(args, settings))
@@ -517,10 +603,13 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, CliError) as exc:
         print(f"minyi: {exc}", file=sys.stderr)
         return 2
-    except MinyiError as exc:  # a core error: its message, in the deployment's language
+    except MinyiError as exc:
+        # A core error (a CSV file's with its file and line, an index file's every problem):
+        # its message, in the deployment's language.
         from bot.render.errors import describe_error
 
-        print(f"minyi: {describe_error(exc, settings.locale.default)}", file=sys.stderr)
+        lang = "en" if settings is None else settings.locale.default
+        print(f"minyi: {describe_error(exc, lang)}", file=sys.stderr)
         return 2
     except ValueError as exc:  # bad labelled files, taxonomy errors: say what, not a traceback
         print(f"minyi: {exc}", file=sys.stderr)

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.core.base import Core
+from bot.core.privacy import failure
 from bot.core.rounds import advance_due_rounds
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,13 @@ async def purge_expired(core: Core) -> int:
         log.info("retention: deleted %s answers", deleted)
     await core.repo.scrub()
     return deleted
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    # Stages log their own errors; this catches the rest (e.g. the leadership check), which
+    # would otherwise surface only as "Task exception was never retrieved" at exit.
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("scheduler tick failed; retrying on the next tick", exc_info=error)
 
 
 class Scheduler:
@@ -58,6 +66,25 @@ class Scheduler:
         # to close must first count the votes and answers sent while it was still open.
         self.ready = ready
         self._next_purge: datetime | None = None
+        self._running: asyncio.Task[None] | None = None
+
+    def tick_soon(self) -> None:
+        """Start a tick in the background unless one is still running (then skip this one).
+
+        The repeating job calls this and returns at once, so APScheduler never finds the job
+        still running: on a busy machine a tick that outlasts the interval used to make it
+        log "maximum number of running instances reached" at every interval.
+        """
+        if self._running is not None and not self._running.done():
+            log.debug("the previous tick is still running; skipping this one")
+            return
+        self._running = asyncio.create_task(self.tick(), name="minyi-tick")
+        self._running.add_done_callback(_log_failure)
+
+    async def wait_idle(self) -> None:
+        """Wait for a tick started by `tick_soon` to finish (at shutdown)."""
+        if self._running is not None:
+            await asyncio.gather(self._running, return_exceptions=True)
 
     async def tick(self) -> None:
         """One pass over due work; errors are logged and retried on the next tick."""
@@ -76,17 +103,21 @@ class Scheduler:
         ):
             try:
                 await stage()
-            except Exception:
-                log.exception("scheduler stage %s failed; retrying on the next tick", name)
+            except Exception as exc:
+                log.error(
+                    "scheduler stage %s failed; retrying on the next tick: %s", name, failure(exc)
+                )
         if core.scrub_due:
             # A resident's /forget committed since the last tick (inside an update's
             # transaction, where the files cannot be scrubbed): erase it from them now.
             core.scrub_due = False
             try:
                 await core.repo.scrub()
-            except Exception:
+            except Exception as exc:
                 core.scrub_due = True
-                log.exception("scrubbing deleted data failed; retrying on the next tick")
+                log.error(
+                    "scrubbing deleted data failed; retrying on the next tick: %s", failure(exc)
+                )
 
     async def _purge_if_due(self) -> None:
         """The retention purge, once every RETENTION_EVERY."""

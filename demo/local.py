@@ -19,6 +19,7 @@ from bot.app import build_application, open_bot, run_application
 from bot.config import Settings, settings_from_dict
 from bot.core.base import Core
 from bot.core.models import Post, Round
+from bot.telegram.context import MinyiApp
 from demo.script import (
     GROUP_TITLES,
     ORGANISER,
@@ -70,12 +71,15 @@ class LocalBot:
     core: Core
     settings: Settings
     organiser: SimUser
+    app: MinyiApp
     groups: dict[str, SimChat] = field(default_factory=dict)
 
     # Like the emulator's own waits, a plain `timeout` reads better at call sites.
     async def settle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
-        """Wait until the bot confirmed (so committed) every queued update."""
+        """Wait until the bot confirmed (so committed) every queued update and sent the
+        replies it owes for them."""
         await self.emulator.wait_idle(timeout)
+        await asyncio.wait_for(self.app.bot_data.replies.wait_idle(), timeout)
 
     async def say(self, chat: SimChat, text: str, user: SimUser | None = None) -> int:
         """Someone (the organiser by default) writes in a chat; wait for the bot to handle it."""
@@ -122,14 +126,24 @@ async def local_bot(
     """Run Minyi against a started `emulator` until the block ends."""
     organiser = emulator.add_user(organiser_name, language_code="zh-hans")
     settings = local_settings(emulator, database, [organiser.id], base)
-    async with serving(emulator, settings) as core:
-        yield LocalBot(emulator, core, settings, organiser)
+    async with serving_app(emulator, settings) as (core, app):
+        yield LocalBot(emulator, core, settings, organiser, app)
 
 
 @contextlib.asynccontextmanager
 async def serving(emulator: BotAPIEmulator, settings: Settings) -> AsyncIterator[Core]:
     """Run the real application with `settings` against a started `emulator` until the block
     ends (the tests run the bot this way too)."""
+    async with serving_app(emulator, settings) as (core, _app):
+        yield core
+
+
+@contextlib.asynccontextmanager
+async def serving_app(
+    emulator: BotAPIEmulator, settings: Settings
+) -> AsyncIterator[tuple[Core, MinyiApp]]:
+    """`serving`, also yielding the Application (its reply queue tells when every owed reply
+    has been sent)."""
     async with open_bot(settings) as core:
         app = build_application(settings, core, emulator.token)
         stop = asyncio.Event()
@@ -140,7 +154,7 @@ async def serving(emulator: BotAPIEmulator, settings: Settings) -> AsyncIterator
             )
             if task.done():
                 task.result()
-            yield core
+            yield core, app
         finally:
             stop.set()
             await asyncio.wait_for(task, 20)

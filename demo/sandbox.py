@@ -56,6 +56,15 @@ async def open_sandbox(
     ).attach()
     async with emulator, local_bot(emulator, database, base) as bot:
         webui.roles[bot.organiser.id] = "organiser"
+        webui.zone = bot.settings.schedule.tz
+
+        async def hint_values() -> dict[str, object]:
+            """What `/ask all` reaches now: the active communities (a page-made group
+            registered with /community counts too)."""
+            async with bot.core.repo.transaction() as session:
+                return {"communities": len(await session.list_communities(active_only=True))}
+
+        webui.hint_values = hint_values
         await bot.ask_privately("/start")
         people = SANDBOX_RESIDENTS if residents is None else residents
         users = [emulator.add_user(p.name, language_code=p.language_code) for p in people]

@@ -359,7 +359,8 @@ SANDBOX_HINTS: dict[str, list[dict[str, str]]] = {
         {"where": "group", "label": "/close 结束征询", "text": "/close …"},
         {
             "where": "private",
-            "label": "/ask all 两个社区一起问",
+            # {communities}: filled by the page with how many communities there are now.
+            "label": "/ask all {communities} 个社区一起问",
             "text": f"/ask all 48h {TEXT_QUESTION}",
         },
         {"where": "private", "label": "/rounds", "text": "/rounds"},

@@ -30,7 +30,12 @@ log = logging.getLogger(__name__)
 
 def _themes_hint(result: AnswerResult, lang: Lang) -> str:
     names = [t.name_zh if lang == "zh" else t.name_en for t in result.themes[:3]]
-    return say("answer_themes_hint", lang, themes="、".join(names)) if names else ""
+    return say("answer_themes_hint", lang, themes=names) if names else ""
+
+
+# Outcomes whose reply says "no": capped per chat (bot/telegram/replies.py), so a resident
+# flooding a round cannot make the bot flood the group back.
+REFUSALS = frozenset({"too_long", "not_text", "rate_limited", "closed", "ignored"})
 
 
 def reply_text(
@@ -84,7 +89,7 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
     )
     text = reply_text(result, incoming, lang_of(update, context), _limit(core))
     if text is not None:
-        await reply(update, context, text)
+        await reply(update, context, text, refusal=result.outcome in REFUSALS)
 
 
 def _limit(core: Core) -> int:
@@ -159,6 +164,7 @@ async def record_plain_answers(
                 text,
                 reply_to=message.message_id,
                 group=not message.private,
+                refusal=result.outcome in REFUSALS,
             )
 
 

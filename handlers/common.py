@@ -21,7 +21,8 @@ from telegram.error import (
     NetworkError,
 )
 
-from bot.core.base import Core, Turn
+from bot.core import privacy
+from bot.core.base import Core, OwedReply, Turn
 from bot.core.communities import community_of_chat, set_chat_active
 from bot.core.roles import Caller, caller_of, is_organiser
 from bot.render.texts import Lang, pick_lang, say
@@ -70,11 +71,38 @@ async def _is_group_admin(update: Update, context: Ctx) -> bool:
     try:
         member = await context.bot.get_chat_member(chat.id, user.id)
     except (BadRequest, Forbidden, NetworkError) as exc:
-        log.info("getChatMember failed for chat %s: %s", chat.id, exc)
+        log.info("getChatMember failed for chat %s: %s", chat.id, type(exc).__name__)
         return False
     admin = member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
     context.bot_data.admin_cache.put(chat.id, user.id, admin, now)
     return admin
+
+
+# Who is in a group for Telegram (a restricted member is too, if `is_member` says so).
+_PRESENT = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER)
+
+
+async def is_group_member(context: Ctx, chat_id: int, user_id: int) -> bool:
+    """Whether `user_id` is in group `chat_id` now (getChatMember; a yes is cached briefly);
+    False when Telegram cannot tell (fail closed: only members may answer for a community)."""
+    now = time.monotonic()
+    cache = context.bot_data.member_cache
+    cached = cache.get(chat_id, user_id, now)
+    if cached is not None:
+        return cached
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except (BadRequest, Forbidden, NetworkError) as exc:
+        log.info("getChatMember failed for chat %s: %s", chat_id, type(exc).__name__)
+        return False
+    present = member.status in _PRESENT or (
+        member.status == ChatMemberStatus.RESTRICTED and bool(getattr(member, "is_member", False))
+    )
+    if present:
+        # Only a yes is remembered: someone refused who then joins must not wait for a no to
+        # expire (a stranger's refused link costs one look-up each; it sends nothing).
+        cache.put(chat_id, user_id, present, now)
+    return present
 
 
 async def authorise(
@@ -102,7 +130,7 @@ async def authorise(
         settings, user.id, community, group_admin=admin, organisers_only=organisers_only
     )
     if caller is None:
-        await reply(update, context, say("not_organiser", lang_of(update, context)))
+        await reply(update, context, say("not_organiser", lang_of(update, context)), refusal=True)
     return caller
 
 
@@ -119,8 +147,8 @@ async def send_privately(
     lang = lang_of(update, context)
     try:
         await send(user.id)
-    except Forbidden as exc:
-        log.info("cannot send privately to %s: %s", user.id, exc)
+    except Forbidden:
+        log.info("cannot send privately to %s: forbidden", chat_label(core_of(context), user.id))
         if in_group(update):
             await reply(update, context, say("private_first", lang, bot=context.bot.username))
         return
@@ -128,8 +156,11 @@ async def send_privately(
         await reply(update, context, say("sent_privately", lang))
 
 
-async def reply(update: Update, context: Ctx, text: str, **kwargs: object) -> None:
-    """Answer in the chat the update came from (replying to its message in groups)."""
+async def reply(
+    update: Update, context: Ctx, text: str, *, refusal: bool = False, **kwargs: object
+) -> None:
+    """Answer in the chat the update came from (replying to its message in groups); a
+    `refusal` (too long, too fast, not yours, ...) may be dropped when the chat had many."""
     chat = update.effective_chat
     message = update.effective_message
     if chat is None:
@@ -142,6 +173,7 @@ async def reply(update: Update, context: Ctx, text: str, **kwargs: object) -> No
         text,
         reply_to=message.message_id if message is not None else None,
         group=in_group(update),
+        refusal=refusal,
         **kwargs,
     )
 
@@ -155,6 +187,7 @@ async def reply_in_chat(
     *,
     reply_to: int | None,
     group: bool,
+    refusal: bool = False,
     **kwargs: object,
 ) -> None:
     """Answer in a chat, in a group as a reply to message `reply_to`, once `turn` has
@@ -167,8 +200,10 @@ async def reply_in_chat(
     async def send() -> None:
         try:
             await send_text(bot, chat_id, text, attempts=SEND_ATTEMPTS, **kwargs)
-        except Forbidden as exc:
-            log.info("cannot reply in chat %s: %s", chat_id, exc)
+        except Forbidden:
+            # A resident who blocked the bot: a private chat's id is their Telegram id, so the
+            # log names the chat by its pseudonym only (SPEC §9).
+            log.info("cannot reply in chat %s: forbidden", chat_label(core, chat_id))
             if group:
                 # Removed from the group (the my_chat_member update may have been missed).
                 await set_chat_active(core, chat_id, False)
@@ -176,7 +211,12 @@ async def reply_in_chat(
     if turn is None:
         await send()
     else:
-        turn.replies.append(send)
+        turn.replies.append(OwedReply(chat_id, send, refusal))
+
+
+def chat_label(core: Core, chat_id: int) -> str:
+    """How a log line names a chat (bot/core/privacy.py `chat_label`): never a raw user id."""
+    return privacy.chat_label(chat_id, core.secret)
 
 
 def command_args(update: Update) -> str:

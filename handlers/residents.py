@@ -14,7 +14,15 @@ from bot.render.residents import my_data_text
 from bot.render.texts import local_minute, say
 from bot.telegram.context import Ctx
 from bot.telegram.keyboards import forget_keyboard, has_button, parse_forget
-from handlers.common import command_args, core_of, in_group, lang_of, reply, turn_of
+from handlers.common import (
+    command_args,
+    core_of,
+    in_group,
+    is_group_member,
+    lang_of,
+    reply,
+    turn_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +40,20 @@ async def start(update: Update, context: Ctx) -> None:
     target = parse_start_payload(payload)
     round_ = None
     if target is not None:
+
+        async def is_member(chat_id: int) -> bool:
+            return await is_group_member(context, chat_id, user.id)
+
         round_ = await start_private_answer(
-            core_of(context), user.id, target[0], target[1], turn=turn_of(update, context)
+            core_of(context),
+            user.id,
+            target[0],
+            target[1],
+            is_member=is_member,
+            turn=turn_of(update, context),
         )
     if round_ is None:
-        await reply(update, context, say("start_bad_link", lang))
+        await reply(update, context, say("start_bad_link", lang), refusal=True)
         return
     zone = core_of(context).settings.schedule.tz
     await reply(
@@ -70,7 +87,7 @@ async def mydata(update: Update, context: Ctx) -> None:
     if user is None:
         return
     if in_group(update):
-        await reply(update, context, say("private_only", lang))
+        await reply(update, context, say("private_only", lang), refusal=True)
         return
     data = await my_data(core_of(context), user.id)
     await reply(update, context, my_data_text(data, lang))
@@ -80,7 +97,7 @@ async def forget(update: Update, context: Ctx) -> None:
     """Ask for confirmation before deleting all the resident's data."""
     lang = lang_of(update, context)
     if in_group(update):
-        await reply(update, context, say("private_only", lang))
+        await reply(update, context, say("private_only", lang), refusal=True)
         return
     keyboard = forget_keyboard(say("forget_yes", lang), say("forget_no", lang))
     await reply(update, context, say("forget_confirm", lang), reply_markup=keyboard)

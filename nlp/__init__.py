@@ -1,10 +1,11 @@
 """Language work for Minyi: normalise, segment, tag, redact, emerging terms, learning.
 
-Pure and synchronous; imports nothing of the bot. The only package that imports jieba.
+Pure and synchronous; imports nothing of the bot. The only package that imports jieba (and
+rjieba, its Rust port).
 
 - `taxonomy`  themes (principles and domains) loaded from TOML, validated
 - `normalise` Traditional→Simplified, width, case, emoji and URLs, for matching only
-- `segment`   private jieba tokenizers with the taxonomy's keywords, cached on disk
+- `segment`   jieba-rs (default) or jieba segmenters with the taxonomy's keywords added
 - `tagger`    `Tagger.tag(text)` → themes with score and evidence
 - `learn`     a model learned from labelled answers, blended with keyword scores
 - `emerging`  frequent words no theme covers yet

@@ -18,7 +18,7 @@ import json
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -199,8 +199,14 @@ def resolve_labels(labels: Iterable[str], taxonomy: Taxonomy) -> list[str]:
     return resolved
 
 
-def train(examples: Sequence[tuple[str, str]], taxonomy: Taxonomy, c: float = 1.0) -> LearnedModel:
-    """Train a model from (text, label) pairs; label = theme id or name_zh."""
+def train(
+    examples: Sequence[tuple[str, str]],
+    taxonomy: Taxonomy,
+    c: float = 1.0,
+    advance: Callable[[int], None] | None = None,
+) -> LearnedModel:
+    """Train a model from (text, label) pairs; label = theme id or name_zh. `advance(n)` is
+    told of each n texts segmented (segmenting is most of the time; the fit is seconds)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
@@ -211,7 +217,11 @@ def train(examples: Sequence[tuple[str, str]], taxonomy: Taxonomy, c: float = 1.
     if len(distinct) < 2:
         raise ValueError("need labelled examples of at least two themes to learn")
     tagger = Tagger(taxonomy)
-    docs = [features(tagger.tokens(normalise(text))) for text, _ in examples]
+    docs = []
+    for text, _ in examples:
+        docs.append(features(tagger.tokens(normalise(text))))
+        if advance is not None:
+            advance(1)
     vectoriser = TfidfVectorizer(
         analyzer=_identity, sublinear_tf=True, min_df=1 if len(docs) < 2000 else 2
     )

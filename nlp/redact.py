@@ -110,7 +110,21 @@ def _replace_card(match: re.Match[str], text: str) -> str:
 
 def redact(text: str) -> str:
     """Replace phone numbers, ID-card numbers, e-mail addresses and bank-card numbers with
-    placeholders such as [电话]; everything else is returned unchanged."""
+    placeholders such as [电话]; everything else is returned unchanged.
+
+    The patterns read the text as a spreadsheet or a person would: full-width characters
+    folded (`１１０１…Ｘ`, `ｚｓｆ＠ｅｘａｍｐｌｅ．ｃｏｍ`), invisible characters dropped (a mobile
+    split by zero-width spaces), and then also with the spacing inside digit runs ignored
+    (`110101 19900307 7777`). Only what matches is replaced, in the original text.
+    """
+    if not _DISGUISED.search(text):
+        return _redact_plain(text)
+    text = _redact_view(text, join_digits=False)
+    return _redact_view(text, join_digits=True)
+
+
+def _redact_plain(text: str) -> str:
+    """`redact` for text with nothing to fold, drop or join (nearly every answer)."""
     if "@" in text:
         text = _EMAIL.sub(EMAIL, text)
     if not _FOUR_DIGITS.search(text):
@@ -121,3 +135,105 @@ def redact(text: str) -> str:
     text = _LANDLINE.sub(PHONE, text)
     text = _LOCAL_AFTER_CUE.sub(lambda m: m.group(1) + PHONE, text)
     return text
+
+
+# What can hide personal data from the plain patterns: full-width forms (and the ideographic
+# space), invisible characters, and digits with spacing between them.
+_INVISIBLE = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_DISGUISED = re.compile(
+    f"[\uff01-\uff5e\u3000{_INVISIBLE}]|[0-9０-９][\\s\\-{_INVISIBLE}]+[0-9０-９]"
+)
+_INVISIBLE_CHARS = frozenset(
+    "\u00ad\u180e\ufeff"
+    + "".join(
+        chr(c)
+        for r in ((0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x2069))
+        for c in range(r[0], r[1] + 1)
+    )
+)
+# Full-width ASCII to half-width, one character for one (so positions map back).
+_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_WIDTH[0x3000] = 0x20
+# Spacing between two digits that is ignored when joining: at most this many characters.
+_MAX_GAP = 3
+# Stands in for a found span in the view, so later patterns neither match it again nor see a
+# digit there (like the placeholder it will become).
+_MASK = "\u25a0"
+
+
+def _view(text: str, join_digits: bool) -> tuple[str, list[int]]:
+    """The text as the patterns read it, and for each of its characters the position in
+    `text` it came from."""
+    folded = text.translate(_WIDTH)
+    invisible = _INVISIBLE_CHARS
+    chars: list[str] = []
+    origin: list[int] = []
+    index = 0
+    while index < len(folded):
+        char = folded[index]
+        if char in invisible:
+            index += 1
+            continue
+        if join_digits and chars and chars[-1].isdigit() and (char.isspace() or char == "-"):
+            end = index
+            while (
+                end < len(folded)
+                and end - index < _MAX_GAP
+                and (folded[end].isspace() or folded[end] == "-" or folded[end] in invisible)
+            ):
+                end += 1
+            if end < len(folded) and folded[end].isdigit():
+                index = end
+                continue
+        chars.append(char)
+        origin.append(index)
+        index += 1
+    return "".join(chars), origin
+
+
+def _spans(view: str) -> list[tuple[int, int, str]]:
+    """(start, end, placeholder) in `view` of everything to redact, in the order `redact`
+    checks the kinds (an ID before a card, a card before a phone)."""
+    found: list[tuple[int, int, str]] = []
+
+    def take(start: int, end: int, placeholder: str) -> None:
+        nonlocal view
+        found.append((start, end, placeholder))
+        view = view[:start] + _MASK * (end - start) + view[end:]
+
+    for match in list(_EMAIL.finditer(view)):
+        take(match.start(), match.end(), EMAIL)
+    for match in list(_ID18.finditer(view)):
+        if _replace_id(match) == ID_CARD:
+            take(match.start(), match.end(), ID_CARD)
+    text = view
+    for match in list(_CARD.finditer(view)):
+        if _replace_card(match, text) == BANK_CARD:
+            take(match.start(), match.end(), BANK_CARD)
+    for pattern in (_MOBILE, _LANDLINE):
+        for match in list(pattern.finditer(view)):
+            take(match.start(), match.end(), PHONE)
+    for match in list(_LOCAL_AFTER_CUE.finditer(view)):
+        take(match.start(2), match.end(2), PHONE)
+    return found
+
+
+def _redact_view(text: str, join_digits: bool) -> str:
+    """Redact what the patterns find in `text`'s view, replacing the original characters."""
+    view, origin = _view(text, join_digits)
+    if "@" not in view and not _FOUR_DIGITS.search(view):
+        return text
+    spans = sorted(
+        (origin[start], origin[end - 1] + 1, placeholder)
+        for start, end, placeholder in _spans(view)
+    )
+    out: list[str] = []
+    position = 0
+    for start, end, placeholder in spans:
+        if start < position:
+            continue  # overlaps one already replaced (masked, so it cannot; kept safe)
+        out.append(text[position:start])
+        out.append(placeholder)
+        position = end
+    out.append(text[position:])
+    return "".join(out)

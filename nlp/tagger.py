@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from nlp.normalise import normalise
-from nlp.segment import tokenizer_for
+from nlp.segment import DEFAULT_ENGINE, Engine, segmenter_for
 from nlp.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -125,11 +125,18 @@ def _head_token_count(tokens: Sequence[str]) -> int:
 class Tagger:
     """Tags texts against a taxonomy, optionally helped by a model learned from examples."""
 
-    def __init__(self, taxonomy: Taxonomy, model: LearnedModel | None = None) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        model: LearnedModel | None = None,
+        segmenter: Engine = DEFAULT_ENGINE,
+    ) -> None:
         self._taxonomy = taxonomy
         self._model = model
         self._matcher = _Matcher(taxonomy)
-        self._tokenizer = tokenizer_for(w for w in self._matcher.keywords if " " not in w)
+        self._tokenizer = segmenter_for(
+            (w for w in self._matcher.keywords if " " not in w), segmenter
+        )
         self._themes = {t.id: t for t in taxonomy.themes}
         self._children: dict[str, list[str]] = {}
         for theme in taxonomy.themes:
@@ -142,6 +149,11 @@ class Tagger:
     def taxonomy(self) -> Taxonomy:
         """The taxonomy this tagger tags against."""
         return self._taxonomy
+
+    @property
+    def segmenter(self) -> Engine:
+        """The segmentation engine in use (jieba when jieba-rs was asked for but is missing)."""
+        return self._tokenizer.engine
 
     @property
     def model(self) -> LearnedModel | None:
@@ -157,13 +169,13 @@ class Tagger:
 
         Uses jieba's HMM so unseen words (new place names, new slang) come out whole.
         """
-        return [t for t in self._tokenizer.lcut(normalise(text), HMM=True) if not t.isspace()]
+        return [t for t in self._tokenizer.cut(normalise(text), hmm=True) if not t.isspace()]
 
     def tokens(self, normalised: str) -> list[str]:
         """Tokens of already normalised text as tagging sees them (white space kept)."""
         # No HMM: it only regroups runs of single characters that are not in the dictionary,
         # and every keyword is in the dictionary, so it cannot change what matches.
-        return list(self._tokenizer.cut(normalised, HMM=False))
+        return self._tokenizer.cut(normalised, hmm=False)
 
     def keyword_evidence(self, text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
         """Raw keyword weight and matched words per theme id (children credit their parent)."""

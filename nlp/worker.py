@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from nlp.segment import load_dictionary
+from nlp.segment import DEFAULT_ENGINE, ENGINES, load_dictionary
 from nlp.tagger import Tagger
 from nlp.taxonomy import load_taxonomy
 
@@ -34,7 +34,10 @@ def load(setup: dict[str, str | None]) -> Tagger:
         from nlp.learn import LearnedModel  # numpy: only for deployments that learned
 
         model = LearnedModel.from_bytes(base64.b64decode(blob))
-    return Tagger(taxonomy, model)
+    engine = setup.get("segmenter") or DEFAULT_ENGINE
+    if engine not in ENGINES:
+        raise ValueError(f"unknown segmenter {engine!r}")
+    return Tagger(taxonomy, model, engine)
 
 
 def serve(source: IO[str], sink: IO[str]) -> None:

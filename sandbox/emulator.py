@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import socket
@@ -19,13 +18,24 @@ from aiohttp import web
 from sandbox.flood import SENDING_METHODS, FloodControl
 from sandbox.methods import METHODS
 from sandbox.models import Fault, FaultKind, QueuedUpdate, RecordedCall
+from sandbox.origin import forbidden, loopback_host, same_origin
 from sandbox.params import ApiError, Params, bad_request, read_params
 from sandbox.payloads import webhook_info_json
 from sandbox.world import World
 
 logger = logging.getLogger(__name__)
 
-_dumps = functools.partial(json.dumps, ensure_ascii=False)
+
+def _dumps(data: Any) -> str:
+    """JSON as Telegram sends it: UTF-8 text as is, but a lone surrogate (which a person's
+    client can send and UTF-8 cannot carry) as its `\\ud800` escape, as in Telegram's JSON."""
+    text = json.dumps(data, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data)
+    return text
+
 
 _BAD_GATEWAY_HTML = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -234,7 +244,20 @@ class BotAPIEmulator(World):
         self._changed.set()
         self._changed = asyncio.Event()
 
+    def _cross_site(self, request: web.Request) -> web.Response | None:
+        """A 403 for a request a web page could have made the browser send (sandbox/origin.py):
+        a Host that is not loopback (DNS rebinding), or an Origin other than this server (a
+        bot sends none); None if it may go on."""
+        if not loopback_host(request, also=(self.host,)):
+            return forbidden("the emulator answers only requests to this machine (Host)")
+        if not same_origin(request):
+            return forbidden("the emulator takes no cross-site requests (Origin)")
+        return None
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        refused = self._cross_site(request)
+        if refused is not None:
+            return refused
         if request.match_info["token"] != self.token:
             return _error_response(ApiError(401, "Unauthorized"))
         raw_name = request.match_info["method"]
@@ -299,6 +322,9 @@ class BotAPIEmulator(World):
         return result
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
+        refused = self._cross_site(request)
+        if refused is not None:
+            return refused
         if request.match_info["token"] != self.token:
             return _error_response(ApiError(401, "Unauthorized"))
         path = request.match_info["path"]

@@ -19,7 +19,8 @@ import contextlib
 import functools
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from aiohttp import web
 
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import ChatState, SimChat, SimUser, StoredMessage
+from sandbox.origin import forbidden, loopback_host, same_origin
 
 WEB_DIR = Path(__file__).parent / "web"
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
@@ -54,6 +56,8 @@ class WebUI:
         font: Path | None = None,
         title: str = "Sandbox",
         hints: dict[str, list[dict[str, str]]] | None = None,
+        hint_values: Callable[[], Awaitable[Mapping[str, object]]] | None = None,
+        zone: tzinfo | None = None,
     ) -> None:
         self.emulator = emulator
         # user id -> a role label the page shows beside the name (e.g. "organiser").
@@ -62,6 +66,12 @@ class WebUI:
         self.title = title
         # role -> examples the page offers to that role: [{"text": …, "label": …}, …]
         self.hints = dict(hints or {})
+        # Fills `{name}` in hint labels and texts when the page asks (e.g. how many
+        # communities `/ask all` reaches), so a hint never states a stale number.
+        self.hint_values = hint_values
+        # The zone the page shows message times in: the bot's, so times in bubbles and in the
+        # bot's own texts agree whatever the browser's zone is.
+        self.zone = zone or UTC
         self.revision = 0  # bumped by every action taken through the page
 
     def attach(self) -> WebUI:
@@ -125,6 +135,9 @@ class WebUI:
 
     def _action(self, action: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
+            refused = self._refusal(request, changes=True)
+            if refused is not None:
+                return refused
             try:
                 body = await request.json()
                 if not isinstance(body, dict):
@@ -137,6 +150,18 @@ class WebUI:
 
         return handle
 
+    def _refusal(self, request: web.Request, *, changes: bool) -> web.Response | None:
+        """A 403 for a request from anywhere but the page on this machine (sandbox/origin.py):
+        a Host that is not loopback (DNS rebinding) and, for `changes`, anything but JSON
+        from the page's own origin (a cross-site form or fetch); None if it may go on."""
+        if not loopback_host(request, also=(self.emulator.host,)):
+            return forbidden("the sandbox answers only requests to this machine (Host)")
+        if changes and request.content_type != "application/json":
+            return forbidden("the sandbox takes only application/json")
+        if changes and not same_origin(request):
+            return forbidden("the sandbox takes requests only from its own page (Origin)")
+        return None
+
     # ------------------------------------------------------------------ state
     def version(self) -> str:
         """Changes whenever the bot called the Bot API or someone acted through the page."""
@@ -144,14 +169,34 @@ class WebUI:
         return f"{len(em.calls)}.{em.confirmed_offset}.{len(em.queue)}.{self.revision}"
 
     async def _state(self, request: web.Request) -> web.StreamResponse:
+        refused = self._refusal(request, changes=False)
+        if refused is not None:
+            return refused
         since = request.query.get("since", "")
         wait = min(float(request.query.get("wait", "25")), 60.0)
         if since and since == self.version() and wait > 0:
             with contextlib.suppress(TimeoutError):
                 await self.emulator.wait_for(lambda: self.version() != since, wait)
-        return web.json_response(self.snapshot(), dumps=_dumps)
+        values = {} if self.hint_values is None else await self.hint_values()
+        return web.json_response(self.snapshot(values), dumps=_dumps)
 
-    def snapshot(self) -> dict[str, Any]:
+    def _filled_hints(self, values: Mapping[str, object]) -> dict[str, list[dict[str, str]]]:
+        def fill(text: str) -> str:
+            # Plain replacement, not str.format: a hint may hold braces of its own.
+            for name, value in values.items():
+                text = text.replace("{" + name + "}", str(value))
+            return text
+
+        return {
+            role: [{key: fill(value) for key, value in hint.items()} for hint in hints]
+            for role, hints in self.hints.items()
+        }
+
+    def _zone_json(self) -> dict[str, str]:
+        offset = datetime.now(self.zone).strftime("%z") or "+0000"
+        return {"name": str(self.zone), "offset": f"{offset[:3]}:{offset[3:]}"}
+
+    def snapshot(self, hint_values: Mapping[str, object] | None = None) -> dict[str, Any]:
         """Everything the page shows: the bot, people, chats with their messages."""
         em = self.emulator
         return {
@@ -160,7 +205,8 @@ class WebUI:
             "font": self.font is not None,
             "bot": {"id": em.bot.id, "name": em.bot.first_name, "username": em.bot.username},
             "commands": em.commands.get(_DEFAULT_COMMANDS, []),
-            "hints": self.hints,
+            "hints": self._filled_hints(hint_values or {}),
+            "zone": self._zone_json(),
             "users": [
                 {
                     "id": user.id,

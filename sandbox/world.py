@@ -172,6 +172,13 @@ class World:
             )
         self._post(state, user, {"new_chat_members": [payloads.user_json(user)]}, service=True)
 
+    def remove_member(self, chat: SimChat, user: SimUser) -> None:
+        """`user` leaves a group: a `left_chat_member` service message; getChatMember then
+        answers "left" for them."""
+        state = self._state(chat.id)
+        state.members[user.id] = "left"
+        self._post(state, user, {"left_chat_member": payloads.user_json(user)}, service=True)
+
     def block_bot(self, user: SimUser) -> None:
         """`user` blocks the bot: later sends to them get 403 "bot was blocked by the user"."""
         self._state(self.private_chat(user).id).blocked = True
@@ -340,15 +347,21 @@ class World:
             self.queue_update("poll_answer", payloads.poll_answer_json(poll, user, chosen))
         self.queue_update("poll", payloads.poll_json(poll))
 
-    def press_button(self, user: SimUser, chat: SimChat, message_id: int, data: str) -> str:
-        """`user` presses the inline button carrying `data`; returns the callback query id."""
+    def press_button(
+        self, user: SimUser, chat: SimChat, message_id: int, data: str, *, forged: bool = False
+    ) -> str:
+        """`user` presses the inline button carrying `data`; returns the callback query id.
+
+        `forged=True` sends `data` although the message has no such button, as a modified
+        client can (Telegram passes callback data on unchecked)."""
         state = self._state(chat.id)
         stored = state.messages.get(message_id)
         if stored is None or stored.deleted:
             raise ValueError(f"no message {message_id} in chat {chat.id}")
         markup = stored.payload.get("reply_markup", {})
         rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
-        if not any(button.get("callback_data") == data for row in rows for button in row):
+        has_it = any(button.get("callback_data") == data for row in rows for button in row)
+        if not has_it and not forged:
             raise ValueError(f"message {message_id} has no button with callback_data {data!r}")
         if chat.type != "private":
             state.members.setdefault(user.id, "member")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.models import ProgressSink
 from storage.backends.base import Backend, Tx
 from storage.backends.factory import backend_for
 from storage.migrations import migrate
@@ -33,9 +34,12 @@ TABLES = (
     "digest_deliveries",
     "moderation_log",
     "private_sessions",
+    "index_frameworks",
+    "index_values",
+    "web_forms",
 )
 # Tables whose `id` comes from an identity sequence.
-IDENTITY_TABLES = ("communities", "rounds", "answers", "moderation_log")
+IDENTITY_TABLES = ("communities", "rounds", "answers", "moderation_log", "index_frameworks")
 # Maintained by migrations on each side, never copied.
 SKIPPED = ("schema_version",)
 BATCH = 2000
@@ -59,7 +63,9 @@ async def list_tables(tx: Tx) -> set[str]:
     return {r["name"] for r in rows}
 
 
-async def _copy_table(source: Tx, target: Tx, table: str) -> int:
+async def _copy_table(
+    source: Tx, target: Tx, table: str, progress: ProgressSink | None = None
+) -> int:
     """Copy one table (read whole, written in batches); return the rows copied."""
     rows = await source.fetchall(f"SELECT * FROM {table}")
     if not rows:
@@ -70,6 +76,8 @@ async def _copy_table(source: Tx, target: Tx, table: str) -> int:
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]
         await target.executemany(insert, [[row[c] for c in columns] for row in chunk])
+        if progress is not None:
+            progress.advance(len(chunk))
     return len(rows)
 
 
@@ -85,8 +93,11 @@ async def advance_identities(target: Tx, tables: Sequence[str] = IDENTITY_TABLES
         )
 
 
-async def copy_between(source: Backend, target: Backend) -> dict[str, int]:
-    """Copy every row from `source` into an empty `target` (both open); rows per table."""
+async def copy_between(
+    source: Backend, target: Backend, progress: ProgressSink | None = None
+) -> dict[str, int]:
+    """Copy every row from `source` into an empty `target` (both open); rows per table;
+    `progress` counts the rows written."""
     await migrate(source)
     await migrate(target)
     counts: dict[str, int] = {}
@@ -101,13 +112,20 @@ async def copy_between(source: Backend, target: Backend) -> dict[str, int]:
                     f"the target database already has rows in {table}; "
                     "copy only into an empty database"
                 )
+        if progress is not None:
+            totals = [await src.fetchval(f"SELECT count(*) AS n FROM {t}") for t in TABLES]
+            progress.set_total(sum(int(n or 0) for n in totals))
         for table in TABLES:
-            counts[table] = await _copy_table(src, dst, table)
+            if progress is not None:
+                progress.describe(table)
+            counts[table] = await _copy_table(src, dst, table, progress)
         await advance_identities(dst)
     return counts
 
 
-async def copy_database(source_url: str, target_url: str) -> dict[str, int]:
+async def copy_database(
+    source_url: str, target_url: str, progress: ProgressSink | None = None
+) -> dict[str, int]:
     """`minyi db copy`: copy the deployment at `source_url` into the empty `target_url`."""
     if source_url == target_url:
         raise CopyError("source and target are the same database")
@@ -123,7 +141,7 @@ async def copy_database(source_url: str, target_url: str) -> dict[str, int]:
         except OSError as exc:
             raise CopyError(f"cannot connect to {target_url}: {exc}") from exc
         try:
-            return await copy_between(source, target)
+            return await copy_between(source, target, progress)
         finally:
             await target.close()
     finally:

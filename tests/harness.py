@@ -6,6 +6,7 @@ act as organisers and residents and wait for the bot to catch up.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ import pytest_asyncio
 
 from bot.config import Settings, settings_from_dict
 from bot.core.base import Core
-from demo.local import serving
+from bot.telegram.context import MinyiApp
+from demo.local import serving_app
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 
@@ -55,17 +57,55 @@ class RunningBot:
     core: Core
     settings: Settings
     organiser: SimUser
+    app: MinyiApp
     groups: dict[str, SimChat] = field(default_factory=dict)
 
     async def settle(self, timeout: float = 15.0) -> None:
-        """Wait until every queued update is confirmed (so committed) by the bot."""
+        """Wait until every queued update is confirmed (so committed) by the bot and every
+        reply it owes for them has been sent (or dropped)."""
         await self.emulator.wait_idle(timeout)
+        # Replies are queued before the offset moves past their update: none can be missed.
+        await asyncio.wait_for(self.app.bot_data.replies.wait_idle(), timeout)
+        await self.posts_sent(timeout)
+
+    async def posts_sent(self, timeout: float = 15.0) -> None:
+        """Wait until the outbox has sent every post owed (a round's opening follows its /ask
+        asynchronously); give up quietly when nothing changes for a while (a test that makes
+        Telegram refuse a post), leaving the test's own assertions to judge."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        last: list[object] = []
+        unchanged_since = loop.time()
+        while loop.time() < deadline:
+            async with self.core.repo.transaction() as session:
+                owed = [
+                    (p.round_id, p.community_id, p.purpose)
+                    for p in await session.list_unsent_posts()
+                ]
+            if not owed:
+                return
+            if owed != last:
+                last, unchanged_since = list(owed), loop.time()
+            elif loop.time() - unchanged_since > 3.0:
+                return
+            await asyncio.sleep(0.05)
 
     async def command(self, chat: SimChat, text: str, user: SimUser | None = None) -> int:
         """Send a command (as the organiser by default) and wait for it to be processed."""
         message_id = self.emulator.send_message(user or self.organiser, chat, text)
         await self.settle()
         return message_id
+
+    def join(self, person: SimUser, *groups: SimChat) -> None:
+        """`person` joins `groups` (every registered community's group when none is named)
+        unless already in: only members may answer a community's round privately."""
+        for group in groups or tuple(self.groups.values()):
+            if self.emulator.chats[group.id].members.get(person.id) not in (
+                "member",
+                "creator",
+                "administrator",
+            ):
+                self.emulator.add_member(group, person)
 
     def bot_texts(self, chat: SimChat) -> list[str]:
         """Every text the bot sent to a chat, in order."""
@@ -96,8 +136,8 @@ async def start_bot(
     """Run Minyi against `emulator` until the block ends."""
     organiser = emulator.add_user("Organiser", language_code="zh-hans")
     settings = make_settings(tmp_path, emulator, [organiser.id], **tables)
-    async with serving(emulator, settings) as core:
-        yield RunningBot(emulator, core, settings, organiser)
+    async with serving_app(emulator, settings) as (core, app):
+        yield RunningBot(emulator, core, settings, organiser, app)
 
 
 @pytest_asyncio.fixture

@@ -8,15 +8,16 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from bot.core.base import Core, Turn
-from bot.core.models import NewAnswer, Round, TagRecord
+from bot.core.models import Channel, NewAnswer, Round, TagRecord
 from bot.core.privacy import text_digest
+from nlp.normalise import without_surrogates
 from nlp.redact import redact
 from nlp.tagger import ThemeTag
 from storage.repository import Session
@@ -58,18 +59,28 @@ class IncomingMessage(BaseModel):
     reply_to_message_id: int | None = None
     edited: bool = False
 
+    @field_validator("text")
+    @classmethod
+    def _storable(cls, text: str | None) -> str | None:
+        # A lone surrogate (valid JSON, invalid UTF-8) once made the answer unstorable and the
+        # update a dead letter: keep the answer, with U+FFFD where the broken character was.
+        return None if text is None else without_surrogates(text)
+
 
 @dataclass
 class RateLimiter:
-    """At most `per_minute` answers per resident in any sliding minute (in memory)."""
+    """At most `per_minute` messages aimed at a round per resident in any sliding minute (in
+    memory). `clock` (seconds) is injectable: the Telegram channel gives it the core's clock,
+    so tests can hold time still."""
 
     per_minute: int
+    clock: Callable[[], float] = time.monotonic
     _seen: dict[str, deque[float]] = field(default_factory=dict)
     _next_prune: float = 0.0
 
     def allow(self, resident: str, now: float | None = None) -> bool:
         """Count one answer for `resident`; False if over the limit."""
-        moment = time.monotonic() if now is None else now
+        moment = self.clock() if now is None else now
         if moment >= self._next_prune:
             # Once a minute, forget residents with nothing in their window, so that the
             # limiter's memory follows the residents answering now, not all who ever did.
@@ -155,6 +166,23 @@ def source_key(message: IncomingMessage, resident: str) -> str:
     return f"g:{message.chat_id}:{message.message_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerDraft:
+    """An answer as a channel hands it to the core: the round and community it answers
+    (already decided by the channel), who (a pseudonym), and what they wrote.
+
+    A plain dataclass, not a pydantic model: one is built per message on the ingest path.
+    """
+
+    round: Round
+    community_id: int
+    resident: str
+    source: str  # unique per message or form; an edit of the same message shares it
+    via: str  # how the channel received it: reply | private | group | page
+    text: str | None  # None for stickers, photos and other non-text messages
+    channel: Channel = "telegram"
+
+
 async def record_answer(
     core: Core,
     message: IncomingMessage,
@@ -168,7 +196,11 @@ async def record_answer(
         async with core.reading(turn) as session:
             existing = await session.get_answer_by_source(source)
         if existing is not None:
-            return await _replace_answer(core, existing.id, existing.round_id, message, turn)
+            if limiter is not None and not limiter.allow(core.resident(message.user_id)):
+                return AnswerResult(outcome="rate_limited", round_id=existing.round_id)
+            return await replace_answer(
+                core, existing.id, existing.round_id, message.text or "", turn=turn
+            )
     return (await record_answers(core, [message], limiter, turn=turn))[0]
 
 
@@ -189,46 +221,76 @@ async def record_answers(
     async with core.reading(turn) as session:
         targets = _Targets(session)
         found = [await targets.of(m, r) for m, r in zip(messages, residents, strict=True)]
-    results: list[AnswerResult | None] = [None] * len(messages)
-    # (message index, round id, community id, via, redacted text) of answers to store.
-    accepted: list[tuple[int, int, int, str, str]] = []
+    drafts = [
+        None
+        if target is None
+        else AnswerDraft(
+            round=target[0],
+            community_id=target[1],
+            resident=resident,
+            source=source_key(message, resident),
+            via=target[2],
+            text=message.text,
+        )
+        for message, resident, target in zip(messages, residents, found, strict=True)
+    ]
+    return await store_answers(core, drafts, limiter, turn=turn)
+
+
+async def store_answers(
+    core: Core,
+    drafts: Sequence[AnswerDraft | None],
+    limiter: RateLimiter | None = None,
+    *,
+    turn: Turn | None = None,
+) -> list[AnswerResult]:
+    """Judge and store answers of any channel; one result per draft, in order (None: the
+    message answers no round, "ignored").
+
+    Redaction, length and rate limits, duplicates and the still-open check are the same for
+    every channel; accepted answers are tagged and written in one transaction.
+    """
+    results: list[AnswerResult | None] = [None] * len(drafts)
+    # (draft index, redacted text) of answers to store.
+    accepted: list[tuple[int, str]] = []
     limit = core.settings.limits.max_answer_chars
-    for index, (message, resident, target) in enumerate(
-        zip(messages, residents, found, strict=True)
-    ):
-        if target is None:
+    for index, draft in enumerate(drafts):
+        if draft is None:
             results[index] = AnswerResult(outcome="ignored")
             continue
-        round_, community_id, via = target
+        round_ = draft.round
+        # Every message aimed at a round counts, stickers and over-long texts too: a limit
+        # that only counted storable answers let a sticker flood through (SPEC §9).
+        if limiter is not None and not limiter.allow(draft.resident):
+            results[index] = AnswerResult(outcome="rate_limited", round_id=round_.id)
+            continue
         if round_.state != "open":
             log.info("answer to round %s ignored: round is %s", round_.id, round_.state)
             results[index] = AnswerResult(outcome="closed", round_id=round_.id)
             continue
-        if message.text is None:
+        if draft.text is None:
             results[index] = AnswerResult(outcome="not_text", round_id=round_.id)
             continue
-        text = message.text.strip()
+        # Whatever the channel: a lone surrogate becomes U+FFFD, never an unstorable answer.
+        text = without_surrogates(draft.text).strip()
         if not text:
             results[index] = AnswerResult(outcome="ignored")
         elif len(text) > limit:
             results[index] = AnswerResult(outcome="too_long", round_id=round_.id, length=len(text))
-        elif limiter is not None and not limiter.allow(resident):
-            results[index] = AnswerResult(outcome="rate_limited", round_id=round_.id)
         else:
-            accepted.append((index, round_.id, community_id, via, redact(text)))
+            accepted.append((index, redact(text)))
     if accepted:
-        await _store_and_tag(core, messages, residents, accepted, results, turn)
+        await _store_and_tag(core, drafts, accepted, results, turn)
     judged = [r for r in results if r is not None]
-    if len(judged) != len(messages):
+    if len(judged) != len(drafts):
         raise RuntimeError("a message was left without an outcome")
     return judged
 
 
 async def _store_and_tag(
     core: Core,
-    messages: Sequence[IncomingMessage],
-    residents: Sequence[str],
-    accepted: Sequence[tuple[int, int, int, str, str]],
+    drafts: Sequence[AnswerDraft | None],
+    accepted: Sequence[tuple[int, str]],
     results: list[AnswerResult | None],
     turn: Turn | None,
 ) -> None:
@@ -242,17 +304,19 @@ async def _store_and_tag(
         (
             index,
             NewAnswer(
-                round_id=round_id,
-                community_id=community_id,
-                resident=residents[index],
-                source=source_key(messages[index], residents[index]),
-                via=via,
+                round_id=draft.round.id,
+                community_id=draft.community_id,
+                resident=draft.resident,
+                source=draft.source,
+                via=draft.via,
                 text=clean,
                 text_hash=text_digest(clean),
                 at=now,
+                channel=draft.channel,
             ),
         )
-        for index, round_id, community_id, via, clean in accepted
+        for index, clean in accepted
+        if (draft := drafts[index]) is not None
     ]
     async with core.transaction(turn) as session:
         still_open = {
@@ -287,10 +351,12 @@ async def _store_and_tag(
         )
 
 
-async def _replace_answer(
-    core: Core, answer_id: int, round_id: int, message: IncomingMessage, turn: Turn | None
+async def replace_answer(
+    core: Core, answer_id: int, round_id: int, text: str, *, turn: Turn | None = None
 ) -> AnswerResult:
-    text = (message.text or "").strip()
+    """An edit: the answer's new text (redacted, re-tagged) replaces the stored one while its
+    round is open. The caller has checked that the answer is the editor's own."""
+    text = without_surrogates(text).strip()
     async with core.reading(turn) as session:
         round_ = await session.get_round(round_id)
     if round_ is None or round_.state != "open":
@@ -311,21 +377,45 @@ async def _replace_answer(
     return AnswerResult(outcome=outcome, round_id=round_id, answer_id=answer_id, themes=tags)
 
 
+# Whether the resident who followed a link is in a chat (a community's group) right now: the
+# channel answers it (Telegram: getChatMember), so the core asks no channel itself.
+IsMember = Callable[[int], Awaitable[bool]]
+
+
 async def start_private_answer(
-    core: Core, user_id: int, round_id: int, community_id: int | None, *, turn: Turn | None = None
+    core: Core,
+    user_id: int,
+    round_id: int,
+    community_id: int | None,
+    *,
+    is_member: IsMember,
+    turn: Turn | None = None,
 ) -> Round | None:
-    """`/start r<id>`: the resident's next private messages answer this round (if open)."""
+    """`/start r<id>[c<cid>]`: the resident's next private messages answer this round, for
+    that community (or the first of the round's communities whose group they are in).
+
+    Only a member of the community's group may answer for it (SPEC §9): round ids are
+    sequential and a link is easy to guess. Any refused link also ends the resident's earlier
+    private session, so their next message is not taken as an answer to another round.
+    """
     resident = core.resident(user_id)
-    async with core.transaction(turn) as session:
+    async with core.reading(turn) as session:
         round_ = await session.get_round(round_id)
-        if round_ is None or round_.state != "open" or round_.kind != "text":
+        communities = await session.list_round_communities(round_id) if round_ else []
+    chosen = None
+    if round_ is not None and round_.state == "open" and round_.kind == "text":
+        for community in communities:
+            if community_id is not None and community.id != community_id:
+                continue
+            # Asked outside any transaction: a network call must never hold one open.
+            if community.active and await is_member(community.chat_id):
+                chosen = community.id
+                break
+    async with core.transaction(turn) as session:
+        if chosen is None or round_ is None:
+            await session.delete_private_session(resident)
             return None
-        communities = await session.list_round_communities(round_id)
-        ids = [c.id for c in communities]
-        if not ids:
-            return None
-        chosen = community_id if community_id in ids else ids[0]
-        await session.set_private_session(resident, round_id, chosen, core.now())
+        await session.set_private_session(resident, round_.id, chosen, core.now())
     return round_
 
 
@@ -346,18 +436,40 @@ async def record_poll_vote(
         round_ = None if post is None else await session.get_round(post.round_id)
     if post is None or round_ is None:
         return "unknown"
+    return await cast_vote(
+        core, round_, post.community_id, core.resident(user_id), option_ids, turn=turn
+    )
+
+
+async def cast_vote(
+    core: Core,
+    round_: Round,
+    community_id: int,
+    resident: str,
+    choice: Sequence[int],
+    channel: Channel = "telegram",
+    *,
+    turn: Turn | None = None,
+) -> VoteOutcome:
+    """A resident's poll options or rating (one value, 1-5) in a round of any channel: it
+    replaces their earlier vote while the round is open; an empty poll choice retracts it."""
+    if round_.kind == "text":
+        return "unknown"
     if round_.state != "open":
         log.info("vote for round %s ignored: round is %s", round_.id, round_.state)
         return "closed"
-    if any(not 0 <= i < len(round_.options) for i in option_ids):
+    if round_.kind == "rating":
+        if len(choice) != 1 or not 1 <= choice[0] <= 5:
+            return "invalid"
+    elif any(not 0 <= i < len(round_.options) for i in choice) or (
+        len(set(choice)) > 1 and not round_.multi
+    ):
         return "invalid"
     async with core.transaction(turn) as session:
         if not await session.lock_open_round(round_.id):
             return "closed"
-        await session.set_votes(
-            round_.id, post.community_id, core.resident(user_id), option_ids, core.now()
-        )
-    return "recorded" if option_ids else "retracted"
+        await session.set_votes(round_.id, community_id, resident, choice, core.now(), channel)
+    return "recorded" if choice else "retracted"
 
 
 async def record_poll_tally(
@@ -399,13 +511,6 @@ async def record_rating(
         round_ = None if post is None else await session.get_round(post.round_id)
     if post is None or round_ is None or round_.kind != "rating" or round_.id != round_id:
         return "unknown"
-    if round_.state != "open":
-        log.info("rating for round %s ignored: round is %s", round_.id, round_.state)
-        return "closed"
-    async with core.transaction(turn) as session:
-        if not await session.lock_open_round(round_.id):
-            return "closed"
-        await session.set_votes(
-            round_.id, post.community_id, core.resident(user_id), [value], core.now()
-        )
-    return "recorded"
+    return await cast_vote(
+        core, round_, post.community_id, core.resident(user_id), [value], turn=turn
+    )

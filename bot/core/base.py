@@ -30,6 +30,20 @@ class AlreadyProcessed(Exception):
     """This update's effects were committed before (a redelivery): do nothing."""
 
 
+@dataclass(frozen=True)
+class OwedReply:
+    """A reply a channel owes for a turn, sent only once the turn committed.
+
+    `chat_id` is the conversation it goes to (replies to one conversation keep their order);
+    a `refusal` (too long, text only, too fast, round closed, ...) may be dropped when a
+    conversation gets too many of them (bot/telegram/replies.py).
+    """
+
+    chat_id: int
+    send: Callable[[], Awaitable[object]]
+    refusal: bool = False
+
+
 @dataclass
 class Turn:
     """One piece of incoming work (a Telegram update, a web form) whose effects commit once.
@@ -45,7 +59,7 @@ class Turn:
     claimed: bool = False
     error: BaseException | None = None
     batch: Session | None = None
-    replies: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    replies: list[OwedReply] = field(default_factory=list)
 
 
 def utcnow() -> datetime:
@@ -136,7 +150,7 @@ async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
         from nlp.learn import LearnedModel  # numpy: only for deployments that learned
 
         model = LearnedModel.from_bytes(blob)
-    return Tagger(taxonomy, model)
+    return Tagger(taxonomy, model, settings.nlp.segmenter)
 
 
 async def open_core(settings: Settings, *, secret: bytes | None = None) -> Core:

@@ -37,7 +37,8 @@ async def resolve_communities(core: Core, name: str) -> list[Community]:
             return found
         community = await session.get_community_by_name(name)
         if community is None:
-            known = "、".join(c.name for c in await session.list_communities()) or "—"
+            # A tuple: the channel joins it as the reader's language lists names.
+            known = tuple(c.name for c in await session.list_communities()) or ("—",)
             raise CommunityError("unknown_community", name=name, known=known)
         return [community]
 

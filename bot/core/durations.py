@@ -18,15 +18,27 @@ def is_duration(text: str) -> bool:
     return bool(_WHOLE.match(text.strip()))
 
 
+# More digits than any duration up to MAX_DURATION needs, in any unit: a longer number is too
+# long without being read (Python refuses to read numbers of over 4300 digits at all).
+_MAX_DIGITS = 12
+# How much of a bad duration a reply repeats.
+_ECHO = 40
+
+
 def parse_duration(text: str) -> timedelta:
     """Parse `90s`, `30m`, `48h`, `7d`, `2w` or `1d12h` into a positive timedelta."""
     cleaned = text.strip()
     if not _WHOLE.match(cleaned):
-        raise DurationError("duration_not_understood", text=text)
-    seconds = sum(int(n) * _UNIT[u.lower()] for n, u in _PART.findall(cleaned))
+        echo = text if len(text) <= _ECHO else text[:_ECHO] + "…"
+        raise DurationError("duration_not_understood", text=echo)
+    parts = _PART.findall(cleaned)
+    if any(len(n.lstrip("0")) > _MAX_DIGITS for n, _ in parts):
+        raise DurationError("duration_too_long", days=MAX_DURATION.days)
+    # Whole seconds as a Python int, compared before a timedelta is made: timedelta itself
+    # overflows (OverflowError) on a number such as 999999999999999999999999d.
+    seconds = sum(int(n) * _UNIT[u.lower()] for n, u in parts)
     if seconds <= 0:
         raise DurationError("duration_not_positive")
-    result = timedelta(seconds=seconds)
-    if result > MAX_DURATION:
+    if seconds > MAX_DURATION.total_seconds():
         raise DurationError("duration_too_long", days=MAX_DURATION.days)
-    return result
+    return timedelta(seconds=seconds)

@@ -1,26 +1,35 @@
-"""Answers with their themes as CSV (UTF-8 with BOM, for spreadsheet programs) or JSON rows.
+"""Answers with their themes, and the votes and results of poll and rating rounds, as CSV
+(UTF-8 with BOM, for spreadsheet programs) or JSON.
 
-Pseudonymous: no resident id at all, only the answer, its round, community and themes.
+Pseudonymous: no Telegram id at all. Answers carry only what was said, where and its themes;
+a vote carries a voter key that is the resident's pseudonym hashed with the round id, so one
+round's voters can be told apart (who changed a vote, who chose several options) while two
+rounds' exports cannot be joined on it.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import re
+import unicodedata
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from bot.core.base import Core
-from bot.core.csvfiles import Cell, safe_cell
+from bot.core.csvfiles import Cell, safe_cell, write_csv
 from bot.core.models import StoredAnswer
+from bot.core.reports import PollResult, build_round_report
 
 COLUMNS = [
     "answer_id",
     "round_id",
     "community",
     "via",
+    "channel",
     "created_at",
     "text",
     "principles",
@@ -93,6 +102,7 @@ def answer_row(answer: StoredAnswer, names: dict[int, str], core: Core) -> Row:
         "round_id": answer.round_id,
         "community": names.get(answer.community_id, ""),
         "via": answer.via,
+        "channel": answer.channel,
         "created_at": answer.created_at.astimezone(core.settings.schedule.tz).isoformat(),
         "text": answer.text,
         "themes": [
@@ -127,6 +137,7 @@ def _csv_cells(row: Row) -> list[Cell]:
         cast(int, row["round_id"]),
         str(row["community"]),
         str(row["via"]),
+        str(row["channel"]),
         str(row["created_at"]),
         str(row["text"]),
         ";".join(t["id"] for t in principles),
@@ -135,6 +146,21 @@ def _csv_cells(row: Row) -> list[Cell]:
         "；".join(t["name_zh"] for t in principles),
         "；".join(t["name_zh"] for t in domains),
     ]
+
+
+# In a file name: letters and digits of any script, and - and _; everything else becomes _.
+_NOT_FILE_SAFE = re.compile(r"[^\w-]+")
+MAX_NAME_PART = 40
+
+
+def file_name_part(name: str) -> str:
+    """`name` (a community's, chosen by an organiser) made safe inside a file name: no path
+    separators or dots (`../../x` -> `x`), nothing a spreadsheet or shell reads specially at
+    the start (`=1+1` -> `1_1`), no control or invisible characters, at most 40 characters;
+    `community` if nothing is left."""
+    cleaned = _NOT_FILE_SAFE.sub("_", unicodedata.normalize("NFKC", name))
+    cleaned = cleaned.strip("_-")[:MAX_NAME_PART].strip("_-")
+    return cleaned or "community"
 
 
 class CsvWriter:
@@ -179,3 +205,106 @@ async def period_csv(core: Core, since: datetime, until: datetime) -> tuple[byte
 def rows_to_json(rows: list[dict[str, object]]) -> str:
     """JSON array, Chinese kept readable."""
     return json.dumps(rows, ensure_ascii=False, indent=2)
+
+
+# One CSV for a poll or rating round: `record` says whether a row is one vote or one option's
+# result in a community (or over all of them), so a spreadsheet filter shows either table.
+VOTE_COLUMNS = [
+    "record",
+    "round_id",
+    "kind",
+    "community",
+    "voter",
+    "option_index",
+    "option",
+    "voted_at",
+    "votes",
+    "voters",
+    "share",
+    "average",
+]
+ALL_COMMUNITIES = "*"  # the community cell of result rows over every community
+
+
+def voter_key(round_id: int, resident: str) -> str:
+    """A voter's key in one round's export: the pseudonym hashed with the round id (12 hex)."""
+    return hashlib.sha256(f"{round_id}:{resident}".encode()).hexdigest()[:12]
+
+
+def _option_label(kind: str, options: list[str], index: int) -> str:
+    if kind == "rating":
+        return str(index)  # a rating's option is its value, 1 to 5
+    return options[index] if 0 <= index < len(options) else str(index)
+
+
+def _result_json(community: str, result: PollResult) -> dict[str, object]:
+    return {
+        "community": community,
+        "voters": result.voters,
+        "average": result.average,
+        "options": [
+            {"index": i if result.average is None else i + 1, **o.model_dump()}
+            for i, o in enumerate(result.options)
+        ],
+    }
+
+
+async def vote_export(
+    core: Core, round_id: int, *, community_id: int | None = None
+) -> dict[str, object] | None:
+    """A poll or rating round's votes and results (overall and per community), of one
+    community or all; None for a text round or an unknown one."""
+    report = await build_round_report(core, round_id, community_id=community_id)
+    if report is None or report.poll is None:
+        return None
+    async with core.repo.transaction() as session:
+        round_ = await session.get_round(round_id)
+        votes = await session.list_votes(round_id)
+    assert round_ is not None
+    names = await community_names(core)
+    zone = core.settings.schedule.tz
+    results = [_result_json(ALL_COMMUNITIES, report.poll)] + [
+        _result_json(part.name, part.poll) for part in report.per_community if part.poll
+    ]
+    return {
+        "round_id": round_id,
+        "kind": round_.kind,
+        "question": round_.question,
+        "anonymous": round_.anonymous,
+        "results": results,
+        "votes": [
+            {
+                "community": names.get(cid, ""),
+                "voter": voter_key(round_id, resident),
+                "option_index": index,
+                "option": _option_label(round_.kind, round_.options, index),
+                "voted_at": at.astimezone(zone).isoformat(),
+            }
+            for cid, resident, index, at in votes
+            if community_id is None or cid == community_id
+        ],
+    }
+
+
+def votes_to_csv(export: dict[str, object]) -> bytes:
+    """The CSV of `vote_export`: a row per vote, then a row per option per community."""
+    rows: list[dict[str, Cell]] = []
+    base: dict[str, Cell] = {"round_id": cast(int, export["round_id"]), "kind": str(export["kind"])}
+    for vote in cast(list[dict[str, Any]], export["votes"]):
+        rows.append({**base, "record": "vote", **vote})
+    for result in cast(list[dict[str, Any]], export["results"]):
+        for option in result["options"]:
+            rows.append(
+                {
+                    **base,
+                    "record": "result",
+                    "community": result["community"],
+                    "option_index": option["index"],
+                    "option": option["text"],
+                    "votes": option["votes"],
+                    "voters": result["voters"],
+                    "share": option["share"],
+                    "average": result["average"],
+                }
+            )
+    return write_csv(rows, VOTE_COLUMNS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -12,6 +12,8 @@ RoundKind = Literal["text", "poll", "rating", "priorities"]
 POLL_KINDS: tuple[RoundKind, ...] = ("poll", "priorities")
 RoundState = Literal["scheduled", "open", "closed", "cancelled"]
 PostPurpose = Literal["open", "note", "reminder", "close", "report"]
+# Where an answer or vote came from: a Telegram chat or a web answer page (SPEC §11).
+Channel = Literal["telegram", "web"]
 
 
 def to_ts(moment: datetime) -> float:
@@ -24,6 +26,23 @@ def to_ts(moment: datetime) -> float:
 def from_ts(value: float) -> datetime:
     """UTC epoch seconds back to an aware datetime in UTC."""
     return datetime.fromtimestamp(value, tz=UTC)
+
+
+class ProgressSink(Protocol):
+    """Where long work reports how far it got (bot/progress.py's bar, passed in by bot/cli.py).
+
+    The core and storage take one as an argument instead of importing a progress library, so
+    they stay free of any terminal concern; None means nobody is watching.
+    """
+
+    def set_total(self, total: int | None) -> None:
+        """How many items there are in all, once known."""
+
+    def advance(self, done: int = 1) -> None:
+        """`done` more items are finished."""
+
+    def describe(self, label: str) -> None:
+        """What is being worked on now (e.g. the table being copied)."""
 
 
 class _Record(BaseModel):
@@ -89,12 +108,13 @@ class NewAnswer(_Record):
     round_id: int
     community_id: int
     resident: str
-    source: str  # the Telegram message it came from; unique (see bot/core/answers.py source_key)
+    source: str  # the message or form it came from; unique (see bot/core/answers.py source_key)
     via: str
     text: str
     text_hash: str
     at: datetime
     themes: list[TagRecord] = []
+    channel: Channel = "telegram"
 
 
 class StoredAnswer(_Record):
@@ -107,6 +127,7 @@ class StoredAnswer(_Record):
     updated_at: datetime
     hidden: bool
     themes: list[TagRecord] = []
+    channel: Channel = "telegram"
 
 
 class ThemeCount(_Record):

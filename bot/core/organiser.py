@@ -18,7 +18,7 @@ from bot.core.base import Core, Turn
 from bot.core.communities import resolve_communities
 from bot.core.digest import DigestPeriod, gather_digest
 from bot.core.errors import CommunityError, OutOfReach
-from bot.core.exports import export_rows, rows_to_csv
+from bot.core.exports import export_rows, file_name_part, rows_to_csv, vote_export, votes_to_csv
 from bot.core.index import IndexResult
 from bot.core.indexing import compute
 from bot.core.models import Community, Round
@@ -52,14 +52,19 @@ async def round_report(core: Core, caller: Caller, round_id: int | None) -> Repo
 
 
 async def export_file(core: Core, caller: Caller, round_id: int | None) -> ExportFile:
-    """The CSV of visible answers (of a round, or all) with their themes; in a community's
-    group only that community's answers. OutOfReach for a missing or another's round."""
+    """The CSV of visible answers (of a round, or all) with their themes, or of a poll or
+    rating round's votes and results; in a community's group only that community's part.
+    OutOfReach for a missing or another's round."""
+    suffix = str(round_id or "all")
+    if caller.community is not None:
+        # The name is the organiser's free text: it must not steer where the file lands.
+        suffix = f"{suffix}-{file_name_part(caller.community.name)}"
     if round_id is not None:
         await round_in_reach(core, caller, round_id, change=False)
+        votes = await vote_export(core, round_id, community_id=caller.scope)
+        if votes is not None:
+            return ExportFile(name=f"minyi-votes-{suffix}.csv", data=votes_to_csv(votes))
     rows = await export_rows(core, round_id, community_id=caller.scope)
-    suffix = round_id or "all"
-    if caller.community is not None:
-        suffix = f"{suffix}-{caller.community.name}"
     return ExportFile(name=f"minyi-answers-{suffix}.csv", data=rows_to_csv(rows))
 
 

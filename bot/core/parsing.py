@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core.crontab import next_fire, validate_cron
+from bot.core.crontab import MIN_INTERVAL, next_fire, shortest_interval, validate_cron
 from bot.core.durations import is_duration, parse_duration
 from bot.core.errors import DurationError, UsageError
 
@@ -19,6 +19,7 @@ MAX_QUESTION_CHARS = 300  # Telegram polls allow 300 characters in a question.
 MAX_OPTION_CHARS = 100  # ... and 100 per option.
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 MAX_COMMUNITY_CHARS = 40
+MAX_CRON_CHARS = 100  # a real expression is a few dozen; longer is a paste or an attack
 
 
 class _Parsed(BaseModel):
@@ -63,6 +64,8 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
             quoted = _QUOTED.match(rest)
             if quoted is None or not quoted["value"].strip():
                 raise UsageError(command, "parse_cron_unquoted")
+            if len(quoted["value"]) > MAX_CRON_CHARS:
+                raise UsageError(command, "parse_cron_too_long", limit=MAX_CRON_CHARS)
             value = " ".join(quoted["value"].split())
             try:
                 validate_cron(value)
@@ -91,12 +94,88 @@ def _take_community(command: str, words: list[str], private: bool) -> str | None
     return words.pop(0)
 
 
+# A first word that is a number run into ASCII letters, e.g. 3x, 48hh, 2days, 1.5h, 1d12x
+# (trailing ASCII or full-width punctuation ignored: "2days?").
+_NUMBER_LETTERS = re.compile(r"^\d+(?:[.,]\d+)?(?P<letters>[A-Za-z][A-Za-z\d]*)[?？!！.。,，:：]*$")
+# Unit words people write after a number when they mean a duration.
+_UNIT_WORDS = frozenset(
+    [
+        "s",
+        "sec",
+        "secs",
+        "second",
+        "seconds",
+        "m",
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "h",
+        "hr",
+        "hrs",
+        "hour",
+        "hours",
+        "d",
+        "day",
+        "days",
+        "w",
+        "wk",
+        "wks",
+        "week",
+        "weeks",
+    ]
+)
+# A number and a Chinese unit of time alone as the first word (48小时, 3天, 2周): meant as a
+# duration, which must be written 48h, 3d, 2w. Not 月/日/分, which are dates and scores
+# (3月, 5日, 5分); a longer word (3天后开会…) is the question.
+_CJK_DURATION = re.compile(
+    r"^\d+(?:[.,]\d+)?\s*个?(?:小时|钟头|分钟|秒钟?|天|周|星期|礼拜)[?？!！.。,，:：]*$"
+)
+# Lower-case words after a number that are not meant as durations (times of day, ordinals).
+_NOT_UNITS = frozenset(["am", "pm", "st", "nd", "rd", "th"])
+
+
+def looks_like_bad_duration(words: list[str]) -> bool:
+    """Whether the first of `words` reads as a duration written wrong rather than the start of
+    a question: `3x`, `48hh`, `2days`, `1.5h`, or a bare number and a unit word (`2 days`).
+
+    The rule, precisely: a first word of ASCII digits (optionally a decimal part) run into
+    ASCII letters, with nothing else but trailing punctuation, is a bad duration when its
+    letters have a lower-case letter (`3x`, `48hh`; not `10am` or `3rd`) or, in capitals, are
+    a unit word (`2DAYS`). Capitals otherwise are names of things (`5G 信号…`, `4K 电视…`).
+    A bare number followed by an ASCII unit word (`2 days`, `48 h`) is one too, and so is a
+    first word that is only a number and a Chinese unit of time (`48小时`, `3天`, `2周`; not
+    月, 日 or 分: `3月`, `5日`, `5分` are dates and scores). Any other Chinese in the first word
+    makes it part of the question (`3号楼电梯…`, `5G信号…`, `3天后…`), and a bare number
+    followed by Chinese (`3 号楼…`) is a question as well.
+    """
+    if not words:
+        return False
+    if _CJK_DURATION.match(words[0]):
+        return True
+    match = _NUMBER_LETTERS.match(words[0])
+    if match is not None:
+        letters = match["letters"]
+        if letters.casefold() in _NOT_UNITS:
+            return False
+        alpha = "".join(c for c in letters if c.isalpha())
+        return any(c.islower() for c in alpha) or alpha.casefold() in _UNIT_WORDS
+    if words[0].isascii() and words[0].isdecimal() and len(words) > 1:
+        unit = words[1].rstrip("?？!！.。,，:：")
+        return unit.isascii() and unit.casefold() in _UNIT_WORDS
+    return False
+
+
 def _take_duration(command: str, words: list[str]) -> timedelta | None:
     if words and is_duration(words[0]):
         try:
             return parse_duration(words.pop(0))
         except DurationError as exc:
             raise UsageError(command, exc.key, **exc.values) from exc
+    if looks_like_bad_duration(words):
+        # `/ask 3x 时间写错了？` would otherwise open a round with the default duration whose
+        # question starts with the typo.
+        raise UsageError(command, "parse_duration_malformed", word=words[0])
     return None
 
 
@@ -226,6 +305,9 @@ def parse_schedule(
         except ValueError as exc:
             # A valid expression such as "0 0 31 2 *" (31 February) can still never fire.
             raise UsageError("schedule", "parse_cron_never", cron=cron) from exc
+        gap = shortest_interval(cron, now, zone)
+        if gap is not None and gap < MIN_INTERVAL:
+            raise UsageError("schedule", "parse_cron_too_often", cron=cron)
     opens_at = None
     if cron is None or (words and _DATE.match(words[0])):
         if len(words) < 4:

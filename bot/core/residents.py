@@ -17,8 +17,12 @@ class MyData(BaseModel):
 
 
 async def my_data(core: Core, user_id: int) -> MyData:
-    """Everything stored under this resident's pseudonym."""
-    resident = core.resident(user_id)
+    """Everything stored under this Telegram user's pseudonym."""
+    return await data_of(core, core.resident(user_id))
+
+
+async def data_of(core: Core, resident: str) -> MyData:
+    """Everything stored under a pseudonym (of any channel)."""
     async with core.repo.transaction() as session:
         answers = await session.list_answers(resident=resident, include_hidden=True)
         votes = await session.list_resident_votes(resident)
@@ -26,8 +30,16 @@ async def my_data(core: Core, user_id: int) -> MyData:
 
 
 async def forget_resident(core: Core, user_id: int, *, turn: Turn | None = None) -> tuple[int, int]:
-    """Delete all of a resident's answers and votes; returns (answers, votes) deleted."""
+    """Delete all of a Telegram user's answers and votes; returns (answers, votes) deleted."""
+    return await forget_pseudonym(core, core.resident(user_id), turn=turn)
+
+
+async def forget_pseudonym(
+    core: Core, resident: str, *, turn: Turn | None = None
+) -> tuple[int, int]:
+    """Delete all answers and votes stored under a pseudonym (of any channel); returns
+    (answers, votes) deleted."""
     async with core.transaction(turn) as session:
-        deleted = await session.delete_resident_data(core.resident(user_id))
+        deleted = await session.delete_resident_data(resident)
     core.scrub_due = True
     return deleted

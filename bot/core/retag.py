@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.core.answers import to_records
 from bot.core.base import Core
-from bot.core.models import TagRecord
+from bot.core.models import ProgressSink, TagRecord
 from nlp.impact import KeywordScreen, changed_keywords
 from nlp.taxonomy import Taxonomy
 
@@ -78,11 +78,17 @@ def _signature(themes: Signature) -> Signature:
     return sorted((i, round(s, 6), tuple(sorted(e))) for i, s, e in themes)
 
 
-async def retag_answers(core: Core, *, full: bool = False) -> RetagResult:
-    """Tag stored answers again (only those a keyword change can affect, unless `full`)."""
+async def retag_answers(
+    core: Core, *, full: bool = False, progress: ProgressSink | None = None
+) -> RetagResult:
+    """Tag stored answers again (only those a keyword change can affect, unless `full`);
+    `progress` counts the stored answers looked at."""
     screen = None if full else await _screen(core)
     seen = retagged = changed = 0
     after = 0
+    if progress is not None:
+        async with core.repo.transaction() as session:
+            progress.set_total(await session.count_stored_answers())
     while True:
         async with core.repo.transaction() as session:
             page = await session.list_answer_texts_page(after, PAGE)
@@ -102,6 +108,8 @@ async def retag_answers(core: Core, *, full: bool = False) -> RetagResult:
             if new != old:
                 pending.append((answer_id, records))
         changed += await _store(core, pending)
+        if progress is not None:
+            progress.advance(len(page))
     await save_snapshot(core)
     return RetagResult(
         seen=seen, retagged=retagged, changed=changed, incremental=screen is not None

@@ -20,6 +20,7 @@ from bot.core.errors import RoundError, UsageError
 from bot.core.indexing import load_framework
 from bot.core.models import Community, Round
 from bot.core.parsing import MAX_OPTIONS, MIN_OPTIONS, RoundRequest
+from bot.core.privacy import failure
 from storage.repository import Session
 
 log = logging.getLogger(__name__)
@@ -233,10 +234,12 @@ async def advance_due_rounds(core: Core, now: datetime | None = None) -> int:
     for round_ in due:
         try:
             done += await _advance_round(core, round_.id, now)
-        except Exception:
+        except Exception as exc:
             # One round that cannot advance (rolled back, retried next tick) must not hold
             # back the rounds after it.
-            log.exception("advancing round %s failed; retrying on the next tick", round_.id)
+            log.error(
+                "advancing round %s failed; retrying on the next tick: %s", round_.id, failure(exc)
+            )
     if done:
         core.posts_owed.set()
     return done

@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot.core.durations import parse_duration
+from nlp.segment import DEFAULT_ENGINE, Engine
 
 TOKEN_ENV = "MINYI_TELEGRAM_TOKEN"
 SECRET_ENV = "MINYI_PRIVACY_SECRET"
@@ -105,6 +107,9 @@ class NlpConfig(_Table):
     # A second process tags half of each big batch of answers (bot/core/tag_helper.py); on by
     # default where there is a second core to run it.
     helper_process: bool = Field(default_factory=lambda: (os.cpu_count() or 1) > 1)
+    # Word segmentation: jieba-rs (native, the default) or jieba (pure Python, the reference);
+    # jieba-rs falls back to jieba, with a warning, where its wheel is missing.
+    segmenter: Engine = DEFAULT_ENGINE
 
 
 class LimitsConfig(_Table):
@@ -132,6 +137,37 @@ class IndexConfig(_Table):
     min_coverage: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
+class WebConfig(_Table):
+    """The web answer pages (SPEC §11): off unless `listen` is set."""
+
+    # HOST:PORT the pages are served on ("" = no web pages).
+    listen: str = ""
+    # The address residents open (scheme, host and optional port, no path), e.g.
+    # "https://minyi.example.org"; links and QR codes use it and requests must name its host.
+    public_url: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        if value:
+            host, sep, port = value.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"wants HOST:PORT, e.g. 0.0.0.0:8080, not {value!r}")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"wants http(s)://HOST[:PORT], not {value!r}")
+        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+            raise ValueError(f"wants only a scheme, host and port (no path), not {value!r}")
+        return value.rstrip("/")
+
+
 class Settings(_Table):
     """The whole configuration of one deployment."""
 
@@ -145,6 +181,7 @@ class Settings(_Table):
     privacy: PrivacyConfig = PrivacyConfig()
     locale: LocaleConfig = LocaleConfig()
     index: IndexConfig = IndexConfig()
+    web: WebConfig = WebConfig()
 
     def token(self) -> str:
         """The bot token, or a ConfigError that says where to put it."""

@@ -114,6 +114,7 @@ class TagHelper:
             setup = {
                 "taxonomy": self._taxonomy,
                 "model": base64.b64encode(model.to_bytes()).decode() if model else None,
+                "segmenter": self.tagger.segmenter,
             }
             process.stdin.write(json.dumps(setup).encode() + b"\n")
             await process.stdin.drain()

@@ -7,7 +7,6 @@ and all the language work happens in `nlp`.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import random
 from collections.abc import Sequence
@@ -15,14 +14,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.core.base import MODEL_NAME, Core
+from bot.core.csvfiles import CsvInputError, decode_csv_bytes, parse_csv_bytes, read_csv_rows
+from bot.core.models import ProgressSink
 from nlp.learn import resolve_labels, train
 from nlp.metrics import Evaluation, evaluate, evaluate_multilabel
 from nlp.tagger import Tagger, ThemeTag
 from nlp.taxonomy import Taxonomy
-
-
-class LabelledFileError(ValueError):
-    """A labelled-examples file that cannot be used, with a message naming the problem."""
 
 
 def _themes_json(tags: Sequence[ThemeTag]) -> list[dict[str, Any]]:
@@ -38,23 +35,30 @@ def _themes_json(tags: Sequence[ThemeTag]) -> list[dict[str, Any]]:
     ]
 
 
-def _read_texts(source: TextIO) -> list[str]:
-    """One text per line, or the `text` column of a CSV (detected by its header)."""
-    content = source.read()
-    first_line = content.split("\n", 1)[0].lstrip("\ufeff")
-    header = next(csv.reader([first_line]), [])
-    names = [h.strip() for h in header]
+def read_texts(data: bytes, name: str) -> list[str]:
+    """One text per line, or the `text` column of a CSV (detected by its header); UTF-8 (BOM or
+    not) or GBK/GB18030, and CsvInputError naming `name` and the line for anything else."""
+    content = decode_csv_bytes(data, name)
+    first_line = content.split("\n", 1)[0]
+    names = [h.strip() for h in next(csv.reader([first_line]), [])]
     # A CSV has a `text` column; a lone word "text" on the first line is taken as that header.
     if "text" in names and (len(names) > 1 or first_line.strip() == "text"):
-        reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
-        return [(row.get("text") or "").strip() for row in reader]
+        return [row["text"].strip() for row in parse_csv_bytes(data, name, required=("text",))]
     return [line.rstrip("\r") for line in content.split("\n") if line.strip()]
 
 
-def tag_verb(source: TextIO, jsonl: bool, tagger: Tagger, out: TextIO) -> int:
-    """`minyi tag`: tag each input text and print JSON lines or one readable line per text."""
-    for text in _read_texts(source):
+def tag_verb(
+    texts: Sequence[str],
+    jsonl: bool,
+    tagger: Tagger,
+    out: TextIO,
+    progress: ProgressSink | None = None,
+) -> int:
+    """`minyi tag`: tag each text and print JSON lines or one readable line per text."""
+    for text in texts:
         tags = tagger.tag(text)
+        if progress is not None:
+            progress.advance(1)
         if jsonl:
             record = {"text": text, "themes": _themes_json(tags)}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -78,58 +82,65 @@ def learned_summary(examples: Sequence[tuple[str, str]], taxonomy: Taxonomy) -> 
     return ", ".join(f"{names[label]} {n}" for label, n in sorted(counts.items()))
 
 
-async def learn(core: Core, examples: Sequence[tuple[str, str]]) -> str:
+async def learn(
+    core: Core, examples: Sequence[tuple[str, str]], progress: ProgressSink | None = None
+) -> str:
     """`minyi learn`: train on labelled examples and store the model for this deployment
     (the tagger uses it from its next start; `minyi retag` applies it to stored answers).
-    Returns what it learned from (`learned_summary`)."""
-    model = train(examples, core.tagger.taxonomy)
+    Returns what it learned from (`learned_summary`); `progress` counts texts segmented."""
+    if progress is not None:
+        progress.set_total(len(examples))
+    model = train(
+        examples, core.tagger.taxonomy, advance=None if progress is None else progress.advance
+    )
     async with core.transaction() as session:
         await session.set_model(MODEL_NAME, model.to_bytes(), core.now())
     return learned_summary(examples, core.tagger.taxonomy)
 
 
 def read_labelled(path: Path) -> list[tuple[str, str]]:
-    """Read a CSV with `text` and `label` columns; LabelledFileError if it has not got them."""
-    try:
-        content = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise LabelledFileError(f"cannot read {path}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise LabelledFileError(f"{path} is not UTF-8 text") from exc
-    reader = csv.DictReader(io.StringIO(content))
-    columns = [c.strip() for c in reader.fieldnames or []]
-    missing = [c for c in ("text", "label") if c not in columns]
-    if missing:
-        raise LabelledFileError(
-            f"{path} needs a CSV header with columns text,label; missing: {', '.join(missing)}"
-        )
+    """(text, label) pairs from a CSV with `text` and `label` columns (bot/core/csvfiles:
+    UTF-8 or GBK); CsvInputError with the file and line of a missing column or empty cell."""
+    rows = read_csv_rows(path, required=("text", "label"))
     examples: list[tuple[str, str]] = []
-    for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): v for k, v in row.items()}
-        text = (row.get("text") or "").strip()
-        label = (row.get("label") or "").strip()
+    for row in rows:
+        text, label = row["text"].strip(), row["label"].strip()
         if not text or not label:
-            raise LabelledFileError(f"{path} line {line}: empty text or label")
+            raise CsvInputError.at(row, "csv_labelled_empty")
         examples.append((text, label))
     if not examples:
-        raise LabelledFileError(f"{path} has no labelled rows")
+        raise CsvInputError("csv_no_rows", path=str(path), line=0)
     return examples
 
 
-def _predict(tagger: Tagger, texts: Sequence[str], labels: Sequence[str], kind: str) -> list[Any]:
-    if kind == "principle":
-        predicted_sets: list[set[str]] = []
-        wanted = set(labels)
-        for text in texts:
-            predicted_sets.append({t.id for t in tagger.tag(text) if t.id in wanted})
-        return predicted_sets
-    return [tagger.best_of(text, labels) for text in texts]
+def _predict(
+    tagger: Tagger,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    kind: str,
+    progress: ProgressSink | None,
+) -> list[Any]:
+    predicted: list[Any] = []
+    wanted = set(labels)
+    for text in texts:
+        if kind == "principle":
+            predicted.append({t.id for t in tagger.tag(text) if t.id in wanted})
+        else:
+            predicted.append(tagger.best_of(text, labels))
+        if progress is not None:
+            progress.advance(1)
+    return predicted
 
 
 def _score(
-    tagger: Tagger, texts: Sequence[str], gold: Sequence[str], labels: Sequence[str], kind: str
+    tagger: Tagger,
+    texts: Sequence[str],
+    gold: Sequence[str],
+    labels: Sequence[str],
+    kind: str,
+    progress: ProgressSink | None = None,
 ) -> Evaluation:
-    predicted = _predict(tagger, texts, labels, kind)
+    predicted = _predict(tagger, texts, labels, kind, progress)
     if kind == "principle":
         return evaluate_multilabel(gold, predicted, labels)
     return evaluate(gold, predicted, labels)
@@ -186,8 +197,10 @@ def run_evaluation(
     cv: int = 0,
     train_per_label: int = 0,
     seed: int = 0,
+    progress: ProgressSink | None = None,
 ) -> tuple[Evaluation, str]:
-    """Evaluate and describe the protocol: plain, k-fold CV, or train on N per label."""
+    """Evaluate and describe the protocol: plain, k-fold CV, or train on N per label;
+    `progress` counts the texts tagged for scoring."""
     taxonomy = tagger.taxonomy
     texts = [text for text, _ in examples]
     gold = resolve_labels([label for _, label in examples], taxonomy)
@@ -196,14 +209,23 @@ def run_evaluation(
         kinds = {theme.kind for theme in taxonomy.themes if theme.id in set(gold)}
         kind = "principle" if kinds == {"principle"} else "domain"
     if cv and cv >= 2:
+        if progress is not None:
+            progress.set_total(len(texts))
         results = []
         for fold in _folds(gold, cv, seed):
             held = set(fold)
             train_set = [(texts[i], gold[i]) for i in range(len(texts)) if i not in held]
             model = train(train_set, taxonomy)
-            fold_tagger = Tagger(taxonomy, model)
+            fold_tagger = Tagger(taxonomy, model, tagger.segmenter)
             results.append(
-                _score(fold_tagger, [texts[i] for i in fold], [gold[i] for i in fold], labels, kind)
+                _score(
+                    fold_tagger,
+                    [texts[i] for i in fold],
+                    [gold[i] for i in fold],
+                    labels,
+                    kind,
+                    progress,
+                )
             )
         return _pool(results), f"{cv}-fold cross-validation, learned model"
     if train_per_label > 0:
@@ -215,60 +237,45 @@ def run_evaluation(
             chosen.update(items[:train_per_label])
         model = train([(texts[i], gold[i]) for i in sorted(chosen)], taxonomy)
         rest = [i for i in range(len(texts)) if i not in chosen]
+        if progress is not None:
+            progress.set_total(len(rest))
         result = _score(
-            Tagger(taxonomy, model), [texts[i] for i in rest], [gold[i] for i in rest], labels, kind
+            Tagger(taxonomy, model, tagger.segmenter),
+            [texts[i] for i in rest],
+            [gold[i] for i in rest],
+            labels,
+            kind,
+            progress,
         )
         return result, f"learned on {train_per_label} per label, tested on the other {len(rest)}"
-    result = _score(tagger, texts, gold, labels, kind)
+    if progress is not None:
+        progress.set_total(len(texts))
+    result = _score(tagger, texts, gold, labels, kind, progress)
     protocol = "learned model" if tagger.model is not None else "keywords only (zero-shot)"
     return result, protocol
 
 
-def evaluate_verb(
-    examples: Sequence[tuple[str, str]],
-    tagger: Tagger,
-    as_json: bool,
-    out: TextIO,
-    kind: str | None = None,
-    cv: int = 0,
-    train_per_label: int = 0,
-    seed: int = 0,
-) -> int:
-    """`minyi evaluate`: per-theme precision/recall/F1 and macro average, table or JSON."""
-    result, protocol = run_evaluation(examples, tagger, kind, cv, train_per_label, seed)
-    names = {t.id: t.name_zh for t in tagger.taxonomy.themes}
-    if as_json:
-        payload = {
-            "protocol": protocol,
-            "n": result.n,
-            "accuracy": round(result.accuracy, 4),
-            "macro": {
-                "precision": round(result.macro_precision, 4),
-                "recall": round(result.macro_recall, 4),
-                "f1": round(result.macro_f1, 4),
-            },
-            "themes": [
-                {
-                    "id": s.label,
-                    "name_zh": names.get(s.label, s.label),
-                    "precision": round(s.precision, 4),
-                    "recall": round(s.recall, 4),
-                    "f1": round(s.f1, 4),
-                    "support": s.support,
-                }
-                for s in result.per_theme
-            ],
-        }
-        out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-        return 0
-    out.write(f"{protocol}; {result.n} examples\n")
-    out.write(f"{'theme':<28}{'precision':>10}{'recall':>10}{'F1':>10}{'support':>9}\n")
-    for s in result.per_theme:
-        label = f"{s.label} {names.get(s.label, '')}"
-        out.write(f"{label:<28}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}{s.support:>9}\n")
-    out.write(
-        f"{'macro':<28}{result.macro_precision:>10.3f}{result.macro_recall:>10.3f}"
-        f"{result.macro_f1:>10.3f}\n"
-    )
-    out.write(f"accuracy {result.accuracy:.3f}\n")
-    return 0
+def evaluation_json(result: Evaluation, protocol: str, taxonomy: Taxonomy) -> dict[str, Any]:
+    """`minyi evaluate --json`: per-theme precision/recall/F1 and the macro average."""
+    names = {t.id: t.name_zh for t in taxonomy.themes}
+    return {
+        "protocol": protocol,
+        "n": result.n,
+        "accuracy": round(result.accuracy, 4),
+        "macro": {
+            "precision": round(result.macro_precision, 4),
+            "recall": round(result.macro_recall, 4),
+            "f1": round(result.macro_f1, 4),
+        },
+        "themes": [
+            {
+                "id": s.label,
+                "name_zh": names.get(s.label, s.label),
+                "precision": round(s.precision, 4),
+                "recall": round(s.recall, 4),
+                "f1": round(s.f1, 4),
+                "support": s.support,
+            }
+            for s in result.per_theme
+        ],
+    }

@@ -51,6 +51,11 @@ CSV_TEMPLATES: dict[str, tuple[str, str]] = {
         "表头缺少列：{missing}（需要 {needed}）。",
         "the header lacks column(s) {missing} (needed: {needed}).",
     ),
+    "csv_no_rows": ("表头下面没有数据行。", "there are no rows under the header."),
+    "csv_labelled_empty": (
+        "text 或 label 是空的。",
+        "the text or the label is empty.",
+    ),
     "csv_row_cells": (
         "这一行有 {cells} 列，表头有 {header} 列。",
         "this row has {cells} cells, the header {header}.",

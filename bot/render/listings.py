@@ -55,7 +55,7 @@ def round_created_text(created: RoundCreated, lang: Lang, zone: tzinfo) -> str:
         kind=say(f"kind_{round_.kind}", lang),
         opens=_minute(round_, zone, False),
         closes=_minute(round_, zone, True),
-        communities="、".join(c.name for c in created.communities),
+        communities=[c.name for c in created.communities],
     )
     if round_.cron:
         text += say("round_recurring", lang, cron=round_.cron)
@@ -77,7 +77,7 @@ def themes_text(taxonomy: Taxonomy, lang: Lang) -> str:
                     indent="    " if t.parent else "  ",
                     name=t.name_zh if lang == "zh" else t.name_en,
                     id=t.id,
-                    keywords="、".join(t.keywords[:SAMPLE_KEYWORDS]),
+                    keywords=list(t.keywords[:SAMPLE_KEYWORDS]),
                 )
             )
     return "\n".join(lines)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from bot.core.reports import PollResult, Report, ThemeShare, top_themes
+from bot.core.reports import CommunityPart, PollResult, Report, ThemeShare, top_themes
 from bot.render.texts import Lang, local_minute, say
+from bot.render.widths import format_table
 
 TELEGRAM_LIMIT = 4096
 
@@ -20,12 +21,12 @@ def _name(theme: ThemeShare, lang: Lang) -> str:
 
 def _poll_lines(poll: PollResult, lang: Lang) -> list[str]:
     lines = [say("report_voters", lang, voters=poll.voters)]
-    width = max((len(o.text) for o in poll.options), default=0)
-    for option in poll.options:
-        bar = "█" * round(option.share * 10)
-        lines.append(
-            f"  {option.text.ljust(width)}  {option.votes:>4}  {_pct(option.share):>4} {bar}"
-        )
+    # Padded by display width: options are mostly Chinese, two columns a character.
+    rows = [
+        [option.text, str(option.votes), _pct(option.share), "█" * round(option.share * 10)]
+        for option in poll.options
+    ]
+    lines += ["  " + line for line in format_table(rows, ("left", "right", "right", "left"))]
     if poll.average is not None:
         lines.append(say("report_average", lang, average=f"{poll.average:.2f}"))
     return lines
@@ -75,9 +76,7 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
             closes=local_minute(report.closes_at, zone),
         )
     )
-    lines.append(
-        say("report_counts", lang, participants=report.participants, answers=report.answers)
-    )
+    lines.append(_counts(report, lang))
     if report.poll is not None:
         lines.append("")
         lines.extend(_poll_lines(report.poll, lang))
@@ -127,7 +126,17 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
     if len(report.per_community) > 1:
         lines += ["", say("report_per_community", lang)]
         before = report.previous.per_community if report.previous else {}
+        silent = [
+            p.name
+            for p in report.per_community
+            if p.poll is None and p.participants == 0 and p.answers == 0
+        ]
         for part in report.per_community:
+            if part.name in silent:
+                continue  # named once below: a line of zeros per community says nothing
+            if part.poll is not None:
+                lines.append(_community_poll_line(part, part.poll, lang))
+                continue
             top = ("、" if lang == "zh" else ", ").join(
                 _name(t, lang) for t in top_themes(part.themes, 3)
             )
@@ -146,18 +155,39 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
                     lang,
                     answers=f"{part.answers - earlier.answers:+d}",
                 )
-            if part.poll is not None and part.poll.options:
-                best = max(part.poll.options, key=lambda o: o.votes)
-                line += f" · {best.text} {_pct(best.share)}"
             lines.append(line)
+        if silent:
+            lines.append(say("report_communities_silent", lang, names=silent))
     return "\n".join(lines)
+
+
+def _counts(report: Report, lang: Lang) -> str:
+    """Participants and answers; a poll or rating round has voters instead of answers (its
+    voters line follows), unless residents also wrote answers to it."""
+    if report.poll is not None and report.answers == 0:
+        return say("report_counts_votes", lang, participants=report.participants)
+    return say("report_counts", lang, participants=report.participants, answers=report.answers)
+
+
+def _community_poll_line(part: CommunityPart, poll: PollResult, lang: Lang) -> str:
+    """One community's voters and result: the leading option of a poll, a rating's average."""
+    if poll.voters == 0:
+        return say("report_community_no_votes", lang, name=part.name)
+    if poll.average is not None:
+        result = say("report_rating_average", lang, average=f"{poll.average:.2f}")
+    else:
+        best = max(poll.options, key=lambda o: o.votes)
+        result = say(
+            "report_poll_leader", lang, option=best.text, votes=best.votes, share=_pct(best.share)
+        )
+    return say("report_community_poll", lang, name=part.name, voters=poll.voters, result=result)
 
 
 def render_summary(report: Report, lang: Lang) -> str:
     """The short result posted back to a community when its round closes."""
     lines = [
         say("summary_title", lang, id=report.id, question=report.question),
-        say("report_counts", lang, participants=report.participants, answers=report.answers),
+        _counts(report, lang),
     ]
     if report.poll is not None:
         lines.extend(_poll_lines(report.poll, lang))
@@ -167,7 +197,7 @@ def render_summary(report: Report, lang: Lang) -> str:
             f"{_name(t, lang)} {_pct(t.share)}" for t in top
         )
         lines.append(say("summary_themes", lang, themes=names))
-    lines.append(say("summary_thanks", lang))
+    lines.append(say("summary_thanks" if report.participants else "summary_nobody", lang))
     return "\n".join(lines)
 
 

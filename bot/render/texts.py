@@ -129,6 +129,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "请用 | 分隔问题和选项。",
         "separate the question and options with |.",
     ),
+    "parse_cron_too_long": (
+        "周期表达式最多 {limit} 个字符。",
+        "a cron expression may have at most {limit} characters.",
+    ),
+    "parse_cron_too_often": (
+        "周期征询最多每小时一次：{cron} 太频繁了。",
+        "a recurring round may open at most once an hour: {cron} is too often.",
+    ),
     "parse_cron_never": (
         "周期表达式 {cron} 永远不会触发（例如 2 月没有 31 日）。",
         "the cron expression {cron} never fires (e.g. February has no 31st).",
@@ -147,6 +155,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "a round can be scheduled at most a year ahead.",
     ),
     "parse_duration_missing": ("缺少时长（例如 48h）。", "the duration is missing (e.g. 48h)."),
+    "parse_duration_malformed": (
+        "“{word}”像是写错的时长：时长请写成 90s、30m、48h、7d 或 1d12h。",
+        "“{word}” looks like a duration written wrong: write it as 90s, 30m, 48h, 7d or 1d12h.",
+    ),
     "parse_poll_flags_only": (
         "--multi 和 --anonymous 只用于投票（用 | 写出选项）。",
         "--multi and --anonymous are for polls only (give options after |).",
@@ -354,6 +366,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Participants: {participants} · Answers: {answers}",
     ),
     "report_voters": ("投票人数：{voters}", "Voters: {voters}"),
+    # Poll and rating rounds have voters, not answers: "回答：0" would read as nobody took part.
+    "report_counts_votes": ("参与居民：{participants}", "Participants: {participants}"),
     "report_average": ("  平均分：{average}", "  Average: {average}"),
     "report_principles": ("治理原则：", "Governance principles:"),
     "report_domains": ("服务领域：", "Service domains:"),
@@ -370,11 +384,27 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "  {name}：参与 {participants}，回答 {answers}；主要主题：{top}",
         "  {name}: {participants} participants, {answers} answers; top themes: {top}",
     ),
+    "report_community_poll": (
+        "  {name}：投票 {voters} 人；{result}",
+        "  {name}: {voters} voters; {result}",
+    ),
+    "report_communities_silent": ("  没有回答：{names}", "  no answers from: {names}"),
+    "report_community_no_votes": ("  {name}：没有人投票", "  {name}: nobody voted"),
+    "report_poll_leader": (
+        "最多：{option}（{votes} 票，{share}）",
+        "most: {option} ({votes} votes, {share})",
+    ),
+    "report_rating_average": ("平均分 {average}", "average {average}"),
     "summary_title": ("🗳 征询 #{id} 已结束：{question}", "🗳 Round #{id} has closed: {question}"),
     "summary_themes": ("大家最关心：{themes}", "What mattered most: {themes}"),
     "summary_thanks": (
         "谢谢每一位参与的居民！完整报告已交给社区组织者。",
         "Thank you to every resident who took part! The full report has gone to the organisers.",
+    ),
+    # A round nobody took part in thanks nobody; it says so plainly instead.
+    "summary_nobody": (
+        "这一轮没有居民参与。完整报告已交给社区组织者。",
+        "No resident took part in this round. The full report has gone to the organisers.",
     ),
     "digest_quiet": (
         "📰 {start} 至 {end} 没有新的居民回答或投票。",
@@ -386,6 +416,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "chart_share": ("占回答的比例（%）", "share of answers (%)"),
     "chart_all": ("全部社区", "all communities"),
     "chart_answers": ("{answers} 条回答", "{answers} answers"),
+    "chart_quiet": (
+        "本周没有回答、未画出的社区：{names}",
+        "Not drawn, no answers this week: {names}",
+    ),
     "report_none": ("还没有可以报告的征询。", "There is no round to report on yet."),
     "hide_done": ("✅ 回答 {id} 已隐藏，不再计入报告和导出。", "✅ Answer {id} is hidden."),
     "hide_not_found": ("找不到回答 {id}。", "There is no answer {id}."),
@@ -660,11 +694,23 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 
+def join_list(items: list[str] | tuple[str, ...], lang: Lang) -> str:
+    """Names in a row as each language writes them: 停车、绿化 / parking, greening."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
 def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
-    """Render the template `key` in `lang` with `values`."""
+    """Render the template `key` in `lang` with `values`; a list or tuple value (themes,
+    communities, keywords) is joined the way `lang` lists things (`join_list`)."""
     zh, en = TEMPLATES[key]
     template = zh if lang == "zh" else en
-    return template.format(**values) if values else template
+    if not values:
+        return template
+    joined = {
+        name: join_list(value, lang) if isinstance(value, list | tuple) else value
+        for name, value in values.items()
+    }
+    return template.format(**joined)
 
 
 def error_reason(error: MinyiError, lang: Lang) -> str:

@@ -14,11 +14,13 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core.answers import RateLimiter
 from bot.core.base import Core, Turn
+from bot.telegram.replies import ReplyQueue
 
 
 @dataclass
 class AdminCache:
-    """Whether a user administers a group, remembered for `seconds` after a look-up.
+    """Whether a user administers (or, as `BotData.member_cache`, belongs to) a group,
+    remembered for `seconds` after a look-up.
 
     Expired entries are dropped at most once per `seconds`, so the cache holds only the
     recent look-ups however many users and groups pass through.
@@ -53,7 +55,11 @@ class BotData:
     core: Core | None = None
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(per_minute=10))
     admin_cache: AdminCache = field(default_factory=AdminCache)
+    # Briefly: someone who just joined may follow a round's link a minute later.
+    member_cache: AdminCache = field(default_factory=lambda: AdminCache(seconds=30.0))
     turns: dict[int, Turn] = field(default_factory=dict)
+    # Replies owed after commit, one line per chat (bot/app.py gives it the core's clock).
+    replies: ReplyQueue = field(default_factory=lambda: ReplyQueue(label=str))
 
     def require_core(self) -> Core:
         """The core (set in post_init before any update is processed)."""

@@ -35,6 +35,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.core.base import Core
 from bot.core.crontab import next_fire
 from bot.core.models import DigestDelivery
+from bot.core.privacy import chat_label
 from bot.render.digest import Digest, build_digest
 from bot.render.report import split_message
 from bot.telegram.sending import flood_wait
@@ -123,7 +124,11 @@ async def _deliver(
             async with core.repo.transaction() as session:
                 await session.set_digest_parts_sent(period, chat_id, index + 1)
     except (Forbidden, BadRequest) as exc:
-        log.warning("staff chat %s cannot receive the digest: %s", chat_id, exc)
+        log.warning(
+            "staff chat %s cannot receive the digest: %s",
+            chat_label(chat_id, core.secret),
+            type(exc).__name__,
+        )
         async with core.repo.transaction() as session:
             await session.set_digest_delivery_done(period, chat_id, "refused", core.now())
         return

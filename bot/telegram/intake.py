@@ -14,15 +14,15 @@ handlers. A run of non-command updates commits as one transaction; a command com
 
 Each update is a `Turn` (bot/core/base.py), registered in `BotData.turns` while its handlers
 run: the handlers pass it to the core, whose first transaction claims the update (or joins the
-run's open transaction), and queue their replies on it. The intake sends those replies once
-the turn (or the whole run) has committed, and drops them if it rolled back.
+run's open transaction), and queue their replies on it. Once the turn (or the whole run) has
+committed, the intake hands those replies to the per-chat reply queue (bot/telegram/replies.py)
+without waiting for them to be sent; it drops them if the turn rolled back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -32,11 +32,10 @@ from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
-from bot.core.base import AlreadyProcessed, Core, Turn
-from bot.core.privacy import scrub_update
+from bot.core.base import AlreadyProcessed, Core, OwedReply, Turn
+from bot.core.privacy import dead_letter_payload, failure
 from bot.telegram.context import BotData, MinyiApp
 from bot.telegram.outbox import send_posts_if_owed
-from bot.telegram.replies import Send, send_all
 from bot.telegram.sending import flood_wait
 
 log = logging.getLogger(__name__)
@@ -81,8 +80,14 @@ class MinyiBot(ExtBot[Any]):
         }
         result = await self._post("getUpdates", data, read_timeout=poll_seconds + READ_MARGIN)
         if not isinstance(result, list) or not all(isinstance(u, dict) for u in result):
-            raise NetworkError(f"getUpdates answered with something else: {str(result)[:200]}")
-        updates: list[RawUpdate] = result
+            raise NetworkError(f"getUpdates answered with something else: {type(result).__name__}")
+        # An update without a numeric id can be neither claimed nor confirmed: processing it
+        # would fail its whole batch again on every poll. Telegram never sends one; skip it.
+        updates: list[RawUpdate] = [u for u in result if type(u.get("update_id")) is int]
+        if len(updates) != len(result):
+            log.warning(
+                "%s updates without a numeric update_id skipped", len(result) - len(updates)
+            )
         return updates
 
 
@@ -102,7 +107,8 @@ def error_recorder(app: MinyiApp) -> Any:
         error = context.error
         if isinstance(error, AlreadyProcessed):
             return
-        log.error("error while processing an update: %s", type(error).__name__, exc_info=error)
+        # Type and frames only: the message of e.g. a validation error quotes the answer.
+        log.error("error while processing an update: %s", failure(error))
         turn = app.bot_data.turns.get(update.update_id) if isinstance(update, Update) else None
         if turn is not None:
             turn.error = error
@@ -133,8 +139,8 @@ async def _dispatch(app: MinyiApp, plain: PlainPath[Any], raw: RawUpdate, turn: 
 
 
 async def process_update(app: MinyiApp, core: Core, plain: PlainPath[Any], raw: RawUpdate) -> bool:
-    """Process one update with its effects committed, then send its replies; False if it
-    failed and must be retried."""
+    """Process one update with its effects committed, then queue its replies (each chat's
+    line sends them, bot/telegram/replies.py); False if it failed and must be retried."""
     update_id = _update_id(raw)
     async with core.repo.transaction() as session:
         if await session.is_update_processed(update_id):
@@ -159,15 +165,16 @@ async def process_update(app: MinyiApp, core: Core, plain: PlainPath[Any], raw: 
     return True
 
 
-async def _after_commit(app: MinyiApp, core: Core, replies: Sequence[Send]) -> None:
+async def _after_commit(app: MinyiApp, core: Core, replies: Sequence[OwedReply]) -> None:
     """What committed updates owe Telegram: the posts their transitions stored (the outbox),
-    then their replies."""
+    sent now, then their replies, handed to the per-chat reply queue (never waited for: a
+    throttled chat must not hold up the intake, bot/telegram/replies.py)."""
     try:
         await send_posts_if_owed(core, app.bot)
     except Exception as exc:
         # Left owed: the scheduler's next tick sends them.
         log.warning("sending owed posts failed (%s); the next tick retries", type(exc).__name__)
-    await send_all(replies)
+    app.bot_data.replies.put_all(replies)
 
 
 async def process_with_retry(
@@ -180,13 +187,15 @@ async def process_with_retry(
             return
         await asyncio.sleep(delay)
         delay *= 4
-    # Kept whole but pseudonymous: no raw user id or name may reach the database (SPEC §9).
+    # Kept whole but pseudonymous: no raw user id or name may reach the database (SPEC §9),
+    # and made so that no content (bad Unicode, deep nesting, odd types) can fail the insert:
+    # a dead letter that cannot be stored would stall the intake on this update for good.
     update_id = _update_id(raw)
-    payload = json.dumps(scrub_update(raw, core.secret), ensure_ascii=False)
-    log.error("update %s failed %s times; kept in dead_letters", update_id, MAX_ATTEMPTS)
+    payload = dead_letter_payload(raw, core.secret)
     async with core.repo.transaction() as session:
         await session.add_dead_letter(update_id, payload, "handler failed", core.now())
         await session.add_processed_update(update_id, core.now())
+    log.error("update %s failed %s times; kept in dead_letters", update_id, MAX_ATTEMPTS)
 
 
 def _is_command(raw: RawUpdate) -> bool:
@@ -230,7 +239,7 @@ async def _process_run(
             if turn.error is not None or session.failed:
                 raise UpdateFailed("an update of the batch failed")
         await session.add_processed_updates([_update_id(u) for u in todo], core.now())
-    await _after_commit(app, core, [send for turn in turns for send in turn.replies])
+    await _after_commit(app, core, [owed for turn in turns for owed in turn.replies])
 
 
 async def process_batch(
@@ -257,7 +266,9 @@ async def process_batch(
         except Exception as exc:
             # Rare: the run is rolled back whole and done again one update at a time (a reply
             # already sent for one of its updates may then be sent a second time).
-            log.warning("batch of %s updates rolled back (%r); one by one", len(run), exc)
+            log.warning(
+                "batch of %s updates rolled back (%s); one by one", len(run), type(exc).__name__
+            )
             for raw in run:
                 await process_with_retry(app, core, plain, raw)
 
@@ -300,12 +311,15 @@ async def poll_updates(
         if updates:
             try:
                 await process_batch(app, core, plain, updates)
-            except Exception:
+            except Exception as exc:
                 # The database failed (not a handler: those are retried, then dead-lettered).
                 # Nothing past the last commit is confirmed: fetch the same offset again, the
                 # updates already committed are skipped as processed.
-                log.exception(
-                    "processing %s updates failed; retrying in %.1fs", len(updates), db_backoff
+                log.error(
+                    "processing %s updates failed; retrying in %.1fs: %s",
+                    len(updates),
+                    db_backoff,
+                    failure(exc),
                 )
                 await _sleep_or_stop(stop, db_backoff)
                 db_backoff = min(db_backoff * 2, 30.0)

@@ -18,6 +18,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.core.base import Core
 from bot.core.models import Post, Round
+from bot.core.privacy import chat_label
 from bot.core.reports import Report, build_round_report
 from bot.render.report import render_report, render_summary
 from bot.render.texts import Lang, local_minute, say
@@ -174,7 +175,11 @@ async def _send_report(core: Core, bot: Bot, report: Report) -> None:
         try:
             await send_text(bot, organiser, text)
         except (Forbidden, BadRequest) as exc:
-            log.info("organiser %s cannot receive the report: %s", organiser, exc)
+            log.info(
+                "organiser %s cannot receive the report: %s",
+                chat_label(organiser, core.secret),
+                type(exc).__name__,
+            )
 
 
 async def _mark_sent(

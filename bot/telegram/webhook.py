@@ -23,6 +23,7 @@ from aiohttp import web
 from telegram import Update
 
 from bot.core.base import Core
+from bot.core.privacy import failure
 from bot.telegram.context import MinyiApp
 from bot.telegram.intake import Intake, PlainPath, process_with_retry
 
@@ -84,8 +85,12 @@ def webhook_app(app: MinyiApp, core: Core, plain: PlainPath[Any], secret: str) -
             return web.Response(status=400, text="not an update")
         try:
             await process_with_retry(app, core, plain, data)
-        except Exception:
-            log.exception("update %s not committed; Telegram will retry it", data["update_id"])
+        except Exception as exc:
+            log.error(
+                "update %s not committed; Telegram will retry it: %s",
+                data["update_id"],
+                failure(exc),
+            )
             return web.Response(status=500, text="not committed")
         return web.Response(text="ok")
 

@@ -43,10 +43,15 @@ function initial(name) {
   return (name || "?").trim().charAt(0).toUpperCase();
 }
 
+// Message times in the bot's zone (sent by the server), labelled with its offset, so they agree
+// with the times in the bot's own texts whatever zone the browser is in.
 function clock(unix) {
   if (!unix) return "";
-  const d = new Date(unix * 1000);
-  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+  const zone = ui.world.zone || { name: "UTC", offset: "+00:00" };
+  const time = new Date(unix * 1000).toLocaleTimeString("en-GB", {
+    hour: "2-digit", minute: "2-digit", hour12: false, timeZone: zone.name,
+  });
+  return `${time} ${zone.offset}`;
 }
 
 let toastTimer = null;
@@ -427,14 +432,19 @@ function renderWho() {
   select.replaceChildren();
   const users = [...ui.world.users].sort((a, b) => (a.role === b.role ? 0 : a.role === "organiser" ? -1 : 1));
   for (const user of users) {
+    // The name alone: the role and language are shown beside the list for whoever is chosen,
+    // so a long name is not cut off by what follows it.
     const lang = user.language_code ? ` · ${user.language_code}` : "";
-    select.append(el("option", { value: user.id }, `${user.name}（${roleLabel(user.role).split(" · ")[0]}${lang}）`));
+    const full = `${user.name}（${roleLabel(user.role).split(" · ")[0]}${lang}）`;
+    select.append(el("option", { value: user.id, title: full }, user.name));
   }
   if (!users.find((u) => u.id === ui.me)) ui.me = users.length ? users[0].id : null;
   select.value = String(ui.me);
+  select.title = me() ? me().name : "";
   if (current !== select.value) localStorage.setItem("sandbox-me", String(ui.me));
   const role = roleOf(me());
-  $("role").textContent = roleLabel(role);
+  const language = me() && me().language_code ? ` · ${me().language_code}` : "";
+  $("role").textContent = roleLabel(role) + language;
   $("role").className = `badge ${role}`;
 }
 

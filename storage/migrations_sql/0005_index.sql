@@ -13,7 +13,7 @@ CREATE TABLE index_frameworks (
 -- One value per community, indicator and period. `origin` says where it came from: the
 -- imported file's name, or 'rate:' and the round id for a consultation value. Re-importing a
 -- file replaces, in one transaction, every value that file gave for the periods it holds
--- (storage/index_store.py). Communities are referenced by id so a renamed community keeps
+-- (storage/repository/index.py). Communities are referenced by id so a renamed community keeps
 -- its values; indicators by their framework id, as text.
 CREATE TABLE index_values (
     community_id BIGINT NOT NULL REFERENCES communities (id),

@@ -12,7 +12,7 @@ from bot.core.models import NewAnswer, StoredAnswer, TagRecord, from_ts, to_ts
 from storage.backends.base import Row
 from storage.repository.base import Part, placeholders
 
-# Answers per multi-row INSERT: 9 parameters each stays far below the limits of SQLite (32,766)
+# Answers per multi-row INSERT: 10 parameters each stays far below the limits of SQLite (32,766)
 # and PostgreSQL (65,535) on parameters per statement.
 _ROWS_PER_INSERT = 100
 _THEME_COLUMNS = (
@@ -31,6 +31,7 @@ def _answer(row: Row, themes: list[TagRecord] | None = None) -> StoredAnswer:
         updated_at=from_ts(row["updated_at"]),
         hidden=bool(row["hidden"]),
         themes=themes or [],
+        channel=row["channel"],
     )
 
 
@@ -60,8 +61,8 @@ class Answers(Part):
             chunk = answers[start : start + _ROWS_PER_INSERT]
             rows = await self.tx.fetchall(
                 "INSERT INTO answers (round_id, community_id, resident, source, via, text, "
-                "text_hash, created_at, updated_at) VALUES "
-                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                "text_hash, created_at, updated_at, channel) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
                 + " ON CONFLICT DO NOTHING RETURNING id, source",
                 [
                     value
@@ -76,6 +77,7 @@ class Answers(Part):
                         a.text_hash,
                         to_ts(a.at),
                         to_ts(a.at),
+                        a.channel,
                     )
                 ],
             )
@@ -229,6 +231,10 @@ class Answers(Part):
             params,
         )
         return await self._with_themes(rows)
+
+    async def count_stored_answers(self) -> int:
+        """Every stored answer, hidden ones too: what a re-tag walks through."""
+        return int(await self.tx.fetchval("SELECT count(*) AS n FROM answers") or 0)
 
     async def list_answer_texts_page(self, after_id: int, limit: int) -> list[tuple[int, str]]:
         """(id, text) of every answer, hidden ones too, by id: a light scan for re-tagging."""

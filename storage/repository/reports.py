@@ -45,6 +45,15 @@ class Scope:
 class Reports(Part):
     """Counts and samples over `answers`, `answer_themes`, `votes` and poll tallies."""
 
+    async def count_answers_by_channel(self, scope: Scope) -> dict[str, int]:
+        """Visible answers in scope per channel (`telegram`, `web`)."""
+        where, params = scope.where("a")
+        rows = await self.tx.fetchall(
+            f"SELECT a.channel, count(*) AS n FROM answers a WHERE {where} GROUP BY a.channel",
+            params,
+        )
+        return {str(r["channel"]): int(r["n"]) for r in rows}
+
     async def count_visible_answers(self, scope: Scope) -> dict[int, int]:
         """Per community: visible answers in scope (no distinct count, so one cheap pass)."""
         where, params = scope.where("a")

@@ -20,6 +20,7 @@ from storage.repository.reports import Reports
 from storage.repository.rounds import PrivateSessions, Rounds
 from storage.repository.updates import Updates
 from storage.repository.votes import Votes
+from storage.repository.web_forms import WebForms
 
 
 class Session(
@@ -35,6 +36,7 @@ class Session(
     Digests,
     LearnedModels,
     IndexValues,
+    WebForms,
 ):
     """Repository operations inside one transaction."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.core.models import to_ts
+from bot.core.models import Channel, from_ts, to_ts
 from storage.repository.base import Part
 
 
@@ -20,16 +20,29 @@ class Votes(Part):
         resident: str,
         option_indexes: Sequence[int],
         at: datetime,
+        channel: Channel = "telegram",
     ) -> None:
         """A resident's current choice replaces any earlier one (empty = retracted)."""
         await self.tx.execute(
             "DELETE FROM votes WHERE round_id = ? AND resident = ?", (round_id, resident)
         )
         await self.tx.executemany(
-            "INSERT INTO votes (round_id, community_id, resident, option_index, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(round_id, community_id, resident, i, to_ts(at)) for i in sorted(set(option_indexes))],
+            "INSERT INTO votes (round_id, community_id, resident, option_index, created_at, "
+            "channel) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (round_id, community_id, resident, i, to_ts(at), channel)
+                for i in sorted(set(option_indexes))
+            ],
         )
+
+    async def list_round_votes(self, round_id: int, resident: str) -> list[int]:
+        """The options (or the rating) one resident chose in one round, in order."""
+        rows = await self.tx.fetchall(
+            "SELECT option_index FROM votes WHERE round_id = ? AND resident = ? "
+            "ORDER BY option_index",
+            (round_id, resident),
+        )
+        return [int(r["option_index"]) for r in rows]
 
     async def list_resident_votes(self, resident: str) -> list[tuple[int, int]]:
         """(round id, option) pairs of one resident."""
@@ -39,6 +52,24 @@ class Votes(Part):
             (resident,),
         )
         return [(r["round_id"], r["option_index"]) for r in rows]
+
+    async def list_votes(self, round_id: int) -> list[tuple[int, str, int, datetime]]:
+        """(community id, resident pseudonym, option, when) of every recorded vote of a round,
+        by community, resident and option (anonymous polls have none: only tallies)."""
+        rows = await self.tx.fetchall(
+            "SELECT community_id, resident, option_index, created_at FROM votes "
+            "WHERE round_id = ? ORDER BY community_id, resident, option_index",
+            (round_id,),
+        )
+        return [
+            (
+                int(r["community_id"]),
+                r["resident"],
+                int(r["option_index"]),
+                from_ts(r["created_at"]),
+            )
+            for r in rows
+        ]
 
     async def set_poll_tally(self, poll_id: str, counts: Sequence[int], voters: int) -> None:
         """Anonymous polls: the totals Telegram reports for one poll."""

@@ -100,6 +100,7 @@ def test_unknown_config_key_is_refused_by_every_verb(tmp_path: Path) -> None:
 def test_report_export_and_retag_on_an_empty_deployment(tmp_path: Path) -> None:
     """On a new database: no rounds, an export with only the header, nothing to re-tag."""
     config = _config(tmp_path)
+    assert minyi(config, "db", "migrate").returncode == 0
     report = minyi(config, "report", "--json")
     assert report.returncode == 0 and json.loads(report.stdout) == {"rounds": []}
     export = minyi(config, "export", "--format", "json")
@@ -233,6 +234,7 @@ async def test_digest_writes_its_files_and_names_its_dates_in_the_local_zone(
 def test_a_closed_pipe_ends_the_output_quietly(tmp_path: Path) -> None:
     """`minyi export --format json | head` with the reader gone: no traceback, exit 141."""
     config = _config_in(tmp_path)
+    assert minyi(config, "db", "migrate").returncode == 0
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "--config", str(config), "export", "--format", "json"],
         stdout=subprocess.PIPE,
@@ -244,3 +246,57 @@ def test_a_closed_pipe_ends_the_output_quietly(tmp_path: Path) -> None:
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 141, stderr
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+def test_read_only_verbs_on_a_missing_database_name_config_and_create_nothing(
+    tmp_path: Path,
+) -> None:
+    """`report`, `export`, `digest`, `retag` and `db copy` on a SQLite file that does not exist
+    stop with exit 2, name the file and `--config`, and leave no database behind; `tag` and
+    `evaluate` still work from the keywords, creating nothing either."""
+    config = _config(tmp_path)
+    database = tmp_path / "m.db"
+    for verb in (
+        ["report", "--json"],
+        ["export", "--format", "csv"],
+        ["digest", "--out", str(tmp_path / "out")],
+        ["retag"],
+        ["db", "copy", "--to", f"sqlite:///{tmp_path / 'copy.db'}"],
+    ):
+        done = minyi(config, *verb)
+        assert done.returncode == 2, (verb, done.stdout, done.stderr)
+        assert "--config" in done.stderr and str(database) in done.stderr, done.stderr
+        assert done.stdout == "" and not database.exists(), verb
+    assert not (tmp_path / "out").exists() and not (tmp_path / "copy.db").exists()
+    tagged = minyi(config, "tag", "--jsonl", stdin="小区停车位太少了\n")
+    assert tagged.returncode == 0 and "parking" in tagged.stdout, tagged.stderr
+    scored = minyi(config, "evaluate", "--labelled", str(LABELLED), "--json")
+    assert scored.returncode == 0 and json.loads(scored.stdout)["protocol"].startswith("keywords")
+    assert not database.exists()
+
+
+def test_every_csv_input_takes_gbk_and_names_file_and_line(tmp_path: Path) -> None:
+    """`learn`, `evaluate` and `tag` read a GBK CSV (what Excel on Chinese Windows saves); a
+    PNG or a broken row is refused naming the file (and the line), without a traceback."""
+    config = _config(tmp_path)
+    rows = LABELLED.read_text(encoding="utf-8-sig")
+    gbk = tmp_path / "labelled-gbk.csv"
+    gbk.write_bytes(rows.encode("gb18030"))
+    learned = minyi(config, "learn", "--labelled", str(gbk))
+    assert learned.returncode == 0, learned.stderr
+    scored = minyi(config, "evaluate", "--labelled", str(gbk), "--json")
+    assert scored.returncode == 0 and json.loads(scored.stdout)["protocol"] == "learned model"
+    texts = tmp_path / "texts.csv"
+    texts.write_bytes("id,text\n1,小区停车位太少了\n".encode("gbk"))
+    tagged = minyi(config, "tag", "--jsonl", str(texts))
+    assert json.loads(tagged.stdout)["text"] == "小区停车位太少了", tagged.stderr
+    png = tmp_path / "photo.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    for verb in (["learn", "--labelled", str(png)], ["tag", str(png)]):
+        refused = minyi(config, *verb)
+        assert refused.returncode == 2 and str(png) in refused.stderr, refused.stderr
+        assert "PNG" in refused.stderr and "Traceback" not in refused.stderr
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes("text,label\n停车难,停车\n太吵,噪音,多余\n".encode("gbk"))
+    refused = minyi(config, "evaluate", "--labelled", str(broken))
+    assert refused.returncode == 2 and f"{broken} 第 3 行" in refused.stderr, refused.stderr

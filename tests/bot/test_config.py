@@ -94,3 +94,12 @@ def test_tick_seconds_must_be_positive(value: float) -> None:
     """A scheduler tick of zero or less seconds is refused naming schedule.tick_seconds."""
     with pytest.raises(ConfigError, match=r"schedule\.tick_seconds"):
         settings_from_dict({"schedule": {"tick_seconds": value}}, environ={})
+
+
+def test_segmenter_is_chosen_by_config_and_checked() -> None:
+    """nlp.segmenter defaults to jieba-rs, accepts jieba, and refuses other names by key."""
+    assert settings_from_dict({}, environ={}).nlp.segmenter == "jieba-rs"
+    chosen = settings_from_dict({"nlp": {"segmenter": "jieba"}}, environ={})
+    assert chosen.nlp.segmenter == "jieba"
+    with pytest.raises(ConfigError, match=r"nlp\.segmenter"):
+        settings_from_dict({"nlp": {"segmenter": "jieba_fast"}}, environ={})

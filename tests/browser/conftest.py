@@ -73,6 +73,9 @@ async def page(tmp_path: Path) -> AsyncIterator[Any]:
                 args=CHROMIUM_ARGS,
                 viewport={"width": 1280, "height": 860},
                 locale="zh-CN",
+                # Far from the bot's zone (Asia/Shanghai), so a time shown in the browser's
+                # own zone cannot pass for the bot's.
+                timezone_id="America/New_York",
             )
             try:
                 opened = context.pages[0] if context.pages else await context.new_page()

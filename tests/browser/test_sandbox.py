@@ -6,8 +6,10 @@ Screenshots go to $MINYI_SCREENSHOTS (default: the test's temporary folder).
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from demo.sandbox import Sandbox
 
@@ -217,3 +219,52 @@ async def test_new_group_and_new_resident_from_the_sidebar(
     async with sandbox.bot.core.repo.transaction() as session:
         names = {c.name for c in await session.list_communities()}
     assert "花果园社区" in names
+
+
+# Widths in CSS pixels of each "I am" option's text in the list's own font, and of the room the
+# closed list gives its text (its content box less the arrow's share).
+MEASURE_OPTIONS = """() => {
+  const select = document.querySelector('#who');
+  const style = getComputedStyle(select);
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const room = select.clientWidth - parseFloat(style.paddingLeft)
+    - parseFloat(style.paddingRight) - 24;
+  return [...select.options].map((o) => [o.text, context.measureText(o.text).width, room]);
+}"""
+
+
+async def test_hint_count_dropdown_names_and_times_in_the_bots_zone(
+    sandbox: Sandbox, page: Any, tmp_path: Path
+) -> None:
+    """The `/ask all` chip counts the communities there are (2, then 3 after one is registered),
+    no name in the "I am" list is cut off, and bubble times are the bot's (+08:00), labelled,
+    although the browser runs in New York."""
+    ui = SandboxPage(page, sandbox, screens_dir(tmp_path))
+    await ui.open()
+    await ui.be("李娜（社区工作者）")
+    await ui.chat("私聊")
+    await page.locator("button.hint", has_text="/ask all 2 个社区一起问").wait_for()
+
+    for text, width, room in await page.evaluate(MEASURE_OPTIONS):
+        assert width <= room, f"{text!r} needs {width:.0f}px, the list shows {room:.0f}px"
+
+    await ui.write("/rounds")
+    zone = ZoneInfo("Asia/Shanghai")
+    stored = sandbox.bot.emulator.private_chat(sandbox.bot.organiser)
+    last = max(m.payload["date"] for m in sandbox.bot.emulator.chats[stored.id].messages.values())
+    expected = datetime.fromtimestamp(last, zone).strftime("%H:%M") + " +08:00"
+    await page.locator(".msg .meta", has_text=expected).last.wait_for()
+    await ui.shot("06-private-chat-times.png")
+
+    async def give_title(dialog: Any) -> None:
+        await dialog.accept("花果园社区居民群")
+
+    page.once("dialog", give_title)
+    await page.click("#new-group")
+    await page.locator("#chat-title", has_text="花果园社区居民群").wait_for()
+    await ui.write("/community 花果园社区")
+    await ui.bot_says("已登记为社区“花果园社区”").wait_for()
+    await ui.chat("私聊")
+    await page.locator("button.hint", has_text="/ask all 3 个社区一起问").wait_for()
+    await ui.shot("07-three-communities-chip.png")

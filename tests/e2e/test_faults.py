@@ -22,6 +22,9 @@ async def test_burst_of_answers_survives_flood_waits_and_dropped_connections(
         post = next(m for m in em.messages_to(group.id) if "社区征询 #1" in m.get("text", ""))
         privately = [em.add_user(f"私下居民{i}") for i in range(10)]
         in_group = [em.add_user(f"群里居民{i}") for i in range(10)]
+        for person in privately:
+            bot.join(person, group)
+        await bot.settle()
         # Alternate the faults: a flood wait, then a connection dropped before Telegram saw the
         # call, on replies; and two long polls dropped after Telegram handed out updates.
         for _ in range(4):

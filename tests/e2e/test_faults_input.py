@@ -46,6 +46,7 @@ async def test_a_resident_answering_too_fast_is_asked_to_slow_down(
         await bot.command(group, "/ask 2h 你的建议？")
         spammer, neighbour = emulator.add_user("刷屏者"), emulator.add_user("邻居")
         chat = emulator.private_chat(spammer)
+        bot.join(spammer)
         await bot.command(chat, "/start r1", user=spammer)
         for i in range(5):
             emulator.send_message(spammer, chat, f"第{i}条建议：多种树。")

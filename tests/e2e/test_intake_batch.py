@@ -21,6 +21,7 @@ async def test_a_mixed_batch_is_judged_in_order(minyi_bot: RunningBot) -> None:
     post = round_post_id(bot, group)
     wang, li, zhao, sun, zhou = (em.add_user(n) for n in ("王", "李", "赵", "孙", "周"))
     private = em.private_chat(sun)
+    bot.join(sun)
     await bot.command(private, "/start r1", user=sun)
 
     # Queued without yielding to the event loop: the bot's long poll gets them all at once.

@@ -43,8 +43,10 @@ def open_post(bot: RunningBot, group: SimChat, marker: str) -> dict[str, Any]:
 
 
 async def answer_privately(bot: RunningBot, person: SimUser, round_id: int, text: str) -> None:
-    """Open the round's start link in private chat and send an answer."""
+    """Join the communities' groups, open the round's start link in private chat and send an
+    answer."""
     chat = bot.emulator.private_chat(person)
+    bot.join(person)
     await bot.command(chat, f"/start r{round_id}", user=person)
     await bot.command(chat, text, user=person)
 

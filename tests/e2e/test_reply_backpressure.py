@@ -2,7 +2,8 @@
 
 Twenty-five stickers answering a text round each earn a "text only" hint, but Telegram lets a
 bot post only 20 messages a minute in one group, so the last hints wait. Meanwhile the
-scheduler must still be able to close another community's round on time.
+scheduler must still be able to close another community's round on time, and the hints beyond
+the per-chat refusal cap are dropped.
 """
 
 from __future__ import annotations
@@ -33,4 +34,6 @@ async def test_a_round_closes_while_flood_limited_hints_are_still_queued(
     summary = await bot.wait_text(group_b, lambda t: "已结束" in t, timeout=60)
     assert "今晚的活动怎么样" in summary
     assert hints() < len(residents), "the close waited for every throttled hint"
-    await em.wait_for(lambda: hints() == len(residents), 120)
+    await bot.settle(60)
+    # Refusals are capped per chat and minute (bot/telegram/replies.py): most hints are dropped.
+    assert 1 <= hints() < len(residents)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from nlp.normalise import normalise
+import csv
+
+import zhconv
+
+from nlp.normalise import normalise, to_simplified
+from tests.nlp.conftest import DEV_CSV
 
 
 def test_traditional_is_folded_to_simplified() -> None:
@@ -28,3 +33,20 @@ def test_emoji_and_urls_are_removed() -> None:
 def test_sentence_punctuation_survives() -> None:
     """Sentence ends stay (full-width ？ folded to ?), so the first sentence can be found."""
     assert normalise("停车难。怎么办？") == "停车难。怎么办?"
+
+
+def test_simplified_folding_skips_only_texts_zhconv_leaves_alone() -> None:
+    """The shortcut for texts already in Simplified gives exactly zhconv's result, on Traditional
+    text, on phrase-only conversions (么二三) and on every dev-set message."""
+    texts = [
+        "醫院掛號太難了，網上預約總是約不到",
+        "么二三",
+        "小区停车位太少",
+        "我幹什麼不干你事。",
+        "",
+    ]
+    if DEV_CSV.exists():
+        with DEV_CSV.open(encoding="utf-8") as handle:
+            texts += [row["text"] for row in csv.DictReader(handle)]
+    assert [to_simplified(t) for t in texts] == [zhconv.convert(t, "zh-cn") for t in texts]
+    assert to_simplified("醫院") == "医院" and to_simplified("么二三") != "么二三"

@@ -10,14 +10,43 @@ import pytest
 
 from bot.config import settings_from_dict
 from bot.core.base import load_tagger, open_core
-from bot.core.tagging import LabelledFileError, evaluate_verb, learn, read_labelled, tag_verb
+from bot.core.csvfiles import CsvInputError
+from bot.core.tagging import (
+    evaluation_json,
+    learn,
+    read_labelled,
+    read_texts,
+    run_evaluation,
+    tag_verb,
+)
+from bot.render.evaluation import render_evaluation
+from bot.render.widths import display_width
 from nlp.tagger import Tagger
+
+
+def _texts(content: str) -> list[str]:
+    return read_texts(content.encode("utf-8"), "input.txt")
+
+
+def evaluate_verb(
+    examples: list[tuple[str, str]],
+    tagger: Tagger,
+    as_json: bool,
+    out: io.StringIO,
+    train_per_label: int = 0,
+) -> None:
+    """What `minyi evaluate` prints: the JSON payload or the rendered table."""
+    result, protocol = run_evaluation(examples, tagger, train_per_label=train_per_label)
+    if as_json:
+        out.write(json.dumps(evaluation_json(result, protocol, tagger.taxonomy)))
+    else:
+        out.write(render_evaluation(result, protocol, tagger.taxonomy))
 
 
 def test_tag_jsonl_one_object_per_line(tagger: Tagger) -> None:
     """--jsonl prints one object per input line with themes sorted by score, Chinese unescaped."""
     out = io.StringIO()
-    assert tag_verb(io.StringIO("小区停车位太少\n\n垃圾没人清运\nhello\n"), True, tagger, out) == 0
+    assert tag_verb(_texts("小区停车位太少\n\n垃圾没人清运\nhello\n"), True, tagger, out) == 0
     lines = out.getvalue().splitlines()
     assert len(lines) == 3
     first = json.loads(lines[0])
@@ -31,7 +60,7 @@ def test_tag_jsonl_one_object_per_line(tagger: Tagger) -> None:
 
 def test_tag_reads_csv_text_column(tagger: Tagger) -> None:
     """A CSV with a text column is read by column, not line by line."""
-    source = io.StringIO('id,text\n1,"停车难,太难了"\n2,噪音扰民\n')
+    source = _texts('id,text\n1,"停车难,太难了"\n2,噪音扰民\n')
     out = io.StringIO()
     tag_verb(source, True, tagger, out)
     texts = [json.loads(line)["text"] for line in out.getvalue().splitlines()]
@@ -41,7 +70,7 @@ def test_tag_reads_csv_text_column(tagger: Tagger) -> None:
 def test_tag_readable_output(tagger: Tagger) -> None:
     """Without --jsonl each text is followed by its themes, scores and evidence."""
     out = io.StringIO()
-    tag_verb(io.StringIO("小区停车位太少\n"), False, tagger, out)
+    tag_verb(_texts("小区停车位太少\n"), False, tagger, out)
     assert "停车" in out.getvalue() and "停车位" in out.getvalue()
 
 
@@ -49,8 +78,9 @@ def test_read_labelled_needs_text_and_label(tmp_path: Path) -> None:
     """A CSV without a label column is refused with a message naming the missing column."""
     path = tmp_path / "x.csv"
     path.write_text("text,theme\n停车难,停车\n", encoding="utf-8")
-    with pytest.raises(LabelledFileError, match="missing: label"):
+    with pytest.raises(CsvInputError) as raised:
         read_labelled(path)
+    assert raised.value.key == "csv_header_missing" and raised.value.values["missing"] == "label"
 
 
 def test_read_labelled_reads_rows(tmp_path: Path) -> None:
@@ -117,5 +147,38 @@ def test_evaluate_train_per_label_protocol(tagger: Tagger) -> None:
 def test_tag_single_column_csv(tagger: Tagger) -> None:
     """A one-column CSV whose header is `text` does not tag the header as an answer."""
     out = io.StringIO()
-    tag_verb(io.StringIO("text\n停车难\n"), True, tagger, out)
+    tag_verb(_texts("text\n停车难\n"), True, tagger, out)
     assert [json.loads(line)["text"] for line in out.getvalue().splitlines()] == ["停车难"]
+
+
+def test_evaluate_table_columns_line_up_with_chinese_names(tagger: Tagger) -> None:
+    """Every row of the evaluation table ends its precision column at the same display column,
+    although theme names are Chinese (two columns a character)."""
+    examples = [("停车位太少", "停车"), ("晚上太吵", "噪音"), ("物业费不公开", "物业管理")]
+    out = io.StringIO()
+    evaluate_verb(examples, tagger, False, out)
+    rows = out.getvalue().splitlines()[1:-1]  # the header, each theme and macro
+    ends = {display_width(row[: row.index(".") + 4]) for row in rows[1:]}
+    assert len(rows) == 5 and len(ends) == 1, rows
+    assert display_width(rows[0][: rows[0].index("precision") + len("precision")]) in ends
+
+
+def test_read_texts_takes_gbk_and_names_the_file_of_a_binary(tmp_path: Path) -> None:
+    """`minyi tag` input saved as GBK reads as Chinese; a PNG given by mistake is refused as
+    a PNG with the file's name."""
+    assert read_texts("text\n停车难\n".encode("gbk"), "g.csv") == ["停车难"]
+    assert read_texts("路灯坏了\n噪音扰民\n".encode("gb18030"), "g.txt") == ["路灯坏了", "噪音扰民"]
+    with pytest.raises(CsvInputError) as raised:
+        read_texts(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.png")
+    assert raised.value.key == "csv_not_csv" and raised.value.path == "photo.png"
+
+
+def test_read_labelled_names_file_and_line_of_an_empty_label(tmp_path: Path) -> None:
+    """A labelled GBK file reads; an empty label is refused naming the file and its line."""
+    path = tmp_path / "labelled.csv"
+    path.write_bytes("text,label\n停车难,停车\n太吵,\n".encode("gbk"))
+    with pytest.raises(CsvInputError) as raised:
+        read_labelled(path)
+    assert (raised.value.path, raised.value.line) == (str(path), 3)
+    path.write_bytes("text,label\n停车难,停车\n太吵,噪音\n".encode("gbk"))
+    assert read_labelled(path) == [("停车难", "停车"), ("太吵", "噪音")]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from storage.copy import TABLES
 from storage.repository import Repository
+from storage.repository.index import ValueRow
 from tests.pg import postgres_schema_url
 from tests.storage.test_repository import T0, answer, community, tag, text_round
 
@@ -37,6 +38,10 @@ async def fill(repo: Repository) -> None:
         await session.add_processed_update(1001, T0)
         await session.add_dead_letter(1002, '{"update_id": 1002}', "boom", T0)
         await session.set_private_session("r5", rid, a, T0)
+        await session.add_framework('principles = ["equity"]', T0.timestamp())
+        await session.replace_values(
+            "values.csv", [ValueRow("碧海社区", "green_space", "2025-Q1", 3.5)], T0.timestamp()
+        )
 
 
 async def dump(repo: Repository) -> dict[str, list[tuple[object, ...]]]:

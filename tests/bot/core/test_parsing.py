@@ -160,6 +160,61 @@ def test_community_name_without_spaces_is_kept_as_written() -> None:
     assert parse_community_name("Bihai-Community") == "Bihai-Community"
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        "3x 时间写错了？",
+        "48hh 你希望社区怎样改进？",
+        "2days 你希望社区怎样改进？",
+        "2days? 你希望社区怎样改进？",
+        "1.5h 你希望社区怎样改进？",
+        "2 days 你希望社区怎样改进？",
+        "48 H 你希望社区怎样改进？",
+        "2DAYS 你希望社区怎样改进？",
+        "48小时 你希望社区怎样改进？",
+        "3天 你希望社区怎样改进？",
+        "2个星期 你希望社区怎样改进？",
+    ],
+)
+def test_a_duration_written_wrong_gets_a_usage_reply(args: str) -> None:
+    """A first word that reads as a mistyped duration is refused, naming the word, instead of
+    opening a round whose question starts with the typo."""
+    with pytest.raises(UsageError) as raised:
+        parse_ask(args)
+    assert raised.value.key == "parse_duration_malformed"
+    word = args.split()[0]
+    assert f"“{word}”" in error_reason(raised.value, "zh")
+    assert "48h" in error_reason(raised.value, "en")
+    with pytest.raises(UsageError):
+        parse_poll(args + " | 是 | 否")
+    with pytest.raises(UsageError):
+        parse_ask("碧海社区 " + args, private=True, kind="rating")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "3号楼的电梯什么时候修？",
+        "5G信号在地下车库很差，怎么办？",
+        "5G 信号在地下车库很差，怎么办？",
+        "4K 电视信号能改善吗？",
+        "3 号楼的电梯什么时候修？",
+        "10am 开会大家方便吗？",
+        "3rd 期工程什么时候开始？",
+        "2024年的整改落实了吗？",
+        "12345 热线好打吗？",
+        "3天后的议事会你来吗？",
+        "3月 的活动大家满意吗？",
+        "5分 满分的话你给物业打几分？",
+    ],
+)
+def test_questions_starting_with_a_number_are_kept_whole(args: str) -> None:
+    """Real questions that begin with a number (a building, 5G, a year, a hotline) open a
+    round with the default duration and the whole text as the question."""
+    request = parse_ask(args)
+    assert request.duration is None and request.question == args
+
+
 def test_rate_takes_an_indicator_flag_before_the_community() -> None:
     """`/rate --indicator voice_heard all 7d q` names the indicator (lower-cased), the
     community and the duration; a plain /rate has no indicator."""

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.durations import parse_duration
-from bot.core.errors import UsageError
+from bot.core.errors import DurationError, UsageError
 from bot.core.parsing import (
     MAX_OPTION_CHARS,
     MAX_OPTIONS,
@@ -198,9 +198,9 @@ def test_parse_start_payload_never_raises(payload: str) -> None:
 @EXAMPLES
 @given(WORDS)
 def test_durations_that_parse_are_positive(word: str) -> None:
-    """A duration word either parses to a positive span or raises a ValueError."""
+    """A duration word either parses to a positive span or raises a DurationError."""
     try:
         span = parse_duration(word)
-    except ValueError:
+    except DurationError:
         return
     assert span.total_seconds() > 0

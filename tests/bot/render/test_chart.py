@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from matplotlib import font_manager
+from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 
 from bot.core.reports import Change, CommunityChange, CommunityPart, Report, ThemeShare
-from bot.render.chart import _font, chart_texts, cjk_font_path, render_chart
+from bot.render.chart import _font, chart_figure, chart_texts, cjk_font_path, render_chart
 from nlp.taxonomy import load_taxonomy
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -87,3 +88,46 @@ def test_chart_is_a_png_with_a_panel_per_community() -> None:
         report.model_copy(update={"per_community": report.per_community[:1]}), "zh", ZONE
     )
     assert width > int.from_bytes(one[16:20], "big")
+
+
+def _quiet_week() -> Report:
+    """Three communities, only the first with answers, and no period before."""
+    report = every_theme_report()
+    answered = report.per_community[0]
+    quiet = [
+        CommunityPart(name=name, participants=0, answers=0, themes=[], poll=None)
+        for name in ("会展城社区", "海月社区")
+    ]
+    return report.model_copy(
+        update={
+            "per_community": [answered, *quiet],
+            "communities": [answered.name, *(q.name for q in quiet)],
+            "previous": None,
+        }
+    )
+
+
+def _legend(fig: Figure) -> list[str]:
+    legend = fig.axes[0].get_legend()
+    assert legend is not None
+    return [t.get_text() for t in legend.get_texts()]
+
+
+def test_chart_leaves_out_communities_without_answers_and_says_so() -> None:
+    """Only communities with answers get a panel; the others are named in a note line, and
+    with no period before there is no grey bar and no "上周" in the legend."""
+    fig = chart_figure(_quiet_week(), "zh", ZONE)
+    assert [ax.get_title() for ax in fig.axes] == ["碧海社区 · 40 条回答"]
+    notes = [t.get_text() for t in fig.texts]
+    assert any("会展城社区" in n and "海月社区" in n and "未画出" in n for n in notes), notes
+    assert _legend(fig) == ["本周"]
+    colours = {tuple(bar.get_facecolor()) for bar in fig.axes[0].patches}
+    assert len(colours) == 1  # blue bars only
+
+
+def test_chart_draws_last_week_only_where_there_was_one() -> None:
+    """With answers last week the legend names both weeks and grey bars are drawn."""
+    fig = chart_figure(every_theme_report(), "zh", ZONE)
+    assert len(fig.axes) == 2 and _legend(fig) == ["本周", "上周"]
+    assert len({tuple(bar.get_facecolor()) for bar in fig.axes[0].patches}) == 2
+    assert not any("未画出" in t.get_text() for t in fig.texts)

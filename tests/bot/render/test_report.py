@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.reports import QuoteOut
 from bot.render.report import TELEGRAM_LIMIT, render_report, split_message
-from tests.bot.render.test_chart import every_theme_report
+from tests.bot.render.test_chart import COMMUNITIES, every_theme_report
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -34,3 +34,18 @@ def test_english_report_uses_english_names_and_templates() -> None:
     assert "参与" not in text and "治理原则" not in text
     zh = render_report(report, "zh", ZONE)
     assert "参与居民：18 · 回答：80" in zh and "碧海社区：参与 9，回答 40" in zh
+
+
+def test_communities_without_answers_are_named_once_not_listed_as_zeros() -> None:
+    """A period report names the communities nobody answered in on one line instead of a
+    "参与 0，回答 0；主要主题：—" line each."""
+    report = every_theme_report()
+    quiet = report.per_community[0].model_copy(
+        update={"name": "海月社区", "participants": 0, "answers": 0, "themes": []}
+    )
+    report = report.model_copy(update={"per_community": [*report.per_community, quiet]})
+    zh = render_report(report, "zh", ZoneInfo("Asia/Shanghai"))
+    en = render_report(report, "en", ZoneInfo("Asia/Shanghai"))
+    assert "海月社区：参与 0" not in zh and "没有回答：海月社区" in zh
+    assert "no answers from: 海月社区" in en
+    assert all(f"{name}：参与 9" in zh for name in COMMUNITIES)

@@ -1,0 +1,95 @@
+"""Only a member of a community's group may answer its round privately (issue 14 defect 2).
+
+Round ids are sequential, so `/start r1` is easy to guess: a stranger in no group once stored
+answers for 汇展城社区. The bot now asks Telegram (getChatMember) whether the person is in the
+community's group before a private session counts, and a refused link also ends any earlier
+session, so the next message cannot slip into another round.
+"""
+
+from __future__ import annotations
+
+from tests.harness import RunningBot
+
+BAD_LINK = "这个链接无效"
+
+
+async def stored(bot: RunningBot) -> list[tuple[int, str]]:
+    """(round id, text) of every stored answer, oldest first."""
+    async with bot.core.repo.transaction() as session:
+        return [(a.round_id, a.text) for a in await session.list_answers(include_hidden=True)]
+
+
+async def community_id(bot: RunningBot, name: str) -> int:
+    """The id of community `name`."""
+    async with bot.core.repo.transaction() as session:
+        community = await session.get_community_by_name(name)
+    assert community is not None
+    return community.id
+
+
+async def test_a_stranger_cannot_answer_through_a_guessed_link(minyi_bot: RunningBot) -> None:
+    """Someone in no group who opens `/start r1` is refused and their message is not stored;
+    once they join the group the same link works."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("汇展城业主群", "汇展城社区")
+    await bot.command(group, "/ask 1h 小区停车难怎么解决？")
+    stranger = em.add_user("路人甲")
+    chat = em.private_chat(stranger)
+    await bot.command(chat, "/start r1", user=stranger)
+    await bot.command(chat, "多划几个车位就好了。", user=stranger)
+    assert await stored(bot) == []
+    assert BAD_LINK in bot.bot_texts(chat)[0]
+    em.add_member(group, stranger)
+    await bot.settle()
+    await bot.command(chat, "/start r1", user=stranger)
+    await bot.command(chat, "晚上可以借用学校的操场停车。", user=stranger)
+    assert await stored(bot) == [(1, "晚上可以借用学校的操场停车。")]
+
+
+async def test_a_link_to_another_community_is_refused_and_ends_the_earlier_session(
+    minyi_bot: RunningBot,
+) -> None:
+    """A member of group A who opens a link for community B (whose group they are not in) is
+    refused, and their next message answers neither round, not even A's earlier session."""
+    bot = minyi_bot
+    em = bot.emulator
+    group_a = await bot.register("汇展城业主群", "汇展城社区")
+    group_b = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group_a, "/ask 1h 小区停车难怎么解决？")
+    await bot.command(group_b, "/ask 1h 碧海的垃圾分类怎么样？")
+    resident = em.add_user("汇展城居民")
+    em.add_member(group_a, resident)
+    chat = em.private_chat(resident)
+    a_id, b_id = await community_id(bot, "汇展城社区"), await community_id(bot, "碧海社区")
+    await bot.command(chat, f"/start r1c{a_id}", user=resident)
+    await bot.command(chat, f"/start r2c{b_id}", user=resident)
+    await bot.command(chat, "垃圾站太臭了。", user=resident)
+    # Round 1 put to community B: a link naming a community the round is not for.
+    await bot.command(chat, f"/start r1c{b_id}", user=resident)
+    await bot.command(chat, "这条也不该算。", user=resident)
+    assert await stored(bot) == []
+    texts = bot.bot_texts(chat)
+    assert sum(BAD_LINK in t for t in texts) == 2
+    await bot.command(chat, f"/start r1c{a_id}", user=resident)
+    await bot.command(chat, "建立体车库。", user=resident)
+    assert await stored(bot) == [(1, "建立体车库。")]
+
+
+async def test_leaving_the_group_is_noticed_after_the_cache_expires(minyi_bot: RunningBot) -> None:
+    """The membership answer is cached only briefly: a member who left is refused once the
+    bot asks Telegram again."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("汇展城业主群", "汇展城社区")
+    await bot.command(group, "/ask 1h 小区停车难怎么解决？")
+    resident = em.add_user("要搬走的居民")
+    em.add_member(group, resident)
+    chat = em.private_chat(resident)
+    await bot.command(chat, "/start r1", user=resident)
+    em.remove_member(group, resident)
+    bot.app.bot_data.member_cache.seconds = 0.0  # the brief cache has run out
+    await bot.command(chat, "/start r1", user=resident)
+    await bot.command(chat, "搬走前说一句。", user=resident)
+    assert await stored(bot) == []
+    assert BAD_LINK in bot.bot_texts(chat)[-2]
