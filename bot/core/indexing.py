@@ -271,6 +271,9 @@ async def community_voices(core: Core, result: IndexResult) -> dict[str, Communi
             scope = Scope(since=start, until=end, community_ids=[c.id])
             candidates = await session.list_quote_candidates(scope, list(counts))
             voices: dict[str, PrincipleVoice] = {}
+            # An answer tagged with several principles would otherwise be quoted under each:
+            # answers not yet quoted for this community go first.
+            quoted: set[int] = set()
             for p in framework.principles:
                 count = counts.get(p.id, 0)
                 share = ThemeShare(
@@ -282,7 +285,12 @@ async def community_voices(core: Core, result: IndexResult) -> dict[str, Communi
                     share=count / total,
                 )
                 mine = [q for q in candidates if q.theme_id == p.id]
-                quotes = [q.text for q in pick_quotes(mine, [share], most=QUOTES)] if count else []
+                fresh = [q for q in mine if q.answer_id not in quoted]
+                picked = pick_quotes(fresh, [share], most=QUOTES) if count else []
+                if count and len(picked) < 2:
+                    picked = pick_quotes(mine, [share], most=QUOTES)
+                quoted |= {q.answer_id for q in mine if any(_same(x.text, q.text) for x in picked)}
+                quotes = [q.text for q in picked]
                 voices[p.id] = PrincipleVoice(share=count / total, answers=count, quotes=quotes)
             out[c.name] = CommunityVoices(answers=total, principles=voices)
     return out
@@ -302,6 +310,11 @@ async def published_index(
             return None
         raise
     return result, await community_voices(core, result)
+
+
+def _same(shown: str, text: str) -> bool:
+    """Whether a quote as shown (cut with "…" when long) is this answer's text."""
+    return shown == text or (shown.endswith("…") and text.startswith(shown[:-1]))
 
 
 class IndexChange(BaseModel):
