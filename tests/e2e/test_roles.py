@@ -34,6 +34,9 @@ def organiser_commands(community: str, private: bool) -> list[str]:
         "/themes",
         "/export 1",
         "/hide 1",
+        f"/priorities {where}1h",
+        f"/rate --indicator voice_heard {where}1h 社区听取意见了吗？",
+        "/index",
     ]
 
 
