@@ -8,6 +8,7 @@ with the scheduler and an intake (long polling or a webhook).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -54,7 +55,8 @@ from bot.telegram.intake import (
 from bot.telegram.keyboards import FORGET_PATTERN, RATING_PATTERN
 from bot.telegram.outbox import send_owed_posts
 from bot.telegram.replies import ReplyQueue
-from handlers import answers, communities, index, reports, residents, rounds
+from bot.web.server import options_from, page_url, serving_web
+from handlers import answers, communities, index, qr, reports, residents, rounds
 from handlers.errors import replying_to_errors
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ ORGANISER_COMMANDS = {
     "themes": reports.themes,
     "export": reports.export,
     "hide": reports.hide,
+    "qr": qr.qr,
 }
 RESIDENT_COMMANDS = {
     "start": residents.start,
@@ -155,6 +158,9 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
         label=lambda chat_id: chat_label(chat_id, core.secret),
         clock=lambda: core.now().timestamp(),
     )
+    web = options_from(settings)
+    if web is not None:
+        app.bot_data.page_link = functools.partial(page_url, core, web)
     add_handlers(app)
     return app
 
@@ -186,8 +192,11 @@ async def run_application(
 ) -> None:
     """Start the app and its scheduler, take updates until `stop`, then shut down cleanly.
 
-    The scheduler ticks in every process but works only while this process leads (always with
-    SQLite; with PostgreSQL one process at a time, see storage/backends/postgres.py).
+    With `web.listen` set, the web answer pages (bot/web) are served as long as the app runs:
+    they start before the first update is taken and stop (requests in flight answered) before
+    the app does. The scheduler ticks in every process but works only while this process
+    leads (always with SQLite; with PostgreSQL one process at a time, see
+    storage/backends/postgres.py).
     """
     async with app:
         try:
@@ -210,11 +219,12 @@ async def run_application(
         assert app.job_queue is not None
         schedule_ticks(app.job_queue, scheduler, core.settings.schedule.tick_seconds)
         try:
-            if intake is None:
-                await poll_updates(app, core, PLAIN_ANSWERS, stop, caught_up=caught_up)
-            else:
-                caught_up.set()  # updates are pushed to us: no backlog to read first
-                await intake(app, core, PLAIN_ANSWERS, stop)
+            async with web_pages(core):
+                if intake is None:
+                    await poll_updates(app, core, PLAIN_ANSWERS, stop, caught_up=caught_up)
+                else:
+                    caught_up.set()  # updates are pushed to us: no backlog to read first
+                    await intake(app, core, PLAIN_ANSWERS, stop)
         finally:
             # Replies already owed go out if Telegram lets them within a few seconds; the rest
             # are dropped (counted in the log): their updates are committed either way.
@@ -222,6 +232,17 @@ async def run_application(
             await app.stop()
             await scheduler.wait_idle()
             await leadership.release()
+
+
+@asynccontextmanager
+async def web_pages(core: Core) -> AsyncIterator[None]:
+    """The web answer pages served while the block runs, if `web.listen` is set."""
+    options = options_from(core.settings)
+    if options is None:
+        yield
+        return
+    async with serving_web(core, options):
+        yield
 
 
 async def run_bot(settings: Settings, token: str, intake: Intake | None = None) -> None:

@@ -82,6 +82,7 @@ async def verb_run(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.app import run_bot
     from bot.telegram.webhook import WebhookOptions, check_secret, parse_listen, serve_webhook
+    from bot.web.server import options_from
 
     token = settings.token()
     settings.privacy_secret()  # refuse to start without one (SPEC §9)
@@ -109,6 +110,12 @@ async def verb_run(args: argparse.Namespace, settings: Settings) -> int:
         )
     except ValueError as exc:
         raise CliError(str(exc)) from exc
+    web = options_from(settings)
+    if web is not None and web.port == port:
+        raise CliError(
+            f"the webhook (--listen) and the web pages (web.listen) both want port {port}; "
+            "give them different ports"
+        )
     await run_bot(settings, token, serve_webhook(options))
     return 0
 
@@ -339,6 +346,28 @@ async def verb_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def verb_qr(args: argparse.Namespace, settings: Settings) -> int:
+    """Write each community's QR card of a round's web page into a folder."""
+    from bot.render.qr import save_cards
+    from bot.web.qr import round_cards
+    from bot.web.server import options_from
+
+    options = options_from(settings)
+    # Pages are addressed by keyed tokens: the real secret, or the codes would lead nowhere.
+    core = await _core(settings, needs_secret=True)
+    try:
+        if options is None:
+            raise MinyiError("qr_web_off")
+        cards = await round_cards(core, options, args.round)
+    finally:
+        await core.repo.close()
+    out = Path(args.out)
+    save_cards(cards, out)
+    for card in cards:
+        print(f"{out / card.filename}  {card.community}  {card.url}")
+    return 0
+
+
 async def verb_retag(args: argparse.Namespace, settings: Settings) -> int:
     """Re-tag stored answers after the taxonomy or learned model changed."""
     from bot.core.retag import retag_answers
@@ -565,6 +594,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--round", type=int, default=None)
     export.add_argument("--format", choices=["csv", "json"], default="csv")
+    qr = add("qr", verb_qr, "QR cards of a round's web answer pages, one PNG per community")
+    qr.add_argument(
+        "--round", type=int, default=None, help="round id (default: the newest open or scheduled)"
+    )
+    qr.add_argument("--out", default="qr-out", help="output folder (default qr-out)")
     retag = add("retag", verb_retag, "re-tag stored answers after the taxonomy or model changed")
     retag.add_argument("--full", action="store_true", help="re-tag every answer")
     index = add("index", verb_index, "the governance index (compute; or framework/import/report)")
@@ -604,12 +638,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"minyi: {exc}", file=sys.stderr)
         return 2
     except MinyiError as exc:
-        # A core error (a CSV file's with its file and line, an index file's every problem):
-        # its message, in the deployment's language.
+        # A core error (a CSV file's with its file and line, an index file's every problem),
+        # worded as the chat channels word them (in English: a terminal).
         from bot.render.errors import describe_error
 
-        lang = "en" if settings is None else settings.locale.default
-        print(f"minyi: {describe_error(exc, lang)}", file=sys.stderr)
+        print(f"minyi: {describe_error(exc, 'en')}", file=sys.stderr)
         return 2
     except ValueError as exc:  # bad labelled files, taxonomy errors: say what, not a traceback
         print(f"minyi: {exc}", file=sys.stderr)

@@ -35,9 +35,14 @@ DEMO_SECRET = "minyi-demo-only-not-a-real-secret"
 
 # ---------------------------------------------------------------------- the bot, locally
 def local_settings(
-    emulator: BotAPIEmulator, database: Path, organisers: list[int], base: Settings | None
+    emulator: BotAPIEmulator,
+    database: Path,
+    organisers: list[int],
+    base: Settings | None,
+    web_listen: str | None = None,
 ) -> Settings:
-    """Settings for the bot against `emulator`: a SQLite file, a demo secret, a quick tick.
+    """Settings for the bot against `emulator`: a SQLite file, a demo secret, a quick tick;
+    with `web_listen` ("127.0.0.1:PORT") the web answer pages are served there too.
 
     From `base` (the user's config, if any) only what shapes the output is kept: taxonomy,
     locale, time zone and answer limits; never the token or the database.
@@ -59,6 +64,8 @@ def local_settings(
     }
     if base.nlp.taxonomy is not None:
         data["nlp"] = {"taxonomy": str(base.nlp.taxonomy)}
+    if web_listen is not None:
+        data["web"] = {"listen": web_listen, "public_url": f"http://{web_listen}"}
     # environ={}: a MINYI_TELEGRAM_TOKEN in the shell must never reach the emulator (or Telegram).
     return settings_from_dict(data, environ={})
 
@@ -122,10 +129,12 @@ async def local_bot(
     database: Path,
     base: Settings | None = None,
     organiser_name: str = ORGANISER,
+    web_listen: str | None = None,
 ) -> AsyncIterator[LocalBot]:
-    """Run Minyi against a started `emulator` until the block ends."""
+    """Run Minyi against a started `emulator` until the block ends (with the web answer
+    pages on `web_listen`, if given)."""
     organiser = emulator.add_user(organiser_name, language_code="zh-hans")
-    settings = local_settings(emulator, database, [organiser.id], base)
+    settings = local_settings(emulator, database, [organiser.id], base, web_listen)
     async with serving_app(emulator, settings) as (core, app):
         yield LocalBot(emulator, core, settings, organiser, app)
 

@@ -41,6 +41,7 @@ from demo.script import (
     Resident,
     scripted_residents,
 )
+from demo.web import answer_on_page, free_local_port
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimUser
 
@@ -134,8 +135,13 @@ async def play_demo(
     pause = 0.0 if fast else 0.03
     rng = random.Random(2024)
 
-    async with BotAPIEmulator() as em, local_bot(em, database, base) as bot:
+    web_listen = f"127.0.0.1:{free_local_port()}"
+    async with (
+        BotAPIEmulator() as em,
+        local_bot(em, database, base, web_listen=web_listen) as bot,
+    ):
         show.step(f"bot @{em.bot.username} running against the emulator at {em.base_url}")
+        show.note(f"web answer pages on http://{web_listen}")
         await bot.ask_privately("/start")
 
         people = scripted_residents(residents)
@@ -145,9 +151,9 @@ async def play_demo(
             chat = await bot.register(name, members)
             show.step(f"community {name} registered ({chat.title}, {len(members)} residents)")
 
-        text_round = await _text_round(bot, people, users, show, pause)
-        poll_round = await _poll_round(bot, people, users, show, pause, rng)
-        rating_round = await _rating_round(bot, people, users, show, pause, rng)
+        text_round = await _text_round(bot, people, users, show, pause, out)
+        poll_round = await _poll_round(bot, people, users, show, pause, rng, out)
+        rating_round = await _rating_round(bot, people, users, show, pause, rng, out)
         priorities_round = await _priorities_round(bot, people, users, show, pause, rng)
         indicator_round = await _indicator_round(bot, people, users, show, pause, rng)
         round_ids = [text_round, poll_round, rating_round, priorities_round, indicator_round]
@@ -171,11 +177,18 @@ def _fresh_database(out: Path) -> Path:
     database = out / "minyi.db"
     for stale in (database, out / "minyi.db-wal", out / "minyi.db-shm"):
         stale.unlink(missing_ok=True)
+    for card in (out / "qr").glob("round-*.png"):  # an earlier run's rounds
+        card.unlink()
     return database
 
 
 async def _text_round(
-    bot: LocalBot, people: list[Resident], users: list[SimUser], show: Progress, pause: float
+    bot: LocalBot,
+    people: list[Resident],
+    users: list[SimUser],
+    show: Progress,
+    pause: float,
+    out: Path,
 ) -> int:
     em = bot.emulator
     await bot.ask_privately(f"/ask all 30m {TEXT_QUESTION}")
@@ -185,7 +198,7 @@ async def _text_round(
     answering = [
         (index, person, user)
         for index, (person, user) in enumerate(zip(people, users, strict=True))
-        if person.answer is not None and index % 9 != 4  # a few residents stay silent
+        if person.answer is not None and index % 9 != 4  # a few answer on the web instead
     ]
     private = 0
     for done, (index, person, user) in enumerate(answering, start=1):
@@ -213,10 +226,20 @@ async def _text_round(
         if pause:
             await asyncio.sleep(pause)
     await bot.settle()
+    on_web = [
+        (person, {"action": "answer", "text": person.answer})
+        for index, person in enumerate(people)
+        if person.answer is not None and index % 9 == 4
+    ]
+    await _web_residents(bot, round_.id, on_web, out, show)
     async with bot.core.repo.transaction() as session:
         stored = await session.list_answers(round_ids=[round_.id])
     tagged = sum(1 for a in stored if a.themes)
-    show.step(f"{len(stored)} answers stored ({private} privately), {tagged} tagged with themes")
+    web = sum(1 for a in stored if a.channel == "web")
+    show.step(
+        f"{len(stored)} answers stored ({private} privately, {web} on the web page), "
+        f"{tagged} tagged with themes"
+    )
     await _close(bot, round_.id, show)
     return round_.id
 
@@ -228,6 +251,7 @@ async def _poll_round(
     show: Progress,
     pause: float,
     rng: random.Random,
+    out: Path,
 ) -> int:
     em = bot.emulator
     await bot.ask_privately(f"/poll all 30m {POLL_QUESTION} | " + " | ".join(POLL_OPTIONS))
@@ -248,6 +272,18 @@ async def _poll_round(
         if pause:
             await asyncio.sleep(pause)
     await bot.settle()
+    on_web = [
+        (
+            person,
+            {
+                "action": "vote",
+                "option": str(rng.choices(range(len(POLL_OPTIONS)), weights=POLL_WEIGHTS)[0]),
+            },
+        )
+        for index, person in enumerate(people)
+        if index % 10 == 7
+    ]
+    await _web_residents(bot, round_.id, on_web, out, show)
     await _close(bot, round_.id, show)
     return round_.id
 
@@ -259,6 +295,7 @@ async def _rating_round(
     show: Progress,
     pause: float,
     rng: random.Random,
+    out: Path,
 ) -> int:
     em = bot.emulator
     await bot.ask_privately(f"/rate all 30m {RATING_QUESTION}")
@@ -281,6 +318,15 @@ async def _rating_round(
         if pause:
             await asyncio.sleep(pause)
     await bot.settle()
+    on_web = [
+        (
+            person,
+            {"action": "vote", "value": str(rng.choices(range(1, 6), weights=RATING_WEIGHTS)[0])},
+        )
+        for index, person in enumerate(people)
+        if index % 7 == 3
+    ]
+    await _web_residents(bot, round_.id, on_web, out, show)
     await _close(bot, round_.id, show)
     return round_.id
 
@@ -394,6 +440,45 @@ async def _import_index_values(
     show.step(f"imported {summary.rows} indicator values for {', '.join(summary.periods)}")
 
 
+async def _qr_links(bot: LocalBot, round_id: int, out: Path) -> dict[str, str]:
+    """The organiser's `/qr`: the cards it sent written into out/qr/; community -> page link."""
+    em = bot.emulator
+    chat = em.private_chat(bot.organiser).id
+    mark = max((m["message_id"] for m in em.messages_to(chat)), default=0)
+    await bot.ask_privately(f"/qr {round_id}")
+    folder = out / "qr"
+    folder.mkdir(exist_ok=True)
+    links: dict[str, str] = {}
+    for message in em.messages_to(chat):
+        name = message.get("document", {}).get("file_name", "")
+        if message["message_id"] <= mark or not name.startswith(f"round-{round_id}-"):
+            continue
+        (folder / Path(name).name).write_bytes(message["file_bytes"])
+        first, *_, url = message.get("caption", "").split("\n")
+        community = next(c for c in (BIHAI, HUIZHANCHENG) if c in first)
+        links[community] = url
+    if len(links) != 2:
+        raise RuntimeError(f"/qr sent {len(links)} cards for round {round_id}, not 2")
+    return links
+
+
+async def _web_residents(
+    bot: LocalBot,
+    round_id: int,
+    chosen: list[tuple[Resident, dict[str, str]]],
+    out: Path,
+    show: Progress,
+) -> None:
+    """Residents who got the round's link or QR code in another chat app answer on its page."""
+    links = await _qr_links(bot, round_id, out)
+    outcomes = [await answer_on_page(links[p.community], fields) for p, fields in chosen]
+    confirmed = sum(1 for o in outcomes if o in ("stored", "recorded"))
+    show.step(
+        f"organiser sent /qr: {len(links)} QR cards (written to {out / 'qr'}/); "
+        f"{confirmed} of {len(chosen)} residents answered on the web page"
+    )
+
+
 def _button_data(em: BotAPIEmulator, chat_id: int, message_id: int, label: str) -> str:
     """The callback data of the inline button labelled `label` (as a tap would send it)."""
     message = next(m for m in em.messages_to(chat_id) if m["message_id"] == message_id)
@@ -472,6 +557,9 @@ async def _write_outputs(
     ranked = ", ".join(f"{c.name} {c.index:.1f}" for c in result.communities if c.index is not None)
     show.step(f"index {result.period}: {ranked}")
 
+    cards = sorted((out / "qr").glob("round-*.png"))
+    if cards:
+        files["qr/"] = f"{len(cards)} QR cards of the rounds' web pages, as /qr sent them"
     (out / "transcript.txt").write_text(transcript(bot), encoding="utf-8")
     files["transcript.txt"] = "every chat, as residents and the organiser saw it"
     (out / "config.toml").write_text(

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.config import Settings
 from demo.local import LocalBot, local_bot
@@ -23,9 +23,16 @@ from demo.script import (
     SANDBOX_RESIDENTS,
     Resident,
 )
+from demo.web import free_local_port
 from sandbox.emulator import BotAPIEmulator
 
+if TYPE_CHECKING:
+    from sandbox.webui import WebUI
+
 log = logging.getLogger(__name__)
+
+# How often the list of web answer pages beside the chat is read again.
+LINKS_SECONDS = 0.5
 
 
 # ---------------------------------------------------------------------- the sandbox
@@ -46,7 +53,8 @@ async def open_sandbox(
     base: Settings | None = None,
     residents: list[Resident] | None = None,
 ) -> AsyncIterator[Sandbox]:
-    """The emulator serving the sandbox page, the bot behind it, two communities registered."""
+    """The emulator serving the sandbox page, the bot behind it (with its web answer pages on
+    another port of `host`, listed beside the chat), two communities registered."""
     from bot.render.chart import cjk_font_path
     from sandbox.webui import WebUI
 
@@ -54,7 +62,12 @@ async def open_sandbox(
     webui = WebUI(
         emulator, font=cjk_font_path(), title="民意 Minyi · 沙盒 sandbox", hints=SANDBOX_HINTS
     ).attach()
-    async with emulator, local_bot(emulator, database, base) as bot:
+    web_listen = f"{host}:{free_local_port()}"
+    async with (
+        emulator,
+        local_bot(emulator, database, base, web_listen=web_listen) as bot,
+        _listing_pages(bot, webui),
+    ):
         webui.roles[bot.organiser.id] = "organiser"
         webui.zone = bot.settings.schedule.tz
 
@@ -73,6 +86,39 @@ async def open_sandbox(
                 name, [u for u, p in zip(users, people, strict=True) if p.community == name]
             )
         yield Sandbox(bot, f"http://{host}:{emulator.port}/sandbox/")
+
+
+@contextlib.asynccontextmanager
+async def _listing_pages(bot: LocalBot, webui: WebUI) -> AsyncIterator[None]:
+    """Keep the sandbox page's list of web answer pages current (one per open round and
+    community) while the block runs."""
+    from bot.web.server import options_from, page_url
+
+    options = options_from(bot.settings)
+    assert options is not None
+
+    async def refresh() -> None:
+        while True:
+            async with bot.core.repo.transaction() as session:
+                rounds = await session.list_rounds(states=("open",))
+                links = [
+                    {
+                        "label": f"#{r.id} {c.name} · {r.question[:24]}",
+                        "url": page_url(bot.core, options, r.id, c.id),
+                    }
+                    for r in sorted(rounds, key=lambda r: r.id)
+                    for c in await session.list_round_communities(r.id)
+                ]
+            webui.set_links(links)
+            await asyncio.sleep(LINKS_SECONDS)
+
+    task = asyncio.create_task(refresh(), name="sandbox-web-links")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def run_sandbox(

@@ -368,6 +368,7 @@ SANDBOX_HINTS: dict[str, list[dict[str, str]]] = {
         {"where": "private", "label": "/close 结束", "text": "/close …"},
         {"where": "private", "label": "/digest 周报+图表", "text": "/digest"},
         {"where": "private", "label": "/export 导出 CSV", "text": "/export"},
+        {"where": "private", "label": "/qr 网页二维码", "text": "/qr"},
         {"where": "private", "label": "/themes 主题表", "text": "/themes"},
     ],
     "resident": [

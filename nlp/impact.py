@@ -20,10 +20,12 @@ from nlp.taxonomy import Taxonomy
 def _owners(taxonomy: Taxonomy) -> dict[str, frozenset[str]]:
     found: dict[str, set[str]] = {}
     for theme in taxonomy.themes:
-        for keyword in theme.keywords:
+        weak = {normalise(k) for k in theme.weak_keywords}
+        for keyword in [*theme.keywords, *theme.weak_keywords]:
             norm = normalise(keyword)
             if norm:
-                found.setdefault(norm, set()).add(theme.id)
+                # A keyword turning weak (or strong) changes tags as much as a new owner does.
+                found.setdefault(norm, set()).add(theme.id + ("~weak" if norm in weak else ""))
     return {k: frozenset(v) for k, v in found.items()}
 
 

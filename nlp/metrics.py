@@ -85,3 +85,43 @@ def evaluate_multilabel(
         accuracy=correct / len(gold) if gold else 0.0,
         n=len(gold),
     )
+
+
+def evaluate_sets(
+    gold: Sequence[set[str]], predicted: Sequence[set[str]], labels: Sequence[str]
+) -> Evaluation:
+    """Multi-label evaluation where items may have several gold labels, or none.
+
+    Per label: precision over the items predicted with it, recall over the items whose gold
+    has it. An item counts as correct for accuracy when its predicted set equals its gold set
+    (restricted to `labels`).
+    """
+    if len(gold) != len(predicted):
+        raise ValueError("gold and predicted differ in length")
+    wanted = set(labels)
+    per_theme: list[ThemeScore] = []
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if label in g and label in p)
+        n_pred = sum(1 for p in predicted if label in p)
+        n_gold = sum(1 for g in gold if label in g)
+        precision = tp / n_pred if n_pred else 0.0
+        recall = tp / n_gold if n_gold else 0.0
+        per_theme.append(
+            ThemeScore(
+                label=label,
+                precision=precision,
+                recall=recall,
+                f1=_f1(precision, recall),
+                support=n_gold,
+            )
+        )
+    count = len(per_theme) or 1
+    exact = sum(1 for g, p in zip(gold, predicted, strict=True) if g & wanted == p & wanted)
+    return Evaluation(
+        per_theme=per_theme,
+        macro_precision=sum(s.precision for s in per_theme) / count,
+        macro_recall=sum(s.recall for s in per_theme) / count,
+        macro_f1=sum(s.f1 for s in per_theme) / count,
+        accuracy=exact / len(gold) if gold else 0.0,
+        n=len(gold),
+    )

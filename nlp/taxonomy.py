@@ -36,6 +36,9 @@ class Theme(BaseModel):
     kind: Literal["principle", "domain"]
     parent: str | None = None
     keywords: list[str]
+    #: words that count towards the theme like keywords but never make it on their own: they
+    #: say where or through what (小区, 物业, app, 扫码), not what about.
+    weak_keywords: list[str] = []
     description: str = ""
 
 

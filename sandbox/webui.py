@@ -73,6 +73,9 @@ class WebUI:
         # bot's own texts agree whatever the browser's zone is.
         self.zone = zone or UTC
         self.revision = 0  # bumped by every action taken through the page
+        # Other pages the bot serves, listed beside the chat: [{"label": …, "url": …}, …]
+        # (Minyi's web answer pages); whoever runs the bot keeps it current (`set_links`).
+        self.links: list[dict[str, str]] = []
 
     def attach(self) -> WebUI:
         """Add the page's routes to the emulator's server (before it starts)."""
@@ -162,6 +165,12 @@ class WebUI:
             return forbidden("the sandbox takes requests only from its own page (Origin)")
         return None
 
+    def set_links(self, links: list[dict[str, str]]) -> None:
+        """Replace the listed pages; the open page shows them at its next state."""
+        if links != self.links:
+            self.links = list(links)
+            self.revision += 1
+
     # ------------------------------------------------------------------ state
     def version(self) -> str:
         """Changes whenever the bot called the Bot API or someone acted through the page."""
@@ -207,6 +216,7 @@ class WebUI:
             "commands": em.commands.get(_DEFAULT_COMMANDS, []),
             "hints": self._filled_hints(hint_values or {}),
             "zone": self._zone_json(),
+            "links": self.links,
             "users": [
                 {
                     "id": user.id,

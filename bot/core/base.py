@@ -147,7 +147,7 @@ async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
         blob = await session.get_model(MODEL_NAME)
     model = None
     if blob:
-        from nlp.learn import LearnedModel  # numpy: only for deployments that learned
+        from nlp.model import LearnedModel  # numpy: only for deployments that learned
 
         model = LearnedModel.from_bytes(blob)
     return Tagger(taxonomy, model, settings.nlp.segmenter)

@@ -90,6 +90,9 @@ class RoundPoll(_Model):
     result: PollResult
 
 
+CHANNELS = ("telegram", "web")
+
+
 class Report(_Model):
     id: int | None  # the round, or None for a period report
     kind: str
@@ -107,6 +110,9 @@ class Report(_Model):
     per_community: list[CommunityPart]
     previous: Change | None = None
     polls: list[RoundPoll] = []  # period reports: the poll and rating rounds voted on in it
+    # What came through each channel: a poll or rating round's voters, else visible answers
+    # (so the figures add up to `poll.voters` or `answers`).
+    channels: dict[str, int] = {}
 
     def json_dict(self) -> dict[str, object]:
         """The SPEC §6 ROUND object (plus extra keys)."""
@@ -137,6 +143,7 @@ class Report(_Model):
             "per_community": [c.model_dump() for c in self.per_community],
             "previous": None if self.previous is None else self.previous.model_dump(),
             "polls": [p.model_dump() for p in self.polls],
+            "channels": dict(self.channels),
         }
 
 
@@ -308,7 +315,15 @@ async def _assemble(
                 poll=community_poll,
             )
         )
+    if round_ is not None and round_.kind != "text":
+        ids = {c.id for c in communities}
+        by_community = await session.count_voters_by_channel(round_.id)
+        per_channel = [n for cid, n in by_community.items() if cid in ids]
+    else:
+        per_channel = [await session.count_answers_by_channel(scope)]
+    channels = {name: sum(n.get(name, 0) for n in per_channel) for name in CHANNELS}
     summary: dict[str, object] = {
+        "channels": channels,
         "participants": participants,
         "answers": total_answers,
         "poll": poll,

@@ -77,6 +77,16 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
         )
     )
     lines.append(_counts(report, lang))
+    if report.channels.get("web"):
+        # Only once the web pages were used: a Telegram-only deployment reads as before.
+        lines.append(
+            say(
+                "report_channels",
+                lang,
+                telegram=report.channels.get("telegram", 0),
+                web=report.channels["web"],
+            )
+        )
     if report.poll is not None:
         lines.append("")
         lines.extend(_poll_lines(report.poll, lang))

@@ -80,6 +80,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "usage_rounds": ("/rounds", "/rounds"),
     "usage_digest": ("/digest", "/digest"),
     "usage_themes": ("/themes", "/themes"),
+    "usage_qr": ("/qr [征询编号]", "/qr [round_id]"),
     "parse_unknown_flag": (
         "未知选项 --{flag}（可用：{allowed}）。",
         "unknown flag --{flag} (allowed: {allowed}).",
@@ -365,6 +366,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "参与居民：{participants} · 回答：{answers}",
         "Participants: {participants} · Answers: {answers}",
     ),
+    "report_channels": (
+        "其中来自 Telegram：{telegram} · 来自网页：{web}",
+        "Of which through Telegram: {telegram} · through the web page: {web}",
+    ),
     "report_voters": ("投票人数：{voters}", "Voters: {voters}"),
     # Poll and rating rounds have voters, not answers: "回答：0" would read as nobody took part.
     "report_counts_votes": ("参与居民：{participants}", "Participants: {participants}"),
@@ -444,6 +449,31 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "请先私聊我：打开 https://t.me/{bot} 点“开始”，然后再发一次这个命令，结果会私下发给你。",
         "Please open a private chat with me first (https://t.me/{bot}, press Start), then send "
         "this command again: the result is sent to you privately.",
+    ),
+    # -- links and QR codes of the web pages (/qr, bot/core/links.py) -------------------------
+    "qr_web_off": (
+        "网页答题没有开启：请在配置里设置 web.listen（以及 web.public_url），然后重启机器人。",
+        "The web answer pages are off: set web.listen (and web.public_url) in the configuration "
+        "and restart the bot.",
+    ),
+    "qr_no_public_url": (
+        "还没有设置居民能打开的网址：请在配置里设置 web.public_url（例如 "
+        "https://minyi.example.org），然后重启机器人。",
+        "There is no address residents can open yet: set web.public_url in the configuration "
+        "(e.g. https://minyi.example.org) and restart the bot.",
+    ),
+    "qr_none": (
+        "没有正在进行或待开始的征询，无法生成二维码。",
+        "There is no open or scheduled round to make a QR code for.",
+    ),
+    "qr_round_over": (
+        "第 {id} 轮征询已经结束或取消，不再生成二维码。",
+        "Round {id} is closed or cancelled; it gets no more QR codes.",
+    ),
+    "qr_caption": (
+        "📱 第 {id} 轮征询 · {community}\n不用 Telegram 的居民可以扫码或打开这个链接回答：\n{url}",
+        "📱 Round {id} · {community}\nResidents without Telegram can scan the code or open this "
+        "link to answer:\n{url}",
     ),
     "themes_line": ("{indent}{name} ({id}): {keywords}", "{indent}{name} ({id}): {keywords}"),
     # -- the governance index: commands and rounds (SPEC §10) ---------------------------------
@@ -691,6 +721,143 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "ix_answers": ("本期回答", "answers this period"),
     "ix_city_chart": ("各社区指数及 90% 区间", "Index by community with 90% interval"),
     "ix_principles_chart": ("全市各原则得分", "City principle scores"),
+    # -- the web answer pages (bot/web; its `say` adds the web_ prefix) ------------------------
+    "web_site": ("民意 · 社区征询", "Minyi · community consultation"),
+    "web_switch_lang": ("English", "中文"),
+    "web_round_meta": ("第 {id} 轮征询 · {community}", "Round {id} · {community}"),
+    "web_closes_at": ("截止时间：{closes}", "Closes: {closes}"),
+    # -- forms --------------------------------------------------------------------------------
+    "web_text_label": ("你的回答", "Your answer"),
+    "web_text_hint": (
+        "用你自己的话写，最多 {limit} 字。不要写姓名、电话等个人信息。",
+        "In your own words, at most {limit} characters. Please leave out names, phone numbers "
+        "and other personal details.",
+    ),
+    "web_send": ("提交", "Send"),
+    "web_poll_pick_one": ("请选择一项：", "Choose one:"),
+    "web_poll_pick_many": ("可以选择多项：", "Choose any that apply:"),
+    "web_vote": ("投票", "Vote"),
+    "web_retract": ("撤回我的投票", "Withdraw my vote"),
+    "web_rating_pick": (
+        "请打分（1 = 很不满意，5 = 很满意）：",
+        "Your rating (1 = very poor, 5 = very good):",
+    ),
+    "web_rate": ("提交评分", "Send rating"),
+    "web_your_answers": (
+        "你已提交的回答（截止前可以修改）",
+        "Your answers (you can edit them until the round closes)",
+    ),
+    "web_edit": ("修改这条回答", "Edit this answer"),
+    "web_save": ("保存修改", "Save changes"),
+    "web_your_vote": ("你现在的选择：{choice}", "Your current choice: {choice}"),
+    "web_change_vote": ("截止前可以随时修改。", "You can change it until the round closes."),
+    # -- outcomes -----------------------------------------------------------------------------
+    "web_done_stored": ("✅ 已收到你的回答，谢谢！", "✅ Your answer was received. Thank you!"),
+    "web_done_updated": ("✅ 你的回答已更新。", "✅ Your answer was updated."),
+    "web_done_duplicate": (
+        "你已经提交过同样的回答，只计一次。",
+        "You already sent exactly this answer; it counts once.",
+    ),
+    "web_done_recorded": (
+        "✅ 已记录你的选择，截止前可以修改。",
+        "✅ Your vote was recorded. You can change it until the round closes.",
+    ),
+    "web_done_retracted": ("已撤回你的投票。", "Your vote was withdrawn."),
+    "web_done_forgotten": (
+        "已删除你的 {answers} 条回答和 {votes} 个投票。",
+        "Deleted {answers} answers and {votes} votes.",
+    ),
+    "web_error_empty": ("请先写下你的回答。", "Please write your answer first."),
+    "web_error_too_long": (
+        "回答太长了（{length} 字），最多 {limit} 字。请缩短后再提交。",
+        "Your answer is too long ({length} characters; at most {limit}). Please shorten it.",
+    ),
+    "web_error_rate_limited": (
+        "提交太频繁了，请过一分钟再试。你写的内容还在下面。",
+        "Too many submissions; please try again in a minute. Your text is kept below.",
+    ),
+    "web_error_closed": (
+        "这轮征询已经结束，不能再回答了。",
+        "This round has closed; it takes no more answers.",
+    ),
+    "web_error_invalid": ("请选择一个有效的选项。", "Please choose a valid option."),
+    "web_error_replayed": (
+        "这份表单已经提交过了，没有再次保存。下面是最新的页面。",
+        "This form was already sent; nothing was saved again. Here is the page as it is now.",
+    ),
+    "web_error_expired": (
+        "页面已过期，没有保存。请再提交一次。",
+        "This page had expired and nothing was saved. Please send it again.",
+    ),
+    "web_error_cookie": (
+        "没有保存：请允许本网站使用 Cookie 后再提交（它用来保证每人一票，不含任何个人信息）。",
+        "Nothing was saved: please allow cookies for this site and send again (the cookie keeps "
+        "one vote per person and holds no personal data).",
+    ),
+    "web_error_form": (
+        "表单无效，没有保存。请刷新页面后重试。",
+        "The form was not valid and nothing was saved. Please reload the page and try again.",
+    ),
+    "web_error_not_yours": ("找不到这条回答。", "That answer was not found."),
+    "web_error_failed": (
+        "暂时没能保存，请稍后再提交一次。",
+        "Your answer could not be saved just now; please send it again in a moment.",
+    ),
+    "web_error_confirm": ("请先勾选确认。", "Please tick the box to confirm first."),
+    # -- round states -------------------------------------------------------------------------
+    "web_state_scheduled": (
+        "这轮征询将于 {opens} 开始，请到时再来。",
+        "This round opens at {opens}; please come back then.",
+    ),
+    "web_state_cancelled": ("这轮征询已经取消。", "This round was cancelled."),
+    "web_state_closed": (
+        "这轮征询已于 {closed} 结束。结果：",
+        "This round closed at {closed}. The results:",
+    ),
+    "web_summary_counts": (
+        "参与居民：{participants} · 回答：{answers}",
+        "Participants: {participants} · Answers: {answers}",
+    ),
+    "web_summary_participants": ("参与居民：{participants}", "Participants: {participants}"),
+    "web_summary_voters": ("投票人数：{voters}", "Voters: {voters}"),
+    "web_summary_average": ("平均分：{average}", "Average: {average}"),
+    "web_summary_themes": ("大家最关心：", "What mattered most:"),
+    "web_summary_thanks": (
+        "谢谢每一位参与的居民！完整报告已交给社区组织者。",
+        "Thank you to every resident who took part! The full report has gone to the organisers.",
+    ),
+    # -- privacy and my data --------------------------------------------------------------------
+    "web_privacy_title": ("🔒 隐私说明", "🔒 Privacy"),
+    "web_privacy": (
+        "我们不需要你的姓名、电话或任何账号。你的浏览器里保存一个随机编号（Cookie），我们只保存"
+        "它的加密散列，用来保证每人一票、让你修改或删除自己的回答。回答里的电话、身份证号、邮箱和"
+        "银行卡号会在保存前被遮盖。数据保存 {days} 天后自动删除。组织者只看到匿名汇总和不署名的"
+        "回答摘录，其他居民只看到群体结果。",
+        "We need no name, phone number or account. Your browser keeps a random number (a "
+        "cookie); we store only a keyed hash of it, to keep one vote per person and let you "
+        "edit or delete your own answers. Phone, ID-card, e-mail and bank-card numbers in "
+        "answers are masked before storage. Everything is deleted after {days} days. Organisers "
+        "see anonymous summaries and unsigned quotes; other residents see group results only.",
+    ),
+    "web_my_data_link": ("查看或删除我的数据", "See or delete my data"),
+    "web_me_title": ("我的数据", "My data"),
+    "web_me_intro": (
+        "这里是这个浏览器提交的全部回答和投票（别人看不到这一页）。",
+        "Everything this browser has sent: answers and votes (nobody else can see this page).",
+    ),
+    "web_me_empty": (
+        "这个浏览器没有提交过回答或投票。",
+        "This browser has sent no answers or votes.",
+    ),
+    "web_me_counts": ("{answers} 条回答，{votes} 个投票", "{answers} answers, {votes} votes"),
+    "web_me_answer": ("第 {round} 轮：{text}", "Round {round}: {text}"),
+    "web_me_vote": ("第 {round} 轮投票：{choice}", "Round {round} vote: {choice}"),
+    "web_forget_title": ("删除我的全部数据", "Delete all my data"),
+    "web_forget_confirm": (
+        "我明白：删除后不能恢复，这些回答和投票也不再计入结果。",
+        "I understand: this cannot be undone, and these answers and votes will no longer count.",
+    ),
+    "web_forget": ("全部删除", "Delete everything"),
 }
 
 
@@ -731,3 +898,32 @@ def pick_lang(language_code: str | None, default: Lang = "zh") -> Lang:
     if code.startswith("zh"):
         return "zh"
     return "en"
+
+
+def pick_web_lang(accept_language: str | None, asked: str | None, default: Lang) -> Lang:
+    """The page language: `?lang=` if given, else the browser's most preferred of zh and en
+    (Accept-Language with q-values), else the deployment's default."""
+    if asked in ("zh", "en"):
+        return "zh" if asked == "zh" else "en"
+    best: tuple[float, int, Lang] | None = None
+    for position, item in enumerate((accept_language or "")[:512].split(",")[:20]):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        code = tag.strip().lower()
+        lang: Lang | None = (
+            "zh" if code.startswith("zh") else "en" if code.startswith("en") else None
+        )
+        if lang is None or not quality > 0:
+            continue
+        # Highest quality wins; among equals, the one the browser listed first.
+        candidate = (quality, -position, lang)
+        if best is None or candidate[:2] > best[:2]:
+            best = candidate
+    return best[2] if best is not None else default

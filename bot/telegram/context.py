@@ -7,6 +7,7 @@ back after. An explicit table rather than a context variable, so the path is vis
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,9 @@ class BotData:
     # Briefly: someone who just joined may follow a round's link a minute later.
     member_cache: AdminCache = field(default_factory=lambda: AdminCache(seconds=30.0))
     turns: dict[int, Turn] = field(default_factory=dict)
+    # (round id, community id) -> the web page's address, when the web pages are served;
+    # set by bot/app.py, the one module that knows both channels.
+    page_link: Callable[[int, int], str] | None = None
     # Replies owed after commit, one line per chat (bot/app.py gives it the core's clock).
     replies: ReplyQueue = field(default_factory=lambda: ReplyQueue(label=str))
 

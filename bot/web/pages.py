@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from html import escape
 
 from bot.render.texts import Lang
-from bot.web.texts import say
+from bot.render.texts import say as render_say
+
+
+def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
+    """A sentence of the pages: the template `web_<key>` of bot/render/texts.py (plain text,
+    escaped where it is put into HTML)."""
+    return render_say(f"web_{key}", lang, **values)
+
 
 # One style sheet, inline: one request fewer on a slow phone connection. The page's
 # Content-Security-Policy allows exactly this text by its hash.

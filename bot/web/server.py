@@ -38,10 +38,9 @@ from bot.core.base import Core, Turn
 from bot.core.models import Community, Round, StoredAnswer
 from bot.core.reports import build_round_report
 from bot.core.residents import data_of, forget_pseudonym
-from bot.render.texts import Lang, local_minute
+from bot.render.texts import Lang, local_minute, pick_web_lang
 from bot.web import pages, tokens
-from bot.web.pages import Form, Notice
-from bot.web.texts import pick_web_lang, say
+from bot.web.pages import Form, Notice, say
 
 log = logging.getLogger(__name__)
 

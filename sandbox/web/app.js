@@ -448,6 +448,16 @@ function renderWho() {
   $("role").className = `badge ${role}`;
 }
 
+function renderWebLinks() {
+  const links = ui.world.links || [];
+  $("web-pages").hidden = links.length === 0;
+  $("web-links").replaceChildren(
+    ...links.map((link) =>
+      el("li", {}, el("a", { href: link.url, target: "_blank", rel: "noopener noreferrer" }, `${link.label} ↗`)),
+    ),
+  );
+}
+
 function render() {
   if (!ui.world) return;
   document.title = ui.world.title;
@@ -463,6 +473,7 @@ function render() {
   renderHints();
   renderCommands();
   renderReply();
+  renderWebLinks();
 }
 
 // ------------------------------------------------------------------ actions

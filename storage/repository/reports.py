@@ -54,6 +54,23 @@ class Reports(Part):
         )
         return {str(r["channel"]): int(r["n"]) for r in rows}
 
+    async def count_voters_by_channel(self, round_id: int) -> dict[int, dict[str, int]]:
+        """Per community and channel: residents with a recorded vote in a round (as
+        `count_voters` counts them); an anonymous poll's voter total, which only Telegram
+        reports, counts as `telegram`."""
+        rows = await self.tx.fetchall(
+            "SELECT community_id, channel, count(DISTINCT resident) AS n FROM votes "
+            "WHERE round_id = ? GROUP BY community_id, channel "
+            "UNION ALL SELECT p.community_id, 'telegram', t.voters FROM poll_totals t "
+            "JOIN posts p ON p.poll_id = t.poll_id WHERE p.round_id = ? AND p.purpose = 'open'",
+            (round_id, round_id),
+        )
+        out: dict[int, dict[str, int]] = {}
+        for r in rows:
+            counts = out.setdefault(int(r["community_id"]), {})
+            counts[str(r["channel"])] = counts.get(str(r["channel"]), 0) + int(r["n"])
+        return out
+
     async def count_visible_answers(self, scope: Scope) -> dict[int, int]:
         """Per community: visible answers in scope (no distinct count, so one cheap pass)."""
         where, params = scope.where("a")

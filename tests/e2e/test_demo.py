@@ -27,7 +27,8 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_demo_writes_reports_digest_chart_and_export(tmp_path: Path) -> None:
-    """`minyi demo --residents 10` plays three rounds in two communities and writes every file."""
+    """`minyi demo --residents 10` plays three rounds in two communities, a few residents
+    answering on the web pages the /qr cards lead to, and writes every file."""
     out = tmp_path / "demo-out"
     done = run_cli("demo", "--residents", "10", "--fast", "--out", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -58,13 +59,20 @@ def test_demo_writes_reports_digest_chart_and_export(tmp_path: Path) -> None:
     assert (out / "index" / "index.pdf").read_bytes().startswith(b"%PDF")
     assert (out / "index" / "scorecard_1.png").read_bytes().startswith(PNG_SIGNATURE)
     assert "📈 治理指数" in (out / "digest.txt").read_text(encoding="utf-8")
-    scripted = [p for p in scripted_residents(10) if p.answer is not None]
-    # Every scripted resident answers but the few the script keeps silent (index % 9 == 4).
-    assert text["answers"] == len(scripted) - 1 == text["participants"]
+    people = scripted_residents(10)
+    scripted = [p for p in people if p.answer is not None]
+    # The few residents the script keeps off Telegram (index % 9 == 4) answer on the web page.
+    on_web = sum(1 for i, p in enumerate(people) if p.answer is not None and i % 9 == 4)
+    assert on_web == 1
+    assert text["answers"] == len(scripted) == text["participants"]
+    assert text["channels"] == {"telegram": len(scripted) - on_web, "web": on_web}
     assert any(t["kind"] == "principle" for t in text["themes"])
     assert [o["text"] for o in poll["poll"]["options"]] == POLL_OPTIONS
-    assert poll["poll"]["voters"] == 9 == sum(o["votes"] for o in poll["poll"]["options"])
-    assert rating["poll"]["voters"] == 9
+    # Nine vote in Telegram, one (index 7) on the web page; the rating likewise (index 3).
+    assert poll["poll"]["voters"] == 10 == sum(o["votes"] for o in poll["poll"]["options"])
+    assert poll["channels"] == {"telegram": 9, "web": 1}
+    assert rating["poll"]["voters"] == 10
+    assert rating["channels"] == {"telegram": 9, "web": 1}
     assert 1 <= rating["poll"]["average"] <= 5
 
     digest = json.loads((out / "digest.json").read_text(encoding="utf-8"))
@@ -74,6 +82,11 @@ def test_demo_writes_reports_digest_chart_and_export(tmp_path: Path) -> None:
     assert len(exported) == text["answers"]
     assert {row["community"] for row in exported} == {"会展城社区", "碧海社区"}
     assert any(row["via"] != "reply" for row in exported), "no answer came in privately"
+
+    cards = sorted((out / "qr").glob("*.png"))
+    assert len(cards) == 6, "one QR card per round and community"
+    assert all(c.read_bytes().startswith(PNG_SIGNATURE) for c in cards)
+    assert str(out / "qr/") in done.stdout
 
     transcript = (out / "transcript.txt").read_text(encoding="utf-8")
     assert "碧海社区居民群" in transcript and "会展城社区业主群" in transcript

@@ -1,10 +1,14 @@
 """A web server killed (SIGKILL) while phones are sending answers loses no answer a phone was
-told was saved, and stores none twice."""
+told was saved, and stores none twice: the web server alone (bench/bench_web.py's), and
+`minyi run` serving the pages beside the Telegram intake."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,21 +16,31 @@ import aiohttp
 
 from bench.bench_web import _fields, _free_port, _settings
 from bot.core.base import open_core
+from bot.web.tokens import page_token
+from sandbox.emulator import BotAPIEmulator
+from sandbox.models import SimUser
 
 ENOUGH = 40  # confirmed answers before the kill
+RUN_SECRET = "web-crash-secret"
 
 
 async def _phone(
-    base: str, path: str, number: int, confirmed: list[str], enough: asyncio.Event
+    base: str,
+    path: str,
+    number: int,
+    confirmed: list[str],
+    enough: asyncio.Event,
+    most: int | None = None,
 ) -> None:
-    """Answer until the server is gone; remember every answer the server confirmed."""
+    """Answer until the server is gone (or `most` answers were sent); remember every answer
+    the server confirmed."""
     headers = {"Origin": base, "Sec-Fetch-Site": "same-origin"}
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         try:
             async with session.get(base + path) as page:
                 html = await page.text()
             n = 0
-            while True:
+            while most is None or n < most:
                 text = f"停车位太少了，物业应该公开车位的分配办法（居民{number}，第{n}条）"
                 n += 1
                 async with session.post(
@@ -88,3 +102,131 @@ async def test_killing_the_web_server_loses_no_confirmed_answer(tmp_path: Path) 
     missing = set(confirmed) - set(texts)
     assert not missing, f"{len(missing)} confirmed answers were lost"
     assert all(a.channel == "web" for a in stored)
+
+
+def _run_config(path: Path, em: BotAPIEmulator, organiser: SimUser, db: Path, port: int) -> None:
+    path.write_text(
+        f"""
+[telegram]
+token = "{em.token}"
+base_url = "{em.base_url}"
+base_file_url = "{em.base_file_url}"
+
+[storage]
+url = "sqlite:///{db}"
+
+[roles]
+organisers = [{organiser.id}]
+
+[privacy]
+secret = "{RUN_SECRET}"
+
+[schedule]
+tick_seconds = 0.2
+
+[limits]
+answers_per_minute = 100000
+
+[web]
+listen = "127.0.0.1:{port}"
+public_url = "http://127.0.0.1:{port}"
+""",
+        encoding="utf-8",
+    )
+
+
+def _minyi_run(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+
+
+async def _exit_code(proc: subprocess.Popen[bytes], seconds: float) -> int | None:
+    """Wait for a process without blocking the event loop the emulator runs on."""
+    for _ in range(int(seconds * 20)):
+        code = proc.poll()
+        if code is not None:
+            return code
+        await asyncio.sleep(0.05)
+    return None
+
+
+async def _serving(base: str, path: str, seconds: float) -> None:
+    """Wait until the page answers (the process has started and opened its database)."""
+    async with aiohttp.ClientSession() as session:
+        for _ in range(int(seconds * 10)):
+            try:
+                async with session.get(base + path) as page:
+                    if page.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"no page at {base}{path} within {seconds}s")
+
+
+async def test_killing_minyi_run_mid_web_answers_loses_no_confirmed_answer(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """`minyi run` with web.listen, a round opened through Telegram, twenty phones answering on
+    its page, the process SIGKILLed mid-stream and started again: every answer a phone saw
+    confirmed is stored exactly once, and the restarted process serves the page again."""
+    em = emulator
+    organiser = em.add_user("Organiser")
+    db, port = tmp_path / "minyi.db", _free_port()
+    config, log = tmp_path / "config.toml", tmp_path / "bot.log"
+    _run_config(config, em, organiser, db, port)
+    group = em.add_group("碧海社区居民群")
+    em.add_bot_to_group(group, organiser)
+    base = f"http://127.0.0.1:{port}"
+    confirmed: list[str] = []
+    enough = asyncio.Event()
+    first = _minyi_run(config, log)
+    try:
+        em.send_message(organiser, group, "/community 碧海社区")
+        em.send_message(organiser, group, "/ask 1h 你希望社区怎样改进？")
+        await em.wait_for(
+            lambda: any("社区征询 #" in m.get("text", "") for m in em.messages_to(group.id)), 60
+        )
+        with sqlite3.connect(db) as conn:
+            round_id, community_id = conn.execute(
+                "SELECT round_id, community_id FROM round_communities"
+            ).fetchone()
+        path = "/r/" + page_token(RUN_SECRET.encode(), round_id, community_id)
+        await _serving(base, path, 60)
+        phones = [asyncio.create_task(_phone(base, path, i, confirmed, enough)) for i in range(20)]
+        waiting = asyncio.create_task(enough.wait())
+        await asyncio.wait([waiting, *phones], return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        first.send_signal(signal.SIGKILL)
+        await _exit_code(first, 10)
+        await asyncio.gather(*phones)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert len(confirmed) >= ENOUGH
+    second = _minyi_run(config, log)
+    try:
+        await _serving(base, path, 60)
+        after: list[str] = []
+        await _phone(base, path, 99, after, asyncio.Event(), most=1)
+        assert len(after) == 1, "the restarted process took no answer"
+    finally:
+        second.send_signal(signal.SIGTERM)
+        code = await _exit_code(second, 30)
+        if code is None:
+            second.kill()
+        assert code == 0, log.read_text()[-3000:]
+    with sqlite3.connect(db) as conn:
+        stored = [
+            (text, channel) for text, channel in conn.execute("SELECT text, channel FROM answers")
+        ]
+    texts = [text for text, _ in stored]
+    assert len(texts) == len(set(texts)), "an answer was stored twice"
+    missing = set(confirmed) - set(texts)
+    assert not missing, f"{len(missing)} confirmed answers were lost"
+    assert after[0] in texts and {channel for _, channel in stored} == {"web"}

@@ -12,6 +12,7 @@ from nlp.taxonomy import Taxonomy, load_taxonomy
 REPO = Path(__file__).resolve().parents[2]
 DEV_CSV = REPO.parent / "shared" / "data" / "citizen_messages_dev.csv"
 PRINCIPLES_CSV = REPO / "tests" / "data" / "principles_labelled.csv"
+ANSWERS_CSV = REPO / "nlp" / "data" / "principles_answers.csv"
 
 
 @pytest.fixture(scope="session")
@@ -22,5 +23,11 @@ def taxonomy() -> Taxonomy:
 
 @pytest.fixture(scope="session")
 def tagger(taxonomy: Taxonomy) -> Tagger:
-    """A keyword-only tagger over the built-in taxonomy."""
+    """A keyword-only tagger over the built-in taxonomy (no principle model)."""
+    return Tagger(taxonomy, principle_model=None)
+
+
+@pytest.fixture(scope="session")
+def default_tagger(taxonomy: Taxonomy) -> Tagger:
+    """The tagger a deployment gets by default: keywords plus the shipped principle model."""
     return Tagger(taxonomy)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 import zxingcpp
 from PIL import Image
 
-from bot.web.qr import render_card, round_cards, save_cards
+from bot.core.errors import OutOfReach, RoundError
+from bot.core.rounds import close_round
+from bot.render.qr import render_card, save_cards
+from bot.web.qr import round_cards
 from tests.bot.web.world import WebWorld
 
 
@@ -21,8 +25,9 @@ def decoded(png: bytes) -> list[str]:
 async def test_each_communitys_card_decodes_to_its_working_page(
     world: WebWorld, tmp_path: Path
 ) -> None:
-    """A round in two communities gives two cards; each QR code reads back as that
-    community's page address, which serves the round's question."""
+    """A round in two communities gives two cards (also as the default, newest open round);
+    each QR code reads back as that community's page address, which serves the round's
+    question; an unknown or closed round gets none."""
     question = "在智慧社区里，你心目中的“好治理”是什么样的？请说说你最关心的一件事。"
     round_ = await world.open_round("text", question)
     cards = await round_cards(world.core, world.options, round_.id)
@@ -38,7 +43,14 @@ async def test_each_communitys_card_decodes_to_its_working_page(
     written = save_cards(cards, tmp_path / "qr")
     assert [p.name for p in written] == [c.filename for c in cards]
     assert decoded(written[1].read_bytes()) == [cards[1].url]
-    assert await round_cards(world.core, world.options, 999) == []
+    assert [c.url for c in await round_cards(world.core, world.options, None)] == [
+        c.url for c in cards
+    ]
+    with pytest.raises(OutOfReach):
+        await round_cards(world.core, world.options, 999)
+    await close_round(world.core, round_.id)
+    with pytest.raises(RoundError):
+        await round_cards(world.core, world.options, round_.id)
 
 
 def test_a_long_question_still_leaves_a_readable_code() -> None:

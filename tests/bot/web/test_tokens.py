@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.render.texts import pick_web_lang
 from bot.web import tokens
-from bot.web.texts import pick_web_lang
 
 SECRET = b"tokens-test-secret"
 ids = st.integers(min_value=0, max_value=2**32 - 1)

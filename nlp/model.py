@@ -1,0 +1,363 @@
+"""A linear model over TF-IDF features, stored as plain arrays (SPEC §4, learning).
+
+Two kinds share one format:
+
+- a *single-label* model (what `minyi learn` trains for a deployment): one row of weights per
+  theme, decision values turned into probabilities by a softmax over the themes;
+- a *multi-label* model (the shipped principle model, `nlp/data/principles_model.npz`): one
+  independent logistic score per theme and a threshold per theme, so an answer can carry two
+  principles or none.
+
+Features are jieba words, adjacent word pairs, the words of the first sentence (marked apart),
+character 1–3-grams (which catch words jieba splits and unseen wording) and, when the caller
+passes them, the taxonomy's keyword hits per theme (so the model learns how far to trust them).
+
+A model is a NumPy `.npz` archive of plain arrays plus a JSON header, loaded with
+`allow_pickle=False`: a model file from a deployment's data directory cannot run code. This
+module imports neither the tagger nor the trainer (`nlp.learn`), so both can import it.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from nlp.taxonomy import Taxonomy
+
+FORMAT = "minyi-learned-model"
+VERSION = 1
+# Version 2 adds the multi-label kind (sigmoid scores and per-theme thresholds); version 1
+# files (single-label) still load.
+MULTILABEL_VERSION = 2
+
+_WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+_DIGITS = re.compile(r"^[\d.%]+$")
+_HEAD_END = frozenset("。！？!?\n")
+#: character n-gram sizes of a model that does not say (every version-1 model).
+DEFAULT_CHAR_NGRAMS: tuple[int, ...] = (1, 2, 3)
+# Keyword-hit features are marked so they can never collide with a word of the text.
+KEYWORD_MARK = "K:"
+# Features never shown as "the words that weighed most": single characters say too little.
+_MIN_SHOWN_CHARS = 2
+# A character piece that starts or ends with one of these straddles two words ("的意" of
+# "的意见"): shown as evidence it reads as noise.
+_GLUE = frozenset("的了是在和也就都又我你他她们这那有个")
+# A file bigger than this is not a model we wrote (the shipped one is well under 1 MB).
+_MAX_BYTES = 64 * 1024 * 1024
+
+
+#: One text as a model sees it: the columns of its known features and their weights.
+Vector = tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]
+
+
+def features(
+    tokens: Sequence[str],
+    keyword_themes: Iterable[str] = (),
+    char_ngrams: Sequence[int] = DEFAULT_CHAR_NGRAMS,
+) -> Counter[str]:
+    """Model features of one tokenised, normalised text.
+
+    Words and adjacent word pairs (punctuation and numbers dropped), the first sentence's words
+    again with a "T:" mark (a title or opening line says most about the topic), character
+    n-grams with a "#" mark over the text without spaces and digits, and one "K:<theme>"
+    feature per theme whose keywords matched.
+    """
+    words: list[str] = []
+    head: list[str] = []
+    in_head = True
+    for token in tokens:
+        if in_head and token in _HEAD_END:
+            in_head = False
+        if _WORDLIKE.search(token) and not _DIGITS.match(token):
+            words.append(token)
+            if in_head:
+                head.append(token)
+    counts: Counter[str] = Counter(words)
+    counts.update(a + " " + b for a, b in itertools.pairwise(words))
+    counts.update("T:" + w for w in head)
+    chars = "".join(words)
+    for n in char_ngrams:
+        counts.update("#" + chars[i : i + n] for i in range(len(chars) - n + 1))
+    counts.update(KEYWORD_MARK + theme for theme in keyword_themes)
+    return counts
+
+
+def _shown(feature: str) -> str | None:
+    """How a feature reads as evidence ("#没人" → "没人"); None for marks and single chars."""
+    if feature.startswith(KEYWORD_MARK):
+        return None
+    if feature.startswith("T:"):
+        feature = feature[2:]
+    elif feature.startswith("#"):
+        feature = feature[1:]
+        if feature[:1] in _GLUE or feature[-1:] in _GLUE:
+            return None
+    if " " in feature and not feature.isascii():
+        feature = feature.replace(" ", "")
+    return feature if len(feature) >= _MIN_SHOWN_CHARS else None
+
+
+class LearnedModel:
+    """A trained linear model over TF-IDF features, one row of weights per theme."""
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        vocabulary: Sequence[str],
+        idf: npt.NDArray[np.float64],
+        coef: npt.NDArray[np.float64],
+        intercept: npt.NDArray[np.float64],
+        weight: float = 0.7,
+        temperature: float = 3.0,
+        thresholds: Sequence[float] | None = None,
+        uses_keywords: bool = False,
+        char_ngrams: Sequence[int] = DEFAULT_CHAR_NGRAMS,
+    ) -> None:
+        if coef.shape != (len(labels), len(vocabulary)):
+            raise ValueError("model weights do not match its labels and vocabulary")
+        if intercept.shape != (len(labels),) or idf.shape != (len(vocabulary),):
+            raise ValueError("model arrays do not match its labels and vocabulary")
+        if thresholds is not None and len(thresholds) != len(labels):
+            raise ValueError("model thresholds do not match its labels")
+        if not char_ngrams or any(not 1 <= n <= 5 for n in char_ngrams):
+            raise ValueError("model character n-gram sizes must be between 1 and 5")
+        if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+            raise ValueError("model weights are not finite numbers")
+        self.labels: list[str] = list(labels)
+        self.vocabulary: dict[str, int] = {w: i for i, w in enumerate(vocabulary)}
+        self._features = list(vocabulary)
+        # Character pieces looked up without their "#" mark: tagging skips building the string.
+        self._pieces = {f[1:]: i for i, f in enumerate(self._features) if f.startswith("#")}
+        self.idf = idf
+        self.coef = coef
+        self._coef_by_feature = np.ascontiguousarray(coef.T)
+        self.intercept = intercept
+        #: share of the learned probability in a combined score (the rest is keywords).
+        self.weight = weight
+        #: scale of the decision values before the softmax that makes them probabilities.
+        self.temperature = temperature
+        #: per-theme probability from which a multi-label model tags (None: single-label).
+        self.thresholds: dict[str, float] | None = (
+            None
+            if thresholds is None
+            else {label: float(t) for label, t in zip(self.labels, thresholds, strict=True)}
+        )
+        #: whether the features include the taxonomy's keyword hits ("K:<theme>").
+        self.uses_keywords = uses_keywords
+        #: the character n-gram sizes among the features.
+        self.char_ngrams = tuple(int(n) for n in char_ngrams)
+
+    @property
+    def multilabel(self) -> bool:
+        """True for a model with an independent score and threshold per theme."""
+        return self.thresholds is not None
+
+    def check_compatible(self, taxonomy: Taxonomy) -> None:
+        """Raise ValueError naming any learned theme the taxonomy no longer has."""
+        missing = [label for label in self.labels if taxonomy.get(label) is None]
+        if missing:
+            raise ValueError(
+                "learned model refers to themes missing from the taxonomy: " + ", ".join(missing)
+            )
+
+    def vectorise(self, counts: Mapping[str, int]) -> Vector:
+        """Column indices and L2-normalised TF-IDF values of the known features."""
+        lookup = self.vocabulary.get
+        pairs = [(column, n) for f, n in counts.items() if (column := lookup(f)) is not None]
+        index = np.fromiter((c for c, _ in pairs), dtype=np.intp, count=len(pairs))
+        tf = np.fromiter((n for _, n in pairs), dtype=np.float64, count=len(pairs))
+        vec = (1.0 + np.log(tf)) * self.idf[index] if pairs else tf
+        if pairs:
+            vec /= float(np.linalg.norm(vec)) or 1.0
+        return index, vec
+
+    def vectorise_tokens(self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()) -> Vector:
+        """`vectorise(self.features(tokens, keyword_themes))`, without building every feature
+        string (tagging's hot path: most character pieces of a long text are unknown)."""
+        words: list[str] = []
+        head = 0
+        in_head = True
+        for token in tokens:
+            if in_head and token in _HEAD_END:
+                in_head = False
+            if _WORDLIKE.search(token) and not _DIGITS.match(token):
+                words.append(token)
+                if in_head:
+                    head += 1
+        get = self.vocabulary.get
+        columns = [get(w) for w in words]
+        columns += [get(a + " " + b) for a, b in itertools.pairwise(words)]
+        columns += [get("T:" + w) for w in words[:head]]
+        chars = "".join(words)
+        piece = self._pieces.get
+        for n in self.char_ngrams:
+            columns += [piece(chars[i : i + n]) for i in range(len(chars) - n + 1)]
+        if self.uses_keywords:
+            columns += [get(KEYWORD_MARK + theme) for theme in keyword_themes]
+        counts = Counter(c for c in columns if c is not None)
+        index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if not len(index):
+            return index, tf
+        vec = (1.0 + np.log(tf)) * self.idf[index]
+        vec /= float(np.linalg.norm(vec)) or 1.0
+        return index, vec
+
+    def predict_features(self, counts: Mapping[str, int]) -> dict[str, float]:
+        """Probability per learned theme id for one text's features."""
+        return self.predict_vector(self.vectorise(counts))
+
+    def predict_vector(self, vector: Vector) -> dict[str, float]:
+        """Probability per learned theme id for one text's vector (from `vectorise`)."""
+        index, vec = vector
+        logits = self.intercept.copy()
+        if len(index):
+            # Weights are kept feature-major, so one text's rows are a cheap gather.
+            logits = logits + vec @ self._coef_by_feature[index]
+        if self.multilabel:
+            probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
+        else:
+            logits = logits * self.temperature
+            logits -= logits.max()
+            probs = np.exp(logits)
+            probs /= probs.sum()
+        return {label: float(p) for label, p in zip(self.labels, probs, strict=True)}
+
+    def features(self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()) -> Counter[str]:
+        """This model's features of one tokenised text (see `features`)."""
+        themes = keyword_themes if self.uses_keywords else ()
+        return features(tokens, themes, self.char_ngrams)
+
+    def predict_tokens(
+        self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()
+    ) -> dict[str, float]:
+        """Probability per learned theme id for one tokenised text."""
+        return self.predict_features(self.features(tokens, keyword_themes))
+
+    def weighed_most(self, vector: Vector, label: str, limit: int = 3) -> list[str]:
+        """The words of a text that pushed its score for `label` up the most, strongest first."""
+        row = self.labels.index(label)
+        index, vec = vector
+        if not len(index):
+            return []
+        contribution = vec * self.coef[row, index]
+        shown: list[str] = []
+        for position in np.argsort(-contribution, kind="stable"):
+            if contribution[position] <= 0 or len(shown) >= limit:
+                break
+            word = _shown(self._features[index[position]])
+            # A shorter piece of a word already shown adds nothing ("问过" beside "没问过").
+            if word is not None and not any(word in seen or seen in word for seen in shown):
+                shown.append(word)
+        return shown
+
+    def combine(self, keyword: dict[str, float], learned: dict[str, float]) -> dict[str, float]:
+        """Blend keyword scores with learned probabilities for the themes the model knows."""
+        combined = dict(keyword)
+        for label, prob in learned.items():
+            combined[label] = self.weight * prob + (1.0 - self.weight) * keyword.get(label, 0.0)
+        return combined
+
+    def to_bytes(self) -> bytes:
+        """Serialise to an .npz archive of plain arrays (no pickle)."""
+        header: dict[str, Any] = {
+            "format": FORMAT,
+            "version": MULTILABEL_VERSION if self.multilabel else VERSION,
+            "weight": self.weight,
+            "temperature": self.temperature,
+        }
+        if self.thresholds is not None:
+            header["thresholds"] = [self.thresholds[label] for label in self.labels]
+            header["uses_keywords"] = self.uses_keywords
+            header["char_ngrams"] = list(self.char_ngrams)
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            header=np.array(json.dumps(header)),
+            labels=np.array(self.labels, dtype=np.str_),
+            vocabulary=np.array(self._features, dtype=np.str_),
+            idf=self.idf.astype(np.float32),
+            coef=self.coef.astype(np.float32),
+            intercept=self.intercept,
+        )
+        return buffer.getvalue()
+
+    def save(self, path: Path) -> None:
+        """Write the model to a file atomically (a crash never leaves half a model)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(self.to_bytes())
+        partial.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> LearnedModel:
+        """Read a model written by `save`; ValueError if the file is not one."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"cannot read learned model {path}: {exc.strerror}") from exc
+        return cls.from_bytes(data)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LearnedModel:
+        """Load a model written by `to_bytes`; ValueError if it is not one."""
+        if len(data) > _MAX_BYTES:
+            raise ValueError("not a Minyi learned model (too big)")
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+                header: dict[str, Any] = json.loads(str(archive["header"]))
+                if header.get("format") != FORMAT or header.get("version") not in (
+                    VERSION,
+                    MULTILABEL_VERSION,
+                ):
+                    raise ValueError("not a Minyi learned model (or an unsupported version)")
+                thresholds = header.get("thresholds")
+                if header["version"] == MULTILABEL_VERSION and not isinstance(thresholds, list):
+                    raise ValueError("multi-label model without thresholds")
+                return cls(
+                    labels=[str(x) for x in archive["labels"]],
+                    vocabulary=[str(x) for x in archive["vocabulary"]],
+                    idf=np.asarray(archive["idf"], dtype=np.float64),
+                    coef=np.asarray(archive["coef"], dtype=np.float64),
+                    intercept=np.asarray(archive["intercept"], dtype=np.float64),
+                    weight=float(header.get("weight", 0.7)),
+                    temperature=float(header.get("temperature", 3.0)),
+                    thresholds=[float(t) for t in thresholds] if thresholds else None,
+                    uses_keywords=bool(header.get("uses_keywords", False)),
+                    char_ngrams=[int(n) for n in header.get("char_ngrams", DEFAULT_CHAR_NGRAMS)],
+                )
+        except (
+            OSError,
+            KeyError,
+            TypeError,
+            json.JSONDecodeError,
+            EOFError,
+            zipfile.BadZipFile,
+        ) as exc:
+            raise ValueError(f"cannot read learned model: {exc}") from exc
+
+
+def default_principle_model_path() -> Path:
+    """Where the shipped principle model lives (rebuilt by `python -m nlp.build_model`)."""
+    return Path(str(resources.files("nlp") / "data" / "principles_model.npz"))
+
+
+@cache
+def default_principle_model() -> LearnedModel | None:
+    """The shipped principle model, loaded once per process; None if the file is missing."""
+    path = default_principle_model_path()
+    if not path.exists():
+        return None
+    return LearnedModel.load(path)
