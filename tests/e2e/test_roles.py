@@ -37,6 +37,7 @@ def organiser_commands(community: str, private: bool) -> list[str]:
         f"/priorities {where}1h",
         f"/rate --indicator voice_heard {where}1h 社区听取意见了吗？",
         "/index",
+        "/qr 1",
     ]
 
 
@@ -55,6 +56,9 @@ async def _prepare(bot: RunningBot, group: SimChat) -> None:
 
 
 async def _refused_everything(bot: RunningBot, chat: SimChat, who: SimUser, private: bool) -> None:
+    # Every command here expects its refusal: lift the per-chat refusal cap (what it drops is
+    # tested in tests/e2e/test_flood.py).
+    bot.app.bot_data.replies.refusals_per_minute = 1_000_000
     before = snapshot(bot.settings)
     sent_before = len(bot.emulator.messages_to(chat.id))
     commands = organiser_commands("碧海社区", private)
