@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from bot.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
 from bot.core.base import Core, open_core
-from bot.core.errors import MinyiError
+from bot.core.csvfiles import CsvInputError
+from bot.core.errors import IndexInputError, MinyiError
 
 if TYPE_CHECKING:
     from nlp.tagger import Tagger
@@ -638,11 +639,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"minyi: {exc}", file=sys.stderr)
         return 2
     except MinyiError as exc:
-        # A core error (a CSV file's with its file and line, an index file's every problem),
-        # worded as the chat channels word them (in English: a terminal).
+        # A core error, worded as the chat channels word them: a file's (a CSV file's with its
+        # file and line, an index file's every problem) in the deployment's language, like its
+        # reports; a refusal in English (a terminal).
         from bot.render.errors import describe_error
 
-        print(f"minyi: {describe_error(exc, 'en')}", file=sys.stderr)
+        about_a_file = isinstance(exc, CsvInputError | IndexInputError)
+        lang = settings.locale.default if settings is not None and about_a_file else "en"
+        print(f"minyi: {describe_error(exc, lang)}", file=sys.stderr)
         return 2
     except ValueError as exc:  # bad labelled files, taxonomy errors: say what, not a traceback
         print(f"minyi: {exc}", file=sys.stderr)
