@@ -134,4 +134,3 @@ async def test_group_admins_are_organisers_in_their_own_group_only(
         refused_at_home = any(REFUSAL in t for t in bot.bot_texts(theirs))
         assert refused_at_home is not as_admin
         assert emulator.calls_to("getChatMember"), "admin status is looked up through Telegram"
-
