@@ -30,8 +30,6 @@ def _themes_json(tags: Sequence[ThemeTag]) -> list[dict[str, Any]]:
             "kind": t.kind,
             "score": t.score,
             "evidence": t.evidence,
-            # A tag the shipped or learned model made: the words that weighed most.
-            "learned": t.learned,
         }
         for t in tags
     ]

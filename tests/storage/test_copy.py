@@ -39,6 +39,7 @@ async def fill(repo: Repository) -> None:
         await session.add_dead_letter(1002, '{"update_id": 1002}', "boom", T0)
         await session.set_private_session("r5", rid, a, T0)
         await session.add_framework('principles = ["equity"]', T0.timestamp())
+        await session.add_web_forms(["form-nonce-1"], T0)
         await session.replace_values(
             "values.csv", [ValueRow("碧海社区", "green_space", "2025-Q1", 3.5)], T0.timestamp()
         )
