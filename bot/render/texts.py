@@ -503,10 +503,6 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "在下面这些方面中，你最希望社区做好哪几项？（可多选）",
         "Which of these matter most to you for our community? (choose any)",
     ),
-    "index_sent": (
-        "📬 治理指数（{period}）已私聊发给你。",
-        "📬 The index ({period}) is in your private chat.",
-    ),
     "index_posted": (
         "✅ 已把各社区的评分卡发到 {count} 个社区群（{period}）。",
         "✅ Each community's scorecard ({period}) was posted in {count} groups.",
