@@ -134,7 +134,7 @@ def _change(x: float | None) -> str:
 
 # --- HTML -----------------------------------------------------------------------------------
 
-_CSS = """
+STYLE_SHEET = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
  sans-serif;margin:0;color:#1d2733;background:#f6f7f9;line-height:1.5}
 main{max-width:1100px;margin:0 auto;padding:16px}
@@ -239,7 +239,7 @@ def render_html(
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_e(title[0])} {_e(result.period)} · {_e(title[1])}</title>"
-        f"<style>{_CSS}</style></head><body>"
+        f"<style>{STYLE_SHEET}</style></head><body>"
     )
     # The language switch: the radio inputs are siblings of <main> so that the CSS rule
     # `#l-zh:checked ~ main .en` can hide the other language; their labels sit in the bar.

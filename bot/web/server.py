@@ -40,6 +40,7 @@ from bot.core.reports import build_round_report
 from bot.core.residents import data_of, forget_pseudonym
 from bot.render.texts import Lang, local_minute, pick_web_lang
 from bot.web import pages, tokens
+from bot.web.index_pages import IndexPages, add_index_routes
 from bot.web.pages import Form, Notice, say
 
 log = logging.getLogger(__name__)
@@ -245,7 +246,9 @@ async def _guard(
             # Redirects and aiohttp's own 404s are raised: they get the headers too.
             exc.headers.update(SECURITY_HEADERS)
             raise
-    response.headers.update(SECURITY_HEADERS)
+    for name, value in SECURITY_HEADERS.items():
+        # A page may set its own policy (the index pages allow their style sheet's hash).
+        response.headers.setdefault(name, value)
     return response
 
 
@@ -876,6 +879,7 @@ def web_app(core: Core, options: WebOptions) -> web.Application:
     app.router.add_post("/r/{token}", round_post)
     app.router.add_get("/me", me_page)
     app.router.add_post("/me/forget", forget_post)
+    add_index_routes(app, IndexPages(core))
     return app
 
 
