@@ -87,8 +87,9 @@ class Post(_Record):
 class TagRecord(_Record):
     theme_id: str
     kind: str
-    score: float
+    score: float  # the tagger's confidence in [0, 1]
     evidence: list[str]
+    learned: list[str] = []  # a model's weightiest words for the tag (migration 0008)
 
 
 class NewAnswer(_Record):

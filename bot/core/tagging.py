@@ -37,6 +37,15 @@ def _themes_json(tags: Sequence[ThemeTag]) -> list[dict[str, Any]]:
     ]
 
 
+def _described(tag: ThemeTag) -> str:
+    """One tag for `minyi tag`'s text output: name, confidence, keyword evidence and, when a
+    model scored it, the words that weighed most (`学到 learned: ...`)."""
+    text = f"{tag.name_zh} {tag.score:.2f} ({'、'.join(tag.evidence) or '—'})"
+    if tag.learned:
+        text += f" [学到 learned: {'、'.join(tag.learned)}]"
+    return text
+
+
 def read_texts(data: bytes, name: str) -> list[str]:
     """One text per line, or the `text` column of a CSV (detected by its header); UTF-8 (BOM or
     not) or GBK/GB18030, and CsvInputError naming `name` and the line for anything else."""
@@ -66,9 +75,7 @@ def tag_verb(
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             continue
         if tags:
-            described = "; ".join(
-                f"{t.name_zh} {t.score:.2f} ({'、'.join(t.evidence) or '—'})" for t in tags
-            )
+            described = "; ".join(_described(t) for t in tags)
         else:
             described = "—"
         out.write(f"{text}\n    → {described}\n")
