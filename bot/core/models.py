@@ -124,6 +124,7 @@ class ThemeCount(_Record):
     theme_id: str
     kind: str
     count: int
+    score_sum: float = 0.0  # of the tags counted: their mean is the theme's confidence
 
 
 class OptionCount(_Record):

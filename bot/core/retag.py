@@ -109,7 +109,10 @@ async def retag_answers(
         for answer_id, text in chosen:
             records = to_records(core.tagger.tag(text))
             old = _signature(
-                [(t.theme_id, t.score, tuple(t.evidence), tuple(t.learned)) for t in stored[answer_id]]
+                [
+                    (t.theme_id, t.score, tuple(t.evidence), tuple(t.learned))
+                    for t in stored[answer_id]
+                ]
             )
             new = _signature(
                 [(t.theme_id, t.score, tuple(t.evidence), tuple(t.learned)) for t in records]

@@ -74,10 +74,7 @@ def tag_verb(
             record = {"text": text, "themes": _themes_json(tags)}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             continue
-        if tags:
-            described = "; ".join(_described(t) for t in tags)
-        else:
-            described = "—"
+        described = "; ".join(_described(t) for t in tags) if tags else "—"
         out.write(f"{text}\n    → {described}\n")
     return 0
 

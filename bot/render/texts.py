@@ -367,7 +367,21 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "report_counts_votes": ("参与居民：{participants}", "Participants: {participants}"),
     "report_average": ("  平均分：{average}", "  Average: {average}"),
     "report_principles": ("治理原则：", "Governance principles:"),
-    "report_domains": ("服务领域：", "Service domains:"),
+    "report_domains": ("服务领域（一级类别）：", "Service domains (first-level categories):"),
+    # Child domains are a second level, counted on their own and never added to a parent.
+    "report_subdomains": (
+        "细分领域（另计，不计入上面的一级类别）：",
+        "Sub-domains (counted on their own, not added to the categories above):",
+    ),
+    "report_untagged": (
+        "未归入任何主题的回答：{count}（{share}）",
+        "Answers with no theme: {count} ({share})",
+    ),
+    "report_agreement": (
+        "自动标注与组织者的标注一致：{share}（共 {answers} 条）",
+        "Tagging agrees with organisers' labels on {share} of {answers} answers",
+    ),
+    "report_confidence": ("置信度", "confidence"),
     "report_emerging": ("新出现的词：{terms}", "Emerging terms: {terms}"),
     "report_quotes": ("居民原话（匿名）：", "Residents' words (anonymous):"),
     "report_change": (
@@ -412,6 +426,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "chart_previous": ("上周", "last week"),
     "chart_share": ("占回答的比例（%）", "share of answers (%)"),
     "chart_all": ("全部社区", "all communities"),
+    "chart_principles": ("治理原则", "Governance principles"),
+    "chart_domains": ("服务领域（一级类别）", "Service domains (first-level)"),
+    "chart_untagged": (
+        "未归入任何主题：{share} 的回答",
+        "No theme found in {share} of answers",
+    ),
     "chart_answers": ("{answers} 条回答", "{answers} answers"),
     "chart_quiet": (
         "本周没有回答、未画出的社区：{names}",

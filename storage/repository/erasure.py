@@ -14,7 +14,8 @@ from storage.repository.rounds import PrivateSessions
 
 
 class Erasure(Part):
-    """Deletes across `answers`, `answer_themes`, `answer_labels`, `votes`, `private_sessions`, `dead_letters`."""
+    """Deletes across `answers`, `answer_themes`, `answer_labels`, `votes`,
+    `private_sessions`, `dead_letters`."""
 
     async def delete_resident_data(self, resident: str) -> tuple[int, int]:
         """`/forget`: delete a resident's answers (and their themes) and votes."""

@@ -54,6 +54,5 @@ class Labels(Part):
     async def count_labels(self) -> int:
         """Answers labelled (not skipped) so far."""
         return int(
-            await self.tx.fetchval("SELECT count(*) AS n FROM answer_labels WHERE skipped = 0")
-            or 0
+            await self.tx.fetchval("SELECT count(*) AS n FROM answer_labels WHERE skipped = 0") or 0
         )
