@@ -9,13 +9,23 @@ the labeller is a pseudonym.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from nlp.tagger import Tagger
+from bot.core.base import PRINCIPLE_MODEL_NAME, Core, Turn
+from bot.core.errors import OutOfReach
+from bot.core.roles import Caller, require_organiser
+from bot.core.settings import Settings
+from nlp.model import LearnedModel
+from nlp.tagger import MIN_SCORE, Tagger
 from nlp.taxonomy import Taxonomy
 from storage.repository import Session
+
+log = logging.getLogger(__name__)
 
 # How many of the newest unlabelled answers are scored to find the least certain one: the
 # scoring is the tagger's own work (about a millisecond an answer), so this bounds a press.
@@ -73,7 +83,140 @@ def uncertainty(tagger: Tagger, text: str) -> float:
     if model is not None and model.thresholds is not None:
         limits = dict(model.thresholds)
     if not limits:
-        from nlp.tagger import MIN_SCORE
-
         limits = {t.id: MIN_SCORE for t in tagger.taxonomy.themes}
     return -min(abs(scores.get(theme_id, 0.0) - limit) for theme_id, limit in limits.items())
+
+
+class LabelItem(BaseModel):
+    """An answer offered for labelling, with the themes the tagger gave it (as labels)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    answer_id: int
+    text: str
+    suggested: list[str]
+
+
+async def next_to_label(core: Core, caller: Caller) -> LabelItem | None:
+    """The stored answer the tagger is least sure of among the newest CANDIDATES visible ones
+    nobody labelled or skipped yet; None when every one was. Configured organisers only (a
+    label changes tagging for every community)."""
+    require_organiser(caller)
+    async with core.repo.transaction() as session:
+        total = await session.count_stored_answers()
+        after = max(0, total - CANDIDATES * 4)
+        answers = await session.list_answers(after_id=0 if total <= CANDIDATES else after)
+        answers = answers[-CANDIDATES * 4 :]
+        done = await session.list_labelled_ids([a.id for a in answers])
+    fresh = [a for a in answers if a.id not in done][-CANDIDATES:]
+    if not fresh:
+        return None
+    tagger = core.tagger
+    # Least sure first; among equals the oldest, so the order is stable.
+    best = min(fresh, key=lambda a: (-uncertainty(tagger, a.text), a.id))
+    taxonomy = tagger.taxonomy
+    choices = label_choices(taxonomy)
+    suggested = top_level(taxonomy, [t.theme_id for t in best.themes])
+    return LabelItem(
+        answer_id=best.id,
+        text=best.text,
+        suggested=[c for c in choices if c in suggested],
+    )
+
+
+async def record_label(
+    core: Core,
+    caller: Caller,
+    answer_id: int,
+    themes: Sequence[str],
+    *,
+    skipped: bool = False,
+    turn: Turn | None = None,
+) -> int:
+    """Store an organiser's themes for an answer (or that they skipped it); the number of
+    answers labelled so far. Themes outside `label_choices` are refused."""
+    require_organiser(caller)
+    choices = set(label_choices(core.tagger.taxonomy))
+    unknown = [t for t in themes if t not in choices]
+    if unknown:
+        raise OutOfReach("label_unknown_theme", theme=unknown[0])
+    async with core.transaction(turn) as session:
+        if await session.get_answer(answer_id) is None:
+            raise OutOfReach("hide_not_found", id=answer_id)
+        await session.set_label(
+            answer_id, core.resident(caller.user_id), themes, core.now(), skipped=skipped
+        )
+        return await session.count_labels()
+
+
+def learning_due(settings: Settings, labelled: int, skipped: bool) -> bool:
+    """Whether this label completes a batch of `nlp.learn_every` labels."""
+    every = settings.nlp.learn_every
+    return not skipped and every > 0 and labelled > 0 and labelled % every == 0
+
+
+def base_examples(settings: Settings, taxonomy: Taxonomy) -> list[tuple[str, list[str]]]:
+    """What the principle model learns from before any label: the shipped answers, or the
+    deployment's own labelled answers file (`nlp.principle_answers`), and the bare domain
+    words as answers with no principle."""
+    from nlp.build_model import neutral_examples, read_answers, training_examples
+
+    path: Path | None = settings.nlp.principle_answers
+    if path is None:
+        return training_examples(taxonomy)
+    rows = read_answers(path, taxonomy)
+    return [(text, labels) for text, labels, split in rows if split == "train"] + (
+        neutral_examples(taxonomy)
+    )
+
+
+def train_principles(
+    base: Sequence[tuple[str, list[str]]],
+    labelled: Sequence[tuple[str, list[str]]],
+    taxonomy: Taxonomy,
+) -> LearnedModel:
+    """A principle model from the base examples and organisers' labels (a labelled text that is
+    also a base example takes the organiser's word). Pure and slow: run it in a thread."""
+    from nlp.learn import train_multilabel  # scikit-learn: only when learning
+
+    principles = [t.id for t in taxonomy.by_kind("principle")]
+    wanted = set(principles)
+    theirs = {text: [x for x in labels if x in wanted] for text, labels in labelled}
+    examples = [(t, ls) for t, ls in base if t not in theirs] + list(theirs.items())
+    return train_multilabel(examples, taxonomy, principles)
+
+
+async def learn_from_labels(core: Core) -> int:
+    """Train the principle model again with every label so far, in a worker thread (intake
+    goes on meanwhile), store it, and tag new answers with it from now on; stored answers
+    change with `minyi retag`. Returns how many labels it learned from (0: none, nothing done)."""
+    async with core.repo.transaction() as session:
+        labels = await session.list_labels()
+    if not labels:
+        return 0
+    taxonomy = core.tagger.taxonomy
+    labelled = [(text, themes) for _, text, themes in labels]
+    base = await asyncio.to_thread(base_examples, core.settings, taxonomy)
+    model = await asyncio.to_thread(train_principles, base, labelled, taxonomy)
+    async with core.repo.transaction() as session:
+        await session.set_model(PRINCIPLE_MODEL_NAME, model.to_bytes(), core.now())
+    current = core.tagger
+    core.tagger = Tagger(taxonomy, current.model, current.segmenter, principle_model=model)
+    log.info("learned from %d organiser labels", len(labels))
+    return len(labels)
+
+
+def start_learning(core: Core) -> bool:
+    """Start `learn_from_labels` in the background unless a run is still going; whether one
+    started. A failure is logged, never raised into a handler."""
+    running = core.learning
+    if running is not None and not running.done():
+        return False
+
+    async def run() -> None:
+        try:
+            await learn_from_labels(core)
+        except Exception:
+            log.exception("learning from organisers' labels failed")
+
+    core.learning = asyncio.get_running_loop().create_task(run())
+    return True

@@ -382,6 +382,44 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Tagging agrees with organisers' labels on {share} of {answers} answers",
     ),
     "report_confidence": ("置信度", "confidence"),
+    # -- /label: organisers teach the tagger (bot/core/labelling.py, handlers/labelling.py) --
+    "label_private_only": (
+        "请在和我的私聊中使用 /label：要标注的是居民的原话。",
+        "Use /label in a private chat with me: it shows residents' own words.",
+    ),
+    "label_item": (
+        "🏷 回答 #{id}（自动标注最没把握的一条）：\n「{text}」\n\n"
+        "自动标注：{suggested}\n请选出这条回答真正涉及的原则和领域，再点“确认”。",
+        "🏷 Answer #{id} (one the tagger is least sure of):\n“{text}”\n\n"
+        "Tagged as: {suggested}\nPick the principles and domains it is really about, then "
+        "press Confirm.",
+    ),
+    "label_none_suggested": ("无", "none"),
+    "label_confirm": ("✅ 确认", "✅ Confirm"),
+    "label_skip": ("⏭ 跳过", "⏭ Skip"),
+    "label_stop": ("⏹ 停止", "⏹ Stop"),
+    "label_to_domains": ("领域 ▶", "Domains ▶"),
+    "label_to_principles": ("◀ 原则", "◀ Principles"),
+    "label_saved": (
+        "✅ 已记录回答 #{id}：{themes}（共 {count} 条标注）",
+        "✅ Saved answer #{id}: {themes} ({count} labels so far)",
+    ),
+    "label_skipped": ("⏭ 已跳过回答 #{id}。", "⏭ Skipped answer #{id}."),
+    "label_learning": (
+        "🧠 已有 {count} 条标注：正在后台重新学习，之后的新回答会用上；"
+        "已存的回答请用 minyi retag 重新标注。",
+        "🧠 {count} labels: learning again in the background; new answers will use it, and "
+        "`minyi retag` applies it to stored ones.",
+    ),
+    "label_stopped": (
+        "⏹ 已停止。谢谢！共 {count} 条标注。",
+        "⏹ Stopped. Thank you! {count} labels so far.",
+    ),
+    "label_none": (
+        "没有需要标注的回答了。",
+        "There are no answers left to label.",
+    ),
+    "label_unknown_theme": ("没有主题 {theme}。", "There is no theme {theme}."),
     "report_emerging": ("新出现的词：{terms}", "Emerging terms: {terms}"),
     "report_quotes": ("居民原话（匿名）：", "Residents' words (anonymous):"),
     "report_change": (
