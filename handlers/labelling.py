@@ -66,7 +66,7 @@ async def _offer_next(update: Update, context: Ctx, lang: Lang) -> None:
     assert user is not None
     caller = caller_of(core.settings, user.id, None, organisers_only=True)
     assert caller is not None
-    item = await next_to_label(core, caller)
+    item = await next_to_label(core, caller, turn=turn_of(update, context))
     if item is None:
         await reply(update, context, say("label_none", lang))
         return

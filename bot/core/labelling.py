@@ -28,8 +28,8 @@ from storage.repository import Session
 log = logging.getLogger(__name__)
 
 # How many of the newest unlabelled answers are scored to find the least certain one: the
-# scoring is the tagger's own work (about a millisecond an answer), so this bounds a press.
-CANDIDATES = 400
+# scoring is the tagger's own work (well under a millisecond an answer), so this bounds a press.
+CANDIDATES = 300
 
 
 class Agreement(BaseModel):
@@ -87,6 +87,11 @@ def uncertainty(tagger: Tagger, text: str) -> float:
     return -min(abs(scores.get(theme_id, 0.0) - limit) for theme_id, limit in limits.items())
 
 
+def least_sure(tagger: Tagger, answers: Sequence[tuple[int, str]]) -> tuple[int, str]:
+    """The (id, text) the tagger is least sure of; among equals the lowest id (stable)."""
+    return min(answers, key=lambda a: (-uncertainty(tagger, a[1]), a[0]))
+
+
 class LabelItem(BaseModel):
     """An answer offered for labelling, with the themes the tagger gave it (as labels)."""
 
@@ -96,30 +101,28 @@ class LabelItem(BaseModel):
     suggested: list[str]
 
 
-async def next_to_label(core: Core, caller: Caller) -> LabelItem | None:
+async def next_to_label(
+    core: Core, caller: Caller, *, turn: Turn | None = None
+) -> LabelItem | None:
     """The stored answer the tagger is least sure of among the newest CANDIDATES visible ones
     nobody labelled or skipped yet; None when every one was. Configured organisers only (a
     label changes tagging for every community)."""
     require_organiser(caller)
-    async with core.repo.transaction() as session:
-        total = await session.count_stored_answers()
-        after = max(0, total - CANDIDATES * 4)
-        answers = await session.list_answers(after_id=0 if total <= CANDIDATES else after)
-        answers = answers[-CANDIDATES * 4 :]
-        done = await session.list_labelled_ids([a.id for a in answers])
-    fresh = [a for a in answers if a.id not in done][-CANDIDATES:]
+    async with core.reading(turn) as session:
+        fresh = await session.list_unlabelled_answers(CANDIDATES)
     if not fresh:
         return None
     tagger = core.tagger
-    # Least sure first; among equals the oldest, so the order is stable.
-    best = min(fresh, key=lambda a: (-uncertainty(tagger, a.text), a.id))
+    # Scoring a few hundred texts takes a moment: off the event loop, so intake goes on.
+    answer_id, text = await asyncio.to_thread(least_sure, tagger, fresh)
+    async with core.reading(turn) as session:
+        stored = await session.get_answer_themes([answer_id])
     taxonomy = tagger.taxonomy
-    choices = label_choices(taxonomy)
-    suggested = top_level(taxonomy, [t.theme_id for t in best.themes])
+    suggested = top_level(taxonomy, [t.theme_id for t in stored[answer_id]])
     return LabelItem(
-        answer_id=best.id,
-        text=best.text,
-        suggested=[c for c in choices if c in suggested],
+        answer_id=answer_id,
+        text=text,
+        suggested=[c for c in label_choices(taxonomy) if c in suggested],
     )
 
 

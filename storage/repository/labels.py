@@ -41,6 +41,15 @@ class Labels(Part):
         )
         return {int(r["answer_id"]) for r in rows}
 
+    async def list_unlabelled_answers(self, limit: int) -> list[tuple[int, str]]:
+        """(id, text) of the newest visible answers nobody labelled or skipped, newest first."""
+        rows = await self.tx.fetchall(
+            "SELECT a.id, a.text FROM answers a WHERE a.hidden = 0 AND NOT EXISTS "
+            "(SELECT 1 FROM answer_labels l WHERE l.answer_id = a.id) "
+            f"ORDER BY a.id DESC LIMIT {int(limit)}"
+        )
+        return [(int(r["id"]), r["text"]) for r in rows]
+
     async def list_labels(self) -> list[tuple[int, str, list[str]]]:
         """(answer id, its current text, the labelled theme ids) of every answer labelled (not
         skipped) and still stored, oldest label first."""
