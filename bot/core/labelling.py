@@ -200,12 +200,17 @@ async def learn_from_labels(core: Core) -> int:
     labelled = [(text, themes) for _, text, themes in labels]
     base = await asyncio.to_thread(base_examples, core.settings, taxonomy)
     model = await asyncio.to_thread(train_principles, base, labelled, taxonomy)
+    await store_principle_model(core, model)
+    log.info("learned from %d organiser labels", len(labels))
+    return len(labels)
+
+
+async def store_principle_model(core: Core, model: LearnedModel) -> None:
+    """Keep a learned principle model for this deployment and tag new answers with it now."""
     async with core.repo.transaction() as session:
         await session.set_model(PRINCIPLE_MODEL_NAME, model.to_bytes(), core.now())
     current = core.tagger
-    core.tagger = Tagger(taxonomy, current.model, current.segmenter, principle_model=model)
-    log.info("learned from %d organiser labels", len(labels))
-    return len(labels)
+    core.tagger = Tagger(current.taxonomy, current.model, current.segmenter, principle_model=model)
 
 
 def start_learning(core: Core) -> bool:
