@@ -14,7 +14,7 @@ def _label_message(bot: RunningBot, chat_id: int) -> dict[str, Any]:
     for message in reversed(bot.emulator.messages_to(chat_id)):
         rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
         if any(str(b.get("callback_data", "")).startswith("lbl:") for r in rows for b in r):
-            return message
+            return dict(message)
     raise AssertionError("no /label keyboard")
 
 

@@ -84,7 +84,9 @@ async def test_export_has_a_learned_column(tmp_path: Path) -> None:
     assert "learned" in COLUMNS
     words = {t.id: t.learned for t in core.tagger.tag(TEXT)}["participation"]
     assert f"participation={'/'.join(words)}" in row["learned"].split(";")
-    theme = next(t for t in rows[0]["themes"] if t["id"] == "participation")  # type: ignore[union-attr]
+    themes = rows[0]["themes"]
+    assert isinstance(themes, list)
+    theme = next(t for t in themes if t["id"] == "participation")
     assert theme["learned"] == words
 
 
