@@ -34,6 +34,7 @@ def organiser_commands(community: str, private: bool) -> list[str]:
         "/themes",
         "/export 1",
         "/hide 1",
+        "/label",
     ]
 
 
