@@ -211,10 +211,21 @@ async def verb_tag(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
     """Learn from labelled examples; later tagging in this deployment uses the model."""
-    from bot.core.tagging import learn, read_labelled
+    from bot.core.tagging import is_multilabel, learn, learn_sets, read_labelled, read_multilabelled
     from bot.progress import progress_bar
 
-    examples = read_labelled(Path(args.labelled))
+    path = Path(args.labelled)
+    if is_multilabel(path):
+        # text,labels (e.g. `minyi export --labels`): principles and first-level domains.
+        core = await _core(settings)
+        try:
+            sets = read_multilabelled(path, core.tagger.taxonomy)
+            summary = await learn_sets(core, sets)
+        finally:
+            await core.repo.close()
+        print(f"learned {summary}; run `minyi retag` to re-tag stored answers")
+        return 0
+    examples = read_labelled(path)
     core = await _core(settings)
     try:
         with progress_bar("learning", len(examples), unit="text") as bar:
@@ -230,22 +241,37 @@ async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     """Precision, recall and F1 per theme and macro-averaged."""
-    from bot.core.tagging import evaluation_json, read_labelled, run_evaluation
+    from bot.core.tagging import (
+        evaluate_labelled_sets,
+        evaluation_json,
+        is_multilabel,
+        read_labelled,
+        read_multilabelled,
+        run_evaluation,
+    )
     from bot.progress import progress_bar
     from bot.render.evaluation import render_evaluation
 
-    examples = read_labelled(Path(args.labelled))
+    path = Path(args.labelled)
     tagger = await _tagger(settings)
-    with progress_bar("evaluating", unit="text") as bar:
-        result, protocol = run_evaluation(
-            examples,
-            tagger,
-            kind=args.kind,
-            cv=args.cv,
-            train_per_label=args.train_per_label,
-            seed=args.seed,
-            progress=bar,
-        )
+    if is_multilabel(path):
+        if args.cv or args.train_per_label:
+            raise CliError("--cv and --train-per-label need a file with a single `label` column")
+        sets = read_multilabelled(path, tagger.taxonomy)
+        with progress_bar("evaluating", unit="text") as bar:
+            result, protocol = evaluate_labelled_sets(sets, tagger, bar)
+    else:
+        examples = read_labelled(path)
+        with progress_bar("evaluating", unit="text") as bar:
+            result, protocol = run_evaluation(
+                examples,
+                tagger,
+                kind=args.kind,
+                cv=args.cv,
+                train_per_label=args.train_per_label,
+                seed=args.seed,
+                progress=bar,
+            )
     if args.json:
         payload = evaluation_json(result, protocol, tagger.taxonomy)
         print(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -325,6 +351,17 @@ async def verb_export(args: argparse.Namespace, settings: Settings) -> int:
     require_database(args, settings)
     core = await _core(settings)
     votes = None
+    if args.labels:
+        from bot.core.tagging import labels_csv
+
+        try:
+            async with core.repo.transaction() as session:
+                labels = [(text, themes) for _, text, themes in await session.list_labels()]
+        finally:
+            await core.repo.close()
+        sys.stdout.buffer.write(labels_csv(labels))
+        sys.stdout.flush()
+        return 0
     try:
         if args.round is not None:
             async with core.repo.transaction() as session:
@@ -569,9 +606,13 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--jsonl", action="store_true", help="one JSON object per input line")
     tag.add_argument("file", nargs="?", help="input file (default standard input)")
     learn = add("learn", verb_learn, "learn from a CSV of text,label")
-    learn.add_argument("--labelled", required=True, help="CSV with text,label columns")
+    learn.add_argument(
+        "--labelled", required=True, help="CSV with text,label or text,labels (a;b) columns"
+    )
     evaluate = add("evaluate", verb_evaluate, "precision, recall and F1 on labelled examples")
-    evaluate.add_argument("--labelled", required=True, help="CSV with text,label columns")
+    evaluate.add_argument(
+        "--labelled", required=True, help="CSV with text,label or text,labels (a;b) columns"
+    )
     evaluate.add_argument("--json", action="store_true", help="JSON instead of a table")
     evaluate.add_argument("--kind", choices=["principle", "domain"], default=None)
     evaluate.add_argument("--cv", type=int, default=0, help="k-fold cross-validation")
@@ -600,6 +641,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--round", type=int, default=None, help="round id (default: the newest open or scheduled)"
     )
     qr.add_argument("--out", default="qr-out", help="output folder (default qr-out)")
+    export.add_argument(
+        "--labels",
+        action="store_true",
+        help="organisers' /label labels as a text,labels CSV (for minyi learn / evaluate)",
+    )
     retag = add("retag", verb_retag, "re-tag stored answers after the taxonomy or model changed")
     retag.add_argument("--full", action="store_true", help="re-tag every answer")
     index = add("index", verb_index, "the governance index (compute; or framework/import/report)")

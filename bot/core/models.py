@@ -98,8 +98,9 @@ class Post(_Record):
 class TagRecord(_Record):
     theme_id: str
     kind: str
-    score: float
+    score: float  # the tagger's confidence in [0, 1]
     evidence: list[str]
+    learned: list[str] = []  # a model's weightiest words for the tag (migration 0008)
 
 
 class NewAnswer(_Record):
@@ -134,6 +135,7 @@ class ThemeCount(_Record):
     theme_id: str
     kind: str
     count: int
+    score_sum: float = 0.0  # of the tags counted: their mean is the theme's confidence
 
 
 class OptionCount(_Record):

@@ -375,7 +375,59 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "report_counts_votes": ("参与居民：{participants}", "Participants: {participants}"),
     "report_average": ("  平均分：{average}", "  Average: {average}"),
     "report_principles": ("治理原则：", "Governance principles:"),
-    "report_domains": ("服务领域：", "Service domains:"),
+    "report_domains": ("服务领域（一级类别）：", "Service domains (first-level categories):"),
+    # Child domains are a second level, counted on their own and never added to a parent.
+    "report_subdomains": (
+        "细分领域（另计，不计入上面的一级类别）：",
+        "Sub-domains (counted on their own, not added to the categories above):",
+    ),
+    "report_untagged": (
+        "未归入任何主题的回答：{count}（{share}）",
+        "Answers with no theme: {count} ({share})",
+    ),
+    "report_agreement": (
+        "自动标注与组织者的标注一致：{share}（共 {answers} 条）",
+        "Tagging agrees with organisers' labels on {share} of {answers} answers",
+    ),
+    "report_confidence": ("置信度", "confidence"),
+    # -- /label: organisers teach the tagger (bot/core/labelling.py, handlers/labelling.py) --
+    "label_private_only": (
+        "请在和我的私聊中使用 /label：要标注的是居民的原话。",
+        "Use /label in a private chat with me: it shows residents' own words.",
+    ),
+    "label_item": (
+        "🏷 回答 #{id}（自动标注最没把握的一条）：\n「{text}」\n\n"
+        "自动标注：{suggested}\n请选出这条回答真正涉及的原则和领域，再点“确认”。",
+        "🏷 Answer #{id} (one the tagger is least sure of):\n“{text}”\n\n"
+        "Tagged as: {suggested}\nPick the principles and domains it is really about, then "
+        "press Confirm.",
+    ),
+    "label_none_suggested": ("无", "none"),
+    "label_confirm": ("✅ 确认", "✅ Confirm"),
+    "label_skip": ("⏭ 跳过", "⏭ Skip"),
+    "label_stop": ("⏹ 停止", "⏹ Stop"),
+    "label_to_domains": ("领域 ▶", "Domains ▶"),
+    "label_to_principles": ("◀ 原则", "◀ Principles"),
+    "label_saved": (
+        "✅ 已记录回答 #{id}：{themes}（共 {count} 条标注）",
+        "✅ Saved answer #{id}: {themes} ({count} labels so far)",
+    ),
+    "label_skipped": ("⏭ 已跳过回答 #{id}。", "⏭ Skipped answer #{id}."),
+    "label_learning": (
+        "🧠 已有 {count} 条标注：正在后台重新学习，之后的新回答会用上；"
+        "已存的回答请用 minyi retag 重新标注。",
+        "🧠 {count} labels: learning again in the background; new answers will use it, and "
+        "`minyi retag` applies it to stored ones.",
+    ),
+    "label_stopped": (
+        "⏹ 已停止。谢谢！共 {count} 条标注。",
+        "⏹ Stopped. Thank you! {count} labels so far.",
+    ),
+    "label_none": (
+        "没有需要标注的回答了。",
+        "There are no answers left to label.",
+    ),
+    "label_unknown_theme": ("没有主题 {theme}。", "There is no theme {theme}."),
     "report_emerging": ("新出现的词：{terms}", "Emerging terms: {terms}"),
     "report_quotes": ("居民原话（匿名）：", "Residents' words (anonymous):"),
     "report_change": (
@@ -420,6 +472,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "chart_previous": ("上周", "last week"),
     "chart_share": ("占回答的比例（%）", "share of answers (%)"),
     "chart_all": ("全部社区", "all communities"),
+    "chart_principles": ("治理原则", "Governance principles"),
+    "chart_domains": ("服务领域（一级类别）", "Service domains (first-level)"),
+    "chart_untagged": (
+        "未归入任何主题：{share} 的回答",
+        "No theme found in {share} of answers",
+    ),
     "chart_answers": ("{answers} 条回答", "{answers} answers"),
     "chart_quiet": (
         "本周没有回答、未画出的社区：{names}",

@@ -42,6 +42,7 @@ def organiser_commands(community: str, private: bool) -> list[str]:
         f"/rate --indicator voice_heard {where}1h 社区听取意见了吗？",
         "/index",
         "/qr 1",
+        "/label",
     ]
 
 

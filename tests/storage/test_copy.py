@@ -31,6 +31,7 @@ async def fill(repo: Repository) -> None:
         first = await answer(session, rid, b, "r99", "信息要公开😀", themes=[tag("open", 0.5)])
         assert first is not None
         await session.set_answer_hidden(first, "organiser", T0)
+        await session.set_label(first, "organiser", ["transparency"], T0)
         await session.set_votes(rid, a, "r1", [1, 2], T0)
         await session.set_model("tagger", bytes(range(256)), T0)
         await session.add_digest_period(T0)
