@@ -56,7 +56,7 @@ def test_tag_jsonl_prints_one_object_per_line_with_sorted_themes(tmp_path: Path)
         "nothing to see here",
     ]
     parking = rows[0]["themes"]
-    assert parking and set(parking[0]) == {"id", "name_zh", "kind", "score", "evidence", "learned"}
+    assert parking and set(parking[0]) == {"id", "name_zh", "kind", "score", "evidence"}
     assert [t["score"] for t in parking] == sorted((t["score"] for t in parking), reverse=True)
     assert any(t["id"] == "parking" and "停车" in "".join(t["evidence"]) for t in parking)
     assert any(t["id"] == "transparency" for t in rows[1]["themes"])

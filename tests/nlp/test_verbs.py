@@ -53,7 +53,7 @@ def test_tag_jsonl_one_object_per_line(tagger: Tagger) -> None:
     assert first["text"] == "小区停车位太少"
     assert "停车" in lines[0]  # ensure_ascii=False
     themes = first["themes"]
-    assert themes and set(themes[0]) == {"id", "name_zh", "kind", "score", "evidence", "learned"}
+    assert themes and set(themes[0]) == {"id", "name_zh", "kind", "score", "evidence"}
     assert [t["score"] for t in themes] == sorted((t["score"] for t in themes), reverse=True)
     assert json.loads(lines[2]) == {"text": "hello", "themes": []}
 
