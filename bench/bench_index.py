@@ -44,17 +44,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from bot.core.index import (
-    Framework,
-    IndexResult,
-    IndicatorValue,
-    Priorities,
-    compute_index,
-    index_json,
-    parse_framework,
-    parse_values_csv,
-    select_periods,
-)
+from bot.core.index.compute import IndexResult, Priorities, compute_index, index_json
+from bot.core.index.framework import Framework, parse_framework
+from bot.core.index.values import IndicatorValue, parse_values_csv, select_periods
 from bot.render.index_report import (
     city_chart_png,
     principles_chart_png,

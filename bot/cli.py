@@ -454,7 +454,7 @@ async def verb_index(args: argparse.Namespace, settings: Settings) -> int:
         return await _index_import(args, settings)
     if sub == "report":
         return await _index_report(args, settings)
-    from bot.core.index import index_json
+    from bot.core.index.compute import index_json
     from bot.core.indexing import compute
     from bot.render.index_text import index_table
 

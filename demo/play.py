@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Settings
-from bot.core.index import Framework, period_of
+from bot.core.index.framework import Framework
+from bot.core.index.values import period_of
 from bot.core.indexing import community_voices, compute, import_values, load_framework
 from bot.core.reports import Report, build_round_report
 from bot.render.digest import build_digest, write_digest

@@ -26,17 +26,17 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import Core
 from bot.core.errors import IndexInputError, MinyiError
-from bot.core.index import (
-    DRAWS,
+from bot.core.index.compute import (
     CommunityVoices,
-    Framework,
     IndexResult,
-    IndicatorValue,
     PrincipleVoice,
     Priorities,
-    check_period,
     compute_index,
-    parse_framework,
+)
+from bot.core.index.framework import DRAWS, Framework, parse_framework
+from bot.core.index.values import (
+    IndicatorValue,
+    check_period,
     parse_values_csv,
     period_bounds,
     period_key,

@@ -19,7 +19,7 @@ from bot.core.communities import resolve_communities
 from bot.core.digest import DigestPeriod, gather_digest
 from bot.core.errors import CommunityError, OutOfReach
 from bot.core.exports import export_rows, file_name_part, rows_to_csv, vote_export, votes_to_csv
-from bot.core.index import IndexResult
+from bot.core.index.compute import IndexResult
 from bot.core.indexing import compute
 from bot.core.models import Community, Round
 from bot.core.reports import Report, build_round_report, latest_round_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.core.csvfiles import CsvInputError
 from bot.core.errors import FrameworkError, MinyiError, ValuesError
-from bot.core.index import MAX_LISTED_PROBLEMS
+from bot.core.index.framework import MAX_LISTED_PROBLEMS
 from bot.render.csv_errors import describe_csv_error
 from bot.render.texts import Lang, error_reason, say
 

@@ -37,11 +37,10 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from bot.core.csvfiles import safe_cell
-from bot.core.index import CommunityResult, Framework, IndexResult
 
 # The report's input records belong to the core (it fills them); importable from here too.
-from bot.core.index import CommunityVoices as CommunityVoices
-from bot.core.index import PrincipleVoice as PrincipleVoice
+from bot.core.index.compute import CommunityResult, CommunityVoices, IndexResult, PrincipleVoice
+from bot.core.index.framework import Framework
 from bot.render.chart import cjk_font_path
 from bot.render.texts import TEMPLATES
 

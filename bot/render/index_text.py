@@ -7,7 +7,7 @@ monospaced font; no matplotlib or Typst here, so the text verbs stay quick to st
 
 from __future__ import annotations
 
-from bot.core.index import CommunityResult, IndexResult
+from bot.core.index.compute import CommunityResult, IndexResult
 from bot.core.indexing import IndexNews
 from bot.render.texts import Lang, say
 from bot.render.widths import format_table, truncate

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from bot.core.base import Core
-from bot.core.index import CommunityVoices, IndexResult
+from bot.core.index.compute import CommunityVoices, IndexResult
 from bot.core.indexing import published_index
 from bot.render.index_report import STYLE_SHEET, render_html
 

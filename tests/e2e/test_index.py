@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.index import period_of
+from bot.core.index.values import period_of
 from bot.core.indexing import compute, import_values, load_framework
 from sandbox.emulator import BotAPIEmulator
 from tests.harness import RunningBot, start_bot

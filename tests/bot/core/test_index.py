@@ -8,24 +8,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.core.index import (
-    Framework,
-    FrameworkError,
-    IndexInputError,
-    IndicatorValue,
+from bot.core.errors import FrameworkError, IndexInputError, ValuesError
+from bot.core.index.compute import (
     Priorities,
-    ValuesError,
     competition_ranks,
     compute_index,
     index_json,
     indicator_score,
-    parse_framework,
-    parse_values_csv,
     pooled_priorities,
-    previous_period,
-    select_periods,
     weights_from_votes,
 )
+from bot.core.index.framework import Framework, parse_framework
+from bot.core.index.values import IndicatorValue, parse_values_csv, previous_period, select_periods
 from bot.render.errors import describe_error
 from nlp.taxonomy import Taxonomy, load_taxonomy
 
