@@ -1,4 +1,4 @@
-"""The governance index's use cases (SPEC §10): what bot/core/index.py computes, fed from storage.
+"""The governance index's use cases (SPEC §10): what bot/core/index/ computes, fed from storage.
 
 - the framework in force: the one stored last (`minyi index framework`), else the file
   `index.framework` names, else the shipped example;

@@ -1,6 +1,6 @@
 """The published governance index (SPEC §10): HTML, PDF, CSV and chart PNGs.
 
-Input is plain data: an `IndexResult` from bot/core/index.py and, per community, what its
+Input is plain data: an `IndexResult` from bot/core/index/ and, per community, what its
 residents said in the period's rounds (`CommunityVoices`: the share of answers tagged with each
 principle and two or three representative, already redacted, anonymous quotes). The caller
 reads those from its reports; nothing here touches storage or a channel.

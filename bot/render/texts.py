@@ -607,7 +607,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "指数报告已写入 {out}：{files}",
         "index report written to {out}: {files}",
     ),
-    # -- the governance index: what its files get wrong (bot/core/index.py) --------------------
+    # -- the governance index: what its files get wrong (bot/core/index/) -----------------------
     "index_no_values": (
         "还没有指标数值：请先用 minyi index import 导入。",
         "no indicator values yet: import some with `minyi index import`.",

@@ -2,7 +2,7 @@
 
 Every function takes an open transaction, so a caller commits a whole import at once or
 nothing of it. Validation (known indicators, periods, numbers) is the core's job
-(bot/core/index.py) before anything reaches here; the rows are plain data so that storage
+(bot/core/index/) before anything reaches here; the rows are plain data so that storage
 imports nothing from `bot`.
 """
 
