@@ -32,7 +32,10 @@ import asyncio
 import json
 import multiprocessing
 import random
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -41,17 +44,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from bot.core.index import (
-    Framework,
-    IndexResult,
-    IndicatorValue,
-    Priorities,
-    compute_index,
-    index_json,
-    parse_framework,
-    parse_values_csv,
-    select_periods,
-)
+from bot.core.index.compute import IndexResult, Priorities, compute_index, index_json
+from bot.core.index.framework import Framework, parse_framework
+from bot.core.index.values import IndicatorValue, parse_values_csv, select_periods
 from bot.render.index_report import (
     city_chart_png,
     principles_chart_png,
@@ -70,6 +65,11 @@ T = TypeVar("T")
 
 def make_framework(indicators: int) -> Framework:
     """A framework of `indicators` indicators spread over the taxonomy's ten principles."""
+    return parse_framework(framework_toml(indicators), load_taxonomy())
+
+
+def framework_toml(indicators: int) -> str:
+    """The TOML of `make_framework`'s framework (what `minyi index framework` would store)."""
     taxonomy = load_taxonomy()
     principles = [t.id for t in taxonomy.by_kind("principle")]
     lines = [f"principles = {json.dumps(principles)}"]
@@ -87,7 +87,7 @@ def make_framework(indicators: int) -> Framework:
             f"threshold = {threshold}",
             f"target = {target}",
         ]
-    return parse_framework("\n".join(lines), taxonomy)
+    return "\n".join(lines)
 
 
 def make_data(
@@ -169,7 +169,7 @@ def in_fresh_process(
 
 
 async def store_and_load(
-    db: Path, names: list[str], values: list[IndicatorValue]
+    db: Path, names: list[str], values: list[IndicatorValue], framework: str
 ) -> tuple[Timing, Timing, list[IndicatorValue]]:
     """Store every value in a fresh SQLite file (one transaction) and load back the two
     periods `minyi index` scores."""
@@ -178,6 +178,7 @@ async def store_and_load(
     try:
         at = datetime(2026, 1, 1, tzinfo=UTC)
         async with repo.transaction() as s:
+            await s.add_framework(framework, at.timestamp())
             for n, name in enumerate(names):
                 await s.set_community(-100_000 - n, name, at)
         rows = [index_store.ValueRow(v.community, v.indicator, v.period, v.value) for v in values]
@@ -225,7 +226,9 @@ def main() -> None:
     )
     print(f"parse CSV ({len(values):,} values): {parse_s}")
     with tempfile.TemporaryDirectory() as tmp:
-        stored_s, load_s, loaded = asyncio.run(store_and_load(Path(tmp) / "i.db", names, values))
+        stored_s, load_s, loaded = asyncio.run(
+            store_and_load(Path(tmp) / "i.db", names, values, framework_toml(args.indicators))
+        )
         print(
             f"store in SQLite (one transaction): {stored_s}; "
             f"load the 2 periods scored ({len(loaded):,} values): {load_s}"
@@ -276,6 +279,35 @@ def main() -> None:
         if args.scorecards:
             all_s, _ = timed(lambda: write_report(result, out, scorecards=True), 1)
             print(f"report with every scorecard PNG: {all_s}")
+        verbs(Path(tmp), args.repeat)
+
+
+def _run_verb(config: Path, *args: str) -> Timing:
+    """Wall and CPU seconds of one `python -m bot` process (start-up included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config), *args],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(time.perf_counter() - wall, cpu)
+
+
+def verbs(tmp: Path, repeat: int) -> None:
+    """The verbs as an operator runs them, each a fresh process on the stored database (the
+    framework and values above; no priorities rounds there, so equal weights, which costs the
+    Monte Carlo the same): `minyi index --json` (median of `repeat`) and `minyi index report`
+    (once; above 200 communities without the PDF's page per community, as the verb does)."""
+    config = tmp / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp / "i.db"}"\n', encoding="utf-8")
+    runs = [_run_verb(config, "index", "--json") for _ in range(repeat)]
+    median = Timing(statistics.median(t.wall for t in runs), statistics.median(t.cpu for t in runs))
+    print(f"`minyi index --json`, whole process (median of {repeat}; target ≤ 5 s): {median}")
+    report = _run_verb(config, "index", "report", "--out", str(tmp / "verb-report"))
+    print(f"`minyi index report --out DIR`, whole process (target ≤ 30 s): {report}")
 
 
 if __name__ == "__main__":

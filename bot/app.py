@@ -51,11 +51,11 @@ from bot.telegram.intake import (
     error_recorder,
     poll_updates,
 )
-from bot.telegram.keyboards import FORGET_PATTERN, RATING_PATTERN
+from bot.telegram.keyboards import FORGET_PATTERN, LABEL_PATTERN, RATING_PATTERN
 from bot.telegram.outbox import send_owed_posts
 from bot.telegram.replies import ReplyQueue
 from bot.web.server import options_from, page_url, serving_web
-from handlers import answers, communities, qr, reports, residents, rounds
+from handlers import answers, communities, index, labelling, qr, reports, residents, rounds
 from handlers.errors import replying_to_errors
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,8 @@ ORGANISER_COMMANDS = {
     "ask": rounds.ask,
     "poll": rounds.poll,
     "rate": rounds.rate,
+    "priorities": rounds.priorities,
+    "index": index.index,
     "schedule": rounds.schedule,
     "rounds": rounds.rounds,
     "close": rounds.close,
@@ -78,6 +80,7 @@ ORGANISER_COMMANDS = {
     "export": reports.export,
     "hide": reports.hide,
     "qr": qr.qr,
+    "label": labelling.label,
 }
 RESIDENT_COMMANDS = {
     "start": residents.start,
@@ -106,6 +109,9 @@ def add_handlers(app: MinyiApp) -> None:
         app.add_handler(CommandHandler(name, replying_to_errors(callback), filters=new_messages))
     app.add_handler(CallbackQueryHandler(answers.rating_button, pattern=RATING_PATTERN))
     app.add_handler(CallbackQueryHandler(residents.forget_button, pattern=FORGET_PATTERN))
+    app.add_handler(
+        CallbackQueryHandler(replying_to_errors(labelling.label_button), pattern=LABEL_PATTERN)
+    )
     app.add_handler(PollAnswerHandler(answers.poll_answer))
     app.add_handler(PollHandler(answers.poll_state))
     app.add_handler(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from bot.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
 from bot.core.base import Core, open_core
 from bot.core.csvfiles import CsvInputError
-from bot.core.errors import MinyiError
+from bot.core.errors import IndexInputError, MinyiError
 
 if TYPE_CHECKING:
     from nlp.tagger import Tagger
@@ -211,10 +211,21 @@ async def verb_tag(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
     """Learn from labelled examples; later tagging in this deployment uses the model."""
-    from bot.core.tagging import learn, read_labelled
+    from bot.core.tagging import is_multilabel, learn, learn_sets, read_labelled, read_multilabelled
     from bot.progress import progress_bar
 
-    examples = read_labelled(Path(args.labelled))
+    path = Path(args.labelled)
+    if is_multilabel(path):
+        # text,labels (e.g. `minyi export --labels`): principles and first-level domains.
+        core = await _core(settings)
+        try:
+            sets = read_multilabelled(path, core.tagger.taxonomy)
+            summary = await learn_sets(core, sets)
+        finally:
+            await core.repo.close()
+        print(f"learned {summary}; run `minyi retag` to re-tag stored answers")
+        return 0
+    examples = read_labelled(path)
     core = await _core(settings)
     try:
         with progress_bar("learning", len(examples), unit="text") as bar:
@@ -230,22 +241,37 @@ async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
 
 async def verb_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     """Precision, recall and F1 per theme and macro-averaged."""
-    from bot.core.tagging import evaluation_json, read_labelled, run_evaluation
+    from bot.core.tagging import (
+        evaluate_labelled_sets,
+        evaluation_json,
+        is_multilabel,
+        read_labelled,
+        read_multilabelled,
+        run_evaluation,
+    )
     from bot.progress import progress_bar
     from bot.render.evaluation import render_evaluation
 
-    examples = read_labelled(Path(args.labelled))
+    path = Path(args.labelled)
     tagger = await _tagger(settings)
-    with progress_bar("evaluating", unit="text") as bar:
-        result, protocol = run_evaluation(
-            examples,
-            tagger,
-            kind=args.kind,
-            cv=args.cv,
-            train_per_label=args.train_per_label,
-            seed=args.seed,
-            progress=bar,
-        )
+    if is_multilabel(path):
+        if args.cv or args.train_per_label:
+            raise CliError("--cv and --train-per-label need a file with a single `label` column")
+        sets = read_multilabelled(path, tagger.taxonomy)
+        with progress_bar("evaluating", unit="text") as bar:
+            result, protocol = evaluate_labelled_sets(sets, tagger, bar)
+    else:
+        examples = read_labelled(path)
+        with progress_bar("evaluating", unit="text") as bar:
+            result, protocol = run_evaluation(
+                examples,
+                tagger,
+                kind=args.kind,
+                cv=args.cv,
+                train_per_label=args.train_per_label,
+                seed=args.seed,
+                progress=bar,
+            )
     if args.json:
         payload = evaluation_json(result, protocol, tagger.taxonomy)
         print(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -325,6 +351,17 @@ async def verb_export(args: argparse.Namespace, settings: Settings) -> int:
     require_database(args, settings)
     core = await _core(settings)
     votes = None
+    if args.labels:
+        from bot.core.tagging import labels_csv
+
+        try:
+            async with core.repo.transaction() as session:
+                labels = [(text, themes) for _, text, themes in await session.list_labels()]
+        finally:
+            await core.repo.close()
+        sys.stdout.buffer.write(labels_csv(labels))
+        sys.stdout.flush()
+        return 0
     try:
         if args.round is not None:
             async with core.repo.transaction() as session:
@@ -386,6 +423,121 @@ async def verb_retag(args: argparse.Namespace, settings: Settings) -> int:
         f"{result.seen} stored answers; re-tagged {result.retagged} ({how}); "
         f"{result.changed} got different themes"
     )
+    return 0
+
+
+#: `minyi index report` writes one scorecard PNG per community up to this many communities
+#: (matplotlib takes about 0.2 s an image; the HTML and PDF always have every scorecard).
+SCORECARD_PNGS_UP_TO = 60
+#: ... and the PDF has a page per community up to this many (Typst takes about 35 ms of CPU a
+#: page: 1,000 communities would spend 34 s there, bench/README.md); above it the PDF holds
+#: the method, the city table and the sources, and the HTML every scorecard.
+PDF_SCORECARDS_UP_TO = 200
+
+
+def _read_input(path_text: str) -> tuple[bytes, str]:
+    """A file's bytes and the name errors show."""
+    path = Path(path_text)
+    try:
+        return path.read_bytes(), path.name
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+async def verb_index(args: argparse.Namespace, settings: Settings) -> int:
+    """The governance index (SPEC §10): compute, or (sub-verbs) store a framework, import
+    values, write the published report."""
+    sub = getattr(args, "index_verb", None)
+    if sub == "framework":
+        return await _index_framework(args, settings)
+    if sub == "import":
+        return await _index_import(args, settings)
+    if sub == "report":
+        return await _index_report(args, settings)
+    from bot.core.index.compute import index_json
+    from bot.core.indexing import compute
+    from bot.render.index_text import index_table
+
+    core = await _core(settings)
+    try:
+        result = await compute(core, args.period)
+    finally:
+        await core.repo.close()
+    if args.json:
+        print(json.dumps(index_json(result), ensure_ascii=False, indent=2))
+    else:
+        print(index_table(result, settings.locale.default))
+    return 0
+
+
+async def _index_framework(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.indexing import store_framework
+    from bot.render.texts import say
+
+    data, name = _read_input(args.file)
+    core = await _core(settings)
+    try:
+        framework = await store_framework(core, data, name)
+    finally:
+        await core.repo.close()
+    lang = settings.locale.default
+    print(
+        say(
+            "index_framework_stored",
+            lang,
+            principles=len(framework.principles),
+            indicators=len(framework.indicators),
+        )
+    )
+    return 0
+
+
+async def _index_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.indexing import import_values
+    from bot.render.texts import say
+
+    data, name = _read_input(args.file)
+    core = await _core(settings)
+    try:
+        summary = await import_values(core, data, name)
+    finally:
+        await core.repo.close()
+    periods = ", ".join(summary.periods)
+    print(say("index_imported", settings.locale.default, rows=summary.rows, periods=periods))
+    return 0
+
+
+async def _index_report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.indexing import community_voices, compute
+    from bot.progress import progress_bar
+    from bot.render.index_report import report_parts, write_report
+    from bot.render.texts import say
+
+    out = Path(args.out)
+    core = await _core(settings)
+    try:
+        result = await compute(core, args.period)
+        voices = await community_voices(core, result)
+    finally:
+        await core.repo.close()
+    scorecards = len(result.communities) <= SCORECARD_PNGS_UP_TO
+    pdf_scorecards = len(result.communities) <= PDF_SCORECARDS_UP_TO
+    with progress_bar(
+        "index report", report_parts(result, scorecards=scorecards), unit="file"
+    ) as bar:
+        files = await asyncio.to_thread(
+            write_report,
+            result,
+            out,
+            voices,
+            scorecards=scorecards,
+            pdf_scorecards=pdf_scorecards,
+            on_part=lambda _name: bar.advance(),
+        )
+    names = [files.html.name, files.pdf.name, files.csv.name, *(p.name for p in files.charts)]
+    if len(names) > 8:
+        names = [*names[:7], f"… ({len(names) - 7} more)"]
+    print(say("index_report_written", settings.locale.default, out=out, files=", ".join(names)))
     return 0
 
 
@@ -454,9 +606,13 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--jsonl", action="store_true", help="one JSON object per input line")
     tag.add_argument("file", nargs="?", help="input file (default standard input)")
     learn = add("learn", verb_learn, "learn from a CSV of text,label")
-    learn.add_argument("--labelled", required=True, help="CSV with text,label columns")
+    learn.add_argument(
+        "--labelled", required=True, help="CSV with text,label or text,labels (a;b) columns"
+    )
     evaluate = add("evaluate", verb_evaluate, "precision, recall and F1 on labelled examples")
-    evaluate.add_argument("--labelled", required=True, help="CSV with text,label columns")
+    evaluate.add_argument(
+        "--labelled", required=True, help="CSV with text,label or text,labels (a;b) columns"
+    )
     evaluate.add_argument("--json", action="store_true", help="JSON instead of a table")
     evaluate.add_argument("--kind", choices=["principle", "domain"], default=None)
     evaluate.add_argument("--cv", type=int, default=0, help="k-fold cross-validation")
@@ -485,8 +641,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--round", type=int, default=None, help="round id (default: the newest open or scheduled)"
     )
     qr.add_argument("--out", default="qr-out", help="output folder (default qr-out)")
+    export.add_argument(
+        "--labels",
+        action="store_true",
+        help="organisers' /label labels as a text,labels CSV (for minyi learn / evaluate)",
+    )
     retag = add("retag", verb_retag, "re-tag stored answers after the taxonomy or model changed")
     retag.add_argument("--full", action="store_true", help="re-tag every answer")
+    index = add("index", verb_index, "the governance index (compute; or framework/import/report)")
+    index.add_argument("--period", default=None, help="YYYY, YYYY-Qn or YYYY-MM (default latest)")
+    index.add_argument("--json", action="store_true", help="the JSON of SPEC §10")
+    index_verbs = index.add_subparsers(dest="index_verb", required=False, metavar="INDEX_VERB")
+    for name, help_text in (
+        ("framework", "validate and store the index framework (TOML)"),
+        ("import", "import indicator values (CSV community,indicator,period,value)"),
+        ("report", "write the published report: index.html, index.pdf, index.csv, charts"),
+    ):
+        sub = index_verbs.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+        if name == "report":
+            sub.add_argument("--period", default=None, help="YYYY, YYYY-Qn or YYYY-MM")
+            sub.add_argument("--out", required=True, help="output folder")
+        else:
+            sub.add_argument("file", help="the TOML file" if name == "framework" else "the CSV")
     return parser
 
 
@@ -504,20 +681,18 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config)
         code: int = asyncio.run(args.func(args, settings))
         return code
-    except CsvInputError as exc:
-        from bot.render.csv_errors import describe_csv_error
-
-        lang = "en" if settings is None else settings.locale.default
-        print(f"minyi: {describe_csv_error(exc, lang)}", file=sys.stderr)
-        return 2
     except (ConfigError, CliError) as exc:
         print(f"minyi: {exc}", file=sys.stderr)
         return 2
     except MinyiError as exc:
-        # The core's refusals, worded as the chat channels word them (in English: a terminal).
-        from bot.render.texts import error_reason
+        # A core error, worded as the chat channels word them: a file's (a CSV file's with its
+        # file and line, an index file's every problem) in the deployment's language, like its
+        # reports; a refusal in English (a terminal).
+        from bot.render.errors import describe_error
 
-        print(f"minyi: {error_reason(exc, 'en')}", file=sys.stderr)
+        about_a_file = isinstance(exc, CsvInputError | IndexInputError)
+        lang = settings.locale.default if settings is not None and about_a_file else "en"
+        print(f"minyi: {describe_error(exc, lang)}", file=sys.stderr)
         return 2
     except ValueError as exc:  # bad labelled files, taxonomy errors: say what, not a traceback
         print(f"minyi: {exc}", file=sys.stderr)

@@ -58,4 +58,8 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
         if isinstance(nlp, dict) and isinstance(nlp.get("taxonomy"), str):
             # A relative taxonomy path is relative to the config file, not the working directory.
             nlp["taxonomy"] = str((path.parent / nlp["taxonomy"]).resolve())
+        index = data.get("index")
+        if isinstance(index, dict) and isinstance(index.get("framework"), str):
+            # Likewise the index framework.
+            index["framework"] = str((path.parent / index["framework"]).resolve())
     return settings_from_dict(data, environ)

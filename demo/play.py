@@ -16,16 +16,26 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Settings
+from bot.core.index.framework import Framework
+from bot.core.index.values import period_of
+from bot.core.indexing import community_voices, compute, import_values, load_framework
 from bot.core.reports import Report, build_round_report
 from bot.render.digest import build_digest, write_digest
+from bot.render.index_report import write_report
 from bot.render.report import render_report
 from demo.local import LocalBot, local_bot
 from demo.script import (
     BIHAI,
     HUIZHANCHENG,
+    INDEX_PROGRESS,
+    INDICATOR_QUESTION,
+    INDICATOR_RATED,
+    INDICATOR_WEIGHTS,
     POLL_OPTIONS,
     POLL_QUESTION,
     POLL_WEIGHTS,
+    PRIORITIES_QUESTION,
+    PRIORITY_LIKELIHOOD,
     RATING_QUESTION,
     RATING_WEIGHTS,
     TEXT_QUESTION,
@@ -145,7 +155,13 @@ async def play_demo(
         text_round = await _text_round(bot, people, users, show, pause, out)
         poll_round = await _poll_round(bot, people, users, show, pause, rng, out)
         rating_round = await _rating_round(bot, people, users, show, pause, rng, out)
-        round_ids = [text_round, poll_round, rating_round]
+        priorities_round = await _priorities_round(bot, people, users, show, pause, rng)
+        indicator_round = await _indicator_round(bot, people, users, show, pause, rng)
+        round_ids = [text_round, poll_round, rating_round, priorities_round, indicator_round]
+        await _import_index_values(bot, out, show, random.Random(2025))
+        await bot.ask_privately("/index")
+        await bot.ask_privately("/index post")
+        show.step("organiser asked for /index (table and scorecards) and /index post (groups)")
 
         await bot.ask_privately("/digest")
         await bot.ask_privately("/export")
@@ -316,6 +332,115 @@ async def _rating_round(
     return round_.id
 
 
+async def _priorities_round(
+    bot: LocalBot,
+    people: list[Resident],
+    users: list[SimUser],
+    show: Progress,
+    pause: float,
+    rng: random.Random,
+) -> int:
+    """A priorities round: each resident picks the principles that matter most to them."""
+    em = bot.emulator
+    await bot.ask_privately(f"/priorities all 30m {PRIORITIES_QUESTION}")
+    round_ = await bot.latest_round()
+    polls = {p.chat_id: p.poll_id for p in await bot.open_posts(round_.id) if p.poll_id}
+    show.step(f"round #{round_.id} (priorities) opened: {len(round_.options)} principles")
+    voters = [
+        (person, user)
+        for index, (person, user) in enumerate(zip(people, users, strict=True))
+        if index % 8 != 6
+    ]
+    for done, (person, user) in enumerate(voters, start=1):
+        poll_id = polls[bot.groups[person.community].id]
+        assert poll_id is not None
+        likely = PRIORITY_LIKELIHOOD[person.community]
+        picked = [i for i, p in enumerate(likely) if rng.random() < p][:3]
+        em.vote_poll(user, poll_id, picked or [likely.index(max(likely))])
+        show.bar("votes", done, len(voters))
+        if pause:
+            await asyncio.sleep(pause)
+    await bot.settle()
+    await _close(bot, round_.id, show)
+    return round_.id
+
+
+async def _indicator_round(
+    bot: LocalBot,
+    people: list[Resident],
+    users: list[SimUser],
+    show: Progress,
+    pause: float,
+    rng: random.Random,
+) -> int:
+    """A rating round tied to an index indicator: its mean per community is that value."""
+    em = bot.emulator
+    await bot.ask_privately(f"/rate --indicator {INDICATOR_RATED} all 30m {INDICATOR_QUESTION}")
+    round_ = await bot.latest_round()
+    posts = {p.chat_id: p for p in await bot.open_posts(round_.id)}
+    show.step(f"round #{round_.id} (rating → indicator {INDICATOR_RATED}) opened")
+    raters = [
+        (person, user)
+        for index, (person, user) in enumerate(zip(people, users, strict=True))
+        if index % 5 != 2
+    ]
+    for done, (person, user) in enumerate(raters, start=1):
+        chat = bot.groups[person.community]
+        post = posts[chat.id]
+        assert post.message_id is not None
+        value = rng.choices(range(1, 6), weights=INDICATOR_WEIGHTS[person.community])[0]
+        em.press_button(
+            user, chat, post.message_id, _button_data(em, chat.id, post.message_id, str(value))
+        )
+        show.bar("ratings", done, len(raters))
+        if pause:
+            await asyncio.sleep(pause)
+    await bot.settle()
+    await _close(bot, round_.id, show)
+    return round_.id
+
+
+def index_values_csv(framework: Framework, periods: list[str], rng: random.Random) -> bytes:
+    """Indicator values for the two communities over `periods`, as an official's spreadsheet
+    would hold them: each community moves from the baseline towards the target at its own
+    pace, with noise; 会展城 lacks two indicators in the first quarter (missing values), and
+    the indicator residents rate is left to the rating round in the last quarter."""
+    lines = ["community,indicator,period,value"]
+    for name, (start, step) in INDEX_PROGRESS.items():
+        for q, period in enumerate(periods):
+            for k, ind in enumerate(framework.indicators):
+                if ind.id == INDICATOR_RATED and q == len(periods) - 1:
+                    continue
+                if name == HUIZHANCHENG and q == 0 and k % 9 == 4:
+                    continue
+                base = ind.baseline if ind.baseline is not None else ind.threshold
+                share = start + step * q + rng.uniform(-0.08, 0.08)
+                value = base + (ind.target - base) * share
+                lines.append(f"{name},{ind.id},{period},{value:.2f}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+async def _import_index_values(
+    bot: LocalBot, out: Path, show: Progress, rng: random.Random
+) -> None:
+    """Values for the current quarter and the three before it, imported as `minyi index
+    import` would (the CSV is kept in `out`)."""
+    core = bot.core
+    zone = core.settings.schedule.tz
+    framework = await load_framework(core)
+    now = core.now().astimezone(zone)
+    periods = []
+    for back in (3, 2, 1, 0):
+        months = now.year * 12 + now.month - 1 - 3 * back
+        periods.append(
+            period_of(now.replace(year=months // 12, month=months % 12 + 1, day=1), 3, zone)
+        )
+    data = index_values_csv(framework, periods, rng)
+    (out / "index_values.csv").write_bytes(data)
+    summary = await import_values(core, data, "index_values.csv")
+    show.step(f"imported {summary.rows} indicator values for {', '.join(summary.periods)}")
+
+
 async def _qr_links(bot: LocalBot, round_id: int, out: Path) -> dict[str, str]:
     """The organiser's `/qr`: the cards it sent written into out/qr/; community -> page link."""
     em = bot.emulator
@@ -396,7 +521,7 @@ async def _write_outputs(
     (out / "reports.txt").write_text(
         "\n\n".join(render_report(r, lang, zone) for r in reports) + "\n", encoding="utf-8"
     )
-    files["reports.txt"] = "the three rounds' reports, as organisers receive them"
+    files["reports.txt"] = "the rounds' reports, as organisers receive them"
     (out / "reports.json").write_text(
         json.dumps({"rounds": [r.json_dict() for r in reports]}, ensure_ascii=False, indent=2),
         encoding="utf-8",
@@ -421,6 +546,17 @@ async def _write_outputs(
     if export:
         (out / "answers.csv").write_bytes(export[-1]["file_bytes"])
         files["answers.csv"] = "the /export CSV the organiser got (pseudonymous)"
+
+    result = await compute(core)
+    voices = await community_voices(core, result)
+    written = await asyncio.to_thread(write_report, result, out / "index", voices, scorecards=True)
+    files["index/index.html"] = f"the governance index {result.period}, one page that opens offline"
+    files["index/index.pdf"] = "the same as an A4 PDF"
+    files["index/index.csv"] = "the index table for spreadsheets"
+    files["index/"] = f"and {len(written.charts)} charts: city, principles, each scorecard"
+    files["index_values.csv"] = "the indicator values the demo imported"
+    ranked = ", ".join(f"{c.name} {c.index:.1f}" for c in result.communities if c.index is not None)
+    show.step(f"index {result.period}: {ranked}")
 
     cards = sorted((out / "qr").glob("round-*.png"))
     if cards:
@@ -498,8 +634,9 @@ def _closing(result: DemoResult, out: Path, show: Progress, stream: TextIO) -> N
     # As the person ran it (`make demo` runs .venv/bin/minyi, which is not on their PATH).
     minyi = sys.argv[0] if Path(sys.argv[0]).name == "minyi" else "minyi"
     print(f"\nWhat the demo wrote to {out}/:", file=stream)
+    column = max(len(str(out / name)) for name in result.files) + 1
     for name, what in result.files.items():
-        print(f"  {out / name!s:<32} {what}", file=stream)
+        print(f"  {out / name!s:<{column}} {what}", file=stream)
     report = f"{minyi} --config {out / 'config.toml'} report"
     sandbox = f"{minyi} sandbox"
     width = max(len(report), len(sandbox)) + 3

@@ -24,6 +24,26 @@ RATING_QUESTION = "你给社区现在的线上服务（小程序报修、网上�
 # How often each rating 1..5 is given.
 RATING_WEIGHTS = [8, 17, 35, 28, 12]
 
+# The governance index (SPEC §10): a priorities round over the framework's principles, and a
+# rating round whose per-community mean becomes the indicator `INDICATOR_RATED`.
+PRIORITIES_QUESTION = "在下面这些方面中，你最希望社区做好哪几项？（可多选，最多选三项为宜）"
+# How likely a resident is to pick each principle of the shipped framework, per community
+# (framework order: participation, transparency, accountability, inclusiveness, equity,
+# responsiveness, rule_of_law, efficiency, sustainability, privacy): 碧海's older residents
+# weigh inclusiveness and responsiveness, 会展城's younger ones privacy and efficiency.
+PRIORITY_LIKELIHOOD = {
+    BIHAI: [0.35, 0.3, 0.15, 0.55, 0.3, 0.6, 0.1, 0.2, 0.15, 0.2],
+    HUIZHANCHENG: [0.3, 0.45, 0.2, 0.15, 0.2, 0.35, 0.15, 0.5, 0.25, 0.6],
+}
+INDICATOR_RATED = "voice_heard"
+INDICATOR_QUESTION = "社区在做决定时，听取居民意见了吗？（1 很少 — 5 总是）"
+# Ratings 1..5 per community for the indicator round.
+INDICATOR_WEIGHTS = {BIHAI: [6, 14, 30, 34, 16], HUIZHANCHENG: [12, 24, 34, 22, 8]}
+# How far each community has come from the indicators' baseline towards their target in the
+# demo's imported values (a share of the distance), at the first of the imported quarters and
+# per quarter after it.
+INDEX_PROGRESS = {BIHAI: (0.05, 0.12), HUIZHANCHENG: (0.2, 0.05)}
+
 
 @dataclass(frozen=True)
 class Resident:

@@ -14,7 +14,8 @@ import functools
 from telegram import Update
 
 from bot.core.errors import MinyiError, UsageError
-from bot.render.texts import Lang, error_reason, say
+from bot.render.errors import describe_error
+from bot.render.texts import Lang, say
 from bot.telegram.context import Ctx
 from handlers.common import Handler, in_group, lang_of, reply
 
@@ -27,7 +28,7 @@ def usage_line(command: str, lang: Lang, private: bool) -> str:
 
 def error_text(error: MinyiError, lang: Lang, *, private: bool) -> str:
     """What the caller is told about `error`."""
-    reason = error_reason(error, lang)
+    reason = describe_error(error, lang)
     if not isinstance(error, UsageError):
         return reason
     line = usage_line(error.command, lang, private=private)

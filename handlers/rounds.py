@@ -7,7 +7,15 @@ from collections.abc import Callable
 from telegram import Update
 
 from bot.core.organiser import RoundChange, change_round, recent_rounds, round_communities
-from bot.core.parsing import RoundRequest, parse_ask, parse_id, parse_poll, parse_schedule
+from bot.core.parsing import (
+    RoundRequest,
+    parse_ask,
+    parse_id,
+    parse_poll,
+    parse_priorities,
+    parse_rate,
+    parse_schedule,
+)
 from bot.core.rounds import cancel_round, close_round, create_round
 from bot.render.listings import round_created_text, rounds_text
 from bot.render.texts import say
@@ -42,10 +50,22 @@ async def poll(update: Update, context: Ctx) -> None:
 
 
 async def rate(update: Update, context: Ctx) -> None:
-    """Open a rating round now."""
-    await _create(
-        update, context, lambda args, private: parse_ask(args, private=private, kind="rating")
-    )
+    """Open a rating round now (with `--indicator <id>`, one that feeds the index)."""
+    await _create(update, context, lambda args, private: parse_rate(args, private=private))
+
+
+async def priorities(update: Update, context: Ctx) -> None:
+    """Open a priorities round now: a multiple-answer poll over the index's principles; the
+    standard question (in the caller's language) when none is given."""
+    lang = lang_of(update, context)
+
+    def parse(args: str, private: bool) -> RoundRequest:
+        request = parse_priorities(args, private=private)
+        if request.question:
+            return request
+        return request.model_copy(update={"question": say("priorities_question", lang)})
+
+    await _create(update, context, parse)
 
 
 async def schedule(update: Update, context: Ctx) -> None:

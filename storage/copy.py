@@ -24,6 +24,7 @@ TABLES = (
     "posts",
     "answers",
     "answer_themes",
+    "answer_labels",
     "votes",
     "poll_tallies",
     "poll_totals",

@@ -98,7 +98,13 @@ class RateLimiter:
 def to_records(tags: Sequence[ThemeTag]) -> list[TagRecord]:
     """Tagger output as storage records."""
     return [
-        TagRecord(theme_id=t.id, kind=t.kind, score=t.score, evidence=list(t.evidence))
+        TagRecord(
+            theme_id=t.id,
+            kind=t.kind,
+            score=t.score,
+            evidence=list(t.evidence),
+            learned=list(t.learned),
+        )
         for t in tags
     ]
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 from bot.core.privacy import pseudonym
 from bot.core.settings import Settings
@@ -23,6 +24,8 @@ from storage.repository import Repository, Session
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "tagger"
+# The principle model learned from organisers' labels (/label, bot/core/labelling.py).
+PRINCIPLE_MODEL_NAME = "principles"
 
 
 class AlreadyProcessed(Exception):
@@ -81,6 +84,8 @@ class Core:
     # sends them right after the commit (bot/telegram/intake.py), no handler sends them itself;
     # the scheduler's tick sends whatever is still owed.
     posts_owed: asyncio.Event = field(default_factory=asyncio.Event)
+    # Learning from organisers' labels, while it runs in the background (bot/core/labelling.py).
+    learning: asyncio.Task[None] | None = None
 
     @property
     def post_lock(self) -> AbstractAsyncContextManager[None]:
@@ -130,12 +135,29 @@ async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
     taxonomy = load_taxonomy(settings.nlp.taxonomy)
     async with repo.transaction() as session:
         blob = await session.get_model(MODEL_NAME)
+        principles = await session.get_model(PRINCIPLE_MODEL_NAME)
     model = None
-    if blob:
-        from nlp.model import LearnedModel  # numpy: only for deployments that learned
+    from nlp.model import LearnedModel
 
+    if blob:
         model = LearnedModel.from_bytes(blob)
-    return Tagger(taxonomy, model, settings.nlp.segmenter)
+    principle_model: LearnedModel | Literal["default"] | None = "default"
+    if principles:
+        # Learned from organisers' labels (/label) on top of the base examples.
+        principle_model = LearnedModel.from_bytes(principles)
+    elif settings.nlp.principle_answers is not None:
+        # A deployment's own labelled answers instead of the shipped ones: learned at start.
+        from nlp.build_model import neutral_examples, read_answers
+        from nlp.learn import train_multilabel
+
+        rows = read_answers(settings.nlp.principle_answers, taxonomy)
+        examples = [(t, ls) for t, ls, split in rows if split == "train"]
+        principle_model = train_multilabel(
+            examples + neutral_examples(taxonomy),
+            taxonomy,
+            [t.id for t in taxonomy.by_kind("principle")],
+        )
+    return Tagger(taxonomy, model, settings.nlp.segmenter, principle_model=principle_model)
 
 
 async def open_core(settings: Settings, *, secret: bytes | None = None) -> Core:

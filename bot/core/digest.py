@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import Core
 from bot.core.exports import period_csv
+from bot.core.indexing import IndexNews, index_news
 from bot.core.reports import Report, build_period_report
 
 PERIOD = timedelta(days=7)
@@ -24,6 +25,7 @@ class DigestPeriod(BaseModel):
     until: datetime
     report: Report
     csv: bytes
+    index: IndexNews | None = None  # a period's index values arrived in this digest's period
 
     @property
     def active(self) -> bool:
@@ -36,4 +38,5 @@ async def gather_digest(core: Core, until: datetime) -> DigestPeriod:
     since = until - PERIOD
     report = await build_period_report(core, since, until)
     csv, _ = await period_csv(core, since, until)
-    return DigestPeriod(since=since, until=until, report=report, csv=csv)
+    news = await index_news(core, since)
+    return DigestPeriod(since=since, until=until, report=report, csv=csv, index=news)

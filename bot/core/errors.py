@@ -11,7 +11,11 @@ Each channel maps these errors to its reply in one place (Telegram: handlers/err
     │   └── OutOfReach        another community's round, an organisers-only command
     └── InputError        the input itself is malformed
         ├── UsageError        command arguments that do not fit (carries the command)
-        └── DurationError     a duration we do not understand
+        ├── DurationError     a duration we do not understand
+        ├── CsvInputError     a CSV file that cannot be used (bot/core/csvfiles.py: file, line)
+        └── IndexInputError   what the governance index cannot use (a period, no values yet)
+            ├── FrameworkError    a framework TOML: every problem, each naming indicator and field
+            └── ValuesError       a values CSV: every bad row, each a CsvInputError with its line
 """
 
 from __future__ import annotations
@@ -60,3 +64,25 @@ class UsageError(InputError):
 
 class DurationError(InputError):
     """Not a duration we understand (90s, 30m, 48h, 7d, 1d12h)."""
+
+
+class IndexInputError(InputError):
+    """Something the governance index (SPEC §10) cannot use: a bad period, no values yet."""
+
+
+class FrameworkError(IndexInputError):
+    """A framework TOML that cannot be used: `problems` lists every problem found, each an
+    error of its own (key and values) naming the indicator and the field."""
+
+    def __init__(self, name: str, problems: list[MinyiError]) -> None:
+        super().__init__("index_framework_invalid", name=name, count=len(problems))
+        self.problems = problems
+
+
+class ValuesError(IndexInputError):
+    """A values CSV of which nothing is imported: `problems` lists every bad row (each a
+    `CsvInputError` with the file and line), or the one problem of the file as a whole."""
+
+    def __init__(self, name: str, problems: list[MinyiError]) -> None:
+        super().__init__("index_values_invalid", name=name, count=len(problems))
+        self.problems = problems

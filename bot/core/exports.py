@@ -37,6 +37,7 @@ COLUMNS = [
     "evidence",
     "principles_zh",
     "domains_zh",
+    "learned",
 ]
 PAGE = 5000
 Row = dict[str, object]
@@ -112,6 +113,7 @@ def answer_row(answer: StoredAnswer, names: dict[int, str], core: Core) -> Row:
                 "kind": t.kind,
                 "score": t.score,
                 "evidence": t.evidence,
+                "learned": t.learned,
             }
             for t in answer.themes
         ],
@@ -145,6 +147,8 @@ def _csv_cells(row: Row) -> list[Cell]:
         ";".join(f"{t['id']}={'/'.join(t['evidence'])}" for t in themes),
         "；".join(t["name_zh"] for t in principles),
         "；".join(t["name_zh"] for t in domains),
+        # The words a model weighed most, for tags it made (a learned-only tag has no evidence).
+        ";".join(f"{t['id']}={'/'.join(t['learned'])}" for t in themes if t["learned"]),
     ]
 
 

@@ -7,7 +7,9 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-RoundKind = Literal["text", "poll", "rating"]
+RoundKind = Literal["text", "poll", "rating", "priorities"]
+#: Kinds posted as a native Telegram poll (votes arrive as poll answers).
+POLL_KINDS: tuple[RoundKind, ...] = ("poll", "priorities")
 RoundState = Literal["scheduled", "open", "closed", "cancelled"]
 PostPurpose = Literal["open", "note", "reminder", "close", "report"]
 # Where an answer or vote came from: a Telegram chat or a web answer page (SPEC §11).
@@ -70,6 +72,15 @@ class Round(_Record):
     created_at: datetime
     opened_at: datetime | None
     closed_at: datetime | None
+    # The index (SPEC §10): a priorities round's principle ids in option order; the indicator
+    # a `/rate --indicator` round feeds.
+    principles: list[str] = []
+    indicator: str | None = None
+
+    @property
+    def is_poll(self) -> bool:
+        """Whether the round is posted as a native Telegram poll."""
+        return self.kind in POLL_KINDS
 
 
 class Post(_Record):
@@ -87,8 +98,9 @@ class Post(_Record):
 class TagRecord(_Record):
     theme_id: str
     kind: str
-    score: float
+    score: float  # the tagger's confidence in [0, 1]
     evidence: list[str]
+    learned: list[str] = []  # a model's weightiest words for the tag (migration 0008)
 
 
 class NewAnswer(_Record):
@@ -123,6 +135,7 @@ class ThemeCount(_Record):
     theme_id: str
     kind: str
     count: int
+    score_sum: float = 0.0  # of the tags counted: their mean is the theme's confidence
 
 
 class OptionCount(_Record):

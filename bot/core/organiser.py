@@ -19,6 +19,8 @@ from bot.core.communities import resolve_communities
 from bot.core.digest import DigestPeriod, gather_digest
 from bot.core.errors import CommunityError, OutOfReach
 from bot.core.exports import export_rows, file_name_part, rows_to_csv, vote_export, votes_to_csv
+from bot.core.index.compute import IndexResult
+from bot.core.indexing import compute
 from bot.core.models import Community, Round
 from bot.core.reports import Report, build_round_report, latest_round_id
 from bot.core.roles import Caller, require_organiser, round_in_reach
@@ -107,3 +109,22 @@ async def round_communities(core: Core, caller: Caller, name: str | None) -> lis
     if not caller.organiser and [c.id for c in found] != [caller.scope]:
         raise OutOfReach("organisers_only")  # a group admin: their own community only
     return found
+
+
+async def index_for(core: Core, caller: Caller, period: str | None) -> IndexResult:
+    """The governance index over every community (SPEC §10): configured organisers only, as it
+    compares communities with each other."""
+    require_organiser(caller)
+    return await compute(core, period)
+
+
+async def index_groups(core: Core, result: IndexResult) -> list[tuple[Community, int]]:
+    """Each active community with an index and its place in `result.communities`: where
+    `/index post` posts that community's own scorecard."""
+    async with core.repo.transaction() as session:
+        active = {c.name: c for c in await session.list_communities(active_only=True)}
+    return [
+        (active[c.name], place)
+        for place, c in enumerate(result.communities)
+        if c.name in active and c.index is not None
+    ]

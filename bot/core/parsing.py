@@ -38,12 +38,14 @@ class RoundRequest(_Parsed):
     opens_at: datetime | None = None
     community: str | None = None  # a name or "all"; only in private chat
     cron: str | None = None  # a recurring round re-opens on this expression
+    indicator: str | None = None  # `/rate --indicator <id>`: the index indicator it feeds
 
 
 # Phones and desktop apps often turn "--" into a dash; a flag written so is still a flag.
 _FLAG = re.compile(r"^(?:--|—|–)(?P<name>[A-Za-z][A-Za-z-]*)(?=\s|=|$)=?\s*")
 _QUOTED = re.compile(r"^[\"“”'‘’](?P<value>[^\"“”'‘’]*)[\"“”'‘’]\s*")
 _DATE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
+_INDICATOR = re.compile(r"^(?P<value>[A-Za-z][A-Za-z0-9_]{0,63})(?:\s+|$)")
 MAX_AHEAD = timedelta(days=366)
 
 
@@ -70,6 +72,12 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
             except ValueError as exc:
                 raise UsageError(command, "parse_cron_invalid", value=value, error=exc) from exc
             rest = rest[quoted.end() :]
+        elif name == "indicator":
+            named = _INDICATOR.match(rest)
+            if named is None:
+                raise UsageError(command, "parse_indicator_missing")
+            value = named["value"].lower()
+            rest = rest[named.end() :]
         flags[name] = value
     for word in rest.split():
         flag = _FLAG.match(word)
@@ -210,6 +218,55 @@ def parse_ask(args: str, *, private: bool = False, kind: str = "text") -> RoundR
         duration=duration,
         community=community,
     )
+
+
+def parse_rate(args: str, *, private: bool = False) -> RoundRequest:
+    """`/rate [--indicator <id>] [community] [duration] question`: a rating round, feeding the
+    index indicator `id` if given (whether the framework has it is the core's to check)."""
+    flags, rest = _take_flags("rate", args, ("indicator",))
+    words = rest.split()
+    command = "rate"
+    community = _take_community(command, words, private)
+    duration = _take_duration(command, words)
+    if "|" in " ".join(words):
+        raise UsageError(command, "parse_no_options")
+    return RoundRequest(
+        kind="rating",
+        question=_question(command, " ".join(words)),
+        duration=duration,
+        community=community,
+        indicator=flags.get("indicator"),
+    )
+
+
+def parse_priorities(args: str, *, private: bool = False) -> RoundRequest:
+    """`/priorities [community] [duration] [question]`: a multiple-answer poll over the index
+    framework's principles (the core fills the options); an empty question means the
+    standard one (the handler puts it in the caller's language)."""
+    _flags, rest = _take_flags("priorities", args, ())
+    words = rest.split()
+    community = _take_community("priorities", words, private)
+    duration = _take_duration("priorities", words)
+    text = " ".join(words)
+    if "|" in text:
+        raise UsageError("priorities", "parse_no_options")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise UsageError("priorities", "parse_question_long", limit=MAX_QUESTION_CHARS)
+    return RoundRequest(
+        kind="priorities", question=text, duration=duration, multi=True, community=community
+    )
+
+
+def parse_index(args: str) -> tuple[bool, str | None]:
+    """`/index [post] [period]`: whether to post to the groups, and the period (checked by the
+    index core) or None for the latest."""
+    words = args.split()
+    post = bool(words) and words[0].lower() == "post"
+    if post:
+        words = words[1:]
+    if len(words) > 1:
+        raise UsageError("index", "parse_index_words")
+    return post, (words[0] if words else None)
 
 
 def parse_poll(args: str, *, private: bool = False) -> RoundRequest:

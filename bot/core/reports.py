@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import Core
+from bot.core.labelling import Agreement, label_agreement
 from bot.core.models import Community, OptionCount, Quote, Round, ThemeCount
 from nlp.emerging import emerging_terms
 from nlp.taxonomy import Taxonomy
@@ -30,12 +31,19 @@ class _Model(BaseModel):
 
 
 class ThemeShare(_Model):
+    """A theme's answers in a report. Levels are never summed: a first-level domain counts the
+    answers tagged with it (its own words and its children's strong words), a child domain
+    (level 2, `parent` set) the answers tagged with the child; each is its own row."""
+
     id: str
     name_zh: str
     name_en: str
     kind: str
     count: int
     share: float
+    level: int = 1  # 1: a principle or a first-level domain; 2: a domain under `parent`
+    parent: str | None = None
+    confidence: float = 0.0  # the mean tagging score of the answers counted, in [0, 1]
 
 
 class OptionResult(_Model):
@@ -61,6 +69,7 @@ class CommunityPart(_Model):
     answers: int
     themes: list[ThemeShare]
     poll: PollResult | None
+    untagged: int = 0  # answers no theme was found in
 
 
 class CommunityChange(_Model):
@@ -113,6 +122,13 @@ class Report(_Model):
     # What came through each channel: a poll or rating round's voters, else visible answers
     # (so the figures add up to `poll.voters` or `answers`).
     channels: dict[str, int] = {}
+    untagged: int = 0  # answers no theme was found in
+    agreement: Agreement | None = None  # None until an organiser labelled an answer
+
+    @property
+    def untagged_share(self) -> float:
+        """The share of answers with no theme (how much the counts below leave out)."""
+        return _share(self.untagged, self.answers)
 
     def json_dict(self) -> dict[str, object]:
         """The SPEC §6 ROUND object (plus extra keys)."""
@@ -135,9 +151,15 @@ class Report(_Model):
                     "count": t.count,
                     "share": t.share,
                     "name_en": t.name_en,
+                    "level": t.level,
+                    "parent": t.parent,
+                    "confidence": t.confidence,
                 }
                 for t in self.themes
             ],
+            "untagged": self.untagged,
+            "untagged_share": self.untagged_share,
+            "agreement": None if self.agreement is None else self.agreement.model_dump(),
             "emerging": self.emerging,
             "quotes": [q.model_dump() for q in self.quotes],
             "per_community": [c.model_dump() for c in self.per_community],
@@ -152,12 +174,16 @@ def _share(part: int, whole: int) -> float:
 
 
 def _themes(taxonomy: Taxonomy, counts: Sequence[ThemeCount], answers: int) -> list[ThemeShare]:
-    merged: dict[str, int] = {}
+    """Theme rows as stored, one per theme: a child's answers are never added to its parent's
+    here (the tagger already decided, per answer, whether the parent applies)."""
+    merged: dict[str, tuple[int, float]] = {}
     for c in counts:
-        merged[c.theme_id] = merged.get(c.theme_id, 0) + c.count
+        count, total = merged.get(c.theme_id, (0, 0.0))
+        merged[c.theme_id] = (count + c.count, total + c.score_sum)
     out = []
-    for theme_id, count in merged.items():
+    for theme_id, (count, total) in merged.items():
         theme = taxonomy.get(theme_id)
+        parent = theme.parent if theme else None
         out.append(
             ThemeShare(
                 id=theme_id,
@@ -166,10 +192,13 @@ def _themes(taxonomy: Taxonomy, counts: Sequence[ThemeCount], answers: int) -> l
                 kind=theme.kind if theme else "domain",
                 count=count,
                 share=_share(count, answers),
+                level=1 if parent is None else 2,
+                parent=parent,
+                confidence=round(total / count, 4) if count else 0.0,
             )
         )
-    # Principles first, then domains; most mentioned first within each.
-    return sorted(out, key=lambda t: (t.kind != "principle", -t.count, t.id))
+    # Principles, then first-level domains, then child domains; most mentioned first in each.
+    return sorted(out, key=lambda t: (t.kind != "principle", t.level, -t.count, t.id))
 
 
 def top_themes(themes: Sequence[ThemeShare], most: int) -> list[ThemeShare]:
@@ -177,7 +206,12 @@ def top_themes(themes: Sequence[ThemeShare], most: int) -> list[ThemeShare]:
     return sorted(themes, key=lambda t: (-t.count, t.id))[:most]
 
 
-def _pick_quotes(
+def top_of(themes: Sequence[ThemeShare], kind: str, level: int, most: int) -> list[ThemeShare]:
+    """The `most` most mentioned themes of one kind and level (principles are all level 1)."""
+    return top_themes([t for t in themes if t.kind == kind and t.level == level], most)
+
+
+def pick_quotes(
     candidates: Sequence[Quote], themes: Sequence[ThemeShare], most: int = QUOTES
 ) -> list[QuoteOut]:
     """Up to `most` quotes for the top themes, never two from one resident or one answer.
@@ -216,11 +250,11 @@ def _poll_results(
 ) -> PollResult:
     """Votes per option over the communities `ids`; shares are of voters (multi-answer polls
     may add up to more than 100%)."""
-    labels = round_.options if round_.kind == "poll" else [str(v) for v in RATING_VALUES]
+    labels = round_.options if round_.is_poll else [str(v) for v in RATING_VALUES]
     votes = [0] * len(labels)
     for c in counts:
         if c.community_id in ids:
-            index = c.option_index if round_.kind == "poll" else c.option_index - 1
+            index = c.option_index if round_.is_poll else c.option_index - 1
             if 0 <= index < len(labels):
                 votes[index] += c.votes
     who = sum(n for cid, n in voters.items() if cid in ids)
@@ -285,6 +319,7 @@ async def _assemble(
     answers = await session.count_visible_answers(scope)
     people, participants = await session.count_participants(scope)
     themes = await session.count_themes(scope)
+    untagged = await session.count_untagged_answers(scope)
     poll, per_poll = (
         (None, {})
         if round_ is None
@@ -293,7 +328,7 @@ async def _assemble(
     total_answers = sum(answers.values())
     all_themes = _themes(taxonomy, [t for ts in themes.values() for t in ts], total_answers)
     top = [t.id for t in top_themes(all_themes, QUOTES)]
-    quotes = _pick_quotes(await session.list_quote_candidates(scope, top), all_themes)
+    quotes = pick_quotes(await session.list_quote_candidates(scope, top), all_themes)
     question = round_.question if round_ is not None else ""
     emerging = await _emerging(core, session, scope, total_answers, question)
     if poll is not None and round_ is not None and round_.anonymous:
@@ -313,6 +348,7 @@ async def _assemble(
                 answers=n_answers,
                 themes=_themes(taxonomy, themes.get(c.id, []), n_answers),
                 poll=community_poll,
+                untagged=untagged.get(c.id, 0),
             )
         )
     if round_ is not None and round_.kind != "text":
@@ -330,6 +366,8 @@ async def _assemble(
         "themes": all_themes,
         "emerging": emerging,
         "quotes": quotes,
+        "untagged": sum(untagged.values()),
+        "agreement": await label_agreement(session, taxonomy),
     }
     return summary, parts
 

@@ -21,7 +21,7 @@ from nlp.taxonomy import Taxonomy
 SNAPSHOT = "taxonomy-snapshot"
 PAGE = 2000
 
-Signature = list[tuple[str, float, tuple[str, ...]]]
+Signature = list[tuple[str, float, tuple[str, ...], tuple[str, ...]]]
 
 
 class RetagResult(BaseModel):
@@ -35,8 +35,13 @@ class RetagResult(BaseModel):
 
 
 def _model_digest(core: Core) -> str:
-    model = core.tagger.model
-    return "" if model is None else hashlib.sha256(model.to_bytes()).hexdigest()
+    """A digest of every model tagging uses: the deployment's own and the principle model (the
+    shipped one, or one learned from organisers' labels). Keyword screening (nlp.impact) knows
+    nothing of models, so any change here makes the next retag a full one."""
+    digest = hashlib.sha256()
+    for model in (core.tagger.model, core.tagger.principle_model):
+        digest.update(b"-" if model is None else hashlib.sha256(model.to_bytes()).digest())
+    return digest.hexdigest()
 
 
 def _snapshot(core: Core) -> bytes:
@@ -75,7 +80,7 @@ async def _screen(core: Core) -> KeywordScreen | None:
 
 
 def _signature(themes: Signature) -> Signature:
-    return sorted((i, round(s, 6), tuple(sorted(e))) for i, s, e in themes)
+    return sorted((i, round(s, 6), tuple(sorted(e)), tuple(w)) for i, s, e, w in themes)
 
 
 async def retag_answers(
@@ -103,8 +108,15 @@ async def retag_answers(
         pending: list[tuple[int, list[TagRecord]]] = []
         for answer_id, text in chosen:
             records = to_records(core.tagger.tag(text))
-            old = _signature([(t.theme_id, t.score, tuple(t.evidence)) for t in stored[answer_id]])
-            new = _signature([(t.theme_id, t.score, tuple(t.evidence)) for t in records])
+            old = _signature(
+                [
+                    (t.theme_id, t.score, tuple(t.evidence), tuple(t.learned))
+                    for t in stored[answer_id]
+                ]
+            )
+            new = _signature(
+                [(t.theme_id, t.score, tuple(t.evidence), tuple(t.learned)) for t in records]
+            )
             if new != old:
                 pending.append((answer_id, records))
         changed += await _store(core, pending)

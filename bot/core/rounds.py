@@ -16,9 +16,10 @@ from pydantic import BaseModel, ConfigDict
 from bot.core.base import Core, Turn
 from bot.core.crontab import next_fire
 from bot.core.durations import parse_duration
-from bot.core.errors import RoundError
+from bot.core.errors import RoundError, UsageError
+from bot.core.indexing import load_framework
 from bot.core.models import Community, Round
-from bot.core.parsing import RoundRequest
+from bot.core.parsing import MAX_OPTIONS, MIN_OPTIONS, RoundRequest
 from bot.core.privacy import failure
 from storage.repository import Session
 
@@ -69,6 +70,7 @@ async def create_round(
     scheduled = opens_at is not None
     opens_at = opens_at or now
     closes_at = opens_at + duration
+    options, principles = await _index_fields(core, request)
     async with core.transaction(turn) as session:
         created = await session.add_round(
             kind=request.kind,  # type: ignore[arg-type]  # validated by the parser
@@ -80,10 +82,12 @@ async def create_round(
             reminder_at=_reminder_at(core, opens_at, closes_at),
             created_by=actor,
             at=now,
-            options=request.options,
+            options=options,
             multi=request.multi,
             anonymous=request.anonymous,
             cron=cron,
+            principles=principles,
+            indicator=request.indicator,
         )
         if not scheduled:
             await session.set_round_state(created.id, "open", now, expect="open")
@@ -97,11 +101,34 @@ async def create_round(
     return RoundCreated(round=created, communities=list(communities))
 
 
+async def _index_fields(core: Core, request: RoundRequest) -> tuple[list[str], list[str]]:
+    """The options and principle ids of a priorities round (the framework's principles, named
+    in the deployment's language); a `/rate --indicator` round's indicator must exist."""
+    if request.kind == "priorities":
+        if not request.question:
+            raise UsageError("priorities", "parse_question_missing")
+        framework = await load_framework(core)
+        count = len(framework.principles)
+        if not MIN_OPTIONS <= count <= MAX_OPTIONS:
+            raise RoundError("index_principles_poll", count=count, min=MIN_OPTIONS, max=MAX_OPTIONS)
+        zh = core.settings.locale.default == "zh"
+        options = [p.name_zh if zh else p.name_en for p in framework.principles]
+        return options, [p.id for p in framework.principles]
+    if request.indicator is not None:
+        framework = await load_framework(core)
+        if framework.indicator(request.indicator) is None:
+            known = ", ".join(i.id for i in framework.indicators)
+            raise UsageError(
+                "rate", "index_unknown_indicator_round", indicator=request.indicator, known=known
+            )
+    return list(request.options), []
+
+
 async def add_opening_posts(session: Session, round_: Round, community_ids: Sequence[int]) -> None:
     """Owe each community the round's opening (and, for a native poll, which has no room for
     it, a note on how votes are used, sent as its own post)."""
     await session.add_posts(round_.id, "open", community_ids)
-    if round_.kind == "poll":
+    if round_.is_poll:
         await session.add_posts(round_.id, "note", community_ids)
 
 
@@ -158,6 +185,8 @@ async def _schedule_recurrence(core: Core, session: Session, round_: Round, now:
         anonymous=round_.anonymous,
         cron=round_.cron,
         recurrence_of=round_.recurrence_of or round_.id,
+        principles=round_.principles,
+        indicator=round_.indicator,
     )
 
 

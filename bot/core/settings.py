@@ -112,6 +112,12 @@ class NlpConfig(_Table):
     # Word segmentation: jieba-rs (native, the default) or jieba (pure Python, the reference);
     # jieba-rs falls back to jieba, with a warning, where its wheel is missing.
     segmenter: Engine = DEFAULT_ENGINE
+    # /label: the principle model learns again, in the background, after every this many
+    # labels (0: only when asked, e.g. by `minyi learn --labels`).
+    learn_every: int = Field(default=20, ge=0, le=100_000)
+    # A labelled answers file (text,labels,split like nlp/data/principles_answers.csv) to build
+    # the principle model from instead of the shipped one, for residents who write unlike it.
+    principle_answers: Path | None = None
 
     @field_validator("helper_process")
     @classmethod
@@ -137,6 +143,16 @@ class PrivacyConfig(_Table):
 
 class LocaleConfig(_Table):
     default: Literal["zh", "en"] = "zh"
+
+
+class IndexConfig(_Table):
+    """The governance index (SPEC §10)."""
+
+    # The framework TOML in force when none was stored with `minyi index framework`; default:
+    # the shipped example (bot/core/data/index_framework.toml).
+    framework: Path | None = None
+    # Share of the framework's indicators a community needs a value for to be ranked.
+    min_coverage: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
 class WebConfig(_Table):
@@ -182,6 +198,7 @@ class Settings(_Table):
     limits: LimitsConfig = LimitsConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     locale: LocaleConfig = LocaleConfig()
+    index: IndexConfig = IndexConfig()
     web: WebConfig = WebConfig()
 
     def token(self) -> str:

@@ -9,15 +9,22 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.core.base import MODEL_NAME, Core
-from bot.core.csvfiles import CsvInputError, decode_csv_bytes, parse_csv_bytes, read_csv_rows
+from bot.core.csvfiles import (
+    CsvInputError,
+    decode_csv_bytes,
+    parse_csv_bytes,
+    read_csv_rows,
+    write_csv,
+)
 from bot.core.models import ProgressSink
 from nlp.learn import resolve_labels, train
-from nlp.metrics import Evaluation, evaluate, evaluate_multilabel
+from nlp.metrics import Evaluation, evaluate, evaluate_multilabel, evaluate_sets
 from nlp.tagger import Tagger, ThemeTag
 from nlp.taxonomy import Taxonomy
 
@@ -30,11 +37,18 @@ def _themes_json(tags: Sequence[ThemeTag]) -> list[dict[str, Any]]:
             "kind": t.kind,
             "score": t.score,
             "evidence": t.evidence,
-            # A tag the shipped or learned model made: the words that weighed most.
-            "learned": t.learned,
         }
         for t in tags
     ]
+
+
+def _described(tag: ThemeTag) -> str:
+    """One tag for `minyi tag`'s text output: name, confidence, keyword evidence and, when a
+    model scored it, the words that weighed most (`学到 learned: ...`)."""
+    text = f"{tag.name_zh} {tag.score:.2f} ({'、'.join(tag.evidence) or '—'})"
+    if tag.learned:
+        text += f" [学到 learned: {'、'.join(tag.learned)}]"
+    return text
 
 
 def read_texts(data: bytes, name: str) -> list[str]:
@@ -65,12 +79,7 @@ def tag_verb(
             record = {"text": text, "themes": _themes_json(tags)}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             continue
-        if tags:
-            described = "; ".join(
-                f"{t.name_zh} {t.score:.2f} ({'、'.join(t.evidence) or '—'})" for t in tags
-            )
-        else:
-            described = "—"
+        described = "; ".join(_described(t) for t in tags) if tags else "—"
         out.write(f"{text}\n    → {described}\n")
     return 0
 
@@ -98,6 +107,103 @@ async def learn(
     async with core.transaction() as session:
         await session.set_model(MODEL_NAME, model.to_bytes(), core.now())
     return learned_summary(examples, core.tagger.taxonomy)
+
+
+# In a multi-label `labels` cell: theme ids or names, separated by ; (or the full-width ；).
+_LABEL_SEPARATORS = re.compile(r"[;；]")
+# A `labels` cell saying the answer has none of the themes.
+NO_LABEL = "none"
+
+
+def is_multilabel(path: Path) -> bool:
+    """Whether a labelled CSV has the multi-label `labels` column (else `label`)."""
+    rows = read_csv_rows(path, required=("text",))
+    return bool(rows) and "labels" in rows[0] and "label" not in rows[0]
+
+
+def read_multilabelled(path: Path, taxonomy: Taxonomy) -> list[tuple[str, list[str]]]:
+    """(text, theme ids) from a CSV with `text` and `labels` columns (`a;b`, or `none`);
+    CsvInputError naming the line of an empty cell or an unknown theme."""
+    rows = read_csv_rows(path, required=("text", "labels"))
+    examples: list[tuple[str, list[str]]] = []
+    for row in rows:
+        text = row["text"].strip()
+        names = [x.strip() for x in _LABEL_SEPARATORS.split(row["labels"]) if x.strip()]
+        if not text or not names:
+            raise CsvInputError.at(row, "csv_labelled_empty")
+        ids: list[str] = []
+        for name in names:
+            if name == NO_LABEL:
+                continue
+            theme = taxonomy.get(name)
+            if theme is None:
+                raise CsvInputError.at(row, "csv_unknown_theme", theme=name[:40])
+            ids.append(theme.id)
+        examples.append((text, sorted(set(ids))))
+    if not examples:
+        raise CsvInputError("csv_no_rows", path=str(path), line=0)
+    return examples
+
+
+def labels_csv(labels: Sequence[tuple[str, Sequence[str]]]) -> bytes:
+    """`minyi export --labels`: organisers' labels as a `text,labels` CSV (ids joined by ;,
+    `none` for an answer with no theme) that `minyi learn` and `minyi evaluate` read back."""
+    return write_csv(
+        [[text, ";".join(themes) or NO_LABEL] for text, themes in labels], ["text", "labels"]
+    )
+
+
+def evaluate_labelled_sets(
+    examples: Sequence[tuple[str, Sequence[str]]],
+    tagger: Tagger,
+    progress: ProgressSink | None = None,
+) -> tuple[Evaluation, str]:
+    """`minyi evaluate` on a multi-label file: per theme over the principles and first-level
+    domains its labels use (a child domain tagged counts as its parent)."""
+    from bot.core.labelling import top_level
+
+    taxonomy = tagger.taxonomy
+    used = {label for _, labels in examples for label in labels}
+    kinds = {t.kind for t in taxonomy.themes if t.id in used} or {"principle"}
+    scope = [
+        t.id for t in taxonomy.themes if t.kind in kinds and (t.parent is None or t.id in used)
+    ]
+    if progress is not None:
+        progress.set_total(len(examples))
+    predicted: list[set[str]] = []
+    for text, _ in examples:
+        ids = [t.id for t in tagger.tag(text)]
+        predicted.append(top_level(taxonomy, ids) | set(ids))
+        if progress is not None:
+            progress.advance(1)
+    gold = [set(labels) for _, labels in examples]
+    protocol = "multi-label (" + ", ".join(sorted(kinds)) + ")"
+    return evaluate_sets(gold, predicted, scope), protocol
+
+
+async def learn_sets(core: Core, examples: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """`minyi learn` on a multi-label file: the principle model learns again from its base
+    answers, the organisers' stored labels and these; answers with exactly one first-level
+    domain also teach the domain model when they cover two domains or more. Returns a summary."""
+    from bot.core.labelling import base_examples, store_principle_model, train_principles
+
+    taxonomy = core.tagger.taxonomy
+    async with core.transaction() as session:
+        stored = [(text, themes) for _, text, themes in await session.list_labels()]
+    labelled = [*stored, *((text, list(labels)) for text, labels in examples)]
+    model = train_principles(base_examples(core.settings, taxonomy), labelled, taxonomy)
+    await store_principle_model(core, model)
+    done = [f"principles from {len(labelled)} labelled answers"]
+    first = {t.id for t in taxonomy.themes if t.kind == "domain" and t.parent is None}
+    single = [
+        (text, domains[0])
+        for text, labels in examples
+        if len(domains := [x for x in labels if x in first]) == 1
+    ]
+    if len({label for _, label in single}) >= 2:
+        await learn(core, single)
+        done.append(f"domains from {len(single)}")
+    return "; ".join(done)
 
 
 def read_labelled(path: Path) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from matplotlib import font_manager
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
-from bot.core.reports import CommunityPart, Report, ThemeShare, top_themes
+from bot.core.reports import CommunityPart, Report, ThemeShare, top_of
 from bot.render.texts import Lang, say
 
 
@@ -34,18 +34,38 @@ def _font() -> font_manager.FontProperties:
     return font_manager.FontProperties(fname=str(path))
 
 
+def _sections(report: Report, most: int) -> list[tuple[str, list[ThemeShare]]]:
+    """The chart's two separate sections: principles, then first-level service domains (child
+    domains are a finer level; adding them to these bars would count answers twice). A section
+    with no theme this period is left out; with neither, the domains section stays (empty)."""
+    sections = [
+        ("chart_principles", top_of(report.themes, "principle", 1, most)),
+        ("chart_domains", top_of(report.themes, "domain", 1, most)),
+    ]
+    kept = [(key, themes) for key, themes in sections if themes]
+    return kept or [sections[1]]
+
+
 def chart_texts(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> list[str]:
-    """Every text the chart draws: title, panel titles, theme labels, legend, axis, note."""
+    """Every text the chart draws: title, section and panel titles, theme labels, legend, axis,
+    notes."""
     start, end = _period_dates(report, zone)
     texts = [say("chart_title", lang, start=start, end=end)]
-    texts += _theme_labels(top_themes(report.themes, most), lang)
+    for key, themes in _sections(report, most):
+        texts.append(say(key, lang))
+        texts += _theme_labels(themes, lang)
     texts += [say("chart_this_period", lang), say("chart_previous", lang)]
     texts += [say("chart_share", lang), say("chart_all", lang)]
     drawn, quiet = _panels(report)
     texts += [_panel_title(part, lang) for part in drawn]
+    texts.append(_untagged_note(report, lang))
     if quiet:
         texts.append(_quiet_note(quiet, lang))
     return texts
+
+
+def _untagged_note(report: Report, lang: Lang) -> str:
+    return say("chart_untagged", lang, share=f"{report.untagged_share * 100:.0f}%")
 
 
 def _panels(report: Report) -> tuple[list[CommunityPart | None], list[str]]:
@@ -97,53 +117,65 @@ def _before(report: Report, part: CommunityPart | None) -> dict[str, float] | No
 
 
 def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Figure:
-    """The digest chart as a matplotlib Figure: for each community with answers, horizontal
-    bars of the top themes' share of its answers this period (blue) and, when it had answers
-    in the period before, its share then (grey)."""
+    """The digest chart as a matplotlib Figure: one row of panels for governance principles and
+    one for first-level service domains (never mixed, never summed); in each, for each
+    community with answers, horizontal bars of the top themes' share of its answers this period
+    (blue) and, when it had answers in the period before, its share then (grey). A note says
+    what share of answers had no theme at all."""
     font = _font()
-    top = top_themes(report.themes, most)
-    labels = _theme_labels(top, lang)
+    sections = _sections(report, most)
     parts, quiet = _panels(report)
-    rows = list(range(len(top)))
-    note = 0.35 if quiet else 0.0
+    heights = [max(len(themes), 2) for _, themes in sections]
+    fig = Figure(figsize=(5.2 * len(parts) + 1.8, 0.45 * sum(heights) + 1.6 * len(sections) + 1.2))
     # The object API (no pyplot): no global state, safe beside the bot's event loop.
-    fig = Figure(figsize=(5.2 * len(parts) + 1.4, 0.5 * max(len(top), 3) + 2.0 + note))
-    axes = fig.subplots(1, len(parts), squeeze=False, sharey=True, sharex=True)
+    axes = fig.subplots(
+        len(sections),
+        len(parts),
+        squeeze=False,
+        sharex=True,
+        gridspec_kw={"height_ratios": heights},
+    )
     legend: dict[str, BarContainer] = {}
-    for index, part in enumerate(parts):
-        ax = axes[0][index]
-        shares = {t.id: t.share for t in (part.themes if part else report.themes)}
-        before = _before(report, part)
-        now = [shares.get(t.id, 0.0) * 100 for t in top]
-        offset = 0.2 if before is not None else 0.0
-        legend[say("chart_this_period", lang)] = ax.barh(
-            [r - offset for r in rows], now, height=0.4, color="#2b7bba"
-        )
-        if before is not None:
-            then = [before.get(t.id, 0.0) * 100 for t in top]
-            legend[say("chart_previous", lang)] = ax.barh(
-                [r + offset for r in rows], then, height=0.4, color="#bdbdbd"
+    for row_index, (key, top) in enumerate(sections):
+        labels = _theme_labels(top, lang)
+        rows = list(range(len(top)))
+        for index, part in enumerate(parts):
+            ax = axes[row_index][index]
+            shares = {t.id: t.share for t in (part.themes if part else report.themes)}
+            before = _before(report, part)
+            now = [shares.get(t.id, 0.0) * 100 for t in top]
+            offset = 0.2 if before is not None else 0.0
+            legend[say("chart_this_period", lang)] = ax.barh(
+                [r - offset for r in rows], now, height=0.4, color="#2b7bba"
             )
-        for row, value in zip(rows, now, strict=True):
-            if value > 0:
-                ax.text(value, row - offset, f" {value:.0f}%", va="center", fontsize=8)
-        ax.set_yticks(rows)
-        ax.set_yticklabels(labels, fontproperties=font)
-        if index == 0:
-            ax.invert_yaxis()  # the y axis is shared: inverting it per panel would undo it
-        ax.set_xlabel(say("chart_share", lang), fontproperties=font)
-        ax.set_title(_panel_title(part, lang), fontproperties=font)
-        ax.grid(axis="x", alpha=0.3)
-        ax.set_axisbelow(True)
+            if before is not None:
+                then = [before.get(t.id, 0.0) * 100 for t in top]
+                legend[say("chart_previous", lang)] = ax.barh(
+                    [r + offset for r in rows], then, height=0.4, color="#bdbdbd"
+                )
+            for row, value in zip(rows, now, strict=True):
+                if value > 0:
+                    ax.text(value, row - offset, f" {value:.0f}%", va="center", fontsize=8)
+            ax.set_yticks(rows)
+            ax.set_yticklabels(labels if index == 0 else [], fontproperties=font)
+            ax.set_ylim(len(top) - 0.5 if top else 0.5, -0.5)  # most mentioned on top
+            if row_index == len(sections) - 1:
+                ax.set_xlabel(say("chart_share", lang), fontproperties=font)
+            title = say(key, lang)
+            if len(parts) > 1 or part is not None:
+                title += " · " + _panel_title(part, lang)
+            ax.set_title(title, fontproperties=font, fontsize=10)
+            ax.grid(axis="x", alpha=0.3)
+            ax.set_axisbelow(True)
     # One legend naming only what some panel draws: "上周" only when there was a last week.
     axes[0][0].legend(list(legend.values()), list(legend), prop=font, loc="lower right")
     start, end = _period_dates(report, zone)
     fig.suptitle(say("chart_title", lang, start=start, end=end), fontproperties=font)
+    notes = [_untagged_note(report, lang)]
     if quiet:
-        fig.text(0.01, 0.01, _quiet_note(quiet, lang), fontproperties=font, fontsize=9)
-        fig.tight_layout(rect=(0, 0.06, 1, 1))
-    else:
-        fig.tight_layout()
+        notes.append(_quiet_note(quiet, lang))
+    fig.text(0.01, 0.01, "\n".join(notes), fontproperties=font, fontsize=9)
+    fig.tight_layout(rect=(0, 0.035 * len(notes) + 0.01, 1, 1))
     return fig
 
 

@@ -56,6 +56,11 @@ CSV_TEMPLATES: dict[str, tuple[str, str]] = {
         "text 或 label 是空的。",
         "the text or the label is empty.",
     ),
+    "csv_unknown_theme": (
+        "没有主题“{theme}”（用主题 id 或中文名，多个用 ; 分开，没有主题写 none）。",
+        "there is no theme “{theme}” (use theme ids or Chinese names, ; between several, "
+        "none for no theme).",
+    ),
     "csv_row_cells": (
         "这一行有 {cells} 列，表头有 {header} 列。",
         "this row has {cells} cells, the header {header}.",

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.core.base import Core
 from bot.core.digest import DigestPeriod, gather_digest
 from bot.core.reports import Report
+from bot.render.index_text import index_digest_line
 from bot.render.report import render_report
 from bot.render.texts import Lang, say
 
@@ -45,6 +46,8 @@ def render_digest(period: DigestPeriod, lang: Lang, zone: tzinfo) -> Digest:
             end=period.until.astimezone(zone).date(),
         )
         chart = None
+    if period.index is not None:
+        text += "\n\n" + index_digest_line(period.index, lang)
     return Digest(
         since=period.since,
         until=period.until,

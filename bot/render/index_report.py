@@ -1,6 +1,6 @@
 """The published governance index (SPEC §10): HTML, PDF, CSV and chart PNGs.
 
-Input is plain data: an `IndexResult` from bot/core/index.py and, per community, what its
+Input is plain data: an `IndexResult` from bot/core/index/ and, per community, what its
 residents said in the period's rounds (`CommunityVoices`: the share of answers tagged with each
 principle and two or three representative, already redacted, anonymous quotes). The caller
 reads those from its reports; nothing here touches storage or a channel.
@@ -26,8 +26,8 @@ import html
 import io
 import json
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -37,29 +37,16 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from bot.core.csvfiles import safe_cell
-from bot.core.index import CommunityResult, Framework, IndexResult
+
+# The report's input records belong to the core (it fills them); importable from here too.
+from bot.core.index.compute import CommunityResult, CommunityVoices, IndexResult, PrincipleVoice
+from bot.core.index.framework import Framework
 from bot.render.chart import cjk_font_path
+from bot.render.texts import TEMPLATES
 
 #: At most this many communities are labelled by name in the city chart; above it the chart
 #: shows the shape of the distribution (every community a dot with its interval), unlabelled.
 CITY_CHART_LABELS = 40
-
-
-@dataclass(frozen=True)
-class PrincipleVoice:
-    """What residents said about one principle in the period: share of answers and quotes."""
-
-    share: float
-    answers: int = 0
-    quotes: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class CommunityVoices:
-    """One community's answers in the period and their voices per principle id."""
-
-    answers: int = 0
-    principles: Mapping[str, PrincipleVoice] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,82 +59,57 @@ class ReportFiles:
     charts: list[Path]
 
 
-# Every user-facing text of the report, (Chinese, English).
-TEXTS: dict[str, tuple[str, str]] = {
-    "title": ("智慧城市与社会治理指数", "Smart Cities and Social Governance Index"),
-    "period": ("统计期", "Period"),
-    "previous": ("上期", "Previous period"),
-    "none": ("无", "none"),
-    "method": ("计算方法", "How the index is computed"),
-    "method_1": (
-        "居民在“优先事项”投票中选出对自己最重要的治理原则。"
-        "每项原则的权重 = (票数 + 1) ÷ 所有原则的(票数 + 1)之和；没有投票的社区各原则权重相同。",
-        "Residents vote for the governance principles that matter most to them. A principle's "
-        "weight is (its votes + 1) divided by the sum of (votes + 1) over all principles; a "
-        "community without a vote weighs them equally.",
-    ),
-    "method_2": (
-        "每项指标都有两个参考值：达到“阈值”得 0 分，达到“目标”得 100 分，中间按比例计分，"
-        "超出两端按 0 或 100 计。目标低于阈值时，数值越低越好。",
-        "Each indicator has two reference values: the threshold scores 0 and the target "
-        "scores 100, in proportion between them, capped at 0 and 100 beyond. Where the target "
-        "is below the threshold, lower is better.",
-    ),
-    "method_3": (
-        "原则得分 = 该原则下有数据的指标得分的平均值；指数 = 有得分的原则按居民权重的加权平均。",
-        "A principle's score is the mean of its indicators' scores that have data; the index "
-        "is the residents' weighted mean of the principles that have a score.",
-    ),
-    "method_4": (
-        "数据覆盖率 = 有数据的指标占全部指标的比例；覆盖率低于 {cov} 的社区有指数但不参与排名。",
-        "Coverage is the share of indicators with data; a community below {cov} gets an index "
-        "but no rank.",
-    ),
-    "method_5": (
-        "区间：按居民投票的不确定性随机抽取 {draws} 组权重（种子 {seed}），"
-        "取指数与排名的第 5 和第 95 百分位。区间越宽，说明结果越取决于权重。",
-        "Intervals: {draws} random draws of the weights reflecting the uncertainty of the "
-        "votes (seed {seed}); the 5th and 95th percentiles of the index and of the rank. A wide "
-        "interval means the result depends on the weights.",
-    ),
-    "city_table": ("各社区指数", "Index by community"),
-    "city": ("全市（合并投票）", "City (all votes pooled)"),
-    "rank": ("排名", "Rank"),
-    "community": ("社区", "Community"),
-    "index": ("指数", "Index"),
-    "interval": ("90% 区间", "90% interval"),
-    "rank_range": ("排名区间", "Rank range"),
-    "coverage": ("覆盖率", "Coverage"),
-    "voters": ("投票人数", "Voters"),
-    "change": ("较上期", "Change"),
-    "unranked": ("未排名", "unranked"),
-    "scorecard": ("社区评分卡", "Community scorecard"),
-    "principle": ("原则", "Principle"),
-    "weight": ("居民权重", "Residents' weight"),
-    "score": ("得分", "Score"),
-    "residents_said": ("居民怎么说", "What residents said"),
-    "of_answers": ("的回答提到", "of answers mention it"),
-    "no_voices": ("本期没有相关回答", "no answers about it this period"),
-    "indicator": ("指标", "Indicator"),
-    "value": ("数值", "Value"),
-    "threshold": ("阈值(0分)", "Threshold (0)"),
-    "target": ("目标(100分)", "Target (100)"),
-    "no_data": ("无数据", "no data"),
-    "sources": ("指标与数据来源", "Indicators and sources"),
-    "unit": ("单位", "Unit"),
-    "source": ("来源", "Source"),
-    "baseline": ("基线", "Baseline"),
-    "show": ("显示", "Show"),
-    "both": ("中英", "Both"),
-    "answers": ("本期回答", "answers this period"),
-    "city_chart": ("各社区指数及 90% 区间", "Index by community with 90% interval"),
-    "principles_chart": ("全市各原则得分", "City principle scores"),
-}
+# The report's texts live with every other user-facing text in bot/render/texts.py, under
+# `ix_<key>`; the report prints both languages at once, so it reads the (Chinese, English) pair.
+TEXT_KEYS: tuple[str, ...] = (
+    "title",
+    "period",
+    "previous",
+    "none",
+    "method",
+    "method_1",
+    "method_2",
+    "method_3",
+    "method_4",
+    "method_5",
+    "city_table",
+    "city",
+    "rank",
+    "community",
+    "index",
+    "interval",
+    "rank_range",
+    "coverage",
+    "voters",
+    "change",
+    "unranked",
+    "scorecard",
+    "principle",
+    "weight",
+    "score",
+    "residents_said",
+    "of_answers",
+    "no_voices",
+    "indicator",
+    "value",
+    "threshold",
+    "target",
+    "no_data",
+    "sources",
+    "unit",
+    "source",
+    "baseline",
+    "show",
+    "both",
+    "answers",
+    "city_chart",
+    "principles_chart",
+)
 
 
 def t(key: str, **fields: object) -> tuple[str, str]:
     """A report text in Chinese and English, with fields filled in."""
-    zh, en = TEXTS[key]
+    zh, en = TEMPLATES[f"ix_{key}"]
     return zh.format(**fields), en.format(**fields)
 
 
@@ -171,7 +133,7 @@ def _change(x: float | None) -> str:
 
 # --- HTML -----------------------------------------------------------------------------------
 
-_CSS = """
+STYLE_SHEET = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
  sans-serif;margin:0;color:#1d2733;background:#f6f7f9;line-height:1.5}
 main{max-width:1100px;margin:0 auto;padding:16px}
@@ -259,8 +221,15 @@ def _rank_range(c: CommunityResult) -> str:
     return f"{c.rank_low}–{c.rank_high}"
 
 
-def render_html(result: IndexResult, voices: Mapping[str, CommunityVoices] | None = None) -> str:
-    """The whole report as one self-contained bilingual HTML page."""
+def render_html(
+    result: IndexResult,
+    voices: Mapping[str, CommunityVoices] | None = None,
+    *,
+    community: str | None = None,
+) -> str:
+    """The whole report as one self-contained bilingual HTML page; with `community`, that
+    community's page (method, its scorecard, sources) without the city table, as the public
+    web pages show one community at a time."""
     voices = voices or {}
     fw = result.framework
     parts: list[str] = []
@@ -269,7 +238,7 @@ def render_html(result: IndexResult, voices: Mapping[str, CommunityVoices] | Non
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_e(title[0])} {_e(result.period)} · {_e(title[1])}</title>"
-        f"<style>{_CSS}</style></head><body>"
+        f"<style>{STYLE_SHEET}</style></head><body>"
     )
     # The language switch: the radio inputs are siblings of <main> so that the CSS rule
     # `#l-zh:checked ~ main .en` can hide the other language; their labels sit in the bar.
@@ -289,10 +258,12 @@ def render_html(result: IndexResult, voices: Mapping[str, CommunityVoices] | Non
         f"{_bi(t('previous'))}: {_e(prev)}</p>"
     )
     parts.append(_method_html(result))
-    parts.append(_city_table_html(result))
+    if community is None:
+        parts.append(_city_table_html(result))
     parts.append(f"<h2>{_bi(t('scorecard'))}</h2>")
-    for number, community in enumerate(result.communities):
-        parts.append(_scorecard_html(fw, number, community, voices.get(community.name)))
+    for number, item in enumerate(result.communities):
+        if community is None or item.name == community:
+            parts.append(_scorecard_html(fw, number, item, voices.get(item.name)))
     parts.append(_sources_html(fw))
     parts.append("</main></body></html>")
     return "".join(parts)
@@ -656,7 +627,7 @@ def pdf_data(
             key: list(
                 t(key, cov=f"{result.min_coverage:.0%}", draws=result.draws, seed=result.seed)
             )
-            for key in TEXTS
+            for key in TEXT_KEYS
         },
         "period": result.period,
         "previous_period": result.previous_period or "–",
@@ -716,6 +687,11 @@ def render_pdf(
 # --- the whole report -----------------------------------------------------------------------
 
 
+def report_parts(result: IndexResult, *, scorecards: bool) -> int:
+    """How many files `write_report` writes."""
+    return 5 + (len(result.communities) if scorecards else 0)
+
+
 def write_report(
     result: IndexResult,
     out: Path,
@@ -723,25 +699,34 @@ def write_report(
     *,
     scorecards: bool = False,
     pdf_scorecards: bool = True,
+    on_part: Callable[[str], None] | None = None,
 ) -> ReportFiles:
     """Write index.html, index.pdf, index.csv and the chart PNGs into `out` (created if
     needed); with `scorecards`, also one `scorecard_<n>.png` per community (n = its place in
     the city table, from 1); `pdf_scorecards` False leaves the per-community pages out of the
-    PDF (the HTML always has every scorecard)."""
+    PDF (the HTML always has every scorecard). `on_part(file name)` is called after each file
+    is written (a progress bar counts them: `report_parts` says how many there are)."""
     voices = voices or {}
+    done = on_part or (lambda _name: None)
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / "index.html"
     html_path.write_text(render_html(result, voices), encoding="utf-8")
+    done(html_path.name)
     csv_path = out / "index.csv"
     csv_path.write_bytes(render_csv(result))
+    done(csv_path.name)
     pdf_path = out / "index.pdf"
     pdf_path.write_bytes(render_pdf(result, voices, scorecards=pdf_scorecards))
+    done(pdf_path.name)
     charts = [out / "index_city.png", out / "index_principles.png"]
     charts[0].write_bytes(city_chart_png(result))
+    done(charts[0].name)
     charts[1].write_bytes(principles_chart_png(result))
+    done(charts[1].name)
     if scorecards:
         for number, community in enumerate(result.communities, start=1):
             path = out / f"scorecard_{number}.png"
             path.write_bytes(scorecard_png(result, community))
             charts.append(path)
+            done(path.name)
     return ReportFiles(html=html_path, pdf=pdf_path, csv=csv_path, charts=charts)

@@ -32,12 +32,16 @@ def _poll_lines(poll: PollResult, lang: Lang) -> list[str]:
     return lines
 
 
-def _theme_lines(themes: list[ThemeShare], kind: str, lang: Lang, most: int = 15) -> list[str]:
-    chosen = [t for t in themes if t.kind == kind][:most]
+def _theme_lines(
+    themes: list[ThemeShare], kind: str, lang: Lang, level: int = 1, most: int = 15
+) -> list[str]:
+    """One line per theme of this kind and level: answers, share, and the mean confidence."""
+    chosen = [t for t in themes if t.kind == kind and t.level == level][:most]
+    sure = say("report_confidence", lang)
     return [
-        f"  {_name(t, lang)} {t.count}（{_pct(t.share)}）"
+        f"  {_name(t, lang)} {t.count}（{_pct(t.share)}，{sure} {t.confidence:.2f}）"
         if lang == "zh"
-        else f"  {_name(t, lang)} {t.count} ({_pct(t.share)})"
+        else f"  {_name(t, lang)} {t.count} ({_pct(t.share)}, {sure} {t.confidence:.2f})"
         for t in chosen
     ]
 
@@ -101,10 +105,32 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
         lines.extend(_poll_lines(round_poll.result, lang))
     principles = _theme_lines(report.themes, "principle", lang)
     domains = _theme_lines(report.themes, "domain", lang)
+    subdomains = _theme_lines(report.themes, "domain", lang, level=2)
     if principles:
         lines += ["", say("report_principles", lang), *principles]
     if domains:
         lines += ["", say("report_domains", lang), *domains]
+    if subdomains:
+        lines += ["", say("report_subdomains", lang), *subdomains]
+    if report.answers:
+        lines += [
+            "",
+            say(
+                "report_untagged",
+                lang,
+                count=report.untagged,
+                share=_pct(report.untagged_share),
+            ),
+        ]
+    if report.agreement is not None:
+        lines.append(
+            say(
+                "report_agreement",
+                lang,
+                share=_pct(report.agreement.share),
+                answers=report.agreement.answers,
+            )
+        )
     if report.emerging:
         approx = "≈" if any(e.get("estimated") for e in report.emerging) else ""
         sep = "、" if lang == "zh" else ", "

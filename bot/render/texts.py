@@ -60,7 +60,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "/poll [--multi] [--anonymous] {community}[duration] <question> | <option> | <option> "
         "[| …]",
     ),
-    "usage_rate": ("/rate {community}[时长] <问题>", "/rate {community}[duration] <question>"),
+    "usage_rate": (
+        "/rate [--indicator <指标编号>] {community}[时长] <问题>",
+        "/rate [--indicator <indicator id>] {community}[duration] <question>",
+    ),
     "usage_schedule": (
         '/schedule [--cron "0 9 * * mon"] [--multi] [--anonymous] {community}<YYYY-MM-DD> '
         "<HH:MM> <时长> <问题> [| 选项 | 选项 …]（有 --cron 时可以不写日期和时间；"
@@ -300,13 +303,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "/privacy 我们存什么、存多久、谁能看\n/mydata 查看你的回答和投票\n"
         "/forget 删除你的全部回答和投票\n\n"
         "组织者：/community /ask /poll /rate /schedule /rounds /close /cancel /report "
-        "/digest /themes /export /hide",
+        "/digest /themes /export /hide /priorities /index",
         "Minyi · community consultation bot\n\n"
         "Residents: reply to the round message in the group, or open its link to answer "
         "privately.\n/privacy what we store, for how long, who sees it\n"
         "/mydata your answers and votes\n/forget delete all your answers and votes\n\n"
         "Organisers: /community /ask /poll /rate /schedule /rounds /close /cancel /report "
-        "/digest /themes /export /hide",
+        "/digest /themes /export /hide /priorities /index",
     ),
     "privacy": (
         "🔒 隐私说明\n\n"
@@ -372,7 +375,59 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "report_counts_votes": ("参与居民：{participants}", "Participants: {participants}"),
     "report_average": ("  平均分：{average}", "  Average: {average}"),
     "report_principles": ("治理原则：", "Governance principles:"),
-    "report_domains": ("服务领域：", "Service domains:"),
+    "report_domains": ("服务领域（一级类别）：", "Service domains (first-level categories):"),
+    # Child domains are a second level, counted on their own and never added to a parent.
+    "report_subdomains": (
+        "细分领域（另计，不计入上面的一级类别）：",
+        "Sub-domains (counted on their own, not added to the categories above):",
+    ),
+    "report_untagged": (
+        "未归入任何主题的回答：{count}（{share}）",
+        "Answers with no theme: {count} ({share})",
+    ),
+    "report_agreement": (
+        "自动标注与组织者的标注一致：{share}（共 {answers} 条）",
+        "Tagging agrees with organisers' labels on {share} of {answers} answers",
+    ),
+    "report_confidence": ("置信度", "confidence"),
+    # -- /label: organisers teach the tagger (bot/core/labelling.py, handlers/labelling.py) --
+    "label_private_only": (
+        "请在和我的私聊中使用 /label：要标注的是居民的原话。",
+        "Use /label in a private chat with me: it shows residents' own words.",
+    ),
+    "label_item": (
+        "🏷 回答 #{id}（自动标注最没把握的一条）：\n「{text}」\n\n"
+        "自动标注：{suggested}\n请选出这条回答真正涉及的原则和领域，再点“确认”。",
+        "🏷 Answer #{id} (one the tagger is least sure of):\n“{text}”\n\n"
+        "Tagged as: {suggested}\nPick the principles and domains it is really about, then "
+        "press Confirm.",
+    ),
+    "label_none_suggested": ("无", "none"),
+    "label_confirm": ("✅ 确认", "✅ Confirm"),
+    "label_skip": ("⏭ 跳过", "⏭ Skip"),
+    "label_stop": ("⏹ 停止", "⏹ Stop"),
+    "label_to_domains": ("领域 ▶", "Domains ▶"),
+    "label_to_principles": ("◀ 原则", "◀ Principles"),
+    "label_saved": (
+        "✅ 已记录回答 #{id}：{themes}（共 {count} 条标注）",
+        "✅ Saved answer #{id}: {themes} ({count} labels so far)",
+    ),
+    "label_skipped": ("⏭ 已跳过回答 #{id}。", "⏭ Skipped answer #{id}."),
+    "label_learning": (
+        "🧠 已有 {count} 条标注：正在后台重新学习，之后的新回答会用上；"
+        "已存的回答请用 minyi retag 重新标注。",
+        "🧠 {count} labels: learning again in the background; new answers will use it, and "
+        "`minyi retag` applies it to stored ones.",
+    ),
+    "label_stopped": (
+        "⏹ 已停止。谢谢！共 {count} 条标注。",
+        "⏹ Stopped. Thank you! {count} labels so far.",
+    ),
+    "label_none": (
+        "没有需要标注的回答了。",
+        "There are no answers left to label.",
+    ),
+    "label_unknown_theme": ("没有主题 {theme}。", "There is no theme {theme}."),
     "report_emerging": ("新出现的词：{terms}", "Emerging terms: {terms}"),
     "report_quotes": ("居民原话（匿名）：", "Residents' words (anonymous):"),
     "report_change": (
@@ -417,6 +472,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "chart_previous": ("上周", "last week"),
     "chart_share": ("占回答的比例（%）", "share of answers (%)"),
     "chart_all": ("全部社区", "all communities"),
+    "chart_principles": ("治理原则", "Governance principles"),
+    "chart_domains": ("服务领域（一级类别）", "Service domains (first-level)"),
+    "chart_untagged": (
+        "未归入任何主题：{share} 的回答",
+        "No theme found in {share} of answers",
+    ),
     "chart_answers": ("{answers} 条回答", "{answers} answers"),
     "chart_quiet": (
         "本周没有回答、未画出的社区：{names}",
@@ -473,6 +534,247 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "link to answer:\n{url}",
     ),
     "themes_line": ("{indent}{name} ({id}): {keywords}", "{indent}{name} ({id}): {keywords}"),
+    # -- the governance index: commands and rounds (SPEC §10) ---------------------------------
+    "usage_priorities": (
+        "/priorities {community}[时长] [问题]",
+        "/priorities {community}[duration] [question]",
+    ),
+    "usage_index": (
+        "/index [统计期] 或 /index post [统计期]",
+        "/index [period] or /index post [period]",
+    ),
+    "parse_index_words": ("最多写一个统计期。", "give at most one period."),
+    "parse_indicator_missing": (
+        "--indicator 后面要写指标编号，例如 --indicator satisfaction_property。",
+        "--indicator takes an indicator id, e.g. --indicator satisfaction_property.",
+    ),
+    "index_unknown_indicator_round": (
+        "指数框架里没有指标“{indicator}”。可用的指标：{known}",
+        "The index framework has no indicator “{indicator}”. Indicators: {known}",
+    ),
+    "index_principles_poll": (
+        "指数框架有 {count} 项原则，优先事项投票需要 {min}–{max} 项。",
+        "The index framework has {count} principles; a priorities poll needs {min} to {max}.",
+    ),
+    "kind_priorities": ("优先事项投票", "priorities"),
+    "priorities_question": (
+        "在下面这些方面中，你最希望社区做好哪几项？（可多选）",
+        "Which of these matter most to you for our community? (choose any)",
+    ),
+    "index_posted": (
+        "✅ 已把各社区的评分卡发到 {count} 个社区群（{period}）。",
+        "✅ Each community's scorecard ({period}) was posted in {count} groups.",
+    ),
+    "index_post_caption": (
+        "📊 {name} · 治理指数 {period}：{index}（{rank}）。完整报告由社区工作人员发布。",
+        "📊 {name} · governance index {period}: {index} ({rank}). The full report is published "
+        "by the community's staff.",
+    ),
+    "index_caption": (
+        "{name} · {period}：指数 {index}，{rank}，覆盖率 {coverage}",
+        "{name} · {period}: index {index}, {rank}, coverage {coverage}",
+    ),
+    "index_rank": ("排名 {rank}", "rank {rank}"),
+    "index_unranked": ("未排名", "unranked"),
+    "index_table_title": (
+        "治理指数 {period}（上期 {previous}）",
+        "Governance index {period} (previous {previous})",
+    ),
+    "index_table_header": (
+        "排名|社区|指数|90% 区间|覆盖率|投票|较上期",
+        "rank|community|index|90% interval|coverage|voters|change",
+    ),
+    "index_table_city": (
+        "全市（合并投票）：{index}，{voters} 人投票",
+        "City (votes pooled): {index}, {voters} voters",
+    ),
+    "index_none": ("还没有社区有指数。", "No community has an index yet."),
+    "index_digest": (
+        "📈 治理指数：{period} 的新数据已到（{communities} 个社区有指数）。{changes}",
+        "📈 Governance index: new values for {period} ({communities} communities scored). "
+        "{changes}",
+    ),
+    "index_digest_change": ("{name} {index}（{change}）", "{name} {index} ({change})"),
+    "index_framework_stored": (
+        "指数框架已保存：{principles} 项原则，{indicators} 项指标。",
+        "framework stored: {principles} principles, {indicators} indicators.",
+    ),
+    "index_imported": (
+        "已导入 {rows} 个数值（{periods}），替换了这些统计期里同一文件以前的数值。",
+        "imported {rows} values ({periods}), replacing this file's earlier values for them.",
+    ),
+    "index_report_written": (
+        "指数报告已写入 {out}：{files}",
+        "index report written to {out}: {files}",
+    ),
+    # -- the governance index: what its files get wrong (bot/core/index/) -----------------------
+    "index_no_values": (
+        "还没有指标数值：请先用 minyi index import 导入。",
+        "no indicator values yet: import some with `minyi index import`.",
+    ),
+    "index_period_bad": (
+        "统计期“{period}”应写成 YYYY、YYYY-Qn 或 YYYY-MM（例如 2025、2025-Q3、2025-07）。",
+        "period “{period}” is not YYYY, YYYY-Qn or YYYY-MM (e.g. 2025, 2025-Q3, 2025-07).",
+    ),
+    "index_period_empty": (
+        "统计期 {period} 没有指标数值（有数值的统计期：{known}）。",
+        "no indicator values for {period} (periods with values: {known}).",
+    ),
+    "index_framework_invalid": (
+        "指数框架 {name} 有 {count} 处问题：",
+        "index framework {name}: {count} problem(s):",
+    ),
+    "index_framework_unreadable": (
+        "无法读取框架文件 {name}（{reason}）。",
+        "cannot read {name} ({reason}).",
+    ),
+    "index_values_invalid": (
+        "{name} 有 {count} 处问题，什么都没有导入：",
+        "{name}: {count} problem(s), nothing was imported:",
+    ),
+    "index_more_problems": ("……还有 {more} 处。", "… and {more} more."),
+    "fw_not_utf8": ("第 {byte} 字节不是 UTF-8 文本。", "byte {byte} is not UTF-8 text."),
+    "fw_not_toml": ("不是有效的 TOML：{error}", "not valid TOML: {error}"),
+    "fw_unknown_top": ("未知的顶层键“{key}”。", "unknown top-level key '{key}'."),
+    "fw_principles_missing": (
+        "缺少 principles（原则编号列表）。",
+        "missing required key 'principles' (a list of principle theme ids).",
+    ),
+    "fw_principles_type": (
+        "principles 必须是非空的原则编号列表。",
+        "'principles' must be a non-empty list of theme ids.",
+    ),
+    "fw_principle_unknown": (
+        "principles 中的“{id}”不是分类表里的原则（可用：{known}）。",
+        "'principles': '{id}' is not a principle id of the taxonomy ({known}).",
+    ),
+    "fw_principle_twice": (
+        "principles 中“{id}”出现了两次。",
+        "'principles': '{id}' is listed twice.",
+    ),
+    "fw_no_indicators": ("没有 [[indicator]] 表。", "no [[indicator]] tables."),
+    "fw_not_table": ("指标 {indicator} 不是一个表。", "indicator {indicator}: not a table."),
+    "fw_field_unknown": (
+        "指标 {indicator} 的字段“{field}”：未知字段。",
+        "indicator {indicator} field '{field}': unknown field.",
+    ),
+    "fw_field_missing": (
+        "指标 {indicator} 缺少必填字段“{field}”。",
+        "indicator {indicator} field '{field}': missing required field.",
+    ),
+    "fw_field_bad": (
+        "指标 {indicator} 的字段“{field}”：{message}",
+        "indicator {indicator} field '{field}': {message}",
+    ),
+    "fw_duplicate": (
+        "指标 {indicator} 的字段“id”：与第 #{first} 个指标重复。",
+        "indicator {indicator} field 'id': duplicate of indicator #{first}.",
+    ),
+    "fw_equal": (
+        "指标 {indicator} 的字段“threshold”和“target”相等（{value}），指标没有方向。",
+        "indicator {indicator} fields 'threshold' and 'target': equal ({value}); the indicator "
+        "would have no direction.",
+    ),
+    "fw_indicator_principle": (
+        "指标 {indicator} 的字段“principle”：“{principle}”不在框架的原则中（{known}）。",
+        "indicator {indicator} field 'principle': '{principle}' is not one of the framework's "
+        "principles ({known}).",
+    ),
+    "fw_indicator_principle_unknown": (
+        "指标 {indicator} 的字段“principle”：“{principle}”不在框架的原则中（{known}），"
+        "也不在分类表里。",
+        "indicator {indicator} field 'principle': '{principle}' is not one of the framework's "
+        "principles ({known}) and not in the taxonomy.",
+    ),
+    "fw_principle_unused": (
+        "原则“{id}”没有任何指标，永远不会有得分。",
+        "principle '{id}' has no indicator (it could never get a score).",
+    ),
+    "index_header": (
+        "表头应为 {needed}（现在是“{found}”）。",
+        "the header must be {needed} (found “{found}”).",
+    ),
+    "index_unknown_community": ("未登记的社区“{community}”。", "unknown community “{community}”."),
+    "index_unknown_indicator": (
+        "框架里没有指标“{indicator}”。",
+        "unknown indicator “{indicator}” (not in the framework).",
+    ),
+    "index_not_number": ("数值“{value}”不是数字。", "value “{value}” is not a number."),
+    "index_too_large": ("数值“{value}”太大。", "value “{value}” is too large."),
+    "index_repeated": (
+        "与第 {first} 行的社区、指标和统计期相同。",
+        "same community, indicator and period as line {first}.",
+    ),
+    "index_no_rows": ("表头下面没有数值。", "no values after the header."),
+    # -- the published index (bot/render/index_report.py prints both languages at once) ----
+    "ix_title": ("智慧城市与社会治理指数", "Smart Cities and Social Governance Index"),
+    "ix_period": ("统计期", "Period"),
+    "ix_previous": ("上期", "Previous period"),
+    "ix_none": ("无", "none"),
+    "ix_method": ("计算方法", "How the index is computed"),
+    "ix_method_1": (
+        "居民在“优先事项”投票中选出对自己最重要的治理原则。"
+        "每项原则的权重 = (票数 + 1) ÷ 所有原则的(票数 + 1)之和；没有投票的社区各原则权重相同。",
+        "Residents vote for the governance principles that matter most to them. A principle's "
+        "weight is (its votes + 1) divided by the sum of (votes + 1) over all principles; a "
+        "community without a vote weighs them equally.",
+    ),
+    "ix_method_2": (
+        "每项指标都有两个参考值：达到“阈值”得 0 分，达到“目标”得 100 分，中间按比例计分，"
+        "超出两端按 0 或 100 计。目标低于阈值时，数值越低越好。",
+        "Each indicator has two reference values: the threshold scores 0 and the target "
+        "scores 100, in proportion between them, capped at 0 and 100 beyond. Where the target "
+        "is below the threshold, lower is better.",
+    ),
+    "ix_method_3": (
+        "原则得分 = 该原则下有数据的指标得分的平均值；指数 = 有得分的原则按居民权重的加权平均。",
+        "A principle's score is the mean of its indicators' scores that have data; the index "
+        "is the residents' weighted mean of the principles that have a score.",
+    ),
+    "ix_method_4": (
+        "数据覆盖率 = 有数据的指标占全部指标的比例；覆盖率低于 {cov} 的社区有指数但不参与排名。",
+        "Coverage is the share of indicators with data; a community below {cov} gets an index "
+        "but no rank.",
+    ),
+    "ix_method_5": (
+        "区间：按居民投票的不确定性随机抽取 {draws} 组权重（种子 {seed}），"
+        "取指数与排名的第 5 和第 95 百分位。区间越宽，说明结果越取决于权重。",
+        "Intervals: {draws} random draws of the weights reflecting the uncertainty of the "
+        "votes (seed {seed}); the 5th and 95th percentiles of the index and of the rank. A wide "
+        "interval means the result depends on the weights.",
+    ),
+    "ix_city_table": ("各社区指数", "Index by community"),
+    "ix_city": ("全市（合并投票）", "City (all votes pooled)"),
+    "ix_rank": ("排名", "Rank"),
+    "ix_community": ("社区", "Community"),
+    "ix_index": ("指数", "Index"),
+    "ix_interval": ("90% 区间", "90% interval"),
+    "ix_rank_range": ("排名区间", "Rank range"),
+    "ix_coverage": ("覆盖率", "Coverage"),
+    "ix_voters": ("投票人数", "Voters"),
+    "ix_change": ("较上期", "Change"),
+    "ix_unranked": ("未排名", "unranked"),
+    "ix_scorecard": ("社区评分卡", "Community scorecard"),
+    "ix_principle": ("原则", "Principle"),
+    "ix_weight": ("居民权重", "Residents' weight"),
+    "ix_score": ("得分", "Score"),
+    "ix_residents_said": ("居民怎么说", "What residents said"),
+    "ix_of_answers": ("的回答提到", "of answers mention it"),
+    "ix_no_voices": ("本期没有相关回答", "no answers about it this period"),
+    "ix_indicator": ("指标", "Indicator"),
+    "ix_value": ("数值", "Value"),
+    "ix_threshold": ("阈值(0分)", "Threshold (0)"),
+    "ix_target": ("目标(100分)", "Target (100)"),
+    "ix_no_data": ("无数据", "no data"),
+    "ix_sources": ("指标与数据来源", "Indicators and sources"),
+    "ix_unit": ("单位", "Unit"),
+    "ix_source": ("来源", "Source"),
+    "ix_baseline": ("基线", "Baseline"),
+    "ix_show": ("显示", "Show"),
+    "ix_both": ("中英", "Both"),
+    "ix_answers": ("本期回答", "answers this period"),
+    "ix_city_chart": ("各社区指数及 90% 区间", "Index by community with 90% interval"),
+    "ix_principles_chart": ("全市各原则得分", "City principle scores"),
     # -- the web answer pages (bot/web; its `say` adds the web_ prefix) ------------------------
     "web_site": ("民意 · 社区征询", "Minyi · community consultation"),
     "web_switch_lang": ("English", "中文"),

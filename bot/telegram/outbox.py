@@ -45,7 +45,7 @@ async def _send_open(
     core: Core, bot: Bot, post: Post, round_: Round, lang: Lang
 ) -> tuple[int, str | None]:
     closes = _when(core, round_)
-    if round_.kind == "poll":
+    if round_.is_poll:
         message = await bot.send_poll(
             chat_id=post.chat_id,
             question=round_.question,
@@ -121,7 +121,7 @@ async def _stop_voting(core: Core, bot: Bot, post: Post, round_: Round) -> bool:
     for p in opening:
         assert p.message_id is not None
         try:
-            if round_.kind == "poll":
+            if round_.is_poll:
                 poll = await bot.stop_poll(post.chat_id, p.message_id)
                 if round_.anonymous and p.poll_id is not None:
                     # Votes cast between the round's closing and this stop reached Telegram

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, Message
@@ -35,6 +36,33 @@ def flood_wait(exc: TelegramError) -> float:
     return float(wait) if isinstance(wait, int | float) else wait.total_seconds()
 
 
+async def with_retry(
+    send: Callable[[int], Awaitable[Message]], chat_id: int, *, attempts: int = 1
+) -> Message:
+    """`send(chat_id)`; with `attempts` > 1, RetryAfter and network errors are waited out and
+    retried (backing off) and a migrated group is followed."""
+    delay = 0.5
+    for attempt in range(attempts):
+        last = attempt == attempts - 1
+        try:
+            return await send(chat_id)
+        except RetryAfter as exc:
+            if last:
+                raise
+            await asyncio.sleep(flood_wait(exc))
+        except ChatMigrated as exc:
+            if last:
+                raise
+            log.info("chat %s migrated to %s: sending there", chat_id, exc.new_chat_id)
+            chat_id = exc.new_chat_id
+        except (TimedOut, NetworkError) as exc:
+            if isinstance(exc, BadRequest) or last:
+                raise
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise ValueError("attempts must be at least 1")
+
+
 async def send_text(
     bot: Bot, chat_id: int, text: str, *, attempts: int = 1, **kwargs: Any
 ) -> list[Message]:
@@ -42,24 +70,23 @@ async def send_text(
     errors are waited out and retried (backing off) and a migrated group is followed."""
     sent: list[Message] = []
     for chunk in split_message(text):
-        delay = 0.5
-        for attempt in range(attempts):
-            last = attempt == attempts - 1
-            try:
-                sent.append(await bot.send_message(chat_id, chunk, **kwargs))
-                break
-            except RetryAfter as exc:
-                if last:
-                    raise
-                await asyncio.sleep(flood_wait(exc))
-            except ChatMigrated as exc:
-                if last:
-                    raise
-                log.info("chat %s migrated to %s: sending there", chat_id, exc.new_chat_id)
-                chat_id = exc.new_chat_id
-            except (TimedOut, NetworkError) as exc:
-                if isinstance(exc, BadRequest) or last:
-                    raise
-                await asyncio.sleep(delay)
-                delay *= 2
+
+        async def one(chat: int, chunk: str = chunk) -> Message:
+            return await bot.send_message(chat, chunk, **kwargs)
+
+        message = await with_retry(one, chat_id, attempts=attempts)
+        # A migrated group: the rest of the text follows it there.
+        chat_id = message.chat_id
+        sent.append(message)
     return sent
+
+
+async def send_photo(
+    bot: Bot, chat_id: int, photo: bytes, *, caption: str, filename: str, attempts: int = 1
+) -> Message:
+    """Send a PNG with its caption (retried as `with_retry` says)."""
+
+    async def one(chat: int) -> Message:
+        return await bot.send_photo(chat, photo=photo, caption=caption, filename=filename)
+
+    return await with_retry(one, chat_id, attempts=attempts)

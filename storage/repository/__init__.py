@@ -8,7 +8,16 @@ answers, erasure, reports, digests, learned models); session.py composes them.
 
 from storage.repository.communities import NameTaken
 from storage.repository.database import Repository
+from storage.repository.index import StoredFramework, UnknownCommunity, ValueRow
 from storage.repository.reports import Scope
 from storage.repository.session import Session
 
-__all__ = ["NameTaken", "Repository", "Scope", "Session"]
+__all__ = [
+    "NameTaken",
+    "Repository",
+    "Scope",
+    "Session",
+    "StoredFramework",
+    "UnknownCommunity",
+    "ValueRow",
+]

@@ -16,7 +16,8 @@ from storage.repository.base import Part, placeholders
 # and PostgreSQL (65,535) on parameters per statement.
 _ROWS_PER_INSERT = 100
 _THEME_COLUMNS = (
-    "answer_id, theme_id, kind, score, evidence, round_id, community_id, created_at, hidden"
+    "answer_id, theme_id, kind, score, evidence, round_id, community_id, created_at, hidden,"
+    " learned"
 )
 
 
@@ -139,7 +140,7 @@ class Answers(Part):
         hidden)) in one statement; theme rows repeat their answer's columns so that reports
         count themes without a join (migration 0002)."""
         await self.tx.executemany(
-            f"INSERT INTO answer_themes ({_THEME_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO answer_themes ({_THEME_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     answer_id,
@@ -148,6 +149,7 @@ class Answers(Part):
                     t.score,
                     json.dumps(t.evidence, ensure_ascii=False),
                     *answer,
+                    json.dumps(t.learned, ensure_ascii=False),
                 )
                 for answer_id, themes, answer in answers
                 for t in themes
@@ -189,7 +191,7 @@ class Answers(Part):
             return []
         ids = [r["id"] for r in rows]
         theme_rows = await self.tx.fetchall(
-            "SELECT answer_id, theme_id, kind, score, evidence FROM answer_themes WHERE "
+            "SELECT answer_id, theme_id, kind, score, evidence, learned FROM answer_themes WHERE "
             f"answer_id >= ? AND answer_id <= ? AND answer_id IN {placeholders(ids)} "
             "ORDER BY answer_id, score DESC, theme_id",
             [min(ids), max(ids), *ids],
@@ -202,6 +204,7 @@ class Answers(Part):
                     kind=t["kind"],
                     score=t["score"],
                     evidence=json.loads(t["evidence"]),
+                    learned=json.loads(t["learned"]),
                 )
             )
         return [_answer(r, by_answer.get(r["id"])) for r in rows]
@@ -249,7 +252,7 @@ class Answers(Part):
         if not answer_ids:
             return {}
         rows = await self.tx.fetchall(
-            "SELECT answer_id, theme_id, kind, score, evidence FROM answer_themes "
+            "SELECT answer_id, theme_id, kind, score, evidence, learned FROM answer_themes "
             f"WHERE answer_id IN {placeholders(answer_ids)}",
             list(answer_ids),
         )
@@ -261,6 +264,7 @@ class Answers(Part):
                     kind=r["kind"],
                     score=r["score"],
                     evidence=json.loads(r["evidence"]),
+                    learned=json.loads(r["learned"]),
                 )
             )
         return out

@@ -13,7 +13,7 @@ from storage.backends.base import Row, Tx
 
 ROUND_COLUMNS = (
     "id, kind, state, question, options, multi, anonymous, opens_at, closes_at, reminder_at, "
-    "cron, recurrence_of, created_at, opened_at, closed_at"
+    "cron, recurrence_of, created_at, opened_at, closed_at, principles, indicator"
 )
 
 
@@ -63,4 +63,6 @@ def round_from(row: Row) -> Round:
         created_at=from_ts(row["created_at"]),
         opened_at=optional_time(row["opened_at"]),
         closed_at=optional_time(row["closed_at"]),
+        principles=json.loads(row["principles"]) if row["principles"] else [],
+        indicator=row["indicator"],
     )

@@ -14,15 +14,17 @@ from storage.repository.rounds import PrivateSessions
 
 
 class Erasure(Part):
-    """Deletes across `answers`, `answer_themes`, `votes`, `private_sessions`, `dead_letters`."""
+    """Deletes across `answers`, `answer_themes`, `answer_labels`, `votes`,
+    `private_sessions`, `dead_letters`."""
 
     async def delete_resident_data(self, resident: str) -> tuple[int, int]:
         """`/forget`: delete a resident's answers (and their themes) and votes."""
-        await self.tx.execute(
-            "DELETE FROM answer_themes WHERE answer_id IN "
-            "(SELECT id FROM answers WHERE resident = ?)",
-            (resident,),
-        )
+        for table in ("answer_themes", "answer_labels"):
+            await self.tx.execute(
+                f"DELETE FROM {table} WHERE answer_id IN "
+                "(SELECT id FROM answers WHERE resident = ?)",
+                (resident,),
+            )
         answers = await self.tx.execute("DELETE FROM answers WHERE resident = ?", (resident,))
         await PrivateSessions(self.tx).delete_private_session(resident)
         votes = await self.tx.execute("DELETE FROM votes WHERE resident = ?", (resident,))
@@ -36,11 +38,12 @@ class Erasure(Part):
     async def delete_answers_before(self, before: datetime) -> int:
         """Retention: delete answers (and their themes) older than `before`."""
         ts = to_ts(before)
-        await self.tx.execute(
-            "DELETE FROM answer_themes WHERE answer_id IN "
-            "(SELECT id FROM answers WHERE created_at < ?)",
-            (ts,),
-        )
+        for table in ("answer_themes", "answer_labels"):
+            await self.tx.execute(
+                f"DELETE FROM {table} WHERE answer_id IN "
+                "(SELECT id FROM answers WHERE created_at < ?)",
+                (ts,),
+            )
         count = await self.tx.execute("DELETE FROM answers WHERE created_at < ?", (ts,))
         await self.tx.execute("DELETE FROM votes WHERE created_at < ?", (ts,))
         await self.tx.execute("DELETE FROM dead_letters WHERE at < ?", (ts,))

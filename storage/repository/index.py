@@ -2,7 +2,7 @@
 
 Every function takes an open transaction, so a caller commits a whole import at once or
 nothing of it. Validation (known indicators, periods, numbers) is the core's job
-(bot/core/index.py) before anything reaches here; the rows are plain data so that storage
+(bot/core/index/) before anything reaches here; the rows are plain data so that storage
 imports nothing from `bot`.
 """
 
@@ -139,6 +139,13 @@ class IndexValues(Part):
         ]
         # Sorted here, not in SQL: PostgreSQL's collation would order names unlike SQLite's.
         return sorted(found, key=lambda r: (r.period, r.community, r.indicator))
+
+    async def list_periods_imported_since(self, since: float) -> list[str]:
+        """Periods with a value imported at or after `since` (UTC epoch seconds), text order."""
+        rows = await self.tx.fetchall(
+            "SELECT DISTINCT period FROM index_values WHERE imported_at >= ?", (since,)
+        )
+        return sorted(str(r["period"]) for r in rows)
 
     async def list_periods(self) -> list[str]:
         """Every period that has at least one stored value (text order)."""

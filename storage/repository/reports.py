@@ -109,16 +109,32 @@ class Reports(Part):
         scope columns, so this reads one index of answer_themes and nothing else)."""
         where, params = scope.where("t")
         rows = await self.tx.fetchall(
-            "SELECT t.community_id, t.theme_id, t.kind, count(*) AS n FROM answer_themes t "
+            "SELECT t.community_id, t.theme_id, t.kind, count(*) AS n, sum(t.score) AS s "
+            "FROM answer_themes t "
             f"WHERE {where} GROUP BY t.community_id, t.theme_id, t.kind",
             params,
         )
         out: dict[int, list[ThemeCount]] = {}
         for r in rows:
             out.setdefault(r["community_id"], []).append(
-                ThemeCount(theme_id=r["theme_id"], kind=r["kind"], count=int(r["n"]))
+                ThemeCount(
+                    theme_id=r["theme_id"],
+                    kind=r["kind"],
+                    count=int(r["n"]),
+                    score_sum=float(r["s"] or 0.0),
+                )
             )
         return out
+
+    async def count_untagged_answers(self, scope: Scope) -> dict[int, int]:
+        """Per community: visible answers in scope that no theme was found in."""
+        where, params = scope.where("a")
+        rows = await self.tx.fetchall(
+            f"SELECT a.community_id, count(*) AS n FROM answers a WHERE {where} AND NOT EXISTS "
+            "(SELECT 1 FROM answer_themes t WHERE t.answer_id = a.id) GROUP BY a.community_id",
+            params,
+        )
+        return {int(r["community_id"]): int(r["n"]) for r in rows}
 
     async def count_votes(self, round_id: int) -> list[OptionCount]:
         """Votes per community and option: recorded votes, else anonymous poll tallies."""

@@ -38,12 +38,15 @@ class Rounds(Part):
         anonymous: bool = False,
         cron: str | None = None,
         recurrence_of: int | None = None,
+        principles: Sequence[str] = (),
+        indicator: str | None = None,
     ) -> Round:
-        """Store a new round for these communities."""
+        """Store a new round for these communities (`principles`: a priorities round's
+        principle ids in option order; `indicator`: the index indicator a rating feeds)."""
         rows = await self.tx.fetchall(
             "INSERT INTO rounds (kind, state, question, options, multi, anonymous, opens_at, "
-            "closes_at, reminder_at, cron, recurrence_of, created_by, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "closes_at, reminder_at, cron, recurrence_of, created_by, created_at, principles, "
+            "indicator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 kind,
                 state,
@@ -58,6 +61,8 @@ class Rounds(Part):
                 recurrence_of,
                 created_by,
                 to_ts(at),
+                json.dumps(list(principles)) if principles else None,
+                indicator,
             ),
         )
         round_id = int(rows[0]["id"])
@@ -166,6 +171,35 @@ class Rounds(Part):
             params,
         )
         return [round_from(r) for r in rows]
+
+    async def list_closed_rounds(
+        self, kind: RoundKind, *, indicator: bool = False, until: datetime | None = None
+    ) -> list[Round]:
+        """Closed rounds of `kind` (only those feeding an indicator, with `indicator`), closed
+        before `until` if given, latest closed first."""
+        sql = f"SELECT {ROUND_COLUMNS} FROM rounds WHERE kind = ? AND state = 'closed'"
+        params: list[Any] = [kind]
+        if indicator:
+            sql += " AND indicator IS NOT NULL"
+        if until is not None:
+            sql += " AND closed_at < ?"
+            params.append(to_ts(until))
+        rows = await self.tx.fetchall(sql + " ORDER BY closed_at DESC, id DESC", params)
+        return [round_from(r) for r in rows]
+
+    async def list_round_community_ids(self, round_ids: Sequence[int]) -> dict[int, list[int]]:
+        """The communities each of these rounds was put to (round id -> community ids)."""
+        out: dict[int, list[int]] = {rid: [] for rid in round_ids}
+        for start in range(0, len(round_ids), 500):
+            chunk = list(round_ids[start : start + 500])
+            rows = await self.tx.fetchall(
+                "SELECT round_id, community_id FROM round_communities "
+                f"WHERE round_id IN {placeholders(chunk)}",
+                chunk,
+            )
+            for r in rows:
+                out[int(r["round_id"])].append(int(r["community_id"]))
+        return out
 
     async def lock_open_round(self, round_id: int) -> bool:
         """Whether the round is open, held so until this transaction ends: an answer or vote

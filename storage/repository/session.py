@@ -14,6 +14,7 @@ from storage.repository.communities import Communities
 from storage.repository.digests import Digests
 from storage.repository.erasure import Erasure
 from storage.repository.index import IndexValues
+from storage.repository.labels import Labels
 from storage.repository.learned import LearnedModels
 from storage.repository.posts import Posts
 from storage.repository.reports import Reports
@@ -37,6 +38,7 @@ class Session(
     LearnedModels,
     IndexValues,
     WebForms,
+    Labels,
 ):
     """Repository operations inside one transaction."""
 

@@ -48,10 +48,17 @@ def test_demo_writes_reports_digest_chart_and_export(tmp_path: Path) -> None:
         assert str(out / name) in done.stdout, f"the demo does not say where {name} is"
 
     rounds = json.loads((out / "reports.json").read_text(encoding="utf-8"))["rounds"]
-    assert [r["kind"] for r in rounds] == ["text", "poll", "rating"]
+    assert [r["kind"] for r in rounds] == ["text", "poll", "rating", "priorities", "rating"]
     assert all(r["state"] == "closed" for r in rounds)
     assert all(sorted(r["communities"]) == ["会展城社区", "碧海社区"] for r in rounds)
-    text, poll, rating = rounds
+    text, poll, rating, priorities, indicator = rounds
+    assert len(priorities["poll"]["options"]) == 10 and priorities["poll"]["voters"] > 0
+    assert 1 <= indicator["poll"]["average"] <= 5
+    index = (out / "index" / "index.html").read_text(encoding="utf-8")
+    assert "智慧城市与社会治理指数" in index and "碧海社区" in index and "会展城社区" in index
+    assert (out / "index" / "index.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "index" / "scorecard_1.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert "📈 治理指数" in (out / "digest.txt").read_text(encoding="utf-8")
     people = scripted_residents(10)
     scripted = [p for p in people if p.answer is not None]
     # The few residents the script keeps off Telegram (index % 9 == 4) answer on the web page.
@@ -88,7 +95,8 @@ def test_demo_writes_reports_digest_chart_and_export(tmp_path: Path) -> None:
 
 
 def test_demo_config_lets_minyi_read_the_demo_database(tmp_path: Path) -> None:
-    """The config.toml the demo writes points `minyi report --json` at the demo's database."""
+    """The config.toml the demo writes points `minyi report --json` and `minyi index --json`
+    at the demo's database."""
     out = tmp_path / "out"
     assert (
         run_cli("demo", "--residents", "4", "--fast", "--out", str(out), cwd=tmp_path).returncode
@@ -96,7 +104,12 @@ def test_demo_config_lets_minyi_read_the_demo_database(tmp_path: Path) -> None:
     )
     done = run_cli("--config", str(out / "config.toml"), "report", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert [r["kind"] for r in json.loads(done.stdout)["rounds"]] == ["text", "poll", "rating"]
+    kinds = [r["kind"] for r in json.loads(done.stdout)["rounds"]]
+    assert kinds == ["text", "poll", "rating", "priorities", "rating"]
+    index = run_cli("--config", str(out / "config.toml"), "index", "--json", cwd=tmp_path)
+    assert index.returncode == 0, index.stderr
+    names = [c["name"] for c in json.loads(index.stdout)["communities"]]
+    assert sorted(names) == ["会展城社区", "碧海社区"]
 
 
 def test_demo_refuses_a_resident_count_out_of_range(tmp_path: Path) -> None:

@@ -228,7 +228,9 @@ async def test_weekly_digest_reaches_every_staff_chat_once(
             for theme_id, count in per_theme.items():
                 theme = taxonomy.get(theme_id)
                 assert theme is not None
-                assert re.search(rf"  {theme.name_zh} {count}（\d+%）", digest), (theme_id, digest)
+                assert re.search(
+                    rf"  {theme.name_zh} {count}（\d+%，置信度 [01]\.\d\d）", digest
+                ), (theme_id, digest)
         (tmp_path / "digest.png").write_bytes(photos(sent[staff_group.id])[1]["file_bytes"])
 
         # -- a second trigger for the same week sends nothing --------------------------------

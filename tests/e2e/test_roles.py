@@ -13,6 +13,10 @@ from sandbox.models import SimChat, SimUser
 from tests.e2e.dbfiles import snapshot
 from tests.harness import RunningBot, start_bot
 
+# These tests expect a refusal for each command: the per-chat cap on refusals (what it drops is
+# tested in tests/e2e/test_flood.py) is lifted.
+UNCAPPED = 1_000_000
+
 REFUSAL = "只有组织者"
 
 
@@ -34,6 +38,11 @@ def organiser_commands(community: str, private: bool) -> list[str]:
         "/themes",
         "/export 1",
         "/hide 1",
+        f"/priorities {where}1h",
+        f"/rate --indicator voice_heard {where}1h 社区听取意见了吗？",
+        "/index",
+        "/qr 1",
+        "/label",
     ]
 
 
@@ -69,8 +78,9 @@ async def _refused_everything(bot: RunningBot, chat: SimChat, who: SimUser, priv
 async def test_resident_cannot_run_any_organiser_command_in_the_group(
     minyi_bot: RunningBot,
 ) -> None:
-    """Each of the 13 organiser commands from a resident in the group is refused, no change."""
+    """Each organiser command from a resident in the group is refused, no change."""
     bot = minyi_bot
+    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
     group = await bot.register("碧海社区居民群", "碧海社区")
     await _prepare(bot, group)
     await _refused_everything(bot, group, bot.emulator.add_user("好奇的居民"), private=False)
@@ -79,8 +89,9 @@ async def test_resident_cannot_run_any_organiser_command_in_the_group(
 async def test_resident_cannot_run_any_organiser_command_in_private(
     minyi_bot: RunningBot,
 ) -> None:
-    """Each of the 13 organiser commands from a resident in private chat is refused, no change."""
+    """Each organiser command from a resident in private chat is refused, no change."""
     bot = minyi_bot
+    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
     group = await bot.register("碧海社区居民群", "碧海社区")
     await _prepare(bot, group)
     resident = bot.emulator.add_user("私聊居民")
@@ -90,6 +101,7 @@ async def test_resident_cannot_run_any_organiser_command_in_private(
 async def test_group_admin_is_no_organiser_unless_configured(minyi_bot: RunningBot) -> None:
     """With group_admins_are_organisers off (the default), a group's own admin is refused."""
     bot = minyi_bot
+    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
     em = bot.emulator
     chair = em.add_user("群主")
     group = em.add_group("碧海社区居民群", admins=[chair])
@@ -106,6 +118,7 @@ async def test_group_admins_are_organisers_in_their_own_group_only(
     """With the option on, an admin may /ask in their group; elsewhere, or a non-admin, not."""
     chair = emulator.add_user("群管理员")
     async with start_bot(emulator, tmp_path, roles={"group_admins_are_organisers": True}) as bot:
+        bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
         theirs = emulator.add_group("碧海社区居民群", admins=[bot.organiser])
         emulator.add_bot_to_group(theirs, bot.organiser)
         if as_admin:

@@ -31,6 +31,7 @@ async def fill(repo: Repository) -> None:
         first = await answer(session, rid, b, "r99", "信息要公开😀", themes=[tag("open", 0.5)])
         assert first is not None
         await session.set_answer_hidden(first, "organiser", T0)
+        await session.set_label(first, "organiser", ["transparency"], T0)
         await session.set_votes(rid, a, "r1", [1, 2], T0)
         await session.set_model("tagger", bytes(range(256)), T0)
         await session.add_digest_period(T0)
@@ -39,6 +40,7 @@ async def fill(repo: Repository) -> None:
         await session.add_dead_letter(1002, '{"update_id": 1002}', "boom", T0)
         await session.set_private_session("r5", rid, a, T0)
         await session.add_framework('principles = ["equity"]', T0.timestamp())
+        await session.add_web_forms(["form-nonce-1"], T0)
         await session.replace_values(
             "values.csv", [ValueRow("碧海社区", "green_space", "2025-Q1", 3.5)], T0.timestamp()
         )

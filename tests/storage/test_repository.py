@@ -93,7 +93,16 @@ class TestMigrations:
             async with backend.transaction() as tx:
                 session = Session(tx)
                 a = await community(session, -100, "A")
-                rid = await text_round(session, [a])
+                # Version 1's columns only: today's repository writes columns added since.
+                rid = await tx.fetchval(
+                    "INSERT INTO rounds (kind, state, question, opens_at, closes_at, "
+                    "created_by, created_at) VALUES ('text', 'open', '问', 1.0, 9.0, 'o', 1.0) "
+                    "RETURNING id"
+                )
+                await tx.execute(
+                    "INSERT INTO round_communities (round_id, community_id) VALUES (?, ?)",
+                    (rid, a),
+                )
                 await tx.execute(
                     "INSERT INTO answers (round_id, community_id, resident, source, via, text, "
                     "text_hash, created_at, updated_at, hidden) VALUES "

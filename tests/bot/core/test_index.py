@@ -8,24 +8,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.core.index import (
-    Framework,
-    FrameworkError,
-    IndexInputError,
-    IndicatorValue,
+from bot.core.errors import FrameworkError, IndexInputError, ValuesError
+from bot.core.index.compute import (
     Priorities,
-    ValuesError,
     competition_ranks,
     compute_index,
     index_json,
     indicator_score,
-    parse_framework,
-    parse_values_csv,
     pooled_priorities,
-    previous_period,
-    select_periods,
     weights_from_votes,
 )
+from bot.core.index.framework import Framework, parse_framework
+from bot.core.index.values import IndicatorValue, parse_values_csv, previous_period, select_periods
+from bot.render.errors import describe_error
 from nlp.taxonomy import Taxonomy, load_taxonomy
 
 SHIPPED = Path(__file__).parents[3] / "bot" / "core" / "data" / "index_framework.toml"
@@ -344,7 +339,7 @@ def _one(**fields: object) -> str:
         ),
         (
             _one(principle="no_such"),
-            "'no_such' is not one of the framework's principles ['equity'] (not in the taxonomy)",
+            "'no_such' is not one of the framework's principles (equity) and not in the taxonomy",
         ),
         (_one(target=0.0), "indicator #1 ('x1') fields 'threshold' and 'target': equal"),
         (_one(unit=None), "indicator #1 ('x1') field 'unit': missing required field"),
@@ -373,17 +368,20 @@ def test_framework_errors_name_the_indicator_and_field(
     )
     with pytest.raises(FrameworkError) as caught:
         parse_framework(text, taxonomy, name="f.toml")
-    assert expected in str(caught.value)
-    assert str(caught.value).startswith("f.toml: ")
+    message = describe_error(caught.value, "en")
+    assert expected in message
+    assert message.startswith("index framework f.toml: ")
+    assert "f.toml" in describe_error(caught.value, "zh")
 
 
 def test_duplicate_indicator_id_is_refused(taxonomy: Taxonomy) -> None:
     """A second indicator with the same id is named with the number of the first."""
     text = _one() + "\n" + "\n".join(_one(name_zh="乙").split("\n")[1:])
-    with pytest.raises(
-        FrameworkError, match=r"indicator #2 \('x1'\) field 'id': duplicate of indicator #1"
-    ):
+    with pytest.raises(FrameworkError) as caught:
         parse_framework(text, taxonomy)
+    assert "indicator #2 ('x1') field 'id': duplicate of indicator #1" in describe_error(
+        caught.value, "en"
+    )
 
 
 def test_shipped_framework_is_valid(taxonomy: Taxonomy) -> None:
@@ -447,13 +445,14 @@ def test_every_bad_row_is_reported_by_line_and_nothing_imported(framework: Frame
     data = "\n".join(rows).encode("utf-8")
     with pytest.raises(ValuesError) as caught:
         parse_values_csv(data, name="v.csv", framework=framework, communities=COMMUNITIES)
-    lines = [line for line, _ in caught.value.problems]
+    lines = [getattr(problem, "line", None) for problem in caught.value.problems]
     assert lines == [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
-    message = str(caught.value)
-    assert "v.csv: 10 bad rows, nothing imported" in message
-    assert "line 4: unknown community '不存在'" in message
-    assert "line 10: value '1e999' is too large" in message
-    assert "line 12: same community, indicator and period as line 2" in message
+    message = describe_error(caught.value, "en")
+    assert message.startswith("v.csv: 10 problem(s), nothing was imported:")
+    assert "v.csv, line 4: unknown community “不存在”" in message
+    assert "v.csv, line 10: value “1e999” is too large" in message
+    assert "v.csv, line 12: same community, indicator and period as line 2" in message
+    assert "v.csv 第 13 行：这一行有 3 列，表头有 4 列。" in describe_error(caught.value, "zh")
 
 
 def test_a_quoted_cell_spanning_lines_is_reported_at_its_first_line(framework: Framework) -> None:
@@ -461,20 +460,20 @@ def test_a_quoted_cell_spanning_lines_is_reported_at_its_first_line(framework: F
     data = 'community,indicator,period,value\n"碧海\n社区",a,2025,1\n汇展城社区,x,2025,1\n'.encode()
     with pytest.raises(ValuesError) as caught:
         parse_values_csv(data, name="v.csv", framework=framework, communities=COMMUNITIES)
-    assert [line for line, _ in caught.value.problems] == [2, 4]
+    assert [getattr(p, "line", None) for p in caught.value.problems] == [2, 4]
 
 
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "this is not a CSV file but a PNG image"),
+        (b"PK\x03\x04\x14\x00", "an Excel workbook (.xlsx)"),
         (
-            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
-            "scores.png is not a CSV text file (it looks like a PNG image)",
+            "community\tindicator\n".encode("utf-16"),
+            "line 1: the header must be community,indicator,period,value",
         ),
-        (b"PK\x03\x04\x14\x00", "an Excel .xlsx workbook"),
-        ("community,indicator\n".encode("utf-16"), "UTF-16"),
         (b"community,indicator,period,value\n\x81\x20,a,2025,1\n", "neither UTF-8 nor GBK"),
-        (b"", "empty file"),
+        (b"", "the file is empty"),
         (b"name,kpi,when,value\n", "the header must be community,indicator,period,value"),
         (b"community,indicator,period,value\n", "no values after the header"),
     ],
@@ -485,8 +484,9 @@ def test_files_that_are_not_values_csv_are_named(
     """Binary, UTF-16, undecodable, empty and wrong-header files get an error naming the file."""
     with pytest.raises(ValuesError) as caught:
         parse_values_csv(data, name="scores.png", framework=framework, communities=COMMUNITIES)
-    assert expected in str(caught.value)
-    assert str(caught.value).startswith("scores.png")
+    message = describe_error(caught.value, "en")
+    assert expected in message
+    assert message.startswith("scores.png: 1 problem(s), nothing was imported: scores.png")
 
 
 def test_values_of_a_nan_free_result_are_finite(framework: Framework) -> None:
@@ -511,7 +511,9 @@ def test_select_periods_names_the_two_periods_to_load() -> None:
     """The latest period and the one before it are what a caller loads; none is an error."""
     assert select_periods(["2025-Q1", "2025-Q2", "2024-Q4"]) == ("2025-Q2", "2025-Q1")
     assert select_periods(["2025-Q1", "2025-Q2"], "2025-Q1") == ("2025-Q1", None)
-    with pytest.raises(IndexInputError, match="no indicator values yet"):
+    with pytest.raises(IndexInputError) as caught:
         select_periods([])
-    with pytest.raises(IndexInputError, match="is not YYYY"):
+    assert describe_error(caught.value, "en").startswith("no indicator values yet")
+    with pytest.raises(IndexInputError) as caught:
         select_periods(["2025"], "2025-13")
+    assert "“2025-13” is not YYYY, YYYY-Qn or YYYY-MM" in describe_error(caught.value, "en")

@@ -12,7 +12,10 @@ from bot.core.parsing import (
     parse_ask,
     parse_community_name,
     parse_id,
+    parse_index,
     parse_poll,
+    parse_priorities,
+    parse_rate,
     parse_schedule,
     parse_start_payload,
 )
@@ -210,3 +213,39 @@ def test_questions_starting_with_a_number_are_kept_whole(args: str) -> None:
     round with the default duration and the whole text as the question."""
     request = parse_ask(args)
     assert request.duration is None and request.question == args
+
+
+def test_rate_takes_an_indicator_flag_before_the_community() -> None:
+    """`/rate --indicator voice_heard all 7d q` names the indicator (lower-cased), the
+    community and the duration; a plain /rate has no indicator."""
+    request = parse_rate("--indicator Voice_Heard all 7d 社区听取意见了吗？", private=True)
+    assert (request.indicator, request.community) == ("voice_heard", "all")
+    assert request.duration == timedelta(days=7) and request.kind == "rating"
+    assert parse_rate("1h 打几分？").indicator is None
+    with pytest.raises(UsageError) as caught:
+        parse_rate("--indicator 1h 打几分")
+    assert caught.value.key == "parse_indicator_missing"
+    with pytest.raises(UsageError) as caught:
+        parse_rate("1h 打几分 --indicator voice_heard")
+    assert caught.value.key == "parse_flag_first"
+
+
+def test_priorities_question_is_optional_and_options_are_refused() -> None:
+    """`/priorities 7d` leaves the question to the standard one; options are refused."""
+    bare = parse_priorities("碧海社区 7d", private=True)
+    assert (bare.question, bare.community, bare.multi) == ("", "碧海社区", True)
+    assert parse_priorities("你最看重哪几项？").question == "你最看重哪几项？"
+    with pytest.raises(UsageError) as caught:
+        parse_priorities("哪几项 | 参与 | 透明")
+    assert caught.value.key == "parse_no_options"
+
+
+def test_index_takes_post_and_one_period() -> None:
+    """`/index`, `/index 2026-Q3`, `/index post`, `/index post 2026`; two periods are refused."""
+    assert parse_index("") == (False, None)
+    assert parse_index("2026-Q3") == (False, "2026-Q3")
+    assert parse_index("post") == (True, None)
+    assert parse_index("POST 2026") == (True, "2026")
+    with pytest.raises(UsageError) as caught:
+        parse_index("2026 2027")
+    assert caught.value.key == "parse_index_words"

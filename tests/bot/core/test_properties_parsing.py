@@ -19,7 +19,10 @@ from bot.core.parsing import (
     parse_ask,
     parse_community_name,
     parse_id,
+    parse_index,
     parse_poll,
+    parse_priorities,
+    parse_rate,
     parse_schedule,
     parse_start_payload,
 )
@@ -80,6 +83,52 @@ def test_parse_ask_accepts_or_explains(args: str, private: bool, kind: str) -> N
     check_request(request)
     assert request.kind == kind
     assert (request.community is not None) is private
+
+
+@EXAMPLES
+@given(
+    ARGS,
+    PRIVATE,
+    st.sampled_from(["", "--indicator voice_heard ", "--indicator ", "—indicator x "]),
+)
+def test_parse_rate_accepts_or_explains(args: str, private: bool, flag: str) -> None:
+    """/rate [--indicator id] arguments parse into a rating request (naming a well-formed
+    indicator id) or raise a UsageError."""
+    try:
+        request = parse_rate(flag + args, private=private)
+    except UsageError as error:
+        check_usage(error)
+        return
+    check_request(request)
+    assert request.kind == "rating"
+    assert request.indicator is None or request.indicator.isascii()
+
+
+@EXAMPLES
+@given(ARGS, PRIVATE)
+def test_parse_priorities_accepts_or_explains(args: str, private: bool) -> None:
+    """/priorities arguments parse into a multi-answer request whose question may be empty
+    (the standard one is used), never with options, or raise a UsageError."""
+    try:
+        request = parse_priorities(args, private=private)
+    except UsageError as error:
+        check_usage(error)
+        return
+    assert request.kind == "priorities" and request.multi and request.options == []
+    assert len(request.question) <= MAX_QUESTION_CHARS
+
+
+@EXAMPLES
+@given(ARGS)
+def test_parse_index_accepts_or_explains(args: str) -> None:
+    """/index arguments give (post?, at most one period word) or raise a UsageError."""
+    try:
+        post, period = parse_index(args)
+    except UsageError as error:
+        check_usage(error)
+        return
+    assert period is None or (period.strip() == period and period)
+    assert isinstance(post, bool)
 
 
 @EXAMPLES

@@ -117,7 +117,10 @@ def test_chart_leaves_out_communities_without_answers_and_says_so() -> None:
     """Only communities with answers get a panel; the others are named in a note line, and
     with no period before there is no grey bar and no "上周" in the legend."""
     fig = chart_figure(_quiet_week(), "zh", ZONE)
-    assert [ax.get_title() for ax in fig.axes] == ["碧海社区 · 40 条回答"]
+    assert [ax.get_title() for ax in fig.axes] == [
+        "治理原则 · 碧海社区 · 40 条回答",
+        "服务领域（一级类别） · 碧海社区 · 40 条回答",
+    ]
     notes = [t.get_text() for t in fig.texts]
     assert any("会展城社区" in n and "海月社区" in n and "未画出" in n for n in notes), notes
     assert _legend(fig) == ["本周"]
@@ -128,6 +131,40 @@ def test_chart_leaves_out_communities_without_answers_and_says_so() -> None:
 def test_chart_draws_last_week_only_where_there_was_one() -> None:
     """With answers last week the legend names both weeks and grey bars are drawn."""
     fig = chart_figure(every_theme_report(), "zh", ZONE)
-    assert len(fig.axes) == 2 and _legend(fig) == ["本周", "上周"]
+    assert len(fig.axes) == 4 and _legend(fig) == ["本周", "上周"]
     assert len({tuple(bar.get_facecolor()) for bar in fig.axes[0].patches}) == 2
     assert not any("未画出" in t.get_text() for t in fig.texts)
+
+
+def _levels_report() -> Report:
+    """Principles, first-level domains and child domains with their real parents and levels."""
+    taxonomy = load_taxonomy()
+    report = every_theme_report()
+    themes = [
+        t.model_copy(
+            update={
+                "parent": taxonomy.get(t.id).parent,  # type: ignore[union-attr]
+                "level": 1 if taxonomy.get(t.id).parent is None else 2,  # type: ignore[union-attr]
+            }
+        )
+        for t in report.themes
+    ]
+    parts = [p.model_copy(update={"themes": themes}) for p in report.per_community]
+    return report.model_copy(update={"themes": themes, "per_community": parts, "untagged": 20})
+
+
+def test_chart_keeps_principles_and_domain_levels_apart() -> None:
+    """Principles and first-level domains are separate panels, no child domain gets a bar (it
+    would count its answers a second time beside its parent), and the share of answers with no
+    theme is written under the chart."""
+    report = _levels_report()
+    fig = chart_figure(report, "zh", ZONE, most=50)
+    taxonomy = load_taxonomy()
+    principles = {t.name_zh for t in taxonomy.themes if t.kind == "principle"}
+    first = {t.name_zh for t in taxonomy.themes if t.kind == "domain" and t.parent is None}
+    top_row = {label.get_text() for label in fig.axes[0].get_yticklabels()}
+    bottom_row = {label.get_text() for label in fig.axes[2].get_yticklabels()}
+    assert top_row == principles
+    assert bottom_row == first
+    assert "治理原则" in fig.axes[0].get_title() and "服务领域" in fig.axes[2].get_title()
+    assert any("未归入任何主题：25% 的回答" in t.get_text() for t in fig.texts)

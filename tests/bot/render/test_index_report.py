@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.index import IndexResult, IndicatorValue, Priorities, compute_index, parse_framework
+from bot.core.index.compute import IndexResult, Priorities, compute_index
+from bot.core.index.framework import parse_framework
+from bot.core.index.values import IndicatorValue
 from bot.render.index_report import (
     CommunityVoices,
     PrincipleVoice,

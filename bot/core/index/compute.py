@@ -1,4 +1,4 @@
-"""The governance index (SPEC §10): framework, values, residents' weights, scores, intervals.
+"""Computing the governance index (SPEC §10): residents' weights, scores, ranks, intervals.
 
 Pure functions over plain data: nothing here touches storage, a channel or the clock. The
 command line and the bot read the framework and the values from storage, the priorities votes
@@ -23,21 +23,17 @@ ranks every Monte Carlo draw.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
-import tomllib
-import unicodedata
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from nlp.taxonomy import Taxonomy
+from bot.core.index.framework import Framework
+from bot.core.index.values import IndicatorValue, select_periods
 
 #: Monte Carlo draws per computation (SPEC §10).
 DRAWS = 1000
@@ -57,383 +53,6 @@ Float = npt.NDArray[np.float64]
 _PERIOD = re.compile(r"^(?P<year>[0-9]{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _HEADER = ("community", "indicator", "period", "value")
-
-
-class IndexInputError(ValueError):
-    """A framework or values file that cannot be used; the message names the problem."""
-
-
-class FrameworkError(IndexInputError):
-    """A framework TOML that cannot be used; the message names the indicator and field."""
-
-
-class ValuesError(IndexInputError):
-    """A values CSV that cannot be imported; `problems` lists (line, message) per bad row."""
-
-    def __init__(self, message: str, problems: Sequence[tuple[int, str]] = ()) -> None:
-        super().__init__(message)
-        self.problems = list(problems)
-
-
-# --- framework ------------------------------------------------------------------------------
-
-
-class Indicator(BaseModel):
-    """One indicator with its reference values; direction follows from threshold and target."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
-
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
-    name_zh: str = Field(min_length=1, max_length=200)
-    name_en: str = Field(min_length=1, max_length=200)
-    principle: str = Field(min_length=1)
-    unit: str = Field(min_length=1, max_length=100)
-    source: str = Field(min_length=1, max_length=1000)
-    threshold: float
-    target: float
-    baseline: float | None = None
-
-    @property
-    def higher_is_better(self) -> bool:
-        """Whether a larger value scores higher (`target > threshold`)."""
-        return self.target > self.threshold
-
-
-class Principle(BaseModel):
-    """A principle the index weighs, with its names from the taxonomy."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    name_zh: str
-    name_en: str
-
-
-class Framework(BaseModel):
-    """A validated framework: its principles (in file order) and indicators (in file order)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    principles: tuple[Principle, ...]
-    indicators: tuple[Indicator, ...]
-
-    def indicator(self, indicator_id: str) -> Indicator | None:
-        """The indicator with this id, or None."""
-        for item in self.indicators:
-            if item.id == indicator_id:
-                return item
-        return None
-
-    def indicators_of(self, principle_id: str) -> list[Indicator]:
-        """The indicators of one principle, in file order."""
-        return [i for i in self.indicators if i.principle == principle_id]
-
-
-def parse_framework(
-    source: str | bytes, taxonomy: Taxonomy, *, name: str = "framework"
-) -> Framework:
-    """Parse and validate a framework TOML (SPEC §10).
-
-    Raises FrameworkError listing every problem, each naming the indicator and the field:
-    TOML syntax (with its line), a missing or unknown field, a principle that is not a
-    principle of the taxonomy or not in the framework's `principles`, threshold equal to
-    target, a duplicate id, a number that is not finite.
-    """
-    try:
-        text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
-    except UnicodeDecodeError as exc:
-        raise FrameworkError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise FrameworkError(f"{name}: not valid TOML: {exc}") from exc
-    problems: list[str] = []
-    unknown_top = sorted(set(data) - {"principles", "indicator"})
-    problems += [f"unknown top-level key {key!r}" for key in unknown_top]
-    principles = _framework_principles(data.get("principles"), taxonomy, problems)
-    raw_indicators = data.get("indicator")
-    if not isinstance(raw_indicators, list) or not raw_indicators:
-        problems.append("no [[indicator]] tables")
-        raw_indicators = []
-    indicators: list[Indicator] = []
-    seen: dict[str, int] = {}
-    for number, entry in enumerate(raw_indicators, start=1):
-        label = _indicator_label(number, entry)
-        if not isinstance(entry, dict):
-            problems.append(f"{label}: not a table")
-            continue
-        try:
-            indicator = Indicator.model_validate(entry)
-        except ValidationError as exc:
-            problems += [f"{label} {_field_problem(err)}" for err in exc.errors()]
-            continue
-        if indicator.id in seen:
-            problems.append(f"{label} field 'id': duplicate of indicator #{seen[indicator.id]}")
-        seen.setdefault(indicator.id, number)
-        if indicator.threshold == indicator.target:
-            problems.append(
-                f"{label} fields 'threshold' and 'target': equal ({indicator.target:g}); "
-                "the indicator would have no direction"
-            )
-        known = {p.id for p in principles}
-        if principles and indicator.principle not in known:
-            hint = "" if taxonomy.get(indicator.principle) else " (not in the taxonomy)"
-            problems.append(
-                f"{label} field 'principle': {indicator.principle!r} is not one of the "
-                f"framework's principles {sorted(known)}{hint}"
-            )
-        indicators.append(indicator)
-    used = {i.principle for i in indicators}
-    problems += [
-        f"principle {p.id!r} has no indicator (it could never get a score)"
-        for p in principles
-        if indicators and p.id not in used
-    ]
-    if problems:
-        raise FrameworkError(f"{name}: " + "; ".join(problems))
-    return Framework(principles=tuple(principles), indicators=tuple(indicators))
-
-
-def _framework_principles(raw: object, taxonomy: Taxonomy, problems: list[str]) -> list[Principle]:
-    if raw is None:
-        problems.append("missing required key 'principles' (a list of principle theme ids)")
-        return []
-    if not isinstance(raw, list) or not raw or not all(isinstance(p, str) for p in raw):
-        problems.append("'principles' must be a non-empty list of theme ids")
-        return []
-    found: list[Principle] = []
-    for pid in raw:
-        theme = taxonomy.get(pid)
-        if theme is None or theme.kind != "principle" or theme.id != pid:
-            kinds = [t.id for t in taxonomy.by_kind("principle")]
-            problems.append(f"'principles': {pid!r} is not a principle id of the taxonomy {kinds}")
-        elif any(p.id == pid for p in found):
-            problems.append(f"'principles': {pid!r} is listed twice")
-        else:
-            found.append(Principle(id=theme.id, name_zh=theme.name_zh, name_en=theme.name_en))
-    return found
-
-
-def _indicator_label(number: int, entry: object) -> str:
-    label = f"indicator #{number}"
-    if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-        label += f" ({entry['id']!r})"
-    return label
-
-
-def _field_problem(err: Any) -> str:
-    fieldname = ".".join(str(part) for part in err["loc"]) or "entry"
-    message = err["msg"]
-    if err["type"] == "extra_forbidden":
-        message = "unknown field"
-    elif err["type"] == "missing":
-        message = "missing required field"
-    return f"field {fieldname!r}: {message}"
-
-
-# --- values ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IndicatorValue:
-    """One value of one indicator for one community in one period."""
-
-    community: str
-    indicator: str
-    period: str
-    value: float
-
-
-def check_period(period: str) -> str:
-    """Return `period` if it is `YYYY`, `YYYY-Qn` or `YYYY-MM`; raise IndexInputError if not."""
-    if not _PERIOD.match(period):
-        raise IndexInputError(
-            f"period {period!r} is not YYYY, YYYY-Qn or YYYY-MM (e.g. 2025, 2025-Q3, 2025-07)"
-        )
-    return period
-
-
-def period_key(period: str) -> tuple[int, int, int]:
-    """Chronological sort key: (year, last month covered, length in months, shortest first)."""
-    match = _PERIOD.match(period)
-    if match is None:
-        raise IndexInputError(f"period {period!r} is not YYYY, YYYY-Qn or YYYY-MM")
-    year = int(match["year"])
-    if match["quarter"]:
-        return (year, 3 * int(match["quarter"]), 3)
-    if match["month"]:
-        return (year, int(match["month"]), 1)
-    return (year, 12, 12)
-
-
-def previous_period(period: str, available: Iterable[str]) -> str | None:
-    """The latest period of the same kind (year, quarter or month) before `period` among
-    `available`, or None."""
-    kind = period_key(period)[2]
-    earlier = [
-        p for p in set(available) if period_key(p)[2] == kind and period_key(p) < period_key(period)
-    ]
-    return max(earlier, key=period_key, default=None)
-
-
-def select_periods(available: Iterable[str], period: str | None = None) -> tuple[str, str | None]:
-    """The period to score (`period`, or the latest in `available`) and the previous one to
-    compare with: the two periods whose values `compute_index` needs, so a caller loads only
-    those."""
-    periods = set(available)
-    if period is None:
-        if not periods:
-            raise IndexInputError("no indicator values yet: import some with `minyi index import`")
-        period = max(periods, key=period_key)
-    check_period(period)
-    return period, previous_period(period, periods)
-
-
-def decode_csv(data: bytes, name: str) -> str:
-    """Decode a CSV file's bytes: UTF-8 (with or without BOM), else GB18030 (a superset of the
-    GBK that Excel on Chinese Windows saves). A binary file or UTF-16 text is refused with an
-    error naming the file and what it looks like."""
-    if len(data) > MAX_VALUES_BYTES:
-        raise ValuesError(
-            f"{name}: {len(data):,} bytes is more than the {MAX_VALUES_BYTES:,} allowed"
-        )
-    looks = _binary_kind(data)
-    if looks is not None:
-        raise ValuesError(
-            f"{name} is not a CSV text file (it looks like {looks}); save the sheet as CSV "
-            "(UTF-8 or GBK) with the columns community,indicator,period,value"
-        )
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValuesError(
-                f"{name}: starts as UTF-8 but byte {exc.start + 3} is not UTF-8"
-            ) from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ValuesError(f"{name}: neither UTF-8 nor GBK text (bad byte at {exc.start})") from exc
-
-
-def _binary_kind(data: bytes) -> str | None:
-    magic = {
-        b"\x89PNG\r\n\x1a\n": "a PNG image",
-        b"\xff\xd8\xff": "a JPEG image",
-        b"GIF8": "a GIF image",
-        b"%PDF": "a PDF document",
-        b"PK\x03\x04": "a ZIP archive, e.g. an Excel .xlsx workbook",
-        b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
-    }
-    for prefix, kind in magic.items():
-        if data.startswith(prefix):
-            return kind
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "UTF-16 text (Excel's 'Unicode text'); save as 'CSV UTF-8' instead"
-    if b"\x00" in data[:65536]:
-        return "a binary file"
-    return None
-
-
-def parse_values_csv(
-    data: bytes, *, name: str, framework: Framework, communities: Collection[str]
-) -> list[IndicatorValue]:
-    """Parse a values CSV `community,indicator,period,value` from its bytes.
-
-    Every bad row (unknown community or indicator, bad period, a value that is not a finite
-    number, a repeated community/indicator/period, a wrong number of cells) is reported by its
-    line number, the header being line 1; if any row is bad, ValuesError lists them and no
-    value is returned, so nothing of the file is imported.
-    """
-    text = decode_csv(data, name)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    # A name as typed in the sheet (full-width letters, stray spaces) maps back to the name
-    # the community is registered under, which is what storage looks up.
-    known_communities = {_clean(c): c for c in communities}
-    indicators = {i.id for i in framework.indicators}
-    periods: set[str] = set()
-    problems: list[tuple[int, str]] = []
-    values: list[IndicatorValue] = []
-    first: dict[tuple[str, str, str], int] = {}
-    start = 1
-    header_seen = False
-    try:
-        for row in reader:
-            line, start = start, reader.line_num + 1
-            if not any(cell.strip() for cell in row):
-                continue
-            if not header_seen:
-                header_seen = True
-                header = tuple(_clean(c).lower() for c in row)
-                if header != _HEADER:
-                    raise ValuesError(
-                        f"{name} line {line}: the header must be {','.join(_HEADER)} "
-                        f"(found {','.join(_clean(c) for c in row)[:200]!r})"
-                    )
-                continue
-            cells = [_clean(c) for c in row]
-            problem = _row_problem(cells, known_communities, indicators, periods)
-            if problem is not None:
-                problems.append((line, problem))
-                continue
-            typed, indicator, period, value = cells
-            community = known_communities[typed]
-            key = (community, indicator, period)
-            if key in first:
-                problems.append(
-                    (line, f"same community, indicator and period as line {first[key]}")
-                )
-                continue
-            first[key] = line
-            values.append(IndicatorValue(community, indicator, period, float(value)))
-    except csv.Error as exc:
-        problems.append((start, f"not readable as CSV ({exc})"))
-    if not header_seen:
-        raise ValuesError(f"{name}: empty file (expected the header {','.join(_HEADER)})")
-    if problems:
-        listed = [f"line {line}: {message}" for line, message in problems[:MAX_LISTED_PROBLEMS]]
-        more = len(problems) - len(listed)
-        tail = f"; and {more} more bad rows" if more else ""
-        raise ValuesError(
-            f"{name}: {len(problems)} bad rows, nothing imported: " + "; ".join(listed) + tail,
-            problems,
-        )
-    if not values:
-        raise ValuesError(f"{name}: no values after the header")
-    return values
-
-
-def _clean(cell: str) -> str:
-    if cell.isascii():
-        return cell.strip()
-    # NFKC folds full-width digits and letters typed with a Chinese input method to ASCII.
-    return unicodedata.normalize("NFKC", cell).strip().lstrip("\ufeff").strip()
-
-
-def _row_problem(
-    cells: list[str], communities: Mapping[str, str], indicators: set[str], periods: set[str]
-) -> str | None:
-    """What is wrong with a row of cleaned cells, or None; `periods` caches valid periods."""
-    if len(cells) != len(_HEADER):
-        return f"{len(cells)} cells, expected 4 (community,indicator,period,value)"
-    community, indicator, period, value = cells
-    if community not in communities:
-        return f"unknown community {community[:80]!r}"
-    if indicator not in indicators:
-        return f"unknown indicator {indicator[:80]!r}"
-    if period not in periods:
-        if not _PERIOD.match(period):
-            return f"period {period[:40]!r} is not YYYY, YYYY-Qn or YYYY-MM"
-        periods.add(period)
-    if not _NUMBER.match(value):
-        return f"value {value[:40]!r} is not a number"
-    if not math.isfinite(float(value)):
-        return f"value {value[:40]!r} is too large"
-    return None
 
 
 # --- weights --------------------------------------------------------------------------------
@@ -813,6 +432,26 @@ def _city(framework: Framework, now: _Point, priorities: Mapping[str, Priorities
         indicators={i.id: m for i, m in zip(framework.indicators, means_i, strict=True)},
         index=sum(w * s for w, s in scored) / total if scored else None,
     )
+
+
+# --- residents' voices ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrincipleVoice:
+    """What residents said about one principle in the period: share of answers and quotes."""
+
+    share: float
+    answers: int = 0
+    quotes: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class CommunityVoices:
+    """One community's answers in the period and their voices per principle id."""
+
+    answers: int = 0
+    principles: Mapping[str, PrincipleVoice] = field(default_factory=dict)
 
 
 # --- JSON -----------------------------------------------------------------------------------

@@ -1,0 +1,236 @@
+"""Indicator values (SPEC §10): periods, and the values CSV parsed all or nothing with each bad
+row reported by its line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.core.csvfiles import CsvInputError, decode_csv_bytes
+from bot.core.errors import IndexInputError, MinyiError, ValuesError
+from bot.core.index.framework import Framework
+
+#: Monte Carlo draws per computation (SPEC §10).
+DRAWS = 1000
+#: A values file larger than this is refused before parsing (12 periods × 1,000 communities
+#: × 30 indicators is about 15 MB).
+MAX_VALUES_BYTES = 64 * 1024 * 1024
+#: At most this many bad rows are listed in one error; the rest are counted.
+MAX_LISTED_PROBLEMS = 20
+#: Indexes closer than this are a tie (see the module docstring).
+_TIE_DECIMALS = 9
+#: Monte Carlo draws are made in chunks of this many, to bound memory (draws × communities ×
+#: principles floats per chunk); the chunking is fixed, so a seed gives the same draws always.
+_CHUNK = 100
+
+Float = npt.NDArray[np.float64]
+
+_PERIOD = re.compile(r"^(?P<year>[0-9]{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_HEADER = ("community", "indicator", "period", "value")
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    """One value of one indicator for one community in one period."""
+
+    community: str
+    indicator: str
+    period: str
+    value: float
+
+
+def check_period(period: str) -> str:
+    """Return `period` if it is `YYYY`, `YYYY-Qn` or `YYYY-MM`; raise IndexInputError if not."""
+    if not _PERIOD.match(period):
+        raise IndexInputError("index_period_bad", period=period[:40])
+    return period
+
+
+def period_key(period: str) -> tuple[int, int, int]:
+    """Chronological sort key: (year, last month covered, length in months, shortest first)."""
+    match = _PERIOD.match(period)
+    if match is None:
+        raise IndexInputError("index_period_bad", period=period[:40])
+    year = int(match["year"])
+    if match["quarter"]:
+        return (year, 3 * int(match["quarter"]), 3)
+    if match["month"]:
+        return (year, int(match["month"]), 1)
+    return (year, 12, 12)
+
+
+def previous_period(period: str, available: Iterable[str]) -> str | None:
+    """The latest period of the same kind (year, quarter or month) before `period` among
+    `available`, or None."""
+    kind = period_key(period)[2]
+    earlier = [
+        p for p in set(available) if period_key(p)[2] == kind and period_key(p) < period_key(period)
+    ]
+    return max(earlier, key=period_key, default=None)
+
+
+def period_bounds(period: str, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The start (inclusive) and end (exclusive) of a period in the deployment's time zone."""
+    year, last_month, months = period_key(period)
+    first_month = last_month - months + 1
+    start = datetime(year, first_month, 1, tzinfo=zone)
+    end = (
+        datetime(year + 1, 1, 1, tzinfo=zone)
+        if last_month == 12
+        else (datetime(year, last_month + 1, 1, tzinfo=zone))
+    )
+    return start, end
+
+
+def period_of(moment: datetime, months: int, zone: tzinfo) -> str:
+    """The period of `months` months (1, 3 or 12) that holds `moment` in `zone`."""
+    local = moment.astimezone(zone)
+    if months == 12:
+        return f"{local.year:04d}"
+    if months == 3:
+        return f"{local.year:04d}-Q{(local.month - 1) // 3 + 1}"
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def select_periods(available: Iterable[str], period: str | None = None) -> tuple[str, str | None]:
+    """The period to score (`period`, or the latest in `available`) and the previous one to
+    compare with: the two periods whose values `compute_index` needs, so a caller loads only
+    those."""
+    periods = set(available)
+    if period is None:
+        if not periods:
+            raise IndexInputError("index_no_values")
+        period = max(periods, key=period_key)
+    check_period(period)
+    return period, previous_period(period, periods)
+
+
+def parse_values_csv(
+    data: bytes, *, name: str, framework: Framework, communities: Collection[str]
+) -> list[IndicatorValue]:
+    """Parse a values CSV `community,indicator,period,value` from its bytes (UTF-8 with or
+    without BOM, or GBK: bot/core/csvfiles.py `decode_csv_bytes`).
+
+    Every bad row (unknown community or indicator, bad period, a value that is not a finite
+    number, a repeated community/indicator/period, a wrong number of cells) is reported by its
+    line number, the header being line 1; if any row is bad, ValuesError lists them (each a
+    `CsvInputError` naming the file and line) and no value is returned, so nothing of the file
+    is imported.
+    """
+    if len(data) > MAX_VALUES_BYTES:
+        raise ValuesError(
+            name,
+            [
+                CsvInputError(
+                    "csv_too_big", path=name, line=0, size=len(data), limit=MAX_VALUES_BYTES
+                )
+            ],
+        )
+    try:
+        text = decode_csv_bytes(data, name)
+    except CsvInputError as exc:
+        raise ValuesError(name, [exc]) from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    # A name as typed in the sheet (full-width letters, stray spaces) maps back to the name
+    # the community is registered under, which is what storage looks up.
+    known_communities = {_clean(c): c for c in communities}
+    indicators = {i.id for i in framework.indicators}
+    periods: set[str] = set()
+    problems: list[MinyiError] = []
+    values: list[IndicatorValue] = []
+    first: dict[tuple[str, str, str], int] = {}
+    start = 1
+    header_seen = False
+    try:
+        for row in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue
+            if not header_seen:
+                header_seen = True
+                header = tuple(_clean(c).lower() for c in row)
+                while header and not header[-1]:
+                    header = header[:-1]  # spreadsheets leave separators of unused columns
+                if header != _HEADER:
+                    found = ",".join(_clean(c) for c in row)[:200]
+                    raise ValuesError(
+                        name,
+                        [
+                            CsvInputError(
+                                "index_header",
+                                path=name,
+                                line=line,
+                                found=found,
+                                needed=",".join(_HEADER),
+                            )
+                        ],
+                    )
+                continue
+            cells = [_clean(c) for c in row]
+            problem = _row_problem(cells, known_communities, indicators, periods)
+            if problem is not None:
+                key, details = problem
+                problems.append(CsvInputError(key, path=name, line=line, **details))
+                continue
+            typed, indicator, period, value = cells
+            community = known_communities[typed]
+            key3 = (community, indicator, period)
+            if key3 in first:
+                problems.append(
+                    CsvInputError("index_repeated", path=name, line=line, first=first[key3])
+                )
+                continue
+            first[key3] = line
+            values.append(IndicatorValue(community, indicator, period, float(value)))
+    except csv.Error as exc:
+        problems.append(CsvInputError("csv_malformed", path=name, line=start, reason=str(exc)))
+    if not header_seen:
+        raise ValuesError(name, [CsvInputError("csv_empty", path=name, line=0)])
+    if problems:
+        raise ValuesError(name, problems)
+    if not values:
+        raise ValuesError(name, [CsvInputError("index_no_rows", path=name, line=0)])
+    return values
+
+
+def _clean(cell: str) -> str:
+    if cell.isascii():
+        return cell.strip()
+    # NFKC folds full-width digits and letters typed with a Chinese input method to ASCII.
+    return unicodedata.normalize("NFKC", cell).strip().lstrip("\ufeff").strip()
+
+
+def _row_problem(
+    cells: list[str], communities: Mapping[str, str], indicators: set[str], periods: set[str]
+) -> tuple[str, dict[str, object]] | None:
+    """What is wrong with a row of cleaned cells (template key and values), or None;
+    `periods` caches valid periods."""
+    if len(cells) != len(_HEADER):
+        return "csv_row_cells", {"cells": len(cells), "header": len(_HEADER)}
+    community, indicator, period, value = cells
+    if community not in communities:
+        return "index_unknown_community", {"community": community[:80]}
+    if indicator not in indicators:
+        return "index_unknown_indicator", {"indicator": indicator[:80]}
+    if period not in periods:
+        if not _PERIOD.match(period):
+            return "index_period_bad", {"period": period[:40]}
+        periods.add(period)
+    if not _NUMBER.match(value):
+        return "index_not_number", {"value": value[:40]}
+    if not math.isfinite(float(value)):
+        return "index_too_large", {"value": value[:40]}
+    return None

@@ -1,0 +1,230 @@
+"""Organisers teach the tagger (`/label`, SPEC §3 and §4, issue 15).
+
+An organiser is shown the stored answers the tagger is least sure of (uncertainty sampling:
+the principle probabilities closest to their thresholds), says which principles and
+first-level domains each really has, and every `nlp.learn_every` labels a principle model is
+trained again in a worker thread (intake never waits for it). Labels name answers by id only;
+the labeller is a pseudonym.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.core.base import PRINCIPLE_MODEL_NAME, Core, Turn
+from bot.core.errors import OutOfReach
+from bot.core.roles import Caller, require_organiser
+from bot.core.settings import Settings
+from nlp.model import LearnedModel
+from nlp.tagger import MIN_SCORE, Tagger
+from nlp.taxonomy import Taxonomy
+from storage.repository import Session
+
+log = logging.getLogger(__name__)
+
+# How many of the newest unlabelled answers are scored to find the least certain one: the
+# scoring is the tagger's own work (well under a millisecond an answer), so this bounds a press.
+CANDIDATES = 300
+
+
+class Agreement(BaseModel):
+    """How often the stored tags agree with what organisers labelled (`/label`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    answers: int  # labelled answers still stored
+    agreed: int  # of them, those whose principles and first-level domains match exactly
+    share: float
+
+
+def label_choices(taxonomy: Taxonomy) -> list[str]:
+    """The themes an organiser labels with: every principle and every first-level domain (a
+    child domain is too fine to choose from a keyboard, and reports show it apart anyway)."""
+    principles = [t.id for t in taxonomy.themes if t.kind == "principle"]
+    domains = [t.id for t in taxonomy.themes if t.kind == "domain" and t.parent is None]
+    return principles + domains
+
+
+def top_level(taxonomy: Taxonomy, theme_ids: Sequence[str]) -> set[str]:
+    """These themes as labels: principles and first-level domains, a child as its parent."""
+    out: set[str] = set()
+    for theme_id in theme_ids:
+        theme = taxonomy.get(theme_id)
+        if theme is not None:
+            out.add(theme.parent or theme.id)
+    return out
+
+
+async def label_agreement(session: Session, taxonomy: Taxonomy) -> Agreement | None:
+    """Agreement of the stored tags with organisers' labels; None before the first label."""
+    labels = await session.list_labels()
+    if not labels:
+        return None
+    stored = await session.get_answer_themes([answer_id for answer_id, _, _ in labels])
+    agreed = sum(
+        1
+        for answer_id, _, themes in labels
+        if top_level(taxonomy, [t.theme_id for t in stored.get(answer_id, [])]) == set(themes)
+    )
+    return Agreement(answers=len(labels), agreed=agreed, share=round(agreed / len(labels), 4))
+
+
+def uncertainty(tagger: Tagger, text: str) -> float:
+    """How unsure the tagger is of a text, higher is less sure: minus the smallest distance of a
+    principle's probability to its threshold (keyword scores to the tagging floor without a
+    principle model)."""
+    scores = tagger.scores(text)
+    model = tagger.principle_model
+    limits: dict[str, float] = {}
+    if model is not None and model.thresholds is not None:
+        limits = dict(model.thresholds)
+    if not limits:
+        limits = {t.id: MIN_SCORE for t in tagger.taxonomy.themes}
+    return -min(abs(scores.get(theme_id, 0.0) - limit) for theme_id, limit in limits.items())
+
+
+def least_sure(tagger: Tagger, answers: Sequence[tuple[int, str]]) -> tuple[int, str]:
+    """The (id, text) the tagger is least sure of; among equals the lowest id (stable)."""
+    return min(answers, key=lambda a: (-uncertainty(tagger, a[1]), a[0]))
+
+
+class LabelItem(BaseModel):
+    """An answer offered for labelling, with the themes the tagger gave it (as labels)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    answer_id: int
+    text: str
+    suggested: list[str]
+
+
+async def next_to_label(
+    core: Core, caller: Caller, *, turn: Turn | None = None
+) -> LabelItem | None:
+    """The stored answer the tagger is least sure of among the newest CANDIDATES visible ones
+    nobody labelled or skipped yet; None when every one was. Configured organisers only (a
+    label changes tagging for every community)."""
+    require_organiser(caller)
+    async with core.reading(turn) as session:
+        fresh = await session.list_unlabelled_answers(CANDIDATES)
+    if not fresh:
+        return None
+    tagger = core.tagger
+    # Scoring a few hundred texts takes a moment: off the event loop, so intake goes on.
+    answer_id, text = await asyncio.to_thread(least_sure, tagger, fresh)
+    async with core.reading(turn) as session:
+        stored = await session.get_answer_themes([answer_id])
+    taxonomy = tagger.taxonomy
+    suggested = top_level(taxonomy, [t.theme_id for t in stored[answer_id]])
+    return LabelItem(
+        answer_id=answer_id,
+        text=text,
+        suggested=[c for c in label_choices(taxonomy) if c in suggested],
+    )
+
+
+async def record_label(
+    core: Core,
+    caller: Caller,
+    answer_id: int,
+    themes: Sequence[str],
+    *,
+    skipped: bool = False,
+    turn: Turn | None = None,
+) -> int:
+    """Store an organiser's themes for an answer (or that they skipped it); the number of
+    answers labelled so far. Themes outside `label_choices` are refused."""
+    require_organiser(caller)
+    choices = set(label_choices(core.tagger.taxonomy))
+    unknown = [t for t in themes if t not in choices]
+    if unknown:
+        raise OutOfReach("label_unknown_theme", theme=unknown[0])
+    async with core.transaction(turn) as session:
+        if await session.get_answer(answer_id) is None:
+            raise OutOfReach("hide_not_found", id=answer_id)
+        await session.set_label(
+            answer_id, core.resident(caller.user_id), themes, core.now(), skipped=skipped
+        )
+        return await session.count_labels()
+
+
+def learning_due(settings: Settings, labelled: int, skipped: bool) -> bool:
+    """Whether this label completes a batch of `nlp.learn_every` labels."""
+    every = settings.nlp.learn_every
+    return not skipped and every > 0 and labelled > 0 and labelled % every == 0
+
+
+def base_examples(settings: Settings, taxonomy: Taxonomy) -> list[tuple[str, list[str]]]:
+    """What the principle model learns from before any label: the shipped answers, or the
+    deployment's own labelled answers file (`nlp.principle_answers`), and the bare domain
+    words as answers with no principle."""
+    from nlp.build_model import neutral_examples, read_answers, training_examples
+
+    path: Path | None = settings.nlp.principle_answers
+    if path is None:
+        return training_examples(taxonomy)
+    rows = read_answers(path, taxonomy)
+    return [(text, labels) for text, labels, split in rows if split == "train"] + (
+        neutral_examples(taxonomy)
+    )
+
+
+def train_principles(
+    base: Sequence[tuple[str, list[str]]],
+    labelled: Sequence[tuple[str, list[str]]],
+    taxonomy: Taxonomy,
+) -> LearnedModel:
+    """A principle model from the base examples and organisers' labels (a labelled text that is
+    also a base example takes the organiser's word). Pure and slow: run it in a thread."""
+    from nlp.learn import train_multilabel  # scikit-learn: only when learning
+
+    principles = [t.id for t in taxonomy.by_kind("principle")]
+    wanted = set(principles)
+    theirs = {text: [x for x in labels if x in wanted] for text, labels in labelled}
+    examples = [(t, ls) for t, ls in base if t not in theirs] + list(theirs.items())
+    return train_multilabel(examples, taxonomy, principles)
+
+
+async def learn_from_labels(core: Core) -> int:
+    """Train the principle model again with every label so far, in a worker thread (intake
+    goes on meanwhile), store it, and tag new answers with it from now on; stored answers
+    change with `minyi retag`. Returns how many labels it learned from (0: none, nothing done)."""
+    async with core.repo.transaction() as session:
+        labels = await session.list_labels()
+    if not labels:
+        return 0
+    taxonomy = core.tagger.taxonomy
+    labelled = [(text, themes) for _, text, themes in labels]
+    base = await asyncio.to_thread(base_examples, core.settings, taxonomy)
+    model = await asyncio.to_thread(train_principles, base, labelled, taxonomy)
+    await store_principle_model(core, model)
+    log.info("learned from %d organiser labels", len(labels))
+    return len(labels)
+
+
+async def store_principle_model(core: Core, model: LearnedModel) -> None:
+    """Keep a learned principle model for this deployment and tag new answers with it now."""
+    async with core.repo.transaction() as session:
+        await session.set_model(PRINCIPLE_MODEL_NAME, model.to_bytes(), core.now())
+    current = core.tagger
+    core.tagger = Tagger(current.taxonomy, current.model, current.segmenter, principle_model=model)
+
+
+def start_learning(core: Core) -> bool:
+    """Start `learn_from_labels` in the background unless a run is still going; whether one
+    started. A failure is logged, never raised into a handler."""
+    running = core.learning
+    if running is not None and not running.done():
+        return False
+
+    async def run() -> None:
+        try:
+            await learn_from_labels(core)
+        except Exception:
+            log.exception("learning from organisers' labels failed")
+
+    core.learning = asyncio.get_running_loop().create_task(run())
+    return True

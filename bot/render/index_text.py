@@ -1,0 +1,95 @@
+"""The governance index as text (SPEC §10): the city table a terminal or a chat shows, the
+caption beside a community's scorecard, and the digest's line about a new period.
+
+Columns are padded by display width (bot/render/widths.py), so Chinese names line up in a
+monospaced font; no matplotlib or Typst here, so the text verbs stay quick to start.
+"""
+
+from __future__ import annotations
+
+from bot.core.index.compute import CommunityResult, IndexResult
+from bot.core.indexing import IndexNews
+from bot.render.texts import Lang, say
+from bot.render.widths import format_table, truncate
+
+#: Community names are cut to this many display columns in the table.
+NAME_COLUMNS = 24
+
+
+def _num(x: float | None) -> str:
+    return "–" if x is None else f"{x:.1f}"
+
+
+def _signed(x: float | None) -> str:
+    return "–" if x is None else f"{x:+.1f}"
+
+
+def rank_text(community: CommunityResult, lang: Lang) -> str:
+    """`rank 3 (2–5)`, or `unranked`."""
+    if community.rank is None:
+        return say("index_unranked", lang)
+    text = say("index_rank", lang, rank=community.rank)
+    if community.rank_low is not None and community.rank_high != community.rank_low:
+        text += f" ({community.rank_low}–{community.rank_high})"
+    return text
+
+
+def index_table(result: IndexResult, lang: Lang) -> str:
+    """Title, one line per community (highest index first) and the city-wide line."""
+    title = say(
+        "index_table_title", lang, period=result.period, previous=result.previous_period or "–"
+    )
+    if not result.communities:
+        return title + "\n" + say("index_none", lang)
+    rows = [say("index_table_header", lang).split("|")]
+    for c in result.communities:
+        rows.append(
+            [
+                "–" if c.rank is None else str(c.rank),
+                truncate(c.name, NAME_COLUMNS),
+                _num(c.index),
+                "–" if c.low is None else f"{c.low:.1f}–{_num(c.high)}",
+                f"{c.coverage:.0%}",
+                str(c.voters),
+                _signed(c.change),
+            ]
+        )
+    lines = format_table(rows, align=("right", "left", "right", "right", "right", "right", "right"))
+    city = say("index_table_city", lang, index=_num(result.city.index), voters=result.city.voters)
+    return "\n".join([title, *lines, city])
+
+
+def index_caption(result: IndexResult, community: CommunityResult, lang: Lang) -> str:
+    """The caption under a community's scorecard image."""
+    return say(
+        "index_caption",
+        lang,
+        name=community.name,
+        period=result.period,
+        index=_num(community.index),
+        rank=rank_text(community, lang),
+        coverage=f"{community.coverage:.0%}",
+    )
+
+
+def index_post_caption(result: IndexResult, community: CommunityResult, lang: Lang) -> str:
+    """The caption of the scorecard a community's own group is shown."""
+    return say(
+        "index_post_caption",
+        lang,
+        name=community.name,
+        period=result.period,
+        index=_num(community.index),
+        rank=rank_text(community, lang),
+    )
+
+
+def index_digest_line(news: IndexNews, lang: Lang) -> str:
+    """The digest's line when a period got new values: how many communities are scored and
+    the largest changes since the previous period."""
+    sep = "，" if lang == "zh" else ", "
+    changes = sep.join(
+        say("index_digest_change", lang, name=c.name, index=_num(c.index), change=_signed(c.change))
+        for c in news.changes
+    )
+    return say("index_digest", lang, period=news.period, communities=news.scored, changes=changes)

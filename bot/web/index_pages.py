@@ -1,0 +1,99 @@
+"""The published governance index, read-only on the web (`/index/`, SPEC §10, issue 16).
+
+The pilots published every community's indicators; where the answer pages run, so does the
+latest index report: `/index/` is the whole report (the city table, then every scorecard) and
+`/index/<n>` the scorecard of the community ranked n-th on the city table. Nothing personal is
+shown: residents appear only as the anonymous quotes the report already holds.
+
+Computing the index draws the Monte Carlo, so a computed report is kept for CACHE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from bot.core.base import Core
+from bot.core.index.compute import CommunityVoices, IndexResult
+from bot.core.indexing import published_index
+from bot.render.index_report import STYLE_SHEET, render_html
+
+CACHE_SECONDS = 300.0
+# The report's one inline style sheet is allowed by its hash; nothing else loads.
+_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE_SHEET.encode()).digest()).decode()
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; img-src data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+
+
+@dataclass
+class IndexPages:
+    """The latest published index, computed at most once every CACHE_SECONDS."""
+
+    core: Core
+    _at: float = -CACHE_SECONDS
+    _found: tuple[IndexResult, dict[str, CommunityVoices]] | None = None
+    _pages: dict[int | None, str] = field(default_factory=dict)
+
+    async def latest(self) -> tuple[IndexResult, dict[str, CommunityVoices]] | None:
+        """The index and the residents' voices of the latest period (None before any value)."""
+        now = time.monotonic()
+        if self._found is None or now - self._at >= CACHE_SECONDS:
+            # Nothing found is not kept: the first import shows at once; a newer period or
+            # new values show within CACHE_SECONDS.
+            self._found = await published_index(self.core)
+            self._pages = {}
+            self._at = now
+        return self._found
+
+    async def page(self, number: int | None) -> str | None:
+        """The whole report (number None) or one community's scorecard (1 = the first row of
+        the city table); None if there is no such page."""
+        found = await self.latest()
+        if found is None:
+            return None
+        if number not in self._pages:
+            result, voices = found
+            if number is None:
+                self._pages[None] = render_html(result, voices)
+            elif 1 <= number <= len(result.communities):
+                name = result.communities[number - 1].name
+                self._pages[number] = render_html(result, voices, community=name)
+            else:
+                return None
+        return self._pages[number]
+
+
+def _respond(body: str | None) -> web.Response:
+    if body is None:
+        return web.Response(status=404, text="404: Not Found")
+    response = web.Response(text=body, content_type="text/html", charset="utf-8")
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    # The pages are public and change at most every few minutes.
+    response.headers["Cache-Control"] = f"public, max-age={int(CACHE_SECONDS)}"
+    return response
+
+
+def add_index_routes(app: web.Application, pages: IndexPages) -> None:
+    """Serve `/index/` and `/index/<n>` from `pages` on the answer pages' server."""
+
+    async def city(_request: web.Request) -> web.StreamResponse:
+        return _respond(await pages.page(None))
+
+    async def community(request: web.Request) -> web.StreamResponse:
+        text = request.match_info["number"]
+        if not (text.isascii() and text.isdigit() and len(text) <= 6):
+            return _respond(None)
+        return _respond(await pages.page(int(text)))
+
+    async def bare(_request: web.Request) -> web.StreamResponse:
+        raise web.HTTPMovedPermanently("/index/")
+
+    app.router.add_get("/index", bare)
+    app.router.add_get("/index/", city)
+    app.router.add_get("/index/{number}", community)

@@ -1,0 +1,67 @@
+"""Organisers' labels of answers (`/label`, issue 15): which themes an answer really has."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.core.models import to_ts
+from storage.repository.base import Part, placeholders
+
+
+class Labels(Part):
+    """Table `answer_labels` (pseudonymous labellers, answer ids only; texts stay in `answers`)."""
+
+    async def set_label(
+        self,
+        answer_id: int,
+        labeller: str,
+        themes: Sequence[str],
+        at: datetime,
+        *,
+        skipped: bool = False,
+    ) -> None:
+        """Store (replace) an organiser's themes for an answer, or that they skipped it."""
+        await self.tx.execute(
+            "INSERT INTO answer_labels (answer_id, labeller, themes, skipped, labelled_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO UPDATE SET "
+            "labeller = excluded.labeller, themes = excluded.themes, "
+            "skipped = excluded.skipped, labelled_at = excluded.labelled_at",
+            (answer_id, labeller, json.dumps(sorted(set(themes))), int(skipped), to_ts(at)),
+        )
+
+    async def list_labelled_ids(self, answer_ids: Sequence[int]) -> set[int]:
+        """Those of these answers that were labelled or skipped already."""
+        if not answer_ids:
+            return set()
+        rows = await self.tx.fetchall(
+            f"SELECT answer_id FROM answer_labels WHERE answer_id IN {placeholders(answer_ids)}",
+            list(answer_ids),
+        )
+        return {int(r["answer_id"]) for r in rows}
+
+    async def list_unlabelled_answers(self, limit: int) -> list[tuple[int, str]]:
+        """(id, text) of the newest visible answers nobody labelled or skipped, newest first."""
+        rows = await self.tx.fetchall(
+            "SELECT a.id, a.text FROM answers a WHERE a.hidden = 0 AND NOT EXISTS "
+            "(SELECT 1 FROM answer_labels l WHERE l.answer_id = a.id) "
+            f"ORDER BY a.id DESC LIMIT {int(limit)}"
+        )
+        return [(int(r["id"]), r["text"]) for r in rows]
+
+    async def list_labels(self) -> list[tuple[int, str, list[str]]]:
+        """(answer id, its current text, the labelled theme ids) of every answer labelled (not
+        skipped) and still stored, oldest label first."""
+        rows = await self.tx.fetchall(
+            "SELECT l.answer_id, a.text, l.themes FROM answer_labels l "
+            "JOIN answers a ON a.id = l.answer_id WHERE l.skipped = 0 "
+            "ORDER BY l.labelled_at, l.answer_id"
+        )
+        return [(int(r["answer_id"]), r["text"], list(json.loads(r["themes"]))) for r in rows]
+
+    async def count_labels(self) -> int:
+        """Answers labelled (not skipped) so far."""
+        return int(
+            await self.tx.fetchval("SELECT count(*) AS n FROM answer_labels WHERE skipped = 0") or 0
+        )

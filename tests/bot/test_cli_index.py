@@ -1,0 +1,179 @@
+"""`minyi index` as an operator runs it (SPEC §6, §10), each verb in its own process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.config import settings_from_dict
+from bot.core.base import open_core
+from bot.core.indexing import published_index
+from bot.render.index_report import render_html
+from tests.bot.test_cli import minyi
+
+FRAMEWORK = """
+principles = ["participation", "equity"]
+
+[[indicator]]
+id = "voice"
+name_zh = "意见被听取"
+name_en = "Voice heard"
+principle = "participation"
+unit = "1–5"
+source = "居民评分"
+threshold = 2.0
+target = 4.5
+
+[[indicator]]
+id = "rent"
+name_zh = "租金负担"
+name_en = "Rent burden"
+principle = "equity"
+unit = "%"
+source = "统计局"
+threshold = 50
+target = 30
+"""
+
+
+def _setup(tmp_path: Path) -> Path:
+    """A config on a fresh SQLite file with 碧海社区 and 汇展城社区 registered."""
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "{url}"\n[locale]\ndefault = "en"\n', encoding="utf-8")
+
+    async def register() -> None:
+        core = await open_core(
+            settings_from_dict({"storage": {"url": url}}, environ={}), secret=b"k"
+        )
+        try:
+            async with core.repo.transaction() as session:
+                await session.set_community(-1, "碧海社区", datetime.now(UTC))
+                await session.set_community(-2, "汇展城社区", datetime.now(UTC))
+        finally:
+            await core.repo.close()
+
+    asyncio.run(register())
+    (tmp_path / "framework.toml").write_text(FRAMEWORK, encoding="utf-8")
+    return config
+
+
+def test_framework_import_and_json_follow_the_spec(tmp_path: Path) -> None:
+    """A framework is stored, a GBK values file imported, and `--json` prints SPEC §10's shape
+    with the figures worked out by hand."""
+    config = _setup(tmp_path)
+    stored = minyi(config, "index", "framework", str(tmp_path / "framework.toml"))
+    assert stored.returncode == 0, stored.stderr
+    assert "2 principles, 2 indicators" in stored.stdout
+    values = tmp_path / "values.csv"
+    values.write_bytes(
+        (
+            "community,indicator,period,value\r\n"
+            "碧海社区,voice,2026-Q1,3\r\n碧海社区,rent,2026-Q1,40\r\n"
+            "汇展城社区,rent,2026-Q1,45\r\n"
+        ).encode("gbk")
+    )
+    imported = minyi(config, "index", "import", str(values))
+    assert imported.returncode == 0, imported.stderr
+    assert "imported 3 values (2026-Q1)" in imported.stdout
+    done = minyi(config, "index", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["period"] == "2026-Q1"
+    assert data["framework"]["principles"][0].keys() >= {"id", "name_zh"}
+    assert set(data["framework"]["indicators"][0]) >= {
+        "id", "name_zh", "principle", "unit", "threshold", "target"
+    }  # fmt: skip
+    first, second = data["communities"]
+    assert set(first) >= {
+        "name", "index", "low", "high", "rank", "rank_low", "rank_high", "coverage", "voters",
+        "weights", "principles", "indicators",
+    }  # fmt: skip
+    # 碧海: voice (3 - 2) / 2.5 = 40, rent (40 - 50) / (30 - 50) = 50; equal weights: 45.
+    assert (first["name"], first["index"], first["rank"]) == ("碧海社区", 45.0, 1)
+    assert first["indicators"]["rent"] == {"value": 40.0, "score": 50.0, "previous": None}
+    # 汇展城: rent 25 only; coverage 1/2 is enough for the default min_coverage 0.5.
+    assert (second["name"], second["index"], second["coverage"], second["rank"]) == (
+        "汇展城社区",
+        25.0,
+        0.5,
+        2,
+    )
+    assert second["principles"] == {"participation": None, "equity": 25.0}
+    table = minyi(config, "index")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0] == "Governance index 2026-Q1 (previous –)"
+    # Columns line up by display width: the index column ends at the same place on each row.
+    header, row1, row2 = lines[1:4]
+    assert row1.split()[:3] == ["1", "碧海社区", "45.0"] and row2.split()[:3] == [
+        "2",
+        "汇展城社区",
+        "25.0",
+    ]
+    from bot.render.widths import display_width
+
+    assert display_width(row1[: row1.index("45.0") + 4]) == display_width(
+        row2[: row2.index("25.0") + 4]
+    )
+    assert header.startswith("rank")
+
+
+def test_a_bad_values_file_names_its_lines_and_imports_nothing(tmp_path: Path) -> None:
+    """Every bad row is reported with its line; the index then still has no values."""
+    config = _setup(tmp_path)
+    minyi(config, "index", "framework", str(tmp_path / "framework.toml"))
+    values = tmp_path / "bad.csv"
+    values.write_text(
+        "community,indicator,period,value\n碧海社区,rent,2026-Q1,40\n"
+        "碧海社区,rent,2026-Q5,40\n碧海社区,rent,2026-Q2,=1+1\n",
+        encoding="utf-8",
+    )
+    done = minyi(config, "index", "import", str(values))
+    assert done.returncode == 2
+    assert "bad.csv: 2 problem(s), nothing was imported:" in done.stderr
+    assert "bad.csv, line 3: period “2026-Q5” is not YYYY" in done.stderr
+    assert "bad.csv, line 4: value “=1+1” is not a number" in done.stderr
+    after = minyi(config, "index", "--json")
+    assert after.returncode == 2 and "no indicator values yet" in after.stderr
+
+
+def test_report_writes_every_file_and_the_web_pages_get_the_same(tmp_path: Path) -> None:
+    """`minyi index report --out` writes the HTML, PDF, CSV and charts; `published_index`
+    gives the web pages the same figures, one community's page without the others."""
+    config = _setup(tmp_path)
+    minyi(config, "index", "framework", str(tmp_path / "framework.toml"))
+    values = tmp_path / "values.csv"
+    values.write_text(
+        "community,indicator,period,value\n碧海社区,rent,2026-Q1,40\n汇展城社区,rent,2026-Q1,45\n",
+        encoding="utf-8",
+    )
+    minyi(config, "index", "import", str(values))
+    out = tmp_path / "out"
+    done = minyi(config, "index", "report", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    names = {p.name for p in out.iterdir()}
+    assert {"index.html", "index.pdf", "index.csv", "index_city.png", "scorecard_1.png"} <= names
+    assert (out / "index.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "index.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert "碧海社区" in html and "汇展城社区" in html
+
+    async def web() -> str:
+        url = f"sqlite:///{tmp_path / 'm.db'}"
+        core = await open_core(
+            settings_from_dict({"storage": {"url": url}}, environ={}), secret=b"k"
+        )
+        try:
+            found = await published_index(core)
+        finally:
+            await core.repo.close()
+        assert found is not None
+        result, voices = found
+        assert [c.name for c in result.communities] == ["碧海社区", "汇展城社区"]
+        return render_html(result, voices, community="汇展城社区")
+
+    page = asyncio.run(web())
+    assert "汇展城社区" in page and "碧海社区" not in page

@@ -1,0 +1,55 @@
+"""The published index, read-only on the web: `/index/` and one page per community."""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.indexing import import_values
+from tests.bot.web.world import WebWorld
+
+VALUES = (
+    "community,indicator,period,value\n"
+    "碧海社区,voice_heard,2026-Q3,3.25\n"
+    "碧海社区,data_trust,2026-Q3,4.5\n"
+    "汇展城社区,voice_heard,2026-Q3,2\n"
+    "汇展城社区,data_trust,2026-Q3,3\n"
+).encode()
+
+
+async def test_index_pages_appear_once_values_exist(world: WebWorld) -> None:
+    """Before any value there is no index page; after an import, `/index/` shows every
+    community and `/index/<n>` the community ranked n-th, under a policy that allows only the
+    page's own style sheet, with no address of another site."""
+    browser = await world.browser()
+    assert (await browser.get("/index/")).status == 404
+    await import_values(world.core, VALUES, "values.csv")
+    city = await browser.get("/index/")
+    assert city.status == 200
+    assert "碧海社区" in city.text and "汇展城社区" in city.text
+    policy = city.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and re.search(
+        r"style-src 'sha256-[A-Za-z0-9+/=]+'", policy
+    )
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", city.html)
+    first = await browser.get("/index/1")
+    assert first.status == 200
+    leader = "碧海社区"  # 3.25 and 4.5 against 2 and 3: Bihai leads on every indicator
+    other = "汇展城社区"
+    assert leader in first.text and other not in first.text
+    second = await browser.get("/index/2")
+    assert other in second.text and leader not in second.text
+
+
+async def test_unknown_index_pages_are_plain_not_found(world: WebWorld) -> None:
+    """A community number past the table, a word, or a huge number is a plain 404."""
+    await import_values(world.core, VALUES, "values.csv")
+    browser = await world.browser()
+    for path in ("/index/3", "/index/0", "/index/abc", "/index/99999999999", "/index/１"):
+        assert (await browser.get(path)).status == 404, path
+
+
+async def test_index_pages_check_the_host(world: WebWorld) -> None:
+    """The index pages refuse a Host that is not the pages' own (DNS rebinding)."""
+    await import_values(world.core, VALUES, "values.csv")
+    browser = await world.browser(Host="evil.example")
+    assert (await browser.get("/index/")).status == 421

@@ -1,0 +1,130 @@
+"""The governance index end to end (SPEC §10): /priorities and /rate --indicator rounds in two
+communities through the emulator, imported values, then /index and /index post."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.index.values import period_of
+from bot.core.indexing import compute, import_values, load_framework
+from sandbox.emulator import BotAPIEmulator
+from tests.harness import RunningBot, start_bot
+
+
+def _photos(bot: RunningBot, chat_id: int) -> list[dict[str, object]]:
+    return [m for m in bot.emulator.messages_to(chat_id) if "photo" in m]
+
+
+async def test_priorities_and_rating_rounds_feed_the_index_sent_and_posted(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """Votes in a priorities round set each community's weights, a closed /rate --indicator
+    round's mean becomes the indicator's value, and /index and /index post show the figures
+    worked out by hand here."""
+    async with start_bot(emulator, tmp_path, index={"min_coverage": 0.1}) as bot:
+        em = bot.emulator
+        bihai = await bot.register("碧海社区居民群", "碧海社区")
+        huizhan = await bot.register("汇展城业主群", "汇展城社区")
+        private = em.private_chat(bot.organiser)
+
+        await bot.command(private, "/priorities all 1h")
+        await bot.wait_text(private, lambda t: "第 1 轮征询已开始" in t and "优先事项" in t)
+        polls = {p["chat_id"]: p for p in em.polls().values()}
+        framework = await load_framework(bot.core)
+        names = [p.name_zh for p in framework.principles]
+        for poll in polls.values():
+            assert [o["text"] for o in poll["options"]] == names
+            assert poll["allows_multiple_answers"] is True
+            assert poll["question"] == "在下面这些方面中，你最希望社区做好哪几项？（可多选）"
+        a, b, c, d = (em.add_user(f"居民{i}") for i in range(4))
+        # Options follow the framework: 0 participation, 3 inclusiveness, 4 equity, 9 privacy.
+        em.vote_poll(a, polls[bihai.id]["id"], [0, 9])
+        em.vote_poll(b, polls[bihai.id]["id"], [0])
+        em.vote_poll(c, polls[bihai.id]["id"], [4])
+        em.vote_poll(d, polls[huizhan.id]["id"], [3])
+        await bot.settle()
+        await bot.command(private, "/close 1")
+
+        await bot.command(private, "/rate --indicator housing_satisfaction all 1h 你对住房满意吗？")
+        await bot.wait_text(private, lambda t: "第 2 轮征询已开始" in t)
+        for group, presses in ((bihai, [(a, 4), (b, 5)]), (huizhan, [(c, 2), (d, 3)])):
+            post = next(m for m in em.messages_to(group.id) if "社区评分 #2" in m.get("text", ""))
+            for person, value in presses:
+                em.press_button(person, group, post["message_id"], f"rate:2:{value}")
+        await bot.settle()
+        await bot.command(private, "/close 2")
+
+        period = period_of(bot.core.now(), 3, bot.settings.schedule.tz)
+        values = (
+            "community,indicator,period,value\n"
+            f"碧海社区,voice_heard,{period},3.25\n"
+            f"碧海社区,data_trust,{period},4.5\n"
+            f"汇展城社区,voice_heard,{period},2\n"
+            f"汇展城社区,data_trust,{period},3\n"
+        ).encode()
+        summary = await import_values(bot.core, values, "values.csv")
+        assert (summary.rows, summary.periods) == (4, [period])
+
+        result = await compute(bot.core)
+        by_name = {c.name: c for c in result.communities}
+        first, second = by_name["碧海社区"], by_name["汇展城社区"]
+        # 碧海: votes participation 2, privacy 1, equity 1 -> alpha 3, 2, 2 and seven 1s (14).
+        assert first.weights["participation"] == pytest.approx(3 / 14)
+        assert first.weights["privacy"] == pytest.approx(2 / 14)
+        assert first.voters == 3
+        # Scores: voice_heard (3.25 - 2) / 2.5 = 50; data_trust 100; housing_satisfaction is
+        # the mean rating (4 + 5) / 2 = 4.5 -> 100.
+        assert first.indicators["housing_satisfaction"].value == 4.5
+        assert first.index == pytest.approx((3 * 50 + 2 * 100 + 2 * 100) / 7)
+        # 汇展城: inclusiveness 1 vote (no score); participation 0, privacy 40, equity 2.5 -> 20.
+        assert second.indicators["housing_satisfaction"].value == 2.5
+        assert second.index == pytest.approx((0 + 40 + 20) / 3)
+        assert (first.rank, second.rank) == (1, 2)
+        # City weights pool the votes: 3, 2, 2, 2 and six 1s (15).
+        assert result.city.weights["participation"] == pytest.approx(3 / 15)
+
+        await bot.command(private, "/index")
+        table = await bot.wait_text(private, lambda t: f"治理指数 {period}" in t)
+        lines = table.splitlines()
+        assert lines[2].split()[:3] == ["1", "碧海社区", "78.6"], table
+        assert lines[3].split()[:3] == ["2", "汇展城社区", "20.0"], table
+        await em.wait_for(lambda: len(_photos(bot, private.id)) == 2)
+        captions = [str(m.get("caption")) for m in _photos(bot, private.id)]
+        assert captions[0].startswith("碧海社区") and "排名 1" in captions[0], captions
+
+        await bot.command(private, "/index post")
+        await bot.wait_text(private, lambda t: "已把各社区的评分卡发到 2 个社区群" in t)
+        for group, name, other in (
+            (bihai, "碧海社区", "汇展城社区"),
+            (huizhan, "汇展城社区", "碧海社区"),
+        ):
+            posted = _photos(bot, group.id)
+            assert len(posted) == 1
+            caption = str(posted[0].get("caption"))
+            assert name in caption and other not in caption, caption
+
+
+async def test_index_commands_refuse_bad_input_and_change_nothing(minyi_bot: RunningBot) -> None:
+    """An unknown indicator, a bad period and a resident's /priorities change nothing."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/rate --indicator no_such 1h 打分")
+    reply = bot.bot_texts(group)[-1]
+    assert "指数框架里没有指标“no_such”" in reply and "/rate [--indicator" in reply, reply
+    await bot.command(group, "/rate --indicator 1h 打分")
+    assert "--indicator 后面要写指标编号" in bot.bot_texts(group)[-1]
+    resident = em.add_user("居民")
+    em.add_member(group, resident)
+    await bot.command(group, "/priorities 1h", user=resident)
+    assert "只有组织者" in bot.bot_texts(group)[-1]
+    private = em.private_chat(bot.organiser)
+    await bot.command(private, "/index 2025-13")
+    assert "统计期“2025-13”应写成" in bot.bot_texts(private)[-1]
+    await bot.command(private, "/index")
+    assert "还没有指标数值" in bot.bot_texts(private)[-1]
+    async with bot.core.repo.transaction() as session:
+        assert await session.list_rounds() == []
+    assert em.polls() == {}

@@ -1,0 +1,110 @@
+"""`/label`'s buttons: only in private, only for organisers, only on the message they were made
+for; skip and stop store what they say (issue 15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.harness import RunningBot
+
+
+def _label_message(bot: RunningBot, chat_id: int) -> dict[str, Any]:
+    for message in reversed(bot.emulator.messages_to(chat_id)):
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        if any(str(b.get("callback_data", "")).startswith("lbl:") for r in rows for b in r):
+            return dict(message)
+    raise AssertionError("no /label keyboard")
+
+
+def _data(message: dict[str, Any], suffix: str) -> str:
+    rows = message["reply_markup"]["inline_keyboard"]
+    return next(
+        str(b["callback_data"])
+        for r in rows
+        for b in r
+        if str(b["callback_data"]).endswith(":" + suffix)
+    )
+
+
+async def _with_answers(bot: RunningBot) -> None:
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 2h 你的建议？")
+    post = next(
+        m["message_id"] for m in bot.emulator.messages_to(group.id) if "你的建议" in m["text"]
+    )
+    for i, text in enumerate(["停车位太少了", "从来没人问过我们的意见", "今天天气不错"]):
+        bot.emulator.send_message(bot.emulator.add_user(f"居民{i}"), group, text, reply_to=post)
+    await bot.settle()
+
+
+async def test_label_is_private_and_for_organisers(minyi_bot: RunningBot) -> None:
+    """In a group /label shows no answer; a resident is refused in private."""
+    bot = minyi_bot
+    await _with_answers(bot)
+    group = bot.groups["碧海社区"]
+    await bot.command(group, "/label")
+    assert any("私聊" in t for t in bot.bot_texts(group))
+    resident = bot.emulator.add_user("居民甲")
+    private = bot.emulator.private_chat(resident)
+    await bot.command(private, "/label", user=resident)
+    assert not any("🏷" in t for t in bot.bot_texts(private))
+
+
+async def test_toggle_skip_and_stop(minyi_bot: RunningBot) -> None:
+    """A toggle only changes the keyboard; skip stores a skipped row and offers the next answer;
+    confirm stores the chosen themes; stop removes the keyboard and says how many labels."""
+    bot = minyi_bot
+    await _with_answers(bot)
+    private = bot.emulator.private_chat(bot.organiser)
+    await bot.command(private, "/label")
+    first = _label_message(bot, private.id)
+    bot.emulator.press_button(bot.organiser, private, first["message_id"], _data(first, "t0"))
+    await bot.settle()
+    toggled = _label_message(bot, private.id)
+    assert toggled["message_id"] == first["message_id"]
+    assert toggled["reply_markup"] != first["reply_markup"]
+    async with bot.core.repo.transaction() as session:
+        assert await session.count_labels() == 0
+    bot.emulator.press_button(bot.organiser, private, first["message_id"], _data(toggled, "skip"))
+    await bot.settle()
+    second = _label_message(bot, private.id)
+    assert second["message_id"] != first["message_id"]
+    bot.emulator.press_button(bot.organiser, private, second["message_id"], _data(second, "ok"))
+    await bot.settle()
+    third = _label_message(bot, private.id)
+    bot.emulator.press_button(bot.organiser, private, third["message_id"], _data(third, "stop"))
+    await bot.settle()
+    async with bot.core.repo.transaction() as session:
+        assert await session.count_labels() == 1
+        labelled = await session.list_labels()
+        rows = await session.tx.fetchall("SELECT labeller, skipped FROM answer_labels")
+    assert len(labelled) == 1
+    # Pseudonymous: the organiser's Telegram id is never stored.
+    assert all(str(bot.organiser.id) not in r["labeller"] for r in rows)
+    assert sorted(r["skipped"] for r in rows) == [0, 1]
+    assert any("已停止" in t for t in bot.bot_texts(private))
+    with pytest.raises(AssertionError):
+        _label_message(bot, private.id)  # no keyboard is left to press
+
+
+async def test_forged_label_press_changes_nothing(minyi_bot: RunningBot) -> None:
+    """Callback data naming another answer, or pressed by someone else, stores no label."""
+    bot = minyi_bot
+    await _with_answers(bot)
+    private = bot.emulator.private_chat(bot.organiser)
+    await bot.command(private, "/label")
+    shown = _label_message(bot, private.id)
+    forged = "lbl:1:3ff:ok"
+    if forged == _data(shown, "ok"):
+        forged = "lbl:2:3ff:ok"
+    bot.emulator.press_button(bot.organiser, private, shown["message_id"], forged, forged=True)
+    await bot.settle()
+    stranger = bot.emulator.add_user("陌生人")
+    other = bot.emulator.private_chat(stranger)
+    await bot.command(other, "/start", user=stranger)
+    bot.emulator.press_button(stranger, private, shown["message_id"], _data(shown, "ok"))
+    await bot.settle()
+    async with bot.core.repo.transaction() as session:
+        assert await session.count_labels() == 0
