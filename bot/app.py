@@ -43,6 +43,7 @@ from bot.render.texts import say
 from bot.scheduler import Scheduler
 from bot.telegram.context import BotData, MinyiApp
 from bot.telegram.digests import send_due_digest
+from bot.telegram.index_outbox import IndexPoster
 from bot.telegram.intake import (
     READ_MARGIN,
     Intake,
@@ -161,6 +162,7 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
         label=lambda chat_id: chat_label(chat_id, core.secret),
         clock=lambda: core.now().timestamp(),
     )
+    app.bot_data.index_poster = IndexPoster(core, bot)
     web = options_from(settings)
     if web is not None:
         app.bot_data.page_link = functools.partial(page_url, core, web)
@@ -214,7 +216,7 @@ async def run_application(
         digests: dict[datetime, Digest] = {}  # being delivered, kept until every chat has it
         scheduler = Scheduler(
             core,
-            send_posts=lambda: send_owed_posts(core, bot),
+            send_posts=lambda: send_owed_posts(core, bot, app.bot_data.index_poster),
             send_digest=lambda: send_due_digest(core, bot, digests),
             is_leader=leadership.is_leader,
             ready=caught_up,
@@ -232,6 +234,8 @@ async def run_application(
             # Replies already owed go out if Telegram lets them within a few seconds; the rest
             # are dropped (counted in the log): their updates are committed either way.
             await app.bot_data.replies.close(REPLY_DRAIN_SECONDS)
+            if app.bot_data.index_poster is not None:
+                await app.bot_data.index_poster.close()
             await app.stop()
             await scheduler.wait_idle()
             await leadership.release()

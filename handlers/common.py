@@ -137,23 +137,49 @@ async def authorise(
 async def send_privately(
     update: Update, context: Ctx, send: Callable[[int], Awaitable[object]]
 ) -> None:
-    """Send an organiser's files or digest with `send(chat_id)` to the caller's private chat.
+    """Send an organiser's files, digest or index with `send(chat_id)` to the caller's private
+    chat, once the update has committed, on that chat's reply line (bot/telegram/replies.py):
+    several documents or images take Telegram a while, and must hold up nobody else.
 
-    From a group: acknowledge there, or, if the caller never started the bot (Telegram
-    answers 403), tell them in the group to open a private chat with the bot first."""
+    From a group: acknowledge there once sent, or, if the caller never started the bot
+    (Telegram answers 403), tell them in the group to open a private chat with the bot first."""
     user = update.effective_user
-    if user is None:
+    chat = update.effective_chat
+    message = update.effective_message
+    if user is None or chat is None:
         return
     lang = lang_of(update, context)
-    try:
-        await send(user.id)
-    except Forbidden:
-        log.info("cannot send privately to %s: forbidden", chat_label(core_of(context), user.id))
-        if in_group(update):
-            await reply(update, context, say("private_first", lang, bot=context.bot.username))
-        return
-    if in_group(update):
-        await reply(update, context, say("sent_privately", lang))
+    bot = context.bot
+    core = core_of(context)
+    group = in_group(update)
+    reply_to = message.message_id if message is not None else None
+
+    async def in_the_group(key: str) -> None:
+        await send_text(
+            bot,
+            chat.id,
+            say(key, lang, bot=bot.username),
+            attempts=SEND_ATTEMPTS,
+            reply_to_message_id=reply_to,
+            allow_sending_without_reply=True,
+        )
+
+    async def deliver() -> None:
+        try:
+            await send(user.id)
+        except Forbidden:
+            log.info("cannot send privately to %s: forbidden", chat_label(core, user.id))
+            if group:
+                await in_the_group("private_first")
+            return
+        if group:
+            await in_the_group("sent_privately")
+
+    turn = turn_of(update, context)
+    if turn is None:
+        await deliver()
+    else:
+        turn.replies.append(OwedReply(user.id, deliver))
 
 
 async def reply(

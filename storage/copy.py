@@ -37,6 +37,7 @@ TABLES = (
     "private_sessions",
     "index_frameworks",
     "index_values",
+    "index_posts",
     "web_forms",
 )
 # Tables whose `id` comes from an identity sequence.

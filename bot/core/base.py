@@ -84,6 +84,10 @@ class Core:
     # sends them right after the commit (bot/telegram/intake.py), no handler sends them itself;
     # the scheduler's tick sends whatever is still owed.
     posts_owed: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set after `/index post` stored the scorecards it owes (storage `index_posts`): the
+    # channel sends them in the background, since rendering and sending one per community
+    # takes minutes at city scale and must not hold up the intake.
+    index_posts_owed: asyncio.Event = field(default_factory=asyncio.Event)
     # Learning from organisers' labels, while it runs in the background (bot/core/labelling.py).
     learning: asyncio.Task[None] | None = None
 
@@ -92,6 +96,12 @@ class Core:
         """Serialises sending of owed posts (the outbox, bot/telegram/outbox.py) across every
         process sharing the database, so two processes never send the same post."""
         return self.repo.exclusive("outbox")
+
+    @property
+    def index_post_lock(self) -> AbstractAsyncContextManager[None]:
+        """Serialises sending of owed index scorecards across processes, apart from the round
+        posts' lock so a long run of scorecards never delays a round's posts."""
+        return self.repo.exclusive("index_outbox")
 
     def now(self) -> datetime:
         """The current time (injectable for tests)."""

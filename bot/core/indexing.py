@@ -15,6 +15,7 @@ Channels call these with plain values and render the result with bot/render/inde
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -238,7 +239,10 @@ async def compute(
         priorities = await latest_priorities(session, framework)
         communities = [c.name for c in await session.list_communities()]
     imported = [IndicatorValue(r.community, r.indicator, r.period, r.value) for r in rows]
-    return compute_index(
+    # Seconds of numpy at city scale (the Monte Carlo): off the event loop, so the channels
+    # keep taking updates meanwhile.
+    return await asyncio.to_thread(
+        compute_index,
         framework,
         merge_values(imported, consulted),
         priorities,

@@ -95,6 +95,17 @@ class Post(_Record):
     attempts: int = 0  # sends started; > 0 while unsent means Telegram may have it already
 
 
+class IndexPost(_Record):
+    """A community's index scorecard for a period, owed to its group (`/index post`)."""
+
+    period: str
+    community_id: int
+    community_name: str
+    chat_id: int
+    sent_at: datetime | None
+    attempts: int = 0  # sends started; > 0 while unsent means Telegram may have it already
+
+
 class TagRecord(_Record):
     theme_id: str
     kind: str

@@ -118,13 +118,17 @@ async def index_for(core: Core, caller: Caller, period: str | None) -> IndexResu
     return await compute(core, period)
 
 
-async def index_groups(core: Core, result: IndexResult) -> list[tuple[Community, int]]:
-    """Each active community with an index and its place in `result.communities`: where
-    `/index post` posts that community's own scorecard."""
-    async with core.repo.transaction() as session:
-        active = {c.name: c for c in await session.list_communities(active_only=True)}
-    return [
-        (active[c.name], place)
-        for place, c in enumerate(result.communities)
-        if c.name in active and c.index is not None
-    ]
+async def owe_index_posts(
+    core: Core, caller: Caller, period: str | None, turn: Turn | None = None
+) -> tuple[IndexResult, int]:
+    """`/index post`: owe each active community with an index its own scorecard in its group
+    (the outbox, storage `index_posts`); the index and how many scorecards are owed. The
+    channel sends them after the commit, in the background."""
+    result = await index_for(core, caller, period)
+    scored = {c.name for c in result.communities if c.index is not None}
+    async with core.transaction(turn) as session:
+        owed = [c.id for c in await session.list_communities(active_only=True) if c.name in scored]
+        await session.add_index_posts(result.period, owed, core.now())
+    if owed:
+        core.index_posts_owed.set()
+    return result, len(owed)

@@ -34,15 +34,17 @@ def rank_text(community: CommunityResult, lang: Lang) -> str:
     return text
 
 
-def index_table(result: IndexResult, lang: Lang) -> str:
-    """Title, one line per community (highest index first) and the city-wide line."""
+def index_table(result: IndexResult, lang: Lang, limit: int | None = None) -> str:
+    """Title, one line per community (highest index first; the first `limit` of them, then a
+    line saying how many more) and the city-wide line."""
     title = say(
         "index_table_title", lang, period=result.period, previous=result.previous_period or "–"
     )
     if not result.communities:
         return title + "\n" + say("index_none", lang)
     rows = [say("index_table_header", lang).split("|")]
-    for c in result.communities:
+    shown = result.communities if limit is None else result.communities[:limit]
+    for c in shown:
         rows.append(
             [
                 "–" if c.rank is None else str(c.rank),
@@ -55,6 +57,9 @@ def index_table(result: IndexResult, lang: Lang) -> str:
             ]
         )
     lines = format_table(rows, align=("right", "left", "right", "right", "right", "right", "right"))
+    more = len(result.communities) - len(shown)
+    if more:
+        lines.append(say("index_table_more", lang, count=more))
     city = say("index_table_city", lang, index=_num(result.city.index), voters=result.city.voters)
     return "\n".join([title, *lines, city])
 

@@ -562,8 +562,28 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Which of these matter most to you for our community? (choose any)",
     ),
     "index_posted": (
-        "✅ 已把各社区的评分卡发到 {count} 个社区群（{period}）。",
-        "✅ Each community's scorecard ({period}) was posted in {count} groups.",
+        "✅ 各社区的评分卡（{period}）正在发到 {count} 个社区群，每个群只看到自己社区的一张。",
+        "✅ Each community's scorecard ({period}) is being posted in its group ({count} groups); "
+        "each group sees only its own.",
+    ),
+    "index_posted_none": (
+        "没有可以发布评分卡的社区群（{period}）：没有哪个在用的社区群有指数。",
+        "No group to post a scorecard to ({period}): no active community has an index.",
+    ),
+    "index_table_more": (
+        "……另有 {count} 个社区，完整的表见指数报告（minyi index report）。",
+        "… and {count} more communities: the whole table is in the index report "
+        "(minyi index report).",
+    ),
+    "index_cards_more": (
+        "以上是排名前 {shown} 个社区的评分卡；全部 {total} 个社区的评分卡见指数报告"
+        "（minyi index report）。",
+        "Above are the scorecards of the first {shown} communities; all {total} are in the index "
+        "report (minyi index report).",
+    ),
+    "index_cards_web": (
+        "网上公开的指数：{url}",
+        "The published index online: {url}",
     ),
     "index_post_caption": (
         "📊 {name} · 治理指数 {period}：{index}（{rank}）。完整报告由社区工作人员发布。",

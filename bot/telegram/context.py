@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core.answers import RateLimiter
 from bot.core.base import Core, Turn
+from bot.telegram.index_outbox import IndexPoster
 from bot.telegram.replies import ReplyQueue
 
 
@@ -64,6 +65,8 @@ class BotData:
     page_link: Callable[[int, int], str] | None = None
     # Replies owed after commit, one line per chat (bot/app.py gives it the core's clock).
     replies: ReplyQueue = field(default_factory=lambda: ReplyQueue(label=str))
+    # Sends the scorecards `/index post` owed, in the background (set by bot/app.py).
+    index_poster: IndexPoster | None = None
 
     def require_core(self) -> Core:
         """The core (set in post_init before any update is processed)."""

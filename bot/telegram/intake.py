@@ -174,6 +174,8 @@ async def _after_commit(app: MinyiApp, core: Core, replies: Sequence[OwedReply])
     except Exception as exc:
         # Left owed: the scheduler's next tick sends them.
         log.warning("sending owed posts failed (%s); the next tick retries", type(exc).__name__)
+    if core.index_posts_owed.is_set() and app.bot_data.index_poster is not None:
+        app.bot_data.index_poster.kick()
     app.bot_data.replies.put_all(replies)
 
 

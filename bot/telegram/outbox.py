@@ -22,6 +22,7 @@ from bot.core.privacy import chat_label
 from bot.core.reports import Report, build_round_report
 from bot.render.report import render_report, render_summary
 from bot.render.texts import Lang, local_minute, say
+from bot.telegram.index_outbox import IndexPoster
 from bot.telegram.keyboards import rating_keyboard
 from bot.telegram.sending import send_text
 
@@ -228,8 +229,9 @@ async def send_posts_if_owed(core: Core, bot: Bot) -> int:
     return await send_owed_posts(core, bot)
 
 
-async def send_owed_posts(core: Core, bot: Bot) -> int:
-    """Send every post owed and not yet sent; return how many were sent.
+async def send_owed_posts(core: Core, bot: Bot, index_poster: IndexPoster | None = None) -> int:
+    """Send every post owed and not yet sent; return how many were sent. The index scorecards
+    owed (`/index post`) are sent in the background by `index_poster`, if given, started here.
 
     Each post is marked as started (`attempts`) before its send and as sent right after
     Telegram accepted it, with nothing in between. Residual risk, which Telegram's API gives no
@@ -238,6 +240,8 @@ async def send_owed_posts(core: Core, bot: Bot) -> int:
     committed makes the next pass send it again, once, logged as a possible duplicate. We
     prefer that to the opposite order (mark, then send), which would lose the post for good.
     """
+    if index_poster is not None:
+        index_poster.kick()
     sent = 0
     migrated = False
     reports: dict[int, Report] = {}

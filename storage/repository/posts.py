@@ -1,5 +1,5 @@
 """Posts, the outbox: the messages each community is owed for a round's transitions, and what
-Telegram made of them (message and poll ids)."""
+Telegram made of them (message and poll ids); and the index scorecards owed by `/index post`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.core.models import Post, PostPurpose, Round, to_ts
+from bot.core.models import IndexPost, Post, PostPurpose, Round, to_ts
 from storage.backends.base import Row
 from storage.repository.base import ROUND_COLUMNS, Part, optional_time, round_from
 
@@ -124,3 +124,62 @@ class Posts(Part):
         """The round post that carries a Telegram poll."""
         row = await self.tx.fetchone(f"{_POST_SELECT} WHERE p.poll_id = ?", (poll_id,))
         return None if row is None else _post(row)
+
+
+class IndexPosts(Part):
+    """Table `index_posts`: the scorecards `/index post` owes communities' groups."""
+
+    async def add_index_posts(
+        self, period: str, community_ids: Sequence[int], at: datetime
+    ) -> None:
+        """Owe each community its scorecard for `period`; one owed (or sent) before is owed
+        again, as the organiser asked to post it once more."""
+        await self.tx.executemany(
+            "INSERT INTO index_posts (period, community_id, requested_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (period, community_id) DO UPDATE SET "
+            "requested_at = excluded.requested_at, sent_at = NULL, message_id = NULL, attempts = 0",
+            [(period, cid, to_ts(at)) for cid in community_ids],
+        )
+
+    async def list_unsent_index_posts(self) -> list[IndexPost]:
+        """Scorecards owed and not yet accepted by Telegram, to communities still active,
+        oldest request first."""
+        rows = await self.tx.fetchall(
+            "SELECT p.period, p.community_id, c.name, c.chat_id, p.sent_at, p.attempts "
+            "FROM index_posts p JOIN communities c ON c.id = p.community_id "
+            "WHERE p.sent_at IS NULL AND c.active = 1 "
+            "ORDER BY p.requested_at, p.period, p.community_id"
+        )
+        return [
+            IndexPost(
+                period=r["period"],
+                community_id=r["community_id"],
+                community_name=r["name"],
+                chat_id=r["chat_id"],
+                sent_at=optional_time(r["sent_at"]),
+                attempts=r["attempts"],
+            )
+            for r in rows
+        ]
+
+    async def add_index_post_attempt(self, period: str, community_id: int) -> int:
+        """A send of this scorecard is about to start; the attempts so far, this one included."""
+        await self.tx.execute(
+            "UPDATE index_posts SET attempts = attempts + 1 WHERE period = ? AND community_id = ?",
+            (period, community_id),
+        )
+        value = await self.tx.fetchval(
+            "SELECT attempts FROM index_posts WHERE period = ? AND community_id = ?",
+            (period, community_id),
+        )
+        return int(value or 0)
+
+    async def set_index_post_sent(
+        self, period: str, community_id: int, at: datetime, message_id: int | None
+    ) -> None:
+        """Telegram accepted the scorecard (or it was given up: `message_id` None)."""
+        await self.tx.execute(
+            "UPDATE index_posts SET sent_at = ?, message_id = ? "
+            "WHERE period = ? AND community_id = ?",
+            (to_ts(at), message_id, period, community_id),
+        )

@@ -16,7 +16,7 @@ from storage.repository.erasure import Erasure
 from storage.repository.index import IndexValues
 from storage.repository.labels import Labels
 from storage.repository.learned import LearnedModels
-from storage.repository.posts import Posts
+from storage.repository.posts import IndexPosts, Posts
 from storage.repository.reports import Reports
 from storage.repository.rounds import PrivateSessions, Rounds
 from storage.repository.updates import Updates
@@ -30,6 +30,7 @@ class Session(
     Rounds,
     PrivateSessions,
     Posts,
+    IndexPosts,
     Votes,
     Answers,
     Erasure,

@@ -144,10 +144,12 @@ async def test_weekly_digest_reaches_every_staff_chat_once(
         previous_text = staff_messages(em, staff_group.id)[0]["text"]
         assert figure(previous_text, r"回答：(\d+)") == 3
 
-        await bot.command(groups["碧海社区"], "/ask 3d 本周：社区最需要改进什么？")
-        await bot.command(groups["会展城社区"], "/ask 3d 本周：社区最需要改进什么？")
-        await bot.command(groups["碧海社区"], "/rate 3d 物业服务打几分？")
-        await bot.command(groups["会展城社区"], "/poll 3d 新的垃圾分类点设在哪里？ | 东门 | 西门")
+        # Open for 4 days: the answers below come every 12 hours up to hour 90, all while the
+        # rounds are open, however soon the scheduler's ticks see the clock move.
+        await bot.command(groups["碧海社区"], "/ask 4d 本周：社区最需要改进什么？")
+        await bot.command(groups["会展城社区"], "/ask 4d 本周：社区最需要改进什么？")
+        await bot.command(groups["碧海社区"], "/rate 4d 物业服务打几分？")
+        await bot.command(groups["会展城社区"], "/poll 4d 新的垃圾分类点设在哪里？ | 东门 | 西门")
         posts = {name: round_post(em, chat, "社区征询 #") for name, chat in groups.items()}
         for day, (name, key, text) in enumerate(THIS_WEEK):
             clock.at = fire - timedelta(days=6) + timedelta(hours=6 + 12 * day)

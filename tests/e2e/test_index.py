@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+import handlers.index
 from bot.core.index.values import period_of
 from bot.core.indexing import compute, import_values, load_framework
 from sandbox.emulator import BotAPIEmulator
+from sandbox.models import SimChat
+from tests.bot.web.world import free_port
 from tests.harness import RunningBot, start_bot
 
 
@@ -95,7 +98,12 @@ async def test_priorities_and_rating_rounds_feed_the_index_sent_and_posted(
         assert captions[0].startswith("碧海社区") and "排名 1" in captions[0], captions
 
         await bot.command(private, "/index post")
-        await bot.wait_text(private, lambda t: "已把各社区的评分卡发到 2 个社区群" in t)
+        await bot.wait_text(private, lambda t: "正在发到 2 个社区群" in t)
+        # Sent by the outbox in the background, each group its own scorecard, each once.
+        await em.wait_for(lambda: all(_photos(bot, g.id) for g in (bihai, huizhan)))
+        await bot.settle()
+        async with bot.core.repo.transaction() as session:
+            assert await session.list_unsent_index_posts() == []
         for group, name, other in (
             (bihai, "碧海社区", "汇展城社区"),
             (huizhan, "汇展城社区", "碧海社区"),
@@ -128,3 +136,76 @@ async def test_index_commands_refuse_bad_input_and_change_nothing(minyi_bot: Run
     async with bot.core.repo.transaction() as session:
         assert await session.list_rounds() == []
     assert em.polls() == {}
+
+
+async def _two_scored_communities(bot: RunningBot) -> tuple[SimChat, SimChat]:
+    """碧海 and 汇展城 registered, with values that give both an index this quarter."""
+    bihai = await bot.register("碧海社区居民群", "碧海社区")
+    huizhan = await bot.register("汇展城业主群", "汇展城社区")
+    period = period_of(bot.core.now(), 3, bot.settings.schedule.tz)
+    values = (
+        "community,indicator,period,value\n"
+        f"碧海社区,voice_heard,{period},4\n"
+        f"汇展城社区,voice_heard,{period},3\n"
+    ).encode()
+    await import_values(bot.core, values, "values.csv")
+    return bihai, huizhan
+
+
+async def test_index_post_is_sent_by_the_outbox_and_survives_a_failed_send(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """/index post only stores what each group is owed; the outbox sends it after the commit.
+    A send that fails (Telegram's 500) is not retried at once but on the scheduler's next tick,
+    and every group ends with its own scorecard exactly once."""
+    async with start_bot(emulator, tmp_path, index={"min_coverage": 0.1}) as bot:
+        em = bot.emulator
+        bihai, huizhan = await _two_scored_communities(bot)
+        private = em.private_chat(bot.organiser)
+        em.inject_fault("500", method="sendPhoto")
+        await bot.command(private, "/index post")
+        await bot.wait_text(private, lambda t: "正在发到 2 个社区群" in t)
+        await em.wait_for(lambda: all(_photos(bot, g.id) for g in (bihai, huizhan)), 30)
+        await bot.settle()
+        async with bot.core.repo.transaction() as session:
+            assert await session.list_unsent_index_posts() == []
+        for group in (bihai, huizhan):
+            assert len(_photos(bot, group.id)) == 1
+        # Three sendPhoto calls: the failed one and one per group.
+        assert len(em.calls_to("sendPhoto")) == 3
+
+
+async def test_index_post_to_no_group_says_so(minyi_bot: RunningBot) -> None:
+    """With values but every group gone, /index post owes nothing and says why."""
+    bot = minyi_bot
+    bihai, huizhan = await _two_scored_communities(bot)
+    for group in (bihai, huizhan):
+        bot.emulator.remove_bot_from_group(group, by=bot.organiser)
+    await bot.settle()
+    private = bot.emulator.private_chat(bot.organiser)
+    await bot.command(private, "/index post")
+    assert "没有可以发布评分卡的社区群" in bot.bot_texts(private)[-1]
+    async with bot.core.repo.transaction() as session:
+        assert await session.list_unsent_index_posts() == []
+
+
+async def test_index_sends_the_leading_scorecards_and_says_where_the_rest_are(
+    emulator: BotAPIEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At city scale /index is capped: the table's first rows and the first scorecards, then
+    where the whole report is (here the caps are one row and one scorecard, for two
+    communities), and the web address when the pages are served."""
+    monkeypatch.setattr(handlers.index, "TABLE_ROWS", 1)
+    monkeypatch.setattr(handlers.index, "SCORECARDS", 1)
+    web = {"listen": f"127.0.0.1:{free_port()}", "public_url": "https://minyi.example.org"}
+    async with start_bot(emulator, tmp_path, index={"min_coverage": 0.1}, web=web) as bot:
+        await _two_scored_communities(bot)
+        private = bot.emulator.private_chat(bot.organiser)
+        await bot.command(private, "/index")
+        texts = bot.bot_texts(private)
+        table = next(t for t in texts if t.startswith("治理指数"))
+        assert "碧海社区" in table and "汇展城社区" not in table, table
+        assert "另有 1 个社区" in table, table
+        assert len(_photos(bot, private.id)) == 1
+        assert texts[-1].startswith("以上是排名前 1 个社区的评分卡；全部 2 个社区"), texts[-1]
+        assert "https://minyi.example.org/index/" in texts[-1]

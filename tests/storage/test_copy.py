@@ -41,6 +41,8 @@ async def fill(repo: Repository) -> None:
         await session.set_private_session("r5", rid, a, T0)
         await session.add_framework('principles = ["equity"]', T0.timestamp())
         await session.add_web_forms(["form-nonce-1"], T0)
+        await session.add_index_posts("2025-Q1", [a, b], T0)
+        await session.set_index_post_sent("2025-Q1", a, T0, 13)
         await session.replace_values(
             "values.csv", [ValueRow("碧海社区", "green_space", "2025-Q1", 3.5)], T0.timestamp()
         )

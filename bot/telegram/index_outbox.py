@@ -1,0 +1,171 @@
+"""Sending the index scorecards `/index post` owes communities' groups (storage `index_posts`).
+
+The command only stores what is owed (bot/core/organiser.py `owe_index_posts`); this module
+sends it in one background task per process, so rendering and posting a scorecard per
+community (minutes at city scale, with Telegram's limits) never holds up the intake. As for
+round posts (bot/telegram/outbox.py), each scorecard is marked as started before its send and
+as sent right after Telegram accepted it: a crash re-sends only what Telegram never accepted
+(or, in the residual window between the two, once more, logged). A group that removed the bot
+(403) marks its community inactive; a group that became a supergroup moves the community;
+a scorecard Telegram keeps refusing is given up after MAX_ATTEMPTS; flood waits and network
+errors end the pass (never retried at once: a lost response may hide a scorecard Telegram
+accepted), and the scheduler's next tick starts another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from itertools import groupby
+
+from telegram import Bot
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+
+from bot.core.base import Core
+from bot.core.errors import MinyiError
+from bot.core.index.compute import IndexResult
+from bot.core.indexing import compute
+from bot.core.models import IndexPost
+from bot.core.privacy import chat_label
+from bot.render.index_report import scorecard_png
+from bot.render.index_text import index_post_caption
+from bot.telegram.sending import send_photo
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+async def send_owed_index_posts(core: Core, bot: Bot) -> int:
+    """Send every scorecard owed and not yet sent; how many were sent."""
+    sent = 0
+    async with core.index_post_lock:
+        async with core.repo.transaction() as session:
+            posts = await session.list_unsent_index_posts()
+        for period, owed in groupby(sorted(posts, key=lambda p: p.period), key=lambda p: p.period):
+            try:
+                result = await compute(core, period)
+            except MinyiError as exc:
+                # The period's values were removed since the command: nothing left to show.
+                log.warning("index scorecards for %s cannot be computed: %s", period, exc.key)
+                for post in owed:
+                    await _mark_sent(core, post, None)
+                continue
+            for post in owed:
+                outcome = await _send_one(core, bot, post, result)
+                if outcome is None:
+                    return sent
+                sent += outcome
+    return sent
+
+
+async def _send_one(core: Core, bot: Bot, post: IndexPost, result: IndexResult) -> int | None:
+    """Send one owed scorecard: 1 if sent, 0 if skipped or given up, None to end the pass."""
+    mine = next((c for c in result.communities if c.name == post.community_name), None)
+    if mine is None or mine.index is None:
+        # Renamed, or its values were replaced by ones that no longer score it.
+        await _mark_sent(core, post, None)
+        return 0
+    async with core.repo.transaction() as session:
+        attempts = await session.add_index_post_attempt(post.period, post.community_id)
+    if attempts > 1:
+        log.warning(
+            "re-sending the %s scorecard to chat %s (attempt %s): if an earlier attempt reached "
+            "Telegram just before a crash, this one is a duplicate",
+            post.period,
+            chat_label(post.chat_id, core.secret),
+            attempts,
+        )
+    # matplotlib takes a few tenths of a second per image: off the event loop.
+    png = await asyncio.to_thread(scorecard_png, result, mine)
+    place = result.communities.index(mine)
+    try:
+        message = await send_photo(
+            bot,
+            post.chat_id,
+            png,
+            caption=index_post_caption(result, mine, core.settings.locale.default),
+            filename=f"scorecard_{place + 1}.png",
+        )
+    except Forbidden:
+        log.warning(
+            "bot cannot post in chat %s: community inactive", chat_label(post.chat_id, core.secret)
+        )
+        async with core.repo.transaction() as session:
+            await session.set_community_active(post.chat_id, False)
+        return 0
+    except ChatMigrated as exc:
+        async with core.repo.transaction() as session:
+            await session.set_community_chat(post.chat_id, exc.new_chat_id)
+        return None
+    except BadRequest as exc:
+        if attempts >= MAX_ATTEMPTS:
+            log.error(
+                "giving up the %s scorecard of community %s: %s",
+                post.period,
+                post.community_id,
+                exc,
+            )
+            await _mark_sent(core, post, None)
+        else:
+            log.warning(
+                "%s scorecard of community %s refused: %s", post.period, post.community_id, exc
+            )
+        return 0
+    except (RetryAfter, NetworkError) as exc:
+        log.warning("index scorecards deferred to the next tick: %s", type(exc).__name__)
+        return None
+    await _mark_sent(core, post, message.message_id)
+    return 1
+
+
+async def _mark_sent(core: Core, post: IndexPost, message_id: int | None) -> None:
+    async with core.repo.transaction() as session:
+        await session.set_index_post_sent(post.period, post.community_id, core.now(), message_id)
+
+
+class IndexPoster:
+    """The one background task of a process that sends owed scorecards.
+
+    `kick()` starts a pass unless one is running; a pass repeats while `/index post` owed more
+    since it began (`Core.index_posts_owed`). The intake kicks it after a commit that owed
+    scorecards, the scheduler on every tick (a crash, a flood wait or a network error left
+    some unsent)."""
+
+    def __init__(self, core: Core, bot: Bot) -> None:
+        self.core = core
+        self.bot = bot
+        self._task: asyncio.Task[None] | None = None
+
+    def kick(self) -> None:
+        """Start sending what is owed, in the background; never waits."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="minyi-index-posts")
+
+    async def _run(self) -> None:
+        while True:
+            self.core.index_posts_owed.clear()
+            try:
+                await send_owed_index_posts(self.core, self.bot)
+            except Exception as exc:
+                log.warning(
+                    "sending index scorecards failed (%s); the next tick retries",
+                    type(exc).__name__,
+                )
+                return
+            if not self.core.index_posts_owed.is_set():
+                return
+
+    async def wait_idle(self) -> None:
+        """Wait for the pass in flight, if any, to end."""
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(self._task)
+
+    async def close(self) -> None:
+        """Shutdown: stop the pass in flight (what it did not send stays owed)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
