@@ -38,6 +38,14 @@ TABLES = (
     "index_frameworks",
     "index_values",
     "web_forms",
+    # The report tallies are copied as they are: they count the rows copied above.
+    "tally_answers",
+    "tally_themes",
+    "tally_votes",
+    "tally_round_people",
+    "tally_round_totals",
+    "tally_activity",
+    "tally_arrivals",
 )
 # Tables whose `id` comes from an identity sequence.
 IDENTITY_TABLES = ("communities", "rounds", "answers", "moderation_log", "index_frameworks")

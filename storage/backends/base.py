@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -21,6 +21,22 @@ class Tx(abc.ABC):
     """One open transaction."""
 
     dialect: str
+    # Work that must run last, just before COMMIT (see `before_commit`).
+    _before_commit: list[Callable[[], Awaitable[None]]] | None = None
+
+    def before_commit(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run `hook` inside this transaction just before it commits (never on rollback).
+
+        The repository buffers the report tallies of a transaction's writes and writes them
+        here, once, in a fixed order (storage/repository/tallies.py)."""
+        if self._before_commit is None:
+            self._before_commit = []
+        self._before_commit.append(hook)
+
+    async def run_before_commit(self) -> None:
+        """Run the hooks registered with `before_commit`; backends call it before COMMIT."""
+        while self._before_commit:
+            await self._before_commit.pop(0)()
 
     @abc.abstractmethod
     async def execute(self, sql: str, params: Params = ()) -> int:
@@ -33,6 +49,12 @@ class Tx(abc.ABC):
     @abc.abstractmethod
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a query and return every row as a dict."""
+
+    async def executemany_each(self, batches: Sequence[tuple[str, Sequence[Params]]]) -> None:
+        """Run several `executemany`s in order (SQLite: in one hop to its thread)."""
+        for sql, rows in batches:
+            if rows:
+                await self.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Run a query and return its first row, if any."""

@@ -42,6 +42,13 @@ def _execute_many(raw: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]
     raw.executemany(sql, rows).close()
 
 
+def _execute_batches(
+    raw: sqlite3.Connection, batches: list[tuple[str, list[tuple[Any, ...]]]]
+) -> None:
+    for sql, rows in batches:
+        raw.executemany(sql, rows).close()
+
+
 def _execute_fetching(raw: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[Row]:
     cursor = raw.execute(sql, params)
     try:
@@ -79,6 +86,11 @@ class _SqliteTx(Tx):
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         return await self._hop(_execute_fetching, sql, tuple(params))
+
+    async def executemany_each(self, batches: Sequence[tuple[str, Sequence[Params]]]) -> None:
+        work = [(sql, [tuple(r) for r in rows]) for sql, rows in batches if rows]
+        if work:
+            await self._hop(_execute_batches, work)
 
 
 class SqliteBackend(Backend):
@@ -126,7 +138,9 @@ class SqliteBackend(Backend):
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
                 try:
-                    yield _SqliteTx(self._conn)
+                    tx = _SqliteTx(self._conn)
+                    yield tx
+                    await tx.run_before_commit()
                 except BaseException:
                     await self._conn.execute("ROLLBACK")
                     raise
