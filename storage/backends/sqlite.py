@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from storage.backends.base import Backend, Leadership, LocalLocks, Params, Row, Tx
+from storage.backends.base import Backend, Leadership, LocalLocks, Params, Row, Steps, Tx
 
 _T = TypeVar("_T")
 
@@ -58,6 +58,21 @@ def _execute_fetching(raw: sqlite3.Connection, sql: str, params: tuple[Any, ...]
         cursor.close()
 
 
+def _run_steps(raw: sqlite3.Connection, steps: Steps[_T]) -> _T:
+    try:
+        step = next(steps)
+        while True:
+            if step.many:
+                if step.params:
+                    raw.executemany(step.sql, [tuple(r) for r in step.params]).close()
+                step = steps.send([])
+            else:
+                step = steps.send(_execute_fetching(raw, step.sql, tuple(step.params)))
+    except StopIteration as done:
+        result: _T = done.value
+        return result
+
+
 class _SqliteTx(Tx):
     """Statements on aiosqlite's worker thread, one thread hop per statement.
 
@@ -86,6 +101,9 @@ class _SqliteTx(Tx):
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         return await self._hop(_execute_fetching, sql, tuple(params))
+
+    async def run_steps(self, steps: Steps[_T]) -> _T:
+        return await self._hop(_run_steps, steps)
 
     async def executemany_each(self, batches: Sequence[tuple[str, Sequence[Params]]]) -> None:
         work = [(sql, [tuple(r) for r in rows]) for sql, rows in batches if rows]

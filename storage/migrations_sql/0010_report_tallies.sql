@@ -66,7 +66,8 @@ CREATE TABLE tally_round_people (
     resident TEXT NOT NULL,
     n BIGINT NOT NULL,
     votes BIGINT NOT NULL,
-    PRIMARY KEY (round_id, community_id, resident)
+    -- A resident's rows of a round side by side (one page to write, not two).
+    PRIMARY KEY (round_id, resident, community_id)
 ) {clustered};
 
 -- Per round and community (0: all its communities): how many residents have rows in
@@ -87,7 +88,8 @@ CREATE TABLE tally_activity (
     resident TEXT NOT NULL,
     hour BIGINT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (community_id, resident, hour)
+    -- A resident's rows side by side, each community's by hour.
+    PRIMARY KEY (resident, community_id, hour)
 ) {clustered};
 
 -- Distinct participants of any time window from a few hundred rows per hour: each active hour

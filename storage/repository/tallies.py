@@ -40,7 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage.backends.base import Row, Tx
+from storage.backends.base import Row, Step, Steps, Tx
 from storage.dialect import hour_of, micros
 
 # Gaps between a resident's active hours are counted up to 8 days: distinct participants of a
@@ -165,165 +165,292 @@ class Pending:
         """Write the changes gathered so far and start afresh."""
         if not self:
             return
-        answers, themes, votes, people, activity = (
-            self.answers,
-            self.themes,
-            self.votes,
-            self.people,
-            self.activity,
-        )
+        taken = Pending(self.answers, self.themes, self.votes, self.people, self.activity)
         self.answers, self.themes, self.votes, self.people, self.activity = {}, {}, {}, {}, {}
         slot = 0 if tx.dialect == "sqlite" else random.randrange(SLOTS)
-        activity = {k: d for k, d in activity.items() if d}
-        arrivals, emptied = await _arrivals(tx, activity)
-        totals, gone = await _round_people(tx, {k: d for k, d in people.items() if any(d)})
-        answers = {k: d for k, d in answers.items() if any(d)}
-        themes = {k: d for k, d in themes.items() if any(d)}
-        votes = {k: d for k, d in votes.items() if d}
-        await tx.executemany_each(
-            [
-                (_UPSERT_ACTIVITY, [(*k, activity[k]) for k in sorted(activity)]),
-                (_DELETE_ACTIVITY, sorted(emptied)),
-                (_UPSERT_ARRIVALS, [(*k, slot, arrivals[k]) for k in sorted(arrivals)]),
-                (_DELETE_ARRIVALS, [(*k, slot) for k in sorted(arrivals) if arrivals[k] < 0]),
-                (_DELETE_PEOPLE, gone),
-                (_UPSERT_TOTALS, [(*k, slot, *totals[k]) for k in sorted(totals)]),
-                (_DELETE_TOTALS, [(*k, slot) for k in sorted(totals) if min(totals[k]) < 0]),
-                (_UPSERT_ANSWERS, [(*k, slot, *answers[k]) for k in sorted(answers)]),
-                (_DELETE_ANSWERS, [(*k, slot) for k in sorted(answers) if min(answers[k]) < 0]),
-                (_UPSERT_THEMES, [(*k, slot, *themes[k]) for k in sorted(themes)]),
-                (_DELETE_THEMES, [(*k, slot) for k in sorted(themes) if min(themes[k]) < 0]),
-                (_UPSERT_VOTES, [(*k, slot, votes[k]) for k in sorted(votes)]),
-                (_DELETE_VOTES, [(*k, slot) for k in sorted(votes) if votes[k] < 0]),
-            ]
+        await tx.run_steps(_writes(taken, tx.dialect, slot))
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A tally table: its key columns, its count columns, their PostgreSQL types."""
+
+    name: str
+    keys: tuple[str, ...]
+    counts: tuple[str, ...]
+    types: tuple[str, ...]
+
+    def upsert(self, dialect: str, rows: Sequence[Sequence[Any]], returning: bool) -> list[Step]:
+        """Add `rows` (keys, then count changes) to the counts; with `returning`, each
+        statement returns the rows' keys and new counts."""
+        columns = self.keys + self.counts
+        head = f"INSERT INTO {self.name} ({', '.join(columns)}) "
+        tail = (
+            f" ON CONFLICT ({', '.join(self.keys)}) DO UPDATE SET "
+            + ", ".join(f"{c} = {self.name}.{c} + excluded.{c}" for c in self.counts)
+            + (f" RETURNING {', '.join(columns)}" if returning else "")
         )
+        if dialect == "postgresql":
+            # One statement of arrays, whatever the number of rows: its text never changes, so
+            # the server prepares it once per connection.
+            return [Step(head + f"SELECT * FROM {self._unnest()}" + tail, self._arrays(rows))]
+        if not returning:
+            marks = ", ".join("?" for _ in columns)
+            return [Step(head + f"VALUES ({marks})" + tail, rows, many=True)]
+        per = max(1, _SQLITE_PARAMETERS // len(columns))
+        row = "(" + ", ".join("?" for _ in columns) + ")"
+        return [
+            Step(
+                head + "VALUES " + ", ".join([row] * len(rows[i : i + per])) + tail,
+                [value for r in rows[i : i + per] for value in r],
+            )
+            for i in range(0, len(rows), per)
+        ]
+
+    def delete_empty(self, dialect: str, keys: Sequence[Sequence[Any]]) -> Step:
+        """Delete the rows of these keys whose counts are all zero."""
+        empty = " AND ".join(f"{c} = 0" for c in self.counts)
+        if dialect == "postgresql":
+            return Step(
+                f"DELETE FROM {self.name} WHERE ({', '.join(self.keys)}) IN "
+                f"(SELECT * FROM {self._unnest(len(self.keys))}) AND {empty}",
+                self._arrays(keys, len(self.keys)),
+            )
+        match = " AND ".join(f"{k} = ?" for k in self.keys)
+        return Step(f"DELETE FROM {self.name} WHERE {match} AND {empty}", keys, many=True)
+
+    def _unnest(self, width: int | None = None) -> str:
+        types = self.types[:width] if width else self.types
+        return "unnest(" + ", ".join(f"CAST(? AS {t}[])" for t in types) + ")"
+
+    def _arrays(self, rows: Sequence[Sequence[Any]], width: int | None = None) -> list[list[Any]]:
+        return [[r[i] for r in rows] for i in range(width or len(self.types))]
 
 
-_UPSERT_ACTIVITY = (
-    "INSERT INTO tally_activity (community_id, resident, hour, n) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (community_id, resident, hour) DO UPDATE SET n = tally_activity.n + excluded.n"
+# SQLite's limit on parameters per statement is 32,766 (3.32 and later).
+_SQLITE_PARAMETERS = 30_000
+_PEOPLE = _Table(
+    "tally_round_people",
+    ("round_id", "community_id", "resident"),
+    ("n", "votes"),
+    ("bigint", "bigint", "text", "bigint", "bigint"),
 )
-_DELETE_ACTIVITY = (
-    "DELETE FROM tally_activity WHERE community_id = ? AND resident = ? AND hour = ? AND n = 0"
+_ACTIVITY = _Table(
+    "tally_activity",
+    ("community_id", "resident", "hour"),
+    ("n",),
+    ("bigint", "text", "bigint", "bigint"),
 )
-_UPSERT_ARRIVALS = (
-    "INSERT INTO tally_arrivals (hour, community_id, gap, slot, n) VALUES (?, ?, ?, ?, ?) "
-    "ON CONFLICT (hour, community_id, gap, slot) DO UPDATE SET n = tally_arrivals.n + excluded.n"
+_ARRIVALS = _Table(
+    "tally_arrivals",
+    ("hour", "community_id", "gap", "slot"),
+    ("n",),
+    ("bigint", "bigint", "integer", "integer", "bigint"),
 )
-_DELETE_ARRIVALS = (
-    "DELETE FROM tally_arrivals WHERE hour = ? AND community_id = ? AND gap = ? AND slot = ? "
-    "AND n = 0"
+_TOTALS = _Table(
+    "tally_round_totals",
+    ("round_id", "community_id", "slot"),
+    ("people", "voters"),
+    ("bigint", "bigint", "integer", "bigint", "bigint"),
 )
-_UPSERT_PEOPLE = (
-    "INSERT INTO tally_round_people (round_id, community_id, resident, n, votes) VALUES {rows} "
-    "ON CONFLICT (round_id, community_id, resident) DO UPDATE SET "
-    "n = tally_round_people.n + excluded.n, votes = tally_round_people.votes + excluded.votes "
-    "RETURNING round_id, community_id, resident, n, votes"
+_ANSWERS = _Table(
+    "tally_answers",
+    ("round_id", "community_id", "hour", "channel", "slot"),
+    ("answers", "untagged"),
+    ("bigint", "bigint", "bigint", "text", "integer", "bigint", "bigint"),
 )
-_DELETE_PEOPLE = (
-    "DELETE FROM tally_round_people WHERE round_id = ? AND community_id = ? AND resident = ? "
-    "AND n = 0"
+_THEMES = _Table(
+    "tally_themes",
+    ("round_id", "community_id", "hour", "theme_id", "kind", "slot"),
+    ("answers", "score_micros"),
+    ("bigint", "bigint", "bigint", "text", "text", "integer", "bigint", "bigint"),
 )
-_UPSERT_TOTALS = (
-    "INSERT INTO tally_round_totals (round_id, community_id, slot, people, voters) "
-    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (round_id, community_id, slot) "
-    "DO UPDATE SET people = tally_round_totals.people + excluded.people, "
-    "voters = tally_round_totals.voters + excluded.voters"
+_VOTES = _Table(
+    "tally_votes",
+    ("round_id", "community_id", "option_index", "hour", "slot"),
+    ("votes",),
+    ("bigint", "bigint", "integer", "bigint", "integer", "bigint"),
 )
-_DELETE_TOTALS = (
-    "DELETE FROM tally_round_totals WHERE round_id = ? AND community_id = ? AND slot = ? "
-    "AND people = 0 AND voters = 0"
-)
-_UPSERT_ANSWERS = (
-    "INSERT INTO tally_answers (round_id, community_id, hour, channel, slot, answers, untagged) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (round_id, community_id, hour, channel, slot) "
-    "DO UPDATE SET answers = tally_answers.answers + excluded.answers, "
-    "untagged = tally_answers.untagged + excluded.untagged"
-)
-_DELETE_ANSWERS = (
-    "DELETE FROM tally_answers WHERE round_id = ? AND community_id = ? AND hour = ? "
-    "AND channel = ? AND slot = ? AND answers = 0 AND untagged = 0"
-)
-_UPSERT_THEMES = (
-    "INSERT INTO tally_themes (round_id, community_id, hour, theme_id, kind, slot, answers, "
-    "score_micros) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (round_id, community_id, hour, theme_id, kind, slot) "
-    "DO UPDATE SET answers = tally_themes.answers + excluded.answers, "
-    "score_micros = tally_themes.score_micros + excluded.score_micros"
-)
-_DELETE_THEMES = (
-    "DELETE FROM tally_themes WHERE round_id = ? AND community_id = ? AND hour = ? "
-    "AND theme_id = ? AND kind = ? AND slot = ? AND answers = 0 AND score_micros = 0"
-)
-_UPSERT_VOTES = (
-    "INSERT INTO tally_votes (round_id, community_id, option_index, hour, slot, votes) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (round_id, community_id, option_index, hour, slot) "
-    "DO UPDATE SET votes = tally_votes.votes + excluded.votes"
-)
-_DELETE_VOTES = (
-    "DELETE FROM tally_votes WHERE round_id = ? AND community_id = ? AND option_index = ? "
-    "AND hour = ? AND slot = ? AND votes = 0"
-)
-# Rows per multi-row upsert of tally_round_people (5 parameters each).
-_PEOPLE_PER_UPSERT = 500
 
 
-async def _round_people(
-    tx: Tx, people: dict[tuple[int, int, str], list[int]]
-) -> tuple[dict[tuple[int, int], list[int]], list[tuple[int, int, str]]]:
-    """Apply these tally_round_people changes; return the tally_round_totals changes
-    {(round, community): [people, voters]} they make, and the rows they emptied.
+def _counter_steps(
+    dialect: str, slot: int, counters: Sequence[tuple[_Table, dict[Any, list[int]]]]
+) -> list[Step]:
+    return [
+        step
+        for table, changes in counters
+        if changes
+        for step in table.upsert(
+            dialect, [(*k, slot, *changes[k]) for k in sorted(changes)], returning=False
+        )
+    ]
 
-    Each upsert returns the row's new counts: with the change, they tell whether the
-    resident (or voter) was counted before. On PostgreSQL a concurrent upsert of the same row
-    waits for this transaction and then returns counts that include its change, so two
-    transactions never both count the same resident's arrival."""
+
+def _together(steps: Sequence[Step], select: str = "SELECT 1 AS done") -> Step:
+    """PostgreSQL: several statements as data-modifying WITH queries of one (one round trip;
+    each runs, in an order that depends only on the statement's text, so all transactions
+    lock rows in the same order)."""
+    return Step(
+        "WITH " + ", ".join(f"w{i} AS ({step.sql})" for i, step in enumerate(steps)) + " " + select,
+        [value for step in steps for value in step.params],
+    )
+
+
+def _writes(p: Pending, dialect: str, slot: int) -> Steps[None]:
+    """The statements that write `p` (run by Tx.run_steps: SQLite runs them in one hop).
+
+    Residents first: their tally_round_people and tally_activity rows, whose new counts come
+    back and tell which residents came to or left a round and which active hours began or
+    ended. Only a resident with such an hour needs its neighbouring hours (for
+    tally_arrivals): on PostgreSQL they are read in a later statement than the one that
+    took the resident's lock, so a second transaction changing the same resident waits, and
+    then sees this one's hours. The counters every writer shares come last, each table's
+    rows in key order. On PostgreSQL an answer from a resident already active in its hour
+    costs one round trip; one who is new to the hour or to the round, two or three.
+    """
+    people = {k: d for k, d in p.people.items() if any(d)}
+    activity = {k: d for k, d in p.activity.items() if d}
+    people_rows = [(*k, *people[k]) for k in sorted(people)]
+    activity_rows = [(*k, activity[k]) for k in sorted(activity)]
+    counters: list[tuple[_Table, dict[Any, list[int]]]] = [
+        (_ANSWERS, {k: d for k, d in p.answers.items() if any(d)}),
+        (_THEMES, {k: d for k, d in p.themes.items() if any(d)}),
+        (_VOTES, {k: [n] for k, n in p.votes.items() if n}),
+    ]
+    returned: list[Row] = []
+    if dialect == "postgresql":
+        # Both upserts, the residents' locks (two transactions changing one resident's hours
+        # at once would each compute gaps without the other's: they take turns, in one
+        # order, so never in a cycle), and the counters that need nothing back.
+        (people_sql,) = _PEOPLE.upsert(dialect, people_rows, returning=True)
+        (activity_sql,) = _ACTIVITY.upsert(dialect, activity_rows, returning=True)
+        locks = sorted(
+            {_lock_id(c, r) for c, r, _ in activity} | {_lock_id(c, r) for _, c, r in people}
+        )
+        lock = Step(
+            "SELECT 'l', NULL, NULL, NULL, NULL, (SELECT count(pg_advisory_xact_lock(k)) "
+            "FROM (SELECT k FROM unnest(CAST(? AS BIGINT[])) AS k ORDER BY k OFFSET 0) AS l), "
+            "NULL",
+            [locks],
+        )
+        early = [people_sql, activity_sql, *_counter_steps(dialect, slot, counters)]
+        step = _together(
+            early,
+            "SELECT 'p' AS t, round_id, community_id, resident, NULL AS hour, n, votes FROM w0 "
+            "UNION ALL SELECT 'a', NULL, community_id, resident, hour, n, NULL FROM w1 "
+            f"UNION ALL {lock.sql}",
+        )
+        returned = yield Step(step.sql, [*step.params, *lock.params])
+    else:
+        for step in _PEOPLE.upsert(dialect, people_rows, returning=True):
+            returned += [{"t": "p", **r} for r in (yield step)]
+        for step in _ACTIVITY.upsert(dialect, activity_rows, returning=True):
+            returned += [{"t": "a", **r} for r in (yield step)]
+        for step in _counter_steps(dialect, slot, counters):
+            yield step
     totals: dict[tuple[int, int], list[int]] = {}
     gone: list[tuple[int, int, str]] = []
-    keys = sorted(people)
-    for start in range(0, len(keys), _PEOPLE_PER_UPSERT):
-        chunk = keys[start : start + _PEOPLE_PER_UPSERT]
-        rows = await tx.fetchall(
-            _UPSERT_PEOPLE.format(rows=", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))),
-            [value for key in chunk for value in (*key, *people[key])],
-        )
-        for r in rows:
+    turned: dict[tuple[int, str], dict[int, int]] = {}
+    emptied: list[tuple[int, str, int]] = []
+    for r in returned:
+        if r["t"] == "p":
             key = (int(r["round_id"]), int(r["community_id"]), str(r["resident"]))
             n, votes = int(r["n"]), int(r["votes"])
             dn, dv = people[key]
             if n < 0 or votes < 0:
-                raise ValueError(f"tally_round_people would go negative: {key[:2]}")
-            came = int(n > 0) - int(n - dn > 0)
-            voted = int(votes > 0) - int(votes - dv > 0)
+                raise ValueError(f"tally_round_people would go negative in round {key[0]}")
+            came, voted = int(n > 0) - int(n - dn > 0), int(votes > 0) - int(votes - dv > 0)
             if came or voted:
                 _add(totals, key[:2], came, voted)
             if n == 0:
                 gone.append(key)
-    return {k: d for k, d in totals.items() if any(d)}, gone
+        elif r["t"] == "a":
+            community, resident, hour, n = (
+                int(r["community_id"]),
+                str(r["resident"]),
+                int(r["hour"]),
+                int(r["n"]),
+            )
+            if n < 0:
+                raise ValueError(f"tally_activity would go negative at hour {hour}")
+            if (n > 0) != (n - activity[(community, resident, hour)] > 0):
+                turned.setdefault((community, resident), {})
+            if n == 0:
+                emptied.append((community, resident, hour))
+    arrivals: dict[tuple[int, int, int], int] = {}
+    if turned:
+        for (community, resident, hour), delta in activity.items():
+            if (community, resident) in turned:
+                turned[(community, resident)][hour] = delta
+        residents = sorted(turned)
+        hours = [hour for changes in turned.values() for hour in changes]
+        low, high = min(hours) - GAP_CAP, max(hours) + GAP_CAP
+        stored: dict[tuple[int, str], dict[int, int]] = {key: {} for key in residents}
+        for step in _read_hours(dialect, residents, low, high):
+            for r in (yield step):
+                if int(r["n"]) > 0:
+                    who = (int(r["community_id"]), str(r["resident"]))
+                    stored[who][int(r["hour"])] = int(r["n"])
+        for who in residents:
+            # What was stored before this transaction's changes (which the read includes).
+            before = dict(stored[who])
+            for hour, delta in turned[who].items():
+                n = before.get(hour, 0) - delta
+                if n > 0:
+                    before[hour] = n
+                else:
+                    before.pop(hour, None)
+            for (hour, gap), n in arrival_changes(before, turned[who])[0].items():
+                _add1(arrivals, (hour, who[0], gap), n)
+    late: list[tuple[_Table, dict[Any, list[int]]]] = [
+        (_ARRIVALS, {k: [n] for k, n in arrivals.items() if n}),
+        (_TOTALS, {k: d for k, d in totals.items() if any(d)}),
+    ]
+    deletes: list[tuple[_Table, list[tuple[Any, ...]]]] = [(_PEOPLE, gone), (_ACTIVITY, emptied)]
+    deletes += [
+        (t, [(*k, slot) for k in sorted(c) if min(c[k]) < 0]) for t, c in [*counters, *late]
+    ]
+    erase = [table.delete_empty(dialect, empty) for table, empty in deletes if empty]
+    for steps in (_counter_steps(dialect, slot, late), erase):
+        if dialect == "postgresql" and len(steps) > 1:
+            yield _together(steps)
+        else:
+            for step in steps:
+                yield step
+
+
+def _read_hours(
+    dialect: str, residents: Sequence[tuple[int, str]], low: int, high: int
+) -> list[Step]:
+    """Statements reading the stored active hours in [low, high] of some residents."""
+    if dialect == "postgresql":
+        return [
+            Step(
+                "SELECT a.community_id, a.resident, a.hour, a.n FROM "
+                "unnest(CAST(? AS BIGINT[]), CAST(? AS TEXT[])) AS k(community_id, resident) "
+                "JOIN tally_activity a ON a.community_id = k.community_id "
+                "AND a.resident = k.resident AND a.hour >= ? AND a.hour <= ?",
+                ([c for c, _ in residents], [r for _, r in residents], low, high),
+            )
+        ]
+    steps = []
+    for start in range(0, len(residents), _KEYS_PER_READ):
+        chunk = residents[start : start + _KEYS_PER_READ]
+        values = ", ".join(["(?, ?)"] * len(chunk))
+        steps.append(
+            Step(
+                f"SELECT a.community_id, a.resident, a.hour, a.n FROM (VALUES {values}) AS k "
+                "JOIN tally_activity a ON a.community_id = k.column1 AND a.resident = k.column2 "
+                "AND a.hour >= ? AND a.hour <= ?",
+                [value for key in chunk for value in key] + [low, high],
+            )
+        )
+    return steps
 
 
 def _lock_id(community_id: int, resident: str) -> int:
     digest = hashlib.blake2b(f"{community_id}:{resident}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
-
-
-async def _active_hours(
-    tx: Tx, keys: Sequence[tuple[int, str]], low: int, high: int
-) -> dict[tuple[int, str], dict[int, int]]:
-    """The stored active hours in [low, high] (with their counts) of some residents."""
-    out: dict[tuple[int, str], dict[int, int]] = {key: {} for key in keys}
-    for start in range(0, len(keys), _KEYS_PER_READ):
-        chunk = keys[start : start + _KEYS_PER_READ]
-        values = ", ".join(["(CAST(? AS BIGINT), CAST(? AS TEXT))"] + ["(?, ?)"] * (len(chunk) - 1))
-        rows = await tx.fetchall(
-            f"SELECT a.community_id, a.resident, a.hour, a.n FROM (VALUES {values}) AS k "
-            "JOIN tally_activity a ON a.community_id = k.column1 AND a.resident = k.column2 "
-            "AND a.hour >= ? AND a.hour <= ?",
-            [value for key in chunk for value in key] + [low, high],
-        )
-        for r in rows:
-            out[(int(r["community_id"]), str(r["resident"]))][int(r["hour"])] = int(r["n"])
-    return out
 
 
 def _gap(hours: list[int], hour: int) -> int:
@@ -369,37 +496,6 @@ def arrival_changes(
         if hour in after:
             _add1(changes, (hour, _gap(new, hour)), 1)
     return {k: d for k, d in changes.items() if d}, [h for h in turned if h not in after]
-
-
-async def _arrivals(
-    tx: Tx, activity: dict[tuple[int, str, int], int]
-) -> tuple[dict[tuple[int, int, int], int], list[tuple[int, str, int]]]:
-    """tally_arrivals changes {(hour, community, gap): n} for these tally_activity changes, and
-    the tally_activity rows they empty."""
-    by_key: dict[tuple[int, str], dict[int, int]] = {}
-    for (community, resident, hour), delta in activity.items():
-        by_key.setdefault((community, resident), {})[hour] = delta
-    if not by_key:
-        return {}, []
-    keys = sorted(by_key)
-    if tx.dialect == "postgresql":
-        # Two transactions changing one resident's hours at once would each compute gaps
-        # without the other's: they take turns (in one order, so never in a cycle).
-        await tx.execute(
-            "SELECT count(pg_advisory_xact_lock(k)) FROM "
-            "(SELECT k FROM unnest(CAST(? AS BIGINT[])) AS k ORDER BY k OFFSET 0) AS locks",
-            (sorted({_lock_id(*key) for key in keys}),),
-        )
-    hours = [hour for _, _, hour in activity]
-    stored = await _active_hours(tx, keys, min(hours) - GAP_CAP, max(hours) + GAP_CAP)
-    out: dict[tuple[int, int, int], int] = {}
-    emptied: list[tuple[int, str, int]] = []
-    for key in keys:
-        changes, gone = arrival_changes(stored[key], by_key[key])
-        for (hour, gap), n in changes.items():
-            _add1(out, (hour, key[0], gap), n)
-        emptied += [(*key, hour) for hour in gone]
-    return {k: n for k, n in out.items() if n}, emptied
 
 
 _PENDING: weakref.WeakKeyDictionary[Tx, Pending] = weakref.WeakKeyDictionary()
