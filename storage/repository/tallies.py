@@ -51,6 +51,11 @@ GAP_CAP = 192
 SLOTS = 8
 # Residents per statement when reading their active hours.
 _KEYS_PER_READ = 400
+# PostgreSQL: residents locked one by one in a transaction, at most (see `_writes`).
+_MOST_LOCKS = 256
+# PostgreSQL: the first half of the schema's tally lock ("MNYT": not the class of
+# storage/backends/postgres.py's named locks, which it must never wait for).
+_TALLY_LOCK = 0x4D4E5954
 
 ThemeFacts = tuple[str, str, float]  # theme id, kind, score
 
@@ -327,20 +332,26 @@ def _writes(p: Pending, dialect: str, slot: int) -> Steps[None]:
         locks = sorted(
             {_lock_id(c, r) for c, r, _ in activity} | {_lock_id(c, r) for _, c, r in people}
         )
-        lock = Step(
-            "SELECT 'l', NULL, NULL, NULL, NULL, (SELECT count(pg_advisory_xact_lock(k)) "
-            "FROM (SELECT k FROM unnest(CAST(? AS BIGINT[])) AS k ORDER BY k OFFSET 0) AS l), "
-            "NULL",
-            [locks],
-        )
+        # A lock per resident, but not thousands (a bulk load, retention): the server's lock
+        # table is small. Every writer holds the schema's tally lock shared, and one that
+        # changes many residents holds it alone instead. It comes first in the statement,
+        # then the rows, then the residents' locks: one order for all, so never a cycle.
+        many = len(locks) > _MOST_LOCKS
+        whole = "pg_advisory_xact_lock" if many else "pg_advisory_xact_lock_shared"
         early = [people_sql, activity_sql, *_counter_steps(dialect, slot, counters)]
         step = _together(
             early,
-            "SELECT 'p' AS t, round_id, community_id, resident, NULL AS hour, n, votes FROM w0 "
+            "SELECT 'g' AS t, CAST(NULL AS BIGINT) AS round_id, CAST(NULL AS BIGINT) AS "
+            "community_id, CAST(NULL AS TEXT) AS resident, CAST(NULL AS BIGINT) AS hour, "
+            f"(SELECT count({whole}({_TALLY_LOCK}, hashtext(current_schema())))) AS n, "
+            "CAST(NULL AS BIGINT) AS votes "
+            "UNION ALL SELECT 'p', round_id, community_id, resident, NULL, n, votes FROM w0 "
             "UNION ALL SELECT 'a', NULL, community_id, resident, hour, n, NULL FROM w1 "
-            f"UNION ALL {lock.sql}",
+            "UNION ALL SELECT 'l', NULL, NULL, NULL, NULL, (SELECT count(pg_advisory_xact_lock(k)) "
+            "FROM (SELECT k FROM unnest(CAST(? AS BIGINT[])) AS k ORDER BY k OFFSET 0) AS l), "
+            "NULL",
         )
-        returned = yield Step(step.sql, [*step.params, *lock.params])
+        returned = yield Step(step.sql, [*step.params, [] if many else locks])
     else:
         for step in _PEOPLE.upsert(dialect, people_rows, returning=True):
             returned += [{"t": "p", **r} for r in (yield step)]

@@ -524,3 +524,37 @@ async def test_concurrent_writers_keep_the_tallies_exact(repo: Repository) -> No
 
     await asyncio.gather(*(writer(n) for n in range(40)))
     await _assert_tallies_exact(repo)
+
+
+async def test_a_write_of_many_residents_beside_small_ones(repo: Repository) -> None:
+    """One transaction storing answers of 600 residents (a bulk load; on PostgreSQL it locks
+    the tallies as a whole instead of each resident) while small writers store answers of
+    some of the same residents keeps the tallies exact."""
+    world = World(repo, 9)
+    await world.setup()
+    round_id = next(iter(world.rounds))
+    many = [f"{i:032x}" for i in range(100, 700)]
+
+    def answer(resident: str, n: int, hour: int) -> NewAnswer:
+        return NewAnswer(
+            round_id=round_id,
+            community_id=world.communities[n % 3],
+            resident=resident,
+            source=f"m{resident}-{n}",
+            via="reply",
+            text=f"很多{n}",
+            text_hash=f"很多{n}",
+            at=T0 + timedelta(hours=hour, minutes=n % 60),
+            themes=[],
+        )
+
+    async def bulk() -> None:
+        async with repo.transaction() as session:
+            await session.add_answers([answer(r, i, i % 50) for i, r in enumerate(many)])
+
+    async def small(n: int) -> None:
+        async with repo.transaction() as session:
+            await session.add_answers([answer(many[n * 7], 1000 + n, 60 - n)])
+
+    await asyncio.gather(bulk(), *(small(n) for n in range(8)))
+    await _assert_tallies_exact(repo)
