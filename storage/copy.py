@@ -39,6 +39,14 @@ TABLES = (
     "index_values",
     "index_posts",
     "web_forms",
+    # The report tallies are copied as they are: they count the rows copied above.
+    "tally_answers",
+    "tally_themes",
+    "tally_votes",
+    "tally_round_people",
+    "tally_round_totals",
+    "tally_activity",
+    "tally_arrivals",
 )
 # Tables whose `id` comes from an identity sequence.
 IDENTITY_TABLES = ("communities", "rounds", "answers", "moderation_log", "index_frameworks")

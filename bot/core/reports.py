@@ -17,7 +17,7 @@ from bot.core.labelling import Agreement, label_agreement
 from bot.core.models import Community, OptionCount, Quote, Round, ThemeCount
 from nlp.emerging import emerging_terms
 from nlp.taxonomy import Taxonomy
-from storage.repository import Scope, Session
+from storage.repository import SAMPLE_STRIDE, Scope, Session
 
 QUOTE_CHARS = 140
 QUOTES = 3  # representative quotes per report, at most
@@ -300,6 +300,11 @@ async def _emerging(
     `estimated`.
     """
     every = max(1, -(-answers // EMERGING_SAMPLE))
+    if every > SAMPLE_STRIDE:
+        # A multiple of the stride reads a small index of one answer in SAMPLE_STRIDE, not
+        # every answer in scope (storage/repository/reports.py); the sample is then between
+        # half and all of EMERGING_SAMPLE.
+        every = -(-every // SAMPLE_STRIDE) * SAMPLE_STRIDE
     texts = await session.list_answer_texts(scope, limit=EMERGING_SAMPLE, every=every)
     # Words the question itself used are residents answering it, not new vocabulary.
     found = emerging_terms(texts, core.tagger, limit=10, background=[question] if question else [])

@@ -9,18 +9,51 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 Row = dict[str, Any]
 Params = Sequence[Any]
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement of a `Steps` program: a query (its rows go back to the program), or with
+    `many` an executemany of `params` (a list of parameter rows; nothing goes back)."""
+
+    sql: str
+    params: Params = ()
+    many: bool = False
+
+
+# A program of statements that decides each next one from the rows of the last (see
+# `Tx.run_steps`): a generator that yields Steps, is sent each one's rows, and returns a result.
+Steps = Generator[Step, list[Row], _T]
 
 
 class Tx(abc.ABC):
     """One open transaction."""
 
     dialect: str
+    # Work that must run last, just before COMMIT (see `before_commit`).
+    _before_commit: list[Callable[[], Awaitable[None]]] | None = None
+
+    def before_commit(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run `hook` inside this transaction just before it commits (never on rollback).
+
+        The repository buffers the report tallies of a transaction's writes and writes them
+        here, once, in a fixed order (storage/repository/tallies.py)."""
+        if self._before_commit is None:
+            self._before_commit = []
+        self._before_commit.append(hook)
+
+    async def run_before_commit(self) -> None:
+        """Run the hooks registered with `before_commit`; backends call it before COMMIT."""
+        while self._before_commit:
+            await self._before_commit.pop(0)()
 
     @abc.abstractmethod
     async def execute(self, sql: str, params: Params = ()) -> int:
@@ -33,6 +66,28 @@ class Tx(abc.ABC):
     @abc.abstractmethod
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a query and return every row as a dict."""
+
+    async def run_steps(self, steps: Steps[_T]) -> _T:
+        """Run a program of statements to its end and return its result (SQLite runs it
+        whole on its thread, in one hop)."""
+        try:
+            step = next(steps)
+            while True:
+                if step.many:
+                    if step.params:
+                        await self.executemany(step.sql, step.params)
+                    step = steps.send([])
+                else:
+                    step = steps.send(await self.fetchall(step.sql, step.params))
+        except StopIteration as done:
+            result: _T = done.value
+            return result
+
+    async def executemany_each(self, batches: Sequence[tuple[str, Sequence[Params]]]) -> None:
+        """Run several `executemany`s in order (SQLite: in one hop to its thread)."""
+        for sql, rows in batches:
+            if rows:
+                await self.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Run a query and return its first row, if any."""

@@ -168,7 +168,9 @@ class PostgresBackend(Backend):
         if self._pool is None:
             raise RuntimeError("database is not open")
         async with self._pool.acquire() as conn, conn.transaction():
-            yield _PostgresTx(conn)
+            tx = _PostgresTx(conn)
+            yield tx
+            await tx.run_before_commit()
 
     async def analyze(self) -> None:
         # What autovacuum does some time after a bulk load: statistics for the planner, and the
@@ -176,7 +178,11 @@ class PostgresBackend(Backend):
         if self._pool is None:
             raise RuntimeError("database is not open")
         async with self._pool.acquire() as conn:
-            await conn.execute("VACUUM ANALYZE answers, answer_themes, votes")
+            await conn.execute(
+                "VACUUM ANALYZE answers, answer_themes, votes, tally_answers, tally_themes, "
+                "tally_votes, tally_round_people, tally_round_totals, tally_activity, "
+                "tally_arrivals"
+            )
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:

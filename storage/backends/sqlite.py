@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from storage.backends.base import Backend, Leadership, LocalLocks, Params, Row, Tx
+from storage.backends.base import Backend, Leadership, LocalLocks, Params, Row, Steps, Tx
 
 _T = TypeVar("_T")
 
@@ -42,6 +42,13 @@ def _execute_many(raw: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]
     raw.executemany(sql, rows).close()
 
 
+def _execute_batches(
+    raw: sqlite3.Connection, batches: list[tuple[str, list[tuple[Any, ...]]]]
+) -> None:
+    for sql, rows in batches:
+        raw.executemany(sql, rows).close()
+
+
 def _execute_fetching(raw: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[Row]:
     cursor = raw.execute(sql, params)
     try:
@@ -49,6 +56,21 @@ def _execute_fetching(raw: sqlite3.Connection, sql: str, params: tuple[Any, ...]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
         cursor.close()
+
+
+def _run_steps(raw: sqlite3.Connection, steps: Steps[_T]) -> _T:
+    try:
+        step = next(steps)
+        while True:
+            if step.many:
+                if step.params:
+                    raw.executemany(step.sql, [tuple(r) for r in step.params]).close()
+                step = steps.send([])
+            else:
+                step = steps.send(_execute_fetching(raw, step.sql, tuple(step.params)))
+    except StopIteration as done:
+        result: _T = done.value
+        return result
 
 
 class _SqliteTx(Tx):
@@ -79,6 +101,14 @@ class _SqliteTx(Tx):
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         return await self._hop(_execute_fetching, sql, tuple(params))
+
+    async def run_steps(self, steps: Steps[_T]) -> _T:
+        return await self._hop(_run_steps, steps)
+
+    async def executemany_each(self, batches: Sequence[tuple[str, Sequence[Params]]]) -> None:
+        work = [(sql, [tuple(r) for r in rows]) for sql, rows in batches if rows]
+        if work:
+            await self._hop(_execute_batches, work)
 
 
 class SqliteBackend(Backend):
@@ -126,7 +156,9 @@ class SqliteBackend(Backend):
             try:
                 await self._conn.execute("BEGIN IMMEDIATE")
                 try:
-                    yield _SqliteTx(self._conn)
+                    tx = _SqliteTx(self._conn)
+                    yield tx
+                    await tx.run_before_commit()
                 except BaseException:
                     await self._conn.execute("ROLLBACK")
                     raise

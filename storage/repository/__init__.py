@@ -9,10 +9,11 @@ answers, erasure, reports, digests, learned models); session.py composes them.
 from storage.repository.communities import NameTaken
 from storage.repository.database import Repository
 from storage.repository.index import StoredFramework, UnknownCommunity, ValueRow
-from storage.repository.reports import Scope
+from storage.repository.reports import SAMPLE_STRIDE, Scope
 from storage.repository.session import Session
 
 __all__ = [
+    "SAMPLE_STRIDE",
     "NameTaken",
     "Repository",
     "Scope",

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from bot.core.models import NewAnswer, StoredAnswer, TagRecord, from_ts, to_ts
 from storage.backends.base import Row
 from storage.repository.base import Part, placeholders
+from storage.repository.tallies import (
+    ANSWER_FACTS,
+    THEME_FACTS,
+    AnswerFacts,
+    ThemeFacts,
+    pending,
+    themes_by_answer,
+)
 
 # Answers per multi-row INSERT: 10 parameters each stays far below the limits of SQLite (32,766)
 # and PostgreSQL (65,535) on parameters per statement.
@@ -19,6 +28,15 @@ _THEME_COLUMNS = (
     "answer_id, theme_id, kind, score, evidence, round_id, community_id, created_at, hidden,"
     " learned"
 )
+
+
+def _facts(themes: Sequence[TagRecord]) -> list[ThemeFacts]:
+    return [(t.theme_id, t.kind, t.score) for t in themes]
+
+
+def _scope(a: AnswerFacts) -> tuple[int, int, float, int]:
+    """The answer's columns its theme rows repeat (round, community, time, hidden)."""
+    return (a.round_id, a.community_id, a.created_at, int(a.hidden))
 
 
 def _answer(row: Row, themes: list[TagRecord] | None = None) -> StoredAnswer:
@@ -84,13 +102,28 @@ class Answers(Part):
             )
             ids.update((str(r["source"]), int(r["id"])) for r in rows)
         stored = [ids.get(a.source) for a in answers]
-        await self.add_answer_themes(
-            [
-                (answer_id, a, a.themes)
-                for a, answer_id in zip(answers, stored, strict=True)
-                if answer_id is not None
-            ]
-        )
+        tallies = pending(self.tx)
+        themed: list[tuple[int, Sequence[TagRecord], Sequence[Any]]] = []
+        for a, answer_id in zip(answers, stored, strict=True):
+            # An answer given twice in `answers` (same source) was stored once, as the first.
+            if answer_id is None or ids.pop(a.source, None) is None:
+                continue
+            facts = AnswerFacts(
+                id=answer_id,
+                round_id=a.round_id,
+                community_id=a.community_id,
+                resident=a.resident,
+                created_at=to_ts(a.at),
+                channel=a.channel,
+                hidden=False,
+            )
+            tallies.answer(facts, 1)
+            tallies.tags(facts, _facts(a.themes), 1)
+            if a.themes:
+                themed.append((answer_id, a.themes, _scope(facts)))
+            else:
+                tallies.untagged[answer_id] = facts
+        await self._insert_themes(themed)
         return stored
 
     async def add_answer_themes(
@@ -98,12 +131,42 @@ class Answers(Part):
     ) -> None:
         """Themes of (answer id, the answer as given to add_answers, its themes): for answers
         stored before they were tagged (the ingest path stores while tagging)."""
-        await self._insert_themes(
-            [
-                (answer_id, themes, (a.round_id, a.community_id, to_ts(a.at), 0))
-                for answer_id, a, themes in stored
-            ]
+        tallies = pending(self.tx)
+        tagging = [(answer_id, themes) for answer_id, _, themes in stored if themes]
+        known: dict[int, tuple[AnswerFacts, list[ThemeFacts]]] = {}
+        for answer_id, _ in tagging:
+            facts = tallies.untagged.pop(answer_id, None)
+            if facts is not None:
+                known[answer_id] = (facts, [])  # stored untagged in this transaction
+        if len(known) < len(tagging):
+            known.update(await self._answer_facts([i for i, _ in tagging if i not in known]))
+        rows: list[tuple[int, Sequence[TagRecord], Sequence[Any]]] = []
+        for answer_id, themes in tagging:
+            if answer_id not in known:
+                continue  # not stored (any more): the insert below would fail
+            facts, before = known[answer_id]
+            tallies.tags(facts, before, -1)
+            tallies.tags(facts, [*before, *_facts(themes)], 1)
+            rows.append((answer_id, themes, _scope(facts)))
+        await self._insert_themes(rows)
+
+    async def _answer_facts(
+        self, answer_ids: Sequence[int]
+    ) -> dict[int, tuple[AnswerFacts, list[ThemeFacts]]]:
+        """Stored answers as the tallies see them, with their stored themes."""
+        if not answer_ids:
+            return {}
+        marks = placeholders(answer_ids)
+        rows = await self.tx.fetchall(
+            f"SELECT {ANSWER_FACTS} FROM answers WHERE id IN {marks}", list(answer_ids)
         )
+        themes = themes_by_answer(
+            await self.tx.fetchall(
+                f"SELECT {THEME_FACTS} FROM answer_themes WHERE answer_id IN {marks}",
+                list(answer_ids),
+            )
+        )
+        return {int(r["id"]): (AnswerFacts.of(r), themes.get(int(r["id"]), [])) for r in rows}
 
     async def set_answer_text(
         self, answer_id: int, text: str, text_hash: str, at: datetime, themes: Sequence[TagRecord]
@@ -125,20 +188,29 @@ class Answers(Part):
 
     async def set_answer_themes(self, answer_id: int, themes: Sequence[TagRecord]) -> None:
         """Replace an answer's themes."""
-        await self.tx.execute("DELETE FROM answer_themes WHERE answer_id = ?", (answer_id,))
+        tallies = pending(self.tx)
+        before = themes_by_answer(
+            await self.tx.fetchall(
+                f"DELETE FROM answer_themes WHERE answer_id = ? RETURNING {THEME_FACTS}",
+                (answer_id,),
+            )
+        ).get(answer_id, [])
+        tallies.untagged.pop(answer_id, None)
         row = await self.tx.fetchone(
-            "SELECT round_id, community_id, created_at, hidden FROM answers WHERE id = ?",
-            (answer_id,),
+            f"SELECT {ANSWER_FACTS} FROM answers WHERE id = ?", (answer_id,)
         )
         if row is not None:
-            await self._insert_themes([(answer_id, themes, tuple(row.values()))])
+            facts = AnswerFacts.of(row)
+            tallies.tags(facts, before, -1)
+            tallies.tags(facts, _facts(themes), 1)
+            await self._insert_themes([(answer_id, themes, _scope(facts))])
 
     async def _insert_themes(
         self, answers: Sequence[tuple[int, Sequence[TagRecord], Sequence[Any]]]
     ) -> None:
         """Store the themes of (answer id, themes, (round_id, community_id, created_at,
-        hidden)) in one statement; theme rows repeat their answer's columns so that reports
-        count themes without a join (migration 0002)."""
+        hidden)) in one statement; theme rows repeat their answer's columns so that quotes
+        are picked without a join (migration 0002)."""
         await self.tx.executemany(
             f"INSERT INTO answer_themes ({_THEME_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -271,18 +343,27 @@ class Answers(Part):
 
     async def set_answer_hidden(self, answer_id: int, actor: str, at: datetime) -> bool:
         """Moderation: hide an answer from reports and exports, logging who did it."""
-        changed = await self.tx.execute(
-            "UPDATE answers SET hidden = 1 WHERE id = ? AND hidden = 0", (answer_id,)
+        hidden = await self.tx.fetchall(
+            f"UPDATE answers SET hidden = 1 WHERE id = ? AND hidden = 0 RETURNING {ANSWER_FACTS}",
+            (answer_id,),
         )
-        if changed:
-            await self.tx.execute(
-                "UPDATE answer_themes SET hidden = 1 WHERE answer_id = ?", (answer_id,)
-            )
-            await self.tx.execute(
-                "INSERT INTO moderation_log (answer_id, action, actor, at) VALUES (?, ?, ?, ?)",
-                (answer_id, "hide", actor, to_ts(at)),
-            )
-        return changed > 0
+        if not hidden:
+            return False
+        themes = await self.tx.fetchall(
+            f"UPDATE answer_themes SET hidden = 1 WHERE answer_id = ? RETURNING {THEME_FACTS}",
+            (answer_id,),
+        )
+        # It counted while it was visible: it stops counting, themes and all.
+        facts = replace(AnswerFacts.of(hidden[0]), hidden=False)
+        tallies = pending(self.tx)
+        tallies.untagged.pop(answer_id, None)
+        tallies.answer(facts, -1)
+        tallies.tags(facts, themes_by_answer(themes).get(answer_id, []), -1)
+        await self.tx.execute(
+            "INSERT INTO moderation_log (answer_id, action, actor, at) VALUES (?, ?, ?, ?)",
+            (answer_id, "hide", actor, to_ts(at)),
+        )
+        return True
 
     async def list_moderation_log(self) -> list[tuple[int, str, str]]:
         """Moderation actions, oldest first: (answer id, action, pseudonymous actor)."""

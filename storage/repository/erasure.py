@@ -1,7 +1,8 @@
 """Deleting personal data: a resident's `/forget`, and retention of old answers (SPEC §9).
 
 Both reach across several tables (answers, their themes, votes, private sessions, dead
-letters); they live together so that what is erased can be reviewed in one module.
+letters, and the report tallies counting them); they live together so that what is erased can
+be reviewed in one module.
 """
 
 from __future__ import annotations
@@ -11,23 +12,26 @@ from datetime import datetime
 from bot.core.models import to_ts
 from storage.repository.base import Part
 from storage.repository.rounds import PrivateSessions
+from storage.repository.tallies import (
+    ANSWER_FACTS,
+    THEME_FACTS,
+    VOTE_FACTS,
+    AnswerFacts,
+    pending,
+    themes_by_answer,
+)
 
 
 class Erasure(Part):
     """Deletes across `answers`, `answer_themes`, `answer_labels`, `votes`,
-    `private_sessions`, `dead_letters`."""
+    `private_sessions`, `dead_letters`; the tallies follow (storage/repository/tallies.py:
+    a resident's rows there go when their counts reach zero)."""
 
     async def delete_resident_data(self, resident: str) -> tuple[int, int]:
         """`/forget`: delete a resident's answers (and their themes) and votes."""
-        for table in ("answer_themes", "answer_labels"):
-            await self.tx.execute(
-                f"DELETE FROM {table} WHERE answer_id IN "
-                "(SELECT id FROM answers WHERE resident = ?)",
-                (resident,),
-            )
-        answers = await self.tx.execute("DELETE FROM answers WHERE resident = ?", (resident,))
+        answers = await self._delete_answers("resident = ?", resident)
         await PrivateSessions(self.tx).delete_private_session(resident)
-        votes = await self.tx.execute("DELETE FROM votes WHERE resident = ?", (resident,))
+        votes = await self._delete_votes("resident = ?", resident)
         # Dead letters are scrubbed to pseudonyms (bot/privacy.scrub_update) but still hold
         # what the resident wrote.
         await self.tx.execute(
@@ -38,13 +42,42 @@ class Erasure(Part):
     async def delete_answers_before(self, before: datetime) -> int:
         """Retention: delete answers (and their themes) older than `before`."""
         ts = to_ts(before)
-        for table in ("answer_themes", "answer_labels"):
-            await self.tx.execute(
-                f"DELETE FROM {table} WHERE answer_id IN "
-                "(SELECT id FROM answers WHERE created_at < ?)",
-                (ts,),
-            )
-        count = await self.tx.execute("DELETE FROM answers WHERE created_at < ?", (ts,))
-        await self.tx.execute("DELETE FROM votes WHERE created_at < ?", (ts,))
+        count = await self._delete_answers("created_at < ?", ts)
+        await self._delete_votes("created_at < ?", ts)
         await self.tx.execute("DELETE FROM dead_letters WHERE at < ?", (ts,))
         return count
+
+    async def _delete_answers(self, where: str, value: object) -> int:
+        """Delete the answers matching `where` (one parameter) with their themes and labels,
+        and take them out of the tallies; return how many."""
+        themes = themes_by_answer(
+            await self.tx.fetchall(
+                "DELETE FROM answer_themes WHERE answer_id IN "
+                f"(SELECT id FROM answers WHERE {where}) RETURNING {THEME_FACTS}",
+                (value,),
+            )
+        )
+        await self.tx.execute(
+            f"DELETE FROM answer_labels WHERE answer_id IN (SELECT id FROM answers WHERE {where})",
+            (value,),
+        )
+        rows = await self.tx.fetchall(
+            f"DELETE FROM answers WHERE {where} RETURNING {ANSWER_FACTS}", (value,)
+        )
+        tallies = pending(self.tx)
+        for row in rows:
+            facts = AnswerFacts.of(row)
+            tallies.untagged.pop(facts.id, None)
+            tallies.answer(facts, -1)
+            tallies.tags(facts, themes.get(facts.id, []), -1)
+        return len(rows)
+
+    async def _delete_votes(self, where: str, value: object) -> int:
+        """Delete the votes matching `where` and take them out of the tallies."""
+        rows = await self.tx.fetchall(
+            f"DELETE FROM votes WHERE {where} RETURNING {VOTE_FACTS}", (value,)
+        )
+        tallies = pending(self.tx)
+        for row in rows:
+            tallies.vote(row, -1)
+        return len(rows)

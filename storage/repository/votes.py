@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.core.models import Channel, from_ts, to_ts
 from storage.repository.base import Part
+from storage.repository.tallies import VOTE_FACTS, pending
 
 
 class Votes(Part):
@@ -23,17 +24,27 @@ class Votes(Part):
         channel: Channel = "telegram",
     ) -> None:
         """A resident's current choice replaces any earlier one (empty = retracted)."""
-        await self.tx.execute(
-            "DELETE FROM votes WHERE round_id = ? AND resident = ?", (round_id, resident)
-        )
+        tallies = pending(self.tx)
+        for old in await self.tx.fetchall(
+            f"DELETE FROM votes WHERE round_id = ? AND resident = ? RETURNING {VOTE_FACTS}",
+            (round_id, resident),
+        ):
+            tallies.vote(old, -1)
+        options = sorted(set(option_indexes))
         await self.tx.executemany(
             "INSERT INTO votes (round_id, community_id, resident, option_index, created_at, "
             "channel) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (round_id, community_id, resident, i, to_ts(at), channel)
-                for i in sorted(set(option_indexes))
-            ],
+            [(round_id, community_id, resident, i, to_ts(at), channel) for i in options],
         )
+        for i in options:
+            vote = {
+                "round_id": round_id,
+                "community_id": community_id,
+                "resident": resident,
+                "option_index": i,
+                "created_at": to_ts(at),
+            }
+            tallies.vote(vote, 1)
 
     async def list_round_votes(self, round_id: int, resident: str) -> list[int]:
         """The options (or the rating) one resident chose in one round, in order."""
