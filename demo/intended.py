@@ -1,7 +1,8 @@
 """What each scripted resident of demo/script.py meant, written by hand from their words.
 
 The themes a reader of the answer would name, with no tagger involved: principles and
-first-level service domains (a child domain's answer names its parent: 停车 → 交通运输, 物业 →
+first-level service domains (a child domain's answer names its parent: 停车 → 交通运输, but
+停车 in the residents' own estate → 城乡建设, as the city's message board files it; 物业 →
 城乡建设, 数字服务 → 城乡建设, 养老 → 劳动和社会保障, 噪音 and 垃圾分类 → 环境保护). An answer that
 is only about how to govern names no domain. tests/e2e/test_demo_story.py checks the demo's
 digest against these.
@@ -19,7 +20,7 @@ INTENDED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "杨静": (("responsiveness",), ("environment",)),
     "赵磊": (("participation",), ("environment",)),
     "黄丽": (("inclusiveness",), ("labour_social_security",)),
-    "周杰": (("transparency", "equity"), ("transport",)),
+    "周杰": (("transparency", "equity"), ("urban_rural_construction",)),
     "吴敏": (("efficiency", "transparency"), ("urban_rural_construction",)),
     "徐强": (("rule_of_law", "accountability"), ("urban_rural_construction",)),
     "孙悦": (("equity", "inclusiveness"), ("labour_social_security",)),

@@ -1,6 +1,6 @@
 """Rebuild the shipped principle model from the labelled resident answers.
 
-    python -m nlp.build_model [--check]
+    python -m nlp.build_model [--check | --weak-report]
 
 Reads `nlp/data/principles_answers.csv` (columns `text,labels,split`; labels `;`-separated
 theme ids or `none`) and trains on its `train` rows, plus every row of the older
@@ -8,7 +8,9 @@ theme ids or `none`) and trains on its `train` rows, plus every row of the older
 read for training or for choosing thresholds: which rows are blind is fixed by a hash of the
 text (`is_blind`), so adding answers never moves an old one between the parts. Writes
 `nlp/data/principles_model.npz`; the same inputs give the same weights. `--check` only reports
-whether the shipped file is what the inputs build.
+whether the shipped file is what the inputs build. `--weak-report` lists the principle keywords
+whose matches in the train part carry their principle less often than `WEAK_SHARE` (candidates
+for the taxonomy's `weak_keywords`), and weak ones that now reach it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ EXTRA_CSV = Path(__file__).resolve().parent.parent / "tests" / "data" / "princip
 NONE = "none"
 _SEED = "minyi-principles-v1\n"
 _MAX_TEXT = 2000  # a labelled answer longer than this is a pasting accident
+# A principle keyword is weak when, in at least WEAK_MIN_MATCHES train answers it matched, fewer
+# than this share carried the principle (see the taxonomy's comment on weak_keywords).
+WEAK_SHARE = 0.7
+WEAK_MIN_MATCHES = 3
 
 
 class AnswersFileError(ValueError):
@@ -105,6 +111,39 @@ def build(taxonomy: Taxonomy | None = None) -> LearnedModel:
     return train_multilabel(training_examples(taxonomy), taxonomy, labels)
 
 
+def keyword_shares(taxonomy: Taxonomy) -> dict[tuple[str, str], tuple[int, int]]:
+    """For each (principle, keyword) matched in the train part: in how many answers it matched,
+    and how many of those carried the principle."""
+    from nlp.tagger import Tagger
+
+    tagger = Tagger(taxonomy, principle_model=None)
+    principles = [t.id for t in taxonomy.by_kind("principle")]
+    counts: dict[tuple[str, str], tuple[int, int]] = {}
+    for text, labels, split in read_answers(ANSWERS_CSV, taxonomy):
+        if split != "train":
+            continue
+        _, evidence = tagger.keyword_evidence(text)
+        for principle in principles:
+            for word in evidence.get(principle, []):
+                matched, carried = counts.get((principle, word), (0, 0))
+                counts[(principle, word)] = (matched + 1, carried + (principle in labels))
+    return counts
+
+
+def weak_report(taxonomy: Taxonomy) -> list[str]:
+    """Lines naming the keywords to make weak, and the weak ones to make strong again."""
+    lines: list[str] = []
+    for (principle, word), (matched, carried) in sorted(keyword_shares(taxonomy).items()):
+        theme = taxonomy.get(principle)
+        if theme is None or matched < WEAK_MIN_MATCHES:
+            continue
+        weak = word in theme.weak_keywords
+        if weak != (carried / matched < WEAK_SHARE):
+            verdict = "strong again" if weak else "make weak"
+            lines.append(f"{principle}: {word!r} {carried}/{matched}: {verdict}")
+    return lines
+
+
 def same_weights(a: LearnedModel, b: LearnedModel) -> bool:
     """True if two models tag alike: labels, features, thresholds and stored weights."""
     import numpy as np
@@ -113,7 +152,9 @@ def same_weights(a: LearnedModel, b: LearnedModel) -> bool:
         a.labels == b.labels
         and a.vocabulary == b.vocabulary
         and a.thresholds == b.thresholds
+        and a.keyword_thresholds == b.keyword_thresholds
         and a.char_ngrams == b.char_ngrams
+        and a.ascii_pieces == b.ascii_pieces
         and np.array_equal(a.coef.astype(np.float32), b.coef.astype(np.float32))
         and np.array_equal(a.intercept, b.intercept)
     )
@@ -123,7 +164,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Build the model and write it next to the taxonomy (or, with --check, compare)."""
     parser = argparse.ArgumentParser(description="Rebuild the shipped principle model.")
     parser.add_argument("--check", action="store_true", help="compare, do not write")
+    parser.add_argument(
+        "--weak-report", action="store_true", help="list keywords to make weak (or strong)"
+    )
     args = parser.parse_args(argv)
+    if args.weak_report:
+        lines = weak_report(load_taxonomy())
+        print("\n".join(lines) if lines else "the taxonomy's weak keywords match the answers")
+        return 0
     model = build()
     path = default_principle_model_path()
     if args.check:
@@ -131,10 +179,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{path}: {'up to date' if same else 'differs from what the inputs build'}")
         return 0 if same else 1
     model.save(path)
-    assert model.thresholds is not None
-    limits = ", ".join(f"{label} {t:.3f}" for label, t in model.thresholds.items())
+    assert model.thresholds is not None and model.keyword_thresholds is not None
+    backed = model.keyword_thresholds
+    limits = ", ".join(
+        f"{label} {t:.3f}/{backed[label]:.3f}" for label, t in model.thresholds.items()
+    )
     print(f"wrote {path} ({path.stat().st_size} bytes, {len(model.vocabulary)} features)")
-    print(f"thresholds: {limits}")
+    print(f"thresholds (alone/keyword-backed): {limits}")
     return 0
 
 

@@ -56,6 +56,9 @@ _MIN_SHOWN_CHARS = 2
 _GLUE = frozenset("的了是在和也就都又我你他她们这那有个")
 # A file bigger than this is not a model we wrote (the shipped one is well under 1 MB).
 _MAX_BYTES = 64 * 1024 * 1024
+# The keyword threshold of a multi-label model written before they were chosen per theme: a
+# theme its keywords point to was tagged from this probability (or its threshold, if lower).
+LEGACY_KEYWORD_THRESHOLD = 0.2
 
 
 #: One text as a model sees it: the columns of its known features and their weights.
@@ -66,13 +69,14 @@ def features(
     tokens: Sequence[str],
     keyword_themes: Iterable[str] = (),
     char_ngrams: Sequence[int] = DEFAULT_CHAR_NGRAMS,
+    ascii_pieces: bool = True,
 ) -> Counter[str]:
     """Model features of one tokenised, normalised text.
 
     Words and adjacent word pairs (punctuation and numbers dropped), the first sentence's words
     again with a "T:" mark (a title or opening line says most about the topic), character
-    n-grams with a "#" mark over the text without spaces and digits, and one "K:<theme>"
-    feature per theme whose keywords matched.
+    n-grams with a "#" mark over the text without spaces and digits (without the ASCII words
+    unless `ascii_pieces`), and one "K:<theme>" feature per theme whose keywords matched.
     """
     words: list[str] = []
     head: list[str] = []
@@ -87,11 +91,17 @@ def features(
     counts: Counter[str] = Counter(words)
     counts.update(a + " " + b for a, b in itertools.pairwise(words))
     counts.update("T:" + w for w in head)
-    chars = "".join(words)
+    chars = "".join(words if ascii_pieces else _unspaced(words))
     for n in char_ngrams:
         counts.update("#" + chars[i : i + n] for i in range(len(chars) - n + 1))
     counts.update(KEYWORD_MARK + theme for theme in keyword_themes)
     return counts
+
+
+def _unspaced(words: Sequence[str]) -> list[str]:
+    """The words of a script written without spaces (Chinese): character pieces of English
+    words ("op", "le" of "people") are noise the words themselves already say better."""
+    return [w for w in words if not w.isascii()]
 
 
 def _shown(feature: str) -> str | None:
@@ -124,6 +134,8 @@ class LearnedModel:
         thresholds: Sequence[float] | None = None,
         uses_keywords: bool = False,
         char_ngrams: Sequence[int] = DEFAULT_CHAR_NGRAMS,
+        keyword_thresholds: Sequence[float] | None = None,
+        ascii_pieces: bool = True,
     ) -> None:
         if coef.shape != (len(labels), len(vocabulary)):
             raise ValueError("model weights do not match its labels and vocabulary")
@@ -131,6 +143,10 @@ class LearnedModel:
             raise ValueError("model arrays do not match its labels and vocabulary")
         if thresholds is not None and len(thresholds) != len(labels):
             raise ValueError("model thresholds do not match its labels")
+        if keyword_thresholds is not None and (
+            thresholds is None or len(keyword_thresholds) != len(labels)
+        ):
+            raise ValueError("model keyword thresholds do not match its labels")
         if not char_ngrams or any(not 1 <= n <= 5 for n in char_ngrams):
             raise ValueError("model character n-gram sizes must be between 1 and 5")
         if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
@@ -154,10 +170,25 @@ class LearnedModel:
             if thresholds is None
             else {label: float(t) for label, t in zip(self.labels, thresholds, strict=True)}
         )
+        #: per-theme probability from which a multi-label model tags an answer whose taxonomy
+        #: keywords point to the theme (chosen with `thresholds`, by cross-validation).
+        self.keyword_thresholds: dict[str, float] | None = None
+        if self.thresholds is not None:
+            self.keyword_thresholds = (
+                {label: min(t, LEGACY_KEYWORD_THRESHOLD) for label, t in self.thresholds.items()}
+                if keyword_thresholds is None
+                else {
+                    label: float(t)
+                    for label, t in zip(self.labels, keyword_thresholds, strict=True)
+                }
+            )
         #: whether the features include the taxonomy's keyword hits ("K:<theme>").
         self.uses_keywords = uses_keywords
         #: the character n-gram sizes among the features.
         self.char_ngrams = tuple(int(n) for n in char_ngrams)
+        #: whether character pieces are also cut from ASCII (English) words, as models written
+        #: before they were left out did.
+        self.ascii_pieces = ascii_pieces
 
     @property
     def multilabel(self) -> bool:
@@ -200,7 +231,7 @@ class LearnedModel:
         columns = [get(w) for w in words]
         columns += [get(a + " " + b) for a, b in itertools.pairwise(words)]
         columns += [get("T:" + w) for w in words[:head]]
-        chars = "".join(words)
+        chars = "".join(words if self.ascii_pieces else _unspaced(words))
         piece = self._pieces.get
         for n in self.char_ngrams:
             columns += [piece(chars[i : i + n]) for i in range(len(chars) - n + 1)]
@@ -238,7 +269,7 @@ class LearnedModel:
     def features(self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()) -> Counter[str]:
         """This model's features of one tokenised text (see `features`)."""
         themes = keyword_themes if self.uses_keywords else ()
-        return features(tokens, themes, self.char_ngrams)
+        return features(tokens, themes, self.char_ngrams, self.ascii_pieces)
 
     def predict_tokens(
         self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()
@@ -277,9 +308,11 @@ class LearnedModel:
             "version": MULTILABEL_VERSION if self.multilabel else VERSION,
             "weight": self.weight,
             "temperature": self.temperature,
+            "ascii_pieces": self.ascii_pieces,
         }
-        if self.thresholds is not None:
+        if self.thresholds is not None and self.keyword_thresholds is not None:
             header["thresholds"] = [self.thresholds[label] for label in self.labels]
+            header["keyword_thresholds"] = [self.keyword_thresholds[label] for label in self.labels]
             header["uses_keywords"] = self.uses_keywords
             header["char_ngrams"] = list(self.char_ngrams)
         buffer = io.BytesIO()
@@ -326,6 +359,7 @@ class LearnedModel:
                 thresholds = header.get("thresholds")
                 if header["version"] == MULTILABEL_VERSION and not isinstance(thresholds, list):
                     raise ValueError("multi-label model without thresholds")
+                keyword_thresholds = header.get("keyword_thresholds")
                 return cls(
                     labels=[str(x) for x in archive["labels"]],
                     vocabulary=[str(x) for x in archive["vocabulary"]],
@@ -337,6 +371,10 @@ class LearnedModel:
                     thresholds=[float(t) for t in thresholds] if thresholds else None,
                     uses_keywords=bool(header.get("uses_keywords", False)),
                     char_ngrams=[int(n) for n in header.get("char_ngrams", DEFAULT_CHAR_NGRAMS)],
+                    keyword_thresholds=(
+                        [float(t) for t in keyword_thresholds] if keyword_thresholds else None
+                    ),
+                    ascii_pieces=bool(header.get("ascii_pieces", True)),
                 )
         except (
             OSError,

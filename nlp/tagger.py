@@ -36,12 +36,6 @@ _MAX_NGRAM = 3
 PARENT_CREDIT = 0.5
 # A theme is reported when its score reaches this (keyword scores are 1 - exp(-raw)).
 MIN_SCORE = 0.2
-# A principle its keywords point to is tagged from this model probability, below the model's
-# own threshold for it: keyword evidence is kept unless the model is nearly sure it is not
-# meant. On the blind fifth (318 answers) 0.2 keeps macro F1 (0.790 against 0.789 at 0.4),
-# precision 0.79, and lifts recall (0.80 against 0.79); on the demo's answers, which name
-# principles in textbook words more often (公开透明, 及时回应), recall rises from 0.71 to 0.83.
-KEYWORD_BACKED = 0.2
 # The principle model reads at most this many characters of a text: it learned from answers of
 # under 100 characters (twice that is still more than any of them), and a long petition frames
 # its complaint in its opening; reading all of it would cost a fifth of tagging's speed.
@@ -76,6 +70,13 @@ class _Matcher:
         self.themes_of: dict[str, list[str]] = {}
         #: (keyword, theme id) pairs where the keyword cannot make the theme on its own.
         self.weak: set[tuple[str, str]] = set()
+        # Words that only decide which parent a child credits (Theme.parent_when) are found like
+        # keywords but count for no theme.
+        for theme in taxonomy.themes:
+            for words in theme.parent_when.values():
+                for word in words:
+                    if norm := normalise(word):
+                        self.themes_of.setdefault(norm, [])
         for theme in taxonomy.themes:
             weak = {normalise(k) for k in theme.weak_keywords}
             for keyword in [*theme.keywords, *theme.weak_keywords]:
@@ -179,10 +180,18 @@ class Tagger:
             (w for w in self._matcher.keywords if " " not in w), segmenter
         )
         self._themes = {t.id: t for t in taxonomy.themes}
-        self._children: dict[str, list[str]] = {}
-        for theme in taxonomy.themes:
-            if theme.parent is not None:
-                self._children.setdefault(theme.parent, []).append(theme.id)
+        # Each child's parent, and the other parents its evidence credits in some contexts.
+        self._parents: dict[str, tuple[str, list[tuple[str, frozenset[str]]]]] = {
+            theme.id: (
+                theme.parent,
+                [
+                    (other, frozenset(normalise(w) for w in words))
+                    for other, words in theme.parent_when.items()
+                ],
+            )
+            for theme in taxonomy.themes
+            if theme.parent is not None
+        }
         if model is not None:
             model.check_compatible(taxonomy)
         self._model_labels = frozenset(model.labels if model is not None else ())
@@ -268,9 +277,15 @@ class Tagger:
                 evidence.setdefault(theme_id, []).append(keyword)
                 if (keyword, theme_id) not in weak:
                     strong.add(theme_id)
-        # Parents collect their children's evidence (the 停车 in 停车费 is also 交通运输); a
-        # child's weak words stay weak for the parent, so 物业 alone makes no 城乡建设.
-        for parent, children in self._children.items():
+        # Parents collect their children's evidence (the 停车 in 停车费 is also 交通运输, or
+        # 城乡建设 in an estate: see Theme.parent_when); a child's weak words stay weak for the
+        # parent, so 物业 alone makes no 城乡建设.
+        credited: dict[str, list[str]] = {}
+        for child, (parent, others) in self._parents.items():
+            if child in raw:
+                context = next((p for p, words in others if not words.isdisjoint(weights)), None)
+                credited.setdefault(context or parent, []).append(child)
+        for parent, children in credited.items():
             extra = PARENT_CREDIT * sum(raw.get(child, 0.0) for child in children)
             if extra:
                 raw[parent] = raw.get(parent, 0.0) + extra
@@ -318,9 +333,14 @@ class Tagger:
             return model.weighed_most(analysis.model_vector, theme_id)
         principle_model = self._principle_model
         if principle_model is not None and principle_model.thresholds is not None:
-            limit = principle_model.thresholds.get(theme_id)
+            # A principle its keywords point to has its own, lower threshold, chosen with the
+            # other by cross-validation so that keyword evidence keeps the precision floor.
+            limits = (
+                principle_model.keyword_thresholds if has_strong else principle_model.thresholds
+            )
+            limit = None if limits is None else limits.get(theme_id)
             if limit is not None:
-                if score < (min(limit, KEYWORD_BACKED) if has_strong else limit):
+                if score < limit:
                     return None
                 return principle_model.weighed_most(analysis.principle_vector, theme_id)
         # Keywords alone: a theme needs a word that is not merely generic (小区, app).

@@ -39,7 +39,16 @@ class Theme(BaseModel):
     #: words that count towards the theme like keywords but never make it on their own: they
     #: say where or through what (小区, 物业, app, 扫码), not what about.
     weak_keywords: list[str] = []
+    #: first-level themes a child's evidence credits instead of `parent` when the text has one of
+    #: the words: 停车 in a residents' estate (小区, 物业) is filed under 城乡建设, not 交通运输.
+    parent_when: dict[str, list[str]] = {}
     description: str = ""
+
+    def parents(self) -> set[str]:
+        """Every first-level theme this theme's evidence may count for (none for a parent)."""
+        if self.parent is None:
+            return set()
+        return {self.parent, *self.parent_when}
 
 
 class Taxonomy(BaseModel):
@@ -63,17 +72,22 @@ class Taxonomy(BaseModel):
         by_id = {t.id: t for t in self.themes}
         for theme in self.themes:
             if theme.parent is None:
+                if theme.parent_when:
+                    raise ValueError(f"theme {theme.id!r} has parent_when but no parent")
                 continue
-            parent = by_id.get(theme.parent)
-            if parent is None:
-                raise ValueError(f"theme {theme.id!r} has unknown parent {theme.parent!r}")
-            if parent.kind != theme.kind:
-                raise ValueError(f"theme {theme.id!r} and its parent {parent.id!r} differ in kind")
-            if parent.parent is not None:
-                raise ValueError(
-                    f"theme {theme.id!r}: parent {parent.id!r} has a parent itself "
-                    "(only one level of nesting is supported)"
-                )
+            for parent_id in [theme.parent, *theme.parent_when]:
+                parent = by_id.get(parent_id)
+                if parent is None:
+                    raise ValueError(f"theme {theme.id!r} has unknown parent {parent_id!r}")
+                if parent.kind != theme.kind:
+                    raise ValueError(
+                        f"theme {theme.id!r} and its parent {parent.id!r} differ in kind"
+                    )
+                if parent.parent is not None:
+                    raise ValueError(
+                        f"theme {theme.id!r}: parent {parent.id!r} has a parent itself "
+                        "(only one level of nesting is supported)"
+                    )
         return self
 
     def get(self, id_or_name_zh: str) -> Theme | None:

@@ -50,12 +50,18 @@ def label_choices(taxonomy: Taxonomy) -> list[str]:
 
 
 def top_level(taxonomy: Taxonomy, theme_ids: Sequence[str]) -> set[str]:
-    """These themes as labels: principles and first-level domains, a child as its parent."""
+    """These themes as labels: principles and first-level domains, and a child as its parent
+    unless one of the parents it may credit (停车 in an estate: 城乡建设) is among them."""
+    given = set(theme_ids)
     out: set[str] = set()
     for theme_id in theme_ids:
         theme = taxonomy.get(theme_id)
-        if theme is not None:
-            out.add(theme.parent or theme.id)
+        if theme is None:
+            continue
+        if theme.parent is None:
+            out.add(theme.id)
+        elif given.isdisjoint(theme.parents()):
+            out.add(theme.parent)
     return out
 
 

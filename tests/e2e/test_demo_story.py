@@ -78,12 +78,6 @@ def test_top_principles_are_what_residents_meant(
         assert abs(counted.get(theme, 0) - meant[theme]) / answers <= 0.10, theme
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured on the 32 demo answers: 城乡建设 meant by 16, counted 7 (its digital-service "
-    "and safety words are weak or missing); 交通运输 meant by 3, counted 7 (停车位, 快递, 充电桩, "
-    "消防通道 credit it); a taxonomy fix, not done in issue 15's /label branch",
-)
 def test_top_domain_is_what_residents_meant(
     story: tuple[Counter[str], dict[str, int], int],
 ) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.learn import LearnedModel, train
+from nlp.learn import LearnedModel, choose_thresholds, train
 from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy, load_taxonomy
 
@@ -101,3 +101,34 @@ def test_model_for_a_theme_the_taxonomy_lost_is_refused(model: LearnedModel) -> 
     smaller = Taxonomy(themes=kept)
     with pytest.raises(ValueError, match="urban_rural_construction"):
         Tagger(smaller, model)
+
+
+def test_keyword_threshold_keeps_the_precision_floor() -> None:
+    """Answers whose keywords point to a theme but that do not carry it raise the keyword
+    threshold above their scores; keyword-backed answers that do carry it lower it."""
+    probs = [0.9, 0.85, 0.8, 0.3, 0.3, 0.3, 0.3]
+    gold = [True, True, True, False, False, False, False]
+    backed = [False, False, False, True, True, True, True]
+    _, keyword_threshold = choose_thresholds(probs, gold, backed, 0.8)
+    assert keyword_threshold > 0.3
+    gold = [True, True, True, True, True, True, True]
+    _, keyword_threshold = choose_thresholds(probs, gold, backed, 0.8)
+    assert keyword_threshold <= 0.3
+
+
+def test_a_legacy_principle_model_keeps_its_keyword_rule() -> None:
+    """A multi-label model written before keyword thresholds were stored tags keyword-backed
+    answers from 0.2 (or its own threshold if lower), as it did then."""
+    import numpy as np
+
+    model = LearnedModel(
+        labels=["privacy", "equity"],
+        vocabulary=["a"],
+        idf=np.ones(1),
+        coef=np.zeros((2, 1)),
+        intercept=np.zeros(2),
+        thresholds=[0.6, 0.15],
+    )
+    assert model.keyword_thresholds == {"privacy": 0.2, "equity": 0.15}
+    restored = LearnedModel.from_bytes(model.to_bytes())
+    assert restored.keyword_thresholds == model.keyword_thresholds

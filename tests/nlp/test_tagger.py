@@ -29,6 +29,29 @@ def test_child_domain_credits_its_parent(tagger: Tagger) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "小区停车位太少了，晚上回来没地方停车。",
+        "物业把楼下的充电桩都锁了",
+        "业主的车位被外来车占了",
+    ],
+)
+def test_parking_in_the_estate_credits_construction(tagger: Tagger, text: str) -> None:
+    """Parking with an estate word (小区, 物业, 业主, 楼下) counts for 城乡建设, not 交通运输,
+    as the city's message board files it; the child domain stays 停车."""
+    ids = {t.id for t in tagger.tag(text)}
+    assert {"parking", "urban_rural_construction"} <= ids
+    assert "transport" not in ids
+
+
+def test_a_fire_lane_is_community_safety(tagger: Tagger) -> None:
+    """A blocked fire lane in the estate is a safety matter (城乡建设), not transport."""
+    ids = {t.id for t in tagger.tag("有人占用消防通道搭棚子")}
+    assert {"community_safety", "urban_rural_construction"} <= ids
+    assert "transport" not in ids
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("楼下的广场舞音响太吵了，晚上十点还在跳，老人孩子都没法休息。", "noise"),

@@ -126,3 +126,25 @@ def test_no_themes_table_is_an_error(tmp_path: Path) -> None:
     """A file without [[themes]] says so."""
     with pytest.raises(TaxonomyError, match=r"no \[\[themes\]\]"):
         load_taxonomy(_write(tmp_path, 'title = "x"\n'))
+
+
+def test_unknown_context_parent_is_an_error(tmp_path: Path) -> None:
+    """A parent_when naming no theme is refused like an unknown parent."""
+    body = (
+        THEME.format(id="p", name="甲")
+        + THEME.format(id="a", name="乙")
+        + 'parent = "p"\n[themes.parent_when]\nnowhere = ["小区"]\n'
+    )
+    with pytest.raises(TaxonomyError, match=r"theme 'a' has unknown parent 'nowhere'"):
+        load_taxonomy(_write(tmp_path, body))
+
+
+def test_context_parent_needs_a_parent(tmp_path: Path) -> None:
+    """A first-level theme cannot credit another one by context."""
+    body = (
+        THEME.format(id="p", name="甲")
+        + THEME.format(id="a", name="乙")
+        + '[themes.parent_when]\np = ["小区"]\n'
+    )
+    with pytest.raises(TaxonomyError, match=r"theme 'a' has parent_when but no parent"):
+        load_taxonomy(_write(tmp_path, body))

@@ -17,7 +17,7 @@ from bot.render.report import render_report
 
 ZONE = datetime.now(UTC).tzinfo
 TEXTS = [
-    "小区停车位太少了，晚上回来没地方停车。",  # parking, and its parent transport
+    "路边停车位太少了，晚上回来没地方停车。",  # parking on the street, and its parent transport
     "公交车太少了，等半小时。",  # transport (and construction), no child
     "今天天气不错。",  # no theme
     "物业管理太差，电梯坏了没人修。",  # property management and urban-rural construction
