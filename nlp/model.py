@@ -58,6 +58,24 @@ _GLUE = frozenset("的了是在和也就都又我你他她们这那有个")
 _MAX_BYTES = 64 * 1024 * 1024
 
 
+def head_end(tokens: Sequence[str]) -> int:
+    """The index of the token that ends the first sentence (len(tokens) if none does)."""
+    return next((i for i, token in enumerate(tokens) if token in _HEAD_END), len(tokens))
+
+
+class _WordCache(dict[str, bool]):
+    """Whether a token counts as a word for the features (not punctuation, not a number)."""
+
+    def __missing__(self, token: str) -> bool:
+        word = self[token] = bool(_WORDLIKE.search(token)) and not _DIGITS.match(token)
+        return word
+
+
+_IS_WORD = _WordCache()
+# Distinct tokens remembered at most (a few MB); the cache starts over when full.
+_WORD_CACHE = 200_000
+
+
 #: One text as a model sees it: the columns of its known features and their weights.
 Vector = tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]
 
@@ -140,6 +158,13 @@ class LearnedModel:
         self._features = list(vocabulary)
         # Character pieces looked up without their "#" mark: tagging skips building the string.
         self._pieces = {f[1:]: i for i, f in enumerate(self._features) if f.startswith("#")}
+        # Word pairs by their first word, and first-sentence words without their "T:" mark.
+        self._pairs: dict[str, dict[str, int]] = {}
+        for i, f in enumerate(self._features):
+            if " " in f:
+                first, second = f.split(" ", 1)
+                self._pairs.setdefault(first, {})[second] = i
+        self._titles = {f[2:]: i for i, f in enumerate(self._features) if f.startswith("T:")}
         self.idf = idf
         self.coef = coef
         self._coef_by_feature = np.ascontiguousarray(coef.T)
@@ -186,27 +211,35 @@ class LearnedModel:
     def vectorise_tokens(self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()) -> Vector:
         """`vectorise(self.features(tokens, keyword_themes))`, without building every feature
         string (tagging's hot path: most character pieces of a long text are unknown)."""
-        words: list[str] = []
-        head = 0
-        in_head = True
-        for token in tokens:
-            if in_head and token in _HEAD_END:
-                in_head = False
-            if _WORDLIKE.search(token) and not _DIGITS.match(token):
-                words.append(token)
-                if in_head:
-                    head += 1
-        get = self.vocabulary.get
-        columns = [get(w) for w in words]
-        columns += [get(a + " " + b) for a, b in itertools.pairwise(words)]
-        columns += [get("T:" + w) for w in words[:head]]
+        if len(_IS_WORD) > _WORD_CACHE:
+            _IS_WORD.clear()
+        flags = list(map(_IS_WORD.__getitem__, tokens))
+        words = list(itertools.compress(tokens, flags))
+        head = flags[: head_end(tokens)].count(True)
         chars = "".join(words)
+        columns = list(map(self.vocabulary.get, words))
+        if " " in chars:
+            get = self.vocabulary.get
+            columns += [get(a + " " + b) for a, b in itertools.pairwise(words)]
+        else:
+            # A word pair "a b" is found from its first word, without building the string.
+            pairs = self._pairs.get
+            columns += [
+                second.get(b)
+                for a, b in itertools.pairwise(words)
+                if (second := pairs(a)) is not None
+            ]
+        columns += map(self._titles.get, words[:head])
         piece = self._pieces.get
         for n in self.char_ngrams:
-            columns += [piece(chars[i : i + n]) for i in range(len(chars) - n + 1)]
+            columns += map(piece, [chars[i : i + n] for i in range(len(chars) - n + 1)])
         if self.uses_keywords:
+            get = self.vocabulary.get
             columns += [get(KEYWORD_MARK + theme) for theme in keyword_themes]
-        counts = Counter(c for c in columns if c is not None)
+        # Counted in the order first seen, as `features` counts them (the sums below then add
+        # up in the same order).
+        counts = Counter(columns)
+        counts.pop(None, None)
         index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         if not len(index):
@@ -233,7 +266,7 @@ class LearnedModel:
             logits -= logits.max()
             probs = np.exp(logits)
             probs /= probs.sum()
-        return {label: float(p) for label, p in zip(self.labels, probs, strict=True)}
+        return dict(zip(self.labels, probs.tolist(), strict=True))
 
     def features(self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()) -> Counter[str]:
         """This model's features of one tokenised text (see `features`)."""
@@ -254,10 +287,11 @@ class LearnedModel:
             return []
         contribution = vec * self.coef[row, index]
         shown: list[str] = []
-        for position in np.argsort(-contribution, kind="stable"):
+        features = self._features
+        for position in np.argsort(-contribution, kind="stable").tolist():
             if contribution[position] <= 0 or len(shown) >= limit:
                 break
-            word = _shown(self._features[index[position]])
+            word = _shown(features[index[position]])
             # A shorter piece of a word already shown adds nothing ("问过" beside "没问过").
             if word is not None and not any(word in seen or seen in word for seen in shown):
                 shown.append(word)
