@@ -351,26 +351,33 @@ class Tagger:
 
     def _analyse(self, text: str) -> _Analysis:
         """Scores of the themes that may be tagged, with what each score rests on."""
-        return self._analyse_normalised(normalise(text))
+        return self._analyse_many([normalise(text)])[0]
 
-    def _analyse_normalised(self, normalised: str) -> _Analysis:
-        """`_analyse` of a text already normalised."""
-        tokens = self.tokens(normalised)
-        raw, evidence, strong = self._evidence(tokens)
-        # Only themes with evidence can score above 0 without a model (the common, fast case).
-        scores = {tid: 1.0 - math.exp(-weight) for tid, weight in raw.items()}
-        analysis = _Analysis(scores, evidence, strong)
+    def _analyse_many(self, normalised: Sequence[str]) -> list[_Analysis]:
+        """`_analyse` of texts already normalised (the models score them together)."""
+        analyses: list[_Analysis] = []
+        for text in normalised:
+            tokens = self.tokens(text)
+            raw, evidence, strong = self._evidence(tokens)
+            # Only themes with evidence can score above 0 without a model (the common case).
+            scores = {tid: 1.0 - math.exp(-weight) for tid, weight in raw.items()}
+            analyses.append(_Analysis(scores, evidence, strong, tokens))
         principle_model = self._principle_model
         if principle_model is not None:
-            vector = principle_model.vectorise_tokens(_leading(tokens), sorted(strong))
-            analysis.principle_vector = vector
-            scores.update(principle_model.predict_vector(vector))
-        if self._model is not None:
-            vector = self._model.vectorise_tokens(tokens, sorted(strong))
-            analysis.model_vector = vector
-            full = {tid: scores.get(tid, 0.0) for tid in self._themes}
-            analysis.scores = self._model.combine(full, self._model.predict_vector(vector))
-        return analysis
+            scored = principle_model.score_many(
+                [(_leading(a.tokens), sorted(a.strong)) for a in analyses]
+            )
+            for analysis, (vector, probabilities) in zip(analyses, scored, strict=True):
+                analysis.principle_vector = vector
+                analysis.scores.update(probabilities)
+        model = self._model
+        if model is not None:
+            scored = model.score_many([(a.tokens, sorted(a.strong)) for a in analyses])
+            for analysis, (vector, probabilities) in zip(analyses, scored, strict=True):
+                analysis.model_vector = vector
+                full = {tid: analysis.scores.get(tid, 0.0) for tid in self._themes}
+                analysis.scores = model.combine(full, probabilities)
+        return analyses
 
     def _decide(self, theme_id: str, score: float, analysis: _Analysis) -> list[str] | None:
         """None if the theme is not tagged, else the words a model weighed most (maybe [])."""
@@ -397,7 +404,7 @@ class Tagger:
 
     def tag_many(self, texts: Sequence[str]) -> list[list[ThemeTag]]:
         """`tag` for each text, in order (normalised together, which is faster)."""
-        return [self._tags(self._analyse_normalised(text)) for text in normalise_many(texts)]
+        return [self._tags(a) for a in self._analyse_many(normalise_many(texts))]
 
     def _tags(self, analysis: _Analysis) -> list[ThemeTag]:
         """The tags an analysis makes, highest score first."""
@@ -431,13 +438,18 @@ class Tagger:
 class _Analysis:
     """One text's scores and what they rest on: keyword evidence and model features."""
 
-    __slots__ = ("evidence", "model_vector", "principle_vector", "scores", "strong")
+    __slots__ = ("evidence", "model_vector", "principle_vector", "scores", "strong", "tokens")
 
     def __init__(
-        self, scores: dict[str, float], evidence: dict[str, list[str]], strong: set[str]
+        self,
+        scores: dict[str, float],
+        evidence: dict[str, list[str]],
+        strong: set[str],
+        tokens: list[str],
     ) -> None:
         self.scores = scores
         self.evidence = evidence
         self.strong = strong
+        self.tokens = tokens
         self.principle_vector: Vector = _EMPTY
         self.model_vector: Vector = _EMPTY

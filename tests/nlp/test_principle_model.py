@@ -267,3 +267,29 @@ def test_tagging_imports_neither_the_trainer_nor_scikit_learn() -> None:
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_scoring_a_batch_gives_each_texts_own_numbers(
+    default_tagger: Tagger, taxonomy: Taxonomy
+) -> None:
+    """score_many gives, to the last bit, what vectorise_tokens and predict_vector give each
+    text alone: for the shipped multi-label model and a learned single-label one, on dev
+    messages, an empty text and a text no feature of the model knows."""
+    texts = ["", "zzzz qqqq", "物业费收了这么多年，账目从来没有公开过。问了也没人回！"]
+    if DEV_CSV.exists():
+        with DEV_CSV.open(encoding="utf-8") as handle:
+            texts += [row["text"] for row in itertools.islice(csv.DictReader(handle), 200)]
+    learned = train([("停车位太少了", "parking"), ("垃圾没人清运", "waste_sorting")], taxonomy)
+    for model in (default_tagger.principle_model, learned):
+        assert model is not None
+        documents = []
+        for text in texts:
+            tokens = default_tagger.tokens(to_simplified(text).casefold())
+            documents.append((tokens, default_tagger.strong_themes(tokens)))
+        batch = model.score_many(documents)
+        for (tokens, themes), ((index, vec), probabilities) in zip(documents, batch, strict=True):
+            alone_index, alone_vec = model.vectorise_tokens(tokens, themes)
+            assert index.tolist() == alone_index.tolist()
+            assert vec.tolist() == alone_vec.tolist()
+            assert probabilities == model.predict_vector((alone_index, alone_vec))
+        assert model.score_many([]) == []
