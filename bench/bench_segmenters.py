@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import jieba
 
+from bench.bench_startup import process_env
 from bench.bench_tagging import _BUILT_IN, _DEV_CSV
 from nlp.normalise import normalise
 from nlp.segment import ENGINES, Engine, resolve_engine
@@ -123,7 +123,7 @@ def _spread(values: Sequence[float]) -> str:
 
 
 def _wall(args: Sequence[str], stdin: str | None = None) -> float:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
+    env = process_env()
     started = time.perf_counter()
     subprocess.run(args, input=stdin, text=True, capture_output=True, check=True, env=env)
     return time.perf_counter() - started
