@@ -62,7 +62,11 @@ from handlers.errors import replying_to_errors
 log = logging.getLogger(__name__)
 
 # Plain new text messages skip PTB's object building (see bot/telegram/intake.py).
-PLAIN_ANSWERS = PlainPath(read=answers.read_plain_answer, record=answers.record_plain_answers)
+PLAIN_ANSWERS = PlainPath(
+    read=answers.read_plain_answer,
+    record=answers.record_plain_answers,
+    prepare=answers.prepare_plain_answers,
+)
 
 ORGANISER_COMMANDS = {
     "community": communities.community,

@@ -412,20 +412,22 @@ class LearnedModel:
 
     def weighed_most(self, vector: Vector, label: str, limit: int = 3) -> list[str]:
         """The words of a text that pushed its score for `label` up the most, strongest first."""
-        row = self.labels.index(label)
         index, vec = vector
-        if not len(index):
+        if not len(index) or limit <= 0:
             return []
-        contribution = vec * self.coef[row, index]
+        contribution = vec * self.coef[self.labels.index(label), index]
+        # Strongest first; the features that pushed up at all are the first `pushed` of them.
+        order = np.argsort(-contribution, kind="stable")
+        pushed = int(np.count_nonzero(contribution > 0))
         shown: list[str] = []
         features = self._features
-        for position in np.argsort(-contribution, kind="stable").tolist():
-            if contribution[position] <= 0 or len(shown) >= limit:
-                break
-            word = _shown(features[index[position]])
+        for column in index[order[:pushed]].tolist():
+            word = _shown(features[column])
             # A shorter piece of a word already shown adds nothing ("问过" beside "没问过").
             if word is not None and not any(word in seen or seen in word for seen in shown):
                 shown.append(word)
+                if len(shown) >= limit:
+                    break
         return shown
 
     def combine(self, keyword: dict[str, float], learned: dict[str, float]) -> dict[str, float]:
