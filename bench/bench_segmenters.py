@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import jieba
 
+from bench.bench_startup import process_env
 from bench.bench_tagging import _BUILT_IN, _DEV_CSV
 from nlp.normalise import normalise
 from nlp.segment import ENGINES, Engine, resolve_engine
@@ -44,6 +44,13 @@ _LCUT_FILE = (
     "    [jieba.lcut(r['text'].strip()) for r in csv.DictReader(f)]\n"
 )
 _JIEBA_ONLY = "import jieba; jieba.initialize()"
+# `minyi` as if nlp/data/principles_model.npz were missing (`default_principle_model` is None).
+_WITHOUT_MODEL = (
+    "import sys, nlp.tagger\n"
+    "nlp.tagger.default_principle_model = lambda: None\n"
+    "from bot.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
 
 
 def load_rows(path: Path | None, limit: int) -> list[tuple[str, str]]:
@@ -123,7 +130,7 @@ def _spread(values: Sequence[float]) -> str:
 
 
 def _wall(args: Sequence[str], stdin: str | None = None) -> float:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
+    env = process_env()
     started = time.perf_counter()
     subprocess.run(args, input=stdin, text=True, capture_output=True, check=True, env=env)
     return time.perf_counter() - started
@@ -148,6 +155,18 @@ def cli_speed(rows: Sequence[tuple[str, str]], runs: int) -> None:
                 encoding="utf-8",
             )
             commands[engine] = [python, "-m", "bot", "tag", "--config", str(config), "--jsonl"]
+        # jieba-rs as a deployment runs it whose shipped principle model file is missing
+        # (principles then come from keywords alone).
+        config = folder / "jieba-rs.toml"
+        commands["jieba-rs, no principle model"] = [
+            python,
+            "-c",
+            _WITHOUT_MODEL,
+            "tag",
+            "--config",
+            str(config),
+            "--jsonl",
+        ]
         lcut = [python, "-c", _LCUT_FILE, str(data)]
         init = [python, "-c", _JIEBA_ONLY]
         # One warm-up of each: disk caches exist, as on a server after its first start.
@@ -165,10 +184,10 @@ def cli_speed(rows: Sequence[tuple[str, str]], runs: int) -> None:
                 start[name].append(_wall(command, stdin="小区停车太难了\n") / alone)
         print(f"\n`minyi tag --jsonl` on {len(rows)} texts, whole process, vs jieba.lcut process:")
         for name in commands:
-            print(f"  {name:9} {_spread(whole[name])} faster")
+            print(f"  {name:30} {_spread(whole[name])} faster")
         print("start-up (`minyi tag` on one line) / `jieba.initialize()` alone:")
         for name in commands:
-            print(f"  {name:9} {_spread(start[name])}")
+            print(f"  {name:30} {_spread(start[name])}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

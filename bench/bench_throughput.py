@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import os
 import random
 import re
 import signal
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import jieba
 
+from bench.bench_startup import process_env
 from bench.bench_tagging import _BUILT_IN, _DEV_CSV
 from sandbox.emulator import BotAPIEmulator
 
@@ -74,7 +74,7 @@ def _config(
 
 
 def _start(config: Path, profile: Path | None = None) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
+    env = process_env()
     runner = ["-m", "cProfile", "-o", str(profile)] if profile else []
     return subprocess.Popen(
         [sys.executable, *runner, "-m", "bot", "run", "--config", str(config)],

@@ -8,6 +8,7 @@ with the scheduler and an intake (long polling or a webhook).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import signal
@@ -16,6 +17,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+import httpx
 from telegram import BotCommand
 from telegram.ext import (
     AIORateLimiter,
@@ -55,14 +57,17 @@ from bot.telegram.intake import (
 from bot.telegram.keyboards import FORGET_PATTERN, LABEL_PATTERN, RATING_PATTERN
 from bot.telegram.outbox import send_owed_posts
 from bot.telegram.replies import ReplyQueue
-from bot.web.server import options_from, page_url, serving_web
 from handlers import answers, communities, index, labelling, qr, reports, residents, rounds
 from handlers.errors import replying_to_errors
 
 log = logging.getLogger(__name__)
 
 # Plain new text messages skip PTB's object building (see bot/telegram/intake.py).
-PLAIN_ANSWERS = PlainPath(read=answers.read_plain_answer, record=answers.record_plain_answers)
+PLAIN_ANSWERS = PlainPath(
+    read=answers.read_plain_answer,
+    record=answers.record_plain_answers,
+    prepare=answers.prepare_plain_answers,
+)
 
 ORGANISER_COMMANDS = {
     "community": communities.community,
@@ -137,13 +142,17 @@ DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 
 def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
     """The PTB Application wired to `core`, without PTB's Updater (see bot/telegram/intake.py)."""
+    tls = httpx.create_ssl_context()  # httpx's default: certificates verified
     bot = MinyiBot(
         token,
         base_url=settings.telegram.base_url,
         base_file_url=settings.telegram.base_file_url or DEFAULT_FILE_URL,
-        # What ApplicationBuilder would give: a big pool for sending, one connection polling.
-        request=HTTPXRequest(connection_pool_size=256),
-        get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=READ_MARGIN),
+        # What ApplicationBuilder would give: a big pool for sending, one connection polling;
+        # both verify TLS with one context (each would build its own, reading the CA bundle).
+        request=HTTPXRequest(connection_pool_size=256, httpx_kwargs={"verify": tls}),
+        get_updates_request=HTTPXRequest(
+            connection_pool_size=1, read_timeout=READ_MARGIN, httpx_kwargs={"verify": tls}
+        ),
         # Telegram's flood limits: 30 messages/s overall, 20/min per group; RetryAfter honoured.
         rate_limiter=AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=3),
     )
@@ -163,9 +172,13 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
         clock=lambda: core.now().timestamp(),
     )
     app.bot_data.index_poster = IndexPoster(core, bot)
-    web = options_from(settings)
-    if web is not None:
-        app.bot_data.page_link = functools.partial(page_url, core, web)
+    if settings.web.listen:
+        # The web pages (and aiohttp under them) are imported only when they are served.
+        from bot.web.server import options_from, page_url
+
+        web = options_from(settings)
+        if web is not None:
+            app.bot_data.page_link = functools.partial(page_url, core, web)
     add_handlers(app)
     return app
 
@@ -204,46 +217,67 @@ async def run_application(
     storage/backends/postgres.py).
     """
     async with app:
+        # A menu is a convenience: set while the bot starts, never holding up its start.
+        menu = asyncio.create_task(_set_menu(app))
         try:
-            await app.bot.set_my_commands(MENU)
-        except Exception as exc:  # a menu is a convenience; never block start-up on it
-            log.info("setMyCommands failed: %s", exc)
-        await ensure_snapshot(core)
-        await app.start()
-        caught_up = asyncio.Event()
-        leadership = core.repo.leadership()
-        bot = app.bot
-        digests: dict[datetime, Digest] = {}  # being delivered, kept until every chat has it
-        scheduler = Scheduler(
-            core,
-            send_posts=lambda: send_owed_posts(core, bot, app.bot_data.index_poster),
-            send_digest=lambda: send_due_digest(core, bot, digests),
-            is_leader=leadership.is_leader,
-            ready=caught_up,
-        )
-        assert app.job_queue is not None
-        schedule_ticks(app.job_queue, scheduler, core.settings.schedule.tick_seconds)
-        try:
-            async with web_pages(core):
-                if intake is None:
-                    await poll_updates(app, core, PLAIN_ANSWERS, stop, caught_up=caught_up)
-                else:
-                    caught_up.set()  # updates are pushed to us: no backlog to read first
-                    await intake(app, core, PLAIN_ANSWERS, stop)
+            await _serve(app, core, stop, intake)
         finally:
-            # Replies already owed go out if Telegram lets them within a few seconds; the rest
-            # are dropped (counted in the log): their updates are committed either way.
-            await app.bot_data.replies.close(REPLY_DRAIN_SECONDS)
-            if app.bot_data.index_poster is not None:
-                await app.bot_data.index_poster.close()
-            await app.stop()
-            await scheduler.wait_idle()
-            await leadership.release()
+            menu.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await menu
+
+
+async def _serve(app: MinyiApp, core: Core, stop: asyncio.Event, intake: Intake | None) -> None:
+    """`run_application` once the app is initialised: scheduler, web pages, intake."""
+    await ensure_snapshot(core)
+    await app.start()
+    caught_up = asyncio.Event()
+    leadership = core.repo.leadership()
+    bot = app.bot
+    digests: dict[datetime, Digest] = {}  # being delivered, kept until every chat has it
+    scheduler = Scheduler(
+        core,
+        send_posts=lambda: send_owed_posts(core, bot, app.bot_data.index_poster),
+        send_digest=lambda: send_due_digest(core, bot, digests),
+        is_leader=leadership.is_leader,
+        ready=caught_up,
+    )
+    assert app.job_queue is not None
+    schedule_ticks(app.job_queue, scheduler, core.settings.schedule.tick_seconds)
+    try:
+        async with web_pages(core):
+            if intake is None:
+                await poll_updates(app, core, PLAIN_ANSWERS, stop, caught_up=caught_up)
+            else:
+                caught_up.set()  # updates are pushed to us: no backlog to read first
+                await intake(app, core, PLAIN_ANSWERS, stop)
+    finally:
+        # Replies already owed go out if Telegram lets them within a few seconds; the rest
+        # are dropped (counted in the log): their updates are committed either way.
+        await app.bot_data.replies.close(REPLY_DRAIN_SECONDS)
+        if app.bot_data.index_poster is not None:
+            await app.bot_data.index_poster.close()
+        await app.stop()
+        await scheduler.wait_idle()
+        await leadership.release()
+
+
+async def _set_menu(app: MinyiApp) -> None:
+    """The residents' command menu (setMyCommands); a failure is only logged."""
+    try:
+        await app.bot.set_my_commands(MENU)
+    except Exception as exc:
+        log.info("setMyCommands failed: %s", exc)
 
 
 @asynccontextmanager
 async def web_pages(core: Core) -> AsyncIterator[None]:
     """The web answer pages served while the block runs, if `web.listen` is set."""
+    if not core.settings.web.listen:
+        yield
+        return
+    from bot.web.server import options_from, serving_web
+
     options = options_from(core.settings)
     if options is None:
         yield

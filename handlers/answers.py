@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -13,13 +14,14 @@ from telegram.error import BadRequest
 from bot.core.answers import (
     AnswerResult,
     IncomingMessage,
+    prepare_texts,
     record_answer,
     record_answers,
     record_poll_tally,
     record_poll_vote,
     record_rating,
 )
-from bot.core.base import Core, Turn
+from bot.core.base import Core, PreparedText, Turn
 from bot.render.texts import Lang, pick_lang, say
 from bot.telegram.context import BotData, Ctx
 from bot.telegram.keyboards import parse_rating
@@ -141,6 +143,26 @@ def read_plain_answer(raw: Mapping[str, Any]) -> PlainAnswer | None:
         ),
         language_code=language if isinstance(language, str) else None,
     )
+
+
+# Texts prepared between two turns of the event loop: the batch being committed meanwhile
+# needs the loop for a moment between its statements.
+PREPARE_CHUNK = 25
+
+
+async def prepare_plain_answers(
+    data: BotData, items: Sequence[PlainAnswer]
+) -> Mapping[str, PreparedText]:
+    """The texts of plain answers redacted and tagged ahead of `record_plain_answers`
+    (bot/core/answers.py `prepare_texts`), a few at a time."""
+    core = data.require_core()
+    texts = [i.message.text for i in items if i.message.text is not None]
+    prepared: dict[str, PreparedText] = {}
+    for start in range(0, len(texts), PREPARE_CHUNK):
+        if start:
+            await asyncio.sleep(0)
+        prepared.update(prepare_texts(core, texts[start : start + PREPARE_CHUNK]))
+    return prepared
 
 
 async def record_plain_answers(

@@ -61,6 +61,37 @@ _MAX_BYTES = 64 * 1024 * 1024
 LEGACY_KEYWORD_THRESHOLD = 0.2
 
 
+def head_end(tokens: Sequence[str]) -> int:
+    """The index of the token that ends the first sentence (len(tokens) if none does)."""
+    ends = _HEAD_END.intersection(tokens)
+    return min(map(tokens.index, ends)) if ends else len(tokens)
+
+
+# Character pieces up to this size are looked up by their code points packed in 64 bits.
+_MAX_KEYED_PIECE = 3
+
+
+def _piece_key(piece: str) -> int:
+    """A piece of up to three characters as one number (21 bits per code point)."""
+    key = 0
+    for char in piece:
+        key = (key << 21) | ord(char)
+    return key
+
+
+class _WordCache(dict[str, bool]):
+    """Whether a token counts as a word for the features (not punctuation, not a number)."""
+
+    def __missing__(self, token: str) -> bool:
+        word = self[token] = bool(_WORDLIKE.search(token)) and not _DIGITS.match(token)
+        return word
+
+
+_IS_WORD = _WordCache()
+# Distinct tokens remembered at most (a few MB); the cache starts over when full.
+_WORD_CACHE = 200_000
+
+
 #: One text as a model sees it: the columns of its known features and their weights.
 Vector = tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]
 
@@ -156,6 +187,14 @@ class LearnedModel:
         self._features = list(vocabulary)
         # Character pieces looked up without their "#" mark: tagging skips building the string.
         self._pieces = {f[1:]: i for i, f in enumerate(self._features) if f.startswith("#")}
+        # Word pairs by their first word, and first-sentence words without their "T:" mark.
+        self._pairs: dict[str, dict[str, int]] = {}
+        for i, f in enumerate(self._features):
+            if " " in f:
+                first, second = f.split(" ", 1)
+                self._pairs.setdefault(first, {})[second] = i
+        self._titles = {f[2:]: i for i, f in enumerate(self._features) if f.startswith("T:")}
+        self._piece_tables: dict[int, tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]] = {}
         self.idf = idf
         self.coef = coef
         self._coef_by_feature = np.ascontiguousarray(coef.T)
@@ -217,27 +256,7 @@ class LearnedModel:
     def vectorise_tokens(self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()) -> Vector:
         """`vectorise(self.features(tokens, keyword_themes))`, without building every feature
         string (tagging's hot path: most character pieces of a long text are unknown)."""
-        words: list[str] = []
-        head = 0
-        in_head = True
-        for token in tokens:
-            if in_head and token in _HEAD_END:
-                in_head = False
-            if _WORDLIKE.search(token) and not _DIGITS.match(token):
-                words.append(token)
-                if in_head:
-                    head += 1
-        get = self.vocabulary.get
-        columns = [get(w) for w in words]
-        columns += [get(a + " " + b) for a, b in itertools.pairwise(words)]
-        columns += [get("T:" + w) for w in words[:head]]
-        chars = "".join(words if self.ascii_pieces else _unspaced(words))
-        piece = self._pieces.get
-        for n in self.char_ngrams:
-            columns += [piece(chars[i : i + n]) for i in range(len(chars) - n + 1)]
-        if self.uses_keywords:
-            columns += [get(KEYWORD_MARK + theme) for theme in keyword_themes]
-        counts = Counter(c for c in columns if c is not None)
+        counts = self._counts(*self._words(tokens), keyword_themes)
         index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         if not len(index):
@@ -245,6 +264,151 @@ class LearnedModel:
         vec = (1.0 + np.log(tf)) * self.idf[index]
         vec /= float(np.linalg.norm(vec)) or 1.0
         return index, vec
+
+    def _words(self, tokens: Sequence[str]) -> tuple[list[str], int, str]:
+        """The tokens that count as words, how many of them make the first sentence, and
+        their characters run together (what the character pieces are cut from: without the
+        ASCII words unless `ascii_pieces`)."""
+        if len(_IS_WORD) > _WORD_CACHE:
+            _IS_WORD.clear()
+        flags = list(map(_IS_WORD.__getitem__, tokens))
+        words = list(itertools.compress(tokens, flags))
+        head = flags[: head_end(tokens)].count(True)
+        return words, head, "".join(words if self.ascii_pieces else _unspaced(words))
+
+    def _counts(
+        self,
+        words: list[str],
+        head: int,
+        chars: str,
+        keyword_themes: Iterable[str],
+        pieces: Sequence[list[int]] | None = None,
+    ) -> Counter[int | None]:
+        """How often each known feature occurs, by column, in the order first seen (the order
+        `features` makes them in, so that sums over them add up in the same order).
+
+        `pieces`: the columns of the character pieces, one list per size (-1: unknown), if
+        already looked up (`_piece_columns`)."""
+        get = self.vocabulary.get
+        columns = list(map(get, words))
+        if any(" " in w for w in words):
+            columns += [get(a + " " + b) for a, b in itertools.pairwise(words)]
+        else:
+            # A word pair "a b" is found from its first word, without building the string.
+            firsts = list(map(self._pairs.get, words[:-1]))
+            columns += [
+                firsts[i].get(words[i + 1])  # type: ignore[union-attr]  # compress: not None
+                for i in itertools.compress(range(len(firsts)), firsts)
+            ]
+        columns += map(self._titles.get, words[:head])
+        if pieces is None:
+            piece = self._pieces.get
+            for n in self.char_ngrams:
+                columns += map(piece, [chars[i : i + n] for i in range(len(chars) - n + 1)])
+        else:
+            for found in pieces:
+                columns += found
+        if self.uses_keywords:
+            columns += [get(KEYWORD_MARK + theme) for theme in keyword_themes]
+        counts: Counter[int | None] = Counter(columns)
+        counts.pop(None, None)  # features the model does not know
+        counts.pop(-1, None)
+        return counts
+
+    def _piece_columns(self, texts: Sequence[str]) -> list[list[list[int]]]:
+        """For each text, for each piece size, the columns of its character pieces in order
+        (-1 where the model does not know the piece): looked up for all texts at once."""
+        found: list[list[list[int]]] = [[] for _ in texts]
+        lengths = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
+        starts = (np.cumsum(lengths) - lengths).tolist()
+        codes = np.frombuffer(
+            "".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+        ).astype(np.uint64)
+        for n in self.char_ngrams:
+            keys, columns = self._piece_table(n)
+            count = len(codes) - n + 1
+            if count > 0:
+                # A piece's code points side by side, 21 bits each (n <= 3: see _piece_table).
+                key = codes[:count].copy()
+                for offset in range(1, n):
+                    key = (key << np.uint64(21)) | codes[offset : offset + count]
+                at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+                looked_up = np.where(keys[at] == key, columns[at], -1).tolist()
+            else:
+                looked_up = []
+            for own, start, length in zip(found, starts, lengths.tolist(), strict=True):
+                own.append(looked_up[start : start + max(0, length - n + 1)])
+        return found
+
+    def _piece_table(self, n: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
+        """The known pieces of n characters as sorted keys, and their columns."""
+        table = self._piece_tables.get(n)
+        if table is None:
+            known = sorted(
+                (_piece_key(piece), column)
+                for piece, column in self._pieces.items()
+                if len(piece) == n
+            )
+            keys = np.array([k for k, _ in known] or [0], dtype=np.uint64)
+            columns = np.array([c for _, c in known] or [-1], dtype=np.intp)
+            table = self._piece_tables[n] = (keys, columns)
+        return table
+
+    def score_many(
+        self, documents: Sequence[tuple[Sequence[str], Iterable[str]]]
+    ) -> list[tuple[Vector, dict[str, float]]]:
+        """For each (tokens, keyword themes): its vector and its probability per learned
+        theme, exactly as `vectorise_tokens` and `predict_vector` give them one by one.
+
+        The character pieces of all texts are looked up together, and the element-wise steps
+        run once over the whole batch; the two sums of each text (its vector's norm, its
+        scores) stay one BLAS call per text over the same numbers in the same order, so every
+        result is the same to the last bit.
+        """
+        words = [self._words(tokens) for tokens, _ in documents]
+        if max(self.char_ngrams) <= _MAX_KEYED_PIECE:
+            pieces: Sequence[Sequence[list[int]] | None] = self._piece_columns(
+                [chars for _, _, chars in words]
+            )
+        else:
+            pieces = [None] * len(documents)
+        counts = [
+            self._counts(*own, themes, found)
+            for own, (_, themes), found in zip(words, documents, pieces, strict=True)
+        ]
+        sizes = [len(c) for c in counts]
+        total = sum(sizes)
+        index = np.fromiter(
+            itertools.chain.from_iterable(c.keys() for c in counts), dtype=np.intp, count=total
+        )
+        tf = np.fromiter(
+            itertools.chain.from_iterable(c.values() for c in counts),
+            dtype=np.float64,
+            count=total,
+        )
+        vec = (1.0 + np.log(tf)) * self.idf[index]
+        rows = self._coef_by_feature[index]
+        logits = np.empty((len(documents), len(self.labels)))
+        logits[:] = self.intercept
+        bounds = list(itertools.accumulate(sizes, initial=0))
+        for number, (start, end) in enumerate(itertools.pairwise(bounds)):
+            if start == end:
+                continue
+            own = vec[start:end]
+            own /= float(np.sqrt(own.dot(own))) or 1.0
+            logits[number] = self.intercept + own @ rows[start:end]
+        if self.multilabel:
+            probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
+        else:
+            probs = np.exp(
+                logits * self.temperature - (logits * self.temperature).max(axis=1)[:, None]
+            )
+            probs = np.stack([row / row.sum() for row in probs]) if len(probs) else probs
+        labels = self.labels
+        return [
+            ((index[start:end], vec[start:end]), dict(zip(labels, row, strict=True)))
+            for (start, end), row in zip(itertools.pairwise(bounds), probs.tolist(), strict=True)
+        ]
 
     def predict_features(self, counts: Mapping[str, int]) -> dict[str, float]:
         """Probability per learned theme id for one text's features."""
@@ -264,7 +428,7 @@ class LearnedModel:
             logits -= logits.max()
             probs = np.exp(logits)
             probs /= probs.sum()
-        return {label: float(p) for label, p in zip(self.labels, probs, strict=True)}
+        return dict(zip(self.labels, probs.tolist(), strict=True))
 
     def features(self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()) -> Counter[str]:
         """This model's features of one tokenised text (see `features`)."""
@@ -279,19 +443,22 @@ class LearnedModel:
 
     def weighed_most(self, vector: Vector, label: str, limit: int = 3) -> list[str]:
         """The words of a text that pushed its score for `label` up the most, strongest first."""
-        row = self.labels.index(label)
         index, vec = vector
-        if not len(index):
+        if not len(index) or limit <= 0:
             return []
-        contribution = vec * self.coef[row, index]
+        contribution = vec * self.coef[self.labels.index(label), index]
+        # Strongest first; the features that pushed up at all are the first `pushed` of them.
+        order = np.argsort(-contribution, kind="stable")
+        pushed = int(np.count_nonzero(contribution > 0))
         shown: list[str] = []
-        for position in np.argsort(-contribution, kind="stable"):
-            if contribution[position] <= 0 or len(shown) >= limit:
-                break
-            word = _shown(self._features[index[position]])
+        features = self._features
+        for column in index[order[:pushed]].tolist():
+            word = _shown(features[column])
             # A shorter piece of a word already shown adds nothing ("问过" beside "没问过").
             if word is not None and not any(word in seen or seen in word for seen in shown):
                 shown.append(word)
+                if len(shown) >= limit:
+                    break
         return shown
 
     def combine(self, keyword: dict[str, float], learned: dict[str, float]) -> dict[str, float]:

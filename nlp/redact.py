@@ -9,6 +9,7 @@ prices, dates, order numbers and room numbers stay as written.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 
 PHONE = "[电话]"
@@ -65,6 +66,14 @@ _LOCAL_AFTER_CUE = re.compile(
 
 # A run of four digits (any script's, as \d matches): each pattern but e-mail needs one.
 _FOUR_DIGITS = re.compile(r"\d{4}")
+_DIGIT = re.compile(r"\d")
+# The fewest digits any kind but e-mail has: a local number after a cue (电话 8888666).
+_MIN_DIGITS = 7
+
+
+def _enough_digits(text: str) -> bool:
+    """Whether the text holds at least _MIN_DIGITS digits (of any script, as \\d matches)."""
+    return len(_DIGIT.findall(text)) >= _MIN_DIGITS
 
 
 def _digits(text: str) -> list[int]:
@@ -117,6 +126,10 @@ def redact(text: str) -> str:
     split by zero-width spaces), and then also with the spacing inside digit runs ignored
     (`110101 19900307 7777`). Only what matches is replaced, in the original text.
     """
+    if "@" not in text and "＠" not in text and not _enough_digits(text):
+        # Nothing to find, however the text is read: an e-mail address needs an @, every
+        # other kind at least _MIN_DIGITS digits (folding and joining never add one).
+        return text
     if not _DISGUISED.search(text):
         return _redact_plain(text)
     text = _redact_view(text, join_digits=False)
@@ -127,8 +140,8 @@ def _redact_plain(text: str) -> str:
     """`redact` for text with nothing to fold, drop or join (nearly every answer)."""
     if "@" in text:
         text = _EMAIL.sub(EMAIL, text)
-    if not _FOUR_DIGITS.search(text):
-        return text  # every other kind has at least four digits in a row
+    if not _FOUR_DIGITS.search(text) or not _enough_digits(text):
+        return text  # every other kind has at least four digits in a row, and seven in all
     text = _ID18.sub(_replace_id, text)
     text = _CARD.sub(lambda m: _replace_card(m, text), text)
     text = _MOBILE.sub(PHONE, text)
@@ -154,6 +167,9 @@ _INVISIBLE_CHARS = frozenset(
 # Full-width ASCII to half-width, one character for one (so positions map back).
 _WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _WIDTH[0x3000] = 0x20
+_INVISIBLE_CHAR = re.compile(f"[{_INVISIBLE}]")
+# What may follow a digit in a gap that joining removes (white space or a dash, folded).
+_GAP_CHAR = re.compile(r"[\s\-]")
 # Spacing between two digits that is ignored when joining: at most this many characters.
 _MAX_GAP = 3
 # Stands in for a found span in the view, so later patterns neither match it again nor see a
@@ -161,10 +177,17 @@ _MAX_GAP = 3
 _MASK = "\u25a0"
 
 
-def _view(text: str, join_digits: bool) -> tuple[str, list[int]]:
+def _view(text: str, join_digits: bool) -> tuple[str, Sequence[int]]:
     """The text as the patterns read it, and for each of its characters the position in
     `text` it came from."""
     folded = text.translate(_WIDTH)
+    if _INVISIBLE_CHAR.search(folded) is None and not (
+        join_digits
+        and any(m.start() and folded[m.start() - 1].isdigit() for m in _GAP_CHAR.finditer(folded))
+    ):
+        # Nothing to drop and no digits to join (nearly every text): the view is the folded
+        # text, character for character.
+        return folded, range(len(folded))
     invisible = _INVISIBLE_CHARS
     chars: list[str] = []
     origin: list[int] = []
@@ -201,8 +224,11 @@ def _spans(view: str) -> list[tuple[int, int, str]]:
         found.append((start, end, placeholder))
         view = view[:start] + _MASK * (end - start) + view[end:]
 
-    for match in list(_EMAIL.finditer(view)):
-        take(match.start(), match.end(), EMAIL)
+    if "@" in view:
+        for match in list(_EMAIL.finditer(view)):
+            take(match.start(), match.end(), EMAIL)
+    if not _enough_digits(view):
+        return found
     for match in list(_ID18.finditer(view)):
         if _replace_id(match) == ID_CARD:
             take(match.start(), match.end(), ID_CARD)

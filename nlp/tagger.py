@@ -10,26 +10,26 @@ scored also says which words weighed most (`learned`).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from nlp.model import LearnedModel, Vector, default_principle_model
-from nlp.normalise import normalise
+from nlp.model import LearnedModel, Vector, default_principle_model, head_end
+from nlp.normalise import normalise, normalise_many
 from nlp.segment import DEFAULT_ENGINE, Engine, segmenter_for
 from nlp.taxonomy import Taxonomy
 
 # Keyword hits in the first sentence (a message board's title, a resident's opening line)
 # say more about the topic than the same words further down.
 _HEAD_WEIGHT = 2.0
-_HEAD_END = re.compile(r"[。！？!?\n]")
 # The longest keyword made of several tokens that we try to reassemble (English phrases,
 # Chinese keywords jieba splits).
-_MAX_NGRAM = 3
+_MAX_NGRAM = 3  # (`_Matcher._match_words` joins at most two tokens onto one)
 # Share of a child domain's weight credited to its parent. Community-level themes do not
 # always sit under one first-level category (小区停车 is filed under 城乡建设 as often as
 # 交通运输), so a child's words count for its parent, but less than the parent's own words.
@@ -77,10 +77,12 @@ class _Matcher:
                 for word in words:
                     if norm := normalise(word):
                         self.themes_of.setdefault(norm, [])
+        every = [k for theme in taxonomy.themes for k in [*theme.keywords, *theme.weak_keywords]]
+        normalised = dict(zip(every, normalise_many(every), strict=True))
         for theme in taxonomy.themes:
-            weak = {normalise(k) for k in theme.weak_keywords}
+            weak = {normalised[k] for k in theme.weak_keywords}
             for keyword in [*theme.keywords, *theme.weak_keywords]:
-                norm = normalise(keyword)
+                norm = normalised[keyword]
                 if not norm:
                     continue
                 owners = self.themes_of.setdefault(norm, [])
@@ -103,39 +105,103 @@ class _Matcher:
         # and "car park" of "car park fee"): tokens are joined further only while they can
         # still become a keyword.
         self.beginnings = frozenset(k[:end] for k in self.keywords for end in range(1, len(k)))
+        self._plans = _Plans(self._step)
 
     def match(self, tokens: Sequence[str]) -> list[tuple[int, str]]:
         """Keywords found, each with the index of the token where it starts."""
+        plans = self._plans
+        if len(plans) > _PLAN_CACHE:
+            plans.clear()
+        steps = list(map(plans.__getitem__, tokens))
+        if _SPACE in steps:
+            # White space between tokens is skipped: "car", " ", "park" can make "car park".
+            kept = [i for i, step in enumerate(steps) if step is not _SPACE]
+            return self._match_words([tokens[i] for i in kept], [steps[i] for i in kept], kept)
+        return self._match_words(tokens, steps, None)
+
+    def _match_words(
+        self, words: Sequence[str], steps: Sequence[_Step], origin: list[int] | None
+    ) -> list[tuple[int, str]]:
+        """`match` over tokens without white space; `origin` maps positions back to tokens."""
         found: list[tuple[int, str]] = []
         keywords, beginnings = self.keywords, self.beginnings
-        words = [(i, t) for i, t in enumerate(tokens) if not t.isspace()]
         n = len(words)
-        for pos in range(n):
-            index, token = words[pos]
-            if token in keywords:
-                found.append((index, token))
-            elif len(token) >= 3:
-                # Compounds jieba keeps whole: 停车费 → 停车, 养猪场 → 猪场.
-                for cut in range(len(token) - 1, 1, -1):
-                    if token[:cut] in keywords:
-                        found.append((index, token[:cut]))
-                        break
-                for cut in range(1, len(token) - 1):
-                    if token[cut:] in keywords:
-                        found.append((index, token[cut:]))
-                        break
-            joined = spaced = token
-            for ahead in range(1, _MAX_NGRAM):
-                if pos + ahead >= n or (joined not in beginnings and spaced not in beginnings):
-                    break
-                nxt = words[pos + ahead][1]
-                joined += nxt
-                spaced += " " + nxt
-                if joined in keywords:
-                    found.append((index, joined))
-                elif spaced in keywords:
-                    found.append((index, spaced))
+        # Only tokens that are, hold or begin a keyword have a step (nearly all have none).
+        for pos in itertools.compress(range(n), steps):
+            step = steps[pos]
+            if step is None:  # (compress passes only steps)
+                continue
+            hits, begins, spaced_too = step
+            index = pos if origin is None else origin[pos]
+            for hit in hits:
+                found.append((index, hit))
+            if not begins or pos + 1 >= n:
+                continue
+            # Joined with the next one or two tokens (_MAX_NGRAM), directly or, where a
+            # keyword has a space after this token, with spaces ("car park").
+            token, nxt = words[pos], words[pos + 1]
+            joined = token + nxt
+            spaced = token + " " + nxt if spaced_too else ""
+            if joined in keywords:
+                found.append((index, joined))
+            elif spaced_too and spaced in keywords:
+                found.append((index, spaced))
+            if pos + 2 >= n or not (joined in beginnings or (spaced_too and spaced in beginnings)):
+                continue
+            last = words[pos + 2]
+            if joined + last in keywords:
+                found.append((index, joined + last))
+            elif spaced_too and spaced + " " + last in keywords:
+                found.append((index, spaced + " " + last))
         return found
+
+    def _step(self, token: str) -> _Step:
+        """What one token does for matching (see `_Plans`)."""
+        if token.isspace():
+            return _SPACE
+        keywords = self.keywords
+        hits: tuple[str, ...] = ()
+        if token in keywords:
+            hits = (token,)
+        elif len(token) >= 3:
+            # Compounds jieba keeps whole: 停车费 → 停车, 养猪场 → 猪场.
+            found: list[str] = []
+            for cut in range(len(token) - 1, 1, -1):
+                if token[:cut] in keywords:
+                    found.append(token[:cut])
+                    break
+            for cut in range(1, len(token) - 1):
+                if token[cut:] in keywords:
+                    found.append(token[cut:])
+                    break
+            hits = tuple(found)
+        begins = token in self.beginnings
+        # A keyword with a space after this token ("car" of "car park"): joins also try spaces.
+        spaced_too = begins and token + " " in self.beginnings
+        return (hits, begins, spaced_too) if hits or begins else None
+
+
+# What a token does for matching: the keywords it is or holds, whether a keyword can begin with
+# it (then the tokens after it are joined on) and whether one has a space after it; None for a
+# token that does none of this.
+_Step = tuple[tuple[str, ...], bool, bool] | None
+# White space: skipped, so the tokens on either side are adjacent.
+_SPACE: tuple[tuple[str, ...], bool, bool] = ((), False, False)
+# Tokens whose step is remembered, at most (a few MB); a busy deployment sees far fewer
+# distinct tokens, and the cache starts over when full.
+_PLAN_CACHE = 200_000
+
+
+class _Plans(dict[str, "_Step"]):
+    """Each distinct token's step, worked out the first time the token is seen."""
+
+    def __init__(self, step: Callable[[str], _Step]) -> None:
+        super().__init__()
+        self._step = step
+
+    def __missing__(self, token: str) -> _Step:
+        step = self[token] = self._step(token)
+        return step
 
 
 def _kind(taxonomy: Taxonomy, theme_id: str) -> str:
@@ -145,20 +211,15 @@ def _kind(taxonomy: Taxonomy, theme_id: str) -> str:
 
 def _leading(tokens: list[str], limit: int = PRINCIPLE_READ_CHARS) -> list[str]:
     """The tokens that make up the first `limit` characters (all of a short text)."""
-    total = 0
-    for i, token in enumerate(tokens):
-        total += len(token)
-        if total > limit:
-            return tokens[:i]
-    return tokens
+    # The first token whose running total of characters passes the limit, and those after it,
+    # are left out.
+    return tokens[: bisect.bisect_right(list(itertools.accumulate(map(len, tokens))), limit)]
 
 
 def _head_token_count(tokens: Sequence[str]) -> int:
     """How many leading tokens make up the first sentence."""
-    for i, token in enumerate(tokens):
-        if _HEAD_END.fullmatch(token):
-            return i + 1
-    return len(tokens)
+    end = head_end(tokens)
+    return end + 1 if end < len(tokens) else end
 
 
 class Tagger:
@@ -305,22 +366,33 @@ class Tagger:
 
     def _analyse(self, text: str) -> _Analysis:
         """Scores of the themes that may be tagged, with what each score rests on."""
-        tokens = self.tokens(normalise(text))
-        raw, evidence, strong = self._evidence(tokens)
-        # Only themes with evidence can score above 0 without a model (the common, fast case).
-        scores = {tid: 1.0 - math.exp(-weight) for tid, weight in raw.items()}
-        analysis = _Analysis(scores, evidence, strong)
+        return self._analyse_many([normalise(text)])[0]
+
+    def _analyse_many(self, normalised: Sequence[str]) -> list[_Analysis]:
+        """`_analyse` of texts already normalised (the models score them together)."""
+        analyses: list[_Analysis] = []
+        for text in normalised:
+            tokens = self.tokens(text)
+            raw, evidence, strong = self._evidence(tokens)
+            # Only themes with evidence can score above 0 without a model (the common case).
+            scores = {tid: 1.0 - math.exp(-weight) for tid, weight in raw.items()}
+            analyses.append(_Analysis(scores, evidence, strong, tokens))
         principle_model = self._principle_model
         if principle_model is not None:
-            vector = principle_model.vectorise_tokens(_leading(tokens), sorted(strong))
-            analysis.principle_vector = vector
-            scores.update(principle_model.predict_vector(vector))
-        if self._model is not None:
-            vector = self._model.vectorise_tokens(tokens, sorted(strong))
-            analysis.model_vector = vector
-            full = {tid: scores.get(tid, 0.0) for tid in self._themes}
-            analysis.scores = self._model.combine(full, self._model.predict_vector(vector))
-        return analysis
+            scored = principle_model.score_many(
+                [(_leading(a.tokens), sorted(a.strong)) for a in analyses]
+            )
+            for analysis, (vector, probabilities) in zip(analyses, scored, strict=True):
+                analysis.principle_vector = vector
+                analysis.scores.update(probabilities)
+        model = self._model
+        if model is not None:
+            scored = model.score_many([(a.tokens, sorted(a.strong)) for a in analyses])
+            for analysis, (vector, probabilities) in zip(analyses, scored, strict=True):
+                analysis.model_vector = vector
+                full = {tid: analysis.scores.get(tid, 0.0) for tid in self._themes}
+                analysis.scores = model.combine(full, probabilities)
+        return analyses
 
     def _decide(self, theme_id: str, score: float, analysis: _Analysis) -> list[str] | None:
         """None if the theme is not tagged, else the words a model weighed most (maybe [])."""
@@ -348,7 +420,14 @@ class Tagger:
 
     def tag(self, text: str) -> list[ThemeTag]:
         """Themes of a text, highest score first; [] if nothing matched."""
-        analysis = self._analyse(text)
+        return self.tag_many([text])[0]
+
+    def tag_many(self, texts: Sequence[str]) -> list[list[ThemeTag]]:
+        """`tag` for each text, in order (normalised together, which is faster)."""
+        return [self._tags(a) for a in self._analyse_many(normalise_many(texts))]
+
+    def _tags(self, analysis: _Analysis) -> list[ThemeTag]:
+        """The tags an analysis makes, highest score first."""
         tags: list[ThemeTag] = []
         for theme_id, score in analysis.scores.items():
             learned = self._decide(theme_id, score, analysis)
@@ -356,7 +435,8 @@ class Tagger:
                 continue
             theme = self._themes[theme_id]
             tags.append(
-                ThemeTag(
+                # Built without validation: every value is of its field's type already.
+                ThemeTag.model_construct(
                     id=theme.id,
                     name_zh=theme.name_zh,
                     name_en=theme.name_en,
@@ -369,10 +449,6 @@ class Tagger:
         tags.sort(key=lambda t: (-t.score, t.id))
         return tags
 
-    def tag_many(self, texts: Sequence[str]) -> list[list[ThemeTag]]:
-        """`tag` for each text, in order."""
-        return [self.tag(text) for text in texts]
-
     def best_of(self, text: str, theme_ids: Sequence[str]) -> str:
         """The highest-scoring of the given themes (ties: the first given)."""
         scores = self.scores(text)
@@ -382,13 +458,18 @@ class Tagger:
 class _Analysis:
     """One text's scores and what they rest on: keyword evidence and model features."""
 
-    __slots__ = ("evidence", "model_vector", "principle_vector", "scores", "strong")
+    __slots__ = ("evidence", "model_vector", "principle_vector", "scores", "strong", "tokens")
 
     def __init__(
-        self, scores: dict[str, float], evidence: dict[str, list[str]], strong: set[str]
+        self,
+        scores: dict[str, float],
+        evidence: dict[str, list[str]],
+        strong: set[str],
+        tokens: list[str],
     ) -> None:
         self.scores = scores
         self.evidence = evidence
         self.strong = strong
+        self.tokens = tokens
         self.principle_vector: Vector = _EMPTY
         self.model_vector: Vector = _EMPTY

@@ -8,13 +8,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from bot.core.base import Core, Turn
+from bot.core.base import Core, PreparedText, Turn
 from bot.core.models import Channel, NewAnswer, Round, TagRecord
 from bot.core.privacy import text_digest
 from nlp.normalise import without_surrogates
@@ -260,6 +260,7 @@ async def store_answers(
     # (draft index, redacted text) of answers to store.
     accepted: list[tuple[int, str]] = []
     limit = core.settings.limits.max_answer_chars
+    prepared = _usable(core, turn)
     for index, draft in enumerate(drafts):
         if draft is None:
             results[index] = AnswerResult(outcome="ignored")
@@ -277,6 +278,10 @@ async def store_answers(
         if draft.text is None:
             results[index] = AnswerResult(outcome="not_text", round_id=round_.id)
             continue
+        ready = prepared.get(draft.text)
+        if ready is not None:
+            accepted.append((index, ready.clean))
+            continue
         # Whatever the channel: a lone surrogate becomes U+FFFD, never an unstorable answer.
         text = without_surrogates(draft.text).strip()
         if not text:
@@ -286,11 +291,40 @@ async def store_answers(
         else:
             accepted.append((index, redact(text)))
     if accepted:
-        await _store_and_tag(core, drafts, accepted, results, turn)
+        await _store_and_tag(core, drafts, accepted, results, turn, prepared)
     judged = [r for r in results if r is not None]
     if len(judged) != len(drafts):
         raise RuntimeError("a message was left without an outcome")
     return judged
+
+
+def _usable(core: Core, turn: Turn | None) -> Mapping[str, PreparedText]:
+    """The turn's prepared texts, if they were tagged by the tagger the core uses now."""
+    prepared = turn.prepared if turn is not None else {}
+    if prepared and any(p.tagger is not core.tagger for p in prepared.values()):
+        return {}  # the tagger changed meanwhile (/label learned): tag again
+    return prepared
+
+
+def prepare_texts(core: Core, texts: Sequence[str]) -> dict[str, PreparedText]:
+    """Answer texts redacted and tagged ahead of storing, by their text as received: what
+    `store_answers` would make of each (texts that are empty or too long once stripped are
+    left out, and judged when stored). Pure work on the texts: no database, no decision
+    about rounds; a text that turns out to answer nothing was prepared for nothing."""
+    limit = core.settings.limits.max_answer_chars
+    tagger = core.tagger
+    cleaned: dict[str, str] = {}
+    for text in texts:
+        if text in cleaned:
+            continue
+        stripped = without_surrogates(text).strip()
+        if stripped and len(stripped) <= limit:
+            cleaned[text] = redact(stripped)
+    tags = tagger.tag_many(list(cleaned.values()))
+    return {
+        text: PreparedText(clean=clean, tags=found, tagger=tagger)
+        for (text, clean), found in zip(cleaned.items(), tags, strict=True)
+    }
 
 
 async def _store_and_tag(
@@ -299,6 +333,7 @@ async def _store_and_tag(
     accepted: Sequence[tuple[int, str]],
     results: list[AnswerResult | None],
     turn: Turn | None,
+    prepared: Mapping[str, PreparedText],
 ) -> None:
     """Store accepted answers and their themes in one transaction, filling in `results`."""
     now = core.now()
@@ -329,8 +364,9 @@ async def _store_and_tag(
         storing = [(index, row) for index, row in rows if row.round_id in still_open]
         ids = await session.add_answers([row for _, row in storing])
         # In this process: with jieba-rs, a batch of 100 long answers tags in ~25 ms, and a
-        # second tagging process no longer paid for itself (bench/README.md, issue 18).
-        tagged = core.tagger.tag_many([row.text for _, row in storing])
+        # second tagging process no longer paid for itself (bench/README.md, issue 18). The
+        # intake tags most of them before (`prepare_texts`, while the batch before commits).
+        tagged = _tags_of(core, [(drafts[i], row.text) for i, row in storing], prepared)
         await session.add_answer_themes(
             [
                 (answer_id, row, to_records(tags))
@@ -349,6 +385,27 @@ async def _store_and_tag(
                 outcome="stored", round_id=row.round_id, answer_id=answer_id, themes=tags
             )
         )
+
+
+def _tags_of(
+    core: Core,
+    answers: Sequence[tuple[AnswerDraft | None, str]],
+    prepared: Mapping[str, PreparedText],
+) -> list[list[ThemeTag]]:
+    """Tags of (draft, redacted text): prepared ones where the turn has them, the rest tagged
+    now, together."""
+    ready = [
+        prepared.get(draft.text) if draft is not None and draft.text is not None else None
+        for draft, _ in answers
+    ]
+    missing = [
+        clean for p, (_, clean) in zip(ready, answers, strict=True) if p is None or p.clean != clean
+    ]
+    fresh = iter(core.tagger.tag_many(missing))
+    return [
+        p.tags if p is not None and p.clean == clean else next(fresh)
+        for p, (_, clean) in zip(ready, answers, strict=True)
+    ]
 
 
 async def replace_answer(

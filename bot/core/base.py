@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +17,7 @@ from typing import Literal
 
 from bot.core.privacy import pseudonym
 from bot.core.settings import Settings
-from nlp.tagger import Tagger
+from nlp.tagger import Tagger, ThemeTag
 from nlp.taxonomy import load_taxonomy
 from storage.repository import Repository, Session
 
@@ -46,6 +46,16 @@ class OwedReply:
     refusal: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedText:
+    """An answer's text redacted and tagged before its turn stores it (`bot.core.answers
+    prepare_texts`): the intake works on the next batch while the one before commits."""
+
+    clean: str  # as `store_answers` would store it: stripped, then redacted
+    tags: list[ThemeTag]
+    tagger: Tagger  # the tags hold while the core still tags with this tagger
+
+
 @dataclass
 class Turn:
     """One piece of incoming work (a Telegram update, a web form) whose effects commit once.
@@ -62,6 +72,8 @@ class Turn:
     error: BaseException | None = None
     batch: Session | None = None
     replies: list[OwedReply] = field(default_factory=list)
+    # Answer texts of this turn already redacted and tagged, by their text as received.
+    prepared: Mapping[str, PreparedText] = field(default_factory=dict)
 
 
 def utcnow() -> datetime:

@@ -63,6 +63,10 @@ def read_texts(data: bytes, name: str) -> list[str]:
     return [line.rstrip("\r") for line in content.split("\n") if line.strip()]
 
 
+# Texts tagged together by `minyi tag` (Tagger.tag_many works on a batch at once).
+TAG_CHUNK = 200
+
+
 def tag_verb(
     texts: Sequence[str],
     jsonl: bool,
@@ -71,16 +75,19 @@ def tag_verb(
     progress: ProgressSink | None = None,
 ) -> int:
     """`minyi tag`: tag each text and print JSON lines or one readable line per text."""
-    for text in texts:
-        tags = tagger.tag(text)
+    for start in range(0, len(texts), TAG_CHUNK):
+        chunk = texts[start : start + TAG_CHUNK]
+        lines: list[str] = []
+        for text, tags in zip(chunk, tagger.tag_many(chunk), strict=True):
+            if jsonl:
+                record = {"text": text, "themes": _themes_json(tags)}
+                lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+                continue
+            described = "; ".join(_described(t) for t in tags) if tags else "—"
+            lines.append(f"{text}\n    → {described}\n")
+        out.write("".join(lines))
         if progress is not None:
-            progress.advance(1)
-        if jsonl:
-            record = {"text": text, "themes": _themes_json(tags)}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            continue
-        described = "; ".join(_described(t) for t in tags) if tags else "—"
-        out.write(f"{text}\n    → {described}\n")
+            progress.advance(len(chunk))
     return 0
 
 

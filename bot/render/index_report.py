@@ -31,18 +31,18 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from matplotlib import font_manager
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from bot.core.csvfiles import safe_cell
 
 # The report's input records belong to the core (it fills them); importable from here too.
 from bot.core.index.compute import CommunityResult, CommunityVoices, IndexResult, PrincipleVoice
 from bot.core.index.framework import Framework
-from bot.render.chart import cjk_font_path
 from bot.render.texts import TEMPLATES
+
+if TYPE_CHECKING:
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
 
 #: At most this many communities are labelled by name in the city chart; above it the chart
 #: shows the shape of the distribution (every community a dot with its interval), unlabelled.
@@ -464,8 +464,16 @@ def render_csv(result: IndexResult) -> bytes:
 # --- charts ---------------------------------------------------------------------------------
 
 
+# matplotlib (≈ 0.6 s to import) and the chart module are imported when a chart is drawn: the
+# web pages import this module for its HTML, and a bot starting up draws no chart.
+
+
 @cache
 def _font() -> font_manager.FontProperties:
+    from matplotlib import font_manager
+
+    from bot.render.chart import cjk_font_path
+
     path = cjk_font_path()
     font_manager.fontManager.addfont(str(path))
     return font_manager.FontProperties(fname=str(path))
@@ -480,6 +488,8 @@ def _png(fig: Figure) -> bytes:
 def city_chart_png(result: IndexResult) -> bytes:
     """Every community's index (dot) and 90% interval (line), highest first; labelled by name
     up to CITY_CHART_LABELS communities."""
+    from matplotlib.figure import Figure
+
     font = _font()
     scored = [c for c in result.communities if c.index is not None]
     labelled = len(scored) <= CITY_CHART_LABELS
@@ -509,6 +519,8 @@ def city_chart_png(result: IndexResult) -> bytes:
 
 def principles_chart_png(result: IndexResult) -> bytes:
     """The city's mean score per principle, with the pooled residents' weight beside it."""
+    from matplotlib.figure import Figure
+
     font = _font()
     fw = result.framework
     labels = [f"{p.name_zh} {p.name_en}" for p in fw.principles]
@@ -532,6 +544,8 @@ def principles_chart_png(result: IndexResult) -> bytes:
 def scorecard_png(result: IndexResult, community: CommunityResult) -> bytes:
     """One community's scorecard image: principle scores as bars with the residents' weights,
     and the index, interval, rank and change in the title."""
+    from matplotlib.figure import Figure
+
     font = _font()
     fw = result.framework
     labels = [f"{p.name_zh} {p.name_en}" for p in fw.principles]
@@ -670,6 +684,8 @@ def render_pdf(
     of CPU per page, a city of 1,000 communities spends most of its report time here), and
     the indicators' sources."""
     import typst
+
+    from bot.render.chart import cjk_font_path
 
     data = json.dumps(pdf_data(result, voices or {}, scorecards=scorecards), ensure_ascii=False)
     template = _template()

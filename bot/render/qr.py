@@ -15,11 +15,15 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import segno
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from bot.core.links import LinkedRound
+
+if TYPE_CHECKING:
+    from PIL import ImageFont
+
+# segno and Pillow are imported when a card is drawn: a bot that draws none does not pay for
+# them at start-up.
 
 WIDTH = 720
 MARGIN = 40
@@ -45,6 +49,8 @@ class QrCard:
 def _font(size: int) -> ImageFont.FreeTypeFont:
     # Imported here: bot/render/chart.py imports matplotlib (≈ 0.6 s), which a bot that only
     # serves QR cards, or none, must not pay for at start-up.
+    from PIL import ImageFont
+
     from bot.render.chart import cjk_font_path
 
     return ImageFont.truetype(str(cjk_font_path()), size)
@@ -71,6 +77,9 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, most: int) -> lis
 
 def render_card(url: str, community: str, question: str) -> bytes:
     """The PNG: the community's name, the question, the QR code and the link as text."""
+    import segno
+    from PIL import Image, ImageDraw
+
     code = segno.make(url, error="m")
     buffer = io.BytesIO()
     code.save(buffer, kind="png", scale=QR_SCALE, border=4)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -32,7 +32,7 @@ from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 
-from bot.core.base import AlreadyProcessed, Core, OwedReply, Turn
+from bot.core.base import AlreadyProcessed, Core, OwedReply, PreparedText, Turn
 from bot.core.privacy import dead_letter_payload, failure
 from bot.telegram.context import BotData, MinyiApp
 from bot.telegram.outbox import send_posts_if_owed
@@ -45,19 +45,26 @@ _Plain = TypeVar("_Plain")
 MAX_ATTEMPTS = 3
 POLL_TIMEOUT = 10
 BATCH = 100
+# Updates one batch takes, at most: half a fetch, so that while one batch commits the next
+# fetch (which brings the batch in flight back first) has room for as many new ones.
+TAKE = BATCH // 2
 # How long a long poll may take beyond its own timeout before we give up on the connection.
 READ_MARGIN = 30
 
 RawUpdate = dict[str, Any]  # an update as the Bot API sends it (JSON)
+Prepared = Mapping[str, PreparedText]  # answer texts of a batch, redacted and tagged
 
 
 @dataclass(frozen=True)
 class PlainPath(Generic[_Plain]):
     """The direct path for plain answers: `read` picks them out of raw updates (None for any
-    other update), `record` stores a run of them under one turn."""
+    other update), `record` stores a run of them under one turn, and `prepare` (if given)
+    redacts and tags their texts ahead of it (bot/core/answers.py `prepare_texts`), while the
+    batch before commits."""
 
     read: Callable[[RawUpdate], _Plain | None]
     record: Callable[[ExtBot[Any], BotData, Sequence[_Plain], Turn], Awaitable[None]]
+    prepare: Callable[[BotData, Sequence[_Plain]], Awaitable[Prepared]] | None = None
 
 
 class MinyiBot(ExtBot[Any]):
@@ -207,7 +214,11 @@ def _is_command(raw: RawUpdate) -> bool:
 
 
 async def _process_run(
-    app: MinyiApp, core: Core, plain: PlainPath[Any], run: Sequence[RawUpdate]
+    app: MinyiApp,
+    core: Core,
+    plain: PlainPath[Any],
+    run: Sequence[RawUpdate],
+    prepared: Prepared,
 ) -> None:
     """Process updates in one transaction that also claims them all; raise if any failed.
 
@@ -227,7 +238,7 @@ async def _process_run(
         items = [plain.read(u) for u in todo]
         index = 0
         while index < len(todo):
-            turn = Turn(claimed=True, batch=session)
+            turn = Turn(claimed=True, batch=session, prepared=prepared)
             turns.append(turn)
             answers: list[Any] = []
             while index < len(todo) and (item := items[index]) is not None:
@@ -245,12 +256,17 @@ async def _process_run(
 
 
 async def process_batch(
-    app: MinyiApp, core: Core, plain: PlainPath[Any], updates: Sequence[RawUpdate]
+    app: MinyiApp,
+    core: Core,
+    plain: PlainPath[Any],
+    updates: Sequence[RawUpdate],
+    prepared: Prepared | None = None,
 ) -> None:
     """Process a fetched batch, committing runs of answers and votes in one transaction each.
 
     Commands are processed on their own, outside any batch: they may post to Telegram, and a
-    post must never go out for a round whose creation could still be rolled back.
+    post must never go out for a round whose creation could still be rolled back. `prepared`:
+    the batch's answer texts already redacted and tagged (`PlainPath.prepare`).
     """
     index = 0
     while index < len(updates):
@@ -264,7 +280,7 @@ async def process_batch(
         run = updates[index:end]
         index = end
         try:
-            await _process_run(app, core, plain, run)
+            await _process_run(app, core, plain, run, prepared or {})
         except Exception as exc:
             # Rare: the run is rolled back whole and done again one update at a time (a reply
             # already sent for one of its updates may then be sent a second time).
@@ -273,6 +289,14 @@ async def process_batch(
             )
             for raw in run:
                 await process_with_retry(app, core, plain, raw)
+
+
+@dataclass
+class _Storing:
+    """A batch being processed and committed in its own task, while the next is fetched."""
+
+    task: asyncio.Task[bool]
+    last: int  # its last update id
 
 
 async def poll_updates(
@@ -287,55 +311,128 @@ async def poll_updates(
 
     `caught_up` is set once the backlog waiting at start-up (what residents sent while the bot
     was down) has been processed.
+
+    Two batches overlap: while one is processed and committed (its own task; SQLite works and
+    syncs the file on its own thread), the next is fetched and its answers are prepared
+    (redacted and tagged, `PlainPath.prepare`). Every getUpdates still asks from the first
+    update not committed, so it confirms nothing in flight: the batch in flight comes back
+    with it and is skipped here, and a batch takes at most TAKE updates, so that a fetch has
+    room for new ones beside it. A batch's handlers start only once the batch before has
+    finished, so updates take effect in their order; if that batch failed, what was fetched
+    after it is dropped and fetched again (its updates were not committed, so not confirmed).
     """
-    offset: int | None = None
-    backoff = db_backoff = 0.5
+    offset: int | None = None  # the first update not known to be committed
+    taken: int | None = None  # the last update handed to a batch
+    storing: _Storing | None = None
+    backlog_end: int | None = None  # while draining: the last update of the backlog
+    backoff = 0.5
+    failures = _Backoff()
     # Long polling and a webhook exclude each other (Telegram answers getUpdates with 409
     # while one is set): as PTB's own Updater does, remove any webhook, keeping what is pending.
     try:
         await app.bot.delete_webhook(drop_pending_updates=False)
     except TelegramError as exc:
         log.warning("deleteWebhook failed (%s); polling anyway", exc)
-    while not stop.is_set():
-        draining = caught_up is not None and not caught_up.is_set()
-        try:
-            updates = await _get_updates_or_stop(app, offset, 0 if draining else poll_seconds, stop)
-        except RetryAfter as exc:
-            await _sleep_or_stop(stop, flood_wait(exc))
-            continue
-        except (TimedOut, NetworkError, Conflict) as exc:
-            # Conflict: another process polls with this token (or a webhook was set again).
-            log.warning("getUpdates failed (%s); retrying in %.1fs", exc, backoff)
-            await _sleep_or_stop(stop, backoff)
-            backoff = min(backoff * 2, 30.0)
-            continue
-        backoff = 0.5
-        if updates:
+    try:
+        while not stop.is_set():
+            draining = caught_up is not None and not caught_up.is_set()
+            wait = 0 if draining or storing is not None else poll_seconds
             try:
-                await process_batch(app, core, plain, updates)
-            except Exception as exc:
-                # The database failed (not a handler: those are retried, then dead-lettered).
-                # Nothing past the last commit is confirmed: fetch the same offset again, the
-                # updates already committed are skipped as processed.
-                log.error(
-                    "processing %s updates failed; retrying in %.1fs: %s",
-                    len(updates),
-                    db_backoff,
-                    failure(exc),
-                )
-                await _sleep_or_stop(stop, db_backoff)
-                db_backoff = min(db_backoff * 2, 30.0)
+                fetched = await _get_updates_or_stop(app, offset, wait, stop)
+            except RetryAfter as exc:
+                await _sleep_or_stop(stop, flood_wait(exc))
                 continue
-            db_backoff = 0.5
-            offset = _update_id(updates[-1]) + 1
-        if draining and caught_up is not None and len(updates) < BATCH:
-            caught_up.set()
+            except (TimedOut, NetworkError, Conflict) as exc:
+                # Conflict: another process polls with this token (or a webhook was set again).
+                log.warning("getUpdates failed (%s); retrying in %.1fs", exc, backoff)
+                await _sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            backoff = 0.5
+            new = [u for u in fetched if taken is None or _update_id(u) > taken]
+            batch = new[:TAKE]
+            if draining and len(fetched) < BATCH and backlog_end is None:
+                # This fetch holds the rest of the backlog.
+                backlog_end = _update_id(fetched[-1]) if fetched else -1
+            prepared = await _prepare(app, plain, batch) if batch else {}
+            if storing is not None:
+                done, storing = storing, None
+                if not await done.task:
+                    # Not committed, so not confirmed: fetch it (and what follows) again.
+                    taken = None if offset is None else offset - 1
+                    await _sleep_or_stop(stop, failures.next())
+                    continue
+                failures.reset()
+                offset = done.last + 1
+            if batch:
+                last = _update_id(batch[-1])
+                task = asyncio.create_task(_store(app, core, plain, batch, prepared))
+                storing, taken = _Storing(task, last), last
+            if (
+                caught_up is not None
+                and backlog_end is not None
+                and storing is None
+                and (offset or 0) > backlog_end
+            ):
+                caught_up.set()
+    finally:
+        # The batch in flight commits (or fails) before the intake stops.
+        if storing is not None and await storing.task:
+            offset = storing.last + 1
     if offset is not None:
         # Confirm what was committed, so a clean restart does not even re-read it.
         try:
             await app.bot.get_updates(offset=offset, timeout=0, limit=1)
         except (TimedOut, NetworkError) as exc:
             log.info("final offset confirmation failed: %s", exc)
+
+
+class _Backoff:
+    """Growing waits after database failures: 0.5 s, doubling up to 30 s."""
+
+    def __init__(self) -> None:
+        self.delay = 0.5
+
+    def next(self) -> float:
+        delay, self.delay = self.delay, min(self.delay * 2, 30.0)
+        return delay
+
+    def reset(self) -> None:
+        self.delay = 0.5
+
+
+async def _prepare(app: MinyiApp, plain: PlainPath[Any], batch: Sequence[RawUpdate]) -> Prepared:
+    """The plain answers' texts of a batch, redacted and tagged ({} if the path has no
+    `prepare`, or it failed: the answers are then tagged as they are stored)."""
+    if plain.prepare is None:
+        return {}
+    items = [item for item in map(plain.read, batch) if item is not None]
+    if not items:
+        return {}
+    try:
+        return await plain.prepare(app.bot_data, items)
+    except Exception as exc:
+        log.warning("preparing %s answers failed (%s)", len(items), type(exc).__name__)
+        return {}
+
+
+async def _store(
+    app: MinyiApp,
+    core: Core,
+    plain: PlainPath[Any],
+    batch: Sequence[RawUpdate],
+    prepared: Prepared,
+) -> bool:
+    """Process and commit a batch; False if the database failed (nothing past the last commit
+    is confirmed: the caller fetches the same updates again, the committed ones are skipped as
+    processed)."""
+    try:
+        await process_batch(app, core, plain, batch, prepared)
+    except Exception as exc:
+        # The database failed (not a handler: those are retried, then dead-lettered).
+        log.error("processing %s updates failed; retrying: %s", len(batch), failure(exc))
+        return False
+    return True
 
 
 async def _get_updates_or_stop(

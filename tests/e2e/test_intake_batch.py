@@ -3,10 +3,16 @@ and private answers (PTB's handlers): every update is judged in order, as if alo
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.render.texts import say
 from sandbox.emulator import BotAPIEmulator
+from sandbox.params import Params
 from tests.e2e.test_faults_input import round_post_id, stored_texts
 from tests.harness import RunningBot, start_bot
 
@@ -73,3 +79,95 @@ async def test_a_busy_round_is_stored_once_with_its_themes(
         for answer in stored:
             expected = {t.id for t in bot.core.tagger.tag(answer.text)}
             assert expected and {t.theme_id for t in answer.themes} == expected
+
+
+def _confirmations_checked(bot: RunningBot) -> list[int]:
+    """Make every getUpdates the emulator answers first check, in the bot's database, that
+    each update its offset confirms has been committed (claimed); the list collects those
+    that were not."""
+    emulator = bot.emulator
+    path = bot.settings.storage.url.removeprefix("sqlite:///")
+    unclaimed: list[int] = []
+    answer = emulator._get_updates
+
+    async def checked(params: Params) -> Any:
+        offset = params.opt_int("offset")
+        confirming = [u.update_id for u in emulator.queue if offset and u.update_id < offset]
+        if confirming:
+            with sqlite3.connect(path, timeout=10) as conn:
+                claimed = {
+                    row[0] for row in conn.execute("SELECT update_id FROM processed_updates")
+                }
+            unclaimed.extend(u for u in confirming if u not in claimed)
+        return await answer(params)
+
+    emulator._get_updates = checked  # type: ignore[method-assign]
+    return unclaimed
+
+
+async def test_overlapping_batches_confirm_only_what_committed(minyi_bot: RunningBot) -> None:
+    """A backlog of 230 answers is taken in batches that overlap (one commits while the next is
+    fetched and tagged): every getUpdates confirms only updates already committed, and every
+    answer is stored once, with the themes its text gets alone."""
+    bot = minyi_bot
+    group = await bot.register("会展城社区业主群", "会展城社区")
+    await bot.command(group, "/ask 2h 小区最需要改进什么？")
+    post = round_post_id(bot, group)
+    unclaimed = _confirmations_checked(bot)
+    texts = [f"{i}号楼停车太乱，物业维修太慢，希望公开账目" for i in range(230)]
+    residents = [bot.emulator.add_user(f"居民{i}") for i in range(23)]
+    for i, text in enumerate(texts):
+        bot.emulator.send_message(residents[i % 23], group, text, reply_to=post)
+    await bot.settle(120)
+    assert unclaimed == []
+    async with bot.core.repo.transaction() as session:
+        stored = await session.list_answers(limit=1000)
+    assert sorted(a.text for a in stored) == sorted(texts)
+    for answer in stored:
+        assert {t.theme_id for t in answer.themes} == {
+            t.id for t in bot.core.tagger.tag(answer.text)
+        }
+
+
+async def test_a_batch_failing_in_flight_is_taken_again_with_those_after_it(
+    minyi_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The database refuses to claim one update of the third batch, while the fourth is
+    already fetched and tagged: nothing from it on is confirmed, and once the database takes
+    it again every answer is stored exactly once."""
+    caplog.set_level(logging.ERROR, logger="bot.telegram.intake")
+    bot = minyi_bot
+    group = await bot.register("会展城社区业主群", "会展城社区")
+    await bot.command(group, "/ask 2h 小区最需要改进什么？")
+    post = round_post_id(bot, group)
+    await bot.settle()
+    unclaimed = _confirmations_checked(bot)
+    path = bot.settings.storage.url.removeprefix("sqlite:///")
+    # Update ids follow on from the last one confirmed: the 121st answer's is known.
+    refused = bot.emulator.confirmed_offset + 120
+    with sqlite3.connect(path, timeout=10) as conn:
+        # Every claim of that update fails, in its batch and alone, until the trigger goes.
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON processed_updates "
+            f"WHEN NEW.update_id = {refused} BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    texts = [f"第{i}条：垃圾分类点没人管，电梯经常坏" for i in range(200)]
+    # One answer each: a batch done again counts again against its residents' rate limit.
+    residents = [bot.emulator.add_user(f"居民{i}") for i in range(200)]
+    try:
+        for resident, text in zip(residents, texts, strict=True):
+            bot.emulator.send_message(resident, group, text, reply_to=post)
+        assert bot.emulator.queue[120].update_id == refused
+        # The batch given up (not the update's own retries): its updates are fetched again.
+        await bot.emulator.wait_for(
+            lambda: any("updates failed" in r.getMessage() for r in caplog.records), 60
+        )
+        assert any(u.update_id == refused for u in bot.emulator.queue)  # not confirmed
+    finally:
+        with sqlite3.connect(path, timeout=10) as conn:
+            conn.execute("DROP TRIGGER refuse")
+    await bot.settle(120)
+    assert unclaimed == []
+    async with bot.core.repo.transaction() as session:
+        stored = await session.list_answers(limit=1000)
+    assert sorted(a.text for a in stored) == sorted(texts)

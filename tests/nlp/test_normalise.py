@@ -7,8 +7,10 @@ import subprocess
 import sys
 
 import zhconv
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from nlp.normalise import normalise, to_simplified
+from nlp.normalise import normalise, normalise_many, to_simplified
 from tests.nlp.conftest import DEV_CSV
 
 
@@ -72,3 +74,62 @@ def test_normalise_converts_without_importing_pkg_resources() -> None:
         timeout=120,
     )
     assert done.stdout.splitlines() == ["这个停车场发展很乱 False", "pkg_resources"]
+
+
+def _tricky_texts() -> list[str]:
+    """Texts that need every step of normalising, alone and together."""
+    return [
+        "",
+        " ",
+        "\u3000",
+        "醫院掛號太難了，網上預約總是約不到",
+        "ＡＢＣ停车ｆｅｅ　太贵😀😀 https://x.com/a?b 看 www.abc.cn 和 EXAMPLE.ORG/x",
+        "么二三",
+        "ＩＰ位址 和 IP位址",
+        "a\ud800b",
+        "e\u0301 x",
+        "滴\n\n滴\t",
+        " 前后有空白 ",
+        "価格 2019.6.5 ，３．５元",
+        "👍🏻👨\u200d👩\u200d👧 ok",
+    ]
+
+
+def test_normalise_many_gives_what_normalise_gives() -> None:
+    """The batch path is the same function: every dev message, the tricky texts, in batches
+    of every size (texts run into each other in the batch's tables)."""
+    texts = _tricky_texts()
+    if DEV_CSV.exists():
+        with DEV_CSV.open(encoding="utf-8") as handle:
+            texts += [row["text"] for row in csv.DictReader(handle)]
+    expected = [normalise(t) for t in texts]
+    for size in (1, 2, 7, 100, len(texts)):
+        got = [n for i in range(0, len(texts), size) for n in normalise_many(texts[i : i + size])]
+        assert got == expected
+    assert normalise_many([]) == []
+
+
+_ALPHABET = (
+    "abcABC .:/w\u3000\uff01\uff0c\uff21\uff0e😀\u200d\ufe0f國么二三醫院\t\n\u00a0é\u0301ＩＰ位址"
+)
+
+
+@given(st.lists(st.text(alphabet=_ALPHABET, max_size=14), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_normalise_many_agrees_on_any_mix(texts: list[str]) -> None:
+    """Random mixes of width, script, emoji, URL and white space characters."""
+    assert normalise_many(texts) == [normalise(t) for t in texts]
+
+
+def test_what_the_batch_path_relies_on_holds() -> None:
+    """The batch path skips collapsing white space when a text had none: no character above
+    U+3000 is white space, casefolding never makes any, and zhconv's table neither changes a
+    phrase with white space nor writes any."""
+    assert not [c for c in range(0x3001, 0x110000) if chr(c).isspace()]
+    assert not [
+        c
+        for c in range(0x110000)
+        if not chr(c).isspace() and any(x.isspace() for x in chr(c).casefold())
+    ]
+    table = zhconv.zhconv.getdict("zh-cn")
+    assert not [k for k, v in table.items() if any(x.isspace() for x in k + v)]

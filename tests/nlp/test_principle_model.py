@@ -4,6 +4,7 @@ reaches the targets on the blind fifth of the labelled answers it never saw."""
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from nlp.model import LearnedModel, default_principle_model, default_principle_m
 from nlp.normalise import to_simplified
 from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy
-from tests.nlp.conftest import ANSWERS_CSV
+from tests.nlp.conftest import ANSWERS_CSV, DEV_CSV
 
 # Issue 15's targets on the blind fifth: macro F1, and per principle recall and precision. The
 # blind fifth holds the 318 answers written with the first 1,300, where every principle reaches
@@ -243,16 +244,19 @@ def test_tagging_fast_path_sees_the_features_training_saw(default_tagger: Tagger
         "Nobody asked us before they cut down the trees.",
         "社區的公共空間怎麼用，應該讓居民一起討論決定。2024年",
         "",
+        "car park fee 停车 费。物业 公司",
     ]
+    if DEV_CSV.exists():
+        with DEV_CSV.open(encoding="utf-8") as handle:
+            texts += [row["text"] for row in itertools.islice(csv.DictReader(handle), 300)]
     for text in texts:
         tokens = default_tagger.tokens(to_simplified(text).casefold())
         themes = default_tagger.strong_themes(tokens)
         slow_index, slow_vec = model.vectorise(model.features(tokens, themes))
         fast_index, fast_vec = model.vectorise_tokens(tokens, themes)
-        slow = dict(zip(slow_index.tolist(), slow_vec.tolist(), strict=True))
-        fast = dict(zip(fast_index.tolist(), fast_vec.tolist(), strict=True))
-        assert slow.keys() == fast.keys()
-        assert all(abs(slow[k] - fast[k]) < 1e-12 for k in slow)
+        # The same features in the same order (first seen first), so the same sums.
+        assert fast_index.tolist() == slow_index.tolist()
+        assert fast_vec.tolist() == slow_vec.tolist()
 
 
 def test_a_huge_answer_is_tagged(default_tagger: Tagger) -> None:
@@ -278,3 +282,29 @@ def test_tagging_imports_neither_the_trainer_nor_scikit_learn() -> None:
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_scoring_a_batch_gives_each_texts_own_numbers(
+    default_tagger: Tagger, taxonomy: Taxonomy
+) -> None:
+    """score_many gives, to the last bit, what vectorise_tokens and predict_vector give each
+    text alone: for the shipped multi-label model and a learned single-label one, on dev
+    messages, an empty text and a text no feature of the model knows."""
+    texts = ["", "zzzz qqqq", "物业费收了这么多年，账目从来没有公开过。问了也没人回！"]
+    if DEV_CSV.exists():
+        with DEV_CSV.open(encoding="utf-8") as handle:
+            texts += [row["text"] for row in itertools.islice(csv.DictReader(handle), 200)]
+    learned = train([("停车位太少了", "parking"), ("垃圾没人清运", "waste_sorting")], taxonomy)
+    for model in (default_tagger.principle_model, learned):
+        assert model is not None
+        documents = []
+        for text in texts:
+            tokens = default_tagger.tokens(to_simplified(text).casefold())
+            documents.append((tokens, default_tagger.strong_themes(tokens)))
+        batch = model.score_many(documents)
+        for (tokens, themes), ((index, vec), probabilities) in zip(documents, batch, strict=True):
+            alone_index, alone_vec = model.vectorise_tokens(tokens, themes)
+            assert index.tolist() == alone_index.tolist()
+            assert vec.tolist() == alone_vec.tolist()
+            assert probabilities == model.predict_vector((alone_index, alone_vec))
+        assert model.score_many([]) == []

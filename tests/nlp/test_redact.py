@@ -73,3 +73,24 @@ def test_several_kinds_in_one_text() -> None:
     """A text with several kinds has each replaced and the rest unchanged."""
     text = "张阿姨13812345678，邮箱a@b.cn，身份证520102199003071234，住3栋1501"
     assert redact(text) == "张阿姨[电话]，邮箱[邮箱]，身份证[身份证]，住3栋1501"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The shortest number any kind but e-mail has: seven digits after a cue.
+        ("电话 2345678，晚上打", "电话 [电话]，晚上打"),
+        ("电话：２３４５６７８。", "电话：[电话]。"),
+        ("电话 2 3 4 5 6 7 8", "电话 [电话]"),
+        # Six digits can be nothing: left alone, full-width punctuation or not.
+        ("电话 234567，晚上打", "电话 234567，晚上打"),
+        ("停车位（1234）太少！", "停车位（1234）太少！"),
+        ("２０２３年５月，１２３", "２０２３年５月，１２３"),
+        # An e-mail address needs no digit at all.
+        ("找我：ｚｓｆ＠ｅｘａｍｐｌｅ．ｃｏｍ，谢谢", "找我：[邮箱]，谢谢"),
+    ],
+)
+def test_texts_with_few_digits_are_judged_as_before(text: str, expected: str) -> None:
+    """Texts without an @ and with fewer than seven digits skip the patterns (they cannot
+    match); at seven digits, or with an @, the patterns still find what is there."""
+    assert redact(text) == expected

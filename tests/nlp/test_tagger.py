@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Sequence
+from typing import Any
+
 import pytest
 
+from nlp.normalise import normalise
 from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy
+from tests.nlp.conftest import DEV_CSV
 
 
 def _ids(tagger: Tagger, text: str) -> list[str]:
@@ -141,3 +147,54 @@ def test_tag_many_matches_tag(tagger: Tagger) -> None:
     """tag_many gives the same result as tag for each text, in order."""
     texts = ["停车难", "垃圾没人清运", "hello"]
     assert tagger.tag_many(texts) == [tagger.tag(t) for t in texts]
+
+
+def _walk(matcher: Any, tokens: Sequence[str]) -> list[tuple[int, str]]:
+    """The matcher's rule written out plainly, token by token (what `match` must find)."""
+    keywords, beginnings = matcher.keywords, matcher.beginnings
+    found: list[tuple[int, str]] = []
+    words = [(i, t) for i, t in enumerate(tokens) if not t.isspace()]
+    for pos, (index, token) in enumerate(words):
+        if token in keywords:
+            found.append((index, token))
+        elif len(token) >= 3:
+            for cut in range(len(token) - 1, 1, -1):
+                if token[:cut] in keywords:
+                    found.append((index, token[:cut]))
+                    break
+            for cut in range(1, len(token) - 1):
+                if token[cut:] in keywords:
+                    found.append((index, token[cut:]))
+                    break
+        joined = spaced = token
+        for ahead in range(1, 3):
+            if pos + ahead >= len(words) or (joined not in beginnings and spaced not in beginnings):
+                break
+            nxt = words[pos + ahead][1]
+            joined += nxt
+            spaced += " " + nxt
+            if joined in keywords:
+                found.append((index, joined))
+            elif spaced in keywords:
+                found.append((index, spaced))
+    return found
+
+
+def test_matcher_finds_what_the_plain_walk_finds(tagger: Tagger) -> None:
+    """The matcher (each distinct token's step remembered, two joins written out) finds the
+    same keywords at the same tokens as the rule walked token by token: on every dev message
+    and on English with spaces, phrases across spaces and compounds."""
+    texts = [
+        "The car park fee is too high!! car  park, carpark and CAR PARK",
+        "停车费停车费。 养猪场 停 车 位 小区停车位太少",
+        "public transport bus stop  bus  stop",
+        "",
+        " ",
+    ]
+    if DEV_CSV.exists():
+        with DEV_CSV.open(encoding="utf-8") as handle:
+            texts += [row["text"] for row in csv.DictReader(handle)]
+    matcher = tagger._matcher
+    for text in texts:
+        tokens = tagger.tokens(normalise(text))
+        assert matcher.match(tokens) == _walk(matcher, tokens), text[:40]
