@@ -116,9 +116,13 @@ DROP INDEX votes_who;
 CREATE INDEX votes_created ON votes (created_at, round_id);
 
 -- The emerging-terms sample of a large scope is drawn from answers whose id is a multiple of
--- 16 (bot/core/reports.py): these partial indexes hold only those, 1 answer in 16.
-CREATE INDEX answers_sample_round ON answers (round_id, hidden, id) WHERE id % 16 = 0;
-CREATE INDEX answers_sample_time ON answers (hidden, created_at) WHERE id % 16 = 0;
+-- 16 (bot/core/reports.py): these partial indexes hold only those, 1 answer in 16, with every
+-- column the sample is chosen by, so the ids are picked from the index alone and only the
+-- sample's own rows are read (storage/repository/reports.py `list_answer_texts`).
+CREATE INDEX answers_sample_round ON answers (round_id, hidden, community_id, id)
+    WHERE id % 16 = 0;
+CREATE INDEX answers_sample_time ON answers (hidden, created_at, community_id, id)
+    WHERE id % 16 = 0;
 
 -- Back-fill from the stored rows.
 INSERT INTO tally_answers (round_id, community_id, hour, channel, slot, answers, untagged)

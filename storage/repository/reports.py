@@ -440,19 +440,28 @@ class Reports(Part):
         self, scope: Scope, limit: int = 5000, *, every: int = 1
     ) -> list[str]:
         """Visible answer texts in scope (for emerging terms), newest first; with `every` > 1
-        only answers whose id is a multiple of it: an even sample across the whole scope."""
-        where, params = scope.where("a")
+        only about one answer in `every`, chosen by a hash of its id: an even sample across
+        the whole scope."""
+        where, params = scope.where("s")
         if every > 1:
-            if every % SAMPLE_STRIDE == 0:
-                # Implied by the test below; said here so that the partial indexes of the
-                # answers it takes from are used (migration 0011).
-                where += f" AND a.id % {SAMPLE_STRIDE} = 0"
             # Knuth's multiplicative hash: a sample that does not follow any pattern in ids
-            # (its low bits are the id's, hence the stride above).
-            where += " AND ((a.id * 2654435761) % 4294967296) % ? = 0"
+            # (its low bits are the id's, hence the stride below).
+            where += " AND ((s.id * 2654435761) % 4294967296) % ? = 0"
             params.append(int(every))
+            if every % SAMPLE_STRIDE == 0:
+                # Implied by the test above; said so that the sample's ids come from a partial
+                # index of one answer in SAMPLE_STRIDE holding every column they are chosen
+                # by (migration 0011), and only the chosen rows are read.
+                rows = await self.tx.fetchall(
+                    "SELECT a.text FROM answers a JOIN (SELECT s.id FROM answers s "
+                    f"WHERE {where} AND s.id % {SAMPLE_STRIDE} = 0 "
+                    f"ORDER BY s.id DESC LIMIT {int(limit)}) AS chosen ON a.id = chosen.id "
+                    "ORDER BY a.id DESC",
+                    params,
+                )
+                return [r["text"] for r in rows]
         rows = await self.tx.fetchall(
-            f"SELECT a.text FROM answers a WHERE {where} ORDER BY a.id DESC LIMIT {int(limit)}",
+            f"SELECT s.text FROM answers s WHERE {where} ORDER BY s.id DESC LIMIT {int(limit)}",
             params,
         )
         return [r["text"] for r in rows]

@@ -19,7 +19,7 @@ from storage.repository import Repository, Scope, Session
 T0 = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)
 # A step that reads answers, theme rows, votes or tallies (by name or by the aliases our SQL
 # uses) ...
-READS = re.compile(r"^(SCAN|SEARCH) (answers|answer_themes|votes|tally_\w+|a|t|v|x|p)\b")
+READS = re.compile(r"^(SCAN|SEARCH) (answers|answer_themes|votes|tally_\w+|a|s|t|v|x|p)\b")
 # ... may only read tally rows by key or hour, answers and votes by time (the partial hours
 # at a window's ends), the sample's partial indexes, single rows by id, or the best few
 # theme rows of a theme (quotes), or an anonymous poll's totals.
@@ -28,7 +28,7 @@ BOUNDED = (
     "USING INDEX tally_",
     "USING INTEGER PRIMARY KEY (rowid=?)",
     "USING INDEX answers_created (created_at>? AND created_at<?)",
-    "USING INDEX answers_sample_",
+    "INDEX answers_sample_",
     "USING COVERING INDEX votes_created (created_at>? AND created_at<?)",
     "USING INDEX votes_created (created_at>? AND created_at<?)",
     "sqlite_autoindex_answer_themes_1 (answer_id=?)",

@@ -558,3 +558,36 @@ async def test_a_write_of_many_residents_beside_small_ones(repo: Repository) -> 
 
     await asyncio.gather(bulk(), *(small(n) for n in range(8)))
     await _assert_tallies_exact(repo)
+
+
+async def test_emerging_terms_sample_is_the_hashed_selection(repo: Repository) -> None:
+    """The sample of answer texts (every k-th by a hash of the id, newest first) is the same
+    selection whether k is a multiple of the stride (read from the partial indexes) or not,
+    for rounds and time windows, with a community filter and hidden answers left out."""
+    world = World(repo, 10)
+    await world.setup()
+    await world.run(transactions=60)
+    async with repo.transaction() as session:
+        stored = await session.tx.fetchall(
+            "SELECT id, round_id, community_id, created_at, hidden, text FROM answers"
+        )
+        scopes = [
+            Scope(round_ids=[next(iter(world.rounds))]),
+            Scope(round_ids=list(world.rounds), community_ids=world.communities[:1]),
+            Scope(since=T0 + timedelta(days=1), until=T0 + timedelta(days=8, minutes=7)),
+            Scope(since=T0, until=T0 + SPAN, community_ids=world.communities[1:]),
+        ]
+        for scope in scopes:
+            for every in (1, 3, 16, 32):
+                expected = [
+                    r["text"]
+                    for r in sorted(stored, key=lambda r: -r["id"])
+                    if not r["hidden"]
+                    and (scope.round_ids is None or r["round_id"] in scope.round_ids)
+                    and (scope.community_ids is None or r["community_id"] in scope.community_ids)
+                    and (scope.since is None or r["created_at"] >= scope.since.timestamp())
+                    and (scope.until is None or r["created_at"] < scope.until.timestamp())
+                    and ((r["id"] * 2654435761) % 4294967296) % every == 0
+                ][:5]
+                got = await session.list_answer_texts(scope, limit=5, every=every)
+                assert got == expected, (scope, every)
