@@ -45,9 +45,13 @@ _Plain = TypeVar("_Plain")
 MAX_ATTEMPTS = 3
 POLL_TIMEOUT = 10
 BATCH = 100
-# Updates one batch takes, at most: half a fetch, so that while one batch commits the next
-# fetch (which brings the batch in flight back first) has room for as many new ones.
-TAKE = BATCH // 2
+# Updates one batch takes, at most. A fetch made while a batch is in flight brings that batch
+# back first (it is not confirmed yet), so it has room for BATCH minus that many new ones:
+# after a full batch the intake waits for its commit before fetching (a backlog then goes
+# by in full batches, without fetching and decoding every update twice, which cost more
+# than the overlap saved on the loaded 2-core machine); after a partial one (live traffic)
+# it fetches and tags the next while it commits.
+TAKE = BATCH
 # How long a long poll may take beyond its own timeout before we give up on the connection.
 READ_MARGIN = 30
 
@@ -297,6 +301,7 @@ class _Storing:
 
     task: asyncio.Task[bool]
     last: int  # its last update id
+    size: int
 
 
 async def poll_updates(
@@ -312,14 +317,14 @@ async def poll_updates(
     `caught_up` is set once the backlog waiting at start-up (what residents sent while the bot
     was down) has been processed.
 
-    Two batches overlap: while one is processed and committed (its own task; SQLite works and
+    Batches overlap: while one is processed and committed (its own task; SQLite works and
     syncs the file on its own thread), the next is fetched and its answers are prepared
-    (redacted and tagged, `PlainPath.prepare`). Every getUpdates still asks from the first
-    update not committed, so it confirms nothing in flight: the batch in flight comes back
-    with it and is skipped here, and a batch takes at most TAKE updates, so that a fetch has
-    room for new ones beside it. A batch's handlers start only once the batch before has
-    finished, so updates take effect in their order; if that batch failed, what was fetched
-    after it is dropped and fetched again (its updates were not committed, so not confirmed).
+    (redacted and tagged, `PlainPath.prepare`) unless the one in flight is full (see TAKE).
+    Every getUpdates still asks from the first update not committed, so it confirms nothing
+    in flight: the batch in flight comes back with it and is skipped here. A batch's handlers
+    start only once the batch before has finished, so updates take effect in their order; if
+    that batch failed, what was fetched after it is dropped and fetched again (its updates
+    were not committed, so not confirmed).
     """
     offset: int | None = None  # the first update not known to be committed
     taken: int | None = None  # the last update handed to a batch
@@ -333,8 +338,26 @@ async def poll_updates(
         await app.bot.delete_webhook(drop_pending_updates=False)
     except TelegramError as exc:
         log.warning("deleteWebhook failed (%s); polling anyway", exc)
+
+    async def committed() -> bool:
+        """Wait for the batch in flight; False (after a pause) if it failed, and then what
+        was fetched after it is to be fetched again."""
+        nonlocal storing, offset, taken
+        assert storing is not None
+        done, storing = storing, None
+        if not await done.task:
+            taken = None if offset is None else offset - 1
+            await _sleep_or_stop(stop, failures.next())
+            return False
+        failures.reset()
+        offset = done.last + 1
+        return True
+
     try:
         while not stop.is_set():
+            # A fetch now would bring back only the batch in flight: wait for it first.
+            if storing is not None and storing.size >= BATCH and not await committed():
+                continue
             draining = caught_up is not None and not caught_up.is_set()
             wait = 0 if draining or storing is not None else poll_seconds
             try:
@@ -355,19 +378,13 @@ async def poll_updates(
                 # This fetch holds the rest of the backlog.
                 backlog_end = _update_id(fetched[-1]) if fetched else -1
             prepared = await _prepare(app, plain, batch) if batch else {}
-            if storing is not None:
-                done, storing = storing, None
-                if not await done.task:
-                    # Not committed, so not confirmed: fetch it (and what follows) again.
-                    taken = None if offset is None else offset - 1
-                    await _sleep_or_stop(stop, failures.next())
-                    continue
-                failures.reset()
-                offset = done.last + 1
+            # Not committed, so not confirmed: fetch it (and what follows) again.
+            if storing is not None and not await committed():
+                continue
             if batch:
                 last = _update_id(batch[-1])
                 task = asyncio.create_task(_store(app, core, plain, batch, prepared))
-                storing, taken = _Storing(task, last), last
+                storing, taken = _Storing(task, last, len(batch)), last
             if (
                 caught_up is not None
                 and backlog_end is not None

@@ -106,9 +106,9 @@ def _confirmations_checked(bot: RunningBot) -> list[int]:
 
 
 async def test_overlapping_batches_confirm_only_what_committed(minyi_bot: RunningBot) -> None:
-    """A backlog of 230 answers is taken in batches that overlap (one commits while the next is
-    fetched and tagged): every getUpdates confirms only updates already committed, and every
-    answer is stored once, with the themes its text gets alone."""
+    """230 answers arriving while the bot polls are taken in batches, the next fetched and
+    tagged while one commits: every getUpdates confirms only updates already committed, and
+    every answer is stored once, with the themes its text gets alone."""
     bot = minyi_bot
     group = await bot.register("会展城社区业主群", "会展城社区")
     await bot.command(group, "/ask 2h 小区最需要改进什么？")
@@ -132,9 +132,9 @@ async def test_overlapping_batches_confirm_only_what_committed(minyi_bot: Runnin
 async def test_a_batch_failing_in_flight_is_taken_again_with_those_after_it(
     minyi_bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The database refuses to claim one update of the third batch, while the fourth is
-    already fetched and tagged: nothing from it on is confirmed, and once the database takes
-    it again every answer is stored exactly once."""
+    """The database refuses to claim one update among 200 answers, while those after it are
+    fetched: nothing from its batch on is confirmed, and once the database takes it again
+    every answer is stored exactly once."""
     caplog.set_level(logging.ERROR, logger="bot.telegram.intake")
     bot = minyi_bot
     group = await bot.register("会展城社区业主群", "会展城社区")
