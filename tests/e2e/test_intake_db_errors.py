@@ -11,9 +11,13 @@ from tests.harness import RunningBot
 
 
 def rename_table(bot: RunningBot, old: str, new: str) -> None:
-    """Rename a table of the bot's SQLite file from outside the bot (a real database fault)."""
+    """Rename a table of the bot's SQLite file from outside the bot (a real database fault).
+
+    The running bot takes the write lock many times a second (its scheduler ticks every 0.2 s
+    in tests, and its intake retries): on a busy machine the rename may wait a while for a
+    gap, so it waits up to a minute rather than SQLite's usual few seconds."""
     path = bot.settings.storage.url.removeprefix("sqlite:///")
-    with sqlite3.connect(path, timeout=10) as conn:
+    with sqlite3.connect(path, timeout=60) as conn:
         conn.execute(f"ALTER TABLE {old} RENAME TO {new}")
 
 
