@@ -206,17 +206,27 @@ class BotAPIEmulator(World):
         method: str | None = None,
         count: int = 1,
         retry_after: int = 1,
+        chat_id: int | None = None,
     ) -> None:
         """Make the next `count` matching calls fail.
 
-        `429` answers Too Many Requests with `retry_after`; `500` an internal error; `502` an
-        nginx HTML page; `drop` closes the connection before the call has any effect;
-        `drop_after` performs the call and then closes the connection (the bot cannot know it
-        succeeded). `method=None` matches every method except getUpdates, whose long poll would
-        otherwise take the fault at a random moment; name it to fault it.
+        `400` answers Bad Request as Telegram does when it refuses a message for good (here:
+        the bot may not send messages in that chat); `429` answers Too Many Requests with
+        `retry_after`; `500` an internal error; `502` an nginx HTML page; `drop` closes the
+        connection before the call has any effect; `drop_after` performs the call and then
+        closes the connection (the bot cannot know it succeeded). `method=None` matches every
+        method except getUpdates, whose long poll would otherwise take the fault at a random
+        moment; name it to fault it. `chat_id` limits the fault to calls addressed to that
+        chat.
         """
         self.faults.append(
-            Fault(kind=kind, method=method, remaining=count, retry_after=retry_after)
+            Fault(
+                kind=kind,
+                method=method,
+                remaining=count,
+                retry_after=retry_after,
+                chat_id=chat_id,
+            )
         )
 
     def enable_flood_control(self) -> FloodControl:
@@ -224,13 +234,15 @@ class BotAPIEmulator(World):
         self.flood_control = FloodControl()
         return self.flood_control
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, chat_id: object = None) -> Fault | None:
         for fault in self.faults:
             matches = (
                 fault.method.lower() == method.lower()
                 if fault.method is not None
                 else method != "getUpdates"
             )
+            if fault.chat_id is not None and str(fault.chat_id) != str(chat_id):
+                matches = False
             if matches:
                 fault.remaining -= 1
                 if fault.remaining <= 0:
@@ -287,8 +299,10 @@ class BotAPIEmulator(World):
     async def _perform(
         self, request: web.Request, call: RecordedCall, method: str | None, raw: dict[str, Any]
     ) -> Any:
-        fault = self._take_fault(method or call.method)
+        fault = self._take_fault(method or call.method, raw.get("chat_id"))
         if fault is not None:
+            if fault.kind == "400":
+                raise bad_request("not enough rights to send text messages to the chat")
             if fault.kind == "429":
                 raise _too_many_requests(fault.retry_after)
             if fault.kind == "500":

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 ChatType = Literal["private", "group", "supergroup"]
 MemberStatus = Literal["creator", "administrator", "member", "restricted", "left", "kicked"]
-FaultKind = Literal["429", "500", "502", "drop", "drop_after"]
+FaultKind = Literal["400", "429", "500", "502", "drop", "drop_after"]
 
 
 @dataclass(frozen=True)
@@ -160,3 +160,4 @@ class Fault:
     method: str | None
     remaining: int
     retry_after: int
+    chat_id: int | None = None

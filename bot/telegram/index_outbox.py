@@ -20,7 +20,6 @@ import logging
 from itertools import groupby
 
 from telegram import Bot
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.core.base import Core
 from bot.core.errors import MinyiError
@@ -30,6 +29,7 @@ from bot.core.models import IndexPost
 from bot.core.privacy import chat_label
 from bot.render.index_report import scorecard_png
 from bot.render.index_text import index_post_caption
+from bot.telegram.delivery import deliver
 from bot.telegram.sending import send_photo
 
 log = logging.getLogger(__name__)
@@ -80,43 +80,27 @@ async def _send_one(core: Core, bot: Bot, post: IndexPost, result: IndexResult) 
     # matplotlib takes a few tenths of a second per image: off the event loop.
     png = await asyncio.to_thread(scorecard_png, result, mine)
     place = result.communities.index(mine)
-    try:
-        message = await send_photo(
+    delivery = await deliver(
+        core,
+        post.chat_id,
+        f"the {post.period} scorecard",
+        attempts=attempts,
+        max_attempts=MAX_ATTEMPTS,
+        send=lambda: send_photo(
             bot,
             post.chat_id,
             png,
             caption=index_post_caption(result, mine, core.settings.locale.default),
             filename=f"scorecard_{place + 1}.png",
-        )
-    except Forbidden:
-        log.warning(
-            "bot cannot post in chat %s: community inactive", chat_label(post.chat_id, core.secret)
-        )
-        async with core.repo.transaction() as session:
-            await session.set_community_active(post.chat_id, False)
-        return 0
-    except ChatMigrated as exc:
-        async with core.repo.transaction() as session:
-            await session.set_community_chat(post.chat_id, exc.new_chat_id)
+        ),
+    )
+    if delivery.status in ("migrated", "deferred"):
         return None
-    except BadRequest as exc:
-        if attempts >= MAX_ATTEMPTS:
-            log.error(
-                "giving up the %s scorecard of community %s: %s",
-                post.period,
-                post.community_id,
-                exc,
-            )
-            await _mark_sent(core, post, None)
-        else:
-            log.warning(
-                "%s scorecard of community %s refused: %s", post.period, post.community_id, exc
-            )
+    if delivery.status == "given_up":
+        await _mark_sent(core, post, None)
+    if delivery.status != "sent" or delivery.value is None:
         return 0
-    except (RetryAfter, NetworkError) as exc:
-        log.warning("index scorecards deferred to the next tick: %s", type(exc).__name__)
-        return None
-    await _mark_sent(core, post, message.message_id)
+    await _mark_sent(core, post, delivery.value.message_id)
     return 1
 
 

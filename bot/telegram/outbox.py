@@ -11,10 +11,11 @@ RetryAfter and network errors leave the post for the next pass; a bot removed fr
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from telegram import Bot, ReplyParameters
 from telegram.constants import PollType
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden
 
 from bot.core.base import Core
 from bot.core.models import Post, Round
@@ -22,6 +23,7 @@ from bot.core.privacy import chat_label
 from bot.core.reports import Report, build_round_report
 from bot.render.report import render_report, render_summary
 from bot.render.texts import Lang, local_minute, say
+from bot.telegram.delivery import deliver
 from bot.telegram.index_outbox import IndexPoster
 from bot.telegram.keyboards import rating_keyboard
 from bot.telegram.sending import send_text
@@ -275,43 +277,27 @@ async def send_owed_posts(core: Core, bot: Bot, index_poster: IndexPoster | None
                     "attempt reached Telegram just before a crash, this one is a duplicate",
                     post.purpose,
                     post.round_id,
-                    post.chat_id,
+                    chat_label(post.chat_id, core.secret),
                     attempts,
                 )
-            try:
-                message_id, poll_id = await _send_post(core, bot, post, round_, reports)
-            except Forbidden as exc:
-                log.warning(
-                    "bot cannot post in chat %s (%s): community inactive", post.chat_id, exc
-                )
-                async with core.repo.transaction() as session:
-                    await session.set_community_active(post.chat_id, False)
-                continue
-            except ChatMigrated as exc:
-                log.info("chat %s migrated to %s", post.chat_id, exc.new_chat_id)
-                async with core.repo.transaction() as session:
-                    await session.set_community_chat(post.chat_id, exc.new_chat_id)
+            delivery = await deliver(
+                core,
+                post.chat_id,
+                f"the {post.purpose} post of round {post.round_id}",
+                attempts=attempts,
+                max_attempts=MAX_POST_ATTEMPTS,
+                send=partial(_send_post, core, bot, post, round_, reports),
+            )
+            if delivery.status == "migrated":
                 migrated = True
                 break
-            except BadRequest as exc:
-                # Telegram refuses this post (BadRequest is a NetworkError in PTB, so it is
-                # caught first): it must not block the posts after it. Retried on later
-                # passes, then given up.
-                if attempts >= MAX_POST_ATTEMPTS:
-                    log.error(
-                        "giving up the %s post of round %s to chat %s: %s",
-                        post.purpose,
-                        post.round_id,
-                        post.chat_id,
-                        exc,
-                    )
-                    await _mark_sent(core, post, None)
-                else:
-                    log.warning("%s post of round %s refused: %s", post.purpose, post.round_id, exc)
-                continue
-            except (RetryAfter, NetworkError) as exc:
-                log.warning("post for round %s deferred: %s", post.round_id, exc)
+            if delivery.status == "deferred":
                 break
+            if delivery.status == "given_up":
+                await _mark_sent(core, post, None)
+            if delivery.status != "sent" or delivery.value is None:
+                continue
+            message_id, poll_id = delivery.value
             await _mark_sent(core, post, message_id, poll_id)
             sent += 1
     if migrated:

@@ -111,3 +111,52 @@ async def test_anonymous_poll_counts_votes_cast_until_telegram_stopped_it(
     for text in (summary, report):
         assert option_line(text, "东门", 1, 33) and option_line(text, "西门", 2, 67), text
     assert all(p["is_closed"] for p in em.polls().values())
+
+
+async def test_a_post_telegram_keeps_refusing_is_given_up_and_blocks_no_other_group(
+    minyi_bot: RunningBot,
+) -> None:
+    """Telegram refuses (400) every message to one group: its opening post is tried
+    MAX_POST_ATTEMPTS times on successive passes and then given up (the outbox owes nothing
+    more), while the other group's post goes out at once; the community stays active (a 400
+    is not a removal)."""
+    from bot.telegram.outbox import MAX_POST_ATTEMPTS
+
+    bot = minyi_bot
+    em = bot.emulator
+    bihai = await bot.register("碧海社区居民群", "碧海社区")
+    huizhan = await bot.register("会展城业主群", "会展城社区")
+    em.inject_fault("400", method="sendMessage", chat_id=bihai.id, count=10_000)
+    private = em.private_chat(bot.organiser)
+    await bot.command(private, "/ask all 1h 大家最关心什么？")
+    assert any("社区征询 #1" in t for t in bot.bot_texts(huizhan))
+
+    async def bihai_post() -> tuple[int, float | None]:
+        async with bot.core.repo.transaction() as session:
+            community = await session.get_community_by_chat(bihai.id)
+            assert community is not None
+            posts = [p for p in await session.list_posts(1, "open")]
+        (post,) = [p for p in posts if p.community_id == community.id]
+        return post.attempts, post.sent_at
+
+    await em.wait_for(
+        lambda: (
+            sum(
+                1
+                for c in em.calls
+                if c.method == "sendMessage" and str(c.params.get("chat_id")) == str(bihai.id)
+            )
+            >= MAX_POST_ATTEMPTS
+        ),
+        timeout=60,
+    )
+    await bot.posts_sent(timeout=30)
+    attempts, sent_at = await bihai_post()
+    assert attempts == MAX_POST_ATTEMPTS and sent_at is not None
+    assert not any("社区征询 #1" in t for t in bot.bot_texts(bihai))
+    async with bot.core.repo.transaction() as session:
+        assert await session.list_unsent_posts() == []
+        assert {c.name: c.active for c in await session.list_communities()} == {
+            "碧海社区": True,
+            "会展城社区": True,
+        }
