@@ -12,19 +12,16 @@ import termios
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import settings_from_dict
-from bot.core.answers import to_records
 from bot.core.base import open_core
-from bot.core.models import NewAnswer
-from bot.core.privacy import text_digest
 from bot.core.retag import retag_answers
 from bot.progress import progress_bar
 from storage.copy import TABLES, copy_database
 from tests.bot.test_cli import LABELLED, ROOT, _config
+from tests.seeding import seed_text_round
 
 
 @contextmanager
@@ -120,35 +117,8 @@ TEXTS = ["小区停车位太少了", "晚上广场舞太吵了", "物业费账�
 async def _seeded(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'm.db'}"
     core = await open_core(settings_from_dict({"storage": {"url": url}}, environ={}), secret=b"k")
-    now = datetime.now(UTC)
     try:
-        async with core.repo.transaction() as session:
-            community, _ = await session.set_community(-100, "碧海社区", now)
-            round_ = await session.add_round(
-                kind="text",
-                state="open",
-                question="q",
-                community_ids=[community.id],
-                opens_at=now,
-                closes_at=now + timedelta(hours=1),
-                reminder_at=None,
-                created_by="x",
-                at=now,
-            )
-            for i, text in enumerate(TEXTS):
-                await session.add_answer(
-                    NewAnswer(
-                        round_id=round_.id,
-                        community_id=community.id,
-                        resident=f"r{i}",
-                        source=f"g:-100:{i}",
-                        via="reply",
-                        text=text,
-                        text_hash=text_digest(f"{text}{i}"),
-                        at=now,
-                        themes=to_records(core.tagger.tag(text)),
-                    )
-                )
+        await seed_text_round(core, TEXTS, numbered_hashes=True)
     finally:
         await core.repo.close()
     return url

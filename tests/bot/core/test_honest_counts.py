@@ -8,12 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import settings_from_dict
-from bot.core.answers import to_records
 from bot.core.base import Core, open_core
-from bot.core.models import NewAnswer
-from bot.core.privacy import text_digest
 from bot.core.reports import build_round_report
 from bot.render.report import render_report
+from tests.seeding import seed_text_round
 
 ZONE = datetime.now(UTC).tzinfo
 TEXTS = [
@@ -29,47 +27,12 @@ async def _core(tmp_path: Path) -> Core:
     return await open_core(settings_from_dict(data, environ={}), secret=b"k")
 
 
-async def _seed(core: Core) -> tuple[int, list[int]]:
-    now = datetime.now(UTC)
-    ids = []
-    async with core.repo.transaction() as session:
-        community, _ = await session.set_community(-100, "碧海社区", now)
-        round_ = await session.add_round(
-            kind="text",
-            state="open",
-            question="q",
-            community_ids=[community.id],
-            opens_at=now - timedelta(minutes=5),
-            closes_at=now + timedelta(hours=1),
-            reminder_at=None,
-            created_by="x",
-            at=now,
-        )
-        for i, text in enumerate(TEXTS):
-            answer_id = await session.add_answer(
-                NewAnswer(
-                    round_id=round_.id,
-                    community_id=community.id,
-                    resident=f"r{i}",
-                    source=f"g:-100:{i}",
-                    via="reply",
-                    text=text,
-                    text_hash=text_digest(text),
-                    at=now,
-                    themes=to_records(core.tagger.tag(text)),
-                )
-            )
-            assert answer_id is not None
-            ids.append(answer_id)
-    return round_.id, ids
-
-
 async def test_levels_are_separate_and_counted_as_tagged(tmp_path: Path) -> None:
     """A child domain's answers are not added to its parent: each row counts the answers that
     carry that very theme, the child is level 2 under its parent, and confidences are means."""
     core = await _core(tmp_path)
     try:
-        round_id, _ = await _seed(core)
+        round_id, _ = await seed_text_round(core, TEXTS, opened_ago=timedelta(minutes=5))
         report = await build_round_report(core, round_id)
     finally:
         await core.repo.close()
@@ -95,7 +58,7 @@ async def test_report_text_has_separate_sections_and_untagged_share(tmp_path: Pa
     says how many answers had no theme."""
     core = await _core(tmp_path)
     try:
-        round_id, _ = await _seed(core)
+        round_id, _ = await seed_text_round(core, TEXTS, opened_ago=timedelta(minutes=5))
         report = await build_round_report(core, round_id)
     finally:
         await core.repo.close()
@@ -114,7 +77,7 @@ async def test_agreement_with_labels(tmp_path: Path) -> None:
     first-level domains, a child read as its parent) equal the organisers' labels."""
     core = await _core(tmp_path)
     try:
-        round_id, ids = await _seed(core)
+        round_id, ids = await seed_text_round(core, TEXTS, opened_ago=timedelta(minutes=5))
         now = datetime.now(UTC)
         async with core.repo.transaction() as session:
             # Agrees: parking and its parent transport are tagged, so {transport}.

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import settings_from_dict
-from bot.core.answers import to_records
 from bot.core.base import Core, open_core
 from bot.core.exports import COLUMNS, export_rows, rows_to_csv
-from bot.core.models import NewAnswer
-from bot.core.privacy import text_digest
 from bot.core.tagging import tag_verb
+from tests.seeding import seed_text_round
 
 # Residents' own wording for "we were never asked": the shipped principle model finds it.
 TEXT = "从来没人问过我们的意见，就把健身器材拆了。"
@@ -25,43 +22,13 @@ async def _core(tmp_path: Path) -> Core:
     return await open_core(settings_from_dict(data, environ={}), secret=b"k")
 
 
-async def _store(core: Core, text: str) -> None:
-    now = datetime.now(UTC)
-    async with core.repo.transaction() as session:
-        community, _ = await session.set_community(-100, "碧海社区", now)
-        round_ = await session.add_round(
-            kind="text",
-            state="open",
-            question="q",
-            community_ids=[community.id],
-            opens_at=now,
-            closes_at=now + timedelta(hours=1),
-            reminder_at=None,
-            created_by="x",
-            at=now,
-        )
-        await session.add_answer(
-            NewAnswer(
-                round_id=round_.id,
-                community_id=community.id,
-                resident="r1",
-                source="g:-100:1",
-                via="reply",
-                text=text,
-                text_hash=text_digest(text),
-                at=now,
-                themes=to_records(core.tagger.tag(text)),
-            )
-        )
-
-
 async def test_learned_words_round_trip_through_storage(tmp_path: Path) -> None:
     """A model-scored tag's weightiest words are read back from SQLite exactly as tagged."""
     core = await _core(tmp_path)
     try:
         expected = {t.id: t.learned for t in core.tagger.tag(TEXT)}
         assert expected.get("participation"), "the shipped model should weigh some words"
-        await _store(core, TEXT)
+        await seed_text_round(core, [TEXT])
         async with core.repo.transaction() as session:
             (answer,) = await session.list_answers()
             again = await session.get_answer_themes([answer.id])
@@ -75,7 +42,7 @@ async def test_export_has_a_learned_column(tmp_path: Path) -> None:
     """The CSV export names, per model-scored theme, the words that weighed most."""
     core = await _core(tmp_path)
     try:
-        await _store(core, TEXT)
+        await seed_text_round(core, [TEXT])
         rows = await export_rows(core)
         data = rows_to_csv(rows).decode("utf-8-sig")
     finally:

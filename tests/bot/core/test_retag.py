@@ -3,16 +3,13 @@ result is the same as re-tagging everything."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
 from bot.config import settings_from_dict
-from bot.core.answers import to_records
 from bot.core.base import Core, open_core
-from bot.core.models import NewAnswer
-from bot.core.privacy import text_digest
 from bot.core.retag import ensure_snapshot, retag_answers
+from tests.seeding import seed_text_round
 
 TEXTS = [
     "小区里装了快递柜以后，取件方便多了。",
@@ -42,37 +39,6 @@ async def _core(tmp_path: Path, taxonomy: Path | None) -> Core:
     return await open_core(settings_from_dict(data, environ={}), secret=b"k")
 
 
-async def _seed(core: Core) -> None:
-    now = datetime.now(UTC)
-    async with core.repo.transaction() as session:
-        community, _ = await session.set_community(-100, "碧海社区", now)
-        round_ = await session.add_round(
-            kind="text",
-            state="open",
-            question="q",
-            community_ids=[community.id],
-            opens_at=now,
-            closes_at=now + timedelta(hours=1),
-            reminder_at=None,
-            created_by="x",
-            at=now,
-        )
-        for i, text in enumerate(TEXTS):
-            await session.add_answer(
-                NewAnswer(
-                    round_id=round_.id,
-                    community_id=community.id,
-                    resident=f"r{i}",
-                    source=f"g:-100:{i}",
-                    via="reply",
-                    text=text,
-                    text_hash=text_digest(text),
-                    at=now,
-                    themes=to_records(core.tagger.tag(text)),
-                )
-            )
-
-
 async def _themes(core: Core) -> dict[str, list[tuple[str, float, list[str]]]]:
     async with core.repo.transaction() as session:
         answers = await session.list_answers(include_hidden=True)
@@ -84,7 +50,7 @@ async def test_added_keyword_retags_only_answers_that_contain_it(tmp_path: Path)
     core = await _core(tmp_path, None)
     try:
         await ensure_snapshot(core)
-        await _seed(core)
+        await seed_text_round(core, TEXTS)
     finally:
         await core.repo.close()
     changed = await _core(tmp_path, _taxonomy_with_new_keyword(tmp_path))
@@ -109,7 +75,7 @@ async def test_without_snapshot_everything_is_retagged(tmp_path: Path) -> None:
     """Answers stored before any snapshot are all re-tagged (their origin is unknown)."""
     core = await _core(tmp_path, None)
     try:
-        await _seed(core)
+        await seed_text_round(core, TEXTS)
         await ensure_snapshot(core)  # answers exist: no snapshot is invented for them
         result = await retag_answers(core)
         assert not result.incremental and result.retagged == len(TEXTS)
