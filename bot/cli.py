@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
-from bot.core.base import Core, open_core
+from bot.core.base import open_core
 from bot.core.csvfiles import CsvInputError
 from bot.core.errors import IndexInputError, MinyiError
 
@@ -67,16 +67,6 @@ def require_database(args: argparse.Namespace, settings: Settings) -> None:
         )
 
 
-async def _core(settings: Settings, *, needs_secret: bool = False) -> Core:
-
-    if needs_secret:
-        secret = settings.privacy_secret()
-    else:
-        # Verbs that only read reports never hash a resident id; any key will do.
-        secret = b"read-only" if settings.privacy.secret is None else settings.privacy_secret()
-    return await open_core(settings, secret=secret)
-
-
 def _skip_httpx_cli() -> None:
     """Keep httpx from importing its command-line client on import.
 
@@ -97,7 +87,6 @@ async def verb_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import run_bot
 
     token = settings.token()
-    settings.privacy_secret()  # refuse to start without one (SPEC §9)
     if not args.webhook:
         if args.listen or args.webhook_url:
             raise CliError("--listen and --webhook-url only make sense with --webhook")
@@ -199,7 +188,7 @@ async def _tagger(settings: Settings) -> Tagger:
 
     if database_missing(settings) is not None:
         return Tagger(load_taxonomy(settings.nlp.taxonomy))
-    core = await _core(settings)
+    core = await open_core(settings)
     try:
         return await load_tagger(settings, core.repo)
     finally:
@@ -231,7 +220,7 @@ async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.labelled)
     if is_multilabel(path):
         # text,labels (e.g. `minyi export --labels`): principles and first-level domains.
-        core = await _core(settings)
+        core = await open_core(settings)
         try:
             sets = read_multilabelled(path, core.tagger.taxonomy)
             summary = await learn_sets(core, sets)
@@ -240,7 +229,7 @@ async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
         print(f"learned {summary}; run `minyi retag` to re-tag stored answers")
         return 0
     examples = read_labelled(path)
-    core = await _core(settings)
+    core = await open_core(settings)
     try:
         with progress_bar("learning", len(examples), unit="text") as bar:
             summary = await learn(core, examples, bar)
@@ -308,7 +297,7 @@ async def verb_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.report import render_report
 
     require_database(args, settings)
-    core = await _core(settings)
+    core = await open_core(settings)
     try:
         async with core.repo.transaction() as session:
             if args.round is not None:
@@ -343,7 +332,7 @@ async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
 
     out = Path(args.out)
     require_database(args, settings)
-    core = await _core(settings)
+    core = await open_core(settings)
     try:
         digest = await build_digest(core, core.now(), settings.locale.default)
     finally:
@@ -363,7 +352,7 @@ async def verb_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.exports import export_rows, rows_to_csv, rows_to_json, vote_export, votes_to_csv
 
     require_database(args, settings)
-    core = await _core(settings)
+    core = await open_core(settings)
     votes = None
     if args.labels:
         from bot.core.tagging import labels_csv
@@ -406,7 +395,7 @@ async def verb_qr(args: argparse.Namespace, settings: Settings) -> int:
 
     options = options_from(settings)
     # Pages are addressed by keyed tokens: the real secret, or the codes would lead nowhere.
-    core = await _core(settings, needs_secret=True)
+    core = await open_core(settings)
     try:
         if options is None:
             raise MinyiError("qr_web_off")
@@ -426,7 +415,7 @@ async def verb_retag(args: argparse.Namespace, settings: Settings) -> int:
     from bot.progress import progress_bar
 
     require_database(args, settings)
-    core = await _core(settings)
+    core = await open_core(settings)
     try:
         with progress_bar("re-tagging", unit="answer") as bar:
             result = await retag_answers(core, full=args.full, progress=bar)
@@ -472,7 +461,7 @@ async def verb_index(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.indexing import compute
     from bot.render.index_text import index_table
 
-    core = await _core(settings)
+    core = await open_core(settings)
     try:
         result = await compute(core, args.period)
     finally:
@@ -489,7 +478,7 @@ async def _index_framework(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.texts import say
 
     data, name = _read_input(args.file)
-    core = await _core(settings)
+    core = await open_core(settings)
     try:
         framework = await store_framework(core, data, name)
     finally:
@@ -511,7 +500,7 @@ async def _index_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.texts import say
 
     data, name = _read_input(args.file)
-    core = await _core(settings)
+    core = await open_core(settings)
     try:
         summary = await import_values(core, data, name)
     finally:
@@ -528,7 +517,7 @@ async def _index_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.texts import say
 
     out = Path(args.out)
-    core = await _core(settings)
+    core = await open_core(settings)
     try:
         result = await compute(core, args.period)
         voices = await community_voices(core, result)

@@ -31,6 +31,8 @@ TABLES = (
     "processed_updates",
     "dead_letters",
     "learned_models",
+    # A generated privacy key travels with the answers it pseudonymised.
+    "deployment_secrets",
     "digests",
     "digest_deliveries",
     "moderation_log",

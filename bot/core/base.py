@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from bot.core.privacy import pseudonym
-from bot.core.settings import Settings
+from bot.core.settings import SECRET_ENV, Settings
 from nlp.tagger import Tagger, ThemeTag
 from nlp.taxonomy import load_taxonomy
 from storage.repository import Repository, Session
@@ -188,12 +189,38 @@ async def open_core(settings: Settings, *, secret: bytes | None = None) -> Core:
     await repo.open()
     try:
         tagger = await load_tagger(settings, repo)
+        if secret is None:
+            secret = await privacy_key(settings, repo)
     except BaseException:
         await repo.close()
         raise
-    return Core(
-        settings=settings,
-        repo=repo,
-        tagger=tagger,
-        secret=secret if secret is not None else settings.privacy_secret(),
-    )
+    return Core(settings=settings, repo=repo, tagger=tagger, secret=secret)
+
+
+# The name of the generated privacy key in `deployment_secrets`.
+PRIVACY_KEY_NAME = "privacy"
+
+
+async def privacy_key(settings: Settings, repo: Repository) -> bytes:
+    """The key of residents' pseudonyms: `privacy.secret` (or MINYI_PRIVACY_SECRET) when set;
+    otherwise the key this deployment generated on its first start and stored in its database
+    (SPEC §7: every key but the token has a default), so restarts, processes sharing the
+    database and CLI verbs all agree. A configured key is never stored."""
+    configured = settings.privacy_secret()
+    if configured is not None:
+        return configured
+    async with repo.transaction() as session:
+        stored = await session.get_secret(PRIVACY_KEY_NAME)
+        if stored is not None:
+            return stored
+        candidate = secrets.token_urlsafe(32).encode()
+        key = await session.get_or_add_secret(PRIVACY_KEY_NAME, candidate, datetime.now(UTC))
+    if key == candidate:
+        log.warning(
+            "no privacy.secret configured: generated a random key for residents' pseudonyms "
+            "and stored it in the database (it is backed up and copied with it); to keep the key "
+            "outside the database, set privacy.secret or %s before residents answer, and never "
+            "change it afterwards (docs/operators.md)",
+            SECRET_ENV,
+        )
+    return key

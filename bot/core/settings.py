@@ -209,11 +209,10 @@ class Settings(_Table):
             )
         return self.telegram.token.get_secret_value()
 
-    def privacy_secret(self) -> bytes:
-        """The key for pseudonymous resident ids, or a ConfigError."""
+    def privacy_secret(self) -> bytes | None:
+        """The configured key for pseudonymous resident ids (`privacy.secret`, or
+        MINYI_PRIVACY_SECRET), or None when none is set: the deployment then uses the key it
+        generated and stored in its database (bot/core/base.py `privacy_key`)."""
         if self.privacy.secret is None or not self.privacy.secret.get_secret_value():
-            raise ConfigError(
-                f"no privacy secret: set privacy.secret in the config file or {SECRET_ENV} "
-                "(residents are stored only as a keyed hash of their Telegram id)"
-            )
+            return None
         return self.privacy.secret.get_secret_value().encode()

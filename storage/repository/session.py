@@ -19,6 +19,7 @@ from storage.repository.learned import LearnedModels
 from storage.repository.posts import IndexPosts, Posts
 from storage.repository.reports import Reports
 from storage.repository.rounds import PrivateSessions, Rounds
+from storage.repository.secrets import DeploymentSecrets
 from storage.repository.updates import Updates
 from storage.repository.votes import Votes
 from storage.repository.web_forms import WebForms
@@ -40,6 +41,7 @@ class Session(
     IndexValues,
     WebForms,
     Labels,
+    DeploymentSecrets,
 ):
     """Repository operations inside one transaction."""
 

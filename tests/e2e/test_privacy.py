@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -13,6 +15,7 @@ from typing import Any
 
 from bot.core.base import utcnow
 from bot.core.exports import export_rows, rows_to_json
+from bot.core.privacy import pseudonym
 from bot.core.reports import build_round_report
 from bot.core.residents import my_data
 from sandbox.emulator import BotAPIEmulator
@@ -318,23 +321,81 @@ async def test_privacy_command_says_how_long_answers_are_kept(
         assert "Kept for 90 days" in text and "/forget" in text
 
 
-def test_run_refuses_to_start_without_a_privacy_secret(tmp_path: Path) -> None:
-    """`minyi run` with a token but no privacy.secret exits with an error naming the key."""
-    config = tmp_path / "config.toml"
-    config.write_text(
-        '[telegram]\ntoken = "123:abc"\nbase_url = "http://127.0.0.1:9/bot"\n'
-        f'[storage]\nurl = "sqlite:///{tmp_path / "minyi.db"}"\n',
-        encoding="utf-8",
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-    done = subprocess.run(
+def _start_run(config: Path, log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
         env=env,
     )
-    assert done.returncode != 0
-    assert "privacy.secret" in done.stderr + done.stdout
-    assert not (tmp_path / "minyi.db").exists()
+
+
+async def test_run_without_a_privacy_secret_uses_a_key_it_generated_and_kept(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """SPEC §7: every key but the token has a default. `minyi run` with no privacy.secret
+    starts, answers, and stores residents under the pseudonyms of a random key it generated
+    and kept in the database: after a restart the same resident has the same pseudonym."""
+    em = emulator
+    organiser = em.add_user("Organiser")
+    database = tmp_path / "minyi.db"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[telegram]\ntoken = "{em.token}"\nbase_url = "{em.base_url}"\n'
+        f'base_file_url = "{em.base_file_url}"\n'
+        f'[storage]\nurl = "sqlite:///{database}"\n'
+        f"[roles]\norganisers = [{organiser.id}]\n"
+        "[schedule]\ntick_seconds = 0.2\n",
+        encoding="utf-8",
+    )
+    log = tmp_path / "bot.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
+    group = em.add_group("碧海社区居民群")
+    em.add_bot_to_group(group, organiser)
+    resident = em.add_user("居民")
+
+    async def run(step: Callable[[], Awaitable[None]]) -> None:
+        proc = _start_run(config, log, env)
+        try:
+            await step()
+            await em.wait_idle(60)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            for _ in range(600):
+                if proc.poll() is not None:
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                proc.kill()
+        assert proc.returncode == 0, log.read_text(encoding="utf-8")[-3000:]
+
+    def residents() -> list[str]:
+        with sqlite3.connect(database) as conn:
+            return [r for (r,) in conn.execute("SELECT resident FROM answers ORDER BY id")]
+
+    async def first() -> None:
+        em.send_message(organiser, group, "/community 碧海社区")
+        em.send_message(organiser, group, "/ask 1h 你希望社区怎样改进？")
+        await em.wait_for(
+            lambda: any("社区征询 #" in m.get("text", "") for m in em.messages_to(group.id)), 60
+        )
+        post = next(m for m in em.messages_to(group.id) if "社区征询 #" in m.get("text", ""))
+        em.send_message(resident, group, "希望公开物业账目。", reply_to=post["message_id"])
+        await em.wait_for(lambda: len(residents()) == 1, 60)
+
+    async def second() -> None:
+        post = next(m for m in em.messages_to(group.id) if "社区征询 #" in m.get("text", ""))
+        em.send_message(resident, group, "楼道灯坏了很久。", reply_to=post["message_id"])
+        await em.wait_for(lambda: len(residents()) == 2, 60)
+
+    await run(first)
+    with sqlite3.connect(database) as conn:
+        (key,) = [bytes(v) for (v,) in conn.execute("SELECT value FROM deployment_secrets")]
+    assert len(key) >= 32
+    assert "no privacy.secret configured" in log.read_text(encoding="utf-8")
+    await run(second)
+    first_pseudonym, second_pseudonym = residents()
+    assert first_pseudonym == second_pseudonym == pseudonym(resident.id, key)
+    assert str(resident.id) not in first_pseudonym
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM deployment_secrets").fetchone() == (1,)

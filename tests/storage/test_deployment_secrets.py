@@ -1,0 +1,62 @@
+"""The privacy key a deployment generates when none is configured (`deployment_secrets`,
+migration 0012), on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bot.config import settings_from_dict
+from bot.core.base import open_core
+from bot.core.privacy import pseudonym
+
+
+async def test_processes_sharing_a_database_generate_one_key_and_keep_it(storage_url: str) -> None:
+    """Cores opened at once on a fresh database without privacy.secret (processes starting
+    together) end up with one and the same random key; a later start reads that key back."""
+    settings = settings_from_dict({"storage": {"url": storage_url}}, environ={})
+    cores = await asyncio.gather(*(open_core(settings) for _ in range(3)))
+    try:
+        keys = {core.secret for core in cores}
+        assert len(keys) == 1
+        (key,) = keys
+        assert len(key) >= 32
+        async with cores[0].repo.transaction() as session:
+            assert await session.get_secret("privacy") == key
+    finally:
+        for core in cores:
+            await core.repo.close()
+    again = await open_core(settings)
+    try:
+        assert again.secret == key
+        assert again.resident(42) == pseudonym(42, key)
+    finally:
+        await again.repo.close()
+
+
+async def test_a_configured_secret_wins_and_is_never_stored(storage_url: str) -> None:
+    """With privacy.secret set (or MINYI_PRIVACY_SECRET), that key is used and the database
+    holds no key at all."""
+    settings = settings_from_dict(
+        {"storage": {"url": storage_url}}, environ={"MINYI_PRIVACY_SECRET": "from-the-env"}
+    )
+    core = await open_core(settings)
+    try:
+        assert core.secret == b"from-the-env"
+        async with core.repo.transaction() as session:
+            assert await session.get_secret("privacy") is None
+    finally:
+        await core.repo.close()
+
+
+async def test_two_deployments_get_different_keys(tmp_path: Path) -> None:
+    """Each database generates its own key: the same person has unrelated pseudonyms in two
+    deployments that set no secret."""
+    secrets = []
+    for name in ("a.db", "b.db"):
+        core = await open_core(
+            settings_from_dict({"storage": {"url": f"sqlite:///{tmp_path / name}"}}, environ={})
+        )
+        secrets.append(core.secret)
+        await core.repo.close()
+    assert secrets[0] != secrets[1]
