@@ -170,7 +170,9 @@ class Report(_Model):
 
 
 def _share(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
+    # Not rounded: the JSON's `share` is count / answers (or votes / voters) exactly, so a
+    # reader recomputing it gets the same number; texts format it as a percentage.
+    return part / whole if whole else 0.0
 
 
 def _themes(taxonomy: Taxonomy, counts: Sequence[ThemeCount], answers: int) -> list[ThemeShare]:

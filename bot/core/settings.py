@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from bot.core.durations import parse_duration
+from bot.core.durations import MAX_DURATION, parse_duration
+from bot.core.errors import DurationError
 from nlp.segment import DEFAULT_ENGINE, Engine
 
 _log = logging.getLogger(__name__)
@@ -57,6 +58,19 @@ class RolesConfig(_Table):
     staff_chats: list[int] = Field(default_factory=list)
 
 
+def _check_duration(value: str) -> str:
+    """`value` if it is a duration; else a ValueError in words (DurationError carries only the
+    key of a chat message, which would reach the operator as `duration_not_understood`)."""
+    try:
+        parse_duration(value)
+    except DurationError as exc:
+        raise ValueError(
+            f"not a duration of up to {MAX_DURATION.days} days written like 90s, 30m, 48h, 7d "
+            f"or 1d12h: {value!r}"
+        ) from exc
+    return value
+
+
 class RoundsConfig(_Table):
     default_duration: str = "72h"
     reminder_before: str = "24h"
@@ -64,15 +78,12 @@ class RoundsConfig(_Table):
     @field_validator("default_duration")
     @classmethod
     def _duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
+        return _check_duration(value)
 
     @field_validator("reminder_before")
     @classmethod
     def _optional_duration(cls, value: str) -> str:
-        if value:
-            parse_duration(value)
-        return value
+        return _check_duration(value) if value else value
 
 
 class ScheduleConfig(_Table):

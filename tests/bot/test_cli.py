@@ -11,11 +11,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.config import settings_from_dict
 from bot.core.answers import to_records
 from bot.core.base import open_core
 from bot.core.models import NewAnswer
 from bot.core.privacy import text_digest
+from tests.seeding import seed_text_round
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELLED = ROOT / "tests" / "data" / "principles_labelled.csv"
@@ -300,3 +303,22 @@ def test_every_csv_input_takes_gbk_and_names_file_and_line(tmp_path: Path) -> No
     broken.write_bytes("text,label\n停车难,停车\n太吵,噪音,多余\n".encode("gbk"))
     refused = minyi(config, "evaluate", "--labelled", str(broken))
     assert refused.returncode == 2 and f"{broken} 第 3 行" in refused.stderr, refused.stderr
+
+
+async def test_report_json_shares_are_exact_fractions(tmp_path: Path) -> None:
+    """A theme in 1 of 3 answers has `share` 1/3 in `minyi report --json` (count / answers to
+    float precision, not 0.3333)."""
+    config = _config_in(tmp_path)
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    core = await open_core(settings_from_dict({"storage": {"url": url}}, environ={}), secret=b"k")
+    try:
+        await seed_text_round(core, ["小区停车位太少了，晚上没地方停。", "你好", "谢谢大家"])
+    finally:
+        await core.repo.close()
+    done = minyi(config, "report", "--json")
+    assert done.returncode == 0, done.stderr
+    (round_,) = json.loads(done.stdout)["rounds"]
+    assert round_["answers"] == 3
+    parking = next(t for t in round_["themes"] if t["id"] == "parking")
+    assert parking["count"] == 1
+    assert parking["share"] == pytest.approx(1 / 3, rel=1e-9)

@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.config import settings_from_dict
 from bot.core.base import open_core
 from bot.core.indexing import published_index
@@ -177,3 +179,44 @@ def test_report_writes_every_file_and_the_web_pages_get_the_same(tmp_path: Path)
 
     page = asyncio.run(web())
     assert "汇展城社区" in page and "碧海社区" not in page
+
+
+THIRDS = (
+    FRAMEWORK.replace(
+        'principles = ["participation", "equity"]',
+        'principles = ["participation", "equity", "transparency"]',
+    )
+    + """
+[[indicator]]
+id = "notices"
+name_zh = "公示及时"
+name_en = "Notices on time"
+principle = "transparency"
+unit = "%"
+source = "街道办"
+threshold = 0
+target = 100
+"""
+)
+
+
+def test_json_figures_are_not_cut_to_a_few_decimals(tmp_path: Path) -> None:
+    """Weights and coverage in `--json` equal the SPEC §10 formulas to float precision (1/3,
+    not 0.3333), so a reader recomputing them gets the same numbers."""
+    config = _setup(tmp_path)
+    (tmp_path / "framework.toml").write_text(THIRDS, encoding="utf-8")
+    assert minyi(config, "index", "framework", str(tmp_path / "framework.toml")).returncode == 0
+    values = tmp_path / "values.csv"
+    values.write_text(
+        "community,indicator,period,value\n碧海社区,rent,2026-Q1,40\n碧海社区,voice,2026-Q1,3\n",
+        encoding="utf-8",
+    )
+    assert minyi(config, "index", "import", str(values)).returncode == 0
+    done = minyi(config, "index", "--json")
+    assert done.returncode == 0, done.stderr
+    bihai = json.loads(done.stdout)["communities"][0]
+    assert bihai["name"] == "碧海社区"
+    assert bihai["weights"] == pytest.approx(dict.fromkeys(bihai["weights"], 1 / 3), rel=1e-9)
+    assert bihai["coverage"] == pytest.approx(2 / 3, rel=1e-9)
+    # Equal weights over the two scored principles: (40 + 50) / 2.
+    assert bihai["index"] == pytest.approx(45.0, rel=1e-9)

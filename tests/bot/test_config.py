@@ -111,3 +111,16 @@ def test_the_removed_helper_process_key_still_loads(caplog: pytest.LogCaptureFix
         settings = settings_from_dict({"nlp": {"helper_process": True}}, environ={})
     assert settings.nlp.segmenter == "jieba-rs"
     assert "nlp.helper_process is deprecated" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("default_duration", "forever"), ("reminder_before", "999d")]
+)
+def test_a_bad_duration_says_what_a_duration_looks_like(key: str, value: str) -> None:
+    """A bad `rounds` duration is explained in words (90s, 30m, 48h, 7d), not by the name of a
+    message template such as `duration_not_understood`."""
+    with pytest.raises(ConfigError) as caught:
+        settings_from_dict({"rounds": {key: value}}, environ={})
+    message = str(caught.value)
+    assert f"rounds.{key}" in message and "48h" in message
+    assert "duration_" not in message

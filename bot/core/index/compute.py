@@ -457,8 +457,11 @@ class CommunityVoices:
 # --- JSON -----------------------------------------------------------------------------------
 
 
-def _r(x: float | None, digits: int = 4) -> float | None:
-    return None if x is None else round(x, digits)
+def _r(x: float | None) -> float | None:
+    # Not cut to a few decimals: a reader recomputing a weight (v + 1) / Σ (v + 1) or a
+    # coverage from the JSON must get the same number (1/3, not 0.3333). Scores and indexes
+    # are already rounded at 1e-9 (see `_score`).
+    return None if x is None else float(x)
 
 
 def index_json(result: IndexResult) -> dict[str, Any]:
