@@ -45,7 +45,7 @@ class RoundRequest(_Parsed):
 _FLAG = re.compile(r"^(?:--|—|–)(?P<name>[A-Za-z][A-Za-z-]*)(?=\s|=|$)=?\s*")
 _QUOTED = re.compile(r"^[\"“”'‘’](?P<value>[^\"“”'‘’]*)[\"“”'‘’]\s*")
 _DATE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
-_INDICATOR = re.compile(r"^(?P<value>[A-Za-z][A-Za-z0-9_]{0,63})(?:\s+|$)")
+_INDICATOR = re.compile(r"^(?P<value>[A-Za-z][A-Za-z0-9_.-]{0,63})(?:\s+|$)")
 MAX_AHEAD = timedelta(days=366)
 
 
@@ -76,7 +76,7 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
             named = _INDICATOR.match(rest)
             if named is None:
                 raise UsageError(command, "parse_indicator_missing")
-            value = named["value"].lower()
+            value = named["value"]
             rest = rest[named.end() :]
         flags[name] = value
     for word in rest.split():

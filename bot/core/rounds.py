@@ -70,7 +70,7 @@ async def create_round(
     scheduled = opens_at is not None
     opens_at = opens_at or now
     closes_at = opens_at + duration
-    options, principles = await _index_fields(core, request)
+    options, principles, indicator = await _index_fields(core, request)
     async with core.transaction(turn) as session:
         created = await session.add_round(
             kind=request.kind,  # type: ignore[arg-type]  # validated by the parser
@@ -87,7 +87,7 @@ async def create_round(
             anonymous=request.anonymous,
             cron=cron,
             principles=principles,
-            indicator=request.indicator,
+            indicator=indicator,
         )
         if not scheduled:
             await session.set_round_state(created.id, "open", now, expect="open")
@@ -101,9 +101,12 @@ async def create_round(
     return RoundCreated(round=created, communities=list(communities))
 
 
-async def _index_fields(core: Core, request: RoundRequest) -> tuple[list[str], list[str]]:
+async def _index_fields(
+    core: Core, request: RoundRequest
+) -> tuple[list[str], list[str], str | None]:
     """The options and principle ids of a priorities round (the framework's principles, named
-    in the deployment's language); a `/rate --indicator` round's indicator must exist."""
+    in the deployment's language); a `/rate --indicator` round's indicator must exist, and is
+    stored as the framework spells its id."""
     if request.kind == "priorities":
         if not request.question:
             raise UsageError("priorities", "parse_question_missing")
@@ -113,15 +116,17 @@ async def _index_fields(core: Core, request: RoundRequest) -> tuple[list[str], l
             raise RoundError("index_principles_poll", count=count, min=MIN_OPTIONS, max=MAX_OPTIONS)
         zh = core.settings.locale.default == "zh"
         options = [p.name_zh if zh else p.name_en for p in framework.principles]
-        return options, [p.id for p in framework.principles]
+        return options, [p.id for p in framework.principles], None
     if request.indicator is not None:
         framework = await load_framework(core)
-        if framework.indicator(request.indicator) is None:
+        found = framework.indicator(request.indicator)
+        if found is None:
             known = ", ".join(i.id for i in framework.indicators)
             raise UsageError(
                 "rate", "index_unknown_indicator_round", indicator=request.indicator, known=known
             )
-    return list(request.options), []
+        return list(request.options), [], found.id
+    return list(request.options), [], None
 
 
 async def add_opening_posts(session: Session, round_: Round, community_ids: Sequence[int]) -> None:

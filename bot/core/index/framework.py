@@ -42,7 +42,9 @@ class Indicator(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+    # A letter, then letters, digits, `_`, `-` and `.` (`air_quality`, `I-3`, `H1.2`): a word `/rate
+    # --indicator` and a values CSV can name. Ids are told apart without regard to case.
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")
     name_zh: str = Field(min_length=1, max_length=200)
     name_en: str = Field(min_length=1, max_length=200)
     principle: str = Field(min_length=1)
@@ -77,9 +79,10 @@ class Framework(BaseModel):
     indicators: tuple[Indicator, ...]
 
     def indicator(self, indicator_id: str) -> Indicator | None:
-        """The indicator with this id, or None."""
+        """The indicator with this id (in any letter case), or None."""
+        wanted = indicator_id.casefold()
         for item in self.indicators:
-            if item.id == indicator_id:
+            if item.id.casefold() == wanted:
                 return item
         return None
 
@@ -126,9 +129,10 @@ def parse_framework(
         except ValidationError as exc:
             problems += [_field_problem(label, err) for err in exc.errors()]
             continue
-        if indicator.id in seen:
-            problems.append(MinyiError("fw_duplicate", indicator=label, first=seen[indicator.id]))
-        seen.setdefault(indicator.id, number)
+        key = indicator.id.casefold()
+        if key in seen:
+            problems.append(MinyiError("fw_duplicate", indicator=label, first=seen[key]))
+        seen.setdefault(key, number)
         if indicator.threshold == indicator.target:
             problems.append(MinyiError("fw_equal", indicator=label, value=f"{indicator.target:g}"))
         known = {p.id for p in principles}

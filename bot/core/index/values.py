@@ -147,7 +147,9 @@ def parse_values_csv(
     # A name as typed in the sheet (full-width letters, stray spaces) maps back to the name
     # the community is registered under, which is what storage looks up.
     known_communities = {_clean(c): c for c in communities}
-    indicators = {i.id for i in framework.indicators}
+    # An indicator named in another letter case is the framework's own id (ids are told apart
+    # without regard to case).
+    indicators = {i.id.casefold(): i.id for i in framework.indicators}
     periods: set[str] = set()
     problems: list[MinyiError] = []
     values: list[IndicatorValue] = []
@@ -185,8 +187,8 @@ def parse_values_csv(
                 key, details = problem
                 problems.append(CsvInputError(key, path=name, line=line, **details))
                 continue
-            typed, indicator, period, value = cells
-            community = known_communities[typed]
+            typed, named, period, value = cells
+            community, indicator = known_communities[typed], indicators[named.casefold()]
             key3 = (community, indicator, period)
             if key3 in first:
                 problems.append(
@@ -214,7 +216,10 @@ def _clean(cell: str) -> str:
 
 
 def _row_problem(
-    cells: list[str], communities: Mapping[str, str], indicators: set[str], periods: set[str]
+    cells: list[str],
+    communities: Mapping[str, str],
+    indicators: Mapping[str, str],
+    periods: set[str],
 ) -> tuple[str, dict[str, object]] | None:
     """What is wrong with a row of cleaned cells (template key and values), or None;
     `periods` caches valid periods."""
@@ -223,7 +228,7 @@ def _row_problem(
     community, indicator, period, value = cells
     if community not in communities:
         return "index_unknown_community", {"community": community[:80]}
-    if indicator not in indicators:
+    if indicator.casefold() not in indicators:
         return "index_unknown_indicator", {"indicator": indicator[:80]}
     if period not in periods:
         if not _PERIOD.match(period):

@@ -384,6 +384,40 @@ def test_duplicate_indicator_id_is_refused(taxonomy: Taxonomy) -> None:
     )
 
 
+@pytest.mark.parametrize("indicator_id", ["I-1", "H1.2", "AirQuality", "pm2_5"])
+def test_indicator_ids_may_use_capitals_digits_dashes_and_dots(
+    taxonomy: Taxonomy, indicator_id: str
+) -> None:
+    """SPEC §10 sets no form for an id: a letter, then letters, digits, `_`, `-`, `.`, is
+    kept as written, and found again in another letter case (as `/rate --indicator` and a
+    values CSV may type it)."""
+    framework = parse_framework(_one(id=indicator_id), taxonomy)
+    (indicator,) = framework.indicators
+    assert indicator.id == indicator_id
+    assert framework.indicator(indicator_id.swapcase()) is indicator
+    values = parse_values_csv(
+        f"community,indicator,period,value\n碧海社区,{indicator_id.swapcase()},2026,0.5\n".encode(),
+        name="v.csv",
+        framework=framework,
+        communities=["碧海社区"],
+    )
+    assert [(v.indicator, v.value) for v in values] == [(indicator_id, 0.5)]
+
+
+@pytest.mark.parametrize("indicator_id", ["a b", "-x", "2a", "空气", "x;y", ""])
+def test_an_id_that_is_not_one_word_is_refused(taxonomy: Taxonomy, indicator_id: str) -> None:
+    with pytest.raises(FrameworkError) as caught:
+        parse_framework(_one(id=indicator_id), taxonomy)
+    assert "field 'id'" in describe_error(caught.value, "en")
+
+
+def test_ids_differing_only_in_case_are_duplicates(taxonomy: Taxonomy) -> None:
+    text = _one(id="Air") + "\n" + "\n".join(_one(id="AIR", name_zh="乙").split("\n")[1:])
+    with pytest.raises(FrameworkError) as caught:
+        parse_framework(text, taxonomy)
+    assert "duplicate of indicator #1" in describe_error(caught.value, "en")
+
+
 def test_shipped_framework_is_valid(taxonomy: Taxonomy) -> None:
     """The example framework validates, covers the pilot themes and every principle it lists."""
     framework = parse_framework(SHIPPED.read_bytes(), taxonomy)

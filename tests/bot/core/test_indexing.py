@@ -14,7 +14,7 @@ from bot.config import settings_from_dict
 from bot.core.answers import to_records
 from bot.core.base import Core, open_core
 from bot.core.digest import gather_digest
-from bot.core.errors import FrameworkError, IndexInputError, ValuesError
+from bot.core.errors import FrameworkError, IndexInputError, UsageError, ValuesError
 from bot.core.indexing import (
     community_voices,
     compute,
@@ -24,7 +24,9 @@ from bot.core.indexing import (
     store_framework,
 )
 from bot.core.models import NewAnswer
+from bot.core.parsing import RoundRequest
 from bot.core.privacy import text_digest
+from bot.core.rounds import create_round
 from bot.render.digest import render_digest
 from bot.render.errors import describe_error
 
@@ -236,3 +238,28 @@ async def test_the_digest_mentions_a_period_whose_values_arrived_in_its_week(cor
     assert "碧海社区 100.0（+75.0）" in text
     later = await gather_digest(core, NOW + timedelta(days=8))
     assert later.index is None
+
+
+async def test_a_rate_round_names_its_indicator_in_any_case_and_stores_the_framework_id(
+    core: Core,
+) -> None:
+    """`/rate --indicator VOICE …` feeds the framework's `voice`: the round stores the id as
+    the framework spells it (so its ratings become that indicator's values); an id the
+    framework lacks is refused with the known ones named."""
+    async with core.repo.transaction() as session:
+        communities = await session.list_communities()
+    created = await create_round(
+        core,
+        RoundRequest(kind="rating", question="听取意见了吗？", duration=None, indicator="VOICE"),
+        communities,
+        actor="organiser",
+    )
+    assert created.round.indicator == "voice"
+    with pytest.raises(UsageError) as caught:
+        await create_round(
+            core,
+            RoundRequest(kind="rating", question="q", duration=None, indicator="noise"),
+            communities,
+            actor="organiser",
+        )
+    assert caught.value.key == "index_unknown_indicator_round"

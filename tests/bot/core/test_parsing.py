@@ -216,10 +216,11 @@ def test_questions_starting_with_a_number_are_kept_whole(args: str) -> None:
 
 
 def test_rate_takes_an_indicator_flag_before_the_community() -> None:
-    """`/rate --indicator voice_heard all 7d q` names the indicator (lower-cased), the
-    community and the duration; a plain /rate has no indicator."""
+    """`/rate --indicator voice_heard all 7d q` names the indicator (as typed: the core finds
+    it in the framework in any letter case), the community and the duration; a plain /rate
+    has no indicator."""
     request = parse_rate("--indicator Voice_Heard all 7d 社区听取意见了吗？", private=True)
-    assert (request.indicator, request.community) == ("voice_heard", "all")
+    assert (request.indicator, request.community) == ("Voice_Heard", "all")
     assert request.duration == timedelta(days=7) and request.kind == "rating"
     assert parse_rate("1h 打几分？").indicator is None
     with pytest.raises(UsageError) as caught:
