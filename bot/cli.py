@@ -337,7 +337,7 @@ async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
         digest = await build_digest(core, core.now(), settings.locale.default)
     finally:
         await core.repo.close()
-    written = write_digest(digest, out)
+    written = write_digest(digest, out, settings.locale.default, settings.schedule.tz)
     zone = settings.schedule.tz
     print(
         f"digest {digest.since.astimezone(zone).date()} – {digest.until.astimezone(zone).date()} "

@@ -529,7 +529,7 @@ async def _write_outputs(
     files["reports.json"] = "the same as JSON (the shape of `minyi report --json`)"
 
     digest = await build_digest(core, core.now(), lang)
-    for name in write_digest(digest, out):
+    for name in write_digest(digest, out, lang, core.settings.schedule.tz):
         files[name] = {
             "digest.txt": "the weekly digest, as staff receive it",
             "digest.json": "the digest's figures as JSON",

@@ -179,6 +179,28 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
     return fig
 
 
+def render_quiet_chart(report: Report, lang: Lang, zone: tzinfo) -> bytes:
+    """The chart file of a period without any answer or vote (`minyi digest --out` writes a
+    chart every week): the title and dates, and one line saying nothing came in. The bot
+    sends no chart for such a week, only its one-line note."""
+    font = _font()
+    start, end = _period_dates(report, zone)
+    fig = Figure(figsize=(7.0, 2.2))
+    fig.suptitle(say("chart_title", lang, start=start, end=end), fontproperties=font)
+    fig.text(
+        0.5,
+        0.45,
+        say("chart_no_answers", lang),
+        ha="center",
+        va="center",
+        fontproperties=font,
+        fontsize=11,
+    )
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=110)
+    return out.getvalue()
+
+
 def render_chart(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> bytes:
     """The digest chart as PNG bytes (see `chart_figure`)."""
     out = io.BytesIO()

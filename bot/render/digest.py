@@ -64,16 +64,20 @@ async def build_digest(core: Core, until: datetime, lang: Lang) -> Digest:
     return render_digest(await gather_digest(core, until), lang, core.settings.schedule.tz)
 
 
-def write_digest(digest: Digest, out: Path) -> list[str]:
-    """Write the digest into folder `out` (text, JSON, CSV and the chart); the names written."""
+def write_digest(digest: Digest, out: Path, lang: Lang, zone: tzinfo) -> list[str]:
+    """Write the digest into folder `out` (text, JSON, CSV and the chart, `lang`, dates in
+    `zone`); the names written. A week without answers or votes still gets its chart file,
+    saying so."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "digest.txt").write_text(digest.text + "\n", encoding="utf-8")
     (out / "digest.json").write_text(
         json.dumps(digest.report.json_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
     )
     (out / "digest.csv").write_bytes(digest.csv)
-    written = ["digest.txt", "digest.json", "digest.csv"]
-    if digest.chart_png is not None:
-        (out / "digest.png").write_bytes(digest.chart_png)
-        written.append("digest.png")
-    return written
+    chart = digest.chart_png
+    if chart is None:
+        from bot.render.chart import render_quiet_chart
+
+        chart = render_quiet_chart(digest.report, lang, zone)
+    (out / "digest.png").write_bytes(chart)
+    return ["digest.txt", "digest.json", "digest.csv", "digest.png"]

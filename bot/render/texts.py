@@ -468,6 +468,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "📰 No new answers or votes from residents between {start} and {end}.",
     ),
     "chart_title": ("居民关注主题 {start} – {end}", "Themes residents raised {start} – {end}"),
+    "chart_no_answers": (
+        "这段时间没有新的居民回答或投票。",
+        "No new answers or votes from residents in this period.",
+    ),
     "chart_this_period": ("本周", "this week"),
     "chart_previous": ("上周", "last week"),
     "chart_share": ("占回答的比例（%）", "share of answers (%)"),

@@ -234,6 +234,26 @@ async def test_digest_writes_its_files_and_names_its_dates_in_the_local_zone(
     assert json.loads((out / "digest.json").read_text(encoding="utf-8"))["answers"] == 2
 
 
+async def test_digest_of_a_quiet_week_still_writes_every_file(tmp_path: Path) -> None:
+    """SPEC §6: `minyi digest --out` gives text, PNG and CSV. A week without answers or votes
+    writes them too: the text's one-line note, a CSV with its header only, a chart saying
+    nothing came in."""
+    config = _config_in(tmp_path)
+    assert minyi(config, "db", "migrate").returncode == 0
+    out = tmp_path / "quiet"
+    done = minyi(config, "digest", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "digest.csv",
+        "digest.json",
+        "digest.png",
+        "digest.txt",
+    ]
+    assert "没有新的居民回答或投票" in (out / "digest.txt").read_text(encoding="utf-8")
+    assert (out / "digest.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert json.loads((out / "digest.json").read_text(encoding="utf-8"))["answers"] == 0
+
+
 def test_a_closed_pipe_ends_the_output_quietly(tmp_path: Path) -> None:
     """`minyi export --format json | head` with the reader gone: no traceback, exit 141."""
     config = _config_in(tmp_path)
