@@ -31,16 +31,17 @@ from nlp.taxonomy import Taxonomy
 from tests.nlp.conftest import ANSWERS_CSV, DEV_CSV
 
 # Issue 15's targets on the blind fifth: macro F1, and per principle recall and precision. The
-# blind fifth holds the 318 answers written with the first 1,300, where every principle reaches
-# the targets (precision 0.77-0.96, recall 0.66-0.92, macro F1 0.80), and 124 answers written
-# later to contrast wording that misled the model (老人 in an answer about privacy, 规矩 in one
-# about fairness), where inclusiveness reaches precision 0.57. Over all 442: inclusiveness 0.72,
-# the other nine 0.77-0.94 (macro P 0.85, R 0.73, F1 0.785). The per-principle floor is set
-# under that, not at the target, so the test states the truth.
+# blind fifth (510 answers) holds the 318 answers written with the first 1,300, 124 written later
+# to contrast wording that misled the model (老人 in an answer about privacy, 规矩 in one about
+# fairness) and 68 of the 311 written after them (older, disabled, migrant and renting residents
+# named as service users in answers about other principles; inclusion claims without those
+# words). Measured: macro P 0.855, R 0.742, F1 0.793; precision 0.77-0.93 and recall 0.63-0.91
+# for every principle (inclusiveness P 0.80, R 0.63; on the 124 contrast answers P 0.76, where
+# it was 0.57 before the 311).
 BLIND_MACRO_F1 = 0.75
 BLIND_RECALL = 0.6
 BLIND_MACRO_PRECISION = 0.75
-PRECISION_FLOOR = 0.7
+PRECISION_FLOOR = 0.75
 
 
 def _principles(taxonomy: Taxonomy) -> list[str]:
