@@ -13,9 +13,12 @@ principles only (or nothing) says nothing about domains: the /label keyboard ope
 principles page, and an organiser who never turned to the domains page told us nothing about
 them; such an answer does not teach the domain model at all.
 
-The base examples keep the keyword behaviour when organisers have labelled only a few answers:
-each domain's name and keywords (its children's too) as a one-word answer with that
-first-level domain, and the principles' own keywords as answers with no domain.
+Beside the labels, the model learns from base examples so that a few labels do not wipe out
+the keyword behaviour: each domain's name and keywords (its children's too) as a one-word
+answer with that first-level domain, and the principles' own words as answers with no domain.
+Its thresholds are chosen as the principle model's are (`nlp.learn.train_multilabel`), and
+the tagger uses it the same way: a domain the keywords point to from the lower keyword
+threshold, any other from the threshold, showing the words that weighed most.
 """
 
 from __future__ import annotations
