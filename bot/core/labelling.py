@@ -1,7 +1,8 @@
 """Organisers teach the tagger (`/label`, SPEC §3 and §4, issue 15).
 
 An organiser is shown the stored answers the tagger is least sure of (uncertainty sampling:
-the principle probabilities closest to their thresholds), says which principles and
+the principle probabilities, and those of the learned domain model, closest to their
+thresholds), says which principles and
 first-level domains each really has, and every `nlp.learn_every` labels the principle model
 and a first-level domain model are trained again in a worker thread (intake never waits for
 it). Only labels that name a domain teach the domain model (nlp/domain_model.py says why).
@@ -83,13 +84,13 @@ async def label_agreement(session: Session, taxonomy: Taxonomy) -> Agreement | N
 
 def uncertainty(tagger: Tagger, text: str) -> float:
     """How unsure the tagger is of a text, higher is less sure: minus the smallest distance of a
-    principle's probability to its threshold (keyword scores to the tagging floor without a
-    principle model)."""
+    principle's probability to its threshold, or of a first-level domain's once a domain model
+    learned from labels (keyword scores to the tagging floor without a principle model)."""
     scores = tagger.scores(text)
-    model = tagger.principle_model
     limits: dict[str, float] = {}
-    if model is not None and model.thresholds is not None:
-        limits = dict(model.thresholds)
+    for model in (tagger.principle_model, tagger.domain_model):
+        if model is not None and model.thresholds is not None:
+            limits.update(model.thresholds)
     if not limits:
         limits = {t.id: MIN_SCORE for t in tagger.taxonomy.themes}
     return -min(abs(scores.get(theme_id, 0.0) - limit) for theme_id, limit in limits.items())

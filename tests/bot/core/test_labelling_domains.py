@@ -8,15 +8,20 @@ import csv
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+
 from bot.config import settings_from_dict
 from bot.core.answers import to_records
 from bot.core.base import DOMAIN_MODEL_NAME, PRINCIPLE_MODEL_NAME, Core, open_core
-from bot.core.labelling import learn_from_labels
+from bot.core.labelling import learn_from_labels, uncertainty
 from bot.core.models import NewAnswer
 from bot.core.privacy import text_digest
 from bot.core.retag import retag_answers
 from bot.core.tagging import learn_sets
-from nlp.domain_model import MIN_DOMAIN_LABELS
+from nlp.domain_model import MIN_DOMAIN_LABELS, domain_labels
+from nlp.model import LearnedModel
+from nlp.tagger import Tagger
+from nlp.taxonomy import load_taxonomy
 
 ANSWERS = Path(__file__).resolve().parents[2] / "data" / "domain_answers.csv"
 LABELLED = 40
@@ -176,3 +181,25 @@ async def test_a_stored_domain_model_that_no_longer_fits_is_not_used(tmp_path: P
         assert core.tagger.domain_model is None
     finally:
         await core.repo.close()
+
+
+def test_least_sure_counts_the_domain_models_doubt() -> None:
+    """With a domain model, an answer whose domain probability sits on its threshold is as
+    unsure as can be; without one, only the principles' doubt counts."""
+    taxonomy = load_taxonomy()
+    labels = domain_labels(taxonomy)
+    on_the_edge = LearnedModel(
+        labels=labels,
+        vocabulary=["暖气"],
+        idf=np.ones(1),
+        coef=np.zeros((len(labels), 1)),
+        intercept=np.zeros(len(labels)),  # every probability 0.5
+        thresholds=[0.5] * len(labels),
+        keyword_thresholds=[0.5] * len(labels),
+        uses_keywords=True,
+        char_ngrams=(1, 2),
+        ascii_pieces=False,
+    )
+    text = "希望社区多开几次居民议事会。"
+    assert uncertainty(Tagger(taxonomy), text) < 0.0
+    assert uncertainty(Tagger(taxonomy, domain_model=on_the_edge), text) == 0.0
