@@ -2,7 +2,8 @@
 
 Prints figures; asserts nothing about time. `--smoke` runs a small size for CI. The ratio is
 for the default tagger, which includes the shipped principle model; keyword-only tagging is
-printed beside it.
+printed beside it, and so is the tagger with a first-level domain model learned from labelled
+answers (tests/data/domain_answers.csv, as organisers' /label teaches one).
 
     python -m bench.bench_tagging [--smoke] [--texts FILE.csv] [--repeat N]
 
@@ -26,6 +27,7 @@ from nlp.taxonomy import load_taxonomy
 
 _DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 _DEV_CSV = _DEV / "citizen_messages_dev.csv"
+_DOMAIN_ANSWERS = Path(__file__).resolve().parent.parent / "tests" / "data" / "domain_answers.csv"
 
 _BUILT_IN = [
     "小区停车位太少，晚上回来根本没地方停车，物业也不管。",
@@ -118,6 +120,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         ("Tagger.tag (shipped model)", tag_rate),
         ("Tagger.tag (keywords only)", rate(keyword_tagging, texts, repeat, clock)),
     ]
+    domain_rate = None
+    if _DOMAIN_ANSWERS.exists():
+        from nlp.domain_model import train_domains
+
+        with _DOMAIN_ANSWERS.open(encoding="utf-8") as handle:
+            labelled = [
+                (row["text"], [x for x in row["labels"].split(";") if x != "none"])
+                for row in csv.DictReader(handle)
+            ]
+        domains = Tagger(tagger.taxonomy, domain_model=train_domains(labelled, tagger.taxonomy))
+
+        def domain_tagging(batch: Sequence[str]) -> None:
+            for text in batch:
+                domains.tag(text)
+
+        domain_rate = rate(domain_tagging, texts, repeat, clock)
+        rates.append(("Tagger.tag + domain model", domain_rate))
     if args.model is not None:
         learned = Tagger(tagger.taxonomy, LearnedModel.load(args.model))
 
@@ -133,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         per_text = value * len(texts) / chars
         print(f"{name + ':':<30}{value:>12,.0f} chars/s  {per_text:>8.0f} texts/s")
     print(f"ratio tag (shipped model)/jieba: {tag_rate / jieba_rate:.2f} (target >= 0.80)")
+    if domain_rate is not None:
+        print(f"ratio tag (shipped + domain model)/jieba: {domain_rate / jieba_rate:.2f}")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,12 @@ Domains come from the taxonomy's keywords. Principles come from the shipped prin
 (`nlp/data/principles_model.npz`, see `nlp.model`) whenever the taxonomy has its themes: it
 reads the words, character pieces and keyword hits of an answer, so residents' own wording
 ("从来没人问过我们") counts, not only the textbook words. A deployment's own learned model
-(`minyi learn`) is applied on top of both. Every tag keeps its keyword `evidence`; a tag a model
-scored also says which words weighed most (`learned`).
+(`minyi learn`) is applied on top of both. Once organisers have labelled first-level domains
+(`/label`), a domain model learned from them (`nlp.domain_model`) decides the first-level
+domains as the principle model decides principles: a domain the keywords missed may be tagged
+when the model is confident, one they found only unless the model is sure it is not meant.
+Every tag keeps its keyword `evidence`; a tag a model scored also says which words weighed
+most (`learned`).
 """
 
 from __future__ import annotations
@@ -233,6 +237,7 @@ class Tagger:
         segmenter: Engine = DEFAULT_ENGINE,
         *,
         principle_model: LearnedModel | Literal["default"] | None = "default",
+        domain_model: LearnedModel | None = None,
     ) -> None:
         self._taxonomy = taxonomy
         self._model = model
@@ -266,6 +271,24 @@ class Tagger:
             if not principle_model.multilabel:
                 raise ValueError("a principle model must be a multi-label model")
         self._principle_model = principle_model
+        if domain_model is not None:
+            domain_model.check_compatible(taxonomy)
+            if not domain_model.multilabel or not all(
+                self._themes[label].kind == "domain" and self._themes[label].parent is None
+                for label in domain_model.labels
+            ):
+                raise ValueError(
+                    "a domain model must be a multi-label model of first-level domains"
+                )
+        self._domain_model = domain_model
+        self._domain_labels = frozenset(domain_model.labels if domain_model is not None else ())
+        # Each child domain under a first-level domain the domain model learned: the
+        # first-level domains its evidence may count for.
+        self._child_parents = {
+            theme.id: frozenset(theme.parents())
+            for theme in taxonomy.themes
+            if theme.parent is not None and theme.parents() & self._domain_labels
+        }
 
     def _fits(self, model: LearnedModel) -> bool:
         return all(
@@ -292,6 +315,11 @@ class Tagger:
     def principle_model(self) -> LearnedModel | None:
         """The multi-label principle model in use (the shipped one by default), if any."""
         return self._principle_model
+
+    @property
+    def domain_model(self) -> LearnedModel | None:
+        """The first-level domain model learned from organisers' labels, if any."""
+        return self._domain_model
 
     def keyword_set(self) -> frozenset[str]:
         """All normalised keywords of the taxonomy."""
@@ -378,13 +406,22 @@ class Tagger:
             scores = {tid: 1.0 - math.exp(-weight) for tid, weight in raw.items()}
             analyses.append(_Analysis(scores, evidence, strong, tokens))
         principle_model = self._principle_model
+        domain_model = self._domain_model
+        read: list[tuple[Sequence[str], list[str]]] = []
+        if principle_model is not None or domain_model is not None:
+            read = [(_leading(a.tokens), sorted(a.strong)) for a in analyses]
         if principle_model is not None:
-            scored = principle_model.score_many(
-                [(_leading(a.tokens), sorted(a.strong)) for a in analyses]
-            )
+            scored = principle_model.score_many(read)
             for analysis, (vector, probabilities) in zip(analyses, scored, strict=True):
                 analysis.principle_vector = vector
                 analysis.scores.update(probabilities)
+        if domain_model is not None:
+            for analysis, (vector, probabilities) in zip(
+                analyses, domain_model.score_many(read), strict=True
+            ):
+                analysis.domain_vector = vector
+                analysis.scores.update(probabilities)
+                analysis.domains = self._domains_of(probabilities, analysis.strong)
         model = self._model
         if model is not None:
             scored = model.score_many([(a.tokens, sorted(a.strong)) for a in analyses])
@@ -393,6 +430,19 @@ class Tagger:
                 full = {tid: analysis.scores.get(tid, 0.0) for tid in self._themes}
                 analysis.scores = model.combine(full, probabilities)
         return analyses
+
+    def _domains_of(self, probabilities: dict[str, float], strong: set[str]) -> set[str]:
+        """The first-level domains the domain model tags, as the principle model tags its
+        principles: from its keyword threshold when keywords point to the domain, else from
+        its threshold (both chosen by cross-validation when it learned)."""
+        model = self._domain_model
+        assert model is not None and model.thresholds is not None
+        backed = model.keyword_thresholds or model.thresholds
+        return {
+            theme_id
+            for theme_id, probability in probabilities.items()
+            if probability >= (backed if theme_id in strong else model.thresholds)[theme_id]
+        }
 
     def _decide(self, theme_id: str, score: float, analysis: _Analysis) -> list[str] | None:
         """None if the theme is not tagged, else the words a model weighed most (maybe [])."""
@@ -415,6 +465,17 @@ class Tagger:
                 if score < limit:
                     return None
                 return principle_model.weighed_most(analysis.principle_vector, theme_id)
+        domain_model = self._domain_model
+        if domain_model is not None:
+            if theme_id in self._domain_labels:
+                if theme_id not in analysis.domains:
+                    return None
+                return domain_model.weighed_most(analysis.domain_vector, theme_id)
+            parents = self._child_parents.get(theme_id)
+            if parents is not None and parents.isdisjoint(analysis.domains):
+                # A child domain counts for a first-level domain it may credit: with none of
+                # them tagged, the organisers' labels say it is not what the answer is about.
+                return None
         # Keywords alone: a theme needs a word that is not merely generic (小区, app).
         return [] if has_strong and score >= MIN_SCORE else None
 
@@ -458,7 +519,16 @@ class Tagger:
 class _Analysis:
     """One text's scores and what they rest on: keyword evidence and model features."""
 
-    __slots__ = ("evidence", "model_vector", "principle_vector", "scores", "strong", "tokens")
+    __slots__ = (
+        "domain_vector",
+        "domains",
+        "evidence",
+        "model_vector",
+        "principle_vector",
+        "scores",
+        "strong",
+        "tokens",
+    )
 
     def __init__(
         self,
@@ -473,3 +543,6 @@ class _Analysis:
         self.tokens = tokens
         self.principle_vector: Vector = _EMPTY
         self.model_vector: Vector = _EMPTY
+        self.domain_vector: Vector = _EMPTY
+        #: the first-level domains the domain model tags (empty without one).
+        self.domains: set[str] = set()

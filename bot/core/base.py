@@ -18,8 +18,9 @@ from typing import Literal
 
 from bot.core.privacy import pseudonym
 from bot.core.settings import SECRET_ENV, Settings
+from nlp.model import LearnedModel
 from nlp.tagger import Tagger, ThemeTag
-from nlp.taxonomy import load_taxonomy
+from nlp.taxonomy import Taxonomy, load_taxonomy
 from storage.repository import Repository, Session
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 MODEL_NAME = "tagger"
 # The principle model learned from organisers' labels (/label, bot/core/labelling.py).
 PRINCIPLE_MODEL_NAME = "principles"
+# The first-level domain model learned from organisers' labels (nlp/domain_model.py).
+DOMAIN_MODEL_NAME = "domains"
 
 
 class AlreadyProcessed(Exception):
@@ -159,9 +162,8 @@ async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
     async with repo.transaction() as session:
         blob = await session.get_model(MODEL_NAME)
         principles = await session.get_model(PRINCIPLE_MODEL_NAME)
+        domains = await session.get_model(DOMAIN_MODEL_NAME)
     model = None
-    from nlp.model import LearnedModel
-
     if blob:
         model = LearnedModel.from_bytes(blob)
     principle_model: LearnedModel | Literal["default"] | None = "default"
@@ -180,7 +182,26 @@ async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
             taxonomy,
             [t.id for t in taxonomy.by_kind("principle")],
         )
-    return Tagger(taxonomy, model, settings.nlp.segmenter, principle_model=principle_model)
+    domain_model = LearnedModel.from_bytes(domains) if domains else None
+    if domain_model is not None and not _first_level_domains(domain_model, taxonomy):
+        # Learned before the taxonomy changed: keyword tagging until organisers label again.
+        log.warning("the learned domain model does not fit the taxonomy: not used")
+        domain_model = None
+    return Tagger(
+        taxonomy,
+        model,
+        settings.nlp.segmenter,
+        principle_model=principle_model,
+        domain_model=domain_model,
+    )
+
+
+def _first_level_domains(model: LearnedModel, taxonomy: Taxonomy) -> bool:
+    """Whether every theme a model learned is a first-level domain of this taxonomy."""
+    themes = [taxonomy.get(label) for label in model.labels]
+    return model.multilabel and all(
+        t is not None and t.kind == "domain" and t.parent is None for t in themes
+    )
 
 
 async def open_core(settings: Settings, *, secret: bytes | None = None) -> Core:

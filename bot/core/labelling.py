@@ -1,10 +1,12 @@
 """Organisers teach the tagger (`/label`, SPEC §3 and §4, issue 15).
 
 An organiser is shown the stored answers the tagger is least sure of (uncertainty sampling:
-the principle probabilities closest to their thresholds), says which principles and
-first-level domains each really has, and every `nlp.learn_every` labels a principle model is
-trained again in a worker thread (intake never waits for it). Labels name answers by id only;
-the labeller is a pseudonym.
+the principle probabilities, and those of the learned domain model, closest to their
+thresholds), says which principles and
+first-level domains each really has, and every `nlp.learn_every` labels the principle model
+and a first-level domain model are trained again in a worker thread (intake never waits for
+it). Only labels that name a domain teach the domain model (nlp/domain_model.py says why).
+Labels name answers by id only; the labeller is a pseudonym.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core.base import PRINCIPLE_MODEL_NAME, Core, Turn
+from bot.core.base import DOMAIN_MODEL_NAME, PRINCIPLE_MODEL_NAME, Core, Turn
 from bot.core.errors import OutOfReach
 from bot.core.roles import Caller, require_organiser
 from bot.core.settings import Settings
+from nlp.domain_model import train_domains
 from nlp.model import LearnedModel
 from nlp.tagger import MIN_SCORE, Tagger
 from nlp.taxonomy import Taxonomy
@@ -81,13 +84,13 @@ async def label_agreement(session: Session, taxonomy: Taxonomy) -> Agreement | N
 
 def uncertainty(tagger: Tagger, text: str) -> float:
     """How unsure the tagger is of a text, higher is less sure: minus the smallest distance of a
-    principle's probability to its threshold (keyword scores to the tagging floor without a
-    principle model)."""
+    principle's probability to its threshold, or of a first-level domain's once a domain model
+    learned from labels (keyword scores to the tagging floor without a principle model)."""
     scores = tagger.scores(text)
-    model = tagger.principle_model
     limits: dict[str, float] = {}
-    if model is not None and model.thresholds is not None:
-        limits = dict(model.thresholds)
+    for model in (tagger.principle_model, tagger.domain_model):
+        if model is not None and model.thresholds is not None:
+            limits.update(model.thresholds)
     if not limits:
         limits = {t.id: MIN_SCORE for t in tagger.taxonomy.themes}
     return -min(abs(scores.get(theme_id, 0.0) - limit) for theme_id, limit in limits.items())
@@ -195,9 +198,10 @@ def train_principles(
 
 
 async def learn_from_labels(core: Core) -> int:
-    """Train the principle model again with every label so far, in a worker thread (intake
-    goes on meanwhile), store it, and tag new answers with it from now on; stored answers
-    change with `minyi retag`. Returns how many labels it learned from (0: none, nothing done)."""
+    """Train the principle model and the first-level domain model again with every label so
+    far, in a worker thread (intake goes on meanwhile), store them, and tag new answers with
+    them from now on; stored answers change with `minyi retag`. Returns how many labels it
+    learned from (0: none, nothing done)."""
     async with core.repo.transaction() as session:
         labels = await session.list_labels()
     if not labels:
@@ -206,17 +210,30 @@ async def learn_from_labels(core: Core) -> int:
     labelled = [(text, themes) for _, text, themes in labels]
     base = await asyncio.to_thread(base_examples, core.settings, taxonomy)
     model = await asyncio.to_thread(train_principles, base, labelled, taxonomy)
-    await store_principle_model(core, model)
+    domains = await asyncio.to_thread(train_domains, labelled, taxonomy)
+    await store_learned(core, model, domains)
     log.info("learned from %d organiser labels", len(labels))
     return len(labels)
 
 
-async def store_principle_model(core: Core, model: LearnedModel) -> None:
-    """Keep a learned principle model for this deployment and tag new answers with it now."""
+async def store_learned(
+    core: Core, principles: LearnedModel, domains: LearnedModel | None = None
+) -> None:
+    """Keep a learned principle model (and domain model, if any label named a domain) for this
+    deployment and tag new answers with them now. Without a domain model, one learned before
+    stays."""
     async with core.repo.transaction() as session:
-        await session.set_model(PRINCIPLE_MODEL_NAME, model.to_bytes(), core.now())
+        await session.set_model(PRINCIPLE_MODEL_NAME, principles.to_bytes(), core.now())
+        if domains is not None:
+            await session.set_model(DOMAIN_MODEL_NAME, domains.to_bytes(), core.now())
     current = core.tagger
-    core.tagger = Tagger(current.taxonomy, current.model, current.segmenter, principle_model=model)
+    core.tagger = Tagger(
+        current.taxonomy,
+        current.model,
+        current.segmenter,
+        principle_model=principles,
+        domain_model=domains if domains is not None else current.domain_model,
+    )
 
 
 def start_learning(core: Core) -> bool:

@@ -35,12 +35,16 @@ class RetagResult(BaseModel):
 
 
 def _model_digest(core: Core) -> str:
-    """A digest of every model tagging uses: the deployment's own and the principle model (the
-    shipped one, or one learned from organisers' labels). Keyword screening (nlp.impact) knows
-    nothing of models, so any change here makes the next retag a full one."""
+    """A digest of every model tagging uses: the deployment's own, the principle model (the
+    shipped one, or one learned from organisers' labels) and the domain model learned from
+    their labels. Keyword screening (nlp.impact) knows nothing of models, so any change here
+    makes the next retag a full one."""
     digest = hashlib.sha256()
-    for model in (core.tagger.model, core.tagger.principle_model):
+    tagger = core.tagger
+    for model in (tagger.model, tagger.principle_model):
         digest.update(b"-" if model is None else hashlib.sha256(model.to_bytes()).digest())
+    if tagger.domain_model is not None:  # (none: the digest of a deployment before them)
+        digest.update(b"domains" + hashlib.sha256(tagger.domain_model.to_bytes()).digest())
     return digest.hexdigest()
 
 

@@ -189,27 +189,22 @@ def evaluate_labelled_sets(
 
 
 async def learn_sets(core: Core, examples: Sequence[tuple[str, Sequence[str]]]) -> str:
-    """`minyi learn` on a multi-label file: the principle model learns again from its base
-    answers, the organisers' stored labels and these; answers with exactly one first-level
-    domain also teach the domain model when they cover two domains or more. Returns a summary."""
-    from bot.core.labelling import base_examples, store_principle_model, train_principles
+    """`minyi learn` on a multi-label file: the principle model and the first-level domain
+    model learn again from their base examples, the organisers' stored labels and these (only
+    rows naming a domain teach the domain model: nlp/domain_model.py). Returns a summary."""
+    from bot.core.labelling import base_examples, store_learned, train_principles
+    from nlp.domain_model import domain_examples, train_domains
 
     taxonomy = core.tagger.taxonomy
     async with core.transaction() as session:
         stored = [(text, themes) for _, text, themes in await session.list_labels()]
     labelled = [*stored, *((text, list(labels)) for text, labels in examples)]
     model = train_principles(base_examples(core.settings, taxonomy), labelled, taxonomy)
-    await store_principle_model(core, model)
+    domains = train_domains(labelled, taxonomy)
+    await store_learned(core, model, domains)
     done = [f"principles from {len(labelled)} labelled answers"]
-    first = {t.id for t in taxonomy.themes if t.kind == "domain" and t.parent is None}
-    single = [
-        (text, domains[0])
-        for text, labels in examples
-        if len(domains := [x for x in labels if x in first]) == 1
-    ]
-    if len({label for _, label in single}) >= 2:
-        await learn(core, single)
-        done.append(f"domains from {len(single)}")
+    if domains is not None:
+        done.append(f"first-level domains from {len(domain_examples(taxonomy, labelled))}")
     return "; ".join(done)
 
 
