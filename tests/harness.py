@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +106,18 @@ class RunningBot:
                 "administrator",
             ):
                 self.emulator.add_member(group, person)
+
+    def write_outside(self, sql: str) -> None:
+        """Run one writing SQL statement on the bot's SQLite file from another connection (a
+        real database fault made from outside: a trigger, a renamed table).
+
+        The running bot takes the write lock many times a second (its scheduler ticks every
+        0.2 s in tests, its intake retries a failing batch at once): on a busy machine the
+        statement may wait a long while for a gap, so it waits up to two minutes, not SQLite's
+        usual few seconds."""
+        path = self.settings.storage.url.removeprefix("sqlite:///")
+        with sqlite3.connect(path, timeout=120) as conn:
+            conn.execute(sql)
 
     def bot_texts(self, chat: SimChat) -> list[str]:
         """Every text the bot sent to a chat, in order."""

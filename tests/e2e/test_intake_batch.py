@@ -142,15 +142,13 @@ async def test_a_batch_failing_in_flight_is_taken_again_with_those_after_it(
     post = round_post_id(bot, group)
     await bot.settle()
     unclaimed = _confirmations_checked(bot)
-    path = bot.settings.storage.url.removeprefix("sqlite:///")
     # Update ids follow on from the last one confirmed: the 121st answer's is known.
     refused = bot.emulator.confirmed_offset + 120
-    with sqlite3.connect(path, timeout=10) as conn:
-        # Every claim of that update fails, in its batch and alone, until the trigger goes.
-        conn.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON processed_updates "
-            f"WHEN NEW.update_id = {refused} BEGIN SELECT RAISE(ABORT, 'refused'); END"
-        )
+    # Every claim of that update fails, in its batch and alone, until the trigger goes.
+    bot.write_outside(
+        "CREATE TRIGGER refuse BEFORE INSERT ON processed_updates "
+        f"WHEN NEW.update_id = {refused} BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
     texts = [f"第{i}条：垃圾分类点没人管，电梯经常坏" for i in range(200)]
     # One answer each: a batch done again counts again against its residents' rate limit.
     residents = [bot.emulator.add_user(f"居民{i}") for i in range(200)]
@@ -164,8 +162,7 @@ async def test_a_batch_failing_in_flight_is_taken_again_with_those_after_it(
         )
         assert any(u.update_id == refused for u in bot.emulator.queue)  # not confirmed
     finally:
-        with sqlite3.connect(path, timeout=10) as conn:
-            conn.execute("DROP TRIGGER refuse")
+        bot.write_outside("DROP TRIGGER refuse")
     await bot.settle(120)
     assert unclaimed == []
     async with bot.core.repo.transaction() as session:

@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 import pytest
 
 from tests.harness import RunningBot
-
-
-def rename_table(bot: RunningBot, old: str, new: str) -> None:
-    """Rename a table of the bot's SQLite file from outside the bot (a real database fault).
-
-    The running bot takes the write lock many times a second (its scheduler ticks every 0.2 s
-    in tests, and its intake retries): on a busy machine the rename may wait a while for a
-    gap, so it waits up to a minute rather than SQLite's usual few seconds."""
-    path = bot.settings.storage.url.removeprefix("sqlite:///")
-    with sqlite3.connect(path, timeout=60) as conn:
-        conn.execute(f"ALTER TABLE {old} RENAME TO {new}")
 
 
 async def test_answers_sent_while_the_database_fails_are_stored_once_it_recovers(
@@ -34,13 +22,13 @@ async def test_answers_sent_while_the_database_fails_are_stored_once_it_recovers
     post = next(m for m in em.messages_to(group.id) if "社区征询 #" in m.get("text", ""))
     resident = em.add_user("居民")
 
-    rename_table(bot, "processed_updates", "processed_updates_away")
+    bot.write_outside("ALTER TABLE processed_updates RENAME TO processed_updates_away")
     try:
         em.send_message(resident, group, "希望公开物业账目。", reply_to=post["message_id"])
         await em.wait_for(lambda: any("processing" in r.getMessage() for r in caplog.records), 30)
         assert em.pending_updates == 1  # not confirmed
     finally:
-        rename_table(bot, "processed_updates_away", "processed_updates")
+        bot.write_outside("ALTER TABLE processed_updates_away RENAME TO processed_updates")
     await bot.settle(30)
     em.send_message(resident, group, "停车位太少了。", reply_to=post["message_id"])
     await bot.settle(30)
