@@ -41,6 +41,11 @@ VERSION = 1
 # Version 2 adds the multi-label kind (sigmoid scores and per-theme thresholds); version 1
 # files (single-label) still load.
 MULTILABEL_VERSION = 2
+# Version 3: a single-label model whose header says its features (keyword hits, character
+# n-gram sizes), as `minyi learn` writes them since issue 15. A Minyi that only knows
+# versions 1 and 2 refuses it ("unsupported version") instead of scoring it with the wrong
+# features; a single-label model with version 1's features is still written as version 1.
+FEATURES_VERSION = 3
 
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 _DIGITS = re.compile(r"^[\d.%]+$")
@@ -470,9 +475,15 @@ class LearnedModel:
 
     def to_bytes(self) -> bytes:
         """Serialise to an .npz archive of plain arrays (no pickle)."""
+        if self.multilabel:
+            version = MULTILABEL_VERSION
+        elif self.uses_keywords or self.char_ngrams != DEFAULT_CHAR_NGRAMS:
+            version = FEATURES_VERSION
+        else:
+            version = VERSION
         header: dict[str, Any] = {
             "format": FORMAT,
-            "version": MULTILABEL_VERSION if self.multilabel else VERSION,
+            "version": version,
             "weight": self.weight,
             "temperature": self.temperature,
             "ascii_pieces": self.ascii_pieces,
@@ -480,6 +491,7 @@ class LearnedModel:
         if self.thresholds is not None and self.keyword_thresholds is not None:
             header["thresholds"] = [self.thresholds[label] for label in self.labels]
             header["keyword_thresholds"] = [self.keyword_thresholds[label] for label in self.labels]
+        if version != VERSION:
             header["uses_keywords"] = self.uses_keywords
             header["char_ngrams"] = list(self.char_ngrams)
         buffer = io.BytesIO()
@@ -521,6 +533,7 @@ class LearnedModel:
                 if header.get("format") != FORMAT or header.get("version") not in (
                     VERSION,
                     MULTILABEL_VERSION,
+                    FEATURES_VERSION,
                 ):
                     raise ValueError("not a Minyi learned model (or an unsupported version)")
                 thresholds = header.get("thresholds")

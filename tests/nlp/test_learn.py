@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from nlp.learn import LearnedModel, choose_thresholds, train
+from nlp.learn import (
+    C_GRID,
+    DEFAULT_C,
+    SINGLE_LABEL_CHAR_NGRAMS,
+    LearnedModel,
+    choose_c,
+    choose_thresholds,
+    train,
+)
+from nlp.model import FEATURES_VERSION
 from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy, load_taxonomy
 
@@ -132,3 +141,63 @@ def test_a_legacy_principle_model_keeps_its_keyword_rule() -> None:
     assert model.keyword_thresholds == {"privacy": 0.2, "equity": 0.15}
     restored = LearnedModel.from_bytes(model.to_bytes())
     assert restored.keyword_thresholds == model.keyword_thresholds
+
+
+def _header(data: bytes) -> dict[str, object]:
+    import io
+    import json
+
+    import numpy as np
+
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        header: dict[str, object] = json.loads(str(archive["header"]))
+    return header
+
+
+def test_a_learned_model_says_its_features(model: LearnedModel) -> None:
+    """`train` learns from keyword hits and character pairs, and its file says so (version 3),
+    so a reader that would score it with other features refuses it."""
+    assert model.uses_keywords and model.char_ngrams == SINGLE_LABEL_CHAR_NGRAMS
+    header = _header(model.to_bytes())
+    assert header["version"] == FEATURES_VERSION
+    assert header["uses_keywords"] is True
+    assert header["char_ngrams"] == list(SINGLE_LABEL_CHAR_NGRAMS)
+    loaded = LearnedModel.from_bytes(model.to_bytes())
+    assert loaded.uses_keywords and loaded.char_ngrams == SINGLE_LABEL_CHAR_NGRAMS
+
+
+def test_a_version_1_model_still_loads_with_its_features(model: LearnedModel) -> None:
+    """A single-label model with version 1's features (no keyword hits, 1-3-grams) is still
+    written and read as version 1."""
+    import numpy as np
+
+    old = LearnedModel(
+        labels=model.labels,
+        vocabulary=["三号井", "#三号"],
+        idf=np.ones(2),
+        coef=np.zeros((len(model.labels), 2)),
+        intercept=np.zeros(len(model.labels)),
+    )
+    assert _header(old.to_bytes())["version"] == 1
+    loaded = LearnedModel.from_bytes(old.to_bytes())
+    assert not loaded.uses_keywords and loaded.char_ngrams == (1, 2, 3)
+
+
+def test_c_is_chosen_from_the_grid_by_cross_validation() -> None:
+    """With enough examples per theme C comes from the grid by inner CV; with fewer than the
+    inner folds it is the default."""
+    import numpy as np
+
+    from nlp.learn import _CountMatrix
+    from nlp.model import features
+
+    words = {"a": ["井盖", "水管", "路灯", "下水道", "电梯", "楼道"], "b": ["学校", "老师", "作业"]}
+    docs, target = [], []
+    for label, pool in words.items():
+        for i in range(9):
+            docs.append(features([pool[i % len(pool)], pool[(i + 1) % len(pool)]]))
+            target.append(label)
+    counts = _CountMatrix(docs)
+    assert choose_c(counts, np.array(target)) in C_GRID
+    few = _CountMatrix(docs[:2] + docs[9:11])
+    assert choose_c(few, np.array(["a", "a", "b", "b"])) == DEFAULT_C
