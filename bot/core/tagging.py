@@ -23,7 +23,7 @@ from bot.core.csvfiles import (
     write_csv,
 )
 from bot.core.models import ProgressSink
-from nlp.learn import resolve_labels, train
+from nlp.learn import resolve_labels, stratified_folds, train
 from nlp.metrics import Evaluation, evaluate, evaluate_multilabel, evaluate_sets
 from nlp.tagger import Tagger, ThemeTag
 from nlp.taxonomy import Taxonomy
@@ -256,23 +256,6 @@ def _score(
     return evaluate(gold, predicted, labels)
 
 
-def _folds(gold: Sequence[str], k: int, seed: int) -> list[list[int]]:
-    """Stratified fold assignment: each label's items dealt round-robin after a shuffle."""
-    rng = random.Random(seed)
-    folds: list[list[int]] = [[] for _ in range(k)]
-    by_label: dict[str, list[int]] = {}
-    for index, label in enumerate(gold):
-        by_label.setdefault(label, []).append(index)
-    offset = 0
-    for label in sorted(by_label):
-        items = by_label[label]
-        rng.shuffle(items)
-        for j, index in enumerate(items):
-            folds[(j + offset) % k].append(index)
-        offset += len(items)
-    return folds
-
-
 def _pool(evaluations: Sequence[Evaluation]) -> Evaluation:
     """Average several evaluations (e.g. CV folds) theme by theme."""
     first = evaluations[0]
@@ -322,7 +305,7 @@ def run_evaluation(
         if progress is not None:
             progress.set_total(len(texts))
         results = []
-        for fold in _folds(gold, cv, seed):
+        for fold in stratified_folds(gold, cv, seed):
             held = set(fold)
             train_set = [(texts[i], gold[i]) for i in range(len(texts)) if i not in held]
             model = train(train_set, taxonomy)

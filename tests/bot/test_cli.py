@@ -81,6 +81,30 @@ def test_learn_changes_later_tagging_and_evaluate_reports_it(tmp_path: Path) -> 
     assert result["macro"]["f1"] >= json.loads(before.stdout)["macro"]["f1"]
 
 
+def test_evaluate_cv_folds_are_stratified_and_seeded(tmp_path: Path) -> None:
+    """`minyi evaluate --cv 3` learns on two thirds and scores the third, each fold once: the
+    same seed gives the same figures, and every label's examples are spread over the folds."""
+    from bot.core.tagging import read_labelled
+    from nlp.learn import stratified_folds
+
+    config = _config(tmp_path)
+    runs = [
+        minyi(config, "evaluate", "--labelled", str(LABELLED), "--cv", "3", "--json")
+        for _ in range(2)
+    ]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr
+    first, second = (json.loads(r.stdout) for r in runs)
+    assert first == second
+    assert first["protocol"] == "3-fold cross-validation, learned model"
+    assert 0.0 < first["macro"]["f1"] <= 1.0
+    gold = [label for _, label in read_labelled(LABELLED)]
+    folds = stratified_folds(gold, 3, seed=0)
+    assert sorted(i for fold in folds for i in fold) == list(range(len(gold)))
+    for label in set(gold):
+        counts = [sum(1 for i in fold if gold[i] == label) for fold in folds]
+        assert max(counts) - min(counts) <= 1, (label, counts)
+
+
 def test_learn_rejects_an_unknown_label_and_changes_nothing(tmp_path: Path) -> None:
     """A label that is no theme id or name is named in the error; no model is stored."""
     config = _config(tmp_path)

@@ -6,15 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import settings_from_dict
-from bot.core.answers import to_records
 from bot.core.base import PRINCIPLE_MODEL_NAME, open_core
-from bot.core.models import NewAnswer
-from bot.core.privacy import text_digest
 from tests.bot.test_cli import minyi
+from tests.seeding import seed_text_round
 
 LABELLED = [
     ("从来没人问过我们的意见，就把健身器材拆了。", ["participation", "urban_rural_construction"]),
@@ -34,36 +32,11 @@ async def _seed(tmp_path: Path) -> None:
         {"storage": {"url": f"sqlite:///{tmp_path / 'm.db'}"}}, environ={}
     )
     core = await open_core(settings, secret=b"k")
-    now = datetime.now(UTC)
     try:
+        _, ids = await seed_text_round(core, [text for text, _ in LABELLED])
+        now = datetime.now(UTC)
         async with core.repo.transaction() as session:
-            community, _ = await session.set_community(-100, "碧海社区", now)
-            round_ = await session.add_round(
-                kind="text",
-                state="open",
-                question="q",
-                community_ids=[community.id],
-                opens_at=now,
-                closes_at=now + timedelta(hours=1),
-                reminder_at=None,
-                created_by="x",
-                at=now,
-            )
-            for i, (text, labels) in enumerate(LABELLED):
-                answer_id = await session.add_answer(
-                    NewAnswer(
-                        round_id=round_.id,
-                        community_id=community.id,
-                        resident=f"r{i}",
-                        source=f"g:-100:{i}",
-                        via="reply",
-                        text=text,
-                        text_hash=text_digest(text),
-                        at=now,
-                        themes=to_records(core.tagger.tag(text)),
-                    )
-                )
-                assert answer_id is not None
+            for answer_id, (_, labels) in zip(ids, LABELLED, strict=True):
                 await session.set_label(answer_id, "organiser", labels, now)
     finally:
         await core.repo.close()

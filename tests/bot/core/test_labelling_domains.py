@@ -5,23 +5,21 @@ issue 15): the learning stores a domain model beside the principle model, a rest
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from bot.config import settings_from_dict
-from bot.core.answers import to_records
 from bot.core.base import DOMAIN_MODEL_NAME, PRINCIPLE_MODEL_NAME, Core, open_core
 from bot.core.labelling import learn_from_labels, uncertainty
-from bot.core.models import NewAnswer
-from bot.core.privacy import text_digest
 from bot.core.retag import retag_answers
 from bot.core.tagging import learn_sets
 from nlp.domain_model import MIN_DOMAIN_LABELS, domain_labels
 from nlp.model import LearnedModel
 from nlp.tagger import Tagger
 from nlp.taxonomy import load_taxonomy
+from tests.seeding import seed_text_round
 
 ANSWERS = Path(__file__).resolve().parents[2] / "data" / "domain_answers.csv"
 LABELLED = 40
@@ -54,36 +52,12 @@ async def _core(tmp_path: Path) -> Core:
 
 async def _seed(core: Core, labels: list[tuple[str, list[str]]]) -> None:
     """Every answer of the file stored, and the first of them labelled as given."""
+    texts = [text for text, _ in _answers()]
+    _, ids = await seed_text_round(core, texts)
+    given = dict(labels)
     now = datetime.now(UTC)
     async with core.repo.transaction() as session:
-        community, _ = await session.set_community(-100, "碧海社区", now)
-        round_ = await session.add_round(
-            kind="text",
-            state="open",
-            question="q",
-            community_ids=[community.id],
-            opens_at=now,
-            closes_at=now + timedelta(hours=1),
-            reminder_at=None,
-            created_by="x",
-            at=now,
-        )
-        given = dict(labels)
-        for i, (text, _) in enumerate(_answers()):
-            answer_id = await session.add_answer(
-                NewAnswer(
-                    round_id=round_.id,
-                    community_id=community.id,
-                    resident=f"r{i}",
-                    source=f"g:-100:{i}",
-                    via="reply",
-                    text=text,
-                    text_hash=text_digest(text),
-                    at=now,
-                    themes=to_records(core.tagger.tag(text)),
-                )
-            )
-            assert answer_id is not None
+        for text, answer_id in zip(texts, ids, strict=True):
             if text in given:
                 await session.set_label(answer_id, "organiser", given[text], now)
 
