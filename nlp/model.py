@@ -190,6 +190,7 @@ class LearnedModel:
         self.labels: list[str] = list(labels)
         self.vocabulary: dict[str, int] = {w: i for i, w in enumerate(vocabulary)}
         self._features = list(vocabulary)
+        self._display_cache: tuple[list[str | None], npt.NDArray[np.bool_]] | None = None
         # Character pieces looked up without their "#" mark: tagging skips building the string.
         self._pieces = {f[1:]: i for i, f in enumerate(self._features) if f.startswith("#")}
         # Word pairs by their first word, and first-sentence words without their "T:" mark.
@@ -451,20 +452,30 @@ class LearnedModel:
         index, vec = vector
         if not len(index) or limit <= 0:
             return []
+        words, showable = self._display()
         contribution = vec * self.coef[self.labels.index(label), index]
-        # Strongest first; the features that pushed up at all are the first `pushed` of them.
-        order = np.argsort(-contribution, kind="stable")
-        pushed = int(np.count_nonzero(contribution > 0))
+        # The features that pushed up and read as words, strongest first (a stable sort: ties
+        # keep the text's feature order). Marks and single characters never show, so they are
+        # left out before sorting rather than skipped after.
+        candidates = np.flatnonzero((contribution > 0) & showable[index])
+        order = candidates[np.argsort(-contribution[candidates], kind="stable")]
         shown: list[str] = []
-        features = self._features
-        for column in index[order[:pushed]].tolist():
-            word = _shown(features[column])
+        for column in index[order].tolist():
+            word = words[column]
             # A shorter piece of a word already shown adds nothing ("问过" beside "没问过").
             if word is not None and not any(word in seen or seen in word for seen in shown):
                 shown.append(word)
                 if len(shown) >= limit:
                     break
         return shown
+
+    def _display(self) -> tuple[list[str | None], npt.NDArray[np.bool_]]:
+        """How each feature reads as a word (`_shown`), and which ones do; worked out on the
+        first explanation, not at load (start-up does not pay for a model never explained)."""
+        if self._display_cache is None:
+            words = [_shown(f) for f in self._features]
+            self._display_cache = (words, np.array([w is not None for w in words], dtype=bool))
+        return self._display_cache
 
     def combine(self, keyword: dict[str, float], learned: dict[str, float]) -> dict[str, float]:
         """Blend keyword scores with learned probabilities for the themes the model knows."""

@@ -25,7 +25,7 @@ from nlp.build_model import (
 from nlp.learn import train
 from nlp.metrics import Evaluation, evaluate_sets
 from nlp.model import LearnedModel, default_principle_model, default_principle_model_path
-from nlp.normalise import to_simplified
+from nlp.normalise import normalise, to_simplified
 from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy
 from tests.nlp.conftest import ANSWERS_CSV, DEV_CSV
@@ -309,3 +309,48 @@ def test_scoring_a_batch_gives_each_texts_own_numbers(
             assert vec.tolist() == alone_vec.tolist()
             assert probabilities == model.predict_vector((alone_index, alone_vec))
         assert model.score_many([]) == []
+
+
+def _weighed_most_by_definition(
+    model: LearnedModel, vector: tuple[object, object], label: str, limit: int = 3
+) -> list[str]:
+    """The words that pushed `label` up the most, straight from the definition: every feature's
+    contribution, all of them sorted (stable), the positive ones read as words in that order,
+    marks and single characters skipped, a piece of a word already shown left out."""
+    import numpy as np
+
+    from nlp.model import _shown
+
+    index, vec = vector
+    contribution = np.asarray(vec) * model.coef[model.labels.index(label), np.asarray(index)]
+    order = np.argsort(-contribution, kind="stable")
+    features = list(model.vocabulary)
+    shown: list[str] = []
+    for position in order:
+        if contribution[position] <= 0:
+            break
+        word = _shown(features[int(np.asarray(index)[position])])
+        if word is not None and not any(word in seen or seen in word for seen in shown):
+            shown.append(word)
+            if len(shown) >= limit:
+                break
+    return shown
+
+
+def test_weighed_most_is_the_definition_on_the_training_answers(tagger: Tagger) -> None:
+    """`weighed_most` (marks and single characters left out before sorting) names the same
+    words, in the same order, as the plain definition, for every principle of 300 answers."""
+    model = default_principle_model()
+    assert model is not None
+    with ANSWERS_CSV.open(encoding="utf-8") as handle:
+        texts = [row["text"] for row in itertools.islice(csv.DictReader(handle), 300)]
+    compared = 0
+    for text in texts:
+        vector = model.vectorise_tokens(tagger.tokens(normalise(text)))
+        for label in model.labels:
+            for limit in (1, 3, 6):
+                assert model.weighed_most(vector, label, limit) == _weighed_most_by_definition(
+                    model, vector, label, limit
+                ), (text, label, limit)
+                compared += 1
+    assert compared == 300 * len(model.labels) * 3
