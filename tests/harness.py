@@ -107,17 +107,23 @@ class RunningBot:
             ):
                 self.emulator.add_member(group, person)
 
-    def write_outside(self, sql: str) -> None:
+    async def write_outside(self, sql: str) -> None:
         """Run one writing SQL statement on the bot's SQLite file from another connection (a
         real database fault made from outside: a trigger, a renamed table).
 
-        The running bot takes the write lock many times a second (its scheduler ticks every
-        0.2 s in tests, its intake retries a failing batch at once): on a busy machine the
-        statement may wait a long while for a gap, so it waits up to two minutes, not SQLite's
-        usual few seconds."""
+        It runs in a thread: the bot shares this event loop, and a transaction it holds
+        open across an await can only finish (and free the write lock) while the loop runs;
+        a blocking call here would wait for a lock that can never be released. The running bot
+        takes the write lock many times a second (its scheduler ticks every 0.2 s in tests, its
+        intake retries a failing batch at once), so the statement waits up to two minutes for
+        a gap, not SQLite's usual few seconds."""
         path = self.settings.storage.url.removeprefix("sqlite:///")
-        with sqlite3.connect(path, timeout=120) as conn:
-            conn.execute(sql)
+
+        def write() -> None:
+            with sqlite3.connect(path, timeout=120) as conn:
+                conn.execute(sql)
+
+        await asyncio.to_thread(write)
 
     def bot_texts(self, chat: SimChat) -> list[str]:
         """Every text the bot sent to a chat, in order."""

@@ -145,7 +145,7 @@ async def test_a_batch_failing_in_flight_is_taken_again_with_those_after_it(
     # Update ids follow on from the last one confirmed: the 121st answer's is known.
     refused = bot.emulator.confirmed_offset + 120
     # Every claim of that update fails, in its batch and alone, until the trigger goes.
-    bot.write_outside(
+    await bot.write_outside(
         "CREATE TRIGGER refuse BEFORE INSERT ON processed_updates "
         f"WHEN NEW.update_id = {refused} BEGIN SELECT RAISE(ABORT, 'refused'); END"
     )
@@ -162,7 +162,7 @@ async def test_a_batch_failing_in_flight_is_taken_again_with_those_after_it(
         )
         assert any(u.update_id == refused for u in bot.emulator.queue)  # not confirmed
     finally:
-        bot.write_outside("DROP TRIGGER refuse")
+        await bot.write_outside("DROP TRIGGER refuse")
     await bot.settle(120)
     assert unclaimed == []
     async with bot.core.repo.transaction() as session:

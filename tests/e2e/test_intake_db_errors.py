@@ -22,13 +22,13 @@ async def test_answers_sent_while_the_database_fails_are_stored_once_it_recovers
     post = next(m for m in em.messages_to(group.id) if "社区征询 #" in m.get("text", ""))
     resident = em.add_user("居民")
 
-    bot.write_outside("ALTER TABLE processed_updates RENAME TO processed_updates_away")
+    await bot.write_outside("ALTER TABLE processed_updates RENAME TO processed_updates_away")
     try:
         em.send_message(resident, group, "希望公开物业账目。", reply_to=post["message_id"])
         await em.wait_for(lambda: any("processing" in r.getMessage() for r in caplog.records), 30)
         assert em.pending_updates == 1  # not confirmed
     finally:
-        bot.write_outside("ALTER TABLE processed_updates_away RENAME TO processed_updates")
+        await bot.write_outside("ALTER TABLE processed_updates_away RENAME TO processed_updates")
     await bot.settle(30)
     em.send_message(resident, group, "停车位太少了。", reply_to=post["message_id"])
     await bot.settle(30)
