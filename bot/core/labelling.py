@@ -2,11 +2,11 @@
 
 An organiser is shown the stored answers the tagger is least sure of (uncertainty sampling:
 the principle probabilities, and those of the learned domain model, closest to their
-thresholds), says which principles and
-first-level domains each really has, and every `nlp.learn_every` labels the principle model
-and a first-level domain model are trained again in a worker thread (intake never waits for
-it). Only labels that name a domain teach the domain model (nlp/domain_model.py says why).
-Labels name answers by id only; the labeller is a pseudonym.
+thresholds), says which principles and first-level domains each really has, and every
+`nlp.learn_every` labels the principle model and a first-level domain model are trained again
+in a worker thread (intake never waits for it). Only labels that name a domain teach the
+domain model (nlp/domain_model.py says why). Labels name answers by id only; the labeller is a
+pseudonym.
 """
 
 from __future__ import annotations
