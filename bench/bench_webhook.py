@@ -7,8 +7,11 @@ For each run and each process count, a fresh PostgreSQL schema, an emulator of t
 this process) and 1 or 2 `minyi run --webhook` processes on that schema. The organiser's
 commands open a text round in 4 communities (delivered by the emulator's own webhook); then N
 answers (bench/bench_throughput.py `mixed_texts`) from N/4 residents are POSTed to the
-processes, round-robin, with C requests in flight at once, as Telegram does (it keeps up to 40
-connections open to a webhook). Any answer not acknowledged with 200 is POSTed again. The time
+processes over C keep-alive connections spread evenly over them, one request in flight on each,
+as Telegram does (it keeps up to 40 connections open to a webhook), written as prepared bytes
+so that making them costs this machine little (Telegram's servers pay for that, not ours).
+Any answer not acknowledged with 200 is POSTed again. Each run also prints the CPU time the bot
+processes, this process and the rest of the machine (PostgreSQL) spent while delivering. The time
 runs from the first POST to the last acknowledgement; afterwards every answer must be stored
 exactly once (zero lost, zero doubles), or the benchmark fails. Runs alternate 1 and 2
 processes so that the machine's drift hits both. Prints answers/s per run and the ratio of
@@ -40,6 +43,7 @@ import asyncpg
 
 from bench.bench_ingest import DEFAULT_PG, _drop_schema
 from bench.bench_throughput import mixed_texts
+from bot.telegram.webhook import WEBHOOK_PATH
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimUser
 
@@ -55,7 +59,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _processes(config: Path, ports: Sequence[int], logs: Path) -> Iterator[None]:
+def _processes(
+    config: Path, ports: Sequence[int], logs: Path
+) -> Iterator[list[subprocess.Popen[bytes]]]:
     """`minyi run --webhook` once per port, stopped (SIGTERM) at the end."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
     procs = []
@@ -71,7 +77,7 @@ def _processes(config: Path, ports: Sequence[int], logs: Path) -> Iterator[None]
             )
         )
     try:
-        yield
+        yield procs
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -91,33 +97,74 @@ async def _healthy(session: aiohttp.ClientSession, port: int) -> bool:
         return False
 
 
-async def _deliver(
-    session: aiohttp.ClientSession, urls: Sequence[str], payloads: Sequence[bytes], concurrency: int
-) -> int:
-    """POST every payload round-robin until each is acknowledged; the number of retries."""
+class _Connection:
+    """One keep-alive HTTP/1.1 connection to a webhook, writing prepared requests.
+
+    Telegram's servers, not our machine, pay for making its POSTs; a general HTTP client in
+    the benchmark's process would spend as much CPU per request as the bot under test, on
+    the same two cores. This writes each request's bytes and reads the status and body."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.head = (
+            f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nX-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n"
+        ).encode()
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def post(self, body: bytes) -> int:
+        """The response's status (the connection is opened again if it was closed)."""
+        if self.streams is None:
+            self.streams = await asyncio.open_connection("127.0.0.1", self.port)
+        reader, writer = self.streams
+        try:
+            writer.write(self.head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            status = int((await reader.readline()).split()[1])
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            writer.close()
+            self.streams = None
+            raise
+        return status
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+
+
+async def _deliver(ports: Sequence[int], payloads: Sequence[bytes], concurrency: int) -> int:
+    """POST every payload until each is acknowledged; the number of retries. Each of the
+    `concurrency` connections goes to one process (the connections spread evenly over them),
+    and takes the next payload as soon as its last one is answered, as a load balancer sending
+    each request to a free connection would."""
     queue: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
     for item in enumerate(payloads):
         queue.put_nowait(item)
-    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
     retries = 0
 
-    async def worker() -> None:
+    async def worker(connection: _Connection) -> None:
         nonlocal retries
-        while not queue.empty():
-            index, body = queue.get_nowait()
-            url = urls[index % len(urls)]
-            try:
-                async with session.post(url, data=body, headers=headers) as response:
-                    await response.read()
-                    ok = response.status == 200
-            except (aiohttp.ClientError, TimeoutError):
-                ok = False
-            if not ok:
-                retries += 1
-                await asyncio.sleep(0.1)
-                queue.put_nowait((index, body))
+        try:
+            while not queue.empty():
+                index, body = queue.get_nowait()
+                try:
+                    ok = await connection.post(body) == 200
+                except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+                    ok = False
+                if not ok:
+                    retries += 1
+                    await asyncio.sleep(0.1)
+                    queue.put_nowait((index, body))
+        finally:
+            connection.close()
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    connections = [_Connection(ports[i % len(ports)]) for i in range(concurrency)]
+    await asyncio.gather(*(worker(c) for c in connections))
     return retries
 
 
@@ -141,15 +188,15 @@ async def ingest(texts: Sequence[str], processes: int, concurrency: int, pg_base
                     "[limits]\nanswers_per_minute = 1000\n",
                     encoding="utf-8",
                 )
-                with _processes(config, ports, folder):
+                with _processes(config, ports, folder) as procs:
                     for _ in range(600):
                         if all([await _healthy(session, p) for p in ports]):
                             break
                         await asyncio.sleep(0.2)
                     else:
                         raise RuntimeError("the webhook processes did not start")
-                    hooks = [f"http://127.0.0.1:{p}/telegram" for p in ports]
-                    elapsed = await _run(em, organiser, session, hooks, texts, concurrency)
+                    bots = [proc.pid for proc in procs]
+                    elapsed = await _run(em, organiser, ports, bots, texts, concurrency)
     finally:
         stored = await _count(pg_base, schema)
         await _drop_schema(pg_base, schema)
@@ -161,13 +208,13 @@ async def ingest(texts: Sequence[str], processes: int, concurrency: int, pg_base
 async def _run(
     em: BotAPIEmulator,
     organiser: SimUser,
-    session: aiohttp.ClientSession,
-    hooks: Sequence[str],
+    ports: Sequence[int],
+    bots: Sequence[int],
     texts: Sequence[str],
     concurrency: int,
 ) -> float:
     # Set-up through the emulator's own webhook delivery (one process is enough).
-    em.webhook_url, em.webhook_secret = hooks[0], SECRET
+    em.webhook_url, em.webhook_secret = f"http://127.0.0.1:{ports[0]}{WEBHOOK_PATH}", SECRET
     groups = [em.add_group(f"社区{i}群") for i in range(COMMUNITIES)]
     for i, group in enumerate(groups):
         em.add_bot_to_group(group, organiser)
@@ -200,12 +247,32 @@ async def _run(
         em.send_message(residents[i % len(residents)], groups[g], text, reply_to=posts[g])
     payloads = [em_json(update.payload) for update in em.queue[first:]]
     del em.queue[first:]
+    cpu = _cpu(bots)
     started = time.perf_counter()
-    retries = await _deliver(session, hooks, payloads, concurrency)
+    retries = await _deliver(ports, payloads, concurrency)
     elapsed = time.perf_counter() - started
+    used = [after - before for before, after in zip(cpu, _cpu(bots), strict=True)]
+    print(
+        f"  CPU while delivering ({elapsed:.1f} s on the clock): bot processes {used[0]:.1f} s, "
+        f"this process (load generator) {used[1]:.1f} s, the rest of the machine "
+        f"(PostgreSQL, other work) {used[2] - used[0] - used[1]:.1f} s"
+    )
     if retries:
         print(f"  ({retries} deliveries retried)")
     return elapsed
+
+
+def _cpu(bots: Sequence[int]) -> tuple[float, float, float]:
+    """CPU seconds so far: of the bot processes, of this process, of the whole machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    bot = 0.0
+    for pid in bots:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        bot += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    # The first line of /proc/stat: user nice system idle iowait irq softirq steal ...
+    times = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(times) - times[3] - times[4]
+    return bot, time.process_time(), busy / tick
 
 
 def em_json(payload: dict[str, Any]) -> bytes:

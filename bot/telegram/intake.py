@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -293,6 +294,69 @@ async def process_batch(
             )
             for raw in run:
                 await process_with_retry(app, core, plain, raw)
+
+
+class Gatherer:
+    """Updates that arrive one by one (webhook POSTs) committed together.
+
+    Each `submit` waits until its update is committed (then the caller answers Telegram 200).
+    Non-command updates that arrive while a run is being committed wait for the next one and
+    then go in together, as a polled batch does (`_process_run`: one transaction, one claim
+    statement, answers tagged together): under load a process commits dozens of answers at
+    once instead of paying a transaction, its tallies and a commit for each. A quiet moment
+    costs nothing: a lone update starts a run of one at once. Commands go on their own, as
+    in `process_batch`. If a run fails, each of its updates is processed again alone by its
+    own caller (retries, then a dead letter), so one poisoned update delays only itself.
+    """
+
+    def __init__(self, app: MinyiApp, core: Core, plain: PlainPath[Any]) -> None:
+        self._app, self._core, self._plain = app, core, plain
+        self._waiting: dict[int, tuple[RawUpdate, asyncio.Future[bool]]] = {}
+        self._worker: asyncio.Task[None] | None = None
+        #: runs committed so far (each one transaction), for monitoring.
+        self.runs = 0
+
+    async def submit(self, raw: RawUpdate) -> None:
+        """Process `raw` and commit its effects (or keep it as a dead letter); raises if the
+        database failed, and then nothing of it was committed."""
+        app, core, plain = self._app, self._core, self._plain
+        if _is_command(raw):
+            await process_with_retry(app, core, plain, raw)
+            return
+        update_id = _update_id(raw)
+        waiting = self._waiting.get(update_id)
+        if waiting is None:
+            # (Telegram may deliver an update again while the first delivery still waits:
+            # both then wait for the same commit.)
+            waiting = self._waiting[update_id] = (raw, asyncio.get_running_loop().create_future())
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._work())
+        if not await asyncio.shield(waiting[1]):
+            await process_with_retry(app, core, plain, raw)
+
+    async def _work(self) -> None:
+        """Commit what waits, a run at a time, until nothing does."""
+        while self._waiting:
+            ids = list(itertools.islice(self._waiting, BATCH))
+            taken = [self._waiting.pop(update_id) for update_id in ids]
+            run = [raw for raw, _ in taken]
+            ok = True
+            try:
+                prepared = await _prepare(self._app, self._plain, run)
+                await _process_run(self._app, self._core, self._plain, run, prepared)
+                self.runs += 1
+            except Exception as exc:
+                log.warning("run of %s updates failed (%s); each alone", len(run), type(exc).__name__)
+                ok = False
+            for _, done in taken:
+                if not done.done():
+                    done.set_result(ok)
+
+    async def close(self) -> None:
+        """Wait for the run being committed (requests still waiting on it then answer)."""
+        if self._worker is not None:
+            with contextlib.suppress(Exception):
+                await self._worker
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """Webhook intake: Telegram POSTs each update to us (SPEC §8: several processes behind a load
 balancer share one PostgreSQL database).
 
-Each POST is processed like a polled update (bot/telegram/intake.py: `process_with_retry`, which
-claims the update id in the same transaction as its effects) and answered 200 only once the update
-is committed, or kept whole as a dead letter. Anything else answers 500, so Telegram delivers the
+Each POST is processed like a polled update (bot/telegram/intake.py: `Gatherer`, which commits the
+updates POSTed while a run was committing as the next run, claiming their ids in the same
+transaction as their effects) and answered 200 only once the update is committed, or kept whole as
+a dead letter. Anything else answers 500, so Telegram delivers the
 update again, possibly to another process; the claim makes that redelivery harmless. The
 `X-Telegram-Bot-Api-Secret-Token` header must carry the configured secret: nobody else can
 inject updates.
@@ -25,7 +26,7 @@ from telegram import Update
 from bot.core.base import Core
 from bot.core.privacy import failure
 from bot.telegram.context import MinyiApp
-from bot.telegram.intake import Intake, PlainPath, process_with_retry
+from bot.telegram.intake import Gatherer, Intake, PlainPath
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def check_secret(secret: str | None) -> str:
     return secret
 
 
-def webhook_app(app: MinyiApp, core: Core, plain: PlainPath[Any], secret: str) -> web.Application:
+def webhook_app(gatherer: Gatherer, secret: str) -> web.Application:
     """The aiohttp application: POST WEBHOOK_PATH takes one update; GET HEALTH_PATH says ok."""
 
     async def receive(request: web.Request) -> web.Response:
@@ -84,7 +85,7 @@ def webhook_app(app: MinyiApp, core: Core, plain: PlainPath[Any], secret: str) -
             log.warning("webhook POST from %s is not a Telegram update", request.remote)
             return web.Response(status=400, text="not an update")
         try:
-            await process_with_retry(app, core, plain, data)
+            await gatherer.submit(data)
         except Exception as exc:
             log.error(
                 "update %s not committed; Telegram will retry it: %s",
@@ -107,8 +108,9 @@ def serve_webhook(options: WebhookOptions) -> Intake:
     """An intake for bot/app.py `run_application`: serve the webhook until `stop` is set."""
 
     async def intake(app: MinyiApp, core: Core, plain: PlainPath[Any], stop: asyncio.Event) -> None:
+        gatherer = Gatherer(app, core, plain)
         runner = web.AppRunner(
-            webhook_app(app, core, plain, options.secret),
+            webhook_app(gatherer, options.secret),
             access_log=None,
             shutdown_timeout=SHUTDOWN_GRACE,
         )
@@ -128,5 +130,6 @@ def serve_webhook(options: WebhookOptions) -> Intake:
         finally:
             # Stops accepting, then lets requests in flight commit and answer.
             await runner.cleanup()
+            await gatherer.close()
 
     return intake

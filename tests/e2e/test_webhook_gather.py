@@ -1,0 +1,84 @@
+"""Webhook updates committed together (bot/telegram/intake.py `Gatherer`): what arrives while a
+run commits goes in as the next run, each update answered only once it is committed, and one
+update that cannot be stored never takes the others down with it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+
+from bot.app import PLAIN_ANSWERS
+from bot.telegram.intake import Gatherer
+from tests.e2e.test_faults_input import round_post_id, stored_texts
+from tests.harness import RunningBot
+
+
+async def _answers(bot: RunningBot, texts: list[str]) -> list[dict[str, Any]]:
+    """Updates of residents replying `texts` to round 1, as Telegram would POST them (taken
+    out of the emulator's queue before the polling intake can fetch them)."""
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 2h 小区最需要改进什么？")
+    post = round_post_id(bot, group)
+    await bot.settle()
+    first = len(bot.emulator.queue)
+    for i, text in enumerate(texts):
+        bot.emulator.send_message(bot.emulator.add_user(f"居民{i}"), group, text, reply_to=post)
+    payloads = [update.payload for update in bot.emulator.queue[first:]]
+    del bot.emulator.queue[first:]
+    return payloads
+
+
+async def test_updates_arriving_together_commit_as_one_run(minyi_bot: RunningBot) -> None:
+    """30 answers submitted at once: one run, one transaction; each stored once with the
+    themes its text gets alone; a delivery repeated while the first waits counts once."""
+    bot = minyi_bot
+    texts = [f"{i}号楼停车太乱，物业维修太慢，希望公开账目" for i in range(30)]
+    updates = await _answers(bot, texts)
+    gatherer = Gatherer(bot.app, bot.core, PLAIN_ANSWERS)
+    await asyncio.gather(*(gatherer.submit(u) for u in [*updates, updates[3], updates[7]]))
+    assert gatherer.runs == 1
+    assert sorted(await stored_texts(bot)) == sorted(texts)
+    async with bot.core.repo.transaction() as session:
+        stored = await session.list_answers(limit=100)
+        assert await session.list_processed_updates([u["update_id"] for u in updates]) == {
+            u["update_id"] for u in updates
+        }
+    for answer in stored:
+        assert {t.theme_id for t in answer.themes} == {
+            t.id for t in bot.core.tagger.tag(answer.text)
+        }
+    # Submitted again after the commit (Telegram lost our 200): nothing changes.
+    await asyncio.gather(*(gatherer.submit(u) for u in updates[:5]))
+    assert sorted(await stored_texts(bot)) == sorted(texts)
+
+
+async def test_an_update_that_cannot_be_stored_fails_only_itself(
+    minyi_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One answer of a run that the database refuses: the run rolls back, every other answer
+    is then committed alone at its first attempt, and the refused one, after its retries, is
+    kept as a dead letter (its request still answered: nothing is lost)."""
+    caplog.set_level(logging.WARNING, logger="bot.telegram.intake")
+    bot = minyi_bot
+    texts = [f"第{i}条：垃圾分类点没人管，电梯经常坏" for i in range(12)]
+    texts[5] = "这一条存不进去：路灯坏了"
+    updates = await _answers(bot, texts)
+    await bot.write_outside(
+        "CREATE TRIGGER refuse BEFORE INSERT ON answers "
+        f"WHEN NEW.text = '{texts[5]}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    gatherer = Gatherer(bot.app, bot.core, PLAIN_ANSWERS)
+    await asyncio.gather(*(gatherer.submit(u) for u in updates))
+    assert gatherer.runs == 0  # the one run failed
+    assert any("each alone" in r.getMessage() for r in caplog.records)
+    assert sorted(await stored_texts(bot)) == sorted(t for i, t in enumerate(texts) if i != 5)
+    async with bot.core.repo.transaction() as session:
+        letters = await session.tx.fetchall("SELECT update_id FROM dead_letters")
+        done = await session.list_processed_updates([u["update_id"] for u in updates])
+    assert [row["update_id"] for row in letters] == [updates[5]["update_id"]]
+    assert done == {u["update_id"] for u in updates}
+    # Each of the others was stored at its first attempt alone: none waited out a retry.
+    assert sum("failed 3 times" in r.getMessage() for r in caplog.records) == 1
