@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -53,6 +54,9 @@ BATCH = 100
 # than the overlap saved on the loaded 2-core machine); after a partial one (live traffic)
 # it fetches and tags the next while it commits.
 TAKE = BATCH
+# How long a webhook run waits, at most, for the senders of the run before it (and never
+# longer than that run took).
+GATHER_WAIT = 0.05
 # How long a long poll may take beyond its own timeout before we give up on the connection.
 READ_MARGIN = 30
 
@@ -304,7 +308,9 @@ class Gatherer:
     then go in together, as a polled batch does (`_process_run`: one transaction, one claim
     statement, answers tagged together): under load a process commits dozens of answers at
     once instead of paying a transaction, its tallies and a commit for each. A quiet moment
-    costs nothing: a lone update starts a run of one at once. Commands go on their own, as
+    costs nothing: a lone update starts a run of one at once (and after a run, the worker
+    waits a moment, never longer than the run took, for its senders' next updates, while
+    any update arriving meanwhile that fills the run starts it). Commands go on their own, as
     in `process_batch`. If a run fails, each of its updates is processed again alone by its
     own caller (retries, then a dead letter), so one poisoned update delays only itself.
     """
@@ -315,6 +321,9 @@ class Gatherer:
         self._worker: asyncio.Task[None] | None = None
         #: runs committed so far (each one transaction), for monitoring.
         self.runs = 0
+        # Set once `_wanted` updates wait (while the worker waits for a run to fill).
+        self._enough = asyncio.Event()
+        self._wanted = BATCH + 1
 
     async def submit(self, raw: RawUpdate) -> None:
         """Process `raw` and commit its effects (or keep it as a dead letter); raises if the
@@ -329,6 +338,8 @@ class Gatherer:
             # (Telegram may deliver an update again while the first delivery still waits:
             # both then wait for the same commit.)
             waiting = self._waiting[update_id] = (raw, asyncio.get_running_loop().create_future())
+        if len(self._waiting) >= self._wanted:
+            self._enough.set()
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._work())
         if not await asyncio.shield(waiting[1]):
@@ -341,16 +352,30 @@ class Gatherer:
             taken = [self._waiting.pop(update_id) for update_id in ids]
             run = [raw for raw, _ in taken]
             ok = True
+            started = time.monotonic()
             try:
                 prepared = await _prepare(self._app, self._plain, run)
                 await _process_run(self._app, self._core, self._plain, run, prepared)
                 self.runs += 1
             except Exception as exc:
-                log.warning("run of %s updates failed (%s); each alone", len(run), type(exc).__name__)
+                log.warning("run of %s updates failed (%s); each alone", len(run), failure(exc))
                 ok = False
+            took = time.monotonic() - started
+            # Everybody with an update in flight now: this run's senders, told next, answer
+            # with their next updates within moments (Telegram keeps a connection busy while
+            # it has updates). Waiting for them briefly keeps runs whole; without it a busy
+            # webhook settles into runs alternating between parts of its senders (1 and 39,
+            # or 10 and 10) and pays a transaction, its tallies and a commit for each part.
+            busy = min(BATCH, len(run) + len(self._waiting))
             for _, done in taken:
                 if not done.done():
                     done.set_result(ok)
+            if ok and len(self._waiting) < busy:
+                self._wanted = busy
+                self._enough.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._enough.wait(), min(GATHER_WAIT, max(0.002, took)))
+                self._wanted = BATCH + 1
 
     async def close(self) -> None:
         """Wait for the run being committed (requests still waiting on it then answer)."""

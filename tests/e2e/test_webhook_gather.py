@@ -82,3 +82,24 @@ async def test_an_update_that_cannot_be_stored_fails_only_itself(
     assert done == {u["update_id"] for u in updates}
     # Each of the others was stored at its first attempt alone: none waited out a retry.
     assert sum("failed 3 times" in r.getMessage() for r in caplog.records) == 1
+
+
+async def test_runs_stay_whole_while_senders_answer_in_turn(minyi_bot: RunningBot) -> None:
+    """40 senders (Telegram's connections), each sending its next answer a few turns of the
+    event loop after its last one was acknowledged, 400 answers in all: the runs stay whole
+    instead of splitting into parts that each pay for a transaction."""
+    bot = minyi_bot
+    texts = [f"第{i}条：小区路灯坏了很久，晚上出门不安全" for i in range(400)]
+    updates = await _answers(bot, texts)
+    gatherer = Gatherer(bot.app, bot.core, PLAIN_ANSWERS)
+
+    async def sender(mine: list[dict[str, Any]], turns: int) -> None:
+        for update in mine:
+            await gatherer.submit(update)
+            for _ in range(turns):  # the acknowledgement's way back, and the next request's
+                await asyncio.sleep(0)
+
+    await asyncio.gather(*(sender(updates[i::40], 1 + i % 7) for i in range(40)))
+    assert sorted(await stored_texts(bot)) == sorted(texts)
+    # 10 whole runs of 40; answers acknowledged in turn would split every run in parts.
+    assert gatherer.runs <= 13
