@@ -10,6 +10,7 @@ import random
 import re
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from bot.config import Settings
 from bot.core.index.framework import Framework
 from bot.core.index.values import period_of
 from bot.core.indexing import community_voices, compute, import_values, load_framework
+from bot.core.models import Round
 from bot.core.reports import Report, build_round_report
 from bot.render.digest import build_digest, write_digest
 from bot.render.index_report import write_report
@@ -298,27 +300,16 @@ async def _rating_round(
     rng: random.Random,
     out: Path,
 ) -> int:
-    em = bot.emulator
-    await bot.ask_privately(f"/rate all 30m {RATING_QUESTION}")
-    round_ = await bot.latest_round()
-    posts = {p.chat_id: p for p in await bot.open_posts(round_.id)}
-    show.step(f"round #{round_.id} (rating) opened: {RATING_QUESTION}")
-    raters = [
-        (person, user)
-        for index, (person, user) in enumerate(zip(people, users, strict=True))
-        if index % 7 != 3
-    ]
-    for done, (person, user) in enumerate(raters, start=1):
-        chat = bot.groups[person.community]
-        post = posts[chat.id]
-        assert post.message_id is not None
-        value = rng.choices(range(1, 6), weights=RATING_WEIGHTS)[0]
-        data = _button_data(em, chat.id, post.message_id, str(value))
-        em.press_button(user, chat, post.message_id, data)
-        show.bar("ratings", done, len(raters))
-        if pause:
-            await asyncio.sleep(pause)
-    await bot.settle()
+    """A rating round: most residents press a star button in their group, some rate on the
+    web page."""
+    round_ = await _press_ratings(
+        bot,
+        f"/rate all 30m {RATING_QUESTION}",
+        f"(rating) opened: {RATING_QUESTION}",
+        [(p, u) for i, (p, u) in enumerate(zip(people, users, strict=True)) if i % 7 != 3],
+        lambda person: RATING_WEIGHTS,
+        (show, pause, rng),
+    )
     on_web = [
         (
             person,
@@ -330,6 +321,36 @@ async def _rating_round(
     await _web_residents(bot, round_.id, on_web, out, show)
     await _close(bot, round_.id, show)
     return round_.id
+
+
+async def _press_ratings(
+    bot: LocalBot,
+    command: str,
+    opened: str,
+    raters: list[tuple[Resident, SimUser]],
+    weights_of: Callable[[Resident], Sequence[float]],
+    pace: tuple[Progress, float, random.Random],
+) -> Round:
+    """Open a rating round with `command`, then have each rater press a star button in their
+    group's post, 1–5 drawn with their weights; the round, once the bot has stored them."""
+    show, pause, rng = pace
+    em = bot.emulator
+    await bot.ask_privately(command)
+    round_ = await bot.latest_round()
+    posts = {p.chat_id: p for p in await bot.open_posts(round_.id)}
+    show.step(f"round #{round_.id} {opened}")
+    for done, (person, user) in enumerate(raters, start=1):
+        chat = bot.groups[person.community]
+        post = posts[chat.id]
+        assert post.message_id is not None
+        value = rng.choices(range(1, 6), weights=weights_of(person))[0]
+        data = _button_data(em, chat.id, post.message_id, str(value))
+        em.press_button(user, chat, post.message_id, data)
+        show.bar("ratings", done, len(raters))
+        if pause:
+            await asyncio.sleep(pause)
+    await bot.settle()
+    return round_
 
 
 async def _priorities_round(
@@ -374,27 +395,14 @@ async def _indicator_round(
     rng: random.Random,
 ) -> int:
     """A rating round tied to an index indicator: its mean per community is that value."""
-    em = bot.emulator
-    await bot.ask_privately(f"/rate --indicator {INDICATOR_RATED} all 30m {INDICATOR_QUESTION}")
-    round_ = await bot.latest_round()
-    posts = {p.chat_id: p for p in await bot.open_posts(round_.id)}
-    show.step(f"round #{round_.id} (rating → indicator {INDICATOR_RATED}) opened")
-    raters = [
-        (person, user)
-        for index, (person, user) in enumerate(zip(people, users, strict=True))
-        if index % 5 != 2
-    ]
-    for done, (person, user) in enumerate(raters, start=1):
-        chat = bot.groups[person.community]
-        post = posts[chat.id]
-        assert post.message_id is not None
-        value = rng.choices(range(1, 6), weights=INDICATOR_WEIGHTS[person.community])[0]
-        em.press_button(
-            user, chat, post.message_id, _button_data(em, chat.id, post.message_id, str(value))
-        )
-        show.bar("ratings", done, len(raters))
-        if pause:
-            await asyncio.sleep(pause)
+    round_ = await _press_ratings(
+        bot,
+        f"/rate --indicator {INDICATOR_RATED} all 30m {INDICATOR_QUESTION}",
+        f"(rating → indicator {INDICATOR_RATED}) opened",
+        [(p, u) for i, (p, u) in enumerate(zip(people, users, strict=True)) if i % 5 != 2],
+        lambda person: INDICATOR_WEIGHTS[person.community],
+        (show, pause, rng),
+    )
     await bot.settle()
     await _close(bot, round_.id, show)
     return round_.id
