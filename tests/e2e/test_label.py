@@ -7,21 +7,17 @@ from __future__ import annotations
 import asyncio
 import csv
 import random
-import re
 from pathlib import Path
-from typing import Any
 
-from bot.core.labelling import label_choices
 from bot.core.retag import retag_answers
 from nlp.build_model import ANSWERS_CSV, read_answers
 from nlp.metrics import evaluate_sets
 from nlp.taxonomy import load_taxonomy
 from sandbox.emulator import BotAPIEmulator
-from sandbox.models import SimChat
 from tests.harness import RunningBot, start_bot
+from tests.labelling_helpers import label_answers
 
 BASE, RESIDENTS, LABELS = 200, 200, 40
-_DATA = re.compile(r"^lbl:(\d+):([0-9a-f]+):")
 
 
 def _split() -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
@@ -41,24 +37,6 @@ def _write_base(path: Path, rows: list[tuple[str, list[str]]]) -> None:
             writer.writerow([text, ";".join(labels) or "none", "train"])
 
 
-def _keyboard(bot: RunningBot, chat: SimChat) -> tuple[int, list[list[dict[str, Any]]]]:
-    """The bot's newest message with a /label keyboard: its id and buttons."""
-    for message in reversed(bot.emulator.messages_to(chat.id)):
-        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-        if any(str(b.get("callback_data", "")).startswith("lbl:") for row in rows for b in row):
-            return int(message["message_id"]), rows
-    raise AssertionError("no /label keyboard in the chat")
-
-
-def _button(rows: list[list[dict[str, Any]]], suffix: str) -> str:
-    return next(
-        str(b["callback_data"])
-        for row in rows
-        for b in row
-        if str(b.get("callback_data", "")).endswith(":" + suffix)
-    )
-
-
 async def _stored_principles(bot: RunningBot, principles: set[str]) -> dict[str, set[str]]:
     async with bot.core.repo.transaction() as session:
         answers = await session.list_answers()
@@ -76,7 +54,6 @@ async def test_forty_labels_raise_f1_on_the_other_answers(
     gold = dict(residents)
     taxonomy = load_taxonomy()
     principles = [t.id for t in taxonomy.by_kind("principle")]
-    choices = label_choices(taxonomy)
     settings = {"principle_answers": str(base_csv), "learn_every": LABELS}
     async with start_bot(emulator, tmp_path, nlp=settings) as bot:
         group = await bot.register("碧海社区居民群", "碧海社区")
@@ -90,33 +67,11 @@ async def test_forty_labels_raise_f1_on_the_other_answers(
         before = await _stored_principles(bot, set(principles))
         assert set(before) == set(gold)
 
-        private = emulator.private_chat(bot.organiser)
-        await bot.command(private, "/label")
-        labelled: set[str] = set()
-        by_id: dict[int, str] = {}
-        async with bot.core.repo.transaction() as session:
-            by_id = {a.id: a.text for a in await session.list_answers()}
-        for _ in range(LABELS):
-            message_id, rows = _keyboard(bot, private)
-            match = _DATA.match(_button(rows, "ok"))
-            assert match is not None
-            text = by_id[int(match.group(1))]
-            assert text not in labelled, "an answer was offered twice"
-            chosen = {i for i in range(len(choices)) if int(match.group(2), 16) >> i & 1}
-            # The organiser keeps the suggested domains and sets the principles to the truth.
-            want = {i for i in chosen if choices[i] not in principles}
-            want |= {choices.index(p) for p in gold[text]}
-            for index in sorted(chosen ^ want):
-                emulator.press_button(
-                    bot.organiser, private, message_id, _button(rows, f"t{index}")
-                )
-                await bot.settle()
-                message_id, rows = _keyboard(bot, private)
-            emulator.press_button(bot.organiser, private, message_id, _button(rows, "ok"))
-            await bot.settle()
-            labelled.add(text)
+        # The organiser keeps the suggested domains and sets the principles to the truth.
+        labelled = await label_answers(bot, LABELS, gold, principles)
         assert bot.core.learning is not None, "learning should start after nlp.learn_every labels"
         await asyncio.wait_for(asyncio.shield(bot.core.learning), 300)
+        private = emulator.private_chat(bot.organiser)
         assert any("后台重新学习" in t for t in bot.bot_texts(private))
 
         result = await retag_answers(bot.core)

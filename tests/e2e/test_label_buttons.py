@@ -3,29 +3,10 @@ for; skip and stop store what they say (issue 15)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.harness import RunningBot
-
-
-def _label_message(bot: RunningBot, chat_id: int) -> dict[str, Any]:
-    for message in reversed(bot.emulator.messages_to(chat_id)):
-        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-        if any(str(b.get("callback_data", "")).startswith("lbl:") for r in rows for b in r):
-            return dict(message)
-    raise AssertionError("no /label keyboard")
-
-
-def _data(message: dict[str, Any], suffix: str) -> str:
-    rows = message["reply_markup"]["inline_keyboard"]
-    return next(
-        str(b["callback_data"])
-        for r in rows
-        for b in r
-        if str(b["callback_data"]).endswith(":" + suffix)
-    )
+from tests.labelling_helpers import label_button, label_message, press_label
 
 
 async def _with_answers(bot: RunningBot) -> None:
@@ -59,23 +40,19 @@ async def test_toggle_skip_and_stop(minyi_bot: RunningBot) -> None:
     await _with_answers(bot)
     private = bot.emulator.private_chat(bot.organiser)
     await bot.command(private, "/label")
-    first = _label_message(bot, private.id)
-    bot.emulator.press_button(bot.organiser, private, first["message_id"], _data(first, "t0"))
-    await bot.settle()
-    toggled = _label_message(bot, private.id)
+    first = label_message(bot, private)
+    await press_label(bot, private, first, "t0")
+    toggled = label_message(bot, private)
     assert toggled["message_id"] == first["message_id"]
     assert toggled["reply_markup"] != first["reply_markup"]
     async with bot.core.repo.transaction() as session:
         assert await session.count_labels() == 0
-    bot.emulator.press_button(bot.organiser, private, first["message_id"], _data(toggled, "skip"))
-    await bot.settle()
-    second = _label_message(bot, private.id)
+    await press_label(bot, private, toggled, "skip")  # the first message, its keyboard edited
+    second = label_message(bot, private)
     assert second["message_id"] != first["message_id"]
-    bot.emulator.press_button(bot.organiser, private, second["message_id"], _data(second, "ok"))
-    await bot.settle()
-    third = _label_message(bot, private.id)
-    bot.emulator.press_button(bot.organiser, private, third["message_id"], _data(third, "stop"))
-    await bot.settle()
+    await press_label(bot, private, second, "ok")
+    third = label_message(bot, private)
+    await press_label(bot, private, third, "stop")
     async with bot.core.repo.transaction() as session:
         assert await session.count_labels() == 1
         labelled = await session.list_labels()
@@ -86,7 +63,7 @@ async def test_toggle_skip_and_stop(minyi_bot: RunningBot) -> None:
     assert sorted(r["skipped"] for r in rows) == [0, 1]
     assert any("已停止" in t for t in bot.bot_texts(private))
     with pytest.raises(AssertionError):
-        _label_message(bot, private.id)  # no keyboard is left to press
+        label_message(bot, private)  # no keyboard is left to press
 
 
 async def test_forged_label_press_changes_nothing(minyi_bot: RunningBot) -> None:
@@ -95,16 +72,16 @@ async def test_forged_label_press_changes_nothing(minyi_bot: RunningBot) -> None
     await _with_answers(bot)
     private = bot.emulator.private_chat(bot.organiser)
     await bot.command(private, "/label")
-    shown = _label_message(bot, private.id)
+    shown = label_message(bot, private)
     forged = "lbl:1:3ff:ok"
-    if forged == _data(shown, "ok"):
+    if forged == label_button(shown, "ok"):
         forged = "lbl:2:3ff:ok"
     bot.emulator.press_button(bot.organiser, private, shown["message_id"], forged, forged=True)
     await bot.settle()
     stranger = bot.emulator.add_user("陌生人")
     other = bot.emulator.private_chat(stranger)
     await bot.command(other, "/start", user=stranger)
-    bot.emulator.press_button(stranger, private, shown["message_id"], _data(shown, "ok"))
+    bot.emulator.press_button(stranger, private, shown["message_id"], label_button(shown, "ok"))
     await bot.settle()
     async with bot.core.repo.transaction() as session:
         assert await session.count_labels() == 0

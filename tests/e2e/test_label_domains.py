@@ -13,23 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import re
 from pathlib import Path
 from typing import Any
 
 from bot.core.base import DOMAIN_MODEL_NAME, open_core
-from bot.core.labelling import label_choices, top_level
+from bot.core.labelling import top_level
 from bot.core.retag import retag_answers
 from nlp.domain_model import domain_labels
 from nlp.metrics import evaluate_sets
 from nlp.taxonomy import load_taxonomy
 from sandbox.emulator import BotAPIEmulator
-from sandbox.models import SimChat
-from tests.harness import RunningBot, start_bot
+from tests.harness import start_bot
+from tests.labelling_helpers import label_answers
 
 ANSWERS = Path(__file__).resolve().parent.parent / "data" / "domain_answers.csv"
 LABELS = 45
-_DATA = re.compile(r"^lbl:(\d+):([0-9a-f]+):")
 
 
 def _answers() -> list[tuple[str, set[str]]]:
@@ -38,24 +36,6 @@ def _answers() -> list[tuple[str, set[str]]]:
             (row["text"], {x for x in row["labels"].split(";") if x != "none"})
             for row in csv.DictReader(handle)
         ]
-
-
-def _keyboard(bot: RunningBot, chat: SimChat) -> tuple[int, list[list[dict[str, Any]]]]:
-    """The bot's newest message with a /label keyboard: its id and buttons."""
-    for message in reversed(bot.emulator.messages_to(chat.id)):
-        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-        if any(str(b.get("callback_data", "")).startswith("lbl:") for row in rows for b in row):
-            return int(message["message_id"]), rows
-    raise AssertionError("no /label keyboard in the chat")
-
-
-def _button(rows: list[list[dict[str, Any]]], suffix: str) -> str:
-    return next(
-        str(b["callback_data"])
-        for row in rows
-        for b in row
-        if str(b.get("callback_data", "")).endswith(":" + suffix)
-    )
 
 
 async def _stored_domains(bot_core: Any) -> dict[str, set[str]]:
@@ -76,7 +56,6 @@ async def test_labelling_domains_raises_domain_f1_on_the_other_answers(
     gold = dict(_answers())
     taxonomy = load_taxonomy()
     domains = domain_labels(taxonomy)
-    choices = label_choices(taxonomy)
     async with start_bot(emulator, tmp_path, nlp={"learn_every": LABELS}) as bot:
         group = await bot.register("碧海社区居民群", "碧海社区")
         await bot.command(group, "/ask 48h 你觉得我们社区最需要解决的问题是什么？")
@@ -89,35 +68,9 @@ async def test_labelling_domains_raises_domain_f1_on_the_other_answers(
         before = await _stored_domains(bot.core)
         assert set(before) == set(gold)
 
-        private = emulator.private_chat(bot.organiser)
-        await bot.command(private, "/label")
-        async with bot.core.repo.transaction() as session:
-            by_id = {a.id: a.text for a in await session.list_answers()}
-        labelled: set[str] = set()
-        for _ in range(LABELS):
-            message_id, rows = _keyboard(bot, private)
-            match = _DATA.match(_button(rows, "ok"))
-            assert match is not None
-            text = by_id[int(match.group(1))]
-            assert text not in labelled, "an answer was offered twice"
-            chosen = {i for i in range(len(choices)) if int(match.group(2), 16) >> i & 1}
-            # The organiser keeps the suggested principles and sets the domains to the truth,
-            # on the keyboard's second page.
-            want = {i for i in chosen if choices[i] not in domains}
-            want |= {choices.index(d) for d in gold[text]}
-            if chosen != want:
-                emulator.press_button(bot.organiser, private, message_id, _button(rows, "p1"))
-                await bot.settle()
-                message_id, rows = _keyboard(bot, private)
-            for index in sorted(chosen ^ want):
-                emulator.press_button(
-                    bot.organiser, private, message_id, _button(rows, f"t{index}")
-                )
-                await bot.settle()
-                message_id, rows = _keyboard(bot, private)
-            emulator.press_button(bot.organiser, private, message_id, _button(rows, "ok"))
-            await bot.settle()
-            labelled.add(text)
+        # The organiser keeps the suggested principles and sets the domains to the truth,
+        # on the keyboard's second page.
+        labelled = await label_answers(bot, LABELS, gold, domains)
         assert bot.core.learning is not None, "learning should start after nlp.learn_every labels"
         await asyncio.wait_for(asyncio.shield(bot.core.learning), 300)
         learned = bot.core.tagger.domain_model
