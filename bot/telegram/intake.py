@@ -228,8 +228,9 @@ async def _process_run(
     plain: PlainPath[Any],
     run: Sequence[RawUpdate],
     prepared: Prepared,
-) -> None:
+) -> list[OwedReply]:
     """Process updates in one transaction that also claims them all; raise if any failed.
+    Returns what they owe once committed (for `_after_commit`).
 
     The run's claims are checked with one query and recorded with one statement; a plain
     INSERT, so an id another process claimed meanwhile fails the run instead of counting twice.
@@ -261,7 +262,7 @@ async def _process_run(
             if turn.error is not None or session.failed:
                 raise UpdateFailed("an update of the batch failed")
         await session.add_processed_updates([_update_id(u) for u in todo], core.now())
-    await _after_commit(app, core, [owed for turn in turns for owed in turn.replies])
+    return [owed for turn in turns for owed in turn.replies]
 
 
 async def process_batch(
@@ -289,7 +290,7 @@ async def process_batch(
         run = updates[index:end]
         index = end
         try:
-            await _process_run(app, core, plain, run, prepared or {})
+            owed = await _process_run(app, core, plain, run, prepared or {})
         except Exception as exc:
             # Rare: the run is rolled back whole and done again one update at a time (a reply
             # already sent for one of its updates may then be sent a second time).
@@ -298,30 +299,44 @@ async def process_batch(
             )
             for raw in run:
                 await process_with_retry(app, core, plain, raw)
+        else:
+            await _after_commit(app, core, owed)
 
 
 class Gatherer:
-    """Updates that arrive one by one (webhook POSTs) committed together.
+    """Plain answers that arrive one by one (webhook POSTs) committed together.
 
-    Each `submit` waits until its update is committed (then the caller answers Telegram 200).
-    Non-command updates that arrive while a run is being committed wait for the next one and
-    then go in together, as a polled batch does (`_process_run`: one transaction, one claim
-    statement, answers tagged together): under load a process commits dozens of answers at
-    once instead of paying a transaction, its tallies and a commit for each. A quiet moment
-    costs nothing: a lone update starts a run of one at once (and after a run, the worker
-    waits a moment, never longer than the run took, for its senders' next updates, while
-    any update arriving meanwhile that fills the run starts it). Commands go on their own, as
-    in `process_batch`. If a run fails, each of its updates is processed again alone by its
-    own caller (retries, then a dead letter), so one poisoned update delays only itself.
+    Each `submit` returns once its update is committed (then the caller answers Telegram 200).
+    Plain answers that arrive while a run is being committed wait for the next one and then
+    go in together, as a polled batch does (`_process_run`: one transaction, one claim
+    statement, answers redacted and tagged together): under load a process commits dozens of
+    answers at once instead of paying a transaction, its tallies and a commit for each. A
+    quiet moment costs nothing: a lone answer starts a run of one at once. After a run, the
+    worker waits a moment for that run's senders to come back with their next answers (see
+    `patience`), and starts as soon as they have. Every other update (commands, button
+    presses, which answer Telegram while they are processed) goes alone, as before, so no
+    call to Telegram ever holds up a run. If a run fails, each of its answers is processed
+    again alone by its own caller (retries, then a dead letter), so one poisoned update
+    delays only itself. What a run owes Telegram (owed posts, replies) goes out in its own
+    task once its callers are told.
     """
 
-    def __init__(self, app: MinyiApp, core: Core, plain: PlainPath[Any]) -> None:
+    def __init__(
+        self,
+        app: MinyiApp,
+        core: Core,
+        plain: PlainPath[Any],
+        patience: Callable[[float], float] | None = None,
+    ) -> None:
         self._app, self._core, self._plain = app, core, plain
         self._waiting: dict[int, tuple[RawUpdate, asyncio.Future[bool]]] = {}
         self._worker: asyncio.Task[None] | None = None
+        self._sending: set[asyncio.Task[None]] = set()
+        #: how long the worker waits for a run's senders, given the seconds the run took.
+        self._patience = patience or _patience
         #: runs committed so far (each one transaction), for monitoring.
         self.runs = 0
-        # Set once `_wanted` updates wait (while the worker waits for a run to fill).
+        # Set once `_wanted` updates wait (while the worker waits for a run's senders).
         self._enough = asyncio.Event()
         self._wanted = BATCH + 1
 
@@ -329,7 +344,7 @@ class Gatherer:
         """Process `raw` and commit its effects (or keep it as a dead letter); raises if the
         database failed, and then nothing of it was committed."""
         app, core, plain = self._app, self._core, self._plain
-        if _is_command(raw):
+        if self._plain.read(raw) is None:
             await process_with_retry(app, core, plain, raw)
             return
         update_id = _update_id(raw)
@@ -351,37 +366,56 @@ class Gatherer:
             ids = list(itertools.islice(self._waiting, BATCH))
             taken = [self._waiting.pop(update_id) for update_id in ids]
             run = [raw for raw, _ in taken]
-            ok = True
+            ok = False
             started = time.monotonic()
             try:
                 prepared = await _prepare(self._app, self._plain, run)
-                await _process_run(self._app, self._core, self._plain, run, prepared)
+                owed = await _process_run(self._app, self._core, self._plain, run, prepared)
+                ok = True
                 self.runs += 1
             except Exception as exc:
                 log.warning("run of %s updates failed (%s); each alone", len(run), failure(exc))
-                ok = False
-            took = time.monotonic() - started
-            # Everybody with an update in flight now: this run's senders, told next, answer
-            # with their next updates within moments (Telegram keeps a connection busy while
-            # it has updates). Waiting for them briefly keeps runs whole; without it a busy
-            # webhook settles into runs alternating between parts of its senders (1 and 39,
-            # or 10 and 10) and pays a transaction, its tallies and a commit for each part.
-            busy = min(BATCH, len(run) + len(self._waiting))
-            for _, done in taken:
-                if not done.done():
-                    done.set_result(ok)
+            finally:
+                # Everybody with an answer in flight now: this run's senders, told next,
+                # answer with their next ones within moments (Telegram keeps a connection
+                # busy while it has updates). Waiting for them briefly keeps runs whole;
+                # without it a busy webhook settles into runs alternating between parts of its
+                # senders (1 and 39, or 10 and 10) and pays a transaction for each part.
+                busy = min(BATCH, len(run) + len(self._waiting))
+                # (Also when cancelled: a caller told False processes its update alone.)
+                for _, done in taken:
+                    if not done.done():
+                        done.set_result(ok)
+            if ok:
+                task = asyncio.create_task(_after_commit(self._app, self._core, owed))
+                self._sending.add(task)
+                task.add_done_callback(self._sending.discard)
             if ok and len(self._waiting) < busy:
                 self._wanted = busy
                 self._enough.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._enough.wait(), min(GATHER_WAIT, max(0.002, took)))
+                    await asyncio.wait_for(
+                        self._enough.wait(), self._patience(time.monotonic() - started)
+                    )
                 self._wanted = BATCH + 1
 
-    async def close(self) -> None:
-        """Wait for the run being committed (requests still waiting on it then answer)."""
-        if self._worker is not None:
-            with contextlib.suppress(Exception):
-                await self._worker
+    async def close(self, grace: float) -> None:
+        """Wait up to `grace` seconds for the runs still to commit and what they owe Telegram,
+        then stop the worker (a caller still waiting then processes its update alone)."""
+        pending = [t for t in [self._worker, *self._sending] if t is not None and not t.done()]
+        if not pending:
+            return
+        _, late = await asyncio.wait(pending, timeout=grace)
+        for task in late:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.gather(*late, return_exceptions=True)
+
+
+def _patience(took: float) -> float:
+    """How long a webhook run waits for its senders: never longer than the run took (a
+    moment at least), nor than GATHER_WAIT."""
+    return min(GATHER_WAIT, max(0.002, took))
 
 
 @dataclass

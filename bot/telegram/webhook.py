@@ -2,9 +2,9 @@
 balancer share one PostgreSQL database).
 
 Each POST is processed like a polled update (bot/telegram/intake.py: `Gatherer`, which commits the
-updates POSTed while a run was committing as the next run, claiming their ids in the same
-transaction as their effects) and answered 200 only once the update is committed, or kept whole as
-a dead letter. Anything else answers 500, so Telegram delivers the
+plain answers POSTed while a run was committing as the next run, claiming their ids in the same
+transaction as their effects) and answered 200 only once the update is committed, or kept whole
+as a dead letter. Anything else answers 500, so Telegram delivers the
 update again, possibly to another process; the claim makes that redelivery harmless. The
 `X-Telegram-Bot-Api-Secret-Token` header must carry the configured secret: nobody else can
 inject updates.
@@ -130,6 +130,6 @@ def serve_webhook(options: WebhookOptions) -> Intake:
         finally:
             # Stops accepting, then lets requests in flight commit and answer.
             await runner.cleanup()
-            await gatherer.close()
+            await gatherer.close(SHUTDOWN_GRACE)
 
     return intake
