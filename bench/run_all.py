@@ -12,6 +12,7 @@ from collections.abc import Sequence
 BENCHMARKS = [
     "bench.bench_tagging",
     "bench.bench_throughput",
+    "bench.bench_floor",
     "bench.bench_ingest",
     "bench.bench_report",
     "bench.bench_retag",

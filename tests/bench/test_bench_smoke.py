@@ -18,6 +18,7 @@ CASES = [
     ("bench.bench_retag", ["speed-up", "re-tagged"]),
     ("bench.bench_startup", ["first getUpdates", "minyi tag"]),
     ("bench.bench_throughput", ["jieba.lcut", "ratio", "peak RSS", "stored once"]),
+    ("bench.bench_floor", ["getUpdates round trip", "COMMIT", "best ratio"]),
     ("bench.bench_report", ["count"]),
     ("bench.bench_web", ["answers/s", "100 confirmed, 100 stored (100 distinct"]),
 ]
