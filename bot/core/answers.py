@@ -71,27 +71,40 @@ class IncomingMessage(BaseModel):
 class RateLimiter:
     """At most `per_minute` messages aimed at a round per resident in any sliding minute (in
     memory). `clock` (seconds) is injectable: the Telegram channel gives it the core's clock,
-    so tests can hold time still."""
+    so tests can hold time still.
+
+    A message is counted once: judged again under the same `key` (its source) within the
+    minute — a batch rolled back by somebody else's update and done again one by one — it is
+    allowed again without counting twice, so nobody is refused for another's failure.
+    """
 
     per_minute: int
     clock: Callable[[], float] = time.monotonic
-    _seen: dict[str, deque[float]] = field(default_factory=dict)
+    _seen: dict[str, deque[tuple[float, str | None]]] = field(default_factory=dict)
+    _keys: dict[str, set[str]] = field(default_factory=dict)
     _next_prune: float = 0.0
 
-    def allow(self, resident: str, now: float | None = None) -> bool:
-        """Count one answer for `resident`; False if over the limit."""
+    def allow(self, resident: str, now: float | None = None, key: str | None = None) -> bool:
+        """Count one message of `resident` (`key`: which one, if known); False if over the
+        limit."""
         moment = self.clock() if now is None else now
         if moment >= self._next_prune:
             # Once a minute, forget residents with nothing in their window, so that the
             # limiter's memory follows the residents answering now, not all who ever did.
-            self._seen = {r: w for r, w in self._seen.items() if w and moment - w[-1] <= 60}
+            self._seen = {r: w for r, w in self._seen.items() if w and moment - w[-1][0] <= 60}
+            self._keys = {r: k for r, k in self._keys.items() if r in self._seen}
             self._next_prune = moment + 60
         window = self._seen.setdefault(resident, deque())
-        while window and moment - window[0] > 60:
-            window.popleft()
+        keys = self._keys.setdefault(resident, set())
+        while window and moment - window[0][0] > 60:
+            keys.discard(window.popleft()[1])
+        if key is not None and key in keys:
+            return True
         if len(window) >= self.per_minute:
             return False
-        window.append(moment)
+        window.append((moment, key))
+        if key is not None:
+            keys.add(key)
         return True
 
 
@@ -268,7 +281,7 @@ async def store_answers(
         round_ = draft.round
         # Every message aimed at a round counts, stickers and over-long texts too: a limit
         # that only counted storable answers let a sticker flood through (SPEC §9).
-        if limiter is not None and not limiter.allow(draft.resident):
+        if limiter is not None and not limiter.allow(draft.resident, key=draft.source):
             results[index] = AnswerResult(outcome="rate_limited", round_id=round_.id)
             continue
         if round_.state != "open":

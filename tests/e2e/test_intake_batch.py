@@ -150,7 +150,8 @@ async def test_a_batch_failing_in_flight_is_taken_again_with_those_after_it(
         f"WHEN NEW.update_id = {refused} BEGIN SELECT RAISE(ABORT, 'refused'); END"
     )
     texts = [f"第{i}条：垃圾分类点没人管，电梯经常坏" for i in range(200)]
-    # One answer each: a batch done again counts again against its residents' rate limit.
+    # One answer each, from 200 residents (a message taken again counts once against the rate
+    # limit, tests/e2e/test_webhook_gather.py; this test is about confirmations).
     residents = [bot.emulator.add_user(f"居民{i}") for i in range(200)]
     try:
         for resident, text in zip(residents, texts, strict=True):

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import PLAIN_ANSWERS
 from bot.telegram.intake import Gatherer
+from sandbox.emulator import BotAPIEmulator
 from tests.e2e.test_faults_input import round_post_id, stored_texts
-from tests.harness import RunningBot
+from tests.harness import RunningBot, start_bot
 
 
 async def _answers(bot: RunningBot, texts: list[str]) -> list[dict[str, Any]]:
@@ -138,3 +140,33 @@ async def test_button_presses_go_alone_and_are_answered(minyi_bot: RunningBot) -
                 (1, 1 + i % 5)
             ]
     assert all(em.callback_answer(query) is not None for query in queries)
+
+
+async def test_a_run_done_again_counts_nobody_twice_against_the_rate_limit(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """A resident sends as many answers as the rate limit allows in a minute, in the same run
+    as another resident's answer that cannot be stored: when the run is done again answer by
+    answer, each of theirs still counts once, and all of them are stored."""
+    async with start_bot(emulator, tmp_path, limits={"answers_per_minute": 4}) as bot:
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        await bot.command(group, "/ask 2h 小区最需要改进什么？")
+        post = round_post_id(bot, group)
+        await bot.settle()
+        first = len(emulator.queue)
+        busy = emulator.add_user("热心居民")
+        texts = [f"第{i}点：垃圾分类点没人管" for i in range(4)]
+        for text in texts:
+            emulator.send_message(busy, group, text, reply_to=post)
+        emulator.send_message(emulator.add_user("别人"), group, "这一条存不进去", reply_to=post)
+        updates = [update.payload for update in emulator.queue[first:]]
+        del emulator.queue[first:]
+        await bot.write_outside(
+            "CREATE TRIGGER refuse BEFORE INSERT ON answers "
+            "WHEN NEW.text = '这一条存不进去' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+        gatherer = Gatherer(bot.app, bot.core, PLAIN_ANSWERS)
+        await asyncio.gather(*(gatherer.submit(u) for u in updates))
+        await gatherer.close(30)
+        assert gatherer.runs == 0  # the run failed and was done again, answer by answer
+        assert sorted(await stored_texts(bot)) == sorted(texts)

@@ -20,3 +20,17 @@ def test_residents_who_stopped_answering_are_forgotten() -> None:
         limiter.allow(f"resident-{i}", now=100.0)
     limiter.allow("late", now=300.0)
     assert set(limiter._seen) == {"late"}
+
+
+def test_a_message_judged_again_counts_once() -> None:
+    """The same message (key) judged again within the minute, as when a batch is rolled back
+    by another resident's update and done again, is allowed without counting twice; other
+    messages still meet the limit, and a key counts again once its minute has passed."""
+    limiter = RateLimiter(per_minute=2)
+    assert limiter.allow("a", now=100.0, key="m1") and limiter.allow("a", now=100.0, key="m2")
+    assert limiter.allow("a", now=101.0, key="m1") and limiter.allow("a", now=101.0, key="m2")
+    assert not limiter.allow("a", now=101.0, key="m3")
+    assert not limiter.allow("a", now=101.0)
+    assert limiter.allow("a", now=161.0, key="m1")  # m1's first count has left the window
+    assert limiter.allow("a", now=161.0, key="m3")
+    assert not limiter.allow("a", now=161.5, key="m4")
