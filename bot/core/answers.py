@@ -209,18 +209,32 @@ async def record_answer(
     *,
     turn: Turn | None = None,
 ) -> AnswerResult:
-    """Store (or, for an edit, replace) a resident's answer to the round it answers."""
-    if message.edited:
-        source = source_key(message, core.resident(message.user_id))
-        async with core.reading(turn) as session:
+    """Store (or, for an edit, replace) a resident's answer to the round it answers.
+
+    An edit looks for its answer, and stores itself as a new answer if there is none, in one
+    transaction: the answer it edits may be committed by another transaction meanwhile (a
+    webhook delivers the two at once), and then the edit's insert meets it and replaces it
+    instead, rather than being dropped as a duplicate."""
+    if not message.edited:
+        return (await record_answers(core, [message], limiter, turn=turn))[0]
+    resident = core.resident(message.user_id)
+    source = source_key(message, resident)
+    async with core.transaction(turn) as session:
+        # The same transaction for every step below (claiming the update once, if any).
+        inner = Turn(claimed=True, batch=session, prepared=turn.prepared if turn else {})
+        existing = await session.get_answer_by_source(source)
+        if existing is None:
+            result = (await record_answers(core, [message], limiter, turn=inner))[0]
+            if result.outcome != "duplicate":
+                return result
             existing = await session.get_answer_by_source(source)
-        if existing is not None:
-            if limiter is not None and not limiter.allow(core.resident(message.user_id)):
-                return AnswerResult(outcome="rate_limited", round_id=existing.round_id)
-            return await replace_answer(
-                core, existing.id, existing.round_id, message.text or "", turn=turn
-            )
-    return (await record_answers(core, [message], limiter, turn=turn))[0]
+            if existing is None:  # the same text as another of their answers
+                return result
+        elif limiter is not None and not limiter.allow(resident):
+            return AnswerResult(outcome="rate_limited", round_id=existing.round_id)
+        return await replace_answer(
+            core, existing.id, existing.round_id, message.text or "", turn=inner
+        )
 
 
 async def record_answers(

@@ -185,6 +185,18 @@ async def _after_commit(app: MinyiApp, core: Core, replies: Sequence[OwedReply])
     """What committed updates owe Telegram: the posts their transitions stored (the outbox),
     sent now, then their replies, handed to the per-chat reply queue (never waited for: a
     throttled chat must not hold up the intake, bot/telegram/replies.py)."""
+    await _send_owed_posts(app, core)
+    app.bot_data.replies.put_all(replies)
+
+
+def _owes_posts(core: Core) -> bool:
+    """Whether a transition since the last send left round posts or scorecards owed."""
+    return core.posts_owed.is_set() or core.index_posts_owed.is_set()
+
+
+async def _send_owed_posts(app: MinyiApp, core: Core) -> None:
+    """Send the round posts owed (left owed for the scheduler's next tick if that fails), and
+    start the scorecards owed in their background task."""
     try:
         await send_posts_if_owed(core, app.bot)
     except Exception as exc:
@@ -192,7 +204,6 @@ async def _after_commit(app: MinyiApp, core: Core, replies: Sequence[OwedReply])
         log.warning("sending owed posts failed (%s); the next tick retries", type(exc).__name__)
     if core.index_posts_owed.is_set() and app.bot_data.index_poster is not None:
         app.bot_data.index_poster.kick()
-    app.bot_data.replies.put_all(replies)
 
 
 async def process_with_retry(
@@ -317,8 +328,8 @@ class Gatherer:
     presses, which answer Telegram while they are processed) goes alone, as before, so no
     call to Telegram ever holds up a run. If a run fails, each of its answers is processed
     again alone by its own caller (retries, then a dead letter), so one poisoned update
-    delays only itself. What a run owes Telegram (owed posts, replies) goes out in its own
-    task once its callers are told.
+    delays only itself. A run's replies join their chats' reply queues as it commits; round
+    posts owed meanwhile (somebody else's transition) go out in their own task.
     """
 
     def __init__(
@@ -387,9 +398,14 @@ class Gatherer:
                     if not done.done():
                         done.set_result(ok)
             if ok:
-                task = asyncio.create_task(_after_commit(self._app, self._core, owed))
-                self._sending.add(task)
-                task.add_done_callback(self._sending.discard)
+                # The answers' receipts join their chats' reply queues at once (before the
+                # 200s go out); posts owed by somebody else's transition, if any, are sent in
+                # their own task, holding up neither these callers nor the next run.
+                self._app.bot_data.replies.put_all(owed)
+                if _owes_posts(self._core):
+                    task = asyncio.create_task(_send_owed_posts(self._app, self._core))
+                    self._sending.add(task)
+                    task.add_done_callback(self._sending.discard)
             if ok and len(self._waiting) < busy:
                 self._wanted = busy
                 self._enough.clear()

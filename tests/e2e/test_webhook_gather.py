@@ -170,3 +170,36 @@ async def test_a_run_done_again_counts_nobody_twice_against_the_rate_limit(
         await gatherer.close(30)
         assert gatherer.runs == 0  # the run failed and was done again, answer by answer
         assert sorted(await stored_texts(bot)) == sorted(texts)
+
+
+async def test_an_answer_and_its_edit_delivered_at_once_keep_the_edit(
+    minyi_bot: RunningBot,
+) -> None:
+    """Answers and their edits POSTed together (as Telegram pushes a backlog after the bot
+    was down): the plain answers wait for a run while each edit goes alone, in either order
+    of commit; every stored answer ends as its edit, in groups and in private."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 2h 小区最需要改进什么？")
+    post = round_post_id(bot, group)
+    people = [em.add_user(f"居民{i}") for i in range(10)]
+    for person in people[5:]:
+        em.add_member(group, person)
+        em.send_message(person, em.private_chat(person), "/start r1")
+    await bot.settle()
+    first = len(em.queue)
+    edited = []
+    for i, person in enumerate(people):
+        chat = group if i < 5 else em.private_chat(person)
+        message = em.send_message(
+            person, chat, f"停车位太少了{i}", reply_to=post if i < 5 else None
+        )
+        em.edit_message(person, chat, message, f"改：物业要公开账目{i}")
+        edited.append(f"改：物业要公开账目{i}")
+    updates = [update.payload for update in em.queue[first:]]
+    del em.queue[first:]
+    gatherer = Gatherer(bot.app, bot.core, PLAIN_ANSWERS)
+    await asyncio.gather(*(gatherer.submit(u) for u in updates))
+    await gatherer.close(30)
+    assert sorted(await stored_texts(bot)) == sorted(edited)

@@ -16,12 +16,13 @@ from pathlib import Path
 import asyncpg
 
 from bot.config import settings_from_dict
+from bot.core.answers import AnswerResult, IncomingMessage, record_answer
 from bot.core.base import AlreadyProcessed, Core, Turn
 from nlp.tagger import Tagger
 from nlp.taxonomy import load_taxonomy
 from storage.backends.postgres import PostgresBackend
 from storage.repository import Repository
-from tests.pg import postgres_schema_url
+from tests.pg import BASE_URL, postgres_schema_url
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 TAXONOMY = load_taxonomy()
@@ -204,3 +205,57 @@ async def test_processes_starting_together_on_a_new_schema_all_open() -> None:
         finally:
             for repo in repos:
                 await repo.close()
+
+
+async def test_an_edit_meeting_its_answer_committed_meanwhile_replaces_it() -> None:
+    """Webhook mode may process an answer and its edit at once, in two processes or two
+    transactions: the edit finds no answer yet, and its insert meets the answer the other
+    transaction is committing. Once that commits, the edit replaces it (outcome "updated"),
+    instead of being dropped as a duplicate of it."""
+    with postgres_schema_url() as url:
+        async with processes(url) as (first, second):
+            async with first.repo.transaction() as session:
+                community, _ = await session.set_community(-100, "碧海社区", T0)
+                await session.add_round(
+                    kind="text",
+                    state="open",
+                    question="小区最需要改进什么？",
+                    community_ids=[community.id],
+                    opens_at=T0,
+                    closes_at=T0,
+                    reminder_at=None,
+                    created_by="organiser",
+                    at=T0,
+                )
+            original = IncomingMessage(
+                chat_id=-100, private=False, message_id=7, user_id=42, text="停车位太少了"
+            )
+            edit = original.model_copy(update={"text": "改：物业要公开账目", "edited": True})
+            wrote, release = asyncio.Event(), asyncio.Event()
+
+            async def answer_held_open() -> AnswerResult:
+                async with first.transaction(Turn(1)) as session:
+                    inner = Turn(claimed=True, batch=session)
+                    result = await record_answer(first, original, turn=inner)
+                    wrote.set()
+                    await release.wait()
+                return result
+
+            holder = asyncio.create_task(answer_held_open())
+            await wrote.wait()
+            editing = asyncio.create_task(record_answer(second, edit, turn=Turn(2)))
+            # Until the edit's insert waits on the uncommitted answer (a lock not granted).
+            watcher = await asyncpg.connect(BASE_URL)
+            try:
+                waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+                # (What we wait on is in the database, which has no event to await.)
+                while not editing.done() and not await watcher.fetchval(waiting):  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
+            finally:
+                await watcher.close()
+            release.set()
+            assert (await holder).outcome == "stored"
+            assert (await editing).outcome == "updated"
+            async with second.repo.transaction() as session:
+                stored = await session.list_answers()
+            assert [a.text for a in stored] == ["改：物业要公开账目"]
