@@ -1,0 +1,432 @@
+"""Webhook mode stores and says what long polling does (bot/telegram/intake.py: `Gatherer`
+beside `poll_updates`).
+
+One scripted consultation is played twice on fresh SQLite files: once polled, once POSTed to
+the webhook by an emulator that delivers up to 40 updates at once and POSTs every one of them
+again after it was acknowledged. Each person's own steps wait for the bot, as a person waits
+to see their message go through; different people act at the same moment. What was stored
+(every table but bookkeeping, ids and times), `minyi report --json` while the rounds are open
+and after they closed, and what the bot told each chat (a multiset per chat: across chats and
+within a burst the order may differ) must be the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import re
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.app import build_application, run_application
+from bot.core.base import open_core
+from bot.telegram.webhook import WebhookOptions, serve_webhook
+from sandbox.emulator import BotAPIEmulator
+from sandbox.models import SimChat, SimUser
+from tests.e2e.test_multiprocess import free_port
+from tests.harness import RunningBot, make_settings
+
+HOOK_SECRET = "parity-secret_1"
+# Every acknowledged delivery is POSTed again until this many extra POSTs were made.
+EXTRA_DELIVERIES = 1000
+
+FIRST = [
+    "停车位太少了，晚上回家找不到车位",
+    "希望物业公开账目，让居民参与讨论",
+    "电梯经常坏，维修太慢",
+    "垃圾分类点太远，老人不方便",
+    "小区路灯坏了很久，晚上出门不安全",
+    "噪音扰民，装修时间应该规定",
+    "希望多办社区活动，邻里多交流",
+    "老年人不会用手机预约，数字服务要照顾老人",
+    "孩子上学路上车太多，需要交通协管",
+    "绿化太少，希望多种树",
+    "社区医院排队时间太长",
+    "物业费涨价没有征求意见",
+    "快递柜不够用",
+    "希望公开维修基金的使用情况",
+    "外来车辆随便停，保安不管",
+]
+SECOND = [
+    "补充：地下车库照明也不好",
+    "另外希望成立业主委员会",
+    "监控摄像头太少",
+    "建议设立意见箱，定期回应",
+    "健身器材坏了没人修",
+    "电话 13812345678 有事可以联系我",
+    "希望办事流程更透明",
+    "公共区域吸烟的人太多",
+    "宠物粪便没人清理",
+    "楼道堆放杂物，消防隐患",
+]
+# Bot API calls that say nothing to anybody.
+QUIET = {"getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo", "setMyCommands", "getMe"}
+# Clock times and dates in the bot's texts (closing times): each run has its own.
+TIMES = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}")
+# Columns that differ between two correct runs: ids given in arrival order, times, the update
+# bookkeeping, a tally's hour bucket and slot.
+VOLATILE = re.compile(
+    r"^(id|answer_id|update_id|message_id|hour|slot|payload|created_at|updated_at|at|\w+_at)$"
+)
+BOOKKEEPING = {"processed_updates", "schema_version", "deployment_secrets", "sqlite_sequence"}
+
+
+@dataclass
+class Played:
+    """What one run of the scenario left behind."""
+
+    open_report: dict[str, Any]
+    names: dict[int, str] = field(default_factory=dict)
+    queries: list[str] = field(default_factory=list)
+    polls: list[str] = field(default_factory=list)
+
+
+@contextlib.asynccontextmanager
+async def running(mode: str, em: BotAPIEmulator, tmp: Path) -> AsyncIterator[RunningBot]:
+    """The real bot on a fresh SQLite file under `tmp`, polling or behind a webhook."""
+    organiser = em.add_user("Organiser", language_code="zh-hans")
+    extra: dict[str, dict[str, Any]] = {}
+    if mode == "webhook":
+        extra["telegram"] = {"webhook_secret": HOOK_SECRET}
+    settings = make_settings(tmp, em, [organiser.id], **extra)
+    core = await open_core(settings)
+    app = build_application(settings, core, em.token)
+    stop = asyncio.Event()
+    if mode == "webhook":
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/telegram"
+        options = WebhookOptions("127.0.0.1", port, HOOK_SECRET, public_url=url)
+        task = asyncio.create_task(run_application(app, core, stop, serve_webhook(options)))
+        await em.wait_for(lambda: em.webhook_url == url or task.done(), 30)
+    else:
+        task = asyncio.create_task(run_application(app, core, stop))
+        await em.wait_for(lambda: bool(em.calls_to("getUpdates")) or task.done(), 30)
+    if task.done():
+        task.result()
+    try:
+        yield RunningBot(em, core, settings, organiser, app)
+    finally:
+        stop.set()
+        try:
+            await asyncio.wait_for(task, 30)
+        finally:
+            await core.repo.close()
+
+
+async def settle(bot: RunningBot) -> None:
+    """Every update delivered and committed, and every post and reply it owes sent.
+
+    A webhook run hands what it owes to Telegram to its own task once its POSTs are answered
+    (`Gatherer`), so the emulator can see the queue empty before those replies are queued:
+    wait for those tasks too.
+    """
+    await bot.emulator.wait_idle(30)
+    owing = [
+        task
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__qualname__", "") == "_after_commit" and not task.done()
+    ]
+    if owing:
+        await asyncio.wait(owing, timeout=30)
+    await bot.settle(30)
+
+
+def post_id(em: BotAPIEmulator, chat: SimChat, marker: str) -> int:
+    """The id of the bot's message in `chat` whose text contains `marker`."""
+    found: int = next(m for m in em.messages_to(chat.id) if marker in m.get("text", ""))[
+        "message_id"
+    ]
+    return found
+
+
+async def cli_report(bot: RunningBot) -> dict[str, Any]:
+    """`minyi report --json` on the bot's database, without the times of the rounds."""
+    url = bot.settings.storage.url
+    config = Path(url.removeprefix("sqlite:///")).parent / "config.toml"
+    config.write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot", "report", "--json", "--config", str(config)),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, err.decode()
+    data: dict[str, Any] = json.loads(out)
+    for round_ in data["rounds"]:
+        del round_["opens_at"], round_["closes_at"]
+    return data
+
+
+async def play(bot: RunningBot, duplicates: bool) -> Played:
+    """Two communities, a text round with 59 answers kept from 30 residents (repeats, edits, an
+    over-long one, a sticker, private answers), a poll, a rating, an anonymous poll, /mydata
+    and /forget, /close, answers after closing, /report."""
+    em, org = bot.emulator, bot.organiser
+    desk = em.private_chat(org)
+    people = [em.add_user(f"居民{i}") for i in range(30)]
+    bihai = em.add_group("碧海社区居民群", admins=[org])
+    huizhan = em.add_group("会展城社区居民群", admins=[org])
+    for group in (bihai, huizhan):
+        em.add_bot_to_group(group, org)
+    home: dict[int, SimChat] = {}
+    for i, person in enumerate(people):
+        home[person.id] = bihai if i < 15 else huizhan
+        em.add_member(home[person.id], person)
+    await settle(bot)
+    em.send_message(org, bihai, "/community 碧海社区")
+    em.send_message(org, huizhan, "/community 会展城社区")
+    em.send_message(org, desk, "/start")
+    await settle(bot)
+    if duplicates:
+        em.webhook_duplicates = EXTRA_DELIVERIES
+    em.send_message(org, desk, "/ask all 2h 小区最需要改进什么？")
+    await settle(bot)
+    posts = {g.id: post_id(em, g, "社区征询 #1") for g in (bihai, huizhan)}
+
+    def group_of(person: SimUser) -> SimChat:
+        return home[person.id]
+
+    # Everybody answers once: replies, and some plain messages (the only open text round).
+    first: dict[int, int] = {}
+    for i, person in enumerate(people):
+        reply_to = None if i % 7 == 3 else posts[group_of(person).id]
+        first[person.id] = em.send_message(
+            person, group_of(person), f"{FIRST[i % 15]}（{i}号楼）", reply_to=reply_to
+        )
+    await settle(bot)
+    # Twenty answer again; three repeat themselves word for word; one writes too much; one
+    # sends a sticker.
+    for i, person in enumerate(people[:20]):
+        chat = group_of(person)
+        em.send_message(person, chat, f"{SECOND[i % 10]}（{i}）", reply_to=posts[chat.id])
+    for i in (20, 21, 22):
+        chat = group_of(people[i])
+        em.send_message(people[i], chat, f"{FIRST[i % 15]}（{i}号楼）", reply_to=posts[chat.id])
+    em.send_message(people[23], huizhan, "很长" * 1100, reply_to=posts[huizhan.id])
+    em.send_sticker(people[24], huizhan, reply_to=posts[huizhan.id])
+    await settle(bot)
+    # Three answer privately through the round's link.
+    private = people[25:28]
+    for person in private:
+        em.send_message(person, em.private_chat(person), "/start r1")
+    await settle(bot)
+    said_privately = {
+        person.id: em.send_message(person, em.private_chat(person), f"私下说：希望公开预算{j}")
+        for j, person in enumerate(private)
+    }
+    await settle(bot)
+    for i in (0, 1, 16):
+        person = people[i]
+        em.edit_message(
+            person, group_of(person), first[person.id], f"改一下：{FIRST[(i + 5) % 15]}"
+        )
+    em.edit_message(
+        private[0], em.private_chat(private[0]), said_privately[private[0].id], "改：公开预算和决算"
+    )
+    await settle(bot)
+
+    # A poll in 碧海社区; three change their vote, one takes it back.
+    em.send_message(org, bihai, "/poll 2h 垃圾分类点设在哪里？ | 东门 | 西门 | 北门")
+    await settle(bot)
+    (poll_id,) = [p for p, v in em.polls().items() if v["chat_id"] == bihai.id]
+    for i, person in enumerate(people[:15]):
+        em.vote_poll(person, poll_id, [i % 3])
+    await settle(bot)
+    for i in (0, 1, 2):
+        em.vote_poll(people[i], poll_id, [(i + 1) % 3])
+    em.vote_poll(people[3], poll_id, [])
+    await settle(bot)
+
+    # A rating in 会展城社区; three press the same button again, three change their mind.
+    played = Played(open_report={})
+    em.send_message(org, huizhan, "/rate 2h 物业服务打几分？")
+    await settle(bot)
+    rating = post_id(em, huizhan, "社区评分 #3")
+    for i, person in enumerate(people[15:]):
+        played.queries.append(em.press_button(person, huizhan, rating, f"rate:3:{1 + i % 5}"))
+    await settle(bot)
+    for i in range(6):
+        value = 1 + i % 5 if i < 3 else 5
+        played.queries.append(em.press_button(people[15 + i], huizhan, rating, f"rate:3:{value}"))
+    await settle(bot)
+
+    # Different people doing different things at the same moment.
+    for i in range(4, 9):
+        em.vote_poll(people[i], poll_id, [(i + 2) % 3])
+    for i in range(9, 15):
+        em.send_message(people[i], bihai, f"再说一句：{SECOND[i % 10]}（{i}）")
+    for i in (15, 16, 17):
+        em.edit_message(people[i], huizhan, first[people[i].id], f"我改主意了：{FIRST[i - 12]}")
+    for i in range(19, 24):
+        value = 1 + (i * 2) % 5
+        played.queries.append(em.press_button(people[i], huizhan, rating, f"rate:3:{value}"))
+    for i in (24, 25, 26):
+        em.send_message(people[i], em.private_chat(people[i]), "/mydata")
+    await settle(bot)
+
+    # An anonymous poll: Telegram reports only its totals.
+    em.send_message(org, huizhan, "/poll --anonymous 2h 周末集市办在哪里？ | 广场 | 停车场")
+    await settle(bot)
+    (anonymous_id,) = [p for p, v in em.polls().items() if v["chat_id"] == huizhan.id]
+    for i, person in enumerate(people[15:]):
+        em.vote_poll(person, anonymous_id, [0 if i < 10 else 1])
+    await settle(bot)
+    em.send_message(org, desk, "/report 4")
+    await settle(bot)
+    played.open_report = await cli_report(bot)
+
+    # /mydata, /forget (confirmed), /mydata again; another declines.
+    for person, confirm in ((people[5], True), (people[18], False)):
+        chat = em.private_chat(person)
+        em.send_message(person, chat, "/mydata")
+        await settle(bot)
+        em.send_message(person, chat, "/forget")
+        await settle(bot)
+        keyboard = next(m for m in reversed(em.messages_to(chat.id)) if "reply_markup" in m)
+        choice = "forget:yes" if confirm else "forget:no"
+        played.queries.append(em.press_button(person, chat, keyboard["message_id"], choice))
+        await settle(bot)
+        em.send_message(person, chat, "/mydata")
+        await settle(bot)
+
+    # Closing; then answers, private answers, an edit and a press (a client still showing the
+    # buttons) arrive: none may count.
+    em.send_message(org, desk, "/close 1")
+    await settle(bot)
+    em.send_message(org, bihai, "/close 2")
+    em.send_message(org, huizhan, "/close 3")
+    em.send_message(org, desk, "/close 4")
+    await settle(bot)
+    for i, person in enumerate(people[6:14] + people[15:22]):
+        chat = group_of(person)
+        reply_to = posts[chat.id] if i % 2 else None
+        em.send_message(person, chat, f"关门以后才说：{FIRST[i % 15]}", reply_to=reply_to)
+    for person in private:
+        em.send_message(person, em.private_chat(person), "关门以后私下说")
+    em.edit_message(people[2], bihai, first[people[2].id], "关门后修改")
+    played.queries.append(em.press_button(people[29], huizhan, rating, "rate:3:1", forged=True))
+    await settle(bot)
+    for round_id in (1, 2, 3, 4):
+        em.send_message(org, desk, f"/report {round_id}")
+        await settle(bot)
+    em.webhook_duplicates = 0
+    played.names = {bihai.id: "碧海", huizhan.id: "会展城", desk.id: "organiser"}
+    played.names.update({person.id: f"居民{i}" for i, person in enumerate(people)})
+    played.polls = [poll_id, anonymous_id]
+    return played
+
+
+def told(em: BotAPIEmulator, played: Played) -> dict[str, Any]:
+    """What the bot said, chat by chat, each chat's texts sorted; and its answers to presses."""
+    said: dict[str, list[str]] = collections.defaultdict(list)
+    for call in em.calls:
+        if call.method in QUIET:
+            continue
+        chat = call.params.get("chat_id")
+        who = played.names.get(int(chat), str(chat)) if chat not in (None, "") else "-"
+        text = call.params.get("text", call.params.get("question", ""))
+        said[who].append(f"{call.method} ok={call.ok} {TIMES.sub('<time>', str(text))}")
+    presses = [
+        (
+            em.callback_queries[q]["data"],
+            json.dumps(em.callback_answer(q), ensure_ascii=False, sort_keys=True),
+        )
+        for q in played.queries
+    ]
+    return {"said": {chat: sorted(texts) for chat, texts in said.items()}, "presses": presses}
+
+
+def stored(database: Path, played: Played) -> dict[str, list[str]]:
+    """Every table's rows without ids, times and bookkeeping, sorted; answers with themes."""
+    polls = {poll: f"<poll {n}>" for n, poll in enumerate(played.polls)}
+    out: dict[str, list[str]] = {}
+    with contextlib.closing(sqlite3.connect(database)) as con:
+        con.row_factory = sqlite3.Row
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in sorted(set(tables) - BOOKKEEPING):
+            rows = [dict(r) for r in con.execute(f"SELECT * FROM {table}")]
+            out[table] = sorted(
+                json.dumps(
+                    {k: polls.get(v, v) for k, v in row.items() if not VOLATILE.match(k)},
+                    ensure_ascii=False,
+                    sort_keys=True,
+                    default=repr,
+                )
+                for row in rows
+            )
+        themed = con.execute(
+            "SELECT a.round_id, a.resident, a.via, a.text, a.hidden, "
+            "group_concat(t.theme_id || ':' || t.score, ',') AS themes "
+            "FROM answers a LEFT JOIN answer_themes t ON t.answer_id = a.id GROUP BY a.id"
+        )
+        out["answers with themes"] = sorted(json.dumps(dict(r), ensure_ascii=False) for r in themed)
+    return out
+
+
+async def run_scenario(mode: str, tmp: Path) -> dict[str, Any]:
+    """Play the scenario in `mode` on a fresh emulator and database; what it left behind."""
+    tmp.mkdir()
+    async with BotAPIEmulator() as em:
+        async with running(mode, em, tmp) as bot:
+            played = await play(bot, duplicates=mode == "webhook")
+            final_report = await cli_report(bot)
+        if mode == "webhook":
+            delivered = [d["update_id"] for d in em.webhook_deliveries]
+            # The webhook really was POSTed to, with updates POSTed again.
+            assert len(delivered) > len(set(delivered)) + EXTRA_DELIVERIES / 2
+        return {
+            "report while open": played.open_report,
+            "report at the end": final_report,
+            **told(em, played),
+            **{f"table {k}": v for k, v in stored(tmp / "minyi.db", played).items()},
+        }
+
+
+def difference(polled: Any, hooked: Any) -> Any:
+    """What one run has that the other has not (for lists), or both values."""
+    if isinstance(polled, list) and isinstance(hooked, list):
+        left, right = collections.Counter(map(str, polled)), collections.Counter(map(str, hooked))
+        return {
+            "only polling": list((left - right).elements()),
+            "only webhook": list((right - left).elements()),
+        }
+    if isinstance(polled, dict) and isinstance(hooked, dict):
+        return {
+            k: difference(polled.get(k), hooked.get(k))
+            for k in sorted(polled.keys() | hooked.keys())
+            if polled.get(k) != hooked.get(k)
+        }
+    return {"polling": polled, "webhook": hooked}
+
+
+async def test_webhook_stores_and_says_what_polling_does(tmp_path: Path) -> None:
+    """The same consultation, polled and through a concurrent, repeating webhook: the same
+    answers, themes, votes, rounds, reports and messages to every chat."""
+    polled = await run_scenario("polling", tmp_path / "polling")
+    hooked = await run_scenario("webhook", tmp_path / "webhook")
+
+    # The scenario did what it says (so that equal is not trivially equal).
+    rounds = {r["id"]: r for r in polled["report at the end"]["rounds"]}
+    assert [rounds[i]["state"] for i in (1, 2, 3, 4)] == ["closed"] * 4
+    texts = [json.loads(a)["text"] for a in polled["table answers with themes"]]
+    # 30 first answers, 20 second ones, 3 private, 6 in the burst; less 居民5's two (forgotten).
+    assert len(texts) == 30 + 20 + 3 + 6 - 2
+    assert not any("关门" in t or t.startswith("很长") for t in texts)
+    assert sum(t.startswith(("改一下", "我改主意了", "改：")) for t in texts) == 6
+    assert "电话 [电话] 有事可以联系我（5）" not in texts  # 居民5 forgot it
+    assert rounds[4]["poll"]["voters"] == 15
+    assert any("这轮评分已经结束" in answer for _, answer in polled["presses"])
+
+    differences = {
+        key: difference(polled.get(key), hooked.get(key))
+        for key in sorted(polled.keys() | hooked.keys())
+        if polled.get(key) != hooked.get(key)
+    }
+    assert not differences, differences
