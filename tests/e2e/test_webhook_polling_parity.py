@@ -120,20 +120,9 @@ async def running(mode: str, em: BotAPIEmulator, tmp: Path) -> AsyncIterator[Run
 
 
 async def settle(bot: RunningBot) -> None:
-    """Every update delivered and committed, and every post and reply it owes sent.
-
-    A webhook run hands what it owes to Telegram to its own task once its POSTs are answered
-    (`Gatherer`), so the emulator can see the queue empty before those replies are queued:
-    wait for those tasks too.
-    """
+    """Every update delivered and committed, and every post and reply it owes sent (a webhook
+    run queues its replies as it commits, before its POSTs are answered)."""
     await bot.emulator.wait_idle(30)
-    owing = [
-        task
-        for task in asyncio.all_tasks()
-        if getattr(task.get_coro(), "__qualname__", "") == "_after_commit" and not task.done()
-    ]
-    if owing:
-        await asyncio.wait(owing, timeout=30)
     await bot.settle(30)
 
 
