@@ -572,7 +572,11 @@ async def record_poll_tally(
         log.info("poll totals for round %s ignored: round is %s", round_.id, round_.state)
         return False
     async with core.transaction(turn) as session:
-        await session.set_poll_tally(poll_id, counts, voters)
+        # Ordered by update: a webhook may deliver an older update's totals after newer ones
+        # (without a turn, as from closing the poll, the totals are final).
+        await session.set_poll_tally(
+            poll_id, counts, voters, turn.update_id if turn is not None else None
+        )
     return True
 
 

@@ -259,7 +259,14 @@ async def _process_run(
         items = [plain.read(u) for u in todo]
         index = 0
         while index < len(todo):
-            turn = Turn(claimed=True, batch=session, prepared=prepared)
+            # (A lone update's turn carries its id: use cases may order by it.)
+            single = items[index] is None
+            turn = Turn(
+                update_id=_update_id(todo[index]) if single else None,
+                claimed=True,
+                batch=session,
+                prepared=prepared,
+            )
             turns.append(turn)
             answers: list[Any] = []
             while index < len(todo) and (item := items[index]) is not None:

@@ -11,6 +11,10 @@ from storage.repository.base import Part
 from storage.repository.tallies import VOTE_FACTS, pending
 
 
+# The update id stored with a poll's final totals (from closing it): later than any update.
+_FINAL_TOTALS = 2**63 - 1
+
+
 class Votes(Part):
     """Tables `votes`, `poll_tallies` and `poll_totals`."""
 
@@ -82,15 +86,25 @@ class Votes(Part):
             for r in rows
         ]
 
-    async def set_poll_tally(self, poll_id: str, counts: Sequence[int], voters: int) -> None:
-        """Anonymous polls: the totals Telegram reports for one poll."""
-        await self.tx.execute(
-            "INSERT INTO poll_totals (poll_id, voters) VALUES (?, ?) "
-            "ON CONFLICT (poll_id) DO UPDATE SET voters = excluded.voters",
-            (poll_id, voters),
+    async def set_poll_tally(
+        self, poll_id: str, counts: Sequence[int], voters: int, update_id: int | None = None
+    ) -> bool:
+        """Anonymous polls: the totals Telegram reports for one poll, from update `update_id`
+        (None: final, from closing the poll). False, and nothing written, if the stored totals
+        came from a later update (deliveries may arrive out of order)."""
+        written = await self.tx.fetchall(
+            "INSERT INTO poll_totals (poll_id, voters, update_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (poll_id) DO UPDATE SET voters = excluded.voters, "
+            "update_id = excluded.update_id "
+            "WHERE poll_totals.update_id IS NULL OR poll_totals.update_id <= excluded.update_id "
+            "RETURNING poll_id",
+            (poll_id, voters, _FINAL_TOTALS if update_id is None else update_id),
         )
+        if not written:
+            return False
         await self.tx.execute("DELETE FROM poll_tallies WHERE poll_id = ?", (poll_id,))
         await self.tx.executemany(
             "INSERT INTO poll_tallies (poll_id, option_index, votes) VALUES (?, ?, ?)",
             [(poll_id, i, n) for i, n in enumerate(counts)],
         )
+        return True

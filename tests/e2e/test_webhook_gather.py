@@ -203,3 +203,34 @@ async def test_an_answer_and_its_edit_delivered_at_once_keep_the_edit(
     await asyncio.gather(*(gatherer.submit(u) for u in updates))
     await gatherer.close(30)
     assert sorted(await stored_texts(bot)) == sorted(edited)
+
+
+async def test_anonymous_poll_totals_delivered_out_of_order_keep_the_latest(
+    minyi_bot: RunningBot,
+) -> None:
+    """An anonymous poll's totals come as whole `poll` updates; a webhook may deliver the
+    first of ten after the others (a retried delivery): the totals stored stay the latest
+    (10 voters), not the last delivered (1 voter)."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/poll --anonymous 2h 集市办在哪里？ | 广场 | 停车场")
+    await bot.settle()
+    (poll_id,) = em.polls()
+    first = len(em.queue)
+    for i in range(10):
+        em.vote_poll(em.add_user(f"居民{i}"), poll_id, [i % 2])
+    updates = [update.payload for update in em.queue[first:]]
+    del em.queue[first:]
+    assert all("poll" in u for u in updates) and len(updates) == 10
+    gatherer = Gatherer(bot.app, bot.core, PLAIN_ANSWERS)
+    for update in [*updates[1:], updates[0]]:  # the first delivered last
+        await gatherer.submit(update)
+    await gatherer.close(30)
+    async with bot.core.repo.transaction() as session:
+        totals = await session.tx.fetchall("SELECT voters FROM poll_totals")
+        tallies = await session.tx.fetchall(
+            "SELECT option_index, votes FROM poll_tallies ORDER BY option_index"
+        )
+    assert [row["voters"] for row in totals] == [10]
+    assert [(row["option_index"], row["votes"]) for row in tallies] == [(0, 5), (1, 5)]

@@ -453,6 +453,26 @@ class TestVotesAndAggregates:
             assert votes == {(a, 1): 2, (b, 0): 4, (b, 1): 0, (b, 2): 1}
             assert await session.count_voters(rid) == {a: 2, b: 5}
 
+    async def test_poll_totals_from_an_older_update_are_ignored(self, repo: Repository) -> None:
+        """Anonymous poll totals arriving out of order (a retried webhook delivery after later
+        ones) leave the later totals; the final totals of closing (no update) always count."""
+        async with repo.transaction() as session:
+            a = await community(session, -100, "A")
+            rid = await text_round(session, [a], kind="poll", options=["x", "y"])
+            await session.add_posts(rid, "open", [a])
+            await session.set_post_sent(rid, a, "open", T0, 9, "poll-a")
+            assert await session.set_poll_tally("poll-a", [7, 3], 10, update_id=40)
+            assert not await session.set_poll_tally("poll-a", [1, 0], 1, update_id=31)
+            counted = {v.option_index: v.votes for v in await session.count_votes(rid)}
+            assert counted == {0: 7, 1: 3}
+            assert await session.count_voters(rid) == {a: 10}
+            assert await session.set_poll_tally("poll-a", [8, 3], 11, update_id=41)
+            assert await session.set_poll_tally("poll-a", [8, 4], 12)  # closing: final
+            assert not await session.set_poll_tally("poll-a", [0, 0], 0, update_id=39)
+            counted = {v.option_index: v.votes for v in await session.count_votes(rid)}
+            assert counted == {0: 8, 1: 4}
+            assert await session.count_voters(rid) == {a: 12}
+
     async def test_counts_themes_and_quotes(self, repo: Repository) -> None:
         """Aggregates count visible answers per community, people, themes and best quotes."""
         async with repo.transaction() as session:
