@@ -151,7 +151,6 @@ async def _close(core: Core, session: Session, round_: Round, now: datetime) -> 
     holder = next((c for c in communities if c.active), communities[0] if communities else None)
     if holder is not None:
         await session.add_posts(round_.id, "report", [holder.id])
-    await session.delete_private_sessions_for(round_.id)
     if round_.cron:
         await _schedule_recurrence(core, session, round_, now)
     return True

@@ -40,11 +40,14 @@ class Erasure(Part):
         return answers, votes
 
     async def delete_answers_before(self, before: datetime) -> int:
-        """Retention: delete answers (and their themes) older than `before`."""
+        """Retention: delete answers (and their themes) older than `before`, with votes, dead
+        letters and private sessions (which round a resident's private messages go to; kept
+        after the round closes, to tell them so) from before it."""
         ts = to_ts(before)
         count = await self._delete_answers("created_at < ?", ts)
         await self._delete_votes("created_at < ?", ts)
         await self.tx.execute("DELETE FROM dead_letters WHERE at < ?", (ts,))
+        await self.tx.execute("DELETE FROM private_sessions WHERE started_at < ?", (ts,))
         return count
 
     async def _delete_answers(self, where: str, value: object) -> int:

@@ -235,7 +235,3 @@ class PrivateSessions(Part):
     async def delete_private_session(self, resident: str) -> None:
         """Forget which round a resident answers privately."""
         await self.tx.execute("DELETE FROM private_sessions WHERE resident = ?", (resident,))
-
-    async def delete_private_sessions_for(self, round_id: int) -> None:
-        """A round closed: nobody answers it privately any more."""
-        await self.tx.execute("DELETE FROM private_sessions WHERE round_id = ?", (round_id,))

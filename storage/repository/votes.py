@@ -10,7 +10,6 @@ from bot.core.models import Channel, from_ts, to_ts
 from storage.repository.base import Part
 from storage.repository.tallies import VOTE_FACTS, pending
 
-
 # The update id stored with a poll's final totals (from closing it): later than any update.
 _FINAL_TOTALS = 2**63 - 1
 

@@ -190,8 +190,10 @@ async def test_private_answer_through_the_start_link_counts_for_that_community(
     await bot.command(organiser_chat, "/close 1")
     theirs = await bot.wait_text(huizhan, lambda t: "征询 #1 已结束" in t)
     assert "参与居民：1 · 回答：1" in theirs, theirs
-    # After closing, a private message answers nothing and is not stored.
+    # After closing, a private message answers nothing, is not stored, and the resident is
+    # told the round is no longer open (not sent back to a link that no longer works).
     await bot.command(chat, "还有一点补充。", user=resident)
+    await bot.wait_text(chat, lambda t: "第 1 轮征询现在没有开放" in t)
     async with bot.core.repo.transaction() as session:
         assert len(await session.list_answers()) == 2
 

@@ -570,7 +570,7 @@ class TestModelsDigestsSessions:
         ]
 
     async def test_private_sessions(self, repo: Repository) -> None:
-        """A resident answers one round privately at a time; closing a round ends sessions."""
+        """A resident answers one round privately at a time, until the session is ended."""
         async with repo.transaction() as session:
             cid = await community(session, -100, "A")
             one = await text_round(session, [cid])
@@ -578,5 +578,5 @@ class TestModelsDigestsSessions:
             await session.set_private_session("r1", one, cid, T0)
             await session.set_private_session("r1", two, cid, T0)
             assert await session.get_private_session("r1") == (two, cid)
-            await session.delete_private_sessions_for(two)
+            await session.delete_private_session("r1")
             assert await session.get_private_session("r1") is None
