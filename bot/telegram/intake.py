@@ -331,11 +331,11 @@ class Gatherer:
     answers at once instead of paying a transaction, its tallies and a commit for each. A
     quiet moment costs nothing: a lone answer starts a run of one at once. After a run, the
     worker waits a moment for that run's senders to come back with their next answers (see
-    `patience`), and starts as soon as they have. Every other update (commands, button
-    presses, which answer Telegram while they are processed) goes alone, as before, so no
-    call to Telegram ever holds up a run. If a run fails, each of its answers is processed
-    again alone by its own caller (retries, then a dead letter), so one poisoned update
-    delays only itself. A run's replies join their chats' reply queues as it commits; round
+    `patience`), and starts as soon as they have. Every other update (commands, edits, votes,
+    button presses, some of which call Telegram while they are processed) goes alone, as
+    before, so no call to Telegram ever holds up a run. If a run fails, each of its answers
+    is processed again alone by its own caller (retries, then a dead letter), so one poisoned
+    update delays only itself. A run's replies join their chats' reply queues as it commits; round
     posts owed meanwhile (somebody else's transition) go out in their own task.
     """
 
