@@ -23,6 +23,7 @@ from nlp.taxonomy import load_taxonomy
 from storage.backends.postgres import PostgresBackend
 from storage.repository import Repository
 from tests.pg import BASE_URL, postgres_schema_url
+from tests.seeding import seed_text_round
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 TAXONOMY = load_taxonomy()
@@ -214,19 +215,7 @@ async def test_an_edit_meeting_its_answer_committed_meanwhile_replaces_it() -> N
     instead of being dropped as a duplicate of it."""
     with postgres_schema_url() as url:
         async with processes(url) as (first, second):
-            async with first.repo.transaction() as session:
-                community, _ = await session.set_community(-100, "碧海社区", T0)
-                await session.add_round(
-                    kind="text",
-                    state="open",
-                    question="小区最需要改进什么？",
-                    community_ids=[community.id],
-                    opens_at=T0,
-                    closes_at=T0,
-                    reminder_at=None,
-                    created_by="organiser",
-                    at=T0,
-                )
+            await seed_text_round(first, [])  # an open text round in chat -100
             original = IncomingMessage(
                 chat_id=-100, private=False, message_id=7, user_id=42, text="停车位太少了"
             )
