@@ -56,7 +56,7 @@ from bot.telegram.intake import (
 )
 from bot.telegram.keyboards import FORGET_PATTERN, LABEL_PATTERN, RATING_PATTERN
 from bot.telegram.outbox import send_owed_posts
-from bot.telegram.replies import ReplyQueue
+from bot.telegram.replies import ReplyQueue, refusals_counted_in
 from handlers import answers, communities, index, labelling, qr, reports, residents, rounds
 from handlers.errors import replying_to_errors
 
@@ -170,6 +170,8 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
     app.bot_data.replies = ReplyQueue(
         label=lambda chat_id: chat_label(chat_id, core.secret),
         clock=lambda: core.now().timestamp(),
+        # Several processes share a PostgreSQL database (webhook mode): they share the cap.
+        shared_cap=refusals_counted_in(core) if core.repo.shared else None,
     )
     app.bot_data.index_poster = IndexPoster(core, bot)
     if settings.web.listen:

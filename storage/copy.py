@@ -52,8 +52,8 @@ TABLES = (
 )
 # Tables whose `id` comes from an identity sequence.
 IDENTITY_TABLES = ("communities", "rounds", "answers", "moderation_log", "index_frameworks")
-# Maintained by migrations on each side, never copied.
-SKIPPED = ("schema_version",)
+# Maintained by migrations on each side, or counts of the last minute only: never copied.
+SKIPPED = ("schema_version", "refusal_counts")
 BATCH = 2000
 
 

@@ -9,7 +9,9 @@ reply waiting, ended when it has none), so a chat Telegram throttles (20 message
 group) holds up only itself: never the intake, never another chat (SPEC §9). Refusals ("too
 long", "text only", "too fast", "round closed", ...) are capped per chat and minute; those over
 the cap are dropped and counted in one log line per chat, so one resident flooding a group can
-neither make the bot flood it back nor fill memory.
+neither make the bot flood it back nor fill memory. Several processes behind a webhook share
+the cap through `shared_cap` (a count in the database, storage/repository/refusals.py): one
+process's own memory would let each of them send the cap.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
-from bot.core.base import OwedReply
+from bot.core.base import Core, OwedReply
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,9 @@ class ReplyQueue:
 
     `clock` (seconds) paces the refusal cap; it is injectable so tests need not wait a minute.
     `label` names a chat in the log without its raw id (a private chat's id is the person's
-    Telegram id, SPEC §9).
+    Telegram id, SPEC §9). `shared_cap(chat, minute)`, if given, counts a refusal about to be
+    sent where every process sees it and says how many that makes in that minute (minutes
+    since the epoch by `clock`); over the cap, the refusal is dropped.
     """
 
     def __init__(
@@ -48,9 +52,11 @@ class ReplyQueue:
         clock: Callable[[], float] = time.monotonic,
         refusals_per_minute: int = REFUSALS_PER_MINUTE,
         max_waiting: int = MAX_WAITING,
+        shared_cap: Callable[[int, int], Awaitable[int]] | None = None,
     ) -> None:
         self._label = label
         self._clock = clock
+        self._shared_cap = shared_cap
         self.refusals_per_minute = refusals_per_minute
         self._max_waiting = max_waiting
         self._lines: dict[int, deque[OwedReply]] = {}
@@ -122,6 +128,21 @@ class ReplyQueue:
         self._idle.set()
         self._log_dropped(None)
 
+    async def _shared_allows(self, chat: int) -> bool:
+        """Whether the processes together are still under the refusal cap for `chat` this
+        minute (counting this one); True without a shared count, or if counting failed (the
+        process's own cap still holds)."""
+        if self._shared_cap is None:
+            return True
+        try:
+            sent = await self._shared_cap(chat, int(self._clock() // WINDOW))
+        except Exception as exc:
+            log.warning(
+                "refusal count for chat %s failed: %s", self._label(chat), type(exc).__name__
+            )
+            return True
+        return sent <= self.refusals_per_minute
+
     def _refusal_allowed(self, chat: int, now: float) -> bool:
         window = self._refused.setdefault(chat, deque())
         while window and now - window[0] >= WINDOW:
@@ -149,6 +170,10 @@ class ReplyQueue:
         try:
             while line:
                 owed = line.popleft()
+                if owed.refusal and not await self._shared_allows(chat):
+                    count, since = self._dropped.get(chat, (0, self._clock()))
+                    self._dropped[chat] = (count + 1, since)
+                    continue
                 try:
                     await owed.send()
                 except Exception as exc:
@@ -166,3 +191,14 @@ class ReplyQueue:
             self._workers.pop(chat, None)
             if not self._workers:
                 self._idle.set()
+
+
+def refusals_counted_in(core: Core) -> Callable[[int, int], Awaitable[int]]:
+    """A `shared_cap` that counts refusals per chat and minute in the deployment's database,
+    where every process sees them."""
+
+    async def count(chat_id: int, minute: int) -> int:
+        async with core.repo.transaction() as session:
+            return await session.count_refusal(chat_id, minute)
+
+    return count

@@ -22,6 +22,12 @@ class Repository:
         """The repository for a `storage.url`."""
         return cls(backend_for(url))
 
+    @property
+    def shared(self) -> bool:
+        """Whether several processes may use this database at once (PostgreSQL; an SQLite
+        file is one process's)."""
+        return self.backend.dialect == "postgresql"
+
     async def open(self) -> None:
         """Connect and apply pending migrations."""
         await self.backend.open()

@@ -17,6 +17,7 @@ from storage.repository.index import IndexValues
 from storage.repository.labels import Labels
 from storage.repository.learned import LearnedModels
 from storage.repository.posts import IndexPosts, Posts
+from storage.repository.refusals import RefusalCounts
 from storage.repository.reports import Reports
 from storage.repository.rounds import PrivateSessions, Rounds
 from storage.repository.secrets import DeploymentSecrets
@@ -42,6 +43,7 @@ class Session(
     WebForms,
     Labels,
     DeploymentSecrets,
+    RefusalCounts,
 ):
     """Repository operations inside one transaction."""
 

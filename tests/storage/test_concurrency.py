@@ -17,7 +17,8 @@ import asyncpg
 
 from bot.config import settings_from_dict
 from bot.core.answers import AnswerResult, IncomingMessage, record_answer
-from bot.core.base import AlreadyProcessed, Core, Turn
+from bot.core.base import AlreadyProcessed, Core, OwedReply, Turn
+from bot.telegram.replies import ReplyQueue, refusals_counted_in
 from nlp.tagger import Tagger
 from nlp.taxonomy import load_taxonomy
 from storage.backends.postgres import PostgresBackend
@@ -248,3 +249,34 @@ async def test_an_edit_meeting_its_answer_committed_meanwhile_replaces_it() -> N
             async with second.repo.transaction() as session:
                 stored = await session.list_answers()
             assert [a.text for a in stored] == ["改：物业要公开账目"]
+
+
+async def test_processes_share_the_refusal_cap_of_a_chat() -> None:
+    """Two webhook processes each owe a group five refusals in the same minute: together they
+    send the cap (3), as one process would, not 3 each; other replies are not capped."""
+    with postgres_schema_url() as url:
+        async with processes(url) as cores:
+            sent: list[tuple[int, str]] = []
+
+            def owed(chat: int, text: str, refusal: bool) -> OwedReply:
+                async def send() -> None:
+                    sent.append((chat, text))
+
+                return OwedReply(chat, send, refusal=refusal)
+
+            queues = [
+                ReplyQueue(label=str, clock=lambda: 6_000.0, shared_cap=refusals_counted_in(c))
+                for c in cores
+            ]
+            for number, queue in enumerate(queues):
+                queue.put_all(owed(-100, f"太快了 {number}.{i}", True) for i in range(5))
+                queue.put_all(owed(-100, f"已收到 {number}.{i}", False) for i in range(2))
+                queue.put(owed(-200, f"别的群 {number}", True))
+            for queue in queues:
+                await queue.wait_idle()
+    refused = [text for chat, text in sent if chat == -100 and text.startswith("太快了")]
+    assert len(refused) == 3
+    assert sorted(text for chat, text in sent if text.startswith("已收到")) == [
+        f"已收到 {n}.{i}" for n in range(2) for i in range(2)
+    ]
+    assert sorted(text for chat, text in sent if chat == -200) == ["别的群 0", "别的群 1"]
