@@ -86,8 +86,7 @@ class ReplyQueue:
             or (owed.refusal and not self._refusal_allowed(chat, now))
             or (line is not None and len(line) >= self._max_waiting)
         ):
-            count, since = self._dropped.get(chat, (0, now))
-            self._dropped[chat] = (count + 1, since)
+            self._count_dropped(chat, now)
             return
         if line is None:
             line = self._lines[chat] = deque()
@@ -127,6 +126,11 @@ class ReplyQueue:
         self._workers.clear()
         self._idle.set()
         self._log_dropped(None)
+
+    def _count_dropped(self, chat: int, now: float) -> None:
+        """One more reply to `chat` dropped (logged with the others once its minute is over)."""
+        count, since = self._dropped.get(chat, (0, now))
+        self._dropped[chat] = (count + 1, since)
 
     async def _shared_allows(self, chat: int) -> bool:
         """Whether the processes together are still under the refusal cap for `chat` this
@@ -171,8 +175,7 @@ class ReplyQueue:
             while line:
                 owed = line.popleft()
                 if owed.refusal and not await self._shared_allows(chat):
-                    count, since = self._dropped.get(chat, (0, self._clock()))
-                    self._dropped[chat] = (count + 1, since)
+                    self._count_dropped(chat, self._clock())
                     continue
                 try:
                     await owed.send()

@@ -90,23 +90,16 @@ async def test_forget_and_retention_delete_dead_letters(repo: Repository) -> Non
 async def test_retention_deletes_old_private_sessions(repo: Repository) -> None:
     """A private session outlives its round's closing (to tell the resident it closed), but
     not the retention period."""
+    round_ = await _open_round(repo)
     async with repo.transaction() as session:
-        found, _ = await session.set_community(-100, "碧海社区", T0)
-        created = await session.add_round(
-            kind="text",
-            state="open",
-            question="小区最需要改进什么？",
-            community_ids=[found.id],
-            opens_at=T0,
-            closes_at=T0,
-            reminder_at=None,
-            created_by="organiser",
-            at=T0,
+        community = await session.get_community_by_chat(-100)
+        assert community is not None
+        await session.set_private_session("a" * 32, round_.id, community.id, T0)
+        await session.set_private_session(
+            "b" * 32, round_.id, community.id, T0 + timedelta(days=30)
         )
-        await session.set_private_session("a" * 32, created.id, found.id, T0)
-        await session.set_private_session("b" * 32, created.id, found.id, T0 + timedelta(days=30))
     async with repo.transaction() as session:
         await session.delete_answers_before(T0 + timedelta(days=1))
     async with repo.transaction() as session:
         assert await session.get_private_session("a" * 32) is None
-        assert await session.get_private_session("b" * 32) == (created.id, found.id)
+        assert await session.get_private_session("b" * 32) == (round_.id, community.id)
