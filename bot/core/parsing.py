@@ -374,8 +374,11 @@ def parse_community_name(args: str) -> str:
 
 
 def parse_start_payload(payload: str) -> tuple[int, int | None] | None:
-    """`r<round>` or `r<round>c<community>` from a /start deep link; None if not one."""
-    if not payload.startswith("r"):
+    """`r<round>` or `r<round>c<community>` from a /start deep link; None if not one.
+
+    A deep link's payload is ASCII (Telegram allows A-Z a-z 0-9 _ -): other digits ("r０")
+    were typed, not followed, and are no link."""
+    if not payload.startswith("r") or not payload.isascii():
         return None
     body = payload[1:]
     round_part, sep, community_part = body.partition("c")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.core.durations import parse_duration
@@ -186,6 +186,8 @@ def test_parse_community_name_accepts_or_explains(args: str) -> None:
 
 @EXAMPLES
 @given(st.one_of(ARGS, st.from_regex(r"r[0-9]{1,20}(c[0-9]{0,20})?", fullmatch=True)))
+@example("r０")  # a full-width digit, typed: no deep link (found by this test on a CI run)
+@example("r１c２")
 def test_parse_start_payload_never_raises(payload: str) -> None:
     """A /start payload is a round (and community) id pair or None, never an exception."""
     found = parse_start_payload(payload)
