@@ -1,6 +1,7 @@
 """Ingest throughput of a real `minyi run` process against plain `jieba.lcut` (issue 7).
 
     python -m bench.bench_throughput [--smoke] [--answers N] [--communities K] [--repeat R]
+        [--texts mixed|long]
 
 The emulator (in this process) holds N real-looking Chinese answers — mixed lengths, some
 long — from many residents, replying to open text rounds in several communities. A separate
@@ -58,6 +59,23 @@ def mixed_texts(count: int, seed: int = 1) -> list[str]:
         else:
             text = rng.choice(messages)[:1500]
         out.append(f"{text}（{i}）")
+    return out
+
+
+def long_texts(count: int, limit: int = 2000) -> list[str]:
+    """Real residents' messages as they were written (377 characters on average in the dev
+    set), repeated in order up to `count`: the "long real answers" of issue 18's target. A
+    message longer than an answer may be (`limits.max_answer_chars`, 2,000 by default) is cut to
+    fit, as its writer would have had to; each answer gets a number so that none is a copy."""
+    messages: list[str] = []
+    if _DEV_CSV.exists():
+        with _DEV_CSV.open(encoding="utf-8") as handle:
+            messages = [row["text"].strip() for row in csv.DictReader(handle)]
+    messages = [m for m in messages if m] or list(_BUILT_IN)
+    out = []
+    for i in range(count):
+        mark = f"（{i}）"
+        out.append(messages[i % len(messages)][: limit - len(mark)] + mark)
     return out
 
 
@@ -178,12 +196,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--smoke", action="store_true", help="small size for CI")
     parser.add_argument("--answers", type=int, default=20_000)
     parser.add_argument("--communities", type=int, default=4)
+    parser.add_argument(
+        "--texts",
+        choices=("mixed", "long"),
+        default="mixed",
+        help="mixed: mostly one sentence, some paragraphs, a few long messages (a chat's "
+        "answers); long: real messages whole (issue 18's 'long real answers')",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs (medians printed)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the bot process here")
     args = parser.parse_args(argv)
     count = 300 if args.smoke else args.answers
     repeat = 1 if args.smoke else args.repeat
-    texts = mixed_texts(count)
+    texts = long_texts(count) if args.texts == "long" else mixed_texts(count)
     chars = sum(len(t) for t in texts) / len(texts)
     print(f"{count:,} answers, {chars:.0f} characters on average, {args.communities} communities")
     runs: list[tuple[float, float, float]] = []

@@ -26,14 +26,16 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A
 
 # 18-digit resident ID: 6-digit area, birth date YYYYMMDD, 3-digit sequence, check digit.
 _ID18 = re.compile(
-    _NOT_DIGIT_BEFORE
+    "(?=[0-9０-９])"  # its first character (a look-ahead lets the regex engine skip to one)
+    + _NOT_DIGIT_BEFORE
     + rf"({_D}{{6}})((?:19|20){_D}{{2}})({_D}{{2}})({_D}{{2}}){_D}{{3}}[0-9０-９Xx]"
     r"(?![0-9０-９A-Za-z])"
 )
 
 # Card numbers: 16-19 digits, optionally in groups of 4 separated by a space or dash.
 _CARD = re.compile(
-    _NOT_DIGIT_BEFORE
+    "(?=[0-9０-９])"
+    + _NOT_DIGIT_BEFORE
     + rf"(?:{_D}{{4}}(?:[ \-]{_D}{{4}}){{3}}(?:[ \-]?{_D}{{1,3}})?|{_D}{{16,19}})"
     + _NOT_DIGIT_AFTER
 )
@@ -41,7 +43,8 @@ _CARD_CONTEXT = re.compile(r"(银行卡|卡号|账号|帐号|储蓄卡|信用卡
 
 # Mobile: optional +86 / 86 / 0086, then 1[3-9]x, 11 digits, optionally split 3-4-4.
 _MOBILE = re.compile(
-    _NOT_DIGIT_BEFORE
+    "(?=[+081１])"
+    + _NOT_DIGIT_BEFORE
     + r"(?:(?:\+|00)?86[ \-]?)?"
     + rf"[1１][3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}"
     + _NOT_DIGIT_AFTER
@@ -49,6 +52,7 @@ _MOBILE = re.compile(
 
 # Landline with area code: 0 + 2-3 digits, then 7-8 digits; separator or brackets optional.
 _LANDLINE = re.compile(
+    "(?=[(（0])"
     r"(?:[(（]0[1-9]\d{1,2}[)）][ \-]?|"
     + _NOT_DIGIT_BEFORE
     + r"0[1-9]\d{1,2}[ \-‐－]?)"
@@ -150,11 +154,15 @@ def _redact_plain(text: str) -> str:
     return text
 
 
-# What can hide personal data from the plain patterns: full-width forms (and the ideographic
-# space), invisible characters, and digits with spacing between them.
+# What can hide personal data from the plain patterns: the full-width forms of what they read
+# (digits, Latin letters, the ideographic space and the @ . _ % + - of an e-mail address or a
+# separator), invisible characters, and digits with spacing between them. Chinese text is full
+# of other full-width forms (，：！？（）) that folding changes nothing for: the patterns take
+# （）and ：as they are, and no pattern reads ， ！ ？ at all.
 _INVISIBLE = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_READ_FULL_WIDTH = "\uff05\uff0b\uff0d\uff0e\uff10-\uff19\uff20-\uff3a\uff3f\uff41-\uff5a\u3000"
 _DISGUISED = re.compile(
-    f"[\uff01-\uff5e\u3000{_INVISIBLE}]|[0-9０-９][\\s\\-{_INVISIBLE}]+[0-9０-９]"
+    f"[{_READ_FULL_WIDTH}{_INVISIBLE}]|[0-9０-９][\\s\\-{_INVISIBLE}]+[0-9０-９]"
 )
 _INVISIBLE_CHARS = frozenset(
     "\u00ad\u180e\ufeff"
