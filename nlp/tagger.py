@@ -169,13 +169,14 @@ class _Matcher:
             hits = (token,)
         elif len(token) >= 3:
             # Compounds jieba keeps whole: 停车费 → 停车, 养猪场 → 猪场.
+            # Never inside a number, though: 812345 and 贵A12345 hold no 12345 hotline.
             found: list[str] = []
             for cut in range(len(token) - 1, 1, -1):
-                if token[:cut] in keywords:
+                if token[:cut] in keywords and not _splits_number(token, cut):
                     found.append(token[:cut])
                     break
             for cut in range(1, len(token) - 1):
-                if token[cut:] in keywords:
+                if token[cut:] in keywords and not _splits_number(token, cut):
                     found.append(token[cut:])
                     break
             hits = tuple(found)
@@ -183,6 +184,15 @@ class _Matcher:
         # A keyword with a space after this token ("car" of "car park"): joins also try spaces.
         spaced_too = begins and token + " " in self.beginnings
         return (hits, begins, spaced_too) if hits or begins else None
+
+
+def _splits_number(token: str, cut: int) -> bool:
+    """Whether cutting `token` before index `cut` splits a digit from a letter or digit of the
+    same run (8|12345, A|12345, 12345|6): a keyword that is a number is no part of another."""
+    left, right = token[cut - 1], token[cut]
+    return (left.isdigit() and right.isascii() and right.isalnum()) or (
+        right.isdigit() and left.isascii() and left.isalnum()
+    )
 
 
 # What a token does for matching: the keywords it is or holds, whether a keyword can begin with

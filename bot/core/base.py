@@ -30,6 +30,9 @@ MODEL_NAME = "tagger"
 PRINCIPLE_MODEL_NAME = "principles"
 # The first-level domain model learned from organisers' labels (nlp/domain_model.py).
 DOMAIN_MODEL_NAME = "domains"
+# The rows of `minyi learn`'s `text,labels` files that are no stored answer's text (JSON): every
+# later learning from labels learns from them too (bot/core/labelling.py `file_examples`).
+FILE_EXAMPLES_NAME = "learned_examples"
 
 
 class AlreadyProcessed(Exception):

@@ -12,13 +12,20 @@ pseudonym.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.core.base import DOMAIN_MODEL_NAME, PRINCIPLE_MODEL_NAME, Core, Turn
+from bot.core.base import (
+    DOMAIN_MODEL_NAME,
+    FILE_EXAMPLES_NAME,
+    PRINCIPLE_MODEL_NAME,
+    Core,
+    Turn,
+)
 from bot.core.errors import OutOfReach
 from bot.core.roles import Caller, require_organiser
 from bot.core.settings import Settings
@@ -197,17 +204,44 @@ def train_principles(
     return train_multilabel(examples, taxonomy, principles)
 
 
+async def file_examples(session: Session) -> list[tuple[str, list[str]]]:
+    """The (text, theme ids) `minyi learn` kept from its `text,labels` files, oldest first."""
+    blob = await session.get_model(FILE_EXAMPLES_NAME)
+    if blob is None:
+        return []
+    return [(str(text), [str(t) for t in themes]) for text, themes in json.loads(blob)]
+
+
+async def keep_file_examples(
+    session: Session, examples: Sequence[tuple[str, Sequence[str]]], core: Core
+) -> None:
+    """Keep these rows of a `text,labels` file for every later learning, beside those kept
+    before (a text given again takes its new themes). A row whose text is a stored answer's is
+    not kept apart from it: a copy would outlive the answer's /forget or retention; its answer
+    keeps teaching through its own /label label."""
+    kept = dict(await file_examples(session))
+    answered = await session.stored_answer_texts([text for text, _ in examples])
+    for text, themes in examples:
+        if text not in answered:
+            kept.pop(text, None)
+            kept[text] = sorted(set(themes))
+    data = json.dumps(list(kept.items()), ensure_ascii=False).encode()
+    await session.set_model(FILE_EXAMPLES_NAME, data, core.now())
+
+
 async def learn_from_labels(core: Core) -> int:
     """Train the principle model and the first-level domain model again with every label so
-    far, in a worker thread (intake goes on meanwhile), store them, and tag new answers with
-    them from now on; stored answers change with `minyi retag`. Returns how many labels it
-    learned from (0: none, nothing done)."""
+    far and the rows `minyi learn` kept from its files, in a worker thread (intake goes on
+    meanwhile), store them, and tag new answers with them from now on; stored answers change
+    with `minyi retag`. Returns how many labels it learned from (0: none, nothing done)."""
     async with core.repo.transaction() as session:
         labels = await session.list_labels()
+        kept = await file_examples(session)
     if not labels:
         return 0
     taxonomy = core.tagger.taxonomy
-    labelled = [(text, themes) for _, text, themes in labels]
+    # A text both in a file and labelled takes the organiser's label (the later word).
+    labelled = [*kept, *((text, themes) for _, text, themes in labels)]
     base = await asyncio.to_thread(base_examples, core.settings, taxonomy)
     model = await asyncio.to_thread(train_principles, base, labelled, taxonomy)
     domains = await asyncio.to_thread(train_domains, labelled, taxonomy)

@@ -192,17 +192,27 @@ async def learn_sets(core: Core, examples: Sequence[tuple[str, Sequence[str]]]) 
     """`minyi learn` on a multi-label file: the principle model and the first-level domain
     model learn again from their base examples, the organisers' stored labels and these (only
     rows naming a domain teach the domain model: nlp/domain_model.py). Returns a summary."""
-    from bot.core.labelling import base_examples, store_learned, train_principles
+    from bot.core.labelling import (
+        base_examples,
+        file_examples,
+        keep_file_examples,
+        store_learned,
+        train_principles,
+    )
     from nlp.domain_model import domain_examples, train_domains
 
     taxonomy = core.tagger.taxonomy
     async with core.transaction() as session:
         stored = [(text, themes) for _, text, themes in await session.list_labels()]
-    labelled = [*stored, *((text, list(labels)) for text, labels in examples)]
+        kept = await file_examples(session)
+    # Older files' rows, then the organisers' labels, then this file's rows (the last word).
+    labelled = [*kept, *stored, *((text, list(labels)) for text, labels in examples)]
     model = train_principles(base_examples(core.settings, taxonomy), labelled, taxonomy)
     domains = train_domains(labelled, taxonomy)
     await store_learned(core, model, domains)
-    done = [f"principles from {len(labelled)} labelled answers"]
+    async with core.transaction() as session:
+        await keep_file_examples(session, examples, core)
+    done = [f"principles from {len(dict(labelled))} labelled answers"]
     if domains is not None:
         done.append(f"first-level domains from {len(domain_examples(taxonomy, labelled))}")
     return "; ".join(done)

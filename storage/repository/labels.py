@@ -41,6 +41,18 @@ class Labels(Part):
         )
         return {int(r["answer_id"]) for r in rows}
 
+    async def stored_answer_texts(self, texts: Sequence[str]) -> set[str]:
+        """Those of these texts that are the text of a stored answer."""
+        found: set[str] = set()
+        unique = sorted(set(texts))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            rows = await self.tx.fetchall(
+                f"SELECT DISTINCT text FROM answers WHERE text IN {placeholders(chunk)}", chunk
+            )
+            found.update(r["text"] for r in rows)
+        return found
+
     async def list_unlabelled_answers(self, limit: int) -> list[tuple[int, str]]:
         """(id, text) of the newest visible answers nobody labelled or skipped, newest first."""
         rows = await self.tx.fetchall(
