@@ -1,0 +1,32 @@
+"""Organiser commands as people really type them (black-box audit of SPEC §3): a lone
+surrogate from a broken client, and the full-width forms of a Chinese input method."""
+
+from __future__ import annotations
+
+from tests.harness import RunningBot
+
+LONE = "\ud800"
+
+
+async def test_organiser_commands_with_a_lone_surrogate_get_a_reply_not_a_dead_letter(
+    minyi_bot: RunningBot,
+) -> None:
+    """`/ask`, `/poll` and `/community` whose arguments hold a lone surrogate are answered
+    like any other (the round opens, the bad character shown as U+FFFD); once they became dead
+    letters and the organiser heard nothing."""
+    bot = minyi_bot
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    for command, expected in (
+        (f"/ask 1h 停车{LONE}问题？", "第 1 轮征询已开始"),
+        (f"/poll 你{LONE}关心什么？ | 停车 | 垃圾{LONE}分类", "第 2 轮征询已开始"),
+        (f"/community 碧海{LONE}社区", "碧海\ufffd社区"),
+    ):
+        before = len(bot.bot_texts(group))
+        await bot.command(group, command)
+        replies = bot.bot_texts(group)[before:]
+        assert any(expected in r for r in replies), (ascii(command), replies)
+    async with bot.core.repo.transaction() as session:
+        assert await session.tx.fetchall("SELECT update_id FROM dead_letters") == []
+        rounds = sorted(await session.list_rounds(), key=lambda r: r.id)
+    assert [r.question for r in rounds] == ["停车\ufffd问题？", "你\ufffd关心什么？"]
+    assert rounds[1].options == ["停车", "垃圾\ufffd分类"]
