@@ -7,6 +7,7 @@ usage line and change nothing.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta, tzinfo
 
 from pydantic import BaseModel, ConfigDict
@@ -49,6 +50,17 @@ _INDICATOR = re.compile(r"^(?P<value>[A-Za-z][A-Za-z0-9_.-]{0,63})(?:\s+|$)")
 MAX_AHEAD = timedelta(days=366)
 
 
+def _fold(word: str) -> str:
+    """A word of command syntax (duration, date, time, id) as an input method in full-width
+    mode types it read as ASCII: `４８ｈ` is 48h, `１０：００` is 10:00. Only such words are
+    folded: the question and options keep the organiser's own characters."""
+    return unicodedata.normalize("NFKC", word)
+
+
+# The full-width bar a Chinese input method types for "|" separates options as well.
+_BARS = str.maketrans({"｜": "|"})
+
+
 def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict[str, str], str]:
     """Leading `--flag`s (`--cron "…"` takes a quoted value); the rest of the text."""
     flags: dict[str, str] = {}
@@ -79,6 +91,7 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
             value = named["value"]
             rest = rest[named.end() :]
         flags[name] = value
+    rest = rest.translate(_BARS)
     for word in rest.split():
         flag = _FLAG.match(word)
         if flag is not None and flag["name"].lower() in allowed:
@@ -89,7 +102,8 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
 def _take_community(command: str, words: list[str], private: bool) -> str | None:
     if not private:
         return None
-    if not words or is_duration(words[0]) or _DATE.match(words[0]) or words[0] == "|":
+    first = _fold(words[0]) if words else ""
+    if not first or is_duration(first) or _DATE.match(first) or first == "|":
         raise UsageError(command, "parse_community_first")
     return words.pop(0)
 
@@ -167,12 +181,12 @@ def looks_like_bad_duration(words: list[str]) -> bool:
 
 
 def _take_duration(command: str, words: list[str]) -> timedelta | None:
-    if words and is_duration(words[0]):
+    if words and is_duration(_fold(words[0])):
         try:
-            return parse_duration(words.pop(0))
+            return parse_duration(_fold(words.pop(0)))
         except DurationError as exc:
             raise UsageError(command, exc.key, **exc.values) from exc
-    if looks_like_bad_duration(words):
+    if looks_like_bad_duration([_fold(w) for w in words[:2]]):
         # `/ask 3x 时间写错了？` would otherwise open a round with the default duration whose
         # question starts with the typo.
         raise UsageError(command, "parse_duration_malformed", word=words[0])
@@ -309,12 +323,13 @@ def parse_schedule(
         if gap is not None and gap < MIN_INTERVAL:
             raise UsageError("schedule", "parse_cron_too_often", cron=cron)
     opens_at = None
-    if cron is None or (words and _DATE.match(words[0])):
+    if cron is None or (words and _DATE.match(_fold(words[0]))):
         if len(words) < 4:
             raise UsageError("schedule", "parse_schedule_parts")
         try:
-            day = words[0].replace("/", "-").replace(".", "-")
-            opens_at = datetime.strptime(f"{day} {words[1]}", "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+            day = _fold(words[0]).replace("/", "-").replace(".", "-")
+            clock = _fold(words[1])
+            opens_at = datetime.strptime(f"{day} {clock}", "%Y-%m-%d %H:%M").replace(tzinfo=zone)
         except ValueError as exc:
             raise UsageError("schedule", "parse_schedule_when") from exc
         if opens_at <= now:
@@ -349,9 +364,10 @@ def parse_id(command: str, args: str, *, optional: bool = False) -> int | None:
             return None
         raise UsageError(command, "parse_id_missing")
     # isdecimal, not isdigit: "²" is a digit that int() refuses.
-    if len(words) > 1 or not words[0].lstrip("#").isdecimal():
+    word = _fold(words[0]).lstrip("#")
+    if len(words) > 1 or not word.isdecimal():
         raise UsageError(command, "parse_id_not_number")
-    value = int(words[0].lstrip("#"))
+    value = int(word)
     if value <= 0 or value > 2**62:
         raise UsageError(command, "parse_id_not_positive")
     return value
