@@ -42,8 +42,13 @@ class RoundRequest(_Parsed):
     indicator: str | None = None  # `/rate --indicator <id>`: the index indicator it feeds
 
 
-# Phones and desktop apps often turn "--" into a dash; a flag written so is still a flag.
-_FLAG = re.compile(r"^(?:--|—|–)(?P<name>[A-Za-z][A-Za-z-]*)(?=\s|=|$)=?\s*")
+# Phones and desktop apps often turn "--" into a dash; a flag written so is still a flag, and
+# so is one typed with a Chinese input method: Shift+- gives "——", full-width mode "－－" and
+# full-width letters (read NFKC-folded). Unrecognised, `——anonymous` became the start of the
+# question of a public poll.
+_FLAG = re.compile(
+    r"^(?:--|——|—|–|－－)(?P<name>[A-Za-zＡ-Ｚａ-ｚ][A-Za-zＡ-Ｚａ-ｚ-－]*)(?=\s|=|$)=?\s*"
+)
 _QUOTED = re.compile(r"^[\"“”'‘’](?P<value>[^\"“”'‘’]*)[\"“”'‘’]\s*")
 _DATE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
 _INDICATOR = re.compile(r"^(?P<value>[A-Za-z][A-Za-z0-9_.-]{0,63})(?:\s+|$)")
@@ -66,7 +71,7 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
     flags: dict[str, str] = {}
     rest = text.strip()
     while match := _FLAG.match(rest):
-        name = match["name"].lower()
+        name = _fold(match["name"]).lower()
         if name not in allowed:
             listed = " ".join(f"--{a}" for a in allowed) or "—"
             raise UsageError(command, "parse_unknown_flag", flag=name, allowed=listed)
@@ -94,8 +99,8 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
     rest = rest.translate(_BARS)
     for word in rest.split():
         flag = _FLAG.match(word)
-        if flag is not None and flag["name"].lower() in allowed:
-            raise UsageError(command, "parse_flag_first", flag=flag["name"].lower())
+        if flag is not None and _fold(flag["name"]).lower() in allowed:
+            raise UsageError(command, "parse_flag_first", flag=_fold(flag["name"]).lower())
     return flags, rest
 
 

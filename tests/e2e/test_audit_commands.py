@@ -65,3 +65,26 @@ async def test_full_width_durations_separators_and_times_mean_what_the_organiser
     assert (opens.date(), opens.hour, opens.minute) == (tomorrow.date(), 10, 0)
     assert scheduled.closes_at - scheduled.opens_at == timedelta(hours=2)
     assert scheduled.question == "周末的活动想办什么？"
+
+
+async def test_flags_typed_with_a_chinese_input_method_are_flags(minyi_bot: RunningBot) -> None:
+    """`/poll ——anonymous …` (Shift+- in a Chinese input method gives ——) opens an anonymous
+    poll and `/poll －－ｍｕｌｔｉ …` (full-width mode) a multiple-answer one; once both opened
+    a public, single-answer poll whose question began with the flag, so the group saw who
+    voted what on a vote the organiser meant to keep anonymous."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/poll ——anonymous 你支持加装电梯吗？ | 支持 | 反对")
+    await bot.command(group, "/poll －－ｍｕｌｔｉ 你最关心什么？ | 停车 | 垃圾 | 噪音")
+    async with bot.core.repo.transaction() as session:
+        rounds = sorted(await session.list_rounds(), key=lambda r: r.id)
+    assert [(r.question, r.anonymous, r.multi) for r in rounds] == [
+        ("你支持加装电梯吗？", True, False),
+        ("你最关心什么？", False, True),
+    ]
+    posted = [m["poll"] for m in em.messages_to(group.id) if "poll" in m]
+    assert [(p["question"], p["is_anonymous"], p["allows_multiple_answers"]) for p in posted] == [
+        ("你支持加装电梯吗？", True, False),
+        ("你最关心什么？", False, True),
+    ]
