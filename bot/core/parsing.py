@@ -7,6 +7,7 @@ usage line and change nothing.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta, tzinfo
 
 from pydantic import BaseModel, ConfigDict
@@ -41,12 +42,28 @@ class RoundRequest(_Parsed):
     indicator: str | None = None  # `/rate --indicator <id>`: the index indicator it feeds
 
 
-# Phones and desktop apps often turn "--" into a dash; a flag written so is still a flag.
-_FLAG = re.compile(r"^(?:--|—|–)(?P<name>[A-Za-z][A-Za-z-]*)(?=\s|=|$)=?\s*")
+# Phones and desktop apps often turn "--" into a dash; a flag written so is still a flag, and
+# so is one typed with a Chinese input method: Shift+- gives "——", full-width mode "－－" and
+# full-width letters (read NFKC-folded). Unrecognised, `——anonymous` became the start of the
+# question of a public poll.
+_FLAG = re.compile(
+    r"^(?:--|——|—|–|－－)(?P<name>[A-Za-zＡ-Ｚａ-ｚ][A-Za-zＡ-Ｚａ-ｚ-－]*)(?=\s|=|$)=?\s*"
+)
 _QUOTED = re.compile(r"^[\"“”'‘’](?P<value>[^\"“”'‘’]*)[\"“”'‘’]\s*")
 _DATE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
 _INDICATOR = re.compile(r"^(?P<value>[A-Za-z][A-Za-z0-9_.-]{0,63})(?:\s+|$)")
 MAX_AHEAD = timedelta(days=366)
+
+
+def _fold(word: str) -> str:
+    """A word of command syntax (duration, date, time, id) as an input method in full-width
+    mode types it read as ASCII: `４８ｈ` is 48h, `１０：００` is 10:00. Only such words are
+    folded: the question and options keep the organiser's own characters."""
+    return unicodedata.normalize("NFKC", word)
+
+
+# The full-width bar a Chinese input method types for "|" separates options as well.
+_BARS = str.maketrans({"｜": "|"})
 
 
 def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict[str, str], str]:
@@ -54,7 +71,7 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
     flags: dict[str, str] = {}
     rest = text.strip()
     while match := _FLAG.match(rest):
-        name = match["name"].lower()
+        name = _fold(match["name"]).lower()
         if name not in allowed:
             listed = " ".join(f"--{a}" for a in allowed) or "—"
             raise UsageError(command, "parse_unknown_flag", flag=name, allowed=listed)
@@ -79,17 +96,19 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
             value = named["value"]
             rest = rest[named.end() :]
         flags[name] = value
+    rest = rest.translate(_BARS)
     for word in rest.split():
         flag = _FLAG.match(word)
-        if flag is not None and flag["name"].lower() in allowed:
-            raise UsageError(command, "parse_flag_first", flag=flag["name"].lower())
+        if flag is not None and _fold(flag["name"]).lower() in allowed:
+            raise UsageError(command, "parse_flag_first", flag=_fold(flag["name"]).lower())
     return flags, rest
 
 
 def _take_community(command: str, words: list[str], private: bool) -> str | None:
     if not private:
         return None
-    if not words or is_duration(words[0]) or _DATE.match(words[0]) or words[0] == "|":
+    first = _fold(words[0]) if words else ""
+    if not first or is_duration(first) or _DATE.match(first) or first == "|":
         raise UsageError(command, "parse_community_first")
     return words.pop(0)
 
@@ -167,12 +186,12 @@ def looks_like_bad_duration(words: list[str]) -> bool:
 
 
 def _take_duration(command: str, words: list[str]) -> timedelta | None:
-    if words and is_duration(words[0]):
+    if words and is_duration(_fold(words[0])):
         try:
-            return parse_duration(words.pop(0))
+            return parse_duration(_fold(words.pop(0)))
         except DurationError as exc:
             raise UsageError(command, exc.key, **exc.values) from exc
-    if looks_like_bad_duration(words):
+    if looks_like_bad_duration([_fold(w) for w in words[:2]]):
         # `/ask 3x 时间写错了？` would otherwise open a round with the default duration whose
         # question starts with the typo.
         raise UsageError(command, "parse_duration_malformed", word=words[0])
@@ -309,12 +328,13 @@ def parse_schedule(
         if gap is not None and gap < MIN_INTERVAL:
             raise UsageError("schedule", "parse_cron_too_often", cron=cron)
     opens_at = None
-    if cron is None or (words and _DATE.match(words[0])):
+    if cron is None or (words and _DATE.match(_fold(words[0]))):
         if len(words) < 4:
             raise UsageError("schedule", "parse_schedule_parts")
         try:
-            day = words[0].replace("/", "-").replace(".", "-")
-            opens_at = datetime.strptime(f"{day} {words[1]}", "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+            day = _fold(words[0]).replace("/", "-").replace(".", "-")
+            clock = _fold(words[1])
+            opens_at = datetime.strptime(f"{day} {clock}", "%Y-%m-%d %H:%M").replace(tzinfo=zone)
         except ValueError as exc:
             raise UsageError("schedule", "parse_schedule_when") from exc
         if opens_at <= now:
@@ -349,9 +369,10 @@ def parse_id(command: str, args: str, *, optional: bool = False) -> int | None:
             return None
         raise UsageError(command, "parse_id_missing")
     # isdecimal, not isdigit: "²" is a digit that int() refuses.
-    if len(words) > 1 or not words[0].lstrip("#").isdecimal():
+    word = _fold(words[0]).lstrip("#")
+    if len(words) > 1 or not word.isdecimal():
         raise UsageError(command, "parse_id_not_number")
-    value = int(words[0].lstrip("#"))
+    value = int(word)
     if value <= 0 or value > 2**62:
         raise UsageError(command, "parse_id_not_positive")
     return value
