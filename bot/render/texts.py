@@ -882,6 +882,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Your answer could not be saved just now; please send it again in a moment.",
     ),
     "web_error_confirm": ("请先勾选确认。", "Please tick the box to confirm first."),
+    "web_error_too_large": (
+        "提交的内容太长，没有保存。回答最多 {limit} 字，请缩短后再提交。",
+        "What you sent was too long and nothing was saved. Answers take at most {limit} "
+        "characters; please shorten it and send again.",
+    ),
     # -- round states -------------------------------------------------------------------------
     "web_state_scheduled": (
         "这轮征询将于 {opens} 开始，请到时再来。",

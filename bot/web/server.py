@@ -13,7 +13,8 @@ the browser hears "saved" (a redirect) only after the commit. Refused, each with
 changes nothing: a request naming another Host (421),
 a cross-site POST (403, by Origin or Sec-Fetch-Site), a form without this browser's cookie or
 with a wrong token (403), an expired form (403), a replayed one (409), too many submissions
-from one browser or one address (429), and any address that is not a page (a plain 404).
+from one browser or one address (429), a form too large to read (413), and any address that
+is not a page (a plain 404).
 """
 
 from __future__ import annotations
@@ -452,10 +453,13 @@ Fields = dict[str, list[str]]
 
 
 async def _read_form(request: web.Request) -> Fields:
-    """The form's text fields (a file upload or bad encoding is a malformed form)."""
+    """The form's text fields (a file upload, bad encoding or an unknown charset is a
+    malformed form; a body past the size limit is too large, not a failure to retry)."""
     try:
         data = await request.post()
-    except (ValueError, UnicodeDecodeError) as exc:
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise _Refused(413, "error_too_large") from exc
+    except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError
         raise _Refused(400, "error_form") from exc
     fields: Fields = {}
     for name, value in data.items():
