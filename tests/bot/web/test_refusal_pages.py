@@ -1,5 +1,5 @@
-"""What a person or a script sees when the web pages refuse a request: a form the server
-cannot read (too big, or in an unknown encoding)."""
+"""What a person or a script sees when the web pages refuse a request: an address that is no
+page, and a form the server cannot read (too big, or in an unknown encoding)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,36 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bot.web.pages import CONTENT_SECURITY_POLICY
 from tests.bot.web.world import WebWorld
 
 QUESTION = "你希望小区的停车问题怎么解决？"
+
+
+async def test_an_address_that_is_no_page_says_so_in_chinese_on_a_phone(world: WebWorld) -> None:
+    """A link cut short by a chat app, a guessed address, the bare site and an index page past
+    the table all get the same 404 page: readable on a phone (viewport), Chinese first, with
+    the pages' security headers, and nothing that tells one address from another."""
+    round_ = await world.open_round("text", QUESTION)
+    phone = await world.browser()
+    good = world.path(round_)
+    paths = [good[:-3], good[:-1] + ("a" if good[-1] != "a" else "b"), "/", "/r/", "/nope"]
+    paths.append("/index/99")
+    bodies = set()
+    for path in paths:
+        page = await phone.get(path)
+        assert page.status == 404, path
+        assert page.headers["Content-Type"].startswith("text/html"), path
+        assert page.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY, path
+        assert page.headers["X-Frame-Options"] == "DENY", path
+        assert 'name="viewport"' in page.html, path
+        assert '<html lang="zh-CN">' in page.html, path
+        assert "找不到这个页面" in page.text, path
+        assert "<form" not in page.html and QUESTION not in page.text
+        bodies.add(page.html)
+    assert len(bodies) == 1, "a 404 must not tell a cut link from a guessed one"
+    english = await phone.get(good[:-3], **{"Accept-Language": "en-US,en;q=0.9"})
+    assert english.status == 404 and "not found" in english.text.lower()
 
 
 async def test_a_form_the_server_cannot_read_is_refused_as_such(
