@@ -882,6 +882,18 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Your answer could not be saved just now; please send it again in a moment.",
     ),
     "web_error_confirm": ("请先勾选确认。", "Please tick the box to confirm first."),
+    "web_error_too_large": (
+        "提交的内容太长，没有保存。回答最多 {limit} 字，请缩短后再提交。",
+        "What you sent was too long and nothing was saved. Answers take at most {limit} "
+        "characters; please shorten it and send again.",
+    ),
+    "web_not_found_title": ("找不到这个页面", "Page not found"),
+    "web_not_found": (
+        "链接可能不完整（聊天软件有时会截断长链接），或者已经失效。请再扫一次二维码，"
+        "或者向社区组织者要一个新的链接。",
+        "The link may be incomplete (chat apps sometimes cut long links) or no longer valid. "
+        "Please scan the QR code again, or ask your community's organisers for a new link.",
+    ),
     # -- round states -------------------------------------------------------------------------
     "web_state_scheduled": (
         "这轮征询将于 {opens} 开始，请到时再来。",

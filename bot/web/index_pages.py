@@ -71,7 +71,7 @@ class IndexPages:
 
 def _respond(body: str | None) -> web.Response:
     if body is None:
-        return web.Response(status=404, text="404: Not Found")
+        raise web.HTTPNotFound()  # the answer pages' not-found page (bot/web/server.py _guard)
     response = web.Response(text=body, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     # The pages are public and change at most every few minutes.

@@ -346,6 +346,17 @@ def state_page(
     return _layout(lang, _switch(path, lang), body)
 
 
+def not_found_page(lang: Lang) -> str:
+    """The page of every address that is no page: the same text whatever was asked, so it
+    tells a link cut short from a guessed one no better than a bare 404 would."""
+    body = (
+        f'<section class="card"><h1>{_t("not_found_title", lang)}</h1>'
+        f"<p>{_t('not_found', lang)}</p></section>"
+    )
+    title = say("not_found_title", lang)
+    return _layout(lang, f"?lang={'en' if lang == 'zh' else 'zh'}", body, title)
+
+
 def me_page(view: MeView) -> str:
     """The visitor's own answers and votes, and the form that deletes them all."""
     lang = view.lang

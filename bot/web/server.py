@@ -13,7 +13,8 @@ the browser hears "saved" (a redirect) only after the commit. Refused, each with
 changes nothing: a request naming another Host (421),
 a cross-site POST (403, by Origin or Sec-Fetch-Site), a form without this browser's cookie or
 with a wrong token (403), an expired form (403), a replayed one (409), too many submissions
-from one browser or one address (429), and any address that is not a page (a plain 404).
+from one browser or one address (429), a form too large to read (413), and any address that
+is not a page (404, one page for all of them).
 """
 
 from __future__ import annotations
@@ -223,8 +224,11 @@ def _html(body: str, status: int = 200) -> web.Response:
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
 
 
-def _not_found() -> web.Response:
-    return web.Response(status=404, text="404: Not Found")
+def _not_found(request: web.Request) -> web.Response:
+    """Any address that is not a page: one page in the visitor's language, the same for all
+    (readable on a phone; it names nothing of what was asked)."""
+    lang = _lang(request, request.app[STATE].core)
+    return _html(pages.not_found_page(lang), status=404)
 
 
 @web.middleware
@@ -243,8 +247,11 @@ async def _guard(
     else:
         try:
             response = await handler(request)
+        except web.HTTPNotFound:
+            # aiohttp's own (no route matched) and the index pages' 404s: the one page.
+            response = _not_found(request)
         except web.HTTPException as exc:
-            # Redirects and aiohttp's own 404s are raised: they get the headers too.
+            # Redirects and aiohttp's own 405s are raised: they get the headers too.
             exc.headers.update(SECURITY_HEADERS)
             raise
     for name, value in SECURITY_HEADERS.items():
@@ -441,7 +448,7 @@ async def round_page(request: web.Request) -> web.StreamResponse:
     browser = browser or tokens.new_browser_token()
     body = await _render_round(state, request, token, browser, notice)
     if body is None:
-        return _not_found()
+        return _not_found(request)
     response = _html(body)
     if fresh:
         _set_browser(response, state, browser)
@@ -452,10 +459,13 @@ Fields = dict[str, list[str]]
 
 
 async def _read_form(request: web.Request) -> Fields:
-    """The form's text fields (a file upload or bad encoding is a malformed form)."""
+    """The form's text fields (a file upload, bad encoding or an unknown charset is a
+    malformed form; a body past the size limit is too large, not a failure to retry)."""
     try:
         data = await request.post()
-    except (ValueError, UnicodeDecodeError) as exc:
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise _Refused(413, "error_too_large") from exc
+    except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError
         raise _Refused(400, "error_form") from exc
     fields: Fields = {}
     for name, value in data.items():
@@ -509,7 +519,7 @@ async def round_post(request: web.Request) -> web.StreamResponse:
     token = request.match_info["token"]
     found = await _target(state, token, recent=True)
     if found is None:
-        return _not_found()
+        return _not_found(request)
     round_, community = found
     browser = _browser(request, state.options)
     lang = _lang(request, core)

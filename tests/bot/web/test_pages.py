@@ -143,7 +143,7 @@ async def test_scheduled_and_cancelled_rounds_say_so(world: WebWorld) -> None:
 
 async def test_a_guessed_or_altered_address_is_a_plain_404(world: WebWorld) -> None:
     """Random tokens, an altered token, a token of a community the round does not ask and a
-    round id are all a plain 404, never a page."""
+    round id are all the same 404 page, never a round's page."""
     round_ = await world.open_round("text", QUESTION)
     phone = await world.browser()
     good = world.path(round_)
@@ -153,11 +153,14 @@ async def test_a_guessed_or_altered_address_is_a_plain_404(world: WebWorld) -> N
     async with world.core.repo.transaction() as session:
         outsider, _ = await session.set_community(-1003, "外区", world.core.now())
     elsewhere = page_path(world.core, round_.id, outsider.id)
+    bodies = set()
     for path in (altered, guessed, elsewhere, f"/r/{round_.id}", "/r/", "/"):
         page = await phone.get(path)
         assert page.status == 404, path
-        assert page.text == "404: Not Found"
+        assert "找不到这个页面" in page.text and QUESTION not in page.text
         assert "<form" not in page.html
+        bodies.add(page.html)
+    assert len(bodies) == 1, "every address that is no page gets the same page"
 
 
 async def test_a_cross_site_post_is_refused(world: WebWorld) -> None:
