@@ -64,6 +64,23 @@ def without_surrogates(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
+# Characters that show nothing on their own: fillers and the blank Braille pattern people use
+# to send a message that looks empty, the replacement character (what is left of bytes that
+# were no text), variation selectors.
+_BLANK = frozenset("\u115f\u1160\u2800\u3164\uffa0\ufffd") | frozenset(
+    map(chr, [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)])
+)
+
+
+def has_readable(text: str) -> bool:
+    """Whether the text shows anything: a character that is not white space, not a format or
+    control character (zero-width space, byte-order mark, direction marks), not blank."""
+    return any(
+        not char.isspace() and char not in _BLANK and unicodedata.category(char) not in ("Cf", "Cc")
+        for char in text
+    )
+
+
 def fold_width(text: str) -> str:
     """Full-width Latin letters, digits and ASCII punctuation to half-width."""
     # translate() with a table is slow on Chinese text; most texts have nothing to fold.

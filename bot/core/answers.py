@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from bot.core.base import Core, PreparedText, Turn
 from bot.core.models import Channel, NewAnswer, Round, TagRecord
 from bot.core.privacy import text_digest
-from nlp.normalise import without_surrogates
+from nlp.normalise import has_readable, without_surrogates
 from nlp.redact import redact
 from nlp.tagger import ThemeTag
 from storage.repository import Session
@@ -313,6 +313,10 @@ async def store_answers(
         text = without_surrogates(draft.text).strip()
         if not text:
             results[index] = AnswerResult(outcome="ignored")
+        elif not has_readable(text):
+            # Only invisible characters (zero-width spaces, a blank Braille pattern, what is
+            # left of bytes that were no text): nothing to count as a resident's answer.
+            results[index] = AnswerResult(outcome="not_text", round_id=round_.id)
         elif len(text) > limit:
             results[index] = AnswerResult(outcome="too_long", round_id=round_.id, length=len(text))
         else:
@@ -345,7 +349,7 @@ def prepare_texts(core: Core, texts: Sequence[str]) -> dict[str, PreparedText]:
         if text in cleaned:
             continue
         stripped = without_surrogates(text).strip()
-        if stripped and len(stripped) <= limit:
+        if has_readable(stripped) and len(stripped) <= limit:
             cleaned[text] = redact(stripped)
     tags = tagger.tag_many(list(cleaned.values()))
     return {
@@ -445,7 +449,7 @@ async def replace_answer(
         round_ = await session.get_round(round_id)
     if round_ is None or round_.state != "open":
         return AnswerResult(outcome="closed", round_id=round_id)
-    if not text:
+    if not has_readable(text):
         return AnswerResult(outcome="not_text", round_id=round_id)
     if len(text) > core.settings.limits.max_answer_chars:
         return AnswerResult(outcome="too_long", round_id=round_id, length=len(text))

@@ -98,3 +98,28 @@ async def test_the_same_text_from_one_resident_counts_once(minyi_bot: RunningBot
     await bot.command(group, "/report")
     report = await bot.wait_text(group, lambda t: "征询报告" in t)
     assert "参与居民：2 · 回答：2" in report
+
+
+async def test_answers_of_invisible_characters_are_not_counted(minyi_bot: RunningBot) -> None:
+    """A reply made only of characters that show nothing (zero-width spaces, a byte-order mark,
+    the blank Braille pattern people send as an 'empty' message, replacement characters) is no
+    answer: not stored, no participant, the text-only hint; an answer with such a character
+    inside is stored as written."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 2h 你的建议？")
+    post = round_post_id(bot, group)
+    blanks = ["\u200b\u200b", "\ufeff", "\u2800", "\u200b \u2060\ufffd", "\u3164"]
+    for number, blank in enumerate(blanks):
+        em.send_message(em.add_user(f"居民{number}"), group, blank, reply_to=post)
+    em.send_message(em.add_user("认真的居民"), group, "停车\u200b太难", reply_to=post)
+    resident = em.add_user("私聊居民")
+    chat = em.private_chat(resident)
+    bot.join(resident)
+    await bot.command(chat, "/start r1", user=resident)
+    em.send_message(resident, chat, "\u200b")
+    await bot.settle()
+    assert await stored_texts(bot) == ["停车\u200b太难"]
+    assert sum("只收文字回答" in t for t in bot.bot_texts(chat)) == 1
+    assert any("只收文字回答" in t for t in bot.bot_texts(group))

@@ -6,11 +6,12 @@ import csv
 import subprocess
 import sys
 
+import pytest
 import zhconv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlp.normalise import normalise, normalise_many, to_simplified
+from nlp.normalise import has_readable, normalise, normalise_many, to_simplified
 from tests.nlp.conftest import DEV_CSV
 
 
@@ -133,3 +134,22 @@ def test_what_the_batch_path_relies_on_holds() -> None:
     ]
     table = zhconv.zhconv.getdict("zh-cn")
     assert not [k for k, v in table.items() if any(x.isspace() for x in k + v)]
+
+
+@pytest.mark.parametrize(
+    ("text", "readable"),
+    [
+        ("", False),
+        (" \t\n\u3000", False),
+        ("\u200b\u200c\u200d\u2060\ufeff\u202e", False),
+        ("\u2800\u3164\ufffd\ufe0f", False),
+        ("\x00\x07", False),
+        ("好", True),
+        ("\u200b好\u200b", True),
+        ("👍", True),
+        ("?", True),
+    ],
+)
+def test_has_readable_tells_text_that_shows_something(text: str, readable: bool) -> None:
+    """Only white space, format and control characters and blanks show nothing."""
+    assert has_readable(text) is readable

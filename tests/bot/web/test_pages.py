@@ -344,3 +344,20 @@ async def test_a_confirmation_link_confirms_nothing_to_anyone_else(world: WebWor
     assert "已收到你的回答" in (await phone.get(link)).text
     assert "已收到你的回答" not in (await other.get(link)).text
     assert "已收到你的回答" not in (await other.get(path + "?done=stored.0123456789abcdef")).text
+
+
+async def test_an_answer_of_invisible_characters_is_refused_and_nothing_stored(
+    world: WebWorld,
+) -> None:
+    """Zero-width spaces or a blank Braille pattern pass the text box's `required` check but
+    show nothing: the page asks for an answer and stores none."""
+    round_ = await world.open_round("text", QUESTION)
+    phone = await world.browser()
+    page = await phone.get(world.path(round_))
+    for blank in ("\u200b\u200b", "\u2800", "\ufeff\u200d"):
+        form = (await phone.get(world.path(round_))).form("answer")
+        refused = await phone.post(world.path(round_), {**form, "text": blank})
+        assert refused.status == 400 and "请先写下你的回答" in refused.text
+    assert page.status == 200
+    async with world.core.repo.transaction() as session:
+        assert await session.list_answers(round_ids=[round_.id]) == []
