@@ -693,7 +693,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub = index_verbs.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
         if name == "report":
-            sub.add_argument("--period", default=None, help="YYYY, YYYY-Qn or YYYY-MM")
+            # SUPPRESS: a subparser's own default would overwrite the `--period` given before
+            # `report` (`minyi index --period P report`), publishing the latest period instead.
+            sub.add_argument("--period", default=argparse.SUPPRESS, help="YYYY, YYYY-Qn or YYYY-MM")
             sub.add_argument("--out", required=True, help="output folder")
         else:
             sub.add_argument("file", help="the TOML file" if name == "framework" else "the CSV")

@@ -15,7 +15,7 @@ from tests.bot.test_cli_index import FRAMEWORK
 
 def _deployment(tmp_path: Path) -> Path:
     """A config on an existing SQLite file with one registered community, an index framework
-    and one indicator value."""
+    and a value in 2026-Q1 and 2026-Q2."""
     url = f"sqlite:///{tmp_path / 'm.db'}"
     config = tmp_path / "config.toml"
     config.write_text(f'[storage]\nurl = "{url}"\n[locale]\ndefault = "en"\n', encoding="utf-8")
@@ -33,7 +33,8 @@ def _deployment(tmp_path: Path) -> Path:
     asyncio.run(register())
     (tmp_path / "framework.toml").write_text(FRAMEWORK, encoding="utf-8")
     (tmp_path / "values.csv").write_text(
-        "community,indicator,period,value\n碧海社区,rent,2026-Q1,40\n", encoding="utf-8"
+        "community,indicator,period,value\n碧海社区,rent,2026-Q1,40\n碧海社区,rent,2026-Q2,35\n",
+        encoding="utf-8",
     )
     for verb in ("framework", "import"):
         name = "framework.toml" if verb == "framework" else "values.csv"
@@ -86,3 +87,24 @@ def test_index_and_qr_on_a_missing_database_name_config_and_create_nothing(
         assert "--config" in done.stderr and str(database) in done.stderr, (verb, done.stderr)
         assert done.stdout == "" and not database.exists(), verb
     assert not (tmp_path / "out").exists() and not (tmp_path / "qr").exists()
+
+
+def test_index_report_publishes_the_period_given_before_report(tmp_path: Path) -> None:
+    """`minyi index --period 2026-Q1 report --out DIR` (the period where `minyi index` takes
+    it) publishes 2026-Q1, as `index report --period 2026-Q1` does, not silently the latest."""
+    config = _deployment(tmp_path)
+    for n, verb in enumerate(
+        (
+            ["index", "--period", "2026-Q1", "report"],
+            ["index", "report", "--period", "2026-Q1"],
+        )
+    ):
+        out = tmp_path / f"out{n}"
+        done = minyi(config, *verb, "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        rows = (out / "index.csv").read_text(encoding="utf-8-sig").splitlines()
+        assert rows[1].startswith("2026-Q1,"), (verb, rows)
+    latest = minyi(config, "index", "report", "--out", str(tmp_path / "latest"))
+    assert latest.returncode == 0, latest.stderr
+    rows = (tmp_path / "latest" / "index.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rows[1].startswith("2026-Q2,"), rows
