@@ -48,6 +48,31 @@ def database_missing(settings: Settings) -> Path | None:
     return path if path is not None and not path.exists() else None
 
 
+def output_folder(path_text: str) -> Path:
+    """The folder `--out` names, made if need be; CliError naming it when it cannot be (a file
+    of that name, a file on the way, no permission) rather than a traceback at the end."""
+    path = Path(path_text)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise CliError(f"cannot write into {path}: a file of that name is in the way") from exc
+    except OSError as exc:
+        raise CliError(f"cannot make the folder {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+def writable_folder(path_text: str) -> Path:
+    """The folder `--out` names, not made yet (for a verb that first checks its other
+    arguments); CliError naming it when a file stands where it or a parent folder would be."""
+    path = Path(path_text)
+    for place in (path, *path.parents):
+        if place.exists():
+            if not place.is_dir():
+                raise CliError(f"cannot write into {path}: {place} is a file, not a folder")
+            break
+    return path
+
+
 def _config_used(args: argparse.Namespace) -> str:
     if args.config is not None:
         return str(args.config)
@@ -166,7 +191,9 @@ async def verb_demo(args: argparse.Namespace, settings: Settings) -> int:
     if not args.verbose:
         # The demo's own progress lines are the output; the bot's INFO logs would bury them.
         logging.getLogger().setLevel(logging.WARNING)
-    return await run_demo(Path(args.out), residents=args.residents, fast=args.fast, base=settings)
+    return await run_demo(
+        writable_folder(args.out), residents=args.residents, fast=args.fast, base=settings
+    )
 
 
 async def verb_sandbox(args: argparse.Namespace, settings: Settings) -> int:
@@ -330,13 +357,13 @@ async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
     """Build the digest of the last 7 days into a folder (text, PNG, CSV)."""
     from bot.render.digest import build_digest, write_digest
 
-    out = Path(args.out)
     require_database(args, settings)
     core = await open_core(settings)
     try:
         digest = await build_digest(core, core.now(), settings.locale.default)
     finally:
         await core.repo.close()
+    out = output_folder(args.out)
     written = write_digest(digest, out, settings.locale.default, settings.schedule.tz)
     zone = settings.schedule.tz
     print(
@@ -394,15 +421,16 @@ async def verb_qr(args: argparse.Namespace, settings: Settings) -> int:
     from bot.web.server import options_from
 
     options = options_from(settings)
+    if options is None:
+        raise MinyiError("qr_web_off")
+    require_database(args, settings)
     # Pages are addressed by keyed tokens: the real secret, or the codes would lead nowhere.
     core = await open_core(settings)
     try:
-        if options is None:
-            raise MinyiError("qr_web_off")
         cards = await round_cards(core, options, args.round)
     finally:
         await core.repo.close()
-    out = Path(args.out)
+    out = output_folder(args.out)
     save_cards(cards, out)
     for card in cards:
         print(f"{out / card.filename}  {card.community}  {card.url}")
@@ -461,6 +489,7 @@ async def verb_index(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.indexing import compute
     from bot.render.index_text import index_table
 
+    require_database(args, settings)
     core = await open_core(settings)
     try:
         result = await compute(core, args.period)
@@ -516,13 +545,14 @@ async def _index_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.index_report import report_parts, write_report
     from bot.render.texts import say
 
-    out = Path(args.out)
+    require_database(args, settings)
     core = await open_core(settings)
     try:
         result = await compute(core, args.period)
         voices = await community_voices(core, result)
     finally:
         await core.repo.close()
+    out = output_folder(args.out)
     scorecards = len(result.communities) <= SCORECARD_PNGS_UP_TO
     pdf_scorecards = len(result.communities) <= PDF_SCORECARDS_UP_TO
     with progress_bar(
@@ -663,7 +693,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub = index_verbs.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
         if name == "report":
-            sub.add_argument("--period", default=None, help="YYYY, YYYY-Qn or YYYY-MM")
+            # SUPPRESS: a subparser's own default would overwrite the `--period` given before
+            # `report` (`minyi index --period P report`), publishing the latest period instead.
+            sub.add_argument("--period", default=argparse.SUPPRESS, help="YYYY, YYYY-Qn or YYYY-MM")
             sub.add_argument("--out", required=True, help="output folder")
         else:
             sub.add_argument("file", help="the TOML file" if name == "framework" else "the CSV")

@@ -49,9 +49,16 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
     data: dict[str, Any] = {}
     if path is not None:
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            # utf-8-sig: editors that save "UTF-8 with BOM" (Windows Notepad) write one, and
+            # tomllib would call it an invalid statement at line 1, column 1.
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError as exc:
             raise ConfigError(f"config file not found: {path}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{path} is not UTF-8 text (byte {exc.start + 1} cannot be read); "
+                "save it as UTF-8, as TOML requires"
+            ) from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
         nlp = data.get("nlp")
