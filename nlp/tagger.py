@@ -226,8 +226,10 @@ def _kind(taxonomy: Taxonomy, theme_id: str) -> str:
 def _leading(tokens: list[str], limit: int = PRINCIPLE_READ_CHARS) -> list[str]:
     """The tokens that make up the first `limit` characters (all of a short text)."""
     # The first token whose running total of characters passes the limit, and those after it,
-    # are left out.
-    return tokens[: bisect.bisect_right(list(itertools.accumulate(map(len, tokens))), limit)]
+    # are left out. Every token has a character, so those are among the first `limit` tokens
+    # (a long answer's other tokens need not be counted).
+    first = tokens[:limit]
+    return first[: bisect.bisect_right(list(itertools.accumulate(map(len, first))), limit)]
 
 
 def _head_token_count(tokens: Sequence[str]) -> int:
