@@ -61,12 +61,14 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             ) from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-        nlp = data.get("nlp")
-        if isinstance(nlp, dict) and isinstance(nlp.get("taxonomy"), str):
-            # A relative taxonomy path is relative to the config file, not the working directory.
-            nlp["taxonomy"] = str((path.parent / nlp["taxonomy"]).resolve())
-        index = data.get("index")
-        if isinstance(index, dict) and isinstance(index.get("framework"), str):
-            # Likewise the index framework.
-            index["framework"] = str((path.parent / index["framework"]).resolve())
+        # A relative path to a file the config names is relative to the config file, not to
+        # the working directory the bot happens to start in.
+        for table, key in (
+            ("nlp", "taxonomy"),
+            ("nlp", "principle_answers"),
+            ("index", "framework"),
+        ):
+            section = data.get(table)
+            if isinstance(section, dict) and isinstance(section.get(key), str):
+                section[key] = str((path.parent / section[key]).resolve())
     return settings_from_dict(data, environ)

@@ -124,3 +124,23 @@ def test_a_bad_duration_says_what_a_duration_looks_like(key: str, value: str) ->
     message = str(caught.value)
     assert f"rounds.{key}" in message and "48h" in message
     assert "duration_" not in message
+
+
+def test_files_the_config_names_are_found_next_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative taxonomy, principle answers file or index framework is read from beside the
+    config file, wherever the bot was started."""
+    folder = tmp_path / "deployment"
+    folder.mkdir()
+    config = folder / "config.toml"
+    config.write_text(
+        '[nlp]\ntaxonomy = "tax.json"\nprinciple_answers = "data/answers.csv"\n'
+        '[index]\nframework = "framework.toml"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(config)
+    assert settings.nlp.taxonomy == folder / "tax.json"
+    assert settings.nlp.principle_answers == folder / "data" / "answers.csv"
+    assert settings.index.framework == folder / "framework.toml"
