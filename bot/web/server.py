@@ -13,7 +13,8 @@ the browser hears "saved" (a redirect) only after the commit. Refused, each with
 changes nothing: a request naming another Host (421),
 a cross-site POST (403, by Origin or Sec-Fetch-Site), a form without this browser's cookie or
 with a wrong token (403), an expired form (403), a replayed one (409), too many submissions
-from one browser or one address (429), a form too large to read (413), and any address that
+from one browser or one address (429), a form too large to read (413) or whose body does not
+arrive (408), and any address that
 is not a page (404, one page for all of them).
 """
 
@@ -458,11 +459,20 @@ async def round_page(request: web.Request) -> web.StreamResponse:
 Fields = dict[str, list[str]]
 
 
+# A form's body (a few KB) arrives within this, even over a poor mobile connection; a client
+# that announces a body and then sends it a byte at a time holds a connection for no one else.
+FORM_READ_SECONDS = 30.0
+
+
 async def _read_form(request: web.Request) -> Fields:
     """The form's text fields (a file upload, bad encoding or an unknown charset is a
-    malformed form; a body past the size limit is too large, not a failure to retry)."""
+    malformed form; a body past the size limit is too large, not a failure to retry; a body
+    still not all there after FORM_READ_SECONDS is a 408)."""
     try:
-        data = await request.post()
+        async with asyncio.timeout(FORM_READ_SECONDS):
+            data = await request.post()
+    except TimeoutError as exc:
+        raise _Refused(408, "error_form") from exc
     except web.HTTPRequestEntityTooLarge as exc:
         raise _Refused(413, "error_too_large") from exc
     except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError

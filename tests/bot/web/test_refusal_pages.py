@@ -3,6 +3,7 @@ page, and a form the server cannot read (too big, or in an unknown encoding)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import urlencode
 
@@ -75,3 +76,30 @@ async def test_a_form_the_server_cannot_read_is_refused_as_such(
         assert await session.list_answers(round_ids=[round_.id]) == []
     saved = await phone.post(path, {**(await phone.get(path)).form("answer"), "text": "多建停车位"})
     assert saved.status == 200 and "已收到你的回答" in saved.text
+
+
+async def test_a_body_that_never_arrives_is_timed_out_and_stores_nothing(
+    world: WebWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that announces a form body and then stalls does not hold its connection
+    forever: after the read limit it gets a 408, and nothing is stored."""
+    from bot.web import server
+
+    monkeypatch.setattr(server, "FORM_READ_SECONDS", 0.2)
+    round_ = await world.open_round("text", QUESTION)
+    host, port = world.base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        head = (
+            f"POST {world.path(round_)} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Origin: {world.base}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: 5000\r\n\r\ntext=%E5%81%9C"
+        )
+        writer.write(head.encode())
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=60)
+    finally:
+        writer.close()
+    assert status_line.startswith(b"HTTP/1.1 408"), status_line
+    async with world.core.repo.transaction() as session:
+        assert await session.list_answers(round_ids=[round_.id]) == []
