@@ -14,8 +14,7 @@ changes nothing: a request naming another Host (421),
 a cross-site POST (403, by Origin or Sec-Fetch-Site), a form without this browser's cookie or
 with a wrong token (403), an expired form (403), a replayed one (409), too many submissions
 from one browser or one address (429), a form too large to read (413) or whose body does not
-arrive (408), and any address that
-is not a page (404, one page for all of them).
+arrive (408), and any address that is not a page (404, one page for all of them).
 """
 
 from __future__ import annotations
