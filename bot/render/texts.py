@@ -352,6 +352,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "forget_kept": ("好的，什么都没有删除。", "OK, nothing was deleted."),
     "button_not_here": ("这个按钮不属于这条消息。", "That button does not belong to this message."),
+    "button_gone": ("这个按钮已失效。", "This button is no longer valid."),
     # -- reports ------------------------------------------------------------------------------
     "kind_period": ("周报", "period"),
     "report_title": (
