@@ -162,3 +162,22 @@ async def test_an_english_organiser_is_told_in_english(minyi_bot: RunningBot) ->
     await bot.settle()
     answer = em.callback_answer(query)
     assert answer is not None and GONE_EN in str(answer["text"])
+
+
+async def test_near_misses_of_a_rating_are_no_rating(minyi_bot: RunningBot) -> None:
+    """`rate:１:5` (a full-width round id), `rate:١:5` (Arabic-Indic) or `rate:1:5` with a
+    newline after it is data no keyboard of the bot carries: it stores no vote."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/rate 1h 物业服务打几分？")
+    rating = post(bot, group, "社区评分 #1")["message_id"]
+    resident = em.add_user("碧海居民")
+    queries = [
+        em.press_button(resident, group, rating, data, forged=True)
+        for data in ("rate:１:5", "rate:١:5", "rate:𝟏:5", "rate:1:5\n")
+    ]
+    await bot.settle()
+    assert await votes_of(bot, resident.id) == []
+    for query in queries:
+        assert GONE_ZH in str((em.callback_answer(query) or {}).get("text"))
