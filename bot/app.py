@@ -56,8 +56,19 @@ from bot.telegram.intake import (
 )
 from bot.telegram.keyboards import FORGET_PATTERN, LABEL_PATTERN, RATING_PATTERN
 from bot.telegram.outbox import send_owed_posts
+from bot.telegram.presses import PressRefusals
 from bot.telegram.replies import ReplyQueue, refusals_counted_in
-from handlers import answers, communities, index, labelling, qr, reports, residents, rounds
+from handlers import (
+    answers,
+    buttons,
+    communities,
+    index,
+    labelling,
+    qr,
+    reports,
+    residents,
+    rounds,
+)
 from handlers.errors import replying_to_errors
 
 log = logging.getLogger(__name__)
@@ -118,6 +129,8 @@ def add_handlers(app: MinyiApp) -> None:
     app.add_handler(
         CallbackQueryHandler(replying_to_errors(labelling.label_button), pattern=LABEL_PATTERN)
     )
+    # Any other press (data no keyboard of ours carries, or none) is answered all the same.
+    app.add_handler(CallbackQueryHandler(buttons.dead_button))
     app.add_handler(PollAnswerHandler(answers.poll_answer))
     app.add_handler(PollHandler(answers.poll_state))
     app.add_handler(
@@ -173,6 +186,7 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
         # Several processes share a PostgreSQL database (webhook mode): they share the cap.
         shared_cap=refusals_counted_in(core) if core.repo.shared else None,
     )
+    app.bot_data.refused_presses = PressRefusals(clock=lambda: core.now().timestamp())
     app.bot_data.index_poster = IndexPoster(core, bot)
     if settings.web.listen:
         # The web pages (and aiohttp under them) are imported only when they are served.

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.error import BadRequest
 
 from bot.core.answers import (
     AnswerResult,
@@ -25,7 +24,16 @@ from bot.core.base import Core, PreparedText, Turn
 from bot.render.texts import Lang, pick_lang, say
 from bot.telegram.context import BotData, Ctx
 from bot.telegram.keyboards import parse_rating
-from handlers.common import core_of, in_group, lang_of, reply, reply_in_chat, turn_of
+from handlers.buttons import dead_button
+from handlers.common import (
+    answer_press,
+    core_of,
+    in_group,
+    lang_of,
+    reply,
+    reply_in_chat,
+    turn_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -229,16 +237,24 @@ async def poll_state(update: Update, context: Ctx) -> None:
 
 
 async def rating_button(update: Update, context: Ctx) -> None:
-    """A press on a rating round's 1–5 buttons (always answered, so the button stops spinning)."""
+    """A press on a rating round's 1–5 buttons, always answered so the button stops spinning
+    (a refusal only while its presser had few this minute: handlers/common.py `answer_press`)."""
     query = update.callback_query
-    if query is None or query.data is None:
+    if query is None:
+        return
+    press = parse_rating(query.data)
+    if press is None:
+        # PTB gives a press without data to the first button handler, whatever its pattern.
+        await dead_button(update, context)
         return
     lang = lang_of(update, context)
+    # Answered also when recording failed (the update is retried, and answered again then).
     text: str | None = None
-    alert = False
+    alert = refusal = False
     try:
-        press = parse_rating(query.data)
-        if query.message is not None and press is not None:
+        if query.message is None:
+            text, refusal = say("button_gone", lang), True
+        else:
             outcome = await record_rating(
                 core_of(context),
                 query.message.chat.id,
@@ -251,12 +267,8 @@ async def rating_button(update: Update, context: Ctx) -> None:
             if outcome == "recorded":
                 text = say("vote_recorded", lang, value=press.value)
             elif outcome == "closed":
-                text, alert = say("vote_closed", lang), True
-            elif outcome in ("unknown", "invalid"):
-                text = say("button_not_here", lang)
+                text, alert, refusal = say("vote_closed", lang), True, True
+            else:
+                text, refusal = say("button_not_here", lang), True
     finally:
-        # Also when recording failed (the update is retried, and answered again then).
-        try:
-            await query.answer(text, show_alert=alert)
-        except BadRequest as exc:  # answered before, or too old: the press is recorded anyway
-            log.info("answerCallbackQuery: %s", exc)
+        await answer_press(update, context, text, refusal=refusal, alert=alert)

@@ -241,6 +241,30 @@ async def reply_in_chat(
         turn.replies.append(OwedReply(chat_id, send, refusal))
 
 
+async def answer_press(
+    update: Update,
+    context: Ctx,
+    text: str | None = None,
+    *,
+    refusal: bool = False,
+    alert: bool = False,
+) -> None:
+    """Answer the update's button press (answerCallbackQuery), so the button stops spinning. A
+    `refusal` (a press the bot does not act on) goes unanswered once its presser had a few
+    this minute (bot/telegram/presses.py): a flood of them must not become a flood of calls."""
+    query = update.callback_query
+    if query is None:
+        return
+    if refusal:
+        presser = core_of(context).resident(query.from_user.id)
+        if not context.bot_data.refused_presses.allow(presser, query.id):
+            return
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:  # answered before (a redelivered update), or too old
+        log.info("answerCallbackQuery: %s", exc)
+
+
 def chat_label(core: Core, chat_id: int) -> str:
     """How a log line names a chat (bot/core/privacy.py `chat_label`): never a raw user id."""
     return privacy.chat_label(chat_id, core.secret)

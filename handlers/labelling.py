@@ -25,7 +25,15 @@ from bot.telegram.keyboards import (
     label_keyboard,
     parse_label,
 )
-from handlers.common import authorise, core_of, in_group, lang_of, reply, turn_of
+from handlers.common import (
+    answer_press,
+    authorise,
+    core_of,
+    in_group,
+    lang_of,
+    reply,
+    turn_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +118,7 @@ async def label_button(update: Update, context: Ctx) -> None:
         or not has_button(message.reply_markup, query.data or "")
     ):
         log.info("a /label press on a message that is no /label keyboard ignored")
-        await query.answer(say("button_not_here", lang))
+        await answer_press(update, context, say("button_not_here", lang), refusal=True)
         return
     await query.answer()
     ids, names, pages = _names(context, lang)

@@ -15,6 +15,7 @@ from bot.render.texts import local_minute, say
 from bot.telegram.context import Ctx
 from bot.telegram.keyboards import forget_keyboard, has_button, parse_forget
 from handlers.common import (
+    answer_press,
     command_args,
     core_of,
     in_group,
@@ -121,7 +122,7 @@ async def forget_button(update: Update, context: Ctx) -> None:
         or not has_button(message.reply_markup, query.data or "")
     ):
         log.info("a forget button press on a message that is no /forget confirmation ignored")
-        await query.answer(say("button_not_here", lang))
+        await answer_press(update, context, say("button_not_here", lang), refusal=True)
         return
     await query.answer()
     if choice == "yes":

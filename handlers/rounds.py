@@ -31,9 +31,14 @@ async def _create(update: Update, context: Ctx, parse: Parser) -> None:
         return
     core = core_of(context)
     request = parse(command_args(update), not in_group(update))
-    communities = await round_communities(core, caller, request.community)
+    targets = await round_communities(core, caller, request.community)
     created = await create_round(
-        core, request, communities, core.resident(caller.user_id), turn=turn_of(update, context)
+        core,
+        request,
+        targets.communities,
+        core.resident(caller.user_id),
+        skipped=targets.skipped,
+        turn=turn_of(update, context),
     )
     lang = lang_of(update, context)
     await reply(update, context, round_created_text(created, lang, core.settings.schedule.tz))

@@ -15,13 +15,13 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import Core, Turn
-from bot.core.communities import resolve_communities
+from bot.core.communities import Targets, resolve_targets
 from bot.core.digest import DigestPeriod, gather_digest
 from bot.core.errors import CommunityError, OutOfReach
 from bot.core.exports import export_rows, file_name_part, rows_to_csv, vote_export, votes_to_csv
 from bot.core.index.compute import IndexResult
 from bot.core.indexing import compute
-from bot.core.models import Community, Round
+from bot.core.models import Round
 from bot.core.reports import Report, build_round_report, latest_round_id
 from bot.core.roles import Caller, require_organiser, round_in_reach
 from bot.core.rounds import list_recent_rounds
@@ -96,19 +96,19 @@ async def recent_rounds(core: Core, caller: Caller, *, in_group: bool) -> list[R
     return await list_recent_rounds(core, caller.scope)
 
 
-async def round_communities(core: Core, caller: Caller, name: str | None) -> list[Community]:
-    """The communities a new round goes to: the named one or `all` (from private chat), else
-    the group's own. CommunityError for an unknown name or a group that is no community;
-    OutOfReach if the caller may not reach them all."""
+async def round_communities(core: Core, caller: Caller, name: str | None) -> Targets:
+    """The communities a new round goes to: the named one or `all` (from private chat, with
+    the communities `all` left out), else the group's own. CommunityError for an unknown name
+    or a group that is no community; OutOfReach if the caller may not reach them all."""
     if name is None:
         if caller.community is None:
             raise CommunityError("not_a_community")
-        found = [caller.community]
+        targets = Targets(communities=[caller.community])
     else:
-        found = await resolve_communities(core, name)
-    if not caller.organiser and [c.id for c in found] != [caller.scope]:
+        targets = await resolve_targets(core, name)
+    if not caller.organiser and [c.id for c in targets.communities] != [caller.scope]:
         raise OutOfReach("organisers_only")  # a group admin: their own community only
-    return found
+    return targets
 
 
 async def index_for(core: Core, caller: Caller, period: str | None) -> IndexResult:

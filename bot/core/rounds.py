@@ -27,11 +27,13 @@ log = logging.getLogger(__name__)
 
 
 class RoundCreated(BaseModel):
-    """A round that was opened or scheduled, with the communities it goes to."""
+    """A round that was opened or scheduled, with the communities it goes to and those it was
+    not sent to (`all` skips communities whose groups removed the bot)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     round: Round
     communities: list[Community]
+    skipped: list[Community] = []
 
 
 def _reminder_at(core: Core, opens_at: datetime, closes_at: datetime) -> datetime | None:
@@ -50,6 +52,7 @@ async def create_round(
     communities: Sequence[Community],
     actor: str,
     *,
+    skipped: Sequence[Community] = (),
     turn: Turn | None = None,
 ) -> RoundCreated:
     """Store a round: open now (owing an opening post per community) or scheduled.
@@ -98,7 +101,7 @@ async def create_round(
     log.info("round %s %s (%s)", created.id, created.state, created.kind)
     if not scheduled:
         core.posts_owed.set()
-    return RoundCreated(round=created, communities=list(communities))
+    return RoundCreated(round=created, communities=list(communities), skipped=list(skipped))
 
 
 async def _index_fields(

@@ -59,6 +59,9 @@ def round_created_text(created: RoundCreated, lang: Lang, zone: tzinfo) -> str:
     )
     if round_.cron:
         text += say("round_recurring", lang, cron=round_.cron)
+    if created.skipped:
+        key = "round_skipped_one" if len(created.skipped) == 1 else "round_skipped_many"
+        text += "\n" + say(key, lang, communities=[c.name for c in created.skipped])
     return text
 
 

@@ -208,6 +208,24 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "There is no community to send this to yet. Send /community <name> in a group first.",
     ),
     "round_recurring": ("（每期按 {cron} 重复）", " (recurs on {cron})"),
+    # `all` left out communities the bot was removed from (inactive until it is added back).
+    "round_skipped_one": (
+        "⚠️ 没有发往{communities}：机器人已不在这个社区的群里。把机器人重新加入该群，"
+        "以后的征询才能发到那里。",
+        "⚠️ Not sent to {communities}: the bot is no longer in its group. Add the bot back to "
+        "that group for later rounds to reach it.",
+    ),
+    "round_skipped_many": (
+        "⚠️ 没有发往{communities}：机器人已不在这些社区的群里。把机器人重新加入这些群，"
+        "以后的征询才能发到那里。",
+        "⚠️ Not sent to {communities}: the bot is no longer in their groups. Add the bot back to "
+        "those groups for later rounds to reach them.",
+    ),
+    "no_community_reachable": (
+        "没有可以发往的社区：机器人已不在{communities}的群里。请先把机器人重新加入社区群。",
+        "There is no community to send this to: the bot is no longer in the groups of "
+        "{communities}. Add the bot back to a community's group first.",
+    ),
     "no_rounds": ("还没有征询。", "No rounds yet."),
     "rounds_header": ("征询列表：", "Rounds:"),
     "round_line": (
@@ -352,6 +370,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "forget_kept": ("好的，什么都没有删除。", "OK, nothing was deleted."),
     "button_not_here": ("这个按钮不属于这条消息。", "That button does not belong to this message."),
+    "button_gone": ("这个按钮已失效。", "This button is no longer valid."),
     # -- reports ------------------------------------------------------------------------------
     "kind_period": ("周报", "period"),
     "report_title": (

@@ -16,11 +16,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 RATING_PREFIX = "rate"
 FORGET_PREFIX = "forget"
 LABEL_PREFIX = "lbl"
-RATING_PATTERN = rf"^{RATING_PREFIX}:\d{{1,12}}:[1-5]$"
-FORGET_PATTERN = rf"^{FORGET_PREFIX}:(yes|no)$"
+# ASCII digits and `\Z`: `\d` takes any script's digits (`rate:１:5`), `$` matches before a
+# final newline (`rate:1:5\n`), and int() read both as `rate:1:5`, data no button carries.
+RATING_PATTERN = rf"^{RATING_PREFIX}:[0-9]{{1,12}}:[1-5]\Z"
+FORGET_PATTERN = rf"^{FORGET_PREFIX}:(yes|no)\Z"
 # lbl:<answer id>:<chosen themes as a hex bit mask>:<action>. The selection travels in the
 # button itself (no server state between presses); 64 bytes allow up to 32 themes.
-LABEL_PATTERN = rf"^{LABEL_PREFIX}:\d{{1,12}}:[0-9a-f]{{1,8}}:(t\d{{1,2}}|ok|skip|stop|p[01])$"
+LABEL_PATTERN = (
+    rf"^{LABEL_PREFIX}:[0-9]{{1,12}}:[0-9a-f]{{1,8}}:(t[0-9]{{1,2}}|ok|skip|stop|p[01])\Z"
+)
 _RATING = re.compile(RATING_PATTERN)
 _FORGET = re.compile(FORGET_PATTERN)
 _LABEL = re.compile(LABEL_PATTERN)
