@@ -2,7 +2,8 @@
 
 One repeating job (PTB's JobQueue, i.e. APScheduler) looks every `schedule.tick_seconds` for
 what fell due: round openings, reminders and closings (also those missed while the bot was
-down), posts still owed, the weekly digest and the daily retention purge. Nothing is armed only
+down), posts still owed, the weekly digest, the daily retention purge, and learning the
+models from labels again once labelled answers were deleted. Nothing is armed only
 in memory, so a restart loses nothing; each transition is a guarded state change, so nothing
 happens twice.
 """
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.core.base import Core
+from bot.core.labelling import relearn_if_erased
 from bot.core.privacy import failure
 from bot.core.rounds import advance_due_rounds
 
@@ -100,6 +102,8 @@ class Scheduler:
             ("posts", self.send_posts),
             ("digest", self.send_digest),
             ("retention", self._purge_if_due),
+            # After the purge: models that learned from answers it or a /forget deleted.
+            ("learning", lambda: relearn_if_erased(core)),
         ):
             try:
                 await stage()

@@ -31,6 +31,8 @@ TABLES = (
     "processed_updates",
     "dead_letters",
     "learned_models",
+    # Which learned models rest on deleted answers travels with them (migration 0015).
+    "label_erasures",
     # A generated privacy key travels with the answers it pseudonymised.
     "deployment_secrets",
     "digests",

@@ -169,22 +169,12 @@ async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
     model = None
     if blob:
         model = LearnedModel.from_bytes(blob)
-    principle_model: LearnedModel | Literal["default"] | None = "default"
+    principle_model: LearnedModel | Literal["default"] | None
     if principles:
         # Learned from organisers' labels (/label) on top of the base examples.
         principle_model = LearnedModel.from_bytes(principles)
-    elif settings.nlp.principle_answers is not None:
-        # A deployment's own labelled answers instead of the shipped ones: learned at start.
-        from nlp.build_model import neutral_examples, read_answers
-        from nlp.learn import train_multilabel
-
-        rows = read_answers(settings.nlp.principle_answers, taxonomy)
-        examples = [(t, ls) for t, ls, split in rows if split == "train"]
-        principle_model = train_multilabel(
-            examples + neutral_examples(taxonomy),
-            taxonomy,
-            [t.id for t in taxonomy.by_kind("principle")],
-        )
+    else:
+        principle_model = unlearned_principles(settings, taxonomy)
     domain_model = LearnedModel.from_bytes(domains) if domains else None
     if domain_model is not None and not _first_level_domains(domain_model, taxonomy):
         # Learned before the taxonomy changed: keyword tagging until organisers label again.
@@ -196,6 +186,25 @@ async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
         settings.nlp.segmenter,
         principle_model=principle_model,
         domain_model=domain_model,
+    )
+
+
+def unlearned_principles(
+    settings: Settings, taxonomy: Taxonomy
+) -> LearnedModel | Literal["default"]:
+    """The principle model before any label: the shipped one, or one learned from the
+    deployment's own labelled answers (`nlp.principle_answers`; slow, seconds)."""
+    if settings.nlp.principle_answers is None:
+        return "default"
+    from nlp.build_model import neutral_examples, read_answers
+    from nlp.learn import train_multilabel
+
+    rows = read_answers(settings.nlp.principle_answers, taxonomy)
+    examples = [(t, ls) for t, ls, split in rows if split == "train"]
+    return train_multilabel(
+        examples + neutral_examples(taxonomy),
+        taxonomy,
+        [t.id for t in taxonomy.by_kind("principle")],
     )
 
 

@@ -4,9 +4,10 @@ An organiser is shown the stored answers the tagger is least sure of (uncertaint
 the principle probabilities, and those of the learned domain model, closest to their
 thresholds), says which principles and first-level domains each really has, and every
 `nlp.learn_every` labels the principle model and a first-level domain model are trained again
-in a worker thread (intake never waits for it). Only labels that name a domain teach the
-domain model (nlp/domain_model.py says why). Labels name answers by id only; the labeller is a
-pseudonym.
+in a worker thread (intake never waits for it); so they are, at the scheduler's next tick,
+after /forget or retention deleted a labelled answer (`relearn_if_erased`). Only labels that
+name a domain teach the domain model (nlp/domain_model.py says why). Labels name answers by id
+only; the labeller is a pseudonym.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.core.base import (
     PRINCIPLE_MODEL_NAME,
     Core,
     Turn,
+    unlearned_principles,
 )
 from bot.core.errors import OutOfReach
 from bot.core.roles import Caller, require_organiser
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 # How many of the newest unlabelled answers are scored to find the least certain one: the
 # scoring is the tagger's own work (well under a millisecond an answer), so this bounds a press.
 CANDIDATES = 300
+# The models learned from labels (and so from the labelled answers' texts).
+LABEL_MODELS = (PRINCIPLE_MODEL_NAME, DOMAIN_MODEL_NAME)
 
 
 class Agreement(BaseModel):
@@ -233,41 +237,88 @@ async def learn_from_labels(core: Core) -> int:
     """Train the principle model and the first-level domain model again with every label so
     far and the rows `minyi learn` kept from its files, in a worker thread (intake goes on
     meanwhile), store them, and tag new answers with them from now on; stored answers change
-    with `minyi retag`. Returns how many labels it learned from (0: none, nothing done)."""
+    with `minyi retag`. With neither labels nor kept rows (every labelled answer deleted), the
+    learned models are removed and the unlearned principle model tags again. Returns how many
+    labels it learned from."""
     async with core.repo.transaction() as session:
+        # The erasure count before the labels: a deletion committing between the two reads
+        # makes these models look older than they are (learned once more), never newer.
+        erasures = await session.count_label_erasures()
         labels = await session.list_labels()
         kept = await file_examples(session)
-    if not labels:
-        return 0
     taxonomy = core.tagger.taxonomy
     # A text both in a file and labelled takes the organiser's label (the later word).
     labelled = [*kept, *((text, themes) for _, text, themes in labels)]
+    if not labelled:
+        await drop_learned(core)
+        return 0
     base = await asyncio.to_thread(base_examples, core.settings, taxonomy)
     model = await asyncio.to_thread(train_principles, base, labelled, taxonomy)
     domains = await asyncio.to_thread(train_domains, labelled, taxonomy)
-    await store_learned(core, model, domains)
+    await store_learned(core, model, domains, erasures=erasures)
     log.info("learned from %d organiser labels", len(labels))
     return len(labels)
 
 
 async def store_learned(
-    core: Core, principles: LearnedModel, domains: LearnedModel | None = None
+    core: Core, principles: LearnedModel, domains: LearnedModel | None = None, *, erasures: int
 ) -> None:
     """Keep a learned principle model (and domain model, if any label named a domain) for this
-    deployment and tag new answers with them now. Without a domain model, one learned before
-    stays."""
+    deployment and tag new answers with them now; `erasures` is the `count_label_erasures`
+    read before the labels they learned from. Without a domain model, one learned before stays
+    unless it was learned before a later deletion of labelled answers (it may rest on deleted
+    texts, and too few labels are left to learn one): then it goes."""
+    dropped = False
     async with core.repo.transaction() as session:
-        await session.set_model(PRINCIPLE_MODEL_NAME, principles.to_bytes(), core.now())
+        at = core.now()
+        await session.set_model(PRINCIPLE_MODEL_NAME, principles.to_bytes(), at, erasures=erasures)
         if domains is not None:
-            await session.set_model(DOMAIN_MODEL_NAME, domains.to_bytes(), core.now())
+            await session.set_model(DOMAIN_MODEL_NAME, domains.to_bytes(), at, erasures=erasures)
+        else:
+            dropped = await session.delete_model(DOMAIN_MODEL_NAME, learned_before=erasures)
     current = core.tagger
+    kept = None if dropped else current.domain_model
     core.tagger = Tagger(
         current.taxonomy,
         current.model,
         current.segmenter,
         principle_model=principles,
-        domain_model=domains if domains is not None else current.domain_model,
+        domain_model=domains if domains is not None else kept,
     )
+
+
+async def drop_learned(core: Core) -> None:
+    """Remove the principle and domain models learned from labels, and tag with the principle
+    model of no label (the shipped one, or `nlp.principle_answers`') and no domain model."""
+    current = core.tagger
+    unlearned = await asyncio.to_thread(unlearned_principles, core.settings, current.taxonomy)
+    async with core.repo.transaction() as session:
+        dropped = [name for name in LABEL_MODELS if await session.delete_model(name)]
+    core.tagger = Tagger(
+        current.taxonomy,
+        current.model,
+        current.segmenter,
+        principle_model=unlearned,
+        domain_model=None,
+    )
+    if dropped:
+        log.info("no label left to learn from: removed the learned %s model", " and ".join(dropped))
+
+
+async def relearn_if_erased(core: Core) -> bool:
+    """Start learning again (`start_learning`) when a stored principle or domain model was
+    learned before a deletion of labelled answers (/forget, retention: storage counts them),
+    since its features may hold words of the deleted texts; whether a run started. The
+    scheduler's tick calls it, so a run that failed, or a process that stopped meanwhile, is
+    caught up at a later tick: the stored models stay marked until learned again."""
+    async with core.repo.transaction() as session:
+        stale = await session.models_learned_before_erasure(LABEL_MODELS)
+    if not stale:
+        return False
+    started = start_learning(core)
+    if started:
+        log.info("labelled answers were deleted: learning the %s model again", " and ".join(stale))
+    return started
 
 
 def start_learning(core: Core) -> bool:
@@ -281,7 +332,10 @@ def start_learning(core: Core) -> bool:
         try:
             await learn_from_labels(core)
         except Exception:
-            log.exception("learning from organisers' labels failed")
+            log.exception(
+                "learning from organisers' labels failed (after a deletion of labelled "
+                "answers, the scheduler's next tick tries again)"
+            )
 
     core.learning = asyncio.get_running_loop().create_task(run())
     return True

@@ -203,13 +203,14 @@ async def learn_sets(core: Core, examples: Sequence[tuple[str, Sequence[str]]]) 
 
     taxonomy = core.tagger.taxonomy
     async with core.transaction() as session:
+        erasures = await session.count_label_erasures()  # first: see learn_from_labels
         stored = [(text, themes) for _, text, themes in await session.list_labels()]
         kept = await file_examples(session)
     # Older files' rows, then the organisers' labels, then this file's rows (the last word).
     labelled = [*kept, *stored, *((text, list(labels)) for text, labels in examples)]
     model = train_principles(base_examples(core.settings, taxonomy), labelled, taxonomy)
     domains = train_domains(labelled, taxonomy)
-    await store_learned(core, model, domains)
+    await store_learned(core, model, domains, erasures=erasures)
     async with core.transaction() as session:
         await keep_file_examples(session, examples, core)
     done = [f"principles from {len(dict(labelled))} labelled answers"]

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.core.models import to_ts
 from storage.repository.base import Part
+from storage.repository.learned import LearnedModels
 from storage.repository.rounds import PrivateSessions
 from storage.repository.tallies import (
     ANSWER_FACTS,
@@ -25,7 +26,9 @@ from storage.repository.tallies import (
 class Erasure(Part):
     """Deletes across `answers`, `answer_themes`, `answer_labels`, `votes`,
     `private_sessions`, `dead_letters`; the tallies follow (storage/repository/tallies.py:
-    a resident's rows there go when their counts reach zero)."""
+    a resident's rows there go when their counts reach zero), and a deletion that took a
+    labelled answer away is counted in `label_erasures`, so that the models learned from it
+    are learned again (bot/core/labelling.py `relearn_if_erased`)."""
 
     async def delete_resident_data(self, resident: str) -> tuple[int, int]:
         """`/forget`: delete a resident's answers (and their themes) and votes."""
@@ -60,10 +63,14 @@ class Erasure(Part):
                 (value,),
             )
         )
-        await self.tx.execute(
-            f"DELETE FROM answer_labels WHERE answer_id IN (SELECT id FROM answers WHERE {where})",
+        labels = await self.tx.fetchall(
+            "DELETE FROM answer_labels WHERE answer_id IN "
+            f"(SELECT id FROM answers WHERE {where}) RETURNING skipped",
             (value,),
         )
+        if any(not r["skipped"] for r in labels):
+            # Learning read this answer's text (skipped ones it never reads).
+            await LearnedModels(self.tx).add_label_erasure()
         rows = await self.tx.fetchall(
             f"DELETE FROM answers WHERE {where} RETURNING {ANSWER_FACTS}", (value,)
         )

@@ -10,7 +10,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.core.models import Round
+from storage.migrations import migrate
 from storage.repository import Repository
+from tests.storage.test_repository import answer
 
 T0 = datetime(2026, 5, 1, 9, tzinfo=UTC)
 
@@ -103,3 +105,84 @@ async def test_retention_deletes_old_private_sessions(repo: Repository) -> None:
     async with repo.transaction() as session:
         assert await session.get_private_session("a" * 32) is None
         assert await session.get_private_session("b" * 32) == (round_.id, community.id)
+
+
+async def test_deleting_labelled_answers_marks_the_models_learned_from_them(
+    repo: Repository,
+) -> None:
+    """/forget and retention count a deletion that took a labelled answer away; a model
+    stored with an older count is reported as learned before it, until stored again. A
+    deletion of unlabelled or only skipped answers counts nothing."""
+    round_ = await _open_round(repo)
+    later = T0 + timedelta(days=30)
+    async with repo.transaction() as session:
+        community = await session.get_community_by_chat(-100)
+        assert community is not None
+        ids: dict[str, int] = {}
+        for who, text, at in [
+            ("labelled", "路灯坏了", T0),
+            ("skipped", "随便说说", later),
+            ("unlabelled", "没人标注", later),
+            ("old", "很久以前的回答", T0),
+            ("kept", "垃圾分类要公开", later),
+        ]:
+            stored = await answer(session, round_.id, community.id, who, text, at=at)
+            assert stored is not None
+            ids[who] = stored
+        await session.set_label(ids["labelled"], "o", ["transparency"], T0)
+        await session.set_label(ids["skipped"], "o", [], T0, skipped=True)
+        await session.set_label(ids["old"], "o", ["participation"], T0)
+        await session.set_label(ids["kept"], "o", ["transparency"], T0)
+        assert await session.count_label_erasures() == 0
+        await session.set_model("principles", b"p", T0, erasures=0)
+        await session.set_model("domains", b"d", T0, erasures=0)
+        await session.set_model("tagger", b"t", T0)  # not learned from labels
+    names = ["domains", "principles"]
+
+    async def stale() -> tuple[int, list[str]]:
+        async with repo.transaction() as session:
+            return (
+                await session.count_label_erasures(),
+                await session.models_learned_before_erasure(names),
+            )
+
+    async with repo.transaction() as session:
+        await session.delete_resident_data("unlabelled")
+        await session.delete_resident_data("skipped")
+    assert await stale() == (0, [])
+    async with repo.transaction() as session:
+        await session.delete_resident_data("labelled")
+    assert await stale() == (1, names)
+    async with repo.transaction() as session:
+        await session.set_model("principles", b"p2", T0, erasures=1)
+        assert not await session.delete_model("domains", learned_before=0)
+    assert await stale() == (1, ["domains"])
+    async with repo.transaction() as session:
+        assert await session.delete_model("domains", learned_before=1)
+    assert await stale() == (1, [])
+    async with repo.transaction() as session:
+        await session.delete_answers_before(T0 + timedelta(days=1))  # "old", labelled
+    assert await stale() == (2, ["principles"])
+    async with repo.transaction() as session:
+        assert [text for _, text, _ in await session.list_labels()] == ["垃圾分类要公开"]
+        assert await session.get_model("tagger") == b"t"
+
+
+async def test_models_learned_before_the_upgrade_are_learned_again_once(repo: Repository) -> None:
+    """Migration 0015 cannot know which deletions came before it: principle and domain models
+    already stored are marked to be learned again (once); a database without them is not."""
+    for model in [True, False]:
+        async with repo.backend.transaction() as tx:
+            await tx.execute("DROP TABLE label_erasures")
+            await tx.execute("DELETE FROM learned_models")
+            await tx.execute("ALTER TABLE learned_models DROP COLUMN erasures")
+            await tx.execute("DELETE FROM schema_version WHERE version >= 15")
+            if model:
+                await tx.execute(
+                    "INSERT INTO learned_models (name, data, created_at) VALUES (?, ?, ?)",
+                    ("principles", b"old", T0.timestamp()),
+                )
+        assert 15 in await migrate(repo.backend)
+        async with repo.transaction() as session:
+            stale = await session.models_learned_before_erasure(["principles", "domains"])
+        assert stale == (["principles"] if model else [])

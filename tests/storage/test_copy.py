@@ -34,6 +34,8 @@ async def fill(repo: Repository) -> None:
         await session.set_label(first, "organiser", ["transparency"], T0)
         await session.set_votes(rid, a, "r1", [1, 2], T0)
         await session.set_model("tagger", bytes(range(256)), T0)
+        await session.set_model("principles", b"learned", T0, erasures=0)
+        await session.add_label_erasure()
         await session.get_or_add_secret("privacy", b"generated-key-of-this-deployment", T0)
         await session.add_digest_period(T0)
         await session.add_digest_deliveries(T0, [-300])

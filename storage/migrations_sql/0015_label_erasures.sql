@@ -1,0 +1,20 @@
+-- Minyi schema, version 15: learned models never outlive the texts they learned from.
+--
+-- SPEC §9: /forget and retention delete answers, and with them their /label labels. The
+-- principle and domain models learned from labels (`learned_models` 'principles' and
+-- 'domains') hold words, word pairs and character pieces of those answers' texts, so they
+-- must be learned again without them. `label_erasures` counts the deletions that removed a
+-- label (one row, bumped in the deleting transaction); each learned model records the count
+-- it had read before reading the labels it learned from. A model whose count is below the
+-- current one may rest on deleted texts: the scheduler's tick has it learned again (any
+-- process, after any restart). No row means no such deletion yet.
+CREATE TABLE label_erasures (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    erased BIGINT NOT NULL
+);
+ALTER TABLE learned_models ADD COLUMN erasures BIGINT NOT NULL DEFAULT 0;
+-- Models learned before this version may rest on texts deleted before it: learned again once.
+INSERT INTO label_erasures (id, erased)
+SELECT 1, 1 WHERE EXISTS (
+    SELECT 1 FROM learned_models WHERE name IN ('principles', 'domains')
+);
