@@ -15,6 +15,7 @@ from bot.render.texts import local_minute, say
 from bot.telegram.context import Ctx
 from bot.telegram.keyboards import forget_keyboard, has_button, parse_forget
 from handlers.common import (
+    answer_press,
     command_args,
     core_of,
     in_group,
@@ -121,9 +122,8 @@ async def forget_button(update: Update, context: Ctx) -> None:
         or not has_button(message.reply_markup, query.data or "")
     ):
         log.info("a forget button press on a message that is no /forget confirmation ignored")
-        await query.answer(say("button_not_here", lang))
+        await answer_press(update, context, say("button_not_here", lang))
         return
-    await query.answer()
     if choice == "yes":
         answers, votes = await forget_resident(
             core_of(context), query.from_user.id, turn=turn_of(update, context)
@@ -131,4 +131,5 @@ async def forget_button(update: Update, context: Ctx) -> None:
         text = say("forget_done", lang, answers=answers, votes=votes)
     else:
         text = say("forget_kept", lang)
-    await query.edit_message_text(text)
+    # Answered and edited once the deletion has committed (handlers/common.py answer_press).
+    await answer_press(update, context, edit=lambda: query.edit_message_text(text))
