@@ -27,7 +27,7 @@ from bot.core.communities import community_of_chat, set_chat_active
 from bot.core.roles import Caller, caller_of, is_organiser
 from bot.render.texts import Lang, pick_lang, say
 from bot.telegram.context import Ctx
-from bot.telegram.sending import send_text
+from bot.telegram.sending import send_text, with_retry
 from nlp.normalise import without_surrogates
 
 log = logging.getLogger(__name__)
@@ -248,10 +248,20 @@ async def answer_press(
     *,
     refusal: bool = False,
     alert: bool = False,
+    edit: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
-    """Answer the update's button press (answerCallbackQuery), so the button stops spinning. A
-    `refusal` (a press the bot does not act on) goes unanswered once its presser had a few
-    this minute (bot/telegram/presses.py): a flood of them must not become a flood of calls."""
+    """Answer a button press (answerCallbackQuery: its button stops spinning) and then make
+    `edit` to the pressed message, once the update has committed, on the presser's reply line.
+
+    Never before the commit: a press is processed again whenever its transaction rolls back
+    (a crash, a dropped connection, another update of its run failing), and Telegram refuses
+    a second answer to one query; answered early, the press then failed on every attempt and
+    ended as a dead letter, its effect (a /forget, a label) never stored. An answer Telegram
+    refuses (answered before a crash, or too old) and an edit that changes nothing are logged.
+
+    A `refusal` (a press the bot does not act on) goes unanswered once its presser had a few
+    this minute (bot/telegram/presses.py): a flood of them must not become a flood of calls.
+    """
     query = update.callback_query
     if query is None:
         return
@@ -259,10 +269,28 @@ async def answer_press(
         presser = core_of(context).resident(query.from_user.id)
         if not context.bot_data.refused_presses.allow(presser, query.id):
             return
-    try:
-        await query.answer(text, show_alert=alert)
-    except BadRequest as exc:  # answered before (a redelivered update), or too old
-        log.info("answerCallbackQuery: %s", exc)
+    message = query.message
+    chat_id = message.chat.id if message is not None else query.from_user.id
+
+    async def send() -> None:
+        try:
+            await with_retry(
+                lambda _: query.answer(text, show_alert=alert), chat_id, attempts=SEND_ATTEMPTS
+            )
+        except BadRequest as exc:
+            log.info("answerCallbackQuery: %s", exc)
+        if edit is None:
+            return
+        try:
+            await with_retry(lambda _: edit(), chat_id, attempts=SEND_ATTEMPTS)
+        except BadRequest as exc:
+            log.info("editing a pressed message: %s", exc)
+
+    turn = turn_of(update, context)
+    if turn is None:
+        await send()
+    else:
+        turn.replies.append(OwedReply(chat_id, send))
 
 
 def chat_label(core: Core, chat_id: int) -> str:

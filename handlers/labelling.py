@@ -120,10 +120,13 @@ async def label_button(update: Update, context: Ctx) -> None:
         log.info("a /label press on a message that is no /label keyboard ignored")
         await answer_press(update, context, say("button_not_here", lang), refusal=True)
         return
-    await query.answer()
+    # Every press is answered (and its keyboard edited) once it has committed: see
+    # handlers/common.py answer_press.
     ids, names, pages = _names(context, lang)
     if any(i >= len(ids) for i in press.chosen) or press.index >= len(ids):
-        return  # a keyboard made for another taxonomy: nothing it says can be trusted
+        # A keyboard made for another taxonomy: nothing it says can be trusted.
+        await answer_press(update, context)
+        return
     if press.action in ("toggle", "page"):
         chosen = press.chosen ^ {press.index} if press.action == "toggle" else press.chosen
         page = press.page
@@ -131,14 +134,18 @@ async def label_button(update: Update, context: Ctx) -> None:
             page = next((n for n, p in enumerate(pages) if press.index in p), 0)
         page = min(page, len(pages) - 1)
         markup = label_keyboard(press.answer_id, names, pages, page, chosen, _words(lang, page))
-        await query.edit_message_reply_markup(reply_markup=markup)
+        await answer_press(
+            update, context, edit=lambda: query.edit_message_reply_markup(reply_markup=markup)
+        )
         return
     sep = "、" if lang == "zh" else ", "
     turn = turn_of(update, context)
     if press.action == "stop":
         async with core.reading(turn) as session:
             count = await session.count_labels()
-        await query.edit_message_reply_markup(reply_markup=None)
+        await answer_press(
+            update, context, edit=lambda: query.edit_message_reply_markup(reply_markup=None)
+        )
         await reply(update, context, say("label_stopped", lang, count=count))
         return
     themes = [ids[i] for i in sorted(press.chosen)]
@@ -146,7 +153,9 @@ async def label_button(update: Update, context: Ctx) -> None:
     count = await record_label(
         core, caller, press.answer_id, [] if skipped else themes, skipped=skipped, turn=turn
     )
-    await query.edit_message_reply_markup(reply_markup=None)
+    await answer_press(
+        update, context, edit=lambda: query.edit_message_reply_markup(reply_markup=None)
+    )
     if skipped:
         await reply(update, context, say("label_skipped", lang, id=press.answer_id))
     else:

@@ -124,7 +124,6 @@ async def forget_button(update: Update, context: Ctx) -> None:
         log.info("a forget button press on a message that is no /forget confirmation ignored")
         await answer_press(update, context, say("button_not_here", lang), refusal=True)
         return
-    await query.answer()
     if choice == "yes":
         answers, votes = await forget_resident(
             core_of(context), query.from_user.id, turn=turn_of(update, context)
@@ -132,4 +131,5 @@ async def forget_button(update: Update, context: Ctx) -> None:
         text = say("forget_done", lang, answers=answers, votes=votes)
     else:
         text = say("forget_kept", lang)
-    await query.edit_message_text(text)
+    # Answered and edited once the deletion has committed (handlers/common.py answer_press).
+    await answer_press(update, context, edit=lambda: query.edit_message_text(text))

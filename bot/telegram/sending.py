@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Bot, Message
 from telegram.error import (
@@ -27,6 +27,8 @@ from bot.render.report import split_message
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 def flood_wait(exc: TelegramError) -> float:
     """Seconds Telegram asked us to wait (`429 retry_after`), 0 for any other error."""
@@ -36,9 +38,7 @@ def flood_wait(exc: TelegramError) -> float:
     return float(wait) if isinstance(wait, int | float) else wait.total_seconds()
 
 
-async def with_retry(
-    send: Callable[[int], Awaitable[Message]], chat_id: int, *, attempts: int = 1
-) -> Message:
+async def with_retry(send: Callable[[int], Awaitable[T]], chat_id: int, *, attempts: int = 1) -> T:
     """`send(chat_id)`; with `attempts` > 1, RetryAfter and network errors are waited out and
     retried (backing off) and a migrated group is followed."""
     delay = 0.5

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import ORGANISER_COMMANDS, RESIDENT_COMMANDS
+from nlp.normalise import has_readable
 from sandbox.models import SimChat
 from tests.bot.core.test_properties_parsing import ARGS
 from tests.harness import RunningBot
@@ -120,7 +121,8 @@ ANSWERS = st.text(min_size=1, max_size=2500).filter(
 async def test_any_answer_is_stored_once_or_refused_with_a_reason(
     minyi_bot: RunningBot, text: str, private: bool
 ) -> None:
-    """Arbitrary text as an answer is stored exactly once, or (too long) refused with a reply."""
+    """Arbitrary text as an answer is stored exactly once, or (too long, or nothing that
+    shows) refused with a reply."""
     bot = minyi_bot
     em = bot.emulator
     group = await community_group(bot)
@@ -142,6 +144,9 @@ async def test_any_answer_is_stored_once_or_refused_with_a_reason(
         mine = await session.list_answers(resident=bot.core.resident(resident.id))
     if len(text.strip()) > bot.settings.limits.max_answer_chars:
         assert mine == [] and any("回答太长了" in r for r in replies), replies
+    elif not has_readable(text):
+        # Only invisible characters (a control character, zero-width spaces): no answer.
+        assert mine == [] and any("只收文字回答" in r for r in replies), replies
     else:
         assert len(mine) == 1 and mine[0].round_id == 1
         assert not private or any("已收到" in r for r in replies), replies
