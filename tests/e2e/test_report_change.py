@@ -18,6 +18,8 @@ from sandbox.emulator import BotAPIEmulator
 from tests.e2e.test_privacy import open_post
 from tests.harness import SECRET, start_bot
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 async def test_previous_round_is_read_over_the_reported_communities_only(
     emulator: BotAPIEmulator, tmp_path: Path
@@ -71,7 +73,7 @@ async def test_previous_round_is_read_over_the_reported_communities_only(
         capture_output=True,
         text=True,
         check=True,
-        cwd=tmp_path,
+        cwd=ROOT,  # this checkout's code, whatever PYTHONPATH says
     )
     rounds = {r["id"]: r for r in json.loads(out.stdout)["rounds"]}
     previous = rounds[2]["previous"]
