@@ -408,6 +408,29 @@ async def _change(
     )
 
 
+async def _previous_round(
+    core: Core, session: Session, round_: Round, communities: Sequence[Community]
+) -> Change | None:
+    """The figures of the latest earlier round of the same kind put to every one of these
+    communities, read over these communities only: an earlier round put to more communities
+    is compared by its part in these, never by the answers of communities not reported on."""
+    ids = [c.id for c in communities]
+    for earlier in await session.list_rounds(
+        community_id=ids[0], states=("open", "closed"), limit=20
+    ):
+        if (
+            earlier.id == round_.id
+            or earlier.kind != round_.kind
+            or (earlier.opens_at, earlier.id) >= (round_.opens_at, round_.id)
+        ):
+            continue
+        put_to = {c.id for c in await session.list_round_communities(earlier.id)}
+        if put_to.issuperset(ids):
+            scope = Scope(round_ids=[earlier.id], community_ids=ids)
+            return await _change(core, session, scope, f"#{earlier.id}", communities)
+    return None
+
+
 async def build_round_report(
     core: Core, round_id: int, *, community_id: int | None = None
 ) -> Report | None:
@@ -428,28 +451,7 @@ async def build_round_report(
         summary, parts = await _assemble(core, session, scope, communities, round_)
         previous = None
         if communities:
-            earlier = [
-                r
-                for r in await session.list_rounds(
-                    community_id=communities[0].id, states=("open", "closed"), limit=20
-                )
-                if r.id != round_id
-                and r.kind == round_.kind
-                and (r.opens_at, r.id) < (round_.opens_at, round_.id)
-            ]
-            if earlier:
-                before = earlier[0]
-                previous = await _change(
-                    core,
-                    session,
-                    Scope(round_ids=[before.id], community_ids=only),
-                    f"#{before.id}",
-                    [
-                        c
-                        for c in await session.list_round_communities(before.id)
-                        if only is None or c.id in only
-                    ],
-                )
+            previous = await _previous_round(core, session, round_, communities)
     return Report(
         id=round_.id,
         kind=round_.kind,

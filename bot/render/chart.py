@@ -59,6 +59,7 @@ def chart_texts(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> list
     drawn, quiet = _panels(report)
     texts += [_panel_title(part, lang) for part in drawn]
     texts.append(_untagged_note(report, lang))
+    texts += [say("chart_votes_only", lang), say("chart_no_themes", lang, answers=0)]
     if quiet:
         texts.append(_quiet_note(quiet, lang))
     return texts
@@ -124,6 +125,10 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
     what share of answers had no theme at all."""
     font = _font()
     sections = _sections(report, most)
+    if not any(themes for _, themes in sections):
+        # No bar to draw (a week of votes only, or no answer with a theme): empty panels on an
+        # axis around 0% would say nothing, so say why in words.
+        return _message_figure(report, lang, zone, _no_themes_text(report, lang))
     parts, quiet = _panels(report)
     heights = [max(len(themes), 2) for _, themes in sections]
     fig = Figure(figsize=(5.2 * len(parts) + 1.8, 0.45 * sum(heights) + 1.6 * len(sections) + 1.2))
@@ -166,6 +171,7 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
                 title += " · " + _panel_title(part, lang)
             ax.set_title(title, fontproperties=font, fontsize=10)
             ax.grid(axis="x", alpha=0.3)
+            ax.set_xlim(left=0)  # shares: never an axis below 0%
             ax.set_axisbelow(True)
     # One legend naming only what some panel draws: "上周" only when there was a last week.
     axes[0][0].legend(list(legend.values()), list(legend), prop=font, loc="lower right")
@@ -179,23 +185,28 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
     return fig
 
 
-def render_quiet_chart(report: Report, lang: Lang, zone: tzinfo) -> bytes:
-    """The chart file of a period without any answer or vote (`minyi digest --out` writes a
-    chart every week): the title and dates, and one line saying nothing came in. The bot
-    sends no chart for such a week, only its one-line note."""
+def _no_themes_text(report: Report, lang: Lang) -> str:
+    """Why a period with activity has no theme bars."""
+    if report.answers == 0:
+        return say("chart_votes_only", lang)
+    return say("chart_no_themes", lang, answers=report.answers)
+
+
+def _message_figure(report: Report, lang: Lang, zone: tzinfo, message: str) -> Figure:
+    """A chart with the title and dates and one line of text instead of bars."""
     font = _font()
     start, end = _period_dates(report, zone)
     fig = Figure(figsize=(7.0, 2.2))
     fig.suptitle(say("chart_title", lang, start=start, end=end), fontproperties=font)
-    fig.text(
-        0.5,
-        0.45,
-        say("chart_no_answers", lang),
-        ha="center",
-        va="center",
-        fontproperties=font,
-        fontsize=11,
-    )
+    fig.text(0.5, 0.45, message, ha="center", va="center", fontproperties=font, fontsize=11)
+    return fig
+
+
+def render_quiet_chart(report: Report, lang: Lang, zone: tzinfo) -> bytes:
+    """The chart file of a period without any answer or vote (`minyi digest --out` writes a
+    chart every week): the title and dates, and one line saying nothing came in. The bot
+    sends no chart for such a week, only its one-line note."""
+    fig = _message_figure(report, lang, zone, say("chart_no_answers", lang))
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=110)
     return out.getvalue()

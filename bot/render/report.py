@@ -227,7 +227,9 @@ def render_summary(report: Report, lang: Lang) -> str:
     ]
     if report.poll is not None:
         lines.extend(_poll_lines(report.poll, lang))
-    top = [t for t in report.themes if t.count > 0][:5]
+    # The most mentioned of any kind and level: the report's order (principles first) would
+    # name five rare principles before a domain every answer was about.
+    top = [t for t in top_themes(report.themes, 5) if t.count > 0]
     if top:
         names = ("、" if lang == "zh" else ", ").join(
             f"{_name(t, lang)} {_pct(t.share)}" for t in top

@@ -491,6 +491,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "这段时间没有新的居民回答或投票。",
         "No new answers or votes from residents in this period.",
     ),
+    "chart_votes_only": (
+        "这段时间没有文字回答，只有投票：结果见周报正文。",
+        "No written answers in this period, only votes: their results are in the digest text.",
+    ),
+    "chart_no_themes": (
+        "这段时间的 {answers} 条回答都没有归入任何主题。",
+        "None of the {answers} answers in this period matched a theme.",
+    ),
     "chart_this_period": ("本周", "this week"),
     "chart_previous": ("上周", "last week"),
     "chart_share": ("占回答的比例（%）", "share of answers (%)"),

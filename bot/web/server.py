@@ -37,7 +37,7 @@ from bot.config import Settings
 from bot.core.answers import AnswerDraft, RateLimiter, cast_vote, replace_answer
 from bot.core.base import Core, Turn
 from bot.core.models import Community, Round, StoredAnswer
-from bot.core.reports import build_round_report
+from bot.core.reports import build_round_report, top_themes
 from bot.core.residents import data_of, forget_pseudonym
 from bot.render.texts import Lang, local_minute, pick_web_lang
 from bot.web import pages, tokens
@@ -325,9 +325,9 @@ async def _closed_results(state: _State, round_: Round, community: Community, la
         else [pages.ResultLine(text=o.text, votes=o.votes, share=o.share) for o in poll.options],
         themes=[
             (t.name_zh if lang == "zh" else t.name_en, t.share)
-            for t in report.themes
+            for t in top_themes(report.themes, 5)
             if t.count > 0
-        ][:5],
+        ],
     )
     html = pages.summary_section(lang, summary)
     if len(state.summaries) >= SUMMARY_ENTRIES:
