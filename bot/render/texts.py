@@ -303,13 +303,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "/privacy 我们存什么、存多久、谁能看\n/mydata 查看你的回答和投票\n"
         "/forget 删除你的全部回答和投票\n\n"
         "组织者：/community /ask /poll /rate /schedule /rounds /close /cancel /report "
-        "/digest /themes /export /hide /priorities /index",
+        "/digest /themes /export /hide /priorities /index /label /qr",
         "Minyi · community consultation bot\n\n"
         "Residents: reply to the round message in the group, or open its link to answer "
         "privately.\n/privacy what we store, for how long, who sees it\n"
         "/mydata your answers and votes\n/forget delete all your answers and votes\n\n"
         "Organisers: /community /ask /poll /rate /schedule /rounds /close /cancel /report "
-        "/digest /themes /export /hide /priorities /index",
+        "/digest /themes /export /hide /priorities /index /label /qr",
     ),
     "privacy": (
         "🔒 隐私说明\n\n"
