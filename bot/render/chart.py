@@ -51,6 +51,8 @@ def chart_texts(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> list
     notes."""
     start, end = _period_dates(report, zone)
     texts = [say("chart_title", lang, start=start, end=end)]
+    if report.answers == 0:
+        return [*texts, say("chart_votes_only", lang)]
     for key, themes in _sections(report, most):
         texts.append(say(key, lang))
         texts += _theme_labels(themes, lang)
@@ -121,7 +123,10 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
     one for first-level service domains (never mixed, never summed); in each, for each
     community with answers, horizontal bars of the top themes' share of its answers this period
     (blue) and, when it had answers in the period before, its share then (grey). A note says
-    what share of answers had no theme at all."""
+    what share of answers had no theme at all. A period of votes alone (no written answer to
+    sort into themes) gets a one-line note instead of empty panels."""
+    if report.answers == 0:
+        return _note_figure(report, lang, zone, "chart_votes_only")
     font = _font()
     sections = _sections(report, most)
     parts, quiet = _panels(report)
@@ -136,6 +141,7 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
         gridspec_kw={"height_ratios": heights},
     )
     legend: dict[str, BarContainer] = {}
+    longest = 0.0
     for row_index, (key, top) in enumerate(sections):
         labels = _theme_labels(top, lang)
         rows = list(range(len(top)))
@@ -148,11 +154,12 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
             legend[say("chart_this_period", lang)] = ax.barh(
                 [r - offset for r in rows], now, height=0.4, color="#2b7bba"
             )
+            then = [before.get(t.id, 0.0) * 100 for t in top] if before is not None else []
             if before is not None:
-                then = [before.get(t.id, 0.0) * 100 for t in top]
                 legend[say("chart_previous", lang)] = ax.barh(
                     [r + offset for r in rows], then, height=0.4, color="#bdbdbd"
                 )
+            longest = max([longest, *now, *then])
             for row, value in zip(rows, now, strict=True):
                 if value > 0:
                     ax.text(value, row - offset, f" {value:.0f}%", va="center", fontsize=8)
@@ -167,6 +174,9 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
             ax.set_title(title, fontproperties=font, fontsize=10)
             ax.grid(axis="x", alpha=0.3)
             ax.set_axisbelow(True)
+    # Shares start at 0 % (no empty panel reaching below it) and leave room past the longest
+    # bar for its label; the panels share this axis.
+    axes[0][0].set_xlim(0, max(10.0, longest * 1.15))
     # One legend naming only what some panel draws: "上周" only when there was a last week.
     axes[0][0].legend(list(legend.values()), list(legend), prop=font, loc="lower right")
     start, end = _period_dates(report, zone)
@@ -183,22 +193,19 @@ def render_quiet_chart(report: Report, lang: Lang, zone: tzinfo) -> bytes:
     """The chart file of a period without any answer or vote (`minyi digest --out` writes a
     chart every week): the title and dates, and one line saying nothing came in. The bot
     sends no chart for such a week, only its one-line note."""
+    out = io.BytesIO()
+    _note_figure(report, lang, zone, "chart_no_answers").savefig(out, format="png", dpi=110)
+    return out.getvalue()
+
+
+def _note_figure(report: Report, lang: Lang, zone: tzinfo, key: str) -> Figure:
+    """A chart that is only its title, dates and one line of text (`key`)."""
     font = _font()
     start, end = _period_dates(report, zone)
     fig = Figure(figsize=(7.0, 2.2))
     fig.suptitle(say("chart_title", lang, start=start, end=end), fontproperties=font)
-    fig.text(
-        0.5,
-        0.45,
-        say("chart_no_answers", lang),
-        ha="center",
-        va="center",
-        fontproperties=font,
-        fontsize=11,
-    )
-    out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=110)
-    return out.getvalue()
+    fig.text(0.5, 0.45, say(key, lang), ha="center", va="center", fontproperties=font, fontsize=11)
+    return fig
 
 
 def render_chart(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> bytes:

@@ -472,6 +472,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "这段时间没有新的居民回答或投票。",
         "No new answers or votes from residents in this period.",
     ),
+    "chart_votes_only": (
+        "这段时间没有文字回答可以归入主题，只有投票和评分（结果见周报正文）。",
+        "No written answers to sort into themes in this period, only votes and ratings (their"
+        " results are in the digest text).",
+    ),
     "chart_this_period": ("本周", "this week"),
     "chart_previous": ("上周", "last week"),
     "chart_share": ("占回答的比例（%）", "share of answers (%)"),
