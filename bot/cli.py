@@ -671,7 +671,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     qr = add("qr", verb_qr, "QR cards of a round's web answer pages, one PNG per community")
     qr.add_argument(
-        "--round", type=int, default=None, help="round id (default: the newest open or scheduled)"
+        "--round",
+        type=int,
+        default=None,
+        help="round id (default: the newest open, else the next scheduled)",
     )
     qr.add_argument("--out", default="qr-out", help="output folder (default qr-out)")
     export.add_argument(

@@ -37,12 +37,18 @@ def require_web_pages(core: Core) -> None:
 
 
 async def linked_round(core: Core, round_id: int | None, *, scope: int | None) -> LinkedRound:
-    """The round to make links for (default: the newest open or scheduled round of community
-    `scope`, or of all) with its communities (only `scope` if given)."""
+    """The round to make links for (default: the newest open round of community `scope`, or
+    of all; without one, the scheduled round that opens next) with its communities (only
+    `scope` if given)."""
     require_web_pages(core)
     async with core.repo.transaction() as session:
         if round_id is None:
-            newest = await session.list_rounds(community_id=scope, states=LINKABLE_STATES, limit=1)
+            # A card is for residents to answer now: an open round before any scheduled one
+            # (next month's round opens later than today's, so "newest" alone picked it).
+            newest = await session.list_rounds(community_id=scope, states=("open",), limit=1)
+            if not newest:
+                scheduled = await session.list_rounds(community_id=scope, states=("scheduled",))
+                newest = sorted(scheduled, key=lambda r: (r.opens_at, r.id))[:1]
             if not newest:
                 raise OutOfReach("qr_none")
             round_: Round | None = newest[0]

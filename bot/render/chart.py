@@ -51,6 +51,8 @@ def chart_texts(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> list
     notes."""
     start, end = _period_dates(report, zone)
     texts = [say("chart_title", lang, start=start, end=end)]
+    if report.answers == 0:
+        return [*texts, say("chart_votes_only", lang)]
     for key, themes in _sections(report, most):
         texts.append(say(key, lang))
         texts += _theme_labels(themes, lang)
@@ -122,7 +124,8 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
     one for first-level service domains (never mixed, never summed); in each, for each
     community with answers, horizontal bars of the top themes' share of its answers this period
     (blue) and, when it had answers in the period before, its share then (grey). A note says
-    what share of answers had no theme at all."""
+    what share of answers had no theme at all. A period of votes alone (no written answer to
+    sort into themes) gets a one-line note instead of empty panels."""
     font = _font()
     sections = _sections(report, most)
     if not any(themes for _, themes in sections):
@@ -141,6 +144,7 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
         gridspec_kw={"height_ratios": heights},
     )
     legend: dict[str, BarContainer] = {}
+    longest = 0.0
     for row_index, (key, top) in enumerate(sections):
         labels = _theme_labels(top, lang)
         rows = list(range(len(top)))
@@ -153,11 +157,12 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
             legend[say("chart_this_period", lang)] = ax.barh(
                 [r - offset for r in rows], now, height=0.4, color="#2b7bba"
             )
+            then = [before.get(t.id, 0.0) * 100 for t in top] if before is not None else []
             if before is not None:
-                then = [before.get(t.id, 0.0) * 100 for t in top]
                 legend[say("chart_previous", lang)] = ax.barh(
                     [r + offset for r in rows], then, height=0.4, color="#bdbdbd"
                 )
+            longest = max([longest, *now, *then])
             for row, value in zip(rows, now, strict=True):
                 if value > 0:
                     ax.text(value, row - offset, f" {value:.0f}%", va="center", fontsize=8)
@@ -171,8 +176,10 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
                 title += " · " + _panel_title(part, lang)
             ax.set_title(title, fontproperties=font, fontsize=10)
             ax.grid(axis="x", alpha=0.3)
-            ax.set_xlim(left=0)  # shares: never an axis below 0%
             ax.set_axisbelow(True)
+    # Shares start at 0 % (no empty panel reaching below it) and leave room past the longest
+    # bar for its label; the panels share this axis.
+    axes[0][0].set_xlim(0, max(10.0, longest * 1.15))
     # One legend naming only what some panel draws: "上周" only when there was a last week.
     axes[0][0].legend(list(legend.values()), list(legend), prop=font, loc="lower right")
     start, end = _period_dates(report, zone)

@@ -321,13 +321,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "/privacy 我们存什么、存多久、谁能看\n/mydata 查看你的回答和投票\n"
         "/forget 删除你的全部回答和投票\n\n"
         "组织者：/community /ask /poll /rate /schedule /rounds /close /cancel /report "
-        "/digest /themes /export /hide /priorities /index",
+        "/digest /themes /export /hide /priorities /index /label /qr",
         "Minyi · community consultation bot\n\n"
         "Residents: reply to the round message in the group, or open its link to answer "
         "privately.\n/privacy what we store, for how long, who sees it\n"
         "/mydata your answers and votes\n/forget delete all your answers and votes\n\n"
         "Organisers: /community /ask /poll /rate /schedule /rounds /close /cancel /report "
-        "/digest /themes /export /hide /priorities /index",
+        "/digest /themes /export /hide /priorities /index /label /qr",
     ),
     "privacy": (
         "🔒 隐私说明\n\n"
@@ -492,8 +492,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "No new answers or votes from residents in this period.",
     ),
     "chart_votes_only": (
-        "这段时间没有文字回答，只有投票：结果见周报正文。",
-        "No written answers in this period, only votes: their results are in the digest text.",
+        "这段时间没有文字回答，只有投票和评分：结果见周报正文。",
+        "No written answers in this period, only votes and ratings: their results are in the "
+        "digest text.",
     ),
     "chart_no_themes": (
         "这段时间的 {answers} 条回答都没有归入任何主题。",

@@ -12,7 +12,7 @@ from bot.web.server import WebOptions, page_url
 
 
 async def round_cards(core: Core, options: WebOptions, round_id: int | None) -> list[QrCard]:
-    """One card per community of a round (default: the newest open or scheduled one); a
-    `MinyiError` if there is none, it is over, or the pages are not served."""
+    """One card per community of a round (default: the newest open one, else the next
+    scheduled one); a `MinyiError` if there is none, it is over, or the pages are not served."""
     linked = await linked_round(core, round_id, scope=None)
     return cards_for(linked, functools.partial(page_url, core, options))
