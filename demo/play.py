@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Settings
+from bot.core.base import Core
 from bot.core.index.framework import Framework
 from bot.core.index.values import period_of
 from bot.core.indexing import community_voices, compute, import_values, load_framework
@@ -574,7 +575,10 @@ async def _write_outputs(
     (out / "config.toml").write_text(
         "# Points `minyi` at the demo's database: minyi --config demo-out/config.toml report\n"
         f'[storage]\nurl = "{core.settings.storage.url}"\n\n'
-        f'[locale]\ndefault = "{lang}"\n',
+        f'[locale]\ndefault = "{lang}"\n\n'
+        # The demo's own (public, not secret) key: pseudonyms and page links in the database
+        # were made with it, so `minyi export`, `minyi qr` … must use it too.
+        f'[privacy]\nsecret = "{_secret(core)}"\n',
         encoding="utf-8",
     )
     files["minyi.db"] = "the SQLite database (config.toml points `minyi` at it)"
@@ -655,3 +659,9 @@ def _closing(result: DemoResult, out: Path, show: Progress, stream: TextIO) -> N
         file=stream,
         flush=True,
     )
+
+
+def _secret(core: Core) -> str:
+    """The privacy key the demo ran with (its built-in, public one)."""
+    secret = core.settings.privacy.secret
+    return secret.get_secret_value() if secret is not None else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -110,6 +111,15 @@ def test_demo_config_lets_minyi_read_the_demo_database(tmp_path: Path) -> None:
     assert index.returncode == 0, index.stderr
     names = [c["name"] for c in json.loads(index.stdout)["communities"]]
     assert sorted(names) == ["会展城社区", "碧海社区"]
+    # The demo's own privacy key comes with it: an export reads the pseudonyms as the demo
+    # made them, and no verb generates a key of its own into the demo's database.
+    export = run_cli(
+        "--config", str(out / "config.toml"), "export", "--format", "json", cwd=tmp_path
+    )
+    assert export.returncode == 0, export.stderr
+    assert "privacy.secret" not in export.stderr
+    with sqlite3.connect(out / "minyi.db") as db:
+        assert db.execute("SELECT count(*) FROM deployment_secrets").fetchone() == (0,)
 
 
 def test_demo_refuses_a_resident_count_out_of_range(tmp_path: Path) -> None:
