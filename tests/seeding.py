@@ -18,6 +18,7 @@ async def seed_text_round(
     *,
     opened_ago: timedelta = timedelta(0),
     numbered_hashes: bool = False,
+    question: str = "q",
 ) -> tuple[int, list[int]]:
     """Store an open text round in 碧海社区 (chat -100) with the answer `texts[i]` from
     resident `r{i}`; return the round's id and the answers' ids in order. `numbered_hashes`
@@ -29,7 +30,7 @@ async def seed_text_round(
         round_ = await session.add_round(
             kind="text",
             state="open",
-            question="q",
+            question=question,
             community_ids=[community.id],
             opens_at=now - opened_ago,
             closes_at=now + timedelta(hours=1),

@@ -293,7 +293,7 @@ async def _poll_result(
 
 
 async def _emerging(
-    core: Core, session: Session, scope: Scope, answers: int, question: str = ""
+    core: Core, session: Session, scope: Scope, answers: int, questions: Sequence[str] = ()
 ) -> list[dict[str, object]]:
     """Emerging terms over an even sample of at most EMERGING_SAMPLE answers in scope.
 
@@ -308,8 +308,8 @@ async def _emerging(
         # half and all of EMERGING_SAMPLE.
         every = -(-every // SAMPLE_STRIDE) * SAMPLE_STRIDE
     texts = await session.list_answer_texts(scope, limit=EMERGING_SAMPLE, every=every)
-    # Words the question itself used are residents answering it, not new vocabulary.
-    found = emerging_terms(texts, core.tagger, limit=10, background=[question] if question else [])
+    # Words the questions themselves used are residents answering them, not new vocabulary.
+    found = emerging_terms(texts, core.tagger, limit=10, background=[q for q in questions if q])
     if every == 1:
         return [{"term": e.term, "count": e.count} for e in found]
     return [{"term": e.term, "count": e.count * every, "estimated": True} for e in found]
@@ -321,7 +321,11 @@ async def _assemble(
     scope: Scope,
     communities: Sequence[Community],
     round_: Round | None,
+    questions: Sequence[str] = (),
 ) -> tuple[dict[str, object], list[CommunityPart]]:
+    """The summary figures and per-community parts of the answers and votes in `scope`;
+    `questions`: what was asked (the round's own question by default), whose words are not
+    emerging terms."""
     taxonomy = core.tagger.taxonomy
     answers = await session.count_visible_answers(scope)
     people, participants = await session.count_participants(scope)
@@ -336,8 +340,9 @@ async def _assemble(
     all_themes = _themes(taxonomy, [t for ts in themes.values() for t in ts], total_answers)
     top = [t.id for t in top_themes(all_themes, QUOTES)]
     quotes = pick_quotes(await session.list_quote_candidates(scope, top), all_themes)
-    question = round_.question if round_ is not None else ""
-    emerging = await _emerging(core, session, scope, total_answers, question)
+    if round_ is not None and not questions:
+        questions = [round_.question]
+    emerging = await _emerging(core, session, scope, total_answers, questions)
     if poll is not None and round_ is not None and round_.anonymous:
         # Anonymous polls: Telegram tells how many voted, never who; count them at least.
         participants = max(participants, poll.voters)
@@ -496,7 +501,13 @@ async def build_period_report(
         ]
         ids = None if community_ids is None else list(community_ids)
         scope = Scope(since=since, until=until, community_ids=ids)
-        summary, parts = await _assemble(core, session, scope, communities, None)
+        # The text rounds open at some time in the window: their answers are in it.
+        asked = [
+            r.question
+            for r in await session.list_rounds(states=("open", "closed"))
+            if r.kind == "text" and r.opens_at < until and r.closes_at >= since
+        ]
+        summary, parts = await _assemble(core, session, scope, communities, None, asked)
         length = until - since
         before = Scope(since=since - length, until=since, community_ids=ids)
         label = f"{(since - length).astimezone(zone).date()} – {since.astimezone(zone).date()}"
