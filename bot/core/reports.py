@@ -310,6 +310,9 @@ async def _emerging(
     texts = await session.list_answer_texts(scope, limit=EMERGING_SAMPLE, every=every)
     # Words the questions themselves used are residents answering them, not new vocabulary.
     found = emerging_terms(texts, core.tagger, limit=10, background=[q for q in questions if q])
+    # The ten most unusual, shown most frequent first (a reader takes "线上(3)、手机(2)" as a
+    # ranking by count); equal counts keep the more unusual first.
+    found = sorted(found, key=lambda e: -e.count)
     if every == 1:
         return [{"term": e.term, "count": e.count} for e in found]
     return [{"term": e.term, "count": e.count * every, "estimated": True} for e in found]

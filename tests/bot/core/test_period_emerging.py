@@ -39,3 +39,28 @@ async def test_the_questions_words_do_not_emerge_in_the_period_report(tmp_path: 
         terms = {str(e["term"]) for e in report.emerging}
         assert "跳蚤市场" not in terms, terms
         assert {"上班族", "线上"} <= terms, terms
+
+
+async def test_emerging_terms_are_listed_most_frequent_first(tmp_path: Path) -> None:
+    """The report lists its emerging terms by count, highest first, as a reader expects."""
+    data: dict[str, object] = {"storage": {"url": f"sqlite:///{tmp_path / 'm.db'}"}}
+    core = await open_core(settings_from_dict(data, environ={}), secret=b"k")
+    try:
+        round_id, _ = await seed_text_round(
+            core,
+            [
+                *ANSWERS,
+                "上班族太忙了，上班族也想参加。",
+                "手机报名，手机预约，手机支付都要有。",
+                "用手机报名更方便，手机上就能看摊位。",
+            ],
+            question=QUESTION,
+        )
+        report = await build_round_report(core, round_id)
+    finally:
+        await core.repo.close()
+    assert report is not None
+    counts = [int(str(e["count"])) for e in report.emerging]
+    assert len(counts) >= 2 and counts == sorted(counts, reverse=True), report.emerging
+    # 手机 (5) is commoner in general Chinese than 上班族 (4), so less unusual, but more said.
+    assert [e["term"] for e in report.emerging][:2] == ["手机", "上班族"], report.emerging
