@@ -149,6 +149,7 @@ h1 .en,h2 .en,h3 .en,th .en{display:block}
 input[name=lang]{position:absolute;opacity:0}
 label{cursor:pointer;text-decoration:underline}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:.92em}
+.wide{overflow-x:auto;max-width:100%}
 th,td{padding:4px 6px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
 th{background:#eef2f6;font-weight:600}td.n{text-align:right;white-space:nowrap}
 .bar{position:relative;height:12px;background:#e9edf1;border-radius:6px;min-width:120px}
@@ -310,8 +311,8 @@ def _city_table_html(result: IndexResult) -> str:
             f"<td class='n'>{c.voters}</td><td class='n'>{_change_html(c.change)}</td></tr>"
         )
     return (
-        f"<h2>{_bi(t('city_table'))}</h2><table><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"<h2>{_bi(t('city_table'))}</h2><div class='wide'><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
@@ -340,9 +341,10 @@ def _scorecard_html(
             f"<td>{_bar(c.principles.get(p.id))}</td><td>{_voice_html(voice)}</td></tr>"
         )
     principles = (
-        f"<table><thead><tr><th>{_bi(t('principle'))}</th><th>{_bi(t('weight'))}</th>"
+        f"<div class='wide'><table><thead><tr><th>{_bi(t('principle'))}</th>"
+        f"<th>{_bi(t('weight'))}</th>"
         f"<th>{_bi(t('score'))}</th><th>{_bi(t('residents_said'))}</th></tr></thead>"
-        f"<tbody>{''.join(principle_rows)}</tbody></table>"
+        f"<tbody>{''.join(principle_rows)}</tbody></table></div>"
     )
     indicator_rows = []
     names = {p.id: p for p in fw.principles}
@@ -363,10 +365,11 @@ def _scorecard_html(
             "</tr>"
         )
     indicators = (
-        f"<table><thead><tr><th>{_bi(t('indicator'))}</th><th>{_bi(t('principle'))}</th>"
+        f"<div class='wide'><table><thead><tr><th>{_bi(t('indicator'))}</th>"
+        f"<th>{_bi(t('principle'))}</th>"
         f"<th>{_bi(t('value'))}</th><th>{_bi(t('threshold'))}</th><th>{_bi(t('target'))}</th>"
         f"<th>{_bi(t('score'))}</th><th>{_bi(t('previous'))}</th></tr></thead>"
-        f"<tbody>{''.join(indicator_rows)}</tbody></table>"
+        f"<tbody>{''.join(indicator_rows)}</tbody></table></div>"
     )
     return head + principles + "<p></p>" + indicators + "</div>"
 
@@ -400,8 +403,8 @@ def _sources_html(fw: Framework) -> str:
         for i in fw.indicators
     )
     return (
-        f"<h2>{_bi(t('sources'))}</h2><table><thead><tr>{head}</tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+        f"<h2>{_bi(t('sources'))}</h2><div class='wide'><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>"
     )
 
 
