@@ -409,6 +409,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Tagging agrees with organisers' labels on {share} of {answers} answers",
     ),
     "report_confidence": ("置信度", "confidence"),
+    "report_quote": ("  「{text}」— {theme}", "  “{text}” — {theme}"),
     # -- /label: organisers teach the tagger (bot/core/labelling.py, handlers/labelling.py) --
     "label_private_only": (
         "请在和我的私聊中使用 /label：要标注的是居民的原话。",
