@@ -61,8 +61,9 @@ async def rate(update: Update, context: Ctx) -> None:
 
 async def priorities(update: Update, context: Ctx) -> None:
     """Open a priorities round now: a multiple-answer poll over the index's principles; the
-    standard question (in the caller's language) when none is given."""
-    lang = lang_of(update, context)
+    standard question when none is given, in the deployment's language like the options (the
+    whole group reads the poll, not only the organiser who asked for it)."""
+    lang = core_of(context).settings.locale.default
 
     def parse(args: str, private: bool) -> RoundRequest:
         request = parse_priorities(args, private=private)

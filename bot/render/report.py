@@ -139,7 +139,10 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
     if report.quotes:
         names = {t.id: _name(t, lang) for t in report.themes}
         lines += ["", say("report_quotes", lang)]
-        lines += [f"  「{q.text}」— {names.get(q.theme_id, q.theme_id)}" for q in report.quotes]
+        lines += [
+            say("report_quote", lang, text=q.text, theme=names.get(q.theme_id, q.theme_id))
+            for q in report.quotes
+        ]
     if report.previous is not None:
         p = report.previous
         lines += [

@@ -350,7 +350,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "mydata_empty": ("我们没有保存你的任何回答或投票。", "We hold no answers or votes of yours."),
     "mydata_header": (
         "你的数据（{answers} 条回答，{votes} 个投票）：",
-        "Your data ({answers} answers, {votes} votes):",
+        "Your data (answers: {answers}, votes: {votes}):",
     ),
     "mydata_answer": ("• #{round}：{text}", "• #{round}: {text}"),
     "mydata_vote": ("• #{round} 投票：{choice}", "• #{round} vote: {choice}"),
@@ -366,7 +366,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "forget_no": ("取消", "Cancel"),
     "forget_done": (
         "已删除你的 {answers} 条回答和 {votes} 个投票。",
-        "Deleted {answers} answers and {votes} votes.",
+        "Deleted your answers ({answers}) and votes ({votes}).",
     ),
     "forget_kept": ("好的，什么都没有删除。", "OK, nothing was deleted."),
     "button_not_here": ("这个按钮不属于这条消息。", "That button does not belong to this message."),
@@ -409,6 +409,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Tagging agrees with organisers' labels on {share} of {answers} answers",
     ),
     "report_confidence": ("置信度", "confidence"),
+    "report_quote": ("  「{text}」— {theme}", "  “{text}” — {theme}"),
     # -- /label: organisers teach the tagger (bot/core/labelling.py, handlers/labelling.py) --
     "label_private_only": (
         "请在和我的私聊中使用 /label：要标注的是居民的原话。",
@@ -871,7 +872,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "web_done_retracted": ("已撤回你的投票。", "Your vote was withdrawn."),
     "web_done_forgotten": (
         "已删除你的 {answers} 条回答和 {votes} 个投票。",
-        "Deleted {answers} answers and {votes} votes.",
+        "Deleted your answers ({answers}) and votes ({votes}).",
     ),
     "web_error_empty": ("请先写下你的回答。", "Please write your answer first."),
     "web_error_too_long": (
@@ -967,7 +968,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "这个浏览器没有提交过回答或投票。",
         "This browser has sent no answers or votes.",
     ),
-    "web_me_counts": ("{answers} 条回答，{votes} 个投票", "{answers} answers, {votes} votes"),
+    "web_me_counts": ("{answers} 条回答，{votes} 个投票", "Answers: {answers} · votes: {votes}"),
     "web_me_answer": ("第 {round} 轮：{text}", "Round {round}: {text}"),
     "web_me_vote": ("第 {round} 轮投票：{choice}", "Round {round} vote: {choice}"),
     "web_forget_title": ("删除我的全部数据", "Delete all my data"),

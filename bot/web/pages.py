@@ -248,10 +248,11 @@ def _choice_form(view: OpenView) -> str:
     return form
 
 
-def _choice_text(view: OpenView) -> str:
+def _choice_text(view: OpenView) -> list[str]:
+    """The visitor's choices; `say` lists them as the page's language does (A、B / A, B)."""
     if view.kind == "rating":
-        return "、".join(str(v) for v in view.own_vote)
-    return "、".join(view.options[i] for i in view.own_vote if 0 <= i < len(view.options))
+        return [str(v) for v in view.own_vote]
+    return [view.options[i] for i in view.own_vote if 0 <= i < len(view.options)]
 
 
 def _text_form(view: OpenView) -> str:
@@ -374,7 +375,7 @@ def me_page(view: MeView) -> str:
     )
     if items:
         body += (
-            f'<form method="post" action="/me/forget" class="card">{view.form.fields()}'
+            f'<form method="post" action="/me/forget?lang={lang}" class="card">{view.form.fields()}'
             f"<h2>{_t('forget_title', lang)}</h2>"
             '<label class="check"><input type="checkbox" name="confirm" value="yes" required>'
             f"<span>{_t('forget_confirm', lang)}</span></label>"

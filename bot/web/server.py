@@ -748,7 +748,11 @@ async def forget_post(request: web.Request) -> web.StreamResponse:
     # A new token: nothing links this browser to what it sent before.
     renewed = tokens.new_browser_token()
     mac = tokens.flash_token(core.secret, renewed, "me", outcome)
-    response = web.HTTPSeeOther(f"/me?done={outcome}.{mac}")
+    # The confirmation speaks the language of the page the form was sent from (its address
+    # carries `?lang=`), not the browser's preference the visitor switched away from.
+    asked = request.query.get("lang")
+    lang_part = f"&lang={asked}" if asked in ("zh", "en") else ""
+    response = web.HTTPSeeOther(f"/me?done={outcome}.{mac}{lang_part}")
     _set_browser(response, state, renewed)
     raise response
 

@@ -92,7 +92,7 @@ class Page:
         """The fields of the first form whose hidden `action` is `action` (a copy)."""
         for form in forms_of(self.html):
             if form["fields"].get("action") == action or (
-                action == "forget" and form["action"] == "/me/forget"
+                action == "forget" and form["action"].partition("?")[0] == "/me/forget"
             ):
                 return dict(form["fields"])
         raise AssertionError(f"no {action!r} form on the page: {self.text[:300]}")

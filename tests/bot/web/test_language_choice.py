@@ -1,0 +1,50 @@
+"""A visitor who picked a language with the page's switch (`?lang=`) keeps it through the forms
+they send, and English pages read as English (lists and counts)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.bot.web.world import WebWorld, forms_of
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+async def test_forgetting_from_the_english_my_data_page_confirms_in_english(
+    world: WebWorld,
+) -> None:
+    """A phone set to Chinese opens /me in English (the switch); deleting from there confirms
+    in English, not in the browser's Chinese (the form's address dropped `?lang=en`)."""
+    round_ = await world.open_round("text", "你对停车有什么建议？")
+    phone = await world.browser(**{"Accept-Language": "zh-CN,zh;q=0.9"})
+    page = await phone.get(world.path(round_) + "?lang=en")
+    await phone.post(
+        world.path(round_) + "?lang=en", {**page.form("answer"), "text": "More parking please"}
+    )
+    mine = await phone.get("/me?lang=en")
+    assert "My data" in mine.text or "Delete all my data" in mine.text, mine.text[:300]
+    action = next(f["action"] for f in forms_of(mine.html) if f["action"].startswith("/me/forget"))
+    done = await phone.post(action, {**mine.form("forget"), "confirm": "yes"})
+    assert done.status == 200
+    assert "Deleted" in done.text, done.text[:400]
+    assert '<html lang="en">' in done.html
+    refused_page = await phone.get("/me?lang=en")
+    assert "Delete all my data" not in refused_page.text  # nothing left to delete
+
+
+async def test_english_pages_list_and_count_in_english(world: WebWorld) -> None:
+    """A multiple-answer vote reads "A, B" on an English page (not "A、B"), and one answer and
+    one vote are not "1 answers, 1 votes"."""
+    poll = await world.open_round("poll", "Which days suit you?", ["Sat", "Sun", "Mon"], multi=True)
+    text_round = await world.open_round("text", "Anything else?")
+    phone = await world.browser(**{"Accept-Language": "en-GB,en;q=0.9"})
+    page = await phone.get(world.path(poll))
+    voted = await phone.post(world.path(poll), {**page.form("vote"), "option": ["0", "1"]})
+    assert "Your current choice: Sat, Sun" in voted.text, voted.text[:400]
+    assert "、" not in voted.text
+    page = await phone.get(world.path(text_round))
+    await phone.post(world.path(text_round), {**page.form("answer"), "text": "Quiet hours"})
+    mine = await phone.get("/me")
+    assert "1 answers" not in mine.text and "1 votes" not in mine.text, mine.text[:400]
+    assert "Answers: 1 · votes: 2" in mine.text, mine.text[:400]
+    assert not HAN.search(mine.text.replace("中文", "")), mine.text
