@@ -40,6 +40,7 @@ from bot.core.base import Core, open_core
 from bot.core.privacy import chat_label
 from bot.core.retag import ensure_snapshot
 from bot.core.settings import Settings
+from bot.logs import protect_logs
 from bot.render.digest import Digest
 from bot.render.texts import say
 from bot.scheduler import Scheduler
@@ -155,6 +156,7 @@ DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 
 def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
     """The PTB Application wired to `core`, without PTB's Updater (see bot/telegram/intake.py)."""
+    protect_logs()  # PTB logs chat ids and texts at DEBUG; no record may keep them (SPEC §9)
     tls = httpx.create_ssl_context()  # httpx's default: certificates verified
     bot = MinyiBot(
         token,

@@ -44,7 +44,7 @@ def _log_failure(task: asyncio.Task[None]) -> None:
     # Stages log their own errors; this catches the rest (e.g. the leadership check), which
     # would otherwise surface only as "Task exception was never retrieved" at exit.
     if not task.cancelled() and (error := task.exception()) is not None:
-        log.error("scheduler tick failed; retrying on the next tick", exc_info=error)
+        log.error("scheduler tick failed; retrying on the next tick: %s", failure(error))
 
 
 class Scheduler:

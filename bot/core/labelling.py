@@ -29,6 +29,7 @@ from bot.core.base import (
     unlearned_principles,
 )
 from bot.core.errors import OutOfReach
+from bot.core.privacy import failure
 from bot.core.roles import Caller, require_organiser
 from bot.core.settings import Settings
 from nlp.domain_model import train_domains
@@ -331,10 +332,11 @@ def start_learning(core: Core) -> bool:
     async def run() -> None:
         try:
             await learn_from_labels(core)
-        except Exception:
-            log.exception(
+        except Exception as exc:
+            log.error(
                 "learning from organisers' labels failed (after a deletion of labelled "
-                "answers, the scheduler's next tick tries again)"
+                "answers, the scheduler's next tick tries again): %s",
+                failure(exc),
             )
 
     core.learning = asyncio.get_running_loop().create_task(run())

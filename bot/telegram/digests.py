@@ -137,7 +137,10 @@ async def _deliver(
         async with core.repo.transaction() as session:
             await session.set_digest_delivery_failed(period, chat_id, core.now() + delay)
         log.warning(
-            "sending the digest to staff chat %s failed (%s); retrying in %s", chat_id, exc, delay
+            "sending the digest to staff chat %s failed (%s); retrying in %s",
+            chat_label(chat_id, core.secret),
+            type(exc).__name__,
+            delay,
         )
         return
     async with core.repo.transaction() as session:

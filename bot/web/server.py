@@ -37,6 +37,7 @@ from bot.config import Settings
 from bot.core.answers import AnswerDraft, RateLimiter, cast_vote, replace_answer
 from bot.core.base import Core, Turn
 from bot.core.models import Community, Round, StoredAnswer
+from bot.core.privacy import failure
 from bot.core.reports import build_round_report, top_themes
 from bot.core.residents import data_of, forget_pseudonym
 from bot.render.texts import Lang, local_minute, pick_web_lang
@@ -576,8 +577,8 @@ async def round_post(request: web.Request) -> web.StreamResponse:
         if fresh:
             _set_browser(response, state, browser)
         return response
-    except Exception:
-        log.exception("web answer to round %s not stored", round_.id)
+    except Exception as exc:
+        log.error("web answer to round %s not stored: %s", round_.id, failure(exc))
         notice = Notice("error", say("error_failed", lang))
         body = await _render_round(
             state, request, token, browser or tokens.new_browser_token(), notice, draft
@@ -768,8 +769,8 @@ async def _prune_forms(state: _State) -> None:
             before = state.core.now() - FORM_LIFETIME - timedelta(hours=1)
             async with state.core.repo.transaction() as session:
                 await session.delete_web_forms_before(before)
-        except Exception:
-            log.exception("pruning used web form nonces failed; trying again later")
+        except Exception as exc:
+            log.error("pruning used web form nonces failed; trying again later: %s", failure(exc))
 
 
 def web_app(core: Core, options: WebOptions) -> web.Application:

@@ -8,12 +8,25 @@ an error by its type and frames, never its message.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 
+from bot.app import build_application, run_application
+from bot.core.base import Core, open_core
+from bot.telegram.webhook import WebhookOptions, serve_webhook
+from bot.web.server import WebOptions, options_from, page_url
+from sandbox.emulator import BotAPIEmulator
+from sandbox.models import SimUser
+from tests.bot.web.world import Browser, free_port
 from tests.e2e.test_privacy import open_post
-from tests.harness import RunningBot
+from tests.harness import RunningBot, make_settings, start_bot
 
 # Loggers of the product (and of python-telegram-bot, which it drives); the emulator is the
 # test's stand-in for Telegram, not part of the product.
@@ -86,3 +99,165 @@ async def test_a_full_flow_logs_no_ids_names_or_answers(
     for text in SECRET_TEXTS.values():
         # Also no piece of it: a validation error shortens what it quotes in the middle.
         assert text[:4] not in logged and text[-6:] not in logged
+
+
+# Every logger, the product's and the libraries' under it (PTB, httpx, httpcore, aiohttp,
+# APScheduler, asyncio): at DEBUG, python-telegram-bot logs every Bot API call's parameters
+# and answer (chat ids, names, texts), and a library's traceback quotes its exception's message.
+WEB_TEXT = "网上说一句：三号楼的保安收红包"
+
+
+def _all_logged(caplog: pytest.LogCaptureFixture) -> str:
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    return "\n".join(formatter.format(r) for r in caplog.records)
+
+
+def _assert_private(logged: str, people: list[SimUser], texts: list[str]) -> None:
+    for person in people:
+        assert not re.search(rf"(?<!\d){person.id}(?!\d)", logged), person.first_name
+        assert person.first_name not in logged
+        if person.username:
+            assert person.username not in logged
+    for text in texts:
+        assert text[:4] not in logged and text[-6:] not in logged, text
+
+
+async def _play(
+    em: BotAPIEmulator,
+    organiser: SimUser,
+    settle: Callable[[], Awaitable[None]],
+    core: Core,
+    web: WebOptions,
+) -> list[SimUser]:
+    """Answers in a group, privately and on the web page; a network failure and a 429 on the
+    receipts; a resident who blocked the bot; a handler failing three times on a malformed
+    update (a dead letter); /forget. Returns the residents."""
+    group = em.add_group("碧海社区居民群")
+    em.add_bot_to_group(group, organiser)
+    em.send_message(organiser, group, "/community 碧海社区")
+    await settle()
+    em.send_message(organiser, group, "/ask 1h 物业服务有什么问题？")
+    await settle()
+    await em.wait_for(
+        lambda: any("社区征询 #" in m.get("text", "") for m in em.messages_to(group.id)), 15
+    )
+    post = next(m for m in em.messages_to(group.id) if "社区征询 #" in m.get("text", ""))
+    wang, li, zhao = (
+        em.add_user(n, username=f"u{i}_secret")
+        for i, n in enumerate(("王秀英", "李建国", "赵小红"))
+    )
+    for person in (wang, li, zhao):
+        em.add_member(group, person)
+    # The receipts meet a dropped connection, then a 429.
+    em.inject_fault("drop", method="sendMessage")
+    em.inject_fault("429", method="sendMessage", retry_after=1)
+    em.send_message(wang, group, SECRET_TEXTS["group"], reply_to=post["message_id"])
+    await settle()
+    private = em.private_chat(li)
+    em.send_message(li, private, "/start r1")
+    await settle()
+    em.send_message(li, private, SECRET_TEXTS["private"])
+    await settle()
+    em.send_message(li, private, SECRET_TEXTS["blocked"])
+    em.block_bot(li)
+    await settle()
+    em.queue_update(
+        "message",
+        {
+            "message_id": 77,
+            "date": em.now(),
+            "from": {
+                "id": zhao.id,
+                "is_bot": False,
+                "first_name": "赵小红",
+                "username": "u2_secret",
+            },
+            "chat": {"id": group.id, "type": "group", "title": "碧海社区居民群"},
+            "reply_to_message": {
+                "message_id": post["message_id"],
+                "date": em.now(),
+                "chat": {"id": group.id, "type": "group", "title": "碧海社区居民群"},
+            },
+            "text": {"answer": SECRET_TEXTS["failing"]},
+        },
+    )
+    await settle()
+    async with core.repo.transaction() as session:
+        (round_,) = await session.list_rounds(states=("open",))
+        (community,) = await session.list_round_communities(round_.id)
+    path = page_url(core, web, round_.id, community.id).removeprefix(web.public_url)
+    phone = Browser(
+        web.public_url, aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    )
+    try:
+        page = await phone.get(path)
+        done = await phone.post(path, {**page.form("answer"), "text": WEB_TEXT})
+        assert done.status == 200 and "?done=stored." in done.url
+    finally:
+        await phone.session.close()
+    em.send_message(wang, em.private_chat(wang), "/forget")
+    await settle()
+    return [wang, li, zhao]
+
+
+def _web(port: int) -> dict[str, Any]:
+    return {"listen": f"127.0.0.1:{port}", "public_url": f"http://127.0.0.1:{port}"}
+
+
+async def test_debug_logs_of_a_polling_bot_with_web_pages_name_nobody(
+    emulator: BotAPIEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With every logger at DEBUG, long polling and the web pages: no log record of any logger
+    (PTB, httpx, aiohttp, APScheduler included) carries a person's id, name, username or words,
+    through a network failure, a 429, a 403, a handler failing and a dead letter."""
+    caplog.set_level(logging.DEBUG)
+    async with start_bot(emulator, tmp_path, web=_web(free_port())) as running:
+        web = options_from(running.settings)
+        assert web is not None
+        residents = await _play(emulator, running.organiser, running.settle, running.core, web)
+    logged = _all_logged(caplog)
+    assert "error while processing an update: ValidationError" in logged
+    assert "kept in dead_letters" in logged
+    assert "Bot API endpoint `sendMessage`" in logged  # PTB's DEBUG lines are kept, emptied
+    _assert_private(logged, [running.organiser, *residents], [*SECRET_TEXTS.values(), WEB_TEXT])
+
+
+async def test_debug_logs_of_a_webhook_bot_with_web_pages_name_nobody(
+    emulator: BotAPIEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same story in webhook mode (updates POSTed to the bot's aiohttp server)."""
+    caplog.set_level(logging.DEBUG)
+    em = emulator
+    organiser = em.add_user("Organiser", language_code="zh-hans")
+    hook_port = free_port()
+    settings = make_settings(
+        tmp_path,
+        em,
+        [organiser.id],
+        telegram={"webhook_secret": "hook-secret_1"},
+        web=_web(free_port()),
+    )
+    web = options_from(settings)
+    assert web is not None
+    url = f"http://127.0.0.1:{hook_port}/telegram"
+    core = await open_core(settings)
+    stop = asyncio.Event()
+    hook = WebhookOptions("127.0.0.1", hook_port, "hook-secret_1", public_url=url)
+    app = build_application(settings, core, em.token)
+    task = asyncio.create_task(run_application(app, core, stop, serve_webhook(hook)))
+
+    async def settle() -> None:
+        await em.wait_idle(30)
+        await asyncio.wait_for(app.bot_data.replies.wait_idle(), 30)
+
+    try:
+        await em.wait_for(lambda: em.webhook_url == url or task.done(), 30)
+        residents = await _play(em, organiser, settle, core, web)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        await core.repo.close()
+    logged = _all_logged(caplog)
+    assert "error while processing an update: ValidationError" in logged
+    assert "kept in dead_letters" in logged
+    _assert_private(logged, [organiser, *residents], [*SECRET_TEXTS.values(), WEB_TEXT])
