@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.core.base import utcnow
 from sandbox.emulator import BotAPIEmulator
 from tests.harness import RunningBot, start_bot
@@ -50,6 +52,11 @@ async def report_json(bot: RunningBot) -> dict[int, dict[str, Any]]:
     out, err = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode == 0, err.decode()
     return {r["id"]: r for r in json.loads(out)["rounds"]}
+
+
+def containing(fragment: str) -> Callable[[str], bool]:
+    """Whether a text contains `fragment`."""
+    return lambda text: fragment in text
 
 
 def hours(round_: dict[str, Any]) -> float:
@@ -132,3 +139,68 @@ async def test_each_occurrence_of_a_recurring_round_lasts_its_duration_over_cloc
         assert "2025-10-27 11:00" in post, post
         rounds = await report_json(bot)
         assert hours(rounds[2]) == 48, rounds
+
+
+@pytest.mark.timeout(120)
+async def test_an_hourly_round_runs_through_the_night_the_clocks_go_back(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """`--cron "0 * * * *"` in Berlin on 2025-10-26, when 02:00–03:00 happens twice: the
+    occurrences at 01:00, 02:00 (summer time), 02:00 (winter time) and 03:00 each open and
+    close once, an hour apart in real time, and the bot goes on answering. Closing the one at
+    02:00 winter time used to spin forever looking for the next firing, freezing the bot."""
+    async with start_bot(emulator, tmp_path, schedule=BERLIN, rounds=NO_REMINDER) as bot:
+        bot.core.clock = shifted_clock(datetime(2025, 10, 25, 22, 30, tzinfo=UTC))
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        await bot.command(group, '/schedule --cron "0 * * * *" 10m 这一小时里有什么新情况？')
+        await bot.wait_text(group, lambda t: "已安排" in t)
+        first = datetime(2025, 10, 25, 23, 0, tzinfo=UTC)  # 01:00 summer time
+        for hour in range(4):
+            opens = first + timedelta(hours=hour)
+            opening, closing = f"社区征询 #{hour + 1}", f"征询 #{hour + 1} 已结束"
+            bot.core.clock = shifted_clock(opens + timedelta(seconds=1))
+            await bot.wait_text(group, containing(opening))
+            bot.core.clock = shifted_clock(opens + timedelta(minutes=10, seconds=1))
+            await bot.wait_text(group, containing(closing))
+        await bot.command(group, "/rounds")
+        await bot.wait_text(group, lambda t: "征询列表" in t)
+
+        rounds = await report_json(bot)
+        opened = [datetime.fromisoformat(rounds[n]["opens_at"]) for n in (1, 2, 3, 4)]
+        assert opened == [first + timedelta(hours=h) for h in range(4)], opened
+        assert [rounds[n]["state"] for n in (1, 2, 3, 4)] == ["closed"] * 4
+        assert rounds[5]["state"] == "scheduled"
+        assert datetime.fromisoformat(rounds[5]["opens_at"]) == first + timedelta(hours=4)
+
+
+@pytest.mark.timeout(120)
+async def test_a_digest_at_two_on_sundays_is_sent_once_the_night_the_clocks_go_back(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """`schedule.digest_cron = "0 2 * * sun"` in Berlin: on 2025-10-26 02:00 comes twice; the
+    staff chat gets that week's digest once, and the bot goes on working afterwards. Looking for
+    the fire after the second 02:00 used to spin forever in every tick, freezing the bot for
+    the eight days the digest looks back (and again on every restart)."""
+    staff = emulator.add_user("王主任", language_code="zh-hans")
+    staff_chat = emulator.private_chat(staff)
+    emulator.send_message(staff, staff_chat, "/start")  # a bot may write only after /start
+    async with start_bot(
+        emulator,
+        tmp_path,
+        schedule={**BERLIN, "digest_cron": "0 2 * * sun"},
+        roles={"staff_chats": [staff_chat.id]},
+    ) as bot:
+        bot.core.clock = shifted_clock(datetime(2025, 10, 24, 12, 0, tzinfo=UTC))
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        # 02:00 summer time, the first 02:00 of the night.
+        bot.core.clock = shifted_clock(datetime(2025, 10, 26, 0, 0, 1, tzinfo=UTC))
+        await bot.wait_text(staff_chat, lambda t: "2025-10-19" in t)
+        # 03:30 winter time: past the second 02:00.
+        bot.core.clock = shifted_clock(datetime(2025, 10, 26, 2, 30, tzinfo=UTC))
+        await bot.command(group, "/ask 1h 今晚换时间了，大家还好吗？")
+        await bot.wait_text(group, lambda t: "社区征询 #1" in t)
+        async with bot.core.repo.transaction() as session:
+            unsent = await session.list_unsent_digests()
+        assert unsent == []
+        digests = [t for t in bot.bot_texts(staff_chat) if t.startswith("📰")]
+        assert len(digests) == 1, digests
