@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -71,7 +71,9 @@ async def create_round(
     if opens_at is not None and opens_at <= now:
         raise RoundError("round_in_past")
     scheduled = opens_at is not None
-    opens_at = opens_at or now
+    # In UTC before any arithmetic: an aware datetime in the configured zone adds wall-clock
+    # time, so "48h" over a daylight-saving change lasted 47 or 49 real hours.
+    opens_at = (opens_at or now).astimezone(UTC)
     closes_at = opens_at + duration
     options, principles, indicator = await _index_fields(core, request)
     async with core.transaction(turn) as session:
@@ -170,7 +172,7 @@ async def _schedule_recurrence(core: Core, session: Session, round_: Round, now:
     try:
         opens_at = next_fire(
             round_.cron, max(now - length, round_.opens_at), core.settings.schedule.tz
-        )
+        ).astimezone(UTC)  # real time from here on, as in create_round
     except ValueError as exc:
         # The parser refuses such expressions; one stored before it did must still let its
         # round close (a raise here would roll the closing back on every tick).
