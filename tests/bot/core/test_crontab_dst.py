@@ -21,6 +21,8 @@ NIGHT = datetime(2025, 10, 25, 22, 0, tzinfo=UTC)  # 00:00 summer time, the nigh
 
 
 def within(seconds: float, call: Callable[[], object]) -> object:
+    # A hang guard, not a timing: each call takes microseconds; the bound only ends a loop that
+    # would never return (on a busy machine, 60 s is still no measure of speed).
     """`call()`'s result, failing the test if it has not returned within `seconds`."""
     result: list[object] = []
     thread = threading.Thread(target=lambda: result.append(call()), daemon=True)
@@ -36,7 +38,7 @@ def firings(expression: str, count: int) -> list[datetime]:
     out: list[datetime] = []
     moment = NIGHT
     for _ in range(count):
-        found = within(5, functools.partial(next_fire, expression, moment, BERLIN))
+        found = within(60, functools.partial(next_fire, expression, moment, BERLIN))
         assert isinstance(found, datetime)
         out.append(found)
         moment = found
@@ -68,12 +70,12 @@ def test_after_the_second_two_oclock_itself() -> None:
     """Asked for the firing after the second 02:00 (given in UTC, as the database stores
     times), `next_fire` answers 03:00 winter time."""
     second = datetime(2025, 10, 26, 1, 0, tzinfo=UTC)
-    found = within(5, lambda: next_fire("0 * * * *", second, BERLIN))
+    found = within(60, lambda: next_fire("0 * * * *", second, BERLIN))
     assert found == datetime(2025, 10, 26, 2, 0, tzinfo=UTC)
 
 
 def test_hourly_is_not_too_often_over_the_change() -> None:
     """The shortest gap of `0 * * * *` is one real hour, not the zero wall-clock minutes
     between the two 02:00s (which made /schedule refuse it as too often that evening)."""
-    gap = within(5, lambda: shortest_interval("0 * * * *", NIGHT, BERLIN))
+    gap = within(60, lambda: shortest_interval("0 * * * *", NIGHT, BERLIN))
     assert gap == timedelta(hours=1)
