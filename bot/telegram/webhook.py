@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/telegram"
 HEALTH_PATH = "/healthz"
-# Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - as the secret token.
-SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - as the secret token (checked
+# with fullmatch: a pattern ending in `$` also matches before a final newline).
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # Requests still running when we stop get this long to commit before the server closes.
 SHUTDOWN_GRACE = 30.0
 
@@ -63,7 +64,7 @@ def check_secret(secret: str | None) -> str:
         raise ValueError(
             "webhook mode needs telegram.webhook_secret (1-256 characters: A-Z a-z 0-9 _ -)"
         )
-    if not SECRET_PATTERN.match(secret):
+    if not SECRET_PATTERN.fullmatch(secret):
         raise ValueError("telegram.webhook_secret may only use A-Z a-z 0-9 _ - (1-256 chars)")
     return secret
 
@@ -72,8 +73,10 @@ def webhook_app(gatherer: Gatherer, secret: str) -> web.Application:
     """The aiohttp application: POST WEBHOOK_PATH takes one update; GET HEALTH_PATH says ok."""
 
     async def receive(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
+        # aiohttp keeps header bytes that are not UTF-8 as surrogates: encoded back as they
+        # came, so such a header is a plain wrong secret (not a UnicodeEncodeError and a 500).
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, secret.encode()):
             log.warning("webhook POST from %s with a wrong secret token", request.remote)
             return web.Response(status=401, text="wrong secret token")
         try:
