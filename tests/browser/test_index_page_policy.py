@@ -20,7 +20,7 @@ async def test_index_bars_are_drawn_under_the_pages_policy(tmp_path: Path) -> No
     bars are longer in all than Huizhancheng's (it leads on every indicator), none is
     longer than its track."""
     executable = chromium_path()
-    from playwright.async_api import async_playwright
+    from playwright.async_api import ConsoleMessage, async_playwright
 
     async with web_world(tmp_path) as world:
         await import_values(world.core, VALUES, "values.csv")
@@ -29,10 +29,12 @@ async def test_index_bars_are_drawn_under_the_pages_policy(tmp_path: Path) -> No
             try:
                 page = await browser.new_page()
                 refused: list[str] = []
-                page.on(
-                    "console",
-                    lambda m: refused.append(m.text) if "Content Security Policy" in m.text else 0,
-                )
+
+                def console(message: ConsoleMessage) -> None:
+                    if "Content Security Policy" in message.text:
+                        refused.append(message.text)
+
+                page.on("console", console)
                 response = await page.goto(world.base + "/index/")
                 assert response is not None and response.status == 200
                 assert "style-src 'sha256-" in response.headers["content-security-policy"]
