@@ -126,7 +126,9 @@ class WebUI:
         stored = self.emulator.files.get(request.match_info["file_id"])
         if stored is None:
             raise web.HTTPNotFound()
-        headers = {}
+        # Shown on the page's own origin: a file (whatever it claims to be) may run nothing
+        # there, and is never read as another type than the one it was sent with.
+        headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
         if stored.file_name:
             safe = re.sub(r"[^\w.\-]", "_", stored.file_name)
             headers["Content-Disposition"] = f'inline; filename="{safe}"'

@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from sandbox.emulator import BotAPIEmulator
-from sandbox.models import SimChat, SimUser
+from sandbox.models import SimChat, SimUser, StoredFile
 from sandbox.webui import WebUI
 
 EVIL = "http://evil.example"
@@ -111,3 +111,23 @@ async def test_the_bot_api_refuses_cross_site_calls(site: Site, headers: dict[st
         async with session.post(url, data=body) as answer:
             assert answer.status == 200
     assert [m["text"] for m in em.messages_to(site.group.id)] == ["伪造的通知"]
+
+
+async def test_a_file_the_bot_sent_runs_nothing_on_the_page_origin(site: Site) -> None:
+    """A document served back on the sandbox page's origin (a bot could send an HTML file)
+    comes with a sandboxing policy and no type sniffing, so it cannot script the page."""
+    site.emulator.files["f1"] = StoredFile(
+        file_id="f1",
+        file_unique_id="u1",
+        data=b"<script>alert(1)</script>",
+        file_name="report.html",
+        mime_type="text/html",
+        file_path="documents/f1",
+    )
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{site.origin}/sandbox/file/f1") as answer,
+    ):
+        assert answer.status == 200
+        assert answer.headers["Content-Security-Policy"] == "sandbox"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
