@@ -258,6 +258,8 @@ async def answer_press(
     a second answer to one query; answered early, the press then failed on every attempt and
     ended as a dead letter, its effect (a /forget, a label) never stored. An answer Telegram
     refuses (answered before a crash, or too old) and an edit that changes nothing are logged.
+    A press whose every attempt failed is answered, without a text, when the intake sets it
+    aside as a dead letter (bot/telegram/intake.py).
 
     A `refusal` (a press the bot does not act on) goes unanswered once its presser had a few
     this minute (bot/telegram/presses.py): a flood of them must not become a flood of calls.
