@@ -8,14 +8,15 @@ installs a log record factory, so every record is made safe as it is created, be
 handler (a file, the journal, a test's capture) sees it:
 
 - a record's exception (`log.exception`, `exc_info=`) becomes `failure` text: type and frames;
-- a library's arguments keep numbers and short ASCII words (an endpoint, a job name); a
-  mapping becomes its keys, a sequence its length, an exception its type, a long or non-ASCII
-  text its length, a URL its text without the bot token, anything else its type name.
+- a library's arguments keep numbers (of any kind) and short ASCII words (an endpoint, a job
+  name); a mapping becomes its keys, a sequence its length, an exception its type, a long or
+  non-ASCII text its length, a URL its text without the bot token, anything else its type name.
 """
 
 from __future__ import annotations
 
 import logging
+import numbers
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
@@ -32,7 +33,10 @@ _installed = False
 
 
 def _safe_arg(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | datetime | date | timedelta):
+    if value is None or isinstance(value, datetime | date | timedelta):
+        return value
+    if isinstance(value, numbers.Number):
+        # Any kind (a Decimal, a NumPy integer): a `%d` or `%.2f` must still find a number.
         return value
     if isinstance(value, BaseException):
         return type(value).__name__
@@ -67,8 +71,11 @@ def _protected(make: Callable[..., logging.LogRecord]) -> Callable[..., logging.
                 record.msg = f"<{type(record.msg).__name__}>"
             if isinstance(record.args, Mapping):
                 record.args = {k: _safe_arg(v) for k, v in record.args.items()}
-            elif record.args:
+            elif isinstance(record.args, tuple):
                 record.args = tuple(_safe_arg(a) for a in record.args)
+            elif record.args:
+                # One value given as the arguments (a `makeRecord` call): `%s` formats it whole.
+                record.args = _safe_arg(record.args)
         exc = record.exc_info[1] if record.exc_info else None
         if exc is not None:
             try:

@@ -251,13 +251,15 @@ async def answer_press(
     edit: Callable[[], Awaitable[object]] | None = None,
 ) -> None:
     """Answer a button press (answerCallbackQuery: its button stops spinning) and then make
-    `edit` to the pressed message, once the update has committed, on the presser's reply line.
+    `edit` to the pressed message, once the update has committed, on the presser's own reply line.
 
     Never before the commit: a press is processed again whenever its transaction rolls back
     (a crash, a dropped connection, another update of its run failing), and Telegram refuses
     a second answer to one query; answered early, the press then failed on every attempt and
     ended as a dead letter, its effect (a /forget, a label) never stored. An answer Telegram
     refuses (answered before a crash, or too old) and an edit that changes nothing are logged.
+    A press whose every attempt failed is answered, without a text, when the intake sets it
+    aside as a dead letter (bot/telegram/intake.py).
 
     A `refusal` (a press the bot does not act on) goes unanswered once its presser had a few
     this minute (bot/telegram/presses.py): a flood of them must not become a flood of calls.
@@ -269,8 +271,10 @@ async def answer_press(
         presser = core_of(context).resident(query.from_user.id)
         if not context.bot_data.refused_presses.allow(presser, query.id):
             return
-    message = query.message
-    chat_id = message.chat.id if message is not None else query.from_user.id
+    # The presser's own line (their private chat's), whatever chat the button is in: on a
+    # group's line the answer would wait behind the group's replies (a flood wait of the
+    # group's limit) and, with many presses at once, be dropped past the line's limit.
+    chat_id = query.from_user.id
 
     async def send() -> None:
         try:

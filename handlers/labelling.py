@@ -8,6 +8,7 @@ import logging
 from telegram import Message, Update
 from telegram.constants import ChatType
 
+from bot.core.errors import MinyiError
 from bot.core.labelling import (
     LabelItem,
     label_choices,
@@ -150,9 +151,18 @@ async def label_button(update: Update, context: Ctx) -> None:
         return
     themes = [ids[i] for i in sorted(press.chosen)]
     skipped = press.action == "skip"
-    count = await record_label(
-        core, caller, press.answer_id, [] if skipped else themes, skipped=skipped, turn=turn
-    )
+    try:
+        count = await record_label(
+            core, caller, press.answer_id, [] if skipped else themes, skipped=skipped, turn=turn
+        )
+    except MinyiError:
+        # The answer was deleted meanwhile (/forget, retention), or a theme is gone: nothing
+        # this keyboard says can be stored. The press is answered and the keyboard removed all
+        # the same; the wrapper (handlers/errors.py) tells the organiser why.
+        await answer_press(
+            update, context, edit=lambda: query.edit_message_reply_markup(reply_markup=None)
+        )
+        raise
     await answer_press(
         update, context, edit=lambda: query.edit_message_reply_markup(reply_markup=None)
     )

@@ -31,7 +31,14 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from telegram import Update
-from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import ExtBot
 
 from bot.core.base import AlreadyProcessed, Core, OwedReply, PreparedText, Turn
@@ -225,6 +232,31 @@ async def process_with_retry(
         await session.add_dead_letter(update_id, payload, "handler failed", core.now())
         await session.add_processed_update(update_id, core.now())
     log.error("update %s failed %s times; kept in dead_letters", update_id, MAX_ATTEMPTS)
+    _answer_set_aside_press(app, raw)
+
+
+def _answer_set_aside_press(app: MinyiApp, raw: RawUpdate) -> None:
+    """A button press kept as a dead letter: answered without a text, on its presser's reply
+    line, so that the button stops spinning. Its handler's answer waited on the turn of each
+    attempt and went with it (handlers/common.py `answer_press`), so it has none yet."""
+    query = raw.get("callback_query")
+    if not isinstance(query, dict):
+        return
+    query_id, sender = query.get("id"), query.get("from")
+    if not isinstance(query_id, str) or not isinstance(sender, dict):
+        return
+    presser = sender.get("id")
+    if type(presser) is not int:
+        return
+    bot = app.bot
+
+    async def send() -> None:
+        try:
+            await bot.answer_callback_query(query_id)
+        except BadRequest as exc:  # too old by now
+            log.info("answering a set-aside press: %s", type(exc).__name__)
+
+    app.bot_data.replies.put(OwedReply(presser, send))
 
 
 def _is_command(raw: RawUpdate) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 from bot.core.models import NewAnswer, StoredAnswer, TagRecord, from_ts, to_ts
 from storage.backends.base import Row
 from storage.repository.base import Part, placeholders
+from storage.repository.learned import LearnedModels
 from storage.repository.tallies import (
     ANSWER_FACTS,
     THEME_FACTS,
@@ -171,7 +172,10 @@ class Answers(Part):
     async def set_answer_text(
         self, answer_id: int, text: str, text_hash: str, at: datetime, themes: Sequence[TagRecord]
     ) -> bool:
-        """An edited answer replaces the stored one; False if that would duplicate another."""
+        """An edited answer replaces the stored one; False if that would duplicate another.
+
+        The old text of an answer labelled through /label is gone as a deleted one is: the
+        models learned from its label must learn again (counted in `label_erasures`)."""
         clash = await self.tx.fetchone(
             "SELECT 1 AS x FROM answers a JOIN answers b ON a.round_id = b.round_id "
             "AND a.resident = b.resident WHERE a.id = ? AND b.id <> a.id AND b.text_hash = ?",
@@ -179,6 +183,13 @@ class Answers(Part):
         )
         if clash is not None:
             return False
+        learned_from = await self.tx.fetchval(
+            "SELECT a.text FROM answers a JOIN answer_labels l ON l.answer_id = a.id "
+            "WHERE a.id = ? AND l.skipped = 0",
+            (answer_id,),
+        )
+        if learned_from is not None and learned_from != text:
+            await LearnedModels(self.tx).add_label_erasure()
         await self.tx.execute(
             "UPDATE answers SET text = ?, text_hash = ?, updated_at = ? WHERE id = ?",
             (text, text_hash, to_ts(at), answer_id),

@@ -48,7 +48,8 @@ class LearnedModels(Part):
         return int(value or 0)
 
     async def add_label_erasure(self) -> None:
-        """Count a deletion that took labelled answers away (in the deleting transaction)."""
+        """Count a deletion that took labelled answers away, or an edit that replaced a labelled
+        answer's text (in the deleting or editing transaction)."""
         await self.tx.execute(
             "INSERT INTO label_erasures (id, erased) VALUES (1, 1) "
             "ON CONFLICT (id) DO UPDATE SET erased = label_erasures.erased + 1"

@@ -186,3 +186,32 @@ async def test_models_learned_before_the_upgrade_are_learned_again_once(repo: Re
         async with repo.transaction() as session:
             stale = await session.models_learned_before_erasure(["principles", "domains"])
         assert stale == (["principles"] if model else [])
+
+
+async def test_editing_a_labelled_answer_marks_the_models_learned_from_it(
+    repo: Repository,
+) -> None:
+    """An edit takes the old text of a labelled answer away as a deletion does: it is counted
+    (the models learn again); an edit of an unlabelled or skipped answer, or one that leaves
+    the text as it was, counts nothing."""
+    round_ = await _open_round(repo)
+    async with repo.transaction() as session:
+        community = await session.get_community_by_chat(-100)
+        assert community is not None
+        ids: dict[str, int] = {}
+        for who, text in [("labelled", "赵某家的路灯坏了"), ("skipped", "随便"), ("plain", "没人")]:
+            stored = await answer(session, round_.id, community.id, who, text, at=T0)
+            assert stored is not None
+            ids[who] = stored
+        await session.set_label(ids["labelled"], "o", ["transparency"], T0)
+        await session.set_label(ids["skipped"], "o", [], T0, skipped=True)
+        await session.set_model("principles", b"p", T0, erasures=0)
+    later = T0 + timedelta(hours=1)
+    async with repo.transaction() as session:
+        assert await session.set_answer_text(ids["plain"], "改了", "h1", later, [])
+        assert await session.set_answer_text(ids["skipped"], "也改了", "h2", later, [])
+        assert await session.set_answer_text(ids["labelled"], "赵某家的路灯坏了", "h3", later, [])
+        assert await session.count_label_erasures() == 0
+        assert await session.set_answer_text(ids["labelled"], "我家的路灯坏了", "h4", later, [])
+        assert await session.count_label_erasures() == 1
+        assert await session.models_learned_before_erasure(["principles"]) == ["principles"]
