@@ -13,8 +13,7 @@ CREATE TABLE label_erasures (
     erased BIGINT NOT NULL
 );
 ALTER TABLE learned_models ADD COLUMN erasures BIGINT NOT NULL DEFAULT 0;
--- Models learned before this version may rest on texts deleted before it: learned again once.
-INSERT INTO label_erasures (id, erased)
-SELECT 1, 1 WHERE EXISTS (
-    SELECT 1 FROM learned_models WHERE name IN ('principles', 'domains')
-);
+-- Models stored before this version are not marked: a model `minyi learn` made from a file
+-- has no kept rows to learn from again (they are kept from this version on), so relearning it
+-- would quietly undo the operator's work. Deletions before the upgrade are not known either;
+-- docs/operators.md tells how to rebuild such a model (`minyi learn` again).
