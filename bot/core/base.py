@@ -109,6 +109,9 @@ class Core:
     index_posts_owed: asyncio.Event = field(default_factory=asyncio.Event)
     # Learning from organisers' labels, while it runs in the background (bot/core/labelling.py).
     learning: asyncio.Task[None] | None = None
+    # Failed learning runs in a row, and when the last one failed (relearning backs off).
+    learning_failures: int = 0
+    learning_failed_at: datetime | None = None
 
     @property
     def post_lock(self) -> AbstractAsyncContextManager[None]:

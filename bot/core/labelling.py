@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -312,6 +313,9 @@ async def relearn_if_erased(core: Core) -> bool:
     since its features may hold words of the deleted texts; whether a run started. The
     scheduler's tick calls it, so a run that failed, or a process that stopped meanwhile, is
     caught up at a later tick: the stored models stay marked until learned again."""
+    failed_at = core.learning_failed_at
+    if failed_at is not None and core.now() < failed_at + relearn_backoff(core.learning_failures):
+        return False  # a run failed a moment ago: not again at every tick
     async with core.repo.transaction() as session:
         stale = await session.models_learned_before_erasure(LABEL_MODELS)
     if not stale:
@@ -320,6 +324,19 @@ async def relearn_if_erased(core: Core) -> bool:
     if started:
         log.info("labelled answers were deleted: learning the %s model again", " and ".join(stale))
     return started
+
+
+# After a failed learning run, relearning waits this long, doubling with each failure in a row
+# up to RELEARN_BACKOFF_MAX (a database that refuses writes must not get a run and an ERROR
+# line at every tick).
+RELEARN_BACKOFF = timedelta(minutes=1)
+RELEARN_BACKOFF_MAX = timedelta(hours=1)
+
+
+def relearn_backoff(failures: int) -> timedelta:
+    """How long relearning waits after `failures` failed runs in a row."""
+    doublings: int = max(0, min(failures - 1, 10))
+    return min(RELEARN_BACKOFF * (1 << doublings), RELEARN_BACKOFF_MAX)
 
 
 def start_learning(core: Core) -> bool:
@@ -333,11 +350,16 @@ def start_learning(core: Core) -> bool:
         try:
             await learn_from_labels(core)
         except Exception as exc:
+            core.learning_failures += 1
+            core.learning_failed_at = core.now()
             log.error(
                 "learning from organisers' labels failed (after a deletion of labelled "
-                "answers, the scheduler's next tick tries again): %s",
+                "answers, tried again in %s): %s",
+                relearn_backoff(core.learning_failures),
                 failure(exc),
             )
+        else:
+            core.learning_failures, core.learning_failed_at = 0, None
 
     core.learning = asyncio.get_running_loop().create_task(run())
     return True

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.base import DOMAIN_MODEL_NAME, PRINCIPLE_MODEL_NAME, Core, utcnow
-from bot.core.labelling import label_choices
+from bot.core.labelling import RELEARN_BACKOFF, label_choices
 from bot.core.residents import my_data
 from bot.scheduler import Scheduler
 from nlp.model import LearnedModel, default_principle_model
@@ -150,7 +150,7 @@ async def test_forget_relearns_the_models_without_the_residents_texts(
 ) -> None:
     """/forget of a resident whose answers were labelled: the next tick relearns both models
     from the other labels; a /forget touching no labelled answer relearns nothing; a failed
-    relearning is logged and retried at the next tick."""
+    relearning is logged and retried once its back-off has passed."""
     async with start_bot(
         emulator, tmp_path, nlp={"learn_every": LABELS}, schedule=hour_ticks
     ) as bot:
@@ -188,8 +188,14 @@ async def test_forget_relearns_the_models_without_the_residents_texts(
         assert failed and "IntegrityError" in failed[-1].getMessage()
         assert "learn_from_labels" in failed[-1].getMessage()
         await bot.write_outside("DROP TRIGGER refuse_models")
+        # A failed run is not retried at every tick: the next ticks wait out the back-off.
+        assert not await _tick_and_learn(bot.core, scheduler)
+        assert _knows(await _stored(bot.core, PRINCIPLE_MODEL_NAME))
+        moved = utcnow() + RELEARN_BACKOFF + timedelta(seconds=1)
+        bot.core.clock = lambda: max(utcnow(), moved)
         assert await _tick_and_learn(bot.core, scheduler)
         await _assert_relearned_without_the_name(bot.core)
+        assert bot.core.learning_failures == 0
         # Relearned once: the next tick finds nothing to do.
         assert not await _tick_and_learn(bot.core, scheduler)
 
