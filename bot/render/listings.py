@@ -62,6 +62,9 @@ def round_created_text(created: RoundCreated, lang: Lang, zone: tzinfo) -> str:
     if created.skipped:
         key = "round_skipped_one" if len(created.skipped) == 1 else "round_skipped_many"
         text += "\n" + say(key, lang, communities=[c.name for c in created.skipped])
+    unposted = [c.name for c in created.communities if not c.active]
+    if unposted:
+        text += "\n" + say("round_unposted", lang, communities=unposted)
     return text
 
 

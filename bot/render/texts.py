@@ -221,6 +221,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "⚠️ Not sent to {communities}: the bot is no longer in their groups. Add the bot back to "
         "those groups for later rounds to reach them.",
     ),
+    # A community named on its own whose group removed the bot: the round is stored (its web
+    # page and QR code still work) but no group post can reach it.
+    "round_unposted": (
+        "⚠️ 机器人已不在{communities}的群里，这轮征询发不到群里（网页链接和二维码仍可用，见 /qr）。"
+        "把机器人重新加入该群，以后的征询才能发到那里。",
+        "⚠️ The bot is no longer in the group of {communities}: this round cannot be posted "
+        "there (its web page and QR code still work, see /qr). Add the bot back to that group "
+        "for later rounds to reach it.",
+    ),
     "no_community_reachable": (
         "没有可以发往的社区：机器人已不在{communities}的群里。请先把机器人重新加入社区群。",
         "There is no community to send this to: the bot is no longer in the groups of "

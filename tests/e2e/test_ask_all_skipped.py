@@ -80,3 +80,18 @@ async def test_nothing_is_said_when_every_community_is_reached(minyi_bot: Runnin
     await bot.command(private, "/ask all 1h 你希望社区怎样改进？")
     (confirmation,) = bot.bot_texts(private)
     assert confirmation.endswith(("发往：碧海社区、汇展城社区。", "发往：汇展城社区、碧海社区。"))
+
+
+async def test_a_community_named_after_it_removed_the_bot_is_warned_about(
+    minyi_bot: RunningBot,
+) -> None:
+    """`/ask 汇展城社区 …` names a community whose group removed the bot: the round is stored
+    (its web page still works), and the confirmation says it cannot be posted in the group."""
+    bot = minyi_bot
+    _, huizhan = await two_communities_one_without_the_bot(bot)
+    private = bot.emulator.private_chat(bot.organiser)
+    await bot.command(private, "/ask 汇展城社区 1h 你希望社区怎样改进？")
+    (confirmation,) = bot.bot_texts(private)
+    assert "发往：汇展城社区。" in confirmation
+    assert "机器人已不在汇展城社区的群里" in confirmation and "/qr" in confirmation
+    assert not any("你希望社区怎样改进" in t for t in bot.bot_texts(huizhan))
