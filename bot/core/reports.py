@@ -124,6 +124,10 @@ class Report(_Model):
     channels: dict[str, int] = {}
     untagged: int = 0  # answers no theme was found in
     agreement: Agreement | None = None  # None until an organiser labelled an answer
+    # False when the round's opening posts were owed but none reached a group (the whole window
+    # passed while the bot was down, or every group had removed it): residents were never
+    # asked there, so its zero is no "nobody answered". None when there is nothing to say.
+    posted: bool | None = None
 
     @property
     def untagged_share(self) -> float:
@@ -166,6 +170,7 @@ class Report(_Model):
             "previous": None if self.previous is None else self.previous.model_dump(),
             "polls": [p.model_dump() for p in self.polls],
             "channels": dict(self.channels),
+            "posted": self.posted,
         }
 
 
@@ -460,6 +465,17 @@ async def build_round_report(
         previous = None
         if communities:
             previous = await _previous_round(core, session, round_, communities)
+        opening = [
+            p
+            for p in await session.list_posts(round_id, "open")
+            if only is None or p.community_id in only
+        ]
+    # Only a closed round's posts are all settled (an open one's may still be on their way).
+    posted = (
+        any(p.message_id is not None for p in opening)
+        if opening and round_.state == "closed"
+        else None
+    )
     return Report(
         id=round_.id,
         kind=round_.kind,
@@ -470,6 +486,7 @@ async def build_round_report(
         closes_at=round_.closes_at,
         per_community=parts,
         previous=previous,
+        posted=posted,
         **summary,  # type: ignore[arg-type]
     )
 

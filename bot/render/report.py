@@ -61,6 +61,8 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
             )
         )
         lines.append(say("report_question", lang, question=report.question))
+        if report.posted is False:
+            lines.append(say("report_never_posted", lang))
     else:
         lines.append(say("digest_title", lang))
     lines.append(

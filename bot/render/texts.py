@@ -388,6 +388,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "digest_title": ("📰 社区民意周报", "📰 Weekly digest of residents' views"),
     "report_question": ("问题：{question}", "Question: {question}"),
+    "report_never_posted": (
+        "⚠️ 这轮征询没有发到任何群里（整个征询时段机器人都没有运行，或群里已没有机器人），"
+        "下面的 0 不代表居民没有回应。",
+        "⚠️ This round never reached a group (the bot was not running for its whole window, "
+        "or no group had the bot any more): the zeros below do not mean residents had nothing "
+        "to say.",
+    ),
     "report_communities": ("社区：{communities}", "Communities: {communities}"),
     "report_window": ("时间：{opens} → {closes}", "Window: {opens} → {closes}"),
     "report_counts": (

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.core.reports import build_round_report
 from sandbox.models import SimChat
 from tests.harness import RunningBot
 
@@ -95,3 +96,26 @@ async def test_a_community_named_after_it_removed_the_bot_is_warned_about(
     assert "发往：汇展城社区。" in confirmation
     assert "机器人已不在汇展城社区的群里" in confirmation and "/qr" in confirmation
     assert not any("你希望社区怎样改进" in t for t in bot.bot_texts(huizhan))
+
+
+async def test_a_round_no_group_saw_says_so_in_its_report(minyi_bot: RunningBot) -> None:
+    """A round whose opening post reached no group reports its zeros with a warning that
+    residents were never asked there, and `posted: false` in its JSON; a round that was
+    posted says nothing of the kind."""
+    bot = minyi_bot
+    bihai, _ = await two_communities_one_without_the_bot(bot)
+    private = bot.emulator.private_chat(bot.organiser)
+    await bot.command(private, "/ask 汇展城社区 1h 你希望社区怎样改进？")
+    await bot.command(bihai, "/ask 1h 碧海的停车怎么办？")
+    await bot.command(private, "/close 1")
+    await bot.command(private, "/close 2")
+    await bot.settle()
+    reports = [t for t in bot.bot_texts(private) if "征询报告" in t]
+    unseen = [t for t in reports if "#1" in t]
+    seen = [t for t in reports if "#2" in t]
+    assert unseen and "没有发到任何群里" in unseen[0], reports
+    assert seen and not any("没有发到任何群里" in t for t in seen), reports
+    first = await build_round_report(bot.core, 1)
+    second = await build_round_report(bot.core, 2)
+    assert first is not None and first.json_dict()["posted"] is False
+    assert second is not None and second.json_dict()["posted"] is True
