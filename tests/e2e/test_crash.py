@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 from sandbox.emulator import BotAPIEmulator
-from sandbox.models import SimUser
+from tests.e2e.processes import start_minyi_run, wait_exit, write_run_config
 
 PHRASES = [
     "希望物业公开停车费的收支明细",
@@ -25,51 +22,6 @@ PHRASES = [
     "广场舞噪音太大，晚上九点以后应该停止",
     "希望社区多组织志愿者活动，大家一起参与",
 ]
-
-
-def _write_config(path: Path, em: BotAPIEmulator, organiser: SimUser, database: Path) -> None:
-    path.write_text(
-        f"""
-[telegram]
-token = "{em.token}"
-base_url = "{em.base_url}"
-base_file_url = "{em.base_file_url}"
-
-[storage]
-url = "sqlite:///{database}"
-
-[roles]
-organisers = [{organiser.id}]
-
-[privacy]
-secret = "crash-test-secret"
-
-[schedule]
-tick_seconds = 0.2
-""",
-        encoding="utf-8",
-    )
-
-
-def _start(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-
-
-async def _wait_exit(proc: subprocess.Popen[bytes], seconds: float) -> int:
-    """Wait for a process without blocking the event loop the emulator runs on."""
-    for _ in range(int(seconds * 20)):
-        code = proc.poll()
-        if code is not None:
-            return code
-        await asyncio.sleep(0.05)
-    proc.kill()
-    raise AssertionError(f"process {proc.pid} did not exit within {seconds}s")
 
 
 def _stored(database: Path) -> list[tuple[str, str]]:
@@ -86,11 +38,11 @@ async def test_sigkill_mid_batch_loses_and_duplicates_nothing(
     database = tmp_path / "minyi.db"
     config = tmp_path / "config.toml"
     log = tmp_path / "bot.log"
-    _write_config(config, em, organiser, database)
+    write_run_config(config, em, organiser, f"sqlite:///{database}", secret="crash-test-secret")
     group = em.add_group("碧海社区居民群")
     em.add_bot_to_group(group, organiser)
 
-    first = _start(config, log)
+    first = start_minyi_run(config, log)
     try:
         em.send_message(organiser, group, "/community 碧海社区")
         em.send_message(organiser, group, "/ask 1h 你希望社区怎样改进？")
@@ -111,18 +63,18 @@ async def test_sigkill_mid_batch_loses_and_duplicates_nothing(
         await em.wait_for(lambda: em.confirmed_offset > start_offset + rng.randint(1, 60), 60)
         await asyncio.sleep(rng.random() * 0.3)
         first.send_signal(signal.SIGKILL)
-        await _wait_exit(first, 10)
+        await wait_exit(first, 10)
         assert len(_stored(database)) < len(sent), "the crash came too late to test anything"
     finally:
         if first.poll() is None:
             first.kill()
 
-    second = _start(config, log)
+    second = start_minyi_run(config, log)
     try:
         await em.wait_idle(120)
     finally:
         second.send_signal(signal.SIGTERM)
-        assert await _wait_exit(second, 30) == 0
+        assert await wait_exit(second, 30) == 0
     stored = _stored(database)
     missing = Counter(sent) - Counter(text for _, text in stored)
     extra = Counter(text for _, text in stored) - Counter(sent)

@@ -10,70 +10,17 @@ letter, the resident's data never deleted (SPEC §9: nothing lost; §3 /forget d
 
 from __future__ import annotations
 
-import asyncio
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from sandbox.emulator import BotAPIEmulator
-from sandbox.models import SimChat, SimUser
+from sandbox.models import SimChat
+from tests.e2e.processes import start_minyi_run, stop, write_run_config
 from tests.harness import RunningBot
 
 FORGET_DONE = "已删除你的 1 条回答和 1 个投票。"
-
-
-def _config(tmp_path: Path, em: BotAPIEmulator, organiser: SimUser) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[telegram]
-token = "{em.token}"
-base_url = "{em.base_url}"
-base_file_url = "{em.base_file_url}"
-
-[storage]
-url = "sqlite:///{tmp_path / "minyi.db"}"
-
-[roles]
-organisers = [{organiser.id}]
-
-[rounds]
-reminder_before = ""
-
-[privacy]
-secret = "crash-buttons-secret"
-
-[schedule]
-tick_seconds = 0.2
-""",
-        encoding="utf-8",
-    )
-    return config
-
-
-def _start(config: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        stdout=(config.parent / "bot.log").open("ab"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-
-
-async def _stop(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    """Signal the process and wait for it without blocking the emulator's event loop."""
-    proc.send_signal(sig)
-    for _ in range(600):
-        if proc.poll() is not None:
-            return
-        await asyncio.sleep(0.05)
-    proc.kill()
-    raise AssertionError("the bot did not exit")
 
 
 def _rows(database: Path, sql: str) -> list[tuple[object, ...]]:
@@ -93,13 +40,20 @@ async def test_forget_confirmed_just_before_a_crash_still_deletes(
     press is no dead letter."""
     em = emulator
     organiser = em.add_user("Organiser")
-    config = _config(tmp_path, em, organiser)
+    config = write_run_config(
+        tmp_path / "config.toml",
+        em,
+        organiser,
+        f"sqlite:///{tmp_path / 'minyi.db'}",
+        secret="crash-buttons-secret",
+        extra='[rounds]\nreminder_before = ""\n',
+    )
     database = tmp_path / "minyi.db"
     group = em.add_group("碧海社区居民群")
     em.add_bot_to_group(group, organiser)
     resident = em.add_user("王阿姨")
     em.add_member(group, resident)
-    proc = _start(config)
+    proc = start_minyi_run(config)
     try:
         em.send_message(organiser, group, "/community 碧海社区")
         em.send_message(organiser, group, "/ask 1h 你希望社区怎样改进？")
@@ -137,14 +91,14 @@ async def test_forget_confirmed_just_before_a_crash_still_deletes(
         await em.wait_for(
             lambda: any(c.error_code == 429 for c in em.calls_to("editMessageText")), 30
         )
-        await _stop(proc, signal.SIGKILL)
+        await stop(proc, signal.SIGKILL)
         em.faults.clear()
 
-        proc = _start(config)
+        proc = start_minyi_run(config)
         await em.wait_idle(60)
         # What the restarted bot owes for the press (if anything) is done once it is idle.
         await em.wait_for(lambda: em.pending_updates == 0, 30)
-        await _stop(proc, signal.SIGTERM)
+        await stop(proc, signal.SIGTERM)
     finally:
         if proc.poll() is None:
             proc.kill()

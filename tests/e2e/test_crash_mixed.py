@@ -4,13 +4,9 @@ the last restart the stored state is exactly what residents last said."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
 import random
 import signal
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from functools import partial
@@ -22,7 +18,7 @@ import pytest
 from bot.config import settings_from_dict
 from bot.core.base import open_core
 from sandbox.emulator import BotAPIEmulator
-from sandbox.models import SimUser
+from tests.e2e.processes import start_minyi_run, stop, write_run_config
 from tests.pg import postgres_schema_url
 
 SECRET = "crash-mixed-secret"
@@ -46,59 +42,6 @@ def _storage(kind: str, tmp_path: Path) -> Iterator[str]:
             yield url
 
 
-def _config(tmp_path: Path, em: BotAPIEmulator, organiser: SimUser, url: str) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[telegram]
-token = "{em.token}"
-base_url = "{em.base_url}"
-base_file_url = "{em.base_file_url}"
-
-[storage]
-url = "{url}"
-
-[roles]
-organisers = [{organiser.id}]
-
-[rounds]
-reminder_before = ""
-
-[privacy]
-secret = "{SECRET}"
-
-[limits]
-answers_per_minute = 1000
-
-[schedule]
-tick_seconds = 0.2
-""",
-        encoding="utf-8",
-    )
-    return config
-
-
-def _start(config: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        stdout=(config.parent / "bot.log").open("ab"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-
-
-async def _stop(proc: subprocess.Popen[bytes], sig: signal.Signals) -> int:
-    proc.send_signal(sig)
-    for _ in range(600):
-        code = proc.poll()
-        if code is not None:
-            return code
-        await asyncio.sleep(0.05)
-    proc.kill()
-    raise AssertionError("the bot did not exit")
-
-
 def _past(em: BotAPIEmulator, offset: int) -> bool:
     return em.confirmed_offset > offset
 
@@ -112,8 +55,15 @@ async def test_sigkills_amid_answers_edits_votes_and_ratings(
     group = em.add_group("碧海社区居民群")
     em.add_bot_to_group(group, organiser)
     with _storage(backend, tmp_path) as url:
-        config = _config(tmp_path, em, organiser, url)
-        proc = _start(config)
+        config = write_run_config(
+            tmp_path / "config.toml",
+            em,
+            organiser,
+            url,
+            secret=SECRET,
+            extra='[rounds]\nreminder_before = ""\n\n[limits]\nanswers_per_minute = 1000\n',
+        )
+        proc = start_minyi_run(config)
         try:
             em.send_message(organiser, group, "/community 碧海社区")
             em.send_message(organiser, group, "/ask 2h 你希望社区怎样改进？")
@@ -166,10 +116,10 @@ async def test_sigkills_amid_answers_edits_votes_and_ratings(
                 # Killed once an arbitrary part of the leg is committed (and confirmed).
                 target = em.confirmed_offset + rng.randint(1, 40)
                 await em.wait_for(partial(_past, em, target), 120)
-                await _stop(proc, signal.SIGKILL)
-                proc = _start(config)
+                await stop(proc, signal.SIGKILL)
+                proc = start_minyi_run(config)
             await em.wait_idle(180)
-            assert await _stop(proc, signal.SIGTERM) == 0
+            assert await stop(proc, signal.SIGTERM) == 0
         finally:
             if proc.poll() is None:
                 proc.kill()

@@ -4,11 +4,9 @@ storing its opening and posting it, and while it is open; each transition happen
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,41 +16,13 @@ from bot.core.base import open_core, utcnow
 from bot.core.parsing import RoundRequest
 from bot.core.rounds import create_round
 from sandbox.emulator import BotAPIEmulator
-from sandbox.models import SimChat, SimUser
+from sandbox.models import SimChat
+from tests.e2e.processes import start_minyi_run, stop, write_run_config
 
 # Far longer than any run of this test: the clock of the `minyi run` processes is the wall
 # clock, so time "passes while the bot is down" by moving the rounds' times in the database,
 # never by waiting for it (a 14-second window once ran out on a busy machine).
 WINDOW = timedelta(hours=1)
-
-
-def _config(tmp_path: Path, em: BotAPIEmulator, organiser: SimUser) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[telegram]
-token = "{em.token}"
-base_url = "{em.base_url}"
-base_file_url = "{em.base_file_url}"
-
-[storage]
-url = "sqlite:///{tmp_path / "minyi.db"}"
-
-[roles]
-organisers = [{organiser.id}]
-
-[rounds]
-reminder_before = ""
-
-[privacy]
-secret = "restart-test-secret"
-
-[schedule]
-tick_seconds = 0.2
-""",
-        encoding="utf-8",
-    )
-    return config
 
 
 class Bot:
@@ -64,23 +34,11 @@ class Bot:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--config", str(self.config)],
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+        self.proc = start_minyi_run(self.config, self.log)
 
     async def stop(self, sig: signal.Signals = signal.SIGKILL) -> None:
         assert self.proc is not None
-        self.proc.send_signal(sig)
-        for _ in range(600):
-            if self.proc.poll() is not None:
-                return
-            await asyncio.sleep(0.05)
-        self.proc.kill()
-        raise AssertionError("the bot did not exit")
+        await stop(self.proc, sig)
 
     def tail(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
@@ -112,7 +70,14 @@ async def test_rounds_open_and_close_once_across_sigkills_and_lose_no_vote_or_an
     every vote (with its change and retraction) and every answer is counted."""
     em = emulator
     organiser = em.add_user("Organiser")
-    config = _config(tmp_path, em, organiser)
+    config = write_run_config(
+        tmp_path / "config.toml",
+        em,
+        organiser,
+        f"sqlite:///{tmp_path / 'minyi.db'}",
+        secret="restart-test-secret",
+        extra='[rounds]\nreminder_before = ""\n',
+    )
     database = tmp_path / "minyi.db"
     bihai, huizhan = em.add_group("碧海社区居民群"), em.add_group("会展城业主群")
     for group in (bihai, huizhan):

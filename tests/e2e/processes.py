@@ -1,0 +1,80 @@
+"""A real `minyi run` process, for the tests that stop one (SIGKILL, SIGTERM) at chosen moments
+and start it again: its config file, its start, and waiting for its exit without blocking the
+event loop the emulator runs on."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from sandbox.emulator import BotAPIEmulator
+from sandbox.models import SimUser
+
+
+def write_run_config(
+    path: Path,
+    em: BotAPIEmulator,
+    organiser: SimUser,
+    storage_url: str,
+    *,
+    secret: str,
+    extra: str = "",
+) -> Path:
+    """A config for `minyi run` against the emulator: its token and addresses, the database,
+    one organiser, a privacy key, a quick scheduler tick, and `extra` TOML tables."""
+    path.write_text(
+        f"""
+[telegram]
+token = "{em.token}"
+base_url = "{em.base_url}"
+base_file_url = "{em.base_file_url}"
+
+[storage]
+url = "{storage_url}"
+
+[roles]
+organisers = [{organiser.id}]
+
+[privacy]
+secret = "{secret}"
+
+[schedule]
+tick_seconds = 0.2
+{extra}""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def start_minyi_run(config: Path, log: Path | None = None) -> subprocess.Popen[bytes]:
+    """`python -m bot run --config CONFIG`, its output appended to `log` (bot.log beside the
+    config by default); MINYI_ variables of the test's environment are not passed on."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        stdout=(log or config.parent / "bot.log").open("ab"),
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+
+
+async def wait_exit(proc: subprocess.Popen[bytes], seconds: float = 30.0) -> int:
+    """The process's exit code once it exits; killed, and the test failed, if it has not
+    within `seconds` (a bound on a hang, not a measure of speed)."""
+    for _ in range(int(seconds * 20)):
+        code = proc.poll()
+        if code is not None:
+            return code
+        await asyncio.sleep(0.05)
+    proc.kill()
+    raise AssertionError(f"process {proc.pid} did not exit within {seconds}s")
+
+
+async def stop(proc: subprocess.Popen[bytes], sig: signal.Signals, seconds: float = 30.0) -> int:
+    """Send `sig` and wait for the exit (see `wait_exit`)."""
+    proc.send_signal(sig)
+    return await wait_exit(proc, seconds)
