@@ -5,10 +5,8 @@ told was saved, and stores none twice: the web server alone (bench/bench_web.py'
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from bench.bench_web import _fields, _free_port, _settings
 from bot.core.base import open_core
 from bot.web.tokens import page_token
 from sandbox.emulator import BotAPIEmulator
-from sandbox.models import SimUser
+from tests.e2e.processes import start_minyi_run, stop, wait_exit, write_run_config
 
 ENOUGH = 40  # confirmed answers before the kill
 RUN_SECRET = "web-crash-secret"
@@ -104,57 +102,6 @@ async def test_killing_the_web_server_loses_no_confirmed_answer(tmp_path: Path) 
     assert all(a.channel == "web" for a in stored)
 
 
-def _run_config(path: Path, em: BotAPIEmulator, organiser: SimUser, db: Path, port: int) -> None:
-    path.write_text(
-        f"""
-[telegram]
-token = "{em.token}"
-base_url = "{em.base_url}"
-base_file_url = "{em.base_file_url}"
-
-[storage]
-url = "sqlite:///{db}"
-
-[roles]
-organisers = [{organiser.id}]
-
-[privacy]
-secret = "{RUN_SECRET}"
-
-[schedule]
-tick_seconds = 0.2
-
-[limits]
-answers_per_minute = 100000
-
-[web]
-listen = "127.0.0.1:{port}"
-public_url = "http://127.0.0.1:{port}"
-""",
-        encoding="utf-8",
-    )
-
-
-def _minyi_run(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-
-
-async def _exit_code(proc: subprocess.Popen[bytes], seconds: float) -> int | None:
-    """Wait for a process without blocking the event loop the emulator runs on."""
-    for _ in range(int(seconds * 20)):
-        code = proc.poll()
-        if code is not None:
-            return code
-        await asyncio.sleep(0.05)
-    return None
-
-
 async def _serving(base: str, path: str, seconds: float) -> None:
     """Wait until the page answers (the process has started and opened its database)."""
     async with aiohttp.ClientSession() as session:
@@ -179,13 +126,23 @@ async def test_killing_minyi_run_mid_web_answers_loses_no_confirmed_answer(
     organiser = em.add_user("Organiser")
     db, port = tmp_path / "minyi.db", _free_port()
     config, log = tmp_path / "config.toml", tmp_path / "bot.log"
-    _run_config(config, em, organiser, db, port)
+    write_run_config(
+        config,
+        em,
+        organiser,
+        f"sqlite:///{db}",
+        secret=RUN_SECRET,
+        extra=(
+            "[limits]\nanswers_per_minute = 100000\n\n"
+            f'[web]\nlisten = "127.0.0.1:{port}"\npublic_url = "http://127.0.0.1:{port}"\n'
+        ),
+    )
     group = em.add_group("碧海社区居民群")
     em.add_bot_to_group(group, organiser)
     base = f"http://127.0.0.1:{port}"
     confirmed: list[str] = []
     enough = asyncio.Event()
-    first = _minyi_run(config, log)
+    first = start_minyi_run(config, log)
     try:
         em.send_message(organiser, group, "/community 碧海社区")
         em.send_message(organiser, group, "/ask 1h 你希望社区怎样改进？")
@@ -203,24 +160,20 @@ async def test_killing_minyi_run_mid_web_answers_loses_no_confirmed_answer(
         await asyncio.wait([waiting, *phones], return_when=asyncio.FIRST_COMPLETED)
         waiting.cancel()
         first.send_signal(signal.SIGKILL)
-        await _exit_code(first, 10)
+        await wait_exit(first)
         await asyncio.gather(*phones)
     finally:
         if first.poll() is None:
             first.kill()
     assert len(confirmed) >= ENOUGH
-    second = _minyi_run(config, log)
+    second = start_minyi_run(config, log)
     try:
         await _serving(base, path, 60)
         after: list[str] = []
         await _phone(base, path, 99, after, asyncio.Event(), most=1)
         assert len(after) == 1, "the restarted process took no answer"
     finally:
-        second.send_signal(signal.SIGTERM)
-        code = await _exit_code(second, 30)
-        if code is None:
-            second.kill()
-        assert code == 0, log.read_text()[-3000:]
+        assert await stop(second, signal.SIGTERM) == 0, log.read_text()[-3000:]
     with sqlite3.connect(db) as conn:
         stored = [
             (text, channel) for text, channel in conn.execute("SELECT text, channel FROM answers")
