@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.core.base import Core
-from bot.core.labelling import relearn_if_erased
+from bot.core.labelling import follow_stored_models, relearn_if_erased
 from bot.core.privacy import failure
 from bot.core.rounds import advance_due_rounds
 
@@ -92,9 +92,16 @@ class Scheduler:
         """One pass over due work; errors are logged and retried on the next tick."""
         if self.ready is not None and not self.ready.is_set():
             return
+        core = self.core
+        try:
+            # Every process, leader or not: models another process learned are used here too.
+            await follow_stored_models(core)
+        except Exception as exc:
+            log.error(
+                "reading the stored models failed; retrying on the next tick: %s", failure(exc)
+            )
         if self.is_leader is not None and not await self.is_leader():
             return
-        core = self.core
         # Each stage on its own: one that keeps failing (a round that cannot close, a staff
         # chat that cannot be reached) must not stop the others.
         for name, stage in (

@@ -112,6 +112,9 @@ class Core:
     # Failed learning runs in a row, and when the last one failed (relearning backs off).
     learning_failures: int = 0
     learning_failed_at: datetime | None = None
+    # When each learned model this process tags with was stored, as last seen in storage
+    # (bot/core/labelling.py `follow_stored_models`); None until first looked at.
+    models_seen: dict[str, float] | None = None
 
     @property
     def post_lock(self) -> AbstractAsyncContextManager[None]:
@@ -179,7 +182,7 @@ async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
     else:
         principle_model = unlearned_principles(settings, taxonomy)
     domain_model = LearnedModel.from_bytes(domains) if domains else None
-    if domain_model is not None and not _first_level_domains(domain_model, taxonomy):
+    if domain_model is not None and not fits_first_level_domains(domain_model, taxonomy):
         # Learned before the taxonomy changed: keyword tagging until organisers label again.
         log.warning("the learned domain model does not fit the taxonomy: not used")
         domain_model = None
@@ -211,7 +214,7 @@ def unlearned_principles(
     )
 
 
-def _first_level_domains(model: LearnedModel, taxonomy: Taxonomy) -> bool:
+def fits_first_level_domains(model: LearnedModel, taxonomy: Taxonomy) -> bool:
     """Whether every theme a model learned is a first-level domain of this taxonomy."""
     themes = [taxonomy.get(label) for label in model.labels]
     return model.multilabel and all(

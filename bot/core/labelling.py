@@ -18,15 +18,18 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import (
     DOMAIN_MODEL_NAME,
     FILE_EXAMPLES_NAME,
+    MODEL_NAME,
     PRINCIPLE_MODEL_NAME,
     Core,
     Turn,
+    fits_first_level_domains,
     unlearned_principles,
 )
 from bot.core.errors import OutOfReach
@@ -324,6 +327,50 @@ async def relearn_if_erased(core: Core) -> bool:
     if started:
         log.info("labelled answers were deleted: learning the %s model again", " and ".join(stale))
     return started
+
+
+async def follow_stored_models(core: Core) -> bool:
+    """Tag with the learned models in storage where they changed since this process last
+    looked (another process sharing the database learned or removed them: /label learning,
+    and relearning after a deletion, run in one process only); whether the tagger changed.
+    Only the models whose stored time changed are read again. The scheduler's tick calls it
+    in every process; the first call only notes what is stored (the tagger was loaded from it
+    at start)."""
+    names = [MODEL_NAME, *LABEL_MODELS]
+    async with core.repo.transaction() as session:
+        stamps = await session.model_stamps(names)
+        seen = core.models_seen
+        changed = [] if seen is None else [n for n in names if seen.get(n) != stamps.get(n)]
+        blobs = {n: await session.get_model(n) for n in changed}
+    core.models_seen = stamps
+    if not changed:
+        return False
+    current = core.tagger
+    taxonomy = current.taxonomy
+    model, principles, domains = current.model, current.principle_model, current.domain_model
+    if MODEL_NAME in blobs:
+        blob = blobs[MODEL_NAME]
+        model = LearnedModel.from_bytes(blob) if blob else None
+    principle_model: LearnedModel | Literal["default"] | None = principles
+    if PRINCIPLE_MODEL_NAME in blobs:
+        blob = blobs[PRINCIPLE_MODEL_NAME]
+        principle_model = (
+            LearnedModel.from_bytes(blob)
+            if blob
+            # Removed: the model of no label (training one from nlp.principle_answers takes
+            # seconds: not on the event loop).
+            else await asyncio.to_thread(unlearned_principles, core.settings, taxonomy)
+        )
+    if DOMAIN_MODEL_NAME in blobs:
+        blob = blobs[DOMAIN_MODEL_NAME]
+        domains = LearnedModel.from_bytes(blob) if blob else None
+        if domains is not None and not fits_first_level_domains(domains, taxonomy):
+            domains = None
+    core.tagger = Tagger(
+        taxonomy, model, current.segmenter, principle_model=principle_model, domain_model=domains
+    )
+    log.info("learned models changed in storage (%s): tagging with them", ", ".join(changed))
+    return True
 
 
 # After a failed learning run, relearning waits this long, doubling with each failure in a row

@@ -23,6 +23,16 @@ class LearnedModels(Part):
             (name, data, to_ts(at), erasures),
         )
 
+    async def model_stamps(self, names: Sequence[str]) -> dict[str, float]:
+        """When each of these models was stored (as a timestamp), for those that are."""
+        if not names:
+            return {}
+        rows = await self.tx.fetchall(
+            f"SELECT name, created_at FROM learned_models WHERE name IN {placeholders(names)}",
+            list(names),
+        )
+        return {str(r["name"]): float(r["created_at"]) for r in rows}
+
     async def get_model(self, name: str) -> bytes | None:
         """A learned tagging model, if one was stored."""
         value = await self.tx.fetchval("SELECT data FROM learned_models WHERE name = ?", (name,))
