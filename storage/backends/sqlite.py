@@ -18,6 +18,8 @@ import aiosqlite
 from storage.backends.base import Backend, Leadership, LocalLocks, Params, Row, Steps, Tx
 
 _T = TypeVar("_T")
+# Tries at turning a new database file to WAL while another connection does (see `open`).
+_WAL_ATTEMPTS = 20
 
 
 class SoleLeadership(Leadership):
@@ -127,11 +129,31 @@ class SqliteBackend(Backend):
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-        await self._conn.execute("PRAGMA journal_mode=WAL")
+        try:
+            await self._setup()
+        except BaseException:
+            # Not left open: its worker thread would keep the process from exiting.
+            await self._conn.close()
+            self._conn = None
+            raise
+
+    async def _setup(self) -> None:
+        assert self._conn is not None
+        await self._conn.execute("PRAGMA busy_timeout=10000")
+        # Turning a new file to WAL needs it alone for a moment: a process (a CLI verb, a
+        # second bot) opening the same new file at that moment is told "locked" at once,
+        # without the busy timeout; it tries again, a few times, before giving up.
+        for attempt in range(_WAL_ATTEMPTS):
+            try:
+                await self._conn.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == _WAL_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.05 * (attempt + 1))
         # FULL: a committed answer survives power loss, not just a process kill.
         await self._conn.execute("PRAGMA synchronous=FULL")
         await self._conn.execute("PRAGMA foreign_keys=ON")
-        await self._conn.execute("PRAGMA busy_timeout=10000")
         # /forget and retention must really erase: overwrite deleted rows with zeros instead of
         # leaving them readable in free space of the file.
         await self._conn.execute("PRAGMA secure_delete=ON")
