@@ -181,18 +181,23 @@ async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
         principle_model = LearnedModel.from_bytes(principles)
     else:
         principle_model = unlearned_principles(settings, taxonomy)
-    domain_model = LearnedModel.from_bytes(domains) if domains else None
-    if domain_model is not None and not fits_first_level_domains(domain_model, taxonomy):
-        # Learned before the taxonomy changed: keyword tagging until organisers label again.
-        log.warning("the learned domain model does not fit the taxonomy: not used")
-        domain_model = None
     return Tagger(
         taxonomy,
         model,
         settings.nlp.segmenter,
         principle_model=principle_model,
-        domain_model=domain_model,
+        domain_model=stored_domain_model(domains, taxonomy),
     )
+
+
+def stored_domain_model(blob: bytes | None, taxonomy: Taxonomy) -> LearnedModel | None:
+    """The stored first-level domain model, if one is stored and fits the taxonomy."""
+    model = LearnedModel.from_bytes(blob) if blob else None
+    if model is not None and not _first_level_domains(model, taxonomy):
+        # Learned before the taxonomy changed: keyword tagging until organisers label again.
+        log.warning("the learned domain model does not fit the taxonomy: not used")
+        return None
+    return model
 
 
 def unlearned_principles(
@@ -214,7 +219,7 @@ def unlearned_principles(
     )
 
 
-def fits_first_level_domains(model: LearnedModel, taxonomy: Taxonomy) -> bool:
+def _first_level_domains(model: LearnedModel, taxonomy: Taxonomy) -> bool:
     """Whether every theme a model learned is a first-level domain of this taxonomy."""
     themes = [taxonomy.get(label) for label in model.labels]
     return model.multilabel and all(

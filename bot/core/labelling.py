@@ -29,7 +29,7 @@ from bot.core.base import (
     PRINCIPLE_MODEL_NAME,
     Core,
     Turn,
-    fits_first_level_domains,
+    stored_domain_model,
     unlearned_principles,
 )
 from bot.core.errors import OutOfReach
@@ -362,10 +362,7 @@ async def follow_stored_models(core: Core) -> bool:
             else await asyncio.to_thread(unlearned_principles, core.settings, taxonomy)
         )
     if DOMAIN_MODEL_NAME in blobs:
-        blob = blobs[DOMAIN_MODEL_NAME]
-        domains = LearnedModel.from_bytes(blob) if blob else None
-        if domains is not None and not fits_first_level_domains(domains, taxonomy):
-            domains = None
+        domains = stored_domain_model(blobs[DOMAIN_MODEL_NAME], taxonomy)
     core.tagger = Tagger(
         taxonomy, model, current.segmenter, principle_model=principle_model, domain_model=domains
     )
