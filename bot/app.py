@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -71,6 +72,12 @@ from handlers import (
     rounds,
 )
 from handlers.errors import replying_to_errors
+
+# PTB 22.2+ warns (PTBDeprecationWarning) each time it reads a time period as whole seconds, as
+# it does on every `429 retry_after` it raises; opting in to its timedelta periods ends that.
+# `bot.telegram.sending.flood_wait` reads both forms, so an operator's own PTB_TIMEDELTA=false
+# changes nothing but the warnings.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 log = logging.getLogger(__name__)
 
