@@ -26,12 +26,13 @@ import ipaddress
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from aiohttp import web
+from multidict import MultiDict
 
 from bot.config import Settings
 from bot.core.answers import AnswerDraft, RateLimiter, cast_vote, replace_answer
@@ -464,13 +465,49 @@ Fields = dict[str, list[str]]
 FORM_READ_SECONDS = 30.0
 
 
+# More fields than any of our forms has (a poll takes at most 10 options).
+FORM_FIELDS_MAX = 64
+# A form sent without a charset: ours is UTF-8; an old browser in mainland China that ignores
+# the page's charset sends GBK, which GB18030 reads. Bytes neither reads are a malformed form.
+FORM_ENCODINGS = ("utf-8", "gb18030")
+
+
+def _urlencoded(body: bytes, charset: str | None) -> list[tuple[str, str]]:
+    """An application/x-www-form-urlencoded body's fields, decoded strictly (a lenient decoder
+    would store U+FFFD in place of every character of a GBK answer)."""
+    pairs: list[tuple[bytes, bytes]] = []
+    for part in body.strip().split(b"&"):
+        if not part:
+            continue
+        name, _, value = part.partition(b"=")
+        pairs.append(
+            (
+                unquote_to_bytes(name.replace(b"+", b" ")),
+                unquote_to_bytes(value.replace(b"+", b" ")),
+            )
+        )
+        if len(pairs) > FORM_FIELDS_MAX:
+            raise ValueError("too many form fields")
+    for encoding in (charset,) if charset else FORM_ENCODINGS:
+        try:
+            return [(n.decode(encoding), v.decode(encoding)) for n, v in pairs]
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("the form is in no encoding we read")
+
+
 async def _read_form(request: web.Request) -> Fields:
     """The form's text fields (a file upload, bad encoding or an unknown charset is a
     malformed form; a body past the size limit is too large, not a failure to retry; a body
     still not all there after FORM_READ_SECONDS is a 408)."""
     try:
         async with asyncio.timeout(FORM_READ_SECONDS):
-            data = await request.post()
+            if request.content_type == "application/x-www-form-urlencoded":
+                data: Mapping[str, object] = MultiDict(
+                    _urlencoded(await request.read(), request.charset)
+                )
+            else:
+                data = await request.post()
     except TimeoutError as exc:
         raise _Refused(408, "error_form") from exc
     except web.HTTPRequestEntityTooLarge as exc:
