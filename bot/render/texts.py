@@ -903,6 +903,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "这轮征询已经结束，不能再回答了。",
         "This round has closed; it takes no more answers.",
     ),
+    "web_unsaved": (
+        "你写的内容没有保存，可以复制下来留着：",
+        "What you wrote was not saved; you can copy it to keep it:",
+    ),
     "web_error_invalid": ("请选择一个有效的选项。", "Please choose a valid option."),
     "web_error_replayed": (
         "这份表单已经提交过了，没有再次保存。下面是最新的页面。",

@@ -337,12 +337,19 @@ def state_page(
     retention_days: int,
     results: str = "",
     notice: Notice | None = None,
+    unsaved: str = "",
 ) -> str:
     """A round that takes no answers: scheduled, cancelled, or closed with its `results`
-    (already HTML, from summary_section)."""
+    (already HTML, from summary_section). `unsaved`: text a resident sent as it closed, shown
+    back to copy (it was not stored)."""
     body = _notice(notice) + _question(
         lang, round_id, question, community, f'<p class="meta">{escape(message)}</p>'
     )
+    if unsaved.strip():
+        body += (
+            f'<section class="card"><label for="unsaved"><h2>{_t("unsaved", lang)}</h2></label>'
+            f'<textarea id="unsaved" readonly>{escape(unsaved)}</textarea></section>'
+        )
     body += results + _privacy(lang, retention_days)
     return _layout(lang, _switch(path, lang), body)
 

@@ -46,6 +46,8 @@ from bot.web import pages, tokens
 from bot.web.group_commit import GroupCommit
 from bot.web.index_pages import IndexPages, add_index_routes
 from bot.web.pages import Form, Notice, say
+from nlp.normalise import without_surrogates
+from nlp.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -391,8 +393,20 @@ async def _render_round(
             message = say("state_closed", lang, closed=closed)
             results = await _closed_results(state, round_, community, lang)
         return pages.state_page(
-            lang, path, round_.id, round_.question, community.name, message, days, results, notice
+            lang,
+            path,
+            round_.id,
+            round_.question,
+            community.name,
+            message,
+            days,
+            results,
+            notice,
+            unsaved=draft,
         )
+    if draft and any(a.text == redact(without_surrogates(draft).strip()) for a in own):
+        # The same text again (a double tap on a used form): it is stored, the box is free.
+        draft = ""
     view = pages.OpenView(
         lang=lang,
         path=path,
@@ -607,9 +621,9 @@ async def round_post(request: web.Request) -> web.StreamResponse:
         )
         fresh = browser is None
         browser = browser or tokens.new_browser_token()
-        keep = draft if key not in ("error_replayed",) else ""
-        # Read afresh: a refused form may have met a round that just closed.
-        body = await _render_round(state, request, token, browser, notice, keep)
+        # Read afresh: a refused form may have met a round that just closed (its text is then
+        # shown back to copy), and a used form may carry new text (kept in the box).
+        body = await _render_round(state, request, token, browser, notice, draft)
         response = _html(body or "", status)
         if fresh:
             _set_browser(response, state, browser)

@@ -361,3 +361,43 @@ async def test_an_answer_of_invisible_characters_is_refused_and_nothing_stored(
     assert page.status == 200
     async with world.core.repo.transaction() as session:
         assert await session.list_answers(round_ids=[round_.id]) == []
+
+
+async def test_an_answer_sent_after_the_round_closed_is_shown_back_not_lost(
+    world: WebWorld,
+) -> None:
+    """A resident who writes a long answer while the round closes is told it closed and sees
+    their own text again on the page (to copy), instead of it vanishing; nothing is stored."""
+    round_ = await world.open_round("text", QUESTION)
+    phone = await world.browser()
+    path = world.path(round_)
+    form = (await phone.get(path)).form("answer")
+    await close_round(world.core, round_.id)
+    late = await phone.post(path, {**form, "text": "写了很久：楼道<灯>坏了三个月。"})
+    assert late.status == 409 and "已经结束" in late.text
+    assert "写了很久：楼道<灯>坏了三个月。" in late.text
+    assert "没有保存" in late.text
+    assert "<灯>" not in late.html, "the kept text is escaped"
+    async with world.core.repo.transaction() as session:
+        assert await session.list_answers(round_ids=[round_.id]) == []
+
+
+async def test_a_form_sent_again_with_new_text_keeps_that_text(world: WebWorld) -> None:
+    """An old browser's back button can bring back a page with its used form: a new answer
+    written into it is refused as already sent, but stays in the box to send again; a
+    double tap (the same text twice) leaves the box empty."""
+    round_ = await world.open_round("text", QUESTION)
+    phone = await world.browser()
+    path = world.path(round_)
+    form = (await phone.get(path)).form("answer")
+    await phone.post(path, {**form, "text": ANSWER})
+    twice = await phone.post(path, {**form, "text": ANSWER})
+    assert twice.status == 409 and twice.form("answer").get("text", "") == ""
+    again = await phone.post(path, {**form, "text": "还有一件事：垃圾站太臭了。"})
+    assert again.status == 409 and "已经提交过了" in again.text
+    assert again.form("answer")["text"] == "还有一件事：垃圾站太臭了。"
+    resent = await phone.post(path, again.form("answer"))
+    assert resent.status == 200 and "已收到你的回答" in resent.text
+    async with world.core.repo.transaction() as session:
+        stored = await session.list_answers(round_ids=[round_.id])
+    assert len(stored) == 2 and stored[1].text == "还有一件事：垃圾站太臭了。"
