@@ -921,6 +921,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Nothing was saved: please allow cookies for this site and send again (the cookie keeps "
         "one vote per person and holds no personal data).",
     ),
+    "web_error_stale": (
+        "页面已失效（可能清除过 Cookie），没有保存。请在下面重新提交一次。",
+        "This page was no longer valid (were cookies cleared?) and nothing was saved. Please "
+        "send it again below.",
+    ),
     "web_error_form": (
         "表单无效，没有保存。请刷新页面后重试。",
         "The form was not valid and nothing was saved. Please reload the page and try again.",

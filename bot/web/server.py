@@ -553,8 +553,12 @@ def _check_form(state: _State, browser: str | None, scope: str, form: Fields) ->
         raise _Refused(403, "error_cookie")
     nonce, csrf = _field(form, "nonce"), _field(form, "csrf")
     age = tokens.nonce_age(nonce)
-    if age is None or not tokens.check_form_token(state.core.secret, browser, scope, nonce, csrf):
+    if age is None:
         raise _Refused(403, "error_form")
+    if not tokens.check_form_token(state.core.secret, browser, scope, nonce, csrf):
+        # A page served to this browser under a cookie it no longer has (cleared, or dropped
+        # by a chat app's browser): the page now shown carries a form that works.
+        raise _Refused(403, "error_stale")
     if not -300 <= age <= FORM_LIFETIME.total_seconds():
         raise _Refused(403, "error_expired")
     return nonce

@@ -212,7 +212,7 @@ async def test_a_form_from_another_browser_or_without_cookie_is_refused(world: W
     form = {**(await mine.get(path)).form("answer"), "text": ANSWER}
     await theirs.get(path)
     stolen = await theirs.post(path, form)
-    assert stolen.status == 403 and "表单无效" in stolen.text
+    assert stolen.status == 403 and "页面已失效" in stolen.text
     mine.session.cookie_jar.clear()
     cookieless = await mine.post(path, form)
     assert cookieless.status == 403 and "Cookie" in cookieless.text
@@ -401,3 +401,26 @@ async def test_a_form_sent_again_with_new_text_keeps_that_text(world: WebWorld) 
     async with world.core.repo.transaction() as session:
         stored = await session.list_answers(round_ids=[round_.id])
     assert len(stored) == 2 and stored[1].text == "还有一件事：垃圾站太臭了。"
+
+
+async def test_a_form_from_before_cookies_were_cleared_asks_to_send_again(
+    world: WebWorld,
+) -> None:
+    """A resident clears cookies (or the chat app's browser drops them) and opens the link in
+    another tab, then sends the page still open from before: nothing is stored, the page says
+    to send again (not to reload, which would lose the text), the text is still in the box,
+    and sending again stores it once."""
+    round_ = await world.open_round("text", QUESTION)
+    phone = await world.browser()
+    path = world.path(round_)
+    before = (await phone.get(path)).form("answer")
+    phone.session.cookie_jar.clear()
+    await phone.get(path)  # the other tab: a new cookie
+    stale = await phone.post(path, {**before, "text": "清了Cookie之前写的回答"})
+    assert stale.status == 403
+    assert "重新提交一次" in stale.text and "刷新" not in stale.text
+    assert stale.form("answer")["text"] == "清了Cookie之前写的回答"
+    sent = await phone.post(path, stale.form("answer"))
+    assert sent.status == 200 and "已收到你的回答" in sent.text
+    async with world.core.repo.transaction() as session:
+        assert len(await session.list_answers(round_ids=[round_.id])) == 1
