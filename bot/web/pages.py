@@ -346,14 +346,14 @@ def state_page(
     """A round that takes no answers: scheduled, cancelled, or closed with its `results`
     (already HTML, from summary_section). `unsaved`: text a resident sent as it closed, shown
     back to copy (it was not stored)."""
-    body = _notice(notice) + _question(
-        lang, round_id, question, community, f'<p class="meta">{escape(message)}</p>'
-    )
+    body = _notice(notice)
     if unsaved.strip():
+        # Under the notice that says why, above the results that end with "结果：".
         body += (
             f'<section class="card"><label for="unsaved"><h2>{_t("unsaved", lang)}</h2></label>'
             f'<textarea id="unsaved" readonly>{escape(unsaved)}</textarea></section>'
         )
+    body += _question(lang, round_id, question, community, f'<p class="meta">{escape(message)}</p>')
     body += results + _privacy(lang, retention_days)
     return _layout(lang, _switch(path, lang), body)
 
