@@ -903,6 +903,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "这轮征询已经结束，不能再回答了。",
         "This round has closed; it takes no more answers.",
     ),
+    "web_now_open": (
+        "本社区正在进行的征询，欢迎参与：",
+        "Open now in this community; your answer is welcome:",
+    ),
     "web_unsaved": (
         "你写的内容没有保存，可以复制下来留着：",
         "What you wrote was not saved; you can copy it to keep it:",

@@ -342,10 +342,12 @@ def state_page(
     results: str = "",
     notice: Notice | None = None,
     unsaved: str = "",
+    now_open: Sequence[tuple[str, str]] = (),
 ) -> str:
     """A round that takes no answers: scheduled, cancelled, or closed with its `results`
     (already HTML, from summary_section). `unsaved`: text a resident sent as it closed, shown
-    back to copy (it was not stored)."""
+    back to copy (it was not stored). `now_open`: (path, question) of the rounds the same
+    community answers now, linked above the question (an old link or poster was opened)."""
     body = _notice(notice)
     if unsaved.strip():
         # Under the notice that says why, above the results that end with "结果：".
@@ -353,6 +355,11 @@ def state_page(
             f'<section class="card"><label for="unsaved"><h2>{_t("unsaved", lang)}</h2></label>'
             f'<textarea id="unsaved" readonly>{escape(unsaved)}</textarea></section>'
         )
+    if now_open:
+        links = "".join(
+            f'<li><a href="{escape(href)}">{escape(text)}</a></li>' for href, text in now_open
+        )
+        body += f'<section class="card"><h2>{_t("now_open", lang)}</h2><ul>{links}</ul></section>'
     body += _question(lang, round_id, question, community, f'<p class="meta">{escape(message)}</p>')
     body += results + _privacy(lang, retention_days)
     return _layout(lang, _switch(path, lang), body)

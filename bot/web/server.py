@@ -359,6 +359,7 @@ async def _render_round(
     resident = tokens.web_pseudonym(core.secret, browser)
     own: list[StoredAnswer] = []
     vote: list[int] = []
+    now_open: list[Round] = []
     async with core.repo.transaction() as session:
         round_ = await session.get_round(opened[0])
         if round_ is None:
@@ -377,6 +378,9 @@ async def _render_round(
             own = await session.list_answers(round_ids=[round_.id], resident=resident)
         elif round_.state == "open":
             vote = await session.list_round_votes(round_.id, resident)
+        elif round_.state in ("closed", "cancelled"):
+            # An old link or poster: the rounds this community answers now.
+            now_open = await session.list_open_rounds_for(community.id)
     state.targets[opened] = (time.monotonic() + TARGET_SECONDS, round_, community)
     lang = _lang(request, core)
     zone = core.settings.schedule.tz
@@ -403,6 +407,7 @@ async def _render_round(
             results,
             notice,
             unsaved=draft,
+            now_open=[(page_path(core, r.id, community.id), r.question) for r in now_open[:3]],
         )
     if draft and any(a.text == redact(without_surrogates(draft).strip()) for a in own):
         # The same text again (a double tap on a used form): it is stored, the box is free.

@@ -424,3 +424,20 @@ async def test_a_form_from_before_cookies_were_cleared_asks_to_send_again(
     assert sent.status == 200 and "已收到你的回答" in sent.text
     async with world.core.repo.transaction() as session:
         assert len(await session.list_answers(round_ids=[round_.id])) == 1
+
+
+async def test_a_closed_rounds_page_points_to_the_communitys_open_round(world: WebWorld) -> None:
+    """A resident opening an old link or poster of a closed round finds the round now open in
+    their community there (not another community's), and follows it to answer."""
+    old = await world.open_round("text", QUESTION)
+    await close_round(world.core, old.id)
+    phone = await world.browser()
+    quiet = await phone.get(world.path(old))
+    assert "正在进行" not in quiet.text, "no open round: no pointer"
+    new = await world.open_round("poll", "下一步先修哪里？", ["电梯", "路灯"])
+    page = await phone.get(world.path(old))
+    assert "正在进行" in page.text and "下一步先修哪里？" in page.text
+    assert f'href="{world.path(new)}"' in page.html
+    assert f'href="{world.path(new, world.communities[1])}"' not in page.html
+    opened = await phone.get(world.path(new))
+    assert "<form" in opened.html and "电梯" in opened.text
