@@ -903,6 +903,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "这轮征询已经结束，不能再回答了。",
         "This round has closed; it takes no more answers.",
     ),
+    "web_now_open": (
+        "本社区正在进行的征询，欢迎参与：",
+        "Open now in this community; your answer is welcome:",
+    ),
+    "web_unsaved": (
+        "你写的内容没有保存，可以复制下来留着：",
+        "What you wrote was not saved; you can copy it to keep it:",
+    ),
     "web_error_invalid": ("请选择一个有效的选项。", "Please choose a valid option."),
     "web_error_replayed": (
         "这份表单已经提交过了，没有再次保存。下面是最新的页面。",
@@ -916,6 +924,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "没有保存：请允许本网站使用 Cookie 后再提交（它用来保证每人一票，不含任何个人信息）。",
         "Nothing was saved: please allow cookies for this site and send again (the cookie keeps "
         "one vote per person and holds no personal data).",
+    ),
+    "web_error_stale": (
+        "页面已失效（可能清除过 Cookie），没有保存。请在下面重新提交一次。",
+        "This page was no longer valid (were cookies cleared?) and nothing was saved. Please "
+        "send it again below.",
     ),
     "web_error_form": (
         "表单无效，没有保存。请刷新页面后重试。",

@@ -26,12 +26,13 @@ import ipaddress
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from aiohttp import web
+from multidict import MultiDict
 
 from bot.config import Settings
 from bot.core.answers import AnswerDraft, RateLimiter, cast_vote, replace_answer
@@ -45,6 +46,8 @@ from bot.web import pages, tokens
 from bot.web.group_commit import GroupCommit
 from bot.web.index_pages import IndexPages, add_index_routes
 from bot.web.pages import Form, Notice, say
+from nlp.normalise import without_surrogates
+from nlp.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -356,6 +359,7 @@ async def _render_round(
     resident = tokens.web_pseudonym(core.secret, browser)
     own: list[StoredAnswer] = []
     vote: list[int] = []
+    now_open: list[Round] = []
     async with core.repo.transaction() as session:
         round_ = await session.get_round(opened[0])
         if round_ is None:
@@ -374,6 +378,9 @@ async def _render_round(
             own = await session.list_answers(round_ids=[round_.id], resident=resident)
         elif round_.state == "open":
             vote = await session.list_round_votes(round_.id, resident)
+        elif round_.state in ("closed", "cancelled"):
+            # An old link or poster: the rounds this community answers now.
+            now_open = await session.list_open_rounds_for(community.id)
     state.targets[opened] = (time.monotonic() + TARGET_SECONDS, round_, community)
     lang = _lang(request, core)
     zone = core.settings.schedule.tz
@@ -390,8 +397,21 @@ async def _render_round(
             message = say("state_closed", lang, closed=closed)
             results = await _closed_results(state, round_, community, lang)
         return pages.state_page(
-            lang, path, round_.id, round_.question, community.name, message, days, results, notice
+            lang,
+            path,
+            round_.id,
+            round_.question,
+            community.name,
+            message,
+            days,
+            results,
+            notice,
+            unsaved=draft,
+            now_open=[(page_path(core, r.id, community.id), r.question) for r in now_open[:3]],
         )
+    if draft and any(a.text == redact(without_surrogates(draft).strip()) for a in own):
+        # The same text again (a double tap on a used form): it is stored, the box is free.
+        draft = ""
     view = pages.OpenView(
         lang=lang,
         path=path,
@@ -464,13 +484,49 @@ Fields = dict[str, list[str]]
 FORM_READ_SECONDS = 30.0
 
 
+# More fields than any of our forms has (a poll takes at most 10 options).
+FORM_FIELDS_MAX = 64
+# A form sent without a charset: ours is UTF-8; an old browser in mainland China that ignores
+# the page's charset sends GBK, which GB18030 reads. Bytes neither reads are a malformed form.
+FORM_ENCODINGS = ("utf-8", "gb18030")
+
+
+def _urlencoded(body: bytes, charset: str | None) -> list[tuple[str, str]]:
+    """An application/x-www-form-urlencoded body's fields, decoded strictly (a lenient decoder
+    would store U+FFFD in place of every character of a GBK answer)."""
+    pairs: list[tuple[bytes, bytes]] = []
+    for part in body.strip().split(b"&"):
+        if not part:
+            continue
+        name, _, value = part.partition(b"=")
+        pairs.append(
+            (
+                unquote_to_bytes(name.replace(b"+", b" ")),
+                unquote_to_bytes(value.replace(b"+", b" ")),
+            )
+        )
+        if len(pairs) > FORM_FIELDS_MAX:
+            raise ValueError("too many form fields")
+    for encoding in (charset,) if charset else FORM_ENCODINGS:
+        try:
+            return [(n.decode(encoding), v.decode(encoding)) for n, v in pairs]
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("the form is in no encoding we read")
+
+
 async def _read_form(request: web.Request) -> Fields:
     """The form's text fields (a file upload, bad encoding or an unknown charset is a
     malformed form; a body past the size limit is too large, not a failure to retry; a body
     still not all there after FORM_READ_SECONDS is a 408)."""
     try:
         async with asyncio.timeout(FORM_READ_SECONDS):
-            data = await request.post()
+            if request.content_type == "application/x-www-form-urlencoded":
+                data: Mapping[str, object] = MultiDict(
+                    _urlencoded(await request.read(), request.charset)
+                )
+            else:
+                data = await request.post()
     except TimeoutError as exc:
         raise _Refused(408, "error_form") from exc
     except web.HTTPRequestEntityTooLarge as exc:
@@ -502,8 +558,12 @@ def _check_form(state: _State, browser: str | None, scope: str, form: Fields) ->
         raise _Refused(403, "error_cookie")
     nonce, csrf = _field(form, "nonce"), _field(form, "csrf")
     age = tokens.nonce_age(nonce)
-    if age is None or not tokens.check_form_token(state.core.secret, browser, scope, nonce, csrf):
+    if age is None:
         raise _Refused(403, "error_form")
+    if not tokens.check_form_token(state.core.secret, browser, scope, nonce, csrf):
+        # A page served to this browser under a cookie it no longer has (cleared, or dropped
+        # by a chat app's browser): the page now shown carries a form that works.
+        raise _Refused(403, "error_stale")
     if not -300 <= age <= FORM_LIFETIME.total_seconds():
         raise _Refused(403, "error_expired")
     return nonce
@@ -570,9 +630,9 @@ async def round_post(request: web.Request) -> web.StreamResponse:
         )
         fresh = browser is None
         browser = browser or tokens.new_browser_token()
-        keep = draft if key not in ("error_replayed",) else ""
-        # Read afresh: a refused form may have met a round that just closed.
-        body = await _render_round(state, request, token, browser, notice, keep)
+        # Read afresh: a refused form may have met a round that just closed (its text is then
+        # shown back to copy), and a used form may carry new text (kept in the box).
+        body = await _render_round(state, request, token, browser, notice, draft)
         response = _html(body or "", status)
         if fresh:
             _set_browser(response, state, browser)
