@@ -329,6 +329,11 @@ async def store_answers(
     return judged
 
 
+def stored_text(text: str) -> str:
+    """What an accepted answer's text is stored as: surrogates replaced, stripped, redacted."""
+    return redact(without_surrogates(text).strip())
+
+
 def _usable(core: Core, turn: Turn | None) -> Mapping[str, PreparedText]:
     """The turn's prepared texts, if they were tagged by the tagger the core uses now."""
     prepared = turn.prepared if turn is not None else {}

@@ -35,7 +35,7 @@ from aiohttp import web
 from multidict import MultiDict
 
 from bot.config import Settings
-from bot.core.answers import AnswerDraft, RateLimiter, cast_vote, replace_answer
+from bot.core.answers import AnswerDraft, RateLimiter, cast_vote, replace_answer, stored_text
 from bot.core.base import Core, Turn
 from bot.core.models import Community, Round, StoredAnswer
 from bot.core.privacy import failure
@@ -46,8 +46,6 @@ from bot.web import pages, tokens
 from bot.web.group_commit import GroupCommit
 from bot.web.index_pages import IndexPages, add_index_routes
 from bot.web.pages import Form, Notice, say
-from nlp.normalise import without_surrogates
-from nlp.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -409,7 +407,7 @@ async def _render_round(
             unsaved=draft,
             now_open=[(page_path(core, r.id, community.id), r.question) for r in now_open[:3]],
         )
-    if draft and any(a.text == redact(without_surrogates(draft).strip()) for a in own):
+    if draft and any(a.text == stored_text(draft) for a in own):
         # The same text again (a double tap on a used form): it is stored, the box is free.
         draft = ""
     view = pages.OpenView(
