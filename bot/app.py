@@ -128,6 +128,11 @@ def add_handlers(app: MinyiApp) -> None:
     # before anything else is looked up by chat id.
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, communities.migration))
     app.add_handler(ChatMemberHandler(communities.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    # Before any command is handled (group -1: PTB goes on to the command's own handler in
+    # group 0), an organiser's Telegram language is remembered for their close reports.
+    app.add_handler(
+        MessageHandler(filters.COMMAND & new_messages, reports.remember_language), group=-1
+    )
     # Commands only on new messages: editing an old /ask must not open a second round.
     # Each command's MinyiError becomes its reply in one place (handlers/errors.py).
     for name, callback in {**ORGANISER_COMMANDS, **RESIDENT_COMMANDS}.items():

@@ -80,6 +80,9 @@ SECURITY_HEADERS = {
 }
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 @dataclass(frozen=True)
 class WebOptions:
     """Where the pages listen and the address residents open."""
@@ -88,6 +91,8 @@ class WebOptions:
     port: int
     public_url: str  # scheme://host[:port], no trailing slash
     per_address_per_minute: int = PER_ADDRESS_PER_MINUTE
+    # Reverse proxies whose X-Forwarded-For is believed (`web.trusted_proxies`).
+    trusted_proxies: tuple[IPNetwork, ...] = ()
 
     @property
     def secure(self) -> bool:
@@ -135,7 +140,14 @@ def options_from(settings: Settings) -> WebOptions | None:
     host, _, port = listen.rpartition(":")
     host = host.strip("[]")
     public = settings.web.public_url or f"http://{_host_text(host)}:{port}"
-    return WebOptions(host=host, port=int(port), public_url=public.rstrip("/"))
+    return WebOptions(
+        host=host,
+        port=int(port),
+        public_url=public.rstrip("/"),
+        trusted_proxies=tuple(
+            ipaddress.ip_network(entry, strict=False) for entry in settings.web.trusted_proxies
+        ),
+    )
 
 
 def page_path(core: Core, round_id: int, community_id: int) -> str:
@@ -177,18 +189,36 @@ class _Refused(Exception):
 # -- the request's surroundings ------------------------------------------------------------
 
 
-def _client_address(request: web.Request) -> str:
-    """Who is asking: the peer, or behind a reverse proxy on this machine the address it
-    forwarded (only a local proxy is trusted to say so)."""
+def _client_address(request: web.Request, trusted: tuple[IPNetwork, ...]) -> str:
+    """Who is asking: the peer, or when the peer is a trusted reverse proxy the right-most
+    X-Forwarded-For entry that is not a trusted proxy itself (entries left of it were written
+    by the client and prove nothing)."""
     peer = request.remote or ""
-    try:
-        local = ipaddress.ip_address(peer).is_loopback
-    except ValueError:
-        local = False
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if local and forwarded:
-        return forwarded.split(",")[-1].strip()[:64]
-    return peer
+
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        # A dual-stack socket shows an IPv4 peer as ::ffff:a.b.c.d.
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in trusted)
+
+    if not is_trusted(peer):
+        return peer
+    # Several X-Forwarded-For headers read as one list, in order (RFC 9110 §5.3).
+    chain = [
+        entry.strip()
+        for header in request.headers.getall("X-Forwarded-For", [])
+        for entry in header.split(",")
+    ]
+    chain = [entry for entry in chain if entry]
+    for entry in reversed(chain):
+        if not is_trusted(entry):
+            return entry[:64]
+    # Only trusted proxies in the chain: the left-most is the closest we know to the client.
+    return chain[0][:64] if chain else peer
 
 
 def _lang(request: web.Request, core: Core) -> Lang:
@@ -597,7 +627,9 @@ async def round_post(request: web.Request) -> web.StreamResponse:
         draft = _clean_text(_field(form, "text"))
         nonce = _check_form(state, browser, token, form)
         assert browser is not None
-        if not state.by_address.allow(tokens.address_key(core.secret, _client_address(request))):
+        if not state.by_address.allow(
+            tokens.address_key(core.secret, _client_address(request, state.options.trusted_proxies))
+        ):
             raise _Refused(429, "error_rate_limited")
         resident = tokens.web_pseudonym(core.secret, browser)
         action = _field(form, "action")

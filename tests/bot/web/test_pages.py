@@ -262,6 +262,47 @@ async def test_answers_past_the_rate_limit_are_refused_and_the_text_kept(tmp_pat
         assert statuses.count(200) == 60 and statuses[-1] == 429
 
 
+async def test_the_per_address_limit_counts_residents_behind_a_remote_proxy_apart(
+    tmp_path: Path,
+) -> None:
+    """Behind a reverse proxy on another machine listed in `web.trusted_proxies`, each resident
+    has their own per-address limit (the right-most X-Forwarded-For entry that is no trusted
+    proxy), and addresses a client writes into the header itself do not get it past the limit."""
+    trusted = {"trusted_proxies": ["127.0.0.1", "10.0.0.0/8"]}
+    async with web_world(tmp_path, per_address=2, web=trusted) as world:
+        path = world.path(await world.open_round("text", QUESTION))
+
+        async def answer(forwarded: str, text: str) -> int:
+            script = await world.browser()
+            form = {**(await script.get(path)).form("answer"), "text": text}
+            return (await script.post(path, form, **{"X-Forwarded-For": forwarded})).status
+
+        # The test's peer is 127.0.0.1 (a proxy on this machine); before it the remote proxy
+        # 10.0.0.7 appended the address it saw after whatever the client sent.
+        spoofing = [
+            await answer(f"198.51.100.{n}, 203.0.113.5, 10.0.0.7", f"第{n}条：停车太难了")
+            for n in range(3)
+        ]
+        assert spoofing == [200, 200, 429]
+        assert await answer("203.0.113.9, 10.0.0.7", "另一位居民：垃圾分类要公开") == 200
+
+
+async def test_an_untrusted_peer_cannot_choose_its_address_with_the_header(
+    tmp_path: Path,
+) -> None:
+    """A peer that is not a trusted proxy is limited by its own address, whatever
+    X-Forwarded-For it sends."""
+    async with web_world(tmp_path, per_address=2, web={"trusted_proxies": ["10.0.0.0/8"]}) as world:
+        path = world.path(await world.open_round("text", QUESTION))
+        statuses = []
+        for n in range(3):
+            script = await world.browser()
+            form = {**(await script.get(path)).form("answer"), "text": f"刷{n}"}
+            posted = await script.post(path, form, **{"X-Forwarded-For": f"203.0.113.{n}"})
+            statuses.append(posted.status)
+        assert statuses == [200, 200, 429]
+
+
 async def test_an_own_answer_can_be_edited_but_not_someone_elses(world: WebWorld) -> None:
     """The page offers the resident's own answers for editing; an edit replaces the text and
     its themes; another browser cannot edit it by its id."""
