@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.models import OptionCount, Quote, ThemeCount, to_ts
-from storage.dialect import HOUR, MICROS, hour_of, micros_sql
+from storage.dialect import HOUR, MICROS, by_code_point, hour_of, micros_sql
 from storage.repository.base import Part, placeholders
 from storage.repository.tallies import GAP_CAP, flush
 
@@ -414,7 +414,7 @@ class Reports(Part):
         rows = await self.tx.fetchall(
             "SELECT b.answer_id, b.theme_id, a.resident, a.text, b.score"
             f" FROM ({union}) AS b JOIN answers a ON a.id = b.answer_id"
-            " ORDER BY b.theme_id, b.score DESC, b.answer_id",
+            f" ORDER BY {by_code_point('b.theme_id', self.tx.dialect)}, b.score DESC, b.answer_id",
             [value for theme_id in theme_ids for value in (theme_id, *params)],
         )
         return [Quote(**r) for r in rows]

@@ -482,3 +482,27 @@ async def test_a_closed_rounds_page_points_to_the_communitys_open_round(world: W
     assert f'href="{world.path(new, world.communities[1])}"' not in page.html
     opened = await phone.get(world.path(new))
     assert "<form" in opened.html and "电梯" in opened.text
+
+
+async def test_a_nul_in_a_web_answer_or_edit_is_dropped_on_every_backend(
+    tmp_path: Path, storage_url: str
+) -> None:
+    """A form posted with %00 in its text (PostgreSQL cannot store U+0000, SQLite can) is
+    stored without it on both backends, as an answer and as an edit."""
+    async with web_world(tmp_path, storage={"url": storage_url}) as world:
+        round_ = await world.open_round("text", QUESTION)
+        path = world.path(round_)
+        phone = await world.browser()
+        form = (await phone.get(path)).form("answer")
+        page = await phone.post(path, {**form, "text": "路灯\x00坏了"})
+        assert page.status == 200 and "?done=stored." in page.url
+        async with world.core.repo.transaction() as session:
+            assert [a.text for a in await session.list_answers(round_ids=[round_.id])] == [
+                "路灯坏了"
+            ]
+        edited = await phone.post(path, {**page.form("edit"), "text": "路灯\x00坏了，晚上很黑"})
+        assert edited.status == 200 and "你的回答已更新" in edited.text
+        async with world.core.repo.transaction() as session:
+            assert [a.text for a in await session.list_answers(round_ids=[round_.id])] == [
+                "路灯坏了，晚上很黑"
+            ]
