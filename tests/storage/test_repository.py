@@ -526,6 +526,20 @@ class TestVotesAndAggregates:
                 ]
             assert await session.count_themes(Scope(since=T0, until=later)) == {}
 
+    async def test_score_sums_are_exact_in_every_kind_of_scope(self, repo: Repository) -> None:
+        """Ten answers scored 0.1 sum to exactly 1.0 whichever way the scope is counted (round
+        tallies, a time window, or neither): the sums are integer millionths, not float sums
+        whose last digit depends on the order the database reads the rows."""
+        async with repo.transaction() as session:
+            a = await community(session, -100, "A")
+            rid = await text_round(session, [a])
+            for i in range(10):
+                await answer(session, rid, a, f"r{i}", f"{i}", themes=[tag("parking", 0.1)])
+            window = Scope(since=T0 - timedelta(hours=1), until=T0 + timedelta(hours=1))
+            for scope in (Scope(round_ids=[rid]), window, Scope(community_ids=[a])):
+                [parking] = (await session.count_themes(scope))[a]
+                assert (parking.count, parking.score_sum) == (10, 1.0), scope
+
 
 class TestModelsDigestsSessions:
     """Learned models (binary), digest periods and private answering sessions."""
