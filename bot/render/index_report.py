@@ -120,9 +120,17 @@ def _fmt(x: float | None, digits: int = 1) -> str:
 
 
 def _fmt_value(x: float | None) -> str:
-    if x is None:
+    """An indicator value (or a reference value, or a change) as a reader expects it: at most
+    two decimals, trailing zeros dropped (34.87, 4.07 for a mean rating of 57/14, 3.8, 50),
+    written out in full (1234567, never 1.235e+06); a value too small for two decimals keeps
+    two significant digits (0.004), so it is not shown as 0."""
+    if x is None or math.isnan(x):
         return "–"
-    return f"{x:.6g}" if abs(x) < 1e6 else f"{x:.4g}"
+    shown = round(x, 2)
+    if shown == 0 and x != 0:
+        return f"{x:.2g}"
+    text = f"{shown:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _change(x: float | None) -> str:
@@ -381,7 +389,8 @@ def _delta_html(delta: float | None, higher_is_better: bool) -> str:
     if delta is None or delta == 0:
         return ""
     better = (delta > 0) == higher_is_better
-    return f'<span class="{"up" if better else "down"}">({delta:+.3g})</span>'
+    sign = "+" if delta > 0 else ""
+    return f'<span class="{"up" if better else "down"}">({sign}{_fmt_value(delta)})</span>'
 
 
 def _voice_html(voice: PrincipleVoice | None) -> str:
@@ -621,6 +630,7 @@ def pdf_data(
                         "en": p.name_en,
                         "weight": f"{c.weights.get(p.id, 0.0):.0%}",
                         "score": c.principles.get(p.id),
+                        "score_text": _fmt(c.principles.get(p.id)),
                         "share": _share(voice, p.id),
                         "quotes": _quotes(voice, p.id),
                     }
@@ -637,6 +647,7 @@ def pdf_data(
                         "threshold": _fmt_value(ind.threshold),
                         "target": _fmt_value(ind.target),
                         "score": c.indicators[ind.id].score,
+                        "score_text": _fmt(c.indicators[ind.id].score),
                     }
                     for ind in fw.indicators
                 ],

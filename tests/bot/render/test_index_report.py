@@ -16,6 +16,7 @@ from bot.render.index_report import (
     CommunityVoices,
     PrincipleVoice,
     city_chart_png,
+    pdf_data,
     render_csv,
     render_html,
     render_pdf,
@@ -135,6 +136,41 @@ def test_pdf_is_a4_with_pages_and_quotes_are_not_run(result: IndexResult) -> Non
     assert b"/MediaBox[0 0 595.2" in pdf.replace(b" [", b"[")
     for name in ("碧海社区", "汇展城社区"):
         assert name.encode("utf-16-be").hex().upper().encode() in pdf
+
+
+def test_values_and_scores_read_the_same_in_html_and_pdf() -> None:
+    """A value that is a mean (57/14 of a rating round, here 10 times that) is shown to two
+    decimals like an imported one, not as 40.7143, its change likewise (+0.71, not +0.714);
+    and a score reads the same in the PDF as on the page: 50.0 in both, not 50 in the PDF."""
+    framework = parse_framework(FRAMEWORK, load_taxonomy())
+    values = [
+        IndicatorValue("碧海社区", "rent", "2025-Q2", 40.0),
+        IndicatorValue("碧海社区", "rent", PERIOD, 570 / 14),
+        IndicatorValue("碧海社区", "online", PERIOD, 75.0),
+    ]
+    result = compute_index(framework, values, {}, period=PERIOD, draws=50, seed=1)
+    page = render_html(result, {})
+    assert "<b>40.71</b> %" in page and "(+0.71)" in page
+    assert "40.714" not in page and "+0.714" not in page
+    card = pdf_data(result, {})["cards"][0]
+    rent, online = card["indicators"]
+    assert (rent["value"], rent["previous"]) == ("40.71", "40")
+    # rent (40.71 - 50) / (30 - 50) = 46.4; online (75 - 50) / 50 = 50.0; as on the page.
+    assert (rent["score_text"], online["score_text"]) == ("46.4", "50.0")
+    assert "<small>46.4</small>" in page and "<small>50.0</small>" in page
+    principles = {p["en"]: p["score_text"] for p in card["principles"]}
+    assert principles == {"Equity": "46.4", "Efficiency": "50.0"}
+    assert render_pdf(result, {}).startswith(b"%PDF-")
+
+
+def test_large_and_tiny_values_are_written_out() -> None:
+    """A population of 1,234,567 is not printed as 1.235e+06, and 0.004 is not rounded to 0."""
+    from bot.render.index_report import _fmt_value
+
+    assert _fmt_value(1234567.0) == "1234567"
+    assert _fmt_value(0.004) == "0.004"
+    assert _fmt_value(-0.3) == "-0.3"
+    assert _fmt_value(None) == "–"
 
 
 def _pages(pdf: bytes) -> int:
