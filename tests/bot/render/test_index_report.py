@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.index.compute import IndexResult, Priorities, compute_index
+from bot.core.index.compute import (
+    CommunityVoices,
+    IndexResult,
+    PrincipleVoice,
+    Priorities,
+    compute_index,
+)
 from bot.core.index.framework import parse_framework
 from bot.core.index.values import IndicatorValue
 from bot.render.index_report import (
-    CommunityVoices,
-    PrincipleVoice,
     city_chart_png,
     pdf_data,
     render_csv,
