@@ -227,6 +227,13 @@ def _rank_html(c: CommunityResult) -> str:
     return str(c.rank)
 
 
+def _unranked_why(result: IndexResult, c: CommunityResult) -> tuple[str, str] | None:
+    """Why a community has no rank (its coverage is below `min_coverage`), or None if ranked."""
+    if c.rank is not None:
+        return None
+    return t("unranked_why", coverage=f"{c.coverage:.0%}", cov=f"{result.min_coverage:.0%}")
+
+
 def _rank_range(c: CommunityResult) -> str:
     if c.rank_low is None or c.rank_high is None:
         return "–"
@@ -275,7 +282,8 @@ def render_html(
     parts.append(f"<h2>{_bi(t('scorecard'))}</h2>")
     for number, item in enumerate(result.communities):
         if community is None or item.name == community:
-            parts.append(_scorecard_html(fw, number, item, voices.get(item.name)))
+            why = _unranked_why(result, item)
+            parts.append(_scorecard_html(fw, number, item, voices.get(item.name), why))
     parts.append(_sources_html(fw))
     parts.append("</main></body></html>")
     return "".join(parts)
@@ -328,14 +336,20 @@ def _city_table_html(result: IndexResult) -> str:
 
 
 def _scorecard_html(
-    fw: Framework, number: int, c: CommunityResult, voices: CommunityVoices | None
+    fw: Framework,
+    number: int,
+    c: CommunityResult,
+    voices: CommunityVoices | None,
+    why: tuple[str, str] | None = None,
 ) -> str:
     rank = _rank_html(c)
+    # Unranked: why, instead of an empty rank range.
+    place = f"({_rank_range(c)})" if why is None else f"<br><small>{_bi(why)}</small>"
     head = (
         f'<div class="card" id="c{number}"><h3>{_e(c.name)}</h3><div class="head">'
         f'<div>{_bi(t("index"))}<br><span class="big">{_fmt(c.index)}</span></div>'
         f"<div>{_bi(t('interval'))}<br>{_fmt(c.low)}–{_fmt(c.high)}</div>"
-        f"<div>{_bi(t('rank'))}<br>{rank} ({_rank_range(c)})</div>"
+        f"<div>{_bi(t('rank'))}<br>{rank} {place}</div>"
         f"<div>{_bi(t('change'))}<br>{_change_html(c.change)}</div>"
         f"<div>{_bi(t('coverage'))}<br>{c.coverage:.0%}</div>"
         f"<div>{_bi(t('voters'))}<br>{c.voters}</div>"
@@ -620,6 +634,7 @@ def pdf_data(
                 "interval": f"{_fmt(c.low)}–{_fmt(c.high)}",
                 "rank": "–" if c.rank is None else str(c.rank),
                 "rank_range": _rank_range(c),
+                "unranked_why": None if (why := _unranked_why(result, c)) is None else list(why),
                 "coverage": f"{c.coverage:.0%}",
                 "voters": str(c.voters),
                 "change": _change(c.change),

@@ -823,6 +823,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "ix_voters": ("投票人数", "Voters"),
     "ix_change": ("较上期", "Change"),
     "ix_unranked": ("未排名", "unranked"),
+    "ix_unranked_why": (
+        "覆盖率 {coverage} 低于 {cov}，不参与排名",
+        "coverage {coverage} is below {cov}, so no rank",
+    ),
     "ix_scorecard": ("社区评分卡", "Community scorecard"),
     "ix_principle": ("原则", "Principle"),
     "ix_weight": ("居民权重", "Residents' weight"),

@@ -167,6 +167,26 @@ def test_values_and_scores_read_the_same_in_html_and_pdf() -> None:
     assert render_pdf(result, {}).startswith(b"%PDF-")
 
 
+def test_an_unranked_community_says_why_in_both_languages(result: IndexResult) -> None:
+    """With min_coverage 0.6 the hostile name (coverage 1/2) gets no rank: the page's scorecard
+    and the PDF (table and scorecard) say so in Chinese and English, and why."""
+    framework = parse_framework(FRAMEWORK, load_taxonomy())
+    strict = compute_index(
+        framework, _values(PERIOD, 35.0), {}, period=PERIOD, min_coverage=0.6, draws=50, seed=1
+    )
+    unranked = next(c for c in strict.communities if c.name == HOSTILE)
+    assert unranked.rank is None
+    why = ("覆盖率 50% 低于 60%，不参与排名", "coverage 50% is below 60%, so no rank")
+    page = render_html(strict, {})
+    assert page.count(why[0]) == 1 and page.count(why[1]) == 1
+    data = pdf_data(strict, {})
+    rows = {c["name"]: c for c in data["communities"]}
+    assert rows[HOSTILE]["unranked_why"] == list(why)
+    assert rows["碧海社区"]["unranked_why"] is None
+    assert data["texts"]["unranked"] == ["未排名", "unranked"]
+    assert render_pdf(strict, {}).startswith(b"%PDF-")
+
+
 def test_large_and_tiny_values_are_written_out() -> None:
     """A population of 1,234,567 is not printed as 1.235e+06, and 0.004 is not rounded to 0."""
     from bot.render.index_report import _fmt_value
