@@ -487,6 +487,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "最多：{option}（{votes} 票，{share}）",
         "most: {option} ({votes} votes, {share})",
     ),
+    "report_poll_leaders": (
+        "最多：{options}（各 {votes} 票，{share}）",
+        "most: {options} ({votes} votes each, {share})",
+    ),
     "report_rating_average": ("平均分 {average}", "average {average}"),
     "summary_title": ("🗳 征询 #{id} 已结束：{question}", "🗳 Round #{id} has closed: {question}"),
     "summary_themes": ("大家最关心：{themes}", "What mattered most: {themes}"),
