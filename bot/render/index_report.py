@@ -515,8 +515,13 @@ def _png(fig: Figure) -> bytes:
 
 
 def city_chart_png(result: IndexResult) -> bytes:
+    """The city chart (`city_chart_figure`) as PNG."""
+    return _png(city_chart_figure(result))
+
+
+def city_chart_figure(result: IndexResult) -> Figure:
     """Every community's index (dot) and 90% interval (line), highest first; labelled by name
-    up to CITY_CHART_LABELS communities."""
+    up to CITY_CHART_LABELS communities, an unranked one (grey dot) saying so."""
     from matplotlib.figure import Figure
 
     font = _font()
@@ -531,9 +536,12 @@ def city_chart_png(result: IndexResult) -> bytes:
     highs = [c.high if c.high is not None else p for c, p in zip(scored, points, strict=True)]
     ax.hlines(ys, lows, highs, color="#9fc3e2", linewidth=3 if labelled else 1)
     colours = ["#0b4f8a" if c.rank is not None else "#b0b7c0" for c in scored]
-    ax.scatter(points, ys, color=colours, s=22 if labelled else 4, zorder=3)
+    # Not clipped: a dot at 0 or 100 sits on the frame and is drawn whole.
+    ax.scatter(points, ys, color=colours, s=22 if labelled else 4, zorder=3, clip_on=False)
     if labelled:
-        ax.set_yticks(ys, [c.name for c in scored], fontproperties=font)
+        unranked = "（{} {}）".format(*t("unranked"))
+        names = [c.name + ("" if c.rank is not None else unranked) for c in scored]
+        ax.set_yticks(ys, names, fontproperties=font)
     else:
         ax.set_yticks([])
         ax.set_ylabel(f"{len(scored)} 个社区 communities", fontproperties=font)
@@ -543,7 +551,7 @@ def city_chart_png(result: IndexResult) -> bytes:
     zh, en = t("city_chart")
     ax.set_title(f"{zh} · {en} · {result.period}", fontproperties=font)
     fig.tight_layout()
-    return _png(fig)
+    return fig
 
 
 def principles_chart_png(result: IndexResult) -> bytes:

@@ -19,6 +19,7 @@ from bot.core.index.compute import (
 from bot.core.index.framework import parse_framework
 from bot.core.index.values import IndicatorValue
 from bot.render.index_report import (
+    city_chart_figure,
     city_chart_png,
     pdf_data,
     render_csv,
@@ -185,6 +186,26 @@ def test_an_unranked_community_says_why_in_both_languages(result: IndexResult) -
     assert rows["碧海社区"]["unranked_why"] is None
     assert data["texts"]["unranked"] == ["未排名", "unranked"]
     assert render_pdf(strict, {}).startswith(b"%PDF-")
+
+
+def test_city_chart_marks_the_unranked_and_draws_dots_at_100_whole() -> None:
+    """A community without a rank is labelled so on the city chart (its grey dot alone said
+    nothing), and a dot at 100 is drawn whole, not cut in half by the frame."""
+    framework = parse_framework(FRAMEWORK, load_taxonomy())
+    values = [
+        IndicatorValue("碧海社区", "rent", PERIOD, 35.0),
+        IndicatorValue("碧海社区", "online", PERIOD, 75.0),
+        IndicatorValue("东角头社区", "online", PERIOD, 100.0),
+    ]
+    strict = compute_index(framework, values, {}, period=PERIOD, min_coverage=0.6, draws=50, seed=1)
+    fig = city_chart_figure(strict)
+    (ax,) = fig.axes
+    labels = [label.get_text() for label in ax.get_yticklabels()]
+    assert labels == ["东角头社区（未排名 unranked）", "碧海社区"]
+    from matplotlib.collections import PathCollection
+
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert dots and not any(c.get_clip_on() for c in dots)
 
 
 def test_large_and_tiny_values_are_written_out() -> None:
