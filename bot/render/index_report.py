@@ -37,7 +37,7 @@ from bot.core.csvfiles import safe_cell
 
 # The report's input records belong to the core (it fills them); importable from here too.
 from bot.core.index.compute import CommunityResult, CommunityVoices, IndexResult, PrincipleVoice
-from bot.core.index.framework import Framework
+from bot.core.index.framework import Framework, Indicator
 from bot.render.texts import TEMPLATES
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ TEXT_KEYS: tuple[str, ...] = (
     "no_data",
     "sources",
     "unit",
+    "direction",
     "source",
     "baseline",
     "show",
@@ -416,14 +417,20 @@ def _voice_html(voice: PrincipleVoice | None) -> str:
     return "".join(parts)
 
 
+def _direction(indicator: Indicator) -> tuple[str, str]:
+    """Which way the indicator is better, as the sources table says it."""
+    return t("higher" if indicator.higher_is_better else "lower")
+
+
 def _sources_html(fw: Framework) -> str:
     head = "".join(
         f"<th>{_bi(t(k))}</th>"
-        for k in ("indicator", "unit", "threshold", "target", "baseline", "source")
+        for k in ("indicator", "unit", "direction", "threshold", "target", "baseline", "source")
     )
     rows = "".join(
         f"<tr><td>{_name(i.name_zh, i.name_en)} <small class='muted'>{_e(i.id)}</small></td>"
-        f"<td>{_e(i.unit)}</td><td class='n'>{_fmt_value(i.threshold)}</td>"
+        f"<td>{_e(i.unit)}</td><td>{_bi(_direction(i))}</td>"
+        f"<td class='n'>{_fmt_value(i.threshold)}</td>"
         f"<td class='n'>{_fmt_value(i.target)}</td><td class='n'>{_fmt_value(i.baseline)}</td>"
         f"<td>{_e(i.source)}</td></tr>"
         for i in fw.indicators
@@ -693,6 +700,7 @@ def pdf_data(
                 "zh": i.name_zh,
                 "en": i.name_en,
                 "unit": i.unit,
+                "direction": list(_direction(i)),
                 "threshold": _fmt_value(i.threshold),
                 "target": _fmt_value(i.target),
                 "baseline": _fmt_value(i.baseline),

@@ -208,6 +208,23 @@ def test_city_chart_marks_the_unranked_and_draws_dots_at_100_whole() -> None:
     assert dots and not any(c.get_clip_on() for c in dots)
 
 
+def test_sources_say_which_way_each_indicator_is_better(result: IndexResult) -> None:
+    """Rent (target 30 below threshold 50) is marked lower-is-better and online higher-is-better
+    in the sources table of both the page and the PDF, so no reader has to work it out from
+    the two reference values."""
+    page = render_html(result, {})
+    sources = page[page.index("指标与数据来源") :]
+    rent, online = sources.index("住房支出占收入比例"), sources.index("全程网办比例")
+    assert "越低越好" in sources[rent:online] and "lower is better" in sources[rent:online]
+    assert "越高越好" in sources[online:] and "higher is better" in sources[online:]
+    rows = pdf_data(result, {})["sources"]
+    assert [r["direction"] for r in rows] == [
+        ["↓ 越低越好", "lower is better"],
+        ["↑ 越高越好", "higher is better"],
+    ]
+    assert render_pdf(result, {}, scorecards=False).startswith(b"%PDF-")
+
+
 def test_large_and_tiny_values_are_written_out() -> None:
     """A population of 1,234,567 is not printed as 1.235e+06, and 0.004 is not rounded to 0."""
     from bot.render.index_report import _fmt_value
