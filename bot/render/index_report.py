@@ -408,8 +408,13 @@ def _delta_html(delta: float | None, higher_is_better: bool) -> str:
     return f'<span class="{"up" if better else "down"}">({sign}{_fmt_value(delta)})</span>'
 
 
+def _silent(voice: PrincipleVoice | None) -> bool:
+    """No answer of the period spoke of the principle: the page and the PDF both say so."""
+    return voice is None or (voice.answers == 0 and voice.share == 0 and not voice.quotes)
+
+
 def _voice_html(voice: PrincipleVoice | None) -> str:
-    if voice is None or (voice.answers == 0 and voice.share == 0 and not voice.quotes):
+    if voice is None or _silent(voice):
         return f'<span class="muted">{_bi(t("no_voices"))}</span>'
     of = t("of_answers")
     parts = [f"<b>{voice.share:.0%}</b> {_bi(of)}"]
@@ -713,7 +718,7 @@ def pdf_data(
 
 def _share(voice: CommunityVoices | None, pid: str) -> str | None:
     item = voice.principles.get(pid) if voice else None
-    return None if item is None else f"{item.share:.0%}"
+    return None if item is None or _silent(item) else f"{item.share:.0%}"
 
 
 def _quotes(voice: CommunityVoices | None, pid: str) -> list[str]:

@@ -225,6 +225,25 @@ def test_sources_say_which_way_each_indicator_is_better(result: IndexResult) -> 
     assert render_pdf(result, {}, scorecards=False).startswith(b"%PDF-")
 
 
+def test_a_principle_nobody_mentioned_reads_the_same_in_html_and_pdf(result: IndexResult) -> None:
+    """A principle no answer mentioned says "no answers about it this period" in the PDF too,
+    not a bare "0% 的回答提到" with nothing after it (the page already said the former)."""
+    voices = {
+        "碧海社区": CommunityVoices(
+            answers=12,
+            principles={
+                "equity": PrincipleVoice(0.5, 6, ["房租太贵了"]),
+                "efficiency": PrincipleVoice(0.0),
+            },
+        )
+    }
+    card = next(c for c in pdf_data(result, voices)["cards"] if c["name"] == "碧海社区")
+    shares = {p["en"]: p["share"] for p in card["principles"]}
+    assert shares == {"Equity": "50%", "Efficiency": None}
+    page = render_html(result, voices, community="碧海社区")
+    assert page.count("no answers about it this period") == 1
+
+
 def test_large_and_tiny_values_are_written_out() -> None:
     """A population of 1,234,567 is not printed as 1.235e+06, and 0.004 is not rounded to 0."""
     from bot.render.index_report import _fmt_value
