@@ -173,6 +173,9 @@ th{background:#eef2f6;font-weight:600}td.n{text-align:right;white-space:nowrap}
 blockquote{margin:4px 0;padding:2px 8px;border-left:3px solid #c9d6e3;color:#333;font-size:.92em}
 .unranked{color:#8a94a3}a{color:#0b4f8a}
 @media print{.switch{display:none}.card{break-inside:avoid}}
+@media (max-width:640px){.voices,.voices thead,.voices tbody,.voices tr{display:block}
+ .voices tr{border-bottom:1px solid #e3e6ea}.voices th,.voices td{display:inline-block;
+ border:0;vertical-align:middle}.voices td.said,.voices th:last-child{display:block}}
 """
 
 
@@ -364,10 +367,11 @@ def _scorecard_html(
         principle_rows.append(
             f"<tr><td>{_name(p.name_zh, p.name_en)}</td>"
             f"<td class='n'>{c.weights.get(p.id, 0.0):.0%}</td>"
-            f"<td>{_bar(c.principles.get(p.id))}</td><td>{_voice_html(voice)}</td></tr>"
+            f"<td>{_bar(c.principles.get(p.id))}</td>"
+            f"<td class='said'>{_voice_html(voice)}</td></tr>"
         )
     principles = (
-        f"<div class='wide'><table><thead><tr><th>{_bi(t('principle'))}</th>"
+        f"<div class='wide'><table class='voices'><thead><tr><th>{_bi(t('principle'))}</th>"
         f"<th>{_bi(t('weight'))}</th>"
         f"<th>{_bi(t('score'))}</th><th>{_bi(t('residents_said'))}</th></tr></thead>"
         f"<tbody>{''.join(principle_rows)}</tbody></table></div>"
