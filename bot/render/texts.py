@@ -532,6 +532,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "No theme found in {share} of answers",
     ),
     "chart_answers": ("{answers} 条回答", "{answers} answers"),
+    "chart_cut": (
+        "每类只画出提及最多的 {most} 项，完整列表见文字报告",
+        "Each section draws its {most} most mentioned themes; the text lists them all",
+    ),
     "chart_quiet": (
         "本周没有回答、未画出的社区：{names}",
         "Not drawn, no answers this week: {names}",
