@@ -218,6 +218,19 @@ def top_of(themes: Sequence[ThemeShare], kind: str, level: int, most: int) -> li
     return top_themes([t for t in themes if t.kind == kind and t.level == level], most)
 
 
+def cut_quote(text: str) -> str:
+    """`text` whole, or cut to QUOTE_CHARS with "…"; a cut inside a Latin-script word moves
+    back to the space before it (Chinese has no spaces, so it is cut at the limit)."""
+    if len(text) <= QUOTE_CHARS:
+        return text
+    kept = text[: QUOTE_CHARS - 1]
+    if kept[-1].isascii() and kept[-1].isalnum() and text[len(kept)].isascii():
+        space = kept.rfind(" ")
+        if space >= QUOTE_CHARS // 2:
+            kept = kept[:space]
+    return kept.rstrip() + "…"
+
+
 def pick_quotes(
     candidates: Sequence[Quote], themes: Sequence[ThemeShare], most: int = QUOTES
 ) -> list[QuoteOut]:
@@ -242,7 +255,7 @@ def pick_quotes(
                 q = queue.pop(0)
                 if q.resident in used_residents or q.answer_id in used_answers:
                     continue
-                text = q.text if len(q.text) <= QUOTE_CHARS else q.text[: QUOTE_CHARS - 1] + "…"
+                text = cut_quote(q.text)
                 out.append(QuoteOut(theme_id=theme_id, text=text))
                 used_residents.add(q.resident)
                 used_answers.add(q.answer_id)

@@ -67,6 +67,14 @@ def chart_texts(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> list
     return texts
 
 
+def _cut(report: Report, most: int) -> bool:
+    """Whether a section has more themes mentioned than it draws (the rest go unseen)."""
+    return any(
+        sum(1 for t in report.themes if t.kind == kind and t.level == 1 and t.count) > most
+        for kind in ("principle", "domain")
+    )
+
+
 def _untagged_note(report: Report, lang: Lang) -> str:
     return say("chart_untagged", lang, share=f"{report.untagged_share * 100:.0f}%")
 
@@ -185,6 +193,8 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
     start, end = _period_dates(report, zone)
     fig.suptitle(say("chart_title", lang, start=start, end=end), fontproperties=font)
     notes = [_untagged_note(report, lang)]
+    if _cut(report, most):
+        notes.append(say("chart_cut", lang, most=most))
     if quiet:
         notes.append(_quiet_note(quiet, lang))
     fig.text(0.01, 0.01, "\n".join(notes), fontproperties=font, fontsize=9)

@@ -37,7 +37,7 @@ from bot.core.csvfiles import safe_cell
 
 # The report's input records belong to the core (it fills them); importable from here too.
 from bot.core.index.compute import CommunityResult, CommunityVoices, IndexResult, PrincipleVoice
-from bot.core.index.framework import Framework
+from bot.core.index.framework import Framework, Indicator
 from bot.render.texts import TEMPLATES, fill
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ TEXT_KEYS: tuple[str, ...] = (
     "no_data",
     "sources",
     "unit",
+    "direction",
     "source",
     "baseline",
     "show",
@@ -120,9 +121,17 @@ def _fmt(x: float | None, digits: int = 1) -> str:
 
 
 def _fmt_value(x: float | None) -> str:
-    if x is None:
+    """An indicator value (or a reference value, or a change) as a reader expects it: at most
+    two decimals, trailing zeros dropped (34.87, 4.07 for a mean rating of 57/14, 3.8, 50),
+    written out in full (1234567, never 1.235e+06); a value too small for two decimals keeps
+    two significant digits (0.004), so it is not shown as 0."""
+    if x is None or math.isnan(x):
         return "–"
-    return f"{x:.6g}" if abs(x) < 1e6 else f"{x:.4g}"
+    shown = round(x, 2)
+    if shown == 0 and x != 0:
+        return f"{x:.2g}"
+    text = f"{shown:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _change(x: float | None) -> str:
@@ -164,6 +173,9 @@ th{background:#eef2f6;font-weight:600}td.n{text-align:right;white-space:nowrap}
 blockquote{margin:4px 0;padding:2px 8px;border-left:3px solid #c9d6e3;color:#333;font-size:.92em}
 .unranked{color:#8a94a3}a{color:#0b4f8a}
 @media print{.switch{display:none}.card{break-inside:avoid}}
+@media (max-width:640px){.voices,.voices thead,.voices tbody,.voices tr{display:block}
+ .voices tr{border-bottom:1px solid #e3e6ea}.voices th,.voices td{display:inline-block;
+ border:0;vertical-align:middle}.voices td.said,.voices th:last-child{display:block}}
 """
 
 
@@ -219,6 +231,13 @@ def _rank_html(c: CommunityResult) -> str:
     return str(c.rank)
 
 
+def _unranked_why(result: IndexResult, c: CommunityResult) -> tuple[str, str] | None:
+    """Why a community has no rank (its coverage is below `min_coverage`), or None if ranked."""
+    if c.rank is not None:
+        return None
+    return t("unranked_why", coverage=f"{c.coverage:.0%}", cov=f"{result.min_coverage:.0%}")
+
+
 def _rank_range(c: CommunityResult) -> str:
     if c.rank_low is None or c.rank_high is None:
         return "–"
@@ -267,7 +286,8 @@ def render_html(
     parts.append(f"<h2>{_bi(t('scorecard'))}</h2>")
     for number, item in enumerate(result.communities):
         if community is None or item.name == community:
-            parts.append(_scorecard_html(fw, number, item, voices.get(item.name)))
+            why = _unranked_why(result, item)
+            parts.append(_scorecard_html(fw, number, item, voices.get(item.name), why))
     parts.append(_sources_html(fw))
     parts.append("</main></body></html>")
     return "".join(parts)
@@ -320,14 +340,20 @@ def _city_table_html(result: IndexResult) -> str:
 
 
 def _scorecard_html(
-    fw: Framework, number: int, c: CommunityResult, voices: CommunityVoices | None
+    fw: Framework,
+    number: int,
+    c: CommunityResult,
+    voices: CommunityVoices | None,
+    why: tuple[str, str] | None = None,
 ) -> str:
     rank = _rank_html(c)
+    # Unranked: why, instead of an empty rank range.
+    place = f"({_rank_range(c)})" if why is None else f"<br><small>{_bi(why)}</small>"
     head = (
         f'<div class="card" id="c{number}"><h3>{_e(c.name)}</h3><div class="head">'
         f'<div>{_bi(t("index"))}<br><span class="big">{_fmt(c.index)}</span></div>'
         f"<div>{_bi(t('interval'))}<br>{_fmt(c.low)}–{_fmt(c.high)}</div>"
-        f"<div>{_bi(t('rank'))}<br>{rank} ({_rank_range(c)})</div>"
+        f"<div>{_bi(t('rank'))}<br>{rank} {place}</div>"
         f"<div>{_bi(t('change'))}<br>{_change_html(c.change)}</div>"
         f"<div>{_bi(t('coverage'))}<br>{c.coverage:.0%}</div>"
         f"<div>{_bi(t('voters'))}<br>{c.voters}</div>"
@@ -341,10 +367,11 @@ def _scorecard_html(
         principle_rows.append(
             f"<tr><td>{_name(p.name_zh, p.name_en)}</td>"
             f"<td class='n'>{c.weights.get(p.id, 0.0):.0%}</td>"
-            f"<td>{_bar(c.principles.get(p.id))}</td><td>{_voice_html(voice)}</td></tr>"
+            f"<td>{_bar(c.principles.get(p.id))}</td>"
+            f"<td class='said'>{_voice_html(voice)}</td></tr>"
         )
     principles = (
-        f"<div class='wide'><table><thead><tr><th>{_bi(t('principle'))}</th>"
+        f"<div class='wide'><table class='voices'><thead><tr><th>{_bi(t('principle'))}</th>"
         f"<th>{_bi(t('weight'))}</th>"
         f"<th>{_bi(t('score'))}</th><th>{_bi(t('residents_said'))}</th></tr></thead>"
         f"<tbody>{''.join(principle_rows)}</tbody></table></div>"
@@ -381,11 +408,17 @@ def _delta_html(delta: float | None, higher_is_better: bool) -> str:
     if delta is None or delta == 0:
         return ""
     better = (delta > 0) == higher_is_better
-    return f'<span class="{"up" if better else "down"}">({delta:+.3g})</span>'
+    sign = "+" if delta > 0 else ""
+    return f'<span class="{"up" if better else "down"}">({sign}{_fmt_value(delta)})</span>'
+
+
+def _silent(voice: PrincipleVoice | None) -> bool:
+    """No answer of the period spoke of the principle: the page and the PDF both say so."""
+    return voice is None or (voice.answers == 0 and voice.share == 0 and not voice.quotes)
 
 
 def _voice_html(voice: PrincipleVoice | None) -> str:
-    if voice is None or (voice.answers == 0 and voice.share == 0 and not voice.quotes):
+    if voice is None or _silent(voice):
         return f'<span class="muted">{_bi(t("no_voices"))}</span>'
     of = t("of_answers")
     parts = [f"<b>{voice.share:.0%}</b> {_bi(of)}"]
@@ -393,14 +426,20 @@ def _voice_html(voice: PrincipleVoice | None) -> str:
     return "".join(parts)
 
 
+def _direction(indicator: Indicator) -> tuple[str, str]:
+    """Which way the indicator is better, as the sources table says it."""
+    return t("higher" if indicator.higher_is_better else "lower")
+
+
 def _sources_html(fw: Framework) -> str:
     head = "".join(
         f"<th>{_bi(t(k))}</th>"
-        for k in ("indicator", "unit", "threshold", "target", "baseline", "source")
+        for k in ("indicator", "unit", "direction", "threshold", "target", "baseline", "source")
     )
     rows = "".join(
         f"<tr><td>{_name(i.name_zh, i.name_en)} <small class='muted'>{_e(i.id)}</small></td>"
-        f"<td>{_e(i.unit)}</td><td class='n'>{_fmt_value(i.threshold)}</td>"
+        f"<td>{_e(i.unit)}</td><td>{_bi(_direction(i))}</td>"
+        f"<td class='n'>{_fmt_value(i.threshold)}</td>"
         f"<td class='n'>{_fmt_value(i.target)}</td><td class='n'>{_fmt_value(i.baseline)}</td>"
         f"<td>{_e(i.source)}</td></tr>"
         for i in fw.indicators
@@ -492,8 +531,13 @@ def _png(fig: Figure) -> bytes:
 
 
 def city_chart_png(result: IndexResult) -> bytes:
+    """The city chart (`city_chart_figure`) as PNG."""
+    return _png(city_chart_figure(result))
+
+
+def city_chart_figure(result: IndexResult) -> Figure:
     """Every community's index (dot) and 90% interval (line), highest first; labelled by name
-    up to CITY_CHART_LABELS communities."""
+    up to CITY_CHART_LABELS communities, an unranked one (grey dot) saying so."""
     from matplotlib.figure import Figure
 
     font = _font()
@@ -508,9 +552,12 @@ def city_chart_png(result: IndexResult) -> bytes:
     highs = [c.high if c.high is not None else p for c, p in zip(scored, points, strict=True)]
     ax.hlines(ys, lows, highs, color="#9fc3e2", linewidth=3 if labelled else 1)
     colours = ["#0b4f8a" if c.rank is not None else "#b0b7c0" for c in scored]
-    ax.scatter(points, ys, color=colours, s=22 if labelled else 4, zorder=3)
+    # Not clipped: a dot at 0 or 100 sits on the frame and is drawn whole.
+    ax.scatter(points, ys, color=colours, s=22 if labelled else 4, zorder=3, clip_on=False)
     if labelled:
-        ax.set_yticks(ys, [c.name for c in scored], fontproperties=font)
+        unranked = "（{} {}）".format(*t("unranked"))
+        names = [c.name + ("" if c.rank is not None else unranked) for c in scored]
+        ax.set_yticks(ys, names, fontproperties=font)
     else:
         ax.set_yticks([])
         ax.set_ylabel(f"{len(scored)} 个社区 communities", fontproperties=font)
@@ -520,7 +567,7 @@ def city_chart_png(result: IndexResult) -> bytes:
     zh, en = t("city_chart")
     ax.set_title(f"{zh} · {en} · {result.period}", fontproperties=font)
     fig.tight_layout()
-    return _png(fig)
+    return fig
 
 
 def principles_chart_png(result: IndexResult) -> bytes:
@@ -611,6 +658,7 @@ def pdf_data(
                 "interval": f"{_fmt(c.low)}–{_fmt(c.high)}",
                 "rank": "–" if c.rank is None else str(c.rank),
                 "rank_range": _rank_range(c),
+                "unranked_why": None if (why := _unranked_why(result, c)) is None else list(why),
                 "coverage": f"{c.coverage:.0%}",
                 "voters": str(c.voters),
                 "change": _change(c.change),
@@ -621,6 +669,7 @@ def pdf_data(
                         "en": p.name_en,
                         "weight": f"{c.weights.get(p.id, 0.0):.0%}",
                         "score": c.principles.get(p.id),
+                        "score_text": _fmt(c.principles.get(p.id)),
                         "share": _share(voice, p.id),
                         "quotes": _quotes(voice, p.id),
                     }
@@ -637,6 +686,7 @@ def pdf_data(
                         "threshold": _fmt_value(ind.threshold),
                         "target": _fmt_value(ind.target),
                         "score": c.indicators[ind.id].score,
+                        "score_text": _fmt(c.indicators[ind.id].score),
                     }
                     for ind in fw.indicators
                 ],
@@ -659,6 +709,7 @@ def pdf_data(
                 "zh": i.name_zh,
                 "en": i.name_en,
                 "unit": i.unit,
+                "direction": list(_direction(i)),
                 "threshold": _fmt_value(i.threshold),
                 "target": _fmt_value(i.target),
                 "baseline": _fmt_value(i.baseline),
@@ -671,7 +722,7 @@ def pdf_data(
 
 def _share(voice: CommunityVoices | None, pid: str) -> str | None:
     item = voice.principles.get(pid) if voice else None
-    return None if item is None else f"{item.share:.0%}"
+    return None if item is None or _silent(item) else f"{item.share:.0%}"
 
 
 def _quotes(voice: CommunityVoices | None, pid: str) -> list[str]:

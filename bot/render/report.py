@@ -218,9 +218,17 @@ def _community_poll_line(part: CommunityPart, poll: PollResult, lang: Lang) -> s
         result = say("report_rating_average", lang, average=f"{poll.average:.2f}")
     else:
         best = max(poll.options, key=lambda o: o.votes)
-        result = say(
-            "report_poll_leader", lang, option=best.text, votes=best.votes, share=_pct(best.share)
-        )
+        # A tie names every leading option: the first of them alone would read as the winner.
+        leaders = [o.text for o in poll.options if o.votes == best.votes]
+        share = _pct(best.share)
+        if len(leaders) > 1:
+            result = say(
+                "report_poll_leaders", lang, options=leaders, votes=best.votes, share=share
+            )
+        else:
+            result = say(
+                "report_poll_leader", lang, option=best.text, votes=best.votes, share=share
+            )
     return say("report_community_poll", lang, name=part.name, voters=poll.voters, result=result)
 
 

@@ -491,6 +491,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "最多：{option}（{votes} 票，{share}）",
         "most: {option} ({votes:vote|votes}, {share})",
     ),
+    "report_poll_leaders": (
+        "最多：{options}（各 {votes} 票，{share}）",
+        "most: {options} ({votes:vote|votes} each, {share})",
+    ),
     "report_rating_average": ("平均分 {average}", "average {average}"),
     "summary_title": ("🗳 征询 #{id} 已结束：{question}", "🗳 Round #{id} has closed: {question}"),
     "summary_themes": ("大家最关心：{themes}", "What mattered most: {themes}"),
@@ -532,6 +536,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "No theme found in {share} of answers",
     ),
     "chart_answers": ("{answers} 条回答", "{answers:answer|answers}"),
+    "chart_cut": (
+        "每类只画出提及最多的 {most} 项，完整列表见文字报告",
+        "Each section draws its {most} most mentioned themes; the text lists them all",
+    ),
     "chart_quiet": (
         "本周没有回答、未画出的社区：{names}",
         "Not drawn, no answers this week: {names}",
@@ -828,6 +836,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "ix_voters": ("投票人数", "Voters"),
     "ix_change": ("较上期", "Change"),
     "ix_unranked": ("未排名", "unranked"),
+    "ix_unranked_why": (
+        "覆盖率 {coverage} 低于 {cov}，不参与排名",
+        "coverage {coverage} is below {cov}, so no rank",
+    ),
     "ix_scorecard": ("社区评分卡", "Community scorecard"),
     "ix_principle": ("原则", "Principle"),
     "ix_weight": ("居民权重", "Residents' weight"),
@@ -842,6 +854,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "ix_no_data": ("无数据", "no data"),
     "ix_sources": ("指标与数据来源", "Indicators and sources"),
     "ix_unit": ("单位", "Unit"),
+    "ix_direction": ("方向", "Direction"),
+    "ix_higher": ("↑ 越高越好", "higher is better"),
+    "ix_lower": ("↓ 越低越好", "lower is better"),
     "ix_source": ("来源", "Source"),
     "ix_baseline": ("基线", "Baseline"),
     "ix_show": ("显示", "Show"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +54,9 @@ def _report() -> str:
     return render_html(result, voices)
 
 
-async def test_the_index_report_fits_a_phone_without_sideways_scrolling(tmp_path: Path) -> None:
-    """At 360 px the page is no wider than the phone; the tables scroll in their own box."""
+@asynccontextmanager
+async def _on_a_phone(tmp_path: Path) -> AsyncIterator[Any]:
+    """The report opened in headless Chromium with a 360 px wide phone viewport."""
     executable = chromium_path()
     from playwright.async_api import async_playwright
 
@@ -73,18 +76,38 @@ async def test_the_index_report_fits_a_phone_without_sideways_scrolling(tmp_path
             try:
                 page = context.pages[0] if context.pages else await context.new_page()
                 await page.goto(page_file.as_uri())
-                width = await page.evaluate("document.documentElement.scrollWidth")
-                assert width <= PHONE["width"], f"the page is {width}px wide on a 360 px phone"
-                # The wide tables are still whole: their own box scrolls.
-                boxes = await page.evaluate(
-                    "Array.from(document.querySelectorAll('table')).map(t => "
-                    "[t.parentElement.scrollWidth, t.parentElement.clientWidth, "
-                    "getComputedStyle(t.parentElement).overflowX])"
-                )
-                assert boxes and all(
-                    inner <= shown or overflow == "auto" for inner, shown, overflow in boxes
-                ), boxes
+                yield page
             finally:
                 await context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+async def test_residents_quotes_are_readable_on_a_phone(tmp_path: Path) -> None:
+    """On a 360 px phone what residents said about a principle is in view and wide enough to
+    read: in the demo's report the quotes column was 72 px wide (four characters a line, each
+    principle's row 1,300 px tall) and partly hidden to the right of its scrolling box."""
+    async with _on_a_phone(tmp_path) as page:
+        said = await page.evaluate(
+            "Array.from(document.querySelectorAll('td.said')).map(td => "
+            "[td.getBoundingClientRect().left, td.getBoundingClientRect().right])"
+        )
+    assert said, "no quotes column"
+    for left, right in said:
+        assert right <= PHONE["width"] and right - left >= 240, said
+
+
+async def test_the_index_report_fits_a_phone_without_sideways_scrolling(tmp_path: Path) -> None:
+    """At 360 px the page is no wider than the phone; the tables scroll in their own box."""
+    async with _on_a_phone(tmp_path) as page:
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the page is {width}px wide on a 360 px phone"
+        # The wide tables are still whole: their own box scrolls.
+        boxes = await page.evaluate(
+            "Array.from(document.querySelectorAll('table')).map(t => "
+            "[t.parentElement.scrollWidth, t.parentElement.clientWidth, "
+            "getComputedStyle(t.parentElement).overflowX])"
+        )
+        assert boxes and all(
+            inner <= shown or overflow == "auto" for inner, shown, overflow in boxes
+        ), boxes

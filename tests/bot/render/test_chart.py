@@ -168,3 +168,16 @@ def test_chart_keeps_principles_and_domain_levels_apart() -> None:
     assert bottom_row == first
     assert "治理原则" in fig.axes[0].get_title() and "服务领域" in fig.axes[2].get_title()
     assert any("未归入任何主题：25% 的回答" in t.get_text() for t in fig.texts)
+
+
+def test_a_section_cut_to_its_most_mentioned_themes_says_so() -> None:
+    """With more principles mentioned than the chart draws (the demo's digest mentioned nine
+    and drew eight, 公平 missing without a word), a note says only the most mentioned are
+    drawn and where the rest are; a chart that draws every theme has no such note."""
+    report = every_theme_report()
+    notes = " ".join(t.get_text() for t in chart_figure(report, "zh", ZONE).texts)
+    assert "只画出提及最多的 8 项" in notes, notes
+    english = " ".join(t.get_text() for t in chart_figure(report, "en", ZONE).texts)
+    assert "8 most mentioned" in english, english
+    whole = " ".join(t.get_text() for t in chart_figure(report, "zh", ZONE, most=40).texts)
+    assert "只画出" not in whole, whole

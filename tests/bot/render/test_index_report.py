@@ -9,13 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.index.compute import IndexResult, Priorities, compute_index
+from bot.core.index.compute import (
+    CommunityVoices,
+    IndexResult,
+    PrincipleVoice,
+    Priorities,
+    compute_index,
+)
 from bot.core.index.framework import parse_framework
 from bot.core.index.values import IndicatorValue
 from bot.render.index_report import (
-    CommunityVoices,
-    PrincipleVoice,
+    city_chart_figure,
     city_chart_png,
+    pdf_data,
     render_csv,
     render_html,
     render_pdf,
@@ -135,6 +141,117 @@ def test_pdf_is_a4_with_pages_and_quotes_are_not_run(result: IndexResult) -> Non
     assert b"/MediaBox[0 0 595.2" in pdf.replace(b" [", b"[")
     for name in ("碧海社区", "汇展城社区"):
         assert name.encode("utf-16-be").hex().upper().encode() in pdf
+
+
+def test_values_and_scores_read_the_same_in_html_and_pdf() -> None:
+    """A value that is a mean (57/14 of a rating round, here 10 times that) is shown to two
+    decimals like an imported one, not as 40.7143, its change likewise (+0.71, not +0.714);
+    and a score reads the same in the PDF as on the page: 50.0 in both, not 50 in the PDF."""
+    framework = parse_framework(FRAMEWORK, load_taxonomy())
+    values = [
+        IndicatorValue("碧海社区", "rent", "2025-Q2", 40.0),
+        IndicatorValue("碧海社区", "rent", PERIOD, 570 / 14),
+        IndicatorValue("碧海社区", "online", PERIOD, 75.0),
+    ]
+    result = compute_index(framework, values, {}, period=PERIOD, draws=50, seed=1)
+    page = render_html(result, {})
+    assert "<b>40.71</b> %" in page and "(+0.71)" in page
+    assert "40.714" not in page and "+0.714" not in page
+    card = pdf_data(result, {})["cards"][0]
+    rent, online = card["indicators"]
+    assert (rent["value"], rent["previous"]) == ("40.71", "40")
+    # rent (40.71 - 50) / (30 - 50) = 46.4; online (75 - 50) / 50 = 50.0; as on the page.
+    assert (rent["score_text"], online["score_text"]) == ("46.4", "50.0")
+    assert "<small>46.4</small>" in page and "<small>50.0</small>" in page
+    principles = {p["en"]: p["score_text"] for p in card["principles"]}
+    assert principles == {"Equity": "46.4", "Efficiency": "50.0"}
+    assert render_pdf(result, {}).startswith(b"%PDF-")
+
+
+def test_an_unranked_community_says_why_in_both_languages(result: IndexResult) -> None:
+    """With min_coverage 0.6 the hostile name (coverage 1/2) gets no rank: the page's scorecard
+    and the PDF (table and scorecard) say so in Chinese and English, and why."""
+    framework = parse_framework(FRAMEWORK, load_taxonomy())
+    strict = compute_index(
+        framework, _values(PERIOD, 35.0), {}, period=PERIOD, min_coverage=0.6, draws=50, seed=1
+    )
+    unranked = next(c for c in strict.communities if c.name == HOSTILE)
+    assert unranked.rank is None
+    why = ("覆盖率 50% 低于 60%，不参与排名", "coverage 50% is below 60%, so no rank")
+    page = render_html(strict, {})
+    assert page.count(why[0]) == 1 and page.count(why[1]) == 1
+    data = pdf_data(strict, {})
+    rows = {c["name"]: c for c in data["communities"]}
+    assert rows[HOSTILE]["unranked_why"] == list(why)
+    assert rows["碧海社区"]["unranked_why"] is None
+    assert data["texts"]["unranked"] == ["未排名", "unranked"]
+    assert render_pdf(strict, {}).startswith(b"%PDF-")
+
+
+def test_city_chart_marks_the_unranked_and_draws_dots_at_100_whole() -> None:
+    """A community without a rank is labelled so on the city chart (its grey dot alone said
+    nothing), and a dot at 100 is drawn whole, not cut in half by the frame."""
+    framework = parse_framework(FRAMEWORK, load_taxonomy())
+    values = [
+        IndicatorValue("碧海社区", "rent", PERIOD, 35.0),
+        IndicatorValue("碧海社区", "online", PERIOD, 75.0),
+        IndicatorValue("东角头社区", "online", PERIOD, 100.0),
+    ]
+    strict = compute_index(framework, values, {}, period=PERIOD, min_coverage=0.6, draws=50, seed=1)
+    fig = city_chart_figure(strict)
+    (ax,) = fig.axes
+    labels = [label.get_text() for label in ax.get_yticklabels()]
+    assert labels == ["东角头社区（未排名 unranked）", "碧海社区"]
+    from matplotlib.collections import PathCollection
+
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert dots and not any(c.get_clip_on() for c in dots)
+
+
+def test_sources_say_which_way_each_indicator_is_better(result: IndexResult) -> None:
+    """Rent (target 30 below threshold 50) is marked lower-is-better and online higher-is-better
+    in the sources table of both the page and the PDF, so no reader has to work it out from
+    the two reference values."""
+    page = render_html(result, {})
+    sources = page[page.index("指标与数据来源") :]
+    rent, online = sources.index("住房支出占收入比例"), sources.index("全程网办比例")
+    assert "越低越好" in sources[rent:online] and "lower is better" in sources[rent:online]
+    assert "越高越好" in sources[online:] and "higher is better" in sources[online:]
+    rows = pdf_data(result, {})["sources"]
+    assert [r["direction"] for r in rows] == [
+        ["↓ 越低越好", "lower is better"],
+        ["↑ 越高越好", "higher is better"],
+    ]
+    assert render_pdf(result, {}, scorecards=False).startswith(b"%PDF-")
+
+
+def test_a_principle_nobody_mentioned_reads_the_same_in_html_and_pdf(result: IndexResult) -> None:
+    """A principle no answer mentioned says "no answers about it this period" in the PDF too,
+    not a bare "0% 的回答提到" with nothing after it (the page already said the former)."""
+    voices = {
+        "碧海社区": CommunityVoices(
+            answers=12,
+            principles={
+                "equity": PrincipleVoice(0.5, 6, ["房租太贵了"]),
+                "efficiency": PrincipleVoice(0.0),
+            },
+        )
+    }
+    card = next(c for c in pdf_data(result, voices)["cards"] if c["name"] == "碧海社区")
+    shares = {p["en"]: p["share"] for p in card["principles"]}
+    assert shares == {"Equity": "50%", "Efficiency": None}
+    page = render_html(result, voices, community="碧海社区")
+    assert page.count("no answers about it this period") == 1
+
+
+def test_large_and_tiny_values_are_written_out() -> None:
+    """A population of 1,234,567 is not printed as 1.235e+06, and 0.004 is not rounded to 0."""
+    from bot.render.index_report import _fmt_value
+
+    assert _fmt_value(1234567.0) == "1234567"
+    assert _fmt_value(0.004) == "0.004"
+    assert _fmt_value(-0.3) == "-0.3"
+    assert _fmt_value(None) == "–"
 
 
 def _pages(pdf: bytes) -> int:

@@ -55,6 +55,28 @@ async def test_poll_report_names_the_leading_option_per_community(tmp_path: Path
     assert len(rows) == 3 and len(votes_end) == 1, rows
 
 
+async def test_a_tie_for_most_votes_names_every_leading_option(tmp_path: Path) -> None:
+    """Two options with as many votes each are both named, not the first of them alone: an
+    official reading "最多：停车位" would think parking led when lighting had as many votes."""
+    core = await open_test_core(tmp_path)
+    try:
+        round_id = await seed_round(
+            core,
+            "poll",
+            {BIHAI: [[0], [2], [0], [2]], HUIZHAN: [[1]]},
+            options=["停车位", "绿化", "路灯照明"],
+        )
+        report = await build_round_report(core, round_id)
+    finally:
+        await core.repo.close()
+    assert report is not None
+    zh = render_report(report, "zh", ZONE)
+    assert f"  {BIHAI}：投票 4 人；最多：停车位、路灯照明（各 2 票，50%）" in zh
+    assert f"  {HUIZHAN}：投票 1 人；最多：绿化（1 票，100%）" in zh
+    en = render_report(report, "en", ZONE)
+    assert f"  {BIHAI}: 4 voters; most: 停车位, 路灯照明 (2 votes each, 50%)" in en
+
+
 async def test_summary_thanks_only_when_someone_took_part(tmp_path: Path) -> None:
     """The closing summary thanks residents after a vote, and says nobody took part after none."""
     core = await open_test_core(tmp_path)

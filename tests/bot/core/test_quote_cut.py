@@ -1,0 +1,38 @@
+"""A long quote in a report is cut at a word, not in the middle of one."""
+
+from __future__ import annotations
+
+from bot.core.models import Quote
+from bot.core.reports import QUOTE_CHARS, ThemeShare, pick_quotes
+
+ENGLISH = (
+    "Transparency and accountability. If the community collects data through smart cameras "
+    "and apps, residents should know what is collected, who can see it and for how long."
+)
+CHINESE = "希望社区的各种补贴名单、评优名单都公示出来，接受大家监督，这样才公平。" * 5
+THEME = ThemeShare(id="transparency", name_zh="透明", name_en="Transparency", kind="principle",
+                   count=2, share=1.0)  # fmt: skip
+
+
+def _shown(text: str) -> str:
+    quote = Quote(answer_id=1, theme_id="transparency", resident="r1", text=text, score=1.0)
+    (out,) = pick_quotes([quote], [THEME])
+    return out.text
+
+
+def test_an_english_quote_is_cut_between_words() -> None:
+    """The demo's index report showed "…residents should know what is collected, wh…": the
+    quote now ends on a whole word, still a prefix of the answer and within the limit."""
+    assert len(ENGLISH) > QUOTE_CHARS
+    shown = _shown(ENGLISH)
+    assert shown.endswith("…") and len(shown) <= QUOTE_CHARS
+    kept = shown[:-1]
+    assert ENGLISH.startswith(kept) and ENGLISH[len(kept)] == " ", shown
+    assert not kept.endswith(" ")
+
+
+def test_a_chinese_quote_is_cut_at_the_limit_and_a_short_one_whole() -> None:
+    """Chinese has no spaces between words: the cut stays at the limit; short text is whole."""
+    shown = _shown(CHINESE)
+    assert shown == CHINESE[: QUOTE_CHARS - 1] + "…"
+    assert _shown("快递柜超时还要收费。") == "快递柜超时还要收费。"
