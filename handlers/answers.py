@@ -80,6 +80,11 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
     user = update.effective_user
     if message is None or user is None or user.is_bot:
         return
+    if message.sender_chat is not None or message.is_automatic_forward:
+        # Sent on behalf of a chat, not by a resident: a linked channel's post forwarded into
+        # its discussion group (from Telegram's service account 777000, no bot), a post as a
+        # channel, an anonymous administrator.
+        return
     private = not in_group(update)
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
     if message.text is None and not private and reply_to is None:
@@ -131,6 +136,8 @@ def read_plain_answer(raw: Mapping[str, Any]) -> PlainAnswer | None:
         return None
     if text.startswith("/") or sender.get("is_bot") is not False:
         return None
+    if "sender_chat" in message or "is_automatic_forward" in message:
+        return None  # on behalf of a chat (a linked channel, an anonymous admin): PTB's path
     chat_type = chat.get("type")
     if chat_type not in ("private", "group", "supergroup"):
         return None

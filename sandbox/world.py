@@ -35,6 +35,10 @@ _NOT_DELIVERED_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "messa
 # The service account Telegram shows as the sender of a supergroup's migrate_from message.
 GROUP_ANONYMOUS_BOT = SimUser(id=1087968824, first_name="Group", username="GroupAnonymousBot")
 
+# The service account that appears as the sender of posts a linked channel forwards into its
+# discussion group automatically (`is_automatic_forward`).
+TELEGRAM_SERVICE = SimUser(id=777000, first_name="Telegram")
+
 # A 1x1 PNG: what a simulated resident's photo contains.
 _TINY_PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -280,6 +284,43 @@ class World:
         if entities:
             content["entities"] = entities
         return self._post(self._state(chat.id), user, content, reply_to=reply_to)
+
+    def send_as_group(
+        self, chat: SimChat, text: str, *, by: SimUser | None = None, reply_to: int | None = None
+    ) -> int:
+        """An administrator who "remains anonymous" writes `text`: Telegram shows the message as
+        from GroupAnonymousBot, with the group itself as `sender_chat` (supergroups only)."""
+        state = self._state(chat.id)
+        if chat.type != "supergroup":
+            raise ValueError("only supergroups have anonymous administrators")
+        admin = by or self._any_admin(state)
+        if state.members.get(admin.id) not in ("creator", "administrator"):
+            raise ValueError(f"{admin.first_name} is no administrator of chat {chat.id}")
+        content: dict[str, Any] = {"text": text, "sender_chat": payloads.chat_json(chat)}
+        entities = detect_entities(text)
+        if entities:
+            content["entities"] = entities
+        return self._post(state, GROUP_ANONYMOUS_BOT, content, reply_to=reply_to)
+
+    def forward_from_channel(self, chat: SimChat, channel_title: str, text: str) -> int:
+        """A channel linked to the group posts `text`; Telegram copies it into the group as an
+        automatic forward (from the Telegram service account, `sender_chat` the channel);
+        only a supergroup can be a channel's discussion group."""
+        if chat.type != "supergroup":
+            raise ValueError("only a supergroup can be linked to a channel")
+        channel = {"id": -next(self._supergroup_ids), "type": "channel", "title": channel_title}
+        content: dict[str, Any] = {
+            "text": text,
+            "sender_chat": channel,
+            "is_automatic_forward": True,
+            "forward_origin": {
+                "type": "channel",
+                "date": self.now(),
+                "chat": channel,
+                "message_id": 1,
+            },
+        }
+        return self._post(self._state(chat.id), TELEGRAM_SERVICE, content)
 
     def edit_message(self, user: SimUser, chat: SimChat, message_id: int, text: str) -> None:
         """`user` edits their own message: an `edited_message` update."""
@@ -621,7 +662,9 @@ class World:
                 raise ValueError("only the chat's own user can write in a private chat")
             state.started = True
             state.blocked = False
-        elif sender.id != GROUP_ANONYMOUS_BOT.id and sender.id not in state.members:
+        elif sender.id not in (GROUP_ANONYMOUS_BOT.id, TELEGRAM_SERVICE.id) and (
+            sender.id not in state.members
+        ):
             state.members[sender.id] = "member"
         if reply_to is not None and (
             reply_to not in state.messages or state.messages[reply_to].deleted

@@ -123,3 +123,25 @@ async def test_answers_of_invisible_characters_are_not_counted(minyi_bot: Runnin
     assert await stored_texts(bot) == ["停车\u200b太难"]
     assert sum("只收文字回答" in t for t in bot.bot_texts(chat)) == 1
     assert any("只收文字回答" in t for t in bot.bot_texts(group))
+
+
+async def test_a_linked_channels_post_in_the_group_is_no_residents_answer(
+    minyi_bot: RunningBot,
+) -> None:
+    """While one text round is open a plain group message counts; a post that the group's
+    linked channel forwards into it automatically (or an anonymous admin's message) is not a
+    resident's and is neither stored nor counted as a participant."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = em.add_group("碧海社区居民群", supergroup=True, admins=[bot.organiser])
+    em.add_bot_to_group(group, bot.organiser)
+    await bot.command(group, "/community 碧海社区")
+    await bot.command(group, "/ask 2h 你的建议？")
+    em.forward_from_channel(group, "碧海社区公告", "通知：本周六停水，请提前储水。")
+    em.send_as_group(group, "请大家文明发言。", by=bot.organiser)
+    em.send_message(em.add_user("居民"), group, "希望多装路灯。")
+    await bot.settle()
+    assert await stored_texts(bot) == ["希望多装路灯。"]
+    await bot.command(group, "/report")
+    report = await bot.wait_text(group, lambda t: "征询报告" in t)
+    assert "参与居民：1 · 回答：1" in report

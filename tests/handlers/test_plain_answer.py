@@ -83,6 +83,9 @@ def test_private_and_plain_group_messages_qualify() -> None:
         ("message.from.is_bot", ...),  # not a well-formed user
         ("message.from", ...),
         ("message.chat.type", "channel"),
+        # A linked channel's post forwarded into its group: from Telegram's service account.
+        ("message.sender_chat", {"id": -1002, "type": "channel", "title": "公告"}),
+        ("message.is_automatic_forward", True),
         ("message.chat.id", "-1001"),  # ids must be integers
         ("message.message_id", 41.0),
         ("message.reply_to_message", {"message_id": True}),
