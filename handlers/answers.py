@@ -86,7 +86,10 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
         # channel, an anonymous administrator.
         return
     private = not in_group(update)
-    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    replied = message.reply_to_message
+    reply_to = replied.message_id if replied else None
+    if message.is_topic_message and reply_to == message.message_thread_id:
+        reply_to = None  # the first message of its forum topic: a reply to nothing in particular
     if message.text is None and not private and reply_to is None:
         return  # a sticker or photo in the group that answers nothing: not ours to judge
     incoming = IncomingMessage(
@@ -143,6 +146,8 @@ def read_plain_answer(raw: Mapping[str, Any]) -> PlainAnswer | None:
         return None
     replied = message.get("reply_to_message")
     reply_to = replied.get("message_id") if isinstance(replied, dict) else None
+    if message.get("is_topic_message") is True and reply_to == message.get("message_thread_id"):
+        reply_to = None  # the first message of its forum topic: a reply to nothing in particular
     ids = (chat.get("id"), message.get("message_id"), sender.get("id"))
     if not all(type(i) is int for i in ids) or not (reply_to is None or type(reply_to) is int):
         return None

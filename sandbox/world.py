@@ -13,7 +13,7 @@ import itertools
 import secrets
 import struct
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sandbox import payloads
 from sandbox.formatting import detect_entities, entity_text
@@ -129,14 +129,19 @@ class World:
         supergroup: bool = False,
         admins: Sequence[SimUser] = (),
         bot_sees_all: bool = True,
+        forum: bool = False,
     ) -> SimChat:
         """A new group (the first admin is its creator); the bot is not in it yet.
 
         `bot_sees_all=False` emulates privacy mode: the bot then gets only commands, replies to
         its messages, mentions of it and service messages (unless it is an administrator).
+        `forum=True`: a supergroup with topics (`create_topic`).
         """
+        if forum and not supergroup:
+            raise ValueError("only a supergroup can have topics")
         chat_id = -next(self._supergroup_ids if supergroup else self._group_ids)
-        chat = SimChat(id=chat_id, type="supergroup" if supergroup else "group", title=title)
+        kind: Literal["group", "supergroup"] = "supergroup" if supergroup else "group"
+        chat = SimChat(id=chat_id, type=kind, title=title, is_forum=forum)
         state = ChatState(chat=chat, bot_sees_all=bot_sees_all)
         for index, admin in enumerate(admins):
             state.members[admin.id] = "creator" if index == 0 else "administrator"
@@ -275,15 +280,35 @@ class World:
         )
         return new_chat
 
+    def create_topic(self, chat: SimChat, name: str, *, by: SimUser | None = None) -> int:
+        """A topic opens in a forum supergroup; returns its `message_thread_id` (the id of its
+        `forum_topic_created` service message, which every message in the topic that replies
+        to nothing else carries as `reply_to_message`)."""
+        state = self._state(chat.id)
+        if not chat.is_forum:
+            raise ValueError(f"chat {chat.id} has no topics")
+        creator = by or self._any_admin(state)
+        content = {"forum_topic_created": {"name": name, "icon_color": 7322096}}
+        thread = state.next_message_id
+        content_in_topic = {**content, "message_thread_id": thread, "is_topic_message": True}
+        return self._post(state, creator, content_in_topic, service=True)
+
     def send_message(
-        self, user: SimUser, chat: SimChat, text: str, *, reply_to: int | None = None
+        self,
+        user: SimUser,
+        chat: SimChat,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        topic: int | None = None,
     ) -> int:
-        """`user` writes `text` in `chat`; returns the message id (commands get entities)."""
+        """`user` writes `text` in `chat` (in forum topic `topic`, or in the topic of the message
+        it replies to); returns the message id (commands get entities)."""
         content: dict[str, Any] = {"text": text}
         entities = detect_entities(text)
         if entities:
             content["entities"] = entities
-        return self._post(self._state(chat.id), user, content, reply_to=reply_to)
+        return self._post(self._state(chat.id), user, content, reply_to=reply_to, thread=topic)
 
     def send_as_group(
         self, chat: SimChat, text: str, *, by: SimUser | None = None, reply_to: int | None = None
@@ -526,10 +551,17 @@ class World:
         return state
 
     def post_from_bot(
-        self, state: ChatState, content: dict[str, Any], *, reply_to: int | None = None
+        self,
+        state: ChatState,
+        content: dict[str, Any],
+        *,
+        reply_to: int | None = None,
+        thread: int | None = None,
     ) -> dict[str, Any]:
         """Store a message the bot sent and return its payload (bots get no update for it)."""
-        message_id = self._store(state, self.bot, content, reply_to=reply_to, from_bot=True)
+        message_id = self._store(
+            state, self.bot, content, reply_to=reply_to, from_bot=True, thread=thread
+        )
         return copy.deepcopy(state.messages[message_id].payload)
 
     def member_json(self, state: ChatState, user_id: int) -> dict[str, Any]:
@@ -615,7 +647,20 @@ class World:
         *,
         reply_to: int | None,
         from_bot: bool,
+        thread: int | None = None,
     ) -> int:
+        if state.chat.is_forum:
+            # In a forum a message lands in a topic: the one named, or the replied message's
+            # (none: the General topic); it replies to the topic's first message unless it
+            # replies to another.
+            if thread is None and reply_to is not None:
+                target = state.messages.get(reply_to)
+                if target is not None:
+                    thread = target.payload.get("message_thread_id")
+            if thread is not None and "forum_topic_created" not in content:
+                content = {**content, "message_thread_id": thread, "is_topic_message": True}
+                if reply_to is None:
+                    reply_to = thread
         message_id = state.next_message_id
         state.next_message_id += 1
         is_bot = from_bot or sender.id == GROUP_ANONYMOUS_BOT.id
@@ -653,6 +698,7 @@ class World:
         *,
         reply_to: int | None = None,
         service: bool = False,
+        thread: int | None = None,
     ) -> int:
         """A person (or Telegram) posts in a chat; the bot gets it if it may see it."""
         if state.migrated_to is not None and not service:
@@ -670,7 +716,9 @@ class World:
             reply_to not in state.messages or state.messages[reply_to].deleted
         ):
             raise ValueError(f"no message {reply_to} to reply to in chat {state.chat.id}")
-        message_id = self._store(state, sender, content, reply_to=reply_to, from_bot=False)
+        message_id = self._store(
+            state, sender, content, reply_to=reply_to, from_bot=False, thread=thread
+        )
         payload = state.messages[message_id].payload
         if (service or self._bot_receives(state, payload)) and state.bot_is_member:
             self.queue_update("message", copy.deepcopy(payload))

@@ -1,0 +1,48 @@
+"""Forum supergroups: a round asked inside a topic lives in that topic.
+
+In a group with topics every message in a topic carries the topic's first message as
+`reply_to_message` when it replies to nothing else; a resident writing there is not replying
+to some other message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.models import SimChat
+from tests.harness import RunningBot
+
+
+async def forum(bot: RunningBot) -> SimChat:
+    """A forum supergroup with the bot in it, registered as 碧海社区."""
+    em = bot.emulator
+    group = em.add_group("碧海社区居民群", supergroup=True, admins=[bot.organiser], forum=True)
+    em.add_bot_to_group(group, bot.organiser)
+    await bot.command(group, "/community 碧海社区")
+    return group
+
+
+def round_posts(bot: RunningBot, group: SimChat, marker: str) -> list[dict[str, Any]]:
+    """The bot's messages in `group` whose text contains `marker`."""
+    return [m for m in bot.emulator.messages_to(group.id) if marker in m.get("text", "")]
+
+
+async def stored_texts(bot: RunningBot) -> list[str]:
+    """Every stored answer's text, oldest first."""
+    async with bot.core.repo.transaction() as session:
+        return [a.text for a in await session.list_answers(include_hidden=True)]
+
+
+async def test_plain_messages_in_a_topic_answer_the_only_open_round(minyi_bot: RunningBot) -> None:
+    """With one text round open, a plain message in any topic counts like one in a group
+    without topics; a reply to the round's post counts wherever it is."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await forum(bot)
+    topic = em.create_topic(group, "停车")
+    await bot.command(group, "/ask 2h 停车难怎么解决？")
+    (post,) = round_posts(bot, group, "社区征询 #1")
+    em.send_message(em.add_user("甲"), group, "多划几个车位。", topic=topic)
+    em.send_message(em.add_user("乙"), group, "错峰停车。", reply_to=post["message_id"])
+    await bot.settle()
+    assert sorted(await stored_texts(bot)) == ["多划几个车位。", "错峰停车。"]
