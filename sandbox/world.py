@@ -293,6 +293,14 @@ class World:
         content_in_topic = {**content, "message_thread_id": thread, "is_topic_message": True}
         return self._post(state, creator, content_in_topic, service=True)
 
+    def delete_topic(self, chat: SimChat, topic: int) -> None:
+        """An admin deletes a forum topic with every message in it; sending to it then fails
+        with 400 "message thread not found"."""
+        state = self._state(chat.id)
+        for stored in state.messages.values():
+            if stored.payload.get("message_thread_id") == topic:
+                stored.deleted = True
+
     def send_message(
         self,
         user: SimUser,

@@ -46,3 +46,40 @@ async def test_plain_messages_in_a_topic_answer_the_only_open_round(minyi_bot: R
     em.send_message(em.add_user("乙"), group, "错峰停车。", reply_to=post["message_id"])
     await bot.settle()
     assert sorted(await stored_texts(bot)) == ["多划几个车位。", "错峰停车。"]
+
+
+async def test_a_round_asked_in_a_topic_is_posted_and_closed_there(minyi_bot: RunningBot) -> None:
+    """/ask sent in a topic posts the question in that topic; replies there count, and the
+    closing summary goes back to the same topic."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await forum(bot)
+    topic = em.create_topic(group, "停车")
+    em.send_message(bot.organiser, group, "/ask 2h 停车难怎么解决？", topic=topic)
+    await bot.settle()
+    (post,) = round_posts(bot, group, "社区征询 #1")
+    assert post.get("message_thread_id") == topic
+    em.send_message(em.add_user("甲"), group, "多划几个车位。", reply_to=post["message_id"])
+    await bot.settle()
+    assert await stored_texts(bot) == ["多划几个车位。"]
+    em.send_message(bot.organiser, group, "/close 1", topic=topic)
+    await bot.settle()
+    (summary,) = round_posts(bot, group, "征询 #1 已结束")
+    assert summary.get("message_thread_id") == topic
+
+
+async def test_a_round_whose_topic_was_deleted_closes_in_the_main_thread(
+    minyi_bot: RunningBot,
+) -> None:
+    """The topic a round was asked in is deleted before it closes: the summary is not lost
+    (Telegram refuses the topic), it goes to the group's main thread."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await forum(bot)
+    topic = em.create_topic(group, "停车")
+    em.send_message(bot.organiser, group, "/ask 2h 停车难怎么解决？", topic=topic)
+    await bot.settle()
+    em.delete_topic(group, topic)
+    await bot.command(em.private_chat(bot.organiser), "/close 1")
+    (summary,) = round_posts(bot, group, "征询 #1 已结束")
+    assert "message_thread_id" not in summary
