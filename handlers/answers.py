@@ -100,6 +100,7 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
         text=message.text,
         reply_to_message_id=reply_to,
         edited=edited,
+        sent_at=message.date,
     )
     core = core_of(context)
     result = await record_answer(

@@ -145,3 +145,26 @@ async def test_a_linked_channels_post_in_the_group_is_no_residents_answer(
     await bot.command(group, "/report")
     report = await bot.wait_text(group, lambda t: "征询报告" in t)
     assert "参与居民：1 · 回答：1" in report
+
+
+async def test_editing_a_message_written_before_the_round_does_not_make_it_an_answer(
+    minyi_bot: RunningBot,
+) -> None:
+    """A group message from before the round opened, edited while the round is open (a typo
+    fixed in yesterday's chat), is not an answer to a question it never saw; an edit of a
+    message written after the opening still counts."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    resident = em.add_user("居民")
+    now = em.clock
+    em.clock = lambda: now() - 600  # written ten minutes before the round
+    old = em.send_message(resident, group, "明天早上谁去菜市场？")
+    em.clock = now
+    await bot.settle()
+    await bot.command(group, "/ask 2h 你的建议？")
+    em.edit_message(resident, group, old, "明天早上谁去菜市场？我可以帮忙带菜。")
+    new = em.send_message(resident, group, "多种树")
+    em.edit_message(resident, group, new, "多种树，少停车。")
+    await bot.settle()
+    assert await stored_texts(bot) == ["多种树，少停车。"]
