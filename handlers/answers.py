@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot, Message, MessageOriginUser, Update
 
 from bot.core.answers import (
     AnswerResult,
@@ -86,6 +86,12 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
         # channel, an anonymous administrator.
         return
     private = not in_group(update)
+    if _forwarded_from_another(message, user.id):
+        # Someone else's words (a notice, a post from another chat): not this resident's answer.
+        if private and not edited:
+            text = say("answer_forwarded", lang_of(update, context))
+            await reply(update, context, text, refusal=True)
+        return
     replied = message.reply_to_message
     reply_to = replied.message_id if replied else None
     if message.is_topic_message and reply_to == message.message_thread_id:
@@ -109,6 +115,14 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
     text = reply_text(result, incoming, lang_of(update, context), _limit(core))
     if text is not None:
         await reply(update, context, text, refusal=result.outcome in REFUSALS)
+
+
+def _forwarded_from_another(message: Message, user_id: int) -> bool:
+    """Whether the message forwards what somebody other than `user_id` wrote."""
+    origin = message.forward_origin
+    if origin is None:
+        return False
+    return not (isinstance(origin, MessageOriginUser) and origin.sender_user.id == user_id)
 
 
 def _limit(core: Core) -> int:
@@ -140,7 +154,7 @@ def read_plain_answer(raw: Mapping[str, Any]) -> PlainAnswer | None:
         return None
     if text.startswith("/") or sender.get("is_bot") is not False:
         return None
-    if "sender_chat" in message or "is_automatic_forward" in message:
+    if "sender_chat" in message or "is_automatic_forward" in message or "forward_origin" in message:
         return None  # on behalf of a chat (a linked channel, an anonymous admin): PTB's path
     chat_type = chat.get("type")
     if chat_type not in ("private", "group", "supergroup"):

@@ -355,6 +355,19 @@ class World:
         }
         return self._post(self._state(chat.id), TELEGRAM_SERVICE, content)
 
+    def forward_text(
+        self, user: SimUser, chat: SimChat, text: str, *, author: SimUser | None = None
+    ) -> int:
+        """`user` forwards into `chat` a text message `author` wrote elsewhere (`author` None:
+        someone whose privacy settings hide their account, a `hidden_user` origin)."""
+        origin: dict[str, Any] = {"type": "hidden_user", "date": self.now() - 3600}
+        if author is None:
+            origin["sender_user_name"] = "某位网友"
+        else:
+            origin.update({"type": "user", "sender_user": payloads.user_json(author)})
+        content: dict[str, Any] = {"text": text, "forward_origin": origin}
+        return self._post(self._state(chat.id), user, content)
+
     def edit_message(self, user: SimUser, chat: SimChat, message_id: int, text: str) -> None:
         """`user` edits their own message: an `edited_message` update."""
         state = self._state(chat.id)

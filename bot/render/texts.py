@@ -297,6 +297,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "回答太长了（{length} 字），最多 {limit} 字。请精简后再发。",
         "Your answer is too long ({length} characters; at most {limit}). Please shorten it.",
     ),
+    "answer_forwarded": (
+        "转发的消息不算回答。请用你自己的话写下你的看法。",
+        "A forwarded message does not count as an answer. Please write your view in your own "
+        "words.",
+    ),
     "answer_not_text": (
         "这轮征询只收文字回答，请用文字回复。",
         "This round takes text answers only; please reply in words.",

@@ -168,3 +168,24 @@ async def test_editing_a_message_written_before_the_round_does_not_make_it_an_an
     em.edit_message(resident, group, new, "多种树，少停车。")
     await bot.settle()
     assert await stored_texts(bot) == ["多种树，少停车。"]
+
+
+async def test_a_forwarded_message_is_not_the_residents_answer(minyi_bot: RunningBot) -> None:
+    """Someone else's message forwarded into the group while a round is open (a notice, a
+    post from another chat) is not the forwarder's answer; in a private answer they are asked
+    for their own words. A message of their own they forward counts."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 2h 你的建议？")
+    resident, stranger = em.add_user("转发的居民"), em.add_user("外人")
+    em.forward_text(resident, group, "【转发】全市停车收费新规解读", author=stranger)
+    chat = em.private_chat(resident)
+    bot.join(resident)
+    await bot.command(chat, "/start r1", user=resident)
+    em.forward_text(resident, chat, "朋友圈看到的：物业费要涨价了")
+    em.forward_text(resident, chat, "我上周给物业写的：楼道灯坏了一个月。", author=resident)
+    await bot.settle()
+    assert await stored_texts(bot) == ["我上周给物业写的：楼道灯坏了一个月。"]
+    assert bot.bot_texts(group)[-1].startswith("✅")  # the /ask confirmation: nothing said since
+    assert "自己的话" in bot.bot_texts(chat)[-2]

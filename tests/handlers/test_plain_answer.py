@@ -98,6 +98,7 @@ def test_a_message_in_a_forum_topic_replies_to_nothing_in_particular() -> None:
         # A linked channel's post forwarded into its group: from Telegram's service account.
         ("message.sender_chat", {"id": -1002, "type": "channel", "title": "公告"}),
         ("message.is_automatic_forward", True),
+        ("message.forward_origin", {"type": "hidden_user", "date": 1, "sender_user_name": "某人"}),
         ("message.chat.id", "-1001"),  # ids must be integers
         ("message.message_id", 41.0),
         ("message.reply_to_message", {"message_id": True}),
