@@ -89,8 +89,8 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
     if _forwarded_from_another(message, user.id):
         # Someone else's words (a notice, a post from another chat): not this resident's answer.
         if private and not edited:
-            text = say("answer_forwarded", lang_of(update, context))
-            await reply(update, context, text, refusal=True)
+            hint = say("answer_forwarded", lang_of(update, context))
+            await reply(update, context, hint, refusal=True)
         return
     replied = message.reply_to_message
     reply_to = replied.message_id if replied else None
