@@ -66,6 +66,12 @@ async def test_a_round_asked_in_a_topic_is_posted_and_closed_there(minyi_bot: Ru
     await bot.settle()
     (summary,) = round_posts(bot, group, "征询 #1 已结束")
     assert summary.get("message_thread_id") == topic
+    em.send_message(bot.organiser, group, "/poll 1h 选哪个方案？ | 方案甲 | 方案乙", topic=topic)
+    em.send_message(bot.organiser, group, "/rate 1h 物业服务打几分？", topic=topic)
+    await bot.settle()
+    later = [m for m in em.messages_to(group.id) if m["message_id"] > summary["message_id"]]
+    assert {m.get("message_thread_id") for m in later} == {topic}
+    assert any("poll" in m for m in later) and len(later) >= 4  # poll, its note, rating, replies
 
 
 async def test_a_round_whose_topic_was_deleted_closes_in_the_main_thread(
