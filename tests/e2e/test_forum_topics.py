@@ -7,9 +7,11 @@ to some other message.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sandbox.models import SimChat
+from tests.e2e.test_rounds import shifted_clock
 from tests.harness import RunningBot
 
 
@@ -89,3 +91,25 @@ async def test_a_round_whose_topic_was_deleted_closes_in_the_main_thread(
     await bot.command(em.private_chat(bot.organiser), "/close 1")
     (summary,) = round_posts(bot, group, "征询 #1 已结束")
     assert "message_thread_id" not in summary
+
+
+async def test_a_recurring_round_asked_in_a_topic_comes_back_there(minyi_bot: RunningBot) -> None:
+    """`/schedule --cron` in a topic: every occurrence is posted in that topic."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await forum(bot)
+    topic = em.create_topic(group, "每小时")
+    em.send_message(
+        bot.organiser, group, '/schedule --cron "0 * * * *" 10m 有什么新情况？', topic=topic
+    )
+    await bot.settle()
+    async with bot.core.repo.transaction() as session:
+        (first,) = await session.list_rounds()
+    bot.core.clock = shifted_clock(first.opens_at + timedelta(seconds=1))
+    await bot.wait_text(group, lambda t: "社区征询 #1" in t)
+    bot.core.clock = shifted_clock(first.opens_at + timedelta(hours=1, seconds=1))
+    await bot.wait_text(group, lambda t: "社区征询 #2" in t)
+    await bot.settle()
+    posts = round_posts(bot, group, "社区征询 #") + round_posts(bot, group, "已结束")
+    assert len(posts) == 3
+    assert {p.get("message_thread_id") for p in posts} == {topic}
