@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -72,6 +73,12 @@ from handlers import (
 )
 from handlers.errors import replying_to_errors
 
+# PTB 22.2+ warns (PTBDeprecationWarning) each time it reads a time period as whole seconds, as
+# it does on every `429 retry_after` it raises; opting in to its timedelta periods ends that.
+# `bot.telegram.sending.flood_wait` reads both forms, so an operator's own PTB_TIMEDELTA=false
+# changes nothing but the warnings.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 log = logging.getLogger(__name__)
 
 # Plain new text messages skip PTB's object building (see bot/telegram/intake.py).
@@ -121,6 +128,11 @@ def add_handlers(app: MinyiApp) -> None:
     # before anything else is looked up by chat id.
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, communities.migration))
     app.add_handler(ChatMemberHandler(communities.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    # Before any command is handled (group -1: PTB goes on to the command's own handler in
+    # group 0), an organiser's Telegram language is remembered for their close reports.
+    app.add_handler(
+        MessageHandler(filters.COMMAND & new_messages, reports.remember_language), group=-1
+    )
     # Commands only on new messages: editing an old /ask must not open a second round.
     # Each command's MinyiError becomes its reply in one place (handlers/errors.py).
     for name, callback in {**ORGANISER_COMMANDS, **RESIDENT_COMMANDS}.items():

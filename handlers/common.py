@@ -28,7 +28,7 @@ from bot.core.roles import Caller, caller_of, is_organiser
 from bot.render.texts import Lang, pick_lang, say
 from bot.telegram.context import Ctx
 from bot.telegram.sending import send_text, with_retry
-from nlp.normalise import without_surrogates
+from nlp.normalise import storable
 
 log = logging.getLogger(__name__)
 
@@ -332,9 +332,10 @@ def chat_label(core: Core, chat_id: int) -> str:
 
 def command_args(update: Update) -> str:
     """The text after the command word (`/ask@bot 48h q` -> `48h q`), newlines kept, a lone
-    surrogate (valid in Telegram's JSON, not in UTF-8) as U+FFFD: otherwise the question,
-    option or name could not be stored and the command became a dead letter, unanswered."""
+    surrogate (valid in Telegram's JSON, not in UTF-8) as U+FFFD, a NUL dropped: otherwise the
+    question, option or name could not be stored (a NUL only on PostgreSQL) and the command
+    became a dead letter, unanswered."""
     message = update.effective_message
     text = (message.text or "") if message else ""
-    parts = without_surrogates(text).split(maxsplit=1)
+    parts = storable(text).split(maxsplit=1)
     return parts[1] if len(parts) > 1 else ""

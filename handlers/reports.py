@@ -9,6 +9,7 @@ from telegram import Update
 from bot.core.moderation import hide_answer
 from bot.core.organiser import digest_now, export_file, round_report
 from bot.core.parsing import parse_id
+from bot.core.roles import note_organiser_language
 from bot.render.digest import render_digest
 from bot.render.listings import themes_text
 from bot.render.report import render_report
@@ -30,6 +31,14 @@ HIDE_REPLIES = {
     "already_hidden": "hide_already",
     "not_found": "hide_not_found",
 }
+
+
+async def remember_language(update: Update, context: Ctx) -> None:
+    """Remember an organiser's Telegram language from any command, for the close reports."""
+    user = update.effective_user
+    if user is None or not user.language_code:
+        return  # Telegram gave none: keep what was remembered
+    await note_organiser_language(core_of(context), user.id, lang_of(update, context))
 
 
 async def report(update: Update, context: Ctx) -> None:

@@ -58,10 +58,11 @@ _WIDE = re.compile("[\uff01-\uff5e\u3000]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def without_surrogates(text: str) -> str:
-    """`text` with each lone surrogate replaced by U+FFFD (the replacement character), so it
-    can be encoded as UTF-8 and stored."""
-    return _SURROGATE.sub("\ufffd", text)
+def storable(text: str) -> str:
+    """`text` as every backend stores it alike: each lone surrogate replaced by U+FFFD (the
+    replacement character), so it can be encoded as UTF-8, and U+0000 dropped (SQLite keeps
+    it, PostgreSQL refuses any text holding it; the web form drops it too)."""
+    return _SURROGATE.sub("\ufffd", text).replace("\x00", "")
 
 
 # Characters that show nothing on their own: fillers and the blank Braille pattern people use

@@ -35,6 +35,8 @@ TABLES = (
     "label_erasures",
     # A generated privacy key travels with the answers it pseudonymised.
     "deployment_secrets",
+    # Keyed by pseudonyms of that key, like the answers.
+    "organiser_languages",
     "digests",
     "digest_deliveries",
     "moderation_log",

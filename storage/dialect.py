@@ -35,6 +35,13 @@ def micros_sql(column: str, dialect: str) -> str:
     return int_floor(f"{column} * {MICROS} + 0.5", dialect)
 
 
+def by_code_point(column: str, dialect: str) -> str:
+    """`column` as an ORDER BY key that sorts text by code point, as Python's `sorted` does.
+    SQLite compares UTF-8 bytes (the same order); PostgreSQL compares by the database's
+    collation (pinyin, case-blind, … on many installs) unless told "C"."""
+    return column if dialect == "sqlite" else f'{column} COLLATE "C"'
+
+
 def hour_of(ts: float) -> int:
     """The hour (since the epoch, UTC) that epoch second `ts` falls in."""
     return math.floor(ts / HOUR)

@@ -23,6 +23,9 @@ from bot.telegram.context import MinyiApp
 from demo.local import serving_app
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
+from tests.storage.conftest import storage_url
+
+__all__ = ["storage_url"]
 
 ORGANISER_NAME = "Organiser"
 SECRET = "test-secret-不要外传"
@@ -162,6 +165,16 @@ async def start_bot(
 async def minyi_bot(emulator: BotAPIEmulator, tmp_path: Path) -> AsyncIterator[RunningBot]:
     """A running bot with default settings (short scheduler tick) on a temp SQLite file."""
     async with start_bot(emulator, tmp_path) as running:
+        yield running
+
+
+@pytest_asyncio.fixture
+async def minyi_bot_each(
+    emulator: BotAPIEmulator, tmp_path: Path, storage_url: str
+) -> AsyncIterator[RunningBot]:
+    """A running bot with default settings on each backend: a temp SQLite file, then a fresh
+    PostgreSQL schema (what differs between them must not show to residents)."""
+    async with start_bot(emulator, tmp_path, storage={"url": storage_url}) as running:
         yield running
 
 

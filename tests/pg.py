@@ -70,3 +70,23 @@ def postgres_schema_url() -> Iterator[str]:
         yield f"{BASE_URL}?schema={schema}"
     finally:
         run_sync(_execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+@contextlib.contextmanager
+def postgres_database_url(icu_locale: str) -> Iterator[str]:
+    """The URL of a fresh database whose default collation is ICU's `icu_locale` (as one made
+    by an installer on a zh_CN or en_US system sorts text), dropped on exit."""
+    reason = unreachable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    name = f"minyi_test_{uuid.uuid4().hex[:12]}"
+    run_sync(
+        _execute(
+            f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+            f"LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}' LOCALE 'C.UTF-8'"
+        )
+    )
+    try:
+        yield f"{BASE_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        run_sync(_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from bot.core.base import Core, PreparedText, Turn
 from bot.core.models import Channel, NewAnswer, Round, TagRecord
 from bot.core.privacy import text_digest
-from nlp.normalise import has_readable, without_surrogates
+from nlp.normalise import has_readable, storable
 from nlp.redact import redact
 from nlp.tagger import ThemeTag
 from storage.repository import Session
@@ -64,9 +64,10 @@ class IncomingMessage(BaseModel):
     @field_validator("text")
     @classmethod
     def _storable(cls, text: str | None) -> str | None:
-        # A lone surrogate (valid JSON, invalid UTF-8) once made the answer unstorable and the
-        # update a dead letter: keep the answer, with U+FFFD where the broken character was.
-        return None if text is None else without_surrogates(text)
+        # A lone surrogate (valid JSON, invalid UTF-8), or a NUL on PostgreSQL, once made the
+        # answer unstorable and the update a dead letter: keep the answer, with U+FFFD where
+        # the broken character was and without the NUL.
+        return None if text is None else storable(text)
 
 
 @dataclass
@@ -324,8 +325,9 @@ async def store_answers(
         if ready is not None:
             accepted.append((index, ready.clean))
             continue
-        # Whatever the channel: a lone surrogate becomes U+FFFD, never an unstorable answer.
-        text = without_surrogates(draft.text).strip()
+        # Whatever the channel: a lone surrogate becomes U+FFFD and U+0000 goes, on every
+        # backend alike, never an unstorable answer.
+        text = storable(draft.text).strip()
         if not text:
             results[index] = AnswerResult(outcome="ignored")
         elif not has_readable(text):
@@ -342,6 +344,11 @@ async def store_answers(
     if len(judged) != len(drafts):
         raise RuntimeError("a message was left without an outcome")
     return judged
+
+
+def stored_text(text: str) -> str:
+    """What an accepted answer's text is stored as: made storable, stripped, redacted."""
+    return redact(storable(text).strip())
 
 
 def _usable(core: Core, turn: Turn | None) -> Mapping[str, PreparedText]:
@@ -363,7 +370,7 @@ def prepare_texts(core: Core, texts: Sequence[str]) -> dict[str, PreparedText]:
     for text in texts:
         if text in cleaned:
             continue
-        stripped = without_surrogates(text).strip()
+        stripped = storable(text).strip()
         if has_readable(stripped) and len(stripped) <= limit:
             cleaned[text] = redact(stripped)
     tags = tagger.tag_many(list(cleaned.values()))
@@ -459,7 +466,7 @@ async def replace_answer(
 ) -> AnswerResult:
     """An edit: the answer's new text (redacted, re-tagged) replaces the stored one while its
     round is open. The caller has checked that the answer is the editor's own."""
-    text = without_surrogates(text).strip()
+    text = storable(text).strip()
     async with core.reading(turn) as session:
         round_ = await session.get_round(round_id)
     if round_ is None or round_.state != "open":

@@ -28,13 +28,14 @@ from pydantic import BaseModel, ConfigDict
 from bot.core.base import Core
 from bot.core.errors import IndexInputError, MinyiError
 from bot.core.index.compute import (
+    DRAWS,
     CommunityVoices,
     IndexResult,
     PrincipleVoice,
     Priorities,
     compute_index,
 )
-from bot.core.index.framework import DRAWS, Framework, parse_framework
+from bot.core.index.framework import Framework, parse_framework
 from bot.core.index.values import (
     IndicatorValue,
     check_period,

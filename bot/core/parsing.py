@@ -62,8 +62,13 @@ def _fold(word: str) -> str:
     return unicodedata.normalize("NFKC", word)
 
 
-# The full-width bar a Chinese input method types for "|" separates options as well.
+# The full-width bar a Chinese input method types for "|" separates options as well (in /poll
+# and /schedule); a text round's question keeps either as typed.
 _BARS = str.maketrans({"｜": "|"})
+
+
+def _has_bar(text: str) -> bool:
+    return "|" in text.translate(_BARS)
 
 
 def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict[str, str], str]:
@@ -96,7 +101,6 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
             value = named["value"]
             rest = rest[named.end() :]
         flags[name] = value
-    rest = rest.translate(_BARS)
     for word in rest.split():
         flag = _FLAG.match(word)
         if flag is not None and _fold(flag["name"]).lower() in allowed:
@@ -108,7 +112,7 @@ def _take_community(command: str, words: list[str], private: bool) -> str | None
     if not private:
         return None
     first = _fold(words[0]) if words else ""
-    if not first or is_duration(first) or _DATE.match(first) or first == "|":
+    if not first or is_duration(first) or _DATE.match(first) or _has_bar(first):
         raise UsageError(command, "parse_community_first")
     return words.pop(0)
 
@@ -223,13 +227,15 @@ def _options(command: str, parts: list[str]) -> list[str]:
 
 
 def parse_ask(args: str, *, private: bool = False, kind: str = "text") -> RoundRequest:
-    """`/ask [community] [duration] question` (also `/rate`, with kind="rating")."""
+    """`/ask [community] [duration] question` (also `/rate`, with kind="rating"). A text
+    round's question may hold `|` or `｜` (a question, not options); a rating round refuses
+    them as options meant for /poll."""
     command = "ask" if kind == "text" else "rate"
     _flags, rest = _take_flags(command, args, ())
     words = rest.split()
     community = _take_community(command, words, private)
     duration = _take_duration(command, words)
-    if "|" in " ".join(words):
+    if kind != "text" and _has_bar(" ".join(words)):
         raise UsageError(command, "parse_no_options")
     return RoundRequest(
         kind=kind,
@@ -247,7 +253,7 @@ def parse_rate(args: str, *, private: bool = False) -> RoundRequest:
     command = "rate"
     community = _take_community(command, words, private)
     duration = _take_duration(command, words)
-    if "|" in " ".join(words):
+    if _has_bar(" ".join(words)):
         raise UsageError(command, "parse_no_options")
     return RoundRequest(
         kind="rating",
@@ -267,7 +273,7 @@ def parse_priorities(args: str, *, private: bool = False) -> RoundRequest:
     community = _take_community("priorities", words, private)
     duration = _take_duration("priorities", words)
     text = " ".join(words)
-    if "|" in text:
+    if _has_bar(text):
         raise UsageError("priorities", "parse_no_options")
     if len(text) > MAX_QUESTION_CHARS:
         raise UsageError("priorities", "parse_question_long", limit=MAX_QUESTION_CHARS)
@@ -291,7 +297,7 @@ def parse_index(args: str) -> tuple[bool, str | None]:
 def parse_poll(args: str, *, private: bool = False) -> RoundRequest:
     """`/poll [--multi] [--anonymous] [community] [duration] question | opt | opt …`."""
     flags, rest = _take_flags("poll", args, ("multi", "anonymous"))
-    head, sep, tail = rest.partition("|")
+    head, sep, tail = rest.translate(_BARS).partition("|")
     if not sep:
         raise UsageError("poll", "parse_poll_separator")
     words = head.split()
@@ -314,7 +320,7 @@ def parse_schedule(
     """`/schedule [--cron "…"] [--multi] [--anonymous] [community] [YYYY-MM-DD HH:MM] duration
     question [| opt | opt …]` (the date and time may be left out only with --cron)."""
     flags, rest = _take_flags("schedule", args, ("cron", "multi", "anonymous"))
-    head, sep, tail = rest.partition("|")
+    head, sep, tail = rest.translate(_BARS).partition("|")
     words = head.split()
     community = _take_community("schedule", words, private)
     cron = flags.get("cron")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.core.base import Core
 from bot.core.errors import OutOfReach
@@ -69,6 +70,31 @@ def caller_of(
     ):
         return Caller(user_id, community, organiser=False)
     return None
+
+
+async def note_organiser_language(core: Core, user_id: int, lang: Literal["zh", "en"]) -> None:
+    """Remember the language a configured organiser's Telegram gave with a command, for the
+    reports sent to them later without a command to answer (a closed round's report); for
+    anyone else nothing is stored. Its own transaction, which claims no update: the command's
+    use case claims it with its effects, and writing the same language again changes nothing."""
+    if not is_organiser(core.settings, user_id):
+        return
+    async with core.repo.transaction() as session:
+        await session.set_organiser_language(core.resident(user_id), lang)
+
+
+async def organiser_languages(core: Core) -> dict[int, Literal["zh", "en"]]:
+    """The language to send each configured organiser a report in: the one remembered from
+    their commands, else `locale.default`."""
+    keys = {organiser: core.resident(organiser) for organiser in core.settings.roles.organisers}
+    async with core.repo.transaction() as session:
+        stored = await session.get_organiser_languages(list(keys.values()))
+    default = core.settings.locale.default
+    languages: dict[int, Literal["zh", "en"]] = {}
+    for organiser, key in keys.items():
+        lang = stored.get(key)
+        languages[organiser] = "zh" if lang == "zh" else "en" if lang == "en" else default
+    return languages
 
 
 def require_organiser(caller: Caller) -> None:

@@ -6,6 +6,7 @@ the environment at the edge, and passes them on explicitly.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from pathlib import Path
 from typing import Literal
@@ -174,6 +175,9 @@ class WebConfig(_Table):
     # The address residents open (scheme, host and optional port, no path), e.g.
     # "https://minyi.example.org"; links and QR codes use it and requests must name its host.
     public_url: str = ""
+    # Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For is believed; the
+    # default trusts only a proxy on this machine.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1"])
 
     @field_validator("listen")
     @classmethod
@@ -195,6 +199,18 @@ class WebConfig(_Table):
         if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
             raise ValueError(f"wants only a scheme, host and port (no path), not {value!r}")
         return value.rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"wants IP addresses or networks, e.g. 10.0.0.5 or 10.0.0.0/24, not {entry!r}"
+                ) from None
+        return value
 
 
 class Settings(_Table):

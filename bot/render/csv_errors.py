@@ -8,7 +8,7 @@ module has them, and `describe_csv_error` falls back to it for the keys callers 
 from __future__ import annotations
 
 from bot.core.csvfiles import CsvInputError
-from bot.render.texts import TEMPLATES, Lang
+from bot.render.texts import TEMPLATES, Lang, fill
 
 _SAVE_AS = (
     "请在表格软件中“另存为 CSV”后重试。",
@@ -29,7 +29,7 @@ NOT_CSV_NAMES: dict[str, tuple[str, str]] = {
 CSV_TEMPLATES: dict[str, tuple[str, str]] = {
     "csv_too_big": (
         "文件太大（{size} 字节，上限 {limit} 字节）。",
-        "the file is too big ({size} bytes, at most {limit}).",
+        "the file is too big ({size:byte|bytes}, at most {limit}).",
     ),
     "csv_unreadable": ("无法读取文件（{reason}）。", "cannot read the file ({reason})."),
     "csv_empty": ("文件是空的，没有表头。", "the file is empty (no header)."),
@@ -63,7 +63,7 @@ CSV_TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "csv_row_cells": (
         "这一行有 {cells} 列，表头有 {header} 列。",
-        "this row has {cells} cells, the header {header}.",
+        "this row has {cells:cell|cells}, the header {header}.",
     ),
 }
 
@@ -75,7 +75,7 @@ def describe_csv_error(error: CsvInputError, lang: Lang) -> str:
     kind = values.get("kind")
     if error.key == "csv_not_csv" and isinstance(kind, str):
         values["what"] = NOT_CSV_NAMES[kind][0 if lang == "zh" else 1]
-    reason = (zh if lang == "zh" else en).format(**values)
+    reason = fill(zh if lang == "zh" else en, **values)
     if lang == "zh":
         where = f"{error.path} 第 {error.line} 行" if error.line else error.path
         return f"{where}：{reason}"

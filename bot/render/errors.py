@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from bot.core.csvfiles import CsvInputError
 from bot.core.errors import FrameworkError, MinyiError, ValuesError
-from bot.core.index.framework import MAX_LISTED_PROBLEMS
 from bot.render.csv_errors import describe_csv_error
 from bot.render.texts import Lang, error_reason, say
+
+#: At most this many of a file's problems are listed in one error; the rest are counted.
+MAX_LISTED_PROBLEMS = 20
 
 
 def describe_error(error: MinyiError, lang: Lang) -> str:

@@ -38,7 +38,7 @@ from bot.core.csvfiles import safe_cell
 # The report's input records belong to the core (it fills them); importable from here too.
 from bot.core.index.compute import CommunityResult, CommunityVoices, IndexResult, PrincipleVoice
 from bot.core.index.framework import Framework
-from bot.render.texts import TEMPLATES
+from bot.render.texts import TEMPLATES, fill
 
 if TYPE_CHECKING:
     from matplotlib import font_manager
@@ -110,7 +110,7 @@ TEXT_KEYS: tuple[str, ...] = (
 def t(key: str, **fields: object) -> tuple[str, str]:
     """A report text in Chinese and English, with fields filled in."""
     zh, en = TEMPLATES[f"ix_{key}"]
-    return zh.format(**fields), en.format(**fields)
+    return fill(zh, **fields), fill(en, **fields)
 
 
 def _fmt(x: float | None, digits: int = 1) -> str:

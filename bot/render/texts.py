@@ -1,11 +1,13 @@
 """Every user-facing sentence, in Chinese and English, in one place.
 
 `say(key, lang, **values)` renders a template; `lang` is "zh" or "en". Keys are grouped by
-feature. Templates use str.format fields.
+feature. Templates use str.format fields; in English a count and its noun are written
+`{answers:answer|answers}`, which reads "1 answer", "2 answers" (`plural`; Chinese has none).
 """
 
 from __future__ import annotations
 
+import string
 from datetime import datetime, tzinfo
 from typing import Literal
 
@@ -115,21 +117,21 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "duration_too_long": (
         "时长无效：时长最多 {days} 天。",
-        "invalid duration: a duration may be at most {days} days",
+        "invalid duration: a duration may be at most {days:day|days}",
     ),
     "parse_question_missing": ("缺少问题。", "the question is missing."),
     "parse_question_long": (
         "问题最多 {limit} 字。",
-        "a question may have at most {limit} characters.",
+        "a question may have at most {limit:character|characters}.",
     ),
     "parse_option_empty": ("有空的选项。", "an option is empty."),
     "parse_option_count": (
         "投票需要 {min}–{max} 个选项（现在 {count} 个）。",
-        "a poll needs {min} to {max} options (got {count}).",
+        "a poll needs {min} to {max:option|options} (got {count}).",
     ),
     "parse_option_long": (
         "每个选项最多 {limit} 字。",
-        "an option may have at most {limit} characters.",
+        "an option may have at most {limit:character|characters}.",
     ),
     "parse_option_repeated": ("选项不能重复。", "options must be different."),
     "parse_no_options": (
@@ -142,7 +144,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "parse_cron_too_long": (
         "周期表达式最多 {limit} 个字符。",
-        "a cron expression may have at most {limit} characters.",
+        "a cron expression may have at most {limit:character|characters}.",
     ),
     "parse_cron_too_often": (
         "周期征询最多每小时一次：{cron} 太频繁了。",
@@ -180,7 +182,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "parse_community_missing": ("缺少社区名称。", "the community name is missing."),
     "parse_community_bad": (
         "社区名称需要 1–{limit} 个字符，且不能是 all。",
-        "a community name needs 1–{limit} characters and cannot be `all`.",
+        "a community name needs 1–{limit:character|characters} and cannot be `all`.",
     ),
     "parse_community_spaces": (
         "社区名称不能有空格（私聊发起征询时，名称后面紧跟其他参数），例如 /community 碧海社区。",
@@ -295,7 +297,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     # -- answers ------------------------------------------------------------------------------
     "answer_too_long": (
         "回答太长了（{length} 字），最多 {limit} 字。请精简后再发。",
-        "Your answer is too long ({length} characters; at most {limit}). Please shorten it.",
+        "Your answer is too long ({length:character|characters}; at most {limit}). "
+        "Please shorten it.",
     ),
     "answer_forwarded": (
         "转发的消息不算回答。请用你自己的话写下你的看法。",
@@ -366,7 +369,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "before storage), your votes and ratings, and when.\n"
         "• We never store your name, username or Telegram account; you appear only as a keyed "
         "pseudonym.\n"
-        "• Kept for {days} days, then deleted automatically.\n"
+        "• Kept for {days:day|days}, then deleted automatically.\n"
         "• Who sees it: organisers see anonymous summaries and unsigned quotes; other residents "
         "see group results only.\n"
         "• /mydata shows your data; /forget deletes all of it at any time.",
@@ -437,7 +440,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "report_agreement": (
         "自动标注与组织者的标注一致：{share}（共 {answers} 条）",
-        "Tagging agrees with organisers' labels on {share} of {answers} answers",
+        "Tagging agrees with organisers' labels on {share} of {answers:answer|answers}",
     ),
     "report_confidence": ("置信度", "confidence"),
     "report_quote": ("  「{text}」— {theme}", "  “{text}” — {theme}"),
@@ -461,18 +464,18 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "label_to_principles": ("◀ 原则", "◀ Principles"),
     "label_saved": (
         "✅ 已记录回答 #{id}：{themes}（共 {count} 条标注）",
-        "✅ Saved answer #{id}: {themes} ({count} labels so far)",
+        "✅ Saved answer #{id}: {themes} ({count:label|labels} so far)",
     ),
     "label_skipped": ("⏭ 已跳过回答 #{id}。", "⏭ Skipped answer #{id}."),
     "label_learning": (
         "🧠 已有 {count} 条标注：正在后台重新学习，之后的新回答会用上；"
         "已存的回答请用 minyi retag 重新标注。",
-        "🧠 {count} labels: learning again in the background; new answers will use it, and "
+        "🧠 {count:label|labels}: learning again in the background; new answers will use it, and "
         "`minyi retag` applies it to stored ones.",
     ),
     "label_stopped": (
         "⏹ 已停止。谢谢！共 {count} 条标注。",
-        "⏹ Stopped. Thank you! {count} labels so far.",
+        "⏹ Stopped. Thank you! {count:label|labels} so far.",
     ),
     "label_none": (
         "没有需要标注的回答了。",
@@ -490,17 +493,18 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "report_community_change": ("（回答 {answers}）", " (answers {answers})"),
     "report_community_line": (
         "  {name}：参与 {participants}，回答 {answers}；主要主题：{top}",
-        "  {name}: {participants} participants, {answers} answers; top themes: {top}",
+        "  {name}: {participants:participant|participants}, {answers:answer|answers}; "
+        "top themes: {top}",
     ),
     "report_community_poll": (
         "  {name}：投票 {voters} 人；{result}",
-        "  {name}: {voters} voters; {result}",
+        "  {name}: {voters:voter|voters}; {result}",
     ),
     "report_communities_silent": ("  没有回答：{names}", "  no answers from: {names}"),
     "report_community_no_votes": ("  {name}：没有人投票", "  {name}: nobody voted"),
     "report_poll_leader": (
         "最多：{option}（{votes} 票，{share}）",
-        "most: {option} ({votes} votes, {share})",
+        "most: {option} ({votes:vote|votes}, {share})",
     ),
     "report_rating_average": ("平均分 {average}", "average {average}"),
     "summary_title": ("🗳 征询 #{id} 已结束：{question}", "🗳 Round #{id} has closed: {question}"),
@@ -530,7 +534,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "chart_no_themes": (
         "这段时间的 {answers} 条回答都没有归入任何主题。",
-        "None of the {answers} answers in this period matched a theme.",
+        "None of the {answers:answer|answers} in this period matched a theme.",
     ),
     "chart_this_period": ("本周", "this week"),
     "chart_previous": ("上周", "last week"),
@@ -542,7 +546,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "未归入任何主题：{share} 的回答",
         "No theme found in {share} of answers",
     ),
-    "chart_answers": ("{answers} 条回答", "{answers} answers"),
+    "chart_answers": ("{answers} 条回答", "{answers:answer|answers}"),
     "chart_quiet": (
         "本周没有回答、未画出的社区：{names}",
         "Not drawn, no answers this week: {names}",
@@ -618,7 +622,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "index_principles_poll": (
         "指数框架有 {count} 项原则，优先事项投票需要 {min}–{max} 项。",
-        "The index framework has {count} principles; a priorities poll needs {min} to {max}.",
+        "The index framework has {count:principle|principles}; a priorities poll needs "
+        "{min} to {max}.",
     ),
     "kind_priorities": ("优先事项投票", "priorities"),
     "priorities_question": (
@@ -627,8 +632,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "index_posted": (
         "✅ 各社区的评分卡（{period}）正在发到 {count} 个社区群，每个群只看到自己社区的一张。",
-        "✅ Each community's scorecard ({period}) is being posted in its group ({count} groups); "
-        "each group sees only its own.",
+        "✅ Each community's scorecard ({period}) is being posted in its group "
+        "({count:group|groups}); each group sees only its own.",
     ),
     "index_posted_none": (
         "没有可以发布评分卡的社区群（{period}）：没有哪个在用的社区群有指数。",
@@ -636,14 +641,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "index_table_more": (
         "……另有 {count} 个社区，完整的表见指数报告（minyi index report）。",
-        "… and {count} more communities: the whole table is in the index report "
+        "… and {count:more community|more communities}: the whole table is in the index report "
         "(minyi index report).",
     ),
     "index_cards_more": (
         "以上是排名前 {shown} 个社区的评分卡；全部 {total} 个社区的评分卡见指数报告"
         "（minyi index report）。",
-        "Above are the scorecards of the first {shown} communities; all {total} are in the index "
-        "report (minyi index report).",
+        "Above are the scorecards of the first {shown:community|communities}; all {total} are "
+        "in the index report (minyi index report).",
     ),
     "index_cards_web": (
         "网上公开的指数：{url}",
@@ -670,22 +675,22 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "index_table_city": (
         "全市（合并投票）：{index}，{voters} 人投票",
-        "City (votes pooled): {index}, {voters} voters",
+        "City (votes pooled): {index}, {voters:voter|voters}",
     ),
     "index_none": ("还没有社区有指数。", "No community has an index yet."),
     "index_digest": (
         "📈 治理指数：{period} 的新数据已到（{communities} 个社区有指数）。{changes}",
-        "📈 Governance index: new values for {period} ({communities} communities scored). "
-        "{changes}",
+        "📈 Governance index: new values for {period} "
+        "({communities:community|communities} scored). {changes}",
     ),
     "index_digest_change": ("{name} {index}（{change}）", "{name} {index} ({change})"),
     "index_framework_stored": (
         "指数框架已保存：{principles} 项原则，{indicators} 项指标。",
-        "framework stored: {principles} principles, {indicators} indicators.",
+        "framework stored: {principles:principle|principles}, {indicators:indicator|indicators}.",
     ),
     "index_imported": (
         "已导入 {rows} 个数值（{periods}），替换了这些统计期里同一文件以前的数值。",
-        "imported {rows} values ({periods}), replacing this file's earlier values for them.",
+        "imported {rows:value|values} ({periods}), replacing this file's earlier values for them.",
     ),
     "index_report_written": (
         "指数报告已写入 {out}：{files}",
@@ -706,7 +711,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "index_framework_invalid": (
         "指数框架 {name} 有 {count} 处问题：",
-        "index framework {name}: {count} problem(s):",
+        "index framework {name}: {count:problem|problems}:",
     ),
     "index_framework_unreadable": (
         "无法读取框架文件 {name}（{reason}）。",
@@ -714,7 +719,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "index_values_invalid": (
         "{name} 有 {count} 处问题，什么都没有导入：",
-        "{name}: {count} problem(s), nothing was imported:",
+        "{name}: {count:problem|problems}, nothing was imported:",
     ),
     "index_more_problems": ("……还有 {more} 处。", "… and {more} more."),
     "fw_not_utf8": ("第 {byte} 字节不是 UTF-8 文本。", "byte {byte} is not UTF-8 text."),
@@ -823,9 +828,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "ix_method_5": (
         "区间：按居民投票的不确定性随机抽取 {draws} 组权重（种子 {seed}），"
         "取指数与排名的第 5 和第 95 百分位。区间越宽，说明结果越取决于权重。",
-        "Intervals: {draws} random draws of the weights reflecting the uncertainty of the "
-        "votes (seed {seed}); the 5th and 95th percentiles of the index and of the rank. A wide "
-        "interval means the result depends on the weights.",
+        "Intervals: {draws:random draw|random draws} of the weights reflecting the "
+        "uncertainty of the votes (seed {seed}); the 5th and 95th percentiles of the index and "
+        "of the rank. A wide interval means the result depends on the weights.",
     ),
     "ix_city_table": ("各社区指数", "Index by community"),
     "ix_city": ("全市（合并投票）", "City (all votes pooled)"),
@@ -868,8 +873,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "web_text_label": ("你的回答", "Your answer"),
     "web_text_hint": (
         "用你自己的话写，最多 {limit} 字。不要写姓名、电话等个人信息。",
-        "In your own words, at most {limit} characters. Please leave out names, phone numbers "
-        "and other personal details.",
+        "In your own words, at most {limit:character|characters}. Please leave out names, "
+        "phone numbers and other personal details.",
     ),
     "web_send": ("提交", "Send"),
     "web_poll_pick_one": ("请选择一项：", "Choose one:"),
@@ -908,7 +913,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "web_error_empty": ("请先写下你的回答。", "Please write your answer first."),
     "web_error_too_long": (
         "回答太长了（{length} 字），最多 {limit} 字。请缩短后再提交。",
-        "Your answer is too long ({length} characters; at most {limit}). Please shorten it.",
+        "Your answer is too long ({length:character|characters}; at most {limit}). "
+        "Please shorten it.",
     ),
     "web_error_rate_limited": (
         "提交太频繁了，请过一分钟再试。你写的内容还在下面。",
@@ -917,6 +923,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "web_error_closed": (
         "这轮征询已经结束，不能再回答了。",
         "This round has closed; it takes no more answers.",
+    ),
+    "web_now_open": (
+        "本社区正在进行的征询，欢迎参与：",
+        "Open now in this community; your answer is welcome:",
+    ),
+    "web_unsaved": (
+        "你写的内容没有保存，可以复制下来留着：",
+        "What you wrote was not saved; you can copy it to keep it:",
     ),
     "web_error_invalid": ("请选择一个有效的选项。", "Please choose a valid option."),
     "web_error_replayed": (
@@ -932,6 +946,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Nothing was saved: please allow cookies for this site and send again (the cookie keeps "
         "one vote per person and holds no personal data).",
     ),
+    "web_error_stale": (
+        "页面已失效（可能清除过 Cookie），没有保存。请在下面重新提交一次。",
+        "This page was no longer valid (were cookies cleared?) and nothing was saved. Please "
+        "send it again below.",
+    ),
     "web_error_form": (
         "表单无效，没有保存。请刷新页面后重试。",
         "The form was not valid and nothing was saved. Please reload the page and try again.",
@@ -944,8 +963,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "web_error_confirm": ("请先勾选确认。", "Please tick the box to confirm first."),
     "web_error_too_large": (
         "提交的内容太长，没有保存。回答最多 {limit} 字，请缩短后再提交。",
-        "What you sent was too long and nothing was saved. Answers take at most {limit} "
-        "characters; please shorten it and send again.",
+        "What you sent was too long and nothing was saved. Answers take at most "
+        "{limit:character|characters}; please shorten it and send again.",
     ),
     "web_not_found_title": ("找不到这个页面", "Page not found"),
     "web_not_found": (
@@ -986,8 +1005,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "We need no name, phone number or account. Your browser keeps a random number (a "
         "cookie); we store only a keyed hash of it, to keep one vote per person and let you "
         "edit or delete your own answers. Phone, ID-card, e-mail and bank-card numbers in "
-        "answers are masked before storage. Everything is deleted after {days} days. Organisers "
-        "see anonymous summaries and unsigned quotes; other residents see group results only.",
+        "answers are masked before storage. Everything is deleted after {days:day|days}. "
+        "Organisers see anonymous summaries and unsigned quotes; other residents see group "
+        "results only.",
     ),
     "web_my_data_link": ("查看或删除我的数据", "See or delete my data"),
     "web_me_title": ("我的数据", "My data"),
@@ -1016,6 +1036,32 @@ def join_list(items: list[str] | tuple[str, ...], lang: Lang) -> str:
     return ("、" if lang == "zh" else ", ").join(items)
 
 
+def plural(count: int, one: str, many: str) -> str:
+    """A count with its English noun: "1 answer", "0 answers", "2 answers"."""
+    return f"{count} {one if count == 1 else many}"
+
+
+class _Formatter(string.Formatter):
+    """str.format, plus the spec `{count:one|many}` that writes the count with its noun."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        one, bar, many = format_spec.partition("|")
+        if not bar:
+            return format(value, format_spec)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return plural(value, one, many)
+        # Not a number (a caller's mistake): still a readable sentence, never a crash.
+        return f"{value} {many}"
+
+
+_FORMATTER = _Formatter()
+
+
+def fill(template: str, /, **values: object) -> str:
+    """A template with its fields filled in (str.format with plurals, see `plural`)."""
+    return _FORMATTER.format(template, **values)
+
+
 def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
     """Render the template `key` in `lang` with `values`; a list or tuple value (themes,
     communities, keywords) is joined the way `lang` lists things (`join_list`)."""
@@ -1027,7 +1073,7 @@ def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
         name: join_list(value, lang) if isinstance(value, list | tuple) else value
         for name, value in values.items()
     }
-    return template.format(**joined)
+    return fill(template, **joined)
 
 
 def error_reason(error: MinyiError, lang: Lang) -> str:

@@ -21,6 +21,7 @@ from bot.core.base import Core
 from bot.core.models import Post, Round
 from bot.core.privacy import chat_label
 from bot.core.reports import Report, build_round_report
+from bot.core.roles import organiser_languages
 from bot.render.report import render_report, render_summary
 from bot.render.texts import Lang, local_minute, say
 from bot.telegram.delivery import deliver
@@ -183,11 +184,15 @@ async def _send_close(
 
 
 async def _send_report(core: Core, bot: Bot, report: Report) -> None:
-    """The full report, privately to every organiser (one who never started the bot is skipped)."""
-    text = render_report(report, core.settings.locale.default, core.settings.schedule.tz)
-    for organiser in core.settings.roles.organisers:
+    """The full report, privately to every organiser in their language (remembered from their
+    last command, else locale.default); one who never started the bot is skipped. Languages
+    are read at each attempt: a re-sent report (after a crash) reads them again."""
+    texts: dict[Lang, str] = {}
+    for organiser, lang in (await organiser_languages(core)).items():
+        if lang not in texts:
+            texts[lang] = render_report(report, lang, core.settings.schedule.tz)
         try:
-            await send_text(bot, organiser, text)
+            await send_text(bot, organiser, texts[lang])
         except (Forbidden, BadRequest) as exc:
             log.info(
                 "organiser %s cannot receive the report: %s",

@@ -42,19 +42,21 @@ h2{font-size:17px;margin:0 0 8px}
 .flash{border-left:5px solid #2e8540;background:#e7f4ea}
 .error{border-left:5px solid #c0392b;background:#fbeaea}
 label{display:block}
-textarea{width:100%;min-height:9rem;font:inherit;padding:10px;border:1px solid #9aa5b1;
+fieldset{border:0;margin:0;padding:0;min-width:0}
+legend{padding:0;margin:0 0 8px}
+textarea{width:100%;min-height:9rem;font:inherit;padding:10px;border:1px solid #7b8794;
 border-radius:8px;resize:vertical}
 .hint{font-size:14px;color:#52606d;margin:6px 0 0}
 button{display:block;width:100%;margin-top:12px;padding:13px;font:inherit;font-weight:600;
 color:#fff;background:#1f5fa8;border:0;border-radius:8px}
 button.quiet{background:#fff;color:#1f5fa8;border:1px solid #1f5fa8;font-weight:400}
 .option{display:flex;align-items:center;gap:10px;padding:12px;margin:8px 0;
-border:1px solid #cbd2d9;border-radius:8px;overflow-wrap:anywhere}
+border:1px solid #7b8794;border-radius:8px;overflow-wrap:anywhere}
 .option input{width:22px;height:22px;flex:none;margin:0}
 .rating{display:flex;gap:6px}
 .rating label{flex:1;text-align:center}
 .rating input{position:absolute;opacity:0}
-.rating span{display:block;padding:12px 0;border:1px solid #cbd2d9;border-radius:8px;
+.rating span{display:block;padding:12px 0;border:1px solid #7b8794;border-radius:8px;
 font-size:20px;font-weight:600}
 .rating input:checked+span{background:#1f5fa8;color:#fff;border-color:#1f5fa8}
 .rating input:focus-visible+span{outline:3px solid #f0b429}
@@ -215,7 +217,7 @@ def _choice_form(view: OpenView) -> str:
             f"{' checked' if v in chosen else ''}><span>{v}</span></label>"
             for v in range(1, 6)
         )
-        inputs = f'<p>{_t("rating_pick", lang)}</p><div class="rating">{boxes}</div>'
+        inputs = f'<legend>{_t("rating_pick", lang)}</legend><div class="rating">{boxes}</div>'
         button = _t("rate", lang)
         action = "vote"
     else:
@@ -227,7 +229,7 @@ def _choice_form(view: OpenView) -> str:
             for i, text in enumerate(view.options)
         )
         pick = "poll_pick_many" if view.multi else "poll_pick_one"
-        inputs = f"<p>{_t(pick, lang)}</p>{boxes}"
+        inputs = f"<legend>{_t(pick, lang)}</legend>{boxes}"
         button = _t("vote", lang)
         action = "vote"
     current = ""
@@ -236,7 +238,9 @@ def _choice_form(view: OpenView) -> str:
         current += f"{_t('change_vote', lang)}</p>"
     form = (
         f'<form method="post" class="card">{view.form.fields()}'
-        f'<input type="hidden" name="action" value="{action}">{inputs}{current}'
+        f'<input type="hidden" name="action" value="{action}">'
+        # A named group: a screen reader says the prompt with each choice, not a bare "3".
+        f"<fieldset>{inputs}</fieldset>{current}"
         f"<button>{button}</button></form>"
     )
     if view.own_vote and view.retract_form is not None and view.kind == "poll":
@@ -337,12 +341,26 @@ def state_page(
     retention_days: int,
     results: str = "",
     notice: Notice | None = None,
+    unsaved: str = "",
+    now_open: Sequence[tuple[str, str]] = (),
 ) -> str:
     """A round that takes no answers: scheduled, cancelled, or closed with its `results`
-    (already HTML, from summary_section)."""
-    body = _notice(notice) + _question(
-        lang, round_id, question, community, f'<p class="meta">{escape(message)}</p>'
-    )
+    (already HTML, from summary_section). `unsaved`: text a resident sent as it closed, shown
+    back to copy (it was not stored). `now_open`: (path, question) of the rounds the same
+    community answers now, linked above the question (an old link or poster was opened)."""
+    body = _notice(notice)
+    if unsaved.strip():
+        # Under the notice that says why, above the results that end with "结果：".
+        body += (
+            f'<section class="card"><label for="unsaved"><h2>{_t("unsaved", lang)}</h2></label>'
+            f'<textarea id="unsaved" readonly>{escape(unsaved)}</textarea></section>'
+        )
+    if now_open:
+        links = "".join(
+            f'<li><a href="{escape(href)}">{escape(text)}</a></li>' for href, text in now_open
+        )
+        body += f'<section class="card"><h2>{_t("now_open", lang)}</h2><ul>{links}</ul></section>'
+    body += _question(lang, round_id, question, community, f'<p class="meta">{escape(message)}</p>')
     body += results + _privacy(lang, retention_days)
     return _layout(lang, _switch(path, lang), body)
 

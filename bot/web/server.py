@@ -26,15 +26,16 @@ import ipaddress
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from aiohttp import web
+from multidict import MultiDict
 
 from bot.config import Settings
-from bot.core.answers import AnswerDraft, RateLimiter, cast_vote, replace_answer
+from bot.core.answers import AnswerDraft, RateLimiter, cast_vote, replace_answer, stored_text
 from bot.core.base import Core, Turn
 from bot.core.models import Community, Round, StoredAnswer
 from bot.core.privacy import failure
@@ -79,6 +80,9 @@ SECURITY_HEADERS = {
 }
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 @dataclass(frozen=True)
 class WebOptions:
     """Where the pages listen and the address residents open."""
@@ -87,6 +91,8 @@ class WebOptions:
     port: int
     public_url: str  # scheme://host[:port], no trailing slash
     per_address_per_minute: int = PER_ADDRESS_PER_MINUTE
+    # Reverse proxies whose X-Forwarded-For is believed (`web.trusted_proxies`).
+    trusted_proxies: tuple[IPNetwork, ...] = ()
 
     @property
     def secure(self) -> bool:
@@ -134,7 +140,14 @@ def options_from(settings: Settings) -> WebOptions | None:
     host, _, port = listen.rpartition(":")
     host = host.strip("[]")
     public = settings.web.public_url or f"http://{_host_text(host)}:{port}"
-    return WebOptions(host=host, port=int(port), public_url=public.rstrip("/"))
+    return WebOptions(
+        host=host,
+        port=int(port),
+        public_url=public.rstrip("/"),
+        trusted_proxies=tuple(
+            ipaddress.ip_network(entry, strict=False) for entry in settings.web.trusted_proxies
+        ),
+    )
 
 
 def page_path(core: Core, round_id: int, community_id: int) -> str:
@@ -176,18 +189,36 @@ class _Refused(Exception):
 # -- the request's surroundings ------------------------------------------------------------
 
 
-def _client_address(request: web.Request) -> str:
-    """Who is asking: the peer, or behind a reverse proxy on this machine the address it
-    forwarded (only a local proxy is trusted to say so)."""
+def _client_address(request: web.Request, trusted: tuple[IPNetwork, ...]) -> str:
+    """Who is asking: the peer, or when the peer is a trusted reverse proxy the right-most
+    X-Forwarded-For entry that is not a trusted proxy itself (entries left of it were written
+    by the client and prove nothing)."""
     peer = request.remote or ""
-    try:
-        local = ipaddress.ip_address(peer).is_loopback
-    except ValueError:
-        local = False
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if local and forwarded:
-        return forwarded.split(",")[-1].strip()[:64]
-    return peer
+
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        # A dual-stack socket shows an IPv4 peer as ::ffff:a.b.c.d.
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in trusted)
+
+    if not is_trusted(peer):
+        return peer
+    # Several X-Forwarded-For headers read as one list, in order (RFC 9110 §5.3).
+    chain = [
+        entry.strip()
+        for header in request.headers.getall("X-Forwarded-For", [])
+        for entry in header.split(",")
+    ]
+    chain = [entry for entry in chain if entry]
+    for entry in reversed(chain):
+        if not is_trusted(entry):
+            return entry[:64]
+    # Only trusted proxies in the chain: the left-most is the closest we know to the client.
+    return chain[0][:64] if chain else peer
 
 
 def _lang(request: web.Request, core: Core) -> Lang:
@@ -356,6 +387,7 @@ async def _render_round(
     resident = tokens.web_pseudonym(core.secret, browser)
     own: list[StoredAnswer] = []
     vote: list[int] = []
+    now_open: list[Round] = []
     async with core.repo.transaction() as session:
         round_ = await session.get_round(opened[0])
         if round_ is None:
@@ -374,6 +406,9 @@ async def _render_round(
             own = await session.list_answers(round_ids=[round_.id], resident=resident)
         elif round_.state == "open":
             vote = await session.list_round_votes(round_.id, resident)
+        elif round_.state in ("closed", "cancelled"):
+            # An old link or poster: the rounds this community answers now.
+            now_open = await session.list_open_rounds_for(community.id)
     state.targets[opened] = (time.monotonic() + TARGET_SECONDS, round_, community)
     lang = _lang(request, core)
     zone = core.settings.schedule.tz
@@ -390,8 +425,21 @@ async def _render_round(
             message = say("state_closed", lang, closed=closed)
             results = await _closed_results(state, round_, community, lang)
         return pages.state_page(
-            lang, path, round_.id, round_.question, community.name, message, days, results, notice
+            lang,
+            path,
+            round_.id,
+            round_.question,
+            community.name,
+            message,
+            days,
+            results,
+            notice,
+            unsaved=draft,
+            now_open=[(page_path(core, r.id, community.id), r.question) for r in now_open[:3]],
         )
+    if draft and any(a.text == stored_text(draft) for a in own):
+        # The same text again (a double tap on a used form): it is stored, the box is free.
+        draft = ""
     view = pages.OpenView(
         lang=lang,
         path=path,
@@ -464,13 +512,49 @@ Fields = dict[str, list[str]]
 FORM_READ_SECONDS = 30.0
 
 
+# More fields than any of our forms has (a poll takes at most 10 options).
+FORM_FIELDS_MAX = 64
+# A form sent without a charset: ours is UTF-8; an old browser in mainland China that ignores
+# the page's charset sends GBK, which GB18030 reads. Bytes neither reads are a malformed form.
+FORM_ENCODINGS = ("utf-8", "gb18030")
+
+
+def _urlencoded(body: bytes, charset: str | None) -> list[tuple[str, str]]:
+    """An application/x-www-form-urlencoded body's fields, decoded strictly (a lenient decoder
+    would store U+FFFD in place of every character of a GBK answer)."""
+    pairs: list[tuple[bytes, bytes]] = []
+    for part in body.strip().split(b"&"):
+        if not part:
+            continue
+        name, _, value = part.partition(b"=")
+        pairs.append(
+            (
+                unquote_to_bytes(name.replace(b"+", b" ")),
+                unquote_to_bytes(value.replace(b"+", b" ")),
+            )
+        )
+        if len(pairs) > FORM_FIELDS_MAX:
+            raise ValueError("too many form fields")
+    for encoding in (charset,) if charset else FORM_ENCODINGS:
+        try:
+            return [(n.decode(encoding), v.decode(encoding)) for n, v in pairs]
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("the form is in no encoding we read")
+
+
 async def _read_form(request: web.Request) -> Fields:
     """The form's text fields (a file upload, bad encoding or an unknown charset is a
     malformed form; a body past the size limit is too large, not a failure to retry; a body
     still not all there after FORM_READ_SECONDS is a 408)."""
     try:
         async with asyncio.timeout(FORM_READ_SECONDS):
-            data = await request.post()
+            if request.content_type == "application/x-www-form-urlencoded":
+                data: Mapping[str, object] = MultiDict(
+                    _urlencoded(await request.read(), request.charset)
+                )
+            else:
+                data = await request.post()
     except TimeoutError as exc:
         raise _Refused(408, "error_form") from exc
     except web.HTTPRequestEntityTooLarge as exc:
@@ -502,8 +586,12 @@ def _check_form(state: _State, browser: str | None, scope: str, form: Fields) ->
         raise _Refused(403, "error_cookie")
     nonce, csrf = _field(form, "nonce"), _field(form, "csrf")
     age = tokens.nonce_age(nonce)
-    if age is None or not tokens.check_form_token(state.core.secret, browser, scope, nonce, csrf):
+    if age is None:
         raise _Refused(403, "error_form")
+    if not tokens.check_form_token(state.core.secret, browser, scope, nonce, csrf):
+        # A page served to this browser under a cookie it no longer has (cleared, or dropped
+        # by a chat app's browser): the page now shown carries a form that works.
+        raise _Refused(403, "error_stale")
     if not -300 <= age <= FORM_LIFETIME.total_seconds():
         raise _Refused(403, "error_expired")
     return nonce
@@ -539,7 +627,9 @@ async def round_post(request: web.Request) -> web.StreamResponse:
         draft = _clean_text(_field(form, "text"))
         nonce = _check_form(state, browser, token, form)
         assert browser is not None
-        if not state.by_address.allow(tokens.address_key(core.secret, _client_address(request))):
+        if not state.by_address.allow(
+            tokens.address_key(core.secret, _client_address(request, state.options.trusted_proxies))
+        ):
             raise _Refused(429, "error_rate_limited")
         resident = tokens.web_pseudonym(core.secret, browser)
         action = _field(form, "action")
@@ -570,9 +660,9 @@ async def round_post(request: web.Request) -> web.StreamResponse:
         )
         fresh = browser is None
         browser = browser or tokens.new_browser_token()
-        keep = draft if key not in ("error_replayed",) else ""
-        # Read afresh: a refused form may have met a round that just closed.
-        body = await _render_round(state, request, token, browser, notice, keep)
+        # Read afresh: a refused form may have met a round that just closed (its text is then
+        # shown back to copy), and a used form may carry new text (kept in the box).
+        body = await _render_round(state, request, token, browser, notice, draft)
         response = _html(body or "", status)
         if fresh:
             _set_browser(response, state, browser)

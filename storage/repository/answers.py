@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.core.models import NewAnswer, StoredAnswer, TagRecord, from_ts, to_ts
 from storage.backends.base import Row
+from storage.dialect import by_code_point
 from storage.repository.base import Part, placeholders
 from storage.repository.learned import LearnedModels
 from storage.repository.tallies import (
@@ -276,7 +277,7 @@ class Answers(Part):
         theme_rows = await self.tx.fetchall(
             "SELECT answer_id, theme_id, kind, score, evidence, learned FROM answer_themes WHERE "
             f"answer_id >= ? AND answer_id <= ? AND answer_id IN {placeholders(ids)} "
-            "ORDER BY answer_id, score DESC, theme_id",
+            f"ORDER BY answer_id, score DESC, {by_code_point('theme_id', self.tx.dialect)}",
             [min(ids), max(ids), *ids],
         )
         by_answer: dict[int, list[TagRecord]] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.models import Community, from_ts, to_ts
+from storage.dialect import by_code_point
 from storage.repository.base import Part, community_from
 
 
@@ -28,7 +29,9 @@ class Communities(Part):
     async def list_communities(self, active_only: bool = False) -> list[Community]:
         """All communities, by name."""
         where = " WHERE active = 1" if active_only else ""
-        rows = await self.tx.fetchall(f"SELECT * FROM communities{where} ORDER BY name")
+        rows = await self.tx.fetchall(
+            f"SELECT * FROM communities{where} ORDER BY {by_code_point('name', self.tx.dialect)}"
+        )
         return [community_from(r) for r in rows]
 
     async def set_community(self, chat_id: int, name: str, at: datetime) -> tuple[Community, bool]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.core.models import IndexPost, Post, PostPurpose, Round, to_ts
 from storage.backends.base import Row
+from storage.dialect import by_code_point
 from storage.repository.base import ROUND_COLUMNS, Part, optional_time, round_from
 
 _POST_SELECT = (
@@ -95,7 +96,9 @@ class Posts(Part):
             extra = " AND p.purpose = ?"
             params.append(purpose)
         rows = await self.tx.fetchall(
-            f"{_POST_SELECT} WHERE p.round_id = ?{extra} ORDER BY c.name", params
+            f"{_POST_SELECT} WHERE p.round_id = ?{extra} "
+            f"ORDER BY {by_code_point('c.name', self.tx.dialect)}",
+            params,
         )
         return [_post(r) for r in rows]
 

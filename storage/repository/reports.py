@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.models import OptionCount, Quote, ThemeCount, to_ts
-from storage.dialect import HOUR, MICROS, hour_of, micros_sql
+from storage.dialect import HOUR, MICROS, by_code_point, hour_of, micros_sql
 from storage.repository.base import Part, placeholders
 from storage.repository.tallies import GAP_CAP, flush
 
@@ -321,7 +321,6 @@ class Reports(Part):
                 "GROUP BY t.community_id, t.theme_id, t.kind",
                 [*scope.round_ids, *only_params],
             )
-            scale = MICROS
         elif window is not None:
             only, only_params = _communities("t", scope.community_ids)
             answers_only, answers_params = _communities("a", scope.community_ids)
@@ -338,26 +337,27 @@ class Reports(Part):
                 "GROUP BY a.community_id, t.theme_id, t.kind",
                 [window.first, window.end, *only_params, *edge_params, *answers_params],
             )
-            scale = MICROS
         else:
             where, params = scope.where("t")
             rows = await self.tx.fetchall(
-                "SELECT t.community_id, t.theme_id, t.kind, count(*) AS n, sum(t.score) AS s "
+                "SELECT t.community_id, t.theme_id, t.kind, count(*) AS n, "
+                f"sum({micros_sql('t.score', self.tx.dialect)}) AS s "
                 f"FROM answer_themes t WHERE {where} GROUP BY t.community_id, t.theme_id, t.kind",
                 params,
             )
-            scale = 1
-        merged: dict[tuple[int, str, str], list[float]] = {}
+        # Integer millionths in every branch: a float sum would depend on the order the
+        # database visits the rows, and SQLite and PostgreSQL sum floats differently.
+        merged: dict[tuple[int, str, str], list[int]] = {}
         for r in rows:
             key = (int(r["community_id"]), str(r["theme_id"]), str(r["kind"]))
             sums = merged.setdefault(key, [0, 0])
             sums[0] += int(r["n"] or 0)
-            sums[1] += float(r["s"] or 0)
+            sums[1] += int(r["s"] or 0)
         out: dict[int, list[ThemeCount]] = {}
         for (community_id, theme_id, kind), (n, s) in sorted(merged.items()):
             if n:
                 out.setdefault(community_id, []).append(
-                    ThemeCount(theme_id=theme_id, kind=kind, count=int(n), score_sum=s / scale)
+                    ThemeCount(theme_id=theme_id, kind=kind, count=int(n), score_sum=s / MICROS)
                 )
         return out
 
@@ -414,7 +414,7 @@ class Reports(Part):
         rows = await self.tx.fetchall(
             "SELECT b.answer_id, b.theme_id, a.resident, a.text, b.score"
             f" FROM ({union}) AS b JOIN answers a ON a.id = b.answer_id"
-            " ORDER BY b.theme_id, b.score DESC, b.answer_id",
+            f" ORDER BY {by_code_point('b.theme_id', self.tx.dialect)}, b.score DESC, b.answer_id",
             [value for theme_id in theme_ids for value in (theme_id, *params)],
         )
         return [Quote(**r) for r in rows]

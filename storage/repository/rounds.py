@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.models import Community, Round, RoundKind, RoundState, to_ts
+from storage.dialect import by_code_point
 from storage.repository.base import (
     ROUND_COLUMNS,
     Part,
@@ -124,7 +125,7 @@ class Rounds(Part):
         """The communities a round is put to."""
         rows = await self.tx.fetchall(
             "SELECT c.* FROM communities c JOIN round_communities rc ON rc.community_id = c.id "
-            "WHERE rc.round_id = ? ORDER BY c.name",
+            f"WHERE rc.round_id = ? ORDER BY {by_code_point('c.name', self.tx.dialect)}",
             (round_id,),
         )
         return [community_from(r) for r in rows]

@@ -16,6 +16,7 @@ from storage.repository.erasure import Erasure
 from storage.repository.index import IndexValues
 from storage.repository.labels import Labels
 from storage.repository.learned import LearnedModels
+from storage.repository.organisers import OrganiserLanguages
 from storage.repository.posts import IndexPosts, Posts
 from storage.repository.refusals import RefusalCounts
 from storage.repository.reports import Reports
@@ -44,6 +45,7 @@ class Session(
     Labels,
     DeploymentSecrets,
     RefusalCounts,
+    OrganiserLanguages,
 ):
     """Repository operations inside one transaction."""
 

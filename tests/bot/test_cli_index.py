@@ -135,7 +135,7 @@ def test_a_bad_values_file_names_its_lines_and_imports_nothing(tmp_path: Path) -
     )
     done = minyi(config, "index", "import", str(values))
     assert done.returncode == 2
-    assert "bad.csv: 2 problem(s), nothing was imported:" in done.stderr
+    assert "bad.csv: 2 problems, nothing was imported:" in done.stderr
     assert "bad.csv, line 3: period “2026-Q5” is not YYYY" in done.stderr
     assert "bad.csv, line 4: value “=1+1” is not a number" in done.stderr
     after = minyi(config, "index", "--json")

@@ -20,6 +20,7 @@ def test_defaults_match_the_spec() -> None:
     assert s.schedule.timezone == "Asia/Shanghai" and s.schedule.digest_cron == "0 9 * * mon"
     assert s.limits.max_answer_chars == 2000
     assert s.privacy.retention_days == 365 and s.locale.default == "zh"
+    assert s.web.trusted_proxies == ["127.0.0.0/8", "::1"]
 
 
 def test_example_config_loads_and_documents_every_key() -> None:
@@ -73,6 +74,8 @@ def test_environment_overrides_token_and_secret() -> None:
         ("storage", 'url = "mysql://x"', "storage.url"),
         ("locale", 'default = "fr"', "locale.default"),
         ("limits", "max_answer_chars = 0", "limits.max_answer_chars"),
+        ("web", 'trusted_proxies = ["10.0.0.0/33"]', r"web\.trusted_proxies.*10\.0\.0\.0/33"),
+        ("web", 'trusted_proxies = ["proxy.example"]', r"web\.trusted_proxies.*proxy\.example"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, table: str, body: str, fragment: str) -> None:

@@ -68,10 +68,10 @@ async def page(tmp_path: Path) -> AsyncIterator[Any]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-async def _fits(page: Any) -> None:
+async def _fits(page: Any, viewport: int = PHONE["width"]) -> None:
     """Nothing on the page is wider than the phone (no sideways scrolling)."""
     width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"the page is {width}px wide"
+    assert width <= viewport, f"the page is {width}px wide"
 
 
 async def test_a_resident_answers_votes_and_rates_on_a_phone(page: Any, tmp_path: Path) -> None:
@@ -154,3 +154,53 @@ async def test_the_browser_refuses_a_form_posted_from_another_site(
         assert "跨站伪造的回答" not in await page.content()
         async with world.core.repo.transaction() as session:
             assert await session.list_answers(round_ids=[round_.id]) == []
+
+
+_CONTRAST = """(e) => {
+  const lum = (c) => {
+    const [r, g, b] = c.match(/\\d+/g).slice(0, 3).map((v) => {
+      const s = Number(v) / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [a, b] = [lum(getComputedStyle(e).borderTopColor), lum("rgb(255, 255, 255)")];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+async def test_choices_are_named_groups_with_visible_edges_at_320px_and_200_percent(
+    page: Any, tmp_path: Path
+) -> None:
+    """On the smallest phones (320 px) and at 200 % zoom (160 CSS px), a screen reader hears
+    the question's prompt with each rating and poll choice (a named group, not a bare "3"),
+    the keyboard picks a rating with the arrow keys, and the edges of the text box and the
+    choices stand out from the white card (3:1, WCAG 1.4.11)."""
+    screens = screens_dir(tmp_path)
+    async with web_world(tmp_path) as world:
+        rating = await world.open_round("rating", "你对小区的安全满意吗？")
+        poll = await world.open_round("poll", "最需要改进的是？", ["停车", "垃圾分类"])
+        text = await world.open_round("text", "你希望社区怎样改进？")
+        for width in (320, 160):
+            await page.set_viewport_size({"width": width, "height": 640})
+            await page.goto(world.base + world.path(rating))
+            group = page.get_by_role("group", name="请打分")
+            await group.get_by_role("radio", name="3").wait_for()
+            await _fits(page, width)
+            await page.screenshot(path=str(screens / f"web-rating-{width}.png"), full_page=True)
+        await page.get_by_role("radio", name="1").focus()
+        await page.keyboard.press("ArrowRight")
+        assert await page.get_by_role("radio", name="2").is_checked()
+        edge = await page.locator(".rating span").first.evaluate(_CONTRAST)
+        assert edge >= 3, f"the rating buttons' edges have contrast {edge:.2f}"
+        await page.goto(world.base + world.path(poll))
+        await (
+            page.get_by_role("group", name="请选择一项")
+            .get_by_role("radio", name="停车")
+            .wait_for()
+        )
+        edge = await page.locator(".option").first.evaluate(_CONTRAST)
+        assert edge >= 3, f"the poll options' edges have contrast {edge:.2f}"
+        await page.goto(world.base + world.path(text))
+        edge = await page.locator("textarea").first.evaluate(_CONTRAST)
+        assert edge >= 3, f"the text box's edge has contrast {edge:.2f}"

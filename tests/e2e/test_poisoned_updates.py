@@ -139,3 +139,27 @@ def test_dead_letter_payload_never_fails_on_content() -> None:
     assert dead_letter_payload(["not", "an", "update"], secret).isascii()
     nan = dead_letter_payload({"update_id": "x", "v": float("nan")}, secret)
     assert nan.isascii()
+
+
+async def test_nul_characters_in_answers_edits_and_commands_are_kept_on_every_backend(
+    minyi_bot_each: RunningBot,
+) -> None:
+    """U+0000, which SQLite stores and PostgreSQL refuses, once made a Telegram answer a dead
+    letter on PostgreSQL only: the answer was lost. Now it is dropped from the text before
+    anything is stored, on both backends alike, and the round's question keeps the rest."""
+    bot = minyi_bot_each
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 1h 你的\x00建议？")
+    post = open_post(bot, group, "社区征询 #1")["message_id"]
+    assert "你的建议？" in bot.bot_texts(group)[-2]
+    first, second, third = (em.add_user(n) for n in ("甲", "乙", "丙"))
+    edited = em.send_message(first, group, "停车难", reply_to=post)
+    await bot.settle()
+    em.edit_message(first, group, edited, "停车\x00难，晚上没位")
+    em.send_message(second, group, "路灯\x00坏了", reply_to=post)
+    em.send_message(third, group, "\x00", reply_to=post)
+    await bot.settle()
+    assert sorted(await stored(bot)) == sorted(["停车难，晚上没位", "路灯坏了"])
+    async with bot.core.repo.transaction() as session:
+        assert await session.tx.fetchall("SELECT update_id FROM dead_letters") == []

@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from storage.repository import Repository
-from tests.pg import postgres_schema_url
+from tests.pg import postgres_database_url, postgres_schema_url
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -26,6 +26,17 @@ def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
         yield f"sqlite:///{tmp_path / 'minyi.db'}"
         return
     with postgres_schema_url() as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def zh_sorted_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL of each backend; PostgreSQL's is a database whose default
+    collation sorts Chinese by pinyin and ignores case (ICU `zh`), as many installs do."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'minyi.db'}"
+        return
+    with postgres_database_url("zh") as url:
         yield url
 
 

@@ -37,6 +37,7 @@ async def fill(repo: Repository) -> None:
         await session.set_model("principles", b"learned", T0, erasures=0)
         await session.add_label_erasure()
         await session.get_or_add_secret("privacy", b"generated-key-of-this-deployment", T0)
+        await session.set_organiser_language("organiser-pseudonym", "en")
         await session.add_digest_period(T0)
         await session.add_digest_deliveries(T0, [-300])
         await session.add_processed_update(1001, T0)

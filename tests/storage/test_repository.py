@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 import pytest
 
@@ -537,6 +538,20 @@ class TestVotesAndAggregates:
                 ]
             assert await session.count_themes(Scope(since=T0, until=later)) == {}
 
+    async def test_score_sums_are_exact_in_every_kind_of_scope(self, repo: Repository) -> None:
+        """Ten answers scored 0.1 sum to exactly 1.0 whichever way the scope is counted (round
+        tallies, a time window, or neither): the sums are integer millionths, not float sums
+        whose last digit depends on the order the database reads the rows."""
+        async with repo.transaction() as session:
+            a = await community(session, -100, "A")
+            rid = await text_round(session, [a])
+            for i in range(10):
+                await answer(session, rid, a, f"r{i}", f"{i}", themes=[tag("parking", 0.1)])
+            window = Scope(since=T0 - timedelta(hours=1), until=T0 + timedelta(hours=1))
+            for scope in (Scope(round_ids=[rid]), window, Scope(community_ids=[a])):
+                [parking] = (await session.count_themes(scope))[a]
+                assert (parking.count, parking.score_sum) == (10, 1.0), scope
+
 
 class TestModelsDigestsSessions:
     """Learned models (binary), digest periods and private answering sessions."""
@@ -592,3 +607,39 @@ class TestModelsDigestsSessions:
             assert await session.get_private_session("r1") == (two, cid)
             await session.delete_private_session("r1")
             assert await session.get_private_session("r1") is None
+
+
+class TestTextOrder:
+    """Lists ordered by a name sort by code point on every backend, whatever the PostgreSQL
+    database's own collation: reports, digests and exports list communities and themes in
+    the same order whichever backend they were read from."""
+
+    NAMES: ClassVar[list[str]] = ["Bihai", "bihai 东区", "会展城社区", "碧海社区"]
+
+    async def test_names_and_theme_ids_sort_by_code_point(self, zh_sorted_url: str) -> None:
+        """On a PostgreSQL database created with a Chinese (pinyin, case-blind) collation,
+        communities once came out 碧海 before 会展城 and a theme `Parking` after `noise`,
+        while SQLite listed them by code point: every report read from PostgreSQL listed its
+        communities in another order."""
+        repo = Repository.from_url(zh_sorted_url)
+        await repo.open()
+        try:
+            async with repo.transaction() as session:
+                ids = [
+                    await community(session, -100 - i, name)
+                    for i, name in enumerate(reversed(self.NAMES))
+                ]
+                rid = await text_round(session, ids)
+                await session.add_posts(rid, "open", ids)
+                themes = [tag("noise"), tag("Parking"), tag("rule_of_law"), tag("rule1")]
+                await answer(session, rid, ids[0], "r1", "停车难，晚上很吵", themes=themes)
+            async with repo.transaction() as session:
+                assert [c.name for c in await session.list_communities()] == self.NAMES
+                assert [c.name for c in await session.list_round_communities(rid)] == self.NAMES
+                posts = await session.list_posts(rid, "open")
+                by_id = {c.id: c.name for c in await session.list_communities()}
+                assert [by_id[p.community_id] for p in posts] == self.NAMES
+                (stored,) = await session.list_answers(include_hidden=True)
+                assert [t.theme_id for t in stored.themes] == sorted(t.theme_id for t in themes)
+        finally:
+            await repo.close()

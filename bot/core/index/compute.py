@@ -24,7 +24,6 @@ ranks every Monte Carlo draw.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,11 +36,6 @@ from bot.core.index.values import IndicatorValue, select_periods
 
 #: Monte Carlo draws per computation (SPEC §10).
 DRAWS = 1000
-#: A values file larger than this is refused before parsing (12 periods × 1,000 communities
-#: × 30 indicators is about 15 MB).
-MAX_VALUES_BYTES = 64 * 1024 * 1024
-#: At most this many bad rows are listed in one error; the rest are counted.
-MAX_LISTED_PROBLEMS = 20
 #: Indexes closer than this are a tie (see the module docstring).
 _TIE_DECIMALS = 9
 #: Monte Carlo draws are made in chunks of this many, to bound memory (draws × communities ×
@@ -49,10 +43,6 @@ _TIE_DECIMALS = 9
 _CHUNK = 100
 
 Float = npt.NDArray[np.float64]
-
-_PERIOD = re.compile(r"^(?P<year>[0-9]{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
-_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-_HEADER = ("community", "indicator", "period", "value")
 
 
 # --- weights --------------------------------------------------------------------------------

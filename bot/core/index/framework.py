@@ -3,36 +3,13 @@ parsed from TOML and checked against the taxonomy."""
 
 from __future__ import annotations
 
-import re
 import tomllib
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.core.errors import FrameworkError, MinyiError
 from nlp.taxonomy import Taxonomy
-
-#: Monte Carlo draws per computation (SPEC §10).
-DRAWS = 1000
-#: A values file larger than this is refused before parsing (12 periods × 1,000 communities
-#: × 30 indicators is about 15 MB).
-MAX_VALUES_BYTES = 64 * 1024 * 1024
-#: At most this many bad rows are listed in one error; the rest are counted.
-MAX_LISTED_PROBLEMS = 20
-#: Indexes closer than this are a tie (see the module docstring).
-_TIE_DECIMALS = 9
-#: Monte Carlo draws are made in chunks of this many, to bound memory (draws × communities ×
-#: principles floats per chunk); the chunking is fixed, so a seed gives the same draws always.
-_CHUNK = 100
-
-Float = npt.NDArray[np.float64]
-
-_PERIOD = re.compile(r"^(?P<year>[0-9]{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
-_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-_HEADER = ("community", "indicator", "period", "value")
-
 
 # --- framework ------------------------------------------------------------------------------
 

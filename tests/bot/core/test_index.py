@@ -482,7 +482,7 @@ def test_every_bad_row_is_reported_by_line_and_nothing_imported(framework: Frame
     lines = [getattr(problem, "line", None) for problem in caught.value.problems]
     assert lines == [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
     message = describe_error(caught.value, "en")
-    assert message.startswith("v.csv: 10 problem(s), nothing was imported:")
+    assert message.startswith("v.csv: 10 problems, nothing was imported:")
     assert "v.csv, line 4: unknown community “不存在”" in message
     assert "v.csv, line 10: value “1e999” is too large" in message
     assert "v.csv, line 12: same community, indicator and period as line 2" in message
@@ -520,7 +520,7 @@ def test_files_that_are_not_values_csv_are_named(
         parse_values_csv(data, name="scores.png", framework=framework, communities=COMMUNITIES)
     message = describe_error(caught.value, "en")
     assert expected in message
-    assert message.startswith("scores.png: 1 problem(s), nothing was imported: scores.png")
+    assert message.startswith("scores.png: 1 problem, nothing was imported: scores.png")
 
 
 def test_values_of_a_nan_free_result_are_finite(framework: Framework) -> None:

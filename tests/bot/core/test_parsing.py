@@ -47,6 +47,33 @@ def test_poll_flags_options_and_dash_written_flags() -> None:
     assert private.community == "all" and private.anonymous and not private.multi
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "公交 | 地铁，你平时更常坐哪个？",
+        "你更喜欢 A｜B 哪种方案？",
+        "｜ 开头、中间｜和结尾的竖线都留着 |",
+    ],
+)
+def test_a_text_round_question_keeps_its_bars(question: str) -> None:
+    """`/ask` keeps `|` and the full-width `｜` in its question as typed (once it was refused,
+    the full-width bar read as `|`): only /poll and /schedule with options split at them."""
+    request = parse_ask("48h " + question)
+    assert (request.question, request.options) == (question, [])
+    assert request.duration == timedelta(hours=48)
+    assert parse_ask("碧海社区 " + question, private=True).question == question
+
+
+def test_poll_and_schedule_split_options_at_either_bar() -> None:
+    """`|` and the full-width `｜` a Chinese input method types both separate options, mixed
+    too, in /poll and /schedule."""
+    assert parse_poll("先改善哪一项？ ｜ 停车｜绿化 | 照明").options == ["停车", "绿化", "照明"]
+    private = parse_poll("碧海社区 先改善哪一项？｜停车｜绿化", private=True)
+    assert (private.community, private.question) == ("碧海社区", "先改善哪一项？")
+    scheduled = parse_schedule("2026-03-03 09:30 48h 选哪天？ ｜ 周六 ｜ 周日", now=NOW, zone=ZONE)
+    assert (scheduled.kind, scheduled.options) == ("poll", ["周六", "周日"])
+
+
 def test_schedule_reads_date_time_duration_and_options_in_the_configured_zone() -> None:
     """`/schedule 2026-03-03 09:30 48h q | a | b` is a poll opening 09:30 Shanghai time."""
     request = parse_schedule(
@@ -82,13 +109,14 @@ MALFORMED: list[tuple[str, str, bool, str]] = [
     ("ask", "48h", False, "question is missing"),
     ("ask", "0h 问题", False, "longer than zero"),
     ("ask", "400d 问题", False, "at most 366 days"),
-    ("ask", "48h 问题 | 选项 | 选项", False, "takes no options"),
+    ("ask", "｜ 问题", True, "name a community"),
     ("ask", "48h 你希望社区怎样改进？", True, "name a community"),
     ("ask", "碧海社区", True, "question is missing"),
     ("ask", "--multi 问题", False, "unknown flag"),
     ("ask", "问" * 301, False, "at most 300"),
     ("rate", "", False, "question is missing"),
     ("rate", "1h 打几分 | 1 | 2", False, "takes no options"),
+    ("rate", "1h 打几分 ｜ 1 ｜ 2", False, "takes no options"),
     ("poll", "问题 没有选项", False, "separate the question"),
     ("poll", "问题 | 只有一个", False, "2 to 10 options"),
     ("poll", "问题 | " + " | ".join(str(i) for i in range(11)), False, "2 to 10 options"),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.render.csv_errors import CSV_TEMPLATES
-from bot.render.texts import TEMPLATES
+from bot.render.texts import TEMPLATES, fill
 
 ROOT = Path(__file__).resolve().parents[3]
 HAN = re.compile(r"[\u3400-\u9fff]")
@@ -45,9 +45,10 @@ def test_both_sides_exist_and_take_the_same_fields(key: str) -> None:
 
 @pytest.mark.parametrize("key", sorted(TABLES))
 def test_both_sides_render_with_their_fields(key: str) -> None:
-    """No stray brace or positional field: each side formats with its named fields."""
+    """No stray brace or positional field: each side formats with its named fields (as say
+    fills them, plural specs included)."""
     for side in TABLES[key]:
-        rendered = side.format(**{name: "X" for name in _fields(side)})
+        rendered = fill(side, **{name: "X" for name in _fields(side)})
         assert "{" not in rendered and "}" not in rendered, f"{key}: {rendered!r}"
 
 

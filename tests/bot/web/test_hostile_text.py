@@ -29,11 +29,11 @@ ANSWER = "电梯坏了 " + " ".join(HOSTILE)
 TAGS = {
     "html", "head", "meta", "title", "style", "body", "main", "header", "span", "a", "section",
     "p", "h1", "h2", "form", "input", "label", "textarea", "button", "details", "summary",
-    "div", "progress", "ul", "li",
+    "div", "progress", "ul", "li", "fieldset", "legend",
 }  # fmt: skip
 ATTRIBUTES = {
     "lang", "charset", "name", "content", "href", "class", "role", "type", "value", "method",
-    "action", "for", "id", "maxlength", "required", "checked", "max",
+    "action", "for", "id", "maxlength", "required", "checked", "max", "readonly",
 }  # fmt: skip
 
 

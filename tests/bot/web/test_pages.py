@@ -212,7 +212,7 @@ async def test_a_form_from_another_browser_or_without_cookie_is_refused(world: W
     form = {**(await mine.get(path)).form("answer"), "text": ANSWER}
     await theirs.get(path)
     stolen = await theirs.post(path, form)
-    assert stolen.status == 403 and "表单无效" in stolen.text
+    assert stolen.status == 403 and "页面已失效" in stolen.text
     mine.session.cookie_jar.clear()
     cookieless = await mine.post(path, form)
     assert cookieless.status == 403 and "Cookie" in cookieless.text
@@ -260,6 +260,47 @@ async def test_answers_past_the_rate_limit_are_refused_and_the_text_kept(tmp_pat
                 (await script.post(path, {**page.form("answer"), "text": f"刷{n}"})).status
             )
         assert statuses.count(200) == 60 and statuses[-1] == 429
+
+
+async def test_the_per_address_limit_counts_residents_behind_a_remote_proxy_apart(
+    tmp_path: Path,
+) -> None:
+    """Behind a reverse proxy on another machine listed in `web.trusted_proxies`, each resident
+    has their own per-address limit (the right-most X-Forwarded-For entry that is no trusted
+    proxy), and addresses a client writes into the header itself do not get it past the limit."""
+    trusted = {"trusted_proxies": ["127.0.0.1", "10.0.0.0/8"]}
+    async with web_world(tmp_path, per_address=2, web=trusted) as world:
+        path = world.path(await world.open_round("text", QUESTION))
+
+        async def answer(forwarded: str, text: str) -> int:
+            script = await world.browser()
+            form = {**(await script.get(path)).form("answer"), "text": text}
+            return (await script.post(path, form, **{"X-Forwarded-For": forwarded})).status
+
+        # The test's peer is 127.0.0.1 (a proxy on this machine); before it the remote proxy
+        # 10.0.0.7 appended the address it saw after whatever the client sent.
+        spoofing = [
+            await answer(f"198.51.100.{n}, 203.0.113.5, 10.0.0.7", f"第{n}条：停车太难了")
+            for n in range(3)
+        ]
+        assert spoofing == [200, 200, 429]
+        assert await answer("203.0.113.9, 10.0.0.7", "另一位居民：垃圾分类要公开") == 200
+
+
+async def test_an_untrusted_peer_cannot_choose_its_address_with_the_header(
+    tmp_path: Path,
+) -> None:
+    """A peer that is not a trusted proxy is limited by its own address, whatever
+    X-Forwarded-For it sends."""
+    async with web_world(tmp_path, per_address=2, web={"trusted_proxies": ["10.0.0.0/8"]}) as world:
+        path = world.path(await world.open_round("text", QUESTION))
+        statuses = []
+        for n in range(3):
+            script = await world.browser()
+            form = {**(await script.get(path)).form("answer"), "text": f"刷{n}"}
+            posted = await script.post(path, form, **{"X-Forwarded-For": f"203.0.113.{n}"})
+            statuses.append(posted.status)
+        assert statuses == [200, 200, 429]
 
 
 async def test_an_own_answer_can_be_edited_but_not_someone_elses(world: WebWorld) -> None:
@@ -361,3 +402,107 @@ async def test_an_answer_of_invisible_characters_is_refused_and_nothing_stored(
     assert page.status == 200
     async with world.core.repo.transaction() as session:
         assert await session.list_answers(round_ids=[round_.id]) == []
+
+
+async def test_an_answer_sent_after_the_round_closed_is_shown_back_not_lost(
+    world: WebWorld,
+) -> None:
+    """A resident who writes a long answer while the round closes is told it closed and sees
+    their own text again on the page (to copy), instead of it vanishing; nothing is stored."""
+    round_ = await world.open_round("text", QUESTION)
+    phone = await world.browser()
+    path = world.path(round_)
+    form = (await phone.get(path)).form("answer")
+    await close_round(world.core, round_.id)
+    late = await phone.post(path, {**form, "text": "写了很久：楼道<灯>坏了三个月。"})
+    assert late.status == 409 and "已经结束" in late.text
+    assert "写了很久：楼道<灯>坏了三个月。" in late.text
+    assert "没有保存" in late.text
+    assert "<灯>" not in late.html, "the kept text is escaped"
+    async with world.core.repo.transaction() as session:
+        assert await session.list_answers(round_ids=[round_.id]) == []
+
+
+async def test_a_form_sent_again_with_new_text_keeps_that_text(world: WebWorld) -> None:
+    """An old browser's back button can bring back a page with its used form: a new answer
+    written into it is refused as already sent, but stays in the box to send again; a
+    double tap (the same text twice) leaves the box empty."""
+    round_ = await world.open_round("text", QUESTION)
+    phone = await world.browser()
+    path = world.path(round_)
+    form = (await phone.get(path)).form("answer")
+    await phone.post(path, {**form, "text": ANSWER})
+    twice = await phone.post(path, {**form, "text": ANSWER})
+    assert twice.status == 409 and twice.form("answer").get("text", "") == ""
+    again = await phone.post(path, {**form, "text": "还有一件事：垃圾站太臭了。"})
+    assert again.status == 409 and "已经提交过了" in again.text
+    assert again.form("answer")["text"] == "还有一件事：垃圾站太臭了。"
+    resent = await phone.post(path, again.form("answer"))
+    assert resent.status == 200 and "已收到你的回答" in resent.text
+    async with world.core.repo.transaction() as session:
+        stored = await session.list_answers(round_ids=[round_.id])
+    assert len(stored) == 2 and stored[1].text == "还有一件事：垃圾站太臭了。"
+
+
+async def test_a_form_from_before_cookies_were_cleared_asks_to_send_again(
+    world: WebWorld,
+) -> None:
+    """A resident clears cookies (or the chat app's browser drops them) and opens the link in
+    another tab, then sends the page still open from before: nothing is stored, the page says
+    to send again (not to reload, which would lose the text), the text is still in the box,
+    and sending again stores it once."""
+    round_ = await world.open_round("text", QUESTION)
+    phone = await world.browser()
+    path = world.path(round_)
+    before = (await phone.get(path)).form("answer")
+    phone.session.cookie_jar.clear()
+    await phone.get(path)  # the other tab: a new cookie
+    stale = await phone.post(path, {**before, "text": "清了Cookie之前写的回答"})
+    assert stale.status == 403
+    assert "重新提交一次" in stale.text and "刷新" not in stale.text
+    assert stale.form("answer")["text"] == "清了Cookie之前写的回答"
+    sent = await phone.post(path, stale.form("answer"))
+    assert sent.status == 200 and "已收到你的回答" in sent.text
+    async with world.core.repo.transaction() as session:
+        assert len(await session.list_answers(round_ids=[round_.id])) == 1
+
+
+async def test_a_closed_rounds_page_points_to_the_communitys_open_round(world: WebWorld) -> None:
+    """A resident opening an old link or poster of a closed round finds the round now open in
+    their community there (not another community's), and follows it to answer."""
+    old = await world.open_round("text", QUESTION)
+    await close_round(world.core, old.id)
+    phone = await world.browser()
+    quiet = await phone.get(world.path(old))
+    assert "正在进行" not in quiet.text, "no open round: no pointer"
+    new = await world.open_round("poll", "下一步先修哪里？", ["电梯", "路灯"])
+    page = await phone.get(world.path(old))
+    assert "正在进行" in page.text and "下一步先修哪里？" in page.text
+    assert f'href="{world.path(new)}"' in page.html
+    assert f'href="{world.path(new, world.communities[1])}"' not in page.html
+    opened = await phone.get(world.path(new))
+    assert "<form" in opened.html and "电梯" in opened.text
+
+
+async def test_a_nul_in_a_web_answer_or_edit_is_dropped_on_every_backend(
+    tmp_path: Path, storage_url: str
+) -> None:
+    """A form posted with %00 in its text (PostgreSQL cannot store U+0000, SQLite can) is
+    stored without it on both backends, as an answer and as an edit."""
+    async with web_world(tmp_path, storage={"url": storage_url}) as world:
+        round_ = await world.open_round("text", QUESTION)
+        path = world.path(round_)
+        phone = await world.browser()
+        form = (await phone.get(path)).form("answer")
+        page = await phone.post(path, {**form, "text": "路灯\x00坏了"})
+        assert page.status == 200 and "?done=stored." in page.url
+        async with world.core.repo.transaction() as session:
+            assert [a.text for a in await session.list_answers(round_ids=[round_.id])] == [
+                "路灯坏了"
+            ]
+        edited = await phone.post(path, {**page.form("edit"), "text": "路灯\x00坏了，晚上很黑"})
+        assert edited.status == 200 and "你的回答已更新" in edited.text
+        async with world.core.repo.transaction() as session:
+            assert [a.text for a in await session.list_answers(round_ids=[round_.id])] == [
+                "路灯坏了，晚上很黑"
+            ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from urllib.parse import urlencode
+from urllib.parse import quote_from_bytes, urlencode
 
 import pytest
 
@@ -103,3 +103,32 @@ async def test_a_body_that_never_arrives_is_timed_out_and_stores_nothing(
     assert status_line.startswith(b"HTTP/1.1 408"), status_line
     async with world.core.repo.transaction() as session:
         assert await session.list_answers(round_ids=[round_.id]) == []
+
+
+async def test_a_form_in_gbk_arrives_intact_or_is_refused_never_garbled(world: WebWorld) -> None:
+    """An old browser may send a Chinese answer percent-encoded in GBK without saying so: it is
+    stored as written (not as replacement characters); bytes no encoding reads are a 400
+    "form invalid" and store nothing."""
+    round_ = await world.open_round("text", QUESTION)
+    phone = await world.browser()
+    path = world.path(round_)
+    sent = "電梯壞了，物业要及时回应"
+
+    async def post(text: bytes, content_type: str) -> tuple[int, str]:
+        fields = (await phone.get(path)).form("answer")
+        body = urlencode(fields) + "&text=" + quote_from_bytes(text)
+        async with phone.session.post(
+            world.base + path,
+            data=body.encode("ascii"),
+            headers={"Origin": world.base, "Content-Type": content_type},
+        ) as response:
+            return response.status, await response.text()
+
+    urlencoded = "application/x-www-form-urlencoded"
+    assert (await post(sent.encode("gbk"), urlencoded))[0] == 200
+    assert (await post("多建停车位".encode("gbk"), urlencoded + "; charset=GBK"))[0] == 200
+    broken = await post(b"\xff\xfe\xff", urlencoded)
+    assert broken[0] == 400 and "表单无效" in broken[1]
+    async with world.core.repo.transaction() as session:
+        stored = [a.text for a in await session.list_answers(round_ids=[round_.id])]
+    assert stored == [sent, "多建停车位"]

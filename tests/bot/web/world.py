@@ -4,6 +4,7 @@ browsers (aiohttp clients with their own cookie jars) that read pages and send t
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -160,8 +161,11 @@ class WebWorld:
 
 
 @contextlib.asynccontextmanager
-async def web_world(tmp_path: Path, **tables: dict[str, Any]) -> AsyncIterator[WebWorld]:
-    """Serve the pages of a fresh database until the block ends."""
+async def web_world(
+    tmp_path: Path, per_address: int | None = None, **tables: dict[str, Any]
+) -> AsyncIterator[WebWorld]:
+    """Serve the pages of a fresh database until the block ends (`per_address`: answers one
+    client address may send per minute, instead of the server's default)."""
     port = free_port()
     data: dict[str, Any] = {
         "storage": {"url": f"sqlite:///{tmp_path / 'minyi.db'}"},
@@ -173,6 +177,8 @@ async def web_world(tmp_path: Path, **tables: dict[str, Any]) -> AsyncIterator[W
     settings = settings_from_dict(data, environ={})
     options = options_from(settings)
     assert options is not None
+    if per_address is not None:
+        options = dataclasses.replace(options, per_address_per_minute=per_address)
     core = await open_core(settings)
     world = WebWorld(core, options, [])
     try:
