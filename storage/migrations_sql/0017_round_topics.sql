@@ -1,4 +1,4 @@
--- Minyi schema, version 16: a round asked inside a forum topic lives in that topic.
+-- Minyi schema, version 17: a round asked inside a forum topic lives in that topic.
 --
 -- In a supergroup with topics, an organiser's /ask (or /poll, /rate, /schedule, …) sent in a
 -- topic puts the round to that topic: its opening post, reminder and closing summary are sent
