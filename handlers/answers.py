@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot, Message, MessageOriginUser, Update
 
 from bot.core.answers import (
     AnswerResult,
@@ -80,8 +80,22 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
     user = update.effective_user
     if message is None or user is None or user.is_bot:
         return
+    if message.sender_chat is not None or message.is_automatic_forward:
+        # Sent on behalf of a chat, not by a resident: a linked channel's post forwarded into
+        # its discussion group (from Telegram's service account 777000, no bot), a post as a
+        # channel, an anonymous administrator.
+        return
     private = not in_group(update)
-    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    if _forwarded_from_another(message, user.id):
+        # Someone else's words (a notice, a post from another chat): not this resident's answer.
+        if private and not edited:
+            hint = say("answer_forwarded", lang_of(update, context))
+            await reply(update, context, hint, refusal=True)
+        return
+    replied = message.reply_to_message
+    reply_to = replied.message_id if replied else None
+    if message.is_topic_message and reply_to == message.message_thread_id:
+        reply_to = None  # the first message of its forum topic: a reply to nothing in particular
     if message.text is None and not private and reply_to is None:
         return  # a sticker or photo in the group that answers nothing: not ours to judge
     incoming = IncomingMessage(
@@ -92,6 +106,7 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
         text=message.text,
         reply_to_message_id=reply_to,
         edited=edited,
+        sent_at=message.date,
     )
     core = core_of(context)
     result = await record_answer(
@@ -100,6 +115,14 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
     text = reply_text(result, incoming, lang_of(update, context), _limit(core))
     if text is not None:
         await reply(update, context, text, refusal=result.outcome in REFUSALS)
+
+
+def _forwarded_from_another(message: Message, user_id: int) -> bool:
+    """Whether the message forwards what somebody other than `user_id` wrote."""
+    origin = message.forward_origin
+    if origin is None:
+        return False
+    return not (isinstance(origin, MessageOriginUser) and origin.sender_user.id == user_id)
 
 
 def _limit(core: Core) -> int:
@@ -131,11 +154,15 @@ def read_plain_answer(raw: Mapping[str, Any]) -> PlainAnswer | None:
         return None
     if text.startswith("/") or sender.get("is_bot") is not False:
         return None
+    if "sender_chat" in message or "is_automatic_forward" in message or "forward_origin" in message:
+        return None  # on behalf of a chat (a linked channel, an anonymous admin): PTB's path
     chat_type = chat.get("type")
     if chat_type not in ("private", "group", "supergroup"):
         return None
     replied = message.get("reply_to_message")
     reply_to = replied.get("message_id") if isinstance(replied, dict) else None
+    if message.get("is_topic_message") is True and reply_to == message.get("message_thread_id"):
+        reply_to = None  # the first message of its forum topic: a reply to nothing in particular
     ids = (chat.get("id"), message.get("message_id"), sender.get("id"))
     if not all(type(i) is int for i in ids) or not (reply_to is None or type(reply_to) is int):
         return None

@@ -61,6 +61,20 @@ def in_group(update: Update) -> bool:
     return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
+def is_anonymous_admin(update: Update) -> bool:
+    """Whether the message comes from an administrator of its group who "remains anonymous":
+    Telegram shows it as from GroupAnonymousBot, with the group itself as `sender_chat`. Only
+    administrators can; who they are, Telegram does not say (nor can a private chat reach them)."""
+    message, chat = update.effective_message, update.effective_chat
+    return (
+        message is not None
+        and chat is not None
+        and message.sender_chat is not None
+        and message.sender_chat.id == chat.id
+        and in_group(update)
+    )
+
+
 async def _is_group_admin(update: Update, context: Ctx) -> bool:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or not in_group(update):
@@ -119,9 +133,18 @@ async def authorise(
     settings = core.settings
     turn = turn_of(update, context)
     community = await community_of_chat(core, chat.id, turn=turn) if in_group(update) else None
-    admin = False
+    anonymous = is_anonymous_admin(update)
+    if anonymous and not (
+        settings.roles.group_admins_are_organisers and not organisers_only and community is not None
+    ):
+        # Not one of the configured organisers for all the bot can tell: say why.
+        lang = lang_of(update, context)
+        await reply(update, context, say("anonymous_not_organiser", lang), refusal=True)
+        return None
+    admin = anonymous
     if (
-        settings.roles.group_admins_are_organisers
+        not anonymous
+        and settings.roles.group_admins_are_organisers
         and not organisers_only
         and community is not None
         and not is_organiser(settings, user.id)
@@ -164,6 +187,11 @@ async def send_privately(
             reply_to_message_id=reply_to,
             allow_sending_without_reply=True,
         )
+
+    if group and is_anonymous_admin(update):
+        # The anonymous administrator's messages come from GroupAnonymousBot: no private chat.
+        await reply(update, context, say("anonymous_private", lang))
+        return
 
     async def deliver() -> None:
         try:

@@ -32,12 +32,22 @@ async def _create(update: Update, context: Ctx, parse: Parser) -> None:
     core = core_of(context)
     request = parse(command_args(update), not in_group(update))
     targets = await round_communities(core, caller, request.community)
+    message = update.effective_message
+    topics: dict[int, int] = {}
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        # Asked inside a forum topic: the round is put to that topic of the group's community.
+        topics = {
+            c.id: message.message_thread_id
+            for c in targets.communities
+            if c.chat_id == message.chat.id
+        }
     created = await create_round(
         core,
         request,
         targets.communities,
         core.resident(caller.user_id),
         skipped=targets.skipped,
+        topics=topics,
         turn=turn_of(update, context),
     )
     lang = lang_of(update, context)

@@ -124,6 +124,17 @@ def _reply_target(state: ChatState, p: Params) -> int | None:
     return message_id
 
 
+def _thread(state: ChatState, p: Params) -> int | None:
+    """The forum topic a message is sent to (`message_thread_id`; ignored outside forums)."""
+    if not p.has("message_thread_id") or not state.chat.is_forum:
+        return None
+    thread = p.int_("message_thread_id")
+    root = state.messages.get(thread)
+    if root is None or root.deleted or "forum_topic_created" not in root.payload:
+        raise bad_request("message thread not found")
+    return thread
+
+
 def _text_content(p: Params, source: str, *, limit: int, too_long: str) -> dict[str, Any]:
     text, entities = render_text(source, p.opt_str("parse_mode"), p.json_("entities"))
     if utf16_len(text) > limit:
@@ -144,7 +155,9 @@ def send_message(world: World, p: Params) -> Any:
     markup = _inline_keyboard(p)
     if markup is not None:
         content["reply_markup"] = markup
-    return world.post_from_bot(state, content, reply_to=_reply_target(state, p))
+    return world.post_from_bot(
+        state, content, reply_to=_reply_target(state, p), thread=_thread(state, p)
+    )
 
 
 def _bot_message(world: World, p: Params, *, action: str) -> tuple[ChatState, dict[str, Any]]:
@@ -253,7 +266,9 @@ def send_poll(world: World, p: Params) -> Any:
     markup = _inline_keyboard(p)
     if markup is not None:
         content["reply_markup"] = markup
-    message = world.post_from_bot(state, content, reply_to=_reply_target(state, p))
+    message = world.post_from_bot(
+        state, content, reply_to=_reply_target(state, p), thread=_thread(state, p)
+    )
     poll.message_id = int(message["message_id"])
     world.polls_by_id[poll.poll_id] = poll
     return message
@@ -332,7 +347,9 @@ def send_photo(world: World, p: Params) -> Any:
     markup = _inline_keyboard(p)
     if markup is not None:
         content["reply_markup"] = markup
-    return world.post_from_bot(state, content, reply_to=_reply_target(state, p))
+    return world.post_from_bot(
+        state, content, reply_to=_reply_target(state, p), thread=_thread(state, p)
+    )
 
 
 def send_document(world: World, p: Params) -> Any:
@@ -344,7 +361,9 @@ def send_document(world: World, p: Params) -> Any:
     markup = _inline_keyboard(p)
     if markup is not None:
         content["reply_markup"] = markup
-    return world.post_from_bot(state, content, reply_to=_reply_target(state, p))
+    return world.post_from_bot(
+        state, content, reply_to=_reply_target(state, p), thread=_thread(state, p)
+    )
 
 
 def answer_callback_query(world: World, p: Params) -> Any:

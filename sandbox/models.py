@@ -27,6 +27,7 @@ class SimChat:
     id: int
     type: ChatType
     title: str | None = None
+    is_forum: bool = False  # a supergroup with topics
 
 
 @dataclass(frozen=True)

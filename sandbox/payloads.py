@@ -45,6 +45,8 @@ def chat_json(chat: SimChat, user: SimUser | None = None) -> JSON:
             data["username"] = user.username
     elif chat.title is not None:
         data["title"] = chat.title
+    if chat.is_forum:
+        data["is_forum"] = True
     return data
 
 

@@ -13,7 +13,7 @@ import itertools
 import secrets
 import struct
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sandbox import payloads
 from sandbox.formatting import detect_entities, entity_text
@@ -34,6 +34,10 @@ _NOT_DELIVERED_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "messa
 
 # The service account Telegram shows as the sender of a supergroup's migrate_from message.
 GROUP_ANONYMOUS_BOT = SimUser(id=1087968824, first_name="Group", username="GroupAnonymousBot")
+
+# The service account that appears as the sender of posts a linked channel forwards into its
+# discussion group automatically (`is_automatic_forward`).
+TELEGRAM_SERVICE = SimUser(id=777000, first_name="Telegram")
 
 # A 1x1 PNG: what a simulated resident's photo contains.
 _TINY_PNG = bytes.fromhex(
@@ -125,14 +129,19 @@ class World:
         supergroup: bool = False,
         admins: Sequence[SimUser] = (),
         bot_sees_all: bool = True,
+        forum: bool = False,
     ) -> SimChat:
         """A new group (the first admin is its creator); the bot is not in it yet.
 
         `bot_sees_all=False` emulates privacy mode: the bot then gets only commands, replies to
         its messages, mentions of it and service messages (unless it is an administrator).
+        `forum=True`: a supergroup with topics (`create_topic`).
         """
+        if forum and not supergroup:
+            raise ValueError("only a supergroup can have topics")
         chat_id = -next(self._supergroup_ids if supergroup else self._group_ids)
-        chat = SimChat(id=chat_id, type="supergroup" if supergroup else "group", title=title)
+        kind: Literal["group", "supergroup"] = "supergroup" if supergroup else "group"
+        chat = SimChat(id=chat_id, type=kind, title=title, is_forum=forum)
         state = ChatState(chat=chat, bot_sees_all=bot_sees_all)
         for index, admin in enumerate(admins):
             state.members[admin.id] = "creator" if index == 0 else "administrator"
@@ -271,15 +280,93 @@ class World:
         )
         return new_chat
 
+    def create_topic(self, chat: SimChat, name: str, *, by: SimUser | None = None) -> int:
+        """A topic opens in a forum supergroup; returns its `message_thread_id` (the id of its
+        `forum_topic_created` service message, which every message in the topic that replies
+        to nothing else carries as `reply_to_message`)."""
+        state = self._state(chat.id)
+        if not chat.is_forum:
+            raise ValueError(f"chat {chat.id} has no topics")
+        creator = by or self._any_admin(state)
+        content = {"forum_topic_created": {"name": name, "icon_color": 7322096}}
+        thread = state.next_message_id
+        content_in_topic = {**content, "message_thread_id": thread, "is_topic_message": True}
+        return self._post(state, creator, content_in_topic, service=True)
+
+    def delete_topic(self, chat: SimChat, topic: int) -> None:
+        """An admin deletes a forum topic with every message in it; sending to it then fails
+        with 400 "message thread not found"."""
+        state = self._state(chat.id)
+        for stored in state.messages.values():
+            if stored.payload.get("message_thread_id") == topic:
+                stored.deleted = True
+
     def send_message(
-        self, user: SimUser, chat: SimChat, text: str, *, reply_to: int | None = None
+        self,
+        user: SimUser,
+        chat: SimChat,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        topic: int | None = None,
     ) -> int:
-        """`user` writes `text` in `chat`; returns the message id (commands get entities)."""
+        """`user` writes `text` in `chat` (in forum topic `topic`, or in the topic of the message
+        it replies to); returns the message id (commands get entities)."""
         content: dict[str, Any] = {"text": text}
         entities = detect_entities(text)
         if entities:
             content["entities"] = entities
-        return self._post(self._state(chat.id), user, content, reply_to=reply_to)
+        return self._post(self._state(chat.id), user, content, reply_to=reply_to, thread=topic)
+
+    def send_as_group(
+        self, chat: SimChat, text: str, *, by: SimUser | None = None, reply_to: int | None = None
+    ) -> int:
+        """An administrator who "remains anonymous" writes `text`: Telegram shows the message as
+        from GroupAnonymousBot, with the group itself as `sender_chat` (supergroups only)."""
+        state = self._state(chat.id)
+        if chat.type != "supergroup":
+            raise ValueError("only supergroups have anonymous administrators")
+        admin = by or self._any_admin(state)
+        if state.members.get(admin.id) not in ("creator", "administrator"):
+            raise ValueError(f"{admin.first_name} is no administrator of chat {chat.id}")
+        content: dict[str, Any] = {"text": text, "sender_chat": payloads.chat_json(chat)}
+        entities = detect_entities(text)
+        if entities:
+            content["entities"] = entities
+        return self._post(state, GROUP_ANONYMOUS_BOT, content, reply_to=reply_to)
+
+    def forward_from_channel(self, chat: SimChat, channel_title: str, text: str) -> int:
+        """A channel linked to the group posts `text`; Telegram copies it into the group as an
+        automatic forward (from the Telegram service account, `sender_chat` the channel);
+        only a supergroup can be a channel's discussion group."""
+        if chat.type != "supergroup":
+            raise ValueError("only a supergroup can be linked to a channel")
+        channel = {"id": -next(self._supergroup_ids), "type": "channel", "title": channel_title}
+        content: dict[str, Any] = {
+            "text": text,
+            "sender_chat": channel,
+            "is_automatic_forward": True,
+            "forward_origin": {
+                "type": "channel",
+                "date": self.now(),
+                "chat": channel,
+                "message_id": 1,
+            },
+        }
+        return self._post(self._state(chat.id), TELEGRAM_SERVICE, content)
+
+    def forward_text(
+        self, user: SimUser, chat: SimChat, text: str, *, author: SimUser | None = None
+    ) -> int:
+        """`user` forwards into `chat` a text message `author` wrote elsewhere (`author` None:
+        someone whose privacy settings hide their account, a `hidden_user` origin)."""
+        origin: dict[str, Any] = {"type": "hidden_user", "date": self.now() - 3600}
+        if author is None:
+            origin["sender_user_name"] = "某位网友"
+        else:
+            origin.update({"type": "user", "sender_user": payloads.user_json(author)})
+        content: dict[str, Any] = {"text": text, "forward_origin": origin}
+        return self._post(self._state(chat.id), user, content)
 
     def edit_message(self, user: SimUser, chat: SimChat, message_id: int, text: str) -> None:
         """`user` edits their own message: an `edited_message` update."""
@@ -485,10 +572,17 @@ class World:
         return state
 
     def post_from_bot(
-        self, state: ChatState, content: dict[str, Any], *, reply_to: int | None = None
+        self,
+        state: ChatState,
+        content: dict[str, Any],
+        *,
+        reply_to: int | None = None,
+        thread: int | None = None,
     ) -> dict[str, Any]:
         """Store a message the bot sent and return its payload (bots get no update for it)."""
-        message_id = self._store(state, self.bot, content, reply_to=reply_to, from_bot=True)
+        message_id = self._store(
+            state, self.bot, content, reply_to=reply_to, from_bot=True, thread=thread
+        )
         return copy.deepcopy(state.messages[message_id].payload)
 
     def member_json(self, state: ChatState, user_id: int) -> dict[str, Any]:
@@ -574,7 +668,20 @@ class World:
         *,
         reply_to: int | None,
         from_bot: bool,
+        thread: int | None = None,
     ) -> int:
+        if state.chat.is_forum:
+            # In a forum a message lands in a topic: the one named, or the replied message's
+            # (none: the General topic); it replies to the topic's first message unless it
+            # replies to another.
+            if thread is None and reply_to is not None:
+                target = state.messages.get(reply_to)
+                if target is not None:
+                    thread = target.payload.get("message_thread_id")
+            if thread is not None and "forum_topic_created" not in content:
+                content = {**content, "message_thread_id": thread, "is_topic_message": True}
+                if reply_to is None:
+                    reply_to = thread
         message_id = state.next_message_id
         state.next_message_id += 1
         is_bot = from_bot or sender.id == GROUP_ANONYMOUS_BOT.id
@@ -612,6 +719,7 @@ class World:
         *,
         reply_to: int | None = None,
         service: bool = False,
+        thread: int | None = None,
     ) -> int:
         """A person (or Telegram) posts in a chat; the bot gets it if it may see it."""
         if state.migrated_to is not None and not service:
@@ -621,13 +729,17 @@ class World:
                 raise ValueError("only the chat's own user can write in a private chat")
             state.started = True
             state.blocked = False
-        elif sender.id != GROUP_ANONYMOUS_BOT.id and sender.id not in state.members:
+        elif sender.id not in (GROUP_ANONYMOUS_BOT.id, TELEGRAM_SERVICE.id) and (
+            sender.id not in state.members
+        ):
             state.members[sender.id] = "member"
         if reply_to is not None and (
             reply_to not in state.messages or state.messages[reply_to].deleted
         ):
             raise ValueError(f"no message {reply_to} to reply to in chat {state.chat.id}")
-        message_id = self._store(state, sender, content, reply_to=reply_to, from_bot=False)
+        message_id = self._store(
+            state, sender, content, reply_to=reply_to, from_bot=False, thread=thread
+        )
         payload = state.messages[message_id].payload
         if (service or self._bot_receives(state, payload)) and state.bot_is_member:
             self.queue_update("message", copy.deepcopy(payload))

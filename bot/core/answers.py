@@ -10,6 +10,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -58,6 +59,7 @@ class IncomingMessage(BaseModel):
     text: str | None  # None for stickers, photos and other non-text messages
     reply_to_message_id: int | None = None
     edited: bool = False
+    sent_at: datetime | None = None  # when it was first sent (an edit keeps that date)
 
     @field_validator("text")
     @classmethod
@@ -257,7 +259,7 @@ async def record_answers(
         found = [await targets.of(m, r) for m, r in zip(messages, residents, strict=True)]
     drafts = [
         None
-        if target is None
+        if target is None or _edit_from_before(message, target[0])
         else AnswerDraft(
             round=target[0],
             community_id=target[1],
@@ -269,6 +271,19 @@ async def record_answers(
         for message, resident, target in zip(messages, residents, found, strict=True)
     ]
     return await store_answers(core, drafts, limiter, turn=turn)
+
+
+EDIT_GRACE = timedelta(minutes=1)
+
+
+def _edit_from_before(message: IncomingMessage, round_: Round) -> bool:
+    """Whether the message is an edit of one written before the round opened: the question
+    was not out yet, so it is no answer, edited now or not. A minute's grace: Telegram's clock
+    (its dates are whole seconds) and ours may differ a little."""
+    if not message.edited or message.sent_at is None:
+        return False
+    opened = round_.opened_at or round_.opens_at
+    return message.sent_at < opened - EDIT_GRACE
 
 
 async def store_answers(

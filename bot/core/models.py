@@ -93,6 +93,7 @@ class Post(_Record):
     poll_id: str | None
     sent_at: datetime | None
     attempts: int = 0  # sends started; > 0 while unsent means Telegram may have it already
+    topic: int | None = None  # the forum topic (message_thread_id) the round was put to
 
 
 class IndexPost(_Record):

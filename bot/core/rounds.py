@@ -8,7 +8,7 @@ crash in between neither loses nor duplicates a post (SPEC §2).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
@@ -53,9 +53,11 @@ async def create_round(
     actor: str,
     *,
     skipped: Sequence[Community] = (),
+    topics: Mapping[int, int] | None = None,
     turn: Turn | None = None,
 ) -> RoundCreated:
     """Store a round: open now (owing an opening post per community) or scheduled.
+    `topics`: the forum topic (by community id) the round is put to, where it was asked in one.
 
     A recurring round (`request.cron`) first opens at `request.opens_at`, or else at the
     expression's next firing; each closing stores the next occurrence.
@@ -93,6 +95,7 @@ async def create_round(
             cron=cron,
             principles=principles,
             indicator=indicator,
+            topics=topics,
         )
         if not scheduled:
             await session.set_round_state(created.id, "open", now, expect="open")
@@ -196,6 +199,7 @@ async def _schedule_recurrence(core: Core, session: Session, round_: Round, now:
         recurrence_of=round_.recurrence_of or round_.id,
         principles=round_.principles,
         indicator=round_.indicator,
+        topics=await session.get_round_topics(round_.id),
     )
 
 

@@ -21,6 +21,16 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "抱歉，只有组织者可以使用这个命令。",
         "Sorry, only organisers can use this command.",
     ),
+    "anonymous_not_organiser": (
+        "你以匿名管理员身份发言，我无法确认你是组织者。请在群设置里关闭“保持匿名”后再发一次。",
+        "You are posting as an anonymous admin, so I cannot tell that you are an organiser. "
+        "Turn off “Remain anonymous” in the group's admin settings and send it again.",
+    ),
+    "anonymous_private": (
+        "你以匿名管理员身份发言，结果无法私下发给你。请关闭“保持匿名”，私聊我后再发一次。",
+        "You are posting as an anonymous admin, so I cannot send you the result privately. "
+        "Turn off “Remain anonymous”, open a private chat with me and send it again.",
+    ),
     "group_only": (
         "请在社区群里使用这个命令。",
         "Please use this command in the community group.",
@@ -289,6 +299,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "回答太长了（{length} 字），最多 {limit} 字。请精简后再发。",
         "Your answer is too long ({length:character|characters}; at most {limit}). "
         "Please shorten it.",
+    ),
+    "answer_forwarded": (
+        "转发的消息不算回答。请用你自己的话写下你的看法。",
+        "A forwarded message does not count as an answer. Please write your view in your own "
+        "words.",
     ),
     "answer_not_text": (
         "这轮征询只收文字回答，请用文字回复。",

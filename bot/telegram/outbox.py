@@ -57,13 +57,17 @@ async def _send_open(
             is_anonymous=round_.anonymous,
             allows_multiple_answers=round_.multi,
             type=PollType.REGULAR,
+            message_thread_id=post.topic,
         )
         assert message.poll is not None
         return message.message_id, message.poll.id
     if round_.kind == "rating":
         text = say("open_post_rating", lang, id=round_.id, question=round_.question, closes=closes)
         message = await bot.send_message(
-            post.chat_id, text, reply_markup=rating_keyboard(round_.id)
+            post.chat_id,
+            text,
+            reply_markup=rating_keyboard(round_.id),
+            message_thread_id=post.topic,
         )
         return message.message_id, None
     text = say(
@@ -74,7 +78,7 @@ async def _send_open(
         link=start_link(bot, round_.id, post.community_id),
         closes=closes,
     )
-    message = await bot.send_message(post.chat_id, text)
+    message = await bot.send_message(post.chat_id, text, message_thread_id=post.topic)
     return message.message_id, None
 
 
@@ -96,7 +100,9 @@ async def _send_reminder(core: Core, bot: Bot, post: Post, round_: Round, lang: 
         "reminder_post", lang, id=round_.id, question=round_.question, closes=_when(core, round_)
     )
     reply = await _reply_to_opening(core, post)
-    message = await bot.send_message(post.chat_id, text, reply_parameters=reply)
+    message = await bot.send_message(
+        post.chat_id, text, reply_parameters=reply, message_thread_id=post.topic
+    )
     return message.message_id
 
 
@@ -106,7 +112,9 @@ async def _send_poll_note(core: Core, bot: Bot, post: Post, round_: Round, lang:
         "open_post_poll_note", lang, id=round_.id, closes=_when(core, round_), visibility=visibility
     )
     reply = await _reply_to_opening(core, post)
-    message = await bot.send_message(post.chat_id, text, reply_parameters=reply)
+    message = await bot.send_message(
+        post.chat_id, text, reply_parameters=reply, message_thread_id=post.topic
+    )
     return message.message_id
 
 
@@ -167,7 +175,10 @@ async def _send_close(
     core: Core, bot: Bot, post: Post, round_: Round, lang: Lang, report: Report
 ) -> int:
     messages = await send_text(
-        bot, post.chat_id, _community_summary(report, post.community_name, lang)
+        bot,
+        post.chat_id,
+        _community_summary(report, post.community_name, lang),
+        message_thread_id=post.topic,
     )
     return messages[0].message_id
 
@@ -202,7 +213,22 @@ async def _mark_sent(
 async def _send_post(
     core: Core, bot: Bot, post: Post, round_: Round, reports: dict[int, Report]
 ) -> tuple[int | None, str | None]:
-    """Send one owed post; (message id, poll id) of what Telegram accepted."""
+    """Send one owed post; (message id, poll id) of what Telegram accepted. A post for a
+    forum topic that is gone (deleted since) goes to the group's main thread instead."""
+    if post.topic is not None:
+        try:
+            return await _send_post_once(core, bot, post, round_, reports)
+        except BadRequest as exc:
+            if "thread not found" not in str(exc).lower():
+                raise
+            log.info("round %s: its topic is gone, posting in the main thread", round_.id)
+            post = post.model_copy(update={"topic": None})
+    return await _send_post_once(core, bot, post, round_, reports)
+
+
+async def _send_post_once(
+    core: Core, bot: Bot, post: Post, round_: Round, reports: dict[int, Report]
+) -> tuple[int | None, str | None]:
     lang = core.settings.locale.default
     if post.purpose == "open":
         return await _send_open(core, bot, post, round_, lang)

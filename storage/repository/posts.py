@@ -14,7 +14,9 @@ from storage.repository.base import ROUND_COLUMNS, Part, optional_time, round_fr
 
 _POST_SELECT = (
     "SELECT p.round_id, p.community_id, c.name, c.chat_id, p.purpose, p.message_id, p.poll_id, "
-    "p.sent_at, p.attempts FROM posts p JOIN communities c ON c.id = p.community_id"
+    "p.sent_at, p.attempts, rc.topic FROM posts p JOIN communities c ON c.id = p.community_id "
+    "LEFT JOIN round_communities rc "
+    "ON rc.round_id = p.round_id AND rc.community_id = p.community_id"
 )
 
 
@@ -29,6 +31,7 @@ def _post(row: Row) -> Post:
         poll_id=row["poll_id"],
         sent_at=optional_time(row["sent_at"]),
         attempts=row["attempts"],
+        topic=row["topic"],
     )
 
 

@@ -4,7 +4,7 @@ which a resident answers one round in a private chat."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,9 +41,11 @@ class Rounds(Part):
         recurrence_of: int | None = None,
         principles: Sequence[str] = (),
         indicator: str | None = None,
+        topics: Mapping[int, int] | None = None,
     ) -> Round:
         """Store a new round for these communities (`principles`: a priorities round's
-        principle ids in option order; `indicator`: the index indicator a rating feeds)."""
+        principle ids in option order; `indicator`: the index indicator a rating feeds;
+        `topics`: the forum topic the round is put to, by community id)."""
         rows = await self.tx.fetchall(
             "INSERT INTO rounds (kind, state, question, options, multi, anonymous, opens_at, "
             "closes_at, reminder_at, cron, recurrence_of, created_by, created_at, principles, "
@@ -68,8 +70,8 @@ class Rounds(Part):
         )
         round_id = int(rows[0]["id"])
         await self.tx.executemany(
-            "INSERT INTO round_communities (round_id, community_id) VALUES (?, ?)",
-            [(round_id, cid) for cid in community_ids],
+            "INSERT INTO round_communities (round_id, community_id, topic) VALUES (?, ?, ?)",
+            [(round_id, cid, (topics or {}).get(cid)) for cid in community_ids],
         )
         found = await self.get_round(round_id)
         assert found is not None
@@ -109,6 +111,15 @@ class Rounds(Part):
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [round_from(r) for r in await self.tx.fetchall(sql, params)]
+
+    async def get_round_topics(self, round_id: int) -> dict[int, int]:
+        """The forum topic a round was put to, by community id (communities in a topic only)."""
+        rows = await self.tx.fetchall(
+            "SELECT community_id, topic FROM round_communities "
+            "WHERE round_id = ? AND topic IS NOT NULL",
+            (round_id,),
+        )
+        return {int(r["community_id"]): int(r["topic"]) for r in rows}
 
     async def list_round_communities(self, round_id: int) -> list[Community]:
         """The communities a round is put to."""

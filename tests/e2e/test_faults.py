@@ -136,3 +136,27 @@ async def test_group_upgraded_to_a_supergroup_keeps_its_community_and_rounds(
     assert "回答：2" in report
     await bot.command(supergroup, "/close 1")
     await bot.wait_text(supergroup, lambda t: "征询 #1 已结束" in t)
+
+
+async def test_a_missed_upgrade_is_followed_when_telegram_names_the_new_chat(
+    minyi_bot: RunningBot,
+) -> None:
+    """The upgrade's service messages never came (the bot was down longer than Telegram keeps
+    updates): the closing summary, refused at the old id with the new one named, goes to the
+    supergroup, and the community follows it there with its round and answers."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 2h 社区最需要改进什么？")
+    post = next(m for m in em.messages_to(group.id) if "社区征询 #1" in m.get("text", ""))
+    em.send_message(em.add_user("居民"), group, "希望公开物业账目。", reply_to=post["message_id"])
+    await bot.settle()
+    supergroup = em.migrate_to_supergroup(group)
+    em.queue.clear()  # both service messages lost with the downtime
+    await bot.command(em.private_chat(bot.organiser), "/close 1")
+    await bot.wait_text(supergroup, lambda t: "征询 #1 已结束" in t)
+    async with bot.core.repo.transaction() as session:
+        (community,) = await session.list_communities()
+        (answer,) = await session.list_answers()
+    assert (community.chat_id, community.active) == (supergroup.id, True)
+    assert (answer.round_id, answer.community_id) == (1, community.id)

@@ -123,3 +123,69 @@ async def test_answers_of_invisible_characters_are_not_counted(minyi_bot: Runnin
     assert await stored_texts(bot) == ["停车\u200b太难"]
     assert sum("只收文字回答" in t for t in bot.bot_texts(chat)) == 1
     assert any("只收文字回答" in t for t in bot.bot_texts(group))
+
+
+async def test_a_linked_channels_post_in_the_group_is_no_residents_answer(
+    minyi_bot: RunningBot,
+) -> None:
+    """While one text round is open a plain group message counts; a post that the group's
+    linked channel forwards into it automatically (or an anonymous admin's message) is not a
+    resident's and is neither stored nor counted as a participant."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = em.add_group("碧海社区居民群", supergroup=True, admins=[bot.organiser])
+    em.add_bot_to_group(group, bot.organiser)
+    await bot.command(group, "/community 碧海社区")
+    await bot.command(group, "/ask 2h 你的建议？")
+    em.forward_from_channel(group, "碧海社区公告", "通知：本周六停水，请提前储水。")
+    em.send_as_group(group, "请大家文明发言。", by=bot.organiser)
+    em.send_message(em.add_user("居民"), group, "希望多装路灯。")
+    await bot.settle()
+    assert await stored_texts(bot) == ["希望多装路灯。"]
+    await bot.command(group, "/report")
+    report = await bot.wait_text(group, lambda t: "征询报告" in t)
+    assert "参与居民：1 · 回答：1" in report
+
+
+async def test_editing_a_message_written_before_the_round_does_not_make_it_an_answer(
+    minyi_bot: RunningBot,
+) -> None:
+    """A group message from before the round opened, edited while the round is open (a typo
+    fixed in yesterday's chat), is not an answer to a question it never saw; an edit of a
+    message written after the opening still counts."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    resident = em.add_user("居民")
+    now = em.clock
+    em.clock = lambda: now() - 600  # written ten minutes before the round
+    old = em.send_message(resident, group, "明天早上谁去菜市场？")
+    em.clock = now
+    await bot.settle()
+    await bot.command(group, "/ask 2h 你的建议？")
+    em.edit_message(resident, group, old, "明天早上谁去菜市场？我可以帮忙带菜。")
+    new = em.send_message(resident, group, "多种树")
+    em.edit_message(resident, group, new, "多种树，少停车。")
+    await bot.settle()
+    assert await stored_texts(bot) == ["多种树，少停车。"]
+
+
+async def test_a_forwarded_message_is_not_the_residents_answer(minyi_bot: RunningBot) -> None:
+    """Someone else's message forwarded into the group while a round is open (a notice, a
+    post from another chat) is not the forwarder's answer; in a private answer they are asked
+    for their own words. A message of their own they forward counts."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 2h 你的建议？")
+    resident, stranger = em.add_user("转发的居民"), em.add_user("外人")
+    em.forward_text(resident, group, "【转发】全市停车收费新规解读", author=stranger)
+    chat = em.private_chat(resident)
+    bot.join(resident)
+    await bot.command(chat, "/start r1", user=resident)
+    em.forward_text(resident, chat, "朋友圈看到的：物业费要涨价了")
+    em.forward_text(resident, chat, "我上周给物业写的：楼道灯坏了一个月。", author=resident)
+    await bot.settle()
+    assert await stored_texts(bot) == ["我上周给物业写的：楼道灯坏了一个月。"]
+    assert bot.bot_texts(group)[-1].startswith("✅")  # the /ask confirmation: nothing said since
+    assert "自己的话" in bot.bot_texts(chat)[-2]

@@ -138,3 +138,33 @@ async def test_group_admins_are_organisers_in_their_own_group_only(
         refused_at_home = any(REFUSAL in t for t in bot.bot_texts(theirs))
         assert refused_at_home is not as_admin
         assert emulator.calls_to("getChatMember"), "admin status is looked up through Telegram"
+
+
+@pytest.mark.parametrize("admins_are_organisers", [True, False])
+async def test_an_anonymous_admin_is_an_admin_of_the_group_they_write_in(
+    emulator: BotAPIEmulator, tmp_path: Path, admins_are_organisers: bool
+) -> None:
+    """An administrator who "remains anonymous" writes as GroupAnonymousBot with the group as
+    sender: where group admins are organisers they may /ask there (and are told in the group
+    that a private result cannot reach them); otherwise they are told that an anonymous
+    sender cannot be recognised as an organiser, and nothing changes."""
+    roles = {"group_admins_are_organisers": admins_are_organisers}
+    async with start_bot(emulator, tmp_path, roles=roles) as bot:
+        bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+        chair = emulator.add_user("匿名管理员")
+        group = emulator.add_group("碧海社区居民群", supergroup=True, admins=[bot.organiser, chair])
+        emulator.add_bot_to_group(group, bot.organiser)
+        await bot.command(group, "/community 碧海社区")
+        emulator.send_as_group(group, "/ask 1h 停车难怎么办？", by=chair)
+        await bot.settle()
+        async with bot.core.repo.transaction() as session:
+            rounds = await session.list_rounds()
+        texts = bot.bot_texts(group)
+        if admins_are_organisers:
+            assert [r.question for r in rounds] == ["停车难怎么办？"]
+            emulator.send_as_group(group, "/export 1", by=chair)
+            await bot.settle()
+            assert "匿名" in bot.bot_texts(group)[-1]
+        else:
+            assert rounds == []
+            assert "匿名" in texts[-1], texts

@@ -74,6 +74,18 @@ def test_private_and_plain_group_messages_qualify() -> None:
     assert no_language is not None and no_language.language_code is None
 
 
+def test_a_message_in_a_forum_topic_replies_to_nothing_in_particular() -> None:
+    """In a forum topic a message carries the topic's first message as `reply_to_message`;
+    that is no reply (a plain group message), a reply to another message in the topic is."""
+    in_topic = changed("message.message_thread_id", 3)
+    in_topic["message"]["is_topic_message"] = True
+    plain = read_plain_answer(in_topic)
+    assert plain is not None and plain.message.reply_to_message_id is None
+    in_topic["message"]["message_thread_id"] = 2
+    replying = read_plain_answer(in_topic)
+    assert replying is not None and replying.message.reply_to_message_id == 3
+
+
 @pytest.mark.parametrize(
     ("path", "value"),
     [
@@ -83,6 +95,10 @@ def test_private_and_plain_group_messages_qualify() -> None:
         ("message.from.is_bot", ...),  # not a well-formed user
         ("message.from", ...),
         ("message.chat.type", "channel"),
+        # A linked channel's post forwarded into its group: from Telegram's service account.
+        ("message.sender_chat", {"id": -1002, "type": "channel", "title": "公告"}),
+        ("message.is_automatic_forward", True),
+        ("message.forward_origin", {"type": "hidden_user", "date": 1, "sender_user_name": "某人"}),
         ("message.chat.id", "-1001"),  # ids must be integers
         ("message.message_id", 41.0),
         ("message.reply_to_message", {"message_id": True}),

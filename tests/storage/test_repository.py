@@ -308,6 +308,18 @@ class TestPosts:
             assert by_poll is not None and by_poll.sent_at == T0
             assert [p.community_name for p in await session.list_posts(rid, "open")] == ["A", "B"]
 
+    async def test_a_rounds_forum_topic_goes_with_its_posts(self, repo: Repository) -> None:
+        """The topic a round was put to in one community's group reaches that community's
+        posts; the other community's posts go to its main thread."""
+        async with repo.transaction() as session:
+            a = await community(session, -100, "A")
+            b = await community(session, -200, "B")
+            rid = await text_round(session, [a, b], topics={a: 7})
+            await session.add_posts(rid, "open", [a, b])
+            unsent = await session.list_unsent_posts()
+            assert [(p.community_name, p.topic) for p in unsent] == [("A", 7), ("B", None)]
+            assert await session.get_round_topics(rid) == {a: 7}
+
     async def test_posts_to_inactive_communities_wait(self, repo: Repository) -> None:
         """Posts for an inactive community are not listed as sendable."""
         async with repo.transaction() as session:
