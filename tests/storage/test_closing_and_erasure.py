@@ -174,7 +174,6 @@ async def test_models_learned_before_the_upgrade_are_kept(repo: Repository) -> N
     for model in [True, False]:
         async with repo.backend.transaction() as tx:
             await tx.execute("DROP TABLE label_erasures")
-            await tx.execute("DROP TABLE organiser_languages")  # migration 0016: made again
             await tx.execute("DELETE FROM learned_models")
             await tx.execute("ALTER TABLE learned_models DROP COLUMN erasures")
             # Later migrations, undone so that they apply again after 0015.
