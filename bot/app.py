@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 from telegram import BotCommand
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackContext,
     CallbackQueryHandler,
@@ -46,6 +45,7 @@ from bot.render.texts import say
 from bot.scheduler import Scheduler
 from bot.telegram.context import BotData, MinyiApp
 from bot.telegram.digests import send_due_digest
+from bot.telegram.flood import FloodLimiter
 from bot.telegram.index_outbox import IndexPoster
 from bot.telegram.intake import (
     READ_MARGIN,
@@ -168,8 +168,9 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
         get_updates_request=HTTPXRequest(
             connection_pool_size=1, read_timeout=READ_MARGIN, httpx_kwargs={"verify": tls}
         ),
-        # Telegram's flood limits: 30 messages/s overall, 20/min per group; RetryAfter honoured.
-        rate_limiter=AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=3),
+        # Telegram's flood limits: 30 messages/s overall, 20/min per group; a flood wait
+        # honoured by the chat it was asked of alone (bot/telegram/flood.py).
+        rate_limiter=FloodLimiter(),
     )
     app: MinyiApp = (
         Application.builder()
