@@ -186,8 +186,23 @@ def _client_address(request: web.Request) -> str:
         local = False
     forwarded = request.headers.get("X-Forwarded-For", "")
     if local and forwarded:
-        return forwarded.split(",")[-1].strip()[:64]
-    return peer
+        return _client_network(forwarded.split(",")[-1].strip()[:64])
+    return _client_network(peer)
+
+
+def _client_network(address: str) -> str:
+    """An IPv6 address as its /64: one subscriber's line holds the whole /64 and may send from
+    any address in it, so per address a script could rotate past every limit. IPv4 (also
+    mapped into IPv6) and anything unreadable are kept as they are."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return address
 
 
 def _lang(request: web.Request, core: Core) -> Lang:
