@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 from bot.telegram.sending import flood_wait
@@ -54,6 +54,10 @@ class _Window:
         """Whether no send of the last `period` still counts."""
         self._trim(self._clock())
         return not self._sent
+
+    def forget(self, cells: list[list[float]]) -> None:
+        """Take back sends reserved by `take` (by identity)."""
+        self._sent = deque(c for c in self._sent if not any(c is x for x in cells))
 
     def _trim(self, now: float) -> None:
         while self._sent and now - self._sent[0][0] >= self.period:
@@ -109,6 +113,14 @@ class FloodLimiter(BaseRateLimiter[int]):
             )
         return window
 
+    def _uncount(self, chat: Chat, cells: list[list[float]]) -> None:
+        """Take back the sends `cells` reserved: Telegram did not count them."""
+        windows = [self._overall]
+        if chat is not None and chat in self._groups:
+            windows.append(self._groups[chat])
+        for window in windows:
+            window.forget(cells)
+
     async def _wait_pause(self, chat: Chat) -> None:
         while (until := self._paused.get(chat)) is not None:
             left = until - self._clock()
@@ -139,7 +151,18 @@ class FloodLimiter(BaseRateLimiter[int]):
                 cells.append(await self._overall.take())
             try:
                 return await callback(*args, **kwargs)
+            except NetworkError as exc:
+                # A server error (5xx, a dropped connection): nothing reached the chat, and a
+                # round post retried on every tick must not use up its group's minute.
+                # (BadRequest is a NetworkError in PTB, refused but counted; a timeout may
+                # have been sent.)
+                if not isinstance(exc, BadRequest | TimedOut):
+                    self._uncount(chat, cells)
+                    cells = []
+                raise
             except RetryAfter as exc:
+                self._uncount(chat, cells)
+                cells = []
                 if attempt == retries:
                     raise
                 now = self._clock()

@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter
 
 from bot.telegram.flood import FloodLimiter
 
@@ -140,3 +140,19 @@ async def test_a_flood_wait_met_too_often_is_raised() -> None:
     with pytest.raises(RetryAfter):
         await flood.process_request(refused, (), {}, "sendMessage", {"chat_id": 7}, None)
     assert len(attempts) == 3
+
+
+async def test_sends_that_failed_on_the_server_do_not_use_up_a_groups_minute() -> None:
+    """A round post retried on every tick while Telegram answers 500 leaves the group's minute
+    free for its summary once Telegram is back."""
+    time = Time()
+    flood = limiter(time)
+
+    async def failing() -> bool:
+        raise NetworkError("Internal Server Error")
+
+    for _ in range(25):
+        with pytest.raises(NetworkError):
+            await flood.process_request(failing, (), {}, "stopPoll", {"chat_id": -100}, None)
+    await send(flood, -100, [], time)
+    assert time.slept == []
