@@ -56,7 +56,7 @@ from bot.telegram.intake import (
     poll_updates,
 )
 from bot.telegram.keyboards import FORGET_PATTERN, LABEL_PATTERN, RATING_PATTERN
-from bot.telegram.outbox import send_owed_posts
+from bot.telegram.outbox import RoundPoster, send_owed_posts
 from bot.telegram.presses import PressRefusals
 from bot.telegram.replies import ReplyQueue, refusals_counted_in
 from handlers import (
@@ -191,6 +191,7 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
     )
     app.bot_data.refused_presses = PressRefusals(clock=lambda: core.now().timestamp())
     app.bot_data.index_poster = IndexPoster(core, bot)
+    app.bot_data.round_poster = RoundPoster(core, bot)
     if settings.web.listen:
         # The web pages (and aiohttp under them) are imported only when they are served.
         from bot.web.server import options_from, page_url
@@ -274,6 +275,8 @@ async def _serve(app: MinyiApp, core: Core, stop: asyncio.Event, intake: Intake 
         # Replies already owed go out if Telegram lets them within a few seconds; the rest
         # are dropped (counted in the log): their updates are committed either way.
         await app.bot_data.replies.close(REPLY_DRAIN_SECONDS)
+        if app.bot_data.round_poster is not None:
+            await app.bot_data.round_poster.close(REPLY_DRAIN_SECONDS)
         if app.bot_data.index_poster is not None:
             await app.bot_data.index_poster.close()
         await app.stop()

@@ -49,3 +49,36 @@ async def test_a_group_gets_at_most_20_messages_a_minute(minyi_bot: RunningBot) 
 
     await em.wait_for(lambda: sum(NO_ROUNDS in t for t in bot.bot_texts(group_a)) == 24, 150)
     assert flood.violations == 0
+
+
+async def test_a_round_posted_to_many_groups_waits_for_no_throttled_one(
+    minyi_bot: RunningBot,
+) -> None:
+    """`/ask all` owes three groups the question; Telegram makes the bot wait 30 s before
+    posting in group A. Groups B and C get it, and a resident's private /help sent meanwhile is
+    answered, before group A's post goes out; group A's post is not lost."""
+    bot = minyi_bot
+    em = bot.emulator
+    group_a = await bot.register("会展城业主群", "会展城社区")
+    group_b = await bot.register("碧海社区居民群", "碧海社区")
+    group_c = await bot.register("花果园居民群", "花果园社区")
+    em.inject_fault("429", method="sendMessage", retry_after=30, chat_id=group_a.id)
+    em.send_message(
+        bot.organiser, em.private_chat(bot.organiser), "/ask all 1h 你希望社区怎样改进？"
+    )
+
+    def waited() -> bool:
+        return any(c.error_code == 429 for c in em.calls_to("sendMessage"))
+
+    await em.wait_for(waited, timeout=30)
+    resident = em.add_user("碧海居民")
+    private = em.private_chat(resident)
+    em.send_message(resident, private, "/help")
+
+    def posted(group: object) -> bool:
+        return any("社区征询 #1" in t for t in bot.bot_texts(group))  # type: ignore[arg-type]
+
+    await em.wait_for(lambda: posted(group_b) and posted(group_c), timeout=60)
+    await bot.wait_text(private, lambda t: "/privacy" in t, timeout=60)
+    assert not posted(group_a), "the other groups or the resident waited for group A"
+    await em.wait_for(lambda: posted(group_a), timeout=90)
