@@ -225,8 +225,7 @@ async def _send_post(
 
 async def send_posts_if_owed(core: Core, bot: Bot) -> int:
     """Send owed posts if a transition since the last call said it owes some
-    (`Core.posts_owed`); how many were sent. The intake calls this after each committed
-    update, before the update's replies, so an organiser's "round opened" follows the post."""
+    (`Core.posts_owed`); how many were sent (`RoundPoster` calls it in the background)."""
     if not core.posts_owed.is_set():
         return 0
     core.posts_owed.clear()
