@@ -6,10 +6,11 @@ lets 20 messages through at once and then one every 3 s (up to 39 in one minute,
 answers with a flood wait of most of a minute), and a flood wait met in any chat stops every
 request to every chat until it is over: one throttled group held up every resident's replies.
 
-Here each limit is a sliding window over the moments the sends finished (a send counts from
-when Telegram answered it, so that a slow first answer never lets the 21st arrive within
-Telegram's minute). A `RetryAfter` pauses only its own chat (requests without a chat share one
-key), and the request is tried again after the wait, `max_retries` times at most.
+Here each limit is a sliding window over the moments the messages (sends, edits, stopped polls)
+finished (a message counts from when Telegram answered it, so that a slow first answer never
+lets the 21st arrive within Telegram's minute); look-ups such as getChatMember are no messages.
+A `RetryAfter` pauses only its own chat (requests without a chat share one key), and the
+request is tried again after the wait, `max_retries` times at most.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from bot.telegram.sending import flood_wait
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
 MAX_RETRIES = 3
+# What counts as a message to a chat: sending, editing, stopping a poll. A look-up
+# (getChatMember when a resident follows a round's private link) is none, and must not wait
+# for the group's minute inside the intake.
+MESSAGE_METHODS = ("send", "edit", "stop", "copy", "forward")
 # Added to every wait Telegram asks for, as PTB does.
 WAIT_MARGIN = 0.1
 
@@ -144,10 +149,10 @@ class FloodLimiter(BaseRateLimiter[int]):
         for attempt in range(retries + 1):
             await self._wait_pause(chat)
             cells: list[list[float]] = []
-            # A string chat id is a channel's or supergroup's @name: a group's limit too.
-            if isinstance(chat, str) or (isinstance(chat, int) and chat < 0):
-                cells.append(await self._group(chat).take())
-            if chat is not None:
+            if chat is not None and endpoint.startswith(MESSAGE_METHODS):
+                # A string chat id is a channel's or supergroup's @name: a group's limit too.
+                if isinstance(chat, str) or chat < 0:
+                    cells.append(await self._group(chat).take())
                 cells.append(await self._overall.take())
             try:
                 return await callback(*args, **kwargs)

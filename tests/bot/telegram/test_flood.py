@@ -156,3 +156,19 @@ async def test_sends_that_failed_on_the_server_do_not_use_up_a_groups_minute() -
             await flood.process_request(failing, (), {}, "stopPoll", {"chat_id": -100}, None)
     await send(flood, -100, [], time)
     assert time.slept == []
+
+
+async def test_look_ups_in_a_group_are_no_messages_to_it() -> None:
+    """getChatMember (a resident following a round's private link) is no message to the group:
+    thirty of them in a minute wait for nothing, and leave the group's minute free."""
+    time = Time()
+    flood = limiter(time)
+
+    async def member() -> bool:
+        return True
+
+    for _ in range(30):
+        await flood.process_request(member, (), {}, "getChatMember", {"chat_id": -100}, None)
+    for _ in range(20):
+        await send(flood, -100, [], time)
+    assert time.slept == []
