@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 from telegram import BotCommand
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackContext,
     CallbackQueryHandler,
@@ -47,6 +46,7 @@ from bot.render.texts import say
 from bot.scheduler import Scheduler
 from bot.telegram.context import BotData, MinyiApp
 from bot.telegram.digests import send_due_digest
+from bot.telegram.flood import FloodLimiter
 from bot.telegram.index_outbox import IndexPoster
 from bot.telegram.intake import (
     READ_MARGIN,
@@ -57,7 +57,7 @@ from bot.telegram.intake import (
     poll_updates,
 )
 from bot.telegram.keyboards import FORGET_PATTERN, LABEL_PATTERN, RATING_PATTERN
-from bot.telegram.outbox import send_owed_posts
+from bot.telegram.outbox import RoundPoster, send_owed_posts
 from bot.telegram.presses import PressRefusals
 from bot.telegram.replies import ReplyQueue, refusals_counted_in
 from handlers import (
@@ -180,8 +180,9 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
         get_updates_request=HTTPXRequest(
             connection_pool_size=1, read_timeout=READ_MARGIN, httpx_kwargs={"verify": tls}
         ),
-        # Telegram's flood limits: 30 messages/s overall, 20/min per group; RetryAfter honoured.
-        rate_limiter=AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=3),
+        # Telegram's flood limits: 30 messages/s overall, 20/min per group; a flood wait
+        # honoured by the chat it was asked of alone (bot/telegram/flood.py).
+        rate_limiter=FloodLimiter(),
     )
     app: MinyiApp = (
         Application.builder()
@@ -202,6 +203,7 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
     )
     app.bot_data.refused_presses = PressRefusals(clock=lambda: core.now().timestamp())
     app.bot_data.index_poster = IndexPoster(core, bot)
+    app.bot_data.round_poster = RoundPoster(core, bot)
     if settings.web.listen:
         # The web pages (and aiohttp under them) are imported only when they are served.
         from bot.web.server import options_from, page_url
@@ -285,6 +287,8 @@ async def _serve(app: MinyiApp, core: Core, stop: asyncio.Event, intake: Intake 
         # Replies already owed go out if Telegram lets them within a few seconds; the rest
         # are dropped (counted in the log): their updates are committed either way.
         await app.bot_data.replies.close(REPLY_DRAIN_SECONDS)
+        if app.bot_data.round_poster is not None:
+            await app.bot_data.round_poster.close(REPLY_DRAIN_SECONDS)
         if app.bot_data.index_poster is not None:
             await app.bot_data.index_poster.close()
         await app.stop()

@@ -70,15 +70,21 @@ async def start(update: Update, context: Ctx) -> None:
     )
 
 
+# In a group anyone may send /help and /privacy: their answers there are capped per chat and
+# minute as refusals are (bot/telegram/replies.py), so one resident sending them a hundred
+# times neither makes the bot flood the group nor puts others' replies behind a hundred texts.
+
+
 async def help_command(update: Update, context: Ctx) -> None:
     """How to take part, and the commands."""
-    await reply(update, context, say("help", lang_of(update, context)))
+    await reply(update, context, say("help", lang_of(update, context)), refusal=in_group(update))
 
 
 async def privacy(update: Update, context: Ctx) -> None:
     """What is stored, for how long, and who sees it."""
     days = core_of(context).settings.privacy.retention_days
-    await reply(update, context, say("privacy", lang_of(update, context), days=days))
+    text = say("privacy", lang_of(update, context), days=days)
+    await reply(update, context, text, refusal=in_group(update))
 
 
 async def mydata(update: Update, context: Ctx) -> None:

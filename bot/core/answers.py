@@ -233,11 +233,20 @@ async def record_answer(
             existing = await session.get_answer_by_source(source)
             if existing is None:  # the same text as another of their answers
                 return result
-        elif limiter is not None and not limiter.allow(resident):
+        elif limiter is not None and not limiter.allow(resident, key=_edit_key(source, turn)):
             return AnswerResult(outcome="rate_limited", round_id=existing.round_id)
         return await replace_answer(
             core, existing.id, existing.round_id, message.text or "", turn=inner
         )
+
+
+def _edit_key(source: str, turn: Turn | None) -> str | None:
+    """The rate limiter's key of one edit: its message and its update (every edit of a message
+    counts, but one edit judged again, its batch rolled back by somebody else's update, does
+    not count twice)."""
+    if turn is None or turn.update_id is None:
+        return None
+    return f"{source}#u{turn.update_id}"
 
 
 async def record_answers(

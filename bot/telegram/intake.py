@@ -44,7 +44,6 @@ from telegram.ext import ExtBot
 from bot.core.base import AlreadyProcessed, Core, OwedReply, PreparedText, Turn
 from bot.core.privacy import dead_letter_payload, failure
 from bot.telegram.context import BotData, MinyiApp
-from bot.telegram.outbox import send_posts_if_owed
 from bot.telegram.sending import flood_wait
 
 log = logging.getLogger(__name__)
@@ -189,10 +188,11 @@ async def process_update(app: MinyiApp, core: Core, plain: PlainPath[Any], raw: 
 
 
 async def _after_commit(app: MinyiApp, core: Core, replies: Sequence[OwedReply]) -> None:
-    """What committed updates owe Telegram: the posts their transitions stored (the outbox),
-    sent now, then their replies, handed to the per-chat reply queue (never waited for: a
-    throttled chat must not hold up the intake, bot/telegram/replies.py)."""
-    await _send_owed_posts(app, core)
+    """What committed updates owe Telegram: the posts their transitions stored (the outbox)
+    and the scorecards, each sent by its background task, and their replies, handed to the
+    per-chat reply queue (never waited for: a throttled chat must not hold up the intake,
+    bot/telegram/replies.py)."""
+    _send_owed_posts(app, core)
     app.bot_data.replies.put_all(replies)
 
 
@@ -201,16 +201,15 @@ def _owes_posts(core: Core) -> bool:
     return core.posts_owed.is_set() or core.index_posts_owed.is_set()
 
 
-async def _send_owed_posts(app: MinyiApp, core: Core) -> None:
-    """Send the round posts owed (left owed for the scheduler's next tick if that fails), and
-    start the scorecards owed in their background task."""
-    try:
-        await send_posts_if_owed(core, app.bot)
-    except Exception as exc:
-        # Left owed: the scheduler's next tick sends them.
-        log.warning("sending owed posts failed (%s); the next tick retries", type(exc).__name__)
-    if core.index_posts_owed.is_set() and app.bot_data.index_poster is not None:
-        app.bot_data.index_poster.kick()
+def _send_owed_posts(app: MinyiApp, core: Core) -> None:
+    """Start the round posts and scorecards owed in their background tasks (never waited
+    for: a group Telegram makes the bot wait for must hold up nobody else; what fails is left
+    owed for the scheduler's next tick)."""
+    data = app.bot_data
+    if core.posts_owed.is_set() and data.round_poster is not None:
+        data.round_poster.kick()
+    if core.index_posts_owed.is_set() and data.index_poster is not None:
+        data.index_poster.kick()
 
 
 async def process_with_retry(
@@ -381,7 +380,6 @@ class Gatherer:
         self._app, self._core, self._plain = app, core, plain
         self._waiting: dict[int, tuple[RawUpdate, asyncio.Future[bool]]] = {}
         self._worker: asyncio.Task[None] | None = None
-        self._sending: set[asyncio.Task[None]] = set()
         #: how long the worker waits for a run's senders, given the seconds the run took.
         self._patience = patience or _patience
         #: runs committed so far (each one transaction), for monitoring.
@@ -442,9 +440,7 @@ class Gatherer:
                 # their own task, holding up neither these callers nor the next run.
                 self._app.bot_data.replies.put_all(owed)
                 if _owes_posts(self._core):
-                    task = asyncio.create_task(_send_owed_posts(self._app, self._core))
-                    self._sending.add(task)
-                    task.add_done_callback(self._sending.discard)
+                    _send_owed_posts(self._app, self._core)
             if ok and len(self._waiting) < busy:
                 self._wanted = busy
                 self._enough.clear()
@@ -457,7 +453,7 @@ class Gatherer:
     async def close(self, grace: float) -> None:
         """Wait up to `grace` seconds for the runs still to commit and what they owe Telegram,
         then stop the worker (a caller still waiting then processes its update alone)."""
-        pending = [t for t in [self._worker, *self._sending] if t is not None and not t.done()]
+        pending = [self._worker] if self._worker is not None and not self._worker.done() else []
         if not pending:
             return
         _, late = await asyncio.wait(pending, timeout=grace)

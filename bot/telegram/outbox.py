@@ -10,6 +10,8 @@ RetryAfter and network errors leave the post for the next pass; a bot removed fr
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from functools import partial
 
@@ -254,8 +256,7 @@ async def _send_post_once(
 
 async def send_posts_if_owed(core: Core, bot: Bot) -> int:
     """Send owed posts if a transition since the last call said it owes some
-    (`Core.posts_owed`); how many were sent. The intake calls this after each committed
-    update, before the update's replies, so an organiser's "round opened" follows the post."""
+    (`Core.posts_owed`); how many were sent (`RoundPoster` calls it in the background)."""
     if not core.posts_owed.is_set():
         return 0
     core.posts_owed.clear()
@@ -266,6 +267,13 @@ async def send_owed_posts(core: Core, bot: Bot, index_poster: IndexPoster | None
     """Send every post owed and not yet sent; return how many were sent. The index scorecards
     owed (`/index post`) are sent in the background by `index_poster`, if given, started here.
 
+    Each chat's posts go in order on their own line, the chats' lines side by side: a group
+    Telegram makes the bot wait for (a flood wait, its 20 messages a minute, a slow or failing
+    connection) holds up only its own posts, never the other communities' (SPEC §9). A line
+    that meets a flood wait or a network error ends there, its posts left owed for the next
+    pass. The organisers' reports go last, once every community's closing post of their round
+    was sent (the closing posts stop the polls, whose final totals the report counts).
+
     Each post is marked as started (`attempts`) before its send and as sent right after
     Telegram accepted it, with nothing in between. Residual risk, which Telegram's API gives no
     way to close (no idempotency key, no reading of chat history): a crash, or a lost response
@@ -275,63 +283,146 @@ async def send_owed_posts(core: Core, bot: Bot, index_poster: IndexPoster | None
     """
     if index_poster is not None:
         index_poster.kick()
-    sent = 0
-    migrated = False
-    reports: dict[int, Report] = {}
+    pass_ = _Pass(core, bot)
     async with core.post_lock:
         async with core.repo.transaction() as session:
             posts = await session.list_unsent_posts()
-        rounds: dict[int, Round] = {}
+        lines: dict[int, list[Post]] = {}
         for post in posts:
-            if post.round_id not in rounds:
-                async with core.repo.transaction() as session:
-                    found = await session.get_round(post.round_id)
-                if found is None:
-                    continue
-                rounds[post.round_id] = found
-            round_ = rounds[post.round_id]
-            if post.purpose in ("open", "note", "reminder") and round_.state != "open":
-                # Telegram was unreachable until after the round closed: inviting answers now
-                # would only mislead; the closing summary still goes out.
-                log.info(
-                    "round %s is %s: its %s post is dropped", round_.id, round_.state, post.purpose
-                )
-                await _mark_sent(core, post, None)
-                continue
-            async with core.repo.transaction() as session:
-                attempts = await session.add_post_attempt(
-                    post.round_id, post.community_id, post.purpose
-                )
-            if attempts > 1:
-                log.warning(
-                    "re-sending the %s post of round %s to chat %s (attempt %s): if an earlier "
-                    "attempt reached Telegram just before a crash, this one is a duplicate",
-                    post.purpose,
-                    post.round_id,
-                    chat_label(post.chat_id, core.secret),
-                    attempts,
-                )
-            delivery = await deliver(
-                core,
-                post.chat_id,
-                f"the {post.purpose} post of round {post.round_id}",
-                attempts=attempts,
-                max_attempts=MAX_POST_ATTEMPTS,
-                send=partial(_send_post, core, bot, post, round_, reports),
+            if post.purpose != "report":
+                lines.setdefault(post.chat_id, []).append(post)
+        await asyncio.gather(*(pass_.line(line) for line in lines.values()))
+        if not pass_.migrated:
+            # Built again: a report built on a line may predate another line's stopped poll.
+            pass_.forget_reports()
+            reports = [p for p in posts if p.purpose == "report" and p.round_id not in pass_.held]
+            for post in reports:
+                if await pass_.one(post) in ("migrated", "deferred"):
+                    break
+    if pass_.migrated:
+        # The migrated community's posts go to its new chat id on a fresh pass.
+        pass_.sent += await send_owed_posts(core, bot)
+    return pass_.sent
+
+
+class _Pass:
+    """One pass over the posts owed: what it sent, and which rounds it left posts owed of."""
+
+    def __init__(self, core: Core, bot: Bot) -> None:
+        self.core, self.bot = core, bot
+        self.sent = 0
+        self.migrated = False
+        # Rounds with a post left owed by a flood wait, network error or migration.
+        self.held: set[int] = set()
+        self._rounds: dict[int, Round | None] = {}
+        self._reports: dict[int, Report] = {}
+
+    def forget_reports(self) -> None:
+        """Reports built so far are built again when next needed."""
+        self._reports.clear()
+
+    async def _round(self, round_id: int) -> Round | None:
+        if round_id not in self._rounds:
+            async with self.core.repo.transaction() as session:
+                self._rounds[round_id] = await session.get_round(round_id)
+        return self._rounds[round_id]
+
+    async def line(self, posts: list[Post]) -> None:
+        """One chat's posts in order, until one is left owed by a passing failure."""
+        for index, post in enumerate(posts):
+            if await self.one(post) in ("migrated", "deferred"):
+                self.held.update(p.round_id for p in posts[index:])
+                return
+
+    async def one(self, post: Post) -> str | None:
+        """Send one post; its delivery status (None if its round is gone)."""
+        core = self.core
+        round_ = await self._round(post.round_id)
+        if round_ is None:
+            return None
+        if post.purpose in ("open", "note", "reminder") and round_.state != "open":
+            # Telegram was unreachable until after the round closed: inviting answers now
+            # would only mislead; the closing summary still goes out.
+            log.info(
+                "round %s is %s: its %s post is dropped", round_.id, round_.state, post.purpose
             )
-            if delivery.status == "migrated":
-                migrated = True
-                break
-            if delivery.status == "deferred":
-                break
-            if delivery.status == "given_up":
-                await _mark_sent(core, post, None)
-            if delivery.status != "sent" or delivery.value is None:
-                continue
+            await _mark_sent(core, post, None)
+            return None
+        async with core.repo.transaction() as session:
+            attempts = await session.add_post_attempt(
+                post.round_id, post.community_id, post.purpose
+            )
+        if attempts > 1:
+            log.warning(
+                "re-sending the %s post of round %s to chat %s (attempt %s): if an earlier "
+                "attempt reached Telegram just before a crash, this one is a duplicate",
+                post.purpose,
+                post.round_id,
+                chat_label(post.chat_id, core.secret),
+                attempts,
+            )
+        delivery = await deliver(
+            core,
+            post.chat_id,
+            f"the {post.purpose} post of round {post.round_id}",
+            attempts=attempts,
+            max_attempts=MAX_POST_ATTEMPTS,
+            send=partial(_send_post, core, self.bot, post, round_, self._reports),
+        )
+        if delivery.status == "migrated":
+            self.migrated = True
+        if delivery.status == "given_up":
+            await _mark_sent(core, post, None)
+        if delivery.status == "sent" and delivery.value is not None:
             message_id, poll_id = delivery.value
             await _mark_sent(core, post, message_id, poll_id)
-            sent += 1
-    if migrated:
-        # The migrated community's posts go to its new chat id on a fresh pass.
-        sent += await send_owed_posts(core, bot)
-    return sent
+            self.sent += 1
+        return delivery.status
+
+
+class RoundPoster:
+    """The one background task of a process that sends owed round posts, so that neither the
+    intake nor anybody's reply waits for a group Telegram throttles.
+
+    `kick()` starts a pass unless one is running; a pass repeats while a transition owed more
+    since it began (`Core.posts_owed`). The intake kicks it after a commit that owed posts;
+    the scheduler also sends on every tick what a crash, a flood wait or a network error left
+    unsent."""
+
+    def __init__(self, core: Core, bot: Bot) -> None:
+        self.core = core
+        self.bot = bot
+        self._task: asyncio.Task[None] | None = None
+
+    def kick(self) -> None:
+        """Start sending what is owed, in the background; never waits."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="minyi-round-posts")
+
+    async def _run(self) -> None:
+        while self.core.posts_owed.is_set():
+            try:
+                await send_posts_if_owed(self.core, self.bot)
+            except Exception as exc:
+                # Left owed: the scheduler's next tick sends them.
+                log.warning(
+                    "sending owed posts failed (%s); the next tick retries", type(exc).__name__
+                )
+                return
+
+    async def wait_idle(self) -> None:
+        """Wait for the pass in flight, if any, to end."""
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(self._task)
+
+    async def close(self, grace: float) -> None:
+        """Shutdown: let the pass in flight end for up to `grace` seconds, then stop it (what
+        it did not send stays owed; a send cut off may be repeated on the next start)."""
+        if self._task is None or self._task.done():
+            return
+        await asyncio.wait([self._task], timeout=grace)
+        if not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

@@ -206,7 +206,7 @@ def _client_address(request: web.Request, trusted: tuple[IPNetwork, ...]) -> str
         return any(ip in network for network in trusted)
 
     if not is_trusted(peer):
-        return peer
+        return _client_network(peer)
     # Several X-Forwarded-For headers read as one list, in order (RFC 9110 §5.3).
     chain = [
         entry.strip()
@@ -216,9 +216,24 @@ def _client_address(request: web.Request, trusted: tuple[IPNetwork, ...]) -> str
     chain = [entry for entry in chain if entry]
     for entry in reversed(chain):
         if not is_trusted(entry):
-            return entry[:64]
+            return _client_network(entry[:64])
     # Only trusted proxies in the chain: the left-most is the closest we know to the client.
-    return chain[0][:64] if chain else peer
+    return _client_network(chain[0][:64] if chain else peer)
+
+
+def _client_network(address: str) -> str:
+    """An IPv6 address as its /64: one subscriber's line holds the whole /64 and may send from
+    any address in it, so per address a script could rotate past every limit. IPv4 (also
+    mapped into IPv6) and anything unreadable are kept as they are."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return address
 
 
 def _lang(request: web.Request, core: Core) -> Lang:

@@ -70,3 +70,34 @@ async def test_a_flood_in_one_group_holds_up_no_other_chat(minyi_bot: RunningBot
     assert all(TOO_FAST in t for t in to_a)
     assert not any(TEXT_ONLY in t for t in to_a), "stickers beyond the limit got a hint"
     assert flood.violations == 0
+
+
+async def test_a_help_flood_in_a_group_gets_a_few_answers_and_holds_up_nobody(
+    minyi_bot: RunningBot,
+) -> None:
+    """A resident sending /help and /privacy a hundred times in a group is answered only a
+    few times a minute; the organiser's /rounds sent after the flood is answered in that same
+    group (it used to wait behind up to a hundred help texts throttled to 20 a minute, or be
+    dropped with the line full)."""
+    bot = minyi_bot
+    em = bot.emulator
+    flood = em.enable_flood_control()
+    group_a = await bot.register("会展城业主群", "会展城社区")
+    sent_before = len(em.messages_to(group_a.id))
+    frozen: datetime = bot.core.now()
+    bot.core.clock = lambda: frozen
+
+    flooder = em.add_user("刷屏的人")
+    for i in range(100):
+        em.send_message(flooder, group_a, "/help" if i % 2 else "/privacy")
+    em.send_message(bot.organiser, group_a, "/rounds")
+
+    rounds = await bot.wait_text(group_a, lambda t: "还没有征询" in t, timeout=60)
+    assert rounds
+    to_a = [m.get("text", "") for m in em.messages_to(group_a.id)[sent_before:]]
+    before_rounds = to_a[: to_a.index(rounds)]
+    assert len(before_rounds) <= REFUSALS_PER_MINUTE, "the flood's answers came first"
+    await bot.settle(60)
+    to_a = [m.get("text", "") for m in em.messages_to(group_a.id)[sent_before:]]
+    assert len(to_a) <= REFUSALS_PER_MINUTE + 1
+    assert flood.violations == 0

@@ -12,14 +12,16 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.core.privacy import MAX_DEPTH, TOO_DEEP, dead_letter_payload, pseudonym
+from sandbox.emulator import BotAPIEmulator
 from tests.e2e.test_privacy import open_post
-from tests.harness import RunningBot
+from tests.harness import RunningBot, start_bot
 
 LONE = "\ud800"
 
@@ -163,3 +165,36 @@ async def test_nul_characters_in_answers_edits_and_commands_are_kept_on_every_ba
     assert sorted(await stored(bot)) == sorted(["停车难，晚上没位", "路灯坏了"])
     async with bot.core.repo.transaction() as session:
         assert await session.tx.fetchall("SELECT update_id FROM dead_letters") == []
+
+
+async def test_an_edit_done_again_after_a_poisoned_neighbour_is_not_counted_twice(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """With two answers a minute allowed, a resident answers and then edits; the edit's batch
+    also holds a poisoned update, so it is rolled back and done again alone. The edit is
+    counted once: it replaces the answer instead of being refused as too fast (and lost)."""
+    async with start_bot(emulator, tmp_path, limits={"answers_per_minute": 2}) as bot:
+        em = bot.emulator
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        await bot.command(group, "/ask 1h 你的建议？")
+        post = open_post(bot, group, "社区征询 #1")["message_id"]
+        frozen: datetime = bot.core.now()
+        bot.core.clock = lambda: frozen
+        resident = em.add_user("居民")
+        answered = em.send_message(resident, group, "停车位太少了", reply_to=post)
+        await bot.settle()
+        # Queued without yielding: one batch, rolled back by the poisoned update after it.
+        em.edit_message(resident, group, answered, "停车位太少了，晚上回来没地方停")
+        em.queue_update(
+            "message",
+            {
+                "message_id": 9999,
+                "date": em.now(),
+                "from": {"id": resident.id + 1, "is_bot": False, "first_name": "投毒者"},
+                "chat": {"id": "not-a-number", "type": "group", "title": "碧海社区居民群"},
+                "text": "坏",
+            },
+        )
+        await bot.settle(60)
+        assert await stored(bot) == ["停车位太少了，晚上回来没地方停"]
+        assert not any("太快" in t for t in bot.bot_texts(group))

@@ -303,6 +303,26 @@ async def test_an_untrusted_peer_cannot_choose_its_address_with_the_header(
         assert statuses == [200, 200, 429]
 
 
+async def test_a_script_rotating_its_ipv6_addresses_meets_the_address_limit(
+    world: WebWorld,
+) -> None:
+    """An IPv6 client holds a whole /64 (2^64 addresses): one posting each answer from a new
+    address of it is one client for the per-address limit (behind the local reverse proxy,
+    which says who is asking). Another network's client is still served."""
+    round_ = await world.open_round("text", QUESTION)
+    path = world.path(round_)
+    statuses = []
+    for n in range(62):
+        script = await world.browser(**{"X-Forwarded-For": f"2001:db8:a:b::{n + 1:x}"})
+        page = await script.get(path)
+        statuses.append((await script.post(path, {**page.form("answer"), "text": f"刷{n}"})).status)
+    assert statuses.count(200) == 60 and statuses[-1] == 429
+    neighbour = await world.browser(**{"X-Forwarded-For": "2001:db8:a:c::1"})
+    page = await neighbour.get(path)
+    answered = await neighbour.post(path, {**page.form("answer"), "text": ANSWER})
+    assert answered.status == 200
+
+
 async def test_an_own_answer_can_be_edited_but_not_someone_elses(world: WebWorld) -> None:
     """The page offers the resident's own answers for editing; an edit replaces the text and
     its themes; another browser cannot edit it by its id."""

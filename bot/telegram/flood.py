@@ -1,0 +1,195 @@
+"""Telegram's flood limits, kept per chat (SPEC §9): 30 messages a second overall, 20 a minute
+in any one group, and a flood wait that Telegram asks of one chat paused for that chat alone.
+
+PTB's AIORateLimiter falls short on both counts: its per-group limit is a leaky bucket that
+lets 20 messages through at once and then one every 3 s (up to 39 in one minute, which Telegram
+answers with a flood wait of most of a minute), and a flood wait met in any chat stops every
+request to every chat until it is over: one throttled group held up every resident's replies.
+
+Here each limit is a sliding window over the moments the messages (sends, edits, stopped polls)
+finished (a message counts from when Telegram answered it, so that a slow first answer never
+lets the 21st arrive within Telegram's minute); look-ups such as getChatMember are no messages.
+A `RetryAfter` pauses only its own chat (requests without a chat share one key), and the
+request is tried again after the wait, `max_retries` times at most.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.ext import BaseRateLimiter
+
+from bot.telegram.sending import flood_wait
+
+OVERALL_PER_SECOND = 30
+GROUP_PER_MINUTE = 20
+MAX_RETRIES = 3
+# What counts as a message to a chat: sending, editing, stopping a poll. A look-up
+# (getChatMember when a resident follows a round's private link) is none, and must not wait
+# for the group's minute inside the intake.
+MESSAGE_METHODS = ("send", "edit", "stop", "copy", "forward")
+# Added to every wait Telegram asks for, as PTB does.
+WAIT_MARGIN = 0.1
+
+Chat = int | str | None
+Result = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+class _Window:
+    """At most `limit` sends in any `period` seconds."""
+
+    def __init__(
+        self,
+        limit: int,
+        period: float,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
+        self.limit, self.period = limit, period
+        self._clock, self._sleep = clock, sleep
+        # One cell per send: reserved when it starts, set to when it finished.
+        self._sent: deque[list[float]] = deque()
+
+    def idle(self) -> bool:
+        """Whether no send of the last `period` still counts."""
+        self._trim(self._clock())
+        return not self._sent
+
+    def forget(self, cells: list[list[float]]) -> None:
+        """Take back sends reserved by `take` (by identity)."""
+        self._sent = deque(c for c in self._sent if not any(c is x for x in cells))
+
+    def _trim(self, now: float) -> None:
+        while self._sent and now - self._sent[0][0] >= self.period:
+            self._sent.popleft()
+
+    async def take(self) -> list[float]:
+        """Wait for room, and reserve it: the caller sets the cell to when its send finished."""
+        while True:
+            now = self._clock()
+            self._trim(now)
+            if len(self._sent) < self.limit:
+                cell = [now]
+                self._sent.append(cell)
+                return cell
+            await self._sleep(max(self._sent[0][0] + self.period - now, 0.001))
+
+
+class FloodLimiter(BaseRateLimiter[int]):
+    """PTB's rate limiter interface (`rate_limiter=` of the bot) with Telegram's limits kept
+    per chat. `clock` (seconds, monotonic) and `sleep` are injectable for tests."""
+
+    def __init__(
+        self,
+        *,
+        overall_per_second: int = OVERALL_PER_SECOND,
+        group_per_minute: int = GROUP_PER_MINUTE,
+        max_retries: int = MAX_RETRIES,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._clock, self._sleep = clock, sleep
+        self._max_retries = max_retries
+        self._group_per_minute = group_per_minute
+        self._overall = _Window(overall_per_second, 1.0, clock, sleep)
+        self._groups: dict[int | str, _Window] = {}
+        # Per chat: until when (by `clock`) Telegram asked us to wait.
+        self._paused: dict[Chat, float] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    def _group(self, chat: int | str) -> _Window:
+        window = self._groups.get(chat)
+        if window is None:
+            if len(self._groups) > 1000:
+                # Memory follows the groups sent to within the last minute.
+                self._groups = {c: w for c, w in self._groups.items() if not w.idle()}
+            window = self._groups[chat] = _Window(
+                self._group_per_minute, 60.0, self._clock, self._sleep
+            )
+        return window
+
+    def _uncount(self, chat: Chat, cells: list[list[float]]) -> None:
+        """Take back the sends `cells` reserved: Telegram did not count them."""
+        windows = [self._overall]
+        if chat is not None and chat in self._groups:
+            windows.append(self._groups[chat])
+        for window in windows:
+            window.forget(cells)
+
+    async def _wait_pause(self, chat: Chat) -> None:
+        while (until := self._paused.get(chat)) is not None:
+            left = until - self._clock()
+            if left <= 0:
+                self._paused.pop(chat, None)
+                return
+            await self._sleep(left)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Result:
+        """Send once the chat's limits allow; a flood wait pauses this chat and tries again."""
+        chat = _chat_of(data)
+        retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        for attempt in range(retries + 1):
+            await self._wait_pause(chat)
+            cells: list[list[float]] = []
+            if chat is not None and endpoint.startswith(MESSAGE_METHODS):
+                # A string chat id is a channel's or supergroup's @name: a group's limit too.
+                if isinstance(chat, str) or chat < 0:
+                    cells.append(await self._group(chat).take())
+                cells.append(await self._overall.take())
+            try:
+                return await callback(*args, **kwargs)
+            except NetworkError as exc:
+                # A server error (5xx, a dropped connection): nothing reached the chat, and a
+                # round post retried on every tick must not use up its group's minute.
+                # (BadRequest is a NetworkError in PTB, refused but counted; a timeout may
+                # have been sent.)
+                if not isinstance(exc, BadRequest | TimedOut):
+                    self._uncount(chat, cells)
+                    cells = []
+                raise
+            except RetryAfter as exc:
+                self._uncount(chat, cells)
+                cells = []
+                if attempt == retries:
+                    raise
+                now = self._clock()
+                if len(self._paused) > 1000:
+                    self._paused = {c: t for c, t in self._paused.items() if t > now}
+                until = now + flood_wait(exc) + WAIT_MARGIN
+                self._paused[chat] = max(self._paused.get(chat, until), until)
+            finally:
+                finished = self._clock()
+                for cell in cells:
+                    cell[0] = finished
+        raise RuntimeError("not reached: the last attempt returns or raises")
+
+
+def _chat_of(data: dict[str, Any]) -> Chat:
+    """The chat a request goes to: an int id, a channel's @name, or None."""
+    chat = data.get("chat_id")
+    if chat is None:
+        return None
+    if isinstance(chat, int):
+        return chat
+    try:
+        return int(str(chat))
+    except ValueError:
+        return str(chat)

@@ -1,0 +1,174 @@
+"""Telegram's flood limits per chat (bot/telegram/flood.py), on a clock the test moves: a
+group's 21st message in a minute waits, other chats do not wait for it, and a flood wait pauses
+only the chat Telegram asked it of."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from telegram.error import NetworkError, RetryAfter
+
+from bot.telegram.flood import FloodLimiter
+
+
+class Time:
+    """A clock whose sleeps move it (and record how long each was)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+def limiter(time: Time) -> FloodLimiter:
+    return FloodLimiter(clock=time.clock, sleep=time.sleep)
+
+
+async def send(
+    flood: FloodLimiter, chat: int | str, sent: list[tuple[Any, float]], time: Time
+) -> None:
+    async def call() -> bool:
+        sent.append((chat, time.now))
+        return True
+
+    await flood.process_request(call, (), {}, "sendMessage", {"chat_id": chat}, None)
+
+
+async def test_the_21st_message_to_a_group_waits_until_the_first_is_a_minute_old() -> None:
+    time = Time()
+    flood = limiter(time)
+    sent: list[tuple[Any, float]] = []
+    for _ in range(20):
+        await send(flood, -100, sent, time)
+    assert time.slept == []
+    await send(flood, -100, sent, time)
+    assert sent[-1][1] - sent[0][1] >= 60.0
+    # A private chat and another group are not held by group -100's full minute.
+    before = time.now
+    await send(flood, 42, sent, time)
+    await send(flood, -200, sent, time)
+    assert time.now == before
+
+
+async def test_a_channel_name_counts_as_a_group() -> None:
+    time = Time()
+    flood = limiter(time)
+    sent: list[tuple[Any, float]] = []
+    for _ in range(21):
+        await send(flood, "@minyi_channel", sent, time)
+    assert sent[-1][1] - sent[0][1] >= 60.0
+
+
+async def test_thirty_a_second_overall() -> None:
+    time = Time()
+    flood = limiter(time)
+    sent: list[tuple[Any, float]] = []
+    for chat in range(1, 32):
+        await send(flood, chat, sent, time)
+    assert sent[30][1] - sent[0][1] >= 1.0
+    assert sent[29][1] == sent[0][1]
+
+
+class HeldTime(Time):
+    """A clock that moves only when the test says: sleepers wait for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._moved = asyncio.Event()
+        self.sleeping = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.sleeping.set()
+        until = self.now + seconds
+        while self.now < until:
+            await self._moved.wait()
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        self._moved.set()
+        self._moved = asyncio.Event()
+
+
+async def test_a_flood_wait_pauses_only_its_chat() -> None:
+    time = HeldTime()
+    flood = FloodLimiter(clock=time.clock, sleep=time.sleep)
+    calls: list[int] = []
+
+    async def to_group() -> bool:
+        calls.append(-100)
+        if len(calls) == 1:
+            raise RetryAfter(30)
+        return True
+
+    async def to_resident() -> bool:
+        calls.append(42)
+        return True
+
+    def request(call: Any, chat: int) -> Any:
+        return flood.process_request(call, (), {}, "sendMessage", {"chat_id": chat}, None)
+
+    group = asyncio.create_task(request(to_group, -100))
+    # The group's first attempt is refused: it waits, the clock held still.
+    await asyncio.wait_for(time.sleeping.wait(), 5)
+    await asyncio.wait_for(request(to_resident, 42), 5)
+    assert calls == [-100, 42], "the resident's send waited for the group's flood wait"
+    assert not group.done()
+    time.advance(31)
+    assert await asyncio.wait_for(group, 5) is True
+    assert calls == [-100, 42, -100]
+
+
+async def test_a_flood_wait_met_too_often_is_raised() -> None:
+    time = Time()
+    flood = FloodLimiter(clock=time.clock, sleep=time.sleep, max_retries=2)
+    attempts: list[float] = []
+
+    async def refused() -> bool:
+        attempts.append(time.now)
+        raise RetryAfter(5)
+
+    with pytest.raises(RetryAfter):
+        await flood.process_request(refused, (), {}, "sendMessage", {"chat_id": 7}, None)
+    assert len(attempts) == 3
+
+
+async def test_sends_that_failed_on_the_server_do_not_use_up_a_groups_minute() -> None:
+    """A round post retried on every tick while Telegram answers 500 leaves the group's minute
+    free for its summary once Telegram is back."""
+    time = Time()
+    flood = limiter(time)
+
+    async def failing() -> bool:
+        raise NetworkError("Internal Server Error")
+
+    for _ in range(25):
+        with pytest.raises(NetworkError):
+            await flood.process_request(failing, (), {}, "stopPoll", {"chat_id": -100}, None)
+    await send(flood, -100, [], time)
+    assert time.slept == []
+
+
+async def test_look_ups_in_a_group_are_no_messages_to_it() -> None:
+    """getChatMember (a resident following a round's private link) is no message to the group:
+    thirty of them in a minute wait for nothing, and leave the group's minute free."""
+    time = Time()
+    flood = limiter(time)
+
+    async def member() -> bool:
+        return True
+
+    for _ in range(30):
+        await flood.process_request(member, (), {}, "getChatMember", {"chat_id": -100}, None)
+    for _ in range(20):
+        await send(flood, -100, [], time)
+    assert time.slept == []
