@@ -27,7 +27,7 @@ import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from telegram import Update
@@ -187,13 +187,38 @@ async def process_update(app: MinyiApp, core: Core, plain: PlainPath[Any], raw: 
     return True
 
 
+#: At most this long a reply waits for the round posts its update owed (see _after_commit).
+POSTS_FIRST_SECONDS = 10.0
+
+
 async def _after_commit(app: MinyiApp, core: Core, replies: Sequence[OwedReply]) -> None:
     """What committed updates owe Telegram: the posts their transitions stored (the outbox)
     and the scorecards, each sent by its background task, and their replies, handed to the
     per-chat reply queue (never waited for: a throttled chat must not hold up the intake,
-    bot/telegram/replies.py)."""
+    bot/telegram/replies.py).
+
+    Replies of an update that owed round posts wait, in their own chat's line only, for that
+    pass of the posts to end (POSTS_FIRST_SECONDS at most): the question reaches the group
+    before the organiser's "round opened", as people read them one after the other."""
+    poster = app.bot_data.round_poster
+    posts_first = poster is not None and core.posts_owed.is_set()
     _send_owed_posts(app, core)
+    if posts_first and poster is not None:
+        replies = [replace(r, send=_after(poster.wait_idle, r.send)) for r in replies]
     app.bot_data.replies.put_all(replies)
+
+
+def _after(
+    first: Callable[[], Awaitable[None]], send: Callable[[], Awaitable[object]]
+) -> Callable[[], Awaitable[object]]:
+    """`send`, once `first` has ended or POSTS_FIRST_SECONDS have passed."""
+
+    async def then_send() -> object:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(first(), POSTS_FIRST_SECONDS)
+        return await send()
+
+    return then_send
 
 
 def _owes_posts(core: Core) -> bool:

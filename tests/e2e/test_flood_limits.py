@@ -82,3 +82,19 @@ async def test_a_round_posted_to_many_groups_waits_for_no_throttled_one(
     await bot.wait_text(private, lambda t: "/privacy" in t, timeout=60)
     assert not posted(group_a), "the other groups or the resident waited for group A"
     await em.wait_for(lambda: posted(group_a), timeout=90)
+
+
+async def test_the_question_reaches_the_group_before_the_organisers_confirmation(
+    minyi_bot: RunningBot,
+) -> None:
+    """Round posts go out in the background, yet in the group that asked, the question comes
+    first and the organiser's "round opened" after it, as people read them."""
+    bot = minyi_bot
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    before = len(bot.bot_texts(group))
+    await bot.command(group, "/ask 1h 小区停车有什么建议？")
+    await bot.wait_text(group, lambda t: "小区停车有什么建议" in t and "#1" in t, timeout=30)
+    texts = bot.bot_texts(group)[before:]
+    question = next(i for i, t in enumerate(texts) if "回复这条消息" in t or "私信" in t)
+    confirmation = next(i for i, t in enumerate(texts) if t.startswith("✅"))
+    assert question < confirmation, texts
