@@ -118,6 +118,13 @@ class FloodLimiter(BaseRateLimiter[int]):
             )
         return window
 
+    def set_group_limit(self, per_minute: int) -> None:
+        """Allow `per_minute` messages a minute in every group from now on (for a test that
+        sends one group far more than Telegram would take)."""
+        self._group_per_minute = per_minute
+        for window in self._groups.values():
+            window.limit = per_minute
+
     def _uncount(self, chat: Chat, cells: list[list[float]]) -> None:
         """Take back the sends `cells` reserved: Telegram did not count them."""
         windows = [self._overall]
