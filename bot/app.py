@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from telegram import BotCommand
+from telegram import BotCommand, LinkPreviewOptions
 from telegram.ext import (
     Application,
     CallbackContext,
@@ -27,6 +27,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    Defaults,
     JobQueue,
     MessageHandler,
     PollAnswerHandler,
@@ -183,6 +184,9 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
         # Telegram's flood limits: 30 messages/s overall, 20/min per group; a flood wait
         # honoured by the chat it was asked of alone (bot/telegram/flood.py).
         rate_limiter=FloodLimiter(),
+        # No link previews: an address in a resident's quote would otherwise put a card, made
+        # by whoever runs that site, into a report, a digest or a group's summary.
+        defaults=Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)),
     )
     app: MinyiApp = (
         Application.builder()

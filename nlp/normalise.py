@@ -73,6 +73,12 @@ _BLANK = frozenset("\u115f\u1160\u2800\u3164\uffa0\ufffd") | frozenset(
 )
 
 
+def utf16_length(text: str) -> int:
+    """A text's length in UTF-16 units, as Telegram measures its limits (a message's 4096, a
+    poll question's 300): a character beyond the first plane, such as most emoji, counts two."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
 def has_readable(text: str) -> bool:
     """Whether the text shows anything: a character that is not white space, not a format or
     control character (zero-width space, byte-order mark, direction marks), not blank."""

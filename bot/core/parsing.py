@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict
 from bot.core.crontab import MIN_INTERVAL, next_fire, shortest_interval, validate_cron
 from bot.core.durations import is_duration, parse_duration
 from bot.core.errors import DurationError, UsageError
+from nlp.normalise import utf16_length
 
-MAX_QUESTION_CHARS = 300  # Telegram polls allow 300 characters in a question.
+MAX_QUESTION_CHARS = 300  # Telegram polls allow 300 (UTF-16 units) in a question.
 MAX_OPTION_CHARS = 100  # ... and 100 per option.
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 MAX_COMMUNITY_CHARS = 40
@@ -206,7 +207,7 @@ def _question(command: str, text: str) -> str:
     question = " ".join(text.split())
     if not question:
         raise UsageError(command, "parse_question_missing")
-    if len(question) > MAX_QUESTION_CHARS:
+    if utf16_length(question) > MAX_QUESTION_CHARS:
         raise UsageError(command, "parse_question_long", limit=MAX_QUESTION_CHARS)
     return question
 
@@ -219,7 +220,7 @@ def _options(command: str, parts: list[str]) -> list[str]:
         raise UsageError(
             command, "parse_option_count", min=MIN_OPTIONS, max=MAX_OPTIONS, count=len(options)
         )
-    if any(len(o) > MAX_OPTION_CHARS for o in options):
+    if any(utf16_length(o) > MAX_OPTION_CHARS for o in options):
         raise UsageError(command, "parse_option_long", limit=MAX_OPTION_CHARS)
     if len({o.casefold() for o in options}) != len(options):
         raise UsageError(command, "parse_option_repeated")
@@ -275,7 +276,7 @@ def parse_priorities(args: str, *, private: bool = False) -> RoundRequest:
     text = " ".join(words)
     if _has_bar(text):
         raise UsageError("priorities", "parse_no_options")
-    if len(text) > MAX_QUESTION_CHARS:
+    if utf16_length(text) > MAX_QUESTION_CHARS:
         raise UsageError("priorities", "parse_question_long", limit=MAX_QUESTION_CHARS)
     return RoundRequest(
         kind="priorities", question=text, duration=duration, multi=True, community=community

@@ -7,6 +7,7 @@ from datetime import tzinfo
 from bot.core.reports import CommunityPart, PollResult, Report, ThemeShare, top_themes
 from bot.render.texts import Lang, local_minute, say
 from bot.render.widths import format_table
+from nlp.normalise import utf16_length
 
 TELEGRAM_LIMIT = 4096
 
@@ -252,23 +253,35 @@ def render_summary(report: Report, lang: Lang) -> str:
     return "\n".join(lines)
 
 
+def _head(line: str, limit: int) -> int:
+    """How many characters of `line` make at most `limit` UTF-16 units (at least one)."""
+    units = 0
+    for index, ch in enumerate(line):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > limit:
+            return max(index, 1)
+    return len(line)
+
+
 def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Split at line breaks (or, for one over-long line, at the limit) into Telegram messages."""
+    """Split at line breaks (or, for one over-long line, at the limit) into Telegram messages,
+    each at most `limit` long as Telegram counts (in UTF-16 units)."""
     chunks: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line) > limit:
+        while utf16_length(line) > limit:
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
+            cut = _head(line, limit)
+            chunks.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        if utf16_length(candidate) > limit:
             chunks.append(current)
             current = line
         else:
             current = candidate
     if current or not chunks:
         chunks.append(current)
-    return [c for c in chunks if c.strip()] or [text[:limit]]
+    return [c for c in chunks if c.strip()] or [text[: _head(text, limit)]]

@@ -114,6 +114,8 @@ MALFORMED: list[tuple[str, str, bool, str]] = [
     ("ask", "碧海社区", True, "question is missing"),
     ("ask", "--multi 问题", False, "unknown flag"),
     ("ask", "问" * 301, False, "at most 300"),
+    # Telegram counts UTF-16 units: 151 emoji are 302 of them.
+    ("ask", "👍" * 151, False, "at most 300"),
     ("rate", "", False, "question is missing"),
     ("rate", "1h 打几分 | 1 | 2", False, "takes no options"),
     ("rate", "1h 打几分 ｜ 1 ｜ 2", False, "takes no options"),
@@ -123,6 +125,7 @@ MALFORMED: list[tuple[str, str, bool, str]] = [
     ("poll", "问题 | 停车 | | 绿化", False, "option is empty"),
     ("poll", "问题 | 停车 | 停车", False, "must be different"),
     ("poll", "问题 | " + "长" * 101 + " | 短", False, "at most 100"),
+    ("poll", "问题 | " + "👍" * 51 + " | 短", False, "at most 100"),
     ("poll", "--secret 问题 | a | b", False, "unknown flag"),
     ("poll", "问题 --multi | a | b", False, "first"),
     ("poll", "| a | b", False, "question is missing"),

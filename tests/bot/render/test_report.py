@@ -25,6 +25,26 @@ def test_long_report_splits_at_line_breaks_under_the_limit() -> None:
     assert "\n".join(chunks).replace("\n", "") == text.replace("\n", "")
 
 
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def test_messages_full_of_emoji_fit_telegrams_limit_in_utf16_units() -> None:
+    """Telegram measures its 4096 in UTF-16 units, where an emoji beyond the first plane counts
+    two: quotes full of them split into messages Telegram takes, and an over-long line of them
+    is never cut between the two halves of one emoji."""
+    lines = ["居民原话：👍👍🏠 停车难" * 20 for _ in range(40)]
+    text = "\n".join(lines)
+    assert len(text) > 2 * TELEGRAM_LIMIT and _utf16(text) > len(text) + 2000
+    chunks = split_message(text)
+    assert all(0 < _utf16(c) <= TELEGRAM_LIMIT for c in chunks)
+    assert "\n".join(chunks) == text
+    one_line = "👍" * 5000
+    chunks = split_message(one_line)
+    assert all(0 < _utf16(c) <= TELEGRAM_LIMIT for c in chunks)
+    assert "".join(chunks) == one_line and len(chunks) == 3
+
+
 def test_english_report_uses_english_names_and_templates() -> None:
     """The English layout names themes in English and carries no Chinese template text."""
     report = every_theme_report()
