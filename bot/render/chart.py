@@ -2,6 +2,8 @@
 
 Labels are Chinese, so the chart uses the Noto Sans CJK font the project installs
 (package cvttf-NotoSansCJK-Regular), never whatever the machine happens to have.
+Names are drawn as typed (`parse_math=False`): a community or theme name with two `$` is
+not matplotlib mathtext, which drew it wrong or, not parsing, failed the whole digest.
 """
 
 from __future__ import annotations
@@ -175,14 +177,14 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
                 if value > 0:
                     ax.text(value, row - offset, f" {value:.0f}%", va="center", fontsize=8)
             ax.set_yticks(rows)
-            ax.set_yticklabels(labels if index == 0 else [], fontproperties=font)
+            ax.set_yticklabels(labels if index == 0 else [], fontproperties=font, parse_math=False)
             ax.set_ylim(len(top) - 0.5 if top else 0.5, -0.5)  # most mentioned on top
             if row_index == len(sections) - 1:
-                ax.set_xlabel(say("chart_share", lang), fontproperties=font)
+                ax.set_xlabel(say("chart_share", lang), fontproperties=font, parse_math=False)
             title = say(key, lang)
             if len(parts) > 1 or part is not None:
                 title += " · " + _panel_title(part, lang)
-            ax.set_title(title, fontproperties=font, fontsize=10)
+            ax.set_title(title, fontproperties=font, fontsize=10, parse_math=False)
             ax.grid(axis="x", alpha=0.3)
             ax.set_axisbelow(True)
     # Shares start at 0 % (no empty panel reaching below it) and leave room past the longest
@@ -191,13 +193,15 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
     # One legend naming only what some panel draws: "上周" only when there was a last week.
     axes[0][0].legend(list(legend.values()), list(legend), prop=font, loc="lower right")
     start, end = _period_dates(report, zone)
-    fig.suptitle(say("chart_title", lang, start=start, end=end), fontproperties=font)
+    fig.suptitle(
+        say("chart_title", lang, start=start, end=end), fontproperties=font, parse_math=False
+    )
     notes = [_untagged_note(report, lang)]
     if _cut(report, most):
         notes.append(say("chart_cut", lang, most=most))
     if quiet:
         notes.append(_quiet_note(quiet, lang))
-    fig.text(0.01, 0.01, "\n".join(notes), fontproperties=font, fontsize=9)
+    fig.text(0.01, 0.01, "\n".join(notes), fontproperties=font, fontsize=9, parse_math=False)
     fig.tight_layout(rect=(0, 0.035 * len(notes) + 0.01, 1, 1))
     return fig
 
@@ -214,8 +218,19 @@ def _message_figure(report: Report, lang: Lang, zone: tzinfo, message: str) -> F
     font = _font()
     start, end = _period_dates(report, zone)
     fig = Figure(figsize=(7.0, 2.2))
-    fig.suptitle(say("chart_title", lang, start=start, end=end), fontproperties=font)
-    fig.text(0.5, 0.45, message, ha="center", va="center", fontproperties=font, fontsize=11)
+    fig.suptitle(
+        say("chart_title", lang, start=start, end=end), fontproperties=font, parse_math=False
+    )
+    fig.text(
+        0.5,
+        0.45,
+        message,
+        ha="center",
+        va="center",
+        fontproperties=font,
+        fontsize=11,
+        parse_math=False,
+    )
     return fig
 
 

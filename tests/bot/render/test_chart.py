@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
+from matplotlib.text import Text
 
 from bot.core.reports import Change, CommunityChange, CommunityPart, Report, ThemeShare
 from bot.render.chart import _font, chart_figure, chart_texts, cjk_font_path, render_chart
@@ -181,3 +182,40 @@ def test_a_section_cut_to_its_most_mentioned_themes_says_so() -> None:
     assert "8 most mentioned" in english, english
     whole = " ".join(t.get_text() for t in chart_figure(report, "zh", ZONE, most=40).texts)
     assert "只画出" not in whole, whole
+
+
+# Names that matplotlib would read as mathtext between two `$`: the first two do not parse
+# (the chart, and with it the digest, failed), the third drew "b" in italics without the `$`.
+DOLLAR_NAMES = ["$x^$", r"$\frac$", "a$b$c"]
+
+
+def test_names_with_dollar_signs_are_drawn_as_typed() -> None:
+    """Community and theme names holding `$` (an organiser's "Fees ($) and rent ($)", a group
+    named `$x^$`) are drawn as they are, never as mathtext: the chart renders, and every text
+    showing such a name is drawn literally."""
+    report = every_theme_report()
+    fees = report.themes[0].model_copy(
+        update={"name_zh": "收费 ($) 与房租 ($)", "count": 90, "share": 0.9}
+    )
+    themes = [fees, *report.themes[1:]]
+    parts = [
+        p.model_copy(update={"name": DOLLAR_NAMES[0], "themes": themes})
+        for p in report.per_community[:1]
+    ]
+    quiet = [
+        CommunityPart(name=name, participants=0, answers=0, themes=[], poll=None)
+        for name in DOLLAR_NAMES[1:]
+    ]
+    report = report.model_copy(
+        update={
+            "themes": themes,
+            "per_community": [*parts, *quiet],
+            "communities": DOLLAR_NAMES,
+        }
+    )
+    assert render_chart(report, "zh", ZONE).startswith(b"\x89PNG\r\n\x1a\n")
+    fig = chart_figure(report, "zh", ZONE)
+    shown = [t for t in fig.findobj(Text) if "$" in t.get_text()]
+    for name in [*DOLLAR_NAMES, fees.name_zh]:
+        assert any(name in t.get_text() for t in shown), name
+    assert [t.get_text() for t in shown if t.get_parse_math()] == []

@@ -22,6 +22,7 @@ from bot.render.index_report import (
     city_chart_figure,
     city_chart_png,
     pdf_data,
+    principles_chart_png,
     render_csv,
     render_html,
     render_pdf,
@@ -272,6 +273,24 @@ def test_charts_are_png(result: IndexResult) -> None:
     """The city chart and a scorecard are PNG images."""
     assert city_chart_png(result).startswith(b"\x89PNG\r\n\x1a\n")
     assert scorecard_png(result, result.communities[0]).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_charts_draw_names_with_dollar_signs_as_typed() -> None:
+    """A community named with `$` (which matplotlib reads as mathtext between two of them) is
+    drawn as typed on the city chart and its scorecard: `$x^$` once failed the chart, and so
+    `minyi index report`, `/index` and the scorecards posted to the groups."""
+    names = ["$x^$", r"$\frac$", "a$b$c"]
+    framework = parse_framework(FRAMEWORK, load_taxonomy())
+    values = [
+        IndicatorValue(name, indicator, PERIOD, 40.0 + number)
+        for number, name in enumerate(names)
+        for indicator in ("rent", "online")
+    ]
+    dollars = compute_index(framework, values, {}, period=PERIOD, draws=50, seed=5)
+    assert city_chart_png(dollars).startswith(b"\x89PNG\r\n\x1a\n")
+    assert principles_chart_png(dollars).startswith(b"\x89PNG\r\n\x1a\n")
+    for community in dollars.communities:
+        assert scorecard_png(dollars, community).startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_write_report_writes_every_file(result: IndexResult, tmp_path: Path) -> None:
