@@ -39,6 +39,7 @@ from bot.core.csvfiles import safe_cell
 # The report's input records belong to the core (it fills them); importable from here too.
 from bot.core.index.compute import CommunityResult, CommunityVoices, IndexResult, PrincipleVoice
 from bot.core.index.framework import Framework, Indicator
+from bot.render.files import write_file, write_text
 from bot.render.texts import TEMPLATES, fill
 
 if TYPE_CHECKING:
@@ -794,23 +795,23 @@ def write_report(
     done = on_part or (lambda _name: None)
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / "index.html"
-    html_path.write_text(render_html(result, voices), encoding="utf-8")
+    write_text(html_path, render_html(result, voices))
     done(html_path.name)
     csv_path = out / "index.csv"
-    csv_path.write_bytes(render_csv(result))
+    write_file(csv_path, render_csv(result))
     done(csv_path.name)
     pdf_path = out / "index.pdf"
-    pdf_path.write_bytes(render_pdf(result, voices, scorecards=pdf_scorecards))
+    write_file(pdf_path, render_pdf(result, voices, scorecards=pdf_scorecards))
     done(pdf_path.name)
     charts = [out / "index_city.png", out / "index_principles.png"]
-    charts[0].write_bytes(city_chart_png(result))
+    write_file(charts[0], city_chart_png(result))
     done(charts[0].name)
-    charts[1].write_bytes(principles_chart_png(result))
+    write_file(charts[1], principles_chart_png(result))
     done(charts[1].name)
     if scorecards:
         for number, community in enumerate(result.communities, start=1):
             path = out / f"scorecard_{number}.png"
-            path.write_bytes(scorecard_png(result, community))
+            write_file(path, scorecard_png(result, community))
             charts.append(path)
             done(path.name)
     return ReportFiles(html=html_path, pdf=pdf_path, csv=csv_path, charts=charts)

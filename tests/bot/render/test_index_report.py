@@ -308,3 +308,22 @@ def test_write_report_writes_every_file(result: IndexResult, tmp_path: Path) -> 
         "scorecard_3.png",
     ]
     assert files.html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_write_report_replaces_a_link_planted_in_the_folder(
+    result: IndexResult, tmp_path: Path
+) -> None:
+    """A symbolic link left in a shared `--out` folder under a report file's name is replaced
+    by the report; the file it pointed to (the operator's own) is left as it was."""
+    out = tmp_path / "shared"
+    out.mkdir()
+    victim = tmp_path / "bashrc"
+    victim.write_text("export PATH\n", encoding="utf-8")
+    for name in ("index.html", "index.csv", "index.pdf", "index_city.png", "scorecard_1.png"):
+        (out / name).symlink_to(victim)
+    write_report(result, out, VOICES, scorecards=True)
+    assert victim.read_text(encoding="utf-8") == "export PATH\n"
+    assert not any(p.is_symlink() for p in out.iterdir())
+    assert (out / "index.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert (out / "scorecard_1.png").read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
