@@ -184,6 +184,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "社区名称需要 1–{limit} 个字符，且不能是 all。",
         "a community name needs 1–{limit:character|characters} and cannot be `all`.",
     ),
+    "parse_community_invisible": (
+        "社区名称不能含有控制字符或不可见字符（如零宽空格），请直接输入名称。",
+        "a community name cannot contain control or invisible characters (such as a zero-width "
+        "space); type the name plainly.",
+    ),
     "parse_community_spaces": (
         "社区名称不能有空格（私聊发起征询时，名称后面紧跟其他参数），例如 /community 碧海社区。",
         "a community name cannot contain spaces (in private chat other arguments follow it); "
