@@ -564,6 +564,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "本周没有回答、未画出的社区：{names}",
         "Not drawn, no answers this week: {names}",
     ),
+    "chart_quiet_many": (
+        "本周没有回答、未画出的 {count} 个社区：{names} 等",
+        "Not drawn, no answers this week, {count:community|communities}: {names} and others",
+    ),
+    "chart_more": (
+        "另有 {count} 个有回答的社区没有单独画出，已计入“全部社区”；各社区的回答见 CSV。",
+        "{count:community|communities} with answers not drawn on their own: counted in "
+        "“all communities”; each community's answers are in the CSV.",
+    ),
     "report_none": ("还没有可以报告的征询。", "There is no round to report on yet."),
     "hide_done": ("✅ 回答 {id} 已隐藏，不再计入报告和导出。", "✅ Answer {id} is hidden."),
     "hide_not_found": ("找不到回答 {id}。", "There is no answer {id}."),
