@@ -24,6 +24,7 @@ from bot.core.indexing import community_voices, compute, import_values, load_fra
 from bot.core.models import Round
 from bot.core.reports import Report, build_round_report
 from bot.render.digest import build_digest, write_digest
+from bot.render.files import write_file, write_text
 from bot.render.index_report import write_report
 from bot.render.report import render_report
 from demo.local import LocalBot, local_bot
@@ -445,7 +446,7 @@ async def _import_index_values(
             period_of(now.replace(year=months // 12, month=months % 12 + 1, day=1), 3, zone)
         )
     data = index_values_csv(framework, periods, rng)
-    (out / "index_values.csv").write_bytes(data)
+    write_file(out / "index_values.csv", data)
     summary = await import_values(core, data, "index_values.csv")
     show.step(f"imported {summary.rows} indicator values for {', '.join(summary.periods)}")
 
@@ -463,7 +464,7 @@ async def _qr_links(bot: LocalBot, round_id: int, out: Path) -> dict[str, str]:
         name = message.get("document", {}).get("file_name", "")
         if message["message_id"] <= mark or not name.startswith(f"round-{round_id}-"):
             continue
-        (folder / Path(name).name).write_bytes(message["file_bytes"])
+        write_file(folder / Path(name).name, message["file_bytes"])
         first, *_, url = message.get("caption", "").split("\n")
         community = next(c for c in (BIHAI, HUIZHANCHENG) if c in first)
         links[community] = url
@@ -527,13 +528,13 @@ async def _write_outputs(
     reports = [r for r in [await build_round_report(core, i) for i in round_ids] if r]
     files: dict[str, str] = {}
 
-    (out / "reports.txt").write_text(
-        "\n\n".join(render_report(r, lang, zone) for r in reports) + "\n", encoding="utf-8"
+    write_text(
+        out / "reports.txt", "\n\n".join(render_report(r, lang, zone) for r in reports) + "\n"
     )
     files["reports.txt"] = "the rounds' reports, as organisers receive them"
-    (out / "reports.json").write_text(
+    write_text(
+        out / "reports.json",
         json.dumps({"rounds": [r.json_dict() for r in reports]}, ensure_ascii=False, indent=2),
-        encoding="utf-8",
     )
     files["reports.json"] = "the same as JSON (the shape of `minyi report --json`)"
 
@@ -553,7 +554,7 @@ async def _write_outputs(
         if m.get("document", {}).get("file_name", "").startswith("minyi-answers")
     ]
     if export:
-        (out / "answers.csv").write_bytes(export[-1]["file_bytes"])
+        write_file(out / "answers.csv", export[-1]["file_bytes"])
         files["answers.csv"] = "the /export CSV the organiser got (pseudonymous)"
 
     result = await compute(core)
@@ -570,16 +571,16 @@ async def _write_outputs(
     cards = sorted((out / "qr").glob("round-*.png"))
     if cards:
         files["qr/"] = f"{len(cards)} QR cards of the rounds' web pages, as /qr sent them"
-    (out / "transcript.txt").write_text(transcript(bot), encoding="utf-8")
+    write_text(out / "transcript.txt", transcript(bot))
     files["transcript.txt"] = "every chat, as residents and the organiser saw it"
-    (out / "config.toml").write_text(
+    write_text(
+        out / "config.toml",
         "# Points `minyi` at the demo's database: minyi --config demo-out/config.toml report\n"
         f'[storage]\nurl = "{core.settings.storage.url}"\n\n'
         f'[locale]\ndefault = "{lang}"\n\n'
         # The demo's own (public, not secret) key: pseudonyms and page links in the database
         # were made with it, so `minyi export`, `minyi qr` … must use it too.
         f'[privacy]\nsecret = "{_secret(core)}"\n',
-        encoding="utf-8",
     )
     files["minyi.db"] = "the SQLite database (config.toml points `minyi` at it)"
     show.step(f"wrote {len(files)} files to {out}/")

@@ -342,6 +342,9 @@ def send_photo(world: World, p: Params) -> Any:
     state = world.writable_chat(p.chat_id())
     stored, _ = _input_file(world, p, "photo", kind="photo")
     width, height = image_size(stored.data)
+    # Telegram's sendPhoto limits: width + height at most 10,000, width/height ratio at most 20.
+    if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
     content: dict[str, Any] = {"photo": payloads.photo_sizes_json(stored, width, height)}
     content.update(_caption(p))
     markup = _inline_keyboard(p)

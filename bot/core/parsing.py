@@ -386,7 +386,8 @@ def parse_id(command: str, args: str, *, optional: bool = False) -> int | None:
 
 
 def parse_community_name(args: str) -> str:
-    """`/community <名称>`: 1–40 characters without white space, not `all`.
+    """`/community <名称>`: 1–40 characters without white space, not `all`, no control or
+    invisible characters.
 
     White space is refused because in private chat the name is the first word of /ask, /poll,
     /rate and /schedule: `/ask Bihai Community 48h q` would name the community `Bihai`.
@@ -398,7 +399,16 @@ def parse_community_name(args: str) -> str:
         raise UsageError("community", "parse_community_spaces")
     if len(name) > MAX_COMMUNITY_CHARS or name.casefold() == "all":
         raise UsageError("community", "parse_community_bad", limit=MAX_COMMUNITY_CHARS)
+    if any(_invisible(char) for char in name):
+        raise UsageError("community", "parse_community_invisible")
     return name
+
+
+def _invisible(char: str) -> bool:
+    """A control character (an escape sequence steers the terminal of `minyi index`) or an
+    invisible format character (`碧海` + zero-width space passes for `碧海`; a bidi override
+    turns the name round), but not the zero-width joiner inside an emoji."""
+    return unicodedata.category(char) in ("Cc", "Cf") and char != "\u200d"
 
 
 def parse_start_payload(payload: str) -> tuple[int, int | None] | None:

@@ -2,6 +2,8 @@
 
 Labels are Chinese, so the chart uses the Noto Sans CJK font the project installs
 (package cvttf-NotoSansCJK-Regular), never whatever the machine happens to have.
+Names are drawn as typed (`parse_math=False`): a community or theme name with two `$` is
+not matplotlib mathtext, which drew it wrong or, not parsing, failed the whole digest.
 """
 
 from __future__ import annotations
@@ -58,12 +60,10 @@ def chart_texts(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> list
         texts += _theme_labels(themes, lang)
     texts += [say("chart_this_period", lang), say("chart_previous", lang)]
     texts += [say("chart_share", lang), say("chart_all", lang)]
-    drawn, quiet = _panels(report)
+    drawn, _, _ = _panels(report)
     texts += [_panel_title(part, lang) for part in drawn]
-    texts.append(_untagged_note(report, lang))
+    texts += _notes(report, lang, most)
     texts += [say("chart_votes_only", lang), say("chart_no_themes", lang, answers=0)]
-    if quiet:
-        texts.append(_quiet_note(quiet, lang))
     return texts
 
 
@@ -79,11 +79,21 @@ def _untagged_note(report: Report, lang: Lang) -> str:
     return say("chart_untagged", lang, share=f"{report.untagged_share * 100:.0f}%")
 
 
-def _panels(report: Report) -> tuple[list[CommunityPart | None], list[str]]:
-    """The panels to draw (communities with answers, or one for all) and the names left out.
+#: At most this many panels side by side: the community panels grew the chart 5.2 inches each,
+#: and Telegram refuses a photo whose width and height add up to more than 10,000 pixels (15
+#: communities with answers). Above it, the panel of all communities and the busiest others.
+MAX_PANELS = 6
+#: Communities without answers named in the note at most; above it, counted.
+QUIET_NAMES = 8
+
+
+def _panels(report: Report) -> tuple[list[CommunityPart | None], list[str], int]:
+    """The panels to draw (communities with answers, or one for all), the names left out for
+    having no answers, and how many communities with answers have no panel of their own.
 
     A community with no answers would be an empty panel: on a quiet week most of the chart
-    would be blank, so it is named in a note line instead.
+    would be blank, so it is named in a note line instead. More than MAX_PANELS communities
+    with answers get the panel of all communities and those of the MAX_PANELS - 1 busiest.
     """
     drawn: list[CommunityPart | None] = [p for p in report.per_community if p.answers > 0]
     quiet = [p.name for p in report.per_community if p.answers == 0]
@@ -91,11 +101,36 @@ def _panels(report: Report) -> tuple[list[CommunityPart | None], list[str]]:
         drawn = [None]
     elif len(report.per_community) == 1:
         quiet = []
-    return drawn, quiet
+    more = 0
+    if len(drawn) > MAX_PANELS:
+        busiest = sorted(
+            (p for p in drawn if p is not None), key=lambda p: p.answers, reverse=True
+        )[: MAX_PANELS - 1]
+        more = len(drawn) - len(busiest)
+        drawn = [None, *busiest]
+    return drawn, quiet, more
 
 
 def _quiet_note(names: list[str], lang: Lang) -> str:
-    return say("chart_quiet", lang, names=("、" if lang == "zh" else ", ").join(names))
+    sep = "、" if lang == "zh" else ", "
+    if len(names) <= QUIET_NAMES:
+        return say("chart_quiet", lang, names=sep.join(names))
+    return say("chart_quiet_many", lang, count=len(names), names=sep.join(names[:QUIET_NAMES]))
+
+
+def _notes(report: Report, lang: Lang, most: int) -> list[str]:
+    """The lines under the chart: the share of answers without a theme, whether a section
+    draws only its `most` most mentioned themes, the communities with answers but no panel of
+    their own, those without answers."""
+    _, quiet, more = _panels(report)
+    notes = [_untagged_note(report, lang)]
+    if _cut(report, most):
+        notes.append(say("chart_cut", lang, most=most))
+    if more:
+        notes.append(say("chart_more", lang, count=more))
+    if quiet:
+        notes.append(_quiet_note(quiet, lang))
+    return notes
 
 
 def _period_dates(report: Report, zone: tzinfo) -> tuple[date, date]:
@@ -131,16 +166,17 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
     """The digest chart as a matplotlib Figure: one row of panels for governance principles and
     one for first-level service domains (never mixed, never summed); in each, for each
     community with answers, horizontal bars of the top themes' share of its answers this period
-    (blue) and, when it had answers in the period before, its share then (grey). A note says
-    what share of answers had no theme at all. A period of votes alone (no written answer to
-    sort into themes) gets a one-line note instead of empty panels."""
+    (blue) and, when it had answers in the period before, its share then (grey); above
+    MAX_PANELS such communities, the panel of all of them and the busiest (see `_panels`). A
+    note says what share of answers had no theme at all. A period of votes alone (no written
+    answer to sort into themes) gets a one-line note instead of empty panels."""
     font = _font()
     sections = _sections(report, most)
     if not any(themes for _, themes in sections):
         # No bar to draw (a week of votes only, or no answer with a theme): empty panels on an
         # axis around 0% would say nothing, so say why in words.
         return _message_figure(report, lang, zone, _no_themes_text(report, lang))
-    parts, quiet = _panels(report)
+    parts, _, _ = _panels(report)
     heights = [max(len(themes), 2) for _, themes in sections]
     fig = Figure(figsize=(5.2 * len(parts) + 1.8, 0.45 * sum(heights) + 1.6 * len(sections) + 1.2))
     # The object API (no pyplot): no global state, safe beside the bot's event loop.
@@ -175,14 +211,14 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
                 if value > 0:
                     ax.text(value, row - offset, f" {value:.0f}%", va="center", fontsize=8)
             ax.set_yticks(rows)
-            ax.set_yticklabels(labels if index == 0 else [], fontproperties=font)
+            ax.set_yticklabels(labels if index == 0 else [], fontproperties=font, parse_math=False)
             ax.set_ylim(len(top) - 0.5 if top else 0.5, -0.5)  # most mentioned on top
             if row_index == len(sections) - 1:
-                ax.set_xlabel(say("chart_share", lang), fontproperties=font)
+                ax.set_xlabel(say("chart_share", lang), fontproperties=font, parse_math=False)
             title = say(key, lang)
             if len(parts) > 1 or part is not None:
                 title += " · " + _panel_title(part, lang)
-            ax.set_title(title, fontproperties=font, fontsize=10)
+            ax.set_title(title, fontproperties=font, fontsize=10, parse_math=False)
             ax.grid(axis="x", alpha=0.3)
             ax.set_axisbelow(True)
     # Shares start at 0 % (no empty panel reaching below it) and leave room past the longest
@@ -191,13 +227,11 @@ def chart_figure(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> Fig
     # One legend naming only what some panel draws: "上周" only when there was a last week.
     axes[0][0].legend(list(legend.values()), list(legend), prop=font, loc="lower right")
     start, end = _period_dates(report, zone)
-    fig.suptitle(say("chart_title", lang, start=start, end=end), fontproperties=font)
-    notes = [_untagged_note(report, lang)]
-    if _cut(report, most):
-        notes.append(say("chart_cut", lang, most=most))
-    if quiet:
-        notes.append(_quiet_note(quiet, lang))
-    fig.text(0.01, 0.01, "\n".join(notes), fontproperties=font, fontsize=9)
+    fig.suptitle(
+        say("chart_title", lang, start=start, end=end), fontproperties=font, parse_math=False
+    )
+    notes = _notes(report, lang, most)
+    fig.text(0.01, 0.01, "\n".join(notes), fontproperties=font, fontsize=9, parse_math=False)
     fig.tight_layout(rect=(0, 0.035 * len(notes) + 0.01, 1, 1))
     return fig
 
@@ -214,8 +248,19 @@ def _message_figure(report: Report, lang: Lang, zone: tzinfo, message: str) -> F
     font = _font()
     start, end = _period_dates(report, zone)
     fig = Figure(figsize=(7.0, 2.2))
-    fig.suptitle(say("chart_title", lang, start=start, end=end), fontproperties=font)
-    fig.text(0.5, 0.45, message, ha="center", va="center", fontproperties=font, fontsize=11)
+    fig.suptitle(
+        say("chart_title", lang, start=start, end=end), fontproperties=font, parse_math=False
+    )
+    fig.text(
+        0.5,
+        0.45,
+        message,
+        ha="center",
+        va="center",
+        fontproperties=font,
+        fontsize=11,
+        parse_math=False,
+    )
     return fig
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.core.base import Core
 from bot.core.digest import DigestPeriod, gather_digest
 from bot.core.reports import Report
+from bot.render.files import write_file, write_text
 from bot.render.index_text import index_digest_line
 from bot.render.report import render_report
 from bot.render.texts import Lang, say
@@ -69,15 +70,15 @@ def write_digest(digest: Digest, out: Path, lang: Lang, zone: tzinfo) -> list[st
     `zone`); the names written. A week without answers or votes still gets its chart file,
     saying so."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "digest.txt").write_text(digest.text + "\n", encoding="utf-8")
-    (out / "digest.json").write_text(
-        json.dumps(digest.report.json_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+    write_text(out / "digest.txt", digest.text + "\n")
+    write_text(
+        out / "digest.json", json.dumps(digest.report.json_dict(), ensure_ascii=False, indent=2)
     )
-    (out / "digest.csv").write_bytes(digest.csv)
+    write_file(out / "digest.csv", digest.csv)
     chart = digest.chart_png
     if chart is None:
         from bot.render.chart import render_quiet_chart
 
         chart = render_quiet_chart(digest.report, lang, zone)
-    (out / "digest.png").write_bytes(chart)
+    write_file(out / "digest.png", chart)
     return ["digest.txt", "digest.json", "digest.csv", "digest.png"]

@@ -17,6 +17,7 @@ reads those from its reports; nothing here touches storage or a channel.
 - charts: the city chart (every community's index with its interval) and the city's principle
   scores; a scorecard PNG per community (`scorecard_png`, also what `/index` sends) is written
   only when asked, because matplotlib needs a few tenths of a second per image.
+  Every text is drawn as typed (`parse_math=False`): a `$` in a name is no mathtext.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from bot.core.csvfiles import safe_cell
 # The report's input records belong to the core (it fills them); importable from here too.
 from bot.core.index.compute import CommunityResult, CommunityVoices, IndexResult, PrincipleVoice
 from bot.core.index.framework import Framework, Indicator
+from bot.render.files import write_file, write_text
 from bot.render.texts import TEMPLATES, fill
 
 if TYPE_CHECKING:
@@ -557,15 +559,15 @@ def city_chart_figure(result: IndexResult) -> Figure:
     if labelled:
         unranked = "（{} {}）".format(*t("unranked"))
         names = [c.name + ("" if c.rank is not None else unranked) for c in scored]
-        ax.set_yticks(ys, names, fontproperties=font)
+        ax.set_yticks(ys, names, fontproperties=font, parse_math=False)
     else:
         ax.set_yticks([])
-        ax.set_ylabel(f"{len(scored)} 个社区 communities", fontproperties=font)
+        ax.set_ylabel(f"{len(scored)} 个社区 communities", fontproperties=font, parse_math=False)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.grid(axis="x", alpha=0.3)
     zh, en = t("city_chart")
-    ax.set_title(f"{zh} · {en} · {result.period}", fontproperties=font)
+    ax.set_title(f"{zh} · {en} · {result.period}", fontproperties=font, parse_math=False)
     fig.tight_layout()
     return fig
 
@@ -584,12 +586,20 @@ def principles_chart_png(result: IndexResult) -> bytes:
     ax.barh(ys, scores, color="#2b7bba")
     for y, p in zip(ys, fw.principles, strict=True):
         weight = result.city.weights.get(p.id, 0.0)
-        ax.text(101, y, f"w {weight:.0%}", va="center", fontsize=8, fontproperties=font)
-    ax.set_yticks(ys, labels, fontproperties=font)
+        ax.text(
+            101,
+            y,
+            f"w {weight:.0%}",
+            va="center",
+            fontsize=8,
+            fontproperties=font,
+            parse_math=False,
+        )
+    ax.set_yticks(ys, labels, fontproperties=font, parse_math=False)
     ax.invert_yaxis()
     ax.set_xlim(0, 112)
     zh, en = t("principles_chart")
-    ax.set_title(f"{zh} · {en} · {result.period}", fontproperties=font)
+    ax.set_title(f"{zh} · {en} · {result.period}", fontproperties=font, parse_math=False)
     fig.tight_layout()
     return _png(fig)
 
@@ -617,8 +627,9 @@ def scorecard_png(result: IndexResult, community: CommunityResult) -> bytes:
             va="center",
             fontsize=8,
             fontproperties=font,
+            parse_math=False,
         )
-    ax.set_yticks(ys, labels, fontproperties=font)
+    ax.set_yticks(ys, labels, fontproperties=font, parse_math=False)
     ax.invert_yaxis()
     ax.set_xlim(0, 118)
     rank = "未排名 unranked" if community.rank is None else f"排名 Rank {community.rank}"
@@ -628,6 +639,7 @@ def scorecard_png(result: IndexResult, community: CommunityResult) -> bytes:
         f" · {rank} · 较上期 Change {_change(community.change)}",
         fontproperties=font,
         fontsize=10,
+        parse_math=False,
     )
     fig.tight_layout()
     return _png(fig)
@@ -783,23 +795,23 @@ def write_report(
     done = on_part or (lambda _name: None)
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / "index.html"
-    html_path.write_text(render_html(result, voices), encoding="utf-8")
+    write_text(html_path, render_html(result, voices))
     done(html_path.name)
     csv_path = out / "index.csv"
-    csv_path.write_bytes(render_csv(result))
+    write_file(csv_path, render_csv(result))
     done(csv_path.name)
     pdf_path = out / "index.pdf"
-    pdf_path.write_bytes(render_pdf(result, voices, scorecards=pdf_scorecards))
+    write_file(pdf_path, render_pdf(result, voices, scorecards=pdf_scorecards))
     done(pdf_path.name)
     charts = [out / "index_city.png", out / "index_principles.png"]
-    charts[0].write_bytes(city_chart_png(result))
+    write_file(charts[0], city_chart_png(result))
     done(charts[0].name)
-    charts[1].write_bytes(principles_chart_png(result))
+    write_file(charts[1], principles_chart_png(result))
     done(charts[1].name)
     if scorecards:
         for number, community in enumerate(result.communities, start=1):
             path = out / f"scorecard_{number}.png"
-            path.write_bytes(scorecard_png(result, community))
+            write_file(path, scorecard_png(result, community))
             charts.append(path)
             done(path.name)
     return ReportFiles(html=html_path, pdf=pdf_path, csv=csv_path, charts=charts)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.links import LinkedRound
+from bot.render.files import write_file
 
 if TYPE_CHECKING:
     from PIL import ImageFont
@@ -140,6 +141,6 @@ def save_cards(cards: list[QrCard], out: Path) -> list[Path]:
     written = []
     for card in cards:
         path = out / card.filename
-        path.write_bytes(card.png)
+        write_file(path, card.png)
         written.append(path)
     return written

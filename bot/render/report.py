@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import tzinfo
 
 from bot.core.reports import CommunityPart, PollResult, Report, ThemeShare, top_themes
@@ -14,6 +15,17 @@ TELEGRAM_LIMIT = 4096
 
 def _pct(share: float) -> str:
     return f"{share * 100:.0f}%"
+
+
+# Line breaks, other white space and control characters (C0, DEL, C1), in runs.
+_BREAKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
+
+
+def one_line(text: str) -> str:
+    """A resident's words on one line: each run of white space or control characters becomes
+    one space. A quote's line breaks would otherwise forge lines of the report ("投票结果：…"
+    under the quotes), and its escape sequences steer the terminal of `minyi report`."""
+    return _BREAKS.sub(" ", text).strip()
 
 
 def _name(theme: ThemeShare, lang: Lang) -> str:
@@ -143,7 +155,12 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
         names = {t.id: _name(t, lang) for t in report.themes}
         lines += ["", say("report_quotes", lang)]
         lines += [
-            say("report_quote", lang, text=q.text, theme=names.get(q.theme_id, q.theme_id))
+            say(
+                "report_quote",
+                lang,
+                text=one_line(q.text),
+                theme=names.get(q.theme_id, q.theme_id),
+            )
             for q in report.quotes
         ]
     if report.previous is not None:

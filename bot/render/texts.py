@@ -184,6 +184,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "社区名称需要 1–{limit} 个字符，且不能是 all。",
         "a community name needs 1–{limit:character|characters} and cannot be `all`.",
     ),
+    "parse_community_invisible": (
+        "社区名称不能含有控制字符或不可见字符（如零宽空格），请直接输入名称。",
+        "a community name cannot contain control or invisible characters (such as a zero-width "
+        "space); type the name plainly.",
+    ),
     "parse_community_spaces": (
         "社区名称不能有空格（私聊发起征询时，名称后面紧跟其他参数），例如 /community 碧海社区。",
         "a community name cannot contain spaces (in private chat other arguments follow it); "
@@ -558,6 +563,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "chart_quiet": (
         "本周没有回答、未画出的社区：{names}",
         "Not drawn, no answers this week: {names}",
+    ),
+    "chart_quiet_many": (
+        "本周没有回答、未画出的 {count} 个社区：{names} 等",
+        "Not drawn, no answers this week, {count:community|communities}: {names} and others",
+    ),
+    "chart_more": (
+        "另有 {count} 个有回答的社区没有单独画出，已计入“全部社区”；各社区的回答见 CSV。",
+        "{count:community|communities} with answers not drawn on their own: counted in "
+        "“all communities”; each community's answers are in the CSV.",
     ),
     "report_none": ("还没有可以报告的征询。", "There is no round to report on yet."),
     "hide_done": ("✅ 回答 {id} 已隐藏，不再计入报告和导出。", "✅ Answer {id} is hidden."),

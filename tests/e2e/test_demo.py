@@ -97,6 +97,32 @@ def test_demo_writes_reports_digest_chart_and_export(tmp_path: Path) -> None:
     assert "征询报告 #1" in (out / "reports.txt").read_text(encoding="utf-8")
 
 
+def test_demo_replaces_links_planted_in_its_folder(tmp_path: Path) -> None:
+    """A symbolic link left in the `--out` folder under the name of a file the demo writes is
+    replaced by that file; the file it pointed to (the operator's own) is left as it was."""
+    out = tmp_path / "shared"
+    (out / "index").mkdir(parents=True)
+    victim = tmp_path / "bashrc"
+    victim.write_text("export PATH\n", encoding="utf-8")
+    planted = [
+        "reports.txt",
+        "reports.json",
+        "transcript.txt",
+        "config.toml",
+        "answers.csv",
+        "index_values.csv",
+        "digest.txt",
+        "index/index.html",
+    ]
+    for name in planted:
+        (out / name).symlink_to(victim)
+    done = run_cli("demo", "--residents", "4", "--fast", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert victim.read_text(encoding="utf-8") == "export PATH\n"
+    assert [name for name in planted if (out / name).is_symlink()] == []
+    assert "征询报告 #1" in (out / "reports.txt").read_text(encoding="utf-8")
+
+
 def test_demo_config_lets_minyi_read_the_demo_database(tmp_path: Path) -> None:
     """The config.toml the demo writes points `minyi report --json` and `minyi index --json`
     at the demo's database."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import aiohttp
@@ -182,6 +183,27 @@ async def test_photo_and_document_uploads_are_recorded_with_bytes(
     assert bytes(await file.download_as_bytearray()) == csv
     with pytest.raises(BadRequest, match=r"(?i)IMAGE_PROCESS_FAILED"):
         await emulator_bot.send_photo(group.id, b"not an image")
+
+
+def _blank_png(width: int, height: int) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("1", (width, height)).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def test_a_photo_telegram_would_not_take_is_refused(
+    emulator: BotAPIEmulator, emulator_bot: Bot
+) -> None:
+    """As on Telegram, a photo whose width and height add up to more than 10,000 pixels, or
+    one over 20 times wider than high, is refused (the digest chart of 15 communities was)."""
+    _, group = _community(emulator)
+    for width, height in ((9000, 1500), (2100, 100)):
+        with pytest.raises(BadRequest, match=r"(?i)PHOTO_INVALID_DIMENSIONS"):
+            await emulator_bot.send_photo(group.id, _blank_png(width, height))
+    photo = await emulator_bot.send_photo(group.id, _blank_png(5000, 4999))
+    assert photo.photo[-1].width == 5000
 
 
 async def test_callback_query_answered_once(emulator: BotAPIEmulator, emulator_bot: Bot) -> None:

@@ -185,6 +185,31 @@ def test_community_names_with_white_space_are_refused(name: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "碧海\x1b[2J社区",  # clears the terminal that prints `minyi index`
+        "碧海\x07",
+        "碧海\u200b",  # looks exactly like 碧海, yet is another community
+        "\u202e区社海碧",  # shown right to left
+        "\ufeff碧海",
+    ],
+)
+def test_community_names_with_invisible_characters_are_refused(name: str) -> None:
+    """A name holding control or invisible characters is refused: it would steer the
+    terminal that prints it, or pass for another community's name in every list."""
+    with pytest.raises(UsageError) as raised:
+        parse_community_name(name)
+    assert raised.value.command == "community"
+    assert "invisible" in error_reason(raised.value, "en")
+    assert "不可见" in error_reason(raised.value, "zh")
+
+
+def test_an_emoji_joined_with_a_zero_width_joiner_is_kept() -> None:
+    """The zero-width joiner inside an emoji (family, flags of professions) is part of it."""
+    assert parse_community_name("👩\u200d🌾社区") == "👩\u200d🌾社区"
+
+
 def test_community_name_without_spaces_is_kept_as_written() -> None:
     """A one-word name, Chinese or hyphenated, is accepted with outer spaces trimmed."""
     assert parse_community_name("  碧海社区 ") == "碧海社区"

@@ -8,9 +8,17 @@ from zoneinfo import ZoneInfo
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
+from matplotlib.text import Text
 
 from bot.core.reports import Change, CommunityChange, CommunityPart, Report, ThemeShare
-from bot.render.chart import _font, chart_figure, chart_texts, cjk_font_path, render_chart
+from bot.render.chart import (
+    MAX_PANELS,
+    _font,
+    chart_figure,
+    chart_texts,
+    cjk_font_path,
+    render_chart,
+)
 from nlp.taxonomy import load_taxonomy
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -181,3 +189,81 @@ def test_a_section_cut_to_its_most_mentioned_themes_says_so() -> None:
     assert "8 most mentioned" in english, english
     whole = " ".join(t.get_text() for t in chart_figure(report, "zh", ZONE, most=40).texts)
     assert "只画出" not in whole, whole
+
+
+# Names that matplotlib would read as mathtext between two `$`: the first two do not parse
+# (the chart, and with it the digest, failed), the third drew "b" in italics without the `$`.
+DOLLAR_NAMES = ["$x^$", r"$\frac$", "a$b$c"]
+
+
+def test_names_with_dollar_signs_are_drawn_as_typed() -> None:
+    """Community and theme names holding `$` (an organiser's "Fees ($) and rent ($)", a group
+    named `$x^$`) are drawn as they are, never as mathtext: the chart renders, and every text
+    showing such a name is drawn literally."""
+    report = every_theme_report()
+    fees = report.themes[0].model_copy(
+        update={"name_zh": "收费 ($) 与房租 ($)", "count": 90, "share": 0.9}
+    )
+    themes = [fees, *report.themes[1:]]
+    parts = [
+        p.model_copy(update={"name": DOLLAR_NAMES[0], "themes": themes})
+        for p in report.per_community[:1]
+    ]
+    quiet = [
+        CommunityPart(name=name, participants=0, answers=0, themes=[], poll=None)
+        for name in DOLLAR_NAMES[1:]
+    ]
+    report = report.model_copy(
+        update={
+            "themes": themes,
+            "per_community": [*parts, *quiet],
+            "communities": DOLLAR_NAMES,
+        }
+    )
+    assert render_chart(report, "zh", ZONE).startswith(b"\x89PNG\r\n\x1a\n")
+    fig = chart_figure(report, "zh", ZONE)
+    shown = [t for t in fig.findobj(Text) if "$" in t.get_text()]
+    for name in [*DOLLAR_NAMES, fees.name_zh]:
+        assert any(name in t.get_text() for t in shown), name
+    assert [t.get_text() for t in shown if t.get_parse_math()] == []
+
+
+def _city_report(answering: int, quiet: int) -> Report:
+    """A city: `answering` communities with answers (社区0 fewest, then one more each) and
+    `quiet` without any, and no period before."""
+    report = every_theme_report()
+    busy = [
+        report.per_community[0].model_copy(update={"name": f"社区{i}", "answers": 10 + i})
+        for i in range(answering)
+    ]
+    idle = [
+        CommunityPart(name=f"安静社区{i}", participants=0, answers=0, themes=[], poll=None)
+        for i in range(quiet)
+    ]
+    parts = [*busy, *idle]
+    return report.model_copy(
+        update={"per_community": parts, "communities": [p.name for p in parts], "previous": None}
+    )
+
+
+def test_a_city_of_many_communities_gets_a_chart_telegram_takes() -> None:
+    """Telegram refuses a photo whose width and height add up to more than 10,000 pixels (and
+    the staff chat was then given up, the CSV unsent): one panel per community passed that
+    from 15 communities with answers on. A city gets the panel of all communities and those of
+    the busiest few; a note says how many more were counted in it, and the communities without
+    answers are counted, not all named."""
+    report = _city_report(40, 500)
+    png = render_chart(report, "zh", ZONE)
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width + height <= 10_000 and max(width, height) <= 20 * min(width, height)
+    fig = chart_figure(report, "zh", ZONE)
+    titles = [ax.get_title() for ax in fig.axes[:MAX_PANELS]]
+    assert titles[0] == "治理原则 · 全部社区"
+    assert titles[1:] == [
+        f"治理原则 · 社区{i} · {10 + i} 条回答" for i in range(39, 39 - MAX_PANELS + 1, -1)
+    ]
+    assert len(fig.axes) == 2 * MAX_PANELS
+    notes = "\n".join(t.get_text() for t in fig.texts)
+    assert f"{40 - MAX_PANELS + 1} 个" in notes and "500 个" in notes
+    assert "安静社区0" in notes and "安静社区499" not in notes
+    assert len(notes) < 400

@@ -22,6 +22,7 @@ from bot.render.index_report import (
     city_chart_figure,
     city_chart_png,
     pdf_data,
+    principles_chart_png,
     render_csv,
     render_html,
     render_pdf,
@@ -274,6 +275,24 @@ def test_charts_are_png(result: IndexResult) -> None:
     assert scorecard_png(result, result.communities[0]).startswith(b"\x89PNG\r\n\x1a\n")
 
 
+def test_charts_draw_names_with_dollar_signs_as_typed() -> None:
+    """A community named with `$` (which matplotlib reads as mathtext between two of them) is
+    drawn as typed on the city chart and its scorecard: `$x^$` once failed the chart, and so
+    `minyi index report`, `/index` and the scorecards posted to the groups."""
+    names = ["$x^$", r"$\frac$", "a$b$c"]
+    framework = parse_framework(FRAMEWORK, load_taxonomy())
+    values = [
+        IndicatorValue(name, indicator, PERIOD, 40.0 + number)
+        for number, name in enumerate(names)
+        for indicator in ("rent", "online")
+    ]
+    dollars = compute_index(framework, values, {}, period=PERIOD, draws=50, seed=5)
+    assert city_chart_png(dollars).startswith(b"\x89PNG\r\n\x1a\n")
+    assert principles_chart_png(dollars).startswith(b"\x89PNG\r\n\x1a\n")
+    for community in dollars.communities:
+        assert scorecard_png(dollars, community).startswith(b"\x89PNG\r\n\x1a\n")
+
+
 def test_write_report_writes_every_file(result: IndexResult, tmp_path: Path) -> None:
     """The report directory gets index.html, index.pdf, index.csv, the charts and scorecards."""
     files = write_report(result, tmp_path / "out", VOICES, scorecards=True)
@@ -289,3 +308,22 @@ def test_write_report_writes_every_file(result: IndexResult, tmp_path: Path) -> 
         "scorecard_3.png",
     ]
     assert files.html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_write_report_replaces_a_link_planted_in_the_folder(
+    result: IndexResult, tmp_path: Path
+) -> None:
+    """A symbolic link left in a shared `--out` folder under a report file's name is replaced
+    by the report; the file it pointed to (the operator's own) is left as it was."""
+    out = tmp_path / "shared"
+    out.mkdir()
+    victim = tmp_path / "bashrc"
+    victim.write_text("export PATH\n", encoding="utf-8")
+    for name in ("index.html", "index.csv", "index.pdf", "index_city.png", "scorecard_1.png"):
+        (out / name).symlink_to(victim)
+    write_report(result, out, VOICES, scorecards=True)
+    assert victim.read_text(encoding="utf-8") == "export PATH\n"
+    assert not any(p.is_symlink() for p in out.iterdir())
+    assert (out / "index.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert (out / "scorecard_1.png").read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []

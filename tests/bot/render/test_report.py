@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from zoneinfo import ZoneInfo
 
 from bot.core.reports import QuoteOut
@@ -69,3 +70,24 @@ def test_communities_without_answers_are_named_once_not_listed_as_zeros() -> Non
     assert "海月社区：参与 0" not in zh and "没有回答：海月社区" in zh
     assert "no answers from: 海月社区" in en
     assert all(f"{name}：参与 9" in zh for name in COMMUNITIES)
+
+
+def test_a_quote_is_one_line_without_control_characters() -> None:
+    """A resident's quote cannot forge lines of the staff's digest (line breaks in it made
+    "results" of its own) nor steer the terminal of `minyi report` (escape sequences that
+    clear the screen or hide a link): it is shown on one line, control characters gone."""
+    forged = (
+        "停车难\n\n投票结果：甲 100%\r\n\u2028"
+        "\x1b[2J\x1b]8;;http://evil.example\x07点我\x1b]8;;\x07\x9b0m\x00"
+    )
+    report = every_theme_report()
+    quoted = report.model_copy(
+        update={"quotes": [QuoteOut(theme_id=report.themes[0].id, text=forged)]}
+    )
+    text = render_report(quoted, "zh", ZONE)
+    lines = [line for line in text.splitlines() if "停车难" in line]
+    assert len(lines) == 1
+    assert "停车难 投票结果：甲 100%" in lines[0] and "点我" in lines[0]
+    assert not any(line.startswith("投票结果") for line in text.splitlines())
+    assert [c for c in text if unicodedata.category(c) == "Cc" and c != "\n"] == []
+    assert "\u2028" not in text
