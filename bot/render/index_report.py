@@ -677,7 +677,7 @@ def scorecard_figure(result: IndexResult, community: CommunityResult) -> Figure:
     used = community.weights_used
     for y, p, s in zip(ys, fw.principles, scores, strict=True):
         weight = _weight(used.get(p.id))
-        text = "无数据，不计入 no data, not counted" if weight is None else f"{s:.0f}  (w {weight})"
+        text = "无数据，不计入 no data, not counted" if weight is None else f"{s:.1f}  (w {weight})"
         ax.text(
             (s or 0.0) + 1,
             y,

@@ -362,6 +362,8 @@ def test_scorecards_show_the_weight_each_principle_carries(result: IndexResult) 
     }
     texts = [t.get_text() for t in scorecard_figure(result, hostile).axes[0].texts]
     assert any("不计入" in x for x in texts) and any("100.0%" in x for x in texts)
+    # the score to one decimal, as on the page, so weight × score gives back the index
+    assert "20.0  (w 100.0%)" in texts
 
 
 def test_the_unranked_are_listed_after_the_ranked_under_a_heading() -> None:
