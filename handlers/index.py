@@ -6,6 +6,7 @@ import asyncio
 
 from telegram import Update
 
+from bot.core.index.compute import table_order
 from bot.core.organiser import index_for, owe_index_posts
 from bot.core.parsing import parse_index
 from bot.render.index_report import scorecard_png
@@ -48,7 +49,9 @@ async def index(update: Update, context: Ctx) -> None:
         await reply(update, context, say(key, lang, count=owed, period=result.period))
         return
     result = await index_for(core, caller, period)
-    scored = [(place, c) for place, c in enumerate(result.communities) if c.index is not None]
+    # In the city table's order (the ranked by rank, then the unranked), so that the capped
+    # scorecards are the leading ranked communities', not an unranked one's with a high index.
+    scored = [(place, c) for place, c in enumerate(table_order(result)) if c.index is not None]
     web = core.settings.web
     bot = context.bot
 

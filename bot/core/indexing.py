@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -29,6 +30,7 @@ from bot.core.base import Core
 from bot.core.errors import IndexInputError, MinyiError
 from bot.core.index.compute import (
     DRAWS,
+    CommunityResult,
     CommunityVoices,
     IndexResult,
     PrincipleVoice,
@@ -329,6 +331,9 @@ class IndexChange(BaseModel):
     name: str
     index: float
     change: float | None
+    # Why the change is not like for like: the two periods' indexes rest on different
+    # indicators ("coverage": a different share of them; "indicators": as many, but others).
+    not_comparable: Literal["coverage", "indicators"] | None = None
 
 
 class IndexNews(BaseModel):
@@ -355,6 +360,12 @@ async def index_news(core: Core, since: datetime, *, most: int = 3) -> IndexNews
     except MinyiError as exc:
         log.warning("the digest leaves the index out: %s", exc)
         return None
+    return index_changes(result, most=most)
+
+
+def index_changes(result: IndexResult, *, most: int = 3) -> IndexNews:
+    """The digest's news about `result`: how many communities are scored and the `most`
+    largest changes, each saying whether it compares like with like."""
     scored = [c for c in result.communities if c.index is not None]
     moved = sorted(
         (c for c in scored if c.change is not None), key=lambda c: (-abs(c.change or 0.0), c.name)
@@ -363,6 +374,14 @@ async def index_news(core: Core, since: datetime, *, most: int = 3) -> IndexNews
         period=result.period,
         scored=len(scored),
         changes=[
-            IndexChange(name=c.name, index=c.index or 0.0, change=c.change) for c in moved[:most]
+            IndexChange(name=c.name, index=c.index or 0.0, change=c.change, not_comparable=_why(c))
+            for c in moved[:most]
         ],
     )
+
+
+def _why(c: CommunityResult) -> Literal["coverage", "indicators"] | None:
+    if c.change_comparable is not False:
+        return None
+    same = c.previous_coverage is not None and abs(c.previous_coverage - c.coverage) < 1e-9
+    return "indicators" if same else "coverage"

@@ -37,7 +37,13 @@ from typing import TYPE_CHECKING, Any
 from bot.core.csvfiles import safe_cell
 
 # The report's input records belong to the core (it fills them); importable from here too.
-from bot.core.index.compute import CommunityResult, CommunityVoices, IndexResult, PrincipleVoice
+from bot.core.index.compute import (
+    CommunityResult,
+    CommunityVoices,
+    IndexResult,
+    PrincipleVoice,
+    table_order,
+)
 from bot.core.index.framework import Framework, Indicator
 from bot.render.files import write_file, write_text
 from bot.render.texts import TEMPLATES, fill
@@ -74,6 +80,7 @@ TEXT_KEYS: tuple[str, ...] = (
     "method_3",
     "method_4",
     "method_5",
+    "method_6",
     "city_table",
     "city",
     "rank",
@@ -85,6 +92,9 @@ TEXT_KEYS: tuple[str, ...] = (
     "voters",
     "change",
     "unranked",
+    "unranked_group",
+    "not_counted",
+    "weight_note",
     "scorecard",
     "principle",
     "weight",
@@ -142,6 +152,28 @@ def _change(x: float | None) -> str:
     return f"{x:+.1f}"
 
 
+def change_note(c: CommunityResult) -> tuple[str, str] | None:
+    """Why the change is not like for like ("different coverage", or "different indicators"
+    when as many but other indicators had a value), or None when it is (or there is none)."""
+    if c.change_comparable is not False:
+        return None
+    same = c.previous_coverage is not None and abs(c.previous_coverage - c.coverage) < 1e-9
+    return t("change_other_indicators" if same else "change_other_coverage")
+
+
+def _weight(used: float | None) -> str | None:
+    """A weight in the index as shown (one decimal: 57.1% · 57.5 + 28.6% · 100 gives back the
+    61.4 shown, where 57% and 29% would give 61.8); None for a principle not counted."""
+    return None if used is None else f"{used:.1%}"
+
+
+def _nominal(c_weight: float, used: float | None) -> str | None:
+    """The residents' weight, when it differs from the weight in the index."""
+    if used is not None and abs(used - c_weight) < 1e-9:
+        return None
+    return f"{c_weight:.0%}"
+
+
 # --- HTML -----------------------------------------------------------------------------------
 
 STYLE_SHEET = """
@@ -173,7 +205,8 @@ th{background:#eef2f6;font-weight:600}td.n{text-align:right;white-space:nowrap}
 .big{font-size:2em;font-weight:700;color:#0b4f8a}
 .up{color:#1a7f37}.down{color:#b42318}.muted{color:#8a94a3}
 blockquote{margin:4px 0;padding:2px 8px;border-left:3px solid #c9d6e3;color:#333;font-size:.92em}
-.unranked{color:#8a94a3}a{color:#0b4f8a}
+.unranked{color:#8a94a3}a{color:#0b4f8a}.flag{color:#b54708}
+tr.group td{background:#f6f7f9;color:#55606e;padding-top:10px}
 @media print{.switch{display:none}.card{break-inside:avoid}}
 @media (max-width:640px){.voices,.voices thead,.voices tbody,.voices tr{display:block}
  .voices tr{border-bottom:1px solid #e3e6ea}.voices th,.voices td{display:inline-block;
@@ -219,12 +252,16 @@ def _interval(c: CommunityResult) -> str:
     )
 
 
-def _change_html(x: float | None) -> str:
+def _change_html(x: float | None, note: tuple[str, str] | None = None) -> str:
     if x is None:
         return '<span class="muted">–</span>'
     css = "up" if x > 0 else "down" if x < 0 else "muted"
     arrow = "▲" if x > 0 else "▼" if x < 0 else "＝"
-    return f'<span class="{css}">{arrow} {x:+.1f}</span>'
+    shown = f'<span class="{css}">{arrow} {x:+.1f}</span>'
+    if note is not None:
+        # Beside the figure, not in a footnote: the figure is not like for like.
+        shown += f' <small class="flag">({_bi(note)})</small>'
+    return shown
 
 
 def _rank_html(c: CommunityResult) -> str:
@@ -286,7 +323,7 @@ def render_html(
     if community is None:
         parts.append(_city_table_html(result))
     parts.append(f"<h2>{_bi(t('scorecard'))}</h2>")
-    for number, item in enumerate(result.communities):
+    for number, item in enumerate(table_order(result)):
         if community is None or item.name == community:
             why = _unranked_why(result, item)
             parts.append(_scorecard_html(fw, number, item, voices.get(item.name), why))
@@ -303,6 +340,7 @@ def _method_html(result: IndexResult) -> str:
         t("method_3"),
         t("method_4", cov=cov),
         t("method_5", draws=result.draws, seed=result.seed),
+        t("method_6"),
     ]
     rows = "".join(f"<li>{_bi(item, 'p')}</li>" for item in items)
     return f"<h2>{_bi(t('method'))}</h2><ol>{rows}</ol>"
@@ -327,13 +365,21 @@ def _city_table_html(result: IndexResult) -> str:
         f"<tr><td></td><td><b>{_bi(t('city'))}</b></td><td class='n'>{_fmt(city.index)}</td>"
         f"<td></td><td></td><td></td><td class='n'>{city.voters}</td><td></td></tr>"
     ]
-    for number, c in enumerate(result.communities):
+    grouped = False
+    for number, c in enumerate(table_order(result)):
+        if c.rank is None and not grouped:
+            # The unranked follow the ranked under a row saying why, so that a high index
+            # without a rank is not read as the top of the table.
+            group = t("unranked_group", cov=f"{result.min_coverage:.0%}")
+            rows.append(f"<tr class='group'><td colspan='8'><b>{_bi(group)}</b></td></tr>")
+            grouped = True
         rows.append(
             f"<tr><td class='n'>{_rank_html(c)}</td>"
             f"<td><a href='#c{number}'>{_e(c.name)}</a></td>"
             f"<td class='n'><b>{_fmt(c.index)}</b></td><td>{_interval(c)}</td>"
             f"<td class='n'>{_rank_range(c)}</td><td class='n'>{c.coverage:.0%}</td>"
-            f"<td class='n'>{c.voters}</td><td class='n'>{_change_html(c.change)}</td></tr>"
+            f"<td class='n'>{c.voters}</td>"
+            f"<td class='n'>{_change_html(c.change, change_note(c))}</td></tr>"
         )
     return (
         f"<h2>{_bi(t('city_table'))}</h2><div class='wide'><table><thead><tr>{head}</tr></thead>"
@@ -356,7 +402,7 @@ def _scorecard_html(
         f'<div>{_bi(t("index"))}<br><span class="big">{_fmt(c.index)}</span></div>'
         f"<div>{_bi(t('interval'))}<br>{_fmt(c.low)}–{_fmt(c.high)}</div>"
         f"<div>{_bi(t('rank'))}<br>{rank} {place}</div>"
-        f"<div>{_bi(t('change'))}<br>{_change_html(c.change)}</div>"
+        f"<div>{_bi(t('change'))}<br>{_change_html(c.change, change_note(c))}</div>"
         f"<div>{_bi(t('coverage'))}<br>{c.coverage:.0%}</div>"
         f"<div>{_bi(t('voters'))}<br>{c.voters}</div>"
     )
@@ -364,11 +410,17 @@ def _scorecard_html(
         head += f"<div>{_bi(t('answers'))}<br>{voices.answers}</div>"
     head += "</div>"
     principle_rows = []
+    used = c.weights_used
     for p in fw.principles:
         voice = voices.principles.get(p.id) if voices else None
+        weight = _weight(used.get(p.id))
+        shown = f'<span class="muted">{_bi(t("not_counted"))}</span>' if weight is None else weight
+        nominal = _nominal(c.weights.get(p.id, 0.0), used.get(p.id))
+        if nominal is not None:
+            shown += f'<br><small class="muted">{_bi(t("weight_nominal", weight=nominal))}</small>'
         principle_rows.append(
             f"<tr><td>{_name(p.name_zh, p.name_en)}</td>"
-            f"<td class='n'>{c.weights.get(p.id, 0.0):.0%}</td>"
+            f"<td class='n'>{shown}</td>"
             f"<td>{_bar(c.principles.get(p.id))}</td>"
             f"<td class='said'>{_voice_html(voice)}</td></tr>"
         )
@@ -377,6 +429,7 @@ def _scorecard_html(
         f"<th>{_bi(t('weight'))}</th>"
         f"<th>{_bi(t('score'))}</th><th>{_bi(t('residents_said'))}</th></tr></thead>"
         f"<tbody>{''.join(principle_rows)}</tbody></table></div>"
+        f"<p><small class='muted'>{_bi(t('weight_note'))}</small></p>"
     )
     indicator_rows = []
     names = {p.id: p for p in fw.principles}
@@ -457,7 +510,10 @@ def _sources_html(fw: Framework) -> str:
 
 def render_csv(result: IndexResult) -> bytes:
     """One row per community: rank, index, interval, coverage, change, principle scores and
-    indicator values and scores; UTF-8 with BOM."""
+    indicator values and scores, then (added at the end, so the columns before keep their
+    places) the previous period's coverage and whether the change is like for like; UTF-8
+    with BOM. No city row: a spreadsheet summing, averaging or counting the rows would take
+    it for a community (the city's figures are in the HTML, the PDF and `--json`)."""
     fw = result.framework
     header = [
         "period",
@@ -477,6 +533,7 @@ def render_csv(result: IndexResult) -> bytes:
     header += [f"weight:{p.id}" for p in fw.principles]
     for ind in fw.indicators:
         header += [f"value:{ind.id}", f"score:{ind.id}"]
+    header += ["previous_coverage", "change_comparable"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
@@ -504,6 +561,7 @@ def render_csv(result: IndexResult) -> bytes:
         for ind in fw.indicators:
             res = c.indicators.get(ind.id)
             row += [num(res.value if res else None), num(res.score if res else None)]
+        row += [num(c.previous_coverage), safe_cell(c.change_comparable)]
         writer.writerow(row)
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
@@ -573,7 +631,8 @@ def city_chart_figure(result: IndexResult) -> Figure:
 
 
 def principles_chart_png(result: IndexResult) -> bytes:
-    """The city's mean score per principle, with the pooled residents' weight beside it."""
+    """The city's mean score per principle, with the weight each carries in the city index
+    (the pooled residents' weights shared out over the principles with a score)."""
     from matplotlib.figure import Figure
 
     font = _font()
@@ -584,20 +643,14 @@ def principles_chart_png(result: IndexResult) -> bytes:
     ax = fig.subplots()
     ys = list(range(len(labels)))
     ax.barh(ys, scores, color="#2b7bba")
+    used = result.city.weights_used
     for y, p in zip(ys, fw.principles, strict=True):
-        weight = result.city.weights.get(p.id, 0.0)
-        ax.text(
-            101,
-            y,
-            f"w {weight:.0%}",
-            va="center",
-            fontsize=8,
-            fontproperties=font,
-            parse_math=False,
-        )
+        weight = _weight(used.get(p.id))
+        label = "不计入 not counted" if weight is None else f"w {weight}"
+        ax.text(101, y, label, va="center", fontsize=8, fontproperties=font, parse_math=False)
     ax.set_yticks(ys, labels, fontproperties=font, parse_math=False)
     ax.invert_yaxis()
-    ax.set_xlim(0, 112)
+    ax.set_xlim(0, 118)
     zh, en = t("principles_chart")
     ax.set_title(f"{zh} · {en} · {result.period}", fontproperties=font, parse_math=False)
     fig.tight_layout()
@@ -605,8 +658,14 @@ def principles_chart_png(result: IndexResult) -> bytes:
 
 
 def scorecard_png(result: IndexResult, community: CommunityResult) -> bytes:
-    """One community's scorecard image: principle scores as bars with the residents' weights,
-    and the index, interval, rank and change in the title."""
+    """One community's scorecard image (`scorecard_figure`) as PNG."""
+    return _png(scorecard_figure(result, community))
+
+
+def scorecard_figure(result: IndexResult, community: CommunityResult) -> Figure:
+    """One community's scorecard: principle scores as bars with the weight each carries in
+    the index (a principle without a score: not counted), and the index, interval, rank and
+    change (marked when not like for like) in the title."""
     from matplotlib.figure import Figure
 
     font = _font()
@@ -617,13 +676,14 @@ def scorecard_png(result: IndexResult, community: CommunityResult) -> bytes:
     ax = fig.subplots()
     ys = list(range(len(labels)))
     ax.barh(ys, [s or 0.0 for s in scores], color="#2b7bba")
+    used = community.weights_used
     for y, p, s in zip(ys, fw.principles, scores, strict=True):
-        text = "无数据 no data" if s is None else f"{s:.0f}"
-        weight = community.weights.get(p.id, 0.0)
+        weight = _weight(used.get(p.id))
+        text = "无数据，不计入 no data, not counted" if weight is None else f"{s:.1f}  (w {weight})"
         ax.text(
             (s or 0.0) + 1,
             y,
-            f"{text}  (w {weight:.0%})",
+            text,
             va="center",
             fontsize=8,
             fontproperties=font,
@@ -633,16 +693,18 @@ def scorecard_png(result: IndexResult, community: CommunityResult) -> bytes:
     ax.invert_yaxis()
     ax.set_xlim(0, 118)
     rank = "未排名 unranked" if community.rank is None else f"排名 Rank {community.rank}"
+    note = change_note(community)
+    change = _change(community.change) + ("" if note is None else " ({} {})".format(*note))
     fig.suptitle(
         f"{community.name} · {result.period}\n"
         f"指数 Index {_fmt(community.index)} [{_fmt(community.low)}–{_fmt(community.high)}]"
-        f" · {rank} · 较上期 Change {_change(community.change)}",
+        f" · {rank} · 较上期 Change {change}",
         fontproperties=font,
         fontsize=10,
         parse_math=False,
     )
     fig.tight_layout()
-    return _png(fig)
+    return fig
 
 
 # --- PDF ------------------------------------------------------------------------------------
@@ -661,8 +723,10 @@ def pdf_data(
     fw = result.framework
     pnames = {p.id: p for p in fw.principles}
     communities = []
-    for c in result.communities:
+    ordered = table_order(result)
+    for c in ordered:
         voice = voices.get(c.name)
+        used = c.weights_used
         communities.append(
             {
                 "name": c.name,
@@ -674,12 +738,16 @@ def pdf_data(
                 "coverage": f"{c.coverage:.0%}",
                 "voters": str(c.voters),
                 "change": _change(c.change),
+                "change_note": None if (note := change_note(c)) is None else list(note),
                 "answers": None if voice is None else str(voice.answers),
                 "principles": [
                     {
                         "zh": p.name_zh,
                         "en": p.name_en,
-                        "weight": f"{c.weights.get(p.id, 0.0):.0%}",
+                        "weight": _weight(used.get(p.id)),
+                        "weight_nominal": None
+                        if (nominal := _nominal(c.weights.get(p.id, 0.0), used.get(p.id))) is None
+                        else list(t("weight_nominal", weight=nominal)),
                         "score": c.principles.get(p.id),
                         "score_text": _fmt(c.principles.get(p.id)),
                         "share": _share(voice, p.id),
@@ -715,6 +783,8 @@ def pdf_data(
         "previous_period": result.previous_period or "–",
         "city": {"index": _fmt(result.city.index), "voters": str(result.city.voters)},
         "communities": communities,
+        # Where the unranked begin in the table (a row above them says why), None if none.
+        "first_unranked": next((n for n, c in enumerate(ordered) if c.rank is None), None),
         "cards": communities if scorecards else [],
         "sources": [
             {
@@ -809,7 +879,7 @@ def write_report(
     write_file(charts[1], principles_chart_png(result))
     done(charts[1].name)
     if scorecards:
-        for number, community in enumerate(result.communities, start=1):
+        for number, community in enumerate(table_order(result), start=1):
             path = out / f"scorecard_{number}.png"
             write_file(path, scorecard_png(result, community))
             charts.append(path)

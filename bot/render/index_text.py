@@ -7,8 +7,8 @@ monospaced font; no matplotlib or Typst here, so the text verbs stay quick to st
 
 from __future__ import annotations
 
-from bot.core.index.compute import CommunityResult, IndexResult
-from bot.core.indexing import IndexNews
+from bot.core.index.compute import CommunityResult, IndexResult, table_order
+from bot.core.indexing import IndexChange, IndexNews
 from bot.render.texts import Lang, say
 from bot.render.widths import format_table, truncate
 
@@ -24,6 +24,18 @@ def _signed(x: float | None) -> str:
     return "–" if x is None else f"{x:+.1f}"
 
 
+def change_text(community: CommunityResult, lang: Lang) -> str:
+    """`+26.7`, and when the two periods' indexes rest on different indicators, why it is not
+    like for like: `+26.7（覆盖率不同）`, `+26.7 (different coverage)`."""
+    text = _signed(community.change)
+    if community.change_comparable is not False:
+        return text
+    before, now = community.previous_coverage, community.coverage
+    same = before is not None and abs(before - now) < 1e-9
+    note = say("index_change_other_indicators" if same else "index_change_other_coverage", lang)
+    return f"{text}（{note}）" if lang == "zh" else f"{text} ({note})"
+
+
 def rank_text(community: CommunityResult, lang: Lang) -> str:
     """`rank 3 (2–5)`, or `unranked`."""
     if community.rank is None:
@@ -35,15 +47,19 @@ def rank_text(community: CommunityResult, lang: Lang) -> str:
 
 
 def index_table(result: IndexResult, lang: Lang, limit: int | None = None) -> str:
-    """Title, one line per community (highest index first; the first `limit` of them, then a
-    line saying how many more) and the city-wide line."""
+    """Title, one line per community (the ranked by rank, then under a line saying why, the
+    unranked, highest index first; the first `limit` of them, then a line saying how many
+    more) and the city-wide line."""
     title = say(
         "index_table_title", lang, period=result.period, previous=result.previous_period or "–"
     )
     if not result.communities:
         return title + "\n" + say("index_none", lang)
     rows = [say("index_table_header", lang).split("|")]
-    shown = result.communities if limit is None else result.communities[:limit]
+    ordered = table_order(result)
+    shown = ordered if limit is None else ordered[:limit]
+    # Where the unranked begin: a line (outside the aligned columns) says why they have no rank.
+    first_unranked = next((n for n, c in enumerate(shown) if c.rank is None), None)
     for c in shown:
         rows.append(
             [
@@ -53,10 +69,14 @@ def index_table(result: IndexResult, lang: Lang, limit: int | None = None) -> st
                 "–" if c.low is None else f"{c.low:.1f}–{_num(c.high)}",
                 f"{c.coverage:.0%}",
                 str(c.voters),
-                _signed(c.change),
+                change_text(c, lang),
             ]
         )
-    lines = format_table(rows, align=("right", "left", "right", "right", "right", "right", "right"))
+    lines = format_table(rows, align=("right", "left", "right", "right", "right", "right", "left"))
+    if first_unranked is not None:
+        cov = f"{result.min_coverage:.0%}"
+        # +1: the header line comes first.
+        lines.insert(first_unranked + 1, say("index_table_unranked", lang, cov=cov))
     more = len(result.communities) - len(shown)
     if more:
         lines.append(say("index_table_more", lang, count=more))
@@ -89,12 +109,26 @@ def index_post_caption(result: IndexResult, community: CommunityResult, lang: La
     )
 
 
+def _digest_change(change: IndexChange, lang: Lang) -> str:
+    text = _signed(change.change)
+    if change.not_comparable is None:
+        return text
+    note = say(f"index_change_other_{change.not_comparable}", lang)
+    return f"{text}，{note}" if lang == "zh" else f"{text}, {note}"
+
+
 def index_digest_line(news: IndexNews, lang: Lang) -> str:
     """The digest's line when a period got new values: how many communities are scored and
     the largest changes since the previous period."""
     sep = "，" if lang == "zh" else ", "
     changes = sep.join(
-        say("index_digest_change", lang, name=c.name, index=_num(c.index), change=_signed(c.change))
+        say(
+            "index_digest_change",
+            lang,
+            name=c.name,
+            index=_num(c.index),
+            change=_digest_change(c, lang),
+        )
         for c in news.changes
     )
     return say("index_digest", lang, period=news.period, communities=news.scored, changes=changes)

@@ -695,6 +695,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "排名|社区|指数|90% 区间|覆盖率|投票|较上期",
         "rank|community|index|90% interval|coverage|voters|change",
     ),
+    "index_change_other_coverage": ("覆盖率不同", "different coverage"),
+    "index_change_other_indicators": ("指标不同", "different indicators"),
+    "index_table_unranked": (
+        "—— 未排名：覆盖率低于 {cov}，有指数但不参与排名 ——",
+        "— unranked: coverage below {cov}; an index but no rank —",
+    ),
     "index_table_city": (
         "全市（合并投票）：{index}，{voters} 人投票",
         "City (votes pooled): {index}, {voters:voter|voters}",
@@ -854,6 +860,27 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "uncertainty of the votes (seed {seed}); the 5th and 95th percentiles of the index and "
         "of the rank. A wide interval means the result depends on the weights.",
     ),
+    "ix_method_6": (
+        "较上期：两期有数据的指标不同（覆盖率不同）时，两个指数衡量的不是同一组指标，"
+        "变化不能直接比较，表中在数字旁标明。",
+        "Change: where the two periods' indexes rest on different indicators (different "
+        "coverage), they do not measure the same thing; the change is marked so beside the "
+        "figure.",
+    ),
+    "ix_change_other_coverage": ("覆盖率不同", "different coverage"),
+    "ix_change_other_indicators": ("指标不同", "different indicators"),
+    "ix_unranked_group": (
+        "未排名：覆盖率低于 {cov}，有指数但不参与排名",
+        "Unranked: coverage below {cov}; an index but no rank",
+    ),
+    "ix_not_counted": ("无得分，不计入", "no score, not counted"),
+    "ix_weight_nominal": ("居民权重 {weight}", "residents' weight {weight}"),
+    "ix_weight_note": (
+        "计入权重：居民权重在有得分的原则之间按比例重新分配，合计 100%；"
+        "指数 = Σ 计入权重 × 原则得分。",
+        "Weight in the index: the residents' weights shared out in proportion over the "
+        "principles with a score, adding up to 100%; index = Σ weight × principle score.",
+    ),
     "ix_city_table": ("各社区指数", "Index by community"),
     "ix_city": ("全市（合并投票）", "City (all votes pooled)"),
     "ix_rank": ("排名", "Rank"),
@@ -871,7 +898,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "ix_scorecard": ("社区评分卡", "Community scorecard"),
     "ix_principle": ("原则", "Principle"),
-    "ix_weight": ("居民权重", "Residents' weight"),
+    "ix_weight": ("计入权重", "Weight in the index"),
     "ix_score": ("得分", "Score"),
     "ix_residents_said": ("居民怎么说", "What residents said"),
     "ix_of_answers": ("的回答提到", "of answers mention it"),

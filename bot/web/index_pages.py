@@ -2,7 +2,8 @@
 
 The pilots published every community's indicators; where the answer pages run, so does the
 latest index report: `/index/` is the whole report (the city table, then every scorecard) and
-`/index/<n>` the scorecard of the community ranked n-th on the city table. Nothing personal is
+`/index/<n>` the scorecard of the n-th community on the city table (the ranked by rank, then
+the unranked). Nothing personal is
 shown: residents appear only as the anonymous quotes the report already holds.
 
 Computing the index draws the Monte Carlo, so a computed report is kept for CACHE_SECONDS.
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from bot.core.base import Core
-from bot.core.index.compute import CommunityVoices, IndexResult
+from bot.core.index.compute import CommunityVoices, IndexResult, table_order
 from bot.core.indexing import published_index
 from bot.render.index_report import STYLE_SHEET, render_html
 
@@ -62,7 +63,8 @@ class IndexPages:
             if number is None:
                 self._pages[None] = render_html(result, voices)
             elif 1 <= number <= len(result.communities):
-                name = result.communities[number - 1].name
+                # Numbered as the city table lists them: the ranked by rank, then the unranked.
+                name = table_order(result)[number - 1].name
                 self._pages[number] = render_html(result, voices, community=name)
             else:
                 return None

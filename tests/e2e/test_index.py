@@ -209,3 +209,34 @@ async def test_index_sends_the_leading_scorecards_and_says_where_the_rest_are(
         assert len(_photos(bot, private.id)) == 1
         assert texts[-1].startswith("以上是排名前 1 个社区的评分卡；全部 2 个社区"), texts[-1]
         assert "https://minyi.example.org/index/" in texts[-1]
+
+
+async def test_index_lists_and_sends_the_ranked_before_an_unranked_with_a_higher_index(
+    emulator: BotAPIEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """碧海 has one indicator (index 100, coverage 1/24 below 6%), 汇展城 two (rank 1): /index
+    lists 汇展城 first, then a line saying why the rest have no rank, then 碧海; the one
+    scorecard sent (the cap is one) is rank 1's, not the unranked one's."""
+    monkeypatch.setattr(handlers.index, "SCORECARDS", 1)
+    async with start_bot(emulator, tmp_path, index={"min_coverage": 0.06}) as bot:
+        await bot.register("碧海社区居民群", "碧海社区")
+        await bot.register("汇展城业主群", "汇展城社区")
+        period = period_of(bot.core.now(), 3, bot.settings.schedule.tz)
+        values = (
+            "community,indicator,period,value\n"
+            f"碧海社区,voice_heard,{period},4.5\n"
+            f"汇展城社区,voice_heard,{period},3\n"
+            f"汇展城社区,data_trust,{period},3\n"
+        ).encode()
+        await import_values(bot.core, values, "values.csv")
+        private = bot.emulator.private_chat(bot.organiser)
+        await bot.command(private, "/index")
+        table = next(t for t in bot.bot_texts(private) if t.startswith("治理指数"))
+        lines = table.splitlines()
+        at = [
+            next(i for i, line in enumerate(lines) if word in line)
+            for word in ("汇展城社区", "未排名：覆盖率低于 6%", "碧海社区")
+        ]
+        assert at == sorted(at), table
+        (photo,) = _photos(bot, private.id)
+        assert str(photo.get("caption", "")).startswith("汇展城社区"), photo

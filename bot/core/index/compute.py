@@ -119,6 +119,9 @@ class CommunityResult:
     indicators: dict[str, IndicatorResult]
     previous_index: float | None = None
     previous_rank: int | None = None
+    #: Share of the framework's indicators with a value in the previous period (None without
+    #: a previous period).
+    previous_coverage: float | None = None
 
     @property
     def ranked(self) -> bool:
@@ -132,6 +135,46 @@ class CommunityResult:
             return None
         return self.index - self.previous_index
 
+    @property
+    def change_comparable(self) -> bool | None:
+        """Whether the change compares like with like: the same indicators had a value in both
+        periods (None without a change). An index over a third of the indicators and one over
+        all of them are different measures, so their difference is not a change a reader can
+        take at face value; the report flags it."""
+        if self.change is None:
+            return None
+        now = {k for k, v in self.indicators.items() if v.value is not None}
+        before = {k for k, v in self.indicators.items() if v.previous is not None}
+        return now == before
+
+    @property
+    def weights_used(self) -> dict[str, float | None]:
+        """The weight each principle actually carries in the index: its residents' weight
+        over the sum of the weights of the principles with a score (`w_p / Σ w_q`, q scored),
+        None for a principle without a score (not counted). Σ used · score = the index."""
+        return _weights_used(self.weights, self.principles)
+
+
+def _weights_used(
+    weights: Mapping[str, float], scores: Mapping[str, float | None]
+) -> dict[str, float | None]:
+    total = sum(w for p, w in weights.items() if scores.get(p) is not None)
+    return {
+        p: (w / total if total > 0 and scores.get(p) is not None else None)
+        for p, w in weights.items()
+    }
+
+
+def table_order(result: IndexResult) -> list[CommunityResult]:
+    """The communities in the order the human tables (HTML, PDF, text, web) list them: the
+    ranked ones by rank, then the unranked ones (highest index first, those without an index
+    last). `result.communities` (and `--json`) stay sorted by index as SPEC §10 says, where an
+    unranked community with a high index would head the table above rank 1."""
+    ranked = [c for c in result.communities if c.rank is not None]
+    unranked = [c for c in result.communities if c.rank is None]
+    # The sort is stable: equal ranks keep the by-name order of `result.communities`.
+    return sorted(ranked, key=lambda c: c.rank or 0) + unranked
+
 
 @dataclass(frozen=True)
 class CityResult:
@@ -142,6 +185,11 @@ class CityResult:
     principles: dict[str, float | None]
     indicators: dict[str, float | None]
     index: float | None
+
+    @property
+    def weights_used(self) -> dict[str, float | None]:
+        """As `CommunityResult.weights_used`, over the city's principle means."""
+        return _weights_used(self.weights, self.principles)
 
 
 @dataclass(frozen=True)
@@ -398,6 +446,7 @@ def _community(
         indicators=indicators,
         previous_index=None if before is None else _score(before.index[c]),
         previous_rank=int(before.ranks[c]) if before is not None and before.ranked[c] else None,
+        previous_coverage=None if before is None else float(before.coverage[c]),
     )
 
 
@@ -458,7 +507,10 @@ def index_json(result: IndexResult) -> dict[str, Any]:
     """The `minyi index --json` object (SPEC §10), communities highest index first.
 
     Added keys: `previous_period`, `min_coverage`, `draws`, `seed`, `city`, and per community
-    `previous_index`, `previous_rank`, `change`, and each indicator's `previous` value.
+    `previous_index`, `previous_rank`, `change`, `previous_coverage`, `change_comparable`
+    (false when the two periods' indexes rest on different indicators), `weights_used` (the
+    weight each principle carries in the index, null if it has no score), and each
+    indicator's `previous` value.
     """
     fw = result.framework
     return {
@@ -489,6 +541,7 @@ def index_json(result: IndexResult) -> dict[str, Any]:
             "index": _r(result.city.index),
             "voters": result.city.voters,
             "weights": {p: _r(w) for p, w in result.city.weights.items()},
+            "weights_used": {p: _r(w) for p, w in result.city.weights_used.items()},
             "principles": {p: _r(s) for p, s in result.city.principles.items()},
             "indicators": {i: _r(v) for i, v in result.city.indicators.items()},
         },
@@ -512,6 +565,9 @@ def index_json(result: IndexResult) -> dict[str, Any]:
                 "previous_index": _r(c.previous_index),
                 "previous_rank": c.previous_rank,
                 "change": _r(c.change),
+                "previous_coverage": _r(c.previous_coverage),
+                "change_comparable": c.change_comparable,
+                "weights_used": {p: _r(w) for p, w in c.weights_used.items()},
             }
             for c in result.communities
         ],

@@ -16,6 +16,7 @@ from bot.core.index.compute import (
     index_json,
     indicator_score,
     pooled_priorities,
+    table_order,
     weights_from_votes,
 )
 from bot.core.index.framework import Framework, parse_framework
@@ -551,3 +552,64 @@ def test_select_periods_names_the_two_periods_to_load() -> None:
     with pytest.raises(IndexInputError) as caught:
         select_periods(["2025"], "2025-13")
     assert "“2025-13” is not YYYY, YYYY-Qn or YYYY-MM" in describe_error(caught.value, "en")
+
+
+# --- what the published report needs to be read honestly ------------------------------------
+
+
+def test_a_change_across_different_coverage_is_flagged(framework: Framework) -> None:
+    """X had values for a and b last quarter (coverage 2/4) and for all four now: its change
+    compares two different indexes and says so; a community measured on the same indicators in
+    both periods has a comparable change; one without a previous index has neither."""
+    values = [*VALUES, V("Y", "a", "2025-Q1", 110), V("Y", "c", "2025-Q1", 50)]
+    result = compute_index(framework, values, PRIORITIES, period="2025-Q2", draws=20)
+    by = {c.name: c for c in result.communities}
+    assert (by["X"].previous_coverage, by["X"].change_comparable) == (0.5, False)
+    assert (by["Y"].previous_coverage, by["Y"].change_comparable) == (0.5, True)
+    assert (by["Z"].previous_coverage, by["Z"].change_comparable) == (0.0, None)
+    rows = {c["name"]: c for c in index_json(result)["communities"]}
+    assert (rows["X"]["change_comparable"], rows["X"]["previous_coverage"]) == (False, 0.5)
+    assert rows["Y"]["change_comparable"] is True and rows["Z"]["change_comparable"] is None
+    assert rows["X"]["change"] == pytest.approx(430 / 7 - 35.0)  # the existing key stays
+
+
+def test_a_same_coverage_over_other_indicators_is_not_comparable(framework: Framework) -> None:
+    """Two of four indicators in both quarters, but not the same two: not comparable."""
+    values = [*VALUES, V("Y", "b", "2025-Q1", 40), V("Y", "d", "2025-Q1", 20)]
+    result = compute_index(framework, values, PRIORITIES, period="2025-Q2", draws=20)
+    y = next(c for c in result.communities if c.name == "Y")
+    assert y.coverage == y.previous_coverage == 0.5
+    assert y.change is not None and y.change_comparable is False
+
+
+def test_weights_used_spread_over_the_scored_principles_only(framework: Framework) -> None:
+    """Y has no sustainability score: its weight (1/3) is not counted and equity and
+    efficiency count 1/2 each, so Σ weight used · score is Y's index; likewise for every
+    community and the city; the residents' weights themselves are unchanged."""
+    result = compute_index(framework, VALUES, PRIORITIES, period="2025-Q2", draws=20)
+    by = {c.name: c for c in result.communities}
+    y = by["Y"]
+    assert y.weights_used == pytest.approx(
+        {"equity": 0.5, "efficiency": 0.5, "sustainability": None}
+    )
+    assert y.weights == pytest.approx({p: 1 / 3 for p in y.weights})
+    for c in result.communities:
+        used = c.weights_used
+        assert c.index == pytest.approx(
+            sum(w * (c.principles[p] or 0.0) for p, w in used.items() if w is not None)
+        )
+        assert sum(w for w in used.values() if w is not None) == pytest.approx(1.0)
+    assert by["Z"].weights_used == {"equity": None, "efficiency": None, "sustainability": 1.0}
+    assert index_json(result)["communities"][0]["weights_used"]["sustainability"] is None
+
+
+def test_tables_list_the_ranked_by_rank_then_the_unranked(framework: Framework) -> None:
+    """With min_coverage 0.75 only X is ranked; Y (75, unranked) has a higher index. The JSON
+    stays sorted by index (SPEC); the order the human tables use puts X first."""
+    result = compute_index(
+        framework, VALUES, PRIORITIES, period="2025-Q2", min_coverage=0.75, draws=20,
+        communities=["空社区"],
+    )  # fmt: skip
+    assert [c.name for c in result.communities] == ["Y", "X", "Z", "空社区"]
+    assert [c["name"] for c in index_json(result)["communities"]] == ["Y", "X", "Z", "空社区"]
+    assert [c.name for c in table_order(result)] == ["X", "Y", "Z", "空社区"]

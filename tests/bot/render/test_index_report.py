@@ -29,6 +29,7 @@ from bot.render.index_report import (
     scorecard_png,
     write_report,
 )
+from bot.render.texts import Lang
 from nlp.taxonomy import load_taxonomy
 
 FRAMEWORK = """
@@ -327,3 +328,148 @@ def test_write_report_replaces_a_link_planted_in_the_folder(
     assert (out / "index.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert (out / "scorecard_1.png").read_bytes().startswith(b"\x89PNG")
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
+
+
+# --- read honestly: changes over other indicators, weights used, the unranked below ---------
+
+
+@pytest.fixture(scope="module")
+def grown() -> IndexResult:
+    """碧海 had only rent last quarter (coverage 50%, index 50: rent 40 -> 50) and both now
+    (68.75): its +18.75 compares two different measures. 汇展城 had both in both quarters."""
+    framework = parse_framework(FRAMEWORK, load_taxonomy())
+    before = [
+        v for v in _values("2025-Q2", 40.0) if (v.community, v.indicator) != ("碧海社区", "online")
+    ]
+    values = before + _values(PERIOD, 35.0)
+    priorities = {"碧海社区": Priorities({"equity": 2}, voters=2)}
+    return compute_index(framework, values, priorities, period=PERIOD, draws=50, seed=1)
+
+
+FLAG = ("覆盖率不同", "different coverage")
+
+
+def test_a_change_over_different_coverage_is_flagged_in_every_format(grown: IndexResult) -> None:
+    """碧海's change is marked "different coverage" beside the figure on the page (city table
+    and scorecard), in the PDF (table and scorecard), the text table (Telegram, terminal) and
+    the scorecard image; 汇展城's comparable change is not marked."""
+    from bot.render.index_report import scorecard_figure
+    from bot.render.index_text import index_table
+
+    by = {c.name: c for c in grown.communities}
+    assert by["碧海社区"].change == pytest.approx(18.75)
+    assert by["碧海社区"].change_comparable is False
+    page = render_html(grown, {})
+    # the method says what the mark means; then the city table and 碧海's scorecard
+    assert page.count(FLAG[0]) == 3 and page.count(FLAG[1]) == 3
+    card = render_html(grown, {}, community="汇展城社区")
+    card = card[card.index('class="card"') :]
+    assert FLAG[0] not in card and FLAG[1] not in card and "+0.0" in card
+    rows = {c["name"]: c for c in pdf_data(grown, {})["communities"]}
+    assert rows["碧海社区"]["change_note"] == list(FLAG)
+    assert rows["汇展城社区"]["change_note"] is None
+    assert render_pdf(grown, {}).startswith(b"%PDF-")
+    zh, en = index_table(grown, "zh"), index_table(grown, "en")
+    line = next(x for x in zh.splitlines() if "碧海社区" in x)
+    assert "+18.8" in line and FLAG[0] in line
+    assert FLAG[0] not in next(x for x in zh.splitlines() if "汇展城社区" in x)
+    assert FLAG[1] in next(x for x in en.splitlines() if "碧海社区" in x)
+    fig = scorecard_figure(grown, by["碧海社区"])
+    assert FLAG[0] in fig.get_suptitle() and FLAG[1] in fig.get_suptitle()
+
+
+def test_scorecards_show_the_weight_each_principle_carries(result: IndexResult) -> None:
+    """The hostile name has only an efficiency score: efficiency carries 100% of its index and
+    equity is not counted, on the page, in the PDF and in the image; 碧海's 75% and 25% (both
+    scored) add up, with its scores, to the 68.75 shown."""
+    from bot.render.index_report import scorecard_figure
+
+    hostile = next(c for c in result.communities if c.name == HOSTILE)
+    assert hostile.weights == pytest.approx({"equity": 0.5, "efficiency": 0.5})
+    number = [c.name for c in result.communities].index(HOSTILE)
+    page = render_html(result, {}, community=HOSTILE)
+    card = page[page.index(f'id="c{number}"') :]
+    assert "不计入" in card and "not counted" in card
+    assert "<td class='n'>100.0%<" in card and "<td class='n'>50%" not in card
+    cards = {c["name"]: c for c in pdf_data(result, {})["cards"]}
+    weights = {p["en"]: p["weight"] for p in cards[HOSTILE]["principles"]}
+    assert weights == {"Equity": None, "Efficiency": "100.0%"}
+    assert {p["en"]: p["weight"] for p in cards["碧海社区"]["principles"]} == {
+        "Equity": "75.0%",
+        "Efficiency": "25.0%",
+    }
+    texts = [t.get_text() for t in scorecard_figure(result, hostile).axes[0].texts]
+    assert any("不计入" in x for x in texts) and any("100.0%" in x for x in texts)
+    # the score to one decimal, as on the page, so weight × score gives back the index
+    assert "20.0  (w 100.0%)" in texts
+
+
+def test_the_unranked_are_listed_after_the_ranked_under_a_heading() -> None:
+    """An unranked community with the highest index (东角头, coverage 50% < 60%) is listed after
+    the two ranked ones (tied at rank 1), under a row saying why, in the page, the PDF and the
+    text table; the scorecards follow the table's order."""
+    from bot.render.index_text import index_table
+
+    framework = parse_framework(FRAMEWORK, load_taxonomy())
+    values = [*_values(PERIOD, 35.0), IndicatorValue("东角头社区", "online", PERIOD, 100.0)]
+    strict = compute_index(framework, values, {}, period=PERIOD, min_coverage=0.6, draws=50, seed=1)
+    assert strict.communities[0].name == "东角头社区"  # the JSON order: by index
+    heading = "未排名：覆盖率低于 60%"
+    page = render_html(strict, {})
+    table = page[page.index("各社区指数") : page.index("社区评分卡")]
+    order = [table.index(n) for n in ("汇展城社区", "碧海社区", heading, "东角头社区")]
+    assert order == sorted(order) and table.count(heading) == 1
+    assert "coverage below 60%" in table
+    data = pdf_data(strict, {})
+    assert [c["name"] for c in data["communities"]] == [
+        "汇展城社区",
+        "碧海社区",
+        "东角头社区",
+        HOSTILE,
+    ]
+    assert data["first_unranked"] == 2
+    assert render_pdf(strict, {}).startswith(b"%PDF-")
+    langs: tuple[tuple[Lang, str], ...] = (("zh", heading), ("en", "unranked: coverage below 60%"))
+    for lang, words in langs:
+        lines = index_table(strict, lang).splitlines()
+        at = [
+            next(i for i, x in enumerate(lines) if k in x)
+            for k in ("汇展城社区", "碧海社区", words, "东角头社区")
+        ]
+        assert at == sorted(at)
+    # the first scorecard on the page is rank 1's, and its anchor is the table's first link
+    assert page.index('id="c0"><h3>汇展城社区') > 0
+
+
+def test_the_digest_line_flags_a_change_over_different_coverage(grown: IndexResult) -> None:
+    """The digest names the largest changes; 碧海's +18.8 says it is over different coverage."""
+    from bot.core.indexing import index_changes
+    from bot.render.index_text import index_digest_line
+
+    news = index_changes(grown, most=3)
+    zh, en = index_digest_line(news, "zh"), index_digest_line(news, "en")
+    assert "碧海社区 68.8（+18.8，覆盖率不同）" in zh
+    assert "碧海社区 68.8 (+18.8, different coverage)" in en
+    assert "汇展城社区 62.5（+0.0）" in zh
+
+
+def test_csv_says_which_changes_are_not_like_for_like_after_its_columns(
+    grown: IndexResult,
+) -> None:
+    """The CSV keeps its columns in their places and appends `previous_coverage` and
+    `change_comparable` (true/false; empty without a change); it has one row per community,
+    no city row (a spreadsheet would count it as a community)."""
+    rows = list(csv.reader(io.StringIO(render_csv(grown).decode("utf-8-sig"))))
+    header = rows[0]
+    assert header[:12] == [
+        "period", "rank", "community", "index", "low", "high", "rank_low", "rank_high",
+        "coverage", "voters", "previous_index", "change",
+    ]  # fmt: skip
+    assert header[-2:] == ["previous_coverage", "change_comparable"]
+    by = {r[2]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    assert set(by) == {"碧海社区", "汇展城社区", "'" + HOSTILE}
+    assert (by["碧海社区"]["previous_coverage"], by["碧海社区"]["change_comparable"]) == (
+        "0.5",
+        "false",
+    )
+    assert by["汇展城社区"]["change_comparable"] == "true"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from bot.core.indexing import import_values
-from tests.bot.web.world import WebWorld
+from tests.bot.web.world import WebWorld, web_world
 
 VALUES = (
     "community,indicator,period,value\n"
@@ -53,3 +54,29 @@ async def test_index_pages_check_the_host(world: WebWorld) -> None:
     await import_values(world.core, VALUES, "values.csv")
     browser = await world.browser(Host="evil.example")
     assert (await browser.get("/index/")).status == 421
+
+
+async def test_index_page_numbers_follow_the_table_ranked_first(tmp_path: Path) -> None:
+    """碧海 (one indicator, 4.5: index 100, coverage 1/24) is below min_coverage 2/24 and so
+    unranked; 汇展城 (two indicators, index 20) is rank 1. `/index/1` is rank 1, as the city
+    table lists it first; the unranked 碧海 is `/index/2`, under the row saying why."""
+    async with web_world(tmp_path, index={"min_coverage": 0.08}) as world:
+        values = (
+            "community,indicator,period,value\n"
+            "碧海社区,data_trust,2026-Q3,4.5\n"
+            "汇展城社区,voice_heard,2026-Q3,2\n"
+            "汇展城社区,data_trust,2026-Q3,3\n"
+        ).encode()
+        await import_values(world.core, values, "values.csv")
+        browser = await world.browser()
+        city = (await browser.get("/index/")).text
+        table = city[city.index("各社区指数") : city.index("社区评分卡")]
+        assert (
+            table.index("汇展城社区")
+            < table.index("未排名：覆盖率低于 8%")
+            < table.index("碧海社区")
+        )
+        first = (await browser.get("/index/1")).text
+        assert "汇展城社区" in first and "碧海社区" not in first
+        second = (await browser.get("/index/2")).text
+        assert "碧海社区" in second and "不参与排名" in second
