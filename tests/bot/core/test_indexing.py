@@ -29,38 +29,16 @@ from bot.core.privacy import text_digest
 from bot.core.rounds import create_round
 from bot.render.digest import render_digest
 from bot.render.errors import describe_error
+from tests.bot.test_cli_index import FRAMEWORK
 
 NOW = datetime(2026, 5, 15, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: period 2026-Q2
-SMALL = """
-principles = ["participation", "equity"]
-
-[[indicator]]
-id = "voice"
-name_zh = "意见被听取"
-name_en = "Voice heard"
-principle = "participation"
-unit = "1–5"
-source = "居民评分"
-threshold = 2.0
-target = 4.5
-
-[[indicator]]
-id = "rent"
-name_zh = "租金负担"
-name_en = "Rent burden"
-principle = "equity"
-unit = "%"
-source = "统计局"
-threshold = 50
-target = 30
-"""
 
 
 @pytest_asyncio.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Core]:
     """A core on a fresh SQLite file, its clock at NOW, two communities registered."""
     framework = tmp_path / "framework.toml"
-    framework.write_text(SMALL, encoding="utf-8")
+    framework.write_text(FRAMEWORK, encoding="utf-8")
     settings = settings_from_dict(
         {
             "storage": {"url": f"sqlite:///{tmp_path / 'm.db'}"},
@@ -87,11 +65,13 @@ async def test_the_configured_framework_is_used_until_one_is_stored(core: Core) 
     """`index.framework` is in force until `minyi index framework` stores one; a broken file
     is refused and the stored one stays."""
     assert [i.id for i in (await load_framework(core)).indicators] == ["voice", "rent"]
-    stored = SMALL.replace('id = "rent"', 'id = "rent_share"')
+    stored = FRAMEWORK.replace('id = "rent"', 'id = "rent_share"')
     await store_framework(core, stored.encode(), "new.toml")
     assert [i.id for i in (await load_framework(core)).indicators] == ["voice", "rent_share"]
     with pytest.raises(FrameworkError) as caught:
-        await store_framework(core, SMALL.replace("target = 30", "target = 50").encode(), "b.toml")
+        await store_framework(
+            core, FRAMEWORK.replace("target = 30", "target = 50").encode(), "b.toml"
+        )
     assert "fields 'threshold' and 'target': equal (50)" in describe_error(caught.value, "en")
     assert [i.id for i in (await load_framework(core)).indicators] == ["voice", "rent_share"]
 
