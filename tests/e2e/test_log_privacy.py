@@ -18,15 +18,13 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import build_application, run_application
-from bot.core.base import Core, open_core
-from bot.telegram.webhook import WebhookOptions, serve_webhook
+from bot.core.base import Core
 from bot.web.server import WebOptions, options_from, page_url
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimUser
 from tests.bot.web.world import Browser, free_port
 from tests.e2e.test_privacy import open_post
-from tests.harness import RunningBot, make_settings, start_bot
+from tests.harness import RunningBot, start_bot, start_webhook_bot
 
 # Loggers of the product (and of python-telegram-bot, which it drives); the emulator is the
 # test's stand-in for Telegram, not part of the product.
@@ -227,37 +225,18 @@ async def test_debug_logs_of_a_webhook_bot_with_web_pages_name_nobody(
 ) -> None:
     """The same story in webhook mode (updates POSTed to the bot's aiohttp server)."""
     caplog.set_level(logging.DEBUG)
-    em = emulator
-    organiser = em.add_user("Organiser", language_code="zh-hans")
-    hook_port = free_port()
-    settings = make_settings(
-        tmp_path,
-        em,
-        [organiser.id],
-        telegram={"webhook_secret": "hook-secret_1"},
-        web=_web(free_port()),
-    )
-    web = options_from(settings)
-    assert web is not None
-    url = f"http://127.0.0.1:{hook_port}/telegram"
-    core = await open_core(settings)
-    stop = asyncio.Event()
-    hook = WebhookOptions("127.0.0.1", hook_port, "hook-secret_1", public_url=url)
-    app = build_application(settings, core, em.token)
-    task = asyncio.create_task(run_application(app, core, stop, serve_webhook(hook)))
+    async with start_webhook_bot(
+        emulator, tmp_path, "hook-secret_1", web=_web(free_port())
+    ) as running:
+        web = options_from(running.settings)
+        assert web is not None
 
-    async def settle() -> None:
-        await em.wait_idle(30)
-        await asyncio.wait_for(app.bot_data.replies.wait_idle(), 30)
+        async def settle() -> None:
+            await emulator.wait_idle(30)
+            await asyncio.wait_for(running.app.bot_data.replies.wait_idle(), 30)
 
-    try:
-        await em.wait_for(lambda: em.webhook_url == url or task.done(), 30)
-        residents = await _play(em, organiser, settle, core, web)
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
-        await core.repo.close()
+        residents = await _play(emulator, running.organiser, settle, running.core, web)
     logged = _all_logged(caplog)
     assert "error while processing an update: ValidationError" in logged
     assert "kept in dead_letters" in logged
-    _assert_private(logged, [organiser, *residents], [*SECRET_TEXTS.values(), WEB_TEXT])
+    _assert_private(logged, [running.organiser, *residents], [*SECRET_TEXTS.values(), WEB_TEXT])

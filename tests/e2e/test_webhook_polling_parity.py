@@ -41,7 +41,8 @@ from bot.telegram.webhook import WebhookOptions, serve_webhook
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from storage.backends.postgres import split_schema
-from tests.e2e.test_multiprocess import LoadBalancer, free_port
+from tests.bot.web.world import free_port
+from tests.e2e.test_multiprocess import LoadBalancer
 from tests.harness import RunningBot, make_settings
 from tests.pg import postgres_schema_url
 
