@@ -7,8 +7,6 @@ than the screen scrolls inside its own box, and the headings, figures and quotes
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ from bot.core.index.values import IndicatorValue
 from bot.core.indexing import shipped_framework_path
 from bot.render.index_report import render_html
 from nlp.taxonomy import load_taxonomy
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+from tests.browser.conftest import chromium_page
 
 PHONE: Any = {"width": 360, "height": 740}
 
@@ -54,37 +52,18 @@ def _report() -> str:
 
 async def test_the_index_report_fits_a_phone_without_sideways_scrolling(tmp_path: Path) -> None:
     """At 360 px the page is no wider than the phone; the tables scroll in their own box."""
-    executable = chromium_path()
-    from playwright.async_api import async_playwright
-
     page_file = tmp_path / "index.html"
     page_file.write_text(_report(), encoding="utf-8")
-    profile = tempfile.mkdtemp(prefix="minyi-chromium-")
-    try:
-        async with async_playwright() as driver:
-            context = await driver.chromium.launch_persistent_context(
-                profile,
-                executable_path=executable,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport=PHONE,
-                locale="zh-CN",
-            )
-            try:
-                page = context.pages[0] if context.pages else await context.new_page()
-                await page.goto(page_file.as_uri())
-                width = await page.evaluate("document.documentElement.scrollWidth")
-                assert width <= PHONE["width"], f"the page is {width}px wide on a 360 px phone"
-                # The wide tables are still whole: their own box scrolls.
-                boxes = await page.evaluate(
-                    "Array.from(document.querySelectorAll('table')).map(t => "
-                    "[t.parentElement.scrollWidth, t.parentElement.clientWidth, "
-                    "getComputedStyle(t.parentElement).overflowX])"
-                )
-                assert boxes and all(
-                    inner <= shown or overflow == "auto" for inner, shown, overflow in boxes
-                ), boxes
-            finally:
-                await context.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    async with chromium_page(viewport=PHONE, locale="zh-CN") as page:
+        await page.goto(page_file.as_uri())
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the page is {width}px wide on a 360 px phone"
+        # The wide tables are still whole: their own box scrolls.
+        boxes = await page.evaluate(
+            "Array.from(document.querySelectorAll('table')).map(t => "
+            "[t.parentElement.scrollWidth, t.parentElement.clientWidth, "
+            "getComputedStyle(t.parentElement).overflowX])"
+        )
+        assert boxes and all(
+            inner <= shown or overflow == "auto" for inner, shown, overflow in boxes
+        ), boxes
