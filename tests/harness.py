@@ -165,26 +165,39 @@ async def start_bot(
 
 
 @contextlib.asynccontextmanager
-async def start_webhook_bot(
-    emulator: BotAPIEmulator, tmp_path: Path, secret: str, **tables: dict[str, Any]
+async def run_bot(
+    emulator: BotAPIEmulator,
+    tmp_path: Path,
+    *,
+    webhook_secret: str | None = None,
+    **tables: dict[str, Any],
 ) -> AsyncIterator[RunningBot]:
-    """Run Minyi behind its webhook (the emulator POSTs each update to
-    `emulator.webhook_url`, checked against `secret`) until the block ends; the block starts
-    once the webhook is registered."""
+    """Run Minyi as `minyi run` does (run_application) until the block ends: long polling, or
+    with `webhook_secret` behind its webhook (the emulator POSTs each update to
+    `emulator.webhook_url`, checked against the secret). The block starts once the bot polls
+    or its webhook is registered."""
     organiser = emulator.add_user("Organiser", language_code="zh-hans")
-    telegram = {**tables.pop("telegram", {}), "webhook_secret": secret}
-    settings = make_settings(tmp_path, emulator, [organiser.id], telegram=telegram, **tables)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/telegram"
+    intake = None
+    url = None
+    if webhook_secret is not None:
+        tables["telegram"] = {**tables.get("telegram", {}), "webhook_secret": webhook_secret}
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/telegram"
+        intake = serve_webhook(WebhookOptions("127.0.0.1", port, webhook_secret, public_url=url))
+    settings = make_settings(tmp_path, emulator, [organiser.id], **tables)
     core = await open_core(settings)
     app = build_application(settings, core, emulator.token)
     stop = asyncio.Event()
-    options = WebhookOptions("127.0.0.1", port, secret, public_url=url)
-    task = asyncio.create_task(run_application(app, core, stop, serve_webhook(options)))
+    task = asyncio.create_task(run_application(app, core, stop, intake))
     try:
-        await emulator.wait_for(lambda: emulator.webhook_url == url or task.done(), 30)
+        if url is None:
+            await emulator.wait_for(
+                lambda: bool(emulator.calls_to("getUpdates")) or task.done(), 30
+            )
+        else:
+            await emulator.wait_for(lambda: emulator.webhook_url == url or task.done(), 30)
         if task.done():
-            task.result()  # the bot stopped before registering: its error, not a timeout
+            task.result()  # the bot stopped before taking updates: its error, not a timeout
         yield RunningBot(emulator, core, settings, organiser, app)
     finally:
         stop.set()

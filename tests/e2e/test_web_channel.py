@@ -20,7 +20,7 @@ from bot.web.server import options_from, page_url
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat
 from tests.bot.web.world import Browser, free_port
-from tests.harness import SECRET, RunningBot, start_bot, start_webhook_bot
+from tests.harness import SECRET, RunningBot, run_bot, start_bot
 
 QUESTION = "你希望社区怎样改进？"
 TELEGRAM_ANSWERS = [
@@ -209,8 +209,8 @@ async def test_webhook_mode_serves_the_pages_and_stops_them_with_the_bot(
 ) -> None:
     """With a webhook intake and web.listen, a round opened through the webhook has a working
     page that takes an answer; when the bot stops, the pages stop too."""
-    async with start_webhook_bot(
-        emulator, tmp_path, "hook-secret_1", web=_web_tables(free_port())
+    async with run_bot(
+        emulator, tmp_path, webhook_secret="hook-secret_1", web=_web_tables(free_port())
     ) as running:
         em, organiser, core = emulator, running.organiser, running.core
         options = options_from(running.settings)

@@ -8,7 +8,7 @@ import aiohttp
 
 from bot.telegram.webhook import SECRET_HEADER
 from sandbox.emulator import BotAPIEmulator
-from tests.harness import start_webhook_bot
+from tests.harness import run_bot
 
 HOOK_SECRET = "right-secret_1"
 
@@ -17,7 +17,7 @@ async def test_webhook_checks_secret_and_stores_redelivered_answers_once(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
     """A POST without the secret is refused and changes nothing; answers POSTed twice count once."""
-    async with start_webhook_bot(emulator, tmp_path, HOOK_SECRET) as bot:
+    async with run_bot(emulator, tmp_path, webhook_secret=HOOK_SECRET) as bot:
         em, core, organiser = emulator, bot.core, bot.organiser
         url = em.webhook_url
         assert url is not None

@@ -12,7 +12,7 @@ import pytest
 
 from bot.telegram.webhook import SECRET_HEADER, check_secret
 from sandbox.emulator import BotAPIEmulator
-from tests.harness import start_webhook_bot
+from tests.harness import run_bot
 
 HOOK_SECRET = "right-secret_1"
 
@@ -51,7 +51,7 @@ async def test_a_secret_header_that_is_not_utf8_is_a_plain_401(
     """Anybody on the internet could send a secret header of non-UTF-8 bytes: the comparison
     raised UnicodeEncodeError, answered 500 and logged a traceback at ERROR for each request
     (an unauthenticated way to flood the error log and page whoever watches 5xx)."""
-    async with start_webhook_bot(emulator, tmp_path, HOOK_SECRET) as bot:
+    async with run_bot(emulator, tmp_path, webhook_secret=HOOK_SECRET) as bot:
         port = urlsplit(emulator.webhook_url).port
         assert port is not None
         caplog.clear()
