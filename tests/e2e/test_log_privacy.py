@@ -21,10 +21,10 @@ import pytest
 from bot.core.base import Core
 from bot.web.server import WebOptions, options_from, page_url
 from sandbox.emulator import BotAPIEmulator
-from sandbox.models import SimUser
+from sandbox.models import SimChat, SimUser
 from tests.bot.web.world import Browser, free_port
 from tests.e2e.test_privacy import open_post
-from tests.harness import RunningBot, start_bot, start_webhook_bot
+from tests.harness import RunningBot, run_bot, start_bot
 
 # Loggers of the product (and of python-telegram-bot, which it drives); the emulator is the
 # test's stand-in for Telegram, not part of the product.
@@ -36,6 +36,31 @@ SECRET_TEXTS = {
     "blocked": "拉黑之前再说一句：电梯太旧了",
     "failing": "这句会让处理出错：门卫晚上睡觉",
 }
+
+
+def queue_malformed_answer(em: BotAPIEmulator, group: SimChat, zhao: SimUser, post: int) -> None:
+    """Queue 赵小红's reply to `post` whose text is an object holding SECRET_TEXTS["failing"]:
+    the handler fails on it, every time."""
+    em.queue_update(
+        "message",
+        {
+            "message_id": 77,
+            "date": em.now(),
+            "from": {
+                "id": zhao.id,
+                "is_bot": False,
+                "first_name": "赵小红",
+                "username": "u2_secret",
+            },
+            "chat": {"id": group.id, "type": "group", "title": "碧海社区居民群"},
+            "reply_to_message": {
+                "message_id": post,
+                "date": em.now(),
+                "chat": {"id": group.id, "type": "group", "title": "碧海社区居民群"},
+            },
+            "text": {"answer": SECRET_TEXTS["failing"]},
+        },
+    )
 
 
 async def test_a_full_flow_logs_no_ids_names_or_answers(
@@ -62,26 +87,7 @@ async def test_a_full_flow_logs_no_ids_names_or_answers(
     em.block_bot(li)
     await bot.settle()
     # A malformed update (its text is an object): the handler fails on it, three times.
-    em.queue_update(
-        "message",
-        {
-            "message_id": 77,
-            "date": em.now(),
-            "from": {
-                "id": zhao.id,
-                "is_bot": False,
-                "first_name": "赵小红",
-                "username": "u2_secret",
-            },
-            "chat": {"id": group.id, "type": "group", "title": "碧海社区居民群"},
-            "reply_to_message": {
-                "message_id": post,
-                "date": em.now(),
-                "chat": {"id": group.id, "type": "group", "title": "碧海社区居民群"},
-            },
-            "text": {"answer": SECRET_TEXTS["failing"]},
-        },
-    )
+    queue_malformed_answer(em, group, zhao, post)
     await bot.settle(60)
     await bot.command(em.private_chat(wang), "/forget", user=wang)
 
@@ -159,26 +165,7 @@ async def _play(
     em.send_message(li, private, SECRET_TEXTS["blocked"])
     em.block_bot(li)
     await settle()
-    em.queue_update(
-        "message",
-        {
-            "message_id": 77,
-            "date": em.now(),
-            "from": {
-                "id": zhao.id,
-                "is_bot": False,
-                "first_name": "赵小红",
-                "username": "u2_secret",
-            },
-            "chat": {"id": group.id, "type": "group", "title": "碧海社区居民群"},
-            "reply_to_message": {
-                "message_id": post["message_id"],
-                "date": em.now(),
-                "chat": {"id": group.id, "type": "group", "title": "碧海社区居民群"},
-            },
-            "text": {"answer": SECRET_TEXTS["failing"]},
-        },
-    )
+    queue_malformed_answer(em, group, zhao, post["message_id"])
     await settle()
     async with core.repo.transaction() as session:
         (round_,) = await session.list_rounds(states=("open",))
@@ -225,8 +212,8 @@ async def test_debug_logs_of_a_webhook_bot_with_web_pages_name_nobody(
 ) -> None:
     """The same story in webhook mode (updates POSTed to the bot's aiohttp server)."""
     caplog.set_level(logging.DEBUG)
-    async with start_webhook_bot(
-        emulator, tmp_path, "hook-secret_1", web=_web(free_port())
+    async with run_bot(
+        emulator, tmp_path, webhook_secret="hook-secret_1", web=_web(free_port())
     ) as running:
         web = options_from(running.settings)
         assert web is not None
