@@ -11,7 +11,6 @@ import pytest
 import pytest_asyncio
 
 from bot.config import settings_from_dict
-from bot.core.answers import to_records
 from bot.core.base import Core, open_core
 from bot.core.digest import gather_digest
 from bot.core.errors import FrameworkError, IndexInputError, UsageError, ValuesError
@@ -23,13 +22,12 @@ from bot.core.indexing import (
     load_framework,
     store_framework,
 )
-from bot.core.models import NewAnswer
 from bot.core.parsing import RoundRequest
-from bot.core.privacy import text_digest
 from bot.core.rounds import create_round
 from bot.render.digest import render_digest
 from bot.render.errors import describe_error
 from tests.bot.test_cli_index import FRAMEWORK
+from tests.seeding import add_tagged_answer
 
 NOW = datetime(2026, 5, 15, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: period 2026-Q2
 
@@ -172,18 +170,15 @@ async def test_voices_give_each_principle_its_share_and_quotes_from_the_period(
         )
         for n, text in enumerate([*texts, "以前的意见：居民参与很好"]):
             old = n == len(texts)
-            await session.add_answer(
-                NewAnswer(
-                    round_id=round_.id,
-                    community_id=bihai.id,
-                    resident=f"r{n}",
-                    source=f"s{n}",
-                    via="reply",
-                    text=text,
-                    text_hash=text_digest(text),
-                    at=NOW - timedelta(days=200 if old else 3),
-                    themes=to_records(core.tagger.tag(text)),
-                )
+            await add_tagged_answer(
+                core,
+                session,
+                round_.id,
+                bihai.id,
+                resident=f"r{n}",
+                source=f"s{n}",
+                text=text,
+                at=NOW - timedelta(days=200 if old else 3),
             )
     tagged = [core.tagger.tag(t) for t in texts]
     participation = sum(any(t.id == "participation" for t in tags) for tags in tagged)
