@@ -50,6 +50,23 @@ tick_seconds = 0.2
     return path
 
 
+def sqlite_run_config(
+    tmp_path: Path, em: BotAPIEmulator, organiser: SimUser, *, secret: str
+) -> tuple[Path, Path]:
+    """write_run_config for minyi.db under `tmp_path`, reminders off (no reminder to wait
+    for or count); returns (config.toml, minyi.db)."""
+    database = tmp_path / "minyi.db"
+    config = write_run_config(
+        tmp_path / "config.toml",
+        em,
+        organiser,
+        f"sqlite:///{database}",
+        secret=secret,
+        extra='[rounds]\nreminder_before = ""\n',
+    )
+    return config, database
+
+
 def start_minyi_run(config: Path, log: Path | None = None) -> subprocess.Popen[bytes]:
     """`python -m bot run --config CONFIG`, its output appended to `log` (bot.log beside the
     config by default); MINYI_ variables of the test's environment are not passed on."""
