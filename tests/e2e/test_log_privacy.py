@@ -23,7 +23,7 @@ from bot.web.server import WebOptions, options_from, page_url
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from tests.bot.web.world import Browser, free_port
-from tests.e2e.test_privacy import open_post
+from tests.e2e.test_privacy import ask_in_a_new_group
 from tests.harness import RunningBot, run_bot, start_bot
 
 # Loggers of the product (and of python-telegram-bot, which it drives); the emulator is the
@@ -72,9 +72,8 @@ async def test_a_full_flow_logs_no_ids_names_or_answers(
     caplog.set_level(logging.INFO)
     bot = minyi_bot
     em = bot.emulator
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/ask 1h 物业服务有什么问题？")
-    post = open_post(bot, group, "社区征询 #1")["message_id"]
+    group, opening = await ask_in_a_new_group(bot, "/ask 1h 物业服务有什么问题？")
+    post = opening["message_id"]
     names = ("王秀英", "李建国", "赵小红")
     wang, li, zhao = (em.add_user(n, username=f"u{i}_secret") for i, n in enumerate(names))
     em.send_message(wang, group, SECRET_TEXTS["group"], reply_to=post)

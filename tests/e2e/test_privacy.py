@@ -45,6 +45,14 @@ def open_post(bot: RunningBot, group: SimChat, marker: str) -> dict[str, Any]:
     return next(m for m in bot.emulator.messages_to(group.id) if marker in m.get("text", ""))
 
 
+async def ask_in_a_new_group(bot: RunningBot, ask: str) -> tuple[SimChat, dict[str, Any]]:
+    """碧海社区 registered in a new group and the organiser's `ask` (`/ask …`, round 1) sent
+    there; returns the group and the round's opening post."""
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, ask)
+    return group, open_post(bot, group, "社区征询 #1")
+
+
 async def answer_privately(bot: RunningBot, person: SimUser, round_id: int, text: str) -> None:
     """Join the communities' groups, open the round's start link in private chat and send an
     answer."""
@@ -84,9 +92,7 @@ async def test_database_and_exports_hold_no_raw_user_id_or_name(minyi_bot: Runni
     em = bot.emulator
     people = [em.add_user(name, username=username) for name, username in PEOPLE]
     first, second, third = people
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/ask 2h 你觉得小区最需要改进什么？")
-    post = open_post(bot, group, "社区征询 #1")
+    group, post = await ask_in_a_new_group(bot, "/ask 2h 你觉得小区最需要改进什么？")
     em.send_message(first, group, "希望物业公开账目，让居民参与讨论。", reply_to=post["message_id"])
     em.send_message(third, group, "晚上停车太难了。")  # a plain message: the only open round
     await answer_privately(bot, second, 1, "Please keep the service window for older people.")
@@ -129,9 +135,7 @@ async def test_personal_numbers_are_redacted_before_storage(minyi_bot: RunningBo
     """Phone and ID-card numbers in group and private answers never reach the database file."""
     bot = minyi_bot
     em = bot.emulator
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/ask 2h 有什么问题需要物业处理？")
-    post = open_post(bot, group, "社区征询 #1")
+    group, post = await ask_in_a_new_group(bot, "/ask 2h 有什么问题需要物业处理？")
     resident, other = em.add_user("居民甲"), em.add_user("居民乙")
     em.send_message(
         resident,
@@ -208,9 +212,7 @@ async def test_mydata_shows_only_ones_own_data_and_only_privately(minyi_bot: Run
     """/mydata lists the caller's answers only, and in a group it refuses without showing any."""
     bot = minyi_bot
     em = bot.emulator
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/ask 2h 你最关心什么？")
-    post = open_post(bot, group, "社区征询 #1")
+    group, post = await ask_in_a_new_group(bot, "/ask 2h 你最关心什么？")
     alice, bob = em.add_user("甲"), em.add_user("乙")
     em.send_message(alice, group, "甲的秘密意见：电梯太旧。", reply_to=post["message_id"])
     em.send_message(bob, group, "乙的意见：绿化不够。", reply_to=post["message_id"])
@@ -277,9 +279,7 @@ async def test_hide_removes_an_answer_from_reports_and_exports_and_logs_who(
     """/hide takes an answer out of the report and export; the log names a pseudonym, not an id."""
     bot = minyi_bot
     em = bot.emulator
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/ask 2h 大家有什么建议？")
-    post = open_post(bot, group, "社区征询 #1")
+    group, post = await ask_in_a_new_group(bot, "/ask 2h 大家有什么建议？")
     em.send_message(em.add_user("甲"), group, "建议增加停车位。", reply_to=post["message_id"])
     em.send_message(em.add_user("乙"), group, "不当言论，应该隐藏。", reply_to=post["message_id"])
     await bot.settle()
