@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +18,7 @@ from bot.core.residents import my_data
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from tests.e2e.dbfiles import database_bytes, id_patterns
+from tests.e2e.processes import start_minyi_run, stop
 from tests.harness import RunningBot, start_bot
 
 PEOPLE = [
@@ -321,15 +319,6 @@ async def test_privacy_command_says_how_long_answers_are_kept(
         assert "Kept for 90 days" in text and "/forget" in text
 
 
-def _start_run(config: Path, log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-
-
 async def test_run_without_a_privacy_secret_uses_a_key_it_generated_and_kept(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
@@ -349,25 +338,18 @@ async def test_run_without_a_privacy_secret_uses_a_key_it_generated_and_kept(
         encoding="utf-8",
     )
     log = tmp_path / "bot.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
     group = em.add_group("碧海社区居民群")
     em.add_bot_to_group(group, organiser)
     resident = em.add_user("居民")
 
     async def run(step: Callable[[], Awaitable[None]]) -> None:
-        proc = _start_run(config, log, env)
+        proc = start_minyi_run(config, log)
         try:
             await step()
             await em.wait_idle(60)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            for _ in range(600):
-                if proc.poll() is not None:
-                    break
-                await asyncio.sleep(0.05)
-            else:
-                proc.kill()
-        assert proc.returncode == 0, log.read_text(encoding="utf-8")[-3000:]
+            code = await stop(proc, signal.SIGTERM)
+        assert code == 0, log.read_text(encoding="utf-8")[-3000:]
 
     def residents() -> list[str]:
         with sqlite3.connect(database) as conn:
