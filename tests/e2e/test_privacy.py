@@ -18,7 +18,7 @@ from bot.core.residents import my_data
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from tests.e2e.dbfiles import database_bytes, id_patterns
-from tests.e2e.processes import start_minyi_run, stop
+from tests.e2e.processes import ask_by_hand, start_minyi_run, stop
 from tests.harness import RunningBot, start_bot
 
 PEOPLE = [
@@ -356,12 +356,7 @@ async def test_run_without_a_privacy_secret_uses_a_key_it_generated_and_kept(
             return [r for (r,) in conn.execute("SELECT resident FROM answers ORDER BY id")]
 
     async def first() -> None:
-        em.send_message(organiser, group, "/community 碧海社区")
-        em.send_message(organiser, group, "/ask 1h 你希望社区怎样改进？")
-        await em.wait_for(
-            lambda: any("社区征询 #" in m.get("text", "") for m in em.messages_to(group.id)), 60
-        )
-        post = next(m for m in em.messages_to(group.id) if "社区征询 #" in m.get("text", ""))
+        post = await ask_by_hand(em, organiser, group)
         em.send_message(resident, group, "希望公开物业账目。", reply_to=post["message_id"])
         await em.wait_for(lambda: len(residents()) == 1, 60)
 
