@@ -17,12 +17,15 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot.app import build_application, run_application
 from bot.config import Settings, settings_from_dict
-from bot.core.base import Core
+from bot.core.base import Core, open_core
 from bot.telegram.context import MinyiApp
+from bot.telegram.webhook import WebhookOptions, serve_webhook
 from demo.local import serving_app
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
+from tests.bot.web.world import free_port
 from tests.storage.conftest import storage_url
 
 __all__ = ["storage_url"]
@@ -159,6 +162,49 @@ async def start_bot(
     settings = make_settings(tmp_path, emulator, [organiser.id], **tables)
     async with serving_app(emulator, settings) as (core, app):
         yield RunningBot(emulator, core, settings, organiser, app)
+
+
+@contextlib.asynccontextmanager
+async def run_bot(
+    emulator: BotAPIEmulator,
+    tmp_path: Path,
+    *,
+    webhook_secret: str | None = None,
+    **tables: dict[str, Any],
+) -> AsyncIterator[RunningBot]:
+    """Run Minyi as `minyi run` does (run_application) until the block ends: long polling, or
+    with `webhook_secret` behind its webhook (the emulator POSTs each update to
+    `emulator.webhook_url`, checked against the secret). The block starts once the bot polls
+    or its webhook is registered."""
+    organiser = emulator.add_user("Organiser", language_code="zh-hans")
+    intake = None
+    url = None
+    if webhook_secret is not None:
+        tables["telegram"] = {**tables.get("telegram", {}), "webhook_secret": webhook_secret}
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/telegram"
+        intake = serve_webhook(WebhookOptions("127.0.0.1", port, webhook_secret, public_url=url))
+    settings = make_settings(tmp_path, emulator, [organiser.id], **tables)
+    core = await open_core(settings)
+    app = build_application(settings, core, emulator.token)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_application(app, core, stop, intake))
+    try:
+        if url is None:
+            await emulator.wait_for(
+                lambda: bool(emulator.calls_to("getUpdates")) or task.done(), 30
+            )
+        else:
+            await emulator.wait_for(lambda: emulator.webhook_url == url or task.done(), 30)
+        if task.done():
+            task.result()  # the bot stopped before taking updates: its error, not a timeout
+        yield RunningBot(emulator, core, settings, organiser, app)
+    finally:
+        stop.set()
+        try:
+            await asyncio.wait_for(task, 30)
+        finally:
+            await core.repo.close()
 
 
 @pytest_asyncio.fixture

@@ -10,6 +10,36 @@ from bot.core.answers import to_records
 from bot.core.base import Core
 from bot.core.models import NewAnswer
 from bot.core.privacy import text_digest
+from storage.repository import Session
+
+
+async def add_tagged_answer(
+    core: Core,
+    session: Session,
+    round_id: int,
+    community_id: int,
+    *,
+    resident: str,
+    source: str,
+    text: str,
+    at: datetime,
+    hashed: str | None = None,
+) -> int | None:
+    """Store `text` as `resident`'s reply in a round, tagged by the core's own tagger, its
+    digest taken of `hashed` (default: the text); return its id (None for a duplicate)."""
+    return await session.add_answer(
+        NewAnswer(
+            round_id=round_id,
+            community_id=community_id,
+            resident=resident,
+            source=source,
+            via="reply",
+            text=text,
+            text_hash=text_digest(text if hashed is None else hashed),
+            at=at,
+            themes=to_records(core.tagger.tag(text)),
+        )
+    )
 
 
 async def seed_text_round(
@@ -39,18 +69,16 @@ async def seed_text_round(
             at=now,
         )
         for i, text in enumerate(texts):
-            answer_id = await session.add_answer(
-                NewAnswer(
-                    round_id=round_.id,
-                    community_id=community.id,
-                    resident=f"r{i}",
-                    source=f"g:-100:{i}",
-                    via="reply",
-                    text=text,
-                    text_hash=text_digest(f"{text}{i}" if numbered_hashes else text),
-                    at=now,
-                    themes=to_records(core.tagger.tag(text)),
-                )
+            answer_id = await add_tagged_answer(
+                core,
+                session,
+                round_.id,
+                community.id,
+                resident=f"r{i}",
+                source=f"g:-100:{i}",
+                text=text,
+                at=now,
+                hashed=f"{text}{i}" if numbered_hashes else text,
             )
             assert answer_id is not None, f"answer {i} was not stored"
             ids.append(answer_id)

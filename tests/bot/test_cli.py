@@ -14,11 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import settings_from_dict
-from bot.core.answers import to_records
 from bot.core.base import open_core
-from bot.core.models import NewAnswer
-from bot.core.privacy import text_digest
-from tests.seeding import seed_text_round
+from tests.seeding import add_tagged_answer, seed_text_round
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELLED = ROOT / "tests" / "data" / "principles_labelled.csv"
@@ -179,18 +176,15 @@ async def _seed(tmp_path: Path) -> dict[str, int]:
                 )
                 ids[label] = round_.id
                 for i, text in enumerate(SEEDED[label]):
-                    await session.add_answer(
-                        NewAnswer(
-                            round_id=round_.id,
-                            community_id=community.id,
-                            resident=f"{label}{i}",
-                            source=f"g:-100:{label}{i}",
-                            via="reply",
-                            text=text,
-                            text_hash=text_digest(text),
-                            at=opened + timedelta(minutes=i + 1),
-                            themes=to_records(core.tagger.tag(text)),
-                        )
+                    await add_tagged_answer(
+                        core,
+                        session,
+                        round_.id,
+                        community.id,
+                        resident=f"{label}{i}",
+                        source=f"g:-100:{label}{i}",
+                        text=text,
+                        at=opened + timedelta(minutes=i + 1),
                     )
     finally:
         await core.repo.close()

@@ -3,35 +3,16 @@ one clear line and exit 2, never a traceback, and nothing created by a read-only
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.config import settings_from_dict
-from bot.core.base import open_core
 from tests.bot.test_cli import minyi
-from tests.bot.test_cli_index import FRAMEWORK
+from tests.bot.test_cli_index import registered_config
 
 
 def _deployment(tmp_path: Path) -> Path:
     """A config on an existing SQLite file with one registered community, an index framework
     and a value in 2026-Q1 and 2026-Q2."""
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    config = tmp_path / "config.toml"
-    config.write_text(f'[storage]\nurl = "{url}"\n[locale]\ndefault = "en"\n', encoding="utf-8")
-
-    async def register() -> None:
-        core = await open_core(
-            settings_from_dict({"storage": {"url": url}}, environ={}), secret=b"k"
-        )
-        try:
-            async with core.repo.transaction() as session:
-                await session.set_community(-1, "碧海社区", datetime.now(UTC))
-        finally:
-            await core.repo.close()
-
-    asyncio.run(register())
-    (tmp_path / "framework.toml").write_text(FRAMEWORK, encoding="utf-8")
+    config = registered_config(tmp_path, ["碧海社区"])
     (tmp_path / "values.csv").write_text(
         "community,indicator,period,value\n碧海社区,rent,2026-Q1,40\n碧海社区,rent,2026-Q2,35\n",
         encoding="utf-8",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,8 +41,11 @@ target = 30
 """
 
 
-def _setup(tmp_path: Path) -> Path:
-    """A config on a fresh SQLite file with 碧海社区 and 汇展城社区 registered."""
+def registered_config(
+    tmp_path: Path, communities: Sequence[str] = ("碧海社区", "汇展城社区")
+) -> Path:
+    """A config on a fresh SQLite file with `communities` registered (chats -1, -2, …) and
+    FRAMEWORK written to framework.toml beside it."""
     url = f"sqlite:///{tmp_path / 'm.db'}"
     config = tmp_path / "config.toml"
     config.write_text(f'[storage]\nurl = "{url}"\n[locale]\ndefault = "en"\n', encoding="utf-8")
@@ -52,8 +56,8 @@ def _setup(tmp_path: Path) -> Path:
         )
         try:
             async with core.repo.transaction() as session:
-                await session.set_community(-1, "碧海社区", datetime.now(UTC))
-                await session.set_community(-2, "汇展城社区", datetime.now(UTC))
+                for n, name in enumerate(communities, start=1):
+                    await session.set_community(-n, name, datetime.now(UTC))
         finally:
             await core.repo.close()
 
@@ -65,7 +69,7 @@ def _setup(tmp_path: Path) -> Path:
 def test_framework_import_and_json_follow_the_spec(tmp_path: Path) -> None:
     """A framework is stored, a GBK values file imported, and `--json` prints SPEC §10's shape
     with the figures worked out by hand."""
-    config = _setup(tmp_path)
+    config = registered_config(tmp_path)
     stored = minyi(config, "index", "framework", str(tmp_path / "framework.toml"))
     assert stored.returncode == 0, stored.stderr
     assert "2 principles, 2 indicators" in stored.stdout
@@ -125,7 +129,7 @@ def test_framework_import_and_json_follow_the_spec(tmp_path: Path) -> None:
 
 def test_a_bad_values_file_names_its_lines_and_imports_nothing(tmp_path: Path) -> None:
     """Every bad row is reported with its line; the index then still has no values."""
-    config = _setup(tmp_path)
+    config = registered_config(tmp_path)
     minyi(config, "index", "framework", str(tmp_path / "framework.toml"))
     values = tmp_path / "bad.csv"
     values.write_text(
@@ -145,7 +149,7 @@ def test_a_bad_values_file_names_its_lines_and_imports_nothing(tmp_path: Path) -
 def test_report_writes_every_file_and_the_web_pages_get_the_same(tmp_path: Path) -> None:
     """`minyi index report --out` writes the HTML, PDF, CSV and charts; `published_index`
     gives the web pages the same figures, one community's page without the others."""
-    config = _setup(tmp_path)
+    config = registered_config(tmp_path)
     minyi(config, "index", "framework", str(tmp_path / "framework.toml"))
     values = tmp_path / "values.csv"
     values.write_text(
@@ -203,7 +207,7 @@ target = 100
 def test_json_figures_are_not_cut_to_a_few_decimals(tmp_path: Path) -> None:
     """Weights and coverage in `--json` equal the SPEC §10 formulas to float precision (1/3,
     not 0.3333), so a reader recomputing them gets the same numbers."""
-    config = _setup(tmp_path)
+    config = registered_config(tmp_path)
     (tmp_path / "framework.toml").write_text(THIRDS, encoding="utf-8")
     assert minyi(config, "index", "framework", str(tmp_path / "framework.toml")).returncode == 0
     values = tmp_path / "values.csv"

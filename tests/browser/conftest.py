@@ -7,6 +7,7 @@ the page was really driven.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -56,9 +57,10 @@ async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
         yield running
 
 
-@pytest_asyncio.fixture
-async def page(tmp_path: Path) -> AsyncIterator[Any]:
-    """A page of a fresh headless Chromium profile (its own --user-data-dir)."""
+@contextlib.asynccontextmanager
+async def chromium_page(**context_options: Any) -> AsyncIterator[Any]:
+    """A page of a fresh headless Chromium profile (its own --user-data-dir), its context
+    launched with `context_options` (viewport, locale, …); the profile is removed after."""
     executable = chromium_path()
     from playwright.async_api import async_playwright
 
@@ -71,20 +73,29 @@ async def page(tmp_path: Path) -> AsyncIterator[Any]:
                 executable_path=executable,
                 headless=True,
                 args=CHROMIUM_ARGS,
-                viewport={"width": 1280, "height": 860},
-                locale="zh-CN",
-                # Far from the bot's zone (Asia/Shanghai), so a time shown in the browser's
-                # own zone cannot pass for the bot's.
-                timezone_id="America/New_York",
+                **context_options,
             )
             try:
                 opened = context.pages[0] if context.pages else await context.new_page()
                 opened.set_default_timeout(20_000)
-                errors: list[str] = []
-                opened.on("pageerror", lambda error: errors.append(str(error)))
                 yield opened
-                assert not errors, f"the page raised JavaScript errors: {errors}"
             finally:
                 await context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest_asyncio.fixture
+async def page() -> AsyncIterator[Any]:
+    """A page of a fresh headless Chromium profile at a desktop's size."""
+    async with chromium_page(
+        viewport={"width": 1280, "height": 860},
+        locale="zh-CN",
+        # Far from the bot's zone (Asia/Shanghai), so a time shown in the browser's own zone
+        # cannot pass for the bot's.
+        timezone_id="America/New_York",
+    ) as opened:
+        errors: list[str] = []
+        opened.on("pageerror", lambda error: errors.append(str(error)))
+        yield opened
+        assert not errors, f"the page raised JavaScript errors: {errors}"

@@ -7,8 +7,6 @@ than the screen scrolls inside its own box, and the headings, figures and quotes
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,7 +23,7 @@ from bot.core.index.values import IndicatorValue
 from bot.core.indexing import shipped_framework_path
 from bot.render.index_report import render_html
 from nlp.taxonomy import load_taxonomy
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+from tests.browser.conftest import chromium_page
 
 PHONE: Any = {"width": 360, "height": 740}
 
@@ -57,30 +55,11 @@ def _report() -> str:
 @asynccontextmanager
 async def _on_a_phone(tmp_path: Path) -> AsyncIterator[Any]:
     """The report opened in headless Chromium with a 360 px wide phone viewport."""
-    executable = chromium_path()
-    from playwright.async_api import async_playwright
-
     page_file = tmp_path / "index.html"
     page_file.write_text(_report(), encoding="utf-8")
-    profile = tempfile.mkdtemp(prefix="minyi-chromium-")
-    try:
-        async with async_playwright() as driver:
-            context = await driver.chromium.launch_persistent_context(
-                profile,
-                executable_path=executable,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport=PHONE,
-                locale="zh-CN",
-            )
-            try:
-                page = context.pages[0] if context.pages else await context.new_page()
-                await page.goto(page_file.as_uri())
-                yield page
-            finally:
-                await context.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    async with chromium_page(viewport=PHONE, locale="zh-CN") as page:
+        await page.goto(page_file.as_uri())
+        yield page
 
 
 async def test_residents_quotes_are_readable_on_a_phone(tmp_path: Path) -> None:

@@ -246,7 +246,9 @@ async def test_hint_count_dropdown_names_and_times_in_the_bots_zone(
     await ui.chat("私聊")
     await page.locator("button.hint", has_text="/ask all 2 个社区一起问").wait_for()
 
-    for text, width, room in await page.evaluate(MEASURE_OPTIONS):
+    options = await page.evaluate(MEASURE_OPTIONS)
+    assert options, "the 'I am' list has no names to measure"
+    for text, width, room in options:
         assert width <= room, f"{text!r} needs {width:.0f}px, the list shows {room:.0f}px"
 
     await ui.write("/rounds")

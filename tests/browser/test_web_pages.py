@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from bot.core.rounds import close_round
 from bot.render.chart import cjk_font_path
 from bot.web.qr import round_cards
 from tests.bot.web.world import web_world
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+from tests.browser.conftest import chromium_page
 from tests.browser.test_sandbox import screens_dir
 
 PHONE: Any = {"width": 360, "height": 740}  # playwright's ViewportSize
@@ -34,9 +32,6 @@ async def page(tmp_path: Path) -> AsyncIterator[Any]:
 
     The pages load no font (a phone has its own CJK fonts); a test machine may have none, so
     fontconfig is pointed at the project's Noto Sans CJK for this browser only."""
-    executable = chromium_path()
-    from playwright.async_api import async_playwright
-
     fonts = tmp_path / "fonts.conf"
     fonts.write_text(
         '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
@@ -44,28 +39,14 @@ async def page(tmp_path: Path) -> AsyncIterator[Any]:
         "</include></fontconfig>",
         encoding="utf-8",
     )
-    profile = tempfile.mkdtemp(prefix="minyi-chromium-")
-    try:
-        async with async_playwright() as driver:
-            context = await driver.chromium.launch_persistent_context(
-                profile,
-                executable_path=executable,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport=PHONE,
-                is_mobile=True,
-                has_touch=True,
-                locale="zh-CN",
-                env={**os.environ, "FONTCONFIG_FILE": str(fonts)},
-            )
-            try:
-                opened = context.pages[0] if context.pages else await context.new_page()
-                opened.set_default_timeout(20_000)
-                yield opened
-            finally:
-                await context.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    async with chromium_page(
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        env={**os.environ, "FONTCONFIG_FILE": str(fonts)},
+    ) as opened:
+        yield opened
 
 
 async def _fits(page: Any, viewport: int = PHONE["width"]) -> None:

@@ -10,9 +10,12 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from sandbox.emulator import BotAPIEmulator
-from sandbox.models import SimUser
+from sandbox.models import SimChat, SimUser
+
+ASK = "/ask 1h 你希望社区怎样改进？"
 
 
 def write_run_config(
@@ -48,6 +51,36 @@ tick_seconds = 0.2
         encoding="utf-8",
     )
     return path
+
+
+def sqlite_run_config(
+    tmp_path: Path, em: BotAPIEmulator, organiser: SimUser, *, secret: str
+) -> tuple[Path, Path]:
+    """write_run_config for minyi.db under `tmp_path`, reminders off (no reminder to wait
+    for or count); returns (config.toml, minyi.db)."""
+    database = tmp_path / "minyi.db"
+    config = write_run_config(
+        tmp_path / "config.toml",
+        em,
+        organiser,
+        f"sqlite:///{database}",
+        secret=secret,
+        extra='[rounds]\nreminder_before = ""\n',
+    )
+    return config, database
+
+
+async def ask_by_hand(
+    em: BotAPIEmulator, organiser: SimUser, group: SimChat, ask: str = ASK
+) -> dict[str, Any]:
+    """The organiser registers 碧海社区 in `group` and sends `ask` there (to a `minyi run`
+    process); waits up to a minute for the round's opening post and returns it."""
+    em.send_message(organiser, group, "/community 碧海社区")
+    em.send_message(organiser, group, ask)
+    await em.wait_for(
+        lambda: any("社区征询 #" in m.get("text", "") for m in em.messages_to(group.id)), 60
+    )
+    return next(m for m in em.messages_to(group.id) if "社区征询 #" in m.get("text", ""))
 
 
 def start_minyi_run(config: Path, log: Path | None = None) -> subprocess.Popen[bytes]:

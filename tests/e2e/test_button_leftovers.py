@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from sandbox.models import SimChat
+from tests.e2e.test_forged_buttons import rating_with_a_vote
+from tests.e2e.test_privacy import open_post
 from tests.harness import RunningBot
 
 GONE_ZH = "按钮已失效"
@@ -22,11 +22,6 @@ RECORDED = "已记录你的评分"
 # Data no keyboard of the bot carries: an impossible value, a full-width digit, junk, nothing,
 # and 64 bytes (the most Telegram passes on) of mixed scripts.
 DEAD = ["rate:2:9", "rate:2:４", "zzz", "", "乱码" * 9 + "\x00\x7f💥abcd"]
-
-
-def post(bot: RunningBot, group: SimChat, marker: str) -> dict[str, Any]:
-    """The bot's current message in `group` whose text contains `marker`."""
-    return next(m for m in bot.emulator.messages_to(group.id) if marker in m.get("text", ""))
 
 
 async def votes_of(bot: RunningBot, user_id: int) -> list[tuple[int, int]]:
@@ -46,12 +41,7 @@ async def test_dead_presses_are_answered_and_change_nothing(minyi_bot: RunningBo
     were, and the real buttons still work afterwards."""
     bot = minyi_bot
     em = bot.emulator
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/rate 1h 物业服务打几分？")
-    rating = post(bot, group, "社区评分 #1")
-    resident = em.add_user("碧海居民")
-    em.press_button(resident, group, rating["message_id"], "rate:1:3")
-    await bot.settle()
+    group, rating, resident = await rating_with_a_vote(bot, "碧海居民", 3)
     before = em.messages_to(group.id)
     sent_before = len(em.calls_to("sendMessage"))
 
@@ -91,10 +81,7 @@ async def test_a_dead_press_on_the_forget_confirmation_deletes_nothing(
     and the resident's vote stays; `forget:no` then works as before."""
     bot = minyi_bot
     em = bot.emulator
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/rate 1h 物业服务打几分？")
-    resident = em.add_user("碧海居民")
-    em.press_button(resident, group, post(bot, group, "社区评分 #1")["message_id"], "rate:1:4")
+    _, _, resident = await rating_with_a_vote(bot, "碧海居民", 4)
     private = em.private_chat(resident)
     await bot.command(private, "/forget", user=resident)
     confirm = next(m for m in em.messages_to(private.id) if "确定要删除" in m.get("text", ""))
@@ -119,7 +106,7 @@ async def test_a_flood_of_dead_presses_gets_a_few_answers(minyi_bot: RunningBot)
     em = bot.emulator
     group = await bot.register("碧海社区居民群", "碧海社区")
     await bot.command(group, "/rate 1h 物业服务打几分？")
-    rating = post(bot, group, "社区评分 #1")["message_id"]
+    rating = open_post(bot, group, "社区评分 #1")["message_id"]
     # The core's clock held still: the per-minute cap sees the whole flood in one minute
     # however slowly this machine works through it.
     frozen: datetime = bot.core.now()
@@ -157,7 +144,7 @@ async def test_an_english_organiser_is_told_in_english(minyi_bot: RunningBot) ->
     await bot.command(group, "/rate 1h 物业服务打几分？")
     organiser = replace(bot.organiser, language_code="en-GB")
     query = em.press_button(
-        organiser, group, post(bot, group, "社区评分 #1")["message_id"], "x", forged=True
+        organiser, group, open_post(bot, group, "社区评分 #1")["message_id"], "x", forged=True
     )
     await bot.settle()
     answer = em.callback_answer(query)
@@ -171,7 +158,7 @@ async def test_near_misses_of_a_rating_are_no_rating(minyi_bot: RunningBot) -> N
     em = bot.emulator
     group = await bot.register("碧海社区居民群", "碧海社区")
     await bot.command(group, "/rate 1h 物业服务打几分？")
-    rating = post(bot, group, "社区评分 #1")["message_id"]
+    rating = open_post(bot, group, "社区评分 #1")["message_id"]
     resident = em.add_user("碧海居民")
     queries = [
         em.press_button(resident, group, rating, data, forged=True)

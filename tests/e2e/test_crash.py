@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from sandbox.emulator import BotAPIEmulator
-from tests.e2e.processes import start_minyi_run, wait_exit, write_run_config
+from tests.e2e.processes import ask_by_hand, start_minyi_run, wait_exit, write_run_config
 
 PHRASES = [
     "希望物业公开停车费的收支明细",
@@ -44,12 +44,7 @@ async def test_sigkill_mid_batch_loses_and_duplicates_nothing(
 
     first = start_minyi_run(config, log)
     try:
-        em.send_message(organiser, group, "/community 碧海社区")
-        em.send_message(organiser, group, "/ask 1h 你希望社区怎样改进？")
-        await em.wait_for(
-            lambda: any("社区征询 #" in m.get("text", "") for m in em.messages_to(group.id)), 60
-        )
-        post = next(m for m in em.messages_to(group.id) if "社区征询 #" in m.get("text", ""))
+        post = await ask_by_hand(em, organiser, group)
         rng = random.Random(7)
         # Enough residents that nobody reaches the per-resident rate limit (10 a minute).
         residents = [em.add_user(f"居民{i}") for i in range(150)]

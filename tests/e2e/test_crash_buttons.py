@@ -17,7 +17,7 @@ from typing import Any
 
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat
-from tests.e2e.processes import start_minyi_run, stop, write_run_config
+from tests.e2e.processes import sqlite_run_config, start_minyi_run, stop
 from tests.harness import RunningBot
 
 FORGET_DONE = "已删除你的 1 条回答和 1 个投票。"
@@ -40,15 +40,7 @@ async def test_forget_confirmed_just_before_a_crash_still_deletes(
     press is no dead letter."""
     em = emulator
     organiser = em.add_user("Organiser")
-    config = write_run_config(
-        tmp_path / "config.toml",
-        em,
-        organiser,
-        f"sqlite:///{tmp_path / 'minyi.db'}",
-        secret="crash-buttons-secret",
-        extra='[rounds]\nreminder_before = ""\n',
-    )
-    database = tmp_path / "minyi.db"
+    config, database = sqlite_run_config(tmp_path, em, organiser, secret="crash-buttons-secret")
     group = em.add_group("碧海社区居民群")
     em.add_bot_to_group(group, organiser)
     resident = em.add_user("王阿姨")

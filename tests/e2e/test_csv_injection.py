@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.core.csvfiles import write_csv
 from bot.core.exports import period_csv
-from tests.e2e.test_privacy import export_csv, open_post
+from tests.e2e.test_privacy import ask_in_a_new_group, export_csv
 from tests.harness import SECRET, RunningBot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,9 +59,7 @@ def assert_neutralised(cells: list[str]) -> None:
 
 async def answered(bot: RunningBot) -> None:
     """A round in one community, answered with every attack string by its own resident."""
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/ask 1h 物业服务有什么问题？")
-    post = open_post(bot, group, "社区征询 #1")
+    group, post = await ask_in_a_new_group(bot, "/ask 1h 物业服务有什么问题？")
     for index, attack in enumerate(ATTACKS):
         resident = bot.emulator.add_user(f"居民{index}")
         bot.emulator.send_message(resident, group, attack, reply_to=post["message_id"])

@@ -18,15 +18,13 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.app import build_application, run_application
-from bot.core.base import Core, open_core
-from bot.telegram.webhook import WebhookOptions, serve_webhook
+from bot.core.base import Core
 from bot.web.server import WebOptions, options_from, page_url
 from sandbox.emulator import BotAPIEmulator
-from sandbox.models import SimUser
+from sandbox.models import SimChat, SimUser
 from tests.bot.web.world import Browser, free_port
-from tests.e2e.test_privacy import open_post
-from tests.harness import RunningBot, make_settings, start_bot
+from tests.e2e.test_privacy import ask_in_a_new_group
+from tests.harness import RunningBot, run_bot, start_bot
 
 # Loggers of the product (and of python-telegram-bot, which it drives); the emulator is the
 # test's stand-in for Telegram, not part of the product.
@@ -40,30 +38,9 @@ SECRET_TEXTS = {
 }
 
 
-async def test_a_full_flow_logs_no_ids_names_or_answers(
-    minyi_bot: RunningBot, caplog: pytest.LogCaptureFixture
-) -> None:
-    """Answers in a group and privately, a reply to a resident who blocked the bot (403), a
-    handler failing on a malformed update, /forget: no log line names a resident's id, name
-    or words, while the 403 and the failure are still logged (by pseudonym and by type)."""
-    caplog.set_level(logging.INFO)
-    bot = minyi_bot
-    em = bot.emulator
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/ask 1h 物业服务有什么问题？")
-    post = open_post(bot, group, "社区征询 #1")["message_id"]
-    names = ("王秀英", "李建国", "赵小红")
-    wang, li, zhao = (em.add_user(n, username=f"u{i}_secret") for i, n in enumerate(names))
-    em.send_message(wang, group, SECRET_TEXTS["group"], reply_to=post)
-    bot.join(li)
-    private = em.private_chat(li)
-    await bot.command(private, "/start r1", user=li)
-    await bot.command(private, SECRET_TEXTS["private"], user=li)
-    # Li answers and blocks the bot before its receipt goes out: Telegram answers 403.
-    em.send_message(li, private, SECRET_TEXTS["blocked"])
-    em.block_bot(li)
-    await bot.settle()
-    # A malformed update (its text is an object): the handler fails on it, three times.
+def queue_malformed_answer(em: BotAPIEmulator, group: SimChat, zhao: SimUser, post: int) -> None:
+    """Queue 赵小红's reply to `post` whose text is an object holding SECRET_TEXTS["failing"]:
+    the handler fails on it, every time."""
     em.queue_update(
         "message",
         {
@@ -84,6 +61,32 @@ async def test_a_full_flow_logs_no_ids_names_or_answers(
             "text": {"answer": SECRET_TEXTS["failing"]},
         },
     )
+
+
+async def test_a_full_flow_logs_no_ids_names_or_answers(
+    minyi_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Answers in a group and privately, a reply to a resident who blocked the bot (403), a
+    handler failing on a malformed update, /forget: no log line names a resident's id, name
+    or words, while the 403 and the failure are still logged (by pseudonym and by type)."""
+    caplog.set_level(logging.INFO)
+    bot = minyi_bot
+    em = bot.emulator
+    group, opening = await ask_in_a_new_group(bot, "/ask 1h 物业服务有什么问题？")
+    post = opening["message_id"]
+    names = ("王秀英", "李建国", "赵小红")
+    wang, li, zhao = (em.add_user(n, username=f"u{i}_secret") for i, n in enumerate(names))
+    em.send_message(wang, group, SECRET_TEXTS["group"], reply_to=post)
+    bot.join(li)
+    private = em.private_chat(li)
+    await bot.command(private, "/start r1", user=li)
+    await bot.command(private, SECRET_TEXTS["private"], user=li)
+    # Li answers and blocks the bot before its receipt goes out: Telegram answers 403.
+    em.send_message(li, private, SECRET_TEXTS["blocked"])
+    em.block_bot(li)
+    await bot.settle()
+    # A malformed update (its text is an object): the handler fails on it, three times.
+    queue_malformed_answer(em, group, zhao, post)
     await bot.settle(60)
     await bot.command(em.private_chat(wang), "/forget", user=wang)
 
@@ -161,26 +164,7 @@ async def _play(
     em.send_message(li, private, SECRET_TEXTS["blocked"])
     em.block_bot(li)
     await settle()
-    em.queue_update(
-        "message",
-        {
-            "message_id": 77,
-            "date": em.now(),
-            "from": {
-                "id": zhao.id,
-                "is_bot": False,
-                "first_name": "赵小红",
-                "username": "u2_secret",
-            },
-            "chat": {"id": group.id, "type": "group", "title": "碧海社区居民群"},
-            "reply_to_message": {
-                "message_id": post["message_id"],
-                "date": em.now(),
-                "chat": {"id": group.id, "type": "group", "title": "碧海社区居民群"},
-            },
-            "text": {"answer": SECRET_TEXTS["failing"]},
-        },
-    )
+    queue_malformed_answer(em, group, zhao, post["message_id"])
     await settle()
     async with core.repo.transaction() as session:
         (round_,) = await session.list_rounds(states=("open",))
@@ -227,37 +211,18 @@ async def test_debug_logs_of_a_webhook_bot_with_web_pages_name_nobody(
 ) -> None:
     """The same story in webhook mode (updates POSTed to the bot's aiohttp server)."""
     caplog.set_level(logging.DEBUG)
-    em = emulator
-    organiser = em.add_user("Organiser", language_code="zh-hans")
-    hook_port = free_port()
-    settings = make_settings(
-        tmp_path,
-        em,
-        [organiser.id],
-        telegram={"webhook_secret": "hook-secret_1"},
-        web=_web(free_port()),
-    )
-    web = options_from(settings)
-    assert web is not None
-    url = f"http://127.0.0.1:{hook_port}/telegram"
-    core = await open_core(settings)
-    stop = asyncio.Event()
-    hook = WebhookOptions("127.0.0.1", hook_port, "hook-secret_1", public_url=url)
-    app = build_application(settings, core, em.token)
-    task = asyncio.create_task(run_application(app, core, stop, serve_webhook(hook)))
+    async with run_bot(
+        emulator, tmp_path, webhook_secret="hook-secret_1", web=_web(free_port())
+    ) as running:
+        web = options_from(running.settings)
+        assert web is not None
 
-    async def settle() -> None:
-        await em.wait_idle(30)
-        await asyncio.wait_for(app.bot_data.replies.wait_idle(), 30)
+        async def settle() -> None:
+            await emulator.wait_idle(30)
+            await asyncio.wait_for(running.app.bot_data.replies.wait_idle(), 30)
 
-    try:
-        await em.wait_for(lambda: em.webhook_url == url or task.done(), 30)
-        residents = await _play(em, organiser, settle, core, web)
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
-        await core.repo.close()
+        residents = await _play(emulator, running.organiser, settle, running.core, web)
     logged = _all_logged(caplog)
     assert "error while processing an update: ValidationError" in logged
     assert "kept in dead_letters" in logged
-    _assert_private(logged, [organiser, *residents], [*SECRET_TEXTS.values(), WEB_TEXT])
+    _assert_private(logged, [running.organiser, *residents], [*SECRET_TEXTS.values(), WEB_TEXT])

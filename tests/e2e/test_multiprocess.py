@@ -14,7 +14,6 @@ import itertools
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -30,6 +29,7 @@ from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from storage.backends.postgres import PostgresBackend
 from storage.repository import Repository
+from tests.bot.web.world import free_port
 from tests.harness import SECRET
 from tests.pg import postgres_schema_url
 
@@ -44,14 +44,6 @@ TEXTS = [
     "老人不会用智能手机，线上办事很难，希望保留窗口",
     "晚上广场舞太吵了，影响休息",
 ]
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class LoadBalancer:

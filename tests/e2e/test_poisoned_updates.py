@@ -20,7 +20,7 @@ import pytest
 
 from bot.core.privacy import MAX_DEPTH, TOO_DEEP, dead_letter_payload, pseudonym
 from sandbox.emulator import BotAPIEmulator
-from tests.e2e.test_privacy import open_post
+from tests.e2e.test_privacy import ask_in_a_new_group, open_post
 from tests.harness import RunningBot, start_bot
 
 LONE = "\ud800"
@@ -47,9 +47,8 @@ async def test_lone_surrogates_in_answers_and_edits_are_stored_as_replacement_ch
     answer after them is stored too."""
     bot = minyi_bot
     em = bot.emulator
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/ask 1h 你的建议？")
-    post = open_post(bot, group, "社区征询 #1")["message_id"]
+    group, opening = await ask_in_a_new_group(bot, "/ask 1h 你的建议？")
+    post = opening["message_id"]
     first, second, third = (em.add_user(n) for n in ("甲", "乙", "丙"))
     edited = em.send_message(first, group, "停车难", reply_to=post)
     await bot.settle()
@@ -91,9 +90,8 @@ async def test_a_poisoned_update_becomes_a_dead_letter_and_the_intake_goes_on(
     the commit); the answer sent after it is stored."""
     bot = minyi_bot
     em = bot.emulator
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/ask 1h 你的建议？")
-    post = open_post(bot, group, "社区征询 #1")["message_id"]
+    group, opening = await ask_in_a_new_group(bot, "/ask 1h 你的建议？")
+    post = opening["message_id"]
     poisoner, neighbour = em.add_user("投毒者"), em.add_user("邻居")
     check = CommitCheck(tmp_path / "minyi.db")
     logging.getLogger("bot.telegram.intake").addHandler(check)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +18,7 @@ from bot.core.residents import my_data
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from tests.e2e.dbfiles import database_bytes, id_patterns
+from tests.e2e.processes import ask_by_hand, start_minyi_run, stop
 from tests.harness import RunningBot, start_bot
 
 PEOPLE = [
@@ -43,6 +41,14 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0
 def open_post(bot: RunningBot, group: SimChat, marker: str) -> dict[str, Any]:
     """The bot's message in `group` whose text contains `marker` (a round's opening post)."""
     return next(m for m in bot.emulator.messages_to(group.id) if marker in m.get("text", ""))
+
+
+async def ask_in_a_new_group(bot: RunningBot, ask: str) -> tuple[SimChat, dict[str, Any]]:
+    """碧海社区 registered in a new group and the organiser's `ask` (`/ask …`, round 1) sent
+    there; returns the group and the round's opening post."""
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, ask)
+    return group, open_post(bot, group, "社区征询 #1")
 
 
 async def answer_privately(bot: RunningBot, person: SimUser, round_id: int, text: str) -> None:
@@ -84,9 +90,7 @@ async def test_database_and_exports_hold_no_raw_user_id_or_name(minyi_bot: Runni
     em = bot.emulator
     people = [em.add_user(name, username=username) for name, username in PEOPLE]
     first, second, third = people
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/ask 2h 你觉得小区最需要改进什么？")
-    post = open_post(bot, group, "社区征询 #1")
+    group, post = await ask_in_a_new_group(bot, "/ask 2h 你觉得小区最需要改进什么？")
     em.send_message(first, group, "希望物业公开账目，让居民参与讨论。", reply_to=post["message_id"])
     em.send_message(third, group, "晚上停车太难了。")  # a plain message: the only open round
     await answer_privately(bot, second, 1, "Please keep the service window for older people.")
@@ -129,9 +133,7 @@ async def test_personal_numbers_are_redacted_before_storage(minyi_bot: RunningBo
     """Phone and ID-card numbers in group and private answers never reach the database file."""
     bot = minyi_bot
     em = bot.emulator
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/ask 2h 有什么问题需要物业处理？")
-    post = open_post(bot, group, "社区征询 #1")
+    group, post = await ask_in_a_new_group(bot, "/ask 2h 有什么问题需要物业处理？")
     resident, other = em.add_user("居民甲"), em.add_user("居民乙")
     em.send_message(
         resident,
@@ -208,9 +210,7 @@ async def test_mydata_shows_only_ones_own_data_and_only_privately(minyi_bot: Run
     """/mydata lists the caller's answers only, and in a group it refuses without showing any."""
     bot = minyi_bot
     em = bot.emulator
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/ask 2h 你最关心什么？")
-    post = open_post(bot, group, "社区征询 #1")
+    group, post = await ask_in_a_new_group(bot, "/ask 2h 你最关心什么？")
     alice, bob = em.add_user("甲"), em.add_user("乙")
     em.send_message(alice, group, "甲的秘密意见：电梯太旧。", reply_to=post["message_id"])
     em.send_message(bob, group, "乙的意见：绿化不够。", reply_to=post["message_id"])
@@ -277,9 +277,7 @@ async def test_hide_removes_an_answer_from_reports_and_exports_and_logs_who(
     """/hide takes an answer out of the report and export; the log names a pseudonym, not an id."""
     bot = minyi_bot
     em = bot.emulator
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await bot.command(group, "/ask 2h 大家有什么建议？")
-    post = open_post(bot, group, "社区征询 #1")
+    group, post = await ask_in_a_new_group(bot, "/ask 2h 大家有什么建议？")
     em.send_message(em.add_user("甲"), group, "建议增加停车位。", reply_to=post["message_id"])
     em.send_message(em.add_user("乙"), group, "不当言论，应该隐藏。", reply_to=post["message_id"])
     await bot.settle()
@@ -321,15 +319,6 @@ async def test_privacy_command_says_how_long_answers_are_kept(
         assert "Kept for 90 days" in text and "/forget" in text
 
 
-def _start_run(config: Path, log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-
-
 async def test_run_without_a_privacy_secret_uses_a_key_it_generated_and_kept(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
@@ -349,37 +338,25 @@ async def test_run_without_a_privacy_secret_uses_a_key_it_generated_and_kept(
         encoding="utf-8",
     )
     log = tmp_path / "bot.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
     group = em.add_group("碧海社区居民群")
     em.add_bot_to_group(group, organiser)
     resident = em.add_user("居民")
 
     async def run(step: Callable[[], Awaitable[None]]) -> None:
-        proc = _start_run(config, log, env)
+        proc = start_minyi_run(config, log)
         try:
             await step()
             await em.wait_idle(60)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            for _ in range(600):
-                if proc.poll() is not None:
-                    break
-                await asyncio.sleep(0.05)
-            else:
-                proc.kill()
-        assert proc.returncode == 0, log.read_text(encoding="utf-8")[-3000:]
+            code = await stop(proc, signal.SIGTERM)
+        assert code == 0, log.read_text(encoding="utf-8")[-3000:]
 
     def residents() -> list[str]:
         with sqlite3.connect(database) as conn:
             return [r for (r,) in conn.execute("SELECT resident FROM answers ORDER BY id")]
 
     async def first() -> None:
-        em.send_message(organiser, group, "/community 碧海社区")
-        em.send_message(organiser, group, "/ask 1h 你希望社区怎样改进？")
-        await em.wait_for(
-            lambda: any("社区征询 #" in m.get("text", "") for m in em.messages_to(group.id)), 60
-        )
-        post = next(m for m in em.messages_to(group.id) if "社区征询 #" in m.get("text", ""))
+        post = await ask_by_hand(em, organiser, group)
         em.send_message(resident, group, "希望公开物业账目。", reply_to=post["message_id"])
         await em.wait_for(lambda: len(residents()) == 1, 60)
 

@@ -17,7 +17,7 @@ from bot.core.parsing import RoundRequest
 from bot.core.rounds import create_round
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat
-from tests.e2e.processes import start_minyi_run, stop, write_run_config
+from tests.e2e.processes import sqlite_run_config, start_minyi_run, stop
 
 # Far longer than any run of this test: the clock of the `minyi run` processes is the wall
 # clock, so time "passes while the bot is down" by moving the rounds' times in the database,
@@ -70,15 +70,7 @@ async def test_rounds_open_and_close_once_across_sigkills_and_lose_no_vote_or_an
     every vote (with its change and retraction) and every answer is counted."""
     em = emulator
     organiser = em.add_user("Organiser")
-    config = write_run_config(
-        tmp_path / "config.toml",
-        em,
-        organiser,
-        f"sqlite:///{tmp_path / 'minyi.db'}",
-        secret="restart-test-secret",
-        extra='[rounds]\nreminder_before = ""\n',
-    )
-    database = tmp_path / "minyi.db"
+    config, database = sqlite_run_config(tmp_path, em, organiser, secret="restart-test-secret")
     bihai, huizhan = em.add_group("碧海社区居民群"), em.add_group("会展城业主群")
     for group in (bihai, huizhan):
         em.add_bot_to_group(group, organiser)

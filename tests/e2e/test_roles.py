@@ -61,6 +61,15 @@ async def _prepare(bot: RunningBot, group: SimChat) -> None:
         assert len(await session.list_answers()) == 1
 
 
+async def _prepared_bihai(bot: RunningBot) -> SimChat:
+    """碧海社区 registered and prepared (see `_prepare`), refusals uncapped so that every
+    refused command is answered; returns its group."""
+    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await _prepare(bot, group)
+    return group
+
+
 async def _refused_everything(bot: RunningBot, chat: SimChat, who: SimUser, private: bool) -> None:
     # More replies than Telegram takes in a group's minute: not what this test is about.
     limiter = bot.app.bot.rate_limiter
@@ -85,9 +94,7 @@ async def test_resident_cannot_run_any_organiser_command_in_the_group(
 ) -> None:
     """Each organiser command from a resident in the group is refused, no change."""
     bot = minyi_bot
-    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await _prepare(bot, group)
+    group = await _prepared_bihai(bot)
     await _refused_everything(bot, group, bot.emulator.add_user("好奇的居民"), private=False)
 
 
@@ -96,9 +103,7 @@ async def test_resident_cannot_run_any_organiser_command_in_private(
 ) -> None:
     """Each organiser command from a resident in private chat is refused, no change."""
     bot = minyi_bot
-    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
-    group = await bot.register("碧海社区居民群", "碧海社区")
-    await _prepare(bot, group)
+    await _prepared_bihai(bot)
     resident = bot.emulator.add_user("私聊居民")
     await _refused_everything(bot, bot.emulator.private_chat(resident), resident, private=True)
 

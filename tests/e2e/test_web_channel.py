@@ -16,14 +16,11 @@ import aiohttp
 import zxingcpp
 from PIL import Image
 
-from bot.app import build_application, run_application
-from bot.core.base import open_core
-from bot.telegram.webhook import WebhookOptions, serve_webhook
 from bot.web.server import options_from, page_url
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat
 from tests.bot.web.world import Browser, free_port
-from tests.harness import SECRET, RunningBot, make_settings, start_bot
+from tests.harness import SECRET, RunningBot, run_bot, start_bot
 
 QUESTION = "你希望社区怎样改进？"
 TELEGRAM_ANSWERS = [
@@ -212,26 +209,12 @@ async def test_webhook_mode_serves_the_pages_and_stops_them_with_the_bot(
 ) -> None:
     """With a webhook intake and web.listen, a round opened through the webhook has a working
     page that takes an answer; when the bot stops, the pages stop too."""
-    em = emulator
-    organiser = em.add_user("Organiser", language_code="zh-hans")
-    hook_port, web_port = free_port(), free_port()
-    settings = make_settings(
-        tmp_path,
-        em,
-        [organiser.id],
-        telegram={"webhook_secret": "hook-secret_1"},
-        web=_web_tables(web_port),
-    )
-    options = options_from(settings)
-    assert options is not None
-    url = f"http://127.0.0.1:{hook_port}/telegram"
-    core = await open_core(settings)
-    stop = asyncio.Event()
-    hook = WebhookOptions("127.0.0.1", hook_port, "hook-secret_1", public_url=url)
-    app = build_application(settings, core, em.token)
-    task = asyncio.create_task(run_application(app, core, stop, serve_webhook(hook)))
-    try:
-        await em.wait_for(lambda: em.webhook_url == url or task.done(), 30)
+    async with run_bot(
+        emulator, tmp_path, webhook_secret="hook-secret_1", web=_web_tables(free_port())
+    ) as running:
+        em, organiser, core = emulator, running.organiser, running.core
+        options = options_from(running.settings)
+        assert options is not None
         group = em.add_group("碧海社区居民群")
         em.add_bot_to_group(group, organiser)
         em.send_message(organiser, group, "/community 碧海社区")
@@ -254,8 +237,4 @@ async def test_webhook_mode_serves_the_pages_and_stops_them_with_the_bot(
             assert done.status == 200 and "?done=stored." in done.url
         finally:
             await phone.session.close()
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
-        await core.repo.close()
     assert await _page_status(base + path) is None, "the pages outlived the bot"

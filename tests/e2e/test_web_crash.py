@@ -16,7 +16,7 @@ from bench.bench_web import _fields, _free_port, _settings
 from bot.core.base import open_core
 from bot.web.tokens import page_token
 from sandbox.emulator import BotAPIEmulator
-from tests.e2e.processes import start_minyi_run, stop, wait_exit, write_run_config
+from tests.e2e.processes import ask_by_hand, start_minyi_run, stop, wait_exit, write_run_config
 
 ENOUGH = 40  # confirmed answers before the kill
 RUN_SECRET = "web-crash-secret"
@@ -144,11 +144,7 @@ async def test_killing_minyi_run_mid_web_answers_loses_no_confirmed_answer(
     enough = asyncio.Event()
     first = start_minyi_run(config, log)
     try:
-        em.send_message(organiser, group, "/community 碧海社区")
-        em.send_message(organiser, group, "/ask 1h 你希望社区怎样改进？")
-        await em.wait_for(
-            lambda: any("社区征询 #" in m.get("text", "") for m in em.messages_to(group.id)), 60
-        )
+        await ask_by_hand(em, organiser, group)
         with sqlite3.connect(db) as conn:
             round_id, community_id = conn.execute(
                 "SELECT round_id, community_id FROM round_communities"

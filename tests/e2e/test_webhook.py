@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import aiohttp
 
-from bot.app import build_application, run_application
-from bot.core.base import open_core
-from bot.telegram.webhook import SECRET_HEADER, WebhookOptions, serve_webhook
+from bot.telegram.webhook import SECRET_HEADER
 from sandbox.emulator import BotAPIEmulator
-from tests.e2e.test_multiprocess import free_port
-from tests.harness import make_settings
+from tests.harness import run_bot
 
 HOOK_SECRET = "right-secret_1"
 
@@ -21,18 +17,10 @@ async def test_webhook_checks_secret_and_stores_redelivered_answers_once(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
     """A POST without the secret is refused and changes nothing; answers POSTed twice count once."""
-    em = emulator
-    organiser = em.add_user("Organiser", language_code="zh-hans")
-    settings = make_settings(tmp_path, em, [organiser.id], telegram={"webhook_secret": HOOK_SECRET})
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/telegram"
-    core = await open_core(settings)
-    app = build_application(settings, core, em.token)
-    stop = asyncio.Event()
-    options = WebhookOptions("127.0.0.1", port, HOOK_SECRET, public_url=url)
-    task = asyncio.create_task(run_application(app, core, stop, serve_webhook(options)))
-    try:
-        await em.wait_for(lambda: em.webhook_url == url or task.done(), 30)
+    async with run_bot(emulator, tmp_path, webhook_secret=HOOK_SECRET) as bot:
+        em, core, organiser = emulator, bot.core, bot.organiser
+        url = em.webhook_url
+        assert url is not None
         group = em.add_group("碧海社区居民群")
         em.add_bot_to_group(group, organiser)
         await em.wait_idle(15)
@@ -77,9 +65,3 @@ async def test_webhook_checks_secret_and_stores_redelivered_answers_once(
         async with core.repo.transaction() as s:
             stored = await s.list_answers()
         assert sorted(a.text for a in stored) == sorted(f"停车位太少了{i}" for i in range(10))
-    finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, 30)
-        finally:
-            await core.repo.close()

@@ -6,15 +6,13 @@ import asyncio
 import json
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from bot.app import build_application, run_application
-from bot.core.base import open_core
-from bot.telegram.webhook import SECRET_HEADER, WebhookOptions, check_secret, serve_webhook
+from bot.telegram.webhook import SECRET_HEADER, check_secret
 from sandbox.emulator import BotAPIEmulator
-from tests.e2e.test_multiprocess import free_port
-from tests.harness import make_settings
+from tests.harness import run_bot
 
 HOOK_SECRET = "right-secret_1"
 
@@ -53,29 +51,14 @@ async def test_a_secret_header_that_is_not_utf8_is_a_plain_401(
     """Anybody on the internet could send a secret header of non-UTF-8 bytes: the comparison
     raised UnicodeEncodeError, answered 500 and logged a traceback at ERROR for each request
     (an unauthenticated way to flood the error log and page whoever watches 5xx)."""
-    em = emulator
-    organiser = em.add_user("Organiser", language_code="zh-hans")
-    settings = make_settings(tmp_path, em, [organiser.id], telegram={"webhook_secret": HOOK_SECRET})
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/telegram"
-    core = await open_core(settings)
-    app = build_application(settings, core, em.token)
-    stop = asyncio.Event()
-    options = WebhookOptions("127.0.0.1", port, HOOK_SECRET, public_url=url)
-    task = asyncio.create_task(run_application(app, core, stop, serve_webhook(options)))
-    try:
-        await em.wait_for(lambda: em.webhook_url == url or task.done(), 30)
+    async with run_bot(emulator, tmp_path, webhook_secret=HOOK_SECRET) as bot:
+        port = urlsplit(emulator.webhook_url).port
+        assert port is not None
         caplog.clear()
         with caplog.at_level(logging.WARNING):
             for secret in (b"\xff\xfe", b"right-secret_\xe4\xb8\xad", b"\xe4\xb8\xad"):
                 assert await _raw_post(port, secret) == b"HTTP/1.1 401 Unauthorized"
         errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
         assert errors == [], [r.getMessage() for r in errors]
-        async with core.repo.transaction() as s:
+        async with bot.core.repo.transaction() as s:
             assert not await s.is_update_processed(424_242)
-    finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, 30)
-        finally:
-            await core.repo.close()

@@ -41,8 +41,9 @@ from bot.telegram.webhook import WebhookOptions, serve_webhook
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from storage.backends.postgres import split_schema
-from tests.e2e.test_multiprocess import LoadBalancer, free_port
-from tests.harness import RunningBot, make_settings
+from tests.bot.web.world import free_port
+from tests.e2e.test_multiprocess import LoadBalancer
+from tests.harness import RunningBot, make_settings, run_bot
 from tests.pg import postgres_schema_url
 
 HOOK_SECRET = "parity-secret_1"
@@ -152,33 +153,9 @@ def webhook_options(port: int, public_url: str) -> WebhookOptions:
 @contextlib.asynccontextmanager
 async def running(mode: str, em: BotAPIEmulator, tmp: Path) -> AsyncIterator[Deployment]:
     """The real bot on a fresh SQLite file under `tmp`, polling or behind a webhook."""
-    organiser = em.add_user("Organiser", language_code="zh-hans")
-    extra: dict[str, dict[str, Any]] = {}
-    if mode == "webhook":
-        extra["telegram"] = {"webhook_secret": HOOK_SECRET}
-    settings = make_settings(tmp, em, [organiser.id], **extra)
-    core = await open_core(settings)
-    app = build_application(settings, core, em.token)
-    stop = asyncio.Event()
-    if mode == "webhook":
-        port = free_port()
-        url = f"http://127.0.0.1:{port}/telegram"
-        intake = serve_webhook(webhook_options(port, url))
-        task = asyncio.create_task(run_application(app, core, stop, intake))
-        await em.wait_for(lambda: em.webhook_url == url or task.done(), 30)
-    else:
-        task = asyncio.create_task(run_application(app, core, stop))
-        await em.wait_for(lambda: bool(em.calls_to("getUpdates")) or task.done(), 30)
-    if task.done():
-        task.result()
-    try:
-        yield Deployment(em, organiser, [RunningBot(em, core, settings, organiser, app)], tmp)
-    finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, 30)
-        finally:
-            await core.repo.close()
+    secret = HOOK_SECRET if mode == "webhook" else None
+    async with run_bot(em, tmp, webhook_secret=secret) as bot:
+        yield Deployment(em, bot.organiser, [bot], tmp)
 
 
 @contextlib.asynccontextmanager

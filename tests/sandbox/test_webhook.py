@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -15,6 +17,24 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def _receiver(
+    receive: Callable[[web.Request], Awaitable[web.Response]],
+) -> AsyncIterator[str]:
+    """An aiohttp server on a free port answering POSTs to /hook with `receive`, until the
+    block ends; yields its URL."""
+    app = web.Application()
+    app.router.add_post("/hook", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = _free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}/hook"
+    finally:
+        await runner.cleanup()
 
 
 async def test_webhook_delivers_with_secret_and_retries_failures(
@@ -30,28 +50,22 @@ async def test_webhook_delivers_with_secret_and_retries_failures(
         )
         return web.Response(status=statuses.pop(0) if statuses else 200)
 
-    app = web.Application()
-    app.router.add_post("/hook", receive)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = _free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        emulator.webhook_retry_delay = 0.05
-        await emulator_bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret-X")
-        resident = emulator.add_user("居民")
-        emulator.send_message(resident, emulator.private_chat(resident), "你好")
-        await emulator.wait_idle(timeout=5)
-        assert len(received) == 2
-        assert received[0] == received[1]
-        assert received[0][0] == "s3cret-X"
-        assert received[0][1]["message"]["text"] == "你好"
-        info = await emulator_bot.get_webhook_info()
-        assert info.url.endswith("/hook") and info.pending_update_count == 0
-        assert info.last_error_message == "Wrong response from the webhook: 500"
-    finally:
-        await emulator_bot.delete_webhook()
-        await runner.cleanup()
+    async with _receiver(receive) as url:
+        try:
+            emulator.webhook_retry_delay = 0.05
+            await emulator_bot.set_webhook(url, secret_token="s3cret-X")
+            resident = emulator.add_user("居民")
+            emulator.send_message(resident, emulator.private_chat(resident), "你好")
+            await emulator.wait_idle(timeout=5)
+            assert len(received) == 2
+            assert received[0] == received[1]
+            assert received[0][0] == "s3cret-X"
+            assert received[0][1]["message"]["text"] == "你好"
+            info = await emulator_bot.get_webhook_info()
+            assert info.url.endswith("/hook") and info.pending_update_count == 0
+            assert info.last_error_message == "Wrong response from the webhook: 500"
+        finally:
+            await emulator_bot.delete_webhook()
 
 
 async def test_webhook_keeps_updates_while_the_receiver_is_down(
@@ -80,19 +94,13 @@ async def test_webhook_duplicates_redeliver_acknowledged_updates(
         received.append(int((await request.json())["update_id"]))
         return web.Response()
 
-    app = web.Application()
-    app.router.add_post("/hook", receive)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = _free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        emulator.webhook_duplicates = 1
-        await emulator_bot.set_webhook(f"http://127.0.0.1:{port}/hook", max_connections=1)
-        resident = emulator.add_user("居民")
-        emulator.send_message(resident, emulator.private_chat(resident), "一次")
-        await emulator.wait_idle(timeout=5)
-        assert len(received) == 2 and received[0] == received[1]
-    finally:
-        await emulator_bot.delete_webhook()
-        await runner.cleanup()
+    async with _receiver(receive) as url:
+        try:
+            emulator.webhook_duplicates = 1
+            await emulator_bot.set_webhook(url, max_connections=1)
+            resident = emulator.add_user("居民")
+            emulator.send_message(resident, emulator.private_chat(resident), "一次")
+            await emulator.wait_idle(timeout=5)
+            assert len(received) == 2 and received[0] == received[1]
+        finally:
+            await emulator_bot.delete_webhook()

@@ -9,52 +9,43 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.core.models import Round
 from storage.migrations import migrate
 from storage.repository import Repository
-from tests.storage.test_repository import answer
+from tests.storage.test_repository import answer, text_round
 
 T0 = datetime(2026, 5, 1, 9, tzinfo=UTC)
 
 
-async def _open_round(repo: Repository) -> Round:
+async def _open_round(repo: Repository) -> int:
+    """碧海社区 (chat -100) registered at T0 and a text round open for an hour from T0; returns
+    the round's id."""
     async with repo.transaction() as session:
-        community, _ = await session.set_community(-100, "碧海社区", T0)
-        return await session.add_round(
-            kind="text",
-            state="open",
-            question="q",
-            community_ids=[community.id],
-            opens_at=T0,
-            closes_at=T0 + timedelta(hours=1),
-            reminder_at=None,
-            created_by="o",
-            at=T0,
-        )
+        found, _ = await session.set_community(-100, "碧海社区", T0)
+        return await text_round(session, [found.id], start=T0, closes_at=T0 + timedelta(hours=1))
 
 
 async def test_lock_open_round_sees_the_state(repo: Repository) -> None:
     """lock_open_round is true for an open round and false once it is closed."""
-    round_ = await _open_round(repo)
+    round_id = await _open_round(repo)
     async with repo.transaction() as session:
-        assert await session.lock_open_round(round_.id)
-        assert not await session.lock_open_round(round_.id + 1000)
+        assert await session.lock_open_round(round_id)
+        assert not await session.lock_open_round(round_id + 1000)
     async with repo.transaction() as session:
-        assert await session.set_round_state(round_.id, "closed", T0, expect="open")
+        assert await session.set_round_state(round_id, "closed", T0, expect="open")
     async with repo.transaction() as session:
-        assert not await session.lock_open_round(round_.id)
+        assert not await session.lock_open_round(round_id)
 
 
 async def test_a_close_waits_for_an_answer_that_saw_the_round_open(repo: Repository) -> None:
     """While an answer's transaction holds the round open, a close cannot slip in before it
     commits: the close happens after, so the answer belongs to the open round."""
-    round_ = await _open_round(repo)
+    round_id = await _open_round(repo)
     order: list[str] = []
     checked = asyncio.Event()
 
     async def answer() -> None:
         async with repo.transaction() as session:
-            assert await session.lock_open_round(round_.id)
+            assert await session.lock_open_round(round_id)
             checked.set()
             await asyncio.sleep(0.3)  # the close is attempted meanwhile
             order.append("answer committed")
@@ -62,7 +53,7 @@ async def test_a_close_waits_for_an_answer_that_saw_the_round_open(repo: Reposit
     async def close() -> None:
         await checked.wait()
         async with repo.transaction() as session:
-            await session.set_round_state(round_.id, "closed", T0, expect="open")
+            await session.set_round_state(round_id, "closed", T0, expect="open")
         order.append("close committed")
 
     await asyncio.gather(answer(), close())
@@ -92,19 +83,17 @@ async def test_forget_and_retention_delete_dead_letters(repo: Repository) -> Non
 async def test_retention_deletes_old_private_sessions(repo: Repository) -> None:
     """A private session outlives its round's closing (to tell the resident it closed), but
     not the retention period."""
-    round_ = await _open_round(repo)
+    round_id = await _open_round(repo)
     async with repo.transaction() as session:
         community = await session.get_community_by_chat(-100)
         assert community is not None
-        await session.set_private_session("a" * 32, round_.id, community.id, T0)
-        await session.set_private_session(
-            "b" * 32, round_.id, community.id, T0 + timedelta(days=30)
-        )
+        await session.set_private_session("a" * 32, round_id, community.id, T0)
+        await session.set_private_session("b" * 32, round_id, community.id, T0 + timedelta(days=30))
     async with repo.transaction() as session:
         await session.delete_answers_before(T0 + timedelta(days=1))
     async with repo.transaction() as session:
         assert await session.get_private_session("a" * 32) is None
-        assert await session.get_private_session("b" * 32) == (round_.id, community.id)
+        assert await session.get_private_session("b" * 32) == (round_id, community.id)
 
 
 async def test_deleting_labelled_answers_marks_the_models_learned_from_them(
@@ -113,7 +102,7 @@ async def test_deleting_labelled_answers_marks_the_models_learned_from_them(
     """/forget and retention count a deletion that took a labelled answer away; a model
     stored with an older count is reported as learned before it, until stored again. A
     deletion of unlabelled or only skipped answers counts nothing."""
-    round_ = await _open_round(repo)
+    round_id = await _open_round(repo)
     later = T0 + timedelta(days=30)
     async with repo.transaction() as session:
         community = await session.get_community_by_chat(-100)
@@ -126,7 +115,7 @@ async def test_deleting_labelled_answers_marks_the_models_learned_from_them(
             ("old", "很久以前的回答", T0),
             ("kept", "垃圾分类要公开", later),
         ]:
-            stored = await answer(session, round_.id, community.id, who, text, at=at)
+            stored = await answer(session, round_id, community.id, who, text, at=at)
             assert stored is not None
             ids[who] = stored
         await session.set_label(ids["labelled"], "o", ["transparency"], T0)
@@ -197,13 +186,13 @@ async def test_editing_a_labelled_answer_marks_the_models_learned_from_it(
     """An edit takes the old text of a labelled answer away as a deletion does: it is counted
     (the models learn again); an edit of an unlabelled or skipped answer, or one that leaves
     the text as it was, counts nothing."""
-    round_ = await _open_round(repo)
+    round_id = await _open_round(repo)
     async with repo.transaction() as session:
         community = await session.get_community_by_chat(-100)
         assert community is not None
         ids: dict[str, int] = {}
         for who, text in [("labelled", "赵某家的路灯坏了"), ("skipped", "随便"), ("plain", "没人")]:
-            stored = await answer(session, round_.id, community.id, who, text, at=T0)
+            stored = await answer(session, round_id, community.id, who, text, at=T0)
             assert stored is not None
             ids[who] = stored
         await session.set_label(ids["labelled"], "o", ["transparency"], T0)

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -25,8 +24,8 @@ from storage.backends.postgres import PostgresBackend
 from storage.repository import Repository
 from tests.pg import BASE_URL, postgres_schema_url
 from tests.seeding import seed_text_round
+from tests.storage.test_repository import T0, community, text_round
 
-T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 TAXONOMY = load_taxonomy()
 
 
@@ -49,20 +48,16 @@ async def processes(url: str, count: int = 2) -> AsyncIterator[list[Core]]:
 async def setup_round(core: Core) -> tuple[int, int]:
     """A community and an open poll round; returns (round id, community id)."""
     async with core.repo.transaction() as session:
-        found, _ = await session.set_community(-100, "碧海社区", T0)
-        created = await session.add_round(
+        found = await community(session, -100, "碧海社区")
+        created = await text_round(
+            session,
+            [found],
             kind="poll",
-            state="open",
             question="要不要装充电桩？",
-            community_ids=[found.id],
-            opens_at=T0,
             closes_at=T0,
-            reminder_at=None,
-            created_by="organiser",
-            at=T0,
             options=["要", "不要"],
         )
-    return created.id, found.id
+    return created, found
 
 
 async def test_update_handled_by_two_processes_at_once_counts_once(storage_url: str) -> None:

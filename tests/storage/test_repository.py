@@ -26,18 +26,21 @@ async def community(session: Session, chat_id: int, name: str) -> int:
     return found.id
 
 
-async def text_round(session: Session, community_ids: list[int], **kwargs: object) -> int:
-    """Store an open text round for these communities and return its id."""
+async def text_round(
+    session: Session, community_ids: list[int], *, start: datetime = T0, **kwargs: object
+) -> int:
+    """Store a text round for these communities, created and open from `start` for two hours
+    (`kwargs` change any of add_round's values), and return its id."""
     values: dict[str, object] = {
         "kind": "text",
         "state": "open",
         "question": "我们社区最需要改进什么？",
         "community_ids": community_ids,
-        "opens_at": T0,
-        "closes_at": T0 + timedelta(hours=2),
+        "opens_at": start,
+        "closes_at": start + timedelta(hours=2),
         "reminder_at": None,
         "created_by": "organiser",
-        "at": T0,
+        "at": start,
     }
     values.update(kwargs)
     created = await session.add_round(**values)  # type: ignore[arg-type]

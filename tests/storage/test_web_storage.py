@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.models import Channel, NewAnswer
 from storage.repository import Repository, Scope
+from tests.storage.test_repository import text_round
 
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -28,21 +29,17 @@ async def test_answers_and_votes_keep_their_channel(repo: Repository) -> None:
     `telegram` (the default of rows from before the migration)."""
     async with repo.transaction() as session:
         community, _ = await session.set_community(-1001, "碧海社区", T0)
-        round_ = await session.add_round(
-            kind="text",
-            state="open",
+        round_id = await text_round(
+            session,
+            [community.id],
+            start=T0,
             question="你希望社区怎样改进？",
-            community_ids=[community.id],
-            opens_at=T0,
             closes_at=T0 + timedelta(days=1),
-            reminder_at=None,
-            created_by="organiser",
-            at=T0,
         )
 
         def answer(resident: str, source: str, text: str, channel: Channel) -> NewAnswer:
             return NewAnswer(
-                round_id=round_.id,
+                round_id=round_id,
                 community_id=community.id,
                 resident=resident,
                 source=source,
@@ -56,13 +53,13 @@ async def test_answers_and_votes_keep_their_channel(repo: Repository) -> None:
         ids = await session.add_answers(
             [answer("t1", "g:1:1", "停车难", "telegram"), answer("w1", "w:n1", "垃圾分类", "web")]
         )
-        await session.set_votes(round_.id, community.id, "w1", [3], T0, "web")
-        await session.set_votes(round_.id, community.id, "t1", [1], T0)
+        await session.set_votes(round_id, community.id, "w1", [3], T0, "web")
+        await session.set_votes(round_id, community.id, "t1", [1], T0)
     async with repo.transaction() as session:
-        stored = await session.list_answers(round_ids=[round_.id])
-        counted = await session.count_answers_by_channel(Scope(round_ids=[round_.id]))
+        stored = await session.list_answers(round_ids=[round_id])
+        counted = await session.count_answers_by_channel(Scope(round_ids=[round_id]))
         votes = await session.tx.fetchall("SELECT resident, channel FROM votes ORDER BY resident")
-        mine = await session.list_round_votes(round_.id, "w1")
+        mine = await session.list_round_votes(round_id, "w1")
     assert [(a.id, a.channel) for a in stored] == [(ids[0], "telegram"), (ids[1], "web")]
     assert counted == {"telegram": 1, "web": 1}
     assert [(v["resident"], v["channel"]) for v in votes] == [("t1", "telegram"), ("w1", "web")]

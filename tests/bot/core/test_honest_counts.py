@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.config import settings_from_dict
 from bot.core.base import Core, open_core
-from bot.core.reports import build_round_report
+from bot.core.reports import Report, build_round_report
 from bot.render.report import render_report
 from tests.seeding import seed_text_round
 
@@ -27,9 +27,9 @@ async def _core(tmp_path: Path) -> Core:
     return await open_core(settings_from_dict(data, environ={}), secret=b"k")
 
 
-async def test_levels_are_separate_and_counted_as_tagged(tmp_path: Path) -> None:
-    """A child domain's answers are not added to its parent: each row counts the answers that
-    carry that very theme, the child is level 2 under its parent, and confidences are means."""
+async def _texts_report(tmp_path: Path) -> tuple[Core, Report]:
+    """The report of TEXTS answered in a round opened five minutes ago, and the (closed) core
+    that stored them."""
     core = await _core(tmp_path)
     try:
         round_id, _ = await seed_text_round(core, TEXTS, opened_ago=timedelta(minutes=5))
@@ -37,6 +37,13 @@ async def test_levels_are_separate_and_counted_as_tagged(tmp_path: Path) -> None
     finally:
         await core.repo.close()
     assert report is not None
+    return core, report
+
+
+async def test_levels_are_separate_and_counted_as_tagged(tmp_path: Path) -> None:
+    """A child domain's answers are not added to its parent: each row counts the answers that
+    carry that very theme, the child is level 2 under its parent, and confidences are means."""
+    core, report = await _texts_report(tmp_path)
     by_id = {t.id: t for t in report.themes}
     tagged = [core.tagger.tag(text) for text in TEXTS]
     for theme_id in ("transport", "parking", "property_management"):
@@ -56,13 +63,7 @@ async def test_levels_are_separate_and_counted_as_tagged(tmp_path: Path) -> None
 async def test_report_text_has_separate_sections_and_untagged_share(tmp_path: Path) -> None:
     """The text puts child domains in their own section after the first-level categories and
     says how many answers had no theme."""
-    core = await _core(tmp_path)
-    try:
-        round_id, _ = await seed_text_round(core, TEXTS, opened_ago=timedelta(minutes=5))
-        report = await build_round_report(core, round_id)
-    finally:
-        await core.repo.close()
-    assert report is not None
+    _, report = await _texts_report(tmp_path)
     text = render_report(report, "zh", UTC)
     first = text.index("服务领域（一级类别）：")
     second = text.index("细分领域（另计，不计入上面的一级类别）：")

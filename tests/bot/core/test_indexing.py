@@ -11,7 +11,6 @@ import pytest
 import pytest_asyncio
 
 from bot.config import settings_from_dict
-from bot.core.answers import to_records
 from bot.core.base import Core, open_core
 from bot.core.digest import gather_digest
 from bot.core.errors import FrameworkError, IndexInputError, UsageError, ValuesError
@@ -23,44 +22,21 @@ from bot.core.indexing import (
     load_framework,
     store_framework,
 )
-from bot.core.models import NewAnswer
 from bot.core.parsing import RoundRequest
-from bot.core.privacy import text_digest
 from bot.core.rounds import create_round
 from bot.render.digest import render_digest
 from bot.render.errors import describe_error
+from tests.bot.test_cli_index import FRAMEWORK
+from tests.seeding import add_tagged_answer
 
 NOW = datetime(2026, 5, 15, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai: period 2026-Q2
-SMALL = """
-principles = ["participation", "equity"]
-
-[[indicator]]
-id = "voice"
-name_zh = "意见被听取"
-name_en = "Voice heard"
-principle = "participation"
-unit = "1–5"
-source = "居民评分"
-threshold = 2.0
-target = 4.5
-
-[[indicator]]
-id = "rent"
-name_zh = "租金负担"
-name_en = "Rent burden"
-principle = "equity"
-unit = "%"
-source = "统计局"
-threshold = 50
-target = 30
-"""
 
 
 @pytest_asyncio.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Core]:
     """A core on a fresh SQLite file, its clock at NOW, two communities registered."""
     framework = tmp_path / "framework.toml"
-    framework.write_text(SMALL, encoding="utf-8")
+    framework.write_text(FRAMEWORK, encoding="utf-8")
     settings = settings_from_dict(
         {
             "storage": {"url": f"sqlite:///{tmp_path / 'm.db'}"},
@@ -87,11 +63,13 @@ async def test_the_configured_framework_is_used_until_one_is_stored(core: Core) 
     """`index.framework` is in force until `minyi index framework` stores one; a broken file
     is refused and the stored one stays."""
     assert [i.id for i in (await load_framework(core)).indicators] == ["voice", "rent"]
-    stored = SMALL.replace('id = "rent"', 'id = "rent_share"')
+    stored = FRAMEWORK.replace('id = "rent"', 'id = "rent_share"')
     await store_framework(core, stored.encode(), "new.toml")
     assert [i.id for i in (await load_framework(core)).indicators] == ["voice", "rent_share"]
     with pytest.raises(FrameworkError) as caught:
-        await store_framework(core, SMALL.replace("target = 30", "target = 50").encode(), "b.toml")
+        await store_framework(
+            core, FRAMEWORK.replace("target = 30", "target = 50").encode(), "b.toml"
+        )
     assert "fields 'threshold' and 'target': equal (50)" in describe_error(caught.value, "en")
     assert [i.id for i in (await load_framework(core)).indicators] == ["voice", "rent_share"]
 
@@ -192,18 +170,15 @@ async def test_voices_give_each_principle_its_share_and_quotes_from_the_period(
         )
         for n, text in enumerate([*texts, "以前的意见：居民参与很好"]):
             old = n == len(texts)
-            await session.add_answer(
-                NewAnswer(
-                    round_id=round_.id,
-                    community_id=bihai.id,
-                    resident=f"r{n}",
-                    source=f"s{n}",
-                    via="reply",
-                    text=text,
-                    text_hash=text_digest(text),
-                    at=NOW - timedelta(days=200 if old else 3),
-                    themes=to_records(core.tagger.tag(text)),
-                )
+            await add_tagged_answer(
+                core,
+                session,
+                round_.id,
+                bihai.id,
+                resident=f"r{n}",
+                source=f"s{n}",
+                text=text,
+                at=NOW - timedelta(days=200 if old else 3),
             )
     tagged = [core.tagger.tag(t) for t in texts]
     participation = sum(any(t.id == "participation" for t in tags) for tags in tagged)

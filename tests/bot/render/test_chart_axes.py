@@ -54,6 +54,7 @@ def test_the_longest_bar_leaves_room_for_its_label() -> None:
     report = every_theme_report()
     top = max(t.share for t in report.themes) * 100
     fig = chart_figure(report, "zh", ZONE)
+    assert fig.axes, "the chart has no panel to check"
     for ax in fig.axes:
         low, high = ax.get_xlim()
         assert low == 0
