@@ -267,9 +267,10 @@ async def privacy_key(settings: Settings, repo: Repository) -> bytes:
     async with repo.transaction() as session:
         if configured is not None:
             check = _check_value(configured)
-            stored_check = await session.get_or_add_secret(
-                PRIVACY_CHECK_NAME, check, datetime.now(UTC)
-            )
+            # Read first: only the first start with the secret writes its check value.
+            stored_check = await session.get_secret(
+                PRIVACY_CHECK_NAME
+            ) or await session.get_or_add_secret(PRIVACY_CHECK_NAME, check, datetime.now(UTC))
             if not hmac.compare_digest(stored_check, check):
                 raise ConfigError(
                     f"privacy.secret ({SECRET_ENV}) is not the one this database's residents "
