@@ -23,6 +23,8 @@ from tests.e2e.processes import start_minyi_run, stop, write_run_config
 # clock, so time "passes while the bot is down" by moving the rounds' times in the database,
 # never by waiting for it (a 14-second window once ran out on a busy machine).
 WINDOW = timedelta(hours=1)
+# The deployment's privacy key: the bot and the core the test opens beside it share it.
+RESTART_SECRET = "restart-test-secret"
 
 
 class Bot:
@@ -75,7 +77,7 @@ async def test_rounds_open_and_close_once_across_sigkills_and_lose_no_vote_or_an
         em,
         organiser,
         f"sqlite:///{tmp_path / 'minyi.db'}",
-        secret="restart-test-secret",
+        secret=RESTART_SECRET,
         extra='[rounds]\nreminder_before = ""\n',
     )
     database = tmp_path / "minyi.db"
@@ -92,7 +94,8 @@ async def test_rounds_open_and_close_once_across_sigkills_and_lose_no_vote_or_an
 
         # Two rounds scheduled an hour ahead (through the core: /schedule is by minute).
         settings = settings_from_dict(
-            {"storage": {"url": f"sqlite:///{database}"}, "privacy": {"secret": "x"}}, environ={}
+            {"storage": {"url": f"sqlite:///{database}"}, "privacy": {"secret": RESTART_SECRET}},
+            environ={},
         )
         core = await open_core(settings)
         try:
