@@ -18,6 +18,8 @@ from bot.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
 from bot.core.base import open_core
 from bot.core.csvfiles import CsvInputError
 from bot.core.errors import IndexInputError, MinyiError
+from bot.core.settings import TOKEN_ENV
+from storage.backends.base import DatabaseUnavailable
 
 if TYPE_CHECKING:
     from nlp.tagger import Tagger
@@ -118,7 +120,11 @@ async def verb_run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             await run_bot(settings, token)
         except InvalidToken as exc:
-            raise CliError(f"Telegram refused the bot token ({exc}); check telegram.token") from exc
+            # Not `exc`: PTB's message repeats the token, and standard error goes to the journal.
+            raise CliError(
+                f"Telegram refused the bot token (401 Unauthorized); check telegram.token or "
+                f"{TOKEN_ENV}"
+            ) from exc
         except NetworkError as exc:
             raise CliError(
                 f"cannot reach the Bot API at {settings.telegram.base_url} ({exc}); "
@@ -721,6 +727,11 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except (ConfigError, CliError) as exc:
         print(f"minyi: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as exc:
+        print(
+            f"minyi: {exc}; check storage.url and that the database is reachable", file=sys.stderr
+        )
         return 2
     except MinyiError as exc:
         # A core error, worded as the chat channels word them: a file's (a CSV file's with its

@@ -10,7 +10,8 @@ handler (a file, the journal, a test's capture) sees it:
 - a record's exception (`log.exception`, `exc_info=`) becomes `failure` text: type and frames;
 - a library's arguments keep numbers (of any kind) and short ASCII words (an endpoint, a job
   name); a mapping becomes its keys, a sequence its length, an exception its type, a long or
-  non-ASCII text its length, a URL its text without the bot token, anything else its type name.
+  non-ASCII text its length, a URL (text or httpx's) without the bot token, anything else its
+  type name.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bot.core.privacy import failure
 # Loggers whose arguments are the product's own, already made safe at each call.
 PRODUCT = ("bot", "handlers", "storage", "nlp", "demo", "minyi")
 _WORD = re.compile(r"[A-Za-z0-9_.:/\-]{0,64}")
-_TOKEN = re.compile(r"/bot[^/\s]+")
+_TOKEN = re.compile(r"/bot\d+:[^/\s]+")  # a token is the bot id, a colon, a key
 
 _installed = False
 
@@ -41,7 +42,10 @@ def _safe_arg(value: Any) -> Any:
     if isinstance(value, BaseException):
         return type(value).__name__
     if isinstance(value, str):
-        return value if _WORD.fullmatch(value) else f"<text of {len(value)} characters>"
+        if not _WORD.fullmatch(value):
+            return f"<text of {len(value)} characters>"
+        # A short word may still be a Bot API URL (PTB logs its own at DEBUG): not its token.
+        return _TOKEN.sub("/bot<token>", value)
     if isinstance(value, bytes | bytearray):
         return f"<{len(value)} bytes>"
     if isinstance(value, Mapping):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.models import ProgressSink
-from storage.backends.base import Backend, Tx
+from storage.backends.base import Backend, DatabaseUnavailable, Tx
 from storage.backends.factory import backend_for
 from storage.migrations import migrate
 
@@ -154,8 +154,8 @@ async def copy_database(
     try:
         try:
             await target.open()
-        except OSError as exc:
-            raise CopyError(f"cannot connect to {target_url}: {exc}") from exc
+        except DatabaseUnavailable as exc:  # names the target without its password
+            raise CopyError(f"--to: {exc}") from exc
         try:
             return await copy_between(source, target, progress)
         finally:

@@ -8,6 +8,8 @@ effects, so an update delivered twice changes nothing the second time (SPEC §9)
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -17,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from bot.core.privacy import pseudonym
-from bot.core.settings import SECRET_ENV, Settings
+from bot.core.settings import SECRET_ENV, ConfigError, Settings
 from nlp.model import LearnedModel
 from nlp.tagger import Tagger, ThemeTag
 from nlp.taxonomy import Taxonomy, load_taxonomy
@@ -243,17 +245,44 @@ async def open_core(settings: Settings, *, secret: bytes | None = None) -> Core:
 
 # The name of the generated privacy key in `deployment_secrets`.
 PRIVACY_KEY_NAME = "privacy"
+# The name of the check value of a configured privacy secret in `deployment_secrets`: an HMAC
+# of a fixed text under that secret, so a process started without it, or with another, can
+# tell. It reveals no more of the secret than the pseudonyms stored beside it do.
+PRIVACY_CHECK_NAME = "privacy_check"
+_CHECK_TEXT = b"minyi: the privacy.secret of this deployment"
+
+
+def _check_value(secret: bytes) -> bytes:
+    return hmac.new(secret, _CHECK_TEXT, hashlib.sha256).hexdigest().encode()
 
 
 async def privacy_key(settings: Settings, repo: Repository) -> bytes:
     """The key of residents' pseudonyms: `privacy.secret` (or MINYI_PRIVACY_SECRET) when set;
     otherwise the key this deployment generated on its first start and stored in its database
     (SPEC §7: every key but the token has a default), so restarts, processes sharing the
-    database and CLI verbs all agree. A configured key is never stored."""
+    database and CLI verbs all agree. A configured key is never stored, only its check value:
+    once a deployment ran with one, a start without it or with another is a ConfigError, not a
+    new key (residents would become strangers to /mydata, /forget and the web pages)."""
     configured = settings.privacy_secret()
-    if configured is not None:
-        return configured
     async with repo.transaction() as session:
+        if configured is not None:
+            check = _check_value(configured)
+            # Read first: only the first start with the secret writes its check value.
+            stored_check = await session.get_secret(
+                PRIVACY_CHECK_NAME
+            ) or await session.get_or_add_secret(PRIVACY_CHECK_NAME, check, datetime.now(UTC))
+            if not hmac.compare_digest(stored_check, check):
+                raise ConfigError(
+                    f"privacy.secret ({SECRET_ENV}) is not the one this database's residents "
+                    "are keyed with: use the deployment's own secret (it must never change, "
+                    "docs/operators.md); nothing was changed"
+                )
+            return configured
+        if await session.get_secret(PRIVACY_CHECK_NAME) is not None:
+            raise ConfigError(
+                f"this database's residents are keyed with a configured privacy.secret: set "
+                f"privacy.secret or {SECRET_ENV} as for the bot; nothing was changed"
+            )
         stored = await session.get_secret(PRIVACY_KEY_NAME)
         if stored is not None:
             return stored

@@ -16,6 +16,7 @@ import asyncio
 import hmac
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from telegram import Update
 
 from bot.core.base import Core
 from bot.core.privacy import failure
+from bot.core.settings import ConfigError
 from bot.telegram.context import MinyiApp
 from bot.telegram.intake import Gatherer, Intake, PlainPath
 
@@ -119,7 +121,14 @@ def serve_webhook(options: WebhookOptions) -> Intake:
         )
         await runner.setup()
         site = web.TCPSite(runner, options.host, options.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:  # the port is taken, or the host is not this machine's
+            await runner.cleanup()
+            raise ConfigError(
+                f"--listen {options.host}:{options.port}: cannot listen there "
+                f"({os.strerror(exc.errno) if exc.errno else exc})"
+            ) from exc
         log.info("webhook listening on http://%s:%s%s", options.host, options.port, WEBHOOK_PATH)
         try:
             if options.public_url:

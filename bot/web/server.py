@@ -24,6 +24,7 @@ import contextlib
 import hmac
 import ipaddress
 import logging
+import os
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -41,6 +42,7 @@ from bot.core.models import Community, Round, StoredAnswer
 from bot.core.privacy import failure
 from bot.core.reports import build_round_report, top_themes
 from bot.core.residents import data_of, forget_pseudonym
+from bot.core.settings import ConfigError
 from bot.render.texts import Lang, local_minute, pick_web_lang
 from bot.web import pages, tokens
 from bot.web.group_commit import GroupCommit
@@ -920,7 +922,14 @@ async def serving_web(core: Core, options: WebOptions) -> AsyncIterator[web.AppR
     runner = web.AppRunner(web_app(core, options), access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
     await runner.setup()
     site = web.TCPSite(runner, options.host, options.port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:  # the port is taken, or the host is not this machine's
+        await runner.cleanup()
+        raise ConfigError(
+            f"web.listen {options.host}:{options.port}: cannot listen there "
+            f"({os.strerror(exc.errno) if exc.errno else exc})"
+        ) from exc
     log.info(
         "web answer pages on http://%s:%s (public %s)",
         options.host,

@@ -100,6 +100,14 @@ class Tx(abc.ABC):
         return None if row is None else next(iter(row.values()))
 
 
+class DatabaseUnavailable(Exception):
+    """A database that cannot be opened (a server that does not answer or refuses the login, a
+    file that cannot be made): which one, without its password, and why."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"cannot open the database {where} ({reason})")
+
+
 class Backend(abc.ABC):
     """A database: opened once, then transactions."""
 

@@ -21,7 +21,15 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
-from storage.backends.base import Backend, Leadership, LocalLocks, Params, Row, Tx
+from storage.backends.base import (
+    Backend,
+    DatabaseUnavailable,
+    Leadership,
+    LocalLocks,
+    Params,
+    Row,
+    Tx,
+)
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +135,16 @@ class PostgresLeadership(Leadership):
         await self._drop()
 
 
+def _without_password(url: str) -> str:
+    """`url` as it may be shown to the operator: its password left out."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:…@{netloc}"))
+
+
 class PostgresBackend(Backend):
     """A connection pool to one PostgreSQL database (optionally one schema of it)."""
 
@@ -139,6 +157,14 @@ class PostgresBackend(Backend):
         self._named = LocalLocks()
 
     async def open(self) -> None:
+        try:
+            await self._open()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise DatabaseUnavailable(
+                _without_password(self.url), str(exc) or type(exc).__name__
+            ) from exc
+
+    async def _open(self) -> None:
         settings = {"search_path": self.schema} if self.schema else None
         if self.schema:
             conn = await asyncpg.connect(self.url)

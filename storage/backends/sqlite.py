@@ -15,7 +15,16 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from storage.backends.base import Backend, Leadership, LocalLocks, Params, Row, Steps, Tx
+from storage.backends.base import (
+    Backend,
+    DatabaseUnavailable,
+    Leadership,
+    LocalLocks,
+    Params,
+    Row,
+    Steps,
+    Tx,
+)
 
 _T = TypeVar("_T")
 # Tries at turning a new database file to WAL while another connection does (see `open`).
@@ -127,14 +136,20 @@ class SqliteBackend(Backend):
         self._named = LocalLocks()
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise DatabaseUnavailable(str(self.path), reason) from exc
         try:
             await self._setup()
-        except BaseException:
+        except BaseException as exc:
             # Not left open: its worker thread would keep the process from exiting.
             await self._conn.close()
             self._conn = None
+            if isinstance(exc, sqlite3.OperationalError):  # unable to open, read-only, locked
+                raise DatabaseUnavailable(str(self.path), str(exc)) from exc
             raise
 
     async def _setup(self) -> None:

@@ -43,3 +43,11 @@ def test_texts_and_mappings_are_still_reduced() -> None:
     """What the factory is for: a resident's words never reach a library's line."""
     assert record("text %s", ("我家住在幸福路3号",)).getMessage() == "text <text of 9 characters>"
     assert record("%(who)s", ({"who": "张三"},)).getMessage() == "<text of 2 characters>"
+
+
+def test_a_short_bot_api_url_keeps_no_token() -> None:
+    """PTB logs its Bot API URL at DEBUG (`minyi -v`) as a plain text: one short enough to pass
+    as a word (a local Bot API server's) still loses its token."""
+    url = "http://bot-api:8081/bot123456:AAE-x_TOKEN"
+    message = record("Set Bot API URL: %s", (url,)).getMessage()
+    assert message == "Set Bot API URL: http://bot-api:8081/bot<token>"

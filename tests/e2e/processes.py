@@ -83,12 +83,14 @@ async def ask_by_hand(
     return next(m for m in em.messages_to(group.id) if "社区征询 #" in m.get("text", ""))
 
 
-def start_minyi_run(config: Path, log: Path | None = None) -> subprocess.Popen[bytes]:
-    """`python -m bot run --config CONFIG`, its output appended to `log` (bot.log beside the
-    config by default); MINYI_ variables of the test's environment are not passed on."""
+def start_minyi_run(
+    config: Path, log: Path | None = None, args: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
+    """`python -m bot run --config CONFIG ARGS…`, its output appended to `log` (bot.log beside
+    the config by default); MINYI_ variables of the test's environment are not passed on."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_")}
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        [sys.executable, "-m", "bot", "run", "--config", str(config), *args],
         stdout=(log or config.parent / "bot.log").open("ab"),
         stderr=subprocess.STDOUT,
         env=env,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.harness import RunningBot
+from tests.harness import SECRET, RunningBot
 
 ANSWERS = [
     "希望社区重大事项都能提前公示，让居民参与讨论。",
@@ -72,7 +72,10 @@ async def test_report_json_cli_has_spec_shape(minyi_bot: RunningBot) -> None:
     await bot.settle()
     database = Path(bot.settings.storage.url.removeprefix("sqlite:///"))
     config = database.parent / "config.toml"
-    config.write_text(f'[storage]\nurl = "{bot.settings.storage.url}"\n', encoding="utf-8")
+    config.write_text(
+        f'[storage]\nurl = "{bot.settings.storage.url}"\n[privacy]\nsecret = "{SECRET}"\n',
+        encoding="utf-8",
+    )
     done = subprocess.run(
         [sys.executable, "-m", "bot", "report", "--json", "--config", str(config)],
         capture_output=True,

@@ -23,6 +23,8 @@ from tests.e2e.processes import sqlite_run_config, start_minyi_run, stop
 # clock, so time "passes while the bot is down" by moving the rounds' times in the database,
 # never by waiting for it (a 14-second window once ran out on a busy machine).
 WINDOW = timedelta(hours=1)
+# The deployment's privacy key: the bot and the core the test opens beside it share it.
+RESTART_SECRET = "restart-test-secret"
 
 
 class Bot:
@@ -70,7 +72,7 @@ async def test_rounds_open_and_close_once_across_sigkills_and_lose_no_vote_or_an
     every vote (with its change and retraction) and every answer is counted."""
     em = emulator
     organiser = em.add_user("Organiser")
-    config, database = sqlite_run_config(tmp_path, em, organiser, secret="restart-test-secret")
+    config, database = sqlite_run_config(tmp_path, em, organiser, secret=RESTART_SECRET)
     bihai, huizhan = em.add_group("碧海社区居民群"), em.add_group("会展城业主群")
     for group in (bihai, huizhan):
         em.add_bot_to_group(group, organiser)
@@ -84,7 +86,8 @@ async def test_rounds_open_and_close_once_across_sigkills_and_lose_no_vote_or_an
 
         # Two rounds scheduled an hour ahead (through the core: /schedule is by minute).
         settings = settings_from_dict(
-            {"storage": {"url": f"sqlite:///{database}"}, "privacy": {"secret": "x"}}, environ={}
+            {"storage": {"url": f"sqlite:///{database}"}, "privacy": {"secret": RESTART_SECRET}},
+            environ={},
         )
         core = await open_core(settings)
         try:

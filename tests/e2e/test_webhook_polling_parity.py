@@ -43,7 +43,7 @@ from sandbox.models import SimChat, SimUser
 from storage.backends.postgres import split_schema
 from tests.bot.web.world import free_port
 from tests.e2e.test_multiprocess import LoadBalancer
-from tests.harness import RunningBot, make_settings, run_bot
+from tests.harness import SECRET, RunningBot, make_settings, run_bot
 from tests.pg import postgres_schema_url
 
 HOOK_SECRET = "parity-secret_1"
@@ -215,9 +215,13 @@ def post_id(em: BotAPIEmulator, chat: SimChat, marker: str) -> int:
 
 
 async def cli_report(deployment: Deployment) -> dict[str, Any]:
-    """`minyi report --json` on the bot's database, without the times of the rounds."""
+    """`minyi report --json` on the bot's database, without the times of the rounds, with the
+    deployment's privacy secret as its config file would have it."""
     config = deployment.workdir / "config.toml"
-    config.write_text(f'[storage]\nurl = "{deployment.url}"\n', encoding="utf-8")
+    config.write_text(
+        f'[storage]\nurl = "{deployment.url}"\n[privacy]\nsecret = "{SECRET}"\n',
+        encoding="utf-8",
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *("-m", "bot", "report", "--json", "--config", str(config)),

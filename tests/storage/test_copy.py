@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from datetime import timedelta
@@ -121,3 +122,24 @@ async def test_db_migrate_brings_postgresql_up_to_date(tmp_path: Path) -> None:
         assert "applied migrations: 0001" in first.stdout
         second = minyi(config, "db", "migrate")
         assert second.returncode == 0 and "up to date" in second.stdout
+
+
+async def test_db_copy_to_an_unreachable_server_names_the_target_not_its_password(
+    tmp_path: Path,
+) -> None:
+    """`--to` a server that does not answer: one line about the target (not storage.url, which
+    is fine), its password left out, and nothing created."""
+    sqlite_url = f"sqlite:///{tmp_path / 'minyi.db'}"
+    source = Repository.from_url(sqlite_url)
+    await source.open()
+    await source.close()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "{sqlite_url}"\n', encoding="utf-8")
+    with socket.socket() as probe:  # a port nobody listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = minyi(config, "db", "copy", "--to", f"postgresql://minyi:hunter2@127.0.0.1:{port}/m")
+    assert done.returncode == 2
+    assert done.stderr.startswith("minyi: --to: cannot open the database"), done.stderr
+    assert "hunter2" not in done.stderr and "storage.url" not in done.stderr
+    assert "Traceback" not in done.stderr

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.config import settings_from_dict
+import pytest
+
+from bot.config import ConfigError, settings_from_dict
 from bot.core.base import open_core
 from bot.core.privacy import pseudonym
 
@@ -63,3 +65,28 @@ async def test_two_deployments_get_different_keys(tmp_path: Path) -> None:
         secrets.append(core.secret)
         await core.repo.close()
     assert secrets[0] != secrets[1]
+
+
+async def test_a_database_keyed_with_a_configured_secret_refuses_a_start_without_it(
+    storage_url: str,
+) -> None:
+    """Once a deployment ran with privacy.secret, a process or CLI verb started without it (a
+    shell lacking the systemd unit's MINYI_PRIVACY_SECRET) or with another secret is refused
+    with a message naming the key, instead of generating a key of its own (its QR links and
+    /mydata would miss every resident); nothing is stored, and the right secret still opens."""
+    configured = settings_from_dict(
+        {"storage": {"url": storage_url}}, environ={"MINYI_PRIVACY_SECRET": "the-deployment's"}
+    )
+    core = await open_core(configured)
+    await core.repo.close()
+    for environ in ({}, {"MINYI_PRIVACY_SECRET": "another"}):
+        settings = settings_from_dict({"storage": {"url": storage_url}}, environ=environ)
+        with pytest.raises(ConfigError, match=r"privacy\.secret"):
+            await open_core(settings)
+    again = await open_core(configured)
+    try:
+        assert again.secret == b"the-deployment's"
+        async with again.repo.transaction() as session:
+            assert await session.get_secret("privacy") is None
+    finally:
+        await again.repo.close()
