@@ -289,3 +289,29 @@ async def test_recurring_round_missed_while_down_runs_once_and_reschedules(
     assert third is not None and third.state == "scheduled"
     assert third.opens_at == first.opens_at + timedelta(hours=4)
     assert len(texts_with(bot, group, "社区征询 #")) == 2
+
+
+async def test_a_recurring_round_longer_than_its_interval_keeps_its_duration(
+    minyi_bot: RunningBot,
+) -> None:
+    """`/schedule --cron` daily for 48h: each occurrence is open 48 hours, as residents are
+    told. The next occurrence is the latest firing by the time the previous one closes (the
+    firing in between fell while it was still open), not an earlier one whose window is
+    half gone, which opened at once and closed a day later."""
+    bot = minyi_bot
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, '/schedule --cron "0 9 * * *" 48h 这两天小区有什么新情况？')
+    await bot.wait_text(group, lambda t: "已安排" in t)
+    async with bot.core.repo.transaction() as session:
+        (first,) = await session.list_rounds()
+
+    bot.core.clock = shifted_clock(first.opens_at + timedelta(seconds=1))
+    await bot.wait_text(group, lambda t: "社区征询 #1" in t)
+    bot.core.clock = shifted_clock(first.closes_at + timedelta(seconds=1))
+    await bot.wait_text(group, lambda t: "社区征询 #2" in t)
+    await bot.settle()
+    async with bot.core.repo.transaction() as session:
+        second = await session.get_round(2)
+    assert second is not None and second.state == "open"
+    assert second.opens_at == first.opens_at + timedelta(days=2)
+    assert second.closes_at == first.closes_at + timedelta(days=2)
