@@ -315,3 +315,31 @@ async def test_a_recurring_round_longer_than_its_interval_keeps_its_duration(
     assert second is not None and second.state == "open"
     assert second.opens_at == first.opens_at + timedelta(days=2)
     assert second.closes_at == first.closes_at + timedelta(days=2)
+
+
+async def test_rounds_lists_scheduled_open_and_recently_closed_rounds(
+    minyi_bot: RunningBot,
+) -> None:
+    """/rounds shows what is scheduled, open, and closed in the last two weeks, with ids; not
+    a round closed long ago, nor a cancelled one."""
+    bot = minyi_bot
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    real = bot.core.clock
+    bot.core.clock = lambda: real() - timedelta(days=20)
+    await bot.command(group, "/ask 1h 很久以前的问题？")
+    await bot.command(group, "/close 1")
+    bot.core.clock = real
+    await bot.command(group, "/ask 1h 刚结束的问题？")
+    await bot.command(group, "/close 2")
+    await bot.command(group, "/ask 2h 进行中的问题？")
+    opens = (bot.core.now() + timedelta(days=1)).astimezone(bot.settings.schedule.tz)
+    await bot.command(group, f"/schedule {opens:%Y-%m-%d %H:%M} 1h 明天的问题？")
+    await bot.command(group, f"/schedule {opens:%Y-%m-%d %H:%M} 1h 取消的问题？")
+    await bot.command(group, "/cancel 5")
+    await bot.command(group, "/rounds")
+    listing = bot.bot_texts(group)[-1]
+    lines = [line for line in listing.splitlines() if line.startswith("#")]
+    assert [line.split(" · ")[0] for line in lines] == ["#4 待开始", "#3 进行中", "#2 已结束"], (
+        listing
+    )
+    assert "明天的问题" in lines[0] and "刚结束的问题" in lines[2]
