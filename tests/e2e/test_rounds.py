@@ -343,3 +343,27 @@ async def test_rounds_lists_scheduled_open_and_recently_closed_rounds(
         listing
     )
     assert "明天的问题" in lines[0] and "刚结束的问题" in lines[2]
+
+
+async def test_no_reminder_for_a_round_shorter_than_it_or_closed_before_it(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """With `rounds.reminder_before = "24h"`: a 48h round is reminded once; a 2h round never
+    (the reminder would come before it opened), nor a 48h round closed early by /close."""
+    async with start_bot(emulator, tmp_path, rounds={"reminder_before": "24h"}) as bot:
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        start = bot.core.now()
+        await bot.command(group, "/ask 48h 两天的问题？")
+        await bot.command(group, "/ask 2h 两小时的问题？")
+        await bot.command(group, "/ask 48h 提前结束的问题？")
+        await bot.command(group, "/close 3")
+        bot.core.clock = shifted_clock(start + timedelta(hours=25))
+        await bot.wait_text(group, lambda t: "征询 #2 已结束" in t)
+        await bot.wait_text(group, lambda t: "提醒" in t)
+        await bot.settle()
+        reminders = texts_with(bot, group, "提醒")
+        assert len(reminders) == 1 and "#1" in reminders[0], reminders
+        bot.core.clock = shifted_clock(start + timedelta(hours=48, seconds=1))
+        await bot.wait_text(group, lambda t: "征询 #1 已结束" in t)
+        await bot.settle()
+        assert texts_with(bot, group, "提醒") == reminders
