@@ -367,3 +367,29 @@ async def test_no_reminder_for_a_round_shorter_than_it_or_closed_before_it(
         await bot.wait_text(group, lambda t: "征询 #1 已结束" in t)
         await bot.settle()
         assert texts_with(bot, group, "提醒") == reminders
+
+
+async def test_a_plain_group_message_answers_the_only_open_text_round(
+    minyi_bot: RunningBot,
+) -> None:
+    """A group message that replies to nothing answers the community's one open text round (an
+    open poll does not make it ambiguous); with two text rounds open it answers neither, and
+    only a reply says which. Another community's round is not this group's."""
+    bot = minyi_bot
+    em = bot.emulator
+    bihai = await bot.register("碧海社区居民群", "碧海社区")
+    huizhan = await bot.register("会展城业主群", "会展城社区")
+    resident = em.add_user("居民")
+    await bot.command(bihai, "/ask 2h 停车怎么办？")
+    await bot.command(bihai, "/poll 2h 几点开会？ | 上午 | 下午")
+    em.send_message(resident, bihai, "多建立体车库。")
+    em.send_message(resident, huizhan, "会展城的闲聊。")
+    await bot.settle()
+    await bot.command(bihai, "/ask 2h 绿化怎么办？")
+    em.send_message(resident, bihai, "两个问题都开着时的闲聊。")
+    second = next(m for m in em.messages_to(bihai.id) if "社区征询 #3" in m.get("text", ""))
+    em.send_message(resident, bihai, "多种树。", reply_to=second["message_id"])
+    await bot.settle()
+    async with bot.core.repo.transaction() as session:
+        stored = [(a.round_id, a.text) for a in await session.list_answers(include_hidden=True)]
+    assert stored == [(1, "多建立体车库。"), (3, "多种树。")]
