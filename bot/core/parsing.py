@@ -389,6 +389,13 @@ def parse_id(command: str, args: str, *, optional: bool = False) -> int | None:
     return value
 
 
+def parse_no_arguments(command: str, args: str) -> None:
+    """A command that takes none (/rounds, /digest, /themes): anything after it is refused, not
+    ignored (`/rounds 碧海社区` listed every community's rounds as if nothing was written)."""
+    if args.split():
+        raise UsageError(command, "parse_no_arguments")
+
+
 def parse_community_name(args: str) -> str:
     """`/community <名称>`: 1–40 characters without white space, not `all`.
 
