@@ -171,7 +171,7 @@ async def _schedule_recurrence(core: Core, session: Session, round_: Round, now:
     late by the next tick, else the next firing to come: missed firings never pile up. The
     latest, not the earliest: a round open longer than its expression's interval (daily, 48h)
     had firings while it was open, and the earliest of them would reopen with half its window
-    gone (open a day, not the two residents are told).
+    gone (open a day, not the two the organiser asked for).
     """
     assert round_.cron is not None
     length = round_.closes_at - round_.opens_at
