@@ -129,6 +129,7 @@ def add_handlers(app: MinyiApp) -> None:
     # before anything else is looked up by chat id.
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, communities.migration))
     app.add_handler(ChatMemberHandler(communities.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, residents.left))
     # Before any command is handled (group -1: PTB goes on to the command's own handler in
     # group 0), an organiser's Telegram language is remembered for their close reports.
     app.add_handler(

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.core.moderation import hide_answer
 from bot.core.organiser import digest_now, export_file, round_report
-from bot.core.parsing import parse_id
+from bot.core.parsing import parse_id, parse_no_arguments
 from bot.core.roles import note_organiser_language
 from bot.render.digest import render_digest
 from bot.render.listings import themes_text
@@ -71,6 +71,7 @@ async def themes(update: Update, context: Ctx) -> None:
     """The taxonomy: themes, their kind and sample keywords."""
     if await authorise(update, context) is None:
         return
+    parse_no_arguments("themes", command_args(update))
     lang = lang_of(update, context)
     await reply(update, context, themes_text(core_of(context).tagger.taxonomy, lang))
 
@@ -91,6 +92,7 @@ async def digest(update: Update, context: Ctx) -> None:
     caller = await authorise(update, context)
     if caller is None:
         return
+    parse_no_arguments("digest", command_args(update))
     core = core_of(context)
     period = await digest_now(core, caller)
     built = render_digest(period, lang_of(update, context), core.settings.schedule.tz)

@@ -7,7 +7,7 @@ import logging
 from telegram import Message, Update
 from telegram.constants import ChatType
 
-from bot.core.answers import start_private_answer
+from bot.core.answers import left_group, start_private_answer
 from bot.core.parsing import parse_start_payload
 from bot.core.residents import forget_resident, my_data
 from bot.render.residents import my_data_text
@@ -68,6 +68,20 @@ async def start(update: Update, context: Ctx) -> None:
             closes=local_minute(round_.closes_at, zone),
         ),
     )
+
+
+async def left(update: Update, context: Ctx) -> None:
+    """Someone left a group (a `left_chat_member` service message, also when removed): only
+    members answer for a community, so a private answer they began for it ends, and the bot
+    asks Telegram again before their next link counts."""
+    message = update.message
+    if message is None or message.left_chat_member is None or not in_group(update):
+        return
+    gone = message.left_chat_member
+    if gone.is_bot:
+        return
+    context.bot_data.member_cache.forget(message.chat.id, gone.id)
+    await left_group(core_of(context), gone.id, message.chat.id, turn=turn_of(update, context))
 
 
 # In a group anyone may send /help and /privacy: their answers there are capped per chat and

@@ -11,6 +11,7 @@ from bot.core.parsing import (
     RoundRequest,
     parse_ask,
     parse_id,
+    parse_no_arguments,
     parse_poll,
     parse_priorities,
     parse_rate,
@@ -100,6 +101,7 @@ async def rounds(update: Update, context: Ctx) -> None:
     caller = await authorise(update, context)
     if caller is None:
         return
+    parse_no_arguments("rounds", command_args(update))
     core = core_of(context)
     listed = await recent_rounds(core, caller, in_group=in_group(update))
     await reply(

@@ -538,6 +538,19 @@ async def start_private_answer(
     return round_
 
 
+async def left_group(core: Core, user_id: int, chat_id: int, *, turn: Turn | None = None) -> None:
+    """Someone left (or was removed from) group `chat_id`: a private answer they began for
+    that group's community ends, so that what they send next counts for no community they
+    are no longer in (SPEC §9); one begun for another community goes on."""
+    resident = core.resident(user_id)
+    async with core.transaction(turn) as session:
+        community = await session.get_community_by_chat(chat_id)
+        begun = await session.get_private_session(resident)
+        if community is not None and begun is not None and begun[1] == community.id:
+            await session.delete_private_session(resident)
+            log.info("private answer to round %s ended: its resident left the group", begun[0])
+
+
 VoteOutcome = Literal["recorded", "retracted", "closed", "unknown", "invalid"]
 
 

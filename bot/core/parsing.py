@@ -157,6 +157,8 @@ _CJK_DURATION = re.compile(
 )
 # Lower-case words after a number that are not meant as durations (times of day, ordinals).
 _NOT_UNITS = frozenset(["am", "pm", "st", "nd", "rd", "th"])
+# Signs before a duration (`-5m`, `+48h`): a duration has none.
+_SIGNS = frozenset("-+−－＋")
 
 
 def looks_like_bad_duration(words: list[str]) -> bool:
@@ -171,10 +173,13 @@ def looks_like_bad_duration(words: list[str]) -> bool:
     first word that is only a number and a Chinese unit of time (`48小时`, `3天`, `2周`; not
     月, 日 or 分: `3月`, `5日`, `5分` are dates and scores). Any other Chinese in the first word
     makes it part of the question (`3号楼电梯…`, `5G信号…`, `3天后…`), and a bare number
-    followed by Chinese (`3 号楼…`) is a question as well.
+    followed by Chinese (`3 号楼…`) is a question as well. A duration with a sign before it
+    (`-5m`, `+48h`) is a bad duration too.
     """
     if not words:
         return False
+    if words[0][:1] in _SIGNS and is_duration(words[0][1:]):
+        return True
     if _CJK_DURATION.match(words[0]):
         return True
     match = _NUMBER_LETTERS.match(words[0])
@@ -383,6 +388,13 @@ def parse_id(command: str, args: str, *, optional: bool = False) -> int | None:
     if value <= 0 or value > 2**62:
         raise UsageError(command, "parse_id_not_positive")
     return value
+
+
+def parse_no_arguments(command: str, args: str) -> None:
+    """A command that takes none (/rounds, /digest, /themes): anything after it is refused, not
+    ignored (`/rounds 碧海社区` listed every community's rounds as if nothing was written)."""
+    if args.split():
+        raise UsageError(command, "parse_no_arguments")
 
 
 def parse_community_name(args: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import Core, Turn
-from bot.core.models import StoredAnswer
+from bot.core.models import Round, StoredAnswer
 
 
 class MyData(BaseModel):
@@ -14,6 +14,8 @@ class MyData(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     answers: list[StoredAnswer]
     votes: list[tuple[int, int]]  # (round id, option index or rating)
+    # The same votes as the resident reads them: (round id, the option's text or the rating).
+    choices: list[tuple[int, str]] = []
 
 
 async def my_data(core: Core, user_id: int) -> MyData:
@@ -26,7 +28,20 @@ async def data_of(core: Core, resident: str) -> MyData:
     async with core.repo.transaction() as session:
         answers = await session.list_answers(resident=resident, include_hidden=True)
         votes = await session.list_resident_votes(resident)
-    return MyData(answers=answers, votes=votes)
+        rounds = {r: await session.get_round(r) for r in {r for r, _ in votes}}
+    return MyData(
+        answers=answers,
+        votes=votes,
+        choices=[(r, _choice(rounds.get(r), value)) for r, value in votes],
+    )
+
+
+def _choice(round_: Round | None, value: int) -> str:
+    """A vote as its resident reads it: the option's text in a poll or priorities round (the
+    stored value is the option's index), the rating itself in a rating round."""
+    if round_ is not None and round_.kind != "rating" and 0 <= value < len(round_.options):
+        return round_.options[value]
+    return str(value)
 
 
 async def forget_resident(core: Core, user_id: int, *, turn: Turn | None = None) -> tuple[int, int]:

@@ -168,19 +168,30 @@ async def _schedule_recurrence(core: Core, session: Session, round_: Round, now:
     """Store the next occurrence of a recurring round (once: the closing transition is guarded).
 
     After downtime the next occurrence is the latest firing whose window is still open, opened
-    late by the next tick, else the next firing to come: missed firings never pile up.
+    late by the next tick, else the next firing to come: missed firings never pile up. The
+    latest, not the earliest: a round open longer than its expression's interval (daily, 48h)
+    had firings while it was open, and the earliest of them would reopen with half its window
+    gone (open a day, not the two the organiser asked for).
     """
     assert round_.cron is not None
     length = round_.closes_at - round_.opens_at
+    zone = core.settings.schedule.tz
     try:
-        opens_at = next_fire(
-            round_.cron, max(now - length, round_.opens_at), core.settings.schedule.tz
-        ).astimezone(UTC)  # real time from here on, as in create_round
+        # Real time from here on, as in create_round.
+        opens_at = next_fire(round_.cron, max(now - length, round_.opens_at), zone).astimezone(UTC)
     except ValueError as exc:
         # The parser refuses such expressions; one stored before it did must still let its
         # round close (a raise here would roll the closing back on every tick).
         log.error("round %s: no next occurrence (%s); the series ends here", round_.id, exc)
         return
+    while opens_at <= now:
+        try:
+            later = next_fire(round_.cron, opens_at, zone).astimezone(UTC)
+        except ValueError:
+            break  # it fires no more after this one: that one opens late
+        if later > now:
+            break
+        opens_at = later
     communities = await session.list_round_communities(round_.id)
     await session.add_round(
         kind=round_.kind,

@@ -12,5 +12,5 @@ def my_data_text(data: MyData, lang: Lang) -> str:
         return say("mydata_empty", lang)
     lines = [say("mydata_header", lang, answers=len(data.answers), votes=len(data.votes))]
     lines += [say("mydata_answer", lang, round=a.round_id, text=a.text) for a in data.answers]
-    lines += [say("mydata_vote", lang, round=r, choice=o) for r, o in data.votes]
+    lines += [say("mydata_vote", lang, round=r, choice=c) for r, c in data.choices]
     return "\n".join(lines)

@@ -176,6 +176,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "--multi 和 --anonymous 只用于投票（用 | 写出选项）。",
         "--multi and --anonymous are for polls only (give options after |).",
     ),
+    "parse_no_arguments": ("这个命令后面不用写别的。", "this command takes nothing after it."),
     "parse_id_missing": ("缺少编号。", "the id is missing."),
     "parse_id_not_number": ("编号应是一个数字。", "the id should be one number."),
     "parse_id_not_positive": ("编号应是正整数。", "the id should be a positive number."),

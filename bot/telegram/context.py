@@ -48,6 +48,10 @@ class AdminCache:
             self._next_prune = now + self.seconds
         self._entries[(chat_id, user_id)] = (admin, now)
 
+    def forget(self, chat_id: int, user_id: int) -> None:
+        """Drop what is remembered about `user_id` in `chat_id` (they left the group)."""
+        self._entries.pop((chat_id, user_id), None)
+
     def __len__(self) -> int:
         return len(self._entries)
 

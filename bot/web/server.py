@@ -772,23 +772,10 @@ async def _me_view(
 ) -> pages.MeView:
     core = state.core
     data = await data_of(core, tokens.web_pseudonym(core.secret, browser))
-    rounds: dict[int, Round] = {}
-    async with core.repo.transaction() as session:
-        for round_id in {r for r, _ in data.votes}:
-            found = await session.get_round(round_id)
-            if found is not None:
-                rounds[round_id] = found
-
-    def choice(round_id: int, option: int) -> str:
-        round_ = rounds.get(round_id)
-        if round_ is not None and round_.kind == "poll" and 0 <= option < len(round_.options):
-            return round_.options[option]
-        return str(option)
-
     return pages.MeView(
         lang=_lang(request, core),
         answers=[(a.round_id, a.text) for a in data.answers],
-        votes=[(r, choice(r, o)) for r, o in data.votes],
+        votes=data.choices,
         retention_days=core.settings.privacy.retention_days,
         form=_form(state, browser, "me"),
         notice=notice,

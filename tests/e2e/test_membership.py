@@ -93,3 +93,28 @@ async def test_leaving_the_group_is_noticed_after_the_cache_expires(minyi_bot: R
     await bot.command(chat, "搬走前说一句。", user=resident)
     assert await stored(bot) == []
     assert BAD_LINK in bot.bot_texts(chat)[-2]
+
+
+async def test_leaving_the_group_ends_a_private_answer_already_begun(
+    minyi_bot: RunningBot,
+) -> None:
+    """A member who opened the link and then left the group (or was removed from it) no
+    longer answers for that community: their next private message is not stored, as if they
+    had opened the link after leaving."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("汇展城业主群", "汇展城社区")
+    await bot.command(group, "/ask 1h 小区停车难怎么解决？")
+    resident = em.add_user("要搬走的居民")
+    em.add_member(group, resident)
+    chat = em.private_chat(resident)
+    await bot.command(chat, "/start r1", user=resident)
+    await bot.command(chat, "还在群里时说一句。", user=resident)
+    em.remove_member(group, resident)
+    await bot.settle()
+    await bot.command(chat, "搬走后又说一句。", user=resident)
+    # The cached "is a member" from the first link is dropped too.
+    await bot.command(chat, "/start r1", user=resident)
+    await bot.command(chat, "再开一次链接后说一句。", user=resident)
+    assert await stored(bot) == [(1, "还在群里时说一句。")]
+    assert BAD_LINK in bot.bot_texts(chat)[-2]

@@ -227,6 +227,35 @@ async def test_mydata_shows_only_ones_own_data_and_only_privately(minyi_bot: Run
     assert len((await my_data(bot.core, alice.id)).answers) == 1
 
 
+async def test_mydata_names_the_options_a_resident_voted_for(minyi_bot: RunningBot) -> None:
+    """/mydata shows each vote as the option chosen (a poll's, several for a multiple-answer
+    poll, a priorities round's principle) or the rating given, not an option's number."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/poll 1h 几点开会？ | 上午 | 下午 | 晚上")
+    await bot.command(group, "/poll --multi 1h 要哪些设施？ | 停车 | 绿化 | 照明")
+    await bot.command(group, "/priorities 1h")
+    await bot.command(group, "/rate 1h 物业服务打几分？")
+    resident = em.add_user("投票的居民")
+    first, multi, priorities = em.polls()
+    em.vote_poll(resident, first, [2])
+    em.vote_poll(resident, multi, [0, 2])
+    em.vote_poll(resident, priorities, [0])
+    em.press_button(resident, group, open_post(bot, group, "社区评分 #4")["message_id"], "rate:4:5")
+    await bot.settle()
+    chat = em.private_chat(resident)
+    await bot.command(chat, "/mydata", user=resident)
+    lines = bot.bot_texts(chat)[-1].splitlines()[1:]
+    assert lines == [
+        "• #1 投票：晚上",
+        "• #2 投票：停车",
+        "• #2 投票：照明",
+        "• #3 投票：参与",
+        "• #4 投票：5",
+    ], lines
+
+
 async def test_daily_retention_job_deletes_old_answers_and_votes(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:

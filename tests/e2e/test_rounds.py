@@ -242,6 +242,9 @@ async def test_malformed_round_commands_get_a_usage_message_and_change_nothing(
         (private, "/poll 2h 问题 | 甲 | 乙", usage),
         (private, f"/schedule {day} 09:00 2h 问题", usage),
         (private, "/rate", usage),
+        (private, "/rounds 碧海社区", usage),  # not every community's rounds as if unnamed
+        (private, "/digest 碧海社区", usage),
+        (private, "/themes 参与", usage),
         (private, "/ask 不存在的社区 48h 问题", "找不到社区"),
         (group, "/close 99", "找不到第 99 轮"),
         (group, "/close 2", "没有开放"),
@@ -289,3 +292,107 @@ async def test_recurring_round_missed_while_down_runs_once_and_reschedules(
     assert third is not None and third.state == "scheduled"
     assert third.opens_at == first.opens_at + timedelta(hours=4)
     assert len(texts_with(bot, group, "社区征询 #")) == 2
+
+
+async def test_a_recurring_round_longer_than_its_interval_keeps_its_duration(
+    minyi_bot: RunningBot,
+) -> None:
+    """`/schedule --cron` daily for 48h: each occurrence is open 48 hours, as residents are
+    told. The next occurrence is the latest firing by the time the previous one closes (the
+    firing in between fell while it was still open), not an earlier one whose window is
+    half gone, which opened at once and closed a day later."""
+    bot = minyi_bot
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, '/schedule --cron "0 9 * * *" 48h 这两天小区有什么新情况？')
+    await bot.wait_text(group, lambda t: "已安排" in t)
+    async with bot.core.repo.transaction() as session:
+        (first,) = await session.list_rounds()
+
+    bot.core.clock = shifted_clock(first.opens_at + timedelta(seconds=1))
+    await bot.wait_text(group, lambda t: "社区征询 #1" in t)
+    bot.core.clock = shifted_clock(first.closes_at + timedelta(seconds=1))
+    await bot.wait_text(group, lambda t: "社区征询 #2" in t)
+    await bot.settle()
+    async with bot.core.repo.transaction() as session:
+        second = await session.get_round(2)
+    assert second is not None and second.state == "open"
+    assert second.opens_at == first.opens_at + timedelta(days=2)
+    assert second.closes_at == first.closes_at + timedelta(days=2)
+
+
+async def test_rounds_lists_scheduled_open_and_recently_closed_rounds(
+    minyi_bot: RunningBot,
+) -> None:
+    """/rounds shows what is scheduled, open, and closed in the last two weeks, with ids; not
+    a round closed long ago, nor a cancelled one."""
+    bot = minyi_bot
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    real = bot.core.clock
+    bot.core.clock = lambda: real() - timedelta(days=20)
+    await bot.command(group, "/ask 1h 很久以前的问题？")
+    await bot.command(group, "/close 1")
+    bot.core.clock = real
+    await bot.command(group, "/ask 1h 刚结束的问题？")
+    await bot.command(group, "/close 2")
+    await bot.command(group, "/ask 2h 进行中的问题？")
+    opens = (bot.core.now() + timedelta(days=1)).astimezone(bot.settings.schedule.tz)
+    await bot.command(group, f"/schedule {opens:%Y-%m-%d %H:%M} 1h 明天的问题？")
+    await bot.command(group, f"/schedule {opens:%Y-%m-%d %H:%M} 1h 取消的问题？")
+    await bot.command(group, "/cancel 5")
+    await bot.command(group, "/rounds")
+    listing = bot.bot_texts(group)[-1]
+    lines = [line for line in listing.splitlines() if line.startswith("#")]
+    assert [line.split(" · ")[0] for line in lines] == ["#4 待开始", "#3 进行中", "#2 已结束"], (
+        listing
+    )
+    assert "明天的问题" in lines[0] and "刚结束的问题" in lines[2]
+
+
+async def test_no_reminder_for_a_round_shorter_than_it_or_closed_before_it(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """With `rounds.reminder_before = "24h"`: a 48h round is reminded once; a 2h round never
+    (the reminder would come before it opened), nor a 48h round closed early by /close."""
+    async with start_bot(emulator, tmp_path, rounds={"reminder_before": "24h"}) as bot:
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        start = bot.core.now()
+        await bot.command(group, "/ask 48h 两天的问题？")
+        await bot.command(group, "/ask 2h 两小时的问题？")
+        await bot.command(group, "/ask 48h 提前结束的问题？")
+        await bot.command(group, "/close 3")
+        bot.core.clock = shifted_clock(start + timedelta(hours=25))
+        await bot.wait_text(group, lambda t: "征询 #2 已结束" in t)
+        await bot.wait_text(group, lambda t: "提醒" in t)
+        await bot.settle()
+        reminders = texts_with(bot, group, "提醒")
+        assert len(reminders) == 1 and "#1" in reminders[0], reminders
+        bot.core.clock = shifted_clock(start + timedelta(hours=48, seconds=1))
+        await bot.wait_text(group, lambda t: "征询 #1 已结束" in t)
+        await bot.settle()
+        assert texts_with(bot, group, "提醒") == reminders
+
+
+async def test_a_plain_group_message_answers_the_only_open_text_round(
+    minyi_bot: RunningBot,
+) -> None:
+    """A group message that replies to nothing answers the community's one open text round (an
+    open poll does not make it ambiguous); with two text rounds open it answers neither, and
+    only a reply says which. Another community's round is not this group's."""
+    bot = minyi_bot
+    em = bot.emulator
+    bihai = await bot.register("碧海社区居民群", "碧海社区")
+    huizhan = await bot.register("会展城业主群", "会展城社区")
+    resident = em.add_user("居民")
+    await bot.command(bihai, "/ask 2h 停车怎么办？")
+    await bot.command(bihai, "/poll 2h 几点开会？ | 上午 | 下午")
+    em.send_message(resident, bihai, "多建立体车库。")
+    em.send_message(resident, huizhan, "会展城的闲聊。")
+    await bot.settle()
+    await bot.command(bihai, "/ask 2h 绿化怎么办？")
+    em.send_message(resident, bihai, "两个问题都开着时的闲聊。")
+    second = next(m for m in em.messages_to(bihai.id) if "社区征询 #3" in m.get("text", ""))
+    em.send_message(resident, bihai, "多种树。", reply_to=second["message_id"])
+    await bot.settle()
+    async with bot.core.repo.transaction() as session:
+        stored = [(a.round_id, a.text) for a in await session.list_answers(include_hidden=True)]
+    assert stored == [(1, "多建立体车库。"), (3, "多种树。")]

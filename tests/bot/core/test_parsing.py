@@ -230,6 +230,9 @@ def test_community_name_without_spaces_is_kept_as_written() -> None:
         "48小时 你希望社区怎样改进？",
         "3天 你希望社区怎样改进？",
         "2个星期 你希望社区怎样改进？",
+        "-5m 你希望社区怎样改进？",
+        "+48h 你希望社区怎样改进？",
+        "−2d 你希望社区怎样改进？",
     ],
 )
 def test_a_duration_written_wrong_gets_a_usage_reply(args: str) -> None:
