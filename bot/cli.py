@@ -221,7 +221,7 @@ async def _tagger(settings: Settings) -> Tagger:
 
     if database_missing(settings) is not None:
         return Tagger(load_taxonomy(settings.nlp.taxonomy))
-    core = await open_core(settings)
+    core = await open_core(settings, keyed=False)
     try:
         return await load_tagger(settings, core.repo)
     finally:
@@ -253,7 +253,7 @@ async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.labelled)
     if is_multilabel(path):
         # text,labels (e.g. `minyi export --labels`): principles and first-level domains.
-        core = await open_core(settings)
+        core = await open_core(settings, keyed=False)
         try:
             sets = read_multilabelled(path, core.tagger.taxonomy)
             summary = await learn_sets(core, sets)
@@ -262,7 +262,7 @@ async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
         print(f"learned {summary}; run `minyi retag` to re-tag stored answers")
         return 0
     examples = read_labelled(path)
-    core = await open_core(settings)
+    core = await open_core(settings, keyed=False)
     try:
         with progress_bar("learning", len(examples), unit="text") as bar:
             summary = await learn(core, examples, bar)
@@ -330,7 +330,7 @@ async def verb_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.report import render_report
 
     require_database(args, settings)
-    core = await open_core(settings)
+    core = await open_core(settings, keyed=False)
     try:
         async with core.repo.transaction() as session:
             if args.round is not None:
@@ -364,7 +364,7 @@ async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.digest import build_digest, write_digest
 
     require_database(args, settings)
-    core = await open_core(settings)
+    core = await open_core(settings, keyed=False)
     try:
         digest = await build_digest(core, core.now(), settings.locale.default)
     finally:
@@ -385,7 +385,7 @@ async def verb_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.exports import export_rows, rows_to_csv, rows_to_json, vote_export, votes_to_csv
 
     require_database(args, settings)
-    core = await open_core(settings)
+    core = await open_core(settings, keyed=False)
     votes = None
     if args.labels:
         from bot.core.tagging import labels_csv
@@ -449,7 +449,7 @@ async def verb_retag(args: argparse.Namespace, settings: Settings) -> int:
     from bot.progress import progress_bar
 
     require_database(args, settings)
-    core = await open_core(settings)
+    core = await open_core(settings, keyed=False)
     try:
         with progress_bar("re-tagging", unit="answer") as bar:
             result = await retag_answers(core, full=args.full, progress=bar)
@@ -496,7 +496,7 @@ async def verb_index(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.index_text import index_table
 
     require_database(args, settings)
-    core = await open_core(settings)
+    core = await open_core(settings, keyed=False)
     try:
         result = await compute(core, args.period)
     finally:
@@ -513,7 +513,7 @@ async def _index_framework(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.texts import say
 
     data, name = _read_input(args.file)
-    core = await open_core(settings)
+    core = await open_core(settings, keyed=False)
     try:
         framework = await store_framework(core, data, name)
     finally:
@@ -535,7 +535,7 @@ async def _index_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.texts import say
 
     data, name = _read_input(args.file)
-    core = await open_core(settings)
+    core = await open_core(settings, keyed=False)
     try:
         summary = await import_values(core, data, name)
     finally:
@@ -552,7 +552,7 @@ async def _index_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.texts import say
 
     require_database(args, settings)
-    core = await open_core(settings)
+    core = await open_core(settings, keyed=False)
     try:
         result = await compute(core, args.period)
         voices = await community_voices(core, result)

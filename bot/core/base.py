@@ -229,14 +229,16 @@ def _first_level_domains(model: LearnedModel, taxonomy: Taxonomy) -> bool:
     )
 
 
-async def open_core(settings: Settings, *, secret: bytes | None = None) -> Core:
-    """Open the database (migrating it) and load the tagger."""
+async def open_core(settings: Settings, *, secret: bytes | None = None, keyed: bool = True) -> Core:
+    """Open the database (migrating it) and load the tagger. `keyed=False`: for work that
+    makes no pseudonym and no link (reports, exports, the index, tagging), which may run without
+    the deployment's configured secret (see `privacy_key`)."""
     repo = Repository.from_url(settings.storage.url)
     await repo.open()
     try:
         tagger = await load_tagger(settings, repo)
         if secret is None:
-            secret = await privacy_key(settings, repo)
+            secret = await privacy_key(settings, repo, keyed=keyed)
     except BaseException:
         await repo.close()
         raise
@@ -256,13 +258,15 @@ def _check_value(secret: bytes) -> bytes:
     return hmac.new(secret, _CHECK_TEXT, hashlib.sha256).hexdigest().encode()
 
 
-async def privacy_key(settings: Settings, repo: Repository) -> bytes:
+async def privacy_key(settings: Settings, repo: Repository, *, keyed: bool = True) -> bytes:
     """The key of residents' pseudonyms: `privacy.secret` (or MINYI_PRIVACY_SECRET) when set;
     otherwise the key this deployment generated on its first start and stored in its database
     (SPEC §7: every key but the token has a default), so restarts, processes sharing the
     database and CLI verbs all agree. A configured key is never stored, only its check value:
     once a deployment ran with one, a start without it or with another is a ConfigError, not a
-    new key (residents would become strangers to /mydata, /forget and the web pages)."""
+    new key (residents would become strangers to /mydata, /forget and the web pages). Without
+    `keyed` (work that makes no pseudonym or link: a report, an export) a missing secret is no
+    error: that work gets a throwaway key, never stored; a wrong one still is."""
     configured = settings.privacy_secret()
     async with repo.transaction() as session:
         if configured is not None:
@@ -279,6 +283,8 @@ async def privacy_key(settings: Settings, repo: Repository) -> bytes:
                 )
             return configured
         if await session.get_secret(PRIVACY_CHECK_NAME) is not None:
+            if not keyed:
+                return secrets.token_urlsafe(32).encode()
             raise ConfigError(
                 f"this database's residents are keyed with a configured privacy.secret: set "
                 f"privacy.secret or {SECRET_ENV} as for the bot; nothing was changed"

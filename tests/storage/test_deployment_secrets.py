@@ -90,3 +90,30 @@ async def test_a_database_keyed_with_a_configured_secret_refuses_a_start_without
             assert await session.get_secret("privacy") is None
     finally:
         await again.repo.close()
+
+
+async def test_work_that_makes_no_pseudonym_runs_without_the_configured_secret(
+    storage_url: str,
+) -> None:
+    """A report or an export (`keyed=False`) from a shell without the deployment's secret runs,
+    on a throwaway key that is never stored (so a later keyed start is not misled); with a
+    wrong secret it is still refused, and keyed work still needs the right one."""
+    configured = settings_from_dict(
+        {"storage": {"url": storage_url}}, environ={"MINYI_PRIVACY_SECRET": "the-deployment's"}
+    )
+    await (await open_core(configured)).repo.close()
+    bare = settings_from_dict({"storage": {"url": storage_url}}, environ={})
+    reading = await open_core(bare, keyed=False)
+    try:
+        assert reading.secret != b"the-deployment's"
+        async with reading.repo.transaction() as session:
+            assert await session.get_secret("privacy") is None
+    finally:
+        await reading.repo.close()
+    with pytest.raises(ConfigError, match=r"privacy\.secret"):
+        await open_core(bare)
+    wrong = settings_from_dict(
+        {"storage": {"url": storage_url}}, environ={"MINYI_PRIVACY_SECRET": "another"}
+    )
+    with pytest.raises(ConfigError, match=r"privacy\.secret"):
+        await open_core(wrong, keyed=False)
