@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import ORGANISER_COMMANDS, RESIDENT_COMMANDS
+from bot.telegram.flood import FloodLimiter
 from nlp.normalise import has_readable
 from sandbox.models import SimChat
 from tests.bot.core.test_properties_parsing import ARGS
@@ -81,8 +82,16 @@ async def community_group(bot: RunningBot) -> SimChat:
         # Every example here expects its reply: lift the per-chat refusal cap (what it drops
         # is tested in tests/e2e/test_flood.py), as the examples share one group.
         bot.app.bot_data.replies.refusals_per_minute = 1_000_000
+        # ... and Telegram's 20 messages a minute in a group (tests/e2e/test_flood_limits.py).
+        limiter = bot.app.bot.rate_limiter
+        assert isinstance(limiter, FloodLimiter)
+        limiter.set_group_limit(1_000_000)
         group = await bot.register("碧海社区居民群", "碧海社区")
         await bot.command(group, "/ask 7d 你觉得我们社区最需要改进什么？")
+        # The organiser has started the bot, so what commands send them privately (/digest,
+        # /export in a group) can reach them whichever example comes first; an organiser who
+        # never did is told so (tests/e2e/test_roles.py).
+        await bot.command(bot.emulator.private_chat(bot.organiser), "/start", user=bot.organiser)
     return bot.groups["碧海社区"]
 
 
