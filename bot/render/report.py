@@ -285,20 +285,24 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     each at most `limit` long as Telegram counts (in UTF-16 units)."""
     chunks: list[str] = []
     current = ""
+    units = 0  # utf16_length(current), kept as lines are added
     for line in text.split("\n"):
-        while utf16_length(line) > limit:
+        size = utf16_length(line)
+        while size > limit:
             if current:
                 chunks.append(current)
-                current = ""
+                current, units = "", 0
             cut = _head(line, limit)
             chunks.append(line[:cut])
             line = line[cut:]
-        candidate = f"{current}\n{line}" if current else line
-        if utf16_length(candidate) > limit:
+            size = utf16_length(line)
+        if current and units + 1 + size > limit:
             chunks.append(current)
-            current = line
+            current, units = line, size
+        elif current:
+            current, units = f"{current}\n{line}", units + 1 + size
         else:
-            current = candidate
+            current, units = line, size
     if current or not chunks:
         chunks.append(current)
     return [c for c in chunks if c.strip()] or [text[: _head(text, limit)]]
