@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench.bench_floor",
     "bench.bench_ingest",
     "bench.bench_report",
+    "bench.bench_stall",
     "bench.bench_retag",
     "bench.bench_startup",
 ]

@@ -212,10 +212,16 @@ async def send_privately(
 
 
 async def reply(
-    update: Update, context: Ctx, text: str, *, refusal: bool = False, **kwargs: object
+    update: Update,
+    context: Ctx,
+    text: str | Callable[[], Awaitable[str]],
+    *,
+    refusal: bool = False,
+    **kwargs: object,
 ) -> None:
     """Answer in the chat the update came from (replying to its message in groups); a
-    `refusal` (too long, too fast, not yours, ...) may be dropped when the chat had many."""
+    `refusal` (too long, too fast, not yours, ...) may be dropped when the chat had many.
+    `text` may be made only when it is sent (see `reply_in_chat`)."""
     chat = update.effective_chat
     message = update.effective_message
     if chat is None:
@@ -238,7 +244,7 @@ async def reply_in_chat(
     core: Core,
     turn: Turn | None,
     chat_id: int,
-    text: str,
+    text: str | Callable[[], Awaitable[str]],
     *,
     reply_to: int | None,
     group: bool,
@@ -247,14 +253,19 @@ async def reply_in_chat(
 ) -> None:
     """Answer in a chat, in a group as a reply to message `reply_to`, once `turn` has
     committed; for `reply` and for answers that never became PTB objects
-    (handlers/answers.py `record_plain_answers`)."""
+    (handlers/answers.py `record_plain_answers`).
+
+    A `text` given as a coroutine function is made on the chat's reply line, after the commit:
+    a report that takes seconds to build then holds up neither the intake (which takes the
+    next updates once this one has committed) nor any other chat."""
     if group and reply_to is not None:
         kwargs.setdefault("reply_to_message_id", reply_to)
         kwargs.setdefault("allow_sending_without_reply", True)
 
     async def send() -> None:
+        body = text if isinstance(text, str) else await text()
         try:
-            await send_text(bot, chat_id, text, attempts=SEND_ATTEMPTS, **kwargs)
+            await send_text(bot, chat_id, body, attempts=SEND_ATTEMPTS, **kwargs)
         except Forbidden:
             # A resident who blocked the bot: a private chat's id is their Telegram id, so the
             # log names the chat by its pseudonym only (SPEC §9).

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 from telegram import Update
 
+from bot.core.digest import gather_digest
+from bot.core.errors import MinyiError
 from bot.core.moderation import hide_answer
-from bot.core.organiser import digest_now, export_file, round_report
+from bot.core.organiser import (
+    check_export,
+    digest_end,
+    export_file,
+    report_round,
+    round_report,
+)
 from bot.core.parsing import parse_id, parse_no_arguments
 from bot.core.roles import note_organiser_language
 from bot.render.digest import render_digest
@@ -20,11 +29,13 @@ from handlers.common import (
     authorise,
     command_args,
     core_of,
+    in_group,
     lang_of,
     reply,
     send_privately,
     turn_of,
 )
+from handlers.errors import error_text
 
 HIDE_REPLIES = {
     "hidden": "hide_done",
@@ -42,26 +53,42 @@ async def remember_language(update: Update, context: Ctx) -> None:
 
 
 async def report(update: Update, context: Ctx) -> None:
-    """The report of a round (default: this community's latest), in the chat it was asked in."""
+    """The report of a round (default: this community's latest), in the chat it was asked in.
+
+    Built once the command has committed, on the chat's reply line, its segmenting and text
+    in a worker thread: seconds over a big round, during which the intake and every other
+    chat go on (SPEC §9). The round is checked here, so a refusal comes as for any command."""
     caller = await authorise(update, context)
     if caller is None:
         return
     core = core_of(context)
-    round_id = parse_id("report", command_args(update), optional=True)
-    built = await round_report(core, caller, round_id)
-    text = render_report(built, lang_of(update, context), core.settings.schedule.tz)
+    round_id = await report_round(
+        core, caller, parse_id("report", command_args(update), optional=True)
+    )
+    lang, private = lang_of(update, context), not in_group(update)
+
+    async def text() -> str:
+        try:
+            built = await round_report(core, caller, round_id)
+        except MinyiError as error:  # the round went out of reach since the check
+            return error_text(error, lang, private=private)
+        return await asyncio.to_thread(render_report, built, lang, core.settings.schedule.tz)
+
     await reply(update, context, text)
 
 
 async def export(update: Update, context: Ctx) -> None:
-    """A CSV of answers with their themes (pseudonymous), sent to the caller privately."""
+    """A CSV of answers with their themes (pseudonymous), sent to the caller privately; made
+    once the command has committed (see `report`)."""
     caller = await authorise(update, context)
     if caller is None:
         return
+    core = core_of(context)
     round_id = parse_id("export", command_args(update), optional=True)
-    csv = await export_file(core_of(context), caller, round_id)
+    await check_export(core, caller, round_id)
 
     async def send(chat_id: int) -> None:
+        csv = await export_file(core, caller, round_id)
         await context.bot.send_document(chat_id, document=io.BytesIO(csv.data), filename=csv.name)
 
     await send_privately(update, context, send)
@@ -88,16 +115,20 @@ async def hide(update: Update, context: Ctx) -> None:
 
 
 async def digest(update: Update, context: Ctx) -> None:
-    """The digest of the last 7 days, sent to the caller privately now (as staff chats get it)."""
+    """The digest of the last 7 days, sent to the caller privately now (as staff chats get it);
+    gathered and drawn once the command has committed (see `report`)."""
     caller = await authorise(update, context)
     if caller is None:
         return
     parse_no_arguments("digest", command_args(update))
     core = core_of(context)
-    period = await digest_now(core, caller)
-    built = render_digest(period, lang_of(update, context), core.settings.schedule.tz)
+    until = digest_end(core, caller)
+    lang = lang_of(update, context)
 
     async def send(chat_id: int) -> None:
+        period = await gather_digest(core, until)
+        zone = core.settings.schedule.tz
+        built = await asyncio.to_thread(render_digest, period, lang, zone)
         await send_digest(core, context.bot, chat_id, built)
 
     await send_privately(update, context, send)

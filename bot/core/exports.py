@@ -9,13 +9,14 @@ rounds' exports cannot be joined on it.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
 import json
 import re
 import unicodedata
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -39,19 +40,21 @@ COLUMNS = [
     "domains_zh",
     "learned",
 ]
-PAGE = 5000
+# Answers read per transaction. Turning the rows of a page into answers runs on the event loop
+# (≈ 0.05 s per 1,000 long answers on the 2-core machine; 5,000 a page held it ≈ 0.3 s).
+PAGE = 1000
 Row = dict[str, object]
 
 
-async def iter_answers(
+async def iter_answer_pages(
     core: Core,
     round_id: int | None = None,
     *,
     include_hidden: bool = False,
     community_id: int | None = None,
-) -> AsyncIterator[StoredAnswer]:
-    """Answers (of one round, or all; of one community, or all), oldest first, a page at a
-    time."""
+) -> AsyncIterator[list[StoredAnswer]]:
+    """Answers (of one round, or all; of one community, or all), oldest first, a page (one
+    short transaction) at a time."""
     after = 0
     while True:
         async with core.repo.transaction() as session:
@@ -62,23 +65,23 @@ async def iter_answers(
                 limit=PAGE,
                 include_hidden=include_hidden,
             )
-        for item in page:
-            yield item
+        if page:
+            yield page
         if len(page) < PAGE:
             return
         after = page[-1].id
 
 
-async def iter_answers_between(
+async def iter_answer_pages_between(
     core: Core, since: datetime, until: datetime
-) -> AsyncIterator[StoredAnswer]:
+) -> AsyncIterator[list[StoredAnswer]]:
     """Visible answers created in [since, until), by time, a page (one short read) at a time."""
     after: tuple[datetime, int] | None = None
     while True:
         async with core.repo.transaction() as session:
             page = await session.list_answers_between(since, until, after=after, limit=PAGE)
-        for item in page:
-            yield item
+        if page:
+            yield page
         if len(page) < PAGE:
             return
         after = (page[-1].created_at, page[-1].id)
@@ -123,10 +126,18 @@ def answer_row(answer: StoredAnswer, names: dict[int, str], core: Core) -> Row:
 async def export_rows(
     core: Core, round_id: int | None = None, *, community_id: int | None = None
 ) -> list[Row]:
-    """One dict per visible answer (of one round, or all; of one community, or all)."""
+    """One dict per visible answer (of one round, or all; of one community, or all); each
+    page's rows are made in a worker thread, between the page reads."""
     names = await community_names(core)
-    answers = iter_answers(core, round_id, community_id=community_id)
-    return [answer_row(a, names, core) async for a in answers]
+    rows: list[Row] = []
+    async for page in iter_answer_pages(core, round_id, community_id=community_id):
+        rows.extend(await asyncio.to_thread(answer_rows, page, names, core))
+    return rows
+
+
+def answer_rows(answers: Sequence[StoredAnswer], names: dict[int, str], core: Core) -> list[Row]:
+    """`answer_row` of each answer."""
+    return [answer_row(a, names, core) for a in answers]
 
 
 def _csv_cells(row: Row) -> list[Cell]:
@@ -181,6 +192,13 @@ class CsvWriter:
         """Append one export row."""
         self._writer.writerow([safe_cell(cell) for cell in _csv_cells(row)])
 
+    def add_answers(
+        self, answers: Sequence[StoredAnswer], names: dict[int, str], core: Core
+    ) -> None:
+        """Append the export rows of these answers."""
+        for answer in answers:
+            self.add(answer_row(answer, names, core))
+
     def getvalue(self) -> bytes:
         """The whole file, UTF-8."""
         return self._buffer.getvalue().encode("utf-8")
@@ -196,14 +214,15 @@ def rows_to_csv(rows: Iterable[Row]) -> bytes:
 
 async def period_csv(core: Core, since: datetime, until: datetime) -> tuple[bytes, int]:
     """The CSV of the answers created in [since, until), read a page at a time by time; and
-    how many rows it holds."""
+    how many rows it holds. Each page is written in a worker thread, outside any transaction
+    (a week of long answers takes seconds), so nobody else waits meanwhile."""
     names = await community_names(core)
     writer = CsvWriter()
     count = 0
-    async for answer in iter_answers_between(core, since, until):
-        writer.add(answer_row(answer, names, core))
-        count += 1
-    return writer.getvalue(), count
+    async for page in iter_answer_pages_between(core, since, until):
+        await asyncio.to_thread(writer.add_answers, page, names, core)
+        count += len(page)
+    return await asyncio.to_thread(writer.getvalue), count
 
 
 def rows_to_json(rows: list[dict[str, object]]) -> str:

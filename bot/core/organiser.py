@@ -10,13 +10,14 @@ Results are returned as data; the channel renders them (bot/render).
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import Core, Turn
 from bot.core.communities import Targets, resolve_targets
-from bot.core.digest import DigestPeriod, gather_digest
 from bot.core.errors import CommunityError, OutOfReach
 from bot.core.exports import export_rows, file_name_part, rows_to_csv, vote_export, votes_to_csv
 from bot.core.index.compute import IndexResult
@@ -35,20 +36,32 @@ class ExportFile(BaseModel):
     data: bytes
 
 
-async def round_report(core: Core, caller: Caller, round_id: int | None) -> Report:
-    """The report of a round (default: the latest of the caller's community, or of all); in a
-    community's group only that community's part. OutOfReach if there is none or it is another
-    community's round."""
+async def report_round(core: Core, caller: Caller, round_id: int | None) -> int:
+    """The round a report is of (default: the latest of the caller's community, or of all).
+    OutOfReach if there is none or it is another community's round."""
     if round_id is None:
         round_id = await latest_round_id(core, caller.scope)
         if round_id is None:
             raise OutOfReach("report_none")
     else:
         await round_in_reach(core, caller, round_id, change=False)
+    return round_id
+
+
+async def round_report(core: Core, caller: Caller, round_id: int | None) -> Report:
+    """The report of a round (see `report_round`); in a community's group only that
+    community's part. OutOfReach if there is none or it is another community's round."""
+    round_id = await report_round(core, caller, round_id)
     built = await build_round_report(core, round_id, community_id=caller.scope)
     if built is None:
         raise OutOfReach("round_not_found", id=round_id)
     return built
+
+
+async def check_export(core: Core, caller: Caller, round_id: int | None) -> None:
+    """OutOfReach if the caller may not export this round (the checks `export_file` makes)."""
+    if round_id is not None:
+        await round_in_reach(core, caller, round_id, change=False)
 
 
 async def export_file(core: Core, caller: Caller, round_id: int | None) -> ExportFile:
@@ -63,9 +76,12 @@ async def export_file(core: Core, caller: Caller, round_id: int | None) -> Expor
         await round_in_reach(core, caller, round_id, change=False)
         votes = await vote_export(core, round_id, community_id=caller.scope)
         if votes is not None:
-            return ExportFile(name=f"minyi-votes-{suffix}.csv", data=votes_to_csv(votes))
+            data = await asyncio.to_thread(votes_to_csv, votes)
+            return ExportFile(name=f"minyi-votes-{suffix}.csv", data=data)
     rows = await export_rows(core, round_id, community_id=caller.scope)
-    return ExportFile(name=f"minyi-answers-{suffix}.csv", data=rows_to_csv(rows))
+    # Writing thousands of answers' cells takes seconds: off the event loop.
+    data = await asyncio.to_thread(rows_to_csv, rows)
+    return ExportFile(name=f"minyi-answers-{suffix}.csv", data=data)
 
 
 class RoundChange(Protocol):
@@ -82,10 +98,11 @@ async def change_round(
     return await change(core, round_id, turn=turn)
 
 
-async def digest_now(core: Core, caller: Caller) -> DigestPeriod:
-    """The last 7 days over every community: configured organisers only."""
+def digest_end(core: Core, caller: Caller) -> datetime:
+    """The end of the digest period an organiser asks for now (OutOfReach for anyone else:
+    the digest covers every community)."""
     require_organiser(caller)
-    return await gather_digest(core, core.now())
+    return core.now()
 
 
 async def recent_rounds(core: Core, caller: Caller, *, in_group: bool) -> list[Round]:

@@ -7,7 +7,9 @@ and a chart.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
@@ -16,6 +18,7 @@ from bot.core.base import Core
 from bot.core.labelling import Agreement, label_agreement
 from bot.core.models import Community, OptionCount, Quote, Round, ThemeCount
 from nlp.emerging import emerging_terms
+from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy
 from storage.repository import SAMPLE_STRIDE, Scope, Session
 
@@ -310,10 +313,20 @@ async def _poll_result(
     return overall, {cid: _poll_results(round_, counts, voters, {cid}) for cid in ids}
 
 
-async def _emerging(
-    core: Core, session: Session, scope: Scope, answers: int, questions: Sequence[str] = ()
-) -> list[dict[str, object]]:
-    """Emerging terms over an even sample of at most EMERGING_SAMPLE answers in scope.
+@dataclass(frozen=True)
+class _Sample:
+    """The answer texts emerging terms are found in, read in a transaction and segmented after
+    it: `every` k-th answer was read, `questions` are what was asked."""
+
+    texts: list[str]
+    questions: list[str]
+    every: int
+
+
+async def _emerging_sample(
+    session: Session, scope: Scope, answers: int, questions: Sequence[str] = ()
+) -> _Sample:
+    """An even sample of at most EMERGING_SAMPLE answers in scope, for emerging terms.
 
     Segmenting is the one per-text cost of a report, so it is bounded: above the sample size
     every k-th answer (by a hash of its id) is read and counts are scaled back by k, marked
@@ -326,14 +339,27 @@ async def _emerging(
         # half and all of EMERGING_SAMPLE.
         every = -(-every // SAMPLE_STRIDE) * SAMPLE_STRIDE
     texts = await session.list_answer_texts(scope, limit=EMERGING_SAMPLE, every=every)
+    return _Sample(texts=list(texts), questions=[q for q in questions if q], every=every)
+
+
+def _emerging(sample: _Sample, tagger: Tagger) -> list[dict[str, object]]:
+    """The emerging terms of a sample (pure computation: seconds for a thousand long answers,
+    so it runs in a worker thread, `_emerging_off_loop`)."""
     # Words the questions themselves used are residents answering them, not new vocabulary.
-    found = emerging_terms(texts, core.tagger, limit=10, background=[q for q in questions if q])
+    found = emerging_terms(sample.texts, tagger, limit=10, background=sample.questions)
     # The ten most unusual, shown most frequent first (a reader takes "线上(3)、手机(2)" as a
     # ranking by count); equal counts keep the more unusual first.
     found = sorted(found, key=lambda e: -e.count)
-    if every == 1:
+    if sample.every == 1:
         return [{"term": e.term, "count": e.count} for e in found]
-    return [{"term": e.term, "count": e.count * every, "estimated": True} for e in found]
+    return [{"term": e.term, "count": e.count * sample.every, "estimated": True} for e in found]
+
+
+async def _emerging_off_loop(core: Core, sample: _Sample) -> list[dict[str, object]]:
+    """`_emerging` in a worker thread, called once the report's transaction has ended: the
+    event loop (every chat's intake and replies) and the database (SQLite's one transaction at
+    a time) serve everybody else meanwhile."""
+    return await asyncio.to_thread(_emerging, sample, core.tagger)
 
 
 async def _assemble(
@@ -343,10 +369,10 @@ async def _assemble(
     communities: Sequence[Community],
     round_: Round | None,
     questions: Sequence[str] = (),
-) -> tuple[dict[str, object], list[CommunityPart]]:
-    """The summary figures and per-community parts of the answers and votes in `scope`;
-    `questions`: what was asked (the round's own question by default), whose words are not
-    emerging terms."""
+) -> tuple[dict[str, object], list[CommunityPart], _Sample]:
+    """The summary figures and per-community parts of the answers and votes in `scope`, and
+    the sample to find emerging terms in (once the transaction has ended); `questions`: what
+    was asked (the round's own question by default), whose words are not emerging terms."""
     taxonomy = core.tagger.taxonomy
     answers = await session.count_visible_answers(scope)
     people, participants = await session.count_participants(scope)
@@ -363,7 +389,7 @@ async def _assemble(
     quotes = pick_quotes(await session.list_quote_candidates(scope, top), all_themes)
     if round_ is not None and not questions:
         questions = [round_.question]
-    emerging = await _emerging(core, session, scope, total_answers, questions)
+    sample = await _emerging_sample(session, scope, total_answers, questions)
     if poll is not None and round_ is not None and round_.anonymous:
         # Anonymous polls: Telegram tells how many voted, never who; count them at least.
         participants = max(participants, poll.voters)
@@ -397,12 +423,11 @@ async def _assemble(
         "answers": total_answers,
         "poll": poll,
         "themes": all_themes,
-        "emerging": emerging,
         "quotes": quotes,
         "untagged": sum(untagged.values()),
         "agreement": await label_agreement(session, taxonomy),
     }
-    return summary, parts
+    return summary, parts, sample
 
 
 async def _change(
@@ -474,7 +499,7 @@ async def build_round_report(
             if only is None or c.id in only
         ]
         scope = Scope(round_ids=[round_id], community_ids=only)
-        summary, parts = await _assemble(core, session, scope, communities, round_)
+        summary, parts, sample = await _assemble(core, session, scope, communities, round_)
         previous = None
         if communities:
             previous = await _previous_round(core, session, round_, communities)
@@ -489,6 +514,7 @@ async def build_round_report(
         if opening and round_.state == "closed"
         else None
     )
+    emerging = await _emerging_off_loop(core, sample)
     return Report(
         id=round_.id,
         kind=round_.kind,
@@ -500,6 +526,7 @@ async def build_round_report(
         per_community=parts,
         previous=previous,
         posted=posted,
+        emerging=emerging,
         **summary,  # type: ignore[arg-type]
     )
 
@@ -540,12 +567,13 @@ async def build_period_report(
             for r in await session.list_rounds(states=("open", "closed"))
             if r.kind == "text" and r.opens_at < until and r.closes_at >= since
         ]
-        summary, parts = await _assemble(core, session, scope, communities, None, asked)
+        summary, parts, sample = await _assemble(core, session, scope, communities, None, asked)
         length = until - since
         before = Scope(since=since - length, until=since, community_ids=ids)
         label = f"{(since - length).astimezone(zone).date()} – {since.astimezone(zone).date()}"
         previous = await _change(core, session, before, label, communities)
         polls = await _period_polls(session, since, until, ids)
+    emerging = await _emerging_off_loop(core, sample)
     return Report(
         id=None,
         kind="period",
@@ -557,6 +585,7 @@ async def build_period_report(
         per_community=parts,
         previous=previous,
         polls=polls,
+        emerging=emerging,
         **summary,  # type: ignore[arg-type]
     )
 

@@ -18,6 +18,7 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
 from bot.core.reports import CommunityPart, Report, ThemeShare, top_of
+from bot.render.drawing import one_at_a_time
 from bot.render.texts import Lang, say
 
 
@@ -264,6 +265,7 @@ def _message_figure(report: Report, lang: Lang, zone: tzinfo, message: str) -> F
     return fig
 
 
+@one_at_a_time
 def render_quiet_chart(report: Report, lang: Lang, zone: tzinfo) -> bytes:
     """The chart file of a period without any answer or vote (`minyi digest --out` writes a
     chart every week): the title and dates, and one line saying nothing came in. The bot
@@ -274,6 +276,7 @@ def render_quiet_chart(report: Report, lang: Lang, zone: tzinfo) -> bytes:
     return out.getvalue()
 
 
+@one_at_a_time
 def render_chart(report: Report, lang: Lang, zone: tzinfo, most: int = 8) -> bytes:
     """The digest chart as PNG bytes (see `chart_figure`)."""
     out = io.BytesIO()

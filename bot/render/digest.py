@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -61,8 +62,10 @@ def render_digest(period: DigestPeriod, lang: Lang, zone: tzinfo) -> Digest:
 
 
 async def build_digest(core: Core, until: datetime, lang: Lang) -> Digest:
-    """The digest of the 7 days before `until`, rendered in `lang`."""
-    return render_digest(await gather_digest(core, until), lang, core.settings.schedule.tz)
+    """The digest of the 7 days before `until`, rendered in `lang`; the text and chart (seconds
+    of matplotlib) in a worker thread, so the event loop serves everybody else meanwhile."""
+    period = await gather_digest(core, until)
+    return await asyncio.to_thread(render_digest, period, lang, core.settings.schedule.tz)
 
 
 def write_digest(digest: Digest, out: Path, lang: Lang, zone: tzinfo) -> list[str]:

@@ -45,6 +45,7 @@ from bot.core.index.compute import (
     table_order,
 )
 from bot.core.index.framework import Framework, Indicator
+from bot.render.drawing import one_at_a_time
 from bot.render.files import write_file, write_text
 from bot.render.texts import TEMPLATES, fill
 
@@ -590,6 +591,7 @@ def _png(fig: Figure) -> bytes:
     return out.getvalue()
 
 
+@one_at_a_time
 def city_chart_png(result: IndexResult) -> bytes:
     """The city chart (`city_chart_figure`) as PNG."""
     return _png(city_chart_figure(result))
@@ -630,6 +632,7 @@ def city_chart_figure(result: IndexResult) -> Figure:
     return fig
 
 
+@one_at_a_time
 def principles_chart_png(result: IndexResult) -> bytes:
     """The city's mean score per principle, with the weight each carries in the city index
     (the pooled residents' weights shared out over the principles with a score)."""
@@ -657,6 +660,7 @@ def principles_chart_png(result: IndexResult) -> bytes:
     return _png(fig)
 
 
+@one_at_a_time
 def scorecard_png(result: IndexResult, community: CommunityResult) -> bytes:
     """One community's scorecard image (`scorecard_figure`) as PNG."""
     return _png(scorecard_figure(result, community))

@@ -20,6 +20,7 @@ CASES = [
     ("bench.bench_throughput", ["jieba.lcut", "ratio", "peak RSS", "stored once"]),
     ("bench.bench_floor", ["getUpdates round trip", "COMMIT", "best ratio"]),
     ("bench.bench_report", ["count"]),
+    ("bench.bench_stall", ["longest loop stall", "whole command"]),
     ("bench.bench_web", ["answers/s", "100 confirmed, 100 stored (100 distinct"]),
 ]
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jieba
@@ -95,6 +96,27 @@ def test_the_engines_agree_on_tags_and_tokens(taxonomy: Taxonomy) -> None:
             assert native.tokens(norm) == reference.tokens(norm), text
             assert native.segment(text) == reference.segment(text), text
     assert tagged >= len(SENTENCES) - 2
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_one_tagger_segments_from_several_threads_at_once(
+    taxonomy: Taxonomy, engine: Engine
+) -> None:
+    """A report's emerging terms segment in a worker thread while the intake tags answers with
+    the same tagger (bot/core/reports.py): threads sharing one segmenter (jieba-rs releases the
+    GIL while it cuts) get exactly what one thread alone gets, and nothing raises."""
+    tagger = Tagger(taxonomy, segmenter=engine)
+    texts = SENTENCES * 20
+    alone = [(tagger.segment(t), tagger.tokens(normalise(t))) for t in texts]
+
+    def cut_all(shift: int) -> list[tuple[list[str], list[str]]]:
+        order = texts[shift:] + texts[:shift]
+        done = [(tagger.segment(t), tagger.tokens(normalise(t))) for t in order]
+        return done[-shift:] + done[:-shift] if shift else done
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(cut_all, [0, 7, 13, 29]))
+    assert all(result == alone for result in results)
 
 
 def test_number_runs_are_split_as_jieba_splits_them() -> None:
