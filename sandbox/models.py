@@ -162,3 +162,4 @@ class Fault:
     remaining: int
     retry_after: int
     chat_id: int | None = None
+    description: str | None = None  # a 400's reason, when not the default

@@ -8,7 +8,9 @@ staff chat has it. A chat's progress is stored after each message Telegram accep
 chunks, then chart, then CSV), so a retry sends a chat only what it is missing and never again
 what it got. A passing failure (network, flood wait) retries that chat alone, later and later
 (`RETRY_FIRST` doubling up to `RETRY_MAX`); a chat that refuses (bot removed, chat not found)
-is given up for the period. A crash between Telegram accepting a message and its progress
+is given up for the period. A part Telegram refuses for what it is (a chart of a size it does
+not take, a CSV too big) is logged and skipped: the chat still gets the other parts and counts
+as delivered, once. A crash between Telegram accepting a message and its progress
 being stored re-sends that one message (at least once: a duplicate beats a gap).
 
 Decisions (SPEC §5 leaves them open):
@@ -90,6 +92,46 @@ def digest_parts(core: Core, digest: Digest) -> list[DigestPart]:
     return parts
 
 
+# A 400 whose description says the bot can post nothing in the chat: the chat is given up like
+# a 403. Any other 400 refuses that one part for what it is (its size, its format).
+_CHAT_REFUSALS = (
+    "chat not found",
+    "not enough rights to send text",
+    "have no rights to send",
+    "chat_write_forbidden",
+    "chat_restricted",
+    "peer_id_invalid",
+)
+
+
+def refuses_chat(exc: Forbidden | BadRequest) -> bool:
+    """Whether Telegram refused the chat itself (the bot removed or blocked, the chat gone,
+    posting forbidden there), not just the message it was sent."""
+    if isinstance(exc, Forbidden):
+        return True
+    reason = exc.message.lower()
+    return any(marker in reason for marker in _CHAT_REFUSALS)
+
+
+def _part_name(parts: list[DigestPart], index: int) -> str:
+    part = parts[index]
+    if part.kind == "photo":
+        return "chart"
+    if part.kind == "document":
+        return "CSV"
+    texts = sum(1 for p in parts if p.kind == "text")
+    return f"text (part {index + 1} of {texts})"
+
+
+def _reason(exc: TelegramError) -> str:
+    """Telegram's description of a refusal, for a log line: its own short English words
+    (e.g. "file is too big"); anything else only by its length."""
+    text = exc.message
+    if text.isascii() and len(text) <= 120:
+        return text
+    return f"<text of {len(text)} characters>"
+
+
 async def _send_part(bot: Bot, chat_id: int, part: DigestPart) -> None:
     if part.kind == "text":
         await bot.send_message(chat_id, part.text)
@@ -120,14 +162,26 @@ async def _deliver(
     chat_id = owed.chat_id
     try:
         for index in range(owed.parts_sent, len(parts)):
-            await _send_part(bot, chat_id, parts[index])
+            try:
+                await _send_part(bot, chat_id, parts[index])
+            except BadRequest as exc:
+                if refuses_chat(exc):
+                    raise
+                log.warning(
+                    "staff chat %s: Telegram refused the digest's %s (%s); skipped, the other "
+                    "parts still go out",
+                    chat_label(chat_id, core.secret),
+                    _part_name(parts, index),
+                    _reason(exc),
+                )
             async with core.repo.transaction() as session:
                 await session.set_digest_parts_sent(period, chat_id, index + 1)
     except (Forbidden, BadRequest) as exc:
         log.warning(
-            "staff chat %s cannot receive the digest: %s",
+            "staff chat %s cannot receive the digest: %s (%s)",
             chat_label(chat_id, core.secret),
             type(exc).__name__,
+            _reason(exc),
         )
         async with core.repo.transaction() as session:
             await session.set_digest_delivery_done(period, chat_id, "refused", core.now())
