@@ -78,9 +78,13 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
     rest = text.strip()
     while match := _FLAG.match(rest):
         name = _fold(match["name"]).lower()
+        if not allowed:
+            raise UsageError(command, "parse_no_flags", command=command, flag=name)
         if name not in allowed:
-            listed = " ".join(f"--{a}" for a in allowed) or "—"
-            raise UsageError(command, "parse_unknown_flag", flag=name, allowed=listed)
+            listed = tuple(f"--{a}" for a in allowed)
+            raise UsageError(
+                command, "parse_unknown_flag", command=command, flag=name, allowed=listed
+            )
         rest = rest[match.end() :]
         value = ""
         if name == "cron":

@@ -93,16 +93,21 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "usage_digest": ("/digest", "/digest"),
     "usage_themes": ("/themes", "/themes"),
     "usage_qr": ("/qr [征询编号]", "/qr [round_id]"),
+    # A flag is 参数 in Chinese: 选项 is what a poll's choices are called.
+    "parse_no_flags": (
+        "/{command} 不带参数，请去掉 --{flag}。",
+        "/{command} takes no flags; remove --{flag}.",
+    ),
     "parse_unknown_flag": (
-        "未知选项 --{flag}（可用：{allowed}）。",
-        "unknown flag --{flag} (allowed: {allowed}).",
+        "/{command} 没有参数 --{flag}（可用的参数：{allowed}）。",
+        "/{command} has no flag --{flag} (its flags: {allowed}).",
     ),
     "parse_cron_unquoted": (
         '--cron 后面要写带引号的表达式，例如 --cron "0 9 * * mon"。',
         '--cron takes a quoted expression, e.g. --cron "0 9 * * mon".',
     ),
     "parse_cron_invalid": ("周期表达式无效：{value}", "not a cron expression: {value} ({error})"),
-    "parse_flag_first": ("选项 --{flag} 要写在最前面。", "put the flag --{flag} first."),
+    "parse_flag_first": ("参数 --{flag} 要写在最前面。", "put the flag --{flag} first."),
     "parse_community_first": (
         "私聊中请先写社区名称或 all。",
         "In private chat, name a community or `all` first.",

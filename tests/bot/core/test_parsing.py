@@ -112,7 +112,7 @@ MALFORMED: list[tuple[str, str, bool, str]] = [
     ("ask", "｜ 问题", True, "name a community"),
     ("ask", "48h 你希望社区怎样改进？", True, "name a community"),
     ("ask", "碧海社区", True, "question is missing"),
-    ("ask", "--multi 问题", False, "unknown flag"),
+    ("ask", "--multi 问题", False, "takes no flags"),
     ("ask", "问" * 301, False, "at most 300"),
     # Telegram counts UTF-16 units: 151 emoji are 302 of them.
     ("ask", "👍" * 151, False, "at most 300"),
@@ -126,7 +126,7 @@ MALFORMED: list[tuple[str, str, bool, str]] = [
     ("poll", "问题 | 停车 | 停车", False, "must be different"),
     ("poll", "问题 | " + "长" * 101 + " | 短", False, "at most 100"),
     ("poll", "问题 | " + "👍" * 51 + " | 短", False, "at most 100"),
-    ("poll", "--secret 问题 | a | b", False, "unknown flag"),
+    ("poll", "--secret 问题 | a | b", False, "has no flag"),
     ("poll", "问题 --multi | a | b", False, "first"),
     ("poll", "| a | b", False, "question is missing"),
     ("poll", "2h 问题 | a | b", True, "name a community"),
@@ -171,6 +171,62 @@ def test_malformed_arguments_raise_a_usage_error_with_a_reason(
     assert raised.value.command == command
     assert reason in error_reason(raised.value, "en"), error_reason(raised.value, "en")
     assert error_reason(raised.value, "zh")
+
+
+UNKNOWN_FLAGS: list[tuple[str, str, str, str]] = [
+    # (command, arguments, the whole English reason, the whole Chinese reason)
+    (
+        "ask",
+        "--multi 问题",
+        "/ask takes no flags; remove --multi.",
+        "/ask 不带参数，请去掉 --multi。",
+    ),
+    (
+        "priorities",
+        "——anonymous 1d",
+        "/priorities takes no flags; remove --anonymous.",
+        "/priorities 不带参数，请去掉 --anonymous。",
+    ),
+    (
+        "rate",
+        "--multi 打几分",
+        "/rate has no flag --multi (its flags: --indicator).",
+        "/rate 没有参数 --multi（可用的参数：--indicator）。",
+    ),
+    (
+        "poll",
+        "--secret 问题 | a | b",
+        "/poll has no flag --secret (its flags: --multi, --anonymous).",
+        "/poll 没有参数 --secret（可用的参数：--multi、--anonymous）。",
+    ),
+    (
+        "schedule",
+        "--every 2026-03-03 09:00 48h 问题",
+        "/schedule has no flag --every (its flags: --cron, --multi, --anonymous).",
+        "/schedule 没有参数 --every（可用的参数：--cron、--multi、--anonymous）。",
+    ),
+]
+
+
+@pytest.mark.parametrize(("command", "args", "en", "zh"), UNKNOWN_FLAGS)
+def test_an_unknown_flag_is_named_with_the_flags_the_command_does_take(
+    command: str, args: str, en: str, zh: str
+) -> None:
+    """Every command that reads flags says which it does take, and one that takes none says
+    so plainly (/ask --multi once read "unknown flag --multi (allowed: —)"). Chinese says 参数:
+    选项 is what a poll's choices are called."""
+    parse = {
+        "ask": lambda: parse_ask(args),
+        "priorities": lambda: parse_priorities(args),
+        "rate": lambda: parse_rate(args),
+        "poll": lambda: parse_poll(args),
+        "schedule": lambda: parse_schedule(args, now=NOW, zone=ZONE),
+    }[command]
+    with pytest.raises(UsageError) as raised:
+        parse()
+    assert raised.value.command == command
+    assert error_reason(raised.value, "en") == en
+    assert error_reason(raised.value, "zh") == zh
 
 
 @pytest.mark.parametrize("name", ["Bihai Community", "碧海 社区", "碧海\u3000社区", "碧海\t社区"])
