@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -215,15 +216,15 @@ def test_an_unknown_flag_is_named_with_the_flags_the_command_does_take(
     """Every command that reads flags says which it does take, and one that takes none says
     so plainly (/ask --multi once read "unknown flag --multi (allowed: —)"). Chinese says 参数:
     选项 is what a poll's choices are called."""
-    parse = {
+    parsers: dict[str, Callable[[], object]] = {
         "ask": lambda: parse_ask(args),
         "priorities": lambda: parse_priorities(args),
         "rate": lambda: parse_rate(args),
         "poll": lambda: parse_poll(args),
         "schedule": lambda: parse_schedule(args, now=NOW, zone=ZONE),
-    }[command]
+    }
     with pytest.raises(UsageError) as raised:
-        parse()
+        parsers[command]()
     assert raised.value.command == command
     assert error_reason(raised.value, "en") == en
     assert error_reason(raised.value, "zh") == zh
