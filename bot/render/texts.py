@@ -386,9 +386,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "• /mydata shows your data; /forget deletes all of it at any time.",
     ),
     "mydata_empty": ("我们没有保存你的任何回答或投票。", "We hold no answers or votes of yours."),
+    # A vote is counted per round: a multiple-answer poll is one vote with several options.
     "mydata_header": (
-        "你的数据（{answers} 条回答，{votes} 个投票）：",
-        "Your data (answers: {answers}, votes: {votes}):",
+        "你的数据：{answers} 条回答，{votes} 次投票（一轮多选投票算一次，不论选了几项）：",
+        "Your data: {answers:answer|answers} and {votes:vote|votes} (a multiple-answer poll "
+        "counts as one vote, however many options you chose):",
     ),
     "mydata_answer": ("• #{round}：{text}", "• #{round}: {text}"),
     "mydata_vote": ("• #{round} 投票：{choice}", "• #{round} vote: {choice}"),
@@ -403,8 +405,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "forget_yes": ("确定删除", "Yes, delete"),
     "forget_no": ("取消", "Cancel"),
     "forget_done": (
-        "已删除你的 {answers} 条回答和 {votes} 个投票。",
-        "Deleted your answers ({answers}) and votes ({votes}).",
+        "已删除你的 {answers} 条回答和 {votes} 次投票。",
+        "Deleted your {answers:answer|answers} and {votes:vote|votes}.",
     ),
     "forget_kept": ("好的，什么都没有删除。", "OK, nothing was deleted."),
     "button_not_here": ("这个按钮不属于这条消息。", "That button does not belong to this message."),
@@ -969,8 +971,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "web_done_retracted": ("已撤回你的投票。", "Your vote was withdrawn."),
     "web_done_forgotten": (
-        "已删除你的 {answers} 条回答和 {votes} 个投票。",
-        "Deleted your answers ({answers}) and votes ({votes}).",
+        "已删除你的 {answers} 条回答和 {votes} 次投票。",
+        "Deleted your {answers:answer|answers} and {votes:vote|votes}.",
     ),
     "web_error_empty": ("请先写下你的回答。", "Please write your answer first."),
     "web_error_too_long": (
@@ -1081,7 +1083,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "这个浏览器没有提交过回答或投票。",
         "This browser has sent no answers or votes.",
     ),
-    "web_me_counts": ("{answers} 条回答，{votes} 个投票", "Answers: {answers} · votes: {votes}"),
+    "web_me_counts": (
+        "{answers} 条回答，{votes} 次投票（一轮多选投票算一次，不论选了几项）",
+        "{answers:answer|answers} · {votes:vote|votes} (a multiple-answer poll counts as one "
+        "vote, however many options you chose)",
+    ),
     "web_me_answer": ("第 {round} 轮：{text}", "Round {round}: {text}"),
     "web_me_vote": ("第 {round} 轮投票：{choice}", "Round {round} vote: {choice}"),
     "web_forget_title": ("删除我的全部数据", "Delete all my data"),

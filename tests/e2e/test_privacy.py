@@ -180,7 +180,7 @@ async def test_forget_erases_answers_and_votes_from_database_reports_and_exports
     assert len((await my_data(bot.core, leaver.id)).answers) == 2
     await press_forget(bot, leaver, confirm=True)
     private_texts = bot.bot_texts(em.private_chat(leaver))
-    assert any("已删除你的 2 条回答和 2 个投票" in t for t in private_texts), private_texts
+    assert any("已删除你的 2 条回答和 2 次投票" in t for t in private_texts), private_texts
 
     gone = await my_data(bot.core, leaver.id)
     assert gone.answers == [] and gone.votes == []
@@ -229,7 +229,8 @@ async def test_mydata_shows_only_ones_own_data_and_only_privately(minyi_bot: Run
 
 async def test_mydata_names_the_options_a_resident_voted_for(minyi_bot: RunningBot) -> None:
     """/mydata shows each vote as the option chosen (a poll's, several for a multiple-answer
-    poll, a priorities round's principle) or the rating given, not an option's number."""
+    poll, a priorities round's principle) or the rating given, not an option's number, and
+    counts a multiple-answer poll as one vote (its two options once counted as two)."""
     bot = minyi_bot
     em = bot.emulator
     group = await bot.register("碧海社区居民群", "碧海社区")
@@ -246,11 +247,11 @@ async def test_mydata_names_the_options_a_resident_voted_for(minyi_bot: RunningB
     await bot.settle()
     chat = em.private_chat(resident)
     await bot.command(chat, "/mydata", user=resident)
-    lines = bot.bot_texts(chat)[-1].splitlines()[1:]
+    header, *lines = bot.bot_texts(chat)[-1].splitlines()
+    assert header == "你的数据：0 条回答，4 次投票（一轮多选投票算一次，不论选了几项）：", header
     assert lines == [
         "• #1 投票：晚上",
-        "• #2 投票：停车",
-        "• #2 投票：照明",
+        "• #2 投票：停车、照明",
         "• #3 投票：参与",
         "• #4 投票：5",
     ], lines
