@@ -257,6 +257,31 @@ async def test_mydata_names_the_options_a_resident_voted_for(minyi_bot: RunningB
     ], lines
 
 
+async def test_mydata_and_forget_count_votes_per_round_in_english(minyi_bot: RunningBot) -> None:
+    """In English, /mydata counts one answer and one multiple-answer vote as "1 answer and
+    1 vote" (not "answers: 1, votes: 2"), lists the vote's options on one line, and /forget
+    reports the same counts."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 1h What should change?")
+    await bot.command(group, "/poll --multi 1h Which facilities? | parking | greening | lighting")
+    resident = em.add_user("Wenceslas", language_code="en")
+    (multi,) = em.polls()
+    em.vote_poll(resident, multi, [0, 2])
+    await answer_privately(bot, resident, 1, "More benches by the river.")
+    chat = em.private_chat(resident)
+    await bot.command(chat, "/mydata", user=resident)
+    assert bot.bot_texts(chat)[-1].splitlines() == [
+        "Your data: 1 answer and 1 vote (a multiple-answer poll counts as one vote, however "
+        "many options you chose):",
+        "• #1: More benches by the river.",
+        "• #2 vote: parking, lighting",
+    ]
+    await press_forget(bot, resident, confirm=True)
+    assert bot.bot_texts(chat)[-1] == "Deleted your 1 answer and 1 vote."
+
+
 async def test_daily_retention_job_deletes_old_answers_and_votes(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
