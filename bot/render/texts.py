@@ -344,7 +344,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "private_no_session": (
         "要回答征询，请点群里征询消息中的链接。发送 /help 查看说明。",
-        "To answer a consultation, open the link in the group's round message. Send /help.",
+        "To answer a round, open the link in its message in your community's group. Send /help "
+        "to see how to take part.",
     ),
     "start_bad_link": (
         "这个链接无效或征询已结束。",
@@ -582,7 +583,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "“all communities”; each community's answers are in the CSV.",
     ),
     "report_none": ("还没有可以报告的征询。", "There is no round to report on yet."),
-    "hide_done": ("✅ 回答 {id} 已隐藏，不再计入报告和导出。", "✅ Answer {id} is hidden."),
+    "hide_done": (
+        "✅ 回答 {id} 已隐藏，不再计入报告和导出。",
+        "✅ Answer {id} is hidden: it no longer counts in reports or exports.",
+    ),
     "hide_not_found": ("找不到回答 {id}。", "There is no answer {id}."),
     "hide_already": ("回答 {id} 已经隐藏了。", "Answer {id} is already hidden."),
     # -- what an organiser command reaches (bot/core/roles.py, bot/core/organiser.py) ----

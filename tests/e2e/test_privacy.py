@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -340,8 +341,11 @@ async def test_hide_removes_an_answer_from_reports_and_exports_and_logs_who(
         target = next(a for a in await session.list_answers() if "隐藏" in a.text)
     assert "不当言论" in await export_csv(bot, group)
 
-    await bot.command(group, f"/hide {target.id}")
-    assert "已隐藏" in bot.bot_texts(group)[-1]
+    in_english = dataclasses.replace(bot.organiser, language_code="en")  # Telegram set to English
+    await bot.command(group, f"/hide {target.id}", user=in_english)
+    assert bot.bot_texts(group)[-1] == (
+        f"✅ Answer {target.id} is hidden: it no longer counts in reports or exports."
+    )
     await bot.command(group, f"/hide {target.id}")
     assert "已经隐藏" in bot.bot_texts(group)[-1]
     await bot.command(group, "/hide 999")
