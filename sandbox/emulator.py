@@ -213,7 +213,8 @@ class BotAPIEmulator(World):
 
         `400` answers Bad Request as Telegram does when it refuses a message for good (by
         default: the bot may not send messages in that chat; `description` names another
-        reason, e.g. "file is too big" for a refused upload); `429` answers Too Many Requests with
+        reason); `413` answers Request Entity Too Large, as Telegram does for an upload over its
+        size limit; `429` answers Too Many Requests with
         `retry_after`; `500` an internal error; `502` an nginx HTML page; `drop` closes the
         connection before the call has any effect; `drop_after` performs the call and then
         closes the connection (the bot cannot know it succeeded). `method=None` matches every
@@ -308,6 +309,8 @@ class BotAPIEmulator(World):
                 raise bad_request(
                     fault.description or "not enough rights to send text messages to the chat"
                 )
+            if fault.kind == "413":
+                raise ApiError(413, "Request Entity Too Large")
             if fault.kind == "429":
                 raise _too_many_requests(fault.retry_after)
             if fault.kind == "500":

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.core.base import Core
 from bot.core.crontab import next_fire
@@ -93,7 +93,8 @@ def digest_parts(core: Core, digest: Digest) -> list[DigestPart]:
 
 
 # A 400 whose description says the bot can post nothing in the chat: the chat is given up like
-# a 403. Any other 400 refuses that one part for what it is (its size, its format).
+# a 403. Any other 400 refuses that one part for what it is (its size, its format), and so
+# does a 413 (an upload over Telegram's limit; PTB raises it as a NetworkError).
 _CHAT_REFUSALS = (
     "chat not found",
     "not enough rights to send text",
@@ -111,6 +112,14 @@ def refuses_chat(exc: Forbidden | BadRequest) -> bool:
         return True
     reason = exc.message.lower()
     return any(marker in reason for marker in _CHAT_REFUSALS)
+
+
+def refuses_part(exc: TelegramError) -> bool:
+    """Whether Telegram refused this one message for what it is, so that sending it again
+    would be refused again, while the chat may still take the other parts."""
+    if isinstance(exc, BadRequest):
+        return not refuses_chat(exc)
+    return isinstance(exc, NetworkError) and "entity too large" in exc.message.lower()
 
 
 def _part_name(parts: list[DigestPart], index: int) -> str:
@@ -164,8 +173,8 @@ async def _deliver(
         for index in range(owed.parts_sent, len(parts)):
             try:
                 await _send_part(bot, chat_id, parts[index])
-            except BadRequest as exc:
-                if refuses_chat(exc):
+            except TelegramError as exc:
+                if not refuses_part(exc):
                     raise
                 log.warning(
                     "staff chat %s: Telegram refused the digest's %s (%s); skipped, the other "

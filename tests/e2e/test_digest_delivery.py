@@ -76,9 +76,10 @@ async def test_a_staff_chat_that_missed_the_chart_gets_only_what_it_missed(
 async def test_a_part_telegram_refuses_is_skipped_and_the_rest_still_goes_out(
     emulator: BotAPIEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Telegram refusing one part for what it is (the chart's size, the CSV's) does not cost
-    the chat the other parts: the text and the CSV still go out, the refusal is logged without
-    the chat's id, and the chat counts as delivered, once. Only a chat the bot cannot post in
+    """Telegram refusing one part for what it is (the chart's size with a 400, a CSV over its
+    upload limit with a 413) does not cost the chat the other parts: the text and the CSV (or
+    chart) still go out, the refusal is logged without naming a person, and the chat counts
+    as delivered, once: the refused part is not tried again. Only a chat the bot cannot post in
     any more (here: removed from it) is given up, and another chat still gets everything."""
     em = emulator
     caplog.set_level(logging.INFO, logger="bot.telegram.digests")
@@ -102,9 +103,8 @@ async def test_a_part_telegram_refuses_is_skipped_and_the_rest_still_goes_out(
             chat_id=photo_refused.id,
             description="PHOTO_INVALID_DIMENSIONS",
         )
-        em.inject_fault(
-            "400", method="sendDocument", chat_id=csv_refused.id, description="file is too big"
-        )
+        # Over Telegram's upload limit: refused however often it is sent.
+        em.inject_fault("413", method="sendDocument", chat_id=csv_refused.id, count=5)
         bot.core.clock = utcnow
         await em.wait_for(lambda: kinds(em.messages_to(fine.id))[-1:] == ["document"], 30)
         await wait_all_digests_sent(bot)  # the chats are sent in turn, `fine` last
@@ -124,6 +124,10 @@ async def test_a_part_telegram_refuses_is_skipped_and_the_rest_still_goes_out(
         )
         tried = [c.method for c in em.calls if str(c.params.get("chat_id")) == str(removed.id)]
         assert tried == ["sendMessage"]  # the text was refused: nothing more was tried
+        to_csv_refused = [
+            c for c in em.calls if str(c.params.get("chat_id")) == str(csv_refused.id)
+        ]
+        assert [c.method for c in to_csv_refused] == ["sendMessage", "sendPhoto", "sendDocument"]
     skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
     assert len(skipped) == 2, skipped
     assert any("chart" in line for line in skipped) and any("CSV" in line for line in skipped)
