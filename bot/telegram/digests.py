@@ -150,10 +150,30 @@ async def _send_part(bot: Bot, chat_id: int, part: DigestPart) -> None:
         await bot.send_document(chat_id, document=io.BytesIO(part.data), filename=part.file_name)
 
 
+async def _send_or_skip(
+    core: Core, bot: Bot, chat_id: int, parts: list[DigestPart], index: int
+) -> None:
+    """Send one part; one Telegram refuses for what it is (`refuses_part`) is logged and
+    skipped, so that the chat still gets the others. Any other failure is raised."""
+    try:
+        await _send_part(bot, chat_id, parts[index])
+    except TelegramError as exc:
+        if not refuses_part(exc):
+            raise
+        log.warning(
+            "chat %s: Telegram refused the digest's %s (%s); skipped, the other parts go out",
+            chat_label(chat_id, core.secret),
+            _part_name(parts, index),
+            _reason(exc),
+        )
+
+
 async def send_digest(core: Core, bot: Bot, chat_id: int, digest: Digest) -> None:
-    """One chat gets the whole digest (see `digest_parts`)."""
-    for part in digest_parts(core, digest):
-        await _send_part(bot, chat_id, part)
+    """One chat gets the whole digest (see `digest_parts`), except a part Telegram refuses
+    for what it is (`_send_or_skip`)."""
+    parts = digest_parts(core, digest)
+    for index in range(len(parts)):
+        await _send_or_skip(core, bot, chat_id, parts, index)
 
 
 def retry_delay(attempts: int, retry_after: float = 0.0) -> timedelta:
@@ -171,18 +191,7 @@ async def _deliver(
     chat_id = owed.chat_id
     try:
         for index in range(owed.parts_sent, len(parts)):
-            try:
-                await _send_part(bot, chat_id, parts[index])
-            except TelegramError as exc:
-                if not refuses_part(exc):
-                    raise
-                log.warning(
-                    "staff chat %s: Telegram refused the digest's %s (%s); skipped, the other "
-                    "parts still go out",
-                    chat_label(chat_id, core.secret),
-                    _part_name(parts, index),
-                    _reason(exc),
-                )
+            await _send_or_skip(core, bot, chat_id, parts, index)
             async with core.repo.transaction() as session:
                 await session.set_digest_parts_sent(period, chat_id, index + 1)
     except (Forbidden, BadRequest) as exc:

@@ -133,3 +133,26 @@ async def test_a_part_telegram_refuses_is_skipped_and_the_rest_still_goes_out(
     assert any("chart" in line for line in skipped) and any("CSV" in line for line in skipped)
     for line in (r.getMessage() for r in caplog.records):
         assert str(officer.id) not in line and "碧海" not in line, line
+
+
+async def test_a_digest_on_demand_still_brings_the_csv_when_the_chart_is_refused(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """/digest with the chart refused by Telegram (a 400 for its size) still sends the
+    organiser the text and the CSV, and the group is told it was sent."""
+    em = emulator
+    async with start_bot(em, tmp_path) as bot:
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        await bot.command(group, "/ask 1h 社区最需要改进什么？")
+        post = next(m for m in em.messages_to(group.id) if "社区征询 #" in m.get("text", ""))
+        em.send_message(em.add_user("居民"), group, "停车位太少了。", reply_to=post["message_id"])
+        await bot.settle()
+        private = em.private_chat(bot.organiser)
+        await bot.command(private, "/start")
+        em.inject_fault(
+            "400", method="sendPhoto", chat_id=private.id, description="PHOTO_INVALID_DIMENSIONS"
+        )
+        await bot.command(group, "/digest")
+        await em.wait_for(lambda: kinds(em.messages_to(private.id))[-1:] == ["document"], 30)
+        assert kinds(em.messages_to(private.id))[-2:] == ["text", "document"]
+        await bot.wait_text(group, lambda t: "已私聊发给你" in t)
