@@ -14,6 +14,7 @@ from bot.core.parsing import (
     parse_community_name,
     parse_id,
     parse_index,
+    parse_no_arguments,
     parse_poll,
     parse_priorities,
     parse_rate,
@@ -228,6 +229,35 @@ def test_an_unknown_flag_is_named_with_the_flags_the_command_does_take(
     assert raised.value.command == command
     assert error_reason(raised.value, "en") == en
     assert error_reason(raised.value, "zh") == zh
+
+
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [
+        ("community", "--name"),
+        ("community", "——multi"),
+        ("close", "--force 3"),
+        ("report", "--all"),
+        ("export", "--format csv"),
+        ("digest", "--now"),
+        ("index", "--post"),
+    ],
+)
+def test_commands_without_flags_say_so_for_a_flag(command: str, args: str) -> None:
+    """A flag given to a command that has none is named as such, not read as its argument:
+    `/community --name` once registered a community called "--name", and `/report --all` was
+    told its id should be a number."""
+    parsers: dict[str, Callable[[], object]] = {
+        "community": lambda: parse_community_name(args),
+        "index": lambda: parse_index(args),
+        "digest": lambda: parse_no_arguments("digest", args),
+    }
+    with pytest.raises(UsageError) as raised:
+        parsers.get(command, lambda: parse_id(command, args, optional=True))()
+    flag = args.split()[0].lstrip("-—")
+    assert raised.value.command == command
+    assert error_reason(raised.value, "en") == f"/{command} takes no flags; remove --{flag}."
+    assert error_reason(raised.value, "zh") == f"/{command} 不带参数，请去掉 --{flag}。"
 
 
 @pytest.mark.parametrize("name", ["Bihai Community", "碧海 社区", "碧海\u3000社区", "碧海\t社区"])
