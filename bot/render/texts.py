@@ -704,7 +704,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Governance index {period} (previous {previous})",
     ),
     "index_table_header": (
-        "排名|社区|指数|90% 区间|覆盖率|投票|较上期",
+        "排名|社区|指数|90% 区间|覆盖率|投票人数|较上期",
         "rank|community|index|90% interval|coverage|voters|change",
     ),
     "index_change_other_coverage": ("覆盖率不同", "different coverage"),
