@@ -207,11 +207,14 @@ class BotAPIEmulator(World):
         count: int = 1,
         retry_after: int = 1,
         chat_id: int | None = None,
+        description: str | None = None,
     ) -> None:
         """Make the next `count` matching calls fail.
 
-        `400` answers Bad Request as Telegram does when it refuses a message for good (here:
-        the bot may not send messages in that chat); `429` answers Too Many Requests with
+        `400` answers Bad Request as Telegram does when it refuses a message for good (by
+        default: the bot may not send messages in that chat; `description` names another
+        reason); `413` answers Request Entity Too Large, as Telegram does for an upload over its
+        size limit; `429` answers Too Many Requests with
         `retry_after`; `500` an internal error; `502` an nginx HTML page; `drop` closes the
         connection before the call has any effect; `drop_after` performs the call and then
         closes the connection (the bot cannot know it succeeded). `method=None` matches every
@@ -226,6 +229,7 @@ class BotAPIEmulator(World):
                 remaining=count,
                 retry_after=retry_after,
                 chat_id=chat_id,
+                description=description,
             )
         )
 
@@ -302,7 +306,11 @@ class BotAPIEmulator(World):
         fault = self._take_fault(method or call.method, raw.get("chat_id"))
         if fault is not None:
             if fault.kind == "400":
-                raise bad_request("not enough rights to send text messages to the chat")
+                raise bad_request(
+                    fault.description or "not enough rights to send text messages to the chat"
+                )
+            if fault.kind == "413":
+                raise ApiError(413, "Request Entity Too Large")
             if fault.kind == "429":
                 raise _too_many_requests(fault.retry_after)
             if fault.kind == "500":

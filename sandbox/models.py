@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 ChatType = Literal["private", "group", "supergroup"]
 MemberStatus = Literal["creator", "administrator", "member", "restricted", "left", "kicked"]
-FaultKind = Literal["400", "429", "500", "502", "drop", "drop_after"]
+FaultKind = Literal["400", "413", "429", "500", "502", "drop", "drop_after"]
 
 
 @dataclass(frozen=True)
@@ -162,3 +162,4 @@ class Fault:
     remaining: int
     retry_after: int
     chat_id: int | None = None
+    description: str | None = None  # a 400's reason, when not the default

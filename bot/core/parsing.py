@@ -72,15 +72,29 @@ def _has_bar(text: str) -> bool:
     return "|" in text.translate(_BARS)
 
 
+def _refuse_flags(command: str, text: str) -> None:
+    """A command without flags refuses one plainly, rather than reading it as its argument
+    (`/community --name` registered a community called "--name")."""
+    match = _FLAG.match(text.strip())
+    if match is not None:
+        raise UsageError(
+            command, "parse_no_flags", command=command, flag=_fold(match["name"]).lower()
+        )
+
+
 def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict[str, str], str]:
     """Leading `--flag`s (`--cron "…"` takes a quoted value); the rest of the text."""
     flags: dict[str, str] = {}
     rest = text.strip()
     while match := _FLAG.match(rest):
         name = _fold(match["name"]).lower()
+        if not allowed:
+            _refuse_flags(command, rest)
         if name not in allowed:
-            listed = " ".join(f"--{a}" for a in allowed) or "—"
-            raise UsageError(command, "parse_unknown_flag", flag=name, allowed=listed)
+            listed = tuple(f"--{a}" for a in allowed)
+            raise UsageError(
+                command, "parse_unknown_flag", command=command, flag=name, allowed=listed
+            )
         rest = rest[match.end() :]
         value = ""
         if name == "cron":
@@ -291,6 +305,7 @@ def parse_priorities(args: str, *, private: bool = False) -> RoundRequest:
 def parse_index(args: str) -> tuple[bool, str | None]:
     """`/index [post] [period]`: whether to post to the groups, and the period (checked by the
     index core) or None for the latest."""
+    _refuse_flags("index", args)
     words = args.split()
     post = bool(words) and words[0].lower() == "post"
     if post:
@@ -375,6 +390,7 @@ def parse_schedule(
 
 def parse_id(command: str, args: str, *, optional: bool = False) -> int | None:
     """A single positive id (`/close 12`); None if optional and absent."""
+    _refuse_flags(command, args)
     words = args.split()
     if not words:
         if optional:
@@ -393,6 +409,7 @@ def parse_id(command: str, args: str, *, optional: bool = False) -> int | None:
 def parse_no_arguments(command: str, args: str) -> None:
     """A command that takes none (/rounds, /digest, /themes): anything after it is refused, not
     ignored (`/rounds 碧海社区` listed every community's rounds as if nothing was written)."""
+    _refuse_flags(command, args)
     if args.split():
         raise UsageError(command, "parse_no_arguments")
 
@@ -404,6 +421,7 @@ def parse_community_name(args: str) -> str:
     White space is refused because in private chat the name is the first word of /ask, /poll,
     /rate and /schedule: `/ask Bihai Community 48h q` would name the community `Bihai`.
     """
+    _refuse_flags("community", args)
     name = args.strip()
     if not name:
         raise UsageError("community", "parse_community_missing")

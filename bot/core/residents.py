@@ -14,8 +14,9 @@ class MyData(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     answers: list[StoredAnswer]
     votes: list[tuple[int, int]]  # (round id, option index or rating)
-    # The same votes as the resident reads them: (round id, the option's text or the rating).
-    choices: list[tuple[int, str]] = []
+    # The same votes as the resident reads them, one per round: (round id, the options' texts
+    # or the rating). A multiple-answer poll is one vote with several options.
+    choices: list[tuple[int, tuple[str, ...]]] = []
 
 
 async def my_data(core: Core, user_id: int) -> MyData:
@@ -29,10 +30,13 @@ async def data_of(core: Core, resident: str) -> MyData:
         answers = await session.list_answers(resident=resident, include_hidden=True)
         votes = await session.list_resident_votes(resident)
         rounds = {r: await session.get_round(r) for r in {r for r, _ in votes}}
+    chosen: dict[int, list[str]] = {}
+    for round_id, value in votes:
+        chosen.setdefault(round_id, []).append(_choice(rounds.get(round_id), value))
     return MyData(
         answers=answers,
         votes=votes,
-        choices=[(r, _choice(rounds.get(r), value)) for r, value in votes],
+        choices=[(round_id, tuple(texts)) for round_id, texts in chosen.items()],
     )
 
 
@@ -45,7 +49,8 @@ def _choice(round_: Round | None, value: int) -> str:
 
 
 async def forget_resident(core: Core, user_id: int, *, turn: Turn | None = None) -> tuple[int, int]:
-    """Delete all of a Telegram user's answers and votes; returns (answers, votes) deleted."""
+    """Delete all of a Telegram user's answers and votes; returns (answers, votes) deleted
+    (see `forget_pseudonym`)."""
     return await forget_pseudonym(core, core.resident(user_id), turn=turn)
 
 
@@ -53,7 +58,7 @@ async def forget_pseudonym(
     core: Core, resident: str, *, turn: Turn | None = None
 ) -> tuple[int, int]:
     """Delete all answers and votes stored under a pseudonym (of any channel); returns
-    (answers, votes) deleted."""
+    (answers, votes) deleted, a multiple-answer poll's options counting as one vote."""
     async with core.transaction(turn) as session:
         deleted = await session.delete_resident_data(resident)
     core.scrub_due = True

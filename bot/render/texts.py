@@ -93,16 +93,21 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "usage_digest": ("/digest", "/digest"),
     "usage_themes": ("/themes", "/themes"),
     "usage_qr": ("/qr [征询编号]", "/qr [round_id]"),
+    # A flag is 参数 in Chinese: 选项 is what a poll's choices are called.
+    "parse_no_flags": (
+        "/{command} 不带参数，请去掉 --{flag}。",
+        "/{command} takes no flags; remove --{flag}.",
+    ),
     "parse_unknown_flag": (
-        "未知选项 --{flag}（可用：{allowed}）。",
-        "unknown flag --{flag} (allowed: {allowed}).",
+        "/{command} 没有参数 --{flag}（可用的参数：{allowed}）。",
+        "/{command} has no flag --{flag} (its flags: {allowed}).",
     ),
     "parse_cron_unquoted": (
         '--cron 后面要写带引号的表达式，例如 --cron "0 9 * * mon"。',
         '--cron takes a quoted expression, e.g. --cron "0 9 * * mon".',
     ),
     "parse_cron_invalid": ("周期表达式无效：{value}", "not a cron expression: {value} ({error})"),
-    "parse_flag_first": ("选项 --{flag} 要写在最前面。", "put the flag --{flag} first."),
+    "parse_flag_first": ("参数 --{flag} 要写在最前面。", "put the flag --{flag} first."),
     "parse_community_first": (
         "私聊中请先写社区名称或 all。",
         "In private chat, name a community or `all` first.",
@@ -339,7 +344,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "private_no_session": (
         "要回答征询，请点群里征询消息中的链接。发送 /help 查看说明。",
-        "To answer a consultation, open the link in the group's round message. Send /help.",
+        "To answer a round, open the link in its message in your community's group. Send /help "
+        "to see how to take part.",
     ),
     "start_bad_link": (
         "这个链接无效或征询已结束。",
@@ -381,9 +387,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "• /mydata shows your data; /forget deletes all of it at any time.",
     ),
     "mydata_empty": ("我们没有保存你的任何回答或投票。", "We hold no answers or votes of yours."),
+    # A vote is counted per round: a multiple-answer poll is one vote with several options.
     "mydata_header": (
-        "你的数据（{answers} 条回答，{votes} 个投票）：",
-        "Your data (answers: {answers}, votes: {votes}):",
+        "你的数据：{answers} 条回答，{votes} 次投票（一轮多选投票算一次，不论选了几项）：",
+        "Your data: {answers:answer|answers} and {votes:vote|votes} (a multiple-answer poll "
+        "counts as one vote, however many options you chose):",
     ),
     "mydata_answer": ("• #{round}：{text}", "• #{round}: {text}"),
     "mydata_vote": ("• #{round} 投票：{choice}", "• #{round} vote: {choice}"),
@@ -398,8 +406,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "forget_yes": ("确定删除", "Yes, delete"),
     "forget_no": ("取消", "Cancel"),
     "forget_done": (
-        "已删除你的 {answers} 条回答和 {votes} 个投票。",
-        "Deleted your answers ({answers}) and votes ({votes}).",
+        "已删除你的 {answers} 条回答和 {votes} 次投票。",
+        "Deleted your {answers:answer|answers} and {votes:vote|votes}.",
     ),
     "forget_kept": ("好的，什么都没有删除。", "OK, nothing was deleted."),
     "button_not_here": ("这个按钮不属于这条消息。", "That button does not belong to this message."),
@@ -575,7 +583,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "“all communities”; each community's answers are in the CSV.",
     ),
     "report_none": ("还没有可以报告的征询。", "There is no round to report on yet."),
-    "hide_done": ("✅ 回答 {id} 已隐藏，不再计入报告和导出。", "✅ Answer {id} is hidden."),
+    "hide_done": (
+        "✅ 回答 {id} 已隐藏，不再计入报告和导出。",
+        "✅ Answer {id} is hidden: it no longer counts in reports or exports.",
+    ),
     "hide_not_found": ("找不到回答 {id}。", "There is no answer {id}."),
     "hide_already": ("回答 {id} 已经隐藏了。", "Answer {id} is already hidden."),
     # -- what an organiser command reaches (bot/core/roles.py, bot/core/organiser.py) ----
@@ -693,7 +704,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Governance index {period} (previous {previous})",
     ),
     "index_table_header": (
-        "排名|社区|指数|90% 区间|覆盖率|投票|较上期",
+        "排名|社区|指数|90% 区间|覆盖率|投票人数|较上期",
         "rank|community|index|90% interval|coverage|voters|change",
     ),
     "index_change_other_coverage": ("覆盖率不同", "different coverage"),
@@ -964,8 +975,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "web_done_retracted": ("已撤回你的投票。", "Your vote was withdrawn."),
     "web_done_forgotten": (
-        "已删除你的 {answers} 条回答和 {votes} 个投票。",
-        "Deleted your answers ({answers}) and votes ({votes}).",
+        "已删除你的 {answers} 条回答和 {votes} 次投票。",
+        "Deleted your {answers:answer|answers} and {votes:vote|votes}.",
     ),
     "web_error_empty": ("请先写下你的回答。", "Please write your answer first."),
     "web_error_too_long": (
@@ -1076,7 +1087,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "这个浏览器没有提交过回答或投票。",
         "This browser has sent no answers or votes.",
     ),
-    "web_me_counts": ("{answers} 条回答，{votes} 个投票", "Answers: {answers} · votes: {votes}"),
+    "web_me_counts": (
+        "{answers} 条回答，{votes} 次投票（一轮多选投票算一次，不论选了几项）",
+        "{answers:answer|answers} · {votes:vote|votes} (a multiple-answer poll counts as one "
+        "vote, however many options you chose)",
+    ),
     "web_me_answer": ("第 {round} 轮：{text}", "Round {round}: {text}"),
     "web_me_vote": ("第 {round} 轮投票：{choice}", "Round {round} vote: {choice}"),
     "web_forget_title": ("删除我的全部数据", "Delete all my data"),

@@ -8,7 +8,9 @@ staff chat has it. A chat's progress is stored after each message Telegram accep
 chunks, then chart, then CSV), so a retry sends a chat only what it is missing and never again
 what it got. A passing failure (network, flood wait) retries that chat alone, later and later
 (`RETRY_FIRST` doubling up to `RETRY_MAX`); a chat that refuses (bot removed, chat not found)
-is given up for the period. A crash between Telegram accepting a message and its progress
+is given up for the period. A part Telegram refuses for what it is (a chart of a size it does
+not take, a CSV too big) is logged and skipped: the chat still gets the other parts and counts
+as delivered, once. A crash between Telegram accepting a message and its progress
 being stored re-sends that one message (at least once: a duplicate beats a gap).
 
 Decisions (SPEC §5 leaves them open):
@@ -30,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.core.base import Core
 from bot.core.crontab import next_fire
@@ -90,6 +92,55 @@ def digest_parts(core: Core, digest: Digest) -> list[DigestPart]:
     return parts
 
 
+# A 400 whose description says the bot can post nothing in the chat: the chat is given up like
+# a 403. Any other 400 refuses that one part for what it is (its size, its format), and so
+# does a 413 (an upload over Telegram's limit; PTB raises it as a NetworkError).
+_CHAT_REFUSALS = (
+    "chat not found",
+    "not enough rights to send text",
+    "have no rights to send",
+    "chat_write_forbidden",
+    "chat_restricted",
+    "peer_id_invalid",
+)
+
+
+def refuses_chat(exc: Forbidden | BadRequest) -> bool:
+    """Whether Telegram refused the chat itself (the bot removed or blocked, the chat gone,
+    posting forbidden there), not just the message it was sent."""
+    if isinstance(exc, Forbidden):
+        return True
+    reason = exc.message.lower()
+    return any(marker in reason for marker in _CHAT_REFUSALS)
+
+
+def refuses_part(exc: TelegramError) -> bool:
+    """Whether Telegram refused this one message for what it is, so that sending it again
+    would be refused again, while the chat may still take the other parts."""
+    if isinstance(exc, BadRequest):
+        return not refuses_chat(exc)
+    return isinstance(exc, NetworkError) and "entity too large" in exc.message.lower()
+
+
+def _part_name(parts: list[DigestPart], index: int) -> str:
+    part = parts[index]
+    if part.kind == "photo":
+        return "chart"
+    if part.kind == "document":
+        return "CSV"
+    texts = sum(1 for p in parts if p.kind == "text")
+    return f"text (part {index + 1} of {texts})"
+
+
+def _reason(exc: TelegramError) -> str:
+    """Telegram's description of a refusal, for a log line: its own short English words
+    (e.g. "file is too big"); anything else only by its length."""
+    text = exc.message
+    if text.isascii() and len(text) <= 120:
+        return text
+    return f"<text of {len(text)} characters>"
+
+
 async def _send_part(bot: Bot, chat_id: int, part: DigestPart) -> None:
     if part.kind == "text":
         await bot.send_message(chat_id, part.text)
@@ -99,10 +150,30 @@ async def _send_part(bot: Bot, chat_id: int, part: DigestPart) -> None:
         await bot.send_document(chat_id, document=io.BytesIO(part.data), filename=part.file_name)
 
 
+async def _send_or_skip(
+    core: Core, bot: Bot, chat_id: int, parts: list[DigestPart], index: int
+) -> None:
+    """Send one part; one Telegram refuses for what it is (`refuses_part`) is logged and
+    skipped, so that the chat still gets the others. Any other failure is raised."""
+    try:
+        await _send_part(bot, chat_id, parts[index])
+    except TelegramError as exc:
+        if not refuses_part(exc):
+            raise
+        log.warning(
+            "chat %s: Telegram refused the digest's %s (%s); skipped, the other parts go out",
+            chat_label(chat_id, core.secret),
+            _part_name(parts, index),
+            _reason(exc),
+        )
+
+
 async def send_digest(core: Core, bot: Bot, chat_id: int, digest: Digest) -> None:
-    """One chat gets the whole digest (see `digest_parts`)."""
-    for part in digest_parts(core, digest):
-        await _send_part(bot, chat_id, part)
+    """One chat gets the whole digest (see `digest_parts`), except a part Telegram refuses
+    for what it is (`_send_or_skip`)."""
+    parts = digest_parts(core, digest)
+    for index in range(len(parts)):
+        await _send_or_skip(core, bot, chat_id, parts, index)
 
 
 def retry_delay(attempts: int, retry_after: float = 0.0) -> timedelta:
@@ -120,14 +191,15 @@ async def _deliver(
     chat_id = owed.chat_id
     try:
         for index in range(owed.parts_sent, len(parts)):
-            await _send_part(bot, chat_id, parts[index])
+            await _send_or_skip(core, bot, chat_id, parts, index)
             async with core.repo.transaction() as session:
                 await session.set_digest_parts_sent(period, chat_id, index + 1)
     except (Forbidden, BadRequest) as exc:
         log.warning(
-            "staff chat %s cannot receive the digest: %s",
+            "staff chat %s cannot receive the digest: %s (%s)",
             chat_label(chat_id, core.secret),
             type(exc).__name__,
+            _reason(exc),
         )
         async with core.repo.transaction() as session:
             await session.set_digest_delivery_done(period, chat_id, "refused", core.now())

@@ -160,7 +160,7 @@ class MeView:
 
     lang: Lang
     answers: Sequence[tuple[int, str]]  # (round id, text)
-    votes: Sequence[tuple[int, str]]  # (round id, the choice as text)
+    votes: Sequence[tuple[int, tuple[str, ...]]]  # (round id, the options chosen), per round
     retention_days: int
     form: Form
     notice: Notice | None = None

@@ -800,7 +800,9 @@ async def me_page(request: web.Request) -> web.StreamResponse:
     ):
         _, answers, votes = outcome.split("-", 2)
         lang = _lang(request, state.core)
-        notice = Notice("flash", say("done_forgotten", lang, answers=answers, votes=votes))
+        notice = Notice(
+            "flash", say("done_forgotten", lang, answers=int(answers), votes=int(votes))
+        )
     fresh = browser is None
     browser = browser or tokens.new_browser_token()
     response = _html(pages.me_page(await _me_view(state, request, browser, notice)))

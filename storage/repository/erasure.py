@@ -31,10 +31,16 @@ class Erasure(Part):
     are learned again (bot/core/labelling.py `relearn_if_erased`)."""
 
     async def delete_resident_data(self, resident: str) -> tuple[int, int]:
-        """`/forget`: delete a resident's answers (and their themes) and votes."""
+        """`/forget`: delete a resident's answers (and their themes) and votes; returns how
+        many answers and in how many rounds votes (a multiple-answer poll is one vote, however
+        many options it had)."""
         answers = await self._delete_answers("resident = ?", resident)
         await PrivateSessions(self.tx).delete_private_session(resident)
-        votes = await self._delete_votes("resident = ?", resident)
+        row = await self.tx.fetchone(
+            "SELECT COUNT(DISTINCT round_id) AS n FROM votes WHERE resident = ?", (resident,)
+        )
+        votes = int(row["n"]) if row is not None else 0
+        await self._delete_votes("resident = ?", resident)
         # Dead letters are scrubbed to pseudonyms (bot/privacy.scrub_update) but still hold
         # what the resident wrote.
         await self.tx.execute(

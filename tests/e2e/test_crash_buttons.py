@@ -20,7 +20,7 @@ from sandbox.models import SimChat
 from tests.e2e.processes import sqlite_run_config, start_minyi_run, stop
 from tests.harness import RunningBot
 
-FORGET_DONE = "已删除你的 1 条回答和 1 个投票。"
+FORGET_DONE = "已删除你的 1 条回答和 1 次投票。"
 
 
 def _rows(database: Path, sql: str) -> list[tuple[object, ...]]:

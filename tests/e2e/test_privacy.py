@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -180,7 +181,7 @@ async def test_forget_erases_answers_and_votes_from_database_reports_and_exports
     assert len((await my_data(bot.core, leaver.id)).answers) == 2
     await press_forget(bot, leaver, confirm=True)
     private_texts = bot.bot_texts(em.private_chat(leaver))
-    assert any("已删除你的 2 条回答和 2 个投票" in t for t in private_texts), private_texts
+    assert any("已删除你的 2 条回答和 2 次投票" in t for t in private_texts), private_texts
 
     gone = await my_data(bot.core, leaver.id)
     assert gone.answers == [] and gone.votes == []
@@ -229,7 +230,8 @@ async def test_mydata_shows_only_ones_own_data_and_only_privately(minyi_bot: Run
 
 async def test_mydata_names_the_options_a_resident_voted_for(minyi_bot: RunningBot) -> None:
     """/mydata shows each vote as the option chosen (a poll's, several for a multiple-answer
-    poll, a priorities round's principle) or the rating given, not an option's number."""
+    poll, a priorities round's principle) or the rating given, not an option's number, and
+    counts a multiple-answer poll as one vote (its two options once counted as two)."""
     bot = minyi_bot
     em = bot.emulator
     group = await bot.register("碧海社区居民群", "碧海社区")
@@ -246,14 +248,39 @@ async def test_mydata_names_the_options_a_resident_voted_for(minyi_bot: RunningB
     await bot.settle()
     chat = em.private_chat(resident)
     await bot.command(chat, "/mydata", user=resident)
-    lines = bot.bot_texts(chat)[-1].splitlines()[1:]
+    header, *lines = bot.bot_texts(chat)[-1].splitlines()
+    assert header == "你的数据：0 条回答，4 次投票（一轮多选投票算一次，不论选了几项）：", header
     assert lines == [
         "• #1 投票：晚上",
-        "• #2 投票：停车",
-        "• #2 投票：照明",
+        "• #2 投票：停车、照明",
         "• #3 投票：参与",
         "• #4 投票：5",
     ], lines
+
+
+async def test_mydata_and_forget_count_votes_per_round_in_english(minyi_bot: RunningBot) -> None:
+    """In English, /mydata counts one answer and one multiple-answer vote as "1 answer and
+    1 vote" (not "answers: 1, votes: 2"), lists the vote's options on one line, and /forget
+    reports the same counts."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 1h What should change?")
+    await bot.command(group, "/poll --multi 1h Which facilities? | parking | greening | lighting")
+    resident = em.add_user("Wenceslas", language_code="en")
+    (multi,) = em.polls()
+    em.vote_poll(resident, multi, [0, 2])
+    await answer_privately(bot, resident, 1, "More benches by the river.")
+    chat = em.private_chat(resident)
+    await bot.command(chat, "/mydata", user=resident)
+    assert bot.bot_texts(chat)[-1].splitlines() == [
+        "Your data: 1 answer and 1 vote (a multiple-answer poll counts as one vote, however "
+        "many options you chose):",
+        "• #1: More benches by the river.",
+        "• #2 vote: parking, lighting",
+    ]
+    await press_forget(bot, resident, confirm=True)
+    assert bot.bot_texts(chat)[-1] == "Deleted your 1 answer and 1 vote."
 
 
 async def test_daily_retention_job_deletes_old_answers_and_votes(
@@ -314,8 +341,11 @@ async def test_hide_removes_an_answer_from_reports_and_exports_and_logs_who(
         target = next(a for a in await session.list_answers() if "隐藏" in a.text)
     assert "不当言论" in await export_csv(bot, group)
 
-    await bot.command(group, f"/hide {target.id}")
-    assert "已隐藏" in bot.bot_texts(group)[-1]
+    in_english = dataclasses.replace(bot.organiser, language_code="en")  # Telegram set to English
+    await bot.command(group, f"/hide {target.id}", user=in_english)
+    assert bot.bot_texts(group)[-1] == (
+        f"✅ Answer {target.id} is hidden: it no longer counts in reports or exports."
+    )
     await bot.command(group, f"/hide {target.id}")
     assert "已经隐藏" in bot.bot_texts(group)[-1]
     await bot.command(group, "/hide 999")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from bot.core.parsing import (
     parse_community_name,
     parse_id,
     parse_index,
+    parse_no_arguments,
     parse_poll,
     parse_priorities,
     parse_rate,
@@ -112,7 +114,7 @@ MALFORMED: list[tuple[str, str, bool, str]] = [
     ("ask", "｜ 问题", True, "name a community"),
     ("ask", "48h 你希望社区怎样改进？", True, "name a community"),
     ("ask", "碧海社区", True, "question is missing"),
-    ("ask", "--multi 问题", False, "unknown flag"),
+    ("ask", "--multi 问题", False, "takes no flags"),
     ("ask", "问" * 301, False, "at most 300"),
     # Telegram counts UTF-16 units: 151 emoji are 302 of them.
     ("ask", "👍" * 151, False, "at most 300"),
@@ -126,7 +128,7 @@ MALFORMED: list[tuple[str, str, bool, str]] = [
     ("poll", "问题 | 停车 | 停车", False, "must be different"),
     ("poll", "问题 | " + "长" * 101 + " | 短", False, "at most 100"),
     ("poll", "问题 | " + "👍" * 51 + " | 短", False, "at most 100"),
-    ("poll", "--secret 问题 | a | b", False, "unknown flag"),
+    ("poll", "--secret 问题 | a | b", False, "has no flag"),
     ("poll", "问题 --multi | a | b", False, "first"),
     ("poll", "| a | b", False, "question is missing"),
     ("poll", "2h 问题 | a | b", True, "name a community"),
@@ -171,6 +173,91 @@ def test_malformed_arguments_raise_a_usage_error_with_a_reason(
     assert raised.value.command == command
     assert reason in error_reason(raised.value, "en"), error_reason(raised.value, "en")
     assert error_reason(raised.value, "zh")
+
+
+UNKNOWN_FLAGS: list[tuple[str, str, str, str]] = [
+    # (command, arguments, the whole English reason, the whole Chinese reason)
+    (
+        "ask",
+        "--multi 问题",
+        "/ask takes no flags; remove --multi.",
+        "/ask 不带参数，请去掉 --multi。",
+    ),
+    (
+        "priorities",
+        "——anonymous 1d",
+        "/priorities takes no flags; remove --anonymous.",
+        "/priorities 不带参数，请去掉 --anonymous。",
+    ),
+    (
+        "rate",
+        "--multi 打几分",
+        "/rate has no flag --multi (its flags: --indicator).",
+        "/rate 没有参数 --multi（可用的参数：--indicator）。",
+    ),
+    (
+        "poll",
+        "--secret 问题 | a | b",
+        "/poll has no flag --secret (its flags: --multi, --anonymous).",
+        "/poll 没有参数 --secret（可用的参数：--multi、--anonymous）。",
+    ),
+    (
+        "schedule",
+        "--every 2026-03-03 09:00 48h 问题",
+        "/schedule has no flag --every (its flags: --cron, --multi, --anonymous).",
+        "/schedule 没有参数 --every（可用的参数：--cron、--multi、--anonymous）。",
+    ),
+]
+
+
+@pytest.mark.parametrize(("command", "args", "en", "zh"), UNKNOWN_FLAGS)
+def test_an_unknown_flag_is_named_with_the_flags_the_command_does_take(
+    command: str, args: str, en: str, zh: str
+) -> None:
+    """Every command that reads flags says which it does take, and one that takes none says
+    so plainly (/ask --multi once read "unknown flag --multi (allowed: —)"). Chinese says 参数:
+    选项 is what a poll's choices are called."""
+    parsers: dict[str, Callable[[], object]] = {
+        "ask": lambda: parse_ask(args),
+        "priorities": lambda: parse_priorities(args),
+        "rate": lambda: parse_rate(args),
+        "poll": lambda: parse_poll(args),
+        "schedule": lambda: parse_schedule(args, now=NOW, zone=ZONE),
+    }
+    with pytest.raises(UsageError) as raised:
+        parsers[command]()
+    assert raised.value.command == command
+    assert error_reason(raised.value, "en") == en
+    assert error_reason(raised.value, "zh") == zh
+
+
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [
+        ("community", "--name"),
+        ("community", "——multi"),
+        ("close", "--force 3"),
+        ("report", "--all"),
+        ("export", "--format csv"),
+        ("digest", "--now"),
+        ("index", "--post"),
+    ],
+)
+def test_commands_without_flags_say_so_for_a_flag(command: str, args: str) -> None:
+    """A flag given to a command that has none is named as such, not read as its argument:
+    `/community --name` once registered a community called "--name", and `/report --all` was
+    told its id should be a number."""
+    parsers: dict[str, Callable[[], object]] = {
+        "community": lambda: parse_community_name(args),
+        "index": lambda: parse_index(args),
+        "digest": lambda: parse_no_arguments("digest", args),
+    }
+    with pytest.raises(UsageError) as raised:
+        parsers.get(command, lambda: parse_id(command, args, optional=True))()
+    flag = args.split()[0].lstrip("-—")
+    assert raised.value.command == command
+    assert error_reason(raised.value, "en") == f"/{command} takes no flags; remove --{flag}."
+    assert error_reason(raised.value, "zh") == f"/{command} 不带参数，请去掉 --{flag}。"
 
 
 @pytest.mark.parametrize("name", ["Bihai Community", "碧海 社区", "碧海\u3000社区", "碧海\t社区"])

@@ -29,7 +29,7 @@ from bot.render.index_report import (
     scorecard_png,
     write_report,
 )
-from bot.render.texts import Lang
+from bot.render.texts import Lang, say
 from nlp.taxonomy import load_taxonomy
 
 FRAMEWORK = """
@@ -473,3 +473,12 @@ def test_csv_says_which_changes_are_not_like_for_like_after_its_columns(
         "false",
     )
     assert by["汇展城社区"]["change_comparable"] == "true"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_chat_table_names_its_columns_as_the_report_does(lang: Lang) -> None:
+    """/index's table in chat and the index report head their columns alike: the column of
+    how many people voted read "投票" (votes) in the Chinese table, "投票人数" in the report."""
+    header = say("index_table_header", lang).split("|")
+    keys = ["rank", "community", "index", "interval", "coverage", "voters", "change"]
+    assert [h.casefold() for h in header] == [say(f"ix_{k}", lang).casefold() for k in keys]

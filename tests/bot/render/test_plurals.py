@@ -12,7 +12,7 @@ from bot.render.csv_errors import CSV_TEMPLATES, describe_csv_error
 from bot.render.texts import TEMPLATES, say
 
 # A field followed by one of these words is not a count before its noun.
-NOT_NOUNS = {"is", "has", "gets", "fields"}
+NOT_NOUNS = {"is", "has", "gets", "takes", "fields"}
 
 
 @pytest.mark.parametrize(
