@@ -19,6 +19,7 @@ from telegram.error import (
     BadRequest,
     Forbidden,
     NetworkError,
+    TelegramError,
 )
 
 from bot.core import privacy
@@ -200,6 +201,14 @@ async def send_privately(
             log.info("cannot send privately to %s: forbidden", chat_label(core, user.id))
             if group:
                 await in_the_group("private_first")
+            return
+        except TelegramError:
+            raise  # the reply line logs it
+        except Exception as exc:
+            # Made after the commit (an export read, a digest gathered): a database failure
+            # here has no update left to retry, so the caller is told to ask again.
+            log.warning("a private delivery could not be made: %s", privacy.failure(exc))
+            await in_the_group("build_failed")
             return
         if group:
             await in_the_group("sent_privately")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 
 from telegram import Update
 
@@ -18,6 +19,7 @@ from bot.core.organiser import (
     round_report,
 )
 from bot.core.parsing import parse_id, parse_no_arguments
+from bot.core.privacy import failure
 from bot.core.roles import note_organiser_language
 from bot.render.digest import render_digest
 from bot.render.listings import themes_text
@@ -36,6 +38,8 @@ from handlers.common import (
     turn_of,
 )
 from handlers.errors import error_text
+
+log = logging.getLogger(__name__)
 
 HIDE_REPLIES = {
     "hidden": "hide_done",
@@ -72,6 +76,10 @@ async def report(update: Update, context: Ctx) -> None:
             built = await round_report(core, caller, round_id)
         except MinyiError as error:  # the round went out of reach since the check
             return error_text(error, lang, private=private)
+        except Exception as exc:
+            # After the commit a database failure has no update left to retry: say so.
+            log.warning("a report could not be made: %s", failure(exc))
+            return say("build_failed", lang)
         return await asyncio.to_thread(render_report, built, lang, core.settings.schedule.tz)
 
     await reply(update, context, text)

@@ -605,6 +605,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "This command covers every community: only configured organisers can use it.",
     ),
     "sent_privately": ("📬 已私聊发给你。", "📬 Sent to you in a private chat."),
+    "build_failed": (
+        "⚠️ 暂时没能生成，请稍后再发一次这个命令。",
+        "⚠️ It could not be made just now; please send the command again in a moment.",
+    ),
     "private_first": (
         "请先私聊我：打开 https://t.me/{bot} 点“开始”，然后再发一次这个命令，结果会私下发给你。",
         "Please open a private chat with me first (https://t.me/{bot}, press Start), then send "

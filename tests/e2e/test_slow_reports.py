@@ -134,3 +134,32 @@ async def test_a_digest_being_drawn_holds_up_no_other_chat(
     assert await _stored_privately(bot) == ["活动很好，希望下次有灯光。"]
     photo = em.calls_to("sendPhoto")
     assert len(photo) == 1 and photo[0].ok
+
+
+def _failing(*_args: Any, **_kwargs: Any) -> Any:
+    raise OSError("disk I/O error")
+
+
+async def test_a_report_or_digest_that_cannot_be_made_says_so(
+    minyi_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Made after its command committed, a report or digest that fails (the disk, the
+    database) has no update left to retry: the organiser is told to ask again instead of
+    waiting for nothing, and the bot goes on."""
+    from handlers import reports as report_handlers
+
+    bot = minyi_bot
+    em = bot.emulator
+    await _two_rounds(bot)
+    group_a = bot.groups["会展城社区"]
+    monkeypatch.setattr(reports, "emerging_terms", _failing)
+    em.send_message(bot.organiser, group_a, "/report")
+    await bot.wait_text(group_a, lambda t: "暂时没能生成" in t, timeout=60)
+
+    monkeypatch.setattr(report_handlers, "gather_digest", _failing)
+    private = em.private_chat(bot.organiser)
+    em.send_message(bot.organiser, private, "/digest")
+    await bot.wait_text(private, lambda t: "暂时没能生成" in t, timeout=60)
+    assert not em.calls_to("sendDocument")
+    await bot.command(group_a, "/rounds")
+    assert "#1" in bot.bot_texts(group_a)[-1]
