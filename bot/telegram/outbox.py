@@ -27,6 +27,7 @@ from bot.core.roles import organiser_languages
 from bot.render.report import render_report, render_summary
 from bot.render.texts import Lang, local_minute, say
 from bot.telegram.delivery import deliver
+from bot.telegram.flood import FloodLimiter, deferring
 from bot.telegram.index_outbox import IndexPoster
 from bot.telegram.keyboards import rating_keyboard
 from bot.telegram.sending import send_text
@@ -348,6 +349,11 @@ class _Pass:
             )
             await _mark_sent(core, post, None)
             return None
+        if post.purpose != "report" and _waiting(self.bot, post.chat_id):
+            # Telegram asked this chat to wait, or its group had its 20 messages this minute:
+            # left owed (no attempt counted) for a tick once it may be sent, so that this pass
+            # never holds up what other chats are owed meanwhile (SPEC §9).
+            return "deferred"
         async with core.repo.transaction() as session:
             attempts = await session.add_post_attempt(
                 post.round_id, post.community_id, post.purpose
@@ -361,14 +367,15 @@ class _Pass:
                 chat_label(post.chat_id, core.secret),
                 attempts,
             )
-        delivery = await deliver(
-            core,
-            post.chat_id,
-            f"the {post.purpose} post of round {post.round_id}",
-            attempts=attempts,
-            max_attempts=MAX_POST_ATTEMPTS,
-            send=partial(_send_post, core, self.bot, post, round_, self._reports),
-        )
+        with deferring():
+            delivery = await deliver(
+                core,
+                post.chat_id,
+                f"the {post.purpose} post of round {post.round_id}",
+                attempts=attempts,
+                max_attempts=MAX_POST_ATTEMPTS,
+                send=partial(_send_post, core, self.bot, post, round_, self._reports),
+            )
         if delivery.status == "migrated":
             self.migrated = True
         if delivery.status == "given_up":
@@ -378,6 +385,12 @@ class _Pass:
             await _mark_sent(core, post, message_id, poll_id)
             self.sent += 1
         return delivery.status
+
+
+def _waiting(bot: Bot, chat_id: int) -> bool:
+    """Whether a message to `chat_id` would now wait for that chat in the bot's limiter."""
+    limiter = getattr(bot, "rate_limiter", None)
+    return isinstance(limiter, FloodLimiter) and limiter.waiting(chat_id) > 0
 
 
 class RoundPoster:
