@@ -286,6 +286,10 @@ async def send_owed_posts(core: Core, bot: Bot, index_poster: IndexPoster | None
         index_poster.kick()
     pass_ = _Pass(core, bot)
     async with core.post_lock:
+        # Everything owed so far is listed now: the flag says what a transition owed since
+        # (left set by the scheduler's transitions, it made every later reply wait for round
+        # posts it did not owe, bot/telegram/intake.py `_after_commit`).
+        core.posts_owed.clear()
         async with core.repo.transaction() as session:
             posts = await session.list_unsent_posts()
         lines: dict[int, list[Post]] = {}

@@ -8,6 +8,12 @@ flood wait it paused every request to every chat until the wait was over.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
+from bot.telegram import intake
+from tests.e2e.test_rounds import shifted_clock
 from tests.harness import RunningBot
 
 NO_ROUNDS = "还没有征询"
@@ -125,3 +131,28 @@ async def test_a_round_asked_while_another_groups_post_waits_goes_out_at_once(
     await em.wait_for(lambda: posted(group_b, "绿化"), timeout=60)
     assert not posted(group_a, "停车"), "group B's round waited for group A's flood wait"
     await em.wait_for(lambda: posted(group_a, "停车"), timeout=90)
+
+
+async def test_a_reply_that_owed_no_round_posts_waits_for_none(
+    minyi_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler closes a round and sends its summary; a resident's /help sent afterwards
+    owed no round posts and waits for none, even while another pass holds the outbox (another
+    process's tick, or a long pass over hundreds of groups): the scheduler's transition left
+    `posts_owed` set, so the next reply waited for the posts up to POSTS_FIRST_SECONDS."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 1h 小区停车有什么建议？")
+    async with bot.core.repo.transaction() as session:
+        (round_,) = await session.list_rounds()
+    bot.core.clock = shifted_clock(round_.closes_at + timedelta(seconds=1))
+    await bot.wait_text(group, lambda t: "已结束" in t and "小区停车" in t, timeout=30)
+    await bot.posts_sent()
+    # A reply that waits for round posts would wait until the outbox is free again.
+    monkeypatch.setattr(intake, "POSTS_FIRST_SECONDS", 600.0)
+    resident = em.add_user("碧海居民")
+    private = em.private_chat(resident)
+    async with bot.core.post_lock:
+        em.send_message(resident, private, "/help")
+        await bot.wait_text(private, lambda t: "/privacy" in t, timeout=30)
