@@ -200,10 +200,15 @@ class FloodLimiter(BaseRateLimiter[int]):
             await self._wait_pause(chat)
             cells: list[list[float]] = []
             if chat is not None and endpoint.startswith(MESSAGE_METHODS):
-                # A string chat id is a channel's or supergroup's @name: a group's limit too.
-                if isinstance(chat, str) or chat < 0:
-                    cells.append(await self._group(chat).take())
-                cells.append(await self._overall.take())
+                try:
+                    # A string chat id is a channel's or supergroup's @name: a group's limit.
+                    if isinstance(chat, str) or chat < 0:
+                        cells.append(await self._group(chat).take())
+                    cells.append(await self._overall.take())
+                except asyncio.CancelledError:
+                    # Cancelled before it was sent: its group's minute must not count it.
+                    self._uncount(chat, cells)
+                    raise
             try:
                 result = await callback(*args, **kwargs)
                 if cells and (deferral := _DEFERRAL.get()) is not None:

@@ -231,3 +231,22 @@ async def test_waiting_tells_a_groups_full_minute() -> None:
     assert flood.waiting(-200) == 0 and flood.waiting(42) == 0
     time.now += 60
     assert flood.waiting(-100) == 0
+
+
+async def test_a_request_cancelled_before_it_was_sent_leaves_its_groups_minute_free() -> None:
+    """A reply to a group waits for the overall second and is cancelled (its line dropped at
+    shutdown, a timeout): the group's minute does not count it, so twenty more go at once."""
+    time = HeldTime()
+    flood = FloodLimiter(clock=time.clock, sleep=time.sleep)
+    for chat in range(1, 31):
+        await send(flood, chat, [], time)
+    waiting = asyncio.create_task(send(flood, -100, [], time))
+    await asyncio.wait_for(time.sleeping.wait(), 5)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    time.advance(1)
+    time.slept.clear()
+    for _ in range(20):
+        await asyncio.wait_for(send(flood, -100, [], time), 5)
+    assert time.slept == []
