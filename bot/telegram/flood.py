@@ -10,7 +10,8 @@ Here each limit is a sliding window over the moments the messages (sends, edits,
 finished (a message counts from when Telegram answered it, so that a slow first answer never
 lets the 21st arrive within Telegram's minute); look-ups such as getChatMember are no messages.
 A `RetryAfter` pauses only its own chat (requests without a chat share one key), and the
-request is tried again after the wait, `max_retries` times at most.
+request is tried again after the wait, `max_retries` times at most; a sender that would rather
+come back later (the outbox, `deferring`) has its first message's flood wait raised at once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
@@ -40,6 +43,29 @@ Chat = int | str | None
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 
 
+class _Deferral:
+    """Armed until the first message sent inside `deferring` went out."""
+
+    armed = True
+
+
+_DEFERRAL: ContextVar[_Deferral | None] = ContextVar("minyi_flood_deferral", default=None)
+
+
+@contextmanager
+def deferring() -> Iterator[None]:
+    """Inside the block, a flood wait Telegram asks of the first message is raised at once
+    (the chat paused all the same), not waited out and retried: the outbox's pass ends that
+    chat's line and comes back on a later tick instead of holding up the posts owed to other
+    chats meanwhile (SPEC §9). Once a message went out the rest wait as usual: a post cut off
+    halfway would repeat its first part when sent again."""
+    token = _DEFERRAL.set(_Deferral())
+    try:
+        yield
+    finally:
+        _DEFERRAL.reset(token)
+
+
 class _Window:
     """At most `limit` sends in any `period` seconds."""
 
@@ -59,6 +85,14 @@ class _Window:
         """Whether no send of the last `period` still counts."""
         self._trim(self._clock())
         return not self._sent
+
+    def wait(self) -> float:
+        """Seconds until a send would find room (0 if it would now)."""
+        now = self._clock()
+        self._trim(now)
+        if len(self._sent) < self.limit:
+            return 0.0
+        return max(self._sent[0][0] + self.period - now, 0.0)
 
     def forget(self, cells: list[list[float]]) -> None:
         """Take back sends reserved by `take` (by identity)."""
@@ -125,6 +159,15 @@ class FloodLimiter(BaseRateLimiter[int]):
         for window in self._groups.values():
             window.limit = per_minute
 
+    def waiting(self, chat: int | str) -> float:
+        """Seconds a message to `chat` would wait now for that chat (a flood wait Telegram
+        asked of it, its group's minute); 0 if it would go at once."""
+        wait = self._paused.get(chat, 0.0) - self._clock()
+        window = self._groups.get(chat)
+        if window is not None:
+            wait = max(wait, window.wait())
+        return max(wait, 0.0)
+
     def _uncount(self, chat: Chat, cells: list[list[float]]) -> None:
         """Take back the sends `cells` reserved: Telegram did not count them."""
         windows = [self._overall]
@@ -157,12 +200,20 @@ class FloodLimiter(BaseRateLimiter[int]):
             await self._wait_pause(chat)
             cells: list[list[float]] = []
             if chat is not None and endpoint.startswith(MESSAGE_METHODS):
-                # A string chat id is a channel's or supergroup's @name: a group's limit too.
-                if isinstance(chat, str) or chat < 0:
-                    cells.append(await self._group(chat).take())
-                cells.append(await self._overall.take())
+                try:
+                    # A string chat id is a channel's or supergroup's @name: a group's limit.
+                    if isinstance(chat, str) or chat < 0:
+                        cells.append(await self._group(chat).take())
+                    cells.append(await self._overall.take())
+                except asyncio.CancelledError:
+                    # Cancelled before it was sent: its group's minute must not count it.
+                    self._uncount(chat, cells)
+                    raise
             try:
-                return await callback(*args, **kwargs)
+                result = await callback(*args, **kwargs)
+                if cells and (deferral := _DEFERRAL.get()) is not None:
+                    deferral.armed = False
+                return result
             except NetworkError as exc:
                 # A server error (5xx, a dropped connection): nothing reached the chat, and a
                 # round post retried on every tick must not use up its group's minute.
@@ -175,13 +226,15 @@ class FloodLimiter(BaseRateLimiter[int]):
             except RetryAfter as exc:
                 self._uncount(chat, cells)
                 cells = []
-                if attempt == retries:
-                    raise
                 now = self._clock()
                 if len(self._paused) > 1000:
                     self._paused = {c: t for c, t in self._paused.items() if t > now}
+                # Paused even when raised: the chat's next message must not meet it again.
                 until = now + flood_wait(exc) + WAIT_MARGIN
                 self._paused[chat] = max(self._paused.get(chat, until), until)
+                deferral = _DEFERRAL.get()
+                if attempt == retries or (deferral is not None and deferral.armed):
+                    raise
             finally:
                 finished = self._clock()
                 for cell in cells:

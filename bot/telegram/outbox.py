@@ -27,6 +27,7 @@ from bot.core.roles import organiser_languages
 from bot.render.report import render_report, render_summary
 from bot.render.texts import Lang, local_minute, say
 from bot.telegram.delivery import deliver
+from bot.telegram.flood import FloodLimiter, deferring
 from bot.telegram.index_outbox import IndexPoster
 from bot.telegram.keyboards import rating_keyboard
 from bot.telegram.sending import send_text
@@ -270,8 +271,9 @@ async def send_owed_posts(core: Core, bot: Bot, index_poster: IndexPoster | None
     Each chat's posts go in order on their own line, the chats' lines side by side: a group
     Telegram makes the bot wait for (a flood wait, its 20 messages a minute, a slow or failing
     connection) holds up only its own posts, never the other communities' (SPEC §9). A line
-    that meets a flood wait or a network error ends there, its posts left owed for the next
-    pass. The organisers' reports go last, once every community's closing post of their round
+    that meets a flood wait or a network error, or whose group had its 20 messages this minute,
+    ends there, its posts left owed for the next pass: a pass never waits for one chat, since
+    the posts owed meanwhile to other chats wait for the pass. The organisers' reports go last, once every community's closing post of their round
     was sent (the closing posts stop the polls, whose final totals the report counts).
 
     Each post is marked as started (`attempts`) before its send and as sent right after
@@ -285,6 +287,10 @@ async def send_owed_posts(core: Core, bot: Bot, index_poster: IndexPoster | None
         index_poster.kick()
     pass_ = _Pass(core, bot)
     async with core.post_lock:
+        # Everything owed so far is listed now: the flag says what a transition owed since
+        # (left set by the scheduler's transitions, it made every later reply wait for round
+        # posts it did not owe, bot/telegram/intake.py `_after_commit`).
+        core.posts_owed.clear()
         async with core.repo.transaction() as session:
             posts = await session.list_unsent_posts()
         lines: dict[int, list[Post]] = {}
@@ -348,6 +354,11 @@ class _Pass:
             )
             await _mark_sent(core, post, None)
             return None
+        if post.purpose != "report" and _waiting(self.bot, post.chat_id):
+            # Telegram asked this chat to wait, or its group had its 20 messages this minute:
+            # left owed (no attempt counted) for a tick once it may be sent, so that this pass
+            # never holds up what other chats are owed meanwhile (SPEC §9).
+            return "deferred"
         async with core.repo.transaction() as session:
             attempts = await session.add_post_attempt(
                 post.round_id, post.community_id, post.purpose
@@ -361,14 +372,15 @@ class _Pass:
                 chat_label(post.chat_id, core.secret),
                 attempts,
             )
-        delivery = await deliver(
-            core,
-            post.chat_id,
-            f"the {post.purpose} post of round {post.round_id}",
-            attempts=attempts,
-            max_attempts=MAX_POST_ATTEMPTS,
-            send=partial(_send_post, core, self.bot, post, round_, self._reports),
-        )
+        with deferring():
+            delivery = await deliver(
+                core,
+                post.chat_id,
+                f"the {post.purpose} post of round {post.round_id}",
+                attempts=attempts,
+                max_attempts=MAX_POST_ATTEMPTS,
+                send=partial(_send_post, core, self.bot, post, round_, self._reports),
+            )
         if delivery.status == "migrated":
             self.migrated = True
         if delivery.status == "given_up":
@@ -378,6 +390,12 @@ class _Pass:
             await _mark_sent(core, post, message_id, poll_id)
             self.sent += 1
         return delivery.status
+
+
+def _waiting(bot: Bot, chat_id: int) -> bool:
+    """Whether a message to `chat_id` would now wait for that chat in the bot's limiter."""
+    limiter = getattr(bot, "rate_limiter", None)
+    return isinstance(limiter, FloodLimiter) and limiter.waiting(chat_id) > 0
 
 
 class RoundPoster:

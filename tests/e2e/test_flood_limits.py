@@ -8,6 +8,12 @@ flood wait it paused every request to every chat until the wait was over.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
+from bot.telegram import intake
+from tests.e2e.test_rounds import shifted_clock
 from tests.harness import RunningBot
 
 NO_ROUNDS = "还没有征询"
@@ -98,3 +104,55 @@ async def test_the_question_reaches_the_group_before_the_organisers_confirmation
     question = next(i for i, t in enumerate(texts) if "回复这条消息" in t or "私信" in t)
     confirmation = next(i for i, t in enumerate(texts) if t.startswith("✅"))
     assert question < confirmation, texts
+
+
+async def test_a_round_asked_while_another_groups_post_waits_goes_out_at_once(
+    minyi_bot: RunningBot,
+) -> None:
+    """Group A's question meets a 30 s flood wait; a round asked in group B while the bot
+    waits for group A is posted in group B before group A's question goes out (the pass that
+    waits for group A must not hold up posts owed after it began)."""
+    bot = minyi_bot
+    em = bot.emulator
+    group_a = await bot.register("会展城业主群", "会展城社区")
+    group_b = await bot.register("碧海社区居民群", "碧海社区")
+    em.inject_fault("429", method="sendMessage", retry_after=30, chat_id=group_a.id)
+    em.send_message(bot.organiser, group_a, "/ask 1h 会展城停车有什么建议？")
+
+    def waited() -> bool:
+        return any(c.error_code == 429 for c in em.calls_to("sendMessage"))
+
+    await em.wait_for(waited, timeout=30)
+    em.send_message(bot.organiser, group_b, "/ask 1h 碧海社区绿化有什么建议？")
+
+    def posted(group: object, question: str) -> bool:
+        return any("社区征询" in t and question in t for t in bot.bot_texts(group))  # type: ignore[arg-type]
+
+    await em.wait_for(lambda: posted(group_b, "绿化"), timeout=60)
+    assert not posted(group_a, "停车"), "group B's round waited for group A's flood wait"
+    await em.wait_for(lambda: posted(group_a, "停车"), timeout=90)
+
+
+async def test_a_reply_that_owed_no_round_posts_waits_for_none(
+    minyi_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler closes a round and sends its summary; a resident's /help sent afterwards
+    owed no round posts and waits for none, even while another pass holds the outbox (another
+    process's tick, or a long pass over hundreds of groups): the scheduler's transition left
+    `posts_owed` set, so the next reply waited for the posts up to POSTS_FIRST_SECONDS."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 1h 小区停车有什么建议？")
+    async with bot.core.repo.transaction() as session:
+        (round_,) = await session.list_rounds()
+    bot.core.clock = shifted_clock(round_.closes_at + timedelta(seconds=1))
+    await bot.wait_text(group, lambda t: "已结束" in t and "小区停车" in t, timeout=30)
+    await bot.posts_sent()
+    # A reply that waits for round posts would wait until the outbox is free again.
+    monkeypatch.setattr(intake, "POSTS_FIRST_SECONDS", 600.0)
+    resident = em.add_user("碧海居民")
+    private = em.private_chat(resident)
+    async with bot.core.post_lock:
+        em.send_message(resident, private, "/help")
+        await bot.wait_text(private, lambda t: "/privacy" in t, timeout=30)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from telegram.error import NetworkError, RetryAfter
 
-from bot.telegram.flood import FloodLimiter
+from bot.telegram.flood import FloodLimiter, deferring
 
 
 class Time:
@@ -171,4 +171,82 @@ async def test_look_ups_in_a_group_are_no_messages_to_it() -> None:
         await flood.process_request(member, (), {}, "getChatMember", {"chat_id": -100}, None)
     for _ in range(20):
         await send(flood, -100, [], time)
+    assert time.slept == []
+
+
+async def test_a_flood_wait_raised_after_its_last_retry_still_pauses_the_chat() -> None:
+    """The request that gave up is not the chat's last: the next one waits out the flood wait
+    instead of meeting it again (Telegram lengthens a wait that is not honoured)."""
+    time = Time()
+    flood = FloodLimiter(clock=time.clock, sleep=time.sleep, max_retries=0)
+
+    async def refused() -> bool:
+        raise RetryAfter(30)
+
+    with pytest.raises(RetryAfter):
+        await flood.process_request(refused, (), {}, "sendMessage", {"chat_id": -100}, None)
+    assert flood.waiting(-100) >= 30
+    sent: list[tuple[Any, float]] = []
+    start = time.now
+    await send(flood, -100, sent, time)
+    assert sent[0][1] - start >= 30
+
+
+async def test_a_deferring_sender_gets_its_first_flood_wait_at_once() -> None:
+    """The outbox's post meets a flood wait at its first message: raised without waiting (the
+    chat paused); once a message of the post went out, a later flood wait is waited out."""
+    time = Time()
+    flood = limiter(time)
+    calls: list[str] = []
+
+    async def refused() -> bool:
+        calls.append("refused")
+        raise RetryAfter(30)
+
+    with deferring(), pytest.raises(RetryAfter):
+        await flood.process_request(refused, (), {}, "sendMessage", {"chat_id": -100}, None)
+    assert calls == ["refused"] and time.slept == []
+    assert flood.waiting(-100) >= 30 and flood.waiting(-200) == 0
+
+    async def second_refused_once() -> bool:
+        calls.append("second")
+        if calls.count("second") == 1:
+            raise RetryAfter(5)
+        return True
+
+    with deferring():
+        await send(flood, -200, [], time)
+        result = await flood.process_request(
+            second_refused_once, (), {}, "sendMessage", {"chat_id": -200}, None
+        )
+    assert result is True and calls.count("second") == 2
+
+
+async def test_waiting_tells_a_groups_full_minute() -> None:
+    time = Time()
+    flood = limiter(time)
+    for _ in range(20):
+        await send(flood, -100, [], time)
+    assert 0 < flood.waiting(-100) <= 60
+    assert flood.waiting(-200) == 0 and flood.waiting(42) == 0
+    time.now += 60
+    assert flood.waiting(-100) == 0
+
+
+async def test_a_request_cancelled_before_it_was_sent_leaves_its_groups_minute_free() -> None:
+    """A reply to a group waits for the overall second and is cancelled (its line dropped at
+    shutdown, a timeout): the group's minute does not count it, so twenty more go at once."""
+    time = HeldTime()
+    flood = FloodLimiter(clock=time.clock, sleep=time.sleep)
+    for chat in range(1, 31):
+        await send(flood, chat, [], time)
+    waiting = asyncio.create_task(send(flood, -100, [], time))
+    await asyncio.wait_for(time.sleeping.wait(), 5)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    time.advance(1)
+    time.slept.clear()
+    for _ in range(20):
+        await asyncio.wait_for(send(flood, -100, [], time), 5)
     assert time.slept == []
