@@ -273,8 +273,9 @@ async def send_owed_posts(core: Core, bot: Bot, index_poster: IndexPoster | None
     connection) holds up only its own posts, never the other communities' (SPEC §9). A line
     that meets a flood wait or a network error, or whose group had its 20 messages this minute,
     ends there, its posts left owed for the next pass: a pass never waits for one chat, since
-    the posts owed meanwhile to other chats wait for the pass. The organisers' reports go last, once every community's closing post of their round
-    was sent (the closing posts stop the polls, whose final totals the report counts).
+    the posts owed meanwhile to other chats wait for the pass. The organisers' reports go last,
+    once every community's closing post of their round was sent (the closing posts stop the
+    polls, whose final totals the report counts).
 
     Each post is marked as started (`attempts`) before its send and as sent right after
     Telegram accepted it, with nothing in between. Residual risk, which Telegram's API gives no
