@@ -45,10 +45,11 @@ from bot.logs import protect_logs
 from bot.render.digest import Digest
 from bot.render.texts import say
 from bot.scheduler import Scheduler
+from bot.telegram.background import OwedSender
 from bot.telegram.context import BotData, MinyiApp
 from bot.telegram.digests import send_due_digest
 from bot.telegram.flood import FloodLimiter
-from bot.telegram.index_outbox import IndexPoster
+from bot.telegram.index_outbox import send_owed_index_posts
 from bot.telegram.intake import (
     READ_MARGIN,
     Intake,
@@ -58,7 +59,7 @@ from bot.telegram.intake import (
     poll_updates,
 )
 from bot.telegram.keyboards import FORGET_PATTERN, LABEL_PATTERN, RATING_PATTERN
-from bot.telegram.outbox import RoundPoster, send_owed_posts
+from bot.telegram.outbox import send_owed_posts
 from bot.telegram.presses import PressRefusals
 from bot.telegram.replies import ReplyQueue, refusals_counted_in
 from handlers import (
@@ -207,8 +208,15 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
         shared_cap=refusals_counted_in(core) if core.repo.shared else None,
     )
     app.bot_data.refused_presses = PressRefusals(clock=lambda: core.now().timestamp())
-    app.bot_data.index_poster = IndexPoster(core, bot)
-    app.bot_data.round_poster = RoundPoster(core, bot)
+    # The background senders of round posts and scorecards (bot/telegram/background.py).
+    app.bot_data.index_poster = OwedSender(
+        core.index_posts_owed,
+        functools.partial(send_owed_index_posts, core, bot),
+        what="index scorecards",
+    )
+    app.bot_data.round_poster = OwedSender(
+        core.posts_owed, functools.partial(send_owed_posts, core, bot), what="round posts"
+    )
     if settings.web.listen:
         # The web pages (and aiohttp under them) are imported only when they are served.
         from bot.web.server import options_from, page_url

@@ -15,8 +15,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core.answers import RateLimiter
 from bot.core.base import Core, Turn
-from bot.telegram.index_outbox import IndexPoster
-from bot.telegram.outbox import RoundPoster
+from bot.telegram.background import OwedSender
 from bot.telegram.presses import PressRefusals
 from bot.telegram.replies import ReplyQueue
 
@@ -72,9 +71,9 @@ class BotData:
     # Replies owed after commit, one line per chat (bot/app.py gives it the core's clock).
     replies: ReplyQueue = field(default_factory=lambda: ReplyQueue(label=str))
     # Sends the scorecards `/index post` owed, in the background (set by bot/app.py).
-    index_poster: IndexPoster | None = None
+    index_poster: OwedSender | None = None
     # Sends the round posts transitions owed, in the background (set by bot/app.py).
-    round_poster: RoundPoster | None = None
+    round_poster: OwedSender | None = None
     # Which refused button presses still get an answer (bot/app.py gives it the core's clock).
     refused_presses: PressRefusals = field(default_factory=PressRefusals)
 

@@ -15,7 +15,6 @@ accepted), and the scheduler's next tick starts another.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from itertools import groupby
 
@@ -107,49 +106,3 @@ async def _send_one(core: Core, bot: Bot, post: IndexPost, result: IndexResult) 
 async def _mark_sent(core: Core, post: IndexPost, message_id: int | None) -> None:
     async with core.repo.transaction() as session:
         await session.set_index_post_sent(post.period, post.community_id, core.now(), message_id)
-
-
-class IndexPoster:
-    """The one background task of a process that sends owed scorecards.
-
-    `kick()` starts a pass unless one is running; a pass repeats while `/index post` owed more
-    since it began (`Core.index_posts_owed`). The intake kicks it after a commit that owed
-    scorecards, the scheduler on every tick (a crash, a flood wait or a network error left
-    some unsent)."""
-
-    def __init__(self, core: Core, bot: Bot) -> None:
-        self.core = core
-        self.bot = bot
-        self._task: asyncio.Task[None] | None = None
-
-    def kick(self) -> None:
-        """Start sending what is owed, in the background; never waits."""
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="minyi-index-posts")
-
-    async def _run(self) -> None:
-        while True:
-            self.core.index_posts_owed.clear()
-            try:
-                await send_owed_index_posts(self.core, self.bot)
-            except Exception as exc:
-                log.warning(
-                    "sending index scorecards failed (%s); the next tick retries",
-                    type(exc).__name__,
-                )
-                return
-            if not self.core.index_posts_owed.is_set():
-                return
-
-    async def wait_idle(self) -> None:
-        """Wait for the pass in flight, if any, to end."""
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(self._task)
-
-    async def close(self) -> None:
-        """Shutdown: stop the pass in flight (what it did not send stays owed)."""
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task

@@ -11,7 +11,6 @@ RetryAfter and network errors leave the post for the next pass; a bot removed fr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from functools import partial
 
@@ -26,9 +25,9 @@ from bot.core.reports import Report, build_round_report
 from bot.core.roles import organiser_languages
 from bot.render.report import render_report, render_summary
 from bot.render.texts import Lang, local_minute, say
+from bot.telegram.background import OwedSender
 from bot.telegram.delivery import deliver
 from bot.telegram.flood import FloodLimiter, deferring
-from bot.telegram.index_outbox import IndexPoster
 from bot.telegram.keyboards import rating_keyboard
 from bot.telegram.sending import send_text
 
@@ -255,16 +254,7 @@ async def _send_post_once(
     return None, None
 
 
-async def send_posts_if_owed(core: Core, bot: Bot) -> int:
-    """Send owed posts if a transition since the last call said it owes some
-    (`Core.posts_owed`); how many were sent (`RoundPoster` calls it in the background)."""
-    if not core.posts_owed.is_set():
-        return 0
-    core.posts_owed.clear()
-    return await send_owed_posts(core, bot)
-
-
-async def send_owed_posts(core: Core, bot: Bot, index_poster: IndexPoster | None = None) -> int:
+async def send_owed_posts(core: Core, bot: Bot, index_poster: OwedSender | None = None) -> int:
     """Send every post owed and not yet sent; return how many were sent. The index scorecards
     owed (`/index post`) are sent in the background by `index_poster`, if given, started here.
 
@@ -285,7 +275,7 @@ async def send_owed_posts(core: Core, bot: Bot, index_poster: IndexPoster | None
     prefer that to the opposite order (mark, then send), which would lose the post for good.
     """
     if index_poster is not None:
-        index_poster.kick()
+        index_poster.kick(retry=True)
     pass_ = _Pass(core, bot)
     async with core.post_lock:
         # Everything owed so far is listed now: the flag says what a transition owed since
@@ -397,51 +387,3 @@ def _waiting(bot: Bot, chat_id: int) -> bool:
     """Whether a message to `chat_id` would now wait for that chat in the bot's limiter."""
     limiter = getattr(bot, "rate_limiter", None)
     return isinstance(limiter, FloodLimiter) and limiter.waiting(chat_id) > 0
-
-
-class RoundPoster:
-    """The one background task of a process that sends owed round posts, so that neither the
-    intake nor anybody's reply waits for a group Telegram throttles.
-
-    `kick()` starts a pass unless one is running; a pass repeats while a transition owed more
-    since it began (`Core.posts_owed`). The intake kicks it after a commit that owed posts;
-    the scheduler also sends on every tick what a crash, a flood wait or a network error left
-    unsent."""
-
-    def __init__(self, core: Core, bot: Bot) -> None:
-        self.core = core
-        self.bot = bot
-        self._task: asyncio.Task[None] | None = None
-
-    def kick(self) -> None:
-        """Start sending what is owed, in the background; never waits."""
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="minyi-round-posts")
-
-    async def _run(self) -> None:
-        while self.core.posts_owed.is_set():
-            try:
-                await send_posts_if_owed(self.core, self.bot)
-            except Exception as exc:
-                # Left owed: the scheduler's next tick sends them.
-                log.warning(
-                    "sending owed posts failed (%s); the next tick retries", type(exc).__name__
-                )
-                return
-
-    async def wait_idle(self) -> None:
-        """Wait for the pass in flight, if any, to end."""
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(self._task)
-
-    async def close(self, grace: float) -> None:
-        """Shutdown: let the pass in flight end for up to `grace` seconds, then stop it (what
-        it did not send stays owed; a send cut off may be repeated on the next start)."""
-        if self._task is None or self._task.done():
-            return
-        await asyncio.wait([self._task], timeout=grace)
-        if not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
