@@ -229,11 +229,18 @@ async def compute(
     framework = await load_framework(core)
     periods = await available_periods(core, framework)
     if period is not None and period not in periods:
-        # A typo or an empty period: say which periods have values instead of scoring nothing.
         check_period(period)
-        raise IndexInputError(
-            "index_period_empty", period=period, known=", ".join(periods[-12:]) or "–"
-        )
+        # A month or year of another kind than the imports' still has the ratings of the
+        # /rate --indicator rounds closed within it (SPEC §10).
+        async with core.repo.transaction() as session:
+            rated = await consultation_values(core, session, framework, [period])
+        if not rated:
+            # A typo or an empty period: say which periods have values instead of scoring
+            # nothing.
+            raise IndexInputError(
+                "index_period_empty", period=period, known=", ".join(periods[-12:]) or "–"
+            )
+        periods = [*periods, period]
     scored, before = select_periods(periods, period)
     wanted = [scored] + ([before] if before else [])
     async with core.repo.transaction() as session:

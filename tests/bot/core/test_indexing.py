@@ -238,3 +238,22 @@ async def test_a_rate_round_names_its_indicator_in_any_case_and_stores_the_frame
             actor="organiser",
         )
     assert caught.value.key == "index_unknown_indicator_round"
+
+
+async def test_a_month_or_year_asked_for_gets_the_ratings_closed_within_it(core: Core) -> None:
+    """Values come from consultation in any kind of period (SPEC §10): with imports in
+    quarters, asking for the month or the year a /rate --indicator round closed in scores
+    its mean rating instead of saying the period has no values; a month without one still
+    says so."""
+    await import_values(core, _csv("碧海社区,rent,2026-Q2,40"), "v.csv")
+    await _closed_rating(core, "voice", NOW - timedelta(days=1), {"碧海社区": [3, 4, 4]})
+    for period in ("2026-05", "2026"):
+        result = await compute(core, period)
+        assert result.period == period
+        bihai = next(c for c in result.communities if c.name == "碧海社区")
+        assert bihai.indicators["voice"].value == pytest.approx(11 / 3)
+        # Imported values belong to their quarter only.
+        assert bihai.indicators["rent"].value is None
+    with pytest.raises(IndexInputError) as caught:
+        await compute(core, "2026-02")
+    assert "no indicator values for 2026-02" in describe_error(caught.value, "en")
