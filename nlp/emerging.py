@@ -10,11 +10,14 @@ from importlib import resources
 
 from pydantic import BaseModel, ConfigDict
 
+from nlp.redact import PLACEHOLDERS
 from nlp.segment import total_frequency, word_frequency
 from nlp.tagger import Tagger
 
 _MEANINGFUL = re.compile(r"^[\u4e00-\u9fffa-z][\u4e00-\u9fffa-z0-9\-]*$")
 _HAS_DIGIT = re.compile(r"\d")
+# What redaction left in place of a number or address ([电话], [邮箱], …): not a resident's word.
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
 
 
 def _load_stop_words() -> frozenset[str]:
@@ -47,7 +50,7 @@ def _count(
     documents: Counter[str] = Counter()
     for text in texts:
         seen: set[str] = set()
-        for token in tagger.segment(text):
+        for token in tagger.segment(_PLACEHOLDER.sub(" ", text)):
             if _is_candidate(token, keywords):
                 counts[token] += 1
                 seen.add(token)

@@ -16,6 +16,7 @@ PHONE = "[电话]"
 ID_CARD = "[身份证]"
 EMAIL = "[邮箱]"
 BANK_CARD = "[银行卡]"
+PLACEHOLDERS = (PHONE, ID_CARD, EMAIL, BANK_CARD)
 
 _D = r"[0-9０-９]"
 _NOT_DIGIT_BEFORE = r"(?<![0-9０-９])"

@@ -66,3 +66,15 @@ def test_words_of_earlier_periods_do_not_emerge_again(tagger: Tagger) -> None:
     assert "菜园" in plain
     assert "菜园" not in against_earlier
     assert "口袋公园" in against_earlier or "口袋" in against_earlier
+
+
+def test_redaction_placeholders_are_no_residents_words(tagger: Tagger) -> None:
+    """The marks redaction leaves ([电话], [邮箱], [身份证], [银行卡]) are not what residents
+    said: they never emerge, however many answers carry them."""
+    texts = [
+        f"网上回答：公交线路要优化，联系 {mark} 谢谢"
+        for mark in ("[电话]", "[邮箱]", "[身份证]", "[银行卡]")
+    ] * 3
+    terms = {t.term for t in emerging_terms(texts, tagger, limit=50)}
+    assert not terms & {"电话", "邮箱", "身份证", "银行卡"}, terms
+    assert "网上" in terms
