@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from bot.core.base import Core, PreparedText, Turn
+from bot.core.errors import PostNotStoredYet
 from bot.core.models import Channel, NewAnswer, Round, TagRecord
 from bot.core.privacy import text_digest
 from nlp.normalise import has_readable, storable
@@ -566,6 +567,8 @@ async def record_poll_vote(
     async with core.reading(turn) as session:
         post = await session.get_post_by_poll(poll_id)
         round_ = None if post is None else await session.get_round(post.round_id)
+        if post is None and await session.voting_post_in_flight():
+            raise PostNotStoredYet
     if post is None or round_ is None:
         return "unknown"
     return await cast_vote(
@@ -645,6 +648,8 @@ async def record_rating(
     async with core.reading(turn) as session:
         post = await session.get_post_by_message(chat_id, message_id)
         round_ = None if post is None else await session.get_round(post.round_id)
+        if post is None and await session.voting_post_in_flight(chat_id):
+            raise PostNotStoredYet
     if post is None or round_ is None or round_.kind != "rating" or round_.id != round_id:
         return "unknown"
     return await cast_vote(

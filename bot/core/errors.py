@@ -16,6 +16,8 @@ Each channel maps these errors to its reply in one place (Telegram: handlers/err
         └── IndexInputError   what the governance index cannot use (a period, no values yet)
             ├── FrameworkError    a framework TOML: every problem, each naming indicator and field
             └── ValuesError       a values CSV: every bad row, each a CsvInputError with its line
+
+`PostNotStoredYet` stands apart: no request failed, an update came before what it refers to.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ class MinyiError(Exception):
     def __str__(self) -> str:
         # A log line names the template, never the values: they may hold a resident's words.
         return self.key
+
+
+class PostNotStoredYet(Exception):
+    """An update names a round post Telegram has accepted but whose message or poll id is not
+    stored yet (a vote cast the moment the post appeared): processing it fails, to be retried
+    once the id is stored, rather than ignored as a vote on no round (SPEC §9)."""
 
 
 class RefusedError(MinyiError):

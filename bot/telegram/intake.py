@@ -42,6 +42,7 @@ from telegram.error import (
 from telegram.ext import ExtBot
 
 from bot.core.base import AlreadyProcessed, Core, OwedReply, PreparedText, Turn
+from bot.core.errors import PostNotStoredYet
 from bot.core.privacy import dead_letter_payload, failure
 from bot.telegram.context import BotData, MinyiApp
 from bot.telegram.sending import flood_wait
@@ -129,8 +130,12 @@ def error_recorder(app: MinyiApp) -> Any:
         error = context.error
         if isinstance(error, AlreadyProcessed):
             return
-        # Type and frames only: the message of e.g. a validation error quotes the answer.
-        log.error("error while processing an update: %s", failure(error))
+        if isinstance(error, PostNotStoredYet):
+            # Expected for an instant after a poll or rating post goes out: retried.
+            log.info("an update came before the round post it names was stored; retrying")
+        else:
+            # Type and frames only: the message of e.g. a validation error quotes the answer.
+            log.error("error while processing an update: %s", failure(error))
         turn = app.bot_data.turns.get(update.update_id) if isinstance(update, Update) else None
         if turn is not None:
             turn.error = error
