@@ -395,6 +395,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "mydata_answer": ("• #{round}：{text}", "• #{round}: {text}"),
     "mydata_vote": ("• #{round} 投票：{choice}", "• #{round} vote: {choice}"),
+    "mydata_rating": ("• #{round} 评分：{choice} / 5", "• #{round} rating: {choice} / 5"),
+    "mydata_choice": ("• #{round} 你选了：{choice}", "• #{round} you chose: {choice}"),
     "private_only": (
         "为保护你的隐私，请私聊我使用这个命令。",
         "To protect your privacy, please use this command in a private chat with me.",
@@ -1098,6 +1100,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "web_me_answer": ("第 {round} 轮：{text}", "Round {round}: {text}"),
     "web_me_vote": ("第 {round} 轮投票：{choice}", "Round {round} vote: {choice}"),
+    "web_me_rating": ("第 {round} 轮评分：{choice} / 5", "Round {round} rating: {choice} / 5"),
+    "web_me_choice": ("第 {round} 轮你选了：{choice}", "Round {round}: you chose {choice}"),
     "web_forget_title": ("删除我的全部数据", "Delete all my data"),
     "web_forget_confirm": (
         "我明白：删除后不能恢复，这些回答和投票也不再计入结果。",

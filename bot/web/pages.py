@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from bot.core.residents import Choice
+from bot.render.residents import choice_key
 from bot.render.texts import Lang
 from bot.render.texts import say as render_say
 
@@ -160,7 +162,7 @@ class MeView:
 
     lang: Lang
     answers: Sequence[tuple[int, str]]  # (round id, text)
-    votes: Sequence[tuple[int, tuple[str, ...]]]  # (round id, the options chosen), per round
+    votes: Sequence[Choice]  # one per round
     retention_days: int
     form: Form
     notice: Notice | None = None
@@ -381,7 +383,10 @@ def me_page(view: MeView) -> str:
     lang = view.lang
     body = _notice(view.notice)
     items = [f"<li>{_t('me_answer', lang, round=r, text=text)}</li>" for r, text in view.answers]
-    items += [f"<li>{_t('me_vote', lang, round=r, choice=c)}</li>" for r, c in view.votes]
+    items += [
+        f"<li>{_t(f'me_{choice_key(c.kind)}', lang, round=c.round_id, choice=c.chosen)}</li>"
+        for c in view.votes
+    ]
     if items:
         counts = _t("me_counts", lang, answers=len(view.answers), votes=len(view.votes))
         listing = f"<p>{counts}</p><ul>{''.join(items)}</ul>"
