@@ -1047,6 +1047,30 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "The link may be incomplete (chat apps sometimes cut long links) or no longer valid. "
         "Please scan the QR code again, or ask your community's organisers for a new link.",
     ),
+    # Refused before any page is looked up (bot/web/server.py _guard): a page of its own.
+    "web_cross_site_title": ("没有保存", "Nothing was saved"),
+    "web_cross_site": (
+        "这份表单不是从本网站的页面提交的，所以没有保存。请重新打开征询链接，在页面上再提交一次。",
+        "This form was not sent from one of our own pages, so nothing was saved. Please open "
+        "the round's link again and send it from the page.",
+    ),
+    "web_wrong_host_title": ("网址不对", "Wrong address"),
+    "web_wrong_host": (
+        "这个网址不是征询页面的地址。请使用社区组织者发的链接或二维码。",
+        "This is not the address of the consultation pages. Please use the link or QR code "
+        "from your community's organisers.",
+    ),
+    "web_not_allowed_title": ("这个地址不能直接打开", "This address cannot be opened directly"),
+    "web_not_allowed": (
+        "请打开征询链接或扫描二维码，在页面上提交。",
+        "Please open the round's link or scan its QR code, and send your answer from the page.",
+    ),
+    "web_failed_title": ("出了点问题", "Something went wrong"),
+    "web_failed": (
+        "页面暂时打不开，请过一会儿再试。如果你刚才提交了内容，请回到页面看看是否已经保存。",
+        "The page could not be shown just now; please try again in a moment. If you had just "
+        "sent something, go back to the page to see whether it was saved.",
+    ),
     # -- round states -------------------------------------------------------------------------
     "web_state_scheduled": (
         "这轮征询将于 {opens} 开始，请到时再来。",

@@ -367,14 +367,16 @@ def state_page(
     return _layout(lang, _switch(path, lang), body)
 
 
-def not_found_page(lang: Lang) -> str:
-    """The page of every address that is no page: the same text whatever was asked, so it
-    tells a link cut short from a guessed one no better than a bare 404 would."""
+def message_page(lang: Lang, key: str) -> str:
+    """A page that only says something: the heading `web_<key>_title` and the text `web_<key>`.
+    The pages of every address that is no page ("not_found": the same text whatever was
+    asked, so it tells a link cut short from a guessed one no better than a bare 404 would)
+    and of the requests refused before any page is looked up; nothing of the request is in
+    it."""
     body = (
-        f'<section class="card"><h1>{_t("not_found_title", lang)}</h1>'
-        f"<p>{_t('not_found', lang)}</p></section>"
+        f'<section class="card"><h1>{_t(f"{key}_title", lang)}</h1><p>{_t(key, lang)}</p></section>'
     )
-    title = say("not_found_title", lang)
+    title = say(f"{key}_title", lang)
     return _layout(lang, f"?lang={'en' if lang == 'zh' else 'zh'}", body, title)
 
 
