@@ -935,7 +935,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "ix_baseline": ("基线", "Baseline"),
     "ix_show": ("显示", "Show"),
     "ix_both": ("中英", "Both"),
-    "ix_answers": ("本期回答", "answers this period"),
+    "ix_answers": ("本期回答", "Answers this period"),
     "ix_city_chart": ("各社区指数及 90% 区间", "Index by community with 90% interval"),
     "ix_principles_chart": ("全市各原则得分", "City principle scores"),
     # -- the web answer pages (bot/web; its `say` adds the web_ prefix) ------------------------

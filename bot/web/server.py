@@ -241,6 +241,8 @@ def _client_network(address: str) -> str:
 
 
 def _lang(request: web.Request, core: Core) -> Lang:
+    """The reader's language, for every page (the index pages too): `?lang=`, else the
+    browser's Accept-Language, else the deployment's default."""
     return pick_web_lang(
         request.headers.get("Accept-Language"),
         request.query.get("lang"),
@@ -923,7 +925,7 @@ def web_app(core: Core, options: WebOptions) -> web.Application:
     app.router.add_post("/r/{token}", round_post)
     app.router.add_get("/me", me_page)
     app.router.add_post("/me/forget", forget_post)
-    add_index_routes(app, IndexPages(core))
+    add_index_routes(app, IndexPages(core), lambda request: _lang(request, core))
     return app
 
 
