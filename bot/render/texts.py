@@ -1062,8 +1062,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "web_not_allowed_title": ("这个地址不能直接打开", "This address cannot be opened directly"),
     "web_not_allowed": (
-        "请打开征询链接或扫描二维码，在页面上提交。",
-        "Please open the round's link or scan its QR code, and send your answer from the page.",
+        "请回到刚才的页面，或者重新打开征询链接、扫描二维码。",
+        "Please go back to the page you came from, or open the round's link or QR code again.",
     ),
     "web_failed_title": ("出了点问题", "Something went wrong"),
     "web_failed": (
