@@ -5,7 +5,17 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import Core, Turn
-from bot.core.models import Round, StoredAnswer
+from bot.core.models import Round, RoundKind, StoredAnswer
+
+
+class Choice(BaseModel):
+    """One round's vote as its resident reads it: the options' texts, or the rating."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    round_id: int
+    # How the vote is shown: a poll's options, a priorities round's principles, a rating 1–5.
+    kind: RoundKind
+    chosen: tuple[str, ...]
 
 
 class MyData(BaseModel):
@@ -14,9 +24,9 @@ class MyData(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     answers: list[StoredAnswer]
     votes: list[tuple[int, int]]  # (round id, option index or rating)
-    # The same votes as the resident reads them, one per round: (round id, the options' texts
-    # or the rating). A multiple-answer poll is one vote with several options.
-    choices: list[tuple[int, tuple[str, ...]]] = []
+    # The same votes as the resident reads them, one per round: a multiple-answer poll is one
+    # vote with several options.
+    choices: list[Choice] = []
 
 
 async def my_data(core: Core, user_id: int) -> MyData:
@@ -36,8 +46,17 @@ async def data_of(core: Core, resident: str) -> MyData:
     return MyData(
         answers=answers,
         votes=votes,
-        choices=[(round_id, tuple(texts)) for round_id, texts in chosen.items()],
+        choices=[
+            # A round gone from the database (it cannot be, while its votes are there) reads
+            # as a poll: its value is shown as it is stored.
+            Choice(round_id=r, kind=_kind(rounds.get(r)), chosen=tuple(texts))
+            for r, texts in chosen.items()
+        ],
     )
+
+
+def _kind(round_: Round | None) -> RoundKind:
+    return "poll" if round_ is None else round_.kind
 
 
 def _choice(round_: Round | None, value: int) -> str:

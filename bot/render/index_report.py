@@ -6,7 +6,8 @@ principle and two or three representative, already redacted, anonymous quotes). 
 reads those from its reports; nothing here touches storage or a channel.
 
 - `index.html`: one bilingual page that opens offline: no script, no font, image or style from
-  anywhere else; bars are drawn with CSS. A CSS-only switch shows Chinese, English or both.
+  anywhere else; bars are drawn with CSS. A CSS-only switch shows Chinese, English or both:
+  the published file opens on both; the web pages' copy (`lang`) on the reader's language.
 - `index.pdf`: A4 through Typst (the `typst` package from PyPI: a self-contained compiler in
   one wheel, no system libraries, where WeasyPrint needs Pango from the system). The data goes
   in as one JSON input that the template reads, never spliced into Typst markup, so a quote
@@ -47,7 +48,7 @@ from bot.core.index.compute import (
 from bot.core.index.framework import Framework, Indicator
 from bot.render.drawing import one_at_a_time
 from bot.render.files import write_file, write_text
-from bot.render.texts import TEMPLATES, fill
+from bot.render.texts import TEMPLATES, Lang, fill
 
 if TYPE_CHECKING:
     from matplotlib import font_manager
@@ -184,10 +185,11 @@ main{max-width:1100px;margin:0 auto;padding:16px}
 h1{font-size:1.6em;margin:.2em 0}h2{margin-top:1.6em;border-bottom:2px solid #2b7bba}
 .en{color:#55606e;font-size:.92em}
 span.en::before{content:" · "}h1 span.en::before,h2 span.en::before,h3 span.en::before,
- th span.en::before{content:""}
+ th span.en::before{content:""}.switch span.en::before{content:" / "}
 h1 .en,h2 .en,h3 .en,th .en{display:block}
-#l-zh:checked~main .en{display:none}#l-en:checked~main .zh{display:none}
-#l-en:checked~main span.en::before{content:""}
+#l-zh:checked~* .en{display:none}#l-en:checked~* .zh{display:none}
+#l-en:checked~* span.en::before{content:""}
+#l-en:checked~* .en{color:inherit;font-size:inherit}
 .switch{position:sticky;top:0;background:#fff;padding:6px 16px;border-bottom:1px solid #ddd;
  z-index:2}
 input[name=lang]{position:absolute;opacity:0}
@@ -289,29 +291,40 @@ def render_html(
     voices: Mapping[str, CommunityVoices] | None = None,
     *,
     community: str | None = None,
+    lang: Lang | None = None,
 ) -> str:
     """The whole report as one self-contained bilingual HTML page; with `community`, that
     community's page (method, its scorecard, sources) without the city table, as the public
-    web pages show one community at a time."""
+    web pages show one community at a time. It opens showing both languages (the published
+    file), or with `lang` one reader's language, the others a tap on its switch away."""
     voices = voices or {}
     fw = result.framework
     parts: list[str] = []
     title = t("title")
+    period = _e(result.period)
+    head_title = {
+        None: f"{_e(title[0])} {period} · {_e(title[1])}",
+        "zh": f"{_e(title[0])} {period}",
+        "en": f"{_e(title[1])} {period}",
+    }[lang]
     parts.append(
-        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head>'
+        '<meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{_e(title[0])} {_e(result.period)} · {_e(title[1])}</title>"
-        f"<style>{STYLE_SHEET}</style></head><body>"
+        f"<title>{head_title}</title><style>{STYLE_SHEET}</style></head><body>"
     )
-    # The language switch: the radio inputs are siblings of <main> so that the CSS rule
-    # `#l-zh:checked ~ main .en` can hide the other language; their labels sit in the bar.
-    show, both = t("show"), t("both")
+    # The language switch: the radio inputs are siblings of <main> and of the bar so that the
+    # CSS rule `#l-zh:checked ~ * .en` can hide the other language; their labels sit in the
+    # bar. The bar's own words follow the switch too.
+    checked = {key: " checked" if key == (lang or "both") else "" for key in ("both", "zh", "en")}
     parts.append(
-        '<input type="radio" name="lang" id="l-both" checked>'
-        '<input type="radio" name="lang" id="l-zh"><input type="radio" name="lang" id="l-en">'
-        f'<div class="switch">{_e(show[0])} / {_e(show[1])}: '
-        f'<label for="l-both">{_e(both[0])} / {_e(both[1])}</label> · '
-        '<label for="l-zh">中文</label> · <label for="l-en">English</label></div>'
+        f'<input type="radio" name="lang" id="l-both"{checked["both"]}>'
+        f'<input type="radio" name="lang" id="l-zh"{checked["zh"]}>'
+        f'<input type="radio" name="lang" id="l-en"{checked["en"]}>'
+        f'<div class="switch">{_bi(t("show"))}: '
+        f'<label for="l-both">{_bi(t("both"))}</label> · '
+        '<label for="l-zh" lang="zh-CN">中文</label> · '
+        '<label for="l-en" lang="en">English</label></div>'
     )
     parts.append("<main>")
     parts.append(f"<h1>{_bi(title)}</h1>")

@@ -1,9 +1,18 @@
-"""What a resident is shown of their own data (/mydata)."""
+"""What a resident is shown of their own data (/mydata, and the web pages' /me)."""
 
 from __future__ import annotations
 
+from bot.core.models import RoundKind
 from bot.core.residents import MyData
 from bot.render.texts import Lang, say
+
+
+def choice_key(kind: RoundKind) -> str:
+    """How a round's vote is named where a resident reads their own data: a rating as a
+    rating out of 5 (not a vote for an option called "4"), a priorities round as what the
+    resident chose, a poll as a vote. The suffix of the templates `mydata_<key>` and
+    `web_me_<key>`."""
+    return {"rating": "rating", "priorities": "choice"}.get(kind, "vote")
 
 
 def my_data_text(data: MyData, lang: Lang) -> str:
@@ -12,5 +21,8 @@ def my_data_text(data: MyData, lang: Lang) -> str:
         return say("mydata_empty", lang)
     lines = [say("mydata_header", lang, answers=len(data.answers), votes=len(data.choices))]
     lines += [say("mydata_answer", lang, round=a.round_id, text=a.text) for a in data.answers]
-    lines += [say("mydata_vote", lang, round=r, choice=c) for r, c in data.choices]
+    lines += [
+        say(f"mydata_{choice_key(c.kind)}", lang, round=c.round_id, choice=c.chosen)
+        for c in data.choices
+    ]
     return "\n".join(lines)

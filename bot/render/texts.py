@@ -395,6 +395,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "mydata_answer": ("• #{round}：{text}", "• #{round}: {text}"),
     "mydata_vote": ("• #{round} 投票：{choice}", "• #{round} vote: {choice}"),
+    "mydata_rating": ("• #{round} 评分：{choice} / 5", "• #{round} rating: {choice} / 5"),
+    "mydata_choice": ("• #{round} 你选了：{choice}", "• #{round} you chose: {choice}"),
     "private_only": (
         "为保护你的隐私，请私聊我使用这个命令。",
         "To protect your privacy, please use this command in a private chat with me.",
@@ -933,7 +935,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "ix_baseline": ("基线", "Baseline"),
     "ix_show": ("显示", "Show"),
     "ix_both": ("中英", "Both"),
-    "ix_answers": ("本期回答", "answers this period"),
+    "ix_answers": ("本期回答", "Answers this period"),
     "ix_city_chart": ("各社区指数及 90% 区间", "Index by community with 90% interval"),
     "ix_principles_chart": ("全市各原则得分", "City principle scores"),
     # -- the web answer pages (bot/web; its `say` adds the web_ prefix) ------------------------
@@ -1045,6 +1047,30 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "The link may be incomplete (chat apps sometimes cut long links) or no longer valid. "
         "Please scan the QR code again, or ask your community's organisers for a new link.",
     ),
+    # Refused before any page is looked up (bot/web/server.py _guard): a page of its own.
+    "web_cross_site_title": ("没有保存", "Nothing was saved"),
+    "web_cross_site": (
+        "这份表单不是从本网站的页面提交的，所以没有保存。请重新打开征询链接，在页面上再提交一次。",
+        "This form was not sent from one of our own pages, so nothing was saved. Please open "
+        "the round's link again and send it from the page.",
+    ),
+    "web_wrong_host_title": ("网址不对", "Wrong address"),
+    "web_wrong_host": (
+        "这个网址不是征询页面的地址。请使用社区组织者发的链接或二维码。",
+        "This is not the address of the consultation pages. Please use the link or QR code "
+        "from your community's organisers.",
+    ),
+    "web_not_allowed_title": ("这个地址不能直接打开", "This address cannot be opened directly"),
+    "web_not_allowed": (
+        "请回到刚才的页面，或者重新打开征询链接、扫描二维码。",
+        "Please go back to the page you came from, or open the round's link or QR code again.",
+    ),
+    "web_failed_title": ("出了点问题", "Something went wrong"),
+    "web_failed": (
+        "页面暂时打不开，请过一会儿再试。如果你刚才提交了内容，请回到页面看看是否已经保存。",
+        "The page could not be shown just now; please try again in a moment. If you had just "
+        "sent something, go back to the page to see whether it was saved.",
+    ),
     # -- round states -------------------------------------------------------------------------
     "web_state_scheduled": (
         "这轮征询将于 {opens} 开始，请到时再来。",
@@ -1098,6 +1124,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "web_me_answer": ("第 {round} 轮：{text}", "Round {round}: {text}"),
     "web_me_vote": ("第 {round} 轮投票：{choice}", "Round {round} vote: {choice}"),
+    "web_me_rating": ("第 {round} 轮评分：{choice} / 5", "Round {round} rating: {choice} / 5"),
+    "web_me_choice": ("第 {round} 轮你选了：{choice}", "Round {round}: you chose {choice}"),
     "web_forget_title": ("删除我的全部数据", "Delete all my data"),
     "web_forget_confirm": (
         "我明白：删除后不能恢复，这些回答和投票也不再计入结果。",

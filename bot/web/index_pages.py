@@ -6,6 +6,10 @@ latest index report: `/index/` is the whole report (the city table, then every s
 the unranked). Nothing personal is
 shown: residents appear only as the anonymous quotes the report already holds.
 
+The pages are the published report's HTML opened on the reader's language, chosen as the
+answer pages choose it (the server's `lang_of`: `?lang=`, else Accept-Language); the report's
+switch still shows the other language or both.
+
 Computing the index draws the Monte Carlo, so a computed report is kept for CACHE_SECONDS.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -22,6 +27,7 @@ from bot.core.base import Core
 from bot.core.index.compute import CommunityVoices, IndexResult, table_order
 from bot.core.indexing import published_index
 from bot.render.index_report import STYLE_SHEET, render_html
+from bot.render.texts import Lang
 
 CACHE_SECONDS = 300.0
 # The report's one inline style sheet is allowed by its hash; nothing else loads.
@@ -39,7 +45,7 @@ class IndexPages:
     core: Core
     _at: float = -CACHE_SECONDS
     _found: tuple[IndexResult, dict[str, CommunityVoices]] | None = None
-    _pages: dict[int | None, str] = field(default_factory=dict)
+    _pages: dict[tuple[int | None, Lang], str] = field(default_factory=dict)
 
     async def latest(self) -> tuple[IndexResult, dict[str, CommunityVoices]] | None:
         """The index and the residents' voices of the latest period (None before any value)."""
@@ -52,23 +58,24 @@ class IndexPages:
             self._at = now
         return self._found
 
-    async def page(self, number: int | None) -> str | None:
+    async def page(self, number: int | None, lang: Lang) -> str | None:
         """The whole report (number None) or one community's scorecard (1 = the first row of
-        the city table); None if there is no such page."""
+        the city table), opened on `lang`; None if there is no such page."""
         found = await self.latest()
         if found is None:
             return None
-        if number not in self._pages:
+        key = (number, lang)
+        if key not in self._pages:
             result, voices = found
             if number is None:
-                self._pages[None] = render_html(result, voices)
+                self._pages[key] = render_html(result, voices, lang=lang)
             elif 1 <= number <= len(result.communities):
                 # Numbered as the city table lists them: the ranked by rank, then the unranked.
                 name = table_order(result)[number - 1].name
-                self._pages[number] = render_html(result, voices, community=name)
+                self._pages[key] = render_html(result, voices, community=name, lang=lang)
             else:
                 return None
-        return self._pages[number]
+        return self._pages[key]
 
 
 def _respond(body: str | None) -> web.Response:
@@ -76,22 +83,27 @@ def _respond(body: str | None) -> web.Response:
         raise web.HTTPNotFound()  # the answer pages' not-found page (bot/web/server.py _guard)
     response = web.Response(text=body, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    # The pages are public and change at most every few minutes.
+    # The pages are public and change at most every few minutes. One address serves each
+    # language: a shared cache keeps a copy per Accept-Language.
     response.headers["Cache-Control"] = f"public, max-age={int(CACHE_SECONDS)}"
+    response.headers["Vary"] = "Accept-Language"
     return response
 
 
-def add_index_routes(app: web.Application, pages: IndexPages) -> None:
-    """Serve `/index/` and `/index/<n>` from `pages` on the answer pages' server."""
+def add_index_routes(
+    app: web.Application, pages: IndexPages, lang_of: Callable[[web.Request], Lang]
+) -> None:
+    """Serve `/index/` and `/index/<n>` from `pages` on the answer pages' server, each in the
+    language `lang_of` chooses for the request (the answer pages' own choice)."""
 
-    async def city(_request: web.Request) -> web.StreamResponse:
-        return _respond(await pages.page(None))
+    async def city(request: web.Request) -> web.StreamResponse:
+        return _respond(await pages.page(None, lang_of(request)))
 
     async def community(request: web.Request) -> web.StreamResponse:
         text = request.match_info["number"]
         if not (text.isascii() and text.isdigit() and len(text) <= 6):
             return _respond(None)
-        return _respond(await pages.page(int(text)))
+        return _respond(await pages.page(int(text), lang_of(request)))
 
     async def bare(_request: web.Request) -> web.StreamResponse:
         raise web.HTTPMovedPermanently("/index/")

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from bot.core.residents import Choice
+from bot.render.residents import choice_key
 from bot.render.texts import Lang
 from bot.render.texts import say as render_say
 
@@ -160,7 +162,7 @@ class MeView:
 
     lang: Lang
     answers: Sequence[tuple[int, str]]  # (round id, text)
-    votes: Sequence[tuple[int, tuple[str, ...]]]  # (round id, the options chosen), per round
+    votes: Sequence[Choice]  # one per round
     retention_days: int
     form: Form
     notice: Notice | None = None
@@ -365,14 +367,16 @@ def state_page(
     return _layout(lang, _switch(path, lang), body)
 
 
-def not_found_page(lang: Lang) -> str:
-    """The page of every address that is no page: the same text whatever was asked, so it
-    tells a link cut short from a guessed one no better than a bare 404 would."""
+def message_page(lang: Lang, key: str) -> str:
+    """A page that only says something: the heading `web_<key>_title` and the text `web_<key>`.
+    The pages of every address that is no page ("not_found": the same text whatever was
+    asked, so it tells a link cut short from a guessed one no better than a bare 404 would)
+    and of the requests refused before any page is looked up; nothing of the request is in
+    it."""
     body = (
-        f'<section class="card"><h1>{_t("not_found_title", lang)}</h1>'
-        f"<p>{_t('not_found', lang)}</p></section>"
+        f'<section class="card"><h1>{_t(f"{key}_title", lang)}</h1><p>{_t(key, lang)}</p></section>'
     )
-    title = say("not_found_title", lang)
+    title = say(f"{key}_title", lang)
     return _layout(lang, f"?lang={'en' if lang == 'zh' else 'zh'}", body, title)
 
 
@@ -381,7 +385,10 @@ def me_page(view: MeView) -> str:
     lang = view.lang
     body = _notice(view.notice)
     items = [f"<li>{_t('me_answer', lang, round=r, text=text)}</li>" for r, text in view.answers]
-    items += [f"<li>{_t('me_vote', lang, round=r, choice=c)}</li>" for r, c in view.votes]
+    items += [
+        f"<li>{_t(f'me_{choice_key(c.kind)}', lang, round=c.round_id, choice=c.chosen)}</li>"
+        for c in view.votes
+    ]
     if items:
         counts = _t("me_counts", lang, answers=len(view.answers), votes=len(view.votes))
         listing = f"<p>{counts}</p><ul>{''.join(items)}</ul>"

@@ -14,7 +14,9 @@ changes nothing: a request naming another Host (421),
 a cross-site POST (403, by Origin or Sec-Fetch-Site), a form without this browser's cookie or
 with a wrong token (403), an expired form (403), a replayed one (409), too many submissions
 from one browser or one address (429), a form too large to read (413) or whose body does not
-arrive (408), and any address that is not a page (404, one page for all of them).
+arrive (408), and any address that is not a page (404, one page for all of them). A method
+an address does not take (405) and a failure of the server (500) get a page too: a resident
+never sees a bare line of text or a traceback.
 """
 
 from __future__ import annotations
@@ -239,6 +241,8 @@ def _client_network(address: str) -> str:
 
 
 def _lang(request: web.Request, core: Core) -> Lang:
+    """The reader's language, for every page (the index pages too): `?lang=`, else the
+    browser's Accept-Language, else the deployment's default."""
     return pick_web_lang(
         request.headers.get("Accept-Language"),
         request.query.get("lang"),
@@ -273,36 +277,57 @@ def _html(body: str, status: int = 200) -> web.Response:
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
 
 
+def _message(request: web.Request, key: str, status: int) -> web.Response:
+    """A page that only says something (`pages.message_page`), in the visitor's language."""
+    lang = _lang(request, request.app[STATE].core)
+    return _html(pages.message_page(lang, key), status=status)
+
+
 def _not_found(request: web.Request) -> web.Response:
     """Any address that is not a page: one page in the visitor's language, the same for all
     (readable on a phone; it names nothing of what was asked)."""
-    lang = _lang(request, request.app[STATE].core)
-    return _html(pages.not_found_page(lang), status=404)
+    return _message(request, "not_found", 404)
 
 
 @web.middleware
 async def _guard(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """Host and cross-site checks before any handler; security headers on every answer."""
+    """Host and cross-site checks before any handler; security headers on every answer.
+
+    Whatever a person may see is a page in their language, never a bare line of text or a
+    traceback: the refusals here, aiohttp's own 404 and 405, and a handler that fails."""
     state = request.app[STATE]
     host = request.headers.get("Host", "").lower()
     if host not in state.options.allowed_hosts():
         log.info("web request for an unknown host refused")
-        response: web.StreamResponse = web.Response(status=421, text="421: Misdirected Request")
+        response: web.StreamResponse = _message(request, "wrong_host", 421)
     elif request.method == "POST" and not _same_origin(request, state.options):
+        # Refused unread: the page shows nothing the form carried.
         log.info("cross-site web POST refused")
-        response = web.Response(status=403, text="403: Cross-site request refused")
+        response = _message(request, "cross_site", 403)
     else:
         try:
             response = await handler(request)
         except web.HTTPNotFound:
             # aiohttp's own (no route matched) and the index pages' 404s: the one page.
             response = _not_found(request)
+        except web.HTTPMethodNotAllowed as exc:
+            # e.g. the delete form's address opened from the history (GET /me/forget).
+            response = _message(request, "not_allowed", 405)
+            response.headers["Allow"] = exc.headers["Allow"]
         except web.HTTPException as exc:
-            # Redirects and aiohttp's own 405s are raised: they get the headers too.
-            exc.headers.update(SECURITY_HEADERS)
-            raise
+            if exc.status < 400:
+                # Redirects are raised: they get the headers too.
+                exc.headers.update(SECURITY_HEADERS)
+                raise
+            response = _message(request, "failed", exc.status)
+        except Exception as exc:
+            # The route's pattern, not the path: a round page's path is its access token.
+            route = request.match_info.route.resource
+            where = route.canonical if route is not None else "?"
+            log.error("web %s %s failed: %s", request.method, where, failure(exc))
+            response = _message(request, "failed", 500)
     for name, value in SECURITY_HEADERS.items():
         # A page may set its own policy (the index pages allow their style sheet's hash).
         response.headers.setdefault(name, value)
@@ -900,7 +925,7 @@ def web_app(core: Core, options: WebOptions) -> web.Application:
     app.router.add_post("/r/{token}", round_post)
     app.router.add_get("/me", me_page)
     app.router.add_post("/me/forget", forget_post)
-    add_index_routes(app, IndexPages(core))
+    add_index_routes(app, IndexPages(core), lambda request: _lang(request, core))
     return app
 
 

@@ -26,9 +26,8 @@ from tests.browser.test_sandbox import screens_dir
 PHONE: Any = {"width": 360, "height": 740}  # playwright's ViewportSize
 
 
-@pytest_asyncio.fixture
-async def page(tmp_path: Path) -> AsyncIterator[Any]:
-    """A 360-px page of a fresh headless Chromium that has a Chinese font.
+def with_cjk_font(tmp_path: Path) -> dict[str, str]:
+    """The environment of a Chromium that has a Chinese font.
 
     The pages load no font (a phone has its own CJK fonts); a test machine may have none, so
     fontconfig is pointed at the project's Noto Sans CJK for this browser only."""
@@ -39,12 +38,18 @@ async def page(tmp_path: Path) -> AsyncIterator[Any]:
         "</include></fontconfig>",
         encoding="utf-8",
     )
+    return {**os.environ, "FONTCONFIG_FILE": str(fonts)}
+
+
+@pytest_asyncio.fixture
+async def page(tmp_path: Path) -> AsyncIterator[Any]:
+    """A 360-px page of a fresh headless Chromium that has a Chinese font (`with_cjk_font`)."""
     async with chromium_page(
         viewport=PHONE,
         is_mobile=True,
         has_touch=True,
         locale="zh-CN",
-        env={**os.environ, "FONTCONFIG_FILE": str(fonts)},
+        env=with_cjk_font(tmp_path),
     ) as opened:
         yield opened
 

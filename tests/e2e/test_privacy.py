@@ -231,7 +231,9 @@ async def test_mydata_shows_only_ones_own_data_and_only_privately(minyi_bot: Run
 async def test_mydata_names_the_options_a_resident_voted_for(minyi_bot: RunningBot) -> None:
     """/mydata shows each vote as the option chosen (a poll's, several for a multiple-answer
     poll, a priorities round's principle) or the rating given, not an option's number, and
-    counts a multiple-answer poll as one vote (its two options once counted as two)."""
+    counts a multiple-answer poll as one vote (its two options once counted as two). A rating
+    reads as a rating out of 5 and a priorities round as the resident's choice, not as a poll
+    vote ("#4 投票：5" read as a vote for an option called 5)."""
     bot = minyi_bot
     em = bot.emulator
     group = await bot.register("碧海社区居民群", "碧海社区")
@@ -253,8 +255,8 @@ async def test_mydata_names_the_options_a_resident_voted_for(minyi_bot: RunningB
     assert lines == [
         "• #1 投票：晚上",
         "• #2 投票：停车、照明",
-        "• #3 投票：参与",
-        "• #4 投票：5",
+        "• #3 你选了：参与",
+        "• #4 评分：5 / 5",
     ], lines
 
 

@@ -112,6 +112,8 @@ def test_html_is_bilingual_self_contained_and_escaped(result: IndexResult) -> No
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert not re.search(r"<script|<link|<img|<iframe|@import|url\(|src=", page, re.I)
     assert not re.search(r"https?://(?!evil\.example)", page)  # only inside the escaped name
+    # The published file opens showing both languages, whoever opens it.
+    assert '<html lang="zh-CN">' in page and 'id="l-both" checked' in page
 
 
 def _escaped(text: str) -> str:
@@ -482,3 +484,20 @@ def test_the_chat_table_names_its_columns_as_the_report_does(lang: Lang) -> None
     header = say("index_table_header", lang).split("|")
     keys = ["rank", "community", "index", "interval", "coverage", "voters", "change"]
     assert [h.casefold() for h in header] == [say(f"ix_{k}", lang).casefold() for k in keys]
+
+
+def test_html_for_one_reader_opens_in_their_language(result: IndexResult) -> None:
+    """The web pages' copy for an English reader opens in English (its switch set to English,
+    the page's language and title English); the other language is still on the page, a tap
+    on the switch away. A Chinese reader's copy opens in Chinese."""
+    english = render_html(result, VOICES, lang="en")
+    assert '<html lang="en">' in english and 'id="l-en" checked' in english
+    assert 'id="l-both" checked' not in english
+    assert "<title>Smart Cities and Social Governance Index" in english
+    assert "计算方法" in english and "How the index is computed" in english
+    chinese = render_html(result, VOICES, lang="zh")
+    assert '<html lang="zh-CN">' in chinese and 'id="l-zh" checked' in chinese
+    assert (
+        "<title>智慧城市与社会治理指数" in chinese
+        and "Smart Cities" not in chinese.split("</title>")[0]
+    )

@@ -80,3 +80,22 @@ async def test_index_page_numbers_follow_the_table_ranked_first(tmp_path: Path) 
         assert "汇展城社区" in first and "碧海社区" not in first
         second = (await browser.get("/index/2")).text
         assert "碧海社区" in second and "不参与排名" in second
+
+
+async def test_index_pages_open_in_the_readers_language(world: WebWorld) -> None:
+    """The index pages choose the language as the answer pages do: the browser's
+    Accept-Language, overridden by `?lang=`; a shared cache keeps one copy per language
+    (Vary), since the address is the same."""
+    await import_values(world.core, VALUES, "values.csv")
+    english = await world.browser(**{"Accept-Language": "en-GB,en;q=0.9,zh-CN;q=0.5"})
+    chinese = await world.browser(**{"Accept-Language": "zh-CN,zh;q=0.9"})
+    for path in ("/index/", "/index/1"):
+        page = await english.get(path)
+        assert '<html lang="en">' in page.html and 'id="l-en" checked' in page.html, path
+        assert "Accept-Language" in page.headers["Vary"], path
+        page = await chinese.get(path)
+        assert '<html lang="zh-CN">' in page.html and 'id="l-zh" checked' in page.html, path
+    switched = await chinese.get("/index/?lang=en")
+    assert '<html lang="en">' in switched.html
+    switched = await english.get("/index/1?lang=zh")
+    assert '<html lang="zh-CN">' in switched.html

@@ -51,3 +51,18 @@ async def test_english_pages_list_and_count_in_english(world: WebWorld) -> None:
     assert counts in mine.text, mine.text[:400]
     assert "Round 1 vote: Sat, Sun" in mine.text, mine.text[:400]
     assert not HAN.search(mine.text.replace("中文", "")), mine.text
+
+
+async def test_english_my_data_page_reads_a_rating_as_a_rating(world: WebWorld) -> None:
+    """A rating of 2 is listed as "rating: 2 / 5" on the English /me page, not as a vote for
+    an option called "2"; a poll's choice is still a vote."""
+    rating = await world.open_round("rating", "How safe do you feel at night?")
+    poll = await world.open_round("poll", "Which day suits you?", ["Sat", "Sun"])
+    phone = await world.browser(**{"Accept-Language": "en-GB,en;q=0.9"})
+    page = await phone.get(world.path(rating))
+    await phone.post(world.path(rating), {**page.form("vote"), "value": "2"})
+    page = await phone.get(world.path(poll))
+    await phone.post(world.path(poll), {**page.form("vote"), "option": "1"})
+    mine = await phone.get("/me")
+    assert f"Round {rating.id} rating: 2 / 5" in mine.text, mine.text[:400]
+    assert f"Round {poll.id} vote: Sun" in mine.text, mine.text[:400]

@@ -344,10 +344,12 @@ async def test_an_own_answer_can_be_edited_but_not_someone_elses(world: WebWorld
 
 async def test_my_data_shows_and_forgets_only_this_browsers_data(world: WebWorld) -> None:
     """/me lists this browser's answers and votes (a multiple-answer poll as one vote, on one
-    line); forgetting deletes them and nobody else's, and the browser gets a new token."""
+    line; a rating as a rating out of 5, not as a vote); forgetting deletes them and nobody
+    else's, and the browser gets a new token."""
     text_round = await world.open_round("text", QUESTION)
     poll = await world.open_round("poll", "选一个", ["甲", "乙"])
     multi = await world.open_round("poll", "选几个", ["丙", "丁", "戊"], multi=True)
+    rating = await world.open_round("rating", "你对物业满意吗？")
     phone, neighbour = await world.browser(), await world.browser()
     for browser, text in ((phone, ANSWER), (neighbour, "邻居的回答：停车难")):
         page = await browser.get(world.path(text_round))
@@ -356,16 +358,19 @@ async def test_my_data_shows_and_forgets_only_this_browsers_data(world: WebWorld
     await phone.post(world.path(poll), {**page.form("vote"), "option": "1"})
     page = await phone.get(world.path(multi))
     await phone.post(world.path(multi), {**page.form("vote"), "option": ["0", "2"]})
+    page = await phone.get(world.path(rating))
+    await phone.post(world.path(rating), {**page.form("vote"), "value": "4"})
     mine = await phone.get("/me")
-    assert "1 条回答，2 次投票（一轮多选投票算一次，不论选了几项）" in mine.text, mine.text
+    assert "1 条回答，3 次投票（一轮多选投票算一次，不论选了几项）" in mine.text, mine.text
     assert "[电话]" in mine.text and "乙" in mine.text
     assert f"第 {multi.id} 轮投票：丙、戊" in mine.text, mine.text
+    assert f"第 {rating.id} 轮评分：4 / 5" in mine.text, mine.text
     assert "邻居" not in mine.text
     unconfirmed = await phone.post("/me/forget", mine.form("forget"))
     assert unconfirmed.status == 400
     mine = await phone.get("/me")
     done = await phone.post("/me/forget", {**mine.form("forget"), "confirm": "yes"})
-    assert done.status == 200 and "已删除你的 1 条回答和 2 次投票" in done.text
+    assert done.status == 200 and "已删除你的 1 条回答和 3 次投票" in done.text
     assert "没有提交过" in (await phone.get("/me")).text
     async with world.core.repo.transaction() as session:
         left = await session.list_answers(round_ids=[text_round.id])
