@@ -105,6 +105,7 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
         user_id=user.id,
         text=message.text,
         reply_to_message_id=reply_to,
+        reply_to_bot=bool(reply_to and replied and replied.from_user and replied.from_user.is_bot),
         edited=edited,
         sent_at=message.date,
     )
@@ -123,6 +124,12 @@ def _forwarded_from_another(message: Message, user_id: int) -> bool:
     if origin is None:
         return False
     return not (isinstance(origin, MessageOriginUser) and origin.sender_user.id == user_id)
+
+
+def _from_bot(raw: object) -> bool:
+    """Whether a raw message (Bot API JSON) was sent by a bot."""
+    sender = raw.get("from") if isinstance(raw, dict) else None
+    return isinstance(sender, dict) and sender.get("is_bot") is True
 
 
 def _limit(core: Core) -> int:
@@ -175,6 +182,7 @@ def read_plain_answer(raw: Mapping[str, Any]) -> PlainAnswer | None:
             user_id=sender["id"],
             text=text,
             reply_to_message_id=reply_to,
+            reply_to_bot=reply_to is not None and _from_bot(replied),
         ),
         language_code=language if isinstance(language, str) else None,
     )

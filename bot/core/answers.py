@@ -59,6 +59,7 @@ class IncomingMessage(BaseModel):
     user_id: int
     text: str | None  # None for stickers, photos and other non-text messages
     reply_to_message_id: int | None = None
+    reply_to_bot: bool = False  # the message it replies to is the bot's own
     edited: bool = False
     sent_at: datetime | None = None  # when it was first sent (an edit keeps that date)
 
@@ -127,6 +128,8 @@ def to_records(tags: Sequence[ThemeTag]) -> list[TagRecord]:
 
 
 Target = tuple[Round, int, str]  # (round, community id, via)
+# Round kinds whose opening post carries what residents vote on (a poll, buttons).
+_VOTING = ("poll", "priorities", "rating")
 
 
 class _Targets:
@@ -148,7 +151,7 @@ class _Targets:
             # A reply answers the round it replies to, or nothing (not the open round).
             key = (message.chat_id, message.reply_to_message_id)
             if key not in self._replies:
-                self._replies[key] = await self._of_reply(*key)
+                self._replies[key] = await self._of_reply(*key, message.reply_to_bot)
             return self._replies[key]
         if message.chat_id not in self._groups:
             self._groups[message.chat_id] = await self._of_group(message.chat_id)
@@ -161,9 +164,13 @@ class _Targets:
         round_ = await self._session.get_round(found[0])
         return None if round_ is None else (round_, found[1], "private")
 
-    async def _of_reply(self, chat_id: int, message_id: int) -> Target | None:
+    async def _of_reply(self, chat_id: int, message_id: int, to_bot: bool) -> Target | None:
         posted = await self._session.get_round_of_post(chat_id, message_id)
         if posted is None:
+            if to_bot and await self._session.round_post_in_flight(("text",), chat_id):
+                # Perhaps the round's question, answered the instant it appeared, before the
+                # bot stored the id Telegram gave it: tried again once it is stored (SPEC §9).
+                raise PostNotStoredYet
             return None
         round_, community_id, purpose = posted
         if purpose in ("open", "reminder") and round_.kind == "text":
@@ -567,7 +574,7 @@ async def record_poll_vote(
     async with core.reading(turn) as session:
         post = await session.get_post_by_poll(poll_id)
         round_ = None if post is None else await session.get_round(post.round_id)
-        if post is None and await session.voting_post_in_flight():
+        if post is None and await session.round_post_in_flight(_VOTING):
             raise PostNotStoredYet
     if post is None or round_ is None:
         return "unknown"
@@ -648,7 +655,7 @@ async def record_rating(
     async with core.reading(turn) as session:
         post = await session.get_post_by_message(chat_id, message_id)
         round_ = None if post is None else await session.get_round(post.round_id)
-        if post is None and await session.voting_post_in_flight(chat_id):
+        if post is None and await session.round_post_in_flight(_VOTING, chat_id):
             raise PostNotStoredYet
     if post is None or round_ is None or round_.kind != "rating" or round_.id != round_id:
         return "unknown"

@@ -126,15 +126,25 @@ class Posts(Part):
         community_id, purpose = row.pop("post_community"), row.pop("post_purpose")
         return round_from(row), int(community_id), purpose
 
-    async def voting_post_in_flight(self, chat_id: int | None = None) -> bool:
-        """Whether an opening post of an open poll, priorities or rating round (in `chat_id`,
-        or any chat) is being sent: started, and its message and poll ids not stored yet."""
-        extra, params = ("", []) if chat_id is None else (" AND c.chat_id = ?", [chat_id])
+    async def round_post_in_flight(
+        self, kinds: tuple[str, ...], chat_id: int | None = None
+    ) -> bool:
+        """Whether an opening post of an open round of one of `kinds` (in `chat_id`, or any
+        chat) is being sent: started, and its message and poll ids not stored yet."""
+        marks = ", ".join("?" for _ in kinds)
+        extra, params = (
+            ("", list(kinds))
+            if chat_id is None
+            else (
+                " AND c.chat_id = ?",
+                [*kinds, chat_id],
+            )
+        )
         value = await self.tx.fetchval(
             "SELECT 1 FROM posts p JOIN communities c ON c.id = p.community_id "
             "JOIN rounds r ON r.id = p.round_id WHERE p.purpose = 'open' "
             "AND p.sent_at IS NULL AND p.attempts > 0 AND r.state = 'open' "
-            f"AND r.kind IN ('poll', 'priorities', 'rating'){extra} LIMIT 1",
+            f"AND r.kind IN ({marks}){extra} LIMIT 1",
             params,
         )
         return value is not None

@@ -98,3 +98,37 @@ async def test_a_vote_cast_before_the_post_is_stored_counts(
     assert [o["votes"] for o in rounds["poll"]["poll"]["options"]] == [0, 1]
     assert rounds["rating"]["poll"]["voters"] == 1
     assert rounds["rating"]["poll"]["average"] == 4
+
+
+async def test_a_reply_to_the_question_before_it_is_stored_counts(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """A reply to a text round's question sent the instant it appeared (in privacy mode, the
+    only way a group answer reaches the bot) is an answer, not a reply to nothing."""
+    em = emulator
+    organiser = em.add_user("李主任")
+    resident = em.add_user("王阿姨")
+    group = em.add_group("碧海", admins=[organiser], bot_sees_all=False)
+    em.add_bot_to_group(group, organiser)
+    em.add_member(group, resident)
+    config, _ = sqlite_run_config(tmp_path, em, organiser, secret="reply-in-flight")
+    proc = start_minyi_run(config)
+    try:
+        em.send_message(organiser, group, "/community 碧海社区")
+        await em.wait_idle(60)
+        release = _hold(
+            em, lambda method, raw: method == "sendMessage" and "停车" in str(raw.get("text"))
+        )
+        em.send_message(organiser, group, "/ask 1h 小区停车有什么问题？")
+        await em.wait_for(lambda: any("停车" in m["text"] for m in em.messages_to(group.id)), 60)
+        question = next(m for m in em.messages_to(group.id) if "停车" in m["text"])
+        em.send_message(
+            resident, group, "晚上车位太少，物业也不管。", reply_to=question["message_id"]
+        )
+        await _until_seen(em, release)
+        await em.wait_idle(60)
+    finally:
+        assert await stop(proc, signal.SIGTERM) == 0
+    text_round = _report(config)["text"]
+    assert text_round["answers"] == 1
+    assert text_round["participants"] == 1

@@ -61,6 +61,7 @@ def test_a_group_reply_becomes_an_incoming_message() -> None:
         user_id=5,
         text="停车位太少了",
         reply_to_message_id=3,
+        reply_to_bot=True,
     )
 
 
