@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import (
     BadRequest,
+    ChatMigrated,
     Forbidden,
     NetworkError,
     TelegramError,
@@ -24,11 +26,12 @@ from telegram.error import (
 
 from bot.core import privacy
 from bot.core.base import Core, OwedReply, Turn
+from bot.core.chats import set_chat_migrated
 from bot.core.communities import community_of_chat, set_chat_active
 from bot.core.roles import Caller, caller_of, is_organiser
 from bot.render.texts import Lang, pick_lang, say
 from bot.telegram.context import Ctx
-from bot.telegram.sending import send_text, with_retry
+from bot.telegram.sending import Moved, send_text, with_retry
 from nlp.normalise import storable
 
 log = logging.getLogger(__name__)
@@ -98,17 +101,26 @@ async def _is_group_admin(update: Update, context: Ctx) -> bool:
 _PRESENT = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER)
 
 
-async def is_group_member(context: Ctx, chat_id: int, user_id: int) -> bool:
+async def is_group_member(
+    context: Ctx, chat_id: int, user_id: int, *, moved: Moved | None = None
+) -> bool:
     """Whether `user_id` is in group `chat_id` now (getChatMember; a yes is cached briefly);
-    False when Telegram cannot tell (fail closed: only members may answer for a community)."""
+    False when Telegram cannot tell (fail closed: only members may answer for a community).
+    A group upgraded to a supergroup is asked under its new id, and the move told to
+    `moved`."""
     now = time.monotonic()
     cache = context.bot_data.member_cache
     cached = cache.get(chat_id, user_id, now)
     if cached is not None:
         return cached
     try:
-        member = await context.bot.get_chat_member(chat_id, user_id)
-    except (BadRequest, Forbidden, NetworkError) as exc:
+        try:
+            member = await context.bot.get_chat_member(chat_id, user_id)
+        except ChatMigrated as exc:
+            if moved is not None:
+                await moved(chat_id, exc.new_chat_id)
+            member = await context.bot.get_chat_member(exc.new_chat_id, user_id)
+    except (BadRequest, Forbidden, NetworkError, ChatMigrated) as exc:
         log.info("getChatMember failed for chat %s: %s", chat_id, type(exc).__name__)
         return False
     present = member.status in _PRESENT or (
@@ -274,7 +286,14 @@ async def reply_in_chat(
     async def send() -> None:
         body = text if isinstance(text, str) else await text()
         try:
-            await send_text(bot, chat_id, body, attempts=SEND_ATTEMPTS, **kwargs)
+            await send_text(
+                bot,
+                chat_id,
+                body,
+                attempts=SEND_ATTEMPTS,
+                moved=partial(set_chat_migrated, core),
+                **kwargs,
+            )
         except Forbidden:
             # A resident who blocked the bot: a private chat's id is their Telegram id, so the
             # log names the chat by its pseudonym only (SPEC §9).

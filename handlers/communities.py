@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 
-from bot.core.communities import register_community, set_chat_active, set_chat_migrated
+from bot.core.chats import set_chat_migrated
+from bot.core.communities import register_community, set_chat_active
 from bot.core.parsing import parse_community_name
 from bot.render.texts import say
 from bot.telegram.context import Ctx
@@ -40,7 +41,8 @@ async def membership(update: Update, context: Ctx) -> None:
 
 
 async def migration(update: Update, context: Ctx) -> None:
-    """A group became a supergroup: its community and rounds follow it to the new chat id."""
+    """A group became a supergroup: its community and rounds, and the digest of a staff chat,
+    follow it to the new chat id."""
     message = update.effective_message
     if message is None:
         return

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from telegram import Message, Update
 from telegram.constants import ChatType
 
 from bot.core.answers import left_group, start_private_answer
+from bot.core.chats import set_chat_migrated
 from bot.core.parsing import parse_start_payload
 from bot.core.residents import forget_resident, my_data
 from bot.render.residents import my_data_text
@@ -41,9 +43,13 @@ async def start(update: Update, context: Ctx) -> None:
     target = parse_start_payload(payload)
     round_ = None
     if target is not None:
+        core, turn = core_of(context), turn_of(update, context)
 
         async def is_member(chat_id: int) -> bool:
-            return await is_group_member(context, chat_id, user.id)
+            # A group upgraded unseen: the move is kept with this update's effects.
+            return await is_group_member(
+                context, chat_id, user.id, moved=partial(set_chat_migrated, core, turn=turn)
+            )
 
         round_ = await start_private_answer(
             core_of(context),

@@ -65,14 +65,6 @@ async def resolve_communities(core: Core, name: str) -> list[Community]:
     return (await resolve_targets(core, name)).communities
 
 
-async def set_chat_migrated(
-    core: Core, old_chat_id: int, new_chat_id: int, *, turn: Turn | None = None
-) -> bool:
-    """A group became a supergroup: keep its community (and so its rounds)."""
-    async with core.transaction(turn) as session:
-        return await session.set_community_chat(old_chat_id, new_chat_id)
-
-
 async def set_chat_active(
     core: Core, chat_id: int, active: bool, *, turn: Turn | None = None
 ) -> bool:

@@ -6,8 +6,9 @@ handled the same way for both, here:
 
 - sent: the caller marks it sent;
 - inactive (403, the bot was removed from the group): the community is marked inactive;
-- migrated (the group became a supergroup): the community moves to the new chat id, and the
-  caller ends its pass so that a fresh one sends there;
+- migrated (the group became a supergroup): the move is remembered and the community moves to
+  the new chat id (`moved_to`), where the caller sends it at once (nothing was sent: Telegram
+  refused the old id);
 - refused (400): left owed for a later pass, so it never blocks what comes after it, and
   given up once it has been tried `max_attempts` times;
 - deferred (429 flood wait, network error, timeout): the caller ends its pass; never retried at
@@ -24,6 +25,7 @@ from typing import Generic, Literal, TypeVar
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.core.base import Core
+from bot.core.chats import set_chat_migrated
 from bot.core.privacy import chat_label
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ class Delivery(Generic[T]):
 
     status: Status
     value: T | None = None
+    moved_to: int | None = None  # migrated: the group's new chat id
 
 
 async def deliver(
@@ -62,9 +65,8 @@ async def deliver(
         return Delivery("inactive")
     except ChatMigrated as exc:
         log.info("chat %s migrated to %s", where, chat_label(exc.new_chat_id, core.secret))
-        async with core.repo.transaction() as session:
-            await session.set_community_chat(chat_id, exc.new_chat_id)
-        return Delivery("migrated")
+        await set_chat_migrated(core, chat_id, exc.new_chat_id)
+        return Delivery("migrated", moved_to=exc.new_chat_id)
     except BadRequest as exc:
         # Caught before NetworkError: BadRequest is one in PTB. Telegram's description names
         # what it refused (never the message's text).

@@ -8,10 +8,14 @@ staff chat has it. A chat's progress is stored after each message Telegram accep
 chunks, then chart, then CSV), so a retry sends a chat only what it is missing and never again
 what it got. A passing failure (network, flood wait) retries that chat alone, later and later
 (`RETRY_FIRST` doubling up to `RETRY_MAX`); a chat that refuses (bot removed, chat not found)
-is given up for the period. A part Telegram refuses for what it is (a chart of a size it does
-not take, a CSV too big) is logged and skipped: the chat still gets the other parts and counts
-as delivered, once. A crash between Telegram accepting a message and its progress
-being stored re-sends that one message (at least once: a duplicate beats a gap).
+is given up for the period. A chat upgraded to a supergroup (learnt from the upgrade's service
+message, or from Telegram refusing the old id with the new one, bot/core/chats.py) is followed
+at once, with the parts it already had (its history moves with it): it is owed under its new
+id, and a warning asks the operator to update `roles.staff_chats`. A part Telegram refuses for
+what it is (a chart of a size it does not take, a CSV too big) is logged and skipped: the chat
+still gets the other parts and counts as delivered, once. A crash between Telegram accepting a
+message and its progress being stored re-sends that one message (at least once: a duplicate
+beats a gap).
 
 Decisions (SPEC §5 leaves them open):
 - A brand-new deployment does not send a digest for a week it did not exist in: a period is
@@ -32,9 +36,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, TelegramError
 
 from bot.core.base import Core
+from bot.core.chats import MAX_MOVES, set_chat_migrated, staff_chats, warn_staff_chat_moved
 from bot.core.crontab import next_fire
 from bot.core.models import DigestDelivery
 from bot.core.privacy import chat_label
@@ -185,15 +190,47 @@ def retry_delay(attempts: int, retry_after: float = 0.0) -> timedelta:
 
 async def _deliver(
     core: Core, bot: Bot, period: datetime, owed: DigestDelivery, parts: list[DigestPart]
-) -> None:
+) -> int:
     """Send one staff chat the parts of the digest it does not have yet, storing its progress
-    after each; a failure schedules the next attempt or gives the chat up."""
+    after each; a failure schedules the next attempt or gives the chat up. A chat upgraded to
+    a supergroup is followed there at once, with what it already had (`_follow`). The id
+    the chat has in the end."""
+    for _ in range(MAX_MOVES):
+        try:
+            await _deliver_to(core, bot, period, owed, parts)
+            return owed.chat_id
+        except ChatMigrated as exc:
+            followed = await _follow(core, period, owed.chat_id, exc.new_chat_id)
+            if followed is None or followed.done_at is not None:
+                return exc.new_chat_id
+            owed = followed
+    log.error("staff chat %s keeps moving: given up", chat_label(owed.chat_id, core.secret))
+    return owed.chat_id
+
+
+async def _follow(
+    core: Core, period: datetime, old_chat_id: int, new_chat_id: int
+) -> DigestDelivery | None:
+    """Telegram refused a staff chat naming its supergroup: the move is remembered (the
+    operator is told) and the chat's delivery moves there with the parts it had, since the
+    group's history moves with it (storage `set_digest_delivery_chat`)."""
+    await set_chat_migrated(core, old_chat_id, new_chat_id)
+    async with core.repo.transaction() as session:
+        return await session.set_digest_delivery_chat(period, old_chat_id, new_chat_id)
+
+
+async def _deliver_to(
+    core: Core, bot: Bot, period: datetime, owed: DigestDelivery, parts: list[DigestPart]
+) -> None:
+    """`_deliver` to the chat's id as it is; ChatMigrated is raised."""
     chat_id = owed.chat_id
     try:
         for index in range(owed.parts_sent, len(parts)):
             await _send_or_skip(core, bot, chat_id, parts, index)
             async with core.repo.transaction() as session:
                 await session.set_digest_parts_sent(period, chat_id, index + 1)
+    except ChatMigrated:
+        raise
     except (Forbidden, BadRequest) as exc:
         log.warning(
             "staff chat %s cannot receive the digest: %s (%s)",
@@ -225,8 +262,8 @@ async def send_due_digest(
     """Send the digest of the period that fell due to every staff chat still owed it (and
     whose retry time came); True if some chat was sent to now and the period is complete.
     `cache` keeps the built digest between calls while some chat still waits for it."""
-    staff = core.settings.roles.staff_chats
-    if not staff:
+    configured = core.settings.roles.staff_chats
+    if not configured:
         return False
     now = core.now()
     due = last_due_period(core, now)
@@ -239,8 +276,15 @@ async def send_due_digest(
         claimed = await session.add_digest_period(due)
         if not claimed and due not in await session.list_unsent_digests():
             return False
+        current = await staff_chats(session, due, configured)
+        # Each chat once: one configured under both its old and its new id is one chat.
+        staff = list(dict.fromkeys(current.values()))
         await session.add_digest_deliveries(due, staff)
         deliveries = {d.chat_id: d for d in await session.list_digest_deliveries(due)}
+    if claimed:
+        for old, new in current.items():
+            if new != old:
+                warn_staff_chat_moved(core, old, new)  # once a period until it is updated
     owed = [deliveries[c] for c in staff if deliveries[c].done_at is None]
     ready = [d for d in owed if d.retry_at is None or d.retry_at <= now]
     if owed and not ready:
@@ -253,11 +297,16 @@ async def send_due_digest(
             digest = await build_digest(core, due, core.settings.locale.default)
             cache[due] = digest
         parts = digest_parts(core, digest)
+        served: set[int] = set()
         for delivery in ready:
-            await _deliver(core, bot, due, delivery, parts)
+            # A chat configured under both its ids that moved meanwhile is served once.
+            if delivery.chat_id not in served:
+                served.add(await _deliver(core, bot, due, delivery, parts))
     async with core.repo.transaction() as session:
+        # Read again: a chat upgraded meanwhile is now owed under its new id.
+        staff = list((await staff_chats(session, due, configured)).values())
         deliveries = {d.chat_id: d for d in await session.list_digest_deliveries(due)}
-        if any(deliveries[c].done_at is None for c in staff):
+        if any(c not in deliveries or deliveries[c].done_at is None for c in staff):
             return False
         await session.set_digest_sent(due, core.now())
     if cache is not None:

@@ -6,7 +6,8 @@ community (minutes at city scale, with Telegram's limits) never holds up the int
 round posts (bot/telegram/outbox.py), each scorecard is marked as started before its send and
 as sent right after Telegram accepted it: a crash re-sends only what Telegram never accepted
 (or, in the residual window between the two, once more, logged). A group that removed the bot
-(403) marks its community inactive; a group that became a supergroup moves the community;
+(403) marks its community inactive; a group that became a supergroup moves the community, and
+its scorecard goes to the new chat id at once (the old id refused it: nothing was sent);
 a scorecard Telegram keeps refusing is given up after MAX_ATTEMPTS; flood waits and network
 errors end the pass (never retried at once: a lost response may hide a scorecard Telegram
 accepted), and the scheduler's next tick starts another.
@@ -16,11 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from itertools import groupby
 
 from telegram import Bot
 
 from bot.core.base import Core
+from bot.core.chats import MAX_MOVES
 from bot.core.errors import MinyiError
 from bot.core.index.compute import IndexResult
 from bot.core.indexing import compute
@@ -79,20 +82,25 @@ async def _send_one(core: Core, bot: Bot, post: IndexPost, result: IndexResult) 
     # matplotlib takes a few tenths of a second per image: off the event loop.
     png = await asyncio.to_thread(scorecard_png, result, mine)
     place = result.communities.index(mine)
-    delivery = await deliver(
-        core,
-        post.chat_id,
-        f"the {post.period} scorecard",
-        attempts=attempts,
-        max_attempts=MAX_ATTEMPTS,
-        send=lambda: send_photo(
-            bot,
+    for _ in range(MAX_MOVES):
+        delivery = await deliver(
+            core,
             post.chat_id,
-            png,
-            caption=index_post_caption(result, mine, core.settings.locale.default),
-            filename=f"scorecard_{place + 1}.png",
-        ),
-    )
+            f"the {post.period} scorecard",
+            attempts=attempts,
+            max_attempts=MAX_ATTEMPTS,
+            send=partial(
+                send_photo,
+                bot,
+                post.chat_id,
+                png,
+                caption=index_post_caption(result, mine, core.settings.locale.default),
+                filename=f"scorecard_{place + 1}.png",
+            ),
+        )
+        if delivery.moved_to is None:
+            break
+        post = post.model_copy(update={"chat_id": delivery.moved_to})
     if delivery.status in ("migrated", "deferred"):
         return None
     if delivery.status == "given_up":

@@ -151,7 +151,8 @@ async def _stop_voting(core: Core, bot: Bot, post: Post, round_: Round) -> bool:
             else:
                 await bot.edit_message_reply_markup(post.chat_id, p.message_id, reply_markup=None)
         except BadRequest as exc:  # already stopped (a re-sent close), or deleted by an admin
-            log.info("stopping the votes of round %s in chat %s: %s", round_.id, post.chat_id, exc)
+            where = chat_label(post.chat_id, core.secret)
+            log.info("stopping the votes of round %s in chat %s: %s", round_.id, where, exc)
     return stored
 
 

@@ -38,9 +38,20 @@ def flood_wait(exc: TelegramError) -> float:
     return float(wait) if isinstance(wait, int | float) else wait.total_seconds()
 
 
-async def with_retry(send: Callable[[int], Awaitable[T]], chat_id: int, *, attempts: int = 1) -> T:
+# Called as `moved(old_chat_id, new_chat_id)` when a send follows a group to its supergroup,
+# so that the caller can remember the move (bot/core/chats.py `set_chat_migrated`).
+Moved = Callable[[int, int], Awaitable[object]]
+
+
+async def with_retry(
+    send: Callable[[int], Awaitable[T]],
+    chat_id: int,
+    *,
+    attempts: int = 1,
+    moved: Moved | None = None,
+) -> T:
     """`send(chat_id)`; with `attempts` > 1, RetryAfter and network errors are waited out and
-    retried (backing off) and a migrated group is followed."""
+    retried (backing off) and a migrated group is followed (told to `moved`, if given)."""
     delay = 0.5
     for attempt in range(attempts):
         last = attempt == attempts - 1
@@ -53,7 +64,10 @@ async def with_retry(send: Callable[[int], Awaitable[T]], chat_id: int, *, attem
         except ChatMigrated as exc:
             if last:
                 raise
+            # Group ids only (a private chat never migrates): no person is named.
             log.info("chat %s migrated to %s: sending there", chat_id, exc.new_chat_id)
+            if moved is not None:
+                await moved(chat_id, exc.new_chat_id)
             chat_id = exc.new_chat_id
         except (TimedOut, NetworkError) as exc:
             if isinstance(exc, BadRequest) or last:
@@ -64,17 +78,24 @@ async def with_retry(send: Callable[[int], Awaitable[T]], chat_id: int, *, attem
 
 
 async def send_text(
-    bot: Bot, chat_id: int, text: str, *, attempts: int = 1, **kwargs: Any
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    *,
+    attempts: int = 1,
+    moved: Moved | None = None,
+    **kwargs: Any,
 ) -> list[Message]:
     """Send `text` as one or more messages; with `attempts` > 1, RetryAfter and network
-    errors are waited out and retried (backing off) and a migrated group is followed."""
+    errors are waited out and retried (backing off) and a migrated group is followed (told
+    to `moved`, if given)."""
     sent: list[Message] = []
     for chunk in split_message(text):
 
         async def one(chat: int, chunk: str = chunk) -> Message:
             return await bot.send_message(chat, chunk, **kwargs)
 
-        message = await with_retry(one, chat_id, attempts=attempts)
+        message = await with_retry(one, chat_id, attempts=attempts, moved=moved)
         # A migrated group: the rest of the text follows it there.
         chat_id = message.chat_id
         sent.append(message)

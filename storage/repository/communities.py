@@ -61,7 +61,13 @@ class Communities(Part):
         return changed > 0
 
     async def set_community_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
-        """A group became a supergroup: its community follows it to the new chat id."""
+        """A group became a supergroup: its community follows it to the new chat id. If the
+        supergroup is already a community of its own (registered there before the move was
+        learnt), the old one cannot follow (one community per chat): it is left inactive, as
+        nothing can be sent to its old id any more; False then, as when nothing moved."""
+        if await self.get_community_by_chat(new_chat_id) is not None:
+            await self.set_community_active(old_chat_id, False)
+            return False
         changed = await self.tx.execute(
             "UPDATE communities SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
         )

@@ -64,6 +64,34 @@ class Digests(Part):
             for r in rows
         ]
 
+    async def set_digest_delivery_chat(
+        self, period_start: datetime, old_chat_id: int, new_chat_id: int
+    ) -> DigestDelivery | None:
+        """Staff chat `old_chat_id` became supergroup `new_chat_id`: its delivery of this period
+        moves there with the parts it already has (the chat's history moves with it). If the
+        new id was owed the digest too (both ids configured), the row that got further is
+        kept, so that the chat gets each part once. The new id's delivery (None if neither
+        id is owed this period)."""
+        rows = {d.chat_id: d for d in await self.list_digest_deliveries(period_start)}
+        moving, staying = rows.get(old_chat_id), rows.get(new_chat_id)
+        if moving is not None:
+            if staying is not None and _progress(staying) >= _progress(moving):
+                drop, keep_old = old_chat_id, False
+            else:
+                drop, keep_old = new_chat_id, True
+            await self.tx.execute(
+                "DELETE FROM digest_deliveries WHERE period_start = ? AND chat_id = ?",
+                (to_ts(period_start), drop),
+            )
+            if keep_old:
+                await self.tx.execute(
+                    "UPDATE digest_deliveries SET chat_id = ? "
+                    "WHERE period_start = ? AND chat_id = ?",
+                    (new_chat_id, to_ts(period_start), old_chat_id),
+                )
+            rows = {d.chat_id: d for d in await self.list_digest_deliveries(period_start)}
+        return rows.get(new_chat_id)
+
     async def set_digest_parts_sent(
         self, period_start: datetime, chat_id: int, parts_sent: int
     ) -> None:
@@ -101,3 +129,8 @@ class Digests(Part):
             "WHERE period_start = ? AND chat_id = ?",
             (to_ts(at), outcome, to_ts(period_start), chat_id),
         )
+
+
+def _progress(delivery: DigestDelivery) -> tuple[bool, int]:
+    """How far a chat's delivery got: done beats owed, then more parts beat fewer."""
+    return delivery.done_at is not None, delivery.parts_sent

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from storage.backends.base import Tx
 from storage.repository.answers import Answers
+from storage.repository.chats import ChatMigrations
 from storage.repository.communities import Communities
 from storage.repository.digests import Digests
 from storage.repository.erasure import Erasure
@@ -30,6 +31,7 @@ from storage.repository.web_forms import WebForms
 class Session(
     Updates,
     Communities,
+    ChatMigrations,
     Rounds,
     PrivateSessions,
     Posts,

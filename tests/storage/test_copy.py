@@ -41,6 +41,7 @@ async def fill(repo: Repository) -> None:
         await session.set_organiser_language("organiser-pseudonym", "en")
         await session.add_digest_period(T0)
         await session.add_digest_deliveries(T0, [-300])
+        await session.add_chat_migration(-300, -1000000000300, T0)
         await session.add_processed_update(1001, T0)
         await session.add_dead_letter(1002, '{"update_id": 1002}', "boom", T0)
         await session.set_private_session("r5", rid, a, T0)

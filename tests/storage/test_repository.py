@@ -221,6 +221,28 @@ class TestCommunities:
             moved = await session.get_community_by_chat(-1001)
             assert moved is not None and moved.id == cid
 
+    async def test_migration_onto_a_chat_already_registered(self, repo: Repository) -> None:
+        """A group whose supergroup was registered as a community of its own before the move
+        was learnt cannot follow it there (one community per chat): it is left inactive, so
+        that nothing is sent to its dead id any more, and the other community is untouched."""
+        async with repo.transaction() as session:
+            await community(session, -100, "碧海社区")
+            await community(session, -1001, "碧海社区新群")
+            assert not await session.set_community_chat(-100, -1001)
+            old = await session.get_community_by_name("碧海社区")
+            new = await session.get_community_by_chat(-1001)
+        assert old is not None and (old.chat_id, old.active) == (-100, False)
+        assert new is not None and (new.name, new.active) == ("碧海社区新群", True)
+
+    async def test_chat_migrations_are_remembered_once(self, repo: Repository) -> None:
+        """Each upgrade is kept (old id -> new id); learning it again changes nothing."""
+        async with repo.transaction() as session:
+            assert await session.list_chat_migrations() == {}
+            assert await session.add_chat_migration(-100, -1001, T0)
+            assert not await session.add_chat_migration(-100, -1001, T0)
+            assert await session.add_chat_migration(-200, -1002, T0)
+            assert await session.list_chat_migrations() == {-100: -1001, -200: -1002}
+
 
 class TestRounds:
     """Round storage and guarded transitions."""
@@ -597,6 +619,39 @@ class TestModelsDigestsSessions:
             (-3, 0, 0, None, later, "refused"),
             (-2, 0, 0, None, later, "sent"),
             (-1, 2, 2, later, None, None),
+        ]
+
+    async def test_digest_delivery_follows_a_migrated_chat(self, repo: Repository) -> None:
+        """A staff chat's delivery moves to its supergroup with the parts it already has (its
+        history moves with it); if the new id was owed the digest too, the row that got
+        further is kept, so the chat gets each part once."""
+        later = T0 + timedelta(minutes=5)
+        async with repo.transaction() as session:
+            await session.add_digest_period(T0)
+            await session.add_digest_deliveries(T0, [-1, -2, -20, -3, -30])
+            await session.set_digest_parts_sent(T0, -1, 1)
+            await session.set_digest_delivery_failed(T0, -1, later)
+            moved = await session.set_digest_delivery_chat(T0, -1, -10)
+            # Both ids owed: the old one had two parts, the new one none.
+            await session.set_digest_parts_sent(T0, -2, 2)
+            merged = await session.set_digest_delivery_chat(T0, -2, -20)
+            # Both ids owed: the new one already has it all.
+            await session.set_digest_delivery_done(T0, -30, "sent", later)
+            kept = await session.set_digest_delivery_chat(T0, -3, -30)
+            # Nothing owed under the old id: nothing moves.
+            assert await session.set_digest_delivery_chat(T0, -4, -40) is None
+            rows = await session.list_digest_deliveries(T0)
+        assert moved is not None and (moved.chat_id, moved.parts_sent, moved.attempts) == (
+            -10,
+            1,
+            1,
+        )
+        assert merged is not None and (merged.chat_id, merged.parts_sent) == (-20, 2)
+        assert kept is not None and (kept.chat_id, kept.outcome) == (-30, "sent")
+        assert [(d.chat_id, d.parts_sent, d.outcome) for d in rows] == [
+            (-30, 0, "sent"),
+            (-20, 2, None),
+            (-10, 1, None),
         ]
 
     async def test_private_sessions(self, repo: Repository) -> None:
