@@ -392,7 +392,7 @@ async def verb_export(args: argparse.Namespace, settings: Settings) -> int:
 
         try:
             async with core.repo.transaction() as session:
-                labels = [(text, themes) for _, text, themes in await session.list_labels()]
+                labels = [(t, themes) for _, t, themes in await session.list_labels(visible=True)]
         finally:
             await core.repo.close()
         sys.stdout.buffer.write(labels_csv(labels))
