@@ -360,8 +360,22 @@ def run_evaluation(
     if progress is not None:
         progress.set_total(len(texts))
     result = _score(tagger, texts, gold, labels, kind, progress)
-    protocol = "learned model" if tagger.model is not None else "keywords only (zero-shot)"
-    return result, protocol
+    return result, _protocol(tagger, labels)
+
+
+def _protocol(tagger: Tagger, labels: Sequence[str]) -> str:
+    """What scored `labels`: the deployment's learned model, else the keywords and the models
+    of the kinds scored (the principle model, shipped or learned from labels; a domain model
+    learned from labels), else the keywords alone."""
+    if tagger.model is not None:
+        return "learned model"
+    kinds = {t.kind for t in tagger.taxonomy.themes if t.id in set(labels)}
+    models = [
+        f"{kind} model"
+        for kind, model in (("principle", tagger.principle_model), ("domain", tagger.domain_model))
+        if kind in kinds and model is not None
+    ]
+    return "keywords and " + " and ".join(models) if models else "keywords only (zero-shot)"
 
 
 def evaluation_json(result: Evaluation, protocol: str, taxonomy: Taxonomy) -> dict[str, Any]:

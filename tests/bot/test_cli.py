@@ -67,7 +67,7 @@ def test_learn_changes_later_tagging_and_evaluate_reports_it(tmp_path: Path) -> 
     config = _config(tmp_path)
     before = minyi(config, "evaluate", "--labelled", str(LABELLED), "--json")
     assert before.returncode == 0, before.stderr
-    assert json.loads(before.stdout)["protocol"].startswith("keywords only")
+    assert json.loads(before.stdout)["protocol"] == "keywords and principle model"
     learned = minyi(config, "learn", "--labelled", str(LABELLED))
     assert learned.returncode == 0, learned.stderr
     after = minyi(config, "evaluate", "--labelled", str(LABELLED), "--json")
@@ -110,7 +110,7 @@ def test_learn_rejects_an_unknown_label_and_changes_nothing(tmp_path: Path) -> N
     done = minyi(config, "learn", "--labelled", str(bad))
     assert done.returncode == 2 and "streetlights" in done.stderr
     again = minyi(config, "evaluate", "--labelled", str(LABELLED), "--json")
-    assert json.loads(again.stdout)["protocol"].startswith("keywords only")
+    assert json.loads(again.stdout)["protocol"] == "keywords and principle model"
 
 
 def test_learn_names_the_line_of_an_unknown_label_and_creates_no_database(
