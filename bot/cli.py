@@ -249,19 +249,23 @@ async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
     """Learn from labelled examples; later tagging in this deployment uses the model."""
     from bot.core.tagging import is_multilabel, learn, learn_sets, read_labelled, read_multilabelled
     from bot.progress import progress_bar
+    from nlp.taxonomy import load_taxonomy
 
     path = Path(args.labelled)
+    # The whole file is read and checked before the database is opened: a bad row changes
+    # nothing, not even by creating a deployment's database.
+    taxonomy = load_taxonomy(settings.nlp.taxonomy)
     if is_multilabel(path):
         # text,labels (e.g. `minyi export --labels`): principles and first-level domains.
+        sets = read_multilabelled(path, taxonomy)
         core = await open_core(settings, keyed=False)
         try:
-            sets = read_multilabelled(path, core.tagger.taxonomy)
             summary = await learn_sets(core, sets)
         finally:
             await core.repo.close()
         print(f"learned {summary}; run `minyi retag` to re-tag stored answers")
         return 0
-    examples = read_labelled(path)
+    examples = read_labelled(path, taxonomy)
     core = await open_core(settings, keyed=False)
     try:
         with progress_bar("learning", len(examples), unit="text") as bar:
@@ -297,7 +301,7 @@ async def verb_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         with progress_bar("evaluating", unit="text") as bar:
             result, protocol = evaluate_labelled_sets(sets, tagger, bar)
     else:
-        examples = read_labelled(path)
+        examples = read_labelled(path, tagger.taxonomy)
         with progress_bar("evaluating", unit="text") as bar:
             result, protocol = run_evaluation(
                 examples,
@@ -392,7 +396,7 @@ async def verb_export(args: argparse.Namespace, settings: Settings) -> int:
 
         try:
             async with core.repo.transaction() as session:
-                labels = [(text, themes) for _, text, themes in await session.list_labels()]
+                labels = [(t, themes) for _, t, themes in await session.list_labels(visible=True)]
         finally:
             await core.repo.close()
         sys.stdout.buffer.write(labels_csv(labels))

@@ -125,3 +125,28 @@ def evaluate_sets(
         accuracy=exact / len(gold) if gold else 0.0,
         n=len(gold),
     )
+
+
+def evaluate_rows(
+    texts: Sequence[str],
+    gold: Sequence[str],
+    predicted: Sequence[set[str]],
+    labels: Sequence[str],
+) -> Evaluation:
+    """Rows of one gold label each, where a text with several themes is several rows (a
+    `text,label` file): per theme over the distinct texts, each with its rows' labels, so a
+    theme predicted for a text is right when any of its rows names it (not a false positive
+    on the others); accuracy per row, its label among its text's predictions. Without repeated
+    texts this is `evaluate_multilabel`."""
+    if not len(texts) == len(gold) == len(predicted):
+        raise ValueError("texts, gold and predicted differ in length")
+    gold_of: dict[str, set[str]] = {}
+    predicted_of: dict[str, set[str]] = {}
+    for text, label, found in zip(texts, gold, predicted, strict=True):
+        gold_of.setdefault(text, set()).add(label)
+        predicted_of[text] = found
+    by_text = evaluate_sets(list(gold_of.values()), list(predicted_of.values()), labels)
+    correct = sum(1 for t, g in zip(texts, gold, strict=True) if g in predicted_of[t])
+    return by_text.model_copy(
+        update={"accuracy": correct / len(gold) if gold else 0.0, "n": len(gold)}
+    )

@@ -86,7 +86,7 @@ def top_level(taxonomy: Taxonomy, theme_ids: Sequence[str]) -> set[str]:
 
 async def label_agreement(session: Session, taxonomy: Taxonomy) -> Agreement | None:
     """Agreement of the stored tags with organisers' labels; None before the first label."""
-    labels = await session.list_labels()
+    labels = await session.list_labels(visible=True)  # a hidden answer counts in no report
     if not labels:
         return None
     stored = await session.get_answer_themes([answer_id for answer_id, _, _ in labels])
@@ -161,15 +161,19 @@ async def record_label(
     turn: Turn | None = None,
 ) -> int:
     """Store an organiser's themes for an answer (or that they skipped it); the number of
-    answers labelled so far. Themes outside `label_choices` are refused."""
+    answers labelled so far. Themes outside `label_choices` are refused, and so is an answer
+    hidden since it was offered (hidden answers are never offered: its card was open)."""
     require_organiser(caller)
     choices = set(label_choices(core.tagger.taxonomy))
     unknown = [t for t in themes if t not in choices]
     if unknown:
         raise OutOfReach("label_unknown_theme", theme=unknown[0])
     async with core.transaction(turn) as session:
-        if await session.get_answer(answer_id) is None:
+        answer = await session.get_answer(answer_id)
+        if answer is None:
             raise OutOfReach("hide_not_found", id=answer_id)
+        if answer.hidden:
+            raise OutOfReach("label_hidden", id=answer_id)
         await session.set_label(
             answer_id, core.resident(caller.user_id), themes, core.now(), skipped=skipped
         )

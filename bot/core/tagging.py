@@ -24,7 +24,7 @@ from bot.core.csvfiles import (
 )
 from bot.core.models import ProgressSink
 from nlp.learn import resolve_labels, stratified_folds, train
-from nlp.metrics import Evaluation, evaluate, evaluate_multilabel, evaluate_sets
+from nlp.metrics import Evaluation, evaluate_rows, evaluate_sets
 from nlp.tagger import Tagger, ThemeTag
 from nlp.taxonomy import Taxonomy
 
@@ -219,15 +219,18 @@ async def learn_sets(core: Core, examples: Sequence[tuple[str, Sequence[str]]]) 
     return "; ".join(done)
 
 
-def read_labelled(path: Path) -> list[tuple[str, str]]:
+def read_labelled(path: Path, taxonomy: Taxonomy | None = None) -> list[tuple[str, str]]:
     """(text, label) pairs from a CSV with `text` and `label` columns (bot/core/csvfiles:
-    UTF-8 or GBK); CsvInputError with the file and line of a missing column or empty cell."""
+    UTF-8 or GBK); CsvInputError with the file and line of a missing column or empty cell, and,
+    given the `taxonomy`, of a label that is none of its themes' ids or names."""
     rows = read_csv_rows(path, required=("text", "label"))
     examples: list[tuple[str, str]] = []
     for row in rows:
         text, label = row["text"].strip(), row["label"].strip()
         if not text or not label:
             raise CsvInputError.at(row, "csv_labelled_empty")
+        if taxonomy is not None and taxonomy.get(label) is None:
+            raise CsvInputError.at(row, "csv_unknown_label", theme=label[:40])
         examples.append((text, label))
     if not examples:
         raise CsvInputError("csv_no_rows", path=str(path), line=0)
@@ -240,17 +243,20 @@ def _predict(
     labels: Sequence[str],
     kind: str,
     progress: ProgressSink | None,
-) -> list[Any]:
-    predicted: list[Any] = []
+) -> list[set[str]]:
+    """Per text, the themes the tagger gives it among `labels` (principles), or the one it
+    scores highest (domains: one category per message); a text repeated is tagged once."""
+    predicted: dict[str, set[str]] = {}
     wanted = set(labels)
     for text in texts:
-        if kind == "principle":
-            predicted.append({t.id for t in tagger.tag(text) if t.id in wanted})
-        else:
-            predicted.append(tagger.best_of(text, labels))
+        if text not in predicted:
+            if kind == "principle":
+                predicted[text] = {t.id for t in tagger.tag(text) if t.id in wanted}
+            else:
+                predicted[text] = {tagger.best_of(text, labels)}
         if progress is not None:
             progress.advance(1)
-    return predicted
+    return [predicted[text] for text in texts]
 
 
 def _score(
@@ -262,9 +268,8 @@ def _score(
     progress: ProgressSink | None = None,
 ) -> Evaluation:
     predicted = _predict(tagger, texts, labels, kind, progress)
-    if kind == "principle":
-        return evaluate_multilabel(gold, predicted, labels)
-    return evaluate(gold, predicted, labels)
+    # A text with two themes is two rows: scored once per theme, not wrong on each other row.
+    return evaluate_rows(texts, gold, predicted, labels)
 
 
 def _pool(evaluations: Sequence[Evaluation]) -> Evaluation:
@@ -355,8 +360,22 @@ def run_evaluation(
     if progress is not None:
         progress.set_total(len(texts))
     result = _score(tagger, texts, gold, labels, kind, progress)
-    protocol = "learned model" if tagger.model is not None else "keywords only (zero-shot)"
-    return result, protocol
+    return result, _protocol(tagger, labels)
+
+
+def _protocol(tagger: Tagger, labels: Sequence[str]) -> str:
+    """What scored `labels`: the deployment's learned model, else the keywords and the models
+    of the kinds scored (the principle model, shipped or learned from labels; a domain model
+    learned from labels), else the keywords alone."""
+    if tagger.model is not None:
+        return "learned model"
+    kinds = {t.kind for t in tagger.taxonomy.themes if t.id in set(labels)}
+    models = [
+        f"{kind} model"
+        for kind, model in (("principle", tagger.principle_model), ("domain", tagger.domain_model))
+        if kind in kinds and model is not None
+    ]
+    return "keywords and " + " and ".join(models) if models else "keywords only (zero-shot)"
 
 
 def evaluation_json(result: Evaluation, protocol: str, taxonomy: Taxonomy) -> dict[str, Any]:

@@ -61,6 +61,10 @@ CSV_TEMPLATES: dict[str, tuple[str, str]] = {
         "there is no theme “{theme}” (use theme ids or Chinese names, ; between several, "
         "none for no theme).",
     ),
+    "csv_unknown_label": (
+        "没有主题“{theme}”（label 写一个主题 id 或中文名）。",
+        "there is no theme “{theme}” (a label is one theme id or Chinese name).",
+    ),
     "csv_row_cells": (
         "这一行有 {cells} 列，表头有 {header} 列。",
         "this row has {cells:cell|cells}, the header {header}.",

@@ -498,6 +498,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "There are no answers left to label.",
     ),
     "label_unknown_theme": ("没有主题 {theme}。", "There is no theme {theme}."),
+    "label_hidden": (
+        "回答 #{id} 刚被隐藏，这条标注没有记录。",
+        "This label was not saved: answer #{id} has just been hidden.",
+    ),
     "report_emerging": ("新出现的词：{terms}", "Emerging terms: {terms}"),
     "report_quotes": ("居民原话（匿名）：", "Residents' words (anonymous):"),
     "report_change": (

@@ -22,12 +22,15 @@ class Labels(Part):
         *,
         skipped: bool = False,
     ) -> None:
-        """Store (replace) an organiser's themes for an answer, or that they skipped it."""
+        """Store (replace) an organiser's themes for an answer, or that they skipped it; a skip
+        never replaces themes given (two organisers shown the same answer: one confirms, the
+        other passes)."""
         await self.tx.execute(
             "INSERT INTO answer_labels (answer_id, labeller, themes, skipped, labelled_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO UPDATE SET "
             "labeller = excluded.labeller, themes = excluded.themes, "
-            "skipped = excluded.skipped, labelled_at = excluded.labelled_at",
+            "skipped = excluded.skipped, labelled_at = excluded.labelled_at "
+            "WHERE excluded.skipped = 0 OR answer_labels.skipped = 1",
             (answer_id, labeller, json.dumps(sorted(set(themes))), int(skipped), to_ts(at)),
         )
 
@@ -62,13 +65,15 @@ class Labels(Part):
         )
         return [(int(r["id"]), r["text"]) for r in rows]
 
-    async def list_labels(self) -> list[tuple[int, str, list[str]]]:
+    async def list_labels(self, *, visible: bool = False) -> list[tuple[int, str, list[str]]]:
         """(answer id, its current text, the labelled theme ids) of every answer labelled (not
-        skipped) and still stored, oldest label first."""
+        skipped) and still stored, oldest label first; `visible`: only those not hidden (what
+        reports and exports show; learning reads them all)."""
         rows = await self.tx.fetchall(
             "SELECT l.answer_id, a.text, l.themes FROM answer_labels l "
             "JOIN answers a ON a.id = l.answer_id WHERE l.skipped = 0 "
-            "ORDER BY l.labelled_at, l.answer_id"
+            + ("AND a.hidden = 0 " if visible else "")
+            + "ORDER BY l.labelled_at, l.answer_id"
         )
         return [(int(r["answer_id"]), r["text"], list(json.loads(r["themes"]))) for r in rows]
 

@@ -67,7 +67,7 @@ def test_learn_changes_later_tagging_and_evaluate_reports_it(tmp_path: Path) -> 
     config = _config(tmp_path)
     before = minyi(config, "evaluate", "--labelled", str(LABELLED), "--json")
     assert before.returncode == 0, before.stderr
-    assert json.loads(before.stdout)["protocol"].startswith("keywords only")
+    assert json.loads(before.stdout)["protocol"] == "keywords and principle model"
     learned = minyi(config, "learn", "--labelled", str(LABELLED))
     assert learned.returncode == 0, learned.stderr
     after = minyi(config, "evaluate", "--labelled", str(LABELLED), "--json")
@@ -110,7 +110,47 @@ def test_learn_rejects_an_unknown_label_and_changes_nothing(tmp_path: Path) -> N
     done = minyi(config, "learn", "--labelled", str(bad))
     assert done.returncode == 2 and "streetlights" in done.stderr
     again = minyi(config, "evaluate", "--labelled", str(LABELLED), "--json")
-    assert json.loads(again.stdout)["protocol"].startswith("keywords only")
+    assert json.loads(again.stdout)["protocol"] == "keywords and principle model"
+
+
+def test_learn_names_the_line_of_an_unknown_label_and_creates_no_database(
+    tmp_path: Path,
+) -> None:
+    """A bad `text,label` or `text,labels` file stops `minyi learn` with the file and line of
+    the bad cell, before anything is written: a deployment without a database gets none."""
+    config = _config(tmp_path)
+    single = tmp_path / "single.csv"
+    single.write_text("text,label\n停车难,parking\n路灯坏了,streetlights\n", encoding="utf-8")
+    multi = tmp_path / "multi.csv"
+    multi.write_text("text,labels\n停车难,parking\n路灯坏了,transport;路灯\n", encoding="utf-8")
+    for bad, unknown in ((single, "streetlights"), (multi, "路灯")):
+        done = minyi(config, "learn", "--labelled", str(bad))
+        assert done.returncode == 2, done.stderr
+        assert f"{bad.name} 第 3 行" in done.stderr and unknown in done.stderr
+        assert not (tmp_path / "m.db").exists()
+
+
+def test_evaluate_counts_a_text_of_two_rows_once_per_theme(tmp_path: Path) -> None:
+    """A text with two themes is two rows of a `text,label` file: tagged with both, it is
+    right for both, not a false positive of each on the other's row."""
+    labelled = tmp_path / "two.csv"
+    labelled.write_text(
+        "text,label\n"
+        "物业费账目从来不公开，出了问题也没人负责,透明\n"
+        "物业费账目从来不公开，出了问题也没人负责,问责\n"
+        "希望社区开会的时候多听听我们的意见,参与\n",
+        encoding="utf-8",
+    )
+    config = _config(tmp_path)
+    tagged = minyi(config, "tag", "--jsonl", stdin="物业费账目从来不公开，出了问题也没人负责\n")
+    found = {t["id"] for t in json.loads(tagged.stdout)["themes"]}
+    assert {"transparency", "accountability"} <= found and "participation" not in found
+    done = minyi(config, "evaluate", "--labelled", str(labelled), "--json")
+    assert done.returncode == 0, done.stderr
+    themes = {t["id"]: t for t in json.loads(done.stdout)["themes"]}
+    assert themes["transparency"]["precision"] == 1.0
+    assert themes["accountability"]["precision"] == 1.0
+    assert themes["transparency"]["support"] == 1
 
 
 def test_unknown_config_key_is_refused_by_every_verb(tmp_path: Path) -> None:
