@@ -45,8 +45,23 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:24]
 
 
-# Keys of Telegram objects that name a person (users, private chats, contacts, mentions).
-_NAME_KEYS = frozenset({"first_name", "last_name", "username", "phone_number", "vcard", "bio"})
+# Keys of Telegram objects that name a person (users, private chats, contacts, mentions; a
+# message forwarded from someone hiding their account names them only by `sender_user_name`,
+# or `forward_sender_name` in older updates; an anonymous admin or a channel's author signs
+# with `author_signature`).
+_NAME_KEYS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "username",
+        "phone_number",
+        "vcard",
+        "bio",
+        "sender_user_name",
+        "forward_sender_name",
+        "author_signature",
+    }
+)
 
 
 # Deeper than any real Telegram update (a reply inside a message is a few levels): below this,
