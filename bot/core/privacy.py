@@ -64,6 +64,11 @@ _NAME_KEYS = frozenset(
 )
 
 
+# Keys whose number is a person's Telegram id: `id` of a user or private chat, and `user_id`
+# (a contact, a shared user) and `user_chat_id` (a join request, a business connection) anywhere.
+_PERSON_ID_KEYS = frozenset({"id", "user_id", "user_chat_id"})
+
+
 # Deeper than any real Telegram update (a reply inside a message is a few levels): below this,
 # a value is replaced by a marker rather than walked (an update nested thousands deep once
 # made scrubbing raise RecursionError, so the dead letter itself failed).
@@ -91,7 +96,7 @@ def scrub_update(data: Any, secret: bytes, depth: int = 0) -> Any:
         key = raw_key if isinstance(raw_key, str) else repr(raw_key)
         if key in _NAME_KEYS:
             continue
-        if key in ("id", "user_id") and (is_person or key == "user_id") and isinstance(value, int):
+        if key in _PERSON_ID_KEYS and (is_person or key != "id") and isinstance(value, int):
             out["pseudonym"] = pseudonym(value, secret)
         elif key in ("text", "caption") and isinstance(value, str):
             out[key] = redact(value)

@@ -93,3 +93,24 @@ def test_scrubbed_update_keeps_no_name_of_a_forward_or_signature(
     scrubbed = json.dumps(scrub_update(update, secret), ensure_ascii=False)
     assert "¤" not in scrubbed, scrubbed
     assert "转发的话" in scrubbed
+
+
+@EXAMPLES
+@given(IDS, NAMES, SECRETS)
+def test_scrubbed_join_request_keeps_no_id(user_id: int, first: str, secret: bytes) -> None:
+    """A join request names its person twice: `from` and `user_chat_id` (the id of their
+    private chat with the bot, which is their Telegram id); both become the pseudonym."""
+    update = {
+        "update_id": 9,
+        "chat_join_request": {
+            "chat": {"id": -4000000001, "type": "supergroup", "title": "碧海社区居民群"},
+            "from": user_json(user_id, first, "lisi"),
+            "user_chat_id": user_id,
+            "date": 1,
+            "bio": first,
+        },
+    }
+    scrubbed = json.dumps(scrub_update(update, secret), ensure_ascii=False)
+    assume(str(user_id) not in "-4000000001")
+    assert str(user_id) not in scrubbed, scrubbed
+    assert "¤" not in scrubbed and pseudonym(user_id, secret) in scrubbed
