@@ -15,7 +15,6 @@ import os
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -42,7 +41,6 @@ from bot.core.privacy import chat_label
 from bot.core.retag import ensure_snapshot
 from bot.core.settings import Settings
 from bot.logs import protect_logs
-from bot.render.digest import Digest
 from bot.render.texts import say
 from bot.scheduler import Scheduler
 from bot.telegram.background import OwedSender
@@ -279,11 +277,10 @@ async def _serve(app: MinyiApp, core: Core, stop: asyncio.Event, intake: Intake 
     caught_up = asyncio.Event()
     leadership = core.repo.leadership()
     bot = app.bot
-    digests: dict[datetime, Digest] = {}  # being delivered, kept until every chat has it
     scheduler = Scheduler(
         core,
         send_posts=lambda: send_owed_posts(core, bot, app.bot_data.index_poster),
-        send_digest=lambda: send_due_digest(core, bot, digests),
+        send_digest=lambda: send_due_digest(core, bot),
         is_leader=leadership.is_leader,
         ready=caught_up,
     )

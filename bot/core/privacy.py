@@ -9,6 +9,7 @@ import traceback
 from typing import Any
 
 from nlp.redact import redact
+from storage.repository.refusals import private_chat_key
 
 
 def pseudonym(user_id: int, secret: bytes) -> str:
@@ -20,6 +21,13 @@ def chat_label(chat_id: int, secret: bytes) -> str:
     """How a log line names a chat: a group (negative id) by its id, a private chat (whose id is
     the person's Telegram user id) by a short pseudonym, never the raw id."""
     return str(chat_id) if chat_id < 0 else f"p:{pseudonym(chat_id, secret)[:12]}"
+
+
+def refusal_chat(chat_id: int, secret: bytes) -> int:
+    """How the shared count of refusals names a chat: a group by its id, a private chat (whose
+    id is the person's Telegram id) by a number made from the person's pseudonym, which their
+    /forget deletes (storage/repository/refusals.py)."""
+    return chat_id if chat_id < 0 else private_chat_key(pseudonym(chat_id, secret))
 
 
 def failure(exc: BaseException) -> str:
@@ -37,8 +45,28 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:24]
 
 
-# Keys of Telegram objects that name a person (users, private chats, contacts, mentions).
-_NAME_KEYS = frozenset({"first_name", "last_name", "username", "phone_number", "vcard", "bio"})
+# Keys of Telegram objects that name a person (users, private chats, contacts, mentions; a
+# message forwarded from someone hiding their account names them only by `sender_user_name`,
+# or `forward_sender_name` in older updates; an anonymous admin or a channel's author signs
+# with `author_signature`).
+_NAME_KEYS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "username",
+        "phone_number",
+        "vcard",
+        "bio",
+        "sender_user_name",
+        "forward_sender_name",
+        "author_signature",
+    }
+)
+
+
+# Keys whose number is a person's Telegram id: `id` of a user or private chat, and `user_id`
+# (a contact, a shared user) and `user_chat_id` (a join request, a business connection) anywhere.
+_PERSON_ID_KEYS = frozenset({"id", "user_id", "user_chat_id"})
 
 
 # Deeper than any real Telegram update (a reply inside a message is a few levels): below this,
@@ -68,7 +96,7 @@ def scrub_update(data: Any, secret: bytes, depth: int = 0) -> Any:
         key = raw_key if isinstance(raw_key, str) else repr(raw_key)
         if key in _NAME_KEYS:
             continue
-        if key in ("id", "user_id") and (is_person or key == "user_id") and isinstance(value, int):
+        if key in _PERSON_ID_KEYS and (is_person or key != "id") and isinstance(value, int):
             out["pseudonym"] = pseudonym(value, secret)
         elif key in ("text", "caption") and isinstance(value, str):
             out[key] = redact(value)

@@ -256,12 +256,13 @@ async def _deliver_to(
         await session.set_digest_delivery_done(period, chat_id, "sent", core.now())
 
 
-async def send_due_digest(
-    core: Core, bot: Bot, cache: dict[datetime, Digest] | None = None
-) -> bool:
+async def send_due_digest(core: Core, bot: Bot) -> bool:
     """Send the digest of the period that fell due to every staff chat still owed it (and
     whose retry time came); True if some chat was sent to now and the period is complete.
-    `cache` keeps the built digest between calls while some chat still waits for it."""
+
+    The digest is built again for each pass that has a chat to send to, never kept from an
+    earlier one: a chat retried later must get none of what residents deleted meanwhile (a
+    /forget, the retention purge) or organisers hid."""
     configured = core.settings.roles.staff_chats
     if not configured:
         return False
@@ -290,12 +291,7 @@ async def send_due_digest(
     if owed and not ready:
         return False  # every chat still owed waits for its retry time
     if ready:
-        cache = {} if cache is None else cache
-        digest = cache.get(due)
-        if digest is None:
-            cache.clear()  # an older period's digest is not needed any more
-            digest = await build_digest(core, due, core.settings.locale.default)
-            cache[due] = digest
+        digest = await build_digest(core, due, core.settings.locale.default)
         parts = digest_parts(core, digest)
         served: set[int] = set()
         for delivery in ready:
@@ -309,6 +305,4 @@ async def send_due_digest(
         if any(c not in deliveries or deliveries[c].done_at is None for c in staff):
             return False
         await session.set_digest_sent(due, core.now())
-    if cache is not None:
-        cache.pop(due, None)
     return bool(ready)

@@ -12,6 +12,7 @@ from datetime import datetime
 from bot.core.models import to_ts
 from storage.repository.base import Part
 from storage.repository.learned import LearnedModels
+from storage.repository.refusals import private_chat_key
 from storage.repository.rounds import PrivateSessions
 from storage.repository.tallies import (
     ANSWER_FACTS,
@@ -25,10 +26,11 @@ from storage.repository.tallies import (
 
 class Erasure(Part):
     """Deletes across `answers`, `answer_themes`, `answer_labels`, `votes`,
-    `private_sessions`, `dead_letters`; the tallies follow (storage/repository/tallies.py:
-    a resident's rows there go when their counts reach zero), and a deletion that took a
-    labelled answer away is counted in `label_erasures`, so that the models learned from it
-    are learned again (bot/core/labelling.py `relearn_if_erased`)."""
+    `private_sessions`, `dead_letters`, `refusal_counts`; the tallies follow
+    (storage/repository/tallies.py: a resident's rows there go when their counts reach
+    zero), and a deletion that took a labelled answer away is counted in `label_erasures`,
+    so that the models learned from it are learned again
+    (bot/core/labelling.py `relearn_if_erased`)."""
 
     async def delete_resident_data(self, resident: str) -> tuple[int, int]:
         """`/forget`: delete a resident's answers (and their themes) and votes; returns how
@@ -46,17 +48,25 @@ class Erasure(Part):
         await self.tx.execute(
             "DELETE FROM dead_letters WHERE payload LIKE ?", (f'%"pseudonym": "{resident}"%',)
         )
+        # Refusals the bot sent to their private chat this minute, counted under a number made
+        # from their pseudonym.
+        await self.tx.execute(
+            "DELETE FROM refusal_counts WHERE chat_id = ?", (private_chat_key(resident),)
+        )
         return answers, votes
 
     async def delete_answers_before(self, before: datetime) -> int:
         """Retention: delete answers (and their themes) older than `before`, with votes, dead
-        letters and private sessions (which round a resident's private messages go to; kept
-        after the round closes, to tell them so) from before it."""
+        letters, private sessions (which round a resident's private messages go to; kept
+        after the round closes, to tell them so) and refusal counts from before it."""
         ts = to_ts(before)
         count = await self._delete_answers("created_at < ?", ts)
         await self._delete_votes("created_at < ?", ts)
         await self.tx.execute("DELETE FROM dead_letters WHERE at < ?", (ts,))
         await self.tx.execute("DELETE FROM private_sessions WHERE started_at < ?", (ts,))
+        # Counts of refusals matter only in their minute; a private chat's outlive it until
+        # the next refusal to that chat.
+        await self.tx.execute("DELETE FROM refusal_counts WHERE minute < ?", (int(ts // 60),))
         return count
 
     async def _delete_answers(self, where: str, value: object) -> int:

@@ -14,7 +14,7 @@ import pytest
 from bot.core.base import utcnow
 from bot.telegram.digests import last_due_period
 from sandbox.emulator import BotAPIEmulator
-from tests.e2e.test_digest import wait_all_digests_sent
+from tests.e2e.test_digest import Clock, wait_all_digests_sent
 from tests.harness import RunningBot, start_bot
 
 
@@ -156,3 +156,45 @@ async def test_a_digest_on_demand_still_brings_the_csv_when_the_chart_is_refused
         await em.wait_for(lambda: kinds(em.messages_to(private.id))[-1:] == ["document"], 30)
         assert kinds(em.messages_to(private.id))[-2:] == ["text", "document"]
         await bot.wait_text(group, lambda t: "已私聊发给你" in t)
+
+
+async def test_a_staff_chat_sent_the_digest_after_a_forget_gets_none_of_the_forgotten_words(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """A staff chat that missed the weekly digest (a passing error) and gets it after a
+    resident's /forget gets neither their words (in the quotes or the CSV) nor their count:
+    the digest built before the /forget, for the chats served then, is not sent again."""
+    em = emulator
+    staff_user = em.add_user("值班员")
+    first, second = em.add_group("街道办工作群"), em.add_group("社区办工作群")
+    for chat in (first, second):
+        em.add_bot_to_group(chat, staff_user)
+    words = "停车位太少了，紫藤路晚上停满了车。"
+    async with start_bot(em, tmp_path, roles={"staff_chats": [first.id, second.id]}) as bot:
+        fire = last_due_period(bot.core, utcnow())
+        assert fire is not None
+        bot.core.clock = shifted_clock(fire - timedelta(days=6))
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        await bot.command(group, "/ask 1h 社区最需要改进什么？")
+        post = next(m for m in em.messages_to(group.id) if "社区征询 #" in m.get("text", ""))
+        leaver = em.add_user("要走的居民")
+        em.send_message(leaver, group, words, reply_to=post["message_id"])
+        em.send_message(em.add_user("居民"), group, "垃圾分类点太远。", reply_to=post["message_id"])
+        await bot.settle()
+        # The clock stands still: the first chat's retry falls due only when it is moved on.
+        em.inject_fault("500", method="sendMessage", chat_id=first.id, count=1)
+        bot.core.clock = Clock(fire + timedelta(minutes=1))
+        await em.wait_for(lambda: kinds(em.messages_to(second.id))[-1:] == ["document"], 30)
+        assert any(words in m.get("text", "") for m in em.messages_to(second.id))
+        chat = em.private_chat(leaver)
+        await bot.command(chat, "/forget", user=leaver)
+        keyboard = next(m for m in reversed(em.messages_to(chat.id)) if "reply_markup" in m)
+        em.press_button(leaver, chat, keyboard["message_id"], "forget:yes")
+        await bot.settle()
+        bot.core.clock = Clock(fire + timedelta(hours=1))
+        await em.wait_for(lambda: kinds(em.messages_to(first.id))[-1:] == ["document"], 30)
+        sent = em.messages_to(first.id)
+        assert kinds(sent) == ["text", "photo", "document"]
+        assert not any(words[:5] in m.get("text", "") for m in sent), sent[0]["text"]
+        assert words[:5] not in sent[-1]["file_bytes"].decode("utf-8-sig")
+        assert "垃圾分类点太远" in sent[-1]["file_bytes"].decode("utf-8-sig")

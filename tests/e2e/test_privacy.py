@@ -437,3 +437,30 @@ async def test_run_without_a_privacy_secret_uses_a_key_it_generated_and_kept(
     assert str(resident.id) not in first_pseudonym
     with sqlite3.connect(database) as conn:
         assert conn.execute("SELECT count(*) FROM deployment_secrets").fetchone() == (1,)
+
+
+async def test_privacy_command_says_who_reads_answers_as_the_bot_lets_them(
+    minyi_bot: RunningBot,
+) -> None:
+    """/privacy, in Chinese and English, says what organisers can read (every answer's text,
+    unsigned: /export and the weekly digest's CSV hold them all, not only quotes), that the
+    published index quotes answers, and that a reply in the group is seen by the whole group
+    (it once said other residents see group results only)."""
+    bot = minyi_bot
+    group, post = await ask_in_a_new_group(bot, "/ask 2h 你最关心什么？")
+    em = bot.emulator
+    em.send_message(em.add_user("甲"), group, "电梯太旧了，希望更换。", reply_to=post["message_id"])
+    await bot.settle()
+    assert "电梯太旧了，希望更换。" in await export_csv(bot, group)  # every answer, whole
+    said = {}
+    for lang in ("zh-hans", "en"):
+        resident = em.add_user("居民", language_code=lang)
+        chat = em.private_chat(resident)
+        await bot.command(chat, "/privacy", user=resident)
+        said[lang] = bot.bot_texts(chat)[-1]
+    assert "每条回答的原文（不署名）" in said["zh-hans"], said["zh-hans"]
+    assert "群里回复的内容，群里所有人都能看到" in said["zh-hans"], said["zh-hans"]
+    assert "治理指数报告里不署名的摘录" in said["zh-hans"], said["zh-hans"]
+    assert "the text of every answer, unsigned" in said["en"], said["en"]
+    assert "A reply in the group is seen by everyone in it" in said["en"], said["en"]
+    assert "unsigned quotes of the published governance index" in said["en"], said["en"]

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from storage.migrations import migrate
 from storage.repository import Repository
+from storage.repository.refusals import private_chat_key
 from tests.storage.test_repository import answer, text_round
 
 T0 = datetime(2026, 5, 1, 9, tzinfo=UTC)
@@ -208,3 +209,21 @@ async def test_editing_a_labelled_answer_marks_the_models_learned_from_it(
         assert await session.set_answer_text(ids["labelled"], "我家的路灯坏了", "h4", later, [])
         assert await session.count_label_erasures() == 1
         assert await session.models_learned_before_erasure(["principles"]) == ["principles"]
+
+
+async def test_forget_and_retention_delete_refusal_counts(repo: Repository) -> None:
+    """A private chat's refusal count (kept under a number made from its person's pseudonym)
+    goes with their /forget, and any count older than the retention cut-off goes with the
+    purge; a group's count of now stays."""
+    minute = int(T0.timestamp() // 60)
+    alice, bob = private_chat_key("a" * 32), private_chat_key("b" * 32)
+    async with repo.transaction() as session:
+        await session.count_refusal(alice, minute + 60 * 24 * 30)
+        await session.count_refusal(bob, minute)
+        await session.count_refusal(-100, minute + 60 * 24 * 30)
+    async with repo.transaction() as session:
+        await session.delete_resident_data("a" * 32)
+        await session.delete_answers_before(T0 + timedelta(days=1))
+    async with repo.transaction() as session:
+        rows = await session.tx.fetchall("SELECT chat_id FROM refusal_counts")
+    assert [r["chat_id"] for r in rows] == [-100]

@@ -67,3 +67,50 @@ def test_scrubbed_update_keeps_the_words_but_no_person(
     assert "13812345678" not in scrubbed and "13900000000" not in scrubbed
     if not private:
         assert "-4000000001" in scrubbed  # group chats are not people: kept
+
+
+@EXAMPLES
+@given(IDS, NAMES, NAMES, SECRETS)
+def test_scrubbed_update_keeps_no_name_of_a_forward_or_signature(
+    user_id: int, hidden: str, signature: str, secret: bytes
+) -> None:
+    """A message forwarded from someone who hides their account carries only their name
+    (`forward_origin.sender_user_name`, the older `forward_sender_name`), and an anonymous
+    admin's or a channel author's message their `author_signature`: none is kept."""
+    update = {
+        "update_id": 8,
+        "message": {
+            "message_id": 4,
+            "from": user_json(user_id, "李四", "lisi"),
+            "chat": {"id": -4000000001, "type": "group", "title": "碧海社区居民群"},
+            "forward_origin": {"type": "hidden_user", "sender_user_name": hidden, "date": 1},
+            "forward_sender_name": hidden,
+            "author_signature": signature,
+            "reply_to_message": {"message_id": 1, "author_signature": signature, "text": "题目"},
+            "text": "转发的话",
+        },
+    }
+    scrubbed = json.dumps(scrub_update(update, secret), ensure_ascii=False)
+    assert "¤" not in scrubbed, scrubbed
+    assert "转发的话" in scrubbed
+
+
+@EXAMPLES
+@given(IDS, NAMES, SECRETS)
+def test_scrubbed_join_request_keeps_no_id(user_id: int, first: str, secret: bytes) -> None:
+    """A join request names its person twice: `from` and `user_chat_id` (the id of their
+    private chat with the bot, which is their Telegram id); both become the pseudonym."""
+    update = {
+        "update_id": 9,
+        "chat_join_request": {
+            "chat": {"id": -4000000001, "type": "supergroup", "title": "碧海社区居民群"},
+            "from": user_json(user_id, first, "lisi"),
+            "user_chat_id": user_id,
+            "date": 1,
+            "bio": first,
+        },
+    }
+    scrubbed = json.dumps(scrub_update(update, secret), ensure_ascii=False)
+    assume(str(user_id) not in "-4000000001")
+    assert str(user_id) not in scrubbed, scrubbed
+    assert "¤" not in scrubbed and pseudonym(user_id, secret) in scrubbed

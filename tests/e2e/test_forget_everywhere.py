@@ -1,0 +1,97 @@
+"""After /forget, no table of the database holds anything of the resident, on each backend.
+
+A resident answers in the group and privately, edits, votes in a poll, a rating and a
+priorities round, is refused (a bad start link), leaves a private answer begun and an update
+the bot cannot process (a dead letter); then /forget. Every row of every table is read back
+and searched for their Telegram id, name, username, pseudonym and words. (A refusal in their
+private chat once stored their raw Telegram id in `refusal_counts` on PostgreSQL.)
+"""
+
+from __future__ import annotations
+
+from bot.core.base import Core
+from storage.repository.refusals import private_chat_key
+from tests.e2e.test_log_privacy import queue_malformed_answer
+from tests.e2e.test_privacy import answer_privately, open_post, press_forget
+from tests.harness import RunningBot
+
+WORDS = "紫藤萝小区的路灯"
+
+
+async def every_row(core: Core) -> dict[str, list[str]]:
+    """Every row of every table of the bot's database, each written out as text."""
+    async with core.repo.transaction() as session:
+        tx = session.tx
+        if core.repo.shared:
+            names = [
+                r["table_name"]
+                for r in await tx.fetchall(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = current_schema()"
+                )
+            ]
+        else:
+            names = [
+                r["name"]
+                for r in await tx.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+                if not r["name"].startswith("sqlite_")
+            ]
+        rows: dict[str, list[str]] = {}
+        for name in names:
+            rows[name] = [repr(dict(r)) for r in await tx.fetchall(f'SELECT * FROM "{name}"')]
+        return rows
+
+
+def found(rows: dict[str, list[str]], needles: list[str]) -> list[tuple[str, str, str]]:
+    """(table, needle, row) for each row holding a needle."""
+    return [
+        (table, needle, row)
+        for table, texts in rows.items()
+        for row in texts
+        for needle in needles
+        if needle in row
+    ]
+
+
+async def test_forget_leaves_nothing_of_the_resident_in_any_table(
+    minyi_bot_each: RunningBot,
+) -> None:
+    """After a confirmed /forget, no row of any table names the resident (raw id, name,
+    username, pseudonym) or holds their words, while the other resident's vote stays."""
+    bot = minyi_bot_each
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    resident = em.add_user("紫藤居民", username="ziteng_resident")
+    other = em.add_user("别的居民")
+    bot.join(resident)
+    await bot.command(group, "/ask 2h 社区最需要改进什么？")
+    post = open_post(bot, group, "社区征询 #1")["message_id"]
+    sent = em.send_message(resident, group, f"{WORDS}坏了，电话13812345678", reply_to=post)
+    await bot.settle()
+    em.edit_message(resident, group, sent, f"{WORDS}坏了三个月")
+    await answer_privately(bot, resident, 1, f"{WORDS}晚上太暗，老人看不清。")
+    await bot.command(group, "/poll 1h 议事会几点开？ | 周六上午 | 周日下午")
+    await bot.command(group, "/rate 1h 物业服务打几分？")
+    await bot.command(group, "/priorities 1h")
+    for poll in em.polls():
+        em.vote_poll(resident, poll, [0])
+        em.vote_poll(other, poll, [1])
+    em.press_button(resident, group, open_post(bot, group, "社区评分 #3")["message_id"], "rate:3:1")
+    private = em.private_chat(resident)
+    await bot.command(private, "/start r99", user=resident)  # a refusal in their private chat
+    await bot.command(private, "/start r1", user=resident)  # a private answer begun, not sent
+    queue_malformed_answer(em, group, resident, post)  # fails every time: a dead letter
+    await bot.settle(60)
+    pseudonym = bot.core.resident(resident.id)
+    needles = [WORDS, pseudonym, str(resident.id), "紫藤居民", "ziteng_resident"]
+    # How the shared count of refusals (PostgreSQL) names their private chat.
+    needles.append(f"'chat_id': {private_chat_key(pseudonym)},")
+    before = await every_row(bot.core)
+    for table in ("answers", "votes", "private_sessions", "dead_letters", "tally_activity"):
+        assert found({table: before[table]}, needles), f"the story left nothing in {table}"
+
+    await press_forget(bot, resident, confirm=True)
+
+    after = await every_row(bot.core)
+    assert not found(after, needles), found(after, needles)
+    assert found(after, [bot.core.resident(other.id)])
