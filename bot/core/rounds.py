@@ -46,6 +46,16 @@ def _reminder_at(core: Core, opens_at: datetime, closes_at: datetime) -> datetim
     return at if at > opens_at + (closes_at - opens_at) / 4 else None
 
 
+# An opening this long after its time was late (the bot was down, or no process ticked): its
+# post says when it was due. Shorter delays are a tick or a busy outbox, not worth a word.
+LATE_OPENING = timedelta(minutes=5)
+
+
+def opened_late(round_: Round) -> bool:
+    """Whether the round opened well after the time it was scheduled for."""
+    return round_.opened_at is not None and round_.opened_at - round_.opens_at > LATE_OPENING
+
+
 async def create_round(
     core: Core,
     request: RoundRequest,

@@ -265,19 +265,19 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "#{id} {state} · {kind} · {question} · {opens} → {closes}",
     ),
     "open_post_text": (
-        "📣 社区征询 #{id}\n\n{question}\n\n"
+        "📣 社区征询 #{id}\n\n{question}\n\n{late}"
         "怎么回答：直接回复这条消息，或点此私下回答：{link}\n"
         "截止：{closes}\n你的回答会被匿名汇总，用于社区治理讨论。详见 /privacy",
-        "📣 Community consultation #{id}\n\n{question}\n\n"
+        "📣 Community consultation #{id}\n\n{question}\n\n{late}"
         "How to answer: reply to this message, or answer privately: {link}\n"
         "Closes: {closes}\nAnswers are summarised anonymously for community governance. "
         "See /privacy",
     ),
     "open_post_poll_note": (
-        "📊 社区投票 #{id}：请在上方的投票里选择，截止前可以改票。截止：{closes}。\n{visibility}\n"
-        "结果会匿名汇总后发回本群，用于社区治理讨论。详见 /privacy",
+        "📊 社区投票 #{id}：请在上方的投票里选择，截止前可以改票。截止：{closes}。\n"
+        "{late}{visibility}\n结果会匿名汇总后发回本群，用于社区治理讨论。详见 /privacy",
         "📊 Community poll #{id}: choose in the poll above; you can change your vote until it "
-        "closes. Closes: {closes}.\n{visibility}\nResults are summarised anonymously back to "
+        "closes. Closes: {closes}.\n{late}{visibility}\nResults are summarised anonymously back to "
         "this group for the community's governance. See /privacy",
     ),
     "poll_anonymous": (
@@ -289,10 +289,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "This poll is public: group members can see who chose what; we store only pseudonyms.",
     ),
     "open_post_rating": (
-        "⭐ 社区评分 #{id}\n\n{question}\n\n请点按 1（很差）到 5（很好）。可以在截止前修改。"
+        "⭐ 社区评分 #{id}\n\n{question}\n\n{late}请点按 1（很差）到 5（很好）。可以在截止前修改。"
         "\n截止：{closes}。详见 /privacy",
-        "⭐ Community rating #{id}\n\n{question}\n\nPress 1 (poor) to 5 (excellent). You can "
+        "⭐ Community rating #{id}\n\n{question}\n\n{late}Press 1 (poor) to 5 (excellent). You can "
         "change your vote until it closes.\nCloses: {closes}. See /privacy",
+    ),
+    # Before "how to answer" in an opening that came well after its time (the bot was down).
+    "open_post_late": (
+        "⏰ 本轮原定 {opens} 开始，推迟了，截止时间不变。\n",
+        "⏰ This round was due to open at {opens} and opened late; it still closes on time.\n",
     ),
     "reminder_post": (
         "⏰ 提醒：征询 #{id}“{question}”将在 {closes} 结束，还没回答的居民请抓紧。",
