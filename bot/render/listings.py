@@ -8,7 +8,7 @@ from datetime import tzinfo
 
 from bot.core.models import Round
 from bot.core.rounds import RoundCreated
-from bot.render.texts import Lang, say
+from bot.render.texts import Lang, local_minute, say
 from nlp.taxonomy import Taxonomy
 
 QUESTION_CHARS = 40  # a question in a listing is cut to this many characters
@@ -16,8 +16,7 @@ SAMPLE_KEYWORDS = 6  # keywords shown per theme
 
 
 def _minute(round_: Round, zone: tzinfo, closes: bool) -> str:
-    moment = round_.closes_at if closes else round_.opens_at
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return local_minute(round_.closes_at if closes else round_.opens_at, zone)
 
 
 def rounds_text(listed: Sequence[Round], lang: Lang, zone: tzinfo) -> str:

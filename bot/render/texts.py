@@ -167,7 +167,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "日期或时间格式不对，请写成 2026-12-01 09:30。",
         "date or time not understood; write it like 2026-12-01 09:30.",
     ),
-    "parse_schedule_past": ("这个时间已经过去了。", "that time is in the past."),
+    "parse_schedule_past": (
+        "这个时间已经过去了（现在是 {zone} 时间 {now}）。",
+        "that time is in the past (it is now {now} in {zone}).",
+    ),
+    "parse_schedule_skipped": (
+        "{when} 在 {zone} 不存在（那天时钟拨快，跳过了这段时间），请换一个时间。",
+        "there is no {when} in {zone} (the clocks go forward past it that day); choose "
+        "another time.",
+    ),
     "parse_schedule_far": (
         "最多只能提前一年安排。",
         "a round can be scheduled at most a year ahead.",
@@ -1163,8 +1171,14 @@ def error_reason(error: MinyiError, lang: Lang) -> str:
 
 
 def local_minute(moment: datetime, zone: tzinfo) -> str:
-    """How messages write a moment: to the minute, in the deployment's time zone."""
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    """How messages write a moment: to the minute, in the deployment's time zone. A wall time
+    that happens twice (the night the clocks go back) carries its zone's abbreviation, so a
+    round from the first 01:30 to the second does not read "01:30 → 01:30"."""
+    local = moment.astimezone(zone)
+    text = local.strftime("%Y-%m-%d %H:%M")
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        text += f" {local.tzname()}"
+    return text
 
 
 def pick_lang(language_code: str | None, default: Lang = "zh") -> Lang:
