@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.crontab import MIN_INTERVAL, next_fire, shortest_interval, validate_cron
-from bot.core.durations import is_duration, parse_duration
+from bot.core.durations import is_duration, local_minute, parse_duration
 from bot.core.errors import DurationError, UsageError
 from nlp.normalise import utf16_length
 
@@ -376,7 +376,7 @@ def parse_schedule(
             raise UsageError(
                 "schedule",
                 "parse_schedule_past",
-                now=f"{now.astimezone(zone):%Y-%m-%d %H:%M}",
+                now=local_minute(now, zone),
                 zone=zone_name,
             )
         if opens_at > now + MAX_AHEAD:

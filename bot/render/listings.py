@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import tzinfo
 
+from bot.core.durations import local_minute
 from bot.core.models import Round
 from bot.core.rounds import RoundCreated
-from bot.render.texts import Lang, local_minute, say
+from bot.render.texts import Lang, say
 from nlp.taxonomy import Taxonomy
 
 QUESTION_CHARS = 40  # a question in a listing is cut to this many characters

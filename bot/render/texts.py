@@ -8,7 +8,6 @@ feature. Templates use str.format fields; in English a count and its noun are wr
 from __future__ import annotations
 
 import string
-from datetime import datetime, tzinfo
 from typing import Literal
 
 from bot.core.errors import MinyiError
@@ -224,6 +223,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "round_not_found": ("找不到第 {id} 轮征询。", "There is no round {id}."),
     "round_not_open": ("第 {id} 轮征询现在没有开放。", "Round {id} is not open now."),
+    "round_close_scheduled": (
+        "第 {id} 轮征询还没开始（{opens} 开始）。要取消它，请发 /cancel {id}。",
+        "Round {id} has not opened yet (it opens at {opens}). To call it off, send /cancel {id}.",
+    ),
+    "round_cancel_open": (
+        "第 {id} 轮征询已经开始了。要现在结束它，请发 /close {id}。",
+        "Round {id} is already open. To end it now, send /close {id}.",
+    ),
     "round_not_scheduled": (
         "第 {id} 轮征询不是待开始状态，无法取消。",
         "Round {id} is not scheduled, so it cannot be cancelled.",
@@ -1168,17 +1175,6 @@ def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
 def error_reason(error: MinyiError, lang: Lang) -> str:
     """What a core error (bot/core/errors.py) says, in `lang`."""
     return say(error.key, lang, **error.values)
-
-
-def local_minute(moment: datetime, zone: tzinfo) -> str:
-    """How messages write a moment: to the minute, in the deployment's time zone. A wall time
-    that happens twice (the night the clocks go back) carries its zone's abbreviation, so a
-    round from the first 01:30 to the second does not read "01:30 → 01:30"."""
-    local = moment.astimezone(zone)
-    text = local.strftime("%Y-%m-%d %H:%M")
-    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
-        text += f" {local.tzname()}"
-    return text
 
 
 def pick_lang(language_code: str | None, default: Lang = "zh") -> Lang:

@@ -19,13 +19,14 @@ from telegram.constants import PollType
 from telegram.error import BadRequest, Forbidden
 
 from bot.core.base import Core
+from bot.core.durations import local_minute
 from bot.core.models import Post, Round
 from bot.core.privacy import chat_label
 from bot.core.reports import Report, build_round_report
 from bot.core.roles import organiser_languages
 from bot.core.rounds import opened_late
 from bot.render.report import render_report, render_summary
-from bot.render.texts import Lang, local_minute, say
+from bot.render.texts import Lang, say
 from bot.telegram.background import OwedSender
 from bot.telegram.delivery import deliver
 from bot.telegram.flood import FloodLimiter, deferring
