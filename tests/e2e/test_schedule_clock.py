@@ -150,3 +150,35 @@ async def test_close_and_cancel_of_a_round_in_the_other_state_name_the_right_com
         async with bot.core.repo.transaction() as session:
             states = {r.id: r.state for r in await session.list_rounds()}
         assert states == {1: "open", 2: "scheduled"}
+
+
+async def test_weekly_digests_across_a_clock_change_count_each_answer_once(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """`digest_cron` Monday 09:00 in Europe/London, over the night the clocks go forward
+    (2026-03-29): the period ending 2026-03-30 09:00 BST starts where the one before ended
+    (2026-03-23 09:00 GMT), not seven times 24 hours earlier (08:00 GMT), so an answer given
+    at 08:30 GMT that Monday is in the first digest only."""
+    staff = emulator.add_user("王主任", language_code="zh-hans")
+    staff_chat = emulator.private_chat(staff)
+    emulator.send_message(staff, staff_chat, "/start")
+    async with start_bot(
+        emulator, tmp_path, schedule=LONDON, roles={"staff_chats": [staff_chat.id]}
+    ) as bot:
+        bot.core.clock = shifted_clock(datetime(2026, 3, 17, 10, 0, tzinfo=UTC))
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        bot.core.clock = shifted_clock(datetime(2026, 3, 23, 8, 0, tzinfo=UTC))
+        await bot.command(group, "/ask 2h 这周小区停车怎么样？")
+        post = next(m for m in emulator.messages_to(group.id) if "社区征询 #1" in m.get("text", ""))
+        bot.core.clock = shifted_clock(datetime(2026, 3, 23, 8, 30, tzinfo=UTC))
+        emulator.send_message(
+            emulator.add_user("居民甲"), group, "晚上停车位太少了。", reply_to=post["message_id"]
+        )
+        await bot.settle()
+
+        bot.core.clock = shifted_clock(datetime(2026, 3, 23, 9, 0, 1, tzinfo=UTC))
+        first = await bot.wait_text(staff_chat, lambda t: t.startswith("📰"))
+        assert "回答：1" in first, first
+        bot.core.clock = shifted_clock(datetime(2026, 3, 30, 8, 0, 1, tzinfo=UTC))
+        second = await bot.wait_text(staff_chat, lambda t: "2026-03-30" in t)
+        assert "回答：1" not in second and "没有新的居民回答" in second, second
