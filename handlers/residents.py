@@ -10,10 +10,11 @@ from telegram.constants import ChatType
 
 from bot.core.answers import left_group, start_private_answer
 from bot.core.chats import set_chat_migrated
+from bot.core.durations import local_minute
 from bot.core.parsing import parse_start_payload
 from bot.core.residents import forget_resident, my_data
 from bot.render.residents import my_data_text
-from bot.render.texts import local_minute, say
+from bot.render.texts import say
 from bot.telegram.context import Ctx
 from bot.telegram.keyboards import forget_keyboard, has_button, parse_forget
 from handlers.common import (

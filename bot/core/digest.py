@@ -35,7 +35,10 @@ class DigestPeriod(BaseModel):
 
 async def gather_digest(core: Core, until: datetime) -> DigestPeriod:
     """The report and the answers' CSV of the 7 days before `until`."""
-    since = until - PERIOD
+    # Seven days of wall clock in the configured zone: across a daylight-saving change a
+    # weekly period then starts where the one before ended (09:00 Monday to 09:00 Monday),
+    # where seven times 24 hours would count one hour twice in spring and none in autumn.
+    since = until.astimezone(core.settings.schedule.tz) - PERIOD
     report = await build_period_report(core, since, until)
     csv, _ = await period_csv(core, since, until)
     news = await index_news(core, since)

@@ -1,9 +1,10 @@
-"""Durations as organisers write them: 90s, 30m, 48h, 7d (and combinations like 1d12h)."""
+"""Durations as organisers write them: 90s, 30m, 48h, 7d (and combinations like 1d12h); and
+moments as messages write them, to the minute in the deployment's time zone."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from bot.core.errors import DurationError
 
@@ -42,3 +43,14 @@ def parse_duration(text: str) -> timedelta:
     if seconds > MAX_DURATION.total_seconds():
         raise DurationError("duration_too_long", days=MAX_DURATION.days)
     return timedelta(seconds=seconds)
+
+
+def local_minute(moment: datetime, zone: tzinfo) -> str:
+    """How messages write a moment: to the minute, in the deployment's time zone. A wall time
+    that happens twice (the night the clocks go back) carries its zone's abbreviation, so a
+    round from the first 01:30 to the second does not read "01:30 → 01:30"."""
+    local = moment.astimezone(zone)
+    text = local.strftime("%Y-%m-%d %H:%M")
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        text += f" {local.tzname()}"
+    return text

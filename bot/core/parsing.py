@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.crontab import MIN_INTERVAL, next_fire, shortest_interval, validate_cron
-from bot.core.durations import is_duration, parse_duration
+from bot.core.durations import is_duration, local_minute, parse_duration
 from bot.core.errors import DurationError, UsageError
 from nlp.normalise import utf16_length
 
@@ -361,11 +361,24 @@ def parse_schedule(
         try:
             day = _fold(words[0]).replace("/", "-").replace(".", "-")
             clock = _fold(words[1])
-            opens_at = datetime.strptime(f"{day} {clock}", "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+            wall = datetime.strptime(f"{day} {clock}", "%Y-%m-%d %H:%M")
         except ValueError as exc:
             raise UsageError("schedule", "parse_schedule_when") from exc
+        # A wall time that happens twice (clocks go back) is its first occurrence (fold 0).
+        opens_at = wall.replace(tzinfo=zone)
+        zone_name = getattr(zone, "key", str(zone))
+        if opens_at.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
+            # Skipped when the clocks go forward: it would silently become an hour later.
+            raise UsageError(
+                "schedule", "parse_schedule_skipped", when=f"{wall:%Y-%m-%d %H:%M}", zone=zone_name
+            )
         if opens_at <= now:
-            raise UsageError("schedule", "parse_schedule_past")
+            raise UsageError(
+                "schedule",
+                "parse_schedule_past",
+                now=local_minute(now, zone),
+                zone=zone_name,
+            )
         if opens_at > now + MAX_AHEAD:
             raise UsageError("schedule", "parse_schedule_far")
         words = words[2:]

@@ -509,11 +509,9 @@ async def build_round_report(
             if only is None or p.community_id in only
         ]
     # Only a closed round's posts are all settled (an open one's may still be on their way).
-    posted = (
-        any(p.message_id is not None for p in opening)
-        if opening and round_.state == "closed"
-        else None
-    )
+    # A closed round without any opening post was never announced either: its whole window
+    # passed while the bot was down (bot/core/rounds.py `_advance_round`).
+    posted = any(p.message_id is not None for p in opening) if round_.state == "closed" else None
     emerging = await _emerging_off_loop(core, sample)
     return Report(
         id=round_.id,

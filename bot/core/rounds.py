@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import Core, Turn
 from bot.core.crontab import next_fire
-from bot.core.durations import parse_duration
+from bot.core.durations import local_minute, parse_duration
 from bot.core.errors import RoundError, UsageError
 from bot.core.indexing import load_framework
 from bot.core.models import Community, Round
@@ -44,6 +44,16 @@ def _reminder_at(core: Core, opens_at: datetime, closes_at: datetime) -> datetim
     at = closes_at - parse_duration(before)
     # A reminder only makes sense well inside the window.
     return at if at > opens_at + (closes_at - opens_at) / 4 else None
+
+
+# An opening this long after its time was late (the bot was down, or no process ticked): its
+# post says when it was due. Shorter delays are a tick or a busy outbox, not worth a word.
+LATE_OPENING = timedelta(minutes=5)
+
+
+def opened_late(round_: Round) -> bool:
+    """Whether the round opened well after the time it was scheduled for."""
+    return round_.opened_at is not None and round_.opened_at - round_.opens_at > LATE_OPENING
 
 
 async def create_round(
@@ -221,6 +231,9 @@ async def close_round(core: Core, round_id: int, *, turn: Turn | None = None) ->
         round_ = await session.get_round(round_id)
         if round_ is None:
             raise RoundError("round_not_found", id=round_id)
+        if round_.state == "scheduled":
+            opens = local_minute(round_.opens_at, core.settings.schedule.tz)
+            raise RoundError("round_close_scheduled", id=round_id, opens=opens)
         if round_.state != "open":
             raise RoundError("round_not_open", id=round_id)
         await session.set_round_closes_at(round_id, now)
@@ -239,6 +252,10 @@ async def cancel_round(core: Core, round_id: int, *, turn: Turn | None = None) -
         if round_ is None:
             raise RoundError("round_not_found", id=round_id)
         if not await session.set_round_state(round_id, "cancelled", now, expect="scheduled"):
+            # Read again: the scheduler may have opened it since it was read above.
+            current = await session.get_round(round_id)
+            if current is not None and current.state == "open":
+                raise RoundError("round_cancel_open", id=round_id)
             raise RoundError("round_not_scheduled", id=round_id)
         cancelled = await session.get_round(round_id)
     assert cancelled is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -105,9 +106,12 @@ class ScheduleConfig(_Table):
     @field_validator("digest_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from bot.core.crontab import validate_cron
+        from bot.core.crontab import next_fire, validate_cron
 
         validate_cron(value)
+        # A valid expression may still never fire ("0 9 31 2 *"): the digest would then fail
+        # at every tick, so it is refused at start.
+        next_fire(value, datetime.now(UTC), UTC)
         return value
 
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import tzinfo
 
+from bot.core.durations import local_minute
 from bot.core.models import Round
 from bot.core.rounds import RoundCreated
 from bot.render.texts import Lang, say
@@ -16,8 +17,7 @@ SAMPLE_KEYWORDS = 6  # keywords shown per theme
 
 
 def _minute(round_: Round, zone: tzinfo, closes: bool) -> str:
-    moment = round_.closes_at if closes else round_.opens_at
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return local_minute(round_.closes_at if closes else round_.opens_at, zone)
 
 
 def rounds_text(listed: Sequence[Round], lang: Lang, zone: tzinfo) -> str:

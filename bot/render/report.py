@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from datetime import tzinfo
 
+from bot.core.durations import local_minute
 from bot.core.reports import CommunityPart, PollResult, Report, ThemeShare, top_themes
-from bot.render.texts import Lang, local_minute, say
+from bot.render.texts import Lang, say
 from bot.render.widths import format_table
 from nlp.normalise import utf16_length
 

@@ -8,7 +8,6 @@ feature. Templates use str.format fields; in English a count and its noun are wr
 from __future__ import annotations
 
 import string
-from datetime import datetime, tzinfo
 from typing import Literal
 
 from bot.core.errors import MinyiError
@@ -167,7 +166,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "日期或时间格式不对，请写成 2026-12-01 09:30。",
         "date or time not understood; write it like 2026-12-01 09:30.",
     ),
-    "parse_schedule_past": ("这个时间已经过去了。", "that time is in the past."),
+    "parse_schedule_past": (
+        "这个时间已经过去了（现在是 {zone} 时间 {now}）。",
+        "that time is in the past (it is now {now} in {zone}).",
+    ),
+    "parse_schedule_skipped": (
+        "{when} 在 {zone} 不存在（那天时钟拨快，跳过了这段时间），请换一个时间。",
+        "there is no {when} in {zone} (the clocks go forward past it that day); choose "
+        "another time.",
+    ),
     "parse_schedule_far": (
         "最多只能提前一年安排。",
         "a round can be scheduled at most a year ahead.",
@@ -216,6 +223,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "round_not_found": ("找不到第 {id} 轮征询。", "There is no round {id}."),
     "round_not_open": ("第 {id} 轮征询现在没有开放。", "Round {id} is not open now."),
+    "round_close_scheduled": (
+        "第 {id} 轮征询还没开始（{opens} 开始）。要取消它，请发 /cancel {id}。",
+        "Round {id} has not opened yet (it opens at {opens}). To call it off, send /cancel {id}.",
+    ),
+    "round_cancel_open": (
+        "第 {id} 轮征询已经开始了。要现在结束它，请发 /close {id}。",
+        "Round {id} is already open. To end it now, send /close {id}.",
+    ),
     "round_not_scheduled": (
         "第 {id} 轮征询不是待开始状态，无法取消。",
         "Round {id} is not scheduled, so it cannot be cancelled.",
@@ -265,19 +280,19 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "#{id} {state} · {kind} · {question} · {opens} → {closes}",
     ),
     "open_post_text": (
-        "📣 社区征询 #{id}\n\n{question}\n\n"
+        "📣 社区征询 #{id}\n\n{question}\n\n{late}"
         "怎么回答：直接回复这条消息，或点此私下回答：{link}\n"
         "截止：{closes}\n你的回答会被匿名汇总，用于社区治理讨论。详见 /privacy",
-        "📣 Community consultation #{id}\n\n{question}\n\n"
+        "📣 Community consultation #{id}\n\n{question}\n\n{late}"
         "How to answer: reply to this message, or answer privately: {link}\n"
         "Closes: {closes}\nAnswers are summarised anonymously for community governance. "
         "See /privacy",
     ),
     "open_post_poll_note": (
-        "📊 社区投票 #{id}：请在上方的投票里选择，截止前可以改票。截止：{closes}。\n{visibility}\n"
-        "结果会匿名汇总后发回本群，用于社区治理讨论。详见 /privacy",
+        "📊 社区投票 #{id}：请在上方的投票里选择，截止前可以改票。截止：{closes}。\n"
+        "{late}{visibility}\n结果会匿名汇总后发回本群，用于社区治理讨论。详见 /privacy",
         "📊 Community poll #{id}: choose in the poll above; you can change your vote until it "
-        "closes. Closes: {closes}.\n{visibility}\nResults are summarised anonymously back to "
+        "closes. Closes: {closes}.\n{late}{visibility}\nResults are summarised anonymously back to "
         "this group for the community's governance. See /privacy",
     ),
     "poll_anonymous": (
@@ -289,10 +304,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "This poll is public: group members can see who chose what; we store only pseudonyms.",
     ),
     "open_post_rating": (
-        "⭐ 社区评分 #{id}\n\n{question}\n\n请点按 1（很差）到 5（很好）。可以在截止前修改。"
+        "⭐ 社区评分 #{id}\n\n{question}\n\n{late}请点按 1（很差）到 5（很好）。可以在截止前修改。"
         "\n截止：{closes}。详见 /privacy",
-        "⭐ Community rating #{id}\n\n{question}\n\nPress 1 (poor) to 5 (excellent). You can "
+        "⭐ Community rating #{id}\n\n{question}\n\n{late}Press 1 (poor) to 5 (excellent). You can "
         "change your vote until it closes.\nCloses: {closes}. See /privacy",
+    ),
+    # Before "how to answer" in an opening that came well after its time (the bot was down).
+    "open_post_late": (
+        "⏰ 本轮原定 {opens} 开始，推迟了，截止时间不变。\n",
+        "⏰ This round was due to open at {opens} and opened late; it still closes on time.\n",
     ),
     "reminder_post": (
         "⏰ 提醒：征询 #{id}“{question}”将在 {closes} 结束，还没回答的居民请抓紧。",
@@ -1192,11 +1212,6 @@ def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
 def error_reason(error: MinyiError, lang: Lang) -> str:
     """What a core error (bot/core/errors.py) says, in `lang`."""
     return say(error.key, lang, **error.values)
-
-
-def local_minute(moment: datetime, zone: tzinfo) -> str:
-    """How messages write a moment: to the minute, in the deployment's time zone."""
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def pick_lang(language_code: str | None, default: Lang = "zh") -> Lang:

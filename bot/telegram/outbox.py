@@ -19,12 +19,14 @@ from telegram.constants import PollType
 from telegram.error import BadRequest, Forbidden
 
 from bot.core.base import Core
+from bot.core.durations import local_minute
 from bot.core.models import Post, Round
 from bot.core.privacy import chat_label
 from bot.core.reports import Report, build_round_report
 from bot.core.roles import organiser_languages
+from bot.core.rounds import opened_late
 from bot.render.report import render_report, render_summary
-from bot.render.texts import Lang, local_minute, say
+from bot.render.texts import Lang, say
 from bot.telegram.background import OwedSender
 from bot.telegram.delivery import deliver
 from bot.telegram.flood import FloodLimiter, deferring
@@ -47,6 +49,15 @@ def _when(core: Core, round_: Round) -> str:
     return local_minute(round_.closes_at, core.settings.schedule.tz)
 
 
+def _late(core: Core, round_: Round, lang: Lang) -> str:
+    """The opening's line saying when a round that opened late was due ("" if on time)."""
+    if not opened_late(round_):
+        return ""
+    return say(
+        "open_post_late", lang, opens=local_minute(round_.opens_at, core.settings.schedule.tz)
+    )
+
+
 async def _send_open(
     core: Core, bot: Bot, post: Post, round_: Round, lang: Lang
 ) -> tuple[int, str | None]:
@@ -64,7 +75,14 @@ async def _send_open(
         assert message.poll is not None
         return message.message_id, message.poll.id
     if round_.kind == "rating":
-        text = say("open_post_rating", lang, id=round_.id, question=round_.question, closes=closes)
+        text = say(
+            "open_post_rating",
+            lang,
+            id=round_.id,
+            question=round_.question,
+            closes=closes,
+            late=_late(core, round_, lang),
+        )
         message = await bot.send_message(
             post.chat_id,
             text,
@@ -79,6 +97,7 @@ async def _send_open(
         question=round_.question,
         link=start_link(bot, round_.id, post.community_id),
         closes=closes,
+        late=_late(core, round_, lang),
     )
     message = await bot.send_message(post.chat_id, text, message_thread_id=post.topic)
     return message.message_id, None
@@ -111,7 +130,12 @@ async def _send_reminder(core: Core, bot: Bot, post: Post, round_: Round, lang: 
 async def _send_poll_note(core: Core, bot: Bot, post: Post, round_: Round, lang: Lang) -> int:
     visibility = say("poll_anonymous" if round_.anonymous else "poll_public", lang)
     text = say(
-        "open_post_poll_note", lang, id=round_.id, closes=_when(core, round_), visibility=visibility
+        "open_post_poll_note",
+        lang,
+        id=round_.id,
+        closes=_when(core, round_),
+        visibility=visibility,
+        late=_late(core, round_, lang),
     )
     reply = await _reply_to_opening(core, post)
     message = await bot.send_message(

@@ -40,12 +40,13 @@ from multidict import MultiDict
 from bot.config import Settings
 from bot.core.answers import AnswerDraft, RateLimiter, cast_vote, replace_answer, stored_text
 from bot.core.base import Core, Turn
+from bot.core.durations import local_minute
 from bot.core.models import Community, Round, StoredAnswer
 from bot.core.privacy import failure
 from bot.core.reports import build_round_report, top_themes
 from bot.core.residents import data_of, forget_pseudonym
 from bot.core.settings import ConfigError
-from bot.render.texts import Lang, local_minute, pick_web_lang
+from bot.render.texts import Lang, pick_web_lang
 from bot.web import pages, tokens
 from bot.web.group_commit import GroupCommit
 from bot.web.index_pages import IndexPages, add_index_routes

@@ -71,6 +71,8 @@ def test_environment_overrides_token_and_secret() -> None:
         ("rounds", 'default_duration = "forever"', "rounds.default_duration"),
         ("schedule", 'timezone = "Mars/Olympus"', "schedule.timezone"),
         ("schedule", 'digest_cron = "every monday"', "schedule.digest_cron"),
+        # Valid syntax, but 31 February never comes: the digest would fail at every tick.
+        ("schedule", 'digest_cron = "0 9 31 2 *"', r"schedule\.digest_cron.*never fires"),
         ("storage", 'url = "mysql://x"', "storage.url"),
         ("locale", 'default = "fr"', "locale.default"),
         ("limits", "max_answer_chars = 0", "limits.max_answer_chars"),

@@ -247,8 +247,8 @@ async def test_malformed_round_commands_get_a_usage_message_and_change_nothing(
         (private, "/themes 参与", usage),
         (private, "/ask 不存在的社区 48h 问题", "找不到社区"),
         (group, "/close 99", "找不到第 99 轮"),
-        (group, "/close 2", "没有开放"),
-        (group, "/cancel 1", "不是待开始"),
+        (group, "/close 2", "还没开始"),
+        (group, "/cancel 1", "/close 1"),
         (unregistered, "/ask 48h 问题", "还没有登记"),
     ]
     before = database_rows(bot)
