@@ -441,12 +441,6 @@ class LearnedModel:
         themes = keyword_themes if self.uses_keywords else ()
         return features(tokens, themes, self.char_ngrams, self.ascii_pieces)
 
-    def predict_tokens(
-        self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()
-    ) -> dict[str, float]:
-        """Probability per learned theme id for one tokenised text."""
-        return self.predict_features(self.features(tokens, keyword_themes))
-
     def weighed_most(self, vector: Vector, label: str, limit: int = 3) -> list[str]:
         """The words of a text that pushed its score for `label` up the most, strongest first."""
         index, vec = vector

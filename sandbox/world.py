@@ -148,10 +148,6 @@ class World:
         self.chats[chat_id] = state
         return chat
 
-    def set_bot_sees_all(self, chat: SimChat, sees_all: bool) -> None:
-        """Switch privacy mode for one group (False: the bot sees only what is meant for it)."""
-        self._state(chat.id).bot_sees_all = sees_all
-
     def private_chat(self, user: SimUser) -> SimChat:
         """The private chat between `user` and the bot (its id is the user's id)."""
         state = self.chats.get(user.id)

@@ -48,7 +48,6 @@ def make_settings(
         "roles": {"organisers": organisers},
         "privacy": {"secret": SECRET},
         "schedule": {"tick_seconds": 0.2},
-        # Small batches never reach a tagging helper; tests that need one ask for it.
     }
     for name, values in tables.items():
         data.setdefault(name, {}).update(values)

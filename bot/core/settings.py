@@ -129,7 +129,7 @@ class NlpConfig(_Table):
     # jieba-rs falls back to jieba, with a warning, where its wheel is missing.
     segmenter: Engine = DEFAULT_ENGINE
     # /label: the principle model learns again, in the background, after every this many
-    # labels (0: only when asked, e.g. by `minyi learn --labels`).
+    # labels (0: only `minyi learn` does, e.g. from the file `minyi export --labels` writes).
     learn_every: int = Field(default=20, ge=0, le=100_000)
     # A labelled answers file (text,labels,split like nlp/data/principles_answers.csv) to build
     # the principle model from instead of the shipped one, for residents who write unlike it.

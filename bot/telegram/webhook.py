@@ -16,7 +16,6 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,7 @@ from telegram import Update
 
 from bot.core.base import Core
 from bot.core.privacy import failure
-from bot.core.settings import ConfigError
+from bot.listening import SHUTDOWN_GRACE, start_listening
 from bot.telegram.context import MinyiApp
 from bot.telegram.intake import Gatherer, Intake, PlainPath
 
@@ -38,8 +37,6 @@ HEALTH_PATH = "/healthz"
 # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and - as the secret token (checked
 # with fullmatch: a pattern ending in `$` also matches before a final newline).
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
-# Requests still running when we stop get this long to commit before the server closes.
-SHUTDOWN_GRACE = 30.0
 
 
 @dataclass(frozen=True)
@@ -114,21 +111,9 @@ def serve_webhook(options: WebhookOptions) -> Intake:
 
     async def intake(app: MinyiApp, core: Core, plain: PlainPath[Any], stop: asyncio.Event) -> None:
         gatherer = Gatherer(app, core, plain)
-        runner = web.AppRunner(
-            webhook_app(gatherer, options.secret),
-            access_log=None,
-            shutdown_timeout=SHUTDOWN_GRACE,
+        runner = await start_listening(
+            webhook_app(gatherer, options.secret), options.host, options.port, setting="--listen"
         )
-        await runner.setup()
-        site = web.TCPSite(runner, options.host, options.port)
-        try:
-            await site.start()
-        except OSError as exc:  # the port is taken, or the host is not this machine's
-            await runner.cleanup()
-            raise ConfigError(
-                f"--listen {options.host}:{options.port}: cannot listen there "
-                f"({os.strerror(exc.errno) if exc.errno else exc})"
-            ) from exc
         log.info("webhook listening on http://%s:%s%s", options.host, options.port, WEBHOOK_PATH)
         try:
             if options.public_url:

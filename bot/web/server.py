@@ -26,7 +26,6 @@ import contextlib
 import hmac
 import ipaddress
 import logging
-import os
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -45,7 +44,7 @@ from bot.core.models import Community, Round, StoredAnswer
 from bot.core.privacy import failure
 from bot.core.reports import build_round_report, top_themes
 from bot.core.residents import data_of, forget_pseudonym
-from bot.core.settings import ConfigError
+from bot.listening import start_listening
 from bot.render.texts import Lang, pick_web_lang
 from bot.web import pages, tokens
 from bot.web.group_commit import GroupCommit
@@ -66,7 +65,6 @@ SUMMARY_ENTRIES = 256
 TARGET_SECONDS = 2.0
 TARGET_ENTRIES = 4096
 PRUNE_SECONDS = 600.0
-SHUTDOWN_GRACE = 30.0
 # Browsers cap cookie lifetimes at 400 days.
 COOKIE_DAYS_MAX = 400
 
@@ -934,17 +932,9 @@ def web_app(core: Core, options: WebOptions) -> web.Application:
 async def serving_web(core: Core, options: WebOptions) -> AsyncIterator[web.AppRunner]:
     """Serve the answer pages on options.host:port until the block ends (requests in flight
     get SHUTDOWN_GRACE seconds to commit and answer)."""
-    runner = web.AppRunner(web_app(core, options), access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
-    await runner.setup()
-    site = web.TCPSite(runner, options.host, options.port)
-    try:
-        await site.start()
-    except OSError as exc:  # the port is taken, or the host is not this machine's
-        await runner.cleanup()
-        raise ConfigError(
-            f"web.listen {options.host}:{options.port}: cannot listen there "
-            f"({os.strerror(exc.errno) if exc.errno else exc})"
-        ) from exc
+    runner = await start_listening(
+        web_app(core, options), options.host, options.port, setting="web.listen"
+    )
     log.info(
         "web answer pages on http://%s:%s (public %s)",
         options.host,

@@ -34,16 +34,6 @@ class Labels(Part):
             (answer_id, labeller, json.dumps(sorted(set(themes))), int(skipped), to_ts(at)),
         )
 
-    async def list_labelled_ids(self, answer_ids: Sequence[int]) -> set[int]:
-        """Those of these answers that were labelled or skipped already."""
-        if not answer_ids:
-            return set()
-        rows = await self.tx.fetchall(
-            f"SELECT answer_id FROM answer_labels WHERE answer_id IN {placeholders(answer_ids)}",
-            list(answer_ids),
-        )
-        return {int(r["answer_id"]) for r in rows}
-
     async def stored_answer_texts(self, texts: Sequence[str]) -> set[str]:
         """Those of these texts that are the text of a stored answer."""
         found: set[str] = set()

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.pg import BASE_URL, unreachable_reason
+from tests.pg import BASE_URL, skip_unless_reachable
 
 CASES = [
     ("bench.bench_tagging", ["ratio"]),
@@ -43,9 +43,7 @@ def test_benchmark_smoke_run_prints_its_figures(module: str, expected: list[str]
 def test_webhook_benchmark_smoke_stores_every_answer_once() -> None:
     """`bench.bench_webhook --smoke` delivers the same answers to 1 and to 2 webhook processes
     on PostgreSQL and finds each stored exactly once (it exits non-zero otherwise)."""
-    reason = unreachable_reason()
-    if reason is not None:
-        pytest.skip(reason)
+    skip_unless_reachable()
     done = subprocess.run(
         [sys.executable, "-m", "bench.bench_webhook", "--smoke", "--postgres-url", BASE_URL],
         capture_output=True,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings, settings_from_dict
+from bot.config import ConfigError, Settings, load_settings, settings_from_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,6 +31,16 @@ def test_example_config_loads_and_documents_every_key() -> None:
     for table, model in s:
         for key in type(model).model_fields:
             assert f"{key} =" in text, f"{table}.{key} is not documented"
+
+
+def test_operators_guide_documents_every_key() -> None:
+    """docs/operators.md's table of keys has a row for every key the settings accept, and
+    none for a key they no longer accept."""
+    text = (ROOT / "docs" / "operators.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \|", text, flags=re.MULTILINE))
+    accepted = {f"{table}.{key}" for table, model in Settings() for key in type(model).model_fields}
+    assert accepted - rows == set(), "keys missing from docs/operators.md"
+    assert rows - accepted == set(), "docs/operators.md documents keys that do not exist"
 
 
 def test_unknown_key_is_an_error_naming_it(tmp_path: Path) -> None:

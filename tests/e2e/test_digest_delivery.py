@@ -14,6 +14,7 @@ import pytest
 from bot.core.base import utcnow
 from bot.telegram.digests import last_due_period
 from sandbox.emulator import BotAPIEmulator
+from sandbox.models import SimChat
 from tests.e2e.test_digest import Clock, wait_all_digests_sent
 from tests.harness import RunningBot, start_bot
 
@@ -27,6 +28,15 @@ def shifted_clock(to: datetime) -> Callable[[], datetime]:
 def kinds(messages: list[dict[str, Any]]) -> list[str]:
     """What each message the bot sent to a chat carried: text, photo or document."""
     return [next(k for k in ("photo", "document", "text") if k in m) for m in messages]
+
+
+def two_staff_chats(em: BotAPIEmulator) -> tuple[SimChat, SimChat, dict[str, Any]]:
+    """Two staff chats with the bot and a member in each, and the `roles` table naming them."""
+    staff_user = em.add_user("值班员")
+    first, second = em.add_group("街道办工作群"), em.add_group("社区办工作群")
+    for chat in (first, second):
+        em.add_bot_to_group(chat, staff_user)
+    return first, second, {"staff_chats": [first.id, second.id]}
 
 
 async def a_week_with_one_answer(bot: RunningBot, em: BotAPIEmulator) -> datetime:
@@ -50,11 +60,7 @@ async def test_a_staff_chat_that_missed_the_chart_gets_only_what_it_missed(
     chat later gets the chart and the CSV without the text again, the other chat gets the
     digest once at once, and the period is marked sent only after both have it all."""
     em = emulator
-    staff_user = em.add_user("值班员")
-    first, second = em.add_group("街道办工作群"), em.add_group("社区办工作群")
-    for chat in (first, second):
-        em.add_bot_to_group(chat, staff_user)
-    roles = {"staff_chats": [first.id, second.id]}
+    first, second, roles = two_staff_chats(em)
     async with start_bot(em, tmp_path, roles=roles) as bot:
         fire = await a_week_with_one_answer(bot, em)
         em.inject_fault("500", method="sendPhoto", count=1)
@@ -165,12 +171,9 @@ async def test_a_staff_chat_sent_the_digest_after_a_forget_gets_none_of_the_forg
     resident's /forget gets neither their words (in the quotes or the CSV) nor their count:
     the digest built before the /forget, for the chats served then, is not sent again."""
     em = emulator
-    staff_user = em.add_user("值班员")
-    first, second = em.add_group("街道办工作群"), em.add_group("社区办工作群")
-    for chat in (first, second):
-        em.add_bot_to_group(chat, staff_user)
+    first, second, roles = two_staff_chats(em)
     words = "停车位太少了，紫藤路晚上停满了车。"
-    async with start_bot(em, tmp_path, roles={"staff_chats": [first.id, second.id]}) as bot:
+    async with start_bot(em, tmp_path, roles=roles) as bot:
         fire = last_due_period(bot.core, utcnow())
         assert fire is not None
         bot.core.clock = shifted_clock(fire - timedelta(days=6))

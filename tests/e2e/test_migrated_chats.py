@@ -16,7 +16,12 @@ from bot.core.base import utcnow
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat
 from tests.e2e.test_digest import wait_all_digests_sent
-from tests.e2e.test_digest_delivery import a_week_with_one_answer, kinds, shifted_clock
+from tests.e2e.test_digest_delivery import (
+    a_week_with_one_answer,
+    kinds,
+    shifted_clock,
+    two_staff_chats,
+)
 from tests.e2e.test_index import _photos, _two_scored_communities
 from tests.harness import RunningBot, start_bot
 
@@ -69,11 +74,7 @@ async def test_a_staff_chat_upgraded_before_the_digest_gets_it_in_its_supergroup
     it as before, and the operator is told to update roles.staff_chats."""
     caplog.set_level(logging.INFO)
     em = emulator
-    staff_user = em.add_user("值班员")
-    staff, other = em.add_group("街道办工作群"), em.add_group("社区办工作群")
-    for chat in (staff, other):
-        em.add_bot_to_group(chat, staff_user)
-    roles = {"staff_chats": [staff.id, other.id]}
+    staff, other, roles = two_staff_chats(em)
     async with start_bot(em, tmp_path, roles=roles, storage={"url": storage_url}) as bot:
         fire = await a_week_with_one_answer(bot, em)
         supergroup = await upgrade(bot, staff, seen=seen)
@@ -107,11 +108,7 @@ async def test_a_staff_chat_upgraded_between_two_digest_parts_gets_each_part_onc
     the text, so the chat has every part once; the period is then sent."""
     caplog.set_level(logging.INFO)
     em = emulator
-    staff_user = em.add_user("值班员")
-    staff, other = em.add_group("街道办工作群"), em.add_group("社区办工作群")
-    for chat in (staff, other):
-        em.add_bot_to_group(chat, staff_user)
-    roles = {"staff_chats": [staff.id, other.id]}
+    staff, other, roles = two_staff_chats(em)
     async with start_bot(em, tmp_path, roles=roles, storage={"url": storage_url}) as bot:
         fire = await a_week_with_one_answer(bot, em)
         em.inject_fault("500", method="sendPhoto", chat_id=staff.id, count=1)

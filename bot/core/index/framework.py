@@ -63,10 +63,6 @@ class Framework(BaseModel):
                 return item
         return None
 
-    def indicators_of(self, principle_id: str) -> list[Indicator]:
-        """The indicators of one principle, in file order."""
-        return [i for i in self.indicators if i.principle == principle_id]
-
 
 def parse_framework(
     source: str | bytes, taxonomy: Taxonomy, *, name: str = "framework"
