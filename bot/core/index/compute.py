@@ -84,9 +84,15 @@ def pooled_priorities(rounds: Iterable[Priorities]) -> Priorities:
     return Priorities(votes=votes, voters=voters)
 
 
+def indicator_scores(values: Float, threshold: Float, target: Float) -> Float:
+    """`100 · clamp((x − threshold) / (target − threshold), 0, 1)`, element-wise (the
+    thresholds and targets broadcast over communities); a missing value (NaN) stays missing."""
+    return 100.0 * np.clip((values - threshold) / (target - threshold), 0.0, 1.0)
+
+
 def indicator_score(value: float, threshold: float, target: float) -> float:
-    """`100 · clamp((x − threshold) / (target − threshold), 0, 1)`."""
-    return 100.0 * min(1.0, max(0.0, (value - threshold) / (target - threshold)))
+    """One indicator's score: `indicator_scores` of one value."""
+    return float(indicator_scores(np.array(value), np.array(threshold), np.array(target)))
 
 
 # --- computing ------------------------------------------------------------------------------
@@ -276,8 +282,7 @@ def _point(
     matrix = _value_matrix(framework, values, period, names)
     thr = np.array([i.threshold for i in framework.indicators])
     tgt = np.array([i.target for i in framework.indicators])
-    # clip keeps NaN (a missing value stays missing).
-    scores = 100.0 * np.clip((matrix - thr) / (tgt - thr), 0.0, 1.0)
+    scores = indicator_scores(matrix, thr, tgt)
     has = ~np.isnan(scores)
     member = _membership(framework)
     counts = has.astype(np.float64) @ member
