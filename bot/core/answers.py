@@ -508,6 +508,10 @@ async def replace_answer(
 # channel answers it (Telegram: getChatMember), so the core asks no channel itself.
 IsMember = Callable[[int], Awaitable[bool]]
 
+# Why a round link was refused: it names no open text round put to an active community
+# ("bad_link"), or the resident is in none of the groups it could count for ("not_member").
+StartRefusal = Literal["bad_link", "not_member"]
+
 
 async def start_private_answer(
     core: Core,
@@ -517,7 +521,7 @@ async def start_private_answer(
     *,
     is_member: IsMember,
     turn: Turn | None = None,
-) -> Round | None:
+) -> Round | StartRefusal:
     """`/start r<id>[c<cid>]`: the resident's next private messages answer this round, for
     that community (or the first of the round's communities whose group they are in).
 
@@ -530,18 +534,20 @@ async def start_private_answer(
         round_ = await session.get_round(round_id)
         communities = await session.list_round_communities(round_id) if round_ else []
     chosen = None
+    refusal: StartRefusal = "bad_link"
     if round_ is not None and round_.state == "open" and round_.kind == "text":
         for community in communities:
-            if community_id is not None and community.id != community_id:
+            if (community_id is not None and community.id != community_id) or not community.active:
                 continue
+            refusal = "not_member"
             # Asked outside any transaction: a network call must never hold one open.
-            if community.active and await is_member(community.chat_id):
+            if await is_member(community.chat_id):
                 chosen = community.id
                 break
     async with core.transaction(turn) as session:
         if chosen is None or round_ is None:
             await session.delete_private_session(resident)
-            return None
+            return refusal
         await session.set_private_session(resident, round_.id, chosen, core.now())
     return round_
 
