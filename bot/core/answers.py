@@ -35,6 +35,9 @@ Outcome = Literal[
     "not_text",
     "rate_limited",
     "closed",  # the round it answers is not open any more
+    # A private answer for a community whose group the bot was removed from: membership
+    # can no longer be checked, so it takes no more answers (SPEC §9 "Only members count").
+    "inactive",
 ]
 
 
@@ -140,6 +143,8 @@ class _Targets:
         self._private: dict[str, Target | None] = {}
         self._replies: dict[tuple[int, int], Target | None] = {}
         self._groups: dict[int, Target | None] = {}
+        # Residents whose private answer is for a community that is inactive now: the round.
+        self.inactive: dict[str, int] = {}
 
     async def of(self, message: IncomingMessage, resident: str) -> Target | None:
         """(round, community id, via) the message answers, or None if it answers nothing."""
@@ -162,7 +167,16 @@ class _Targets:
         if found is None:
             return None
         round_ = await self._session.get_round(found[0])
-        return None if round_ is None else (round_, found[1], "private")
+        if round_ is None:
+            return None
+        communities = await self._session.list_round_communities(round_.id)
+        if not any(c.id == found[1] and c.active for c in communities):
+            # The bot left the group (or it moved without it): nobody's membership can be
+            # checked, and the session does not come back with the bot (storage
+            # `set_community_active`).
+            self.inactive[resident] = round_.id
+            return None
+        return round_, found[1], "private"
 
     async def _of_reply(self, chat_id: int, message_id: int, to_bot: bool) -> Target | None:
         posted = await self._session.get_round_of_post(chat_id, message_id)
@@ -287,7 +301,13 @@ async def record_answers(
         )
         for message, resident, target in zip(messages, residents, found, strict=True)
     ]
-    return await store_answers(core, drafts, limiter, turn=turn)
+    results = await store_answers(core, drafts, limiter, turn=turn)
+    return [
+        AnswerResult(outcome="inactive", round_id=targets.inactive[resident])
+        if message.private and resident in targets.inactive
+        else result
+        for message, resident, result in zip(messages, residents, results, strict=True)
+    ]
 
 
 EDIT_GRACE = timedelta(minutes=1)

@@ -141,3 +141,29 @@ async def test_an_outsider_is_told_in_english_that_only_members_count(
     members_only, invalid = bot.bot_texts(chat)
     assert "only from members of that community's group" in members_only
     assert "not valid" in invalid
+
+
+async def test_removing_the_bot_from_the_group_ends_a_private_answer_already_begun(
+    minyi_bot_each: RunningBot,
+) -> None:
+    """Once the bot is removed from a community's group it cannot check who is a member: a
+    private answer begun for that community takes no more answers, the resident is told why,
+    and it does not come back when the bot is added to the group again (on either backend)."""
+    bot = minyi_bot_each
+    em = bot.emulator
+    group = await bot.register("汇展城业主群", "汇展城社区")
+    await bot.command(group, "/ask 1h 小区停车难怎么解决？")
+    resident = em.add_user("私聊居民")
+    em.add_member(group, resident)
+    chat = em.private_chat(resident)
+    await bot.command(chat, "/start r1", user=resident)
+    await bot.command(chat, "还能回答时说一句。", user=resident)
+    em.remove_bot_from_group(group, bot.organiser)
+    await bot.settle()
+    await bot.command(chat, "机器人走了以后说一句。", user=resident)
+    assert "本机器人已不在这个社区的群里" in bot.bot_texts(chat)[-1]
+    em.add_bot_to_group(group, bot.organiser)
+    await bot.settle()
+    await bot.command(chat, "机器人回来以后说一句。", user=resident)
+    assert await stored(bot) == [(1, "还能回答时说一句。")]
+    assert "请点群里征询消息中的链接" in bot.bot_texts(chat)[-1]
