@@ -36,6 +36,7 @@ async def purge_expired(core: Core) -> int:
         await session.delete_processed_updates_before(now - PROCESSED_UPDATES_KEPT)
     if deleted:
         log.info("retention: deleted %s answers", deleted)
+        core.answers_removed += 1
     await core.repo.scrub()
     return deleted
 

@@ -45,7 +45,7 @@ def _themes_hint(result: AnswerResult, lang: Lang) -> str:
 
 # Outcomes whose reply says "no": capped per chat (bot/telegram/replies.py), so a resident
 # flooding a round cannot make the bot flood the group back.
-REFUSALS = frozenset({"too_long", "not_text", "rate_limited", "closed", "ignored"})
+REFUSALS = frozenset({"too_long", "not_text", "rate_limited", "closed", "ignored", "inactive"})
 
 
 def reply_text(
@@ -69,6 +69,8 @@ def reply_text(
             return say("answer_rate_limited", lang)
         case "closed" if private or message.reply_to_message_id is not None:
             return say("round_not_open", lang, id=result.round_id)
+        case "inactive" if private:
+            return say("private_community_inactive", lang, id=result.round_id)
         case "ignored" if private and not message.edited:
             return say("private_no_session", lang)
         case _:

@@ -8,9 +8,10 @@ from functools import partial
 from telegram import Message, Update
 from telegram.constants import ChatType
 
-from bot.core.answers import left_group, start_private_answer
+from bot.core.answers import StartRefusal, left_group, start_private_answer
 from bot.core.chats import set_chat_migrated
 from bot.core.durations import local_minute
+from bot.core.models import Round
 from bot.core.parsing import parse_start_payload
 from bot.core.residents import forget_resident, my_data
 from bot.render.residents import my_data_text
@@ -42,7 +43,7 @@ async def start(update: Update, context: Ctx) -> None:
         await help_command(update, context)
         return
     target = parse_start_payload(payload)
-    round_ = None
+    round_: Round | StartRefusal = "bad_link"
     if target is not None:
         core, turn = core_of(context), turn_of(update, context)
 
@@ -60,7 +61,11 @@ async def start(update: Update, context: Ctx) -> None:
             is_member=is_member,
             turn=turn_of(update, context),
         )
-    if round_ is None:
+    if round_ == "not_member":
+        # Said without naming the community or its group: the link may have been guessed.
+        await reply(update, context, say("start_members_only", lang), refusal=True)
+        return
+    if not isinstance(round_, Round):
         await reply(update, context, say("start_bad_link", lang), refusal=True)
         return
     zone = core_of(context).settings.schedule.tz

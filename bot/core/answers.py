@@ -35,6 +35,9 @@ Outcome = Literal[
     "not_text",
     "rate_limited",
     "closed",  # the round it answers is not open any more
+    # A private answer for a community whose group the bot was removed from: membership
+    # can no longer be checked, so it takes no more answers (SPEC §9 "Only members count").
+    "inactive",
 ]
 
 
@@ -140,6 +143,8 @@ class _Targets:
         self._private: dict[str, Target | None] = {}
         self._replies: dict[tuple[int, int], Target | None] = {}
         self._groups: dict[int, Target | None] = {}
+        # Residents whose private answer is for a community that is inactive now: the round.
+        self.inactive: dict[str, int] = {}
 
     async def of(self, message: IncomingMessage, resident: str) -> Target | None:
         """(round, community id, via) the message answers, or None if it answers nothing."""
@@ -162,7 +167,16 @@ class _Targets:
         if found is None:
             return None
         round_ = await self._session.get_round(found[0])
-        return None if round_ is None else (round_, found[1], "private")
+        if round_ is None:
+            return None
+        communities = await self._session.list_round_communities(round_.id)
+        if not any(c.id == found[1] and c.active for c in communities):
+            # The bot left the group (or it moved without it): nobody's membership can be
+            # checked, and the session does not come back with the bot (storage
+            # `set_community_active`).
+            self.inactive[resident] = round_.id
+            return None
+        return round_, found[1], "private"
 
     async def _of_reply(self, chat_id: int, message_id: int, to_bot: bool) -> Target | None:
         posted = await self._session.get_round_of_post(chat_id, message_id)
@@ -287,7 +301,13 @@ async def record_answers(
         )
         for message, resident, target in zip(messages, residents, found, strict=True)
     ]
-    return await store_answers(core, drafts, limiter, turn=turn)
+    results = await store_answers(core, drafts, limiter, turn=turn)
+    return [
+        AnswerResult(outcome="inactive", round_id=targets.inactive[resident])
+        if message.private and resident in targets.inactive
+        else result
+        for message, resident, result in zip(messages, residents, results, strict=True)
+    ]
 
 
 EDIT_GRACE = timedelta(minutes=1)
@@ -508,6 +528,10 @@ async def replace_answer(
 # channel answers it (Telegram: getChatMember), so the core asks no channel itself.
 IsMember = Callable[[int], Awaitable[bool]]
 
+# Why a round link was refused: it names no open text round put to an active community
+# ("bad_link"), or the resident is in none of the groups it could count for ("not_member").
+StartRefusal = Literal["bad_link", "not_member"]
+
 
 async def start_private_answer(
     core: Core,
@@ -517,7 +541,7 @@ async def start_private_answer(
     *,
     is_member: IsMember,
     turn: Turn | None = None,
-) -> Round | None:
+) -> Round | StartRefusal:
     """`/start r<id>[c<cid>]`: the resident's next private messages answer this round, for
     that community (or the first of the round's communities whose group they are in).
 
@@ -530,18 +554,20 @@ async def start_private_answer(
         round_ = await session.get_round(round_id)
         communities = await session.list_round_communities(round_id) if round_ else []
     chosen = None
+    refusal: StartRefusal = "bad_link"
     if round_ is not None and round_.state == "open" and round_.kind == "text":
         for community in communities:
-            if community_id is not None and community.id != community_id:
+            if (community_id is not None and community.id != community_id) or not community.active:
                 continue
+            refusal = "not_member"
             # Asked outside any transaction: a network call must never hold one open.
-            if community.active and await is_member(community.chat_id):
+            if await is_member(community.chat_id):
                 chosen = community.id
                 break
     async with core.transaction(turn) as session:
         if chosen is None or round_ is None:
             await session.delete_private_session(resident)
-            return None
+            return refusal
         await session.set_private_session(resident, round_.id, chosen, core.now())
     return round_
 

@@ -101,6 +101,10 @@ class Core:
     clock: Callable[[], datetime] = utcnow
     # Set when a resident's data was deleted: the scheduler then scrubs the database files.
     scrub_due: bool = False
+    # Bumped whenever this process deleted or hid answers (/forget, /hide, the retention
+    # purge): what was computed from them, quotes included (the public index pages,
+    # bot/web/index_pages.py), is computed again.
+    answers_removed: int = 0
     # Set after a transition stored posts it owes (the outbox, storage `posts`): the channel
     # sends them right after the commit (bot/telegram/intake.py), no handler sends them itself;
     # the scheduler's tick sends whatever is still owed.

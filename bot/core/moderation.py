@@ -13,9 +13,11 @@ HideOutcome = Literal["hidden", "already_hidden", "not_found"]
 async def _hide(core: Core, answer_id: int, actor: str, *, turn: Turn | None = None) -> HideOutcome:
     """Moderation: exclude an answer from reports and exports (logged with the actor)."""
     async with core.transaction(turn) as session:
-        if await session.set_answer_hidden(answer_id, actor, core.now()):
-            return "hidden"
-        found = await session.get_answer(answer_id)
+        hidden = await session.set_answer_hidden(answer_id, actor, core.now())
+        found = None if hidden else await session.get_answer(answer_id)
+    if hidden:
+        core.answers_removed += 1
+        return "hidden"
     return "not_found" if found is None else "already_hidden"
 
 

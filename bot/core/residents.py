@@ -81,4 +81,5 @@ async def forget_pseudonym(
     async with core.transaction(turn) as session:
         deleted = await session.delete_resident_data(resident)
     core.scrub_due = True
+    core.answers_removed += 1
     return deleted

@@ -371,6 +371,18 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "这个链接无效或征询已结束。",
         "This link is not valid, or the round has ended.",
     ),
+    "private_community_inactive": (
+        "本机器人已不在这个社区的群里，无法确认你是群成员，你对征询 #{id} 的私聊回答已结束，"
+        "这条消息不会计入。你之前的回答仍然保留。",
+        "The bot is no longer in this community's group and cannot check that you are a member: "
+        "your private answer to round #{id} has ended and this message does not count. Your "
+        "earlier answers are kept.",
+    ),
+    "start_members_only": (
+        "通过这个链接发送的回答，只有该社区群的成员才会计入。请打开你所在社区群里征询消息中的链接。",
+        "Answers through this link count only from members of that community's group. Open "
+        "the link in the round's message in your own community's group.",
+    ),
     "vote_recorded": ("已记录你的评分：{value}", "Your rating is recorded: {value}"),
     "vote_closed": ("这轮评分已经结束。", "This rating round has ended."),
     # -- resident commands --------------------------------------------------------------------

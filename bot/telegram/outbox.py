@@ -398,6 +398,10 @@ class _Pass:
                 send=partial(_send_post, core, self.bot, post, round_, self._reports),
             )
         if delivery.status == "migrated":
+            # Telegram refused the group's old id and sent nothing: the fresh pass to the new
+            # id is this post's first attempt that may reach the chat, not a possible duplicate.
+            async with core.repo.transaction() as session:
+                await session.delete_post_attempt(post.round_id, post.community_id, post.purpose)
             self.migrated = True
         if delivery.status == "given_up":
             await _mark_sent(core, post, None)

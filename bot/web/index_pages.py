@@ -10,7 +10,10 @@ The pages are the published report's HTML opened on the reader's language, chose
 answer pages choose it (the server's `lang_of`: `?lang=`, else Accept-Language); the report's
 switch still shows the other language or both.
 
-Computing the index draws the Monte Carlo, so a computed report is kept for CACHE_SECONDS.
+Computing the index draws the Monte Carlo, so a computed report is kept for CACHE_SECONDS,
+unless this process deleted or hid answers meanwhile (`Core.answers_removed`): a forgotten
+resident's quote leaves the pages at the next request. Readers' browsers and shared caches keep
+a page MAX_AGE seconds (docs/operators.md).
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from bot.render.index_report import STYLE_SHEET, render_html
 from bot.render.texts import Lang
 
 CACHE_SECONDS = 300.0
+# How long a browser or a shared cache may keep a page: a quote deleted by /forget may stay
+# there that long; serving again from the kept report costs the server little.
+MAX_AGE = 60
 # The report's one inline style sheet is allowed by its hash; nothing else loads.
 _STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE_SHEET.encode()).digest()).decode()
 CONTENT_SECURITY_POLICY = (
@@ -44,18 +50,20 @@ class IndexPages:
 
     core: Core
     _at: float = -CACHE_SECONDS
+    _removed: int = 0  # `Core.answers_removed` when the report was computed
     _found: tuple[IndexResult, dict[str, CommunityVoices]] | None = None
     _pages: dict[tuple[int | None, Lang], str] = field(default_factory=dict)
 
     async def latest(self) -> tuple[IndexResult, dict[str, CommunityVoices]] | None:
         """The index and the residents' voices of the latest period (None before any value)."""
         now = time.monotonic()
-        if self._found is None or now - self._at >= CACHE_SECONDS:
+        removed = self.core.answers_removed
+        if self._found is None or now - self._at >= CACHE_SECONDS or removed != self._removed:
             # Nothing found is not kept: the first import shows at once; a newer period or
             # new values show within CACHE_SECONDS.
             self._found = await published_index(self.core)
             self._pages = {}
-            self._at = now
+            self._at, self._removed = now, removed
         return self._found
 
     async def page(self, number: int | None, lang: Lang) -> str | None:
@@ -83,9 +91,9 @@ def _respond(body: str | None) -> web.Response:
         raise web.HTTPNotFound()  # the answer pages' not-found page (bot/web/server.py _guard)
     response = web.Response(text=body, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    # The pages are public and change at most every few minutes. One address serves each
-    # language: a shared cache keeps a copy per Accept-Language.
-    response.headers["Cache-Control"] = f"public, max-age={int(CACHE_SECONDS)}"
+    # The pages are public. One address serves each language: a shared cache keeps a copy per
+    # Accept-Language.
+    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response.headers["Vary"] = "Accept-Language"
     return response
 

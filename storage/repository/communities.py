@@ -46,6 +46,7 @@ class Communities(Part):
                 (chat_id, name, to_ts(at)),
             )
         else:
+            await self._end_private_sessions_if_inactive(chat_id)
             await self.tx.execute(
                 "UPDATE communities SET name = ?, active = 1 WHERE chat_id = ?", (name, chat_id)
             )
@@ -55,10 +56,21 @@ class Communities(Part):
 
     async def set_community_active(self, chat_id: int, active: bool) -> bool:
         """Mark a chat's community active or not; False if the chat is no community."""
+        if active:
+            await self._end_private_sessions_if_inactive(chat_id)
         changed = await self.tx.execute(
             "UPDATE communities SET active = ? WHERE chat_id = ?", (int(active), chat_id)
         )
         return changed > 0
+
+    async def _end_private_sessions_if_inactive(self, chat_id: int) -> None:
+        """The bot is back in a group it was removed from: private answers begun for its
+        community before end, since who left the group meanwhile went unseen (SPEC §9)."""
+        await self.tx.execute(
+            "DELETE FROM private_sessions WHERE community_id IN "
+            "(SELECT id FROM communities WHERE chat_id = ? AND active = 0)",
+            (chat_id,),
+        )
 
     async def set_community_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
         """A group became a supergroup: its community follows it to the new chat id. If the

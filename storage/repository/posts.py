@@ -72,6 +72,17 @@ class Posts(Part):
         )
         return int(value or 0)
 
+    async def delete_post_attempt(
+        self, round_id: int, community_id: int, purpose: PostPurpose
+    ) -> None:
+        """The send just started never reached the chat (Telegram refused the group's old id):
+        it is not counted as an attempt that may have been delivered."""
+        await self.tx.execute(
+            "UPDATE posts SET attempts = attempts - 1 "
+            "WHERE round_id = ? AND community_id = ? AND purpose = ? AND attempts > 0",
+            (round_id, community_id, purpose),
+        )
+
     async def set_post_sent(
         self,
         round_id: int,

@@ -240,3 +240,30 @@ async def test_a_scorecard_for_a_group_upgraded_unseen_goes_to_its_supergroup_at
             community = await session.get_community_by_name("碧海社区")
         assert community is not None and community.chat_id == supergroup.id
     assert not [r for r in caplog.records if "duplicate" in r.getMessage()]
+
+
+async def test_a_round_post_refused_at_an_upgraded_group_is_not_counted_as_an_attempt(
+    emulator: BotAPIEmulator,
+    tmp_path: Path,
+    storage_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The closing summary of a group upgraded unseen is refused at the old id and sent to the
+    supergroup: Telegram sent nothing the first time, so the post counts one attempt and no
+    "possible duplicate" warning is logged (on either backend)."""
+    caplog.set_level(logging.INFO)
+    async with start_bot(emulator, tmp_path, storage={"url": storage_url}) as bot:
+        em = bot.emulator
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        await bot.command(group, "/ask 1h 社区最需要改进什么？")
+        supergroup = await upgrade(bot, group, seen=False)
+        bot.core.clock = shifted_clock(utcnow() + timedelta(hours=1, minutes=1))
+        await bot.wait_text(supergroup, lambda t: "征询 #1 已结束" in t)
+        await bot.settle()
+        async with bot.core.repo.transaction() as session:
+            (close,) = await session.list_posts(1, "close")
+        assert (close.chat_id, close.attempts) == (supergroup.id, 1)
+    # Refused once at the old id: the group is a supergroup now.
+    refused = [c for c in em.calls_to("sendMessage") if not c.ok]
+    assert sum(str(c.params["chat_id"]) == str(group.id) for c in refused) == 1
+    assert not [r for r in caplog.records if "duplicate" in r.getMessage()]

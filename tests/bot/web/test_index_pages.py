@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 from bot.core.indexing import import_values
+from bot.core.residents import forget_pseudonym
+from bot.web.index_pages import IndexPages
 from tests.bot.web.world import WebWorld, web_world
 
 VALUES = (
@@ -99,3 +101,21 @@ async def test_index_pages_open_in_the_readers_language(world: WebWorld) -> None
     assert '<html lang="en">' in switched.html
     switched = await english.get("/index/1?lang=zh")
     assert '<html lang="zh-CN">' in switched.html
+
+
+async def test_a_forgotten_residents_quotes_leave_the_index_pages_at_once(
+    world: WebWorld,
+) -> None:
+    """The index pages keep the computed report a few minutes, but not past a /forget (or a
+    hidden answer, or the retention purge): the next request computes it again without the
+    deleted answers, and browsers and shared caches are told to keep a page only briefly."""
+    await import_values(world.core, VALUES, "values.csv")
+    browser = await world.browser()
+    page = await browser.get("/index/")
+    max_age = re.search(r"max-age=(\d+)", page.headers["Cache-Control"])
+    assert max_age is not None and int(max_age.group(1)) <= 60
+    pages = IndexPages(world.core)
+    before = await pages.latest()
+    assert await pages.latest() is before  # kept while nothing was deleted
+    await forget_pseudonym(world.core, "p:somebody")
+    assert await pages.latest() is not before
