@@ -419,6 +419,15 @@ def parse_id(command: str, args: str, *, optional: bool = False) -> int | None:
     return value
 
 
+def parse_cancel(args: str) -> tuple[int, bool]:
+    """`/cancel [--series] <round_id>`: the round, and whether its whole recurring series is
+    to stop (not only this occurrence)."""
+    flags, rest = _take_flags("cancel", args, ("series",))
+    round_id = parse_id("cancel", rest)
+    assert round_id is not None
+    return round_id, "series" in flags
+
+
 def parse_no_arguments(command: str, args: str) -> None:
     """A command that takes none (/rounds, /digest, /themes): anything after it is refused, not
     ignored (`/rounds 碧海社区` listed every community's rounds as if nothing was written)."""
