@@ -8,6 +8,7 @@ feature. Templates use str.format fields; in English a count and its noun are wr
 from __future__ import annotations
 
 import string
+from datetime import tzinfo
 from typing import Literal
 
 from bot.core.errors import MinyiError
@@ -170,11 +171,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "date or time not understood; write it like 2026-12-01 09:30.",
     ),
     "parse_schedule_past": (
-        "这个时间已经过去了（现在是 {zone} 时间 {now}）。",
+        "这个时间已经过去了（现在是{zone} {now}）。",
         "that time is in the past (it is now {now} in {zone}).",
     ),
     "parse_schedule_skipped": (
-        "{when} 在 {zone} 不存在（那天时钟拨快，跳过了这段时间），请换一个时间。",
+        "按{zone}，{when} 不存在（那天时钟拨快，跳过了这段时间），请换一个时间。",
         "there is no {when} in {zone} (the clocks go forward past it that day); choose "
         "another time.",
     ),
@@ -1237,18 +1238,39 @@ def fill(template: str, /, **values: object) -> str:
     return _FORMATTER.format(template, **values)
 
 
+# Zones whose time Chinese readers call 北京时间 (China's one official time); Hong Kong, Macau
+# and Taipei keep their ids.
+_BEIJING_TIME = frozenset(
+    {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"}
+)
+
+
+def zone_label(zone: tzinfo, lang: Lang) -> str:
+    """A time zone as a reader names it: in Chinese "北京时间" for China's zone, else "<id> 时间";
+    in English the zone's id (Asia/Shanghai, Europe/London)."""
+    name = getattr(zone, "key", None) or str(zone)
+    if lang == "zh":
+        return "北京时间" if name in _BEIJING_TIME else f"{name} 时间"
+    return name
+
+
+def _shown(value: object, lang: Lang) -> object:
+    if isinstance(value, list | tuple):
+        return join_list(value, lang)
+    if isinstance(value, tzinfo):
+        return zone_label(value, lang)
+    return value
+
+
 def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
     """Render the template `key` in `lang` with `values`; a list or tuple value (themes,
-    communities, keywords) is joined the way `lang` lists things (`join_list`)."""
+    communities, keywords) is joined the way `lang` lists things (`join_list`), a time zone
+    is named as `lang` names it (`zone_label`)."""
     zh, en = TEMPLATES[key]
     template = zh if lang == "zh" else en
     if not values:
         return template
-    joined = {
-        name: join_list(value, lang) if isinstance(value, list | tuple) else value
-        for name, value in values.items()
-    }
-    return fill(template, **joined)
+    return fill(template, **{name: _shown(value, lang) for name, value in values.items()})
 
 
 def error_reason(error: MinyiError, lang: Lang) -> str:
