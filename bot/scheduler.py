@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.core.base import Core
+from bot.core.durations import due_again
 from bot.core.labelling import follow_stored_models, relearn_if_erased
 from bot.core.privacy import failure
 from bot.core.rounds import advance_due_rounds
@@ -68,7 +69,7 @@ class Scheduler:
         # Set once the updates that waited while the bot was down are processed: a round due
         # to close must first count the votes and answers sent while it was still open.
         self.ready = ready
-        self._next_purge: datetime | None = None
+        self._last_purge: datetime | None = None
         self._running: asyncio.Task[None] | None = None
 
     def tick_soon(self) -> None:
@@ -132,8 +133,9 @@ class Scheduler:
                 )
 
     async def _purge_if_due(self) -> None:
-        """The retention purge, once every RETENTION_EVERY."""
+        """The retention purge, once every RETENTION_EVERY, and at once after the clock went
+        back (else the purge stopped until the clock caught up, or the bot restarted)."""
         now = self.core.now()
-        if self._next_purge is None or now >= self._next_purge:
+        if due_again(self._last_purge, RETENTION_EVERY, now):
             await purge_expired(self.core)
-            self._next_purge = now + RETENTION_EVERY
+            self._last_purge = now

@@ -10,6 +10,7 @@ from bot.core.organiser import RoundChange, change_round, recent_rounds, round_c
 from bot.core.parsing import (
     RoundRequest,
     parse_ask,
+    parse_cancel,
     parse_id,
     parse_no_arguments,
     parse_poll,
@@ -17,8 +18,8 @@ from bot.core.parsing import (
     parse_rate,
     parse_schedule,
 )
-from bot.core.rounds import cancel_round, close_round, create_round
-from bot.render.listings import round_created_text, rounds_text
+from bot.core.rounds import cancel_round, close_round, create_round, stop_series
+from bot.render.listings import round_changed_text, round_created_text, rounds_text
 from bot.render.texts import say
 from bot.telegram.context import Ctx
 from handlers.common import authorise, command_args, core_of, in_group, lang_of, reply, turn_of
@@ -110,23 +111,37 @@ async def rounds(update: Update, context: Ctx) -> None:
 
 
 async def _change_round(
-    update: Update, context: Ctx, command: str, change: RoundChange, done_key: str
+    update: Update, context: Ctx, parse: Callable[[str], tuple[int, RoundChange]]
 ) -> None:
-    """`/<command> <round_id>`: apply `change` and confirm."""
+    """`/close` or `/cancel`: apply the change `parse` reads from the arguments and say what
+    happened (and, in a recurring series, what comes next)."""
     caller = await authorise(update, context)
     if caller is None:
         return
-    round_id = parse_id(command, command_args(update))
+    round_id, change = parse(command_args(update))
+    core = core_of(context)
+    changed = await change_round(core, caller, round_id, change, turn=turn_of(update, context))
+    lang = lang_of(update, context)
+    await reply(update, context, round_changed_text(changed, lang, core.settings.schedule.tz))
+
+
+def _parse_close(args: str) -> tuple[int, RoundChange]:
+    round_id = parse_id("close", args)
     assert round_id is not None
-    await change_round(core_of(context), caller, round_id, change, turn=turn_of(update, context))
-    await reply(update, context, say(done_key, lang_of(update, context), id=round_id))
+    return round_id, close_round
+
+
+def _parse_cancel(args: str) -> tuple[int, RoundChange]:
+    round_id, series = parse_cancel(args)
+    return round_id, stop_series if series else cancel_round
 
 
 async def close(update: Update, context: Ctx) -> None:
     """Close an open round now."""
-    await _change_round(update, context, "close", close_round, "round_closed_ok")
+    await _change_round(update, context, _parse_close)
 
 
 async def cancel(update: Update, context: Ctx) -> None:
-    """Cancel a scheduled round."""
-    await _change_round(update, context, "cancel", cancel_round, "round_cancelled_ok")
+    """Cancel a scheduled round (one occurrence of a recurring one), or with `--series` stop
+    a recurring round's series."""
+    await _change_round(update, context, _parse_cancel)

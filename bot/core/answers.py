@@ -96,15 +96,17 @@ class RateLimiter:
         """Count one message of `resident` (`key`: which one, if known); False if over the
         limit."""
         moment = self.clock() if now is None else now
-        if moment >= self._next_prune:
+        if moment >= self._next_prune or moment < self._next_prune - 60:
             # Once a minute, forget residents with nothing in their window, so that the
             # limiter's memory follows the residents answering now, not all who ever did.
-            self._seen = {r: w for r, w in self._seen.items() if w and moment - w[-1][0] <= 60}
+            self._seen = {r: w for r, w in self._seen.items() if w and 0 <= moment - w[-1][0] <= 60}
             self._keys = {r: k for r, k in self._keys.items() if r in self._seen}
             self._next_prune = moment + 60
         window = self._seen.setdefault(resident, deque())
         keys = self._keys.setdefault(resident, set())
-        while window and moment - window[0][0] > 60:
+        # Also what lies ahead of `moment`: the clock went back (an NTP correction), and
+        # those would otherwise count against the resident until it caught up.
+        while window and not 0 <= moment - window[0][0] <= 60:
             keys.discard(window.popleft()[1])
         if key is not None and key in keys:
             return True

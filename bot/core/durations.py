@@ -54,3 +54,10 @@ def local_minute(moment: datetime, zone: tzinfo) -> str:
     if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
         text += f" {local.tzname()}"
     return text
+
+
+def due_again(last: datetime | None, every: timedelta, now: datetime) -> bool:
+    """Whether something done at `last` (None: never) is due again at `now`, `every` after it;
+    also when the clock went back before `last` (an NTP correction, a host clock set right):
+    otherwise it would wait, for as long as the clock went back, until it caught up."""
+    return last is None or now >= last + every or now < last

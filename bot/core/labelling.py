@@ -32,6 +32,7 @@ from bot.core.base import (
     stored_domain_model,
     unlearned_principles,
 )
+from bot.core.durations import due_again
 from bot.core.errors import OutOfReach
 from bot.core.privacy import failure
 from bot.core.roles import Caller, require_organiser
@@ -321,7 +322,9 @@ async def relearn_if_erased(core: Core) -> bool:
     scheduler's tick calls it, so a run that failed, or a process that stopped meanwhile, is
     caught up at a later tick: the stored models stay marked until learned again."""
     failed_at = core.learning_failed_at
-    if failed_at is not None and core.now() < failed_at + relearn_backoff(core.learning_failures):
+    if failed_at is not None and not due_again(
+        failed_at, relearn_backoff(core.learning_failures), core.now()
+    ):
         return False  # a run failed a moment ago: not again at every tick
     async with core.repo.transaction() as session:
         stale = await session.models_learned_before_erasure(LABEL_MODELS)

@@ -25,7 +25,7 @@ from bot.core.indexing import compute
 from bot.core.models import Round
 from bot.core.reports import Report, build_round_report, latest_round_id
 from bot.core.roles import Caller, require_organiser, round_in_reach
-from bot.core.rounds import list_recent_rounds
+from bot.core.rounds import RoundChanged, list_recent_rounds
 
 
 class ExportFile(BaseModel):
@@ -85,15 +85,18 @@ async def export_file(core: Core, caller: Caller, round_id: int | None) -> Expor
 
 
 class RoundChange(Protocol):
-    """close_round or cancel_round."""
+    """close_round, cancel_round or stop_series."""
 
-    async def __call__(self, core: Core, round_id: int, *, turn: Turn | None = None) -> Round: ...
+    async def __call__(
+        self, core: Core, round_id: int, *, turn: Turn | None = None
+    ) -> RoundChanged: ...
 
 
 async def change_round(
     core: Core, caller: Caller, round_id: int, change: RoundChange, *, turn: Turn | None = None
-) -> Round:
-    """Apply `change` (close_round, cancel_round) to a round the caller may change."""
+) -> RoundChanged:
+    """Apply `change` (close_round, cancel_round, stop_series) to a round the caller may
+    change."""
     await round_in_reach(core, caller, round_id, change=True)
     return await change(core, round_id, turn=turn)
 

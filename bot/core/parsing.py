@@ -366,18 +366,17 @@ def parse_schedule(
             raise UsageError("schedule", "parse_schedule_when") from exc
         # A wall time that happens twice (clocks go back) is its first occurrence (fold 0).
         opens_at = wall.replace(tzinfo=zone)
-        zone_name = getattr(zone, "key", str(zone))
         if opens_at.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
             # Skipped when the clocks go forward: it would silently become an hour later.
             raise UsageError(
-                "schedule", "parse_schedule_skipped", when=f"{wall:%Y-%m-%d %H:%M}", zone=zone_name
+                "schedule", "parse_schedule_skipped", when=f"{wall:%Y-%m-%d %H:%M}", zone=zone
             )
         if opens_at <= now:
             raise UsageError(
                 "schedule",
                 "parse_schedule_past",
                 now=local_minute(now, zone),
-                zone=zone_name,
+                zone=zone,
             )
         if opens_at > now + MAX_AHEAD:
             raise UsageError("schedule", "parse_schedule_far")
@@ -417,6 +416,15 @@ def parse_id(command: str, args: str, *, optional: bool = False) -> int | None:
     if value <= 0 or value > 2**62:
         raise UsageError(command, "parse_id_not_positive")
     return value
+
+
+def parse_cancel(args: str) -> tuple[int, bool]:
+    """`/cancel [--series] <round_id>`: the round, and whether its whole recurring series is
+    to stop (not only this occurrence)."""
+    flags, rest = _take_flags("cancel", args, ("series",))
+    round_id = parse_id("cancel", rest)
+    assert round_id is not None
+    return round_id, "series" in flags
 
 
 def parse_no_arguments(command: str, args: str) -> None:

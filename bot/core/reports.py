@@ -131,6 +131,8 @@ class Report(_Model):
     # passed while the bot was down, or every group had removed it): residents were never
     # asked there, so its zero is no "nobody answered". None when there is nothing to say.
     posted: bool | None = None
+    # When a round really opened (later than `opens_at` after downtime); None for a period.
+    opened_at: datetime | None = None
 
     @property
     def untagged_share(self) -> float:
@@ -147,6 +149,7 @@ class Report(_Model):
             "communities": self.communities,
             "opens_at": self.opens_at.isoformat(),
             "closes_at": self.closes_at.isoformat(),
+            "opened_at": None if self.opened_at is None else self.opened_at.isoformat(),
             "participants": self.participants,
             "answers": self.answers,
             "poll": None if self.poll is None else self.poll.model_dump(),
@@ -521,6 +524,7 @@ async def build_round_report(
         communities=[c.name for c in communities],
         opens_at=round_.opens_at,
         closes_at=round_.closes_at,
+        opened_at=round_.opened_at,
         per_community=parts,
         previous=previous,
         posted=posted,

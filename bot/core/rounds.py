@@ -36,6 +36,16 @@ class RoundCreated(BaseModel):
     skipped: list[Community] = []
 
 
+class RoundChanged(BaseModel):
+    """A round closed or cancelled by an organiser (or, `series_stopped`, a recurring round
+    told to recur no more), with the next occurrence of its series that the change stored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    round: Round
+    next: Round | None = None
+    series_stopped: bool = False
+
+
 def _reminder_at(core: Core, opens_at: datetime, closes_at: datetime) -> datetime | None:
     """When to remind a round's communities (`rounds.reminder_before` before closing), if at all."""
     before = core.settings.rounds.reminder_before
@@ -51,9 +61,15 @@ def _reminder_at(core: Core, opens_at: datetime, closes_at: datetime) -> datetim
 LATE_OPENING = timedelta(minutes=5)
 
 
+def late_opening(opens_at: datetime, opened_at: datetime | None, closes_at: datetime) -> bool:
+    """Whether a round due at `opens_at` opened well after it (at `opened_at`), though still
+    inside its window: one whose whole window passed while the bot was down never opened."""
+    return opened_at is not None and opened_at - opens_at > LATE_OPENING and opened_at < closes_at
+
+
 def opened_late(round_: Round) -> bool:
-    """Whether the round opened well after the time it was scheduled for."""
-    return round_.opened_at is not None and round_.opened_at - round_.opens_at > LATE_OPENING
+    """Whether the round opened well after the time it was scheduled for (`late_opening`)."""
+    return late_opening(round_.opens_at, round_.opened_at, round_.closes_at)
 
 
 async def create_round(
@@ -155,10 +171,13 @@ async def add_opening_posts(session: Session, round_: Round, community_ids: Sequ
         await session.add_posts(round_.id, "note", community_ids)
 
 
-async def _close(core: Core, session: Session, round_: Round, now: datetime) -> bool:
-    """Close an open round: owe a summary to each community that was asked, and the report."""
+async def _close(
+    core: Core, session: Session, round_: Round, now: datetime
+) -> tuple[bool, Round | None]:
+    """Close an open round: owe a summary to each community that was asked, and the report.
+    Whether it closed now, and the next occurrence stored if it recurs."""
     if not await session.set_round_state(round_.id, "closed", now, expect="open"):
-        return False
+        return False, None
     communities = await session.list_round_communities(round_.id)
     # Only communities that were asked get a summary: a window that passed entirely while the
     # bot was down was never announced, and a result for a question nobody saw misleads.
@@ -169,13 +188,19 @@ async def _close(core: Core, session: Session, round_: Round, now: datetime) -> 
     holder = next((c for c in communities if c.active), communities[0] if communities else None)
     if holder is not None:
         await session.add_posts(round_.id, "report", [holder.id])
-    if round_.cron:
-        await _schedule_recurrence(core, session, round_, now)
-    return True
+    # Read again after the guarded change: an organiser may have stopped the series since
+    # `round_` was read (`stop_series` clears an open occurrence's expression).
+    current = await session.get_round(round_.id)
+    if current is not None and current.cron:
+        return True, await _schedule_recurrence(core, session, current, now)
+    return True, None
 
 
-async def _schedule_recurrence(core: Core, session: Session, round_: Round, now: datetime) -> None:
-    """Store the next occurrence of a recurring round (once: the closing transition is guarded).
+async def _schedule_recurrence(
+    core: Core, session: Session, round_: Round, now: datetime
+) -> Round | None:
+    """Store the next occurrence of a recurring round that closed or was cancelled (once:
+    those transitions are guarded), and return it.
 
     After downtime the next occurrence is the latest firing whose window is still open, opened
     late by the next tick, else the next firing to come: missed firings never pile up. The
@@ -193,7 +218,7 @@ async def _schedule_recurrence(core: Core, session: Session, round_: Round, now:
         # The parser refuses such expressions; one stored before it did must still let its
         # round close (a raise here would roll the closing back on every tick).
         log.error("round %s: no next occurrence (%s); the series ends here", round_.id, exc)
-        return
+        return None
     while opens_at <= now:
         try:
             later = next_fire(round_.cron, opens_at, zone).astimezone(UTC)
@@ -203,7 +228,7 @@ async def _schedule_recurrence(core: Core, session: Session, round_: Round, now:
             break
         opens_at = later
     communities = await session.list_round_communities(round_.id)
-    await session.add_round(
+    return await session.add_round(
         kind=round_.kind,
         state="scheduled",
         question=round_.question,
@@ -224,8 +249,9 @@ async def _schedule_recurrence(core: Core, session: Session, round_: Round, now:
     )
 
 
-async def close_round(core: Core, round_id: int, *, turn: Turn | None = None) -> Round:
-    """Close an open round now (owing each community a closing post)."""
+async def close_round(core: Core, round_id: int, *, turn: Turn | None = None) -> RoundChanged:
+    """Close an open round now (owing each community a closing post); an occurrence of a
+    recurring round stores the next one."""
     now = core.now()
     async with core.transaction(turn) as session:
         round_ = await session.get_round(round_id)
@@ -237,15 +263,16 @@ async def close_round(core: Core, round_id: int, *, turn: Turn | None = None) ->
         if round_.state != "open":
             raise RoundError("round_not_open", id=round_id)
         await session.set_round_closes_at(round_id, now)
-        await _close(core, session, round_, now)
+        _closed, following = await _close(core, session, round_, now)
         closed = await session.get_round(round_id)
     assert closed is not None
     core.posts_owed.set()
-    return closed
+    return RoundChanged(round=closed, next=following)
 
 
-async def cancel_round(core: Core, round_id: int, *, turn: Turn | None = None) -> Round:
-    """Cancel a scheduled round (it never opens)."""
+async def cancel_round(core: Core, round_id: int, *, turn: Turn | None = None) -> RoundChanged:
+    """Cancel a scheduled round (it never opens). An occurrence of a recurring round is
+    skipped, not the series: the next occurrence is stored (`stop_series` ends a series)."""
     now = core.now()
     async with core.transaction(turn) as session:
         round_ = await session.get_round(round_id)
@@ -255,11 +282,46 @@ async def cancel_round(core: Core, round_id: int, *, turn: Turn | None = None) -
             # Read again: the scheduler may have opened it since it was read above.
             current = await session.get_round(round_id)
             if current is not None and current.state == "open":
-                raise RoundError("round_cancel_open", id=round_id)
+                key = "round_cancel_open_series" if current.cron else "round_cancel_open"
+                raise RoundError(key, id=round_id)
             raise RoundError("round_not_scheduled", id=round_id)
+        following = None
+        if round_.cron:
+            following = await _schedule_recurrence(core, session, round_, now)
         cancelled = await session.get_round(round_id)
     assert cancelled is not None
-    return cancelled
+    return RoundChanged(round=cancelled, next=following)
+
+
+async def stop_series(core: Core, round_id: int, *, turn: Turn | None = None) -> RoundChanged:
+    """Stop the recurring series `round_id` belongs to (any occurrence of it names it): its
+    scheduled occurrence is cancelled, or its open one closes on time and recurs no more."""
+    now = core.now()
+    async with core.transaction(turn) as session:
+        round_ = await session.get_round(round_id)
+        if round_ is None:
+            raise RoundError("round_not_found", id=round_id)
+        if round_.cron is None and round_.recurrence_of is None:
+            raise RoundError("round_not_recurring", id=round_id)
+        series = round_.recurrence_of or round_.id
+        # The scheduler may open or close the occurrence between the read and the change
+        # (PostgreSQL, another process): then the occurrence it stored is the one to stop.
+        for _ in range(3):
+            live = await session.get_live_occurrence(series)
+            if live is None:
+                raise RoundError("round_series_ended", id=round_id)
+            if live.state == "scheduled":
+                stopped = await session.set_round_state(
+                    live.id, "cancelled", now, expect="scheduled"
+                )
+            else:
+                stopped = await session.end_round_series(live.id)
+            if stopped:
+                changed = await session.get_round(live.id)
+                assert changed is not None
+                log.info("round %s: series %s stopped", changed.id, series)
+                return RoundChanged(round=changed, series_stopped=True)
+    raise RoundError("round_series_ended", id=round_id)
 
 
 async def advance_due_rounds(core: Core, now: datetime | None = None) -> int:
@@ -307,7 +369,8 @@ async def _advance_round(core: Core, round_id: int, now: datetime) -> int:
             current = await session.get_round(current.id)
             assert current is not None
         if current.state == "open" and current.closes_at <= now:
-            if await _close(core, session, current, now):
+            closed, _next = await _close(core, session, current, now)
+            if closed:
                 done += 1
         elif (
             current.state == "open"

@@ -8,7 +8,7 @@ from datetime import tzinfo
 
 from bot.core.durations import local_minute
 from bot.core.models import Round
-from bot.core.rounds import RoundCreated
+from bot.core.rounds import RoundChanged, RoundCreated, opened_late
 from bot.render.texts import Lang, say
 from nlp.taxonomy import Taxonomy
 
@@ -37,11 +37,50 @@ def rounds_text(listed: Sequence[Round], lang: Lang, zone: tzinfo) -> str:
                 state=say(f"state_{r.state}", lang),
                 kind=say(f"kind_{r.kind}", lang),
                 question=question,
-                opens=_minute(r, zone, False),
+                opens=opening_text(r, lang, zone),
                 closes=_minute(r, zone, True),
             )
         )
     return "\n".join(lines)
+
+
+def opening_text(round_: Round, lang: Lang, zone: tzinfo) -> str:
+    """When a round opens: its scheduled time, or, when it opened well after that (the bot
+    was down), the time it really opened and the time it was due."""
+    if not opened_late(round_):
+        return _minute(round_, zone, False)
+    assert round_.opened_at is not None
+    return say(
+        "round_opened_late",
+        lang,
+        opened=local_minute(round_.opened_at, zone),
+        due=_minute(round_, zone, False),
+    )
+
+
+def round_changed_text(changed: RoundChanged, lang: Lang, zone: tzinfo) -> str:
+    """The confirmation of /close or /cancel: what happened to the round, and in a recurring
+    series whether it goes on (its next occurrence) or stopped."""
+    round_ = changed.round
+    if changed.series_stopped:
+        if round_.state == "open":
+            return say(
+                "round_series_stopped_open", lang, id=round_.id, closes=_minute(round_, zone, True)
+            )
+        return say("round_series_stopped", lang, id=round_.id)
+    key = "round_closed_ok" if round_.state == "closed" else "round_cancelled_ok"
+    text = say(key, lang, id=round_.id)
+    following = changed.next
+    if following is not None:
+        if round_.state == "cancelled":
+            text += say("round_occurrence_skipped", lang)
+        text += "\n" + say(
+            "round_next_occurrence",
+            lang,
+            id=following.id,
+            opens=_minute(following, zone, False),
+        )
+    return text
 
 
 def round_created_text(created: RoundCreated, lang: Lang, zone: tzinfo) -> str:

@@ -7,6 +7,7 @@ from datetime import tzinfo
 
 from bot.core.durations import local_minute
 from bot.core.reports import CommunityPart, PollResult, Report, ThemeShare, top_themes
+from bot.core.rounds import late_opening
 from bot.render.texts import Lang, say
 from bot.render.widths import format_table
 from nlp.normalise import utf16_length
@@ -88,13 +89,16 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
             else ", ".join(report.communities),
         )
     )
-    lines.append(
-        say(
-            "report_window",
-            lang,
-            opens=local_minute(report.opens_at, zone),
-            closes=local_minute(report.closes_at, zone),
+    opens = local_minute(report.opens_at, zone)
+    if report.posted is not False and late_opening(
+        report.opens_at, report.opened_at, report.closes_at
+    ):
+        assert report.opened_at is not None
+        opens = say(
+            "round_opened_late", lang, opened=local_minute(report.opened_at, zone), due=opens
         )
+    lines.append(
+        say("report_window", lang, opens=opens, closes=local_minute(report.closes_at, zone))
     )
     lines.append(_counts(report, lang))
     if report.channels.get("web"):

@@ -8,6 +8,7 @@ feature. Templates use str.format fields; in English a count and its noun are wr
 from __future__ import annotations
 
 import string
+from datetime import tzinfo
 from typing import Literal
 
 from bot.core.errors import MinyiError
@@ -84,7 +85,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "may be left out; --multi and --anonymous are for polls only)",
     ),
     "usage_close": ("/close <征询编号>", "/close <round_id>"),
-    "usage_cancel": ("/cancel <征询编号>", "/cancel <round_id>"),
+    "usage_cancel": (
+        "/cancel [--series] <征询编号>（--series：停止整个周期征询）",
+        "/cancel [--series] <round_id> (--series: stop the whole recurring series)",
+    ),
     "usage_report": ("/report [征询编号]", "/report [round_id]"),
     "usage_export": ("/export [征询编号]", "/export [round_id]"),
     "usage_hide": ("/hide <回答编号>", "/hide <answer_id>"),
@@ -167,11 +171,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "date or time not understood; write it like 2026-12-01 09:30.",
     ),
     "parse_schedule_past": (
-        "这个时间已经过去了（现在是 {zone} 时间 {now}）。",
+        "这个时间已经过去了（现在是{zone} {now}）。",
         "that time is in the past (it is now {now} in {zone}).",
     ),
     "parse_schedule_skipped": (
-        "{when} 在 {zone} 不存在（那天时钟拨快，跳过了这段时间），请换一个时间。",
+        "按{zone}，{when} 不存在（那天时钟拨快，跳过了这段时间），请换一个时间。",
         "there is no {when} in {zone} (the clocks go forward past it that day); choose "
         "another time.",
     ),
@@ -235,8 +239,42 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "第 {id} 轮征询不是待开始状态，无法取消。",
         "Round {id} is not scheduled, so it cannot be cancelled.",
     ),
+    "round_cancel_open_series": (
+        "第 {id} 轮征询已经开始了。要现在结束它，请发 /close {id}；要停止以后各期，请发 "
+        "/cancel --series {id}。",
+        "Round {id} is already open. To end it now, send /close {id}; to stop the rounds after "
+        "it, send /cancel --series {id}.",
+    ),
     "round_closed_ok": ("✅ 第 {id} 轮征询已结束。", "✅ Round {id} is closed."),
     "round_cancelled_ok": ("✅ 第 {id} 轮征询已取消。", "✅ Round {id} is cancelled."),
+    # A recurring round's occurrence was cancelled or closed: the series goes on.
+    "round_occurrence_skipped": (
+        "只取消这一期，周期征询继续。",
+        " Only this occurrence: the series goes on.",
+    ),
+    "round_next_occurrence": (
+        "下一期是第 {id} 轮，{opens} 开始。要停止以后各期，请发 /cancel --series {id}。",
+        "The next occurrence is round {id}, opening at {opens}. To stop the series, send "
+        "/cancel --series {id}.",
+    ),
+    "round_series_stopped": (
+        "✅ 周期征询已停止：第 {id} 轮已取消，以后不再重复。",
+        "✅ The series is stopped: round {id} is cancelled and nothing recurs after it.",
+    ),
+    "round_series_stopped_open": (
+        "✅ 周期征询已停止：进行中的第 {id} 轮照常在 {closes} 结束，之后不再重复。",
+        "✅ The series is stopped: round {id}, open now, still closes at {closes}; nothing "
+        "recurs after it.",
+    ),
+    "round_not_recurring": (
+        "第 {id} 轮征询不是周期征询（用 /schedule --cron 安排的才是），没有系列可停止。",
+        "Round {id} is not a recurring round (only /schedule --cron makes one): there is no "
+        "series to stop.",
+    ),
+    "round_series_ended": (
+        "第 {id} 轮征询所属的周期征询已经停止了。",
+        "The series of round {id} is already stopped.",
+    ),
     "round_in_past": (
         "这个时间已经过去了，请选择将来的时间。",
         "That time is in the past; please choose a future time.",
@@ -273,6 +311,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "There is no community to send this to: the bot is no longer in the groups of "
         "{communities}. Add the bot back to a community's group first.",
     ),
+    # A round that opened well after its time (the bot was down): when it opened, and when due.
+    "round_opened_late": ("{opened}（原定 {due}）", "{opened} (due {due})"),
     "no_rounds": ("还没有征询。", "No rounds yet."),
     "rounds_header": ("征询列表：", "Rounds:"),
     "round_line": (
@@ -392,13 +432,16 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "/privacy 我们存什么、存多久、谁能看\n/mydata 查看你的回答和投票\n"
         "/forget 删除你的全部回答和投票\n\n"
         "组织者：/community /ask /poll /rate /schedule /rounds /close /cancel /report "
-        "/digest /themes /export /hide /priorities /index /label /qr",
+        "/digest /themes /export /hide /priorities /index /label /qr\n"
+        "周期征询：/cancel <编号> 只取消这一期，/cancel --series <编号> 停止整个系列。",
         "Minyi · community consultation bot\n\n"
         "Residents: reply to the round message in the group, or open its link to answer "
         "privately.\n/privacy what we store, for how long, who sees it\n"
         "/mydata your answers and votes\n/forget delete all your answers and votes\n\n"
         "Organisers: /community /ask /poll /rate /schedule /rounds /close /cancel /report "
-        "/digest /themes /export /hide /priorities /index /label /qr",
+        "/digest /themes /export /hide /priorities /index /label /qr\n"
+        "Recurring rounds: /cancel <id> skips one occurrence, /cancel --series <id> stops the "
+        "series.",
     ),
     "privacy": (
         "🔒 隐私说明\n\n"
@@ -1207,18 +1250,39 @@ def fill(template: str, /, **values: object) -> str:
     return _FORMATTER.format(template, **values)
 
 
+# Zones whose time Chinese readers call 北京时间 (China's one official time); Hong Kong, Macau
+# and Taipei keep their ids.
+_BEIJING_TIME = frozenset(
+    {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"}
+)
+
+
+def zone_label(zone: tzinfo, lang: Lang) -> str:
+    """A time zone as a reader names it: in Chinese "北京时间" for China's zone, else "<id> 时间";
+    in English the zone's id (Asia/Shanghai, Europe/London)."""
+    name = getattr(zone, "key", None) or str(zone)
+    if lang == "zh":
+        return "北京时间" if name in _BEIJING_TIME else f"{name} 时间"
+    return name
+
+
+def _shown(value: object, lang: Lang) -> object:
+    if isinstance(value, list | tuple):
+        return join_list(value, lang)
+    if isinstance(value, tzinfo):
+        return zone_label(value, lang)
+    return value
+
+
 def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
     """Render the template `key` in `lang` with `values`; a list or tuple value (themes,
-    communities, keywords) is joined the way `lang` lists things (`join_list`)."""
+    communities, keywords) is joined the way `lang` lists things (`join_list`), a time zone
+    is named as `lang` names it (`zone_label`)."""
     zh, en = TEMPLATES[key]
     template = zh if lang == "zh" else en
     if not values:
         return template
-    joined = {
-        name: join_list(value, lang) if isinstance(value, list | tuple) else value
-        for name, value in values.items()
-    }
-    return fill(template, **joined)
+    return fill(template, **{name: _shown(value, lang) for name, value in values.items()})
 
 
 def error_reason(error: MinyiError, lang: Lang) -> str:

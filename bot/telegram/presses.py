@@ -48,7 +48,8 @@ class PressRefusals:
             return True
         self._dropped += 1
         now = self._clock()
-        if self._logged_at is None or now - self._logged_at >= WINDOW:
+        # Also when the clock went back before the last line (it would stay quiet till then).
+        if self._logged_at is None or not 0 <= now - self._logged_at < WINDOW:
             log.warning(
                 "%s refused button presses left unanswered (over %s a minute from one person)",
                 self._dropped,

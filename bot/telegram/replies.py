@@ -150,7 +150,8 @@ class ReplyQueue:
 
     def _refusal_allowed(self, chat: int, now: float) -> bool:
         window = self._refused.setdefault(chat, deque())
-        while window and now - window[0] >= WINDOW:
+        # Also refusals ahead of `now`: the clock went back (see bot/core/answers.py).
+        while window and not 0 <= now - window[0] < WINDOW:
             window.popleft()
         if len(window) >= self.refusals_per_minute:
             return False
@@ -163,11 +164,13 @@ class ReplyQueue:
         Also forgets refusal windows that have emptied, so the queue's memory follows the
         chats active now."""
         for chat, (count, since) in list(self._dropped.items()):
-            if now is None or now - since >= WINDOW:
+            if now is None or not 0 <= now - since < WINDOW:
                 log.info("%s replies to chat %s dropped (over its cap)", count, self._label(chat))
                 del self._dropped[chat]
         if now is not None and len(self._refused) > 1000:
-            self._refused = {c: w for c, w in self._refused.items() if w and now - w[-1] < WINDOW}
+            self._refused = {
+                c: w for c, w in self._refused.items() if w and 0 <= now - w[-1] < WINDOW
+            }
 
     async def _serve(self, chat: int) -> None:
         """Send a chat's line in order until it is empty, then end."""

@@ -144,6 +144,26 @@ class Rounds(Part):
         )
         return changed > 0
 
+    async def get_live_occurrence(self, series_id: int) -> Round | None:
+        """The occurrence of a recurring series (`series_id`: its first round) still to come
+        or open and still recurring, if any: closing it, or cancelling it, ends or continues
+        the series."""
+        row = await self.tx.fetchone(
+            f"SELECT {ROUND_COLUMNS} FROM rounds WHERE (id = ? OR recurrence_of = ?) "
+            "AND state IN ('scheduled', 'open') AND cron IS NOT NULL "
+            "ORDER BY opens_at DESC, id DESC LIMIT 1",
+            (series_id, series_id),
+        )
+        return None if row is None else round_from(row)
+
+    async def end_round_series(self, round_id: int) -> bool:
+        """An open occurrence recurs no more: its closing schedules no next one. False if it
+        was not open any more (closed meanwhile, its next occurrence already stored)."""
+        changed = await self.tx.execute(
+            "UPDATE rounds SET cron = NULL WHERE id = ? AND state = 'open'", (round_id,)
+        )
+        return changed > 0
+
     async def set_round_closes_at(self, round_id: int, closes_at: datetime) -> None:
         """Move a round's closing time (closing early)."""
         await self.tx.execute(

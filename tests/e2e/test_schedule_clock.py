@@ -182,3 +182,29 @@ async def test_weekly_digests_across_a_clock_change_count_each_answer_once(
         bot.core.clock = shifted_clock(datetime(2026, 3, 30, 8, 0, 1, tzinfo=UTC))
         second = await bot.wait_text(staff_chat, lambda t: "2026-03-30" in t)
         assert "回答：1" not in second and "没有新的居民回答" in second, second
+
+
+async def test_the_time_now_is_named_as_readers_say_it(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """In the default zone (Asia/Shanghai) a Chinese refusal says "北京时间", not the zone's
+    id; English keeps the id. Another zone is named by its id in both languages."""
+    async with start_bot(emulator, tmp_path) as bot:
+        bot.core.clock = shifted_clock(datetime(2026, 7, 1, 6, 5, tzinfo=UTC))
+        english = emulator.add_user("Organiser EN", language_code="en")
+        bot.settings.roles.organisers.append(english.id)
+        group = await bot.register("碧海社区居民群", "碧海社区")
+        await bot.command(group, "/schedule 2026-07-01 14:00 1h 今天已经过去的时间？")
+        refusal = last_text(bot, group)
+        assert "现在是北京时间 2026-07-01 14:05" in refusal, refusal
+        assert "Asia/Shanghai" not in refusal, refusal
+        await bot.command(group, "/schedule 2026-07-01 14:00 1h earlier today?", english)
+        refusal = last_text(bot, group)
+        assert "it is now 2026-07-01 14:05 in Asia/Shanghai" in refusal, refusal
+    async with start_bot(emulator, tmp_path / "london", schedule=LONDON) as bot:
+        bot.core.clock = shifted_clock(datetime(2026, 7, 1, 14, 5, tzinfo=UTC))
+        group = await bot.register("汇展城社区居民群", "汇展城社区")
+        await bot.command(group, "/schedule 2026-07-01 14:30 1h 今天已经过去的时间？")
+        refusal = last_text(bot, group)
+        assert "Europe/London 时间 2026-07-01 15:05" in refusal, refusal
+        assert "北京" not in refusal, refusal

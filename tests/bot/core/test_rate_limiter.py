@@ -34,3 +34,14 @@ def test_a_message_judged_again_counts_once() -> None:
     assert limiter.allow("a", now=161.0, key="m1")  # m1's first count has left the window
     assert limiter.allow("a", now=161.0, key="m3")
     assert not limiter.allow("a", now=161.5, key="m4")
+
+
+def test_a_clock_set_back_does_not_hold_a_resident_for_as_long() -> None:
+    """A resident at the limit when the clock is set back a day (an NTP correction; the
+    channel gives the limiter the core's clock) may answer again within a minute, not only
+    once the clock has caught up a day later."""
+    limiter = RateLimiter(per_minute=2)
+    day = 86400.0
+    assert limiter.allow("a", now=day) and limiter.allow("a", now=day)
+    assert not limiter.allow("a", now=day + 1)
+    assert limiter.allow("a", now=61.0)

@@ -97,6 +97,29 @@ async def test_refusals_are_capped_per_chat_and_minute_and_counted_once(
     assert lines == ["5 replies to chat chat-5 dropped (over its cap)"]
 
 
+async def test_refusals_are_allowed_again_soon_after_the_clock_went_back() -> None:
+    """A chat at its refusal cap when the clock is set back a day (the application gives the
+    queue the core's clock) gets a refusal again within the minute, not a day later."""
+    sent: list[str] = []
+    clock = Clock()
+    clock.now = 86400.0 * 2
+    queue = ReplyQueue(label=str, clock=clock, refusals_per_minute=1)
+
+    def refusal(name: str) -> OwedReply:
+        async def send() -> None:
+            sent.append(name)
+
+        return OwedReply(chat_id=-5, send=send, refusal=True)
+
+    queue.put(refusal("before"))
+    queue.put(refusal("capped"))
+    await queue.wait_idle()
+    clock.now -= 86400.0
+    queue.put(refusal("after"))
+    await queue.wait_idle()
+    assert sent == ["before", "after"]
+
+
 async def test_a_failing_send_does_not_stop_the_line(caplog: pytest.LogCaptureFixture) -> None:
     """A reply that raises is logged by type only and the next one still goes."""
     sent: list[str] = []
