@@ -164,7 +164,12 @@ async def authorise(
     ):
         admin = await _is_group_admin(update, context)
     caller = caller_of(
-        settings, user.id, community, group_admin=admin, organisers_only=organisers_only
+        settings,
+        user.id,
+        community,
+        group_admin=admin,
+        organisers_only=organisers_only,
+        in_group=in_group(update),
     )
     if caller is None:
         await reply(update, context, say("not_organiser", lang_of(update, context)), refusal=True)

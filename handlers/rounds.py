@@ -32,7 +32,7 @@ async def _create(update: Update, context: Ctx, parse: Parser) -> None:
         return
     core = core_of(context)
     request = parse(command_args(update), not in_group(update))
-    targets = await round_communities(core, caller, request.community)
+    targets = await round_communities(core, caller, request.community, named=request.named)
     message = update.effective_message
     topics: dict[int, int] = {}
     if message is not None and message.is_topic_message and message.message_thread_id:
@@ -103,7 +103,7 @@ async def rounds(update: Update, context: Ctx) -> None:
         return
     parse_no_arguments("rounds", command_args(update))
     core = core_of(context)
-    listed = await recent_rounds(core, caller, in_group=in_group(update))
+    listed = await recent_rounds(core, caller)
     await reply(
         update, context, rounds_text(listed, lang_of(update, context), core.settings.schedule.tz)
     )

@@ -42,6 +42,20 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "找不到社区“{name}”。已登记的社区：{known}",
         "No community called “{name}”. Registered communities: {known}",
     ),
+    "no_community_yet": (
+        "还没有登记任何社区。先把我加进社区的群，再在群里发送 /community <名称> 登记。",
+        "No community is registered yet. Add me to a community's group, then send "
+        "/community <name> there.",
+    ),
+    "ambiguous_community": (
+        "“{name}”可以指好几个社区：{candidates}。请照登记的写法输入名称。",
+        "“{name}” could be any of these communities: {candidates}. Type the name as registered.",
+    ),
+    "group_named": (
+        "在群里发的命令只发往本群的社区，不用写“{word}”。要发往其他社区或全部社区，请私聊我发送。",
+        "A command sent in a group goes to this group's community only: leave out “{word}”. "
+        "To reach other communities or all of them, send it to me privately.",
+    ),
     "usage": ("用法：{usage}", "Usage: {usage}"),
     "error_prefix": ("⚠️ {message}", "⚠️ {message}"),
     # -- communities --------------------------------------------------------------------------
@@ -52,6 +66,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "community_renamed": (
         "✅ 社区已更名为“{name}”。",
         "✅ The community is now called “{name}”.",
+    ),
+    "community_name_alike": (
+        "名称“{name}”和另一个群的社区“{other}”只差繁简体、大小写或全角半角，私聊时无法区分，"
+        "请换一个名称。",
+        "The name “{name}” differs from another group's community “{other}” only in "
+        "Traditional/Simplified characters, case or width, so commands could not tell them "
+        "apart; please choose another.",
     ),
     "community_name_taken": (
         "名称“{name}”已被另一个群使用，请换一个名称。",
