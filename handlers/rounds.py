@@ -11,10 +11,10 @@ from bot.core.parsing import (
     RoundRequest,
     parse_ask,
     parse_id,
-    parse_no_arguments,
     parse_poll,
     parse_priorities,
     parse_rate,
+    parse_rounds,
     parse_schedule,
 )
 from bot.core.rounds import cancel_round, close_round, create_round
@@ -101,12 +101,13 @@ async def rounds(update: Update, context: Ctx) -> None:
     caller = await authorise(update, context)
     if caller is None:
         return
-    parse_no_arguments("rounds", command_args(update))
+    private = not in_group(update)
+    name = parse_rounds(command_args(update), private=private)
     core = core_of(context)
-    listed = await recent_rounds(core, caller)
-    await reply(
-        update, context, rounds_text(listed, lang_of(update, context), core.settings.schedule.tz)
-    )
+    listing = await recent_rounds(core, caller, name)
+    lang = lang_of(update, context)
+    zone = core.settings.schedule.tz
+    await reply(update, context, rounds_text(listing, lang, zone, communities=private))
 
 
 async def _change_round(

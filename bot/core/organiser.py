@@ -25,7 +25,7 @@ from bot.core.indexing import compute
 from bot.core.models import Round
 from bot.core.reports import Report, build_round_report, latest_round_id
 from bot.core.roles import Caller, require_organiser, round_in_reach
-from bot.core.rounds import list_recent_rounds
+from bot.core.rounds import RoundListing, list_recent_rounds
 
 
 class ExportFile(BaseModel):
@@ -106,10 +106,16 @@ def digest_end(core: Core, caller: Caller) -> datetime:
     return core.now()
 
 
-async def recent_rounds(core: Core, caller: Caller) -> list[Round]:
+async def recent_rounds(core: Core, caller: Caller, name: str | None = None) -> RoundListing:
     """Scheduled, open and recently closed rounds: of the group's community in a group
-    (OutOfReach `not_a_community` in a group that is none), of every community in private."""
-    return await list_recent_rounds(core, caller.scope)
+    (OutOfReach `not_a_community` in a group that is none); in private, of the community
+    `name` names, or of every community (no name, or `all`). CommunityError for an unknown
+    name."""
+    scope = caller.scope
+    if name is not None and not is_all(name):
+        (community,) = (await resolve_targets(core, name)).communities
+        scope = community.id
+    return await list_recent_rounds(core, scope)
 
 
 async def round_communities(

@@ -451,6 +451,20 @@ def parse_no_arguments(command: str, args: str) -> None:
         raise UsageError(command, "parse_no_arguments")
 
 
+def parse_rounds(args: str, *, private: bool) -> str | None:
+    """`/rounds`; in private chat `/rounds <community|all>` lists one community's rounds (or
+    every community's, as without a name). In a group nothing may follow: it lists the group's
+    community's rounds."""
+    if not private:
+        parse_no_arguments("rounds", args)
+        return None
+    _refuse_flags("rounds", args)
+    words = args.split()
+    if len(words) > 1:
+        raise UsageError("rounds", "parse_rounds_words")
+    return words[0] if words else None
+
+
 def parse_community_name(args: str) -> str:
     """`/community <名称>`: 1–40 characters without white space, not `all`, no control or
     invisible characters.

@@ -109,7 +109,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "usage_report": ("/report [征询编号]", "/report [round_id]"),
     "usage_export": ("/export [征询编号]", "/export [round_id]"),
     "usage_hide": ("/hide <回答编号>", "/hide <answer_id>"),
-    "usage_rounds": ("/rounds", "/rounds"),
+    "usage_rounds": (
+        "/rounds（私聊时可以加一个社区名称，只看这个社区）",
+        "/rounds (in private chat, optionally one community's name to see only its rounds)",
+    ),
+    "parse_rounds_words": (
+        "最多写一个社区名称（或 all）。",
+        "name one community (or all) at most.",
+    ),
     "usage_digest": ("/digest", "/digest"),
     "usage_themes": ("/themes", "/themes"),
     "usage_qr": ("/qr [征询编号]", "/qr [round_id]"),
@@ -296,6 +303,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "no_rounds": ("还没有征询。", "No rounds yet."),
     "rounds_header": ("征询列表：", "Rounds:"),
+    "rounds_to": ("发往：{communities}", "to: {communities}"),
+    "rounds_more": (
+        "……另有 {count} 轮较早的征询没有列出。",
+        "… and {count:older round|older rounds} not listed.",
+    ),
     "round_line": (
         "#{id} {state} · {kind} · {question} · {opens} → {closes}",
         "#{id} {state} · {kind} · {question} · {opens} → {closes}",
