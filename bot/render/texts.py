@@ -56,6 +56,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "A command sent in a group goes to this group's community only: leave out “{word}”. "
         "To reach other communities or all of them, send it to me privately.",
     ),
+    "edited_command": (
+        "✏️ 编辑过的命令不会再执行一次（原来那条已经处理过了）。请把改好的命令作为新消息发送。",
+        "✏️ An edited command is not run again (the original one was already handled). Send "
+        "the corrected command as a new message.",
+    ),
     "usage": ("用法：{usage}", "Usage: {usage}"),
     "error_prefix": ("⚠️ {message}", "⚠️ {message}"),
     # -- communities --------------------------------------------------------------------------
