@@ -20,6 +20,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "抱歉，只有组织者可以使用这个命令。",
         "Sorry, only organisers can use this command.",
     ),
+    "not_organiser_here": (
+        "抱歉，只有组织者可以使用这个命令。群管理员只能管理自己的社区：请在那个社区的群里发送。",
+        "Sorry, only organisers can use this command. A group admin manages their own "
+        "community only: send it in that community's group.",
+    ),
     "anonymous_not_organiser": (
         "你以匿名管理员身份发言，我无法确认你是组织者。请在群设置里关闭“保持匿名”后再发一次。",
         "You are posting as an anonymous admin, so I cannot tell that you are an organiser. "
