@@ -64,6 +64,7 @@ from handlers import (
     answers,
     buttons,
     communities,
+    edits,
     index,
     labelling,
     qr,
@@ -138,6 +139,14 @@ def add_handlers(app: MinyiApp) -> None:
     # Each command's MinyiError becomes its reply in one place (handlers/errors.py).
     for name, callback in {**ORGANISER_COMMANDS, **RESIDENT_COMMANDS}.items():
         app.add_handler(CommandHandler(name, replying_to_errors(callback), filters=new_messages))
+    # An edited command (one of ours: /ask@other_bot is not) is not run, but answered.
+    app.add_handler(
+        CommandHandler(
+            [*ORGANISER_COMMANDS, *RESIDENT_COMMANDS],
+            edits.edited_command,
+            filters=filters.UpdateType.EDITED_MESSAGE,
+        )
+    )
     app.add_handler(CallbackQueryHandler(answers.rating_button, pattern=RATING_PATTERN))
     app.add_handler(CallbackQueryHandler(residents.forget_button, pattern=FORGET_PATTERN))
     app.add_handler(

@@ -164,10 +164,19 @@ async def authorise(
     ):
         admin = await _is_group_admin(update, context)
     caller = caller_of(
-        settings, user.id, community, group_admin=admin, organisers_only=organisers_only
+        settings,
+        user.id,
+        community,
+        group_admin=admin,
+        organisers_only=organisers_only,
+        in_group=in_group(update),
     )
     if caller is None:
-        await reply(update, context, say("not_organiser", lang_of(update, context)), refusal=True)
+        # Group admins act only in their community's group (authority is per community): one
+        # who writes privately, or in another group, is told where their commands work.
+        admins = settings.roles.group_admins_are_organisers and not organisers_only
+        key = "not_organiser_here" if admins else "not_organiser"
+        await reply(update, context, say(key, lang_of(update, context)), refusal=True)
     return caller
 
 

@@ -112,7 +112,6 @@ async def label_button(update: Update, context: Ctx) -> None:
     # forged press elsewhere must neither store a label nor edit anything.
     if (
         press is None
-        or caller is None
         or not isinstance(message, Message)
         or message.chat.type != ChatType.PRIVATE
         or message.chat.id != query.from_user.id
@@ -120,6 +119,10 @@ async def label_button(update: Update, context: Ctx) -> None:
     ):
         log.info("a /label press on a message that is no /label keyboard ignored")
         await answer_press(update, context, say("button_not_here", lang), refusal=True)
+        return
+    if caller is None:
+        # Taken off roles.organisers since the card was sent: a label is an organiser's word.
+        await answer_press(update, context, say("not_organiser", lang), refusal=True)
         return
     # Every press is answered (and its keyboard edited) once it has committed: see
     # handlers/common.py answer_press.

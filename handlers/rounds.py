@@ -12,10 +12,10 @@ from bot.core.parsing import (
     parse_ask,
     parse_cancel,
     parse_id,
-    parse_no_arguments,
     parse_poll,
     parse_priorities,
     parse_rate,
+    parse_rounds,
     parse_schedule,
 )
 from bot.core.rounds import cancel_round, close_round, create_round, stop_series
@@ -33,7 +33,7 @@ async def _create(update: Update, context: Ctx, parse: Parser) -> None:
         return
     core = core_of(context)
     request = parse(command_args(update), not in_group(update))
-    targets = await round_communities(core, caller, request.community)
+    targets = await round_communities(core, caller, request.community, named=request.named)
     message = update.effective_message
     topics: dict[int, int] = {}
     if message is not None and message.is_topic_message and message.message_thread_id:
@@ -102,12 +102,13 @@ async def rounds(update: Update, context: Ctx) -> None:
     caller = await authorise(update, context)
     if caller is None:
         return
-    parse_no_arguments("rounds", command_args(update))
+    private = not in_group(update)
+    name = parse_rounds(command_args(update), private=private)
     core = core_of(context)
-    listed = await recent_rounds(core, caller, in_group=in_group(update))
-    await reply(
-        update, context, rounds_text(listed, lang_of(update, context), core.settings.schedule.tz)
-    )
+    listing = await recent_rounds(core, caller, name)
+    lang = lang_of(update, context)
+    zone = core.settings.schedule.tz
+    await reply(update, context, rounds_text(listing, lang, zone, communities=private))
 
 
 async def _change_round(

@@ -70,7 +70,8 @@ async def linked_round(core: Core, round_id: int | None, *, scope: int | None) -
 
 async def round_links(core: Core, caller: Caller, round_id: int | None) -> LinkedRound:
     """`/qr`: the round the caller may read (in a community's group, that community's part)."""
+    caller.check_place()
     require_web_pages(core)
     if round_id is not None:
-        await round_in_reach(core, caller, round_id, change=False)
+        await round_in_reach(core, caller, round_id)
     return await linked_round(core, round_id, scope=caller.scope)

@@ -17,15 +17,14 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import Core, Turn
-from bot.core.communities import Targets, resolve_targets
+from bot.core.communities import Targets, is_all, names_community, resolve_targets
 from bot.core.errors import CommunityError, OutOfReach
 from bot.core.exports import export_rows, file_name_part, rows_to_csv, vote_export, votes_to_csv
 from bot.core.index.compute import IndexResult
 from bot.core.indexing import compute
-from bot.core.models import Round
 from bot.core.reports import Report, build_round_report, latest_round_id
 from bot.core.roles import Caller, require_organiser, round_in_reach
-from bot.core.rounds import RoundChanged, list_recent_rounds
+from bot.core.rounds import RoundChanged, RoundListing, list_recent_rounds
 
 
 class ExportFile(BaseModel):
@@ -44,7 +43,7 @@ async def report_round(core: Core, caller: Caller, round_id: int | None) -> int:
         if round_id is None:
             raise OutOfReach("report_none")
     else:
-        await round_in_reach(core, caller, round_id, change=False)
+        await round_in_reach(core, caller, round_id)
     return round_id
 
 
@@ -60,8 +59,9 @@ async def round_report(core: Core, caller: Caller, round_id: int | None) -> Repo
 
 async def check_export(core: Core, caller: Caller, round_id: int | None) -> None:
     """OutOfReach if the caller may not export this round (the checks `export_file` makes)."""
+    caller.check_place()
     if round_id is not None:
-        await round_in_reach(core, caller, round_id, change=False)
+        await round_in_reach(core, caller, round_id)
 
 
 async def export_file(core: Core, caller: Caller, round_id: int | None) -> ExportFile:
@@ -73,7 +73,7 @@ async def export_file(core: Core, caller: Caller, round_id: int | None) -> Expor
         # The name is the organiser's free text: it must not steer where the file lands.
         suffix = f"{suffix}-{file_name_part(caller.community.name)}"
     if round_id is not None:
-        await round_in_reach(core, caller, round_id, change=False)
+        await round_in_reach(core, caller, round_id)
         votes = await vote_export(core, round_id, community_id=caller.scope)
         if votes is not None:
             data = await asyncio.to_thread(votes_to_csv, votes)
@@ -97,7 +97,7 @@ async def change_round(
 ) -> RoundChanged:
     """Apply `change` (close_round, cancel_round, stop_series) to a round the caller may
     change."""
-    await round_in_reach(core, caller, round_id, change=True)
+    await round_in_reach(core, caller, round_id)
     return await change(core, round_id, turn=turn)
 
 
@@ -108,21 +108,32 @@ def digest_end(core: Core, caller: Caller) -> datetime:
     return core.now()
 
 
-async def recent_rounds(core: Core, caller: Caller, *, in_group: bool) -> list[Round]:
+async def recent_rounds(core: Core, caller: Caller, name: str | None = None) -> RoundListing:
     """Scheduled, open and recently closed rounds: of the group's community in a group
-    (OutOfReach `not_a_community` in a group that is none), of every community in private."""
-    if in_group and caller.community is None:
-        raise OutOfReach("not_a_community")
-    return await list_recent_rounds(core, caller.scope)
+    (OutOfReach `not_a_community` in a group that is none); in private, of the community
+    `name` names, or of every community (no name, or `all`). CommunityError for an unknown
+    name."""
+    scope = caller.scope
+    if name is not None and not is_all(name):
+        (community,) = (await resolve_targets(core, name)).communities
+        scope = community.id
+    return await list_recent_rounds(core, scope)
 
 
-async def round_communities(core: Core, caller: Caller, name: str | None) -> Targets:
+async def round_communities(
+    core: Core, caller: Caller, name: str | None, *, named: str | None = None
+) -> Targets:
     """The communities a new round goes to: the named one or `all` (from private chat, with
-    the communities `all` left out), else the group's own. CommunityError for an unknown name
-    or a group that is no community; OutOfReach if the caller may not reach them all."""
+    the communities `all` left out), else the group's own. CommunityError for an unknown name,
+    for a group that is no community, or for a group's command whose first word (`named`,
+    bot/core/parsing.py) is `all` or a community's name: `/ask all 48h …` sent in a group
+    meant other communities than the group's (and would have asked "all 48h …" for 72 hours);
+    OutOfReach if the caller may not reach them all."""
     if name is None:
         if caller.community is None:
             raise CommunityError("not_a_community")
+        if named is not None and (is_all(named) or await names_community(core, named)):
+            raise CommunityError("group_named", word=named)
         targets = Targets(communities=[caller.community])
     else:
         targets = await resolve_targets(core, name)

@@ -39,6 +39,9 @@ class RoundRequest(_Parsed):
     anonymous: bool = False
     opens_at: datetime | None = None
     community: str | None = None  # a name or "all"; only in private chat
+    # In a group: a first word followed by a duration, the way private chat names a community
+    # (`/ask all 48h …`); the core refuses the round if it is `all` or a community's name.
+    named: str | None = None
     cron: str | None = None  # a recurring round re-opens on this expression
     indicator: str | None = None  # `/rate --indicator <id>`: the index indicator it feeds
 
@@ -123,13 +126,18 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
     return flags, rest
 
 
-def _take_community(command: str, words: list[str], private: bool) -> str | None:
+def _take_community(command: str, words: list[str], private: bool) -> tuple[str | None, str | None]:
+    """In private chat, the community (or `all`) the first word names; in a group, the first
+    word if a duration follows it, as it would name a community in private chat (see
+    `RoundRequest.named`): (community, named)."""
     if not private:
-        return None
+        if len(words) > 1 and not is_duration(_fold(words[0])) and is_duration(_fold(words[1])):
+            return None, words[0]
+        return None, None
     first = _fold(words[0]) if words else ""
     if not first or is_duration(first) or _DATE.match(first) or _has_bar(first):
         raise UsageError(command, "parse_community_first")
-    return words.pop(0)
+    return words.pop(0), None
 
 
 # A first word that is a number run into ASCII letters, e.g. 3x, 48hh, 2days, 1.5h, 1d12x
@@ -253,7 +261,7 @@ def parse_ask(args: str, *, private: bool = False, kind: str = "text") -> RoundR
     command = "ask" if kind == "text" else "rate"
     _flags, rest = _take_flags(command, args, ())
     words = rest.split()
-    community = _take_community(command, words, private)
+    community, named = _take_community(command, words, private)
     duration = _take_duration(command, words)
     if kind != "text" and _has_bar(" ".join(words)):
         raise UsageError(command, "parse_no_options")
@@ -262,6 +270,7 @@ def parse_ask(args: str, *, private: bool = False, kind: str = "text") -> RoundR
         question=_question(command, " ".join(words)),
         duration=duration,
         community=community,
+        named=named,
     )
 
 
@@ -271,7 +280,7 @@ def parse_rate(args: str, *, private: bool = False) -> RoundRequest:
     flags, rest = _take_flags("rate", args, ("indicator",))
     words = rest.split()
     command = "rate"
-    community = _take_community(command, words, private)
+    community, named = _take_community(command, words, private)
     duration = _take_duration(command, words)
     if _has_bar(" ".join(words)):
         raise UsageError(command, "parse_no_options")
@@ -280,6 +289,7 @@ def parse_rate(args: str, *, private: bool = False) -> RoundRequest:
         question=_question(command, " ".join(words)),
         duration=duration,
         community=community,
+        named=named,
         indicator=flags.get("indicator"),
     )
 
@@ -290,7 +300,7 @@ def parse_priorities(args: str, *, private: bool = False) -> RoundRequest:
     standard one (the handler puts it in the caller's language)."""
     _flags, rest = _take_flags("priorities", args, ())
     words = rest.split()
-    community = _take_community("priorities", words, private)
+    community, named = _take_community("priorities", words, private)
     duration = _take_duration("priorities", words)
     text = " ".join(words)
     if _has_bar(text):
@@ -298,7 +308,12 @@ def parse_priorities(args: str, *, private: bool = False) -> RoundRequest:
     if utf16_length(text) > MAX_QUESTION_CHARS:
         raise UsageError("priorities", "parse_question_long", limit=MAX_QUESTION_CHARS)
     return RoundRequest(
-        kind="priorities", question=text, duration=duration, multi=True, community=community
+        kind="priorities",
+        question=text,
+        duration=duration,
+        multi=True,
+        community=community,
+        named=named,
     )
 
 
@@ -322,7 +337,7 @@ def parse_poll(args: str, *, private: bool = False) -> RoundRequest:
     if not sep:
         raise UsageError("poll", "parse_poll_separator")
     words = head.split()
-    community = _take_community("poll", words, private)
+    community, named = _take_community("poll", words, private)
     duration = _take_duration("poll", words)
     return RoundRequest(
         kind="poll",
@@ -332,6 +347,7 @@ def parse_poll(args: str, *, private: bool = False) -> RoundRequest:
         multi="multi" in flags,
         anonymous="anonymous" in flags,
         community=community,
+        named=named,
     )
 
 
@@ -343,7 +359,15 @@ def parse_schedule(
     flags, rest = _take_flags("schedule", args, ("cron", "multi", "anonymous"))
     head, sep, tail = rest.translate(_BARS).partition("|")
     words = head.split()
-    community = _take_community("schedule", words, private)
+    community, named = _take_community("schedule", words, private)
+    first_is_date = bool(words) and _DATE.match(_fold(words[0])) is not None
+    if not first_is_date and (
+        named is not None or (len(words) > 1 and _DATE.match(_fold(words[1])))
+    ):
+        # In a group, `/schedule 碧海社区 2026-12-05 10:00 …` (the private form): the word
+        # before the date or duration could only name a community, which a group's command
+        # does not (and the date would not be read).
+        raise UsageError("schedule", "group_named", word=words[0])
     cron = flags.get("cron")
     if cron is not None:
         try:
@@ -435,6 +459,20 @@ def parse_no_arguments(command: str, args: str) -> None:
         raise UsageError(command, "parse_no_arguments")
 
 
+def parse_rounds(args: str, *, private: bool) -> str | None:
+    """`/rounds`; in private chat `/rounds <community|all>` lists one community's rounds (or
+    every community's, as without a name). In a group nothing may follow: it lists the group's
+    community's rounds."""
+    if not private:
+        parse_no_arguments("rounds", args)
+        return None
+    _refuse_flags("rounds", args)
+    words = args.split()
+    if len(words) > 1:
+        raise UsageError("rounds", "parse_rounds_words")
+    return words[0] if words else None
+
+
 def parse_community_name(args: str) -> str:
     """`/community <名称>`: 1–40 characters without white space, not `all`, no control or
     invisible characters.
@@ -448,7 +486,7 @@ def parse_community_name(args: str) -> str:
         raise UsageError("community", "parse_community_missing")
     if len(name.split()) > 1:
         raise UsageError("community", "parse_community_spaces")
-    if len(name) > MAX_COMMUNITY_CHARS or name.casefold() == "all":
+    if len(name) > MAX_COMMUNITY_CHARS or _fold(name).casefold() == "all":
         raise UsageError("community", "parse_community_bad", limit=MAX_COMMUNITY_CHARS)
     if any(_invisible(char) for char in name):
         raise UsageError("community", "parse_community_invisible")

@@ -7,8 +7,9 @@ a group that is no community (so an admin cannot register one: only configured o
 /community), not over another community's rounds and answers, not over what spans every
 community (/digest, and `all`).
 
-Where a command is sent also scopes what it shows: in a community's group, /report and
-/export address that community (SPEC §3), whoever asks.
+Where a command is sent also scopes what it reaches (SPEC §3), whoever asks: in a community's
+group, that community alone (/report and /export show its part; /close, /cancel and /hide act
+on its rounds and answers only); in a group that is no community, no community at all.
 """
 
 from __future__ import annotations
@@ -25,21 +26,27 @@ from bot.core.settings import Settings
 
 @dataclass(frozen=True)
 class Caller:
-    """An authorised caller of an organiser command, and the community of the group it was
-    sent in (None in private chat or in a group that is no community)."""
+    """An authorised caller of an organiser command, where it was sent (`in_group`), and the
+    community of that group (None in private chat or in a group that is no community)."""
 
     user_id: int
     community: Community | None
     organiser: bool  # configured in roles.organisers; otherwise an admin of `community`'s group
+    in_group: bool = False
 
     @property
     def scope(self) -> int | None:
-        """The community whose data the command shows: the group's; None for every community."""
+        """The community the command addresses: the group's; None (every community) in private
+        chat. A command sent in a group addresses that group's community alone (SPEC §3), so
+        in a group that is no community it reaches none: OutOfReach `not_a_community`."""
+        self.check_place()
         return None if self.community is None else self.community.id
 
-    def may_act_on(self, community_ids: Collection[int]) -> bool:
-        """Whether the caller may change something of these communities."""
-        return self.organiser or (self.community is not None and self.community.id in community_ids)
+    def check_place(self) -> None:
+        """OutOfReach `not_a_community` if sent in a group that is no community: such a
+        command addresses no community, so it may neither show nor change anything."""
+        if self.in_group and self.community is None:
+            raise OutOfReach("not_a_community")
 
 
 def is_organiser(settings: Settings, user_id: int) -> bool:
@@ -54,21 +61,22 @@ def caller_of(
     *,
     group_admin: bool = False,
     organisers_only: bool = False,
+    in_group: bool = False,
 ) -> Caller | None:
     """The caller's authority, or None if they may not run the command here.
 
     `community` is the one the group is registered as (None in private chat or an unregistered
     group); `group_admin` whether the user administers that group; `organisers_only` for
-    commands no group admin may run (/community)."""
+    commands no group admin may run (/community); `in_group` whether it was sent in a group."""
     if is_organiser(settings, user_id):
-        return Caller(user_id, community, organiser=True)
+        return Caller(user_id, community, organiser=True, in_group=in_group)
     if (
         group_admin
         and not organisers_only
         and community is not None
         and settings.roles.group_admins_are_organisers
     ):
-        return Caller(user_id, community, organiser=False)
+        return Caller(user_id, community, organiser=False, in_group=True)
     return None
 
 
@@ -103,9 +111,17 @@ def require_organiser(caller: Caller) -> None:
         raise OutOfReach("organisers_only")
 
 
-async def round_in_reach(core: Core, caller: Caller, round_id: int, *, change: bool) -> Round:
-    """The round, if the caller may read it (`change` False: it is a round of the group's
-    community, in a group) or change it (`change` True: organisers any, admins their own)."""
+def _reaches(caller: Caller, scope: int | None, community_ids: Collection[int]) -> bool:
+    """Whether the caller may read or change something of these communities: in a group, only
+    if it is of the group's community (`scope`), whoever asks: a configured organiser in one
+    group must not close or hide another community's round or answer by mistake; in private
+    chat, a configured organiser anything."""
+    return caller.organiser if scope is None else scope in community_ids
+
+
+async def round_in_reach(core: Core, caller: Caller, round_id: int) -> Round:
+    """The round, if the caller may read or change it (`_reaches`)."""
+    caller.check_place()
     async with core.repo.transaction() as session:
         round_ = await session.get_round(round_id)
         ids = (
@@ -113,21 +129,20 @@ async def round_in_reach(core: Core, caller: Caller, round_id: int, *, change: b
         )
     if round_ is None:
         raise OutOfReach("round_not_found", id=round_id)
-    scope = caller.scope
-    allowed = caller.may_act_on(ids) if change else (scope is None or scope in ids)
-    if not allowed:
+    if not _reaches(caller, caller.scope, ids):
         assert caller.community is not None  # only a caller scoped to a community is refused
         raise OutOfReach("round_elsewhere", id=round_id, community=caller.community.name)
     return round_
 
 
 async def answer_in_reach(core: Core, caller: Caller, answer_id: int) -> StoredAnswer:
-    """The answer, if the caller may moderate it (organisers any, admins their community's)."""
+    """The answer, if the caller may moderate it (`_reaches`)."""
+    caller.check_place()
     async with core.repo.transaction() as session:
         answer = await session.get_answer(answer_id)
     if answer is None:
         raise OutOfReach("hide_not_found", id=answer_id)
-    if not caller.may_act_on([answer.community_id]):
+    if not _reaches(caller, caller.scope, [answer.community_id]):
         assert caller.community is not None
         raise OutOfReach("answer_elsewhere", id=answer_id, community=caller.community.name)
     return answer

@@ -384,15 +384,44 @@ async def _advance_round(core: Core, round_id: int, now: datetime) -> int:
     return done
 
 
+#: /rounds lists at most this many rounds (newest first) and says how many older ones it left
+#: out: sixty lines take two Telegram messages; thousands would flood the chat.
+LISTED_ROUNDS = 100
+
+
+class ListedRound(BaseModel):
+    """A round in /rounds, with the names of the communities it was put to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    round: Round
+    communities: list[str]
+
+
+class RoundListing(BaseModel):
+    """What /rounds shows: the rounds listed, and how many older ones were left out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rounds: list[ListedRound]
+    more: int = 0
+
+
 async def list_recent_rounds(
-    core: Core, community_id: int | None, closed_days: int = 14
-) -> list[Round]:
-    """Scheduled and open rounds, and those closed in the last `closed_days` days."""
+    core: Core, community_id: int | None, closed_days: int = 14, limit: int = LISTED_ROUNDS
+) -> RoundListing:
+    """Scheduled and open rounds, and those closed in the last `closed_days` days, newest
+    first: the first `limit`, and the count of the rest (they were cut silently at 30)."""
     since = core.now() - timedelta(days=closed_days)
     async with core.repo.transaction() as session:
-        listed = await session.list_rounds(community_id=community_id, limit=200)
-    return [
-        r
-        for r in listed
-        if r.state in ("scheduled", "open") or (r.closed_at is not None and r.closed_at >= since)
-    ][:30]
+        active = await session.list_rounds(community_id=community_id, states=("scheduled", "open"))
+        # Rounds close within a year of opening, so only the latest few hundred can be recent.
+        closed = await session.list_rounds(community_id=community_id, states=("closed",), limit=500)
+        recent = active + [r for r in closed if r.closed_at is not None and r.closed_at >= since]
+        recent.sort(key=lambda r: (r.opens_at, r.id), reverse=True)
+        shown = recent[:limit]
+        ids = await session.list_round_community_ids([r.id for r in shown])
+        names = {c.id: c.name for c in await session.list_communities()}
+    listed = [
+        ListedRound(round=r, communities=sorted(names[c] for c in ids[r.id] if c in names))
+        for r in shown
+    ]
+    return RoundListing(rounds=listed, more=len(recent) - len(shown))

@@ -3,12 +3,11 @@ taxonomy (/themes). Templates live in bot/render/texts.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import tzinfo
 
 from bot.core.durations import local_minute
 from bot.core.models import Round
-from bot.core.rounds import RoundChanged, RoundCreated, opened_late
+from bot.core.rounds import RoundChanged, RoundCreated, RoundListing, opened_late
 from bot.render.texts import Lang, say
 from nlp.taxonomy import Taxonomy
 
@@ -20,27 +19,33 @@ def _minute(round_: Round, zone: tzinfo, closes: bool) -> str:
     return local_minute(round_.closes_at if closes else round_.opens_at, zone)
 
 
-def rounds_text(listed: Sequence[Round], lang: Lang, zone: tzinfo) -> str:
-    """Scheduled, open and recently closed rounds (bot/core/organiser.py `recent_rounds`)."""
-    if not listed:
+def rounds_text(listing: RoundListing, lang: Lang, zone: tzinfo, *, communities: bool) -> str:
+    """Scheduled, open and recently closed rounds (bot/core/organiser.py `recent_rounds`),
+    each with the communities it went to when `communities` (in private chat, where rounds of
+    several communities are listed together)."""
+    if not listing.rounds:
         return say("no_rounds", lang)
     lines = [say("rounds_header", lang)]
-    for r in listed:
+    for listed in listing.rounds:
+        r = listed.round
         question = r.question
         if len(question) > QUESTION_CHARS:
             question = question[: QUESTION_CHARS - 1] + "…"
-        lines.append(
-            say(
-                "round_line",
-                lang,
-                id=r.id,
-                state=say(f"state_{r.state}", lang),
-                kind=say(f"kind_{r.kind}", lang),
-                question=question,
-                opens=opening_text(r, lang, zone),
-                closes=_minute(r, zone, True),
-            )
+        line = say(
+            "round_line",
+            lang,
+            id=r.id,
+            state=say(f"state_{r.state}", lang),
+            kind=say(f"kind_{r.kind}", lang),
+            question=question,
+            opens=opening_text(r, lang, zone),
+            closes=_minute(r, zone, True),
         )
+        if communities:
+            line += " · " + say("rounds_to", lang, communities=listed.communities)
+        lines.append(line)
+    if listing.more:
+        lines.append(say("rounds_more", lang, count=listing.more))
     return "\n".join(lines)
 
 

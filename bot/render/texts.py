@@ -21,6 +21,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "抱歉，只有组织者可以使用这个命令。",
         "Sorry, only organisers can use this command.",
     ),
+    "not_organiser_here": (
+        "抱歉，只有组织者可以使用这个命令。群管理员只能管理自己的社区：请在那个社区的群里发送。",
+        "Sorry, only organisers can use this command. A group admin manages their own "
+        "community only: send it in that community's group.",
+    ),
     "anonymous_not_organiser": (
         "你以匿名管理员身份发言，我无法确认你是组织者。请在群设置里关闭“保持匿名”后再发一次。",
         "You are posting as an anonymous admin, so I cannot tell that you are an organiser. "
@@ -43,6 +48,25 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "找不到社区“{name}”。已登记的社区：{known}",
         "No community called “{name}”. Registered communities: {known}",
     ),
+    "no_community_yet": (
+        "还没有登记任何社区。先把我加进社区的群，再在群里发送 /community <名称> 登记。",
+        "No community is registered yet. Add me to a community's group, then send "
+        "/community <name> there.",
+    ),
+    "ambiguous_community": (
+        "“{name}”可以指好几个社区：{candidates}。请照登记的写法输入名称。",
+        "“{name}” could be any of these communities: {candidates}. Type the name as registered.",
+    ),
+    "group_named": (
+        "在群里发的命令只发往本群的社区，不用写“{word}”。要发往其他社区或全部社区，请私聊我发送。",
+        "A command sent in a group goes to this group's community only: leave out “{word}”. "
+        "To reach other communities or all of them, send it to me privately.",
+    ),
+    "edited_command": (
+        "✏️ 编辑过的命令不会再执行一次（原来那条已经处理过了）。请把改好的命令作为新消息发送。",
+        "✏️ An edited command is not run again (the original one was already handled). Send "
+        "the corrected command as a new message.",
+    ),
     "usage": ("用法：{usage}", "Usage: {usage}"),
     "error_prefix": ("⚠️ {message}", "⚠️ {message}"),
     # -- communities --------------------------------------------------------------------------
@@ -53,6 +77,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "community_renamed": (
         "✅ 社区已更名为“{name}”。",
         "✅ The community is now called “{name}”.",
+    ),
+    "community_name_alike": (
+        "名称“{name}”和另一个群的社区“{other}”只差繁简体、大小写或全角半角，私聊时无法区分，"
+        "请换一个名称。",
+        "The name “{name}” differs from another group's community “{other}” only in "
+        "Traditional/Simplified characters, case or width, so commands could not tell them "
+        "apart; please choose another.",
     ),
     "community_name_taken": (
         "名称“{name}”已被另一个群使用，请换一个名称。",
@@ -92,7 +123,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "usage_report": ("/report [征询编号]", "/report [round_id]"),
     "usage_export": ("/export [征询编号]", "/export [round_id]"),
     "usage_hide": ("/hide <回答编号>", "/hide <answer_id>"),
-    "usage_rounds": ("/rounds", "/rounds"),
+    "usage_rounds": (
+        "/rounds（私聊时可以加一个社区名称，只看这个社区）",
+        "/rounds (in private chat, optionally one community's name to see only its rounds)",
+    ),
+    "parse_rounds_words": (
+        "最多写一个社区名称（或 all）。",
+        "name one community (or all) at most.",
+    ),
     "usage_digest": ("/digest", "/digest"),
     "usage_themes": ("/themes", "/themes"),
     "usage_qr": ("/qr [征询编号]", "/qr [round_id]"),
@@ -315,6 +353,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "round_opened_late": ("{opened}（原定 {due}）", "{opened} (due {due})"),
     "no_rounds": ("还没有征询。", "No rounds yet."),
     "rounds_header": ("征询列表：", "Rounds:"),
+    "rounds_to": ("发往：{communities}", "to: {communities}"),
+    "rounds_more": (
+        "……另有 {count} 轮较早的征询没有列出。",
+        "… and {count:older round|older rounds} not listed.",
+    ),
     "round_line": (
         "#{id} {state} · {kind} · {question} · {opens} → {closes}",
         "#{id} {state} · {kind} · {question} · {opens} → {closes}",

@@ -116,6 +116,7 @@ async def test_a_group_admin_acts_only_on_their_own_community(
         assert not any(B_SECRET in t for t in replies)
         private_replies = texts(sent_since(bot, private, in_private))
         assert private_replies == [private_replies[0]] * 4 and REFUSAL in private_replies[0]
+        assert "请在那个社区的群里发送" in private_replies[0]  # where an admin's commands work
         assert snapshot(bot.settings) == before
 
         await bot.command(a, "/export", user=chair)

@@ -242,7 +242,8 @@ async def test_malformed_round_commands_get_a_usage_message_and_change_nothing(
         (private, "/poll 2h 问题 | 甲 | 乙", usage),
         (private, f"/schedule {day} 09:00 2h 问题", usage),
         (private, "/rate", usage),
-        (private, "/rounds 碧海社区", usage),  # not every community's rounds as if unnamed
+        (private, "/rounds 碧海社区 另一个", usage),  # one community (or all) at most
+        (group, "/rounds 碧海社区", usage),  # in a group: the group's community
         (private, "/digest 碧海社区", usage),
         (private, "/themes 参与", usage),
         (private, "/ask 不存在的社区 48h 问题", "找不到社区"),
