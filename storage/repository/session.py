@@ -13,6 +13,7 @@ from storage.repository.answers import Answers
 from storage.repository.communities import Communities
 from storage.repository.digests import Digests
 from storage.repository.erasure import Erasure
+from storage.repository.flood import FloodWindows
 from storage.repository.index import IndexValues
 from storage.repository.labels import Labels
 from storage.repository.learned import LearnedModels
@@ -45,6 +46,7 @@ class Session(
     Labels,
     DeploymentSecrets,
     RefusalCounts,
+    FloodWindows,
     OrganiserLanguages,
 ):
     """Repository operations inside one transaction."""
