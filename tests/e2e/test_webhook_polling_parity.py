@@ -94,6 +94,7 @@ BOOKKEEPING = {
     "deployment_secrets",
     "sqlite_sequence",
     "refusal_counts",
+    "flood_windows",
 }
 # A round's private link names its community by id.
 START_LINK = re.compile(r"(start=r\d+c)(\d+)")
