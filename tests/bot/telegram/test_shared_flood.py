@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter
 
 from bot.telegram import shared_flood
 from bot.telegram.flood import FloodLimiter, deferring
@@ -110,6 +110,35 @@ async def test_a_deferring_sender_hears_at_once_that_another_process_filled_the_
         for _ in range(20):
             await send(second, -100, [], time)
         assert time.slept == []
+
+
+async def test_the_other_process_counts_a_slow_send_from_when_it_finished() -> None:
+    """(Groups allowed one message a minute.) A send that took 10 s counts from its end for the
+    other process too; one the server failed (nothing delivered) counts for neither."""
+    time = Time()
+    async with repositories() as (a, b):
+        first, second = limiter(a, time), limiter(b, time)
+        first.set_group_limit(1)
+        second.set_group_limit(1)
+
+        async def slow() -> bool:
+            time.now += 10
+            return True
+
+        started = time.now
+        await first.process_request(slow, (), {}, "sendMessage", {"chat_id": -100}, None)
+        sent: list[tuple[Any, float]] = []
+        await send(second, -100, sent, time)
+        assert sent[-1][1] >= started + 10 + 60
+
+        async def failed() -> bool:
+            raise NetworkError("Bad Gateway")
+
+        with pytest.raises(NetworkError):
+            await first.process_request(failed, (), {}, "sendMessage", {"chat_id": -200}, None)
+        before = time.now
+        await send(second, -200, sent, time)
+        assert time.now == before
 
 
 class Gate:
