@@ -60,6 +60,7 @@ from bot.telegram.keyboards import FORGET_PATTERN, LABEL_PATTERN, RATING_PATTERN
 from bot.telegram.outbox import send_owed_posts
 from bot.telegram.presses import PressRefusals
 from bot.telegram.replies import ReplyQueue, refusals_counted_in
+from bot.telegram.shared_flood import SharedFlood
 from handlers import (
     answers,
     buttons,
@@ -191,8 +192,9 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
             connection_pool_size=1, read_timeout=READ_MARGIN, httpx_kwargs={"verify": tls}
         ),
         # Telegram's flood limits: 30 messages/s overall, 20/min per group; a flood wait
-        # honoured by the chat it was asked of alone (bot/telegram/flood.py).
-        rate_limiter=FloodLimiter(),
+        # honoured by the chat it was asked of alone (bot/telegram/flood.py). Several
+        # processes on one PostgreSQL database keep them together (shared_flood.py).
+        rate_limiter=FloodLimiter(shared=SharedFlood(core.repo) if core.repo.shared else None),
         # No link previews: an address in a resident's quote would otherwise put a card, made
         # by whoever runs that site, into a report, a digest or a group's summary.
         defaults=Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)),

@@ -25,6 +25,9 @@ _DIALECT = {
 _MACROS = {"hour": hour_sql, "micros": micros_sql}
 _MACRO = re.compile(r"\{(hour|micros):([A-Za-z_][A-Za-z0-9_.]*)\}")
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# A migration for one dialect only says so on a line of its own: on the other it applies no
+# statement (its version is recorded all the same, so both count their versions alike).
+_ONLY = re.compile(r"^-- (sqlite|postgresql) only$", re.MULTILINE)
 
 
 def available() -> list[tuple[int, str, str]]:
@@ -38,6 +41,9 @@ def available() -> list[tuple[int, str, str]]:
 
 
 def _statements(sql: str, dialect: str) -> list[str]:
+    only = _ONLY.search(sql)
+    if only is not None and only.group(1) != dialect:
+        return []
     for token, replacement in _DIALECT[dialect].items():
         sql = sql.replace(token, replacement)
     sql = _MACRO.sub(lambda m: _MACROS[m.group(1)](m.group(2), dialect), sql)

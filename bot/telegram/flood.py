@@ -12,22 +12,32 @@ lets the 21st arrive within Telegram's minute); look-ups such as getChatMember a
 A `RetryAfter` pauses only its own chat (requests without a chat share one key), and the
 request is tried again after the wait, `max_retries` times at most; a sender that would rather
 come back later (the outbox, `deferring`) has its first message's flood wait raised at once.
+
+Several processes on one PostgreSQL database (webhook mode behind a load balancer) are one bot
+to Telegram: with `shared`, each message is also reserved where all of them see it, and a flood
+wait one of them meets is written there for all (bot/telegram/shared_flood.py). The windows in
+memory still hold, for what this process sends itself, and alone while the database is out of
+reach.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import timedelta
 from typing import Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 from bot.telegram.sending import flood_wait
+from bot.telegram.shared_flood import SharedFlood
+from storage.repository.flood import FloodRoom
 
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
@@ -126,14 +136,19 @@ class FloodLimiter(BaseRateLimiter[int]):
         max_retries: int = MAX_RETRIES,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SharedFlood | None = None,
     ) -> None:
         self._clock, self._sleep = clock, sleep
+        self._shared = shared
         self._max_retries = max_retries
         self._group_per_minute = group_per_minute
         self._overall = _Window(overall_per_second, 1.0, clock, sleep)
         self._groups: dict[int | str, _Window] = {}
         # Per chat: until when (by `clock`) Telegram asked us to wait.
         self._paused: dict[Chat, float] = {}
+        # Per chat: until when (by `clock`) the limits shared with other processes said it must
+        # wait (their flood wait or their messages); for `waiting`, holds no look-up.
+        self._held: dict[Chat, float] = {}
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -162,7 +177,7 @@ class FloodLimiter(BaseRateLimiter[int]):
     def waiting(self, chat: int | str) -> float:
         """Seconds a message to `chat` would wait now for that chat (a flood wait Telegram
         asked of it, its group's minute); 0 if it would go at once."""
-        wait = self._paused.get(chat, 0.0) - self._clock()
+        wait = max(self._paused.get(chat, 0.0), self._held.get(chat, 0.0)) - self._clock()
         window = self._groups.get(chat)
         if window is not None:
             wait = max(wait, window.wait())
@@ -199,16 +214,21 @@ class FloodLimiter(BaseRateLimiter[int]):
         for attempt in range(retries + 1):
             await self._wait_pause(chat)
             cells: list[list[float]] = []
+            room: FloodRoom | None = None
             if chat is not None and endpoint.startswith(MESSAGE_METHODS):
+                # A string chat id is a channel's or supergroup's @name: a group's limit.
+                group = isinstance(chat, str) or chat < 0
                 try:
-                    # A string chat id is a channel's or supergroup's @name: a group's limit.
-                    if isinstance(chat, str) or chat < 0:
+                    if group:
                         cells.append(await self._group(chat).take())
                     cells.append(await self._overall.take())
-                except asyncio.CancelledError:
-                    # Cancelled before it was sent: its group's minute must not count it.
+                    room = await self._take_shared(chat, group)
+                except BaseException:
+                    # Not sent (cancelled, or deferred): its group's minute must not count it.
                     self._uncount(chat, cells)
                     raise
+            started = self._clock()
+            counted = True
             try:
                 result = await callback(*args, **kwargs)
                 if cells and (deferral := _DEFERRAL.get()) is not None:
@@ -220,18 +240,25 @@ class FloodLimiter(BaseRateLimiter[int]):
                 # (BadRequest is a NetworkError in PTB, refused but counted; a timeout may
                 # have been sent.)
                 if not isinstance(exc, BadRequest | TimedOut):
+                    counted = False
                     self._uncount(chat, cells)
                     cells = []
+                    if self._shared is not None and room is not None and chat is not None:
+                        await self._shared.settle(chat, room, None)
                 raise
             except RetryAfter as exc:
+                counted = False
                 self._uncount(chat, cells)
                 cells = []
                 now = self._clock()
                 if len(self._paused) > 1000:
                     self._paused = {c: t for c, t in self._paused.items() if t > now}
                 # Paused even when raised: the chat's next message must not meet it again.
-                until = now + flood_wait(exc) + WAIT_MARGIN
+                wait = flood_wait(exc) + WAIT_MARGIN
+                until = now + wait
                 self._paused[chat] = max(self._paused.get(chat, until), until)
+                if self._shared is not None and chat is not None:
+                    await self._shared.pause(chat, wait, room)
                 deferral = _DEFERRAL.get()
                 if attempt == retries or (deferral is not None and deferral.armed):
                     raise
@@ -239,7 +266,35 @@ class FloodLimiter(BaseRateLimiter[int]):
                 finished = self._clock()
                 for cell in cells:
                     cell[0] = finished
+                if counted and self._shared is not None and room is not None and chat is not None:
+                    # Only a send slower than its hold costs a statement here.
+                    await self._shared.settle(chat, room, finished - started)
         raise RuntimeError("not reached: the last attempt returns or raises")
+
+    async def _take_shared(self, chat: int | str, group: bool) -> FloodRoom | None:
+        """Reserve the message in the limits every process keeps (None: there are none, or the
+        database is out of reach), waiting while they say so; inside `deferring`, a wait for
+        the chat itself is raised at once as a flood wait."""
+        if self._shared is None:
+            return None
+        while True:
+            room = await self._shared.take(
+                chat,
+                group_limit=self._group_per_minute if group else 0,
+                overall_limit=self._overall.limit,
+            )
+            if room is None or room.taken:
+                return room
+            if room.chat_wait > 0:
+                # Another process's flood wait or messages: `waiting` tells it from now on.
+                now = self._clock()
+                if len(self._held) > 1000:
+                    self._held = {c: t for c, t in self._held.items() if t > now}
+                self._held[chat] = now + room.chat_wait
+                deferral = _DEFERRAL.get()
+                if deferral is not None and deferral.armed:
+                    raise RetryAfter(timedelta(seconds=math.ceil(room.chat_wait)))
+            await self._sleep(max(room.chat_wait, room.overall_wait))
 
 
 def _chat_of(data: dict[str, Any]) -> Chat:

@@ -125,6 +125,11 @@ class Backend(abc.ABC):
     def transaction(self) -> Any:
         """An async context manager yielding a Tx; commits on success, rolls back on error."""
 
+    def autocommit(self) -> AbstractAsyncContextManager[Tx]:
+        """A Tx whose every statement commits on its own (no BEGIN, no COMMIT: one round trip
+        a statement), for work that is one statement. A transaction by default."""
+        return self.transaction()  # type: ignore[no-any-return]
+
     async def analyze(self) -> None:
         """After a bulk load: bring the planner's statistics up to date now, as the database
         would on its own later.

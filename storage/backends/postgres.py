@@ -10,6 +10,7 @@ critical section (sending the outbox), `leadership()` for the scheduler.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -155,6 +156,11 @@ class PostgresBackend(Backend):
         self._pool: Any = None
         self._sizes = (min_size, max_size)
         self._named = LocalLocks()
+        self._single: Any = None  # the connection of `autocommit`
+        self._single_lock = asyncio.Lock()
+
+    def _server_settings(self) -> dict[str, str] | None:
+        return {"search_path": self.schema} if self.schema else None
 
     async def open(self) -> None:
         try:
@@ -165,7 +171,6 @@ class PostgresBackend(Backend):
             ) from exc
 
     async def _open(self) -> None:
-        settings = {"search_path": self.schema} if self.schema else None
         if self.schema:
             conn = await asyncpg.connect(self.url)
             try:
@@ -181,10 +186,17 @@ class PostgresBackend(Backend):
             finally:
                 await conn.close()
         self._pool = await asyncpg.create_pool(
-            self.url, min_size=self._sizes[0], max_size=self._sizes[1], server_settings=settings
+            self.url,
+            min_size=self._sizes[0],
+            max_size=self._sizes[1],
+            server_settings=self._server_settings(),
         )
 
     async def close(self) -> None:
+        if self._single is not None:
+            with suppress(*_LOST):
+                await self._single.close(timeout=5)
+            self._single = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -197,6 +209,26 @@ class PostgresBackend(Backend):
             tx = _PostgresTx(conn)
             yield tx
             await tx.run_before_commit()
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[Tx]:
+        # One connection of its own, one task at a time: a statement is one round trip (a
+        # pool's connection costs a second, its reset on release) and never waits for a pool
+        # that longer transactions hold.
+        if self._pool is None:
+            raise RuntimeError("database is not open")
+        async with self._single_lock:
+            if self._single is None or self._single.is_closed():
+                self._single = await asyncpg.connect(
+                    self.url, timeout=5, server_settings=self._server_settings()
+                )
+            try:
+                yield _PostgresTx(self._single)
+            except BaseException:
+                # Cut short (a timeout, a lost server) it may be in any state: start afresh.
+                conn, self._single = self._single, None
+                conn.terminate()
+                raise
 
     async def analyze(self) -> None:
         # What autovacuum does some time after a bulk load: statistics for the planner, and the

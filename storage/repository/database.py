@@ -52,6 +52,13 @@ class Repository:
         async with self.backend.transaction() as tx:
             yield Session(tx)
 
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[Session]:
+        """A session whose every statement commits on its own, for work that is one statement
+        (no BEGIN or COMMIT round trips: the flood limits' reservation before each send)."""
+        async with self.backend.autocommit() as tx:
+            yield Session(tx)
+
     async def scrub(self) -> None:
         """Make deleted rows (after /forget or retention) unrecoverable from the files."""
         await self.backend.scrub()

@@ -14,6 +14,7 @@ from storage.repository.chats import ChatMigrations
 from storage.repository.communities import Communities
 from storage.repository.digests import Digests
 from storage.repository.erasure import Erasure
+from storage.repository.flood import FloodWindows
 from storage.repository.index import IndexValues
 from storage.repository.labels import Labels
 from storage.repository.learned import LearnedModels
@@ -47,6 +48,7 @@ class Session(
     Labels,
     DeploymentSecrets,
     RefusalCounts,
+    FloodWindows,
     OrganiserLanguages,
 ):
     """Repository operations inside one transaction."""

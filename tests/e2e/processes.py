@@ -1,19 +1,28 @@
 """A real `minyi run` process, for the tests that stop one (SIGKILL, SIGTERM) at chosen moments
 and start it again: its config file, its start, and waiting for its exit without blocking the
-event loop the emulator runs on."""
+event loop the emulator runs on; and several `minyi run --webhook` processes behind a
+round-robin load balancer (the tests of a PostgreSQL deployment, SPEC §8)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import os
 import signal
 import subprocess
 import sys
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+from aiohttp import web
+
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
+from tests.bot.web.world import free_port
 
 ASK = "/ask 1h 你希望社区怎样改进？"
 
@@ -26,15 +35,19 @@ def write_run_config(
     *,
     secret: str,
     extra: str = "",
+    webhook_secret: str | None = None,
 ) -> Path:
-    """A config for `minyi run` against the emulator: its token and addresses, the database,
-    one organiser, a privacy key, a quick scheduler tick, and `extra` TOML tables."""
+    """A config for `minyi run` against the emulator: its token and addresses (and
+    `webhook_secret`, if given), the database, one organiser, a privacy key, a quick scheduler
+    tick, and `extra` TOML tables."""
+    hook = f'webhook_secret = "{webhook_secret}"' if webhook_secret else ""
     path.write_text(
         f"""
 [telegram]
 token = "{em.token}"
 base_url = "{em.base_url}"
 base_file_url = "{em.base_file_url}"
+{hook}
 
 [storage]
 url = "{storage_url}"
@@ -113,3 +126,104 @@ async def stop(proc: subprocess.Popen[bytes], sig: signal.Signals, seconds: floa
     """Send `sig` and wait for the exit (see `wait_exit`)."""
     proc.send_signal(sig)
     return await wait_exit(proc, seconds)
+
+
+class LoadBalancer:
+    """Round-robin HTTP forwarding to the bot processes, skipping ones that refuse connections."""
+
+    def __init__(self, backends: list[str]) -> None:
+        self.backends = backends
+        self.forwarded: Counter[str] = Counter()
+        self._next = itertools.cycle(range(len(backends)))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/telegram"
+
+    async def forward(self, request: web.Request) -> web.Response:
+        """Pass the POST on to the next live backend; 502 if none answers."""
+        body = await request.read()
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
+        async with aiohttp.ClientSession() as session:
+            for _ in self.backends:
+                backend = self.backends[next(self._next)]
+                try:
+                    async with session.post(backend, data=body, headers=headers) as response:
+                        self.forwarded[backend] += 1
+                        return web.Response(status=response.status, body=await response.read())
+                except aiohttp.ClientConnectionError:
+                    continue
+        return web.Response(status=502)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[LoadBalancer]:
+        """Serve until the block ends."""
+        app = web.Application()
+        app.router.add_post("/telegram", self.forward)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", self.port).start()
+        try:
+            yield self
+        finally:
+            await runner.cleanup()
+
+
+@contextlib.contextmanager
+def bot_processes(
+    config: Path, ports: list[int], lb_url: str, logs: Path
+) -> Iterator[dict[int, subprocess.Popen[bytes]]]:
+    """`minyi run --webhook` once per port; {pid: process}, all stopped at the end."""
+    procs = {}
+    for port in ports:
+        log = (logs / f"bot-{port}.log").open("wb")
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "--config",
+                str(config),
+                "run",
+                "--webhook",
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--webhook-url",
+                lb_url,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        procs[proc.pid] = proc
+    try:
+        yield procs
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+async def healthy(port: int) -> bool:
+    """Whether a bot process answers on its health URL."""
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/healthz") as response,
+        ):
+            return response.status == 200
+    except aiohttp.ClientConnectionError:
+        return False
+
+
+async def wait_until(predicate: object, timeout: float, what: str) -> None:
+    """Poll an async predicate until true; fail naming `what`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if await predicate():  # type: ignore[operator]
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -9,27 +9,22 @@ takes over.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import itertools
 import json
 import os
 import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import aiohttp
-from aiohttp import web
 
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from storage.backends.postgres import PostgresBackend
 from storage.repository import Repository
 from tests.bot.web.world import free_port
+from tests.e2e.processes import LoadBalancer, bot_processes, healthy, wait_until
 from tests.harness import SECRET
 from tests.pg import postgres_schema_url
 
@@ -44,107 +39,6 @@ TEXTS = [
     "老人不会用智能手机，线上办事很难，希望保留窗口",
     "晚上广场舞太吵了，影响休息",
 ]
-
-
-class LoadBalancer:
-    """Round-robin HTTP forwarding to the bot processes, skipping ones that refuse connections."""
-
-    def __init__(self, backends: list[str]) -> None:
-        self.backends = backends
-        self.forwarded: Counter[str] = Counter()
-        self._next = itertools.cycle(range(len(backends)))
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/telegram"
-
-    async def forward(self, request: web.Request) -> web.Response:
-        """Pass the POST on to the next live backend; 502 if none answers."""
-        body = await request.read()
-        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
-        async with aiohttp.ClientSession() as session:
-            for _ in self.backends:
-                backend = self.backends[next(self._next)]
-                try:
-                    async with session.post(backend, data=body, headers=headers) as response:
-                        self.forwarded[backend] += 1
-                        return web.Response(status=response.status, body=await response.read())
-                except aiohttp.ClientConnectionError:
-                    continue
-        return web.Response(status=502)
-
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[LoadBalancer]:
-        """Serve until the block ends."""
-        app = web.Application()
-        app.router.add_post("/telegram", self.forward)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", self.port).start()
-        try:
-            yield self
-        finally:
-            await runner.cleanup()
-
-
-@contextlib.contextmanager
-def bot_processes(
-    config: Path, ports: list[int], lb_url: str, logs: Path
-) -> Iterator[dict[int, subprocess.Popen[bytes]]]:
-    """`minyi run --webhook` once per port; {pid: process}, all stopped at the end."""
-    procs = {}
-    for port in ports:
-        log = (logs / f"bot-{port}.log").open("wb")
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot",
-                "--config",
-                str(config),
-                "run",
-                "--webhook",
-                "--listen",
-                f"127.0.0.1:{port}",
-                "--webhook-url",
-                lb_url,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        procs[proc.pid] = proc
-    try:
-        yield procs
-    finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-async def healthy(port: int) -> bool:
-    """Whether a bot process answers on its health URL."""
-    try:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(f"http://127.0.0.1:{port}/healthz") as response,
-        ):
-            return response.status == 200
-    except aiohttp.ClientConnectionError:
-        return False
-
-
-async def wait_until(predicate: object, timeout: float, what: str) -> None:
-    """Poll an async predicate until true; fail naming `what`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if await predicate():  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def round_posts(em: BotAPIEmulator, chat: SimChat, round_id: int) -> list[dict[str, object]]:

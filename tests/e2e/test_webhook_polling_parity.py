@@ -42,7 +42,7 @@ from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from storage.backends.postgres import split_schema
 from tests.bot.web.world import free_port
-from tests.e2e.test_multiprocess import LoadBalancer
+from tests.e2e.processes import LoadBalancer
 from tests.harness import SECRET, RunningBot, make_settings, run_bot
 from tests.pg import postgres_schema_url
 
@@ -94,6 +94,7 @@ BOOKKEEPING = {
     "deployment_secrets",
     "sqlite_sequence",
     "refusal_counts",
+    "flood_windows",
 }
 # A round's private link names its community by id.
 START_LINK = re.compile(r"(start=r\d+c)(\d+)")
