@@ -233,7 +233,8 @@ async def cli_report(deployment: Deployment) -> dict[str, Any]:
     assert process.returncode == 0, err.decode()
     data: dict[str, Any] = json.loads(out)
     for round_ in data["rounds"]:
-        del round_["opens_at"], round_["closes_at"]
+        for key in ("opens_at", "opened_at", "closes_at"):  # times of the run, not results
+            round_.pop(key, None)
     return data
 
 
@@ -399,6 +400,7 @@ async def play(bot: Deployment, duplicates: bool) -> Played:
 def told(em: BotAPIEmulator, played: Played) -> dict[str, Any]:
     """What the bot said, chat by chat, each chat's texts sorted; and its answers to presses."""
     said: dict[str, list[str]] = collections.defaultdict(list)
+    at: dict[str, list[tuple[str, float]]] = collections.defaultdict(list)
     for call in em.calls:
         if call.method in QUIET:
             continue
@@ -407,6 +409,7 @@ def told(em: BotAPIEmulator, played: Played) -> dict[str, Any]:
         text = TIMES.sub("<time>", str(call.params.get("text", call.params.get("question", ""))))
         text = START_LINK.sub(lambda m: m[1] + played.communities[int(m[2])], text)
         said[who].append(f"{call.method} ok={call.ok} {text}")
+        at[who].append((said[who][-1], call.time))
     presses = [
         (
             em.callback_queries[q]["data"],
@@ -414,7 +417,11 @@ def told(em: BotAPIEmulator, played: Played) -> dict[str, Any]:
         )
         for q in played.queries
     ]
-    return {"said": {chat: sorted(texts) for chat, texts in said.items()}, "presses": presses}
+    return {
+        "said": {chat: sorted(texts) for chat, texts in said.items()},
+        "presses": presses,
+        "said at": dict(at),
+    }
 
 
 def sqlite_rows(url: str) -> dict[str, list[dict[str, Any]]]:
@@ -579,16 +586,22 @@ async def test_webhook_stores_and_says_what_polling_does(tmp_path: Path) -> None
     polled = await run_scenario("polling", tmp_path / "polling")
     hooked = await run_scenario("webhook", tmp_path / "webhook")
     assert_scenario_happened(polled)
+    for run in (polled, hooked):
+        del run["said at"]
     found = differences(polled, hooked)
     assert not found, found
 
 
-def set_refusals_apart(result: dict[str, Any]) -> dict[str, list[str]]:
-    """Take the refusals out of what each chat was told; them, chat by chat."""
-    apart: dict[str, list[str]] = {}
+def set_refusals_apart(result: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
+    """Take the refusals out of what each chat was told; them, chat by chat, each with the
+    minute of the clock it was sent in (the cap counts per chat and minute)."""
+    apart: dict[str, list[tuple[str, int]]] = {}
     for chat, lines in result["said"].items():
-        apart[chat] = [line for line in lines if REFUSAL.fullmatch(line.split(" ", 2)[2])]
-        result["said"][chat] = [line for line in lines if line not in apart[chat]]
+        refusals = {line for line in lines if REFUSAL.fullmatch(line.split(" ", 2)[2])}
+        apart[chat] = [
+            (line, int(time // 60)) for line, time in result["said at"][chat] if line in refusals
+        ]
+        result["said"][chat] = [line for line in lines if line not in refusals]
     return apart
 
 
@@ -625,7 +638,15 @@ async def test_balanced_webhooks_on_postgresql_store_and_say_what_polling_does(
     assert refused["碧海"] and refused["会展城"], "late replies to the round's post are refused"
     for chat in refused.keys() | refused_balanced.keys():
         one, many = refused.get(chat, []), refused_balanced.get(chat, [])
-        assert len(one) == len(many) <= REFUSALS_PER_MINUTE, (chat, one, many)
-        assert set(one) == set(many), (chat, one, many)
+        # The two processes together keep to the cap in every minute.
+        per_minute = collections.Counter(minute for _, minute in many)
+        assert max(per_minute.values(), default=0) <= REFUSALS_PER_MINUTE, (chat, many)
+        if len({m for _, m in one}) <= 1 and len(per_minute) <= 1:
+            # Both runs refused within one minute of the clock (a quiet machine): the same
+            # refusals. On a busy machine a run can straddle minutes, and each minute then
+            # has its own cap.
+            assert sorted(t for t, _ in one) == sorted(t for t, _ in many), (chat, one, many)
+    for run in (polled, balanced):
+        del run["said at"]
     found = differences(polled, balanced)
     assert not found, found
