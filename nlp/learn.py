@@ -3,7 +3,10 @@
 `train` learns a deployment's single-label model: TF-IDF over the features of `nlp.model` (with
 the taxonomy's keyword hits), then a class-weighted linear SVM from scikit-learn whose C is
 chosen by cross-validation inside the training examples; its decision values become
-probabilities by a softmax.
+probabilities by a softmax. Beside the themes it learns a no-theme class (`NO_THEME`) from
+the shipped neutral answers (greetings, thanks, logistics: `nlp/data/neutral_answers.csv`)
+and the file's own `none` rows: without it, a model of a few themes must give every answer
+one of them (two themes: anything at all scored 0.5 or more for one).
 `train_multilabel` learns the shipped principle model: one logistic regression per theme over
 the same features plus the taxonomy's keyword hits, with a threshold per theme chosen by
 cross-validation on the training examples only. The models themselves live in `nlp.model`
@@ -13,15 +16,18 @@ not.
 
 from __future__ import annotations
 
+import csv
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from nlp.model import LearnedModel, features
+from nlp.model import NO_THEME, LearnedModel, features
 from nlp.normalise import normalise
 from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy
@@ -32,6 +38,7 @@ __all__ = [
     "choose_threshold",
     "choose_thresholds",
     "features",
+    "neutral_answers",
     "resolve_labels",
     "stratified_folds",
     "train",
@@ -52,6 +59,9 @@ INNER_FOLDS = 3
 DEFAULT_C = 1.0
 # From this many training examples on, features seen in only one are dropped.
 MIN_DF_FROM = 2000
+# Iterations of the no-theme row's solver: liblinear's default 1,000 did not converge on half
+# the dev set (2,714 messages against the neutral answers); 5,000 did (4 s more of 22).
+NO_THEME_MAX_ITER = 5000
 
 # Character pieces of the principle model: single characters and pairs. Nested 5-fold CV on the
 # training answers (weak keywords and thresholds chosen inside each fold, precision floor 0.85):
@@ -75,11 +85,29 @@ _KEYWORD_THRESHOLDS = [0.1, 0.15, *_THRESHOLDS]
 F1_TOLERANCE = 0.02
 
 
+# A label saying the text has none of the themes (as in a `text,labels` file).
+NONE_LABEL = "none"
+
+
+@cache
+def neutral_answers() -> tuple[str, ...]:
+    """The shipped answers with no theme (`nlp/data/neutral_answers.csv`): what residents write
+    beside their views (greetings, thanks, "收到", when is the meeting), written for this
+    project. `train` learns its no-theme class from them."""
+    path = resources.files("nlp") / "data" / "neutral_answers.csv"
+    with path.open(encoding="utf-8") as handle:
+        return tuple(row["text"].strip() for row in csv.DictReader(handle) if row["text"].strip())
+
+
 def resolve_labels(labels: Iterable[str], taxonomy: Taxonomy) -> list[str]:
-    """Map each label (theme id or name_zh) to a theme id; ValueError names unknown labels."""
+    """Map each label (theme id or name_zh) to a theme id, and `none` to `NO_THEME`;
+    ValueError names unknown labels."""
     resolved: list[str] = []
     unknown: list[str] = []
     for label in labels:
+        if label.strip() in (NONE_LABEL, NO_THEME):
+            resolved.append(NO_THEME)
+            continue
         theme = taxonomy.get(label.strip())
         if theme is None:
             if label not in unknown:
@@ -98,8 +126,13 @@ def train(
     advance: Callable[[int], None] | None = None,
     seed: int = 0,
 ) -> LearnedModel:
-    """Train a model from (text, label) pairs; label = theme id or name_zh. `advance(n)` is
-    told of each n texts segmented (segmenting is most of the time of a small set).
+    """Train a model from (text, label) pairs; label = theme id or name_zh, or `none` for a
+    text with no theme. `advance(n)` is told of each n texts segmented (segmenting is most of
+    the time of a small set).
+
+    The model's last label is `NO_THEME`: a row that tells the `none` rows and the shipped
+    `neutral_answers` (a text the file labels takes the file's word) from the rows with a
+    theme; the themes' rows learn from the latter only, as they did before it.
 
     Features: `SINGLE_LABEL_CHAR_NGRAMS` character pieces beside the words, and the taxonomy's
     keyword hits (so the model learns how far to trust each theme's keywords); classes weighed
@@ -108,48 +141,54 @@ def train(
     its training folds never tunes on its test fold. Deterministic for a given seed.
     """
     labels = resolve_labels([label for _, label in examples], taxonomy)
-    distinct = sorted(set(labels))
-    if len(distinct) < 2:
+    if len(set(labels) - {NO_THEME}) < 2:
         raise ValueError("need labelled examples of at least two themes to learn")
+    given = {text for text, _ in examples}
+    neutral = [text for text in neutral_answers() if text not in given]
     tagger = Tagger(taxonomy, principle_model=None)
     docs = []
-    for text, _ in examples:
+    for number, text in enumerate([*(text for text, _ in examples), *neutral]):
         tokens = tagger.tokens(normalise(text))
         docs.append(
             features(
                 tokens, tagger.strong_themes(tokens), SINGLE_LABEL_CHAR_NGRAMS, ascii_pieces=False
             )
         )
-        if advance is not None:
+        if advance is not None and number < len(examples):
             advance(1)
+    target = np.array(labels + [NO_THEME] * len(neutral))
+    themed = np.flatnonzero(target != NO_THEME)
+    if c is None:
+        c = choose_c(_CountMatrix([docs[i] for i in themed]), target[themed], seed)
     counts = _CountMatrix(docs)
-    target = np.array(labels)
-    everything = np.arange(len(docs))
-    chosen = c if c is not None else choose_c(counts, target, seed)
-    tfidf = counts.tfidf(everything)
-    classifier = _svm(chosen)
-    classifier.fit(tfidf.transform(everything), target)
+    tfidf = counts.tfidf(np.arange(len(docs)))
+    matrix = tfidf.transform(np.arange(len(docs)))
+    # The themes among themselves, as without the no-theme row; then that row: answers with
+    # no theme against answers with one (a theme's row never learns from the neutral answers,
+    # so a text about the themes scores as it would without them).
+    classifier = _svm(c).fit(matrix[themed], target[themed])
     coef = np.asarray(classifier.coef_, dtype=np.float64)
     intercept = np.asarray(classifier.intercept_, dtype=np.float64)
     if coef.shape[0] == 1:  # binary: sklearn keeps one row, for the second class
         coef = np.vstack([-coef[0], coef[0]])
         intercept = np.array([-intercept[0], intercept[0]])
+    none = _svm(c, NO_THEME_MAX_ITER).fit(matrix, (target == NO_THEME).astype(np.int_))
     return LearnedModel(
-        labels=[str(x) for x in classifier.classes_],
+        labels=[*(str(x) for x in classifier.classes_), NO_THEME],
         vocabulary=[counts.names[i] for i in tfidf.columns.tolist()],
         idf=tfidf.idf,
-        coef=coef,
-        intercept=intercept,
+        coef=np.vstack([coef, np.asarray(none.coef_, dtype=np.float64)]),
+        intercept=np.concatenate([intercept, np.asarray(none.intercept_, dtype=np.float64)]),
         uses_keywords=True,
         char_ngrams=SINGLE_LABEL_CHAR_NGRAMS,
         ascii_pieces=False,
     )
 
 
-def _svm(c: float) -> Any:
+def _svm(c: float, max_iter: int = 1000) -> Any:
     from sklearn.svm import LinearSVC
 
-    return LinearSVC(C=c, class_weight="balanced")
+    return LinearSVC(C=c, class_weight="balanced", max_iter=max_iter)
 
 
 def choose_c(counts: _CountMatrix, target: npt.NDArray[np.str_], seed: int = 0) -> float:

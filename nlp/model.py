@@ -3,7 +3,10 @@
 Two kinds share one format:
 
 - a *single-label* model (what `minyi learn` trains for a deployment): one row of weights per
-  theme, decision values turned into probabilities by a softmax over the themes;
+  theme, decision values turned into probabilities by a softmax over the themes; since
+  version 4 also a row that tells answers with none of them from answers with one
+  (`NO_THEME`), whose decision value, through a logistic, says how likely the answer has no
+  theme at all, so that an answer far from every learned theme is not handed the nearest one;
 - a *multi-label* model (the shipped principle model, `nlp/data/principles_model.npz`): one
   independent logistic score per theme and a threshold per theme, so an answer can carry two
   principles or none.
@@ -46,6 +49,11 @@ MULTILABEL_VERSION = 2
 # versions 1 and 2 refuses it ("unsupported version") instead of scoring it with the wrong
 # features; a single-label model with version 1's features is still written as version 1.
 FEATURES_VERSION = 3
+# Version 4: a single-label model with a no-theme class (`NO_THEME`) among its labels. A Minyi
+# that only knows versions 1-3 refuses it instead of taking the class for a missing theme.
+NONE_VERSION = 4
+#: The label of the no-theme class: no theme id can be it (ids are lower-case words).
+NO_THEME = "(none)"
 
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 _DIGITS = re.compile(r"^[\d.%]+$")
@@ -188,6 +196,9 @@ class LearnedModel:
         if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
             raise ValueError("model weights are not finite numbers")
         self.labels: list[str] = list(labels)
+        #: the column of the no-theme class, if the model has one.
+        self._none = self.labels.index(NO_THEME) if NO_THEME in self.labels else None
+        self._theme_columns = [i for i, label in enumerate(self.labels) if label != NO_THEME]
         self.vocabulary: dict[str, int] = {w: i for i, w in enumerate(vocabulary)}
         self._features = list(vocabulary)
         self._display_cache: tuple[list[str | None], npt.NDArray[np.bool_]] | None = None
@@ -236,13 +247,18 @@ class LearnedModel:
         self.ascii_pieces = ascii_pieces
 
     @property
+    def themes(self) -> list[str]:
+        """The theme ids the model scores (its labels but the no-theme class)."""
+        return [label for label in self.labels if label != NO_THEME]
+
+    @property
     def multilabel(self) -> bool:
         """True for a model with an independent score and threshold per theme."""
         return self.thresholds is not None
 
     def check_compatible(self, taxonomy: Taxonomy) -> None:
         """Raise ValueError naming any learned theme the taxonomy no longer has."""
-        missing = [label for label in self.labels if taxonomy.get(label) is None]
+        missing = [label for label in self.themes if taxonomy.get(label) is None]
         if missing:
             raise ValueError(
                 "learned model refers to themes missing from the taxonomy: " + ", ".join(missing)
@@ -406,10 +422,13 @@ class LearnedModel:
         if self.multilabel:
             probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
         else:
+            themes = logits if self._none is None else logits[:, self._theme_columns]
             probs = np.exp(
-                logits * self.temperature - (logits * self.temperature).max(axis=1)[:, None]
+                themes * self.temperature - (themes * self.temperature).max(axis=1)[:, None]
             )
             probs = np.stack([row / row.sum() for row in probs]) if len(probs) else probs
+            if self._none is not None:
+                probs = self._with_none(probs, logits[:, self._none])
         labels = self.labels
         return [
             ((index[start:end], vec[start:end]), dict(zip(labels, row, strict=True)))
@@ -430,11 +449,26 @@ class LearnedModel:
         if self.multilabel:
             probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
         else:
-            logits = logits * self.temperature
-            logits -= logits.max()
-            probs = np.exp(logits)
+            themes = logits if self._none is None else logits[self._theme_columns]
+            themes = themes * self.temperature
+            themes -= themes.max()
+            probs = np.exp(themes)
             probs /= probs.sum()
+            if self._none is not None:
+                probs = self._with_none(probs[None, :], logits[None, self._none])[0]
         return dict(zip(self.labels, probs.tolist(), strict=True))
+
+    def _with_none(
+        self, themes: npt.NDArray[np.float64], none: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        """Rows of a no-theme model's probabilities: the themes' (a softmax among them, as a
+        model without the class gives them) and, in the no-theme column, the probability
+        that the text has none of them, from the no-theme row's own decision value (0.5
+        where its SVM's decision changes)."""
+        out = np.empty((themes.shape[0], len(self.labels)))
+        out[:, self._theme_columns] = themes
+        out[:, self._none] = 1.0 / (1.0 + np.exp(-np.clip(none * self.temperature, -50.0, 50.0)))
+        return out
 
     def features(self, tokens: Sequence[str], keyword_themes: Iterable[str] = ()) -> Counter[str]:
         """This model's features of one tokenised text (see `features`)."""
@@ -472,9 +506,12 @@ class LearnedModel:
         return self._display_cache
 
     def combine(self, keyword: dict[str, float], learned: dict[str, float]) -> dict[str, float]:
-        """Blend keyword scores with learned probabilities for the themes the model knows."""
+        """Blend keyword scores with learned probabilities for the themes the model knows (the
+        no-theme class's probability is what the themes did not get: it is no score)."""
         combined = dict(keyword)
         for label, prob in learned.items():
+            if label == NO_THEME:
+                continue
             combined[label] = self.weight * prob + (1.0 - self.weight) * keyword.get(label, 0.0)
         return combined
 
@@ -482,6 +519,8 @@ class LearnedModel:
         """Serialise to an .npz archive of plain arrays (no pickle)."""
         if self.multilabel:
             version = MULTILABEL_VERSION
+        elif NO_THEME in self.labels:
+            version = NONE_VERSION
         elif self.uses_keywords or self.char_ngrams != DEFAULT_CHAR_NGRAMS:
             version = FEATURES_VERSION
         else:
@@ -539,6 +578,7 @@ class LearnedModel:
                     VERSION,
                     MULTILABEL_VERSION,
                     FEATURES_VERSION,
+                    NONE_VERSION,
                 ):
                     raise ValueError("not a Minyi learned model (or an unsupported version)")
                 thresholds = header.get("thresholds")

@@ -4,10 +4,12 @@ Domains come from the taxonomy's keywords. Principles come from the shipped prin
 (`nlp/data/principles_model.npz`, see `nlp.model`) whenever the taxonomy has its themes: it
 reads the words, character pieces and keyword hits of an answer, so residents' own wording
 ("从来没人问过我们") counts, not only the textbook words. A deployment's own learned model
-(`minyi learn`) is applied on top of both. Once organisers have labelled first-level domains
-(`/label`), a domain model learned from them (`nlp.domain_model`) decides the first-level
-domains as the principle model decides principles: a domain the keywords missed may be tagged
-when the model is confident, one they found only unless the model is sure it is not meant.
+(`minyi learn`) is applied on top of both; it tags a theme no keyword points to only while it
+finds the answer has a theme at all (`nlp.learn.train`'s no-theme row). Once organisers have
+labelled first-level domains (`/label`), a domain model learned from them (`nlp.domain_model`)
+decides the first-level domains as the principle model decides principles: a domain the
+keywords missed may be tagged when the model is confident, one they found only unless the
+model is sure it is not meant.
 Every tag keeps its keyword `evidence`; a tag a model scored also says which words weighed
 most (`learned`).
 """
@@ -23,7 +25,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from nlp.model import LearnedModel, Vector, default_principle_model, head_end
+from nlp.model import NO_THEME, LearnedModel, Vector, default_principle_model, head_end
 from nlp.normalise import normalise, normalise_many
 from nlp.segment import DEFAULT_ENGINE, Engine, segmenter_for
 from nlp.taxonomy import Taxonomy
@@ -48,6 +50,9 @@ PRINCIPLE_READ_CHARS = 200
 _EMPTY: Vector = (np.zeros(0, dtype=np.intp), np.zeros(0))
 # Learned probabilities below this are not reported as tags unless keywords also matched.
 MIN_LEARNED = 0.35
+# A deployment's learned model that learned answers with no theme (`nlp.learn.train`) tags a
+# theme no keyword points to only while it finds "none of its themes" less likely than this.
+MAX_NO_THEME = 0.5
 
 
 class ThemeTag(BaseModel):
@@ -272,7 +277,7 @@ class Tagger:
         }
         if model is not None:
             model.check_compatible(taxonomy)
-        self._model_labels = frozenset(model.labels if model is not None else ())
+        self._model_labels = frozenset(model.themes if model is not None else ())
         if principle_model == "default":
             principle_model = default_principle_model()
             # A deployment's own taxonomy without the default principles keeps keyword tagging.
@@ -439,6 +444,7 @@ class Tagger:
             scored = model.score_many([(a.tokens, sorted(a.strong)) for a in analyses])
             for analysis, (vector, probabilities) in zip(analyses, scored, strict=True):
                 analysis.model_vector = vector
+                analysis.no_theme = probabilities.get(NO_THEME, 0.0)
                 full = {tid: analysis.scores.get(tid, 0.0) for tid in self._themes}
                 analysis.scores = model.combine(full, probabilities)
         return analyses
@@ -462,7 +468,7 @@ class Tagger:
         model = self._model
         if model is not None and theme_id in self._model_labels:
             threshold = MIN_SCORE if has_strong else MIN_LEARNED
-            if score < threshold:
+            if score < threshold or (not has_strong and analysis.no_theme >= MAX_NO_THEME):
                 return None
             return model.weighed_most(analysis.model_vector, theme_id)
         principle_model = self._principle_model
@@ -536,6 +542,7 @@ class _Analysis:
         "domains",
         "evidence",
         "model_vector",
+        "no_theme",
         "principle_vector",
         "scores",
         "strong",
@@ -556,5 +563,7 @@ class _Analysis:
         self.principle_vector: Vector = _EMPTY
         self.model_vector: Vector = _EMPTY
         self.domain_vector: Vector = _EMPTY
+        #: how likely the deployment's learned model finds it that the text has no theme.
+        self.no_theme = 0.0
         #: the first-level domains the domain model tags (empty without one).
         self.domains: set[str] = set()

@@ -75,7 +75,7 @@ async def seed_text_round(
                 round_.id,
                 community.id,
                 resident=f"r{i}",
-                source=f"g:-100:{i}",
+                source=f"g:-100:{round_.id}:{i}",  # one round's answers never repeat another's
                 text=text,
                 at=now,
                 hashed=f"{text}{i}" if numbered_hashes else text,

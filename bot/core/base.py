@@ -181,11 +181,11 @@ async def load_tagger(settings: Settings, repo: Repository) -> Tagger:
     model = None
     if blob:
         model = LearnedModel.from_bytes(blob)
-    principle_model: LearnedModel | Literal["default"] | None
-    if principles:
-        # Learned from organisers' labels (/label) on top of the base examples.
-        principle_model = LearnedModel.from_bytes(principles)
-    else:
+    # Learned from organisers' labels (/label) on top of the base examples, if it still fits.
+    principle_model: LearnedModel | Literal["default"] | None = stored_principle_model(
+        principles, taxonomy
+    )
+    if principle_model is None:
         principle_model = unlearned_principles(settings, taxonomy)
     return Tagger(
         taxonomy,
@@ -202,6 +202,17 @@ def stored_domain_model(blob: bytes | None, taxonomy: Taxonomy) -> LearnedModel 
     if model is not None and not _first_level_domains(model, taxonomy):
         # Learned before the taxonomy changed: keyword tagging until organisers label again.
         log.warning("the learned domain model does not fit the taxonomy: not used")
+        return None
+    return model
+
+
+def stored_principle_model(blob: bytes | None, taxonomy: Taxonomy) -> LearnedModel | None:
+    """The stored principle model learned from labels, if one is stored and fits the taxonomy
+    (None: the caller tags with `unlearned_principles`)."""
+    model = LearnedModel.from_bytes(blob) if blob else None
+    if model is not None and not _principles(model, taxonomy):
+        # Learned before the taxonomy changed: the unlearned model until organisers label again.
+        log.warning("the learned principle model does not fit the taxonomy: not used")
         return None
     return model
 
@@ -223,6 +234,13 @@ def unlearned_principles(
         taxonomy,
         [t.id for t in taxonomy.by_kind("principle")],
     )
+
+
+def _principles(model: LearnedModel, taxonomy: Taxonomy) -> bool:
+    """Whether a model is multi-label and every theme it learned is a principle of this
+    taxonomy."""
+    themes = [taxonomy.get(label) for label in model.labels]
+    return model.multilabel and all(t is not None and t.kind == "principle" for t in themes)
 
 
 def _first_level_domains(model: LearnedModel, taxonomy: Taxonomy) -> bool:

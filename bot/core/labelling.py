@@ -30,6 +30,7 @@ from bot.core.base import (
     Core,
     Turn,
     stored_domain_model,
+    stored_principle_model,
     unlearned_principles,
 )
 from bot.core.durations import due_again
@@ -360,12 +361,12 @@ async def follow_stored_models(core: Core) -> bool:
         model = LearnedModel.from_bytes(blob) if blob else None
     principle_model: LearnedModel | Literal["default"] | None = principles
     if PRINCIPLE_MODEL_NAME in blobs:
-        blob = blobs[PRINCIPLE_MODEL_NAME]
+        learned = stored_principle_model(blobs[PRINCIPLE_MODEL_NAME], taxonomy)
         principle_model = (
-            LearnedModel.from_bytes(blob)
-            if blob
-            # Removed: the model of no label (training one from nlp.principle_answers takes
-            # seconds: not on the event loop).
+            learned
+            if learned is not None
+            # Removed (or no fit): the model of no label (training one from
+            # nlp.principle_answers takes seconds: not on the event loop).
             else await asyncio.to_thread(unlearned_principles, core.settings, taxonomy)
         )
     if DOMAIN_MODEL_NAME in blobs:

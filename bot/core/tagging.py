@@ -23,8 +23,9 @@ from bot.core.csvfiles import (
     write_csv,
 )
 from bot.core.models import ProgressSink
-from nlp.learn import resolve_labels, stratified_folds, train
+from nlp.learn import NONE_LABEL, resolve_labels, stratified_folds, train
 from nlp.metrics import Evaluation, evaluate_rows, evaluate_sets
+from nlp.model import NO_THEME
 from nlp.tagger import Tagger, ThemeTag
 from nlp.taxonomy import Taxonomy
 
@@ -92,11 +93,12 @@ def tag_verb(
 
 
 def learned_summary(examples: Sequence[tuple[str, str]], taxonomy: Taxonomy) -> str:
-    """How many examples of each theme a model learned from, e.g. `城乡建设 4, 教育文体 2`."""
+    """How many examples of each theme a model learned from, e.g. `城乡建设 4, 教育文体 2`
+    (and `none 3` for the file's rows with no theme)."""
     counts: dict[str, int] = {}
     for label in resolve_labels([label for _, label in examples], taxonomy):
         counts[label] = counts.get(label, 0) + 1
-    names = {t.id: t.name_zh for t in taxonomy.themes}
+    names = {t.id: t.name_zh for t in taxonomy.themes} | {NO_THEME: NO_LABEL}
     return ", ".join(f"{names[label]} {n}" for label, n in sorted(counts.items()))
 
 
@@ -118,8 +120,8 @@ async def learn(
 
 # In a multi-label `labels` cell: theme ids or names, separated by ; (or the full-width ；).
 _LABEL_SEPARATORS = re.compile(r"[;；]")
-# A `labels` cell saying the answer has none of the themes.
-NO_LABEL = "none"
+# A `labels` (or `label`) cell saying the answer has none of the themes.
+NO_LABEL = NONE_LABEL
 
 
 def is_multilabel(path: Path) -> bool:
@@ -221,15 +223,16 @@ async def learn_sets(core: Core, examples: Sequence[tuple[str, Sequence[str]]]) 
 
 def read_labelled(path: Path, taxonomy: Taxonomy | None = None) -> list[tuple[str, str]]:
     """(text, label) pairs from a CSV with `text` and `label` columns (bot/core/csvfiles:
-    UTF-8 or GBK); CsvInputError with the file and line of a missing column or empty cell, and,
-    given the `taxonomy`, of a label that is none of its themes' ids or names."""
+    UTF-8 or GBK), label `none` for a text with no theme; CsvInputError with the file and line
+    of a missing column or empty cell, and, given the `taxonomy`, of a label that is none of
+    its themes' ids or names."""
     rows = read_csv_rows(path, required=("text", "label"))
     examples: list[tuple[str, str]] = []
     for row in rows:
         text, label = row["text"].strip(), row["label"].strip()
         if not text or not label:
             raise CsvInputError.at(row, "csv_labelled_empty")
-        if taxonomy is not None and taxonomy.get(label) is None:
+        if taxonomy is not None and label != NO_LABEL and taxonomy.get(label) is None:
             raise CsvInputError.at(row, "csv_unknown_label", theme=label[:40])
         examples.append((text, label))
     if not examples:

@@ -577,9 +577,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "未归入任何主题的回答：{count}（{share}）",
         "Answers with no theme: {count} ({share})",
     ),
+    # Over every label so far (SPEC §4), not only the labels of the report's answers.
     "report_agreement": (
-        "自动标注与组织者的标注一致：{share}（共 {answers} 条）",
-        "Tagging agrees with organisers' labels on {share} of {answers:answer|answers}",
+        "自动标注与组织者的标注一致：{share}（按至今全部 {answers} 条已标注回答计，不限于本报告）",
+        "Tagging agrees with organisers' labels on {share} of all {answers:answer|answers} "
+        "labelled so far (not only this report's)",
     ),
     "report_confidence": ("置信度", "confidence"),
     "report_quote": ("  「{text}」— {theme}", "  “{text}” — {theme}"),

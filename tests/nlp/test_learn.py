@@ -15,7 +15,7 @@ from nlp.learn import (
     choose_thresholds,
     train,
 )
-from nlp.model import FEATURES_VERSION
+from nlp.model import FEATURES_VERSION, NO_THEME, NONE_VERSION
 from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy, load_taxonomy
 
@@ -40,8 +40,9 @@ def model(taxonomy: Taxonomy) -> LearnedModel:
 
 
 def test_learned_model_knows_its_labels(model: LearnedModel) -> None:
-    """Labels given by name_zh or id are resolved to theme ids."""
-    assert sorted(model.labels) == ["education_culture_sports", "urban_rural_construction"]
+    """Labels given by name_zh or id are resolved to theme ids (beside the no-theme class)."""
+    assert model.themes == ["education_culture_sports", "urban_rural_construction"]
+    assert model.labels == [*model.themes, NO_THEME]
 
 
 def test_learned_word_lifts_its_theme(taxonomy: Taxonomy, model: LearnedModel) -> None:
@@ -155,15 +156,27 @@ def _header(data: bytes) -> dict[str, object]:
 
 
 def test_a_learned_model_says_its_features(model: LearnedModel) -> None:
-    """`train` learns from keyword hits and character pairs, and its file says so (version 3),
-    so a reader that would score it with other features refuses it."""
+    """`train` learns from keyword hits and character pairs, and its file says so (version 3,
+    and 4 for its no-theme class), so a reader that would score it with other features refuses
+    it; without the no-theme class it is written as version 3."""
     assert model.uses_keywords and model.char_ngrams == SINGLE_LABEL_CHAR_NGRAMS
     header = _header(model.to_bytes())
-    assert header["version"] == FEATURES_VERSION
+    assert header["version"] == NONE_VERSION
     assert header["uses_keywords"] is True
     assert header["char_ngrams"] == list(SINGLE_LABEL_CHAR_NGRAMS)
     loaded = LearnedModel.from_bytes(model.to_bytes())
     assert loaded.uses_keywords and loaded.char_ngrams == SINGLE_LABEL_CHAR_NGRAMS
+    themes = len(model.themes)
+    without = LearnedModel(
+        labels=model.themes,
+        vocabulary=list(model.vocabulary),
+        idf=model.idf,
+        coef=model.coef[:themes],
+        intercept=model.intercept[:themes],
+        uses_keywords=True,
+        char_ngrams=SINGLE_LABEL_CHAR_NGRAMS,
+    )
+    assert _header(without.to_bytes())["version"] == FEATURES_VERSION
 
 
 def test_a_version_1_model_still_loads_with_its_features(model: LearnedModel) -> None:
@@ -172,11 +185,11 @@ def test_a_version_1_model_still_loads_with_its_features(model: LearnedModel) ->
     import numpy as np
 
     old = LearnedModel(
-        labels=model.labels,
+        labels=model.themes,
         vocabulary=["三号井", "#三号"],
         idf=np.ones(2),
-        coef=np.zeros((len(model.labels), 2)),
-        intercept=np.zeros(len(model.labels)),
+        coef=np.zeros((len(model.themes), 2)),
+        intercept=np.zeros(len(model.themes)),
     )
     assert _header(old.to_bytes())["version"] == 1
     loaded = LearnedModel.from_bytes(old.to_bytes())

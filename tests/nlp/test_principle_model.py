@@ -299,7 +299,18 @@ def test_scoring_a_batch_gives_each_texts_own_numbers(
         with DEV_CSV.open(encoding="utf-8") as handle:
             texts += [row["text"] for row in itertools.islice(csv.DictReader(handle), 200)]
     learned = train([("停车位太少了", "parking"), ("垃圾没人清运", "waste_sorting")], taxonomy)
-    for model in (default_tagger.principle_model, learned):
+    themes = len(learned.themes)
+    without_none = LearnedModel(  # as `minyi learn` wrote them before the no-theme class
+        labels=learned.themes,
+        vocabulary=list(learned.vocabulary),
+        idf=learned.idf,
+        coef=learned.coef[:themes],
+        intercept=learned.intercept[:themes],
+        uses_keywords=True,
+        char_ngrams=learned.char_ngrams,
+        ascii_pieces=False,
+    )
+    for model in (default_tagger.principle_model, learned, without_none):
         assert model is not None
         documents = []
         for text in texts:

@@ -94,5 +94,28 @@ async def test_agreement_with_labels(tmp_path: Path) -> None:
         await core.repo.close()
     assert report is not None and report.agreement is not None
     assert (report.agreement.answers, report.agreement.agreed) == (3, 2)
+    # The figure covers every label so far, not only this round's, and says so.
     text = render_report(report, "en", UTC)
-    assert "Tagging agrees with organisers' labels on 67% of 3 answers" in text
+    assert (
+        "Tagging agrees with organisers' labels on 67% of all 3 answers labelled so far "
+        "(not only this report's)"
+    ) in text
+    zh = render_report(report, "zh", UTC)
+    assert "自动标注与组织者的标注一致：67%（按至今全部 3 条已标注回答计，不限于本报告）" in zh
+
+
+async def test_agreement_covers_the_labels_of_other_rounds(tmp_path: Path) -> None:
+    """A round whose own answers nobody labelled still shows the agreement so far (the labels
+    of an earlier round), as its wording says."""
+    core = await _core(tmp_path)
+    try:
+        _, ids = await seed_text_round(core, TEXTS[:1], opened_ago=timedelta(minutes=9))
+        async with core.repo.transaction() as session:
+            await session.set_label(ids[0], "org", ["transport"], datetime.now(UTC))
+        later, _ = await seed_text_round(core, TEXTS[1:], opened_ago=timedelta(minutes=5))
+        report = await build_round_report(core, later)
+    finally:
+        await core.repo.close()
+    assert report is not None and report.agreement is not None
+    assert report.agreement.answers == 1
+    assert "of all 1 answer labelled so far" in render_report(report, "en", UTC)
