@@ -346,9 +346,11 @@ class WebUI:
         chat = self._chat(body, user)
         text = str(body.get("text", "")).strip()
         if not text:
-            raise ValueError("empty message")
+            raise ValueError("消息是空的 · the message is empty")
         if len(text) > _MAX_TEXT:
-            raise ValueError(f"a message holds at most {_MAX_TEXT} characters")
+            raise ValueError(
+                f"一条消息最多 {_MAX_TEXT} 个字 · a message holds at most {_MAX_TEXT} characters"
+            )
         reply_to = body.get("reply_to")
         message_id = self.emulator.send_message(
             user, chat, text, reply_to=int(reply_to) if reply_to else None
@@ -358,6 +360,10 @@ class WebUI:
     async def _vote(self, body: dict[str, Any]) -> dict[str, Any]:
         user = self._user(body)
         options = [int(option) for option in body.get("options", [])]
+        poll = self.emulator.polls_by_id.get(str(body["poll"]))
+        if poll is not None and poll.is_closed:
+            # Closed while the page still showed its buttons.
+            raise ValueError("这个投票已经结束 · this poll has closed")
         self.emulator.vote_poll(user, str(body["poll"]), options)
         return {}
 
@@ -380,7 +386,7 @@ class WebUI:
     async def _people(self, body: dict[str, Any]) -> dict[str, Any]:
         name = str(body.get("name", "")).strip()
         if not 1 <= len(name) <= 64:
-            raise ValueError("a name needs 1–64 characters")
+            raise ValueError("名字要 1–64 个字 · a name needs 1–64 characters")
         language = str(body.get("language_code") or "zh-hans")
         if language not in _LANGUAGES:
             raise ValueError(f"unknown language {language!r}")
@@ -395,9 +401,13 @@ class WebUI:
         creator = self._user(body)
         title = str(body.get("title", "")).strip()
         if not 1 <= len(title) <= 128:
-            raise ValueError("a group title needs 1–128 characters")
+            raise ValueError("群名称要 1–128 个字 · a group title needs 1–128 characters")
+        members = [self._user({"user": member}) for member in body.get("members", [])]
         chat = self.emulator.add_group(title, admins=[creator])
         self.emulator.add_bot_to_group(chat, creator)
+        for member in members:
+            if member.id != creator.id:
+                self.emulator.add_member(chat, member)
         return {"chat": chat.id}
 
 

@@ -35,7 +35,8 @@ def _name(theme: ThemeShare, lang: Lang) -> str:
 
 
 def _poll_lines(poll: PollResult, lang: Lang) -> list[str]:
-    lines = [say("report_voters", lang, voters=poll.voters)]
+    key = "report_voters" if poll.average is None else "report_raters"
+    lines = [say(key, lang, voters=poll.voters)]
     # Padded by display width: options are mostly Chinese, two columns a character.
     rows = [
         [option.text, str(option.votes), _pct(option.share), "█" * round(option.share * 10)]
@@ -142,6 +143,8 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
                 share=_pct(report.untagged_share),
             ),
         ]
+    if principles or domains or subdomains:
+        lines.append(say("report_theme_note", lang))
     if report.agreement is not None:
         lines.append(
             say(
@@ -168,12 +171,17 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
             )
             for q in report.quotes
         ]
-    if report.previous is not None:
-        p = report.previous
+    previous = report.previous
+    if previous is not None and previous.participants == 0 and previous.answers == 0:
+        lines += ["", say("report_change_none", lang, label=previous.label)]
+        previous = None  # nor a change per community: each would only repeat its own count
+    if previous is not None:
+        p = previous
+        voted = report.poll is not None and report.answers == 0
         lines += [
             "",
             say(
-                "report_change",
+                "report_change_votes" if voted else "report_change",
                 lang,
                 label=p.label,
                 participants=f"{report.participants - p.participants:+d}",
@@ -184,12 +192,19 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
         for t in top_themes(report.themes, 6):
             delta = t.share - p.themes.get(t.id, 0.0)
             if abs(delta) >= 0.05:
-                moves.append(f"{_name(t, lang)} {delta * 100:+.0f}pp")
+                moves.append(
+                    say(
+                        "report_change_points",
+                        lang,
+                        name=_name(t, lang),
+                        delta=f"{delta * 100:+.0f}",
+                    )
+                )
         if moves:
             lines.append("  " + ("，".join(moves) if lang == "zh" else ", ".join(moves)))
     if len(report.per_community) > 1:
         lines += ["", say("report_per_community", lang)]
-        before = report.previous.per_community if report.previous else {}
+        before = previous.per_community if previous else {}
         silent = [
             p.name
             for p in report.per_community
@@ -239,6 +254,9 @@ def _community_poll_line(part: CommunityPart, poll: PollResult, lang: Lang) -> s
         return say("report_community_no_votes", lang, name=part.name)
     if poll.average is not None:
         result = say("report_rating_average", lang, average=f"{poll.average:.2f}")
+        return say(
+            "report_community_rating", lang, name=part.name, voters=poll.voters, result=result
+        )
     else:
         best = max(poll.options, key=lambda o: o.votes)
         # A tie names every leading option: the first of them alone would read as the winner.

@@ -563,6 +563,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Of which through Telegram: {telegram} · through the web page: {web}",
     ),
     "report_voters": ("投票人数：{voters}", "Voters: {voters}"),
+    # A rating round: people gave a score, they did not vote for an option.
+    "report_raters": ("评分人数：{voters}", "People who rated: {voters}"),
     # Poll and rating rounds have voters, not answers: "回答：0" would read as nobody took part.
     "report_counts_votes": ("参与居民：{participants}", "Participants: {participants}"),
     "report_average": ("  平均分：{average}", "  Average: {average}"),
@@ -584,6 +586,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "labelled so far (not only this report's)",
     ),
     "report_confidence": ("置信度", "confidence"),
+    # Under the theme lists: what their two figures mean, for readers who did not set it up.
+    "report_theme_note": (
+        "注：百分比 = 提到该主题的回答占全部回答的比例（一条回答可涉及几个主题，合计可超过 100%）；"
+        "置信度（0–1）= 自动标注对这些回答的平均把握，越接近 1 越可靠。",
+        "Note: a share is the part of all answers that touch the theme (an answer can touch "
+        "several, so shares can add up to more than 100%); confidence (0–1) is how sure the "
+        "automatic tagging was on those answers, on average; nearer 1 is more reliable.",
+    ),
     "report_quote": ("  「{text}」— {theme}", "  “{text}” — {theme}"),
     # -- /label: organisers teach the tagger (bot/core/labelling.py, handlers/labelling.py) --
     "label_private_only": (
@@ -633,6 +643,18 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "与 {label} 相比：参与 {participants}，回答 {answers}",
         "Compared with {label}: participants {participants}, answers {answers}",
     ),
+    # A poll or rating round beside the one before: it has voters, not answers.
+    "report_change_votes": (
+        "与 {label} 相比：参与 {participants}",
+        "Compared with {label}: participants {participants}",
+    ),
+    # The period before had nobody taking part: "+48" and "+44 个百分点" would only repeat
+    # this period's own figures as if they were a change.
+    "report_change_none": (
+        "{label} 没有居民参与，无从比较。",
+        "Nobody took part in {label}: there is nothing to compare with.",
+    ),
+    "report_change_points": ("{name} {delta} 个百分点", "{name} {delta} pp"),
     "report_per_community": ("分社区：", "Per community:"),
     "report_round_poll": ("#{id} {kind}：{question}", "#{id} {kind}: {question}"),
     "report_community_change": ("（回答 {answers}）", " (answers {answers})"),
@@ -644,6 +666,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "report_community_poll": (
         "  {name}：投票 {voters} 人；{result}",
         "  {name}: {voters:voter|voters}; {result}",
+    ),
+    "report_community_rating": (
+        "  {name}：评分 {voters} 人；{result}",
+        "  {name}: {voters} rated; {result}",
     ),
     "report_communities_silent": ("  没有回答：{names}", "  no answers from: {names}"),
     "report_community_no_votes": ("  {name}：没有人投票", "  {name}: nobody voted"),

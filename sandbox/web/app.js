@@ -136,6 +136,7 @@ const chatItems = new Map();
 function renderChats() {
   const list = $("chats");
   const wanted = [];
+  let unreadElsewhere = 0;
   for (const chat of visibleChats()) {
     if (lastSeen(chat) === undefined) {
       // First sight of a chat: its history is not "unread".
@@ -143,6 +144,7 @@ function renderChats() {
     }
     const seen = lastSeen(chat) || 0;
     const unread = chat.id === ui.chatId ? 0 : chat.messages.filter((m) => m.id > seen && m.from.id !== ui.me).length;
+    unreadElsewhere += unread;
     const name = chatName(chat);
     const last = preview(chat.messages[chat.messages.length - 1]);
     const active = chat.id === ui.chatId;
@@ -172,10 +174,15 @@ function renderChats() {
     if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
   });
   while (list.children.length > wanted.length) list.lastElementChild.remove();
+  // On a phone the chat list is hidden behind the back button: it says how much is unread there.
+  const back = `‹ 聊天 · chats${unreadElsewhere ? ` (${unreadElsewhere})` : ""}`;
+  if ($("back").textContent !== back) $("back").textContent = back;
 }
 
 function openChat(chatId) {
   ui.chatId = chatId;
+  // On a phone the open chat takes the whole screen (style.css); the back button leaves it.
+  document.body.classList.add("in-chat");
   ui.replyTo = null;
   ui.stickBottom = true;
   render();
@@ -260,7 +267,12 @@ function renderPoll(message, chat) {
       const box2 = el("input", { type: "checkbox", onchange: (e) => (e.target.checked ? chosen.add(index) : chosen.delete(index)) });
       box.append(el("label", { class: "poll-option", "data-option": index }, box2, " ", option.text));
     });
-    box.append(el("button", { class: "poll-option", onclick: () => vote(poll.id, [...chosen]) }, "投票 · vote"));
+    box.append(
+      el("button", {
+        class: "poll-option vote",
+        onclick: () => (chosen.size ? vote(poll.id, [...chosen]) : toast("先勾选至少一项 · tick at least one option", true)),
+      }, "投票 · vote"),
+    );
   } else {
     poll.options.forEach((option, index) => {
       box.append(el("button", { class: "poll-option", "data-option": index, onclick: () => vote(poll.id, [index]) }, option.text));
@@ -342,12 +354,20 @@ function welcome(chat) {
       el("div", {}, organiser
         ? "组织者可以在这里发起征询（写社区名称或 all）、看报告、收周报图表和 CSV。下面的按钮会把示例命令填进输入框。"
         : "居民可以在这里私下回答征询（点群里征询消息中的链接），或用 /mydata 查看、/forget 删除自己的数据。"),
+      el("div", { class: "en" }, organiser
+        ? "Organisers open rounds here (name a community, or all), read reports and get the weekly digest with its chart and CSV. The buttons below fill in example commands."
+        : "Residents answer rounds here in private (the link in a round's message), see their data with /mydata and delete it with /forget."),
     );
   } else {
     box.append(el("h3", {}, chat.title));
-    box.append(el("div", {}, organiser
-      ? "这是一个社区群。发送 /community <名称> 登记它，再用 /ask、/poll、/rate 发起征询。"
-      : "这是一个社区群。回复机器人的征询消息即可回答，投票和评分点按钮即可。"));
+    box.append(
+      el("div", {}, organiser
+        ? "这是一个社区群。发送 /community <名称> 登记它，再用 /ask、/poll、/rate 发起征询。"
+        : "这是一个社区群。回复机器人的征询消息即可回答，投票和评分点按钮即可。"),
+      el("div", { class: "en" }, organiser
+        ? "A community's group: register it with /community <name>, then open rounds with /ask, /poll or /rate."
+        : "A community's group: reply to the bot's round message to answer; press the buttons to vote or rate."),
+    );
   }
   return box;
 }
@@ -565,6 +585,14 @@ function wire() {
     ui.replyTo = null;
     render();
   });
+  $("back").addEventListener("click", () => {
+    document.body.classList.remove("in-chat");
+  });
+  const guide = $("guide");
+  if (localStorage.getItem("sandbox-guide") === "closed") guide.open = false;
+  guide.addEventListener("toggle", () => {
+    localStorage.setItem("sandbox-guide", guide.open ? "open" : "closed");
+  });
   $("reply-cancel").addEventListener("click", () => {
     ui.replyTo = null;
     renderReply();
@@ -582,7 +610,9 @@ function wire() {
   $("new-group").addEventListener("click", async () => {
     const title = prompt("群名称 · group title", "新社区居民群");
     if (!title) return;
-    const result = await post("groups", { user: ui.me, title });
+    // Everyone in the sandbox joins the new group, so residents can answer there at once.
+    const members = ui.world.users.filter((u) => u.id !== ui.me).map((u) => u.id);
+    const result = await post("groups", { user: ui.me, title, members });
     await refresh();
     openChat(result.chat);
     fill("/community …");

@@ -233,6 +233,9 @@ async def test_weekly_digest_reaches_every_staff_chat_once(
                 assert re.search(
                     rf"  {theme.name_zh} {count}（\d+%，置信度 [01]\.\d\d）", digest
                 ), (theme_id, digest)
+            # An official who did not set the bot up is told what the two figures mean.
+            assert "百分比 = 提到该主题的回答占全部回答的比例" in digest
+            assert "置信度（0–1）= 自动标注对这些回答的平均把握" in digest
         (tmp_path / "digest.png").write_bytes(photos(sent[staff_group.id])[1]["file_bytes"])
 
         # -- a second trigger for the same week sends nothing --------------------------------

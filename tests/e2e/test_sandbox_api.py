@@ -62,3 +62,35 @@ async def test_bad_actions_get_a_clear_400_and_change_nothing(tmp_path: Path) ->
                 assert words in (await answer.json())["error"]
         assert len(em.history(group.id)) == before
         assert em.pending_updates == 0
+
+
+async def test_refusals_a_person_can_meet_are_said_in_chinese_and_english(
+    tmp_path: Path,
+) -> None:
+    """A vote on a poll that closed while the page still showed it, a group title too long and
+    a message too long are refused in both languages, the emulator's own words not shown raw."""
+    async with open_sandbox(tmp_path / "minyi.db") as box, aiohttp.ClientSession() as session:
+        em = box.bot.emulator
+        group = box.bot.groups["碧海社区"]
+        organiser = box.bot.organiser.id
+        resident = next(u for u in em.users.values() if u.first_name == "王阿姨")
+        await box.bot.ask_privately("/poll 碧海社区 2h 哪一条最重要？ | 参与 | 透明")
+        await box.bot.ask_privately("/close 1")
+        await box.bot.settle()
+        poll = next(p for p in em.polls_by_id.values() if p.question == "哪一条最重要？")
+        assert poll.is_closed
+        vote = {"user": resident.id, "poll": poll.poll_id, "options": [0]}
+        for action, body, words in (
+            ("vote", vote, ("已经结束", "closed")),
+            ("groups", {"user": organiser, "title": "群" * 129}, ("群名称", "title")),
+            (
+                "send",
+                {"user": organiser, "chat": group.id, "text": "长" * 5000},
+                ("最多 4096", "at most 4096"),
+            ),
+        ):
+            async with session.post(f"{box.url}api/{action}", json=body) as answer:
+                assert answer.status == 400
+                error = (await answer.json())["error"]
+            assert all(word in error for word in words), error
+            assert "'" not in error, f"a raw identifier in {error!r}"

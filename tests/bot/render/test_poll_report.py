@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.core.reports import build_round_report
+from bot.core.reports import Change, CommunityChange, build_round_report
 from bot.render.report import render_report, render_summary
 from bot.render.widths import display_width
 from tests.bot.pollseed import BIHAI, HUIZHAN, open_test_core, seed_round
@@ -25,11 +25,11 @@ async def test_rating_report_shows_voters_and_average_not_zero_answers(tmp_path:
     assert report is not None
     zh = render_report(report, "zh", ZONE)
     assert "回答：0" not in zh and "主要主题：—" not in zh
-    assert "参与居民：3" in zh and "投票人数：3" in zh and "平均分：2.67" in zh
-    assert f"  {BIHAI}：投票 3 人；平均分 2.67" in zh
+    assert "参与居民：3" in zh and "评分人数：3" in zh and "平均分：2.67" in zh
+    assert f"  {BIHAI}：评分 3 人；平均分 2.67" in zh
     assert f"  {HUIZHAN}：没有人投票" in zh
     en = render_report(report, "en", ZONE)
-    assert "Answers: 0" not in en and f"  {BIHAI}: 3 voters; average 2.67" in en
+    assert "Answers: 0" not in en and f"  {BIHAI}: 3 rated; average 2.67" in en
 
 
 async def test_poll_report_names_the_leading_option_per_community(tmp_path: Path) -> None:
@@ -92,3 +92,36 @@ async def test_summary_thanks_only_when_someone_took_part(tmp_path: Path) -> Non
     nobody = render_summary(empty_report, "zh")
     assert "谢谢" not in nobody and "这一轮没有居民参与" in nobody
     assert "Thank you" not in render_summary(empty_report, "en")
+
+
+async def test_a_change_says_nothing_false_beside_an_empty_period_or_a_rating(
+    tmp_path: Path,
+) -> None:
+    """Beside a rating round the change names participants only ("回答 +0" would say nothing);
+    beside a period nobody took part in it says there is nothing to compare, instead of this
+    period's own figures dressed up as "+3" and "+100pp"."""
+    core = await open_test_core(tmp_path)
+    try:
+        round_id = await seed_round(core, "rating", {BIHAI: [[2], [2], [4]], HUIZHAN: []})
+        report = await build_round_report(core, round_id)
+    finally:
+        await core.repo.close()
+    assert report is not None
+    earlier = Change(label="#7", participants=5, answers=0, themes={})
+    zh = render_report(report.model_copy(update={"previous": earlier}), "zh", ZONE)
+    assert "与 #7 相比：参与 -2" in zh and "回答 +0" not in zh
+    en = render_report(report.model_copy(update={"previous": earlier}), "en", ZONE)
+    assert "Compared with #7: participants -2" in en and "answers" not in en.split("#7")[1]
+
+    empty = Change(
+        label="2026-11-18 – 2026-11-25",
+        participants=0,
+        answers=0,
+        themes={},
+        per_community={BIHAI: CommunityChange(participants=0, answers=0, themes={})},
+    )
+    zh = render_report(report.model_copy(update={"previous": empty}), "zh", ZONE)
+    assert "2026-11-18 – 2026-11-25 没有居民参与，无从比较。" in zh
+    assert "参与 +3" not in zh and "个百分点" not in zh and "pp" not in zh
+    en = render_report(report.model_copy(update={"previous": empty}), "en", ZONE)
+    assert "Nobody took part in 2026-11-18 – 2026-11-25" in en and "+3" not in en
