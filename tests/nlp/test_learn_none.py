@@ -141,6 +141,6 @@ def test_theme_probabilities_are_among_the_themes(taxonomy: Taxonomy, small: Lea
     tagger = Tagger(taxonomy, principle_model=None)
     for text, none_likely in [("谢谢大家", True), ("楼下装修的噪音吵得人睡不着", False)]:
         tokens = tagger.tokens(text)
-        probabilities = small.predict_tokens(tokens, tagger.strong_themes(tokens))
+        probabilities = small.predict_features(small.features(tokens, tagger.strong_themes(tokens)))
         assert abs(sum(probabilities[t] for t in small.themes) - 1.0) < 1e-9
         assert (probabilities[NO_THEME] >= 0.5) is none_likely
