@@ -738,6 +738,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "⚠️ 暂时没能生成，请稍后再发一次这个命令。",
         "⚠️ It could not be made just now; please send the command again in a moment.",
     ),
+    "missed_reports_group": (
+        "我没能私下把征询 {rounds} 的报告发给你：请私聊我（https://t.me/{bot}），发送 /start。",
+        "I could not send you the report on round {rounds} privately: open a private chat with "
+        "me (https://t.me/{bot}) and send /start.",
+    ),
+    "missed_reports_start": (
+        "之前没能发给你的征询报告，发送下面的命令查看：\n{commands}",
+        "Reports I could not send you before; send these to see them:\n{commands}",
+    ),
     "private_first": (
         "请先私聊我：打开 https://t.me/{bot} 点“开始”，然后再发一次这个命令，结果会私下发给你。",
         "Please open a private chat with me first (https://t.me/{bot}, press Start), then send "

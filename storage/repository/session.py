@@ -17,7 +17,7 @@ from storage.repository.erasure import Erasure
 from storage.repository.index import IndexValues
 from storage.repository.labels import Labels
 from storage.repository.learned import LearnedModels
-from storage.repository.organisers import OrganiserLanguages
+from storage.repository.organisers import MissedReports, OrganiserLanguages
 from storage.repository.posts import IndexPosts, Posts
 from storage.repository.refusals import RefusalCounts
 from storage.repository.reports import Reports
@@ -48,6 +48,7 @@ class Session(
     DeploymentSecrets,
     RefusalCounts,
     OrganiserLanguages,
+    MissedReports,
 ):
     """Repository operations inside one transaction."""
 
