@@ -27,6 +27,7 @@ from bot.render.report import render_report
 from bot.render.texts import say
 from bot.telegram.context import Ctx
 from bot.telegram.digests import send_digest
+from bot.telegram.sending import send_text
 from handlers.common import (
     authorise,
     command_args,
@@ -118,9 +119,15 @@ async def export(update: Update, context: Ctx) -> None:
     core = core_of(context)
     round_id = parse_id("export", command_args(update), optional=True)
     await check_export(core, caller, round_id)
+    lang = lang_of(update, context)
 
     async def send(chat_id: int) -> None:
         csv = await export_file(core, caller, round_id)
+        if csv.empty:
+            # A header-only file would look like a failed export: say why there is none.
+            key = "export_empty" if round_id is None else "export_round_empty"
+            await send_text(context.bot, chat_id, say(key, lang, id=round_id))
+            return
         await context.bot.send_document(chat_id, document=io.BytesIO(csv.data), filename=csv.name)
 
     await send_privately(update, context, send)

@@ -747,6 +747,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "之前没能发给你的征询报告，发送下面的命令查看：\n{commands}",
         "Reports I could not send you before; send these to see them:\n{commands}",
     ),
+    "export_round_empty": (
+        "征询 #{id} 还没有回答，没有可导出的内容。",
+        "Round #{id} has no answers yet: there is nothing to export.",
+    ),
+    "export_empty": (
+        "还没有回答，没有可导出的内容。",
+        "There are no answers yet: nothing to export.",
+    ),
     "private_first": (
         "请先私聊我：打开 https://t.me/{bot} 点“开始”，然后再发一次这个命令，结果会私下发给你。",
         "Please open a private chat with me first (https://t.me/{bot}, press Start), then send "
