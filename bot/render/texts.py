@@ -153,6 +153,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "私聊中请先写社区名称或 all。",
         "In private chat, name a community or `all` first.",
     ),
+    "parse_community_first_known": (
+        "私聊中请先写社区名称或 all，再写问题。已登记的社区：{known}",
+        "In private chat, name a community or `all` first, then the question. Registered "
+        "communities: {known}",
+    ),
     "duration_not_understood": (
         "时长无效：“{text}”（请写成 90s、30m、48h、7d 这样）",
         "invalid duration: not a duration: {text!r} (use e.g. 90s, 30m, 48h, 7d)",
