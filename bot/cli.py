@@ -742,10 +742,11 @@ def main(argv: list[str] | None = None) -> int:
         # file and line, an index file's every problem) in the deployment's language, like its
         # reports; a refusal in English (a terminal).
         from bot.render.errors import describe_error
+        from bot.render.texts import after_colon
 
         about_a_file = isinstance(exc, CsvInputError | IndexInputError)
         lang = settings.locale.default if settings is not None and about_a_file else "en"
-        print(f"minyi: {describe_error(exc, lang)}", file=sys.stderr)
+        print(f"minyi: {after_colon(describe_error(exc, lang))}", file=sys.stderr)
         return 2
     except ValueError as exc:  # bad labelled files, taxonomy errors: say what, not a traceback
         print(f"minyi: {exc}", file=sys.stderr)

@@ -20,13 +20,14 @@ from bot.core.organiser import (
 )
 from bot.core.parsing import parse_id, parse_no_arguments
 from bot.core.privacy import failure
-from bot.core.roles import note_organiser_language
+from bot.core.roles import missed_reports_untold, note_organiser_language, told_missed_reports
 from bot.render.digest import render_digest
 from bot.render.listings import themes_text
 from bot.render.report import render_report
 from bot.render.texts import say
 from bot.telegram.context import Ctx
 from bot.telegram.digests import send_digest
+from bot.telegram.sending import send_text
 from handlers.common import (
     authorise,
     command_args,
@@ -49,11 +50,35 @@ HIDE_REPLIES = {
 
 
 async def remember_language(update: Update, context: Ctx) -> None:
-    """Remember an organiser's Telegram language from any command, for the close reports."""
+    """Remember an organiser's Telegram language from any command, for the close reports; in
+    a group, tell them of close reports they could not be sent (`tell_missed_reports`)."""
     user = update.effective_user
-    if user is None or not user.language_code:
+    if user is None:
+        return
+    if in_group(update):
+        await tell_missed_reports(update, context, user.id)
+    if not user.language_code:
         return  # Telegram gave none: keep what was remembered
     await note_organiser_language(core_of(context), user.id, lang_of(update, context))
+
+
+async def tell_missed_reports(update: Update, context: Ctx, user_id: int) -> None:
+    """An organiser who could not be sent close reports (no private chat with the bot) is told
+    once, in the group of their command, to open one and send /start. Counted as a refusal, so
+    that a group is never flooded; marked told only once sent (a notice dropped by the cap is
+    given with a later command)."""
+    core = core_of(context)
+    missed = await missed_reports_untold(core, user_id, turn_of(update, context))
+    if not missed:
+        return
+    lang = lang_of(update, context)
+
+    async def text() -> str:
+        await told_missed_reports(core, user_id, missed)
+        rounds = ", ".join(f"#{round_id}" for round_id in missed)
+        return say("missed_reports_group", lang, rounds=rounds, bot=context.bot.username)
+
+    await reply(update, context, text, refusal=True)
 
 
 async def report(update: Update, context: Ctx) -> None:
@@ -94,9 +119,15 @@ async def export(update: Update, context: Ctx) -> None:
     core = core_of(context)
     round_id = parse_id("export", command_args(update), optional=True)
     await check_export(core, caller, round_id)
+    lang = lang_of(update, context)
 
     async def send(chat_id: int) -> None:
         csv = await export_file(core, caller, round_id)
+        if csv.empty:
+            # A header-only file would look like a failed export: say why there is none.
+            key = "export_empty" if round_id is None else "export_round_empty"
+            await send_text(context.bot, chat_id, say(key, lang, id=round_id))
+            return
         await context.bot.send_document(chat_id, document=io.BytesIO(csv.data), filename=csv.name)
 
     await send_privately(update, context, send)

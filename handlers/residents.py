@@ -14,6 +14,7 @@ from bot.core.durations import local_minute
 from bot.core.models import Round
 from bot.core.parsing import parse_start_payload
 from bot.core.residents import forget_resident, my_data
+from bot.core.roles import take_missed_reports
 from bot.render.residents import my_data_text
 from bot.render.texts import say
 from bot.telegram.context import Ctx
@@ -41,6 +42,7 @@ async def start(update: Update, context: Ctx) -> None:
     payload = command_args(update).strip()
     if not payload:
         await help_command(update, context)
+        await offer_missed_reports(update, context, user.id)
         return
     target = parse_start_payload(payload)
     round_: Round | StartRefusal = "bad_link"
@@ -80,6 +82,19 @@ async def start(update: Update, context: Ctx) -> None:
             closes=local_minute(round_.closes_at, zone),
         ),
     )
+
+
+async def offer_missed_reports(update: Update, context: Ctx, user_id: int) -> None:
+    """An organiser who could not be sent close reports opened the private chat: say how to
+    get each one (/report <id>), once."""
+    missed = await take_missed_reports(core_of(context), user_id, turn_of(update, context))
+    if missed:
+        commands = "\n".join(f"/report {round_id}" for round_id in missed)
+        await reply(
+            update,
+            context,
+            say("missed_reports_start", lang_of(update, context), commands=commands),
+        )
 
 
 async def left(update: Update, context: Ctx) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from telegram import Update
 
+from bot.core.communities import check_community_first
+from bot.core.errors import LoneWord
 from bot.core.organiser import RoundChange, change_round, recent_rounds, round_communities
 from bot.core.parsing import (
     RoundRequest,
@@ -32,7 +34,21 @@ async def _create(update: Update, context: Ctx, parse: Parser) -> None:
     if caller is None:
         return
     core = core_of(context)
-    request = parse(command_args(update), not in_group(update))
+    private = not in_group(update)
+    try:
+        request = parse(command_args(update), private)
+    except LoneWord as error:
+        # `/ask 你觉得停车怎么样？`: the question alone, read as a community's name.
+        await check_community_first(core, error.command, error.word)
+        raise
+    if request.kind == "priorities" and not request.question:
+        if private and request.community is not None and request.duration is None:
+            # `/priorities 你觉得最该先做什么？`: alone, a question reads as a community's name.
+            await check_community_first(core, "priorities", request.community)
+        # The standard question, in the deployment's language like the options (the whole
+        # group reads the poll, not only the organiser who asked for it).
+        question = say("priorities_question", core.settings.locale.default)
+        request = request.model_copy(update={"question": question})
     targets = await round_communities(core, caller, request.community, named=request.named)
     message = update.effective_message
     topics: dict[int, int] = {}
@@ -73,17 +89,8 @@ async def rate(update: Update, context: Ctx) -> None:
 
 async def priorities(update: Update, context: Ctx) -> None:
     """Open a priorities round now: a multiple-answer poll over the index's principles; the
-    standard question when none is given, in the deployment's language like the options (the
-    whole group reads the poll, not only the organiser who asked for it)."""
-    lang = core_of(context).settings.locale.default
-
-    def parse(args: str, private: bool) -> RoundRequest:
-        request = parse_priorities(args, private=private)
-        if request.question:
-            return request
-        return request.model_copy(update={"question": say("priorities_question", lang)})
-
-    await _create(update, context, parse)
+    standard question when none is given (see `_create`)."""
+    await _create(update, context, lambda args, private: parse_priorities(args, private=private))
 
 
 async def schedule(update: Update, context: Ctx) -> None:

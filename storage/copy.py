@@ -37,6 +37,7 @@ TABLES = (
     "deployment_secrets",
     # Keyed by pseudonyms of that key, like the answers.
     "organiser_languages",
+    "missed_reports",
     "digests",
     "digest_deliveries",
     # Staff chats that became supergroups: the digest keeps following them after the move.
@@ -58,8 +59,9 @@ TABLES = (
 )
 # Tables whose `id` comes from an identity sequence.
 IDENTITY_TABLES = ("communities", "rounds", "answers", "moderation_log", "index_frameworks")
-# Maintained by migrations on each side, or counts of the last minute only: never copied.
-SKIPPED = ("schema_version", "refusal_counts", "flood_windows")
+# Maintained by migrations on each side, counts of the last minute only, or /label claims of a
+# few minutes: never copied.
+SKIPPED = ("schema_version", "refusal_counts", "flood_windows", "label_claims")
 BATCH = 2000
 
 

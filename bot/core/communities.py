@@ -7,7 +7,7 @@ import unicodedata
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import Core, Turn
-from bot.core.errors import CommunityError
+from bot.core.errors import CommunityError, UsageError
 from bot.core.models import Community
 from nlp.normalise import to_simplified
 from storage.repository import NameTaken, Session
@@ -96,6 +96,25 @@ async def resolve_targets(core: Core, name: str) -> Targets:
             known = tuple(c.name for c in every)
             raise CommunityError("unknown_community", name=name, known=known)
         return Targets(communities=[community])
+
+
+# How many registered names a refusal lists at most.
+LISTED_NAMES = 10
+
+
+async def check_community_first(core: Core, command: str, word: str) -> None:
+    """In private chat a round command's first word names its communities: UsageError
+    `parse_community_first_known` (with the registered names, at most LISTED_NAMES) if `word`
+    names none and is not `all`, as when a question is written alone; CommunityError
+    `no_community_yet` before any community is registered."""
+    if is_all(word) or await names_community(core, word):
+        return
+    async with core.repo.transaction() as session:
+        names = tuple(c.name for c in await session.list_communities())
+    if not names:
+        raise CommunityError("no_community_yet")
+    shown = names[:LISTED_NAMES] + (("…",) if len(names) > LISTED_NAMES else ())
+    raise UsageError(command, "parse_community_first_known", known=shown)
 
 
 async def names_community(core: Core, word: str) -> bool:

@@ -70,6 +70,17 @@ class UsageError(InputError):
         self.command = command
 
 
+class LoneWord(UsageError):
+    """In private chat, a round command whose one word was taken as its community, leaving no
+    question: the word may be the question written alone (`/ask 你觉得停车怎么样？`), which the
+    channel tells apart by whether it names a community (bot/core/communities.py
+    `check_community_first`)."""
+
+    def __init__(self, command: str, key: str, word: str) -> None:
+        super().__init__(command, key)
+        self.word = word
+
+
 class DurationError(InputError):
     """Not a duration we understand (90s, 30m, 48h, 7d, 1d12h)."""
 

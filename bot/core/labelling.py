@@ -49,6 +49,10 @@ log = logging.getLogger(__name__)
 # How many of the newest unlabelled answers are scored to find the least certain one: the
 # scoring is the tagger's own work (well under a millisecond an answer), so this bounds a press.
 CANDIDATES = 300
+# How long an answer shown on an organiser's /label card is kept from the other organisers'
+# cards (two organisers labelling at once are shown different answers); a card left open
+# longer may be shown to another too, whose skip still never erases a label given.
+LABEL_CLAIM = timedelta(minutes=5)
 # The models learned from labels (and so from the labelled answers' texts).
 LABEL_MODELS = (PRINCIPLE_MODEL_NAME, DOMAIN_MODEL_NAME)
 
@@ -132,18 +136,25 @@ async def next_to_label(
     core: Core, caller: Caller, *, turn: Turn | None = None
 ) -> LabelItem | None:
     """The stored answer the tagger is least sure of among the newest CANDIDATES visible ones
-    nobody labelled or skipped yet; None when every one was. Configured organisers only (a
-    label changes tagging for every community)."""
+    nobody labelled or skipped yet, nor is shown on another organiser's card (claimed for
+    LABEL_CLAIM, with the turn's update); None when every one was. Configured organisers only
+    (a label changes tagging for every community)."""
     require_organiser(caller)
+    me, now = core.resident(caller.user_id), core.now()
     async with core.reading(turn) as session:
-        fresh = await session.list_unlabelled_answers(CANDIDATES)
-    if not fresh:
-        return None
+        fresh = await session.list_unlabelled_answers(CANDIDATES, labeller=me, at=now)
     tagger = core.tagger
-    # Scoring a few hundred texts takes a moment: off the event loop, so intake goes on.
-    answer_id, text = await asyncio.to_thread(least_sure, tagger, fresh)
-    async with core.reading(turn) as session:
-        stored = await session.get_answer_themes([answer_id])
+    while True:
+        if not fresh:
+            return None
+        # Scoring a few hundred texts takes a moment: off the event loop, so intake goes on.
+        answer_id, text = await asyncio.to_thread(least_sure, tagger, fresh)
+        async with core.transaction(turn) as session:
+            if await session.claim_label(answer_id, me, now, now + LABEL_CLAIM):
+                stored = await session.get_answer_themes([answer_id])
+                break
+        # Claimed by another organiser meanwhile: the next least sure.
+        fresh = [a for a in fresh if a[0] != answer_id]
     taxonomy = tagger.taxonomy
     suggested = top_level(taxonomy, [t.theme_id for t in stored[answer_id]])
     return LabelItem(

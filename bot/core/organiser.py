@@ -28,11 +28,12 @@ from bot.core.rounds import RoundChanged, RoundListing, list_recent_rounds
 
 
 class ExportFile(BaseModel):
-    """A CSV to send as a document."""
+    """A CSV to send as a document; `empty` for answers with none yet (only a header)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
     data: bytes
+    empty: bool = False
 
 
 async def report_round(core: Core, caller: Caller, round_id: int | None) -> int:
@@ -81,7 +82,7 @@ async def export_file(core: Core, caller: Caller, round_id: int | None) -> Expor
     rows = await export_rows(core, round_id, community_id=caller.scope)
     # Writing thousands of answers' cells takes seconds: off the event loop.
     data = await asyncio.to_thread(rows_to_csv, rows)
-    return ExportFile(name=f"minyi-answers-{suffix}.csv", data=data)
+    return ExportFile(name=f"minyi-answers-{suffix}.csv", data=data, empty=not rows)
 
 
 class RoundChange(Protocol):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.core.crontab import MIN_INTERVAL, next_fire, shortest_interval, validate_cron
 from bot.core.durations import is_duration, local_minute, parse_duration
-from bot.core.errors import DurationError, UsageError
+from bot.core.errors import DurationError, LoneWord, UsageError
 from nlp.normalise import utf16_length
 
 MAX_QUESTION_CHARS = 300  # Telegram polls allow 300 (UTF-16 units) in a question.
@@ -126,10 +126,13 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
     return flags, rest
 
 
-def _take_community(command: str, words: list[str], private: bool) -> tuple[str | None, str | None]:
+def _take_community(
+    command: str, words: list[str], private: bool, *, alone: str | None = "parse_question_missing"
+) -> tuple[str | None, str | None]:
     """In private chat, the community (or `all`) the first word names; in a group, the first
     word if a duration follows it, as it would name a community in private chat (see
-    `RoundRequest.named`): (community, named)."""
+    `RoundRequest.named`): (community, named). A private word with nothing after it is
+    LoneWord `alone` (None: a command that may end there)."""
     if not private:
         if len(words) > 1 and not is_duration(_fold(words[0])) and is_duration(_fold(words[1])):
             return None, words[0]
@@ -137,6 +140,8 @@ def _take_community(command: str, words: list[str], private: bool) -> tuple[str 
     first = _fold(words[0]) if words else ""
     if not first or is_duration(first) or _DATE.match(first) or _has_bar(first):
         raise UsageError(command, "parse_community_first")
+    if len(words) == 1 and alone is not None:
+        raise LoneWord(command, alone, words[0])
     return words.pop(0), None
 
 
@@ -300,7 +305,7 @@ def parse_priorities(args: str, *, private: bool = False) -> RoundRequest:
     standard one (the handler puts it in the caller's language)."""
     _flags, rest = _take_flags("priorities", args, ())
     words = rest.split()
-    community, named = _take_community("priorities", words, private)
+    community, named = _take_community("priorities", words, private, alone=None)
     duration = _take_duration("priorities", words)
     text = " ".join(words)
     if _has_bar(text):
@@ -359,7 +364,7 @@ def parse_schedule(
     flags, rest = _take_flags("schedule", args, ("cron", "multi", "anonymous"))
     head, sep, tail = rest.translate(_BARS).partition("|")
     words = head.split()
-    community, named = _take_community("schedule", words, private)
+    community, named = _take_community("schedule", words, private, alone="parse_schedule_parts")
     first_is_date = bool(words) and _DATE.match(_fold(words[0])) is not None
     if not first_is_date and (
         named is not None or (len(words) > 1 and _DATE.match(_fold(words[1])))

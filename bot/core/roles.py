@@ -14,11 +14,11 @@ on its rounds and answers only); in a group that is no community, no community a
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.core.base import Core
+from bot.core.base import Core, Turn
 from bot.core.errors import OutOfReach
 from bot.core.models import Community, Round, StoredAnswer
 from bot.core.settings import Settings
@@ -103,6 +103,37 @@ async def organiser_languages(core: Core) -> dict[int, Literal["zh", "en"]]:
         lang = stored.get(key)
         languages[organiser] = "zh" if lang == "zh" else "en" if lang == "en" else default
     return languages
+
+
+async def note_missed_report(core: Core, organiser: int, round_id: int) -> None:
+    """Remember that a configured organiser could not be sent round `round_id`'s report (they
+    never opened a private chat with the bot, or blocked it), under their pseudonym."""
+    async with core.repo.transaction() as session:
+        await session.add_missed_report(core.resident(organiser), round_id)
+
+
+async def missed_reports_untold(core: Core, user_id: int, turn: Turn | None = None) -> list[int]:
+    """The rounds whose reports a configured organiser missed and was not told of yet (none
+    for anyone else)."""
+    if not is_organiser(core.settings, user_id):
+        return []
+    async with core.reading(turn) as session:
+        return await session.untold_missed_reports(core.resident(user_id))
+
+
+async def told_missed_reports(core: Core, user_id: int, round_ids: Sequence[int]) -> None:
+    """The organiser was told of these missed reports: not again."""
+    async with core.repo.transaction() as session:
+        await session.set_missed_reports_told(core.resident(user_id), round_ids)
+
+
+async def take_missed_reports(core: Core, user_id: int, turn: Turn | None = None) -> list[int]:
+    """The rounds whose reports a configured organiser missed, forgotten from now on (they
+    opened the private chat: they are told how to get them there)."""
+    if not is_organiser(core.settings, user_id):
+        return []
+    async with core.transaction(turn) as session:
+        return await session.take_missed_reports(core.resident(user_id))
 
 
 def require_organiser(caller: Caller) -> None:

@@ -8,7 +8,7 @@ module has them, and `describe_csv_error` falls back to it for the keys callers 
 from __future__ import annotations
 
 from bot.core.csvfiles import CsvInputError
-from bot.render.texts import TEMPLATES, Lang, fill
+from bot.render.texts import TEMPLATES, Lang, after_colon, fill
 
 _SAVE_AS = (
     "请在表格软件中“另存为 CSV”后重试。",
@@ -84,4 +84,5 @@ def describe_csv_error(error: CsvInputError, lang: Lang) -> str:
         where = f"{error.path} 第 {error.line} 行" if error.line else error.path
         return f"{where}：{reason}"
     where = f"{error.path}, line {error.line}" if error.line else error.path
-    return f"{where}: {reason}"
+    # A shared template begins a sentence ("The id should be…"); here it follows a colon.
+    return f"{where}: {after_colon(reason)}"

@@ -129,7 +129,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "parse_rounds_words": (
         "最多写一个社区名称（或 all）。",
-        "name one community (or all) at most.",
+        "Name one community (or all) at most.",
     ),
     "usage_digest": ("/digest", "/digest"),
     "usage_themes": ("/themes", "/themes"),
@@ -147,81 +147,86 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         '--cron 后面要写带引号的表达式，例如 --cron "0 9 * * mon"。',
         '--cron takes a quoted expression, e.g. --cron "0 9 * * mon".',
     ),
-    "parse_cron_invalid": ("周期表达式无效：{value}", "not a cron expression: {value} ({error})"),
-    "parse_flag_first": ("参数 --{flag} 要写在最前面。", "put the flag --{flag} first."),
+    "parse_cron_invalid": ("周期表达式无效：{value}", "Not a cron expression: {value} ({error})"),
+    "parse_flag_first": ("参数 --{flag} 要写在最前面。", "Put the flag --{flag} first."),
     "parse_community_first": (
         "私聊中请先写社区名称或 all。",
         "In private chat, name a community or `all` first.",
     ),
+    "parse_community_first_known": (
+        "私聊中请先写社区名称或 all，再写问题。已登记的社区：{known}",
+        "In private chat, name a community or `all` first, then the question. Registered "
+        "communities: {known}",
+    ),
     "duration_not_understood": (
         "时长无效：“{text}”（请写成 90s、30m、48h、7d 这样）",
-        "invalid duration: not a duration: {text!r} (use e.g. 90s, 30m, 48h, 7d)",
+        "Invalid duration: not a duration: {text!r} (use e.g. 90s, 30m, 48h, 7d)",
     ),
     "duration_not_positive": (
         "时长无效：时长必须大于零。",
-        "invalid duration: a duration must be longer than zero",
+        "Invalid duration: a duration must be longer than zero",
     ),
     "duration_too_long": (
         "时长无效：时长最多 {days} 天。",
-        "invalid duration: a duration may be at most {days:day|days}",
+        "Invalid duration: a duration may be at most {days:day|days}",
     ),
-    "parse_question_missing": ("缺少问题。", "the question is missing."),
+    "parse_question_missing": ("缺少问题。", "The question is missing."),
     "parse_question_long": (
         "问题最多 {limit} 字。",
-        "a question may have at most {limit:character|characters}.",
+        "A question may have at most {limit:character|characters}.",
     ),
-    "parse_option_empty": ("有空的选项。", "an option is empty."),
+    "parse_option_empty": ("有空的选项。", "An option is empty."),
     "parse_option_count": (
         "投票需要 {min}–{max} 个选项（现在 {count} 个）。",
-        "a poll needs {min} to {max:option|options} (got {count}).",
+        "A poll needs {min} to {max:option|options} (got {count}).",
     ),
     "parse_option_long": (
         "每个选项最多 {limit} 字。",
-        "an option may have at most {limit:character|characters}.",
+        "An option may have at most {limit:character|characters}.",
     ),
-    "parse_option_repeated": ("选项不能重复。", "options must be different."),
+    "parse_option_repeated": ("选项不能重复。", "Options must be different."),
     "parse_no_options": (
         "这种征询不能带选项；投票请用 /poll。",
-        "this round takes no options; use /poll for a poll.",
+        "This round takes no options; use /poll for a poll.",
     ),
     "parse_poll_separator": (
         "请用 | 分隔问题和选项。",
-        "separate the question and options with |.",
+        "Separate the question and options with |.",
     ),
     "parse_cron_too_long": (
         "周期表达式最多 {limit} 个字符。",
-        "a cron expression may have at most {limit:character|characters}.",
+        "A cron expression may have at most {limit:character|characters}.",
     ),
     "parse_cron_too_often": (
         "周期征询最多每小时一次：{cron} 太频繁了。",
-        "a recurring round may open at most once an hour: {cron} is too often.",
+        "A recurring round may open at most once an hour: {cron} is too often.",
     ),
     "parse_cron_never": (
         "周期表达式 {cron} 永远不会触发（例如 2 月没有 31 日）。",
-        "the cron expression {cron} never fires (e.g. February has no 31st).",
+        "The cron expression {cron} never fires (e.g. February has no 31st).",
     ),
     "parse_schedule_parts": (
         "需要日期、时间、时长和问题。",
-        "a date, a time, a duration and a question are needed.",
+        "A date, a time, a duration and a question are needed.",
     ),
     "parse_schedule_when": (
         "日期或时间格式不对，请写成 2026-12-01 09:30。",
-        "date or time not understood; write it like 2026-12-01 09:30.",
+        "Date or time not understood; write it like 2026-12-01 09:30.",
     ),
     "parse_schedule_past": (
         "这个时间已经过去了（现在是{zone} {now}）。",
-        "that time is in the past (it is now {now} in {zone}).",
+        "That time is in the past (it is now {now} in {zone}).",
     ),
     "parse_schedule_skipped": (
         "按{zone}，{when} 不存在（那天时钟拨快，跳过了这段时间），请换一个时间。",
-        "there is no {when} in {zone} (the clocks go forward past it that day); choose "
+        "There is no {when} in {zone} (the clocks go forward past it that day); choose "
         "another time.",
     ),
     "parse_schedule_far": (
         "最多只能提前一年安排。",
-        "a round can be scheduled at most a year ahead.",
+        "A round can be scheduled at most a year ahead.",
     ),
-    "parse_duration_missing": ("缺少时长（例如 48h）。", "the duration is missing (e.g. 48h)."),
+    "parse_duration_missing": ("缺少时长（例如 48h）。", "The duration is missing (e.g. 48h)."),
     "parse_duration_malformed": (
         "“{word}”像是写错的时长：时长请写成 90s、30m、48h、7d 或 1d12h。",
         "“{word}” looks like a duration written wrong: write it as 90s, 30m, 48h, 7d or 1d12h.",
@@ -230,23 +235,23 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "--multi 和 --anonymous 只用于投票（用 | 写出选项）。",
         "--multi and --anonymous are for polls only (give options after |).",
     ),
-    "parse_no_arguments": ("这个命令后面不用写别的。", "this command takes nothing after it."),
-    "parse_id_missing": ("缺少编号。", "the id is missing."),
-    "parse_id_not_number": ("编号应是一个数字。", "the id should be one number."),
-    "parse_id_not_positive": ("编号应是正整数。", "the id should be a positive number."),
-    "parse_community_missing": ("缺少社区名称。", "the community name is missing."),
+    "parse_no_arguments": ("这个命令后面不用写别的。", "This command takes nothing after it."),
+    "parse_id_missing": ("缺少编号。", "The id is missing."),
+    "parse_id_not_number": ("编号应是一个数字。", "The id should be one number."),
+    "parse_id_not_positive": ("编号应是正整数。", "The id should be a positive number."),
+    "parse_community_missing": ("缺少社区名称。", "The community name is missing."),
     "parse_community_bad": (
         "社区名称需要 1–{limit} 个字符，且不能是 all。",
-        "a community name needs 1–{limit:character|characters} and cannot be `all`.",
+        "A community name needs 1–{limit:character|characters} and cannot be `all`.",
     ),
     "parse_community_invisible": (
         "社区名称不能含有控制字符或不可见字符（如零宽空格），请直接输入名称。",
-        "a community name cannot contain control or invisible characters (such as a zero-width "
+        "A community name cannot contain control or invisible characters (such as a zero-width "
         "space); type the name plainly.",
     ),
     "parse_community_spaces": (
         "社区名称不能有空格（私聊发起征询时，名称后面紧跟其他参数），例如 /community 碧海社区。",
-        "a community name cannot contain spaces (in private chat other arguments follow it); "
+        "A community name cannot contain spaces (in private chat other arguments follow it); "
         "write e.g. /community Bihai-Community.",
     ),
     # -- the command menu (one bilingual menu: "zh / en") ---------------------------------------
@@ -766,6 +771,23 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "⚠️ 暂时没能生成，请稍后再发一次这个命令。",
         "⚠️ It could not be made just now; please send the command again in a moment.",
     ),
+    "missed_reports_group": (
+        "我没能私下把征询 {rounds} 的报告发给你：请私聊我（https://t.me/{bot}），发送 /start。",
+        "I could not send you the report on round {rounds} privately: open a private chat with "
+        "me (https://t.me/{bot}) and send /start.",
+    ),
+    "missed_reports_start": (
+        "之前没能发给你的征询报告，发送下面的命令查看：\n{commands}",
+        "Reports I could not send you before; send these to see them:\n{commands}",
+    ),
+    "export_round_empty": (
+        "征询 #{id} 还没有回答，没有可导出的内容。",
+        "Round #{id} has no answers yet: there is nothing to export.",
+    ),
+    "export_empty": (
+        "还没有回答，没有可导出的内容。",
+        "There are no answers yet: nothing to export.",
+    ),
     "private_first": (
         "请先私聊我：打开 https://t.me/{bot} 点“开始”，然后再发一次这个命令，结果会私下发给你。",
         "Please open a private chat with me first (https://t.me/{bot}, press Start), then send "
@@ -806,7 +828,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "/index [统计期] 或 /index post [统计期]",
         "/index [period] or /index post [period]",
     ),
-    "parse_index_words": ("最多写一个统计期。", "give at most one period."),
+    "parse_index_words": ("最多写一个统计期。", "Give at most one period."),
     "parse_indicator_missing": (
         "--indicator 后面要写指标编号，例如 --indicator satisfaction_property。",
         "--indicator takes an indicator id, e.g. --indicator satisfaction_property.",
@@ -887,48 +909,48 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "index_digest_change": ("{name} {index}（{change}）", "{name} {index} ({change})"),
     "index_framework_stored": (
         "指数框架已保存：{principles} 项原则，{indicators} 项指标。",
-        "framework stored: {principles:principle|principles}, {indicators:indicator|indicators}.",
+        "Framework stored: {principles:principle|principles}, {indicators:indicator|indicators}.",
     ),
     "index_imported": (
         "已导入 {rows} 个数值（{periods}），替换了这些统计期里同一文件以前的数值。",
-        "imported {rows:value|values} ({periods}), replacing this file's earlier values for them.",
+        "Imported {rows:value|values} ({periods}), replacing this file's earlier values for them.",
     ),
     "index_report_written": (
         "指数报告已写入 {out}：{files}",
-        "index report written to {out}: {files}",
+        "Index report written to {out}: {files}",
     ),
     # -- the governance index: what its files get wrong (bot/core/index/) -----------------------
     "index_no_values": (
         "还没有指标数值：请先用 minyi index import 导入。",
-        "no indicator values yet: import some with `minyi index import`.",
+        "No indicator values yet: import some with `minyi index import`.",
     ),
     "index_period_bad": (
         "统计期“{period}”应写成 YYYY、YYYY-Qn 或 YYYY-MM（例如 2025、2025-Q3、2025-07）。",
-        "period “{period}” is not YYYY, YYYY-Qn or YYYY-MM (e.g. 2025, 2025-Q3, 2025-07).",
+        "Period “{period}” is not YYYY, YYYY-Qn or YYYY-MM (e.g. 2025, 2025-Q3, 2025-07).",
     ),
     "index_period_empty": (
         "统计期 {period} 没有指标数值（有数值的统计期：{known}）。",
-        "no indicator values for {period} (periods with values: {known}).",
+        "No indicator values for {period} (periods with values: {known}).",
     ),
     "index_framework_invalid": (
         "指数框架 {name} 有 {count} 处问题：",
-        "index framework {name}: {count:problem|problems}:",
+        "Index framework {name}: {count:problem|problems}:",
     ),
     "index_framework_unreadable": (
         "无法读取框架文件 {name}（{reason}）。",
-        "cannot read {name} ({reason}).",
+        "Cannot read {name} ({reason}).",
     ),
     "index_values_invalid": (
         "{name} 有 {count} 处问题，什么都没有导入：",
         "{name}: {count:problem|problems}, nothing was imported:",
     ),
     "index_more_problems": ("……还有 {more} 处。", "… and {more} more."),
-    "fw_not_utf8": ("第 {byte} 字节不是 UTF-8 文本。", "byte {byte} is not UTF-8 text."),
-    "fw_not_toml": ("不是有效的 TOML：{error}", "not valid TOML: {error}"),
-    "fw_unknown_top": ("未知的顶层键“{key}”。", "unknown top-level key '{key}'."),
+    "fw_not_utf8": ("第 {byte} 字节不是 UTF-8 文本。", "Byte {byte} is not UTF-8 text."),
+    "fw_not_toml": ("不是有效的 TOML：{error}", "Not valid TOML: {error}"),
+    "fw_unknown_top": ("未知的顶层键“{key}”。", "Unknown top-level key '{key}'."),
     "fw_principles_missing": (
         "缺少 principles（原则编号列表）。",
-        "missing required key 'principles' (a list of principle theme ids).",
+        "Missing required key 'principles' (a list of principle theme ids).",
     ),
     "fw_principles_type": (
         "principles 必须是非空的原则编号列表。",
@@ -942,43 +964,43 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "principles 中“{id}”出现了两次。",
         "'principles': '{id}' is listed twice.",
     ),
-    "fw_no_indicators": ("没有 [[indicator]] 表。", "no [[indicator]] tables."),
-    "fw_not_table": ("指标 {indicator} 不是一个表。", "indicator {indicator}: not a table."),
+    "fw_no_indicators": ("没有 [[indicator]] 表。", "No [[indicator]] tables."),
+    "fw_not_table": ("指标 {indicator} 不是一个表。", "Indicator {indicator}: not a table."),
     "fw_field_unknown": (
         "指标 {indicator} 的字段“{field}”：未知字段。",
-        "indicator {indicator} field '{field}': unknown field.",
+        "Indicator {indicator} field '{field}': unknown field.",
     ),
     "fw_field_missing": (
         "指标 {indicator} 缺少必填字段“{field}”。",
-        "indicator {indicator} field '{field}': missing required field.",
+        "Indicator {indicator} field '{field}': missing required field.",
     ),
     "fw_field_bad": (
         "指标 {indicator} 的字段“{field}”：{message}",
-        "indicator {indicator} field '{field}': {message}",
+        "Indicator {indicator} field '{field}': {message}",
     ),
     "fw_duplicate": (
         "指标 {indicator} 的字段“id”：与第 #{first} 个指标重复。",
-        "indicator {indicator} field 'id': duplicate of indicator #{first}.",
+        "Indicator {indicator} field 'id': duplicate of indicator #{first}.",
     ),
     "fw_equal": (
         "指标 {indicator} 的字段“threshold”和“target”相等（{value}），指标没有方向。",
-        "indicator {indicator} fields 'threshold' and 'target': equal ({value}); the indicator "
+        "Indicator {indicator} fields 'threshold' and 'target': equal ({value}); the indicator "
         "would have no direction.",
     ),
     "fw_indicator_principle": (
         "指标 {indicator} 的字段“principle”：“{principle}”不在框架的原则中（{known}）。",
-        "indicator {indicator} field 'principle': '{principle}' is not one of the framework's "
+        "Indicator {indicator} field 'principle': '{principle}' is not one of the framework's "
         "principles ({known}).",
     ),
     "fw_indicator_principle_unknown": (
         "指标 {indicator} 的字段“principle”：“{principle}”不在框架的原则中（{known}），"
         "也不在分类表里。",
-        "indicator {indicator} field 'principle': '{principle}' is not one of the framework's "
+        "Indicator {indicator} field 'principle': '{principle}' is not one of the framework's "
         "principles ({known}) and not in the taxonomy.",
     ),
     "fw_principle_unused": (
         "原则“{id}”没有任何指标，永远不会有得分。",
-        "principle '{id}' has no indicator (it could never get a score).",
+        "Principle '{id}' has no indicator (it could never get a score).",
     ),
     "index_header": (
         "表头应为 {needed}（现在是“{found}”）。",
@@ -1354,6 +1376,14 @@ def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
     if not values:
         return template
     return fill(template, **{name: _shown(value, lang) for name, value in values.items()})
+
+
+def after_colon(text: str) -> str:
+    """An English sentence continued after a colon ("line 2: the id…", "minyi: no indicator
+    values…"): its capital dropped, unless its first word is a name in capitals (`CSV`, `I`)."""
+    if text[:1].isupper() and text[1:2].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def error_reason(error: MinyiError, lang: Lang) -> str:

@@ -23,7 +23,7 @@ from bot.core.durations import local_minute
 from bot.core.models import Post, Round
 from bot.core.privacy import chat_label
 from bot.core.reports import Report, build_round_report
-from bot.core.roles import organiser_languages
+from bot.core.roles import note_missed_report, organiser_languages
 from bot.core.rounds import opened_late
 from bot.render.report import render_report, render_summary
 from bot.render.texts import Lang, say
@@ -212,8 +212,9 @@ async def _send_close(
 
 async def _send_report(core: Core, bot: Bot, report: Report) -> None:
     """The full report, privately to every organiser in their language (remembered from their
-    last command, else locale.default); one who never started the bot is skipped. Languages
-    are read at each attempt: a re-sent report (after a crash) reads them again."""
+    last command, else locale.default); one who never started the bot (or blocked it) is
+    skipped, and the miss remembered: their next command in a group says how to get it.
+    Languages are read at each attempt: a re-sent report (after a crash) reads them again."""
     texts: dict[Lang, str] = {}
     for organiser, lang in (await organiser_languages(core)).items():
         if lang not in texts:
@@ -226,6 +227,8 @@ async def _send_report(core: Core, bot: Bot, report: Report) -> None:
                 chat_label(organiser, core.secret),
                 type(exc).__name__,
             )
+            if report.id is not None:
+                await note_missed_report(core, organiser, report.id)
 
 
 async def _mark_sent(

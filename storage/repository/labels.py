@@ -46,14 +46,46 @@ class Labels(Part):
             found.update(r["text"] for r in rows)
         return found
 
-    async def list_unlabelled_answers(self, limit: int) -> list[tuple[int, str]]:
-        """(id, text) of the newest visible answers nobody labelled or skipped, newest first."""
+    async def list_unlabelled_answers(
+        self, limit: int, *, labeller: str | None = None, at: datetime | None = None
+    ) -> list[tuple[int, str]]:
+        """(id, text) of the newest visible answers nobody labelled or skipped, newest first;
+        with `labeller` and `at`, also none another labeller holds a claim on at `at`."""
+        claimed = ""
+        values: tuple[object, ...] = ()
+        if labeller is not None and at is not None:
+            claimed = (
+                "AND NOT EXISTS (SELECT 1 FROM label_claims c WHERE c.answer_id = a.id "
+                "AND c.labeller <> ? AND c.expires_at > ?) "
+            )
+            values = (labeller, to_ts(at))
         rows = await self.tx.fetchall(
             "SELECT a.id, a.text FROM answers a WHERE a.hidden = 0 AND NOT EXISTS "
             "(SELECT 1 FROM answer_labels l WHERE l.answer_id = a.id) "
-            f"ORDER BY a.id DESC LIMIT {int(limit)}"
+            + claimed
+            + f"ORDER BY a.id DESC LIMIT {int(limit)}",
+            values,
         )
         return [(int(r["id"]), r["text"]) for r in rows]
+
+    async def claim_label(
+        self, answer_id: int, labeller: str, at: datetime, until: datetime
+    ) -> bool:
+        """Claim the answer for `labeller`'s /label card until `until`, unless another
+        labeller's claim still holds at `at`; whether the claim is theirs. Their earlier claims
+        on other answers end (one card shown at a time)."""
+        await self.tx.execute(
+            "DELETE FROM label_claims WHERE labeller = ? AND answer_id <> ?", (labeller, answer_id)
+        )
+        row = await self.tx.fetchone(
+            "INSERT INTO label_claims (answer_id, labeller, expires_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (answer_id) DO UPDATE SET labeller = excluded.labeller, "
+            "expires_at = excluded.expires_at "
+            "WHERE label_claims.labeller = excluded.labeller OR label_claims.expires_at <= ? "
+            "RETURNING answer_id",
+            (answer_id, labeller, to_ts(until), to_ts(at)),
+        )
+        return row is not None
 
     async def list_labels(self, *, visible: bool = False) -> list[tuple[int, str, list[str]]]:
         """(answer id, its current text, the labelled theme ids) of every answer labelled (not

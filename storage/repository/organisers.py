@@ -1,5 +1,6 @@
-"""The language each configured organiser last wrote in (table `organiser_languages`,
-migration 0016), keyed by their pseudonym."""
+"""What the bot keeps of each configured organiser, keyed by their pseudonym: the language
+they last wrote in (table `organiser_languages`, migration 0016), and the close reports they
+could not be sent (table `missed_reports`, migration 0020)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,41 @@ class OrganiserLanguages(Part):
             tuple(organisers),
         )
         return {str(row["organiser"]): str(row["lang"]) for row in rows}
+
+
+class MissedReports(Part):
+    """Table `missed_reports`."""
+
+    async def add_missed_report(self, organiser: str, round_id: int) -> None:
+        """Remember that the organiser could not be sent round `round_id`'s report."""
+        await self.tx.execute(
+            "INSERT INTO missed_reports (organiser, round_id) VALUES (?, ?) "
+            "ON CONFLICT (organiser, round_id) DO NOTHING",
+            (organiser, round_id),
+        )
+
+    async def untold_missed_reports(self, organiser: str) -> list[int]:
+        """The rounds whose reports the organiser missed and was not told of yet, in order."""
+        rows = await self.tx.fetchall(
+            "SELECT round_id FROM missed_reports WHERE organiser = ? AND told = 0 "
+            "ORDER BY round_id",
+            (organiser,),
+        )
+        return [int(r["round_id"]) for r in rows]
+
+    async def set_missed_reports_told(self, organiser: str, round_ids: Sequence[int]) -> None:
+        """The organiser was told of the reports of these rounds they missed."""
+        if not round_ids:
+            return
+        await self.tx.execute(
+            "UPDATE missed_reports SET told = 1 WHERE organiser = ? AND round_id IN "
+            + placeholders(round_ids),
+            (organiser, *round_ids),
+        )
+
+    async def take_missed_reports(self, organiser: str) -> list[int]:
+        """The rounds whose reports the organiser missed, in order, forgotten from now on."""
+        rows = await self.tx.fetchall(
+            "DELETE FROM missed_reports WHERE organiser = ? RETURNING round_id", (organiser,)
+        )
+        return sorted(int(r["round_id"]) for r in rows)

@@ -18,7 +18,7 @@ from storage.repository.flood import FloodWindows
 from storage.repository.index import IndexValues
 from storage.repository.labels import Labels
 from storage.repository.learned import LearnedModels
-from storage.repository.organisers import OrganiserLanguages
+from storage.repository.organisers import MissedReports, OrganiserLanguages
 from storage.repository.posts import IndexPosts, Posts
 from storage.repository.refusals import RefusalCounts
 from storage.repository.reports import Reports
@@ -50,6 +50,7 @@ class Session(
     RefusalCounts,
     FloodWindows,
     OrganiserLanguages,
+    MissedReports,
 ):
     """Repository operations inside one transaction."""
 

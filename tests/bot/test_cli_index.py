@@ -83,7 +83,7 @@ def test_framework_import_and_json_follow_the_spec(tmp_path: Path) -> None:
     )
     imported = minyi(config, "index", "import", str(values))
     assert imported.returncode == 0, imported.stderr
-    assert "imported 3 values (2026-Q1)" in imported.stdout
+    assert "Imported 3 values (2026-Q1)" in imported.stdout
     done = minyi(config, "index", "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)

@@ -113,3 +113,31 @@ async def test_before_any_community_the_organiser_is_told_how_to_register_one(
     )
     (english_reply,) = bot.bot_texts(bot.emulator.private_chat(english))
     assert english_reply.startswith("No community is registered yet")
+
+
+async def test_a_private_question_without_a_community_says_to_name_one_first(
+    minyi_bot: RunningBot,
+) -> None:
+    """In private chat a question sent alone (`/ask 你觉得停车怎么样？`) is read as a community
+    name: the organiser is told that a community's name (or `all`) comes first, with the names
+    registered, by /ask, /poll, /rate, /priorities and /schedule alike; a community named alone
+    is still told that the question is missing."""
+    bot = minyi_bot
+    await bot.register("碧海社区居民群", "碧海社区")
+    await bot.register("会展城业主群", "会展城")
+    private = bot.emulator.private_chat(bot.organiser)
+    for text in (
+        "/ask 你觉得停车怎么样？",
+        "/poll 你觉得停车怎么样？|好|不好",
+        "/rate 你觉得停车怎么样？",
+        "/priorities 你觉得最该先做什么？",
+        "/schedule 你觉得停车怎么样？",
+    ):
+        await bot.command(private, text)
+        said = bot.bot_texts(private)[-1]
+        assert "先写社区名称" in said and "碧海社区" in said and "会展城" in said, (text, said)
+        assert "缺少问题" not in said, said
+    await bot.command(private, "/ask 碧海社区")
+    assert "缺少问题" in bot.bot_texts(private)[-1]
+    async with bot.core.repo.transaction() as session:
+        assert await session.list_rounds() == []

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
-from bot.core.labelling import label_agreement
+from bot.core.labelling import LABEL_CLAIM, label_agreement
 from demo.local import serving_app
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
@@ -64,11 +65,34 @@ def _export_labels(tmp_path: Path) -> str:
     return done.stdout
 
 
+async def test_two_organisers_labelling_at_once_are_shown_different_answers(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """Two organisers send /label in the same moment: each is shown an answer of their own,
+    and so again after each confirms; a third /label by the first shows their own card's
+    answer again, not the other's."""
+    first = emulator.add_user("组织者甲", language_code="zh-hans")
+    second = emulator.add_user("组织者乙", language_code="zh-hans")
+    settings = make_settings(tmp_path, emulator, [first.id, second.id])
+    async with serving_app(emulator, settings) as (core, app):
+        bot = RunningBot(emulator, core, settings, first, app)
+        await _answered(bot)
+        mine, theirs = emulator.private_chat(first), emulator.private_chat(second)
+        emulator.send_message(first, mine, "/label")
+        emulator.send_message(second, theirs, "/label")
+        await bot.settle()
+        shown = {_offered(bot, mine), _offered(bot, theirs)}
+        assert len(shown) == 2, shown
+        await bot.command(mine, "/label", first)
+        assert _offered(bot, mine) in shown and _offered(bot, mine) != _offered(bot, theirs)
+
+
 async def test_a_skip_never_erases_another_organisers_label(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
-    """Both organisers are shown the same answer; the first confirms its themes, then the
-    second skips it: the first one's label stays, and the count says so."""
+    """Both organisers are shown the same answer (the first's card left open past its claim);
+    the first confirms its themes, then the second skips it: the first one's label stays, and
+    the count says so."""
     first = emulator.add_user("组织者甲", language_code="zh-hans")
     second = emulator.add_user("组织者乙", language_code="zh-hans")
     settings = make_settings(tmp_path, emulator, [first.id, second.id])
@@ -77,6 +101,8 @@ async def test_a_skip_never_erases_another_organisers_label(
         await _answered(bot)
         mine, theirs = emulator.private_chat(first), emulator.private_chat(second)
         await bot.command(mine, "/label", first)
+        later = core.now() + LABEL_CLAIM + timedelta(seconds=1)
+        core.clock = lambda: later
         await bot.command(theirs, "/label", second)
         assert _offered(bot, mine) == _offered(bot, theirs)
         await _press(bot, first, mine, "ok")

@@ -25,7 +25,7 @@ async def test_huge_durations_get_a_usage_reply_and_no_dead_letter(minyi_bot: Ru
 async def test_a_community_named_like_a_path_or_formula_exports_under_a_safe_name(
     minyi_bot: RunningBot,
 ) -> None:
-    """/export in the groups of communities `../../x` and `=1+1` sends files named
+    """/export in the groups of communities `../../x` and `=1+1` (one answer each) sends files named
     minyi-answers-all-x.csv and minyi-answers-all-1_1.csv."""
     bot = minyi_bot
     em = bot.emulator
@@ -34,6 +34,9 @@ async def test_a_community_named_like_a_path_or_formula_exports_under_a_safe_nam
     names = []
     for title, name in (("路径群", "../../x"), ("公式群", "=1+1")):
         group = await bot.register(title, name)
+        await bot.command(group, "/ask 48h 大家对小区管理有什么意见？")
+        post = next(m["message_id"] for m in em.messages_to(group.id) if "小区" in m["text"])
+        em.send_message(em.add_user(f"居民{title}"), group, "停车位太少了", reply_to=post)
         await bot.command(group, "/export")
         documents = [m for m in em.messages_to(private.id) if "document" in m]
         names.append(documents[-1]["document"]["file_name"])

@@ -464,3 +464,20 @@ async def test_privacy_command_says_who_reads_answers_as_the_bot_lets_them(
     assert "the text of every answer, unsigned" in said["en"], said["en"]
     assert "A reply in the group is seen by everyone in it" in said["en"], said["en"]
     assert "unsigned quotes of the published governance index" in said["en"], said["en"]
+
+
+async def test_export_of_a_round_without_answers_says_so_instead_of_an_empty_file(
+    minyi_bot: RunningBot,
+) -> None:
+    """/export of a round nobody answered yet sends no header-only CSV: the organiser is told
+    privately that it has no answers yet (and the group that it was sent privately)."""
+    bot = minyi_bot
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/ask 48h 大家对小区管理有什么意见？")
+    private = bot.emulator.private_chat(bot.organiser)
+    await bot.command(private, "/start")
+    before = len(bot.emulator.messages_to(private.id))
+    await bot.command(group, "/export 1")
+    sent = bot.emulator.messages_to(private.id)[before:]
+    assert [m for m in sent if "document" in m] == []
+    assert any("#1" in m.get("text", "") and "还没有回答" in m.get("text", "") for m in sent), sent

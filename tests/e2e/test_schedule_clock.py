@@ -92,7 +92,7 @@ async def test_wall_times_a_clock_change_skips_or_repeats(
         assert "2026-03-29 01:30" in refusal and "不存在" in refusal, refusal
         await bot.command(group, "/schedule 2026-03-29 01:30 1h a time that never comes?", english)
         refusal = last_text(bot, group)
-        assert "there is no 2026-03-29 01:30 in Europe/London" in refusal, refusal
+        assert "There is no 2026-03-29 01:30 in Europe/London" in refusal, refusal
         async with bot.core.repo.transaction() as session:
             assert await session.list_rounds() == []
 

@@ -171,6 +171,8 @@ async def test_models_learned_before_the_upgrade_are_kept(repo: Repository) -> N
             await tx.execute("ALTER TABLE round_communities DROP COLUMN topic")  # 0017
             await tx.execute("DROP TABLE chat_migrations")  # 0018
             await tx.execute("DROP TABLE IF EXISTS flood_windows")  # 0019, PostgreSQL's only
+            await tx.execute("DROP TABLE missed_reports")  # 0020
+            await tx.execute("DROP TABLE label_claims")  # 0020
             await tx.execute("DELETE FROM schema_version WHERE version >= 15")
             if model:
                 await tx.execute(

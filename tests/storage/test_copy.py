@@ -39,6 +39,7 @@ async def fill(repo: Repository) -> None:
         await session.add_label_erasure()
         await session.get_or_add_secret("privacy", b"generated-key-of-this-deployment", T0)
         await session.set_organiser_language("organiser-pseudonym", "en")
+        await session.add_missed_report("organiser-pseudonym", rid)
         await session.add_digest_period(T0)
         await session.add_digest_deliveries(T0, [-300])
         await session.add_chat_migration(-300, -1000000000300, T0)

@@ -336,15 +336,15 @@ def _one(**fields: object) -> str:
     [
         (
             _one(principle="efficiency"),
-            "indicator #1 ('x1') field 'principle': 'efficiency' is not one",
+            "Indicator #1 ('x1') field 'principle': 'efficiency' is not one",
         ),
         (
             _one(principle="no_such"),
             "'no_such' is not one of the framework's principles (equity) and not in the taxonomy",
         ),
-        (_one(target=0.0), "indicator #1 ('x1') fields 'threshold' and 'target': equal"),
-        (_one(unit=None), "indicator #1 ('x1') field 'unit': missing required field"),
-        (_one(colour="red"), "indicator #1 ('x1') field 'colour': unknown field"),
+        (_one(target=0.0), "Indicator #1 ('x1') fields 'threshold' and 'target': equal"),
+        (_one(unit=None), "Indicator #1 ('x1') field 'unit': missing required field"),
+        (_one(colour="red"), "Indicator #1 ('x1') field 'colour': unknown field"),
         (_one(threshold="nan"), "field 'threshold'"),
         (_one(threshold=True), "field 'threshold'"),
         (_one(threshold="'5'"), "field 'threshold'"),
@@ -354,10 +354,10 @@ def _one(**fields: object) -> str:
         ),
         (
             'principles = ["equity", "efficiency"]\n' + _one().split("\n", 1)[1],
-            "principle 'efficiency' has no indicator",
+            "Principle 'efficiency' has no indicator",
         ),
-        ("principles = [", "not valid TOML"),
-        ('principles = ["equity"]', "no [[indicator]] tables"),
+        ("principles = [", "Not valid TOML"),
+        ('principles = ["equity"]', "No [[indicator]] tables"),
     ],
 )
 def test_framework_errors_name_the_indicator_and_field(
@@ -371,7 +371,7 @@ def test_framework_errors_name_the_indicator_and_field(
         parse_framework(text, taxonomy, name="f.toml")
     message = describe_error(caught.value, "en")
     assert expected in message
-    assert message.startswith("index framework f.toml: ")
+    assert message.startswith("Index framework f.toml: ")
     assert "f.toml" in describe_error(caught.value, "zh")
 
 
@@ -380,7 +380,7 @@ def test_duplicate_indicator_id_is_refused(taxonomy: Taxonomy) -> None:
     text = _one() + "\n" + "\n".join(_one(name_zh="乙").split("\n")[1:])
     with pytest.raises(FrameworkError) as caught:
         parse_framework(text, taxonomy)
-    assert "indicator #2 ('x1') field 'id': duplicate of indicator #1" in describe_error(
+    assert "Indicator #2 ('x1') field 'id': duplicate of indicator #1" in describe_error(
         caught.value, "en"
     )
 
@@ -548,7 +548,7 @@ def test_select_periods_names_the_two_periods_to_load() -> None:
     assert select_periods(["2025-Q1", "2025-Q2"], "2025-Q1") == ("2025-Q1", None)
     with pytest.raises(IndexInputError) as caught:
         select_periods([])
-    assert describe_error(caught.value, "en").startswith("no indicator values yet")
+    assert describe_error(caught.value, "en").startswith("No indicator values yet")
     with pytest.raises(IndexInputError) as caught:
         select_periods(["2025"], "2025-13")
     assert "“2025-13” is not YYYY, YYYY-Qn or YYYY-MM" in describe_error(caught.value, "en")

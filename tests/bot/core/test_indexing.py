@@ -140,7 +140,7 @@ async def test_the_latest_rating_round_in_the_period_gives_the_value_over_an_imp
     assert [c.indicators["voice"].value for c in q1.communities if c.name == "碧海社区"] == [5.0]
     with pytest.raises(IndexInputError) as caught:
         await compute(core, "2025-Q4")
-    assert "no indicator values for 2025-Q4" in describe_error(caught.value, "en")
+    assert "No indicator values for 2025-Q4" in describe_error(caught.value, "en")
 
 
 async def test_voices_give_each_principle_its_share_and_quotes_from_the_period(
@@ -256,4 +256,4 @@ async def test_a_month_or_year_asked_for_gets_the_ratings_closed_within_it(core:
         assert bihai.indicators["rent"].value is None
     with pytest.raises(IndexInputError) as caught:
         await compute(core, "2026-02")
-    assert "no indicator values for 2026-02" in describe_error(caught.value, "en")
+    assert "No indicator values for 2026-02" in describe_error(caught.value, "en")

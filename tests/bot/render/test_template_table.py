@@ -82,3 +82,30 @@ def test_every_key_the_code_names_exists() -> None:
     assert len(named) > 200, "the scan finds the keys the code uses"
     missing = sorted({f"{where}: {key}" for where, key in named if key not in TABLES})
     assert missing == [], missing
+
+
+# English sides that begin a sentence: the reasons shown after "⚠️ " (and by the command line),
+# the lines the command line prints, and the bullet points of an index framework's problems.
+# Fragments (names of states and kinds, chart labels) and a CSV row's problems, which follow
+# "file, line N: ", stay in lower case.
+SENTENCE_PREFIXES = ("parse_", "duration_", "fw_")
+SENTENCE_KEYS = {
+    "index_no_values",
+    "index_period_bad",
+    "index_period_empty",
+    "index_framework_invalid",
+    "index_framework_unreadable",
+    "index_framework_stored",
+    "index_imported",
+    "index_report_written",
+}
+
+
+@pytest.mark.parametrize(
+    "key", sorted(k for k in TEMPLATES if k.startswith(SENTENCE_PREFIXES) or k in SENTENCE_KEYS)
+)
+def test_english_sentences_start_with_a_capital(key: str) -> None:
+    """An English message that begins a sentence starts with a capital letter, so that
+    `⚠️ No indicator values yet…` reads as a sentence."""
+    first = TEMPLATES[key][1].lstrip()[:1]
+    assert not first.islower(), TEMPLATES[key][1]
