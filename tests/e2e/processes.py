@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from aiohttp import web
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from tests.bot.web.world import free_port
+from tests.pg import postgres_schema_url
 
 ASK = "/ask 1h 你希望社区怎样改进？"
 
@@ -227,3 +229,46 @@ async def wait_until(predicate: object, timeout: float, what: str) -> None:
             return
         await asyncio.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+WEBHOOK_SECRET = "hook-secret_42"
+
+
+@dataclass
+class Deployed:
+    """A PostgreSQL deployment of webhook processes behind the balancer (`webhook_deployment`)."""
+
+    config: Path
+    storage_url: str
+    balancer: LoadBalancer
+    procs: dict[int, subprocess.Popen[bytes]]
+
+
+@contextlib.asynccontextmanager
+async def webhook_deployment(
+    em: BotAPIEmulator, organiser: SimUser, tmp_path: Path, *, secret: str, extra: str = ""
+) -> AsyncIterator[Deployed]:
+    """Two real `minyi run --webhook` processes on a fresh PostgreSQL schema behind a
+    round-robin balancer that the emulator's webhook points at; yielded once both answer their
+    health URL. `extra`: TOML tables added to the config (`write_run_config`)."""
+    ports = [free_port(), free_port()]
+    balancer = LoadBalancer([f"http://127.0.0.1:{p}/telegram" for p in ports])
+    with postgres_schema_url() as pg_url:
+        config = write_run_config(
+            tmp_path / "config.toml",
+            em,
+            organiser,
+            pg_url,
+            secret=secret,
+            webhook_secret=WEBHOOK_SECRET,
+            extra=extra,
+        )
+        async with balancer.running():
+            with bot_processes(config, ports, balancer.url, tmp_path) as procs:
+
+                async def all_healthy() -> bool:
+                    return all([await healthy(p) for p in ports])
+
+                await wait_until(all_healthy, 60, "both bot processes to answer /healthz")
+                await em.wait_for(lambda: em.webhook_url == balancer.url, 30)
+                yield Deployed(config, pg_url, balancer, procs)

@@ -23,13 +23,10 @@ from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from storage.backends.postgres import PostgresBackend
 from storage.repository import Repository
-from tests.bot.web.world import free_port
-from tests.e2e.processes import LoadBalancer, bot_processes, healthy, wait_until
+from tests.e2e.processes import LoadBalancer, wait_until, webhook_deployment
 from tests.harness import SECRET
-from tests.pg import postgres_schema_url
 
 ZONE = ZoneInfo("Asia/Shanghai")
-WEBHOOK_SECRET = "hook-secret_42"
 ANSWERS = 300
 DUPLICATES = 40
 TEXTS = [
@@ -55,38 +52,14 @@ async def test_two_webhook_processes_share_one_postgresql(
     organiser = em.add_user("Organiser", language_code="zh-hans")
     group = em.add_group("碧海社区居民群")
     em.add_bot_to_group(group, organiser)
-    ports = [free_port(), free_port()]
-    balancer = LoadBalancer([f"http://127.0.0.1:{p}/telegram" for p in ports])
-    with postgres_schema_url() as pg_url:
-        config = tmp_path / "config.toml"
-        config.write_text(
-            "[telegram]\n"
-            f'token = "{em.token}"\nbase_url = "{em.base_url}"\n'
-            f'base_file_url = "{em.base_file_url}"\nwebhook_secret = "{WEBHOOK_SECRET}"\n'
-            f'[storage]\nurl = "{pg_url}"\n'
-            f"[roles]\norganisers = [{organiser.id}]\n"
-            f'[privacy]\nsecret = "{SECRET}"\n'
-            '[rounds]\nreminder_before = ""\n'
-            "[schedule]\ntick_seconds = 0.2\n"
-            "[limits]\nanswers_per_minute = 100\n",
-            encoding="utf-8",
-        )
-        observer = Repository.from_url(pg_url)
-        async with balancer.running():
-            with bot_processes(config, ports, balancer.url, tmp_path) as procs:
-                await wait_until(
-                    lambda: _all_healthy(ports), 60, "both bot processes to answer /healthz"
-                )
-                await em.wait_for(lambda: em.webhook_url == balancer.url, 30)
-                await observer.open()
-                try:
-                    await _scenario(em, group, organiser, procs, observer, balancer, config)
-                finally:
-                    await observer.close()
-
-
-async def _all_healthy(ports: list[int]) -> bool:
-    return all([await healthy(p) for p in ports])
+    extra = '[rounds]\nreminder_before = ""\n[limits]\nanswers_per_minute = 100\n'
+    async with webhook_deployment(em, organiser, tmp_path, secret=SECRET, extra=extra) as d:
+        observer = Repository.from_url(d.storage_url)
+        await observer.open()
+        try:
+            await _scenario(em, group, organiser, d.procs, observer, d.balancer, d.config)
+        finally:
+            await observer.close()
 
 
 async def _scenario(

@@ -18,16 +18,8 @@ from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from storage.backends.postgres import PostgresBackend
 from storage.repository import Repository
-from tests.bot.web.world import free_port
-from tests.e2e.test_multiprocess import (
-    WEBHOOK_SECRET,
-    LoadBalancer,
-    _all_healthy,
-    bot_processes,
-    wait_until,
-)
+from tests.e2e.processes import wait_until, webhook_deployment
 from tests.harness import SECRET
-from tests.pg import postgres_schema_url
 
 NAMES = ("碧海社区", "汇展城社区")
 SCHEDULED = 4  # rounds falling due at the same moment, each to both communities
@@ -54,38 +46,18 @@ async def test_two_processes_up_when_rounds_open_post_each_opening_once(
     groups = [em.add_group(f"{name}居民群") for name in NAMES]
     for group in groups:
         em.add_bot_to_group(group, organiser)
-    ports = [free_port(), free_port()]
-    balancer = LoadBalancer([f"http://127.0.0.1:{p}/telegram" for p in ports])
-    with postgres_schema_url() as pg_url:
-        config = tmp_path / "config.toml"
-        config.write_text(
-            "[telegram]\n"
-            f'token = "{em.token}"\nbase_url = "{em.base_url}"\n'
-            f'base_file_url = "{em.base_file_url}"\nwebhook_secret = "{WEBHOOK_SECRET}"\n'
-            f'[storage]\nurl = "{pg_url}"\n'
-            f"[roles]\norganisers = [{organiser.id}]\n"
-            f'[privacy]\nsecret = "{SECRET}"\n'
-            '[rounds]\nreminder_before = ""\n'
-            "[schedule]\ntick_seconds = 0.2\n"
-            "[limits]\nanswers_per_minute = 100\n",
-            encoding="utf-8",
-        )
-        observer = Repository.from_url(pg_url)
-        async with balancer.running():
-            with bot_processes(config, ports, balancer.url, tmp_path) as procs:
-                await wait_until(
-                    lambda: _all_healthy(ports), 60, "both bot processes to answer /healthz"
-                )
-                await em.wait_for(lambda: em.webhook_url == balancer.url, 30)
-                await observer.open()
-                try:
-                    await _scenario(em, groups, organiser, observer)
-                    backend = observer.backend
-                    assert isinstance(backend, PostgresBackend)
-                    assert await backend.leader_pid() in procs
-                    assert all(p.poll() is None for p in procs.values()), "a process died"
-                finally:
-                    await observer.close()
+    extra = '[rounds]\nreminder_before = ""\n[limits]\nanswers_per_minute = 100\n'
+    async with webhook_deployment(em, organiser, tmp_path, secret=SECRET, extra=extra) as d:
+        observer = Repository.from_url(d.storage_url)
+        await observer.open()
+        try:
+            await _scenario(em, groups, organiser, observer)
+            backend = observer.backend
+            assert isinstance(backend, PostgresBackend)
+            assert await backend.leader_pid() in d.procs
+            assert all(p.poll() is None for p in d.procs.values()), "a process died"
+        finally:
+            await observer.close()
 
 
 async def _scenario(

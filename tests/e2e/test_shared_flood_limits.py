@@ -20,19 +20,10 @@ from pathlib import Path
 
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import RecordedCall, SimChat, SimUser
-from tests.bot.web.world import free_port
-from tests.e2e.processes import (
-    LoadBalancer,
-    bot_processes,
-    healthy,
-    wait_until,
-    write_run_config,
-)
+from tests.e2e.processes import LoadBalancer, webhook_deployment
 from tests.harness import SECRET
-from tests.pg import postgres_schema_url
 
 NO_ROUNDS = "还没有征询"
-HOOK_SECRET = "hook-secret_42"
 # What Telegram's limits count as a message to a chat (bot/telegram/flood.py MESSAGE_METHODS).
 MESSAGE_PREFIXES = ("send", "edit", "stop", "copy", "forward")
 
@@ -48,27 +39,9 @@ class Deployment:
 async def two_processes(em: BotAPIEmulator, tmp_path: Path) -> AsyncIterator[Deployment]:
     """Two real webhook processes on a fresh PostgreSQL schema, behind a round-robin balancer."""
     organiser = em.add_user("Organiser", language_code="zh-hans")
-    ports = [free_port(), free_port()]
-    balancer = LoadBalancer([f"http://127.0.0.1:{p}/telegram" for p in ports])
-    with postgres_schema_url() as pg_url:
-        config = write_run_config(
-            tmp_path / "config.toml",
-            em,
-            organiser,
-            pg_url,
-            secret=SECRET,
-            webhook_secret=HOOK_SECRET,
-            extra='[rounds]\nreminder_before = ""\n',
-        )
-        async with balancer.running():
-            with bot_processes(config, ports, balancer.url, tmp_path):
-
-                async def both_healthy() -> bool:
-                    return all([await healthy(p) for p in ports])
-
-                await wait_until(both_healthy, 60, "both bot processes to answer /healthz")
-                await em.wait_for(lambda: em.webhook_url == balancer.url, 30)
-                yield Deployment(em, organiser, balancer)
+    extra = '[rounds]\nreminder_before = ""\n'
+    async with webhook_deployment(em, organiser, tmp_path, secret=SECRET, extra=extra) as d:
+        yield Deployment(em, organiser, d.balancer)
 
 
 async def registered(d: Deployment, title: str, community: str) -> SimChat:
