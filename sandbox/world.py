@@ -18,6 +18,7 @@ from typing import Any, Literal
 from sandbox import payloads
 from sandbox.formatting import detect_entities, entity_text
 from sandbox.models import (
+    Access,
     ChatState,
     MemberStatus,
     PollState,
@@ -195,6 +196,7 @@ class World:
         old = self._bot_member_json(state)
         state.bot_status = "administrator" if as_admin else "member"
         state.bot_was_removed = False
+        state.bot_has_been_in = True
         new = self._bot_member_json(state)
         self.queue_update(
             "my_chat_member",
@@ -255,6 +257,7 @@ class World:
             members=dict(old.members),
             bot_status=old.bot_status,
             bot_sees_all=old.bot_sees_all,
+            bot_has_been_in=old.bot_has_been_in,
             next_message_id=old.next_message_id,
             messages=copy.deepcopy(old.messages),
         )
@@ -531,40 +534,51 @@ class World:
         self.files[file_id] = stored
         return stored
 
-    def chat_for_bot(self, chat_id: int) -> ChatState:
-        """The chat the bot addresses, or Telegram's error for why it cannot."""
+    def chat_for_bot(self, chat_id: int, access: Access) -> ChatState:
+        """The chat the bot addresses with `access`, or Telegram's error for why it cannot.
+
+        As the Bot API server checks it (telegram-bot-api `check_chat_access`): a basic group
+        upgraded to a supergroup refuses what writes, and also member queries (getChatMember
+        of someone else, getChatAdministrators, getChatMemberCount), with 400 and
+        `migrate_to_chat_id`, but still answers getChat; a basic group the bot is no longer in
+        answers getChat but refuses the rest with 403; a supergroup it is not in refuses all.
+        """
         if chat_id in self.users and chat_id not in self.chats:
             self.private_chat(self.users[chat_id])  # a known user: 403 until they start the bot
         state = self.chats.get(chat_id)
         if state is None or (state.chat.type == "private" and chat_id not in self.users):
             raise bad_request("chat not found")
-        if state.migrated_to is not None:
-            raise bad_request(
-                "group chat was upgraded to a supergroup chat",
-                {"migrate_to_chat_id": state.migrated_to},
-            )
-        return state
-
-    def writable_chat(self, chat_id: int) -> ChatState:
-        """The chat the bot wants to post in, or the 400/403 Telegram would answer."""
-        state = self.chat_for_bot(chat_id)
-        kind = "supergroup" if state.chat.type == "supergroup" else "group"
         if state.chat.type == "private":
-            if state.blocked:
-                raise forbidden("bot was blocked by the user")
-            if not state.started:
-                raise forbidden("bot can't initiate conversation with a user")
-        elif not state.bot_is_member:
+            return state
+        if not state.bot_has_been_in:
+            raise bad_request("chat not found")  # the bot never saw the group
+        kind = state.chat.type
+        if kind == "group":
+            needs_write = access in ("write", "read_members")
+            needs_edit = access != "read"
+            if state.migrated_to is not None:
+                if needs_write:
+                    raise bad_request(
+                        "group chat was upgraded to a supergroup chat",
+                        {"migrate_to_chat_id": state.migrated_to},
+                    )
+                return state
+        else:
+            needs_edit = True  # a private supergroup: nothing without membership
+        if needs_edit and not state.bot_is_member:
             if state.bot_was_removed:
                 raise forbidden(f"bot was kicked from the {kind} chat")
             raise forbidden(f"bot is not a member of the {kind} chat")
         return state
 
-    def readable_chat(self, chat_id: int) -> ChatState:
-        """A chat the bot may query (getChat and friends)."""
-        state = self.chat_for_bot(chat_id)
-        if state.chat.type != "private" and not state.bot_is_member:
-            raise bad_request("chat not found")
+    def writable_chat(self, chat_id: int) -> ChatState:
+        """The chat the bot wants to post in, or the 400/403 Telegram would answer."""
+        state = self.chat_for_bot(chat_id, "write")
+        if state.chat.type == "private":
+            if state.blocked:
+                raise forbidden("bot was blocked by the user")
+            if not state.started:
+                raise forbidden("bot can't initiate conversation with a user")
         return state
 
     def post_from_bot(
