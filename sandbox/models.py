@@ -81,6 +81,8 @@ class ChatState:
     blocked: bool = False
     next_message_id: int = 1
     messages: dict[int, StoredMessage] = field(default_factory=dict)
+    # (message id, user id) → the emoji that user set on that message.
+    reactions: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def bot_is_member(self) -> bool:
