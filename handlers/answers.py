@@ -246,14 +246,22 @@ async def edited_answer(update: Update, context: Ctx) -> None:
 
 
 async def poll_answer(update: Update, context: Ctx) -> None:
-    """A vote (or retraction) in a non-anonymous poll."""
+    """A vote (or retraction) in a non-anonymous poll. A vote cast as a chat (an anonymous
+    administrator votes as the group) is that chat's: Telegram counts the chat as one voter,
+    and its `user` is then the same @Channel_Bot for every such chat."""
     vote = update.poll_answer
-    if vote is None or vote.user is None:
+    if vote is None:
+        return
+    if vote.voter_chat is not None:
+        voter = vote.voter_chat.id
+    elif vote.user is not None:
+        voter = vote.user.id
+    else:
         return
     await record_poll_vote(
         core_of(context),
         vote.poll_id,
-        vote.user.id,
+        voter,
         list(vote.option_ids),
         turn=turn_of(update, context),
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from sandbox import payloads
 from sandbox.formatting import render_text, utf16_len
-from sandbox.models import ChatState, PollState, StoredFile, UploadedFile
+from sandbox.models import Access, ChatState, PollState, StoredFile, UploadedFile
 from sandbox.params import ApiError, Params, bad_request
 from sandbox.world import World, image_size
 
@@ -163,7 +163,7 @@ def send_message(world: World, p: Params) -> Any:
 def _bot_message(world: World, p: Params, *, action: str) -> tuple[ChatState, dict[str, Any]]:
     if p.has("inline_message_id"):
         raise bad_request("inline messages are not emulated")
-    state = world.chat_for_bot(p.chat_id())
+    state = _edited_chat(world, p)
     message_id = p.int_("message_id")
     stored = state.messages.get(message_id)
     if stored is None or stored.deleted:
@@ -213,9 +213,21 @@ def _set_markup(message: dict[str, Any], markup: dict[str, Any] | None) -> None:
         message["reply_markup"] = markup
 
 
+def _edited_chat(world: World, p: Params) -> ChatState:
+    """The chat of a message the bot edits (or whose poll it stops).
+
+    Telegram's access check lets an edit through in a basic group that was upgraded (only
+    writing is refused there); what the server then answers is not known here, so the edit
+    is refused as a write would be, with `migrate_to_chat_id`."""
+    state = world.chat_for_bot(p.chat_id(), "edit")
+    if state.migrated_to is not None:
+        return world.chat_for_bot(p.chat_id(), "write")
+    return state
+
+
 def delete_message(world: World, p: Params) -> Any:
     """deleteMessage: the bot's own messages, or anyone's where it is an administrator."""
-    state = world.chat_for_bot(p.chat_id())
+    state = world.chat_for_bot(p.chat_id(), "write")
     stored = state.messages.get(p.int_("message_id"))
     if stored is None or stored.deleted:
         raise bad_request("message to delete not found")
@@ -276,7 +288,7 @@ def send_poll(world: World, p: Params) -> Any:
 
 def stop_poll(world: World, p: Params) -> Any:
     """stopPoll: close the poll; Telegram then also sends the bot a `poll` update."""
-    state = world.chat_for_bot(p.chat_id())
+    state = _edited_chat(world, p)
     message_id = p.int_("message_id")
     stored = state.messages.get(message_id)
     if stored is None or stored.deleted or "poll" not in stored.payload:
@@ -389,21 +401,23 @@ def answer_callback_query(world: World, p: Params) -> Any:
 
 
 def get_chat(world: World, p: Params) -> Any:
-    """getChat: a `ChatFullInfo`."""
-    state = world.readable_chat(p.chat_id())
+    """getChat: a `ChatFullInfo` (of the basic group itself, also after its upgrade)."""
+    state = world.chat_for_bot(p.chat_id(), "read")
     user = world.users.get(state.chat.id) if state.chat.type == "private" else None
     return payloads.chat_full_info_json(state, user)
 
 
 def get_chat_member(world: World, p: Params) -> Any:
-    """getChatMember."""
-    state = world.readable_chat(p.chat_id())
-    return world.member_json(state, p.int_("user_id"))
+    """getChatMember: about the bot itself a read, about anyone else a member query."""
+    user_id = p.int_("user_id")
+    access: Access = "read" if user_id == world.bot.id else "read_members"
+    state = world.chat_for_bot(p.chat_id(), access)
+    return world.member_json(state, user_id)
 
 
 def get_chat_administrators(world: World, p: Params) -> Any:
     """getChatAdministrators: the creator, the administrators and the bot if it is one."""
-    state = world.readable_chat(p.chat_id())
+    state = world.chat_for_bot(p.chat_id(), "read_members")
     if state.chat.type == "private":
         raise bad_request("there are no administrators in the private chat")
     admins = [
@@ -418,7 +432,7 @@ def get_chat_administrators(world: World, p: Params) -> Any:
 
 def get_chat_member_count(world: World, p: Params) -> Any:
     """getChatMemberCount: members plus the bot."""
-    state = world.readable_chat(p.chat_id())
+    state = world.chat_for_bot(p.chat_id(), "read_members")
     if state.chat.type == "private":
         return 2
     present = [s for s in state.members.values() if s not in ("left", "kicked")]
@@ -434,7 +448,7 @@ def send_chat_action(world: World, p: Params) -> Any:
 
 def leave_chat(world: World, p: Params) -> Any:
     """leaveChat: the bot leaves a group (it gets a `my_chat_member` update)."""
-    state = world.readable_chat(p.chat_id())
+    state = world.chat_for_bot(p.chat_id(), "read")
     if state.chat.type == "private":
         raise bad_request("chat member status can't be changed in private chats")
     world.bot_leaves(state)

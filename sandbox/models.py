@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 ChatType = Literal["private", "group", "supergroup"]
 MemberStatus = Literal["creator", "administrator", "member", "restricted", "left", "kicked"]
+# How a Bot API method uses a chat (telegram-bot-api's AccessRights): what its refusals depend on.
+Access = Literal["read", "read_members", "edit", "write"]
 FaultKind = Literal["400", "413", "429", "500", "502", "drop", "drop_after"]
 
 
@@ -71,12 +73,16 @@ class ChatState:
     bot_sees_all: bool = True
     # The bot was in the group and someone removed it (sends then say "bot was kicked").
     bot_was_removed: bool = False
+    # The bot was ever in the group: Telegram knows no other group for it ("chat not found").
+    bot_has_been_in: bool = False
     migrated_to: int | None = None
     # A private chat only: the user has written to the bot (sent /start or anything else).
     started: bool = False
     blocked: bool = False
     next_message_id: int = 1
     messages: dict[int, StoredMessage] = field(default_factory=dict)
+    # (message id, user id) → the emoji that user set on that message.
+    reactions: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def bot_is_member(self) -> bool:

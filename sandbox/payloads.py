@@ -222,11 +222,11 @@ def poll_json(poll: PollState) -> JSON:
     }
 
 
-def poll_answer_json(poll: PollState, user: SimUser, option_ids: tuple[int, ...]) -> JSON:
+def poll_answer_json(poll: PollState, user: JSON, option_ids: tuple[int, ...]) -> JSON:
     """A `PollAnswer` object (an empty option list is a retracted vote)."""
     return {
         "poll_id": poll.poll_id,
-        "user": user_json(user),
+        "user": user,
         "option_ids": list(option_ids),
         "option_persistent_ids": [poll.option_ids[i] for i in option_ids],
     }

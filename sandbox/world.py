@@ -18,6 +18,7 @@ from typing import Any, Literal
 from sandbox import payloads
 from sandbox.formatting import detect_entities, entity_text
 from sandbox.models import (
+    Access,
     ChatState,
     MemberStatus,
     PollState,
@@ -34,6 +35,10 @@ _NOT_DELIVERED_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "messa
 
 # The service account Telegram shows as the sender of a supergroup's migrate_from message.
 GROUP_ANONYMOUS_BOT = SimUser(id=1087968824, first_name="Group", username="GroupAnonymousBot")
+
+# The user Telegram puts in `PollAnswer.user` when the voter is a chat (`voter_chat`), "for
+# backward compatibility" (Bot API 6.8).
+CHANNEL_BOT = SimUser(id=136817688, first_name="Channel", username="Channel_Bot")
 
 # The service account that appears as the sender of posts a linked channel forwards into its
 # discussion group automatically (`is_automatic_forward`).
@@ -159,12 +164,24 @@ class World:
     def add_member(self, chat: SimChat, user: SimUser, *, as_admin: bool = False) -> None:
         """`user` joins a group: a `new_chat_members` service message."""
         state = self._state(chat.id)
+        self._member_changes(state, user, "administrator" if as_admin else "member")
+        self._post(state, user, {"new_chat_members": [payloads.user_json(user)]}, service=True)
+
+    def remove_member(self, chat: SimChat, user: SimUser) -> None:
+        """`user` leaves a group: a `left_chat_member` service message; getChatMember then
+        answers "left" for them."""
+        state = self._state(chat.id)
+        self._member_changes(state, user, "left")
+        self._post(state, user, {"left_chat_member": payloads.user_json(user)}, service=True)
+
+    def _member_changes(self, state: ChatState, user: SimUser, status: MemberStatus) -> None:
+        """`user`'s membership becomes `status`; an administrator bot gets `chat_member` (if
+        its allowed_updates name it: only administrator bots are sent these at all)."""
         old = payloads.chat_member_json(
             payloads.user_json(user), state.members.get(user.id, "left")
         )
-        state.members[user.id] = "administrator" if as_admin else "member"
-        if state.bot_status == "administrator":
-            # Only administrator bots get chat_member updates (and only if they ask for them).
+        state.members[user.id] = status
+        if state.bot_status in ("administrator", "creator"):
             self.queue_update(
                 "chat_member",
                 payloads.chat_member_updated_json(
@@ -172,17 +189,35 @@ class World:
                     payloads.user_json(user),
                     self.now(),
                     old,
-                    payloads.chat_member_json(payloads.user_json(user), state.members[user.id]),
+                    payloads.chat_member_json(payloads.user_json(user), status),
                 ),
             )
-        self._post(state, user, {"new_chat_members": [payloads.user_json(user)]}, service=True)
 
-    def remove_member(self, chat: SimChat, user: SimUser) -> None:
-        """`user` leaves a group: a `left_chat_member` service message; getChatMember then
-        answers "left" for them."""
+    def react(self, user: SimUser, chat: SimChat, message_id: int, emoji: str | None) -> None:
+        """`user` sets a reaction on a message (None: takes theirs back). Telegram tells only
+        an administrator bot (`message_reaction`), and only if its allowed_updates name it."""
         state = self._state(chat.id)
-        state.members[user.id] = "left"
-        self._post(state, user, {"left_chat_member": payloads.user_json(user)}, service=True)
+        stored = state.messages.get(message_id)
+        if stored is None or stored.deleted:
+            raise ValueError(f"no message {message_id} in chat {chat.id}")
+        old = state.reactions.get((message_id, user.id))
+        new = [{"type": "emoji", "emoji": emoji}] if emoji else []
+        if emoji:
+            state.reactions[(message_id, user.id)] = emoji
+        else:
+            state.reactions.pop((message_id, user.id), None)
+        if state.chat.type == "private" or state.bot_status in ("administrator", "creator"):
+            self.queue_update(
+                "message_reaction",
+                {
+                    "chat": payloads.chat_json(state.chat),
+                    "message_id": message_id,
+                    "user": payloads.user_json(user),
+                    "date": self.now(),
+                    "old_reaction": [{"type": "emoji", "emoji": old}] if old else [],
+                    "new_reaction": new,
+                },
+            )
 
     def block_bot(self, user: SimUser) -> None:
         """`user` blocks the bot: later sends to them get 403 "bot was blocked by the user"."""
@@ -195,6 +230,7 @@ class World:
         old = self._bot_member_json(state)
         state.bot_status = "administrator" if as_admin else "member"
         state.bot_was_removed = False
+        state.bot_has_been_in = True
         new = self._bot_member_json(state)
         self.queue_update(
             "my_chat_member",
@@ -255,6 +291,7 @@ class World:
             members=dict(old.members),
             bot_status=old.bot_status,
             bot_sees_all=old.bot_sees_all,
+            bot_has_been_in=old.bot_has_been_in,
             next_message_id=old.next_message_id,
             messages=copy.deepcopy(old.messages),
         )
@@ -407,27 +444,53 @@ class World:
         poll = self.polls_by_id.get(poll_id)
         if poll is None:
             raise ValueError(f"no poll {poll_id!r}")
+        self.chats[poll.chat_id].members.setdefault(user.id, "member")
+        self._vote(poll, user.id, option_ids, voter=payloads.user_json(user))
+
+    def vote_poll_as_group(self, chat: SimChat, poll_id: str, option_ids: Sequence[int]) -> None:
+        """An administrator who "remains anonymous" votes as the group itself: Telegram counts
+        the group as one voter, and its `poll_answer` names it in `voter_chat`, with
+        @Channel_Bot as `user` (supergroups only)."""
+        poll = self.polls_by_id.get(poll_id)
+        if poll is None or poll.chat_id != chat.id:
+            raise ValueError(f"no poll {poll_id!r} in chat {chat.id}")
+        if chat.type != "supergroup":
+            raise ValueError("only supergroups have anonymous administrators")
+        self._vote(poll, chat.id, option_ids, voter_chat=payloads.chat_json(chat))
+
+    def _vote(
+        self,
+        poll: PollState,
+        voter_id: int,
+        option_ids: Sequence[int],
+        *,
+        voter: dict[str, Any] | None = None,
+        voter_chat: dict[str, Any] | None = None,
+    ) -> None:
         if poll.is_closed:
-            raise ValueError(f"poll {poll_id!r} is closed")
+            raise ValueError(f"poll {poll.poll_id!r} is closed")
         chosen = tuple(sorted(set(option_ids)))
         if any(not 0 <= option < len(poll.options) for option in chosen):
-            raise ValueError(f"poll {poll_id!r} has no option among {list(option_ids)}")
+            raise ValueError(f"poll {poll.poll_id!r} has no option among {list(option_ids)}")
         if len(chosen) > 1 and not poll.allows_multiple_answers:
-            raise ValueError(f"poll {poll_id!r} allows one answer only")
-        previous = poll.votes.get(user.id, ())
+            raise ValueError(f"poll {poll.poll_id!r} allows one answer only")
+        previous = poll.votes.get(voter_id, ())
         if previous == chosen:
             return
         if previous and not poll.allows_revoting:
-            raise ValueError(f"poll {poll_id!r} does not allow changing a vote")
-        state = self.chats[poll.chat_id]
-        state.members.setdefault(user.id, "member")
+            raise ValueError(f"poll {poll.poll_id!r} does not allow changing a vote")
         if chosen:
-            poll.votes[user.id] = chosen
+            poll.votes[voter_id] = chosen
         else:
-            poll.votes.pop(user.id, None)
+            poll.votes.pop(voter_id, None)
         self._refresh_poll_message(poll)
         if not poll.is_anonymous:
-            self.queue_update("poll_answer", payloads.poll_answer_json(poll, user, chosen))
+            answer = payloads.poll_answer_json(
+                poll, voter or payloads.user_json(CHANNEL_BOT, is_bot=True), chosen
+            )
+            if voter_chat is not None:
+                answer["voter_chat"] = voter_chat
+            self.queue_update("poll_answer", answer)
         self.queue_update("poll", payloads.poll_json(poll))
 
     def press_button(
@@ -531,40 +594,51 @@ class World:
         self.files[file_id] = stored
         return stored
 
-    def chat_for_bot(self, chat_id: int) -> ChatState:
-        """The chat the bot addresses, or Telegram's error for why it cannot."""
+    def chat_for_bot(self, chat_id: int, access: Access) -> ChatState:
+        """The chat the bot addresses with `access`, or Telegram's error for why it cannot.
+
+        As the Bot API server checks it (telegram-bot-api `check_chat_access`): a basic group
+        upgraded to a supergroup refuses what writes, and also member queries (getChatMember
+        of someone else, getChatAdministrators, getChatMemberCount), with 400 and
+        `migrate_to_chat_id`, but still answers getChat; a basic group the bot is no longer in
+        answers getChat but refuses the rest with 403; a supergroup it is not in refuses all.
+        """
         if chat_id in self.users and chat_id not in self.chats:
             self.private_chat(self.users[chat_id])  # a known user: 403 until they start the bot
         state = self.chats.get(chat_id)
         if state is None or (state.chat.type == "private" and chat_id not in self.users):
             raise bad_request("chat not found")
-        if state.migrated_to is not None:
-            raise bad_request(
-                "group chat was upgraded to a supergroup chat",
-                {"migrate_to_chat_id": state.migrated_to},
-            )
-        return state
-
-    def writable_chat(self, chat_id: int) -> ChatState:
-        """The chat the bot wants to post in, or the 400/403 Telegram would answer."""
-        state = self.chat_for_bot(chat_id)
-        kind = "supergroup" if state.chat.type == "supergroup" else "group"
         if state.chat.type == "private":
-            if state.blocked:
-                raise forbidden("bot was blocked by the user")
-            if not state.started:
-                raise forbidden("bot can't initiate conversation with a user")
-        elif not state.bot_is_member:
+            return state
+        if not state.bot_has_been_in:
+            raise bad_request("chat not found")  # the bot never saw the group
+        kind = state.chat.type
+        if kind == "group":
+            needs_write = access in ("write", "read_members")
+            needs_edit = access != "read"
+            if state.migrated_to is not None:
+                if needs_write:
+                    raise bad_request(
+                        "group chat was upgraded to a supergroup chat",
+                        {"migrate_to_chat_id": state.migrated_to},
+                    )
+                return state
+        else:
+            needs_edit = True  # a private supergroup: nothing without membership
+        if needs_edit and not state.bot_is_member:
             if state.bot_was_removed:
                 raise forbidden(f"bot was kicked from the {kind} chat")
             raise forbidden(f"bot is not a member of the {kind} chat")
         return state
 
-    def readable_chat(self, chat_id: int) -> ChatState:
-        """A chat the bot may query (getChat and friends)."""
-        state = self.chat_for_bot(chat_id)
-        if state.chat.type != "private" and not state.bot_is_member:
-            raise bad_request("chat not found")
+    def writable_chat(self, chat_id: int) -> ChatState:
+        """The chat the bot wants to post in, or the 400/403 Telegram would answer."""
+        state = self.chat_for_bot(chat_id, "write")
+        if state.chat.type == "private":
+            if state.blocked:
+                raise forbidden("bot was blocked by the user")
+            if not state.started:
+                raise forbidden("bot can't initiate conversation with a user")
         return state
 
     def post_from_bot(
@@ -602,9 +676,12 @@ class World:
 
     def deliverable(self, update: QueuedUpdate) -> bool:
         """Whether the bot's current `allowed_updates` lets this update through."""
+        return self._wanted(update.kind)
+
+    def _wanted(self, kind: str) -> bool:
         if self.allowed_updates is None:
-            return update.kind not in _NOT_DELIVERED_BY_DEFAULT
-        return update.kind in self.allowed_updates
+            return kind not in _NOT_DELIVERED_BY_DEFAULT
+        return kind in self.allowed_updates
 
     def bot_leaves(self, state: ChatState) -> None:
         """The bot left a group on its own (leaveChat)."""
@@ -763,7 +840,12 @@ class World:
         return False
 
     def queue_update(self, kind: str, body: dict[str, Any]) -> None:
-        """Queue an update of `kind` for the bot and wake whoever waits for one."""
+        """Queue an update of `kind` for the bot and wake whoever waits for one.
+
+        A kind the bot's allowed_updates leave out is not kept at all, as on Telegram: asking
+        for it later brings only those that happen after."""
+        if not self._wanted(kind):
+            return
         update_id = next(self._update_ids)
         self.queue.append(
             QueuedUpdate(

@@ -101,7 +101,9 @@ async def test_scheduled_poll_opens_in_two_communities_and_closes_with_right_sha
         before = database_rows(bot)["votes"]
         late = em.add_user("迟到的居民")
         poll = em.polls_by_id[poll_of[bihai.id]]
-        em.queue_update("poll_answer", payloads.poll_answer_json(poll, late, (0,)))
+        em.queue_update(
+            "poll_answer", payloads.poll_answer_json(poll, payloads.user_json(late), (0,))
+        )
         await bot.settle()
         assert database_rows(bot)["votes"] == before
         assert len(before) == 5

@@ -63,6 +63,7 @@ async def test_every_update_kind_round_trips(emulator: BotAPIEmulator, emulator_
     organiser = emulator.add_user("陈主任", username="chen_zr")
     resident = emulator.add_user("Resident", language_code="en")
     group = emulator.add_group("碧海社区", admins=[organiser])
+    assert await emulator_bot.get_updates(allowed_updates=Update.ALL_TYPES) == ()
     emulator.add_bot_to_group(group, organiser)
     emulator.add_member(group, resident)
     emulator.send_message(organiser, group, "/ask@minyi_bot 48h 你们怎么看 @minyi_bot 😀")
@@ -89,6 +90,10 @@ async def test_every_update_kind_round_trips(emulator: BotAPIEmulator, emulator_
     emulator.add_member(group, emulator.add_user("新成员"))
     supergroup = emulator.migrate_to_supergroup(group)
     emulator.send_message(resident, supergroup, "升级了")
+    asked = await emulator_bot.send_poll(supergroup.id, "署名", ["是", "否"], is_anonymous=False)
+    assert asked.poll is not None
+    emulator.vote_poll_as_group(supergroup, asked.poll.id, [0])
+    emulator.react(resident, supergroup, asked.message_id, "👍")
     emulator.remove_bot_from_group(supergroup, organiser)
     emulator.send_message(resident, emulator.private_chat(resident), "/start r1")
 
@@ -102,12 +107,16 @@ async def test_every_update_kind_round_trips(emulator: BotAPIEmulator, emulator_
         "poll_answer",
         "my_chat_member",
         "chat_member",
+        "message_reaction",
     }
     for payload in raw:
         _assert_complete(Update.de_json(payload, emulator_bot), payload, f"update {payload}")
     services = [p["message"] for p in raw if "message" in p]
     for field in ("new_chat_members", "migrate_to_chat_id", "migrate_from_chat_id", "sticker"):
         assert any(field in message for message in services), field
+    (as_group,) = [p["poll_answer"] for p in raw if "voter_chat" in p.get("poll_answer", {})]
+    assert as_group["voter_chat"]["id"] == supergroup.id
+    assert as_group["user"]["id"] == 136817688  # @Channel_Bot, as Telegram fills it in
 
 
 async def test_method_results_round_trip(emulator: BotAPIEmulator, emulator_bot: Bot) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.error import Conflict
 
 from sandbox.emulator import BotAPIEmulator
@@ -120,14 +120,50 @@ async def test_get_updates_is_refused_while_a_webhook_is_set(emulator_bot: Bot) 
 async def test_chat_member_updates_only_when_asked_for(
     emulator: BotAPIEmulator, emulator_bot: Bot
 ) -> None:
-    """An admin bot gets chat_member updates only if allowed_updates names them, as Telegram."""
+    """An admin bot gets chat_member updates only if allowed_updates names them, as Telegram,
+    and only those that happen after it asked: earlier ones were never kept. A member leaving
+    is one too."""
     organiser = emulator.add_user("组织者")
     group = emulator.add_group("碧海社区", admins=[organiser])
     emulator.add_bot_to_group(group, organiser, as_admin=True)
-    emulator.add_member(group, emulator.add_user("甲"))
+    first = emulator.add_user("甲")
+    emulator.add_member(group, first)
     default = await emulator_bot.get_updates()
     assert not any(u.chat_member for u in default)
-    emulator.add_member(group, emulator.add_user("乙"))
     asked = await emulator_bot.get_updates(allowed_updates=["message", "chat_member"])
-    joined = [u.chat_member for u in asked if u.chat_member]
-    assert [m.new_chat_member.user.first_name for m in joined] == ["乙"]
+    assert not any(u.chat_member for u in asked)
+    emulator.add_member(group, emulator.add_user("乙"))
+    emulator.remove_member(group, first)
+    later = await emulator_bot.get_updates(offset=asked[-1].update_id + 1)
+    changes = [u.chat_member for u in later if u.chat_member]
+    assert [(m.new_chat_member.user.first_name, m.new_chat_member.status) for m in changes] == [
+        ("乙", "member"),
+        ("甲", "left"),
+    ]
+
+
+async def test_reactions_reach_only_an_administrator_bot_that_asked(
+    emulator: BotAPIEmulator, emulator_bot: Bot
+) -> None:
+    """message_reaction updates come only where the bot is an administrator (or in private),
+    and only when allowed_updates names them."""
+    organiser = emulator.add_user("组织者")
+    resident = emulator.add_user("居民")
+    admin_of = emulator.add_group("碧海社区", admins=[organiser])
+    member_of = emulator.add_group("会展城社区", admins=[organiser])
+    emulator.add_bot_to_group(admin_of, organiser, as_admin=True)
+    emulator.add_bot_to_group(member_of, organiser)
+    posts = {}
+    for group in (admin_of, member_of):
+        posts[group.id] = (await emulator_bot.send_message(group.id, "征询")).message_id
+    emulator.react(resident, admin_of, posts[admin_of.id], "👍")
+    assert not [u for u in emulator.queue if u.kind == "message_reaction"]
+    await emulator_bot.get_updates(allowed_updates=Update.ALL_TYPES)
+    for group in (admin_of, member_of):
+        emulator.react(resident, group, posts[group.id], "🔥")
+    reactions = [
+        u.payload["message_reaction"] for u in emulator.queue if u.kind == "message_reaction"
+    ]
+    assert [(r["chat"]["id"], r["old_reaction"], r["new_reaction"]) for r in reactions] == [
+        (admin_of.id, [{"type": "emoji", "emoji": "👍"}], [{"type": "emoji", "emoji": "🔥"}])
+    ]
