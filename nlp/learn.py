@@ -188,7 +188,9 @@ def train(
 def _svm(c: float, max_iter: int = 1000) -> Any:
     from sklearn.svm import LinearSVC
 
-    return LinearSVC(C=c, class_weight="balanced", max_iter=max_iter)
+    # Its dual solver shuffles the examples: with its own seed, not NumPy's global one, so the
+    # same examples give the same weights in every process.
+    return LinearSVC(C=c, class_weight="balanced", max_iter=max_iter, random_state=0)
 
 
 def choose_c(counts: _CountMatrix, target: npt.NDArray[np.str_], seed: int = 0) -> float:
