@@ -103,4 +103,7 @@ def train_domains(
     if len(theirs) < MIN_DOMAIN_LABELS:
         return None
     base = [(t, ls) for t, ls in domain_base_examples(taxonomy) if t not in theirs]
-    return train_multilabel(base + list(theirs.items()), taxonomy, domain_labels(taxonomy))
+    # Without the principle model's no-theme row: it was measured for principles only.
+    return train_multilabel(
+        base + list(theirs.items()), taxonomy, domain_labels(taxonomy), no_theme=False
+    )

@@ -9,9 +9,10 @@ and the file's own `none` rows: without it, a model of a few themes must give ev
 one of them (two themes: anything at all scored 0.5 or more for one).
 `train_multilabel` learns the shipped principle model: one logistic regression per theme over
 the same features plus the taxonomy's keyword hits, with a threshold per theme chosen by
-cross-validation on the training examples only. The models themselves live in `nlp.model`
-(re-exported here for callers of the old name); this module needs scikit-learn, tagging does
-not.
+cross-validation on the training examples only, and the same no-theme row as `train`'s
+(`_no_theme_row`, from the same neutral answers and the examples with no principle). The
+models themselves live in `nlp.model` (re-exported here for callers of the old name); this
+module needs scikit-learn, tagging does not.
 """
 
 from __future__ import annotations
@@ -172,13 +173,13 @@ def train(
     if coef.shape[0] == 1:  # binary: sklearn keeps one row, for the second class
         coef = np.vstack([-coef[0], coef[0]])
         intercept = np.array([-intercept[0], intercept[0]])
-    none = _svm(c, NO_THEME_MAX_ITER).fit(matrix, (target == NO_THEME).astype(np.int_))
+    none_coef, none_intercept = _no_theme_row(matrix, target == NO_THEME, c)
     return LearnedModel(
         labels=[*(str(x) for x in classifier.classes_), NO_THEME],
         vocabulary=[counts.names[i] for i in tfidf.columns.tolist()],
         idf=tfidf.idf,
-        coef=np.vstack([coef, np.asarray(none.coef_, dtype=np.float64)]),
-        intercept=np.concatenate([intercept, np.asarray(none.intercept_, dtype=np.float64)]),
+        coef=np.vstack([coef, none_coef]),
+        intercept=np.append(intercept, none_intercept),
         uses_keywords=True,
         char_ngrams=SINGLE_LABEL_CHAR_NGRAMS,
         ascii_pieces=False,
@@ -188,7 +189,21 @@ def train(
 def _svm(c: float, max_iter: int = 1000) -> Any:
     from sklearn.svm import LinearSVC
 
-    return LinearSVC(C=c, class_weight="balanced", max_iter=max_iter)
+    # Its dual solver shuffles the examples: with its own seed, not NumPy's global one, so the
+    # same examples give the same weights in every process.
+    return LinearSVC(C=c, class_weight="balanced", max_iter=max_iter, random_state=0)
+
+
+def _no_theme_row(
+    matrix: Any, none: npt.NDArray[np.bool_], c: float
+) -> tuple[npt.NDArray[np.float64], float]:
+    """The weights and intercept of a model's no-theme row (`NO_THEME`): a linear SVM telling
+    the rows of `matrix` (TF-IDF, one per example) marked in `none` (answers with no theme)
+    from the others. Its decision value, through a logistic, is the no-theme probability."""
+    if none.all():  # nothing with a theme to tell apart: every text has none
+        return np.zeros(matrix.shape[1]), 20.0
+    svm = _svm(c, NO_THEME_MAX_ITER).fit(matrix, none.astype(np.int_))
+    return np.asarray(svm.coef_[0], dtype=np.float64), float(svm.intercept_[0])
 
 
 def choose_c(counts: _CountMatrix, target: npt.NDArray[np.str_], seed: int = 0) -> float:
@@ -397,6 +412,7 @@ def train_multilabel(
     folds: int = 5,
     seed: int = 0,
     min_precision: float = MIN_PRECISION,
+    no_theme: bool = True,
 ) -> LearnedModel:
     """Train a multi-label model: one logistic score per theme in `labels`, thresholds by CV.
 
@@ -404,7 +420,11 @@ def train_multilabel(
     labelled "none") teaches every theme what it is not. Two thresholds per theme (one for
     answers whose keywords point to it, see `choose_thresholds`) are chosen from out-of-fold
     scores of `folds`-fold cross-validation over these examples only, so a held-out set stays
-    untouched. Deterministic for a given seed.
+    untouched. With `no_theme`, the model's last label is `NO_THEME`, a row learned as
+    `train` learns it (the examples with none of `labels` and the shipped `neutral_answers`
+    against the others, C = `c`), so that chatter far from every example is not handed the
+    nearest theme; the themes' rows and thresholds are the same with it and without.
+    Deterministic for a given seed.
     """
     wanted = list(labels)
     for label in wanted:
@@ -435,8 +455,23 @@ def train_multilabel(
         for j, label in enumerate(wanted)
     ]
     vectoriser, coef, intercept = _fit(docs, targets, c)
+    labels_out = wanted
+    if no_theme:
+        # As `train` learns it: the answers with none of `labels` and the shipped neutral
+        # answers against the others, over the same features; the themes' rows above never
+        # see the neutral answers, so an answer's principle scores are what they were.
+        given = {text for text, _ in examples}
+        neutral = [text for text in neutral_answers() if text not in given]
+        neutral_docs, _ = _keyword_features(tagger, neutral)
+        none = np.concatenate([~targets.any(axis=1), np.ones(len(neutral), dtype=bool)])
+        none_coef, none_intercept = _no_theme_row(
+            vectoriser.transform([*docs, *neutral_docs]), none, c
+        )
+        labels_out = [*wanted, NO_THEME]
+        coef = np.vstack([coef, none_coef])
+        intercept = np.append(intercept, none_intercept)
     return LearnedModel(
-        labels=wanted,
+        labels=labels_out,
         vocabulary=[str(x) for x in vectoriser.get_feature_names_out()],
         idf=np.asarray(vectoriser.idf_, dtype=np.float64),
         coef=coef,

@@ -9,7 +9,8 @@ Two kinds share one format:
   theme at all, so that an answer far from every learned theme is not handed the nearest one;
 - a *multi-label* model (the shipped principle model, `nlp/data/principles_model.npz`): one
   independent logistic score per theme and a threshold per theme, so an answer can carry two
-  principles or none.
+  principles or none; since version 4 it may have the no-theme row too (the principle model
+  does), scored as a single-label model's.
 
 Features are jieba words, adjacent word pairs, the words of the first sentence (marked apart),
 character 1–3-grams (which catch words jieba splits and unseen wording) and, when the caller
@@ -49,8 +50,10 @@ MULTILABEL_VERSION = 2
 # versions 1 and 2 refuses it ("unsupported version") instead of scoring it with the wrong
 # features; a single-label model with version 1's features is still written as version 1.
 FEATURES_VERSION = 3
-# Version 4: a single-label model with a no-theme class (`NO_THEME`) among its labels. A Minyi
-# that only knows versions 1-3 refuses it instead of taking the class for a missing theme.
+# Version 4: a model of either kind with a no-theme class (`NO_THEME`) among its labels (its
+# thresholds, if multi-label, are the themes' only). A Minyi that only knows versions 1-3
+# refuses it instead of taking the class for a missing theme; one that knew version 4 for
+# single-label models only refuses a multi-label one (its thresholds do not match its labels).
 NONE_VERSION = 4
 #: The label of the no-theme class: no theme id can be it (ids are lower-case words).
 NO_THEME = "(none)"
@@ -185,10 +188,11 @@ class LearnedModel:
             raise ValueError("model weights do not match its labels and vocabulary")
         if intercept.shape != (len(labels),) or idf.shape != (len(vocabulary),):
             raise ValueError("model arrays do not match its labels and vocabulary")
-        if thresholds is not None and len(thresholds) != len(labels):
+        themes = [label for label in labels if label != NO_THEME]
+        if thresholds is not None and len(thresholds) != len(themes):
             raise ValueError("model thresholds do not match its labels")
         if keyword_thresholds is not None and (
-            thresholds is None or len(keyword_thresholds) != len(labels)
+            thresholds is None or len(keyword_thresholds) != len(themes)
         ):
             raise ValueError("model keyword thresholds do not match its labels")
         if not char_ngrams or any(not 1 <= n <= 5 for n in char_ngrams):
@@ -220,11 +224,12 @@ class LearnedModel:
         self.weight = weight
         #: scale of the decision values before the softmax that makes them probabilities.
         self.temperature = temperature
-        #: per-theme probability from which a multi-label model tags (None: single-label).
+        #: per-theme probability from which a multi-label model tags (None: single-label); the
+        #: no-theme class has none (the tagger's `MAX_NO_THEME` is its cut).
         self.thresholds: dict[str, float] | None = (
             None
             if thresholds is None
-            else {label: float(t) for label, t in zip(self.labels, thresholds, strict=True)}
+            else {label: float(t) for label, t in zip(themes, thresholds, strict=True)}
         )
         #: per-theme probability from which a multi-label model tags an answer whose taxonomy
         #: keywords point to the theme (chosen with `thresholds`, by cross-validation).
@@ -233,10 +238,7 @@ class LearnedModel:
             self.keyword_thresholds = (
                 {label: min(t, LEGACY_KEYWORD_THRESHOLD) for label, t in self.thresholds.items()}
                 if keyword_thresholds is None
-                else {
-                    label: float(t)
-                    for label, t in zip(self.labels, keyword_thresholds, strict=True)
-                }
+                else {label: float(t) for label, t in zip(themes, keyword_thresholds, strict=True)}
             )
         #: whether the features include the taxonomy's keyword hits ("K:<theme>").
         self.uses_keywords = uses_keywords
@@ -419,16 +421,16 @@ class LearnedModel:
             own = vec[start:end]
             own /= float(np.sqrt(own.dot(own))) or 1.0
             logits[number] = self.intercept + own @ rows[start:end]
+        themes = logits if self._none is None else logits[:, self._theme_columns]
         if self.multilabel:
-            probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
+            probs = 1.0 / (1.0 + np.exp(-np.clip(themes, -50.0, 50.0)))
         else:
-            themes = logits if self._none is None else logits[:, self._theme_columns]
             probs = np.exp(
                 themes * self.temperature - (themes * self.temperature).max(axis=1)[:, None]
             )
             probs = np.stack([row / row.sum() for row in probs]) if len(probs) else probs
-            if self._none is not None:
-                probs = self._with_none(probs, logits[:, self._none])
+        if self._none is not None:
+            probs = self._with_none(probs, logits[:, self._none])
         labels = self.labels
         return [
             ((index[start:end], vec[start:end]), dict(zip(labels, row, strict=True)))
@@ -446,25 +448,25 @@ class LearnedModel:
         if len(index):
             # Weights are kept feature-major, so one text's rows are a cheap gather.
             logits = logits + vec @ self._coef_by_feature[index]
+        themes = logits if self._none is None else logits[self._theme_columns]
         if self.multilabel:
-            probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
+            probs = 1.0 / (1.0 + np.exp(-np.clip(themes, -50.0, 50.0)))
         else:
-            themes = logits if self._none is None else logits[self._theme_columns]
             themes = themes * self.temperature
             themes -= themes.max()
             probs = np.exp(themes)
             probs /= probs.sum()
-            if self._none is not None:
-                probs = self._with_none(probs[None, :], logits[None, self._none])[0]
+        if self._none is not None:
+            probs = self._with_none(probs[None, :], logits[None, self._none])[0]
         return dict(zip(self.labels, probs.tolist(), strict=True))
 
     def _with_none(
         self, themes: npt.NDArray[np.float64], none: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.float64]:
-        """Rows of a no-theme model's probabilities: the themes' (a softmax among them, as a
-        model without the class gives them) and, in the no-theme column, the probability
-        that the text has none of them, from the no-theme row's own decision value (0.5
-        where its SVM's decision changes)."""
+        """Rows of a no-theme model's probabilities: the themes' (a softmax among them, or
+        a multi-label model's own scores, as a model without the class gives them) and, in the
+        no-theme column, the probability that the text has none of them, from the no-theme
+        row's own decision value (0.5 where its SVM's decision changes)."""
         out = np.empty((themes.shape[0], len(self.labels)))
         out[:, self._theme_columns] = themes
         out[:, self._none] = 1.0 / (1.0 + np.exp(-np.clip(none * self.temperature, -50.0, 50.0)))
@@ -517,10 +519,10 @@ class LearnedModel:
 
     def to_bytes(self) -> bytes:
         """Serialise to an .npz archive of plain arrays (no pickle)."""
-        if self.multilabel:
-            version = MULTILABEL_VERSION
-        elif NO_THEME in self.labels:
+        if NO_THEME in self.labels:
             version = NONE_VERSION
+        elif self.multilabel:
+            version = MULTILABEL_VERSION
         elif self.uses_keywords or self.char_ngrams != DEFAULT_CHAR_NGRAMS:
             version = FEATURES_VERSION
         else:
@@ -533,8 +535,8 @@ class LearnedModel:
             "ascii_pieces": self.ascii_pieces,
         }
         if self.thresholds is not None and self.keyword_thresholds is not None:
-            header["thresholds"] = [self.thresholds[label] for label in self.labels]
-            header["keyword_thresholds"] = [self.keyword_thresholds[label] for label in self.labels]
+            header["thresholds"] = [self.thresholds[label] for label in self.themes]
+            header["keyword_thresholds"] = [self.keyword_thresholds[label] for label in self.themes]
         if version != VERSION:
             header["uses_keywords"] = self.uses_keywords
             header["char_ngrams"] = list(self.char_ngrams)

@@ -50,8 +50,9 @@ PRINCIPLE_READ_CHARS = 200
 _EMPTY: Vector = (np.zeros(0, dtype=np.intp), np.zeros(0))
 # Learned probabilities below this are not reported as tags unless keywords also matched.
 MIN_LEARNED = 0.35
-# A deployment's learned model that learned answers with no theme (`nlp.learn.train`) tags a
-# theme no keyword points to only while it finds "none of its themes" less likely than this.
+# A model that learned answers with no theme (a deployment's, `nlp.learn.train`; the principle
+# model, `nlp.learn.train_multilabel`) tags a theme no keyword points to only while it finds
+# "none of its themes" less likely than this.
 MAX_NO_THEME = 0.5
 
 
@@ -310,7 +311,7 @@ class Tagger:
     def _fits(self, model: LearnedModel) -> bool:
         return all(
             (theme := self._themes.get(label)) is not None and theme.kind == "principle"
-            for label in model.labels
+            for label in model.themes
         )
 
     @property
@@ -431,6 +432,7 @@ class Tagger:
             scored = principle_model.score_many(read)
             for analysis, (vector, probabilities) in zip(analyses, scored, strict=True):
                 analysis.principle_vector = vector
+                analysis.principle_no_theme = probabilities.pop(NO_THEME, 0.0)
                 analysis.scores.update(probabilities)
         if domain_model is not None:
             for analysis, (vector, probabilities) in zip(
@@ -468,7 +470,7 @@ class Tagger:
         model = self._model
         if model is not None and theme_id in self._model_labels:
             threshold = MIN_SCORE if has_strong else MIN_LEARNED
-            if score < threshold or (not has_strong and analysis.no_theme >= MAX_NO_THEME):
+            if score < threshold or _says_none(has_strong, analysis.no_theme):
                 return None
             return model.weighed_most(analysis.model_vector, theme_id)
         principle_model = self._principle_model
@@ -480,7 +482,7 @@ class Tagger:
             )
             limit = None if limits is None else limits.get(theme_id)
             if limit is not None:
-                if score < limit:
+                if score < limit or _says_none(has_strong, analysis.principle_no_theme):
                     return None
                 return principle_model.weighed_most(analysis.principle_vector, theme_id)
         domain_model = self._domain_model
@@ -534,6 +536,12 @@ class Tagger:
         return max(theme_ids, key=lambda tid: scores.get(tid, 0.0))
 
 
+def _says_none(has_strong: bool, no_theme: float) -> bool:
+    """Whether a model's no-theme probability keeps a theme untagged: one no keyword points to,
+    in an answer the model finds more likely to have no theme at all."""
+    return not has_strong and no_theme >= MAX_NO_THEME
+
+
 class _Analysis:
     """One text's scores and what they rest on: keyword evidence and model features."""
 
@@ -543,6 +551,7 @@ class _Analysis:
         "evidence",
         "model_vector",
         "no_theme",
+        "principle_no_theme",
         "principle_vector",
         "scores",
         "strong",
@@ -565,5 +574,7 @@ class _Analysis:
         self.domain_vector: Vector = _EMPTY
         #: how likely the deployment's learned model finds it that the text has no theme.
         self.no_theme = 0.0
+        #: how likely the principle model finds it that the text has no principle.
+        self.principle_no_theme = 0.0
         #: the first-level domains the domain model tags (empty without one).
         self.domains: set[str] = set()

@@ -239,7 +239,7 @@ def unlearned_principles(
 def _principles(model: LearnedModel, taxonomy: Taxonomy) -> bool:
     """Whether a model is multi-label and every theme it learned is a principle of this
     taxonomy."""
-    themes = [taxonomy.get(label) for label in model.labels]
+    themes = [taxonomy.get(label) for label in model.themes]
     return model.multilabel and all(t is not None and t.kind == "principle" for t in themes)
 
 
