@@ -250,7 +250,8 @@ async def reply(
     **kwargs: object,
 ) -> None:
     """Answer in the chat the update came from (replying to its message in groups); a
-    `refusal` (too long, too fast, not yours, ...) may be dropped when the chat had many.
+    `refusal` (too long, too fast, not yours, ...), or the answer to what anyone may ask again
+    and again (/help), may be dropped when the chat had many.
     `text` may be made only when it is sent (see `reply_in_chat`)."""
     chat = update.effective_chat
     message = update.effective_message
