@@ -188,7 +188,8 @@ async def send_privately(
     several documents or images take Telegram a while, and must hold up nobody else.
 
     From a group: acknowledge there once sent, or, if the caller never started the bot
-    (Telegram answers 403), tell them in the group to open a private chat with the bot first."""
+    (Telegram answers 403), tell them in the group to open a private chat with the bot first
+    (a refusal, capped per group and minute)."""
     user = update.effective_user
     chat = update.effective_chat
     message = update.effective_message
@@ -212,7 +213,7 @@ async def send_privately(
 
     if group and is_anonymous_admin(update):
         # The anonymous administrator's messages come from GroupAnonymousBot: no private chat.
-        await reply(update, context, say("anonymous_private", lang))
+        await reply(update, context, say("anonymous_private", lang), refusal=True)
         return
 
     async def deliver() -> None:
@@ -221,7 +222,11 @@ async def send_privately(
         except Forbidden:
             log.info("cannot send privately to %s: forbidden", chat_label(core, user.id))
             if group:
-                await in_the_group("private_first")
+                # A refusal, on the group's own line: repeated, it is capped there as any
+                # other (bot/telegram/replies.py), never a flood in the group.
+                context.bot_data.replies.put(
+                    OwedReply(chat.id, lambda: in_the_group("private_first"), refusal=True)
+                )
             return
         except TelegramError:
             raise  # the reply line logs it
@@ -250,7 +255,8 @@ async def reply(
     **kwargs: object,
 ) -> None:
     """Answer in the chat the update came from (replying to its message in groups); a
-    `refusal` (too long, too fast, not yours, ...) may be dropped when the chat had many.
+    `refusal` (too long, too fast, not yours, ...), or the answer to what anyone may ask again
+    and again (/help), may be dropped when the chat had many.
     `text` may be made only when it is sent (see `reply_in_chat`)."""
     chat = update.effective_chat
     message = update.effective_message

@@ -76,7 +76,13 @@ async def tell_missed_reports(update: Update, context: Ctx, user_id: int) -> Non
     async def text() -> str:
         await told_missed_reports(core, user_id, missed)
         rounds = ", ".join(f"#{round_id}" for round_id in missed)
-        return say("missed_reports_group", lang, rounds=rounds, bot=context.bot.username)
+        return say(
+            "missed_reports_group",
+            lang,
+            count=len(missed),
+            rounds=rounds,
+            bot=context.bot.username,
+        )
 
     await reply(update, context, text, refusal=True)
 

@@ -81,6 +81,7 @@ async def start(update: Update, context: Ctx) -> None:
             question=round_.question,
             closes=local_minute(round_.closes_at, zone),
         ),
+        refusal=True,  # capped: the same link sent a hundred times is answered a few times
     )
 
 
@@ -111,21 +112,22 @@ async def left(update: Update, context: Ctx) -> None:
     await left_group(core_of(context), gone.id, message.chat.id, turn=turn_of(update, context))
 
 
-# In a group anyone may send /help and /privacy: their answers there are capped per chat and
-# minute as refusals are (bot/telegram/replies.py), so one resident sending them a hundred
-# times neither makes the bot flood the group nor puts others' replies behind a hundred texts.
+# Anyone may send /help, /privacy, /mydata and /start as often as they like: their answers are
+# capped per chat and minute as refusals are (bot/telegram/replies.py; a private chat has more
+# room), so one resident sending them a hundred times neither makes the bot flood a group nor
+# takes other chats' share of the bot's messages with a hundred texts to themselves.
 
 
 async def help_command(update: Update, context: Ctx) -> None:
     """How to take part, and the commands."""
-    await reply(update, context, say("help", lang_of(update, context)), refusal=in_group(update))
+    await reply(update, context, say("help", lang_of(update, context)), refusal=True)
 
 
 async def privacy(update: Update, context: Ctx) -> None:
     """What is stored, for how long, and who sees it."""
     days = core_of(context).settings.privacy.retention_days
     text = say("privacy", lang_of(update, context), days=days)
-    await reply(update, context, text, refusal=in_group(update))
+    await reply(update, context, text, refusal=True)
 
 
 async def mydata(update: Update, context: Ctx) -> None:
@@ -138,7 +140,7 @@ async def mydata(update: Update, context: Ctx) -> None:
         await reply(update, context, say("private_only", lang), refusal=True)
         return
     data = await my_data(core_of(context), user.id)
-    await reply(update, context, my_data_text(data, lang))
+    await reply(update, context, my_data_text(data, lang), refusal=True)
 
 
 async def forget(update: Update, context: Ctx) -> None:
@@ -148,7 +150,7 @@ async def forget(update: Update, context: Ctx) -> None:
         await reply(update, context, say("private_only", lang), refusal=True)
         return
     keyboard = forget_keyboard(say("forget_yes", lang), say("forget_no", lang))
-    await reply(update, context, say("forget_confirm", lang), reply_markup=keyboard)
+    await reply(update, context, say("forget_confirm", lang), reply_markup=keyboard, refusal=True)
 
 
 async def forget_button(update: Update, context: Ctx) -> None:

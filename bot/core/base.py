@@ -46,8 +46,9 @@ class OwedReply:
     """A reply a channel owes for a turn, sent only once the turn committed.
 
     `chat_id` is the conversation it goes to (replies to one conversation keep their order);
-    a `refusal` (too long, text only, too fast, round closed, ...) may be dropped when a
-    conversation gets too many of them (bot/telegram/replies.py).
+    a `refusal` (too long, text only, too fast, round closed, ...), and the answer to what anyone
+    may ask again and again (/help), may be dropped when a conversation gets too many of them
+    (bot/telegram/replies.py).
     """
 
     chat_id: int

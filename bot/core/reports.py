@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -147,9 +147,9 @@ class Report(_Model):
             "state": self.state,
             "question": self.question,
             "communities": self.communities,
-            "opens_at": self.opens_at.isoformat(),
-            "closes_at": self.closes_at.isoformat(),
-            "opened_at": None if self.opened_at is None else self.opened_at.isoformat(),
+            "opens_at": _utc(self.opens_at),
+            "closes_at": _utc(self.closes_at),
+            "opened_at": None if self.opened_at is None else _utc(self.opened_at),
             "participants": self.participants,
             "answers": self.answers,
             "poll": None if self.poll is None else self.poll.model_dump(),
@@ -178,6 +178,12 @@ class Report(_Model):
             "channels": dict(self.channels),
             "posted": self.posted,
         }
+
+
+def _utc(at: datetime) -> str:
+    """A time as the JSON writes every one: ISO 8601 in UTC (docs/cli.md), whatever zone it
+    was made in (a digest's period starts in schedule.timezone)."""
+    return at.astimezone(UTC).isoformat()
 
 
 def _share(part: int, whole: int) -> float:

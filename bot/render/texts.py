@@ -773,8 +773,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "missed_reports_group": (
         "我没能私下把征询 {rounds} 的报告发给你：请私聊我（https://t.me/{bot}），发送 /start。",
-        "I could not send you the report on round {rounds} privately: open a private chat with "
-        "me (https://t.me/{bot}) and send /start.",
+        "I could not send you {count:report|reports} privately ({rounds}): open a private chat "
+        "with me (https://t.me/{bot}) and send /start.",
     ),
     "missed_reports_start": (
         "之前没能发给你的征询报告，发送下面的命令查看：\n{commands}",

@@ -7,9 +7,12 @@ committed the intake hands them to the `ReplyQueue` here and moves on (bot/teleg
 The queue keeps one line per chat, served by its own worker task (started when the chat has a
 reply waiting, ended when it has none), so a chat Telegram throttles (20 messages a minute in a
 group) holds up only itself: never the intake, never another chat (SPEC §9). Refusals ("too
-long", "text only", "too fast", "round closed", ...) are capped per chat and minute; those over
-the cap are dropped and counted in one log line per chat, so one resident flooding a group can
-neither make the bot flood it back nor fill memory. Several processes behind a webhook share
+long", "text only", "too fast", "round closed", ...), and the answers to what anyone may ask
+again and again (/help, /privacy, /mydata, /start), are capped per chat and minute: a few in a
+group, more in a private chat; those over the cap are dropped and counted in one log line per
+chat and minute, so one resident flooding a group can neither make the bot flood it back nor
+fill memory, and one flooding their private chat takes no share of the bot's 30 messages a
+second from anyone else. Several processes behind a webhook share
 the cap through `shared_cap` (a count in the database, storage/repository/refusals.py): one
 process's own memory would let each of them send the cap.
 """
@@ -31,6 +34,10 @@ log = logging.getLogger(__name__)
 # "A few per chat per minute": enough that the residents of a group see why an answer was
 # refused, few enough that a flood of them never turns into a flood from the bot.
 REFUSALS_PER_MINUTE = 3
+# A private chat is one person's, who may well ask for /help, /privacy, /mydata and /start in
+# one minute and be refused an answer or two: more room there, yet one person sending commands
+# as fast as they can gets a sliver of the bot's 30 messages a second (bot/telegram/flood.py).
+PRIVATE_REPLIES_PER_MINUTE = 10
 # A chat's line beyond this is dropped: Telegram would take minutes to let it through anyway.
 MAX_WAITING = 100
 WINDOW = 60.0
@@ -39,11 +46,13 @@ WINDOW = 60.0
 class ReplyQueue:
     """Per-chat lines of replies, each served by its own worker task.
 
-    `clock` (seconds) paces the refusal cap; it is injectable so tests need not wait a minute.
-    `label` names a chat in the log without its raw id (a private chat's id is the person's
-    Telegram id, SPEC §9). `shared_cap(chat, minute)`, if given, counts a refusal about to be
-    sent where every process sees it and says how many that makes in that minute (minutes
-    since the epoch by `clock`); over the cap, the refusal is dropped.
+    Replies marked `refusal` are capped per chat and minute: `refusals_per_minute` in a group
+    (negative id), `private_per_minute` in a private chat. `clock` (seconds) paces the cap; it
+    is injectable so tests need not wait a minute. `label` names a chat in the log without its
+    raw id (a private chat's id is the person's Telegram id, SPEC §9). `shared_cap(chat,
+    minute)`, if given, counts a refusal about to be sent where every process sees it and says
+    how many that makes in that minute (minutes since the epoch by `clock`); over the cap, the
+    refusal is dropped.
     """
 
     def __init__(
@@ -52,6 +61,7 @@ class ReplyQueue:
         label: Callable[[int], str],
         clock: Callable[[], float] = time.monotonic,
         refusals_per_minute: int = REFUSALS_PER_MINUTE,
+        private_per_minute: int = PRIVATE_REPLIES_PER_MINUTE,
         max_waiting: int = MAX_WAITING,
         shared_cap: Callable[[int, int], Awaitable[int]] | None = None,
     ) -> None:
@@ -59,6 +69,7 @@ class ReplyQueue:
         self._clock = clock
         self._shared_cap = shared_cap
         self.refusals_per_minute = refusals_per_minute
+        self.private_per_minute = private_per_minute
         self._max_waiting = max_waiting
         self._lines: dict[int, deque[OwedReply]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
@@ -95,6 +106,11 @@ class ReplyQueue:
         if chat not in self._workers:
             self._idle.clear()
             self._workers[chat] = asyncio.create_task(self._serve(chat), name="minyi-replies")
+
+    def set_cap(self, per_minute: int) -> None:
+        """Allow `per_minute` capped replies a minute in every chat, group or private, from now
+        on (for a test whose chats are refused far more than the cap)."""
+        self.refusals_per_minute = self.private_per_minute = per_minute
 
     def waiting(self) -> int:
         """How many replies wait in all lines (the one being sent not included)."""
@@ -146,14 +162,18 @@ class ReplyQueue:
                 "refusal count for chat %s failed: %s", self._label(chat), type(exc).__name__
             )
             return True
-        return sent <= self.refusals_per_minute
+        return sent <= self._cap(chat)
+
+    def _cap(self, chat: int) -> int:
+        """How many capped replies `chat` gets a minute (a private chat's id is positive)."""
+        return self.refusals_per_minute if chat < 0 else self.private_per_minute
 
     def _refusal_allowed(self, chat: int, now: float) -> bool:
         window = self._refused.setdefault(chat, deque())
         # Also refusals ahead of `now`: the clock went back (see bot/core/answers.py).
         while window and not 0 <= now - window[0] < WINDOW:
             window.popleft()
-        if len(window) >= self.refusals_per_minute:
+        if len(window) >= self._cap(chat):
             return False
         window.append(now)
         return True

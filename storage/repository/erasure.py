@@ -26,7 +26,8 @@ from storage.repository.tallies import (
 
 class Erasure(Part):
     """Deletes across `answers`, `answer_themes`, `answer_labels`, `votes`,
-    `private_sessions`, `dead_letters`, `refusal_counts`; the tallies follow
+    `private_sessions`, `dead_letters`, `refusal_counts`, and an organiser's
+    `organiser_languages` and `missed_reports`; the tallies follow
     (storage/repository/tallies.py: a resident's rows there go when their counts reach
     zero), and a deletion that took a labelled answer away is counted in `label_erasures`,
     so that the models learned from it are learned again
@@ -53,6 +54,10 @@ class Erasure(Part):
         await self.tx.execute(
             "DELETE FROM refusal_counts WHERE chat_id = ?", (private_chat_key(resident),)
         )
+        # An organiser's too, kept under the same pseudonym (storage/repository/organisers.py):
+        # the language they write in and the close reports they could not be sent.
+        await self.tx.execute("DELETE FROM organiser_languages WHERE organiser = ?", (resident,))
+        await self.tx.execute("DELETE FROM missed_reports WHERE organiser = ?", (resident,))
         return answers, votes
 
     async def delete_answers_before(self, before: datetime) -> int:

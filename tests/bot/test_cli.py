@@ -289,7 +289,14 @@ async def test_digest_writes_its_files_and_names_its_dates_in_the_local_zone(
     ]
     assert SEEDED["new"][0] in (out / "digest.csv").read_text(encoding="utf-8-sig")
     assert SEEDED["old"][0] not in (out / "digest.csv").read_text(encoding="utf-8-sig")
-    assert json.loads((out / "digest.json").read_text(encoding="utf-8"))["answers"] == 2
+    digest = json.loads((out / "digest.json").read_text(encoding="utf-8"))
+    assert digest["answers"] == 2
+    # One document, one way of writing its times: UTC, as `minyi report --json` writes a
+    # round's (docs/cli.md); the period's start was written in schedule.timezone (+14:00 or
+    # -11:00) beside a UTC end.
+    opens, closes = (datetime.fromisoformat(digest[key]) for key in ("opens_at", "closes_at"))
+    assert opens.utcoffset() == closes.utcoffset() == timedelta(0), digest
+    assert closes - opens == timedelta(days=7)
 
 
 async def test_digest_of_a_quiet_week_still_writes_every_file(tmp_path: Path) -> None:

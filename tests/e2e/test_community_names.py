@@ -56,7 +56,7 @@ async def test_names_only_script_or_case_apart_are_refused_at_registration(
     is refused with the other's name, so that no private command is ever ambiguous; the
     community itself may change its name's script."""
     bot = minyi_bot
-    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+    bot.app.bot_data.replies.set_cap(UNCAPPED)
     hui = await bot.register("會展城群", "會展城社區")
     await bot.register("Sunny Bay group", "SunnyBay")
     other = bot.emulator.add_group("另一个群")

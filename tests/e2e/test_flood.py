@@ -101,3 +101,29 @@ async def test_a_help_flood_in_a_group_gets_a_few_answers_and_holds_up_nobody(
     to_a = [m.get("text", "") for m in em.messages_to(group_a.id)[sent_before:]]
     assert len(to_a) <= REFUSALS_PER_MINUTE + 1
     assert flood.violations == 0
+
+
+async def test_a_private_first_notice_repeated_in_a_group_is_capped_as_a_refusal(
+    minyi_bot: RunningBot,
+) -> None:
+    """An organiser who never opened a private chat with the bot sending /export twenty times
+    in a group is told to open one only a few times that minute, as any refusal (each one
+    used to be posted: a flood in the group)."""
+    bot = minyi_bot
+    em = bot.emulator
+    flood = em.enable_flood_control()
+    group = await bot.register("会展城业主群", "会展城社区")
+    await bot.command(group, "/ask 1h 你希望社区怎样改进？")
+    sent_before = len(em.messages_to(group.id))
+    frozen: datetime = bot.core.now()
+    bot.core.clock = lambda: frozen
+
+    for _ in range(20):
+        em.send_message(bot.organiser, group, "/export")
+    await bot.settle(60)
+
+    to_group = [m.get("text", "") for m in em.messages_to(group.id)[sent_before:]]
+    assert to_group, "the organiser was never told to open a private chat"
+    assert all("请先私聊我" in t for t in to_group), to_group
+    assert len(to_group) == REFUSALS_PER_MINUTE
+    assert flood.violations == 0

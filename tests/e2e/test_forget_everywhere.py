@@ -95,3 +95,27 @@ async def test_forget_leaves_nothing_of_the_resident_in_any_table(
     after = await every_row(bot.core)
     assert not found(after, needles), found(after, needles)
     assert found(after, [bot.core.resident(other.id)])
+
+
+async def test_forget_by_an_organiser_leaves_nothing_of_them_in_any_table(
+    minyi_bot_each: RunningBot,
+) -> None:
+    """An organiser who never opened a private chat has close reports missed (kept under their
+    pseudonym) and their language remembered; after their confirmed /forget, no row of any
+    table names them."""
+    bot = minyi_bot_each
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    for number in (1, 2):
+        await bot.command(group, "/ask 2h 社区最需要改进什么？")
+        await bot.command(group, f"/close {number}")
+    pseudonym = bot.core.resident(bot.organiser.id)
+    needles = [pseudonym, str(bot.organiser.id)]
+    before = await every_row(bot.core)
+    for table in ("missed_reports", "organiser_languages"):
+        assert found({table: before[table]}, needles), f"the story left nothing in {table}"
+
+    await press_forget(bot, bot.organiser, confirm=True)
+
+    after = await every_row(bot.core)
+    del after["rounds"]
+    assert not found(after, needles), found(after, needles)

@@ -30,7 +30,7 @@ async def test_an_organiser_in_one_group_cannot_change_another_communitys_round_
     /hide of B's answer are refused and change nothing: they closed B's round, posting its
     summary in B's group, and hid B's answer from B's reports."""
     bot = minyi_bot
-    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+    bot.app.bot_data.replies.set_cap(UNCAPPED)
     a = await bot.register("A群", "A社区")
     b = await bot.register("B群", "B社区")
     await _b_round_answer_and_schedule(bot)
@@ -52,7 +52,7 @@ async def test_a_group_that_is_no_community_reaches_no_community(minyi_bot: Runn
     report, residents' words included, in that stranger group, and /hide and /close acted on
     B's answer and round."""
     bot = minyi_bot
-    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+    bot.app.bot_data.replies.set_cap(UNCAPPED)
     await bot.register("B群", "B社区")
     await _b_round_answer_and_schedule(bot)
     private = await started(bot, bot.organiser)
@@ -79,7 +79,7 @@ async def test_naming_a_community_in_a_group_opens_nothing(minyi_bot: RunningBot
     refused with how to reach other communities, in Chinese and English. A question that only
     begins with `all` (no duration after it) is a question."""
     bot = minyi_bot
-    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+    bot.app.bot_data.replies.set_cap(UNCAPPED)
     a = await bot.register("A群", "A社区")
     await bot.register("B群", "B社区")
     english = bot.emulator.add_user("Organiser EN", language_code="en-US")

@@ -21,7 +21,7 @@ async def test_an_edited_command_is_not_run_again_and_the_sender_is_told(
     opens a round (nor a second one), and each gets a note to send the command again (the
     edit went unanswered); an edited /ask@another_bot gets nothing."""
     bot = minyi_bot
-    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+    bot.app.bot_data.replies.set_cap(UNCAPPED)
     em = bot.emulator
     group = await bot.register("碧海社区居民群", "碧海社区")
     typo = await bot.command(group, "/ask 1hh 写错了")

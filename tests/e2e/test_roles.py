@@ -64,7 +64,7 @@ async def _prepare(bot: RunningBot, group: SimChat) -> None:
 async def _prepared_bihai(bot: RunningBot) -> SimChat:
     """碧海社区 registered and prepared (see `_prepare`), refusals uncapped so that every
     refused command is answered; returns its group."""
-    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+    bot.app.bot_data.replies.set_cap(UNCAPPED)
     group = await bot.register("碧海社区居民群", "碧海社区")
     await _prepare(bot, group)
     return group
@@ -111,7 +111,7 @@ async def test_resident_cannot_run_any_organiser_command_in_private(
 async def test_group_admin_is_no_organiser_unless_configured(minyi_bot: RunningBot) -> None:
     """With group_admins_are_organisers off (the default), a group's own admin is refused."""
     bot = minyi_bot
-    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+    bot.app.bot_data.replies.set_cap(UNCAPPED)
     em = bot.emulator
     chair = em.add_user("群主")
     group = em.add_group("碧海社区居民群", admins=[chair])
@@ -128,7 +128,7 @@ async def test_group_admins_are_organisers_in_their_own_group_only(
     """With the option on, an admin may /ask in their group; elsewhere, or a non-admin, not."""
     chair = emulator.add_user("群管理员")
     async with start_bot(emulator, tmp_path, roles={"group_admins_are_organisers": True}) as bot:
-        bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+        bot.app.bot_data.replies.set_cap(UNCAPPED)
         theirs = emulator.add_group("碧海社区居民群", admins=[bot.organiser])
         emulator.add_bot_to_group(theirs, bot.organiser)
         if as_admin:
@@ -160,7 +160,7 @@ async def test_an_anonymous_admin_is_an_admin_of_the_group_they_write_in(
     sender cannot be recognised as an organiser, and nothing changes."""
     roles = {"group_admins_are_organisers": admins_are_organisers}
     async with start_bot(emulator, tmp_path, roles=roles) as bot:
-        bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+        bot.app.bot_data.replies.set_cap(UNCAPPED)
         chair = emulator.add_user("匿名管理员")
         group = emulator.add_group("碧海社区居民群", supergroup=True, admins=[bot.organiser, chair])
         emulator.add_bot_to_group(group, bot.organiser)

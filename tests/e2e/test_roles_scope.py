@@ -59,7 +59,7 @@ async def test_an_admin_of_an_unregistered_group_reaches_no_community(
     """A stranger who made their own group and added the bot gets refusals there for every
     organiser command (no CSV, report, hiding, closing or registering) and nothing changes."""
     async with start_bot(emulator, tmp_path, roles=ADMINS_ON) as bot:
-        bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+        bot.app.bot_data.replies.set_cap(UNCAPPED)
         home = await bot.register("碧海社区居民群", "碧海社区")
         await bot.command(home, "/ask 2h 社区最需要改进什么？")
         await answer(bot, home, 1, "希望公开物业账目，电话很难打通。")
@@ -87,7 +87,7 @@ async def test_a_group_admin_acts_only_on_their_own_community(
     rounds and answers and for /digest; on A's own round and answers they may act."""
     chair = emulator.add_user("A群管理员")
     async with start_bot(emulator, tmp_path, roles=ADMINS_ON) as bot:
-        bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+        bot.app.bot_data.replies.set_cap(UNCAPPED)
         a = emulator.add_group("A群", admins=[bot.organiser])
         emulator.add_bot_to_group(a, bot.organiser)
         emulator.add_member(a, chair, as_admin=True)
@@ -137,7 +137,7 @@ async def test_exports_and_the_digest_go_to_the_caller_not_the_group(
     private chat (the CSV with A's answers only) and only a short note to the group; /report
     of community B's round there is refused."""
     bot = minyi_bot
-    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+    bot.app.bot_data.replies.set_cap(UNCAPPED)
     a = await bot.register("A群", "A社区")
     b = await bot.register("B群", "B社区")
     await bot.command(b, "/ask 2h B的问题？")
@@ -171,7 +171,7 @@ async def test_without_a_private_chat_the_group_is_told_to_open_one(
     """An organiser who never started the bot gets, in the group, a hint to open a private
     chat first, and no CSV or digest lands anywhere."""
     bot = minyi_bot
-    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+    bot.app.bot_data.replies.set_cap(UNCAPPED)
     group = await bot.register("A群", "A社区")
     await bot.command(group, "/ask 2h A的问题？")
     await answer(bot, group, 1, A_ANSWER)
@@ -190,7 +190,7 @@ async def test_a_report_in_a_group_shows_only_that_communitys_part(minyi_bot: Ru
     """/report of a round put to two communities shows, in A's group, A's figures and quotes
     only; in private chat it shows both communities."""
     bot = minyi_bot
-    bot.app.bot_data.replies.refusals_per_minute = UNCAPPED
+    bot.app.bot_data.replies.set_cap(UNCAPPED)
     a = await bot.register("A群", "A社区")
     b = await bot.register("B群", "B社区")
     await bot.command(bot.emulator.private_chat(bot.organiser), "/ask all 2h 小区最需要什么？")

@@ -81,7 +81,7 @@ async def community_group(bot: RunningBot) -> SimChat:
     if "碧海社区" not in bot.groups:
         # Every example here expects its reply: lift the per-chat refusal cap (what it drops
         # is tested in tests/e2e/test_flood.py), as the examples share one group.
-        bot.app.bot_data.replies.refusals_per_minute = 1_000_000
+        bot.app.bot_data.replies.set_cap(1_000_000)
         # ... and Telegram's 20 messages a minute in a group (tests/e2e/test_flood_limits.py).
         limiter = bot.app.bot.rate_limiter
         assert isinstance(limiter, FloodLimiter)

@@ -43,3 +43,20 @@ async def test_missed_reports_are_told_once_and_taken_once(repo: Repository) -> 
         assert await session.untold_missed_reports("p-li") == []
         assert await session.take_missed_reports("p-li") == []
         assert await session.untold_missed_reports("p-olivia") == [first]
+
+
+async def test_forget_deletes_an_organisers_language_and_missed_reports(repo: Repository) -> None:
+    """/forget (`delete_resident_data`) by an organiser deletes what is kept under their
+    pseudonym as an organiser too, and nothing of another organiser."""
+    first = await _open_round(repo)
+    async with repo.transaction() as session:
+        await session.set_organiser_language("p-li", "en")
+        await session.set_organiser_language("p-olivia", "zh")
+        await session.add_missed_report("p-li", first)
+        await session.add_missed_report("p-olivia", first)
+    async with repo.transaction() as session:
+        await session.delete_resident_data("p-li")
+    async with repo.transaction() as session:
+        assert await session.get_organiser_languages(["p-li", "p-olivia"]) == {"p-olivia": "zh"}
+        assert await session.untold_missed_reports("p-li") == []
+        assert await session.untold_missed_reports("p-olivia") == [first]

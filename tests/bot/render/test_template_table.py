@@ -21,6 +21,8 @@ CJK_PUNCTUATION = re.compile(r"[、，。：；（）！？「」《》【】]")
 FIELDS_ONE_SIDE = {
     # APScheduler's reason is English; the Chinese message names the bad value only.
     "parse_cron_invalid": {"error"},
+    # English counts the reports for its plural; Chinese, which has none, lists the rounds.
+    "missed_reports_group": {"count"},
 }
 # English sides that may hold Chinese, with why.
 CHINESE_IN_ENGLISH = {

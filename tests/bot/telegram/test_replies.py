@@ -97,6 +97,25 @@ async def test_refusals_are_capped_per_chat_and_minute_and_counted_once(
     assert lines == ["5 replies to chat chat-5 dropped (over its cap)"]
 
 
+async def test_a_private_chat_has_its_own_larger_cap() -> None:
+    """A private chat (positive id) gets `private_per_minute` capped replies a minute, a group
+    `refusals_per_minute`, each counted apart."""
+    sent: list[int] = []
+    queue = ReplyQueue(label=str, clock=Clock(), refusals_per_minute=2, private_per_minute=5)
+
+    def capped(chat: int) -> OwedReply:
+        async def send() -> None:
+            sent.append(chat)
+
+        return OwedReply(chat_id=chat, send=send, refusal=True)
+
+    for _ in range(9):
+        queue.put(capped(-5))
+        queue.put(capped(42))
+    await queue.wait_idle()
+    assert (sent.count(-5), sent.count(42)) == (2, 5)
+
+
 async def test_refusals_are_allowed_again_soon_after_the_clock_went_back() -> None:
     """A chat at its refusal cap when the clock is set back a day (the application gives the
     queue the core's clock) gets a refusal again within the minute, not a day later."""
