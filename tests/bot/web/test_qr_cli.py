@@ -75,7 +75,7 @@ async def test_minyi_qr_writes_one_decodable_card_per_community(tmp_path: Path) 
             assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))] == [url]
             assert url in done.stdout
         unknown = _minyi(config, "qr", "--round", "999", "--out", str(out))
-        assert unknown.returncode == 2 and "There is no round 999" in unknown.stderr
+        assert unknown.returncode == 2 and "minyi: there is no round 999" in unknown.stderr
         await close_round(core, round_.id)
         closed = _minyi(config, "qr", "--round", str(round_.id), "--out", str(out))
         assert closed.returncode == 2 and "closed or cancelled" in closed.stderr
