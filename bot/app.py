@@ -194,7 +194,9 @@ def build_application(settings: Settings, core: Core, token: str) -> MinyiApp:
         # Telegram's flood limits: 30 messages/s overall, 20/min per group; a flood wait
         # honoured by the chat it was asked of alone (bot/telegram/flood.py). Several
         # processes on one PostgreSQL database keep them together (shared_flood.py).
-        rate_limiter=FloodLimiter(shared=SharedFlood(core.repo) if core.repo.shared else None),
+        rate_limiter=FloodLimiter(
+            shared=SharedFlood(core.repo, secret=core.secret) if core.repo.shared else None
+        ),
         # No link previews: an address in a resident's quote would otherwise put a card, made
         # by whoever runs that site, into a report, a digest or a group's summary.
         defaults=Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)),

@@ -23,6 +23,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bot.core.privacy import chat_label
 from storage.repository import Repository, Session
 from storage.repository.flood import FloodRoom
 
@@ -39,24 +40,29 @@ TIMEOUT_SECONDS = 3.0
 RETRY_SECONDS = 10.0
 
 
-def chat_key(chat: int | str) -> str:
-    """A chat as the database keys it: its id, or a channel's @name."""
-    return str(chat)
+def chat_key(chat: int | str, secret: bytes) -> str:
+    """A chat as the database keys it: a group by its id, a channel by its @name, a private
+    chat (whose id is its person's Telegram id, which storage never holds, SPEC §9) by the
+    person's pseudonym, as the logs name it (`chat_label`)."""
+    return chat if isinstance(chat, str) else chat_label(chat, secret)
 
 
 class SharedFlood:
-    """The flood limits in the deployment's database. `now` (epoch seconds) stands in for the
-    database's clock in tests; `clock` (seconds, monotonic) paces the retries after a failure."""
+    """The flood limits in the deployment's database. `secret` is the deployment's privacy key
+    (`chat_key`); `now` (epoch seconds) stands in for the database's clock in tests; `clock`
+    (seconds, monotonic) paces the retries after a failure."""
 
     def __init__(
         self,
         repo: Repository,
         *,
+        secret: bytes,
         now: Callable[[], float] | None = None,
         clock: Callable[[], float] = time.monotonic,
         timeout: float = TIMEOUT_SECONDS,
     ) -> None:
         self._repo = repo
+        self._secret = secret
         self._now = now
         self._clock = clock
         self._timeout = timeout
@@ -75,7 +81,7 @@ class SharedFlood:
         database found, or None if it could not be asked (the process's own limits hold)."""
         return await self._ask(
             lambda s: s.take_flood_room(
-                chat_key(chat),
+                chat_key(chat, self._secret),
                 group_limit=group_limit,
                 overall_limit=overall_limit,
                 hold=HOLD_SECONDS if group_limit > 0 else 0.0,
@@ -88,7 +94,9 @@ class SharedFlood:
         refused message (reserved as `room`) gives its place back."""
         given_back = room.at if room is not None and room.taken else None
         await self._ask(
-            lambda s: s.pause_flood(chat_key(chat), seconds, given_back=given_back, now=self._at())
+            lambda s: s.pause_flood(
+                chat_key(chat, self._secret), seconds, given_back=given_back, now=self._at()
+            )
         )
 
     async def settle(self, chat: int | str, room: FloodRoom, seconds: float | None) -> None:
@@ -100,7 +108,9 @@ class SharedFlood:
         if seconds is not None and seconds <= room.at - room.now:
             return
         finished = None if seconds is None else room.now + seconds
-        await self._ask(lambda s: s.settle_flood_room(chat_key(chat), room.at, finished))
+        await self._ask(
+            lambda s: s.settle_flood_room(chat_key(chat, self._secret), room.at, finished)
+        )
 
     def _at(self) -> float | None:
         return None if self._now is None else self._now()

@@ -116,9 +116,10 @@ class FloodWindows(Part):
         hold: float,
         now: float | None = None,
     ) -> FloodRoom:
-        """Count one message to `chat` (a chat id or @name as text) if the chat has no flood
-        wait, its group has room in its minute (`group_limit` a minute; 0: not a group) and
-        the bot in its second (`overall_limit`); otherwise count nothing and say how long."""
+        """Count one message to `chat` (a group's id or a channel's @name as text; a private
+        chat by its person's pseudonym, never the raw id) if the chat has no flood wait, its
+        group has room in its minute (`group_limit` a minute; 0: not a group) and the bot in
+        its second (`overall_limit`); otherwise count nothing and say how long."""
         row = await self.tx.fetchone(_TAKE, (chat, group_limit, overall_limit, hold, now))
         assert row is not None
         start = float(row["now"])

@@ -25,7 +25,9 @@ EPOCH = 1_700_000_000.0
 
 
 def limiter(repo: Repository, time: Time) -> FloodLimiter:
-    shared = SharedFlood(repo, now=lambda: EPOCH + time.now, clock=time.clock)
+    shared = SharedFlood(
+        repo, secret=b"test secret", now=lambda: EPOCH + time.now, clock=time.clock
+    )
     return FloodLimiter(clock=time.clock, sleep=time.sleep, shared=shared)
 
 
@@ -223,3 +225,27 @@ async def test_the_database_out_of_reach_leaves_the_process_on_its_own_limits(
                 await repo.close()
     finally:
         await gate.stop()
+
+
+async def test_a_private_chat_s_flood_wait_is_kept_under_a_pseudonym_never_its_raw_id() -> None:
+    """A private chat's id is its person's Telegram id, which storage never holds (SPEC §9):
+    a flood wait Telegram asked there is shared under the person's pseudonym, and the other
+    process still meets it."""
+    time = HeldTime()
+    person = 424242
+    async with repositories() as (a, b):
+        first, second = limiter(a, time), limiter(b, time)
+
+        async def refused() -> bool:
+            raise RetryAfter(30)
+
+        with pytest.raises(RetryAfter):
+            await first.process_request(refused, (), {}, "sendMessage", {"chat_id": person}, 0)
+        async with a.transaction() as session:
+            rows = await session.tx.fetchall("SELECT chat FROM flood_windows")
+        chats = [r["chat"] for r in rows]
+        assert all(str(person) not in chat for chat in chats), chats
+        assert len(chats) == 2  # the overall row and the person's, pseudonymous
+        # The other process keeps to it: its sender in `deferring` hears of it at once.
+        with deferring(), pytest.raises(RetryAfter):
+            await send(second, person, [], time)
