@@ -158,9 +158,13 @@ class Rounds(Part):
 
     async def end_round_series(self, round_id: int) -> bool:
         """An open occurrence recurs no more: its closing schedules no next one. False if it
-        was not open any more (closed meanwhile, its next occurrence already stored)."""
+        was not open any more (closed meanwhile, its next occurrence already stored). A
+        series' first round names itself its series (`recurrence_of`): without its expression
+        it is still told from a round that never recurred."""
         changed = await self.tx.execute(
-            "UPDATE rounds SET cron = NULL WHERE id = ? AND state = 'open'", (round_id,)
+            "UPDATE rounds SET cron = NULL, recurrence_of = COALESCE(recurrence_of, id) "
+            "WHERE id = ? AND state = 'open'",
+            (round_id,),
         )
         return changed > 0
 

@@ -82,8 +82,9 @@ async def test_stopping_a_series_before_its_occurrence_opens(minyi_bot_each: Run
 async def test_stopping_a_series_while_an_occurrence_is_open(minyi_bot_each: RunningBot) -> None:
     """`/cancel --series` naming an open occurrence (or any earlier one of the series) lets
     it run to its closing time, then no next occurrence is scheduled; plain /cancel of an
-    open occurrence points to both /close and --series. A round that does not recur is
-    refused with --series, and nothing changes."""
+    open occurrence points to both /close and --series; asked again, the series is said to be
+    stopped already. A round that does not recur is refused with --series, and nothing
+    changes."""
     bot = minyi_bot_each
     bot.core.clock = shifted_clock(START)
     group = await bot.register("碧海社区居民群", "碧海社区")
@@ -102,6 +103,9 @@ async def test_stopping_a_series_while_an_occurrence_is_open(minyi_bot_each: Run
     reply = last_text(bot, group)
     assert "周期征询已停止" in reply and "2026-06-01 11:00" in reply, reply
     assert [(i, s) for i, s, _ in await _states(bot)] == [(1, "open"), (2, "open")]
+    # Asked again, the first round of a stopped series is still one of a series.
+    await bot.command(group, "/cancel --series 1")
+    assert "周期征询已经停止了" in last_text(bot, group), last_text(bot, group)
 
     bot.core.clock = shifted_clock(START + timedelta(hours=3, seconds=1))
     await bot.wait_text(group, lambda t: "征询 #1 已结束" in t)
