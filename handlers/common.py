@@ -173,9 +173,11 @@ async def authorise(
     )
     if caller is None:
         # Group admins act only in their community's group (authority is per community): one
-        # who writes privately, or in another group, is told where their commands work.
+        # who writes privately, or in a group that is no community, is told where their
+        # commands work. In a community's group the refused are its residents (its admins
+        # are not refused there), whom "send it in that community's group" would only puzzle.
         admins = settings.roles.group_admins_are_organisers and not organisers_only
-        key = "not_organiser_here" if admins else "not_organiser"
+        key = "not_organiser_here" if admins and community is None else "not_organiser"
         await reply(update, context, say(key, lang_of(update, context)), refusal=True)
     return caller
 

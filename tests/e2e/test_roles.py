@@ -19,6 +19,8 @@ from tests.harness import RunningBot, start_bot
 UNCAPPED = 1_000_000
 
 REFUSAL = "只有组织者"
+# Where a group admin's commands work (roles.group_admins_are_organisers).
+HERE = "请在那个社区的群里发送"
 
 
 def organiser_commands(community: str, private: bool) -> list[str]:
@@ -125,7 +127,9 @@ async def test_group_admin_is_no_organiser_unless_configured(minyi_bot: RunningB
 async def test_group_admins_are_organisers_in_their_own_group_only(
     emulator: BotAPIEmulator, tmp_path: Path, as_admin: bool
 ) -> None:
-    """With the option on, an admin may /ask in their group; elsewhere, or a non-admin, not."""
+    """With the option on, an admin may /ask in their group; elsewhere, or a non-admin, not.
+    A refusal away from a community's group says where an admin's commands work; one in a
+    community's group does not."""
     chair = emulator.add_user("群管理员")
     async with start_bot(emulator, tmp_path, roles={"group_admins_are_organisers": True}) as bot:
         bot.app.bot_data.replies.set_cap(UNCAPPED)
@@ -145,8 +149,12 @@ async def test_group_admins_are_organisers_in_their_own_group_only(
         assert len(rounds) == (1 if as_admin else 0)
         assert any(REFUSAL in t for t in bot.bot_texts(other))
         assert any(REFUSAL in t for t in bot.bot_texts(emulator.private_chat(chair)))
-        refused_at_home = any(REFUSAL in t for t in bot.bot_texts(theirs))
-        assert refused_at_home is not as_admin
+        refused_at_home = [t for t in bot.bot_texts(theirs) if REFUSAL in t]
+        assert bool(refused_at_home) is not as_admin
+        # Told where an admin's commands work only away from a community's group: in one, a
+        # resident refused is not sent to "that community's group", where they already are.
+        assert not any(HERE in t for t in refused_at_home), refused_at_home
+        assert any(HERE in t for t in bot.bot_texts(emulator.private_chat(chair)))
         assert emulator.calls_to("getChatMember"), "admin status is looked up through Telegram"
 
 
