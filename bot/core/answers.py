@@ -135,13 +135,22 @@ def to_records(tags: Sequence[ThemeTag]) -> list[TagRecord]:
 Target = tuple[Round, int, str]  # (round, community id, via)
 # Round kinds whose opening post carries what residents vote on (a poll, buttons).
 _VOTING = ("poll", "priorities", "rating")
+# An update naming a bot message not stored yet is retried (PostNotStoredYet) only while a
+# round that opened this recently has its opening post on the way: a post whose send failed
+# and waits for its retry must not make every such update a retried dead letter.
+IN_FLIGHT_SECONDS = 120
+
+
+def _in_flight_since(core: Core) -> datetime:
+    return core.now() - timedelta(seconds=IN_FLIGHT_SECONDS)
 
 
 class _Targets:
     """Which round each message answers, each distinct lookup done once per batch."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, in_flight_since: datetime) -> None:
         self._session = session
+        self._in_flight_since = in_flight_since
         self._private: dict[str, Target | None] = {}
         self._replies: dict[tuple[int, int], Target | None] = {}
         self._groups: dict[int, Target | None] = {}
@@ -183,7 +192,9 @@ class _Targets:
     async def _of_reply(self, chat_id: int, message_id: int, to_bot: bool) -> Target | None:
         posted = await self._session.get_round_of_post(chat_id, message_id)
         if posted is None:
-            if to_bot and await self._session.round_post_in_flight(("text",), chat_id):
+            if to_bot and await self._session.round_post_in_flight(
+                ("text",), self._in_flight_since, chat_id
+            ):
                 # Perhaps the round's question, answered the instant it appeared, before the
                 # bot stored the id Telegram gave it: tried again once it is stored (SPEC §9).
                 raise PostNotStoredYet
@@ -288,7 +299,7 @@ async def record_answers(
     """
     residents = [core.resident(m.user_id) for m in messages]
     async with core.reading(turn) as session:
-        targets = _Targets(session)
+        targets = _Targets(session, _in_flight_since(core))
         found = [await targets.of(m, r) for m, r in zip(messages, residents, strict=True)]
     drafts = [
         None
@@ -602,7 +613,7 @@ async def record_poll_vote(
     async with core.reading(turn) as session:
         post = await session.get_post_by_poll(poll_id)
         round_ = None if post is None else await session.get_round(post.round_id)
-        if post is None and await session.round_post_in_flight(_VOTING):
+        if post is None and await session.round_post_in_flight(_VOTING, _in_flight_since(core)):
             raise PostNotStoredYet
     if post is None or round_ is None:
         return "unknown"
@@ -683,7 +694,9 @@ async def record_rating(
     async with core.reading(turn) as session:
         post = await session.get_post_by_message(chat_id, message_id)
         round_ = None if post is None else await session.get_round(post.round_id)
-        if post is None and await session.round_post_in_flight(_VOTING, chat_id):
+        if post is None and await session.round_post_in_flight(
+            _VOTING, _in_flight_since(core), chat_id
+        ):
             raise PostNotStoredYet
     if post is None or round_ is None or round_.kind != "rating" or round_.id != round_id:
         return "unknown"

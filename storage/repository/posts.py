@@ -138,24 +138,23 @@ class Posts(Part):
         return round_from(row), int(community_id), purpose
 
     async def round_post_in_flight(
-        self, kinds: tuple[str, ...], chat_id: int | None = None
+        self, kinds: tuple[str, ...], since: datetime, chat_id: int | None = None
     ) -> bool:
-        """Whether an opening post of an open round of one of `kinds` (in `chat_id`, or any
-        chat) is being sent: started, and its message and poll ids not stored yet."""
+        """Whether an opening post of a round of one of `kinds` opened at `since` or later (in
+        `chat_id`, or any chat) is being sent: started, and its message and poll ids not
+        stored yet. (`since` bounds it: a post whose send failed and waits for its retry is
+        not what an update of long after can be about.)"""
         marks = ", ".join("?" for _ in kinds)
-        extra, params = (
-            ("", list(kinds))
-            if chat_id is None
-            else (
-                " AND c.chat_id = ?",
-                [*kinds, chat_id],
-            )
-        )
+        params: list[object] = [*kinds, to_ts(since)]
+        extra = ""
+        if chat_id is not None:
+            extra = " AND c.chat_id = ?"
+            params.append(chat_id)
         value = await self.tx.fetchval(
             "SELECT 1 FROM posts p JOIN communities c ON c.id = p.community_id "
             "JOIN rounds r ON r.id = p.round_id WHERE p.purpose = 'open' "
             "AND p.sent_at IS NULL AND p.attempts > 0 AND r.state = 'open' "
-            f"AND r.kind IN ({marks}){extra} LIMIT 1",
+            f"AND r.kind IN ({marks}) AND r.opened_at >= ?{extra} LIMIT 1",
             params,
         )
         return value is not None

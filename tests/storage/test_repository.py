@@ -333,6 +333,27 @@ class TestPosts:
             assert by_poll is not None and by_poll.sent_at == T0
             assert [p.community_name for p in await session.list_posts(rid, "open")] == ["A", "B"]
 
+    async def test_an_opening_post_is_in_flight_only_while_being_sent(
+        self, repo: Repository
+    ) -> None:
+        """Started and not stored: in flight, for a round opened since the time asked about;
+        a post whose send failed long ago (waiting for its retry) is not, nor one stored."""
+        async with repo.transaction() as session:
+            a = await community(session, -100, "A")
+            rid = await text_round(session, [a], state="scheduled")
+            assert await session.set_round_state(rid, "open", T0, expect="scheduled")
+            await session.add_posts(rid, "open", [a])
+            before = T0 - timedelta(minutes=2)
+            assert not await session.round_post_in_flight(("text",), before, -100)
+            await session.add_post_attempt(rid, a, "open")
+            assert await session.round_post_in_flight(("text",), before, -100)
+            assert not await session.round_post_in_flight(("text",), before, -200)
+            assert not await session.round_post_in_flight(("poll",), before)
+            later = T0 + timedelta(minutes=1)
+            assert not await session.round_post_in_flight(("text",), later, -100)
+            await session.set_post_sent(rid, a, "open", T0, 41, None)
+            assert not await session.round_post_in_flight(("text",), before, -100)
+
     async def test_a_rounds_forum_topic_goes_with_its_posts(self, repo: Repository) -> None:
         """The topic a round was put to in one community's group reaches that community's
         posts; the other community's posts go to its main thread."""
