@@ -1,4 +1,4 @@
--- Minyi schema, version 18: Telegram's flood limits, kept together by every process.
+-- Minyi schema, version 19: Telegram's flood limits, kept together by every process.
 -- postgresql only
 --
 -- SPEC §9: 30 messages a second overall, 20 a minute in any group, and a flood wait Telegram
