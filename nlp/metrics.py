@@ -57,34 +57,10 @@ def evaluate_multilabel(
     Used for principles, where an answer may carry several; an item counts as correct for
     accuracy when its gold label is among its predictions.
     """
-    if len(gold) != len(predicted):
-        raise ValueError("gold and predicted differ in length")
-    per_theme: list[ThemeScore] = []
-    for label in labels:
-        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and label in p)
-        n_pred = sum(1 for p in predicted if label in p)
-        n_gold = sum(1 for g in gold if g == label)
-        precision = tp / n_pred if n_pred else 0.0
-        recall = tp / n_gold if n_gold else 0.0
-        per_theme.append(
-            ThemeScore(
-                label=label,
-                precision=precision,
-                recall=recall,
-                f1=_f1(precision, recall),
-                support=n_gold,
-            )
-        )
-    count = len(per_theme) or 1
+    # One gold label is a set of one: per theme, the counts are exactly `evaluate_sets`'.
+    by_sets = evaluate_sets([{g} for g in gold], predicted, labels)
     correct = sum(1 for g, p in zip(gold, predicted, strict=True) if g in p)
-    return Evaluation(
-        per_theme=per_theme,
-        macro_precision=sum(s.precision for s in per_theme) / count,
-        macro_recall=sum(s.recall for s in per_theme) / count,
-        macro_f1=sum(s.f1 for s in per_theme) / count,
-        accuracy=correct / len(gold) if gold else 0.0,
-        n=len(gold),
-    )
+    return by_sets.model_copy(update={"accuracy": correct / len(gold) if gold else 0.0})
 
 
 def evaluate_sets(
