@@ -37,7 +37,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.core.answers import RateLimiter
-from bot.core.base import Core, open_core
+from bot.core.base import Core, opened_core
 from bot.core.privacy import chat_label
 from bot.core.retag import ensure_snapshot
 from bot.core.settings import Settings
@@ -350,7 +350,7 @@ async def run_bot(settings: Settings, token: str, intake: Intake | None = None) 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with open_bot(settings) as core:
+    async with opened_core(settings) as core:
         app = build_application(settings, core, token)
         settle_heap()
         await run_application(app, core, stop, intake)
@@ -371,13 +371,3 @@ def settle_heap() -> None:
     that starts many bots (tests): frozen objects are never collected."""
     gc.freeze()
     gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
-
-
-@asynccontextmanager
-async def open_bot(settings: Settings) -> AsyncIterator[Core]:
-    """The core of a running bot (`open_core`), its database closed at the end."""
-    core = await open_core(settings)
-    try:
-        yield core
-    finally:
-        await core.repo.close()

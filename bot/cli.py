@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
-from bot.core.base import open_core
+from bot.core.base import opened_core
 from bot.core.csvfiles import CsvInputError
 from bot.core.errors import IndexInputError, MinyiError
 from bot.core.settings import TOKEN_ENV
@@ -221,11 +221,8 @@ async def _tagger(settings: Settings) -> Tagger:
 
     if database_missing(settings) is not None:
         return Tagger(load_taxonomy(settings.nlp.taxonomy))
-    core = await open_core(settings, keyed=False)
-    try:
+    async with opened_core(settings, keyed=False) as core:
         return await load_tagger(settings, core.repo)
-    finally:
-        await core.repo.close()
 
 
 async def verb_tag(args: argparse.Namespace, settings: Settings) -> int:
@@ -258,20 +255,14 @@ async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
     if is_multilabel(path):
         # text,labels (e.g. `minyi export --labels`): principles and first-level domains.
         sets = read_multilabelled(path, taxonomy)
-        core = await open_core(settings, keyed=False)
-        try:
+        async with opened_core(settings, keyed=False) as core:
             summary = await learn_sets(core, sets)
-        finally:
-            await core.repo.close()
         print(f"learned {summary}; run `minyi retag` to re-tag stored answers")
         return 0
     examples = read_labelled(path, taxonomy)
-    core = await open_core(settings, keyed=False)
-    try:
+    async with opened_core(settings, keyed=False) as core:
         with progress_bar("learning", len(examples), unit="text") as bar:
             summary = await learn(core, examples, bar)
-    finally:
-        await core.repo.close()
     print(
         f"learned from {len(examples)} labelled examples ({summary}); run `minyi retag` to "
         "re-tag stored answers"
@@ -334,8 +325,7 @@ async def verb_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.report import render_report
 
     require_database(args, settings)
-    core = await open_core(settings, keyed=False)
-    try:
+    async with opened_core(settings, keyed=False) as core:
         async with core.repo.transaction() as session:
             if args.round is not None:
                 found = await session.get_round(args.round)
@@ -358,8 +348,6 @@ async def verb_report(args: argparse.Namespace, settings: Settings) -> int:
                 print("no rounds")
             lang = settings.locale.default
             print("\n\n".join(render_report(r, lang, settings.schedule.tz) for r in reports))
-    finally:
-        await core.repo.close()
     return 0
 
 
@@ -368,11 +356,8 @@ async def verb_digest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.digest import build_digest, write_digest
 
     require_database(args, settings)
-    core = await open_core(settings, keyed=False)
-    try:
+    async with opened_core(settings, keyed=False) as core:
         digest = await build_digest(core, core.now(), settings.locale.default)
-    finally:
-        await core.repo.close()
     out = output_folder(args.out)
     written = write_digest(digest, out, settings.locale.default, settings.schedule.tz)
     zone = settings.schedule.tz
@@ -389,28 +374,25 @@ async def verb_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.exports import export_rows, rows_to_csv, rows_to_json, vote_export, votes_to_csv
 
     require_database(args, settings)
-    core = await open_core(settings, keyed=False)
-    votes = None
     if args.labels:
         from bot.core.tagging import labels_csv
 
-        try:
-            async with core.repo.transaction() as session:
-                labels = [(t, themes) for _, t, themes in await session.list_labels(visible=True)]
-        finally:
-            await core.repo.close()
+        async with (
+            opened_core(settings, keyed=False) as core,
+            core.repo.transaction() as session,
+        ):
+            labels = [(t, themes) for _, t, themes in await session.list_labels(visible=True)]
         sys.stdout.buffer.write(labels_csv(labels))
         sys.stdout.flush()
         return 0
-    try:
+    votes = None
+    async with opened_core(settings, keyed=False) as core:
         if args.round is not None:
             async with core.repo.transaction() as session:
                 if await session.get_round(args.round) is None:
                     raise CliError(f"there is no round {args.round}")
             votes = await vote_export(core, args.round)
         rows = [] if votes is not None else await export_rows(core, args.round)
-    finally:
-        await core.repo.close()
     if votes is not None:
         if args.format == "json":
             print(json.dumps(votes, ensure_ascii=False, indent=2))
@@ -435,11 +417,8 @@ async def verb_qr(args: argparse.Namespace, settings: Settings) -> int:
         raise MinyiError("qr_web_off")
     require_database(args, settings)
     # Pages are addressed by keyed tokens: the real secret, or the codes would lead nowhere.
-    core = await open_core(settings)
-    try:
+    async with opened_core(settings) as core:
         cards = await round_cards(core, options, args.round)
-    finally:
-        await core.repo.close()
     out = output_folder(args.out)
     save_cards(cards, out)
     for card in cards:
@@ -453,12 +432,9 @@ async def verb_retag(args: argparse.Namespace, settings: Settings) -> int:
     from bot.progress import progress_bar
 
     require_database(args, settings)
-    core = await open_core(settings, keyed=False)
-    try:
+    async with opened_core(settings, keyed=False) as core:
         with progress_bar("re-tagging", unit="answer") as bar:
             result = await retag_answers(core, full=args.full, progress=bar)
-    finally:
-        await core.repo.close()
     how = "only those a keyword change can affect" if result.incremental else "all of them"
     print(
         f"{result.seen} stored answers; re-tagged {result.retagged} ({how}); "
@@ -500,11 +476,8 @@ async def verb_index(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.index_text import index_table
 
     require_database(args, settings)
-    core = await open_core(settings, keyed=False)
-    try:
+    async with opened_core(settings, keyed=False) as core:
         result = await compute(core, args.period)
-    finally:
-        await core.repo.close()
     if args.json:
         print(json.dumps(index_json(result), ensure_ascii=False, indent=2))
     else:
@@ -517,11 +490,8 @@ async def _index_framework(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.texts import say
 
     data, name = _read_input(args.file)
-    core = await open_core(settings, keyed=False)
-    try:
+    async with opened_core(settings, keyed=False) as core:
         framework = await store_framework(core, data, name)
-    finally:
-        await core.repo.close()
     lang = settings.locale.default
     print(
         say(
@@ -539,11 +509,8 @@ async def _index_import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.texts import say
 
     data, name = _read_input(args.file)
-    core = await open_core(settings, keyed=False)
-    try:
+    async with opened_core(settings, keyed=False) as core:
         summary = await import_values(core, data, name)
-    finally:
-        await core.repo.close()
     periods = ", ".join(summary.periods)
     print(say("index_imported", settings.locale.default, rows=summary.rows, periods=periods))
     return 0
@@ -556,12 +523,9 @@ async def _index_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render.texts import say
 
     require_database(args, settings)
-    core = await open_core(settings, keyed=False)
-    try:
+    async with opened_core(settings, keyed=False) as core:
         result = await compute(core, args.period)
         voices = await community_voices(core, result)
-    finally:
-        await core.repo.close()
     out = output_folder(args.out)
     scorecards = len(result.communities) <= SCORECARD_PNGS_UP_TO
     pdf_scorecards = len(result.communities) <= PDF_SCORECARDS_UP_TO

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_application, open_bot, run_application
+from bot.app import build_application, run_application
 from bot.config import Settings, settings_from_dict
-from bot.core.base import Core
+from bot.core.base import Core, opened_core
 from bot.core.models import Post, Round
 from bot.telegram.context import MinyiApp
 from demo.script import (
@@ -153,7 +153,7 @@ async def serving_app(
 ) -> AsyncIterator[tuple[Core, MinyiApp]]:
     """`serving`, also yielding the Application (its reply queue tells when every owed reply
     has been sent)."""
-    async with open_bot(settings) as core:
+    async with opened_core(settings) as core:
         app = build_application(settings, core, emulator.token)
         stop = asyncio.Event()
         task = asyncio.create_task(run_application(app, core, stop), name="minyi-local-bot")

@@ -268,6 +268,18 @@ async def open_core(settings: Settings, *, secret: bytes | None = None, keyed: b
     return Core(settings=settings, repo=repo, tagger=tagger, secret=secret)
 
 
+@asynccontextmanager
+async def opened_core(
+    settings: Settings, *, secret: bytes | None = None, keyed: bool = True
+) -> AsyncIterator[Core]:
+    """`open_core` for the length of a block, its database closed at the end."""
+    core = await open_core(settings, secret=secret, keyed=keyed)
+    try:
+        yield core
+    finally:
+        await core.repo.close()
+
+
 # The name of the generated privacy key in `deployment_secrets`.
 PRIVACY_KEY_NAME = "privacy"
 # The name of the check value of a configured privacy secret in `deployment_secrets`: an HMAC
