@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.core.models import to_ts
 from storage.repository.base import Part
+from storage.repository.flood import private_chat_label
 from storage.repository.learned import LearnedModels
 from storage.repository.refusals import private_chat_key
 from storage.repository.rounds import PrivateSessions
@@ -23,11 +24,17 @@ from storage.repository.tallies import (
     themes_by_answer,
 )
 
+# What stands for a person who used /forget where a row of theirs must stay: a round they
+# created, an answer they hid, a label they gave (no pseudonym is this word; recurring rounds'
+# later occurrences are created by "cron").
+FORGOTTEN = "forgotten"
+
 
 class Erasure(Part):
     """Deletes across `answers`, `answer_themes`, `answer_labels`, `votes`,
-    `private_sessions`, `dead_letters`, `refusal_counts`, and an organiser's
-    `organiser_languages` and `missed_reports`; the tallies follow
+    `private_sessions`, `dead_letters`, `refusal_counts`, `flood_windows` (PostgreSQL), and an
+    organiser's `organiser_languages`, `missed_reports` and `label_claims`; an organiser's
+    rounds, moderation and labels stay, no longer naming them (FORGOTTEN); the tallies follow
     (storage/repository/tallies.py: a resident's rows there go when their counts reach
     zero), and a deletion that took a labelled answer away is counted in `label_erasures`,
     so that the models learned from it are learned again
@@ -58,12 +65,29 @@ class Erasure(Part):
         # the language they write in and the close reports they could not be sent.
         await self.tx.execute("DELETE FROM organiser_languages WHERE organiser = ?", (resident,))
         await self.tx.execute("DELETE FROM missed_reports WHERE organiser = ?", (resident,))
+        await self.tx.execute("DELETE FROM label_claims WHERE labeller = ?", (resident,))
+        # What an organiser did stays (a round goes on, an answer hidden stays hidden, a label
+        # still teaches), but no longer says who did it.
+        for table, column in (
+            ("rounds", "created_by"),
+            ("moderation_log", "actor"),
+            ("answer_labels", "labeller"),
+        ):
+            await self.tx.execute(
+                f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (FORGOTTEN, resident)
+            )
+        if self.tx.dialect == "postgresql":
+            # A flood wait Telegram asked of their private chat, kept for every process.
+            await self.tx.execute(
+                "DELETE FROM flood_windows WHERE chat = ?", (private_chat_label(resident),)
+            )
         return answers, votes
 
     async def delete_answers_before(self, before: datetime) -> int:
         """Retention: delete answers (and their themes) older than `before`, with votes, dead
         letters, private sessions (which round a resident's private messages go to; kept
-        after the round closes, to tell them so) and refusal counts from before it."""
+        after the round closes, to tell them so), refusal counts, the moderation log (which
+        organiser hid which answer) from before it."""
         ts = to_ts(before)
         count = await self._delete_answers("created_at < ?", ts)
         await self._delete_votes("created_at < ?", ts)
@@ -72,6 +96,8 @@ class Erasure(Part):
         # Counts of refusals matter only in their minute; a private chat's outlive it until
         # the next refusal to that chat.
         await self.tx.execute("DELETE FROM refusal_counts WHERE minute < ?", (int(ts // 60),))
+        # Hiding comes after the answer: the answers of log rows this old are gone.
+        await self.tx.execute("DELETE FROM moderation_log WHERE at < ?", (ts,))
         return count
 
     async def _delete_answers(self, where: str, value: object) -> int:

@@ -230,3 +230,45 @@ async def test_forget_and_retention_delete_refusal_counts(repo: Repository) -> N
     async with repo.transaction() as session:
         rows = await session.tx.fetchall("SELECT chat_id FROM refusal_counts")
     assert [r["chat_id"] for r in rows] == [-100]
+
+
+async def test_retention_deletes_the_moderation_log_of_the_answers_it_deletes(
+    repo: Repository,
+) -> None:
+    """Which organiser hid which answer goes with the retention purge once as old as the
+    answers it deletes; a recent hiding stays."""
+    round_id = await _open_round(repo)
+    async with repo.transaction() as session:
+        community = await session.get_community_by_chat(-100)
+        assert community is not None
+        old = await answer(session, round_id, community.id, "a" * 32, "广告", at=T0)
+        new = await answer(
+            session, round_id, community.id, "b" * 32, "广告二", at=T0 + timedelta(days=30)
+        )
+        assert old is not None and new is not None
+        await session.set_answer_hidden(old, "o" * 32, T0)
+        await session.set_answer_hidden(new, "o" * 32, T0 + timedelta(days=30))
+    async with repo.transaction() as session:
+        await session.delete_answers_before(T0 + timedelta(days=1))
+    async with repo.transaction() as session:
+        assert await session.list_moderation_log() == [(new, "hide", "o" * 32)]
+
+
+async def test_ended_label_claims_are_deleted(repo: Repository) -> None:
+    """An organiser's claim on the answer their /label card showed stays after it ended until
+    they label again; the purge deletes ended claims (who looked at which answer, when) and
+    keeps one that still holds."""
+    round_id = await _open_round(repo)
+    async with repo.transaction() as session:
+        community = await session.get_community_by_chat(-100)
+        assert community is not None
+        first = await answer(session, round_id, community.id, "a" * 32, "路灯坏了")
+        second = await answer(session, round_id, community.id, "b" * 32, "垃圾太多")
+        assert first is not None and second is not None
+        assert await session.claim_label(first, "o" * 32, T0, T0 + timedelta(minutes=10))
+        assert await session.claim_label(second, "p" * 32, T0, T0 + timedelta(hours=2))
+    async with repo.transaction() as session:
+        await session.delete_expired_label_claims(T0 + timedelta(hours=1))
+    async with repo.transaction() as session:
+        rows = await session.tx.fetchall("SELECT answer_id, labeller FROM label_claims")
+    assert [(r["answer_id"], r["labeller"]) for r in rows] == [(second, "p" * 32)]
