@@ -7,10 +7,13 @@ be reviewed in one module.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.models import to_ts
-from storage.repository.base import Part
+from storage.backends.base import Row
+from storage.repository.answers import source_digest
+from storage.repository.base import Part, placeholders
 from storage.repository.flood import private_chat_label
 from storage.repository.learned import LearnedModels
 from storage.repository.refusals import private_chat_key
@@ -119,8 +122,9 @@ class Erasure(Part):
             # Learning read this answer's text (skipped ones it never reads).
             await LearnedModels(self.tx).add_label_erasure()
         rows = await self.tx.fetchall(
-            f"DELETE FROM answers WHERE {where} RETURNING {ANSWER_FACTS}", (value,)
+            f"DELETE FROM answers WHERE {where} RETURNING {ANSWER_FACTS}, source", (value,)
         )
+        await self._keep_deleted_sources(rows)
         tallies = pending(self.tx)
         for row in rows:
             facts = AnswerFacts.of(row)
@@ -128,6 +132,34 @@ class Erasure(Part):
             tallies.answer(facts, -1)
             tallies.tags(facts, themes.get(facts.id, []), -1)
         return len(rows)
+
+    async def _keep_deleted_sources(self, rows: Sequence[Row]) -> None:
+        """Remember the messages of deleted answers to rounds still open, so that an edit of
+        one stores nothing (migration 0021); a closed round takes no edit anyway."""
+        if not rows:
+            return
+        round_ids = sorted({int(r["round_id"]) for r in rows})
+        open_rows = await self.tx.fetchall(
+            f"SELECT id FROM rounds WHERE state = 'open' AND id IN {placeholders(round_ids)}",
+            round_ids,
+        )
+        still_open = {int(r["id"]) for r in open_rows}
+        await self.tx.executemany(
+            "INSERT INTO deleted_sources (source, round_id) VALUES (?, ?) "
+            "ON CONFLICT (source) DO NOTHING",
+            [
+                (source_digest(r["source"]), int(r["round_id"]))
+                for r in rows
+                if int(r["round_id"]) in still_open
+            ],
+        )
+
+    async def delete_deleted_sources_of_closed_rounds(self) -> None:
+        """Forget the deleted answers' messages of rounds no longer open."""
+        await self.tx.execute(
+            "DELETE FROM deleted_sources WHERE round_id NOT IN "
+            "(SELECT id FROM rounds WHERE state = 'open')"
+        )
 
     async def _delete_votes(self, where: str, value: object) -> int:
         """Delete the votes matching `where` and take them out of the tallies."""

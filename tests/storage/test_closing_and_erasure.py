@@ -173,6 +173,7 @@ async def test_models_learned_before_the_upgrade_are_kept(repo: Repository) -> N
             await tx.execute("DROP TABLE IF EXISTS flood_windows")  # 0019, PostgreSQL's only
             await tx.execute("DROP TABLE missed_reports")  # 0020
             await tx.execute("DROP TABLE label_claims")  # 0020
+            await tx.execute("DROP TABLE deleted_sources")  # 0021
             await tx.execute("DELETE FROM schema_version WHERE version >= 15")
             if model:
                 await tx.execute(
@@ -272,3 +273,37 @@ async def test_ended_label_claims_are_deleted(repo: Repository) -> None:
     async with repo.transaction() as session:
         rows = await session.tx.fetchall("SELECT answer_id, labeller FROM label_claims")
     assert [(r["answer_id"], r["labeller"]) for r in rows] == [(second, "p" * 32)]
+
+
+async def test_deleted_answers_of_open_rounds_are_remembered_until_their_round_closes(
+    repo: Repository,
+) -> None:
+    """/forget and retention remember the messages of the answers they delete from an open
+    round (an edit of one must store nothing), not from a closed one, by digest only; the purge
+    forgets them once the round closed."""
+    round_id = await _open_round(repo)
+    async with repo.transaction() as session:
+        community = await session.get_community_by_chat(-100)
+        assert community is not None
+        closed = await text_round(session, [community.id], start=T0)
+        await answer(session, round_id, community.id, "a" * 32, "路灯坏了", source="g:-100:7")
+        await answer(session, closed, community.id, "a" * 32, "太吵", source="g:-100:8")
+        await answer(
+            session, round_id, community.id, "b" * 32, "垃圾", at=T0, source=f"p:{'b' * 32}:3"
+        )
+        await answer(session, round_id, community.id, "c" * 32, "停车", at=T0 + timedelta(days=30))
+        assert await session.set_round_state(closed, "closed", T0, expect="open")
+    async with repo.transaction() as session:
+        await session.delete_resident_data("a" * 32)
+        await session.delete_answers_before(T0 + timedelta(days=1))
+    async with repo.transaction() as session:
+        assert await session.answer_was_deleted("g:-100:7")
+        assert await session.answer_was_deleted(f"p:{'b' * 32}:3")
+        assert not await session.answer_was_deleted("g:-100:8")
+        rows = await session.tx.fetchall("SELECT source FROM deleted_sources")
+        assert len(rows) == 2 and all("b" * 32 not in r["source"] for r in rows)
+    async with repo.transaction() as session:
+        assert await session.set_round_state(round_id, "closed", T0, expect="open")
+        await session.delete_deleted_sources_of_closed_rounds()
+    async with repo.transaction() as session:
+        assert not await session.answer_was_deleted("g:-100:7")
