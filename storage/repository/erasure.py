@@ -90,7 +90,8 @@ class Erasure(Part):
         """Retention: delete answers (and their themes) older than `before`, with votes, dead
         letters, private sessions (which round a resident's private messages go to; kept
         after the round closes, to tell them so), refusal counts, the moderation log (which
-        organiser hid which answer) from before it."""
+        organiser hid which answer) from before it, and the close reports organisers were
+        never sent of rounds closed before it."""
         ts = to_ts(before)
         count = await self._delete_answers("created_at < ?", ts)
         await self._delete_votes("created_at < ?", ts)
@@ -101,6 +102,12 @@ class Erasure(Part):
         await self.tx.execute("DELETE FROM refusal_counts WHERE minute < ?", (int(ts // 60),))
         # Hiding comes after the answer: the answers of log rows this old are gone.
         await self.tx.execute("DELETE FROM moderation_log WHERE at < ?", (ts,))
+        # A close report an organiser was never sent, of a round whose answers are gone by now.
+        await self.tx.execute(
+            "DELETE FROM missed_reports WHERE round_id IN "
+            "(SELECT id FROM rounds WHERE closed_at < ?)",
+            (ts,),
+        )
         return count
 
     async def _delete_answers(self, where: str, value: object) -> int:

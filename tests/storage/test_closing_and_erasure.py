@@ -307,3 +307,26 @@ async def test_deleted_answers_of_open_rounds_are_remembered_until_their_round_c
         await session.delete_deleted_sources_of_closed_rounds()
     async with repo.transaction() as session:
         assert not await session.answer_was_deleted("g:-100:7")
+
+
+async def test_retention_deletes_missed_reports_of_rounds_closed_before_it(
+    repo: Repository,
+) -> None:
+    """A close report an organiser could not be sent is kept under their pseudonym until they
+    open a private chat; once its round closed before the retention cut-off (its answers
+    are deleted too) it goes; one of a round closed since stays."""
+    old = await _open_round(repo)
+    async with repo.transaction() as session:
+        community = await session.get_community_by_chat(-100)
+        assert community is not None
+        new = await text_round(session, [community.id], start=T0 + timedelta(days=30))
+        assert await session.set_round_state(old, "closed", T0, expect="open")
+        later = T0 + timedelta(days=30, hours=1)
+        assert await session.set_round_state(new, "closed", later, expect="open")
+        await session.add_missed_report("o" * 32, old)
+        await session.add_missed_report("o" * 32, new)
+    async with repo.transaction() as session:
+        await session.delete_answers_before(T0 + timedelta(days=1))
+    async with repo.transaction() as session:
+        rows = await session.tx.fetchall("SELECT round_id FROM missed_reports")
+    assert [r["round_id"] for r in rows] == [new]
