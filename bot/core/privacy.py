@@ -24,10 +24,11 @@ def chat_label(chat_id: int, secret: bytes) -> str:
     return str(chat_id) if chat_id < 0 else private_chat_label(pseudonym(chat_id, secret))
 
 
-def refusal_chat(chat_id: int, secret: bytes) -> int:
-    """How the shared count of refusals names a chat: a group by its id, a private chat (whose
-    id is the person's Telegram id) by a number made from the person's pseudonym, which their
-    /forget deletes (storage/repository/refusals.py)."""
+def stored_chat(chat_id: int, secret: bytes) -> int:
+    """How storage names a chat it keeps counts or progress of (refusals, a staff chat's
+    digest): a group by its id, a private chat (whose id is the person's Telegram id) by a
+    number made from the person's pseudonym, which their /forget deletes
+    (storage/repository/refusals.py `private_chat_key`)."""
     return chat_id if chat_id < 0 else private_chat_key(pseudonym(chat_id, secret))
 
 

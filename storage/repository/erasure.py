@@ -35,12 +35,12 @@ FORGOTTEN = "forgotten"
 
 class Erasure(Part):
     """Deletes across `answers`, `answer_themes`, `answer_labels`, `votes`,
-    `private_sessions`, `dead_letters`, `refusal_counts`, `flood_windows` (PostgreSQL), and an
-    organiser's `organiser_languages`, `missed_reports` and `label_claims`; an organiser's
-    rounds, moderation and labels stay, no longer naming them (FORGOTTEN); the tallies follow
-    (storage/repository/tallies.py: a resident's rows there go when their counts reach
-    zero), and a deletion that took a labelled answer away is counted in `label_erasures`,
-    so that the models learned from it are learned again
+    `private_sessions`, `dead_letters`, `refusal_counts`, `flood_windows` (PostgreSQL), a staff
+    member's `digest_deliveries`, and an organiser's `organiser_languages`, `missed_reports`
+    and `label_claims`; an organiser's rounds, moderation and labels stay, no longer naming
+    them (FORGOTTEN); the tallies follow (storage/repository/tallies.py: a resident's rows
+    there go when their counts reach zero), and a deletion that took a labelled answer away
+    is counted in `label_erasures`, so that the models learned from it are learned again
     (bot/core/labelling.py `relearn_if_erased`)."""
 
     async def delete_resident_data(self, resident: str) -> tuple[int, int]:
@@ -69,6 +69,13 @@ class Erasure(Part):
         await self.tx.execute("DELETE FROM organiser_languages WHERE organiser = ?", (resident,))
         await self.tx.execute("DELETE FROM missed_reports WHERE organiser = ?", (resident,))
         await self.tx.execute("DELETE FROM label_claims WHERE labeller = ?", (resident,))
+        # A staff member's private chat: how far the digests of past periods went there (a
+        # period still being sent keeps its row until it is sent, so that it is not sent again).
+        await self.tx.execute(
+            "DELETE FROM digest_deliveries WHERE chat_id = ? AND period_start IN "
+            "(SELECT period_start FROM digests WHERE sent_at IS NOT NULL)",
+            (private_chat_key(resident),),
+        )
         # What an organiser did stays (a round goes on, an answer hidden stays hidden, a label
         # still teaches), but no longer says who did it.
         for table, column in (
@@ -90,8 +97,8 @@ class Erasure(Part):
         """Retention: delete answers (and their themes) older than `before`, with votes, dead
         letters, private sessions (which round a resident's private messages go to; kept
         after the round closes, to tell them so), refusal counts, the moderation log (which
-        organiser hid which answer) from before it, and the close reports organisers were
-        never sent of rounds closed before it."""
+        organiser hid which answer) and the deliveries of digests sent from before it, and
+        the close reports organisers were never sent of rounds closed before it."""
         ts = to_ts(before)
         count = await self._delete_answers("created_at < ?", ts)
         await self._delete_votes("created_at < ?", ts)
@@ -102,6 +109,13 @@ class Erasure(Part):
         await self.tx.execute("DELETE FROM refusal_counts WHERE minute < ?", (int(ts // 60),))
         # Hiding comes after the answer: the answers of log rows this old are gone.
         await self.tx.execute("DELETE FROM moderation_log WHERE at < ?", (ts,))
+        # Which staff chats got the digests of periods sent long ago (a staff chat may be a
+        # person's private chat; before schema 21 it was kept under their Telegram id).
+        await self.tx.execute(
+            "DELETE FROM digest_deliveries WHERE period_start < ? AND period_start IN "
+            "(SELECT period_start FROM digests WHERE sent_at IS NOT NULL)",
+            (ts,),
+        )
         # A close report an organiser was never sent, of a round whose answers are gone by now.
         await self.tx.execute(
             "DELETE FROM missed_reports WHERE round_id IN "

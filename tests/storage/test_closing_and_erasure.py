@@ -330,3 +330,31 @@ async def test_retention_deletes_missed_reports_of_rounds_closed_before_it(
     async with repo.transaction() as session:
         rows = await session.tx.fetchall("SELECT round_id FROM missed_reports")
     assert [r["round_id"] for r in rows] == [new]
+
+
+async def test_forget_and_retention_delete_digest_deliveries_of_sent_periods(
+    repo: Repository,
+) -> None:
+    """A staff member's private chat (kept under a number made from their pseudonym) loses its
+    deliveries of digests already sent with their /forget, keeping one still being sent (or
+    it would be sent again); retention deletes deliveries of digests sent before its cut-off."""
+    me, group = private_chat_key("a" * 32), -300
+    old, sent, sending = T0, T0 + timedelta(days=30), T0 + timedelta(days=37)
+    async with repo.transaction() as session:
+        for period in (old, sent, sending):
+            await session.add_digest_period(period)
+            await session.add_digest_deliveries(period, [me, group])
+        await session.set_digest_sent(old, old)
+        await session.set_digest_sent(sent, sent)
+    async with repo.transaction() as session:
+        await session.delete_resident_data("a" * 32)
+        await session.delete_answers_before(T0 + timedelta(days=1))
+    async with repo.transaction() as session:
+        rows = await session.tx.fetchall(
+            "SELECT period_start, chat_id FROM digest_deliveries ORDER BY period_start, chat_id"
+        )
+    assert [(r["period_start"], r["chat_id"]) for r in rows] == [
+        (sent.timestamp(), group),
+        (sending.timestamp(), group),
+        (sending.timestamp(), me),
+    ]
