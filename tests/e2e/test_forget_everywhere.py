@@ -14,8 +14,9 @@ from __future__ import annotations
 from bot.core.base import Core
 from sandbox.models import SimChat
 from storage.repository.refusals import private_chat_key
+from tests.e2e.dbfiles import database_bytes
 from tests.e2e.test_log_privacy import queue_malformed_answer
-from tests.e2e.test_privacy import answer_privately, open_post, press_forget
+from tests.e2e.test_privacy import answer_privately, eventually, open_post, press_forget
 from tests.harness import RunningBot
 from tests.labelling_helpers import label_message, press_label
 
@@ -143,6 +144,13 @@ async def test_forget_by_an_organiser_leaves_nothing_of_them_in_any_table(
     assert not found(after, needles), sorted({(t, n) for t, n, _ in found(after, needles)})
     for table in ("rounds", "moderation_log", "answer_labels"):
         assert len(after[table]) == len(before[table]), table
+    if not bot.core.repo.shared:
+        # Nor the file's bytes, once the scheduler scrubbed them (secure_delete, checkpoint).
+
+        async def scrubbed() -> bool:
+            return pseudonym.encode() not in database_bytes(bot.settings)
+
+        await eventually(scrubbed)
 
 
 def _has_label_card(bot: RunningBot, chat: SimChat) -> bool:
