@@ -28,13 +28,19 @@ PROCESSED_UPDATES_KEPT = timedelta(days=2)
 
 
 async def purge_expired(core: Core) -> int:
-    """Delete answers older than privacy.retention_days, and old processed-update ids."""
+    """Delete answers older than privacy.retention_days, old processed-update ids, ended label
+    claims, the deleted answers' messages of closed rounds and (PostgreSQL) the shared flood
+    limits' rows of chats that are quiet again."""
     now = core.now()
     async with core.repo.transaction() as session:
         deleted = await session.delete_answers_before(
             now - timedelta(days=core.settings.privacy.retention_days)
         )
         await session.delete_processed_updates_before(now - PROCESSED_UPDATES_KEPT)
+        await session.delete_expired_label_claims(now)
+        await session.delete_deleted_sources_of_closed_rounds()
+        if core.repo.shared:
+            await session.prune_flood_windows()
     if deleted:
         log.info("retention: deleted %s answers", deleted)
         core.answers_removed += 1

@@ -88,6 +88,14 @@ F1_TOLERANCE = 0.02
 
 # A label saying the text has none of the themes (as in a `text,labels` file).
 NONE_LABEL = "none"
+# Every way a label says so: `none`, or the models' own name for it (`NO_THEME`), in any case.
+_NONE_LABELS = frozenset({NONE_LABEL, NO_THEME.casefold()})
+
+
+def is_none_label(label: str) -> bool:
+    """Whether a label (of a labelled file, or given to learning) says "no theme": the one rule
+    for every reader of labels (`resolve_labels`, bot/core/tagging.py's file readers)."""
+    return label.strip().casefold() in _NONE_LABELS
 
 
 @cache
@@ -101,12 +109,12 @@ def neutral_answers() -> tuple[str, ...]:
 
 
 def resolve_labels(labels: Iterable[str], taxonomy: Taxonomy) -> list[str]:
-    """Map each label (theme id or name_zh) to a theme id, and `none` to `NO_THEME`;
-    ValueError names unknown labels."""
+    """Map each label (theme id or name_zh) to a theme id, and `none` (`is_none_label`) to
+    `NO_THEME`; ValueError names unknown labels."""
     resolved: list[str] = []
     unknown: list[str] = []
     for label in labels:
-        if label.strip() in (NONE_LABEL, NO_THEME):
+        if is_none_label(label):
             resolved.append(NO_THEME)
             continue
         theme = taxonomy.get(label.strip())

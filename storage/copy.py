@@ -44,6 +44,8 @@ TABLES = (
     "chat_migrations",
     "moderation_log",
     "private_sessions",
+    # Messages whose answers were deleted while their round is open: their edits store nothing.
+    "deleted_sources",
     "index_frameworks",
     "index_values",
     "index_posts",

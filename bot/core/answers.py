@@ -249,6 +249,7 @@ async def record_answer(
 ) -> AnswerResult:
     """Store (or, for an edit, replace) a resident's answer to the round it answers.
 
+    An edit of a message whose answer was deleted (/forget, retention) stores nothing.
     An edit looks for its answer, and stores itself as a new answer if there is none, in one
     transaction: the answer it edits may be committed by another transaction meanwhile (a
     webhook delivers the two at once), and then the edit's insert meets it and replaces it
@@ -261,6 +262,11 @@ async def record_answer(
         # The same transaction for every step below (claiming the update once, if any).
         inner = Turn(claimed=True, batch=session, prepared=turn.prepared if turn else {})
         existing = await session.get_answer_by_source(source)
+        if existing is None and await session.answer_was_deleted(source):
+            # Its answer was deleted (/forget): a resident who asked to be forgotten has not
+            # answered again by fixing an old message. Nothing is said (a new message is a new
+            # answer, and is told as one).
+            return AnswerResult(outcome="ignored")
         if existing is None:
             result = (await record_answers(core, [message], limiter, turn=inner))[0]
             if result.outcome != "duplicate":

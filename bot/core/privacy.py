@@ -9,6 +9,7 @@ import traceback
 from typing import Any
 
 from nlp.redact import redact
+from storage.repository.flood import private_chat_label
 from storage.repository.refusals import private_chat_key
 
 
@@ -20,13 +21,14 @@ def pseudonym(user_id: int, secret: bytes) -> str:
 def chat_label(chat_id: int, secret: bytes) -> str:
     """How a log line names a chat: a group (negative id) by its id, a private chat (whose id is
     the person's Telegram user id) by a short pseudonym, never the raw id."""
-    return str(chat_id) if chat_id < 0 else f"p:{pseudonym(chat_id, secret)[:12]}"
+    return str(chat_id) if chat_id < 0 else private_chat_label(pseudonym(chat_id, secret))
 
 
-def refusal_chat(chat_id: int, secret: bytes) -> int:
-    """How the shared count of refusals names a chat: a group by its id, a private chat (whose
-    id is the person's Telegram id) by a number made from the person's pseudonym, which their
-    /forget deletes (storage/repository/refusals.py)."""
+def stored_chat(chat_id: int, secret: bytes) -> int:
+    """How storage names a chat it keeps counts or progress of (refusals, a staff chat's
+    digest): a group by its id, a private chat (whose id is the person's Telegram id) by a
+    number made from the person's pseudonym, which their /forget deletes
+    (storage/repository/refusals.py `private_chat_key`)."""
     return chat_id if chat_id < 0 else private_chat_key(pseudonym(chat_id, secret))
 
 

@@ -23,7 +23,7 @@ from bot.core.csvfiles import (
     write_csv,
 )
 from bot.core.models import ProgressSink
-from nlp.learn import NONE_LABEL, resolve_labels, stratified_folds, train
+from nlp.learn import NONE_LABEL, is_none_label, resolve_labels, stratified_folds, train
 from nlp.metrics import Evaluation, evaluate_rows, evaluate_sets
 from nlp.model import NO_THEME
 from nlp.tagger import Tagger, ThemeTag
@@ -142,7 +142,7 @@ def read_multilabelled(path: Path, taxonomy: Taxonomy) -> list[tuple[str, list[s
             raise CsvInputError.at(row, "csv_labelled_empty")
         ids: list[str] = []
         for name in names:
-            if name == NO_LABEL:
+            if is_none_label(name):
                 continue
             theme = taxonomy.get(name)
             if theme is None:
@@ -223,16 +223,16 @@ async def learn_sets(core: Core, examples: Sequence[tuple[str, Sequence[str]]]) 
 
 def read_labelled(path: Path, taxonomy: Taxonomy | None = None) -> list[tuple[str, str]]:
     """(text, label) pairs from a CSV with `text` and `label` columns (bot/core/csvfiles:
-    UTF-8 or GBK), label `none` for a text with no theme; CsvInputError with the file and line
-    of a missing column or empty cell, and, given the `taxonomy`, of a label that is none of
-    its themes' ids or names."""
+    UTF-8 or GBK), label `none` (`is_none_label`) for a text with no theme; CsvInputError with
+    the file and line of a missing column or empty cell, and, given the `taxonomy`, of a label
+    that is none of its themes' ids or names."""
     rows = read_csv_rows(path, required=("text", "label"))
     examples: list[tuple[str, str]] = []
     for row in rows:
         text, label = row["text"].strip(), row["label"].strip()
         if not text or not label:
             raise CsvInputError.at(row, "csv_labelled_empty")
-        if taxonomy is not None and label != NO_LABEL and taxonomy.get(label) is None:
+        if taxonomy is not None and not is_none_label(label) and taxonomy.get(label) is None:
             raise CsvInputError.at(row, "csv_unknown_label", theme=label[:40])
         examples.append((text, label))
     if not examples:

@@ -42,7 +42,7 @@ from bot.core.base import Core
 from bot.core.chats import MAX_MOVES, set_chat_migrated, staff_chats, warn_staff_chat_moved
 from bot.core.crontab import next_fire
 from bot.core.models import DigestDelivery
-from bot.core.privacy import chat_label
+from bot.core.privacy import chat_label, stored_chat
 from bot.render.digest import Digest, build_digest
 from bot.render.report import split_message
 from bot.telegram.sending import flood_wait
@@ -189,22 +189,28 @@ def retry_delay(attempts: int, retry_after: float = 0.0) -> timedelta:
 
 
 async def _deliver(
-    core: Core, bot: Bot, period: datetime, owed: DigestDelivery, parts: list[DigestPart]
+    core: Core,
+    bot: Bot,
+    period: datetime,
+    owed: DigestDelivery,
+    parts: list[DigestPart],
+    chat_id: int,
 ) -> int:
-    """Send one staff chat the parts of the digest it does not have yet, storing its progress
-    after each; a failure schedules the next attempt or gives the chat up. A chat upgraded to
-    a supergroup is followed there at once, with what it already had (`_follow`). The id
-    the chat has in the end."""
+    """Send one staff chat (`chat_id`; its delivery `owed` is stored under `stored_chat`) the
+    parts of the digest it does not have yet, storing its progress after each; a failure
+    schedules the next attempt or gives the chat up. A chat upgraded to a supergroup is
+    followed there at once, with what it already had (`_follow`; a group is stored under its
+    id). The stored id the chat has in the end."""
     for _ in range(MAX_MOVES):
         try:
-            await _deliver_to(core, bot, period, owed, parts)
+            await _deliver_to(core, bot, period, owed, parts, chat_id)
             return owed.chat_id
         except ChatMigrated as exc:
             followed = await _follow(core, period, owed.chat_id, exc.new_chat_id)
             if followed is None or followed.done_at is not None:
                 return exc.new_chat_id
-            owed = followed
-    log.error("staff chat %s keeps moving: given up", chat_label(owed.chat_id, core.secret))
+            owed, chat_id = followed, exc.new_chat_id
+    log.error("staff chat %s keeps moving: given up", chat_label(chat_id, core.secret))
     return owed.chat_id
 
 
@@ -220,15 +226,20 @@ async def _follow(
 
 
 async def _deliver_to(
-    core: Core, bot: Bot, period: datetime, owed: DigestDelivery, parts: list[DigestPart]
+    core: Core,
+    bot: Bot,
+    period: datetime,
+    owed: DigestDelivery,
+    parts: list[DigestPart],
+    chat_id: int,
 ) -> None:
     """`_deliver` to the chat's id as it is; ChatMigrated is raised."""
-    chat_id = owed.chat_id
+    key = owed.chat_id
     try:
         for index in range(owed.parts_sent, len(parts)):
             await _send_or_skip(core, bot, chat_id, parts, index)
             async with core.repo.transaction() as session:
-                await session.set_digest_parts_sent(period, chat_id, index + 1)
+                await session.set_digest_parts_sent(period, key, index + 1)
     except ChatMigrated:
         raise
     except (Forbidden, BadRequest) as exc:
@@ -239,12 +250,12 @@ async def _deliver_to(
             _reason(exc),
         )
         async with core.repo.transaction() as session:
-            await session.set_digest_delivery_done(period, chat_id, "refused", core.now())
+            await session.set_digest_delivery_done(period, key, "refused", core.now())
         return
     except TelegramError as exc:
         delay = retry_delay(owed.attempts + 1, flood_wait(exc))
         async with core.repo.transaction() as session:
-            await session.set_digest_delivery_failed(period, chat_id, core.now() + delay)
+            await session.set_digest_delivery_failed(period, key, core.now() + delay)
         log.warning(
             "sending the digest to staff chat %s failed (%s); retrying in %s",
             chat_label(chat_id, core.secret),
@@ -253,7 +264,7 @@ async def _deliver_to(
         )
         return
     async with core.repo.transaction() as session:
-        await session.set_digest_delivery_done(period, chat_id, "sent", core.now())
+        await session.set_digest_delivery_done(period, key, "sent", core.now())
 
 
 async def send_due_digest(core: Core, bot: Bot) -> bool:
@@ -278,9 +289,10 @@ async def send_due_digest(core: Core, bot: Bot) -> bool:
         if not claimed and due not in await session.list_unsent_digests():
             return False
         current = await staff_chats(session, due, configured)
-        # Each chat once: one configured under both its old and its new id is one chat.
-        staff = list(dict.fromkeys(current.values()))
-        await session.add_digest_deliveries(due, staff)
+        # Each chat once: one configured under both its old and its new id is one chat. Its
+        # delivery is stored under `stored_chat` (a private chat's id is a person's).
+        staff = {stored_chat(c, core.secret): c for c in dict.fromkeys(current.values())}
+        await session.add_digest_deliveries(due, list(staff))
         deliveries = {d.chat_id: d for d in await session.list_digest_deliveries(due)}
     if claimed:
         for old, new in current.items():
@@ -297,12 +309,14 @@ async def send_due_digest(core: Core, bot: Bot) -> bool:
         for delivery in ready:
             # A chat configured under both its ids that moved meanwhile is served once.
             if delivery.chat_id not in served:
-                served.add(await _deliver(core, bot, due, delivery, parts))
+                chat_id = staff[delivery.chat_id]
+                served.add(await _deliver(core, bot, due, delivery, parts, chat_id))
     async with core.repo.transaction() as session:
         # Read again: a chat upgraded meanwhile is now owed under its new id.
-        staff = list((await staff_chats(session, due, configured)).values())
+        current = await staff_chats(session, due, configured)
+        stored = [stored_chat(c, core.secret) for c in current.values()]
         deliveries = {d.chat_id: d for d in await session.list_digest_deliveries(due)}
-        if any(c not in deliveries or deliveries[c].done_at is None for c in staff):
+        if any(c not in deliveries or deliveries[c].done_at is None for c in stored):
             return False
         await session.set_digest_sent(due, core.now())
     return bool(ready)

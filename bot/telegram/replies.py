@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 
 from bot.core.base import Core, OwedReply
-from bot.core.privacy import refusal_chat
+from bot.core.privacy import stored_chat
 
 log = logging.getLogger(__name__)
 
@@ -223,10 +223,10 @@ class ReplyQueue:
 def refusals_counted_in(core: Core) -> Callable[[int, int], Awaitable[int]]:
     """A `shared_cap` that counts refusals per chat and minute in the deployment's database,
     where every process sees them (a private chat under its person's pseudonym, never the
-    raw id: `refusal_chat`)."""
+    raw id: `stored_chat`)."""
 
     async def count(chat_id: int, minute: int) -> int:
         async with core.repo.transaction() as session:
-            return await session.count_refusal(refusal_chat(chat_id, core.secret), minute)
+            return await session.count_refusal(stored_chat(chat_id, core.secret), minute)
 
     return count

@@ -3,6 +3,7 @@ hiding an answer from reports and exports, with a log of who hid it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import replace
@@ -56,6 +57,12 @@ def _answer(row: Row, themes: list[TagRecord] | None = None) -> StoredAnswer:
     )
 
 
+def source_digest(source: str) -> str:
+    """How `deleted_sources` names an answer's message: a digest of its `source` (a private
+    answer's names its resident's pseudonym)."""
+    return hashlib.sha256(source.encode()).hexdigest()[:32]
+
+
 class Answers(Part):
     """Tables `answers`, `answer_themes` and `moderation_log`."""
 
@@ -63,6 +70,14 @@ class Answers(Part):
         """The answer stored from one Telegram message."""
         row = await self.tx.fetchone("SELECT * FROM answers WHERE source = ?", (source,))
         return None if row is None else _answer(row)
+
+    async def answer_was_deleted(self, source: str) -> bool:
+        """Whether the answer stored from this message was deleted (/forget, retention) while
+        its round is open (storage/repository/erasure.py)."""
+        row = await self.tx.fetchone(
+            "SELECT 1 AS x FROM deleted_sources WHERE source = ?", (source_digest(source),)
+        )
+        return row is not None
 
     async def get_answer(self, answer_id: int) -> StoredAnswer | None:
         """One answer by id (hidden or not), without its themes."""

@@ -87,6 +87,14 @@ _WITHOUT_AT = """ARRAY(
     ORDER BY i)"""
 
 
+def private_chat_label(resident: str) -> str:
+    """How a private chat is named where its raw id (its person's Telegram id) may not go:
+    by the start of its person's pseudonym `resident`. The logs name it so (bot/core/privacy.py
+    `chat_label`) and `flood_windows` keys its row so, which the person's /forget deletes
+    (storage/repository/erasure.py)."""
+    return f"p:{resident[:12]}"
+
+
 @dataclass(frozen=True)
 class FloodRoom:
     """What `take_flood_room` found. If both waits are 0 the message was counted: in its
@@ -153,3 +161,15 @@ class FloodWindows(Part):
             "WHERE chat = ? AND array_position(sent, CAST(? AS DOUBLE PRECISION)) IS NOT NULL",
             (at, [] if finished is None else [finished], chat, at),
         )
+
+    async def prune_flood_windows(self, now: float | None = None) -> int:
+        """Delete the rows of chats whose flood wait is over and whose minute holds no message
+        any more (all but the overall row): they decide nothing, and a private chat's names
+        its person (`private_chat_label`). How many went."""
+        rows = await self.tx.fetchall(
+            f"DELETE FROM flood_windows WHERE chat <> '{OVERALL}' "
+            f"AND paused_until < {_NOW} AND NOT EXISTS (SELECT 1 FROM unnest(sent) x "
+            f"WHERE x > {_NOW} - {GROUP_PERIOD}) RETURNING chat",
+            (now, now),
+        )
+        return len(rows)

@@ -87,6 +87,11 @@ class Labels(Part):
         )
         return row is not None
 
+    async def delete_expired_label_claims(self, at: datetime) -> None:
+        """Delete the claims that ended before `at` (an organiser's last claim stays until
+        they label again otherwise: which answer they looked at, and when)."""
+        await self.tx.execute("DELETE FROM label_claims WHERE expires_at < ?", (to_ts(at),))
+
     async def list_labels(self, *, visible: bool = False) -> list[tuple[int, str, list[str]]]:
         """(answer id, its current text, the labelled theme ids) of every answer labelled (not
         skipped) and still stored, oldest label first; `visible`: only those not hidden (what

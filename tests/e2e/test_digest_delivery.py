@@ -12,10 +12,14 @@ from typing import Any
 import pytest
 
 from bot.core.base import utcnow
+from bot.core.privacy import stored_chat
 from bot.telegram.digests import last_due_period
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat
+from storage.repository.refusals import private_chat_key
 from tests.e2e.test_digest import Clock, wait_all_digests_sent
+from tests.e2e.test_forget_everywhere import every_row, found
+from tests.e2e.test_privacy import press_forget
 from tests.harness import RunningBot, start_bot
 
 
@@ -122,7 +126,8 @@ async def test_a_part_telegram_refuses_is_skipped_and_the_rest_still_goes_out(
             deliveries = await session.list_digest_deliveries(fire)
         assert [(d.chat_id, d.outcome, d.parts_sent, d.attempts) for d in deliveries] == sorted(
             [
-                (photo_refused.id, "sent", 3, 0),
+                # Kept under a number made from the officer's pseudonym, never their id.
+                (stored_chat(photo_refused.id, bot.core.secret), "sent", 3, 0),
                 (csv_refused.id, "sent", 3, 0),
                 (removed.id, "refused", 0, 0),
                 (fine.id, "sent", 3, 0),
@@ -201,3 +206,32 @@ async def test_a_staff_chat_sent_the_digest_after_a_forget_gets_none_of_the_forg
         assert not any(words[:5] in m.get("text", "") for m in sent), sent[0]["text"]
         assert words[:5] not in sent[-1]["file_bytes"].decode("utf-8-sig")
         assert "垃圾分类点太远" in sent[-1]["file_bytes"].decode("utf-8-sig")
+
+
+async def test_a_staff_members_private_chat_is_stored_under_no_raw_id_and_forgotten(
+    emulator: BotAPIEmulator, tmp_path: Path, storage_url: str
+) -> None:
+    """A staff chat that is a person's private chat (its id is their Telegram id) gets the
+    digest, while no table holds that id; after the person's /forget, nothing keyed by their
+    pseudonym stays of it either, on each backend."""
+    em = emulator
+    person = em.add_user("值班员")
+    staff_group = em.add_group("街道办工作群")
+    em.add_bot_to_group(staff_group, person)
+    private = em.private_chat(person)
+    roles = {"staff_chats": [private.id, staff_group.id]}
+    async with start_bot(em, tmp_path, roles=roles, storage={"url": storage_url}) as bot:
+        await bot.command(private, "/start", user=person)  # the bot may write to them
+        await a_week_with_one_answer(bot, em)
+        bot.core.clock = utcnow
+        for chat in (private, staff_group):
+            await em.wait_for(lambda c=chat: kinds(em.messages_to(c.id))[-1:] == ["document"], 30)
+        await wait_all_digests_sent(bot)
+        pseudonym = bot.core.resident(person.id)
+        needles = [str(person.id), pseudonym, f"'chat_id': {private_chat_key(pseudonym)},"]
+        assert not found(await every_row(bot.core), needles[:1])
+
+        await press_forget(bot, person, confirm=True)
+
+        assert not found(await every_row(bot.core), needles)
+        assert kinds(em.messages_to(private.id))[1:4] == ["text", "photo", "document"]

@@ -4,16 +4,21 @@ A resident answers in the group and privately, edits, votes in a poll, a rating 
 priorities round, is refused (a bad start link), leaves a private answer begun and an update
 the bot cannot process (a dead letter); then /forget. Every row of every table is read back
 and searched for their Telegram id, name, username, pseudonym and words. (A refusal in their
-private chat once stored their raw Telegram id in `refusal_counts` on PostgreSQL.)
+private chat once stored their raw Telegram id in `refusal_counts` on PostgreSQL.) An
+organiser's /forget likewise: the rounds they created, answers they hid and labels they gave
+once kept their pseudonym, and their private chat's shared flood wait its start.
 """
 
 from __future__ import annotations
 
 from bot.core.base import Core
+from sandbox.models import SimChat
 from storage.repository.refusals import private_chat_key
+from tests.e2e.dbfiles import database_bytes
 from tests.e2e.test_log_privacy import queue_malformed_answer
-from tests.e2e.test_privacy import answer_privately, open_post, press_forget
+from tests.e2e.test_privacy import answer_privately, eventually, open_post, press_forget
 from tests.harness import RunningBot
+from tests.labelling_helpers import label_message, press_label
 
 WORDS = "紫藤萝小区的路灯"
 
@@ -100,22 +105,57 @@ async def test_forget_leaves_nothing_of_the_resident_in_any_table(
 async def test_forget_by_an_organiser_leaves_nothing_of_them_in_any_table(
     minyi_bot_each: RunningBot,
 ) -> None:
-    """An organiser who never opened a private chat has close reports missed (kept under their
-    pseudonym) and their language remembered; after their confirmed /forget, no row of any
-    table names them."""
+    """An organiser who created rounds, hid an answer, labelled one and holds a claim on the
+    next, had close reports missed (kept under their pseudonym), their language remembered and
+    (on PostgreSQL) a flood wait in their private chat shared; after their confirmed /forget,
+    no row of any table names them, while their rounds, the hiding and the label stay."""
     bot = minyi_bot_each
+    em = bot.emulator
     group = await bot.register("碧海社区居民群", "碧海社区")
     for number in (1, 2):
         await bot.command(group, "/ask 2h 社区最需要改进什么？")
         await bot.command(group, f"/close {number}")
+    await bot.command(group, "/ask 2h 小区哪里最需要改进？")
+    post = open_post(bot, group, "社区征询 #3")["message_id"]
+    for name, text in (("甲", "路灯坏了很久没人修"), ("乙", "垃圾分类做得不好"), ("丙", "广告")):
+        em.send_message(em.add_user(name), group, text, reply_to=post)
+    await bot.settle()
+    await bot.command(group, "/hide 3")
+    private = em.private_chat(bot.organiser)
+    # Telegram asks a flood wait of their private chat (shared on PostgreSQL).
+    em.inject_fault("429", method="sendMessage", retry_after=1, chat_id=private.id)
+    await bot.command(private, "/label")
+    await bot.emulator.wait_for(lambda: _has_label_card(bot, private), 15)
+    await press_label(bot, private, label_message(bot, private), "ok")  # labels one, claims next
     pseudonym = bot.core.resident(bot.organiser.id)
-    needles = [pseudonym, str(bot.organiser.id)]
+    # The shared flood limits name their private chat by the start of the pseudonym.
+    needles = [pseudonym, pseudonym[:12], str(bot.organiser.id)]
     before = await every_row(bot.core)
-    for table in ("missed_reports", "organiser_languages"):
+    tables = ["missed_reports", "organiser_languages", "rounds", "moderation_log"]
+    tables += ["answer_labels", "label_claims"]
+    if bot.core.repo.shared:
+        tables.append("flood_windows")
+    for table in tables:
         assert found({table: before[table]}, needles), f"the story left nothing in {table}"
 
     await press_forget(bot, bot.organiser, confirm=True)
 
     after = await every_row(bot.core)
-    del after["rounds"]
-    assert not found(after, needles), found(after, needles)
+    assert not found(after, needles), sorted({(t, n) for t, n, _ in found(after, needles)})
+    for table in ("rounds", "moderation_log", "answer_labels"):
+        assert len(after[table]) == len(before[table]), table
+    if not bot.core.repo.shared:
+        # Nor the file's bytes, once the scheduler scrubbed them (secure_delete, checkpoint).
+
+        async def scrubbed() -> bool:
+            return pseudonym.encode() not in database_bytes(bot.settings)
+
+        await eventually(scrubbed)
+
+
+def _has_label_card(bot: RunningBot, chat: SimChat) -> bool:
+    try:
+        label_message(bot, chat)
+    except AssertionError:
+        return False
+    return True

@@ -15,12 +15,15 @@ from bot.core.tagging import (
     evaluation_json,
     learn,
     read_labelled,
+    read_multilabelled,
     read_texts,
     run_evaluation,
     tag_verb,
 )
 from bot.render.evaluation import render_evaluation
 from bot.render.widths import display_width
+from nlp.learn import resolve_labels
+from nlp.model import NO_THEME
 from nlp.tagger import Tagger
 
 
@@ -182,3 +185,33 @@ def test_read_labelled_names_file_and_line_of_an_empty_label(tmp_path: Path) -> 
     assert (raised.value.path, raised.value.line) == (str(path), 3)
     path.write_bytes("text,label\n停车难,停车\n太吵,噪音\n".encode("gbk"))
     assert read_labelled(path) == [("停车难", "停车"), ("太吵", "噪音")]
+
+
+@pytest.mark.parametrize("none", ["none", "(none)", " None ", "NONE"])
+def test_every_file_reader_and_the_resolver_take_the_same_no_theme_labels(
+    tmp_path: Path, tagger: Tagger, none: str
+) -> None:
+    """`none` (as `minyi export --labels` writes it) and `(none)` (the models' own name for
+    it), in any case, say "no theme" alike to `minyi learn`/`minyi evaluate` files of either
+    shape and to the resolver the learning and scoring use."""
+    taxonomy = tagger.taxonomy
+    single = tmp_path / "single.csv"
+    single.write_text(f"text,label\n谢谢大家,{none}\n停车难,停车\n", encoding="utf-8")
+    multi = tmp_path / "multi.csv"
+    multi.write_text(f"text,labels\n谢谢大家,{none}\n停车难,停车\n", encoding="utf-8")
+
+    examples = read_labelled(single, taxonomy)
+    assert resolve_labels([label for _, label in examples], taxonomy) == [NO_THEME, "parking"]
+    assert read_multilabelled(multi, taxonomy) == [("谢谢大家", []), ("停车难", ["parking"])]
+
+
+def test_a_label_like_none_that_is_not_it_is_still_refused(tmp_path: Path, tagger: Tagger) -> None:
+    """A label that only looks like the no-theme label is an unknown theme, in every reader."""
+    for header in ("label", "labels"):
+        path = tmp_path / f"{header}.csv"
+        path.write_text(f"text,{header}\n谢谢大家,nothing\n", encoding="utf-8")
+        reader = read_labelled if header == "label" else read_multilabelled
+        with pytest.raises(CsvInputError):
+            reader(path, tagger.taxonomy)
+    with pytest.raises(ValueError, match="nothing"):
+        resolve_labels(["nothing"], tagger.taxonomy)

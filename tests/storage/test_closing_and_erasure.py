@@ -173,6 +173,7 @@ async def test_models_learned_before_the_upgrade_are_kept(repo: Repository) -> N
             await tx.execute("DROP TABLE IF EXISTS flood_windows")  # 0019, PostgreSQL's only
             await tx.execute("DROP TABLE missed_reports")  # 0020
             await tx.execute("DROP TABLE label_claims")  # 0020
+            await tx.execute("DROP TABLE deleted_sources")  # 0021
             await tx.execute("DELETE FROM schema_version WHERE version >= 15")
             if model:
                 await tx.execute(
@@ -230,3 +231,130 @@ async def test_forget_and_retention_delete_refusal_counts(repo: Repository) -> N
     async with repo.transaction() as session:
         rows = await session.tx.fetchall("SELECT chat_id FROM refusal_counts")
     assert [r["chat_id"] for r in rows] == [-100]
+
+
+async def test_retention_deletes_the_moderation_log_of_the_answers_it_deletes(
+    repo: Repository,
+) -> None:
+    """Which organiser hid which answer goes with the retention purge once as old as the
+    answers it deletes; a recent hiding stays."""
+    round_id = await _open_round(repo)
+    async with repo.transaction() as session:
+        community = await session.get_community_by_chat(-100)
+        assert community is not None
+        old = await answer(session, round_id, community.id, "a" * 32, "广告", at=T0)
+        new = await answer(
+            session, round_id, community.id, "b" * 32, "广告二", at=T0 + timedelta(days=30)
+        )
+        assert old is not None and new is not None
+        await session.set_answer_hidden(old, "o" * 32, T0)
+        await session.set_answer_hidden(new, "o" * 32, T0 + timedelta(days=30))
+    async with repo.transaction() as session:
+        await session.delete_answers_before(T0 + timedelta(days=1))
+    async with repo.transaction() as session:
+        assert await session.list_moderation_log() == [(new, "hide", "o" * 32)]
+
+
+async def test_ended_label_claims_are_deleted(repo: Repository) -> None:
+    """An organiser's claim on the answer their /label card showed stays after it ended until
+    they label again; the purge deletes ended claims (who looked at which answer, when) and
+    keeps one that still holds."""
+    round_id = await _open_round(repo)
+    async with repo.transaction() as session:
+        community = await session.get_community_by_chat(-100)
+        assert community is not None
+        first = await answer(session, round_id, community.id, "a" * 32, "路灯坏了")
+        second = await answer(session, round_id, community.id, "b" * 32, "垃圾太多")
+        assert first is not None and second is not None
+        assert await session.claim_label(first, "o" * 32, T0, T0 + timedelta(minutes=10))
+        assert await session.claim_label(second, "p" * 32, T0, T0 + timedelta(hours=2))
+    async with repo.transaction() as session:
+        await session.delete_expired_label_claims(T0 + timedelta(hours=1))
+    async with repo.transaction() as session:
+        rows = await session.tx.fetchall("SELECT answer_id, labeller FROM label_claims")
+    assert [(r["answer_id"], r["labeller"]) for r in rows] == [(second, "p" * 32)]
+
+
+async def test_deleted_answers_of_open_rounds_are_remembered_until_their_round_closes(
+    repo: Repository,
+) -> None:
+    """/forget and retention remember the messages of the answers they delete from an open
+    round (an edit of one must store nothing), not from a closed one, by digest only; the purge
+    forgets them once the round closed."""
+    round_id = await _open_round(repo)
+    async with repo.transaction() as session:
+        community = await session.get_community_by_chat(-100)
+        assert community is not None
+        closed = await text_round(session, [community.id], start=T0)
+        await answer(session, round_id, community.id, "a" * 32, "路灯坏了", source="g:-100:7")
+        await answer(session, closed, community.id, "a" * 32, "太吵", source="g:-100:8")
+        await answer(
+            session, round_id, community.id, "b" * 32, "垃圾", at=T0, source=f"p:{'b' * 32}:3"
+        )
+        await answer(session, round_id, community.id, "c" * 32, "停车", at=T0 + timedelta(days=30))
+        assert await session.set_round_state(closed, "closed", T0, expect="open")
+    async with repo.transaction() as session:
+        await session.delete_resident_data("a" * 32)
+        await session.delete_answers_before(T0 + timedelta(days=1))
+    async with repo.transaction() as session:
+        assert await session.answer_was_deleted("g:-100:7")
+        assert await session.answer_was_deleted(f"p:{'b' * 32}:3")
+        assert not await session.answer_was_deleted("g:-100:8")
+        rows = await session.tx.fetchall("SELECT source FROM deleted_sources")
+        assert len(rows) == 2 and all("b" * 32 not in r["source"] for r in rows)
+    async with repo.transaction() as session:
+        assert await session.set_round_state(round_id, "closed", T0, expect="open")
+        await session.delete_deleted_sources_of_closed_rounds()
+    async with repo.transaction() as session:
+        assert not await session.answer_was_deleted("g:-100:7")
+
+
+async def test_retention_deletes_missed_reports_of_rounds_closed_before_it(
+    repo: Repository,
+) -> None:
+    """A close report an organiser could not be sent is kept under their pseudonym until they
+    open a private chat; once its round closed before the retention cut-off (its answers
+    are deleted too) it goes; one of a round closed since stays."""
+    old = await _open_round(repo)
+    async with repo.transaction() as session:
+        community = await session.get_community_by_chat(-100)
+        assert community is not None
+        new = await text_round(session, [community.id], start=T0 + timedelta(days=30))
+        assert await session.set_round_state(old, "closed", T0, expect="open")
+        later = T0 + timedelta(days=30, hours=1)
+        assert await session.set_round_state(new, "closed", later, expect="open")
+        await session.add_missed_report("o" * 32, old)
+        await session.add_missed_report("o" * 32, new)
+    async with repo.transaction() as session:
+        await session.delete_answers_before(T0 + timedelta(days=1))
+    async with repo.transaction() as session:
+        rows = await session.tx.fetchall("SELECT round_id FROM missed_reports")
+    assert [r["round_id"] for r in rows] == [new]
+
+
+async def test_forget_and_retention_delete_digest_deliveries_of_sent_periods(
+    repo: Repository,
+) -> None:
+    """A staff member's private chat (kept under a number made from their pseudonym) loses its
+    deliveries of digests already sent with their /forget, keeping one still being sent (or
+    it would be sent again); retention deletes deliveries of digests sent before its cut-off."""
+    me, group = private_chat_key("a" * 32), -300
+    old, sent, sending = T0, T0 + timedelta(days=30), T0 + timedelta(days=37)
+    async with repo.transaction() as session:
+        for period in (old, sent, sending):
+            await session.add_digest_period(period)
+            await session.add_digest_deliveries(period, [me, group])
+        await session.set_digest_sent(old, old)
+        await session.set_digest_sent(sent, sent)
+    async with repo.transaction() as session:
+        await session.delete_resident_data("a" * 32)
+        await session.delete_answers_before(T0 + timedelta(days=1))
+    async with repo.transaction() as session:
+        rows = await session.tx.fetchall(
+            "SELECT period_start, chat_id FROM digest_deliveries ORDER BY period_start, chat_id"
+        )
+    assert [(r["period_start"], r["chat_id"]) for r in rows] == [
+        (sent.timestamp(), group),
+        (sending.timestamp(), group),
+        (sending.timestamp(), me),
+    ]

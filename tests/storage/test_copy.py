@@ -46,6 +46,9 @@ async def fill(repo: Repository) -> None:
         await session.add_processed_update(1001, T0)
         await session.add_dead_letter(1002, '{"update_id": 1002}', "boom", T0)
         await session.set_private_session("r5", rid, a, T0)
+        gone = await answer(session, rid, a, "r98", "请删掉我的回答", source="g:-100:77")
+        assert gone is not None
+        await session.delete_resident_data("r98")  # its message is remembered: deleted_sources
         await session.add_framework('principles = ["equity"]', T0.timestamp())
         await session.add_web_forms(["form-nonce-1"], T0)
         await session.add_index_posts("2025-Q1", [a, b], T0)

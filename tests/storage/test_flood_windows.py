@@ -133,3 +133,19 @@ async def test_rows_lost_in_a_crash_of_the_server_come_back_with_the_next_messag
         assert [r.taken for r in rooms] == [True] * 30 + [False]
         rooms = [await take(a if i % 2 else b, GROUP, T + 2) for i in range(21)]
         assert [r.taken for r in rooms] == [True] * 20 + [False]
+
+
+async def test_quiet_chats_rows_are_pruned_the_busy_ones_and_the_overall_row_kept() -> None:
+    """A chat whose flood wait is over and whose minute is empty loses its row (a private
+    chat's names its person by a pseudonym); a group still in its minute, a chat still
+    waiting and the overall row stay."""
+    async with processes(1) as (repo,):
+        await take(repo, GROUP, T)
+        await take(repo, "-1002", T + 50)
+        async with repo.autocommit() as session:
+            await session.pause_flood("p:0123456789ab", 5, given_back=None, now=T)
+            await session.pause_flood("p:ba9876543210", 600, given_back=None, now=T)
+        async with repo.transaction() as session:
+            assert await session.prune_flood_windows(now=T + 70) == 2
+            rows = await session.tx.fetchall("SELECT chat FROM flood_windows ORDER BY chat")
+        assert [r["chat"] for r in rows] == ["", "-1002", "p:ba9876543210"]
