@@ -206,3 +206,75 @@ async def test_an_organiser_command_from_a_resident_changes_nothing(
     assert replies and all(len(r) < 300 for r in replies), replies
     assert not any("\u4e00" <= c <= "\u9fff" for r in replies for c in r if c not in args), replies
     assert _state(bot) == before, f"/{command} {args!r} from a resident changed the database"
+
+
+def _written(number: int, style: str) -> str:
+    """An id as an organiser might type it: plainly, with a `#`, leading zeros, full-width."""
+    return {
+        "plain": str(number),
+        "hash": f"#{number}",
+        "zeros": f"000{number}",
+        "fullwidth": _digits(number, "fullwidth"),
+    }[style]
+
+
+# Ids the core must refuse where they are sent: (command, the group the command is sent in,
+# ids). Round 1 (text) is open in 碧海社区, 2 (poll) closed there, 3 scheduled there; no round
+# is 汇展城社区's, so from its group every round is another community's.
+REFUSED_IDS = st.one_of(
+    st.tuples(st.just("close"), st.just("碧海社区"), st.sampled_from([2, 3, 4, 10**6, 2**62])),
+    st.tuples(st.just("close"), st.just("汇展城社区"), st.sampled_from([1, 2, 3, 10**6])),
+    st.tuples(st.just("cancel"), st.just("碧海社区"), st.sampled_from([1, 2, 10**6, 2**62])),
+    st.tuples(st.just("cancel"), st.just("汇展城社区"), st.sampled_from([1, 2, 3])),
+    st.tuples(st.just("hide"), st.sampled_from(["碧海社区", "汇展城社区"]), st.just(10**9)),
+    # Read-only commands: whatever they send, they change nothing.
+    st.tuples(
+        st.sampled_from(["report", "export", "qr"]),
+        st.sampled_from(["碧海社区", "汇展城社区"]),
+        st.sampled_from([1, 2, 3, 10**6]),
+    ),
+)
+
+
+@RUNS
+@given(target=REFUSED_IDS, style=st.sampled_from(["plain", "hash", "zeros", "fullwidth"]))
+async def test_an_id_the_core_refuses_changes_nothing(
+    minyi_bot: RunningBot, target: tuple[str, str, int], style: str
+) -> None:
+    """An id of a round in the wrong state (closing a closed or scheduled round, cancelling an
+    open or closed one), of another community's round, or of nothing at all, however written,
+    is refused with a reply and changes no table; /report, /export and /qr change none ever."""
+    bot = minyi_bot
+    await _setting(bot)
+    command, community, number = target
+    chat = bot.groups[community]
+    before, first_call = _state(bot), len(bot.emulator.calls)
+    with no_errors_logged():
+        await bot.command(chat, f"/{command} {_written(number, style)}")
+    replies = sent_texts_since(bot, first_call)
+    assert_well_formed(replies)
+    assert replies or bot.emulator.calls[first_call:], f"no answer to /{command}"
+    assert _state(bot) == before, f"/{command} {number} in {community} changed the database"
+
+
+@RUNS
+@given(
+    indicator=st.sampled_from(["no_such", "VOICE_HEARD_x", "a" * 64, "x.y-z"]),
+    private=st.booleans(),
+)
+async def test_a_rating_for_an_indicator_the_framework_lacks_changes_nothing(
+    minyi_bot: RunningBot, indicator: str, private: bool
+) -> None:
+    """`/rate --indicator <id>` naming no indicator of the framework opens no round: a reply
+    says so and no table changes."""
+    bot = minyi_bot
+    group = await _setting(bot)
+    chat = bot.emulator.private_chat(bot.organiser) if private else group
+    where = "碧海社区 " if private else ""
+    before, first_call = _state(bot), len(bot.emulator.calls)
+    with no_errors_logged():
+        await bot.command(chat, f"/rate --indicator {indicator} {where}2h 打几分？")
+    replies = sent_texts_since(bot, first_call)
+    assert_well_formed(replies)
+    assert any(indicator in r for r in replies), replies
+    assert _state(bot) == before
