@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.core.crontab import MIN_INTERVAL, next_fire, shortest_interval, validate_cron
 from bot.core.durations import is_duration, local_minute, parse_duration
 from bot.core.errors import DurationError, LoneWord, UsageError
-from nlp.normalise import utf16_length
+from nlp.normalise import has_readable, utf16_length
 
 MAX_QUESTION_CHARS = 300  # Telegram polls allow 300 (UTF-16 units) in a question.
 MAX_OPTION_CHARS = 100  # ... and 100 per option.
@@ -499,10 +499,14 @@ def parse_community_name(args: str) -> str:
 
 
 def _invisible(char: str) -> bool:
-    """A control character (an escape sequence steers the terminal of `minyi index`) or an
+    """A control character (an escape sequence steers the terminal of `minyi index`), an
     invisible format character (`碧海` + zero-width space passes for `碧海`; a bidi override
-    turns the name round), but not the zero-width joiner inside an emoji."""
-    return unicodedata.category(char) in ("Cc", "Cf") and char != "\u200d"
+    turns the name round) or a blank one (a filler; U+FFFD, what a lone surrogate from
+    Telegram's JSON is read as: `碧海�社区` cannot be typed to name it again), but not the
+    zero-width joiner or the variation selector inside an emoji."""
+    if char == "\u200d" or unicodedata.category(char) == "Mn":
+        return False
+    return not has_readable(char)
 
 
 def parse_start_payload(payload: str) -> tuple[int, int | None] | None:

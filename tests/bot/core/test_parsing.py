@@ -280,6 +280,11 @@ def test_community_names_with_white_space_are_refused(name: str) -> None:
         "碧海\u200b",  # looks exactly like 碧海, yet is another community
         "\u202e区社海碧",  # shown right to left
         "\ufeff碧海",
+        # A lone surrogate Telegram's JSON carried, as the bot reads it (U+FFFD): "碧海�社区"
+        # could not be typed again to name the community in private chat.
+        "碧海\ufffd社区",
+        "碧海\u3164",  # a Hangul filler: shows nothing
+        "\u2800",  # the blank Braille pattern
     ],
 )
 def test_community_names_with_invisible_characters_are_refused(name: str) -> None:
@@ -293,8 +298,10 @@ def test_community_names_with_invisible_characters_are_refused(name: str) -> Non
 
 
 def test_an_emoji_joined_with_a_zero_width_joiner_is_kept() -> None:
-    """The zero-width joiner inside an emoji (family, flags of professions) is part of it."""
+    """The zero-width joiner inside an emoji (family, flags of professions) is part of it, and
+    so is the variation selector of an emoji shown in colour."""
     assert parse_community_name("👩\u200d🌾社区") == "👩\u200d🌾社区"
+    assert parse_community_name("❤\ufe0f社区") == "❤\ufe0f社区"
 
 
 def test_community_name_without_spaces_is_kept_as_written() -> None:
