@@ -237,7 +237,9 @@ def _take_duration(command: str, words: list[str]) -> timedelta | None:
 
 def _question(command: str, text: str) -> str:
     question = " ".join(text.split())
-    if not question:
+    # One that shows nothing (zero-width spaces, fillers, the U+FFFD of a lone surrogate) is
+    # missing too: residents would see a round without a question.
+    if not has_readable(question):
         raise UsageError(command, "parse_question_missing")
     if utf16_length(question) > MAX_QUESTION_CHARS:
         raise UsageError(command, "parse_question_long", limit=MAX_QUESTION_CHARS)
@@ -246,7 +248,7 @@ def _question(command: str, text: str) -> str:
 
 def _options(command: str, parts: list[str]) -> list[str]:
     options = [" ".join(p.split()) for p in parts]
-    if any(not o for o in options):
+    if not all(has_readable(o) for o in options):
         raise UsageError(command, "parse_option_empty")
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
         raise UsageError(

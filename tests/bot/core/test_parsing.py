@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.errors import UsageError
 from bot.core.parsing import (
+    RoundRequest,
     parse_ask,
     parse_community_name,
     parse_id,
@@ -403,3 +404,25 @@ def test_index_takes_post_and_one_period() -> None:
     with pytest.raises(UsageError) as caught:
         parse_index("2026 2027")
     assert caught.value.key == "parse_index_words"
+
+
+@pytest.mark.parametrize(
+    ("parse", "args", "key"),
+    [
+        (parse_ask, "\u200b", "parse_question_missing"),
+        (parse_ask, "48h \u2800\u2800", "parse_question_missing"),
+        (parse_rate, "\ufffd", "parse_question_missing"),
+        (parse_poll, "\u3164 | 电梯 | 路灯", "parse_question_missing"),
+        (parse_poll, "先修哪里？ | \u200b | 路灯", "parse_option_empty"),
+        (parse_poll, "先修哪里？ | 电梯 | \ufeff\u200c", "parse_option_empty"),
+    ],
+)
+def test_a_question_or_option_that_shows_nothing_is_missing(
+    parse: Callable[[str], RoundRequest], args: str, key: str
+) -> None:
+    """A question or poll option of zero-width spaces, fillers or the � a lone surrogate
+    arrives as is missing, as an empty one is: residents would see a round or a poll button
+    with nothing on it."""
+    with pytest.raises(UsageError) as raised:
+        parse(args)
+    assert raised.value.key == key
