@@ -309,7 +309,8 @@ def parse_priorities(args: str, *, private: bool = False) -> RoundRequest:
     words = rest.split()
     community, named = _take_community("priorities", words, private, alone=None)
     duration = _take_duration("priorities", words)
-    text = " ".join(words)
+    # A question that shows nothing is none: the standard one is asked (see `_question`).
+    text = " ".join(words) if has_readable(" ".join(words)) else ""
     if _has_bar(text):
         raise UsageError("priorities", "parse_no_options")
     if utf16_length(text) > MAX_QUESTION_CHARS:

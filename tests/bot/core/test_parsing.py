@@ -426,3 +426,9 @@ def test_a_question_or_option_that_shows_nothing_is_missing(
     with pytest.raises(UsageError) as raised:
         parse(args)
     assert raised.value.key == key
+
+
+def test_a_priorities_question_that_shows_nothing_is_the_standard_one() -> None:
+    """`/priorities 48h \\u200b` asks the standard question (as with none), not a blank one."""
+    request = parse_priorities("48h \u200b\u3164")
+    assert request.question == "" and request.duration == timedelta(hours=48)
