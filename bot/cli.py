@@ -32,6 +32,33 @@ class CliError(Exception):
     """A clear, short message for the person at the terminal (exit 2)."""
 
 
+# The largest id storage holds (a 64-bit integer; the chat commands' `parse_id` allows as much):
+# a longer `--round` overflowed the database driver, a traceback instead of "no round".
+MAX_ID = 2**62
+
+
+def _round_id(text: str) -> int:
+    """An argparse type: a round id, 1 to MAX_ID."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a round id: {text!r}") from None
+    if not 0 < value <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"not a round id (1 or more): {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    """An argparse type: a count, 0 or more (`--cv -3` was quietly no cross-validation)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file of a `sqlite:///` storage URL (None for PostgreSQL or an in-memory database)."""
     if not url.startswith("sqlite:///"):
@@ -234,7 +261,8 @@ async def verb_tag(args: argparse.Namespace, settings: Settings) -> int:
         path = Path(args.file)
         if not path.exists():
             raise CliError(f"no such file: {path}")
-        texts = read_texts(path.read_bytes(), str(path))
+        data, _ = _read_input(args.file)
+        texts = read_texts(data, str(path))
     else:
         texts = read_texts(sys.stdin.buffer.read(), "<stdin>")
     tagger = await _tagger(settings)
@@ -601,7 +629,9 @@ def build_parser() -> argparse.ArgumentParser:
             )
     demo = add("demo", verb_demo, "run a whole consultation offline against the local emulator")
     demo.add_argument("--out", default="demo-out", help="output folder (default demo-out)")
-    demo.add_argument("--residents", type=int, default=36, help="scripted residents (default 36)")
+    demo.add_argument(
+        "--residents", type=_count, default=36, help="scripted residents (default 36)"
+    )
     demo.add_argument("--fast", action="store_true", help="shorter pauses (for tests)")
     sandbox = add(
         "sandbox", verb_sandbox, "try the bot in your browser: a local chat page, no Telegram"
@@ -622,16 +652,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--json", action="store_true", help="JSON instead of a table")
     evaluate.add_argument("--kind", choices=["principle", "domain"], default=None)
-    evaluate.add_argument("--cv", type=int, default=0, help="k-fold cross-validation")
+    evaluate.add_argument("--cv", type=_count, default=0, help="k-fold cross-validation")
     evaluate.add_argument(
         "--train-per-label",
-        type=int,
+        type=_count,
         default=0,
         help="learn on N examples per label, test on the rest",
     )
     evaluate.add_argument("--seed", type=int, default=0)
     report = add("report", verb_report, "reports from the database")
-    report.add_argument("--round", type=int, default=None)
+    report.add_argument("--round", type=_round_id, default=None)
     report.add_argument("--since", default=None, help="rounds opened since YYYY-MM-DD")
     report.add_argument("--json", action="store_true")
     digest = add("digest", verb_digest, "build the digest of the last 7 days into a folder")
@@ -641,12 +671,12 @@ def build_parser() -> argparse.ArgumentParser:
         verb_export,
         "all answers with their themes (a poll or rating round: its votes and results)",
     )
-    export.add_argument("--round", type=int, default=None)
+    export.add_argument("--round", type=_round_id, default=None)
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     qr = add("qr", verb_qr, "QR cards of a round's web answer pages, one PNG per community")
     qr.add_argument(
         "--round",
-        type=int,
+        type=_round_id,
         default=None,
         help="round id (default: the newest open, else the next scheduled)",
     )

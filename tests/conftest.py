@@ -11,8 +11,15 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["sandbox.pytest_plugin", "tests.harness"]
+
+# Property-based tests run the same examples on every run and machine (a seed from each test's
+# own name, no example database): a failure on CI is one a maintainer can run again, and no
+# test waits on the clock of a busy machine. A longer hunt sets its own max_examples.
+settings.register_profile("minyi", derandomize=True, database=None, deadline=None)
+settings.load_profile("minyi")
 
 # What a skip's reason starts with -> how to provide the missing service.
 MISSING_SERVICES = {

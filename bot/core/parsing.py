@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.core.crontab import MIN_INTERVAL, next_fire, shortest_interval, validate_cron
 from bot.core.durations import is_duration, local_minute, parse_duration
 from bot.core.errors import DurationError, LoneWord, UsageError
-from nlp.normalise import utf16_length
+from nlp.normalise import has_readable, utf16_length
 
 MAX_QUESTION_CHARS = 300  # Telegram polls allow 300 (UTF-16 units) in a question.
 MAX_OPTION_CHARS = 100  # ... and 100 per option.
@@ -237,7 +237,9 @@ def _take_duration(command: str, words: list[str]) -> timedelta | None:
 
 def _question(command: str, text: str) -> str:
     question = " ".join(text.split())
-    if not question:
+    # One that shows nothing (zero-width spaces, fillers, the U+FFFD of a lone surrogate) is
+    # missing too: residents would see a round without a question.
+    if not has_readable(question):
         raise UsageError(command, "parse_question_missing")
     if utf16_length(question) > MAX_QUESTION_CHARS:
         raise UsageError(command, "parse_question_long", limit=MAX_QUESTION_CHARS)
@@ -246,7 +248,7 @@ def _question(command: str, text: str) -> str:
 
 def _options(command: str, parts: list[str]) -> list[str]:
     options = [" ".join(p.split()) for p in parts]
-    if any(not o for o in options):
+    if not all(has_readable(o) for o in options):
         raise UsageError(command, "parse_option_empty")
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
         raise UsageError(
@@ -307,7 +309,8 @@ def parse_priorities(args: str, *, private: bool = False) -> RoundRequest:
     words = rest.split()
     community, named = _take_community("priorities", words, private, alone=None)
     duration = _take_duration("priorities", words)
-    text = " ".join(words)
+    # A question that shows nothing is none: the standard one is asked (see `_question`).
+    text = " ".join(words) if has_readable(" ".join(words)) else ""
     if _has_bar(text):
         raise UsageError("priorities", "parse_no_options")
     if utf16_length(text) > MAX_QUESTION_CHARS:
@@ -499,10 +502,14 @@ def parse_community_name(args: str) -> str:
 
 
 def _invisible(char: str) -> bool:
-    """A control character (an escape sequence steers the terminal of `minyi index`) or an
+    """A control character (an escape sequence steers the terminal of `minyi index`), an
     invisible format character (`碧海` + zero-width space passes for `碧海`; a bidi override
-    turns the name round), but not the zero-width joiner inside an emoji."""
-    return unicodedata.category(char) in ("Cc", "Cf") and char != "\u200d"
+    turns the name round) or a blank one (a filler; U+FFFD, what a lone surrogate from
+    Telegram's JSON is read as: `碧海�社区` cannot be typed to name it again), but not the
+    zero-width joiner or the variation selector inside an emoji."""
+    if char == "\u200d" or unicodedata.category(char) == "Mn":
+        return False
+    return not has_readable(char)
 
 
 def parse_start_payload(payload: str) -> tuple[int, int | None] | None:

@@ -10,11 +10,11 @@ import ipaddress
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict, field_validator
 
 from bot.core.durations import MAX_DURATION, parse_duration
 from bot.core.errors import DurationError
@@ -32,6 +32,16 @@ class ConfigError(Exception):
 
 class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# Numbers and switches are read strictly, as TOML typed them: converted, `max_answer_chars =
+# true` became 1 (every answer longer than one character refused), `organisers = ["12"]` a
+# list of ids and `group_admins_are_organisers = "no"` false. A float key takes an integer.
+Number = Annotated[int, Strict()]
+Switch = Annotated[bool, Strict()]
+Real = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+# A Telegram user or chat id: 64 bits signed, as Telegram sends and storage keeps them.
+TelegramId = Annotated[int, Strict(), Field(ge=-(2**63), lt=2**63)]
 
 
 class TelegramConfig(_Table):
@@ -55,9 +65,9 @@ class StorageConfig(_Table):
 
 
 class RolesConfig(_Table):
-    organisers: list[int] = Field(default_factory=list)
-    group_admins_are_organisers: bool = False
-    staff_chats: list[int] = Field(default_factory=list)
+    organisers: list[TelegramId] = Field(default_factory=list)
+    group_admins_are_organisers: Switch = False
+    staff_chats: list[TelegramId] = Field(default_factory=list)
 
 
 def _check_duration(value: str) -> str:
@@ -92,7 +102,8 @@ class ScheduleConfig(_Table):
     timezone: str = "Asia/Shanghai"
     digest_cron: str = "0 9 * * mon"
     # How often the scheduler looks for transitions that fell due (seconds).
-    tick_seconds: float = Field(default=1.0, gt=0)
+    # At most an hour: rounds open and close on the tick.
+    tick_seconds: Real = Field(default=1.0, gt=0, le=3600)
 
     @field_validator("timezone")
     @classmethod
@@ -130,7 +141,7 @@ class NlpConfig(_Table):
     segmenter: Engine = DEFAULT_ENGINE
     # /label: the principle model learns again, in the background, after every this many
     # labels (0: only `minyi learn` does, e.g. from the file `minyi export --labels` writes).
-    learn_every: int = Field(default=20, ge=0, le=100_000)
+    learn_every: Number = Field(default=20, ge=0, le=100_000)
     # A labelled answers file (text,labels,split like nlp/data/principles_answers.csv) to build
     # the principle model from instead of the shipped one, for residents who write unlike it.
     principle_answers: Path | None = None
@@ -147,14 +158,15 @@ class NlpConfig(_Table):
 
 
 class LimitsConfig(_Table):
-    max_answer_chars: int = Field(default=2000, ge=1, le=100_000)
+    max_answer_chars: Number = Field(default=2000, ge=1, le=100_000)
     # Answers one resident may send per minute before the bot asks them to slow down.
-    answers_per_minute: int = Field(default=10, ge=1)
+    answers_per_minute: Number = Field(default=10, ge=1, le=100_000)
 
 
 class PrivacyConfig(_Table):
     secret: SecretStr | None = None
-    retention_days: int = Field(default=365, ge=1)
+    # At most 100 years: the purge's cut-off (now minus this) must stay a date Python holds.
+    retention_days: Number = Field(default=365, ge=1, le=36_500)
 
 
 class LocaleConfig(_Table):
@@ -168,7 +180,7 @@ class IndexConfig(_Table):
     # the shipped example (bot/core/data/index_framework.toml).
     framework: Path | None = None
     # Share of the framework's indicators a community needs a value for to be ranked.
-    min_coverage: float = Field(default=0.5, ge=0.0, le=1.0)
+    min_coverage: Real = Field(default=0.5, ge=0.0, le=1.0)
 
 
 class WebConfig(_Table):

@@ -928,6 +928,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "统计期“{period}”应写成 YYYY、YYYY-Qn 或 YYYY-MM（例如 2025、2025-Q3、2025-07）。",
         "Period “{period}” is not YYYY, YYYY-Qn or YYYY-MM (e.g. 2025, 2025-Q3, 2025-07).",
     ),
+    "index_period_year": (
+        "统计期“{period}”的年份应在 {first} 到 {last} 之间。",
+        "Period “{period}”: the year must be from {first} to {last}.",
+    ),
     "index_period_empty": (
         "统计期 {period} 没有指标数值（有数值的统计期：{known}）。",
         "No indicator values for {period} (periods with values: {known}).",

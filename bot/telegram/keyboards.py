@@ -17,13 +17,15 @@ RATING_PREFIX = "rate"
 FORGET_PREFIX = "forget"
 LABEL_PREFIX = "lbl"
 # ASCII digits and `\Z`: `\d` takes any script's digits (`rate:１:5`), `$` matches before a
-# final newline (`rate:1:5\n`), and int() read both as `rate:1:5`, data no button carries.
-RATING_PATTERN = rf"^{RATING_PREFIX}:[0-9]{{1,12}}:[1-5]\Z"
+# final newline (`rate:1:5\n`), and int() read both as `rate:1:5`, data no button carries;
+# so is a leading zero (`rate:02:1`), which int() read as round 2.
+_ID = "[1-9][0-9]{0,11}"
+RATING_PATTERN = rf"^{RATING_PREFIX}:{_ID}:[1-5]\Z"
 FORGET_PATTERN = rf"^{FORGET_PREFIX}:(yes|no)\Z"
 # lbl:<answer id>:<chosen themes as a hex bit mask>:<action>. The selection travels in the
 # button itself (no server state between presses); 64 bytes allow up to 32 themes.
 LABEL_PATTERN = (
-    rf"^{LABEL_PREFIX}:[0-9]{{1,12}}:[0-9a-f]{{1,8}}:(t[0-9]{{1,2}}|ok|skip|stop|p[01])\Z"
+    rf"^{LABEL_PREFIX}:{_ID}:(?:0|[1-9a-f][0-9a-f]{{0,7}}):(t(?:[1-9]?[0-9])|ok|skip|stop|p[01])\Z"
 )
 _RATING = re.compile(RATING_PATTERN)
 _FORGET = re.compile(FORGET_PATTERN)

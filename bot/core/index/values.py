@@ -23,6 +23,9 @@ MAX_VALUES_BYTES = 64 * 1024 * 1024
 _PERIOD = re.compile(r"^(?P<year>[0-9]{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
 _NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _HEADER = ("community", "indicator", "period", "value")
+# The years a period may name: its start and end must be dates in any time zone (year 0000 or
+# 9999 failed in the date library, `/index 0000` with a traceback), and no index is older.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 # --- values ---------------------------------------------------------------------------------
@@ -38,18 +41,30 @@ class IndicatorValue:
     value: float
 
 
+def _period_problem(period: str) -> tuple[str, dict[str, object]] | None:
+    """What is wrong with a period (template key and values), or None."""
+    match = _PERIOD.match(period)
+    if match is None:
+        return "index_period_bad", {"period": period[:40]}
+    if not FIRST_YEAR <= int(match["year"]) <= LAST_YEAR:
+        return "index_period_year", {"period": period, "first": FIRST_YEAR, "last": LAST_YEAR}
+    return None
+
+
 def check_period(period: str) -> str:
-    """Return `period` if it is `YYYY`, `YYYY-Qn` or `YYYY-MM`; raise IndexInputError if not."""
-    if not _PERIOD.match(period):
-        raise IndexInputError("index_period_bad", period=period[:40])
+    """Return `period` if it is `YYYY`, `YYYY-Qn` or `YYYY-MM` of a year from FIRST_YEAR to
+    LAST_YEAR; raise IndexInputError if not."""
+    problem = _period_problem(period)
+    if problem is not None:
+        key, values = problem
+        raise IndexInputError(key, **values)
     return period
 
 
 def period_key(period: str) -> tuple[int, int, int]:
     """Chronological sort key: (year, last month covered, length in months, shortest first)."""
-    match = _PERIOD.match(period)
-    if match is None:
-        raise IndexInputError("index_period_bad", period=period[:40])
+    match = _PERIOD.match(check_period(period))
+    assert match is not None
     year = int(match["year"])
     if match["quarter"]:
         return (year, 3 * int(match["quarter"]), 3)
@@ -217,8 +232,9 @@ def _row_problem(
     if indicator.casefold() not in indicators:
         return "index_unknown_indicator", {"indicator": indicator[:80]}
     if period not in periods:
-        if not _PERIOD.match(period):
-            return "index_period_bad", {"period": period[:40]}
+        problem = _period_problem(period)
+        if problem is not None:
+            return problem
         periods.add(period)
     if not _NUMBER.match(value):
         return "index_not_number", {"value": value[:40]}

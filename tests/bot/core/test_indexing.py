@@ -257,3 +257,20 @@ async def test_a_month_or_year_asked_for_gets_the_ratings_closed_within_it(core:
     with pytest.raises(IndexInputError) as caught:
         await compute(core, "2026-02")
     assert "No indicator values for 2026-02" in describe_error(caught.value, "en")
+
+
+@pytest.mark.parametrize("period", ["0000", "0000-01", "9999", "9999-12", "9999-Q4", "0001-Q1"])
+async def test_a_period_of_a_year_no_calendar_holds_is_refused_as_a_bad_period(
+    core: Core, period: str
+) -> None:
+    """A period whose year has no start or end in the calendar (`/index 0000`, `/index 9999`
+    once a /rate --indicator round closed) is refused as a bad period, as `/index junk` is,
+    not a ValueError from the date library; an import naming one is refused by its line."""
+    await _closed_rating(core, "voice", NOW - timedelta(days=1), {"碧海社区": [3, 4, 4]})
+    with pytest.raises(IndexInputError) as caught:
+        await compute(core, period)
+    assert "the year must be from 1900 to 2999" in describe_error(caught.value, "en")
+    with pytest.raises(ValuesError) as refused:
+        await import_values(core, _csv(f"碧海社区,rent,{period},40"), "v.csv")
+    assert "v.csv, line 2: period" in describe_error(refused.value, "en")
+    assert (await compute(core, "2026-Q2")).period == "2026-Q2"

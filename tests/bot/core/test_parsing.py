@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.errors import UsageError
 from bot.core.parsing import (
+    RoundRequest,
     parse_ask,
     parse_community_name,
     parse_id,
@@ -280,6 +281,11 @@ def test_community_names_with_white_space_are_refused(name: str) -> None:
         "碧海\u200b",  # looks exactly like 碧海, yet is another community
         "\u202e区社海碧",  # shown right to left
         "\ufeff碧海",
+        # A lone surrogate Telegram's JSON carried, as the bot reads it (U+FFFD): "碧海�社区"
+        # could not be typed again to name the community in private chat.
+        "碧海\ufffd社区",
+        "碧海\u3164",  # a Hangul filler: shows nothing
+        "\u2800",  # the blank Braille pattern
     ],
 )
 def test_community_names_with_invisible_characters_are_refused(name: str) -> None:
@@ -293,8 +299,10 @@ def test_community_names_with_invisible_characters_are_refused(name: str) -> Non
 
 
 def test_an_emoji_joined_with_a_zero_width_joiner_is_kept() -> None:
-    """The zero-width joiner inside an emoji (family, flags of professions) is part of it."""
+    """The zero-width joiner inside an emoji (family, flags of professions) is part of it, and
+    so is the variation selector of an emoji shown in colour."""
     assert parse_community_name("👩\u200d🌾社区") == "👩\u200d🌾社区"
+    assert parse_community_name("❤\ufe0f社区") == "❤\ufe0f社区"
 
 
 def test_community_name_without_spaces_is_kept_as_written() -> None:
@@ -396,3 +404,31 @@ def test_index_takes_post_and_one_period() -> None:
     with pytest.raises(UsageError) as caught:
         parse_index("2026 2027")
     assert caught.value.key == "parse_index_words"
+
+
+@pytest.mark.parametrize(
+    ("parse", "args", "key"),
+    [
+        (parse_ask, "\u200b", "parse_question_missing"),
+        (parse_ask, "48h \u2800\u2800", "parse_question_missing"),
+        (parse_rate, "\ufffd", "parse_question_missing"),
+        (parse_poll, "\u3164 | 电梯 | 路灯", "parse_question_missing"),
+        (parse_poll, "先修哪里？ | \u200b | 路灯", "parse_option_empty"),
+        (parse_poll, "先修哪里？ | 电梯 | \ufeff\u200c", "parse_option_empty"),
+    ],
+)
+def test_a_question_or_option_that_shows_nothing_is_missing(
+    parse: Callable[[str], RoundRequest], args: str, key: str
+) -> None:
+    """A question or poll option of zero-width spaces, fillers or the � a lone surrogate
+    arrives as is missing, as an empty one is: residents would see a round or a poll button
+    with nothing on it."""
+    with pytest.raises(UsageError) as raised:
+        parse(args)
+    assert raised.value.key == key
+
+
+def test_a_priorities_question_that_shows_nothing_is_the_standard_one() -> None:
+    """`/priorities 48h \\u200b` asks the standard question (as with none), not a blank one."""
+    request = parse_priorities("48h \u200b\u3164")
+    assert request.question == "" and request.duration == timedelta(hours=48)

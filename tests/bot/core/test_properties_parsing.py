@@ -27,6 +27,7 @@ from bot.core.parsing import (
     parse_start_payload,
 )
 from bot.render.texts import TEMPLATES, error_reason
+from nlp.normalise import has_readable
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -38,7 +39,7 @@ WORDS = st.sampled_from(
         "2026-02-30", "1999-01-01", "09:30", "25:61", "|", " | ", "||", "--multi",
         "--anonymous", "--cron", "--bogus", "all", "碧海社区", "你觉得怎么样？", "停车",
         "#12", "12", "0", "-3", "²", "١٢", "r12", "r²", "r12c3", "r1c²", "rc", "\n", "\t",
-        "　", "🙂", "A" * 120,
+        "　", "🙂", "A" * 120, "\u200b", "\ufffd", "\u3164",
     ]
 )  # fmt: skip
 # Look-alikes of ids and durations: superscripts, other scripts' digits, full-width forms.
@@ -54,12 +55,13 @@ EXAMPLES = settings(max_examples=150, deadline=None)
 
 def check_request(request: RoundRequest) -> None:
     """What every accepted round request promises the rest of the bot."""
-    assert request.question and request.question == " ".join(request.question.split())
+    assert has_readable(request.question)
+    assert request.question == " ".join(request.question.split())
     assert len(request.question) <= MAX_QUESTION_CHARS
     assert request.duration is None or request.duration.total_seconds() > 0
     if request.kind == "poll":
         assert MIN_OPTIONS <= len(request.options) <= MAX_OPTIONS
-        assert all(0 < len(o) <= MAX_OPTION_CHARS for o in request.options)
+        assert all(0 < len(o) <= MAX_OPTION_CHARS and has_readable(o) for o in request.options)
         assert len({o.casefold() for o in request.options}) == len(request.options)
     else:
         assert request.options == []
