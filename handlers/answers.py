@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, Message, MessageOriginUser, Update
+from telegram import Bot, MaybeInaccessibleMessage, Message, MessageOriginUser, Update
 
 from bot.core.answers import (
     AnswerResult,
@@ -281,6 +281,22 @@ async def poll_state(update: Update, context: Ctx) -> None:
     )
 
 
+def _carries_rating(message: MaybeInaccessibleMessage, bot_id: int, round_id: int) -> bool:
+    """Whether the pressed message, as Telegram shows it, is the bot's and carries round
+    `round_id`'s rating buttons (its content cannot be forged by the presser)."""
+    if not isinstance(message, Message) or message.from_user is None:
+        return False
+    if message.from_user.id != bot_id or message.reply_markup is None:
+        return False
+    for row in message.reply_markup.inline_keyboard:
+        for button in row:
+            data = button.callback_data
+            press = parse_rating(data) if isinstance(data, str) else None
+            if press is not None and press.round_id == round_id:
+                return True
+    return False
+
+
 async def rating_button(update: Update, context: Ctx) -> None:
     """A press on a rating round's 1–5 buttons, always answered so the button stops spinning
     (a refusal only while its presser had few this minute: handlers/common.py `answer_press`)."""
@@ -307,6 +323,7 @@ async def rating_button(update: Update, context: Ctx) -> None:
                 query.from_user.id,
                 press.round_id,
                 press.value,
+                carries_round=_carries_rating(query.message, context.bot.id, press.round_id),
                 turn=turn_of(update, context),
             )
             if outcome == "recorded":

@@ -72,6 +72,10 @@ class BotAPIEmulator(World):
         self.port = port
         self.calls: list[RecordedCall] = []
         self.faults: list[Fault] = []
+        # Called with each call as it arrives, before it takes effect; one that returns a fault
+        # kind makes that call take it ("drop": it never takes effect, "drop_after": it does):
+        # for tests that act (kill the bot) at the instant of a chosen call.
+        self.interceptors: list[Callable[[RecordedCall], FaultKind | None]] = []
         self.webhook_url = ""
         self.webhook_secret: str | None = None
         self.webhook_max_connections = 40
@@ -238,6 +242,14 @@ class BotAPIEmulator(World):
         self.flood_control = FloodControl()
         return self.flood_control
 
+    def _intercepted(self, call: RecordedCall) -> Fault | None:
+        """The fault an interceptor chose for this call, if any."""
+        for intercept in list(self.interceptors):
+            kind = intercept(call)
+            if kind is not None:
+                return Fault(kind=kind, method=call.method, remaining=0, retry_after=1)
+        return None
+
     def _take_fault(self, method: str, chat_id: object = None) -> Fault | None:
         for fault in self.faults:
             matches = (
@@ -303,7 +315,9 @@ class BotAPIEmulator(World):
     async def _perform(
         self, request: web.Request, call: RecordedCall, method: str | None, raw: dict[str, Any]
     ) -> Any:
-        fault = self._take_fault(method or call.method, raw.get("chat_id"))
+        fault = self._intercepted(call) or self._take_fault(
+            method or call.method, raw.get("chat_id")
+        )
         if fault is not None:
             if fault.kind == "400":
                 raise bad_request(

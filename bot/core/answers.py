@@ -691,19 +691,37 @@ async def record_rating(
     round_id: int,
     value: int,
     *,
+    carries_round: bool = False,
     turn: Turn | None = None,
 ) -> VoteOutcome:
     """A rating button press on the post of round `round_id`: one vote per resident,
-    changeable while the round is open; "unknown" for a press on any other message."""
+    changeable while the round is open; "unknown" for a press on any other message.
+
+    `carries_round`: the pressed message, as Telegram shows it, is the bot's and carries this
+    round's rating buttons. If the round's opening post in that chat was being sent and its
+    message id never stored (the bot crashed, or lost Telegram's answer, after Telegram took
+    it), that message is the post: it is stored as sent, so the press counts and the post is
+    not sent a second time (SPEC §2, §9)."""
     if not 1 <= value <= 5:
         return "invalid"
     async with core.reading(turn) as session:
         post = await session.get_post_by_message(chat_id, message_id)
         round_ = None if post is None else await session.get_round(post.round_id)
-        if post is None and await session.round_post_in_flight(
+        in_flight = post is None and await session.round_post_in_flight(
             _VOTING, _in_flight_since(core), chat_id
-        ):
-            raise PostNotStoredYet
+        )
+    if post is None and carries_round:
+        async with core.transaction(turn) as session:
+            post = await session.adopt_unconfirmed_post(round_id, chat_id, message_id, core.now())
+            round_ = None if post is None else await session.get_round(post.round_id)
+        if post is not None:
+            log.warning(
+                "round %s: a press shows Telegram took its opening post, whose id was never "
+                "stored; stored as sent now, not sent again",
+                round_id,
+            )
+    if post is None and in_flight:
+        raise PostNotStoredYet
     if post is None or round_ is None or round_.kind != "rating" or round_.id != round_id:
         return "unknown"
     return await cast_vote(

@@ -382,6 +382,8 @@ class _Pass:
             attempts = await session.add_post_attempt(
                 post.round_id, post.community_id, post.purpose
             )
+        if attempts == 0:
+            return None  # stored as sent meanwhile (a press showed Telegram had it)
         if attempts > 1:
             log.warning(
                 "re-sending the %s post of round %s to chat %s (attempt %s): if an earlier "

@@ -60,14 +60,16 @@ class Posts(Part):
         return [_post(r) for r in rows]
 
     async def add_post_attempt(self, round_id: int, community_id: int, purpose: PostPurpose) -> int:
-        """A send of this post is about to start; returns the attempts so far, this one included."""
+        """A send of this post is about to start; returns the attempts so far, this one
+        included, or 0 if the post is stored as sent meanwhile (nothing to send)."""
         await self.tx.execute(
             "UPDATE posts SET attempts = attempts + 1 "
-            "WHERE round_id = ? AND community_id = ? AND purpose = ?",
+            "WHERE round_id = ? AND community_id = ? AND purpose = ? AND sent_at IS NULL",
             (round_id, community_id, purpose),
         )
         value = await self.tx.fetchval(
-            "SELECT attempts FROM posts WHERE round_id = ? AND community_id = ? AND purpose = ?",
+            "SELECT attempts FROM posts WHERE round_id = ? AND community_id = ? AND purpose = ? "
+            "AND sent_at IS NULL",
             (round_id, community_id, purpose),
         )
         return int(value or 0)
@@ -112,6 +114,21 @@ class Posts(Part):
             params,
         )
         return [_post(r) for r in rows]
+
+    async def adopt_unconfirmed_post(
+        self, round_id: int, chat_id: int, message_id: int, at: datetime
+    ) -> Post | None:
+        """The opening post of round `round_id` in `chat_id` whose send started but whose
+        message id was never stored (a crash, or a lost response, after Telegram took it):
+        stored as sent as `message_id`, the message that shows Telegram took it; None if that
+        post is not in that state."""
+        changed = await self.tx.execute(
+            "UPDATE posts SET sent_at = ?, message_id = ? WHERE round_id = ? AND purpose = 'open' "
+            "AND sent_at IS NULL AND attempts > 0 "
+            "AND community_id IN (SELECT id FROM communities WHERE chat_id = ?)",
+            (to_ts(at), message_id, round_id, chat_id),
+        )
+        return await self.get_post_by_message(chat_id, message_id) if changed else None
 
     async def get_post_by_message(self, chat_id: int, message_id: int) -> Post | None:
         """The round post a group message replies to."""
