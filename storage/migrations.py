@@ -30,6 +30,18 @@ _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _ONLY = re.compile(r"^-- (sqlite|postgresql) only$", re.MULTILINE)
 
 
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer Minyi than this one: this code does not know the
+    tables and columns it keeps up, so it must not write there (going back to an older version
+    is not supported; run the version that migrated it)."""
+
+    def __init__(self, version: int, latest: int) -> None:
+        super().__init__(
+            f"the database is at schema version {version}, newer than this Minyi knows "
+            f"({latest}): a newer Minyi has migrated it; run that version (or newer)"
+        )
+
+
 def available() -> list[tuple[int, str, str]]:
     """Every migration shipped with the package: (version, file name, SQL)."""
     found = []
@@ -59,14 +71,18 @@ async def current_version(tx: Tx) -> int:
 
 
 async def migrate(backend: Backend) -> list[int]:
-    """Apply every migration newer than the database; return the versions applied."""
+    """Apply every migration newer than the database; return the versions applied. A database
+    a newer Minyi migrated is refused (SchemaTooNew), before anything is written."""
     applied: list[int] = []
     async with backend.transaction() as tx:
         if backend.dialect == "postgresql":
             # Two processes starting at once must not both migrate.
             await tx.execute("SELECT pg_advisory_xact_lock(727001)")
         version = await current_version(tx)
-        for number, _name, sql in available():
+        shipped = available()
+        if version > shipped[-1][0]:
+            raise SchemaTooNew(version, shipped[-1][0])
+        for number, _name, sql in shipped:
             if number <= version:
                 continue
             for statement in _statements(sql, backend.dialect):

@@ -29,9 +29,14 @@ class Repository:
         return self.backend.dialect == "postgresql"
 
     async def open(self) -> None:
-        """Connect and apply pending migrations."""
+        """Connect and apply pending migrations (disconnected again if they fail: an SQLite
+        connection left open keeps its thread, and the process, alive)."""
         await self.backend.open()
-        await migrate(self.backend)
+        try:
+            await migrate(self.backend)
+        except BaseException:
+            await self.backend.close()
+            raise
 
     async def close(self) -> None:
         """Disconnect."""
