@@ -2,16 +2,103 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from storage.migrations import SchemaTooNew, available, current_version, migrate
+from storage.backends.base import Backend
+from storage.backends.factory import backend_for
+from storage.migrations import SchemaTooNew, _statements, available, current_version, migrate
 from storage.repository import Repository
 from tests.bot.test_cli import minyi
+from tests.pg import postgres_schema_url
 
 LATEST = available()[-1][0]
+
+# Migration 0011 as it first shipped: its emerging-terms sample indexes lacked the columns the
+# sample is chosen by (widened in that file afterwards, which a migrated database never ran).
+FIRST_0011_SAMPLE_INDEXES = (
+    "CREATE INDEX answers_sample_round ON answers (round_id, hidden, id) WHERE id % 16 = 0",
+    "CREATE INDEX answers_sample_time ON answers (hidden, created_at) WHERE id % 16 = 0",
+)
+
+
+async def migrate_to(backend: Backend, version: int) -> None:
+    """Apply the shipped migrations up to `version`, as the Minyi of that version did."""
+    async with backend.transaction() as tx:
+        await current_version(tx)
+        for number, _name, sql in available():
+            if number <= version:
+                for statement in _statements(sql, backend.dialect):
+                    await tx.execute(statement)
+                await tx.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+
+
+async def schema(backend: Backend) -> dict[str, str]:
+    """Every table's columns and every index's definition, named alike on both sides."""
+    async with backend.transaction() as tx:
+        if backend.dialect == "sqlite":
+            rows = await tx.fetchall(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE sql IS NOT NULL AND name <> 'sqlite_sequence'"
+            )
+            return {r["name"]: " ".join(r["sql"].split()) for r in rows}
+        found = {
+            f"{r['table_name']}.{r['column_name']}": f"{r['data_type']} {r['is_nullable']} "
+            f"{r['column_default']}"
+            for r in await tx.fetchall(
+                "SELECT table_name, column_name, data_type, is_nullable, column_default "
+                "FROM information_schema.columns WHERE table_schema = current_schema()"
+            )
+        }
+        own = await tx.fetchval("SELECT current_schema() AS s")
+        for r in await tx.fetchall(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+        ):
+            found[r["indexname"]] = re.sub(rf"\b{own}\.", "", r["indexdef"])
+        return found
+
+
+@contextmanager
+def second_database(storage_url: str, tmp_path: Path) -> Iterator[str]:
+    """Another fresh database of the same backend as `storage_url`."""
+    if storage_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    with postgres_schema_url() as url:
+        yield url
+
+
+async def test_a_database_migrated_by_the_first_0011_ends_as_a_fresh_one(
+    storage_url: str, tmp_path: Path
+) -> None:
+    """A deployment that reached version 11 with 0011 as it first shipped ends with the
+    schema a fresh database gets (the sample indexes the emerging terms read from alone)."""
+    old = backend_for(storage_url)
+    await old.open()
+    try:
+        await migrate_to(old, 11)
+        async with old.transaction() as tx:
+            for name in ("answers_sample_round", "answers_sample_time"):
+                await tx.execute(f"DROP INDEX {name}")
+            for statement in FIRST_0011_SAMPLE_INDEXES:
+                await tx.execute(statement)
+        await migrate(old)
+        upgraded = await schema(old)
+    finally:
+        await old.close()
+    with second_database(storage_url, tmp_path) as url:
+        fresh = backend_for(url)
+        await fresh.open()
+        try:
+            await migrate(fresh)
+            assert upgraded == await schema(fresh)
+        finally:
+            await fresh.close()
 
 
 async def test_a_database_of_a_newer_minyi_is_refused(repo: Repository) -> None:
