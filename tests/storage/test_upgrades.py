@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -135,3 +136,59 @@ def test_the_cli_refuses_a_newer_database_in_one_line(tmp_path: Path, verb: list
     assert f"version {LATEST + 1}" in lines[0] and f"({LATEST})" in lines[0]
     after = sqlite3.connect(db).execute("SELECT count(*) FROM schema_version").fetchone()
     assert after == before
+
+
+# Each shipped migration's statements (both dialects, comments and spacing aside), digested. A
+# database that ran a migration never runs it again, so a shipped one is never edited: what it
+# got wrong is put right by a new migration (as 0021 does for 0011). Add a new migration here.
+SHIPPED = {
+    1: "f3982644beb892ee",
+    2: "1a531807bb9e7c05",
+    3: "c58e57e5e196f36e",
+    5: "14f22f82260743be",
+    6: "bde00db21cc4d456",
+    7: "160c13aa7e55a7d0",
+    8: "4e540e1fcb5bc515",
+    9: "0c04d43558ba867e",
+    10: "914deb9caca02e7f",
+    11: "b5ed547b90084a06",
+    12: "9f60fbbb63adac42",
+    13: "d008ee87448bf65e",
+    14: "1208fd6f5b121705",
+    15: "48de6252f057d8ce",
+    16: "e0def75e37d4ba20",
+    17: "b747f01ce8baca0d",
+    18: "31b4254f3c8022dd",
+    19: "229d2baaf9ca4115",
+    20: "19be02f710f1f6be",
+    21: "37abec05ca25111e",
+}
+
+
+def statements_digest(sql: str) -> str:
+    """The digest of a migration's statements on both dialects, comments and spacing aside."""
+    digest = hashlib.sha256()
+    for dialect in ("sqlite", "postgresql"):
+        for statement in _statements(sql, dialect):
+            digest.update(" ".join(statement.split()).encode() + b";")
+        digest.update(b"|")
+    return digest.hexdigest()[:16]
+
+
+def test_shipped_migrations_are_never_edited() -> None:
+    """Every shipped migration still applies the statements it shipped with (a database that
+    ran it would never get an edit), and every migration is listed."""
+    assert {v: statements_digest(sql) for v, _, sql in available()} == SHIPPED
+
+
+def test_the_digest_sees_an_edit_of_0011_and_not_of_its_comments() -> None:
+    """The guard catches 0011's widened sample indexes, and lets a comment change through."""
+    sql = next(sql for v, _, sql in available() if v == 11)
+    first = re.sub(
+        r"CREATE INDEX answers_sample_round .*?;",
+        FIRST_0011_SAMPLE_INDEXES[0] + ";",
+        sql,
+        flags=re.S,
+    )
+    assert statements_digest(first) != SHIPPED[11]
+    assert statements_digest(sql + "\n-- a note added later\n") == SHIPPED[11]
