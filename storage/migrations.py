@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from importlib import resources
 
 from storage.backends.base import Backend, Tx
@@ -63,6 +64,20 @@ def _statements(sql: str, dialect: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
+@cache
+def latest() -> int:
+    """The version of the last migration shipped with the package."""
+    return available()[-1][0]
+
+
+async def refuse_newer(tx: Tx) -> None:
+    """Raise SchemaTooNew if a newer Minyi has migrated the database since this one opened it
+    (a running process checks now and then: an upgrade must not run old code on it)."""
+    value = int(await tx.fetchval("SELECT max(version) AS v FROM schema_version") or 0)
+    if value > latest():
+        raise SchemaTooNew(value, latest())
+
+
 async def current_version(tx: Tx) -> int:
     """The schema version a database is at (0 for a new one)."""
     await tx.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -79,10 +94,9 @@ async def migrate(backend: Backend) -> list[int]:
             # Two processes starting at once must not both migrate.
             await tx.execute("SELECT pg_advisory_xact_lock(727001)")
         version = await current_version(tx)
-        shipped = available()
-        if version > shipped[-1][0]:
-            raise SchemaTooNew(version, shipped[-1][0])
-        for number, _name, sql in shipped:
+        if version > latest():
+            raise SchemaTooNew(version, latest())
+        for number, _name, sql in available():
             if number <= version:
                 continue
             for statement in _statements(sql, backend.dialect):

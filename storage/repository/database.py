@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from storage.backends.base import Backend, Leadership
 from storage.backends.factory import backend_for
-from storage.migrations import migrate
+from storage.migrations import migrate, refuse_newer
 from storage.repository.session import Session
 
 
@@ -37,6 +37,11 @@ class Repository:
         except BaseException:
             await self.backend.close()
             raise
+
+    async def refuse_newer_schema(self) -> None:
+        """Raise SchemaTooNew if a newer Minyi migrated the database since it was opened."""
+        async with self.backend.autocommit() as tx:
+            await refuse_newer(tx)
 
     async def close(self) -> None:
         """Disconnect."""
