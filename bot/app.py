@@ -75,6 +75,7 @@ from handlers import (
     rounds,
 )
 from handlers.errors import replying_to_errors
+from storage.migrations import SchemaTooNew
 
 # PTB 22.2+ warns (PTBDeprecationWarning) each time it reads a time period as whole seconds, as
 # it does on every `429 retry_after` it raises; opting in to its timedelta periods ends that.
@@ -291,12 +292,21 @@ async def _serve(app: MinyiApp, core: Core, stop: asyncio.Event, intake: Intake 
     caught_up = asyncio.Event()
     leadership = core.repo.leadership()
     bot = app.bot
+    refused: list[SchemaTooNew] = []
+
+    def outdated(exc: SchemaTooNew) -> None:
+        if not refused:
+            log.critical("%s; stopping", exc)
+        refused.append(exc)
+        stop.set()
+
     scheduler = Scheduler(
         core,
         send_posts=lambda: send_owed_posts(core, bot, app.bot_data.index_poster),
         send_digest=lambda: send_due_digest(core, bot),
         is_leader=leadership.is_leader,
         ready=caught_up,
+        outdated=outdated,
     )
     assert app.job_queue is not None
     schedule_ticks(app.job_queue, scheduler, core.settings.schedule.tick_seconds)
@@ -318,6 +328,8 @@ async def _serve(app: MinyiApp, core: Core, stop: asyncio.Event, intake: Intake 
         await app.stop()
         await scheduler.wait_idle()
         await leadership.release()
+    if refused:
+        raise refused[0]  # `minyi run` exits with it (code 2)
 
 
 async def _set_menu(app: MinyiApp) -> None:

@@ -20,6 +20,7 @@ from bot.core.csvfiles import CsvInputError
 from bot.core.errors import IndexInputError, MinyiError
 from bot.core.settings import TOKEN_ENV
 from storage.backends.base import DatabaseUnavailable
+from storage.migrations import SchemaTooNew
 
 if TYPE_CHECKING:
     from nlp.tagger import Tagger
@@ -724,6 +725,9 @@ def main(argv: list[str] | None = None) -> int:
         code: int = asyncio.run(args.func(args, settings))
         return code
     except (ConfigError, CliError) as exc:
+        print(f"minyi: {exc}", file=sys.stderr)
+        return 2
+    except SchemaTooNew as exc:  # a newer Minyi's database: this code must not write there
         print(f"minyi: {exc}", file=sys.stderr)
         return 2
     except DatabaseUnavailable as exc:

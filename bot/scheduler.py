@@ -20,6 +20,7 @@ from bot.core.durations import due_again
 from bot.core.labelling import follow_stored_models, relearn_if_erased
 from bot.core.privacy import failure
 from bot.core.rounds import advance_due_rounds
+from storage.migrations import SchemaTooNew
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class Scheduler:
         send_digest: Callable[[], Awaitable[object]],
         is_leader: Callable[[], Awaitable[bool]] | None = None,
         ready: asyncio.Event | None = None,
+        outdated: Callable[[SchemaTooNew], None] | None = None,
     ) -> None:
         self.core = core
         # The channel's part of the tick: send owed posts, deliver a due digest.
@@ -75,6 +77,8 @@ class Scheduler:
         # Set once the updates that waited while the bot was down are processed: a round due
         # to close must first count the votes and answers sent while it was still open.
         self.ready = ready
+        # Called, and no more work done, once a newer Minyi has migrated the database.
+        self.outdated = outdated
         self._last_purge: datetime | None = None
         self._running: asyncio.Task[None] | None = None
 
@@ -98,9 +102,17 @@ class Scheduler:
 
     async def tick(self) -> None:
         """One pass over due work; errors are logged and retried on the next tick."""
+        core = self.core
+        if self.outdated is not None:
+            # Every process: one left running while a newer version migrated the database
+            # would write on without what that version keeps up (SPEC §8).
+            try:
+                await core.repo.refuse_newer_schema()
+            except SchemaTooNew as exc:
+                self.outdated(exc)
+                return
         if self.ready is not None and not self.ready.is_set():
             return
-        core = self.core
         try:
             # Every process, leader or not: models another process learned are used here too.
             await follow_stored_models(core)

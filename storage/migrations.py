@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from importlib import resources
 
 from storage.backends.base import Backend, Tx
@@ -30,6 +31,18 @@ _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _ONLY = re.compile(r"^-- (sqlite|postgresql) only$", re.MULTILINE)
 
 
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer Minyi than this one: this code does not know the
+    tables and columns it keeps up, so it must not write there (going back to an older version
+    is not supported; run the version that migrated it)."""
+
+    def __init__(self, version: int, latest: int) -> None:
+        super().__init__(
+            f"the database is at schema version {version}, newer than this Minyi knows "
+            f"({latest}): a newer Minyi has migrated it; run that version (or newer)"
+        )
+
+
 def available() -> list[tuple[int, str, str]]:
     """Every migration shipped with the package: (version, file name, SQL)."""
     found = []
@@ -51,6 +64,20 @@ def _statements(sql: str, dialect: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
+@cache
+def latest() -> int:
+    """The version of the last migration shipped with the package."""
+    return available()[-1][0]
+
+
+async def refuse_newer(tx: Tx) -> None:
+    """Raise SchemaTooNew if a newer Minyi has migrated the database since this one opened it
+    (a running process checks now and then: an upgrade must not run old code on it)."""
+    value = int(await tx.fetchval("SELECT max(version) AS v FROM schema_version") or 0)
+    if value > latest():
+        raise SchemaTooNew(value, latest())
+
+
 async def current_version(tx: Tx) -> int:
     """The schema version a database is at (0 for a new one)."""
     await tx.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -59,13 +86,16 @@ async def current_version(tx: Tx) -> int:
 
 
 async def migrate(backend: Backend) -> list[int]:
-    """Apply every migration newer than the database; return the versions applied."""
+    """Apply every migration newer than the database; return the versions applied. A database
+    a newer Minyi migrated is refused (SchemaTooNew), before anything is written."""
     applied: list[int] = []
     async with backend.transaction() as tx:
         if backend.dialect == "postgresql":
             # Two processes starting at once must not both migrate.
             await tx.execute("SELECT pg_advisory_xact_lock(727001)")
         version = await current_version(tx)
+        if version > latest():
+            raise SchemaTooNew(version, latest())
         for number, _name, sql in available():
             if number <= version:
                 continue

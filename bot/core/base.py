@@ -327,6 +327,17 @@ async def privacy_key(settings: Settings, repo: Repository, *, keyed: bool = Tru
         stored = await session.get_secret(PRIVACY_KEY_NAME)
         if stored is not None:
             return stored
+        if await session.holds_pseudonyms():
+            # Residents keyed, but neither a generated key nor a check value: a database of a
+            # version that kept no check, run with a configured secret. A new key now would
+            # make them strangers; the first start with the secret stores its check.
+            if not keyed:
+                return secrets.token_urlsafe(32).encode()
+            raise ConfigError(
+                f"this database's residents are keyed with a privacy.secret configured before "
+                f"this version kept its check: set privacy.secret or {SECRET_ENV} as before; "
+                "nothing was changed"
+            )
         candidate = secrets.token_urlsafe(32).encode()
         key = await session.get_or_add_secret(PRIVACY_KEY_NAME, candidate, datetime.now(UTC))
     if key == candidate:

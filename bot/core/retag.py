@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 
 from pydantic import BaseModel, ConfigDict
 
@@ -17,6 +18,8 @@ from bot.core.base import Core
 from bot.core.models import ProgressSink, TagRecord
 from nlp.impact import KeywordScreen, changed_keywords
 from nlp.taxonomy import Taxonomy
+
+log = logging.getLogger(__name__)
 
 SNAPSHOT = "taxonomy-snapshot"
 PAGE = 2000
@@ -62,13 +65,21 @@ async def save_snapshot(core: Core) -> None:
 
 
 async def ensure_snapshot(core: Core) -> None:
-    """On a new deployment (no answers yet), record the taxonomy tags are made with."""
+    """On a new deployment (no answers yet), record the taxonomy tags are made with; on one
+    whose stored tags were made with another taxonomy or model (an upgrade that ships new
+    ones, a new taxonomy file, models learned since), log that they stay until a retag."""
     async with core.repo.transaction() as session:
-        if await session.get_model(SNAPSHOT) is not None:
+        stored = await session.get_model(SNAPSHOT)
+        if stored is None and not await session.list_answers(limit=1, include_hidden=True):
+            await session.set_model(SNAPSHOT, _snapshot(core), core.now())
             return
-        if await session.list_answers(limit=1, include_hidden=True):
-            return  # tags of unknown origin: the next retag re-tags everything
-        await session.set_model(SNAPSHOT, _snapshot(core), core.now())
+    # No snapshot beside answers: tags of unknown origin (the next retag re-tags everything).
+    if stored is None or json.loads(stored) != json.loads(_snapshot(core)):
+        log.warning(
+            "stored answers were tagged with another taxonomy or model than the one in use "
+            "(after an upgrade, a new taxonomy or learning): their themes stay as they were, "
+            "and reports count them so, until `minyi retag`"
+        )
 
 
 async def _screen(core: Core) -> KeywordScreen | None:

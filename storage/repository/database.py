@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from storage.backends.base import Backend, Leadership
 from storage.backends.factory import backend_for
-from storage.migrations import migrate
+from storage.migrations import migrate, refuse_newer
 from storage.repository.session import Session
 
 
@@ -29,9 +29,19 @@ class Repository:
         return self.backend.dialect == "postgresql"
 
     async def open(self) -> None:
-        """Connect and apply pending migrations."""
+        """Connect and apply pending migrations (disconnected again if they fail: an SQLite
+        connection left open keeps its thread, and the process, alive)."""
         await self.backend.open()
-        await migrate(self.backend)
+        try:
+            await migrate(self.backend)
+        except BaseException:
+            await self.backend.close()
+            raise
+
+    async def refuse_newer_schema(self) -> None:
+        """Raise SchemaTooNew if a newer Minyi migrated the database since it was opened."""
+        async with self.backend.autocommit() as tx:
+            await refuse_newer(tx)
 
     async def close(self) -> None:
         """Disconnect."""

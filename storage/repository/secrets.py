@@ -30,3 +30,10 @@ class DeploymentSecrets(Part):
             "SELECT value FROM deployment_secrets WHERE name = ?", (name,)
         )
         return None if value is None else bytes(value)
+
+    async def holds_pseudonyms(self) -> bool:
+        """Whether residents' pseudonyms are stored (an answer or a vote), keyed with some key."""
+        for table in ("answers", "votes"):
+            if await self.tx.fetchval(f"SELECT 1 AS found FROM {table} LIMIT 1") is not None:
+                return True
+        return False

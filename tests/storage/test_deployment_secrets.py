@@ -11,6 +11,7 @@ import pytest
 from bot.config import ConfigError, settings_from_dict
 from bot.core.base import open_core
 from bot.core.privacy import pseudonym
+from tests.seeding import seed_text_round
 
 
 async def test_processes_sharing_a_database_generate_one_key_and_keep_it(storage_url: str) -> None:
@@ -117,3 +118,37 @@ async def test_work_that_makes_no_pseudonym_runs_without_the_configured_secret(
     )
     with pytest.raises(ConfigError, match=r"privacy\.secret"):
         await open_core(wrong, keyed=False)
+
+
+async def test_an_upgraded_database_with_residents_makes_no_new_key(storage_url: str) -> None:
+    """A database from before the secret's check value was kept (its answers keyed with the
+    operator's privacy.secret) opened without the secret is refused, not keyed anew: a new key
+    would make every resident a stranger to /mydata, /forget and their printed links. Work that
+    makes no pseudonym still runs, and the first start with the secret keeps its check."""
+    settings = settings_from_dict(
+        {"storage": {"url": storage_url}}, environ={"MINYI_PRIVACY_SECRET": "the-old-secret"}
+    )
+    core = await open_core(settings)
+    try:
+        rid, _ = await seed_text_round(core, ["停车位太少了"])
+        assert rid
+        async with core.repo.backend.transaction() as tx:
+            await tx.execute("DELETE FROM deployment_secrets")  # as before the check was kept
+    finally:
+        await core.repo.close()
+    bare = settings_from_dict({"storage": {"url": storage_url}}, environ={})
+    with pytest.raises(ConfigError, match=r"privacy\.secret"):
+        await open_core(bare)
+    reader = await open_core(bare, keyed=False)  # a report, an export
+    try:
+        async with reader.repo.transaction() as session:
+            assert await session.get_secret("privacy") is None
+    finally:
+        await reader.repo.close()
+    again = await open_core(settings)
+    try:
+        assert again.secret == b"the-old-secret"
+    finally:
+        await again.repo.close()
+    with pytest.raises(ConfigError, match=r"privacy\.secret"):
+        await open_core(bare)

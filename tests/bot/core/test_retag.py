@@ -3,8 +3,11 @@ result is the same as re-tagging everything."""
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 from pathlib import Path
+
+import pytest
 
 from bot.config import settings_from_dict
 from bot.core.base import Core, open_core
@@ -83,3 +86,31 @@ async def test_without_snapshot_everything_is_retagged(tmp_path: Path) -> None:
         assert again.incremental and again.retagged == 0
     finally:
         await core.repo.close()
+
+
+async def test_a_start_after_the_taxonomy_changed_says_to_retag(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A start on answers tagged with another taxonomy (an upgrade that ships a new one) warns
+    that their themes stay as they were until `minyi retag`; a start after the retag does not."""
+    caplog.set_level(logging.WARNING)
+    core = await _core(tmp_path, None)
+    try:
+        await ensure_snapshot(core)
+        await seed_text_round(core, TEXTS)
+        caplog.clear()
+        await ensure_snapshot(core)
+        assert "minyi retag" not in caplog.text
+    finally:
+        await core.repo.close()
+    changed = await _core(tmp_path, _taxonomy_with_new_keyword(tmp_path))
+    try:
+        caplog.clear()
+        await ensure_snapshot(changed)
+        assert "minyi retag" in caplog.text
+        await retag_answers(changed)
+        caplog.clear()
+        await ensure_snapshot(changed)
+        assert "minyi retag" not in caplog.text
+    finally:
+        await changed.repo.close()
