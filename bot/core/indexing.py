@@ -41,6 +41,7 @@ from bot.core.index.framework import Framework, parse_framework
 from bot.core.index.values import (
     IndicatorValue,
     check_period,
+    is_period,
     parse_values_csv,
     period_bounds,
     period_key,
@@ -175,7 +176,8 @@ async def available_periods(core: Core, framework: Framework | None = None) -> l
     framework = framework or await load_framework(core)
     zone = core.settings.schedule.tz
     async with core.repo.transaction() as session:
-        imported = await session.list_periods()
+        # A period stored before years were bounded cannot be scored (or asked for) now.
+        imported = [p for p in await session.list_periods() if is_period(p)]
         rounds = await _rating_rounds(session, framework)
     periods = set(imported)
     for months in _months_in_use(imported):

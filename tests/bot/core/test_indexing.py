@@ -26,6 +26,7 @@ from bot.core.parsing import RoundRequest
 from bot.core.rounds import create_round
 from bot.render.digest import render_digest
 from bot.render.errors import describe_error
+from storage.repository.index import ValueRow
 from tests.bot.test_cli_index import FRAMEWORK
 from tests.seeding import add_tagged_answer
 
@@ -274,3 +275,23 @@ async def test_a_period_of_a_year_no_calendar_holds_is_refused_as_a_bad_period(
         await import_values(core, _csv(f"碧海社区,rent,{period},40"), "v.csv")
     assert "v.csv, line 2: period" in describe_error(refused.value, "en")
     assert (await compute(core, "2026-Q2")).period == "2026-Q2"
+
+
+async def test_values_an_earlier_version_stored_for_a_year_now_refused_leave_the_rest_scored(
+    core: Core,
+) -> None:
+    """A period an earlier version imported before years were bounded (a typo `0225` for
+    `2025`) no longer stops every period's index: the others are scored as before the
+    upgrade, and asking for that one is refused by its year."""
+    await import_values(
+        core, _csv("碧海社区,rent,2026-Q1,40", "汇展城社区,rent,2026-Q1,45"), "v.csv"
+    )
+    async with core.repo.transaction() as session:
+        await session.replace_values(
+            "old.csv", [ValueRow("碧海社区", "rent", "0225", 40.0)], NOW.timestamp()
+        )
+    assert (await compute(core)).period == "2026-Q1"
+    assert (await compute(core, "2026-Q1")).period == "2026-Q1"
+    with pytest.raises(IndexInputError) as caught:
+        await compute(core, "0225")
+    assert "the year must be from 1900 to 2999" in describe_error(caught.value, "en")
