@@ -713,8 +713,12 @@ async def record_rating(
     if post is None and carries_round:
         async with core.transaction(turn) as session:
             post = await session.adopt_unconfirmed_post(round_id, chat_id, message_id, core.now())
+            adopted = post is not None
+            if not adopted:
+                # Another process's press adopted it since this one looked (PostgreSQL).
+                post = await session.get_post_by_message(chat_id, message_id)
             round_ = None if post is None else await session.get_round(post.round_id)
-        if post is not None:
+        if adopted:
             log.warning(
                 "round %s: a press shows Telegram took its opening post, whose id was never "
                 "stored; stored as sent now, not sent again",
