@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.core.base import Core
 from bot.core.durations import due_again
@@ -28,6 +28,16 @@ RETENTION_EVERY = timedelta(hours=24)
 PROCESSED_UPDATES_KEPT = timedelta(days=2)
 
 
+def retention_cutoff(now: datetime, days: int) -> datetime:
+    """What is older than this goes (`days` before `now`); the first moment a date holds when
+    that is earlier (a retention of 1,000,000 days keeps everything, where the cut-off's
+    OverflowError failed the purge at every tick)."""
+    try:
+        return now - timedelta(days=days)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
 async def purge_expired(core: Core) -> int:
     """Delete answers older than privacy.retention_days, old processed-update ids, ended label
     claims, the deleted answers' messages of closed rounds and (PostgreSQL) the shared flood
@@ -35,7 +45,7 @@ async def purge_expired(core: Core) -> int:
     now = core.now()
     async with core.repo.transaction() as session:
         deleted = await session.delete_answers_before(
-            now - timedelta(days=core.settings.privacy.retention_days)
+            retention_cutoff(now, core.settings.privacy.retention_days)
         )
         await session.delete_processed_updates_before(now - PROCESSED_UPDATES_KEPT)
         await session.delete_expired_label_claims(now)

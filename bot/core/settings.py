@@ -165,8 +165,10 @@ class LimitsConfig(_Table):
 
 class PrivacyConfig(_Table):
     secret: SecretStr | None = None
-    # At most 100 years: the purge's cut-off (now minus this) must stay a date Python holds.
-    retention_days: Number = Field(default=365, ge=1, le=36_500)
+    # Up to what a time span holds: operators who keep everything wrote `99999` and more
+    # before numbers were bounded; one reaching before year 1 keeps everything too
+    # (bot/scheduler.py `retention_cutoff`).
+    retention_days: Number = Field(default=365, ge=1, le=999_999_999)
 
 
 class LocaleConfig(_Table):

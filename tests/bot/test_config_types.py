@@ -98,7 +98,7 @@ def test_a_value_of_the_wrong_type_is_refused_naming_its_key(
         ("schedule", "tick_seconds", float("inf")),
         ("schedule", "tick_seconds", float("nan")),
         ("schedule", "tick_seconds", 1e300),
-        ("privacy", "retention_days", 1_000_000),
+        ("privacy", "retention_days", 1_000_000_000),
         ("privacy", "retention_days", 2**62),
         ("index", "min_coverage", float("nan")),
         ("roles", "organisers", [2**70]),
@@ -110,8 +110,8 @@ def test_a_number_past_what_the_bot_can_use_is_refused_naming_its_key(
     table: str, key: str, value: object
 ) -> None:
     """A number the bot would fail on later (a tick of infinite seconds cannot be scheduled;
-    1,000,000 days of retention is before year 1, so the purge failed at every tick; a chat id
-    past 64 bits cannot be stored) is refused at start with the key's name."""
+    a retention of 1,000,000,000 days is no time span Python holds; a chat id past 64 bits
+    cannot be stored) is refused at start with the key's name."""
     with pytest.raises(ConfigError, match=rf"{table}\.{key}"):
         settings_from_dict({table: {key: value}}, environ={})
 
@@ -144,3 +144,24 @@ async def test_the_longest_retention_accepted_purges(tmp_path: Path) -> None:
         finally:
             await core.repo.close()
     assert timedelta(days=top) > timedelta(days=365 * 50), "a long retention must stay possible"
+
+
+@pytest.mark.parametrize("days", [99_999, 1_000_000])
+async def test_a_retention_meant_as_keep_everything_still_loads_and_deletes_nothing(
+    tmp_path: Path, days: int
+) -> None:
+    """`retention_days = 99999` (an operator's "keep everything", which ran before numbers
+    were bounded) still loads after the upgrade, and the purge it makes, whose cut-off is before
+    any answer (before year 1 for 1,000,000 days), runs and deletes nothing."""
+    config = settings_from_dict(
+        {
+            "storage": {"url": f"sqlite:///{tmp_path / 'minyi.db'}"},
+            "privacy": {"retention_days": days, "secret": "s"},
+        },
+        environ={},
+    )
+    core = await open_core(config)
+    try:
+        assert await purge_expired(core) == 0
+    finally:
+        await core.repo.close()
