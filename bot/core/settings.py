@@ -160,7 +160,7 @@ class NlpConfig(_Table):
 class LimitsConfig(_Table):
     max_answer_chars: Number = Field(default=2000, ge=1, le=100_000)
     # Answers one resident may send per minute before the bot asks them to slow down.
-    answers_per_minute: Number = Field(default=10, ge=1, le=100_000)
+    answers_per_minute: Number = Field(default=10, ge=1)
 
 
 class PrivacyConfig(_Table):

@@ -103,7 +103,6 @@ def test_a_value_of_the_wrong_type_is_refused_naming_its_key(
         ("index", "min_coverage", float("nan")),
         ("roles", "organisers", [2**70]),
         ("roles", "staff_chats", [-(2**70)]),
-        ("limits", "answers_per_minute", 2**62),
     ],
 )
 def test_a_number_past_what_the_bot_can_use_is_refused_naming_its_key(
@@ -165,3 +164,10 @@ async def test_a_retention_meant_as_keep_everything_still_loads_and_deletes_noth
         assert await purge_expired(core) == 0
     finally:
         await core.repo.close()
+
+
+def test_a_rate_limit_meant_as_none_still_loads() -> None:
+    """`answers_per_minute = 1000000` (an operator's "no limit", which ran before numbers were
+    bounded, and which nothing fails on) still loads after the upgrade."""
+    config = settings_from_dict({"limits": {"answers_per_minute": 1_000_000}}, environ={})
+    assert config.limits.answers_per_minute == 1_000_000
