@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
+from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat
+from tests.bot.web.world import free_port
 from tests.e2e.test_rounds import shifted_clock
-from tests.harness import RunningBot
+from tests.harness import RunningBot, start_bot
 
 COUNT = 40
 
@@ -159,3 +162,244 @@ async def test_rounds_lists_forty_communities_within_one_message_limit(
         mark = len(bot.bot_texts(chat))
         await bot.command(chat, "/rounds")
         assert bot.bot_texts(chat)[mark:], "no answer to /rounds in a group"
+
+
+PIECES = (
+    "小区停车位太少，晚上回来经常找不到车位",
+    "希望物业公开维修基金的使用情况",
+    "垃圾分类点的气味很大，夏天尤其严重",
+    "老人不会用手机预约挂号，社区能不能帮忙",
+    "广场舞的音乐太吵，影响孩子休息",
+    "楼道里堆放杂物，存在消防隐患",
+    "希望多开展居民议事会，让大家都能参与",
+    "公交站离小区太远，上下班不方便",
+)
+
+
+async def seed_answers(bot: RunningBot, round_id: int, per_community: int) -> int:
+    """Store `per_community` tagged answers from distinct residents in each community of
+    `round_id` (as if residents had replied); return how many were stored."""
+    from tests.seeding import add_tagged_answer
+
+    stored = 0
+    now = bot.core.now()
+    async with bot.core.repo.transaction() as session:
+        communities = await session.list_communities()
+        for community in communities:
+            for k in range(per_community):
+                text = f"{PIECES[k % len(PIECES)]}，{PIECES[(k * 3 + community.id) % len(PIECES)]}"
+                answer_id = await add_tagged_answer(
+                    bot.core,
+                    session,
+                    round_id,
+                    community.id,
+                    resident=f"c{community.id}r{k}",
+                    source=f"g:{community.chat_id}:{round_id}:{k}",
+                    text=text,
+                    at=now,
+                    hashed=f"{text}{community.id}-{k}",
+                )
+                stored += answer_id is not None
+    return stored
+
+
+async def test_closing_a_poll_in_forty_groups_stops_each_and_reports_once(
+    minyi_bot: RunningBot,
+) -> None:
+    """/close of a poll round posted in forty groups stops each group's poll once, posts one
+    summary in each group and sends the organiser one report, every message inside Telegram's
+    limits and within its flood limits."""
+    bot = minyi_bot
+    em = bot.emulator
+    groups = await register_district(bot)
+    private = em.private_chat(bot.organiser)
+    await bot.command(private, "/poll all 48h 周末活动选哪天？ | 周六 | 周日")
+    await bot.settle(60)
+    voters = [em.add_user(f"居民{i}") for i in range(3)]
+    for chat in groups:
+        (poll,) = polls_in(bot, chat)
+        for j, person in enumerate(voters):
+            em.vote_poll(person, str(poll["id"]), [j % 2])
+    await bot.settle(60)
+    flood = em.enable_flood_control()
+    mark = len(bot.bot_texts(private))
+    await bot.command(private, "/close 1")
+    await em.wait_for(lambda: all(count_in(bot, g, "已结束") for g in groups), 60)
+    await bot.settle(60)
+    stopped = Counter(str(c.params.get("chat_id")) for c in em.calls_to("stopPoll") if c.ok)
+    assert sorted(stopped.values()) == [1] * COUNT, stopped
+    for chat in groups:
+        assert count_in(bot, chat, "已结束") == 1, bot.bot_texts(chat)
+    report = bot.bot_texts(private)[mark:]
+    assert report, "the organiser got no report"
+    assert sum("周末活动选哪天" in t for t in report) >= 1, report
+    assert flood.violations == 0
+    assert refused(bot) == []
+
+
+async def test_a_slow_group_at_closing_holds_up_no_other_group(minyi_bot: RunningBot) -> None:
+    """Telegram makes the bot wait 30 s before anything more in group 0 when a round in forty
+    groups is closed: the other 39 groups get their summaries, and a resident's /help is
+    answered, before group 0's summary goes out; group 0's is not lost."""
+    bot = minyi_bot
+    em = bot.emulator
+    groups = await register_district(bot)
+    private = em.private_chat(bot.organiser)
+    await bot.command(private, "/ask all 48h 你希望社区怎样改进？")
+    await bot.settle(60)
+    em.inject_fault("429", retry_after=30, chat_id=groups[0].id, count=2)
+    em.send_message(bot.organiser, private, "/close 1")
+    await em.wait_for(lambda: any(c.error_code == 429 for c in em.calls), 30)
+    resident = em.add_user("居民")
+    resident_chat = em.private_chat(resident)
+    em.send_message(resident, resident_chat, "/help")
+    await em.wait_for(lambda: all(count_in(bot, g, "已结束") for g in groups[1:]), 60)
+    await bot.wait_text(resident_chat, lambda t: "/privacy" in t, timeout=60)
+    assert not count_in(bot, groups[0], "已结束"), "everyone waited for group 0"
+    await em.wait_for(lambda: count_in(bot, groups[0], "已结束") == 1, 90)
+
+
+async def test_report_export_and_digest_over_forty_communities_and_thousands_of_answers(
+    minyi_bot: RunningBot,
+) -> None:
+    """A text round in forty communities with 3,200 stored answers: /report, /export and
+    /digest in private each answer, split within Telegram's limits (nothing refused), and the
+    export holds every answer once."""
+    bot = minyi_bot
+    em = bot.emulator
+    await register_district(bot)
+    private = em.private_chat(bot.organiser)
+    await bot.command(private, "/ask all 48h 你希望社区怎样改进？")
+    await bot.settle(60)
+    assert await seed_answers(bot, 1, 80) == COUNT * 80
+    mark = len(em.messages_to(private.id))
+    await bot.command(private, "/report 1")
+    report = [m.get("text", "") for m in em.messages_to(private.id)[mark:]]
+    assert report and any("你希望社区怎样改进" in t for t in report), report
+    assert any("3200" in t or "3,200" in t for t in report), report[:1]
+    mark = len(em.messages_to(private.id))
+    await bot.command(private, "/export 1")
+    docs = [m for m in em.messages_to(private.id)[mark:] if "document" in m]
+    assert len(docs) == 1, em.messages_to(private.id)[mark:]
+    csv_text = em.file_bytes(docs[0]["document"]["file_id"]).decode("utf-8-sig")
+    assert len(csv_text.strip().splitlines()) == COUNT * 80 + 1
+    mark = len(em.messages_to(private.id))
+    await bot.command(private, "/digest")
+    digest = em.messages_to(private.id)[mark:]
+    assert any("photo" in m for m in digest), digest
+    assert any("document" in m for m in digest), digest
+    assert refused(bot) == []
+
+
+async def import_district_values(bot: RunningBot) -> str:
+    """Every indicator of the shipped framework valued for each of the forty communities in
+    this quarter (imported as `minyi index import` does); return the period."""
+    from bot.core.index.values import period_of
+    from bot.core.indexing import import_values, load_framework
+
+    framework = await load_framework(bot.core)
+    period = period_of(bot.core.now(), 3, bot.settings.schedule.tz)
+    rows = ["community,indicator,period,value"]
+    for i in range(COUNT):
+        for k, indicator in enumerate(framework.indicators):
+            low, high = sorted((indicator.threshold, indicator.target))
+            value = low + (high - low) * ((i * 7 + k * 3) % 11) / 10
+            rows.append(f"{name_of(i)},{indicator.id},{period},{value:.2f}")
+    await import_values(bot.core, ("\n".join(rows) + "\n").encode(), "values.csv")
+    return period
+
+
+async def test_index_and_index_post_with_forty_communities(minyi_bot: RunningBot) -> None:
+    """/index in private answers with the city table and every community's scorecard inside
+    Telegram's limits; /index post gives each of the forty groups its own scorecard once,
+    through a 429 mid-way, within the flood limits."""
+    bot = minyi_bot
+    em = bot.emulator
+    groups = await register_district(bot)
+    private = em.private_chat(bot.organiser)
+    await bot.command(private, "/priorities all 1h")
+    await bot.settle(60)
+    await bot.command(private, "/close 1")
+    await bot.settle(60)
+    period = await import_district_values(bot)
+    mark = len(em.messages_to(private.id))
+    await bot.command(private, "/index")
+    await bot.settle(60)
+    sent = em.messages_to(private.id)[mark:]
+    table = "\n".join(m.get("text", "") for m in sent)
+    assert f"治理指数 {period}" in table, sent[:2]
+    for i in range(COUNT):
+        assert name_of(i) in table, name_of(i)
+    assert refused(bot) == []
+    flood = em.enable_flood_control()
+    em.inject_fault("429", method="sendPhoto", retry_after=1, chat_id=groups[20].id)
+    await bot.command(private, "/index post")
+    await em.wait_for(lambda: all(photos(bot, g) for g in groups), 90)
+    await bot.settle(60)
+    for i, chat in enumerate(groups):
+        posted = photos(bot, chat)
+        assert len(posted) == 1, (i, posted)
+        assert name_of(i) in str(posted[0].get("caption")), posted[0].get("caption")
+    assert flood.violations == 0
+    assert refused(bot) == []
+
+
+def photos(bot: RunningBot, chat: SimChat) -> list[dict[str, object]]:
+    """The photos the bot sent to `chat`."""
+    return [m for m in bot.emulator.messages_to(chat.id) if "photo" in m]
+
+
+async def test_an_organisers_forty_cards_hold_up_no_resident(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """/qr for a round in forty communities sends the organiser a card per community; a
+    resident's /help sent just after is answered before the last card goes out, and every
+    card arrives once, its caption inside Telegram's limit."""
+    port = free_port()
+    web = {"listen": f"127.0.0.1:{port}", "public_url": f"http://127.0.0.1:{port}"}
+    async with start_bot(emulator, tmp_path, web=web) as bot:
+        em = bot.emulator
+        await register_district(bot)
+        private = em.private_chat(bot.organiser)
+        await bot.command(private, "/ask all 48h 你希望社区怎样改进？")
+        await bot.settle(60)
+        resident = em.add_user("居民")
+        resident_chat = em.private_chat(resident)
+        mark = len(em.messages_to(private.id))
+        em.send_message(bot.organiser, private, "/qr 1")
+        await em.wait_for(lambda: len(em.messages_to(private.id)) > mark, 60)
+        em.send_message(resident, resident_chat, "/help")
+        await bot.wait_text(resident_chat, lambda t: "/privacy" in t, timeout=60)
+        cards_then = len(em.messages_to(private.id)) - mark
+        await bot.settle(60)
+        cards = em.messages_to(private.id)[mark:]
+        assert cards_then < len(cards), "the resident's /help waited for all forty cards"
+        captions = [str(m.get("caption", "")) for m in cards if "document" in m]
+        for i in range(COUNT):
+            assert sum(name_of(i) in c for c in captions) == 1, name_of(i)
+        assert refused(bot) == []
+
+
+async def test_a_resident_is_answered_while_four_rounds_go_to_forty_groups(
+    minyi_bot: RunningBot,
+) -> None:
+    """Four rounds to all forty groups owe 160 posts (over five seconds at Telegram's 30 a
+    second); a resident's /help sent meanwhile is answered before the last post goes out."""
+    bot = minyi_bot
+    em = bot.emulator
+    groups = await register_district(bot)
+    em.enable_flood_control()
+    private = em.private_chat(bot.organiser)
+    for n in range(4):
+        em.send_message(bot.organiser, private, f"/ask all 48h 第{n}个问题：社区怎样改进？")
+    await em.wait_for(lambda: any(count_in(bot, g, "第0个问题") for g in groups), 60)
+    resident = em.add_user("居民")
+    resident_chat = em.private_chat(resident)
+    em.send_message(resident, resident_chat, "/help")
+    await bot.wait_text(resident_chat, lambda t: "/privacy" in t, timeout=60)
+    done = sum(count_in(bot, g, "个问题：社区怎样改进") for g in groups)
+    await bot.settle(90)
+    assert done < 4 * COUNT, "the resident's /help waited for every round post"
+    for chat in groups:
+        for n in range(4):
+            assert count_in(bot, chat, f"第{n}个问题") == 1, bot.bot_texts(chat)
