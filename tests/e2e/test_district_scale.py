@@ -6,6 +6,7 @@ every message the bot sends stays inside Telegram's size limits."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,17 +24,26 @@ def name_of(i: int) -> str:
     return f"观山湖区第{i + 1:02d}社区"
 
 
-async def register_district(bot: RunningBot, count: int = COUNT) -> list[SimChat]:
+def long_name_of(i: int) -> str:
+    """The i-th community's name at the longest /community allows (40 characters), with a
+    character outside the Basic Multilingual Plane (two UTF-16 units, as Telegram counts)."""
+    name = f"贵州省贵阳市观山湖区世纪城街道𠮷龙耀路社区第{i + 1:02d}网格居民议事会"
+    return name + "会" * (40 - len(name))
+
+
+async def register_district(
+    bot: RunningBot, count: int = COUNT, naming: Callable[[int], str] = name_of
+) -> list[SimChat]:
     """`count` groups, each registered with `/community` by the organiser in one burst."""
     em = bot.emulator
     groups = []
     for i in range(count):
-        chat = em.add_group(f"{name_of(i)}居民群")
+        chat = em.add_group(f"{naming(i)[:20]}居民群")
         em.add_bot_to_group(chat, bot.organiser)
         groups.append(chat)
     for i, chat in enumerate(groups):
-        em.send_message(bot.organiser, chat, f"/community {name_of(i)}")
-        bot.groups[name_of(i)] = chat
+        em.send_message(bot.organiser, chat, f"/community {naming(i)}")
+        bot.groups[naming(i)] = chat
     await bot.settle(60)
     return groups
 
@@ -403,3 +413,123 @@ async def test_a_resident_is_answered_while_four_rounds_go_to_forty_groups(
     for chat in groups:
         for n in range(4):
             assert count_in(bot, chat, f"第{n}个问题") == 1, bot.bot_texts(chat)
+
+
+async def test_faults_midway_through_closing_forty_groups_lose_and_repeat_nothing(
+    minyi_bot: RunningBot,
+) -> None:
+    """Closing a poll in forty groups meets a 429 on one group's stopPoll, a dropped
+    connection and a 500 on other groups' summaries: every poll is stopped once, every group
+    gets one summary, and the organiser one report that counts every group's votes."""
+    bot = minyi_bot
+    em = bot.emulator
+    groups = await register_district(bot)
+    private = em.private_chat(bot.organiser)
+    await bot.command(private, "/poll all 48h 周末活动选哪天？ | 周六 | 周日")
+    await bot.settle(60)
+    for i, chat in enumerate(groups):
+        (poll,) = polls_in(bot, chat)
+        for k in range(2):
+            person = em.add_user(f"居民{i}-{k}")
+            em.add_member(chat, person)
+            em.vote_poll(person, str(poll["id"]), [1])
+    await bot.settle(60)
+    em.inject_fault("429", method="stopPoll", retry_after=1, chat_id=groups[20].id)
+    em.inject_fault("drop", method="sendMessage", chat_id=groups[25].id)
+    em.inject_fault("500", method="sendMessage", chat_id=groups[30].id)
+    mark = len(bot.bot_texts(private))
+    await bot.command(private, "/close 1")
+    await em.wait_for(lambda: all(count_in(bot, g, "已结束") for g in groups), 60)
+    await em.wait_for(lambda: any("征询报告 #1" in t for t in bot.bot_texts(private)[mark:]), 60)
+    await bot.settle(60)
+    stopped = Counter(str(c.params.get("chat_id")) for c in em.calls_to("stopPoll") if c.ok)
+    assert sorted(stopped.values()) == [1] * COUNT, stopped
+    for chat in groups:
+        assert count_in(bot, chat, "已结束") == 1, bot.bot_texts(chat)
+    report = "\n".join(bot.bot_texts(private)[mark:])
+    assert report.count("征询报告 #1") == 1, report
+    assert "没有人投票" not in report, report
+    assert "投票人数：80" in report, report[:600]
+
+
+async def test_forty_communities_with_the_longest_names_fit_every_message(
+    minyi_bot: RunningBot,
+) -> None:
+    """Forty communities named at the 40-character limit: the /ask confirmation, /rounds, the
+    report of /report and /close, and every group's summary are sent whole (split where
+    needed, nothing refused for length), and the report names every community."""
+    bot = minyi_bot
+    em = bot.emulator
+    groups = await register_district(bot, naming=long_name_of)
+    async with bot.core.repo.transaction() as session:
+        assert len(await session.list_communities()) == COUNT
+    private = em.private_chat(bot.organiser)
+    for n in range(3):
+        await bot.command(private, f"/ask all 48h 第{n}个问题：你希望社区怎样改进？")
+    await bot.settle(60)
+    await seed_answers(bot, 1, 30)
+    for command in ("/rounds", "/report 1", "/close 1"):
+        mark = len(bot.bot_texts(private))
+        await bot.command(private, command)
+        await bot.settle(60)
+        sent = "\n".join(bot.bot_texts(private)[mark:])
+        assert sent, command
+        if command != "/rounds":
+            for i in range(COUNT):
+                assert long_name_of(i) in sent, (command, i)
+    await em.wait_for(lambda: all(count_in(bot, g, "已结束") for g in groups), 60)
+    assert refused(bot) == []
+
+
+async def test_the_web_index_page_shows_forty_communities(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """With values for forty communities the public /index/ page lists every one, and each
+    /index/<n> from 1 to 40 is that community's scorecard; /index/41 is not found."""
+    import aiohttp
+
+    port = free_port()
+    web = {"listen": f"127.0.0.1:{port}", "public_url": f"http://127.0.0.1:{port}"}
+    async with start_bot(emulator, tmp_path, web=web) as bot:
+        await register_district(bot)
+        await import_district_values(bot)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/index/") as response:
+                assert response.status == 200
+                page = await response.text()
+            for i in range(COUNT):
+                assert name_of(i) in page, name_of(i)
+            seen = set()
+            for number in range(1, COUNT + 1):
+                async with http.get(f"http://127.0.0.1:{port}/index/{number}") as response:
+                    assert response.status == 200, number
+                    card = await response.text()
+                seen |= {i for i in range(COUNT) if name_of(i) in card}
+            assert seen == set(range(COUNT))
+            async with http.get(f"http://127.0.0.1:{port}/index/{COUNT + 1}") as response:
+                assert response.status == 404
+
+
+async def test_rounds_to_forty_communities_are_listed_one_short_line_each(
+    minyi_bot: RunningBot,
+) -> None:
+    """Ten rounds to all forty communities: /rounds in private answers in one message, each
+    round on one short line saying it went to 40 communities (naming a few), not a wall of
+    forty names per round that buries the ids; /rounds <community> still filters."""
+    bot = minyi_bot
+    await register_district(bot, naming=long_name_of)
+    private = bot.emulator.private_chat(bot.organiser)
+    for n in range(10):
+        await bot.command(private, f"/ask all 48h 第{n}个问题：你希望社区怎样改进？")
+    mark = len(bot.bot_texts(private))
+    await bot.command(private, "/rounds")
+    replies = bot.bot_texts(private)[mark:]
+    assert len(replies) == 1, [len(r) for r in replies]
+    lines = replies[0].split("\n")[1:]
+    assert len(lines) == 10
+    for line in lines:
+        assert "40 个社区" in line and long_name_of(0) in line, line
+        assert len(line) < 300, line
+    mark = len(bot.bot_texts(private))
+    await bot.command(private, f"/rounds {long_name_of(39)}")
+    assert len(bot.bot_texts(private)[mark:][0].split("\n")) == 11
