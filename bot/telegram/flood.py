@@ -76,6 +76,14 @@ def deferring() -> Iterator[None]:
         _DEFERRAL.reset(token)
 
 
+def must_wait(bot: object, chat_id: int) -> bool:
+    """Whether a message to `chat_id` would now wait for that chat in `bot`'s limiter (a flood
+    wait Telegram asked of it, or its group had its 20 messages this minute): a sender that
+    owes many chats (the outboxes) leaves it owed for later and goes on with the others."""
+    limiter = getattr(bot, "rate_limiter", None)
+    return isinstance(limiter, FloodLimiter) and limiter.waiting(chat_id) > 0
+
+
 class _Window:
     """At most `limit` sends in any `period` seconds."""
 

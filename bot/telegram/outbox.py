@@ -29,7 +29,7 @@ from bot.render.report import render_report, render_summary
 from bot.render.texts import Lang, say
 from bot.telegram.background import OwedSender
 from bot.telegram.delivery import deliver
-from bot.telegram.flood import FloodLimiter, deferring
+from bot.telegram.flood import deferring, must_wait
 from bot.telegram.keyboards import rating_keyboard
 from bot.telegram.sending import send_text
 
@@ -373,7 +373,7 @@ class _Pass:
             )
             await _mark_sent(core, post, None)
             return None
-        if post.purpose != "report" and _waiting(self.bot, post.chat_id):
+        if post.purpose != "report" and must_wait(self.bot, post.chat_id):
             # Telegram asked this chat to wait, or its group had its 20 messages this minute:
             # left owed (no attempt counted) for a tick once it may be sent, so that this pass
             # never holds up what other chats are owed meanwhile (SPEC §9).
@@ -413,9 +413,3 @@ class _Pass:
             await _mark_sent(core, post, message_id, poll_id)
             self.sent += 1
         return delivery.status
-
-
-def _waiting(bot: Bot, chat_id: int) -> bool:
-    """Whether a message to `chat_id` would now wait for that chat in the bot's limiter."""
-    limiter = getattr(bot, "rate_limiter", None)
-    return isinstance(limiter, FloodLimiter) and limiter.waiting(chat_id) > 0

@@ -533,3 +533,75 @@ async def test_rounds_to_forty_communities_are_listed_one_short_line_each(
     mark = len(bot.bot_texts(private))
     await bot.command(private, f"/rounds {long_name_of(39)}")
     assert len(bot.bot_texts(private)[mark:][0].split("\n")) == 11
+
+
+async def test_forty_rounds_closing_by_the_clock_each_summarised_once(
+    minyi_bot: RunningBot,
+) -> None:
+    """A round in forty groups whose time runs out (the injected clock passes its end) is
+    summarised once in every group, with one report to the organiser, within the flood
+    limits."""
+    bot = minyi_bot
+    em = bot.emulator
+    groups = await register_district(bot)
+    private = em.private_chat(bot.organiser)
+    await bot.command(private, "/rate all 1h 你对社区卫生满意吗？")
+    await bot.settle(60)
+    flood = em.enable_flood_control()
+    mark = len(bot.bot_texts(private))
+    async with bot.core.repo.transaction() as session:
+        (round_,) = await session.list_rounds()
+    bot.core.clock = shifted_clock(round_.closes_at + timedelta(seconds=1))
+    await em.wait_for(lambda: all(count_in(bot, g, "已结束") for g in groups), 60)
+    await em.wait_for(lambda: any("征询报告 #1" in t for t in bot.bot_texts(private)), 60)
+    await bot.settle(60)
+    for chat in groups:
+        assert count_in(bot, chat, "已结束") == 1, bot.bot_texts(chat)
+    assert "\n".join(bot.bot_texts(private)[mark:]).count("征询报告 #1") == 1
+    assert flood.violations == 0
+
+
+async def test_a_429_among_forty_cards_loses_and_repeats_none(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """Telegram answers 429 to the organiser's 15th /qr card: all forty cards still arrive,
+    each once."""
+    port = free_port()
+    web = {"listen": f"127.0.0.1:{port}", "public_url": f"http://127.0.0.1:{port}"}
+    async with start_bot(emulator, tmp_path, web=web) as bot:
+        em = bot.emulator
+        await register_district(bot)
+        private = em.private_chat(bot.organiser)
+        await bot.command(private, "/ask all 48h 你希望社区怎样改进？")
+        await bot.settle(60)
+        mark = len(em.messages_to(private.id))
+        em.send_message(bot.organiser, private, "/qr 1")
+
+        def cards() -> list[str]:
+            sent = em.messages_to(private.id)[mark:]
+            return [str(m.get("caption", "")) for m in sent if "document" in m]
+
+        await em.wait_for(lambda: len(cards()) >= 14, 60)
+        em.inject_fault("429", method="sendDocument", retry_after=1, chat_id=private.id)
+        await em.wait_for(lambda: len(cards()) >= COUNT, 60)
+        await bot.settle(60)
+        for i in range(COUNT):
+            assert sum(name_of(i) in c for c in cards()) == 1, name_of(i)
+        assert any(c.error_code == 429 for c in em.calls_to("sendDocument"))
+
+
+async def test_a_slow_group_holds_up_no_other_groups_scorecard(minyi_bot: RunningBot) -> None:
+    """/index post to forty groups while Telegram makes the bot wait 30 s in group 0: the
+    other 39 get their scorecards first, and group 0 gets its own afterwards, once."""
+    bot = minyi_bot
+    em = bot.emulator
+    groups = await register_district(bot)
+    await import_district_values(bot)
+    private = em.private_chat(bot.organiser)
+    em.inject_fault("429", method="sendPhoto", retry_after=30, chat_id=groups[0].id)
+    em.send_message(bot.organiser, private, "/index post")
+    await em.wait_for(lambda: all(photos(bot, g) for g in groups[1:]), 90)
+    assert not photos(bot, groups[0]), "the others waited for group 0"
+    await em.wait_for(lambda: bool(photos(bot, groups[0])), 90)
+    await bot.settle(60)
+    assert all(len(photos(bot, g)) == 1 for g in groups)
