@@ -205,17 +205,23 @@ async def _after_commit(
     per-chat reply queue (never waited for: a throttled chat must not hold up the intake,
     bot/telegram/replies.py).
 
-    Replies of updates that owed round posts (`owed_posts`: a transition of theirs bumped
-    `Core.posts_owed_count`) wait, in their own chat's line only, for that pass of the posts
-    to end (POSTS_FIRST_SECONDS at most): the question reaches the group before the
-    organiser's "round opened", as people read them one after the other. Replies of any other
-    update go at once, even while somebody else's round is being posted to forty groups (the
-    flag `posts_owed` left set by that round made a resident's /help wait for all of it)."""
+    Replies in a group of updates that owed round posts (`owed_posts`: a transition of theirs
+    bumped `Core.posts_owed_count`) wait, in their own chat's line only, for that pass of the
+    posts to end (POSTS_FIRST_SECONDS at most): the question reaches the group before the
+    organiser's "round opened", as people read them one after the other. Replies in private
+    chat, and replies of any other update, go at once, even while a round is being posted to
+    forty groups (the flag `posts_owed` left set by one made a resident's /help, and the
+    organiser's own private confirmations, wait for all of them)."""
     poster = app.bot_data.round_poster
     posts_first = poster is not None and owed_posts
     _send_owed_posts(app, core)
     if posts_first and poster is not None:
-        replies = [replace(r, send=_after(poster.wait_idle, r.send)) for r in replies]
+        # Only a group can read the question and the confirmation one after the other: a
+        # reply in private chat (the organiser's "round opened" for `/ask all`) goes at once.
+        replies = [
+            replace(r, send=_after(poster.wait_idle, r.send)) if r.chat_id < 0 else r
+            for r in replies
+        ]
     app.bot_data.replies.put_all(replies)
 
 

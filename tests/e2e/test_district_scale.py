@@ -605,3 +605,23 @@ async def test_a_slow_group_holds_up_no_other_groups_scorecard(minyi_bot: Runnin
     await em.wait_for(lambda: bool(photos(bot, groups[0])), 90)
     await bot.settle(60)
     assert all(len(photos(bot, g)) == 1 for g in groups)
+
+
+async def test_the_organisers_private_confirmation_waits_for_no_group(
+    minyi_bot: RunningBot,
+) -> None:
+    """Four rounds sent to all forty groups from private chat: the organiser's first "round
+    opened" comes before the last of the 160 posts (the question-first order matters only in
+    the group that asked, not in private chat)."""
+    bot = minyi_bot
+    em = bot.emulator
+    groups = await register_district(bot)
+    em.enable_flood_control()
+    private = em.private_chat(bot.organiser)
+    for n in range(4):
+        em.send_message(bot.organiser, private, f"/ask all 48h 第{n}个问题：社区怎样改进？")
+    await bot.wait_text(private, lambda t: "第 1 轮征询已开始" in t, timeout=60)
+    done = sum(count_in(bot, g, "个问题：社区怎样改进") for g in groups)
+    await bot.settle(90)
+    assert done < 4 * COUNT, "the organiser's confirmation waited for every round post"
+    assert len(bot.bot_texts(private)) == 4
