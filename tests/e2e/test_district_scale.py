@@ -625,3 +625,29 @@ async def test_the_organisers_private_confirmation_waits_for_no_group(
     await bot.settle(90)
     assert done < 4 * COUNT, "the organiser's confirmation waited for every round post"
     assert len(bot.bot_texts(private)) == 4
+
+
+async def test_closing_a_big_round_in_forty_groups_holds_up_no_resident(
+    minyi_bot: RunningBot,
+) -> None:
+    """Closing a text round of 6,400 answers in forty groups: a resident's /help sent as the
+    first summary goes out is answered before the last group's summary (every group's summary
+    built the whole report again, 41 builds, holding the bot up for all of them)."""
+    bot = minyi_bot
+    em = bot.emulator
+    groups = await register_district(bot)
+    private = em.private_chat(bot.organiser)
+    await bot.command(private, "/ask all 48h 你希望社区怎样改进？")
+    await bot.settle(60)
+    await seed_answers(bot, 1, 160)
+    resident = em.add_user("居民")
+    resident_chat = em.private_chat(resident)
+    em.send_message(bot.organiser, private, "/close 1")
+    await em.wait_for(lambda: any(count_in(bot, g, "已结束") for g in groups), 60)
+    em.send_message(resident, resident_chat, "/help")
+    await bot.wait_text(resident_chat, lambda t: "/privacy" in t, timeout=60)
+    summarised = sum(count_in(bot, g, "已结束") for g in groups)
+    await bot.settle(60)
+    assert summarised < COUNT, "the resident's /help waited for every group's summary"
+    for chat in groups:
+        assert count_in(bot, chat, "已结束") == 1
