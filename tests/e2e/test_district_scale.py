@@ -485,7 +485,8 @@ async def test_the_web_index_page_shows_forty_communities(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
     """With values for forty communities the public /index/ page lists every one, and each
-    /index/<n> from 1 to 40 is that community's scorecard; /index/41 is not found."""
+    /index/<n> from 1 to 40 is that community's scorecard; /index/41 is not found; the page
+    goes compressed to a browser that accepts it."""
     import aiohttp
 
     port = free_port()
@@ -508,6 +509,14 @@ async def test_the_web_index_page_shows_forty_communities(
             assert seen == set(range(COUNT))
             async with http.get(f"http://127.0.0.1:{port}/index/{COUNT + 1}") as response:
                 assert response.status == 404
+        # A phone on a mobile network fetches the whole report compressed (679 KB plain).
+        async with (
+            aiohttp.ClientSession(auto_decompress=False) as raw,
+            raw.get(f"http://127.0.0.1:{port}/index/", headers={"Accept-Encoding": "gzip"}) as got,
+        ):
+            assert got.headers.get("Content-Encoding") == "gzip"
+            assert "Accept-Encoding" in got.headers.get("Vary", "")
+            assert len(await got.read()) < len(page.encode()) // 10
 
 
 async def test_rounds_to_forty_communities_are_listed_one_short_line_each(
@@ -653,3 +662,27 @@ async def test_closing_a_big_round_in_forty_groups_holds_up_no_resident(
     assert summarised < COUNT, "the resident's /help waited for every group's summary"
     for chat in groups:
         assert count_in(bot, chat, "已结束") == 1
+
+
+async def test_forty_reminders_go_out_once_each_when_the_clock_reaches_them(
+    minyi_bot: RunningBot,
+) -> None:
+    """A 48-hour round in forty groups: when the (injected) clock passes the reminder time,
+    each group is reminded once, within the flood limits, and nothing else is posted."""
+    bot = minyi_bot
+    em = bot.emulator
+    groups = await register_district(bot)
+    private = em.private_chat(bot.organiser)
+    await bot.command(private, "/ask all 48h 你希望社区怎样改进？")
+    await bot.settle(60)
+    flood = em.enable_flood_control()
+    before = {g.id: len(bot.bot_texts(g)) for g in groups}
+    bot.core.clock = shifted_clock(bot.core.now() + timedelta(hours=25))
+    await em.wait_for(lambda: all(count_in(bot, g, "⏰") for g in groups), 60)
+    await bot.settle(60)
+    for chat in groups:
+        assert bot.bot_texts(chat)[before[chat.id] :] == [
+            t for t in bot.bot_texts(chat) if "⏰" in t
+        ]
+        assert count_in(bot, chat, "⏰") == 1
+    assert flood.violations == 0
