@@ -110,6 +110,9 @@ class Core:
     # sends them right after the commit (bot/telegram/intake.py), no handler sends them itself;
     # the scheduler's tick sends whatever is still owed.
     posts_owed: asyncio.Event = field(default_factory=asyncio.Event)
+    # Bumped with every `owe_posts`: the channel compares it around one update to tell
+    # whether that update owed posts, or only somebody else's transition did meanwhile.
+    posts_owed_count: int = 0
     # Set after `/index post` stored the scorecards it owes (storage `index_posts`): the
     # channel sends them in the background, since rendering and sending one per community
     # takes minutes at city scale and must not hold up the intake.
@@ -122,6 +125,11 @@ class Core:
     # When each learned model this process tags with was stored, as last seen in storage
     # (bot/core/labelling.py `follow_stored_models`); None until first looked at.
     models_seen: dict[str, float] | None = None
+
+    def owe_posts(self) -> None:
+        """A transition just committed posts it owes (the outbox): have them sent."""
+        self.posts_owed_count += 1
+        self.posts_owed.set()
 
     @property
     def post_lock(self) -> AbstractAsyncContextManager[None]:

@@ -131,7 +131,7 @@ async def create_round(
             created = reread
     log.info("round %s %s (%s)", created.id, created.state, created.kind)
     if not scheduled:
-        core.posts_owed.set()
+        core.owe_posts()
     return RoundCreated(round=created, communities=list(communities), skipped=list(skipped))
 
 
@@ -266,7 +266,7 @@ async def close_round(core: Core, round_id: int, *, turn: Turn | None = None) ->
         _closed, following = await _close(core, session, round_, now)
         closed = await session.get_round(round_id)
     assert closed is not None
-    core.posts_owed.set()
+    core.owe_posts()
     return RoundChanged(round=closed, next=following)
 
 
@@ -344,7 +344,7 @@ async def advance_due_rounds(core: Core, now: datetime | None = None) -> int:
                 "advancing round %s failed; retrying on the next tick: %s", round_.id, failure(exc)
             )
     if done:
-        core.posts_owed.set()
+        core.owe_posts()
     return done
 
 

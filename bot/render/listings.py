@@ -12,6 +12,10 @@ from bot.render.texts import Lang, say
 from nlp.taxonomy import Taxonomy
 
 QUESTION_CHARS = 40  # a question in a listing is cut to this many characters
+# A round put to more communities than this is listed with their count and the first few
+# names: forty names per round (up to 1,600 characters each) buried the ids of a district's
+# rounds in a wall of names, five messages for ten rounds; `/rounds <community>` filters.
+NAMED_COMMUNITIES = 3
 SAMPLE_KEYWORDS = 6  # keywords shown per theme
 
 
@@ -42,11 +46,17 @@ def rounds_text(listing: RoundListing, lang: Lang, zone: tzinfo, *, communities:
             closes=_minute(r, zone, True),
         )
         if communities:
-            line += " · " + say("rounds_to", lang, communities=listed.communities)
+            line += " · " + _communities_text(listed.communities, lang)
         lines.append(line)
     if listing.more:
         lines.append(say("rounds_more", lang, count=listing.more))
     return "\n".join(lines)
+
+
+def _communities_text(names: list[str], lang: Lang) -> str:
+    if len(names) <= NAMED_COMMUNITIES:
+        return say("rounds_to", lang, communities=names)
+    return say("rounds_to_many", lang, count=len(names), communities=names[:NAMED_COMMUNITIES])
 
 
 def opening_text(round_: Round, lang: Lang, zone: tzinfo) -> str:

@@ -359,6 +359,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "no_rounds": ("还没有征询。", "No rounds yet."),
     "rounds_header": ("征询列表：", "Rounds:"),
     "rounds_to": ("发往：{communities}", "to: {communities}"),
+    # A round put to many communities: how many, and the first few of them by name.
+    "rounds_to_many": (
+        "发往 {count} 个社区：{communities} 等",
+        "to {count:community|communities}: {communities} and others",
+    ),
     "rounds_more": (
         "……另有 {count} 轮较早的征询没有列出。",
         "… and {count:older round|older rounds} not listed.",

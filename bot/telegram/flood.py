@@ -48,6 +48,11 @@ MAX_RETRIES = 3
 MESSAGE_METHODS = ("send", "edit", "stop", "copy", "forward")
 # Added to every wait Telegram asks for, as PTB does.
 WAIT_MARGIN = 0.1
+# Of the messages a second allowed overall, a sixth is kept for replies: posts owed to many
+# groups (the outboxes, sending inside `deferring`) never take it, so a resident's answer or
+# an organiser's command is not queued behind a whole district's posts (SPEC §9: closing a
+# round in forty groups kept a resident's /help waiting until the fortieth summary was out).
+REPLIES_SHARE = 6
 
 Chat = int | str | None
 Result = bool | dict[str, Any] | list[dict[str, Any]]
@@ -68,12 +73,21 @@ def deferring() -> Iterator[None]:
     (the chat paused all the same), not waited out and retried: the outbox's pass ends that
     chat's line and comes back on a later tick instead of holding up the posts owed to other
     chats meanwhile (SPEC §9). Once a message went out the rest wait as usual: a post cut off
-    halfway would repeat its first part when sent again."""
+    halfway would repeat its first part when sent again. Sends inside the block leave a share
+    of the overall limit to replies (REPLIES_SHARE)."""
     token = _DEFERRAL.set(_Deferral())
     try:
         yield
     finally:
         _DEFERRAL.reset(token)
+
+
+def must_wait(bot: object, chat_id: int) -> bool:
+    """Whether a message to `chat_id` would now wait for that chat in `bot`'s limiter (a flood
+    wait Telegram asked of it, or its group had its 20 messages this minute): a sender that
+    owes many chats (the outboxes) leaves it owed for later and goes on with the others."""
+    limiter = getattr(bot, "rate_limiter", None)
+    return isinstance(limiter, FloodLimiter) and limiter.waiting(chat_id) > 0
 
 
 class _Window:
@@ -112,16 +126,20 @@ class _Window:
         while self._sent and now - self._sent[0][0] >= self.period:
             self._sent.popleft()
 
-    async def take(self) -> list[float]:
-        """Wait for room, and reserve it: the caller sets the cell to when its send finished."""
+    async def take(self, limit: int | None = None) -> list[float]:
+        """Wait for room under `limit` (default: the window's), and reserve it: the caller
+        sets the cell to when its send finished."""
+        cap = self.limit if limit is None else limit
         while True:
             now = self._clock()
             self._trim(now)
-            if len(self._sent) < self.limit:
+            if len(self._sent) < cap:
                 cell = [now]
                 self._sent.append(cell)
                 return cell
-            await self._sleep(max(self._sent[0][0] + self.period - now, 0.001))
+            # Room comes when the send that leaves fewer than `cap` in the window expires.
+            freed = self._sent[len(self._sent) - cap][0] + self.period
+            await self._sleep(max(freed - now, 0.001))
 
 
 class FloodLimiter(BaseRateLimiter[int]):
@@ -218,11 +236,14 @@ class FloodLimiter(BaseRateLimiter[int]):
             if chat is not None and endpoint.startswith(MESSAGE_METHODS):
                 # A string chat id is a channel's or supergroup's @name: a group's limit.
                 group = isinstance(chat, str) or chat < 0
+                overall = self._overall.limit
+                if _DEFERRAL.get() is not None:
+                    overall = max(1, overall - max(1, overall // REPLIES_SHARE))
                 try:
                     if group:
                         cells.append(await self._group(chat).take())
-                    cells.append(await self._overall.take())
-                    room = await self._take_shared(chat, group)
+                    cells.append(await self._overall.take(overall))
+                    room = await self._take_shared(chat, group, overall)
                 except BaseException:
                     # Not sent (cancelled, or deferred): its group's minute must not count it.
                     self._uncount(chat, cells)
@@ -271,7 +292,9 @@ class FloodLimiter(BaseRateLimiter[int]):
                     await self._shared.settle(chat, room, finished - started)
         raise RuntimeError("not reached: the last attempt returns or raises")
 
-    async def _take_shared(self, chat: int | str, group: bool) -> FloodRoom | None:
+    async def _take_shared(
+        self, chat: int | str, group: bool, overall_limit: int
+    ) -> FloodRoom | None:
         """Reserve the message in the limits every process keeps (None: there are none, or the
         database is out of reach), waiting while they say so; inside `deferring`, a wait for
         the chat itself is raised at once as a flood wait."""
@@ -281,7 +304,7 @@ class FloodLimiter(BaseRateLimiter[int]):
             room = await self._shared.take(
                 chat,
                 group_limit=self._group_per_minute if group else 0,
-                overall_limit=self._overall.limit,
+                overall_limit=overall_limit,
             )
             if room is None or room.taken:
                 return room

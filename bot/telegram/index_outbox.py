@@ -8,9 +8,12 @@ as sent right after Telegram accepted it: a crash re-sends only what Telegram ne
 (or, in the residual window between the two, once more, logged). A group that removed the bot
 (403) marks its community inactive; a group that became a supergroup moves the community, and
 its scorecard goes to the new chat id at once (the old id refused it: nothing was sent);
-a scorecard Telegram keeps refusing is given up after MAX_ATTEMPTS; flood waits and network
-errors end the pass (never retried at once: a lost response may hide a scorecard Telegram
-accepted), and the scheduler's next tick starts another.
+a scorecard Telegram keeps refusing is given up after MAX_ATTEMPTS. A group Telegram makes
+the bot wait for (a flood wait, its 20 messages a minute) or that meets a network error is
+left owed (never retried at once: a lost response may hide a scorecard Telegram accepted) and
+the pass goes on with the other groups, so one slow group holds up nobody else's scorecard
+(SPEC §9; a 30 s flood wait in the first group used to hold up all forty); the scheduler's
+next tick starts another pass for what is left.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import asyncio
 import logging
 from functools import partial
 from itertools import groupby
+from typing import Literal
 
 from telegram import Bot
 
@@ -32,6 +36,7 @@ from bot.core.privacy import chat_label
 from bot.render.index_report import scorecard_png
 from bot.render.index_text import index_post_caption
 from bot.telegram.delivery import deliver
+from bot.telegram.flood import deferring, must_wait
 from bot.telegram.sending import send_photo
 
 log = logging.getLogger(__name__)
@@ -42,6 +47,7 @@ MAX_ATTEMPTS = 5
 async def send_owed_index_posts(core: Core, bot: Bot) -> int:
     """Send every scorecard owed and not yet sent; how many were sent."""
     sent = 0
+    later: set[int] = set()  # chats left for a later pass
     async with core.index_post_lock:
         async with core.repo.transaction() as session:
             posts = await session.list_unsent_index_posts()
@@ -55,15 +61,24 @@ async def send_owed_index_posts(core: Core, bot: Bot) -> int:
                     await _mark_sent(core, post, None)
                 continue
             for post in owed:
+                if post.chat_id in later or must_wait(bot, post.chat_id):
+                    later.add(post.chat_id)  # its scorecards stay in order, on a later pass
+                    continue
                 outcome = await _send_one(core, bot, post, result)
-                if outcome is None:
+                if outcome == "migrated":
                     return sent
+                if outcome == "deferred":
+                    later.add(post.chat_id)
+                    continue
                 sent += outcome
     return sent
 
 
-async def _send_one(core: Core, bot: Bot, post: IndexPost, result: IndexResult) -> int | None:
-    """Send one owed scorecard: 1 if sent, 0 if skipped or given up, None to end the pass."""
+async def _send_one(
+    core: Core, bot: Bot, post: IndexPost, result: IndexResult
+) -> int | Literal["migrated", "deferred"]:
+    """Send one owed scorecard: 1 if sent, 0 if skipped or given up; "deferred" when it is
+    left owed for a later pass (its chat must wait), "migrated" to end the pass."""
     mine = next((c for c in result.communities if c.name == post.community_name), None)
     if mine is None or mine.index is None:
         # Renamed, or its values were replaced by ones that no longer score it.
@@ -83,26 +98,27 @@ async def _send_one(core: Core, bot: Bot, post: IndexPost, result: IndexResult) 
     png = await asyncio.to_thread(scorecard_png, result, mine)
     place = result.communities.index(mine)
     for _ in range(MAX_MOVES):
-        delivery = await deliver(
-            core,
-            post.chat_id,
-            f"the {post.period} scorecard",
-            attempts=attempts,
-            max_attempts=MAX_ATTEMPTS,
-            send=partial(
-                send_photo,
-                bot,
+        with deferring():
+            delivery = await deliver(
+                core,
                 post.chat_id,
-                png,
-                caption=index_post_caption(result, mine, core.settings.locale.default),
-                filename=f"scorecard_{place + 1}.png",
-            ),
-        )
+                f"the {post.period} scorecard",
+                attempts=attempts,
+                max_attempts=MAX_ATTEMPTS,
+                send=partial(
+                    send_photo,
+                    bot,
+                    post.chat_id,
+                    png,
+                    caption=index_post_caption(result, mine, core.settings.locale.default),
+                    filename=f"scorecard_{place + 1}.png",
+                ),
+            )
         if delivery.moved_to is None:
             break
         post = post.model_copy(update={"chat_id": delivery.moved_to})
-    if delivery.status in ("migrated", "deferred"):
-        return None
+    if delivery.status == "migrated" or delivery.status == "deferred":
+        return delivery.status
     if delivery.status == "given_up":
         await _mark_sent(core, post, None)
     if delivery.status != "sent" or delivery.value is None:

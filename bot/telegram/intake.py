@@ -173,6 +173,7 @@ async def process_update(app: MinyiApp, core: Core, plain: PlainPath[Any], raw: 
         if await session.is_update_processed(update_id):
             return True
     turn = Turn(update_id)
+    owed_before = core.posts_owed_count
     try:
         await _dispatch(app, plain, raw, turn)
     except AlreadyProcessed:
@@ -188,7 +189,7 @@ async def process_update(app: MinyiApp, core: Core, plain: PlainPath[Any], raw: 
         # Updates without effects (chatter, /help) are recorded too, so a restart skips them.
         async with core.repo.transaction() as session:
             await session.add_processed_update(update_id, core.now())
-    await _after_commit(app, core, turn.replies)
+    await _after_commit(app, core, turn.replies, owed_posts=core.posts_owed_count != owed_before)
     return True
 
 
@@ -196,20 +197,31 @@ async def process_update(app: MinyiApp, core: Core, plain: PlainPath[Any], raw: 
 POSTS_FIRST_SECONDS = 10.0
 
 
-async def _after_commit(app: MinyiApp, core: Core, replies: Sequence[OwedReply]) -> None:
+async def _after_commit(
+    app: MinyiApp, core: Core, replies: Sequence[OwedReply], *, owed_posts: bool
+) -> None:
     """What committed updates owe Telegram: the posts their transitions stored (the outbox)
     and the scorecards, each sent by its background task, and their replies, handed to the
     per-chat reply queue (never waited for: a throttled chat must not hold up the intake,
     bot/telegram/replies.py).
 
-    Replies of an update that owed round posts wait, in their own chat's line only, for that
-    pass of the posts to end (POSTS_FIRST_SECONDS at most): the question reaches the group
-    before the organiser's "round opened", as people read them one after the other."""
+    Replies in a group of updates that owed round posts (`owed_posts`: a transition of theirs
+    bumped `Core.posts_owed_count`) wait, in their own chat's line only, for that pass of the
+    posts to end (POSTS_FIRST_SECONDS at most): the question reaches the group before the
+    organiser's "round opened", as people read them one after the other. Replies in private
+    chat, and replies of any other update, go at once, even while a round is being posted to
+    forty groups (the flag `posts_owed` left set by one made a resident's /help, and the
+    organiser's own private confirmations, wait for all of them)."""
     poster = app.bot_data.round_poster
-    posts_first = poster is not None and core.posts_owed.is_set()
+    posts_first = poster is not None and owed_posts
     _send_owed_posts(app, core)
     if posts_first and poster is not None:
-        replies = [replace(r, send=_after(poster.wait_idle, r.send)) for r in replies]
+        # Only a group can read the question and the confirmation one after the other: a
+        # reply in private chat (the organiser's "round opened" for `/ask all`) goes at once.
+        replies = [
+            replace(r, send=_after(poster.wait_idle, r.send)) if r.chat_id < 0 else r
+            for r in replies
+        ]
     app.bot_data.replies.put_all(replies)
 
 
@@ -368,6 +380,7 @@ async def process_batch(
             end += 1
         run = updates[index:end]
         index = end
+        owed_before = core.posts_owed_count
         try:
             owed = await _process_run(app, core, plain, run, prepared or {})
         except Exception as exc:
@@ -379,7 +392,8 @@ async def process_batch(
             for raw in run:
                 await process_with_retry(app, core, plain, raw)
         else:
-            await _after_commit(app, core, owed)
+            owed_posts = core.posts_owed_count != owed_before
+            await _after_commit(app, core, owed, owed_posts=owed_posts)
 
 
 class Gatherer:

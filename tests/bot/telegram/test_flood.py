@@ -250,3 +250,22 @@ async def test_a_request_cancelled_before_it_was_sent_leaves_its_groups_minute_f
     for _ in range(20):
         await asyncio.wait_for(send(flood, -100, [], time), 5)
     assert time.slept == []
+
+
+async def test_posts_to_many_groups_leave_a_share_of_each_second_to_replies() -> None:
+    """Posts sent inside `deferring` (the outboxes) take at most 25 of the 30 messages a
+    second: after 25 posts, five replies in private still go at once, and a 26th post waits
+    for the next second (with or without the replies)."""
+    for replies in (0, 5):
+        time = Time()
+        flood = limiter(time)
+        sent: list[tuple[Any, float]] = []
+        with deferring():
+            for chat in range(-1, -26, -1):
+                await send(flood, chat, sent, time)
+        for _ in range(replies):
+            await send(flood, 42, sent, time)
+        assert time.slept == []
+        with deferring():
+            await send(flood, -26, sent, time)
+        assert sent[-1][1] - sent[0][1] >= 1.0
