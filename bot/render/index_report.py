@@ -182,6 +182,7 @@ STYLE_SHEET = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
  sans-serif;margin:0;color:#1d2733;background:#f6f7f9;line-height:1.5}
 .report{max-width:1100px;margin:0 auto;padding:16px}
+h1,h2,h3{overflow-wrap:anywhere}
 h1{font-size:1.6em;margin:.2em 0}h2{margin-top:1.6em;border-bottom:2px solid #2b7bba}
 .en{color:#55606e;font-size:.92em}
 span.en::before{content:" · "}h1 span.en::before,h2 span.en::before,h3 span.en::before,

@@ -72,6 +72,7 @@ li{overflow-wrap:anywhere}
 .privacy p{margin:4px 0}
 .check{display:flex;gap:10px;align-items:flex-start}
 .check input{width:22px;height:22px;flex:none;margin:2px 0 0}
+.check span{min-width:0;overflow-wrap:anywhere}
 """.strip()
 CSS_HASH = "sha256-" + base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
 CONTENT_SECURITY_POLICY = (

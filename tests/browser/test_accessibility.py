@@ -166,3 +166,21 @@ async def test_a_screen_reader_hears_a_rating_out_of_five(phone: Any, tmp_path: 
         await phone.get_by_role("button", name="提交评分").click()
         await phone.get_by_text("你现在的选择：4 分（满分 5 分）").wait_for()
         await expect(four).to_be_checked()
+
+
+async def test_my_data_page_fits_the_smallest_phone_at_200_percent(
+    phone: Any, tmp_path: Path
+) -> None:
+    """At 200 % zoom on a 320-px phone (160 CSS px), the English "my data" page with an answer
+    on it does not scroll sideways: the delete box's long sentence wrapped past the edge."""
+    async with web_world(tmp_path) as world:
+        text = await world.open_round("text", "你希望社区怎样改进？")
+        await phone.goto(world.base + world.path(text))
+        await phone.fill("textarea[name=text]", "电梯坏了一个星期都没人管。")
+        await phone.get_by_role("button", name="提交").click()
+        await phone.get_by_role("status").wait_for()
+        await phone.set_viewport_size({"width": 160, "height": 640})
+        await phone.goto(world.base + "/me?lang=en")
+        await phone.get_by_role("checkbox").wait_for()
+        width = await phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 160, f"the page is {width}px wide at 160 px"

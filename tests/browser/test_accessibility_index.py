@@ -87,3 +87,16 @@ async def test_the_index_speaks_each_language_in_its_own_voice(tmp_path: Path) -
         chosen = page.locator("label[for=l-zh]")
         weight = await chosen.evaluate("(e) => getComputedStyle(e).fontWeight")
         assert int(weight) >= 600, f"the chosen language is not marked (weight {weight})"
+
+
+async def test_the_index_fits_the_smallest_phone_at_200_percent(tmp_path: Path) -> None:
+    """At 200 % zoom on a 320-px phone (160 CSS px), `/index/` in English does not scroll
+    sideways: its long English headings ran past the edge (the tables scroll in their own
+    boxes)."""
+    async with web_world(tmp_path) as world:
+        await import_values(world.core, VALUES, "values.csv")
+        async with chromium_page(viewport={"width": 160, "height": 640}, locale="en") as page:
+            await page.goto(world.base + "/index/?lang=en")
+            await page.locator("h1").wait_for()
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 160, f"the page is {width}px wide at 160 px"
