@@ -24,9 +24,10 @@ import pytest_asyncio
 from playwright.async_api import expect
 
 from bot.core.rounds import close_round
+from demo.sandbox import Sandbox
 from tests.bot.web.world import web_world
 from tests.browser.conftest import chromium_page
-from tests.browser.test_sandbox import screens_dir
+from tests.browser.test_sandbox import QUESTION, SandboxPage, screens_dir
 from tests.browser.test_web_pages import PHONE, with_cjk_font
 
 
@@ -184,3 +185,18 @@ async def test_my_data_page_fits_the_smallest_phone_at_200_percent(
         await phone.get_by_role("checkbox").wait_for()
         width = await phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 160, f"the page is {width}px wide at 160 px"
+
+
+async def test_the_sandbox_page_passes_axe(page: Any, sandbox: Sandbox, tmp_path: Path) -> None:
+    """The sandbox page (a trial tool, at a desk) has no axe-core violation after the organiser
+    opens a round: its blue links and grey chat previews were 3.5:1 and 4:1 on their
+    backgrounds, and it had no top heading."""
+    script = axe_script()
+    trial = SandboxPage(page, sandbox, screens_dir(tmp_path))
+    await trial.open()
+    await trial.chat("碧海社区")
+    await trial.write(f"/ask {QUESTION}")
+    await trial.bot_says(QUESTION).wait_for()
+    problems = await axe_violations(page, script)
+    await page.screenshot(path=str(trial.screens / "a11y-sandbox.png"))
+    assert not problems, problems
