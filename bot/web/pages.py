@@ -352,7 +352,8 @@ def summary_section(lang: Lang, summary: Summary) -> str:
         width = max(0.0, min(1.0, line.share)) * 100
         parts.append(
             f"<div>{escape(line.text)} · {line.votes} ({_pct(line.share)})</div>"
-            f'<progress max="100" value="{width:.0f}"></progress>'
+            # Hidden from screen readers: the line above says the same in words.
+            f'<progress max="100" value="{width:.0f}" aria-hidden="true"></progress>'
         )
     if summary.average is not None:
         parts.append(f"<p>{_t('summary_average', lang, average=summary.average)}</p>")
@@ -384,7 +385,7 @@ def state_page(
     if unsaved.strip():
         # Under the notice that says why, above the results that end with "结果：".
         body += (
-            f'<section class="card"><label for="unsaved"><h2>{_t("unsaved", lang)}</h2></label>'
+            f'<section class="card"><h2><label for="unsaved">{_t("unsaved", lang)}</label></h2>'
             f'<textarea id="unsaved" readonly>{escape(unsaved)}</textarea></section>'
         )
     if now_open:

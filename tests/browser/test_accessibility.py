@@ -156,6 +156,22 @@ async def test_a_refused_answer_is_told_at_its_box_and_in_the_title(
         await expect(box).to_have_accessible_description(re.compile("^请先写下你的回答。"))
 
 
+async def test_closed_results_are_read_once(phone: Any, tmp_path: Path) -> None:
+    """A closed poll's results are read as their words ("垃圾分类 · 1 (100%)"), without a
+    progress bar after each that says the share again."""
+    async with web_world(tmp_path) as world:
+        poll = await world.open_round("poll", "最需要改进的是？", ["停车", "垃圾分类"])
+        await phone.goto(world.base + world.path(poll))
+        await phone.get_by_text("垃圾分类").click()
+        await phone.get_by_role("button", name="投票").click()
+        await phone.get_by_role("status").wait_for()
+        await close_round(world.core, poll.id)
+        await phone.goto(world.base + world.path(poll))
+        await phone.get_by_text("垃圾分类 · 1 (100%)").wait_for()
+        assert await phone.locator("progress").count() == 2
+        assert await phone.get_by_role("progressbar").count() == 0
+
+
 async def test_a_screen_reader_hears_a_rating_out_of_five(phone: Any, tmp_path: Path) -> None:
     """Each rating choice is called "4 分（满分 5 分）", not a bare "4", and after voting the page
     says the choice out of five too."""
