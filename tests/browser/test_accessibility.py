@@ -39,7 +39,7 @@ def axe_script() -> str:
     if spec is not None and spec.origin is not None:
         found = Path(spec.origin).parent / "axe.min.js"
     if found is None or not found.exists():
-        problem = "axe-core is missing (`make .venv/.installed` installs axe-playwright-python)"
+        problem = "axe-core is missing (the axe-playwright-python package ships it)"
         if os.environ.get("CI"):
             pytest.fail(f"accessibility tests cannot run under CI: {problem}")
         pytest.skip(problem)
