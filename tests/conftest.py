@@ -29,6 +29,7 @@ MISSING_SERVICES = {
     ),
     "Chromium is not installed": "as root, `make browser` installs Debian's chromium",
     "the playwright package is missing": "`make .venv/.installed` installs it",
+    "axe-core is missing": "`make .venv/.installed` installs axe-playwright-python, which ships it",
 }
 
 

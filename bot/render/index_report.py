@@ -181,7 +181,8 @@ def _nominal(c_weight: float, used: float | None) -> str | None:
 STYLE_SHEET = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
  sans-serif;margin:0;color:#1d2733;background:#f6f7f9;line-height:1.5}
-main{max-width:1100px;margin:0 auto;padding:16px}
+.report{max-width:1100px;margin:0 auto;padding:16px}
+h1,h2,h3{overflow-wrap:anywhere}
 h1{font-size:1.6em;margin:.2em 0}h2{margin-top:1.6em;border-bottom:2px solid #2b7bba}
 .en{color:#55606e;font-size:.92em}
 span.en::before{content:" · "}h1 span.en::before,h2 span.en::before,h3 span.en::before,
@@ -194,10 +195,16 @@ h1 .en,h2 .en,h3 .en,th .en{display:block}
  z-index:2}
 input[name=lang]{position:absolute;opacity:0}
 label{cursor:pointer;text-decoration:underline}
+#l-both:checked~.switch [for=l-both],#l-zh:checked~.switch [for=l-zh],
+ #l-en:checked~.switch [for=l-en]{font-weight:700;text-decoration:none}
+#l-both:focus-visible~.switch [for=l-both],#l-zh:focus-visible~.switch [for=l-zh],
+ #l-en:focus-visible~.switch [for=l-en]{outline:3px solid #0b4f8a;outline-offset:2px}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:.92em}
-.wide{overflow-x:auto;max-width:100%}
+.wide{overflow-x:auto;max-width:100%}.wide:focus-visible{outline:3px solid #0b4f8a}
 th,td{padding:4px 6px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
-th{background:#eef2f6;font-weight:600}td.n{text-align:right;white-space:nowrap}
+th{background:#eef2f6;font-weight:600}tbody th{background:none;font-weight:inherit}
+tbody th .en{display:inline}tbody th span.en::before{content:" · "}
+td.n{text-align:right;white-space:nowrap}
 .bar{position:relative;height:12px;background:#e9edf1;border-radius:6px;min-width:120px}
 .bar svg,.iv svg{display:block;overflow:visible}
 .bar rect{fill:#2b7bba}
@@ -206,14 +213,15 @@ th{background:#eef2f6;font-weight:600}td.n{text-align:right;white-space:nowrap}
 .card{background:#fff;border:1px solid #dde2e8;border-radius:8px;padding:12px 16px;margin:18px 0}
 .head{display:flex;gap:24px;flex-wrap:wrap;align-items:baseline}
 .big{font-size:2em;font-weight:700;color:#0b4f8a}
-.up{color:#1a7f37}.down{color:#b42318}.muted{color:#8a94a3}
+.up{color:#1a7f37}.down{color:#b42318}.muted{color:#5f6b7a}
 blockquote{margin:4px 0;padding:2px 8px;border-left:3px solid #c9d6e3;color:#333;font-size:.92em}
-.unranked{color:#8a94a3}a{color:#0b4f8a}.flag{color:#b54708}
+.unranked{color:#5f6b7a}a{color:#0b4f8a}.flag{color:#b54708}
 tr.group td{background:#f6f7f9;color:#55606e;padding-top:10px}
 @media print{.switch{display:none}.card{break-inside:avoid}}
 @media (max-width:640px){.voices,.voices thead,.voices tbody,.voices tr{display:block}
  .voices tr{border-bottom:1px solid #e3e6ea}.voices th,.voices td{display:inline-block;
- border:0;vertical-align:middle}.voices td.said,.voices th:last-child{display:block}}
+ border:0;vertical-align:middle}.voices td.said,.voices th:last-child{display:block}
+ table,small,.en,blockquote{font-size:1em}}
 """
 
 
@@ -223,7 +231,21 @@ def _e(text: object) -> str:
 
 def _bi(pair: tuple[str, str], tag: str = "span") -> str:
     zh, en = pair
-    return f'<{tag} class="zh">{_e(zh)}</{tag}><{tag} class="en">{_e(en)}</{tag}>'
+    # Each says its language: a screen reader reads it in that language's voice, whichever
+    # language the page is on.
+    return (
+        f'<{tag} class="zh" lang="zh-CN">{_e(zh)}</{tag}>'
+        f'<{tag} class="en" lang="en">{_e(en)}</{tag}>'
+    )
+
+
+def _wide(table: str, labelled_by: str) -> str:
+    """A table in a box that scrolls sideways on a narrow screen: a named region the keyboard
+    can reach (and scroll with the arrow keys), named by the ids `labelled_by`."""
+    return (
+        f'<div class="wide" tabindex="0" role="region" aria-labelledby="{labelled_by}">'
+        f"{table}</div>"
+    )
 
 
 def _name(zh: str, en: str) -> str:
@@ -236,7 +258,8 @@ def _bar(score: float | None) -> str:
     width = max(0.0, min(100.0, score))
     # SVG geometry, not a style attribute: the web pages' policy allows no inline style.
     return (
-        f'<div class="bar" title="{score:.1f}"><svg width="{width:.1f}%" height="12">'
+        f'<div class="bar" title="{score:.1f}">'
+        f'<svg width="{width:.1f}%" height="12" aria-hidden="true">'
         '<rect width="100%" height="12" rx="6"/></svg></div>'
         f"<small>{score:.1f}</small>"
     )
@@ -247,7 +270,8 @@ def _interval(c: CommunityResult) -> str:
         return "–"
     low, high, point = (max(0.0, min(100.0, x)) for x in (c.low, c.high, c.index))
     return (
-        f'<div class="iv" title="{c.low:.1f}–{c.high:.1f}"><svg width="100%" height="12">'
+        f'<div class="iv" title="{c.low:.1f}–{c.high:.1f}">'
+        '<svg width="100%" height="12" aria-hidden="true">'
         f'<rect class="range" x="{low:.1f}%" y="3" width="{max(0.5, high - low):.1f}%" height="6"/>'
         f'<rect class="point" x="{point:.1f}%" width="3" height="12" transform="translate(-1)"/>'
         "</svg></div>"
@@ -260,7 +284,8 @@ def _change_html(x: float | None, note: tuple[str, str] | None = None) -> str:
         return '<span class="muted">–</span>'
     css = "up" if x > 0 else "down" if x < 0 else "muted"
     arrow = "▲" if x > 0 else "▼" if x < 0 else "＝"
-    shown = f'<span class="{css}">{arrow} {x:+.1f}</span>'
+    # The sign says the direction to a screen reader; the arrow is for the eye.
+    shown = f'<span class="{css}"><span aria-hidden="true">{arrow}</span> {x:+.1f}</span>'
     if note is not None:
         # Beside the figure, not in a footnote: the figure is not like for like.
         shown += f' <small class="flag">({_bi(note)})</small>'
@@ -318,6 +343,8 @@ def render_html(
     # bar. The bar's own words follow the switch too.
     checked = {key: " checked" if key == (lang or "both") else "" for key in ("both", "zh", "en")}
     parts.append(
+        # Inside <main> with the report, so that nothing of the page is outside a landmark.
+        "<main>"
         f'<input type="radio" name="lang" id="l-both"{checked["both"]}>'
         f'<input type="radio" name="lang" id="l-zh"{checked["zh"]}>'
         f'<input type="radio" name="lang" id="l-en"{checked["en"]}>'
@@ -326,7 +353,7 @@ def render_html(
         '<label for="l-zh" lang="zh-CN">中文</label> · '
         '<label for="l-en" lang="en">English</label></div>'
     )
-    parts.append("<main>")
+    parts.append('<div class="report">')
     parts.append(f"<h1>{_bi(title)}</h1>")
     prev = result.previous_period or "–"
     parts.append(
@@ -342,7 +369,7 @@ def render_html(
             why = _unranked_why(result, item)
             parts.append(_scorecard_html(fw, number, item, voices.get(item.name), why))
     parts.append(_sources_html(fw))
-    parts.append("</main></body></html>")
+    parts.append("</div></main></body></html>")
     return "".join(parts)
 
 
@@ -362,7 +389,7 @@ def _method_html(result: IndexResult) -> str:
 
 def _city_table_html(result: IndexResult) -> str:
     head = "".join(
-        f"<th>{_bi(t(k))}</th>"
+        f'<th scope="col">{_bi(t(k))}</th>'
         for k in (
             "rank",
             "community",
@@ -376,7 +403,8 @@ def _city_table_html(result: IndexResult) -> str:
     )
     city = result.city
     rows = [
-        f"<tr><td></td><td><b>{_bi(t('city'))}</b></td><td class='n'>{_fmt(city.index)}</td>"
+        f"<tr><td></td><th scope='row'><b>{_bi(t('city'))}</b></th>"
+        f"<td class='n'>{_fmt(city.index)}</td>"
         f"<td></td><td></td><td></td><td class='n'>{city.voters}</td><td></td></tr>"
     ]
     grouped = False
@@ -389,15 +417,15 @@ def _city_table_html(result: IndexResult) -> str:
             grouped = True
         rows.append(
             f"<tr><td class='n'>{_rank_html(c)}</td>"
-            f"<td><a href='#c{number}'>{_e(c.name)}</a></td>"
+            f"<th scope='row'><a href='#c{number}'>{_e(c.name)}</a></th>"
             f"<td class='n'><b>{_fmt(c.index)}</b></td><td>{_interval(c)}</td>"
             f"<td class='n'>{_rank_range(c)}</td><td class='n'>{c.coverage:.0%}</td>"
             f"<td class='n'>{c.voters}</td>"
             f"<td class='n'>{_change_html(c.change, change_note(c))}</td></tr>"
         )
-    return (
-        f"<h2>{_bi(t('city_table'))}</h2><div class='wide'><table><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    return f"<h2 id='city-table'>{_bi(t('city_table'))}</h2>" + _wide(
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>",
+        "city-table",
     )
 
 
@@ -412,7 +440,8 @@ def _scorecard_html(
     # Unranked: why, instead of an empty rank range.
     place = f"({_rank_range(c)})" if why is None else f"<br><small>{_bi(why)}</small>"
     head = (
-        f'<div class="card" id="c{number}"><h3>{_e(c.name)}</h3><div class="head">'
+        f'<div class="card" id="c{number}"><h3 id="c{number}-name">{_e(c.name)}</h3>'
+        '<div class="head">'
         f'<div>{_bi(t("index"))}<br><span class="big">{_fmt(c.index)}</span></div>'
         f"<div>{_bi(t('interval'))}<br>{_fmt(c.low)}–{_fmt(c.high)}</div>"
         f"<div>{_bi(t('rank'))}<br>{rank} {place}</div>"
@@ -433,18 +462,19 @@ def _scorecard_html(
         if nominal is not None:
             shown += f'<br><small class="muted">{_bi(t("weight_nominal", weight=nominal))}</small>'
         principle_rows.append(
-            f"<tr><td>{_name(p.name_zh, p.name_en)}</td>"
+            f"<tr><th scope='row'>{_name(p.name_zh, p.name_en)}</th>"
             f"<td class='n'>{shown}</td>"
             f"<td>{_bar(c.principles.get(p.id))}</td>"
             f"<td class='said'>{_voice_html(voice)}</td></tr>"
         )
-    principles = (
-        f"<div class='wide'><table class='voices'><thead><tr><th>{_bi(t('principle'))}</th>"
-        f"<th>{_bi(t('weight'))}</th>"
-        f"<th>{_bi(t('score'))}</th><th>{_bi(t('residents_said'))}</th></tr></thead>"
-        f"<tbody>{''.join(principle_rows)}</tbody></table></div>"
-        f"<p><small class='muted'>{_bi(t('weight_note'))}</small></p>"
-    )
+    principles = _wide(
+        f"<table class='voices'><thead><tr>"
+        f"<th scope='col' id='c{number}-principles'>{_bi(t('principle'))}</th>"
+        f"<th scope='col'>{_bi(t('weight'))}</th><th scope='col'>{_bi(t('score'))}</th>"
+        f"<th scope='col'>{_bi(t('residents_said'))}</th></tr></thead>"
+        f"<tbody>{''.join(principle_rows)}</tbody></table>",
+        f"c{number}-name c{number}-principles",
+    ) + (f"<p><small class='muted'>{_bi(t('weight_note'))}</small></p>")
     indicator_rows = []
     names = {p.id: p for p in fw.principles}
     for ind in fw.indicators:
@@ -454,7 +484,7 @@ def _scorecard_html(
         delta = None if value is None or previous is None else value - previous
         principle = names[ind.principle]
         indicator_rows.append(
-            f"<tr><td>{_name(ind.name_zh, ind.name_en)}</td>"
+            f"<tr><th scope='row'>{_name(ind.name_zh, ind.name_en)}</th>"
             f"<td>{_name(principle.name_zh, principle.name_en)}</td>"
             f"<td class='n'><b>{_fmt_value(value)}</b> {_e(ind.unit)}</td>"
             f"<td class='n'>{_fmt_value(ind.threshold)}</td>"
@@ -463,12 +493,14 @@ def _scorecard_html(
             f"<td class='n'>{_fmt_value(previous)} {_delta_html(delta, ind.higher_is_better)}</td>"
             "</tr>"
         )
-    indicators = (
-        f"<div class='wide'><table><thead><tr><th>{_bi(t('indicator'))}</th>"
-        f"<th>{_bi(t('principle'))}</th>"
-        f"<th>{_bi(t('value'))}</th><th>{_bi(t('threshold'))}</th><th>{_bi(t('target'))}</th>"
-        f"<th>{_bi(t('score'))}</th><th>{_bi(t('previous'))}</th></tr></thead>"
-        f"<tbody>{''.join(indicator_rows)}</tbody></table></div>"
+    head_cells = "".join(
+        f"<th scope='col'>{_bi(t(k))}</th>"
+        for k in ("principle", "value", "threshold", "target", "score", "previous")
+    )
+    indicators = _wide(
+        f"<table><thead><tr><th scope='col' id='c{number}-indicators'>{_bi(t('indicator'))}</th>"
+        f"{head_cells}</tr></thead><tbody>{''.join(indicator_rows)}</tbody></table>",
+        f"c{number}-name c{number}-indicators",
     )
     return head + principles + "<p></p>" + indicators + "</div>"
 
@@ -502,20 +534,20 @@ def _direction(indicator: Indicator) -> tuple[str, str]:
 
 def _sources_html(fw: Framework) -> str:
     head = "".join(
-        f"<th>{_bi(t(k))}</th>"
+        f"<th scope='col'>{_bi(t(k))}</th>"
         for k in ("indicator", "unit", "direction", "threshold", "target", "baseline", "source")
     )
     rows = "".join(
-        f"<tr><td>{_name(i.name_zh, i.name_en)} <small class='muted'>{_e(i.id)}</small></td>"
+        f"<tr><th scope='row'>{_name(i.name_zh, i.name_en)} <small class='muted'>{_e(i.id)}</small>"
+        "</th>"
         f"<td>{_e(i.unit)}</td><td>{_bi(_direction(i))}</td>"
         f"<td class='n'>{_fmt_value(i.threshold)}</td>"
         f"<td class='n'>{_fmt_value(i.target)}</td><td class='n'>{_fmt_value(i.baseline)}</td>"
         f"<td>{_e(i.source)}</td></tr>"
         for i in fw.indicators
     )
-    return (
-        f"<h2>{_bi(t('sources'))}</h2><div class='wide'><table><thead><tr>{head}</tr></thead>"
-        f"<tbody>{rows}</tbody></table></div>"
+    return f"<h2 id='sources'>{_bi(t('sources'))}</h2>" + _wide(
+        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>", "sources"
     )
 
 

@@ -1145,6 +1145,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "请打分（1 = 很不满意，5 = 很满意）：",
         "Your rating (1 = very poor, 5 = very good):",
     ),
+    # A rating choice as a screen reader says it (the box shows the digit), and the choice made.
+    "web_rating_value": ("{value} 分（满分 5 分）", "{value} out of 5"),
     "web_rate": ("提交评分", "Send rating"),
     "web_your_answers": (
         "你已提交的回答（截止前可以修改）",

@@ -34,13 +34,13 @@ body{margin:0;background:#f4f6f8;color:#1b1f23;font:17px/1.55 system-ui,-apple-s
 "PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif}
 main{max-width:40rem;margin:0 auto;padding:12px}
 header{display:flex;justify-content:space-between;align-items:baseline;gap:8px;
-font-size:14px;color:#52606d;margin:4px 2px 10px}
+font-size:16px;color:#52606d;margin:4px 2px 10px}
 header a{color:#1f5fa8}
 .card{background:#fff;border-radius:12px;padding:16px;margin:0 0 12px;
 box-shadow:0 1px 2px rgba(0,0,0,.08)}
 h1{font-size:21px;line-height:1.4;margin:0 0 6px;overflow-wrap:anywhere}
 h2{font-size:17px;margin:0 0 8px}
-.meta{font-size:14px;color:#52606d;margin:0}
+.meta{font-size:16px;color:#52606d;margin:0}
 .flash{border-left:5px solid #2e8540;background:#e7f4ea}
 .error{border-left:5px solid #c0392b;background:#fbeaea}
 label{display:block}
@@ -48,7 +48,7 @@ fieldset{border:0;margin:0;padding:0;min-width:0}
 legend{padding:0;margin:0 0 8px}
 textarea{width:100%;min-height:9rem;font:inherit;padding:10px;border:1px solid #7b8794;
 border-radius:8px;resize:vertical}
-.hint{font-size:14px;color:#52606d;margin:6px 0 0}
+.hint{font-size:16px;color:#52606d;margin:6px 0 0}
 button{display:block;width:100%;margin-top:12px;padding:13px;font:inherit;font-weight:600;
 color:#fff;background:#1f5fa8;border:0;border-radius:8px}
 button.quiet{background:#fff;color:#1f5fa8;border:1px solid #1f5fa8;font-weight:400}
@@ -58,7 +58,7 @@ border:1px solid #7b8794;border-radius:8px;overflow-wrap:anywhere}
 .rating{display:flex;gap:6px}
 .rating label{flex:1;text-align:center}
 .rating input{position:absolute;opacity:0}
-.rating span{display:block;padding:12px 0;border:1px solid #7b8794;border-radius:8px;
+.rating label>span{display:block;padding:12px 0;border:1px solid #7b8794;border-radius:8px;
 font-size:20px;font-weight:600}
 .rating input:checked+span{background:#1f5fa8;color:#fff;border-color:#1f5fa8}
 .rating input:focus-visible+span{outline:3px solid #f0b429}
@@ -68,10 +68,11 @@ summary{color:#1f5fa8}
 progress{display:block;width:100%;height:10px;margin:2px 0 8px;accent-color:#1f5fa8}
 ul{padding-left:1.2em;margin:6px 0}
 li{overflow-wrap:anywhere}
-.privacy{font-size:14px;color:#3e4c59}
+.privacy{font-size:16px;color:#3e4c59}
 .privacy p{margin:4px 0}
 .check{display:flex;gap:10px;align-items:flex-start}
 .check input{width:22px;height:22px;flex:none;margin:2px 0 0}
+.check span{min-width:0;overflow-wrap:anywhere}
 """.strip()
 CSS_HASH = "sha256-" + base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
 CONTENT_SECURITY_POLICY = (
@@ -191,7 +192,34 @@ def _notice(notice: Notice | None) -> str:
     if notice is None:
         return ""
     role = "alert" if notice.kind == "error" else "status"
-    return f'<div class="card {notice.kind}" role="{role}">{escape(notice.text)}</div>'
+    return (
+        f'<div class="card {notice.kind}" role="{role}" id="{NOTICE_ID}">'
+        f"{escape(notice.text)}</div>"
+    )
+
+
+# The notice's id: a refused form's field names it as its description (aria-describedby), so a
+# screen reader says why again at the field, not only once at the top of the page.
+NOTICE_ID = "notice"
+
+
+def _refused(notice: Notice | None, *described_by: str) -> str:
+    """The attributes of a form's field: its descriptions (`described_by`, ids) and, when the
+    page shows an error, that error first and the field marked invalid."""
+    ids = list(described_by)
+    invalid = ""
+    if notice is not None and notice.kind == "error":
+        ids.insert(0, NOTICE_ID)
+        invalid = ' aria-invalid="true"'
+    return (f' aria-describedby="{" ".join(ids)}"' if ids else "") + invalid
+
+
+def _title(question: str, notice: Notice | None) -> str:
+    """A round page's title: its question, after the error when one was refused (the title is
+    what a screen reader says first on arriving)."""
+    if notice is not None and notice.kind == "error":
+        return f"{notice.text} · {question}"
+    return question
 
 
 def _privacy(lang: Lang, days: int) -> str:
@@ -214,8 +242,10 @@ def _choice_form(view: OpenView) -> str:
     lang = view.lang
     chosen = set(view.own_vote)
     if view.kind == "rating":
+        # Named "4 分（满分 5 分）" for a screen reader, not a bare "4"; the box shows the digit.
         boxes = "".join(
             f'<label><input type="radio" name="value" value="{v}" required'
+            f' aria-label="{_t("rating_value", lang, value=v)}"'
             f"{' checked' if v in chosen else ''}><span>{v}</span></label>"
             for v in range(1, 6)
         )
@@ -242,7 +272,7 @@ def _choice_form(view: OpenView) -> str:
         f'<form method="post" class="card">{view.form.fields()}'
         f'<input type="hidden" name="action" value="{action}">'
         # A named group: a screen reader says the prompt with each choice, not a bare "3".
-        f"<fieldset>{inputs}</fieldset>{current}"
+        f"<fieldset{_refused(view.notice)}>{inputs}</fieldset>{current}"
         f"<button>{button}</button></form>"
     )
     if view.own_vote and view.retract_form is not None and view.kind == "poll":
@@ -257,7 +287,7 @@ def _choice_form(view: OpenView) -> str:
 def _choice_text(view: OpenView) -> list[str]:
     """The visitor's choices; `say` lists them as the page's language does (A、B / A, B)."""
     if view.kind == "rating":
-        return [str(v) for v in view.own_vote]
+        return [say("rating_value", view.lang, value=v) for v in view.own_vote]
     return [view.options[i] for i in view.own_vote if 0 <= i < len(view.options)]
 
 
@@ -266,10 +296,10 @@ def _text_form(view: OpenView) -> str:
     form = (
         f'<form method="post" class="card">{view.form.fields()}'
         '<input type="hidden" name="action" value="answer">'
-        f'<label for="text"><h2>{_t("text_label", lang)}</h2></label>'
-        f'<textarea id="text" name="text" maxlength="{view.limit}" required>'
-        f"{escape(view.draft)}</textarea>"
-        f'<p class="hint">{_t("text_hint", lang, limit=view.limit)}</p>'
+        f'<h2><label for="text">{_t("text_label", lang)}</label></h2>'
+        f'<textarea id="text" name="text" maxlength="{view.limit}" required'
+        f"{_refused(view.notice, 'text-hint')}>{escape(view.draft)}</textarea>"
+        f'<p class="hint" id="text-hint">{_t("text_hint", lang, limit=view.limit)}</p>'
         f"<button>{_t('send', lang)}</button></form>"
     )
     if view.own_answers:
@@ -295,7 +325,7 @@ def open_page(view: OpenView) -> str:
     body += _question(lang, view.round_id, view.question, view.community, closes)
     body += _text_form(view) if view.kind == "text" else _choice_form(view)
     body += _privacy(lang, view.retention_days)
-    return _layout(lang, _switch(view.path, lang), body)
+    return _layout(lang, _switch(view.path, lang), body, _title(view.question, view.notice))
 
 
 def _switch(path: str, lang: Lang) -> str:
@@ -322,7 +352,8 @@ def summary_section(lang: Lang, summary: Summary) -> str:
         width = max(0.0, min(1.0, line.share)) * 100
         parts.append(
             f"<div>{escape(line.text)} · {line.votes} ({_pct(line.share)})</div>"
-            f'<progress max="100" value="{width:.0f}"></progress>'
+            # Hidden from screen readers: the line above says the same in words.
+            f'<progress max="100" value="{width:.0f}" aria-hidden="true"></progress>'
         )
     if summary.average is not None:
         parts.append(f"<p>{_t('summary_average', lang, average=summary.average)}</p>")
@@ -354,7 +385,7 @@ def state_page(
     if unsaved.strip():
         # Under the notice that says why, above the results that end with "结果：".
         body += (
-            f'<section class="card"><label for="unsaved"><h2>{_t("unsaved", lang)}</h2></label>'
+            f'<section class="card"><h2><label for="unsaved">{_t("unsaved", lang)}</label></h2>'
             f'<textarea id="unsaved" readonly>{escape(unsaved)}</textarea></section>'
         )
     if now_open:
@@ -364,7 +395,7 @@ def state_page(
         body += f'<section class="card"><h2>{_t("now_open", lang)}</h2><ul>{links}</ul></section>'
     body += _question(lang, round_id, question, community, f'<p class="meta">{escape(message)}</p>')
     body += results + _privacy(lang, retention_days)
-    return _layout(lang, _switch(path, lang), body)
+    return _layout(lang, _switch(path, lang), body, _title(question, notice))
 
 
 def message_page(lang: Lang, key: str) -> str:
@@ -402,9 +433,11 @@ def me_page(view: MeView) -> str:
         body += (
             f'<form method="post" action="/me/forget?lang={lang}" class="card">{view.form.fields()}'
             f"<h2>{_t('forget_title', lang)}</h2>"
-            '<label class="check"><input type="checkbox" name="confirm" value="yes" required>'
+            '<label class="check"><input type="checkbox" name="confirm" value="yes" required'
+            f"{_refused(view.notice)}>"
             f"<span>{_t('forget_confirm', lang)}</span></label>"
             f"<button>{_t('forget', lang)}</button></form>"
         )
     body += _privacy(lang, view.retention_days)
-    return _layout(lang, f"/me?lang={'en' if lang == 'zh' else 'zh'}", body, say("me_title", lang))
+    switch = f"/me?lang={'en' if lang == 'zh' else 'zh'}"
+    return _layout(lang, switch, body, _title(say("me_title", lang), view.notice))

@@ -440,7 +440,7 @@ def test_the_unranked_are_listed_after_the_ranked_under_a_heading() -> None:
         ]
         assert at == sorted(at)
     # the first scorecard on the page is rank 1's, and its anchor is the table's first link
-    assert page.index('id="c0"><h3>汇展城社区') > 0
+    assert page.index('id="c0"><h3 id="c0-name">汇展城社区') > 0
 
 
 def test_the_digest_line_flags_a_change_over_different_coverage(grown: IndexResult) -> None:

@@ -34,6 +34,8 @@ TAGS = {
 ATTRIBUTES = {
     "lang", "charset", "name", "content", "href", "class", "role", "type", "value", "method",
     "action", "for", "id", "maxlength", "required", "checked", "max", "readonly",
+    # For screen readers (tests/browser/test_accessibility.py): text or ids, never a link.
+    "aria-describedby", "aria-invalid", "aria-label", "aria-hidden",
 }  # fmt: skip
 
 
