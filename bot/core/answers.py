@@ -615,16 +615,37 @@ async def record_poll_vote(
     *,
     turn: Turn | None = None,
 ) -> VoteOutcome:
-    """A non-anonymous poll answer: the resident's choice replaces the earlier one."""
+    """A non-anonymous poll answer: the resident's choice replaces the earlier one.
+
+    Telegram sends poll answers only for the bot's own polls, so a poll whose id is not stored
+    is one whose id is not stored yet (answered the instant it appeared) or never was (taken
+    by Telegram just before a crash): the vote is kept as a stray, counted once that id is
+    stored (`count_stray_votes`), and "unknown" till then (SPEC §9)."""
     async with core.reading(turn) as session:
         post = await session.get_post_by_poll(poll_id)
         round_ = None if post is None else await session.get_round(post.round_id)
-        if post is None and await session.round_post_in_flight(_VOTING, _in_flight_since(core)):
-            raise PostNotStoredYet
+    if post is None:
+        async with core.transaction(turn) as session:
+            await session.hold_stray_votes()
+            post = await session.get_post_by_poll(poll_id)
+            if post is None:
+                resident = core.resident(user_id)
+                await session.add_stray_poll_vote(poll_id, resident, option_ids, core.now())
+                return "unknown"
+            round_ = await session.get_round(post.round_id)
     if post is None or round_ is None:
         return "unknown"
     return await cast_vote(
         core, round_, post.community_id, core.resident(user_id), option_ids, turn=turn
+    )
+
+
+def _fits(round_: Round, choice: Sequence[int]) -> bool:
+    """Whether a vote (poll options, or one rating 1-5; empty retracts) fits the round."""
+    if round_.kind == "rating":
+        return len(choice) == 1 and 1 <= choice[0] <= 5
+    return all(0 <= i < len(round_.options) for i in choice) and (
+        len(set(choice)) <= 1 or round_.multi
     )
 
 
@@ -645,18 +666,38 @@ async def cast_vote(
     if round_.state != "open":
         log.info("vote for round %s ignored: round is %s", round_.id, round_.state)
         return "closed"
-    if round_.kind == "rating":
-        if len(choice) != 1 or not 1 <= choice[0] <= 5:
-            return "invalid"
-    elif any(not 0 <= i < len(round_.options) for i in choice) or (
-        len(set(choice)) > 1 and not round_.multi
-    ):
+    if not _fits(round_, choice):
         return "invalid"
     async with core.transaction(turn) as session:
         if not await session.lock_open_round(round_.id):
             return "closed"
         await session.set_votes(round_.id, community_id, resident, choice, core.now(), channel)
     return "recorded" if choice else "retracted"
+
+
+async def count_stray_votes(core: Core, session: Session, poll_id: str) -> int:
+    """Count the stray votes kept for `poll_id` (see `record_poll_vote`), now that the poll's
+    post is stored in this transaction (`session`, which must have held the stray votes
+    before storing it); each counts unless its resident voted later in the round (in its
+    other poll), the round is closed, or it does not fit the round. How many counted."""
+    post = await session.get_post_by_poll(poll_id)
+    round_ = None if post is None else await session.get_round(post.round_id)
+    strays = await session.take_stray_poll_votes(poll_id)
+    if post is None or round_ is None or not strays or round_.kind == "text":
+        return 0
+    if not await session.lock_open_round(round_.id):
+        log.info("%s stray votes for round %s ignored: round is closed", len(strays), round_.id)
+        return 0
+    counted = 0
+    for resident, choice, at in strays:
+        if not _fits(round_, choice):
+            continue
+        cast = await session.vote_time(round_.id, resident)
+        if cast is not None and cast > at:
+            continue  # they voted since (in the round's other poll): that vote is their last
+        await session.set_votes(round_.id, post.community_id, resident, choice, at)
+        counted += 1
+    return counted
 
 
 async def record_poll_tally(

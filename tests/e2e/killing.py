@@ -10,7 +10,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,9 +73,12 @@ class Runner:
         self.killed.append(call)
         return "drop_after" if point.taken else "drop"
 
-    async def killed_and_restarted(self, timeout: float = 60) -> bool:
+    async def killed_and_restarted(
+        self, timeout: float = 60, while_down: Callable[[], object] | None = None
+    ) -> bool:
         """If the switch is armed: wait for it to fire (False if the bot never made that call
-        within `timeout`), reap the process and start it again."""
+        within `timeout`), reap the process, call `while_down` (what people do meanwhile)
+        and start it again."""
         if self.point is None:
             return True
         try:
@@ -85,6 +88,8 @@ class Runner:
         assert self.proc is not None
         await wait_exit(self.proc)
         self.point = None
+        if while_down is not None:
+            while_down()
         await self.restart()
         return True
 
