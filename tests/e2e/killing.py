@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.config import settings_from_dict
+from bot.core.base import open_core
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import FaultKind, RecordedCall
 from tests.e2e.processes import start_minyi_run, stop, wait_exit
@@ -125,6 +127,17 @@ def storage_url(kind: str, tmp_path: Path) -> Iterator[str]:
     else:
         with postgres_schema_url() as url:
             yield url
+
+
+async def run_sql(url: str, secret: str, sql: str, params: tuple[object, ...] = ()) -> None:
+    """While time stands still for the bot, let it pass: change the database the bot uses."""
+    settings = settings_from_dict({"storage": {"url": url}, "privacy": {"secret": secret}}, {})
+    core = await open_core(settings)
+    try:
+        async with core.repo.transaction() as session:
+            await session.tx.execute(sql, params)
+    finally:
+        await core.repo.close()
 
 
 async def cli(config: Path, *args: str) -> str:

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import settings_from_dict
-from bot.core.base import open_core, utcnow
+from bot.core.base import utcnow
 from sandbox.emulator import BotAPIEmulator
-from tests.e2e.killing import KillPoint, Runner, report_json, storage_url, texts
+from tests.e2e.killing import KillPoint, Runner, report_json, run_sql, storage_url, texts
 from tests.e2e.processes import write_run_config
 
 SECRET = "kill-rounds-secret"
@@ -48,13 +47,7 @@ POINTS = [
 async def _move(url: str, column: str, to: float) -> None:
     """While time stands still for the bot, let it pass: set `column` of every live round."""
     assert column in ("opens_at", "closes_at", "reminder_at")
-    settings = settings_from_dict({"storage": {"url": url}, "privacy": {"secret": SECRET}}, {})
-    core = await open_core(settings)
-    try:
-        async with core.repo.transaction() as session:
-            await session.tx.execute(f"UPDATE rounds SET {column} = ?", (to,))
-    finally:
-        await core.repo.close()
+    await run_sql(url, SECRET, f"UPDATE rounds SET {column} = ?", (to,))
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

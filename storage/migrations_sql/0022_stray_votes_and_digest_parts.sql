@@ -1,4 +1,4 @@
--- Minyi schema, version 22: votes in a poll whose id the bot does not know (yet).
+-- Minyi schema, version 22: votes in a poll whose id the bot does not know (yet); digest parts started.
 --
 -- A poll answer names only its poll. A vote in a poll whose id is not stored is kept here
 -- instead of dropped: a poll Telegram took just before a crash (its id never stored) is found
@@ -15,3 +15,8 @@ CREATE TABLE stray_poll_votes (
     PRIMARY KEY (poll_id, resident)
 );
 CREATE INDEX stray_poll_votes_at ON stray_poll_votes (at);
+
+-- And the digest part whose send started in each staff chat (its index + 1): a part started
+-- and not stored as sent may have reached the chat just before a crash, and is sent again
+-- with a warning saying so (bot/telegram/digests.py).
+ALTER TABLE digest_deliveries ADD COLUMN part_started INTEGER NOT NULL DEFAULT 0;
