@@ -38,8 +38,10 @@ log = logging.getLogger(__name__)
 
 # A post Telegram keeps refusing (BadRequest) is given up after this many attempts.
 MAX_POST_ATTEMPTS = 5
-# A re-sent poll's earlier copy is looked for among this many message ids before it, at most.
-ORPHAN_SEARCH = 20
+# A re-sent poll's earlier copy is looked for among this many message ids before it, at most:
+# each look is a stopPoll, which counts towards the group's 20 messages a minute, so the copy,
+# the looks and the poll's note stay within one minute's.
+ORPHAN_SEARCH = 15
 
 
 def start_link(bot: Bot, round_id: int, community_id: int) -> str:
