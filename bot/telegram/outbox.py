@@ -361,6 +361,9 @@ async def send_owed_posts(core: Core, bot: Bot, index_poster: OwedSender | None 
     (`drop_after`, a timeout), after Telegram accepted a message but before `_mark_sent`
     committed makes the next pass send it again, once, logged as a possible duplicate. We
     prefer that to the opposite order (mark, then send), which would lose the post for good.
+    What residents do with the first copy still counts: a press or reply on it adopts it as
+    the post (bot/core/answers.py `_adopt_unconfirmed`), and a re-sent poll finds and closes
+    its first copy, whose votes count (`_close_orphan`).
     """
     if index_poster is not None:
         index_poster.kick(retry=True)
