@@ -139,8 +139,8 @@ async def test_a_reply_to_the_question_taken_at_the_crash_counts(
     emulator: BotAPIEmulator, tmp_path: Path, backend: str, when: str
 ) -> None:
     """Killed as Telegram takes a text round's question (its message id never stored), a reply
-    to that message, sent while the bot is down or after its copy went out, is counted once;
-    replied to while down, the question is not sent again."""
+    to that message, sent while the bot is down or after its copy went out, and then edited,
+    is counted once as edited; replied to while down, the question is not sent again."""
     em = emulator
     organiser = em.add_user("Organiser")
     group = em.add_group("碧海社区居民群")
@@ -163,9 +163,13 @@ async def test_a_reply_to_the_question_taken_at_the_crash_counts(
             await em.wait_for(lambda: bool(texts(em, group.id, "已登记")), 60)
             await em.wait_idle(60)
 
+            replies: list[int] = []
+
             def reply_to_first() -> None:
                 first = next(m for m in em.messages_to(group.id) if "社区征询 #1" in m["text"])
-                em.send_message(resident, group, PHRASES[0], reply_to=first["message_id"])
+                replies.append(
+                    em.send_message(resident, group, PHRASES[0], reply_to=first["message_id"])
+                )
 
             bot.arm(KillPoint("sendMessage", 1, taken=True))
             em.send_message(organiser, group, "/ask 2h 你希望社区怎样改进？")
@@ -176,8 +180,11 @@ async def test_a_reply_to_the_question_taken_at_the_crash_counts(
                 await em.wait_for(lambda: len(texts(em, group.id, "社区征询 #1")) == 2, 60)
                 reply_to_first()
             await em.wait_idle(60)
+            em.edit_message(resident, group, replies[0], PHRASES[1])  # an edit of the stored answer
+            await em.wait_idle(60)
             await bot.stop()
             rounds = await report_json(config)
+            exported = json.loads(await cli(config, "export", "--format", "json"))
         except BaseException:
             bot.kill_now()
             print(bot.tail())
@@ -185,4 +192,5 @@ async def test_a_reply_to_the_question_taken_at_the_crash_counts(
 
     log = bot.tail()
     assert rounds[1]["answers"] == 1, log
+    assert [row["text"] for row in exported] == [PHRASES[1]], log
     assert len(texts(em, group.id, "社区征询 #1")) == (1 if when == "down" else 2), log
