@@ -46,7 +46,7 @@ TABLES = (
     "private_sessions",
     # Messages whose answers were deleted while their round is open: their edits store nothing.
     "deleted_sources",
-    # Votes in polls whose id is not stored yet (migration 0022), pseudonymous like votes.
+    # Votes in polls whose id is not stored yet (migration 0023), pseudonymous like votes.
     "stray_poll_votes",
     "index_frameworks",
     "index_values",

@@ -200,8 +200,8 @@ async def test_models_learned_before_the_upgrade_are_kept(repo: Repository) -> N
             await tx.execute("DROP TABLE missed_reports")  # 0020
             await tx.execute("DROP TABLE label_claims")  # 0020
             await tx.execute("DROP TABLE deleted_sources")  # 0021
-            await tx.execute("DROP TABLE stray_poll_votes")  # 0022
-            await tx.execute("ALTER TABLE digest_deliveries DROP COLUMN part_started")  # 0022
+            await tx.execute("DROP TABLE stray_poll_votes")  # 0023
+            await tx.execute("ALTER TABLE digest_deliveries DROP COLUMN part_started")  # 0023
             await tx.execute("DELETE FROM schema_version WHERE version >= 15")
             if model:
                 await tx.execute(

@@ -1,4 +1,4 @@
--- Minyi schema, version 22: votes in a poll whose id the bot does not know (yet); digest parts started.
+-- Minyi schema, version 23: votes in a poll whose id the bot does not know (yet); digest parts started.
 --
 -- A poll answer names only its poll. A vote in a poll whose id is not stored is kept here
 -- instead of dropped: a poll Telegram took just before a crash (its id never stored) is found
