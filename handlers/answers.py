@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from bot.core.answers import (
     record_rating,
 )
 from bot.core.base import Core, PreparedText, Turn
+from bot.core.parsing import parse_start_payload
 from bot.render.texts import Lang, pick_lang, say
 from bot.telegram.context import BotData, Ctx
 from bot.telegram.keyboards import parse_rating
@@ -108,6 +110,9 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
         text=message.text,
         reply_to_message_id=reply_to,
         reply_to_bot=bool(reply_to and replied and replied.from_user and replied.from_user.is_bot),
+        reply_shows=_shown_round(replied.text)
+        if reply_to and replied and replied.from_user and replied.from_user.id == context.bot.id
+        else None,
         edited=edited,
         sent_at=message.date,
     )
@@ -118,6 +123,18 @@ async def _handle(update: Update, context: Ctx, edited: bool) -> None:
     text = reply_text(result, incoming, lang_of(update, context), _limit(core))
     if text is not None:
         await reply(update, context, text, refusal=result.outcome in REFUSALS)
+
+
+def _shown_round(text: object) -> tuple[int, int] | None:
+    """(round, community) of the start link in a text (the bot's opening post of a text round
+    carries one: bot/telegram/outbox.py `start_link`), or None."""
+    if not isinstance(text, str):
+        return None
+    match = _START_LINK.search(text)
+    parsed = None if match is None else parse_start_payload(match.group(1))
+    if parsed is None or parsed[1] is None:
+        return None
+    return parsed[0], parsed[1]
 
 
 def _forwarded_from_another(message: Message, user_id: int) -> bool:
@@ -138,12 +155,19 @@ def _limit(core: Core) -> int:
     return core.settings.limits.max_answer_chars
 
 
+# A /start deep link to answer a round privately, as the opening post shows it.
+_START_LINK = re.compile(r"\?start=(r[0-9]+c[0-9]+)")
+
+
 @dataclass(frozen=True)
 class PlainAnswer:
     """A new text message from a person, not a command: everything answering needs."""
 
     message: IncomingMessage
     language_code: str | None
+    # The sender of the message it replies to and the round its start link shows, if any
+    # (set on `message` once the sender is known to be this bot: `record_plain_answers`).
+    shows: tuple[int, tuple[int, int]] | None = None
 
 
 def read_plain_answer(raw: Mapping[str, Any]) -> PlainAnswer | None:
@@ -176,6 +200,9 @@ def read_plain_answer(raw: Mapping[str, Any]) -> PlainAnswer | None:
     if not all(type(i) is int for i in ids) or not (reply_to is None or type(reply_to) is int):
         return None
     language = sender.get("language_code")
+    replied_by = replied.get("from") if isinstance(replied, dict) else None
+    shown = _shown_round(replied.get("text")) if isinstance(replied, dict) else None
+    by = replied_by.get("id") if isinstance(replied_by, dict) else None
     return PlainAnswer(
         message=IncomingMessage(
             chat_id=chat["id"],
@@ -187,6 +214,7 @@ def read_plain_answer(raw: Mapping[str, Any]) -> PlainAnswer | None:
             reply_to_bot=reply_to is not None and _from_bot(replied),
         ),
         language_code=language if isinstance(language, str) else None,
+        shows=(by, shown) if type(by) is int and shown is not None and reply_to else None,
     )
 
 
@@ -216,7 +244,13 @@ async def record_plain_answers(
     """Record plain answers (`read_plain_answer`) together and reply where a reply is due
     (after `turn` has committed)."""
     core = data.require_core()
-    results = await record_answers(core, [i.message for i in items], data.limiter, turn=turn)
+    messages = [
+        i.message.model_copy(update={"reply_shows": i.shows[1]})
+        if i.shows is not None and i.shows[0] == bot.id
+        else i.message
+        for i in items
+    ]
+    results = await record_answers(core, messages, data.limiter, turn=turn)
     default = core.settings.locale.default
     for item, result in zip(items, results, strict=True):
         lang = pick_lang(item.language_code, default)

@@ -287,17 +287,21 @@ def send_poll(world: World, p: Params) -> Any:
 
 
 def stop_poll(world: World, p: Params) -> Any:
-    """stopPoll: close the poll; Telegram then also sends the bot a `poll` update."""
+    """stopPoll: close the poll; Telegram then also sends the bot a `poll` update. Refused in
+    the order the Bot API server (its `check_message`) and TDLib (`stop_poll`) check: no such
+    message, not a poll, a closed poll (anyone's), a poll the bot did not send."""
     state = _edited_chat(world, p)
     message_id = p.int_("message_id")
     stored = state.messages.get(message_id)
-    if stored is None or stored.deleted or "poll" not in stored.payload:
+    if stored is None or stored.deleted:
         raise bad_request("message with poll to stop not found")
-    if not stored.from_bot:
-        raise bad_request("message can't be edited")
-    poll = world.polls_by_id[str(stored.payload["poll"]["id"])]
-    if poll.is_closed:
+    if "poll" not in stored.payload:
+        raise bad_request("message is not a poll")
+    poll = world.polls_by_id.get(str(stored.payload["poll"]["id"]))
+    if poll.is_closed if poll is not None else bool(stored.payload["poll"].get("is_closed")):
         raise bad_request("poll has already been closed")
+    if not stored.from_bot or poll is None:
+        raise bad_request("poll can't be stopped")
     poll.is_closed = True
     world.refresh_poll(poll)
     markup = _inline_keyboard(p)

@@ -422,6 +422,23 @@ class World:
         content = {"sticker": payloads.sticker_json(stored)}
         return self._post(self._state(chat.id), user, content, reply_to=reply_to)
 
+    def send_poll(self, user: SimUser, chat: SimChat, question: str, options: Sequence[str]) -> int:
+        """`user` posts an anonymous poll of their own (the bot gets the message, never votes
+        in it, and cannot stop it); returns the message id."""
+        poll = PollState(
+            poll_id=str(6_000_000_000_000_000_000 + secrets.randbelow(10**18)),
+            chat_id=chat.id,
+            message_id=0,
+            question=question,
+            options=list(options),
+            option_ids=[secrets.token_hex(4) for _ in options],
+            is_anonymous=True,
+            allows_multiple_answers=False,
+            allows_revoting=True,
+            poll_type="regular",
+        )
+        return self._post(self._state(chat.id), user, {"poll": payloads.poll_json(poll)})
+
     def send_photo(
         self,
         user: SimUser,

@@ -46,6 +46,8 @@ TABLES = (
     "private_sessions",
     # Messages whose answers were deleted while their round is open: their edits store nothing.
     "deleted_sources",
+    # Votes in polls whose id is not stored yet (migration 0023), pseudonymous like votes.
+    "stray_poll_votes",
     "index_frameworks",
     "index_values",
     "index_posts",

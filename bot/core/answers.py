@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from bot.core.base import Core, PreparedText, Turn
 from bot.core.errors import PostNotStoredYet
-from bot.core.models import Channel, NewAnswer, Round, TagRecord
+from bot.core.models import Channel, NewAnswer, Post, Round, TagRecord
 from bot.core.privacy import text_digest
 from nlp.normalise import has_readable, storable
 from nlp.redact import redact
@@ -63,6 +63,9 @@ class IncomingMessage(BaseModel):
     text: str | None  # None for stickers, photos and other non-text messages
     reply_to_message_id: int | None = None
     reply_to_bot: bool = False  # the message it replies to is the bot's own
+    # (round, community) of the start link in the message it replies to, if that message is
+    # this bot's: the opening post of that round's question, stored or not (see `_Targets`).
+    reply_shows: tuple[int, int] | None = None
     edited: bool = False
     sent_at: datetime | None = None  # when it was first sent (an edit keeps that date)
 
@@ -156,6 +159,8 @@ class _Targets:
         self._groups: dict[int, Target | None] = {}
         # Residents whose private answer is for a community that is inactive now: the round.
         self.inactive: dict[str, int] = {}
+        # (round, chat, message id) of replied-to opening posts whose id is not stored.
+        self.unconfirmed: set[tuple[int, int, int]] = set()
 
     async def of(self, message: IncomingMessage, resident: str) -> Target | None:
         """(round, community id, via) the message answers, or None if it answers nothing."""
@@ -167,7 +172,9 @@ class _Targets:
             # A reply answers the round it replies to, or nothing (not the open round).
             key = (message.chat_id, message.reply_to_message_id)
             if key not in self._replies:
-                self._replies[key] = await self._of_reply(*key, message.reply_to_bot)
+                self._replies[key] = await self._of_reply(
+                    *key, message.reply_to_bot, message.reply_shows
+                )
             return self._replies[key]
         if message.chat_id not in self._groups:
             self._groups[message.chat_id] = await self._of_group(message.chat_id)
@@ -189,8 +196,23 @@ class _Targets:
             return None
         return round_, found[1], "private"
 
-    async def _of_reply(self, chat_id: int, message_id: int, to_bot: bool) -> Target | None:
+    async def _of_reply(
+        self, chat_id: int, message_id: int, to_bot: bool, shows: tuple[int, int] | None
+    ) -> Target | None:
         posted = await self._session.get_round_of_post(chat_id, message_id)
+        if posted is None and shows is not None:
+            # The bot's message with a round's start link, its id not stored: that round's
+            # question, which Telegram took just before a crash (or whose answer was lost).
+            # Adopted as the round's post if that post is still unconfirmed (`record_answers`);
+            # else it was sent again, and a reply to either answers the round.
+            round_ = await self._session.get_round(shows[0])
+            community = await self._session.get_community_by_chat(chat_id)
+            if round_ is None or round_.kind != "text" or community is None:
+                return None
+            if community.id != shows[1]:
+                return None
+            self.unconfirmed.add((round_.id, chat_id, message_id))
+            return round_, community.id, "reply"
         if posted is None:
             if to_bot and await self._session.round_post_in_flight(
                 ("text",), self._in_flight_since, chat_id
@@ -307,6 +329,8 @@ async def record_answers(
     async with core.reading(turn) as session:
         targets = _Targets(session, _in_flight_since(core))
         found = [await targets.of(m, r) for m, r in zip(messages, residents, strict=True)]
+    for round_id, chat_id, message_id in sorted(targets.unconfirmed):
+        await _adopt_unconfirmed(core, round_id, chat_id, message_id, "a reply", turn)
     drafts = [
         None
         if target is None or _edit_from_before(message, target[0])
@@ -615,16 +639,61 @@ async def record_poll_vote(
     *,
     turn: Turn | None = None,
 ) -> VoteOutcome:
-    """A non-anonymous poll answer: the resident's choice replaces the earlier one."""
+    """A non-anonymous poll answer: the resident's choice replaces the earlier one.
+
+    Telegram sends poll answers only for the bot's own polls, so a poll whose id is not stored
+    is one whose id is not stored yet (answered the instant it appeared) or never was (taken
+    by Telegram just before a crash): the vote is kept as a stray, counted once that id is
+    stored (`count_stray_votes`), and "unknown" till then (SPEC §9)."""
     async with core.reading(turn) as session:
         post = await session.get_post_by_poll(poll_id)
         round_ = None if post is None else await session.get_round(post.round_id)
-        if post is None and await session.round_post_in_flight(_VOTING, _in_flight_since(core)):
-            raise PostNotStoredYet
+    if post is None:
+        async with core.transaction(turn) as session:
+            await session.hold_stray_votes()
+            post = await session.get_post_by_poll(poll_id)
+            if post is None:
+                resident = core.resident(user_id)
+                await session.add_stray_poll_vote(poll_id, resident, option_ids, core.now())
+                return "unknown"
+            round_ = await session.get_round(post.round_id)
     if post is None or round_ is None:
         return "unknown"
     return await cast_vote(
         core, round_, post.community_id, core.resident(user_id), option_ids, turn=turn
+    )
+
+
+async def _adopt_unconfirmed(
+    core: Core, round_id: int, chat_id: int, message_id: int, what: str, turn: Turn | None
+) -> Post | None:
+    """`what` (a press, a reply) on the bot's message `message_id`, which shows round
+    `round_id`'s opening post (its buttons, its start link): if that post in `chat_id` was
+    being sent and its message id never stored (the bot crashed, or lost Telegram's answer,
+    after Telegram took it), that message is the post: stored as sent, so it is not sent a
+    second time (SPEC §2, §9). The post, also when another process adopted it since this
+    one looked (PostgreSQL), or None if it was in neither state."""
+    async with core.transaction(turn) as session:
+        post = await session.adopt_unconfirmed_post(round_id, chat_id, message_id, core.now())
+        adopted = post is not None
+        if not adopted:
+            post = await session.get_post_by_message(chat_id, message_id)
+    if adopted:
+        log.warning(
+            "round %s: %s shows Telegram took its opening post, whose id was never stored; "
+            "stored as sent now, not sent again",
+            round_id,
+            what,
+        )
+    return post
+
+
+def _fits(round_: Round, choice: Sequence[int]) -> bool:
+    """Whether a vote (poll options, or one rating 1-5; empty retracts) fits the round."""
+    if round_.kind == "rating":
+        return len(choice) == 1 and 1 <= choice[0] <= 5
+    return all(0 <= i < len(round_.options) for i in choice) and (
+        len(set(choice)) <= 1 or round_.multi
     )
 
 
@@ -645,18 +714,38 @@ async def cast_vote(
     if round_.state != "open":
         log.info("vote for round %s ignored: round is %s", round_.id, round_.state)
         return "closed"
-    if round_.kind == "rating":
-        if len(choice) != 1 or not 1 <= choice[0] <= 5:
-            return "invalid"
-    elif any(not 0 <= i < len(round_.options) for i in choice) or (
-        len(set(choice)) > 1 and not round_.multi
-    ):
+    if not _fits(round_, choice):
         return "invalid"
     async with core.transaction(turn) as session:
         if not await session.lock_open_round(round_.id):
             return "closed"
         await session.set_votes(round_.id, community_id, resident, choice, core.now(), channel)
     return "recorded" if choice else "retracted"
+
+
+async def count_stray_votes(core: Core, session: Session, poll_id: str) -> int:
+    """Count the stray votes kept for `poll_id` (see `record_poll_vote`), now that the poll's
+    post is stored in this transaction (`session`, which must have held the stray votes
+    before storing it); each counts unless its resident voted later in the round (in its
+    other poll), the round is closed, or it does not fit the round. How many counted."""
+    post = await session.get_post_by_poll(poll_id)
+    round_ = None if post is None else await session.get_round(post.round_id)
+    strays = await session.take_stray_poll_votes(poll_id)
+    if post is None or round_ is None or not strays or round_.kind == "text":
+        return 0
+    if not await session.lock_open_round(round_.id):
+        log.info("%s stray votes for round %s ignored: round is closed", len(strays), round_.id)
+        return 0
+    counted = 0
+    for resident, choice, at in strays:
+        if not _fits(round_, choice):
+            continue
+        cast = await session.vote_time(round_.id, resident)
+        if cast is not None and cast > at:
+            continue  # they voted since (in the round's other poll): that vote is their last
+        await session.set_votes(round_.id, post.community_id, resident, choice, at)
+        counted += 1
+    return counted
 
 
 async def record_poll_tally(
@@ -711,19 +800,10 @@ async def record_rating(
             _VOTING, _in_flight_since(core), chat_id
         )
     if post is None and carries_round:
-        async with core.transaction(turn) as session:
-            post = await session.adopt_unconfirmed_post(round_id, chat_id, message_id, core.now())
-            adopted = post is not None
-            if not adopted:
-                # Another process's press adopted it since this one looked (PostgreSQL).
-                post = await session.get_post_by_message(chat_id, message_id)
-            round_ = None if post is None else await session.get_round(post.round_id)
-        if adopted:
-            log.warning(
-                "round %s: a press shows Telegram took its opening post, whose id was never "
-                "stored; stored as sent now, not sent again",
-                round_id,
-            )
+        post = await _adopt_unconfirmed(core, round_id, chat_id, message_id, "a press", turn)
+        if post is not None:
+            async with core.reading(turn) as session:
+                round_ = await session.get_round(post.round_id)
     if post is None and in_flight:
         raise PostNotStoredYet
     if post is None or round_ is None or round_.kind != "rating" or round_.id != round_id:

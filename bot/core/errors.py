@@ -37,9 +37,11 @@ class MinyiError(Exception):
 
 
 class PostNotStoredYet(Exception):
-    """An update names a round post Telegram has accepted but whose message or poll id is not
-    stored yet (a vote cast the moment the post appeared): processing it fails, to be retried
-    once the id is stored, rather than ignored as a vote on no round (SPEC §9)."""
+    """An update names a round post Telegram has accepted but whose message id is not stored
+    yet (a press or a reply the moment the post appeared): processing it fails, to be retried
+    once the id is stored, rather than ignored as an answer to no round (SPEC §9). A poll
+    vote never waits so: it is kept as a stray until its poll is stored
+    (bot/core/answers.py `record_poll_vote`)."""
 
 
 class RefusedError(MinyiError):

@@ -11,7 +11,9 @@ RoundKind = Literal["text", "poll", "rating", "priorities"]
 #: Kinds posted as a native Telegram poll (votes arrive as poll answers).
 POLL_KINDS: tuple[RoundKind, ...] = ("poll", "priorities")
 RoundState = Literal["scheduled", "open", "closed", "cancelled"]
-PostPurpose = Literal["open", "note", "reminder", "close", "report"]
+# `orphan`: a poll Telegram took before a crash whose id was never stored, found once its
+# copy was sent (bot/telegram/outbox.py): closed, its votes count for the round.
+PostPurpose = Literal["open", "note", "reminder", "close", "report", "orphan"]
 # Where an answer or vote came from: a Telegram chat or a web answer page (SPEC §11).
 Channel = Literal["telegram", "web"]
 

@@ -237,6 +237,15 @@ async def _deliver_to(
     key = owed.chat_id
     try:
         for index in range(owed.parts_sent, len(parts)):
+            async with core.repo.transaction() as session:
+                again = await session.start_digest_part(period, key, index)
+            if again:
+                log.warning(
+                    "re-sending the digest's %s to staff chat %s: if an earlier attempt reached "
+                    "Telegram just before a crash, this one is a duplicate",
+                    _part_name(parts, index),
+                    chat_label(chat_id, core.secret),
+                )
             await _send_or_skip(core, bot, chat_id, parts, index)
             async with core.repo.transaction() as session:
                 await session.set_digest_parts_sent(period, key, index + 1)

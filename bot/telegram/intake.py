@@ -131,7 +131,7 @@ def error_recorder(app: MinyiApp) -> Any:
         if isinstance(error, AlreadyProcessed):
             return
         if isinstance(error, PostNotStoredYet):
-            # Expected for an instant after a poll or rating post goes out: retried.
+            # Expected for an instant after a rating post or a question goes out: retried.
             log.info("an update came before the round post it names was stored; retrying")
         else:
             # Type and frames only: the message of e.g. a validation error quotes the answer.

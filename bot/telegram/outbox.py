@@ -16,8 +16,9 @@ from functools import partial
 
 from telegram import Bot, ReplyParameters
 from telegram.constants import PollType
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.core.answers import count_stray_votes
 from bot.core.base import Core
 from bot.core.durations import local_minute
 from bot.core.models import Post, Round
@@ -37,6 +38,10 @@ log = logging.getLogger(__name__)
 
 # A post Telegram keeps refusing (BadRequest) is given up after this many attempts.
 MAX_POST_ATTEMPTS = 5
+# A re-sent poll's earlier copy is looked for among this many message ids before it, at most:
+# each look is a stopPoll, which counts towards the group's 20 messages a minute, so the copy,
+# the looks and the poll's note stay within one minute's.
+ORPHAN_SEARCH = 15
 
 
 def start_link(bot: Bot, round_id: int, community_id: int) -> str:
@@ -73,6 +78,8 @@ async def _send_open(
             message_thread_id=post.topic,
         )
         assert message.poll is not None
+        if post.attempts > 0:
+            await _close_orphan(core, bot, post, round_, message.message_id)
         return message.message_id, message.poll.id
     if round_.kind == "rating":
         text = say(
@@ -101,6 +108,55 @@ async def _send_open(
     )
     message = await bot.send_message(post.chat_id, text, message_thread_id=post.topic)
     return message.message_id, None
+
+
+async def _close_orphan(core: Core, bot: Bot, post: Post, round_: Round, message_id: int) -> None:
+    """After re-sending a round's poll (as `message_id`) whose earlier send may have reached
+    Telegram just before a crash: that earlier poll (the orphan, its id never stored) would
+    stay open beside this one, its votes matched to nothing, since a poll answer names only
+    its poll. It is looked for just before the copy, the closest first: each message id above
+    the last one stored for the chat (at most ORPHAN_SEARCH) that is not a stored post is
+    stopped. Telegram stops only the bot's own open polls (anything else is refused, and
+    changes nothing): the first of this round's question and options is the orphan, closed
+    now, its poll stored as the round's in that community (purpose `orphan`) and the votes
+    kept for it so far counted (bot/core/answers.py `count_stray_votes`); an anonymous
+    poll's final totals add to the copy's, since Telegram tells nobody who voted in both."""
+    async with core.repo.transaction() as session:
+        known = await session.list_chat_message_ids(post.chat_id)
+    floor = max((k for k in known if k < message_id), default=0)
+    where = chat_label(post.chat_id, core.secret)
+    for candidate in range(message_id - 1, max(floor, message_id - 1 - ORPHAN_SEARCH), -1):
+        if candidate in known:
+            continue
+        try:
+            poll = await bot.stop_poll(post.chat_id, candidate)
+        except BadRequest:
+            continue  # not a poll, not the bot's, stopped already, or no such message
+        except TelegramError as exc:  # the copy is sent: it must be stored as sent
+            log.info("round %s: looking for its earlier poll in chat %s: %s", round_.id, where, exc)
+            return
+        if poll.question != round_.question or [o.text for o in poll.options] != round_.options:
+            log.warning("round %s: stopped another poll of the bot's in chat %s", round_.id, where)
+            continue
+        async with core.repo.transaction() as session:
+            await session.hold_stray_votes()
+            if not await session.add_orphan_poll(
+                post.round_id, post.community_id, candidate, poll.id, core.now()
+            ):
+                return
+            if round_.anonymous:
+                await session.set_poll_tally(
+                    poll.id, [o.voter_count for o in poll.options], poll.total_voter_count
+                )
+            counted = await count_stray_votes(core, session, poll.id)
+        log.warning(
+            "round %s: its poll Telegram took before a crash was found in chat %s and closed; "
+            "%s votes cast in it so far counted",
+            round_.id,
+            where,
+            counted,
+        )
+        return
 
 
 async def _reply_to_opening(core: Core, post: Post) -> ReplyParameters | None:
@@ -235,9 +291,13 @@ async def _mark_sent(
     core: Core, post: Post, message_id: int | None, poll_id: str | None = None
 ) -> None:
     async with core.repo.transaction() as session:
+        if poll_id is not None:
+            await session.hold_stray_votes()
         await session.set_post_sent(
             post.round_id, post.community_id, post.purpose, core.now(), message_id, poll_id
         )
+        if poll_id is not None:
+            await count_stray_votes(core, session, poll_id)
 
 
 async def _send_post(
@@ -340,6 +400,9 @@ async def send_owed_posts(core: Core, bot: Bot, index_poster: OwedSender | None 
     (`drop_after`, a timeout), after Telegram accepted a message but before `_mark_sent`
     committed makes the next pass send it again, once, logged as a possible duplicate. We
     prefer that to the opposite order (mark, then send), which would lose the post for good.
+    What residents do with the first copy still counts: a press or reply on it adopts it as
+    the post (bot/core/answers.py `_adopt_unconfirmed`), and a re-sent poll finds and closes
+    its first copy, whose votes count (`_close_orphan`).
     """
     if index_poster is not None:
         index_poster.kick(retry=True)

@@ -85,7 +85,8 @@ class Digests(Part):
             )
             if keep_old:
                 await self.tx.execute(
-                    "UPDATE digest_deliveries SET chat_id = ? "
+                    # The old id refused the part it was sent: nothing of it reached the chat.
+                    "UPDATE digest_deliveries SET chat_id = ?, part_started = parts_sent "
                     "WHERE period_start = ? AND chat_id = ?",
                     (new_chat_id, to_ts(period_start), old_chat_id),
                 )
@@ -100,6 +101,20 @@ class Digests(Part):
             "UPDATE digest_deliveries SET parts_sent = ? WHERE period_start = ? AND chat_id = ?",
             (parts_sent, to_ts(period_start), chat_id),
         )
+
+    async def start_digest_part(self, period_start: datetime, chat_id: int, index: int) -> bool:
+        """The send of part `index` to this chat is about to start; True if an earlier send
+        of it started already (and may have reached the chat, its success never stored)."""
+        again = await self.tx.fetchval(
+            "SELECT 1 FROM digest_deliveries WHERE period_start = ? AND chat_id = ? "
+            "AND part_started > ?",
+            (to_ts(period_start), chat_id, index),
+        )
+        await self.tx.execute(
+            "UPDATE digest_deliveries SET part_started = ? WHERE period_start = ? AND chat_id = ?",
+            (index + 1, to_ts(period_start), chat_id),
+        )
+        return again is not None
 
     async def set_digest_delivery_failed(
         self, period_start: datetime, chat_id: int, retry_at: datetime

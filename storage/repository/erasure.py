@@ -35,13 +35,14 @@ FORGOTTEN = "forgotten"
 
 class Erasure(Part):
     """Deletes across `answers`, `answer_themes`, `answer_labels`, `votes`,
-    `private_sessions`, `dead_letters`, `refusal_counts`, `flood_windows` (PostgreSQL), a staff
-    member's `digest_deliveries`, and an organiser's `organiser_languages`, `missed_reports`
-    and `label_claims`; an organiser's rounds, moderation and labels stay, no longer naming
-    them (FORGOTTEN); the tallies follow (storage/repository/tallies.py: a resident's rows
-    there go when their counts reach zero), and a deletion that took a labelled answer away
-    is counted in `label_erasures`, so that the models learned from it are learned again
-    (bot/core/labelling.py `relearn_if_erased`)."""
+    `stray_poll_votes`, `private_sessions`, `dead_letters`, `refusal_counts`, `flood_windows`
+    (PostgreSQL), a staff member's `digest_deliveries`, and an organiser's
+    `organiser_languages`, `missed_reports` and `label_claims`; an organiser's rounds,
+    moderation and labels stay, no longer naming them (FORGOTTEN); the tallies follow
+    (storage/repository/tallies.py: a resident's rows there go when their counts reach zero),
+    and a deletion that took a labelled answer away is counted in `label_erasures`, so that
+    the models learned from it are learned again (bot/core/labelling.py `relearn_if_erased`).
+    """
 
     async def delete_resident_data(self, resident: str) -> tuple[int, int]:
         """`/forget`: delete a resident's answers (and their themes) and votes; returns how
@@ -54,6 +55,7 @@ class Erasure(Part):
         )
         votes = int(row["n"]) if row is not None else 0
         await self._delete_votes("resident = ?", resident)
+        await self.tx.execute("DELETE FROM stray_poll_votes WHERE resident = ?", (resident,))
         # Dead letters are scrubbed to pseudonyms (bot/privacy.scrub_update) but still hold
         # what the resident wrote.
         await self.tx.execute(
@@ -102,6 +104,7 @@ class Erasure(Part):
         ts = to_ts(before)
         count = await self._delete_answers("created_at < ?", ts)
         await self._delete_votes("created_at < ?", ts)
+        await self.tx.execute("DELETE FROM stray_poll_votes WHERE at < ?", (ts,))
         await self.tx.execute("DELETE FROM dead_letters WHERE at < ?", (ts,))
         await self.tx.execute("DELETE FROM private_sessions WHERE started_at < ?", (ts,))
         # Counts of refusals matter only in their minute; a private chat's outlive it until

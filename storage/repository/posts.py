@@ -130,6 +130,28 @@ class Posts(Part):
         )
         return await self.get_post_by_message(chat_id, message_id) if changed else None
 
+    async def add_orphan_poll(
+        self, round_id: int, community_id: int, message_id: int, poll_id: str, at: datetime
+    ) -> bool:
+        """A poll Telegram took for this round and community whose id was never stored (see
+        PostPurpose `orphan`); False if one is stored already (one per round and community)."""
+        changed = await self.tx.execute(
+            "INSERT INTO posts (round_id, community_id, purpose, message_id, poll_id, sent_at, "
+            "attempts) VALUES (?, ?, 'orphan', ?, ?, ?, 1) "
+            "ON CONFLICT (round_id, community_id, purpose) DO NOTHING",
+            (round_id, community_id, message_id, poll_id, to_ts(at)),
+        )
+        return changed > 0
+
+    async def list_chat_message_ids(self, chat_id: int) -> set[int]:
+        """The message ids of every post stored as sent to a chat."""
+        rows = await self.tx.fetchall(
+            "SELECT p.message_id FROM posts p JOIN communities c ON c.id = p.community_id "
+            "WHERE c.chat_id = ? AND p.message_id IS NOT NULL",
+            (chat_id,),
+        )
+        return {int(r["message_id"]) for r in rows}
+
     async def get_post_by_message(self, chat_id: int, message_id: int) -> Post | None:
         """The round post a group message replies to."""
         row = await self.tx.fetchone(

@@ -166,7 +166,8 @@ class Reports(Part):
             "SELECT community_id, channel, count(DISTINCT resident) AS n FROM votes "
             "WHERE round_id = ? GROUP BY community_id, channel "
             "UNION ALL SELECT p.community_id, 'telegram', t.voters FROM poll_totals t "
-            "JOIN posts p ON p.poll_id = t.poll_id WHERE p.round_id = ? AND p.purpose = 'open'",
+            "JOIN posts p ON p.poll_id = t.poll_id WHERE p.round_id = ? "
+            "AND p.purpose IN ('open', 'orphan')",
             (round_id, round_id),
         )
         out: dict[int, dict[str, int]] = {}
@@ -368,7 +369,8 @@ class Reports(Part):
             "SELECT community_id, option_index, sum(votes) AS n FROM tally_votes "
             "WHERE round_id = ? GROUP BY community_id, option_index HAVING sum(votes) <> 0 "
             "UNION ALL SELECT p.community_id, t.option_index, t.votes FROM poll_tallies t "
-            "JOIN posts p ON p.poll_id = t.poll_id WHERE p.round_id = ? AND p.purpose = 'open'",
+            "JOIN posts p ON p.poll_id = t.poll_id WHERE p.round_id = ? "
+            "AND p.purpose IN ('open', 'orphan')",
             (round_id, round_id),
         )
         return [
@@ -386,7 +388,8 @@ class Reports(Part):
             "WHERE round_id = ? AND community_id <> 0 GROUP BY community_id "
             "HAVING sum(voters) > 0 "
             "UNION ALL SELECT p.community_id, t.voters FROM poll_totals t "
-            "JOIN posts p ON p.poll_id = t.poll_id WHERE p.round_id = ? AND p.purpose = 'open'",
+            "JOIN posts p ON p.poll_id = t.poll_id WHERE p.round_id = ? "
+            "AND p.purpose IN ('open', 'orphan')",
             (round_id, round_id),
         )
         out: dict[int, int] = {}

@@ -12,10 +12,12 @@ from storage.repository.tallies import VOTE_FACTS, pending
 
 # The update id stored with a poll's final totals (from closing it): later than any update.
 _FINAL_TOTALS = 2**63 - 1
+# PostgreSQL: the first half of the schema's stray vote lock ("MNYS").
+_STRAY_LOCK = 0x4D4E5953
 
 
 class Votes(Part):
-    """Tables `votes`, `poll_tallies` and `poll_totals`."""
+    """Tables `votes`, `poll_tallies`, `poll_totals` and `stray_poll_votes`."""
 
     async def set_votes(
         self,
@@ -107,3 +109,43 @@ class Votes(Part):
             [(poll_id, i, n) for i, n in enumerate(counts)],
         )
         return True
+
+    async def hold_stray_votes(self) -> None:
+        """Until this transaction ends, no other one stores a stray poll vote or takes them
+        (so a vote kept as stray can never miss the poll id stored meanwhile). SQLite: the
+        transaction holds the write lock already."""
+        if self.tx.dialect == "postgresql":
+            await self.tx.fetchval(
+                f"SELECT count(pg_advisory_xact_lock({_STRAY_LOCK}, hashtext(current_schema())))"
+            )
+
+    async def add_stray_poll_vote(
+        self, poll_id: str, resident: str, options: Sequence[int], at: datetime
+    ) -> None:
+        """A resident's vote in a poll whose id is not stored: their last one kept."""
+        await self.tx.execute(
+            "INSERT INTO stray_poll_votes (poll_id, resident, options, at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (poll_id, resident) DO UPDATE SET options = excluded.options, "
+            "at = excluded.at WHERE stray_poll_votes.at <= excluded.at",
+            (poll_id, resident, ",".join(str(i) for i in options), to_ts(at)),
+        )
+
+    async def take_stray_poll_votes(self, poll_id: str) -> list[tuple[str, list[int], datetime]]:
+        """(resident, options, when) of the stray votes in a poll, deleted, oldest first."""
+        rows = await self.tx.fetchall(
+            "DELETE FROM stray_poll_votes WHERE poll_id = ? RETURNING resident, options, at",
+            (poll_id,),
+        )
+        out = [
+            (r["resident"], [int(i) for i in r["options"].split(",") if i], from_ts(r["at"]))
+            for r in rows
+        ]
+        return sorted(out, key=lambda v: (v[2], v[0]))
+
+    async def vote_time(self, round_id: int, resident: str) -> datetime | None:
+        """When the resident's current vote in a round was cast (None: no vote)."""
+        value = await self.tx.fetchval(
+            "SELECT max(created_at) FROM votes WHERE round_id = ? AND resident = ?",
+            (round_id, resident),
+        )
+        return None if value is None else from_ts(value)

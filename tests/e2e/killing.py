@@ -10,11 +10,13 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.config import settings_from_dict
+from bot.core.base import open_core
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import FaultKind, RecordedCall
 from tests.e2e.processes import start_minyi_run, stop, wait_exit
@@ -73,9 +75,12 @@ class Runner:
         self.killed.append(call)
         return "drop_after" if point.taken else "drop"
 
-    async def killed_and_restarted(self, timeout: float = 60) -> bool:
+    async def killed_and_restarted(
+        self, timeout: float = 60, while_down: Callable[[], object] | None = None
+    ) -> bool:
         """If the switch is armed: wait for it to fire (False if the bot never made that call
-        within `timeout`), reap the process and start it again."""
+        within `timeout`), reap the process, call `while_down` (what people do meanwhile)
+        and start it again."""
         if self.point is None:
             return True
         try:
@@ -85,6 +90,8 @@ class Runner:
         assert self.proc is not None
         await wait_exit(self.proc)
         self.point = None
+        if while_down is not None:
+            while_down()
         await self.restart()
         return True
 
@@ -120,6 +127,17 @@ def storage_url(kind: str, tmp_path: Path) -> Iterator[str]:
     else:
         with postgres_schema_url() as url:
             yield url
+
+
+async def run_sql(url: str, secret: str, sql: str, params: tuple[object, ...] = ()) -> None:
+    """While time stands still for the bot, let it pass: change the database the bot uses."""
+    settings = settings_from_dict({"storage": {"url": url}, "privacy": {"secret": secret}}, {})
+    core = await open_core(settings)
+    try:
+        async with core.repo.transaction() as session:
+            await session.tx.execute(sql, params)
+    finally:
+        await core.repo.close()
 
 
 async def cli(config: Path, *args: str) -> str:

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,10 +38,11 @@ def write_run_config(
     secret: str,
     extra: str = "",
     webhook_secret: str | None = None,
+    staff_chats: Sequence[int] = (),
 ) -> Path:
     """A config for `minyi run` against the emulator: its token and addresses (and
-    `webhook_secret`, if given), the database, one organiser, a privacy key, a quick scheduler
-    tick, and `extra` TOML tables."""
+    `webhook_secret`, if given), the database, one organiser (and `staff_chats`), a privacy
+    key, a quick scheduler tick, and `extra` TOML tables."""
     hook = f'webhook_secret = "{webhook_secret}"' if webhook_secret else ""
     path.write_text(
         f"""
@@ -56,6 +57,7 @@ url = "{storage_url}"
 
 [roles]
 organisers = [{organiser.id}]
+staff_chats = [{", ".join(str(c) for c in staff_chats)}]
 
 [privacy]
 secret = "{secret}"

@@ -131,3 +131,66 @@ async def test_a_batch_killed_at_any_call_is_counted_once(
     rated = Counter(ratings.values())
     assert rounds[3]["poll"]["voters"] == len(ratings)
     assert [o["votes"] for o in rounds[3]["poll"]["options"]] == [rated[v] for v in range(1, 6)]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("when", ["down", "after"])
+async def test_a_reply_to_the_question_taken_at_the_crash_counts(
+    emulator: BotAPIEmulator, tmp_path: Path, backend: str, when: str
+) -> None:
+    """Killed as Telegram takes a text round's question (its message id never stored), a reply
+    to that message, sent while the bot is down or after its copy went out, and then edited,
+    is counted once as edited; replied to while down, the question is not sent again."""
+    em = emulator
+    organiser = em.add_user("Organiser")
+    group = em.add_group("碧海社区居民群")
+    em.add_bot_to_group(group, organiser)
+    resident = em.add_user("居民")
+    em.add_member(group, resident)
+    with storage_url(backend, tmp_path) as url:
+        config = write_run_config(
+            tmp_path / "config.toml",
+            em,
+            organiser,
+            url,
+            secret=SECRET,
+            extra='[rounds]\nreminder_before = ""\n',
+        )
+        bot = Runner(em, config)
+        try:
+            await bot.restart()
+            em.send_message(organiser, group, "/community 碧海社区")
+            await em.wait_for(lambda: bool(texts(em, group.id, "已登记")), 60)
+            await em.wait_idle(60)
+
+            replies: list[int] = []
+
+            def reply_to_first() -> None:
+                first = next(m for m in em.messages_to(group.id) if "社区征询 #1" in m["text"])
+                replies.append(
+                    em.send_message(resident, group, PHRASES[0], reply_to=first["message_id"])
+                )
+
+            bot.arm(KillPoint("sendMessage", 1, taken=True))
+            em.send_message(organiser, group, "/ask 2h 你希望社区怎样改进？")
+            assert await bot.killed_and_restarted(
+                while_down=reply_to_first if when == "down" else None
+            ), "the bot never made that call"
+            if when == "after":
+                await em.wait_for(lambda: len(texts(em, group.id, "社区征询 #1")) == 2, 60)
+                reply_to_first()
+            await em.wait_idle(60)
+            em.edit_message(resident, group, replies[0], PHRASES[1])  # an edit of the stored answer
+            await em.wait_idle(60)
+            await bot.stop()
+            rounds = await report_json(config)
+            exported = json.loads(await cli(config, "export", "--format", "json"))
+        except BaseException:
+            bot.kill_now()
+            print(bot.tail())
+            raise
+
+    log = bot.tail()
+    assert rounds[1]["answers"] == 1, log
+    assert [row["text"] for row in exported] == [PHRASES[1]], log
+    assert len(texts(em, group.id, "社区征询 #1")) == (1 if when == "down" else 2), log

@@ -160,3 +160,36 @@ async def test_a_post_telegram_keeps_refusing_is_given_up_and_blocks_no_other_gr
             "碧海社区": True,
             "会展城社区": True,
         }
+
+
+async def test_a_poll_sent_again_stops_no_other_poll_while_looking_for_its_first_copy(
+    minyi_bot: RunningBot,
+) -> None:
+    """A poll whose first send never reached Telegram is sent again and its first copy looked
+    for: the round before's poll, a resident's poll of the same question and the bot's other
+    messages are left as they are, and both rounds count their votes."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    await bot.command(group, "/poll 2h 先改善哪一项？ | 停车 | 绿化")
+    await em.wait_for(lambda: len(em.polls()) == 1)
+    await bot.settle()
+    resident = em.add_user("居民")
+    theirs = em.send_poll(resident, group, "晚上哪里最暗？", ["东门", "西门"])
+    em.send_message(resident, group, "东门的路灯坏了")
+    em.inject_fault("drop", method="sendPoll")
+    await bot.command(group, "/poll 2h 晚上哪里最暗？ | 东门 | 西门")
+    await em.wait_for(lambda: len(em.polls()) == 2, 30)
+    await bot.settle()
+    assert len(em.calls_to("sendPoll")) == 3  # the dropped one, then the copy
+    assert len(em.calls_to("stopPoll")) > 0  # it looked
+    assert not any(p["is_closed"] for p in em.polls().values())
+    resident_poll = next(m for m in em.history(group.id) if m["message_id"] == theirs)
+    assert not resident_poll["poll"]["is_closed"]
+    first, second = em.polls()
+    em.vote_poll(resident, first, [1])
+    em.vote_poll(resident, second, [0])
+    await bot.settle()
+    async with bot.core.repo.transaction() as session:
+        assert await session.list_round_votes(1, bot.core.resident(resident.id)) == [1]
+        assert await session.list_round_votes(2, bot.core.resident(resident.id)) == [0]

@@ -105,6 +105,30 @@ async def test_delete_message_removes_it(emulator: BotAPIEmulator, emulator_bot:
         await emulator_bot.delete_message(group.id, sent.message_id)
 
 
+async def test_stop_poll_refuses_as_telegram_does(
+    emulator: BotAPIEmulator, emulator_bot: Bot
+) -> None:
+    """stopPoll on a message that is not a poll, a resident's poll, a stopped poll and no
+    message is refused with the Bot API's words, and stops nothing."""
+    organiser, group = _community(emulator)
+    text = await emulator_bot.send_message(group.id, "不是投票")
+    theirs = emulator.send_poll(organiser, group, "居民自己的投票", ["是", "否"])
+    ours = await emulator_bot.send_poll(group.id, "先改善哪一项？", ["停车", "绿化"])
+    await emulator_bot.stop_poll(group.id, ours.message_id)
+    refusals = {
+        text.message_id: "message is not a poll",
+        theirs: "poll can't be stopped",
+        ours.message_id: "poll has already been closed",
+        ours.message_id + 1: "message with poll to stop not found",
+    }
+    for message_id, words in refusals.items():
+        with pytest.raises(BadRequest) as refused:
+            await emulator_bot.stop_poll(group.id, message_id)
+        assert refused.value.message.lower() == words  # PTB drops "Bad Request: "
+    resident_poll = next(m for m in emulator.history(group.id) if m["message_id"] == theirs)
+    assert not resident_poll["poll"]["is_closed"]
+
+
 async def test_poll_votes_and_stop(emulator: BotAPIEmulator, emulator_bot: Bot) -> None:
     """Votes change the counts in polls() and updates; stopPoll closes it once."""
     _, group = _community(emulator)

@@ -81,6 +81,32 @@ async def test_forget_and_retention_delete_dead_letters(repo: Repository) -> Non
     assert [r["update_id"] for r in rows] == [3]
 
 
+async def test_stray_poll_votes_keep_the_last_and_go_with_forget_and_retention(
+    repo: Repository,
+) -> None:
+    """A stray poll vote keeps each resident's last word in that poll; /forget deletes the
+    resident's, retention the old ones, and taking a poll's votes deletes them."""
+    async with repo.transaction() as session:
+        await session.add_stray_poll_vote("p1", "a" * 32, [0], T0 + timedelta(days=30))
+        await session.add_stray_poll_vote("p1", "a" * 32, [1], T0 + timedelta(days=29))  # older
+        await session.add_stray_poll_vote("p1", "b" * 32, [], T0 + timedelta(days=31))
+        await session.add_stray_poll_vote("p1", "c" * 32, [0, 2], T0)
+        await session.add_stray_poll_vote("p2", "b" * 32, [1], T0 + timedelta(days=30))
+    async with repo.transaction() as session:
+        await session.delete_resident_data("c" * 32)
+        await session.add_stray_poll_vote("p2", "d" * 32, [1], T0)
+        await session.delete_answers_before(T0 + timedelta(days=1))
+    async with repo.transaction() as session:
+        taken = await session.take_stray_poll_votes("p1")
+        again = await session.take_stray_poll_votes("p1")
+        left = await session.take_stray_poll_votes("p2")
+    assert taken == [
+        ("a" * 32, [0], T0 + timedelta(days=30)),
+        ("b" * 32, [], T0 + timedelta(days=31)),
+    ]
+    assert again == [] and left == [("b" * 32, [1], T0 + timedelta(days=30))]
+
+
 async def test_retention_deletes_old_private_sessions(repo: Repository) -> None:
     """A private session outlives its round's closing (to tell the resident it closed), but
     not the retention period."""
@@ -174,6 +200,8 @@ async def test_models_learned_before_the_upgrade_are_kept(repo: Repository) -> N
             await tx.execute("DROP TABLE missed_reports")  # 0020
             await tx.execute("DROP TABLE label_claims")  # 0020
             await tx.execute("DROP TABLE deleted_sources")  # 0021
+            await tx.execute("DROP TABLE stray_poll_votes")  # 0023
+            await tx.execute("ALTER TABLE digest_deliveries DROP COLUMN part_started")  # 0023
             await tx.execute("DELETE FROM schema_version WHERE version >= 15")
             if model:
                 await tx.execute(

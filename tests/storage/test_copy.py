@@ -45,6 +45,7 @@ async def fill(repo: Repository) -> None:
         await session.add_chat_migration(-300, -1000000000300, T0)
         await session.add_processed_update(1001, T0)
         await session.add_dead_letter(1002, '{"update_id": 1002}', "boom", T0)
+        await session.add_stray_poll_vote("p-unknown", "r2", [0, 1], T0)
         await session.set_private_session("r5", rid, a, T0)
         gone = await answer(session, rid, a, "r98", "请删掉我的回答", source="g:-100:77")
         assert gone is not None

@@ -163,6 +163,7 @@ SHIPPED = {
     20: "19be02f710f1f6be",
     21: "b19632bdbe301357",
     22: "37abec05ca25111e",
+    23: "5943ac2ddc6debbe",
 }
 
 
