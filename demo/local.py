@@ -70,6 +70,28 @@ def local_settings(
     return settings_from_dict(data, environ={})
 
 
+async def posts_sent(core: Core, timeout: float = 15.0) -> None:  # noqa: ASYNC109
+    """Wait until the outbox has sent every round post owed (a round's opening or closing
+    follows its command asynchronously); give up quietly when nothing changes for a while (a
+    test that makes Telegram refuse a post), leaving the caller to judge what was sent."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last: list[object] = []
+    unchanged_since = loop.time()
+    while loop.time() < deadline:
+        async with core.repo.transaction() as session:
+            owed = [
+                (p.round_id, p.community_id, p.purpose) for p in await session.list_unsent_posts()
+            ]
+        if not owed:
+            return
+        if owed != last:
+            last, unchanged_since = list(owed), loop.time()
+        elif loop.time() - unchanged_since > 3.0:
+            return
+        await asyncio.sleep(0.05)
+
+
 @dataclass
 class LocalBot:
     """The emulator, the running bot and its organiser."""
@@ -83,10 +105,12 @@ class LocalBot:
 
     # Like the emulator's own waits, a plain `timeout` reads better at call sites.
     async def settle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
-        """Wait until the bot confirmed (so committed) every queued update and sent the
-        replies it owes for them."""
+        """Wait until the bot confirmed (so committed) every queued update, sent the replies
+        it owes for them and the round posts they owed (an organiser's private "round closed"
+        goes before the groups' closing posts)."""
         await self.emulator.wait_idle(timeout)
         await asyncio.wait_for(self.app.bot_data.replies.wait_idle(), timeout)
+        await posts_sent(self.core, timeout)
 
     async def say(self, chat: SimChat, text: str, user: SimUser | None = None) -> int:
         """Someone (the organiser by default) writes in a chat; wait for the bot to handle it."""

@@ -22,7 +22,7 @@ from bot.config import Settings, settings_from_dict
 from bot.core.base import Core, open_core
 from bot.telegram.context import MinyiApp
 from bot.telegram.webhook import WebhookOptions, serve_webhook
-from demo.local import serving_app
+from demo.local import posts_sent, serving_app
 from sandbox.emulator import BotAPIEmulator
 from sandbox.models import SimChat, SimUser
 from tests.bot.web.world import free_port
@@ -74,26 +74,8 @@ class RunningBot:
         await self.posts_sent(timeout)
 
     async def posts_sent(self, timeout: float = 15.0) -> None:
-        """Wait until the outbox has sent every post owed (a round's opening follows its /ask
-        asynchronously); give up quietly when nothing changes for a while (a test that makes
-        Telegram refuse a post), leaving the test's own assertions to judge."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        last: list[object] = []
-        unchanged_since = loop.time()
-        while loop.time() < deadline:
-            async with self.core.repo.transaction() as session:
-                owed = [
-                    (p.round_id, p.community_id, p.purpose)
-                    for p in await session.list_unsent_posts()
-                ]
-            if not owed:
-                return
-            if owed != last:
-                last, unchanged_since = list(owed), loop.time()
-            elif loop.time() - unchanged_since > 3.0:
-                return
-            await asyncio.sleep(0.05)
+        """Wait until the outbox has sent every post owed (`demo.local.posts_sent`)."""
+        await posts_sent(self.core, timeout)
 
     async def command(self, chat: SimChat, text: str, user: SimUser | None = None) -> int:
         """Send a command (as the organiser by default) and wait for it to be processed."""

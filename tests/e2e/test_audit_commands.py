@@ -14,14 +14,15 @@ async def test_organiser_commands_with_a_lone_surrogate_get_a_reply_not_a_dead_l
     minyi_bot: RunningBot,
 ) -> None:
     """`/ask`, `/poll` and `/community` whose arguments hold a lone surrogate are answered
-    like any other (the round opens, the bad character shown as U+FFFD); once they became dead
-    letters and the organiser heard nothing."""
+    like any other (the round opens, the bad character shown as U+FFFD; a community name holding
+    it is refused, saying why); once they became dead letters and the organiser heard nothing."""
     bot = minyi_bot
     group = await bot.register("碧海社区居民群", "碧海社区")
     for command, expected in (
         (f"/ask 1h 停车{LONE}问题？", "第 1 轮征询已开始"),
         (f"/poll 你{LONE}关心什么？ | 停车 | 垃圾{LONE}分类", "第 2 轮征询已开始"),
-        (f"/community 碧海{LONE}社区", "碧海\ufffd社区"),
+        # A name nobody could type again is refused, saying why (nothing is registered).
+        (f"/community 碧海{LONE}社区", "社区名称不能含有控制字符或不可见字符"),
     ):
         before = len(bot.bot_texts(group))
         await bot.command(group, command)
