@@ -228,6 +228,13 @@ def _base_tokenizer() -> Any:
     return _BASE
 
 
+def general_tokenizer() -> Any:
+    """jieba's `Tokenizer` with its general dictionary (the jieba engine's base, shared: read
+    it, never add words to it), loaded once per process; for part-of-speech tagging."""
+    with _LOCK:
+        return _base_tokenizer()
+
+
 def is_cjk_word(word: str) -> bool:
     """True if the word contains a CJK ideograph (and so belongs in the dictionary)."""
     return any("\u4e00" <= ch <= "\u9fff" for ch in word)
