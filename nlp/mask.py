@@ -16,18 +16,16 @@ who never saw the answer, so there it is masked further (bot/core/reports.py `sh
 Numbers without a household word stay (3号线, 52路, 12345, 5月12号, 2.5元, 101户, 3楼, 3室2厅,
 小区有12栋楼), and so do the community's and public places' names (碧海社区, 会展城, 公园, 学校)
 and titles without a surname (社区书记, 班主任). Measured on real citizen messages: README
-"Known limits". Part-of-speech tagging is jieba's pure-Python tagger: slow (about 3 ms for a
-quote, after a second or so to load its dictionary once per process), so it is for the few
-quotes shown, in a worker thread, never for every answer stored.
+"Known limits". Part-of-speech tagging (`nlp.segment.pos_tagger`: jieba-rs's, about 0.1 ms a
+quote and 36 MB loaded on first use; jieba's own where jieba-rs is unavailable, about 3 ms and
+180 MB) is for the few quotes shown, in a worker thread, never for every answer stored.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from typing import Any
 
-from nlp.segment import general_tokenizer
+from nlp.segment import PosTagger, pos_tagger
 
 ADDRESS = "[门牌]"
 NAME = "[姓名]"
@@ -49,7 +47,7 @@ _UNIT = rf"(?:{_ARABIC}|{_CHINESE})单元"
 _FLOOR = r"(?:[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})(?:层|楼)(?!道|梯|下|上|顶)"
 # A bare number is a room, not a year, a price or a count (66号304户2017年).
 _ROOM = (
-    r"[0-9０-９]{3,4}(?:室|号房|房|号|户|(?![0-9０-９年月日元块米平个人万岁次天页条期届级多余]))"
+    r"[0-9０-９]{3,4}(?:室|号房|房|号|户|(?![0-9０-９年月日元块米平个人万岁次天页条期届级多余㎡mMfF]))"
     r"|[0-9０-９]{1,2}(?:室|号房|号)"
 )
 _PART = rf"(?:{_UNIT}|{_FLOOR}|{_ROOM}|{_BUILDING})"
@@ -76,7 +74,7 @@ _ADDRESS_RE = re.compile(
 )
 
 # After "一栋三层", "1栋8层": how many buildings and how high, not where.
-_HOW_HIGH = re.compile("楼|房|办公|建筑|住宅|厂房")
+_HOW_HIGH = re.compile("的?(?:违章|违建|临时)?(?:楼|房|办公|建筑|住宅|厂房)")
 
 # Common single-character surnames that seldom read as another word before a title. Left out:
 # those that end everyday words before 老师/经理/主任 (向书记反映, 和老师说, 车主任意, 班主任,
@@ -122,7 +120,10 @@ _NOT_FAMILIAR = frozenset({"老陈醋", "小孙子", "小孙女", "老孙子"})
 _ANY_SURNAME = re.compile(f"[{_SURNAMES}]|{'|'.join(_COMPOUND_SURNAMES)}")
 _ONE_SURNAME = rf"(?:{'|'.join(_COMPOUND_SURNAMES)}|[{_SURNAMES}])"
 # ... or the beginning of a word: 何时能, 何必, 何况.
-_NOT_SURNAME_BEFORE = {"何": "时能必况在以须等止曾尝苦妨谓处种为人事", "任": "正副职教"}
+_NOT_SURNAME_BEFORE = {
+    "何": "时能必况在以须等止曾尝苦妨谓处种为人事益原故去用从干",
+    "任": "正副职教",
+}
 _TITLED = re.compile(rf"{_ONE_SURNAME}(?:{_TITLES})")
 _CUED = re.compile(rf"{_CUE}({_ONE_SURNAME}[\u4e00-\u9fff]{{1,2}})(?![\u4e00-\u9fff])")
 # Words jieba tags nr that are not people in residents' answers.
@@ -143,20 +144,6 @@ _TITLE_WORDS = frozenset({"市长", "县长", "区长", "镇长", "乡长", "村
 # names are rare (王建国 12, 李秀英 3).
 _RARE = 50
 
-_POS: Any = None
-_POS_LOCK = threading.Lock()
-
-
-def _tagger() -> Any:
-    """jieba's part-of-speech tagger over the shared dictionary (built once per process)."""
-    global _POS
-    with _POS_LOCK:
-        if _POS is None:
-            import jieba.posseg
-
-            _POS = jieba.posseg.POSTokenizer(general_tokenizer())
-        return _POS
-
 
 def _surname_at(text: str, start: int) -> bool:
     """Whether the text at `start` begins with a common surname that is not the end of a
@@ -171,11 +158,8 @@ def _surname_at(text: str, start: int) -> bool:
     return text[start + 1 : start + 2] not in _NOT_SURNAME_BEFORE.get(char, "")
 
 
-def _name_spans(text: str) -> list[tuple[int, int]]:
+def _name_spans(text: str, tagger: PosTagger) -> list[tuple[int, int]]:
     """(start, end) of each personal name in `text`."""
-    if not _ANY_SURNAME.search(text):
-        return []  # every name and compound surname here begins with one of these
-    tagger = _tagger()
     spans = [
         (m.start(), m.end())
         for m in _TITLED.finditer(text)
@@ -191,8 +175,7 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
     # jieba tags a surname and a given name apart (陈/nr 秀英/nr): a run of names is one name.
     runs: list[list[int]] = []
     position = 0
-    for pair in tagger.cut(text):
-        word, flag = str(pair.word), str(pair.flag)
+    for word, flag in tagger.tag(text):
         start = text.find(word, position)
         if start < 0:
             break  # the tagger changed the text (it does not); names found so far stand
@@ -215,7 +198,7 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _reads_as_name(word: str, tagger: Any) -> bool:
+def _reads_as_name(word: str, tagger: PosTagger) -> bool:
     """Whether a run of words jieba tagged as names reads as one person's name.
 
     jieba's dictionary tags about 1,400 two-character words nr that are everyday words in an
@@ -228,18 +211,18 @@ def _reads_as_name(word: str, tagger: Any) -> bool:
         return False  # 殷殷关怀, 严格执行: four characters are a compound surname's names only
     if _begins_a_word(word, tagger):
         return False  # 马路边, 黄金华
-    tag = tagger.word_tag_tab.get(word)
+    tag = tagger.dictionary_tag(word)
     if tag is None:
         return True  # not a dictionary word: the HMM tagged it a name, or it is a run
     if tag not in ("nr", "nrfg") or len(word) != 3:
         return False
-    return int(tagger.tokenizer.FREQ.get(word) or 0) <= _RARE
+    return tagger.frequency(word) <= _RARE
 
 
-def _begins_a_word(text: str, tagger: Any) -> bool:
+def _begins_a_word(text: str, tagger: PosTagger) -> bool:
     """Whether the surname and the character after it are an everyday word (牛奶, 马路)."""
-    tag = tagger.word_tag_tab.get(text[:2])
-    return tag is not None and not str(tag).startswith("nr")
+    tag = tagger.dictionary_tag(text[:2])
+    return tag is not None and not tag.startswith("nr")
 
 
 def _is_place(text: str, start: int, end: int) -> bool:
@@ -252,14 +235,18 @@ def _is_place(text: str, start: int, end: int) -> bool:
     return bool(after) and (after[0] in _PLACE_ENDS or after in _PLACE_WORDS)
 
 
-def find_masks(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, mark) of what `mask_quote` replaces, in order, overlapping spans joined."""
+def find_masks(text: str, tagger: PosTagger | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, mark) of what `mask_quote` replaces, in order, overlapping spans joined;
+    names found with `tagger` (the process's, `nlp.segment.pos_tagger`, by default)."""
     spans = [
         (m.start(), m.end(), ADDRESS)
         for m in _ADDRESS_RE.finditer(text)
         if not (m.group()[-1] in "层楼" and _HOW_HIGH.match(text, m.end()))
     ]
-    spans += [(start, end, NAME) for start, end in _name_spans(text)]
+    # Every name and compound surname here begins with one of the surnames: without one, the
+    # tagger is not even loaded.
+    names = _name_spans(text, tagger or pos_tagger()) if _ANY_SURNAME.search(text) else []
+    spans += [(start, end, NAME) for start, end in names]
     joined: list[tuple[int, int, str]] = []
     for start, end, mark in sorted(spans):
         if joined and start < joined[-1][1]:
@@ -270,11 +257,11 @@ def find_masks(text: str) -> list[tuple[int, int, str]]:
     return joined
 
 
-def mask_quote(text: str) -> str:
+def mask_quote(text: str, tagger: PosTagger | None = None) -> str:
     """`text` with household addresses replaced by [门牌] and personal names by [姓名]."""
     out: list[str] = []
     position = 0
-    for start, end, mark in find_masks(text):
+    for start, end, mark in find_masks(text, tagger):
         out.append(text[position:start])
         out.append(mark)
         position = end

@@ -250,9 +250,9 @@ def show_quote(text: str) -> str:
     """An answer as a quote others read: household addresses and personal names masked
     (nlp/mask.py: [门牌], [姓名]), then cut to QUOTE_CHARS.
 
-    Slow (part-of-speech tagging, and a second to load its dictionary once per process): call
-    it in a worker thread, after the transaction (`show_quotes_off_loop`). Only the start of a
-    long answer is read: what a quote can show of it.
+    Part-of-speech tagging (about 0.1 ms a quote with jieba-rs, 3 ms with jieba) loads its
+    dictionary on first use: call it in a worker thread, after the transaction
+    (`show_quotes_off_loop`). Only the start of a long answer is read: what a quote can show.
     """
     head = text[:MASKED_CHARS]
     masked = mask_quote(head)
