@@ -228,6 +228,83 @@ def _base_tokenizer() -> Any:
     return _BASE
 
 
+class PosTagger(Protocol):
+    """Part-of-speech tagging with jieba's dictionary and tags (`nr` a person's name, …)."""
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """The text's words, in order and whole (they join to `text`), with their tags."""
+        ...
+
+    def dictionary_tag(self, word: str) -> str | None:
+        """The tag jieba's dictionary gives `word`, or None if it does not hold it."""
+        ...
+
+    def frequency(self, word: str) -> int:
+        """The word's frequency in jieba's dictionary (0 if it does not hold it)."""
+        ...
+
+
+class _RustTagger:
+    """jieba-rs's tagger (its own instance, with the general dictionary only): about 0.1 ms
+    for a quote and 36 MB."""
+
+    def __init__(self, jieba: rjieba.Jieba) -> None:
+        self._jieba = jieba
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        return [(str(w), str(t)) for w, t in self._jieba.tag(text, True)]
+
+    def dictionary_tag(self, word: str) -> str | None:
+        if not self._jieba.has_word(word):
+            return None
+        tagged = self._jieba.tag(word, False)
+        return str(tagged[0][1]) if len(tagged) == 1 else None
+
+    def frequency(self, word: str) -> int:
+        # suggest_freq of a word the dictionary holds whole is its frequency (or one above).
+        return int(self._jieba.suggest_freq(word)) if self._jieba.has_word(word) else 0
+
+
+class _JiebaTagger:
+    """jieba's `posseg` over the jieba engine's dictionary (where jieba-rs is unavailable):
+    about 3 ms for a quote and 180 MB."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        import jieba.posseg
+
+        self._posseg = jieba.posseg.POSTokenizer(tokenizer)
+        self._freq = tokenizer.FREQ
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        return [(str(p.word), str(p.flag)) for p in self._posseg.cut(text)]
+
+    def dictionary_tag(self, word: str) -> str | None:
+        tag = self._posseg.word_tag_tab.get(word)
+        return None if tag is None else str(tag)
+
+    def frequency(self, word: str) -> int:
+        return int(self._freq.get(word) or 0)
+
+
+_POS_TAGGERS: dict[Engine, PosTagger] = {}
+
+
+def pos_tagger(engine: Engine = DEFAULT_ENGINE) -> PosTagger:
+    """The part-of-speech tagger of this process for an engine (built once, on first use):
+    jieba-rs's, or jieba's where jieba-rs cannot be imported. Safe to use from several
+    threads."""
+    actual = resolve_engine(engine)
+    with _LOCK:
+        tagger = _POS_TAGGERS.get(actual)
+        if tagger is None:
+            if actual == "jieba-rs":
+                tagger = _RustTagger(_rust_class()())
+            else:
+                tagger = _JiebaTagger(_base_tokenizer())
+            _POS_TAGGERS[actual] = tagger
+        return tagger
+
+
 def is_cjk_word(word: str) -> bool:
     """True if the word contains a CJK ideograph (and so belongs in the dictionary)."""
     return any("\u4e00" <= ch <= "\u9fff" for ch in word)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -49,7 +49,7 @@ from bot.core.index.values import (
     select_periods,
 )
 from bot.core.models import Round
-from bot.core.reports import QUOTES, ThemeShare, pick_quotes
+from bot.core.reports import QUOTES, ThemeShare, pick_quotes, show_quote
 from storage.repository import Scope, Session, ValueRow
 
 log = logging.getLogger(__name__)
@@ -305,11 +305,28 @@ async def community_voices(core: Core, result: IndexResult) -> dict[str, Communi
                 picked = pick_quotes(fresh, [share], most=QUOTES) if count else []
                 if count and len(picked) < 2:
                     picked = pick_quotes(mine, [share], most=QUOTES)
-                quoted |= {q.answer_id for q in mine if any(_same(x.text, q.text) for x in picked)}
+                # Picked quotes are the answers' whole texts (shown masked and cut below).
+                quoted |= {q.answer_id for q in mine if any(x.text == q.text for x in picked)}
                 quotes = [q.text for q in picked]
                 voices[p.id] = PrincipleVoice(share=count / total, answers=count, quotes=quotes)
             out[c.name] = CommunityVoices(answers=total, principles=voices)
-    return out
+    # Masked and cut once the transaction has ended, in a worker thread (bot/core/reports.py
+    # `show_quote`): the published pages are read by anyone holding their address.
+    return await asyncio.to_thread(_shown_voices, out)
+
+
+def _shown_voices(voices: dict[str, CommunityVoices]) -> dict[str, CommunityVoices]:
+    """The voices with each quote as others read it (`show_quote`)."""
+    return {
+        name: replace(
+            voice,
+            principles={
+                pid: replace(p, quotes=[show_quote(q) for q in p.quotes])
+                for pid, p in voice.principles.items()
+            },
+        )
+        for name, voice in voices.items()
+    }
 
 
 async def published_index(
@@ -326,11 +343,6 @@ async def published_index(
             return None
         raise
     return result, await community_voices(core, result)
-
-
-def _same(shown: str, text: str) -> bool:
-    """Whether a quote as shown (cut with "…" when long) is this answer's text."""
-    return shown == text or (shown.endswith("…") and text.startswith(shown[:-1]))
 
 
 class IndexChange(BaseModel):

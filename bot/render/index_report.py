@@ -2,8 +2,9 @@
 
 Input is plain data: an `IndexResult` from bot/core/index/ and, per community, what its
 residents said in the period's rounds (`CommunityVoices`: the share of answers tagged with each
-principle and two or three representative, already redacted, anonymous quotes). The caller
-reads those from its reports; nothing here touches storage or a channel.
+principle and two or three representative anonymous quotes, already redacted and masked by
+bot/core/reports.py `show_quote`). The caller reads those from its reports; nothing here
+touches storage or a channel.
 
 - `index.html`: one bilingual page that opens offline: no script, no font, image or style from
   anywhere else; bars are drawn with CSS. A CSS-only switch shows Chinese, English or both:

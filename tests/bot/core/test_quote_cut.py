@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.models import Quote
-from bot.core.reports import QUOTE_CHARS, ThemeShare, pick_quotes
+from bot.core.reports import QUOTE_CHARS, ThemeShare, pick_quotes, show_quotes
 
 ENGLISH = (
     "Transparency and accountability. If the community collects data through smart cameras "
@@ -16,7 +16,7 @@ THEME = ThemeShare(id="transparency", name_zh="透明", name_en="Transparency", 
 
 def _shown(text: str) -> str:
     quote = Quote(answer_id=1, theme_id="transparency", resident="r1", text=text, score=1.0)
-    (out,) = pick_quotes([quote], [THEME])
+    (out,) = show_quotes(pick_quotes([quote], [THEME]))
     return out.text
 
 
@@ -36,3 +36,20 @@ def test_a_chinese_quote_is_cut_at_the_limit_and_a_short_one_whole() -> None:
     shown = _shown(CHINESE)
     assert shown == CHINESE[: QUOTE_CHARS - 1] + "…"
     assert _shown("快递柜超时还要收费。") == "快递柜超时还要收费。"
+
+
+def test_an_address_at_the_cut_is_masked_whole() -> None:
+    """An address the cut would split ("…8栋2单…") is masked before cutting: no part of it
+    shows, and the quote still ends with "…"."""
+    text = "楼道灯坏了很久，" * 16 + "我家住8栋2单元1102，楼上天天漏水。" * 3
+    assert QUOTE_CHARS - 10 < text.index("8栋") < QUOTE_CHARS
+    shown = _shown(text)
+    assert shown.endswith("…") and len(shown) <= QUOTE_CHARS
+    assert "8栋" not in shown and "单元" not in shown and "1102" not in shown, shown
+
+
+def test_a_long_answer_shortened_by_masks_still_ends_with_an_ellipsis() -> None:
+    """Masks can make the part read shorter than a quote: the answer goes on, so "…" says so."""
+    text = "8栋2单元1102室，" * 30 + "漏水"
+    shown = _shown(text)
+    assert shown.endswith("…") and "1102" not in shown and "[门牌]" in shown

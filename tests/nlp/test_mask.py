@@ -1,0 +1,129 @@
+"""Masking for quotes shown to others: household addresses and personal names become marks,
+public places, community names, dates, prices and counts stay readable."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.mask import ADDRESS, NAME, mask_quote
+from nlp.segment import ENGINES, Engine, pos_tagger
+
+# Written for these tests (not residents' messages): (answer, as a quote shows it).
+ADDRESSES = [
+    ("我家住8栋2单元1102，楼上天天漏水", "我家住[门牌]，楼上天天漏水"),
+    ("5号楼1203室的下水道堵了三天", "[门牌]的下水道堵了三天"),
+    ("3幢502楼道灯坏了", "[门牌]楼道灯坏了"),
+    ("我是12-3-401的业主，物业费涨得太快", "我是[门牌]的业主，物业费涨得太快"),
+    ("1单元门口的垃圾没人收", "[门牌]门口的垃圾没人收"),
+    ("住在三号楼二单元，电梯老坏", "住在[门牌]，电梯老坏"),
+    ("B栋地下车库积水", "[门牌]地下车库积水"),
+    ("我家在书院路12号，门口天天堵车", "我家在书院路[门牌]，门口天天堵车"),
+    ("幸福路88号院3栋的化粪池满了", "幸福路[门牌]的化粪池满了"),
+    ("2栋1单元6楼602的住户晚上很吵", "[门牌]的住户晚上很吵"),
+    ("1502室楼上装修从早吵到晚", "[门牌]楼上装修从早吵到晚"),
+    ("第7栋的电梯停了一周", "[门牌]的电梯停了一周"),
+    ("我住８栋２单元，路灯不亮", "我住[门牌]，路灯不亮"),
+]
+
+NAMES = [
+    ("物业的王经理从来不接电话", "物业的[姓名]从来不接电话"),
+    ("李阿姨每天都来打扫，很负责", "[姓名]每天都来打扫，很负责"),
+    ("张师傅修水管修得很好", "[姓名]修水管修得很好"),
+    ("刘书记上门问过我们的困难", "[姓名]上门问过我们的困难"),
+    ("网格员王建国从来不来我们楼", "网格员[姓名]从来不来我们楼"),
+    ("楼长陈秀英把通知贴在电梯里", "楼长[姓名]把通知贴在电梯里"),
+    ("谢谢赵主任和孙医生的帮忙", "谢谢[姓名]和[姓名]的帮忙"),
+]
+
+# Nothing here names a household or a person: shown as written.
+KEPT = [
+    "碧海社区的停车位太少了",
+    "会展城的公园晚上没有路灯",
+    "坐3号线到会展城只要二十分钟",
+    "打12345投诉了三次都没人管",
+    "52路公交车太挤了",
+    "学校门口早上7点半堵车",
+    "5月12号停水，也没提前通知",
+    "物业费每平米2.5元，太贵了",
+    "小区有12栋楼只有两个出口",
+    "新房是3室2厅，面积120平米",
+    "这栋楼住了101户居民",
+    "3楼的楼道灯坏了很久",
+    "希望老师和家长多沟通",
+    "语文老师和历史老师都很好",
+    "社区书记和物业经理应该公开电话",
+    "每周老师都布置太多作业",
+    "车主任意停车，消防通道被堵",
+    "班主任很负责",
+    "根据《物业管理条例》第54条规定",
+    "2024-03-15开业主大会",
+    "向书记反映过好几次",
+    "其余老师都很好",
+    "电话[电话]可以联系我",
+    "一共建了三栋楼",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ADDRESSES)
+def test_household_addresses_are_masked(text: str, expected: str) -> None:
+    """A building, unit, room or house number a resident writes becomes [门牌]."""
+    assert mask_quote(text) == expected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("text", "expected"), NAMES)
+def test_personal_names_are_masked(text: str, expected: str, engine: Engine) -> None:
+    """A person's name, alone or as a surname with a title (王经理, 李阿姨), becomes [姓名],
+    with jieba-rs's tagger and with jieba's (where jieba-rs is unavailable)."""
+    assert mask_quote(text, pos_tagger(engine)) == expected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("text", KEPT)
+def test_public_places_and_plain_numbers_are_kept(text: str, engine: Engine) -> None:
+    """Community names, public places, dates, prices, counts and titles without a surname
+    stay as written, whichever tagger reads them."""
+    assert mask_quote(text, pos_tagger(engine)) == text
+
+
+def test_marks_look_like_the_redaction_marks() -> None:
+    """The marks are bracketed Chinese words, as the redaction before storage writes them."""
+    assert (ADDRESS, NAME) == ("[门牌]", "[姓名]")
+
+
+def test_english_text_is_left_alone() -> None:
+    """An English answer keeps its words (the marks are for Chinese names and addresses)."""
+    text = "Transparency matters: residents should know who sees the data."
+    assert mask_quote(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我叫黄宏伟，在这里住了十年", "我叫[姓名]，在这里住了十年"),
+        ("有事找网格员小张，他很热心", "有事找网格员[姓名]，他很热心"),
+        ("老李家门口的路灯坏了", "[姓名]家门口的路灯坏了"),
+        ("凯旋城二栋全体业主投诉", "凯旋城[门牌]全体业主投诉"),
+    ],
+)
+def test_names_after_a_cue_familiar_names_and_a_building_in_words(text: str, expected: str) -> None:
+    """A name after 我叫, a familiar 小张 or 老李, and a building written in Chinese numerals
+    before 全体 or 的 are masked too."""
+    assert mask_quote(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["小孙子放学没人接", "老陈醋涨价了", "这个小区环境很好", "大小不一"]
+)
+def test_words_beginning_like_a_familiar_name_are_kept(text: str) -> None:
+    """老/小 before a surname's character that begins a word (小孙子, 老陈醋) is no name."""
+    assert mask_quote(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["家属区有一栋2层的违章建筑", "建设1栋213㎡的医务楼", "要它何益？", "请问是何原因"],
+)
+def test_counts_sizes_and_questions_are_kept(text: str) -> None:
+    """How many buildings, how high and how large, and 何 asking "what" are no address or name."""
+    assert mask_quote(text) == text
