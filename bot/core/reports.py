@@ -18,7 +18,7 @@ from bot.core.base import Core
 from bot.core.labelling import Agreement, label_agreement
 from bot.core.models import Community, OptionCount, Quote, Round, ThemeCount
 from nlp.emerging import emerging_terms
-from nlp.mask import mask_quote
+from nlp.mask import MARKS, mask_quote
 from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy
 from storage.repository import SAMPLE_STRIDE, Scope, Session
@@ -257,8 +257,19 @@ def show_quote(text: str) -> str:
     head = text[:MASKED_CHARS]
     masked = mask_quote(head)
     if len(head) == len(text) or len(masked) > QUOTE_CHARS:
-        return cut_quote(masked)
+        return _whole_marks(cut_quote(masked))
     return masked.rstrip() + "…"  # masks shortened the head below the limit: the rest is cut
+
+
+def _whole_marks(shown: str) -> str:
+    """A cut quote ending before a mask the cut fell inside ("…的[姓…" reads as "…的…")."""
+    if not shown.endswith("…"):
+        return shown
+    kept = shown[:-1]
+    start = kept.rfind("[")
+    if start >= 0 and any(m.startswith(kept[start:]) and m != kept[start:] for m in MARKS):
+        kept = kept[:start].rstrip()
+    return kept + "…"
 
 
 def show_quotes(quotes: Sequence[QuoteOut]) -> list[QuoteOut]:

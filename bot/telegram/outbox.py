@@ -112,7 +112,9 @@ async def _send_open(
 
 async def _close_orphan(core: Core, bot: Bot, post: Post, round_: Round, message_id: int) -> None:
     """After re-sending a round's poll (as `message_id`) whose earlier send may have reached
-    Telegram just before a crash: that earlier poll (the orphan, its id never stored) would
+    Telegram just before a crash, or sending the closing summary (as `message_id`) of a round
+    whose poll closed before it could be sent again: that earlier poll (the orphan, its id
+    never stored; votes in it count only while the round is open) would
     stay open beside this one, its votes matched to nothing, since a poll answer names only
     its poll. It is looked for just before the copy, the closest first: each message id above
     the last one stored for the chat (at most ORPHAN_SEARCH) that is not a stored post is
@@ -157,6 +159,18 @@ async def _close_orphan(core: Core, bot: Bot, post: Post, round_: Round, message
             counted,
         )
         return
+
+
+async def _poll_never_stored(core: Core, post: Post) -> bool:
+    """Whether the round's poll in `post`'s community was being sent when the round closed,
+    never stored as sent (dropped as too late, `_Pass.one`): Telegram may have taken an
+    earlier send, a poll left open beside the closing summary unless it is looked for."""
+    async with core.repo.transaction() as session:
+        opening = await session.list_posts(post.round_id, "open")
+    return any(
+        p.community_id == post.community_id and p.message_id is None and p.attempts > 0
+        for p in opening
+    )
 
 
 async def _reply_to_opening(core: Core, post: Post) -> ReplyParameters | None:
@@ -335,7 +349,10 @@ async def _send_post_once(
         since = reports.stopped(round_.id)
     report = await reports.get(round_.id, since)
     if post.purpose == "close":
-        return await _send_close(core, bot, post, round_, lang, report), None
+        message_id = await _send_close(core, bot, post, round_, lang, report)
+        if round_.is_poll and await _poll_never_stored(core, post):
+            await _close_orphan(core, bot, post, round_, message_id)
+        return message_id, None
     await _send_report(core, bot, report)
     return None, None
 

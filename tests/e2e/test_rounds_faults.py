@@ -193,3 +193,24 @@ async def test_a_poll_sent_again_stops_no_other_poll_while_looking_for_its_first
     async with bot.core.repo.transaction() as session:
         assert await session.list_round_votes(1, bot.core.resident(resident.id)) == [1]
         assert await session.list_round_votes(2, bot.core.resident(resident.id)) == [0]
+
+
+async def test_a_poll_telegram_took_is_stopped_when_its_round_closed_before_it_was_sent_again(
+    minyi_bot: RunningBot,
+) -> None:
+    """A poll Telegram took while its answer was lost, its round closed before a copy could go
+    (the group unreachable meanwhile): it stayed open beside the closing summary for good; it
+    is looked for below the summary and stopped."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await bot.register("碧海社区居民群", "碧海社区")
+    em.inject_fault("drop_after", method="sendPoll")
+    em.inject_fault("drop", method="sendPoll", count=10_000)
+    await bot.command(group, "/poll 2h 先改善哪一项？ | 停车 | 绿化")
+    await em.wait_for(lambda: len(em.polls()) == 1, 30)
+    await bot.settle()
+    await bot.command(group, "/close 1")
+    await bot.wait_text(group, lambda t: "征询 #1 已结束" in t, timeout=30)
+    await bot.settle()
+    (poll,) = em.polls().values()
+    assert poll["is_closed"]

@@ -53,3 +53,15 @@ def test_a_long_answer_shortened_by_masks_still_ends_with_an_ellipsis() -> None:
     text = "8栋2单元1102室，" * 30 + "漏水"
     shown = _shown(text)
     assert shown.endswith("…") and "1102" not in shown and "[门牌]" in shown
+
+
+def test_a_mark_at_the_cut_is_shown_whole_or_not_at_all() -> None:
+    """A mask the cut fell inside showed as "住在[门牌]的[姓…" or "…[…": wherever the cut falls,
+    the quote ends before the mark it would split, and every mark it shows is whole."""
+    for before in range(QUOTE_CHARS - 20, QUOTE_CHARS + 2):
+        text = "好" * before + "住在8栋2单元1102室的王经理说要修" + "好" * 50
+        shown = _shown(text)
+        assert shown.endswith("…") and len(shown) <= QUOTE_CHARS, shown
+        kept = shown[:-1]
+        assert kept.count("[") == kept.count("]"), (before, shown)
+        assert kept.replace("[门牌]", "").replace("[姓名]", "").count("[") == 0, (before, shown)
