@@ -503,7 +503,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "• 我们不保存你的姓名、用户名或 Telegram 账号；你只以一个加密的匿名编号出现。\n"
         "• 保存期限：{days} 天，之后自动删除。\n"
         "• 谁能看：组织者看到汇总和每条回答的原文（不署名）；其他人只看到汇总，以及公开的治理指数"
-        "报告里不署名的摘录（其中的门牌号和人名已遮盖）。"
+        "报告里不署名的摘录（其中能识别出的门牌号和人名会被遮盖；请不要在回答里写自己或他人的姓名和住址）。"
         "你在群里回复的内容，群里所有人都能看到；私人的事请用私聊链接回答。\n"
         "• /mydata 查看你的数据，/forget 随时全部删除（已发出的报告收不回，其中的摘录不署名）。",
         "🔒 Privacy\n\n"
@@ -514,7 +514,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "• Kept for {days:day|days}, then deleted automatically.\n"
         "• Who sees it: organisers see summaries and the text of every answer, unsigned; anyone "
         "else sees only summaries and the unsigned quotes of the published governance index "
-        "(room numbers and names masked). A "
+        "(room numbers and names masked where recognised: better not to write your own or "
+        "others' names and addresses). A "
         "reply in the group is seen by everyone in it: for anything personal, use the private "
         "link.\n"
         "• /mydata shows your data; /forget deletes all of it at any time (reports already sent "
@@ -1288,14 +1289,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "我们不需要你的姓名、电话或任何账号。你的浏览器里保存一个随机编号（Cookie），我们只保存"
         "它的加密散列，用来保证每人一票、让你修改或删除自己的回答。回答里的电话、身份证号、邮箱和"
         "银行卡号会在保存前被遮盖。数据保存 {days} 天后自动删除。组织者看到汇总和每条回答的原文"
-        "（不署名），其他人只看到汇总，以及公开的治理指数报告里不署名的摘录（门牌号和人名已遮盖）。",
+        "（不署名），其他人只看到汇总，以及公开的治理指数报告里不署名的摘录（能识别出的门牌号和人名会被遮盖；请不要在回答里写自己或他人的姓名和住址）。",
         "We need no name, phone number or account. Your browser keeps a random number (a "
         "cookie); we store only a keyed hash of it, to keep one vote per person and let you "
         "edit or delete your own answers. Phone, ID-card, e-mail and bank-card numbers in "
         "answers are masked before storage. Everything is deleted after {days:day|days}. "
         "Organisers see summaries and the text of every answer, unsigned; anyone else sees only "
         "summaries and the unsigned quotes of the published governance index (room numbers and "
-        "names masked).",
+        "names masked where recognised: better not to write your own or others' names and "
+        "addresses).",
     ),
     "web_my_data_link": ("查看或删除我的数据", "See or delete my data"),
     "web_me_title": ("我的数据", "My data"),
