@@ -18,7 +18,9 @@ a page MAX_AGE seconds (docs/operators.md).
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import gzip
 import hashlib
 import time
 from collections.abc import Callable
@@ -53,6 +55,9 @@ class IndexPages:
     _removed: int = 0  # `Core.answers_removed` when the report was computed
     _found: tuple[IndexResult, dict[str, CommunityVoices]] | None = None
     _pages: dict[tuple[int | None, Lang], str] = field(default_factory=dict)
+    # Each page gzipped once: the whole report of a thousand communities is megabytes, and
+    # compressing it for every request would let a few readers keep the processor busy.
+    _gzipped: dict[tuple[int | None, Lang], bytes] = field(default_factory=dict)
 
     async def latest(self) -> tuple[IndexResult, dict[str, CommunityVoices]] | None:
         """The index and the residents' voices of the latest period (None before any value)."""
@@ -62,7 +67,7 @@ class IndexPages:
             # Nothing found is not kept: the first import shows at once; a newer period or
             # new values show within CACHE_SECONDS.
             self._found = await published_index(self.core)
-            self._pages = {}
+            self._pages, self._gzipped = {}, {}
             self._at, self._removed = now, removed
         return self._found
 
@@ -85,19 +90,54 @@ class IndexPages:
                 return None
         return self._pages[key]
 
+    async def body(
+        self, number: int | None, lang: Lang, gzipped: bool
+    ) -> tuple[bytes, bool] | None:
+        """`page` as the bytes to send, gzipped (once per page) if the reader takes gzip."""
+        text = await self.page(number, lang)
+        if text is None:
+            return None
+        if not gzipped:
+            return text.encode(), False
+        key = (number, lang)
+        packed = self._gzipped.get(key)
+        if packed is None:
+            packed = await asyncio.to_thread(gzip.compress, text.encode(), 6)
+            if self._pages.get(key) is text:  # not recomputed meanwhile
+                self._gzipped[key] = packed
+        return packed, True
 
-def _respond(body: str | None) -> web.Response:
-    if body is None:
+
+def takes_gzip(request: web.Request) -> bool:
+    """Whether the request's Accept-Encoding takes gzip (`gzip` or `*`, not at q=0)."""
+    for item in request.headers.get("Accept-Encoding", "").split(","):
+        name, _, params = item.strip().lower().partition(";")
+        if name.strip() not in ("gzip", "*"):
+            continue
+        params = params.replace(" ", "")
+        if not params.startswith("q="):
+            return True
+        try:
+            return float(params[2:]) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def _respond(found: tuple[bytes, bool] | None) -> web.Response:
+    if found is None:
         raise web.HTTPNotFound()  # the answer pages' not-found page (bot/web/server.py _guard)
-    response = web.Response(text=body, content_type="text/html", charset="utf-8")
+    body, gzipped = found
+    response = web.Response(body=body, content_type="text/html", charset="utf-8")
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     # The pages are public. One address serves each language: a shared cache keeps a copy per
     # Accept-Language (and per encoding).
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
-    response.headers["Vary"] = "Accept-Language, Accept-Encoding"
     # The whole report grows by some 17 KB of markup a community (728 KB for forty), and
     # compresses some forty times over: a phone on a mobile network gets it gzipped.
-    response.enable_compression()
+    response.headers["Vary"] = "Accept-Language, Accept-Encoding"
     return response
 
 
@@ -108,13 +148,13 @@ def add_index_routes(
     language `lang_of` chooses for the request (the answer pages' own choice)."""
 
     async def city(request: web.Request) -> web.StreamResponse:
-        return _respond(await pages.page(None, lang_of(request)))
+        return _respond(await pages.body(None, lang_of(request), takes_gzip(request)))
 
     async def community(request: web.Request) -> web.StreamResponse:
         text = request.match_info["number"]
         if not (text.isascii() and text.isdigit() and len(text) <= 6):
             return _respond(None)
-        return _respond(await pages.page(int(text), lang_of(request)))
+        return _respond(await pages.body(int(text), lang_of(request), takes_gzip(request)))
 
     async def bare(_request: web.Request) -> web.StreamResponse:
         raise web.HTTPMovedPermanently("/index/")

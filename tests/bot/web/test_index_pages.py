@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
+
+import aiohttp
 
 from bot.core.indexing import import_values
 from bot.core.residents import forget_pseudonym
@@ -119,3 +122,35 @@ async def test_a_forgotten_residents_quotes_leave_the_index_pages_at_once(
     assert await pages.latest() is before  # kept while nothing was deleted
     await forget_pseudonym(world.core, "p:somebody")
     assert await pages.latest() is not before
+
+
+async def test_index_pages_are_gzipped_once_for_readers_that_take_gzip(world: WebWorld) -> None:
+    """A reader taking gzip gets the page gzipped (the same page once unpacked), compressed
+    once and kept until the index is computed again; a reader refusing gzip (q=0) or naming
+    none gets it as it is."""
+    await import_values(world.core, VALUES, "values.csv")
+    plain_page = await (await world.browser()).get("/index/")
+    async with aiohttp.ClientSession(auto_decompress=False) as raw:
+        for encoding, packed in (
+            ("gzip", True),
+            ("br, gzip;q=0.5", True),
+            ("*", True),
+            ("gzip;q=0", False),
+            ("identity", False),
+            ("br", False),
+        ):
+            async with raw.get(
+                f"{world.base}/index/", headers={"Accept-Encoding": encoding}
+            ) as got:
+                body = await got.read()
+                assert got.status == 200
+                assert "Accept-Encoding" in got.headers["Vary"]
+            assert (got.headers.get("Content-Encoding") == "gzip") is packed, encoding
+            html = (gzip.decompress(body) if packed else body).decode()
+            assert html == plain_page.html, encoding
+    pages = IndexPages(world.core)
+    first = await pages.body(None, "zh", gzipped=True)
+    again = await pages.body(None, "zh", gzipped=True)
+    assert first is not None and again is not None
+    assert again[0] is first[0]  # compressed once, kept
+    assert gzip.decompress(first[0]).decode() == await pages.page(None, "zh")
