@@ -45,7 +45,7 @@ _BUILDING = (
 _BUILDING_CN = rf"第?{_CHINESE}(?:栋|幢)"  # only with more of the address after it
 _UNIT = rf"(?:{_ARABIC}|{_CHINESE})单元"
 _FLOOR = r"(?:[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})(?:层|楼)(?!道|梯|下|上|顶)"
-# A bare number is a room, not a year, a price or a count (66号304户2017年).
+# A bare number is a room, not a year, a price or a count (18号502户2019年).
 _ROOM = (
     r"[0-9０-９]{3,4}(?:室|号房|房|号|户|(?![0-9０-９年月日元块米平个人万岁次天页条期届级多余㎡mMfF]))"
     r"|[0-9０-９]{1,2}(?:室|号房|号)"
@@ -56,7 +56,7 @@ _CHAIN = (
     rf"(?:(?:{_BUILDING}|{_BUILDING_CN}){_SEP}{_PART}(?:{_SEP}{_PART})*"
     rf"|{_UNIT}(?:{_SEP}{_PART})*"
     rf"|(?:{_BUILDING})(?!楼|房|建筑|住宅|高楼|小区|之间)"
-    # 凯旋城二栋的业主 (but 建了三栋楼, 有两栋: counts)
+    # 幸福里二栋的业主 (but 建了三栋楼, 有两栋: counts)
     rf"|(?!一){_BUILDING_CN}(?=的|业主|住户|居民|全体|门口|楼下|楼上|楼道|电梯|[，。、！？,.!?]))"
 )
 # A room alone: 1502室 (three or four digits: 2室1厅 is a flat's layout).
