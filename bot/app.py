@@ -39,7 +39,7 @@ from telegram.request import HTTPXRequest
 from bot.core.answers import RateLimiter
 from bot.core.base import Core, opened_core
 from bot.core.privacy import chat_label
-from bot.core.retag import ensure_snapshot
+from bot.core.retag import record_snapshot_if_new, warn_if_retag_due
 from bot.core.settings import Settings
 from bot.logs import protect_logs
 from bot.render.texts import say
@@ -275,19 +275,23 @@ async def run_application(
     storage/backends/postgres.py).
     """
     async with app:
-        # A menu is a convenience: set while the bot starts, never holding up its start.
-        menu = asyncio.create_task(_set_menu(app))
+        # A menu is a convenience: set while the bot starts, never holding up its start. So
+        # is the warning that stored tags predate the taxonomy or models in use.
+        side = [asyncio.create_task(_set_menu(app))]
+        if not await record_snapshot_if_new(core):
+            side.append(asyncio.create_task(_warn_if_retag_due(core)))
         try:
             await _serve(app, core, stop, intake)
         finally:
-            menu.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await menu
+            for task in side:
+                task.cancel()
+            for task in side:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 async def _serve(app: MinyiApp, core: Core, stop: asyncio.Event, intake: Intake | None) -> None:
     """`run_application` once the app is initialised: scheduler, web pages, intake."""
-    await ensure_snapshot(core)
     await app.start()
     caught_up = asyncio.Event()
     leadership = core.repo.leadership()
@@ -338,6 +342,14 @@ async def _set_menu(app: MinyiApp) -> None:
         await app.bot.set_my_commands(MENU)
     except Exception as exc:
         log.info("setMyCommands failed: %s", exc)
+
+
+async def _warn_if_retag_due(core: Core) -> None:
+    """`warn_if_retag_due` beside the start; a failure to compare is only logged."""
+    try:
+        await warn_if_retag_due(core)
+    except Exception:
+        log.exception("could not compare the stored tags' taxonomy and models with these")
 
 
 @asynccontextmanager

@@ -7,6 +7,7 @@ otherwise, or without a snapshot, every answer is.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -68,13 +69,35 @@ async def ensure_snapshot(core: Core) -> None:
     """On a new deployment (no answers yet), record the taxonomy tags are made with; on one
     whose stored tags were made with another taxonomy or model (an upgrade that ships new
     ones, a new taxonomy file, models learned since), log that they stay until a retag."""
+    if not await record_snapshot_if_new(core):
+        await warn_if_retag_due(core)
+
+
+async def record_snapshot_if_new(core: Core) -> bool:
+    """Record the snapshot on a deployment with no answers yet (True), else change nothing.
+
+    A bot process awaits this before it takes updates, so the first answers are stored with
+    the snapshot in place; the comparison on an existing deployment (`warn_if_retag_due`) can
+    then run beside the start."""
+    async with core.repo.transaction() as session:
+        if await session.get_model(SNAPSHOT) is not None:
+            return False
+        if await session.list_answers(limit=1, include_hidden=True):
+            return False
+        # Digesting the models serialises them (tens of ms): in a thread, off the event loop.
+        await session.set_model(SNAPSHOT, await asyncio.to_thread(_snapshot, core), core.now())
+        return True
+
+
+async def warn_if_retag_due(core: Core) -> None:
+    """Log that stored tags stay as they were until `minyi retag` when they were made with
+    another taxonomy or model than the one in use (or with one unknown: no snapshot)."""
     async with core.repo.transaction() as session:
         stored = await session.get_model(SNAPSHOT)
-        if stored is None and not await session.list_answers(limit=1, include_hidden=True):
-            await session.set_model(SNAPSHOT, _snapshot(core), core.now())
-            return
-    # No snapshot beside answers: tags of unknown origin (the next retag re-tags everything).
-    if stored is None or json.loads(stored) != json.loads(_snapshot(core)):
+    # Serialising the models to digest them takes tens of ms; compression and hashing let go
+    # of the interpreter, so in a thread this runs on the other core beside the start.
+    current = await asyncio.to_thread(_snapshot, core)
+    if stored is None or json.loads(stored) != json.loads(current):
         log.warning(
             "stored answers were tagged with another taxonomy or model than the one in use "
             "(after an upgrade, a new taxonomy or learning): their themes stay as they were, "
