@@ -24,6 +24,7 @@ quote and 36 MB loaded on first use; jieba's own where jieba-rs is unavailable, 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from nlp.segment import PosTagger, pos_tagger
 
@@ -111,7 +112,7 @@ _TITLES = (
     "总经理|董事长|工程师|副?(?:局长|市长|县长|区长|镇长|主任|书记|院长|校长|所长|科长|处长)|教授|大夫|民警|"
     "经理|主任|书记|师傅|阿姨|大爷|大妈|大姐|大哥|叔叔|阿婆|奶奶|爷爷|伯伯|婶婶|老师|医生|护士|"
     "校长|院长|所长|局长|科长|处长|站长|村长|组长|队长|部长|楼长|会计|律师|警官|老板|先生|女士|"
-    "小姐|同志|总监|主管|网格员|厅长|县长|市长|区长|镇长|乡长|厂长|法官|主席|"
+    "小姐|同志|总监|主管|网格员|厅长|省长|县长|市长|区长|镇长|乡长|厂长|法官|主席|"
     # 孙总 (the boss), not 金总额, 马总是, 任总体
     "总(?![额数计共是体结之和量部算会要能在不也还都归的局站队理书督策工关原统])"
 )
@@ -470,3 +471,34 @@ def mask_quote(text: str, tagger: PosTagger | None = None) -> str:
         position = end
     out.append(text[position:])
     return "".join(out)
+
+
+# How far around a word `masked_in` reads, and how many of its places.
+_AROUND = 24
+_PLACES_READ = 20
+
+
+def masked_in(word: str, texts: Sequence[str], tagger: PosTagger | None = None) -> bool:
+    """Whether `word` (as segmented, possibly lower-cased) is mostly part of a mask where it
+    occurs in `texts`: a name or an address, not a word to show as the residents' own (the
+    emerging terms of a report, nlp/emerging.py). Reads the first `_PLACES_READ` places, each
+    with `_AROUND` characters either side."""
+    if not word:
+        return False
+    needle = word.lower()
+    seen = masked = 0
+    for text in texts:
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            lowered = text  # lower-casing changed the length (rare letters): match as written
+        start = lowered.find(needle)
+        while start >= 0 and seen < _PLACES_READ:
+            left = max(0, start - _AROUND)
+            window = text[left : start + len(needle) + _AROUND]
+            at, end = start - left, start - left + len(needle)
+            seen += 1
+            masked += any(a < end and at < b for a, b, _ in find_masks(window, tagger))
+            start = lowered.find(needle, start + len(needle))
+        if seen >= _PLACES_READ:
+            break
+    return seen > 0 and 2 * masked >= seen
