@@ -11,14 +11,22 @@ who never saw the answer, so there it is masked further (bot/core/reports.py `sh
 - a person's name becomes [姓名]: a common surname with a title (王经理, 李阿姨, 张师傅, 刘书记),
   a familiar 老李 or 小张, a name after the words that introduce one (我叫…, 举报人：…), and the
   names jieba's part-of-speech tagger marks as personal names (`nr`) that begin with a common
-  surname and are neither an everyday word (许可证, 张贴) nor a place (杨家塘村, 金溪中学).
+  surname and are neither an everyday word (许可证, 张贴) nor a place (柳树湾村, 桂花岭小学) nor a
+  business, estate or medicine (明辰塑胶公司, 金桂绿城); the 百家姓's compound surnames and
+  rarer ones with a title (诸葛主任, 瞿主任), surnames that are also words when the title is
+  spoken to (尊敬的高书记：, 向主任，您好; not 向主任反映); a given name alone where a person is
+  named (小明说, 找了建国, 邻居秀英, 建国师傅); and in English a title and a name (Mr Zhang), a
+  pinyin name with the surname first (Wang Wei) and common given names (Tom), with building
+  and room numbers (building 3, Room 1203) as addresses.
 
 Numbers without a household word stay (3号线, 52路, 12345, 5月12号, 2.5元, 101户, 3楼, 3室2厅,
-小区有12栋楼), and so do the community's and public places' names (碧海社区, 会展城, 公园, 学校)
-and titles without a surname (社区书记, 班主任). Measured on real citizen messages: README
-"Known limits". Part-of-speech tagging (`nlp.segment.pos_tagger`: jieba-rs's, about 0.1 ms a
-quote and 36 MB loaded on first use; jieba's own where jieba-rs is unavailable, about 3 ms and
-180 MB) is for the few quotes shown, in a worker thread, never for every answer stored.
+小区有12栋楼, 有6栋, 建成2栋18层的), thanks stay (谢谢您), and so do the community's and public
+places' names (碧海社区, 会展城, 公园, 学校) and titles without a surname (社区书记, 班主任).
+Measured on real citizen messages: README "Known limits". Part-of-speech tagging
+(`nlp.segment.pos_tagger`: jieba-rs's, about 0.1 ms a quote and 36 MB loaded on first use, the
+whole masking about 0.2 ms; jieba's own where jieba-rs is unavailable, about 3 ms and 180 MB)
+is for the few quotes shown and a report's candidate emerging terms (`masked_in`), in a worker
+thread, never for every answer stored.
 """
 
 from __future__ import annotations
@@ -336,7 +344,7 @@ def _reads_as_name(word: str, tagger: PosTagger) -> bool:
     if len(word) == 4 and not word.startswith(_COMPOUND_SURNAMES):
         return False  # 殷殷关怀, 严格执行: four characters are a compound surname's names only
     if _begins_a_word(word, tagger):
-        return False  # 马路边, 黄金华
+        return False  # 马路边, 黄金周
     tag = tagger.dictionary_tag(word)
     if tag is None:
         return True  # not a dictionary word: the HMM tagged it a name, or it is a run
@@ -352,12 +360,12 @@ def _begins_a_word(text: str, tagger: PosTagger) -> bool:
 
 
 def _is_place(text: str, start: int, end: int) -> bool:
-    """Whether the name-like word at [start, end) names a place (杨家塘村, 金溪中学, 江垭镇)."""
+    """Whether the name-like word at [start, end) names a place (柳树湾村, 桂花岭小学, 杏林坡镇)."""
     if text[end - 1] in _PLACE_ENDS:
         return True
     after = text[end : end + 2]
     if re.match(_TITLES, after) or after in _TITLE_WORDS:
-        return False  # 周辉县长: a person with a title
+        return False  # 周明县长: a person with a title
     if bool(after) and (after[0] in _PLACE_ENDS or after in _PLACE_WORDS):
         return True
     return bool(_NAMED_AFTER.match(text, end))  # 明辰塑胶公司, 金桂绿城: a business, an estate
