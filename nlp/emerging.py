@@ -10,6 +10,7 @@ from importlib import resources
 
 from pydantic import BaseModel, ConfigDict
 
+from nlp.mask import masked_in
 from nlp.redact import PLACEHOLDERS
 from nlp.segment import total_frequency, word_frequency
 from nlp.tagger import Tagger
@@ -70,8 +71,9 @@ def emerging_terms(
     A word's score is its count times the log-ratio of its share here to its share in a
     background: jieba's general dictionary, and, when given, `background` texts (e.g. the
     answers of earlier periods), so everyday words and words that are always said sink and
-    the residents' new vocabulary rises. Stop words, numbers, single characters and words
-    seen in only one text are left out.
+    the residents' new vocabulary rises. Stop words, numbers, single characters, words seen
+    in only one text and words the quotes' masking hides where they occur (people's names,
+    addresses: nlp/mask.py `masked_in`) are left out.
     """
     keywords = tagger.keyword_set()
     counts, documents = _count(texts, tagger, keywords)
@@ -97,7 +99,15 @@ def emerging_terms(
             continue
         ranked.append(EmergingTerm(term=term, count=count, score=round(count * lift, 3)))
     ranked.sort(key=lambda t: (-t.score, -t.count, t.term))
-    return ranked[:limit]
+    # A name or an address the residents repeat (王秀兰, Mr Zhang) is masked in the quotes
+    # shown beside the terms: it is no term to show either.
+    shown: list[EmergingTerm] = []
+    for candidate in ranked:
+        if len(shown) == limit:
+            break
+        if not masked_in(candidate.term, texts):
+            shown.append(candidate)
+    return shown
 
 
 def _is_candidate(token: str, keywords: frozenset[str]) -> bool:

@@ -90,3 +90,26 @@ async def test_index_voices_are_masked(minyi_bot: RunningBot) -> None:
             "物业费怎么花的要公示，公开透明",
         ]
     ), quotes
+
+
+async def test_a_name_residents_repeat_is_no_emerging_term(minyi_bot: RunningBot) -> None:
+    """Residents who keep naming the same person (written for this test: 网格员王秀兰) see
+    neither the name in the report's quotes nor among its emerging terms, while their own new
+    words (共享菜园) are still listed there."""
+    bot = minyi_bot
+    group, post = await ask_in_a_new_group(bot, "/ask 1h 小区还需要什么？")
+    said = [
+        "网格员王秀兰来过三次，共享菜园的事还是没人管",
+        "王秀兰说共享菜园下个月动工",
+        "我们找了王秀兰，她说共享菜园要等业委会同意",
+        "共享菜园好是好，王秀兰一个人忙不过来",
+    ]
+    for index, text in enumerate(said):
+        resident = bot.emulator.add_user(f"居民{index}")
+        bot.emulator.send_message(resident, group, text, reply_to=post["message_id"])
+    await bot.settle()
+    await bot.command(group, "/report 1")
+    report = await bot.wait_text(group, lambda t: "征询报告" in t and "新出现的词" in t)
+    terms = next(line for line in report.splitlines() if line.startswith("新出现的词"))
+    assert "菜园" in terms, report
+    assert "秀兰" not in report, report

@@ -127,3 +127,111 @@ def test_words_beginning_like_a_familiar_name_are_kept(text: str) -> None:
 def test_counts_sizes_and_questions_are_kept(text: str) -> None:
     """How many buildings, how high and how large, and 何 asking "what" are no address or name."""
     assert mask_quote(text) == text
+
+
+# Written for these tests: a given name alone where a person is named, rare and compound
+# surnames, names spoken to, and names in English.
+GIVEN_NAMES = [
+    ("小明说楼下的垃圾三天没人收", "[姓名]说楼下的垃圾三天没人收"),
+    ("我找了建国帮忙修水管", "我找了[姓名]帮忙修水管"),
+    ("邻居秀英告诉我电梯又坏了", "邻居[姓名]告诉我电梯又坏了"),
+    ("建国师傅修得很快", "[姓名]师傅修得很快"),
+    ("阿伟打电话给物业也没用", "[姓名]打电话给物业也没用"),
+    ("周末和小明一起去的社区活动", "周末和[姓名]一起去的社区活动"),
+    ("秀英阿姨每天在楼下扫地", "[姓名]阿姨每天在楼下扫地"),
+]
+SURNAMES = [
+    ("尊敬的诸葛主任：麻烦看看停车的事", "尊敬的[姓名]：麻烦看看停车的事"),
+    ("瞿主任您好，路灯坏了五天", "[姓名]您好，路灯坏了五天"),
+    ("向主任，您好，楼道的水管爆了", "[姓名]，您好，楼道的水管爆了"),
+    ("尊敬的高书记：早上出门总堵车", "尊敬的[姓名]：早上出门总堵车"),
+    ("物业的孙总说下周来修", "物业的[姓名]说下周来修"),
+    ("司徒老师和上官医生都很耐心", "[姓名]和[姓名]都很耐心"),
+    ("我叫邝志华，住在这里十年了", "我叫[姓名]，住在这里十年了"),
+    ("街道的赵副主任上周来量过", "街道的[姓名]上周来量过"),
+]
+ENGLISH = [
+    ("Mr Zhang never answers the phone", "[姓名] never answers the phone"),
+    ("I asked Dr. Li Na about the clinic hours", "I asked [姓名] about the clinic hours"),
+    ("Wang Wei from the committee said no", "[姓名] from the committee said no"),
+    ("Tom from building 3 parks on the fire lane", "[姓名] from [门牌] parks on the fire lane"),
+    ("Room 1203 is noisy every night", "[门牌] is noisy every night"),
+    ("物业的Mr Wang说下周来修", "物业的[姓名]说下周来修"),
+    ("My neighbour Li Xiaoming complained twice", "My neighbour [姓名] complained twice"),
+]
+# ... and what only looks like one.
+LOOK_ALIKES = [
+    "找小朋友一起玩",
+    "小编说得对",
+    "问了物业说没办法",
+    "他们都说停车太难",
+    "小区的小孩说话很大声",
+    "找了物业经理也没用",
+    "老公说要投诉",
+    "向主任提过这件事",
+    "这所高校长年缺宿舍",
+    "对于老师布置的作业",
+    "谢谢您帮我们问",
+    "谢谢您！",
+    "雨水和路基都要修",
+    "保洁阿姨很辛苦",
+    "物业师傅来得很快",
+    "他曾任总设计师",
+    "旅游局长来视察过",
+    "城管局长说会处理",
+    "相关经理没有回复",
+    "金桂绿城的停车费太贵",
+    "明辰塑胶公司晚上冒黑烟",
+    "买了华康胶囊吃了没效果",
+    "He Said nothing about Hong Kong or Feng Shui",
+    "Line 3 is crowded, bus 52 too",
+    "I Will ask May and Mark",
+    "The Long March museum opens at 9",
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("text", "expected"), GIVEN_NAMES)
+def test_given_names_alone_are_masked(text: str, expected: str, engine: Engine) -> None:
+    """A given name without a surname, where a person is named (before 说 or a title, after
+    找/和 or 邻居), becomes [姓名] with either tagger."""
+    assert mask_quote(text, pos_tagger(engine)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), SURNAMES)
+def test_compound_rare_and_addressed_surnames_are_masked(text: str, expected: str) -> None:
+    """Compound surnames (欧阳, 司徒, 上官), rarer ones (瞿, 邝), a surname that is also a
+    word when the title is spoken to (向局长，您好), a boss (王总) and a deputy (刘副主任)."""
+    assert mask_quote(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), ENGLISH)
+def test_english_names_and_rooms_are_masked(text: str, expected: str) -> None:
+    """A title and a name, a pinyin name with the surname first, a common English given name
+    and a building or room number, in English or inside Chinese."""
+    assert mask_quote(text) == expected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_words_shaped_like_names_are_kept(text: str, engine: Engine) -> None:
+    """Everyday words where a name could stand (小编, 老公, 保洁阿姨), a preposition before a
+    title (向主任反映), thanks (谢谢您), businesses, estates and medicines named like people,
+    and English words spelt like pinyin stay as written."""
+    assert mask_quote(text, pos_tagger(engine)) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我们院里有6栋楼，住了三百户", "我们院里有6栋楼，住了三百户"),
+        ("空地要建成2栋18层的公寓", "空地要建成2栋18层的公寓"),
+        ("租了5栋9楼的一套，窗户漏风", "租了[门牌]的一套，窗户漏风"),
+    ],
+)
+def test_counted_buildings_are_kept_and_a_flat_on_a_floor_is_masked(
+    text: str, expected: str
+) -> None:
+    """How many buildings an estate has or will have is no address; a building and the floor
+    of a flat is."""
+    assert mask_quote(text) == expected
