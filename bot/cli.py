@@ -616,6 +616,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="public URL Telegram should POST to (registered with setWebhook on start)",
     )
     db = verbs.add_parser("db", help="database maintenance", description="database maintenance")
+    # Taken before the sub-verb too (`minyi db --config PATH migrate`), as `index` does.
+    db.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
     db_verbs = db.add_subparsers(dest="db_verb", required=True, metavar="DB_VERB")
     for name, func, help_text in (
         ("migrate", verb_db_migrate, "apply pending schema migrations"),
