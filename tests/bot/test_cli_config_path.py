@@ -90,3 +90,17 @@ def test_python_m_bot_is_the_minyi_command(tmp_path: Path) -> None:
     by_script = _run(tmp_path, "tag", "--jsonl", str(texts), program=[str(script)])
     assert by_module.returncode == by_script.returncode == 0, by_script.stderr
     assert by_module.stdout == by_script.stdout and by_module.stdout.count("\n") == 2
+
+
+def test_a_config_path_that_is_a_folder_is_one_clear_line(tmp_path: Path) -> None:
+    """`--config` naming a folder, or a folder called config.toml in the working directory,
+    is refused in one line naming it (exit 2), not with a traceback."""
+    folder = tmp_path / "settings"
+    folder.mkdir()
+    given = _run(tmp_path, "--config", str(folder), "report", "--json")
+    assert given.returncode == 2, given.stderr
+    assert "Traceback" not in given.stderr and str(folder) in given.stderr, given.stderr
+    (tmp_path / "config.toml").mkdir()
+    default = _run(tmp_path, "report", "--json")
+    assert default.returncode == 2, default.stderr
+    assert "Traceback" not in default.stderr and "config.toml" in default.stderr, default.stderr
