@@ -362,8 +362,14 @@ async def verb_report(args: argparse.Namespace, settings: Settings) -> int:
                     raise CliError(f"there is no round {args.round}")
                 rounds = [found]
             else:
-                since = _parse_date(args.since, settings) if args.since else None
-                rounds = await session.list_rounds(since=since)
+                if args.since:
+                    # "Opened since": a round still scheduled, or cancelled (only a scheduled
+                    # round can be), has not opened.
+                    rounds = await session.list_rounds(
+                        since=_parse_date(args.since, settings), states=("open", "closed")
+                    )
+                else:
+                    rounds = await session.list_rounds()
         rounds = sorted(rounds, key=lambda r: r.id)
         reports = [r for r in [await build_round_report(core, x.id) for x in rounds] if r]
         if args.json:
@@ -616,6 +622,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="public URL Telegram should POST to (registered with setWebhook on start)",
     )
     db = verbs.add_parser("db", help="database maintenance", description="database maintenance")
+    # Taken before the sub-verb too (`minyi db --config PATH migrate`), as `index` does.
+    db.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
     db_verbs = db.add_subparsers(dest="db_verb", required=True, metavar="DB_VERB")
     for name, func, help_text in (
         ("migrate", verb_db_migrate, "apply pending schema migrations"),

@@ -61,6 +61,9 @@ def load_settings(path: Path | None = None, environ: dict[str, str] | None = Non
             ) from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        except OSError as exc:
+            # A folder, a file the bot may not read, a broken disk: one line naming it.
+            raise ConfigError(f"cannot read the config file {path}: {exc.strerror}") from exc
         # A relative path to a file the config names is relative to the config file, not to
         # the working directory the bot happens to start in.
         for table, key in (

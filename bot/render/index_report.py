@@ -96,6 +96,8 @@ TEXT_KEYS: tuple[str, ...] = (
     "change",
     "unranked",
     "unranked_group",
+    "no_values_group",
+    "no_values_why",
     "not_counted",
     "weight_note",
     "scorecard",
@@ -300,9 +302,12 @@ def _rank_html(c: CommunityResult) -> str:
 
 
 def _unranked_why(result: IndexResult, c: CommunityResult) -> tuple[str, str] | None:
-    """Why a community has no rank (its coverage is below `min_coverage`), or None if ranked."""
+    """Why a community has no rank (its coverage is below `min_coverage`, or it has no value at
+    all), or None if ranked."""
     if c.rank is not None:
         return None
+    if c.index is None:
+        return t("no_values_why")
     return t("unranked_why", coverage=f"{c.coverage:.0%}", cov=f"{result.min_coverage:.0%}")
 
 
@@ -408,14 +413,19 @@ def _city_table_html(result: IndexResult) -> str:
         f"<td class='n'>{_fmt(city.index)}</td>"
         f"<td></td><td></td><td></td><td class='n'>{city.voters}</td><td></td></tr>"
     ]
-    grouped = False
+    grouped = empty = False
     for number, c in enumerate(table_order(result)):
-        if c.rank is None and not grouped:
+        if c.rank is None and c.index is not None and not grouped:
             # The unranked follow the ranked under a row saying why, so that a high index
             # without a rank is not read as the top of the table.
             group = t("unranked_group", cov=f"{result.min_coverage:.0%}")
             rows.append(f"<tr class='group'><td colspan='8'><b>{_bi(group)}</b></td></tr>")
             grouped = True
+        if c.index is None and not empty:
+            # Last, those without any value: unranked for want of an index, not of coverage.
+            group = t("no_values_group")
+            rows.append(f"<tr class='group'><td colspan='8'><b>{_bi(group)}</b></td></tr>")
+            empty = True
         rows.append(
             f"<tr><td class='n'>{_rank_html(c)}</td>"
             f"<th scope='row'><a href='#c{number}'>{_e(c.name)}</a></th>"
@@ -834,7 +844,11 @@ def pdf_data(
         "city": {"index": _fmt(result.city.index), "voters": str(result.city.voters)},
         "communities": communities,
         # Where the unranked begin in the table (a row above them says why), None if none.
-        "first_unranked": next((n for n, c in enumerate(ordered) if c.rank is None), None),
+        "first_unranked": next(
+            (n for n, c in enumerate(ordered) if c.rank is None and c.index is not None), None
+        ),
+        # Where those without any value (no index) begin, None if none.
+        "first_empty": next((n for n, c in enumerate(ordered) if c.index is None), None),
         "cards": communities if scorecards else [],
         "sources": [
             {

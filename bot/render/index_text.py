@@ -58,8 +58,12 @@ def index_table(result: IndexResult, lang: Lang, limit: int | None = None) -> st
     rows = [say("index_table_header", lang).split("|")]
     ordered = table_order(result)
     shown = ordered if limit is None else ordered[:limit]
-    # Where the unranked begin: a line (outside the aligned columns) says why they have no rank.
-    first_unranked = next((n for n, c in enumerate(shown) if c.rank is None), None)
+    # Where the unranked begin: a line (outside the aligned columns) says why they have no rank;
+    # those without any value (no index at all) come last, under a line of their own.
+    first_unranked = next(
+        (n for n, c in enumerate(shown) if c.rank is None and c.index is not None), None
+    )
+    first_empty = next((n for n, c in enumerate(shown) if c.index is None), None)
     for c in shown:
         rows.append(
             [
@@ -73,9 +77,12 @@ def index_table(result: IndexResult, lang: Lang, limit: int | None = None) -> st
             ]
         )
     lines = format_table(rows, align=("right", "left", "right", "right", "right", "right", "left"))
+    # Inserted from the bottom up, so that the first insertion does not move the second's place;
+    # +1: the header line comes first.
+    if first_empty is not None:
+        lines.insert(first_empty + 1, say("index_table_no_values", lang))
     if first_unranked is not None:
         cov = f"{result.min_coverage:.0%}"
-        # +1: the header line comes first.
         lines.insert(first_unranked + 1, say("index_table_unranked", lang, cov=cov))
     more = len(result.communities) - len(shown)
     if more:

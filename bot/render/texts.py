@@ -903,6 +903,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "—— 未排名：覆盖率低于 {cov}，有指数但不参与排名 ——",
         "— unranked: coverage below {cov}; an index but no rank —",
     ),
+    "index_table_no_values": (
+        "—— 未排名：这一期还没有数值，没有指数 ——",
+        "— unranked: no values yet this period, no index —",
+    ),
     "index_table_city": (
         "全市（合并投票）：{index}，{voters} 人投票",
         "City (votes pooled): {index}, {voters:voter|voters}",
@@ -1079,6 +1083,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "未排名：覆盖率低于 {cov}，有指数但不参与排名",
         "Unranked: coverage below {cov}; an index but no rank",
     ),
+    "ix_no_values_group": (
+        "未排名：这一期还没有数值，没有指数",
+        "Unranked: no values yet this period, no index",
+    ),
     "ix_not_counted": ("无得分，不计入", "no score, not counted"),
     "ix_weight_nominal": ("居民权重 {weight}", "residents' weight {weight}"),
     "ix_weight_note": (
@@ -1101,6 +1109,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "ix_unranked_why": (
         "覆盖率 {coverage} 低于 {cov}，不参与排名",
         "coverage {coverage} is below {cov}, so no rank",
+    ),
+    "ix_no_values_why": (
+        "这一期还没有指标数值，没有指数，不参与排名",
+        "no indicator values this period: no index, so no rank",
     ),
     "ix_scorecard": ("社区评分卡", "Community scorecard"),
     "ix_principle": ("原则", "Principle"),

@@ -275,7 +275,9 @@ def _choice_form(view: OpenView) -> str:
         f"<fieldset{_refused(view.notice)}>{inputs}</fieldset>{current}"
         f"<button>{button}</button></form>"
     )
-    if view.own_vote and view.retract_form is not None and view.kind == "poll":
+    # A poll's vote (a priorities round is one too) can be taken back, as in Telegram's own
+    # polls; a rating is only changed, as with its Telegram buttons.
+    if view.own_vote and view.retract_form is not None and view.kind != "rating":
         form += (
             f'<form method="post" class="card">{view.retract_form.fields()}'
             '<input type="hidden" name="action" value="retract">'
