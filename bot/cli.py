@@ -12,7 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from bot.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
 from bot.core.base import opened_core
@@ -270,20 +270,32 @@ async def _tagger(settings: Settings) -> Tagger:
 
 async def verb_tag(args: argparse.Namespace, settings: Settings) -> int:
     """Tag texts from a file or standard input (one per line, or a CSV's `text` column)."""
-    from bot.core.tagging import read_texts, tag_verb
+    from bot.core.tagging import iter_texts, tag_verb
     from bot.progress import progress_bar
 
+    # Each text is bounded as a resident's answer is (`limits.max_answer_chars`), and the input
+    # is read a line at a time: a huge line or file never sits in memory whole.
+    limit = settings.limits.max_answer_chars
+    tagger = await _tagger(settings)
+    stream: BinaryIO
     if args.file and args.file != "-":
         path = Path(args.file)
         if not path.exists():
             raise CliError(f"no such file: {path}")
-        data, _ = _read_input(args.file)
-        texts = read_texts(data, str(path))
+        try:
+            stream = path.open("rb")
+        except OSError as exc:
+            raise CliError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        name = str(path)
     else:
-        texts = read_texts(sys.stdin.buffer.read(), "<stdin>")
-    tagger = await _tagger(settings)
-    with progress_bar("tagging", len(texts), unit="text") as bar:
-        return tag_verb(texts, args.jsonl, tagger, sys.stdout, bar)
+        stream, name = sys.stdin.buffer, "<stdin>"
+    try:
+        with progress_bar("tagging", unit="text") as bar:
+            texts = iter_texts(stream, name, limit=limit)
+            return tag_verb(texts, args.jsonl, tagger, sys.stdout, bar, limit=limit)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
 
 
 async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
