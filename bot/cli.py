@@ -12,12 +12,13 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from bot.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
 from bot.core.base import opened_core
 from bot.core.csvfiles import CsvInputError
 from bot.core.errors import IndexInputError, MinyiError
+from bot.core.numbers import foreign_digits, read_number
 from bot.core.settings import TOKEN_ENV
 from storage.backends.base import DatabaseUnavailable
 from storage.migrations import SchemaTooNew
@@ -38,12 +39,24 @@ class CliError(Exception):
 MAX_ID = 2**62
 
 
+def _whole_number(text: str, what: str) -> int:
+    """`text` as a whole number of ASCII (or full-width) digits, or the argparse error saying
+    why not: another script's digits (`--round ١`, which int() read as 1) say which to use."""
+    value = read_number(text.strip(), max_digits=19)
+    if value is not None:
+        return value
+    if digits := foreign_digits(text):
+        raise argparse.ArgumentTypeError(
+            f"not {what}: {text!r} (write {digits!r} with the digits 0-9)"
+        )
+    if text.strip().startswith("-") and read_number(text.strip()[1:]) is not None:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    raise argparse.ArgumentTypeError(f"not {what}: {text!r}")
+
+
 def _round_id(text: str) -> int:
     """An argparse type: a round id, 1 to MAX_ID."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a round id: {text!r}") from None
+    value = _whole_number(text, "a round id")
     if not 0 < value <= MAX_ID:
         raise argparse.ArgumentTypeError(f"not a round id (1 or more): {text!r}")
     return value
@@ -51,12 +64,14 @@ def _round_id(text: str) -> int:
 
 def _count(text: str) -> int:
     """An argparse type: a count, 0 or more (`--cv -3` was quietly no cross-validation)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return _whole_number(text, "a whole number")
+
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port, 1 to 65535."""
+    value = _whole_number(text, "a port")
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"not a port (1 to 65535): {text!r}")
     return value
 
 
@@ -255,20 +270,32 @@ async def _tagger(settings: Settings) -> Tagger:
 
 async def verb_tag(args: argparse.Namespace, settings: Settings) -> int:
     """Tag texts from a file or standard input (one per line, or a CSV's `text` column)."""
-    from bot.core.tagging import read_texts, tag_verb
+    from bot.core.tagging import iter_texts, tag_verb
     from bot.progress import progress_bar
 
+    # Each text is bounded as a resident's answer is (`limits.max_answer_chars`), and the input
+    # is read a line at a time: a huge line or file never sits in memory whole.
+    limit = settings.limits.max_answer_chars
+    tagger = await _tagger(settings)
+    stream: BinaryIO
     if args.file and args.file != "-":
         path = Path(args.file)
         if not path.exists():
             raise CliError(f"no such file: {path}")
-        data, _ = _read_input(args.file)
-        texts = read_texts(data, str(path))
+        try:
+            stream = path.open("rb")
+        except OSError as exc:
+            raise CliError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        name = str(path)
     else:
-        texts = read_texts(sys.stdin.buffer.read(), "<stdin>")
-    tagger = await _tagger(settings)
-    with progress_bar("tagging", len(texts), unit="text") as bar:
-        return tag_verb(texts, args.jsonl, tagger, sys.stdout, bar)
+        stream, name = sys.stdin.buffer, "<stdin>"
+    try:
+        with progress_bar("tagging", unit="text") as bar:
+            texts = iter_texts(stream, name, limit=limit)
+            return tag_verb(texts, args.jsonl, tagger, sys.stdout, bar, limit=limit)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
 
 
 async def verb_learn(args: argparse.Namespace, settings: Settings) -> int:
@@ -646,7 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sandbox", verb_sandbox, "try the bot in your browser: a local chat page, no Telegram"
     )
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    sandbox.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    sandbox.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
     sandbox.add_argument("--db", default=None, help="SQLite file to keep (default: a fresh one)")
     tag = add("tag", verb_tag, "tag texts (one per line, or a CSV with a text column)")
     tag.add_argument("--jsonl", action="store_true", help="one JSON object per input line")
@@ -668,7 +695,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="learn on N examples per label, test on the rest",
     )
-    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--seed", type=_count, default=0)
     report = add("report", verb_report, "reports from the database")
     report.add_argument("--round", type=_round_id, default=None)
     report.add_argument("--since", default=None, help="rounds opened since YYYY-MM-DD")

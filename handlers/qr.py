@@ -1,9 +1,9 @@
-"""Organiser command /qr: each community's QR card of a round's web page, sent privately."""
+"""Organiser command /qr: each community's QR card of a round's web page, sent privately (in
+albums of up to ten documents)."""
 
 from __future__ import annotations
 
 import asyncio
-import io
 
 from telegram import Update
 
@@ -13,6 +13,7 @@ from bot.core.parsing import parse_id
 from bot.render.qr import cards_for
 from bot.render.texts import say
 from bot.telegram.context import Ctx
+from bot.telegram.sending import Document, send_documents
 from handlers.common import authorise, command_args, core_of, lang_of, send_privately
 
 
@@ -32,15 +33,20 @@ async def qr(update: Update, context: Ctx) -> None:
     cards = await asyncio.to_thread(cards_for, linked, link)
     lang = lang_of(update, context)
 
+    documents = [
+        # Documents, not photos: Telegram recompresses photos, and a printed code needs the
+        # PNG as drawn.
+        Document(
+            card.png,
+            card.filename,
+            say("qr_caption", lang, id=card.round_id, community=card.community, url=card.url),
+        )
+        for card in cards
+    ]
+
     async def send(chat_id: int) -> None:
-        for card in cards:
-            caption = say(
-                "qr_caption", lang, id=card.round_id, community=card.community, url=card.url
-            )
-            # A document, not a photo: Telegram recompresses photos, and a printed code needs
-            # the PNG as drawn.
-            await context.bot.send_document(
-                chat_id, document=io.BytesIO(card.png), filename=card.filename, caption=caption
-            )
+        # Albums of up to ten: a round in forty communities is four albums (four requests, four
+        # notifications) rather than forty; each card keeps its caption, name and link.
+        await send_documents(context.bot, chat_id, documents)
 
     await send_privately(update, context, send)

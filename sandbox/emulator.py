@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from sandbox.flood import SENDING_METHODS, FloodControl
+from sandbox.flood import SENDING_METHODS, FloodControl, messages_of
 from sandbox.methods import METHODS
 from sandbox.models import Fault, FaultKind, QueuedUpdate, RecordedCall
 from sandbox.origin import forbidden, loopback_host, same_origin
@@ -339,7 +339,13 @@ class BotAPIEmulator(World):
             raise ApiError(404, "Not Found")
         params = Params(raw)
         if self.flood_control is not None and method in SENDING_METHODS and params.has("chat_id"):
-            retry_after = self.flood_control.check(params.chat_id(), time.monotonic())
+            media = params.raw.get("media") if method == "sendMediaGroup" else None
+            if isinstance(media, str):
+                with contextlib.suppress(ValueError):
+                    media = json.loads(media)
+            retry_after = self.flood_control.check(
+                params.chat_id(), time.monotonic(), messages_of(method, media)
+            )
             if retry_after is not None:
                 raise _too_many_requests(retry_after)
         special: dict[str, Callable[[Params], Awaitable[Any]]] = {

@@ -353,14 +353,20 @@ def _caption(p: Params) -> dict[str, Any]:
     return result
 
 
+def _check_photo_size(data: bytes) -> tuple[int, int]:
+    """The photo's width and height, if Telegram takes them: width + height at most 10,000,
+    width/height ratio at most 20."""
+    width, height = image_size(data)
+    if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    return width, height
+
+
 def send_photo(world: World, p: Params) -> Any:
     """sendPhoto: an upload (multipart) or a known file_id."""
     state = world.writable_chat(p.chat_id())
     stored, _ = _input_file(world, p, "photo", kind="photo")
-    width, height = image_size(stored.data)
-    # Telegram's sendPhoto limits: width + height at most 10,000, width/height ratio at most 20.
-    if width + height > 10_000 or max(width, height) > 20 * min(width, height):
-        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    width, height = _check_photo_size(stored.data)
     content: dict[str, Any] = {"photo": payloads.photo_sizes_json(stored, width, height)}
     content.update(_caption(p))
     markup = _inline_keyboard(p)
@@ -383,6 +389,115 @@ def send_document(world: World, p: Params) -> Any:
     return world.post_from_bot(
         state, content, reply_to=_reply_target(state, p), thread=_thread(state, p)
     )
+
+
+MAX_ALBUM = 10
+_ALBUM_KINDS = ("photo", "document")
+_INPUT_MEDIA = "can't parse InputMedia: "
+
+
+def _album_item(p: Params, item: Any) -> tuple[str, Any, dict[str, Any]]:
+    """One `InputMedia` of an album, read as the Bot API server's `get_input_media` reads it:
+    its kind, its file (an upload named by `attach://`, or a file_id) and its caption."""
+    if not isinstance(item, dict):
+        raise bad_request(f"{_INPUT_MEDIA}expected an Object")
+    if "type" not in item:
+        raise bad_request(f'{_INPUT_MEDIA}Can\'t find field "type"')
+    kind = str(item["type"])
+    if kind == "animation":
+        raise bad_request(f'{_INPUT_MEDIA}type "{kind}" can\'t be used in sendMediaGroup')
+    if kind in ("video", "audio"):
+        # Telegram takes these in albums; the emulator has no such media (yet).
+        raise bad_request(f'InputMedia of type "{kind}" is not supported')
+    if kind not in _ALBUM_KINDS:
+        raise bad_request(f'{_INPUT_MEDIA}type "{kind}" is unsupported')
+    media = item.get("media")
+    source: Any = None
+    if isinstance(media, str) and media.startswith("attach://"):
+        source = p.raw.get(media.removeprefix("attach://"))
+        if not isinstance(source, UploadedFile):
+            source = None
+    elif isinstance(media, str) and media.startswith(("http://", "https://")):
+        raise bad_request("failed to get HTTP URL content")
+    elif isinstance(media, str) and media:
+        source = media  # a file_id, looked up once every item has been read
+    if source is None:
+        raise bad_request(f"{_INPUT_MEDIA}media not found")
+    if isinstance(source, UploadedFile) and kind == "photo":
+        if not _looks_like_image(source.data):
+            raise bad_request("IMAGE_PROCESS_FAILED")
+        _check_photo_size(source.data)
+    caption: dict[str, Any] = {}
+    text = item.get("caption")
+    if text:
+        rendered, entities = render_text(
+            str(text), item.get("parse_mode"), item.get("caption_entities")
+        )
+        if utf16_len(rendered) > MAX_CAPTION:
+            raise bad_request("message caption is too long")
+        caption["caption"] = rendered
+        if entities:
+            caption["caption_entities"] = entities
+    return kind, source, caption
+
+
+def send_media_group(world: World, p: Params) -> Any:
+    """sendMediaGroup: 2–10 photos or documents as an album, each a message of its own sharing
+    one media_group_id (one item: a plain message, as Telegram's server sends it). Every item
+    is read and checked before anything is stored: a refused album sends nothing. Each message
+    counts towards the flood limits (sandbox/flood.py, `weight`)."""
+    if p.raw.get("media") is None or p.raw.get("media") == "":
+        raise bad_request('parameter "media" is required')
+    raw = p.raw["media"]
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError as exc:
+            raise bad_request("can't parse media JSON object") from exc
+    if not isinstance(raw, list):
+        raise bad_request("expected an Array of InputMedia")
+    items = [_album_item(p, item) for item in raw]
+    if not items:
+        raise bad_request("there are no messages to send")
+    if len(items) > MAX_ALBUM:
+        raise bad_request("too many messages to send as an album")
+    kinds = {kind for kind, _, _ in items}
+    if "document" in kinds and len(kinds) > 1:
+        raise bad_request("document can't be mixed with other media types")
+    known: list[StoredFile | None] = []
+    for _, source, _ in items:
+        if isinstance(source, UploadedFile):
+            known.append(None)
+            continue
+        existing = world.files.get(str(source))
+        if existing is None:
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        known.append(existing)
+    state = world.writable_chat(p.chat_id())
+    reply_to = _reply_target(state, p)
+    thread = _thread(state, p)
+    group_id = str(world.next_media_group_id()) if len(items) > 1 else None
+    sent: list[dict[str, Any]] = []
+    for (kind, source, caption), existing in zip(items, known, strict=True):
+        stored = existing
+        if stored is None:
+            assert isinstance(source, UploadedFile)
+            stored = world.store_file(
+                source.data,
+                file_name=source.filename if kind == "document" else None,
+                mime_type=source.content_type if kind == "document" else "image/jpeg",
+                kind=kind,
+            )
+        if kind == "document":
+            content: dict[str, Any] = {"document": payloads.document_json(stored)}
+        else:
+            width, height = image_size(stored.data)
+            content = {"photo": payloads.photo_sizes_json(stored, width, height)}
+        if group_id is not None:
+            content["media_group_id"] = group_id
+        content.update(caption)
+        sent.append(world.post_from_bot(state, content, reply_to=reply_to, thread=thread))
+    return sent
 
 
 def answer_callback_query(world: World, p: Params) -> Any:
@@ -496,6 +611,7 @@ METHODS: dict[str, Method] = {
     "stopPoll": stop_poll,
     "sendPhoto": send_photo,
     "sendDocument": send_document,
+    "sendMediaGroup": send_media_group,
     "answerCallbackQuery": answer_callback_query,
     "getChat": get_chat,
     "getChatMember": get_chat_member,

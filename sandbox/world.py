@@ -99,6 +99,8 @@ class World:
         self._supergroup_ids = itertools.count(1_002_000_000_001)
         self._update_ids = itertools.count(700_000_001)
         self._file_counter = itertools.count(1)
+        # An album's media_group_id: the decimal text of a large positive number, new per album.
+        self._media_groups = itertools.count(13_000_000_000_000_001)
         self._callback_counter = itertools.count(1)
 
     # ------------------------------------------------------------------ hooks
@@ -589,6 +591,10 @@ class World:
     def chat_instance(self, chat_id: int) -> str:
         """A stable opaque `chat_instance` for callback queries from one chat."""
         return str(-((abs(chat_id) * 2654435761) % (1 << 62)))
+
+    def next_media_group_id(self) -> int:
+        """A new album's media_group_id."""
+        return next(self._media_groups)
 
     def store_file(
         self, data: bytes, *, file_name: str | None, mime_type: str | None, kind: str

@@ -17,10 +17,11 @@ import csv
 import io
 import math
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeAlias
+from typing import BinaryIO, TypeAlias
 
 from bot.core.errors import InputError
 
@@ -96,28 +97,7 @@ def read_csv_rows(path: str | Path, *, required: Sequence[str] = ()) -> list[Csv
 def parse_csv_bytes(data: bytes, name: str, *, required: Sequence[str] = ()) -> list[CsvRow]:
     """Like `read_csv_rows` for bytes already read (stdin, an upload); `name` is shown in errors."""
     text = decode_csv_bytes(data, name)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[CsvRow] = []
-    header: list[str] | None = None
-    next_line = 1
-    while True:
-        start = next_line
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise CsvInputError("csv_malformed", path=name, line=start, reason=str(exc)) from exc
-        next_line = reader.line_num + 1
-        if not any(cell.strip() for cell in record):
-            continue  # blank lines, and rows of empty cells that spreadsheets leave behind
-        if header is None:
-            header = _check_header(record, name, start, required)
-            continue
-        rows.append(_record(record, header, name, start))
-    if header is None:
-        raise CsvInputError("csv_empty", path=name, line=0)
-    return rows
+    return list(csv_rows(io.StringIO(text, newline=""), name, required=required))
 
 
 def decode_csv_bytes(data: bytes, name: str) -> str:
@@ -142,6 +122,136 @@ def decode_csv_bytes(data: bytes, name: str) -> str:
             return _decode(data, "utf-8", name)
     # GB18030 is a superset of GBK and GB2312: what Excel on Chinese Windows saves as "CSV".
     return _decode(data, "gb18030", name)
+
+
+# Bytes read at a time from a stream, and how many of its first bytes tell its encoding.
+_CHUNK = 64 * 1024
+_SAMPLE = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Line:
+    """One physical line of a stream: its number (from 1), its text without the line break
+    (None if it was longer than the reader's limit, and skipped), its length in characters,
+    and the break that ended it ("\n", "\r\n" or "" at the end of the input)."""
+
+    number: int
+    text: str | None
+    length: int
+    ending: str
+
+
+def _sniff(sample: bytes, name: str, whole: bool) -> tuple[str, int]:
+    """The encoding of a stream that starts with `sample` (the whole stream if `whole`), as
+    `decode_csv_bytes` decides it, and how many bytes of byte-order mark to skip."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8", len(codecs.BOM_UTF8)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", 0
+    for magic, kind in _NOT_CSV:
+        if sample.startswith(magic):
+            raise CsvInputError("csv_not_csv", path=name, line=0, kind=kind)
+    if b"\x00" in sample[:8192]:
+        raise CsvInputError("csv_not_csv", path=name, line=0, kind="binary")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=whole)
+    except UnicodeDecodeError as exc:
+        prefix = sample[: exc.start].decode("utf-8")
+        if sum(1 for char in prefix if ord(char) > 0x7F) < _UTF8_EVIDENCE:
+            return "gb18030", 0
+    return "utf-8", 0
+
+
+def read_lines(stream: BinaryIO, name: str, *, limit: int) -> Iterator[Line]:
+    """The lines of a text stream as `decode_csv_bytes` reads a file (UTF-8 with or without
+    a BOM, UTF-16 with one, else GB18030), read a chunk at a time: a line longer than `limit`
+    characters is counted as it goes by and given without its text, so that memory holds a
+    chunk and a line of at most `limit`, whatever the input. Undecodable bytes raise
+    `CsvInputError` naming the line and byte, as for a whole file.
+
+    The encoding is told from the first 256 KiB; if they are all ASCII, a first byte that is
+    not UTF-8 later on makes the stream GB18030 from there (as a whole file would be read)."""
+    sample = stream.read(_SAMPLE)
+    following = stream.read(_CHUNK) if sample else b""
+    encoding, skipped = _sniff(sample, name, whole=not following)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    ascii_so_far = encoding == "utf-8" and sample.isascii()
+    data, offset = sample[skipped:], skipped  # bytes to decode, and where they start
+    number = 1
+    pending = ""  # the current line's text not yet given: at most `limit` + a chunk
+    skipped_chars = -1  # characters of an over-long current line seen so far (-1: none)
+
+    def line(text: str, ending: str) -> Line:
+        text = text.removesuffix("\r")
+        if skipped_chars >= 0:
+            return Line(number, None, skipped_chars + len(text), ending)
+        if len(text) > limit:
+            return Line(number, None, len(text), ending)
+        return Line(number, text, len(text), ending)
+
+    while True:
+        final = not data
+        try:
+            text = decoder.decode(data, final=final)
+        except UnicodeDecodeError as exc:
+            unread = exc.object if isinstance(exc.object, bytes) else data
+            if ascii_so_far:
+                # Only ASCII until here: a GBK file whose Chinese starts late.
+                decoder = codecs.getincrementaldecoder("gb18030")()
+                ascii_so_far = False
+                data = bytes(unread)
+                continue
+            before = bytes(unread[: exc.start]).decode(encoding, errors="replace")
+            raise CsvInputError(
+                "csv_encoding",
+                path=name,
+                line=number + (pending + before).count("\n"),
+                byte=offset - (len(unread) - len(data)) + exc.start + 1,
+            ) from exc
+        ascii_so_far = ascii_so_far and data.isascii()
+        offset += len(data)
+        pending += text
+        while (end := pending.find("\n")) >= 0:
+            current, pending = pending[:end], pending[end + 1 :]
+            yield line(current, "\r\n" if current.endswith("\r") else "\n")
+            number += 1
+            skipped_chars = -1
+        if len(pending) > limit + 1:
+            # No line break in sight: count this much of the line and keep none of it (a
+            # final "\r" is kept back, in case the next chunk starts with "\n").
+            kept = "\r" if pending.endswith("\r") else ""
+            skipped_chars = max(skipped_chars, 0) + len(pending) - len(kept)
+            pending = kept
+        if final:
+            break
+        data, following = following, (stream.read(_CHUNK) if following else b"")
+    if pending or skipped_chars >= 0:
+        yield line(pending, "")
+
+
+def csv_rows(lines: Iterable[str], name: str, *, required: Sequence[str] = ()) -> Iterator[CsvRow]:
+    """The records of a CSV given as its physical lines (each with its line break), as
+    `parse_csv_bytes` reads them, one at a time."""
+    reader = csv.reader(lines, strict=True)
+    header: list[str] | None = None
+    next_line = 1
+    while True:
+        start = next_line
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise CsvInputError("csv_malformed", path=name, line=start, reason=str(exc)) from exc
+        next_line = reader.line_num + 1
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines, and rows of empty cells that spreadsheets leave behind
+        if header is None:
+            header = _check_header(record, name, start, required)
+            continue
+        yield _record(record, header, name, start)
+    if header is None:
+        raise CsvInputError("csv_empty", path=name, line=0)
 
 
 def _decode(data: bytes, encoding: str, name: str, *, skipped: int = 0) -> str:

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from bot.core.errors import DurationError
 
-_PART = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
-_WHOLE = re.compile(r"^(?:\d+\s*[smhdw]\s*)+$", re.IGNORECASE)
+_PART = re.compile(r"([0-9]+)\s*([smhdw])", re.IGNORECASE)
+_WHOLE = re.compile(r"^(?:[0-9]+\s*[smhdw]\s*)+$", re.IGNORECASE)
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_DURATION = timedelta(days=366)
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.core.crontab import MIN_INTERVAL, next_fire, shortest_interval, validate_cron
 from bot.core.durations import is_duration, local_minute, parse_duration
 from bot.core.errors import DurationError, LoneWord, UsageError
+from bot.core.numbers import as_ascii_digits, fold_digits, foreign_digits, read_number
 from nlp.normalise import has_readable, utf16_length
 
 MAX_QUESTION_CHARS = 300  # Telegram polls allow 300 (UTF-16 units) in a question.
@@ -54,7 +55,8 @@ _FLAG = re.compile(
     r"^(?:--|——|—|–|－－)(?P<name>[A-Za-zＡ-Ｚａ-ｚ][A-Za-zＡ-Ｚａ-ｚ-－]*)(?=\s|=|$)=?\s*"
 )
 _QUOTED = re.compile(r"^[\"“”'‘’](?P<value>[^\"“”'‘’]*)[\"“”'‘’]\s*")
-_DATE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$")
+_DATE = re.compile(r"^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}$")
+_CLOCK = re.compile(r"^[0-9]{1,2}:[0-9]{2}$")
 _INDICATOR = re.compile(r"^(?P<value>[A-Za-z][A-Za-z0-9_.-]{0,63})(?:\s+|$)")
 MAX_AHEAD = timedelta(days=366)
 
@@ -62,8 +64,25 @@ MAX_AHEAD = timedelta(days=366)
 def _fold(word: str) -> str:
     """A word of command syntax (duration, date, time, id) as an input method in full-width
     mode types it read as ASCII: `４８ｈ` is 48h, `１０：００` is 10:00. Only such words are
-    folded: the question and options keep the organiser's own characters."""
-    return unicodedata.normalize("NFKC", word)
+    folded: the question and options keep the organiser's own characters. Digits of other
+    kinds stay as they are, so that no syntax reads them (NFKC would make `²` a 2; see
+    bot/core/numbers.py)."""
+    if not foreign_digits(word):
+        return unicodedata.normalize("NFKC", word)
+    return "".join(c if foreign_digits(c) else unicodedata.normalize("NFKC", c) for c in word)
+
+
+def _refuse_foreign_digits(command: str, words: list[str]) -> None:
+    """Refuse a word of command syntax (a duration, date or time) written with another
+    script's digits (`٤٨h`, `²h`, `١٠:٠٠`), saying which digits to use: not read, it would
+    silently become the start of the question, or the name of a community."""
+    for word in words:
+        digits = foreign_digits(word)
+        if not digits:
+            continue
+        meant = unicodedata.normalize("NFKC", as_ascii_digits(word))
+        if is_duration(meant) or _DATE.match(meant) or _CLOCK.match(meant):
+            raise UsageError(command, "parse_digits_foreign", digits=digits)
 
 
 # The full-width bar a Chinese input method types for "|" separates options as well (in /poll
@@ -107,6 +126,9 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
             if len(quoted["value"]) > MAX_CRON_CHARS:
                 raise UsageError(command, "parse_cron_too_long", limit=MAX_CRON_CHARS)
             value = " ".join(quoted["value"].split())
+            if digits := foreign_digits(value):
+                # APScheduler reads `٠ ٩ * * *` as 09:00 every day.
+                raise UsageError(command, "parse_digits_foreign", digits=digits)
             try:
                 validate_cron(value)
             except ValueError as exc:
@@ -133,6 +155,7 @@ def _take_community(
     word if a duration follows it, as it would name a community in private chat (see
     `RoundRequest.named`): (community, named). A private word with nothing after it is
     LoneWord `alone` (None: a command that may end there)."""
+    _refuse_foreign_digits(command, words[:2])
     if not private:
         if len(words) > 1 and not is_duration(_fold(words[0])) and is_duration(_fold(words[1])):
             return None, words[0]
@@ -147,7 +170,9 @@ def _take_community(
 
 # A first word that is a number run into ASCII letters, e.g. 3x, 48hh, 2days, 1.5h, 1d12x
 # (trailing ASCII or full-width punctuation ignored: "2days?").
-_NUMBER_LETTERS = re.compile(r"^\d+(?:[.,]\d+)?(?P<letters>[A-Za-z][A-Za-z\d]*)[?？!！.。,，:：]*$")
+_NUMBER_LETTERS = re.compile(
+    r"^[0-9]+(?:[.,][0-9]+)?(?P<letters>[A-Za-z][A-Za-z0-9]*)[?？!！.。,，:：]*$"
+)
 # Unit words people write after a number when they mean a duration.
 _UNIT_WORDS = frozenset(
     [
@@ -180,7 +205,7 @@ _UNIT_WORDS = frozenset(
 # duration, which must be written 48h, 3d, 2w. Not 月/日/分, which are dates and scores
 # (3月, 5日, 5分); a longer word (3天后开会…) is the question.
 _CJK_DURATION = re.compile(
-    r"^\d+(?:[.,]\d+)?\s*个?(?:小时|钟头|分钟|秒钟?|天|周|星期|礼拜)[?？!！.。,，:：]*$"
+    r"^[0-9]+(?:[.,][0-9]+)?\s*个?(?:小时|钟头|分钟|秒钟?|天|周|星期|礼拜)[?？!！.。,，:：]*$"
 )
 # Lower-case words after a number that are not meant as durations (times of day, ordinals).
 _NOT_UNITS = frozenset(["am", "pm", "st", "nd", "rd", "th"])
@@ -223,6 +248,7 @@ def looks_like_bad_duration(words: list[str]) -> bool:
 
 
 def _take_duration(command: str, words: list[str]) -> timedelta | None:
+    _refuse_foreign_digits(command, words[:1])
     if words and is_duration(_fold(words[0])):
         try:
             return parse_duration(_fold(words.pop(0)))
@@ -335,6 +361,8 @@ def parse_index(args: str) -> tuple[bool, str | None]:
         words = words[1:]
     if len(words) > 1:
         raise UsageError("index", "parse_index_words")
+    if words and (digits := foreign_digits(words[0])):
+        raise UsageError("index", "parse_digits_foreign", digits=digits)
     return post, (words[0] if words else None)
 
 
@@ -368,6 +396,7 @@ def parse_schedule(
     head, sep, tail = rest.translate(_BARS).partition("|")
     words = head.split()
     community, named = _take_community("schedule", words, private, alone="parse_schedule_parts")
+    _refuse_foreign_digits("schedule", words[:3])
     first_is_date = bool(words) and _DATE.match(_fold(words[0])) is not None
     if not first_is_date and (
         named is not None or (len(words) > 1 and _DATE.match(_fold(words[1])))
@@ -440,12 +469,15 @@ def parse_id(command: str, args: str, *, optional: bool = False) -> int | None:
         if optional:
             return None
         raise UsageError(command, "parse_id_missing")
-    # isdecimal, not isdigit: "²" is a digit that int() refuses.
     word = _fold(words[0]).lstrip("#")
-    if len(words) > 1 or not word.isdecimal():
+    if len(words) == 1 and (digits := foreign_digits(word)):
+        # `/close ١` closed round 1: int() reads any script's digits (bot/core/numbers.py).
+        raise UsageError(command, "parse_digits_foreign", digits=digits)
+    ascii_word = fold_digits(word)
+    if len(words) > 1 or not (ascii_word.isascii() and ascii_word.isdigit()):
         raise UsageError(command, "parse_id_not_number")
-    value = int(word)
-    if value <= 0 or value > 2**62:
+    value = read_number(ascii_word)
+    if value is None or value <= 0 or value > 2**62:
         raise UsageError(command, "parse_id_not_positive")
     return value
 
@@ -517,12 +549,11 @@ def parse_start_payload(payload: str) -> tuple[int, int | None] | None:
 
     A deep link's payload is ASCII (Telegram allows A-Z a-z 0-9 _ -): other digits ("r０")
     were typed, not followed, and are no link."""
-    if not payload.startswith("r") or not payload.isascii():
+    if not payload.startswith("r"):
         return None
-    body = payload[1:]
-    round_part, sep, community_part = body.partition("c")
-    if not round_part.isdecimal() or (sep and not community_part.isdecimal()):
+    round_part, sep, community_part = payload[1:].partition("c")
+    round_id = read_number(round_part, typed=False)
+    community_id = read_number(community_part, typed=False) if sep else None
+    if round_id is None or (sep and community_id is None):
         return None
-    if len(round_part) > 18 or len(community_part) > 18:
-        return None
-    return int(round_part), int(community_part) if community_part else None
+    return round_id, community_id

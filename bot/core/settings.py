@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict, field_vali
 
 from bot.core.durations import MAX_DURATION, parse_duration
 from bot.core.errors import DurationError
+from bot.core.numbers import read_number
 from nlp.segment import DEFAULT_ENGINE, Engine
 
 _log = logging.getLogger(__name__)
@@ -202,7 +203,8 @@ class WebConfig(_Table):
     def _listen(cls, value: str) -> str:
         if value:
             host, sep, port = value.rpartition(":")
-            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            number = read_number(port, typed=False, max_digits=5)
+            if not sep or not host or number is None or not 0 < number < 65536:
                 raise ValueError(f"wants HOST:PORT, e.g. 0.0.0.0:8080, not {value!r}")
         return value
 

@@ -7,19 +7,22 @@ and all the language work happens in `nlp`.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from bot.core.base import MODEL_NAME, Core
 from bot.core.csvfiles import (
     CsvInputError,
-    decode_csv_bytes,
-    parse_csv_bytes,
+    Line,
+    csv_rows,
     read_csv_rows,
+    read_lines,
     write_csv,
 )
 from bot.core.models import ProgressSink
@@ -52,16 +55,66 @@ def _described(tag: ThemeTag) -> str:
     return text
 
 
-def read_texts(data: bytes, name: str) -> list[str]:
+@dataclass(frozen=True)
+class InputText:
+    """A text given to `minyi tag`: where it is (its line; a CSV row's first line), and the
+    text, or None if it is longer than the limit (`length` characters), which is not tagged."""
+
+    line: int
+    text: str | None
+    length: int
+
+
+_HEADER_CHARS = 4096
+
+
+def _row_limit(limit: int) -> int:
+    """The longest physical line of a CSV `minyi tag` reads: a row's other cells around a text
+    of `limit` characters. A longer one cannot be skipped safely (a quote may open in it)."""
+    return max(8 * limit, 64 * 1024)
+
+
+def iter_texts(stream: BinaryIO, name: str, *, limit: int) -> Iterator[InputText]:
     """One text per line, or the `text` column of a CSV (detected by its header); UTF-8 (BOM or
-    not) or GBK/GB18030, and CsvInputError naming `name` and the line for anything else."""
-    content = decode_csv_bytes(data, name)
-    first_line = content.split("\n", 1)[0]
-    names = [h.strip() for h in next(csv.reader([first_line]), [])]
+    not) or GBK/GB18030, and CsvInputError naming `name` and the line for anything else.
+
+    Read a line (a row) at a time, never whole: a text longer than `limit` characters (the
+    bot's own `limits.max_answer_chars`) is given as an `InputText` without its text, counted
+    but never held, and the texts after it follow as usual. In a CSV, a physical line longer
+    than `_row_limit` stops the file (CsvInputError `csv_row_too_long`)."""
+    lines = read_lines(stream, name, limit=_row_limit(limit))
+    first = next(lines, None)
+    if first is None:
+        return
+    # A header is a short line (csv refuses a field over 128 KiB before it could tell).
+    head = first.text if first.text is not None and len(first.text) <= _HEADER_CHARS else ""
+    names = [h.strip() for h in next(csv.reader([head]), [])]
     # A CSV has a `text` column; a lone word "text" on the first line is taken as that header.
-    if "text" in names and (len(names) > 1 or first_line.strip() == "text"):
-        return [row["text"].strip() for row in parse_csv_bytes(data, name, required=("text",))]
-    return [line.rstrip("\r") for line in content.split("\n") if line.strip()]
+    if "text" in names and (len(names) > 1 or head.strip() == "text"):
+        yield from _csv_texts(itertools.chain([first], lines), name, limit)
+        return
+    for line in itertools.chain([first], lines):
+        if line.text is None or line.length > limit:
+            yield InputText(line.number, None, line.length)
+        elif line.text.strip():
+            yield InputText(line.number, line.text, line.length)
+
+
+def _csv_texts(lines: Iterable[Line], name: str, limit: int) -> Iterator[InputText]:
+    def physical() -> Iterator[str]:
+        for line in lines:
+            if line.text is None:
+                raise CsvInputError(
+                    "csv_row_too_long", path=name, line=line.number, limit=_row_limit(limit)
+                )
+            yield line.text + line.ending
+
+    for row in csv_rows(physical(), name, required=("text",)):
+        text = row["text"].strip()
+        if len(text) > limit:
+            yield InputText(row.line, None, len(text))
+        else:
+            yield InputText(row.line, text, len(text))
 
 
 # Texts tagged together by `minyi tag` (Tagger.tag_many works on a batch at once).
@@ -69,23 +122,45 @@ TAG_CHUNK = 200
 
 
 def tag_verb(
-    texts: Sequence[str],
+    texts: Iterable[InputText],
     jsonl: bool,
     tagger: Tagger,
     out: TextIO,
     progress: ProgressSink | None = None,
+    *,
+    limit: int,
 ) -> int:
-    """`minyi tag`: tag each text and print JSON lines or one readable line per text."""
-    for start in range(0, len(texts), TAG_CHUNK):
-        chunk = texts[start : start + TAG_CHUNK]
+    """`minyi tag`: tag each text and print JSON lines or one readable line per text, a chunk
+    at a time as the texts are read. A text over `limit` characters is not tagged: its record
+    says so (`{"line", "error": "too_long", "length", "limit"}`), and the others go on."""
+    items = iter(texts)
+    while chunk := list(itertools.islice(items, TAG_CHUNK)):
+        readable = [t.text for t in chunk if t.text is not None]
+        tagged = iter(tagger.tag_many(readable))
         lines: list[str] = []
-        for text, tags in zip(chunk, tagger.tag_many(chunk), strict=True):
+        for item in chunk:
+            if item.text is None:
+                if jsonl:
+                    record: dict[str, Any] = {
+                        "line": item.line,
+                        "error": "too_long",
+                        "length": item.length,
+                        "limit": limit,
+                    }
+                    lines.append(json.dumps(record) + "\n")
+                else:
+                    lines.append(
+                        f"(line {item.line}: {item.length} characters, over the limit of "
+                        f"{limit}: not tagged)\n"
+                    )
+                continue
+            tags = next(tagged)
             if jsonl:
-                record = {"text": text, "themes": _themes_json(tags)}
+                record = {"text": item.text, "themes": _themes_json(tags)}
                 lines.append(json.dumps(record, ensure_ascii=False) + "\n")
                 continue
             described = "; ".join(_described(t) for t in tags) if tags else "—"
-            lines.append(f"{text}\n    → {described}\n")
+            lines.append(f"{item.text}\n    → {described}\n")
         out.write("".join(lines))
         if progress is not None:
             progress.advance(len(chunk))

@@ -41,6 +41,11 @@ CSV_TEMPLATES: dict[str, tuple[str, str]] = {
         "第 {byte} 字节无法识别：文件既不是 UTF-8 也不是 GBK 编码。" + _SAVE_AS[0],
         "unreadable text at byte {byte}: the file is neither UTF-8 nor GBK. " + _SAVE_AS[1],
     ),
+    "csv_row_too_long": (
+        "这一行超过 {limit} 个字符，不像是一行表格（多半是引号没有配对）。",
+        "this line is over {limit} characters, too long for a row (most likely an unmatched "
+        "quote).",
+    ),
     "csv_malformed": (
         "CSV 格式错误（{reason}），多半是引号没有配对。",
         "malformed CSV ({reason}), most likely an unmatched quote.",

@@ -239,6 +239,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "parse_id_missing": ("缺少编号。", "The id is missing."),
     "parse_id_not_number": ("编号应是一个数字。", "The id should be one number."),
     "parse_id_not_positive": ("编号应是正整数。", "The id should be a positive number."),
+    "parse_digits_foreign": (
+        "“{digits}”不是能识别的数字：数字请用 0–9（全角 ０–９ 也可以）。",
+        "“{digits}” are not digits the bot reads: write numbers with 0–9 (or full-width ０–９).",
+    ),
     "parse_community_missing": ("缺少社区名称。", "The community name is missing."),
     "parse_community_bad": (
         "社区名称需要 1–{limit} 个字符，且不能是 all。",

@@ -6,9 +6,10 @@ lets 20 messages through at once and then one every 3 s (up to 39 in one minute,
 answers with a flood wait of most of a minute), and a flood wait met in any chat stops every
 request to every chat until it is over: one throttled group held up every resident's replies.
 
-Here each limit is a sliding window over the moments the messages (sends, edits, stopped polls)
-finished (a message counts from when Telegram answered it, so that a slow first answer never
-lets the 21st arrive within Telegram's minute); look-ups such as getChatMember are no messages.
+Here each limit is a sliding window over the moments the messages (sends, edits, stopped polls;
+an album as many messages as it has items) finished (a message counts from when Telegram
+answered it, so that a slow first answer never lets the 21st arrive within Telegram's minute);
+look-ups such as getChatMember are no messages.
 A `RetryAfter` pauses only its own chat (requests without a chat share one key), and the
 request is tried again after the wait, `max_retries` times at most; a sender that would rather
 come back later (the outbox, `deferring`) has its first message's flood wait raised at once.
@@ -229,10 +230,11 @@ class FloodLimiter(BaseRateLimiter[int]):
         """Send once the chat's limits allow; a flood wait pauses this chat and tries again."""
         chat = _chat_of(data)
         retries = self._max_retries if rate_limit_args is None else rate_limit_args
+        messages = messages_of(endpoint, data)
         for attempt in range(retries + 1):
             await self._wait_pause(chat)
             cells: list[list[float]] = []
-            room: FloodRoom | None = None
+            rooms: list[FloodRoom] = []
             if chat is not None and endpoint.startswith(MESSAGE_METHODS):
                 # A string chat id is a channel's or supergroup's @name: a group's limit.
                 group = isinstance(chat, str) or chat < 0
@@ -240,13 +242,19 @@ class FloodLimiter(BaseRateLimiter[int]):
                 if _DEFERRAL.get() is not None:
                     overall = max(1, overall - max(1, overall // REPLIES_SHARE))
                 try:
-                    if group:
-                        cells.append(await self._group(chat).take())
-                    cells.append(await self._overall.take(overall))
-                    room = await self._take_shared(chat, group, overall)
+                    for _ in range(messages):
+                        if group:
+                            cells.append(await self._group(chat).take())
+                        cells.append(await self._overall.take(overall))
+                        taken = await self._take_shared(chat, group, overall)
+                        if taken is not None:
+                            rooms.append(taken)
                 except BaseException:
                     # Not sent (cancelled, or deferred): its group's minute must not count it.
                     self._uncount(chat, cells)
+                    if self._shared is not None and chat is not None:
+                        for room in rooms:
+                            await self._shared.settle(chat, room, None)
                     raise
             started = self._clock()
             counted = True
@@ -264,8 +272,10 @@ class FloodLimiter(BaseRateLimiter[int]):
                     counted = False
                     self._uncount(chat, cells)
                     cells = []
-                    if self._shared is not None and room is not None and chat is not None:
-                        await self._shared.settle(chat, room, None)
+                    if self._shared is not None and chat is not None:
+                        for room in rooms:
+                            await self._shared.settle(chat, room, None)
+                    rooms = []
                 raise
             except RetryAfter as exc:
                 counted = False
@@ -279,7 +289,10 @@ class FloodLimiter(BaseRateLimiter[int]):
                 until = now + wait
                 self._paused[chat] = max(self._paused.get(chat, until), until)
                 if self._shared is not None and chat is not None:
-                    await self._shared.pause(chat, wait, room)
+                    await self._shared.pause(chat, wait, rooms[0] if rooms else None)
+                    for room in rooms[1:]:
+                        await self._shared.settle(chat, room, None)
+                rooms = []
                 deferral = _DEFERRAL.get()
                 if attempt == retries or (deferral is not None and deferral.armed):
                     raise
@@ -287,9 +300,10 @@ class FloodLimiter(BaseRateLimiter[int]):
                 finished = self._clock()
                 for cell in cells:
                     cell[0] = finished
-                if counted and self._shared is not None and room is not None and chat is not None:
+                if counted and self._shared is not None and chat is not None:
                     # Only a send slower than its hold costs a statement here.
-                    await self._shared.settle(chat, room, finished - started)
+                    for room in rooms:
+                        await self._shared.settle(chat, room, finished - started)
         raise RuntimeError("not reached: the last attempt returns or raises")
 
     async def _take_shared(
@@ -318,6 +332,16 @@ class FloodLimiter(BaseRateLimiter[int]):
                 if deferral is not None and deferral.armed:
                     raise RetryAfter(timedelta(seconds=math.ceil(room.chat_wait)))
             await self._sleep(max(room.chat_wait, room.overall_wait))
+
+
+def messages_of(endpoint: str, data: dict[str, Any]) -> int:
+    """How many messages a request sends: an album (sendMediaGroup) one per item, each of which
+    Telegram delivers as a message of its own (counting them all toward the limits is the safe
+    side of what Telegram counts); any other request one."""
+    media = data.get("media")
+    if endpoint.lower() == "sendmediagroup" and isinstance(media, list | tuple):
+        return max(1, len(media))
+    return 1
 
 
 def _chat_of(data: dict[str, Any]) -> Chat:

@@ -1,4 +1,5 @@
-"""Sending a text of any length to a chat: split under Telegram's limit, optionally retried.
+"""Sending a text of any length to a chat (split under Telegram's limit, optionally retried),
+and files as documents (in albums when there are several).
 
 Replies retry flood waits, network errors and a group's move to a supergroup themselves
 (`attempts` > 1). Outbox posts (bot/telegram/outbox.py) send once (`attempts=1`): the outbox counts
@@ -11,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from telegram import Bot, Message
+from telegram import Bot, InputMediaDocument, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -111,3 +113,50 @@ async def send_photo(
         return await bot.send_photo(chat, photo=photo, caption=caption, filename=filename)
 
     return await with_retry(one, chat_id, attempts=attempts)
+
+
+# Telegram's sendMediaGroup takes 2 to 10 items.
+ALBUM_MOST = 10
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file to send as a document with its own caption."""
+
+    data: bytes
+    filename: str
+    caption: str
+
+
+def album_sizes(count: int, most: int = ALBUM_MOST) -> list[int]:
+    """How `count` items split into the fewest albums of at most `most`, as even as can be,
+    so that none is left with a lone item (11: 6 and 5, not 10 and 1)."""
+    if count <= 0:
+        return []
+    albums = -(-count // most)
+    small, extra = divmod(count, albums)
+    return [small + 1] * extra + [small] * (albums - extra)
+
+
+async def send_documents(bot: Bot, chat_id: int, documents: list[Document]) -> list[Message]:
+    """Send `documents` in albums (sendMediaGroup) of at most ten, each with its caption; a
+    single one as a plain document. Each album is one request, which Telegram takes or refuses
+    whole: a flood wait is waited out and the album sent again by the rate limiter
+    (bot/telegram/flood.py), which counts each of its documents as a message."""
+    if len(documents) == 1:
+        [one] = documents
+        return [
+            await bot.send_document(
+                chat_id, document=one.data, filename=one.filename, caption=one.caption
+            )
+        ]
+    sent: list[Message] = []
+    start = 0
+    for size in album_sizes(len(documents)):
+        media = [
+            InputMediaDocument(d.data, filename=d.filename, caption=d.caption)
+            for d in documents[start : start + size]
+        ]
+        sent.extend(await bot.send_media_group(chat_id, media))
+        start += size
+    return sent

@@ -24,6 +24,7 @@ from aiohttp import web
 from telegram import Update
 
 from bot.core.base import Core
+from bot.core.numbers import read_number
 from bot.core.privacy import failure
 from bot.listening import SHUTDOWN_GRACE, start_listening
 from bot.telegram.context import MinyiApp
@@ -52,9 +53,10 @@ class WebhookOptions:
 def parse_listen(text: str) -> tuple[str, int]:
     """`HOST:PORT` (IPv6 hosts in brackets) as (host, port); ValueError says what is wrong."""
     host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    number = read_number(port, typed=False, max_digits=5)
+    if not sep or not host or number is None or not 0 < number < 65536:
         raise ValueError(f"--listen wants HOST:PORT, e.g. 0.0.0.0:8080, not {text!r}")
-    return host.strip("[]"), int(port)
+    return host.strip("[]"), number
 
 
 def check_secret(secret: str | None) -> str:

@@ -31,6 +31,7 @@ from aiohttp import web
 from bot.core.base import Core
 from bot.core.index.compute import CommunityVoices, IndexResult, table_order
 from bot.core.indexing import published_index
+from bot.core.numbers import read_number
 from bot.render.index_report import STYLE_SHEET, render_html
 from bot.render.texts import Lang
 
@@ -151,10 +152,10 @@ def add_index_routes(
         return _respond(await pages.body(None, lang_of(request), takes_gzip(request)))
 
     async def community(request: web.Request) -> web.StreamResponse:
-        text = request.match_info["number"]
-        if not (text.isascii() and text.isdigit() and len(text) <= 6):
+        number = read_number(request.match_info["number"], typed=False, max_digits=6)
+        if number is None:
             return _respond(None)
-        return _respond(await pages.body(int(text), lang_of(request), takes_gzip(request)))
+        return _respond(await pages.body(number, lang_of(request), takes_gzip(request)))
 
     async def bare(_request: web.Request) -> web.StreamResponse:
         raise web.HTTPMovedPermanently("/index/")

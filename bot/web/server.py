@@ -26,7 +26,6 @@ import contextlib
 import hmac
 import ipaddress
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from bot.core.answers import AnswerDraft, RateLimiter, cast_vote, replace_answer
 from bot.core.base import Core, Turn
 from bot.core.durations import local_minute
 from bot.core.models import Community, Round, StoredAnswer
+from bot.core.numbers import read_number
 from bot.core.privacy import failure
 from bot.core.reports import build_round_report, top_themes
 from bot.core.residents import data_of, forget_pseudonym
@@ -755,36 +755,36 @@ async def _act(
     return outcome
 
 
-# ASCII digits only: str.isdigit() also takes "²" and "１", which int() refuses or reads.
-_DIGITS = re.compile(r"[0-9]{1,12}")
-
-
 def _choice(round_: Round, action: str, form: Fields) -> list[int]:
     if action == "retract":
         return []
     name = "value" if round_.kind == "rating" else "option"
     values = form.get(name, [])
-    if not values or len(values) > 10 or not all(_DIGITS.fullmatch(v) for v in values):
+    # The form's own values are ASCII digits (bot/core/numbers.py): "²", "١" or "１" were
+    # typed into a forged form, and int() reads some of them.
+    numbers = [read_number(v, typed=False, max_digits=12) for v in values]
+    if not numbers or len(numbers) > 10 or None in numbers:
         # An empty vote is a withdrawal only when asked for; otherwise it is a mistake.
         return [-1]
-    return [int(v) for v in values]
+    return [n for n in numbers if n is not None]
 
 
 async def _edit(
     state: _State, round_: Round, resident: str, answer_id: str, text: str, turn: Turn
 ) -> str:
     """Replace one of the visitor's own answers to this round (anyone else's: not found)."""
-    if not _DIGITS.fullmatch(answer_id):
+    number = read_number(answer_id, typed=False, max_digits=12)
+    if number is None:
         return "not_yours"
     if not state.by_resident.allow(resident):
         return "rate_limited"
     async with state.core.reading(turn) as session:
         own = await session.list_answers(round_ids=[round_.id], resident=resident)
-    if not any(a.id == int(answer_id) and a.channel == "web" for a in own):
+    if not any(a.id == number and a.channel == "web" for a in own):
         return "not_yours"
     if not text.strip():
         return "ignored"
-    result = await replace_answer(state.core, int(answer_id), round_.id, text, turn=turn)
+    result = await replace_answer(state.core, number, round_.id, text, turn=turn)
     return result.outcome
 
 

@@ -49,3 +49,30 @@ def test_a_bad_flag_or_file_is_one_line_and_changes_nothing(
     said = [line for line in done.stderr.splitlines() if "minyi" in line and "WARNING" not in line]
     assert said and len(said[-1]) < 300, done.stderr[-500:]
     assert snapshot(settings) == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "digits"),
+    [(["report", "--round", "١"], "١"), (["evaluate", "--labelled", "x.csv", "--cv", "²"], "²")],
+)
+def test_a_number_in_other_digits_is_refused_saying_which_to_use(
+    tmp_path: Path, argv: list[str], digits: str
+) -> None:
+    """`--round ١` was read as round 1 (int() reads Arabic-Indic digits) and `--cv ²` failed
+    as "not a whole number"; both now say to write the number with 0-9, before any work."""
+    done = minyi(_config(tmp_path), *argv)
+    assert done.returncode == 2, (done.returncode, done.stderr[-500:])
+    assert "Traceback" not in done.stderr
+    assert "0-9" in done.stderr and digits in done.stderr, done.stderr[-500:]
+
+
+def test_full_width_digits_are_a_round_id(tmp_path: Path) -> None:
+    """`--round １` (typed in a Chinese input method's full-width mode) is round 1: no such
+    round yet, said as for `--round 1`."""
+    config = _config(tmp_path)
+    assert minyi(config, "db", "migrate").returncode == 0
+    full, ascii_ = minyi(config, "report", "--round", "１"), minyi(config, "report", "--round", "1")
+    assert (full.returncode, full.stderr.splitlines()[-1:]) == (
+        ascii_.returncode,
+        ascii_.stderr.splitlines()[-1:],
+    )

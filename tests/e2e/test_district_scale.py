@@ -573,8 +573,8 @@ async def test_forty_rounds_closing_by_the_clock_each_summarised_once(
 async def test_a_429_among_forty_cards_loses_and_repeats_none(
     emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
-    """Telegram answers 429 to the organiser's 15th /qr card: all forty cards still arrive,
-    each once."""
+    """Telegram answers 429 to the organiser's second album of /qr cards (cards 11 to 20):
+    all forty cards still arrive, each once."""
     port = free_port()
     web = {"listen": f"127.0.0.1:{port}", "public_url": f"http://127.0.0.1:{port}"}
     async with start_bot(emulator, tmp_path, web=web) as bot:
@@ -590,13 +590,13 @@ async def test_a_429_among_forty_cards_loses_and_repeats_none(
             sent = em.messages_to(private.id)[mark:]
             return [str(m.get("caption", "")) for m in sent if "document" in m]
 
-        await em.wait_for(lambda: len(cards()) >= 14, 60)
-        em.inject_fault("429", method="sendDocument", retry_after=1, chat_id=private.id)
+        await em.wait_for(lambda: len(cards()) >= 10, 60)
+        em.inject_fault("429", method="sendMediaGroup", retry_after=1, chat_id=private.id)
         await em.wait_for(lambda: len(cards()) >= COUNT, 60)
         await bot.settle(60)
         for i in range(COUNT):
             assert sum(name_of(i) in c for c in cards()) == 1, name_of(i)
-        assert any(c.error_code == 429 for c in em.calls_to("sendDocument"))
+        assert any(c.error_code == 429 for c in em.calls_to("sendMediaGroup"))
 
 
 async def test_a_slow_group_holds_up_no_other_groups_scorecard(minyi_bot: RunningBot) -> None:

@@ -12,11 +12,12 @@ from bot.config import settings_from_dict
 from bot.core.base import load_tagger, open_core
 from bot.core.csvfiles import CsvInputError
 from bot.core.tagging import (
+    InputText,
     evaluation_json,
+    iter_texts,
     learn,
     read_labelled,
     read_multilabelled,
-    read_texts,
     run_evaluation,
     tag_verb,
 )
@@ -26,9 +27,15 @@ from nlp.learn import resolve_labels
 from nlp.model import NO_THEME
 from nlp.tagger import Tagger
 
+LIMIT = 2000
 
-def _texts(content: str) -> list[str]:
-    return read_texts(content.encode("utf-8"), "input.txt")
+
+def read_texts(data: bytes, name: str) -> list[str]:
+    return [t.text for t in iter_texts(io.BytesIO(data), name, limit=LIMIT) if t.text is not None]
+
+
+def _texts(content: str) -> list[InputText]:
+    return list(iter_texts(io.BytesIO(content.encode("utf-8")), "input.txt", limit=LIMIT))
 
 
 def evaluate_verb(
@@ -49,7 +56,10 @@ def evaluate_verb(
 def test_tag_jsonl_one_object_per_line(tagger: Tagger) -> None:
     """--jsonl prints one object per input line with themes sorted by score, Chinese unescaped."""
     out = io.StringIO()
-    assert tag_verb(_texts("小区停车位太少\n\n垃圾没人清运\nhello\n"), True, tagger, out) == 0
+    assert (
+        tag_verb(_texts("小区停车位太少\n\n垃圾没人清运\nhello\n"), True, tagger, out, limit=LIMIT)
+        == 0
+    )
     lines = out.getvalue().splitlines()
     assert len(lines) == 3
     first = json.loads(lines[0])
@@ -65,7 +75,7 @@ def test_tag_reads_csv_text_column(tagger: Tagger) -> None:
     """A CSV with a text column is read by column, not line by line."""
     source = _texts('id,text\n1,"停车难,太难了"\n2,噪音扰民\n')
     out = io.StringIO()
-    tag_verb(source, True, tagger, out)
+    tag_verb(source, True, tagger, out, limit=LIMIT)
     texts = [json.loads(line)["text"] for line in out.getvalue().splitlines()]
     assert texts == ["停车难,太难了", "噪音扰民"]
 
@@ -73,7 +83,7 @@ def test_tag_reads_csv_text_column(tagger: Tagger) -> None:
 def test_tag_readable_output(tagger: Tagger) -> None:
     """Without --jsonl each text is followed by its themes, scores and evidence."""
     out = io.StringIO()
-    tag_verb(_texts("小区停车位太少\n"), False, tagger, out)
+    tag_verb(_texts("小区停车位太少\n"), False, tagger, out, limit=LIMIT)
     assert "停车" in out.getvalue() and "停车位" in out.getvalue()
 
 
@@ -150,7 +160,7 @@ def test_evaluate_train_per_label_protocol(tagger: Tagger) -> None:
 def test_tag_single_column_csv(tagger: Tagger) -> None:
     """A one-column CSV whose header is `text` does not tag the header as an answer."""
     out = io.StringIO()
-    tag_verb(_texts("text\n停车难\n"), True, tagger, out)
+    tag_verb(_texts("text\n停车难\n"), True, tagger, out, limit=LIMIT)
     assert [json.loads(line)["text"] for line in out.getvalue().splitlines()] == ["停车难"]
 
 

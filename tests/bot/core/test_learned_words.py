@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.config import settings_from_dict
 from bot.core.base import Core, open_core
 from bot.core.exports import COLUMNS, export_rows, rows_to_csv
-from bot.core.tagging import tag_verb
+from bot.core.tagging import InputText, tag_verb
 from tests.seeding import seed_text_round
 
 # Residents' own wording for "we were never asked": the shipped principle model finds it.
@@ -62,7 +62,7 @@ async def test_tag_text_output_shows_learned_words(tmp_path: Path) -> None:
     core = await _core(tmp_path)
     try:
         out = io.StringIO()
-        tag_verb([TEXT], False, core.tagger, out)
+        tag_verb([InputText(1, TEXT, len(TEXT))], False, core.tagger, out, limit=2000)
     finally:
         await core.repo.close()
     words = {t.id: t.learned for t in core.tagger.tag(TEXT)}["participation"]

@@ -269,3 +269,38 @@ async def test_posts_to_many_groups_leave_a_share_of_each_second_to_replies() ->
         with deferring():
             await send(flood, -26, sent, time)
         assert sent[-1][1] - sent[0][1] >= 1.0
+
+
+async def album(
+    flood: FloodLimiter, chat: int, items: int, sent: list[tuple[Any, float]], time: Time
+) -> None:
+    async def call() -> list[dict[str, Any]]:
+        sent.append((chat, time.now))
+        return [{}] * items
+
+    media = [object()] * items
+    await flood.process_request(
+        call, (), {}, "sendMediaGroup", {"chat_id": chat, "media": media}, None
+    )
+
+
+async def test_an_album_counts_as_many_messages_as_it_has_items() -> None:
+    """Telegram delivers each item of an album as a message: two albums of ten fill a group's
+    minute, so the third waits for the first to be a minute old; three albums of ten fill the
+    bot's second, so the fourth (to any chat) waits a second."""
+    time = Time()
+    flood = limiter(time)
+    sent: list[tuple[Any, float]] = []
+    await album(flood, -100, 10, sent, time)
+    await album(flood, -100, 10, sent, time)
+    assert time.slept == []
+    await album(flood, -100, 2, sent, time)
+    assert sent[-1][1] - sent[0][1] >= 60.0
+
+    time, sent = Time(), []
+    flood = limiter(time)
+    for chat in (1, 2, 3):
+        await album(flood, chat, 10, sent, time)
+    assert time.slept == []
+    await send(flood, 4, sent, time)
+    assert sent[-1][1] - sent[0][1] >= 1.0

@@ -18,7 +18,7 @@ from bot.telegram import shared_flood
 from bot.telegram.flood import FloodLimiter, deferring
 from bot.telegram.shared_flood import SharedFlood
 from storage.repository import Repository
-from tests.bot.telegram.test_flood import HeldTime, Time, send
+from tests.bot.telegram.test_flood import HeldTime, Time, album, send
 from tests.pg import BASE_URL, postgres_schema_url
 
 EPOCH = 1_700_000_000.0
@@ -249,3 +249,27 @@ async def test_a_private_chat_s_flood_wait_is_kept_under_a_pseudonym_never_its_r
         # The other process keeps to it: its sender in `deferring` hears of it at once.
         with deferring(), pytest.raises(RetryAfter):
             await send(second, person, [], time)
+
+
+async def test_an_album_takes_one_place_per_item_in_the_shared_minute() -> None:
+    """Ten documents in an album from one process and ten from the other fill a group's
+    minute between them: the next message, from either, waits for the minute; a refused album
+    gives all its places back."""
+    time = Time()
+    async with repositories() as (a, b):
+        first, second = limiter(a, time), limiter(b, time)
+        sent: list[tuple[Any, float]] = []
+        await album(first, -100, 10, sent, time)
+
+        async def refused() -> bool:
+            raise RetryAfter(1)
+
+        with pytest.raises(RetryAfter):
+            await second.process_request(
+                refused, (), {}, "sendMediaGroup", {"chat_id": -100, "media": [1] * 10}, 0
+            )
+        time.now += 2  # the flood wait is over; the refused album counts for nothing
+        await album(second, -100, 10, sent, time)
+        assert time.slept == []
+        await send(first, -100, sent, time)
+        assert sent[-1][1] - sent[0][1] >= 60.0
