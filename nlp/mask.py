@@ -17,11 +17,13 @@ who never saw the answer, so there it is masked further (bot/core/reports.py `sh
   spoken to (尊敬的高书记：, 向主任，您好; not 向主任反映); a given name alone where a person is
   named (小明说, 找了建国, 邻居秀英, 建国师傅); and in English a title and a name (Mr Zhang), a
   pinyin name with the surname first (Wang Wei) and common given names (Tom), with building
-  and room numbers (building 3, Room 1203) as addresses.
+  and room numbers (building 3, Room 1203) as addresses. Traditional characters and
+  full-width letters are read as Simplified and half-width (陳主任, Ｍｒ Ｚｈａｎｇ).
 
 Numbers without a household word stay (3号线, 52路, 12345, 5月12号, 2.5元, 101户, 3楼, 3室2厅,
 小区有12栋楼, 有6栋, 建成2栋18层的), thanks stay (谢谢您), and so do the community's and public
-places' names (碧海社区, 会展城, 公园, 学校) and titles without a surname (社区书记, 班主任).
+places' names (碧海社区, 会展城, 公园, 学校), titles without a surname (社区书记, 班主任) and
+titles after a word ending in a surname's character (照顾奶奶, 十分钟师傅, 卖萝卜大爷).
 Measured on real citizen messages: README "Known limits". Part-of-speech tagging
 (`nlp.segment.pos_tagger`: jieba-rs's, about 0.1 ms a quote and 36 MB loaded on first use, the
 whole masking about 0.2 ms; jieba's own where jieba-rs is unavailable, about 3 ms and 180 MB)
@@ -34,6 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from nlp.normalise import fold_width, to_simplified
 from nlp.segment import PosTagger, pos_tagger
 
 ADDRESS = "[门牌]"
@@ -228,6 +231,9 @@ _TITLE_WORDS = frozenset({"市长", "县长", "区长", "镇长", "乡长", "村
 # A three-character dictionary name more frequent than this is a phrase (许可证 351, 申请人 128);
 # names are rare (王建国 12, 李秀英 3).
 _RARE = 50
+# A word ending in a surname more frequent than this is an everyday one (照顾 2157, 允许 3247,
+# 分钟 6285); below, it may be a given name (文龙 40, 成林 24).
+_EVERYDAY = 100
 
 
 def _surname_at(text: str, start: int, *, rare: bool = False) -> bool:
@@ -245,12 +251,26 @@ def _surname_at(text: str, start: int, *, rare: bool = False) -> bool:
 
 def _titled(text: str, match: re.Match[str], tagger: PosTagger) -> bool:
     """Whether a surname-and-title match (王经理, 诸葛主任, 瞿主任) is a person."""
-    if not _surname_at(text, match.start(), rare=True):
+    start = match.start()
+    if not _surname_at(text, start, rare=True):
         return False
+    if not text.startswith(_COMPOUND_SURNAMES, start) and _ends_a_word(text, start, tagger):
+        return False  # 照顾奶奶, 十分钟师傅, 卖萝卜大爷: the end of a word, not a surname
     # A compound surname is a word of its own in the dictionary (欧阳: a place): no check.
     return text.startswith(_COMPOUND_SURNAMES, match.start()) or not _begins_a_word(
         match.group(), tagger
     )
+
+
+def _ends_a_word(text: str, at: int, tagger: PosTagger) -> bool:
+    """Whether the surname at `at` ends a word of two or three characters begun before it:
+    an everyday one (照顾, 允许, 分钟: more frequent than `_EVERYDAY`, while 文龙, 成林 and
+    生肖 may be a name and a surname, 蒋文龙老师, 主治医生肖医生) or, for a less common surname,
+    any (约谈, 萝卜, 受委屈); not one that calls a person by the surname (老王, 小李, 大王)."""
+    if at and text[at - 1] in "老小大阿":
+        return False
+    least = 1 if text[at] in _RARE_SURNAMES else _EVERYDAY
+    return any(at >= k and tagger.frequency(text[at - k : at + 1]) >= least for k in (1, 2))
 
 
 def _name_spans(text: str, tagger: PosTagger) -> list[tuple[int, int]]:
@@ -444,9 +464,21 @@ def _english_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+def _readable(text: str) -> str:
+    """`text` as the rules read it, each character in its place: full-width letters and digits
+    (an input method's full-width mode) half-width, and Traditional characters Simplified
+    where that changes no length (it nearly never does; else they stay as written)."""
+    wide = fold_width(text)
+    simplified = to_simplified(wide)
+    return simplified if len(simplified) == len(wide) else wide
+
+
 def find_masks(text: str, tagger: PosTagger | None = None) -> list[tuple[int, int, str]]:
     """(start, end, mark) of what `mask_quote` replaces, in order, overlapping spans joined;
-    names found with `tagger` (the process's, `nlp.segment.pos_tagger`, by default)."""
+    names found with `tagger` (the process's, `nlp.segment.pos_tagger`, by default). Text in
+    Traditional characters or full-width letters is read as Simplified and half-width
+    (陳主任, Ｍｒ Ｚｈａｎｇ): the spans are the same."""
+    text = _readable(text)
     spans = [
         (m.start(), m.end(), ADDRESS)
         for m in _ADDRESS_RE.finditer(text)
@@ -495,7 +527,9 @@ def masked_in(word: str, texts: Sequence[str], tagger: PosTagger | None = None) 
         return False
     needle = word.lower()
     seen = masked = 0
-    for text in texts:
+    for written in texts:
+        # As the term was found: Simplified, half-width (陳秀英 is the term 陈秀英).
+        text = _readable(written)
         lowered = text.lower()
         if len(lowered) != len(text):
             lowered = text  # lower-casing changed the length (rare letters): match as written
