@@ -289,3 +289,18 @@ def test_traditional_characters_and_full_width_letters_are_masked(
     text: str, expected: str, engine: Engine
 ) -> None:
     assert mask_quote(text, pos_tagger(engine)) == expected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("孙总说下周安排车位", "[姓名]说下周安排车位"),
+        ("李总讲了半天停车的事", "[姓名]讲了半天停车的事"),
+    ],
+)
+def test_what_a_boss_said_is_not_masked_with_the_name(
+    text: str, expected: str, engine: Engine
+) -> None:
+    """The tagger takes 孙总说 for one name: the quote keeps 说, the verb, readable."""
+    assert mask_quote(text, pos_tagger(engine)) == expected
