@@ -306,8 +306,8 @@ def _name_spans(text: str, tagger: PosTagger) -> list[tuple[int, int]]:
             else:
                 runs.append([start, position])
     for start, end in runs:
-        if end - start >= 3 and text[end - 1] in _SAID:
-            end -= 1  # 孙总说/nr: what the boss said is no part of the name
+        if text[end - 1] in _SAID and (end - start >= 3 or (start and text[start - 1] in "小老")):
+            end -= 1  # 孙总说/nr, 小/a 李说/nrfg: what they said is no part of the name
         word = text[start:end]
         if (
             2 <= len(word) <= 4

@@ -297,10 +297,12 @@ def test_traditional_characters_and_full_width_letters_are_masked(
     [
         ("孙总说下周安排车位", "[姓名]说下周安排车位"),
         ("李总讲了半天停车的事", "[姓名]讲了半天停车的事"),
+        ("保安小刘说车位满了", "保安[姓名]说车位满了"),
     ],
 )
 def test_what_a_boss_said_is_not_masked_with_the_name(
     text: str, expected: str, engine: Engine
 ) -> None:
-    """The tagger takes 孙总说 for one name: the quote keeps 说, the verb, readable."""
+    """The tagger takes 孙总说 (or 刘说 after 小) for one name: the quote keeps 说, the verb,
+    readable."""
     assert mask_quote(text, pos_tagger(engine)) == expected
