@@ -15,10 +15,11 @@ who never saw the answer, so there it is masked further (bot/core/reports.py `sh
   business, estate or medicine (明辰塑胶公司, 金桂绿城); the 百家姓's compound surnames and
   rarer ones with a title (诸葛主任, 瞿主任), surnames that are also words when the title is
   spoken to (尊敬的高书记：, 向主任，您好; not 向主任反映); a given name alone where a person is
-  named (小明说, 找了建国, 邻居秀英, 建国师傅); and in English a title and a name (Mr Zhang), a
-  pinyin name with the surname first (Wang Wei) and common given names (Tom), with building
-  and room numbers (building 3, Room 1203) as addresses. Traditional characters and
-  full-width letters are read as Simplified and half-width (陳主任, Ｍｒ Ｚｈａｎｇ).
+  named (小明说, 找了建国, 邻居秀英, 建国师傅) or with a surname (陈桂兰); and in English a
+  title and a name (Mr Zhang), a pinyin name with the surname first (Wang Wei) and common
+  given names (Tom), with building and room numbers (building 3, Room 1203) as addresses.
+  Traditional characters and full-width letters are read as Simplified and half-width
+  (陳主任, Ｍｒ Ｚｈａｎｇ).
 
 Numbers without a household word stay (3号线, 52路, 12345, 5月12号, 2.5元, 101户, 3楼, 3室2厅,
 小区有12栋楼, 有6栋, 建成2栋18层的), thanks stay (谢谢您), and so do the community's and public
@@ -206,6 +207,10 @@ _GIVEN_NAMES = frozenset(
      "宇轩", "俊杰", "文博", "明辉", "永强", "永刚", "卫东", "德华", "振华", "凤英", "美玲",
      "婷婷", "丹丹", "静静", "伟强", "建明", "金凤", "翠花", "春花", "亚军", "海涛", "海波"}
 )  # fmt: skip
+# A surname before one of them, with no title or cue beside it (陈桂兰, 周建国).
+_SURNAMED_GIVEN = re.compile(
+    rf"(?=[{_FIRSTS}]){_ONE_SURNAME}(?:{'|'.join(sorted(_GIVEN_NAMES, key=len, reverse=True))})"
+)
 # 小/阿 words the dictionary does not hold: the editor, the tuck shop, the couple.
 _NOT_GIVEN = frozenset({"小编", "小卖", "小两"})
 # ... nor 小 before a function word or a place word (大小的, 从小里看).
@@ -318,6 +323,16 @@ def _name_spans(text: str, tagger: PosTagger) -> list[tuple[int, int]]:
         ):
             spans.append((start, end))
     ends = {end for _, end in tags}
+    # A surname and a common given name the dictionary holds as a word (陈桂兰: 陈/nr 桂兰/ns),
+    # ending where a word ends; not after a word the surname ends (花钱建新楼, 园林建新).
+    spans += [
+        m.span()
+        for m in _SURNAMED_GIVEN.finditer(text)
+        if m.end() in ends
+        and _surname_at(text, m.start())
+        and not _ends_a_word(text, m.start(), tagger)
+        and not _is_place(text, m.start(), m.end())
+    ]
     # After 找/邻居 the name must end where a word ends (找小朋友: no 小朋); before 说, it is
     # the two characters before.
     given = [

@@ -306,3 +306,29 @@ def test_what_a_boss_said_is_not_masked_with_the_name(
     """The tagger takes 孙总说 (or 刘说 after 小) for one name: the quote keeps 说, the verb,
     readable."""
     assert mask_quote(text, pos_tagger(engine)) == expected
+
+
+# Written for these tests: a full name whose given name is a common one the dictionary holds
+# as a word (桂兰, 海燕, 建国), with no title, cue or verb beside it.
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我们楼的陈桂兰经常把车停在消防通道上", "我们楼的[姓名]经常把车停在消防通道上"),
+        ("这事刘海燕最清楚，物业费的账她管", "这事[姓名]最清楚，物业费的账她管"),
+        ("周建国天天在楼下修车，噪音很大", "[姓名]天天在楼下修车，噪音很大"),
+    ],
+)
+def test_a_surname_and_a_common_given_name_are_masked(
+    text: str, expected: str, engine: Engine
+) -> None:
+    assert mask_quote(text, pos_tagger(engine)) == expected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    "text",
+    ["新中国建国以来变化很大", "花钱建新楼不如修旧楼", "园林建新的绿地了", "去年赛季亚军的球队"],
+)
+def test_a_common_given_name_after_a_word_is_kept(text: str, engine: Engine) -> None:
+    assert mask_quote(text, pos_tagger(engine)) == text
