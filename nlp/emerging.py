@@ -10,7 +10,7 @@ from importlib import resources
 
 from pydantic import BaseModel, ConfigDict
 
-from nlp.mask import masked_in
+from nlp.mask import ReadTexts, masked_in
 from nlp.redact import PLACEHOLDERS
 from nlp.segment import total_frequency, word_frequency
 from nlp.tagger import Tagger
@@ -108,10 +108,11 @@ def emerging_terms(
     # (and a pass over the texts): answers crowded with names give fewer terms, not a report
     # that reads every candidate (121 looks for 4 terms in tests/nlp/test_emerging.py).
     shown: list[EmergingTerm] = []
+    read = ReadTexts(texts if ranked else [])
     for candidate in ranked[: _LOOKS * limit]:
         if len(shown) == limit:
             break
-        if not masked_in(candidate.term, texts):
+        if not masked_in(candidate.term, read):
             shown.append(candidate)
     return shown
 

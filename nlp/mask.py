@@ -537,21 +537,34 @@ _AROUND = 24
 _PLACES_READ = 20
 
 
-def masked_in(word: str, texts: Sequence[str], tagger: PosTagger | None = None) -> bool:
+class ReadTexts:
+    """Texts read once for many `masked_in` questions (a report's candidate terms): each as the
+    terms were found in it (Simplified, half-width: 陳秀英 holds the term 陈秀英) and lower-cased
+    (Mr Zhang holds the term zhang). Reading is the costly part of a question asked of every
+    text; the maskings that answer it are few."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts: list[tuple[str, str]] = []
+        for written in texts:
+            text = _readable(written)
+            lowered = text.lower()
+            if len(lowered) != len(text):
+                lowered = text  # lower-casing changed the length (rare letters): as written
+            self.texts.append((text, lowered))
+
+
+def masked_in(word: str, texts: Sequence[str] | ReadTexts, tagger: PosTagger | None = None) -> bool:
     """Whether `word` (as segmented, possibly lower-cased) is mostly part of a mask where it
     occurs in `texts`: a name or an address, not a word to show as the residents' own (the
     emerging terms of a report, nlp/emerging.py). Reads the first `_PLACES_READ` places, each
-    with `_AROUND` characters either side."""
+    with `_AROUND` characters either side. Asking of many words, read the texts once
+    (`ReadTexts`)."""
     if not word:
         return False
+    read = texts if isinstance(texts, ReadTexts) else ReadTexts(texts)
     needle = word.lower()
     seen = masked = 0
-    for written in texts:
-        # As the term was found: Simplified, half-width (陳秀英 is the term 陈秀英).
-        text = _readable(written)
-        lowered = text.lower()
-        if len(lowered) != len(text):
-            lowered = text  # lower-casing changed the length (rare letters): match as written
+    for text, lowered in read.texts:
         start = lowered.find(needle)
         while start >= 0 and seen < _PLACES_READ:
             left = max(0, start - _AROUND)

@@ -8,6 +8,7 @@ import pytest
 
 from nlp import emerging
 from nlp.emerging import emerging_terms
+from nlp.mask import ReadTexts
 from nlp.tagger import Tagger
 
 ANSWERS = [
@@ -140,7 +141,7 @@ def test_no_more_candidates_are_read_for_masks_than_five_times_the_limit(
     read = []
     real = emerging.masked_in
 
-    def counted(word: str, texts: Sequence[str]) -> bool:
+    def counted(word: str, texts: Sequence[str] | ReadTexts) -> bool:
         read.append(word)
         return real(word, texts)
 
