@@ -458,6 +458,13 @@ _EN_GIVEN = re.compile(
 _EN_ADDRESS = re.compile(
     r"(?<![A-Za-z])(?i:building|bldg|block|blk|unit|room|rm|flat|apt|apartment|tower)\.?\s*(?:no\.?\s*)?#?"
     r"[0-9]{1,4}[A-Za-z]?(?:\s*[-/]\s*[0-9]{1,4}[A-Za-z]?)*(?![0-9A-Za-z])"
+    # ... not a count: building 3 new car parks, flat 3 years.
+    r"(?!\s+(?i:more|new|other|extra|years?|months?|weeks?|days?|hours?|times|teams?|people|"
+    r"cars?|floors|storeys|stories|buildings|blocks|units|rooms|flats|towers)\b)"
+)
+# "building" as a verb: they are building 3 …, will be building 2 … (not Tom's building 3).
+_BUILDING_VERB = re.compile(
+    r"(?i:\b(?:is|are|was|were|be|been|am|will|to|start|keep|stop|\w+'re)\s+building\s*)$"
 )
 
 # Cheap checks first: most answers hold neither.
@@ -469,7 +476,11 @@ def _english_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, mark) of English names and building or room numbers."""
     spans = []
     if _EN_ADDRESS_WORD.search(text):
-        spans += [(m.start(), m.end(), ADDRESS) for m in _EN_ADDRESS.finditer(text)]
+        spans += [
+            (m.start(), m.end(), ADDRESS)
+            for m in _EN_ADDRESS.finditer(text)
+            if not _BUILDING_VERB.search(text, max(0, m.start() - 24), m.start() + 9)
+        ]
     if not _CAPITALISED.search(text):
         return spans
     spans += [(m.start(), m.end(), NAME) for m in _EN_TITLED.finditer(text)]

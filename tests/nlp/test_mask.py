@@ -332,3 +332,17 @@ def test_a_surname_and_a_common_given_name_are_masked(
 )
 def test_a_common_given_name_after_a_word_is_kept(text: str, engine: Engine) -> None:
     assert mask_quote(text, pos_tagger(engine)) == text
+
+
+# Written for these tests: "building", "unit" and "flat" with a number that is no address.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "They are building 3 new car parks next year",
+        "The council is building 2 more bus stops",
+        "Rents stayed flat 3 years in a row",
+        "Prices stayed flat 2 months, then the fees went up",
+    ],
+)
+def test_english_counts_after_building_or_flat_are_kept(text: str) -> None:
+    assert mask_quote(text) == text
