@@ -391,10 +391,14 @@ async def verb_report(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 if args.since:
                     # "Opened since": a round still scheduled, or cancelled (only a scheduled
-                    # round can be), has not opened.
-                    rounds = await session.list_rounds(
-                        since=_parse_date(args.since, settings), states=("open", "closed")
-                    )
+                    # round can be), has not opened; one the scheduler opened late (the bot
+                    # was down when it was due) opened when it did, not when it was due.
+                    since = _parse_date(args.since, settings)
+                    rounds = [
+                        r
+                        for r in await session.list_rounds(states=("open", "closed"))
+                        if (r.opened_at or r.opens_at) >= since
+                    ]
                 else:
                     rounds = await session.list_rounds()
         rounds = sorted(rounds, key=lambda r: r.id)

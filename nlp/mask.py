@@ -15,13 +15,16 @@ who never saw the answer, so there it is masked further (bot/core/reports.py `sh
   business, estate or medicine (明辰塑胶公司, 金桂绿城); the 百家姓's compound surnames and
   rarer ones with a title (诸葛主任, 瞿主任), surnames that are also words when the title is
   spoken to (尊敬的高书记：, 向主任，您好; not 向主任反映); a given name alone where a person is
-  named (小明说, 找了建国, 邻居秀英, 建国师傅); and in English a title and a name (Mr Zhang), a
-  pinyin name with the surname first (Wang Wei) and common given names (Tom), with building
-  and room numbers (building 3, Room 1203) as addresses.
+  named (小明说, 找了建国, 邻居秀英, 建国师傅) or with a surname (陈桂兰); and in English a
+  title and a name (Mr Zhang), a pinyin name with the surname first (Wang Wei) and common
+  given names (Tom), with building and room numbers (building 3, Room 1203) as addresses.
+  Traditional characters and full-width letters are read as Simplified and half-width
+  (陳主任, Ｍｒ Ｚｈａｎｇ).
 
 Numbers without a household word stay (3号线, 52路, 12345, 5月12号, 2.5元, 101户, 3楼, 3室2厅,
 小区有12栋楼, 有6栋, 建成2栋18层的), thanks stay (谢谢您), and so do the community's and public
-places' names (碧海社区, 会展城, 公园, 学校) and titles without a surname (社区书记, 班主任).
+places' names (碧海社区, 会展城, 公园, 学校), titles without a surname (社区书记, 班主任) and
+titles after a word ending in a surname's character (照顾奶奶, 十分钟师傅, 卖萝卜大爷).
 Measured on real citizen messages: README "Known limits". Part-of-speech tagging
 (`nlp.segment.pos_tagger`: jieba-rs's, about 0.1 ms a quote and 36 MB loaded on first use, the
 whole masking about 0.2 ms; jieba's own where jieba-rs is unavailable, about 3 ms and 180 MB)
@@ -34,6 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from nlp.normalise import fold_width, to_simplified
 from nlp.segment import PosTagger, pos_tagger
 
 ADDRESS = "[门牌]"
@@ -170,6 +174,8 @@ _BEFORE_ADDRESSED = (*' \t\n，。！？；：、,.!?;:“”"（(', "尊敬的"
 _CUED = re.compile(
     rf"{_CUE}((?:{_ONE_SURNAME}|[{_RARE_SURNAMES}])[\u4e00-\u9fff]{{1,2}})(?![\u4e00-\u9fff])"
 )
+# Verbs of saying jieba-rs's tagger may join to a name before them (孙总说/nr).
+_SAID = frozenset("说讲")
 # Words jieba tags nr that are not people in residents' answers.
 _NOT_NAMES = frozenset(
     {"谢谢", "谢谢您", "谢谢你", "高峰", "黎明", "文明", "光明", "金华", "江山", "安康"}
@@ -201,6 +207,10 @@ _GIVEN_NAMES = frozenset(
      "宇轩", "俊杰", "文博", "明辉", "永强", "永刚", "卫东", "德华", "振华", "凤英", "美玲",
      "婷婷", "丹丹", "静静", "伟强", "建明", "金凤", "翠花", "春花", "亚军", "海涛", "海波"}
 )  # fmt: skip
+# A surname before one of them, with no title or cue beside it (陈桂兰, 周建国).
+_SURNAMED_GIVEN = re.compile(
+    rf"(?=[{_FIRSTS}]){_ONE_SURNAME}(?:{'|'.join(sorted(_GIVEN_NAMES, key=len, reverse=True))})"
+)
 # 小/阿 words the dictionary does not hold: the editor, the tuck shop, the couple.
 _NOT_GIVEN = frozenset({"小编", "小卖", "小两"})
 # ... nor 小 before a function word or a place word (大小的, 从小里看).
@@ -228,6 +238,9 @@ _TITLE_WORDS = frozenset({"市长", "县长", "区长", "镇长", "乡长", "村
 # A three-character dictionary name more frequent than this is a phrase (许可证 351, 申请人 128);
 # names are rare (王建国 12, 李秀英 3).
 _RARE = 50
+# A word ending in a surname more frequent than this is an everyday one (照顾 2157, 允许 3247,
+# 分钟 6285); below, it may be a given name (文龙 40, 成林 24).
+_EVERYDAY = 100
 
 
 def _surname_at(text: str, start: int, *, rare: bool = False) -> bool:
@@ -245,12 +258,26 @@ def _surname_at(text: str, start: int, *, rare: bool = False) -> bool:
 
 def _titled(text: str, match: re.Match[str], tagger: PosTagger) -> bool:
     """Whether a surname-and-title match (王经理, 诸葛主任, 瞿主任) is a person."""
-    if not _surname_at(text, match.start(), rare=True):
+    start = match.start()
+    if not _surname_at(text, start, rare=True):
         return False
+    if not text.startswith(_COMPOUND_SURNAMES, start) and _ends_a_word(text, start, tagger):
+        return False  # 照顾奶奶, 十分钟师傅, 卖萝卜大爷: the end of a word, not a surname
     # A compound surname is a word of its own in the dictionary (欧阳: a place): no check.
     return text.startswith(_COMPOUND_SURNAMES, match.start()) or not _begins_a_word(
         match.group(), tagger
     )
+
+
+def _ends_a_word(text: str, at: int, tagger: PosTagger) -> bool:
+    """Whether the surname at `at` ends a word of two or three characters begun before it:
+    an everyday one (照顾, 允许, 分钟: more frequent than `_EVERYDAY`, while 文龙, 成林 and
+    生肖 may be a name and a surname, 蒋文龙老师, 主治医生肖医生) or, for a less common surname,
+    any (约谈, 萝卜, 受委屈); not one that calls a person by the surname (老王, 小李, 大王)."""
+    if at and text[at - 1] in "老小大阿":
+        return False
+    least = 1 if text[at] in _RARE_SURNAMES else _EVERYDAY
+    return any(at >= k and tagger.frequency(text[at - k : at + 1]) >= least for k in (1, 2))
 
 
 def _name_spans(text: str, tagger: PosTagger) -> list[tuple[int, int]]:
@@ -284,6 +311,8 @@ def _name_spans(text: str, tagger: PosTagger) -> list[tuple[int, int]]:
             else:
                 runs.append([start, position])
     for start, end in runs:
+        if text[end - 1] in _SAID and (end - start >= 3 or (start and text[start - 1] in "小老")):
+            end -= 1  # 孙总说/nr, 小/a 李说/nrfg: what they said is no part of the name
         word = text[start:end]
         if (
             2 <= len(word) <= 4
@@ -294,6 +323,16 @@ def _name_spans(text: str, tagger: PosTagger) -> list[tuple[int, int]]:
         ):
             spans.append((start, end))
     ends = {end for _, end in tags}
+    # A surname and a common given name the dictionary holds as a word (陈桂兰: 陈/nr 桂兰/ns),
+    # ending where a word ends; not after a word the surname ends (花钱建新楼, 园林建新).
+    spans += [
+        m.span()
+        for m in _SURNAMED_GIVEN.finditer(text)
+        if m.end() in ends
+        and _surname_at(text, m.start())
+        and not _ends_a_word(text, m.start(), tagger)
+        and not _is_place(text, m.start(), m.end())
+    ]
     # After 找/邻居 the name must end where a word ends (找小朋友: no 小朋); before 说, it is
     # the two characters before.
     given = [
@@ -419,6 +458,13 @@ _EN_GIVEN = re.compile(
 _EN_ADDRESS = re.compile(
     r"(?<![A-Za-z])(?i:building|bldg|block|blk|unit|room|rm|flat|apt|apartment|tower)\.?\s*(?:no\.?\s*)?#?"
     r"[0-9]{1,4}[A-Za-z]?(?:\s*[-/]\s*[0-9]{1,4}[A-Za-z]?)*(?![0-9A-Za-z])"
+    # ... not a count: building 3 new car parks, flat 3 years.
+    r"(?!\s+(?i:more|new|other|extra|years?|months?|weeks?|days?|hours?|times|teams?|people|"
+    r"cars?|floors|storeys|stories|buildings|blocks|units|rooms|flats|towers)\b)"
+)
+# "building" as a verb: they are building 3 …, will be building 2 … (not Tom's building 3).
+_BUILDING_VERB = re.compile(
+    r"(?i:\b(?:is|are|was|were|be|been|am|will|to|start|keep|stop|\w+'re)\s+building\s*)$"
 )
 
 # Cheap checks first: most answers hold neither.
@@ -430,7 +476,11 @@ def _english_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, mark) of English names and building or room numbers."""
     spans = []
     if _EN_ADDRESS_WORD.search(text):
-        spans += [(m.start(), m.end(), ADDRESS) for m in _EN_ADDRESS.finditer(text)]
+        spans += [
+            (m.start(), m.end(), ADDRESS)
+            for m in _EN_ADDRESS.finditer(text)
+            if not _BUILDING_VERB.search(text, max(0, m.start() - 24), m.start() + 9)
+        ]
     if not _CAPITALISED.search(text):
         return spans
     spans += [(m.start(), m.end(), NAME) for m in _EN_TITLED.finditer(text)]
@@ -444,9 +494,21 @@ def _english_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+def _readable(text: str) -> str:
+    """`text` as the rules read it, each character in its place: full-width letters and digits
+    (an input method's full-width mode) half-width, and Traditional characters Simplified
+    where that changes no length (it nearly never does; else they stay as written)."""
+    wide = fold_width(text)
+    simplified = to_simplified(wide)
+    return simplified if len(simplified) == len(wide) else wide
+
+
 def find_masks(text: str, tagger: PosTagger | None = None) -> list[tuple[int, int, str]]:
     """(start, end, mark) of what `mask_quote` replaces, in order, overlapping spans joined;
-    names found with `tagger` (the process's, `nlp.segment.pos_tagger`, by default)."""
+    names found with `tagger` (the process's, `nlp.segment.pos_tagger`, by default). Text in
+    Traditional characters or full-width letters is read as Simplified and half-width
+    (陳主任, Ｍｒ Ｚｈａｎｇ): the spans are the same."""
+    text = _readable(text)
     spans = [
         (m.start(), m.end(), ADDRESS)
         for m in _ADDRESS_RE.finditer(text)
@@ -486,19 +548,34 @@ _AROUND = 24
 _PLACES_READ = 20
 
 
-def masked_in(word: str, texts: Sequence[str], tagger: PosTagger | None = None) -> bool:
+class ReadTexts:
+    """Texts read once for many `masked_in` questions (a report's candidate terms): each as the
+    terms were found in it (Simplified, half-width: 陳秀英 holds the term 陈秀英) and lower-cased
+    (Mr Zhang holds the term zhang). Reading is the costly part of a question asked of every
+    text; the maskings that answer it are few."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts: list[tuple[str, str]] = []
+        for written in texts:
+            text = _readable(written)
+            lowered = text.lower()
+            if len(lowered) != len(text):
+                lowered = text  # lower-casing changed the length (rare letters): as written
+            self.texts.append((text, lowered))
+
+
+def masked_in(word: str, texts: Sequence[str] | ReadTexts, tagger: PosTagger | None = None) -> bool:
     """Whether `word` (as segmented, possibly lower-cased) is mostly part of a mask where it
     occurs in `texts`: a name or an address, not a word to show as the residents' own (the
     emerging terms of a report, nlp/emerging.py). Reads the first `_PLACES_READ` places, each
-    with `_AROUND` characters either side."""
+    with `_AROUND` characters either side. Asking of many words, read the texts once
+    (`ReadTexts`)."""
     if not word:
         return False
+    read = texts if isinstance(texts, ReadTexts) else ReadTexts(texts)
     needle = word.lower()
     seen = masked = 0
-    for text in texts:
-        lowered = text.lower()
-        if len(lowered) != len(text):
-            lowered = text  # lower-casing changed the length (rare letters): match as written
+    for text, lowered in read.texts:
         start = lowered.find(needle)
         while start >= 0 and seen < _PLACES_READ:
             left = max(0, start - _AROUND)

@@ -224,3 +224,39 @@ def test_json_figures_are_not_cut_to_a_few_decimals(tmp_path: Path) -> None:
     assert bihai["coverage"] == pytest.approx(2 / 3, rel=1e-9)
     # Equal weights over the two scored principles: (40 + 50) / 2.
     assert bihai["index"] == pytest.approx(45.0, rel=1e-9)
+
+
+def test_values_in_any_column_order_and_a_lowercase_quarter_import(tmp_path: Path) -> None:
+    """A sheet whose columns are in another order (named by the header) and whose quarter is
+    typed in lower case (2026-q1) imports as `community,indicator,period,value` and 2026-Q1;
+    a header with a column too many or one missing is refused at line 1, nothing imported."""
+    config = registered_config(tmp_path)
+    minyi(config, "index", "framework", str(tmp_path / "framework.toml"))
+    extra = tmp_path / "extra.csv"
+    extra.write_text(
+        "value,period,community,indicator,note\n40,2026-Q1,碧海社区,rent,x\n", encoding="utf-8"
+    )
+    refused = minyi(config, "index", "import", str(extra))
+    assert refused.returncode == 2
+    assert "extra.csv, line 1: the header must be community,indicator,period,value" in (
+        refused.stderr
+    )
+    missing = tmp_path / "missing.csv"
+    missing.write_text("period,community,value\n2026-Q1,碧海社区,40\n", encoding="utf-8")
+    refused = minyi(config, "index", "import", str(missing))
+    assert refused.returncode == 2 and "missing.csv, line 1: the header must be" in refused.stderr
+    assert "no indicator values yet" in minyi(config, "index", "--json").stderr
+    values = tmp_path / "values.csv"
+    values.write_text(
+        "Value,period,community,INDICATOR\n40,2026-q1,碧海社区,rent\n4,2026-q1,汇展城社区,voice\n",
+        encoding="utf-8",
+    )
+    done = minyi(config, "index", "import", str(values))
+    assert done.returncode == 0, done.stderr
+    shown = minyi(config, "index", "--json")
+    assert shown.returncode == 0, shown.stderr
+    report = json.loads(shown.stdout)
+    assert report["period"] == "2026-Q1"
+    got = {c["name"]: c["indicators"] for c in report["communities"]}
+    assert got["碧海社区"]["rent"]["value"] == 40
+    assert got["汇展城社区"]["voice"]["value"] == 4

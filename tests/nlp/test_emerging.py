@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import pytest
+
+from nlp import emerging
 from nlp.emerging import emerging_terms
+from nlp.mask import ReadTexts
 from nlp.tagger import Tagger
 
 ANSWERS = [
@@ -101,3 +107,44 @@ def test_names_and_addresses_are_no_emerging_terms(tagger: Tagger) -> None:
     assert not any("秀兰" in t for t in terms), terms
     assert "zhang" not in terms and "Zhang" not in terms, terms
     assert not any("1502" in t for t in terms), terms
+
+
+# Written for this test: the same person named by residents who type Traditional characters.
+NAMING_TRADITIONAL = [
+    "網格員陳秀英來過三次，共享菜園的事還是沒人管",
+    "陳秀英說共享菜園下個月動工",
+    "我們找了陳秀英，她說共享菜園要等物業同意",
+    "共享菜園好是好，陳秀英一個人忙不過來",
+]
+
+
+def test_a_name_in_traditional_characters_is_no_emerging_term(tagger: Tagger) -> None:
+    """The terms are read in Simplified (陈秀英) while the answers hold 陳秀英: the name is
+    still found masked where it was written, and left out."""
+    terms = [t.term for t in emerging_terms(NAMING_TRADITIONAL, tagger, limit=20)]
+    assert "共享菜园" in terms or "菜园" in terms, terms
+    assert not any("秀英" in t for t in terms), terms
+
+
+def test_no_more_candidates_are_read_for_masks_than_five_times_the_limit(
+    tagger: Tagger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answers crowded with names (written for this test: 120 made-up people, each named in
+    two answers) cost at most 5 × `limit` reads of where a candidate occurs, however many of
+    the top candidates turn out to be names: a report's time stays bounded."""
+    surnames, given = "王李张刘陈杨赵吴周徐", "伟芳娜敏静丽强磊军洋勇艳"
+    people = [f"{s}{a}{b}" for s in surnames for a in given for b in given if a != b][:120]
+    texts = [
+        "，".join(f"{people[(n + k) % 120]}经理" for k in range(0, 120, 10)) + "都来过小区"
+        for n in range(60)
+    ]
+    read = []
+    real = emerging.masked_in
+
+    def counted(word: str, texts: Sequence[str] | ReadTexts) -> bool:
+        read.append(word)
+        return real(word, texts)
+
+    monkeypatch.setattr(emerging, "masked_in", counted)
+    emerging_terms(texts, tagger, limit=4)
+    assert len(read) <= 20, len(read)

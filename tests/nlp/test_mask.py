@@ -235,3 +235,114 @@ def test_counted_buildings_are_kept_and_a_flat_on_a_floor_is_masked(
     """How many buildings an estate has or will have is no address; a building and the floor
     of a flat is."""
     assert mask_quote(text) == expected
+
+
+# Written for these tests: a word that ends in a surname's character (照顾, 分钟, 允许, 约谈,
+# 萝卜, 委屈, 仓储, 清廉) before a title is the word and the title, not a person.
+WORD_BEFORE_TITLE = [
+    "没人照顾奶奶，社区能不能安排助餐",
+    "平时照顾爷爷的是请来的保姆",
+    "报修以后等了四十分钟师傅才来",
+    "也许老师会管一管门口乱停的车",
+    "学校允许老师把车停在操场上",
+    "希望纪委约谈书记，停车的事拖了两年",
+    "卖萝卜大爷每天都在小区门口摆摊",
+    "委屈阿姨了，整栋楼的垃圾都是她一个人扫",
+    "仓储经理说快递柜下个月就装",
+    "清廉书记难得，大家都服气",
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("text", WORD_BEFORE_TITLE)
+def test_a_word_ending_in_a_surname_before_a_title_is_kept(text: str, engine: Engine) -> None:
+    assert mask_quote(text, pos_tagger(engine)) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("找卜大爷借了梯子", "找[姓名]借了梯子"),
+        ("谈主任来小区看过两次", "[姓名]来小区看过两次"),
+        ("楼下的屈阿姨天天跳广场舞", "楼下的[姓名]天天跳广场舞"),
+    ],
+)
+def test_a_rare_surname_not_ending_a_word_is_still_masked(text: str, expected: str) -> None:
+    assert mask_quote(text) == expected
+
+
+# Written for these tests: residents who type Traditional characters or full-width letters
+# (an input method's full-width mode) are masked as those who do not.
+TRADITIONAL_AND_WIDE = [
+    ("陳主任說會處理，一直沒人來", "[姓名]說會處理，一直沒人來"),
+    ("張師傅修水管修得很好", "[姓名]修水管修得很好"),
+    ("我住在3棟2單元502，樓上天天漏水", "我住在[门牌]，樓上天天漏水"),
+    ("我叫黃偉明，想問停車費的事", "我叫[姓名]，想問停車費的事"),
+    ("Ｍｒ Ｚｈａｎｇ说下周来修路灯", "[姓名]说下周来修路灯"),
+    ("ｒｏｏｍ １２０３ 的空调外机太吵", "[门牌] 的空调外机太吵"),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("text", "expected"), TRADITIONAL_AND_WIDE)
+def test_traditional_characters_and_full_width_letters_are_masked(
+    text: str, expected: str, engine: Engine
+) -> None:
+    assert mask_quote(text, pos_tagger(engine)) == expected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("孙总说下周安排车位", "[姓名]说下周安排车位"),
+        ("李总讲了半天停车的事", "[姓名]讲了半天停车的事"),
+        ("保安小刘说车位满了", "保安[姓名]说车位满了"),
+    ],
+)
+def test_what_a_boss_said_is_not_masked_with_the_name(
+    text: str, expected: str, engine: Engine
+) -> None:
+    """The tagger takes 孙总说 (or 刘说 after 小) for one name: the quote keeps 说, the verb,
+    readable."""
+    assert mask_quote(text, pos_tagger(engine)) == expected
+
+
+# Written for these tests: a full name whose given name is a common one the dictionary holds
+# as a word (桂兰, 海燕, 建国), with no title, cue or verb beside it.
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我们楼的陈桂兰经常把车停在消防通道上", "我们楼的[姓名]经常把车停在消防通道上"),
+        ("这事刘海燕最清楚，物业费的账她管", "这事[姓名]最清楚，物业费的账她管"),
+        ("周建国天天在楼下修车，噪音很大", "[姓名]天天在楼下修车，噪音很大"),
+    ],
+)
+def test_a_surname_and_a_common_given_name_are_masked(
+    text: str, expected: str, engine: Engine
+) -> None:
+    assert mask_quote(text, pos_tagger(engine)) == expected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    "text",
+    ["新中国建国以来变化很大", "花钱建新楼不如修旧楼", "园林建新的绿地了", "去年赛季亚军的球队"],
+)
+def test_a_common_given_name_after_a_word_is_kept(text: str, engine: Engine) -> None:
+    assert mask_quote(text, pos_tagger(engine)) == text
+
+
+# Written for these tests: "building", "unit" and "flat" with a number that is no address.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "They are building 3 new car parks next year",
+        "The council is building 2 more bus stops",
+        "Rents stayed flat 3 years in a row",
+        "Prices stayed flat 2 months, then the fees went up",
+    ],
+)
+def test_english_counts_after_building_or_flat_are_kept(text: str) -> None:
+    assert mask_quote(text) == text

@@ -165,6 +165,7 @@ def parse_values_csv(
     first: dict[tuple[str, str, str], int] = {}
     start = 1
     header_seen = False
+    order = list(range(len(_HEADER)))
     try:
         for row in reader:
             line, start = start, reader.line_num + 1
@@ -175,7 +176,7 @@ def parse_values_csv(
                 header = tuple(_clean(c).lower() for c in row)
                 while header and not header[-1]:
                     header = header[:-1]  # spreadsheets leave separators of unused columns
-                if header != _HEADER:
+                if sorted(header) != sorted(_HEADER):
                     found = ",".join(_clean(c) for c in row)[:200]
                     raise ValuesError(
                         name,
@@ -189,8 +190,17 @@ def parse_values_csv(
                             )
                         ],
                     )
+                # The columns in any order, found by their names (a sheet may list the value
+                # first); rows are read back in `_HEADER`'s order.
+                order = [header.index(column) for column in _HEADER]
                 continue
             cells = [_clean(c) for c in row]
+            while len(cells) > len(_HEADER) and not cells[-1]:
+                cells.pop()  # the separators of unused columns, as in the header
+            if len(cells) == len(_HEADER):
+                cells = [cells[n] for n in order]
+                # 2026-q1 as typed is the quarter 2026-Q1.
+                cells[2] = cells[2].upper()
             problem = _row_problem(cells, known_communities, indicators, periods)
             if problem is not None:
                 key, details = problem

@@ -613,3 +613,36 @@ def test_tables_list_the_ranked_by_rank_then_the_unranked(framework: Framework) 
     assert [c.name for c in result.communities] == ["Y", "X", "Z", "空社区"]
     assert [c["name"] for c in index_json(result)["communities"]] == ["Y", "X", "Z", "空社区"]
     assert [c.name for c in table_order(result)] == ["X", "Y", "Z", "空社区"]
+
+
+def test_values_csv_columns_are_found_by_their_names(framework: Framework) -> None:
+    """The four columns in any order and any letter case; a quarter typed 2025-q3 is 2025-Q3;
+    a row ending in the separators of unused columns, like the header, is read."""
+    data = "PERIOD,value,Indicator,community,,\n2025-q3,12,a,碧海社区,,\n2025-07,3,b,汇展城社区\n"
+    values = parse_values_csv(
+        data.encode(), name="v.csv", framework=framework, communities=COMMUNITIES
+    )
+    assert values == [V("碧海社区", "a", "2025-Q3", 12.0), V("汇展城社区", "b", "2025-07", 3.0)]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "community,indicator,period,value,note",
+        "community,indicator,value",
+        "community,indicator,period,period",
+        "community,community,indicator,period,value",
+    ],
+)
+def test_a_header_with_a_column_too_many_or_missing_is_refused(
+    framework: Framework, header: str
+) -> None:
+    """Exactly the four names are needed: an extra, a missing or a repeated one is refused at
+    line 1 and nothing is imported."""
+    data = f"{header}\n碧海社区,a,2025,1\n".encode()
+    with pytest.raises(ValuesError) as caught:
+        parse_values_csv(data, name="v.csv", framework=framework, communities=COMMUNITIES)
+    assert [getattr(p, "line", None) for p in caught.value.problems] == [1]
+    assert "the header must be community,indicator,period,value" in describe_error(
+        caught.value, "en"
+    )
