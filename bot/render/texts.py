@@ -532,6 +532,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "mydata_vote": ("• #{round} 投票：{choice}", "• #{round} vote: {choice}"),
     "mydata_rating": ("• #{round} 评分：{choice} / 5", "• #{round} rating: {choice} / 5"),
     "mydata_choice": ("• #{round} 你选了：{choice}", "• #{round} you chose: {choice}"),
+    # A vote in a poll Telegram took just before a crash, its round not known until the bot
+    # finds that poll: the options' places, as its round's options are not known either.
+    "mydata_waiting": (
+        "• 一次投票（等待确认属于哪一轮）：第 {choice} 项",
+        "• a vote waiting to be matched to its round: option {choice}",
+    ),
     "private_only": (
         "为保护你的隐私，请私聊我使用这个命令。",
         "To protect your privacy, please use this command in a private chat with me.",

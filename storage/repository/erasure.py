@@ -26,6 +26,7 @@ from storage.repository.tallies import (
     pending,
     themes_by_answer,
 )
+from storage.repository.votes import Votes
 
 # What stands for a person who used /forget where a row of theirs must stay: a round they
 # created, an answer they hid, a label they gave (no pseudonym is this word; recurring rounds'
@@ -48,6 +49,9 @@ class Erasure(Part):
         """`/forget`: delete a resident's answers (and their themes) and votes; returns how
         many answers and in how many rounds votes (a multiple-answer poll is one vote, however
         many options it had)."""
+        # Votes and stray votes are deleted: taken as any vote writer takes it (see
+        # `Votes.share_stray_votes`), before any of their rows.
+        await Votes(self.tx).share_stray_votes()
         answers = await self._delete_answers("resident = ?", resident)
         await PrivateSessions(self.tx).delete_private_session(resident)
         row = await self.tx.fetchone(
@@ -102,6 +106,7 @@ class Erasure(Part):
         organiser hid which answer) and the deliveries of digests sent from before it, and
         the close reports organisers were never sent of rounds closed before it."""
         ts = to_ts(before)
+        await Votes(self.tx).share_stray_votes()
         count = await self._delete_answers("created_at < ?", ts)
         await self._delete_votes("created_at < ?", ts)
         await self.tx.execute("DELETE FROM stray_poll_votes WHERE at < ?", (ts,))
