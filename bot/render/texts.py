@@ -392,6 +392,20 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "这是匿名投票：谁投了什么，任何人（包括组织者）都看不到。",
         "This poll is anonymous: nobody, organisers included, can see who chose what.",
     ),
+    # The poll's note, when the poll was sent twice (Telegram took the first send as the bot
+    # lost its answer) and the first copy, closed now, had been found.
+    "poll_earlier_anonymous": (
+        "上方之前还发出过一份同样的投票（已关闭），其中的票照常计入；在那里投过票的请不要在这里再投："
+        "匿名投票认不出同一个人，再投一次会被算两次。",
+        "The same poll was also posted once before, above (closed now): votes there count. If "
+        "you voted there, please do not vote here again: an anonymous poll cannot tell it is "
+        "the same person, and a second vote would count twice.",
+    ),
+    "poll_earlier_public": (
+        "上方之前还发出过一份同样的投票（已关闭），其中的票照常计入；在这里再投会取代那一票。",
+        "The same poll was also posted once before, above (closed now): votes there count; a "
+        "vote here replaces yours there.",
+    ),
     "poll_public": (
         "这是公开投票：群成员可以看到谁投了什么；我们只保存匿名编号。",
         "This poll is public: group members can see who chose what; we store only pseudonyms.",

@@ -294,6 +294,18 @@ async def _send_reminder(core: Core, bot: Bot, post: Post, round_: Round, lang: 
 
 async def _send_poll_note(core: Core, bot: Bot, post: Post, round_: Round, lang: Lang) -> int:
     visibility = say("poll_anonymous" if round_.anonymous else "poll_public", lang)
+    async with core.repo.transaction() as session:
+        found = [
+            p
+            for p in await session.list_posts(post.round_id, "orphan")
+            if p.community_id == post.community_id and p.poll_id is not None
+        ]
+    if found:
+        # Its first copy was found (and closed) once the copy was sent: who voted there is
+        # told their vote counts, and, in an anonymous poll, that a second vote would count
+        # twice (Telegram tells nobody who voted in both).
+        earlier = "poll_earlier_anonymous" if round_.anonymous else "poll_earlier_public"
+        visibility = f"{visibility}\n{say(earlier, lang)}"
     text = say(
         "open_post_poll_note",
         lang,

@@ -189,6 +189,7 @@ async def test_votes_in_a_first_copy_whose_round_closed_first_count_in_summary_a
     edited = [m.get("text", "") for m in em.messages_to(group.id) if "已结束" in m.get("text", "")]
     for text in (*edited, report):
         assert option_line(text, "停车", 2, 100), text
+    assert "没有发到任何群里" not in report, report  # the first copy was the round's post
 
 
 async def test_mydata_shows_a_vote_waiting_for_its_poll_and_forget_deletes_it(
@@ -214,3 +215,33 @@ async def test_mydata_shows_a_vote_waiting_for_its_poll_and_forget_deletes_it(
     await _release(bot)
     summary, _ = await _summary_and_report(bot, group)
     assert option_line(summary, "停车", 1, 100) and option_line(summary, "绿化", 0, 0), summary
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+async def test_the_poll_note_tells_who_voted_in_the_first_copy_what_a_second_vote_does(
+    minyi_bot: RunningBot, anonymous: bool
+) -> None:
+    """A resident who voted in the first copy and again in its copy: in a public poll their
+    last vote counts, once; an anonymous poll names no voter, so Telegram's totals of the two
+    count them twice, and the poll's note (sent once the first copy was found) asks who voted
+    there not to vote again, saying why."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await _start(bot)
+    flag = "--anonymous " if anonymous else ""
+    orphan = await _orphan(bot, group, f"/poll {flag}2h 先改善哪一项？ | 停车 | 绿化")
+    (a,) = _residents(bot, 1)
+    em.vote_poll(a, orphan["id"], [0])
+    await bot.settle()
+    copy = await _release(bot)
+    note = await bot.wait_text(group, lambda t: "社区投票 #1" in t)
+    assert "之前还发出过一份同样的投票" in note, note
+    assert ("会被算两次" in note) == anonymous, note
+    em.vote_poll(a, copy["id"], [1])
+    await bot.settle()
+    summary, report = await _summary_and_report(bot, group)
+    for text in (summary, report):
+        if anonymous:  # as the note said: Telegram's totals of both polls, added
+            assert option_line(text, "停车", 1, 50) and option_line(text, "绿化", 1, 50), text
+        else:  # their last vote
+            assert option_line(text, "停车", 0, 0) and option_line(text, "绿化", 1, 100), text
