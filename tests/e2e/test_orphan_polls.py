@@ -210,6 +210,7 @@ async def test_mydata_shows_a_vote_waiting_for_its_poll_and_forget_deletes_it(
     mine = bot.bot_texts(chat)[-1]
     assert "第 2 项" in mine and "等待" in mine, mine
     await press_forget(bot, a, confirm=True)
+    assert "1 次投票" in bot.bot_texts(chat)[-1], bot.bot_texts(chat)[-1]
     await bot.command(chat, "/mydata", user=a)
     assert "没有保存" in bot.bot_texts(chat)[-1], bot.bot_texts(chat)[-1]
     await _release(bot)
