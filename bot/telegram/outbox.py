@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 
 # A post Telegram keeps refusing (BadRequest) is given up after this many attempts.
 MAX_POST_ATTEMPTS = 5
-# A re-sent poll's earlier copy is looked for below the copy, down to the bot's last stored
-# post in that chat (the earlier copy came after it: a chat's posts go out in order), this many
+# A re-sent poll's earlier copy is looked for below the copy, down to the bot's last post in
+# that chat stored before the round opened (the earlier copy came after it), this many
 # message ids a pass at most: each look is a stopPoll, which counts towards the group's 20
 # messages a minute, and a chat that had its minute is looked at again on a later pass.
 ORPHAN_SEARCH = 15
@@ -134,28 +134,34 @@ async def _look_for_orphan(core: Core, bot: Bot, search: Post, round_: Round) ->
     That earlier poll, Telegram took just before a crash or a lost answer, its id never
     stored, would stay open beside its copy (or the closing summary), its votes matched to
     nothing, since a poll answer names only its poll. Each message id below the copy that is
-    not a stored post is stopped, the closest first, down to the bot's last stored post there
-    (ORPHAN_SEARCH_MAX ids at most, ORPHAN_SEARCH a pass): Telegram stops only the bot's own
-    open polls (anything else is refused, and changes nothing). The first of this round's
-    question and options is the orphan, stored as the round's poll in that community (purpose
-    `orphan`) and what was cast in it counted (bot/core/answers.py `adopt_orphan_poll`); an
-    anonymous poll's final totals add to the copy's, since Telegram tells nobody who voted in
-    both. How far it looked is stored after each look, so a crash or a network error goes on
-    from there; the one look whose answer is lost (Telegram stopped the orphan, the bot never
-    learned it) is made good by the update Telegram sends for a stopped poll (bot/core/
-    answers.py `adopt_stopped_poll`)."""
+    not a stored post is stopped, the closest first, down to the bot's last post there stored
+    before the round opened (ORPHAN_SEARCH_MAX ids at most, ORPHAN_SEARCH a pass): Telegram
+    stops only the bot's own open polls (anything else is refused, and changes nothing). The
+    first of this round's question and options is the orphan, stored as the round's poll in
+    that community (purpose `orphan`) and what was cast in it counted (bot/core/answers.py
+    `adopt_orphan_poll`); an anonymous poll's final totals add to the copy's, since Telegram
+    tells nobody who voted in both. How far it looked is stored after each look, so a crash
+    or a network error goes on from there; the one look whose answer is lost (Telegram
+    stopped the orphan, the bot never learned it) is made good by the update Telegram sends
+    for a stopped poll (bot/core/answers.py `adopt_stopped_poll`)."""
     async with core.repo.transaction() as session:
         posts = [
             p for p in await session.list_posts(round_.id) if p.community_id == search.community_id
         ]
         known = await session.list_chat_message_ids(search.chat_id)
+        # Posts sent before the round opened went out before its poll's first send; posts
+        # sent since may have gone between the two copies (a chat's posts go by round: an
+        # earlier round's summary comes before the copy on the pass that sends it).
+        before = await session.list_chat_message_ids(
+            search.chat_id, round_.opened_at or round_.opens_at
+        )
     top = _search_top(posts)
     where = chat_label(search.chat_id, core.secret)
     if top is None:  # nothing of the round's was sent there: nothing to look below
         async with core.repo.transaction() as session:
             await session.end_orphan_search(round_.id, search.community_id, core.now())
         return "sent"
-    floor = max((k for k in known if k < top), default=0)
+    floor = max((k for k in before if k < top), default=0)
     bottom = max(floor, top - 1 - ORPHAN_SEARCH_MAX)
     looks = 0
     for candidate in range(top - 1 - search.attempts, bottom, -1):

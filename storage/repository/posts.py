@@ -196,12 +196,23 @@ class Posts(Part):
             out.append((round_from(row), community_id))
         return out
 
-    async def list_chat_message_ids(self, chat_id: int) -> set[int]:
-        """The message ids of every post stored as sent to a chat."""
+    async def list_chat_message_ids(
+        self, chat_id: int, sent_before: datetime | None = None
+    ) -> set[int]:
+        """The message ids of every post stored as sent to a chat (before `sent_before`)."""
+        extra = "" if sent_before is None else " AND p.sent_at < ?"
+        params: tuple[object, ...] = (
+            (chat_id,)
+            if sent_before is None
+            else (
+                chat_id,
+                to_ts(sent_before),
+            )
+        )
         rows = await self.tx.fetchall(
             "SELECT p.message_id FROM posts p JOIN communities c ON c.id = p.community_id "
-            "WHERE c.chat_id = ? AND p.message_id IS NOT NULL",
-            (chat_id,),
+            f"WHERE c.chat_id = ? AND p.message_id IS NOT NULL{extra}",
+            params,
         )
         return {int(r["message_id"]) for r in rows}
 

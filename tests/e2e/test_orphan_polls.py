@@ -246,3 +246,25 @@ async def test_the_poll_note_tells_who_voted_in_the_first_copy_what_a_second_vot
             assert option_line(text, "停车", 1, 50) and option_line(text, "绿化", 1, 50), text
         else:  # their last vote
             assert option_line(text, "停车", 0, 0) and option_line(text, "绿化", 1, 100), text
+
+
+async def test_the_first_copy_is_found_below_a_post_of_an_earlier_round_sent_between(
+    minyi_bot: RunningBot,
+) -> None:
+    """Round 1's closing summary went out between round 2's first copy and its copy (a chat's
+    posts go by round, so it came first on the pass that sent the copy): the search looks below
+    it, finds round 2's first copy and counts its vote."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await _start(bot)
+    await bot.command(group, "/poll 2h 晚上哪里最暗？ | 东门 | 西门")
+    orphan = await _orphan(bot, group)
+    (a,) = _residents(bot, 1)
+    em.vote_poll(a, orphan["id"], [1])
+    await bot.settle()
+    await bot.command(em.private_chat(bot.organiser), "/close 1")
+    await bot.wait_text(group, lambda t: "征询 #1 已结束" in t, timeout=30)
+    await _release(bot)
+    assert em.polls()[orphan["id"]]["is_closed"]
+    summary, _ = await _summary_and_report(bot, group, 2)
+    assert option_line(summary, "绿化", 1, 100), summary
