@@ -802,9 +802,10 @@ async def adopt_orphan_poll(
     if not await orphan_counts(session, round_.id) or not (open_now or closed_too):
         dropped = len(await session.take_stray_poll_votes(poll.poll_id))
         log.warning(
-            "round %s: its poll's first copy was found after its figures were sent: %s votes "
-            "cast in it (and an anonymous poll's %s voters) not counted, the figures stand",
+            "round %s: its poll's first copy was found after %s: %s votes cast in it (and an "
+            "anonymous poll's %s voters) not counted, the figures sent stand",
             round_.id,
+            "its report went out" if open_now or closed_too else "its summary went out",
             dropped,
             poll.voters if round_.anonymous else 0,
         )
