@@ -786,16 +786,17 @@ async def adopt_orphan_poll(
     poll: StoppedPoll,
     *,
     closed_too: bool = True,
+    leave_owed: bool = False,
 ) -> int | None:
     """Store `poll`, stopped just now, as the first copy of `round_`'s poll in that community
     (an `orphan` post) and count what was cast in it: the stray votes kept for it, or an
     anonymous poll's final totals, while `orphan_counts` (and the round is open, unless
-    `closed_too`: the caller edits the closing summary to match). None if a first copy is
-    stored for them already, else how many votes counted. `session` holds nothing yet."""
+    `closed_too`: the caller edits the closing summary to match; `leave_owed`: its search is
+    left owed, for the outbox to end, editing the summary). None if a first copy is stored for
+    them already, else how many votes counted. `session` holds nothing yet."""
     await session.hold_stray_votes()
-    if not await session.add_orphan_poll(
-        round_.id, community_id, message_id, poll.poll_id, core.now()
-    ):
+    at = None if leave_owed else core.now()
+    if not await session.add_orphan_poll(round_.id, community_id, message_id, poll.poll_id, at):
         return None
     current = await session.get_round(round_.id)
     open_now = current is not None and current.state == "open"
@@ -826,8 +827,8 @@ async def adopt_stopped_poll(core: Core, poll: StoppedPoll, *, turn: Turn | None
         if await session.get_post_by_poll(poll.poll_id) is not None:
             return False
         searches = [
-            (r, c)
-            for r, c in await session.list_orphan_searches(poll.question)
+            (r, c, looking)
+            for r, c, looking in await session.list_orphan_searches(poll.question)
             if r.is_poll and r.options == poll.options
         ]
     if len(searches) != 1:
@@ -839,12 +840,21 @@ async def adopt_stopped_poll(core: Core, poll: StoppedPoll, *, turn: Turn | None
                 searches[0][0].id,
             )
         return False
-    round_, community_id = searches[0]
+    round_, community_id, looking = searches[0]
     async with core.transaction(turn) as session:
-        # The summary of a closed round is not edited from here (no chat at hand): what a
-        # first copy found this way holds counts only while the round is open.
+        # The summary of a closed round is not edited from here (no chat at hand): the
+        # search, still owed, is left for the outbox to end, which edits it (see
+        # bot/telegram/outbox.py `_look_for_orphan`); a search ended already leaves what
+        # was cast in the first copy uncounted once the round closed.
         counted = await adopt_orphan_poll(
-            core, session, round_, community_id, None, poll, closed_too=False
+            core,
+            session,
+            round_,
+            community_id,
+            None,
+            poll,
+            closed_too=looking,
+            leave_owed=looking and round_.state != "open",
         )
     if counted is None:
         return False

@@ -155,6 +155,8 @@ async def _look_for_orphan(core: Core, bot: Bot, search: Post, round_: Round) ->
         before = await session.list_chat_message_ids(
             search.chat_id, round_.opened_at or round_.opens_at
         )
+    if search.poll_id is not None:
+        return await _found_by_update(core, bot, search, round_)
     top = _search_top(posts)
     where = chat_label(search.chat_id, core.secret)
     if top is None:  # nothing of the round's was sent there: nothing to look below
@@ -175,10 +177,11 @@ async def _look_for_orphan(core: Core, bot: Bot, search: Post, round_: Round) ->
             if found == "found":
                 return "sent"
         async with core.repo.transaction() as session:
-            if not await session.set_orphan_search_progress(
+            going_on = await session.set_orphan_search_progress(
                 round_.id, search.community_id, top - candidate
-            ):
-                return "sent"  # found meanwhile, from Telegram's update
+            )
+        if not going_on:  # found meanwhile, from Telegram's update
+            return await _found_by_update(core, bot, search, round_)
     async with core.repo.transaction() as session:
         await session.end_orphan_search(round_.id, search.community_id, core.now())
         waiting = await session.count_stray_poll_votes()
@@ -196,6 +199,18 @@ async def _look_for_orphan(core: Core, bot: Bot, search: Post, round_: Round) ->
         )
     else:
         log.info("round %s: no earlier copy of its poll in chat %s", round_.id, where)
+    return "sent"
+
+
+async def _found_by_update(core: Core, bot: Bot, search: Post, round_: Round) -> str:
+    """The orphan was found from the update Telegram sent when the search stopped it (the
+    search lost that answer): the search ends, and a closed round's summary shows what was
+    counted of it."""
+    async with core.repo.transaction() as session:
+        await session.end_orphan_search(round_.id, search.community_id, core.now())
+        state = await session.get_round(round_.id)
+    if state is not None and state.state == "closed":
+        await _refresh_summary(core, bot, search, round_)
     return "sent"
 
 

@@ -149,13 +149,13 @@ class Posts(Part):
         poll found meanwhile, from the update Telegram sends when it was stopped)."""
         changed = await self.tx.execute(
             "UPDATE posts SET attempts = ? WHERE round_id = ? AND community_id = ? "
-            "AND purpose = 'orphan' AND sent_at IS NULL",
+            "AND purpose = 'orphan' AND sent_at IS NULL AND poll_id IS NULL",
             (looked, round_id, community_id),
         )
         return changed > 0
 
     async def end_orphan_search(self, round_id: int, community_id: int, at: datetime) -> None:
-        """The search found nothing (or looked as far as it may): it is owed no more."""
+        """The search is over (found, or nothing found as far as it may look): owed no more."""
         await self.tx.execute(
             "UPDATE posts SET sent_at = ? WHERE round_id = ? AND community_id = ? "
             "AND purpose = 'orphan' AND sent_at IS NULL",
@@ -163,37 +163,43 @@ class Posts(Part):
         )
 
     async def add_orphan_poll(
-        self, round_id: int, community_id: int, message_id: int | None, poll_id: str, at: datetime
+        self,
+        round_id: int,
+        community_id: int,
+        message_id: int | None,
+        poll_id: str,
+        at: datetime | None,
     ) -> bool:
         """A poll Telegram took for this round and community whose id was never stored (see
         PostPurpose `orphan`), found by its search or by the update Telegram sent when it was
-        stopped (`message_id` None: not known then); False if one is stored already (one per
-        round and community)."""
+        stopped (`message_id` None: not known then); `at` None leaves its search owed, to be
+        ended by the outbox. False if one is stored already (one per round and community)."""
         changed = await self.tx.execute(
             "INSERT INTO posts (round_id, community_id, purpose, message_id, poll_id, sent_at, "
             "attempts) VALUES (?, ?, 'orphan', ?, ?, ?, 0) "
             "ON CONFLICT (round_id, community_id, purpose) DO UPDATE SET "
             "message_id = excluded.message_id, poll_id = excluded.poll_id, "
             "sent_at = excluded.sent_at WHERE posts.poll_id IS NULL",
-            (round_id, community_id, message_id, poll_id, to_ts(at)),
+            (round_id, community_id, message_id, poll_id, None if at is None else to_ts(at)),
         )
         return changed > 0
 
-    async def list_orphan_searches(self, question: str) -> list[tuple[Round, int]]:
-        """(round, community id) of the poll rounds asking `question` whose earlier copy of
-        their poll in a community is looked for or was not found (an `orphan` post without a
-        poll id)."""
+    async def list_orphan_searches(self, question: str) -> list[tuple[Round, int, bool]]:
+        """(round, community id, still looking) of the poll rounds asking `question` whose
+        earlier copy of their poll in a community is looked for or was not found (an `orphan`
+        post without a poll id)."""
         columns = ", ".join(f"r.{c.strip()}" for c in ROUND_COLUMNS.split(","))
         rows = await self.tx.fetchall(
-            f"SELECT {columns}, p.community_id AS post_community FROM posts p "
-            "JOIN rounds r ON r.id = p.round_id WHERE p.purpose = 'orphan' "
+            f"SELECT {columns}, p.community_id AS post_community, p.sent_at AS post_sent "
+            "FROM posts p JOIN rounds r ON r.id = p.round_id WHERE p.purpose = 'orphan' "
             "AND p.poll_id IS NULL AND r.question = ? ORDER BY r.id, p.community_id",
             (question,),
         )
         out = []
         for row in rows:
             community_id = int(row.pop("post_community"))
-            out.append((round_from(row), community_id))
+            looking = row.pop("post_sent") is None
+            out.append((round_from(row), community_id, looking))
         return out
 
     async def list_chat_message_ids(

@@ -167,13 +167,18 @@ async def test_a_first_copy_beyond_the_search_is_logged_with_what_to_do(
     assert "第 2 项" in bot.bot_texts(chat)[-1], bot.bot_texts(chat)[-1]
 
 
-@pytest.mark.parametrize("anonymous", [False, True])
+@pytest.mark.parametrize(
+    ("anonymous", "stop_lost"),
+    [(False, False), (True, False), (False, True), (True, True)],
+    ids=["public", "anonymous", "public-stop-lost", "anonymous-stop-lost"],
+)
 async def test_votes_in_a_first_copy_whose_round_closed_first_count_in_summary_and_report(
-    minyi_bot: RunningBot, anonymous: bool
+    minyi_bot: RunningBot, anonymous: bool, stop_lost: bool
 ) -> None:
     """The round closed before the copy could go (the poll is only found below the closing
-    summary): the votes cast in the first copy count, and the community's summary and the
-    organisers' report show the same figures."""
+    summary, and with `stop_lost` the answer to the stop that found it is lost, as in a crash
+    there): the votes cast in the first copy count, and the community's summary (edited) and
+    the organisers' report show the same figures."""
     bot = minyi_bot
     em = bot.emulator
     group = await _start(bot)
@@ -183,6 +188,8 @@ async def test_votes_in_a_first_copy_whose_round_closed_first_count_in_summary_a
     em.vote_poll(a, orphan["id"], [0])
     em.vote_poll(b, orphan["id"], [0])
     await bot.settle()
+    if stop_lost:
+        _drop_answer_of_stop(bot, orphan["message_id"])
     _, report = await _summary_and_report(bot, group)
     assert em.polls()[orphan["id"]]["is_closed"]
     # The summary as residents see it now (edited in place, if it was).
