@@ -14,6 +14,8 @@ from telegram import Bot, MaybeInaccessibleMessage, Message, MessageOriginUser, 
 from bot.core.answers import (
     AnswerResult,
     IncomingMessage,
+    StoppedPoll,
+    adopt_stopped_poll,
     prepare_texts,
     record_answer,
     record_answers,
@@ -306,6 +308,18 @@ async def poll_state(update: Update, context: Ctx) -> None:
     poll = update.poll
     if poll is None:
         return
+    if poll.is_closed:
+        # Perhaps a round's first copy, stopped by the search for it as the bot lost the
+        # answer (bot/core/answers.py `adopt_stopped_poll`).
+        stopped = StoppedPoll(
+            poll_id=poll.id,
+            question=poll.question,
+            options=[o.text for o in poll.options],
+            counts=[o.voter_count for o in poll.options],
+            voters=poll.total_voter_count,
+        )
+        if await adopt_stopped_poll(core_of(context), stopped, turn=turn_of(update, context)):
+            return
     await record_poll_tally(
         core_of(context),
         poll.id,

@@ -650,7 +650,7 @@ async def record_poll_vote(
         round_ = None if post is None else await session.get_round(post.round_id)
     if post is None:
         async with core.transaction(turn) as session:
-            await session.hold_stray_votes()
+            await session.share_stray_votes()
             post = await session.get_post_by_poll(poll_id)
             if post is None:
                 resident = core.resident(user_id)
@@ -723,17 +723,21 @@ async def cast_vote(
     return "recorded" if choice else "retracted"
 
 
-async def count_stray_votes(core: Core, session: Session, poll_id: str) -> int:
+async def count_stray_votes(
+    core: Core, session: Session, poll_id: str, *, closed: bool = False
+) -> int:
     """Count the stray votes kept for `poll_id` (see `record_poll_vote`), now that the poll's
     post is stored in this transaction (`session`, which must have held the stray votes
     before storing it); each counts unless its resident voted later in the round (in its
-    other poll), the round is closed, or it does not fit the round. How many counted."""
+    other poll), the round is closed (`closed`: counted all the same, the caller found the
+    round's figures not final yet, see `orphan_counts`), or it does not fit the round. How
+    many counted."""
     post = await session.get_post_by_poll(poll_id)
     round_ = None if post is None else await session.get_round(post.round_id)
     strays = await session.take_stray_poll_votes(poll_id)
     if post is None or round_ is None or not strays or round_.kind == "text":
         return 0
-    if not await session.lock_open_round(round_.id):
+    if not await session.lock_open_round(round_.id) and not closed:
         log.info("%s stray votes for round %s ignored: round is closed", len(strays), round_.id)
         return 0
     counted = 0
@@ -746,6 +750,121 @@ async def count_stray_votes(core: Core, session: Session, poll_id: str) -> int:
         await session.set_votes(round_.id, post.community_id, resident, choice, at)
         counted += 1
     return counted
+
+
+async def orphan_counts(session: Session, round_id: int) -> bool:
+    """Whether the votes of a round's poll found only now (its first copy, see
+    `adopt_orphan_poll`) may still count: while the round is open, and after it closed until
+    its organisers' report went out (the closing summaries are edited to match, see
+    bot/telegram/outbox.py). Once the report is out, the round's figures are final: the
+    report, the summaries and `minyi report` never disagree."""
+    round_ = await session.get_round(round_id)
+    if round_ is None:
+        return False
+    if round_.state == "open":
+        return True
+    return not any(p.sent_at is not None for p in await session.list_posts(round_id, "report"))
+
+
+@dataclass(frozen=True)
+class StoppedPoll:
+    """A poll as Telegram shows it once stopped: its id, question, options and totals."""
+
+    poll_id: str
+    question: str
+    options: list[str]
+    counts: list[int]
+    voters: int
+
+
+async def adopt_orphan_poll(
+    core: Core,
+    session: Session,
+    round_: Round,
+    community_id: int,
+    message_id: int | None,
+    poll: StoppedPoll,
+    *,
+    closed_too: bool = True,
+    leave_owed: bool = False,
+) -> int | None:
+    """Store `poll`, stopped just now, as the first copy of `round_`'s poll in that community
+    (an `orphan` post) and count what was cast in it: the stray votes kept for it, or an
+    anonymous poll's final totals, while `orphan_counts` (and the round is open, unless
+    `closed_too`: the caller edits the closing summary to match; `leave_owed`: its search is
+    left owed, for the outbox to end, editing the summary). None if a first copy is stored for
+    them already, else how many votes counted. `session` holds nothing yet."""
+    await session.hold_stray_votes()
+    at = None if leave_owed else core.now()
+    if not await session.add_orphan_poll(round_.id, community_id, message_id, poll.poll_id, at):
+        return None
+    current = await session.get_round(round_.id)
+    open_now = current is not None and current.state == "open"
+    if not await orphan_counts(session, round_.id) or not (open_now or closed_too):
+        dropped = len(await session.take_stray_poll_votes(poll.poll_id))
+        log.warning(
+            "round %s: its poll's first copy was found after %s: %s votes cast in it (and an "
+            "anonymous poll's %s voters) not counted, the figures sent stand",
+            round_.id,
+            "its report went out" if open_now or closed_too else "its summary went out",
+            dropped,
+            poll.voters if round_.anonymous else 0,
+        )
+        return 0
+    if round_.anonymous:
+        await session.set_poll_tally(poll.poll_id, poll.counts, poll.voters)
+        return poll.voters
+    return await count_stray_votes(core, session, poll.poll_id, closed=True)
+
+
+async def adopt_stopped_poll(core: Core, poll: StoppedPoll, *, turn: Turn | None = None) -> bool:
+    """Telegram tells the bot a poll of its own whose id is not stored was stopped: the first
+    copy of a round's poll, stopped by the search for it (bot/telegram/outbox.py) just before
+    the bot crashed or lost Telegram's answer, so the search can no longer tell it (Telegram
+    refuses to stop it again). It is that round's first copy if exactly one search of a poll
+    with its question and options is on or ended empty-handed; True if it was stored."""
+    async with core.reading(turn) as session:
+        if await session.get_post_by_poll(poll.poll_id) is not None:
+            return False
+        searches = [
+            (r, c, looking)
+            for r, c, looking in await session.list_orphan_searches(poll.question)
+            if r.is_poll and r.options == poll.options
+        ]
+    if len(searches) != 1:
+        if searches:
+            log.warning(
+                "a stopped poll of the bot's matches the first copies looked for in %s "
+                "communities of round %s: its votes are not counted",
+                len(searches),
+                searches[0][0].id,
+            )
+        return False
+    round_, community_id, looking = searches[0]
+    async with core.transaction(turn) as session:
+        # The summary of a closed round is not edited from here (no chat at hand): the
+        # search, still owed, is left for the outbox to end, which edits it (see
+        # bot/telegram/outbox.py `_look_for_orphan`); a search ended already leaves what
+        # was cast in the first copy uncounted once the round closed.
+        counted = await adopt_orphan_poll(
+            core,
+            session,
+            round_,
+            community_id,
+            None,
+            poll,
+            closed_too=looking,
+            leave_owed=looking and round_.state != "open",
+        )
+    if counted is None:
+        return False
+    log.warning(
+        "round %s: its poll's first copy, stopped by its search just before the bot lost the "
+        "answer, is stored from Telegram's update; %s votes cast in it counted",
+        round_.id,
+        counted,
+    )
+    return True
 
 
 async def record_poll_tally(

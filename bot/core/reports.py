@@ -551,15 +551,21 @@ async def build_round_report(
         previous = None
         if communities:
             previous = await _previous_round(core, session, round_, communities)
+        # A poll's first copy found after its round closed (its copy never sent) was the
+        # round's announcement there (bot/telegram/outbox.py `_look_for_orphan`).
         opening = [
             p
-            for p in await session.list_posts(round_id, "open")
-            if only is None or p.community_id in only
+            for p in await session.list_posts(round_id)
+            if p.purpose in ("open", "orphan") and (only is None or p.community_id in only)
         ]
     # Only a closed round's posts are all settled (an open one's may still be on their way).
     # A closed round without any opening post was never announced either: its whole window
     # passed while the bot was down (bot/core/rounds.py `_advance_round`).
-    posted = any(p.message_id is not None for p in opening) if round_.state == "closed" else None
+    posted = (
+        any(p.message_id is not None or p.poll_id is not None for p in opening)
+        if round_.state == "closed"
+        else None
+    )
     emerging = await _emerging_off_loop(core, sample)
     summary["quotes"] = await show_quotes_off_loop(summary["quotes"])  # type: ignore[arg-type]
     return Report(

@@ -27,6 +27,9 @@ class MyData(BaseModel):
     # The same votes as the resident reads them, one per round: a multiple-answer poll is one
     # vote with several options.
     choices: list[Choice] = []
+    # Votes in a poll whose id the bot has not stored yet (a poll Telegram took just before a
+    # crash): the options' places (0-based), each vote's round not known until it is found.
+    waiting: list[tuple[int, ...]] = []
 
 
 async def my_data(core: Core, user_id: int) -> MyData:
@@ -40,12 +43,16 @@ async def data_of(core: Core, resident: str) -> MyData:
         answers = await session.list_answers(resident=resident, include_hidden=True)
         votes = await session.list_resident_votes(resident)
         rounds = {r: await session.get_round(r) for r in {r for r, _ in votes}}
+        waiting = [
+            tuple(options) for options, _ in await session.list_resident_stray_votes(resident)
+        ]
     chosen: dict[int, list[str]] = {}
     for round_id, value in votes:
         chosen.setdefault(round_id, []).append(_choice(rounds.get(round_id), value))
     return MyData(
         answers=answers,
         votes=votes,
+        waiting=waiting,
         choices=[
             # A round gone from the database (it cannot be, while its votes are there) reads
             # as a poll: its value is shown as it is stored.

@@ -17,12 +17,21 @@ def choice_key(kind: RoundKind) -> str:
 
 def my_data_text(data: MyData, lang: Lang) -> str:
     """A resident's own answers and votes as a reply (for /mydata, in private chat)."""
-    if not data.answers and not data.votes:
+    if not data.answers and not data.votes and not data.waiting:
         return say("mydata_empty", lang)
-    lines = [say("mydata_header", lang, answers=len(data.answers), votes=len(data.choices))]
+    votes = len(data.choices) + len(data.waiting)
+    lines = [say("mydata_header", lang, answers=len(data.answers), votes=votes)]
     lines += [say("mydata_answer", lang, round=a.round_id, text=a.text) for a in data.answers]
     lines += [
         say(f"mydata_{choice_key(c.kind)}", lang, round=c.round_id, choice=c.chosen)
         for c in data.choices
+    ]
+    lines += [
+        say(
+            "mydata_waiting",
+            lang,
+            choice=tuple(str(i + 1) for i in options) or ("-",),
+        )
+        for options in data.waiting
     ]
     return "\n".join(lines)

@@ -396,6 +396,20 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "这是匿名投票：谁投了什么，任何人（包括组织者）都看不到。",
         "This poll is anonymous: nobody, organisers included, can see who chose what.",
     ),
+    # The poll's note, when the poll was sent twice (Telegram took the first send as the bot
+    # lost its answer) and the first copy, closed now, had been found.
+    "poll_earlier_anonymous": (
+        "上方之前还发出过一份同样的投票（已关闭），其中的票照常计入；在那里投过票的请不要在这里再投："
+        "匿名投票认不出同一个人，再投一次会被算两次。",
+        "The same poll was also posted once before, above (closed now): votes there count. If "
+        "you voted there, please do not vote here again: an anonymous poll cannot tell it is "
+        "the same person, and a second vote would count twice.",
+    ),
+    "poll_earlier_public": (
+        "上方之前还发出过一份同样的投票（已关闭），其中的票照常计入；在这里再投会取代那一票。",
+        "The same poll was also posted once before, above (closed now): votes there count; a "
+        "vote here replaces yours there.",
+    ),
     "poll_public": (
         "这是公开投票：群成员可以看到谁投了什么；我们只保存匿名编号。",
         "This poll is public: group members can see who chose what; we store only pseudonyms.",
@@ -536,6 +550,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "mydata_vote": ("• #{round} 投票：{choice}", "• #{round} vote: {choice}"),
     "mydata_rating": ("• #{round} 评分：{choice} / 5", "• #{round} rating: {choice} / 5"),
     "mydata_choice": ("• #{round} 你选了：{choice}", "• #{round} you chose: {choice}"),
+    # A vote in a poll Telegram took just before a crash, its round not known until the bot
+    # finds that poll: the options' places, as its round's options are not known either.
+    "mydata_waiting": (
+        "• 一次投票（等待确认属于哪一轮）：第 {choice} 项",
+        "• a vote waiting to be matched to its round: option {choice}",
+    ),
     "private_only": (
         "为保护你的隐私，请私聊我使用这个命令。",
         "To protect your privacy, please use this command in a private chat with me.",

@@ -18,7 +18,7 @@ from telegram import Bot, ReplyParameters
 from telegram.constants import PollType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.core.answers import count_stray_votes
+from bot.core.answers import StoppedPoll, adopt_orphan_poll, count_stray_votes
 from bot.core.base import Core
 from bot.core.durations import local_minute
 from bot.core.models import Post, Round
@@ -38,10 +38,18 @@ log = logging.getLogger(__name__)
 
 # A post Telegram keeps refusing (BadRequest) is given up after this many attempts.
 MAX_POST_ATTEMPTS = 5
-# A re-sent poll's earlier copy is looked for among this many message ids before it, at most:
-# each look is a stopPoll, which counts towards the group's 20 messages a minute, so the copy,
-# the looks and the poll's note stay within one minute's.
+# A re-sent poll's earlier copy is looked for below the copy, down to the bot's last post in
+# that chat stored before the round opened (the earlier copy came after it), this many
+# message ids a pass at most: each look is a stopPoll, which counts towards the group's 20
+# messages a minute, and a chat that had its minute is looked at again on a later pass.
 ORPHAN_SEARCH = 15
+# ... and this many ids below the copy in all. What lies between the two copies is what the
+# group wrote while the bot could not reach Telegram or was down (a restart takes seconds, a
+# network outage minutes): 200 messages is a busy group's quarter of an hour, and looking at
+# them costs ten minutes of the group's messages at most (spread over passes, so residents'
+# replies still go). Where the search stops short of the bot's last post it says so, with
+# what to do, in a warning: the earlier copy, if any, is left open there.
+ORPHAN_SEARCH_MAX = 200
 
 
 def start_link(bot: Bot, round_id: int, community_id: int) -> str:
@@ -78,8 +86,6 @@ async def _send_open(
             message_thread_id=post.topic,
         )
         assert message.poll is not None
-        if post.attempts > 0:
-            await _close_orphan(core, bot, post, round_, message.message_id)
         return message.message_id, message.poll.id
     if round_.kind == "rating":
         text = say(
@@ -110,55 +116,165 @@ async def _send_open(
     return message.message_id, None
 
 
-async def _close_orphan(core: Core, bot: Bot, post: Post, round_: Round, message_id: int) -> None:
-    """After re-sending a round's poll (as `message_id`) whose earlier send may have reached
-    Telegram just before a crash, or sending the closing summary (as `message_id`) of a round
-    whose poll closed before it could be sent again: that earlier poll (the orphan, its id
-    never stored; votes in it count only while the round is open) would
-    stay open beside this one, its votes matched to nothing, since a poll answer names only
-    its poll. It is looked for just before the copy, the closest first: each message id above
-    the last one stored for the chat (at most ORPHAN_SEARCH) that is not a stored post is
-    stopped. Telegram stops only the bot's own open polls (anything else is refused, and
-    changes nothing): the first of this round's question and options is the orphan, closed
-    now, its poll stored as the round's in that community (purpose `orphan`) and the votes
-    kept for it so far counted (bot/core/answers.py `count_stray_votes`); an anonymous
-    poll's final totals add to the copy's, since Telegram tells nobody who voted in both."""
+def _search_top(posts: list[Post]) -> int | None:
+    """The message the search for a poll's earlier copy looks below: the poll's copy, or the
+    closing summary of a round whose poll was never stored as sent."""
+    for purpose in ("open", "close"):
+        sent = [p.message_id for p in posts if p.purpose == purpose and p.message_id is not None]
+        if sent:
+            return sent[0]
+    return None
+
+
+async def _look_for_orphan(core: Core, bot: Bot, search: Post, round_: Round) -> str:
+    """Look for the earlier copy of a round's poll (the orphan) in one community, owed by
+    `search` (an `orphan` post, owed when its poll was sent again or its round closed while
+    it was being sent): "deferred" if the search goes on in a later pass, else "sent".
+
+    That earlier poll, Telegram took just before a crash or a lost answer, its id never
+    stored, would stay open beside its copy (or the closing summary), its votes matched to
+    nothing, since a poll answer names only its poll. Each message id below the copy that is
+    not a stored post is stopped, the closest first, down to the bot's last post there stored
+    before the round opened (ORPHAN_SEARCH_MAX ids at most, ORPHAN_SEARCH a pass): Telegram
+    stops only the bot's own open polls (anything else is refused, and changes nothing). The
+    first of this round's question and options is the orphan, stored as the round's poll in
+    that community (purpose `orphan`) and what was cast in it counted (bot/core/answers.py
+    `adopt_orphan_poll`); an anonymous poll's final totals add to the copy's, since Telegram
+    tells nobody who voted in both. How far it looked is stored after each look, so a crash
+    or a network error goes on from there; the one look whose answer is lost (Telegram
+    stopped the orphan, the bot never learned it) is made good by the update Telegram sends
+    for a stopped poll (bot/core/answers.py `adopt_stopped_poll`)."""
     async with core.repo.transaction() as session:
-        known = await session.list_chat_message_ids(post.chat_id)
-    floor = max((k for k in known if k < message_id), default=0)
-    where = chat_label(post.chat_id, core.secret)
-    for candidate in range(message_id - 1, max(floor, message_id - 1 - ORPHAN_SEARCH), -1):
-        if candidate in known:
-            continue
-        try:
-            poll = await bot.stop_poll(post.chat_id, candidate)
-        except BadRequest:
-            continue  # not a poll, not the bot's, stopped already, or no such message
-        except TelegramError as exc:  # the copy is sent: it must be stored as sent
-            log.info("round %s: looking for its earlier poll in chat %s: %s", round_.id, where, exc)
-            return
-        if poll.question != round_.question or [o.text for o in poll.options] != round_.options:
-            log.warning("round %s: stopped another poll of the bot's in chat %s", round_.id, where)
-            continue
+        posts = [
+            p for p in await session.list_posts(round_.id) if p.community_id == search.community_id
+        ]
+        known = await session.list_chat_message_ids(search.chat_id)
+        # Posts sent before the round opened went out before its poll's first send; posts
+        # sent since may have gone between the two copies (a chat's posts go by round: an
+        # earlier round's summary comes before the copy on the pass that sends it).
+        before = await session.list_chat_message_ids(
+            search.chat_id, round_.opened_at or round_.opens_at
+        )
+    if search.poll_id is not None:
+        return await _found_by_update(core, bot, search, round_)
+    top = _search_top(posts)
+    where = chat_label(search.chat_id, core.secret)
+    if top is None:  # nothing of the round's was sent there: nothing to look below
         async with core.repo.transaction() as session:
-            await session.hold_stray_votes()
-            if not await session.add_orphan_poll(
-                post.round_id, post.community_id, candidate, poll.id, core.now()
-            ):
-                return
-            if round_.anonymous:
-                await session.set_poll_tally(
-                    poll.id, [o.voter_count for o in poll.options], poll.total_voter_count
-                )
-            counted = await count_stray_votes(core, session, poll.id)
+            await session.end_orphan_search(round_.id, search.community_id, core.now())
+        return "sent"
+    floor = max((k for k in before if k < top), default=0)
+    bottom = max(floor, top - 1 - ORPHAN_SEARCH_MAX)
+    looks = 0
+    for candidate in range(top - 1 - search.attempts, bottom, -1):
+        if candidate not in known:
+            if looks >= ORPHAN_SEARCH or must_wait(bot, search.chat_id):
+                return "deferred"
+            looks += 1
+            found = await _stop_candidate(core, bot, search, round_, candidate)
+            if found == "deferred":
+                return "deferred"
+            if found == "found":
+                return "sent"
+        async with core.repo.transaction() as session:
+            going_on = await session.set_orphan_search_progress(
+                round_.id, search.community_id, top - candidate
+            )
+        if not going_on:  # found meanwhile, from Telegram's update
+            return await _found_by_update(core, bot, search, round_)
+    async with core.repo.transaction() as session:
+        await session.end_orphan_search(round_.id, search.community_id, core.now())
+        waiting = await session.count_stray_poll_votes()
+    if bottom > floor:
         log.warning(
-            "round %s: its poll Telegram took before a crash was found in chat %s and closed; "
-            "%s votes cast in it so far counted",
+            "round %s: the earlier copy of its poll was not found in chat %s among the %s "
+            "messages below its copy (the search stops there; %s vote(s) kept for polls not "
+            "found wait, deleted with retention): if a group admin sees a second open poll of "
+            "round %s there, deleting it stops its votes from misleading anyone",
             round_.id,
             where,
-            counted,
+            top - 1 - bottom,
+            waiting,
+            round_.id,
         )
+    else:
+        log.info("round %s: no earlier copy of its poll in chat %s", round_.id, where)
+    return "sent"
+
+
+async def _found_by_update(core: Core, bot: Bot, search: Post, round_: Round) -> str:
+    """The orphan was found from the update Telegram sent when the search stopped it (the
+    search lost that answer): the search ends, and a closed round's summary shows what was
+    counted of it."""
+    async with core.repo.transaction() as session:
+        await session.end_orphan_search(round_.id, search.community_id, core.now())
+        state = await session.get_round(round_.id)
+    if state is not None and state.state == "closed":
+        await _refresh_summary(core, bot, search, round_)
+    return "sent"
+
+
+async def _stop_candidate(
+    core: Core, bot: Bot, search: Post, round_: Round, candidate: int
+) -> str | None:
+    """Stop message `candidate`: "found" if it was the round's earlier poll (stored, its votes
+    counted), "deferred" on a passing failure, else None."""
+    where = chat_label(search.chat_id, core.secret)
+    try:
+        poll = await bot.stop_poll(search.chat_id, candidate)
+    except BadRequest:
+        return None  # not a poll, not the bot's, stopped already, or no such message
+    except TelegramError as exc:
+        log.info("round %s: looking for its earlier poll in chat %s: %s", round_.id, where, exc)
+        return "deferred"
+    if poll.question != round_.question or [o.text for o in poll.options] != round_.options:
+        log.warning("round %s: stopped another poll of the bot's in chat %s", round_.id, where)
+        return None
+    stopped = StoppedPoll(
+        poll_id=poll.id,
+        question=poll.question,
+        options=[o.text for o in poll.options],
+        counts=[o.voter_count for o in poll.options],
+        voters=poll.total_voter_count,
+    )
+    async with core.repo.transaction() as session:
+        counted = await adopt_orphan_poll(
+            core, session, round_, search.community_id, candidate, stopped
+        )
+        state = await session.get_round(round_.id)
+    log.warning(
+        "round %s: its poll Telegram took before a crash was found in chat %s and closed; "
+        "%s votes cast in it so far counted",
+        round_.id,
+        where,
+        counted or 0,
+    )
+    if counted and state is not None and state.state == "closed":
+        await _refresh_summary(core, bot, search, round_)
+    return "found"
+
+
+async def _refresh_summary(core: Core, bot: Bot, search: Post, round_: Round) -> None:
+    """The community's closing summary, sent before its poll's first copy was found, edited to
+    the figures that count it: the organisers' report, built after it, shows the same."""
+    async with core.repo.transaction() as session:
+        close = [
+            p
+            for p in await session.list_posts(round_.id, "close")
+            if p.community_id == search.community_id and p.message_id is not None
+        ]
+    report = await build_round_report(core, round_.id)
+    if not close or report is None:
         return
+    text = _community_summary(report, search.community_name, core.settings.locale.default)
+    assert close[0].message_id is not None
+    try:
+        await bot.edit_message_text(text, search.chat_id, close[0].message_id)
+    except TelegramError as exc:
+        where = chat_label(search.chat_id, core.secret)
+        log.warning(
+            "round %s: its summary in chat %s not brought up to date: %s", round_.id, where, exc
+        )
 
 
 async def _poll_never_stored(core: Core, post: Post) -> bool:
@@ -199,6 +315,18 @@ async def _send_reminder(core: Core, bot: Bot, post: Post, round_: Round, lang: 
 
 async def _send_poll_note(core: Core, bot: Bot, post: Post, round_: Round, lang: Lang) -> int:
     visibility = say("poll_anonymous" if round_.anonymous else "poll_public", lang)
+    async with core.repo.transaction() as session:
+        found = [
+            p
+            for p in await session.list_posts(post.round_id, "orphan")
+            if p.community_id == post.community_id and p.poll_id is not None
+        ]
+    if found:
+        # Its first copy was found (and closed) once the copy was sent: who voted there is
+        # told their vote counts, and, in an anonymous poll, that a second vote would count
+        # twice (Telegram tells nobody who voted in both).
+        earlier = "poll_earlier_anonymous" if round_.anonymous else "poll_earlier_public"
+        visibility = f"{visibility}\n{say(earlier, lang)}"
     text = say(
         "open_post_poll_note",
         lang,
@@ -302,14 +430,23 @@ async def _send_report(core: Core, bot: Bot, report: Report) -> None:
 
 
 async def _mark_sent(
-    core: Core, post: Post, message_id: int | None, poll_id: str | None = None
+    core: Core,
+    post: Post,
+    message_id: int | None,
+    poll_id: str | None = None,
+    *,
+    search: bool = False,
 ) -> None:
+    """Store `post` as sent; with `search`, owe the search for its round's poll's earlier copy
+    in the same transaction (a crash after this goes on looking, never sends a third copy)."""
     async with core.repo.transaction() as session:
         if poll_id is not None:
             await session.hold_stray_votes()
         await session.set_post_sent(
             post.round_id, post.community_id, post.purpose, core.now(), message_id, poll_id
         )
+        if search:
+            await session.owe_orphan_search(post.round_id, post.community_id)
         if poll_id is not None:
             await count_stray_votes(core, session, poll_id)
 
@@ -349,10 +486,7 @@ async def _send_post_once(
         since = reports.stopped(round_.id)
     report = await reports.get(round_.id, since)
     if post.purpose == "close":
-        message_id = await _send_close(core, bot, post, round_, lang, report)
-        if round_.is_poll and await _poll_never_stored(core, post):
-            await _close_orphan(core, bot, post, round_, message_id)
-        return message_id, None
+        return await _send_close(core, bot, post, round_, lang, report), None
     await _send_report(core, bot, report)
     return None, None
 
@@ -497,6 +631,9 @@ class _Pass:
             # left owed (no attempt counted) for a tick once it may be sent, so that this pass
             # never holds up what other chats are owed meanwhile (SPEC §9).
             return "deferred"
+        if post.purpose == "orphan":
+            with deferring():
+                return await _look_for_orphan(core, self.bot, post, round_)
         async with core.repo.transaction() as session:
             attempts = await session.add_post_attempt(
                 post.round_id, post.community_id, post.purpose
@@ -531,6 +668,23 @@ class _Pass:
             await _mark_sent(core, post, None)
         if delivery.status == "sent" and delivery.value is not None:
             message_id, poll_id = delivery.value
-            await _mark_sent(core, post, message_id, poll_id)
+            search = round_.is_poll and (
+                (post.purpose == "open" and attempts > 1)
+                or (post.purpose == "close" and await _poll_never_stored(core, post))
+            )
+            await _mark_sent(core, post, message_id, poll_id, search=search)
             self.sent += 1
+            if search:
+                # Looked for at once, on this chat's line: before the poll's note, and
+                # before the organisers' report of a round closed meanwhile.
+                async with core.repo.transaction() as session:
+                    owed = [
+                        p
+                        for p in await session.list_posts(post.round_id, "orphan")
+                        if p.community_id == post.community_id and p.sent_at is None
+                    ]
+                if owed:
+                    with deferring():
+                        if await _look_for_orphan(core, self.bot, owed[0], round_) == "deferred":
+                            return "deferred"
         return delivery.status

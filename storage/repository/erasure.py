@@ -26,6 +26,7 @@ from storage.repository.tallies import (
     pending,
     themes_by_answer,
 )
+from storage.repository.votes import Votes
 
 # What stands for a person who used /forget where a row of theirs must stay: a round they
 # created, an answer they hid, a label they gave (no pseudonym is this word; recurring rounds'
@@ -47,7 +48,10 @@ class Erasure(Part):
     async def delete_resident_data(self, resident: str) -> tuple[int, int]:
         """`/forget`: delete a resident's answers (and their themes) and votes; returns how
         many answers and in how many rounds votes (a multiple-answer poll is one vote, however
-        many options it had)."""
+        many options it had), and votes in polls not found yet (each one)."""
+        # Votes and stray votes are deleted: taken as any vote writer takes it (see
+        # `Votes.share_stray_votes`), before any of their rows.
+        await Votes(self.tx).share_stray_votes()
         answers = await self._delete_answers("resident = ?", resident)
         await PrivateSessions(self.tx).delete_private_session(resident)
         row = await self.tx.fetchone(
@@ -55,7 +59,12 @@ class Erasure(Part):
         )
         votes = int(row["n"]) if row is not None else 0
         await self._delete_votes("resident = ?", resident)
-        await self.tx.execute("DELETE FROM stray_poll_votes WHERE resident = ?", (resident,))
+        # Votes in polls not found yet: each one a vote, as /mydata lists them.
+        votes += len(
+            await self.tx.fetchall(
+                "DELETE FROM stray_poll_votes WHERE resident = ? RETURNING poll_id", (resident,)
+            )
+        )
         # Dead letters are scrubbed to pseudonyms (bot/privacy.scrub_update) but still hold
         # what the resident wrote.
         await self.tx.execute(
@@ -102,6 +111,7 @@ class Erasure(Part):
         organiser hid which answer) and the deliveries of digests sent from before it, and
         the close reports organisers were never sent of rounds closed before it."""
         ts = to_ts(before)
+        await Votes(self.tx).share_stray_votes()
         count = await self._delete_answers("created_at < ?", ts)
         await self._delete_votes("created_at < ?", ts)
         await self.tx.execute("DELETE FROM stray_poll_votes WHERE at < ?", (ts,))

@@ -54,8 +54,9 @@ class Posts(Part):
         (it goes to their private chats, only keyed by one of the round's communities)."""
         rows = await self.tx.fetchall(
             f"{_POST_SELECT} WHERE p.sent_at IS NULL AND (c.active = 1 OR p.purpose = 'report') "
-            "ORDER BY p.round_id, CASE p.purpose WHEN 'open' THEN 0 WHEN 'note' THEN 1 "
-            "WHEN 'reminder' THEN 2 WHEN 'close' THEN 3 ELSE 4 END, p.community_id"
+            "ORDER BY p.round_id, CASE p.purpose WHEN 'open' THEN 0 WHEN 'orphan' THEN 1 "
+            "WHEN 'note' THEN 2 WHEN 'reminder' THEN 3 WHEN 'close' THEN 4 ELSE 5 END, "
+            "p.community_id"
         )
         return [_post(r) for r in rows]
 
@@ -130,25 +131,94 @@ class Posts(Part):
         )
         return await self.get_post_by_message(chat_id, message_id) if changed else None
 
-    async def add_orphan_poll(
-        self, round_id: int, community_id: int, message_id: int, poll_id: str, at: datetime
-    ) -> bool:
-        """A poll Telegram took for this round and community whose id was never stored (see
-        PostPurpose `orphan`); False if one is stored already (one per round and community)."""
-        changed = await self.tx.execute(
-            "INSERT INTO posts (round_id, community_id, purpose, message_id, poll_id, sent_at, "
-            "attempts) VALUES (?, ?, 'orphan', ?, ?, ?, 1) "
+    async def owe_orphan_search(self, round_id: int, community_id: int) -> None:
+        """The round's poll in this community was sent again (or its round closed while it was
+        being sent): its earlier copy, which Telegram may have taken, is owed a search (an
+        `orphan` post unsent until the search ends; its `attempts` count the message ids
+        below the copy looked at so far). Once per round and community."""
+        await self.tx.execute(
+            "INSERT INTO posts (round_id, community_id, purpose) VALUES (?, ?, 'orphan') "
             "ON CONFLICT (round_id, community_id, purpose) DO NOTHING",
-            (round_id, community_id, message_id, poll_id, to_ts(at)),
+            (round_id, community_id),
+        )
+
+    async def set_orphan_search_progress(
+        self, round_id: int, community_id: int, looked: int
+    ) -> bool:
+        """`looked` message ids below the copy are looked at; False if the search is over (its
+        poll found meanwhile, from the update Telegram sends when it was stopped)."""
+        changed = await self.tx.execute(
+            "UPDATE posts SET attempts = ? WHERE round_id = ? AND community_id = ? "
+            "AND purpose = 'orphan' AND sent_at IS NULL AND poll_id IS NULL",
+            (looked, round_id, community_id),
         )
         return changed > 0
 
-    async def list_chat_message_ids(self, chat_id: int) -> set[int]:
-        """The message ids of every post stored as sent to a chat."""
+    async def end_orphan_search(self, round_id: int, community_id: int, at: datetime) -> None:
+        """The search is over (found, or nothing found as far as it may look): owed no more."""
+        await self.tx.execute(
+            "UPDATE posts SET sent_at = ? WHERE round_id = ? AND community_id = ? "
+            "AND purpose = 'orphan' AND sent_at IS NULL",
+            (to_ts(at), round_id, community_id),
+        )
+
+    async def add_orphan_poll(
+        self,
+        round_id: int,
+        community_id: int,
+        message_id: int | None,
+        poll_id: str,
+        at: datetime | None,
+    ) -> bool:
+        """A poll Telegram took for this round and community whose id was never stored (see
+        PostPurpose `orphan`), found by its search or by the update Telegram sent when it was
+        stopped (`message_id` None: not known then); `at` None leaves its search owed, to be
+        ended by the outbox. False if one is stored already (one per round and community)."""
+        changed = await self.tx.execute(
+            "INSERT INTO posts (round_id, community_id, purpose, message_id, poll_id, sent_at, "
+            "attempts) VALUES (?, ?, 'orphan', ?, ?, ?, 0) "
+            "ON CONFLICT (round_id, community_id, purpose) DO UPDATE SET "
+            "message_id = excluded.message_id, poll_id = excluded.poll_id, "
+            "sent_at = excluded.sent_at WHERE posts.poll_id IS NULL",
+            (round_id, community_id, message_id, poll_id, None if at is None else to_ts(at)),
+        )
+        return changed > 0
+
+    async def list_orphan_searches(self, question: str) -> list[tuple[Round, int, bool]]:
+        """(round, community id, still looking) of the poll rounds asking `question` whose
+        earlier copy of their poll in a community is looked for or was not found (an `orphan`
+        post without a poll id)."""
+        columns = ", ".join(f"r.{c.strip()}" for c in ROUND_COLUMNS.split(","))
+        rows = await self.tx.fetchall(
+            f"SELECT {columns}, p.community_id AS post_community, p.sent_at AS post_sent "
+            "FROM posts p JOIN rounds r ON r.id = p.round_id WHERE p.purpose = 'orphan' "
+            "AND p.poll_id IS NULL AND r.question = ? ORDER BY r.id, p.community_id",
+            (question,),
+        )
+        out = []
+        for row in rows:
+            community_id = int(row.pop("post_community"))
+            looking = row.pop("post_sent") is None
+            out.append((round_from(row), community_id, looking))
+        return out
+
+    async def list_chat_message_ids(
+        self, chat_id: int, sent_before: datetime | None = None
+    ) -> set[int]:
+        """The message ids of every post stored as sent to a chat (before `sent_before`)."""
+        extra = "" if sent_before is None else " AND p.sent_at < ?"
+        params: tuple[object, ...] = (
+            (chat_id,)
+            if sent_before is None
+            else (
+                chat_id,
+                to_ts(sent_before),
+            )
+        )
         rows = await self.tx.fetchall(
             "SELECT p.message_id FROM posts p JOIN communities c ON c.id = p.community_id "
-            "WHERE c.chat_id = ? AND p.message_id IS NOT NULL",
-            (chat_id,),
+            f"WHERE c.chat_id = ? AND p.message_id IS NOT NULL{extra}",
+            params,
         )
         return {int(r["message_id"]) for r in rows}
 

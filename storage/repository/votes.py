@@ -3,10 +3,12 @@ reports for anonymous polls (which give no voter)."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.models import Channel, from_ts, to_ts
+from storage.backends.base import Tx
 from storage.repository.base import Part
 from storage.repository.tallies import VOTE_FACTS, pending
 
@@ -14,6 +16,8 @@ from storage.repository.tallies import VOTE_FACTS, pending
 _FINAL_TOTALS = 2**63 - 1
 # PostgreSQL: the first half of the schema's stray vote lock ("MNYS").
 _STRAY_LOCK = 0x4D4E5953
+# Transactions that took the stray vote lock shared (see `Votes.share_stray_votes`).
+_SHARING: weakref.WeakSet[Tx] = weakref.WeakSet()
 
 
 class Votes(Part):
@@ -29,6 +33,7 @@ class Votes(Part):
         channel: Channel = "telegram",
     ) -> None:
         """A resident's current choice replaces any earlier one (empty = retracted)."""
+        await self.share_stray_votes()
         tallies = pending(self.tx)
         for old in await self.tx.fetchall(
             f"DELETE FROM votes WHERE round_id = ? AND resident = ? RETURNING {VOTE_FACTS}",
@@ -111,18 +116,34 @@ class Votes(Part):
         return True
 
     async def hold_stray_votes(self) -> None:
-        """Until this transaction ends, no other one stores a stray poll vote or takes them
-        (so a vote kept as stray can never miss the poll id stored meanwhile). SQLite: the
-        transaction holds the write lock already."""
+        """Until this transaction ends, no other one stores a stray poll vote, or any vote (so
+        a vote kept as stray can never miss the poll id stored meanwhile, and counting the
+        stray votes of a poll found now never waits on a vote another transaction is storing).
+        SQLite: the transaction holds the write lock already."""
         if self.tx.dialect == "postgresql":
             await self.tx.fetchval(
                 f"SELECT count(pg_advisory_xact_lock({_STRAY_LOCK}, hashtext(current_schema())))"
             )
 
+    async def share_stray_votes(self) -> None:
+        """Until this transaction ends, no other one holds the stray votes (`hold_stray_votes`);
+        others storing votes may go on. Taken before a transaction writes its first vote, stray
+        or not, or deletes any: a transaction that stored a vote and then waited to keep a
+        stray one, while the one holding the stray votes waited on that vote's row to count a
+        stray vote of the same resident, was a deadlock (PostgreSQL aborted one of them). Once
+        per transaction; SQLite: the write lock orders them already."""
+        if self.tx.dialect != "postgresql" or self.tx in _SHARING:
+            return
+        await self.tx.fetchval(
+            f"SELECT count(pg_advisory_xact_lock_shared({_STRAY_LOCK}, hashtext(current_schema())))"
+        )
+        _SHARING.add(self.tx)
+
     async def add_stray_poll_vote(
         self, poll_id: str, resident: str, options: Sequence[int], at: datetime
     ) -> None:
         """A resident's vote in a poll whose id is not stored: their last one kept."""
+        await self.share_stray_votes()
         await self.tx.execute(
             "INSERT INTO stray_poll_votes (poll_id, resident, options, at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (poll_id, resident) DO UPDATE SET options = excluded.options, "
@@ -141,6 +162,18 @@ class Votes(Part):
             for r in rows
         ]
         return sorted(out, key=lambda v: (v[2], v[0]))
+
+    async def list_resident_stray_votes(self, resident: str) -> list[tuple[list[int], datetime]]:
+        """(options, when) of a resident's votes kept in polls whose id is not stored yet."""
+        rows = await self.tx.fetchall(
+            "SELECT options, at FROM stray_poll_votes WHERE resident = ? ORDER BY at, poll_id",
+            (resident,),
+        )
+        return [([int(i) for i in r["options"].split(",") if i], from_ts(r["at"])) for r in rows]
+
+    async def count_stray_poll_votes(self) -> int:
+        """Votes kept in polls whose id is not stored (yet)."""
+        return int(await self.tx.fetchval("SELECT count(*) FROM stray_poll_votes") or 0)
 
     async def vote_time(self, round_id: int, resident: str) -> datetime | None:
         """When the resident's current vote in a round was cast (None: no vote)."""
