@@ -43,8 +43,8 @@ CSV_TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "csv_row_too_long": (
         "这一行超过 {limit} 个字符，不像是一行表格（多半是引号没有配对）。",
-        "this line is over {limit} characters, too long for a row (most likely an unmatched "
-        "quote).",
+        "this line's character count is over {limit}, too long for a row (most likely an "
+        "unmatched quote).",
     ),
     "csv_malformed": (
         "CSV 格式错误（{reason}），多半是引号没有配对。",
