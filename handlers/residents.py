@@ -69,6 +69,10 @@ async def start(update: Update, context: Ctx) -> None:
         # Said without naming the community or its group: the link may have been guessed.
         await reply(update, context, say("start_members_only", lang), refusal=True)
         return
+    if round_ == "votes_in_group" and target is not None:
+        # Said without the question or the community: the round id may have been guessed.
+        await reply(update, context, say("start_vote_in_group", lang, id=target[0]), refusal=True)
+        return
     if not isinstance(round_, Round):
         await reply(update, context, say("start_bad_link", lang), refusal=True)
         return

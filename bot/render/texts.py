@@ -460,6 +460,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "To answer a round, open the link in its message in your community's group. Send /help "
         "to see how to take part.",
     ),
+    "start_vote_in_group": (
+        "第 {id} 轮征询是投票或评分，不用私下回答：请在社区群里这一轮的消息上投票或点按分数。",
+        "Round #{id} is a vote or a rating, not a private answer: vote on its message in your "
+        "community's group.",
+    ),
     "start_bad_link": (
         "这个链接无效或征询已结束。",
         "This link is not valid, or the round has ended.",
