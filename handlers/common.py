@@ -182,6 +182,26 @@ async def authorise(
     return caller
 
 
+async def caller_if_any(update: Update, context: Ctx) -> Caller | None:
+    """Who the sender is as `authorise` would find (a configured organiser, or with the option
+    on an admin of this community's group), without refusing anyone: for what /help shows."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    core = core_of(context)
+    settings = core.settings
+    anonymous = is_anonymous_admin(update)
+    if is_organiser(settings, user.id) and not anonymous:
+        return caller_of(settings, user.id, None, in_group=in_group(update))
+    if not (in_group(update) and settings.roles.group_admins_are_organisers):
+        return None
+    community = await community_of_chat(core, chat.id, turn=turn_of(update, context))
+    if community is None:
+        return None
+    admin = anonymous or await _is_group_admin(update, context)
+    return caller_of(settings, user.id, community, group_admin=admin, in_group=True)
+
+
 async def send_privately(
     update: Update, context: Ctx, send: Callable[[int], Awaitable[object]]
 ) -> None:

@@ -15,15 +15,10 @@ from telegram import Update
 
 from bot.core.errors import MinyiError, UsageError
 from bot.render.errors import describe_error
+from bot.render.help import usage_line
 from bot.render.texts import Lang, say
 from bot.telegram.context import Ctx
 from handlers.common import Handler, in_group, lang_of, reply
-
-
-def usage_line(command: str, lang: Lang, private: bool) -> str:
-    """`/ask [duration] <question>`; in private chat with the community argument in its place."""
-    community = say("usage_private_community", lang) if private else ""
-    return say(f"usage_{command}", lang, community=community, example="all " if private else "")
 
 
 def error_text(error: MinyiError, lang: Lang, *, private: bool) -> str:

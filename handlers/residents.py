@@ -15,12 +15,14 @@ from bot.core.models import Round
 from bot.core.parsing import parse_start_payload
 from bot.core.residents import forget_resident, my_data
 from bot.core.roles import take_missed_reports
+from bot.render.help import Role, help_text
 from bot.render.residents import my_data_text
 from bot.render.texts import say
 from bot.telegram.context import Ctx
 from bot.telegram.keyboards import forget_keyboard, has_button, parse_forget
 from handlers.common import (
     answer_press,
+    caller_if_any,
     command_args,
     core_of,
     in_group,
@@ -66,6 +68,10 @@ async def start(update: Update, context: Ctx) -> None:
     if round_ == "not_member":
         # Said without naming the community or its group: the link may have been guessed.
         await reply(update, context, say("start_members_only", lang), refusal=True)
+        return
+    if round_ == "votes_in_group" and target is not None:
+        # Said without the question or the community: the round id may have been guessed.
+        await reply(update, context, say("start_vote_in_group", lang, id=target[0]), refusal=True)
         return
     if not isinstance(round_, Round):
         await reply(update, context, say("start_bad_link", lang), refusal=True)
@@ -119,8 +125,18 @@ async def left(update: Update, context: Ctx) -> None:
 
 
 async def help_command(update: Update, context: Ctx) -> None:
-    """How to take part, and the commands."""
-    await reply(update, context, say("help", lang_of(update, context)), refusal=True)
+    """How to take part, and the commands the sender may use here."""
+    caller = await caller_if_any(update, context)
+    role: Role = "resident"
+    if caller is not None:
+        role = "organiser" if caller.organiser else "group_admin"
+    text = help_text(
+        lang_of(update, context),
+        role,
+        private=not in_group(update),
+        admins_are_organisers=core_of(context).settings.roles.group_admins_are_organisers,
+    )
+    await reply(update, context, text, refusal=True)
 
 
 async def privacy(update: Update, context: Ctx) -> None:

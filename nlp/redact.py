@@ -1,6 +1,7 @@
 """Personal-data redaction before storage (SPEC §4).
 
-Kinds: mainland mobile and landline numbers → [电话], resident ID-card numbers → [身份证],
+Kinds: mainland mobile and landline numbers → [电话], resident ID-card numbers (18-character,
+and 15-digit first-generation) → [身份证],
 e-mail addresses → [邮箱], bank-card numbers → [银行卡]. Each pattern is anchored on digit
 boundaries and checked (ID birth date, Luhn for cards, area-code shape for landlines) so that
 prices, dates, order numbers and room numbers stay as written.
@@ -30,6 +31,15 @@ _ID18 = re.compile(
     "(?=[0-9０-９])"  # its first character (a look-ahead lets the regex engine skip to one)
     + _NOT_DIGIT_BEFORE
     + rf"({_D}{{6}})((?:19|20){_D}{{2}})({_D}{{2}})({_D}{{2}}){_D}{{3}}[0-9０-９Xx]"
+    r"(?![0-9０-９A-Za-z])"
+)
+
+# 15-digit first-generation resident ID (issued until 2004, still written from memory): 6-digit
+# area (its first digit 1-8, a region), birth date YYMMDD in the 1900s, 3-digit sequence.
+_ID15 = re.compile(
+    "(?=[1-8１-８])"
+    + _NOT_DIGIT_BEFORE
+    + rf"([1-8１-８]{_D}{{5}})({_D}{{2}})({_D}{{2}})({_D}{{2}}){_D}{{3}}"
     r"(?![0-9０-９A-Za-z])"
 )
 
@@ -111,6 +121,13 @@ def _replace_id(match: re.Match[str]) -> str:
     return match.group(0)
 
 
+def _replace_id15(match: re.Match[str]) -> str:
+    year = "19" + match.group(2)
+    if _valid_birth_date(year, match.group(3), match.group(4)):
+        return ID_CARD
+    return match.group(0)
+
+
 def _replace_card(match: re.Match[str], text: str) -> str:
     number = match.group(0)
     if _luhn_ok(number):
@@ -148,6 +165,7 @@ def _redact_plain(text: str) -> str:
     if not _FOUR_DIGITS.search(text) or not _enough_digits(text):
         return text  # every other kind has at least four digits in a row, and seven in all
     text = _ID18.sub(_replace_id, text)
+    text = _ID15.sub(_replace_id15, text)
     text = _CARD.sub(lambda m: _replace_card(m, text), text)
     text = _MOBILE.sub(PHONE, text)
     text = _LANDLINE.sub(PHONE, text)
@@ -240,6 +258,9 @@ def _spans(view: str) -> list[tuple[int, int, str]]:
         return found
     for match in list(_ID18.finditer(view)):
         if _replace_id(match) == ID_CARD:
+            take(match.start(), match.end(), ID_CARD)
+    for match in list(_ID15.finditer(view)):
+        if _replace_id15(match) == ID_CARD:
             take(match.start(), match.end(), ID_CARD)
     text = view
     for match in list(_CARD.finditer(view)):

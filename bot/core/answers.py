@@ -573,7 +573,8 @@ IsMember = Callable[[int], Awaitable[bool]]
 
 # Why a round link was refused: it names no open text round put to an active community
 # ("bad_link"), or the resident is in none of the groups it could count for ("not_member").
-StartRefusal = Literal["bad_link", "not_member"]
+# `votes_in_group`: an open poll or rating round, which takes votes on its message in the group.
+StartRefusal = Literal["bad_link", "not_member", "votes_in_group"]
 
 
 async def start_private_answer(
@@ -598,7 +599,9 @@ async def start_private_answer(
         communities = await session.list_round_communities(round_id) if round_ else []
     chosen = None
     refusal: StartRefusal = "bad_link"
-    if round_ is not None and round_.state == "open" and round_.kind == "text":
+    if round_ is not None and round_.state == "open" and round_.kind != "text":
+        refusal = "votes_in_group"
+    elif round_ is not None and round_.state == "open":
         for community in communities:
             if (community_id is not None and community.id != community_id) or not community.active:
                 continue

@@ -104,7 +104,7 @@ def _refuse_flags(command: str, text: str) -> None:
         )
 
 
-def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict[str, str], str]:
+def _leading_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict[str, str], str]:
     """Leading `--flag`s (`--cron "…"` takes a quoted value); the rest of the text."""
     flags: dict[str, str] = {}
     rest = text.strip()
@@ -141,6 +141,28 @@ def _take_flags(command: str, text: str, allowed: tuple[str, ...]) -> tuple[dict
             value = named["value"]
             rest = rest[named.end() :]
         flags[name] = value
+    return flags, rest
+
+
+# The first word of a private command and the space after it: the community (or `all`).
+_FIRST_WORD = re.compile(r"^(?P<word>\S+)\s+")
+
+
+def _take_flags(
+    command: str, text: str, allowed: tuple[str, ...], *, private: bool = False
+) -> tuple[dict[str, str], str]:
+    """Leading `--flag`s (`--cron "…"` takes a quoted value); the rest of the text. In private
+    chat the community is named first (SPEC §3: `/ask 碧海社区 48h …`), so flags may also
+    follow that first word: `/poll 碧海社区 --multi 1h …` reads as `/poll --multi 碧海社区 1h …`.
+    A flag anywhere else is refused (parse_flag_first), not taken as part of the question."""
+    flags, rest = _leading_flags(command, text, allowed)
+    first = _FIRST_WORD.match(rest) if private and allowed else None
+    if first is not None and _FLAG.match(first["word"]) is None:
+        after = rest[first.end() :]
+        if _FLAG.match(after):
+            more, after = _leading_flags(command, after, allowed)
+            flags.update(more)
+            rest = f"{first['word']} {after}"
     for word in rest.split():
         flag = _FLAG.match(word)
         if flag is not None and _fold(flag["name"]).lower() in allowed:
@@ -310,7 +332,7 @@ def parse_ask(args: str, *, private: bool = False, kind: str = "text") -> RoundR
 def parse_rate(args: str, *, private: bool = False) -> RoundRequest:
     """`/rate [--indicator <id>] [community] [duration] question`: a rating round, feeding the
     index indicator `id` if given (whether the framework has it is the core's to check)."""
-    flags, rest = _take_flags("rate", args, ("indicator",))
+    flags, rest = _take_flags("rate", args, ("indicator",), private=private)
     words = rest.split()
     command = "rate"
     community, named = _take_community(command, words, private)
@@ -368,7 +390,7 @@ def parse_index(args: str) -> tuple[bool, str | None]:
 
 def parse_poll(args: str, *, private: bool = False) -> RoundRequest:
     """`/poll [--multi] [--anonymous] [community] [duration] question | opt | opt …`."""
-    flags, rest = _take_flags("poll", args, ("multi", "anonymous"))
+    flags, rest = _take_flags("poll", args, ("multi", "anonymous"), private=private)
     head, sep, tail = rest.translate(_BARS).partition("|")
     if not sep:
         raise UsageError("poll", "parse_poll_separator")
@@ -392,7 +414,7 @@ def parse_schedule(
 ) -> RoundRequest:
     """`/schedule [--cron "…"] [--multi] [--anonymous] [community] [YYYY-MM-DD HH:MM] duration
     question [| opt | opt …]` (the date and time may be left out only with --cron)."""
-    flags, rest = _take_flags("schedule", args, ("cron", "multi", "anonymous"))
+    flags, rest = _take_flags("schedule", args, ("cron", "multi", "anonymous"), private=private)
     head, sep, tail = rest.translate(_BARS).partition("|")
     words = head.split()
     community, named = _take_community("schedule", words, private, alone="parse_schedule_parts")

@@ -34,13 +34,16 @@ from nlp.taxonomy import Taxonomy
 
 
 def _themes_json(tags: Sequence[ThemeTag]) -> list[dict[str, Any]]:
+    """`minyi tag --jsonl`'s themes (SPEC §6). Every tag carries its evidence (SPEC §4): the
+    taxonomy keywords found, or for a theme only a model found, the words of the text that
+    weighed most in its score (`learned`): an empty list told a reader nothing of why."""
     return [
         {
             "id": t.id,
             "name_zh": t.name_zh,
             "kind": t.kind,
             "score": t.score,
-            "evidence": t.evidence,
+            "evidence": t.evidence or t.learned,
         }
         for t in tags
     ]

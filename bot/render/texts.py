@@ -478,6 +478,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "To answer a round, open the link in its message in your community's group. Send /help "
         "to see how to take part.",
     ),
+    "start_vote_in_group": (
+        "第 {id} 轮征询是投票或评分，不用私下回答：请在社区群里这一轮的消息上投票或点按分数。",
+        "Round #{id} is a vote or a rating, not a private answer: vote on its message in your "
+        "community's group.",
+    ),
     "start_bad_link": (
         "这个链接无效或征询已结束。",
         "This link is not valid, or the round has ended.",
@@ -497,22 +502,101 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "vote_recorded": ("已记录你的评分：{value}", "Your rating is recorded: {value}"),
     "vote_closed": ("这轮评分已经结束。", "This rating round has ended."),
     # -- resident commands --------------------------------------------------------------------
-    "help": (
+    # /help and /start (bot/render/help.py): the residents' part, then for an organiser or a
+    # group admin their commands, one "syntax — effect" line each (the syntax is usage_<name>).
+    "help_residents": (
         "民意 · 社区征询机器人\n\n"
         "居民：回复群里的征询消息即可回答；也可以点消息里的链接私下回答。\n"
         "/privacy 我们存什么、存多久、谁能看\n/mydata 查看你的回答和投票\n"
-        "/forget 删除你的全部回答和投票\n\n"
-        "组织者：/community /ask /poll /rate /schedule /rounds /close /cancel /report "
-        "/digest /themes /export /hide /priorities /index /label /qr\n"
-        "周期征询：/cancel <编号> 只取消这一期，/cancel --series <编号> 停止整个系列。",
+        "/forget 删除你的全部回答和投票",
         "Minyi · community consultation bot\n\n"
         "Residents: reply to the round message in the group, or open its link to answer "
         "privately.\n/privacy what we store, for how long, who sees it\n"
-        "/mydata your answers and votes\n/forget delete all your answers and votes\n\n"
-        "Organisers: /community /ask /poll /rate /schedule /rounds /close /cancel /report "
-        "/digest /themes /export /hide /priorities /index /label /qr\n"
-        "Recurring rounds: /cancel <id> skips one occurrence, /cancel --series <id> stops the "
-        "series.",
+        "/mydata your answers and votes\n/forget delete all your answers and votes",
+    ),
+    "help_organisers": (
+        "组织者命令（在群里只作用于本群的社区）：",
+        "Organiser commands (in a group they act on that group's community only):",
+    ),
+    "help_organisers_private": (
+        "组织者命令（私聊时先写社区名称，或写 all 发往所有社区）：",
+        "Organiser commands (in private chat, name the community first, or all for every "
+        "community):",
+    ),
+    "help_group_admins": (
+        "你是本群管理员，可以在本群使用这些组织者命令（只作用于本社区）：",
+        "As an admin of this group you may use these organiser commands here (for this "
+        "community only):",
+    ),
+    "help_admins_ask_in_group": (
+        "群管理员：在你管理的社区群里发送 /help，查看你在那里可以用的组织者命令。",
+        "Group admins: send /help in your community's group to see the organiser commands you "
+        "may use there.",
+    ),
+    "help_command_line": ("• {syntax}\n  {effect}", "• {syntax}\n  {effect}"),
+    "help_community": (
+        "在群里发送：把本群登记为社区（已登记则改名）",
+        "in a group: register it as a community (or rename it)",
+    ),
+    "help_ask": (
+        "现在开一轮文字征询（时长如 90s、30m、48h、7d）",
+        "open a text round now (durations like 90s, 30m, 48h, 7d)",
+    ),
+    "help_poll": (
+        "现在开一轮投票（2–10 个选项；--multi 可多选，--anonymous 匿名）",
+        "open a poll now (2–10 options; --multi for several answers, --anonymous for a "
+        "secret vote)",
+    ),
+    "help_rate": ("现在开一轮 1–5 分评分", "open a 1–5 rating round now"),
+    "help_priorities": (
+        "开一轮优先事项投票：居民在治理原则中选出最看重的几项",
+        "open a priorities round: residents pick the governance principles that matter most",
+    ),
+    "help_schedule": (
+        "安排以后开始的征询；带选项就是投票",
+        "schedule a round for later; with options it is a poll",
+    ),
+    "help_rounds": (
+        "列出待开始、进行中和最近结束的征询及编号",
+        "list scheduled, open and recently closed rounds with their ids",
+    ),
+    "help_close": ("现在结束一轮进行中的征询", "close an open round now"),
+    "help_cancel": (
+        "取消一轮还没开始的征询（周期征询只取消这一期）",
+        "cancel a scheduled round (of a recurring one, this occurrence only)",
+    ),
+    "help_report": (
+        "一轮征询的报告（默认本社区最近一轮）",
+        "a round's report (by default this community's latest round)",
+    ),
+    "help_export": (
+        "私下发给你一份回答及其主题的 CSV（匿名）",
+        "a CSV of answers with their themes (pseudonymous), sent to you privately",
+    ),
+    "help_hide": (
+        "隐藏一条回答，不再计入报告和导出",
+        "hide an answer from reports and exports",
+    ),
+    "help_themes": (
+        "列出主题分类（原则、领域和示例关键词）",
+        "list the taxonomy (themes, kinds, sample keywords)",
+    ),
+    "help_digest": (
+        "现在生成最近 7 天的摘要并私下发给你",
+        "build the digest of the last 7 days now and send it to you",
+    ),
+    "help_index": (
+        "治理指数：各社区的评分卡私下发给你；加 post 发到各社区群",
+        "the governance index: each community's scorecard to you; with post, to each "
+        "community's group",
+    ),
+    "help_label": (
+        "私聊中：逐条确认或更正自动标注最没把握的回答的主题",
+        "in private: confirm or correct the themes of the answers the tagger is least sure of",
+    ),
+    "help_qr": (
+        "一轮征询的网页回答链接和每个社区的二维码",
+        "a round's web answer link and a QR code per community",
     ),
     "privacy": (
         "🔒 隐私说明\n\n"

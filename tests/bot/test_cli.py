@@ -15,6 +15,7 @@ import pytest
 
 from bot.config import settings_from_dict
 from bot.core.base import open_core
+from nlp.normalise import normalise
 from tests.seeding import add_tagged_answer, seed_text_round
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +61,22 @@ def test_tag_jsonl_prints_one_object_per_line_with_sorted_themes(tmp_path: Path)
     assert [t["score"] for t in parking] == sorted((t["score"] for t in parking), reverse=True)
     assert any(t["id"] == "parking" and "停车" in "".join(t["evidence"]) for t in parking)
     assert any(t["id"] == "transparency" for t in rows[1]["themes"])
+
+
+def test_tag_jsonl_gives_every_theme_evidence_from_the_text(tmp_path: Path) -> None:
+    """SPEC §4: every tag carries its evidence. A theme only the principle model found (no
+    taxonomy keyword in the text) shows the words of the text that weighed most in its score,
+    not an empty list; each evidence word is in the text (as folded: Traditional read as
+    Simplified)."""
+    texts = ["有人遛狗不牵绳，孩子害怕。", "社区活动总是那几个人参加，年轻人没时间。", "停車位太少"]
+    done = minyi(_config(tmp_path), "tag", "--jsonl", stdin="\n".join(texts) + "\n")
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    themes = [(normalise(r["text"]), t) for r in rows for t in r["themes"]]
+    assert themes, rows
+    for text, theme in themes:
+        assert theme["evidence"], theme
+        assert all(normalise(word) in text for word in theme["evidence"]), (text, theme)
 
 
 def test_learn_changes_later_tagging_and_evaluate_reports_it(tmp_path: Path) -> None:

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from bot.app import ORGANISER_COMMANDS
-from tests.harness import RunningBot
+from sandbox.emulator import BotAPIEmulator
+from sandbox.models import SimUser
+from tests.harness import RunningBot, start_bot
 
 
 async def test_help_names_every_organiser_command_in_both_languages(
-    minyi_bot: RunningBot,
+    emulator: BotAPIEmulator, tmp_path: Path
 ) -> None:
-    """/help in private, in Chinese and in English, lists each organiser command (a newcomer
-    read it without /label or /qr and never learned that they exist)."""
-    bot = minyi_bot
-    english = bot.emulator.add_user("Emma Lewis", language_code="en")
+    """An organiser's /help in private, in Chinese and in English, lists each organiser
+    command (a newcomer read it without /label or /qr and never learned that they exist)."""
+    english = emulator.add_user("Emma Lewis", language_code="en")
+    async with start_bot(emulator, tmp_path) as bot:
+        bot.settings.roles.organisers.append(english.id)
+        await _every_command_named(bot, english)
+
+
+async def _every_command_named(bot: RunningBot, english: SimUser) -> None:
+    """Each organiser's /help names every organiser command."""
     for person in (bot.organiser, english):
         chat = bot.emulator.private_chat(person)
         await bot.command(chat, "/help", user=person)

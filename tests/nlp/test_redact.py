@@ -31,6 +31,17 @@ def test_id_card_is_redacted() -> None:
     assert redact("ID 11010519491231002X") == "ID [身份证]"
 
 
+def test_first_generation_15_digit_id_card_is_redacted() -> None:
+    """A 15-digit first-generation resident ID (6-digit area, birth date YYMMDD in the 1900s,
+    3-digit sequence), still written from memory by older residents, becomes [身份证] like the
+    18-character one; fifteen digits whose middle is no date stay as written."""
+    assert redact("我母亲的老身份证号520102470307123，不知道还能不能用") == (
+        "我母亲的老身份证号[身份证]，不知道还能不能用"
+    )
+    assert redact("身份证 110105 491231 002 补办") == "身份证 [身份证] 补办"
+    assert redact("快递单号 202403991234567 查不到") == "快递单号 202403991234567 查不到"
+
+
 def test_email_is_redacted() -> None:
     """An e-mail address becomes [邮箱]."""
     assert redact("发到 zhang.san+minyi@example.com.cn 就行") == "发到 [邮箱] 就行"

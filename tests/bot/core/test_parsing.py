@@ -432,3 +432,22 @@ def test_a_priorities_question_that_shows_nothing_is_the_standard_one() -> None:
     """`/priorities 48h \\u200b` asks the standard question (as with none), not a blank one."""
     request = parse_priorities("48h \u200b\u3164")
     assert request.question == "" and request.duration == timedelta(hours=48)
+
+
+def test_private_flags_may_follow_the_community_name() -> None:
+    """In private chat the community comes first (SPEC §3), so flags after it are taken as
+    flags, a quoted --cron too; in a group, or after the duration, a flag is still refused
+    rather than read into the question."""
+    cron = parse_schedule(
+        '碧海社区 --cron "0 9 * * mon" 48h 这周怎样？', now=NOW, zone=ZONE, private=True
+    )
+    assert (cron.community, cron.cron, cron.question) == ("碧海社区", "0 9 * * mon", "这周怎样？")
+    poll = parse_poll("all --anonymous 2h 选哪个？ | 甲 | 乙", private=True)
+    assert (poll.community, poll.anonymous, poll.multi) == ("all", True, False)
+    for args, private in (
+        ("2h --multi 选哪个？ | 甲 | 乙", False),
+        ("all 2h --multi 选？ | 甲 | 乙", True),
+    ):
+        with pytest.raises(UsageError) as caught:
+            parse_poll(args, private=private)
+        assert caught.value.key == "parse_flag_first"
