@@ -43,6 +43,15 @@ def foreign_digits(text: str) -> str:
     return "".join(dict.fromkeys(c for c in text if _foreign(c)))
 
 
+def fold_typed(text: str) -> str:
+    """`text` NFKC-folded (full-width letters, digits and signs as ASCII: what an input method
+    in full-width mode types) except for the digits `foreign_digits` names, which stay as they
+    are, so that no reader of numbers takes them (NFKC would make `²` a 2 and `①` a 1)."""
+    if not foreign_digits(text):
+        return unicodedata.normalize("NFKC", text)
+    return "".join(c if _foreign(c) else unicodedata.normalize("NFKC", c) for c in text)
+
+
 def as_ascii_digits(text: str) -> str:
     """`text` with every digit, of whatever script, written as the ASCII digit it stands for:
     to tell whether a word refused for its digits was meant as a number (`٤٨h` as `48h`)."""

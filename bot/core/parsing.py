@@ -15,7 +15,13 @@ from pydantic import BaseModel, ConfigDict
 from bot.core.crontab import MIN_INTERVAL, next_fire, shortest_interval, validate_cron
 from bot.core.durations import is_duration, local_minute, parse_duration
 from bot.core.errors import DurationError, LoneWord, UsageError
-from bot.core.numbers import as_ascii_digits, fold_digits, foreign_digits, read_number
+from bot.core.numbers import (
+    as_ascii_digits,
+    fold_digits,
+    fold_typed,
+    foreign_digits,
+    read_number,
+)
 from nlp.normalise import has_readable, utf16_length
 
 MAX_QUESTION_CHARS = 300  # Telegram polls allow 300 (UTF-16 units) in a question.
@@ -67,9 +73,7 @@ def _fold(word: str) -> str:
     folded: the question and options keep the organiser's own characters. Digits of other
     kinds stay as they are, so that no syntax reads them (NFKC would make `²` a 2; see
     bot/core/numbers.py)."""
-    if not foreign_digits(word):
-        return unicodedata.normalize("NFKC", word)
-    return "".join(c if foreign_digits(c) else unicodedata.normalize("NFKC", c) for c in word)
+    return fold_typed(word)
 
 
 def _refuse_foreign_digits(command: str, words: list[str]) -> None:

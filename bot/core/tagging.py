@@ -91,7 +91,10 @@ def iter_texts(stream: BinaryIO, name: str, *, limit: int) -> Iterator[InputText
         return
     # A header is a short line (csv refuses a field over 128 KiB before it could tell).
     head = first.text if first.text is not None and len(first.text) <= _HEADER_CHARS else ""
-    names = [h.strip() for h in next(csv.reader([head]), [])]
+    try:
+        names = [h.strip() for h in next(csv.reader([head]), [])]
+    except csv.Error:  # a lone "\r" inside the line: text, no header
+        names = []
     # A CSV has a `text` column; a lone word "text" on the first line is taken as that header.
     if "text" in names and (len(names) > 1 or head.strip() == "text"):
         yield from _csv_texts(itertools.chain([first], lines), name, limit)
@@ -135,7 +138,8 @@ def tag_verb(
 ) -> int:
     """`minyi tag`: tag each text and print JSON lines or one readable line per text, a chunk
     at a time as the texts are read. A text over `limit` characters is not tagged: its record
-    says so (`{"line", "error": "too_long", "length", "limit"}`), and the others go on."""
+    says so (`{"text": "", "themes": [], "line", "error": "too_long", "length", "limit"}`),
+    and the others go on."""
     items = iter(texts)
     while chunk := list(itertools.islice(items, TAG_CHUNK)):
         readable = [t.text for t in chunk if t.text is not None]
@@ -144,7 +148,11 @@ def tag_verb(
         for item in chunk:
             if item.text is None:
                 if jsonl:
+                    # SPEC §6's keys stay, empty: a consumer reading `text` and `themes` of
+                    # every record goes on; `error` tells this one from an untagged text.
                     record: dict[str, Any] = {
+                        "text": "",
+                        "themes": [],
                         "line": item.line,
                         "error": "too_long",
                         "length": item.length,

@@ -271,6 +271,10 @@ async def _refresh_summary(core: Core, bot: Bot, search: Post, round_: Round) ->
     try:
         await bot.edit_message_text(text, search.chat_id, close[0].message_id)
     except TelegramError as exc:
+        if isinstance(exc, BadRequest) and "not modified" in exc.message.lower():
+            # What was found changed none of its figures (nobody voted there, or too late
+            # to count): the summary is up to date as it is.
+            return
         where = chat_label(search.chat_id, core.secret)
         log.warning(
             "round %s: its summary in chat %s not brought up to date: %s", round_.id, where, exc

@@ -24,6 +24,18 @@ def _config(tmp_path: Path, limit: int = 2000) -> Path:
     return path
 
 
+def _too_long(line: int, length: int, limit: int) -> dict[str, object]:
+    """The --jsonl record of a text over the limit: SPEC §6's keys, empty, and why."""
+    return {
+        "text": "",
+        "themes": [],
+        "line": line,
+        "error": "too_long",
+        "length": length,
+        "limit": limit,
+    }
+
+
 HUGE = 3_000_000  # characters on one line: 9 MB of UTF-8
 
 
@@ -39,14 +51,16 @@ def _huge_file(tmp_path: Path) -> Path:
 
 def test_an_over_long_line_is_refused_on_its_own_and_the_rest_tagged(tmp_path: Path) -> None:
     """A 3,000,000-character line among short ones: one JSON record per text as before, the
-    long one `{"line": 2, "error": "too_long", "length": 3000000, "limit": 2000}` instead of
-    its themes (not 9 MB of text echoed back), exit 0."""
+    long one `{"text": "", "themes": [], "line": 2, "error": "too_long", "length": 3000000,
+    "limit": 2000}` (not 9 MB of text echoed back), exit 0. It keeps SPEC §6's `text` and
+    `themes`: a consumer reading `record["text"]` and `record["themes"]` of every line met a
+    KeyError on it before."""
     done = minyi(_config(tmp_path), "tag", "--jsonl", str(_huge_file(tmp_path)))
     assert done.returncode == 0, done.stderr[-800:]
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(records) == 3
     assert records[0]["text"] == "小区停车位太少了" and records[0]["themes"]
-    assert records[1] == {"line": 2, "error": "too_long", "length": HUGE, "limit": 2000}
+    assert records[1] == _too_long(2, HUGE, 2000)
     assert records[2]["text"] == "垃圾桶太少，垃圾没人收"
     assert len(done.stdout) < 10_000
 
@@ -68,7 +82,7 @@ def test_a_text_at_the_limit_is_tagged_one_over_is_not(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-800:]
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert records[0]["text"] == text
-    assert records[1] == {"line": 2, "error": "too_long", "length": 31, "limit": 30}
+    assert records[1] == _too_long(2, 31, 30)
     assert records[2]["text"] == text[:-1]
 
 
@@ -81,8 +95,9 @@ def test_a_csv_cell_over_the_limit_is_refused_on_its_row(tmp_path: Path) -> None
     done = minyi(_config(tmp_path), "tag", "--jsonl", str(path))
     assert done.returncode == 0, done.stderr[-800:]
     records = [json.loads(line) for line in done.stdout.splitlines()]
-    assert records[1] == {"line": 3, "error": "too_long", "length": 5000, "limit": 2000}
-    assert [r.get("text") for r in records] == ["小区停车位太少了", None, "垃圾桶太少"]
+    assert records[1] == _too_long(3, 5000, 2000)
+    assert [r["text"] for r in records] == ["小区停车位太少了", "", "垃圾桶太少"]
+    assert all(isinstance(r["themes"], list) for r in records)
 
 
 class CountingReader(io.RawIOBase):
@@ -157,3 +172,18 @@ def test_a_damaged_utf8_file_names_the_line_and_byte_as_before() -> None:
         list(iter_texts(io.BytesIO(data), "damaged.txt", limit=2000))
     assert caught.value.key == "csv_encoding" and caught.value.line == 11
     assert caught.value.values["byte"] == 101
+
+
+@pytest.mark.parametrize("content", [b"a\rb\nc\n", "停车难\r垃圾多\r".encode()])
+def test_a_carriage_return_inside_the_first_line_is_text_not_a_traceback(
+    tmp_path: Path, content: bytes
+) -> None:
+    """A line holding a lone carriage return (a file saved with old Mac line ends, or a pasted
+    cell) crashed the header check with the csv module's traceback; it is a text line."""
+    path = tmp_path / "cr.txt"
+    path.write_bytes(content)
+    done = minyi(_config(tmp_path), "tag", "--jsonl", str(path))
+    assert done.returncode == 0, done.stderr[-800:]
+    assert "Traceback" not in done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert records and all(set(r) >= {"text", "themes"} for r in records)

@@ -275,3 +275,26 @@ async def test_the_first_copy_is_found_below_a_post_of_an_earlier_round_sent_bet
     assert em.polls()[orphan["id"]]["is_closed"]
     summary, _ = await _summary_and_report(bot, group, 2)
     assert option_line(summary, "绿化", 1, 100), summary
+
+
+async def test_a_first_copy_found_empty_after_the_close_leaves_the_summary_without_a_warning(
+    minyi_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first copy, nobody having voted in it, is found from Telegram's stopped-poll update
+    once its round closed (the stop's answer lost): the summary already shows the right
+    figures, so bringing it up to date changes nothing. Telegram refuses such an edit
+    ("message is not modified"), which was logged as a warning that the summary was not
+    brought up to date, sending an operator to look for a fault that is not there."""
+    bot = minyi_bot
+    em = bot.emulator
+    group = await _start(bot)
+    orphan = await _orphan(bot, group)
+    _drop_answer_of_stop(bot, orphan["message_id"])
+    with caplog.at_level(logging.INFO, logger="bot.telegram.outbox"):
+        summary, report = await _summary_and_report(bot, group)
+        await bot.settle()
+    assert em.polls()[orphan["id"]]["is_closed"]
+    for text in (summary, report):
+        assert option_line(text, "停车", 0, 0) and option_line(text, "绿化", 0, 0), text
+    stale = [r.getMessage() for r in caplog.records if "not brought up to date" in r.getMessage()]
+    assert stale == []

@@ -7,7 +7,6 @@ import csv
 import io
 import math
 import re
-import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -15,6 +14,7 @@ from datetime import datetime, tzinfo
 from bot.core.csvfiles import CsvInputError, decode_csv_bytes
 from bot.core.errors import IndexInputError, MinyiError, ValuesError
 from bot.core.index.framework import Framework
+from bot.core.numbers import fold_typed, foreign_digits
 
 #: A values file larger than this is refused before parsing (12 periods × 1,000 communities
 #: × 30 indicators is about 15 MB).
@@ -230,8 +230,9 @@ def parse_values_csv(
 def _clean(cell: str) -> str:
     if cell.isascii():
         return cell.strip()
-    # NFKC folds full-width digits and letters typed with a Chinese input method to ASCII.
-    return unicodedata.normalize("NFKC", cell).strip().lstrip("\ufeff").strip()
+    # NFKC folds full-width digits and letters typed with a Chinese input method to ASCII;
+    # other digits stay as written, for `_row_problem` to refuse (NFKC made ① a 1 and 1² 12).
+    return fold_typed(cell).strip().lstrip("\ufeff").strip()
 
 
 def _row_problem(
@@ -249,6 +250,9 @@ def _row_problem(
         return "index_unknown_community", {"community": community[:80]}
     if indicator.casefold() not in indicators:
         return "index_unknown_indicator", {"indicator": indicator[:80]}
+    if digits := foreign_digits(period + value):
+        # Numbers are typed with ASCII or full-width digits only (bot/core/numbers.py).
+        return "parse_digits_foreign", {"digits": digits}
     if period not in periods:
         problem = _period_problem(period)
         if problem is not None:

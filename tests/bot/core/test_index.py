@@ -646,3 +646,34 @@ def test_a_header_with_a_column_too_many_or_missing_is_refused(
     assert "the header must be community,indicator,period,value" in describe_error(
         caught.value, "en"
     )
+
+
+@pytest.mark.parametrize(
+    ("period", "value", "digits"),
+    [
+        ("2025", "①", "①"),  # circled one: NFKC made it 1
+        ("2025", "1²", "²"),  # superscript two: NFKC made it 12
+        ("2025", "𝟑𝟒", "𝟑𝟒"),  # mathematical digits: NFKC made them 34
+        ("2025", "١٢", "١٢"),  # Arabic-Indic: refused as no number already, now named
+        ("2025-Q①", "3", "①"),  # NFKC made it the quarter 2025-Q1
+        ("２０２５-Q1", "3 ", None),  # full-width, as a Chinese input method types: read
+    ],
+)
+def test_values_csv_reads_ascii_or_full_width_digits_only(
+    framework: Framework, period: str, value: str, digits: str | None
+) -> None:
+    """A value or period is read with the digits every typed number is (bot/core/numbers.py):
+    ASCII or full-width. Before, the cells were NFKC-folded, so a circled ① imported as the
+    value 1, 1² as 12 and 2025-Q① as the first quarter, silently; now the row is refused
+    naming the digits, and nothing is imported."""
+    data = f"community,indicator,period,value\n碧海社区,a,{period},{value}\n".encode()
+    if digits is None:
+        [read] = parse_values_csv(data, name="v.csv", framework=framework, communities=COMMUNITIES)
+        assert (read.period, read.value) == ("2025-Q1", 3.0)
+        return
+    with pytest.raises(ValuesError) as caught:
+        parse_values_csv(data, name="v.csv", framework=framework, communities=COMMUNITIES)
+    [problem] = caught.value.problems
+    assert getattr(problem, "line", None) == 2
+    message = describe_error(caught.value, "en")
+    assert f"“{digits}” are not digits the bot reads" in message, message
