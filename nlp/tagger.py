@@ -516,8 +516,10 @@ class Tagger:
                 continue
             theme = self._themes[theme_id]
             tags.append(
-                # Built without validation: every value is of its field's type already.
-                ThemeTag.model_construct(
+                # Validated, although every value is of its field's type already: pydantic's
+                # compiled validation builds a small model about twice as fast as its
+                # `model_construct`, which runs in Python.
+                ThemeTag(
                     id=theme.id,
                     name_zh=theme.name_zh,
                     name_en=theme.name_en,
