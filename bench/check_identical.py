@@ -9,8 +9,9 @@ Tags the dev-set messages of ../shared/data (when present; read, never copied in
 repository) and bench.corpus's and bench.bench_throughput's mixed answers, redacted as the bot
 stores them, in batches as the intake tags them, and writes for every text its redacted form,
 every tag field (scores as exact hex floats, evidence and learned words, order), the records
-the bot stores and the JSON of their rows. `--against` compares with an earlier dump and
-names the first texts that differ. The dump holds the texts' tags, not the texts.
+the bot stores, the JSON of their rows and what `minyi tag` prints. `--against` compares with
+an earlier dump and names the first texts that differ. The dump holds the texts' tags, not
+the texts.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import asyncio
 import csv
 import hashlib
+import io
 import json
 import sqlite3
 import sys
@@ -30,6 +32,7 @@ from bench.bench_tagging import _DEV_CSV
 from bench.bench_throughput import ingest, long_texts, mixed_texts
 from bench.corpus import answer_texts
 from bot.core.answers import to_records
+from bot.core.tagging import tag_verb
 from nlp.redact import redact
 from nlp.tagger import Tagger, ThemeTag
 from nlp.taxonomy import load_taxonomy
@@ -94,6 +97,17 @@ def _lines(tagger: Tagger) -> Iterator[str]:
         yield json.dumps([source + ":single", [_tag_line(t) for t in tags]], ensure_ascii=False)
 
 
+def _printed(tagger: Tagger) -> Iterator[str]:
+    """A digest of each line `minyi tag` prints for the texts, as JSON lines and as text."""
+    texts = [t for _, t in _texts()]
+    for jsonl in (True, False):
+        out = io.StringIO()
+        tag_verb(texts, jsonl, tagger, out)
+        for line in out.getvalue().splitlines():
+            digest = hashlib.sha256(line.encode("utf-8", "surrogatepass")).hexdigest()
+            yield json.dumps(["printed" if jsonl else "printed:text", digest])
+
+
 def _stored(count: int) -> Iterator[str]:
     """Every stored answer and theme row after a real bot ingested `count` long answers,
     by text (ids and times depend on the run, not on the code)."""
@@ -146,7 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     group.add_argument("--against", type=Path, help="compare with this dump")
     parser.add_argument("--ingest", type=int, default=0, help="also store N answers via a bot")
     args = parser.parse_args(argv)
-    lines = list(_lines(Tagger(load_taxonomy())))
+    tagger = Tagger(load_taxonomy())
+    lines = [*_lines(tagger), *_printed(tagger)]
     if args.ingest:
         lines += _stored(args.ingest)
     digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]

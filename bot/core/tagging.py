@@ -66,6 +66,8 @@ def read_texts(data: bytes, name: str) -> list[str]:
 
 # Texts tagged together by `minyi tag` (Tagger.tag_many works on a batch at once).
 TAG_CHUNK = 200
+# What json.dumps(record, ensure_ascii=False) writes, without building an encoder per line.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def tag_verb(
@@ -79,10 +81,11 @@ def tag_verb(
     for start in range(0, len(texts), TAG_CHUNK):
         chunk = texts[start : start + TAG_CHUNK]
         lines: list[str] = []
-        for text, tags in zip(chunk, tagger.tag_many(chunk), strict=True):
+        # JSON lines do not show the words a model weighed most: not worked out for them.
+        for text, tags in zip(chunk, tagger.tag_many(chunk, explain=not jsonl), strict=True):
             if jsonl:
                 record = {"text": text, "themes": _themes_json(tags)}
-                lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+                lines.append(_to_json(record) + "\n")
                 continue
             described = "; ".join(_described(t) for t in tags) if tags else "—"
             lines.append(f"{text}\n    → {described}\n")

@@ -198,3 +198,19 @@ def test_matcher_finds_what_the_plain_walk_finds(tagger: Tagger) -> None:
     for text in texts:
         tokens = tagger.tokens(normalise(text))
         assert matcher.match(tokens) == _walk(matcher, tokens), text[:40]
+
+
+def test_tags_without_explanations_differ_only_in_learned_words(default_tagger: Tagger) -> None:
+    """`explain=False` (what `minyi tag --jsonl` asks, as it never shows them) leaves out the
+    words a model weighed most, and changes nothing else: themes, scores, evidence, order."""
+    texts = [
+        "从来没人问过我们的意见，社区的事都是几个人说了算。",
+        "物业费涨了也不公开账目，业主根本不知道钱去了哪里。",
+        "楼下停车位太少，晚上回来只能停在消防通道上。",
+        "",
+    ]
+    explained = default_tagger.tag_many(texts)
+    assert any(tag.learned for tags in explained for tag in tags)
+    plain = default_tagger.tag_many(texts, explain=False)
+    assert all(not tag.learned for tags in plain for tag in tags)
+    assert [[t.model_copy(update={"learned": []}) for t in tags] for tags in explained] == plain
