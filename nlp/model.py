@@ -216,6 +216,7 @@ class LearnedModel:
                 self._pairs.setdefault(first, {})[second] = i
         self._titles = {f[2:]: i for i, f in enumerate(self._features) if f.startswith("T:")}
         self._piece_tables: dict[int, tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]] = {}
+        self._char_table: npt.NDArray[np.intp] | None = None
         self.idf = idf
         self.coef = coef
         self._coef_by_feature = np.ascontiguousarray(coef.T)
@@ -306,13 +307,13 @@ class LearnedModel:
         head: int,
         chars: str,
         keyword_themes: Iterable[str],
-        pieces: Sequence[list[int]] | None = None,
+        pieces: list[int] | None = None,
     ) -> Counter[int | None]:
         """How often each known feature occurs, by column, in the order first seen (the order
         `features` makes them in, so that sums over them add up in the same order).
 
-        `pieces`: the columns of the character pieces, one list per size (-1: unknown), if
-        already looked up (`_piece_columns`)."""
+        `pieces`: the columns of the known character pieces, if already looked up
+        (`_piece_columns`)."""
         get = self.vocabulary.get
         columns = list(map(get, words))
         if any(" " in w for w in words):
@@ -330,42 +331,61 @@ class LearnedModel:
             for n in self.char_ngrams:
                 columns += map(piece, [chars[i : i + n] for i in range(len(chars) - n + 1)])
         else:
-            for found in pieces:
-                columns += found
+            columns += pieces
         if self.uses_keywords:
             columns += [get(KEYWORD_MARK + theme) for theme in keyword_themes]
         counts: Counter[int | None] = Counter(columns)
         counts.pop(None, None)  # features the model does not know
-        counts.pop(-1, None)
         return counts
 
-    def _piece_columns(self, texts: Sequence[str]) -> list[list[list[int]]]:
-        """For each text, for each piece size, the columns of its character pieces in order
-        (-1 where the model does not know the piece): looked up for all texts at once."""
-        found: list[list[list[int]]] = [[] for _ in texts]
+    def _piece_columns(self, texts: Sequence[str]) -> list[list[int]]:
+        """For each text, the columns of its known character pieces: those of the shortest
+        size first, each size in text order (pieces the model does not know are left out, as
+        `_counts` leaves them out). Looked up for all texts at once."""
         lengths = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
-        starts = (np.cumsum(lengths) - lengths).tolist()
+        starts = np.cumsum(lengths) - lengths
+        # Which text each character belongs to, and its place in that text.
+        owner = np.repeat(np.arange(len(texts)), lengths)
+        place = np.arange(len(owner)) - starts[owner]
         codes = np.frombuffer(
             "".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
         ).astype(np.uint64)
+        # Per size: the known pieces' columns, in order of their text and place in it, and how
+        # many each text has.
+        sizes: list[tuple[list[int], list[int]]] = []
         for n in self.char_ngrams:
             keys, columns = self._piece_table(n)
             count = len(codes) - n + 1
-            if count > 0:
+            if count <= 0 or not len(keys):
+                continue
+            if n == 1:
+                # A single character's column straight from its code point.
+                by_code = self._char_columns()
+                found_at = by_code[np.minimum(codes, len(by_code) - 1)]
+                hit = found_at >= 0
+            else:
                 # A piece's code points side by side, 21 bits each (n <= 3: see _piece_table).
                 key = codes[:count].copy()
                 for offset in range(1, n):
                     key = (key << np.uint64(21)) | codes[offset : offset + count]
                 at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-                looked_up = np.where(keys[at] == key, columns[at], -1).tolist()
-            else:
-                looked_up = []
-            for own, start, length in zip(found, starts, lengths.tolist(), strict=True):
-                own.append(looked_up[start : start + max(0, length - n + 1)])
+                found_at, hit = columns[at], keys[at] == key
+            # Known, and within one text (not running on into the next one).
+            inside = place[:count] <= lengths[owner[:count]] - n
+            known = np.flatnonzero(hit & inside)
+            per_text = np.bincount(owner[known], minlength=len(texts))
+            sizes.append((found_at[known].tolist(), np.cumsum(per_text).tolist()))
+        found: list[list[int]] = [[] for _ in texts]
+        for columns_of, ends in sizes:
+            start = 0
+            for own, end in zip(found, ends, strict=True):
+                own += columns_of[start:end]
+                start = end
         return found
 
     def _piece_table(self, n: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp]]:
-        """The known pieces of n characters as sorted keys, and their columns."""
+        """The known pieces of n characters as sorted keys, and their columns (empty arrays
+        if the model knows none)."""
         table = self._piece_tables.get(n)
         if table is None:
             known = sorted(
@@ -373,10 +393,20 @@ class LearnedModel:
                 for piece, column in self._pieces.items()
                 if len(piece) == n
             )
-            keys = np.array([k for k, _ in known] or [0], dtype=np.uint64)
-            columns = np.array([c for _, c in known] or [-1], dtype=np.intp)
+            keys = np.array([k for k, _ in known], dtype=np.uint64)
+            columns = np.array([c for _, c in known], dtype=np.intp)
             table = self._piece_tables[n] = (keys, columns)
         return table
+
+    def _char_columns(self) -> npt.NDArray[np.intp]:
+        """Per code point, the column of the piece that is that one character (-1: unknown),
+        up to the highest known one; the last entry (-1) stands for every code point above."""
+        if self._char_table is None:
+            keys, columns = self._piece_table(1)
+            table = np.full(int(keys.max(initial=0)) + 2, -1, dtype=np.intp)
+            table[keys.astype(np.intp)] = columns
+            self._char_table = table
+        return self._char_table
 
     def score_many(
         self, documents: Sequence[tuple[Sequence[str], Iterable[str]]]
@@ -391,7 +421,7 @@ class LearnedModel:
         """
         words = [self._words(tokens) for tokens, _ in documents]
         if max(self.char_ngrams) <= _MAX_KEYED_PIECE:
-            pieces: Sequence[Sequence[list[int]] | None] = self._piece_columns(
+            pieces: Sequence[list[int] | None] = self._piece_columns(
                 [chars for _, _, chars in words]
             )
         else:

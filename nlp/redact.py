@@ -197,6 +197,8 @@ _WIDTH[0x3000] = 0x20
 _INVISIBLE_CHAR = re.compile(f"[{_INVISIBLE}]")
 # What may follow a digit in a gap that joining removes (white space or a dash, folded).
 _GAP_CHAR = re.compile(r"[\s\-]")
+# What the view may leave out: invisible characters, and white space or a dash between digits.
+_DROPPABLE = re.compile(f"[{_INVISIBLE}\\s\\-]")
 # Spacing between two digits that is ignored when joining: at most this many characters.
 _MAX_GAP = 3
 # Stands in for a found span in the view, so later patterns neither match it again nor see a
@@ -216,15 +218,24 @@ def _view(text: str, join_digits: bool) -> tuple[str, Sequence[int]]:
         # text, character for character.
         return folded, range(len(folded))
     invisible = _INVISIBLE_CHARS
-    chars: list[str] = []
+    # Only the characters the view may drop need a look: the runs between them are kept whole.
+    pieces: list[str] = []
     origin: list[int] = []
-    index = 0
-    while index < len(folded):
+    position = 0  # where the text not handled yet starts
+    last = ""  # the last character kept
+    for match in (_DROPPABLE if join_digits else _INVISIBLE_CHAR).finditer(folded):
+        index = match.start()
+        if index < position:
+            continue  # in a gap between digits, already left out
+        if index > position:
+            pieces.append(folded[position:index])
+            origin.extend(range(position, index))
+            last = folded[index - 1]
         char = folded[index]
+        position = index + 1
         if char in invisible:
-            index += 1
             continue
-        if join_digits and chars and chars[-1].isdigit() and (char.isspace() or char == "-"):
+        if join_digits and last.isdigit() and (char.isspace() or char == "-"):
             end = index
             while (
                 end < len(folded)
@@ -233,12 +244,14 @@ def _view(text: str, join_digits: bool) -> tuple[str, Sequence[int]]:
             ):
                 end += 1
             if end < len(folded) and folded[end].isdigit():
-                index = end
+                position = end
                 continue
-        chars.append(char)
+        pieces.append(char)
         origin.append(index)
-        index += 1
-    return "".join(chars), origin
+        last = char
+    pieces.append(folded[position:])
+    origin.extend(range(position, len(folded)))
+    return "".join(pieces), origin
 
 
 def _spans(view: str) -> list[tuple[int, int, str]]:

@@ -115,6 +115,13 @@ class _Matcher:
         # and "car park" of "car park fee"): tokens are joined further only while they can
         # still become a keyword.
         self.beginnings = frozenset(k[:end] for k in self.keywords for end in range(1, len(k)))
+        # For each beginning, the characters that can come next in a keyword: a token joined
+        # with one that starts otherwise can become no keyword ("的" begins few of them).
+        follows: dict[str, set[str]] = {}
+        for keyword in self.keywords:
+            for end in range(1, len(keyword)):
+                follows.setdefault(keyword[:end], set()).add(keyword[end])
+        self._follows = {beginning: frozenset(chars) for beginning, chars in follows.items()}
         self._plans = _Plans(self._step)
 
     def match(self, tokens: Sequence[str]) -> list[tuple[int, str]]:
@@ -141,15 +148,17 @@ class _Matcher:
             step = steps[pos]
             if step is None:  # (compress passes only steps)
                 continue
-            hits, begins, spaced_too = step
+            hits, follows, spaced_too = step
             index = pos if origin is None else origin[pos]
             for hit in hits:
                 found.append((index, hit))
-            if not begins or pos + 1 >= n:
+            if not follows or pos + 1 >= n:
                 continue
             # Joined with the next one or two tokens (_MAX_NGRAM), directly or, where a
             # keyword has a space after this token, with spaces ("car park").
             token, nxt = words[pos], words[pos + 1]
+            if nxt and not spaced_too and nxt[0] not in follows:
+                continue  # (nearly always: no keyword goes on this way)
             joined = token + nxt
             spaced = token + " " + nxt if spaced_too else ""
             if joined in keywords:
@@ -186,10 +195,10 @@ class _Matcher:
                     found.append(token[cut:])
                     break
             hits = tuple(found)
-        begins = token in self.beginnings
+        follows = self._follows.get(token, frozenset())
         # A keyword with a space after this token ("car" of "car park"): joins also try spaces.
-        spaced_too = begins and token + " " in self.beginnings
-        return (hits, begins, spaced_too) if hits or begins else None
+        spaced_too = bool(follows) and token + " " in self.beginnings
+        return (hits, follows, spaced_too) if hits or follows else None
 
 
 def _splits_number(token: str, cut: int) -> bool:
@@ -201,12 +210,12 @@ def _splits_number(token: str, cut: int) -> bool:
     )
 
 
-# What a token does for matching: the keywords it is or holds, whether a keyword can begin with
-# it (then the tokens after it are joined on) and whether one has a space after it; None for a
-# token that does none of this.
-_Step = tuple[tuple[str, ...], bool, bool] | None
+# What a token does for matching: the keywords it is or holds, the characters that can follow
+# it in a keyword that begins with it (then the tokens after it are joined on; empty if none
+# begins with it) and whether one has a space after it; None for a token that does none of this.
+_Step = tuple[tuple[str, ...], frozenset[str], bool] | None
 # White space: skipped, so the tokens on either side are adjacent.
-_SPACE: tuple[tuple[str, ...], bool, bool] = ((), False, False)
+_SPACE: tuple[tuple[str, ...], frozenset[str], bool] = ((), frozenset(), False)
 # Tokens whose step is remembered, at most (a few MB); a busy deployment sees far fewer
 # distinct tokens, and the cache starts over when full.
 _PLAN_CACHE = 200_000
@@ -516,8 +525,10 @@ class Tagger:
                 continue
             theme = self._themes[theme_id]
             tags.append(
-                # Built without validation: every value is of its field's type already.
-                ThemeTag.model_construct(
+                # Validated, although every value is of its field's type already: pydantic's
+                # compiled validation builds a small model about twice as fast as its
+                # `model_construct`, which runs in Python.
+                ThemeTag(
                     id=theme.id,
                     name_zh=theme.name_zh,
                     name_en=theme.name_en,

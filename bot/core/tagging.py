@@ -125,6 +125,8 @@ def _csv_texts(lines: Iterable[Line], name: str, limit: int) -> Iterator[InputTe
 
 # Texts tagged together by `minyi tag` (Tagger.tag_many works on a batch at once).
 TAG_CHUNK = 200
+# What json.dumps(record, ensure_ascii=False) writes, without building an encoder per line.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def tag_verb(
@@ -143,6 +145,8 @@ def tag_verb(
     items = iter(texts)
     while chunk := list(itertools.islice(items, TAG_CHUNK)):
         readable = [t.text for t in chunk if t.text is not None]
+        # (JSON lines show the words a model weighed most as the evidence of a theme no keyword
+        # points to, so they are worked out for both outputs.)
         tagged = iter(tagger.tag_many(readable))
         lines: list[str] = []
         for item in chunk:
@@ -168,7 +172,7 @@ def tag_verb(
             tags = next(tagged)
             if jsonl:
                 record = {"text": item.text, "themes": _themes_json(tags)}
-                lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+                lines.append(_to_json(record) + "\n")
                 continue
             described = "; ".join(_described(t) for t in tags) if tags else "—"
             lines.append(f"{item.text}\n    → {described}\n")

@@ -31,6 +31,9 @@ _THEME_COLUMNS = (
     "answer_id, theme_id, kind, score, evidence, round_id, community_id, created_at, hidden,"
     " learned"
 )
+# A theme row's evidence and learned words as JSON: what json.dumps(words, ensure_ascii=False)
+# gives, without building an encoder for each of them (the ingest path writes two per row).
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _facts(themes: Sequence[TagRecord]) -> list[ThemeFacts]:
@@ -246,9 +249,9 @@ class Answers(Part):
                     t.theme_id,
                     t.kind,
                     t.score,
-                    json.dumps(t.evidence, ensure_ascii=False),
+                    _to_json(t.evidence),
                     *answer,
-                    json.dumps(t.learned, ensure_ascii=False),
+                    _to_json(t.learned),
                 )
                 for answer_id, themes, answer in answers
                 for t in themes
