@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from nlp.normalise import normalise
+from nlp.normalise import normalise, singular_forms
 from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy
 from tests.nlp.conftest import DEV_CSV
@@ -153,11 +153,18 @@ def _walk(matcher: Any, tokens: Sequence[str]) -> list[tuple[int, str]]:
     """The matcher's rule written out plainly, token by token (what `match` must find)."""
     keywords, beginnings = matcher.keywords, matcher.beginnings
     found: list[tuple[int, str]] = []
-    words = [(i, t) for i, t in enumerate(tokens) if not t.isspace()]
+    words: list[tuple[int, str]] = []
+    for i, token in enumerate(tokens):
+        if token.isspace():
+            continue
+        # A plural of ASCII letters is read as the first singular the keywords' words hold.
+        if token.isascii() and token.isalpha() and token not in matcher.english:
+            token = next((s for s in singular_forms(token) if s in matcher.english), token)
+        words.append((i, token))
     for pos, (index, token) in enumerate(words):
         if token in keywords:
             found.append((index, token))
-        elif len(token) >= 3:
+        elif len(token) >= 3 and not (token.isascii() and token.isalpha()):
             for cut in range(len(token) - 1, 1, -1):
                 if token[:cut] in keywords:
                     found.append((index, token[:cut]))
@@ -166,17 +173,14 @@ def _walk(matcher: Any, tokens: Sequence[str]) -> list[tuple[int, str]]:
                 if token[cut:] in keywords:
                     found.append((index, token[cut:]))
                     break
-        joined = spaced = token
-        for ahead in range(1, 3):
-            if pos + ahead >= len(words) or (joined not in beginnings and spaced not in beginnings):
+        forms = [token]
+        for ahead in range(1, 5):
+            forms = [form for form in forms if form in beginnings]
+            if pos + ahead >= len(words) or not forms:
                 break
             nxt = words[pos + ahead][1]
-            joined += nxt
-            spaced += " " + nxt
-            if joined in keywords:
-                found.append((index, joined))
-            elif spaced in keywords:
-                found.append((index, spaced))
+            forms = [form + glue + nxt for form in forms for glue in ("", " ")]
+            found.extend((index, form) for form in forms if form in keywords)
     return found
 
 
