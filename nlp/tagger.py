@@ -78,9 +78,10 @@ class ThemeTag(BaseModel):
 class _Matcher:
     """Keyword lookup over tokens: whole tokens, short token runs, prefixes and suffixes.
 
-    A word of ASCII letters only counts whole ("bus" is not in "busy", "exam" not in "example"),
-    as itself or, when a keyword holds the singular and not the word itself, as the plural of
-    it ("buses", "parking spaces"); see `nlp.normalise.singular_forms`.
+    A word of ASCII letters counts whole ("bus" is not in "busy", "exam" not in "example"): as
+    itself; as the singular a keyword's words hold, when it is a plural ("buses", "parking
+    spaces", "management fees", see `nlp.normalise.singular_forms`); or as a keyword of five
+    letters or more with -ing, -ed, -d or -ly ("enforced", "legally").
     """
 
     def __init__(self, taxonomy: Taxonomy) -> None:
@@ -156,32 +157,34 @@ class _Matcher:
             step = steps[pos]
             if step is None:  # (compress passes only steps)
                 continue
-            hits, form = step
+            hits, forms = step
             index = pos if origin is None else origin[pos]
             for hit in hits:
                 found.append((index, hit))
             # Joined with the next tokens (at most _MAX_NGRAM in all), directly or, where a
             # keyword has a space there, with one ("car park", "residents' committee").
-            forms = [form] if form in beginnings else []
+            starts = [form for form in forms if form in beginnings]
             for ahead in range(pos + 1, min(n, pos + _MAX_NGRAM)):
-                if not forms:
+                if not starts:
                     break
                 following = steps[ahead]
-                nxt = words[ahead] if following is None else following[1]
+                nexts = (words[ahead],) if following is None else following[1]
                 grown: list[str] = []
-                for start in forms:
-                    joined = start + nxt
-                    if joined in keywords:
-                        found.append((index, joined))
-                    if joined in beginnings:
-                        grown.append(joined)
-                    if start in before_space:
-                        spaced = start + " " + nxt
-                        if spaced in keywords:
-                            found.append((index, spaced))
-                        if spaced in beginnings:
-                            grown.append(spaced)
-                forms = grown
+                for start in starts:
+                    spaces = start in before_space
+                    for nxt in nexts:
+                        joined = start + nxt
+                        if joined in keywords:
+                            found.append((index, joined))
+                        if joined in beginnings:
+                            grown.append(joined)
+                        if spaces:
+                            spaced = start + " " + nxt
+                            if spaced in keywords:
+                                found.append((index, spaced))
+                            if spaced in beginnings:
+                                grown.append(spaced)
+                starts = grown
         return found
 
     def _step(self, token: str) -> _Step:
@@ -190,13 +193,24 @@ class _Matcher:
             return _SPACE
         keywords = self.keywords
         hits: tuple[str, ...] = ()
-        form = token
         english = token.isascii() and token.isalpha()
-        if english and token not in self.english:
-            form = next((s for s in singular_forms(token) if s in self.english), token)
-        if form in keywords:
-            hits = (form,)
-        elif len(token) >= 3 and not english:
+        # An English plural is also read as the singular the keywords' words hold ("fees" is a
+        # word of "same fees" and the plural of the "fee" of "management fee").
+        singular = next((s for s in singular_forms(token) if s in self.english), None)
+        forms = (token,) if singular is None else (token, singular)
+        if token in keywords:
+            hits = (token,)
+        elif singular in keywords:
+            hits = (singular,)
+        elif english:
+            # A longer English keyword inflected: "enforced", "blamed", "maintaining", "legally".
+            # (Not a short one: "fired" is no fire, "fairly" no question of fairness.)
+            for ending in _ENDINGS:
+                stem = token[: -len(ending)]
+                if token.endswith(ending) and len(stem) >= _MIN_STEM and stem in keywords:
+                    hits = (stem,)
+                    break
+        elif len(token) >= 3:
             # Compounds jieba keeps whole: 停车费 → 停车, 养猪场 → 猪场.
             # Never inside a number, though: 812345 and 贵A12345 hold no 12345 hotline.
             found: list[str] = []
@@ -210,9 +224,9 @@ class _Matcher:
                     break
             hits = tuple(found)
         # A token that is only a word of a phrase keyword ("space" of "parking space") has a
-        # step when it stands for another word (a plural), so joins read its singular.
-        if hits or form in self.beginnings or form != token:
-            return (hits, form)
+        # step when it stands for another word (a plural), so joins read its singular too.
+        if hits or singular is not None or token in self.beginnings:
+            return (hits, forms)
         return None
 
 
@@ -225,12 +239,16 @@ def _splits_number(token: str, cut: int) -> bool:
     )
 
 
-# What a token does for matching: the keywords it is or holds, and the word it is read as when
-# joined with others (itself, or the singular of an English plural); None for a token that is,
-# holds and begins no keyword and stands for no other word.
-_Step = tuple[tuple[str, ...], str] | None
+# What a token does for matching: the keywords it is or holds, and the words it is read as when
+# joined with others (itself, and the singular of an English plural); None for a token that is,
+# holds and begins no keyword and is no plural.
+_Step = tuple[tuple[str, ...], tuple[str, ...]] | None
 # White space: skipped, so the tokens on either side are adjacent.
-_SPACE: tuple[tuple[str, ...], str] = ((), " ")
+_SPACE: tuple[tuple[str, ...], tuple[str, ...]] = ((), (" ",))
+# Endings by which an English word is read as the keyword before them (plurals are read as their
+# singular: `nlp.normalise.singular_forms`), and the fewest letters such a keyword has.
+_ENDINGS = ("ing", "ed", "d", "ly")
+_MIN_STEM = 5
 # A word of ASCII letters (in a keyword: "residents" and "committee" of "residents' committee").
 _ASCII_WORD = re.compile(r"[a-z]+")
 # Tokens whose step is remembered, at most (a few MB); a busy deployment sees far fewer

@@ -153,18 +153,28 @@ def _walk(matcher: Any, tokens: Sequence[str]) -> list[tuple[int, str]]:
     """The matcher's rule written out plainly, token by token (what `match` must find)."""
     keywords, beginnings = matcher.keywords, matcher.beginnings
     found: list[tuple[int, str]] = []
-    words: list[tuple[int, str]] = []
+    words: list[tuple[int, list[str]]] = []
     for i, token in enumerate(tokens):
         if token.isspace():
             continue
-        # A plural of ASCII letters is read as the first singular the keywords' words hold.
-        if token.isascii() and token.isalpha() and token not in matcher.english:
-            token = next((s for s in singular_forms(token) if s in matcher.english), token)
-        words.append((i, token))
-    for pos, (index, token) in enumerate(words):
+        # A plural of ASCII letters is read as itself and as the first singular the keywords'
+        # words hold.
+        forms = [token]
+        forms += [s for s in singular_forms(token) if s in matcher.english][:1]
+        words.append((i, forms))
+    for pos, (index, forms) in enumerate(words):
+        token = forms[0]
         if token in keywords:
             found.append((index, token))
-        elif len(token) >= 3 and not (token.isascii() and token.isalpha()):
+        elif forms[1:] and forms[1] in keywords:
+            found.append((index, forms[1]))
+        elif token.isascii() and token.isalpha():
+            for ending in ("ing", "ed", "d", "ly"):
+                stem = token.removesuffix(ending)
+                if stem != token and len(stem) >= 5 and stem in keywords:
+                    found.append((index, stem))
+                    break
+        elif len(token) >= 3:
             for cut in range(len(token) - 1, 1, -1):
                 if token[:cut] in keywords:
                     found.append((index, token[:cut]))
@@ -173,14 +183,18 @@ def _walk(matcher: Any, tokens: Sequence[str]) -> list[tuple[int, str]]:
                 if token[cut:] in keywords:
                     found.append((index, token[cut:]))
                     break
-        forms = [token]
+        joined = list(forms)
         for ahead in range(1, 5):
-            forms = [form for form in forms if form in beginnings]
-            if pos + ahead >= len(words) or not forms:
+            joined = [form for form in joined if form in beginnings]
+            if pos + ahead >= len(words) or not joined:
                 break
-            nxt = words[pos + ahead][1]
-            forms = [form + glue + nxt for form in forms for glue in ("", " ")]
-            found.extend((index, form) for form in forms if form in keywords)
+            joined = [
+                form + glue + nxt
+                for form in joined
+                for nxt in words[pos + ahead][1]
+                for glue in ("", " ")
+            ]
+            found.extend((index, form) for form in joined if form in keywords)
     return found
 
 
