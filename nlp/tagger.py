@@ -157,18 +157,21 @@ class _Matcher:
             step = steps[pos]
             if step is None:  # (compress passes only steps)
                 continue
-            hits, forms = step
+            hits, _, first = step
             index = pos if origin is None else origin[pos]
             for hit in hits:
                 found.append((index, hit))
+            if not first:
+                continue
+            starts: Sequence[str] = first
             # Joined with the next tokens (at most _MAX_NGRAM in all), directly or, where a
             # keyword has a space there, with one ("car park", "residents' committee").
-            starts = [form for form in forms if form in beginnings]
-            for ahead in range(pos + 1, min(n, pos + _MAX_NGRAM)):
-                if not starts:
-                    break
+            ahead = pos + 1
+            end = pos + _MAX_NGRAM if pos + _MAX_NGRAM < n else n
+            while starts and ahead < end:
                 following = steps[ahead]
                 nexts = (words[ahead],) if following is None else following[1]
+                ahead += 1
                 grown: list[str] = []
                 for start in starts:
                     spaces = start in before_space
@@ -225,8 +228,9 @@ class _Matcher:
             hits = tuple(found)
         # A token that is only a word of a phrase keyword ("space" of "parking space") has a
         # step when it stands for another word (a plural), so joins read its singular too.
-        if hits or singular is not None or token in self.beginnings:
-            return (hits, forms)
+        starts = tuple(form for form in forms if form in self.beginnings)
+        if hits or starts or singular is not None:
+            return (hits, forms, starts)
         return None
 
 
@@ -239,12 +243,14 @@ def _splits_number(token: str, cut: int) -> bool:
     )
 
 
-# What a token does for matching: the keywords it is or holds, and the words it is read as when
-# joined with others (itself, and the singular of an English plural); None for a token that is,
-# holds and begins no keyword and is no plural.
-_Step = tuple[tuple[str, ...], tuple[str, ...]] | None
+# What a token does for matching: the keywords it is or holds, the words it is read as when
+# joined with others (itself, and the singular of an English plural), and those of them a
+# keyword begins with (the tokens after it are joined on); None for a token that is, holds
+# and begins no keyword and is no plural.
+_Step = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None
 # White space: skipped, so the tokens on either side are adjacent.
-_SPACE: tuple[tuple[str, ...], tuple[str, ...]] = ((), (" ",))
+# (Its first part is no other step's: `_SPACE in steps` tells at the first part of each.)
+_SPACE: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((" ",), (" ",), ())
 # Endings by which an English word is read as the keyword before them (plurals are read as their
 # singular: `nlp.normalise.singular_forms`), and the fewest letters such a keyword has.
 _ENDINGS = ("ing", "ed", "d", "ly")
