@@ -31,13 +31,17 @@ from nlp.taxonomy import Taxonomy
 from tests.nlp.conftest import ANSWERS_CSV, DEV_CSV
 
 # Issue 15's targets on the blind fifth: macro F1, and per principle recall and precision. The
-# blind fifth (510 answers) holds the 318 answers written with the first 1,300, 124 written later
+# blind fifth (541 answers) holds the 318 answers written with the first 1,300, 124 written later
 # to contrast wording that misled the model (老人 in an answer about privacy, 规矩 in one about
-# fairness) and 68 of the 311 written after them (older, disabled, migrant and renting residents
+# fairness), 68 of the 311 written after them (older, disabled, migrant and renting residents
 # named as service users in answers about other principles; inclusion claims without those
-# words). Measured: macro P 0.858, R 0.742, F1 0.794 (P 0.855, F1 0.793 before the model's
-# no-theme row); precision 0.78-0.93 and recall 0.63-0.91 for every principle (inclusiveness
-# P 0.80, R 0.63; on the 124 contrast answers P 0.76, where it was 0.57 before the 311).
+# words) and 31 of the 143 written last (residents left out: no smartphone, wheelchair, deaf,
+# migrant, renting; and the same residents in answers about other principles). Measured: macro
+# P 0.856, R 0.748, F1 0.798; precision 0.79-0.93 and recall 0.67-0.89 for every principle
+# (inclusiveness P 0.85, R 0.67). On the 510 blind answers before the last 143: F1 0.801 (0.794
+# before them), inclusiveness P 0.83, R 0.63 (P 0.80, R 0.63 before). Thresholds chosen on
+# pooled CV runs (`nlp.learn.CV_REPEATS`): over ten groups of seeds inclusiveness recall stays
+# 0.67-0.69, where one run's shuffle alone moved it between 0.63 and 0.76.
 BLIND_MACRO_F1 = 0.75
 BLIND_RECALL = 0.6
 BLIND_MACRO_PRECISION = 0.75
