@@ -22,7 +22,7 @@ from nlp.build_model import (
     training_examples,
     weak_report,
 )
-from nlp.learn import train
+from nlp.learn import train, train_multilabel
 from nlp.metrics import Evaluation, evaluate_sets
 from nlp.model import LearnedModel, default_principle_model, default_principle_model_path
 from nlp.normalise import normalise, to_simplified
@@ -169,6 +169,25 @@ def test_build_script_reproduces_the_shipped_model(taxonomy: Taxonomy) -> None:
     # Rounding is forgiven, a weight that moved is not.
     rebuilt.coef[0, 0] += 1e-4
     assert not same_weights(rebuilt, shipped)
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_blind_targets_do_not_hang_on_the_cross_validation_shuffle(
+    taxonomy: Taxonomy, seed: int
+) -> None:
+    """Rebuilt with other cross-validation shuffles, the model still reaches every blind
+    target: its thresholds come from pooled runs, not one shuffle's luck (with one run, seeds
+    2 and 3 of the answers before the last 143 left inclusiveness recall at 0.55)."""
+    model = train_multilabel(
+        training_examples(taxonomy), taxonomy, _principles(taxonomy), seed=seed
+    )
+    result = _blind_evaluation(Tagger(taxonomy, principle_model=model))
+    _print(f"blind fifth, rebuilt with seed {seed}", result)
+    assert result.macro_f1 >= BLIND_MACRO_F1
+    assert result.macro_precision >= BLIND_MACRO_PRECISION
+    for score in result.per_theme:
+        assert score.recall >= BLIND_RECALL, score.label
+        assert score.precision >= PRECISION_FLOOR, score.label
 
 
 def test_weak_keywords_follow_the_training_answers(taxonomy: Taxonomy) -> None:
