@@ -14,7 +14,6 @@ from telegram import Bot, MaybeInaccessibleMessage, Message, MessageOriginUser, 
 from bot.core.answers import (
     AnswerResult,
     IncomingMessage,
-    StoppedPoll,
     adopt_stopped_poll,
     prepare_texts,
     record_answer,
@@ -28,6 +27,7 @@ from bot.core.parsing import parse_start_payload
 from bot.render.texts import Lang, pick_lang, say
 from bot.telegram.context import BotData, Ctx
 from bot.telegram.keyboards import parse_rating
+from bot.telegram.outbox import stopped_poll
 from handlers.buttons import dead_button
 from handlers.common import (
     answer_press,
@@ -311,13 +311,7 @@ async def poll_state(update: Update, context: Ctx) -> None:
     if poll.is_closed:
         # Perhaps a round's first copy, stopped by the search for it as the bot lost the
         # answer (bot/core/answers.py `adopt_stopped_poll`).
-        stopped = StoppedPoll(
-            poll_id=poll.id,
-            question=poll.question,
-            options=[o.text for o in poll.options],
-            counts=[o.voter_count for o in poll.options],
-            voters=poll.total_voter_count,
-        )
+        stopped = stopped_poll(poll)
         if await adopt_stopped_poll(core_of(context), stopped, turn=turn_of(update, context)):
             return
     await record_poll_tally(

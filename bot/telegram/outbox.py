@@ -14,7 +14,7 @@ import asyncio
 import logging
 from functools import partial
 
-from telegram import Bot, ReplyParameters
+from telegram import Bot, Poll, ReplyParameters
 from telegram.constants import PollType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
@@ -230,13 +230,7 @@ async def _stop_candidate(
     if poll.question != round_.question or [o.text for o in poll.options] != round_.options:
         log.warning("round %s: stopped another poll of the bot's in chat %s", round_.id, where)
         return None
-    stopped = StoppedPoll(
-        poll_id=poll.id,
-        question=poll.question,
-        options=[o.text for o in poll.options],
-        counts=[o.voter_count for o in poll.options],
-        voters=poll.total_voter_count,
-    )
+    stopped = stopped_poll(poll)
     async with core.repo.transaction() as session:
         counted = await adopt_orphan_poll(
             core, session, round_, search.community_id, candidate, stopped
@@ -692,3 +686,14 @@ class _Pass:
                         if await _look_for_orphan(core, self.bot, owed[0], round_) == "deferred":
                             return "deferred"
         return delivery.status
+
+
+def stopped_poll(poll: Poll) -> StoppedPoll:
+    """What a stopped poll Telegram returned (stopPoll, or a closed poll's update) says."""
+    return StoppedPoll(
+        poll_id=poll.id,
+        question=poll.question,
+        options=[o.text for o in poll.options],
+        counts=[o.voter_count for o in poll.options],
+        voters=poll.total_voter_count,
+    )
