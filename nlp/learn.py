@@ -80,16 +80,6 @@ _THRESHOLDS = [round(0.2 + 0.025 * i, 3) for i in range(25)]
 # An answer whose taxonomy keywords point to the theme may be tagged from a lower probability:
 # the keyword is evidence a reader can check. These are the lower thresholds it may use.
 _KEYWORD_THRESHOLDS = [0.1, 0.15, *_THRESHOLDS]
-# Cross-validation runs this many times, each with its own shuffle (seeds `seed`, `seed` + 1,
-# ...), and the thresholds are chosen on all its out-of-fold scores pooled: a threshold's
-# precision and recall are then averages over shuffles, not one shuffle's luck. With one run,
-# inclusiveness's out-of-fold precision sat near the 0.85 floor and the shuffle alone moved its
-# thresholds between 0.675/0.3 and 0.8/0.1: blind recall 0.63-0.76 over seeds 0-29 (0.55-0.65
-# before the last 143 answers, 25 of 30 seeds under the 0.6 target). Pooled over three runs, ten
-# groups of seeds (0-2, ..., 27-29) chose 0.75-0.775/0.1-0.2, blind recall 0.67-0.69 (0.55-0.56
-# before those answers: pooling steadies the choice, the answers raise it); five runs gave the
-# same band for twice the time. A run is five fits, ~3 s for the shipped model's answers.
-CV_REPEATS = 3
 # Out-of-fold F1 differences below this are noise (a handful of answers). Nested 5-fold CV
 # on the training answers: macro P 0.858, R 0.744, F1 0.796 with it, P 0.857, R 0.741, F1
 # 0.794 taking the best F1 alone.
@@ -431,7 +421,6 @@ def train_multilabel(
     seed: int = 0,
     min_precision: float = MIN_PRECISION,
     no_theme: bool = True,
-    repeats: int = CV_REPEATS,
 ) -> LearnedModel:
     """Train a multi-label model: one logistic score per theme in `labels`, thresholds by CV.
 
@@ -439,12 +428,11 @@ def train_multilabel(
     labelled "none") teaches every theme what it is not. Two thresholds per theme (one for
     answers whose keywords point to it, see `choose_thresholds`) are chosen from out-of-fold
     scores of `folds`-fold cross-validation over these examples only, so a held-out set stays
-    untouched; `repeats` runs of it, each shuffled with its own seed, are pooled (so the
-    thresholds do not hang on one shuffle, `CV_REPEATS`). With `no_theme`, the model's last
-    label is `NO_THEME`, a row learned as `train` learns it (the examples with none of
-    `labels` and the shipped `neutral_answers` against the others, C = `c`), so that chatter
-    far from every example is not handed the nearest theme; the themes' rows and thresholds
-    are the same with it and without. Deterministic for a given seed.
+    untouched. With `no_theme`, the model's last label is `NO_THEME`, a row learned as
+    `train` learns it (the examples with none of `labels` and the shipped `neutral_answers`
+    against the others, C = `c`), so that chatter far from every example is not handed the
+    nearest theme; the themes' rows and thresholds are the same with it and without.
+    Deterministic for a given seed.
     """
     wanted = list(labels)
     for label in wanted:
@@ -455,26 +443,21 @@ def train_multilabel(
     tagger = Tagger(taxonomy, principle_model=None)
     docs, strong = _keyword_features(tagger, [text for text, _ in examples])
     targets = np.array([[int(label in set(ls)) for label in wanted] for _, ls in examples])
-    # Every run's out-of-fold scores, one block of rows per run (each answer once per run).
-    runs = []
-    for run in range(repeats):
-        order = list(range(len(examples)))
-        random.Random(seed + run).shuffle(order)
-        out_of_fold = np.zeros(targets.shape)
-        for fold in range(folds):
-            held = order[fold::folds]
-            held_set = set(held)
-            kept = [i for i in range(len(examples)) if i not in held_set]
-            vectoriser, coef, intercept = _fit([docs[i] for i in kept], targets[kept], c)
-            logits = vectoriser.transform([docs[i] for i in held]) @ coef.T + intercept
-            out_of_fold[held] = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
-        runs.append(out_of_fold)
-    pooled = np.vstack(runs)
+    order = list(range(len(examples)))
+    random.Random(seed).shuffle(order)
+    out_of_fold = np.zeros(targets.shape)
+    for fold in range(folds):
+        held = order[fold::folds]
+        held_set = set(held)
+        kept = [i for i in range(len(examples)) if i not in held_set]
+        vectoriser, coef, intercept = _fit([docs[i] for i in kept], targets[kept], c)
+        logits = vectoriser.transform([docs[i] for i in held]) @ coef.T + intercept
+        out_of_fold[held] = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
     pairs = [
         choose_thresholds(
-            pooled[:, j].tolist(),
-            [bool(x) for x in targets[:, j]] * repeats,
-            [label in themes for themes in strong] * repeats,
+            out_of_fold[:, j].tolist(),
+            [bool(x) for x in targets[:, j]],
+            [label in themes for themes in strong],
             min_precision,
         )
         for j, label in enumerate(wanted)

@@ -128,27 +128,6 @@ def to_simplified(text: str) -> str:
     return str(zhconv.convert(text, "zh-cn"))
 
 
-def singular_forms(word: str) -> tuple[str, ...]:
-    """What an English word of lower-case ASCII letters (as `normalise` leaves it) may be the
-    plural of, likeliest first ("buses" → "buse", "bus"; "parties" → "party", "partie"); () for
-    any other word.
-
-    Only candidates: the caller takes one only when it knows it as a word (the tagger, when a
-    keyword holds it), so "news" → "new" or "does" → "doe" never makes a match. Words of three
-    letters or fewer ("gas", "bus", "has") and endings that are not plurals ("-ss", "-us",
-    "-is": "glass", "bonus", "this") give none.
-    """
-    if len(word) < 4 or word[-1] != "s" or not (word.isascii() and word.isalpha()):
-        return ()
-    if not word.islower() or word.endswith(("ss", "us", "is")):
-        return ()
-    if word.endswith("ies") and len(word) > 4:
-        return (word[:-3] + "y", word[:-1])
-    if word.endswith("es"):
-        return (word[:-1], word[:-2])
-    return (word[:-1],)
-
-
 def normalise(text: str) -> str:
     """Fold a resident's text for matching: Traditional→Simplified, full→half width,
     casefold, URLs and emoji removed, runs of white space collapsed.

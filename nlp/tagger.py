@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-import re
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -27,17 +26,16 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from nlp.model import NO_THEME, LearnedModel, Vector, default_principle_model, head_end
-from nlp.normalise import normalise, normalise_many, singular_forms
+from nlp.normalise import normalise, normalise_many
 from nlp.segment import DEFAULT_ENGINE, Engine, segmenter_for
 from nlp.taxonomy import Taxonomy
 
 # Keyword hits in the first sentence (a message board's title, a resident's opening line)
 # say more about the topic than the same words further down.
 _HEAD_WEIGHT = 2.0
-# The most tokens (white space aside) a keyword may take: English phrases ("care for the
-# elderly", "residents' committee" is residents ' committee) and Chinese keywords jieba splits.
-# Every keyword of the taxonomy fits (tested).
-_MAX_NGRAM = 5
+# The longest keyword made of several tokens that we try to reassemble (English phrases,
+# Chinese keywords jieba splits).
+_MAX_NGRAM = 3  # (`_Matcher._match_words` joins at most two tokens onto one)
 # Share of a child domain's weight credited to its parent. Community-level themes do not
 # always sit under one first-level category (小区停车 is filed under 城乡建设 as often as
 # 交通运输), so a child's words count for its parent, but less than the parent's own words.
@@ -76,13 +74,7 @@ class ThemeTag(BaseModel):
 
 
 class _Matcher:
-    """Keyword lookup over tokens: whole tokens, short token runs, prefixes and suffixes.
-
-    A word of ASCII letters counts whole ("bus" is not in "busy", "exam" not in "example"): as
-    itself; as the singular a keyword's words hold, when it is a plural ("buses", "parking
-    spaces", "management fees", see `nlp.normalise.singular_forms`); or as a keyword of five
-    letters or more with -ing, -ed, -d or -ly ("enforced", "legally").
-    """
+    """Keyword lookup over tokens: whole tokens, short token runs, prefixes and suffixes."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.themes_of: dict[str, list[str]] = {}
@@ -123,14 +115,13 @@ class _Matcher:
         # and "car park" of "car park fee"): tokens are joined further only while they can
         # still become a keyword.
         self.beginnings = frozenset(k[:end] for k in self.keywords for end in range(1, len(k)))
-        # The beginnings a keyword goes on from after a space ("car" of "car park").
-        self.before_space = frozenset(
-            k[:end] for k in self.keywords for end in range(1, len(k)) if k[end] == " "
-        )
-        # The English words keywords are made of: a plural is read as its singular among them.
-        self.english = frozenset(
-            word for k in self.keywords if k.isascii() for word in _ASCII_WORD.findall(k)
-        )
+        # For each beginning, the characters that can come next in a keyword: a token joined
+        # with one that starts otherwise can become no keyword ("的" begins few of them).
+        follows: dict[str, set[str]] = {}
+        for keyword in self.keywords:
+            for end in range(1, len(keyword)):
+                follows.setdefault(keyword[:end], set()).add(keyword[end])
+        self._follows = {beginning: frozenset(chars) for beginning, chars in follows.items()}
         self._plans = _Plans(self._step)
 
     def match(self, tokens: Sequence[str]) -> list[tuple[int, str]]:
@@ -150,44 +141,37 @@ class _Matcher:
     ) -> list[tuple[int, str]]:
         """`match` over tokens without white space; `origin` maps positions back to tokens."""
         found: list[tuple[int, str]] = []
-        keywords, beginnings, before_space = self.keywords, self.beginnings, self.before_space
+        keywords, beginnings = self.keywords, self.beginnings
         n = len(words)
         # Only tokens that are, hold or begin a keyword have a step (nearly all have none).
         for pos in itertools.compress(range(n), steps):
             step = steps[pos]
             if step is None:  # (compress passes only steps)
                 continue
-            hits, _, first = step
+            hits, follows, spaced_too = step
             index = pos if origin is None else origin[pos]
             for hit in hits:
                 found.append((index, hit))
-            if not first:
+            if not follows or pos + 1 >= n:
                 continue
-            starts: Sequence[str] = first
-            # Joined with the next tokens (at most _MAX_NGRAM in all), directly or, where a
-            # keyword has a space there, with one ("car park", "residents' committee").
-            ahead = pos + 1
-            end = pos + _MAX_NGRAM if pos + _MAX_NGRAM < n else n
-            while starts and ahead < end:
-                following = steps[ahead]
-                nexts = (words[ahead],) if following is None else following[1]
-                ahead += 1
-                grown: list[str] = []
-                for start in starts:
-                    spaces = start in before_space
-                    for nxt in nexts:
-                        joined = start + nxt
-                        if joined in keywords:
-                            found.append((index, joined))
-                        if joined in beginnings:
-                            grown.append(joined)
-                        if spaces:
-                            spaced = start + " " + nxt
-                            if spaced in keywords:
-                                found.append((index, spaced))
-                            if spaced in beginnings:
-                                grown.append(spaced)
-                starts = grown
+            # Joined with the next one or two tokens (_MAX_NGRAM), directly or, where a
+            # keyword has a space after this token, with spaces ("car park").
+            token, nxt = words[pos], words[pos + 1]
+            if nxt and not spaced_too and nxt[0] not in follows:
+                continue  # (nearly always: no keyword goes on this way)
+            joined = token + nxt
+            spaced = token + " " + nxt if spaced_too else ""
+            if joined in keywords:
+                found.append((index, joined))
+            elif spaced_too and spaced in keywords:
+                found.append((index, spaced))
+            if pos + 2 >= n or not (joined in beginnings or (spaced_too and spaced in beginnings)):
+                continue
+            last = words[pos + 2]
+            if joined + last in keywords:
+                found.append((index, joined + last))
+            elif spaced_too and spaced + " " + last in keywords:
+                found.append((index, spaced + " " + last))
         return found
 
     def _step(self, token: str) -> _Step:
@@ -196,23 +180,8 @@ class _Matcher:
             return _SPACE
         keywords = self.keywords
         hits: tuple[str, ...] = ()
-        english = token.isascii() and token.isalpha()
-        # An English plural is also read as the singular the keywords' words hold ("fees" is a
-        # word of "same fees" and the plural of the "fee" of "management fee").
-        singular = next((s for s in singular_forms(token) if s in self.english), None)
-        forms = (token,) if singular is None else (token, singular)
         if token in keywords:
             hits = (token,)
-        elif singular in keywords:
-            hits = (singular,)
-        elif english:
-            # A longer English keyword inflected: "enforced", "blamed", "maintaining", "legally".
-            # (Not a short one: "fired" is no fire, "fairly" no question of fairness.)
-            for ending in _ENDINGS:
-                stem = token[: -len(ending)]
-                if token.endswith(ending) and len(stem) >= _MIN_STEM and stem in keywords:
-                    hits = (stem,)
-                    break
         elif len(token) >= 3:
             # Compounds jieba keeps whole: 停车费 → 停车, 养猪场 → 猪场.
             # Never inside a number, though: 812345 and 贵A12345 hold no 12345 hotline.
@@ -226,12 +195,10 @@ class _Matcher:
                     found.append(token[cut:])
                     break
             hits = tuple(found)
-        # A token that is only a word of a phrase keyword ("space" of "parking space") has a
-        # step when it stands for another word (a plural), so joins read its singular too.
-        starts = tuple(form for form in forms if form in self.beginnings)
-        if hits or starts or singular is not None:
-            return (hits, forms, starts)
-        return None
+        follows = self._follows.get(token, frozenset())
+        # A keyword with a space after this token ("car" of "car park"): joins also try spaces.
+        spaced_too = bool(follows) and token + " " in self.beginnings
+        return (hits, follows, spaced_too) if hits or follows else None
 
 
 def _splits_number(token: str, cut: int) -> bool:
@@ -243,20 +210,12 @@ def _splits_number(token: str, cut: int) -> bool:
     )
 
 
-# What a token does for matching: the keywords it is or holds, the words it is read as when
-# joined with others (itself, and the singular of an English plural), and those of them a
-# keyword begins with (the tokens after it are joined on); None for a token that is, holds
-# and begins no keyword and is no plural.
-_Step = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None
+# What a token does for matching: the keywords it is or holds, the characters that can follow
+# it in a keyword that begins with it (then the tokens after it are joined on; empty if none
+# begins with it) and whether one has a space after it; None for a token that does none of this.
+_Step = tuple[tuple[str, ...], frozenset[str], bool] | None
 # White space: skipped, so the tokens on either side are adjacent.
-# (Its first part is no other step's: `_SPACE in steps` tells at the first part of each.)
-_SPACE: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((" ",), (" ",), ())
-# Endings by which an English word is read as the keyword before them (plurals are read as their
-# singular: `nlp.normalise.singular_forms`), and the fewest letters such a keyword has.
-_ENDINGS = ("ing", "ed", "d", "ly")
-_MIN_STEM = 5
-# A word of ASCII letters (in a keyword: "residents" and "committee" of "residents' committee").
-_ASCII_WORD = re.compile(r"[a-z]+")
+_SPACE: tuple[tuple[str, ...], frozenset[str], bool] = ((), frozenset(), False)
 # Tokens whose step is remembered, at most (a few MB); a busy deployment sees far fewer
 # distinct tokens, and the cache starts over when full.
 _PLAN_CACHE = 200_000

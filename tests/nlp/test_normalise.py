@@ -11,13 +11,7 @@ import zhconv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlp.normalise import (
-    has_readable,
-    normalise,
-    normalise_many,
-    singular_forms,
-    to_simplified,
-)
+from nlp.normalise import has_readable, normalise, normalise_many, to_simplified
 from tests.nlp.conftest import DEV_CSV
 
 
@@ -159,56 +153,3 @@ def test_what_the_batch_path_relies_on_holds() -> None:
 def test_has_readable_tells_text_that_shows_something(text: str, readable: bool) -> None:
     """Only white space, format and control characters and blanks show nothing."""
     assert has_readable(text) is readable
-
-
-@pytest.mark.parametrize(
-    ("word", "forms"),
-    [
-        ("spaces", ("space", "spac")),
-        ("cars", ("car",)),
-        ("bins", ("bin",)),
-        ("buses", ("buse", "bus")),
-        ("boxes", ("boxe", "box")),
-        ("houses", ("house", "hous")),
-        ("parties", ("party", "partie")),
-        ("pharmacies", ("pharmacy", "pharmacie")),
-        ("lies", ("lie", "li")),
-    ],
-)
-def test_a_plural_offers_its_singulars_likeliest_first(word: str, forms: tuple[str, ...]) -> None:
-    """-s, -es and -ies plurals offer the singulars they may come from, the likeliest first
-    (the tagger takes the first its keywords hold)."""
-    assert singular_forms(word) == forms
-
-
-@pytest.mark.parametrize(
-    "word",
-    [
-        "gas",
-        "bus",
-        "has",
-        "its",
-        "glass",
-        "bonus",
-        "this",
-        "analysis",
-        "parking",
-        "car",
-        "",
-        "停车s",
-        "café",
-        "b2bs",
-        "Cars",
-    ],
-)
-def test_a_word_that_is_no_plural_offers_nothing(word: str) -> None:
-    """Short words, -ss/-us/-is endings, words not ending in s, and anything but lower-case
-    ASCII letters (normalised text is case-folded) offer no singular."""
-    assert singular_forms(word) == ()
-
-
-@given(st.text(max_size=12))
-def test_singular_forms_are_shorter_ascii_words(word: str) -> None:
-    """Whatever the input, every form offered is a shorter word of ASCII letters."""
-    for form in singular_forms(word):
-        assert form.isascii() and form.isalpha() and len(form) < len(word)

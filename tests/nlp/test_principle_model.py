@@ -22,7 +22,7 @@ from nlp.build_model import (
     training_examples,
     weak_report,
 )
-from nlp.learn import train, train_multilabel
+from nlp.learn import train
 from nlp.metrics import Evaluation, evaluate_sets
 from nlp.model import LearnedModel, default_principle_model, default_principle_model_path
 from nlp.normalise import normalise, to_simplified
@@ -31,17 +31,13 @@ from nlp.taxonomy import Taxonomy
 from tests.nlp.conftest import ANSWERS_CSV, DEV_CSV
 
 # Issue 15's targets on the blind fifth: macro F1, and per principle recall and precision. The
-# blind fifth (541 answers) holds the 318 answers written with the first 1,300, 124 written later
+# blind fifth (510 answers) holds the 318 answers written with the first 1,300, 124 written later
 # to contrast wording that misled the model (老人 in an answer about privacy, 规矩 in one about
-# fairness), 68 of the 311 written after them (older, disabled, migrant and renting residents
+# fairness) and 68 of the 311 written after them (older, disabled, migrant and renting residents
 # named as service users in answers about other principles; inclusion claims without those
-# words) and 31 of the 143 written last (residents left out: no smartphone, wheelchair, deaf,
-# migrant, renting; and the same residents in answers about other principles). Measured: macro
-# P 0.856, R 0.748, F1 0.798; precision 0.79-0.93 and recall 0.67-0.89 for every principle
-# (inclusiveness P 0.85, R 0.67). On the 510 blind answers before the last 143: F1 0.801 (0.794
-# before them), inclusiveness P 0.83, R 0.63 (P 0.80, R 0.63 before). Thresholds chosen on
-# pooled CV runs (`nlp.learn.CV_REPEATS`): over ten groups of seeds inclusiveness recall stays
-# 0.67-0.69, where one run's shuffle alone moved it between 0.63 and 0.76.
+# words). Measured: macro P 0.858, R 0.742, F1 0.794 (P 0.855, F1 0.793 before the model's
+# no-theme row); precision 0.78-0.93 and recall 0.63-0.91 for every principle (inclusiveness
+# P 0.80, R 0.63; on the 124 contrast answers P 0.76, where it was 0.57 before the 311).
 BLIND_MACRO_F1 = 0.75
 BLIND_RECALL = 0.6
 BLIND_MACRO_PRECISION = 0.75
@@ -169,25 +165,6 @@ def test_build_script_reproduces_the_shipped_model(taxonomy: Taxonomy) -> None:
     # Rounding is forgiven, a weight that moved is not.
     rebuilt.coef[0, 0] += 1e-4
     assert not same_weights(rebuilt, shipped)
-
-
-@pytest.mark.parametrize("seed", [2, 3])
-def test_blind_targets_do_not_hang_on_the_cross_validation_shuffle(
-    taxonomy: Taxonomy, seed: int
-) -> None:
-    """Rebuilt with other cross-validation shuffles, the model still reaches every blind
-    target: its thresholds come from pooled runs, not one shuffle's luck (with one run, seeds
-    2 and 3 of the answers before the last 143 left inclusiveness recall at 0.55)."""
-    model = train_multilabel(
-        training_examples(taxonomy), taxonomy, _principles(taxonomy), seed=seed
-    )
-    result = _blind_evaluation(Tagger(taxonomy, principle_model=model))
-    _print(f"blind fifth, rebuilt with seed {seed}", result)
-    assert result.macro_f1 >= BLIND_MACRO_F1
-    assert result.macro_precision >= BLIND_MACRO_PRECISION
-    for score in result.per_theme:
-        assert score.recall >= BLIND_RECALL, score.label
-        assert score.precision >= PRECISION_FLOOR, score.label
 
 
 def test_weak_keywords_follow_the_training_answers(taxonomy: Taxonomy) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from nlp.normalise import normalise, singular_forms
+from nlp.normalise import normalise
 from nlp.tagger import Tagger
 from nlp.taxonomy import Taxonomy
 from tests.nlp.conftest import DEV_CSV
@@ -153,27 +153,10 @@ def _walk(matcher: Any, tokens: Sequence[str]) -> list[tuple[int, str]]:
     """The matcher's rule written out plainly, token by token (what `match` must find)."""
     keywords, beginnings = matcher.keywords, matcher.beginnings
     found: list[tuple[int, str]] = []
-    words: list[tuple[int, list[str]]] = []
-    for i, token in enumerate(tokens):
-        if token.isspace():
-            continue
-        # A plural of ASCII letters is read as itself and as the first singular the keywords'
-        # words hold.
-        forms = [token]
-        forms += [s for s in singular_forms(token) if s in matcher.english][:1]
-        words.append((i, forms))
-    for pos, (index, forms) in enumerate(words):
-        token = forms[0]
+    words = [(i, t) for i, t in enumerate(tokens) if not t.isspace()]
+    for pos, (index, token) in enumerate(words):
         if token in keywords:
             found.append((index, token))
-        elif forms[1:] and forms[1] in keywords:
-            found.append((index, forms[1]))
-        elif token.isascii() and token.isalpha():
-            for ending in ("ing", "ed", "d", "ly"):
-                stem = token.removesuffix(ending)
-                if stem != token and len(stem) >= 5 and stem in keywords:
-                    found.append((index, stem))
-                    break
         elif len(token) >= 3:
             for cut in range(len(token) - 1, 1, -1):
                 if token[:cut] in keywords:
@@ -183,18 +166,17 @@ def _walk(matcher: Any, tokens: Sequence[str]) -> list[tuple[int, str]]:
                 if token[cut:] in keywords:
                     found.append((index, token[cut:]))
                     break
-        joined = list(forms)
-        for ahead in range(1, 5):
-            joined = [form for form in joined if form in beginnings]
-            if pos + ahead >= len(words) or not joined:
+        joined = spaced = token
+        for ahead in range(1, 3):
+            if pos + ahead >= len(words) or (joined not in beginnings and spaced not in beginnings):
                 break
-            joined = [
-                form + glue + nxt
-                for form in joined
-                for nxt in words[pos + ahead][1]
-                for glue in ("", " ")
-            ]
-            found.extend((index, form) for form in joined if form in keywords)
+            nxt = words[pos + ahead][1]
+            joined += nxt
+            spaced += " " + nxt
+            if joined in keywords:
+                found.append((index, joined))
+            elif spaced in keywords:
+                found.append((index, spaced))
     return found
 
 
