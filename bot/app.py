@@ -278,9 +278,9 @@ async def run_application(
         # A menu is a convenience: set while the bot starts, never holding up its start. So
         # is the warning that stored tags predate the taxonomy or models in use.
         side = [asyncio.create_task(_set_menu(app))]
-        if not await record_snapshot_if_new(core):
-            side.append(asyncio.create_task(_warn_if_retag_due(core)))
         try:
+            if not await record_snapshot_if_new(core):
+                side.append(asyncio.create_task(_warn_if_retag_due(core)))
             await _serve(app, core, stop, intake)
         finally:
             for task in side:
