@@ -1,7 +1,7 @@
 """Ingest throughput of a real `minyi run` process against plain `jieba.lcut` (issue 7).
 
     python -m bench.bench_throughput [--smoke] [--answers N] [--communities K] [--repeat R]
-        [--texts mixed|long]
+        [--texts mixed|long] [--tagging full|segment|none]
 
 The emulator (in this process) holds N real-looking Chinese answers — mixed lengths, some
 long — from many residents, replying to open text rounds in several communities. A separate
@@ -11,6 +11,11 @@ check that every answer is stored exactly once. Plain `jieba.lcut` over the same
 timed just before and just after each ingest (the machine's speed drifts; its mean is the
 baseline of that run). Prints answers/s for both, the ratio and the bot's peak RSS per run,
 then the medians; asserts nothing about time.
+
+`--tagging` measures what the rest of the intake allows: `segment` replaces the measured
+process's tagging by normalising and segmenting alone (no keyword matching, no model, no theme
+stored), `none` by no work at all. Those runs store answers without themes: they are ceilings
+for what a faster tagger could reach, not a way to run Minyi.
 """
 
 from __future__ import annotations
@@ -35,6 +40,22 @@ import jieba
 from bench.bench_startup import process_env
 from bench.bench_tagging import _BUILT_IN, _DEV_CSV
 from sandbox.emulator import BotAPIEmulator
+
+# `minyi run` with its tagging replaced (`--tagging`): every answer gets no theme.
+_TAGGING = {
+    "full": "",
+    "segment": (
+        "from nlp.normalise import normalise_many\n"
+        "def tag_many(self, texts):\n"
+        "    for text in normalise_many(texts):\n"
+        "        self.tokens(text)\n"
+        "    return [[] for _ in texts]\n"
+    ),
+    "none": "def tag_many(self, texts):\n    return [[] for _ in texts]\n",
+}
+_RUN_WITH = "import sys, nlp.tagger\n{define}nlp.tagger.Tagger.tag_many = tag_many\n" + (
+    "from bot.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+)
 
 _SENTENCE = re.compile(r"[^。！？!?\n]{6,200}[。！？!?]?")
 
@@ -91,11 +112,16 @@ def _config(
     )
 
 
-def _start(config: Path, profile: Path | None = None) -> subprocess.Popen[bytes]:
+def _start(
+    config: Path, profile: Path | None = None, tagging: str = "full"
+) -> subprocess.Popen[bytes]:
     env = process_env()
     runner = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    program = ["-m", "bot"]
+    if _TAGGING[tagging]:
+        program = ["-c", _RUN_WITH.format(define=_TAGGING[tagging])]
     return subprocess.Popen(
-        [sys.executable, *runner, "-m", "bot", "run", "--config", str(config)],
+        [sys.executable, *runner, *program, "run", "--config", str(config)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
@@ -130,6 +156,7 @@ async def ingest(
     folder: Path,
     profile: Path | None = None,
     extra_config: str = "",
+    tagging: str = "full",
 ) -> tuple[float, float]:
     """(answers/s, peak RSS MB) of a `minyi run` process over `texts`."""
     async with BotAPIEmulator() as em:
@@ -164,7 +191,7 @@ async def ingest(
             em.send_message(residents[i % len(residents)], groups[g], text, reply_to=posts[g])
         last = em.queue[-1].update_id if em.queue else 0
         before = len(em.calls_to("getUpdates"))
-        bot = _start(config, profile)
+        bot = _start(config, profile, tagging)
         try:
             await em.wait_for(lambda: em.confirmed_offset > last, 3600)
             rss = _peak_rss_mb_with_children(bot.pid)
@@ -175,8 +202,11 @@ async def ingest(
         finished = next(c.time for c in polls if int(c.params.get("offset") or 0) > last)
     with sqlite3.connect(database) as conn:
         stored = conn.execute("SELECT count(*), count(DISTINCT source) FROM answers").fetchone()
+        themes = conn.execute("SELECT count(*) FROM answer_themes").fetchone()[0]
     if tuple(stored) != (len(texts), len(texts)):
         raise RuntimeError(f"stored {stored} of {len(texts)} answers")
+    if tagging != "full" and themes:
+        raise RuntimeError(f"tagging was not replaced: {themes} theme rows stored")
     return len(texts) / (finished - started), rss
 
 
@@ -203,6 +233,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="mixed: mostly one sentence, some paragraphs, a few long messages (a chat's "
         "answers); long: real messages whole (issue 18's 'long real answers')",
     )
+    parser.add_argument(
+        "--tagging",
+        choices=tuple(_TAGGING),
+        default="full",
+        help="full: Minyi's tagging; segment: normalising and segmenting only; none: no "
+        "tagging (ceilings for a faster tagger, answers stored without themes)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs (medians printed)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the bot process here")
     args = parser.parse_args(argv)
@@ -211,11 +248,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     texts = long_texts(count) if args.texts == "long" else mixed_texts(count)
     chars = sum(len(t) for t in texts) / len(texts)
     print(f"{count:,} answers, {chars:.0f} characters on average, {args.communities} communities")
+    if args.tagging != "full":
+        print(f"tagging: {args.tagging} (a ceiling: answers are stored without themes)")
     runs: list[tuple[float, float, float]] = []
     for run in range(1, repeat + 1):
         before = lcut_rate(texts)
         with tempfile.TemporaryDirectory() as name:
-            rate, rss = asyncio.run(ingest(texts, args.communities, Path(name), args.profile))
+            rate, rss = asyncio.run(
+                ingest(texts, args.communities, Path(name), args.profile, tagging=args.tagging)
+            )
         plain = (before + lcut_rate(texts)) / 2
         runs.append((plain, rate, rss))
         print(
