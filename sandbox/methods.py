@@ -85,14 +85,10 @@ def _inline_keyboard(p: Params) -> dict[str, Any] | None:
         clean_row: list[dict[str, Any]] = []
         for button in row:
             if not isinstance(button, dict) or not button.get("text"):
-                raise bad_request(
-                    f"{_BUTTON_ERROR}Text buttons are unallowed in the inline keyboard"
-                )
+                raise bad_request(_TEXT_BUTTONS)
             actions = [key for key in button if key != "text"]
             if not actions:
-                raise bad_request(
-                    f"{_BUTTON_ERROR}Text buttons are unallowed in the inline keyboard"
-                )
+                raise bad_request(_TEXT_BUTTONS)
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
                 raise bad_request("BUTTON_DATA_INVALID")
