@@ -258,6 +258,7 @@ async def _poll_round(
     rng: random.Random,
     out: Path,
 ) -> int:
+    """A poll round: most residents vote in their group's poll, some on the web page."""
     round_ = await _vote_polls(
         bot,
         f"/poll all 30m {POLL_QUESTION} | " + " | ".join(POLL_OPTIONS),
