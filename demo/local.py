@@ -164,18 +164,11 @@ async def local_bot(
 
 
 @contextlib.asynccontextmanager
-async def serving(emulator: BotAPIEmulator, settings: Settings) -> AsyncIterator[Core]:
-    """Run the real application with `settings` against a started `emulator` until the block
-    ends (the tests run the bot this way too)."""
-    async with serving_app(emulator, settings) as (core, _app):
-        yield core
-
-
-@contextlib.asynccontextmanager
 async def serving_app(
     emulator: BotAPIEmulator, settings: Settings
 ) -> AsyncIterator[tuple[Core, MinyiApp]]:
-    """`serving`, also yielding the Application (its reply queue tells when every owed reply
+    """Run the real application with `settings` against a started `emulator` until the block
+    ends, yielding the core and the Application (its reply queue tells when every owed reply
     has been sent)."""
     async with opened_core(settings) as core:
         app = build_application(settings, core, emulator.token)

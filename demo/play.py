@@ -258,25 +258,16 @@ async def _poll_round(
     rng: random.Random,
     out: Path,
 ) -> int:
-    em = bot.emulator
-    await bot.ask_privately(f"/poll all 30m {POLL_QUESTION} | " + " | ".join(POLL_OPTIONS))
-    round_ = await bot.latest_round()
-    polls = {p.chat_id: p.poll_id for p in await bot.open_posts(round_.id) if p.poll_id}
-    show.step(f"round #{round_.id} (poll) opened: {POLL_QUESTION}")
-    voters = [
-        (person, user)
-        for index, (person, user) in enumerate(zip(people, users, strict=True))
-        if index % 10 != 7
-    ]
-    for done, (person, user) in enumerate(voters, start=1):
-        poll_id = polls[bot.groups[person.community].id]
-        assert poll_id is not None
-        choice = rng.choices(range(len(POLL_OPTIONS)), weights=POLL_WEIGHTS)[0]
-        em.vote_poll(user, poll_id, [choice])
-        show.bar("votes", done, len(voters))
-        if pause:
-            await asyncio.sleep(pause)
-    await bot.settle()
+    """A poll round: most residents vote in their group's poll, some on the web page."""
+    round_ = await _vote_polls(
+        bot,
+        f"/poll all 30m {POLL_QUESTION} | " + " | ".join(POLL_OPTIONS),
+        lambda round_: f"(poll) opened: {POLL_QUESTION}",
+        [(p, u) for i, (p, u) in enumerate(zip(people, users, strict=True)) if i % 10 != 7],
+        lambda person: [rng.choices(range(len(POLL_OPTIONS)), weights=POLL_WEIGHTS)[0]],
+        show,
+        pause,
+    )
     on_web = [
         (
             person,
@@ -355,6 +346,33 @@ async def _press_ratings(
     return round_
 
 
+async def _vote_polls(
+    bot: LocalBot,
+    command: str,
+    opened: Callable[[Round], str],
+    voters: list[tuple[Resident, SimUser]],
+    choose: Callable[[Resident], list[int]],
+    show: Progress,
+    pause: float,
+) -> Round:
+    """Open a poll round with `command`, then have each voter vote in their group's poll for
+    the options `choose` picks; the round, once the bot has stored the votes."""
+    em = bot.emulator
+    await bot.ask_privately(command)
+    round_ = await bot.latest_round()
+    polls = {p.chat_id: p.poll_id for p in await bot.open_posts(round_.id) if p.poll_id}
+    show.step(f"round #{round_.id} {opened(round_)}")
+    for done, (person, user) in enumerate(voters, start=1):
+        poll_id = polls[bot.groups[person.community].id]
+        assert poll_id is not None
+        em.vote_poll(user, poll_id, choose(person))
+        show.bar("votes", done, len(voters))
+        if pause:
+            await asyncio.sleep(pause)
+    await bot.settle()
+    return round_
+
+
 async def _priorities_round(
     bot: LocalBot,
     people: list[Resident],
@@ -364,26 +382,21 @@ async def _priorities_round(
     rng: random.Random,
 ) -> int:
     """A priorities round: each resident picks the principles that matter most to them."""
-    em = bot.emulator
-    await bot.ask_privately(f"/priorities all 30m {PRIORITIES_QUESTION}")
-    round_ = await bot.latest_round()
-    polls = {p.chat_id: p.poll_id for p in await bot.open_posts(round_.id) if p.poll_id}
-    show.step(f"round #{round_.id} (priorities) opened: {len(round_.options)} principles")
-    voters = [
-        (person, user)
-        for index, (person, user) in enumerate(zip(people, users, strict=True))
-        if index % 8 != 6
-    ]
-    for done, (person, user) in enumerate(voters, start=1):
-        poll_id = polls[bot.groups[person.community].id]
-        assert poll_id is not None
+
+    def pick(person: Resident) -> list[int]:
         likely = PRIORITY_LIKELIHOOD[person.community]
         picked = [i for i, p in enumerate(likely) if rng.random() < p][:3]
-        em.vote_poll(user, poll_id, picked or [likely.index(max(likely))])
-        show.bar("votes", done, len(voters))
-        if pause:
-            await asyncio.sleep(pause)
-    await bot.settle()
+        return picked or [likely.index(max(likely))]
+
+    round_ = await _vote_polls(
+        bot,
+        f"/priorities all 30m {PRIORITIES_QUESTION}",
+        lambda round_: f"(priorities) opened: {len(round_.options)} principles",
+        [(p, u) for i, (p, u) in enumerate(zip(people, users, strict=True)) if i % 8 != 6],
+        pick,
+        show,
+        pause,
+    )
     await _close(bot, round_.id, show)
     return round_.id
 

@@ -27,7 +27,7 @@ from bot.core.parsing import parse_start_payload
 from bot.render.texts import Lang, pick_lang, say
 from bot.telegram.context import BotData, Ctx
 from bot.telegram.keyboards import parse_rating
-from bot.telegram.outbox import stopped_poll
+from bot.telegram.orphan_polls import stopped_poll
 from handlers.buttons import dead_button
 from handlers.common import (
     answer_press,

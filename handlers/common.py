@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot, CallbackQuery, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import (
     BadRequest,
@@ -31,6 +31,7 @@ from bot.core.communities import community_of_chat, set_chat_active
 from bot.core.roles import Caller, caller_of, is_organiser
 from bot.render.texts import Lang, pick_lang, say
 from bot.telegram.context import Ctx
+from bot.telegram.keyboards import has_button
 from bot.telegram.sending import Moved, send_text, with_retry
 from nlp.normalise import storable
 
@@ -343,6 +344,19 @@ async def reply_in_chat(
         await send()
     else:
         turn.replies.append(OwedReply(chat_id, send, refusal))
+
+
+def pressed_in_own_private_chat(query: CallbackQuery) -> bool:
+    """Whether a button press is on a message in the presser's own private chat that carries
+    the pressed button: a forged press on any other message (a group's post, another keyboard)
+    must neither change nor edit anything."""
+    message = query.message
+    return (
+        isinstance(message, Message)
+        and message.chat.type == ChatType.PRIVATE
+        and message.chat.id == query.from_user.id
+        and has_button(message.reply_markup, query.data or "")
+    )
 
 
 async def answer_press(

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
-from telegram.constants import ChatType
+from telegram import Update
 
 from bot.core.errors import MinyiError
 from bot.core.labelling import (
@@ -22,7 +21,6 @@ from bot.render.texts import Lang, say
 from bot.telegram.context import Ctx
 from bot.telegram.keyboards import (
     LabelWords,
-    has_button,
     label_keyboard,
     parse_label,
 )
@@ -32,6 +30,7 @@ from handlers.common import (
     core_of,
     in_group,
     lang_of,
+    pressed_in_own_private_chat,
     reply,
     turn_of,
 )
@@ -105,18 +104,11 @@ async def label_button(update: Update, context: Ctx) -> None:
         return
     lang = lang_of(update, context)
     press = parse_label(query.data)
-    message = query.message
     core = core_of(context)
     caller = caller_of(core.settings, query.from_user.id, None, organisers_only=True)
     # Only on the bot's own /label message, in the presser's private chat, by an organiser: a
     # forged press elsewhere must neither store a label nor edit anything.
-    if (
-        press is None
-        or not isinstance(message, Message)
-        or message.chat.type != ChatType.PRIVATE
-        or message.chat.id != query.from_user.id
-        or not has_button(message.reply_markup, query.data or "")
-    ):
+    if press is None or not pressed_in_own_private_chat(query):
         log.info("a /label press on a message that is no /label keyboard ignored")
         await answer_press(update, context, say("button_not_here", lang), refusal=True)
         return

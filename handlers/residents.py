@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from telegram import Message, Update
-from telegram.constants import ChatType
+from telegram import Update
 
 from bot.core.answers import StartRefusal, left_group, start_private_answer
 from bot.core.chats import set_chat_migrated
@@ -19,7 +18,7 @@ from bot.render.help import Role, help_text
 from bot.render.residents import my_data_text
 from bot.render.texts import say
 from bot.telegram.context import Ctx
-from bot.telegram.keyboards import forget_keyboard, has_button, parse_forget
+from bot.telegram.keyboards import forget_keyboard, parse_forget
 from handlers.common import (
     answer_press,
     caller_if_any,
@@ -28,6 +27,7 @@ from handlers.common import (
     in_group,
     is_group_member,
     lang_of,
+    pressed_in_own_private_chat,
     reply,
     turn_of,
 )
@@ -176,16 +176,9 @@ async def forget_button(update: Update, context: Ctx) -> None:
         return
     lang = lang_of(update, context)
     choice = parse_forget(query.data)
-    message = query.message
     # Only on the bot's own confirmation, in the presser's private chat: a forged press on
     # any other message (a group's rating post) must neither delete nor edit anything.
-    if (
-        choice is None
-        or not isinstance(message, Message)
-        or message.chat.type != ChatType.PRIVATE
-        or message.chat.id != query.from_user.id
-        or not has_button(message.reply_markup, query.data or "")
-    ):
+    if choice is None or not pressed_in_own_private_chat(query):
         log.info("a forget button press on a message that is no /forget confirmation ignored")
         await answer_press(update, context, say("button_not_here", lang), refusal=True)
         return

@@ -33,9 +33,6 @@ from nlp.taxonomy import Taxonomy
 # Keyword hits in the first sentence (a message board's title, a resident's opening line)
 # say more about the topic than the same words further down.
 _HEAD_WEIGHT = 2.0
-# The longest keyword made of several tokens that we try to reassemble (English phrases,
-# Chinese keywords jieba splits).
-_MAX_NGRAM = 3  # (`_Matcher._match_words` joins at most two tokens onto one)
 # Share of a child domain's weight credited to its parent. Community-level themes do not
 # always sit under one first-level category (小区停车 is filed under 城乡建设 as often as
 # 交通运输), so a child's words count for its parent, but less than the parent's own words.
@@ -154,8 +151,9 @@ class _Matcher:
                 found.append((index, hit))
             if not follows or pos + 1 >= n:
                 continue
-            # Joined with the next one or two tokens (_MAX_NGRAM), directly or, where a
-            # keyword has a space after this token, with spaces ("car park").
+            # Joined with the next one or two tokens (a keyword of at most three tokens: an
+            # English phrase, a Chinese keyword jieba splits), directly or, where a keyword has
+            # a space after this token, with spaces ("car park").
             token, nxt = words[pos], words[pos + 1]
             if nxt and not spaced_too and nxt[0] not in follows:
                 continue  # (nearly always: no keyword goes on this way)

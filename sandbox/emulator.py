@@ -272,22 +272,22 @@ class BotAPIEmulator(World):
         self._changed.set()
         self._changed = asyncio.Event()
 
-    def _cross_site(self, request: web.Request) -> web.Response | None:
+    def _refused(self, request: web.Request) -> web.Response | None:
         """A 403 for a request a web page could have made the browser send (sandbox/origin.py):
         a Host that is not loopback (DNS rebinding), or an Origin other than this server (a
-        bot sends none); None if it may go on."""
+        bot sends none); a 401 for a path without this bot's token; None if it may go on."""
         if not loopback_host(request, also=(self.host,)):
             return forbidden("the emulator answers only requests to this machine (Host)")
         if not same_origin(request):
             return forbidden("the emulator takes no cross-site requests (Origin)")
+        if request.match_info["token"] != self.token:
+            return _error_response(ApiError(401, "Unauthorized"))
         return None
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        refused = self._cross_site(request)
+        refused = self._refused(request)
         if refused is not None:
             return refused
-        if request.match_info["token"] != self.token:
-            return _error_response(ApiError(401, "Unauthorized"))
         raw_name = request.match_info["method"]
         method = self._methods.get(raw_name.lower())
         try:
@@ -364,11 +364,9 @@ class BotAPIEmulator(World):
         return result
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
-        refused = self._cross_site(request)
+        refused = self._refused(request)
         if refused is not None:
             return refused
-        if request.match_info["token"] != self.token:
-            return _error_response(ApiError(401, "Unauthorized"))
         path = request.match_info["path"]
         for stored in self.files.values():
             if stored.file_path == path:

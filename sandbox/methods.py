@@ -85,14 +85,10 @@ def _inline_keyboard(p: Params) -> dict[str, Any] | None:
         clean_row: list[dict[str, Any]] = []
         for button in row:
             if not isinstance(button, dict) or not button.get("text"):
-                raise bad_request(
-                    f"{_BUTTON_ERROR}Text buttons are unallowed in the inline keyboard"
-                )
+                raise bad_request(_TEXT_BUTTONS)
             actions = [key for key in button if key != "text"]
             if not actions:
-                raise bad_request(
-                    f"{_BUTTON_ERROR}Text buttons are unallowed in the inline keyboard"
-                )
+                raise bad_request(_TEXT_BUTTONS)
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
                 raise bad_request("BUTTON_DATA_INVALID")
@@ -145,6 +141,17 @@ def _text_content(p: Params, source: str, *, limit: int, too_long: str) -> dict[
     return content
 
 
+def _post_new(world: World, state: ChatState, p: Params, content: dict[str, Any]) -> Any:
+    """A new message from the bot with `content`, under the request's inline keyboard (if
+    any), replying and in the topic the request names."""
+    markup = _inline_keyboard(p)
+    if markup is not None:
+        content["reply_markup"] = markup
+    return world.post_from_bot(
+        state, content, reply_to=_reply_target(state, p), thread=_thread(state, p)
+    )
+
+
 def send_message(world: World, p: Params) -> Any:
     """sendMessage."""
     state = world.writable_chat(p.chat_id())
@@ -152,12 +159,7 @@ def send_message(world: World, p: Params) -> Any:
     content = _text_content(p, source, limit=MAX_TEXT, too_long="message is too long")
     if not content["text"].strip():
         raise bad_request("message text is empty")
-    markup = _inline_keyboard(p)
-    if markup is not None:
-        content["reply_markup"] = markup
-    return world.post_from_bot(
-        state, content, reply_to=_reply_target(state, p), thread=_thread(state, p)
-    )
+    return _post_new(world, state, p, content)
 
 
 def _bot_message(world: World, p: Params, *, action: str) -> tuple[ChatState, dict[str, Any]]:
@@ -275,12 +277,7 @@ def send_poll(world: World, p: Params) -> Any:
         is_closed=p.bool_("is_closed"),
     )
     content: dict[str, Any] = {"poll": payloads.poll_json(poll)}
-    markup = _inline_keyboard(p)
-    if markup is not None:
-        content["reply_markup"] = markup
-    message = world.post_from_bot(
-        state, content, reply_to=_reply_target(state, p), thread=_thread(state, p)
-    )
+    message = _post_new(world, state, p, content)
     poll.message_id = int(message["message_id"])
     world.polls_by_id[poll.poll_id] = poll
     return message
@@ -369,12 +366,7 @@ def send_photo(world: World, p: Params) -> Any:
     width, height = _check_photo_size(stored.data)
     content: dict[str, Any] = {"photo": payloads.photo_sizes_json(stored, width, height)}
     content.update(_caption(p))
-    markup = _inline_keyboard(p)
-    if markup is not None:
-        content["reply_markup"] = markup
-    return world.post_from_bot(
-        state, content, reply_to=_reply_target(state, p), thread=_thread(state, p)
-    )
+    return _post_new(world, state, p, content)
 
 
 def send_document(world: World, p: Params) -> Any:
@@ -383,12 +375,7 @@ def send_document(world: World, p: Params) -> Any:
     stored, _ = _input_file(world, p, "document", kind="document")
     content: dict[str, Any] = {"document": payloads.document_json(stored)}
     content.update(_caption(p))
-    markup = _inline_keyboard(p)
-    if markup is not None:
-        content["reply_markup"] = markup
-    return world.post_from_bot(
-        state, content, reply_to=_reply_target(state, p), thread=_thread(state, p)
-    )
+    return _post_new(world, state, p, content)
 
 
 MAX_ALBUM = 10

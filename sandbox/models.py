@@ -117,8 +117,9 @@ class PollState:
                 counts[option] += 1
         return counts
 
-    def as_dict(self) -> dict[str, Any]:
-        """The observable state of the poll, for tests."""
+    def counted_json(self) -> dict[str, Any]:
+        """The question, the options with their current counts, and the flags: what both the
+        Bot API's `Poll` object (sandbox/payloads.py `poll_json`) and `as_dict` show."""
         counts = self.counts()
         return {
             "id": self.poll_id,
@@ -131,6 +132,12 @@ class PollState:
             "is_closed": self.is_closed,
             "is_anonymous": self.is_anonymous,
             "allows_multiple_answers": self.allows_multiple_answers,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """The observable state of the poll, for tests."""
+        return {
+            **self.counted_json(),
             "chat_id": self.chat_id,
             "message_id": self.message_id,
             "votes": {user_id: list(chosen) for user_id, chosen in self.votes.items()},

@@ -204,19 +204,9 @@ def file_json(stored: StoredFile) -> JSON:
 
 def poll_json(poll: PollState) -> JSON:
     """A `Poll` object with the current counts."""
-    counts = poll.counts()
     return {
-        "id": poll.poll_id,
-        "question": poll.question,
-        "options": [
-            {"text": text, "voter_count": count, "persistent_id": pid}
-            for text, count, pid in zip(poll.options, counts, poll.option_ids, strict=True)
-        ],
-        "total_voter_count": len(poll.votes),
-        "is_closed": poll.is_closed,
-        "is_anonymous": poll.is_anonymous,
+        **poll.counted_json(),
         "type": poll.poll_type,
-        "allows_multiple_answers": poll.allows_multiple_answers,
         "allows_revoting": poll.allows_revoting,
         "members_only": False,
     }

@@ -233,13 +233,7 @@ class World:
         state.bot_status = "administrator" if as_admin else "member"
         state.bot_was_removed = False
         state.bot_has_been_in = True
-        new = self._bot_member_json(state)
-        self.queue_update(
-            "my_chat_member",
-            payloads.chat_member_updated_json(
-                payloads.chat_json(state.chat), payloads.user_json(by), self.now(), old, new
-            ),
-        )
+        self._bot_member_changed(state, payloads.user_json(by), old)
         bot_json = payloads.user_json(self.bot, is_bot=True)
         self._post(state, by, {"new_chat_members": [bot_json]}, service=True)
 
@@ -248,16 +242,7 @@ class World:
         state = self._state(chat.id)
         old = self._bot_member_json(state)
         state.bot_status = "administrator"
-        self.queue_update(
-            "my_chat_member",
-            payloads.chat_member_updated_json(
-                payloads.chat_json(state.chat),
-                payloads.user_json(by),
-                self.now(),
-                old,
-                self._bot_member_json(state),
-            ),
-        )
+        self._bot_member_changed(state, payloads.user_json(by), old)
 
     def remove_bot_from_group(self, chat: SimChat, by: SimUser) -> None:
         """`by` removes the bot; later sends to that chat get 403 "bot was kicked"."""
@@ -266,16 +251,7 @@ class World:
         # Telegram reports a bot removed from a basic group as "left", from a supergroup "kicked".
         state.bot_status = "kicked" if chat.type == "supergroup" else "left"
         state.bot_was_removed = True
-        self.queue_update(
-            "my_chat_member",
-            payloads.chat_member_updated_json(
-                payloads.chat_json(state.chat),
-                payloads.user_json(by),
-                self.now(),
-                old,
-                self._bot_member_json(state),
-            ),
-        )
+        self._bot_member_changed(state, payloads.user_json(by), old)
 
     def migrate_to_supergroup(self, chat: SimChat, *, by: SimUser | None = None) -> SimChat:
         """Upgrade a basic group; the old id then answers 400 with `migrate_to_chat_id`.
@@ -710,16 +686,7 @@ class World:
         """The bot left a group on its own (leaveChat)."""
         old = self._bot_member_json(state)
         state.bot_status = "left"
-        self.queue_update(
-            "my_chat_member",
-            payloads.chat_member_updated_json(
-                payloads.chat_json(state.chat),
-                payloads.user_json(self.bot, is_bot=True),
-                self.now(),
-                old,
-                self._bot_member_json(state),
-            ),
-        )
+        self._bot_member_changed(state, payloads.user_json(self.bot, is_bot=True), old)
 
     def refresh_poll(self, poll: PollState) -> None:
         """Copy a poll's state into the message that carries it."""
@@ -744,6 +711,18 @@ class World:
     def _bot_member_json(self, state: ChatState) -> dict[str, Any]:
         bot_json = payloads.user_json(self.bot, is_bot=True)
         return payloads.chat_member_json(bot_json, state.bot_status)
+
+    def _bot_member_changed(
+        self, state: ChatState, by: dict[str, Any], old: dict[str, Any]
+    ) -> None:
+        """Queue the `my_chat_member` update of the bot's status in `state` changed from
+        `old` by `by` (a user's JSON)."""
+        self.queue_update(
+            "my_chat_member",
+            payloads.chat_member_updated_json(
+                payloads.chat_json(state.chat), by, self.now(), old, self._bot_member_json(state)
+            ),
+        )
 
     def _observable(self, stored: StoredMessage) -> dict[str, Any]:
         data = copy.deepcopy(stored.payload)

@@ -822,7 +822,7 @@ async def adopt_orphan_poll(
 
 async def adopt_stopped_poll(core: Core, poll: StoppedPoll, *, turn: Turn | None = None) -> bool:
     """Telegram tells the bot a poll of its own whose id is not stored was stopped: the first
-    copy of a round's poll, stopped by the search for it (bot/telegram/outbox.py) just before
+    copy of a round's poll, stopped by the search for it (bot/telegram/orphan_polls.py) just before
     the bot crashed or lost Telegram's answer, so the search can no longer tell it (Telegram
     refuses to stop it again). It is that round's first copy if exactly one search of a poll
     with its question and options is on or ended empty-handed; True if it was stored."""
@@ -847,7 +847,7 @@ async def adopt_stopped_poll(core: Core, poll: StoppedPoll, *, turn: Turn | None
     async with core.transaction(turn) as session:
         # The summary of a closed round is not edited from here (no chat at hand): the
         # search, still owed, is left for the outbox to end, which edits it (see
-        # bot/telegram/outbox.py `_look_for_orphan`); a search ended already leaves what
+        # bot/telegram/orphan_polls.py `look_for_orphan`); a search ended already leaves what
         # was cast in the first copy uncounted once the round closed.
         counted = await adopt_orphan_poll(
             core,

@@ -127,11 +127,6 @@ async def names_community(core: Core, word: str) -> bool:
             return True
 
 
-async def resolve_communities(core: Core, name: str) -> list[Community]:
-    """A community name, or `all` (every active community); CommunityError if unknown."""
-    return (await resolve_targets(core, name)).communities
-
-
 async def set_chat_active(
     core: Core, chat_id: int, active: bool, *, turn: Turn | None = None
 ) -> bool:

@@ -100,18 +100,29 @@ def parse_csv_bytes(data: bytes, name: str, *, required: Sequence[str] = ()) -> 
     return list(csv_rows(io.StringIO(text, newline=""), name, required=required))
 
 
+def _marked_encoding(head: bytes, name: str) -> tuple[str, int] | None:
+    """The encoding a file starting with `head` declares by a byte-order mark, and the mark's
+    length in bytes; None if it has none (UTF-8 or GB18030, to be told from its bytes).
+    Raises `CsvInputError` for a picture, PDF, spreadsheet or other binary file."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", len(codecs.BOM_UTF8)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text" export; checked before the NUL test, which it would fail.
+        return "utf-16", 0
+    for magic, kind in _NOT_CSV:
+        if head.startswith(magic):
+            raise CsvInputError("csv_not_csv", path=name, line=0, kind=kind)
+    if b"\x00" in head[:8192]:
+        raise CsvInputError("csv_not_csv", path=name, line=0, kind="binary")
+    return None
+
+
 def decode_csv_bytes(data: bytes, name: str) -> str:
     """The text of a CSV file: UTF-8 (BOM or not), UTF-16 with a BOM, else GB18030 (GBK)."""
-    if data.startswith(codecs.BOM_UTF8):
-        return _decode(data[len(codecs.BOM_UTF8) :], "utf-8", name, skipped=len(codecs.BOM_UTF8))
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # Excel's "Unicode text" export; checked before the NUL test, which it would fail.
-        return _decode(data, "utf-16", name)
-    for magic, kind in _NOT_CSV:
-        if data.startswith(magic):
-            raise CsvInputError("csv_not_csv", path=name, line=0, kind=kind)
-    if b"\x00" in data[:8192]:
-        raise CsvInputError("csv_not_csv", path=name, line=0, kind="binary")
+    marked = _marked_encoding(data, name)
+    if marked is not None:
+        encoding, skipped = marked
+        return _decode(data[skipped:], encoding, name, skipped=skipped)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -144,15 +155,9 @@ class Line:
 def _sniff(sample: bytes, name: str, whole: bool) -> tuple[str, int]:
     """The encoding of a stream that starts with `sample` (the whole stream if `whole`), as
     `decode_csv_bytes` decides it, and how many bytes of byte-order mark to skip."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8", len(codecs.BOM_UTF8)
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", 0
-    for magic, kind in _NOT_CSV:
-        if sample.startswith(magic):
-            raise CsvInputError("csv_not_csv", path=name, line=0, kind=kind)
-    if b"\x00" in sample[:8192]:
-        raise CsvInputError("csv_not_csv", path=name, line=0, kind="binary")
+    marked = _marked_encoding(sample, name)
+    if marked is not None:
+        return marked
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=whole)
     except UnicodeDecodeError as exc:

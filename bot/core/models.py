@@ -12,7 +12,7 @@ RoundKind = Literal["text", "poll", "rating", "priorities"]
 POLL_KINDS: tuple[RoundKind, ...] = ("poll", "priorities")
 RoundState = Literal["scheduled", "open", "closed", "cancelled"]
 # `orphan`: a poll Telegram took before a crash whose id was never stored, found once its
-# copy was sent (bot/telegram/outbox.py): closed, its votes count for the round.
+# copy was sent (bot/telegram/orphan_polls.py): closed, its votes count for the round.
 PostPurpose = Literal["open", "note", "reminder", "close", "report", "orphan"]
 # Where an answer or vote came from: a Telegram chat or a web answer page (SPEC §11).
 Channel = Literal["telegram", "web"]

@@ -552,7 +552,7 @@ async def build_round_report(
         if communities:
             previous = await _previous_round(core, session, round_, communities)
         # A poll's first copy found after its round closed (its copy never sent) was the
-        # round's announcement there (bot/telegram/outbox.py `_look_for_orphan`).
+        # round's announcement there (bot/telegram/orphan_polls.py `look_for_orphan`).
         opening = [
             p
             for p in await session.list_posts(round_id)

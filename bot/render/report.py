@@ -293,6 +293,24 @@ def render_summary(report: Report, lang: Lang) -> str:
     return "\n".join(lines)
 
 
+def render_community_summary(report: Report, community_name: str, lang: Lang) -> str:
+    """The closing summary a community sees: its own figures, not every community's."""
+    mine = next((c for c in report.per_community if c.name == community_name), None)
+    if mine is None or len(report.per_community) <= 1:
+        return render_summary(report, lang)
+    return render_summary(
+        report.model_copy(
+            update={
+                "participants": mine.participants,
+                "answers": mine.answers,
+                "poll": mine.poll,
+                "themes": mine.themes,
+            }
+        ),
+        lang,
+    )
+
+
 def _head(line: str, limit: int) -> int:
     """How many characters of `line` make at most `limit` UTF-16 units (at least one)."""
     units = 0

@@ -45,6 +45,17 @@ def _scope(a: AnswerFacts) -> tuple[int, int, float, int]:
     return (a.round_id, a.community_id, a.created_at, int(a.hidden))
 
 
+def _tag(row: Row) -> TagRecord:
+    """A row of answer_themes as a record."""
+    return TagRecord(
+        theme_id=row["theme_id"],
+        kind=row["kind"],
+        score=row["score"],
+        evidence=json.loads(row["evidence"]),
+        learned=json.loads(row["learned"]),
+    )
+
+
 def _answer(row: Row, themes: list[TagRecord] | None = None) -> StoredAnswer:
     return StoredAnswer(
         id=row["id"],
@@ -300,15 +311,7 @@ class Answers(Part):
         )
         by_answer: dict[int, list[TagRecord]] = {}
         for t in theme_rows:
-            by_answer.setdefault(t["answer_id"], []).append(
-                TagRecord(
-                    theme_id=t["theme_id"],
-                    kind=t["kind"],
-                    score=t["score"],
-                    evidence=json.loads(t["evidence"]),
-                    learned=json.loads(t["learned"]),
-                )
-            )
+            by_answer.setdefault(t["answer_id"], []).append(_tag(t))
         return [_answer(r, by_answer.get(r["id"])) for r in rows]
 
     async def list_answers_between(
@@ -360,15 +363,7 @@ class Answers(Part):
         )
         out: dict[int, list[TagRecord]] = {i: [] for i in answer_ids}
         for r in rows:
-            out[r["answer_id"]].append(
-                TagRecord(
-                    theme_id=r["theme_id"],
-                    kind=r["kind"],
-                    score=r["score"],
-                    evidence=json.loads(r["evidence"]),
-                    learned=json.loads(r["learned"]),
-                )
-            )
+            out[r["answer_id"]].append(_tag(r))
         return out
 
     async def set_answer_hidden(self, answer_id: int, actor: str, at: datetime) -> bool:

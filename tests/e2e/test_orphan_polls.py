@@ -141,9 +141,9 @@ async def test_a_first_copy_beyond_the_search_is_logged_with_what_to_do(
     """More messages than the search may cover came between the first copy and its copy: the
     search ends with a warning an operator can act on (the round, the chat, how far it looked,
     the votes waiting), and the votes waiting are still the resident's to see."""
-    import bot.telegram.outbox as outbox
+    import bot.telegram.orphan_polls as orphan_polls
 
-    monkeypatch.setattr(outbox, "ORPHAN_SEARCH_MAX", 20)
+    monkeypatch.setattr(orphan_polls, "ORPHAN_SEARCH_MAX", 20)
     bot = minyi_bot
     em = bot.emulator
     _uncap(bot)

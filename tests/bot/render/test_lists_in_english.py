@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.communities import resolve_communities
+from bot.core.communities import resolve_targets
 from bot.core.errors import CommunityError
 from bot.core.parsing import parse_ask
 from bot.core.rounds import create_round
@@ -28,10 +28,10 @@ async def test_round_confirmation_and_unknown_community_list_names_per_language(
         async with core.repo.transaction() as session:
             await session.set_community(-100, BIHAI, NOW)
             await session.set_community(-200, HUIZHAN, NOW)
-        communities = await resolve_communities(core, "all")
+        communities = (await resolve_targets(core, "all")).communities
         created = await create_round(core, parse_ask("48h 物业服务怎么样？"), communities, "o")
         with pytest.raises(CommunityError) as raised:
-            await resolve_communities(core, "海月社区")
+            await resolve_targets(core, "海月社区")
     finally:
         await core.repo.close()
     names = [c.name for c in communities]  # in the order the repository lists them
