@@ -106,7 +106,13 @@ async def import_values(core: Core, data: bytes, name: str) -> ImportSummary:
     framework = await load_framework(core)
     async with core.transaction() as session:
         communities = [c.name for c in await session.list_communities()]
-        values = parse_values_csv(data, name=name, framework=framework, communities=communities)
+        values = parse_values_csv(
+            data,
+            name=name,
+            framework=framework,
+            communities=communities,
+            now=core.now().astimezone(core.settings.schedule.tz),
+        )
         rows = [ValueRow(v.community, v.indicator, v.period, v.value) for v in values]
         stored = await session.replace_values(Path(name).name, rows, core.now().timestamp())
     periods = sorted({v.period for v in values}, key=period_key)

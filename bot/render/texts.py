@@ -1051,6 +1051,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "统计期“{period}”的年份应在 {first} 到 {last} 之间。",
         "Period “{period}”: the year must be from {first} to {last}.",
     ),
+    "index_period_future": (
+        "统计期“{period}”还没有开始：只能导入已开始或已过去的统计期的数值。",
+        "period “{period}” has not begun yet: only values of a period under way or past can "
+        "be imported.",
+    ),
     "index_period_empty": (
         "统计期 {period} 没有指标数值（有数值的统计期：{known}）。",
         "No indicator values for {period} (periods with values: {known}).",

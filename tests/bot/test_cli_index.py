@@ -146,6 +146,36 @@ def test_a_bad_values_file_names_its_lines_and_imports_nothing(tmp_path: Path) -
     assert after.returncode == 2 and "no indicator values yet" in after.stderr
 
 
+def test_values_for_a_period_not_begun_are_refused_and_the_latest_stays_the_latest(
+    tmp_path: Path,
+) -> None:
+    """A row for a quarter that has not begun (2099-Q1 typed for 2019-Q1, say) is refused by
+    its line, and nothing is imported: before, it was stored, and `minyi index`, `/index` and
+    the published report silently took that future quarter as the latest period. The
+    quarter now under way is taken."""
+    config = registered_config(tmp_path)
+    minyi(config, "index", "framework", str(tmp_path / "framework.toml"))
+    now = datetime.now(UTC)
+    current = f"{now.year}-Q{(now.month - 1) // 3 + 1}"
+    values = tmp_path / "future.csv"
+    values.write_text(
+        f"community,indicator,period,value\n碧海社区,rent,{current},40\n"
+        "碧海社区,rent,2999-Q1,40\n碧海社区,voice,2999,4\n",
+        encoding="utf-8",
+    )
+    done = minyi(config, "index", "import", str(values))
+    assert done.returncode == 2, done.stdout
+    assert "future.csv: 2 problems, nothing was imported:" in done.stderr
+    assert "future.csv, line 3: period “2999-Q1” has not begun yet" in done.stderr
+    assert "future.csv, line 4: period “2999” has not begun yet" in done.stderr
+    values.write_text(
+        f"community,indicator,period,value\n碧海社区,rent,{current},40\n", encoding="utf-8"
+    )
+    assert minyi(config, "index", "import", str(values)).returncode == 0
+    shown = minyi(config, "index", "--json")
+    assert json.loads(shown.stdout)["period"] == current
+
+
 def test_report_writes_every_file_and_the_web_pages_get_the_same(tmp_path: Path) -> None:
     """`minyi index report --out` writes the HTML, PDF, CSV and charts; `published_index`
     gives the web pages the same figures, one community's page without the others."""

@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from bot.core.csvfiles import CsvInputError, decode_csv_bytes
 from bot.core.errors import IndexInputError, MinyiError, ValuesError
@@ -128,7 +128,12 @@ def select_periods(available: Iterable[str], period: str | None = None) -> tuple
 
 
 def parse_values_csv(
-    data: bytes, *, name: str, framework: Framework, communities: Collection[str]
+    data: bytes,
+    *,
+    name: str,
+    framework: Framework,
+    communities: Collection[str],
+    now: datetime | None = None,
 ) -> list[IndicatorValue]:
     """Parse a values CSV `community,indicator,period,value` from its bytes (UTF-8 with or
     without BOM, or GBK: bot/core/csvfiles.py `decode_csv_bytes`).
@@ -138,6 +143,10 @@ def parse_values_csv(
     line number, the header being line 1; if any row is bad, ValuesError lists them (each a
     `CsvInputError` naming the file and line) and no value is returned, so nothing of the file
     is imported.
+
+    With `now` (timezone-aware, in the deployment's zone), a period that has not begun by then
+    is a bad row too: a value measures a period under way or past, and a future period (2099
+    typed for 2019) would otherwise become the latest, the one every table shows by default.
     """
     if len(data) > MAX_VALUES_BYTES:
         raise ValuesError(
@@ -201,7 +210,7 @@ def parse_values_csv(
                 cells = [cells[n] for n in order]
                 # 2026-q1 as typed is the quarter 2026-Q1.
                 cells[2] = cells[2].upper()
-            problem = _row_problem(cells, known_communities, indicators, periods)
+            problem = _row_problem(cells, known_communities, indicators, periods, now)
             if problem is not None:
                 key, details = problem
                 problems.append(CsvInputError(key, path=name, line=line, **details))
@@ -240,9 +249,10 @@ def _row_problem(
     communities: Mapping[str, str],
     indicators: Mapping[str, str],
     periods: set[str],
+    now: datetime | None = None,
 ) -> tuple[str, dict[str, object]] | None:
     """What is wrong with a row of cleaned cells (template key and values), or None;
-    `periods` caches valid periods."""
+    `periods` caches valid periods (begun by `now`, when given)."""
     if len(cells) != len(_HEADER):
         return "csv_row_cells", {"cells": len(cells), "header": len(_HEADER)}
     community, indicator, period, value = cells
@@ -257,6 +267,8 @@ def _row_problem(
         problem = _period_problem(period)
         if problem is not None:
             return problem
+        if now is not None and now < period_bounds(period, now.tzinfo or UTC)[0]:
+            return "index_period_future", {"period": period}
         periods.add(period)
     if not _NUMBER.match(value):
         return "index_not_number", {"value": value[:40]}

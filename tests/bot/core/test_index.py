@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -677,3 +679,24 @@ def test_values_csv_reads_ascii_or_full_width_digits_only(
     assert getattr(problem, "line", None) == 2
     message = describe_error(caught.value, "en")
     assert f"“{digits}” are not digits the bot reads" in message, message
+
+
+def test_a_period_is_refused_until_it_begins_in_the_deployments_zone(framework: Framework) -> None:
+    """At 01:00 on 1 April in Shanghai (still 31 March in UTC) the second quarter and April
+    have begun and import; May, the third quarter and next year have not: each is named by
+    its line, and nothing is imported."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 4, 1, 1, 0, tzinfo=shanghai)
+    begun = "community,indicator,period,value\n碧海社区,a,2026-Q2,1\n碧海社区,a,2026-04,1\n"
+    values = parse_values_csv(
+        begun.encode(), name="v.csv", framework=framework, communities=COMMUNITIES, now=now
+    )
+    assert [v.period for v in values] == ["2026-Q2", "2026-04"]
+    future = begun + "碧海社区,a,2026-05,1\n碧海社区,a,2026-Q3,1\n碧海社区,b,2027,1\n"
+    with pytest.raises(ValuesError) as caught:
+        parse_values_csv(
+            future.encode(), name="v.csv", framework=framework, communities=COMMUNITIES, now=now
+        )
+    text = describe_error(caught.value, "en")
+    for line, period in ((4, "2026-05"), (5, "2026-Q3"), (6, "2027")):
+        assert f"v.csv, line {line}: period “{period}” has not begun yet" in text, text
