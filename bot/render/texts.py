@@ -1140,6 +1140,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "unknown indicator “{indicator}” (not in the framework).",
     ),
     "index_not_number": ("数值“{value}”不是数字。", "value “{value}” is not a number."),
+    "index_off_scale": (
+        "数值“{value}”不在指标 {indicator} 的量表 {scale} 之内。",
+        "value “{value}” is off {indicator}'s scale {scale}.",
+    ),
     "index_too_large": ("数值“{value}”太大。", "value “{value}” is too large."),
     "index_repeated": (
         "与第 {first} 行的社区、指标和统计期相同。",

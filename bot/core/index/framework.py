@@ -3,6 +3,7 @@ parsed from TOML and checked against the taxonomy."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from typing import Any
 
@@ -12,6 +13,10 @@ from bot.core.errors import FrameworkError, MinyiError
 from nlp.taxonomy import Taxonomy
 
 # --- framework ------------------------------------------------------------------------------
+
+
+# A unit that is a scale: two numbers joined by a dash (`1–5`, `0-10`), nothing else.
+_SCALE = re.compile(r"^\s*(?P<low>[0-9]+(?:\.[0-9]+)?)\s*[–—-]\s*(?P<high>[0-9]+(?:\.[0-9]+)?)\s*$")
 
 
 class Indicator(BaseModel):
@@ -30,6 +35,16 @@ class Indicator(BaseModel):
     threshold: float
     target: float
     baseline: float | None = None
+
+    @property
+    def scale(self) -> tuple[float, float] | None:
+        """The lowest and highest value a unit that is a scale allows (`1–5`, a rating: 1, 5),
+        or None for any other unit (`%`, `分钟 min`: a share may grow past 100)."""
+        match = _SCALE.match(self.unit)
+        if match is None:
+            return None
+        low, high = float(match["low"]), float(match["high"])
+        return (low, high) if low < high else None
 
     @property
     def higher_is_better(self) -> bool:

@@ -168,6 +168,7 @@ def parse_values_csv(
     # An indicator named in another letter case is the framework's own id (ids are told apart
     # without regard to case).
     indicators = {i.id.casefold(): i.id for i in framework.indicators}
+    scales = {i.id: scale for i in framework.indicators if (scale := i.scale) is not None}
     periods: set[str] = set()
     problems: list[MinyiError] = []
     values: list[IndicatorValue] = []
@@ -210,7 +211,9 @@ def parse_values_csv(
                 cells = [cells[n] for n in order]
                 # 2026-q1 as typed is the quarter 2026-Q1.
                 cells[2] = cells[2].upper()
-            problem = _row_problem(cells, known_communities, indicators, periods, now)
+            problem = _row_problem(cells, known_communities, indicators, periods, now) or (
+                _off_scale(indicators[cells[1].casefold()], cells[3], scales)
+            )
             if problem is not None:
                 key, details = problem
                 problems.append(CsvInputError(key, path=name, line=line, **details))
@@ -242,6 +245,22 @@ def _clean(cell: str) -> str:
     # NFKC folds full-width digits and letters typed with a Chinese input method to ASCII;
     # other digits stay as written, for `_row_problem` to refuse (NFKC made ① a 1 and 1² 12).
     return fold_typed(cell).strip().lstrip("\ufeff").strip()
+
+
+def _off_scale(
+    indicator: str, value: str, scales: Mapping[str, tuple[float, float]]
+) -> tuple[str, dict[str, object]] | None:
+    """A value off its indicator's scale (`45` for a 1–5 rating: clamped, it scored 100
+    without a word), or None."""
+    scale = scales.get(indicator)
+    if scale is None or scale[0] <= float(value) <= scale[1]:
+        return None
+    low, high = (f"{x:g}" for x in scale)
+    return "index_off_scale", {
+        "value": value[:40],
+        "indicator": indicator,
+        "scale": f"{low}–{high}",
+    }
 
 
 def _row_problem(
