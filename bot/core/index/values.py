@@ -7,6 +7,7 @@ import csv
 import io
 import math
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -242,9 +243,13 @@ def parse_values_csv(
 def _clean(cell: str) -> str:
     if cell.isascii():
         return cell.strip()
+    # Invisible format characters (zero-width spaces and joiners, direction marks, a BOM)
+    # come with text copied from web pages and chats: not what the official typed, and a
+    # name refused for one looks like the registered name in the error.
+    cell = "".join(c for c in cell if unicodedata.category(c) != "Cf")
     # NFKC folds full-width digits and letters typed with a Chinese input method to ASCII;
     # other digits stay as written, for `_row_problem` to refuse (NFKC made ① a 1 and 1² 12).
-    return fold_typed(cell).strip().lstrip("\ufeff").strip()
+    return fold_typed(cell).strip()
 
 
 def _off_scale(

@@ -700,3 +700,24 @@ def test_a_period_is_refused_until_it_begins_in_the_deployments_zone(framework: 
     text = describe_error(caught.value, "en")
     for line, period in ((4, "2026-05"), (5, "2026-Q3"), (6, "2027")):
         assert f"v.csv, line {line}: period “{period}” has not begun yet" in text, text
+
+
+def test_invisible_characters_pasted_into_cells_do_not_hide_a_match(framework: Framework) -> None:
+    """A zero-width space after a name, a right-to-left mark before it, a zero-width joiner
+    inside a period (text copied from a web page or a chat carries them) are not part of
+    what the official typed: the rows import as the names, indicators and periods they
+    show, instead of "unknown community “碧海社区”" naming what looks like a registered name."""
+    data = (
+        "community,indicator,period,value\n"
+        "碧海社区\u200b,a,2025-Q1,1\n"
+        "\u202e汇展城社区,a,2025-Q1,2\n"
+        "碧海社区,\u2060a,2025\u200d-Q2,3\n"
+    )
+    values = parse_values_csv(
+        data.encode(), name="v.csv", framework=framework, communities=COMMUNITIES
+    )
+    assert values == [
+        V("碧海社区", "a", "2025-Q1", 1.0),
+        V("汇展城社区", "a", "2025-Q1", 2.0),
+        V("碧海社区", "a", "2025-Q2", 3.0),
+    ]
