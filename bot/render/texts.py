@@ -1110,6 +1110,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "指标 {indicator} 的字段“id”：与第 #{first} 个指标重复。",
         "Indicator {indicator} field 'id': duplicate of indicator #{first}.",
     ),
+    "fw_off_scale": (
+        "指标 {indicator} 的字段“{field}”：{value} 不在单位所示的量表 {scale} 之内。",
+        "Indicator {indicator} field '{field}': {value} is off the scale {scale} its unit names.",
+    ),
     "fw_equal": (
         "指标 {indicator} 的字段“threshold”和“target”相等（{value}），指标没有方向。",
         "Indicator {indicator} fields 'threshold' and 'target': equal ({value}); the indicator "

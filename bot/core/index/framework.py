@@ -79,6 +79,26 @@ class Framework(BaseModel):
         return None
 
 
+def _off_scale(label: str, indicator: Indicator) -> list[MinyiError]:
+    """The reference values off the scale the indicator's unit names (a 1–5 rating's
+    threshold at 0: no value on the scale, which is all an import takes, could score 0)."""
+    scale = indicator.scale
+    if scale is None:
+        return []
+    low, high = scale
+    named = f"{low:g}–{high:g}"
+    fields = {
+        "threshold": indicator.threshold,
+        "target": indicator.target,
+        "baseline": indicator.baseline,
+    }
+    return [
+        MinyiError("fw_off_scale", indicator=label, field=field, value=f"{x:g}", scale=named)
+        for field, x in fields.items()
+        if x is not None and not low <= x <= high
+    ]
+
+
 def parse_framework(
     source: str | bytes, taxonomy: Taxonomy, *, name: str = "framework"
 ) -> Framework:
@@ -123,6 +143,7 @@ def parse_framework(
         seen.setdefault(key, number)
         if indicator.threshold == indicator.target:
             problems.append(MinyiError("fw_equal", indicator=label, value=f"{indicator.target:g}"))
+        problems += _off_scale(label, indicator)
         known = {p.id for p in principles}
         if principles and indicator.principle not in known:
             problems.append(
