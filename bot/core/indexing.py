@@ -70,7 +70,8 @@ async def load_framework(core: Core) -> Framework:
         stored = await session.get_framework()
     taxonomy = core.tagger.taxonomy
     if stored is not None:
-        return parse_framework(stored.source, taxonomy, name="stored framework")
+        # Read as in force (no scale check): stored before that check, it must keep working.
+        return parse_framework(stored.source, taxonomy, name="stored framework", scales=False)
     path = core.settings.index.framework or shipped_framework_path()
     try:
         data = path.read_bytes()

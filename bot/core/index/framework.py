@@ -100,14 +100,16 @@ def _off_scale(label: str, indicator: Indicator) -> list[MinyiError]:
 
 
 def parse_framework(
-    source: str | bytes, taxonomy: Taxonomy, *, name: str = "framework"
+    source: str | bytes, taxonomy: Taxonomy, *, name: str = "framework", scales: bool = True
 ) -> Framework:
     """Parse and validate a framework TOML (SPEC §10).
 
     Raises FrameworkError listing every problem, each naming the indicator and the field:
     TOML syntax (with its line), a missing or unknown field, a principle that is not a
     principle of the taxonomy or not in the framework's `principles`, threshold equal to
-    target, a duplicate id, a number that is not finite.
+    target, a duplicate id, a number that is not finite, and (with `scales`) a reference
+    value off the scale the unit names. A framework already in force is read without
+    `scales`: one stored before that check keeps working.
     """
     try:
         text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
@@ -143,7 +145,8 @@ def parse_framework(
         seen.setdefault(key, number)
         if indicator.threshold == indicator.target:
             problems.append(MinyiError("fw_equal", indicator=label, value=f"{indicator.target:g}"))
-        problems += _off_scale(label, indicator)
+        if scales:
+            problems += _off_scale(label, indicator)
         known = {p.id for p in principles}
         if principles and indicator.principle not in known:
             problems.append(

@@ -75,6 +75,21 @@ async def test_the_configured_framework_is_used_until_one_is_stored(core: Core) 
     assert [i.id for i in (await load_framework(core)).indicators] == ["voice", "rent_share"]
 
 
+async def test_a_framework_in_force_before_scales_were_checked_still_loads(core: Core) -> None:
+    """A framework stored by an earlier version with a 1–5 indicator's threshold at 0 (refused
+    when stored now) stays in force: the index is still computed, not refused until someone
+    stores a new one; storing that framework again is refused, naming the field."""
+    off_scale = FRAMEWORK.replace("threshold = 2.0", "threshold = 0")
+    assert off_scale != FRAMEWORK
+    async with core.transaction() as session:
+        await session.add_framework(off_scale, core.now().timestamp())
+    framework = await load_framework(core)
+    assert [i.threshold for i in framework.indicators if i.id == "voice"] == [0.0]
+    with pytest.raises(FrameworkError) as caught:
+        await store_framework(core, off_scale.encode(), "again.toml")
+    assert "field 'threshold': 0 is off the scale 1–5" in describe_error(caught.value, "en")
+
+
 async def test_an_import_is_whole_or_nothing_and_a_reimport_replaces_its_period(
     core: Core,
 ) -> None:
