@@ -47,6 +47,7 @@ from bot.core.index.values import (
     period_key,
     period_of,
     select_periods,
+    typed_period,
 )
 from bot.core.models import Round
 from bot.core.reports import QUOTES, ThemeShare, pick_quotes, show_quote
@@ -235,6 +236,8 @@ async def compute(
 ) -> IndexResult:
     """The index for `period` (default: the latest with values) of every registered
     community, with the change since the previous period."""
+    if period is not None:
+        period = typed_period(period)
     framework = await load_framework(core)
     periods = await available_periods(core, framework)
     if period is not None and period not in periods:

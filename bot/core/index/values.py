@@ -62,6 +62,13 @@ def check_period(period: str) -> str:
     return period
 
 
+def typed_period(text: str) -> str:
+    """A period as a person typed it, in the form `check_period` reads: full-width digits and
+    letters folded (a Chinese input method's `２０２６-Ｑ２`), spaces dropped, the quarter's Q
+    upper case (`2026-q2`). Other digits stay, for `check_period` to refuse."""
+    return fold_typed(text).strip().upper()
+
+
 def is_period(period: str) -> bool:
     """Whether `check_period` takes `period` (a period stored before years were bounded may
     not: such a one is left out of what is scored, and refused when asked for)."""

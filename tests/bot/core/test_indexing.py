@@ -275,6 +275,20 @@ async def test_a_month_or_year_asked_for_gets_the_ratings_closed_within_it(core:
     assert "No indicator values for 2026-02" in describe_error(caught.value, "en")
 
 
+@pytest.mark.parametrize("typed", ["2026-q2", "２０２６-Ｑ２", " 2026-Q2 ", "２０２６－ｑ２"])
+async def test_a_period_asked_for_as_a_phone_types_it_is_that_period(
+    core: Core, typed: str
+) -> None:
+    """`/index 2026-q2` or the full-width `/index ２０２６-Ｑ２` a Chinese input method types is
+    the quarter 2026-Q2, as the same words in a values file are (it was refused as "not
+    YYYY, YYYY-Qn or YYYY-MM")."""
+    await import_values(core, _csv("碧海社区,rent,2026-Q2,40"), "v.csv")
+    result = await compute(core, typed)
+    assert result.period == "2026-Q2"
+    bihai = next(c for c in result.communities if c.name == "碧海社区")
+    assert bihai.indicators["rent"].value == 40
+
+
 @pytest.mark.parametrize("period", ["0000", "0000-01", "9999", "9999-12", "9999-Q4", "0001-Q1"])
 async def test_a_period_of_a_year_no_calendar_holds_is_refused_as_a_bad_period(
     core: Core, period: str
