@@ -1112,7 +1112,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "fw_off_scale": (
         "指标 {indicator} 的字段“{field}”：{value} 不在单位所示的量表 {scale} 之内。",
-        "Indicator {indicator} field '{field}': {value} is off the scale {scale} its unit names.",
+        "Indicator {indicator} field '{field}': {value} is off the scale {scale} named by its "
+        "unit.",
     ),
     "fw_equal": (
         "指标 {indicator} 的字段“threshold”和“target”相等（{value}），指标没有方向。",

@@ -349,15 +349,15 @@ def _one(**fields: object) -> str:
         # A 1–5 rating's threshold at 0: no value on the scale could ever score 0.
         (
             _one(unit="1–5", threshold=0.0, target=4.5),
-            "Indicator #1 ('x1') field 'threshold': 0 is off the scale 1–5 its unit names",
+            "Indicator #1 ('x1') field 'threshold': 0 is off the scale 1–5 named by its unit",
         ),
         (
             _one(unit="1-5", threshold=2.0, target=10.0),
-            "Indicator #1 ('x1') field 'target': 10 is off the scale 1–5 its unit names",
+            "Indicator #1 ('x1') field 'target': 10 is off the scale 1–5 named by its unit",
         ),
         (
             _one(unit="1–5", threshold=2.0, target=4.5, baseline=0.5),
-            "Indicator #1 ('x1') field 'baseline': 0.5 is off the scale 1–5 its unit names",
+            "Indicator #1 ('x1') field 'baseline': 0.5 is off the scale 1–5 named by its unit",
         ),
         (_one(colour="red"), "Indicator #1 ('x1') field 'colour': unknown field"),
         (_one(threshold="nan"), "field 'threshold'"),
