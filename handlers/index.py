@@ -13,7 +13,7 @@ from bot.render.index_report import scorecard_png
 from bot.render.index_text import index_caption, index_table
 from bot.render.texts import say
 from bot.telegram.context import Ctx
-from bot.telegram.sending import send_photo, send_text
+from bot.telegram.sending import Photo, send_album, send_text
 from handlers.common import (
     authorise,
     command_args,
@@ -57,17 +57,16 @@ async def index(update: Update, context: Ctx) -> None:
 
     async def send(chat_id: int) -> None:
         await send_text(bot, chat_id, index_table(result, lang, TABLE_ROWS), attempts=ATTEMPTS)
-        for place, community in scored[:SCORECARDS]:
-            # matplotlib takes a few tenths of a second per image: off the event loop.
-            png = await asyncio.to_thread(scorecard_png, result, community)
-            await send_photo(
-                bot,
-                chat_id,
-                png,
-                caption=index_caption(result, community, lang),
-                filename=f"scorecard_{place + 1}.png",
-                attempts=ATTEMPTS,
-            )
+        leading = scored[:SCORECARDS]
+        # matplotlib takes a few tenths of a second per image: off the event loop.
+        pngs = await asyncio.to_thread(lambda: [scorecard_png(result, c) for _, c in leading])
+        cards = [
+            Photo(png, f"scorecard_{place + 1}.png", index_caption(result, community, lang))
+            for png, (place, community) in zip(pngs, leading, strict=True)
+        ]
+        # Albums of up to ten, as /qr sends its cards: one request and one notification for
+        # ten communities rather than ten; each photo keeps its caption naming its community.
+        await send_album(bot, chat_id, cards, attempts=ATTEMPTS)
         if len(scored) > SCORECARDS:
             more = say("index_cards_more", lang, shown=SCORECARDS, total=len(scored))
             if web.listen and web.public_url:

@@ -13,7 +13,7 @@ from bot.core.parsing import parse_id
 from bot.render.qr import cards_for
 from bot.render.texts import say
 from bot.telegram.context import Ctx
-from bot.telegram.sending import Document, send_documents
+from bot.telegram.sending import Document, send_album
 from handlers.common import authorise, command_args, core_of, lang_of, send_privately
 
 
@@ -47,6 +47,6 @@ async def qr(update: Update, context: Ctx) -> None:
     async def send(chat_id: int) -> None:
         # Albums of up to ten: a round in forty communities is four albums (four requests, four
         # notifications) rather than forty; each card keeps its caption, name and link.
-        await send_documents(context.bot, chat_id, documents)
+        await send_album(context.bot, chat_id, documents)
 
     await send_privately(update, context, send)

@@ -47,6 +47,7 @@ from bot.core.index.values import (
     period_key,
     period_of,
     select_periods,
+    typed_period,
 )
 from bot.core.models import Round
 from bot.core.reports import QUOTES, ThemeShare, pick_quotes, show_quote
@@ -70,7 +71,8 @@ async def load_framework(core: Core) -> Framework:
         stored = await session.get_framework()
     taxonomy = core.tagger.taxonomy
     if stored is not None:
-        return parse_framework(stored.source, taxonomy, name="stored framework")
+        # Read as in force (no scale check): stored before that check, it must keep working.
+        return parse_framework(stored.source, taxonomy, name="stored framework", scales=False)
     path = core.settings.index.framework or shipped_framework_path()
     try:
         data = path.read_bytes()
@@ -106,7 +108,13 @@ async def import_values(core: Core, data: bytes, name: str) -> ImportSummary:
     framework = await load_framework(core)
     async with core.transaction() as session:
         communities = [c.name for c in await session.list_communities()]
-        values = parse_values_csv(data, name=name, framework=framework, communities=communities)
+        values = parse_values_csv(
+            data,
+            name=name,
+            framework=framework,
+            communities=communities,
+            now=core.now().astimezone(core.settings.schedule.tz),
+        )
         rows = [ValueRow(v.community, v.indicator, v.period, v.value) for v in values]
         stored = await session.replace_values(Path(name).name, rows, core.now().timestamp())
     periods = sorted({v.period for v in values}, key=period_key)
@@ -228,6 +236,8 @@ async def compute(
 ) -> IndexResult:
     """The index for `period` (default: the latest with values) of every registered
     community, with the change since the previous period."""
+    if period is not None:
+        period = typed_period(period)
     framework = await load_framework(core)
     periods = await available_periods(core, framework)
     if period is not None and period not in periods:

@@ -137,6 +137,13 @@ def _fmt(x: float | None, digits: int = 1) -> str:
     return f"{x:.{digits}f}"
 
 
+def _interval_text(low: float | None, high: float | None) -> str:
+    """`37.8–85.0`, or one dash for a community without an interval (not `–––`)."""
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return "–"
+    return f"{_fmt(low)}–{_fmt(high)}"
+
+
 def _fmt_value(x: float | None) -> str:
     """An indicator value (or a reference value, or a change) as a reader expects it: at most
     two decimals, trailing zeros dropped (34.87, 4.07 for a mean rating of 57/14, 3.8, 50),
@@ -454,7 +461,7 @@ def _scorecard_html(
         f'<div class="card" id="c{number}"><h3 id="c{number}-name">{_e(c.name)}</h3>'
         '<div class="head">'
         f'<div>{_bi(t("index"))}<br><span class="big">{_fmt(c.index)}</span></div>'
-        f"<div>{_bi(t('interval'))}<br>{_fmt(c.low)}–{_fmt(c.high)}</div>"
+        f"<div>{_bi(t('interval'))}<br>{_interval_text(c.low, c.high)}</div>"
         f"<div>{_bi(t('rank'))}<br>{rank} {place}</div>"
         f"<div>{_bi(t('change'))}<br>{_change_html(c.change, change_note(c))}</div>"
         f"<div>{_bi(t('coverage'))}<br>{c.coverage:.0%}</div>"
@@ -716,6 +723,10 @@ def principles_chart_png(result: IndexResult) -> bytes:
     return _png(fig)
 
 
+#: A scorecard bar at least this long (of 100) carries its figure inside it.
+INSIDE_BAR = 60.0
+
+
 @one_at_a_time
 def scorecard_png(result: IndexResult, community: CommunityResult) -> bytes:
     """One community's scorecard image (`scorecard_figure`) as PNG."""
@@ -740,11 +751,16 @@ def scorecard_figure(result: IndexResult, community: CommunityResult) -> Figure:
     for y, p, s in zip(ys, fw.principles, scores, strict=True):
         weight = _weight(used.get(p.id))
         text = "无数据，不计入 no data, not counted" if weight is None else f"{s:.1f}  (w {weight})"
+        # A long bar carries its figure inside, at its end: beside it, "100.0  (w 28.6%)" ran
+        # past the image's edge whenever the principles' names took half its width.
+        inside = s is not None and s >= INSIDE_BAR
         ax.text(
-            (s or 0.0) + 1,
+            (s or 0.0) + (-1 if inside else 1),
             y,
             text,
             va="center",
+            ha="right" if inside else "left",
+            color="white" if inside else "black",
             fontsize=8,
             fontproperties=font,
             parse_math=False,
@@ -757,7 +773,7 @@ def scorecard_figure(result: IndexResult, community: CommunityResult) -> Figure:
     change = _change(community.change) + ("" if note is None else " ({} {})".format(*note))
     fig.suptitle(
         f"{community.name} · {result.period}\n"
-        f"指数 Index {_fmt(community.index)} [{_fmt(community.low)}–{_fmt(community.high)}]"
+        f"指数 Index {_fmt(community.index)} [{_interval_text(community.low, community.high)}]"
         f" · {rank} · 较上期 Change {change}",
         fontproperties=font,
         fontsize=10,
@@ -791,7 +807,7 @@ def pdf_data(
             {
                 "name": c.name,
                 "index": _fmt(c.index),
-                "interval": f"{_fmt(c.low)}–{_fmt(c.high)}",
+                "interval": _interval_text(c.low, c.high),
                 "rank": "–" if c.rank is None else str(c.rank),
                 "rank_range": _rank_range(c),
                 "unranked_why": None if (why := _unranked_why(result, c)) is None else list(why),

@@ -1051,6 +1051,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "统计期“{period}”的年份应在 {first} 到 {last} 之间。",
         "Period “{period}”: the year must be from {first} to {last}.",
     ),
+    "index_period_future": (
+        "统计期“{period}”还没有开始：只能导入已开始或已过去的统计期的数值。",
+        "period “{period}” has not begun yet: only values of a period under way or past can "
+        "be imported.",
+    ),
     "index_period_empty": (
         "统计期 {period} 没有指标数值（有数值的统计期：{known}）。",
         "No indicator values for {period} (periods with values: {known}).",
@@ -1105,6 +1110,11 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "指标 {indicator} 的字段“id”：与第 #{first} 个指标重复。",
         "Indicator {indicator} field 'id': duplicate of indicator #{first}.",
     ),
+    "fw_off_scale": (
+        "指标 {indicator} 的字段“{field}”：{value} 不在单位所示的量表 {scale} 之内。",
+        "Indicator {indicator} field '{field}': {value} is off the scale {scale} named by its "
+        "unit.",
+    ),
     "fw_equal": (
         "指标 {indicator} 的字段“threshold”和“target”相等（{value}），指标没有方向。",
         "Indicator {indicator} fields 'threshold' and 'target': equal ({value}); the indicator "
@@ -1135,6 +1145,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "unknown indicator “{indicator}” (not in the framework).",
     ),
     "index_not_number": ("数值“{value}”不是数字。", "value “{value}” is not a number."),
+    "index_off_scale": (
+        "数值“{value}”不在指标 {indicator} 的量表 {scale} 之内。",
+        "value “{value}” is off {indicator}'s scale {scale}.",
+    ),
     "index_too_large": ("数值“{value}”太大。", "value “{value}” is too large."),
     "index_repeated": (
         "与第 {first} 行的社区、指标和统计期相同。",

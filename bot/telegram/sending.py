@@ -1,5 +1,5 @@
 """Sending a text of any length to a chat (split under Telegram's limit, optionally retried),
-and files as documents (in albums when there are several).
+and files as documents or photos (in albums when there are several).
 
 Replies retry flood waits, network errors and a group's move to a supergroup themselves
 (`attempts` > 1). Outbox posts (bot/telegram/outbox.py) send once (`attempts=1`): the outbox counts
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from telegram import Bot, InputMediaDocument, Message
+from telegram import Bot, InputMediaDocument, InputMediaPhoto, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -128,6 +128,15 @@ class Document:
     caption: str
 
 
+@dataclass(frozen=True)
+class Photo:
+    """A picture to send as a photo with its own caption."""
+
+    data: bytes
+    filename: str
+    caption: str
+
+
 def album_sizes(count: int, most: int = ALBUM_MOST) -> list[int]:
     """How `count` items split into the fewest albums of at most `most`, as even as can be,
     so that none is left with a lone item (11: 6 and 5, not 10 and 1)."""
@@ -138,25 +147,49 @@ def album_sizes(count: int, most: int = ALBUM_MOST) -> list[int]:
     return [small + 1] * extra + [small] * (albums - extra)
 
 
-async def send_documents(bot: Bot, chat_id: int, documents: list[Document]) -> list[Message]:
-    """Send `documents` in albums (sendMediaGroup) of at most ten, each with its caption; a
-    single one as a plain document. Each album is one request, which Telegram takes or refuses
-    whole: a flood wait is waited out and the album sent again by the rate limiter
-    (bot/telegram/flood.py), which counts each of its documents as a message."""
-    if len(documents) == 1:
-        [one] = documents
-        return [
-            await bot.send_document(
-                chat_id, document=one.data, filename=one.filename, caption=one.caption
+def _media(item: Document | Photo) -> InputMediaDocument | InputMediaPhoto:
+    if isinstance(item, Photo):
+        return InputMediaPhoto(item.data, filename=item.filename, caption=item.caption)
+    return InputMediaDocument(item.data, filename=item.filename, caption=item.caption)
+
+
+async def send_album(
+    bot: Bot,
+    chat_id: int,
+    items: Sequence[Document] | Sequence[Photo],
+    *,
+    attempts: int = 1,
+) -> list[Message]:
+    """Send `items` (all documents or all photos: Telegram mixes no documents with photos) in
+    albums (sendMediaGroup) of at most ten, each with its caption; a single one as a plain
+    document or photo. Each album is one request, which Telegram takes or refuses whole: a
+    flood wait is waited out and the album sent again by the rate limiter
+    (bot/telegram/flood.py), which counts each of its items as a message; with `attempts` > 1
+    `with_retry` also waits out what reaches it."""
+    if len(items) == 1:
+        [one] = items
+
+        async def single(chat: int) -> Message:
+            if isinstance(one, Photo):
+                return await bot.send_photo(
+                    chat, photo=one.data, filename=one.filename, caption=one.caption
+                )
+            return await bot.send_document(
+                chat, document=one.data, filename=one.filename, caption=one.caption
             )
-        ]
+
+        return [await with_retry(single, chat_id, attempts=attempts)]
     sent: list[Message] = []
     start = 0
-    for size in album_sizes(len(documents)):
-        media = [
-            InputMediaDocument(d.data, filename=d.filename, caption=d.caption)
-            for d in documents[start : start + size]
-        ]
-        sent.extend(await bot.send_media_group(chat_id, media))
+    for size in album_sizes(len(items)):
+        media = [_media(item) for item in items[start : start + size]]
+
+        async def album(chat: int, media: list[Any] = media) -> Sequence[Message]:
+            return await bot.send_media_group(chat, media)
+
+        messages = await with_retry(album, chat_id, attempts=attempts)
+        # A migrated group: the next albums follow it there.
+        chat_id = messages[0].chat_id if messages else chat_id
+        sent.extend(messages)
         start += size
     return sent

@@ -146,6 +146,63 @@ def test_a_bad_values_file_names_its_lines_and_imports_nothing(tmp_path: Path) -
     assert after.returncode == 2 and "no indicator values yet" in after.stderr
 
 
+def test_values_for_a_period_not_begun_are_refused_and_the_latest_stays_the_latest(
+    tmp_path: Path,
+) -> None:
+    """A row for a quarter that has not begun (2099-Q1 typed for 2019-Q1, say) is refused by
+    its line, and nothing is imported: before, it was stored, and `minyi index`, `/index` and
+    the published report silently took that future quarter as the latest period. The
+    quarter now under way is taken."""
+    config = registered_config(tmp_path)
+    minyi(config, "index", "framework", str(tmp_path / "framework.toml"))
+    now = datetime.now(UTC)
+    current = f"{now.year}-Q{(now.month - 1) // 3 + 1}"
+    values = tmp_path / "future.csv"
+    values.write_text(
+        f"community,indicator,period,value\n碧海社区,rent,{current},40\n"
+        "碧海社区,rent,2999-Q1,40\n碧海社区,voice,2999,4\n",
+        encoding="utf-8",
+    )
+    done = minyi(config, "index", "import", str(values))
+    assert done.returncode == 2, done.stdout
+    assert "future.csv: 2 problems, nothing was imported:" in done.stderr
+    assert "future.csv, line 3: period “2999-Q1” has not begun yet" in done.stderr
+    assert "future.csv, line 4: period “2999” has not begun yet" in done.stderr
+    values.write_text(
+        f"community,indicator,period,value\n碧海社区,rent,{current},40\n", encoding="utf-8"
+    )
+    assert minyi(config, "index", "import", str(values)).returncode == 0
+    shown = minyi(config, "index", "--json")
+    assert json.loads(shown.stdout)["period"] == current
+
+
+def test_a_value_off_its_indicators_scale_is_refused_by_its_line(tmp_path: Path) -> None:
+    """An indicator whose unit is a scale ("1–5": residents' mean rating) takes values on it
+    only: 45 typed for 4.5 and 0 are refused by their lines (before, they were clamped to
+    a score of 100 or 0 without a word); the scale's ends import, and a unit that is no scale
+    (`%`) takes any number."""
+    config = registered_config(tmp_path)
+    minyi(config, "index", "framework", str(tmp_path / "framework.toml"))
+    values = tmp_path / "scale.csv"
+    values.write_text(
+        "community,indicator,period,value\n碧海社区,voice,2026-Q1,45\n"
+        "汇展城社区,voice,2026-Q1,0\n碧海社区,voice,2025-Q4,5\n汇展城社区,voice,2025-Q4,1\n"
+        "碧海社区,rent,2026-Q1,120\n",
+        encoding="utf-8",
+    )
+    done = minyi(config, "index", "import", str(values))
+    assert done.returncode == 2, done.stdout
+    assert "scale.csv: 2 problems, nothing was imported:" in done.stderr
+    assert "scale.csv, line 2: value “45” is off voice's scale 1–5" in done.stderr
+    assert "scale.csv, line 3: value “0” is off voice's scale 1–5" in done.stderr
+    values.write_text(
+        "community,indicator,period,value\n碧海社区,voice,2025-Q4,5\n汇展城社区,voice,2025-Q4,1\n"
+        "碧海社区,rent,2026-Q1,120\n",
+        encoding="utf-8",
+    )
+    assert minyi(config, "index", "import", str(values)).returncode == 0
+
+
 def test_report_writes_every_file_and_the_web_pages_get_the_same(tmp_path: Path) -> None:
     """`minyi index report --out` writes the HTML, PDF, CSV and charts; `published_index`
     gives the web pages the same figures, one community's page without the others."""

@@ -3,6 +3,7 @@ parsed from TOML and checked against the taxonomy."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from typing import Any
 
@@ -12,6 +13,10 @@ from bot.core.errors import FrameworkError, MinyiError
 from nlp.taxonomy import Taxonomy
 
 # --- framework ------------------------------------------------------------------------------
+
+
+# A unit that is a scale: two numbers joined by a dash (`1–5`, `0-10`), nothing else.
+_SCALE = re.compile(r"^\s*(?P<low>[0-9]+(?:\.[0-9]+)?)\s*[–—-]\s*(?P<high>[0-9]+(?:\.[0-9]+)?)\s*$")
 
 
 class Indicator(BaseModel):
@@ -30,6 +35,16 @@ class Indicator(BaseModel):
     threshold: float
     target: float
     baseline: float | None = None
+
+    @property
+    def scale(self) -> tuple[float, float] | None:
+        """The lowest and highest value a unit that is a scale allows (`1–5`, a rating: 1, 5),
+        or None for any other unit (`%`, `分钟 min`: a share may grow past 100)."""
+        match = _SCALE.match(self.unit)
+        if match is None:
+            return None
+        low, high = float(match["low"]), float(match["high"])
+        return (low, high) if low < high else None
 
     @property
     def higher_is_better(self) -> bool:
@@ -64,15 +79,37 @@ class Framework(BaseModel):
         return None
 
 
+def _off_scale(label: str, indicator: Indicator) -> list[MinyiError]:
+    """The reference values off the scale the indicator's unit names (a 1–5 rating's
+    threshold at 0: no value on the scale, which is all an import takes, could score 0)."""
+    scale = indicator.scale
+    if scale is None:
+        return []
+    low, high = scale
+    named = f"{low:g}–{high:g}"
+    fields = {
+        "threshold": indicator.threshold,
+        "target": indicator.target,
+        "baseline": indicator.baseline,
+    }
+    return [
+        MinyiError("fw_off_scale", indicator=label, field=field, value=f"{x:g}", scale=named)
+        for field, x in fields.items()
+        if x is not None and not low <= x <= high
+    ]
+
+
 def parse_framework(
-    source: str | bytes, taxonomy: Taxonomy, *, name: str = "framework"
+    source: str | bytes, taxonomy: Taxonomy, *, name: str = "framework", scales: bool = True
 ) -> Framework:
     """Parse and validate a framework TOML (SPEC §10).
 
     Raises FrameworkError listing every problem, each naming the indicator and the field:
     TOML syntax (with its line), a missing or unknown field, a principle that is not a
     principle of the taxonomy or not in the framework's `principles`, threshold equal to
-    target, a duplicate id, a number that is not finite.
+    target, a duplicate id, a number that is not finite, and (with `scales`) a reference
+    value off the scale the unit names. A framework already in force is read without
+    `scales`: one stored before that check keeps working.
     """
     try:
         text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
@@ -108,6 +145,8 @@ def parse_framework(
         seen.setdefault(key, number)
         if indicator.threshold == indicator.target:
             problems.append(MinyiError("fw_equal", indicator=label, value=f"{indicator.target:g}"))
+        if scales:
+            problems += _off_scale(label, indicator)
         known = {p.id for p in principles}
         if principles and indicator.principle not in known:
             problems.append(

@@ -7,9 +7,10 @@ import csv
 import io
 import math
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from bot.core.csvfiles import CsvInputError, decode_csv_bytes
 from bot.core.errors import IndexInputError, MinyiError, ValuesError
@@ -59,6 +60,13 @@ def check_period(period: str) -> str:
         key, values = problem
         raise IndexInputError(key, **values)
     return period
+
+
+def typed_period(text: str) -> str:
+    """A period as a person typed it, in the form `check_period` reads: full-width digits and
+    letters folded (a Chinese input method's `２０２６-Ｑ２`), spaces dropped, the quarter's Q
+    upper case (`2026-q2`). Other digits stay, for `check_period` to refuse."""
+    return fold_typed(text).strip().upper()
 
 
 def is_period(period: str) -> bool:
@@ -128,7 +136,12 @@ def select_periods(available: Iterable[str], period: str | None = None) -> tuple
 
 
 def parse_values_csv(
-    data: bytes, *, name: str, framework: Framework, communities: Collection[str]
+    data: bytes,
+    *,
+    name: str,
+    framework: Framework,
+    communities: Collection[str],
+    now: datetime | None = None,
 ) -> list[IndicatorValue]:
     """Parse a values CSV `community,indicator,period,value` from its bytes (UTF-8 with or
     without BOM, or GBK: bot/core/csvfiles.py `decode_csv_bytes`).
@@ -138,6 +151,10 @@ def parse_values_csv(
     line number, the header being line 1; if any row is bad, ValuesError lists them (each a
     `CsvInputError` naming the file and line) and no value is returned, so nothing of the file
     is imported.
+
+    With `now` (timezone-aware, in the deployment's zone), a period that has not begun by then
+    is a bad row too: a value measures a period under way or past, and a future period (2099
+    typed for 2019) would otherwise become the latest, the one every table shows by default.
     """
     if len(data) > MAX_VALUES_BYTES:
         raise ValuesError(
@@ -159,6 +176,7 @@ def parse_values_csv(
     # An indicator named in another letter case is the framework's own id (ids are told apart
     # without regard to case).
     indicators = {i.id.casefold(): i.id for i in framework.indicators}
+    scales = {i.id: scale for i in framework.indicators if (scale := i.scale) is not None}
     periods: set[str] = set()
     problems: list[MinyiError] = []
     values: list[IndicatorValue] = []
@@ -201,7 +219,9 @@ def parse_values_csv(
                 cells = [cells[n] for n in order]
                 # 2026-q1 as typed is the quarter 2026-Q1.
                 cells[2] = cells[2].upper()
-            problem = _row_problem(cells, known_communities, indicators, periods)
+            problem = _row_problem(cells, known_communities, indicators, periods, now) or (
+                _off_scale(indicators[cells[1].casefold()], cells[3], scales)
+            )
             if problem is not None:
                 key, details = problem
                 problems.append(CsvInputError(key, path=name, line=line, **details))
@@ -230,9 +250,29 @@ def parse_values_csv(
 def _clean(cell: str) -> str:
     if cell.isascii():
         return cell.strip()
+    # Invisible format characters (zero-width spaces and joiners, direction marks, a BOM)
+    # come with text copied from web pages and chats: not what the official typed, and a
+    # name refused for one looks like the registered name in the error.
+    cell = "".join(c for c in cell if unicodedata.category(c) != "Cf")
     # NFKC folds full-width digits and letters typed with a Chinese input method to ASCII;
     # other digits stay as written, for `_row_problem` to refuse (NFKC made ① a 1 and 1² 12).
-    return fold_typed(cell).strip().lstrip("\ufeff").strip()
+    return fold_typed(cell).strip()
+
+
+def _off_scale(
+    indicator: str, value: str, scales: Mapping[str, tuple[float, float]]
+) -> tuple[str, dict[str, object]] | None:
+    """A value off its indicator's scale (`45` for a 1–5 rating: clamped, it scored 100
+    without a word), or None."""
+    scale = scales.get(indicator)
+    if scale is None or scale[0] <= float(value) <= scale[1]:
+        return None
+    low, high = (f"{x:g}" for x in scale)
+    return "index_off_scale", {
+        "value": value[:40],
+        "indicator": indicator,
+        "scale": f"{low}–{high}",
+    }
 
 
 def _row_problem(
@@ -240,9 +280,10 @@ def _row_problem(
     communities: Mapping[str, str],
     indicators: Mapping[str, str],
     periods: set[str],
+    now: datetime | None = None,
 ) -> tuple[str, dict[str, object]] | None:
     """What is wrong with a row of cleaned cells (template key and values), or None;
-    `periods` caches valid periods."""
+    `periods` caches valid periods (begun by `now`, when given)."""
     if len(cells) != len(_HEADER):
         return "csv_row_cells", {"cells": len(cells), "header": len(_HEADER)}
     community, indicator, period, value = cells
@@ -257,6 +298,8 @@ def _row_problem(
         problem = _period_problem(period)
         if problem is not None:
             return problem
+        if now is not None and now < period_bounds(period, now.tzinfo or UTC)[0]:
+            return "index_period_future", {"period": period}
         periods.add(period)
     if not _NUMBER.match(value):
         return "index_not_number", {"value": value[:40]}

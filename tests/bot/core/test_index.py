@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -344,6 +346,19 @@ def _one(**fields: object) -> str:
         ),
         (_one(target=0.0), "Indicator #1 ('x1') fields 'threshold' and 'target': equal"),
         (_one(unit=None), "Indicator #1 ('x1') field 'unit': missing required field"),
+        # A 1–5 rating's threshold at 0: no value on the scale could ever score 0.
+        (
+            _one(unit="1–5", threshold=0.0, target=4.5),
+            "Indicator #1 ('x1') field 'threshold': 0 is off the scale 1–5 named by its unit",
+        ),
+        (
+            _one(unit="1-5", threshold=2.0, target=10.0),
+            "Indicator #1 ('x1') field 'target': 10 is off the scale 1–5 named by its unit",
+        ),
+        (
+            _one(unit="1–5", threshold=2.0, target=4.5, baseline=0.5),
+            "Indicator #1 ('x1') field 'baseline': 0.5 is off the scale 1–5 named by its unit",
+        ),
         (_one(colour="red"), "Indicator #1 ('x1') field 'colour': unknown field"),
         (_one(threshold="nan"), "field 'threshold'"),
         (_one(threshold=True), "field 'threshold'"),
@@ -677,3 +692,45 @@ def test_values_csv_reads_ascii_or_full_width_digits_only(
     assert getattr(problem, "line", None) == 2
     message = describe_error(caught.value, "en")
     assert f"“{digits}” are not digits the bot reads" in message, message
+
+
+def test_a_period_is_refused_until_it_begins_in_the_deployments_zone(framework: Framework) -> None:
+    """At 01:00 on 1 April in Shanghai (still 31 March in UTC) the second quarter and April
+    have begun and import; May, the third quarter and next year have not: each is named by
+    its line, and nothing is imported."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 4, 1, 1, 0, tzinfo=shanghai)
+    begun = "community,indicator,period,value\n碧海社区,a,2026-Q2,1\n碧海社区,a,2026-04,1\n"
+    values = parse_values_csv(
+        begun.encode(), name="v.csv", framework=framework, communities=COMMUNITIES, now=now
+    )
+    assert [v.period for v in values] == ["2026-Q2", "2026-04"]
+    future = begun + "碧海社区,a,2026-05,1\n碧海社区,a,2026-Q3,1\n碧海社区,b,2027,1\n"
+    with pytest.raises(ValuesError) as caught:
+        parse_values_csv(
+            future.encode(), name="v.csv", framework=framework, communities=COMMUNITIES, now=now
+        )
+    text = describe_error(caught.value, "en")
+    for line, period in ((4, "2026-05"), (5, "2026-Q3"), (6, "2027")):
+        assert f"v.csv, line {line}: period “{period}” has not begun yet" in text, text
+
+
+def test_invisible_characters_pasted_into_cells_do_not_hide_a_match(framework: Framework) -> None:
+    """A zero-width space after a name, a right-to-left mark before it, a zero-width joiner
+    inside a period (text copied from a web page or a chat carries them) are not part of
+    what the official typed: the rows import as the names, indicators and periods they
+    show, instead of "unknown community “碧海社区”" naming what looks like a registered name."""
+    data = (
+        "community,indicator,period,value\n"
+        "碧海社区\u200b,a,2025-Q1,1\n"
+        "\u202e汇展城社区,a,2025-Q1,2\n"
+        "碧海社区,\u2060a,2025\u200d-Q2,3\n"
+    )
+    values = parse_values_csv(
+        data.encode(), name="v.csv", framework=framework, communities=COMMUNITIES
+    )
+    assert values == [
+        V("碧海社区", "a", "2025-Q1", 1.0),
+        V("汇展城社区", "a", "2025-Q1", 2.0),
+        V("碧海社区", "a", "2025-Q2", 3.0),
+    ]

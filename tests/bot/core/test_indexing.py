@@ -75,6 +75,21 @@ async def test_the_configured_framework_is_used_until_one_is_stored(core: Core) 
     assert [i.id for i in (await load_framework(core)).indicators] == ["voice", "rent_share"]
 
 
+async def test_a_framework_in_force_before_scales_were_checked_still_loads(core: Core) -> None:
+    """A framework stored by an earlier version with a 1–5 indicator's threshold at 0 (refused
+    when stored now) stays in force: the index is still computed, not refused until someone
+    stores a new one; storing that framework again is refused, naming the field."""
+    off_scale = FRAMEWORK.replace("threshold = 2.0", "threshold = 0")
+    assert off_scale != FRAMEWORK
+    async with core.transaction() as session:
+        await session.add_framework(off_scale, core.now().timestamp())
+    framework = await load_framework(core)
+    assert [i.threshold for i in framework.indicators if i.id == "voice"] == [0.0]
+    with pytest.raises(FrameworkError) as caught:
+        await store_framework(core, off_scale.encode(), "again.toml")
+    assert "field 'threshold': 0 is off the scale 1–5" in describe_error(caught.value, "en")
+
+
 async def test_an_import_is_whole_or_nothing_and_a_reimport_replaces_its_period(
     core: Core,
 ) -> None:
@@ -258,6 +273,20 @@ async def test_a_month_or_year_asked_for_gets_the_ratings_closed_within_it(core:
     with pytest.raises(IndexInputError) as caught:
         await compute(core, "2026-02")
     assert "No indicator values for 2026-02" in describe_error(caught.value, "en")
+
+
+@pytest.mark.parametrize("typed", ["2026-q2", "２０２６-Ｑ２", " 2026-Q2 ", "２０２６－ｑ２"])
+async def test_a_period_asked_for_as_a_phone_types_it_is_that_period(
+    core: Core, typed: str
+) -> None:
+    """`/index 2026-q2` or the full-width `/index ２０２６-Ｑ２` a Chinese input method types is
+    the quarter 2026-Q2, as the same words in a values file are (it was refused as "not
+    YYYY, YYYY-Qn or YYYY-MM")."""
+    await import_values(core, _csv("碧海社区,rent,2026-Q2,40"), "v.csv")
+    result = await compute(core, typed)
+    assert result.period == "2026-Q2"
+    bihai = next(c for c in result.communities if c.name == "碧海社区")
+    assert bihai.indicators["rent"].value == 40
 
 
 @pytest.mark.parametrize("period", ["0000", "0000-01", "9999", "9999-12", "9999-Q4", "0001-Q1"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -501,3 +503,18 @@ def test_html_for_one_reader_opens_in_their_language(result: IndexResult) -> Non
         "<title>智慧城市与社会治理指数" in chinese
         and "Smart Cities" not in chinese.split("</title>")[0]
     )
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
+def test_a_principles_share_of_answers_reads_in_both_languages_in_the_pdf(
+    result: IndexResult, tmp_path: Path
+) -> None:
+    """The PDF scorecard's "what residents said" says "50% 的回答提到 / of answers mention it",
+    bilingual like every other line of the card (the English half was missing)."""
+    pdf = tmp_path / "index.pdf"
+    pdf.write_bytes(render_pdf(result, VOICES))
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.split())
+    assert "50% 的回答提到 / of answers mention it" in flat, flat[:2000]
