@@ -42,10 +42,11 @@ from bot.core.durations import local_minute
 from bot.core.models import Community, Round, StoredAnswer
 from bot.core.numbers import read_number
 from bot.core.privacy import failure
-from bot.core.reports import build_round_report, top_themes
+from bot.core.reports import PollResult, build_round_report, top_themes
 from bot.core.residents import data_of, forget_pseudonym
+from bot.core.rounds import option_names
 from bot.listening import start_listening
-from bot.render.texts import Lang, pick_web_lang
+from bot.render.texts import Lang, pick_web_lang, question_in
 from bot.web import pages, tokens
 from bot.web.group_commit import GroupCommit
 from bot.web.index_pages import IndexPages, add_index_routes
@@ -377,6 +378,15 @@ async def _target(
     return round_, community
 
 
+def _result_names(core: Core, round_: Round, poll: PollResult, lang: Lang) -> list[str]:
+    """The result lines' labels as this page's reader reads them (a priorities round's
+    principles in the page's language; the report lists a poll's options in their order)."""
+    names = option_names(core, round_, lang)
+    if not round_.is_poll or len(names) != len(poll.options):
+        return [o.text for o in poll.options]
+    return names
+
+
 async def _closed_results(state: _State, round_: Round, community: Community, lang: Lang) -> str:
     """The closed round's summary for this community (cached: a report reads every answer)."""
     key = (round_.id, community.id, lang)
@@ -395,7 +405,12 @@ async def _closed_results(state: _State, round_: Round, community: Community, la
         average=None if poll is None else poll.average,
         options=[]
         if poll is None
-        else [pages.ResultLine(text=o.text, votes=o.votes, share=o.share) for o in poll.options],
+        else [
+            pages.ResultLine(text=name, votes=o.votes, share=o.share)
+            for name, o in zip(
+                _result_names(state.core, round_, poll, lang), poll.options, strict=True
+            )
+        ],
         themes=[
             (t.name_zh if lang == "zh" else t.name_en, t.share)
             for t in top_themes(report.themes, 5)
@@ -469,14 +484,17 @@ async def _render_round(
             lang,
             path,
             round_.id,
-            round_.question,
+            question_in(round_.kind, round_.question, lang),
             community.name,
             message,
             days,
             results,
             notice,
             unsaved=draft,
-            now_open=[(page_path(core, r.id, community.id), r.question) for r in now_open[:3]],
+            now_open=[
+                (page_path(core, r.id, community.id), question_in(r.kind, r.question, lang))
+                for r in now_open[:3]
+            ],
         )
     if draft and any(a.text == stored_text(draft) for a in own):
         # The same text again (a double tap on a used form): it is stored, the box is free.
@@ -486,10 +504,10 @@ async def _render_round(
         path=path,
         round_id=round_.id,
         kind=round_.kind,
-        question=round_.question,
+        question=question_in(round_.kind, round_.question, lang),
         community=community.name,
         closes=local_minute(round_.closes_at, zone),
-        options=round_.options,
+        options=option_names(core, round_, lang),
         multi=round_.multi,
         limit=core.settings.limits.max_answer_chars,
         retention_days=days,
