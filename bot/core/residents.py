@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import Core, Turn
 from bot.core.models import Round, RoundKind, StoredAnswer
-from bot.core.rounds import option_names
-
-LANGUAGES: tuple[Literal["zh", "en"], ...] = ("zh", "en")
+from bot.core.options import options_by_language
 
 
 class Choice(BaseModel):
@@ -72,16 +68,15 @@ async def data_of(core: Core, resident: str) -> MyData:
 
 
 def _choice_of(core: Core, round_id: int, round_: Round | None, values: list[int]) -> Choice:
-    chosen_in: dict[str, tuple[str, ...]] = {}
-    if round_ is not None and round_.kind == "priorities":
-        for lang in LANGUAGES:
-            names = option_names(core, round_, lang)
-            chosen_in[lang] = tuple(_choice(round_, value, names) for value in values)
+    by_language = {} if round_ is None else options_by_language(core, round_)
     return Choice(
         round_id=round_id,
         kind=_kind(round_),
         chosen=tuple(_choice(round_, value) for value in values),
-        chosen_in=chosen_in,
+        chosen_in={
+            lang: tuple(_choice(round_, value, names) for value in values)
+            for lang, names in by_language.items()
+        },
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -162,20 +161,6 @@ async def _index_fields(
             )
         return list(request.options), [], found.id
     return list(request.options), [], None
-
-
-def option_names(core: Core, round_: Round, lang: Literal["zh", "en"]) -> list[str]:
-    """A round's options as one reader of `lang` reads them (a web page, a resident's own
-    data): a priorities round's principles by the taxonomy's name in that language, whatever
-    language its poll named them in for the whole group; any other round's options as the
-    organiser wrote them (and a principle the taxonomy no longer has, as the poll showed it)."""
-    if round_.kind != "priorities" or len(round_.principles) != len(round_.options):
-        return list(round_.options)
-    names = []
-    for principle, shown in zip(round_.principles, round_.options, strict=True):
-        theme = core.tagger.taxonomy.get(principle)
-        names.append(shown if theme is None else theme.name_zh if lang == "zh" else theme.name_en)
-    return names
 
 
 async def add_opening_posts(session: Session, round_: Round, community_ids: Sequence[int]) -> None:

@@ -41,10 +41,10 @@ from bot.core.base import Core, Turn
 from bot.core.durations import local_minute
 from bot.core.models import Community, Round, StoredAnswer
 from bot.core.numbers import read_number
+from bot.core.options import option_names
 from bot.core.privacy import failure
-from bot.core.reports import PollResult, build_round_report, top_themes
+from bot.core.reports import build_round_report, top_themes
 from bot.core.residents import data_of, forget_pseudonym
-from bot.core.rounds import option_names
 from bot.listening import start_listening
 from bot.render.texts import Lang, pick_web_lang, question_in
 from bot.web import pages, tokens
@@ -378,15 +378,6 @@ async def _target(
     return round_, community
 
 
-def _result_names(core: Core, round_: Round, poll: PollResult, lang: Lang) -> list[str]:
-    """The result lines' labels as this page's reader reads them (a priorities round's
-    principles in the page's language; the report lists a poll's options in their order)."""
-    names = option_names(core, round_, lang)
-    if not round_.is_poll or len(names) != len(poll.options):
-        return [o.text for o in poll.options]
-    return names
-
-
 async def _closed_results(state: _State, round_: Round, community: Community, lang: Lang) -> str:
     """The closed round's summary for this community (cached: a report reads every answer)."""
     key = (round_.id, community.id, lang)
@@ -406,10 +397,9 @@ async def _closed_results(state: _State, round_: Round, community: Community, la
         options=[]
         if poll is None
         else [
-            pages.ResultLine(text=name, votes=o.votes, share=o.share)
-            for name, o in zip(
-                _result_names(state.core, round_, poll, lang), poll.options, strict=True
-            )
+            # A priorities round's principles in the page's language.
+            pages.ResultLine(text=o.names.get(lang, o.text), votes=o.votes, share=o.share)
+            for o in poll.options
         ],
         themes=[
             (t.name_zh if lang == "zh" else t.name_en, t.share)

@@ -50,3 +50,33 @@ async def test_mydata_names_the_chosen_principles_in_the_residents_language(
             assert not HAN.search(reply), reply
         else:
             assert not re.search(r"[A-Za-z]{4,}", reply), reply
+
+
+async def test_an_english_organisers_report_names_the_principles_in_english(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """In a Chinese deployment an English organiser's report of a priorities round read
+    "Question: 在下面这些方面中……" over rows "参与 2 100%": their report is in English but its
+    standard question and principles were left in the group's language. The group's closing
+    summary stays Chinese."""
+    em = emulator
+    organiser = em.add_user("Olivia", language_code="en-GB")
+    settings = make_settings(tmp_path, em, [organiser.id])
+    async with serving_app(em, settings) as (core, app):
+        bot = RunningBot(em, core, settings, organiser, app)
+        private = em.private_chat(organiser)
+        await bot.command(private, "/start")
+        group = await bot.register("Bihai residents", "碧海社区")
+        await bot.command(group, "/priorities 1h")
+        poll = next(m["poll"] for m in em.messages_to(group.id) if "poll" in m)
+        for n in range(2):
+            resident = em.add_user(f"Resident {n}", language_code="zh-hans")
+            bot.join(resident, group)
+            em.vote_poll(resident, poll["id"], [0, 2])
+        await bot.settle()
+        await bot.command(group, "/close 1")
+        report = await bot.wait_text(private, lambda t: "Report on round #1" in t, timeout=30)
+        assert "Participation" in report and "Accountability" in report, report
+        assert not HAN.search(report.replace("碧海社区", "")), report
+        summary = await bot.wait_text(group, lambda t: "征询 #1 已结束" in t, timeout=30)
+        assert "参与" in summary and "Participation" not in summary, summary
