@@ -72,3 +72,39 @@ async def test_every_reply_to_a_resident_is_in_the_language_their_telegram_asks_
                 # Commands, Telegram's name and the bot's links are the only Latin words.
                 latin = re.sub(r"/\w+|https?://\S+|Telegram", "", words)
                 assert not re.search(r"[A-Za-z]{3,}", latin), (code, reply)
+
+
+async def test_the_command_menu_is_in_each_residents_language(
+    emulator: BotAPIEmulator, tmp_path: Path
+) -> None:
+    """Telegram shows each user the command list of their language: an English Telegram read
+    "怎么参与 / how to take part", half of it in a language they may not read, because the bot
+    set one bilingual list only. Chinese and English readers now get theirs; anyone else keeps
+    the bilingual one."""
+    em = emulator
+    organiser = em.add_user("Organiser", language_code="zh-hans")
+    settings = make_settings(tmp_path, em, [organiser.id])
+    async with serving_app(em, settings) as (_core, app):
+        await em.wait_for(lambda: len(em.calls_to("setMyCommands")) >= 3, 15)
+        menus = {
+            lang: {c.command: c.description for c in await app.bot.get_my_commands(**lang_arg)}
+            for lang, lang_arg in (
+                ("zh", {"language_code": "zh"}),
+                ("en", {"language_code": "en"}),
+                ("", {}),
+            )
+        }
+    assert (
+        set(menus["en"])
+        == set(menus["zh"])
+        == set(menus[""])
+        == {
+            "help",
+            "privacy",
+            "mydata",
+            "forget",
+        }
+    )
+    assert all(not HAN.search(d) for d in menus["en"].values()), menus["en"]
+    assert all(not re.search(r"[A-Za-z]", d) for d in menus["zh"].values()), menus["zh"]
+    assert menus[""]["help"] == "怎么参与 / how to take part", menus[""]
