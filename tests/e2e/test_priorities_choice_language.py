@@ -57,8 +57,8 @@ async def test_an_english_organisers_report_names_the_principles_in_english(
 ) -> None:
     """In a Chinese deployment an English organiser's report of a priorities round read
     "Question: 在下面这些方面中……" over rows "参与 2 100%": their report is in English but its
-    standard question and principles were left in the group's language. The group's closing
-    summary stays Chinese."""
+    standard question and principles were left in the group's language (and /rounds listed
+    that question in Chinese). The group's closing summary stays Chinese."""
     em = emulator
     organiser = em.add_user("Olivia", language_code="en-GB")
     settings = make_settings(tmp_path, em, [organiser.id])
@@ -74,6 +74,9 @@ async def test_an_english_organisers_report_names_the_principles_in_english(
             bot.join(resident, group)
             em.vote_poll(resident, poll["id"], [0, 2])
         await bot.settle()
+        await bot.command(private, "/rounds")
+        listing = bot.bot_texts(private)[-1]
+        assert "#1" in listing and not HAN.search(listing.replace("碧海社区", "")), listing
         await bot.command(group, "/close 1")
         report = await bot.wait_text(private, lambda t: "Report on round #1" in t, timeout=30)
         assert "Participation" in report and "Accountability" in report, report
