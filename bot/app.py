@@ -118,10 +118,21 @@ RESIDENT_COMMANDS = {
     "mydata": residents.mydata,
     "forget": residents.forget,
 }
-# One bilingual menu ("怎么参与 / how to take part") for every resident.
-MENU = [
-    BotCommand(name, f"{say(f'menu_{name}', 'zh')} / {say(f'menu_{name}', 'en')}")
-    for name in ("help", "privacy", "mydata", "forget")
+MENU_COMMANDS = ("help", "privacy", "mydata", "forget")
+# The residents' command menu, by Telegram language (`language_code` of setMyCommands):
+# Telegram shows a user the list of their language, else the default list, so Chinese and
+# English readers each get theirs and everyone else one bilingual list
+# ("怎么参与 / how to take part").
+MENUS: list[tuple[str | None, list[BotCommand]]] = [
+    (
+        None,
+        [
+            BotCommand(name, f"{say(f'menu_{name}', 'zh')} / {say(f'menu_{name}', 'en')}")
+            for name in MENU_COMMANDS
+        ],
+    ),
+    ("zh", [BotCommand(name, say(f"menu_{name}", "zh")) for name in MENU_COMMANDS]),
+    ("en", [BotCommand(name, say(f"menu_{name}", "en")) for name in MENU_COMMANDS]),
 ]
 
 
@@ -337,11 +348,13 @@ async def _serve(app: MinyiApp, core: Core, stop: asyncio.Event, intake: Intake 
 
 
 async def _set_menu(app: MinyiApp) -> None:
-    """The residents' command menu (setMyCommands); a failure is only logged."""
-    try:
-        await app.bot.set_my_commands(MENU)
-    except Exception as exc:
-        log.info("setMyCommands failed: %s", exc)
+    """The residents' command menus (setMyCommands, one per language); a failure is only
+    logged."""
+    for language, commands in MENUS:
+        try:
+            await app.bot.set_my_commands(commands, language_code=language)
+        except Exception as exc:
+            log.info("setMyCommands (%s) failed: %s", language or "default", exc)
 
 
 async def _warn_if_retag_due(core: Core) -> None:

@@ -8,15 +8,16 @@ and a chart.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.core.base import Core
 from bot.core.labelling import Agreement, label_agreement
 from bot.core.models import Community, OptionCount, Quote, Round, ThemeCount
+from bot.core.options import options_by_language
 from nlp.emerging import emerging_terms
 from nlp.mask import MARKS, mask_quote
 from nlp.tagger import Tagger
@@ -56,6 +57,9 @@ class OptionResult(_Model):
     text: str
     votes: int
     share: float
+    # A priorities round's option (a principle) named in each language ("zh", "en"), for a
+    # reader of either: `text` is how the group's poll named it. Not part of the JSON shape.
+    names: dict[str, str] = Field(default_factory=dict, exclude=True)
 
 
 class PollResult(_Model):
@@ -317,10 +321,15 @@ def pick_quotes(
 
 
 def _poll_results(
-    round_: Round, counts: Sequence[OptionCount], voters: dict[int, int], ids: set[int]
+    round_: Round,
+    counts: Sequence[OptionCount],
+    voters: dict[int, int],
+    ids: set[int],
+    names: Mapping[str, list[str]],
 ) -> PollResult:
     """Votes per option over the communities `ids`; shares are of voters (multi-answer polls
-    may add up to more than 100%)."""
+    may add up to more than 100%); `names`: the options named in each language
+    (`options_by_language`)."""
     labels = round_.options if round_.is_poll else [str(v) for v in RATING_VALUES]
     votes = [0] * len(labels)
     for c in counts:
@@ -337,15 +346,20 @@ def _poll_results(
     return PollResult(
         voters=who,
         options=[
-            OptionResult(text=t, votes=v, share=_share(v, who))
-            for t, v in zip(labels, votes, strict=True)
+            OptionResult(
+                text=t,
+                votes=v,
+                share=_share(v, who),
+                names={lang: named[i] for lang, named in names.items() if i < len(named)},
+            )
+            for i, (t, v) in enumerate(zip(labels, votes, strict=True))
         ],
         average=average,
     )
 
 
 async def _poll_result(
-    session: Session, round_: Round, community_ids: Sequence[int] | None
+    core: Core, session: Session, round_: Round, community_ids: Sequence[int] | None
 ) -> tuple[PollResult | None, dict[int, PollResult]]:
     """The round's poll or rating result overall and per community (None for text rounds)."""
     if round_.kind == "text":
@@ -357,8 +371,9 @@ async def _poll_result(
         if community_ids is not None
         else {c.community_id for c in counts} | set(voters)
     )
-    overall = _poll_results(round_, counts, voters, ids)
-    return overall, {cid: _poll_results(round_, counts, voters, {cid}) for cid in ids}
+    names = options_by_language(core, round_)
+    overall = _poll_results(round_, counts, voters, ids, names)
+    return overall, {cid: _poll_results(round_, counts, voters, {cid}, names) for cid in ids}
 
 
 @dataclass(frozen=True)
@@ -429,7 +444,7 @@ async def _assemble(
     poll, per_poll = (
         (None, {})
         if round_ is None
-        else await _poll_result(session, round_, [c.id for c in communities])
+        else await _poll_result(core, session, round_, [c.id for c in communities])
     )
     total_answers = sum(answers.values())
     all_themes = _themes(taxonomy, [t for ts in themes.values() for t in ts], total_answers)
@@ -586,7 +601,11 @@ async def build_round_report(
 
 
 async def _period_polls(
-    session: Session, since: datetime, until: datetime, community_ids: Sequence[int] | None
+    core: Core,
+    session: Session,
+    since: datetime,
+    until: datetime,
+    community_ids: Sequence[int] | None,
 ) -> list[RoundPoll]:
     """Current results of the poll and rating rounds voted on in [since, until)."""
     out = []
@@ -594,7 +613,7 @@ async def _period_polls(
         round_ = await session.get_round(round_id)
         if round_ is None or round_.kind == "text":
             continue
-        result, _ = await _poll_result(session, round_, community_ids)
+        result, _ = await _poll_result(core, session, round_, community_ids)
         if result is not None and result.voters > 0:
             out.append(
                 RoundPoll(id=round_.id, kind=round_.kind, question=round_.question, result=result)
@@ -626,7 +645,7 @@ async def build_period_report(
         before = Scope(since=since - length, until=since, community_ids=ids)
         label = f"{(since - length).astimezone(zone).date()} – {since.astimezone(zone).date()}"
         previous = await _change(core, session, before, label, communities)
-        polls = await _period_polls(session, since, until, ids)
+        polls = await _period_polls(core, session, since, until, ids)
     emerging = await _emerging_off_loop(core, sample)
     summary["quotes"] = await show_quotes_off_loop(summary["quotes"])  # type: ignore[arg-type]
     return Report(

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.core.base import Core, Turn
 from bot.core.models import Round, RoundKind, StoredAnswer
+from bot.core.options import options_by_language
 
 
 class Choice(BaseModel):
@@ -16,6 +17,10 @@ class Choice(BaseModel):
     # How the vote is shown: a poll's options, a priorities round's principles, a rating 1–5.
     kind: RoundKind
     chosen: tuple[str, ...]
+    # A priorities round's choice named in each language ("zh", "en"): its poll named the
+    # principles in the deployment's language for the whole group, but a resident reads their
+    # own data in theirs. Empty for other kinds, whose options are the organiser's words.
+    chosen_in: dict[str, tuple[str, ...]] = {}
 
 
 class MyData(BaseModel):
@@ -46,9 +51,9 @@ async def data_of(core: Core, resident: str) -> MyData:
         waiting = [
             tuple(options) for options, _ in await session.list_resident_stray_votes(resident)
         ]
-    chosen: dict[int, list[str]] = {}
+    chosen: dict[int, list[int]] = {}
     for round_id, value in votes:
-        chosen.setdefault(round_id, []).append(_choice(rounds.get(round_id), value))
+        chosen.setdefault(round_id, []).append(value)
     return MyData(
         answers=answers,
         votes=votes,
@@ -56,9 +61,22 @@ async def data_of(core: Core, resident: str) -> MyData:
         choices=[
             # A round gone from the database (it cannot be, while its votes are there) reads
             # as a poll: its value is shown as it is stored.
-            Choice(round_id=r, kind=_kind(rounds.get(r)), chosen=tuple(texts))
-            for r, texts in chosen.items()
+            _choice_of(core, r, rounds.get(r), values)
+            for r, values in chosen.items()
         ],
+    )
+
+
+def _choice_of(core: Core, round_id: int, round_: Round | None, values: list[int]) -> Choice:
+    by_language = {} if round_ is None else options_by_language(core, round_)
+    return Choice(
+        round_id=round_id,
+        kind=_kind(round_),
+        chosen=tuple(_choice(round_, value) for value in values),
+        chosen_in={
+            lang: tuple(_choice(round_, value, names) for value in values)
+            for lang, names in by_language.items()
+        },
     )
 
 
@@ -66,11 +84,12 @@ def _kind(round_: Round | None) -> RoundKind:
     return "poll" if round_ is None else round_.kind
 
 
-def _choice(round_: Round | None, value: int) -> str:
+def _choice(round_: Round | None, value: int, names: list[str] | None = None) -> str:
     """A vote as its resident reads it: the option's text in a poll or priorities round (the
-    stored value is the option's index), the rating itself in a rating round."""
+    stored value is the option's index; `names`: the options as named for the reader), the
+    rating itself in a rating round."""
     if round_ is not None and round_.kind != "rating" and 0 <= value < len(round_.options):
-        return round_.options[value]
+        return (round_.options if names is None else names)[value]
     return str(value)
 
 

@@ -8,7 +8,7 @@ from datetime import tzinfo
 from bot.core.durations import local_minute
 from bot.core.models import Round
 from bot.core.rounds import RoundChanged, RoundCreated, RoundListing, opened_late
-from bot.render.texts import Lang, say
+from bot.render.texts import Lang, question_in, say
 from nlp.taxonomy import Taxonomy
 
 QUESTION_CHARS = 40  # a question in a listing is cut to this many characters
@@ -32,7 +32,7 @@ def rounds_text(listing: RoundListing, lang: Lang, zone: tzinfo, *, communities:
     lines = [say("rounds_header", lang)]
     for listed in listing.rounds:
         r = listed.round
-        question = r.question
+        question = question_in(r.kind, r.question, lang)
         if len(question) > QUESTION_CHARS:
             question = question[: QUESTION_CHARS - 1] + "…"
         line = say(

@@ -6,9 +6,16 @@ import re
 from datetime import tzinfo
 
 from bot.core.durations import local_minute
-from bot.core.reports import CommunityPart, PollResult, Report, ThemeShare, top_themes
+from bot.core.reports import (
+    CommunityPart,
+    OptionResult,
+    PollResult,
+    Report,
+    ThemeShare,
+    top_themes,
+)
 from bot.core.rounds import late_opening
-from bot.render.texts import Lang, say
+from bot.render.texts import Lang, question_in, say
 from bot.render.widths import format_table
 from nlp.normalise import utf16_length
 
@@ -34,12 +41,22 @@ def _name(theme: ThemeShare, lang: Lang) -> str:
     return theme.name_zh if lang == "zh" else theme.name_en
 
 
+def _option(option: OptionResult, lang: Lang) -> str:
+    """An option as a reader of `lang` reads it (a priorities round's principle in `lang`)."""
+    return option.names.get(lang, option.text)
+
+
 def _poll_lines(poll: PollResult, lang: Lang) -> list[str]:
     key = "report_voters" if poll.average is None else "report_raters"
     lines = [say(key, lang, voters=poll.voters)]
     # Padded by display width: options are mostly Chinese, two columns a character.
     rows = [
-        [option.text, str(option.votes), _pct(option.share), "█" * round(option.share * 10)]
+        [
+            _option(option, lang),
+            str(option.votes),
+            _pct(option.share),
+            "█" * round(option.share * 10),
+        ]
         for option in poll.options
     ]
     lines += ["  " + line for line in format_table(rows, ("left", "right", "right", "left"))]
@@ -76,7 +93,9 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
                 state=say(f"state_{report.state}", lang),
             )
         )
-        lines.append(say("report_question", lang, question=report.question))
+        lines.append(
+            say("report_question", lang, question=question_in(report.kind, report.question, lang))
+        )
         if report.posted is False:
             lines.append(say("report_never_posted", lang))
     else:
@@ -120,7 +139,11 @@ def render_report(report: Report, lang: Lang, zone: tzinfo) -> str:
         lines += [
             "",
             say(
-                "report_round_poll", lang, id=round_poll.id, kind=kind, question=round_poll.question
+                "report_round_poll",
+                lang,
+                id=round_poll.id,
+                kind=kind,
+                question=question_in(round_poll.kind, round_poll.question, lang),
             ),
         ]
         lines.extend(_poll_lines(round_poll.result, lang))
@@ -260,7 +283,7 @@ def _community_poll_line(part: CommunityPart, poll: PollResult, lang: Lang) -> s
     else:
         best = max(poll.options, key=lambda o: o.votes)
         # A tie names every leading option: the first of them alone would read as the winner.
-        leaders = [o.text for o in poll.options if o.votes == best.votes]
+        leaders = [_option(o, lang) for o in poll.options if o.votes == best.votes]
         share = _pct(best.share)
         if len(leaders) > 1:
             result = say(
@@ -268,7 +291,11 @@ def _community_poll_line(part: CommunityPart, poll: PollResult, lang: Lang) -> s
             )
         else:
             result = say(
-                "report_poll_leader", lang, option=best.text, votes=best.votes, share=share
+                "report_poll_leader",
+                lang,
+                option=_option(best, lang),
+                votes=best.votes,
+                share=share,
             )
     return say("report_community_poll", lang, name=part.name, voters=poll.voters, result=result)
 
@@ -276,7 +303,12 @@ def _community_poll_line(part: CommunityPart, poll: PollResult, lang: Lang) -> s
 def render_summary(report: Report, lang: Lang) -> str:
     """The short result posted back to a community when its round closes."""
     lines = [
-        say("summary_title", lang, id=report.id, question=report.question),
+        say(
+            "summary_title",
+            lang,
+            id=report.id,
+            question=question_in(report.kind, report.question, lang),
+        ),
         _counts(report, lang),
     ]
     if report.poll is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.models import RoundKind
-from bot.core.residents import MyData
+from bot.core.residents import Choice, MyData
 from bot.render.texts import Lang, say
 
 
@@ -15,6 +15,12 @@ def choice_key(kind: RoundKind) -> str:
     return {"rating": "rating", "priorities": "choice"}.get(kind, "vote")
 
 
+def chosen_text(choice: Choice, lang: Lang) -> tuple[str, ...]:
+    """A vote's options as a reader of `lang` reads them (a priorities round's principles in
+    that language)."""
+    return choice.chosen_in.get(lang, choice.chosen)
+
+
 def my_data_text(data: MyData, lang: Lang) -> str:
     """A resident's own answers and votes as a reply (for /mydata, in private chat)."""
     if not data.answers and not data.votes and not data.waiting:
@@ -23,7 +29,7 @@ def my_data_text(data: MyData, lang: Lang) -> str:
     lines = [say("mydata_header", lang, answers=len(data.answers), votes=votes)]
     lines += [say("mydata_answer", lang, round=a.round_id, text=a.text) for a in data.answers]
     lines += [
-        say(f"mydata_{choice_key(c.kind)}", lang, round=c.round_id, choice=c.chosen)
+        say(f"mydata_{choice_key(c.kind)}", lang, round=c.round_id, choice=chosen_text(c, lang))
         for c in data.choices
     ]
     lines += [

@@ -1527,6 +1527,15 @@ def say(key: str, lang: Lang = "zh", /, **values: object) -> str:
     return fill(template, **{name: _shown(value, lang) for name, value in values.items()})
 
 
+def question_in(kind: str, question: str, lang: Lang) -> str:
+    """A round's question as a reader of `lang` reads it: the organiser's own words, or, for a
+    priorities round asked with the standard question (stored in the deployment's language
+    for the group's poll), that question in `lang`."""
+    if kind == "priorities" and question in TEMPLATES["priorities_question"]:
+        return say("priorities_question", lang)
+    return question
+
+
 def after_colon(text: str) -> str:
     """An English sentence continued after a colon ("line 2: the id…", "minyi: no indicator
     values…"): its capital dropped, unless its first word is a name in capitals (`CSV`, `I`)."""

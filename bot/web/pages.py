@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 
 from bot.core.residents import Choice
-from bot.render.residents import choice_key
+from bot.render.residents import choice_key, chosen_text
 from bot.render.texts import Lang
 from bot.render.texts import say as render_say
 
@@ -419,8 +419,9 @@ def me_page(view: MeView) -> str:
     body = _notice(view.notice)
     items = [f"<li>{_t('me_answer', lang, round=r, text=text)}</li>" for r, text in view.answers]
     items += [
-        f"<li>{_t(f'me_{choice_key(c.kind)}', lang, round=c.round_id, choice=c.chosen)}</li>"
+        f"<li>{_t(f'me_{choice_key(c.kind)}', lang, round=c.round_id, choice=chosen)}</li>"
         for c in view.votes
+        for chosen in [chosen_text(c, lang)]
     ]
     if items:
         counts = _t("me_counts", lang, answers=len(view.answers), votes=len(view.votes))

@@ -41,11 +41,12 @@ from bot.core.base import Core, Turn
 from bot.core.durations import local_minute
 from bot.core.models import Community, Round, StoredAnswer
 from bot.core.numbers import read_number
+from bot.core.options import option_names
 from bot.core.privacy import failure
 from bot.core.reports import build_round_report, top_themes
 from bot.core.residents import data_of, forget_pseudonym
 from bot.listening import start_listening
-from bot.render.texts import Lang, pick_web_lang
+from bot.render.texts import Lang, pick_web_lang, question_in
 from bot.web import pages, tokens
 from bot.web.group_commit import GroupCommit
 from bot.web.index_pages import IndexPages, add_index_routes
@@ -395,7 +396,11 @@ async def _closed_results(state: _State, round_: Round, community: Community, la
         average=None if poll is None else poll.average,
         options=[]
         if poll is None
-        else [pages.ResultLine(text=o.text, votes=o.votes, share=o.share) for o in poll.options],
+        else [
+            # A priorities round's principles in the page's language.
+            pages.ResultLine(text=o.names.get(lang, o.text), votes=o.votes, share=o.share)
+            for o in poll.options
+        ],
         themes=[
             (t.name_zh if lang == "zh" else t.name_en, t.share)
             for t in top_themes(report.themes, 5)
@@ -469,14 +474,17 @@ async def _render_round(
             lang,
             path,
             round_.id,
-            round_.question,
+            question_in(round_.kind, round_.question, lang),
             community.name,
             message,
             days,
             results,
             notice,
             unsaved=draft,
-            now_open=[(page_path(core, r.id, community.id), r.question) for r in now_open[:3]],
+            now_open=[
+                (page_path(core, r.id, community.id), question_in(r.kind, r.question, lang))
+                for r in now_open[:3]
+            ],
         )
     if draft and any(a.text == stored_text(draft) for a in own):
         # The same text again (a double tap on a used form): it is stored, the box is free.
@@ -486,10 +494,10 @@ async def _render_round(
         path=path,
         round_id=round_.id,
         kind=round_.kind,
-        question=round_.question,
+        question=question_in(round_.kind, round_.question, lang),
         community=community.name,
         closes=local_minute(round_.closes_at, zone),
-        options=round_.options,
+        options=option_names(core, round_, lang),
         multi=round_.multi,
         limit=core.settings.limits.max_answer_chars,
         retention_days=days,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from bot.core.rounds import close_round
+from bot.render.texts import say
 from tests.bot.web.world import WebWorld, forms_of
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -66,3 +68,34 @@ async def test_english_my_data_page_reads_a_rating_as_a_rating(world: WebWorld) 
     mine = await phone.get("/me")
     assert f"Round {rating.id} rating: 2 / 5" in mine.text, mine.text[:400]
     assert f"Round {poll.id} vote: Sun" in mine.text, mine.text[:400]
+
+
+async def test_priorities_pages_name_the_principles_in_the_pages_language(
+    world: WebWorld,
+) -> None:
+    """A priorities round's options are the principles named in `locale.default` (Chinese
+    here); an English page offered them, and /me listed the visitor's choice, as "参与, 问责",
+    though each principle has an English name."""
+    standard = say("priorities_question", "zh")
+    round_ = await world.open_round("priorities", standard, multi=True)
+    phone = await world.browser(**{"Accept-Language": "en-GB,en;q=0.9"})
+    page = await phone.get(world.path(round_))
+    # The page is one visitor's, not a group's: its standard question and its options are in
+    # the page's language too.
+    assert "Participation" in page.text and "参与" not in page.text, page.text
+    assert say("priorities_question", "en") in page.text, page.text
+    assert not HAN.search(page.text.replace("中文", "").replace("碧海社区", "")), page.text
+    voted = await phone.post(world.path(round_), {**page.form("vote"), "option": ["0", "2"]})
+    assert "Your current choice: Participation, Accountability" in voted.text, voted.text
+    mine = await phone.get("/me")
+    assert f"Round {round_.id}: you chose Participation, Accountability" in mine.text, mine.text
+    chinese = await world.browser(**{"Accept-Language": "zh-TW,zh;q=0.9"})
+    page = await chinese.get(world.path(round_))
+    await chinese.post(world.path(round_), {**page.form("vote"), "option": ["1"]})
+    mine = await chinese.get("/me")
+    assert f"第 {round_.id} 轮你选了：透明" in mine.text, mine.text
+    await close_round(world.core, round_.id)
+    closed = await phone.get(world.path(round_))
+    assert "Participation" in closed.text and "参与" not in closed.text, closed.text
+    closed = await chinese.get(world.path(round_))
+    assert "透明" in closed.text and "Transparency" not in closed.text, closed.text
